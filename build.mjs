@@ -1,0 +1,51 @@
+// Builds Keystonelight with esbuild.
+//   node build.mjs          -> dist/keystonelight.js (the CLI, one file, shebang) and dist/index.js (library)
+//   node build.mjs --tests  -> the above, plus src/ and test/ compiled file-by-file into build/ for ava
+import { build } from 'esbuild';
+import { chmodSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+// Bundled CommonJS dependencies (winston, ...) call require() for Node built-ins; an ESM bundle
+// has no require, so give it one.
+const requireShim = "import { createRequire as __ksCreateRequire } from 'node:module';\nconst require = __ksCreateRequire(import.meta.url);";
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
+function walk(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...walk(p));
+    else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
+await Promise.all([
+  build({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/keystonelight.js', banner: { js: '#!/usr/bin/env node\n' + requireShim } }),
+  build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', banner: { js: requireShim } }),
+]);
+chmodSync('dist/keystonelight.js', 0o755);
+
+if (process.argv.includes('--tests')) {
+  rmSync('build', { recursive: true, force: true });
+  await build({
+    entryPoints: [...walk('src'), ...walk('test')],
+    outdir: 'build',
+    outbase: '.',
+    bundle: false,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    sourcemap: 'inline',
+    logLevel: 'warning',
+  });
+}

@@ -1,0 +1,67 @@
+// The command line: `keystonelight [/path/to/keystonelight.conf] [--option value ...]`, as
+// redis-server. Problems with the configuration or the environment print one line and exit 1.
+
+import { mkdirSync } from 'node:fs';
+import { Config, ConfigError, OPTIONS, parseArgs } from './config.js';
+import { REDIS_VERSION, VERSION } from './version.js';
+import { runService } from './server/service.js';
+
+const HELP = `Usage: keystonelight [/path/to/keystonelight.conf] [options]
+       keystonelight --version
+       keystonelight --help
+
+Options use redis.conf names and values; command-line options override the file.
+Examples:
+       keystonelight --port 7380
+       keystonelight /etc/keystonelight.conf --loglevel verbose
+       keystonelight --dir /var/lib/keystonelight --appendfsync always
+
+Options (default):
+${OPTIONS.map((o) => `  --${o.name.padEnd(28)} ${o.default === '' ? '""' : o.default}`).join('\n')}
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`keystonelight: ${message}\n`);
+  process.exit(1);
+}
+
+async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--version') || argv.includes('-v')) {
+    process.stdout.write(`Keystonelight v=${VERSION} redis_version=${REDIS_VERSION} node=${process.version}\n`);
+    return;
+  }
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(HELP);
+    return;
+  }
+  let config: Config;
+  let file: string | undefined;
+  try {
+    const parsed = parseArgs(argv);
+    file = parsed.file;
+    config = new Config();
+    for (const [name, value] of parsed.options) {
+      try {
+        config.set(name, value);
+      } catch (e) {
+        if (e instanceof ConfigError) throw new ConfigError(`bad option '${name}' (value '${value}'): ${e.message}`);
+        throw e;
+      }
+    }
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+  try {
+    mkdirSync(config.get('dir'), { recursive: true });
+  } catch (e) {
+    fail(`can't create the data directory '${config.get('dir')}': ${(e as Error).message}`);
+  }
+  try {
+    await runService(config, file ?? '');
+  } catch (e) {
+    fail(e instanceof Error ? e.message : String(e));
+  }
+}
+
+main(process.argv.slice(2)).catch((e) => fail(e instanceof Error ? e.message : String(e)));

@@ -1,0 +1,47 @@
+// Argument parsing shared by every command family, with Redis's exact strictness.
+
+/**
+ * Redis's string2ll: optional '-', digits, no leading zeros, no '+', no spaces, within a signed
+ * 64-bit integer. Returns a bigint, or null when the text is not such an integer.
+ */
+export function toI64(s: string): bigint | null {
+  const n = s.length;
+  if (n === 0 || n > 20) return null;
+  let i = s.charCodeAt(0) === 45 ? 1 : 0;
+  if (i === n) return null;
+  if (s.charCodeAt(i) === 48) return n === 1 ? 0n : null;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return null;
+  }
+  const v = BigInt(s);
+  return v > 9223372036854775807n || v < -9223372036854775808n ? null : v;
+}
+
+/**
+ * The same rules as toI64, as a JS number (precise up to 2^53; beyond that only the magnitude is
+ * kept, which is enough for counts, indexes and range checks). Fast path for short inputs.
+ */
+export function toInt(s: string): number | null {
+  const n = s.length;
+  if (n === 0) return null;
+  if (n < 16) {
+    let i = s.charCodeAt(0) === 45 ? 1 : 0;
+    if (i === n) return null;
+    if (s.charCodeAt(i) === 48) return n === 1 ? 0 : null;
+    let v = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) return null;
+      v = v * 10 + c;
+    }
+    return s.charCodeAt(0) === 45 ? -v : v;
+  }
+  const b = toI64(s);
+  return b === null ? null : Number(b);
+}
+
+/** Case-insensitive comparison of an argument with an upper-case keyword. */
+export function is(arg: string, keyword: string): boolean {
+  return arg.length === keyword.length && arg.toUpperCase() === keyword;
+}

@@ -1,0 +1,80 @@
+// What command handlers may see of the server and of the calling client. The server layer
+// implements these interfaces; commands depend only on them (not on sockets or files).
+
+import type { Config } from '../config.js';
+import type { CommandSpec } from './types.js';
+
+export interface ClientApi {
+  readonly id: number;
+  /** Selected database index. */
+  dbIndex: number;
+  /** RESP protocol version of replies: 2 or 3. */
+  proto: number;
+  name: string;
+  libName: string;
+  libVer: string;
+  authenticated: boolean;
+  /** "ip:port" of the peer and of our side. */
+  readonly addr: string;
+  readonly laddr: string;
+  readonly fd: number;
+  /** ms timestamps. */
+  readonly createdAt: number;
+  lastInteraction: number;
+  /** Name of the last command run (CLIENT LIST cmd=). */
+  lastCommand: string;
+  /** Bytes waiting in the query buffer / output buffer (CLIENT LIST qbuf= / omem=). */
+  readonly queryBufferLength: number;
+  readonly outputBufferLength: number;
+  /** Close the connection once the current reply has been written (QUIT, protocol errors). */
+  closeAfterReply(): void;
+  /** Close immediately (CLIENT KILL). */
+  kill(): void;
+}
+
+export interface ServerStats {
+  totalConnections: number;
+  totalCommands: number;
+  rejectedConnections: number;
+  netInputBytes: number;
+  netOutputBytes: number;
+  keyspaceHits: number;
+  keyspaceMisses: number;
+  expiredKeys: number;
+  evictedKeys: number;
+  errorReplies: number;
+}
+
+export interface ServerApi {
+  readonly config: Config;
+  readonly stats: ServerStats;
+  readonly version: string;
+  readonly pid: number;
+  /** The port actually bound (useful with port 0). */
+  readonly port: number;
+  /** ms timestamp of start. */
+  readonly startedAt: number;
+  readonly runId: string;
+  readonly executable: string;
+  readonly configFile: string;
+  /** The command table, for COMMAND and the dispatcher. */
+  readonly commands: ReadonlyMap<string, CommandSpec>;
+  clients(): Iterable<ClientApi>;
+  /** Resets INFO counters (CONFIG RESETSTAT). */
+  resetStats(): void;
+  /** Extra INFO sections supplied by other layers (persistence, ...): section name -> fields. */
+  infoSections(): Map<string, [string, string | number][]>;
+  /** Asks the server to shut down after this command (SHUTDOWN). */
+  shutdown(opts: { save?: boolean; now?: boolean; force?: boolean }): string | null;
+  /** Persistence hooks; null when the layer is absent. */
+  readonly persistence: PersistenceApi | null;
+  /** Last time the dataset was saved (LASTSAVE), seconds. */
+  lastSave: number;
+}
+
+export interface PersistenceApi {
+  /** Starts a background rewrite; returns the reply text or an error message starting with ERR. */
+  rewrite(): { ok: boolean; message: string };
+  /** Reload from the file (DEBUG LOADAOF). */
+  reload(): void;
+}

@@ -1,0 +1,60 @@
+// The shapes shared by every command module: the table entry and the context a handler runs in.
+//
+// A handler is synchronous: it reads its arguments, checks them, applies its effect to the
+// keyspace and returns a reply value. Because the server runs one handler at a time, each command
+// is atomic, as in Redis. Effects that must reach the append-only file are reported with
+// `ctx.propagate`, after the change, as the command Redis would log (effects, not requests).
+
+import type { Reply } from '../protocol/reply.js';
+import type { Database } from '../keyspace/database.js';
+import type { Keyspace } from '../keyspace/keyspace.js';
+import type { ServerApi, ClientApi } from './context.js';
+
+export type CommandFlag =
+  | 'write' | 'readonly' | 'denyoom' | 'admin' | 'pubsub' | 'noscript' | 'blocking' | 'loading'
+  | 'stale' | 'skip_monitor' | 'skip_slowlog' | 'asking' | 'fast' | 'no_auth' | 'may_replicate'
+  | 'sentinel' | 'only_sentinel' | 'no_mandatory_keys' | 'protected' | 'module' | 'no_async_loading'
+  | 'no_multi' | 'movablekeys' | 'allow_busy';
+
+export interface Ctx {
+  readonly server: ServerApi;
+  readonly client: ClientApi;
+  readonly keyspace: Keyspace;
+  /** The client's selected database. */
+  readonly db: Database;
+  /** Time of this command in ms (one clock reading per command). */
+  readonly now: number;
+  /** Logs an effect to the AOF (and, later, replicas) in database `dbIndex` (default: ctx.db). */
+  propagate(args: string[], dbIndex?: number): void;
+}
+
+export type Handler = (ctx: Ctx, args: string[]) => Reply;
+
+export interface CommandSpec {
+  /** Lower-case name; "parent|sub" for subcommands. */
+  readonly name: string;
+  /** Redis arity: N = exactly N arguments (including the name), -N = at least N. */
+  readonly arity: number;
+  readonly flags: readonly CommandFlag[];
+  /** Key positions (1-based argument indexes; lastKey -1 = last argument), 0 when keyless. */
+  readonly firstKey: number;
+  readonly lastKey: number;
+  readonly step: number;
+  readonly handler: Handler;
+  /** Container commands (CONFIG, CLIENT, ...) dispatch on their first argument. */
+  readonly subcommands?: readonly CommandSpec[];
+}
+
+/** Builds a table entry with the usual defaults; keeps command modules short and uniform. */
+export function command(
+  name: string,
+  arity: number,
+  flags: readonly CommandFlag[],
+  keys: readonly [number, number, number],
+  handler: Handler,
+): CommandSpec {
+  return { name, arity, flags, firstKey: keys[0], lastKey: keys[1], step: keys[2], handler };
+}
+
+export const NO_KEYS = [0, 0, 0] as const;
+export const ONE_KEY = [1, 1, 1] as const;

@@ -1,0 +1,82 @@
+// Reply values that command handlers return. Handlers never touch bytes: they return one of these
+// and the encoder turns it into RESP2 or RESP3 for the connection's protocol.
+//
+//   null            -> null bulk string ($-1 / _)
+//   number, bigint  -> integer (:n)
+//   string          -> bulk string; binary ("latin1") strings, one char per byte
+//   Reply[]         -> array
+//   the classes below for the rest.
+
+export type Reply =
+  | null
+  | number
+  | bigint
+  | string
+  | Reply[]
+  | SimpleString
+  | ErrorReply
+  | MapReply
+  | SetReply
+  | DoubleReply
+  | BoolReply
+  | VerbatimReply
+  | NullArray
+  | RawReply
+  | PushReply;
+
+/** +text (status reply). */
+export class SimpleString {
+  constructor(readonly value: string) {}
+}
+
+/** -text (error reply); `message` includes the code, e.g. "ERR syntax error". */
+export class ErrorReply {
+  constructor(readonly message: string) {}
+}
+
+/** RESP3 map (%); a flat array of alternating keys and values in RESP2. */
+export class MapReply {
+  constructor(readonly entries: Reply[]) {}
+}
+
+/** RESP3 set (~); an array in RESP2. */
+export class SetReply {
+  constructor(readonly items: Reply[]) {}
+}
+
+/** RESP3 double (,); a bulk string in RESP2. `text` is Redis's formatting of the number. */
+export class DoubleReply {
+  constructor(readonly text: string) {}
+}
+
+/** RESP3 boolean (#t/#f); integer 1/0 in RESP2. */
+export class BoolReply {
+  constructor(readonly value: boolean) {}
+}
+
+/** RESP3 verbatim string (=len\r\ntxt:...); a bulk string in RESP2. */
+export class VerbatimReply {
+  constructor(readonly text: string, readonly format = 'txt') {}
+}
+
+/** Null array: *-1 in RESP2, _ in RESP3 (e.g. a timed-out blocking command). */
+export class NullArray {}
+
+/** RESP3 push (>), e.g. pub/sub messages; an array in RESP2. */
+export class PushReply {
+  constructor(readonly items: Reply[]) {}
+}
+
+/** Pre-encoded bytes, identical in both protocols (e.g. +OK\r\n). */
+export class RawReply {
+  constructor(readonly bytes: Buffer) {}
+}
+
+export const OK = new RawReply(Buffer.from('+OK\r\n'));
+export const QUEUED = new RawReply(Buffer.from('+QUEUED\r\n'));
+export const PONG = new RawReply(Buffer.from('+PONG\r\n'));
+export const NULL_ARRAY = new NullArray();
+export const EMPTY_ARRAY: Reply[] = [];
+
+export const err = (message: string): ErrorReply => new ErrorReply(message);
+export const status = (text: string): SimpleString => new SimpleString(text);

@@ -1,0 +1,65 @@
+// Redis's sdssplitargs: splits an inline request line into arguments with its quoting rules.
+// "double quotes" understand \n \r \t \b \a \\ \" and \xHH; 'single quotes' only \'. A closing
+// quote must be followed by whitespace or the end of the line. Returns null on unbalanced quotes.
+
+const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
+const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+const hexVal = (c: number): number => (c <= 57 ? c - 48 : (c | 32) - 87);
+const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', a: '\x07' };
+
+export function splitArgs(input: string): string[] | null {
+  // C string semantics: Redis stops at the first NUL byte.
+  const nul = input.indexOf('\0');
+  const line = nul < 0 ? input : input.slice(0, nul);
+  const out: string[] = [];
+  let i = 0;
+  const n = line.length;
+  while (true) {
+    while (i < n && isSpace(line.charCodeAt(i))) i++;
+    if (i >= n) return out;
+    let cur = '';
+    let inDq = false;
+    let inSq = false;
+    let done = false;
+    while (!done) {
+      if (inDq) {
+        if (i >= n) return null;
+        const c = line[i];
+        if (c === '\\' && line[i + 1] === 'x' && i + 3 < n && isHex(line.charCodeAt(i + 2)) && isHex(line.charCodeAt(i + 3))) {
+          cur += String.fromCharCode(hexVal(line.charCodeAt(i + 2)) * 16 + hexVal(line.charCodeAt(i + 3)));
+          i += 3;
+        } else if (c === '\\' && i + 1 < n) {
+          i++;
+          cur += ESCAPES[line[i]] ?? line[i];
+        } else if (c === '"') {
+          if (i + 1 < n && !isSpace(line.charCodeAt(i + 1))) return null;
+          done = true;
+        } else {
+          cur += c;
+        }
+      } else if (inSq) {
+        if (i >= n) return null;
+        const c = line[i];
+        if (c === '\\' && line[i + 1] === "'") {
+          i++;
+          cur += "'";
+        } else if (c === "'") {
+          if (i + 1 < n && !isSpace(line.charCodeAt(i + 1))) return null;
+          done = true;
+        } else {
+          cur += c;
+        }
+      } else if (i >= n) {
+        done = true;
+      } else {
+        const c = line[i];
+        if (c === ' ' || c === '\n' || c === '\r' || c === '\t') done = true;
+        else if (c === '"') inDq = true;
+        else if (c === "'") inSq = true;
+        else cur += c;
+      }
+      if (i < n) i++;
+    }
+    out.push(cur);
+  }
+}

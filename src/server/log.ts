@@ -1,0 +1,58 @@
+// Logging through winston, in Redis's line format:  PID:M 26 Nov 2026 06:42:32.123 * message
+// Levels map to Redis's: debug '.', verbose '-', notice '*', warning '#'.
+
+import winston from 'winston';
+
+const LEVELS = { warning: 0, notice: 1, verbose: 2, debug: 3 } as const;
+const MARK: Record<string, string> = { debug: '.', verbose: '-', notice: '*', warning: '#' };
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+export type LogLevel = keyof typeof LEVELS;
+
+export interface Logger {
+  debug(msg: string): void;
+  verbose(msg: string): void;
+  notice(msg: string): void;
+  warning(msg: string): void;
+  setLevel(level: string): void;
+  close(): Promise<void>;
+}
+
+function stamp(d: Date): string {
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+  return `${p(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
+const redisLine = winston.format.printf((info) => `${process.pid}:M ${stamp(new Date())} ${MARK[info.level] ?? '*'} ${String(info.message)}`);
+
+/** A logger writing to `file` (empty: stdout); `nothing` silences it. */
+export function createLogger(level: string, file: string): Logger {
+  const transport = file === ''
+    ? new winston.transports.Console({ forceConsole: true } as winston.transports.ConsoleTransportOptions)
+    : new winston.transports.File({ filename: file });
+  const w = winston.createLogger({
+    levels: LEVELS,
+    level: level === 'nothing' ? 'warning' : level,
+    silent: level === 'nothing',
+    format: redisLine,
+    transports: [transport],
+  });
+  const log = (lvl: LogLevel) => (msg: string): void => {
+    w.log(lvl, msg);
+  };
+  return {
+    debug: log('debug'),
+    verbose: log('verbose'),
+    notice: log('notice'),
+    warning: log('warning'),
+    setLevel(l: string) {
+      w.silent = l === 'nothing';
+      w.level = l === 'nothing' ? 'warning' : l;
+    },
+    close: () => new Promise<void>((resolve) => {
+      if (file === '') return resolve();
+      transport.once('finish', () => resolve());
+      w.end();
+    }),
+  };
+}

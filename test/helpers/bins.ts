@@ -1,0 +1,50 @@
+// Debian binaries the tests use. A test that needs one skips loudly, naming the package, when it is
+// missing; in CI (.ci/run installs them) a missing binary fails the test instead of skipping.
+
+import { execFileSync } from 'node:child_process';
+import type { ExecutionContext } from 'ava';
+
+const PACKAGES: Record<string, string> = {
+  'redis-server': 'redis-server',
+  'redis-cli': 'redis-tools',
+  'redis-benchmark': 'redis-tools',
+  'redis-check-aof': 'redis-tools',
+  nutcracker: 'nutcracker',
+};
+
+const cache = new Map<string, boolean>();
+
+export function hasBinary(bin: string): boolean {
+  let ok = cache.get(bin);
+  if (ok === undefined) {
+    try {
+      execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' });
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    cache.set(bin, ok);
+  }
+  return ok;
+}
+
+/** Message for a missing binary, naming the Debian package. */
+export function missing(bin: string): string {
+  return `SKIPPED: '${bin}' not found — install the Debian package '${PACKAGES[bin] ?? bin}' (apt-get install ${PACKAGES[bin] ?? bin})`;
+}
+
+/**
+ * Returns true if `bin` exists. Otherwise: in CI fails the test; elsewhere logs a loud skip
+ * message and passes the test (ava has no run-time skip), returning false so the test returns.
+ */
+export function needBinary(t: ExecutionContext, bin: string): boolean {
+  if (hasBinary(bin)) return true;
+  if (process.env.CI) {
+    t.fail(`${bin} is required in CI: ${missing(bin)}`);
+  } else {
+    console.warn(missing(bin));
+    t.log(missing(bin));
+    t.pass();
+  }
+  return false;
+}

@@ -1,0 +1,83 @@
+// A raw-socket client for tests: sends bytes, reads back whole replies as raw bytes.
+
+import { connect, type Socket } from 'node:net';
+import { encodeArgs, replyEnd } from './resp.js';
+
+export class RawClient {
+  private buf = Buffer.alloc(0);
+  private waiters: (() => void)[] = [];
+  closed = false;
+
+  private constructor(readonly socket: Socket) {
+    socket.on('data', (d: Buffer) => {
+      this.buf = Buffer.concat([this.buf, d]);
+      this.wake();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake();
+    });
+    socket.on('error', () => {});
+  }
+
+  static connect(port: number, host = '127.0.0.1'): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const s = connect({ port, host }, () => resolve(new RawClient(s)));
+      s.once('error', reject);
+    });
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  private wait(timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`timed out waiting for a reply; have ${JSON.stringify(this.buf.toString('latin1'))}`)), timeoutMs);
+      this.waiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  write(data: Buffer | string): void {
+    this.socket.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+  }
+
+  /** Reads one complete reply (raw bytes, latin1 string). */
+  async read(timeoutMs = 5000): Promise<string> {
+    while (true) {
+      const end = replyEnd(this.buf);
+      if (end >= 0) {
+        const out = this.buf.toString('latin1', 0, end);
+        this.buf = this.buf.subarray(end);
+        return out;
+      }
+      if (this.closed) throw new Error(`connection closed; have ${JSON.stringify(this.buf.toString('latin1'))}`);
+      await this.wait(timeoutMs);
+    }
+  }
+
+  /** Sends a command and returns its raw reply. */
+  async call(...args: string[]): Promise<string> {
+    this.write(encodeArgs(args));
+    return this.read();
+  }
+
+  /** Resolves once the server has closed the connection. */
+  async waitClosed(timeoutMs = 5000): Promise<void> {
+    while (!this.closed) await this.wait(timeoutMs);
+  }
+
+  /** Everything received and not yet read. */
+  pending(): string {
+    return this.buf.toString('latin1');
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
