@@ -29,17 +29,20 @@ function walk(dir) {
   return out;
 }
 
+// KS_OUT lets several builds coexist (dist/ and build/ under it); default: the project root.
+const out = process.env.KS_OUT ?? '.';
+
 await Promise.all([
-  build({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/keystonelight.js', banner: { js: '#!/usr/bin/env node\n' + requireShim } }),
-  build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', banner: { js: requireShim } }),
+  build({ ...common, entryPoints: ['src/cli.ts'], outfile: `${out}/dist/keystonelight.js`, banner: { js: '#!/usr/bin/env node\n' + requireShim } }),
+  build({ ...common, entryPoints: ['src/index.ts'], outfile: `${out}/dist/index.js`, banner: { js: requireShim } }),
 ]);
-chmodSync('dist/keystonelight.js', 0o755);
+chmodSync(`${out}/dist/keystonelight.js`, 0o755);
 
 if (process.argv.includes('--tests')) {
-  rmSync('build', { recursive: true, force: true });
+  rmSync(`${out}/build`, { recursive: true, force: true });
   await build({
     entryPoints: [...walk('src'), ...walk('test')],
-    outdir: 'build',
+    outdir: `${out}/build`,
     outbase: '.',
     bundle: false,
     platform: 'node',

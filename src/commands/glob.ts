@@ -1,0 +1,86 @@
+// Redis's stringmatchlen: glob-style matching used by KEYS, SCAN MATCH, CONFIG GET and others.
+// Supports * ? [abc] [^a-z] [!x] and backslash escapes, on binary strings, optionally ignoring case.
+
+export function globMatch(pattern: string, str: string, nocase = false): boolean {
+  return match(pattern, 0, str, 0, nocase, 0, { skip: false });
+}
+
+const lower = (c: number): number => (c >= 65 && c <= 90 ? c + 32 : c);
+
+/**
+ * `state.skip` is Redis's skipLongerMatches: once the rest of a pattern after a '*' failed to match
+ * anywhere in the remaining string, no earlier '*' can succeed by matching more, so stop.
+ */
+function match(p: string, pi: number, s: string, si: number, nocase: boolean, depth: number, state: { skip: boolean }): boolean {
+  // Redis caps recursion to avoid stack exhaustion on patterns like "a*a*a*...".
+  if (depth > 1000) return false;
+  const plen = p.length;
+  const slen = s.length;
+  while (pi < plen && si < slen) {
+    const pc = p.charCodeAt(pi);
+    if (pc === 42 /* * */) {
+      while (pi + 1 < plen && p.charCodeAt(pi + 1) === 42) pi++;
+      if (pi + 1 === plen) return true;
+      for (let k = si; k < slen; k++) {
+        if (match(p, pi + 1, s, k, nocase, depth + 1, state)) return true;
+        if (state.skip) return false;
+      }
+      state.skip = true;
+      return false;
+    } else if (pc === 63 /* ? */) {
+      si++;
+    } else if (pc === 91 /* [ */) {
+      pi++;
+      const not = p.charCodeAt(pi) === 94 /* ^ */;
+      if (not) pi++;
+      let matched = false;
+      const c = s.charCodeAt(si);
+      while (true) {
+        if (pi >= plen) {
+          pi--;
+          break;
+        }
+        const q = p.charCodeAt(pi);
+        if (q === 92 /* \ */ && pi + 1 < plen) {
+          pi++;
+          if (p.charCodeAt(pi) === c) matched = true;
+        } else if (q === 93 /* ] */) {
+          break;
+        } else if (pi + 2 < plen && p.charCodeAt(pi + 1) === 45 /* - */) {
+          let start = q;
+          let end = p.charCodeAt(pi + 2);
+          let cc = c;
+          if (start > end) [start, end] = [end, start];
+          if (nocase) {
+            start = lower(start);
+            end = lower(end);
+            cc = lower(cc);
+          }
+          pi += 2;
+          if (cc >= start && cc <= end) matched = true;
+        } else if (nocase ? lower(q) === lower(c) : q === c) {
+          matched = true;
+        }
+        pi++;
+      }
+      if (not) matched = !matched;
+      if (!matched) return false;
+      si++;
+    } else {
+      let q = pc;
+      if (q === 92 /* \ */ && pi + 1 < plen) {
+        pi++;
+        q = p.charCodeAt(pi);
+      }
+      const c = s.charCodeAt(si);
+      if (nocase ? lower(q) !== lower(c) : q !== c) return false;
+      si++;
+    }
+    pi++;
+    if (si === slen) {
+      while (pi < plen && p.charCodeAt(pi) === 42) pi++;
+      break;
+    }
+  }
+  return pi === plen && si === slen;
+}

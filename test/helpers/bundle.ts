@@ -1,0 +1,63 @@
+// Locates the built CLI bundle that belongs to this test build ($KS_OUT/dist/keystonelight.js),
+// and starts it as a real process on a free port in a temporary directory.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './redis.js';
+import { RawClient } from './raw.js';
+
+/** build/test/helpers/bundle.js -> ../../../dist/keystonelight.js */
+export const BUNDLE = fileURLToPath(new URL('../../../dist/keystonelight.js', import.meta.url));
+
+export interface ServerProcess {
+  port: number;
+  dir: string;
+  proc: ChildProcess;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function tempDir(prefix = 'ks-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Starts the bundle with `args` (defaults: free port, temp dir); resolves once it answers PING. */
+export async function startBundle(args: string[] = [], opts: { dir?: string; port?: number; wait?: boolean } = {}): Promise<ServerProcess> {
+  const port = opts.port ?? (await freePort());
+  const dir = opts.dir ?? tempDir();
+  const proc = spawn(process.execPath, [BUNDLE, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const sp: ServerProcess = {
+    port,
+    dir,
+    proc,
+    output: () => out,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
+      const done = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+      proc.kill(signal);
+      return done;
+    },
+  };
+  if (opts.wait === false) return sp;
+  const deadline = Date.now() + 15000;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`keystonelight exited with ${proc.exitCode}: ${out}`);
+    try {
+      const c = await RawClient.connect(port);
+      const r = await c.call('PING');
+      c.close();
+      if (r === '+PONG\r\n') return sp;
+    } catch {
+      // not ready yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await sp.stop('SIGKILL');
+  throw new Error(`keystonelight did not start: ${out}`);
+}
