@@ -1,22 +1,43 @@
 // Request decoder: turns the bytes a client sends into argument vectors, exactly as Redis 7.0's
-// processMultibulkBuffer / processInlineBuffer do, including their protocol-error texts.
+// processMultibulkBuffer / processInlineBuffer do, including their protocol-error texts and their
+// quirks (kept on purpose, since clients and tools can observe them):
+//   - a line is found with strchr(): a NUL byte before the CR (multibulk) or LF (inline) hides
+//     the line end, so the request waits for more bytes until the 64 KB line limit trips;
+//   - after a header's CR one byte is skipped without looking at it, and the two bytes after a
+//     bulk's data are skipped the same way (they "should" be CRLF);
+//   - `*0` and `*-N` requests are consumed and ignored; an empty inline line too;
+//   - lengths are parsed with string2ll (no '+', no leading zeros, no "-0", int64 range).
 //
 // Arguments are "binary strings": each byte becomes one UTF-16 code unit (latin1), so any byte
 // sequence round-trips and V8 stores them as compact one-byte strings.
+//
+// Memory: nothing is allocated from a declared size. `*N` does not pre-size the argument list,
+// and a big bulk (`$N`) is collected as the chunks that actually arrive, joined once at the end.
 //
 // Why not redis-parser here: it is a *reply* parser for clients. It cannot produce Redis's server
 // protocol errors (`expected '$', got 'X'`, `invalid bulk length`, ...), does not handle inline
 // commands, and decodes strings as UTF-8 (not binary safe) unless it returns Buffers, which then
 // need a second conversion. This module is the only place that deals with request framing.
 
+import { constants } from 'node:buffer';
 import { PROTOCOL } from '../errors.js';
 import { splitArgs } from './splitargs.js';
 
+/** PROTO_INLINE_MAX_SIZE: the longest line (inline request or header) Redis waits for. */
 export const INLINE_MAX = 64 * 1024;
 const CR = 13;
 const LF = 10;
 /** Bulk strings at least this big are collected as chunks and joined once, not re-copied per read. */
 const BIG_ARG = 32 * 1024;
+/** A pending partial request at least this big gets a buffer with room to grow (no quadratic copies). */
+const GROW_FROM = 4 * 1024;
+/**
+ * V8 cannot hold a longer string. Redis accepts bulks up to proto-max-bulk-len (512 MB by default,
+ * 24 bytes more than this). Such an argument is received like any other (so the connection
+ * behaves as Redis's while it arrives) but its bytes are not kept, and once complete it is
+ * refused as an invalid bulk length.
+ */
+const MAX_ARG = constants.MAX_STRING_LENGTH;
 
 export interface DecoderLimits {
   /** proto-max-bulk-len */
@@ -25,21 +46,35 @@ export interface DecoderLimits {
 
 export class ProtocolError extends Error {}
 
+const EMPTY = Buffer.alloc(0);
+
 /**
  * Incremental decoder. Feed it chunks with `push`; it calls `onCommand` for each complete request,
  * in order. On a protocol error it throws ProtocolError after delivering every command before it;
  * the connection then answers the error and closes, as Redis does.
  */
 export class RequestDecoder {
-  private buf: Buffer = Buffer.alloc(0);
+  /** Unconsumed bytes are buf[pos, end). `owned`: buf is our own storage (may be appended to). */
+  private buf: Buffer = EMPTY;
   private pos = 0;
+  private end = 0;
+  private owned = false;
+  /** Bytes after pos already searched for a line end, so a line arriving byte by byte is scanned once. */
+  private scanned = 0;
   /** Multibulk state: arguments still expected (0 = between requests) and those read so far. */
   private remaining = 0;
   private args: string[] = [];
-  /** Pending big bulk string: declared length, and the chunks collected for it. */
-  private bigLen = -1;
+  /** Pending big bulk string: bytes needed (header + data + CRLF), and the chunks collected. */
+  private bigNeed = -1;
   private bigChunks: Buffer[] = [];
   private bigHave = 0;
+  /** Length of the pending big bulk's header line ($N CRLF), which bigHave/bigNeed include. */
+  private bigHeader = 0;
+  /** The pending big bulk is too long to keep (> MAX_ARG): count its bytes, store nothing. */
+  private bigDiscard = false;
+  /** While paused, bytes are kept but no command is delivered (see pause()). */
+  private paused = false;
+  private stopped = false;
   /** Whether the client may send large requests (false before AUTH when a password is set). */
   authenticated = true;
 
@@ -50,72 +85,164 @@ export class RequestDecoder {
 
   /** Bytes received but not yet consumed (for client-query-buffer accounting). */
   get buffered(): number {
-    return this.buf.length - this.pos + this.bigHave;
+    return this.end - this.pos + this.bigHave;
+  }
+
+  /**
+   * The query buffer length Redis would count once `n` more bytes are received: the bytes not yet
+   * parsed, except that for a big bulk Redis keeps only its data and reads no further than its
+   * end. Connections compare this with client-query-buffer-limit before pushing the bytes.
+   */
+  queryBufferAfter(n: number): number {
+    if (this.bigNeed < 0) return this.end - this.pos + n;
+    return Math.min(this.bigHave + n, this.bigNeed) - this.bigHeader;
+  }
+
+  /** Whether delivery is paused (pause()) or stopped for good (stop()). */
+  get halted(): boolean {
+    return this.paused || this.stopped;
   }
 
   push(chunk: Buffer): void {
-    if (this.bigLen >= 0) {
+    if (this.stopped || chunk.length === 0) return;
+    if (this.bigNeed >= 0) {
       if (!this.collectBig(chunk)) return;
-    } else if (this.pos >= this.buf.length) {
+    } else if (this.pos >= this.end) {
       this.buf = chunk;
-      this.pos = 0;
+      this.pos = this.scanned = 0;
+      this.end = chunk.length;
+      this.owned = false;
     } else {
-      this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
-      this.pos = 0;
+      this.append(chunk);
     }
+    if (!this.paused) this.parse();
+  }
+
+  /**
+   * Stops delivering commands after the current one; bytes keep accumulating. Used when a
+   * client's unsent output is too big: its remaining pipeline waits until the output drains.
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Delivers what was held back by pause(); may throw ProtocolError like push(). */
+  resume(): void {
+    if (!this.paused || this.stopped) return;
+    this.paused = false;
     this.parse();
+  }
+
+  /** No more commands, ever (QUIT, a protocol error, a closing connection). Frees the buffer. */
+  stop(): void {
+    this.stopped = true;
+    this.buf = EMPTY;
+    this.pos = this.end = this.scanned = 0;
+    this.bigChunks = [];
+    this.bigHave = 0;
+    this.bigNeed = -1;
+  }
+
+  private append(chunk: Buffer): void {
+    if (this.owned && this.end + chunk.length <= this.buf.length) {
+      chunk.copy(this.buf, this.end);
+      this.end += chunk.length;
+      return;
+    }
+    const pending = this.end - this.pos;
+    const need = pending + chunk.length;
+    const next = Buffer.allocUnsafe(pending >= GROW_FROM ? need * 2 : need);
+    this.buf.copy(next, 0, this.pos, this.end);
+    chunk.copy(next, pending);
+    this.buf = next;
+    this.pos = 0;
+    this.end = need;
+    this.owned = true;
   }
 
   /** Adds a chunk to a pending big argument; true once the whole argument (+CRLF) is buffered. */
   private collectBig(chunk: Buffer): boolean {
-    this.bigChunks.push(chunk);
     this.bigHave += chunk.length;
-    if (this.bigHave < this.bigLen + 2) return false;
+    if (!this.bigDiscard) this.bigChunks.push(chunk);
+    if (this.bigHave < this.bigNeed) return false;
+    if (this.bigDiscard) throw new ProtocolError(PROTOCOL.INVALID_BULK);
     this.buf = Buffer.concat(this.bigChunks, this.bigHave);
     this.pos = 0;
+    this.end = this.buf.length;
+    this.owned = false;
+    this.scanned = 0;
     this.bigChunks = [];
     this.bigHave = 0;
-    this.bigLen = -1;
+    this.bigNeed = -1;
     return true;
   }
 
   private parse(): void {
-    while (this.pos < this.buf.length) {
+    while (this.pos < this.end && !this.paused && !this.stopped) {
       if (this.remaining === 0) {
-        if (this.buf[this.pos] === 42 /* '*' */) {
-          if (!this.readMultibulkCount()) return;
-        } else {
-          if (!this.readInline()) return;
+        if (this.buf[this.pos] !== 42 /* '*' */) {
+          if (!this.readInline()) break;
           continue;
         }
+        if (!this.readMultibulkCount()) break;
         if (this.remaining === 0) continue; // "*0" or negative: nothing to run
       }
-      if (!this.readBulks()) return;
+      if (!this.readBulks()) break;
     }
-    if (this.pos >= this.buf.length) {
+    if (this.pos >= this.end) {
+      // Everything consumed: drop the reference to the (possibly large) last chunk.
       this.buf = EMPTY;
-      this.pos = 0;
+      this.pos = this.end = this.scanned = 0;
+      this.owned = false;
     }
   }
 
-  /** Finds CR from `from`; -1 if the line (CR and LF) is not complete yet. */
-  private lineEnd(from: number): number {
-    const cr = this.buf.indexOf(CR, from);
-    if (cr < 0 || cr + 1 >= this.buf.length) return -1;
-    return cr;
+  /**
+   * Redis's `strchr(p, target)` from pos: the index of the first `target` byte (CR for multibulk
+   * headers, LF for inline requests), or -1 when there is none yet or a NUL byte comes first (the
+   * NUL ends the C string, so Redis does not see the line end either).
+   */
+  private scan(target: number): number {
+    const buf = this.buf;
+    const end = this.end;
+    let i = this.pos + this.scanned;
+    for (; i < end; i++) {
+      const c = buf[i];
+      if (c === target) {
+        this.scanned = i - this.pos;
+        return i;
+      }
+      if (c === 0) break;
+    }
+    this.scanned = i - this.pos;
+    return -1;
+  }
+
+  /** The CR ending the header line at pos, once the byte after it has arrived too; else -1. */
+  private headerEnd(): number {
+    const cr = this.scan(CR);
+    return cr >= 0 && cr + 1 < this.end ? cr : -1;
+  }
+
+  /** Moves past consumed bytes. */
+  private advance(to: number): void {
+    this.pos = to;
+    this.scanned = 0;
+  }
+
+  /** Waits for more bytes of a line; past 64 KB that is a protocol error. */
+  private waitLine(message: string): false {
+    if (this.end - this.pos > INLINE_MAX) throw new ProtocolError(message);
+    return false;
   }
 
   private readMultibulkCount(): boolean {
-    const cr = this.lineEnd(this.pos);
-    if (cr < 0) {
-      if (this.buf.length - this.pos > INLINE_MAX) throw new ProtocolError(PROTOCOL.TOO_BIG_MBULK);
-      this.compact();
-      return false;
-    }
+    const cr = this.headerEnd();
+    if (cr < 0) return this.waitLine(PROTOCOL.TOO_BIG_MBULK);
     const n = parseLong(this.buf, this.pos + 1, cr);
     if (n === null || n > 2147483647) throw new ProtocolError(PROTOCOL.INVALID_MULTIBULK);
     if (n > 10 && !this.authenticated) throw new ProtocolError(PROTOCOL.UNAUTH_MBULK);
-    this.pos = cr + 2;
+    this.advance(cr + 2);
     if (n > 0) {
       this.remaining = n;
       this.args = [];
@@ -127,33 +254,26 @@ export class RequestDecoder {
     const buf = this.buf;
     while (this.remaining > 0) {
       const start = this.pos;
-      const cr = this.lineEnd(start);
-      if (cr < 0) {
-        if (buf.length - start > INLINE_MAX) throw new ProtocolError(PROTOCOL.TOO_BIG_BULK);
-        this.compact();
-        return false;
+      // Fast path for the usual short header ("$3\r\n"): digits parsed as they are scanned; any
+      // other header (long, odd, incomplete, with an error) takes the exact slow path.
+      let i = start + 1;
+      let len = 0;
+      if (buf[start] === 36 /* '$' */ && i < this.end && buf[i] !== 48 /* '0' */) {
+        for (let c = buf[i]; c >= 48 && c <= 57 && i < start + 10; c = buf[++i]) len = len * 10 + c - 48;
       }
-      if (buf[start] !== 36 /* '$' */) {
-        throw new ProtocolError(PROTOCOL.expectedDollar(String.fromCharCode(buf[start])));
+      let dataStart = i + 2;
+      if (i === start + 1 || buf[i] !== CR || dataStart > this.end || len > 16384) {
+        const cr = this.headerEnd();
+        if (cr < 0) return this.waitLine(PROTOCOL.TOO_BIG_BULK);
+        len = this.bulkLength(start, cr);
+        dataStart = cr + 2;
       }
-      const len = parseLong(buf, start + 1, cr);
-      if (len === null || len < 0 || len > this.limits.maxBulkLen) throw new ProtocolError(PROTOCOL.INVALID_BULK);
-      if (len > 16384 && !this.authenticated) throw new ProtocolError(PROTOCOL.UNAUTH_BULK);
-      const dataStart = cr + 2;
-      if (buf.length - dataStart < len + 2) {
-        if (len >= BIG_ARG) {
-          this.bigChunks = [buf.subarray(start)];
-          this.bigHave = buf.length - start;
-          this.bigLen = len + (dataStart - start); // header bytes count towards what we wait for
-          this.buf = EMPTY;
-          this.pos = 0;
-        } else {
-          this.compact();
-        }
+      if (this.end - dataStart < len + 2 || len > MAX_ARG) {
+        if (len >= BIG_ARG) this.startBig(start, dataStart - start, len, len > MAX_ARG);
         return false;
       }
       this.args.push(buf.latin1Slice(dataStart, dataStart + len));
-      this.pos = dataStart + len + 2;
+      this.advance(dataStart + len + 2);
       this.remaining--;
     }
     const args = this.args;
@@ -162,38 +282,56 @@ export class RequestDecoder {
     return true;
   }
 
-  private readInline(): boolean {
-    const nl = this.buf.indexOf(LF, this.pos);
-    if (nl < 0) {
-      if (this.buf.length - this.pos > INLINE_MAX) throw new ProtocolError(PROTOCOL.TOO_BIG_INLINE);
-      this.compact();
-      return false;
+  /** Checks a bulk header line buf[start, cr) the slow way, with Redis's errors; returns the length. */
+  private bulkLength(start: number, cr: number): number {
+    if (this.buf[start] !== 36 /* '$' */) {
+      throw new ProtocolError(PROTOCOL.expectedDollar(String.fromCharCode(this.buf[start])));
     }
-    let end = nl;
-    if (end > this.pos && this.buf[end - 1] === CR) end--;
-    const line = this.buf.latin1Slice(this.pos, end);
-    this.pos = nl + 1;
+    const len = parseLong(this.buf, start + 1, cr);
+    if (len === null || len < 0 || len > this.limits.maxBulkLen) {
+      throw new ProtocolError(PROTOCOL.INVALID_BULK);
+    }
+    if (len > 16384 && !this.authenticated) throw new ProtocolError(PROTOCOL.UNAUTH_BULK);
+    return len;
+  }
+
+  /** Switches to collecting a big bulk (its header at `start`, `header` bytes long) as chunks. */
+  private startBig(start: number, header: number, len: number, discard: boolean): void {
+    // Copy what we have: it may be a view into a shared chunk, or our own larger buffer.
+    this.bigChunks = discard ? [] : [Buffer.from(this.buf.subarray(start, this.end))];
+    this.bigHave = this.end - start;
+    this.bigNeed = header + len + 2;
+    this.bigHeader = header;
+    this.bigDiscard = discard;
+    this.buf = EMPTY;
+    this.pos = this.end = this.scanned = 0;
+    this.owned = false;
+  }
+
+  private readInline(): boolean {
+    const buf = this.buf;
+    const nl = this.scan(LF);
+    if (nl < 0) return this.waitLine(PROTOCOL.TOO_BIG_INLINE);
+    let lineEnd = nl;
+    if (lineEnd > this.pos && buf[lineEnd - 1] === CR) lineEnd--;
+    const line = buf.latin1Slice(this.pos, lineEnd);
+    this.advance(nl + 1);
     const args = splitArgs(line);
     if (args === null) throw new ProtocolError(PROTOCOL.UNBALANCED_QUOTES);
     if (args.length > 0) this.onCommand(args);
     return true;
   }
-
-  /** Drops consumed bytes so a partial request does not pin an old large buffer. */
-  private compact(): void {
-    if (this.pos > 0) {
-      this.buf = this.buf.subarray(this.pos);
-      this.pos = 0;
-    }
-  }
 }
 
-const EMPTY = Buffer.alloc(0);
+/** The largest int64 magnitudes as digit strings, for the 19-digit overflow check. */
+const INT64_MAX_DIGITS = '9223372036854775807';
+const INT64_MIN_DIGITS = '9223372036854775808';
 
 /**
  * Redis's string2ll over buf[from, to): optional '-', no leading zeros (except "0"), no '+',
- * no spaces, fits in a signed 64-bit integer. Returns null when invalid. Lengths beyond 2^53 are
- * rejected by the callers' range checks anyway, so a JS number is precise enough here.
+ * no spaces, fits in a signed 64-bit integer. Returns null when invalid. Values beyond 2^53 lose
+ * precision as a JS number, but the callers' range checks reject those anyway; what matters is
+ * that valid and invalid are told apart exactly.
  */
 export function parseLong(buf: Buffer, from: number, to: number): number | null {
   const len = to - from;
@@ -207,11 +345,13 @@ export function parseLong(buf: Buffer, from: number, to: number): number | null 
   }
   if (buf[i] === 48 /* '0' */) return len === 1 ? 0 : null;
   let n = 0;
-  for (; i < to; i++) {
-    const d = buf[i] - 48;
+  for (let j = i; j < to; j++) {
+    const d = buf[j] - 48;
     if (d < 0 || d > 9) return null;
     n = n * 10 + d;
   }
-  if (n > 9.223372036854776e18) return null;
+  const digits = to - i;
+  if (digits > 19) return null;
+  if (digits === 19 && buf.latin1Slice(i, to) > (neg ? INT64_MIN_DIGITS : INT64_MAX_DIGITS)) return null;
   return neg ? -n : n;
 }

@@ -1,0 +1,359 @@
+// The request decoder against Redis 7.0's processMultibulkBuffer / processInlineBuffer. Every case
+// is fed whole, one byte at a time and at random split points, and must decode the same way each
+// time; a seeded fuzz checks that arbitrary bytes either decode or raise a ProtocolError with one
+// of Redis's texts (never another exception, never a hang).
+
+import test from 'ava';
+import { INLINE_MAX, parseLong, ProtocolError, RequestDecoder } from '../../src/protocol/decoder.js';
+import { PROTOCOL } from '../../src/errors.js';
+import { mulberry32, type Rng } from '../helpers/rng.js';
+
+interface Outcome {
+  cmds: string[][];
+  error: string | null;
+  /** Bytes held for an incomplete request. */
+  buffered: number;
+}
+
+interface Opts {
+  authenticated?: boolean;
+  maxBulkLen?: number;
+}
+
+function decoder(opts: Opts, cmds: string[][]): RequestDecoder {
+  const d = new RequestDecoder((a) => cmds.push(a), { maxBulkLen: opts.maxBulkLen ?? 512 * 1024 * 1024 });
+  d.authenticated = opts.authenticated ?? true;
+  return d;
+}
+
+/** Feeds `input` in the given pieces; stops at the first error, as a connection would. */
+function feed(input: Buffer, cuts: number[], opts: Opts = {}): Outcome {
+  const cmds: string[][] = [];
+  const d = decoder(opts, cmds);
+  let from = 0;
+  try {
+    for (const to of [...cuts, input.length]) {
+      d.push(input.subarray(from, to));
+      from = to;
+    }
+  } catch (e) {
+    if (!(e instanceof ProtocolError)) throw e;
+    return { cmds, error: e.message, buffered: -1 };
+  }
+  return { cmds, error: null, buffered: d.buffered };
+}
+
+const whole = (input: Buffer, opts?: Opts): Outcome => feed(input, [], opts);
+const byteByByte = (input: Buffer, opts?: Opts): Outcome =>
+  feed(input, Array.from({ length: Math.max(0, input.length - 1) }, (_, i) => i + 1), opts);
+
+function randomCuts(len: number, rng: Rng): number[] {
+  const n = Math.floor(rng() * 6);
+  const cuts = Array.from({ length: n }, () => Math.floor(rng() * (len + 1)));
+  return cuts.sort((a, b) => a - b);
+}
+
+const bin = (s: string): Buffer => Buffer.from(s, 'latin1');
+const mb = (...args: string[]): string => `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`;
+
+interface Case {
+  name: string;
+  input: string | Buffer;
+  cmds: string[][];
+  error?: string;
+  /** Bytes left waiting (when no error); default: not checked. */
+  buffered?: number;
+  opts?: Opts;
+  /** Skip the byte-at-a-time run (only for very large inputs). */
+  noBytes?: boolean;
+}
+
+const ALL_BYTES = String.fromCharCode(...Array.from({ length: 256 }, (_, i) => i));
+const big = 'x'.repeat(100_000);
+
+const CASES: Case[] = [
+  { name: 'one multibulk', input: mb('PING'), cmds: [['PING']], buffered: 0 },
+  { name: 'pipeline of multibulk', input: mb('SET', 'k', 'v') + mb('GET', 'k') + mb('DEL', 'k'), cmds: [['SET', 'k', 'v'], ['GET', 'k'], ['DEL', 'k']], buffered: 0 },
+  { name: 'empty bulk argument', input: mb('GET', ''), cmds: [['GET', '']] },
+  { name: 'all 256 byte values in a bulk', input: mb('ECHO', ALL_BYTES), cmds: [['ECHO', ALL_BYTES]] },
+  { name: 'CRLF inside bulk data', input: mb('SET', 'k', 'a\r\nb\r\n'), cmds: [['SET', 'k', 'a\r\nb\r\n']] },
+  { name: 'big bulk (100 KB) then more', input: mb('SET', 'k', big) + mb('PING'), cmds: [['SET', 'k', big], ['PING']], buffered: 0 },
+  { name: 'two big bulks in one request', input: mb('MSET', 'a', big, 'b', big + 'y'), cmds: [['MSET', 'a', big, 'b', big + 'y']] },
+  { name: 'incomplete multibulk waits', input: '*2\r\n$3\r\nGET\r\n$1\r\n', cmds: [], buffered: 4 },
+  { name: 'incomplete bulk data waits', input: '*1\r\n$4\r\nPIN', cmds: [], buffered: 7 },
+  { name: 'data without its trailing CRLF waits', input: '*1\r\n$4\r\nPING', cmds: [] },
+  { name: 'CR as the last byte of a header waits', input: '*1\r', cmds: [], buffered: 3 },
+  // Redis skips the byte after a header's CR, and the two after bulk data, without checking them.
+  { name: 'byte after CR is not checked', input: '*1\rX$4\rYPINGxx', cmds: [['PING']], buffered: 0 },
+  { name: '*0 is ignored', input: '*0\r\n' + mb('PING'), cmds: [['PING']] },
+  { name: '*-1 is ignored', input: '*-1\r\n' + mb('PING'), cmds: [['PING']] },
+  { name: '*-5 is ignored', input: '*-5\r\nPING\r\n', cmds: [['PING']] },
+  { name: '*INT64_MIN is ignored', input: '*-9223372036854775808\r\nPING\r\n', cmds: [['PING']] },
+  { name: '*INT_MAX waits for its arguments', input: '*2147483647\r\n', cmds: [], buffered: 0 },
+  { name: '*abc', input: '*abc\r\n', cmds: [], error: PROTOCOL.INVALID_MULTIBULK },
+  { name: '* empty count', input: '*\r\n', cmds: [], error: PROTOCOL.INVALID_MULTIBULK },
+  { name: '*3000000000 (above INT_MAX)', input: '*3000000000\r\n', cmds: [], error: PROTOCOL.INVALID_MULTIBULK },
+  { name: '*2147483648', input: '*2147483648\r\n', cmds: [], error: PROTOCOL.INVALID_MULTIBULK },
+  { name: '*+1', input: '*+1\r\n', cmds: [], error: PROTOCOL.INVALID_MULTIBULK },
+  { name: '*01', input: '*01\r\n', cmds: [], error: PROTOCOL.INVALID_MULTIBULK },
+  { name: '*-0', input: '*-0\r\n', cmds: [], error: PROTOCOL.INVALID_MULTIBULK },
+  { name: '*- alone', input: '*-\r\n', cmds: [], error: PROTOCOL.INVALID_MULTIBULK },
+  { name: '* 1 (space)', input: '* 1\r\n', cmds: [], error: PROTOCOL.INVALID_MULTIBULK },
+  { name: '*1 (trailing space)', input: '*1 \r\n', cmds: [], error: PROTOCOL.INVALID_MULTIBULK },
+  { name: '*INT64_MIN-1 overflows', input: '*-9223372036854775809\r\n', cmds: [], error: PROTOCOL.INVALID_MULTIBULK },
+  { name: '*21 digits', input: '*-12345678901234567890\r\n', cmds: [], error: PROTOCOL.INVALID_MULTIBULK },
+  { name: '*1 then +foo', input: '*1\r\n+foo\r\n', cmds: [], error: PROTOCOL.expectedDollar('+') },
+  { name: '*1 then :1', input: '*1\r\n:1\r\n', cmds: [], error: PROTOCOL.expectedDollar(':') },
+  { name: 'expected $ got a high byte', input: '*1\r\n\xff\r\n', cmds: [], error: PROTOCOL.expectedDollar('\xff') },
+  { name: '$-2', input: '*1\r\n$-2\r\n', cmds: [], error: PROTOCOL.INVALID_BULK },
+  { name: '$-1 in a request', input: '*1\r\n$-1\r\n', cmds: [], error: PROTOCOL.INVALID_BULK },
+  { name: '$abc', input: '*1\r\n$abc\r\n', cmds: [], error: PROTOCOL.INVALID_BULK },
+  { name: '$ empty length', input: '*1\r\n$\r\n', cmds: [], error: PROTOCOL.INVALID_BULK },
+  { name: '$04', input: '*1\r\n$04\r\nPING\r\n', cmds: [], error: PROTOCOL.INVALID_BULK },
+  { name: '$+4', input: '*1\r\n$+4\r\nPING\r\n', cmds: [], error: PROTOCOL.INVALID_BULK },
+  { name: 'bulk above proto-max-bulk-len', input: '*1\r\n$536870913\r\n', cmds: [], error: PROTOCOL.INVALID_BULK },
+  { name: 'bulk at proto-max-bulk-len (small limit) waits', input: '*1\r\n$1048576\r\nabc', cmds: [], opts: { maxBulkLen: 1048576 } },
+  { name: 'bulk above a small proto-max-bulk-len', input: '*1\r\n$1048577\r\n', cmds: [], error: PROTOCOL.INVALID_BULK, opts: { maxBulkLen: 1048576 } },
+  { name: 'bulk of 2^63', input: '*1\r\n$9223372036854775808\r\n', cmds: [], error: PROTOCOL.INVALID_BULK },
+  { name: 'commands before an error are delivered', input: 'PING\r\n' + mb('ECHO', 'a') + '*abc\r\n' + mb('PING'), cmds: [['PING'], ['ECHO', 'a']], error: PROTOCOL.INVALID_MULTIBULK },
+  { name: 'error in the second argument', input: '*2\r\n$4\r\nECHO\r\n+x\r\n', cmds: [], error: PROTOCOL.expectedDollar('+') },
+  // Inline requests.
+  { name: 'inline CRLF', input: 'PING\r\n', cmds: [['PING']], buffered: 0 },
+  { name: 'inline LF only', input: 'PING\n', cmds: [['PING']] },
+  { name: 'inline spaces and tabs', input: '  SET \t k   v  \r\n', cmds: [['SET', 'k', 'v']] },
+  { name: 'inline quoted', input: 'SET k "a b" \'c d\'\r\n', cmds: [['SET', 'k', 'a b', 'c d']] },
+  { name: 'inline \\x escapes', input: 'ECHO "\\x41\\x00\\xff\\n"\r\n', cmds: [['ECHO', 'A\x00\xff\n']] },
+  { name: 'inline empty quoted arg', input: 'SET k ""\r\n', cmds: [['SET', 'k', '']] },
+  { name: 'empty lines are skipped', input: '\r\n\n\r\n' + 'PING\r\n', cmds: [['PING']], buffered: 0 },
+  { name: 'CRLF only', input: '\r\n', cmds: [], buffered: 0 },
+  { name: 'blank line of spaces', input: '   \r\n', cmds: [], buffered: 0 },
+  { name: 'CR alone in an inline line stays in the line', input: 'ECHO a\rb\r\n', cmds: [['ECHO', 'a', 'b']] },
+  { name: '$5 at top level is an inline command', input: '$5\r\nhello\r\n', cmds: [['$5'], ['hello']] },
+  { name: '+foo at top level is an inline command', input: '+foo\r\n', cmds: [['+foo']] },
+  { name: 'inline unbalanced double quote', input: 'SET k "abc\r\n', cmds: [], error: PROTOCOL.UNBALANCED_QUOTES },
+  { name: 'inline unbalanced single quote', input: "SET k 'abc\r\n", cmds: [], error: PROTOCOL.UNBALANCED_QUOTES },
+  { name: 'inline "a"b', input: '"a"b\r\n', cmds: [], error: PROTOCOL.UNBALANCED_QUOTES },
+  { name: 'inline line without newline waits', input: 'PING', cmds: [], buffered: 4 },
+  { name: 'mixed inline and multibulk', input: 'PING\r\n' + mb('ECHO', 'x') + 'ECHO y\r\n', cmds: [['PING'], ['ECHO', 'x'], ['ECHO', 'y']] },
+  // strchr() stops at NUL: the line end behind a NUL is never seen.
+  { name: 'NUL before LF in an inline line waits', input: 'PING\x00\r\nPING\r\n', cmds: [], buffered: 13 },
+  { name: 'NUL in a multibulk count waits', input: '*1\x00\r\n$4\r\nPING\r\n', cmds: [] },
+  { name: 'NUL in a bulk header waits', input: '*1\r\n$4\x00\r\nPING\r\n', cmds: [] },
+  { name: 'NUL inside bulk data is fine', input: mb('ECHO', '\x00\x00'), cmds: [['ECHO', '\x00\x00']] },
+  { name: 'NUL after the line end is fine', input: 'PING\r\n\x00', cmds: [['PING']] },
+  // The 64 KB line limit.
+  { name: 'inline of exactly 64 KB without newline waits', input: 'a'.repeat(INLINE_MAX), cmds: [], buffered: INLINE_MAX },
+  { name: 'inline of 64 KB + 1 without newline', input: 'a'.repeat(INLINE_MAX + 1), cmds: [], error: PROTOCOL.TOO_BIG_INLINE },
+  { name: '70 KB inline line without newline', input: 'PING\r\n' + 'a'.repeat(70 * 1024), cmds: [['PING']], error: PROTOCOL.TOO_BIG_INLINE },
+  { name: '70 KB of * without CRLF', input: '*'.repeat(70 * 1024), cmds: [], error: PROTOCOL.TOO_BIG_MBULK },
+  { name: '70 KB bulk count without CR', input: '*1\r\n$' + '1'.repeat(70 * 1024), cmds: [], error: PROTOCOL.TOO_BIG_BULK },
+  { name: 'NUL-blocked inline past 64 KB', input: 'PING\x00' + 'a'.repeat(INLINE_MAX), cmds: [], error: PROTOCOL.TOO_BIG_INLINE },
+  // Unauthenticated clients.
+  { name: 'unauthenticated *10 is fine', input: '*10\r\n', cmds: [], opts: { authenticated: false } },
+  { name: 'unauthenticated *11', input: '*11\r\n', cmds: [], error: PROTOCOL.UNAUTH_MBULK, opts: { authenticated: false } },
+  { name: 'unauthenticated $16384 is fine', input: '*1\r\n$16384\r\n', cmds: [], opts: { authenticated: false } },
+  { name: 'unauthenticated $16385', input: '*1\r\n$16385\r\n', cmds: [], error: PROTOCOL.UNAUTH_BULK, opts: { authenticated: false } },
+  { name: 'unauthenticated inline of any size', input: 'AUTH ' + 'p'.repeat(20000) + '\r\n', cmds: [['AUTH', 'p'.repeat(20000)]], opts: { authenticated: false } },
+];
+
+for (const c of CASES) {
+  test(`decode: ${c.name}`, (t) => {
+    const input = typeof c.input === 'string' ? bin(c.input) : c.input;
+    const expected: Outcome = whole(input, c.opts);
+    t.deepEqual(expected.cmds, c.cmds, 'commands (whole)');
+    t.is(expected.error, c.error ?? null, 'error (whole)');
+    if (c.buffered !== undefined) t.is(expected.buffered, c.buffered, 'bytes left waiting');
+    if (!c.noBytes) t.deepEqual(byteByByte(input, c.opts), expected, 'one byte at a time');
+    const rng = mulberry32(input.length);
+    for (let i = 0; i < 30; i++) {
+      const cuts = randomCuts(input.length, rng);
+      t.deepEqual(feed(input, cuts, c.opts), expected, `split at ${cuts.join(',')}`);
+    }
+  });
+}
+
+test('a 70 KB inline line that does end within the chunk is accepted', (t) => {
+  // Redis checks the 64 KB limit only while no newline has arrived yet.
+  const line = 'ECHO ' + 'a'.repeat(70 * 1024);
+  t.deepEqual(whole(bin(line + '\r\n')).cmds, [['ECHO', 'a'.repeat(70 * 1024)]]);
+});
+
+test('nothing is allocated from a declared size', (t) => {
+  const cmds: string[][] = [];
+  const d = decoder({}, cmds);
+  d.push(bin('*2147483647\r\n'));
+  t.is(d.buffered, 0);
+  const d2 = decoder({}, cmds);
+  const before = process.memoryUsage().arrayBuffers;
+  d2.push(bin('*1\r\n$536870912\r\nabc'));
+  t.is(d2.buffered, 15);
+  t.true(process.memoryUsage().arrayBuffers - before < 1024 * 1024, 'no buffer sized from the header');
+});
+
+test('a bulk too long for a JS string is received, not kept, then refused', (t) => {
+  const cmds: string[][] = [];
+  const d = decoder({}, cmds);
+  d.push(bin('*1\r\n$536870912\r\n'));
+  const chunk = Buffer.alloc(1024 * 1024, 'z');
+  const before = process.memoryUsage().arrayBuffers;
+  for (let i = 0; i < 511; i++) d.push(chunk);
+  t.true(process.memoryUsage().arrayBuffers - before < 64 * 1024 * 1024, 'bytes are not kept');
+  t.true(d.buffered > 511 * 1024 * 1024);
+  const err = t.throws(() => d.push(Buffer.alloc(1024 * 1024 + 2, 'z')), { instanceOf: ProtocolError });
+  t.is(err?.message, PROTOCOL.INVALID_BULK);
+  t.is(cmds.length, 0);
+});
+
+test('a big bulk arriving in many chunks is joined once and counted in buffered', (t) => {
+  const cmds: string[][] = [];
+  const d = decoder({}, cmds);
+  const value = Buffer.alloc(1024 * 1024, 'v');
+  d.push(bin('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1048576\r\n'));
+  for (let i = 0; i < value.length; i += 1000) d.push(value.subarray(i, i + 1000));
+  t.is(cmds.length, 0);
+  t.true(d.buffered >= value.length);
+  d.push(bin('\r\n*1\r\n$4\r\nPING\r\n'));
+  t.is(cmds.length, 2);
+  t.is(cmds[0][2].length, value.length);
+  t.deepEqual(cmds[1], ['PING']);
+  t.is(d.buffered, 0);
+});
+
+test('a line arriving one byte at a time is not rescanned (linear time)', (t) => {
+  const d = decoder({}, []);
+  const start = process.hrtime.bigint();
+  const err = t.throws(() => {
+    for (let i = 0; i < 200_000; i++) d.push(bin('a'));
+  }, { instanceOf: ProtocolError });
+  t.is(err?.message, PROTOCOL.TOO_BIG_INLINE);
+  // Quadratic rescanning would take minutes; linear takes well under a second (margin for slow CI).
+  t.true(Number(process.hrtime.bigint() - start) / 1e6 < 5000, 'took too long');
+});
+
+test('pause() holds back commands, resume() delivers them in order', (t) => {
+  const cmds: string[][] = [];
+  const d = new RequestDecoder((a) => {
+    cmds.push(a);
+    if (a[0] === 'PAUSE') d.pause();
+  });
+  d.push(bin('PING\r\nPAUSE\r\nECHO a\r\n' + mb('ECHO', 'b')));
+  t.deepEqual(cmds, [['PING'], ['PAUSE']]);
+  t.true(d.halted);
+  d.push(bin('ECHO c\r\n*abc\r\n')); // kept, not parsed
+  t.is(cmds.length, 2);
+  const err = t.throws(() => d.resume(), { instanceOf: ProtocolError });
+  t.is(err?.message, PROTOCOL.INVALID_MULTIBULK);
+  t.deepEqual(cmds.slice(2), [['ECHO', 'a'], ['ECHO', 'b'], ['ECHO', 'c']]);
+});
+
+test('stop() ends delivery for good, even in the middle of a read', (t) => {
+  const cmds: string[][] = [];
+  const d = new RequestDecoder((a) => {
+    cmds.push(a);
+    if (a[0] === 'QUIT') d.stop();
+  });
+  d.push(bin('PING\r\nQUIT\r\nPING\r\n*abc\r\n'));
+  t.deepEqual(cmds, [['PING'], ['QUIT']]);
+  d.push(bin('PING\r\n'));
+  d.resume();
+  t.is(cmds.length, 2);
+  t.is(d.buffered, 0);
+});
+
+test('parseLong is string2ll', (t) => {
+  const p = (s: string): number | null => parseLong(bin(s), 0, s.length);
+  t.is(p('0'), 0);
+  t.is(p('-1'), -1);
+  t.is(p('123'), 123);
+  t.true(p('9223372036854775807')! > 9.2e18); // valid; beyond 2^53 the value itself is approximate
+  t.true(p('-9223372036854775808')! < -9.2e18);
+  for (const bad of ['', '-', '-0', '00', '01', '+1', ' 1', '1 ', '1a', '9223372036854775808', '-9223372036854775809', '99999999999999999999', '123456789012345678901']) {
+    t.is(p(bad), null, bad);
+  }
+});
+
+// --- fuzz --------------------------------------------------------------------------------------
+
+const TEXTS = new Set<unknown>(Object.values(PROTOCOL).filter((v) => typeof v === 'string'));
+const isRedisProtocolText = (m: string): boolean => TEXTS.has(m) || /^ERR Protocol error: expected '\$', got '[\s\S]'$/.test(m);
+
+/** Decodes whole and at random split points; both must agree and fail only with Redis's texts. */
+function checkInput(t: import('ava').ExecutionContext, input: Buffer, rng: Rng, label: string): Outcome {
+  const a = whole(input);
+  if (a.error !== null && !isRedisProtocolText(a.error)) t.fail(`${label}: unexpected error text ${a.error}`);
+  const b = feed(input, randomCuts(input.length, rng));
+  if (JSON.stringify(a) !== JSON.stringify(b)) t.fail(`${label}: split decoding differs for ${JSON.stringify(input.toString('latin1'))}`);
+  if (a.error === null && a.buffered > input.length) t.fail(`${label}: buffered more than received`);
+  return a;
+}
+
+const ALPHABET = bin('*$\r\n0123456789-+ "\'\\xa\x00\t:PINGECHO');
+
+test('fuzz: random bytes decode or raise a Redis protocol error', (t) => {
+  const rng = mulberry32(12345);
+  for (let n = 0; n < 20000; n++) {
+    const len = Math.floor(rng() * 64);
+    const input = Buffer.alloc(len);
+    for (let i = 0; i < len; i++) input[i] = rng() < 0.8 ? ALPHABET[Math.floor(rng() * ALPHABET.length)] : Math.floor(rng() * 256);
+    checkInput(t, input, rng, `random #${n}`);
+  }
+  t.pass();
+});
+
+function randomArg(rng: Rng): string {
+  let s = '';
+  for (let i = Math.floor(rng() * 12); i > 0; i--) s += String.fromCharCode(rng() < 0.7 ? 97 + Math.floor(rng() * 26) : Math.floor(rng() * 256));
+  // Now and then an argument big enough for the decoder's big-bulk path.
+  return rng() < 0.01 ? s + 'z'.repeat(40000 + Math.floor(rng() * 5000)) : s;
+}
+
+function randomPipeline(rng: Rng): { bytes: Buffer; cmds: string[][] } {
+  const cmds: string[][] = [];
+  let s = '';
+  const n = 1 + Math.floor(rng() * 5);
+  for (let i = 0; i < n; i++) {
+    if (rng() < 0.25) {
+      const words = Array.from({ length: 1 + Math.floor(rng() * 3) }, () => 'w' + Math.floor(rng() * 1000));
+      s += words.join(' ') + (rng() < 0.5 ? '\r\n' : '\n');
+      cmds.push(words);
+    } else {
+      const args = Array.from({ length: 1 + Math.floor(rng() * 4) }, () => randomArg(rng));
+      s += mb(...args);
+      cmds.push(args);
+    }
+  }
+  return { bytes: bin(s), cmds };
+}
+
+function mutate(input: Buffer, rng: Rng): Buffer {
+  const b = Buffer.from(input);
+  const at = Math.floor(rng() * b.length);
+  switch (Math.floor(rng() * 6)) {
+    case 0: // flip a byte to a protocol-significant one
+      b[at] = ALPHABET[Math.floor(rng() * ALPHABET.length)];
+      return b;
+    case 1: // random byte
+      b[at] = Math.floor(rng() * 256);
+      return b;
+    case 2: // delete a byte
+      return Buffer.concat([b.subarray(0, at), b.subarray(at + 1)]);
+    case 3: // insert a byte
+      return Buffer.concat([b.subarray(0, at), Buffer.from([ALPHABET[Math.floor(rng() * ALPHABET.length)]]), b.subarray(at)]);
+    case 4: // truncate
+      return b.subarray(0, at);
+    default: // duplicate a slice
+      return Buffer.concat([b.subarray(0, at), b.subarray(Math.floor(rng() * b.length)), b.subarray(at)]);
+  }
+}
+
+test('fuzz: valid pipelines decode exactly; their mutations decode or raise a Redis protocol error', (t) => {
+  const rng = mulberry32(777);
+  for (let n = 0; n < 3000; n++) {
+    const { bytes, cmds } = randomPipeline(rng);
+    const ok = checkInput(t, bytes, rng, `valid #${n}`);
+    t.deepEqual(ok, { cmds, error: null, buffered: 0 });
+    let m = bytes;
+    for (let k = 0; k < 1 + Math.floor(rng() * 3); k++) m = mutate(m, rng);
+    checkInput(t, m, rng, `mutation #${n}`);
+  }
+});

@@ -1,0 +1,95 @@
+// The reply encoder: every Reply kind in RESP2 and RESP3, byte for byte as Redis 7.0 writes them.
+
+import test from 'ava';
+import { encodeCommand, encodeReply, ReplyBuffer } from '../../src/protocol/encoder.js';
+import {
+  BoolReply, DoubleReply, EMPTY_ARRAY, ErrorReply, MapReply, NULL_ARRAY, OK, PONG, PushReply, QUEUED,
+  SetReply, SimpleString, VerbatimReply, err, status, type Reply,
+} from '../../src/protocol/reply.js';
+import { RequestDecoder } from '../../src/protocol/decoder.js';
+
+const enc = (r: Reply, proto: number): string => encodeReply(r, proto).toString('latin1');
+const ALL_BYTES = String.fromCharCode(...Array.from({ length: 256 }, (_, i) => i));
+const long = 'L'.repeat(5000);
+
+/** [name, reply, RESP2 bytes, RESP3 bytes] */
+const CASES: [string, Reply, string, string][] = [
+  ['null', null, '$-1\r\n', '_\r\n'],
+  ['null array', NULL_ARRAY, '*-1\r\n', '_\r\n'],
+  ['integer 0', 0, ':0\r\n', ':0\r\n'],
+  ['integer 1023 (cached)', 1023, ':1023\r\n', ':1023\r\n'],
+  ['integer 1024', 1024, ':1024\r\n', ':1024\r\n'],
+  ['negative integer', -1, ':-1\r\n', ':-1\r\n'],
+  ['large integer', 2 ** 53 - 1, ':9007199254740991\r\n', ':9007199254740991\r\n'],
+  ['bigint max', 2n ** 63n - 1n, ':9223372036854775807\r\n', ':9223372036854775807\r\n'],
+  ['bigint min', -(2n ** 63n), ':-9223372036854775808\r\n', ':-9223372036854775808\r\n'],
+  ['empty string', '', '$0\r\n\r\n', '$0\r\n\r\n'],
+  ['string', 'abc', '$3\r\nabc\r\n', '$3\r\nabc\r\n'],
+  ['binary string, all byte values', ALL_BYTES, `$256\r\n${ALL_BYTES}\r\n`, `$256\r\n${ALL_BYTES}\r\n`],
+  ['long string (uncached header)', long, `$5000\r\n${long}\r\n`, `$5000\r\n${long}\r\n`],
+  ['empty array', EMPTY_ARRAY, '*0\r\n', '*0\r\n'],
+  ['array with null', ['a', null, 1], '*3\r\n$1\r\na\r\n$-1\r\n:1\r\n', '*3\r\n$1\r\na\r\n_\r\n:1\r\n'],
+  ['nested arrays', [['a'], [], [[2]]], '*3\r\n*1\r\n$1\r\na\r\n*0\r\n*1\r\n*1\r\n:2\r\n', '*3\r\n*1\r\n$1\r\na\r\n*0\r\n*1\r\n*1\r\n:2\r\n'],
+  ['simple string', status('OK'), '+OK\r\n', '+OK\r\n'],
+  ['simple string with CRLF made one line', new SimpleString('a\r\nb'), '+a  b\r\n', '+a  b\r\n'],
+  ['error', err('ERR syntax error'), '-ERR syntax error\r\n', '-ERR syntax error\r\n'],
+  ['error with newline made one line', new ErrorReply('ERR bad\nthing'), '-ERR bad thing\r\n', '-ERR bad thing\r\n'],
+  ['map', new MapReply(['a', 1, 'b', null]), '*4\r\n$1\r\na\r\n:1\r\n$1\r\nb\r\n$-1\r\n', '%2\r\n$1\r\na\r\n:1\r\n$1\r\nb\r\n_\r\n'],
+  ['empty map', new MapReply([]), '*0\r\n', '%0\r\n'],
+  ['nested map', new MapReply(['m', new MapReply(['x', 'y'])]), '*2\r\n$1\r\nm\r\n*2\r\n$1\r\nx\r\n$1\r\ny\r\n', '%1\r\n$1\r\nm\r\n%1\r\n$1\r\nx\r\n$1\r\ny\r\n'],
+  ['set', new SetReply(['a', 'b']), '*2\r\n$1\r\na\r\n$1\r\nb\r\n', '~2\r\n$1\r\na\r\n$1\r\nb\r\n'],
+  ['empty set', new SetReply([]), '*0\r\n', '~0\r\n'],
+  ['push', new PushReply(['message', 'ch', 'hi']), '*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n', '>3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n'],
+  ['double', new DoubleReply('1.5'), '$3\r\n1.5\r\n', ',1.5\r\n'],
+  ['double inf', new DoubleReply('inf'), '$3\r\ninf\r\n', ',inf\r\n'],
+  ['double -inf', new DoubleReply('-inf'), '$4\r\n-inf\r\n', ',-inf\r\n'],
+  ['bool true', new BoolReply(true), ':1\r\n', '#t\r\n'],
+  ['bool false', new BoolReply(false), ':0\r\n', '#f\r\n'],
+  ['verbatim', new VerbatimReply('Some string'), '$11\r\nSome string\r\n', '=15\r\ntxt:Some string\r\n'],
+  ['verbatim markdown, binary', new VerbatimReply('a\r\n\xff', 'mkd'), '$4\r\na\r\n\xff\r\n', '=8\r\nmkd:a\r\n\xff\r\n'],
+  ['raw OK', OK, '+OK\r\n', '+OK\r\n'],
+  ['raw PONG', PONG, '+PONG\r\n', '+PONG\r\n'],
+  ['raw QUEUED', QUEUED, '+QUEUED\r\n', '+QUEUED\r\n'],
+  ['mixed array', [new DoubleReply('0.5'), new BoolReply(true), null, new MapReply([])], '*4\r\n$3\r\n0.5\r\n:1\r\n$-1\r\n*0\r\n', '*4\r\n,0.5\r\n#t\r\n_\r\n%0\r\n'],
+];
+
+for (const [name, reply, resp2, resp3] of CASES) {
+  test(`encode ${name}`, (t) => {
+    t.is(enc(reply, 2), resp2, 'RESP2');
+    t.is(enc(reply, 3), resp3, 'RESP3');
+  });
+}
+
+test('a ReplyBuffer grows past its initial size and starts over after take()', (t) => {
+  const b = new ReplyBuffer();
+  const chunk = 'c'.repeat(1000);
+  let expected = '';
+  for (let i = 0; i < 100; i++) {
+    b.write(chunk, 2);
+    b.write(i, 2);
+    expected += `$1000\r\n${chunk}\r\n:${i}\r\n`;
+  }
+  t.is(b.take().toString('latin1'), expected);
+  t.is(b.len, 0);
+  b.write('x', 3);
+  t.is(b.take().toString('latin1'), '$1\r\nx\r\n');
+  b.write('y'.repeat(200_000), 2);
+  t.is(b.take().length, 200_000 + '$200000\r\n\r\n'.length);
+});
+
+test('take() hands out bytes that later writes do not overwrite', (t) => {
+  const b = new ReplyBuffer();
+  b.write('first', 2);
+  const first = b.take();
+  b.write('second', 2);
+  t.is(first.toString('latin1'), '$5\r\nfirst\r\n');
+});
+
+test('encodeCommand writes a multibulk request that the decoder reads back', (t) => {
+  const args = ['SET', 'k\x00', ALL_BYTES, ''];
+  const bytes = encodeCommand(args);
+  t.is(bytes.toString('latin1'), `*4\r\n$3\r\nSET\r\n$2\r\nk\x00\r\n$256\r\n${ALL_BYTES}\r\n$0\r\n\r\n`);
+  const got: string[][] = [];
+  new RequestDecoder((a) => got.push(a)).push(bytes);
+  t.deepEqual(got, [args]);
+});
