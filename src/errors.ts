@@ -8,8 +8,20 @@ export const NOT_INTEGER = 'ERR value is not an integer or out of range';
 export const NOT_FLOAT = 'ERR value is not a valid float';
 export const OVERFLOW = 'ERR increment or decrement would overflow';
 export const INCR_NAN = 'ERR increment would produce NaN or Infinity';
+export const DECR_OVERFLOW = 'ERR decrement would overflow';
+export const LCS_NOT_STRINGS = 'ERR The specified keys must contain string values';
+export const LCS_IDX_AND_LEN = 'ERR If you want both the length and indexes, please just use IDX.';
+export const LCS_TABLE_TOO_BIG = 'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len';
+export const LCS_ALLOC_FAILED = 'ERR Insufficient memory, failed allocating transient memory for LCS';
 export const NO_SUCH_KEY = 'ERR no such key';
 export const DB_INDEX_RANGE = 'ERR DB index is out of range';
+export const SWAPDB_FIRST = 'ERR invalid first DB index';
+export const SWAPDB_SECOND = 'ERR invalid second DB index';
+export const UNKNOWN_TYPE_OBJECT = 'ERR unknown type object';
+export const LFU_NOT_SELECTED =
+  'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';
+export const LFU_SELECTED =
+  'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';
 export const INVALID_EXPIRE = (cmd: string): string => `ERR invalid expire time in '${cmd}' command`;
 export const OFFSET_RANGE = 'ERR offset is out of range';
 export const STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
@@ -25,22 +37,38 @@ export const NX_XX_GT_LT =
   'ERR NX and XX, GT or LT options at the same time are not compatible';
 export const GT_LT_NX = 'ERR GT and LT options at the same time are not compatible';
 export const MISCONF_AOF = 'MISCONF Errors writing to the AOF file: ';
+// Keystonelight's own texts: with appendonly no there is no file to save or rewrite (no RDB).
+export const NO_RDB_SAVE = 'ERR Keystonelight saves only to the append only file, which is disabled (appendonly no); RDB snapshots are not supported';
+export const NO_AOF_REWRITE = 'ERR Background append only file rewriting is not possible: the append only file is disabled (appendonly no)';
 export const OOM = "OOM command not allowed when used memory > 'maxmemory'.";
 
 export const wrongArity = (name: string): string => `ERR wrong number of arguments for '${name}' command`;
+
+/** An argument as C's "%s" prints it: Redis formats these texts with printf, which stops at a NUL. */
+export const cstr = (s: string): string => {
+  const nul = s.indexOf('\0');
+  return nul < 0 ? s : s.slice(0, nul);
+};
 
 /** Redis quotes at most 128 bytes of each argument, joined as `'a' 'b' `. */
 export function unknownCommand(name: string, args: readonly string[]): string {
   let list = '';
   for (let i = 0; i < args.length && list.length < 128; i++) {
     const remaining = 128 - list.length;
-    list += `'${args[i].slice(0, remaining)}' `;
+    list += `'${cstr(args[i]).slice(0, remaining)}' `;
   }
-  return `ERR unknown command '${name.slice(0, 128)}', with args beginning with: ${list}`;
+  return `ERR unknown command '${cstr(name).slice(0, 128)}', with args beginning with: ${list}`;
 }
 
 export const unknownSubcommand = (sub: string, cmd: string): string =>
-  `ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${cmd.toUpperCase()} HELP.`;
+  `ERR unknown subcommand '${cstr(sub).slice(0, 128)}'. Try ${cmd.toUpperCase()} HELP.`;
+
+/** EXPIRE's text for an unknown option word (printed with %s, so up to a NUL). */
+export const unsupportedOption = (opt: string): string => `ERR Unsupported option ${cstr(opt)}`;
+
+/** getRangeLongFromObjectOrReply's text: a valid integer outside the range the command accepts. */
+export const VALUE_RANGE = (min: number | bigint, max: number | bigint): string =>
+  `ERR value is out of range, value must between ${min} and ${max}`;
 
 export const PROTOCOL = {
   INVALID_MULTIBULK: 'ERR Protocol error: invalid multibulk length',

@@ -45,3 +45,15 @@ export function toInt(s: string): number | null {
 export function is(arg: string, keyword: string): boolean {
   return arg.length === keyword.length && arg.toUpperCase() === keyword;
 }
+
+/**
+ * An option word as Redis's C code compares it (strcasecmp on a NUL-terminated argument): the
+ * argument up to its first NUL byte, upper-cased; '' if upper-casing would change its length
+ * (only ASCII letters may match a keyword).
+ */
+export function cWord(arg: string): string {
+  const nul = arg.indexOf('\0');
+  const w = nul < 0 ? arg : arg.slice(0, nul);
+  const up = w.toUpperCase();
+  return up.length === w.length ? up : '';
+}

@@ -1,11 +1,14 @@
 // Redis's stringmatchlen: glob-style matching used by KEYS, SCAN MATCH, CONFIG GET and others.
-// Supports * ? [abc] [^a-z] [!x] and backslash escapes, on binary strings, optionally ignoring case.
+// Supports * ? [abc] [^a-z] and backslash escapes, on binary strings, optionally ignoring case.
+// ('!' is not a negation in Redis: "[!x]" matches '!' or 'x'.) Malformed patterns behave as in
+// Redis: an unclosed '[' set runs to the end of the pattern, a trailing '\\' matches itself.
 
 export function globMatch(pattern: string, str: string, nocase = false): boolean {
   return match(pattern, 0, str, 0, nocase, 0, { skip: false });
 }
 
 const lower = (c: number): number => (c >= 65 && c <= 90 ? c + 32 : c);
+const signed = (c: number): number => (c >= 128 ? c - 256 : c);
 
 /**
  * `state.skip` is Redis's skipLongerMatches: once the rest of a pattern after a '*' failed to match
@@ -47,9 +50,11 @@ function match(p: string, pi: number, s: string, si: number, nocase: boolean, de
         } else if (q === 93 /* ] */) {
           break;
         } else if (pi + 2 < plen && p.charCodeAt(pi + 1) === 45 /* - */) {
-          let start = q;
-          let end = p.charCodeAt(pi + 2);
-          let cc = c;
+          // Redis compares C chars, signed on the platforms it runs on: bytes 0x80-0xff sort
+          // below 0x00 in a range ("[a-\xff]" is "[\xff-a]").
+          let start = signed(q);
+          let end = signed(p.charCodeAt(pi + 2));
+          let cc = signed(c);
           if (start > end) [start, end] = [end, start];
           if (nocase) {
             start = lower(start);

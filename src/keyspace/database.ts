@@ -2,6 +2,9 @@
 // Redis (db->dict and db->expires). Expiry is lazy on every access and active in the background
 // (Keyspace.activeExpireCycle). Keys are binary strings.
 //
+// A key with deadline `when` (absolute ms) is alive while now <= when, as Redis's keyIsExpired
+// (`now > when`); `now` is the time of the command being run, read once per command.
+//
 // The database knows nothing of protocol or persistence: when it deletes a key because its deadline
 // passed, it tells `events.expired`, and the server decides what that means (an AOF DEL, a stat).
 
@@ -13,9 +16,27 @@ export interface KeyspaceEvents {
   expired(db: Database, key: string): void;
 }
 
+/**
+ * The latest deadline stored, in ms. Redis accepts any deadline up to 2^63-1; past 2^53 (the year
+ * 287396) a double cannot hold every integer, so later deadlines are stored as this one. Keeping
+ * deadlines exact JS integers means String(deadline) is always a valid PEXPIREAT argument.
+ */
+export const MAX_DEADLINE = Number.MAX_SAFE_INTEGER;
+
+/** A deadline as stored: an integer in ms, clamped to MAX_DEADLINE. */
+export function toDeadline(when: number | bigint): number {
+  if (typeof when === 'bigint') return when > BigInt(MAX_DEADLINE) ? MAX_DEADLINE : Number(when);
+  return Math.min(when, MAX_DEADLINE);
+}
+
 export class Database {
   readonly dict = new Dict<Value>();
   readonly expires = new Dict<number>();
+  /**
+   * Estimated average time to live of the keys with a deadline, in ms (INFO keyspace avg_ttl):
+   * 0 until the active expiry cycle has sampled some, then a running average, as Redis's.
+   */
+  avgTtl = 0;
 
   constructor(
     public id: number,
@@ -24,6 +45,7 @@ export class Database {
     private readonly time: { now: number },
   ) {}
 
+  /** Keys stored, including expired keys not reclaimed yet (what DBSIZE reports, as Redis). */
   get size(): number {
     return this.dict.size;
   }
@@ -42,14 +64,18 @@ export class Database {
 
   /**
    * Stores `value` under `key`. Like Redis's setKey, an overwrite clears the key's TTL unless
-   * `keepTtl` is set.
+   * `keepTtl` is set. An expired previous value is reclaimed first (reported as expired), so that
+   * its stale deadline is never kept.
    */
   set(key: string, value: Value, keepTtl = false): void {
+    if (this.expires.size !== 0) {
+      this.expireIfNeeded(key);
+      if (!keepTtl) this.expires.delete(key);
+    }
     this.dict.set(key, value);
-    if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
   }
 
-  /** Replaces the value of an existing key, keeping its TTL (in-place modification). */
+  /** Replaces the value of a live key, keeping its TTL (in-place modification). */
   update(key: string, value: Value): void {
     this.dict.set(key, value);
   }
@@ -73,8 +99,9 @@ export class Database {
     return t === undefined ? -1 : t;
   }
 
-  setExpire(key: string, whenMs: number): void {
-    this.expires.set(key, whenMs);
+  /** Sets the deadline (absolute ms) of an existing key; see MAX_DEADLINE for huge values. */
+  setExpire(key: string, whenMs: number | bigint): void {
+    this.expires.set(key, toDeadline(whenMs));
   }
 
   /** Removes a TTL; returns whether there was one. */
@@ -84,8 +111,7 @@ export class Database {
 
   /** True if `key` has a deadline that has passed, in which case it is removed and reported. */
   expireIfNeeded(key: string): boolean {
-    const when = this.expires.get(key);
-    if (when === undefined || when > this.time.now) return false;
+    if (!this.isExpired(key)) return false;
     this.remove(key);
     this.events.expired(this, key);
     return true;
@@ -94,17 +120,27 @@ export class Database {
   /** True if the key's deadline has passed, without removing it (for reads that must not write). */
   isExpired(key: string): boolean {
     const when = this.expires.get(key);
-    return when !== undefined && when <= this.time.now;
+    return when !== undefined && when < this.time.now;
+  }
+
+  /** A random live key, or undefined when there is none; expired picks are reclaimed (RANDOMKEY). */
+  randomKey(): string | undefined {
+    while (true) {
+      const key = this.dict.randomKey();
+      if (key === undefined || !this.expireIfNeeded(key)) return key;
+    }
   }
 
   clear(): void {
     this.dict.clear();
     this.expires.clear();
+    this.avgTtl = 0;
   }
 
   /** Swaps contents with another database (SWAPDB): the dictionaries move, the ids stay. */
   swapWith(other: Database): void {
     this.dict.swapWith(other.dict);
     this.expires.swapWith(other.expires);
+    [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
   }
 }

@@ -7,12 +7,28 @@
 
 export class RawString {
   readonly type = 'string';
-  constructor(public s: string) {}
+  constructor(
+    public s: string,
+    /**
+     * A short string Redis created without trying the integer encoding (INCRBYFLOAT's result,
+     * e.g. "3000"): OBJECT ENCODING says "embstr" where a plain string would say "int".
+     */
+    readonly embstr = false,
+  ) {}
 }
 
-/** Base shape of every non-string value; `type` is what TYPE reports. */
+/**
+ * Base shape of every non-string value. Collection types implement the optional members so that
+ * the generic commands work on them:
+ *   - `type`: what TYPE (and SCAN TYPE) reports: "list", "hash", "set", "zset", "stream".
+ *   - `clone()`: a deep copy sharing no mutable state with the original (COPY). A type without it
+ *     cannot be copied: COPY answers Redis's "ERR unknown type object".
+ *   - `encoding()`: what OBJECT ENCODING reports ("listpack", "hashtable", ...); "unknown" without it.
+ */
 export interface TypedValue {
   readonly type: string;
+  clone?(): TypedValue;
+  encoding?(): string;
 }
 
 export type Value = string | TypedValue;
@@ -25,6 +41,22 @@ export function typeOf(v: Value): string {
 export function stringOf(v: Value): string | undefined {
   if (typeof v === 'string') return v;
   return v instanceof RawString ? v.s : undefined;
+}
+
+/**
+ * An independent copy of a value (COPY), keeping its encoding as Redis's dupStringObject does.
+ * Plain strings are immutable and shared as they are. Undefined when the type cannot be copied.
+ */
+export function cloneValue(v: Value): Value | undefined {
+  if (typeof v === 'string') return v;
+  if (v instanceof RawString) return new RawString(v.s, v.embstr);
+  return v.clone?.();
+}
+
+/** What OBJECT ENCODING says for any value. */
+export function encodingOf(v: Value): string {
+  if (typeof v === 'string' || v instanceof RawString) return stringEncoding(v);
+  return v.encoding?.() ?? 'unknown';
 }
 
 /** Largest and smallest values of a signed 64-bit integer, as Redis's long long. */
@@ -58,7 +90,7 @@ export function isCanonicalInt(s: string): boolean {
 
 /** What OBJECT ENCODING says for a string value. */
 export function stringEncoding(v: Value): string {
-  if (v instanceof RawString) return 'raw';
+  if (v instanceof RawString) return v.embstr && v.s.length <= 44 ? 'embstr' : 'raw';
   const s = v as string;
   if (s.length <= 20 && isCanonicalInt(s)) return 'int';
   return s.length <= 44 ? 'embstr' : 'raw';

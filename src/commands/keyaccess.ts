@@ -1,0 +1,36 @@
+// Key lookups as Redis's lookupKeyRead / lookupKeyWrite. Both expire a key whose deadline has
+// passed (Database.get does that); a read lookup also counts a keyspace hit or miss for INFO
+// (keyspace_hits / keyspace_misses), a write lookup does not, exactly as Redis counts them.
+
+import { err, ErrorReply } from '../protocol/reply.js';
+import { WRONGTYPE } from '../errors.js';
+import { stringOf, type Value } from '../keyspace/values.js';
+import type { Ctx } from './types.js';
+
+/** The shared WRONGTYPE reply (error replies are immutable). */
+export const WRONG_TYPE: ErrorReply = err(WRONGTYPE);
+
+/** lookupKeyRead: the live value of `key`, counting a hit or a miss. */
+export function lookupRead(ctx: Ctx, key: string): Value | undefined {
+  const v = ctx.db.get(key);
+  if (v === undefined) ctx.server.stats.keyspaceMisses++;
+  else ctx.server.stats.keyspaceHits++;
+  return v;
+}
+
+/**
+ * A read of a string key (GET and every command built on Redis's getGenericCommand): the string,
+ * null when the key does not exist, or the WRONGTYPE error.
+ */
+export function readString(ctx: Ctx, key: string): string | null | ErrorReply {
+  const v = lookupRead(ctx, key);
+  if (v === undefined) return null;
+  return stringOf(v) ?? WRONG_TYPE;
+}
+
+/** A write-side read of a string key: as readString, without touching the hit/miss counters. */
+export function writableString(ctx: Ctx, key: string): string | null | ErrorReply {
+  const v = ctx.db.get(key);
+  if (v === undefined) return null;
+  return stringOf(v) ?? WRONG_TYPE;
+}

@@ -1,0 +1,72 @@
+// OBJECT ENCODING | REFCOUNT | IDLETIME | FREQ | HELP: what Redis says about a value's internals.
+//
+// ENCODING is exact for strings (int / embstr / raw, see keyspace/values.ts) and asks collection
+// values for theirs. REFCOUNT answers as Redis does for the shared integers 0..9999 (INT_MAX) and 1
+// otherwise. Access times and frequencies are not tracked (it would cost memory on every key):
+// IDLETIME answers 0 and FREQ answers a new key's counter (5), each with Redis's error when the
+// maxmemory policy makes it meaningless.
+
+import { command, type CommandSpec, type Ctx } from './types.js';
+import { container } from './dispatch.js';
+import { lookupRead } from './keyaccess.js';
+import { err, status, type Reply } from '../protocol/reply.js';
+import { LFU_NOT_SELECTED, LFU_SELECTED } from '../errors.js';
+import { encodingOf, stringEncoding, type Value } from '../keyspace/values.js';
+
+/** Redis's OBJ_SHARED_INTEGERS and OBJ_SHARED_REFCOUNT. */
+const SHARED_INTEGERS = 10000;
+const SHARED_REFCOUNT = 2147483647;
+/** Redis's LFU_INIT_VAL: the counter of a key that was just created. */
+const LFU_INIT_VAL = 5;
+
+const HELP = [
+  'OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'ENCODING <key>',
+  '    Return the kind of internal representation used in order to store the value',
+  '    associated with a <key>.',
+  'FREQ <key>',
+  '    Return the access frequency index of the <key>. The returned integer is',
+  '    proportional to the logarithm of the recent access frequency of the key.',
+  'IDLETIME <key>',
+  '    Return the idle time of the <key>, that is the approximated number of',
+  '    seconds elapsed since the last access to the key.',
+  'REFCOUNT <key>',
+  '    Return the number of references of the value associated with the specified',
+  '    <key>.',
+  'HELP',
+  '    Prints this help.',
+].map(status);
+
+const lfuPolicy = (ctx: Ctx): boolean => ctx.server.config.get('maxmemory-policy').includes('lfu');
+
+/**
+ * Redis shares the integer objects 0..9999 (strings set as such numbers) unless maxmemory is set
+ * with an LRU or LFU policy, which needs a private object per key.
+ */
+function refcount(ctx: Ctx, v: Value): number {
+  if (typeof v !== 'string' || stringEncoding(v) !== 'int') return 1;
+  const n = Number(v);
+  if (n < 0 || n >= SHARED_INTEGERS) return 1;
+  const policy = ctx.server.config.get('maxmemory-policy');
+  const private_ = ctx.server.config.int('maxmemory') !== 0 && (policy.includes('lru') || policy.includes('lfu'));
+  return private_ ? 1 : SHARED_REFCOUNT;
+}
+
+/** The OBJECT subcommands that inspect a key: null for a missing key, as Redis. */
+function inspect(answer: (ctx: Ctx, v: Value) => Reply) {
+  return (ctx: Ctx, args: string[]): Reply => {
+    const v = lookupRead(ctx, args[2]);
+    return v === undefined ? null : answer(ctx, v);
+  };
+}
+
+const KEY_ARG = [2, 2, 1] as const;
+const READ = ['readonly'] as const;
+
+export const objectCommand: CommandSpec = container('object', -2, [
+  command('object|encoding', 3, READ, KEY_ARG, inspect((_ctx, v) => encodingOf(v))),
+  command('object|refcount', 3, READ, KEY_ARG, inspect(refcount)),
+  command('object|idletime', 3, READ, KEY_ARG, inspect((ctx) => (lfuPolicy(ctx) ? err(LFU_SELECTED) : 0))),
+  command('object|freq', 3, READ, KEY_ARG, inspect((ctx) => (lfuPolicy(ctx) ? LFU_INIT_VAL : err(LFU_NOT_SELECTED)))),
+  command('object|help', 2, ['loading', 'stale'], [0, 0, 0], () => HELP),
+]);

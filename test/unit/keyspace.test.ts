@@ -1,0 +1,222 @@
+// Database and Keyspace: lazy expiry at the exact deadline, expiry events, TTL handling on writes,
+// random keys, swap/clear, the active expiry cycle (reclaims untouched keys, bounded pauses), and
+// value cloning/encodings.
+
+import test from 'ava';
+import { Keyspace } from '../../src/keyspace/keyspace.js';
+import { MAX_DEADLINE, type Database } from '../../src/keyspace/database.js';
+import { ManualClock } from '../../src/keyspace/clock.js';
+import { cloneValue, encodingOf, RawString, type TypedValue } from '../../src/keyspace/values.js';
+
+function setup(dbs = 2): { ks: Keyspace; clock: ManualClock; expired: string[]; db: Database } {
+  const clock = new ManualClock();
+  const expired: string[] = [];
+  const ks = new Keyspace(dbs, clock, { expired: (db, key) => expired.push(`${db.id}:${key}`) });
+  return { ks, clock, expired, db: ks.dbs[0] };
+}
+
+test('a key lives until its deadline and is gone right after it', (t) => {
+  const { ks, clock, expired, db } = setup();
+  db.set('k', 'v');
+  db.setExpire('k', clock.ms + 100);
+  clock.advance(100);
+  ks.tick();
+  t.is(db.get('k'), 'v'); // now == deadline: still alive, as Redis (expired when now > when)
+  clock.advance(1);
+  t.is(db.get('k'), 'v', 'the command time is read once per tick');
+  ks.tick();
+  t.is(db.get('k'), undefined);
+  t.deepEqual(expired, ['0:k']);
+  t.is(ks.expiredKeys, 1);
+  t.is(db.size, 0);
+});
+
+test('isExpired reports without removing; expireIfNeeded removes and reports', (t) => {
+  const { ks, clock, expired, db } = setup();
+  db.set('k', 'v');
+  db.setExpire('k', clock.ms);
+  clock.advance(5);
+  ks.tick();
+  t.true(db.isExpired('k'));
+  t.is(db.size, 1);
+  t.deepEqual(expired, []);
+  t.true(db.expireIfNeeded('k'));
+  t.false(db.expireIfNeeded('k'));
+  t.deepEqual(expired, ['0:k']);
+});
+
+test('set clears the TTL unless keepTtl; an expired old value never lends its deadline', (t) => {
+  const { ks, clock, expired, db } = setup();
+  db.set('k', 'a');
+  db.setExpire('k', clock.ms + 1000);
+  db.set('k', 'b', true);
+  t.is(db.getExpire('k'), clock.ms + 1000);
+  db.set('k', 'c');
+  t.is(db.getExpire('k'), -1);
+  db.setExpire('k', clock.ms + 10);
+  clock.advance(11);
+  ks.tick();
+  db.set('k', 'd', true); // keepTtl on an expired key: the key is new, without a TTL
+  t.is(db.get('k'), 'd');
+  t.is(db.getExpire('k'), -1);
+  t.deepEqual(expired, ['0:k']);
+});
+
+test('delete, persist and huge deadlines', (t) => {
+  const { db } = setup();
+  t.false(db.delete('k'));
+  db.set('k', 'v');
+  t.false(db.persist('k'));
+  db.setExpire('k', 9223372036854775807n);
+  t.is(db.getExpire('k'), MAX_DEADLINE);
+  db.setExpire('k', 2 ** 60);
+  t.is(db.getExpire('k'), MAX_DEADLINE);
+  t.true(db.persist('k'));
+  t.is(db.getExpire('k'), -1);
+  t.true(db.delete('k'));
+  t.is(db.size, 0);
+});
+
+test('randomKey reclaims expired picks and returns undefined when only expired keys are left', (t) => {
+  const { ks, clock, expired, db } = setup();
+  for (let i = 0; i < 20; i++) {
+    db.set(`k${i}`, 'v');
+    db.setExpire(`k${i}`, clock.ms + 10);
+  }
+  db.set('live', 'v');
+  clock.advance(11);
+  ks.tick();
+  t.is(db.randomKey(), 'live');
+  db.delete('live');
+  t.is(db.randomKey(), undefined);
+  t.is(db.size, 0);
+  t.is(expired.length, 20);
+});
+
+test('swap exchanges contents and TTLs; flushAll empties every database', (t) => {
+  const { ks, clock } = setup(3);
+  ks.dbs[0].set('a', '1');
+  ks.dbs[0].setExpire('a', clock.ms + 50);
+  ks.dbs[2].set('b', '2');
+  ks.swap(0, 2);
+  t.is(ks.dbs[0].get('b'), '2');
+  t.is(ks.dbs[2].get('a'), '1');
+  t.is(ks.dbs[2].getExpire('a'), clock.ms + 50);
+  t.is(ks.dbs[0].id, 0);
+  ks.swap(1, 1);
+  t.is(ks.keyCount, 2);
+  ks.flushAll();
+  t.is(ks.keyCount, 0);
+});
+
+test('the active cycle reclaims 10,000 untouched expired keys and leaves live ones', (t) => {
+  const { ks, clock, expired } = setup(2);
+  for (let i = 0; i < 10000; i++) {
+    const db = ks.dbs[i % 2];
+    db.set(`k${i}`, 'v');
+    db.setExpire(`k${i}`, clock.ms + 100);
+  }
+  for (let i = 0; i < 100; i++) {
+    ks.dbs[0].set(`live${i}`, 'v');
+    if (i % 2) ks.dbs[0].setExpire(`live${i}`, clock.ms + 1e9);
+  }
+  clock.advance(101);
+  let cycles = 0;
+  while (ks.keyCount > 100 && cycles < 1000) {
+    ks.activeExpireCycle(1);
+    cycles++;
+  }
+  t.is(ks.keyCount, 100);
+  t.is(ks.dbs[0].expires.size, 50);
+  t.is(expired.length, 10000);
+  t.true(cycles < 1000);
+});
+
+test('an active cycle stops at its time budget and the next one resumes', (t) => {
+  const { ks, clock } = setup(1);
+  const db = ks.dbs[0];
+  for (let i = 0; i < 300000; i++) {
+    db.set(`k${i}`, 'v');
+    db.setExpire(`k${i}`, clock.ms);
+  }
+  clock.advance(1);
+  let total = 0;
+  const took: number[] = [];
+  for (let i = 0; i < 21; i++) {
+    const start = performance.now();
+    const removed = ks.activeExpireCycle(2);
+    took.push(performance.now() - start);
+    t.true(removed > 0 && removed < 300000, `removed ${removed}`);
+    total += removed;
+  }
+  // A garbage collection can stretch any one cycle; the typical one keeps to its budget.
+  took.sort((a, b) => a - b);
+  t.true(took[10] < 10, `median cycle took ${took[10]} ms`);
+  while (db.size > 0) total += ks.activeExpireCycle(5);
+  t.is(total, 300000);
+});
+
+test('the active cycle stops early when few sampled keys are expired', (t) => {
+  const { ks, clock } = setup(1);
+  const db = ks.dbs[0];
+  for (let i = 0; i < 10000; i++) {
+    db.set(`k${i}`, 'v');
+    db.setExpire(`k${i}`, clock.ms + (i % 100 === 0 ? 1 : 1e9));
+  }
+  clock.advance(2);
+  const removed = ks.activeExpireCycle(1000);
+  // 1% of the keys are expired: the first rounds find under 10% stale and the cycle moves on.
+  t.true(removed < 100);
+  t.is(db.size, 10000 - removed);
+});
+
+test('the active cycle estimates the average TTL as Redis (INFO avg_ttl)', (t) => {
+  const { ks, clock } = setup(2);
+  const db = ks.dbs[0];
+  t.is(db.avgTtl, 0);
+  for (let i = 0; i < 100; i++) {
+    db.set(`k${i}`, 'v');
+    db.setExpire(`k${i}`, clock.ms + 1_000_000);
+  }
+  ks.activeExpireCycle(10);
+  // First estimate: the sample average, then weighted 49/50 with itself.
+  t.is(db.avgTtl, Math.floor(1_000_000 / 50) * 49 + Math.floor(1_000_000 / 50));
+  ks.swap(0, 1);
+  t.is(ks.dbs[1].avgTtl, 1_000_000);
+  t.is(ks.dbs[0].avgTtl, 0);
+  ks.dbs[1].clear();
+  t.is(ks.dbs[1].avgTtl, 0);
+});
+
+test('cloneValue copies strings keeping their encoding; typed values clone themselves', (t) => {
+  t.is(cloneValue('abc'), 'abc');
+  const raw = new RawString('xyz');
+  const c = cloneValue(raw) as RawString;
+  t.not(c, raw);
+  t.is(c.s, 'xyz');
+  t.is(encodingOf(c), 'raw');
+  const list: TypedValue & { items: string[] } = {
+    type: 'list',
+    items: ['a'],
+    clone() {
+      return { ...this, items: [...this.items] };
+    },
+    encoding: () => 'listpack',
+  };
+  const copy = cloneValue(list) as typeof list;
+  copy.items.push('b');
+  t.deepEqual(list.items, ['a']);
+  t.is(encodingOf(list), 'listpack');
+  t.is(cloneValue({ type: 'stream' }), undefined);
+  t.is(encodingOf({ type: 'stream' }), 'unknown');
+});
+
+test('string encodings: int, embstr, raw', (t) => {
+  t.is(encodingOf('123'), 'int');
+  t.is(encodingOf('-9223372036854775808'), 'int');
+  t.is(encodingOf('9223372036854775808'), 'embstr');
+  t.is(encodingOf('0123'), 'embstr');
+  t.is(encodingOf('x'.repeat(44)), 'embstr');
+  t.is(encodingOf('x'.repeat(45)), 'raw');
+  t.is(encodingOf(new RawString('1')), 'raw');
+});

@@ -1,0 +1,321 @@
+// Keyspace and expiry commands over the wire: what the differential corpus cannot pin down — time
+// (with a ManualClock), SCAN's guarantee while another client writes, active expiry of untouched
+// keys, keyspace hit/miss counters, AOF propagation, and OBJECT under other maxmemory policies.
+
+import test from 'ava';
+import { startServer, ManualClock, type RunningServer } from '../../src/index.js';
+import { RawClient } from '../helpers/raw.js';
+import { encodeArgs } from '../helpers/resp.js';
+
+const int = (n: number): string => `:${n}\r\n`;
+const bulk = (s: string): string => `$${s.length}\r\n${s}\r\n`;
+
+/** Starts a server whose propagated effects are recorded as "db: ARGS...". */
+async function start(opts: { clock?: ManualClock; config?: Record<string, string> } = {}): Promise<{
+  s: RunningServer;
+  c: RawClient;
+  aof: string[];
+  close(): Promise<void>;
+}> {
+  const s = await startServer({ port: 0, clock: opts.clock, config: opts.config });
+  const aof: string[] = [];
+  s.server.propagate = (db: number, args: string[]) => void aof.push(`${db}: ${args.join(' ')}`);
+  const c = await RawClient.connect(s.port);
+  return { s, c, aof, close: async () => (c.close(), await s.close()) };
+}
+
+/** Elements of a RESP2 array of bulk strings. */
+function bulks(raw: string): string[] {
+  const out: string[] = [];
+  let p = raw.indexOf('\r\n') + 2;
+  while (p < raw.length) {
+    const e = raw.indexOf('\r\n', p);
+    if (raw[p] === '*') {
+      p = e + 2;
+      continue;
+    }
+    const n = Number(raw.slice(p + 1, e));
+    out.push(raw.slice(e + 2, e + 2 + n));
+    p = e + 2 + n + 2;
+  }
+  return out;
+}
+
+/** SCAN reply -> [cursor, keys]. */
+function scanReply(raw: string): [string, string[]] {
+  const [cursor, ...keys] = bulks(raw);
+  return [cursor, keys];
+}
+
+/** Sends many commands in one write and reads all replies. */
+async function pipeline(c: RawClient, cmds: string[][]): Promise<string[]> {
+  c.write(Buffer.concat(cmds.map(encodeArgs)));
+  const out: string[] = [];
+  for (let i = 0; i < cmds.length; i++) out.push(await c.read());
+  return out;
+}
+
+test('SCAN returns every key present throughout while another client writes', async (t) => {
+  const { c, s, close } = await start();
+  const writer = await RawClient.connect(s.port);
+  await pipeline(c, Array.from({ length: 5000 }, (_, i) => ['SET', `k${i}`, 'v']));
+  const seen = new Set<string>();
+  let cursor = '0';
+  let calls = 0;
+  do {
+    const [next, keys] = scanReply(await c.call('SCAN', cursor, 'COUNT', '37'));
+    for (const k of keys) seen.add(k);
+    cursor = next;
+    calls++;
+    // Churn: delete keys with an odd number, add new ones, overwrite some even ones.
+    await pipeline(writer, [
+      ['DEL', `k${2 * calls + 1}`],
+      ['SET', `new${calls}`, 'v'],
+      ['SET', `k${(calls * 2) % 5000}`, 'w'],
+    ]);
+  } while (cursor !== '0');
+  for (let i = 0; i < 5000; i += 2) t.true(seen.has(`k${i}`), `k${i}`);
+  t.true(calls > 100);
+  writer.close();
+  await close();
+});
+
+test('expiry follows the command clock: alive at the deadline, gone 1 ms later', async (t) => {
+  const clock = new ManualClock();
+  const { c, close, aof } = await start({ clock });
+  await c.call('SET', 'k', 'v');
+  t.is(await c.call('PEXPIREAT', 'k', String(clock.ms + 1000)), int(1));
+  t.is(await c.call('PTTL', 'k'), int(1000));
+  clock.advance(500);
+  t.is(await c.call('PTTL', 'k'), int(500));
+  t.is(await c.call('TTL', 'k'), int(1)); // 500 ms rounds up
+  clock.advance(1);
+  t.is(await c.call('TTL', 'k'), int(0)); // 499 ms rounds down
+  clock.advance(499);
+  t.is(await c.call('PTTL', 'k'), int(0));
+  t.is(await c.call('GET', 'k'), bulk('v'));
+  clock.advance(1);
+  t.is(await c.call('GET', 'k'), '$-1\r\n');
+  t.is(await c.call('PTTL', 'k'), int(-2));
+  t.deepEqual(aof.slice(-1), ['0: DEL k']);
+  await close();
+});
+
+test('a deadline equal to the command time deletes at once', async (t) => {
+  const clock = new ManualClock();
+  const { c, close, aof } = await start({ clock });
+  await c.call('SET', 'k', 'v');
+  t.is(await c.call('PEXPIREAT', 'k', String(clock.ms)), int(1));
+  t.is(await c.call('EXISTS', 'k'), int(0));
+  await c.call('SET', 'k', 'v');
+  t.is(await c.call('PEXPIRE', 'k', '1'), int(1));
+  t.is(await c.call('EXISTS', 'k'), int(1));
+  t.deepEqual(aof, ['0: SET k v', '0: DEL k', '0: SET k v', `0: PEXPIREAT k ${clock.ms + 1}`]);
+  await close();
+});
+
+test('KEYS skips expired keys without reclaiming them; SCAN and access reclaim them', async (t) => {
+  const clock = new ManualClock();
+  const { c, close, aof, s } = await start({ clock });
+  s.server.keyspace.activeExpireCycle = () => 0; // only the commands may reclaim keys here
+  await pipeline(c, [['SET', 'a', '1'], ['SET', 'b', '1'], ['SET', 'c', '1'], ['PEXPIRE', 'a', '10'], ['PEXPIRE', 'b', '10']]);
+  clock.advance(11);
+  aof.length = 0;
+  t.is(await c.call('KEYS', '*'), `*1\r\n${bulk('c')}`);
+  t.is(await c.call('DBSIZE'), int(3));
+  t.deepEqual(scanReply(await c.call('SCAN', '0', 'COUNT', '100')), ['0', ['c']]);
+  t.is(await c.call('DBSIZE'), int(1));
+  t.deepEqual(aof.sort(), ['0: DEL a', '0: DEL b']);
+  t.is(s.server.stats.expiredKeys, 2);
+  await close();
+});
+
+test('RANDOMKEY never returns an expired key and reclaims what it picks', async (t) => {
+  const clock = new ManualClock();
+  const { c, close } = await start({ clock });
+  const cmds = Array.from({ length: 50 }, (_, i) => ['SET', `k${i}`, 'v', 'PX', '10']);
+  await pipeline(c, [...cmds, ['SET', 'live', 'v']]);
+  clock.advance(11);
+  for (let i = 0; i < 20; i++) t.is(await c.call('RANDOMKEY'), bulk('live'));
+  await c.call('DEL', 'live');
+  t.is(await c.call('RANDOMKEY'), '$-1\r\n');
+  t.is(await c.call('DBSIZE'), int(0));
+  await close();
+});
+
+test('RANDOMKEY reaches every key', async (t) => {
+  const { c, close } = await start();
+  await pipeline(c, Array.from({ length: 20 }, (_, i) => ['SET', `k${i}`, 'v']));
+  const seen = new Set(await pipeline(c, Array.from({ length: 1000 }, () => ['RANDOMKEY'])));
+  t.is(seen.size, 20);
+  await close();
+});
+
+test('active expiry reclaims 10,000 keys nobody touches', async (t) => {
+  const { c, close, s, aof } = await start();
+  const cmds = Array.from({ length: 10000 }, (_, i) => ['SET', `k${i}`, 'v', 'PX', String(50 + (i % 50))]);
+  await pipeline(c, [...cmds, ['SET', 'live', 'v']]);
+  const deadline = Date.now() + 10000;
+  while (s.server.keyspace.dbs[0].size > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const db = s.server.keyspace.dbs[0];
+  t.is(db.size, 1);
+  t.is(db.expires.size, 0);
+  t.is(s.server.stats.expiredKeys, 10000);
+  const dels = aof.filter((l) => l.startsWith('0: DEL '));
+  t.is(dels.length, 10000);
+  t.is(new Set(dels).size, 10000);
+  t.is(await c.call('DBSIZE'), int(1));
+  await close();
+});
+
+test('keyspace hits and misses are counted where Redis counts them', async (t) => {
+  const { c, close, s } = await start();
+  await pipeline(c, [['SET', 'a', '1'], ['SET', 'b', '2']]);
+  const expect = async (args: string[], hits: number, misses: number): Promise<void> => {
+    s.server.stats.keyspaceHits = 0;
+    s.server.stats.keyspaceMisses = 0;
+    await c.call(...args);
+    t.deepEqual([s.server.stats.keyspaceHits, s.server.stats.keyspaceMisses], [hits, misses], args.join(' '));
+  };
+  await expect(['EXISTS', 'a', 'b', 'nokey'], 2, 1);
+  await expect(['TOUCH', 'a', 'nokey'], 1, 1);
+  await expect(['TYPE', 'a'], 1, 0);
+  await expect(['TYPE', 'nokey'], 0, 1);
+  await expect(['TTL', 'a'], 1, 0);
+  await expect(['PEXPIRETIME', 'nokey'], 0, 1);
+  await expect(['OBJECT', 'ENCODING', 'a'], 1, 0);
+  await expect(['OBJECT', 'REFCOUNT', 'nokey'], 0, 1);
+  await expect(['COPY', 'a', 'c'], 1, 0);
+  await expect(['COPY', 'nokey', 'c'], 0, 1);
+  await expect(['SCAN', '0', 'TYPE', 'string'], 3, 0);
+  await expect(['SCAN', '0', 'MATCH', 'a', 'TYPE', 'string'], 1, 0);
+  for (const args of [['SCAN', '0'], ['KEYS', '*'], ['RANDOMKEY'], ['DBSIZE'], ['RENAME', 'c', 'd'], ['MOVE', 'd', '1'],
+    ['EXPIRE', 'a', '100'], ['PERSIST', 'a'], ['DEL', 'b'], ['RENAMENX', 'x', 'y']]) {
+    await expect(args, 0, 0);
+  }
+  await close();
+});
+
+test('AOF propagation is Redis 7.0\'s', async (t) => {
+  const clock = new ManualClock(1_700_000_000_000);
+  const { c, close, aof } = await start({ clock });
+  const now = clock.ms;
+  const cmds: string[][] = [
+    ['SET', 'a', '1'],
+    ['DEL', 'nokey'],
+    ['del', 'a', 'nokey'],
+    ['UNLINK', 'nokey'],
+    ['SET', 'k', 'v'],
+    ['EXPIRE', 'k', '100'],
+    ['expire', 'k', '200', 'gt', 'XX'],
+    ['EXPIRE', 'k', '10', 'GT'],
+    ['PEXPIRE', 'k', '5000', 'lt'],
+    ['EXPIREAT', 'k', '1800000000'],
+    ['pexpireat', 'k', '1800000000001'],
+    ['PERSIST', 'k'],
+    ['PERSIST', 'k'],
+    ['EXPIRE', 'k', '-1'],
+    ['EXPIRE', 'nokey', '-1'],
+    ['SET', 'x', '1'],
+    ['RENAME', 'x', 'y'],
+    ['RENAME', 'y', 'y'],
+    ['RENAMENX', 'y', 'y'],
+    ['COPY', 'y', 'z'],
+    ['COPY', 'y', 'z'],
+    ['COPY', 'y', 'z', 'REPLACE', 'DB', '2'],
+    ['MOVE', 'z', '3'],
+    ['MOVE', 'nokey', '3'],
+    ['SELECT', '4'],
+    ['SWAPDB', '0', '1'],
+    ['SWAPDB', '1', '1'],
+    ['FLUSHDB'],
+    ['FLUSHALL', 'ASYNC'],
+    ['TOUCH', 'a'],
+  ];
+  await pipeline(c, cmds);
+  t.deepEqual(aof, [
+    '0: SET a 1',
+    '0: del a nokey',
+    '0: SET k v',
+    `0: PEXPIREAT k ${now + 100000}`,
+    `0: PEXPIREAT k ${now + 200000} gt XX`,
+    `0: PEXPIREAT k ${now + 5000} lt`,
+    '0: PEXPIREAT k 1800000000000',
+    '0: pexpireat k 1800000000001',
+    '0: PERSIST k',
+    '0: DEL k',
+    '0: SET x 1',
+    '0: RENAME x y',
+    '0: COPY y z',
+    '0: COPY y z REPLACE DB 2',
+    '0: MOVE z 3',
+    '4: SWAPDB 0 1',
+    '4: SWAPDB 1 1',
+    '4: FLUSHDB',
+    '4: FLUSHALL ASYNC',
+  ]);
+  await close();
+});
+
+test('SWAPDB changes what clients that selected either database see', async (t) => {
+  const { c, close, s } = await start();
+  const other = await RawClient.connect(s.port);
+  await c.call('SET', 'a', 'zero');
+  await other.call('SELECT', '1');
+  t.is(await other.call('GET', 'a'), '$-1\r\n');
+  await c.call('SWAPDB', '0', '1');
+  t.is(await other.call('GET', 'a'), bulk('zero'));
+  t.is(await c.call('DBSIZE'), int(0));
+  other.close();
+  await close();
+});
+
+test('OBJECT FREQ and IDLETIME follow the maxmemory policy; REFCOUNT the sharing rule', async (t) => {
+  const { c, close, s } = await start();
+  await pipeline(c, [['SET', 'n', '5'], ['SET', 's', 'abc']]);
+  t.is(await c.call('OBJECT', 'IDLETIME', 's'), int(0));
+  t.true((await c.call('OBJECT', 'FREQ', 's')).startsWith('-ERR An LFU maxmemory policy is not selected'));
+  t.is(await c.call('OBJECT', 'REFCOUNT', 'n'), int(2147483647));
+  s.server.config.set('maxmemory-policy', 'allkeys-lfu');
+  t.is(await c.call('OBJECT', 'FREQ', 's'), int(5));
+  t.true((await c.call('OBJECT', 'IDLETIME', 's')).startsWith('-ERR An LFU maxmemory policy is selected'));
+  t.is(await c.call('OBJECT', 'REFCOUNT', 'n'), int(2147483647)); // no maxmemory: still shared
+  s.server.config.set('maxmemory', '100000000');
+  t.is(await c.call('OBJECT', 'REFCOUNT', 'n'), int(1));
+  s.server.config.set('maxmemory-policy', 'volatile-ttl');
+  t.is(await c.call('OBJECT', 'REFCOUNT', 'n'), int(2147483647));
+  await close();
+});
+
+test('huge deadlines are accepted and stored as the latest representable one', async (t) => {
+  const { c, close, aof } = await start();
+  await c.call('SET', 'k', 'v');
+  t.is(await c.call('PEXPIREAT', 'k', '9223372036854775807'), int(1));
+  t.is(await c.call('PEXPIRETIME', 'k'), int(Number.MAX_SAFE_INTEGER));
+  t.is(aof.at(-1), '0: PEXPIREAT k 9223372036854775807');
+  // All deadlines past 2^53 ms are the same stored deadline (Redis would answer 1 to this LT).
+  t.is(await c.call('EXPIREAT', 'k', '9223372036854775', 'LT'), int(0));
+  t.is(await c.call('EXPIRE', 'k', '100', 'LT'), int(1));
+  t.is(await c.call('EXPIREAT', 'k', '9223372036854775'), int(1));
+  t.is(aof.at(-1), '0: PEXPIREAT k 9223372036854775000');
+  await close();
+});
+
+test('SCAN pages: small counts, cursor round trip, TYPE filter on a large db', async (t) => {
+  const { c, close } = await start();
+  await pipeline(c, Array.from({ length: 1000 }, (_, i) => ['SET', `k${i}`, 'v']));
+  const seen: string[] = [];
+  let cursor = '0';
+  let pages = 0;
+  do {
+    const [next, keys] = scanReply(await c.call('SCAN', cursor, 'COUNT', '10', 'TYPE', 'string'));
+    t.true(keys.length <= 10);
+    seen.push(...keys);
+    cursor = next;
+    pages++;
+  } while (cursor !== '0');
+  t.is(seen.length, 1000);
+  t.is(new Set(seen).size, 1000);
+  t.is(pages, 100);
+  await close();
+});
