@@ -1,0 +1,97 @@
+// String commands on parts of a value: APPEND, STRLEN, GETRANGE (and its old name SUBSTR),
+// SETRANGE. A value modified in place (APPEND to an existing key, SETRANGE) is stored as a
+// RawString so that OBJECT ENCODING answers "raw", as Redis does after it unshares the string.
+//
+// Strings may grow up to proto-max-bulk-len bytes, as in Redis, but never past V8's longest
+// string (buffer.constants.MAX_STRING_LENGTH, 24 bytes short of 512MB): past either limit the
+// command fails with Redis's "string exceeds maximum allowed size" error.
+
+import { constants } from 'node:buffer';
+import { command, ONE_KEY, type CommandSpec, type Ctx } from './types.js';
+import { toI64 } from './args.js';
+import { err, ErrorReply, type Reply } from '../protocol/reply.js';
+import { NOT_INTEGER, OFFSET_RANGE, STRING_TOO_LONG } from '../errors.js';
+import { RawString } from '../keyspace/values.js';
+import { readString, writableString } from './keyaccess.js';
+
+/** Redis's checkStringLength: may a string of `size + append` bytes be built? */
+function fits(ctx: Ctx, size: number, append: number): boolean {
+  const limit = Math.min(ctx.server.config.int('proto-max-bulk-len'), constants.MAX_STRING_LENGTH);
+  return size + append <= limit;
+}
+
+function append(ctx: Ctx, args: string[]): Reply {
+  const [, key, tail] = args;
+  const cur = writableString(ctx, key);
+  if (cur instanceof ErrorReply) return cur;
+  let total: number;
+  if (cur === null) {
+    // A new key holds the argument as SET would store it.
+    ctx.db.set(key, tail);
+    total = tail.length;
+  } else {
+    if (!fits(ctx, cur.length, tail.length)) return err(STRING_TOO_LONG);
+    const next = cur + tail;
+    ctx.db.update(key, new RawString(next));
+    total = next.length;
+  }
+  ctx.propagate(args);
+  return total;
+}
+
+function strlen(ctx: Ctx, args: string[]): Reply {
+  const s = readString(ctx, args[1]);
+  return typeof s === 'string' ? s.length : s === null ? 0 : s;
+}
+
+/** GETRANGE / SUBSTR key start end: inclusive, negative indexes count from the end. */
+function getrange(ctx: Ctx, args: string[]): Reply {
+  let start = toI64(args[2]);
+  if (start === null) return err(NOT_INTEGER);
+  let end = toI64(args[3]);
+  if (end === null) return err(NOT_INTEGER);
+  const s = readString(ctx, args[1]);
+  if (s === null) return '';
+  if (s instanceof ErrorReply) return s;
+  // Redis 7.0 answers "" for two negative indexes in the wrong order, before normalizing them.
+  if (start < 0n && end < 0n && start > end) return '';
+  const len = BigInt(s.length);
+  if (start < 0n) start += len;
+  if (end < 0n) end += len;
+  if (start < 0n) start = 0n;
+  if (end < 0n) end = 0n;
+  if (end >= len) end = len - 1n;
+  if (start > end || len === 0n) return '';
+  return s.slice(Number(start), Number(end) + 1);
+}
+
+/** SETRANGE key offset value: overwrites from `offset`, zero-padding a shorter string. */
+function setrange(ctx: Ctx, args: string[]): Reply {
+  const [, key, , value] = args;
+  const offset = toI64(args[2]);
+  if (offset === null) return err(NOT_INTEGER);
+  if (offset < 0n) return err(OFFSET_RANGE);
+  const cur = writableString(ctx, key);
+  if (cur instanceof ErrorReply) return cur;
+  // Setting nothing changes nothing, not even a missing key, whatever the offset.
+  if (value.length === 0) return cur === null ? 0 : cur.length;
+  const at = Number(offset);
+  if (!fits(ctx, at, value.length)) return err(STRING_TOO_LONG);
+  const base = cur ?? '';
+  const next =
+    at >= base.length
+      ? base + '\0'.repeat(at - base.length) + value
+      : base.slice(0, at) + value + base.slice(at + value.length);
+  if (cur === null) ctx.db.set(key, new RawString(next));
+  else ctx.db.update(key, new RawString(next));
+  ctx.propagate(args);
+  return next.length;
+}
+
+export const rangeCommands: CommandSpec[] = [
+  command('append', 3, ['write', 'denyoom', 'fast'], ONE_KEY, append),
+  command('strlen', 2, ['readonly', 'fast'], ONE_KEY, strlen),
+  command('getrange', 4, ['readonly'], ONE_KEY, getrange),
+  command('substr', 4, ['readonly'], ONE_KEY, getrange),
+  command('setrange', 4, ['write', 'denyoom'], ONE_KEY, setrange),
+];
