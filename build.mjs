@@ -17,6 +17,9 @@ const common = {
   sourcemap: false,
   legalComments: 'none',
   logLevel: 'warning',
+  // Data files are imported with `with { type: 'json' }` (e.g. src/commands/meta/redis-7.0.json);
+  // Node 20.10+ understands import attributes, so keep them instead of stripping them.
+  supported: { 'import-attributes': true },
 };
 
 function walk(dir) {
@@ -24,7 +27,7 @@ function walk(dir) {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) out.push(...walk(p));
-    else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) out.push(p);
+    else if ((p.endsWith('.ts') && !p.endsWith('.d.ts')) || p.endsWith('.json')) out.push(p);
   }
   return out;
 }
@@ -50,5 +53,8 @@ if (process.argv.includes('--tests')) {
     format: 'esm',
     sourcemap: 'inline',
     logLevel: 'warning',
+    supported: common.supported,
+    // JSON data files are copied beside the compiled modules that import them.
+    loader: { '.json': 'copy' },
   });
 }

@@ -1,102 +1,220 @@
-// Configuration: one table of options with Redis's names, value syntax and defaults. The same
-// table serves the command line (`--port 7380`), the config file (redis.conf syntax), CONFIG GET
-// and CONFIG SET, so an option added here works everywhere at once.
+// Configuration: one table of options with Redis 7.0's names, aliases, value syntax, bounds and
+// defaults. The same table serves the command line (`--port 7380`), the config file (redis.conf
+// syntax), CONFIG GET and CONFIG SET, so an option added here works everywhere at once.
+//
+// Only options Keystonelight honours are listed (docs/compat/server.md says how each one acts):
+// CONFIG GET of an option we would silently ignore would tell a user something false. Values are
+// validated exactly as Redis's config.c does, with its error texts, so CONFIG SET fails the same way.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { splitArgs } from './protocol/splitargs.js';
 
+/**
+ * int: Redis's string2ll syntax; memory: memtoull syntax (units b k kb m mb g gb); bool: yes/no;
+ * enum: one of `values` (case-insensitive); string: anything, unless `parse` says otherwise.
+ */
 export type OptionKind = 'int' | 'bool' | 'enum' | 'string' | 'memory';
 
 export interface OptionSpec {
   readonly name: string;
   readonly kind: OptionKind;
   readonly default: string;
-  /** Can CONFIG SET change it at run time? */
+  /** Can CONFIG SET change it at run time? (No: "can't set immutable config".) */
   readonly mutable: boolean;
-  readonly min?: number;
-  readonly max?: number;
+  /** Redis's PROTECTED_CONFIG (with enable-protected-configs at its default, no): never settable. */
+  readonly protected?: boolean;
+  /** Inclusive bounds of numeric options (Redis's, including its C type limits). */
+  readonly min?: bigint;
+  readonly max?: bigint;
   readonly values?: readonly string[];
+  /** Values accepted beyond Redis 7.0's (not listed in its error text), e.g. loglevel nothing (7.2). */
+  readonly laterValues?: readonly string[];
   /** Takes several words (e.g. `bind 127.0.0.1 -::1`). */
   readonly multi?: boolean;
+  /** Redis's other name for the option (e.g. hash-max-ziplist-entries). */
   readonly alias?: string;
+  /** Extra validation and canonical form of a string option; throws ConfigError. */
+  readonly parse?: (raw: string) => string;
+  /** Redis's apply step adjusting a valid value (e.g. hz is kept within 1..500). */
+  readonly adjust?: (value: string) => string;
 }
-
-const opt = (name: string, kind: OptionKind, def: string, mutable: boolean, extra: Partial<OptionSpec> = {}): OptionSpec =>
-  ({ name, kind, default: def, mutable, ...extra });
-
-export const OPTIONS: readonly OptionSpec[] = [
-  opt('port', 'int', '7379', false, { min: 0, max: 65535 }),
-  opt('bind', 'string', '127.0.0.1 -::1', false, { multi: true }),
-  opt('dir', 'string', './data', true),
-  opt('loglevel', 'enum', 'notice', true, { values: ['debug', 'verbose', 'notice', 'warning', 'nothing'] }),
-  opt('logfile', 'string', '', false),
-  opt('databases', 'int', '16', false, { min: 1, max: 2147483647 }),
-  opt('proto-max-bulk-len', 'memory', '536870912', true, { min: 1048576, max: 9007199254740991 }),
-  opt('client-query-buffer-limit', 'memory', '1073741824', true, { min: 1048576, max: 9007199254740991 }),
-  opt('hz', 'int', '10', true, { min: 0, max: 2147483647 }),
-  opt('maxclients', 'int', '10000', true, { min: 1, max: 2147483647 }),
-  opt('timeout', 'int', '0', true, { min: 0, max: 2147483647 }),
-  opt('tcp-backlog', 'int', '511', false, { min: 0, max: 2147483647 }),
-  opt('tcp-keepalive', 'int', '300', true, { min: 0, max: 2147483647 }),
-  opt('protected-mode', 'bool', 'yes', true),
-  opt('requirepass', 'string', '', true),
-  opt('save', 'string', '', true),
-  opt('appendonly', 'bool', 'no', true),
-  opt('appendfsync', 'enum', 'everysec', true, { values: ['always', 'everysec', 'no'] }),
-  opt('appendfilename', 'string', 'appendonly.aof', false),
-  opt('appenddirname', 'string', 'appendonlydir', false),
-  opt('pidfile', 'string', '', false),
-  opt('daemonize', 'bool', 'no', false),
-  opt('maxmemory', 'memory', '0', true, { min: 0, max: 9007199254740991 }),
-  opt('maxmemory-policy', 'enum', 'noeviction', true, {
-    values: ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'],
-  }),
-  opt('maxmemory-samples', 'int', '5', true, { min: 1, max: 64 }),
-  opt('lazyfree-lazy-user-flush', 'bool', 'no', true),
-];
-
-const BY_NAME = new Map<string, OptionSpec>(OPTIONS.map((o) => [o.name, o]));
 
 export class ConfigError extends Error {}
 
-/** Redis's memtoll: "1gb", "64mb", "100k", plain bytes. Returns null when not a size. */
-export function parseMemory(text: string): number | null {
-  const m = /^(-?\d+)(k|kb|m|mb|g|gb|b)?$/i.exec(text);
-  if (!m) return null;
-  const mul: Record<string, number> = { '': 1, b: 1, k: 1000, kb: 1024, m: 1e6, mb: 1048576, g: 1e9, gb: 1073741824 };
-  return Number(m[1]) * mul[(m[2] ?? '').toLowerCase()];
+const INT_MAX = 2147483647n;
+const INT_MIN = -2147483648n;
+const UINT_MAX = 4294967295n;
+const LLONG_MAX = 9223372036854775807n;
+const ULLONG_MAX = 18446744073709551615n;
+
+const opt = (name: string, kind: OptionKind, def: string, mutable: boolean, extra: Partial<OptionSpec> = {}): OptionSpec =>
+  ({ name, kind, default: def, mutable, ...extra });
+const int = (name: string, def: string, min: bigint, max: bigint, extra: Partial<OptionSpec> = {}): OptionSpec =>
+  opt(name, 'int', def, extra.mutable ?? true, { min, max, ...extra });
+const mem = (name: string, def: string, min: bigint, max: bigint, extra: Partial<OptionSpec> = {}): OptionSpec =>
+  opt(name, 'memory', def, extra.mutable ?? true, { min, max, ...extra });
+const bool = (name: string, def: string, mutable = true): OptionSpec => opt(name, 'bool', def, mutable);
+
+export const OPTIONS: readonly OptionSpec[] = [
+  // Port and addresses are bound once at start (Redis 7 can rebind at run time; we cannot).
+  int('port', '7379', 0n, 65535n, { mutable: false }),
+  opt('bind', 'string', '127.0.0.1 -::1', false, { multi: true }),
+  opt('dir', 'string', './data', false, { protected: true }),
+  opt('loglevel', 'enum', 'notice', true, { values: ['debug', 'verbose', 'notice', 'warning'], laterValues: ['nothing'] }),
+  opt('logfile', 'string', '', false),
+  int('databases', '16', 1n, INT_MAX, { mutable: false }),
+  mem('proto-max-bulk-len', '536870912', 1048576n, LLONG_MAX),
+  mem('client-query-buffer-limit', '1073741824', 1048576n, LLONG_MAX),
+  int('hz', '10', 0n, INT_MAX, { adjust: (v) => String(Math.min(500, Math.max(1, Number(v)))) }),
+  int('maxclients', '10000', 1n, UINT_MAX),
+  int('timeout', '0', 0n, INT_MAX),
+  int('tcp-backlog', '511', 0n, INT_MAX, { mutable: false }),
+  int('tcp-keepalive', '300', 0n, INT_MAX),
+  bool('protected-mode', 'yes'),
+  opt('requirepass', 'string', '', true),
+  opt('save', 'string', '', true, { multi: true, parse: parseSave }),
+  bool('appendonly', 'no'),
+  opt('appendfsync', 'enum', 'everysec', true, { values: ['always', 'everysec', 'no'] }),
+  opt('appendfilename', 'string', 'appendonly.aof', false),
+  opt('appenddirname', 'string', 'appendonlydir', false),
+  int('auto-aof-rewrite-percentage', '100', 0n, INT_MAX),
+  mem('auto-aof-rewrite-min-size', '67108864', 0n, LLONG_MAX),
+  bool('aof-load-truncated', 'yes'),
+  bool('aof-use-rdb-preamble', 'no'),
+  bool('aof-timestamp-enabled', 'no'),
+  opt('pidfile', 'string', '', false),
+  bool('daemonize', 'no', false),
+  mem('maxmemory', '0', 0n, ULLONG_MAX),
+  opt('maxmemory-policy', 'enum', 'noeviction', true, {
+    values: ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'],
+  }),
+  int('maxmemory-samples', '5', 1n, INT_MAX),
+  bool('lazyfree-lazy-eviction', 'no'),
+  bool('lazyfree-lazy-expire', 'no'),
+  bool('lazyfree-lazy-server-del', 'no'),
+  bool('lazyfree-lazy-user-del', 'no'),
+  bool('lazyfree-lazy-user-flush', 'no'),
+  opt('enable-debug-command', 'enum', 'no', false, { values: ['no', 'yes', 'local'] }),
+  // Encoding thresholds: they decide what OBJECT ENCODING reports, as in Redis.
+  int('hash-max-listpack-entries', '512', 0n, LLONG_MAX, { alias: 'hash-max-ziplist-entries' }),
+  mem('hash-max-listpack-value', '64', 0n, LLONG_MAX, { alias: 'hash-max-ziplist-value' }),
+  int('set-max-intset-entries', '512', 0n, LLONG_MAX),
+  int('zset-max-listpack-entries', '128', 0n, LLONG_MAX, { alias: 'zset-max-ziplist-entries' }),
+  mem('zset-max-listpack-value', '64', 0n, LLONG_MAX, { alias: 'zset-max-ziplist-value' }),
+  int('list-max-listpack-size', '-2', INT_MIN, INT_MAX, { alias: 'list-max-ziplist-size' }),
+  int('list-compress-depth', '0', 0n, INT_MAX),
+  mem('stream-node-max-bytes', '4096', 0n, LLONG_MAX),
+  int('stream-node-max-entries', '100', 0n, LLONG_MAX),
+  mem('hll-sparse-max-bytes', '3000', 0n, LLONG_MAX),
+];
+
+const BY_NAME = new Map<string, OptionSpec>();
+for (const o of OPTIONS) {
+  BY_NAME.set(o.name, o);
+  if (o.alias) BY_NAME.set(o.alias, o);
 }
 
+/** The option called `name` (its name or its alias, any case). */
 export function findOption(name: string): OptionSpec | undefined {
   return BY_NAME.get(name.toLowerCase());
 }
 
-/** Validates and normalizes a value for `spec`; throws ConfigError with Redis's reason. */
+/** Every name CONFIG GET patterns are matched against, aliases included, with their options. */
+export function optionNames(): [string, OptionSpec][] {
+  const out: [string, OptionSpec][] = [];
+  for (const o of OPTIONS) {
+    out.push([o.name, o]);
+    if (o.alias) out.push([o.alias, o]);
+  }
+  return out;
+}
+
+/** C's strtoll as Redis checks it on `save` words: whole word consumed; '' reads as 0; saturates. */
+function strtoll(s: string): bigint | null {
+  if (s === '') return 0n;
+  const m = /^[\t\n\v\f\r ]*([+-]?)(\d+)$/.exec(s);
+  if (m === null) return null;
+  const v = BigInt(m[2]) * (m[1] === '-' ? -1n : 1n);
+  return v > LLONG_MAX ? LLONG_MAX : v < -LLONG_MAX - 1n ? -LLONG_MAX - 1n : v;
+}
+
+/**
+ * `save <seconds> <changes> ...`: words split on single spaces (as CONFIG SET does), pairs of
+ * seconds >= 1 and changes >= 0; the canonical form is "s c s c". A single empty word is no rules.
+ */
+function parseSave(raw: string): string {
+  const words = raw === '' ? [] : raw.split(' ');
+  if (words.length % 2 === 1) throw new ConfigError('Invalid save parameters');
+  const nums = words.map(strtoll);
+  nums.forEach((v, j) => {
+    if (v === null || v < (j % 2 === 0 ? 1n : 0n)) throw new ConfigError('Invalid save parameters');
+  });
+  // `changes` is a C int in Redis: it keeps the low 32 bits.
+  return nums.map((v, j) => (j % 2 === 0 ? String(v) : String(BigInt.asIntN(32, v!)))).join(' ');
+}
+
+/**
+ * Redis's memtoull: digits then an optional unit (b, k, kb, m, mb, g, gb, any case). As in C, an
+ * empty digit string reads as 0 and a number too large for 64 bits saturates. Null when invalid.
+ */
+export function memtoull(text: string): bigint | null {
+  const m = /^(\d*)(.*)$/s.exec(text)!;
+  const units: Record<string, bigint> = { '': 1n, b: 1n, k: 1000n, kb: 1024n, m: 1000000n, mb: 1048576n, g: 1000000000n, gb: 1073741824n };
+  const mul = units[m[2].toLowerCase()];
+  if (mul === undefined || m[1].length >= 128) return null;
+  let v = m[1] === '' ? 0n : BigInt(m[1]);
+  if (v > ULLONG_MAX) v = ULLONG_MAX;
+  return v > ULLONG_MAX / mul ? null : v * mul;
+}
+
+/** Kept for callers that size things in bytes: a memory value as a JS number, or null. */
+export function parseMemory(text: string): number | null {
+  const v = memtoull(text);
+  return v === null ? null : Number(v);
+}
+
+/** Redis's string2ll: optional '-', digits without leading zeros ("-0" too), within 64 bits. */
+function string2ll(s: string): bigint | null {
+  if (!/^-?[1-9]\d{0,19}$/.test(s)) return s === '0' ? 0n : null;
+  const v = BigInt(s);
+  return v > LLONG_MAX || v < -LLONG_MAX - 1n ? null : v;
+}
+
+function parseNumber(spec: OptionSpec, raw: string): bigint {
+  let n: bigint | null;
+  if (spec.kind === 'memory') {
+    n = memtoull(raw);
+    if (n === null) throw new ConfigError('argument must be a memory value');
+    // A signed C type reads a saturated value as negative (then fails the bounds check).
+    if (spec.max! <= LLONG_MAX) n = BigInt.asIntN(64, n);
+  } else {
+    n = string2ll(raw);
+    if (n === null) throw new ConfigError("argument couldn't be parsed into an integer");
+  }
+  if (n < spec.min! || n > spec.max!) throw new ConfigError(`argument must be between ${spec.min} and ${spec.max} inclusive`);
+  return n;
+}
+
+/** Validates a value for `spec` and returns its canonical form; throws ConfigError with Redis's reason. */
 export function normalize(spec: OptionSpec, raw: string): string {
   switch (spec.kind) {
     case 'bool': {
       const v = raw.toLowerCase();
-      if (v !== 'yes' && v !== 'no') throw new ConfigError('argument must be \'yes\' or \'no\'');
+      if (v !== 'yes' && v !== 'no') throw new ConfigError("argument must be 'yes' or 'no'");
       return v;
     }
     case 'enum': {
       const v = raw.toLowerCase();
-      if (!spec.values!.includes(v)) throw new ConfigError('argument(s) must be one of the following: ' + spec.values!.join(', '));
+      if (!spec.values!.includes(v) && !spec.laterValues?.includes(v)) throw new ConfigError('argument(s) must be one of the following: ' + spec.values!.join(', '));
       return v;
     }
     case 'int':
     case 'memory': {
-      const n = spec.kind === 'memory' ? parseMemory(raw) : /^-?\d+$/.test(raw) ? Number(raw) : null;
-      if (n === null || !Number.isSafeInteger(n)) {
-        throw new ConfigError(spec.kind === 'memory' ? 'argument must be a memory value' : 'argument couldn\'t be parsed into an integer');
-      }
-      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
-        throw new ConfigError(`argument must be between ${spec.min} and ${spec.max} inclusive`);
-      }
-      return String(n);
+      const v = String(parseNumber(spec, raw));
+      return spec.adjust ? spec.adjust(v) : v;
     }
     default:
-      return raw;
+      return spec.parse ? spec.parse(raw) : raw;
   }
 }
 
@@ -110,12 +228,14 @@ export class Config {
     for (const [k, v] of Object.entries(overrides)) this.set(k, v);
   }
 
+  /** The value of an option, by its name (not its alias). */
   get(name: string): string {
     const v = this.values.get(name);
     if (v === undefined) throw new Error(`no such option ${name}`);
     return v;
   }
 
+  /** A numeric option as a JS number (exact up to 2^53, which every count and size we use is). */
   int(name: string): number {
     return Number(this.get(name));
   }
@@ -124,7 +244,10 @@ export class Config {
     return this.get(name) === 'yes';
   }
 
-  /** Sets an option after validating it; throws ConfigError. Listeners run after the change. */
+  /**
+   * Sets an option (by name or alias) after validating it; throws ConfigError. Listeners run after
+   * the change. Mutability is CONFIG SET's business: at start-up every option can be set.
+   */
   set(name: string, raw: string): void {
     const spec = findOption(name);
     if (!spec) throw new ConfigError(`Bad directive or wrong number of arguments`);
@@ -191,4 +314,81 @@ export function parseConfigFile(text: string): [string, string][] {
     out.push([words[0], words.slice(1).join(' ')]);
   }
   return out;
+}
+
+// --- CONFIG REWRITE ---------------------------------------------------------------------------
+
+/** Redis's sdscatrepr: a double-quoted string with C escapes. */
+function repr(s: string): string {
+  const esc: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\x07': '\\a', '\b': '\\b' };
+  let out = '"';
+  for (const c of s) {
+    const code = c.charCodeAt(0);
+    out += esc[c] ?? (code < 32 || code > 126 ? `\\x${code.toString(16).padStart(2, '0')}` : c);
+  }
+  return out + '"';
+}
+
+/** Redis's rewriteConfigBytesOption: the largest unit that divides the value exactly. */
+function bytesText(v: string): string {
+  const n = BigInt(v);
+  if (n === 0n) return '0';
+  for (const [unit, size] of [['gb', 1073741824n], ['mb', 1048576n], ['kb', 1024n]] as const) {
+    if (n % size === 0n) return `${n / size}${unit}`;
+  }
+  return v;
+}
+
+/** The config-file lines that set `spec` to `value` (several for save). */
+function optionLines(spec: OptionSpec, value: string): string[] {
+  if (spec.name === 'save') {
+    if (value === '') return ['save ""'];
+    const w = value.split(' ');
+    const out: string[] = [];
+    for (let i = 0; i < w.length; i += 2) out.push(`save ${w[i]} ${w[i + 1]}`);
+    return out;
+  }
+  if (spec.kind === 'memory') return [`${spec.name} ${bytesText(value)}`];
+  if (spec.kind === 'string' && !spec.multi) return [`${spec.name} ${repr(value)}`];
+  return [`${spec.name} ${value}`];
+}
+
+const REWRITE_MARK = '# Generated by CONFIG REWRITE';
+
+/**
+ * Rewrites the config file as Redis's CONFIG REWRITE: an option set in the file is rewritten in
+ * place (first occurrence; later ones are dropped), an option not in the file is appended when it
+ * differs from its default; comments and unknown lines stay. Returns an error text or null.
+ */
+export function rewriteConfigFile(path: string, config: Config): string | null {
+  let old: string[];
+  try {
+    old = readFileSync(path, 'latin1').split('\n');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return (e as Error).message;
+    old = [];
+  }
+  if (old.length > 0 && old[old.length - 1] === '') old.pop();
+  const done = new Set<OptionSpec>();
+  const out: string[] = [];
+  for (const line of old) {
+    const words = line.trim().startsWith('#') ? null : splitArgs(line.trim());
+    const spec = words && words.length > 0 ? findOption(words[0]) : undefined;
+    if (spec === undefined) {
+      if (line !== REWRITE_MARK) out.push(line);
+    } else if (!done.has(spec)) {
+      done.add(spec);
+      out.push(...optionLines(spec, config.get(spec.name)));
+    }
+  }
+  const added = OPTIONS.filter((o) => !done.has(o) && config.get(o.name) !== normalize(o, o.default));
+  if (added.length > 0) out.push(REWRITE_MARK, ...added.flatMap((o) => optionLines(o, config.get(o.name))));
+  try {
+    const tmp = `${path}.tmp-${process.pid}`;
+    writeFileSync(tmp, out.join('\n') + '\n', 'latin1');
+    renameSync(tmp, path);
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
 }

@@ -30,6 +30,11 @@ export interface ClientApi {
   closeAfterReply(): void;
   /** Close immediately (CLIENT KILL). */
   kill(): void;
+  /**
+   * CLIENT REPLY: 'off' drops every reply from now on (this command's too), 'skip' drops this
+   * command's reply and the next command's, 'on' sends replies again (this command's included).
+   */
+  setReplyMode(mode: 'on' | 'off' | 'skip'): void;
 }
 
 export interface ServerStats {
@@ -70,11 +75,23 @@ export interface ServerApi {
   readonly persistence: PersistenceApi | null;
   /** Last time the dataset was saved (LASTSAVE), seconds. */
   lastSave: number;
+  /** True while the dataset is being loaded (INFO persistence loading:1). */
+  readonly loading: boolean;
+  /** Whether the periodic active expiry runs (DEBUG SET-ACTIVE-EXPIRE). */
+  activeExpire: boolean;
+  /** The server log (DEBUG LOG). */
+  readonly log: { warning(msg: string): void; notice(msg: string): void };
 }
 
 export interface PersistenceApi {
-  /** Starts a background rewrite; returns the reply text or an error message starting with ERR. */
+  /** BGREWRITEAOF: starts a background rewrite; the reply text, or an error message starting with ERR. */
   rewrite(): { ok: boolean; message: string };
-  /** Reload from the file (DEBUG LOADAOF). */
-  reload(): void;
+  /** SAVE: writes and fsyncs the append-only file; null, or the error reply text. */
+  save(): string | null;
+  /** BGSAVE: the same with the fsync in the background; null, or the error reply text. */
+  bgsave(): string | null;
+  /** DEBUG LOADAOF: fsync, empty the dataset, load it back from the file; null or the error text. */
+  loadAof(): string | null;
+  /** DEBUG RELOAD: rewrite the file from memory, then as DEBUG LOADAOF; null or the error text. */
+  reload(): string | null;
 }

@@ -1,0 +1,238 @@
+// CLIENT and its subcommands: connection introspection and control, in Redis 7.0's formats.
+//
+// CLIENT SETINFO is Redis 7.2's (client libraries send it on connect); the values it stores are
+// not shown by CLIENT LIST, whose line keeps Redis 7.0's fields. State only this module reads
+// (NO-EVICT) lives in a WeakMap beside the connection rather than on the ClientApi.
+
+import { container } from './dispatch.js';
+import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
+import { toI64 } from './args.js';
+import { helpReply } from './command.js';
+import { validClientName } from './connection.js';
+import type { ClientApi } from './context.js';
+import { err, ErrorReply, MapReply, OK, SetReply, VerbatimReply, type Reply } from '../protocol/reply.js';
+import { cstr, SYNTAX } from '../errors.js';
+
+const HELP = [
+  'CACHING (YES|NO)',
+  '    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.',
+  'GETREDIR',
+  '    Return the client ID we are redirecting to when tracking is enabled.',
+  'GETNAME',
+  '    Return the name of the current connection.',
+  'ID',
+  '    Return the ID of the current connection.',
+  'INFO',
+  '    Return information about the current client connection.',
+  'KILL <ip:port>',
+  '    Kill connection made from <ip:port>.',
+  'KILL <option> <value> [<option> <value> [...]]',
+  '    Kill connections. Options are:',
+  '    * ADDR (<ip:port>|<unixsocket>:0)',
+  '      Kill connections made from the specified address',
+  '    * LADDR (<ip:port>|<unixsocket>:0)',
+  '      Kill connections made to specified local address',
+  '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
+  '      Kill connections by type.',
+  '    * USER <username>',
+  '      Kill connections authenticated by <username>.',
+  '    * SKIPME (YES|NO)',
+  '      Skip killing current connection (default: yes).',
+  'LIST [options ...]',
+  '    Return information about client connections. Options:',
+  '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
+  '      Return clients of specified type.',
+  'UNPAUSE',
+  '    Stop the current client pause, resuming traffic.',
+  'PAUSE <timeout> [WRITE|ALL]',
+  '    Suspend all, or just write, clients for <timeout> milliseconds.',
+  'REPLY (ON|OFF|SKIP)',
+  '    Control the replies sent to the current connection.',
+  'SETNAME <name>',
+  '    Assign the name <name> to the current connection.',
+  'UNBLOCK <clientid> [TIMEOUT|ERROR]',
+  '    Unblock the specified blocked client.',
+  'TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]',
+  '         [OPTIN] [OPTOUT] [NOLOOP]',
+  '    Control server assisted client side caching.',
+  'TRACKINGINFO',
+  '    Report tracking status for the current connection.',
+  'NO-EVICT (ON|OFF)',
+  '    Protect current client connection from eviction.',
+];
+
+const CLIENT_NAME_INVALID = 'ERR Client names cannot contain spaces, newlines or special characters.';
+
+/** Per-connection flags only CLIENT reads. */
+const noEvict = new WeakSet<ClientApi>();
+
+/** Redis's client types; every Keystonelight connection is a normal one. */
+const CLIENT_TYPES = new Set(['normal', 'slave', 'replica', 'pubsub', 'master']);
+const typeOf = (name: string): string | null => {
+  const t = name.toLowerCase();
+  return CLIENT_TYPES.has(t) ? (t === 'slave' ? 'replica' : t) : null;
+};
+
+/**
+ * One CLIENT LIST line in Redis 7.0's field order. `args` is the running command of the caller
+ * (argv-mem counts it, as Redis counts the arguments of a command being executed).
+ */
+function clientLine(ctx: Ctx, c: ClientApi, args: string[] | null): string {
+  const now = ctx.now;
+  const qbuf = c.queryBufferLength;
+  const omem = c.outputBufferLength;
+  const argvMem = args ? args.reduce((n, a) => n + a.length, 0) : 0;
+  const fields: [string, string | number][] = [
+    ['id', c.id], ['addr', c.addr], ['laddr', c.laddr], ['fd', c.fd], ['name', c.name],
+    ['age', Math.floor((now - c.createdAt) / 1000)], ['idle', Math.max(0, Math.floor((now - c.lastInteraction) / 1000))],
+    ['flags', noEvict.has(c) ? 'e' : 'N'], ['db', c.dbIndex], ['sub', 0], ['psub', 0], ['ssub', 0], ['multi', -1],
+    ['qbuf', qbuf], ['qbuf-free', 0], ['argv-mem', argvMem], ['multi-mem', 0], ['rbs', 16384], ['rbp', 16384],
+    ['obl', 0], ['oll', 0], ['omem', omem], ['tot-mem', qbuf + omem + argvMem + 16384],
+    ['events', omem > 0 ? 'rw' : 'r'], ['cmd', c.lastCommand], ['user', 'default'], ['redir', -1], ['resp', c.proto],
+  ];
+  return fields.map(([k, v]) => `${k}=${v}`).join(' ');
+}
+
+/** CLIENT LIST and INFO answer a verbatim string in RESP3, a bulk string in RESP2. */
+const text = (s: string): Reply => new VerbatimReply(s);
+
+function clientList(ctx: Ctx, args: string[]): Reply {
+  const clients = [...ctx.server.clients()];
+  const line = (c: ClientApi): string => `${clientLine(ctx, c, c === ctx.client ? args : null)}\n`;
+  if (args.length === 2) return text(clients.map(line).join(''));
+  if (args.length === 4 && args[2].toLowerCase() === 'type') {
+    const type = typeOf(args[3]);
+    if (type === null) return err(`ERR Unknown client type '${cstr(args[3])}'`);
+    return text(type === 'normal' ? clients.map(line).join('') : '');
+  }
+  if (args.length > 3 && args[2].toLowerCase() === 'id') {
+    const ids: bigint[] = [];
+    for (const a of args.slice(3)) {
+      const id = toI64(a);
+      if (id === null) return err('ERR Invalid client ID');
+      ids.push(id);
+    }
+    const byId = new Map(clients.map((c) => [BigInt(c.id), c]));
+    return text(ids.map((id) => byId.get(id)).filter((c) => c !== undefined).map(line).join(''));
+  }
+  return err(SYNTAX);
+}
+
+interface KillFilter {
+  id?: number;
+  type?: string;
+  addr?: string;
+  laddr?: string;
+  skipme: boolean;
+}
+
+/** Parses CLIENT KILL's filter form (Redis checks the options in order); a filter or an error. */
+function killFilter(args: string[]): KillFilter | ErrorReply {
+  const f: KillFilter = { skipme: true };
+  for (let i = 2; i < args.length; i += 2) {
+    const opt = args[i].toLowerCase();
+    const val = args[i + 1];
+    if (val === undefined) return err(SYNTAX);
+    if (opt === 'id') {
+      const id = toI64(val);
+      if (id === null || id < 1n) return err('ERR client-id should be greater than 0');
+      f.id = Number(id);
+    } else if (opt === 'type') {
+      const t = typeOf(val);
+      if (t === null) return err(`ERR Unknown client type '${cstr(val)}'`);
+      f.type = t;
+    } else if (opt === 'addr') f.addr = val;
+    else if (opt === 'laddr') f.laddr = val;
+    else if (opt === 'user') {
+      if (val !== 'default') return err(`ERR No such user '${cstr(val)}'`);
+    } else if (opt === 'skipme') {
+      const v = val.toLowerCase();
+      if (v !== 'yes' && v !== 'no') return err(SYNTAX);
+      f.skipme = v === 'yes';
+    } else return err(SYNTAX);
+  }
+  return f;
+}
+
+const matches = (f: KillFilter, c: ClientApi, self: ClientApi): boolean =>
+  (f.addr === undefined || c.addr === f.addr) && (f.laddr === undefined || c.laddr === f.laddr) &&
+  (f.type === undefined || f.type === 'normal') && (f.id === undefined || c.id === f.id) && !(c === self && f.skipme);
+
+/** CLIENT KILL addr (old form: may kill the caller; error when none) or CLIENT KILL <filters>. */
+function clientKill(ctx: Ctx, args: string[]): Reply {
+  const old = args.length === 3;
+  const f = old ? { addr: args[2], skipme: false } : killFilter(args);
+  if (f instanceof ErrorReply) return f;
+  let killed = 0;
+  for (const c of [...ctx.server.clients()]) {
+    if (!matches(f, c, ctx.client)) continue;
+    if (c === ctx.client) c.closeAfterReply();
+    else c.kill();
+    killed++;
+  }
+  if (!old) return killed;
+  return killed === 0 ? err('ERR No such client') : OK;
+}
+
+function clientSetName(ctx: Ctx, args: string[]): Reply {
+  if (!validClientName(args[2])) return err(CLIENT_NAME_INVALID);
+  ctx.client.name = args[2];
+  return OK;
+}
+
+/** CLIENT SETINFO LIB-NAME|LIB-VER value, as Redis 7.2. */
+function clientSetInfo(ctx: Ctx, args: string[]): Reply {
+  const attr = args[2].toLowerCase();
+  if (attr !== 'lib-name' && attr !== 'lib-ver') return err(`ERR Unrecognized option '${cstr(args[2])}'`);
+  if (!validClientName(args[3])) return err(`ERR ${cstr(args[2])} cannot contain spaces, newlines or special characters.`);
+  if (attr === 'lib-name') ctx.client.libName = args[3];
+  else ctx.client.libVer = args[3];
+  return OK;
+}
+
+/** An ON|OFF argument (any case), or null. */
+function onOff(arg: string): boolean | null {
+  const v = arg.toLowerCase();
+  return v === 'on' ? true : v === 'off' ? false : null;
+}
+
+function clientNoEvict(ctx: Ctx, args: string[]): Reply {
+  const on = onOff(args[2]);
+  if (on === null) return err(SYNTAX);
+  if (on) noEvict.add(ctx.client);
+  else noEvict.delete(ctx.client);
+  return OK;
+}
+
+/** CLIENT REPLY ON|OFF|SKIP: the connection stops (or skips one) reply; ON answers OK. */
+function clientReply(ctx: Ctx, args: string[]): Reply {
+  const mode = args[2].toLowerCase();
+  if (mode !== 'on' && mode !== 'off' && mode !== 'skip') return err(SYNTAX);
+  ctx.client.setReplyMode(mode);
+  return OK;
+}
+
+/** Tracking (client-side caching) is never enabled here: the replies of a connection without it. */
+function clientTrackingInfo(): Reply {
+  return new MapReply(['flags', new SetReply(['off']), 'redirect', -1, 'prefixes', []]);
+}
+
+const CONN = ['noscript', 'loading', 'stale'] as const;
+const ADMIN = ['admin', 'noscript', 'loading', 'stale'] as const;
+
+export const clientCommands: CommandSpec[] = [
+  container('client', -2, [
+    command('client|getname', 2, CONN, NO_KEYS, (ctx) => ctx.client.name || null),
+    command('client|getredir', 2, CONN, NO_KEYS, () => -1),
+    command('client|help', 2, ['loading', 'stale'], NO_KEYS, () => helpReply('CLIENT', HELP)),
+    command('client|id', 2, CONN, NO_KEYS, (ctx) => ctx.client.id),
+    command('client|info', 2, CONN, NO_KEYS, (ctx, args) => text(`${clientLine(ctx, ctx.client, args)}\n`)),
+    command('client|kill', -3, ADMIN, NO_KEYS, clientKill),
+    command('client|list', -2, ADMIN, NO_KEYS, clientList),
+    command('client|no-evict', 3, ADMIN, NO_KEYS, clientNoEvict),
+    command('client|reply', 3, CONN, NO_KEYS, clientReply),
+    command('client|setinfo', 4, CONN, NO_KEYS, clientSetInfo),
+    command('client|setname', 3, CONN, NO_KEYS, clientSetName),
+    command('client|trackinginfo', 2, CONN, NO_KEYS, clientTrackingInfo),
+  ]),
+];

@@ -1,0 +1,174 @@
+// COMMAND and its subcommands: what the server knows about its own commands, as Redis 7.0 answers.
+//
+// Name, arity, flags and legacy key positions come from our command table (what dispatch really
+// uses); ACL categories, tips, key specs and docs from Redis 7.0's metadata (./meta). COMMAND COUNT
+// and LIST count only what Keystonelight implements. Redis lists subcommands in hash order (it
+// differs between runs); we list them in table order.
+
+import { container } from './dispatch.js';
+import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
+import { globMatch } from './glob.js';
+import { flagsReply, jsonReply, metaInfoParts, metaOf, type Json } from './meta/index.js';
+import { commandHasKeys, findKeys } from './meta/keys.js';
+import { err, MapReply, SetReply, SimpleString, status, type Reply } from '../protocol/reply.js';
+import { SYNTAX } from '../errors.js';
+
+/** A HELP reply as Redis's addReplyHelp builds it: a header, the lines, then HELP itself. */
+export function helpReply(cmd: string, lines: readonly string[]): Reply {
+  return [
+    `${cmd} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`,
+    ...lines,
+    'HELP',
+    '    Prints this help.',
+  ].map(status);
+}
+
+const HELP = [
+  '(no subcommand)',
+  '    Return details about all Redis commands.',
+  'COUNT',
+  '    Return the total number of commands in this Redis server.',
+  'LIST',
+  '    Return a list of all commands in this Redis server.',
+  'INFO [<command-name> ...]',
+  '    Return details about multiple Redis commands.',
+  '    If no command names are given, documentation details for all',
+  '    commands are returned.',
+  'DOCS [<command-name> ...]',
+  '    Return documentation details about multiple Redis commands.',
+  '    If no command names are given, documentation details for all',
+  '    commands are returned.',
+  'GETKEYS <full-command>',
+  '    Return the keys from a full Redis command.',
+  'GETKEYSANDFLAGS <full-command>',
+  '    Return the keys and the access flags from a full Redis command.',
+];
+
+const topLevel = (ctx: Ctx): CommandSpec[] => [...ctx.server.commands.values()];
+
+/** One COMMAND INFO entry (Redis's addReplyCommandInfo). */
+function info(spec: CommandSpec): Reply {
+  const subs = spec.subcommands ?? [];
+  return [
+    spec.name, spec.arity, flagsReply(spec.flags), spec.firstKey, spec.lastKey, spec.step,
+    ...metaInfoParts(spec.name),
+    // Redis answers an empty set when there are no subcommands, an array otherwise.
+    subs.length === 0 ? new SetReply([]) : subs.map(info),
+  ];
+}
+
+/** One COMMAND DOCS value (Redis's addReplyCommandDocs): the 7.0 docs plus our subcommands. */
+function docs(spec: CommandSpec): Reply {
+  const d = metaOf(spec.name)?.docs ?? { group: 'server' };
+  const reply = jsonReply(d as Json) as MapReply;
+  const subs = spec.subcommands ?? [];
+  if (subs.length === 0) return reply;
+  const entries: Reply[] = [];
+  for (const s of subs) entries.push(s.name, docs(s));
+  return new MapReply([...reply.entries, 'subcommands', new MapReply(entries)]);
+}
+
+/** Redis's lookupCommandBySds: "name" or "parent|sub", any case. */
+function lookupByName(ctx: Ctx, name: string): CommandSpec | undefined {
+  const parts = name.toLowerCase().split('|');
+  if (parts.length > 2) return undefined;
+  const spec = ctx.server.commands.get(parts[0]);
+  if (parts.length === 1 || spec === undefined) return spec;
+  return spec.subcommands?.find((s) => s.name === `${parts[0]}|${parts[1]}`);
+}
+
+/** Redis's lookupCommand on a command line: the command, or its subcommand when it has them. */
+function lookupLine(ctx: Ctx, argv: string[]): CommandSpec | undefined {
+  const spec = ctx.server.commands.get(argv[0].toLowerCase());
+  if (spec === undefined || argv.length === 1 || spec.subcommands === undefined) return spec;
+  return spec.subcommands.find((s) => s.name === `${spec.name}|${argv[1].toLowerCase()}`);
+}
+
+function commandAll(ctx: Ctx): Reply {
+  return topLevel(ctx).map(info);
+}
+
+function commandInfo(ctx: Ctx, args: string[]): Reply {
+  if (args.length === 2) return commandAll(ctx);
+  return args.slice(2).map((name) => {
+    const spec = lookupByName(ctx, name);
+    return spec === undefined ? null : info(spec);
+  });
+}
+
+function commandDocs(ctx: Ctx, args: string[]): Reply {
+  const specs = args.length === 2 ? topLevel(ctx) : args.slice(2).map((n) => lookupByName(ctx, n));
+  const entries: Reply[] = [];
+  for (const spec of specs) if (spec !== undefined) entries.push(spec.name, docs(spec));
+  return new MapReply(entries);
+}
+
+function commandCount(ctx: Ctx): Reply {
+  return ctx.server.commands.size;
+}
+
+/** The filter of COMMAND LIST FILTERBY, or null for a syntax error; no filter: () => true. */
+function listFilter(args: string[]): ((spec: CommandSpec) => boolean) | null {
+  if (args.length === 2) return () => true;
+  // Redis accepts FILTERBY only as the last three arguments.
+  if (args.length !== 5 || args[2].toLowerCase() !== 'filterby') return null;
+  const arg = args[4];
+  switch (args[3].toLowerCase()) {
+    case 'module':
+      return () => false; // no module commands here
+    case 'aclcat': {
+      const cat = `@${arg.toLowerCase()}`;
+      return (spec) => (metaOf(spec.name)?.acl ?? []).includes(cat);
+    }
+    case 'pattern':
+      return (spec) => globMatch(arg, spec.name, true);
+    default:
+      return null;
+  }
+}
+
+function commandList(ctx: Ctx, args: string[]): Reply {
+  const keep = listFilter(args);
+  if (keep === null) return err(SYNTAX);
+  const out: string[] = [];
+  const visit = (spec: CommandSpec): void => {
+    if (keep(spec)) out.push(spec.name);
+    for (const s of spec.subcommands ?? []) visit(s);
+  };
+  topLevel(ctx).forEach(visit);
+  return out;
+}
+
+const arityOk = (arity: number, argc: number): boolean => (arity >= 0 ? argc === arity : argc >= -arity);
+
+/** COMMAND GETKEYS / GETKEYSANDFLAGS (Redis's getKeysSubcommandImpl). */
+function getKeys(ctx: Ctx, args: string[], withFlags: boolean): Reply {
+  const argv = args.slice(2);
+  const spec = lookupLine(ctx, argv);
+  if (spec === undefined) return err('ERR Invalid command specified');
+  if (!commandHasKeys(spec.name)) return err('ERR The command has no key arguments');
+  if (!arityOk(spec.arity, argv.length)) return err('ERR Invalid number of arguments specified for command');
+  const keys = findKeys(spec.name, argv);
+  if (keys.length === 0) {
+    return spec.flags.includes('no_mandatory_keys') ? [] : err('ERR Invalid arguments specified for command');
+  }
+  if (!withFlags) return keys.map((k) => argv[k.pos]);
+  return keys.map((k) => [argv[k.pos], new SetReply(k.flags.map((f) => new SimpleString(f)))]);
+}
+
+const FLAGS = ['loading', 'stale'] as const;
+
+export const commandCommands: CommandSpec[] = [
+  {
+    ...container('command', -1, [
+      command('command|count', 2, FLAGS, NO_KEYS, commandCount),
+      command('command|docs', -2, FLAGS, NO_KEYS, commandDocs),
+      command('command|getkeys', -4, FLAGS, NO_KEYS, (ctx, args) => getKeys(ctx, args, false)),
+      command('command|getkeysandflags', -4, FLAGS, NO_KEYS, (ctx, args) => getKeys(ctx, args, true)),
+      command('command|help', 2, FLAGS, NO_KEYS, () => helpReply('COMMAND', HELP)),
+      command('command|info', -2, FLAGS, NO_KEYS, commandInfo),
+      command('command|list', -2, FLAGS, NO_KEYS, commandList),
+    ], FLAGS),
+    handler: commandAll,
+  },
+];

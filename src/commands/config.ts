@@ -1,0 +1,110 @@
+// CONFIG GET / SET / RESETSTAT / REWRITE / HELP over the options table of src/config.ts, with
+// Redis 7.0's matching rules, atomic multi-option SET and error texts.
+
+import { resolve as resolvePath } from 'node:path';
+import { container } from './dispatch.js';
+import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
+import { globMatch } from './glob.js';
+import { helpReply } from './command.js';
+import { ConfigError, findOption, normalize, optionNames, rewriteConfigFile, type OptionSpec } from '../config.js';
+import { err, MapReply, OK, type Reply } from '../protocol/reply.js';
+import { SYNTAX } from '../errors.js';
+
+const HELP = [
+  'GET <pattern>',
+  '    Return parameters matching the glob-like <pattern> and their values.',
+  'SET <directive> <value>',
+  '    Set the configuration <directive> to <value>.',
+  'RESETSTAT',
+  '    Reset statistics reported by the INFO command.',
+  'REWRITE',
+  '    Rewrite the configuration file.',
+];
+
+const UNKNOWN_OPTION = (name: string): string => `ERR Unknown option or number of arguments for CONFIG SET - '${name}'`;
+const SET_FAILED = (name: string, why: string): string => `ERR CONFIG SET failed (possibly related to argument '${name}') - ${why}`;
+
+/** An option's value as CONFIG GET shows it (dir as the absolute path Redis would have chdir'ed to). */
+export function shownValue(ctx: Ctx, spec: OptionSpec): string {
+  const v = ctx.server.config.get(spec.name);
+  return spec.name === 'dir' ? resolvePath(v) : v;
+}
+
+/**
+ * CONFIG GET pattern [pattern ...]: a name without glob characters is looked up directly (and
+ * answered under the name as typed, as Redis does); a pattern matches names and aliases, ignoring
+ * case. Each name appears once.
+ */
+function configGet(ctx: Ctx, args: string[]): Reply {
+  const found = new Map<string, [string, OptionSpec]>();
+  for (const pattern of args.slice(2)) {
+    if (!/[[*?]/.test(pattern)) {
+      const spec = findOption(pattern);
+      if (spec && !found.has(pattern.toLowerCase())) found.set(pattern.toLowerCase(), [pattern, spec]);
+      continue;
+    }
+    for (const [name, spec] of optionNames()) {
+      if (!found.has(name) && globMatch(pattern, name, true)) found.set(name, [name, spec]);
+    }
+  }
+  const entries: Reply[] = [];
+  for (const [name, spec] of found.values()) entries.push(name, shownValue(ctx, spec));
+  return new MapReply(entries);
+}
+
+/**
+ * CONFIG SET name value [name value ...], all or nothing. As Redis: first every name is checked
+ * (unknown, immutable or protected, given twice: the first problem is reported), then every value
+ * is validated in order, and only when all are valid are they applied.
+ */
+function configSet(ctx: Ctx, args: string[]): Reply {
+  if (args.length % 2 === 1) return err(SYNTAX);
+  const specs: OptionSpec[] = [];
+  for (let i = 2; i < args.length; i += 2) {
+    const name = args[i];
+    const spec = findOption(name);
+    if (spec === undefined) return err(UNKNOWN_OPTION(name));
+    if (!spec.mutable || spec.protected) {
+      return err(SET_FAILED(name, spec.protected ? "can't set protected config" : "can't set immutable config"));
+    }
+    // An alias and its option are distinct entries for this check, as in Redis.
+    if (specs.some((s, j) => s === spec && args[2 + 2 * j].toLowerCase() === name.toLowerCase())) {
+      return err(SET_FAILED(name, 'duplicate parameter'));
+    }
+    specs.push(spec);
+  }
+  const values: string[] = [];
+  for (let j = 0; j < specs.length; j++) {
+    try {
+      values.push(normalize(specs[j], args[3 + 2 * j]));
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      return err(SET_FAILED(specs[j].name, e.message));
+    }
+  }
+  specs.forEach((spec, j) => ctx.server.config.set(spec.name, values[j]));
+  return OK;
+}
+
+function configResetStat(ctx: Ctx): Reply {
+  ctx.server.resetStats();
+  return OK;
+}
+
+function configRewrite(ctx: Ctx): Reply {
+  if (ctx.server.configFile === '') return err('ERR The server is running without a config file');
+  const failure = rewriteConfigFile(ctx.server.configFile, ctx.server.config);
+  return failure === null ? OK : err(`ERR Rewriting config file: ${failure}`);
+}
+
+const ADMIN = ['admin', 'noscript', 'loading', 'stale'] as const;
+
+export const configCommands: CommandSpec[] = [
+  container('config', -2, [
+    command('config|get', -3, ADMIN, NO_KEYS, configGet),
+    command('config|help', 2, ['loading', 'stale'], NO_KEYS, () => helpReply('CONFIG', HELP)),
+    command('config|resetstat', 2, ADMIN, NO_KEYS, configResetStat),
+    command('config|rewrite', 2, ADMIN, NO_KEYS, configRewrite),
+    command('config|set', -4, ADMIN, NO_KEYS, configSet),
+  ]),
+];

@@ -1,0 +1,270 @@
+// DEBUG: the subcommands tests and tools rely on — LOG, SLEEP, SET-ACTIVE-EXPIRE, DIGEST,
+// DIGEST-VALUE, ERROR, LOADAOF, RELOAD, CHANGE-REPL-ID — with Redis 7.0's replies. Like Redis 7.0,
+// DEBUG is refused unless `enable-debug-command` is yes (or local, for loopback clients).
+//
+// DEBUG DIGEST is Redis's computeDatasetDigest (debug.c), bit for bit, so a digest can be compared
+// with a real server's over the same data: SHA1-based mixDigest/xorDigest over each database id,
+// key, type, value and expire flag. Value types other than strings provide their own part through
+// the `redisDigest` hook below, written by their family.
+
+import { createHash } from 'node:crypto';
+import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
+import { helpReply } from './command.js';
+import type { Database } from '../keyspace/database.js';
+import { stringOf, typeOf, type Value } from '../keyspace/values.js';
+import { err, ErrorReply, OK, status, type Reply } from '../protocol/reply.js';
+import { cstr } from '../errors.js';
+
+const NOT_ALLOWED =
+  'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.';
+
+/**
+ * A value type's contribution to DEBUG DIGEST, as Redis's xorObjectDigest computes it after the
+ * type code: the type's family implements it with `mix` (Redis's mixDigest) and `xor` (xorDigest)
+ * on the key's 20-byte digest. `code` is Redis's OBJ_* type number (list 1, set 2, zset 3, hash 4).
+ */
+export interface Digestible {
+  readonly redisTypeCode: number;
+  redisDigest(digest: Buffer, mix: (d: Buffer, data: Buffer) => void, xor: (d: Buffer, data: Buffer) => void): void;
+}
+
+const sha1 = (data: Buffer): Buffer => createHash('sha1').update(data).digest();
+
+/** Redis's xorDigest: digest ^= SHA1(data). */
+function xorDigest(digest: Buffer, data: Buffer): void {
+  const h = sha1(data);
+  for (let i = 0; i < 20; i++) digest[i] ^= h[i];
+}
+
+/** Redis's mixDigest: xorDigest, then digest = SHA1(digest). */
+function mixDigest(digest: Buffer, data: Buffer): void {
+  xorDigest(digest, data);
+  sha1(digest).copy(digest);
+}
+
+const u32 = (n: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+};
+const bin = (s: string): Buffer => Buffer.from(s, 'latin1');
+
+/** Redis's xorObjectDigest: the type, the value, and a marker when the key has a TTL. */
+function objectDigest(db: Database, key: string, v: Value, digest: Buffer): void {
+  const s = stringOf(v);
+  if (s !== undefined) {
+    mixDigest(digest, u32(0));
+    mixDigest(digest, bin(s));
+  } else {
+    const d = v as Partial<Digestible>;
+    if (typeof d.redisDigest !== 'function' || d.redisTypeCode === undefined) {
+      throw new Error(`DEBUG DIGEST does not support values of type '${typeOf(v)}' yet`);
+    }
+    mixDigest(digest, u32(d.redisTypeCode));
+    d.redisDigest(digest, mixDigest, xorDigest);
+  }
+  if (db.expires.has(key)) xorDigest(digest, bin('!!expire!!'));
+}
+
+const hex = (d: Buffer): string => d.toString('hex');
+
+/** Redis's computeDatasetDigest, over every key as stored (logically expired ones included). */
+export function datasetDigest(dbs: readonly Database[]): string {
+  const final = Buffer.alloc(20);
+  for (const db of dbs) {
+    if (db.size === 0) continue;
+    mixDigest(final, u32(db.id));
+    for (const [key, v] of db.dict.entries()) {
+      const digest = Buffer.alloc(20);
+      mixDigest(digest, bin(key));
+      objectDigest(db, key, v, digest);
+      xorDigest(final, digest);
+    }
+  }
+  return hex(final);
+}
+
+function digestValues(ctx: Ctx, keys: string[]): Reply {
+  return keys.map((key) => {
+    const digest = Buffer.alloc(20);
+    const v = ctx.db.dict.get(key); // as Redis: no expiry check
+    if (v !== undefined) objectDigest(ctx.db, key, v, digest);
+    return status(hex(digest));
+  });
+}
+
+/** C's strtod on the start of a string, as DEBUG SLEEP reads its argument (garbage reads as 0). */
+function strtod(s: string): number {
+  const m = /^\s*[+-]?(\d+\.?\d*(e[+-]?\d+)?|\.\d+(e[+-]?\d+)?|inf(inity)?)/i.exec(s);
+  return m ? Number(m[0].trim().replace(/^([+-]?)inf(inity)?$/i, '$1Infinity')) : 0;
+}
+
+/** DEBUG SLEEP blocks the whole server, as in Redis. */
+function sleep(seconds: number): void {
+  const ms = Math.max(0, Math.floor(seconds * 1000));
+  if (ms > 0 && Number.isFinite(ms)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function reload(ctx: Ctx, opts: string[]): Reply {
+  if (opts.some((o) => !['merge', 'noflush', 'nosave'].includes(o.toLowerCase()))) {
+    return err('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
+  }
+  const p = ctx.server.persistence;
+  if (p === null) return OK; // nothing on disk: what a reload would bring back is what we have
+  const nosave = opts.some((o) => o.toLowerCase() === 'nosave');
+  const failure = nosave ? p.loadAof() : p.reload();
+  return failure === null ? OK : err(failure);
+}
+
+function loadAof(ctx: Ctx): Reply {
+  const p = ctx.server.persistence;
+  if (p === null) return err('ERR DEBUG LOADAOF needs the append-only file (appendonly yes)');
+  const failure = p.loadAof();
+  return failure === null ? OK : err(failure);
+}
+
+/** A digest, or an error reply naming the value type that cannot be digested yet. */
+function digestReply(f: () => Reply): Reply {
+  try {
+    return f();
+  } catch (e) {
+    return err(`ERR ${(e as Error).message}`);
+  }
+}
+
+/** Subcommand name -> [exact argument count, or -min; handler]. */
+const SUBCOMMANDS: Record<string, [number, (ctx: Ctx, args: string[]) => Reply]> = {
+  help: [2, () => helpReply('DEBUG', HELP)],
+  log: [3, (ctx, a) => (ctx.server.log.warning(`DEBUG LOG: ${a[2]}`), OK)],
+  sleep: [3, (_ctx, a) => (sleep(strtod(a[2])), OK)],
+  'set-active-expire': [3, (ctx, a) => ((ctx.server.activeExpire = (parseInt(a[2], 10) || 0) !== 0), OK)],
+  digest: [2, (ctx) => digestReply(() => status(datasetDigest(ctx.keyspace.dbs)))],
+  'digest-value': [-2, (ctx, a) => digestReply(() => digestValues(ctx, a.slice(2)))],
+  error: [3, (_ctx, a) => new ErrorReply(a[2])],
+  loadaof: [2, loadAof],
+  reload: [-2, (ctx, a) => reload(ctx, a.slice(2))],
+  'change-repl-id': [2, (ctx) => (ctx.server.log.warning('Changing replication IDs after receiving DEBUG change-repl-id'), OK)],
+};
+
+const isLocal = (addr: string): boolean => /^(127\.|::1:|\[::1\]|localhost)/.test(addr) || addr.startsWith('/');
+
+function debug(ctx: Ctx, args: string[]): Reply {
+  const allowed = ctx.server.config.get('enable-debug-command');
+  if (allowed === 'no' || (allowed === 'local' && !isLocal(ctx.client.addr))) return err(NOT_ALLOWED);
+  const sub = SUBCOMMANDS[args[1].toLowerCase()];
+  const argc = sub?.[0];
+  if (sub === undefined || (argc! >= 0 ? args.length !== argc : args.length < -argc!)) {
+    return err(`ERR unknown subcommand or wrong number of arguments for '${cstr(args[1])}'. Try DEBUG HELP.`);
+  }
+  return sub[1](ctx, args);
+}
+
+export const debugCommands: CommandSpec[] = [
+  command('debug', -2, ['admin', 'noscript', 'loading', 'stale', 'protected'], NO_KEYS, debug),
+];
+
+const HELP = [
+  'AOF-FLUSH-SLEEP <microsec>',
+  '    Server will sleep before flushing the AOF, this is used for testing.',
+  'ASSERT',
+  '    Crash by assertion failed.',
+  'CHANGE-REPL-ID',
+  '    Change the replication IDs of the instance.',
+  '    Dangerous: should be used only for testing the replication subsystem.',
+  'CONFIG-REWRITE-FORCE-ALL',
+  '    Like CONFIG REWRITE but writes all configuration options, including',
+  '    keywords not listed in original configuration file or default values.',
+  'CRASH-AND-RECOVER [<milliseconds>]',
+  '    Hard crash and restart after a <milliseconds> delay (default 0).',
+  'DIGEST',
+  '    Output a hex signature representing the current DB content.',
+  'DIGEST-VALUE <key> [<key> ...]',
+  '    Output a hex signature of the values of all the specified keys.',
+  'ERROR <string>',
+  '    Return a Redis protocol error with <string> as message. Useful for clients',
+  '    unit tests to simulate Redis errors.',
+  'LEAK <string>',
+  '    Create a memory leak of the input string.',
+  'LOG <message>',
+  '    Write <message> to the server log.',
+  'HTSTATS <dbid>',
+  '    Return hash table statistics of the specified Redis database.',
+  'HTSTATS-KEY <key>',
+  "    Like HTSTATS but for the hash table stored at <key>'s value.",
+  'LOADAOF',
+  '    Flush the AOF buffers on disk and reload the AOF in memory.',
+  'REPLICATE <string>',
+  '    Replicates the provided string to replicas, allowing data divergence.',
+  'MALLCTL <key> [<val>]',
+  '    Get or set a malloc tuning integer.',
+  'MALLCTL-STR <key> [<val>]',
+  '    Get or set a malloc tuning string.',
+  'OBJECT <key>',
+  '    Show low level info about `key` and associated value.',
+  'DROP-CLUSTER-PACKET-FILTER <packet-type>',
+  '    Drop all packets that match the filtered type. Set to -1 allow all packets.',
+  'OOM',
+  '    Crash the server simulating an out-of-memory error.',
+  'PANIC',
+  '    Crash the server simulating a panic.',
+  'POPULATE <count> [<prefix>] [<size>]',
+  '    Create <count> string keys named key:<num>. If <prefix> is specified then',
+  '    it is used instead of the \'key\' prefix. These are not propagated to',
+  '    replicas. Cluster slots are not respected so keys not belonging to the',
+  '    current node can be created in cluster mode.',
+  'PROTOCOL <type>',
+  '    Reply with a test value of the specified type. <type> can be: string,',
+  '    integer, double, bignum, null, array, set, map, attrib, push, verbatim,',
+  '    true, false.',
+  'RELOAD [option ...]',
+  '    Save the RDB on disk and reload it back to memory. Valid <option> values:',
+  '    * MERGE: conflicting keys will be loaded from RDB.',
+  '    * NOFLUSH: the existing database will not be removed before load, but',
+  '      conflicting keys will generate an exception and kill the server.',
+  '    * NOSAVE: the database will be loaded from an existing RDB file.',
+  '    Examples:',
+  '    * DEBUG RELOAD: verify that the server is able to persist, flush and reload',
+  '      the database.',
+  '    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an',
+  '      existing RDB file.',
+  '    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB',
+  '      file to the database.',
+  'RESTART [<milliseconds>]',
+  '    Graceful restart: save config, db, restart after a <milliseconds> delay (default 0).',
+  'SDSLEN <key>',
+  '    Show low level SDS string info representing `key` and value.',
+  'SEGFAULT',
+  '    Crash the server with sigsegv.',
+  'SET-ACTIVE-EXPIRE <0|1>',
+  '    Setting it to 0 disables expiring keys in background when they are not',
+  '    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',
+  '    default.',
+  'QUICKLIST-PACKED-THRESHOLD <size>',
+  '    Sets the threshold for elements to be inserted as plain vs packed nodes',
+  '    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.',
+  'SET-SKIP-CHECKSUM-VALIDATION <0|1>',
+  '    Enables or disables checksum checks for RDB files and RESTORE\'s payload.',
+  'SLEEP <seconds>',
+  '    Stop the server for <seconds>. Decimals allowed.',
+  'STRINGMATCH-TEST',
+  '    Run a fuzz tester against the stringmatchlen() function.',
+  'STRUCTSIZE',
+  '    Return the size of different Redis core C structures.',
+  'LISTPACK <key>',
+  '    Show low level info about the listpack encoding of <key>.',
+  'QUICKLIST <key> [<0|1>]',
+  '    Show low level info about the quicklist encoding of <key>.',
+  '    The optional argument (0 by default) sets the level of detail',
+  'CLIENT-EVICTION',
+  '    Show low level client eviction pools info (maxmemory-clients).',
+  'PAUSE-CRON <0|1>',
+  '    Stop periodic cron job processing.',
+  'REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>',
+  '    Sets the time (in milliseconds) to wait between client reply buffer peak resets.',
+  '    In case NEVER is provided the last observed peak will never be reset',
+  '    In case RESET is provided the peak reset time will be restored to the default value',
+  'REPLYBUFFER RESIZING <0|1>',
+  '    Enable or disable the reply buffer resize cron job',
+  'CLUSTERLINK KILL <to|from|all> <node-id>',
+  '    Kills the link based on the direction to/from (both) with the provided node.',
+];

@@ -1,0 +1,259 @@
+// INFO [section ...]: Redis 7.0's sections, fields and field order, so that tools parsing INFO
+// (ioredis's ready check reads redis_version and loading) find what they expect. Values come from
+// the server, the keyspace and the Node.js process; fields that describe machinery Keystonelight
+// does not have (RDB, replication, Lua, active defrag) hold what an idle Redis would show.
+//
+// The reply is "# Section" headers and "field:value" lines, CRLF-terminated, with a blank line
+// between sections; a bulk string in RESP2, a verbatim string in RESP3.
+
+import { machine, release, totalmem, type } from 'node:os';
+import { resolve as resolvePath } from 'node:path';
+import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
+import type { ServerApi } from './context.js';
+import { VerbatimReply, type Reply } from '../protocol/reply.js';
+import { REDIS_VERSION } from '../version.js';
+
+type Fields = [string, string | number][];
+
+/** Redis 7.0's sections in output order, with their headers; `true` = part of the default set. */
+const SECTIONS: [string, string, boolean][] = [
+  ['server', 'Server', true], ['clients', 'Clients', true], ['memory', 'Memory', true],
+  ['persistence', 'Persistence', true], ['stats', 'Stats', true], ['replication', 'Replication', true],
+  ['cpu', 'CPU', true], ['modules', 'Modules', true], ['commandstats', 'Commandstats', false],
+  ['errorstats', 'Errorstats', true], ['latencystats', 'Latencystats', false], ['cluster', 'Cluster', true],
+  ['keyspace', 'Keyspace', true],
+];
+
+/** Per-server state INFO keeps between calls: rate samples, memory peak, replication id. */
+interface InfoState {
+  samples: { t: number; cmds: number; netIn: number; netOut: number }[];
+  peak: number;
+  startup: number;
+  replid: string;
+}
+const states = new WeakMap<ServerApi, InfoState>();
+
+function stateOf(server: ServerApi, used: number): InfoState {
+  let s = states.get(server);
+  if (s === undefined) {
+    const replid = server.runId.split('').reverse().join('');
+    s = { samples: [], peak: used, startup: used, replid };
+    states.set(server, s);
+  }
+  if (used > s.peak) s.peak = used;
+  return s;
+}
+
+/** Redis's bytesToHuman. */
+export function bytesToHuman(n: number): string {
+  const units = ['K', 'M', 'G', 'T', 'P'];
+  if (n < 1024) return `${n}B`;
+  for (let i = 0; i < units.length; i++) {
+    if (n < 1024 ** (i + 2)) return `${(n / 1024 ** (i + 1)).toFixed(2)}${units[i]}`;
+  }
+  return `${n}B`;
+}
+
+const ratio = (a: number, b: number): string => (b === 0 ? '0.00' : (a / b).toFixed(2));
+
+function serverSection(ctx: Ctx): Fields {
+  const s = ctx.server;
+  const uptime = Math.floor((ctx.now - s.startedAt) / 1000);
+  return [
+    ['redis_version', REDIS_VERSION], ['server_name', 'keystonelight'], ['keystonelight_version', s.version],
+    ['redis_git_sha1', '00000000'], ['redis_git_dirty', 0], ['redis_build_id', '0'], ['redis_mode', 'standalone'],
+    ['os', `${type()} ${release()} ${machine()}`], ['arch_bits', process.arch.includes('64') ? 64 : 32],
+    ['monotonic_clock', 'POSIX clock_gettime'], ['multiplexing_api', process.platform === 'linux' ? 'epoll' : 'kqueue'],
+    ['atomicvar_api', 'c11-builtin'], ['gcc_version', '0.0.0'], ['process_id', s.pid], ['process_supervised', 'no'],
+    ['run_id', s.runId], ['tcp_port', s.port], ['server_time_usec', ctx.now * 1000], ['uptime_in_seconds', uptime],
+    ['uptime_in_days', Math.floor(uptime / 86400)], ['hz', s.config.get('hz')], ['configured_hz', s.config.get('hz')],
+    ['lru_clock', Math.floor(ctx.now / 1000) & 0xffffff], ['executable', s.executable],
+    ['config_file', s.configFile === '' ? '' : resolvePath(s.configFile)], ['io_threads_active', 0],
+  ];
+}
+
+function clientsSection(ctx: Ctx): Fields {
+  let n = 0;
+  let maxIn = 0;
+  let maxOut = 0;
+  for (const c of ctx.server.clients()) {
+    n++;
+    maxIn = Math.max(maxIn, c.queryBufferLength);
+    maxOut = Math.max(maxOut, c.outputBufferLength);
+  }
+  return [
+    ['connected_clients', n], ['cluster_connections', 0], ['maxclients', ctx.server.config.get('maxclients')],
+    ['client_recent_max_input_buffer', maxIn], ['client_recent_max_output_buffer', maxOut],
+    ['blocked_clients', 0], ['tracking_clients', 0], ['clients_in_timeout_table', 0],
+  ];
+}
+
+function memorySection(ctx: Ctx): Fields {
+  const mu = process.memoryUsage();
+  const used = mu.heapUsed + mu.external;
+  const active = mu.heapTotal + mu.external;
+  const st = stateOf(ctx.server, used);
+  const overhead = Math.min(used, st.startup);
+  let clientMem = 0;
+  for (const c of ctx.server.clients()) clientMem += c.queryBufferLength + c.outputBufferLength;
+  const maxmemory = ctx.server.config.get('maxmemory');
+  const total = totalmem();
+  return [
+    ['used_memory', used], ['used_memory_human', bytesToHuman(used)], ['used_memory_rss', mu.rss],
+    ['used_memory_rss_human', bytesToHuman(mu.rss)], ['used_memory_peak', st.peak], ['used_memory_peak_human', bytesToHuman(st.peak)],
+    ['used_memory_peak_perc', `${((used * 100) / st.peak).toFixed(2)}%`], ['used_memory_overhead', overhead],
+    ['used_memory_startup', st.startup], ['used_memory_dataset', used - overhead],
+    ['used_memory_dataset_perc', `${used > st.startup ? (((used - overhead) * 100) / (used - st.startup)).toFixed(2) : '0.00'}%`],
+    ['allocator_allocated', used], ['allocator_active', active], ['allocator_resident', mu.rss],
+    ['total_system_memory', total], ['total_system_memory_human', bytesToHuman(total)],
+    ['used_memory_lua', 0], ['used_memory_vm_eval', 0], ['used_memory_lua_human', '0B'], ['used_memory_scripts_eval', 0],
+    ['number_of_cached_scripts', 0], ['number_of_functions', 0], ['number_of_libraries', 0], ['used_memory_vm_functions', 0],
+    ['used_memory_vm_total', 0], ['used_memory_vm_total_human', '0B'], ['used_memory_functions', 0], ['used_memory_scripts', 0],
+    ['used_memory_scripts_human', '0B'], ['maxmemory', maxmemory], ['maxmemory_human', bytesToHuman(Number(maxmemory))],
+    ['maxmemory_policy', ctx.server.config.get('maxmemory-policy')], ['allocator_frag_ratio', ratio(active, used)],
+    ['allocator_frag_bytes', active - used], ['allocator_rss_ratio', ratio(mu.rss, active)], ['allocator_rss_bytes', mu.rss - active],
+    ['rss_overhead_ratio', '1.00'], ['rss_overhead_bytes', 0], ['mem_fragmentation_ratio', ratio(mu.rss, used)],
+    ['mem_fragmentation_bytes', mu.rss - used], ['mem_not_counted_for_evict', 0], ['mem_replication_backlog', 0],
+    ['mem_total_replication_buffers', 0], ['mem_clients_slaves', 0], ['mem_clients_normal', clientMem],
+    ['mem_cluster_links', 0], ['mem_aof_buffer', 0], ['mem_allocator', 'libc'], ['active_defrag_running', 0],
+    ['lazyfree_pending_objects', 0], ['lazyfreed_objects', 0],
+  ];
+}
+
+/** What Redis shows for AOF when it is off. */
+const AOF_OFF: Fields = [
+  ['aof_enabled', 0], ['aof_rewrite_in_progress', 0], ['aof_rewrite_scheduled', 0], ['aof_last_rewrite_time_sec', -1],
+  ['aof_current_rewrite_time_sec', -1], ['aof_last_bgrewrite_status', 'ok'], ['aof_rewrites', 0],
+  ['aof_rewrites_consecutive_failures', 0], ['aof_last_write_status', 'ok'], ['aof_last_cow_size', 0],
+  ['module_fork_in_progress', 0], ['module_fork_last_cow_size', 0],
+];
+
+/**
+ * The persistence layer supplies the whole section (rdb_*, aof_*, loading_* fields); without one,
+ * what Redis shows with appendonly no.
+ */
+function persistenceSection(ctx: Ctx): Fields {
+  const s = ctx.server;
+  const supplied = s.infoSections().get('persistence');
+  if (supplied !== undefined) return supplied;
+  return [
+    ['loading', s.loading ? 1 : 0], ['async_loading', 0], ['current_cow_peak', 0], ['current_cow_size', 0],
+    ['current_cow_size_age', 0], ['current_fork_perc', '0.00'], ['current_save_keys_processed', 0],
+    ['current_save_keys_total', 0], ['rdb_changes_since_last_save', 0], ['rdb_bgsave_in_progress', 0],
+    ['rdb_last_save_time', s.lastSave], ['rdb_last_bgsave_status', 'ok'], ['rdb_last_bgsave_time_sec', -1],
+    ['rdb_current_bgsave_time_sec', -1], ['rdb_saves', 0], ['rdb_last_cow_size', 0], ['rdb_last_load_keys_expired', 0],
+    ['rdb_last_load_keys_loaded', 0], ...AOF_OFF,
+  ];
+}
+
+/** Commands and bytes per second since the oldest of the recent INFO calls (Redis samples in its cron). */
+function rates(ctx: Ctx): { ops: number; inKbps: string; outKbps: string } {
+  const st = stateOf(ctx.server, 0);
+  const { totalCommands: cmds, netInputBytes: netIn, netOutputBytes: netOut } = ctx.server.stats;
+  const t = ctx.now;
+  st.samples = st.samples.filter((x) => t - x.t <= 10000);
+  const base = st.samples.find((x) => t - x.t >= 100);
+  st.samples.push({ t, cmds, netIn, netOut });
+  if (st.samples.length > 16) st.samples.shift();
+  if (base === undefined) return { ops: 0, inKbps: '0.00', outKbps: '0.00' };
+  const secs = (t - base.t) / 1000;
+  const kbps = (bytes: number): string => (bytes / secs / 1024).toFixed(2);
+  return { ops: Math.round((cmds - base.cmds) / secs), inKbps: kbps(netIn - base.netIn), outKbps: kbps(netOut - base.netOut) };
+}
+
+function statsSection(ctx: Ctx): Fields {
+  const st = ctx.server.stats;
+  const r = rates(ctx);
+  const zero = (...names: string[]): Fields => names.map((n) => [n, 0]);
+  return [
+    ['total_connections_received', st.totalConnections], ['total_commands_processed', st.totalCommands],
+    ['instantaneous_ops_per_sec', r.ops], ['total_net_input_bytes', st.netInputBytes], ['total_net_output_bytes', st.netOutputBytes],
+    ...zero('total_net_repl_input_bytes', 'total_net_repl_output_bytes'),
+    ['instantaneous_input_kbps', r.inKbps], ['instantaneous_output_kbps', r.outKbps],
+    ['instantaneous_input_repl_kbps', '0.00'], ['instantaneous_output_repl_kbps', '0.00'],
+    ['rejected_connections', st.rejectedConnections], ...zero('sync_full', 'sync_partial_ok', 'sync_partial_err'),
+    ['expired_keys', st.expiredKeys], ['expired_stale_perc', '0.00'], ...zero('expired_time_cap_reached_count', 'expire_cycle_cpu_milliseconds'),
+    ['evicted_keys', st.evictedKeys], ...zero('evicted_clients', 'total_eviction_exceeded_time', 'current_eviction_exceeded_time'),
+    ['keyspace_hits', st.keyspaceHits], ['keyspace_misses', st.keyspaceMisses],
+    ...zero('pubsub_channels', 'pubsub_patterns', 'pubsubshard_channels', 'latest_fork_usec', 'total_forks',
+      'migrate_cached_sockets', 'slave_expires_tracked_keys', 'active_defrag_hits', 'active_defrag_misses',
+      'active_defrag_key_hits', 'active_defrag_key_misses', 'total_active_defrag_time', 'current_active_defrag_time',
+      'tracking_total_keys', 'tracking_total_items', 'tracking_total_prefixes', 'unexpected_error_replies'),
+    ['total_error_replies', st.errorReplies],
+    ...zero('dump_payload_sanitizations', 'total_reads_processed', 'total_writes_processed', 'io_threaded_reads_processed',
+      'io_threaded_writes_processed', 'reply_buffer_shrinks', 'reply_buffer_expands'),
+  ];
+}
+
+function replicationSection(ctx: Ctx): Fields {
+  return [
+    ['role', 'master'], ['connected_slaves', 0], ['master_failover_state', 'no-failover'],
+    ['master_replid', stateOf(ctx.server, 0).replid], ['master_replid2', '0'.repeat(40)], ['master_repl_offset', 0],
+    ['second_repl_offset', -1], ['repl_backlog_active', 0], ['repl_backlog_size', 1048576],
+    ['repl_backlog_first_byte_offset', 0], ['repl_backlog_histlen', 0],
+  ];
+}
+
+function cpuSection(): Fields {
+  const u = process.cpuUsage();
+  const secs = (us: number): string => `${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, '0')}`;
+  return [
+    ['used_cpu_sys', secs(u.system)], ['used_cpu_user', secs(u.user)], ['used_cpu_sys_children', '0.000000'],
+    ['used_cpu_user_children', '0.000000'], ['used_cpu_sys_main_thread', secs(u.system)], ['used_cpu_user_main_thread', secs(u.user)],
+  ];
+}
+
+/** Average remaining TTL in ms over (a sample of) the database's volatile keys; 0 when none. */
+function avgTtl(ctx: Ctx, dbIndex: number): number {
+  let sum = 0;
+  let n = 0;
+  for (const [, when] of ctx.keyspace.dbs[dbIndex].expires.entries()) {
+    if (when > ctx.now) {
+      sum += when - ctx.now;
+      n++;
+    }
+    if (n >= 1000) break;
+  }
+  return n === 0 ? 0 : Math.floor(sum / n);
+}
+
+function keyspaceSection(ctx: Ctx): Fields {
+  return ctx.keyspace.dbs
+    .filter((db) => db.size > 0)
+    .map((db) => [`db${db.id}`, `keys=${db.size},expires=${db.expires.size},avg_ttl=${avgTtl(ctx, db.id)}`]);
+}
+
+const BUILDERS: Record<string, (ctx: Ctx) => Fields> = {
+  server: serverSection, clients: clientsSection, memory: memorySection, persistence: persistenceSection,
+  stats: statsSection, replication: replicationSection, cpu: cpuSection, keyspace: keyspaceSection,
+  cluster: () => [['cluster_enabled', 0]],
+};
+
+/** The section names requested by INFO's arguments, in output order (extras from other layers last). */
+function selected(ctx: Ctx, args: string[]): [string, string][] {
+  const want = new Set(args.length === 0 ? ['default'] : args.map((a) => a.toLowerCase()));
+  const extras = [...ctx.server.infoSections().keys()].filter((n) => !SECTIONS.some(([s]) => s === n));
+  const out: [string, string][] = [];
+  for (const [name, title, byDefault] of SECTIONS) {
+    if (want.has(name) || want.has('all') || want.has('everything') || (byDefault && want.has('default'))) out.push([name, title]);
+  }
+  for (const name of extras) {
+    if (want.has(name) || want.has('everything')) out.push([name, name[0].toUpperCase() + name.slice(1)]);
+  }
+  return out;
+}
+
+/** The INFO text for the given section arguments (also used by tests). */
+export function infoText(ctx: Ctx, args: string[]): string {
+  const parts: string[] = [];
+  for (const [name, title] of selected(ctx, args)) {
+    const build = BUILDERS[name];
+    const fields = build ? build(ctx) : (ctx.server.infoSections().get(name) ?? []);
+    parts.push(`# ${title}\r\n${fields.map(([k, v]) => `${k}:${v}\r\n`).join('')}`);
+  }
+  return parts.join('\r\n');
+}
+
+export const infoCommands: CommandSpec[] = [
+  command('info', -1, ['loading', 'stale'], NO_KEYS, (ctx, args): Reply => new VerbatimReply(infoText(ctx, args.slice(1)))),
+];

@@ -1,0 +1,144 @@
+// Finding the keys of a full command line from Redis 7.0's key specs (COMMAND GETKEYS and
+// GETKEYSANDFLAGS), as Redis's getKeysFromCommandWithSpecs does: the key specs first; when they
+// cannot answer (a spec flagged INCOMPLETE or of unknown kind, or flags that depend on the
+// arguments) the command's own key finder, for the few commands that have one we model.
+
+import { metaOf, type KeySpec } from './index.js';
+
+export interface KeyRef {
+  /** Index of the key in the argument vector (0 = the command name). */
+  pos: number;
+  /** Key-spec flags in Redis's order (RO, RW, OW, RM, access, update, insert, delete, ...). */
+  flags: string[];
+}
+
+/** Redis's string2ll for the numkeys argument of a keynum spec. */
+function keynum(s: string | undefined): number | null {
+  if (s === undefined || !/^(0|-?[1-9]\d{0,18})$/.test(s)) return null;
+  return Number(s);
+}
+
+/** Where a spec's keys begin (0 when its keyword is absent), or null for a spec we cannot read. */
+function beginOf(spec: KeySpec, args: readonly string[]): number | null {
+  const bs = spec.begin_search;
+  if (bs.type === 'index') return bs.spec.index!;
+  if (bs.type !== 'keyword') return null;
+  const argc = args.length;
+  const from = bs.spec.startfrom!;
+  const start = from > 0 ? from : argc + from;
+  const end = from > 0 ? argc - 1 : 1;
+  const word = bs.spec.keyword!.toLowerCase();
+  for (let i = start; i !== end; i = start <= end ? i + 1 : i - 1) {
+    if (i >= argc || i < 1) break;
+    if (args[i].toLowerCase() === word) return i + 1;
+  }
+  return 0;
+}
+
+/** The keys of one spec, or null when the spec is invalid for these arguments. */
+function keysOfSpec(spec: KeySpec, args: readonly string[]): KeyRef[] | null {
+  const argc = args.length;
+  let first = beginOf(spec, args);
+  if (first === null) return null;
+  if (first === 0) return [];
+  let last: number;
+  let step: number;
+  const fk = spec.find_keys;
+  if (fk.type === 'range') {
+    const { lastkey, keystep, limit } = fk.spec as Required<KeySpec['find_keys']['spec']>;
+    step = keystep;
+    if (lastkey >= 0) last = first + lastkey;
+    else if (!limit) last = argc + lastkey;
+    else last = first + (Math.trunc((argc - first) / limit) + lastkey);
+  } else if (fk.type === 'keynum') {
+    const { keynumidx, firstkey, keystep } = fk.spec as Required<KeySpec['find_keys']['spec']>;
+    step = keystep;
+    const n = keynum(args[first + keynumidx]);
+    if (n === null || n < 0) return null;
+    first += firstkey;
+    last = first + n - 1;
+  } else {
+    return null;
+  }
+  if (last >= argc || last < first || first >= argc) return null;
+  const out: KeyRef[] = [];
+  for (let i = first; i <= last; i += step) out.push({ pos: i, flags: spec.flags });
+  return spec.flags.includes('incomplete') ? null : out;
+}
+
+/** Redis's getKeysUsingKeySpecs; null when a spec is invalid (the caller then falls back). */
+function keysFromSpecs(specs: readonly KeySpec[], args: readonly string[]): KeyRef[] | null {
+  const out: KeyRef[] = [];
+  for (const spec of specs) {
+    if (spec.flags.includes('not_key')) continue;
+    const keys = keysOfSpec(spec, args);
+    if (keys === null) return null;
+    out.push(...keys);
+  }
+  return out;
+}
+
+const RW_ACCESS_UPDATE = ['RW', 'access', 'update'];
+
+/** Redis's setGetKeys: the GET option makes SET read the old value. */
+function setKeys(args: readonly string[]): KeyRef[] {
+  const get = args.slice(3).some((a) => a.toLowerCase() === 'get');
+  return [{ pos: 1, flags: get ? RW_ACCESS_UPDATE : ['OW', 'update'] }];
+}
+
+/** Redis's bitfieldGetKeys: read-only when it only has GET (and OVERFLOW) operations. */
+function bitfieldKeys(args: readonly string[]): KeyRef[] {
+  let readonly = true;
+  for (let i = 2; i < args.length; i++) {
+    const rem = args.length - i - 1;
+    const a = args[i].toLowerCase();
+    if (a === 'get' && rem >= 2) i += 2;
+    else if (a === 'overflow' && rem >= 1) i += 1;
+    else {
+      readonly = false;
+      break;
+    }
+  }
+  return [{ pos: 1, flags: readonly ? ['RO', 'access'] : RW_ACCESS_UPDATE }];
+}
+
+/** Redis's sortGetKeys: the sorted key, and the last STORE destination. */
+function sortKeys(args: readonly string[]): KeyRef[] {
+  const out: KeyRef[] = [{ pos: 1, flags: ['RO', 'access'] }];
+  let store: KeyRef | null = null;
+  const skip: Record<string, number> = { limit: 2, get: 1, by: 1 };
+  for (let i = 2; i < args.length; i++) {
+    const a = args[i].toLowerCase();
+    if (a in skip) i += skip[a];
+    else if (a === 'store' && i + 1 < args.length) store = { pos: i + 1, flags: ['OW', 'update'] };
+  }
+  return store ? [...out, store] : out;
+}
+
+/** Commands whose own key finder Redis uses when their key specs cannot answer. */
+const KEY_FINDERS: Record<string, (args: readonly string[]) => KeyRef[]> = {
+  set: setKeys,
+  bitfield: bitfieldKeys,
+  sort: sortKeys,
+};
+
+/** Does the command have key arguments at all (Redis's doesCommandHaveKeys)? */
+export function commandHasKeys(name: string): boolean {
+  const specs = metaOf(name)?.key_specs ?? [];
+  return name in KEY_FINDERS || specs.some((s) => !s.flags.includes('not_key'));
+}
+
+/**
+ * The keys of `args` (a full command line; args[0] the command, possibly with its subcommand)
+ * for the command called `name`. An empty list when none can be found.
+ */
+export function findKeys(name: string, args: readonly string[]): KeyRef[] {
+  const specs = metaOf(name)?.key_specs ?? [];
+  const variable = specs.some((s) => s.flags.includes('variable_flags'));
+  if (!variable && specs.some((s) => !s.flags.includes('not_key'))) {
+    const keys = keysFromSpecs(specs, args);
+    if (keys !== null) return keys;
+  }
+  const finder = KEY_FINDERS[name];
+  return finder ? finder(args) : [];
+}

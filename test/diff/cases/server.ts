@@ -1,0 +1,255 @@
+// Differential cases for the server family: CONFIG, COMMAND, INFO, CLIENT, DEBUG, FUNCTION, TIME,
+// LASTSAVE and SHUTDOWN's errors. Server-wide settings a case changes are set back by the case.
+// The pair runs both servers with enable-debug-command yes (Redis 7.0 refuses DEBUG by default).
+//
+// INFO is compared by the fields present and their order (values masked), minus the two lines only
+// Keystonelight adds (server_name, keystonelight_version); sections whose content depends on the
+// server's whole history (errorstats, commandstats, latencystats) are left out.
+
+import type { DiffCase, DiffMask } from './types.js';
+
+const c = (name: string, cmds: string[][], extra: Partial<DiffCase> = {}): DiffCase => ({ name, cmds, ...extra });
+
+/** Masks for every command of a case whose replies differ in values only. */
+const maskAll = (cmds: string[][], pattern: RegExp, withText?: string): DiffMask[] =>
+  cmds.map((_, i) => ({ cmd: i, pattern, ...(withText !== undefined ? { with: withText } : {}) }));
+
+// --- CONFIG -----------------------------------------------------------------------------------
+
+const getOne = (names: string[]): DiffCase[] =>
+  names.map((n) => c(`CONFIG GET ${n}`, [['CONFIG', 'GET', n]]));
+
+const configGet: DiffCase[] = [
+  ...getOne([
+    'maxmemory', 'maxmemory-policy', 'maxmemory-samples', 'hz', 'timeout', 'tcp-keepalive', 'databases', 'maxclients',
+    'proto-max-bulk-len', 'client-query-buffer-limit', 'appendfsync', 'appendonly', 'save', 'requirepass',
+    'protected-mode', 'tcp-backlog', 'daemonize', 'appendfilename', 'appenddirname', 'auto-aof-rewrite-percentage',
+    'auto-aof-rewrite-min-size', 'aof-load-truncated', 'aof-timestamp-enabled', 'lazyfree-lazy-user-flush',
+    'set-max-intset-entries', 'list-compress-depth', 'hll-sparse-max-bytes', 'enable-debug-command', 'loglevel',
+  ]),
+  c('CONFIG GET of an alias answers under the alias', [['CONFIG', 'GET', 'hash-max-ziplist-entries'], ['CONFIG', 'GET', 'list-max-ziplist-size']]),
+  c('CONFIG GET an exact name answers under the name as typed', [['CONFIG', 'GET', 'MAXMEMORY'], ['CONFIG', 'GET', 'Hz']]),
+  c('CONFIG GET unknown options is an empty map', [['CONFIG', 'GET', 'no-such-option'], ['CONFIG', 'GET', 'nosuch*']]),
+  c('CONFIG GET several names', [['CONFIG', 'GET', 'hz', 'timeout']], { unordered: [0] }),
+  c('CONFIG GET a name twice answers it once', [['CONFIG', 'GET', 'hz', 'HZ', 'h?']]),
+  c('CONFIG GET patterns with aliases', [
+    ['CONFIG', 'GET', 'hash-max-*'], ['CONFIG', 'GET', 'zset-max-*'], ['CONFIG', 'GET', 'list-*'], ['CONFIG', 'GET', 'stream-node-*'],
+  ], { unordered: [0, 1, 2, 3] }),
+  c('CONFIG GET patterns', [['CONFIG', 'GET', 'lazyfree-*'], ['CONFIG', 'GET', 'appendf*'], ['CONFIG', 'GET', 'maxmemory-p*']], { unordered: [0, 1] }),
+  c('CONFIG GET a pattern ignores case', [['CONFIG', 'GET', 'MAXMEMORY-POL*']]),
+];
+
+const setAndBack = (name: string, value: string, back: string): DiffCase =>
+  c(`CONFIG SET ${name} ${value} and back`, [['CONFIG', 'SET', name, value], ['CONFIG', 'GET', name], ['CONFIG', 'SET', name, back], ['CONFIG', 'GET', name]]);
+
+const configSet: DiffCase[] = [
+  setAndBack('maxmemory', '1mb', '0'),
+  setAndBack('maxmemory', '100K', '0'),
+  setAndBack('maxmemory', '1GB', '0'),
+  setAndBack('maxmemory', '007', '0'),
+  setAndBack('maxmemory', '', '0'),
+  setAndBack('maxmemory', '99999999999999999999', '0'),
+  setAndBack('maxmemory-policy', 'ALLKEYS-LRU', 'noeviction'),
+  setAndBack('hz', '0', '10'),
+  setAndBack('hz', '1000', '10'),
+  setAndBack('timeout', '300', '0'),
+  setAndBack('appendfsync', 'No', 'everysec'),
+  setAndBack('lazyfree-lazy-user-flush', 'YES', 'no'),
+  setAndBack('list-max-listpack-size', '-5', '-2'),
+  setAndBack('proto-max-bulk-len', '2gb', '536870912'),
+  setAndBack('save', '01 1', ''),
+  setAndBack('save', '100 10 200 20', ''),
+  c('CONFIG SET several options at once', [
+    ['CONFIG', 'SET', 'maxmemory', '2mb', 'maxmemory-samples', '7'], ['CONFIG', 'GET', 'maxmemory'], ['CONFIG', 'GET', 'maxmemory-samples'],
+    ['CONFIG', 'SET', 'maxmemory', '0', 'maxmemory-samples', '5'],
+  ]),
+  c('CONFIG SET an option and its alias: the last wins', [
+    ['CONFIG', 'SET', 'hash-max-ziplist-entries', '100', 'hash-max-listpack-entries', '200'], ['CONFIG', 'GET', 'hash-max-listpack-entries'],
+    ['CONFIG', 'SET', 'hash-max-listpack-entries', '512'],
+  ]),
+  c('CONFIG SET is all or nothing', [
+    ['CONFIG', 'SET', 'maxmemory', '1', 'maxmemory-policy', 'bogus'], ['CONFIG', 'GET', 'maxmemory'],
+    ['CONFIG', 'SET', 'timeout', '5', 'hz', 'x'], ['CONFIG', 'GET', 'timeout'],
+  ]),
+];
+
+const setErr = (name: string, args: string[]): DiffCase => c(`CONFIG SET error: ${name}`, [['CONFIG', 'SET', ...args]]);
+
+const configSetErrors: DiffCase[] = [
+  setErr('unknown option', ['no-such-option', '1']),
+  setErr('unknown option after a good one', ['hz', '10', 'bogus', '2']),
+  setErr('immutable databases', ['databases', '4']),
+  setErr('immutable options', ['tcp-backlog', '100']),
+  setErr('immutable daemonize', ['daemonize', 'no']),
+  setErr('immutable appendfilename', ['appendfilename', 'x.aof']),
+  setErr('immutable enable-debug-command', ['enable-debug-command', 'yes']),
+  setErr('immutable first wins over unknown', ['databases', '3', 'bogus', '1']),
+  setErr('protected dir', ['dir', '/tmp']),
+  setErr('duplicate parameter', ['hz', '10', 'HZ', '11']),
+  setErr('duplicate maxmemory', ['maxmemory', '1', 'maxmemory', '1']),
+  setErr('odd argument count', ['hz', '10', 'hz']),
+  setErr('bad bool', ['appendonly', 'maybe']),
+  setErr('bad enum', ['maxmemory-policy', 'bogus']),
+  setErr('bad loglevel', ['loglevel', 'bogus']),
+  setErr('bad integer', ['hz', 'abc']),
+  setErr('integer with leading zero', ['hz', '01']),
+  setErr('integer below range', ['hz', '-1']),
+  setErr('integer above range', ['timeout', '2147483648']),
+  setErr('integer too big to parse', ['tcp-keepalive', '99999999999999999999']),
+  setErr('maxclients range', ['maxclients', '0']),
+  setErr('maxmemory-samples range', ['maxmemory-samples', '0']),
+  setErr('memory value not a number', ['maxmemory', 'abc']),
+  setErr('negative memory value', ['maxmemory', '-1']),
+  setErr('fractional memory value', ['maxmemory', '1.5gb']),
+  setErr('memory value below range', ['proto-max-bulk-len', '10']),
+  setErr('saturated memory value for a signed option', ['client-query-buffer-limit', '99999999999999999999']),
+  setErr('list size out of int range', ['list-max-listpack-size', '2147483648']),
+  setErr('size_t option negative', ['set-max-intset-entries', '-1']),
+  setErr('save with an odd count', ['save', '1 2 3']),
+  setErr('save with words', ['save', 'a b']),
+  setErr('save with zero seconds', ['save', '0 0']),
+  setErr('save with double spaces', ['save', '3600  1']),
+];
+
+const configMisc: DiffCase[] = [
+  c('CONFIG arity errors', [['CONFIG'], ['CONFIG', 'GET'], ['CONFIG', 'SET', 'hz'], ['CONFIG', 'SET'], ['CONFIG', 'HELP', 'x'], ['CONFIG', 'RESETSTAT', 'x']]),
+  c('CONFIG unknown subcommand', [['CONFIG', 'bogus'], ['CONFIG', 'bogus', 'x', 'y']]),
+  c('CONFIG HELP', [['CONFIG', 'HELP'], ['config', 'help']]),
+  c('CONFIG REWRITE without a config file', [['CONFIG', 'REWRITE']]),
+];
+
+// --- COMMAND ----------------------------------------------------------------------------------
+
+const commandCases: DiffCase[] = [
+  c('COMMAND INFO of string and server commands', [['COMMAND', 'INFO', 'get'], ['COMMAND', 'INFO', 'SET'], ['COMMAND', 'INFO', 'config|get']]),
+  c('COMMAND INFO of several names, one unknown', [['COMMAND', 'INFO', 'get', 'nosuch', 'CONFIG|SET']]),
+  c('COMMAND INFO of a name with too many parts', [['COMMAND', 'INFO', 'config|get|x']]),
+  c('COMMAND DOCS', [['COMMAND', 'DOCS', 'get'], ['COMMAND', 'DOCS', 'nosuch'], ['COMMAND', 'DOCS', 'config|set', 'getex']]),
+  c('COMMAND GETKEYS', [
+    ['COMMAND', 'GETKEYS', 'set', 'a', 'b'], ['COMMAND', 'GETKEYS', 'mset', 'a', '1', 'b', '2'], ['COMMAND', 'GETKEYS', 'del', 'x', 'y', 'z'],
+    ['COMMAND', 'GETKEYS', 'GET', 'k'],
+  ]),
+  c('COMMAND GETKEYS errors', [
+    ['COMMAND', 'GETKEYS', 'get'], ['COMMAND', 'GETKEYS', 'get', 'a', 'b'], ['COMMAND', 'GETKEYS', 'nosuch', 'a'],
+    ['COMMAND', 'GETKEYS', 'ping', 'x'], ['COMMAND', 'GETKEYS', 'config', 'get', 'x'], ['COMMAND', 'GETKEYS', 'config', 'bogus', 'x'],
+  ]),
+  c('COMMAND GETKEYSANDFLAGS', [
+    ['COMMAND', 'GETKEYSANDFLAGS', 'set', 'a', 'b'], ['COMMAND', 'GETKEYSANDFLAGS', 'set', 'a', 'b', 'GET'],
+    ['COMMAND', 'GETKEYSANDFLAGS', 'getex', 'a'], ['COMMAND', 'GETKEYSANDFLAGS', 'mget', 'a', 'b'],
+  ]),
+  c('COMMAND LIST syntax errors', [
+    ['COMMAND', 'LIST', 'bogus'], ['COMMAND', 'LIST', 'FILTERBY'], ['COMMAND', 'LIST', 'FILTERBY', 'bogus', 'x'],
+    ['COMMAND', 'LIST', 'FILTERBY', 'pattern', 'x', 'y'],
+  ]),
+  c('COMMAND LIST FILTERBY with nothing matching', [
+    ['COMMAND', 'LIST', 'FILTERBY', 'aclcat', 'bogus'], ['COMMAND', 'LIST', 'FILTERBY', 'module', 'x'], ['COMMAND', 'LIST', 'FILTERBY', 'pattern', 'zzz*'],
+  ]),
+  c('COMMAND LIST FILTERBY pattern', [['COMMAND', 'LIST', 'FILTERBY', 'pattern', 'conf*'], ['COMMAND', 'LIST', 'FILTERBY', 'PATTERN', 'CONFIG|?ET']], { unordered: [0, 1] }),
+  c('COMMAND HELP and arity errors', [['COMMAND', 'HELP'], ['COMMAND', 'COUNT', 'x'], ['COMMAND', 'HELP', 'x'], ['COMMAND', 'INFO']], { ignore: [3] }),
+  c('COMMAND unknown subcommand', [['COMMAND', 'bogus']]),
+];
+
+// --- INFO ---------------------------------------------------------------------------------------
+
+/** Keep field names, drop values; drop Keystonelight's own lines; ignore the length prefix. */
+const INFO_MASKS = (n: number): DiffMask[] => [
+  ...maskAll(Array(n).fill([]), /(server_name|keystonelight_version):[^\r\n]*\r\n/, ''),
+  ...maskAll(Array(n).fill([]), /(?<=\r\n|txt:)([a-z0-9_]+):[^\r\n]*/, '$1'),
+  ...maskAll(Array(n).fill([]), /^[$=]\d+\r\n/, ''),
+];
+
+const info = (name: string, cmds: string[][]): DiffCase => c(name, cmds, { mask: INFO_MASKS(cmds.length) });
+
+const infoCases: DiffCase[] = [
+  info('INFO server fields', [['INFO', 'server']]),
+  info('INFO clients fields', [['INFO', 'clients']]),
+  info('INFO memory fields', [['INFO', 'memory']]),
+  info('INFO persistence fields', [['INFO', 'persistence']]),
+  info('INFO stats fields', [['INFO', 'stats']]),
+  info('INFO replication fields', [['INFO', 'replication']]),
+  info('INFO cpu fields', [['INFO', 'CPU']]),
+  c('INFO cluster and modules', [['INFO', 'cluster'], ['INFO', 'modules'], ['INFO', 'modules', 'cluster']]),
+  c('INFO of unknown sections is empty', [['INFO', 'bogus'], ['INFO', 'bogus', 'nosuch']]),
+  info('INFO sections come in Redis order, once', [['INFO', 'cpu', 'server', 'SERVER', 'bogus']]),
+  c('INFO keyspace', [['INFO', 'keyspace'], ['SET', 'a', '1'], ['SET', 'b', '2'], ['INFO', 'keyspace'], ['SELECT', '3'], ['SET', 'c', '3'], ['INFO', 'keyspace']]),
+  c('INFO keyspace with expires', [['SET', 'a', '1', 'EX', '1000'], ['SET', 'b', '2'], ['INFO', 'keyspace']], { mask: [{ cmd: 2, pattern: /avg_ttl=\d+/ }, { cmd: 2, pattern: /^[$=]\d+\r\n/, with: '' }] }),
+];
+
+// --- CLIENT ---------------------------------------------------------------------------------------
+
+/** CLIENT INFO/LIST values that depend on the connection or the moment; kept: name, flags, db, sub counts, multi, cmd, user, redir, resp. */
+const CLIENT_LINE = /\b(id|addr|laddr|fd|age|idle|qbuf|qbuf-free|argv-mem|multi-mem|rbs|rbp|obl|oll|omem|tot-mem|events)=[^ \n]*/;
+
+const clientCases: DiffCase[] = [
+  c('CLIENT ID', [['CLIENT', 'ID']], { mask: [{ cmd: 0, pattern: /\d+/ }] }),
+  c('CLIENT SETNAME and GETNAME', [['CLIENT', 'GETNAME'], ['CLIENT', 'SETNAME', 'worker-1'], ['CLIENT', 'GETNAME'], ['CLIENT', 'SETNAME', ''], ['CLIENT', 'GETNAME']]),
+  c('CLIENT SETNAME rejects spaces and control bytes', [['CLIENT', 'SETNAME', 'a b'], ['CLIENT', 'SETNAME', 'a\nb'], ['CLIENT', 'SETNAME', '\x7f']]),
+  c('CLIENT INFO', [['CLIENT', 'SETNAME', 'me'], ['SELECT', '2'], ['CLIENT', 'INFO']], {
+    mask: [{ cmd: 2, pattern: CLIENT_LINE, with: '$1=*' }, { cmd: 2, pattern: /^[$=]\d+\r\n(txt:)?/, with: '' }],
+  }),
+  c('CLIENT LIST ID of the caller', [['CLIENT', 'SETNAME', 'me'], ['CLIENT', 'ID']], { mask: [{ cmd: 1, pattern: /\d+/ }] }),
+  c('CLIENT LIST errors', [
+    ['CLIENT', 'LIST', 'TYPE', 'bogus'], ['CLIENT', 'LIST', 'ID', '1', 'abc'], ['CLIENT', 'LIST', 'bogus'], ['CLIENT', 'LIST', 'ID'],
+    ['CLIENT', 'LIST', 'TYPE'],
+  ]),
+  c('CLIENT LIST with no match', [['CLIENT', 'LIST', 'TYPE', 'master'], ['CLIENT', 'LIST', 'TYPE', 'replica'], ['CLIENT', 'LIST', 'ID', '987654321']]),
+  c('CLIENT KILL old form with no such client', [['CLIENT', 'KILL', '1.2.3.4:5'], ['CLIENT', 'KILL', 'id']]),
+  c('CLIENT KILL filters matching nothing', [
+    ['CLIENT', 'KILL', 'ADDR', '1.2.3.4:5'], ['CLIENT', 'KILL', 'LADDR', '1.2.3.4:5'], ['CLIENT', 'KILL', 'ID', '987654321'],
+    ['CLIENT', 'KILL', 'TYPE', 'master'], ['CLIENT', 'KILL', 'TYPE', 'pubsub', 'SKIPME', 'yes'],
+  ]),
+  c('CLIENT KILL errors', [
+    ['CLIENT', 'KILL', 'ID', 'abc'], ['CLIENT', 'KILL', 'ID', '0'], ['CLIENT', 'KILL', 'bogus', 'x'], ['CLIENT', 'KILL', 'TYPE', 'bogus'],
+    ['CLIENT', 'KILL', 'SKIPME', 'maybe'], ['CLIENT', 'KILL', 'USER', 'bogus'], ['CLIENT', 'KILL', 'ID', '5', 'TYPE'],
+  ]),
+  c('CLIENT NO-EVICT', [['CLIENT', 'NO-EVICT', 'on'], ['CLIENT', 'NO-EVICT', 'OFF'], ['CLIENT', 'NO-EVICT', 'maybe']]),
+  c('CLIENT REPLY ON and errors', [['CLIENT', 'REPLY', 'ON'], ['CLIENT', 'REPLY', 'maybe']]),
+  c('CLIENT tracking queries without tracking', [['CLIENT', 'GETREDIR'], ['CLIENT', 'TRACKINGINFO']]),
+  c('CLIENT HELP', [['CLIENT', 'HELP']]),
+  c('CLIENT arity and unknown subcommands', [['CLIENT'], ['CLIENT', 'bogus'], ['CLIENT', 'ID', 'x'], ['CLIENT', 'SETNAME'], ['CLIENT', 'KILL']]),
+];
+
+// --- DEBUG ------------------------------------------------------------------------------------------
+
+const debugCases: DiffCase[] = [
+  c('DEBUG DIGEST of an empty dataset', [['DEBUG', 'DIGEST']]),
+  c('DEBUG DIGEST of string keys', [['SET', 'a', '1'], ['DEBUG', 'DIGEST'], ['SET', 'b', 'hello'], ['DEBUG', 'DIGEST'], ['SET', 'a', '2'], ['DEBUG', 'DIGEST']]),
+  c('DEBUG DIGEST counts a TTL but not its value', [['SET', 'a', 'x', 'EX', '1000'], ['DEBUG', 'DIGEST'], ['EXPIRE', 'a', '2000'], ['DEBUG', 'DIGEST'], ['PERSIST', 'a'], ['DEBUG', 'DIGEST']]),
+  c('DEBUG DIGEST depends on the database', [['SELECT', '5'], ['SET', 'a', '1'], ['DEBUG', 'DIGEST'], ['SELECT', '0'], ['SET', 'a', '1'], ['DEBUG', 'DIGEST']]),
+  c('DEBUG DIGEST of binary and long values', [['SET', '\x00\xff', '\x01\x02\r\n'], ['SET', 'long', 'x'.repeat(5000)], ['APPEND', 'long', 'y'], ['SET', 'n', '-12345'], ['DEBUG', 'DIGEST']]),
+  c('DEBUG DIGEST-VALUE', [['SET', 'a', '1'], ['SET', 'b', 'v', 'PX', '100000'], ['DEBUG', 'DIGEST-VALUE', 'a', 'b', 'nosuch'], ['DEBUG', 'DIGEST-VALUE']]),
+  c('DEBUG SLEEP and SET-ACTIVE-EXPIRE', [['DEBUG', 'SLEEP', '0'], ['DEBUG', 'SLEEP', 'abc'], ['DEBUG', 'SLEEP', '0.01'], ['DEBUG', 'SET-ACTIVE-EXPIRE', '0'], ['DEBUG', 'SET-ACTIVE-EXPIRE', '1']]),
+  c('DEBUG ERROR', [['DEBUG', 'ERROR', 'foo'], ['DEBUG', 'ERROR', '-WRONG bar'], ['DEBUG', 'ERROR', 'a\r\nb']]),
+  c('DEBUG wrong subcommands and argument counts', [
+    ['DEBUG', 'JMAP'], ['DEBUG', 'DIGEST', 'x'], ['DEBUG', 'SLEEP'], ['DEBUG', 'SLEEP', '0', '1'], ['DEBUG', 'LOG'], ['debug', 'Bogus'], ['DEBUG'],
+  ]),
+  c('DEBUG HELP', [['DEBUG', 'HELP']]),
+];
+
+// --- FUNCTION, TIME, LASTSAVE, SHUTDOWN -----------------------------------------------------------------
+
+const EMPTY_DUMP = '\x0a\x00\x5d\x9b\x5c\x40\x0f\x7f\xa2\xda';
+
+const functionCases: DiffCase[] = [
+  c('FUNCTION LIST with no libraries', [['FUNCTION', 'LIST'], ['FUNCTION', 'LIST', 'WITHCODE'], ['FUNCTION', 'LIST', 'LIBRARYNAME', 'x', 'WITHCODE']]),
+  c('FUNCTION LIST errors', [['FUNCTION', 'LIST', 'bogus'], ['FUNCTION', 'LIST', 'LIBRARYNAME'], ['FUNCTION', 'LIST', 'WITHCODE', 'WITHCODE'], ['FUNCTION', 'LIST', 'LIBRARYNAME', 'a', 'LIBRARYNAME', 'b']]),
+  c('FUNCTION FLUSH', [['FUNCTION', 'FLUSH'], ['FUNCTION', 'FLUSH', 'SYNC'], ['FUNCTION', 'FLUSH', 'async'], ['FUNCTION', 'FLUSH', 'bogus'], ['FUNCTION', 'FLUSH', 'async', 'x']]),
+  c('FUNCTION DELETE, KILL', [['FUNCTION', 'DELETE', 'x'], ['FUNCTION', 'KILL']]),
+  c('FUNCTION DUMP and RESTORE of no libraries', [['FUNCTION', 'DUMP'], ['FUNCTION', 'RESTORE', EMPTY_DUMP], ['FUNCTION', 'RESTORE', EMPTY_DUMP, 'REPLACE']]),
+  c('FUNCTION RESTORE errors', [['FUNCTION', 'RESTORE', 'abc'], ['FUNCTION', 'RESTORE', 'abc', 'bogus'], ['FUNCTION', 'RESTORE', 'a', 'b', 'c']]),
+  c('FUNCTION LOAD metadata errors', [
+    ['FUNCTION', 'LOAD', 'return 1'], ['FUNCTION', 'LOAD', '#!lua'], ['FUNCTION', 'LOAD', '#!lua name=x foo=bar\nreturn 1'],
+    ['FUNCTION', 'LOAD', '#!lua\nreturn 1'], ['FUNCTION', 'LOAD', '#!lua name=x name=y\nreturn 1'], ['FUNCTION', 'LOAD', '#!js name=x\nreturn 1'],
+  ]),
+  c('FUNCTION LOAD option errors', [['FUNCTION', 'LOAD', 'bogus', 'x'], ['FUNCTION', 'LOAD', 'REPLACE']]),
+  c('FUNCTION HELP, arity and unknown subcommands', [['FUNCTION', 'HELP'], ['FUNCTION'], ['FUNCTION', 'bogus'], ['FUNCTION', 'DUMP', 'x']]),
+  c('TIME', [['TIME']], { mask: [{ cmd: 0, pattern: /\$\d+\r\n\d+\r\n/ }] }),
+  c('LASTSAVE', [['LASTSAVE']], { mask: [{ cmd: 0, pattern: /\d+/ }] }),
+  c('TIME and LASTSAVE arity', [['TIME', 'x'], ['LASTSAVE', 'x']]),
+  c('SHUTDOWN errors', [['SHUTDOWN', 'bogus'], ['SHUTDOWN', 'ABORT'], ['SHUTDOWN', 'SAVE', 'NOSAVE'], ['SHUTDOWN', 'ABORT', 'NOW'], ['SHUTDOWN', 'NOW', 'x']]),
+];
+
+export const cases: DiffCase[] = [
+  ...configGet, ...configSet, ...configSetErrors, ...configMisc, ...commandCases, ...infoCases, ...clientCases,
+  ...debugCases, ...functionCases,
+];

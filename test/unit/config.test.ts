@@ -1,0 +1,121 @@
+// The options table and its value syntax (src/config.ts): Redis 7.0's parsing, bounds, aliases,
+// canonical forms and error texts, and CONFIG REWRITE's file handling.
+
+import test from 'ava';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  Config, ConfigError, findOption, memtoull, normalize, OPTIONS, optionNames, parseConfigFile, rewriteConfigFile,
+} from '../../src/config.js';
+
+const reason = (name: string, value: string): string => {
+  try {
+    normalize(findOption(name)!, value);
+    return 'ok';
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    return e.message;
+  }
+};
+
+test('memtoull reads Redis memory values', (t) => {
+  t.is(memtoull('0'), 0n);
+  t.is(memtoull('1k'), 1000n);
+  t.is(memtoull('1KB'), 1024n);
+  t.is(memtoull('2mb'), 2097152n);
+  t.is(memtoull('3G'), 3000000000n);
+  t.is(memtoull('1gb'), 1073741824n);
+  t.is(memtoull('007'), 7n);
+  t.is(memtoull(''), 0n, "C's strtoull reads no digits as 0");
+  t.is(memtoull('99999999999999999999'), 18446744073709551615n, 'saturates');
+  t.is(memtoull('99999999999999999999kb'), null, 'overflows with a unit');
+  for (const bad of ['-1', '1.5gb', '+5', ' 5', '5 kb', '5tb', 'abc']) t.is(memtoull(bad), null, bad);
+});
+
+test('integer options use string2ll and Redis bounds', (t) => {
+  t.is(reason('hz', 'abc'), "argument couldn't be parsed into an integer");
+  t.is(reason('hz', '01'), "argument couldn't be parsed into an integer");
+  t.is(reason('hz', '-0'), "argument couldn't be parsed into an integer");
+  t.is(reason('hz', '+1'), "argument couldn't be parsed into an integer");
+  t.is(reason('hz', '-1'), 'argument must be between 0 and 2147483647 inclusive');
+  t.is(reason('maxclients', '0'), 'argument must be between 1 and 4294967295 inclusive');
+  t.is(reason('set-max-intset-entries', '-1'), 'argument must be between 0 and 9223372036854775807 inclusive');
+  t.is(reason('list-max-listpack-size', '-2147483649'), 'argument must be between -2147483648 and 2147483647 inclusive');
+  t.is(reason('maxmemory-samples', '100'), 'ok');
+});
+
+test('memory options: units, saturation and signed types', (t) => {
+  t.is(normalize(findOption('maxmemory')!, '1gb'), '1073741824');
+  t.is(normalize(findOption('maxmemory')!, '99999999999999999999'), '18446744073709551615');
+  t.is(reason('maxmemory', '-1'), 'argument must be a memory value');
+  t.is(reason('proto-max-bulk-len', '1kb'), 'argument must be between 1048576 and 9223372036854775807 inclusive');
+  // A saturated value read by a signed C type is negative, so out of bounds.
+  t.is(reason('auto-aof-rewrite-min-size', '99999999999999999999'), 'argument must be between 0 and 9223372036854775807 inclusive');
+});
+
+test('booleans and enums ignore case and are stored in lower case', (t) => {
+  t.is(normalize(findOption('appendonly')!, 'YES'), 'yes');
+  t.is(reason('appendonly', 'maybe'), "argument must be 'yes' or 'no'");
+  t.is(normalize(findOption('maxmemory-policy')!, 'AllKeys-LRU'), 'allkeys-lru');
+  t.is(reason('loglevel', 'bogus'), 'argument(s) must be one of the following: debug, verbose, notice, warning');
+  t.is(normalize(findOption('loglevel')!, 'NOTHING'), 'nothing', "Redis 7.2's silent level is accepted too");
+  t.is(reason('enable-debug-command', 'sometimes'), 'argument(s) must be one of the following: no, yes, local');
+});
+
+test('hz is kept within 1..500, as Redis applies it', (t) => {
+  t.is(normalize(findOption('hz')!, '0'), '1');
+  t.is(normalize(findOption('hz')!, '1000'), '500');
+  t.is(normalize(findOption('hz')!, '100'), '100');
+});
+
+test('save: pairs of seconds >= 1 and changes >= 0, in canonical form', (t) => {
+  const save = findOption('save')!;
+  t.is(normalize(save, ''), '');
+  t.is(normalize(save, '3600 1 300 100'), '3600 1 300 100');
+  t.is(normalize(save, '01 1'), '1 1');
+  t.is(normalize(save, '1 '), '1 0', "an empty word reads as 0 (C's strtoll)");
+  for (const bad of ['1', '0 0', '-1 1', '1 -1', 'a b', '3600  1', ' ']) t.is(reason('save', bad), 'Invalid save parameters', bad);
+});
+
+test('aliases find their option; names are unique', (t) => {
+  t.is(findOption('hash-max-ziplist-entries'), findOption('hash-max-listpack-entries'));
+  t.is(findOption('LIST-MAX-ZIPLIST-SIZE')?.name, 'list-max-listpack-size');
+  const names = optionNames().map(([n]) => n);
+  t.is(new Set(names).size, names.length);
+  const c = new Config({ 'zset-max-ziplist-value': '1kb' });
+  t.is(c.get('zset-max-listpack-value'), '1024');
+});
+
+test('every default is valid and already canonical', (t) => {
+  for (const o of OPTIONS) t.is(normalize(o, o.default), o.default, o.name);
+});
+
+test('Config rejects unknown names and bad values, and tells listeners', (t) => {
+  const c = new Config();
+  t.throws(() => c.set('no-such', '1'), { instanceOf: ConfigError });
+  t.throws(() => c.set('hz', 'x'), { instanceOf: ConfigError });
+  const seen: string[] = [];
+  c.onChange('maxmemory', (v) => seen.push(v));
+  c.set('maxmemory', '2mb');
+  t.deepEqual(seen, ['2097152']);
+  t.is(c.int('maxmemory'), 2097152);
+});
+
+test('CONFIG REWRITE keeps comments, rewrites set options in place and appends changed ones', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ks-config-'));
+  const file = join(dir, 'ks.conf');
+  writeFileSync(file, '# my server\nport 7000\nhz 20\nhz 30\nunknown-thing 1\nsave 900 1\n');
+  const c = new Config();
+  for (const [k, v] of parseConfigFile(readFileSync(file, 'latin1'))) if (findOption(k)) c.set(k, v);
+  c.set('maxmemory', '1gb');
+  c.set('requirepass', 'se"cret');
+  c.set('save', '');
+  t.is(rewriteConfigFile(file, c), null);
+  const text = readFileSync(file, 'latin1');
+  t.is(text, '# my server\nport 7000\nhz 30\nunknown-thing 1\nsave ""\n# Generated by CONFIG REWRITE\nrequirepass "se\\"cret"\nmaxmemory 1gb\n');
+  // The rewritten file reads back to the same values.
+  const back = new Config();
+  for (const [k, v] of parseConfigFile(text)) if (findOption(k)) back.set(k, v);
+  for (const name of ['port', 'hz', 'maxmemory', 'requirepass', 'save']) t.is(back.get(name), c.get(name), name);
+});

@@ -1,0 +1,113 @@
+// CLIENT over the wire: LIST/INFO lines, KILL in both forms, REPLY ON|OFF|SKIP, SETINFO, NO-EVICT.
+
+import test from 'ava';
+import { startServer, type RunningServer } from '../../src/index.js';
+import { RawClient } from '../helpers/raw.js';
+
+const textOf = (raw: string): string => raw.slice(raw.indexOf('\r\n') + 2, -2).replace(/^txt:/, '');
+const fieldsOf = (line: string): Map<string, string> => new Map(line.split(' ').map((kv) => kv.split('=', 2) as [string, string]));
+const idOf = async (c: RawClient): Promise<number> => Number((await c.call('CLIENT', 'ID')).slice(1, -2));
+
+async function withServer(fn: (s: RunningServer) => Promise<void>): Promise<void> {
+  const s = await startServer({ port: 0 });
+  try {
+    await fn(s);
+  } finally {
+    await s.close();
+  }
+}
+
+test('CLIENT LIST has one line per connection with Redis 7.0 fields, in order', (t) =>
+  withServer(async (s) => {
+    const a = await RawClient.connect(s.port);
+    const b = await RawClient.connect(s.port);
+    await b.call('CLIENT', 'SETNAME', 'bee');
+    await b.call('SELECT', '3');
+    const lines = textOf(await a.call('CLIENT', 'LIST')).split('\n');
+    t.is(lines.pop(), '', 'every line ends with a newline');
+    t.is(lines.length, 2);
+    const keys = [...fieldsOf(lines[0]).keys()].join(' ');
+    t.is(keys, 'id addr laddr fd name age idle flags db sub psub ssub multi qbuf qbuf-free argv-mem multi-mem rbs rbp obl oll omem tot-mem events cmd user redir resp');
+    const [la, lb] = lines.map(fieldsOf);
+    t.is(la.get('id'), String(await idOf(a)));
+    t.is(la.get('cmd'), 'client|list');
+    t.is(la.get('argv-mem'), '10');
+    t.is(lb.get('name'), 'bee');
+    t.is(lb.get('db'), '3');
+    t.is(lb.get('cmd'), 'select');
+    t.is(lb.get('flags'), 'N');
+    t.is(lb.get('laddr'), `127.0.0.1:${s.port}`);
+    const only = textOf(await a.call('CLIENT', 'LIST', 'ID', lb.get('id')!, '999', la.get('id')!));
+    t.deepEqual(only.split('\n').map((l) => fieldsOf(l).get('id')).slice(0, 2), [lb.get('id'), la.get('id')]);
+    t.is(textOf(await a.call('CLIENT', 'LIST', 'TYPE', 'normal')).split('\n').length, 3);
+    a.close();
+    b.close();
+  }));
+
+test('CLIENT INFO describes the caller; RESP3 answers a verbatim string', (t) =>
+  withServer(async (s) => {
+    const a = await RawClient.connect(s.port);
+    await a.call('HELLO', '3');
+    const raw = await a.call('CLIENT', 'INFO');
+    t.regex(raw, /^=\d+\r\ntxt:id=\d+ /);
+    const f = fieldsOf(textOf(raw).trimEnd());
+    t.is(f.get('resp'), '3');
+    t.is(f.get('cmd'), 'client|info');
+    a.close();
+  }));
+
+test('CLIENT KILL by ID, by ADDR (old form) and SKIPME', (t) =>
+  withServer(async (s) => {
+    const a = await RawClient.connect(s.port);
+    const b = await RawClient.connect(s.port);
+    const c = await RawClient.connect(s.port);
+    t.is(await a.call('CLIENT', 'KILL', 'ID', String(await idOf(b))), ':1\r\n');
+    await b.waitClosed();
+    const cAddr = fieldsOf(textOf(await c.call('CLIENT', 'INFO')).trimEnd()).get('addr')!;
+    t.is(await a.call('CLIENT', 'KILL', cAddr), '+OK\r\n');
+    await c.waitClosed();
+    t.is(await a.call('CLIENT', 'KILL', cAddr), '-ERR No such client\r\n');
+    t.is(await a.call('CLIENT', 'KILL', 'USER', 'default'), ':0\r\n', 'SKIPME yes by default');
+    t.is(await a.call('CLIENT', 'KILL', 'USER', 'default', 'SKIPME', 'no'), ':1\r\n', 'the reply is sent before closing');
+    await a.waitClosed();
+  }));
+
+test('CLIENT REPLY OFF, SKIP and ON', (t) =>
+  withServer(async (s) => {
+    const a = await RawClient.connect(s.port);
+    a.write('*3\r\n$6\r\nCLIENT\r\n$5\r\nREPLY\r\n$3\r\nOFF\r\n*2\r\n$4\r\nECHO\r\n$1\r\n1\r\n*1\r\n$5\r\nBOGUS\r\n');
+    a.write('*3\r\n$6\r\nCLIENT\r\n$5\r\nREPLY\r\n$2\r\nON\r\n');
+    t.is(await a.read(), '+OK\r\n', 'nothing before ON, whose OK is sent');
+    a.write('*3\r\n$6\r\nCLIENT\r\n$5\r\nREPLY\r\n$4\r\nSKIP\r\n*2\r\n$4\r\nECHO\r\n$1\r\n2\r\n*2\r\n$4\r\nECHO\r\n$1\r\n3\r\n');
+    t.is(await a.read(), '$1\r\n3\r\n', 'SKIP and the command after it answer nothing');
+    t.is(await a.call('PING'), '+PONG\r\n');
+    a.close();
+  }));
+
+test('CLIENT SETINFO (Redis 7.2) stores the library name and version; NO-EVICT shows flag e', (t) =>
+  withServer(async (s) => {
+    const a = await RawClient.connect(s.port);
+    t.is(await a.call('CLIENT', 'SETINFO', 'LIB-NAME', 'mylib'), '+OK\r\n');
+    t.is(await a.call('CLIENT', 'SETINFO', 'lib-ver', '1.2.3'), '+OK\r\n');
+    t.is(await a.call('CLIENT', 'SETINFO', 'lib-name', 'a b'), '-ERR lib-name cannot contain spaces, newlines or special characters.\r\n');
+    t.is(await a.call('CLIENT', 'SETINFO', 'bogus', 'x'), "-ERR Unrecognized option 'bogus'\r\n");
+    const conn = [...s.server.clients()][0];
+    t.is(conn.libName, 'mylib');
+    t.is(conn.libVer, '1.2.3');
+    t.is(await a.call('CLIENT', 'NO-EVICT', 'on'), '+OK\r\n');
+    t.is(fieldsOf(textOf(await a.call('CLIENT', 'INFO')).trimEnd()).get('flags'), 'e');
+    await a.call('CLIENT', 'NO-EVICT', 'off');
+    t.is(fieldsOf(textOf(await a.call('CLIENT', 'INFO')).trimEnd()).get('flags'), 'N');
+    a.close();
+  }));
+
+test('maxclients: a connection over the limit gets Redis error and is closed', (t) =>
+  withServer(async (s) => {
+    const a = await RawClient.connect(s.port);
+    t.is(await a.call('CONFIG', 'SET', 'maxclients', '1'), '+OK\r\n');
+    const b = await RawClient.connect(s.port);
+    await b.waitClosed();
+    t.is(b.pending(), '-ERR max number of clients reached\r\n');
+    t.regex(await a.call('INFO', 'stats'), /rejected_connections:1\r\n/);
+    a.close();
+  }));

@@ -1,0 +1,118 @@
+// DEBUG (its gate, DIGEST against a real server on generated datasets, SLEEP, SET-ACTIVE-EXPIRE)
+// and SHUTDOWN over the wire.
+
+import test from 'ava';
+import { startServer } from '../../src/index.js';
+import { RawClient } from '../helpers/raw.js';
+import { startRealRedis } from '../helpers/redis.js';
+import { needBinary } from '../helpers/bins.js';
+
+const DEBUG_ON = { 'enable-debug-command': 'yes' };
+
+test('DEBUG is refused unless enable-debug-command allows it (Redis 7.0 default: no)', async (t) => {
+  const off = await startServer({ port: 0 });
+  const local = await startServer({ port: 0, config: { 'enable-debug-command': 'local' } });
+  const [a, b] = await Promise.all([RawClient.connect(off.port), RawClient.connect(local.port)]);
+  try {
+    t.regex(await a.call('DEBUG', 'DIGEST'), /^-ERR DEBUG command not allowed\. If the enable-debug-command option is set to "local"/);
+    t.is(await a.call('DEBUG'), "-ERR wrong number of arguments for 'debug' command\r\n");
+    t.is(await b.call('DEBUG', 'DIGEST'), `+${'0'.repeat(40)}\r\n`, 'loopback clients are local');
+  } finally {
+    a.close();
+    b.close();
+    await Promise.all([off.close(), local.close()]);
+  }
+});
+
+/** A deterministic pseudo-random generator (tests must be repeatable). */
+function rng(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    return x / 0x7fffffff;
+  };
+}
+
+/** Commands building a dataset of string keys in several databases, some with TTLs, some binary. */
+function dataset(seed: number): string[][] {
+  const r = rng(seed);
+  const cmds: string[][] = [];
+  for (let db = 0; db < 3; db++) {
+    cmds.push(['SELECT', String(db)]);
+    for (let i = 0; i < 60; i++) {
+      const key = r() < 0.1 ? `\x00k\xff${i}` : `key:${Math.floor(r() * 40)}`;
+      const value = r() < 0.3 ? String(Math.floor(r() * 1e6) - 5e5) : 'v'.repeat(Math.floor(r() * 60)) + String.fromCharCode(Math.floor(r() * 256));
+      const cmd = ['SET', key, value];
+      if (r() < 0.3) cmd.push('EX', String(1000 + Math.floor(r() * 1000)));
+      cmds.push(cmd);
+      if (r() < 0.1) cmds.push(['APPEND', key, 'tail']);
+      if (r() < 0.05) cmds.push(['DEL', `key:${Math.floor(r() * 40)}`]);
+    }
+  }
+  return cmds;
+}
+
+test('DEBUG DIGEST and DIGEST-VALUE equal a real redis-server on the same data', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const [ks, redis] = await Promise.all([startServer({ port: 0, config: DEBUG_ON }), startRealRedis(['--enable-debug-command', 'yes'])]);
+  const [k, r] = await Promise.all([RawClient.connect(ks.port), RawClient.connect(redis.port)]);
+  const both = (...args: string[]): Promise<[string, string]> => Promise.all([r.call(...args), k.call(...args)]);
+  try {
+    for (const seed of [1, 2, 3]) {
+      await both('FLUSHALL');
+      const [emptyR, emptyK] = await both('DEBUG', 'DIGEST');
+      t.is(emptyK, emptyR);
+      for (const cmd of dataset(seed)) await both(...cmd);
+      const [dr, dk] = await both('DEBUG', 'DIGEST');
+      t.regex(dk, /^\+[0-9a-f]{40}\r\n$/);
+      t.is(dk, dr, `seed ${seed}`);
+      await both('SELECT', '1');
+      const [vr, vk] = await both('DEBUG', 'DIGEST-VALUE', 'key:1', 'key:2', 'key:3', 'nosuch');
+      t.is(vk, vr);
+    }
+  } finally {
+    k.close();
+    r.close();
+    await Promise.all([ks.close(), redis.stop()]);
+  }
+});
+
+test('DEBUG SLEEP blocks the server; SET-ACTIVE-EXPIRE 0 leaves expired keys to lazy expiry', async (t) => {
+  const s = await startServer({ port: 0, config: { ...DEBUG_ON, hz: '100' } });
+  const c = await RawClient.connect(s.port);
+  try {
+    const t0 = Date.now();
+    t.is(await c.call('DEBUG', 'SLEEP', '0.2'), '+OK\r\n');
+    t.true(Date.now() - t0 >= 190);
+    t.is(await c.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0'), '+OK\r\n');
+    await c.call('SET', 'k', 'v', 'PX', '20');
+    await new Promise((r) => setTimeout(r, 150));
+    t.is(s.server.keyspace.dbs[0].size, 1, 'still stored: nothing touched it');
+    t.is(await c.call('GET', 'k'), '$-1\r\n');
+    t.is(s.server.keyspace.dbs[0].size, 0);
+    await c.call('DEBUG', 'SET-ACTIVE-EXPIRE', '1');
+    await c.call('SET', 'k', 'v', 'PX', '20');
+    await new Promise((r) => setTimeout(r, 200));
+    t.is(s.server.keyspace.dbs[0].size, 0, 'the active cycle removed it');
+    t.is(await c.call('DEBUG', 'LOG', 'a test message'), '+OK\r\n');
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
+
+test('SHUTDOWN: option errors, then NOSAVE closes the connection without a reply', async (t) => {
+  const s = await startServer({ port: 0 });
+  const c = await RawClient.connect(s.port);
+  try {
+    t.is(await c.call('SHUTDOWN', 'ABORT'), '-ERR No shutdown in progress.\r\n');
+    t.is(await c.call('SHUTDOWN', 'SAVE', 'NOSAVE'), '-ERR syntax error\r\n');
+    t.is(await c.call('SHUTDOWN', 'bogus'), '-ERR syntax error\r\n');
+    c.write('*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n');
+    await c.waitClosed();
+    t.is(c.pending(), '');
+  } finally {
+    c.close();
+    await s.close();
+  }
+});

@@ -1,0 +1,151 @@
+// INFO, CONFIG and COMMAND over the wire, and the client libraries' connection handshakes that
+// depend on them (ioredis's ready check reads INFO; node-redis sends CLIENT SETINFO).
+
+import test from 'ava';
+import { Redis as IORedis } from 'ioredis';
+import { createClient } from 'redis';
+import { resolve } from 'node:path';
+import { startServer } from '../../src/index.js';
+import { RawClient } from '../helpers/raw.js';
+
+/** The text of a bulk or verbatim reply. */
+const textOf = (raw: string): string => raw.slice(raw.indexOf('\r\n') + 2, -2).replace(/^txt:/, '');
+const field = (info: string, name: string): string | undefined => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
+
+test('INFO server identifies Redis 7.0.15 and Keystonelight', async (t) => {
+  const s = await startServer({ port: 0 });
+  const c = await RawClient.connect(s.port);
+  try {
+    const info = textOf(await c.call('INFO', 'server'));
+    t.is(field(info, 'redis_version'), '7.0.15');
+    t.is(field(info, 'server_name'), 'keystonelight');
+    t.is(field(info, 'keystonelight_version'), s.server.version);
+    t.is(field(info, 'tcp_port'), String(s.port));
+    t.is(field(info, 'process_id'), String(process.pid));
+    t.is(field(info, 'run_id')?.length, 40);
+    t.is(field(info, 'redis_mode'), 'standalone');
+    t.true(info.startsWith('# Server\r\nredis_version:7.0.15\r\n'));
+    t.true(info.endsWith('\r\n') && !info.endsWith('\r\n\r\n'));
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
+
+test('INFO sections: default, all, everything, several, unknown; RESP3 verbatim', async (t) => {
+  const s = await startServer({ port: 0 });
+  const c = await RawClient.connect(s.port);
+  const headers = async (...args: string[]): Promise<string[]> => textOf(await c.call('INFO', ...args)).match(/^# \w+/gm) ?? [];
+  try {
+    const dflt = ['# Server', '# Clients', '# Memory', '# Persistence', '# Stats', '# Replication', '# CPU', '# Modules', '# Errorstats', '# Cluster', '# Keyspace'];
+    t.deepEqual(await headers(), dflt);
+    t.deepEqual(await headers('default'), dflt);
+    const all = [...dflt.slice(0, 8), '# Commandstats', '# Errorstats', '# Latencystats', '# Cluster', '# Keyspace'];
+    t.deepEqual(await headers('all'), all);
+    t.deepEqual(await headers('everything'), all);
+    t.deepEqual(await headers('keyspace', 'bogus', 'SERVER', 'server'), ['# Server', '# Keyspace']);
+    t.is(await c.call('INFO', 'nosuch'), '$0\r\n\r\n');
+    t.regex(textOf(await c.call('INFO', 'server', 'cpu')), /\r\n\r\n# CPU\r\nused_cpu_sys:\d+\.\d{6}\r\n/);
+    await c.call('HELLO', '3');
+    t.regex(await c.call('INFO', 'cluster'), /^=34\r\ntxt:# Cluster\r\ncluster_enabled:0\r\n\r\n$/);
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
+
+test('INFO stats, clients, memory and keyspace follow the server; CONFIG RESETSTAT clears stats', async (t) => {
+  const s = await startServer({ port: 0 });
+  const c = await RawClient.connect(s.port);
+  const d = await RawClient.connect(s.port);
+  try {
+    await c.call('SET', 'a', '1');
+    await c.call('SET', 'b', '2', 'EX', '100');
+    await c.call('SELECT', '2');
+    await c.call('SET', 'c', '3');
+    await c.call('BOGUS');
+    let info = textOf(await c.call('INFO'));
+    t.is(field(info, 'connected_clients'), '2');
+    t.is(field(info, 'total_connections_received'), '2');
+    t.true(Number(field(info, 'total_commands_processed')) >= 5);
+    t.is(field(info, 'total_error_replies'), '1');
+    t.regex(field(info, 'db0') ?? '', /^keys=2,expires=1,avg_ttl=\d+$/);
+    t.true(Number(/avg_ttl=(\d+)/.exec(field(info, 'db0')!)![1]) > 90000);
+    t.is(field(info, 'db2'), 'keys=1,expires=0,avg_ttl=0');
+    t.true(Number(field(info, 'used_memory')) > 0);
+    t.regex(field(info, 'used_memory_human') ?? '', /^\d+(\.\d\d[KMGTP])?B?$/);
+    t.is(field(info, 'maxmemory_policy'), 'noeviction');
+    t.is(field(info, 'role'), 'master');
+    t.is(field(info, 'aof_enabled'), '0');
+    t.is(await c.call('CONFIG', 'RESETSTAT'), '+OK\r\n');
+    info = textOf(await c.call('INFO', 'stats'));
+    t.is(field(info, 'total_error_replies'), '0');
+    t.true(Number(field(info, 'total_commands_processed')) <= 2);
+  } finally {
+    c.close();
+    d.close();
+    await s.close();
+  }
+});
+
+test('CONFIG GET dir answers the absolute path; CONFIG SET changes what the server uses', async (t) => {
+  const s = await startServer({ port: 0, config: { dir: '.' } });
+  const c = await RawClient.connect(s.port);
+  try {
+    const dir = resolve('.');
+    t.is(await c.call('CONFIG', 'GET', 'dir'), `*2\r\n$3\r\ndir\r\n$${dir.length}\r\n${dir}\r\n`);
+    t.is(await c.call('CONFIG', 'SET', 'maxmemory', '10mb', 'maxmemory-policy', 'allkeys-lru'), '+OK\r\n');
+    t.is(s.server.config.get('maxmemory'), '10485760');
+    t.is(s.server.config.get('maxmemory-policy'), 'allkeys-lru');
+    t.is(await c.call('CONFIG', 'SET', 'requirepass', 'pw'), '+OK\r\n');
+    const other = await RawClient.connect(s.port);
+    t.regex(await other.call('GET', 'x'), /^-NOAUTH/);
+    other.close();
+    await c.call('HELLO', '3');
+    t.is(await c.call('CONFIG', 'GET', 'maxmemory'), '%1\r\n$9\r\nmaxmemory\r\n$8\r\n10485760\r\n');
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
+
+test('COMMAND COUNT, LIST and DOCS cover the implemented commands only', async (t) => {
+  const s = await startServer({ port: 0 });
+  const c = await RawClient.connect(s.port);
+  try {
+    t.is(await c.call('COMMAND', 'COUNT'), `:${s.server.commands.size}\r\n`);
+    const list = await c.call('COMMAND', 'LIST');
+    t.true(list.includes('$10\r\nconfig|get\r\n'));
+    t.false(list.includes('$5\r\nzadd\r\n'));
+    const all = await c.call('COMMAND');
+    t.true(all.startsWith(`*${s.server.commands.size}\r\n`));
+    const docs = await c.call('COMMAND', 'DOCS');
+    t.true(docs.startsWith(`*${s.server.commands.size * 2}\r\n`));
+    t.regex(await c.call('COMMAND', 'INFO', 'client|setinfo'), /^\*1\r\n\*10\r\n\$14\r\nclient\|setinfo\r\n:4\r\n/);
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
+
+test('ioredis connects (its ready check reads INFO) and node-redis connects (it sends CLIENT SETINFO)', async (t) => {
+  const s = await startServer({ port: 0 });
+  const io = new IORedis({ port: s.port, host: '127.0.0.1', lazyConnect: true });
+  const nr = createClient({ socket: { port: s.port, host: '127.0.0.1' } });
+  try {
+    await io.connect();
+    t.is(await io.set('k', 'v'), 'OK');
+    t.is(await io.get('k'), 'v');
+    const info = await io.info('server');
+    t.regex(info, /redis_version:7\.0\.15/);
+    await nr.connect();
+    t.is(await nr.get('k'), 'v');
+    // node-redis names itself with CLIENT SETINFO (a Redis 7.2 command we accept).
+    t.true([...s.server.clients()].some((c) => c.libName.startsWith('node-redis')));
+    t.is(await nr.configGet('maxmemory-policy').then((r) => r['maxmemory-policy']), 'noeviction');
+  } finally {
+    io.disconnect();
+    await nr.quit().catch(() => undefined);
+    await s.close();
+  }
+});
