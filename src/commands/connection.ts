@@ -1,14 +1,14 @@
 // Connection commands: PING, ECHO, QUIT, SELECT, HELLO, AUTH, RESET.
 
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
-import { toI64, toInt } from './args.js';
-import { err, MapReply, OK, PONG, status, type Reply } from '../protocol/reply.js';
-import { AUTH_NO_PASSWORD, DB_INDEX_RANGE, NOPROTO, NOT_INTEGER, SYNTAX, WRONGPASS, wrongArity } from '../errors.js';
+import { is, toI64, toInt } from './args.js';
+import { err, ErrorReply, MapReply, OK, PONG, status, type Reply } from '../protocol/reply.js';
+import { AUTH_NO_PASSWORD, cstr, DB_INDEX_RANGE, NOPROTO, NOT_INTEGER, SYNTAX, VALUE_RANGE, WRONGPASS, wrongArity } from '../errors.js';
 import { REDIS_VERSION } from '../version.js';
 import { timingSafeEqual, createHash } from 'node:crypto';
 
 const HELLO_NOAUTH =
-  'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time';
+  'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time';
 const CLIENT_NAME_INVALID = 'ERR Client names cannot contain spaces, newlines or special characters.';
 
 /** Constant-time password check against requirepass (both sides hashed to equal length first). */
@@ -42,9 +42,11 @@ function ping(_ctx: Ctx, args: string[]): Reply {
   return args.length === 2 ? args[1] : PONG;
 }
 
+/** SELECT parses a C int as Redis's getIntFromObjectOrReply: not a 64-bit integer, then not an int. */
 function select(ctx: Ctx, args: string[]): Reply {
   const id = toInt(args[1]);
-  if (id === null || id < -2147483648 || id > 2147483647) return err(NOT_INTEGER);
+  if (id === null) return err(NOT_INTEGER);
+  if (id < -2147483648 || id > 2147483647) return err(VALUE_RANGE(-2147483648, 2147483647));
   if (id < 0 || id >= ctx.keyspace.dbs.length) return err(DB_INDEX_RANGE);
   ctx.client.dbIndex = id;
   return OK;
@@ -57,6 +59,28 @@ function auth(ctx: Ctx, args: string[]): Reply {
   return authenticate(ctx, user, pass) ? OK : err(WRONGPASS);
 }
 
+/**
+ * HELLO's options, applied left to right as they are read, as Redis 7.0 does: AUTH authenticates
+ * and SETNAME names the connection on the spot, so both stick even when a later option fails or
+ * the connection turns out to be unauthenticated. Returns an error reply, or null when all passed.
+ */
+function helloOptions(ctx: Ctx, args: string[]): ErrorReply | null {
+  for (let j = 2; j < args.length; j++) {
+    const more = args.length - 1 - j;
+    if (is(args[j], 'AUTH') && more >= 2) {
+      if (!authenticate(ctx, args[j + 1], args[j + 2])) return err(WRONGPASS);
+      j += 2;
+    } else if (is(args[j], 'SETNAME') && more >= 1) {
+      const name = args[++j];
+      if (!validClientName(name)) return err(CLIENT_NAME_INVALID);
+      ctx.client.name = name;
+    } else {
+      return err(`ERR Syntax error in HELLO option '${cstr(args[j])}'`);
+    }
+  }
+  return null;
+}
+
 function hello(ctx: Ctx, args: string[]): Reply {
   let ver = 0;
   if (args.length >= 2) {
@@ -65,28 +89,9 @@ function hello(ctx: Ctx, args: string[]): Reply {
     if (v < 2n || v > 3n) return err(NOPROTO);
     ver = Number(v);
   }
-  let user: string | undefined;
-  let pass = '';
-  let name: string | undefined;
-  for (let j = 2; j < args.length; j++) {
-    const more = args.length - 1 - j;
-    const opt = args[j].toLowerCase();
-    if (opt === 'auth' && more >= 2) {
-      user = args[j + 1];
-      pass = args[j + 2];
-      j += 2;
-    } else if (opt === 'setname' && more >= 1) {
-      name = args[++j];
-    } else {
-      return err(`ERR Syntax error in HELLO option '${args[j]}'`);
-    }
-  }
-  if (user !== undefined && !authenticate(ctx, user, pass)) return err(WRONGPASS);
+  const failed = helloOptions(ctx, args);
+  if (failed !== null) return failed;
   if (!ctx.client.authenticated) return err(HELLO_NOAUTH);
-  if (name !== undefined) {
-    if (!validClientName(name)) return err(CLIENT_NAME_INVALID);
-    ctx.client.name = name;
-  }
   if (ver) ctx.client.proto = ver;
   return new MapReply([
     'server', 'redis',
@@ -115,7 +120,7 @@ function quit(ctx: Ctx): Reply {
 
 export const connectionCommands: CommandSpec[] = [
   command('ping', -1, ['fast'], NO_KEYS, ping),
-  command('echo', 2, ['fast'], NO_KEYS, (_c, a) => a[1]),
+  command('echo', 2, ['loading', 'stale', 'fast'], NO_KEYS, (_c, a) => a[1]),
   command('quit', -1, ['allow_busy', 'noscript', 'loading', 'stale', 'fast', 'no_auth'], NO_KEYS, quit),
   command('select', 2, ['loading', 'stale', 'fast'], NO_KEYS, select),
   command('auth', -2, ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], NO_KEYS, auth),

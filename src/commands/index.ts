@@ -2,7 +2,17 @@
 
 import { buildTable, type CommandTable } from './dispatch.js';
 import { connectionCommands } from './connection.js';
+import { stringCommands } from './strings.js';
+import { keyspaceCommands } from './keys.js';
+import { persistenceCommands } from './persistence.js';
+import { commandCommands } from './command.js';
+import { configCommands } from './config.js';
+import { infoCommands } from './info.js';
+import { clientCommands } from './client.js';
+import { debugCommands } from './debug.js';
+import { serverCommands } from './server.js';
 
 export function buildCommandTable(): CommandTable {
-  return buildTable([connectionCommands]);
+  return buildTable([connectionCommands, stringCommands, keyspaceCommands, persistenceCommands,
+    commandCommands, configCommands, infoCommands, clientCommands, debugCommands, serverCommands]);
 }

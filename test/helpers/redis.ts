@@ -35,7 +35,7 @@ async function waitForPing(port: number, proc: ChildProcess, ms = 10000): Promis
       const c = await RawClient.connect(port);
       const r = await c.call('PING');
       c.close();
-      if (r === '+PONG\r\n') return;
+      if (r === '+PONG\r\n' || r.startsWith('-NOAUTH')) return; // up (with requirepass: up, and asking for it)
     } catch {
       // not up yet
     }

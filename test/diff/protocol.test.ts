@@ -1,0 +1,245 @@
+// Protocol errors and request framing, differential: the same raw bytes go to Keystonelight and to
+// a real redis-server 7.0; the exact bytes answered, and whether each closed the connection, must
+// be the same. Also: nothing is allocated from a declared size before the bytes arrive.
+
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { startServer, type RunningServer } from '../../src/index.js';
+import { startRealRedis, type RealRedis } from '../helpers/redis.js';
+import { exchange, type Exchange } from '../helpers/exchange.js';
+import { needBinary } from '../helpers/bins.js';
+import { mulberry32, pick, type Rng } from '../helpers/rng.js';
+import { startBundle } from '../helpers/bundle.js';
+import { RawClient } from '../helpers/raw.js';
+
+interface Pair {
+  ks: RunningServer;
+  redis: RealRedis;
+}
+
+/** Server pairs by configuration, started on first use, stopped after all tests. */
+const CONFIGS: Record<string, Record<string, string>> = {
+  default: {},
+  auth: { requirepass: 'pw' },
+  limits: { 'client-query-buffer-limit': '1mb', 'proto-max-bulk-len': '1mb' },
+};
+const pairs = new Map<string, Promise<Pair>>();
+
+function pair(name: keyof typeof CONFIGS): Promise<Pair> {
+  let p = pairs.get(name);
+  if (!p) {
+    const cfg = CONFIGS[name];
+    const redisArgs = Object.entries(cfg).flatMap(([k, v]) => [`--${k}`, v]);
+    p = Promise.all([startServer({ port: 0, config: cfg }), startRealRedis(redisArgs)]).then(([ks, redis]) => ({ ks, redis }));
+    pairs.set(name, p);
+  }
+  return p;
+}
+
+test.after.always(async () => {
+  for (const p of pairs.values()) {
+    const { ks, redis } = await p;
+    await Promise.all([ks.close(), redis.stop()]);
+  }
+});
+
+/** One-line summary of an exchange; long answers are abbreviated (length, head, tail). */
+function show(e: Exchange): string {
+  const d = e.data.length <= 400 ? JSON.stringify(e.data) : `${e.data.length} bytes ${JSON.stringify(e.data.slice(0, 150))}...${JSON.stringify(e.data.slice(-150))}`;
+  return `${e.closed ? 'closed' : 'open'} ${d}`;
+}
+
+/**
+ * Sends the same writes to both servers. "Nothing more is coming" is judged by a quiet period, so
+ * on a loaded machine a slow answer can look like no answer: a mismatch is tried once more with a
+ * much longer quiet period before it counts.
+ */
+async function compare(ksPort: number, redisPort: number, writes: (string | Buffer)[], quietMs = 300): Promise<[Exchange, Exchange]> {
+  const once = (quiet: number): Promise<[Exchange, Exchange]> =>
+    Promise.all([exchange(ksPort, writes, { quietMs: quiet }), exchange(redisPort, writes, { quietMs: quiet })]);
+  const first = await once(quietMs);
+  return show(first[0]) === show(first[1]) ? first : once(3000);
+}
+
+interface ProtoCase {
+  name: string;
+  writes: (string | Buffer)[];
+  config?: keyof typeof CONFIGS;
+  /** Expected Keystonelight exchange, checked as well (documents the behaviour in this file). */
+  expect?: { data: string; closed: boolean };
+}
+
+const PROTO_ERR = (what: string): string => `-ERR Protocol error: ${what}\r\n`;
+const mb = (...args: string[]): string => `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`;
+
+const CASES: ProtoCase[] = [
+  { name: '*abc', writes: ['*abc\r\n'], expect: { data: PROTO_ERR('invalid multibulk length'), closed: true } },
+  { name: '*-1 is ignored', writes: ['*-1\r\nPING\r\n'], expect: { data: '+PONG\r\n', closed: false } },
+  { name: '*0 is ignored', writes: ['*0\r\n' + mb('PING')] },
+  { name: '*3000000000', writes: ['*3000000000\r\n'], expect: { data: PROTO_ERR('invalid multibulk length'), closed: true } },
+  { name: '*2147483648', writes: ['*2147483648\r\n'] },
+  { name: '*2147483647 alone waits', writes: ['*2147483647\r\n'], expect: { data: '', closed: false } },
+  { name: '*-9223372036854775809', writes: ['PING\r\n*-9223372036854775809\r\n'] },
+  { name: '*+1 / *01 / *-0', writes: ['*+1\r\n'] },
+  { name: '*01', writes: ['*01\r\n$4\r\nPING\r\n'] },
+  { name: '*-0', writes: ['*-0\r\n'] },
+  { name: '*1 then +foo', writes: ['*1\r\n+foo\r\n'], expect: { data: PROTO_ERR("expected '$', got '+'"), closed: true } },
+  { name: '*1 then a high byte', writes: ['*1\r\n\xfe\r\n'] },
+  { name: '*1 then $-2', writes: ['*1\r\n$-2\r\n'], expect: { data: PROTO_ERR('invalid bulk length'), closed: true } },
+  { name: '*1 then $-1', writes: ['*1\r\n$-1\r\n'] },
+  { name: '*1 then $abc', writes: ['*1\r\n$abc\r\n'] },
+  { name: '$04', writes: ['*1\r\n$04\r\nPING\r\n'] },
+  { name: 'bulk above proto-max-bulk-len', writes: ['*1\r\n$536870913\r\n'], expect: { data: PROTO_ERR('invalid bulk length'), closed: true } },
+  { name: 'bulk at proto-max-bulk-len waits', writes: ['*1\r\n$536870912\r\nabc'], expect: { data: '', closed: false } },
+  { name: '$5 at top level is inline', writes: ['$5\r\nhallo\r\n'] },
+  { name: '+foo at top level is inline', writes: ['+foo\r\n'] },
+  { name: 'unbalanced double quote inline', writes: ['ECHO "abc\r\n'], expect: { data: PROTO_ERR('unbalanced quotes in request'), closed: true } },
+  { name: 'unbalanced single quote inline', writes: ["ECHO 'abc\r\n"] },
+  { name: 'inline "a"b', writes: ['"a"b\r\n'] },
+  { name: '70 KB inline line without newline', writes: ['a'.repeat(70 * 1024)], expect: { data: PROTO_ERR('too big inline request'), closed: true } },
+  { name: '70 KB of * without CRLF', writes: ['*'.repeat(70 * 1024)], expect: { data: PROTO_ERR('too big mbulk count string'), closed: true } },
+  { name: '70 KB bulk count without CR', writes: ['*1\r\n$' + '1'.repeat(70 * 1024)], expect: { data: PROTO_ERR('too big bulk count string'), closed: true } },
+  { name: 'inline of 60 KB is fine', writes: ['ECHO ' + 'x'.repeat(60 * 1024) + '\r\n'] },
+  // Both read at most 64 KB at a time, and the limit is "more than 64 KB without a newline".
+  { name: 'inline of 70 KB arriving with its newline is fine', writes: ['ECHO ' + 'x'.repeat(70 * 1024) + '\r\n'] },
+  { name: 'empty lines', writes: ['\r\n\r\n\n\nPING\r\n'], expect: { data: '+PONG\r\n', closed: false } },
+  { name: 'CRLF only', writes: ['\r\n'], expect: { data: '', closed: false } },
+  { name: 'spaces only', writes: ['   \t \r\n'] },
+  { name: 'inline with \\x escapes', writes: ['ECHO "\\x41\\x00\\xff\\x7A"\r\n'], expect: { data: '$4\r\nA\x00\xffz\r\n', closed: false } },
+  { name: 'inline with escapes and quotes', writes: ['ECHO "a\\tb\\"c\\\\"\r\n', "ECHO 'it\\'s'\r\n", 'ECHO "\\x4g"\r\n'] },
+  { name: 'inline LF without CR', writes: ['PING\nECHO x\n'] },
+  { name: 'commands before the error in the same write are answered first', writes: ['PING\r\nECHO hi\r\n' + mb('ECHO', 'there') + '*1\r\n$abc\r\nPING\r\n'], expect: { data: '+PONG\r\n$2\r\nhi\r\n$5\r\nthere\r\n' + PROTO_ERR('invalid bulk length'), closed: true } },
+  { name: 'QUIT then garbage: only +OK', writes: ['QUIT\r\n*abc\r\nPING\r\n'], expect: { data: '+OK\r\n', closed: true } },
+  { name: 'byte after CR is not checked', writes: ['*1\rX$4\r\nPINGxxPING\r\n'] },
+  { name: 'NUL before LF in an inline line waits', writes: ['PING\x00\r\nPING\r\n'], expect: { data: '', closed: false } },
+  { name: 'NUL in a bulk header waits', writes: ['*1\r\n$4\x00\r\nPING\r\n'] },
+  { name: 'NUL-blocked line reaches the 64 KB limit', writes: ['PING\x00', 'a'.repeat(65 * 1024)] },
+  { name: 'binary bulk data', writes: [mb('ECHO', String.fromCharCode(...Array.from({ length: 256 }, (_, i) => i)))] },
+  { name: 'empty command name', writes: ['*1\r\n$0\r\n\r\n'] },
+  { name: 'request split over many writes', writes: ['*', '2\r', '\n$4', '\r\nEC', 'HO\r\n$1\r\n', 'x', '\r', '\n'] },
+  { name: 'request without its last CRLF waits, then completes', writes: ['*1\r\n$4\r\nPING', '\r\n'] },
+  { name: 'inline split over writes', writes: ['PI', 'NG\r', '\nECHO a'] },
+  { name: 'unknown command with NUL, CR and LF in its name and args', writes: [mb('a\x00b', 'c\x00d', 'e\r\nf')] },
+  { name: 'unknown command with long args', writes: [mb('x'.repeat(200), 'y'.repeat(100), 'z'.repeat(100))] },
+  { name: 'unknown inline command with odd args', writes: ['NOPE a "b c" \'d\' "\\x01"\r\n'] },
+  // Unauthenticated clients (requirepass set): small requests only.
+  { name: 'unauthenticated *10 waits', config: 'auth', writes: ['*10\r\n'] },
+  { name: 'unauthenticated *11', config: 'auth', writes: ['*11\r\n'], expect: { data: PROTO_ERR('unauthenticated multibulk length'), closed: true } },
+  { name: 'unauthenticated $16385', config: 'auth', writes: ['*1\r\n$16385\r\n'], expect: { data: PROTO_ERR('unauthenticated bulk length'), closed: true } },
+  { name: 'unauthenticated $16384 waits', config: 'auth', writes: ['*2\r\n$4\r\nECHO\r\n$16384\r\n'] },
+  { name: 'after AUTH big requests are fine', config: 'auth', writes: ['AUTH pw\r\n' + mb('ECHO', 'y'.repeat(20000)) + '*11\r\n'] },
+  { name: 'unauthenticated command', config: 'auth', writes: ['PING\r\n'] },
+  // Smaller limits.
+  { name: 'bulk above a 1mb proto-max-bulk-len', config: 'limits', writes: ['*1\r\n$1048577\r\n'] },
+  { name: 'bulk of 1mb + CRLF passes the 1mb query buffer limit', config: 'limits', writes: ['*2\r\n$4\r\nECHO\r\n$1048576\r\n', 'q'.repeat(1048576) + '\r\n'], expect: { data: '', closed: true } },
+  { name: 'bulk just under the 1mb query buffer limit', config: 'limits', writes: ['*2\r\n$4\r\nECHO\r\n$1048574\r\n', 'q'.repeat(1048574) + '\r\n'] },
+  { name: 'query buffer over client-query-buffer-limit closes silently', config: 'limits', writes: ['*2\r\n$4\r\nECHO\r\n$1048576\r\n', 'q'.repeat(1048576 - 100), 'PING\r\n'.repeat(200)], expect: { data: '', closed: true } },
+];
+
+for (const c of CASES) {
+  test(`protocol: ${c.name}`, async (t) => {
+    if (!needBinary(t, 'redis-server')) return;
+    const { ks, redis } = await pair(c.config ?? 'default');
+    const [ours, theirs] = await compare(ks.port, redis.port, c.writes);
+    t.is(show(ours), show(theirs), 'Keystonelight vs redis-server');
+    if (c.expect) t.deepEqual(ours, c.expect);
+  });
+}
+
+// --- splitargs through the inline protocol -------------------------------------------------------
+
+// An unknown command's error quotes its arguments: a good echo of how a line was split.
+const LINES = [
+  'a b c', '"a b"', "'a b'", '"" \'\'', '"\\n\\r\\t\\b\\a"', '"\\z\\\\\\""', '"\\x41\\x4a\\xff"', '"\\x4g" "\\x4"',
+  '"\\"', "'it\\'s'", "'a\\nb'", '"a"b', "'a'b", '"a"\x0b x', '"abc', 'a"b c" d', "a'b c'", 'ab"c', 'a\x0bb', '\x0b\x0ca',
+  'a\rb', '"a\rb"', '\xe9t\xe9 \xff',
+];
+
+for (const line of LINES) {
+  test(`inline split: ${JSON.stringify(line)}`, async (t) => {
+    if (!needBinary(t, 'redis-server')) return;
+    const { ks, redis } = await pair('default');
+    const [ours, theirs] = await compare(ks.port, redis.port, [`NOSUCHCMD ${line}\r\n`]);
+    t.is(show(ours), show(theirs));
+  });
+}
+
+// --- seeded differential fuzz ----------------------------------------------------------------------
+
+function fuzzPipeline(rng: Rng): string {
+  const parts: string[] = [];
+  for (let n = 1 + pick(rng, 4); n > 0; n--) {
+    const arg = 'v'.repeat(pick(rng, 5)) + (rng() < 0.3 ? '\r\n' : '');
+    switch (pick(rng, 4)) {
+      case 0: parts.push(mb('PING')); break;
+      case 1: parts.push(mb('ECHO', arg)); break;
+      case 2: parts.push(`ECHO ${arg.trim() || 'w'}\r\n`); break;
+      default: parts.push(mb('PING', arg)); break;
+    }
+  }
+  return parts.join('');
+}
+
+const SIGNIFICANT = '*$\r\n0123456789- "\'\\x:+\x00';
+
+function fuzzMutate(s: string, rng: Rng): string {
+  const at = pick(rng, s.length + 1);
+  const ch = SIGNIFICANT[pick(rng, SIGNIFICANT.length)];
+  switch (pick(rng, 4)) {
+    case 0: return s.slice(0, at) + ch + s.slice(at + 1);
+    case 1: return s.slice(0, at) + ch + s.slice(at);
+    case 2: return s.slice(0, at) + s.slice(at + 1);
+    default: return s.slice(0, at);
+  }
+}
+
+test('protocol fuzz: mutated pipelines get the same answer as from redis-server', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const { ks, redis } = await pair('default');
+  const rng = mulberry32(2024);
+  const inputs: string[] = [];
+  for (let i = 0; i < Number(process.env.KS_FUZZ_N ?? 120); i++) {
+    let s = fuzzPipeline(rng);
+    for (let k = 1 + pick(rng, 2); k > 0; k--) s = fuzzMutate(s, rng);
+    inputs.push(s + mb('ECHO', 'end'));
+  }
+  // A few at a time: each exchange waits for a quiet period.
+  for (let i = 0; i < inputs.length; i += 30) {
+    const batch = inputs.slice(i, i + 30);
+    const results = await Promise.all(batch.map((s) => compare(ks.port, redis.port, [s], 200)));
+    results.forEach(([ours, theirs], j) => {
+      if (show(ours) !== show(theirs)) t.fail(`input #${i + j} ${JSON.stringify(batch[j])}:\n  ours:  ${show(ours)}\n  redis: ${show(theirs)}`);
+    });
+  }
+  t.pass();
+});
+
+// --- memory: nothing allocated from a declared size ----------------------------------------------------
+
+function rssKb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+test('declared sizes allocate nothing: 20 x $536870912 and *2147483647 keep the server small', async (t) => {
+  const server = await startBundle();
+  try {
+    const pid = server.proc.pid!;
+    const before = rssKb(pid);
+    const writes = [
+      ...Array.from({ length: 20 }, () => ['*2\r\n$3\r\nSET\r\n$536870912\r\n', 'a few bytes']),
+      ...Array.from({ length: 20 }, () => ['*2147483647\r\n', '$1\r\na\r\n'.repeat(10)]),
+    ];
+    const waiting = writes.map((w) => exchange(server.port, w, { quietMs: 1000 }));
+    await new Promise((r) => setTimeout(r, 300));
+    const other = await RawClient.connect(server.port);
+    t.is(await other.call('PING'), '+PONG\r\n', 'others are served meanwhile');
+    other.close();
+    const results = await Promise.all(waiting);
+    const after = rssKb(pid);
+    t.true(after - before < 64 * 1024, `RSS grew from ${before} kB to ${after} kB`);
+    for (const r of results) t.deepEqual(r, { data: '', closed: false }, 'still waiting for the bytes');
+  } finally {
+    await server.stop();
+  }
+});
