@@ -2,8 +2,10 @@
 //
 // Every complete command in a read runs in order; the replies of the whole read are written with
 // one socket write, after the server has flushed the AOF for the same event-loop turn (a write
-// reaches the file before its reply leaves). A client whose unread output passes a bound stops
-// being read until its socket drains, so a fast writer that never reads cannot grow our memory.
+// reaches the file before its reply leaves). A client whose unsent output passes a bound stops
+// being served, even in the middle of a pipelined read, and stops being read until its socket
+// drains: a fast writer that never reads cannot grow our memory, and other clients keep being
+// served. (Redis has no such bound for normal clients by default; this is a deliberate limit.)
 
 import type { Socket } from 'node:net';
 import { ProtocolError, RequestDecoder } from '../protocol/decoder.js';
@@ -31,11 +33,17 @@ export class Connection implements ClientApi, Ctx {
   readonly createdAt = Date.now();
   lastInteraction = this.createdAt;
   lastCommand = 'NULL';
+  /** CLIENT REPLY state: replies off, or skipped for the current / the next command. */
+  private repliesOff = false;
+  private skipThis = false;
+  private skipNext = false;
   private closing = false;
   private closed = false;
   private paused = false;
   /** Set while the connection waits in the server's flush list. */
   flushQueued = false;
+  /** Set when a command of this turn wrote to the AOF: its reply must wait for the write. */
+  awaitingDurability = false;
 
   constructor(
     readonly id: number,
@@ -48,6 +56,8 @@ export class Connection implements ClientApi, Ctx {
     this.decoder = new RequestDecoder((args) => this.run(args), { maxBulkLen: server.config.int('proto-max-bulk-len') });
     this.decoder.authenticated = this.authed;
     socket.setNoDelay(true);
+    const keepAlive = server.config.int('tcp-keepalive');
+    if (keepAlive > 0) socket.setKeepAlive(true, keepAlive * 1000);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (e) => server.log.verbose(`Client id=${id} addr=${this.addr} error: ${e.message}`));
     socket.on('close', () => this.onClose());
@@ -73,6 +83,7 @@ export class Connection implements ClientApi, Ctx {
   }
 
   propagate(args: string[], dbIndex = this.dbIndex): void {
+    this.awaitingDurability = true;
     this.server.propagate(dbIndex, args);
   }
 
@@ -100,11 +111,27 @@ export class Connection implements ClientApi, Ctx {
     this.decoder.authenticated = v;
   }
 
+  /** CLIENT REPLY ON / OFF / SKIP. */
+  setReplyMode(mode: 'on' | 'off' | 'skip'): void {
+    if (mode === 'on') {
+      this.repliesOff = this.skipThis = false;
+    } else if (mode === 'off') {
+      this.repliesOff = true;
+    } else if (!this.repliesOff) {
+      // As Redis: SKIP's own reply is not sent either, then the next command's is dropped.
+      this.skipThis = this.skipNext = true;
+    }
+  }
+
+  /** Redis stops reading the client's pipeline at this point: later requests are never run. */
   closeAfterReply(): void {
     this.closing = true;
+    this.decoder.stop();
   }
 
   kill(): void {
+    this.closing = true;
+    this.decoder.stop();
     this.socket.destroy();
   }
 
@@ -112,22 +139,62 @@ export class Connection implements ClientApi, Ctx {
 
   private onData(chunk: Buffer): void {
     if (this.closing) return;
+    const config = this.server.config;
     this.server.stats.netInputBytes += chunk.length;
     this.lastInteraction = Date.now();
-    try {
-      this.decoder.push(chunk);
-    } catch (e) {
-      if (!(e instanceof ProtocolError)) throw e;
-      this.server.log.verbose(`Protocol error (${e.message}) from client: id=${this.id} addr=${this.addr}`);
-      this.reply(new ErrorReply(e.message));
-      this.closing = true;
+    if (this.decoder.queryBufferAfter(chunk.length) > config.int('client-query-buffer-limit')) {
+      // As Redis, checked before the new bytes are parsed: no reply, the connection just closes.
+      this.server.log.warning(`Closing client that reached max query buffer length: id=${this.id} addr=${this.addr} qbuf=${this.decoder.queryBufferAfter(chunk.length)}`);
+      this.kill();
+      return;
     }
+    this.decoder.limits.maxBulkLen = config.int('proto-max-bulk-len');
+    this.decode(() => this.decoder.push(chunk));
     this.server.queueFlush(this);
+  }
+
+  /**
+   * Runs the decoder (push or resume). A protocol error is answered and closes the connection
+   * after the replies of the commands before it. Any other exception is a bug in Keystonelight:
+   * it is logged and closes this connection only, instead of bringing the server down.
+   */
+  private decode(step: () => void): void {
+    try {
+      step();
+    } catch (e) {
+      if (e instanceof ProtocolError) {
+        this.server.log.verbose(`Protocol error (${e.message}) from client: id=${this.id} addr=${this.addr}`);
+        this.server.stats.errorReplies++;
+        this.reply(new ErrorReply(e.message));
+      } else {
+        this.server.log.warning(`Closing client id=${this.id} addr=${this.addr} after an internal error: ${e instanceof Error ? e.stack : String(e)}`);
+      }
+      this.closeAfterReply();
+    }
   }
 
   private run(args: string[]): void {
     if (this.closing) return;
-    this.reply(this.server.execute(this, args));
+    this.skipThis = this.skipNext;
+    this.skipNext = false;
+    const r = this.server.execute(this, args);
+    if (!this.repliesOff && !this.skipThis) this.reply(r);
+    this.skipThis = false;
+    if (!this.paused && this.out.len + this.socket.writableLength > OUTPUT_PAUSE) this.pauseInput();
+  }
+
+  /** Holds back the rest of the client's pipeline and stops reading its socket. */
+  private pauseInput(): void {
+    this.paused = true;
+    this.decoder.pause();
+    this.socket.pause();
+  }
+
+  private resumeInput(): void {
+    this.paused = false;
+    this.socket.resume();
+    this.decode(() => this.decoder.resume());
+    this.server.queueFlush(this);
   }
 
   reply(r: Reply): void {
@@ -137,6 +204,7 @@ export class Connection implements ClientApi, Ctx {
   /** Called by the server once per event-loop turn, after the AOF was written. */
   flush(): void {
     this.flushQueued = false;
+    this.awaitingDurability = false;
     if (this.closed) return;
     if (this.out.len > 0) {
       const bytes = this.out.take();
@@ -148,21 +216,17 @@ export class Connection implements ClientApi, Ctx {
       this.closed = true;
       return;
     }
-    if (!this.paused && this.socket.writableLength > OUTPUT_PAUSE) {
-      this.paused = true;
-      this.socket.pause();
-    }
+    if (!this.paused && this.socket.writableLength > OUTPUT_PAUSE) this.pauseInput();
+    else if (this.paused && !this.socket.writableNeedDrain) this.resumeInput(); // no 'drain' will come
   }
 
   private onDrain(): void {
-    if (this.paused && !this.closed) {
-      this.paused = false;
-      this.socket.resume();
-    }
+    if (this.paused && !this.closed && !this.closing) this.resumeInput();
   }
 
   private onClose(): void {
     this.closed = true;
+    this.decoder.stop();
     this.server.removeClient(this);
   }
 }

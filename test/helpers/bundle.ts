@@ -25,10 +25,10 @@ export function tempDir(prefix = 'ks-test-'): string {
 }
 
 /** Starts the bundle with `args` (defaults: free port, temp dir); resolves once it answers PING. */
-export async function startBundle(args: string[] = [], opts: { dir?: string; port?: number; wait?: boolean } = {}): Promise<ServerProcess> {
+export async function startBundle(args: string[] = [], opts: { dir?: string; port?: number; wait?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<ServerProcess> {
   const port = opts.port ?? (await freePort());
   const dir = opts.dir ?? tempDir();
-  const proc = spawn(process.execPath, [BUNDLE, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [BUNDLE, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
@@ -60,4 +60,11 @@ export async function startBundle(args: string[] = [], opts: { dir?: string; por
   }
   await sp.stop('SIGKILL');
   throw new Error(`keystonelight did not start: ${out}`);
+}
+
+/** Resolves with the exit code once the process has exited (null if killed by a signal). */
+export function exited(sp: ServerProcess): Promise<number | null> {
+  const p = sp.proc;
+  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve(p.exitCode);
+  return new Promise((r) => p.once('exit', (code) => r(code)));
 }

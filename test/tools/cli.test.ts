@@ -1,0 +1,107 @@
+// The built CLI as a process: --version, --help, bad command lines and an unusable port print one
+// line and exit 1 (no stack trace); a redis.conf-style config file works, and command-line options
+// override it.
+
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { BUNDLE, tempDir } from '../helpers/bundle.js';
+import { freePort } from '../helpers/redis.js';
+import { RawClient } from '../helpers/raw.js';
+import { run, type RunResult } from '../helpers/run.js';
+
+const ks = (args: string[], timeoutMs = 15_000): Promise<RunResult> => run(process.execPath, [BUNDLE, ...args], { timeoutMs });
+
+/** A failed start: exit code 1, exactly one line on stderr, and no stack trace anywhere. */
+function assertOneLineFailure(t: import('ava').ExecutionContext, r: RunResult, pattern: RegExp): void {
+  t.is(r.code, 1, `exit code; stderr: ${r.stderr}`);
+  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  t.is(lines.length, 1, `one line on stderr: ${JSON.stringify(r.stderr)}`);
+  t.regex(lines[0] ?? '', pattern);
+  t.notRegex(r.stdout + r.stderr, /^\s+at |Error:|node:internal/m, 'no stack trace');
+}
+
+test('--version prints one line and exits 0', async (t) => {
+  const r = await ks(['--version']);
+  t.is(r.code, 0);
+  t.regex(r.stdout, /^Keystonelight v=\d+\.\d+\.\d+\S* redis_version=7\.0\.15 node=v\d+\S*\n$/);
+  t.is(r.stderr, '');
+});
+
+test('--help prints the usage and exits 0', async (t) => {
+  const r = await ks(['--help']);
+  t.is(r.code, 0);
+  t.regex(r.stdout, /^Usage: keystonelight \[\/path\/to\/keystonelight\.conf\] \[options\]/);
+  t.regex(r.stdout, /--port\s+7379/);
+  t.is(r.stderr, '');
+});
+
+test('an unknown option: one line, exit 1', async (t) => {
+  assertOneLineFailure(t, await ks(['--no-such-option', 'yes']), /no-such-option/);
+});
+
+test('a bad value: one line, exit 1', async (t) => {
+  assertOneLineFailure(t, await ks(['--port', 'abc']), /port.*abc/);
+  assertOneLineFailure(t, await ks(['--port', '70000']), /port/);
+  assertOneLineFailure(t, await ks(['--appendfsync', 'sometimes']), /appendfsync/);
+});
+
+test('a missing config file: one line, exit 1', async (t) => {
+  assertOneLineFailure(t, await ks([join(tempDir(), 'nope.conf')]), /nope\.conf/);
+});
+
+test('a bad line in the config file: one line, exit 1', async (t) => {
+  const dir = tempDir();
+  const conf = join(dir, 'bad.conf');
+  writeFileSync(conf, 'port 1234\nno-such-directive 5\n');
+  assertOneLineFailure(t, await ks([conf]), /no-such-directive/);
+});
+
+test('port in use: one line, exit 1', async (t) => {
+  const blocker = createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+  t.teardown(() => blocker.close());
+  const port = (blocker.address() as { port: number }).port;
+  const r = await ks(['--port', String(port), '--bind', '127.0.0.1', '--dir', tempDir()]);
+  assertOneLineFailure(t, r, new RegExp(`${port}.*in use`));
+});
+
+test('a redis.conf-style file, with command-line options overriding it', async (t) => {
+  const dir = tempDir();
+  const port = await freePort();
+  const conf = join(dir, 'keystonelight.conf');
+  writeFileSync(conf, [
+    '# Keystonelight test configuration',
+    `port ${port}`,
+    '   bind 127.0.0.1',
+    `dir "${dir}"`,
+    '',
+    'databases 4',
+    'requirepass "secret pass"',
+    'loglevel warning # not a comment: part of the value? no: loglevel takes one word',
+  ].join('\n').replace(/ # not a comment.*$/m, '') + '\n');
+  const proc = spawn(process.execPath, [BUNDLE, conf, '--databases', '8'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.on('data', (d) => (out += d));
+  proc.stderr.on('data', (d) => (out += d));
+  t.teardown(() => {
+    proc.kill('SIGKILL');
+  });
+  let c: RawClient | undefined;
+  for (let i = 0; i < 100 && !c; i++) {
+    if (proc.exitCode !== null) break;
+    c = await RawClient.connect(port).catch(() => undefined);
+    if (!c) await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!c) return t.fail(`did not start: ${out}`);
+  t.is(await c.call('PING'), '-NOAUTH Authentication required.\r\n', 'requirepass from the file');
+  t.is(await c.call('AUTH', 'secret pass'), '+OK\r\n', 'quoted value with a space');
+  t.is(await c.call('SELECT', '7'), '+OK\r\n', '--databases 8 overrides the file');
+  t.is(await c.call('SELECT', '8'), '-ERR DB index is out of range\r\n');
+  c.close();
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  proc.kill('SIGTERM');
+  t.is(await exited, 0, 'clean shutdown on SIGTERM');
+});

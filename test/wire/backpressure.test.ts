@@ -1,0 +1,87 @@
+// A client that pipelines a lot and does not read its socket is paused: its unsent replies stay
+// bounded (the rest of its pipeline waits, unparsed), the server stays responsive to others, and
+// once the client reads again it gets every reply, complete and in order.
+
+import test from 'ava';
+import { connect, type Socket } from 'node:net';
+import { startServer } from '../../src/index.js';
+import { RawClient } from '../helpers/raw.js';
+
+const VALUE = 2 * 1024 * 1024;
+const GETS = 200; // 400 MB of replies if nothing held them back
+
+const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+test('a pipelining client that does not read is paused; others are still served', async (t) => {
+  const server = await startServer({ port: 0 });
+  t.teardown(() => server.close());
+  const setup = await RawClient.connect(server.port);
+  const value = 'v'.repeat(VALUE);
+  t.is(await setup.call('SET', 'big', value), '+OK\r\n');
+  setup.close();
+
+  const memBefore = process.memoryUsage();
+  // The hog: writes GETs of a 2 MB value and does not read.
+  const hog: Socket = connect({ port: server.port, host: '127.0.0.1' });
+  await new Promise<void>((r) => hog.once('connect', () => r()));
+  hog.pause();
+  hog.write(Buffer.from('GET big\r\n'.repeat(GETS) + 'ECHO last\r\n'));
+  await delay(500);
+
+  // The server holds most of the pipeline back instead of producing 400 MB of replies.
+  const conns = [...server.server.clients()];
+  t.is(conns.length, 1);
+  const hogConn = conns[0];
+  t.true(hogConn.outputBufferLength < 32 * 1024 * 1024, `output held: ${hogConn.outputBufferLength} bytes`);
+  t.true(hogConn.queryBufferLength > 0, 'the rest of the pipeline waits unparsed');
+  const grown = process.memoryUsage().arrayBuffers - memBefore.arrayBuffers;
+  t.true(grown < 100 * 1024 * 1024, `buffers grew by ${grown} bytes`);
+
+  // Others are served promptly meanwhile.
+  const other = await RawClient.connect(server.port);
+  for (let i = 0; i < 20; i++) {
+    const start = Date.now();
+    t.is(await other.call('PING'), '+PONG\r\n');
+    t.is(await other.call('SET', `k${i}`, 'x'), '+OK\r\n');
+    t.true(Date.now() - start < 1000, 'answered promptly'); // ~1 ms normally; margin for a loaded machine
+  }
+  other.close();
+
+  // The hog reads again: every reply arrives, whole and in order.
+  const header = `$${VALUE}\r\n`;
+  const expectedLength = GETS * (header.length + VALUE + 2) + '$4\r\nlast\r\n'.length;
+  let received = 0;
+  let head = '';
+  let tail = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`received ${received} of ${expectedLength} bytes`)), 60_000);
+    hog.on('data', (d: Buffer) => {
+      if (head.length < 64) head += d.toString('latin1', 0, 64);
+      received += d.length;
+      tail = (tail + d.toString('latin1')).slice(-32);
+      if (received >= expectedLength) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    hog.resume();
+  });
+  t.true(head.startsWith(header + 'vvvv'), JSON.stringify(head.slice(0, 20)));
+  t.is(received, expectedLength);
+  t.true(tail.endsWith('v\r\n$4\r\nlast\r\n'), JSON.stringify(tail));
+  hog.destroy();
+});
+
+test('QUIT in the middle of a paused pipeline still ends the connection after its reply', async (t) => {
+  const server = await startServer({ port: 0 });
+  t.teardown(() => server.close());
+  const setup = await RawClient.connect(server.port);
+  await setup.call('SET', 'big', 'w'.repeat(VALUE));
+  setup.close();
+  const c = await RawClient.connect(server.port);
+  c.write('GET big\r\n'.repeat(10) + 'QUIT\r\nPING\r\n');
+  for (let i = 0; i < 10; i++) t.is((await c.read(20_000)).length, VALUE + `$${VALUE}\r\n`.length + 2);
+  t.is(await c.read(), '+OK\r\n');
+  await c.waitClosed();
+  t.is(c.pending(), '');
+});

@@ -1,0 +1,203 @@
+// Real client libraries against an in-process server: ioredis 6 and node-redis 6, each in RESP3
+// (their default: both open with HELLO 3) and RESP2. Handshakes, readiness, pipelines, binary
+// values, and errors surfacing as client errors.
+
+import test, { type ExecutionContext } from 'ava';
+import { Redis, type RedisOptions } from 'ioredis';
+import { createClient, RESP_TYPES } from 'redis';
+import { startServer, type RunningServer } from '../../src/index.js';
+import type { Connection } from '../../src/server/connection.js';
+
+const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+
+interface Spy {
+  server: RunningServer;
+  /** Every request the server ran, in order. */
+  seen: string[][];
+  /** Requests named `name` (case-insensitive). */
+  named(name: string): string[][];
+  connections(): Connection[];
+}
+
+/** A server per test, recording every request it runs. */
+async function spyServer(t: ExecutionContext): Promise<Spy> {
+  const server = await startServer({ port: 0 });
+  t.teardown(() => server.close());
+  const seen: string[][] = [];
+  const inner = server.server;
+  const execute = inner.execute.bind(inner);
+  inner.execute = (conn, args) => {
+    seen.push(args);
+    return execute(conn, args);
+  };
+  return {
+    server,
+    seen,
+    named: (name) => seen.filter((a) => a[0].toLowerCase() === name),
+    connections: () => [...inner.clients()],
+  };
+}
+
+/** An ioredis client that fails fast instead of reconnecting forever. */
+function ioredis(t: ExecutionContext, port: number, opts: RedisOptions = {}): Redis {
+  const r = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null, ...opts });
+  r.on('error', () => {}); // surfaced through the command promises
+  t.teardown(() => r.disconnect());
+  return r;
+}
+
+function waitReady(r: Redis, ms = 5000): Promise<void> {
+  if (r.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready after ${ms} ms (status ${r.status})`)), ms);
+    r.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+// --- ioredis ---------------------------------------------------------------------------------------
+
+test('ioredis default: HELLO 3, then the INFO ready check, then ready on a RESP3 connection', async (t) => {
+  const spy = await spyServer(t);
+  const r = ioredis(t, spy.server.port);
+  for (let i = 0; i < 100 && spy.named('info').length === 0; i++) await new Promise((res) => setTimeout(res, 20));
+  t.deepEqual(spy.named('hello')[0], ['hello', '3'], 'opens with HELLO 3');
+  t.is(spy.connections()[0].proto, 3);
+  t.is(spy.named('info').length, 1, 'ready check reads INFO');
+  await waitReady(r);
+  t.is(await r.ping(), 'PONG');
+});
+
+for (const protocol of [3, 2] as const) {
+  test(`ioredis RESP${protocol}: the ready check waits while the server is loading (INFO loading:1)`, async (t) => {
+    const spy = await spyServer(t);
+    spy.server.server.loading = true;
+    const r = ioredis(t, spy.server.port, { protocol, maxLoadingRetryTime: 100 });
+    for (let i = 0; i < 250 && spy.named('info').length < 2; i++) await new Promise((res) => setTimeout(res, 20));
+    t.true(spy.named('info').length >= 2, 'INFO asked again');
+    t.not(r.status, 'ready');
+    spy.server.server.loading = false;
+    await waitReady(r);
+    t.is(await r.ping(), 'PONG');
+  });
+}
+
+test('ioredis protocol: 2 sends no HELLO and stays on RESP2', async (t) => {
+  const spy = await spyServer(t);
+  const r = ioredis(t, spy.server.port, { protocol: 2, enableReadyCheck: false });
+  t.is(await r.ping(), 'PONG');
+  t.is(spy.named('hello').length, 0);
+  t.is(spy.connections()[0].proto, 2);
+});
+
+for (const protocol of [2, 3] as const) {
+  test(`ioredis RESP${protocol}: pipelines of 1000 commands keep their order`, async (t) => {
+    const spy = await spyServer(t);
+    const r = ioredis(t, spy.server.port, { protocol, enableReadyCheck: false });
+    const p = r.pipeline();
+    for (let i = 0; i < 250; i++) p.set(`k${i}`, `v${i}`).get(`k${i}`).incr('counter').echo(`e${i}`);
+    const results = await p.exec();
+    t.is(results!.length, 1000);
+    for (let i = 0; i < 250; i++) {
+      t.deepEqual(results!.slice(i * 4, i * 4 + 4), [[null, 'OK'], [null, `v${i}`], [null, i + 1], [null, `e${i}`]]);
+    }
+  });
+
+  test(`ioredis RESP${protocol}: binary keys and values round-trip as Buffers`, async (t) => {
+    const spy = await spyServer(t);
+    const r = ioredis(t, spy.server.port, { protocol, enableReadyCheck: false });
+    const key = Buffer.concat([Buffer.from('bin:'), ALL_BYTES]);
+    t.is(await r.set(key, ALL_BYTES), 'OK');
+    t.deepEqual(await r.getBuffer(key), ALL_BYTES);
+    t.is(await r.strlen(key), 256);
+    // Every single byte value as its own value, pipelined.
+    const p = r.pipeline();
+    for (let b = 0; b < 256; b++) p.set(Buffer.from([b]), Buffer.from([b, b]));
+    for (let b = 0; b < 256; b++) p.getBuffer(Buffer.from([b]));
+    const res = await p.exec();
+    for (let b = 0; b < 256; b++) t.deepEqual(res![256 + b][1], Buffer.from([b, b]));
+    const big = Buffer.alloc(5 * 1024 * 1024 + 7, 0xa5);
+    await r.set('big', big);
+    t.true((await r.getBuffer('big'))!.equals(big), '5 MB value'); // (deepEqual is slow on big Buffers)
+  });
+
+  test(`ioredis RESP${protocol}: server errors surface as ReplyErrors, and the connection goes on`, async (t) => {
+    const spy = await spyServer(t);
+    const r = ioredis(t, spy.server.port, { protocol, enableReadyCheck: false });
+    await r.set('text', 'abc');
+    await t.throwsAsync(r.incr('text'), { name: 'ReplyError', message: 'ERR value is not an integer or out of range' });
+    await t.throwsAsync(r.call('NOSUCHCMD', 'a'), { message: "ERR unknown command 'NOSUCHCMD', with args beginning with: 'a' " });
+    await t.throwsAsync(r.call('GET'), { message: "ERR wrong number of arguments for 'get' command" });
+    const res = await r.pipeline().incr('text').get('text').exec();
+    t.is((res![0][0] as Error).message, 'ERR value is not an integer or out of range');
+    t.deepEqual(res![1], [null, 'abc']);
+    t.is(await r.get('missing'), null);
+    t.is(await r.ping(), 'PONG');
+  });
+}
+
+// --- node-redis ------------------------------------------------------------------------------------
+
+async function nodeRedis(t: ExecutionContext, port: number, RESP?: 2 | 3) {
+  const c = createClient({ url: `redis://127.0.0.1:${port}`, ...(RESP ? { RESP } : {}), socket: { reconnectStrategy: false } });
+  c.on('error', () => {});
+  await c.connect();
+  t.teardown(() => {
+    if (c.isOpen) c.destroy();
+  });
+  return c;
+}
+
+test('node-redis default: HELLO 3, RESP3 connection', async (t) => {
+  const spy = await spyServer(t);
+  const c = await nodeRedis(t, spy.server.port);
+  t.true(c.isReady);
+  t.is(await c.ping(), 'PONG');
+  t.deepEqual(spy.named('hello')[0].slice(0, 2), ['HELLO', '3']);
+  t.is(spy.connections()[0].proto, 3);
+});
+
+test('node-redis RESP: 2 sends no HELLO and stays on RESP2', async (t) => {
+  const spy = await spyServer(t);
+  const c = await nodeRedis(t, spy.server.port, 2);
+  t.is(await c.ping(), 'PONG');
+  t.is(spy.named('hello').length, 0);
+  t.is(spy.connections()[0].proto, 2);
+});
+
+for (const resp of [2, 3] as const) {
+  test(`node-redis RESP${resp}: 1000 commands sent at once come back in order`, async (t) => {
+    const spy = await spyServer(t);
+    const c = await nodeRedis(t, spy.server.port, resp);
+    const ops: Promise<unknown>[] = [];
+    for (let i = 0; i < 250; i++) ops.push(c.set(`k${i}`, `v${i}`), c.get(`k${i}`), c.incr('counter'), c.sendCommand(['ECHO', `e${i}`]));
+    const res = await Promise.all(ops);
+    for (let i = 0; i < 250; i++) t.deepEqual(res.slice(i * 4, i * 4 + 4), ['OK', `v${i}`, i + 1, `e${i}`]);
+    t.deepEqual(await c.mGet(['k0', 'nope', 'k249']), ['v0', null, 'v249']);
+  });
+
+  test(`node-redis RESP${resp}: binary values round-trip as Buffers`, async (t) => {
+    const spy = await spyServer(t);
+    const c = await nodeRedis(t, spy.server.port, resp);
+    const bc = c.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+    const key = Buffer.concat([Buffer.from('bin:'), ALL_BYTES]);
+    t.is(await c.set(key, ALL_BYTES), 'OK');
+    t.deepEqual(await bc.get(key), ALL_BYTES);
+    for (let b = 0; b < 256; b += 15) {
+      await c.set(Buffer.from([b]), Buffer.from([b, 255 - b]));
+      t.deepEqual(await bc.get(Buffer.from([b])), Buffer.from([b, 255 - b]));
+    }
+  });
+
+  test(`node-redis RESP${resp}: server errors reject with the server's text`, async (t) => {
+    const spy = await spyServer(t);
+    const c = await nodeRedis(t, spy.server.port, resp);
+    await c.set('text', 'abc');
+    await t.throwsAsync(c.incr('text'), { message: 'ERR value is not an integer or out of range' });
+    await t.throwsAsync(c.sendCommand(['NOSUCHCMD']), { message: "ERR unknown command 'NOSUCHCMD', with args beginning with: " });
+    t.is(await c.get('missing'), null);
+    t.is(await c.ping(), 'PONG');
+  });
+}
