@@ -1,0 +1,33 @@
+// `npm run bench [-- options]`: builds Keystonelight (node build.mjs -> $KS_OUT/dist), compiles
+// the benchmark (bench/*.ts, one esbuild bundle under .out/, which git and lint ignore), and runs
+// it from the repository root. `--no-build` skips both builds. Options: `npm run bench -- --help`.
+import { spawnSync } from 'node:child_process';
+import process from 'node:process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(root);
+const args = process.argv.slice(2);
+const noBuild = args.includes('--no-build');
+const rest = args.filter((a) => a !== '--no-build');
+const out = process.env.KS_OUT ?? '.';
+const compiled = join(root, out === '.' ? '.out/bench-runner' : join(out, 'bench-runner'), 'bench.mjs');
+
+if (!noBuild) {
+  const b = spawnSync(process.execPath, ['build.mjs'], { stdio: 'inherit' });
+  if (b.status !== 0) process.exit(b.status ?? 1);
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: ['bench/main.ts'],
+    outfile: compiled,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    logLevel: 'warning',
+  });
+}
+process.env.KS_BUNDLE ??= resolve(out, 'dist', 'keystonelight.js');
+const { main } = await import(pathToFileURL(compiled).href);
+process.exit(await main(rest));
