@@ -39,7 +39,8 @@ async function main(argv: string[]): Promise<void> {
   try {
     const parsed = parseArgs(argv);
     file = parsed.file;
-    config = new Config();
+    // As a server, durable by default: an append-only file in `dir` (the library stays in memory).
+    config = new Config({ appendonly: 'yes' });
     for (const [name, value] of parsed.options) {
       try {
         config.set(name, value);
@@ -52,6 +53,7 @@ async function main(argv: string[]): Promise<void> {
     if (e instanceof ConfigError) fail(e.message);
     throw e;
   }
+  if (config.bool('daemonize')) fail("daemonize yes is not supported: run keystonelight in the foreground under a service manager");
   try {
     mkdirSync(config.get('dir'), { recursive: true });
   } catch (e) {

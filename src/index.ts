@@ -5,12 +5,15 @@
 //   ... connect any Redis client to 127.0.0.1:server.port ...
 //   await server.close();
 //
-// With no persistence options the data lives in memory only.
+// With no persistence options the data lives in memory only; pass
+// { config: { appendonly: 'yes', dir: '/some/dir' } } for an append-only file.
 
 import { Config } from './config.js';
 import { Server } from './server/server.js';
 import { createLogger } from './server/log.js';
+import { openPersistence } from './server/service.js';
 import type { Clock } from './keyspace/clock.js';
+import type { FileIO } from './persistence/fileio.js';
 
 export { ManualClock, type Clock } from './keyspace/clock.js';
 export { VERSION, REDIS_VERSION } from './version.js';
@@ -24,6 +27,8 @@ export interface StartOptions {
   config?: Record<string, string | number>;
   /** A clock for expiry (tests can pass a ManualClock). */
   clock?: Clock;
+  /** Internal (tests): the file operations of the append-only file, e.g. to inject disk errors. */
+  fileIO?: FileIO;
 }
 
 export interface RunningServer {
@@ -43,6 +48,12 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const config = new Config(values);
   const server = new Server({ config, clock: opts.clock, logger: createLogger(config.get('loglevel'), config.get('logfile')) });
   await server.listen();
+  try {
+    await openPersistence(server, opts.fileIO);
+  } catch (e) {
+    await server.close();
+    throw e;
+  }
   return {
     get port() {
       return server.port;

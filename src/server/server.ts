@@ -15,16 +15,30 @@ import { ErrorReply, type Reply } from '../protocol/reply.js';
 import { LOADING, NOAUTH } from '../errors.js';
 import { createLogger, type Logger } from './log.js';
 import { Connection } from './connection.js';
+import { ReplayClient } from './replay.js';
 import { VERSION } from '../version.js';
+import { persistenceInfo } from '../persistence/info.js';
 
 /** Persistence as the server sees it (implemented by persistence/). */
 export interface Persistence extends PersistenceApi {
   /** Records an effect in database `db`. */
   append(db: number, args: string[]): void;
-  /** Writes (and, for appendfsync always, fsyncs) what was appended this turn; before replies. */
-  flush(): void;
+  /**
+   * Writes (and, for appendfsync always, fsyncs) what was appended this turn, before any reply of
+   * the turn leaves. False when that failed (the bytes stay pending and are retried).
+   */
+  flush(): boolean;
+  /** The fsync policy in force. */
+  readonly policy: string;
+  /** Periodic work: background fsync, retries, rewrites. */
+  cron(): void;
+  /** Writes and fsyncs everything now (shutdown); throws when that is impossible. */
+  syncNow(): void;
+  /** True while a background rewrite runs. */
+  readonly rewriting: boolean;
   /** Whether writes must be refused (MISCONF), with the reason. */
   writeError(): string | null;
+  /** The aof_* fields of INFO persistence (persistence/info.ts builds the whole section). */
   info(): [string, string | number][];
   close(): Promise<void>;
 }
@@ -58,12 +72,17 @@ export class Server implements ServerApi {
   persistence: Persistence | null = null;
   /** True while the dataset is being loaded: commands get -LOADING. */
   loading = false;
+  /** Off with DEBUG SET-ACTIVE-EXPIRE 0: keys then expire only when touched. */
+  activeExpire = true;
+  loadProgress: { totalBytes: number; loadedBytes: number; startedAt: number } | null = null;
   readonly extraInfo = new Map<string, () => [string, string | number][]>();
 
   private readonly listeners: NetServer[] = [];
   private readonly clientsById = new Map<number, Connection>();
   private nextClientId = 1;
   private flushList: Connection[] = [];
+  /** Connections whose replies wait for a failed `appendfsync always` write to succeed. */
+  private held: Connection[] = [];
   private flushScheduled = false;
   private expireTimer: NodeJS.Timeout | null = null;
   private shutdownHandler: ((opts: { save?: boolean; now?: boolean; force?: boolean }) => string | null) | null = null;
@@ -88,7 +107,8 @@ export class Server implements ServerApi {
     if (spec instanceof ErrorReply) return this.error(spec);
     if (!conn.authenticated && !spec.flags.includes('no_auth')) return this.error(new ErrorReply(NOAUTH));
     if (this.loading && !spec.flags.includes('loading')) return this.error(new ErrorReply(LOADING));
-    if (spec.flags.includes('write') && this.persistence) {
+    // As Redis 7.0 on a master: while the AOF can't be written, writes (and PING) get -MISCONF.
+    if (this.persistence && (spec.flags.includes('write') || spec.name === 'ping')) {
       const reason = this.persistence.writeError();
       if (reason !== null) return this.error(new ErrorReply(reason));
     }
@@ -108,6 +128,22 @@ export class Server implements ServerApi {
     this.persistence?.append(db, args);
   }
 
+  /** A function that replays one command from the AOF; returns an error text to stop loading. */
+  replayer(): (args: string[]) => string | null {
+    const client = new ReplayClient(this);
+    return (args) => {
+      const spec = resolve(this.commands, args);
+      if (spec instanceof ErrorReply) return `${spec.message} (reading the append only file)`;
+      // As Redis while loading: no deadline counts as passed, so a key that expired since it was
+      // written still takes the commands that followed it (INCR keeps the TTL, not a new key).
+      // The AOF holds absolute times (PXAT, PEXPIREAT), so the command time itself is not needed.
+      this.keyspace.time.now = 0;
+      const r = execute(spec, client, args, (e) => this.log.warning(`Replaying '${args[0]}' crashed: ${String(e)}`));
+      if (r instanceof ErrorReply && r.message.startsWith('ERR internal error')) return r.message;
+      return null;
+    };
+  }
+
   private onExpired(db: Database, key: string): void {
     this.stats.expiredKeys++;
     this.propagate(db.id, ['DEL', key]);
@@ -125,11 +161,28 @@ export class Server implements ServerApi {
     }
   }
 
+  /**
+   * Writes the AOF for this turn, then the replies. If the write failed under `appendfsync always`,
+   * the replies of clients that wrote something are held (their effects are not durable yet) and
+   * released by a later successful retry; the others are sent.
+   */
   private flushAll(): void {
     this.flushScheduled = false;
-    this.persistence?.flush();
     const list = this.flushList;
     this.flushList = [];
+    const p = this.persistence;
+    if (p !== null && !p.flush() && p.policy === 'always') {
+      for (const c of list) {
+        if (c.awaitingDurability) this.held.push(c);
+        else c.flush();
+      }
+      return;
+    }
+    if (this.held.length > 0) {
+      const held = this.held;
+      this.held = [];
+      for (const c of held) c.flush();
+    }
     for (const c of list) c.flush();
   }
 
@@ -141,6 +194,13 @@ export class Server implements ServerApi {
 
   private accept(socket: Socket): void {
     this.stats.totalConnections++;
+    // As Redis: over maxclients, the new connection gets an error and is closed.
+    if (this.clientsById.size >= this.config.int('maxclients')) {
+      this.stats.rejectedConnections++;
+      socket.on('error', () => {});
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
     const conn = new Connection(this.nextClientId++, socket, this);
     this.clientsById.set(conn.id, conn);
   }
@@ -155,7 +215,7 @@ export class Server implements ServerApi {
 
   infoSections(): Map<string, [string, string | number][]> {
     const out = new Map<string, [string, string | number][]>();
-    if (this.persistence) out.set('persistence', this.persistence.info());
+    out.set('persistence', persistenceInfo(this));
     for (const [name, fn] of this.extraInfo) out.set(name, fn());
     return out;
   }
@@ -211,9 +271,10 @@ export class Server implements ServerApi {
   /** Periodic work (Redis's serverCron): active expiry, a small slice of time each tick. */
   private cron(): void {
     if (this.loading) return;
-    this.keyspace.activeExpireCycle(2);
-    if (this.flushList.length > 0 && !this.flushScheduled) this.flushAll();
-    else this.persistence?.flush();
+    if (this.activeExpire) this.keyspace.activeExpireCycle(2);
+    this.persistence?.cron();
+    // Deletions by active expiry were appended; write them (and release held replies on recovery).
+    if (!this.flushScheduled) this.flushAll();
   }
 
   private async closeListeners(): Promise<void> {

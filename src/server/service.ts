@@ -1,16 +1,62 @@
-// Running as a service: the start-up banner, listening, and signal handling for a clean shutdown.
-// (The library entry does none of this: embedding code owns its process.)
+// Running as a service: PID file, start-up banner, loading the AOF, signals and clean shutdown.
+// (The library entry shares `openPersistence` but owns its own process: no signals, no exit.)
+//
+// Shutdown (SIGTERM, SIGINT, SHUTDOWN): make the append-only file durable first — if that fails,
+// SHUTDOWN without FORCE is refused and a signal leaves the server running, as Redis does — then
+// stop accepting, answer what is in flight, close, remove the PID file, log the last line, exit 0.
 
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Config } from '../config.js';
 import { REDIS_VERSION, VERSION } from '../version.js';
-import { createLogger } from './log.js';
+import { AofPersistence, type FileIO } from '../persistence/index.js';
+import { createLogger, type Logger } from './log.js';
 import { Server } from './server.js';
+import { acquirePidFile, releasePidFile } from './pidfile.js';
+
+/**
+ * Loads the AOF (if appendonly is on) and attaches persistence to the server; CONFIG SET appendonly
+ * then turns it on (a fresh file from memory, as Redis) or off (written, fsynced and closed).
+ */
+export async function openPersistence(server: Server, io?: FileIO): Promise<void> {
+  if (server.config.bool('appendonly')) server.persistence = await AofPersistence.open(server, io);
+  server.config.onChange('appendonly', (v) => toggleAof(server, v === 'yes', io));
+}
+
+function toggleAof(server: Server, on: boolean, io?: FileIO): void {
+  const p = server.persistence;
+  if (on && p === null) {
+    try {
+      server.persistence = AofPersistence.enable(server, io);
+    } catch (e) {
+      server.log.warning(`Could not enable the append only file: ${e instanceof Error ? e.message : String(e)}`);
+      server.config.set('appendonly', 'no');
+    }
+  } else if (!on && p !== null) {
+    server.persistence = null;
+    server.log.notice('Append only file disabled: written, fsynced and closed');
+    void p.close().catch((e) => server.log.warning(`Error closing the append only file: ${e instanceof Error ? e.message : String(e)}`));
+  }
+}
+
+export function pidFilePath(config: Config): string {
+  const p = config.get('pidfile');
+  return p === '' ? join(config.get('dir'), 'keystonelight.pid') : p;
+}
 
 export async function runService(config: Config, configFile: string): Promise<Server> {
+  const pidPath = pidFilePath(config);
+  // Before anything touches the data directory (even the log file): a live owner means we must
+  // not start. Throws PidFileError, which the CLI prints before exiting with status 1.
+  const stale = acquirePidFile(pidPath);
   const log = createLogger(config.get('loglevel'), config.get('logfile'));
+  const fail = async (message: string): Promise<never> => {
+    releasePidFile(pidPath);
+    await log.close();
+    throw new Error(message);
+  };
   log.notice('oO0OoO0OoO0Oo Keystonelight is starting oO0OoO0OoO0Oo');
   log.notice(`Keystonelight version=${VERSION}, redis_version=${REDIS_VERSION}, node=${process.version}, pid=${process.pid}, just started`);
+  if (stale !== null) log.warning(stale);
   if (configFile === '') log.warning('Warning: no config file specified, using the default config. In order to specify a config file use keystonelight /path/to/keystonelight.conf');
   const server = new Server({ config, logger: log, configFile: configFile === '' ? '' : resolve(configFile) });
   try {
@@ -18,27 +64,112 @@ export async function runService(config: Config, configFile: string): Promise<Se
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const where = `port ${config.get('port')}`;
-    throw new Error(err.code === 'EADDRINUSE' ? `Could not listen on ${where}: address already in use` : `Could not listen on ${where}: ${err.message}`);
+    return fail(err.code === 'EADDRINUSE' ? `Could not listen on ${where}: address already in use` : `Could not listen on ${where}: ${err.message}`);
   }
   log.notice(`Server initialized, data directory ${resolve(config.get('dir'))}`);
+  const service = new Service(server, log, pidPath);
+  try {
+    await openPersistence(server);
+  } catch (e) {
+    await server.close().catch(() => {});
+    return fail(e instanceof Error ? e.message : String(e));
+  }
+  service.running = true;
   log.notice(`Ready to accept connections tcp on port ${server.port}`);
-
-  let stopping = false;
-  const stop = (why: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.warning(`${why} Scheduling shutdown...`);
-    void server.close().then(async () => {
-      log.warning('Keystonelight is now ready to exit, bye bye...');
-      await log.close();
-      process.exit(0);
-    });
-  };
-  process.on('SIGTERM', () => stop('Received SIGTERM scheduling shutdown...'));
-  process.on('SIGINT', () => stop('Received SIGINT scheduling shutdown...'));
-  server.setShutdownHandler(() => {
-    setImmediate(() => stop('User requested shutdown...'));
-    return null;
-  });
   return server;
+}
+
+type ShutdownOpts = { save?: boolean; now?: boolean; force?: boolean };
+
+const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Signals and shutdown of the running service. Handlers are installed before loading starts. */
+class Service {
+  /** False while the dataset loads (at start): a stop signal then exits at once. */
+  running = false;
+  private stopping = false;
+
+  constructor(
+    private readonly server: Server,
+    private readonly log: Logger,
+    private readonly pidPath: string,
+  ) {
+    process.on('SIGTERM', () => this.signal('SIGTERM'));
+    process.on('SIGINT', () => this.signal('SIGINT'));
+    // SIGHUP and SIGUSR1 compact the append-only file (Redis ignores SIGHUP; our extension).
+    process.on('SIGHUP', () => this.compact('SIGHUP'));
+    process.on('SIGUSR1', () => this.compact('SIGUSR1'));
+    server.setShutdownHandler((opts) => this.stop(opts));
+  }
+
+  private signal(name: string): void {
+    if (!this.running) {
+      // Loading: nothing was written yet (an interrupted import is redone at the next start).
+      this.log.warning(`Received ${name} while loading the dataset: exiting now.`);
+      releasePidFile(this.pidPath);
+      void this.log.close().finally(() => process.exit(0));
+      return;
+    }
+    if (this.stopping) {
+      if (name !== 'SIGINT') return; // as Redis: only a repeated SIGINT forces the exit
+      // Make what was written durable anyway; the descriptor may already be closed by the
+      // shutdown under way, which then already fsynced it.
+      this.log.warning('You insist... exiting now.');
+      try {
+        this.server.persistence?.syncNow();
+      } catch {
+        // closed: already durable
+      }
+      releasePidFile(this.pidPath);
+      process.exit(1);
+    }
+    this.log.warning(`Received ${name} scheduling shutdown...`);
+    this.stop({});
+  }
+
+  /** SHUTDOWN and signals: null when the shutdown is under way, else the error reply text. */
+  stop(opts: ShutdownOpts): string | null {
+    if (this.stopping) return null;
+    const { log, server } = this;
+    log.warning('User requested shutdown...');
+    const p = server.persistence;
+    if (p !== null) {
+      if (p.rewriting) log.warning('There is an AOF rewrite in progress: stopping it (its temporary file is removed).');
+      log.notice('Calling fsync() on the AOF file.');
+      try {
+        p.syncNow();
+      } catch (e) {
+        log.warning(`Error trying to save the DB: ${errText(e)}`);
+        if (!opts.force) {
+          log.warning('Errors trying to shut down the server. Check the logs for more information.');
+          return 'ERR Errors trying to SHUTDOWN. Check logs.';
+        }
+      }
+    }
+    this.stopping = true;
+    // Close after this command's turn, so the replies already computed are written first.
+    setImmediate(() => {
+      void server.close().catch((e) => log.warning(`Error while closing: ${errText(e)}`)).then(async () => {
+        log.notice('Removing the pid file.');
+        releasePidFile(this.pidPath);
+        log.warning('Keystonelight is now ready to exit, bye bye...');
+        await log.close();
+        process.exit(0);
+      });
+    });
+    return null;
+  }
+
+  private compact(name: string): void {
+    const p = this.server.persistence;
+    if (!this.running || this.stopping) {
+      this.log.notice(`Received ${name}: ignored while ${this.stopping ? 'shutting down' : 'loading'}`);
+    } else if (p === null) {
+      this.log.warning(`Received ${name}: no append only file to rewrite (appendonly no)`);
+    } else {
+      this.log.notice(`Received ${name}, rewriting the append only file`);
+      const r = p.rewrite();
+      if (!r.ok) this.log.notice(r.message.replace(/^ERR /, ''));
+    }
+  }
 }

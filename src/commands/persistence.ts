@@ -1,0 +1,37 @@
+// Persistence commands: BGREWRITEAOF, SAVE, BGSAVE. Keystonelight's only persistence is the
+// append-only file (no RDB), so SAVE and BGSAVE make that file durable (write + fsync) and answer
+// as Redis does on success; with `appendonly no` there is nothing to save and they say so.
+// (LASTSAVE, SHUTDOWN and DEBUG live with the other server commands.)
+
+import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
+import { is } from './args.js';
+import { err, OK, status, type Reply } from '../protocol/reply.js';
+import { NO_AOF_REWRITE, NO_RDB_SAVE, SYNTAX } from '../errors.js';
+
+function bgrewriteaof(ctx: Ctx): Reply {
+  const p = ctx.server.persistence;
+  if (p === null) return err(NO_AOF_REWRITE);
+  const r = p.rewrite();
+  return r.ok ? status(r.message) : err(r.message);
+}
+
+function save(ctx: Ctx): Reply {
+  const p = ctx.server.persistence;
+  if (p === null) return err(NO_RDB_SAVE);
+  const e = p.save();
+  return e === null ? OK : err(e);
+}
+
+function bgsave(ctx: Ctx, args: string[]): Reply {
+  if (args.length > 2 || (args.length === 2 && !is(args[1], 'schedule'))) return err(SYNTAX);
+  const p = ctx.server.persistence;
+  if (p === null) return err(NO_RDB_SAVE);
+  const e = p.bgsave();
+  return e === null ? status('Background saving started') : err(e);
+}
+
+export const persistenceCommands: CommandSpec[] = [
+  command('bgrewriteaof', 1, ['admin', 'noscript', 'no_async_loading'], NO_KEYS, bgrewriteaof),
+  command('save', 1, ['admin', 'noscript', 'no_async_loading', 'no_multi'], NO_KEYS, save),
+  command('bgsave', -1, ['admin', 'noscript', 'no_async_loading'], NO_KEYS, bgsave),
+];

@@ -1,0 +1,98 @@
+// File operations used by persistence, behind one small interface so that tests can inject faults
+// (disk full, I/O errors) without a real broken disk. The default implementation is Node's
+// synchronous fs calls, except the fsync of the everysec policy and the bulk writes of a rewrite,
+// which run on the thread pool (off the event loop).
+//
+// Every file we write is opened with O_APPEND: after a failed partial write is cut off with
+// ftruncate, the next write lands at the new end of the file instead of leaving a hole.
+
+import * as fs from 'node:fs';
+import { dirname } from 'node:path';
+
+export interface FileIO {
+  /** Opens for appending (created if missing); returns a descriptor. */
+  openAppend(path: string): number;
+  /** Opens a new, empty file for appending (truncated if it exists). */
+  openWrite(path: string): number;
+  /** Writes all of `buf` or throws; a short write is reported as a ShortWriteError. */
+  write(fd: number, buf: Buffer): void;
+  /** Writes all of `buf` on the thread pool; calls back with the error, if any. */
+  writeAsync(fd: number, buf: Buffer, cb: (err: Error | null) => void): void;
+  fsync(fd: number): void;
+  /** fsync on the thread pool; calls back with the error, if any. */
+  fsyncAsync(fd: number, cb: (err: Error | null) => void): void;
+  ftruncate(fd: number, size: number): void;
+  close(fd: number): void;
+  rename(from: string, to: string): void;
+  unlink(path: string): void;
+  /** fsyncs the directory holding `path`, so a rename or create in it is durable. */
+  fsyncDir(path: string): void;
+  /** Size of the file, 0 if it does not exist. */
+  size(path: string): number;
+}
+
+/** An error carrying how many bytes a failed write managed to write. */
+export class ShortWriteError extends Error {
+  constructor(readonly written: number, readonly code: string) {
+    super(`short write (${written} bytes written): ${code}`);
+  }
+}
+
+const APPEND_NEW = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_APPEND;
+
+export const realFileIO: FileIO = {
+  openAppend: (path) => fs.openSync(path, 'a'),
+  openWrite: (path) => fs.openSync(path, APPEND_NEW, 0o644),
+  write(fd, buf) {
+    let off = 0;
+    while (off < buf.length) {
+      let n: number;
+      try {
+        n = fs.writeSync(fd, buf, off, buf.length - off);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+        if (code === 'EAGAIN' || code === 'EINTR') continue;
+        throw new ShortWriteError(off, code);
+      }
+      off += n;
+    }
+  },
+  writeAsync(fd, buf, cb) {
+    const go = (off: number): void => {
+      fs.write(fd, buf, off, buf.length - off, null, (err, n) => {
+        if (err) return cb(err);
+        if (off + n < buf.length) return go(off + n);
+        cb(null);
+      });
+    };
+    if (buf.length === 0) cb(null);
+    else go(0);
+  },
+  fsync: (fd) => fs.fsyncSync(fd),
+  fsyncAsync: (fd, cb) => fs.fsync(fd, (e) => cb(e)),
+  ftruncate: (fd, size) => fs.ftruncateSync(fd, size),
+  close: (fd) => fs.closeSync(fd),
+  rename: (from, to) => fs.renameSync(from, to),
+  unlink: (path) => fs.unlinkSync(path),
+  fsyncDir(path) {
+    const fd = fs.openSync(dirname(path), 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  },
+  size(path) {
+    try {
+      return fs.statSync(path).size;
+    } catch {
+      return 0;
+    }
+  },
+};
+
+/** The errno code of an error thrown by a FileIO call. */
+export function errorCode(e: unknown): string {
+  if (e instanceof ShortWriteError) return e.code;
+  return (e as NodeJS.ErrnoException | null)?.code ?? 'EIO';
+}

@@ -1,0 +1,388 @@
+// Persistence as the server sees it: load the append-only file at start, append every effect,
+// flush once per event-loop turn, fsync by policy, rewrite on demand / on signal / on growth, and
+// report all of it in INFO persistence (see info.ts).
+
+import { existsSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { ReplyBuffer } from '../protocol/encoder.js';
+import type { Persistence, Server } from '../server/server.js';
+import { AofWriter, type FsyncPolicy } from './aof.js';
+import { errorCode, realFileIO, type FileIO } from './fileio.js';
+import { findAof, loadFiles, loadFilesSync, type LoadProgress, type LoadSink } from './loader.js';
+import { dumpKeyspace, Rewrite, TEMP_FILE } from './rewrite.js';
+import { strerror } from './aof.js';
+
+export { AofFormatError } from './loader.js';
+export type { FileIO } from './fileio.js';
+
+const REWRITE_RUNNING = 'ERR Background append only file rewriting already in progress';
+const REWRITE_STARTED = 'Background append only file rewriting started';
+/** Redis's aofRewriteLimited: after this many failures in a row, automatic rewrites back off. */
+const LIMIT_THRESHOLD = 3;
+const LIMIT_MAX_MINUTES = 60;
+
+export class AofPersistence implements Persistence {
+  private rewriteJob: Rewrite | null = null;
+  private rewriteDone: Promise<boolean> = Promise.resolve(true);
+  private rewrites = 0;
+  private consecutiveFailures = 0;
+  private lastRewriteSeconds = -1;
+  private lastRewriteOk = true;
+  private limitDelayMinutes = 0;
+  private limitUntil = 0;
+  private bgsaveRunning = false;
+  private closed = false;
+
+  private constructor(
+    private readonly server: Server,
+    readonly writer: AofWriter,
+    private readonly io: FileIO,
+    private readonly dir: string,
+  ) {
+    server.config.onChange('appendfsync', (v) => (this.writer.policy = v as FsyncPolicy));
+  }
+
+  /**
+   * Loads the dataset from `dir` into the server (answering -LOADING meanwhile), then opens the
+   * file for appending. An AOF in Redis 7's multi-part directory is imported: loaded, then
+   * rewritten into our single file, and the directory renamed aside.
+   */
+  static async open(server: Server, io: FileIO = realFileIO): Promise<AofPersistence> {
+    const cfg = server.config;
+    const dir = cfg.get('dir');
+    const path = join(dir, cfg.get('appendfilename'));
+    removeStaleTempFiles(dir, server);
+    if (existsSync(join(dir, 'dump.rdb'))) {
+      server.log.warning(`${join(dir, 'dump.rdb')} is ignored: Keystonelight reads only append-only files (RDB is not supported)`);
+    }
+    const source = findAof(dir, cfg.get('appendfilename'), cfg.get('appenddirname'));
+    // Loading (-LOADING for clients) lasts until the file is open for appending, import included:
+    // a write accepted before that would not be logged.
+    server.loading = true;
+    try {
+      if (source !== null) await loadInto(server, source.files);
+      const writer = new AofWriter(io.openAppend(path), path, cfg.get('appendfsync') as FsyncPolicy, io, server.log);
+      const p = new AofPersistence(server, writer, io, dir);
+      if (source?.manifest !== undefined) await p.importDone(join(dir, cfg.get('appenddirname')), source.manifest);
+      return p;
+    } finally {
+      server.loading = false;
+    }
+  }
+
+  /**
+   * CONFIG SET appendonly yes at run time: as Redis, the file is started afresh from the dataset in
+   * memory (written to a temporary file, fsynced, renamed over `appendfilename`), synchronously.
+   */
+  static enable(server: Server, io: FileIO = realFileIO): AofPersistence {
+    const cfg = server.config;
+    const dir = cfg.get('dir');
+    const path = join(dir, cfg.get('appendfilename'));
+    removeStaleTempFiles(dir, server);
+    const out = new ReplyBuffer();
+    dumpKeyspace(server.keyspace, out, server.keyspace.clock.now());
+    const fd = writeNewFile(io, server, join(dir, `temp-rewriteaof-${process.pid}.aof`), path, out);
+    const writer = new AofWriter(fd, path, cfg.get('appendfsync') as FsyncPolicy, io, server.log);
+    server.log.notice(`Append only file enabled: ${path} written from memory (${out.len} bytes)`);
+    return new AofPersistence(server, writer, io, dir);
+  }
+
+  /** After loading a Redis 7 directory: write our single file, then move the directory aside. */
+  private async importDone(aofDir: string, manifest: string): Promise<void> {
+    const r = await new Rewrite(this.server.keyspace, this.writer, this.io, this.dir).run();
+    if (!r.ok) throw new Error(`Could not import ${manifest}: ${r.error}`);
+    const aside = `${aofDir}.imported-${Date.now()}`;
+    renameSync(aofDir, aside);
+    this.server.log.warning(`Imported the Redis 7 AOF directory into ${this.writer.path}; the original was moved to ${aside}`);
+  }
+
+  append(db: number, args: string[]): void {
+    this.writer.append(db, args);
+  }
+
+  flush(): boolean {
+    return this.writer.flush();
+  }
+
+  writeError(): string | null {
+    return this.writer.writeError();
+  }
+
+  get policy(): FsyncPolicy {
+    return this.writer.policy;
+  }
+
+  /** Called by the server cron: everysec fsync and automatic rewrites. (Write retries: Server.flushAll.) */
+  cron(): void {
+    const now = Date.now();
+    this.writer.backgroundFsync(now);
+    if (this.rewriteJob === null && !this.closed && this.shouldAutoRewrite() && !this.rewriteLimited(now)) {
+      const { size, baseSize } = this.writer;
+      this.server.log.notice(`Starting automatic rewriting of AOF on ${Math.round(((size - baseSize) * 100) / Math.max(1, baseSize))}% growth`);
+      this.startRewrite();
+    }
+  }
+
+  private shouldAutoRewrite(): boolean {
+    const perc = this.server.config.int('auto-aof-rewrite-percentage');
+    const min = this.server.config.int('auto-aof-rewrite-min-size');
+    const { size, baseSize } = this.writer;
+    if (perc === 0 || size <= min) return false;
+    const base = baseSize === 0 ? 1 : baseSize;
+    return ((size - base) * 100) / base >= perc;
+  }
+
+  /** After repeated failures, automatic rewrites wait 1, 2, 4 ... 60 minutes (as Redis). */
+  private rewriteLimited(now: number): boolean {
+    if (this.consecutiveFailures < LIMIT_THRESHOLD) {
+      this.limitDelayMinutes = 0;
+      this.limitUntil = 0;
+      return false;
+    }
+    if (this.limitUntil !== 0) {
+      if (now < this.limitUntil) return true;
+      this.limitUntil = 0;
+      return false;
+    }
+    this.limitDelayMinutes = Math.min(LIMIT_MAX_MINUTES, this.limitDelayMinutes === 0 ? 1 : this.limitDelayMinutes * 2);
+    this.limitUntil = now + this.limitDelayMinutes * 60_000;
+    this.server.log.warning(`Background AOF rewrite has repeatedly failed and triggered the limit, will retry in ${this.limitDelayMinutes} minutes`);
+    return true;
+  }
+
+  /** BGREWRITEAOF, SIGHUP, SIGUSR1. */
+  rewrite(): { ok: boolean; message: string } {
+    if (this.rewriteJob !== null) return { ok: false, message: REWRITE_RUNNING };
+    this.startRewrite();
+    return { ok: true, message: REWRITE_STARTED };
+  }
+
+  private startRewrite(): void {
+    const job = new Rewrite(this.server.keyspace, this.writer, this.io, this.dir);
+    this.rewriteJob = job;
+    this.server.log.notice(REWRITE_STARTED);
+    this.rewriteDone = job.run().then((r) => {
+      if (this.rewriteJob === job) this.rewriteJob = null;
+      this.lastRewriteSeconds = Math.round(r.seconds);
+      this.lastRewriteOk = r.ok;
+      if (r.ok) {
+        this.rewrites++;
+        this.consecutiveFailures = 0;
+        this.server.log.notice(`Background AOF rewrite finished successfully (${r.seconds.toFixed(3)} seconds, ${this.writer.size} bytes)`);
+      } else {
+        this.consecutiveFailures++;
+        this.server.log.warning(`Background AOF rewrite failed: ${r.error}`);
+      }
+      return r.ok;
+    });
+  }
+
+  /** Stops a running rewrite at once (its temp file is removed when it notices). */
+  private abortRewrite(): void {
+    const job = this.rewriteJob;
+    if (job === null) return;
+    this.rewriteJob = null;
+    job.abort();
+  }
+
+  /** Resolves when the running rewrite (if any) ends; true if it succeeded or none ran. */
+  waitRewrite(): Promise<boolean> {
+    return this.rewriteJob === null ? Promise.resolve(true) : this.rewriteDone;
+  }
+
+  get rewriting(): boolean {
+    return this.rewriteJob !== null;
+  }
+
+  /** Writes and fsyncs everything (shutdown). Throws if the data could not be made durable. */
+  syncNow(): void {
+    this.writer.syncNow();
+  }
+
+  /** SAVE: the append-only file is the saved dataset; make it durable now. Null or an error text. */
+  save(): string | null {
+    try {
+      this.writer.syncNow();
+    } catch (e) {
+      this.server.log.warning(`SAVE: ${e instanceof Error ? e.message : String(e)}`);
+      return 'ERR';
+    }
+    this.server.lastSave = Math.floor(Date.now() / 1000);
+    return null;
+  }
+
+  /** BGSAVE: write this turn, fsync on the thread pool. Null or an error text. */
+  bgsave(): string | null {
+    if (this.bgsaveRunning) return 'ERR Background save already in progress';
+    if (!this.writer.flush()) return `ERR ${this.writer.lastWriteError}`;
+    this.bgsaveRunning = true;
+    this.writer.fsyncAsync((err) => {
+      this.bgsaveRunning = false;
+      if (err) this.server.log.warning(`Background saving error: ${strerror(errorCode(err))}`);
+      else {
+        this.server.lastSave = Math.floor(Date.now() / 1000);
+        this.server.log.notice('Background saving terminated with success (append only file fsynced)');
+      }
+    });
+    return null;
+  }
+
+  /**
+   * DEBUG LOADAOF: write and fsync the file, empty the dataset, load it back from the file.
+   * Returns null, or the error that stopped loading (the dataset then holds what loaded before it).
+   */
+  loadAof(): string | null {
+    try {
+      this.abortRewrite();
+      this.writer.syncNow();
+      this.server.keyspace.flushAll();
+      loadSync(this.server, [this.writer.path]);
+    } catch (e) {
+      return `ERR ${e instanceof Error ? e.message : String(e)}`;
+    } finally {
+      this.writer.size = this.io.size(this.writer.path);
+    }
+    this.server.log.warning('Append Only File loaded by DEBUG LOADAOF');
+    return null;
+  }
+
+  /** DEBUG RELOAD: rewrite the file from memory (synchronously), then DEBUG LOADAOF. */
+  reload(): string | null {
+    try {
+      this.rewriteSync();
+    } catch (e) {
+      return `ERR Error trying to rewrite the AOF: ${e instanceof Error ? e.message : String(e)}`;
+    }
+    const r = this.loadAof();
+    if (r === null) this.server.log.warning('DB reloaded by DEBUG RELOAD');
+    return r;
+  }
+
+  /** A whole rewrite inside one command: no snapshot hooks or tail needed. */
+  private rewriteSync(): void {
+    this.abortRewrite();
+    this.writer.syncNow();
+    const out = new ReplyBuffer();
+    dumpKeyspace(this.server.keyspace, out, this.server.keyspace.clock.now());
+    const fd = writeNewFile(this.io, this.server, join(this.dir, `temp-rewriteaof-${process.pid}.aof`), this.writer.path, out);
+    this.writer.switchTo(fd, out.len);
+  }
+
+  /** The aof_* fields of INFO persistence (info.ts adds the rest). */
+  info(): [string, string | number][] {
+    const w = this.writer;
+    const job = this.rewriteJob;
+    return [
+      ['aof_enabled', 1],
+      ['aof_rewrite_in_progress', job ? 1 : 0],
+      ['aof_rewrite_scheduled', 0],
+      ['aof_last_rewrite_time_sec', this.lastRewriteSeconds],
+      ['aof_current_rewrite_time_sec', job ? Math.floor((Date.now() - job.startedAt) / 1000) : -1],
+      ['aof_last_bgrewrite_status', this.lastRewriteOk ? 'ok' : 'err'],
+      ['aof_rewrites', this.rewrites],
+      ['aof_rewrites_consecutive_failures', this.consecutiveFailures],
+      ['aof_last_write_status', w.writeError() === null ? 'ok' : 'err'],
+      ['aof_last_cow_size', 0],
+      ['module_fork_in_progress', 0],
+      ['module_fork_last_cow_size', 0],
+      ['aof_current_size', w.size],
+      ['aof_base_size', w.baseSize],
+      ['aof_pending_rewrite', 0],
+      ['aof_buffer_length', w.pendingBytes],
+      ['aof_pending_bio_fsync', w.fsyncPending ? 1 : 0],
+      ['aof_delayed_fsync', 0],
+    ];
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const done = this.rewriteDone;
+    this.abortRewrite();
+    await done;
+    try {
+      this.writer.syncNow();
+    } finally {
+      this.writer.close();
+    }
+  }
+}
+
+/**
+ * Writes `out` to `temp`, fsyncs it, renames it to `path` and fsyncs the directory; returns the
+ * descriptor, open for appending. On failure nothing is left behind and `path` is untouched.
+ */
+function writeNewFile(io: FileIO, server: Server, temp: string, path: string, out: ReplyBuffer): number {
+  const fd = io.openWrite(temp);
+  try {
+    io.write(fd, out.buf.subarray(0, out.len));
+    io.fsync(fd);
+    io.rename(temp, path);
+  } catch (e) {
+    io.close(fd);
+    try {
+      io.unlink(temp);
+    } catch {
+      // not created
+    }
+    throw e;
+  }
+  try {
+    io.fsyncDir(path);
+  } catch (e) {
+    server.log.warning(`Could not fsync the directory of ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return fd;
+}
+
+function sink(server: Server): LoadSink {
+  const replay = server.replayer();
+  return {
+    replay,
+    notice: (m) => server.log.notice(m),
+    warning: (m) => server.log.warning(m),
+    truncate: server.config.bool('aof-load-truncated'),
+  };
+}
+
+function newProgress(server: Server): LoadProgress {
+  const progress: LoadProgress = { totalBytes: 0, loadedBytes: 0, startedAt: Date.now() };
+  server.loadProgress = progress;
+  return progress;
+}
+
+function loaded(server: Server, started: number): void {
+  const secs = ((Date.now() - started) / 1000).toFixed(3);
+  server.log.notice(`DB loaded from append only file: ${secs} seconds (${server.keyspace.keyCount} keys)`);
+}
+
+/** Replays files into the server with the server in loading state (clients get -LOADING). */
+async function loadInto(server: Server, files: string[]): Promise<void> {
+  const progress = newProgress(server);
+  server.log.notice(`Loading the append only file: ${files.join(', ')}`);
+  await loadFiles(files, sink(server), progress);
+  loaded(server, progress.startedAt);
+}
+
+/** The same inside one command (DEBUG LOADAOF). */
+function loadSync(server: Server, files: string[]): void {
+  const progress = newProgress(server);
+  server.loading = true;
+  try {
+    loadFilesSync(files, sink(server), progress);
+  } finally {
+    server.loading = false;
+  }
+  loaded(server, progress.startedAt);
+}
+
+/** A crash during a rewrite leaves temp-rewriteaof-*.aof behind; they are never the live data. */
+function removeStaleTempFiles(dir: string, server: Server): void {
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir)) {
+    if (TEMP_FILE.test(f)) {
+      unlinkSync(join(dir, f));
+      server.log.notice(`Removed ${join(dir, f)}, left by an interrupted AOF rewrite`);
+    }
+  }
+}

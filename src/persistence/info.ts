@@ -1,0 +1,82 @@
+// INFO persistence, field for field as Redis 7.0 prints it. Keystonelight has no RDB and no fork,
+// so the rdb_* and cow fields hold Redis's idle values; the aof_* fields come from AofPersistence
+// (or Redis's values for `appendonly no`), and the loading_* fields appear while loading, as in
+// Redis (at start, before persistence is attached, and during DEBUG LOADAOF).
+
+import type { Server } from '../server/server.js';
+
+type Fields = [string, string | number][];
+
+/** The aof_* fields of a server without an append-only file. */
+const AOF_OFF: Fields = [
+  ['aof_enabled', 0],
+  ['aof_rewrite_in_progress', 0],
+  ['aof_rewrite_scheduled', 0],
+  ['aof_last_rewrite_time_sec', -1],
+  ['aof_current_rewrite_time_sec', -1],
+  ['aof_last_bgrewrite_status', 'ok'],
+  ['aof_rewrites', 0],
+  ['aof_rewrites_consecutive_failures', 0],
+  ['aof_last_write_status', 'ok'],
+  ['aof_last_cow_size', 0],
+  ['module_fork_in_progress', 0],
+  ['module_fork_last_cow_size', 0],
+];
+
+/** While the file is loaded at start, persistence is not attached yet; Redis shows aof_enabled:1. */
+const AOF_STARTING: Fields = [
+  ['aof_enabled', 1],
+  ...AOF_OFF.slice(1),
+  ['aof_current_size', 0],
+  ['aof_base_size', 0],
+  ['aof_pending_rewrite', 0],
+  ['aof_buffer_length', 0],
+  ['aof_pending_bio_fsync', 0],
+  ['aof_delayed_fsync', 0],
+];
+
+export function persistenceInfo(server: Server): Fields {
+  const out: Fields = [
+    ['loading', server.loading ? 1 : 0],
+    ['async_loading', 0],
+    ['current_cow_peak', 0],
+    ['current_cow_size', 0],
+    ['current_cow_size_age', 0],
+    ['current_fork_perc', '0.00'],
+    ['current_save_keys_processed', 0],
+    ['current_save_keys_total', 0],
+    ['rdb_changes_since_last_save', 0],
+    ['rdb_bgsave_in_progress', 0],
+    ['rdb_last_save_time', server.lastSave],
+    ['rdb_last_bgsave_status', 'ok'],
+    ['rdb_last_bgsave_time_sec', -1],
+    ['rdb_current_bgsave_time_sec', -1],
+    ['rdb_saves', 0],
+    ['rdb_last_cow_size', 0],
+    ['rdb_last_load_keys_expired', 0],
+    ['rdb_last_load_keys_loaded', 0],
+  ];
+  if (server.persistence !== null) out.push(...server.persistence.info());
+  else if (server.loading && server.config.bool('appendonly')) out.push(...AOF_STARTING);
+  else out.push(...AOF_OFF);
+  if (server.loading) out.push(...loadingFields(server));
+  return out;
+}
+
+/** Redis's loading_* fields, with its ETA formula. */
+function loadingFields(server: Server): Fields {
+  const p = server.loadProgress ?? { totalBytes: 0, loadedBytes: 0, startedAt: Date.now() };
+  const startSec = Math.floor(p.startedAt / 1000);
+  const perc = p.totalBytes > 0 ? (p.loadedBytes / p.totalBytes) * 100 : 0;
+  const remaining = p.totalBytes > 0 ? p.totalBytes - p.loadedBytes : 1;
+  const elapsed = Math.floor(Date.now() / 1000) - startSec;
+  const eta = elapsed === 0 ? 1 : Math.floor((elapsed * remaining) / (p.loadedBytes + 1));
+  return [
+    ['loading_start_time', startSec],
+    ['loading_total_bytes', p.totalBytes],
+    ['loading_rdb_used_mem', 0],
+    ['loading_loaded_bytes', p.loadedBytes],
+    ['loading_loaded_perc', perc.toFixed(2)],
+    ['loading_eta_seconds', eta],
+  ];
+}

@@ -1,0 +1,290 @@
+// Start-up replay of append-only files. Reads Redis's AOF format (RESP multibulk commands, `#`
+// annotation lines, MULTI/EXEC blocks) from a single file or from a Redis 7 `appendonlydir/`
+// (manifest, base, then incr files), in slices so the event loop keeps answering -LOADING and INFO.
+//
+// As Redis: a command cut short by the end of the last file (a crash in the middle of a write), or
+// a MULTI block without its EXEC, is dropped and the file truncated to the last complete command,
+// with a warning — or, with `aof-load-truncated no`, the start is refused. Anything else that is
+// not a well-formed command refuses the start, naming the byte offset; the file is not modified.
+
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
+
+export class AofFormatError extends Error {}
+
+export interface AofSource {
+  /** Files to replay in order. */
+  files: string[];
+  /** The Redis 7 manifest, when loading an appendonlydir. */
+  manifest?: string;
+}
+
+export interface LoadProgress {
+  totalBytes: number;
+  loadedBytes: number;
+  /** ms timestamp. */
+  startedAt: number;
+}
+
+export interface LoadSink {
+  /** Runs one command read from the file; returns an error text to abort loading, or null. */
+  replay(args: string[]): string | null;
+  notice(msg: string): void;
+  warning(msg: string): void;
+  /** aof-load-truncated: cut a truncated tail off (true) or refuse to load (false). */
+  truncate: boolean;
+}
+
+const CHUNK = 8 * 1024 * 1024;
+/** Commands replayed between two yields to the event loop. */
+const SLICE = 20000;
+/** Files at least this big get progress lines in the log. */
+const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
+const FIX_HINT = 'make a backup of your AOF file, then use redis-check-aof --fix <filename>';
+const PREAMBLE_HINT = "Keystonelight reads only AOF-format data: in Redis, set 'aof-use-rdb-preamble no', run BGREWRITEAOF, then load the new files";
+
+/**
+ * Finds what to load in `dir`: a Redis 7 manifest (appenddirname/filename.manifest) or a single
+ * file. Both at once is ambiguous (which one is newer?) and refused. Null: nothing to load.
+ */
+export function findAof(dir: string, filename: string, dirname: string): AofSource | null {
+  const manifest = join(dir, dirname, `${filename}.manifest`);
+  const single = join(dir, filename);
+  if (existsSync(manifest)) {
+    if (existsSync(single) && statSync(single).size > 0) {
+      throw new AofFormatError(`Both ${single} and the Redis 7 AOF directory ${join(dir, dirname)} exist: refusing to guess which holds the data. Move one of them out of ${dir}.`);
+    }
+    return { files: readManifest(manifest, join(dir, dirname)), manifest };
+  }
+  return existsSync(single) ? { files: [single] } : null;
+}
+
+/** Parses a Redis 7 manifest: lines of `file <name> seq <n> type <b|h|i>`; history is skipped. */
+export function readManifest(path: string, base: string): string[] {
+  let baseFile: string | null = null;
+  const incr: [number, string][] = [];
+  for (const line of readFileSync(path, 'latin1').split('\n')) {
+    if (line.trim() === '' || line.startsWith('#')) continue;
+    const words = line.trim().split(/\s+/);
+    const info: Record<string, string> = {};
+    for (let i = 0; i + 1 < words.length; i += 2) info[words[i]] = words[i + 1];
+    if (!info.file || !info.type || !info.seq) throw new AofFormatError(`Invalid AOF manifest file format in ${path}: '${line}'`);
+    if (info.type === 'b') baseFile = info.file;
+    else if (info.type === 'i') incr.push([Number(info.seq), info.file]);
+  }
+  incr.sort((a, b) => a[0] - b[0]);
+  const files = baseFile === null ? [] : [baseFile];
+  files.push(...incr.map(([, f]) => f));
+  for (const f of files) {
+    if (f.endsWith('.rdb')) throw new AofFormatError(`The AOF base file ${join(base, f)} is an RDB file, which is not supported: ${PREAMBLE_HINT}.`);
+    if (!existsSync(join(base, f))) throw new AofFormatError(`The AOF file ${join(base, f)} named in ${path} doesn't exist`);
+  }
+  return files.map((f) => join(base, f));
+}
+
+/**
+ * Replays `files` into `sink`, yielding to the event loop between slices (so clients get -LOADING
+ * and INFO answers); resolves with the number of commands replayed.
+ */
+export async function loadFiles(files: string[], sink: LoadSink, progress: LoadProgress): Promise<number> {
+  const steps = replayFiles(files, sink, progress);
+  let r = steps.next();
+  while (!r.done) {
+    await new Promise((resolve) => setImmediate(resolve));
+    r = steps.next();
+  }
+  return r.value;
+}
+
+/** The same, without yielding (DEBUG LOADAOF runs inside one command). */
+export function loadFilesSync(files: string[], sink: LoadSink, progress: LoadProgress): number {
+  const steps = replayFiles(files, sink, progress);
+  let r = steps.next();
+  while (!r.done) r = steps.next();
+  return r.value;
+}
+
+function* replayFiles(files: string[], sink: LoadSink, progress: LoadProgress): Generator<void, number> {
+  progress.totalBytes = files.reduce((n, f) => n + statSync(f).size, 0);
+  progress.loadedBytes = 0;
+  let commands = 0;
+  for (let i = 0; i < files.length; i++) {
+    commands += yield* loadOne(files[i], sink, progress, i === files.length - 1);
+  }
+  return commands;
+}
+
+/** Parser state that outlives one buffer: an open MULTI block. */
+interface Multi {
+  /** File offset of the MULTI command (where a truncated block is cut off). */
+  start: number;
+  queued: string[][];
+}
+
+function* loadOne(path: string, sink: LoadSink, progress: LoadProgress, last: boolean): Generator<void, number> {
+  const size = statSync(path).size;
+  const fd = openSync(path, 'r');
+  let buf = Buffer.alloc(0);
+  let fileOffset = 0; // file offset of buf[0]
+  let readTo = 0;
+  let commands = 0;
+  let lastLog = Date.now();
+  const state: { multi: Multi | null } = { multi: null };
+  try {
+    const head = Buffer.alloc(5);
+    if (readSync(fd, head, 0, 5, 0) === 5 && head.toString('latin1') === 'REDIS') {
+      throw new AofFormatError(`${path} starts with an RDB preamble, which is not supported: ${PREAMBLE_HINT}.`);
+    }
+    while (true) {
+      const r = parseCommands(buf, sink, state, fileOffset, path);
+      commands += r.count;
+      progress.loadedBytes += r.consumed;
+      if (r.consumed > 0) {
+        buf = buf.subarray(r.consumed);
+        fileOffset += r.consumed;
+      }
+      if (r.count < SLICE) {
+        if (readTo >= size) break;
+        const chunk = Buffer.allocUnsafe(Math.min(CHUNK, size - readTo));
+        const n = readSync(fd, chunk, 0, chunk.length, readTo);
+        if (n === 0) break; // the file shrank under us: treat what is left as a truncated tail
+        readTo += n;
+        buf = buf.length === 0 ? chunk.subarray(0, n) : Buffer.concat([buf, chunk.subarray(0, n)]);
+      }
+      if (size >= PROGRESS_MIN_BYTES && Date.now() - lastLog >= 1000) {
+        lastLog = Date.now();
+        const perc = (100 * progress.loadedBytes) / Math.max(1, progress.totalBytes);
+        sink.notice(`Loading AOF: ${perc.toFixed(2)}% (${progress.loadedBytes} of ${progress.totalBytes} bytes)`);
+      }
+      yield;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  if (state.multi !== null) {
+    sink.warning('Revert incomplete MULTI/EXEC transaction in AOF file');
+    truncatedTail(path, state.multi.start, size, sink, last);
+  } else if (buf.length > 0) {
+    truncatedTail(path, fileOffset, size, sink, last);
+  }
+  return commands;
+}
+
+/** The file ends in the middle of a command (or transaction): cut it off, as Redis does. */
+function truncatedTail(path: string, validUpTo: number, size: number, sink: LoadSink, last: boolean): void {
+  const dropped = size - validUpTo;
+  if (!last) {
+    throw new AofFormatError(`Unexpected end of file reading the append only file ${path} at offset ${validUpTo} (${dropped} bytes of an incomplete command), and it is not the last AOF file: ${FIX_HINT}`);
+  }
+  if (!sink.truncate) {
+    throw new AofFormatError(`Unexpected end of file reading the append only file ${path} at offset ${validUpTo} (${dropped} bytes of an incomplete last command). You can: 1) Make a backup of your AOF file, then use redis-check-aof --fix <filename>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`);
+  }
+  sink.warning(`!!! Warning: short read while loading the AOF file ${path}!!!`);
+  sink.warning(`!!! Truncating the AOF ${path} at offset ${validUpTo}, dropping ${dropped} bytes of an incomplete last command !!!`);
+  truncateSync(path, validUpTo);
+  sink.warning(`AOF ${path} loaded anyway because aof-load-truncated is enabled`);
+}
+
+interface ParseResult {
+  count: number;
+  consumed: number;
+}
+
+/** Thrown inside the parser when more bytes are needed. */
+const INCOMPLETE = Symbol('incomplete');
+
+/**
+ * Parses and replays up to SLICE complete commands from `buf`. Stops at an incomplete command
+ * (more bytes needed); throws AofFormatError for anything that is not a well-formed command.
+ * Commands of a MULTI block are queued and replayed at its EXEC, so a block cut off by the end of
+ * the file is never half applied.
+ */
+function parseCommands(buf: Buffer, sink: LoadSink, state: { multi: Multi | null }, base: number, path: string): ParseResult {
+  let pos = 0;
+  let count = 0;
+  const bad = (at: number, what: string): AofFormatError =>
+    new AofFormatError(`Bad file format reading the append only file ${path} at offset ${base + at} (${what}): ${FIX_HINT}`);
+  const run = (args: string[], at: number): void => {
+    const error = sink.replay(args);
+    if (error !== null) throw new AofFormatError(`${error} at offset ${base + at} of ${path}`);
+  };
+  while (count < SLICE && pos < buf.length) {
+    const start = pos;
+    let args: string[];
+    try {
+      if (buf[pos] === 35 /* # */) {
+        // An annotation (e.g. aof-timestamp-enabled's #TS:...): skipped, as Redis does.
+        const lf = buf.indexOf(10, pos);
+        if (lf < 0) throw INCOMPLETE;
+        pos = lf + 1;
+        continue;
+      }
+      [args, pos] = readCommand(buf, pos, bad);
+    } catch (e) {
+      if (e === INCOMPLETE) {
+        pos = start;
+        break;
+      }
+      throw e;
+    }
+    const name = args[0].toLowerCase();
+    const multi = state.multi;
+    if (name === 'multi' && args.length === 1) {
+      if (multi !== null) throw bad(start, 'MULTI inside MULTI');
+      state.multi = { start: base + start, queued: [] };
+    } else if (name === 'exec' && args.length === 1) {
+      if (multi === null) throw bad(start, 'EXEC without MULTI');
+      for (const q of multi.queued) run(q, start);
+      state.multi = null;
+    } else if (multi !== null) {
+      multi.queued.push(args);
+    } else {
+      run(args, start);
+    }
+    count++;
+  }
+  return { count, consumed: pos };
+}
+
+/** One multibulk command at `pos`: its arguments and the offset after it. */
+function readCommand(buf: Buffer, pos: number, bad: (at: number, what: string) => AofFormatError): [string[], number] {
+  const [argc, afterHeader] = readNumber(buf, pos, 42 /* * */, bad);
+  if (argc < 1) throw bad(pos, 'invalid multibulk length');
+  let p = afterHeader;
+  const args: string[] = new Array<string>(argc);
+  for (let i = 0; i < argc; i++) {
+    const [len, data] = readNumber(buf, p, 36 /* $ */, bad);
+    if (data + len + 2 > buf.length) {
+      // Incomplete, unless the bytes we do have already show it can't be a bulk string.
+      if (data + len < buf.length && buf[data + len] !== 13) throw bad(data + len, 'bulk string not followed by CRLF');
+      throw INCOMPLETE;
+    }
+    if (buf[data + len] !== 13 || buf[data + len + 1] !== 10) throw bad(data + len, 'bulk string not followed by CRLF');
+    args[i] = buf.latin1Slice(data, data + len);
+    p = data + len + 2;
+  }
+  return [args, p];
+}
+
+/**
+ * A header line `<prefix><digits>\r\n` at `pos`: the number and the offset after the line. Throws
+ * INCOMPLETE when the buffer ends inside a line that could still be valid.
+ */
+function readNumber(buf: Buffer, pos: number, prefix: number, bad: (at: number, what: string) => AofFormatError): [number, number] {
+  if (pos >= buf.length) throw INCOMPLETE;
+  if (buf[pos] !== prefix) {
+    throw bad(pos, `expected '${String.fromCharCode(prefix)}', got ${JSON.stringify(String.fromCharCode(buf[pos]))}`);
+  }
+  let n = 0;
+  let p = pos + 1;
+  while (p < buf.length && buf[p] >= 48 && buf[p] <= 57) {
+    n = n * 10 + (buf[p] - 48);
+    p++;
+    if (p - pos > 17) throw bad(pos, 'length too long');
+  }
+  if (p === buf.length) throw INCOMPLETE;
+  if (p === pos + 1 || buf[p] !== 13) throw bad(p, prefix === 42 ? 'invalid multibulk length' : 'invalid bulk length');
+  if (p + 1 === buf.length) throw INCOMPLETE;
+  if (buf[p + 1] !== 10) throw bad(p + 1, 'expected LF after CR');
+  return [n, p + 2];
+}

@@ -1,0 +1,107 @@
+// The PID file: keeps a second server off the same data directory.
+//
+// A PID file naming a live process refuses the start before anything is written. Creation is
+// atomic: the PID (and a newline) is written to a private temporary file which is then hard-linked
+// to the PID file's name; link() fails if the name exists, so of two servers starting at the same
+// moment exactly one wins. A PID file naming a process that no longer exists is stale and taken
+// over (with a warning). The file is removed on shutdown only if it still holds our PID.
+
+import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+
+export class PidFileError extends Error {}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The PID in the file; null if it is missing; NaN if it holds anything else. */
+function readPid(path: string): number | null {
+  let text: string;
+  try {
+    text = readFileSync(path, 'latin1');
+  } catch {
+    return null;
+  }
+  const n = Number(text.trim());
+  return Number.isInteger(n) && n > 0 ? n : NaN;
+}
+
+/** A live process other than us (a PID file holding our own PID is a leftover of a previous life). */
+function liveOwner(pid: number | null): boolean {
+  return pid !== null && !Number.isNaN(pid) && pid !== process.pid && alive(pid);
+}
+
+function refuse(path: string, owner: number): never {
+  throw new PidFileError(`Another server (PID ${owner}) is running on this data directory: its PID file ${path} exists. Refusing to start; stop that server first, or use another --dir.`);
+}
+
+function tryCreate(path: string): boolean {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${process.pid}\n`);
+  try {
+    linkSync(tmp, path);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  } finally {
+    unlinkSync(tmp);
+  }
+}
+
+/**
+ * Creates the PID file or throws PidFileError when a live process owns it. Returns a warning
+ * text when a stale file was taken over.
+ */
+export function acquirePidFile(path: string): string | null {
+  let stale: number | null = null;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const owner = readPid(path);
+    if (liveOwner(owner)) refuse(path, owner!);
+    if (owner === null) {
+      if (tryCreate(path)) return stale === null ? null : `Removed the stale PID file ${path} (PID ${Number.isNaN(stale) ? 'unreadable' : stale} is not running)`;
+      continue; // another server created it in between: look at its PID
+    }
+    stale = owner;
+    takeAwayStale(path, owner);
+  }
+  throw new PidFileError(`Could not create the PID file ${path}`);
+}
+
+/**
+ * Moves a stale PID file aside (rename is atomic), then checks what was moved: if another starting
+ * server replaced the stale file in the meantime, its file is put back.
+ */
+function takeAwayStale(path: string, stalePid: number): void {
+  const aside = `${path}.${process.pid}.stale`;
+  try {
+    renameSync(path, aside);
+  } catch {
+    return; // someone else moved or removed it first
+  }
+  const moved = readPid(aside);
+  if (!(moved === stalePid || (Number.isNaN(moved) && Number.isNaN(stalePid)))) {
+    try {
+      linkSync(aside, path);
+    } catch {
+      // a third server got there; it owns the name now
+    }
+  }
+  unlinkSync(aside);
+}
+
+/** Removes the PID file if it holds our PID. */
+export function releasePidFile(path: string): void {
+  if (readPid(path) === process.pid) {
+    try {
+      unlinkSync(path);
+    } catch {
+      // already gone
+    }
+  }
+}

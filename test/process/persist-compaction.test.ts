@@ -1,0 +1,79 @@
+// Compaction of the real process: SIGHUP and SIGUSR1 each shrink a file holding 10,000 overwrites
+// of 100 keys to the size of 100 SETs, with the data unchanged and the server answering all along;
+// automatic rewrites by auto-aof-rewrite-percentage / auto-aof-rewrite-min-size.
+
+import test from 'ava';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { startBundle } from '../helpers/bundle.js';
+import { aofBytes, dumpWire, loadDir, waitFor } from '../helpers/aof.js';
+import { RawClient } from '../helpers/raw.js';
+import { encodeArgs } from '../helpers/resp.js';
+
+async function overwrite(port: number, total: number, keys: number): Promise<Map<string, string>> {
+  const c = await RawClient.connect(port);
+  const last = new Map<string, string>();
+  for (let i = 0; i < total; i += 500) {
+    const cmds: Buffer[] = [];
+    for (let j = i; j < i + 500; j++) {
+      last.set(`key:${j % keys}`, `value-${j}`);
+      cmds.push(encodeArgs(['SET', `key:${j % keys}`, `value-${j}`]));
+    }
+    c.write(Buffer.concat(cmds));
+    for (let j = 0; j < 500; j++) await c.read();
+  }
+  c.close();
+  return last;
+}
+
+for (const signal of ['SIGHUP', 'SIGUSR1'] as const) {
+  test(`${signal} compacts 10,000 overwrites of 100 keys to 100 SETs, answering throughout`, async (t) => {
+    const sp = await startBundle(['--loglevel', 'notice', '--auto-aof-rewrite-percentage', '0']);
+    t.teardown(() => void sp.stop('SIGKILL'));
+    const last = await overwrite(sp.port, 10_000, 100);
+    const path = join(sp.dir, 'appendonly.aof');
+    const before = statSync(path).size;
+    const data = await dumpWire(sp.port, 1);
+    // A client pinging all along: every PING is answered while the rewrite runs.
+    const pinger = await RawClient.connect(sp.port);
+    let pongs = 0;
+    let pinging = true;
+    const pings = (async () => {
+      while (pinging) {
+        t.is(await pinger.call('PING'), '+PONG\r\n');
+        pongs++;
+      }
+    })();
+    sp.proc.kill(signal);
+    const expected = aofBytes(['SELECT', '0'], ...[...last].map(([k, v]) => ['SET', k, v])).length;
+    await waitFor(() => /Background AOF rewrite finished successfully/.test(sp.output()), 15_000, 'the rewrite').catch(() => {});
+    pinging = false;
+    await pings;
+    pinger.close();
+    t.regex(sp.output(), new RegExp(`Received ${signal}, rewriting the append only file`));
+    const after = statSync(path).size;
+    t.log(`${before} bytes -> ${after} bytes (100 SETs: ${expected}), ${pongs} PINGs answered meanwhile`);
+    t.is(after, expected);
+    t.true(pongs > 0);
+    t.deepEqual(await dumpWire(sp.port, 1), data, 'data unchanged in memory');
+    t.deepEqual(await loadDir(sp.dir), data, 'and in the file');
+    t.is(await sp.stop(), 0);
+  });
+}
+
+test('automatic rewrite when the file doubles past auto-aof-rewrite-min-size', async (t) => {
+  const sp = await startBundle(['--loglevel', 'notice', '--auto-aof-rewrite-min-size', '64kb', '--auto-aof-rewrite-percentage', '100']);
+  t.teardown(() => void sp.stop('SIGKILL'));
+  await overwrite(sp.port, 6_000, 50);
+  // 6,000 overwrites are ~210 kB of AOF: at least one automatic rewrite must bring it back under
+  // twice the minimum size once the last one finished.
+  const count = (re: RegExp): number => sp.output().split(re).length - 1;
+  const settled = (): boolean => count(/rewriting started/) === count(/rewrite finished successfully/) && statSync(join(sp.dir, 'appendonly.aof')).size < 128 * 1024;
+  await waitFor(settled, 10_000).catch(() => {});
+  t.regex(sp.output(), /Starting automatic rewriting of AOF on \d+% growth/);
+  t.true(settled(), `${statSync(join(sp.dir, 'appendonly.aof')).size} bytes`);
+  const data = await dumpWire(sp.port, 1);
+  t.is(Object.keys(data).length, 50);
+  t.deepEqual(await loadDir(sp.dir), data);
+  t.is(await sp.stop(), 0);
+});

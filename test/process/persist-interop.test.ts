@@ -1,0 +1,288 @@
+// Interoperability of the append-only file with real Redis 7.0 (Debian's redis-server and
+// redis-tools): redis-check-aof accepts our file; a redis-server started on a copy of our data
+// directory ends up with exactly our keys, values, types and TTLs (before and after a rewrite);
+// Keystonelight loads Redis's files — a single-file AOF (base alone, base + incr), a whole Redis 7
+// appendonlydir (imported) — and refuses an RDB base or preamble with a clear message.
+
+import test from 'ava';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exited, startBundle, tempDir, type ServerProcess } from '../helpers/bundle.js';
+import { needBinary } from '../helpers/bins.js';
+import { startRealRedis, type RealRedis } from '../helpers/redis.js';
+import { dumpWire, waitFor } from '../helpers/aof.js';
+import { RawClient } from '../helpers/raw.js';
+import { run } from '../helpers/run.js';
+
+/** A varied dataset, built with commands both servers know (effects, not requests, are logged). */
+const SCRIPT: string[][] = [
+  ['SET', 'plain', 'hello'],
+  ['SET', 'bin\r\n\x00key', 'v\x00\r\n\xff'],
+  ['SET', 'ttl', 'x', 'EX', '1000'],
+  ['SET', 'pttl', 'y', 'PX', '900000'],
+  ['SETEX', 'setex', '500', 'z'],
+  ['INCR', 'counter'],
+  ['INCRBY', 'counter', '41'],
+  ['INCRBYFLOAT', 'float', '3.25'],
+  ['SET', 'kt', '5', 'EX', '800'],
+  ['INCRBYFLOAT', 'kt', '0'],
+  ['APPEND', 'app', 'abc'],
+  ['APPEND', 'app', 'def'],
+  ['SETRANGE', 'range', '5', 'xyz'],
+  ['MSET', 'm1', '1', 'm2', '2', 'm3', '3'],
+  ['GETDEL', 'm2'],
+  ['EXPIRE', 'm1', '700'],
+  ['PERSIST', 'ttl'],
+  ['SET', 'big', 'B'.repeat(100_000)],
+  ['RENAME', 'm3', 'm3renamed'],
+  ['SELECT', '2'],
+  ['SET', 'db2', 'two'],
+  ['PEXPIREAT', 'db2', String(Date.now() + 3_600_000)],
+  ['COPY', 'db2', 'db2copy'],
+  ['SELECT', '3'],
+  ['SET', 'gone', '1'],
+  ['FLUSHDB'],
+  ['SET', 'db3', 'three'],
+  ['SWAPDB', '3', '4'],
+  ['SELECT', '0'],
+  ['MOVE', 'plain', '5'],
+  ['SET', 'expired', 'e', 'PX', '1'],
+];
+
+/** More commands whose logged effect differs from the request (or that log nothing). */
+const MORE_EFFECTS: string[][] = [
+  ['SET', 'g', '1'],
+  ['GETEX', 'g', 'EX', '100'],
+  ['GETEX', 'g', 'PERSIST'],
+  ['GETEX', 'g', 'PXAT', String(Date.now() - 1000)],
+  ['SET', 'g', '2', 'GET'],
+  ['SET', 'g', '3', 'KEEPTTL'],
+  ['SET', 'g', '4', 'NX'],
+  ['SETNX', 'g', '5'],
+  ['PSETEX', 'p', '100000', 'v'],
+  ['GETSET', 'p', 'w'],
+  ['MSETNX', 'n1', '1', 'n2', '2'],
+  ['MSETNX', 'n1', '1', 'n3', '3'],
+  ['DECR', 'n1'],
+  ['DEL', 'n1', 'nothere', 'n2'],
+  ['SET', 'u', '1'],
+  ['UNLINK', 'u'],
+  ['SET', 'x', '1'],
+  ['EXPIRE', 'x', '-1'],
+  ['SET', 'y', '1'],
+  ['EXPIREAT', 'y', String(Math.floor(Date.now() / 1000) + 1000)],
+  ['PEXPIRE', 'y', '5000000'],
+  ['EXPIRE', 'y', '100', 'GT'],
+  ['RENAMENX', 'y', 'z'],
+  ['TOUCH', 'z'],
+  ['GET', 'z'],
+  ['SET', 'short', '1', 'PX', '1'],
+  ['SELECT', '9'],
+  ['SET', 'nine', '9'],
+  ['FLUSHALL'],
+  ['SELECT', '0'],
+  ['SET', 'last', '1'],
+];
+
+async function runScript(port: number, script = SCRIPT): Promise<void> {
+  const c = await RawClient.connect(port);
+  for (const cmd of script) {
+    const r = await c.call(...cmd);
+    if (r.startsWith('-')) throw new Error(`${cmd[0]}: ${r}`);
+  }
+  c.close();
+  await new Promise((r) => setTimeout(r, 20)); // let 'expired' expire
+}
+
+/** DEBUG DIGEST (Redis's exact dataset digest) of a server. */
+async function digest(port: number): Promise<string> {
+  const c = await RawClient.connect(port);
+  try {
+    return await c.call('DEBUG', 'DIGEST');
+  } finally {
+    c.close();
+  }
+}
+
+async function checkAof(t: { true(v: boolean, m?: string): void }, path: string): Promise<void> {
+  const r = await run('redis-check-aof', [path]);
+  t.true(/is valid/.test(r.stdout), r.stdout + r.stderr);
+}
+
+test('our file is valid for redis-check-aof, and a real redis-server loads exactly our dataset (before and after a rewrite)', async (t) => {
+  if (!needBinary(t, 'redis-server') || !needBinary(t, 'redis-check-aof')) return;
+  const sp = await startBundle(['--appendfsync', 'always', '--loglevel', 'notice', '--enable-debug-command', 'yes']);
+  t.teardown(() => void sp.stop('SIGKILL'));
+  await runScript(sp.port);
+  for (const phase of ['as written', 'after BGREWRITEAOF']) {
+    if (phase !== 'as written') {
+      const c = await RawClient.connect(sp.port);
+      await c.call('BGREWRITEAOF');
+      c.close();
+      await waitFor(() => /rewrite finished|rewrite failed/.test(sp.output()), 15_000, 'the rewrite');
+      t.regex(sp.output(), /rewrite finished successfully/);
+    }
+    const ours = await dumpWire(sp.port);
+    t.true(Object.keys(ours).length >= 15, phase);
+    t.falsy(ours['0:expired']);
+    await checkAof(t, join(sp.dir, 'appendonly.aof'));
+    const copy = tempDir('ks-interop-');
+    copyFileSync(join(sp.dir, 'appendonly.aof'), join(copy, 'appendonly.aof'));
+    const redis = await startRealRedis(['--appendonly', 'yes', '--enable-debug-command', 'yes'], copy);
+    try {
+      t.deepEqual(await dumpWire(redis.port), ours, phase);
+      t.is(await digest(redis.port), await digest(sp.port), `${phase}: DEBUG DIGEST`);
+    } finally {
+      await redis.stop();
+    }
+  }
+  t.is(await sp.stop(), 0);
+});
+
+/** A real Redis with a non-RDB AOF: dataset A, BGREWRITEAOF, then dataset B in the incr file. */
+async function redisFiles(): Promise<{ dir: string; dumpA: Awaited<ReturnType<typeof dumpWire>>; dumpB: Awaited<ReturnType<typeof dumpWire>>; digestB: string; stop(): Promise<void> }> {
+  const redis = await startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--appendfsync', 'always', '--enable-debug-command', 'yes']);
+  try {
+    return await redisFilesOn(redis);
+  } catch (e) {
+    await redis.stop();
+    throw e;
+  }
+}
+
+async function redisFilesOn(redis: RealRedis): ReturnType<typeof redisFiles> {
+  await runScript(redis.port);
+  const c = await RawClient.connect(redis.port);
+  await c.call('EVAL', "redis.call('set','lua','1'); redis.call('incr','lua'); return 1", '0'); // logged as MULTI/EXEC
+  await c.call('BGREWRITEAOF');
+  await waitFor(async () => (await c.call('INFO', 'persistence')).includes('aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0'), 15_000, 'the Redis rewrite');
+  const dumpA = await dumpWire(redis.port);
+  await runScript(redis.port, [['INCR', 'counter'], ['APPEND', 'app', 'ghi'], ['DEL', 'float'], ['SELECT', '6'], ['SET', 'late', 'l', 'EX', '100']]);
+  await c.call('EVAL', "redis.call('incr','lua'); redis.call('set','lua2','x'); return 1", '0');
+  const dumpB = await dumpWire(redis.port);
+  const digestB = await digest(redis.port);
+  c.close();
+  return { dir: join(redis.dir, 'appendonlydir'), dumpA, dumpB, digestB, stop: () => redis.stop() };
+}
+
+test('Keystonelight loads Redis 7 files: a single base file, base + incr as one file, and a whole appendonlydir', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const r = await redisFiles();
+  t.teardown(() => r.stop());
+  const files = readdirSync(r.dir);
+  const base = files.find((f) => f.endsWith('.base.aof'))!;
+  const incr = files.find((f) => f.endsWith('.incr.aof'))!;
+  t.truthy(base && incr, files.join(', '));
+
+  const single = tempDir('ks-import-');
+  copyFileSync(join(r.dir, base), join(single, 'appendonly.aof'));
+  const started: ServerProcess[] = [];
+  t.teardown(() => void Promise.all(started.map((p) => p.stop('SIGKILL'))));
+  const start = async (args: string[], dir: string): Promise<ServerProcess> => {
+    const p = await startBundle(args, { dir });
+    started.push(p);
+    return p;
+  };
+  let sp = await start(['--loglevel', 'warning'], single);
+  t.deepEqual(await dumpWire(sp.port), r.dumpA, 'the base file alone');
+  t.is(await sp.stop(), 0);
+
+  const both = tempDir('ks-import-');
+  writeFileSync(join(both, 'appendonly.aof'), Buffer.concat([readFileSync(join(r.dir, base)), readFileSync(join(r.dir, incr))]));
+  sp = await start(['--loglevel', 'warning', '--enable-debug-command', 'yes'], both);
+  t.deepEqual(await dumpWire(sp.port), r.dumpB, 'base + incr');
+  t.is(await digest(sp.port), r.digestB, 'base + incr: DEBUG DIGEST');
+  t.is(await sp.stop(), 0);
+
+  const whole = tempDir('ks-import-');
+  cpSync(r.dir, join(whole, 'appendonlydir'), { recursive: true });
+  sp = await start(['--loglevel', 'notice'], whole);
+  t.deepEqual(await dumpWire(sp.port), r.dumpB, 'the appendonlydir');
+  t.regex(sp.output(), /Imported the Redis 7 AOF directory into .*appendonly\.aof; the original was moved to .*appendonlydir\.imported-\d+/);
+  t.false(existsSync(join(whole, 'appendonlydir')));
+  t.is(await sp.stop(), 0);
+  sp = await start(['--loglevel', 'warning'], whole);
+  t.deepEqual(await dumpWire(sp.port), r.dumpB, 'after the import, from our own file');
+  t.is(await sp.stop(), 0);
+});
+
+test('an RDB base or an RDB preamble is refused with a clear message, and nothing is changed', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const redis = await startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'yes']);
+  t.teardown(() => redis.stop());
+  const c = await RawClient.connect(redis.port);
+  await c.call('SET', 'a', '1');
+  await c.call('BGREWRITEAOF');
+  await waitFor(async () => (await c.call('INFO', 'persistence')).includes('aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0'), 15_000, 'the Redis rewrite');
+  c.close();
+  const src = join(redis.dir, 'appendonlydir');
+  const rdbBase = readdirSync(src).find((f) => f.endsWith('.base.rdb'))!;
+  t.truthy(rdbBase);
+
+  const dirCase = tempDir('ks-rdb-');
+  cpSync(src, join(dirCase, 'appendonlydir'), { recursive: true });
+  const a = await startBundle([], { dir: dirCase, wait: false });
+  t.teardown(() => void a.stop('SIGKILL'));
+  t.is(await exited(a), 1);
+  t.regex(a.output(), /is an RDB file, which is not supported/);
+  t.deepEqual(readdirSync(join(dirCase, 'appendonlydir')).sort(), readdirSync(src).sort());
+
+  const fileCase = tempDir('ks-rdb-');
+  mkdirSync(fileCase, { recursive: true });
+  copyFileSync(join(src, rdbBase), join(fileCase, 'appendonly.aof'));
+  const b = await startBundle([], { dir: fileCase, wait: false });
+  t.teardown(() => void b.stop('SIGKILL'));
+  t.is(await exited(b), 1);
+  t.regex(b.output(), /starts with an RDB preamble, which is not supported: .*aof-use-rdb-preamble no/);
+});
+
+/** The commands of an AOF file (as written; MULTI/EXEC kept). */
+function parseAof(bytes: Buffer): string[][] {
+  const out: string[][] = [];
+  let pos = 0;
+  const line = (): string => {
+    const nl = bytes.indexOf('\r\n', pos);
+    const s = bytes.toString('latin1', pos, nl);
+    pos = nl + 2;
+    return s;
+  };
+  while (pos < bytes.length) {
+    const argc = Number(line().slice(1));
+    const args: string[] = [];
+    for (let i = 0; i < argc; i++) {
+      const len = Number(line().slice(1));
+      args.push(bytes.toString('latin1', pos, pos + len));
+      pos += len + 2;
+    }
+    out.push(args);
+  }
+  return out;
+}
+
+test('the same commands log the same effects as Redis 7.0 (absolute times within a second)', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const redis = await startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--appendfsync', 'always']);
+  t.teardown(() => redis.stop());
+  const sp = await startBundle(['--appendfsync', 'always', '--loglevel', 'warning']);
+  t.teardown(() => void sp.stop('SIGKILL'));
+  for (const script of [SCRIPT, MORE_EFFECTS]) {
+    await runScript(redis.port, script);
+    await runScript(sp.port, script);
+  }
+  const incr = readdirSync(join(redis.dir, 'appendonlydir')).find((f) => f.endsWith('.incr.aof'))!;
+  // The expiry of 'expired' is logged whenever either server's active expiry gets to it: not compared.
+  const expiry = (c: string[]): boolean => !(c[0] === 'DEL' && (c[1] === 'expired' || c[1] === 'short'));
+  const theirs = parseAof(readFileSync(join(redis.dir, 'appendonlydir', incr))).filter(expiry);
+  const ours = parseAof(readFileSync(join(sp.dir, 'appendonly.aof'))).filter(expiry);
+  const isTime = (s: string): boolean => /^1\d{12}$/.test(s);
+  const same = (a: string[], b: string[]): boolean =>
+    a.length === b.length && a.every((x, i) => x === b[i] || (isTime(x) && isTime(b[i]) && Math.abs(Number(x) - Number(b[i])) < 1000));
+  const n = Math.max(theirs.length, ours.length);
+  for (let i = 0; i < n; i++) {
+    if (!same(ours[i] ?? [], theirs[i] ?? [])) {
+      t.fail(`effect ${i} differs: ours ${JSON.stringify(ours[i]?.map((s) => s.slice(0, 40)))}, Redis ${JSON.stringify(theirs[i]?.map((s) => s.slice(0, 40)))}`);
+      return;
+    }
+  }
+  t.pass();
+});

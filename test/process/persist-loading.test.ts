@@ -1,0 +1,124 @@
+// Start-up replay in the real process: -LOADING while a large file loads (and INFO's loading
+// fields, when INFO exists), the final log line with keys and seconds; damaged files: a truncated
+// tail is cut off with a warning naming the offset, `aof-load-truncated no` and garbage in the
+// middle refuse to start (exit 1) naming the offset, without modifying the file; an empty file and
+// a file with only SELECT start empty.
+
+import test from 'ava';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exited, startBundle, tempDir } from '../helpers/bundle.js';
+import { aofBytes, waitFor } from '../helpers/aof.js';
+import { RawClient } from '../helpers/raw.js';
+
+const sha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+function dirWith(bytes: Buffer): string {
+  const dir = tempDir('ks-load-');
+  writeFileSync(join(dir, 'appendonly.aof'), bytes);
+  return dir;
+}
+
+test('clients get -LOADING while a large file loads; then the data is there and the log says keys and seconds', async (t) => {
+  const parts: Buffer[] = [aofBytes(['SELECT', '0'])];
+  for (let i = 0; i < 300_000; i++) parts.push(aofBytes(['SET', `key:${i}`, `value:${i}`]));
+  const dir = dirWith(Buffer.concat(parts));
+  const sp = await startBundle(['--loglevel', 'notice'], { dir, wait: false });
+  t.teardown(() => void sp.stop('SIGKILL'));
+  let loadingSeen = false;
+  let info = '';
+  await waitFor(async () => {
+    try {
+      const c = await RawClient.connect(sp.port);
+      const r = await c.call('PING');
+      if (r.startsWith('-LOADING')) {
+        t.is(r, '-LOADING Redis is loading the dataset in memory\r\n');
+        if (!loadingSeen) sp.proc.kill('SIGHUP'); // must not kill the process, nor start a rewrite
+        loadingSeen = true;
+        if (info === '') info = await c.call('INFO', 'persistence');
+      }
+      c.close();
+      return r === '+PONG\r\n';
+    } catch {
+      return false;
+    }
+  }, 60_000, 'the load');
+  t.true(loadingSeen, 'PING answered -LOADING during the load');
+  if (info.startsWith('-ERR unknown command')) {
+    t.log('INFO is not implemented yet: loading fields not checked');
+  } else if (info !== '') {
+    for (const f of ['loading:1', 'loading_start_time:', 'loading_total_bytes:', 'loading_loaded_bytes:', 'loading_loaded_perc:', 'loading_eta_seconds:']) t.true(info.includes(f), f);
+  }
+  t.regex(sp.output(), /DB loaded from append only file: \d+\.\d{3} seconds \(300000 keys\)/);
+  t.regex(sp.output(), /Received SIGHUP: ignored while loading/);
+  const c = await RawClient.connect(sp.port);
+  t.is(await c.call('GET', 'key:299999'), '$12\r\nvalue:299999\r\n');
+  c.close();
+  t.is(await sp.stop(), 0);
+});
+
+test('a truncated last command is cut off with a warning naming the offset and the bytes dropped', async (t) => {
+  const good = aofBytes(['SELECT', '0'], ['SET', 'a', '1'], ['INCR', 'a']);
+  const dir = dirWith(Buffer.concat([good, aofBytes(['SET', 'b', '2']).subarray(0, 9)]));
+  const sp = await startBundle(['--loglevel', 'notice'], { dir });
+  t.teardown(() => void sp.stop('SIGKILL'));
+  t.regex(sp.output(), new RegExp(`Truncating the AOF .*appendonly\\.aof at offset ${good.length}, dropping 9 bytes`));
+  t.regex(sp.output(), /loaded anyway because aof-load-truncated is enabled/);
+  t.deepEqual(readFileSync(join(dir, 'appendonly.aof')), good);
+  const c = await RawClient.connect(sp.port);
+  t.is(await c.call('GET', 'a'), '$1\r\n2\r\n');
+  c.close();
+  t.is(await sp.stop(), 0);
+});
+
+test('refusals: aof-load-truncated no on a truncated file, and garbage in the middle; exit 1, file unchanged', async (t) => {
+  const good = aofBytes(['SELECT', '0'], ['SET', 'a', '1']);
+  const cases: [string, Buffer, string[], RegExp][] = [
+    ['truncated, aof-load-truncated no', Buffer.concat([good, Buffer.from('*3\r\n$3\r\nSE')]), ['--aof-load-truncated', 'no'], new RegExp(`Unexpected end of file .* at offset ${good.length} .*aof-load-truncated`)],
+    ['garbage', Buffer.concat([good, Buffer.from('garbage!\r\n'), good]), [], new RegExp(`Bad file format .* at offset ${good.length} .*redis-check-aof --fix`)],
+  ];
+  for (const [name, bytes, args, message] of cases) {
+    const dir = dirWith(bytes);
+    const before = sha(join(dir, 'appendonly.aof'));
+    const sp = await startBundle(args, { dir, wait: false });
+    t.teardown(() => void sp.stop('SIGKILL'));
+    t.is(await exited(sp), 1, name);
+    t.regex(sp.output(), message, name);
+    t.is(sha(join(dir, 'appendonly.aof')), before, `${name}: the file is not modified`);
+  }
+});
+
+test('SIGTERM while loading exits at once, leaving the file as it was', async (t) => {
+  const parts: Buffer[] = [];
+  for (let i = 0; i < 300_000; i++) parts.push(aofBytes(['SET', `key:${i}`, 'v']));
+  const dir = dirWith(Buffer.concat(parts));
+  const before = sha(join(dir, 'appendonly.aof'));
+  const sp = await startBundle(['--loglevel', 'notice'], { dir, wait: false });
+  t.teardown(() => void sp.stop('SIGKILL'));
+  await waitFor(async () => {
+    try {
+      const c = await RawClient.connect(sp.port);
+      const r = await c.call('PING');
+      c.close();
+      return r.startsWith('-LOADING');
+    } catch {
+      return false;
+    }
+  }, 30_000, '-LOADING');
+  t.is(await sp.stop('SIGTERM'), 0);
+  t.regex(sp.output(), /Received SIGTERM while loading the dataset: exiting now\./);
+  t.is(sha(join(dir, 'appendonly.aof')), before);
+});
+
+test('an empty file and a file with only SELECT start an empty server', async (t) => {
+  for (const bytes of [Buffer.alloc(0), aofBytes(['SELECT', '3'])]) {
+    const sp = await startBundle([], { dir: dirWith(bytes) });
+    t.teardown(() => void sp.stop('SIGKILL'));
+    const c = await RawClient.connect(sp.port);
+    t.is(await c.call('DBSIZE'), ':0\r\n');
+    t.is(await c.call('SET', 'x', 'y'), '+OK\r\n');
+    c.close();
+    t.is(await sp.stop(), 0);
+  }
+});

@@ -1,0 +1,87 @@
+// The PID file of the real process: <dir>/keystonelight.pid (or --pidfile) holds PID + newline; a
+// second server on the same directory is refused (exit 1, clear message, nothing in the directory
+// touched, the first one's PID file kept); a stale file is taken over with a warning; of servers
+// started at the same moment on one directory exactly one runs; SIGTERM removes the file.
+
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exited, startBundle, tempDir, type ServerProcess } from '../helpers/bundle.js';
+import { RawClient } from '../helpers/raw.js';
+import { waitFor } from '../helpers/aof.js';
+
+/** Names, sizes and mtimes of everything in `dir`. */
+function snapshot(dir: string): string[] {
+  return readdirSync(dir).sort().map((f) => {
+    const s = statSync(join(dir, f));
+    return `${f} ${s.size} ${s.mtimeMs}`;
+  });
+}
+
+test('PID file content; a second server on the same directory is refused and touches nothing', async (t) => {
+  const first = await startBundle();
+  t.teardown(() => void first.stop('SIGKILL'));
+  const pidPath = join(first.dir, 'keystonelight.pid');
+  t.is(readFileSync(pidPath, 'latin1'), `${first.proc.pid}\n`);
+  const c = await RawClient.connect(first.port);
+  await c.call('SET', 'a', '1');
+  const before = snapshot(first.dir);
+  const second = await startBundle([], { dir: first.dir, wait: false });
+  t.teardown(() => void second.stop('SIGKILL'));
+  t.is(await exited(second), 1);
+  t.regex(second.output(), new RegExp(`Another server \\(PID ${first.proc.pid}\\) is running on this data directory.*Refusing to start`));
+  t.deepEqual(snapshot(first.dir), before, 'nothing in the data directory changed');
+  t.is(readFileSync(pidPath, 'latin1'), `${first.proc.pid}\n`, 'the refused instance did not remove it');
+  t.is(await c.call('GET', 'a'), '$1\r\n1\r\n', 'the first server still serves');
+  c.close();
+  t.is(await first.stop('SIGTERM'), 0);
+  t.false(existsSync(pidPath), 'removed on SIGTERM');
+});
+
+test('a stale PID file is taken over with a warning; --pidfile puts it elsewhere', async (t) => {
+  const dir = tempDir();
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+  writeFileSync(join(dir, 'keystonelight.pid'), `${dead}\n`);
+  const sp = await startBundle([], { dir });
+  t.teardown(() => void sp.stop('SIGKILL'));
+  t.regex(sp.output(), new RegExp(`Removed the stale PID file .*keystonelight\\.pid \\(PID ${dead} is not running\\)`));
+  t.is(readFileSync(join(dir, 'keystonelight.pid'), 'latin1'), `${sp.proc.pid}\n`);
+  t.is(await sp.stop(), 0);
+
+  const elsewhere = join(tempDir(), 'custom.pid');
+  const sp2 = await startBundle(['--pidfile', elsewhere], { dir });
+  t.teardown(() => void sp2.stop('SIGKILL'));
+  t.is(readFileSync(elsewhere, 'latin1'), `${sp2.proc.pid}\n`);
+  t.false(existsSync(join(dir, 'keystonelight.pid')));
+  t.is(await sp2.stop('SIGINT'), 0);
+  t.false(existsSync(elsewhere));
+});
+
+test('servers started at the same moment on one directory: exactly one runs', async (t) => {
+  for (let round = 0; round < 2; round++) {
+    const dir = tempDir();
+    if (round === 1) writeFileSync(join(dir, 'keystonelight.pid'), `${spawnSync(process.execPath, ['-e', '0']).pid}\n`); // with a stale file
+    const procs: ServerProcess[] = await Promise.all([0, 1, 2].map(() => startBundle([], { dir, wait: false })));
+    t.teardown(() => void Promise.all(procs.map((p) => p.stop('SIGKILL'))));
+    // The losers exit with 1; the winner keeps running and answers.
+    await waitFor(() => procs.filter((p) => p.proc.exitCode !== null).length >= 2, 20_000, 'two refusals');
+    const running = procs.filter((p) => p.proc.exitCode === null && p.proc.signalCode === null);
+    t.is(running.length, 1, `round ${round}: exit codes ${procs.map((p) => p.proc.exitCode).join(', ')}`);
+    t.deepEqual(procs.filter((p) => p !== running[0]).map((p) => p.proc.exitCode), [1, 1]);
+    const winner = running[0];
+    await waitFor(async () => {
+      try {
+        const c = await RawClient.connect(winner.port);
+        const r = await c.call('PING');
+        c.close();
+        return r === '+PONG\r\n';
+      } catch {
+        return false;
+      }
+    }, 15_000, 'the winner to answer');
+    t.is(readFileSync(join(dir, 'keystonelight.pid'), 'latin1'), `${winner.proc.pid}\n`);
+    t.is(await winner.stop(), 0);
+    t.false(existsSync(join(dir, 'keystonelight.pid')));
+  }
+});

@@ -1,0 +1,215 @@
+// The AOF loader on hand-built files: complete files, a tail truncated at every byte offset of the
+// last command (cut off, or refused with aof-load-truncated no), garbage in the middle (refused,
+// file untouched), empty files, SELECT only, annotations, MULTI/EXEC blocks, RDB preambles, and
+// Redis 7 manifests.
+
+import test from 'ava';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AofFormatError, findAof, loadFilesSync, readManifest, type LoadSink } from '../../src/persistence/loader.js';
+import { aofBytes } from '../helpers/aof.js';
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), 'ks-loader-'));
+}
+
+interface Recorded {
+  sink: LoadSink;
+  cmds: string[][];
+  warnings: string[];
+}
+
+function recorder(truncate = true): Recorded {
+  const cmds: string[][] = [];
+  const warnings: string[] = [];
+  const sink: LoadSink = {
+    replay: (args) => {
+      cmds.push(args);
+      return null;
+    },
+    notice: () => {},
+    warning: (m) => warnings.push(m),
+    truncate,
+  };
+  return { sink, cmds, warnings };
+}
+
+const progress = () => ({ totalBytes: 0, loadedBytes: 0, startedAt: Date.now() });
+
+function load(path: string | string[], truncate = true): Recorded {
+  const r = recorder(truncate);
+  loadFilesSync(Array.isArray(path) ? path : [path], r.sink, progress());
+  return r;
+}
+
+const CMDS = [['SELECT', '0'], ['SET', 'a', '1'], ['INCR', 'a'], ['SET', 'bin', 'x\r\n\x00\xff'], ['APPEND', 'bin', 'yz']];
+
+test('a complete file replays every command in order, binary-safe', (t) => {
+  const f = join(tmp(), 'a.aof');
+  writeFileSync(f, aofBytes(...CMDS));
+  const r = load(f);
+  t.deepEqual(r.cmds, CMDS);
+  t.deepEqual(r.warnings, []);
+});
+
+test('an empty file and a file with only SELECT load as empty datasets', (t) => {
+  const d = tmp();
+  writeFileSync(join(d, 'empty.aof'), '');
+  t.deepEqual(load(join(d, 'empty.aof')).cmds, []);
+  writeFileSync(join(d, 'select.aof'), aofBytes(['SELECT', '5']));
+  t.deepEqual(load(join(d, 'select.aof')).cmds, [['SELECT', '5']]);
+});
+
+test('a last command truncated at every byte offset is cut off with a warning naming the offset', (t) => {
+  const whole = aofBytes(...CMDS);
+  const lastStart = aofBytes(...CMDS.slice(0, -1)).length;
+  const d = tmp();
+  for (let cut = lastStart + 1; cut < whole.length; cut++) {
+    const f = join(d, `t${cut}.aof`);
+    writeFileSync(f, whole.subarray(0, cut));
+    const r = load(f);
+    t.deepEqual(r.cmds, CMDS.slice(0, -1), `cut at ${cut}`);
+    t.true(r.warnings.some((w) => w.includes(`at offset ${lastStart}`) && w.includes(`dropping ${cut - lastStart} bytes`)), r.warnings.join('\n'));
+    t.is(readFileSync(f).length, lastStart, 'the file is truncated to its last complete command');
+  }
+});
+
+test('with aof-load-truncated no a truncated file is refused and left untouched', (t) => {
+  const whole = aofBytes(...CMDS);
+  const f = join(tmp(), 'a.aof');
+  const cut = whole.subarray(0, whole.length - 3);
+  writeFileSync(f, cut);
+  const e = t.throws(() => load(f, false), { instanceOf: AofFormatError });
+  t.regex(e!.message, /Unexpected end of file .* at offset \d+ .*aof-load-truncated/);
+  t.deepEqual(readFileSync(f), cut);
+});
+
+test('garbage in the middle refuses the load, names the offset and redis-check-aof, and leaves the file alone', (t) => {
+  const good = aofBytes(['SET', 'a', '1']);
+  const cases: [string, Buffer][] = [
+    ['not a command', Buffer.from('hello world\r\n')],
+    ['bad multibulk length', Buffer.from('*x\r\n$3\r\nSET\r\n')],
+    ['bad bulk length', Buffer.from('*1\r\n$-3\r\nSET\r\n')],
+    ['bulk not followed by CRLF', Buffer.from('*1\r\n$3\r\nSETXX*1\r\n')],
+    ['missing $', Buffer.from('*2\r\n$3\r\nSET\r\n:1\r\n')],
+    ['zero arguments', Buffer.from('*0\r\n')],
+    ['stray CRLF', Buffer.from('\r\n')],
+  ];
+  for (const [name, junk] of cases) {
+    const f = join(tmp(), 'a.aof');
+    const bytes = Buffer.concat([good, junk, good]);
+    writeFileSync(f, bytes);
+    const e = t.throws(() => load(f), { instanceOf: AofFormatError }, name);
+    const at = Number(/at offset (\d+)/.exec(e!.message)?.[1]);
+    t.true(at >= good.length && at < good.length + junk.length, `${name}: ${e!.message}`);
+    t.true(e!.message.includes('redis-check-aof --fix'), name);
+    t.deepEqual(readFileSync(f), bytes, `${name}: file unchanged`);
+  }
+});
+
+test('the offset named for garbage is where the bad byte is', (t) => {
+  const good = aofBytes(['SET', 'a', '1'], ['SET', 'b', '2']);
+  const f = join(tmp(), 'a.aof');
+  writeFileSync(f, Buffer.concat([good, Buffer.from('GARBAGE'), good]));
+  const e = t.throws(() => load(f), { instanceOf: AofFormatError });
+  t.true(e!.message.includes(`at offset ${good.length} `), e!.message);
+});
+
+test('annotations (#TS:...) are skipped', (t) => {
+  const f = join(tmp(), 'a.aof');
+  writeFileSync(f, Buffer.concat([Buffer.from('#TS:1700000000\r\n'), aofBytes(['SET', 'a', '1'])]));
+  t.deepEqual(load(f).cmds, [['SET', 'a', '1']]);
+});
+
+test('MULTI/EXEC blocks are replayed at EXEC; a block cut off by the end of the file is dropped whole', (t) => {
+  const d = tmp();
+  const block = [['MULTI'], ['SET', 'a', '1'], ['INCR', 'a'], ['EXEC']];
+  const f = join(d, 'a.aof');
+  writeFileSync(f, aofBytes(['SET', 'x', 'y'], ...block));
+  t.deepEqual(load(f).cmds, [['SET', 'x', 'y'], ['SET', 'a', '1'], ['INCR', 'a']]);
+  const before = aofBytes(['SET', 'x', 'y']).length;
+  writeFileSync(f, aofBytes(['SET', 'x', 'y'], ...block.slice(0, 3)));
+  const r = load(f);
+  t.deepEqual(r.cmds, [['SET', 'x', 'y']]);
+  t.true(r.warnings.some((w) => w.includes('Revert incomplete MULTI/EXEC')));
+  t.is(readFileSync(f).length, before);
+});
+
+test('an RDB preamble is refused with a clear message', (t) => {
+  const f = join(tmp(), 'a.aof');
+  writeFileSync(f, Buffer.concat([Buffer.from('REDIS0010\xfa\x09redis-ver', 'latin1'), aofBytes(['SET', 'a', '1'])]));
+  const e = t.throws(() => load(f), { instanceOf: AofFormatError });
+  t.regex(e!.message, /RDB preamble, which is not supported.*aof-use-rdb-preamble no/);
+});
+
+test('a Redis 7 manifest: base first, then incr files by sequence; history skipped', (t) => {
+  const d = tmp();
+  const dir = join(d, 'appendonlydir');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'appendonly.aof.3.base.aof'), aofBytes(['SET', 'a', '1']));
+  writeFileSync(join(dir, 'appendonly.aof.3.incr.aof'), aofBytes(['INCR', 'a']));
+  writeFileSync(join(dir, 'appendonly.aof.4.incr.aof'), aofBytes(['INCR', 'a']));
+  writeFileSync(join(dir, 'appendonly.aof.manifest'), [
+    'file appendonly.aof.2.base.aof seq 2 type h',
+    'file appendonly.aof.4.incr.aof seq 4 type i',
+    'file appendonly.aof.3.base.aof seq 3 type b',
+    'file appendonly.aof.3.incr.aof seq 3 type i',
+    '',
+  ].join('\n'));
+  const src = findAof(d, 'appendonly.aof', 'appendonlydir')!;
+  t.deepEqual(src.files.map((f) => f.slice(dir.length + 1)), ['appendonly.aof.3.base.aof', 'appendonly.aof.3.incr.aof', 'appendonly.aof.4.incr.aof']);
+  t.deepEqual(load(src.files).cmds, [['SET', 'a', '1'], ['INCR', 'a'], ['INCR', 'a']]);
+});
+
+test('a manifest with an RDB base, a missing file or a bad line is refused clearly', (t) => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'm1'), 'file appendonly.aof.1.base.rdb seq 1 type b\n');
+  writeFileSync(join(dir, 'appendonly.aof.1.base.rdb'), 'REDIS0010');
+  t.throws(() => readManifest(join(dir, 'm1'), dir), { message: /is an RDB file, which is not supported/ });
+  writeFileSync(join(dir, 'm2'), 'file nothere.aof seq 1 type b\n');
+  t.throws(() => readManifest(join(dir, 'm2'), dir), { message: /doesn't exist/ });
+  writeFileSync(join(dir, 'm3'), 'hello\n');
+  t.throws(() => readManifest(join(dir, 'm3'), dir), { message: /Invalid AOF manifest/ });
+});
+
+test('a truncated file that is not the last one is refused', (t) => {
+  const d = tmp();
+  writeFileSync(join(d, 'a'), aofBytes(['SET', 'a', '1']).subarray(0, 10));
+  writeFileSync(join(d, 'b'), aofBytes(['SET', 'b', '1']));
+  t.throws(() => load([join(d, 'a'), join(d, 'b')]), { message: /not the last AOF file/ });
+});
+
+test('both a single file and a Redis 7 directory: refused rather than guessed', (t) => {
+  const d = tmp();
+  mkdirSync(join(d, 'appendonlydir'));
+  writeFileSync(join(d, 'appendonlydir', 'appendonly.aof.manifest'), '');
+  writeFileSync(join(d, 'appendonly.aof'), aofBytes(['SET', 'a', '1']));
+  t.throws(() => findAof(d, 'appendonly.aof', 'appendonlydir'), { message: /refusing to guess/ });
+  writeFileSync(join(d, 'appendonly.aof'), '');
+  t.truthy(findAof(d, 'appendonly.aof', 'appendonlydir')?.manifest, 'an empty single file (an interrupted import) does not count');
+});
+
+test('a replay error (unknown command) stops the load naming the offset', (t) => {
+  const f = join(tmp(), 'a.aof');
+  writeFileSync(f, aofBytes(['SET', 'a', '1'], ['NOPE']));
+  const r = recorder();
+  r.sink.replay = (args) => (args[0] === 'NOPE' ? "ERR unknown command 'NOPE'" : null);
+  t.throws(() => loadFilesSync([f], r.sink, progress()), { message: new RegExp(`unknown command 'NOPE' at offset ${aofBytes(['SET', 'a', '1']).length}`) });
+});
+
+test('large files load across slices and chunks with exact progress', (t) => {
+  const f = join(tmp(), 'a.aof');
+  const cmds: string[][] = [];
+  for (let i = 0; i < 50000; i++) cmds.push(['SET', `k${i}`, 'v'.repeat(i % 300)]);
+  const bytes = aofBytes(...cmds);
+  writeFileSync(f, bytes);
+  const r = recorder();
+  const p = progress();
+  const n = loadFilesSync([f], r.sink, p);
+  t.is(n, 50000);
+  t.is(r.cmds.length, 50000);
+  t.deepEqual(r.cmds[49999], cmds[49999]);
+  t.is(p.totalBytes, bytes.length);
+  t.is(p.loadedBytes, bytes.length);
+});

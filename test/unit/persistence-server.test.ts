@@ -1,0 +1,237 @@
+// Persistence inside a server (in-process, library entry): the file always reloads to the live
+// dataset — after writes, after a rewrite that ran while clients kept changing keys (nothing lost,
+// nothing doubled), after DEBUG LOADAOF/RELOAD — and injected disk errors give -MISCONF to writes
+// (and PING) while reads work, then recover by themselves with no acknowledged write lost.
+
+import test from 'ava';
+
+// Serial: the rewrite test needs the event loop to itself to interleave its writes predictably.
+import { cpSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManualClock, startServer, type RunningServer } from '../../src/index.js';
+import { RawClient } from '../helpers/raw.js';
+import { encodeArgs } from '../helpers/resp.js';
+import { dumpServer, FaultyIO } from '../helpers/aof.js';
+import type { AofPersistence } from '../../src/persistence/index.js';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'ks-pserver-'));
+
+async function aofServer(t: { teardown(fn: () => Promise<void> | void): void }, dir: string, config: Record<string, string> = {}, fileIO?: FaultyIO): Promise<RunningServer> {
+  const s = await startServer({ port: 0, config: { appendonly: 'yes', dir, appendfsync: 'no', ...config }, fileIO });
+  t.teardown(() => s.close().catch(() => {}));
+  return s;
+}
+
+/** Loads a copy of `dir` into a fresh server and returns its dataset. */
+async function reloadCopy(dir: string): Promise<ReturnType<typeof dumpServer>> {
+  const copy = tmp();
+  cpSync(join(dir, 'appendonly.aof'), join(copy, 'appendonly.aof'));
+  const s = await startServer({ port: 0, config: { appendonly: 'yes', dir: copy } });
+  const d = dumpServer(s.server);
+  await s.close();
+  return d;
+}
+
+const persistence = (s: RunningServer): AofPersistence => s.server.persistence as AofPersistence;
+
+async function waitRewrite(s: RunningServer): Promise<void> {
+  await persistence(s).waitRewrite();
+}
+
+test.serial('the file reloads to the live dataset: strings, counters, TTLs, several databases', async (t) => {
+  const dir = tmp();
+  const s = await aofServer(t, dir);
+  const c = await RawClient.connect(s.port);
+  await c.call('SET', 'a', '1');
+  await c.call('INCR', 'a');
+  await c.call('SET', 'b', 'x\r\n\x00\xff', 'EX', '1000');
+  await c.call('APPEND', 'b', 'y');
+  await c.call('SELECT', '7');
+  await c.call('SET', 'c', 'd');
+  await c.call('PEXPIRE', 'c', '500000');
+  await c.call('SELECT', '0');
+  await c.call('INCRBYFLOAT', 'f', '1.5');
+  await c.call('DEL', 'gone');
+  c.close();
+  await new Promise((r) => setImmediate(r));
+  t.deepEqual(await reloadCopy(dir), dumpServer(s.server));
+});
+
+test.serial('a rewrite while clients keep writing: the result is the T0 dataset plus every later write, once', async (t) => {
+  const dir = tmp();
+  const s = await aofServer(t, dir);
+  // A dataset big enough for the rewrite to take many slices (filled directly: it is the memory
+  // that the rewrite reads).
+  for (let db = 0; db < 5; db++) {
+    for (let i = 0; i < 10000; i++) s.server.keyspace.dbs[db].set(`k${i}`, `v${i}-${'x'.repeat(i % 50)}`);
+  }
+  const c = await RawClient.connect(s.port);
+  t.is(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+  let batches = 0;
+  let n = 0;
+  while (persistence(s).rewriting) {
+    const cmds: string[][] = [];
+    for (let j = 0; j < 20; j++, n++) {
+      const i = (n * 7919) % 10000;
+      const db = String(n % 5);
+      cmds.push(['SELECT', db], ['INCR', 'counter'], ['APPEND', `k${i}`, '+'], ['DEL', `k${(i + 1) % 10000}`], ['SET', `new${n}`, 'v', 'PX', '100000'], ['INCR', `k${(i + 2) % 10000}`]);
+    }
+    if (n % 200 === 0) cmds.push(['SELECT', '4'], ['FLUSHDB']);
+    if (n % 300 === 0) cmds.push(['SWAPDB', '1', '2']);
+    c.write(Buffer.concat(cmds.map((x) => encodeArgs(x))));
+    for (let j = 0; j < cmds.length; j++) await c.read();
+    batches++;
+  }
+  await waitRewrite(s);
+  t.true(batches > 3, `writes ran during the rewrite (${batches} batches)`);
+  t.is(s.server.persistence?.info().find(([k]) => k === 'aof_last_bgrewrite_status')?.[1], 'ok');
+  await c.call('SELECT', '0');
+  await c.call('INCR', 'counter');
+  c.close();
+  await new Promise((r) => setImmediate(r));
+  const live = dumpServer(s.server);
+  t.deepEqual(await reloadCopy(dir), live);
+});
+
+test.serial('two BGREWRITEAOF in a row: the second answers Redis\'s "already in progress"', async (t) => {
+  const s = await aofServer(t, tmp());
+  for (let i = 0; i < 50000; i++) s.server.keyspace.dbs[0].set(`k${i}`, 'v');
+  const c = await RawClient.connect(s.port);
+  c.write(Buffer.concat([encodeArgs(['BGREWRITEAOF']), encodeArgs(['BGREWRITEAOF'])]));
+  t.is(await c.read(), '+Background append only file rewriting started\r\n');
+  t.is(await c.read(), '-ERR Background append only file rewriting already in progress\r\n');
+  c.close();
+  await waitRewrite(s);
+});
+
+test.serial('SAVE and BGSAVE make the file durable; without appendonly they say there is nothing to save', async (t) => {
+  const s = await aofServer(t, tmp());
+  const c = await RawClient.connect(s.port);
+  t.is(await c.call('SAVE'), '+OK\r\n');
+  t.is(await c.call('BGSAVE'), '+Background saving started\r\n');
+  t.is(await c.call('BGSAVE', 'nope'), '-ERR syntax error\r\n');
+  c.close();
+  const m = await startServer({ port: 0 });
+  t.teardown(() => m.close());
+  const d = await RawClient.connect(m.port);
+  t.regex(await d.call('SAVE'), /^-ERR Keystonelight saves only to the append only file/);
+  t.regex(await d.call('BGSAVE'), /^-ERR Keystonelight saves only/);
+  t.regex(await d.call('BGREWRITEAOF'), /^-ERR Background append only file rewriting is not possible/);
+  d.close();
+});
+
+test.serial('DEBUG LOADAOF and DEBUG RELOAD hooks: dataset unchanged, RELOAD compacts the file', async (t) => {
+  const dir = tmp();
+  const s = await aofServer(t, dir);
+  const c = await RawClient.connect(s.port);
+  for (let i = 0; i < 200; i++) await c.call('SET', `k${i % 10}`, String(i), 'PX', '1000000');
+  await c.call('INCR', 'n');
+  const before = dumpServer(s.server);
+  const size = statSync(join(dir, 'appendonly.aof')).size;
+  t.is(persistence(s).loadAof(), null);
+  t.deepEqual(dumpServer(s.server), before);
+  t.is(persistence(s).reload(), null);
+  t.deepEqual(dumpServer(s.server), before);
+  t.true(statSync(join(dir, 'appendonly.aof')).size < size / 5);
+  t.is(await c.call('INCR', 'n'), ':2\r\n');
+  c.close();
+  await new Promise((r) => setImmediate(r));
+  t.deepEqual(await reloadCopy(dir), dumpServer(s.server));
+});
+
+for (const policy of ['always', 'everysec'] as const) {
+  test.serial(`disk errors (${policy}): writes and PING get MISCONF, reads work, recovery is automatic, nothing acknowledged is lost`, async (t) => {
+    const dir = tmp();
+    const io = new FaultyIO();
+    const s = await aofServer(t, dir, { appendfsync: policy }, io);
+    const a = await RawClient.connect(s.port);
+    const b = await RawClient.connect(s.port);
+    t.is(await a.call('SET', 'before', '1'), '+OK\r\n');
+    io.failWrites = 'ENOSPC';
+    // This write was accepted before the failure was known: under `always` its reply waits for
+    // the data to be written; under everysec it is answered and stays in the buffer, as in Redis.
+    a.write(encodeArgs(['SET', 'during', '1']));
+    if (policy === 'everysec') t.is(await a.read(), '+OK\r\n');
+    await new Promise((r) => setTimeout(r, 50));
+    if (policy === 'always') t.is(a.pending(), '', 'no reply before the write succeeded');
+    t.is(await b.call('SET', 'refused', '1'), '-MISCONF Errors writing to the AOF file: No space left on device\r\n');
+    t.is(await b.call('PING'), '-MISCONF Errors writing to the AOF file: No space left on device\r\n');
+    t.is(await b.call('GET', 'before'), '$1\r\n1\r\n');
+    t.is(s.server.persistence?.info().find(([k]) => k === 'aof_last_write_status')?.[1], 'err');
+    io.failWrites = null;
+    if (policy === 'always') t.is(await a.read(), '+OK\r\n');
+    for (let i = 0; i < 50 && (await b.call('PING')) !== '+PONG\r\n'; i++) await new Promise((r) => setTimeout(r, 20));
+    t.is(await b.call('SET', 'after', '1'), '+OK\r\n');
+    a.close();
+    b.close();
+    await new Promise((r) => setImmediate(r));
+    const d = await reloadCopy(dir);
+    t.deepEqual(Object.keys(d).sort(), ['0:after', '0:before', '0:during']);
+    const text = readFileSync(join(dir, 'appendonly.aof'), 'latin1');
+    t.is(text.split('during').length, 2, 'the retried write is in the file once');
+  });
+}
+
+test.serial('a rewrite that cannot write fails cleanly: old file intact, status err, then succeeds later', async (t) => {
+  const dir = tmp();
+  const io = new FaultyIO();
+  const s = await aofServer(t, dir, {}, io);
+  const c = await RawClient.connect(s.port);
+  await c.call('SET', 'a', '1');
+  io.failFsync = 'EIO'; // the rewrite's fsync of its temp file fails
+  t.is(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+  await waitRewrite(s);
+  const info = Object.fromEntries(s.server.persistence!.info());
+  t.is(info.aof_last_bgrewrite_status, 'err');
+  t.is(info.aof_rewrites_consecutive_failures, 1);
+  io.failFsync = null;
+  t.is(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+  await waitRewrite(s);
+  t.is(Object.fromEntries(s.server.persistence!.info()).aof_last_bgrewrite_status, 'ok');
+  await c.call('SET', 'b', '2');
+  c.close();
+  await new Promise((r) => setImmediate(r));
+  t.deepEqual(await reloadCopy(dir), dumpServer(s.server));
+});
+
+test.serial('CONFIG SET appendonly yes starts a file from memory; no closes it', async (t) => {
+  const dir = tmp();
+  const s = await startServer({ port: 0, config: { dir, loglevel: 'warning' } });
+  t.teardown(() => s.close());
+  const c = await RawClient.connect(s.port);
+  await c.call('SET', 'before', '1', 'EX', '1000');
+  t.is(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
+  t.truthy(s.server.persistence);
+  await c.call('INCR', 'after');
+  await new Promise((r) => setImmediate(r));
+  t.deepEqual(await reloadCopy(dir), dumpServer(s.server));
+  t.is(await c.call('CONFIG', 'SET', 'appendonly', 'no'), '+OK\r\n');
+  t.is(s.server.persistence, null);
+  await c.call('SET', 'notlogged', '1');
+  c.close();
+  await new Promise((r) => setTimeout(r, 20));
+  const d = await reloadCopy(dir);
+  t.deepEqual(Object.keys(d).sort(), ['0:after', '0:before']);
+});
+
+test.serial('a key changed during a rewrite that expires before the rewrite ends keeps its T0 state and deadline', async (t) => {
+  const dir = tmp();
+  const clock = new ManualClock();
+  const s = await startServer({ port: 0, clock, config: { appendonly: 'yes', dir, appendfsync: 'no', loglevel: 'warning' } });
+  t.teardown(() => s.close());
+  s.server.activeExpire = false; // k must still be there, expired but not yet removed, at the end
+  for (let i = 0; i < 100_000; i++) s.server.keyspace.dbs[0].set(`filler${i}`, 'x');
+  const c = await RawClient.connect(s.port);
+  await c.call('SET', 'k', 'v', 'PX', '100'); // inserted last: walked last
+  c.write(Buffer.concat([encodeArgs(['BGREWRITEAOF']), encodeArgs(['APPEND', 'k', '+'])]));
+  t.is(await c.read(), '+Background append only file rewriting started\r\n');
+  t.is(await c.read(), ':2\r\n', 'APPEND while k is alive, during the rewrite');
+  t.true(persistence(s).rewriting, 'the walk is still running');
+  clock.advance(1000); // k's deadline passes before the walk reaches it
+  await waitRewrite(s);
+  c.close();
+  const reloaded = await reloadCopy(dir);
+  t.deepEqual(reloaded['0:k'], { type: 'string', value: 'v+', pexpiretime: clock.ms - 1000 + 100 });
+  t.deepEqual(reloaded, dumpServer(s.server));
+});
