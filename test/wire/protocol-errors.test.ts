@@ -1,0 +1,68 @@
+// How a connection handles what the decoder reports: protocol errors are counted and close the
+// connection after their reply, limits are read live from the configuration, and an unexpected
+// exception (a bug) closes only the connection it happened on.
+
+import test from 'ava';
+import { startServer } from '../../src/index.js';
+import { RawClient } from '../helpers/raw.js';
+
+test('a protocol error is answered, counted as an error reply, and closes the connection', async (t) => {
+  const s = await startServer({ port: 0 });
+  t.teardown(() => s.close());
+  const before = s.server.stats.errorReplies;
+  const c = await RawClient.connect(s.port);
+  c.write('PING\r\n*abc\r\nPING\r\n');
+  t.is(await c.read(), '+PONG\r\n');
+  t.is(await c.read(), '-ERR Protocol error: invalid multibulk length\r\n');
+  await c.waitClosed();
+  t.is(c.pending(), '');
+  t.is(s.server.stats.errorReplies - before, 1);
+});
+
+test('proto-max-bulk-len changes apply to the next bytes of open connections', async (t) => {
+  const s = await startServer({ port: 0 });
+  t.teardown(() => s.close());
+  const c = await RawClient.connect(s.port);
+  t.is(await c.call('PING'), '+PONG\r\n');
+  s.server.config.set('proto-max-bulk-len', '1mb');
+  c.write('*2\r\n$4\r\nECHO\r\n$1048577\r\n');
+  t.is(await c.read(), '-ERR Protocol error: invalid bulk length\r\n');
+  await c.waitClosed();
+});
+
+test('an unexpected exception closes only its own connection; the server goes on', async (t) => {
+  const s = await startServer({ port: 0 });
+  t.teardown(() => s.close());
+  const inner = s.server;
+  const execute = inner.execute.bind(inner);
+  inner.execute = (conn, args) => {
+    if (args[0] === 'BOOM') throw new Error('simulated bug');
+    return execute(conn, args);
+  };
+  const warnings: string[] = [];
+  const log = inner.log as unknown as { warning: (m: string) => void };
+  log.warning = (m: string) => warnings.push(m); // collected instead of printed
+  const victim = await RawClient.connect(s.port);
+  const other = await RawClient.connect(s.port);
+  victim.write('PING\r\nBOOM\r\nPING\r\n');
+  t.is(await victim.read(), '+PONG\r\n');
+  await victim.waitClosed();
+  t.is(victim.pending(), '');
+  t.is(await other.call('PING'), '+PONG\r\n');
+  t.true(warnings.some((w) => w.includes('simulated bug')), 'logged');
+  other.close();
+});
+
+test('nothing after QUIT is run, even in the same read', async (t) => {
+  const s = await startServer({ port: 0 });
+  t.teardown(() => s.close());
+  const c = await RawClient.connect(s.port);
+  c.write('SET after:quit 1\r\nQUIT\r\nSET after:quit 2\r\n*abc\r\n');
+  t.is(await c.read(), '+OK\r\n');
+  t.is(await c.read(), '+OK\r\n');
+  await c.waitClosed();
+  t.is(c.pending(), '');
+  const d = await RawClient.connect(s.port);
+  t.is(await d.call('GET', 'after:quit'), '$1\r\n1\r\n');
+  d.close();
+});
