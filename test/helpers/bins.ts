@@ -10,6 +10,7 @@ const PACKAGES: Record<string, string> = {
   'redis-benchmark': 'redis-tools',
   'redis-check-aof': 'redis-tools',
   nutcracker: 'nutcracker',
+  'systemd-analyze': 'systemd',
 };
 
 const cache = new Map<string, boolean>();
