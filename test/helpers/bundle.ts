@@ -24,11 +24,15 @@ export function tempDir(prefix = 'ks-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Starts the bundle with `args` (defaults: free port, temp dir); resolves once it answers PING. */
-export async function startBundle(args: string[] = [], opts: { dir?: string; port?: number; wait?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<ServerProcess> {
+/**
+ * Starts the bundle with `args` (defaults: free port, temp dir), after `configFile` if given;
+ * resolves once it answers PING (PONG, or NOAUTH when it has a requirepass).
+ */
+export async function startBundle(args: string[] = [], opts: { dir?: string; port?: number; wait?: boolean; env?: NodeJS.ProcessEnv; configFile?: string } = {}): Promise<ServerProcess> {
   const port = opts.port ?? (await freePort());
   const dir = opts.dir ?? tempDir();
-  const proc = spawn(process.execPath, [BUNDLE, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
+  const file = opts.configFile === undefined ? [] : [opts.configFile];
+  const proc = spawn(process.execPath, [BUNDLE, ...file, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
@@ -52,7 +56,7 @@ export async function startBundle(args: string[] = [], opts: { dir?: string; por
       const c = await RawClient.connect(port);
       const r = await c.call('PING');
       c.close();
-      if (r === '+PONG\r\n') return sp;
+      if (r === '+PONG\r\n' || r.startsWith('-NOAUTH')) return sp;
     } catch {
       // not ready yet
     }
