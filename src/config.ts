@@ -106,7 +106,19 @@ export const OPTIONS: readonly OptionSpec[] = [
   mem('stream-node-max-bytes', '4096', 0n, LLONG_MAX),
   int('stream-node-max-entries', '100', 0n, LLONG_MAX),
   mem('hll-sparse-max-bytes', '3000', 0n, LLONG_MAX),
+  // Cluster mode with a static layout read once at start (src/cluster/layout.ts; docs/compat/cluster.md).
+  // cluster-node-id is Keystonelight's: which node of the layout file this server is.
+  bool('cluster-enabled', 'no', false),
+  opt('cluster-config-file', 'string', 'nodes.conf', false),
+  opt('cluster-announce-ip', 'string', '', false),
+  opt('cluster-node-id', 'string', '', false, { parse: parseNodeId }),
 ];
+
+/** A node id: empty (derived or random), or 40 hex digits, kept in lower case as Redis's. */
+function parseNodeId(raw: string): string {
+  if (raw !== '' && !/^[0-9a-fA-F]{40}$/.test(raw)) throw new ConfigError('argument must be 40 hex digits');
+  return raw.toLowerCase();
+}
 
 const BY_NAME = new Map<string, OptionSpec>();
 for (const o of OPTIONS) {

@@ -81,3 +81,17 @@ export const PROTOCOL = {
   UNAUTH_MBULK: 'ERR Protocol error: unauthenticated multibulk length',
   UNAUTH_BULK: 'ERR Protocol error: unauthenticated bulk length',
 } as const;
+
+// Cluster mode (cluster.c's clusterRedirectClient and the commands that refuse to run in it).
+export const CLUSTER_DISABLED = 'ERR This instance has cluster support disabled';
+export const CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot";
+export const CLUSTERDOWN_UNBOUND = 'CLUSTERDOWN Hash slot not served';
+export const CLUSTERDOWN_STATE = 'CLUSTERDOWN The cluster is down';
+export const MOVED = (slot: number, host: string, port: number): string => `MOVED ${slot} ${host}:${port}`;
+export const INVALID_SLOT = 'ERR Invalid slot';
+export const INVALID_SLOT_OR_KEYS = 'ERR Invalid slot or number of keys';
+export const UNKNOWN_NODE = (id: string): string => `ERR Unknown node ${cstr(id)}`;
+export const SELECT_IN_CLUSTER = 'ERR SELECT is not allowed in cluster mode';
+export const SWAPDB_IN_CLUSTER = 'ERR SWAPDB is not allowed in cluster mode';
+export const MOVE_IN_CLUSTER = 'ERR MOVE is not allowed in cluster mode';
+export const COPY_DB_IN_CLUSTER = 'ERR Copying to another database is not allowed in cluster mode';

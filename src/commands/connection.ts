@@ -3,7 +3,7 @@
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { is, toI64, toInt } from './args.js';
 import { err, ErrorReply, MapReply, OK, PONG, status, type Reply } from '../protocol/reply.js';
-import { AUTH_NO_PASSWORD, cstr, DB_INDEX_RANGE, NOPROTO, NOT_INTEGER, SYNTAX, VALUE_RANGE, WRONGPASS, wrongArity } from '../errors.js';
+import { AUTH_NO_PASSWORD, cstr, DB_INDEX_RANGE, NOPROTO, NOT_INTEGER, SELECT_IN_CLUSTER, SYNTAX, VALUE_RANGE, WRONGPASS, wrongArity } from '../errors.js';
 import { REDIS_VERSION } from '../version.js';
 import { timingSafeEqual, createHash } from 'node:crypto';
 
@@ -47,6 +47,7 @@ function select(ctx: Ctx, args: string[]): Reply {
   const id = toInt(args[1]);
   if (id === null) return err(NOT_INTEGER);
   if (id < -2147483648 || id > 2147483647) return err(VALUE_RANGE(-2147483648, 2147483647));
+  if (id !== 0 && ctx.server.cluster !== null) return err(SELECT_IN_CLUSTER);
   if (id < 0 || id >= ctx.keyspace.dbs.length) return err(DB_INDEX_RANGE);
   ctx.client.dbIndex = id;
   return OK;
@@ -98,7 +99,7 @@ function hello(ctx: Ctx, args: string[]): Reply {
     'version', REDIS_VERSION,
     'proto', ctx.client.proto,
     'id', ctx.client.id,
-    'mode', 'standalone',
+    'mode', ctx.server.cluster !== null ? 'cluster' : 'standalone',
     'role', 'master',
     'modules', [],
   ]);

@@ -11,8 +11,9 @@ import { infoCommands } from './info.js';
 import { clientCommands } from './client.js';
 import { debugCommands } from './debug.js';
 import { serverCommands } from './server.js';
+import { clusterCommands } from './cluster.js';
 
 export function buildCommandTable(): CommandTable {
   return buildTable([connectionCommands, stringCommands, keyspaceCommands, persistenceCommands,
-    commandCommands, configCommands, infoCommands, clientCommands, debugCommands, serverCommands]);
+    commandCommands, configCommands, infoCommands, clientCommands, debugCommands, serverCommands, clusterCommands]);
 }

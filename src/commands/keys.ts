@@ -16,7 +16,7 @@ import { objectCommand } from './object.js';
 import { err, ErrorReply, OK, status, type Reply } from '../protocol/reply.js';
 import {
   CURSOR_INVALID, DB_INDEX_RANGE, NO_SUCH_KEY, NOT_INTEGER, SAME_OBJECT, SWAPDB_FIRST, SWAPDB_SECOND, SYNTAX,
-  UNKNOWN_TYPE_OBJECT, VALUE_RANGE, cstr,
+  UNKNOWN_TYPE_OBJECT, VALUE_RANGE, cstr, SWAPDB_IN_CLUSTER, MOVE_IN_CLUSTER, COPY_DB_IN_CLUSTER,
 } from '../errors.js';
 import { cloneValue, typeOf, type Value } from '../keyspace/values.js';
 import type { Database } from '../keyspace/database.js';
@@ -178,6 +178,7 @@ function flushall(ctx: Ctx, args: string[]): Reply {
 
 /** SWAPDB a b: clients keep their index and so see the other data; logged even when a == b. */
 function swapdb(ctx: Ctx, args: string[]): Reply {
+  if (ctx.server.cluster !== null) return err(SWAPDB_IN_CLUSTER);
   // Redis parses both indexes before checking either one's range.
   const a = parseInt32(args[1], SWAPDB_FIRST);
   if (a instanceof ErrorReply) return a;
@@ -229,6 +230,7 @@ function copy(ctx: Ctx, args: string[]): Reply {
       return err(SYNTAX);
     }
   }
+  if (ctx.server.cluster !== null && (ctx.db.id !== 0 || dst.id !== 0)) return err(COPY_DB_IN_CLUSTER);
   const [, src, target] = args;
   if (dst === ctx.db && src === target) return err(SAME_OBJECT);
   const v = lookupRead(ctx, src);
@@ -243,6 +245,7 @@ function copy(ctx: Ctx, args: string[]): Reply {
 
 /** MOVE key db: only when the key is absent from the target database. */
 function move(ctx: Ctx, args: string[]): Reply {
+  if (ctx.server.cluster !== null) return err(MOVE_IN_CLUSTER);
   const id = parseDbIndex(ctx, args[2]);
   if (id instanceof ErrorReply) return id;
   const dst = ctx.keyspace.dbs[id];

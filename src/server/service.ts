@@ -58,7 +58,13 @@ export async function runService(config: Config, configFile: string): Promise<Se
   log.notice(`Keystonelight version=${VERSION}, redis_version=${REDIS_VERSION}, node=${process.version}, pid=${process.pid}, just started`);
   if (stale !== null) log.warning(stale);
   if (configFile === '') log.warning('Warning: no config file specified, using the default config. In order to specify a config file use keystonelight /path/to/keystonelight.conf');
-  const server = new Server({ config, logger: log, configFile: configFile === '' ? '' : resolve(configFile) });
+  let server: Server;
+  try {
+    // Throws for a cluster layout file that cannot be used (cluster-enabled yes).
+    server = new Server({ config, logger: log, configFile: configFile === '' ? '' : resolve(configFile) });
+  } catch (e) {
+    return fail(e instanceof Error ? e.message : String(e));
+  }
   try {
     await server.listen();
   } catch (e) {

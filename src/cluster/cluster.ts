@@ -1,0 +1,132 @@
+// Cluster mode (cluster-enabled yes): the server presents itself as a node of a Redis Cluster with a
+// static layout (./layout.ts), and checks every request that has keys before it runs, as Redis's
+// processCommand does with getNodeByQuery: all keys of one request must hash to one slot
+// (-CROSSSLOT otherwise), that slot must be served by some node (-CLUSTERDOWN), the cluster must
+// cover every slot (-CLUSTERDOWN), and the slot must be this node's, or the client is sent to the
+// node that serves it (-MOVED slot host:port). Keyless commands always run here.
+//
+// Keys are found from the command table's key positions (firstKey/lastKey/step); for the commands
+// flagged movablekeys, from Redis's key specs (commands/meta/keys.ts), as COMMAND GETKEYS does.
+// Migration states (ASK, TRYAGAIN), replicas (READONLY reads) and MULTI/EXEC are out of scope.
+
+import { ErrorReply } from '../protocol/reply.js';
+import { CLUSTERDOWN_STATE, CLUSTERDOWN_UNBOUND, CROSSSLOT, MOVED } from '../errors.js';
+import type { CommandSpec } from '../commands/types.js';
+import { findKeys } from '../commands/meta/keys.js';
+import type { Config } from '../config.js';
+import { keyHashSlot, SLOTS } from './slots.js';
+import { loadLayout, type ClusterNode, type Layout } from './layout.js';
+
+export type { ClusterNode } from './layout.js';
+
+/** What the CLUSTER commands see of the cluster. */
+export interface ClusterApi {
+  readonly nodes: readonly ClusterNode[];
+  readonly myself: ClusterNode;
+  /** Slots served by some node (16384 when the cluster is whole). */
+  readonly assigned: number;
+  /** The node serving `slot`, or undefined. */
+  ownerOf(slot: number): ClusterNode | undefined;
+  /** The address clients reach `node` at; `localHost` is the address this client connected to. */
+  addressOf(node: ClusterNode, localHost: string): { host: string; port: number };
+}
+
+export class Cluster implements ClusterApi {
+  readonly nodes: readonly ClusterNode[];
+  readonly myself: ClusterNode;
+  readonly assigned: number;
+  private readonly owner: Int16Array;
+  private readonly myIndex: number;
+  private readonly movable = new WeakMap<CommandSpec, boolean>();
+
+  constructor(
+    layout: Layout,
+    /** The port this server listens on (known once it listens; port 0 picks one). */
+    private readonly ownPort: () => number,
+  ) {
+    this.nodes = layout.nodes;
+    this.myself = layout.myself;
+    this.owner = layout.owner;
+    this.myIndex = layout.nodes.indexOf(layout.myself);
+    this.assigned = layout.owner.reduce((n, o) => (o >= 0 ? n + 1 : n), 0);
+  }
+
+  ownerOf(slot: number): ClusterNode | undefined {
+    const i = this.owner[slot];
+    return i >= 0 ? this.nodes[i] : undefined;
+  }
+
+  addressOf(node: ClusterNode, localHost: string): { host: string; port: number } {
+    // A single node without cluster-announce-ip: the address the client used to reach it. (Redis
+    // shows an empty address until another node tells it its own, which clients cannot use.)
+    return { host: node.host === '' ? localHost : node.host, port: node.port === 0 ? this.ownPort() : node.port };
+  }
+
+  /**
+   * The error that keeps this request from running on this node (getNodeByQuery plus
+   * clusterRedirectClient), or null when it runs here.
+   */
+  check(spec: CommandSpec, args: string[]): ErrorReply | null {
+    let slot = -1;
+    const movable = this.isMovable(spec);
+    if (!movable && spec.firstKey === 0) return null;
+    if (movable) {
+      for (const k of findKeys(spec.name, args)) {
+        const r = this.visit(slot, args[k.pos]);
+        if (typeof r !== 'number') return r;
+        slot = r;
+      }
+    } else {
+      const argc = args.length;
+      const last = spec.lastKey < 0 ? argc + spec.lastKey : spec.lastKey;
+      for (let i = spec.firstKey; i <= last && i < argc; i += spec.step) {
+        const r = this.visit(slot, args[i]);
+        if (typeof r !== 'number') return r;
+        slot = r;
+      }
+    }
+    return slot < 0 ? null : this.route(slot);
+  }
+
+  /** One key of the request: its slot (which must be the slot of the keys before it), or the error. */
+  private visit(slot: number, key: string): number | ErrorReply {
+    const s = keyHashSlot(key);
+    if (slot < 0) return this.owner[s] < 0 ? new ErrorReply(CLUSTERDOWN_UNBOUND) : s;
+    return s === slot ? slot : new ErrorReply(CROSSSLOT);
+  }
+
+  private route(slot: number): ErrorReply | null {
+    if (this.assigned !== SLOTS) return new ErrorReply(CLUSTERDOWN_STATE);
+    const i = this.owner[slot];
+    if (i === this.myIndex) return null;
+    const n = this.nodes[i];
+    return new ErrorReply(MOVED(slot, n.host, n.port));
+  }
+
+  private isMovable(spec: CommandSpec): boolean {
+    let m = this.movable.get(spec);
+    if (m === undefined) {
+      m = spec.flags.includes('movablekeys');
+      this.movable.set(spec, m);
+    }
+    return m;
+  }
+}
+
+/**
+ * The cluster of a server started with cluster-enabled yes (null otherwise). Throws LayoutError
+ * for a layout file that cannot be used; logs which layout is in force.
+ */
+export function openCluster(config: Config, log: { notice(msg: string): void; warning(msg: string): void }, ownPort: () => number): Cluster | null {
+  if (!config.bool('cluster-enabled')) return null;
+  const { layout, file } = loadLayout(config);
+  const cluster = new Cluster(layout, ownPort);
+  const me = layout.myself;
+  if (file === null) {
+    log.notice(`Cluster mode: no layout file at ${config.get('cluster-config-file')} in ${config.get('dir')}; this node (${me.id}) serves all ${SLOTS} slots`);
+  } else {
+    log.notice(`Cluster mode: ${layout.nodes.length} nodes from ${file}; this node is ${me.host}:${me.port} (${me.id})`);
+    if (cluster.assigned !== SLOTS) log.warning(`Cluster mode: ${file} assigns ${cluster.assigned} of ${SLOTS} slots: the cluster is down (CLUSTERDOWN)`);
+  }
+  return cluster;
+}
