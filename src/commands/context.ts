@@ -3,6 +3,7 @@
 
 import type { Config } from '../config.js';
 import type { CommandSpec } from './types.js';
+import type { ClusterApi } from '../cluster/cluster.js';
 
 export interface ClientApi {
   readonly id: number;
@@ -67,6 +68,8 @@ export interface ServerApi {
   clients(): Iterable<ClientApi>;
   /** Resets INFO counters (CONFIG RESETSTAT). */
   resetStats(): void;
+  /** Longest event-loop stall since start or CONFIG RESETSTAT, in ms (INFO eventloop_max_stall_ms). */
+  eventLoopMaxStallMs(): number;
   /** Extra INFO sections supplied by other layers (persistence, ...): section name -> fields. */
   infoSections(): Map<string, [string, string | number][]>;
   /** Asks the server to shut down after this command (SHUTDOWN). */
@@ -81,6 +84,8 @@ export interface ServerApi {
   activeExpire: boolean;
   /** The server log (DEBUG LOG). */
   readonly log: { warning(msg: string): void; notice(msg: string): void };
+  /** The cluster this node belongs to with cluster-enabled yes; null otherwise (src/cluster/). */
+  readonly cluster: ClusterApi | null;
 }
 
 export interface PersistenceApi {

@@ -19,7 +19,7 @@ function store(ctx: Ctx, key: string, existed: boolean, text: string | RawString
 
 /** old + by for a 64-bit counter; small values stay JS numbers (the common, fast case). */
 function add(old: string | null, by: bigint, small: number | null): bigint | number | null {
-  if (old === null) return by;
+  if (old === null) return small ?? by;
   if (small !== null && old.length < 16) {
     const n = toInt(old);
     if (n === null) return null;
@@ -30,12 +30,17 @@ function add(old: string | null, by: bigint, small: number | null): bigint | num
   return n === null ? null : n + by;
 }
 
-/** Redis's incrDecrCommand: adds `by` to the integer held at args[1]. */
-function incrDecr(ctx: Ctx, args: string[], by: bigint): Reply {
+/** `by` as a JS number when it is small enough for the fast path of add(), else null. */
+const smallOf = (by: bigint): number | null => (by >= -1000000000n && by <= 1000000000n ? Number(by) : null);
+
+/**
+ * Redis's incrDecrCommand: adds `by` to the integer held at args[1]. `small` is smallOf(by),
+ * passed in so that INCR and DECR (the common case) do no BigInt arithmetic at all.
+ */
+function incrDecr(ctx: Ctx, args: string[], by: bigint, small: number | null): Reply {
   const key = args[1];
   const old = writableString(ctx, key);
   if (old instanceof ErrorReply) return old;
-  const small = by >= -1000000000n && by <= 1000000000n ? Number(by) : null;
   const next = add(old, by, small);
   if (next === null) return err(NOT_INTEGER);
   if (typeof next === 'bigint' && (next > LLONG_MAX || next < LLONG_MIN)) return err(OVERFLOW);
@@ -46,7 +51,7 @@ function incrDecr(ctx: Ctx, args: string[], by: bigint): Reply {
 
 function incrby(ctx: Ctx, args: string[]): Reply {
   const by = toI64(args[2]);
-  return by === null ? err(NOT_INTEGER) : incrDecr(ctx, args, by);
+  return by === null ? err(NOT_INTEGER) : incrDecr(ctx, args, by, smallOf(by));
 }
 
 function decrby(ctx: Ctx, args: string[]): Reply {
@@ -54,7 +59,7 @@ function decrby(ctx: Ctx, args: string[]): Reply {
   if (by === null) return err(NOT_INTEGER);
   // -LLONG_MIN does not exist: Redis refuses it before looking at the key.
   if (by === LLONG_MIN) return err(DECR_OVERFLOW);
-  return incrDecr(ctx, args, -by);
+  return incrDecr(ctx, args, -by, smallOf(-by));
 }
 
 function incrbyfloat(ctx: Ctx, args: string[]): Reply {
@@ -74,8 +79,8 @@ function incrbyfloat(ctx: Ctx, args: string[]): Reply {
 }
 
 export const counterCommands: CommandSpec[] = [
-  command('incr', 2, ['write', 'denyoom', 'fast'], ONE_KEY, (ctx, args) => incrDecr(ctx, args, 1n)),
-  command('decr', 2, ['write', 'denyoom', 'fast'], ONE_KEY, (ctx, args) => incrDecr(ctx, args, -1n)),
+  command('incr', 2, ['write', 'denyoom', 'fast'], ONE_KEY, (ctx, args) => incrDecr(ctx, args, 1n, 1)),
+  command('decr', 2, ['write', 'denyoom', 'fast'], ONE_KEY, (ctx, args) => incrDecr(ctx, args, -1n, -1)),
   command('incrby', 3, ['write', 'denyoom', 'fast'], ONE_KEY, incrby),
   command('decrby', 3, ['write', 'denyoom', 'fast'], ONE_KEY, decrby),
   command('incrbyfloat', 3, ['write', 'denyoom', 'fast'], ONE_KEY, incrbyfloat),

@@ -3,13 +3,40 @@
 
 import { ErrorReply, type Reply } from '../protocol/reply.js';
 import { unknownCommand, unknownSubcommand, wrongArity } from '../errors.js';
-import type { CommandSpec, Ctx } from './types.js';
+import { spec, type CommandSpec, type Ctx } from './types.js';
 
-export type CommandTable = Map<string, CommandSpec>;
+/** Most spellings of command names remembered per table (bounds what odd-case names can cost). */
+const MAX_SPELLINGS = 4096;
+
+/** Lower-case name -> spec, plus a cache of the names as clients actually type them. */
+export class CommandTable extends Map<string, CommandSpec> {
+  /**
+   * "SET", "Get", "set" -> spec: one lookup per request instead of a toLowerCase() and a second
+   * lookup (redis-benchmark and many clients send upper case). Filled as spellings are seen.
+   */
+  readonly spellings = new Map<string, CommandSpec>();
+  /** The last name found and its spec: pipelines repeat a command, and a compare beats hashing. */
+  private lastName = '';
+  private lastSpec: CommandSpec | undefined;
+
+  /** The spec named `name` in any case, or undefined. */
+  find(name: string): CommandSpec | undefined {
+    if (name === this.lastName) return this.lastSpec;
+    let spec = this.spellings.get(name);
+    if (spec === undefined) {
+      spec = this.get(name.toLowerCase());
+      if (spec === undefined) return undefined;
+      if (this.spellings.size < MAX_SPELLINGS) this.spellings.set(name, spec);
+    }
+    this.lastName = name;
+    this.lastSpec = spec;
+    return spec;
+  }
+}
 
 /** Builds the name -> spec table from every family's list. Duplicate names are a programming error. */
 export function buildTable(families: readonly (readonly CommandSpec[])[]): CommandTable {
-  const table: CommandTable = new Map();
+  const table = new CommandTable();
   for (const family of families) {
     for (const spec of family) {
       if (table.has(spec.name)) throw new Error(`duplicate command ${spec.name}`);
@@ -27,7 +54,7 @@ const arityOk = (arity: number, argc: number): boolean => (arity >= 0 ? argc ===
  */
 export function resolve(table: CommandTable, args: string[]): CommandSpec | ErrorReply {
   const name = args[0];
-  const spec = table.get(name) ?? table.get(name.toLowerCase());
+  const spec = table.find(name);
   if (spec === undefined) return new ErrorReply(unknownCommand(name, args.slice(1)));
   if (spec.subcommands === undefined || args.length < 2) {
     return arityOk(spec.arity, args.length) ? spec : new ErrorReply(wrongArity(spec.name));
@@ -50,14 +77,5 @@ export function execute(spec: CommandSpec, ctx: Ctx, args: string[], onCrash: (e
 
 /** A container command (CONFIG, CLIENT, ...): its own handler only runs for a bare call. */
 export function container(name: string, arity: number, subcommands: CommandSpec[], flags: CommandSpec['flags'] = []): CommandSpec {
-  return {
-    name,
-    arity,
-    flags,
-    firstKey: 0,
-    lastKey: 0,
-    step: 0,
-    subcommands,
-    handler: () => new ErrorReply(wrongArity(name)),
-  };
+  return spec(name, arity, flags, [0, 0, 0], () => new ErrorReply(wrongArity(name)), subcommands);
 }

@@ -61,7 +61,7 @@ function serverSection(ctx: Ctx): Fields {
   const uptime = Math.floor((ctx.now - s.startedAt) / 1000);
   return [
     ['redis_version', REDIS_VERSION], ['server_name', 'keystonelight'], ['keystonelight_version', s.version],
-    ['redis_git_sha1', '00000000'], ['redis_git_dirty', 0], ['redis_build_id', '0'], ['redis_mode', 'standalone'],
+    ['redis_git_sha1', '00000000'], ['redis_git_dirty', 0], ['redis_build_id', '0'], ['redis_mode', s.cluster !== null ? 'cluster' : 'standalone'],
     ['os', `${type()} ${release()} ${machine()}`], ['arch_bits', process.arch.includes('64') ? 64 : 32],
     ['monotonic_clock', 'POSIX clock_gettime'], ['multiplexing_api', process.platform === 'linux' ? 'epoll' : 'kqueue'],
     ['atomicvar_api', 'c11-builtin'], ['gcc_version', '0.0.0'], ['process_id', s.pid], ['process_supervised', 'no'],
@@ -182,6 +182,8 @@ function statsSection(ctx: Ctx): Fields {
     ['total_error_replies', st.errorReplies],
     ...zero('dump_payload_sanitizations', 'total_reads_processed', 'total_writes_processed', 'io_threaded_reads_processed',
       'io_threaded_writes_processed', 'reply_buffer_shrinks', 'reply_buffer_expands'),
+    // Not in Redis: the longest event-loop stall (Redis has no equivalent; its forks do the rewrite).
+    ['eventloop_max_stall_ms', ctx.server.eventLoopMaxStallMs().toFixed(2)],
   ];
 }
 
@@ -226,7 +228,7 @@ function keyspaceSection(ctx: Ctx): Fields {
 const BUILDERS: Record<string, (ctx: Ctx) => Fields> = {
   server: serverSection, clients: clientsSection, memory: memorySection, persistence: persistenceSection,
   stats: statsSection, replication: replicationSection, cpu: cpuSection, keyspace: keyspaceSection,
-  cluster: () => [['cluster_enabled', 0]],
+  cluster: (ctx) => [['cluster_enabled', ctx.server.cluster !== null ? 1 : 0]],
 };
 
 /** The section names requested by INFO's arguments, in output order (extras from other layers last). */

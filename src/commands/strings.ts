@@ -123,9 +123,11 @@ function setGeneric(ctx: Ctx, args: string[], key: string, value: string, opts: 
 }
 
 const SET_REPLIES: SetReplies = { ok: OK, abort: null, cmd: 'set' };
+/** SET key value, no options: the common case, without parsing or a new options object. */
+const NO_OPTIONS: SetOptions = { flags: 0, expire: undefined };
 
 function set(ctx: Ctx, args: string[]): Reply {
-  const opts = parseOptions(args, 3, true);
+  const opts = args.length === 3 ? NO_OPTIONS : parseOptions(args, 3, true);
   if (opts instanceof ErrorReply) return opts;
   return setGeneric(ctx, args, args[1], args[2], opts, SET_REPLIES);
 }

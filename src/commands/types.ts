@@ -43,6 +43,19 @@ export interface CommandSpec {
   readonly handler: Handler;
   /** Container commands (CONFIG, CLIENT, ...) dispatch on their first argument. */
   readonly subcommands?: readonly CommandSpec[];
+  // The flags the server checks on every request, computed once from `flags` (see gates()):
+  // a scan of the flag list per command is measurable on the request hot path.
+  /** 'write': refused while the AOF cannot be written (-MISCONF). */
+  readonly isWrite: boolean;
+  /** 'no_auth': allowed before AUTH. */
+  readonly noAuth: boolean;
+  /** 'loading': allowed while the dataset loads. */
+  readonly okLoading: boolean;
+}
+
+/** The per-request flag checks of a spec, derived from its flag list. */
+export function gates(flags: readonly CommandFlag[]): Pick<CommandSpec, 'isWrite' | 'noAuth' | 'okLoading'> {
+  return { isWrite: flags.includes('write'), noAuth: flags.includes('no_auth'), okLoading: flags.includes('loading') };
 }
 
 /** Builds a table entry with the usual defaults; keeps command modules short and uniform. */
@@ -53,7 +66,26 @@ export function command(
   keys: readonly [number, number, number],
   handler: Handler,
 ): CommandSpec {
-  return { name, arity, flags, firstKey: keys[0], lastKey: keys[1], step: keys[2], handler };
+  return spec(name, arity, flags, keys, handler, undefined);
+}
+
+/**
+ * Every spec is built here, with its fields always in the same order, so that the dispatcher's
+ * property reads see one object shape.
+ */
+export function spec(
+  name: string,
+  arity: number,
+  flags: readonly CommandFlag[],
+  keys: readonly [number, number, number],
+  handler: Handler,
+  subcommands: readonly CommandSpec[] | undefined,
+): CommandSpec {
+  const g = gates(flags);
+  return {
+    name, arity, flags, firstKey: keys[0], lastKey: keys[1], step: keys[2], handler, subcommands,
+    isWrite: g.isWrite, noAuth: g.noAuth, okLoading: g.okLoading,
+  };
 }
 
 export const NO_KEYS = [0, 0, 0] as const;

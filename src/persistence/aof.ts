@@ -112,7 +112,7 @@ export class AofWriter {
       return false;
     }
     this.size += bytes.length;
-    this.pending.take();
+    this.pending.clear();
     if (this.policy === 'always') {
       // The bytes are in the file; only durability is in doubt: retry the fsync, not the write.
       try {

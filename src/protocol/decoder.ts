@@ -47,6 +47,8 @@ export interface DecoderLimits {
 export class ProtocolError extends Error {}
 
 const EMPTY = Buffer.alloc(0);
+/** `args` between requests (never written to: each request gets its own array). */
+const EMPTY_ARGS: string[] = [];
 
 /**
  * Incremental decoder. Feed it chunks with `push`; it calls `onCommand` for each complete request,
@@ -64,6 +66,13 @@ export class RequestDecoder {
   /** Multibulk state: arguments still expected (0 = between requests) and those read so far. */
   private remaining = 0;
   private args: string[] = [];
+  /** Arguments of `args` filled so far (small requests get an array of their exact size). */
+  private argc = 0;
+  /**
+   * The previous request's command name. Pipelines repeat commands: handing out the same string
+   * again skips building it, and lets the command lookup compare it by identity.
+   */
+  private lastName = '';
   /** Pending big bulk string: bytes needed (header + data + CRLF), and the chunks collected. */
   private bigNeed = -1;
   private bigChunks: Buffer[] = [];
@@ -237,15 +246,29 @@ export class RequestDecoder {
   }
 
   private readMultibulkCount(): boolean {
-    const cr = this.headerEnd();
-    if (cr < 0) return this.waitLine(PROTOCOL.TOO_BIG_MBULK);
-    const n = parseLong(this.buf, this.pos + 1, cr);
-    if (n === null || n > 2147483647) throw new ProtocolError(PROTOCOL.INVALID_MULTIBULK);
+    // Fast path for the usual short header ("*3\r\n"), as in readBulks; else the exact slow path.
+    const buf = this.buf;
+    const start = this.pos;
+    let i = start + 1;
+    let n = 0;
+    if (i < this.end && buf[i] !== 48 /* '0' */) {
+      for (let c = buf[i]; c >= 48 && c <= 57 && i < start + 7; c = buf[++i]) n = n * 10 + c - 48;
+    }
+    let cr = i;
+    if (i === start + 1 || buf[i] !== CR || i + 1 >= this.end) {
+      cr = this.headerEnd();
+      if (cr < 0) return this.waitLine(PROTOCOL.TOO_BIG_MBULK);
+      const parsed = parseLong(buf, start + 1, cr);
+      if (parsed === null || parsed > 2147483647) throw new ProtocolError(PROTOCOL.INVALID_MULTIBULK);
+      n = parsed;
+    }
     if (n > 10 && !this.authenticated) throw new ProtocolError(PROTOCOL.UNAUTH_MBULK);
     this.advance(cr + 2);
     if (n > 0) {
       this.remaining = n;
-      this.args = [];
+      // An exact-size array for the usual few arguments; never sized from a large declared count.
+      this.args = n <= 16 ? new Array<string>(n) : [];
+      this.argc = 0;
     }
     return true;
   }
@@ -272,14 +295,27 @@ export class RequestDecoder {
         if (len >= BIG_ARG) this.startBig(start, dataStart - start, len, len > MAX_ARG);
         return false;
       }
-      this.args.push(buf.latin1Slice(dataStart, dataStart + len));
+      this.args[this.argc] = len > 16 ? buf.latin1Slice(dataStart, dataStart + len)
+        : this.argc === 0 ? this.commandName(buf, dataStart, len) : shortArg(buf, dataStart, len);
+      this.argc++;
       this.advance(dataStart + len + 2);
       this.remaining--;
     }
     const args = this.args;
-    this.args = [];
+    this.args = EMPTY_ARGS;
     this.onCommand(args);
     return true;
+  }
+
+  /** buf[at, at+len) (len <= 16) as the request's first argument; see lastName. */
+  private commandName(buf: Buffer, at: number, len: number): string {
+    const last = this.lastName;
+    if (last.length === len) {
+      let i = 0;
+      while (i < len && last.charCodeAt(i) === buf[at + i]) i++;
+      if (i === len) return last;
+    }
+    return (this.lastName = shortArg(buf, at, len));
   }
 
   /** Checks a bulk header line buf[start, cr) the slow way, with Redis's errors; returns the length. */
@@ -320,6 +356,36 @@ export class RequestDecoder {
     if (args === null) throw new ProtocolError(PROTOCOL.UNBALANCED_QUOTES);
     if (args.length > 0) this.onCommand(args);
     return true;
+  }
+}
+
+const fcc = String.fromCharCode;
+
+/**
+ * buf[i, i+n) as a binary string, for n <= 16: most arguments (command names, keys, small
+ * values) are this short, and String.fromCharCode with the bytes as arguments costs a fraction of
+ * a latin1Slice binding call. (One call per length: concatenating pieces would make cons strings
+ * that every Map lookup then flattens.)
+ */
+function shortArg(b: Buffer, i: number, n: number): string {
+  switch (n) {
+    case 0: return '';
+    case 1: return fcc(b[i]);
+    case 2: return fcc(b[i], b[i + 1]);
+    case 3: return fcc(b[i], b[i + 1], b[i + 2]);
+    case 4: return fcc(b[i], b[i + 1], b[i + 2], b[i + 3]);
+    case 5: return fcc(b[i], b[i + 1], b[i + 2], b[i + 3], b[i + 4]);
+    case 6: return fcc(b[i], b[i + 1], b[i + 2], b[i + 3], b[i + 4], b[i + 5]);
+    case 7: return fcc(b[i], b[i + 1], b[i + 2], b[i + 3], b[i + 4], b[i + 5], b[i + 6]);
+    case 8: return fcc(b[i], b[i + 1], b[i + 2], b[i + 3], b[i + 4], b[i + 5], b[i + 6], b[i + 7]);
+    case 9: return fcc(b[i], b[i + 1], b[i + 2], b[i + 3], b[i + 4], b[i + 5], b[i + 6], b[i + 7], b[i + 8]);
+    case 10: return fcc(b[i], b[i + 1], b[i + 2], b[i + 3], b[i + 4], b[i + 5], b[i + 6], b[i + 7], b[i + 8], b[i + 9]);
+    case 11: return fcc(b[i], b[i + 1], b[i + 2], b[i + 3], b[i + 4], b[i + 5], b[i + 6], b[i + 7], b[i + 8], b[i + 9], b[i + 10]);
+    case 12: return fcc(b[i], b[i + 1], b[i + 2], b[i + 3], b[i + 4], b[i + 5], b[i + 6], b[i + 7], b[i + 8], b[i + 9], b[i + 10], b[i + 11]);
+    case 13: return fcc(b[i], b[i + 1], b[i + 2], b[i + 3], b[i + 4], b[i + 5], b[i + 6], b[i + 7], b[i + 8], b[i + 9], b[i + 10], b[i + 11], b[i + 12]);
+    case 14: return fcc(b[i], b[i + 1], b[i + 2], b[i + 3], b[i + 4], b[i + 5], b[i + 6], b[i + 7], b[i + 8], b[i + 9], b[i + 10], b[i + 11], b[i + 12], b[i + 13]);
+    case 15: return fcc(b[i], b[i + 1], b[i + 2], b[i + 3], b[i + 4], b[i + 5], b[i + 6], b[i + 7], b[i + 8], b[i + 9], b[i + 10], b[i + 11], b[i + 12], b[i + 13], b[i + 14]);
+    default: /* 16 */ return fcc(b[i], b[i + 1], b[i + 2], b[i + 3], b[i + 4], b[i + 5], b[i + 6], b[i + 7], b[i + 8], b[i + 9], b[i + 10], b[i + 11], b[i + 12], b[i + 13], b[i + 14], b[i + 15]);
   }
 }
 

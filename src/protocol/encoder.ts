@@ -7,32 +7,121 @@ import {
 } from './reply.js';
 
 const INITIAL = 16 * 1024;
-
-// Small integers are frequent (":1\r\n", "$3\r\n" headers): cache their encodings.
-const SMALL = 1024;
-const intLines: Buffer[] = [];
-const bulkHeaders: Buffer[] = [];
-const arrayHeaders: Buffer[] = [];
-for (let i = 0; i < SMALL; i++) {
-  intLines.push(Buffer.from(`:${i}\r\n`));
-  bulkHeaders.push(Buffer.from(`$${i}\r\n`));
-  arrayHeaders.push(Buffer.from(`*${i}\r\n`));
-}
+const EMPTY = Buffer.alloc(0);
+/**
+ * Storage grown past SHRINK_ABOVE goes back to INITIAL once it has been mostly empty for
+ * SHRINK_AFTER batches in a row (a steady large load, such as a busy AOF turn, keeps its size
+ * instead of regrowing every batch); past KEEP_AT_MOST it goes back at once, so that an idle
+ * connection never holds a large buffer.
+ */
+const SHRINK_ABOVE = INITIAL * 4;
+const SHRINK_AFTER = 16;
+const KEEP_AT_MOST = 256 * 1024;
+/** take() copies out at most this many bytes; a larger batch hands over the storage itself. */
+const COPY_UP_TO = 64 * 1024;
+/**
+ * Strings up to this length are written with a charCodeAt loop: cheaper than the latin1Write
+ * binding call, whose fixed cost dominates short values (keys, small values, headers).
+ */
+const SHORT = 16;
 
 /** Errors must be one line: Redis replaces CR and LF in error texts with spaces. */
 function oneLine(s: string): string {
   return s.indexOf('\r') < 0 && s.indexOf('\n') < 0 ? s : s.replace(/[\r\n]/g, ' ');
 }
 
+/** Writes the decimal digits of a non-negative safe integer at buf[at]; returns the end. */
+function putUint(buf: Buffer, at: number, n: number): number {
+  if (n < 10) {
+    buf[at] = 48 + n;
+    return at + 1;
+  }
+  if (n > 0x7fffffff) return putBigUint(buf, at, n);
+  // Int32 arithmetic: `(t / 10) | 0` compiles to a multiply, not a floating-point division.
+  let end = at + 1;
+  for (let t = n; t >= 10; t = (t / 10) | 0) end++;
+  let i = end;
+  while (n >= 10) {
+    const q = (n / 10) | 0;
+    buf[--i] = 48 + (n - q * 10);
+    n = q;
+  }
+  buf[--i] = 48 + n;
+  return end;
+}
+
+/** putUint beyond int32 (up to 2^53). */
+function putBigUint(buf: Buffer, at: number, n: number): number {
+  let end = at + 1;
+  for (let t = n; t >= 10; t = Math.floor(t / 10)) end++;
+  let i = end;
+  while (n >= 10) {
+    const q = Math.floor(n / 10);
+    buf[--i] = 48 + (n - q * 10);
+    n = q;
+  }
+  buf[--i] = 48 + n;
+  return end;
+}
+
+/** Writes `s` (one byte per char) at buf[at], which has room; returns the end. */
+function putString(buf: Buffer, at: number, s: string): number {
+  const n = s.length;
+  if (n > SHORT) return at + buf.latin1Write(s, at);
+  for (let i = 0; i < n; i++) buf[at + i] = s.charCodeAt(i);
+  return at + n;
+}
+
+/**
+ * A growing byte buffer the replies of one batch (or the AOF effects of one turn) are encoded
+ * into. Its storage is reused from batch to batch: allocating a fresh one per batch made the
+ * garbage collector one of the largest costs of a request.
+ */
 export class ReplyBuffer {
   buf: Buffer = Buffer.allocUnsafe(INITIAL);
   len = 0;
+  /** Batches in a row that used under a quarter of a large storage (see SHRINK_AFTER). */
+  private underused = 0;
+  /** The last view peek() made, of `buf`: batches of the same size (common) reuse it. */
+  private view: Buffer = EMPTY;
 
-  /** Takes the bytes collected so far and starts a new buffer. */
-  take(): Buffer {
-    const out = this.buf.subarray(0, this.len);
-    this.buf = Buffer.allocUnsafe(this.buf.length > INITIAL * 4 ? INITIAL : this.buf.length);
+  /** The bytes collected so far, as a view of the storage: valid until the next write or clear. */
+  peek(): Buffer {
+    const v = this.view;
+    if (v.length === this.len && v.buffer === this.buf.buffer && v.byteOffset === this.buf.byteOffset) return v;
+    return (this.view = this.buf.subarray(0, this.len));
+  }
+
+  /** Forgets the bytes collected, keeping the storage (unless it is large and no longer needed). */
+  clear(): void {
+    const size = this.buf.length;
+    if (size > SHRINK_ABOVE) {
+      this.underused = this.len * 4 < size ? this.underused + 1 : 0;
+      if (size > KEEP_AT_MOST || this.underused >= SHRINK_AFTER) {
+        this.buf = Buffer.allocUnsafe(INITIAL);
+        this.underused = 0;
+      }
+    }
     this.len = 0;
+  }
+
+  /** Forgets the bytes collected and gives the storage up: someone still holds a view of it. */
+  detach(): void {
+    this.len = 0;
+    this.buf = Buffer.allocUnsafe(INITIAL);
+    this.underused = 0;
+  }
+
+  /** Takes the bytes collected so far as a Buffer the caller owns, and starts over. */
+  take(): Buffer {
+    if (this.len > COPY_UP_TO) {
+      const out = this.peek();
+      this.detach();
+      return out;
+    }
+    const out = Buffer.allocUnsafe(this.len);
+    this.buf.copy(out, 0, 0, this.len);
+    this.clear();
     return out;
   }
 
@@ -46,50 +135,87 @@ export class ReplyBuffer {
   }
 
   writeBytes(b: Buffer): void {
-    this.ensure(b.length);
-    b.copy(this.buf, this.len);
-    this.len += b.length;
+    const n = b.length;
+    this.ensure(n);
+    const buf = this.buf;
+    const at = this.len;
+    if (n <= 16) for (let i = 0; i < n; i++) buf[at + i] = b[i];
+    else buf.set(b, at);
+    this.len = at + n;
   }
 
   /** Writes an ASCII/binary string (one byte per char). */
   writeAscii(s: string): void {
     this.ensure(s.length);
-    this.len += this.buf.latin1Write(s, this.len);
+    this.len = putString(this.buf, this.len, s);
   }
 
-  private header(prefix: string, n: number, cache: Buffer[]): void {
-    if (n >= 0 && n < SMALL) this.writeBytes(cache[n]);
-    else this.writeAscii(`${prefix}${n}\r\n`);
+  /** A `<prefix><n>\r\n` line (a count or a length). */
+  private header(prefix: number, n: number): void {
+    if (n < 0 || !Number.isSafeInteger(n)) {
+      this.writeAscii(`${String.fromCharCode(prefix)}${n}\r\n`);
+      return;
+    }
+    this.ensure(24);
+    const buf = this.buf;
+    let at = this.len;
+    buf[at++] = prefix;
+    at = putUint(buf, at, n);
+    buf[at] = 13;
+    buf[at + 1] = 10;
+    this.len = at + 2;
   }
 
   bulk(s: string): void {
-    this.header('$', s.length, bulkHeaders);
-    this.ensure(s.length + 2);
-    this.len += this.buf.latin1Write(s, this.len);
-    this.buf[this.len++] = 13;
-    this.buf[this.len++] = 10;
+    // Header ($ + up to 16 digits + CRLF), data, CRLF: one bounds check for the whole reply.
+    this.ensure(s.length + 21);
+    const buf = this.buf;
+    let at = this.len;
+    buf[at++] = 36; // '$'
+    at = putUint(buf, at, s.length);
+    buf[at++] = 13;
+    buf[at++] = 10;
+    at = putString(buf, at, s);
+    buf[at] = 13;
+    buf[at + 1] = 10;
+    this.len = at + 2;
   }
 
   integer(n: number | bigint): void {
-    if (typeof n === 'number' && n >= 0 && n < SMALL && Number.isInteger(n)) this.writeBytes(intLines[n]);
-    else this.writeAscii(`:${n}\r\n`);
+    if (typeof n !== 'number' || !Number.isSafeInteger(n)) {
+      this.writeAscii(`:${n}\r\n`);
+      return;
+    }
+    this.ensure(24);
+    const buf = this.buf;
+    let at = this.len;
+    buf[at++] = 58; // ':'
+    if (n < 0) {
+      buf[at++] = 45; // '-'
+      n = -n;
+    }
+    at = putUint(buf, at, n);
+    buf[at] = 13;
+    buf[at + 1] = 10;
+    this.len = at + 2;
   }
 
   arrayHeader(n: number): void {
-    this.header('*', n, arrayHeaders);
+    this.header(42 /* '*' */, n);
   }
 
-  /** Encodes one reply value for protocol `proto` (2 or 3). */
+  /** Encodes one reply value for protocol `proto` (2 or 3). Tests ordered by how common the reply is. */
   write(r: Reply, proto: number): void {
     if (typeof r === 'string') return this.bulk(r);
+    if (typeof r === 'number') return this.integer(r);
     if (r === null) return this.writeAscii(proto === 3 ? '_\r\n' : '$-1\r\n');
-    if (typeof r === 'number' || typeof r === 'bigint') return this.integer(r);
+    if (r instanceof RawReply) return this.writeBytes(r.bytes);
     if (Array.isArray(r)) {
       this.arrayHeader(r.length);
       for (let i = 0; i < r.length; i++) this.write(r[i], proto);
       return;
     }
-    if (r instanceof RawReply) return this.writeBytes(r.bytes);
+    if (typeof r === 'bigint') return this.integer(r);
     if (r instanceof SimpleString) return this.writeAscii(`+${oneLine(r.value)}\r\n`);
     if (r instanceof ErrorReply) return this.writeAscii(`-${oneLine(r.message)}\r\n`);
     this.writeComposite(r, proto);
@@ -109,7 +235,7 @@ export class ReplyBuffer {
       else this.bulk(r.text);
     } else if (r instanceof BoolReply) {
       if (proto === 3) this.writeAscii(r.value ? '#t\r\n' : '#f\r\n');
-      else this.writeBytes(intLines[r.value ? 1 : 0]);
+      else this.integer(r.value ? 1 : 0);
     } else if (r instanceof VerbatimReply) {
       if (proto === 3) {
         this.writeAscii(`=${r.text.length + 4}\r\n${r.format}:`);

@@ -15,9 +15,38 @@ import type { ClientApi } from '../commands/context.js';
 import type { Ctx } from '../commands/types.js';
 import type { Database } from '../keyspace/database.js';
 import type { Server } from './server.js';
+import type { Config } from '../config.js';
 
 /** Stop reading a client whose pending output is above this many bytes. */
 const OUTPUT_PAUSE = 8 * 1024 * 1024;
+
+/**
+ * The limits checked on every read, kept as numbers: reading them from the Config (a Map lookup
+ * and a parse) per read showed in profiles. One object per Config, kept current by CONFIG SET;
+ * it is also every decoder's `limits`, so a new proto-max-bulk-len applies to the next read.
+ */
+class ReadLimits {
+  queryBuffer: number;
+  maxBulkLen: number;
+
+  constructor(config: Config) {
+    this.queryBuffer = config.int('client-query-buffer-limit');
+    this.maxBulkLen = config.int('proto-max-bulk-len');
+    config.onChange('client-query-buffer-limit', (v) => (this.queryBuffer = Number(v)));
+    config.onChange('proto-max-bulk-len', (v) => (this.maxBulkLen = Number(v)));
+  }
+}
+
+const readLimits = new WeakMap<Config, ReadLimits>();
+
+function readLimitsOf(config: Config): ReadLimits {
+  let l = readLimits.get(config);
+  if (l === undefined) {
+    l = new ReadLimits(config);
+    readLimits.set(config, l);
+  }
+  return l;
+}
 
 export class Connection implements ClientApi, Ctx {
   readonly decoder: RequestDecoder;
@@ -44,6 +73,12 @@ export class Connection implements ClientApi, Ctx {
   flushQueued = false;
   /** Set when a command of this turn wrote to the AOF: its reply must wait for the write. */
   awaitingDurability = false;
+  private readonly limits: ReadLimits;
+  /**
+   * socket.writableLength as the current read began. Nothing is written to the socket while the
+   * read's commands run (replies go out in the turn's flush), so run() need not ask the socket.
+   */
+  private unsent = 0;
 
   constructor(
     readonly id: number,
@@ -53,7 +88,8 @@ export class Connection implements ClientApi, Ctx {
     this.authed = server.config.get('requirepass') === '';
     this.addr = peer(socket.remoteAddress, socket.remotePort);
     this.laddr = peer(socket.localAddress, socket.localPort);
-    this.decoder = new RequestDecoder((args) => this.run(args), { maxBulkLen: server.config.int('proto-max-bulk-len') });
+    this.limits = readLimitsOf(server.config);
+    this.decoder = new RequestDecoder((args) => this.run(args), this.limits);
     this.decoder.authenticated = this.authed;
     socket.setNoDelay(true);
     const keepAlive = server.config.int('tcp-keepalive');
@@ -139,38 +175,37 @@ export class Connection implements ClientApi, Ctx {
 
   private onData(chunk: Buffer): void {
     if (this.closing) return;
-    const config = this.server.config;
     this.server.stats.netInputBytes += chunk.length;
     this.lastInteraction = Date.now();
-    if (this.decoder.queryBufferAfter(chunk.length) > config.int('client-query-buffer-limit')) {
+    if (this.decoder.queryBufferAfter(chunk.length) > this.limits.queryBuffer) {
       // As Redis, checked before the new bytes are parsed: no reply, the connection just closes.
       this.server.log.warning(`Closing client that reached max query buffer length: id=${this.id} addr=${this.addr} qbuf=${this.decoder.queryBufferAfter(chunk.length)}`);
       this.kill();
       return;
     }
-    this.decoder.limits.maxBulkLen = config.int('proto-max-bulk-len');
-    this.decode(() => this.decoder.push(chunk));
+    this.unsent = this.socket.writableLength;
+    try {
+      this.decoder.push(chunk);
+    } catch (e) {
+      this.decodeFailed(e);
+    }
     this.server.queueFlush(this);
   }
 
   /**
-   * Runs the decoder (push or resume). A protocol error is answered and closes the connection
+   * The decoder threw (push or resume). A protocol error is answered and closes the connection
    * after the replies of the commands before it. Any other exception is a bug in Keystonelight:
    * it is logged and closes this connection only, instead of bringing the server down.
    */
-  private decode(step: () => void): void {
-    try {
-      step();
-    } catch (e) {
-      if (e instanceof ProtocolError) {
-        this.server.log.verbose(`Protocol error (${e.message}) from client: id=${this.id} addr=${this.addr}`);
-        this.server.stats.errorReplies++;
-        this.reply(new ErrorReply(e.message));
-      } else {
-        this.server.log.warning(`Closing client id=${this.id} addr=${this.addr} after an internal error: ${e instanceof Error ? e.stack : String(e)}`);
-      }
-      this.closeAfterReply();
+  private decodeFailed(e: unknown): void {
+    if (e instanceof ProtocolError) {
+      this.server.log.verbose(`Protocol error (${e.message}) from client: id=${this.id} addr=${this.addr}`);
+      this.server.stats.errorReplies++;
+      this.reply(new ErrorReply(e.message));
+    } else {
+      this.server.log.warning(`Closing client id=${this.id} addr=${this.addr} after an internal error: ${e instanceof Error ? e.stack : String(e)}`);
     }
+    this.closeAfterReply();
   }
 
   private run(args: string[]): void {
@@ -180,7 +215,7 @@ export class Connection implements ClientApi, Ctx {
     const r = this.server.execute(this, args);
     if (!this.repliesOff && !this.skipThis) this.reply(r);
     this.skipThis = false;
-    if (!this.paused && this.out.len + this.socket.writableLength > OUTPUT_PAUSE) this.pauseInput();
+    if (!this.paused && this.out.len + this.unsent > OUTPUT_PAUSE) this.pauseInput();
   }
 
   /** Holds back the rest of the client's pipeline and stops reading its socket. */
@@ -193,7 +228,12 @@ export class Connection implements ClientApi, Ctx {
   private resumeInput(): void {
     this.paused = false;
     this.socket.resume();
-    this.decode(() => this.decoder.resume());
+    this.unsent = this.socket.writableLength;
+    try {
+      this.decoder.resume();
+    } catch (e) {
+      this.decodeFailed(e);
+    }
     this.server.queueFlush(this);
   }
 
@@ -207,9 +247,13 @@ export class Connection implements ClientApi, Ctx {
     this.awaitingDurability = false;
     if (this.closed) return;
     if (this.out.len > 0) {
-      const bytes = this.out.take();
-      this.server.stats.netOutputBytes += bytes.length;
-      this.socket.write(bytes);
+      this.server.stats.netOutputBytes += this.out.len;
+      this.socket.write(this.out.peek());
+      // Written through at once (the usual case: nothing was queued and the kernel took it all),
+      // the socket keeps no reference to the bytes and the buffer is reused for the next batch;
+      // otherwise the socket holds a view of it until sent, and the next batch gets a new one.
+      if (this.socket.writableLength === 0) this.out.clear();
+      else this.out.detach();
     }
     if (this.closing) {
       this.socket.end();

@@ -4,6 +4,7 @@
 
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Config } from '../config.js';
 import { Keyspace } from '../keyspace/keyspace.js';
 import type { Database } from '../keyspace/database.js';
@@ -18,6 +19,7 @@ import { Connection } from './connection.js';
 import { ReplayClient } from './replay.js';
 import { VERSION } from '../version.js';
 import { persistenceInfo } from '../persistence/info.js';
+import { openCluster, type Cluster } from '../cluster/cluster.js';
 
 /** Persistence as the server sees it (implemented by persistence/). */
 export interface Persistence extends PersistenceApi {
@@ -50,6 +52,9 @@ export interface ServerOptions {
   configFile?: string;
 }
 
+/** Sampling interval of the event-loop stall histogram (INFO eventloop_max_stall_ms). */
+const LOOP_SAMPLE_MS = 10;
+
 const newStats = (): ServerStats => ({
   totalConnections: 0, totalCommands: 0, rejectedConnections: 0, netInputBytes: 0, netOutputBytes: 0,
   keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, evictedKeys: 0, errorReplies: 0,
@@ -76,6 +81,8 @@ export class Server implements ServerApi {
   activeExpire = true;
   loadProgress: { totalBytes: number; loadedBytes: number; startedAt: number } | null = null;
   readonly extraInfo = new Map<string, () => [string, string | number][]>();
+  /** With cluster-enabled yes: the static cluster layout and the per-request slot check. */
+  readonly cluster: Cluster | null;
 
   private readonly listeners: NetServer[] = [];
   private readonly clientsById = new Map<number, Connection>();
@@ -96,6 +103,7 @@ export class Server implements ServerApi {
       expired: (db, key) => this.onExpired(db, key),
     });
     this.commands = buildCommandTable();
+    this.cluster = openCluster(this.config, this.log, () => this.port);
   }
 
   // --- command execution ---------------------------------------------------------------------
@@ -105,19 +113,28 @@ export class Server implements ServerApi {
     const spec = resolve(this.commands, args);
     this.stats.totalCommands++;
     if (spec instanceof ErrorReply) return this.error(spec);
-    if (!conn.authenticated && !spec.flags.includes('no_auth')) return this.error(new ErrorReply(NOAUTH));
-    if (this.loading && !spec.flags.includes('loading')) return this.error(new ErrorReply(LOADING));
+    if (!spec.noAuth && !conn.authenticated) return this.error(new ErrorReply(NOAUTH));
+    // As Redis: a request whose keys this node does not serve gets -MOVED / -CROSSSLOT / -CLUSTERDOWN.
+    if (this.cluster !== null) {
+      const redirect = this.cluster.check(spec, args);
+      if (redirect !== null) return this.error(redirect);
+    }
+    if (this.loading && !spec.okLoading) return this.error(new ErrorReply(LOADING));
     // As Redis 7.0 on a master: while the AOF can't be written, writes (and PING) get -MISCONF.
-    if (this.persistence && (spec.flags.includes('write') || spec.name === 'ping')) {
+    if (this.persistence !== null && (spec.isWrite || spec.name === 'ping')) {
       const reason = this.persistence.writeError();
       if (reason !== null) return this.error(new ErrorReply(reason));
     }
     conn.lastCommand = spec.name;
-    this.keyspace.tick();
-    const r = execute(spec, conn, args, (e, a) => this.log.warning(`Command '${a[0]}' crashed: ${e instanceof Error ? e.stack : String(e)}`));
+    this.keyspace.beginCommand();
+    const r = execute(spec, conn, args, this.onCrash);
     if (r instanceof ErrorReply) this.stats.errorReplies++;
     return r;
   }
+
+  /** Created once: execute() runs per request and must not allocate a closure each time. */
+  private readonly onCrash = (e: unknown, a: string[]): void =>
+    this.log.warning(`Command '${a[0]}' crashed: ${e instanceof Error ? e.stack : String(e)}`);
 
   private error(r: ErrorReply): ErrorReply {
     this.stats.errorReplies++;
@@ -209,8 +226,23 @@ export class Server implements ServerApi {
     this.clientsById.delete(conn.id);
   }
 
+  /**
+   * Event-loop delay, sampled by a timer every LOOP_SAMPLE_MS from listen() to close(): its max is
+   * the longest stall (a long command, a rewrite step, a GC pause) since start or CONFIG RESETSTAT.
+   */
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
+
+  /**
+   * INFO stats eventloop_max_stall_ms. The histogram records whole intervals between the timer's
+   * runs, so an idle loop shows LOOP_SAMPLE_MS: the stall is what comes on top of that.
+   */
+  eventLoopMaxStallMs(): number {
+    return Math.max(0, this.loopDelay.max / 1e6 - LOOP_SAMPLE_MS);
+  }
+
   resetStats(): void {
     this.stats = newStats();
+    this.loopDelay.reset();
   }
 
   infoSections(): Map<string, [string, string | number][]> {
@@ -254,6 +286,7 @@ export class Server implements ServerApi {
     if (this.listeners.length === 0) throw new Error('Failed listening on any address');
     const hz = Math.max(1, this.config.int('hz'));
     this.expireTimer = setInterval(() => this.cron(), Math.floor(1000 / hz));
+    this.loopDelay.enable();
     this.expireTimer.unref();
   }
 
@@ -284,6 +317,7 @@ export class Server implements ServerApi {
 
   /** Stops accepting, flushes pending replies, closes every client. */
   async close(): Promise<void> {
+    this.loopDelay.disable();
     if (this.expireTimer) clearInterval(this.expireTimer);
     this.expireTimer = null;
     const closing = this.closeListeners();

@@ -2,9 +2,9 @@
 // LASTSAVE and SHUTDOWN's errors. Server-wide settings a case changes are set back by the case.
 // The pair runs both servers with enable-debug-command yes (Redis 7.0 refuses DEBUG by default).
 //
-// INFO is compared by the fields present and their order (values masked), minus the two lines only
-// Keystonelight adds (server_name, keystonelight_version); sections whose content depends on the
-// server's whole history (errorstats, commandstats, latencystats) are left out.
+// INFO is compared by the fields present and their order (values masked), minus the lines only
+// Keystonelight adds (server_name, keystonelight_version, eventloop_max_stall_ms); sections whose
+// content depends on the server's whole history (errorstats, commandstats, latencystats) are left out.
 
 import type { DiffCase, DiffMask } from './types.js';
 
@@ -153,7 +153,7 @@ const commandCases: DiffCase[] = [
 
 /** Keep field names, drop values; drop Keystonelight's own lines; ignore the length prefix. */
 const INFO_MASKS = (n: number): DiffMask[] => [
-  ...maskAll(Array(n).fill([]), /(server_name|keystonelight_version):[^\r\n]*\r\n/, ''),
+  ...maskAll(Array(n).fill([]), /(server_name|keystonelight_version|eventloop_max_stall_ms):[^\r\n]*\r\n/, ''),
   ...maskAll(Array(n).fill([]), /(?<=\r\n|txt:)([a-z0-9_]+):[^\r\n]*/, '$1'),
   ...maskAll(Array(n).fill([]), /^[$=]\d+\r\n/, ''),
 ];

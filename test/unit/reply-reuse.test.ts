@@ -1,0 +1,121 @@
+// The reply buffer is reused from batch to batch (allocating one per batch made GC a top cost of a
+// request): these tests pin down when reuse is allowed. A connection reuses its buffer only when
+// the socket took the whole batch at once; otherwise the socket still holds a view of it.
+
+import test from 'ava';
+import { EventEmitter } from 'node:events';
+import { ReplyBuffer } from '../../src/protocol/encoder.js';
+import { Server } from '../../src/server/server.js';
+import { Connection } from '../../src/server/connection.js';
+
+test('take() copies small batches out and hands large ones over; both stay intact', (t) => {
+  const b = new ReplyBuffer();
+  b.write('small', 2);
+  const small = b.take();
+  b.write('overwrite', 2);
+  t.is(small.toString('latin1'), '$5\r\nsmall\r\n');
+  const big = 'B'.repeat(100_000);
+  b.clear();
+  b.write(big, 2);
+  const taken = b.take();
+  b.write('after', 2);
+  t.is(taken.toString('latin1'), `$100000\r\n${big}\r\n`);
+  t.is(b.peek().toString('latin1'), '$5\r\nafter\r\n');
+});
+
+test('clear() keeps the storage, detach() gives it up, a burst-grown buffer shrinks back', (t) => {
+  const b = new ReplyBuffer();
+  const storage = b.buf;
+  b.write('x', 2);
+  b.clear();
+  t.is(b.len, 0);
+  t.is(b.buf, storage);
+  b.write('y', 2);
+  const view = b.peek();
+  b.detach();
+  t.not(b.buf, storage);
+  b.write('z', 2);
+  t.is(view.toString('latin1'), '$1\r\ny\r\n');
+  b.write('w'.repeat(300_000), 2);
+  b.clear();
+  t.true(b.buf.length <= 64 * 1024, 'a very large buffer is given up at once');
+});
+
+test('a steadily large load keeps its storage; a buffer left mostly empty shrinks back', (t) => {
+  const b = new ReplyBuffer();
+  const batch = 'a'.repeat(100_000);
+  b.write(batch, 2);
+  const grown = b.buf;
+  t.true(grown.length > 100_000);
+  for (let i = 0; i < 50; i++) {
+    b.clear();
+    b.write(batch, 2);
+  }
+  t.is(b.buf, grown, 'no regrowing batch after batch');
+  for (let i = 0; i < 16; i++) {
+    b.clear();
+    b.write('small', 2);
+  }
+  t.is(b.buf, grown);
+  b.clear();
+  t.true(b.buf.length <= 64 * 1024, 'shrunk after a run of small batches');
+  b.write('after', 2);
+  t.is(b.peek().toString('latin1'), '$5\r\nafter\r\n');
+});
+
+/** A socket that either takes every write at once or queues it (keeping the caller's bytes). */
+class FakeSocket extends EventEmitter {
+  remoteAddress = '127.0.0.1';
+  remotePort = 1;
+  localAddress = '127.0.0.1';
+  localPort = 2;
+  writableNeedDrain = false;
+  /** When set, writes are queued: the socket keeps a reference to the bytes. */
+  congested = false;
+  readonly queued: { view: Buffer; copy: string }[] = [];
+  sent = '';
+  get writableLength(): number {
+    return this.queued.reduce((n, q) => n + q.view.length, 0);
+  }
+  setNoDelay(): this {
+    return this;
+  }
+  setKeepAlive(): this {
+    return this;
+  }
+  write(b: Buffer): boolean {
+    if (this.congested) this.queued.push({ view: b, copy: b.toString('latin1') });
+    else this.sent += b.toString('latin1');
+    return !this.congested;
+  }
+  pause(): this {
+    return this;
+  }
+  resume(): this {
+    return this;
+  }
+  end(): void {}
+  destroy(): void {}
+}
+
+test('a connection reuses its reply buffer only when the socket took the batch whole', (t) => {
+  const server = new Server();
+  const sock = new FakeSocket();
+  const conn = new Connection(1, sock as never, server);
+  const send = (cmds: string): void => {
+    sock.emit('data', Buffer.from(cmds, 'latin1'));
+    conn.flush();
+  };
+  send('SET k v1\r\nGET k\r\n');
+  t.is(sock.sent, '+OK\r\n$2\r\nv1\r\n');
+  const storage = conn.out.buf;
+  send('ECHO a\r\n');
+  t.is(conn.out.buf, storage, 'written through: the same storage serves the next batch');
+
+  sock.congested = true;
+  for (let i = 0; i < 50; i++) send(`ECHO batch${i}\r\nGET k\r\n`);
+  t.not(conn.out.buf, storage);
+  t.is(sock.queued.length, 50);
+  for (const q of sock.queued) t.is(q.view.toString('latin1'), q.copy, 'a queued batch was not overwritten');
+  t.is(sock.queued[49].copy, '$7\r\nbatch49\r\n$2\r\nv1\r\n');
+});
