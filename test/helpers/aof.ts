@@ -214,8 +214,13 @@ export class WriteLoad {
     }
   }
 
-  async stop(): Promise<void> {
+  /** Stops sending new batches (the ones in flight still complete); see stop() to wait for them. */
+  halt(): void {
     this.stopped = true;
+  }
+
+  async stop(): Promise<void> {
+    this.halt();
     await Promise.all(this.done);
   }
 
