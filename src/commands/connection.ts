@@ -111,6 +111,8 @@ function reset(ctx: Ctx): Reply {
   c.proto = 2;
   c.name = '';
   c.authenticated = ctx.server.config.get('requirepass') === '';
+  // As Redis's clearClientConnectionState: replies come back on (a SKIP of RESET itself stays).
+  c.setReplyMode('reset');
   return status('RESET');
 }
 

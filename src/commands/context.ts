@@ -35,7 +35,7 @@ export interface ClientApi {
    * CLIENT REPLY: 'off' drops every reply from now on (this command's too), 'skip' drops this
    * command's reply and the next command's, 'on' sends replies again (this command's included).
    */
-  setReplyMode(mode: 'on' | 'off' | 'skip'): void;
+  setReplyMode(mode: 'on' | 'off' | 'skip' | 'reset'): void;
 }
 
 export interface ServerStats {

@@ -147,9 +147,11 @@ export class Connection implements ClientApi, Ctx {
     this.decoder.authenticated = v;
   }
 
-  /** CLIENT REPLY ON / OFF / SKIP. */
-  setReplyMode(mode: 'on' | 'off' | 'skip'): void {
-    if (mode === 'on') {
+  /** CLIENT REPLY ON / OFF / SKIP, and RESET's clearing (which keeps a SKIP of itself). */
+  setReplyMode(mode: 'on' | 'off' | 'skip' | 'reset'): void {
+    if (mode === 'reset') {
+      this.repliesOff = this.skipNext = false;
+    } else if (mode === 'on') {
       this.repliesOff = this.skipThis = false;
     } else if (mode === 'off') {
       this.repliesOff = true;
