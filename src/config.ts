@@ -2,7 +2,7 @@
 // defaults. The same table serves the command line (`--port 7380`), the config file (redis.conf
 // syntax), CONFIG GET and CONFIG SET, so an option added here works everywhere at once.
 //
-// Only options Keystonelight honours are listed (docs/compat/server.md says how each one acts):
+// Only options Keystonelight honours are listed (redis-compat.md, "Configuration options", says how each one acts):
 // CONFIG GET of an option we would silently ignore would tell a user something false. Values are
 // validated exactly as Redis's config.c does, with its error texts, so CONFIG SET fails the same way.
 
@@ -106,7 +106,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   mem('stream-node-max-bytes', '4096', 0n, LLONG_MAX),
   int('stream-node-max-entries', '100', 0n, LLONG_MAX),
   mem('hll-sparse-max-bytes', '3000', 0n, LLONG_MAX),
-  // Cluster mode with a static layout read once at start (src/cluster/layout.ts; docs/compat/cluster.md).
+  // Cluster mode with a static layout read once at start (src/cluster/layout.ts; redis-compat.md, "Cluster mode").
   // cluster-node-id is Keystonelight's: which node of the layout file this server is.
   bool('cluster-enabled', 'no', false),
   opt('cluster-config-file', 'string', 'nodes.conf', false),
