@@ -1,41 +1,40 @@
-// Dict: the keyspace's dictionary. A layer over one insertion-ordered Map, so that SCAN, random
-// sampling and bookkeeping have one home and the rest of the code does not depend on Map.
+// Dict: the keyspace's dictionary, so that SCAN, random sampling, snapshots and growth have one
+// home and the rest of the code does not depend on how keys are stored.
 //
-// SCAN. Redis guarantees that a full iteration returns every key present for the whole iteration
-// (duplicates allowed), with a cursor that is just a number. A Map iterator gives exactly that
-// guarantee while the Map changes (deleted entries are skipped, added ones are visited), so the
-// fast path keeps live iterators, keyed by the cursor handed out. A cursor is an opaque id
-// (1, 2, 3, ... never reused, below 2^53 so that clients parsing it as a double keep it exact).
+// Storage (dict-table.ts): a table of V8 Maps ("shards") picked by a hash of the key, one Map (and
+// no hashing) while the dict is small; the shard count grows 8-fold, a few keys per write, as the
+// dict grows, so that no Map nears V8's limit of 2^24 entries or stalls the server rehashing
+// millions of them (no Map grows past 2^15 slots). clear() (FLUSH*) swaps in a new table and
+// leaves the old one to the GC, which is what FLUSHALL ASYNC asks for; swapWith (SWAPDB) swaps
+// tables.
 //
-// Iterators cannot be copied or rebuilt cheaply, so the design plans for losing them: the small
-// record kept per outstanding cursor is {pos, removedAt}, the number of entries the iteration has
-// passed and this dict's removal counter when it started counting. Entries are only ever appended
-// at the end of a Map, so the live entries before the iteration's point are at least
-// pos - (removals since removedAt). Resuming a cursor whose iterator was dropped (more than
-// MAX_LIVE scans at once) from that many entries in can revisit keys but never skips one. A cursor
-// that is not known at all (already used, evicted from the ledger, from before a SWAPDB, or made
-// up) restarts the iteration from the beginning, which is also safe.
+// SCAN (dict-scan.ts). Redis guarantees that a full iteration returns every key present for the
+// whole iteration (duplicates allowed), with a cursor that is just a number. A cursor here is an
+// opaque id (1, 2, 3, ... never reused, below 2^53 so that clients parsing it as a double keep it
+// exact) of a walker kept by the dict. A cursor that is not known at all (already used, evicted,
+// from before a SWAPDB, or made up) restarts the iteration from the beginning, which is safe.
 //
-// Random keys (RANDOMKEY, eviction sampling) come from a snapshot array of the keys, rebuilt when
-// enough keys were added or removed since, so a pick is O(1) amortized instead of O(n).
+// Random keys (RANDOMKEY, eviction sampling): a shard is picked with probability proportional to
+// its size, then a key from a per-shard array of its keys, rebuilt when enough keys were added or
+// removed since: O(1) amortized, and a rebuild costs one shard, not the whole dict.
 //
 // Snapshots (AOF rewrite without fork): beginSnapshot() gives a view of the dict as it is now (T0)
-// and a hook called before each key of that data first changes, so the caller can save its T0
-// state. Hooks are tied to the Map holding the T0 data, not to the Dict: SWAPDB moves them along
-// with the data, and FLUSH* (which swaps in a fresh Map) leaves the T0 Map untouched from then on.
+// and a hook called before any key of that data changes, so the caller can save its T0 state.
+// Hooks belong to the table holding the T0 data, not to the Dict: SWAPDB moves them with the
+// data, and FLUSH* (which swaps in a new table) leaves the T0 data untouched from then on. The
+// view walks the shards of T0: the split of a shard after T0 copies its keys into new Maps and
+// never changes the T0 Map, so the walk sees each T0 key once, unchanged unless the hook ran.
+
+import { Walker } from './dict-scan.js';
+import { SHARD_LOAD, SPLIT_STEP, Table, type Shard, type TableConfig } from './dict-table.js';
 
 /** Cursors whose iterator is kept (the fast path); older ones resume by position. */
 const MAX_LIVE = 256;
 /** Outstanding cursors remembered at all (a few dozen bytes each); older ones restart. */
 const MAX_CURSORS = 16384;
-/** Tries at picking a live key from the snapshot before rebuilding it. */
-const SAMPLE_TRIES = 8;
 
 /** Process-wide, so that the cursors of different dicts never collide. */
 let nextCursorId = 1;
-
-/** Active snapshots: T0 Map -> hooks to call before one of its keys changes. */
-const snapshotHooks = new Map<Map<string, unknown>, ((key: string) => void)[]>();
 
 /** A dict's contents as they were when the snapshot began (see the module comment). */
 export interface SnapshotView<V> {
@@ -47,130 +46,100 @@ export interface SnapshotView<V> {
   end(): void;
 }
 
-interface CursorRecord {
-  pos: number;
-  removedAt: number;
-}
-
-interface LiveScan<V> {
-  it: Iterator<[string, V]>;
-  /** The entry read ahead to learn whether the iteration was complete; not visited yet. */
-  pending: string | undefined;
+/** Tuning, for tests that want many shards from few keys. */
+export interface DictOptions {
+  /** Keys per shard at which the shard count grows (default 26214). */
+  shardLoad?: number;
+  /** Entries copied per write while the shard count grows (default 8). */
+  splitStep?: number;
 }
 
 export class Dict<V> {
-  private map = new Map<string, V>();
-  /** Entries ever added to / removed from this dict (new keys, delete, clear). */
-  private added = 0;
-  private removed = 0;
-  private readonly cursors = new Map<number, CursorRecord>();
-  private readonly live = new Map<number, LiveScan<V>>();
-  private sample: string[] | null = null;
-  private sampleAdded = 0;
-  private sampleRemoved = 0;
+  private t: Table<V>;
+  private readonly cfg: TableConfig;
+  /** Outstanding cursors, oldest first. */
+  private readonly cursors = new Map<number, Walker<V>>();
+  /** The cursors whose walker keeps its iterator, oldest first. */
+  private readonly live = new Set<number>();
+
+  constructor(options: DictOptions = {}) {
+    this.cfg = { load: Math.max(1, options.shardLoad ?? SHARD_LOAD), step: Math.max(1, options.splitStep ?? SPLIT_STEP) };
+    this.t = new Table<V>(this.cfg);
+  }
 
   get size(): number {
-    return this.map.size;
+    return this.t.n;
+  }
+
+  /** Shards in use, the largest one's size, and whether the shard count is growing (for tests). */
+  stats(): { shards: number; largest: number; growing: boolean } {
+    const t = this.t;
+    const maps = t.from === null ? t.distinct() : [t.from, ...t.distinct()];
+    return { shards: maps.length, largest: maps.reduce((n, m) => Math.max(n, m.size), 0), growing: t.mask !== t.oldMask };
   }
 
   get(key: string): V | undefined {
-    return this.map.get(key);
+    return this.t.get(key);
   }
 
   has(key: string): boolean {
-    return this.map.has(key);
+    return this.t.get(key) !== undefined;
   }
 
   set(key: string, value: V): void {
-    if (snapshotHooks.size !== 0) this.beforeChange(key);
-    const n = this.map.size;
-    this.map.set(key, value);
-    if (this.map.size !== n) this.added++;
+    this.t.set(key, value);
   }
 
   delete(key: string): boolean {
-    if (snapshotHooks.size !== 0 && this.map.has(key)) this.beforeChange(key);
-    if (!this.map.delete(key)) return false;
-    this.removed++;
-    return true;
+    return this.t.delete(key);
   }
 
   clear(): void {
-    // A fresh Map rather than Map.clear(): the old one is freed by the GC in the background, which
-    // is what FLUSHALL ASYNC asks for. Outstanding cursors go on from the start of the new Map.
-    this.removed += this.map.size;
-    this.map = new Map();
-    this.live.clear();
-    this.sample = null;
+    this.t = new Table<V>(this.cfg);
+    // Outstanding cursors go on in the new table (from the start of the unit they were in).
+    this.dropIterators();
   }
 
   /** Takes the other dict's contents and gives it ours (SWAPDB). Outstanding cursors restart. */
   swapWith(other: Dict<V>): void {
-    const m = this.map;
-    this.map = other.map;
-    other.map = m;
+    [this.t, other.t] = [other.t, this.t];
     for (const d of [this, other]) {
       d.cursors.clear();
       d.live.clear();
-      d.sample = null;
     }
   }
 
-  private beforeChange(key: string): void {
-    const hooks = snapshotHooks.get(this.map);
-    if (hooks !== undefined) for (const h of hooks) h(key);
-  }
-
-  /** Starts a snapshot of the current contents; `before(key)` runs before each first change. */
+  /** Starts a snapshot of the current contents; `before(key)` runs before each change from now. */
   beginSnapshot(before: (key: string) => void): SnapshotView<V> {
-    const map = this.map;
-    const hooks = snapshotHooks.get(map) ?? [];
-    hooks.push(before);
-    snapshotHooks.set(map, hooks);
+    const t = this.t;
+    // No split half done at T0: the T0 data is then exactly the distinct shards, disjoint.
+    t.finishSplit();
+    const maps = t.distinct();
+    (t.hooks ??= []).push(before);
     return {
-      get: (key) => map.get(key),
-      entries: () => map.entries(),
+      get: (key) => t.get(key),
+      entries: () => walkAll(maps),
       end: () => {
-        const i = hooks.indexOf(before);
-        if (i >= 0) hooks.splice(i, 1);
-        if (hooks.length === 0 && snapshotHooks.get(map) === hooks) snapshotHooks.delete(map);
+        const i = t.hooks?.indexOf(before) ?? -1;
+        if (i >= 0) t.hooks!.splice(i, 1);
+        if (t.hooks?.length === 0) t.hooks = null;
       },
     };
   }
 
-  keys(): IterableIterator<string> {
-    return this.map.keys();
+  /** Every key once; not for use across changes of the dict. */
+  *keys(): IterableIterator<string> {
+    for (const [k] of this.t.entries()) yield k;
   }
 
+  /** Every entry once; not for use across changes of the dict. */
   entries(): IterableIterator<[string, V]> {
-    return this.map.entries();
+    return this.t.entries();
   }
 
-  /** A random key (uniform over the keys of the current snapshot), or undefined when empty. */
+  /** A random key (about uniform over the keys), or undefined when empty. */
   randomKey(): string | undefined {
-    if (this.map.size === 0) return undefined;
-    if (this.sampleIsStale()) this.takeSample();
-    for (let round = 0; round < 2; round++) {
-      const s = this.sample!;
-      for (let i = 0; i < SAMPLE_TRIES; i++) {
-        const k = s[Math.floor(Math.random() * s.length)];
-        if (this.map.has(k)) return k;
-      }
-      this.takeSample();
-    }
-    return this.map.keys().next().value;
-  }
-
-  private sampleIsStale(): boolean {
-    const s = this.sample;
-    if (s === null || s.length === 0) return true;
-    return this.added - this.sampleAdded > s.length / 4 || this.removed - this.sampleRemoved > s.length / 2;
-  }
-
-  private takeSample(): void {
-    this.sample = [...this.map.keys()];
-    this.sampleAdded = this.added;
-    this.sampleRemoved = this.removed;
+    return this.t.randomKey();
   }
 
   /**
@@ -179,49 +148,54 @@ export class Dict<V> {
    * at least once. `visit` may change the dict.
    */
   scan(cursor: number, count: number, visit: (key: string, value: V) => void): number {
-    const rec = cursor === 0 ? undefined : this.cursors.get(cursor);
-    const scan = rec === undefined ? undefined : this.live.get(cursor);
-    this.cursors.delete(cursor);
-    this.live.delete(cursor);
-    let pos = rec?.pos ?? 0;
-    let removedAt = rec?.removedAt ?? this.removed;
-    let it: Iterator<[string, V]>;
+    let w = cursor === 0 ? undefined : this.cursors.get(cursor);
+    if (w !== undefined) {
+      this.cursors.delete(cursor);
+      this.live.delete(cursor);
+    } else w = new Walker<V>();
     let seen = 0;
-    if (scan !== undefined) {
-      it = scan.it;
-      if (scan.pending !== undefined) {
-        pos++;
-        seen++;
-        const v = this.map.get(scan.pending);
-        if (v !== undefined) visit(scan.pending, v);
-      }
-    } else {
-      // Resume by position: no fewer live entries than this precede the point reached.
-      pos = Math.max(0, pos - (this.removed - removedAt));
-      removedAt = this.removed;
-      it = this.map.entries();
-      for (let i = 0; i < pos && !it.next().done; i++);
+    if (w.pending !== undefined) {
+      const key = w.pending;
+      w.pending = undefined;
+      seen++;
+      const v = this.t.get(key);
+      if (v !== undefined) visit(key, v);
     }
-    for (; seen < count; seen++, pos++) {
-      const r = it.next();
-      if (r.done) return 0;
-      visit(r.value[0], r.value[1]);
+    for (; seen < count; seen++) {
+      const e = w.next(this.t);
+      if (e === null) return 0;
+      visit(e[0], e[1]);
     }
-    const ahead = it.next();
-    if (ahead.done) return 0;
-    return this.park({ pos, removedAt }, { it, pending: ahead.value[0] });
+    const ahead = w.next(this.t);
+    if (ahead === null) return 0;
+    w.pending = ahead[0];
+    return this.park(w);
   }
 
-  private park(rec: CursorRecord, scan: LiveScan<V>): number {
+  private park(w: Walker<V>): number {
     const id = nextCursorId++;
-    this.cursors.set(id, rec);
-    this.live.set(id, scan);
+    this.cursors.set(id, w);
+    this.live.add(id);
     if (this.cursors.size > MAX_CURSORS) {
       const oldest = this.cursors.keys().next().value as number;
       this.cursors.delete(oldest);
       this.live.delete(oldest);
     }
-    if (this.live.size > MAX_LIVE) this.live.delete(this.live.keys().next().value as number);
+    if (this.live.size > MAX_LIVE) {
+      const oldest = this.live.values().next().value as number;
+      this.live.delete(oldest);
+      this.cursors.get(oldest)?.demote();
+    }
     return id;
   }
+
+  private dropIterators(): void {
+    for (const id of this.live) this.cursors.get(id)?.demote();
+    this.live.clear();
+  }
+}
+
+/** The entries of several Maps, one after the other. */
+function* walkAll<V>(maps: Shard<V>[]): IterableIterator<[string, V]> {
+  for (const m of maps) yield* m;
 }
