@@ -13,8 +13,8 @@ import { ReplyBuffer } from '../protocol/encoder.js';
 import { ErrorReply, type Reply } from '../protocol/reply.js';
 import type { ClientApi } from '../commands/context.js';
 import type { Ctx } from '../commands/types.js';
-import type { Database } from '../keyspace/database.js';
 import type { Server } from './server.js';
+import { CommandContext } from './command-context.js';
 import type { Config } from '../config.js';
 
 /** Stop reading a client whose pending output is above this many bytes. */
@@ -48,7 +48,7 @@ function readLimitsOf(config: Config): ReadLimits {
   return l;
 }
 
-export class Connection implements ClientApi, Ctx {
+export class Connection extends CommandContext implements ClientApi, Ctx {
   readonly decoder: RequestDecoder;
   readonly out = new ReplyBuffer();
   dbIndex = 0;
@@ -85,6 +85,7 @@ export class Connection implements ClientApi, Ctx {
     readonly socket: Socket,
     readonly server: Server,
   ) {
+    super();
     this.authed = server.config.get('requirepass') === '';
     this.addr = peer(socket.remoteAddress, socket.remotePort);
     this.laddr = peer(socket.localAddress, socket.localPort);
@@ -106,17 +107,6 @@ export class Connection implements ClientApi, Ctx {
     return this;
   }
 
-  get keyspace() {
-    return this.server.keyspace;
-  }
-
-  get db(): Database {
-    return this.server.keyspace.dbs[this.dbIndex];
-  }
-
-  get now(): number {
-    return this.server.keyspace.time.now;
-  }
 
   propagate(args: string[], dbIndex = this.dbIndex): void {
     this.awaitingDurability = true;

@@ -4,10 +4,10 @@
 
 import type { ClientApi } from '../commands/context.js';
 import type { Ctx } from '../commands/types.js';
-import type { Database } from '../keyspace/database.js';
 import type { Server } from './server.js';
+import { CommandContext } from './command-context.js';
 
-export class ReplayClient implements ClientApi, Ctx {
+export class ReplayClient extends CommandContext implements ClientApi, Ctx {
   readonly id = 0;
   dbIndex = 0;
   proto = 2;
@@ -24,23 +24,14 @@ export class ReplayClient implements ClientApi, Ctx {
   readonly queryBufferLength = 0;
   readonly outputBufferLength = 0;
 
-  constructor(readonly server: Server) {}
+  constructor(readonly server: Server) {
+    super();
+  }
 
   get client(): ClientApi {
     return this;
   }
 
-  get keyspace() {
-    return this.server.keyspace;
-  }
-
-  get db(): Database {
-    return this.server.keyspace.dbs[this.dbIndex];
-  }
-
-  get now(): number {
-    return this.server.keyspace.time.now;
-  }
 
   propagate(): void {
     // Replayed effects are already in the file.
