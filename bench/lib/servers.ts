@@ -3,9 +3,9 @@
 // process and directory started here is registered, and killed / removed when the benchmark ends
 // for any reason (normal end, exception, Ctrl-C), so a failed run leaves nothing behind.
 
+import { freePort } from '../../test/helpers/redis.js';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, ReplyError } from './client.js';
@@ -84,17 +84,8 @@ export function removeDir(d: string): void {
   dirs.delete(d);
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+// The tests' free-port helper: listen on port 0 on loopback, read the port, close.
+export { freePort };
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
