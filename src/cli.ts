@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { Config, ConfigError, OPTIONS, parseArgs } from './config.js';
 import { REDIS_VERSION, VERSION } from './version.js';
 import { runService } from './server/service.js';
+import { isDaemonChild, notifyFailure, notifyReady, spawnDaemon } from './server/daemon.js';
 
 const HELP = `Usage: keystonelight [/path/to/keystonelight.conf] [options]
        keystonelight --version
@@ -21,6 +22,7 @@ ${OPTIONS.map((o) => `  --${o.name.padEnd(28)} ${o.default === '' ? '""' : o.def
 `;
 
 function fail(message: string): never {
+  notifyFailure(message); // in the background server: the waiting parent prints it
   process.stderr.write(`keystonelight: ${message}\n`);
   process.exit(1);
 }
@@ -53,7 +55,12 @@ async function main(argv: string[]): Promise<void> {
     if (e instanceof ConfigError) fail(e.message);
     throw e;
   }
-  if (config.bool('daemonize')) fail("daemonize yes is not supported: run keystonelight in the foreground under a service manager");
+  if (config.bool('daemonize') && !isDaemonChild()) {
+    // The configuration is valid: start it again in the background and wait until it serves.
+    const reason = await spawnDaemon(argv);
+    if (reason !== null) fail(reason);
+    process.exit(0);
+  }
   try {
     mkdirSync(config.get('dir'), { recursive: true });
   } catch (e) {
@@ -61,6 +68,7 @@ async function main(argv: string[]): Promise<void> {
   }
   try {
     await runService(config, file ?? '');
+    notifyReady();
   } catch (e) {
     fail(e instanceof Error ? e.message : String(e));
   }

@@ -70,6 +70,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   int('timeout', '0', 0n, INT_MAX),
   int('tcp-backlog', '511', 0n, INT_MAX, { mutable: false }),
   int('tcp-keepalive', '300', 0n, INT_MAX),
+  // Accepted so redis.conf files and monitoring (CONFIG GET io-threads) work; all I/O stays on our one thread.
+  int('io-threads', '1', 1n, 128n, { mutable: false }),
   bool('protected-mode', 'yes'),
   opt('requirepass', 'string', '', true),
   opt('save', 'string', '', true, { multi: true, parse: parseSave }),

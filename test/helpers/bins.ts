@@ -11,6 +11,8 @@ const PACKAGES: Record<string, string> = {
   'redis-check-aof': 'redis-tools',
   nutcracker: 'nutcracker',
   'systemd-analyze': 'systemd',
+  stdbuf: 'coreutils',
+  'prometheus-redis-exporter': 'prometheus-redis-exporter',
 };
 
 const cache = new Map<string, boolean>();
