@@ -106,6 +106,12 @@ export const OPTIONS: readonly OptionSpec[] = [
   mem('stream-node-max-bytes', '4096', 0n, LLONG_MAX),
   int('stream-node-max-entries', '100', 0n, LLONG_MAX),
   mem('hll-sparse-max-bytes', '3000', 0n, LLONG_MAX),
+  // Observability (slowlog, latency monitor, per-command latency tracking): src/commands/slowlog.ts, latency.ts.
+  int('slowlog-log-slower-than', '10000', -1n, LLONG_MAX),
+  int('slowlog-max-len', '128', 0n, LLONG_MAX),
+  int('latency-monitor-threshold', '0', 0n, LLONG_MAX),
+  bool('latency-tracking', 'yes'),
+  opt('latency-tracking-info-percentiles', 'string', '50 99 99.9', true, { multi: true, parse: parsePercentiles }),
   // Cluster mode with a static layout read once at start (src/cluster/layout.ts; redis-compat.md, "Cluster mode").
   // cluster-node-id is Keystonelight's: which node of the layout file this server is.
   bool('cluster-enabled', 'no', false),
@@ -113,6 +119,15 @@ export const OPTIONS: readonly OptionSpec[] = [
   opt('cluster-announce-ip', 'string', '', false),
   opt('cluster-node-id', 'string', '', false, { parse: parseNodeId }),
 ];
+
+/** latency-tracking-info-percentiles: numbers in [0, 100] separated by spaces, shown as "%f" trimmed. */
+function parsePercentiles(raw: string): string {
+  const words = raw.split(' ').filter((w) => w !== '');
+  const values = words.map((w) => (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(w) ? Number(w) : NaN));
+  if (values.some((v) => Number.isNaN(v))) throw new ConfigError('Invalid latency-tracking-info-percentiles parameters');
+  if (values.some((v) => v < 0 || v > 100)) throw new ConfigError('latency-tracking-info-percentiles parameters should sit between [0.0,100.0]');
+  return values.map((v) => v.toFixed(6).replace(/\.?0+$/, '')).join(' ');
+}
 
 /** A node id: empty (derived or random), or 40 hex digits, kept in lower case as Redis's. */
 function parseNodeId(raw: string): string {
@@ -331,7 +346,7 @@ export function parseConfigFile(text: string): [string, string][] {
 // --- CONFIG REWRITE ---------------------------------------------------------------------------
 
 /** Redis's sdscatrepr: a double-quoted string with C escapes. */
-function repr(s: string): string {
+export function repr(s: string): string {
   const esc: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\x07': '\\a', '\b': '\\b' };
   let out = '"';
   for (const c of s) {

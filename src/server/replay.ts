@@ -42,4 +42,6 @@ export class ReplayClient extends CommandContext implements ClientApi, Ctx {
   kill(): void {}
 
   setReplyMode(): void {}
+  monitor = false;
+  sendMonitorLine(): void {}
 }
