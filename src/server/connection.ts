@@ -182,6 +182,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
       return;
     }
     this.unsent = this.socket.writableLength;
+    this.server.markBatch();
     try {
       this.decoder.push(chunk);
     } catch (e) {
@@ -236,6 +237,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     this.postponed = null;
     if (args === null || this.closed || this.closing) return;
     this.unsent = this.socket.writableLength;
+    this.server.markBatch();
     this.run(args);
     if (this.postponed === null && !this.paused) {
       try {
@@ -269,6 +271,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     this.paused = false;
     this.socket.resume();
     this.unsent = this.socket.writableLength;
+    this.server.markBatch();
     if (this.postponed === null) {
       try {
         this.decoder.resume();
