@@ -4,7 +4,11 @@
 import test from 'ava';
 import { Redis } from 'ioredis';
 import { startServer } from '../../src/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RawClient } from '../helpers/raw.js';
+import { FaultyIO } from '../helpers/aof.js';
 
 const TS = /^\+\d{10}\.\d{6} /;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -251,5 +255,39 @@ test('CLIENT LIST shows a monitor with flags=O', async (t) => {
     m.close();
     c.close();
     await s.close();
+  }
+});
+
+/** A file layer whose writes and fsyncs each take at least 15 ms (a slow disk). */
+class SlowIO extends FaultyIO {
+  private static stall(): void {
+    const end = Date.now() + 15;
+    while (Date.now() < end) {
+      // busy: the event loop is blocked, as by a slow write system call
+    }
+  }
+  override write(fd: number, buf: Buffer): void {
+    SlowIO.stall();
+    super.write(fd, buf);
+  }
+  override fsync(fd: number): void {
+    SlowIO.stall();
+    super.fsync(fd);
+  }
+}
+
+test('LATENCY records the AOF events of a slow disk under Redis\'s names', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ks-observe-'));
+  const s = await startServer({ port: 0, fileIO: new SlowIO(), config: { appendonly: 'yes', appendfsync: 'always', dir, 'latency-monitor-threshold': '10' } });
+  const c = await RawClient.connect(s.port);
+  try {
+    t.is(await c.call('SET', 'k', 'v'), '+OK\r\n');
+    const latest = await c.call('LATENCY', 'LATEST');
+    for (const e of ['aof-write-alone', 'aof-write', 'aof-fsync-always']) t.true(latest.includes(`$${e.length}\r\n${e}\r\n`), `${e} in ${latest}`);
+    t.regex(await c.call('LATENCY', 'DOCTOR'), /Your fsync policy is set to 'always'/);
+  } finally {
+    c.close();
+    await s.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
