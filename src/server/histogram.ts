@@ -54,14 +54,15 @@ export class Histogram {
     this.total++;
   }
 
-  /** hdr_value_at_percentile: the highest equivalent value (ns) at the given percentile. */
+  /** hdr_value_at_percentile: the value (ns) at the given percentile. */
   valueAtPercentile(percentile: number): number {
     const p = Math.min(percentile, 100);
     const wanted = Math.max(1, Math.floor((p / 100) * this.total + 0.5));
     let seen = 0;
     for (let i = 0; i < COUNTS_LEN; i++) {
       seen += this.counts[i];
-      if (seen >= wanted) return highestEquivalent(valueAt(i));
+      // As HdrHistogram: the 0th percentile is the lowest value of its bucket, the others the highest.
+      if (seen >= wanted) return p === 0 ? valueAt(i) : highestEquivalent(valueAt(i));
     }
     return 0;
   }
