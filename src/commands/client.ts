@@ -73,8 +73,8 @@ const typeOf = (name: string): string | null => {
   return CLIENT_TYPES.has(t) ? (t === 'slave' ? 'replica' : t) : null;
 };
 
-/** CLIENT LIST flags: O for a monitor, e for no-evict, N for none. */
-const flagsOf = (c: ClientApi): string => `${c.monitor ? 'O' : ''}${noEvict.has(c) ? 'e' : ''}` || 'N';
+/** CLIENT LIST flags in Redis's order: O a monitor, b held by CLIENT PAUSE, e no-evict, N none. */
+const flagsOf = (c: ClientApi): string => `${c.monitor ? 'O' : ''}${c.blocked ? 'b' : ''}${noEvict.has(c) ? 'e' : ''}` || 'N';
 
 /**
  * One CLIENT LIST line in Redis 7.0's field order. `args` is the running command of the caller

@@ -42,6 +42,8 @@ export interface ClientApi {
    * command's reply and the next command's, 'on' sends replies again (this command's included).
    */
   setReplyMode(mode: 'on' | 'off' | 'skip' | 'reset'): void;
+  /** A command of this client waits for CLIENT PAUSE to end. */
+  readonly blocked: boolean;
   /** In MONITOR mode (see monitor.ts). */
   monitor: boolean;
   /** Sends a MONITOR line now, or (`own`: the line of this client's own command) after its reply. */

@@ -249,6 +249,11 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     this.server.queueFlush(this);
   }
 
+  /** Waiting for a CLIENT PAUSE to end (CLIENT LIST flag b). */
+  get blocked(): boolean {
+    return this.postponed !== null;
+  }
+
   sendMonitorLine(line: Reply, own: boolean): void {
     // As Redis: nothing more is written to a client that is closing (a monitor that sent QUIT).
     if (this.closed || this.closing) return;

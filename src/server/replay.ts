@@ -43,5 +43,6 @@ export class ReplayClient extends CommandContext implements ClientApi, Ctx {
 
   setReplyMode(): void {}
   monitor = false;
+  readonly blocked = false;
   sendMonitorLine(): void {}
 }

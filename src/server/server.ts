@@ -129,7 +129,13 @@ export class Server implements ServerApi {
   execute(conn: Connection, args: string[]): Reply {
     const spec = resolve(this.commands, args);
     const obs = this.observer;
-    if (spec instanceof ErrorReply) return obs.refused(rejectedSpec(this.commands, args), spec);
+    if (spec instanceof ErrorReply) {
+      const named = rejectedSpec(this.commands, args);
+      conn.lastCommand = named?.name ?? 'NULL';
+      return obs.refused(named, spec);
+    }
+    // As Redis's c->lastcmd: CLIENT LIST cmd= names a command even when it is refused or held.
+    conn.lastCommand = spec.name;
     if (!spec.noAuth && !conn.authenticated) return obs.refused(spec, new ErrorReply(NOAUTH));
     // As Redis: a request whose keys this node does not serve gets -MOVED / -CROSSSLOT / -CLUSTERDOWN.
     if (this.cluster !== null) {
@@ -145,7 +151,6 @@ export class Server implements ServerApi {
       if (reason !== null) return obs.refused(spec, new ErrorReply(reason));
     }
     if (this.pause.mode !== 'off' && this.pause.covers(spec.isWrite, spec.flags.includes('may_replicate'))) return POSTPONED;
-    conn.lastCommand = spec.name;
     this.keyspace.beginCommand();
     const r = execute(spec, conn, args, this.onCrash);
     const t = usecNow();

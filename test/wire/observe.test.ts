@@ -193,6 +193,7 @@ test('CLIENT PAUSE WRITE holds writes (and their pipeline) until UNPAUSE; reads 
     t.is(await a.call('GETX'), "-ERR unknown command 'GETX', with args beginning with: \r\n", 'refusals are answered');
     await sleep(50);
     t.is(b.pending(), '', 'the write and the command behind it wait');
+    t.regex(await a.call('CLIENT', 'LIST'), / flags=b db=0 .* cmd=set /, 'held: flag b, its command');
     t.is(await admin.call('CLIENT', 'UNPAUSE'), '+OK\r\n');
     t.is(await b.read(), '+OK\r\n');
     t.is(await b.read(), '$1\r\n2\r\n');
@@ -209,13 +210,13 @@ test('CLIENT PAUSE ALL holds every command until the timeout', async (t) => {
   const s = await startServer({ port: 0 });
   const [a, b] = await Promise.all([RawClient.connect(s.port), RawClient.connect(s.port)]);
   try {
+    const started = Date.now(); // before the pause starts: a lower bound that load cannot break
     t.is(await a.call('CLIENT', 'PAUSE', '300'), '+OK\r\n');
-    const started = Date.now();
     b.write('*1\r\n$4\r\nPING\r\n');
     await sleep(50);
     t.is(b.pending(), '');
     t.is(await b.read(), '+PONG\r\n');
-    t.true(Date.now() - started >= 250);
+    t.true(Date.now() - started >= 290);
   } finally {
     a.close();
     b.close();
