@@ -150,7 +150,7 @@ export class Server implements ServerApi {
       const reason = this.persistence.writeError();
       if (reason !== null) return obs.refused(spec, new ErrorReply(reason));
     }
-    if (this.pause.mode !== 'off' && this.pause.covers(spec.isWrite, spec.flags.includes('may_replicate'))) return POSTPONED;
+    if (this.pause.mode !== 'off' && this.pause.covers(spec)) return POSTPONED;
     this.keyspace.beginCommand();
     const r = execute(spec, conn, args, this.onCrash);
     const t = usecNow();
