@@ -63,6 +63,10 @@ export function unknownCommand(name: string, args: readonly string[]): string {
 export const unknownSubcommand = (sub: string, cmd: string): string =>
   `ERR unknown subcommand '${cstr(sub).slice(0, 128)}'. Try ${cmd.toUpperCase()} HELP.`;
 
+/** Redis's addReplySubcommandSyntaxError: a subcommand given with arguments it does not take. */
+export const subcommandSyntax = (sub: string, cmd: string): string =>
+  `ERR unknown subcommand or wrong number of arguments for '${cstr(sub).slice(0, 128)}'. Try ${cmd.toUpperCase()} HELP.`;
+
 /** EXPIRE's text for an unknown option word (printed with %s, so up to a NUL). */
 export const unsupportedOption = (opt: string): string => `ERR Unsupported option ${cstr(opt)}`;
 

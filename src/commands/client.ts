@@ -11,7 +11,7 @@ import { helpReply } from './command.js';
 import { validClientName } from './connection.js';
 import type { ClientApi } from './context.js';
 import { err, ErrorReply, MapReply, OK, SetReply, VerbatimReply, type Reply } from '../protocol/reply.js';
-import { cstr, SYNTAX } from '../errors.js';
+import { cstr, subcommandSyntax, SYNTAX } from '../errors.js';
 
 const HELP = [
   'CACHING (YES|NO)',
@@ -73,6 +73,9 @@ const typeOf = (name: string): string | null => {
   return CLIENT_TYPES.has(t) ? (t === 'slave' ? 'replica' : t) : null;
 };
 
+/** CLIENT LIST flags in Redis's order: O a monitor, b held by CLIENT PAUSE, e no-evict, N none. */
+const flagsOf = (c: ClientApi): string => `${c.monitor ? 'O' : ''}${c.blocked ? 'b' : ''}${noEvict.has(c) ? 'e' : ''}` || 'N';
+
 /**
  * One CLIENT LIST line in Redis 7.0's field order. `args` is the running command of the caller
  * (argv-mem counts it, as Redis counts the arguments of a command being executed).
@@ -85,7 +88,7 @@ function clientLine(ctx: Ctx, c: ClientApi, args: string[] | null): string {
   const fields: [string, string | number][] = [
     ['id', c.id], ['addr', c.addr], ['laddr', c.laddr], ['fd', c.fd], ['name', c.name],
     ['age', Math.floor((now - c.createdAt) / 1000)], ['idle', Math.max(0, Math.floor((now - c.lastInteraction) / 1000))],
-    ['flags', noEvict.has(c) ? 'e' : 'N'], ['db', c.dbIndex], ['sub', 0], ['psub', 0], ['ssub', 0], ['multi', -1],
+    ['flags', flagsOf(c)], ['db', c.dbIndex], ['sub', 0], ['psub', 0], ['ssub', 0], ['multi', -1],
     ['qbuf', qbuf], ['qbuf-free', 0], ['argv-mem', argvMem], ['multi-mem', 0], ['rbs', 16384], ['rbp', 16384],
     ['obl', 0], ['oll', 0], ['omem', omem], ['tot-mem', qbuf + omem + argvMem + 16384],
     ['events', omem > 0 ? 'rw' : 'r'], ['cmd', c.lastCommand], ['user', 'default'], ['redir', -1], ['resp', c.proto],
@@ -217,6 +220,28 @@ function clientTrackingInfo(): Reply {
   return new MapReply(['flags', new SetReply(['off']), 'redirect', -1, 'prefixes', []]);
 }
 
+/** CLIENT PAUSE timeout [WRITE|ALL] (timeout in ms, as Redis's getTimeoutFromObjectOrReply). */
+function clientPause(ctx: Ctx, args: string[]): Reply {
+  if (args.length > 4) return err(subcommandSyntax(args[1], 'client'));
+  const t = toI64(args[2]);
+  if (t === null) return err('ERR timeout is not an integer or out of range');
+  if (t < 0n) return err('ERR timeout is negative');
+  let mode: 'write' | 'all' = 'all';
+  if (args.length === 4) {
+    const m = args[3].toLowerCase();
+    if (m !== 'write' && m !== 'all') return err('ERR CLIENT PAUSE mode must be WRITE or ALL');
+    mode = m;
+  }
+  const ms = Number(t > 0x7fffffffffffffn ? 0x7fffffffffffffn : t);
+  ctx.server.pause.pause(Date.now(), ms, mode);
+  return OK;
+}
+
+function clientUnpause(ctx: Ctx): Reply {
+  ctx.server.pause.unpause();
+  return OK;
+}
+
 const CONN = ['noscript', 'loading', 'stale'] as const;
 const ADMIN = ['admin', 'noscript', 'loading', 'stale'] as const;
 
@@ -230,9 +255,11 @@ export const clientCommands: CommandSpec[] = [
     command('client|kill', -3, ADMIN, NO_KEYS, clientKill),
     command('client|list', -2, ADMIN, NO_KEYS, clientList),
     command('client|no-evict', 3, ADMIN, NO_KEYS, clientNoEvict),
+    command('client|pause', -3, ADMIN, NO_KEYS, clientPause),
     command('client|reply', 3, CONN, NO_KEYS, clientReply),
     command('client|setinfo', 4, CONN, NO_KEYS, clientSetInfo),
     command('client|setname', 3, CONN, NO_KEYS, clientSetName),
     command('client|trackinginfo', 2, CONN, NO_KEYS, clientTrackingInfo),
+    command('client|unpause', 2, ADMIN, NO_KEYS, clientUnpause),
   ]),
 ];

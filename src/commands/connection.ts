@@ -113,6 +113,7 @@ function reset(ctx: Ctx): Reply {
   c.authenticated = ctx.server.config.get('requirepass') === '';
   // As Redis's clearClientConnectionState: replies come back on (a SKIP of RESET itself stays).
   c.setReplyMode('reset');
+  if (c.monitor) ctx.server.monitors.remove(c);
   return status('RESET');
 }
 

@@ -3,7 +3,13 @@
 
 import type { Config } from '../config.js';
 import type { CommandSpec } from './types.js';
+import type { Reply } from '../protocol/reply.js';
 import type { ClusterApi } from '../cluster/cluster.js';
+import type { SlowLog } from './slowlog.js';
+import type { LatencyMonitor } from './latency.js';
+import type { Monitors } from './monitor.js';
+import type { CommandStats } from '../server/stats.js';
+import type { ClientPause } from '../server/pause.js';
 
 export interface ClientApi {
   readonly id: number;
@@ -36,6 +42,12 @@ export interface ClientApi {
    * command's reply and the next command's, 'on' sends replies again (this command's included).
    */
   setReplyMode(mode: 'on' | 'off' | 'skip' | 'reset'): void;
+  /** A command of this client waits for CLIENT PAUSE to end. */
+  readonly blocked: boolean;
+  /** In MONITOR mode (see monitor.ts). */
+  monitor: boolean;
+  /** Sends a MONITOR line now, or (`own`: the line of this client's own command) after its reply. */
+  sendMonitorLine(line: Reply, own: boolean): void;
 }
 
 export interface ServerStats {
@@ -86,6 +98,12 @@ export interface ServerApi {
   readonly log: { warning(msg: string): void; notice(msg: string): void };
   /** The cluster this node belongs to with cluster-enabled yes; null otherwise (src/cluster/). */
   readonly cluster: ClusterApi | null;
+  /** SLOWLOG's entries, LATENCY's events, MONITOR's clients, INFO commandstats' counters, CLIENT PAUSE. */
+  readonly slowlog: SlowLog;
+  readonly latency: LatencyMonitor;
+  readonly monitors: Monitors;
+  readonly commandStats: CommandStats;
+  readonly pause: ClientPause;
 }
 
 export interface PersistenceApi {

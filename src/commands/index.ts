@@ -12,8 +12,12 @@ import { clientCommands } from './client.js';
 import { debugCommands } from './debug.js';
 import { serverCommands } from './server.js';
 import { clusterCommands } from './cluster.js';
+import { monitorCommands } from './monitor.js';
+import { slowlogCommands } from './slowlog.js';
+import { latencyCommands } from './latency.js';
 
 export function buildCommandTable(): CommandTable {
   return buildTable([connectionCommands, stringCommands, keyspaceCommands, persistenceCommands,
-    commandCommands, configCommands, infoCommands, clientCommands, debugCommands, serverCommands, clusterCommands]);
+    commandCommands, configCommands, infoCommands, clientCommands, debugCommands, serverCommands, clusterCommands,
+    monitorCommands, slowlogCommands, latencyCommands]);
 }

@@ -229,6 +229,10 @@ const BUILDERS: Record<string, (ctx: Ctx) => Fields> = {
   server: serverSection, clients: clientsSection, memory: memorySection, persistence: persistenceSection,
   stats: statsSection, replication: replicationSection, cpu: cpuSection, keyspace: keyspaceSection,
   cluster: (ctx) => [['cluster_enabled', ctx.server.cluster !== null ? 1 : 0]],
+  // Per-command and per-error counters: src/server/stats.ts.
+  commandstats: (ctx) => ctx.server.commandStats.commandstats(),
+  errorstats: (ctx) => ctx.server.commandStats.errorstats(),
+  latencystats: (ctx) => ctx.server.commandStats.latencystats(ctx.server.config.get('latency-tracking-info-percentiles').split(' ').filter((p) => p !== '')),
 };
 
 /** The section names requested by INFO's arguments, in output order (extras from other layers last). */

@@ -51,7 +51,13 @@ export interface CommandSpec {
   readonly noAuth: boolean;
   /** 'loading': allowed while the dataset loads. */
   readonly okLoading: boolean;
+  /** A number unique to this spec, from 0: the index of its counters in per-server arrays (stats). */
+  readonly index: number;
 }
+
+let specCount = 0;
+/** How many specs exist so far (every index is below this). */
+export const specsCreated = (): number => specCount;
 
 /** The per-request flag checks of a spec, derived from its flag list. */
 export function gates(flags: readonly CommandFlag[]): Pick<CommandSpec, 'isWrite' | 'noAuth' | 'okLoading'> {
@@ -84,7 +90,7 @@ export function spec(
   const g = gates(flags);
   return {
     name, arity, flags, firstKey: keys[0], lastKey: keys[1], step: keys[2], handler, subcommands,
-    isWrite: g.isWrite, noAuth: g.noAuth, okLoading: g.okLoading,
+    isWrite: g.isWrite, noAuth: g.noAuth, okLoading: g.okLoading, index: specCount++,
   };
 }
 

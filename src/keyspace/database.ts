@@ -14,6 +14,8 @@ import type { Value } from './values.js';
 export interface KeyspaceEvents {
   /** A key was removed because its deadline passed (lazily or by the active cycle). */
   expired(db: Database, key: string): void;
+  /** While true (CLIENT PAUSE), an expired key reads as missing but is not removed. */
+  readonly deletionsPaused?: boolean;
 }
 
 /**
@@ -112,6 +114,7 @@ export class Database {
   /** True if `key` has a deadline that has passed, in which case it is removed and reported. */
   expireIfNeeded(key: string): boolean {
     if (!this.isExpired(key)) return false;
+    if (this.events.deletionsPaused === true) return true;
     this.remove(key);
     this.events.expired(this, key);
     return true;

@@ -62,10 +62,14 @@ export class Keyspace {
     readonly clock: Clock = systemClock,
     private readonly events: KeyspaceEvents = { expired: () => {} },
   ) {
+    const outer = this.events;
     const ev: KeyspaceEvents = {
       expired: (db, key) => {
         this.expiredKeys++;
         this.events.expired(db, key);
+      },
+      get deletionsPaused() {
+        return outer.deletionsPaused;
       },
     };
     this.time = new CommandTime(clock);

@@ -9,6 +9,7 @@
 // A write that failed half-way is cut off with ftruncate so the file never holds half a command
 // followed by a retried whole one.
 
+import { performance } from 'node:perf_hooks';
 import { ReplyBuffer } from '../protocol/encoder.js';
 import { MISCONF_AOF } from '../errors.js';
 import { errorCode, ShortWriteError, type FileIO } from './fileio.js';
@@ -33,6 +34,29 @@ export const strerror = (code: string): string => STRERROR[code] ?? code;
 export interface AofLog {
   notice(msg: string): void;
   warning(msg: string): void;
+}
+
+/**
+ * Where the AOF's latency events go (the server's LATENCY monitor), under Redis's names:
+ * aof-write and one of aof-write-pending-fsync / aof-write-active-child / aof-write-alone per
+ * write, aof-fsync-always, and the rewrite's aof-rewrite-diff-write and aof-rename. The clock is
+ * read only while monitoring is on (threshold > 0).
+ */
+export interface LatencySink {
+  readonly threshold: number;
+  sample(event: string, ms: number): void;
+}
+
+const NO_LATENCY: LatencySink = { threshold: 0, sample: () => {} };
+
+/** A start time for `LatencySink` samples: 0 (no clock read) while monitoring is off. */
+export const latencyStart = (sink: LatencySink): number => (sink.threshold === 0 ? 0 : performance.now());
+
+/** Samples the time since `t0` under each of `events` (nothing while monitoring is off). */
+export function latencyEnd(sink: LatencySink, t0: number, ...events: string[]): void {
+  if (sink.threshold === 0 || t0 === 0) return;
+  const ms = performance.now() - t0;
+  for (const e of events) sink.sample(e, ms);
 }
 
 /** Effects recorded while a rewrite runs, with their own SELECT state (see rewrite.ts). */
@@ -60,6 +84,7 @@ export class AofWriter {
   private lastFsyncAt = 0;
   /** Descriptors replaced by a rewrite while a background fsync used them: closed after it. */
   private closeAfterFsync: number[] = [];
+  latency: LatencySink = NO_LATENCY;
 
   constructor(
     private fd: number,
@@ -105,22 +130,28 @@ export class AofWriter {
   flush(): boolean {
     if (this.pending.len === 0) return this.lastWriteError === null || this.retryFsync();
     const bytes = this.pending.buf.subarray(0, this.pending.len);
+    // As Redis's flushAppendOnlyFile: what the write competed with (a background fsync, a rewrite).
+    const context = this.fsyncsInFlight > 0 ? 'aof-write-pending-fsync' : this.tail !== null ? 'aof-write-active-child' : 'aof-write-alone';
+    const t0 = latencyStart(this.latency);
     try {
       this.io.write(this.fd, bytes);
     } catch (e) {
       this.writeFailed(e);
       return false;
     }
+    latencyEnd(this.latency, t0, context, 'aof-write');
     this.size += bytes.length;
     this.pending.clear();
     if (this.policy === 'always') {
       // The bytes are in the file; only durability is in doubt: retry the fsync, not the write.
+      const t1 = latencyStart(this.latency);
       try {
         this.io.fsync(this.fd);
       } catch (e) {
         this.writeFailed(e);
         return false;
       }
+      latencyEnd(this.latency, t1, 'aof-fsync-always');
     } else {
       this.dirtySinceFsync = true;
     }

@@ -40,6 +40,7 @@ export class AofPersistence implements Persistence {
     private readonly dir: string,
   ) {
     server.config.onChange('appendfsync', (v) => (this.writer.policy = v as FsyncPolicy));
+    writer.latency = server.latency;
   }
 
   /**

@@ -17,7 +17,7 @@ import { ReplyBuffer } from '../protocol/encoder.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import type { SnapshotView } from '../keyspace/dict.js';
 import { stringOf, type TypedValue, type Value } from '../keyspace/values.js';
-import { encode, type AofWriter, type RewriteTail } from './aof.js';
+import { encode, latencyEnd, latencyStart, type AofWriter, type RewriteTail } from './aof.js';
 import type { FileIO } from './fileio.js';
 import { faultPoint } from './faults.js';
 
@@ -251,10 +251,14 @@ export class Rewrite {
     this.checkAborted();
     if (!this.aof.flush()) throw new Error(`can't flush the AOF before switching: ${this.aof.lastWriteError}`);
     const rest = this.tail!.buf.take();
+    const t0 = latencyStart(this.aof.latency);
     this.io.write(this.fd, rest);
     this.io.fsync(this.fd);
+    latencyEnd(this.aof.latency, t0, 'aof-rewrite-diff-write');
     faultPoint('rewrite-rename');
+    const t1 = latencyStart(this.aof.latency);
     this.io.rename(this.tempPath, this.aof.path);
+    latencyEnd(this.aof.latency, t1, 'aof-rename');
     this.detach();
     this.aof.switchTo(this.fd, this.written + rest.length);
     this.fd = -1;

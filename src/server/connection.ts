@@ -16,6 +16,7 @@ import type { Ctx } from '../commands/types.js';
 import type { Server } from './server.js';
 import { CommandContext } from './command-context.js';
 import type { Config } from '../config.js';
+import { POSTPONED, type Postponed } from './pause.js';
 
 /** Stop reading a client whose pending output is above this many bytes. */
 const OUTPUT_PAUSE = 8 * 1024 * 1024;
@@ -48,7 +49,7 @@ function readLimitsOf(config: Config): ReadLimits {
   return l;
 }
 
-export class Connection extends CommandContext implements ClientApi, Ctx {
+export class Connection extends CommandContext implements ClientApi, Ctx, Postponed {
   readonly decoder: RequestDecoder;
   readonly out = new ReplyBuffer();
   dbIndex = 0;
@@ -73,6 +74,11 @@ export class Connection extends CommandContext implements ClientApi, Ctx {
   flushQueued = false;
   /** Set when a command of this turn wrote to the AOF: its reply must wait for the write. */
   awaitingDurability = false;
+  /** In MONITOR mode; the line of this client's own command, sent after its reply. */
+  monitor = false;
+  private ownMonitorLine: Reply | null = null;
+  /** A command held by CLIENT PAUSE (the rest of the pipeline waits behind it). */
+  private postponed: string[] | null = null;
   private readonly limits: ReadLimits;
   /**
    * socket.writableLength as the current read began. Nothing is written to the socket while the
@@ -176,6 +182,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx {
       return;
     }
     this.unsent = this.socket.writableLength;
+    this.server.markBatch();
     try {
       this.decoder.push(chunk);
     } catch (e) {
@@ -192,7 +199,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx {
   private decodeFailed(e: unknown): void {
     if (e instanceof ProtocolError) {
       this.server.log.verbose(`Protocol error (${e.message}) from client: id=${this.id} addr=${this.addr}`);
-      this.server.stats.errorReplies++;
+      this.server.observer.error(e.message);
       this.reply(new ErrorReply(e.message));
     } else {
       this.server.log.warning(`Closing client id=${this.id} addr=${this.addr} after an internal error: ${e instanceof Error ? e.stack : String(e)}`);
@@ -205,9 +212,57 @@ export class Connection extends CommandContext implements ClientApi, Ctx {
     this.skipThis = this.skipNext;
     this.skipNext = false;
     const r = this.server.execute(this, args);
+    if (r === POSTPONED) return this.postpone(args);
     if (!this.repliesOff && !this.skipThis) this.reply(r);
     this.skipThis = false;
+    if (this.ownMonitorLine !== null) {
+      this.reply(this.ownMonitorLine);
+      this.ownMonitorLine = null;
+    }
     if (!this.paused && this.out.len + this.unsent > OUTPUT_PAUSE) this.pauseInput();
+  }
+
+  /** CLIENT PAUSE covers this command: hold it and the rest of the pipeline until the pause ends. */
+  private postpone(args: string[]): void {
+    this.skipNext = this.skipThis;
+    this.skipThis = false;
+    this.postponed = args;
+    this.decoder.pause();
+    this.server.pause.wait(this);
+  }
+
+  /** The pause ended: run the held command, then the rest of the pipeline (unless held again). */
+  retryPostponed(): void {
+    const args = this.postponed;
+    this.postponed = null;
+    if (args === null || this.closed || this.closing) return;
+    this.unsent = this.socket.writableLength;
+    this.server.markBatch();
+    this.run(args);
+    if (this.postponed === null && !this.paused) {
+      try {
+        this.decoder.resume();
+      } catch (e) {
+        this.decodeFailed(e);
+      }
+    }
+    this.server.queueFlush(this);
+  }
+
+  /** Waiting for a CLIENT PAUSE to end (CLIENT LIST flag b). */
+  get blocked(): boolean {
+    return this.postponed !== null;
+  }
+
+  sendMonitorLine(line: Reply, own: boolean): void {
+    // As Redis: nothing more is written to a client that is closing (a monitor that sent QUIT).
+    if (this.closed || this.closing) return;
+    if (own) {
+      this.ownMonitorLine = line;
+      return;
+    }
+    this.reply(line);
+    this.server.queueFlush(this);
   }
 
   /** Holds back the rest of the client's pipeline and stops reading its socket. */
@@ -221,10 +276,13 @@ export class Connection extends CommandContext implements ClientApi, Ctx {
     this.paused = false;
     this.socket.resume();
     this.unsent = this.socket.writableLength;
-    try {
-      this.decoder.resume();
-    } catch (e) {
-      this.decodeFailed(e);
+    this.server.markBatch();
+    if (this.postponed === null) {
+      try {
+        this.decoder.resume();
+      } catch (e) {
+        this.decodeFailed(e);
+      }
     }
     this.server.queueFlush(this);
   }
@@ -263,6 +321,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx {
   private onClose(): void {
     this.closed = true;
     this.decoder.stop();
+    if (this.monitor) this.server.monitors.remove(this);
     this.server.removeClient(this);
   }
 }

@@ -42,4 +42,7 @@ export class ReplayClient extends CommandContext implements ClientApi, Ctx {
   kill(): void {}
 
   setReplyMode(): void {}
+  monitor = false;
+  readonly blocked = false;
+  sendMonitorLine(): void {}
 }

@@ -20,6 +20,9 @@ import { ReplayClient } from './replay.js';
 import { VERSION } from '../version.js';
 import { persistenceInfo } from '../persistence/info.js';
 import { openCluster, type Cluster } from '../cluster/cluster.js';
+import { Observer } from './observe.js';
+import { rejectedSpec, usecNow } from './stats.js';
+import { ClientPause, POSTPONED, REPLICA_KEYSPACE, touchesKeyspace } from './pause.js';
 
 /** Persistence as the server sees it (implemented by persistence/). */
 export interface Persistence extends PersistenceApi {
@@ -83,6 +86,13 @@ export class Server implements ServerApi {
   readonly extraInfo = new Map<string, () => [string, string | number][]>();
   /** With cluster-enabled yes: the static cluster layout and the per-request slot check. */
   readonly cluster: Cluster | null;
+  /** Stats, slow log, latency monitor and MONITOR feed of every command (observe.ts). */
+  readonly observer: Observer;
+  readonly slowlog: Observer['slowlog'];
+  readonly latency: Observer['latency'];
+  readonly monitors: Observer['monitors'];
+  readonly commandStats: Observer['commandStats'];
+  readonly pause = new ClientPause();
 
   private readonly listeners: NetServer[] = [];
   private readonly clientsById = new Map<number, Connection>();
@@ -99,10 +109,17 @@ export class Server implements ServerApi {
     this.configFile = opts.configFile ?? '';
     this.log = opts.logger ?? createLogger(this.config.get('loglevel'), this.config.get('logfile'));
     this.config.onChange('loglevel', (v) => this.log.setLevel(v));
+    const pause = this.pause;
     this.keyspace = new Keyspace(this.config.int('databases'), opts.clock ?? systemClock, {
       expired: (db, key) => this.onExpired(db, key),
+      // CLIENT PAUSE keeps the dataset constant: expired keys read as missing but stay.
+      get deletionsPaused() {
+        return pause.active;
+      },
     });
     this.commands = buildCommandTable();
+    this.observer = new Observer(this.commands, this.config, () => this.stats);
+    ({ slowlog: this.slowlog, latency: this.latency, monitors: this.monitors, commandStats: this.commandStats } = this.observer);
     this.cluster = openCluster(this.config, this.log, () => this.port);
   }
 
@@ -111,35 +128,53 @@ export class Server implements ServerApi {
   /** Runs one request for `conn` and returns its reply. */
   execute(conn: Connection, args: string[]): Reply {
     const spec = resolve(this.commands, args);
-    this.stats.totalCommands++;
-    if (spec instanceof ErrorReply) return this.error(spec);
-    if (!spec.noAuth && !conn.authenticated) return this.error(new ErrorReply(NOAUTH));
+    const obs = this.observer;
+    if (spec instanceof ErrorReply) {
+      const named = rejectedSpec(this.commands, args);
+      conn.lastCommand = named?.name ?? 'NULL';
+      return obs.refused(named, spec);
+    }
+    // As Redis's c->lastcmd: CLIENT LIST cmd= names a command even when it is refused or held.
+    conn.lastCommand = spec.name;
+    if (!spec.noAuth && !conn.authenticated) return obs.refused(spec, new ErrorReply(NOAUTH));
     // As Redis: a request whose keys this node does not serve gets -MOVED / -CROSSSLOT / -CLUSTERDOWN.
     if (this.cluster !== null) {
       const redirect = this.cluster.check(spec, args);
-      if (redirect !== null) return this.error(redirect);
+      if (redirect !== null) return obs.refused(spec, redirect);
     }
-    if (this.loading && !spec.okLoading) return this.error(new ErrorReply(LOADING));
+    // As Redis, which treats a monitoring client as a replica: it may not touch the keyspace.
+    if (conn.monitor && touchesKeyspace(spec)) return obs.refused(spec, new ErrorReply(REPLICA_KEYSPACE));
+    if (this.loading && !spec.okLoading) return obs.refused(spec, new ErrorReply(LOADING));
     // As Redis 7.0 on a master: while the AOF can't be written, writes (and PING) get -MISCONF.
     if (this.persistence !== null && (spec.isWrite || spec.name === 'ping')) {
       const reason = this.persistence.writeError();
-      if (reason !== null) return this.error(new ErrorReply(reason));
+      if (reason !== null) return obs.refused(spec, new ErrorReply(reason));
     }
-    conn.lastCommand = spec.name;
+    if (this.pause.mode !== 'off' && this.pause.covers(spec)) return POSTPONED;
     this.keyspace.beginCommand();
     const r = execute(spec, conn, args, this.onCrash);
-    if (r instanceof ErrorReply) this.stats.errorReplies++;
+    const t = usecNow();
+    obs.ran(conn, spec, args, r, t - this.lastClock);
+    this.lastClock = t;
     return r;
+  }
+
+  /**
+   * The clock reading the next command's duration starts from: taken when a connection starts
+   * running a batch of commands (markBatch), then at the end of each command. Reading the clock
+   * costs about as much as a whole GET, so a pipelined command costs one reading, not two: its
+   * duration also covers decoding it and encoding the previous reply (a few hundred ns at most).
+   */
+  private lastClock = 0;
+
+  /** A connection is about to run the commands of a read (or resume a held pipeline). */
+  markBatch(): void {
+    this.lastClock = usecNow();
   }
 
   /** Created once: execute() runs per request and must not allocate a closure each time. */
   private readonly onCrash = (e: unknown, a: string[]): void =>
     this.log.warning(`Command '${a[0]}' crashed: ${e instanceof Error ? e.stack : String(e)}`);
-
-  private error(r: ErrorReply): ErrorReply {
-    this.stats.errorReplies++;
-    return r;
-  }
 
   propagate(db: number, args: string[]): void {
     this.persistence?.append(db, args);
@@ -242,6 +277,7 @@ export class Server implements ServerApi {
 
   resetStats(): void {
     this.stats = newStats();
+    this.observer.reset();
     this.loopDelay.reset();
   }
 
@@ -304,7 +340,12 @@ export class Server implements ServerApi {
   /** Periodic work (Redis's serverCron): active expiry, a small slice of time each tick. */
   private cron(): void {
     if (this.loading) return;
-    if (this.activeExpire) this.keyspace.activeExpireCycle(2);
+    // As Redis: no active expiry while clients are paused (the dataset stays as it is).
+    if (this.activeExpire && !this.pause.active) {
+      const t0 = usecNow();
+      this.keyspace.activeExpireCycle(2);
+      this.latency.sample('expire-cycle', (usecNow() - t0) / 1000);
+    }
     this.persistence?.cron();
     // Deletions by active expiry were appended; write them (and release held replies on recovery).
     if (!this.flushScheduled) this.flushAll();
@@ -317,6 +358,7 @@ export class Server implements ServerApi {
 
   /** Stops accepting, flushes pending replies, closes every client. */
   async close(): Promise<void> {
+    this.pause.stop();
     this.loopDelay.disable();
     if (this.expireTimer) clearInterval(this.expireTimer);
     this.expireTimer = null;

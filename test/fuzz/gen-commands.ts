@@ -20,10 +20,12 @@ import type { CommandTable } from '../../src/commands/dispatch.js';
 export const EXCLUSIONS: readonly string[] = [
   'SHUTDOWN: stops the server (covered by test/process/persist-shutdown.test.ts)',
   'DEBUG SLEEP: its argument is replaced by 0 (a long sleep is a hang by design)',
+  'CLIENT PAUSE: its timeout is replaced by 0 (a long pause is a hang by design)',
+  'MONITOR: turns the connection into a stream of lines (covered by test/wire/observe.test.ts)',
   'CONFIG SET requirepass / maxclients / timeout: would lock the fuzzer out or close its connection',
   'CONFIG SET appendonly / loglevel: would turn off the AOF round-trip check / flood the log',
   'CONFIG SET proto-max-bulk-len / client-query-buffer-limit: the byte cases are checked against the default limits (test/diff/protocol.test.ts covers other limits)',
-  'Byte-stream cases whose decoded commands include QUIT, SHUTDOWN, CLIENT, HELLO, RESET, DEBUG or CONFIG (run as command cases instead)',
+  'Byte-stream cases whose decoded commands include QUIT, SHUTDOWN, CLIENT, HELLO, RESET, DEBUG, CONFIG or MONITOR (run as command cases instead)',
 ];
 
 /** Configuration options CONFIG SET must not change (see EXCLUSIONS). */
@@ -196,13 +198,13 @@ let specsCache: { table: CommandTable; specs: CommandSpec[] } | null = null;
 
 /**
  * Every command the fuzzer exercises: each plain command, each container alone (its bare form is
- * an arity error) and each of its subcommands — all of the table but SHUTDOWN.
+ * an arity error) and each of its subcommands — all of the table but SHUTDOWN and MONITOR.
  */
 export function allSpecs(table: CommandTable): CommandSpec[] {
   if (specsCache?.table === table) return specsCache.specs;
   const specs: CommandSpec[] = [];
   for (const s of table.values()) {
-    if (s.name === 'shutdown') continue;
+    if (s.name === 'shutdown' || s.name === 'monitor') continue;
     specs.push(s);
     for (const sub of s.subcommands ?? []) specs.push(sub);
   }
@@ -235,6 +237,7 @@ export function genCommand(rng: Rng, spec: CommandSpec, table: CommandTable, dep
   if (rng() < 0.2) for (let n = 1 + pick(rng, 2); n > 0; n--) mutateArgs(rng, out, words, fixed);
   if (spec.name === 'config|set') steerConfigSet(out);
   if (spec.name === 'debug' && out.length >= 3 && out[1].toLowerCase() === 'sleep') out[2] = '0';
+  if (out.length >= 3 && out[0].toLowerCase() === 'client' && out[1].toLowerCase() === 'pause') out[2] = '0';
   return out;
 }
 

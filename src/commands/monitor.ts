@@ -1,0 +1,87 @@
+// MONITOR: a client that sends it receives, from then on, one status line per command run by any
+// client (itself included), as Redis 7.0's replicationFeedMonitors writes it:
+//
+//   +1700000000.123456 [0 127.0.0.1:54321] "SET" "k" "v"
+//
+// (wall-clock seconds and µs when the command finished, the client's database after the command,
+// its address, every argument in sdscatrepr quoting), in RESP2 and RESP3 alike. Commands refused
+// before running are not shown, nor admin commands and those flagged skip_monitor; AUTH's and
+// HELLO AUTH's secrets show as "(redacted)". A monitoring client may still send commands that do
+// not touch the keyspace (Redis treats it as a replica); RESET ends monitoring, QUIT closes.
+
+import { performance } from 'node:perf_hooks';
+import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
+import type { ClientApi } from './context.js';
+import { OK, RawReply, SimpleString, type Reply } from '../protocol/reply.js';
+import { repr } from '../config.js';
+
+/** A reply of no bytes: MONITOR from a client already monitoring is ignored silently, as in Redis. */
+const NOTHING = new RawReply(Buffer.alloc(0));
+
+const REDACTED = '(redacted)';
+
+/** The arguments as logs show them (monitor, slowlog): AUTH's and HELLO AUTH's secrets hidden. */
+export function redacted(spec: CommandSpec, args: string[]): string[] {
+  if (spec.name === 'auth') return args.map((a, i) => (i === 0 ? a : REDACTED));
+  if (spec.name !== 'hello') return args;
+  let out = args;
+  for (let i = 2; i < args.length; i++) {
+    if (args[i].toLowerCase() === 'auth' && i + 2 < args.length) {
+      if (out === args) out = args.slice();
+      out[i + 1] = out[i + 2] = REDACTED;
+      i += 2;
+    }
+  }
+  return out;
+}
+
+/** True for commands Redis never shows to monitors. */
+export const hiddenFromMonitors = (spec: CommandSpec): boolean =>
+  spec.flags.includes('admin') || spec.flags.includes('skip_monitor');
+
+/** Wall-clock "seconds.micros" (performance.timeOrigin + now(): µs precision, unlike Date.now()). */
+function timestamp(): string {
+  const us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  return `${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, '0')}`;
+}
+
+/** One monitor line for `args` run by `client` in database `db`. */
+export function monitorLine(client: ClientApi, db: number, args: readonly string[]): string {
+  return `${timestamp()} [${db} ${client.addr}] ${args.map(repr).join(' ')}`;
+}
+
+/** The clients in monitor mode, in the order they started. */
+export class Monitors {
+  private list: ClientApi[] = [];
+
+  get count(): number {
+    return this.list.length;
+  }
+
+  add(c: ClientApi): void {
+    if (!this.list.includes(c)) this.list.push(c);
+    c.monitor = true;
+  }
+
+  remove(c: ClientApi): void {
+    this.list = this.list.filter((m) => m !== c);
+    c.monitor = false;
+  }
+
+  /** Sends the line of a command that ran to every monitor (the caller's own after its reply). */
+  feed(spec: CommandSpec, client: ClientApi, args: string[]): void {
+    if (hiddenFromMonitors(spec)) return;
+    const line = new SimpleString(monitorLine(client, client.dbIndex, redacted(spec, args)));
+    for (const m of this.list) m.sendMonitorLine(line, m === client);
+  }
+}
+
+function monitor(ctx: Ctx): Reply {
+  if (ctx.client.monitor) return NOTHING;
+  ctx.server.monitors.add(ctx.client);
+  return OK;
+}
+
+export const monitorCommands: CommandSpec[] = [
+  command('monitor', 1, ['admin', 'noscript', 'loading', 'stale'], NO_KEYS, monitor),
+];

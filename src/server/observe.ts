@@ -1,0 +1,78 @@
+// What the server records about each command once it has run or been refused: the INFO counters
+// (commandstats, errorstats, total_error_replies), the slow log, the latency monitor's command
+// events, and the MONITOR feed. The server calls `ran` or `refused` once per request; everything
+// that is off (slowlog -1, latency 0, no monitor) costs a compare.
+
+import type { Config } from '../config.js';
+import type { ServerStats, ClientApi } from '../commands/context.js';
+import type { CommandSpec } from '../commands/types.js';
+import type { CommandTable } from '../commands/dispatch.js';
+import { SlowLog } from '../commands/slowlog.js';
+import { LatencyMonitor } from '../commands/latency.js';
+import { Monitors, redacted } from '../commands/monitor.js';
+import { ErrorReply, type Reply } from '../protocol/reply.js';
+import { CommandStats } from './stats.js';
+
+export class Observer {
+  readonly slowlog = new SlowLog();
+  readonly latency = new LatencyMonitor();
+  readonly monitors = new Monitors();
+  readonly commandStats: CommandStats;
+  /** slowlog-log-slower-than in µs, Infinity when the log is off (-1, or slowlog-max-len 0). */
+  private slowerThan = 10000;
+  private slowlogMaxLen = 128;
+
+  constructor(
+    table: CommandTable,
+    config: Config,
+    private readonly stats: () => ServerStats,
+  ) {
+    this.commandStats = new CommandStats(table);
+    const slowlogLimits = (): void => {
+      const t = config.int('slowlog-log-slower-than');
+      this.slowlogMaxLen = config.int('slowlog-max-len');
+      this.slowerThan = t < 0 || this.slowlogMaxLen === 0 ? Infinity : t;
+    };
+    slowlogLimits();
+    config.onChange('slowlog-log-slower-than', slowlogLimits);
+    config.onChange('slowlog-max-len', slowlogLimits);
+    this.latency.threshold = config.int('latency-monitor-threshold');
+    config.onChange('latency-monitor-threshold', (v) => (this.latency.threshold = Number(v)));
+    this.commandStats.tracking = config.bool('latency-tracking');
+    config.onChange('latency-tracking', (v) => (this.commandStats.tracking = v === 'yes'));
+  }
+
+  /** An error reply sent to a client (total_error_replies and errorstats). */
+  error(message: string): void {
+    this.stats().errorReplies++;
+    this.commandStats.error(message);
+  }
+
+  /** A request refused before running; `spec` is the command it names, when there is one. */
+  refused(spec: CommandSpec | undefined, r: ErrorReply): ErrorReply {
+    if (spec !== undefined) this.commandStats.of(spec).rejected++;
+    this.error(r.message);
+    return r;
+  }
+
+  /** A command that ran for `usec` µs and answered `r`. */
+  ran(client: ClientApi, spec: CommandSpec, args: string[], r: Reply, usec: number): void {
+    this.stats().totalCommands++;
+    const failed = r instanceof ErrorReply;
+    if (failed) this.error(r.message);
+    this.commandStats.ran(spec, usec, failed);
+    if (usec >= this.slowerThan && !spec.flags.includes('skip_slowlog')) {
+      this.slowlog.push(redacted(spec, args), usec, client, Date.now(), this.slowlogMaxLen);
+    }
+    const lat = this.latency;
+    if (lat.threshold !== 0 && usec >= lat.threshold * 1000) {
+      lat.sample(spec.flags.includes('fast') ? 'fast-command' : 'command', usec / 1000);
+    }
+    if (this.monitors.count !== 0) this.monitors.feed(spec, client, args);
+  }
+
+  /** CONFIG RESETSTAT: the counters (not the slow log nor the latency events, as Redis). */
+  reset(): void {
+    this.commandStats.reset();
+  }
+}

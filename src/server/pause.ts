@@ -1,0 +1,97 @@
+// CLIENT PAUSE / UNPAUSE as Redis 7.0: until the pause ends, the commands it covers are not run
+// and not answered; the client's pipeline waits behind them (Redis's BLOCKED_POSTPONE), and they
+// run, in the order they arrived, when it ends. ALL covers every command; WRITE covers commands
+// flagged write or may_replicate (PUBLISH, SPUBLISH, EVAL, EVALSHA, FCALL, PFCOUNT). Refusals (unknown command, arity, NOAUTH...) are still answered
+// at once, as Redis checks them before the pause.
+//
+// While any pause lasts, keys are not deleted by expiry: the active cycle does not run, and a key
+// whose deadline passed reads as missing but stays in the keyspace (DBSIZE still counts it) until
+// a command after the pause touches it, as Redis keeps the dataset constant during a pause.
+// Eviction (maxmemory) must likewise not run while `active` is true: ServerApi.pause is the hook.
+
+import { RawReply, type Reply } from '../protocol/reply.js';
+import type { CommandSpec } from '../commands/types.js';
+
+export type PauseMode = 'off' | 'write' | 'all';
+
+/** What Server.execute answers for a command that must wait: the connection holds it. */
+export const POSTPONED: Reply = new RawReply(Buffer.alloc(0));
+
+/** Redis's text for a replica (and so a MONITOR client) sending a command that uses keys. */
+export const REPLICA_KEYSPACE = "ERR Replica can't interact with the keyspace";
+
+/**
+ * Redis 7.0's CMD_MAY_REPLICATE commands: COMMAND INFO does not show the flag, so it is missing from
+ * the metadata; a WRITE pause holds them (checked one by one against redis-server 7.0.15).
+ */
+const MAY_REPLICATE = new Set(['publish', 'spublish', 'eval', 'evalsha', 'fcall', 'pfcount']);
+
+/** Redis's is_may_replicate_command. */
+export const mayReplicate = (spec: CommandSpec): boolean => spec.flags.includes('may_replicate') || MAY_REPLICATE.has(spec.name);
+
+/** Redis's is_read / is_write / is_may_replicate command test. */
+export const touchesKeyspace = (spec: CommandSpec): boolean =>
+  spec.flags.includes('readonly') || spec.flags.includes('write') || mayReplicate(spec);
+
+/** A connection whose command waits for the pause to end. */
+export interface Postponed {
+  retryPostponed(): void;
+}
+
+export class ClientPause {
+  mode: PauseMode = 'off';
+  /** ms timestamp when the pause ends. */
+  private until = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private waiting: Postponed[] = [];
+
+  /** CLIENT PAUSE: a longer pause extends the current one, ALL overrides WRITE, never the reverse. */
+  pause(nowMs: number, timeoutMs: number, mode: 'write' | 'all'): void {
+    if (mode === 'all' || this.mode === 'off') this.mode = mode;
+    const end = nowMs + timeoutMs;
+    if (end > this.until || this.timer === null) {
+      this.until = Math.max(this.until, end);
+      if (this.timer !== null) clearTimeout(this.timer);
+      // setTimeout's limit is 2^31-1 ms; a longer pause is re-armed when that fires.
+      this.timer = setTimeout(() => this.expire(), Math.min(this.until - nowMs, 0x7fffffff));
+      this.timer.unref();
+    }
+  }
+
+  /** Whether `spec` must wait (called only while a pause is on). */
+  covers(spec: CommandSpec): boolean {
+    return this.mode === 'all' || (this.mode === 'write' && (spec.isWrite || mayReplicate(spec)));
+  }
+
+  get active(): boolean {
+    return this.mode !== 'off';
+  }
+
+  wait(c: Postponed): void {
+    this.waiting.push(c);
+  }
+
+  private expire(): void {
+    this.timer = null;
+    if (Date.now() < this.until) this.pause(Date.now(), this.until - Date.now(), this.mode === 'all' ? 'all' : 'write');
+    else this.unpause();
+  }
+
+  /** Server shutdown: no timer left behind; the waiting connections are being closed anyway. */
+  stop(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.waiting = [];
+  }
+
+  /** Ends the pause (CLIENT UNPAUSE, timeout, shutdown) and runs the waiting commands in order. */
+  unpause(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.mode = 'off';
+    this.until = 0;
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const c of waiting) c.retryPostponed();
+  }
+}

@@ -1,0 +1,113 @@
+// Differential cases for the admin tools: SLOWLOG, LATENCY, MONITOR, CLIENT PAUSE / UNPAUSE and INFO
+// commandstats / errorstats / latencystats. Timings, ids, ports and timestamps are masked; what is
+// compared is the shape of every reply and every error text. Cases set back what they change
+// (slowlog-log-slower-than, latency-tracking-info-percentiles) and start from CONFIG RESETSTAT or
+// SLOWLOG RESET where the server's history would show.
+
+import type { DiffCase, DiffMask } from './types.js';
+
+const c = (name: string, cmds: string[][], extra: Partial<DiffCase> = {}): DiffCase => ({ name, cmds, ...extra });
+
+/** The same mask on every reply of a case. */
+const everywhere = (n: number, pattern: RegExp, w: string): DiffMask[] => Array.from({ length: n }, (_, cmd) => ({ cmd, pattern, with: w }));
+
+const SLOW_OFF = ['CONFIG', 'SET', 'slowlog-log-slower-than', '-1'];
+const SLOW_DEFAULT = ['CONFIG', 'SET', 'slowlog-log-slower-than', '10000'];
+const many = (n: number): string[] => Array.from({ length: n }, (_, i) => `k${i}`);
+
+const slowlog: DiffCase[] = [
+  c('SLOWLOG with the log off (threshold -1)', [SLOW_OFF, ['SLOWLOG', 'RESET'], ['SET', 'a', 'b'], ['SLOWLOG', 'GET'], ['SLOWLOG', 'LEN'], ['SLOWLOG', 'GET', '-1'], SLOW_DEFAULT]),
+  c('SLOWLOG errors and HELP', [
+    ['SLOWLOG', 'GET', 'abc'], ['SLOWLOG', 'GET', '-2'], ['SLOWLOG', 'GET', '1', '2'], ['SLOWLOG', 'GET', '1.5'],
+    ['SLOWLOG', 'HELP'], ['SLOWLOG', 'nope'], ['SLOWLOG', 'LEN', 'x'], ['SLOWLOG', 'RESET', 'x'], ['SLOWLOG'], ['slowlog', 'help', 'x'],
+  ]),
+  c('SLOWLOG entries: shape, argument and byte trimming, client name, newest first', [
+    ['CONFIG', 'SET', 'slowlog-log-slower-than', '0'], ['SLOWLOG', 'RESET'], ['CLIENT', 'SETNAME', 'nm'],
+    ['SET', 'k', 'x'.repeat(200)], ['MSET', ...many(40)], ['GET', 'k'], ['SLOWLOG', 'GET', '0'], SLOW_OFF,
+    ['SLOWLOG', 'GET', '-1'], ['SLOWLOG', 'GET', '2'], ['SLOWLOG', 'LEN'], SLOW_DEFAULT,
+  ], {
+    // ids, times and durations (integers), and the client's port.
+    mask: [...everywhere(12, /:\d+\r\n/, ':N\r\n'), ...everywhere(12, /\$\d+\r\n127\.0\.0\.1:\d+\r\n/, '<addr>\r\n')],
+  }),
+  c('slowlog-max-len keeps the newest entries', [
+    ['CONFIG', 'SET', 'slowlog-max-len', '2'], ['CONFIG', 'SET', 'slowlog-log-slower-than', '0'], ['SLOWLOG', 'RESET'],
+    ['ECHO', 'a'], ['ECHO', 'b'], ['ECHO', 'c'], SLOW_OFF, ['SLOWLOG', 'GET'], ['CONFIG', 'SET', 'slowlog-max-len', '128'], SLOW_DEFAULT,
+  ], { mask: [...everywhere(10, /:\d+\r\n/, ':N\r\n'), ...everywhere(10, /\$\d+\r\n127\.0\.0\.1:\d+\r\n/, '<addr>\r\n')] }),
+];
+
+const latency: DiffCase[] = [
+  c('LATENCY with nothing recorded (monitoring off)', [
+    ['LATENCY', 'RESET'], ['LATENCY', 'LATEST'], ['LATENCY', 'HISTORY', 'command'], ['LATENCY', 'DOCTOR'],
+    ['LATENCY', 'GRAPH', 'command'], ['LATENCY', 'RESET', 'command', 'fast-command'], ['LATENCY', 'HISTOGRAM', 'nosuchcommand'],
+  ]),
+  c('LATENCY errors and HELP', [
+    ['LATENCY', 'HELP'], ['LATENCY', 'nope'], ['LATENCY', 'GRAPH'], ['LATENCY', 'HISTORY'], ['LATENCY', 'LATEST', 'x'],
+    ['LATENCY', 'DOCTOR', 'x'], ['LATENCY'], ['LATENCY', 'GRAPH', 'a', 'b'],
+  ]),
+  c('LATENCY HISTOGRAM of commands not run since CONFIG RESETSTAT', [['CONFIG', 'RESETSTAT'], ['LATENCY', 'HISTOGRAM', 'get', 'set', 'client']]),
+  c('LATENCY HISTOGRAM shape', [['CONFIG', 'RESETSTAT'], ['SET', 'a', 'b'], ['LATENCY', 'HISTOGRAM', 'set']], {
+    mask: [{ cmd: 2, pattern: /(?<=histogram_usec\r\n)[%*]\d+\r\n(:\d+\r\n)+/, with: '<buckets>' }],
+  }),
+];
+
+/**
+ * INFO text: the length prefix and the timings vary, and Redis lists commands in its hash table's
+ * order: the masks keep one command's line (`keep`) and drop the others.
+ */
+function infoMask(cmd: number, section: 'cmdstat' | 'latency_percentiles_usec', keep: string): DiffMask[] {
+  const others = new RegExp(`${section}_(?!${keep.replace('|', '\\|')}:)[^\\r]*\\r\\n`);
+  return [/^[$=]\d+\r\n(txt:)?/, /usec=\d+/, /usec_per_call=\d+\.\d\d/, /=\d+\.\d{3}/, others].map((pattern) => ({ cmd, pattern, with: '' }));
+}
+
+const statsOf = (what: string, cmd: string[]): DiffCase =>
+  c(`INFO commandstats of ${what}`, [['CONFIG', 'RESETSTAT'], cmd, ['INFO', 'commandstats']], { mask: infoMask(2, 'cmdstat', cmd[0].toLowerCase() + (cmd[0] === 'CONFIG' ? '|get' : '')) });
+
+const info: DiffCase[] = [
+  c('INFO errorstats by error code', [
+    ['CONFIG', 'RESETSTAT'], ['NOSUCH'], ['GET'], ['CONFIG', 'NOPE'], ['SET', 'k', 'v'], ['INCR', 'k'], ['AUTH', 'a', 'b'],
+    ['INFO', 'errorstats'], ['SELECT', '99'], ['INFO', 'ERRORSTATS'],
+  ]),
+  statsOf('an arity error (rejected)', ['GET']),
+  statsOf('a subcommand arity error (rejected)', ['CONFIG', 'GET']),
+  statsOf('a successful call', ['SET', 'k', 'v']),
+  c('INFO commandstats of a failed call', [['SET', 'k', 'v'], ['CONFIG', 'RESETSTAT'], ['INCR', 'k'], ['INFO', 'commandstats']], {
+    mask: infoMask(3, 'cmdstat', 'incr'),
+  }),
+  c('INFO stats error and command totals', [['CONFIG', 'RESETSTAT'], ['NOSUCH'], ['GET'], ['PING'], ['INFO', 'stats']], {
+    mask: [{ cmd: 4, pattern: /^[\s\S]*(total_commands_processed:\d+)[\s\S]*(total_error_replies:\d+)[\s\S]*$/, with: '$1 $2' }],
+  }),
+  c('INFO latencystats fields and percentiles setting', [
+    ['CONFIG', 'RESETSTAT'], ['INFO', 'latencystats'], ['CONFIG', 'SET', 'latency-tracking-info-percentiles', '99.9 50 0'],
+    ['CONFIG', 'GET', 'latency-tracking-info-percentiles'], ['INFO', 'latencystats'],
+    ['CONFIG', 'SET', 'latency-tracking-info-percentiles', ''], ['INFO', 'latencystats'],
+    ['CONFIG', 'SET', 'latency-tracking-info-percentiles', '50 abc'], ['CONFIG', 'SET', 'latency-tracking-info-percentiles', '101'],
+    ['CONFIG', 'SET', 'latency-tracking-info-percentiles', '50.0 99 99.90'], ['CONFIG', 'GET', 'latency-tracking-info-percentiles'],
+  ], { mask: [...infoMask(1, 'latency_percentiles_usec', 'config|resetstat'), ...infoMask(4, 'latency_percentiles_usec', 'config|set'), ...infoMask(6, 'latency_percentiles_usec', 'config|set')] }),
+  c('CONFIG GET and SET of the observability options', [
+    ['CONFIG', 'GET', 'slowlog-*'], ['CONFIG', 'GET', 'latency-*'], ['CONFIG', 'SET', 'slowlog-log-slower-than', '-2'],
+    ['CONFIG', 'SET', 'slowlog-max-len', '-1'], ['CONFIG', 'SET', 'latency-monitor-threshold', '-1'], ['CONFIG', 'SET', 'latency-tracking', 'maybe'],
+  ], { unordered: [0, 1] }),
+];
+
+const monitor: DiffCase[] = [
+  c('MONITOR: keyspace commands refused, RESET leaves monitor mode', [
+    ['SET', 'k', 'v'], ['MONITOR'], ['GET', 'k'], ['SET', 'k', 'w'], ['DBSIZE'], ['RESET'], ['GET', 'k'],
+  ]),
+];
+
+const pause: DiffCase[] = [
+  c('CLIENT PAUSE errors', [
+    ['CLIENT', 'PAUSE', 'abc'], ['CLIENT', 'PAUSE', '-1'], ['CLIENT', 'PAUSE', '10', 'foo'], ['CLIENT', 'PAUSE', '10', 'WRITE', 'x'],
+    ['CLIENT', 'UNPAUSE', 'x'], ['CLIENT', 'PAUSE'], ['CLIENT', 'PAUSE', '1.5'], ['CLIENT', 'PAUSE', '99999999999999999999'],
+  ]),
+  c('CLIENT PAUSE WRITE then UNPAUSE from the same client', [
+    ['CLIENT', 'PAUSE', '100000', 'write'], ['GET', 'k'], ['PING'], ['CLIENT', 'UNPAUSE'], ['SET', 'k', 'v'], ['GET', 'k'],
+  ]),
+  c('a short CLIENT PAUSE ALL ends by itself', [['CLIENT', 'PAUSE', '20', 'ALL'], ['PING'], ['SET', 'k', 'v']]),
+  c('CLIENT KILL errors', [
+    ['CLIENT', 'KILL', 'MAXAGE', '10'], ['CLIENT', 'KILL', 'USER', 'nobody'], ['CLIENT', 'KILL', 'ID', 'x'],
+    ['CLIENT', 'KILL', 'SKIPME', 'maybe'], ['CLIENT', 'KILL', 'ADDR'], ['CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME'],
+  ]),
+];
+
+export const cases: DiffCase[] = [...slowlog, ...latency, ...info, ...monitor, ...pause];

@@ -1,0 +1,83 @@
+// The pieces behind LATENCY and INFO latencystats, checked against numbers a real Redis 7.0.15
+// printed for the same inputs: HdrHistogram percentiles and buckets, the sparkline graph, and
+// SLOWLOG's argument trimming.
+
+import test from 'ava';
+import { Histogram, highestEquivalent } from '../../src/server/histogram.js';
+import { sparkline } from '../../src/commands/sparkline.js';
+import { SlowLog } from '../../src/commands/slowlog.js';
+import { LatencyMonitor } from '../../src/commands/latency.js';
+import type { ClientApi } from '../../src/commands/context.js';
+
+test('histogram percentiles are HdrHistogram\'s highest equivalent values (Redis: p50=7.007, 87.039)', (t) => {
+  const h = new Histogram();
+  h.recordUsec(7);
+  t.is(h.valueAtPercentile(50) / 1000, 7.007);
+  const g = new Histogram();
+  g.recordUsec(87);
+  t.is(g.valueAtPercentile(99.9), 87039);
+  const n = new Histogram();
+  n.recordUsec(19);
+  t.is(n.valueAtPercentile(0), 18944, 'p0 is the lowest value of the bucket (Redis: p0=18.944)');
+  t.is(n.valueAtPercentile(50), 19071);
+  const z = new Histogram();
+  z.recordUsec(0);
+  t.is(z.valueAtPercentile(50), 1, 'a 0 µs command is recorded as 1 ns, as Redis clamps it');
+  const m = new Histogram();
+  for (let i = 1; i <= 100; i++) m.recordUsec(i);
+  t.is(m.valueAtPercentile(50), highestEquivalent(50000));
+  t.is(m.valueAtPercentile(100), highestEquivalent(100000));
+});
+
+test('histogram cumulative buckets as LATENCY HISTOGRAM shows them (Redis: 16908 -> 1, 33816 -> 4)', (t) => {
+  const h = new Histogram();
+  for (const us of [12000, 20000, 30000, 30500]) h.recordUsec(us);
+  t.deepEqual(h.cumulativeBuckets(), [[16908, 1], [33816, 4]]);
+  const s = new Histogram();
+  for (const us of [1, 1, 3, 7]) s.recordUsec(us);
+  t.deepEqual(s.cumulativeBuckets(), [[1, 2], [4, 3], [8, 4]]);
+});
+
+test('sparkline draws what Redis drew for samples 12, 20, 30 ms', (t) => {
+  const graph = sparkline([{ value: 12, label: '4s' }, { value: 20, label: '2s' }, { value: 30, label: '1s' }], 80, 4);
+  t.is(graph, '  #\n  |\n #|\n_||\n   \n421\nsss\n');
+  t.is(sparkline([{ value: 50, label: '0s' }], 80, 4), ' \n \n \n_\n \n0\ns\n', 'one sample: the bottom row');
+});
+
+test('latency series keep one sample per second (the highest) and the all-time maximum', (t) => {
+  const mon = new LatencyMonitor();
+  mon.sample('command', 100);
+  t.is(mon.events.size, 0, 'off while the threshold is 0');
+  mon.threshold = 10;
+  mon.sample('command', 5);
+  t.is(mon.events.size, 0, 'below the threshold');
+  mon.sample('command', 50);
+  mon.sample('command', 20);
+  const s = mon.events.get('command')!;
+  t.is(s.samples().length, 1);
+  t.is(s.latest()[1], 50);
+  t.is(s.max, 50);
+  t.is(mon.reset('COMMAND'), 1);
+});
+
+test('slow log entries: 32 arguments at most, 128 bytes per argument, newest first, trimmed', (t) => {
+  const log = new SlowLog();
+  const client = { addr: '1.2.3.4:5', name: 'n' } as ClientApi;
+  const many = ['CMD', ...Array.from({ length: 40 }, (_, i) => `a${i}`)];
+  log.push(many, 12.7, client, 1_700_000_000_999, 2);
+  log.push(['SET', 'k', 'x'.repeat(130)], 3, client, 1_700_000_001_000, 2);
+  log.push(['PING'], 1, client, 1_700_000_001_000, 2);
+  t.is(log.length, 2);
+  const [newest, older] = log.latest(-1);
+  t.deepEqual(newest.args, ['PING']);
+  t.is(newest.id, 2);
+  t.deepEqual(older.args, ['SET', 'k', `${'x'.repeat(128)}... (2 more bytes)`]);
+  t.is(older.time, 1_700_000_001);
+  log.reset();
+  log.push(many, 12.7, client, 1_700_000_000_999, 10);
+  const [e] = log.latest(1);
+  t.is(e.args.length, 32);
+  t.is(e.args[31], '... (10 more arguments)');
+  t.is(e.usec, 12);
+  t.is(e.id, 3, 'ids go on across RESET');
+});
