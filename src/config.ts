@@ -8,6 +8,7 @@
 
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { splitArgs } from './protocol/splitargs.js';
+import { mergeObufLimits, obufDefault, obufLines, parseObufLimits } from './config-obuf.js';
 
 /**
  * int: Redis's string2ll syntax; memory: memtoull syntax (units b k kb m mb g gb); bool: yes/no;
@@ -37,6 +38,10 @@ export interface OptionSpec {
   readonly parse?: (raw: string) => string;
   /** Redis's apply step adjusting a valid value (e.g. hz is kept within 1..500). */
   readonly adjust?: (value: string) => string;
+  /** Combines a new (canonical) value with the current one (client-output-buffer-limit: per class). */
+  readonly merge?: (current: string, value: string) => string;
+  /** CONFIG REWRITE's lines for the value, when not `name value`. */
+  readonly lines?: (value: string) => string[];
 }
 
 export class ConfigError extends Error {}
@@ -71,6 +76,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   int('tcp-backlog', '511', 0n, INT_MAX, { mutable: false }),
   int('tcp-keepalive', '300', 0n, INT_MAX),
   bool('protected-mode', 'yes'),
+  opt('client-output-buffer-limit', 'string', obufDefault(), true, {
+    multi: true, parse: parseObufLimits, merge: mergeObufLimits, lines: obufLines,
+  }),
   opt('requirepass', 'string', '', true),
   opt('save', 'string', '', true, { multi: true, parse: parseSave }),
   bool('appendonly', 'no'),
@@ -142,7 +150,7 @@ export function optionNames(): [string, OptionSpec][] {
 }
 
 /** C's strtoll as Redis checks it on `save` words: whole word consumed; '' reads as 0; saturates. */
-function strtoll(s: string): bigint | null {
+export function strtoll(s: string): bigint | null {
   if (s === '') return 0n;
   const m = /^[\t\n\v\f\r ]*([+-]?)(\d+)$/.exec(s);
   if (m === null) return null;
@@ -263,7 +271,8 @@ export class Config {
   set(name: string, raw: string): void {
     const spec = findOption(name);
     if (!spec) throw new ConfigError(`Bad directive or wrong number of arguments`);
-    const value = normalize(spec, raw);
+    const parsed = normalize(spec, raw);
+    const value = spec.merge ? spec.merge(this.get(spec.name), parsed) : parsed;
     this.values.set(spec.name, value);
     for (const fn of this.listeners.get(spec.name) ?? []) fn(value);
   }
@@ -342,7 +351,7 @@ function repr(s: string): string {
 }
 
 /** Redis's rewriteConfigBytesOption: the largest unit that divides the value exactly. */
-function bytesText(v: string): string {
+export function bytesText(v: string): string {
   const n = BigInt(v);
   if (n === 0n) return '0';
   for (const [unit, size] of [['gb', 1073741824n], ['mb', 1048576n], ['kb', 1024n]] as const) {
@@ -353,6 +362,7 @@ function bytesText(v: string): string {
 
 /** The config-file lines that set `spec` to `value` (several for save). */
 function optionLines(spec: OptionSpec, value: string): string[] {
+  if (spec.lines) return spec.lines(value);
   if (spec.name === 'save') {
     if (value === '') return ['save ""'];
     const w = value.split(' ');

@@ -18,6 +18,7 @@ import { cases as connection, requirepassCases } from './cases/connection.js';
 import { cases as strings } from './cases/strings.js';
 import { cases as keyspace } from './cases/keyspace.js';
 import { cases as server } from './cases/server.js';
+import { cases as limits } from './cases/limits.js';
 import { applyMasks, escape, isError, ServerPair, showCommand, sortTop, type Twin } from './pair.js';
 
 interface Suite {
@@ -32,6 +33,7 @@ const SUITES: Suite[] = [
   { name: 'strings', cases: strings },
   { name: 'keyspace', cases: keyspace },
   { name: 'server', cases: server },
+  { name: 'limits', cases: limits },
   { name: 'connection with requirepass', cases: requirepassCases, requirepass: REQUIREPASS },
 ];
 
