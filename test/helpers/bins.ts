@@ -11,6 +11,7 @@ const PACKAGES: Record<string, string> = {
   'redis-check-aof': 'redis-tools',
   nutcracker: 'nutcracker',
   'systemd-analyze': 'systemd',
+  prlimit: 'util-linux',
 };
 
 const cache = new Map<string, boolean>();
