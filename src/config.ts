@@ -242,6 +242,7 @@ export function normalize(spec: OptionSpec, raw: string): string {
 export class Config {
   private readonly values = new Map<string, string>();
   private readonly listeners = new Map<string, ((value: string) => void)[]>();
+  private readonly checks = new Map<string, (value: string, prev: string) => string | null>();
 
   constructor(overrides: Record<string, string> = {}) {
     for (const o of OPTIONS) this.values.set(o.name, o.default);
@@ -275,6 +276,16 @@ export class Config {
     const value = spec.merge ? spec.merge(this.get(spec.name), parsed) : parsed;
     this.values.set(spec.name, value);
     for (const fn of this.listeners.get(spec.name) ?? []) fn(value);
+  }
+
+  /** A run-time condition CONFIG SET must also meet (maxclients within the descriptor limit). */
+  addCheck(name: string, fn: (value: string, prev: string) => string | null): void {
+    this.checks.set(name, fn);
+  }
+
+  /** Why CONFIG SET of `name` to the canonical `value` must fail now, or null. */
+  check(name: string, value: string): string | null {
+    return this.checks.get(name)?.(value, this.get(name)) ?? null;
   }
 
   onChange(name: string, fn: (value: string) => void): void {

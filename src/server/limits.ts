@@ -128,17 +128,27 @@ export function openFilesLimit(procLimits = '/proc/self/limits'): number | null 
   return m[1] === 'unlimited' ? Infinity : Number(m[1]);
 }
 
+/** Logs Redis's warnings for `maxclients` not fitting in `limit` descriptors; the maxclients that fits. */
+function reduceMaxclients(log: Logger, maxclients: number, limit: number): number {
+  const lowered = limit - RESERVED_FDS;
+  log.warning(`You requested maxclients of ${maxclients} requiring at least ${maxclients + RESERVED_FDS} max file descriptors.`);
+  log.warning(`Keystonelight can't raise the open files limit itself (Node.js has no setrlimit): the hard limit is ${limit}.`);
+  log.warning(`Current maximum open files is ${limit}. maxclients has been reduced to ${lowered} to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.`);
+  return lowered;
+}
+
 /**
  * Redis's adjustOpenFilesLimit at start: maxclients needs maxclients + 32 descriptors. Node
  * cannot call setrlimit (it already raised the soft limit to the hard one), so when the limit is
  * lower, maxclients is lowered to fit, with Redis's warnings. Returns the error that must stop
- * the start (a limit of 32 or less), or null.
+ * the start (a limit of 32 or less), or null. Then CONFIG SET maxclients is held to the limit too.
  */
 export function adjustOpenFilesLimit(config: Config, log: Logger, limit = openFilesLimit()): string | null {
   if (limit === null) {
     log.verbose('Unable to read the open files limit (no /proc/self/limits): maxclients left as configured.');
     return null;
   }
+  config.addCheck('maxclients', (value, prev) => maxclientsCheck(log, Number(value), Number(prev), limit));
   const maxclients = config.int('maxclients');
   const needed = maxclients + RESERVED_FDS;
   if (limit >= needed) return null;
@@ -147,10 +157,17 @@ export function adjustOpenFilesLimit(config: Config, log: Logger, limit = openFi
     log.warning(msg);
     return msg;
   }
-  const lowered = limit - RESERVED_FDS;
-  config.set('maxclients', String(lowered));
-  log.warning(`You requested maxclients of ${maxclients} requiring at least ${needed} max file descriptors.`);
-  log.warning(`Keystonelight can't raise the open files limit itself (Node.js has no setrlimit): the hard limit is ${limit}.`);
-  log.warning(`Current maximum open files is ${limit}. maxclients has been reduced to ${lowered} to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.`);
+  config.set('maxclients', String(reduceMaxclients(log, maxclients, limit)));
   return null;
+}
+
+/**
+ * CONFIG SET maxclients, as Redis's updateMaxclients: raising it past what the descriptors allow
+ * fails (the value stays), with Redis's warnings and reason. Lowering it always succeeds.
+ */
+function maxclientsCheck(log: Logger, value: number, prev: number, limit: number): string | null {
+  if (value <= prev || value + RESERVED_FDS <= limit) return null;
+  const fits = reduceMaxclients(log, value, limit);
+  log.warning('Failed applying new configuration. Possibly related to new maxclients setting. Restoring previous settings.');
+  return `The operating system is not able to handle the specified number of clients, try with ${fits}`;
 }
