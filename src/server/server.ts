@@ -227,7 +227,9 @@ export class Server implements ServerApi {
   private refuse(socket: Socket, error: string): void {
     this.stats.rejectedConnections++;
     socket.on('error', () => {});
-    socket.end(`-${error}\r\n`);
+    // Closed once the text is written, as Redis: a peer that never closes its side must not keep
+    // the socket (and a shutdown waiting for every connection) open.
+    socket.end(`-${error}\r\n`, () => socket.destroy());
   }
 
   removeClient(conn: Connection): void {

@@ -80,6 +80,19 @@ test('protected mode: allowed with requirepass, with protected-mode no; checked 
     for (const c of [admin, withPass, open]) c.close();
   }));
 
+test('a refused peer that keeps its side open does not hold the socket, nor the server at close', async (t) => {
+  const s = await startServer({ port: 0 });
+  const peer = connect({ port: s.port, host: '127.0.0.1', localAddress: '127.0.0.2', allowHalfOpen: true });
+  peer.on('error', () => {});
+  let data = '';
+  peer.on('data', (d: Buffer) => (data += d.toString('latin1')));
+  await new Promise((r) => peer.once('end', r));
+  t.true(data.startsWith('-DENIED'));
+  const closed = await Promise.race([s.close().then(() => true), new Promise((r) => setTimeout(() => r(false), 10_000))]);
+  t.true(closed, 'server.close() did not wait for the half-open peer');
+  peer.destroy();
+});
+
 // --- timeout -----------------------------------------------------------------------------------
 
 test('timeout: an idle client is closed, an active one is not; CONFIG SET applies at once', (t) =>
