@@ -103,6 +103,7 @@ export class ClientLimits {
    * Redis it would have kept running commands).
    */
   cron(clients: Iterable<Connection>, nowMs: number): void {
+    if (this.timeout === 0 && this.normal.soft === 0) return; // nothing to check: skip the walk
     const now = Math.floor(nowMs / 1000);
     for (const c of clients) {
       if (this.timeout > 0 && now - Math.floor(c.lastInteraction / 1000) > this.timeout) {
