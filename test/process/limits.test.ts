@@ -64,6 +64,23 @@ test('protected mode on the bundle: requirepass or protected-mode no let the 127
   t.deepEqual(await fromOtherAddress(off.port), { data: '+PONG\r\n', closed: false });
 });
 
+test('timeout 1: an idle client is closed without a reply by the bundle and by redis-server alike', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const ks = await bundle(t, ['--timeout', '1']);
+  const redis = await startRealRedis(['--timeout', '1']);
+  t.teardown(() => void redis.stop());
+  const idleFor = async (port: number): Promise<{ ms: number; data: string }> => {
+    const c = await RawClient.connect(port);
+    const started = Date.now();
+    await c.waitClosed(20_000);
+    return { ms: Date.now() - started, data: c.pending() };
+  };
+  const [ours, theirs] = await Promise.all([idleFor(ks.port), idleFor(redis.port)]);
+  t.is(ours.data, '');
+  t.is(theirs.data, '');
+  t.true(ours.ms >= 900 && theirs.ms >= 900, `closed after ${ours.ms} ms (redis: ${theirs.ms} ms)`);
+});
+
 test('ulimit -n 64: maxclients is lowered to 32 with Redis warnings, the 33rd client is refused, CONFIG SET held to it', async (t) => {
   if (!needBinary(t, 'prlimit')) return;
   const ks = await bundle(t, [], ['prlimit', '--nofile=64:64']);
