@@ -153,3 +153,20 @@ for (const [name, args, closed] of [
     admin.close();
   });
 }
+
+test('client-output-buffer-limit normal 4mb 0 0: the bundle and redis-server both close a client that never reads', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const limit = ['--client-output-buffer-limit', 'normal 4mb 0 0'];
+  const ks = await bundle(t, limit);
+  const redis = await startRealRedis(limit);
+  t.teardown(() => void redis.stop());
+  for (const port of [ks.port, redis.port]) {
+    const admin = await RawClient.connect(port);
+    t.is(await admin.call('SET', 'big', 'x'.repeat(MB)), '+OK\r\n');
+    const s = await flood(port, 100);
+    t.teardown(() => s.destroy());
+    await waitFor(async () => (await connectedClients(admin)) === 1, 20_000, `the client to be closed (port ${port})`);
+    t.regex(await admin.call('CONFIG', 'GET', 'client-output-buffer-limit'), /normal 4194304 0 0 /);
+    admin.close();
+  }
+});
