@@ -8,6 +8,7 @@
 
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { splitArgs } from './protocol/splitargs.js';
+import { mergeObufLimits, obufDefault, obufLines, parseObufLimits } from './config-obuf.js';
 
 /**
  * int: Redis's string2ll syntax; memory: memtoull syntax (units b k kb m mb g gb); bool: yes/no;
@@ -37,6 +38,10 @@ export interface OptionSpec {
   readonly parse?: (raw: string) => string;
   /** Redis's apply step adjusting a valid value (e.g. hz is kept within 1..500). */
   readonly adjust?: (value: string) => string;
+  /** Combines a new (canonical) value with the current one (client-output-buffer-limit: per class). */
+  readonly merge?: (current: string, value: string) => string;
+  /** CONFIG REWRITE's lines for the value, when not `name value`. */
+  readonly lines?: (value: string) => string[];
 }
 
 export class ConfigError extends Error {}
@@ -73,6 +78,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   // Accepted so redis.conf files and monitoring (CONFIG GET io-threads) work; all I/O stays on our one thread.
   int('io-threads', '1', 1n, 128n, { mutable: false }),
   bool('protected-mode', 'yes'),
+  opt('client-output-buffer-limit', 'string', obufDefault(), true, {
+    multi: true, parse: parseObufLimits, merge: mergeObufLimits, lines: obufLines,
+  }),
   opt('requirepass', 'string', '', true),
   opt('save', 'string', '', true, { multi: true, parse: parseSave }),
   bool('appendonly', 'no'),
@@ -159,7 +167,7 @@ export function optionNames(): [string, OptionSpec][] {
 }
 
 /** C's strtoll as Redis checks it on `save` words: whole word consumed; '' reads as 0; saturates. */
-function strtoll(s: string): bigint | null {
+export function strtoll(s: string): bigint | null {
   if (s === '') return 0n;
   const m = /^[\t\n\v\f\r ]*([+-]?)(\d+)$/.exec(s);
   if (m === null) return null;
@@ -251,6 +259,7 @@ export function normalize(spec: OptionSpec, raw: string): string {
 export class Config {
   private readonly values = new Map<string, string>();
   private readonly listeners = new Map<string, ((value: string) => void)[]>();
+  private readonly checks = new Map<string, (value: string, prev: string) => string | null>();
 
   constructor(overrides: Record<string, string> = {}) {
     for (const o of OPTIONS) this.values.set(o.name, o.default);
@@ -280,9 +289,20 @@ export class Config {
   set(name: string, raw: string): void {
     const spec = findOption(name);
     if (!spec) throw new ConfigError(`Bad directive or wrong number of arguments`);
-    const value = normalize(spec, raw);
+    const parsed = normalize(spec, raw);
+    const value = spec.merge ? spec.merge(this.get(spec.name), parsed) : parsed;
     this.values.set(spec.name, value);
     for (const fn of this.listeners.get(spec.name) ?? []) fn(value);
+  }
+
+  /** A run-time condition CONFIG SET must also meet (maxclients within the descriptor limit). */
+  addCheck(name: string, fn: (value: string, prev: string) => string | null): void {
+    this.checks.set(name, fn);
+  }
+
+  /** Why CONFIG SET of `name` to the canonical `value` must fail now, or null. */
+  check(name: string, value: string): string | null {
+    return this.checks.get(name)?.(value, this.get(name)) ?? null;
   }
 
   onChange(name: string, fn: (value: string) => void): void {
@@ -359,7 +379,7 @@ export function repr(s: string): string {
 }
 
 /** Redis's rewriteConfigBytesOption: the largest unit that divides the value exactly. */
-function bytesText(v: string): string {
+export function bytesText(v: string): string {
   const n = BigInt(v);
   if (n === 0n) return '0';
   for (const [unit, size] of [['gb', 1073741824n], ['mb', 1048576n], ['kb', 1024n]] as const) {
@@ -370,6 +390,7 @@ function bytesText(v: string): string {
 
 /** The config-file lines that set `spec` to `value` (several for save). */
 function optionLines(spec: OptionSpec, value: string): string[] {
+  if (spec.lines) return spec.lines(value);
   if (spec.name === 'save') {
     if (value === '') return ['save ""'];
     const w = value.split(' ');

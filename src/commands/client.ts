@@ -77,11 +77,11 @@ const typeOf = (name: string): string | null => {
 const flagsOf = (c: ClientApi): string => `${c.monitor ? 'O' : ''}${c.blocked ? 'b' : ''}${noEvict.has(c) ? 'e' : ''}` || 'N';
 
 /**
- * One CLIENT LIST line in Redis 7.0's field order. `args` is the running command of the caller
- * (argv-mem counts it, as Redis counts the arguments of a command being executed).
+ * One CLIENT LIST line in Redis 7.0's field order (also the client in log lines, as Redis's
+ * catClientInfoString). `args` is the running command of the caller (argv-mem counts it, as Redis
+ * counts the arguments of a command being executed).
  */
-function clientLine(ctx: Ctx, c: ClientApi, args: string[] | null): string {
-  const now = ctx.now;
+export function clientLine(now: number, c: ClientApi, args: string[] | null): string {
   const qbuf = c.queryBufferLength;
   const omem = c.outputBufferLength;
   const argvMem = args ? args.reduce((n, a) => n + a.length, 0) : 0;
@@ -101,7 +101,7 @@ const text = (s: string): Reply => new VerbatimReply(s);
 
 function clientList(ctx: Ctx, args: string[]): Reply {
   const clients = [...ctx.server.clients()];
-  const line = (c: ClientApi): string => `${clientLine(ctx, c, c === ctx.client ? args : null)}\n`;
+  const line = (c: ClientApi): string => `${clientLine(ctx.now, c, c === ctx.client ? args : null)}\n`;
   if (args.length === 2) return text(clients.map(line).join(''));
   if (args.length === 4 && args[2].toLowerCase() === 'type') {
     const type = typeOf(args[3]);
@@ -251,7 +251,7 @@ export const clientCommands: CommandSpec[] = [
     command('client|getredir', 2, CONN, NO_KEYS, () => -1),
     command('client|help', 2, ['loading', 'stale'], NO_KEYS, () => helpReply('CLIENT', HELP)),
     command('client|id', 2, CONN, NO_KEYS, (ctx) => ctx.client.id),
-    command('client|info', 2, CONN, NO_KEYS, (ctx, args) => text(`${clientLine(ctx, ctx.client, args)}\n`)),
+    command('client|info', 2, CONN, NO_KEYS, (ctx, args) => text(`${clientLine(ctx.now, ctx.client, args)}\n`)),
     command('client|kill', -3, ADMIN, NO_KEYS, clientKill),
     command('client|list', -2, ADMIN, NO_KEYS, clientList),
     command('client|no-evict', 3, ADMIN, NO_KEYS, clientNoEvict),

@@ -82,6 +82,11 @@ function configSet(ctx: Ctx, args: string[]): Reply {
       return err(SET_FAILED(specs[j].name, e.message));
     }
   }
+  // As Redis's apply step, after every value was validated (maxclients against the descriptors).
+  for (let j = 0; j < specs.length; j++) {
+    const why = ctx.server.config.check(specs[j].name, values[j]);
+    if (why !== null) return err(SET_FAILED(specs[j].name, why));
+  }
   specs.forEach((spec, j) => ctx.server.config.set(spec.name, values[j]));
   return OK;
 }

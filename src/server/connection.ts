@@ -6,6 +6,7 @@
 // being served, even in the middle of a pipelined read, and stops being read until its socket
 // drains: a fast writer that never reads cannot grow our memory, and other clients keep being
 // served. (Redis has no such bound for normal clients by default; this is a deliberate limit.)
+// client-output-buffer-limit's normal class closes such a client instead, as Redis (limits.ts).
 
 import type { Socket } from 'node:net';
 import { ProtocolError, RequestDecoder } from '../protocol/decoder.js';
@@ -17,9 +18,6 @@ import type { Server } from './server.js';
 import { CommandContext } from './command-context.js';
 import type { Config } from '../config.js';
 import { POSTPONED, type Postponed } from './pause.js';
-
-/** Stop reading a client whose pending output is above this many bytes. */
-const OUTPUT_PAUSE = 8 * 1024 * 1024;
 
 /**
  * The limits checked on every read, kept as numbers: reading them from the Config (a Map lookup
@@ -80,6 +78,8 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
   /** A command held by CLIENT PAUSE (the rest of the pipeline waits behind it). */
   private postponed: string[] | null = null;
   private readonly limits: ReadLimits;
+  /** When (unix seconds) the output was first seen over the soft limit; 0: it is not (limits.ts). */
+  obufSoftSince = 0;
   /**
    * socket.writableLength as the current read began. Nothing is written to the socket while the
    * read's commands run (replies go out in the turn's flush), so run() need not ask the socket.
@@ -219,7 +219,19 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
       this.reply(this.ownMonitorLine);
       this.ownMonitorLine = null;
     }
-    if (!this.paused && this.out.len + this.unsent > OUTPUT_PAUSE) this.pauseInput();
+    const pending = this.out.len + this.unsent;
+    if (pending >= this.server.limits.outputCheck || this.obufSoftSince !== 0) this.outputGrew(pending);
+  }
+
+  /** Closes the client over its output buffer limits (as Redis), or pauses it over the bound. */
+  private outputGrew(pending: number): void {
+    if (this.server.limits.checkOutput(this, pending, Date.now())) return;
+    if (!this.paused && pending > this.server.limits.pauseAt) this.pauseInput();
+  }
+
+  /** True while the client's input is paused because of its pending output. */
+  get inputPaused(): boolean {
+    return this.paused;
   }
 
   /** CLIENT PAUSE covers this command: hold it and the rest of the pipeline until the pause ends. */
@@ -295,7 +307,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
   flush(): void {
     this.flushQueued = false;
     this.awaitingDurability = false;
-    if (this.closed) return;
+    if (this.closed || this.socket.destroyed) return;
     if (this.out.len > 0) {
       this.server.stats.netOutputBytes += this.out.len;
       this.socket.write(this.out.peek());
@@ -310,11 +322,13 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
       this.closed = true;
       return;
     }
-    if (!this.paused && this.socket.writableLength > OUTPUT_PAUSE) this.pauseInput();
+    if (!this.paused && this.socket.writableLength > this.server.limits.pauseAt) this.pauseInput();
     else if (this.paused && !this.socket.writableNeedDrain) this.resumeInput(); // no 'drain' will come
   }
 
   private onDrain(): void {
+    // As Redis, output written counts as interaction for `timeout`.
+    this.lastInteraction = Date.now();
     if (this.paused && !this.closed && !this.closing) this.resumeInput();
   }
 

@@ -13,9 +13,10 @@ import { execute, resolve, type CommandTable } from '../commands/dispatch.js';
 import { buildCommandTable } from '../commands/index.js';
 import type { PersistenceApi, ServerApi, ServerStats } from '../commands/context.js';
 import { ErrorReply, type Reply } from '../protocol/reply.js';
-import { LOADING, NOAUTH } from '../errors.js';
+import { DENIED_PROTECTED_MODE, LOADING, NOAUTH } from '../errors.js';
 import { createLogger, type Logger } from './log.js';
 import { Connection } from './connection.js';
+import { ClientLimits, protectedModeDenies } from './limits.js';
 import { ReplayClient } from './replay.js';
 import { VERSION } from '../version.js';
 import { persistenceInfo } from '../persistence/info.js';
@@ -93,6 +94,8 @@ export class Server implements ServerApi {
   readonly monitors: Observer['monitors'];
   readonly commandStats: Observer['commandStats'];
   readonly pause = new ClientPause();
+  /** Output buffer limits and idle timeout of the clients (limits.ts). */
+  readonly limits: ClientLimits;
 
   private readonly listeners: NetServer[] = [];
   private readonly clientsById = new Map<number, Connection>();
@@ -120,6 +123,7 @@ export class Server implements ServerApi {
     this.commands = buildCommandTable();
     this.observer = new Observer(this.commands, this.config, () => this.stats);
     ({ slowlog: this.slowlog, latency: this.latency, monitors: this.monitors, commandStats: this.commandStats } = this.observer);
+    this.limits = new ClientLimits(this.config, this.log);
     this.cluster = openCluster(this.config, this.log, () => this.port);
   }
 
@@ -247,14 +251,20 @@ export class Server implements ServerApi {
   private accept(socket: Socket): void {
     this.stats.totalConnections++;
     // As Redis: over maxclients, the new connection gets an error and is closed.
-    if (this.clientsById.size >= this.config.int('maxclients')) {
-      this.stats.rejectedConnections++;
-      socket.on('error', () => {});
-      socket.end('-ERR max number of clients reached\r\n');
-      return;
-    }
+    if (this.clientsById.size >= this.config.int('maxclients')) return this.refuse(socket, 'ERR max number of clients reached');
+    // Then, as Redis's clientAcceptHandler: protected mode turns away non-loopback peers.
+    if (protectedModeDenies(this.config, socket.remoteAddress)) return this.refuse(socket, DENIED_PROTECTED_MODE);
     const conn = new Connection(this.nextClientId++, socket, this);
     this.clientsById.set(conn.id, conn);
+  }
+
+  /** Answers a connection that is not accepted with an error, and closes it. */
+  private refuse(socket: Socket, error: string): void {
+    this.stats.rejectedConnections++;
+    socket.on('error', () => {});
+    // Closed once the text is written, as Redis: a peer that never closes its side must not keep
+    // the socket (and a shutdown waiting for every connection) open.
+    socket.end(`-${error}\r\n`, () => socket.destroy());
   }
 
   removeClient(conn: Connection): void {
@@ -340,6 +350,7 @@ export class Server implements ServerApi {
   /** Periodic work (Redis's serverCron): active expiry, a small slice of time each tick. */
   private cron(): void {
     if (this.loading) return;
+    this.limits.cron(this.clientsById.values(), Date.now());
     // As Redis: no active expiry while clients are paused (the dataset stays as it is).
     if (this.activeExpire && !this.pause.active) {
       const t0 = usecNow();

@@ -12,6 +12,7 @@ import { AofPersistence, type FileIO } from '../persistence/index.js';
 import { createLogger, type Logger } from './log.js';
 import { Server } from './server.js';
 import { acquirePidFile, releasePidFile } from './pidfile.js';
+import { adjustOpenFilesLimit } from './limits.js';
 
 /**
  * Loads the AOF (if appendonly is on) and attaches persistence to the server; CONFIG SET appendonly
@@ -58,6 +59,9 @@ export async function runService(config: Config, configFile: string): Promise<Se
   log.notice(`Keystonelight version=${VERSION}, redis_version=${REDIS_VERSION}, node=${process.version}, pid=${process.pid}, just started`);
   if (stale !== null) log.warning(stale);
   if (configFile === '') log.warning('Warning: no config file specified, using the default config. In order to specify a config file use keystonelight /path/to/keystonelight.conf');
+  // As Redis's initServer: maxclients must fit in the descriptors the process may open.
+  const fdProblem = adjustOpenFilesLimit(config, log);
+  if (fdProblem !== null) return fail(fdProblem);
   let server: Server;
   try {
     // Throws for a cluster layout file that cannot be used (cluster-enabled yes).

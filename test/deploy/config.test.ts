@@ -24,7 +24,9 @@ function readSample(): { set: Map<string, string>; examples: [string, string][] 
   for (const [name, value] of parseConfigFile(text)) {
     const spec = findOption(name);
     if (spec === undefined) throw new Error(`the sample sets unknown option '${name}'`);
-    set.set(spec.name, normalize(spec, value));
+    const v = normalize(spec, value);
+    // A line of client-output-buffer-limit sets its class only.
+    set.set(spec.name, spec.merge ? spec.merge(set.get(spec.name) ?? spec.default, v) : v);
   }
   const examples: [string, string][] = [];
   for (const m of text.matchAll(/^# ([a-z-]+) (.+)$/gm)) if (findOption(m[1]) !== undefined) examples.push([m[1], m[2]]);

@@ -19,6 +19,7 @@ import { cases as strings } from './cases/strings.js';
 import { cases as keyspace } from './cases/keyspace.js';
 import { cases as server } from './cases/server.js';
 import { cases as observe } from './cases/observe.js';
+import { cases as limits } from './cases/limits.js';
 import { applyMasks, escape, isError, ServerPair, showCommand, sortTop, type Twin } from './pair.js';
 
 interface Suite {
@@ -34,6 +35,7 @@ const SUITES: Suite[] = [
   { name: 'keyspace', cases: keyspace },
   { name: 'server', cases: server },
   { name: 'observe', cases: observe },
+  { name: 'limits', cases: limits },
   { name: 'connection with requirepass', cases: requirepassCases, requirepass: REQUIREPASS },
 ];
 

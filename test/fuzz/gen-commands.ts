@@ -22,14 +22,14 @@ export const EXCLUSIONS: readonly string[] = [
   'DEBUG SLEEP: its argument is replaced by 0 (a long sleep is a hang by design)',
   'CLIENT PAUSE: its timeout is replaced by 0 (a long pause is a hang by design)',
   'MONITOR: turns the connection into a stream of lines (covered by test/wire/observe.test.ts)',
-  'CONFIG SET requirepass / maxclients / timeout: would lock the fuzzer out or close its connection',
+  'CONFIG SET requirepass / maxclients / timeout / client-output-buffer-limit: would lock the fuzzer out or close its connection',
   'CONFIG SET appendonly / loglevel: would turn off the AOF round-trip check / flood the log',
   'CONFIG SET proto-max-bulk-len / client-query-buffer-limit: the byte cases are checked against the default limits (test/diff/protocol.test.ts covers other limits)',
   'Byte-stream cases whose decoded commands include QUIT, SHUTDOWN, CLIENT, HELLO, RESET, DEBUG, CONFIG or MONITOR (run as command cases instead)',
 ];
 
 /** Configuration options CONFIG SET must not change (see EXCLUSIONS). */
-const CONFIG_DENY = new Set(['requirepass', 'maxclients', 'timeout', 'appendonly', 'loglevel', 'proto-max-bulk-len', 'client-query-buffer-limit']);
+const CONFIG_DENY = new Set(['requirepass', 'maxclients', 'timeout', 'client-output-buffer-limit', 'appendonly', 'loglevel', 'proto-max-bulk-len', 'client-query-buffer-limit']);
 
 interface DocArg {
   name: string;

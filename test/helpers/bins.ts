@@ -13,6 +13,7 @@ const PACKAGES: Record<string, string> = {
   'systemd-analyze': 'systemd',
   stdbuf: 'coreutils',
   'prometheus-redis-exporter': 'prometheus-redis-exporter',
+  prlimit: 'util-linux',
 };
 
 const cache = new Map<string, boolean>();

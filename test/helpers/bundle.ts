@@ -28,11 +28,14 @@ export function tempDir(prefix = 'ks-test-'): string {
  * Starts the bundle with `args` (defaults: free port, temp dir), after `configFile` if given;
  * resolves once it answers PING (PONG, or NOAUTH when it has a requirepass).
  */
-export async function startBundle(args: string[] = [], opts: { dir?: string; port?: number; wait?: boolean; env?: NodeJS.ProcessEnv; configFile?: string } = {}): Promise<ServerProcess> {
+export async function startBundle(args: string[] = [], opts: { dir?: string; port?: number; wait?: boolean; env?: NodeJS.ProcessEnv; configFile?: string; wrap?: string[] } = {}): Promise<ServerProcess> {
   const port = opts.port ?? (await freePort());
   const dir = opts.dir ?? tempDir();
   const file = opts.configFile === undefined ? [] : [opts.configFile];
-  const proc = spawn(process.execPath, [BUNDLE, ...file, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
+  // `wrap`: a command the server runs under, e.g. ['prlimit', '--nofile=64:64'].
+  const argv = [process.execPath, BUNDLE, ...file, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...args];
+  const [cmd, ...rest] = [...(opts.wrap ?? []), ...argv];
+  const proc = spawn(cmd, rest, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));

@@ -1,0 +1,174 @@
+// Hardening limits, as Redis 7.0 applies them to clients:
+// - protected mode (networking.c clientAcceptHandler): with protected-mode yes and no password for
+//   the default user, a client whose peer address is not 127.0.0.1 or ::1 gets -DENIED and is
+//   closed. Whatever `bind` says (7.0 no longer cares), and 127.0.0.2 is not local (checked on a
+//   real 7.0.15);
+// - `timeout` (clientsCronHandleTimeout): a client idle for more than `timeout` whole seconds is
+//   closed. Redis exempts replicas, masters, blocked and pub/sub clients: Keystonelight has none;
+// - `client-output-buffer-limit` for the normal class (checkClientOutputBufferLimits), and the
+//   internal bound that pauses a client which does not read its replies;
+// - the descriptor limit at start (adjustOpenFilesLimit): maxclients is lowered to fit.
+
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config.js';
+import { obufClass, type ObufClassLimits } from '../config-obuf.js';
+import { clientLine } from '../commands/client.js';
+import type { Logger } from './log.js';
+import type { Connection } from './connection.js';
+
+/**
+ * Pending output above which a client's input is paused (not read, its pipeline not run) until
+ * its socket drains. Redis's default `normal 0 0 0` lets a client that never reads grow the
+ * server's memory without bound; pausing bounds it (to this plus one reply) without
+ * disconnecting anyone: a client that reads slowly gets every reply, only later.
+ */
+export const OUTPUT_PAUSE = 8 * 1024 * 1024;
+
+/** Redis's PROTO_REPLY_CHUNK_BYTES: the static reply buffer every client has. */
+const REPLY_BUFFER = 16 * 1024;
+
+/** Redis's CONFIG_MIN_RESERVED_FDS: descriptors kept for files, listeners and the like. */
+const RESERVED_FDS = 32;
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+/** True when protected mode refuses a client connecting from `remote` (its peer address). */
+export function protectedModeDenies(config: Config, remote: string | undefined): boolean {
+  if (!config.bool('protected-mode') || config.get('requirepass') !== '') return false;
+  return remote === undefined || !LOOPBACK.has(remote);
+}
+
+/**
+ * The per-client limits of one server, kept as numbers (run() compares against them per command)
+ * and current through CONFIG SET.
+ */
+export class ClientLimits {
+  /** Pending output from which run() asks checkOutput(): the smallest limit in force. */
+  outputCheck = OUTPUT_PAUSE;
+  /** Pending output above which a client's input is paused. */
+  pauseAt = OUTPUT_PAUSE;
+  private normal: ObufClassLimits = { hard: 0, soft: 0, softSeconds: 0 };
+  private timeout: number;
+
+  constructor(
+    config: Config,
+    private readonly log: Logger,
+  ) {
+    this.timeout = config.int('timeout');
+    config.onChange('timeout', (v) => (this.timeout = Number(v)));
+    this.setOutputLimits(config.get('client-output-buffer-limit'));
+    config.onChange('client-output-buffer-limit', (v) => this.setOutputLimits(v));
+  }
+
+  /**
+   * With a hard or soft limit above OUTPUT_PAUSE, pausing waits for it: the client reaches the
+   * limit and is closed as in Redis, instead of stalling below it.
+   */
+  private setOutputLimits(value: string): void {
+    const n = obufClass(value, 'normal');
+    this.normal = n;
+    const limits = [n.hard, n.soft].filter((x) => x > 0).map((x) => x + REPLY_BUFFER);
+    this.pauseAt = Math.max(OUTPUT_PAUSE, ...limits);
+    this.outputCheck = Math.min(OUTPUT_PAUSE, ...limits);
+  }
+
+  /**
+   * Redis's checkClientOutputBufferLimits for a normal client with `pending` bytes of output: over
+   * the hard limit, or over the soft limit for more than its seconds (counted from the first time
+   * it was seen over, in whole seconds). Closes the client and logs as Redis; true when closed.
+   */
+  checkOutput(conn: Connection, pending: number, nowMs: number): boolean {
+    const { hard, soft, softSeconds } = this.normal;
+    // Redis counts only the reply list, not its 16 KB static buffer, and never closes a client
+    // whose replies all fit in that buffer (with a 1-byte limit, +OK still goes out).
+    const used = pending - REPLY_BUFFER;
+    if (used <= 0) return false;
+    const now = Math.floor(nowMs / 1000);
+    let over = hard > 0 && used >= hard;
+    if (soft > 0 && used >= soft) {
+      if (conn.obufSoftSince === 0) conn.obufSoftSince = now;
+      else if (now - conn.obufSoftSince > softSeconds) over = true;
+    } else {
+      conn.obufSoftSince = 0;
+    }
+    if (!over) return false;
+    this.log.warning(`Client ${clientLine(nowMs, conn, null)} scheduled to be closed ASAP for overcoming of output buffer limits.`);
+    conn.kill();
+    return true;
+  }
+
+  /**
+   * Periodic checks (serverCron's clientsCron): idle clients past `timeout`, and paused clients
+   * over the soft limit (Redis checks when replies are added; a paused client adds none, but in
+   * Redis it would have kept running commands).
+   */
+  cron(clients: Iterable<Connection>, nowMs: number): void {
+    if (this.timeout === 0 && this.normal.soft === 0) return; // nothing to check: skip the walk
+    const now = Math.floor(nowMs / 1000);
+    for (const c of clients) {
+      if (this.timeout > 0 && now - Math.floor(c.lastInteraction / 1000) > this.timeout) {
+        this.log.verbose('Closing idle client');
+        c.kill();
+      } else if (c.inputPaused && c.obufSoftSince !== 0) {
+        this.checkOutput(c, c.outputBufferLength, nowMs);
+      }
+    }
+  }
+}
+
+/** The soft RLIMIT_NOFILE of this process (Node raised it to the hard limit at start), or null. */
+export function openFilesLimit(procLimits = '/proc/self/limits'): number | null {
+  let text: string;
+  try {
+    text = readFileSync(procLimits, 'latin1');
+  } catch {
+    return null;
+  }
+  const m = /^Max open files\s+(\S+)/m.exec(text);
+  if (m === null) return null;
+  return m[1] === 'unlimited' ? Infinity : Number(m[1]);
+}
+
+/** Logs Redis's warnings for `maxclients` not fitting in `limit` descriptors; the maxclients that fits. */
+function reduceMaxclients(log: Logger, maxclients: number, limit: number): number {
+  const lowered = limit - RESERVED_FDS;
+  log.warning(`You requested maxclients of ${maxclients} requiring at least ${maxclients + RESERVED_FDS} max file descriptors.`);
+  log.warning(`Keystonelight can't raise the open files limit itself (Node.js has no setrlimit): the hard limit is ${limit}.`);
+  log.warning(`Current maximum open files is ${limit}. maxclients has been reduced to ${lowered} to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.`);
+  return lowered;
+}
+
+/**
+ * Redis's adjustOpenFilesLimit at start: maxclients needs maxclients + 32 descriptors. Node
+ * cannot call setrlimit (it already raised the soft limit to the hard one), so when the limit is
+ * lower, maxclients is lowered to fit, with Redis's warnings. Returns the error that must stop
+ * the start (a limit of 32 or less), or null. Then CONFIG SET maxclients is held to the limit too.
+ */
+export function adjustOpenFilesLimit(config: Config, log: Logger, limit = openFilesLimit()): string | null {
+  if (limit === null) {
+    log.verbose('Unable to read the open files limit (no /proc/self/limits): maxclients left as configured.');
+    return null;
+  }
+  config.addCheck('maxclients', (value, prev) => maxclientsCheck(log, Number(value), Number(prev), limit));
+  const maxclients = config.int('maxclients');
+  const needed = maxclients + RESERVED_FDS;
+  if (limit >= needed) return null;
+  if (limit <= RESERVED_FDS) {
+    const msg = `Your current 'ulimit -n' of ${limit} is not enough for the server to start. Please increase your open file limit to at least ${needed}. Exiting.`;
+    log.warning(msg);
+    return msg;
+  }
+  config.set('maxclients', String(reduceMaxclients(log, maxclients, limit)));
+  return null;
+}
+
+/**
+ * CONFIG SET maxclients, as Redis's updateMaxclients: raising it past what the descriptors allow
+ * fails (the value stays), with Redis's warnings and reason. Lowering it always succeeds.
+ */
+function maxclientsCheck(log: Logger, value: number, prev: number, limit: number): string | null {
+  if (value <= prev || value + RESERVED_FDS <= limit) return null;
+  const fits = reduceMaxclients(log, value, limit);
+  log.warning('Failed applying new configuration. Possibly related to new maxclients setting. Restoring previous settings.');
+  return `The operating system is not able to handle the specified number of clients, try with ${fits}`;
+}

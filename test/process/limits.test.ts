@@ -1,0 +1,172 @@
+// Hardening on the built bundle (a real process), compared with a real redis-server where the
+// behaviour can be seen from outside: protected mode (a client from 127.0.0.2, which is not
+// loopback to Redis 7.0), maxclients lowered under a low `ulimit -n`, and memory kept bounded when a
+// client pipelines large replies and never reads them.
+
+import test from 'ava';
+import { connect, type Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { exited, startBundle, type ServerProcess } from '../helpers/bundle.js';
+import { RawClient } from '../helpers/raw.js';
+import { startRealRedis } from '../helpers/redis.js';
+import { needBinary } from '../helpers/bins.js';
+import { waitFor } from '../helpers/aof.js';
+import { encodeArgs } from '../helpers/resp.js';
+
+const MB = 1024 * 1024;
+
+async function bundle(t: { teardown(fn: () => void): void }, args: string[] = [], wrap?: string[]): Promise<ServerProcess> {
+  const sp = await startBundle(args, { wrap });
+  t.teardown(() => void sp.stop('SIGKILL'));
+  return sp;
+}
+
+/**
+ * What a client connecting from 127.0.0.2 and sending PING receives (one reply), and whether the
+ * server closed the connection right after it.
+ */
+async function fromOtherAddress(port: number): Promise<{ data: string; closed: boolean }> {
+  const c = await RawClient.connect(port, '127.0.0.1', '127.0.0.2');
+  c.write(encodeArgs(['PING']));
+  const data = await c.read(15_000);
+  try {
+    await c.waitClosed(1000);
+  } catch {
+    // still open
+  }
+  const out = { data, closed: c.closed };
+  c.close();
+  return out;
+}
+
+test('protected mode: the bundle refuses a 127.0.0.2 client exactly as redis-server 7.0 does', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const ks = await bundle(t);
+  const redis = await startRealRedis();
+  t.teardown(() => void redis.stop());
+  const ours = await fromOtherAddress(ks.port);
+  const theirs = await fromOtherAddress(redis.port);
+  t.true(theirs.data.startsWith('-DENIED Redis is running in protected mode'), 'the real server denies it');
+  t.deepEqual(ours, theirs, 'same bytes, connection closed');
+  t.true(ours.closed);
+  // Loopback is allowed on both.
+  for (const port of [ks.port, redis.port]) {
+    const c = await RawClient.connect(port);
+    t.is(await c.call('PING'), '+PONG\r\n');
+    c.close();
+  }
+});
+
+test('protected mode on the bundle: requirepass or protected-mode no let the 127.0.0.2 client in', async (t) => {
+  const withPass = await bundle(t, ['--requirepass', 'pw']);
+  t.deepEqual(await fromOtherAddress(withPass.port), { data: '-NOAUTH Authentication required.\r\n', closed: false });
+  const off = await bundle(t, ['--protected-mode', 'no']);
+  t.deepEqual(await fromOtherAddress(off.port), { data: '+PONG\r\n', closed: false });
+});
+
+test('timeout 1: an idle client is closed without a reply by the bundle and by redis-server alike', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const ks = await bundle(t, ['--timeout', '1']);
+  const redis = await startRealRedis(['--timeout', '1']);
+  t.teardown(() => void redis.stop());
+  const idleFor = async (port: number): Promise<{ ms: number; data: string }> => {
+    const c = await RawClient.connect(port);
+    const started = Date.now();
+    await c.waitClosed(20_000);
+    return { ms: Date.now() - started, data: c.pending() };
+  };
+  const [ours, theirs] = await Promise.all([idleFor(ks.port), idleFor(redis.port)]);
+  t.is(ours.data, '');
+  t.is(theirs.data, '');
+  t.true(ours.ms >= 900 && theirs.ms >= 900, `closed after ${ours.ms} ms (redis: ${theirs.ms} ms)`);
+});
+
+test('ulimit -n 64: maxclients is lowered to 32 with Redis warnings, the 33rd client is refused, CONFIG SET held to it', async (t) => {
+  if (!needBinary(t, 'prlimit')) return;
+  const ks = await bundle(t, [], ['prlimit', '--nofile=64:64']);
+  const out = ks.output();
+  t.regex(out, /# You requested maxclients of 10000 requiring at least 10032 max file descriptors\.\n/);
+  t.regex(out, /# Current maximum open files is 64\. maxclients has been reduced to 32 to compensate for low ulimit\. If you need higher maxclients increase 'ulimit -n'\.\n/);
+  const clients: RawClient[] = [];
+  for (let i = 0; i < 32; i++) clients.push(await RawClient.connect(ks.port));
+  t.is(await clients[0].call('CONFIG', 'GET', 'maxclients'), '*2\r\n$10\r\nmaxclients\r\n$2\r\n32\r\n');
+  for (const c of clients) t.is(await c.call('PING'), '+PONG\r\n');
+  const over = await RawClient.connect(ks.port);
+  await over.waitClosed();
+  t.is(over.pending(), '-ERR max number of clients reached\r\n', 'refused cleanly, not by running out of descriptors');
+  // CONFIG SET maxclients above what the descriptors allow fails as in redis-server 7.0.15 under
+  // the same limit; lowering it, and raising it back within the limit, work.
+  const c = clients[0];
+  t.is(await c.call('CONFIG', 'SET', 'maxclients', '100'),
+    "-ERR CONFIG SET failed (possibly related to argument 'maxclients') - The operating system is not able to handle the specified number of clients, try with 32\r\n");
+  t.regex(ks.output(), /# Failed applying new configuration\. Possibly related to new maxclients setting\. Restoring previous settings\.\n/);
+  t.is(await c.call('CONFIG', 'SET', 'maxclients', '20'), '+OK\r\n');
+  t.is(await c.call('CONFIG', 'SET', 'maxclients', '32'), '+OK\r\n');
+  t.is(await c.call('CONFIG', 'GET', 'maxclients'), '*2\r\n$10\r\nmaxclients\r\n$2\r\n32\r\n');
+  for (const cl of clients) cl.close();
+});
+
+test('ulimit -n 32 or less: the bundle refuses to start, as Redis', async (t) => {
+  if (!needBinary(t, 'prlimit')) return;
+  const ks = await startBundle([], { wrap: ['prlimit', '--nofile=32:32'], wait: false });
+  t.teardown(() => void ks.stop('SIGKILL'));
+  t.is(await exited(ks), 1);
+  t.regex(ks.output(), /Your current 'ulimit -n' of 32 is not enough for the server to start\. Please increase your open file limit to at least 10032\. Exiting\./);
+});
+
+/** Resident memory of a process, in bytes. */
+const rss = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))![1]) * 1024;
+
+/** Opens a client that pipelines `n` GET big and never reads a byte. */
+function flood(port: number, n: number): Promise<Socket> {
+  return new Promise((resolve) => {
+    const s = connect({ port, host: '127.0.0.1' }, () => {
+      s.pause();
+      s.write(Buffer.concat(Array<Buffer>(n).fill(encodeArgs(['GET', 'big']))));
+      resolve(s);
+    });
+    s.on('error', () => {});
+  });
+}
+
+const connectedClients = async (c: RawClient): Promise<number> => Number(/connected_clients:(\d+)/.exec(await c.call('INFO', 'clients'))![1]);
+
+for (const [name, args, closed] of [
+  ['default limits: paused, not closed', [], false],
+  ['client-output-buffer-limit normal 16mb 0 0: closed', ['--client-output-buffer-limit', 'normal 16mb 0 0'], true],
+] as const) {
+  test(`300 MB of replies never read, ${name}; the server's memory stays bounded`, async (t) => {
+    const ks = await bundle(t, [...args]);
+    const admin = await RawClient.connect(ks.port);
+    t.is(await admin.call('SET', 'big', 'x'.repeat(MB)), '+OK\r\n');
+    const before = rss(ks.proc.pid!);
+    const s = await flood(ks.port, 300);
+    t.teardown(() => s.destroy());
+    // Settled: closed, or every command it could run has run (its input is paused).
+    await waitFor(async () => closed ? (await connectedClients(admin)) === 1 : /omem=[1-9]\d{6,}/.test(await admin.call('CLIENT', 'LIST')), 20_000, 'the flood to settle');
+    await new Promise((r) => setTimeout(r, 500));
+    const grown = rss(ks.proc.pid!) - before;
+    t.true(grown < 80 * MB, `memory grew by ${Math.round(grown / MB)} MB for 300 MB of replies`);
+    t.log(`memory grew by ${Math.round(grown / MB)} MB`);
+    t.is(await connectedClients(admin), closed ? 1 : 2);
+    if (closed) t.regex(ks.output(), /scheduled to be closed ASAP for overcoming of output buffer limits\./);
+    admin.close();
+  });
+}
+
+test('client-output-buffer-limit normal 4mb 0 0: the bundle and redis-server both close a client that never reads', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const limit = ['--client-output-buffer-limit', 'normal 4mb 0 0'];
+  const ks = await bundle(t, limit);
+  const redis = await startRealRedis(limit);
+  t.teardown(() => void redis.stop());
+  for (const port of [ks.port, redis.port]) {
+    const admin = await RawClient.connect(port);
+    t.is(await admin.call('SET', 'big', 'x'.repeat(MB)), '+OK\r\n');
+    const s = await flood(port, 100);
+    t.teardown(() => s.destroy());
+    await waitFor(async () => (await connectedClients(admin)) === 1, 20_000, `the client to be closed (port ${port})`);
+    t.regex(await admin.call('CONFIG', 'GET', 'client-output-buffer-limit'), /normal 4194304 0 0 /);
+    admin.close();
+  }
+});

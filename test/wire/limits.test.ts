@@ -1,0 +1,209 @@
+// Client limits over the wire (src/server/limits.ts): protected mode, `timeout`, and the normal
+// class of client-output-buffer-limit, with Redis 7.0's texts. The same checks on the built
+// bundle, against a real redis-server, are in test/process/limits.test.ts.
+
+import test from 'ava';
+import { connect, type Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer, type RunningServer } from '../../src/index.js';
+import { RawClient } from '../helpers/raw.js';
+import { tempDir } from '../helpers/bundle.js';
+import { waitFor } from '../helpers/aof.js';
+import { encodeArgs } from '../helpers/resp.js';
+import { DENIED_PROTECTED_MODE } from '../../src/errors.js';
+
+async function withServer(config: Record<string, string>, fn: (s: RunningServer, log: () => string) => Promise<void>): Promise<void> {
+  const logfile = join(tempDir(), 'ks.log');
+  const s = await startServer({ port: 0, config: { logfile, loglevel: 'verbose', ...config } });
+  const log = (): string => {
+    try {
+      return readFileSync(logfile, 'latin1');
+    } catch {
+      return '';
+    }
+  };
+  try {
+    await fn(s, log);
+  } finally {
+    await s.close();
+  }
+}
+
+const clientCount = (s: RunningServer): number => [...s.server.clients()].length;
+
+/** A client that writes and never reads: its socket is paused from the start. */
+function deaf(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ port, host: '127.0.0.1' }, () => {
+      s.pause();
+      resolve(s);
+    });
+    s.on('error', () => {});
+    s.once('error', reject);
+  });
+}
+
+const MB = 1024 * 1024;
+
+/** One command pipelined `n` times. */
+const repeated = (args: string[], n: number): Buffer => Buffer.concat(Array<Buffer>(n).fill(encodeArgs(args)));
+
+// --- protected mode ----------------------------------------------------------------------------
+
+test('protected mode: a peer other than 127.0.0.1 / ::1 gets -DENIED and is closed when no password is set', (t) =>
+  withServer({}, async (s) => {
+    const remote = await RawClient.connect(s.port, '127.0.0.1', '127.0.0.2');
+    await remote.waitClosed();
+    t.is(remote.pending(), `-${DENIED_PROTECTED_MODE}\r\n`);
+    const local = await RawClient.connect(s.port);
+    t.is(await local.call('PING'), '+PONG\r\n', 'loopback is always allowed');
+    t.regex(await local.call('INFO', 'stats'), /rejected_connections:1\r\n/);
+    local.close();
+  }));
+
+test('protected mode: allowed with requirepass, with protected-mode no; checked at each accept', (t) =>
+  withServer({}, async (s) => {
+    const admin = await RawClient.connect(s.port);
+    t.is(await admin.call('CONFIG', 'SET', 'requirepass', 'pw'), '+OK\r\n');
+    const withPass = await RawClient.connect(s.port, '127.0.0.1', '127.0.0.2');
+    t.is(await withPass.call('PING'), '-NOAUTH Authentication required.\r\n');
+    t.is(await withPass.call('AUTH', 'pw'), '+OK\r\n');
+    t.is(await withPass.call('CONFIG', 'SET', 'requirepass', ''), '+OK\r\n');
+    t.is(await withPass.call('PING'), '+PONG\r\n', 'an accepted connection stays');
+    const denied = await RawClient.connect(s.port, '127.0.0.1', '127.0.0.2');
+    await denied.waitClosed();
+    t.true(denied.pending().startsWith('-DENIED'));
+    t.is(await admin.call('CONFIG', 'SET', 'protected-mode', 'no'), '+OK\r\n');
+    const open = await RawClient.connect(s.port, '127.0.0.1', '127.0.0.2');
+    t.is(await open.call('PING'), '+PONG\r\n');
+    for (const c of [admin, withPass, open]) c.close();
+  }));
+
+test('a refused peer that keeps its side open does not hold the socket, nor the server at close', async (t) => {
+  const s = await startServer({ port: 0 });
+  const peer = connect({ port: s.port, host: '127.0.0.1', localAddress: '127.0.0.2', allowHalfOpen: true });
+  peer.on('error', () => {});
+  let data = '';
+  peer.on('data', (d: Buffer) => (data += d.toString('latin1')));
+  await new Promise((r) => peer.once('end', r));
+  t.true(data.startsWith('-DENIED'));
+  const closed = await Promise.race([s.close().then(() => true), new Promise((r) => setTimeout(() => r(false), 10_000))]);
+  t.true(closed, 'server.close() did not wait for the half-open peer');
+  peer.destroy();
+});
+
+// --- timeout -----------------------------------------------------------------------------------
+
+test('timeout: an idle client is closed, an active one is not; CONFIG SET applies at once', (t) =>
+  withServer({}, async (s, log) => {
+    const active = await RawClient.connect(s.port);
+    const idle = await RawClient.connect(s.port);
+    t.is(await idle.call('PING'), '+PONG\r\n');
+    t.is(await active.call('CONFIG', 'SET', 'timeout', '1'), '+OK\r\n');
+    // Idle for more than 1 whole second: closed within 2 s by Redis's rule; allow a loaded machine 20.
+    const started = Date.now();
+    let pings = 0;
+    while (!idle.closed) {
+      t.is(await active.call('PING'), '+PONG\r\n');
+      pings++;
+      await new Promise((r) => setTimeout(r, 200));
+      if (Date.now() - started > 20_000) break;
+    }
+    t.true(idle.closed, 'the idle client was closed');
+    t.true(Date.now() - started >= 900, 'not before a whole second of idleness (less a clock-edge margin)');
+    t.true(pings > 0);
+    t.is(await active.call('PING'), '+PONG\r\n', 'the active client is still served');
+    t.is(idle.pending(), '', 'closed without a reply, as Redis');
+    t.regex(log(), /- Closing idle client/);
+    active.close();
+  }));
+
+test('timeout 0 (the default) never closes idle clients', (t) =>
+  withServer({ timeout: '1' }, async (s) => {
+    const admin = await RawClient.connect(s.port);
+    t.is(await admin.call('CONFIG', 'SET', 'timeout', '0'), '+OK\r\n');
+    const idle = await RawClient.connect(s.port);
+    await new Promise((r) => setTimeout(r, 2500));
+    t.false(idle.closed);
+    t.is(await idle.call('PING'), '+PONG\r\n');
+    for (const c of [admin, idle]) c.close();
+  }));
+
+// --- client-output-buffer-limit ----------------------------------------------------------------
+
+test('client-output-buffer-limit: CONFIG GET / SET in Redis 7.0 format, one class at a time', (t) =>
+  withServer({}, async (s) => {
+    const c = await RawClient.connect(s.port);
+    const get = async (): Promise<string> => (await c.call('CONFIG', 'GET', 'client-output-buffer-limit')).split('\r\n')[4];
+    t.is(await get(), 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60');
+    t.is(await c.call('CONFIG', 'SET', 'client-output-buffer-limit', 'NORMAL 1mb 512kb 10 replica 1 2 3'), '+OK\r\n');
+    t.is(await get(), 'normal 1048576 524288 10 slave 1 2 3 pubsub 33554432 8388608 60');
+    t.is(await c.call('CONFIG', 'SET', 'client-output-buffer-limit', 'normal 1 2'),
+      "-ERR CONFIG SET failed (possibly related to argument 'client-output-buffer-limit') - Wrong number of arguments in buffer limit configuration.\r\n");
+    t.is(await get(), 'normal 1048576 524288 10 slave 1 2 3 pubsub 33554432 8388608 60', 'unchanged after an error');
+    c.close();
+  }));
+
+/**
+ * Stores a 1 MB value, has a client that never reads pipeline `n` GETs of it, and waits until the
+ * server has closed that client; resolves with the milliseconds it took.
+ */
+async function floodUntilClosed(s: RunningServer, n: number): Promise<number> {
+  const admin = await RawClient.connect(s.port);
+  await admin.call('SET', 'big', 'x'.repeat(MB));
+  const flood = await deaf(s.port);
+  flood.write(repeated(['GET', 'big'], n));
+  const started = Date.now();
+  try {
+    await waitFor(() => clientCount(s) === 1, 20_000, 'the flooding client to be closed');
+    if ((await admin.call('PING')) !== '+PONG\r\n') throw new Error('the other client is not served');
+    return Date.now() - started;
+  } finally {
+    flood.destroy();
+    admin.close();
+  }
+}
+
+test('client-output-buffer-limit normal hard limit: a client that never reads is closed, with Redis log line', (t) =>
+  withServer({ 'client-output-buffer-limit': 'normal 4mb 0 0' }, async (s, log) => {
+    await floodUntilClosed(s, 200);
+    t.regex(log(), /# Client id=\d+ addr=127\.0\.0\.1:\d+ laddr=\S+ fd=-?\d+ name= .* scheduled to be closed ASAP for overcoming of output buffer limits\./);
+  }));
+
+test('client-output-buffer-limit: a client that reads its replies is not closed under the same load', (t) =>
+  withServer({ 'client-output-buffer-limit': 'normal 4mb 2mb 1' }, async (s) => {
+    const c = await RawClient.connect(s.port);
+    t.is(await c.call('SET', 'big', 'x'.repeat(MB)), '+OK\r\n');
+    const reply = `$${MB}\r\n${'x'.repeat(MB)}\r\n`;
+    for (let i = 0; i < 50; i++) t.is(await c.call('GET', 'big'), reply);
+    t.false(c.closed);
+    c.close();
+  }));
+
+test('client-output-buffer-limit soft limit: closed after staying above it longer than its seconds', (t) =>
+  withServer({ 'client-output-buffer-limit': 'normal 0 2mb 1' }, async (s, log) => {
+    t.true(await floodUntilClosed(s, 100) >= 900, 'not before the soft seconds (less a clock-edge margin)');
+    t.regex(log(), /scheduled to be closed ASAP for overcoming of output buffer limits\./);
+  }));
+
+test('default limits (normal 0 0 0): a client that does not read is paused, not closed, and gets everything later', (t) =>
+  withServer({}, async (s) => {
+    const admin = await RawClient.connect(s.port);
+    t.is(await admin.call('SET', 'big', 'x'.repeat(MB)), '+OK\r\n');
+    const flood = await deaf(s.port);
+    const n = 64;
+    flood.write(repeated(['GET', 'big'], n));
+    const conn = () => [...s.server.clients()].find((c) => c.id !== 1);
+    await waitFor(() => conn()?.inputPaused === true, 20_000, 'the client to be paused');
+    t.true(conn()!.outputBufferLength <= 8 * MB + 2 * MB, 'pending output stays near the 8 MB bound');
+    t.is(clientCount(s), 2);
+    let got = 0;
+    flood.on('data', (d: Buffer) => (got += d.length));
+    flood.resume();
+    const total = n * (MB + `$${MB}\r\n\r\n`.length);
+    await waitFor(() => got >= total, 30_000, 'every reply');
+    t.is(got, total);
+    flood.destroy();
+    admin.close();
+  }));
