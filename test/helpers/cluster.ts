@@ -45,17 +45,30 @@ export interface TestCluster extends LayoutFile {
   close(): Promise<void>;
 }
 
-/** `n` in-process nodes sharing one layout file. */
+/**
+ * `n` in-process nodes sharing one layout file. The ports are free when picked but something else
+ * on the machine may take one before its node listens (other test runs in parallel): then the
+ * nodes that did start are closed and the cluster is laid out again on fresh ports.
+ */
 export async function startCluster(n = 3, config: Record<string, string> = {}): Promise<TestCluster> {
-  const layout = await writeLayout(n);
-  const nodes = await Promise.all(layout.ports.map((port) =>
-    startServer({ port, config: { 'cluster-enabled': 'yes', 'cluster-config-file': layout.file, ...config } })));
-  return {
-    ...layout,
-    nodes,
-    async close() {
-      await Promise.all(nodes.map((s) => s.close()));
-      layout.remove();
-    },
-  };
+  for (let attempt = 1; ; attempt++) {
+    const layout = await writeLayout(n);
+    const started = await Promise.allSettled(layout.ports.map((port) =>
+      startServer({ port, config: { 'cluster-enabled': 'yes', 'cluster-config-file': layout.file, ...config } })));
+    const nodes = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed === undefined) {
+      return {
+        ...layout,
+        nodes,
+        async close() {
+          await Promise.all(nodes.map((s) => s.close()));
+          layout.remove();
+        },
+      };
+    }
+    await Promise.all(nodes.map((s) => s.close()));
+    layout.remove();
+    if ((failed.reason as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 5) throw failed.reason;
+  }
 }
