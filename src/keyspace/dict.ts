@@ -86,8 +86,9 @@ export class Dict<V> {
     return this.t.get(key) !== undefined;
   }
 
-  set(key: string, value: V): void {
-    this.t.set(key, value);
+  /** Stores `value` under `key`; true when the key is new. */
+  set(key: string, value: V): boolean {
+    return this.t.set(key, value);
   }
 
   delete(key: string): boolean {
