@@ -12,8 +12,10 @@ import { clientCommands } from './client.js';
 import { debugCommands } from './debug.js';
 import { serverCommands } from './server.js';
 import { clusterCommands } from './cluster.js';
+import { memoryCommands } from './memory.js';
 
 export function buildCommandTable(): CommandTable {
   return buildTable([connectionCommands, stringCommands, keyspaceCommands, persistenceCommands,
-    commandCommands, configCommands, infoCommands, clientCommands, debugCommands, serverCommands, clusterCommands]);
+    commandCommands, configCommands, infoCommands, clientCommands, debugCommands, serverCommands, clusterCommands,
+    memoryCommands]);
 }

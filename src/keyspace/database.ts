@@ -7,13 +7,30 @@
 //
 // The database knows nothing of protocol or persistence: when it deletes a key because its deadline
 // passed, it tells `events.expired`, and the server decides what that means (an AOF DEL, a stat).
+//
+// Beside each key: its access metadata (lru.ts: LRU clock or LFU data, a small integer in a
+// parallel Dict, which V8 stores unboxed), set when the key is created and updated by get() as by
+// Redis's lookupKey; peek() is the LOOKUP_NOTOUCH variant. Every change also keeps the memory
+// estimate of memory.ts current (`bytes`, and the keyspace-wide total in `usage`).
 
 import { Dict } from './dict.js';
 import type { Value } from './values.js';
+import { initialField, lruClock, touchedField, type MemorySettings } from './lru.js';
+import { EXPIRE_ENTRY_BYTES, keyBytes, valueBytes } from './memory.js';
 
 export interface KeyspaceEvents {
   /** A key was removed because its deadline passed (lazily or by the active cycle). */
   expired(db: Database, key: string): void;
+  /** A key was removed to bring memory under maxmemory (evict.ts). */
+  evicted?(db: Database, key: string): void;
+}
+
+/** The keyspace's time as a database reads it. */
+export interface DatabaseTime {
+  /** The time of the command being run (one clock reading per command). */
+  readonly now: number;
+  /** The time of the last clock reading: access stamps use it (no clock reading per GET). */
+  readonly coarseMs: number;
 }
 
 /**
@@ -29,9 +46,29 @@ export function toDeadline(when: number | bigint): number {
   return Math.min(when, MAX_DEADLINE);
 }
 
+/** Bytes charged for an object value when stored (collections may change in place). */
+const charged = new WeakMap<object, number>();
+
+/** The bytes of `v` to charge now, remembered for an object so that removal subtracts the same. */
+function charge(v: Value): number {
+  if (typeof v === 'string') return valueBytes(v);
+  const n = valueBytes(v);
+  charged.set(v, n);
+  return n;
+}
+
+/** The bytes charged for `v` when it was stored. */
+function chargedFor(v: Value): number {
+  return typeof v === 'string' ? valueBytes(v) : (charged.get(v) ?? valueBytes(v));
+}
+
 export class Database {
   readonly dict = new Dict<Value>();
   readonly expires = new Dict<number>();
+  /** Key -> access metadata (lru.ts), for every key of `dict`. */
+  readonly access = new Dict<number>();
+  /** Estimated bytes of this database's keys (memory.ts). */
+  bytes = 0;
   /**
    * Estimated average time to live of the keys with a deadline, in ms (INFO keyspace avg_ttl):
    * 0 until the active expiry cycle has sampled some, then a running average, as Redis's.
@@ -41,8 +78,10 @@ export class Database {
   constructor(
     public id: number,
     private readonly events: KeyspaceEvents,
-    /** The time of the command being run (one clock reading per command). */
-    private readonly time: { now: number },
+    private readonly time: DatabaseTime,
+    private readonly settings: MemorySettings,
+    /** The estimated bytes of all databases' keys (memory.ts). */
+    private readonly usage: { dataset: number },
   ) {}
 
   /** Keys stored, including expired keys not reclaimed yet (what DBSIZE reports, as Redis). */
@@ -50,8 +89,20 @@ export class Database {
     return this.dict.size;
   }
 
-  /** The value of `key`, or undefined if missing or expired (an expired key is removed). */
+  /**
+   * The value of `key`, or undefined if missing or expired (an expired key is removed). Counts as
+   * an access of the key (Redis's lookupKey): its LRU clock or LFU counter is updated.
+   */
   get(key: string): Value | undefined {
+    const v = this.dict.get(key);
+    if (v === undefined) return undefined;
+    if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined;
+    this.touch(key);
+    return v;
+  }
+
+  /** As get() without counting an access (Redis's LOOKUP_NOTOUCH: OBJECT, TYPE, EXISTS). */
+  peek(key: string): Value | undefined {
     const v = this.dict.get(key);
     if (v === undefined) return undefined;
     if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined;
@@ -62,6 +113,33 @@ export class Database {
     return this.get(key) !== undefined;
   }
 
+  /** Records an access of an existing key. */
+  private touch(key: string): void {
+    const s = this.settings;
+    if (s.lfu) {
+      this.access.set(key, touchedField(s, this.access.get(key) ?? 0, this.time.coarseMs));
+      return;
+    }
+    // LRU: a key read again within the same second keeps its stamp; a read is cheaper than a write.
+    const stamp = lruClock(this.time.coarseMs);
+    if (this.access.get(key) !== stamp) this.access.set(key, stamp);
+  }
+
+  /** The access metadata of a key (lru.ts), undefined when there is no such key. */
+  accessField(key: string): number | undefined {
+    return this.access.get(key);
+  }
+
+  /** Sets the access metadata of an existing key (a moved key keeps its own, as Redis's object does). */
+  setAccessField(key: string, field: number): void {
+    if (this.dict.get(key) !== undefined) this.access.set(key, field);
+  }
+
+  private addBytes(n: number): void {
+    this.bytes += n;
+    this.usage.dataset += n;
+  }
+
   /**
    * Stores `value` under `key`. Like Redis's setKey, an overwrite clears the key's TTL unless
    * `keepTtl` is set. An expired previous value is reclaimed first (reported as expired), so that
@@ -70,14 +148,32 @@ export class Database {
   set(key: string, value: Value, keepTtl = false): void {
     if (this.expires.size !== 0) {
       this.expireIfNeeded(key);
-      if (!keepTtl) this.expires.delete(key);
+      if (!keepTtl) this.persist(key);
     }
+    const old = this.dict.get(key);
     this.dict.set(key, value);
+    if (old === undefined) {
+      this.addBytes(keyBytes(key) + charge(value));
+      this.access.set(key, initialField(this.settings, this.time.coarseMs));
+    } else {
+      this.addBytes(charge(value) - chargedFor(old));
+      // Redis's setKey looks the key up for writing (an access) and overwrites it: the new object
+      // is stamped now under LRU, and takes the old LFU data (dbOverwrite).
+      this.touch(key);
+    }
   }
 
-  /** Replaces the value of a live key, keeping its TTL (in-place modification). */
+  /** Replaces the value of a live key, keeping its TTL and access data (in-place modification). */
   update(key: string, value: Value): void {
+    const old = this.dict.get(key);
     this.dict.set(key, value);
+    this.addBytes(charge(value) - (old === undefined ? 0 : chargedFor(old)));
+  }
+
+  /** A value changed in place (a collection): its size is estimated again. */
+  resized(key: string): void {
+    const v = this.dict.get(key);
+    if (v !== undefined) this.addBytes(charge(v) - chargedFor(v));
   }
 
   /** Deletes `key` (if present and not expired); returns whether it existed. */
@@ -89,8 +185,12 @@ export class Database {
 
   /** Removes a key unconditionally (no expiry check). */
   remove(key: string): void {
+    const v = this.dict.get(key);
+    if (v === undefined) return;
     this.dict.delete(key);
-    if (this.expires.size !== 0) this.expires.delete(key);
+    this.access.delete(key);
+    if (this.expires.size !== 0) this.persist(key);
+    this.addBytes(-keyBytes(key) - chargedFor(v));
   }
 
   /** Absolute deadline in ms of a live key, or -1 when it has none. Caller checks existence. */
@@ -101,12 +201,14 @@ export class Database {
 
   /** Sets the deadline (absolute ms) of an existing key; see MAX_DEADLINE for huge values. */
   setExpire(key: string, whenMs: number | bigint): void {
-    this.expires.set(key, toDeadline(whenMs));
+    if (this.expires.set(key, toDeadline(whenMs))) this.addBytes(EXPIRE_ENTRY_BYTES);
   }
 
   /** Removes a TTL; returns whether there was one. */
   persist(key: string): boolean {
-    return this.expires.delete(key);
+    if (!this.expires.delete(key)) return false;
+    this.addBytes(-EXPIRE_ENTRY_BYTES);
+    return true;
   }
 
   /** True if `key` has a deadline that has passed, in which case it is removed and reported. */
@@ -134,6 +236,8 @@ export class Database {
   clear(): void {
     this.dict.clear();
     this.expires.clear();
+    this.access.clear();
+    this.addBytes(-this.bytes);
     this.avgTtl = 0;
   }
 
@@ -141,6 +245,8 @@ export class Database {
   swapWith(other: Database): void {
     this.dict.swapWith(other.dict);
     this.expires.swapWith(other.expires);
+    this.access.swapWith(other.access);
     [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
+    [this.bytes, other.bytes] = [other.bytes, this.bytes];
   }
 }

@@ -20,6 +20,7 @@ import { ReplayClient } from './replay.js';
 import { VERSION } from '../version.js';
 import { persistenceInfo } from '../persistence/info.js';
 import { openCluster, type Cluster } from '../cluster/cluster.js';
+import { MemoryGuard } from './maxmemory.js';
 
 /** Persistence as the server sees it (implemented by persistence/). */
 export interface Persistence extends PersistenceApi {
@@ -93,6 +94,8 @@ export class Server implements ServerApi {
   private flushScheduled = false;
   private expireTimer: NodeJS.Timeout | null = null;
   private shutdownHandler: ((opts: { save?: boolean; now?: boolean; force?: boolean }) => string | null) | null = null;
+  /** maxmemory: eviction before commands, OOM for denyoom ones. */
+  private readonly memory: MemoryGuard;
 
   constructor(opts: ServerOptions = {}) {
     this.config = opts.config ?? new Config();
@@ -101,7 +104,9 @@ export class Server implements ServerApi {
     this.config.onChange('loglevel', (v) => this.log.setLevel(v));
     this.keyspace = new Keyspace(this.config.int('databases'), opts.clock ?? systemClock, {
       expired: (db, key) => this.onExpired(db, key),
+      evicted: (db, key) => this.onEvicted(db, key),
     });
+    this.memory = new MemoryGuard(this.config, this.keyspace, this.log);
     this.commands = buildCommandTable();
     this.cluster = openCluster(this.config, this.log, () => this.port);
   }
@@ -118,6 +123,11 @@ export class Server implements ServerApi {
     if (this.cluster !== null) {
       const redirect = this.cluster.check(spec, args);
       if (redirect !== null) return this.error(redirect);
+    }
+    // As Redis: with a limit set, evict before every command; over it, denyoom commands get -OOM.
+    if (this.keyspace.settings.maxmemory !== 0 && !this.loading) {
+      const oom = this.memory.check(spec);
+      if (oom !== null) return this.error(oom);
     }
     if (this.loading && !spec.okLoading) return this.error(new ErrorReply(LOADING));
     // As Redis 7.0 on a master: while the AOF can't be written, writes (and PING) get -MISCONF.
@@ -163,6 +173,16 @@ export class Server implements ServerApi {
 
   private onExpired(db: Database, key: string): void {
     this.stats.expiredKeys++;
+    this.propagateDeletion(db, key);
+  }
+
+  private onEvicted(db: Database, key: string): void {
+    this.stats.evictedKeys++;
+    this.propagateDeletion(db, key);
+  }
+
+  /** Redis's propagateDeletion: a key the server removed by itself reaches the AOF as a DEL. */
+  private propagateDeletion(db: Database, key: string): void {
     this.propagate(db.id, ['DEL', key]);
   }
 
@@ -305,6 +325,7 @@ export class Server implements ServerApi {
   private cron(): void {
     if (this.loading) return;
     if (this.activeExpire) this.keyspace.activeExpireCycle(2);
+    else this.keyspace.tick(); // access stamps read the time of the last tick
     this.persistence?.cron();
     // Deletions by active expiry were appended; write them (and release held replies on recovery).
     if (!this.flushScheduled) this.flushAll();
