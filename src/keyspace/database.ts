@@ -166,19 +166,22 @@ export class Database {
   /** Replaces the value of a live key, keeping its TTL and access data (in-place modification). */
   update(key: string, value: Value): void {
     const old = this.dict.get(key);
+    if (old === undefined) return this.set(key, value, true);
     this.dict.set(key, value);
-    this.addBytes(charge(value) - (old === undefined ? 0 : chargedFor(old)));
+    this.addBytes(charge(value) - chargedFor(old));
   }
 
   /** A value changed in place (a collection): its size is estimated again. */
   resized(key: string): void {
     const v = this.dict.get(key);
-    if (v !== undefined) this.addBytes(charge(v) - chargedFor(v));
+    if (v === undefined) return;
+    const before = chargedFor(v);
+    this.addBytes(charge(v) - before);
   }
 
   /** Deletes `key` (if present and not expired); returns whether it existed. */
   delete(key: string): boolean {
-    if (this.get(key) === undefined) return false;
+    if (this.peek(key) === undefined) return false;
     this.remove(key);
     return true;
   }

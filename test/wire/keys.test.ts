@@ -271,7 +271,8 @@ test('SWAPDB changes what clients that selected either database see', async (t) 
 });
 
 test('OBJECT FREQ and IDLETIME follow the maxmemory policy; REFCOUNT the sharing rule', async (t) => {
-  const { c, close, s } = await start();
+  // A ManualClock: with the system clock a second may start between SET and OBJECT IDLETIME.
+  const { c, close, s } = await start({ clock: new ManualClock() });
   await pipeline(c, [['SET', 'n', '5'], ['SET', 's', 'abc']]);
   t.is(await c.call('OBJECT', 'IDLETIME', 's'), int(0));
   t.true((await c.call('OBJECT', 'FREQ', 's')).startsWith('-ERR An LFU maxmemory policy is not selected'));
