@@ -8,14 +8,15 @@
 // The database knows nothing of protocol or persistence: when it deletes a key because its deadline
 // passed, it tells `events.expired`, and the server decides what that means (an AOF DEL, a stat).
 //
-// Beside each key: its access metadata (lru.ts: LRU clock or LFU data, a small integer in a
-// parallel Dict, which V8 stores unboxed), set when the key is created and updated by get() as by
-// Redis's lookupKey; peek() is the LOOKUP_NOTOUCH variant. Every change also keeps the memory
+// Beside each key: its access metadata (lru.ts: LRU clock or LFU data, the 32-bit field of the
+// key's SlotDict entry), set when the key is created and updated by get() as by Redis's
+// lookupKey; peek() is the LOOKUP_NOTOUCH variant. Every change also keeps the memory
 // estimate of memory.ts current (`bytes`, and the keyspace-wide total in `usage`).
 
 import { Dict } from './dict.js';
+import { SlotDict } from './slot-dict.js';
 import type { Value } from './values.js';
-import { initialField, lruClock, touchedField, type MemorySettings } from './lru.js';
+import { initialField, touchedField, type MemorySettings } from './lru.js';
 import { EXPIRE_ENTRY_BYTES, keyBytes, valueBytes } from './memory.js';
 
 export interface KeyspaceEvents {
@@ -31,6 +32,8 @@ export interface DatabaseTime {
   readonly now: number;
   /** The time of the last clock reading: access stamps use it (no clock reading per GET). */
   readonly coarseMs: number;
+  /** lruClock(coarseMs). */
+  readonly lru: number;
 }
 
 /**
@@ -63,10 +66,9 @@ function chargedFor(v: Value): number {
 }
 
 export class Database {
-  readonly dict = new Dict<Value>();
+  /** Key -> value, each entry with its access metadata (lru.ts) as the field. */
+  readonly dict = new SlotDict<Value>();
   readonly expires = new Dict<number>();
-  /** Key -> access metadata (lru.ts), for every key of `dict`. */
-  readonly access = new Dict<number>();
   /** Estimated bytes of this database's keys (memory.ts). */
   bytes = 0;
   /**
@@ -94,11 +96,11 @@ export class Database {
    * an access of the key (Redis's lookupKey): its LRU clock or LFU counter is updated.
    */
   get(key: string): Value | undefined {
-    const v = this.dict.get(key);
-    if (v === undefined) return undefined;
+    const slot = this.dict.slotOf(key);
+    if (slot < 0) return undefined;
     if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined;
-    this.touch(key);
-    return v;
+    this.touch(slot);
+    return this.dict.valueAt(slot);
   }
 
   /** As get() without counting an access (Redis's LOOKUP_NOTOUCH: OBJECT, TYPE, EXISTS). */
@@ -113,26 +115,22 @@ export class Database {
     return this.get(key) !== undefined;
   }
 
-  /** Records an access of an existing key. */
-  private touch(key: string): void {
+  /** Records an access of the key in `slot`. */
+  private touch(slot: number): void {
     const s = this.settings;
-    if (s.lfu) {
-      this.access.set(key, touchedField(s, this.access.get(key) ?? 0, this.time.coarseMs));
-      return;
-    }
-    // LRU: a key read again within the same second keeps its stamp; a read is cheaper than a write.
-    const stamp = lruClock(this.time.coarseMs);
-    if (this.access.get(key) !== stamp) this.access.set(key, stamp);
+    if (!s.lfu) this.dict.setFieldAt(slot, this.time.lru);
+    else this.dict.setFieldAt(slot, touchedField(s, this.dict.fieldAt(slot), this.time.coarseMs));
   }
 
   /** The access metadata of a key (lru.ts), undefined when there is no such key. */
   accessField(key: string): number | undefined {
-    return this.access.get(key);
+    return this.dict.field(key);
   }
 
   /** Sets the access metadata of an existing key (a moved key keeps its own, as Redis's object does). */
   setAccessField(key: string, field: number): void {
-    if (this.dict.get(key) !== undefined) this.access.set(key, field);
+    const slot = this.dict.slotOf(key);
+    if (slot >= 0) this.dict.setFieldAt(slot, field);
   }
 
   private addBytes(n: number): void {
@@ -150,16 +148,16 @@ export class Database {
       this.expireIfNeeded(key);
       if (!keepTtl) this.persist(key);
     }
-    const old = this.dict.get(key);
-    this.dict.set(key, value);
-    if (old === undefined) {
+    const slot = this.dict.slotOf(key);
+    if (slot < 0) {
+      this.dict.set(key, value, initialField(this.settings, this.time.coarseMs));
       this.addBytes(keyBytes(key) + charge(value));
-      this.access.set(key, initialField(this.settings, this.time.coarseMs));
     } else {
-      this.addBytes(charge(value) - chargedFor(old));
+      this.addBytes(charge(value) - chargedFor(this.dict.valueAt(slot)));
+      this.dict.replaceAt(key, slot, value);
       // Redis's setKey looks the key up for writing (an access) and overwrites it: the new object
       // is stamped now under LRU, and takes the old LFU data (dbOverwrite).
-      this.touch(key);
+      this.touch(slot);
     }
   }
 
@@ -191,7 +189,6 @@ export class Database {
     const v = this.dict.get(key);
     if (v === undefined) return;
     this.dict.delete(key);
-    this.access.delete(key);
     if (this.expires.size !== 0) this.persist(key);
     this.addBytes(-keyBytes(key) - chargedFor(v));
   }
@@ -239,7 +236,6 @@ export class Database {
   clear(): void {
     this.dict.clear();
     this.expires.clear();
-    this.access.clear();
     this.addBytes(-this.bytes);
     this.avgTtl = 0;
   }
@@ -248,7 +244,6 @@ export class Database {
   swapWith(other: Database): void {
     this.dict.swapWith(other.dict);
     this.expires.swapWith(other.expires);
-    this.access.swapWith(other.access);
     [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
     [this.bytes, other.bytes] = [other.bytes, this.bytes];
   }

@@ -202,6 +202,11 @@ export class Table<V> {
     return true;
   }
 
+  /** Runs the snapshot hooks, if any, for a change of `key` made outside the table. */
+  beforeChange(key: string): void {
+    if (this.hooks !== null) this.callHooks(key);
+  }
+
   private callHooks(key: string): void {
     for (const h of this.hooks!) h(key);
   }

@@ -95,6 +95,14 @@ export class Dict<V> {
     return this.t.delete(key);
   }
 
+  /**
+   * Runs the snapshot hooks for `key`, as a set() would, for a caller about to change what the
+   * key's value refers to (SlotDict overwrites values in its own store).
+   */
+  beforeChange(key: string): void {
+    this.t.beforeChange(key);
+  }
+
   clear(): void {
     this.t = new Table<V>(this.cfg);
     // Outstanding cursors go on in the new table (from the start of the unit they were in).

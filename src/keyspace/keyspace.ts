@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { systemClock, type Clock } from './clock.js';
 import { Database, type KeyspaceEvents } from './database.js';
-import { MemorySettings } from './lru.js';
+import { lruClock, MemorySettings } from './lru.js';
 import { STARTUP_BYTES } from './memory.js';
 import { Evictor, type EvictResult } from './evict.js';
 
@@ -31,15 +31,23 @@ export class CommandTime {
    * use, as Redis's cached server.lruclock. The cron reads the clock every 1000/hz ms, so it is
    * never far behind; a clock that costs nothing to read (ManualClock) is read per command.
    */
-  coarseMs: number;
+  coarseMs = 0;
+  /** lruClock(coarseMs), kept with it: the stamp of every access under an LRU policy. */
+  lru = 0;
 
   constructor(private readonly clock: Clock) {
-    this.ms = this.coarseMs = clock.now();
+    this.ms = this.coarse(clock.now());
+  }
+
+  private coarse(ms: number): number {
+    this.coarseMs = ms;
+    this.lru = lruClock(ms);
+    return ms;
   }
 
   get now(): number {
     if (this.stale) {
-      this.ms = this.coarseMs = this.clock.now();
+      this.ms = this.coarse(this.clock.now());
       this.stale = false;
     }
     return this.ms;
@@ -53,13 +61,13 @@ export class CommandTime {
   /** The next read of `now` reads the clock. */
   invalidate(): void {
     this.stale = true;
-    if (this.clock.cheap === true) this.coarseMs = this.clock.now();
+    if (this.clock.cheap === true) this.coarse(this.clock.now());
   }
 
   /** Reads the clock now; `now` and `coarseMs` take its time. */
   read(): number {
     this.stale = false;
-    return (this.ms = this.coarseMs = this.clock.now());
+    return (this.ms = this.coarse(this.clock.now()));
   }
 }
 

@@ -6,9 +6,9 @@
 // evict at random moments. Keystonelight instead keeps an incremental estimate of the dataset,
 // updated by every change of the keyspace: per key, its name and value as V8 lays them out plus a
 // constant for its dictionary entries; a TTL adds an entry in the deadlines dictionary. The
-// constants were measured on the Dict of this repository (node 20, x64, no pointer compression):
-// loading 1,000,000 keys of 11 bytes with 16-byte values costs the V8 heap what entryBytes()
-// estimates within a few percent. RSS is higher than the heap by the GC's headroom.
+// constants were measured on the keyspace of this repository (node 20, x64, no pointer
+// compression): loading 1,000,000 keys of 11 bytes with 16-byte values costs the V8 heap
+// 101.9 bytes a key, and entryBytes() says 102. RSS is higher than the heap by the GC's headroom.
 
 import { RawString, type TypedValue, type Value } from './values.js';
 
@@ -25,10 +25,11 @@ export function stringBytes(s: string): number {
 }
 
 /**
- * Per key: its entry in the values Map and in the access-metadata Map (a V8 OrderedHashMap entry
- * is 3 words plus half a bucket word, at a load between 1/2 and 1).
+ * Per key: its key -> slot Map entry (a V8 OrderedHashMap entry is 3 words plus half a bucket
+ * word, at a load between 1/2 and 1) and its slot in SlotDict's store (value pointer and access
+ * field, 12 bytes).
  */
-export const KEY_ENTRY_BYTES = 59;
+export const KEY_ENTRY_BYTES = 38;
 /** A deadline: its Map entry and the heap number holding ms since the epoch. */
 export const EXPIRE_ENTRY_BYTES = 36;
 /** A RawString wrapper object (header and three fields), on top of its string. */

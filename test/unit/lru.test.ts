@@ -73,7 +73,7 @@ test('the accounting follows every change and comes back to the startup figure',
   t.is(ks.usage.dataset, entryBytes('k', 'plain'));
   t.true(ks.dbs[1].delete('k'));
   t.is(ks.usedMemory, STARTUP_BYTES);
-  t.is(ks.dbs[1].access.size, 0, 'access metadata goes with the key');
+  t.is(ks.dbs[1].accessField('k'), undefined, 'access metadata goes with the key');
 });
 
 test('eviction: lru order through the pool, fail when nothing is left', (t) => {
