@@ -89,7 +89,7 @@ function expireGeneric(cmd: string, relative: boolean, seconds: boolean) {
  */
 function ttlGeneric(ms: boolean, absolute: boolean) {
   return (ctx: Ctx, args: string[]): Reply => {
-    if (lookupRead(ctx, args[1]) === undefined) return -2;
+    if (lookupRead(ctx, args[1], false) === undefined) return -2;
     const when = ctx.db.getExpire(args[1]);
     if (when === -1) return -1;
     const t = Math.max(0, absolute ? when : when - ctx.now);

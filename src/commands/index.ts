@@ -15,9 +15,10 @@ import { clusterCommands } from './cluster.js';
 import { monitorCommands } from './monitor.js';
 import { slowlogCommands } from './slowlog.js';
 import { latencyCommands } from './latency.js';
+import { memoryCommands } from './memory.js';
 
 export function buildCommandTable(): CommandTable {
   return buildTable([connectionCommands, stringCommands, keyspaceCommands, persistenceCommands,
     commandCommands, configCommands, infoCommands, clientCommands, debugCommands, serverCommands, clusterCommands,
-    monitorCommands, slowlogCommands, latencyCommands]);
+    monitorCommands, slowlogCommands, latencyCommands, memoryCommands]);
 }

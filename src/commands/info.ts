@@ -88,33 +88,50 @@ function clientsSection(ctx: Ctx): Fields {
   ];
 }
 
-function memorySection(ctx: Ctx): Fields {
+/**
+ * The memory figures of INFO memory and MEMORY STATS. `used` is the number maxmemory is checked
+ * against (keyspace/memory.ts: the server's baseline plus the estimate of every key); the
+ * allocator_* and rss figures are the Node.js process's own.
+ */
+export function memoryFigures(ctx: Ctx): {
+  used: number; startup: number; peak: number; dataset: number; clients: number;
+  heapUsed: number; heapActive: number; rss: number;
+} {
   const mu = process.memoryUsage();
-  const used = mu.heapUsed + mu.external;
-  const active = mu.heapTotal + mu.external;
+  const ks = ctx.keyspace;
+  const used = ks.usedMemory;
   const st = stateOf(ctx.server, used);
-  const overhead = Math.min(used, st.startup);
-  let clientMem = 0;
-  for (const c of ctx.server.clients()) clientMem += c.queryBufferLength + c.outputBufferLength;
+  let clients = 0;
+  for (const c of ctx.server.clients()) clients += c.queryBufferLength + c.outputBufferLength;
+  return {
+    used, startup: ks.baselineBytes, peak: st.peak, dataset: ks.usage.dataset, clients,
+    heapUsed: mu.heapUsed + mu.external, heapActive: mu.heapTotal + mu.external, rss: mu.rss,
+  };
+}
+
+function memorySection(ctx: Ctx): Fields {
+  const m = memoryFigures(ctx);
+  const { used, rss, peak, startup, dataset } = m;
+  const active = m.heapActive;
   const maxmemory = ctx.server.config.get('maxmemory');
   const total = totalmem();
   return [
-    ['used_memory', used], ['used_memory_human', bytesToHuman(used)], ['used_memory_rss', mu.rss],
-    ['used_memory_rss_human', bytesToHuman(mu.rss)], ['used_memory_peak', st.peak], ['used_memory_peak_human', bytesToHuman(st.peak)],
-    ['used_memory_peak_perc', `${((used * 100) / st.peak).toFixed(2)}%`], ['used_memory_overhead', overhead],
-    ['used_memory_startup', st.startup], ['used_memory_dataset', used - overhead],
-    ['used_memory_dataset_perc', `${used > st.startup ? (((used - overhead) * 100) / (used - st.startup)).toFixed(2) : '0.00'}%`],
-    ['allocator_allocated', used], ['allocator_active', active], ['allocator_resident', mu.rss],
+    ['used_memory', used], ['used_memory_human', bytesToHuman(used)], ['used_memory_rss', rss],
+    ['used_memory_rss_human', bytesToHuman(rss)], ['used_memory_peak', peak], ['used_memory_peak_human', bytesToHuman(peak)],
+    ['used_memory_peak_perc', `${((used * 100) / peak).toFixed(2)}%`], ['used_memory_overhead', used - dataset],
+    ['used_memory_startup', startup], ['used_memory_dataset', dataset],
+    ['used_memory_dataset_perc', `${used > startup ? ((dataset * 100) / (used - startup)).toFixed(2) : '0.00'}%`],
+    ['allocator_allocated', m.heapUsed], ['allocator_active', active], ['allocator_resident', rss],
     ['total_system_memory', total], ['total_system_memory_human', bytesToHuman(total)],
     ['used_memory_lua', 0], ['used_memory_vm_eval', 0], ['used_memory_lua_human', '0B'], ['used_memory_scripts_eval', 0],
     ['number_of_cached_scripts', 0], ['number_of_functions', 0], ['number_of_libraries', 0], ['used_memory_vm_functions', 0],
     ['used_memory_vm_total', 0], ['used_memory_vm_total_human', '0B'], ['used_memory_functions', 0], ['used_memory_scripts', 0],
     ['used_memory_scripts_human', '0B'], ['maxmemory', maxmemory], ['maxmemory_human', bytesToHuman(Number(maxmemory))],
-    ['maxmemory_policy', ctx.server.config.get('maxmemory-policy')], ['allocator_frag_ratio', ratio(active, used)],
-    ['allocator_frag_bytes', active - used], ['allocator_rss_ratio', ratio(mu.rss, active)], ['allocator_rss_bytes', mu.rss - active],
-    ['rss_overhead_ratio', '1.00'], ['rss_overhead_bytes', 0], ['mem_fragmentation_ratio', ratio(mu.rss, used)],
-    ['mem_fragmentation_bytes', mu.rss - used], ['mem_not_counted_for_evict', 0], ['mem_replication_backlog', 0],
-    ['mem_total_replication_buffers', 0], ['mem_clients_slaves', 0], ['mem_clients_normal', clientMem],
+    ['maxmemory_policy', ctx.server.config.get('maxmemory-policy')], ['allocator_frag_ratio', ratio(active, m.heapUsed)],
+    ['allocator_frag_bytes', active - m.heapUsed], ['allocator_rss_ratio', ratio(rss, active)], ['allocator_rss_bytes', rss - active],
+    ['rss_overhead_ratio', '1.00'], ['rss_overhead_bytes', 0], ['mem_fragmentation_ratio', ratio(rss, used)],
+    ['mem_fragmentation_bytes', rss - used], ['mem_not_counted_for_evict', 0], ['mem_replication_backlog', 0],
+    ['mem_total_replication_buffers', 0], ['mem_clients_slaves', 0], ['mem_clients_normal', m.clients],
     ['mem_cluster_links', 0], ['mem_aof_buffer', 0], ['mem_allocator', 'libc'], ['active_defrag_running', 0],
     ['lazyfree_pending_objects', 0], ['lazyfreed_objects', 0],
   ];

@@ -1,6 +1,7 @@
 // Key lookups as Redis's lookupKeyRead / lookupKeyWrite. Both expire a key whose deadline has
-// passed (Database.get does that); a read lookup also counts a keyspace hit or miss for INFO
-// (keyspace_hits / keyspace_misses), a write lookup does not, exactly as Redis counts them.
+// passed (Database.get does that) and count as an access of the key (its LRU clock / LFU counter);
+// a read lookup also counts a keyspace hit or miss for INFO (keyspace_hits / keyspace_misses), a
+// write lookup does not, exactly as Redis counts them.
 
 import { err, ErrorReply } from '../protocol/reply.js';
 import { WRONGTYPE } from '../errors.js';
@@ -10,9 +11,13 @@ import type { Ctx } from './types.js';
 /** The shared WRONGTYPE reply (error replies are immutable). */
 export const WRONG_TYPE: ErrorReply = err(WRONGTYPE);
 
-/** lookupKeyRead: the live value of `key`, counting a hit or a miss. */
-export function lookupRead(ctx: Ctx, key: string): Value | undefined {
-  const v = ctx.db.get(key);
+/**
+ * lookupKeyRead: the live value of `key`, counting a hit or a miss. An access of the key (its LRU
+ * or LFU data is updated) unless `touch` is false: Redis's LOOKUP_NOTOUCH, which EXISTS, TYPE,
+ * TTL and OBJECT use.
+ */
+export function lookupRead(ctx: Ctx, key: string, touch = true): Value | undefined {
+  const v = touch ? ctx.db.get(key) : ctx.db.peek(key);
   if (v === undefined) ctx.server.stats.keyspaceMisses++;
   else ctx.server.stats.keyspaceHits++;
   return v;

@@ -50,15 +50,18 @@ function del(ctx: Ctx, args: string[]): Reply {
   return n;
 }
 
-/** EXISTS and TOUCH: how many of the keys exist (a repeated key counts each time). */
-function countExisting(ctx: Ctx, args: string[]): Reply {
+/**
+ * EXISTS and TOUCH: how many of the keys exist (a repeated key counts each time). TOUCH counts as
+ * an access of each key, EXISTS does not (`touch`).
+ */
+function countExisting(ctx: Ctx, args: string[], touch: boolean): Reply {
   let n = 0;
-  for (let j = 1; j < args.length; j++) if (lookupRead(ctx, args[j]) !== undefined) n++;
+  for (let j = 1; j < args.length; j++) if (lookupRead(ctx, args[j], touch) !== undefined) n++;
   return n;
 }
 
 function type(ctx: Ctx, args: string[]): Reply {
-  const v = lookupRead(ctx, args[1]);
+  const v = lookupRead(ctx, args[1], false);
   return status(v === undefined ? 'none' : typeOf(v));
 }
 
@@ -142,7 +145,7 @@ function scan(ctx: Ctx, args: string[]): Reply {
   for (const key of found) {
     if (opts.pattern !== undefined && !globMatch(opts.pattern, key)) continue;
     if (opts.type !== undefined) {
-      const v = lookupRead(ctx, key);
+      const v = lookupRead(ctx, key, false);
       if ((v === undefined ? 'NONE' : typeOf(v).toUpperCase()) !== opts.type) continue;
     }
     if (ctx.db.expireIfNeeded(key)) continue;
@@ -193,12 +196,14 @@ function swapdb(ctx: Ctx, args: string[]): Reply {
 
 /**
  * Stores `value` with deadline `when` (-1: none) under `key` in `db`, replacing whatever is there:
- * the shared end of RENAME, COPY and MOVE (Redis's dbDelete + dbAdd + setExpire).
+ * the shared end of RENAME, COPY and MOVE (Redis's dbDelete + dbAdd + setExpire). A moved value
+ * keeps its `access` data (Redis moves the object itself); a copy is a new object, stamped now.
  */
-function place(db: Database, key: string, value: Value, when: number): void {
+function place(db: Database, key: string, value: Value, when: number, access?: number): void {
   db.remove(key);
   db.set(key, value);
   if (when !== -1) db.setExpire(key, when);
+  if (access !== undefined) db.setAccessField(key, access);
 }
 
 /** RENAME / RENAMENX: the value and its TTL move to the new name. */
@@ -208,7 +213,7 @@ function renameGeneric(ctx: Ctx, args: string[], nx: boolean): Reply {
   if (v === undefined) return err(NO_SUCH_KEY);
   if (src === dst) return nx ? 0 : OK;
   if (ctx.db.get(dst) !== undefined && nx) return 0;
-  place(ctx.db, dst, v, ctx.db.getExpire(src));
+  place(ctx.db, dst, v, ctx.db.getExpire(src), ctx.db.accessField(src));
   ctx.db.remove(src);
   ctx.propagate(args);
   return nx ? 1 : OK;
@@ -253,7 +258,7 @@ function move(ctx: Ctx, args: string[]): Reply {
   const key = args[1];
   const v = ctx.db.get(key);
   if (v === undefined || dst.get(key) !== undefined) return 0;
-  place(dst, key, v, ctx.db.getExpire(key));
+  place(dst, key, v, ctx.db.getExpire(key), ctx.db.accessField(key));
   ctx.db.remove(key);
   ctx.propagate(args);
   return 1;
@@ -262,8 +267,8 @@ function move(ctx: Ctx, args: string[]): Reply {
 const genericCommands: CommandSpec[] = [
   command('del', -2, ['write'], ALL_KEYS, del),
   command('unlink', -2, ['write', 'fast'], ALL_KEYS, del),
-  command('exists', -2, ['readonly', 'fast'], ALL_KEYS, countExisting),
-  command('touch', -2, ['readonly', 'fast'], ALL_KEYS, countExisting),
+  command('exists', -2, ['readonly', 'fast'], ALL_KEYS, (ctx, args) => countExisting(ctx, args, false)),
+  command('touch', -2, ['readonly', 'fast'], ALL_KEYS, (ctx, args) => countExisting(ctx, args, true)),
   command('type', 2, ['readonly', 'fast'], ONE_KEY, type),
   command('keys', 2, ['readonly'], NO_KEYS, keys),
   command('scan', -2, ['readonly'], NO_KEYS, scan),

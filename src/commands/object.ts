@@ -2,9 +2,9 @@
 //
 // ENCODING is exact for strings (int / embstr / raw, see keyspace/values.ts) and asks collection
 // values for theirs. REFCOUNT answers as Redis does for the shared integers 0..9999 (INT_MAX) and 1
-// otherwise. Access times and frequencies are not tracked (it would cost memory on every key):
-// IDLETIME answers 0 and FREQ answers a new key's counter (5), each with Redis's error when the
-// maxmemory policy makes it meaningless.
+// otherwise. IDLETIME and FREQ read the key's access metadata (keyspace/lru.ts: the LRU clock, or
+// the LFU time and counter, per the maxmemory policy), each with Redis's error when the policy
+// makes it meaningless. OBJECT itself does not count as an access (Redis's LOOKUP_NOTOUCH).
 
 import { command, type CommandSpec, type Ctx } from './types.js';
 import { container } from './dispatch.js';
@@ -12,12 +12,11 @@ import { lookupRead } from './keyaccess.js';
 import { err, status, type Reply } from '../protocol/reply.js';
 import { LFU_NOT_SELECTED, LFU_SELECTED } from '../errors.js';
 import { encodingOf, stringEncoding, type Value } from '../keyspace/values.js';
+import { idleMs, lfuDecrAndReturn, lfuMinutes, lruClock } from '../keyspace/lru.js';
 
 /** Redis's OBJ_SHARED_INTEGERS and OBJ_SHARED_REFCOUNT. */
 const SHARED_INTEGERS = 10000;
 const SHARED_REFCOUNT = 2147483647;
-/** Redis's LFU_INIT_VAL: the counter of a key that was just created. */
-const LFU_INIT_VAL = 5;
 
 const HELP = [
   'OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
@@ -37,7 +36,23 @@ const HELP = [
   '    Prints this help.',
 ].map(status);
 
-const lfuPolicy = (ctx: Ctx): boolean => ctx.server.config.get('maxmemory-policy').includes('lfu');
+const lfuPolicy = (ctx: Ctx): boolean => ctx.keyspace.settings.lfu;
+
+/**
+ * OBJECT IDLETIME: Redis's estimateObjectIdleTime in seconds. As in Redis, "now" is the coarse
+ * clock the access stamps are taken from (LRU_CLOCK()), so a key just written reads 0.
+ */
+function idletime(ctx: Ctx, key: string): Reply {
+  if (lfuPolicy(ctx)) return err(LFU_SELECTED);
+  return Math.floor(idleMs(ctx.db.accessField(key) ?? 0, lruClock(ctx.keyspace.time.coarseMs)) / 1000);
+}
+
+/** OBJECT FREQ: the LFU counter, decayed for the time since the last access (LFUDecrAndReturn). */
+function freq(ctx: Ctx, key: string): Reply {
+  if (!lfuPolicy(ctx)) return err(LFU_NOT_SELECTED);
+  const minutes = lfuMinutes(ctx.keyspace.time.coarseMs);
+  return lfuDecrAndReturn(ctx.db.accessField(key) ?? 0, minutes, ctx.keyspace.settings.lfuDecayTime);
+}
 
 /**
  * Redis shares the integer objects 0..9999 (strings set as such numbers) unless maxmemory is set
@@ -52,11 +67,11 @@ function refcount(ctx: Ctx, v: Value): number {
   return private_ ? 1 : SHARED_REFCOUNT;
 }
 
-/** The OBJECT subcommands that inspect a key: null for a missing key, as Redis. */
-function inspect(answer: (ctx: Ctx, v: Value) => Reply) {
+/** The OBJECT subcommands that inspect a key: null for a missing key, as Redis; not an access. */
+function inspect(answer: (ctx: Ctx, v: Value, key: string) => Reply) {
   return (ctx: Ctx, args: string[]): Reply => {
-    const v = lookupRead(ctx, args[2]);
-    return v === undefined ? null : answer(ctx, v);
+    const v = lookupRead(ctx, args[2], false);
+    return v === undefined ? null : answer(ctx, v, args[2]);
   };
 }
 
@@ -66,7 +81,7 @@ const READ = ['readonly'] as const;
 export const objectCommand: CommandSpec = container('object', -2, [
   command('object|encoding', 3, READ, KEY_ARG, inspect((_ctx, v) => encodingOf(v))),
   command('object|refcount', 3, READ, KEY_ARG, inspect(refcount)),
-  command('object|idletime', 3, READ, KEY_ARG, inspect((ctx) => (lfuPolicy(ctx) ? err(LFU_SELECTED) : 0))),
-  command('object|freq', 3, READ, KEY_ARG, inspect((ctx) => (lfuPolicy(ctx) ? LFU_INIT_VAL : err(LFU_NOT_SELECTED)))),
+  command('object|idletime', 3, READ, KEY_ARG, inspect((ctx, _v, key) => idletime(ctx, key))),
+  command('object|freq', 3, READ, KEY_ARG, inspect((ctx, _v, key) => freq(ctx, key))),
   command('object|help', 2, ['loading', 'stale'], [0, 0, 0], () => HELP),
 ]);

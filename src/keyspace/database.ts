@@ -7,15 +7,35 @@
 //
 // The database knows nothing of protocol or persistence: when it deletes a key because its deadline
 // passed, it tells `events.expired`, and the server decides what that means (an AOF DEL, a stat).
+//
+// Beside each key: its access metadata (lru.ts: LRU clock or LFU data, the 32-bit field of the
+// key's SlotDict entry), set when the key is created and updated by get() as by Redis's
+// lookupKey; peek() is the LOOKUP_NOTOUCH variant. Every change also keeps the memory
+// estimate of memory.ts current (`bytes`, and the keyspace-wide total in `usage`).
 
 import { Dict } from './dict.js';
+import { SlotDict } from './slot-dict.js';
 import type { Value } from './values.js';
+import { initialField, touchedField, type MemorySettings } from './lru.js';
+import { EXPIRE_ENTRY_BYTES, keyBytes, valueBytes } from './memory.js';
 
 export interface KeyspaceEvents {
   /** A key was removed because its deadline passed (lazily or by the active cycle). */
   expired(db: Database, key: string): void;
   /** While true (CLIENT PAUSE), an expired key reads as missing but is not removed. */
   readonly deletionsPaused?: boolean;
+  /** A key was removed to bring memory under maxmemory (evict.ts). */
+  evicted?(db: Database, key: string): void;
+}
+
+/** The keyspace's time as a database reads it. */
+export interface DatabaseTime {
+  /** The time of the command being run (one clock reading per command). */
+  readonly now: number;
+  /** The time of the last clock reading: access stamps use it (no clock reading per GET). */
+  readonly coarseMs: number;
+  /** lruClock(coarseMs). */
+  readonly lru: number;
 }
 
 /**
@@ -31,9 +51,28 @@ export function toDeadline(when: number | bigint): number {
   return Math.min(when, MAX_DEADLINE);
 }
 
+/** Bytes charged for an object value when stored (collections may change in place). */
+const charged = new WeakMap<object, number>();
+
+/** The bytes of `v` to charge now, remembered for an object so that removal subtracts the same. */
+function charge(v: Value): number {
+  if (typeof v === 'string') return valueBytes(v);
+  const n = valueBytes(v);
+  charged.set(v, n);
+  return n;
+}
+
+/** The bytes charged for `v` when it was stored. */
+function chargedFor(v: Value): number {
+  return typeof v === 'string' ? valueBytes(v) : (charged.get(v) ?? valueBytes(v));
+}
+
 export class Database {
-  readonly dict = new Dict<Value>();
+  /** Key -> value, each entry with its access metadata (lru.ts) as the field. */
+  readonly dict = new SlotDict<Value>();
   readonly expires = new Dict<number>();
+  /** Estimated bytes of this database's keys (memory.ts). */
+  bytes = 0;
   /**
    * Estimated average time to live of the keys with a deadline, in ms (INFO keyspace avg_ttl):
    * 0 until the active expiry cycle has sampled some, then a running average, as Redis's.
@@ -43,8 +82,10 @@ export class Database {
   constructor(
     public id: number,
     private readonly events: KeyspaceEvents,
-    /** The time of the command being run (one clock reading per command). */
-    private readonly time: { now: number },
+    private readonly time: DatabaseTime,
+    private readonly settings: MemorySettings,
+    /** The estimated bytes of all databases' keys (memory.ts). */
+    private readonly usage: { dataset: number },
   ) {}
 
   /** Keys stored, including expired keys not reclaimed yet (what DBSIZE reports, as Redis). */
@@ -52,8 +93,20 @@ export class Database {
     return this.dict.size;
   }
 
-  /** The value of `key`, or undefined if missing or expired (an expired key is removed). */
+  /**
+   * The value of `key`, or undefined if missing or expired (an expired key is removed). Counts as
+   * an access of the key (Redis's lookupKey): its LRU clock or LFU counter is updated.
+   */
   get(key: string): Value | undefined {
+    const slot = this.dict.slotOf(key);
+    if (slot < 0) return undefined;
+    if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined;
+    this.touch(slot);
+    return this.dict.valueAt(slot);
+  }
+
+  /** As get() without counting an access (Redis's LOOKUP_NOTOUCH: OBJECT, TYPE, EXISTS). */
+  peek(key: string): Value | undefined {
     const v = this.dict.get(key);
     if (v === undefined) return undefined;
     if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined;
@@ -64,6 +117,29 @@ export class Database {
     return this.get(key) !== undefined;
   }
 
+  /** Records an access of the key in `slot`. */
+  private touch(slot: number): void {
+    const s = this.settings;
+    if (!s.lfu) this.dict.setFieldAt(slot, this.time.lru);
+    else this.dict.setFieldAt(slot, touchedField(s, this.dict.fieldAt(slot), this.time.coarseMs));
+  }
+
+  /** The access metadata of a key (lru.ts), undefined when there is no such key. */
+  accessField(key: string): number | undefined {
+    return this.dict.field(key);
+  }
+
+  /** Sets the access metadata of an existing key (a moved key keeps its own, as Redis's object does). */
+  setAccessField(key: string, field: number): void {
+    const slot = this.dict.slotOf(key);
+    if (slot >= 0) this.dict.setFieldAt(slot, field);
+  }
+
+  private addBytes(n: number): void {
+    this.bytes += n;
+    this.usage.dataset += n;
+  }
+
   /**
    * Stores `value` under `key`. Like Redis's setKey, an overwrite clears the key's TTL unless
    * `keepTtl` is set. An expired previous value is reclaimed first (reported as expired), so that
@@ -72,27 +148,51 @@ export class Database {
   set(key: string, value: Value, keepTtl = false): void {
     if (this.expires.size !== 0) {
       this.expireIfNeeded(key);
-      if (!keepTtl) this.expires.delete(key);
+      if (!keepTtl) this.persist(key);
     }
-    this.dict.set(key, value);
+    const slot = this.dict.slotOf(key);
+    if (slot < 0) {
+      this.dict.set(key, value, initialField(this.settings, this.time.coarseMs));
+      this.addBytes(keyBytes(key) + charge(value));
+    } else {
+      this.addBytes(charge(value) - chargedFor(this.dict.valueAt(slot)));
+      this.dict.replaceAt(key, slot, value);
+      // Redis's setKey looks the key up for writing (an access) and overwrites it: the new object
+      // is stamped now under LRU, and takes the old LFU data (dbOverwrite).
+      this.touch(slot);
+    }
   }
 
-  /** Replaces the value of a live key, keeping its TTL (in-place modification). */
+  /** Replaces the value of a live key, keeping its TTL and access data (in-place modification). */
   update(key: string, value: Value): void {
+    const old = this.dict.get(key);
+    if (old === undefined) return this.set(key, value, true);
     this.dict.set(key, value);
+    this.addBytes(charge(value) - chargedFor(old));
+  }
+
+  /** A value changed in place (a collection): its size is estimated again. */
+  resized(key: string): void {
+    const v = this.dict.get(key);
+    if (v === undefined) return;
+    const before = chargedFor(v);
+    this.addBytes(charge(v) - before);
   }
 
   /** Deletes `key` (if present and not expired); returns whether it existed. */
   delete(key: string): boolean {
-    if (this.get(key) === undefined) return false;
+    if (this.peek(key) === undefined) return false;
     this.remove(key);
     return true;
   }
 
   /** Removes a key unconditionally (no expiry check). */
   remove(key: string): void {
+    const v = this.dict.get(key);
+    if (v === undefined) return;
     this.dict.delete(key);
-    if (this.expires.size !== 0) this.expires.delete(key);
+    if (this.expires.size !== 0) this.persist(key);
+    this.addBytes(-keyBytes(key) - chargedFor(v));
   }
 
   /** Absolute deadline in ms of a live key, or -1 when it has none. Caller checks existence. */
@@ -103,12 +203,14 @@ export class Database {
 
   /** Sets the deadline (absolute ms) of an existing key; see MAX_DEADLINE for huge values. */
   setExpire(key: string, whenMs: number | bigint): void {
-    this.expires.set(key, toDeadline(whenMs));
+    if (this.expires.set(key, toDeadline(whenMs))) this.addBytes(EXPIRE_ENTRY_BYTES);
   }
 
   /** Removes a TTL; returns whether there was one. */
   persist(key: string): boolean {
-    return this.expires.delete(key);
+    if (!this.expires.delete(key)) return false;
+    this.addBytes(-EXPIRE_ENTRY_BYTES);
+    return true;
   }
 
   /** True if `key` has a deadline that has passed, in which case it is removed and reported. */
@@ -137,6 +239,7 @@ export class Database {
   clear(): void {
     this.dict.clear();
     this.expires.clear();
+    this.addBytes(-this.bytes);
     this.avgTtl = 0;
   }
 
@@ -145,5 +248,6 @@ export class Database {
     this.dict.swapWith(other.dict);
     this.expires.swapWith(other.expires);
     [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
+    [this.bytes, other.bytes] = [other.bytes, this.bytes];
   }
 }

@@ -142,7 +142,8 @@ export class Table<V> {
     return this.from.get(key);
   }
 
-  set(key: string, value: V): void {
+  /** Stores `value` under `key`; true when the key is new. */
+  set(key: string, value: V): boolean {
     if (this.hooks !== null) this.callHooks(key);
     let s = this.shards[0];
     if (this.mask !== 0) {
@@ -151,11 +152,13 @@ export class Table<V> {
     }
     const before = s.size;
     s.set(key, value);
-    if (s.size !== before && ++this.n > this.growAt) this.startRound();
+    if (s.size === before) return false;
+    if (++this.n > this.growAt) this.startRound();
+    return true;
   }
 
   /** set() while a round runs (kept apart so that the common path stays small enough to inline). */
-  private setGrowing(key: string, value: V): void {
+  private setGrowing(key: string, value: V): boolean {
     const h = hashKey(key);
     const s = this.shards[h & this.mask];
     const before = s.size;
@@ -168,6 +171,7 @@ export class Table<V> {
     }
     if (added) this.n++;
     this.step();
+    return added;
   }
 
   delete(key: string): boolean {
@@ -196,6 +200,11 @@ export class Table<V> {
     this.n--;
     this.step();
     return true;
+  }
+
+  /** Runs the snapshot hooks, if any, for a change of `key` made outside the table. */
+  beforeChange(key: string): void {
+    if (this.hooks !== null) this.callHooks(key);
   }
 
   private callHooks(key: string): void {

@@ -86,12 +86,21 @@ export class Dict<V> {
     return this.t.get(key) !== undefined;
   }
 
-  set(key: string, value: V): void {
-    this.t.set(key, value);
+  /** Stores `value` under `key`; true when the key is new. */
+  set(key: string, value: V): boolean {
+    return this.t.set(key, value);
   }
 
   delete(key: string): boolean {
     return this.t.delete(key);
+  }
+
+  /**
+   * Runs the snapshot hooks for `key`, as a set() would, for a caller about to change what the
+   * key's value refers to (SlotDict overwrites values in its own store).
+   */
+  beforeChange(key: string): void {
+    this.t.beforeChange(key);
   }
 
   clear(): void {

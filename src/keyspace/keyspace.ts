@@ -1,9 +1,13 @@
-// The keyspace: the numbered databases, the time of the command being run, and the active expiry
-// cycle that reclaims keys nobody touches (Redis's activeExpireCycle, in small time-bounded steps).
+// The keyspace: the numbered databases, the time of the command being run, the active expiry
+// cycle that reclaims keys nobody touches (Redis's activeExpireCycle, in small time-bounded steps),
+// the estimate of the memory its keys use (memory.ts) and eviction under maxmemory (evict.ts).
 
 import { performance } from 'node:perf_hooks';
 import { systemClock, type Clock } from './clock.js';
 import { Database, type KeyspaceEvents } from './database.js';
+import { lruClock, MemorySettings } from './lru.js';
+import { STARTUP_BYTES } from './memory.js';
+import { Evictor, type EvictResult } from './evict.js';
 
 /** Keys with a TTL checked per round of the active cycle (Redis's ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP). */
 const KEYS_PER_ROUND = 20;
@@ -22,14 +26,28 @@ const ACCEPTABLE_STALE = 10;
 export class CommandTime {
   private ms: number;
   private stale = false;
+  /**
+   * The time of the last clock reading (not the AOF replayer's fixed time): what access stamps
+   * use, as Redis's cached server.lruclock. The cron reads the clock every 1000/hz ms, so it is
+   * never far behind; a clock that costs nothing to read (ManualClock) is read per command.
+   */
+  coarseMs = 0;
+  /** lruClock(coarseMs), kept with it: the stamp of every access under an LRU policy. */
+  lru = 0;
 
   constructor(private readonly clock: Clock) {
-    this.ms = clock.now();
+    this.ms = this.coarse(clock.now());
+  }
+
+  private coarse(ms: number): number {
+    this.coarseMs = ms;
+    this.lru = lruClock(ms);
+    return ms;
   }
 
   get now(): number {
     if (this.stale) {
-      this.ms = this.clock.now();
+      this.ms = this.coarse(this.clock.now());
       this.stale = false;
     }
     return this.ms;
@@ -43,6 +61,13 @@ export class CommandTime {
   /** The next read of `now` reads the clock. */
   invalidate(): void {
     this.stale = true;
+    if (this.clock.cheap === true) this.coarse(this.clock.now());
+  }
+
+  /** Reads the clock now; `now` and `coarseMs` take its time. */
+  read(): number {
+    this.stale = false;
+    return (this.ms = this.coarse(this.clock.now()));
   }
 }
 
@@ -52,6 +77,13 @@ export class Keyspace {
   readonly time: CommandTime;
   /** Expired keys removed so far (INFO stats expired_keys). */
   expiredKeys = 0;
+  /** maxmemory and the eviction policy (kept current by the server from its configuration). */
+  readonly settings = new MemorySettings();
+  /** Estimated bytes of the keys of all databases (memory.ts). */
+  readonly usage = { dataset: 0 };
+  /** What the server uses besides its keys, counted in "used memory" (memory.ts). */
+  baselineBytes = STARTUP_BYTES;
+  private readonly evictor: Evictor;
   /** The database the next active cycle starts with (where the last one ran out of time). */
   private nextDb = 0;
   /** Per database, the SCAN cursor of the active cycle over its deadlines. */
@@ -74,8 +106,26 @@ export class Keyspace {
     };
     this.time = new CommandTime(clock);
     this.dbs = [];
-    for (let i = 0; i < count; i++) this.dbs.push(new Database(i, ev, this.time));
+    for (let i = 0; i < count; i++) this.dbs.push(new Database(i, ev, this.time, this.settings, this.usage));
     this.expireCursors = new Array<number>(count).fill(0);
+    this.evictor = new Evictor(this, (db, key) => this.events.evicted?.(db, key));
+  }
+
+  /** The memory the server counts as used: baseline plus the estimate of every key (memory.ts). */
+  get usedMemory(): number {
+    return this.baselineBytes + this.usage.dataset;
+  }
+
+  /**
+   * Redis's performEvictions: with maxmemory set and used memory above it, evicts keys by the
+   * policy until under it. 'fail': over the limit and nothing can be evicted (denyoom commands
+   * are refused); 'running': stopped at the time limit of maxmemory-eviction-tenacity, to be
+   * continued (call again soon); 'ok' otherwise.
+   */
+  performEvictions(): EvictResult {
+    const s = this.settings;
+    if (s.maxmemory === 0 || this.usedMemory <= s.maxmemory) return 'ok';
+    return this.evictor.perform();
   }
 
   /** A command starts: it gets its own time, read from the clock when first needed. */
@@ -85,7 +135,7 @@ export class Keyspace {
 
   /** Reads the clock once; every expiry decision until the next tick uses this time. */
   tick(): number {
-    return (this.time.now = this.clock.now());
+    return this.time.read();
   }
 
   flushAll(): void {

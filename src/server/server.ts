@@ -24,6 +24,7 @@ import { openCluster, type Cluster } from '../cluster/cluster.js';
 import { Observer } from './observe.js';
 import { rejectedSpec, usecNow } from './stats.js';
 import { ClientPause, POSTPONED, REPLICA_KEYSPACE, touchesKeyspace } from './pause.js';
+import { MemoryGuard } from './maxmemory.js';
 
 /** Persistence as the server sees it (implemented by persistence/). */
 export interface Persistence extends PersistenceApi {
@@ -106,6 +107,8 @@ export class Server implements ServerApi {
   private flushScheduled = false;
   private expireTimer: NodeJS.Timeout | null = null;
   private shutdownHandler: ((opts: { save?: boolean; now?: boolean; force?: boolean }) => string | null) | null = null;
+  /** maxmemory: eviction before commands, OOM for denyoom ones. */
+  private readonly memory: MemoryGuard;
 
   constructor(opts: ServerOptions = {}) {
     this.config = opts.config ?? new Config();
@@ -119,10 +122,12 @@ export class Server implements ServerApi {
       get deletionsPaused() {
         return pause.active;
       },
+      evicted: (db, key) => this.onEvicted(db, key),
     });
     this.commands = buildCommandTable();
     this.observer = new Observer(this.commands, this.config, () => this.stats);
     ({ slowlog: this.slowlog, latency: this.latency, monitors: this.monitors, commandStats: this.commandStats } = this.observer);
+    this.memory = new MemoryGuard(this.config, this.keyspace, this.log, pause, this.latency);
     this.limits = new ClientLimits(this.config, this.log);
     this.cluster = openCluster(this.config, this.log, () => this.port);
   }
@@ -148,6 +153,11 @@ export class Server implements ServerApi {
     }
     // As Redis, which treats a monitoring client as a replica: it may not touch the keyspace.
     if (conn.monitor && touchesKeyspace(spec)) return obs.refused(spec, new ErrorReply(REPLICA_KEYSPACE));
+    // As Redis: with a limit set, evict before every command; over it, denyoom commands get -OOM.
+    if (this.keyspace.settings.maxmemory !== 0 && !this.loading) {
+      const oom = this.memory.check(spec);
+      if (oom !== null) return obs.refused(spec, oom);
+    }
     if (this.loading && !spec.okLoading) return obs.refused(spec, new ErrorReply(LOADING));
     // As Redis 7.0 on a master: while the AOF can't be written, writes (and PING) get -MISCONF.
     if (this.persistence !== null && (spec.isWrite || spec.name === 'ping')) {
@@ -202,6 +212,16 @@ export class Server implements ServerApi {
 
   private onExpired(db: Database, key: string): void {
     this.stats.expiredKeys++;
+    this.propagateDeletion(db, key);
+  }
+
+  private onEvicted(db: Database, key: string): void {
+    this.stats.evictedKeys++;
+    this.propagateDeletion(db, key);
+  }
+
+  /** Redis's propagateDeletion: a key the server removed by itself reaches the AOF as a DEL. */
+  private propagateDeletion(db: Database, key: string): void {
     this.propagate(db.id, ['DEL', key]);
   }
 
@@ -356,6 +376,8 @@ export class Server implements ServerApi {
       const t0 = usecNow();
       this.keyspace.activeExpireCycle(2);
       this.latency.sample('expire-cycle', (usecNow() - t0) / 1000);
+    } else {
+      this.keyspace.tick(); // access stamps read the time of the last tick (the cycle reads it too)
     }
     this.persistence?.cron();
     // Deletions by active expiry were appended; write them (and release held replies on recovery).

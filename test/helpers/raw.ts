@@ -68,6 +68,14 @@ export class RawClient {
     return this.read();
   }
 
+  /** Sends several commands in one write and reads their replies, in order. */
+  async pipeline(cmds: readonly string[][]): Promise<string[]> {
+    this.write(Buffer.concat(cmds.map((c) => encodeArgs(c))));
+    const out: string[] = [];
+    for (let i = 0; i < cmds.length; i++) out.push(await this.read());
+    return out;
+  }
+
   /** Resolves once the server has closed the connection. */
   async waitClosed(timeoutMs = 5000): Promise<void> {
     while (!this.closed) await this.wait(timeoutMs);

@@ -5,9 +5,17 @@
 // few thousand keys), and an opt-in test of 20,000,000 keys (KS_BIG=1).
 
 import test from 'ava';
-import { Dict } from '../../src/keyspace/dict.js';
+import { Dict as PlainDict } from '../../src/keyspace/dict.js';
+import { SlotDict } from '../../src/keyspace/slot-dict.js';
 import { hashKey } from '../../src/keyspace/dict-table.js';
 import { mulberry32, pick, type Rng } from '../helpers/rng.js';
+
+/**
+ * The implementation under test: Dict, or SlotDict (the keyspace's values, each with a field) when
+ * keyspace-slot-dict.test.ts imports this file with KS_DICT_IMPL=slot: every test runs on both.
+ */
+const Dict = (process.env.KS_DICT_IMPL === 'slot' ? SlotDict : PlainDict) as unknown as typeof PlainDict;
+type Dict<V> = PlainDict<V>;
 
 function fill(n: number, prefix = 'k'): Dict<number> {
   const d = new Dict<number>();

@@ -271,13 +271,16 @@ test('SWAPDB changes what clients that selected either database see', async (t) 
 });
 
 test('OBJECT FREQ and IDLETIME follow the maxmemory policy; REFCOUNT the sharing rule', async (t) => {
-  const { c, close, s } = await start();
+  // A ManualClock: with the system clock a second may start between SET and OBJECT IDLETIME.
+  const { c, close, s } = await start({ clock: new ManualClock() });
   await pipeline(c, [['SET', 'n', '5'], ['SET', 's', 'abc']]);
   t.is(await c.call('OBJECT', 'IDLETIME', 's'), int(0));
   t.true((await c.call('OBJECT', 'FREQ', 's')).startsWith('-ERR An LFU maxmemory policy is not selected'));
   t.is(await c.call('OBJECT', 'REFCOUNT', 'n'), int(2147483647));
   s.server.config.set('maxmemory-policy', 'allkeys-lfu');
-  t.is(await c.call('OBJECT', 'FREQ', 's'), int(5));
+  // A key created under LFU starts at LFU_INIT_VAL (older keys' LRU bits are read as LFU data).
+  await c.call('SET', 'fresh', 'abc');
+  t.is(await c.call('OBJECT', 'FREQ', 'fresh'), int(5));
   t.true((await c.call('OBJECT', 'IDLETIME', 's')).startsWith('-ERR An LFU maxmemory policy is selected'));
   t.is(await c.call('OBJECT', 'REFCOUNT', 'n'), int(2147483647)); // no maxmemory: still shared
   s.server.config.set('maxmemory', '100000000');

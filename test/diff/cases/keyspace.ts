@@ -218,6 +218,10 @@ const objectCases: DiffCase[] = [
   c('object idletime missing key', 'OBJECT IDLETIME nokey'),
   { ...c('object idletime', 'SET a abc', 'OBJECT IDLETIME a'), ignore: [1] },
   c('object freq without lfu policy', 'SET a 1', 'OBJECT FREQ a', 'OBJECT FREQ nokey'),
+  // lfu-decay-time 0: no decrement if a minute starts during the case.
+  c('object freq with an lfu policy', 'CONFIG SET maxmemory-policy allkeys-lfu lfu-decay-time 0', 'SET a abc', 'OBJECT FREQ a', 'GET a',
+    'OBJECT FREQ a', 'EXISTS a', 'TYPE a', 'OBJECT FREQ a', 'OBJECT IDLETIME a', 'OBJECT FREQ nokey',
+    'CONFIG SET maxmemory-policy noeviction lfu-decay-time 1'),
 ];
 
 const expireCases: DiffCase[] = [

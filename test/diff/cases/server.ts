@@ -251,7 +251,34 @@ const functionCases: DiffCase[] = [
   c('SHUTDOWN errors', [['SHUTDOWN', 'bogus'], ['SHUTDOWN', 'ABORT'], ['SHUTDOWN', 'SAVE', 'NOSAVE'], ['SHUTDOWN', 'ABORT', 'NOW'], ['SHUTDOWN', 'NOW', 'x']]),
 ];
 
+// --- MEMORY and maxmemory --------------------------------------------------------------------
+// Sizes are Keystonelight's own estimate (redis-compat.md): only shapes, errors and the OOM
+// behaviour are compared. A limit of 1 byte is below either server's startup memory.
+
+const memoryCases: DiffCase[] = [
+  c('MEMORY HELP and arity', [['MEMORY', 'HELP'], ['MEMORY'], ['MEMORY', 'HELP', 'x'], ['MEMORY', 'USAGE'], ['MEMORY', 'PURGE', 'x'], ['MEMORY', 'NOPE']]),
+  c('MEMORY PURGE', [['MEMORY', 'PURGE'], ['memory', 'purge']]),
+  c('MEMORY USAGE errors and missing keys', [
+    ['SET', 'k', 'v'], ['MEMORY', 'USAGE', 'nokey'], ['MEMORY', 'USAGE', 'k', 'SAMPLES', '-1'], ['MEMORY', 'USAGE', 'k', 'SAMPLES', 'x'],
+    ['MEMORY', 'USAGE', 'k', 'SAMPLES'], ['MEMORY', 'USAGE', 'k', 'foo'], ['MEMORY', 'USAGE', 'nokey', 'SAMPLES', '-5'], ['MEMORY', 'USAGE', 'nokey', 'SAMPLES', '0'],
+  ]),
+  c('MEMORY USAGE of a key is an integer', [['SET', 'k', 'v'], ['MEMORY', 'USAGE', 'k'], ['MEMORY', 'USAGE', 'k', 'SAMPLES', '0']], { mask: [1, 2].map((cmd) => ({ cmd, pattern: /\d+/ })) }),
+  ...getOne(['lfu-log-factor', 'lfu-decay-time', 'maxmemory-eviction-tenacity']),
+  setAndBack('maxmemory-eviction-tenacity', '100', '10'),
+  setAndBack('lfu-log-factor', '0', '10'),
+  setErr('maxmemory-eviction-tenacity out of range', ['maxmemory-eviction-tenacity', '101']),
+  setErr('lfu-decay-time negative', ['lfu-decay-time', '-1']),
+  c('noeviction over maxmemory: denyoom commands get -OOM, others run', [
+    ['SET', 'k', 'v'], ['CONFIG', 'SET', 'maxmemory', '1'], ['SET', 'a', 'b'], ['APPEND', 'k', 'x'], ['MSET', 'a', '1', 'b', '2'],
+    ['GET', 'k'], ['EXPIRE', 'k', '100'], ['DEL', 'k'], ['SET', 'k', 'v'], ['CONFIG', 'SET', 'maxmemory', '0'], ['SET', 'a', 'b'],
+  ]),
+  c('allkeys-lru over maxmemory: every key evicted, then -OOM', [
+    ['SET', 'k', 'v'], ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru'], ['CONFIG', 'SET', 'maxmemory', '1'], ['DBSIZE'],
+    ['SET', 'a', 'b'], ['GET', 'k'], ['CONFIG', 'SET', 'maxmemory', '0'], ['CONFIG', 'SET', 'maxmemory-policy', 'noeviction'], ['SET', 'a', 'b'],
+  ]),
+];
+
 export const cases: DiffCase[] = [
   ...configGet, ...configSet, ...configSetErrors, ...configMisc, ...commandCases, ...infoCases, ...clientCases,
-  ...debugCases, ...functionCases,
+  ...debugCases, ...functionCases, ...memoryCases,
 ];
