@@ -1,9 +1,8 @@
-// Operator tools that need commands being built in parallel branches; these tests state the
-// expected behaviour and fail until those branches are merged:
-//   - `redis-cli --memkeys` needs MEMORY USAGE;
-//   - `redis-cli MONITOR` needs MONITOR (its lines are compared with a real redis-server's);
-//   - prometheus-redis-exporter's per-command series need INFO commandstats, its slowlog series
-//     SLOWLOG LEN / GET, and its LATENCY LATEST call (logged as an error when unknown) LATENCY.
+// Operator tools on the built server, beside redis-cli-admin.test.ts and exporter.test.ts:
+//   - `redis-cli --memkeys` (MEMORY USAGE of every key);
+//   - `redis-cli MONITOR` while another client writes (its lines compared with a real redis-server's);
+//   - prometheus-redis-exporter's per-command series (INFO commandstats), its slowlog series
+//     (SLOWLOG LEN / GET) and its LATENCY LATEST call, with no error in its log.
 
 import test from 'ava';
 import { needBinary } from '../helpers/bins.js';
