@@ -51,6 +51,8 @@ export interface CommandSpec {
   readonly noAuth: boolean;
   /** 'loading': allowed while the dataset loads. */
   readonly okLoading: boolean;
+  /** 'fast' (O(1) or O(log N)): timed per run of such commands, not one by one (observe.ts). */
+  readonly isFast: boolean;
   /** A number unique to this spec, from 0: the index of its counters in per-server arrays (stats). */
   readonly index: number;
 }
@@ -60,8 +62,8 @@ let specCount = 0;
 export const specsCreated = (): number => specCount;
 
 /** The per-request flag checks of a spec, derived from its flag list. */
-export function gates(flags: readonly CommandFlag[]): Pick<CommandSpec, 'isWrite' | 'noAuth' | 'okLoading'> {
-  return { isWrite: flags.includes('write'), noAuth: flags.includes('no_auth'), okLoading: flags.includes('loading') };
+export function gates(flags: readonly CommandFlag[]): Pick<CommandSpec, 'isWrite' | 'noAuth' | 'okLoading' | 'isFast'> {
+  return { isWrite: flags.includes('write'), noAuth: flags.includes('no_auth'), okLoading: flags.includes('loading'), isFast: flags.includes('fast') };
 }
 
 /** Builds a table entry with the usual defaults; keeps command modules short and uniform. */
@@ -90,7 +92,7 @@ export function spec(
   const g = gates(flags);
   return {
     name, arity, flags, firstKey: keys[0], lastKey: keys[1], step: keys[2], handler, subcommands,
-    isWrite: g.isWrite, noAuth: g.noAuth, okLoading: g.okLoading, index: specCount++,
+    isWrite: g.isWrite, noAuth: g.noAuth, okLoading: g.okLoading, isFast: g.isFast, index: specCount++,
   };
 }
 

@@ -13,6 +13,8 @@ import { Monitors, redacted } from '../commands/monitor.js';
 import { ErrorReply, type Reply } from '../protocol/reply.js';
 import { CommandStats } from './stats.js';
 
+const NO_ARGS: string[] = [];
+
 export class Observer {
   readonly slowlog = new SlowLog();
   readonly latency = new LatencyMonitor();
@@ -55,12 +57,18 @@ export class Observer {
     return r;
   }
 
-  /** A command that ran for `usec` µs and answered `r`. */
-  ran(client: ClientApi, spec: CommandSpec, args: string[], r: Reply, usec: number): void {
+  /** A command that ran and answered `r`: counted now, timed by `took` or `deferTiming`. */
+  ran(client: ClientApi, spec: CommandSpec, args: string[], r: Reply): void {
     this.stats().totalCommands++;
     const failed = r instanceof ErrorReply;
     if (failed) this.error(r.message);
-    this.commandStats.ran(spec, usec, failed);
+    this.commandStats.ran(spec, failed);
+    if (this.monitors.count !== 0) this.monitors.feed(spec, client, args);
+  }
+
+  /** A command that ran took `usec` µs: commandstats time, latencystats, slow log, latency monitor. */
+  took(client: ClientApi, spec: CommandSpec, args: string[], usec: number): void {
+    this.commandStats.took(spec, usec);
     if (usec >= this.slowerThan && !spec.flags.includes('skip_slowlog')) {
       this.slowlog.push(redacted(spec, args), usec, client, Date.now(), this.slowlogMaxLen);
     }
@@ -68,7 +76,36 @@ export class Observer {
     if (lat.threshold !== 0 && usec >= lat.threshold * 1000) {
       lat.sample(spec.flags.includes('fast') ? 'fast-command' : 'command', usec / 1000);
     }
-    if (this.monitors.count !== 0) this.monitors.feed(spec, client, args);
+  }
+
+  /**
+   * Fast commands (flag 'fast': O(1) or O(log N)) are timed per run rather than one by one: a clock
+   * reading costs about as much as a whole GET, and pipelines are mostly runs of them. A run of
+   * fast commands ends with the batch of requests or at the next command that is not fast, and
+   * `timeDeferred` shares its duration evenly between its commands.
+   */
+  deferTiming(client: ClientApi, spec: CommandSpec, args: string[]): void {
+    const i = this.deferred++;
+    this.deferredClients[i] = client;
+    this.deferredSpecs[i] = spec;
+    this.deferredArgs[i] = args;
+  }
+
+  /** Commands ran whose duration is not recorded yet (see deferTiming). */
+  deferred = 0;
+  private readonly deferredClients: ClientApi[] = [];
+  private readonly deferredSpecs: CommandSpec[] = [];
+  private readonly deferredArgs: string[][] = [];
+
+  /** The run of deferred commands took `usec` µs in all. */
+  timeDeferred(usec: number): void {
+    const n = this.deferred;
+    this.deferred = 0;
+    const each = usec / n;
+    for (let i = 0; i < n; i++) {
+      this.took(this.deferredClients[i], this.deferredSpecs[i], this.deferredArgs[i], each);
+      this.deferredArgs[i] = NO_ARGS; // do not keep the requests alive
+    }
   }
 
   /** CONFIG RESETSTAT: the counters (not the slow log nor the latency events, as Redis). */

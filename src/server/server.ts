@@ -166,17 +166,31 @@ export class Server implements ServerApi {
     }
     if (this.pause.mode !== 'off' && this.pause.covers(spec)) return POSTPONED;
     this.keyspace.beginCommand();
+    if (!spec.isFast && obs.deferred !== 0) this.timeFastRun();
     const r = execute(spec, conn, args, this.onCrash);
-    const t = usecNow();
-    obs.ran(conn, spec, args, r, t - this.lastClock);
-    this.lastClock = t;
+    obs.ran(conn, spec, args, r);
+    if (spec.isFast) {
+      obs.deferTiming(conn, spec, args);
+    } else {
+      const t = usecNow();
+      obs.took(conn, spec, args, t - this.lastClock);
+      this.lastClock = t;
+    }
     return r;
+  }
+
+  /** Ends a run of fast commands (see Observer.deferTiming): one clock reading for all of them. */
+  private timeFastRun(): void {
+    const t = usecNow();
+    this.observer.timeDeferred(t - this.lastClock);
+    this.lastClock = t;
   }
 
   /**
    * The clock reading the next command's duration starts from: taken when a connection starts
-   * running a batch of commands (markBatch), then at the end of each command. Reading the clock
-   * costs about as much as a whole GET, so a pipelined command costs one reading, not two: its
+   * running a batch of commands (markBatch), then at the end of each command that is not fast and
+   * of each run of fast ones (the batch's end, queueFlush, ends a run). Reading the clock costs
+   * about as much as a whole GET, so a pipelined command costs at most one reading, not two: its
    * duration also covers decoding it and encoding the previous reply (a few hundred ns at most).
    */
   private lastClock = 0;
@@ -227,6 +241,8 @@ export class Server implements ServerApi {
 
   /** Queues a connection's replies for this event-loop turn's flush (AOF first, then sockets). */
   queueFlush(conn: Connection): void {
+    // A connection's batch of requests ends here: so does its run of fast commands.
+    if (this.observer.deferred !== 0) this.timeFastRun();
     if (!conn.flushQueued) {
       conn.flushQueued = true;
       this.flushList.push(conn);

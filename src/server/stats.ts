@@ -46,12 +46,17 @@ export class CommandStats {
     return this.byIndex[spec.index] ?? (this.byIndex[spec.index] = new CommandStat());
   }
 
-  /** A command that ran for `usec` µs; `failed` when it answered an error. */
-  ran(spec: CommandSpec, usec: number, failed: boolean): void {
+  /** A command that ran; `failed` when it answered an error. */
+  ran(spec: CommandSpec, failed: boolean): void {
     const st = this.byIndex[spec.index] ?? this.of(spec);
     st.calls++;
-    st.usec += usec;
     if (failed) st.failed++;
+  }
+
+  /** The duration of one call of `spec`, in µs. */
+  took(spec: CommandSpec, usec: number): void {
+    const st = this.byIndex[spec.index] ?? this.of(spec);
+    st.usec += usec;
     if (this.tracking) (st.hist ?? (st.hist = new Histogram())).recordUsec(Math.floor(usec));
   }
 

@@ -145,6 +145,28 @@ test('LATENCY records command spikes over the threshold (DEBUG SLEEP) and report
   }
 });
 
+test('pipelined fast commands share their run\'s time; a command that is not fast is timed alone', async (t) => {
+  const s = await startServer({ port: 0, config: { 'enable-debug-command': 'yes', 'slowlog-log-slower-than': '20000' } });
+  const c = await RawClient.connect(s.port);
+  try {
+    // One batch: 20 GETs, a 50 ms DEBUG SLEEP (not fast), 20 more GETs.
+    const gets = Array.from({ length: 20 }, () => ['GET', 'k']);
+    await c.pipeline([...gets, ['DEBUG', 'SLEEP', '0.05'], ...gets]);
+    const stats = infoFields(await c.call('INFO', 'commandstats'));
+    const usec = (cmd: string): number => Number(/usec=(\d+)/.exec(stats.get(`cmdstat_${cmd}`) ?? '')?.[1] ?? NaN);
+    t.regex(stats.get('cmdstat_get') ?? '', /^calls=40,/);
+    t.true(usec('debug') >= 50000, `debug ${usec('debug')} us`);
+    // Neither the sleep before them nor the one after them is charged to the GETs.
+    t.true(usec('get') < 20000, `get ${usec('get')} us`);
+    const slow = await c.call('SLOWLOG', 'GET');
+    t.regex(slow, /^\*1\r\n/, 'only DEBUG SLEEP is slow');
+    t.true(slow.includes('$5\r\nSLEEP\r\n'));
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
+
 test('INFO commandstats / errorstats: calls, rejected and failed calls, error codes, RESETSTAT', async (t) => {
   const s = await startServer({ port: 0 });
   const c = await RawClient.connect(s.port);
