@@ -49,9 +49,12 @@ export function createLogger(level: string, file: string): Logger {
       w.silent = l === 'nothing';
       w.level = l === 'nothing' ? 'warning' : l;
     },
+    // Resolves once every line logged so far is written: winston passes lines to its transports
+    // through streams, so a line logged just before process.exit() (a failed start) can still be
+    // queued, and was lost on a loaded machine. Bounded, in case a transport never finishes.
     close: () => new Promise<void>((resolve) => {
-      if (file === '') return resolve();
       transport.once('finish', () => resolve());
+      setTimeout(resolve, 2000).unref();
       w.end();
     }),
   };
