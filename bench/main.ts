@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { HELP, parseOptions, type Options } from './options.js';
-import { cleanupAll, installCleanupHandlers } from './lib/servers.js';
+import { cleanupAll, installCleanupHandlers, useNodeFlags } from './lib/servers.js';
 import { renderSvg } from './report/svg.js';
 import { renderTables, type Machine, type Results } from './report/table.js';
 import { loadSuite, memorySuite } from './suites/memory.js';
@@ -88,6 +88,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  useNodeFlags(o.nodeFlags);
   const bundle = resolve(process.env.KS_BUNDLE ?? join(process.env.KS_OUT ?? '.', 'dist', 'keystonelight.js'));
   if (!existsSync(bundle)) {
     process.stderr.write(`bench: ${bundle} not found; build it with 'node build.mjs' (npm run bench does)\n`);

@@ -28,6 +28,8 @@ export interface Options {
   scaleRedis: boolean;
   outDir: string;
   quick: boolean;
+  /** Node.js options for Keystonelight's process (e.g. --max-semi-space-size=1), recorded in the results. */
+  nodeFlags: string[];
 }
 
 export const HELP = `npm run bench -- [options]     side-by-side benchmark: Keystonelight vs redis-server
@@ -49,6 +51,7 @@ export const HELP = `npm run bench -- [options]     side-by-side benchmark: Keys
   --scale [N]           also fill one database with N keys (default 50000000) and check it
   --scale-redis         in the scale test, also fill redis-server for comparison
   --out DIR             where latest.json / latest.svg go (default bench/results)
+  --node-flags "F ..."  Node.js options for Keystonelight's process, e.g. "--max-semi-space-size=1"
   --no-build            (run.mjs) do not rebuild dist/ and the benchmark first
 `;
 
@@ -68,7 +71,7 @@ export function parseOptions(argv: readonly string[]): Options | 'help' {
     tests: [...ALL_TESTS], rounds: 3, requests: 100000, pipelinedFactor: 10, clients: 50,
     pipelines: [1, 16], sizes: [3, 100], fsync: 'everysec', always: true, keys: 1000000,
     memory: true, load: true, rewrite: true, rewriteRequests: 0, scale: 0, scaleRedis: false,
-    outDir: 'bench/results', quick: false,
+    outDir: 'bench/results', quick: false, nodeFlags: [],
   };
   const set = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
@@ -103,6 +106,7 @@ export function parseOptions(argv: readonly string[]): Options | 'help' {
       }
       case '--scale-redis': o.scaleRedis = true; break;
       case '--out': o.outDir = next() ?? o.outDir; break;
+      case '--node-flags': o.nodeFlags = (next() ?? '').split(' ').filter((f) => f !== ''); break;
       default: throw new Error(`unknown option ${a} (try --help)`);
     }
   }

@@ -89,10 +89,16 @@ export { freePort };
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Node.js options Keystonelight's process starts with (bench --node-flags). */
+let nodeFlags: readonly string[] = [];
+export function useNodeFlags(flags: readonly string[]): void {
+  nodeFlags = flags;
+}
+
 function argsFor(kind: ServerKind, port: number, dir: string, o: ServerOptions, bundle: string): [string, string[]] {
   const common = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
     '--appendonly', o.appendonly === false ? 'no' : 'yes', '--appendfsync', o.fsync, '--loglevel', 'notice'];
-  if (kind === 'keystonelight') return [process.execPath, [bundle, ...common]];
+  if (kind === 'keystonelight') return [process.execPath, [...nodeFlags, bundle, ...common]];
   return ['redis-server', [...common, '--aof-use-rdb-preamble', 'no', '--daemonize', 'no', '--logfile', '']];
 }
 
