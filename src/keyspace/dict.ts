@@ -42,6 +42,11 @@ export interface SnapshotView<V> {
   get(key: string): V | undefined;
   /** Walks the T0 data as it is now: keys changed since T0 must be skipped by the caller. */
   entries(): IterableIterator<[string, V]>;
+  /**
+   * The Maps entries() walks, for a caller that walks them itself (their keys() and get() walk
+   * without allocating an entry per key); the same rule: keys changed since T0 must be skipped.
+   */
+  maps(): readonly ReadonlyMap<string, V>[];
   /** Stops calling the hook. */
   end(): void;
 }
@@ -119,6 +124,7 @@ export class Dict<V> {
     return {
       get: (key) => t.get(key),
       entries: () => walkAll(maps),
+      maps: () => maps,
       end: () => {
         const i = t.hooks?.indexOf(before) ?? -1;
         if (i >= 0) t.hooks!.splice(i, 1);
