@@ -43,8 +43,8 @@ export interface SnapshotView<V> {
   /** Walks the T0 data as it is now: keys changed since T0 must be skipped by the caller. */
   entries(): IterableIterator<[string, V]>;
   /**
-   * The Maps entries() walks, for a caller that walks them itself (their keys() and get() walk
-   * without allocating an entry per key); the same rule: keys changed since T0 must be skipped.
+   * The Maps entries() walks, for a caller that walks them itself (a Map's own iterator is cheaper
+   * than a generator over several); the same rule: keys changed since T0 must be skipped.
    */
   maps(): readonly ReadonlyMap<string, V>[];
   /** Stops calling the hook. */
