@@ -99,6 +99,10 @@ export class RewriteTrace {
       steps: this.steps,
       gcs: this.gcs,
     };
-    writeFileSync(TRACE_FILE, JSON.stringify(out));
+    try {
+      writeFileSync(TRACE_FILE, JSON.stringify(out));
+    } catch {
+      // a profiling aid: never the reason a rewrite fails
+    }
   }
 }

@@ -177,3 +177,15 @@ test('switching files while a background fsync runs closes the old descriptor on
   t.true(w.flush());
   t.deepEqual(readFileSync(`${path}.new`), aofBytes(['SELECT', '0'], ['SET', 'b', '2']), 'a SELECT starts the new file');
 });
+
+test('a switch whose last bytes were not fsynced leaves them to the next background fsync', (t) => {
+  const { io, w, path } = setup('everysec');
+  const synced = io.openWrite(`${path}.a`);
+  w.switchTo(synced, 0, true);
+  w.backgroundFsync(5000);
+  t.is(io.asyncFsyncs, 0, 'fsynced whole: nothing to do');
+  const unsynced = io.openWrite(`${path}.b`);
+  w.switchTo(unsynced, 0, false);
+  w.backgroundFsync(10_000);
+  t.is(io.asyncFsyncs, 1);
+});
