@@ -42,6 +42,14 @@ export interface SnapshotView<V> {
   get(key: string): V | undefined;
   /** Walks the T0 data as it is now: keys changed since T0 must be skipped by the caller. */
   entries(): IterableIterator<[string, V]>;
+  /**
+   * The Maps entries() walks, for a caller that walks them itself (a Map's own iterator is cheaper
+   * than a generator over several); the same rule: keys changed since T0 must be skipped. Their
+   * entries hold raw values, which `value` turns into values (a Dict's Maps hold the values
+   * themselves; a SlotDict's hold slots).
+   */
+  maps(): readonly ReadonlyMap<string, unknown>[];
+  value(raw: unknown): V;
   /** Stops calling the hook. */
   end(): void;
 }
@@ -128,6 +136,8 @@ export class Dict<V> {
     return {
       get: (key) => t.get(key),
       entries: () => walkAll(maps),
+      maps: () => maps,
+      value: (raw) => raw as V,
       end: () => {
         const i = t.hooks?.indexOf(before) ?? -1;
         if (i >= 0) t.hooks!.splice(i, 1);

@@ -153,6 +153,8 @@ export class SlotDict<V> {
         return slot === undefined ? undefined : store.value(slot);
       },
       entries: () => withValues(view.entries(), store),
+      maps: () => view.maps(),
+      value: (slot) => store.value(slot as number),
       end: () => view.end(),
     };
   }

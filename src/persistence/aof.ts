@@ -234,7 +234,7 @@ export class AofWriter {
     const fd = this.fd;
     this.fsyncsInFlight++;
     this.io.fsyncAsync(fd, (err) => {
-      if (--this.fsyncsInFlight === 0) for (const old of this.closeAfterFsync.splice(0)) this.closeQuietly(old);
+      if (--this.fsyncsInFlight === 0) for (const old of this.closeAfterFsync.splice(0)) this.closeInBackground(old);
       cb(fd === this.fd ? err : null);
     });
   }
@@ -265,19 +265,27 @@ export class AofWriter {
   /**
    * Switches to the rewritten file, which already holds everything up to now (the caller flushed
    * this turn's pending bytes to the old file and appended the rewrite tail to the new one).
+   * `synced`: the new file was fsynced whole; else its last bytes wait for the next fsync.
    */
-  switchTo(fd: number, size: number): void {
+  switchTo(fd: number, size: number, synced: boolean): void {
     const old = this.fd;
     this.fd = fd;
     this.size = size;
     this.baseSize = size;
     this.selectedDb = -1;
     this.tail = null;
-    // The new file was fsynced whole: an fsync error of the old one no longer matters.
-    this.dirtySinceFsync = false;
+    // An fsync error of the old file no longer matters: what it held is in the new one.
+    this.dirtySinceFsync = !synced;
     this.lastFsyncError = null;
     if (this.fsyncsInFlight > 0) this.closeAfterFsync.push(old);
-    else this.closeQuietly(old);
+    else this.closeInBackground(old);
+  }
+
+  /** The old file was renamed over: its last close frees its blocks, off the event loop. */
+  private closeInBackground(fd: number): void {
+    this.io.closeAsync(fd, () => {
+      // nothing left to lose: the descriptor's data is in the new file
+    });
   }
 
   private closeQuietly(fd: number): void {

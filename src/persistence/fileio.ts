@@ -1,7 +1,7 @@
 // File operations used by persistence, behind one small interface so that tests can inject faults
 // (disk full, I/O errors) without a real broken disk. The default implementation is Node's
-// synchronous fs calls, except the fsync of the everysec policy and the bulk writes of a rewrite,
-// which run on the thread pool (off the event loop).
+// synchronous fs calls, except the fsync of the everysec policy and the bulk writes, fsyncs and
+// closes of a rewrite, which run on the thread pool (off the event loop).
 //
 // Every file we write is opened with O_APPEND: after a failed partial write is cut off with
 // ftruncate, the next write lands at the new end of the file instead of leaving a hole.
@@ -23,10 +23,17 @@ export interface FileIO {
   fsyncAsync(fd: number, cb: (err: Error | null) => void): void;
   ftruncate(fd: number, size: number): void;
   close(fd: number): void;
+  /**
+   * close on the thread pool. Closing the last descriptor of a file that was renamed over frees
+   * all its blocks inside close(): tens of ms for a large AOF, which must not stop the event loop.
+   */
+  closeAsync(fd: number, cb: (err: Error | null) => void): void;
   rename(from: string, to: string): void;
   unlink(path: string): void;
   /** fsyncs the directory holding `path`, so a rename or create in it is durable. */
   fsyncDir(path: string): void;
+  /** fsyncDir on the thread pool; calls back with the error, if any. */
+  fsyncDirAsync(path: string, cb: (err: Error | null) => void): void;
   /** Size of the file, 0 if it does not exist. */
   size(path: string): number;
 }
@@ -72,6 +79,7 @@ export const realFileIO: FileIO = {
   fsyncAsync: (fd, cb) => fs.fsync(fd, (e) => cb(e)),
   ftruncate: (fd, size) => fs.ftruncateSync(fd, size),
   close: (fd) => fs.closeSync(fd),
+  closeAsync: (fd, cb) => fs.close(fd, (e) => cb(e)),
   rename: (from, to) => fs.renameSync(from, to),
   unlink: (path) => fs.unlinkSync(path),
   fsyncDir(path) {
@@ -81,6 +89,12 @@ export const realFileIO: FileIO = {
     } finally {
       fs.closeSync(fd);
     }
+  },
+  fsyncDirAsync(path, cb) {
+    fs.open(dirname(path), 'r', (err, fd) => {
+      if (err) return cb(err);
+      fs.fsync(fd, (e) => fs.close(fd, () => cb(e)));
+    });
   },
   size(path) {
     try {

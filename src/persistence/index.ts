@@ -9,7 +9,8 @@ import type { Persistence, Server } from '../server/server.js';
 import { AofWriter, type FsyncPolicy } from './aof.js';
 import { errorCode, realFileIO, type FileIO } from './fileio.js';
 import { findAof, loadFiles, loadFilesSync, type LoadProgress, type LoadSink } from './loader.js';
-import { dumpKeyspace, Rewrite, TEMP_FILE } from './rewrite.js';
+import { Rewrite, TEMP_FILE } from './rewrite.js';
+import { dumpKeyspace } from './keydump.js';
 import { strerror } from './aof.js';
 
 export { AofFormatError } from './loader.js';
@@ -159,17 +160,18 @@ export class AofPersistence implements Persistence {
   }
 
   private startRewrite(): void {
-    const job = new Rewrite(this.server.keyspace, this.writer, this.io, this.dir);
+    const job = new Rewrite(this.server.keyspace, this.writer, this.io, this.dir, () => this.server.flushNow());
     this.rewriteJob = job;
     this.server.log.notice(REWRITE_STARTED);
     this.rewriteDone = job.run().then((r) => {
+      const steps = job.trace.summary();
       if (this.rewriteJob === job) this.rewriteJob = null;
       this.lastRewriteSeconds = Math.round(r.seconds);
       this.lastRewriteOk = r.ok;
       if (r.ok) {
         this.rewrites++;
         this.consecutiveFailures = 0;
-        this.server.log.notice(`Background AOF rewrite finished successfully (${r.seconds.toFixed(3)} seconds, ${this.writer.size} bytes)`);
+        this.server.log.notice(`Background AOF rewrite finished successfully (${r.seconds.toFixed(3)} seconds, ${this.writer.size} bytes, ${steps})`);
       } else {
         this.consecutiveFailures++;
         this.server.log.warning(`Background AOF rewrite failed: ${r.error}`);
@@ -266,7 +268,7 @@ export class AofPersistence implements Persistence {
     const out = new ReplyBuffer();
     dumpKeyspace(this.server.keyspace, out, this.server.keyspace.clock.now());
     const fd = writeNewFile(this.io, this.server, join(this.dir, `temp-rewriteaof-${process.pid}.aof`), this.writer.path, out);
-    this.writer.switchTo(fd, out.len);
+    this.writer.switchTo(fd, out.len, true);
   }
 
   /** The aof_* fields of INFO persistence (info.ts adds the rest). */

@@ -105,6 +105,14 @@ export class ReplyBuffer {
     this.len = 0;
   }
 
+  /**
+   * Forgets the bytes collected and keeps the storage, whatever its size: for a writer that fills
+   * one large buffer again and again (the AOF rewrite), where clear() would give it up.
+   */
+  rewind(): void {
+    this.len = 0;
+  }
+
   /** Forgets the bytes collected and gives the storage up: someone still holds a view of it. */
   detach(): void {
     this.len = 0;

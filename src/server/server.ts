@@ -253,6 +253,11 @@ export class Server implements ServerApi {
     }
   }
 
+  /** Flushes now what this turn's flush would (the AOF rewrite, before each of its slices). */
+  flushNow(): void {
+    if (this.flushScheduled) this.flushAll();
+  }
+
   /**
    * Writes the AOF for this turn, then the replies. If the write failed under `appendfsync always`,
    * the replies of clients that wrote something are held (their effects are not durable yet) and

@@ -74,6 +74,9 @@ export class FaultyIO implements FileIO {
   close(fd: number): void {
     this.real.close(fd);
   }
+  closeAsync(fd: number, cb: (err: Error | null) => void): void {
+    this.real.closeAsync(fd, cb);
+  }
   rename(from: string, to: string): void {
     this.real.rename(from, to);
   }
@@ -82,6 +85,9 @@ export class FaultyIO implements FileIO {
   }
   fsyncDir(path: string): void {
     this.real.fsyncDir(path);
+  }
+  fsyncDirAsync(path: string, cb: (err: Error | null) => void): void {
+    this.real.fsyncDirAsync(path, cb);
   }
   size(path: string): number {
     return this.real.size(path);

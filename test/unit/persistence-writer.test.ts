@@ -9,6 +9,12 @@ import { join } from 'node:path';
 import { AofWriter, type FsyncPolicy } from '../../src/persistence/aof.js';
 import { aofBytes, FaultyIO } from '../helpers/aof.js';
 
+/** Waits (polling) until `cond` holds; a thread-pool fsync can take long on a loaded machine. */
+async function until(cond: () => boolean, ms = 10000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+}
+
 function setup(policy: FsyncPolicy = 'everysec') {
   const path = join(mkdtempSync(join(tmpdir(), 'ks-writer-')), 'appendonly.aof');
   const io = new FaultyIO();
@@ -121,11 +127,11 @@ test('a failed background fsync refuses writes until a later one succeeds', asyn
   w.append(0, ['SET', 'a', '1']);
   w.flush();
   w.backgroundFsync(5000);
-  await new Promise((r) => setTimeout(r, 20));
+  await until(() => !w.fsyncPending);
   t.is(w.writeError(), 'MISCONF Errors writing to the AOF file: Input/output error');
   io.failFsync = null;
   w.backgroundFsync(6000);
-  await new Promise((r) => setTimeout(r, 20));
+  await until(() => !w.fsyncPending);
   t.is(w.writeError(), null);
 });
 
@@ -156,18 +162,30 @@ test('switching files while a background fsync runs closes the old descriptor on
   w.append(0, ['SET', 'a', '1']);
   w.flush();
   let closed = 0;
-  const realClose = io.close.bind(io);
-  io.close = (fd) => {
+  const realClose = io.closeAsync.bind(io);
+  io.closeAsync = (fd, cb) => {
     closed++;
-    realClose(fd);
+    realClose(fd, cb);
   };
   w.backgroundFsync(5000);
   const next = io.openWrite(`${path}.new`);
-  w.switchTo(next, 0);
+  w.switchTo(next, 0, true);
   t.is(closed, 0, 'not closed under the running fsync');
-  await new Promise((r) => setTimeout(r, 30));
-  t.is(closed, 1);
+  await until(() => closed > 0);
+  t.is(closed, 1, 'closed (on the thread pool) once the fsync is done');
   w.append(0, ['SET', 'b', '2']);
   t.true(w.flush());
   t.deepEqual(readFileSync(`${path}.new`), aofBytes(['SELECT', '0'], ['SET', 'b', '2']), 'a SELECT starts the new file');
+});
+
+test('a switch whose last bytes were not fsynced leaves them to the next background fsync', (t) => {
+  const { io, w, path } = setup('everysec');
+  const synced = io.openWrite(`${path}.a`);
+  w.switchTo(synced, 0, true);
+  w.backgroundFsync(5000);
+  t.is(io.asyncFsyncs, 0, 'fsynced whole: nothing to do');
+  const unsynced = io.openWrite(`${path}.b`);
+  w.switchTo(unsynced, 0, false);
+  w.backgroundFsync(10_000);
+  t.is(io.asyncFsyncs, 1);
 });

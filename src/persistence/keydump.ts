@@ -1,0 +1,44 @@
+// A key as the commands that recreate it (Redis's rewriteAppendOnlyFileRio, for the types we have),
+// encoded straight into the output buffer: the rewrite writes a million keys in slices of a
+// millisecond or two, so the common case (a string) allocates nothing per key, which keeps the
+// rewrite from adding garbage-collector pauses of its own to the clients' latency.
+
+import type { ReplyBuffer } from '../protocol/encoder.js';
+import type { Keyspace } from '../keyspace/keyspace.js';
+import { stringOf, type TypedValue, type Value } from '../keyspace/values.js';
+import { encode } from './aof.js';
+
+/** `*3 $3 SET`: the head of every string key's command. */
+const SET_HEAD = Buffer.from('*3\r\n$3\r\nSET\r\n', 'latin1');
+
+/** Writes the commands that recreate `key` with `value` and (absolute, ms) deadline `expire`. */
+export function writeKey(out: ReplyBuffer, key: string, value: Value, expire: number | undefined): void {
+  const s = stringOf(value);
+  if (s !== undefined) {
+    out.writeBytes(SET_HEAD);
+    out.bulk(key);
+    out.bulk(s);
+  } else {
+    // Collection types provide rewrite(key): the commands that rebuild them.
+    const v = value as TypedValue & { rewrite?: (k: string) => string[][] };
+    if (!v.rewrite) throw new Error(`no rewrite for values of type ${v.type}`);
+    for (const cmd of v.rewrite(key)) encode(out, cmd);
+  }
+  if (expire !== undefined) encode(out, ['PEXPIREAT', key, String(expire)]);
+}
+
+/** Writes the dataset as commands into `out`, one database at a time (synchronous). */
+export function dumpKeyspace(keyspace: Keyspace, out: ReplyBuffer, now: number): void {
+  for (const db of keyspace.dbs) {
+    let selected = false;
+    for (const [key, value] of db.dict.entries()) {
+      const expire = db.expires.get(key);
+      if (expire !== undefined && expire <= now) continue;
+      if (!selected) {
+        encode(out, ['SELECT', String(db.id)]);
+        selected = true;
+      }
+      writeKey(out, key, value, expire);
+    }
+  }
+}
