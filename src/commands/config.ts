@@ -6,7 +6,8 @@ import { container } from './dispatch.js';
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { globMatch } from './glob.js';
 import { helpReply } from './command.js';
-import { ConfigError, findOption, normalize, optionNames, rewriteConfigFile, type OptionSpec } from '../config.js';
+import { ConfigError, findOption, normalize, optionNames, type OptionSpec } from '../config.js';
+import { rewriteConfigFile } from '../config-rewrite.js';
 import { err, MapReply, OK, type Reply } from '../protocol/reply.js';
 import { SYNTAX } from '../errors.js';
 

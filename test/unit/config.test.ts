@@ -6,8 +6,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  Config, ConfigError, findOption, memtoull, normalize, OPTIONS, optionNames, parseConfigFile, rewriteConfigFile,
+  Config, ConfigError, findOption, memtoull, normalize, OPTIONS, optionNames, parseConfigFile,
 } from '../../src/config.js';
+import { rewriteConfigFile } from '../../src/config-rewrite.js';
 
 const reason = (name: string, value: string): string => {
   try {
