@@ -95,10 +95,20 @@ export function useNodeFlags(flags: readonly string[]): void {
   nodeFlags = flags;
 }
 
+/**
+ * The Node.js options of the bundle's shebang (`#!/usr/bin/env -S node --max-old-space-size=...`):
+ * Keystonelight is measured as the `keystonelight` command runs, with the same process's node.
+ */
+function shebangFlags(bundle: string): string[] {
+  const first = readFileSync(bundle, 'latin1').slice(0, 200).split('\n')[0];
+  const m = /^#!\S*env -S node (.*)$/.exec(first);
+  return m === null ? [] : m[1].split(' ').filter((f) => f !== '');
+}
+
 function argsFor(kind: ServerKind, port: number, dir: string, o: ServerOptions, bundle: string): [string, string[]] {
   const common = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
     '--appendonly', o.appendonly === false ? 'no' : 'yes', '--appendfsync', o.fsync, '--loglevel', 'notice'];
-  if (kind === 'keystonelight') return [process.execPath, [...nodeFlags, bundle, ...common]];
+  if (kind === 'keystonelight') return [process.execPath, [...shebangFlags(bundle), ...nodeFlags, bundle, ...common]];
   return ['redis-server', [...common, '--aof-use-rdb-preamble', 'no', '--daemonize', 'no', '--logfile', '']];
 }
 

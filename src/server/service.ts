@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './log.js';
 import { Server } from './server.js';
 import { acquirePidFile, releasePidFile } from './pidfile.js';
 import { adjustOpenFilesLimit } from './limits.js';
+import { heapLimitWarning } from './heap.js';
 
 /**
  * Loads the AOF (if appendonly is on) and attaches persistence to the server; CONFIG SET appendonly
@@ -58,6 +59,8 @@ export async function runService(config: Config, configFile: string): Promise<Se
   log.notice('oO0OoO0OoO0Oo Keystonelight is starting oO0OoO0OoO0Oo');
   log.notice(`Keystonelight version=${VERSION}, redis_version=${REDIS_VERSION}, node=${process.version}, pid=${process.pid}, just started`);
   if (stale !== null) log.warning(stale);
+  const heapWarning = heapLimitWarning();
+  if (heapWarning !== null) log.warning(heapWarning);
   if (configFile === '') log.warning('Warning: no config file specified, using the default config. In order to specify a config file use keystonelight /path/to/keystonelight.conf');
   // As Redis's initServer: maxclients must fit in the descriptors the process may open.
   const fdProblem = adjustOpenFilesLimit(config, log);

@@ -28,12 +28,14 @@ export function tempDir(prefix = 'ks-test-'): string {
  * Starts the bundle with `args` (defaults: free port, temp dir), after `configFile` if given;
  * resolves once it answers PING (PONG, or NOAUTH when it has a requirepass).
  */
-export async function startBundle(args: string[] = [], opts: { dir?: string; port?: number; wait?: boolean; env?: NodeJS.ProcessEnv; configFile?: string; wrap?: string[] } = {}): Promise<ServerProcess> {
+export async function startBundle(args: string[] = [], opts: { dir?: string; port?: number; wait?: boolean; env?: NodeJS.ProcessEnv; configFile?: string; wrap?: string[]; direct?: boolean } = {}): Promise<ServerProcess> {
   const port = opts.port ?? (await freePort());
   const dir = opts.dir ?? tempDir();
   const file = opts.configFile === undefined ? [] : [opts.configFile];
   // `wrap`: a command the server runs under, e.g. ['prlimit', '--nofile=64:64'].
-  const argv = [process.execPath, BUNDLE, ...file, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...args];
+  // `direct`: the bundle runs as an executable (its shebang's node and flags), as the installed command.
+  const node = opts.direct === true ? [] : [process.execPath];
+  const argv = [...node, BUNDLE, ...file, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...args];
   const [cmd, ...rest] = [...(opts.wrap ?? []), ...argv];
   const proc = spawn(cmd, rest, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
   let out = '';
