@@ -24,15 +24,29 @@ export function tempDir(prefix = 'ks-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+type BundleOptions = { dir?: string; port?: number; wait?: boolean; env?: NodeJS.ProcessEnv; configFile?: string; wrap?: string[]; direct?: boolean };
+
 /**
  * Starts the bundle with `args` (defaults: free port, temp dir), after `configFile` if given;
- * resolves once it answers PING (PONG, or NOAUTH when it has a requirepass).
+ * resolves once it answers PING (PONG, or NOAUTH when it has a requirepass) and INFO says the
+ * answer came from this process. A free port can be taken by another test's server before the
+ * bundle listens on it: the PONG then came from that server (a kill -9 test once checked the wrong
+ * server's writes against this one's empty files), so with no port given it starts again on
+ * another port.
  */
-export async function startBundle(args: string[] = [], opts: { dir?: string; port?: number; wait?: boolean; env?: NodeJS.ProcessEnv; configFile?: string; wrap?: string[]; direct?: boolean } = {}): Promise<ServerProcess> {
-  const port = opts.port ?? (await freePort());
+export async function startBundle(args: string[] = [], opts: BundleOptions = {}): Promise<ServerProcess> {
+  for (let attempt = 1; ; attempt++) {
+    const port = opts.port ?? (await freePort());
+    const r = await startOnce(args, opts, port);
+    if (r !== 'port taken') return r;
+    if (opts.port !== undefined || attempt === 5) throw new Error(`port ${port} is served by another process`);
+  }
+}
+
+async function startOnce(args: string[], opts: BundleOptions, port: number): Promise<ServerProcess | 'port taken'> {
   const dir = opts.dir ?? tempDir();
   const file = opts.configFile === undefined ? [] : [opts.configFile];
-  // `wrap`: a command the server runs under, e.g. ['prlimit', '--nofile=64:64'].
+  // `wrap`: a command the server runs under, e.g. ['prlimit', '--nofile=64:64'] (it execs it: same pid).
   // `direct`: the bundle runs as an executable (its shebang's node and flags), as the installed command.
   const node = opts.direct === true ? [] : [process.execPath];
   const argv = [...node, BUNDLE, ...file, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...args];
@@ -56,19 +70,38 @@ export async function startBundle(args: string[] = [], opts: { dir?: string; por
   if (opts.wait === false) return sp;
   const deadline = Date.now() + 15000;
   while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`keystonelight exited with ${proc.exitCode}: ${out}`);
-    try {
-      const c = await RawClient.connect(port);
-      const r = await c.call('PING');
-      c.close();
-      if (r === '+PONG\r\n' || r.startsWith('-NOAUTH')) return sp;
-    } catch {
-      // not ready yet
+    if (proc.exitCode !== null) {
+      if (/address already in use/.test(out)) return 'port taken';
+      throw new Error(`keystonelight exited with ${proc.exitCode}: ${out}`);
+    }
+    const answer = await whoAnswers(port);
+    if (answer === 'auth' || answer === proc.pid) return sp;
+    if (typeof answer === 'number') {
+      await sp.stop('SIGKILL');
+      return 'port taken';
     }
     await new Promise((r) => setTimeout(r, 50));
   }
   await sp.stop('SIGKILL');
   throw new Error(`keystonelight did not start: ${out}`);
+}
+
+/** The pid of the server answering on `port` ('auth': it wants a password), or null: none yet. */
+async function whoAnswers(port: number): Promise<number | 'auth' | null> {
+  try {
+    const c = await RawClient.connect(port);
+    try {
+      const pong = await c.call('PING');
+      if (pong.startsWith('-NOAUTH')) return 'auth';
+      if (pong !== '+PONG\r\n') return null;
+      const m = /process_id:(\d+)/.exec(await c.call('INFO', 'server'));
+      return m === null ? null : Number(m[1]);
+    } finally {
+      c.close();
+    }
+  } catch {
+    return null; // not listening yet
+  }
 }
 
 /** Resolves with the exit code once the process has exited (null if killed by a signal). */
