@@ -6,8 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './redis.js';
-import { RawClient } from './raw.js';
+import { freePort, whoAnswers } from './redis.js';
 
 /** build/test/helpers/bundle.js -> ../../../dist/keystonelight.js */
 export const BUNDLE = fileURLToPath(new URL('../../../dist/keystonelight.js', import.meta.url));
@@ -84,24 +83,6 @@ async function startOnce(args: string[], opts: BundleOptions, port: number): Pro
   }
   await sp.stop('SIGKILL');
   throw new Error(`keystonelight did not start: ${out}`);
-}
-
-/** The pid of the server answering on `port` ('auth': it wants a password), or null: none yet. */
-async function whoAnswers(port: number): Promise<number | 'auth' | null> {
-  try {
-    const c = await RawClient.connect(port);
-    try {
-      const pong = await c.call('PING');
-      if (pong.startsWith('-NOAUTH')) return 'auth';
-      if (pong !== '+PONG\r\n') return null;
-      const m = /process_id:(\d+)/.exec(await c.call('INFO', 'server'));
-      return m === null ? null : Number(m[1]);
-    } finally {
-      c.close();
-    }
-  } catch {
-    return null; // not listening yet
-  }
 }
 
 /** Resolves with the exit code once the process has exited (null if killed by a signal). */

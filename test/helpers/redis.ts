@@ -27,18 +27,36 @@ export interface RealRedis {
   stop(): Promise<void>;
 }
 
-async function waitForPing(port: number, proc: ChildProcess, ms = 10000): Promise<void> {
+/** The pid of the server answering on `port` ('auth': it wants a password), or null: none yet. */
+export async function whoAnswers(port: number): Promise<number | 'auth' | null> {
+  try {
+    const c = await RawClient.connect(port);
+    try {
+      const pong = await c.call('PING');
+      if (pong.startsWith('-NOAUTH')) return 'auth';
+      if (pong !== '+PONG\r\n') return null;
+      const m = /process_id:(\d+)/.exec(await c.call('INFO', 'server'));
+      return m === null ? null : Number(m[1]);
+    } finally {
+      c.close();
+    }
+  } catch {
+    return null; // not listening yet
+  }
+}
+
+/**
+ * Waits until redis-server answers on `port`: 'up' when the answer comes from `proc` (INFO
+ * process_id), 'taken' when another server answers there (the free port was taken before
+ * redis-server could listen), 'exited' when it stopped (e.g. the port was in use).
+ */
+async function waitForPing(port: number, proc: ChildProcess, ms = 10000): Promise<'up' | 'taken' | 'exited'> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`redis-server exited with ${proc.exitCode}`);
-    try {
-      const c = await RawClient.connect(port);
-      const r = await c.call('PING');
-      c.close();
-      if (r === '+PONG\r\n' || r.startsWith('-NOAUTH')) return; // up (with requirepass: up, and asking for it)
-    } catch {
-      // not up yet
-    }
+    if (proc.exitCode !== null) return 'exited';
+    const answer = await whoAnswers(port);
+    if (answer === 'auth' || answer === proc.pid) return 'up'; // with requirepass: up, and asking for it
+    if (typeof answer === 'number') return 'taken';
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('redis-server did not start');
@@ -46,11 +64,18 @@ async function waitForPing(port: number, proc: ChildProcess, ms = 10000): Promis
 
 /** Starts redis-server with `extra` options (e.g. ['--appendonly', 'yes']). */
 export async function startRealRedis(extra: string[] = [], dir?: string): Promise<RealRedis> {
-  const port = await freePort();
   const workDir = dir ?? mkdtempSync(join(tmpdir(), 'ks-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', workDir, '--daemonize', 'no', '--logfile', '', '--loglevel', 'warning', ...extra];
-  const proc = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'inherit'] });
-  await waitForPing(port, proc);
+  let port = 0;
+  let proc: ChildProcess;
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', workDir, '--daemonize', 'no', '--logfile', '', '--loglevel', 'warning', ...extra];
+    proc = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    const state = await waitForPing(port, proc);
+    if (state === 'up') break;
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+    if (attempt === 5) throw new Error(`redis-server could not start (${state})`);
+  }
   return {
     port,
     dir: workDir,
