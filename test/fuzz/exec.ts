@@ -158,14 +158,25 @@ export class Session {
     return p.type === '+' && p.text === 'PONG' ? null : { kind: 'ping', index, detail: `PING answered ${show(p)}` };
   }
 
-  /** QUIT: +OK, then the connection closes. */
-  private async runQuit(index: number, args: string[]): Promise<Finding | null> {
+  /**
+   * Sends `args` and a PING on the shared connection and reads the command's reply (QUIT and
+   * CLIENT KILL then check what became of the connection); a Finding if no reply came.
+   */
+  private async sendWithPing(index: number, args: string[]): Promise<{ c: FuzzConn; deadline: number; v: RespValue } | Finding> {
     const c = await this.connection();
     c.write(Buffer.concat([encodeArgs(args), PING]));
     const deadline = Date.now() + this.timeoutMs;
     const v = await this.read(c, index, deadline, `reply to ${JSON.stringify(args)}`);
     if (!('type' in v)) return v;
     this.trace?.(`#${index} ${JSON.stringify(args)} -> ${show(v)}`);
+    return { c, deadline, v };
+  }
+
+  /** QUIT: +OK, then the connection closes. */
+  private async runQuit(index: number, args: string[]): Promise<Finding | null> {
+    const sent = await this.sendWithPing(index, args);
+    if (!('c' in sent)) return sent;
+    const { c, deadline, v } = sent;
     if (v.type !== '+' || v.text !== 'OK') return { kind: 'quit', index, detail: `QUIT answered ${show(v)}` };
     if (!(await c.waitClosed(deadline))) return { kind: 'quit', index, detail: 'the connection stayed open after QUIT' };
     if (c.pending() !== '') return { kind: 'quit', index, detail: `a reply after QUIT: ${JSON.stringify(c.pending())}` };
@@ -174,12 +185,9 @@ export class Session {
 
   /** CLIENT KILL: one reply; the connection then goes on, or closes if it killed itself. */
   private async runKill(index: number, args: string[]): Promise<Finding | null> {
-    const c = await this.connection();
-    c.write(Buffer.concat([encodeArgs(args), PING]));
-    const deadline = Date.now() + this.timeoutMs;
-    const v = await this.read(c, index, deadline, `reply to ${JSON.stringify(args)}`);
-    if (!('type' in v)) return v;
-    this.trace?.(`#${index} ${JSON.stringify(args)} -> ${show(v)}`);
+    const sent = await this.sendWithPing(index, args);
+    if (!('c' in sent)) return sent;
+    const { c, deadline, v } = sent;
     const f = this.checkReply(index, args, v);
     if (f !== null) return f;
     const p = await this.read(c, index, deadline, 'PING after CLIENT KILL');
