@@ -59,21 +59,18 @@ export function latencyEnd(sink: LatencySink, t0: number, ...events: string[]): 
   for (const e of events) sink.sample(e, ms);
 }
 
-/** Effects recorded while a rewrite runs, with their own SELECT state (see rewrite.ts). */
-export class RewriteTail {
-  readonly buf = new ReplyBuffer();
-  db = -1;
-}
-
 export class AofWriter {
   /** Bytes of this turn, not yet written. */
   private pending = new ReplyBuffer();
   private selectedDb = -1;
-  private tail: RewriteTail | null = null;
-  /** Bytes known to be in the file (what a failed partial write is truncated back to). */
-  size: number;
+  /** Bytes known to be in the current file (what a failed partial write is truncated back to). */
+  fileSize: number;
+  /** Bytes of the AOF's other files (the base and earlier incr files). */
+  otherBytes = 0;
   /** Size after the last rewrite (or at start): the base of auto-rewrite growth. */
   baseSize: number;
+  /** A rewrite is running (the latency event of a write says so). */
+  rewriting = false;
   /** Why the last write (or `always` fsync) failed; null when the last one succeeded. */
   lastWriteError: string | null = null;
   /** Why the last background (everysec) fsync failed; null when the last one succeeded. */
@@ -82,8 +79,6 @@ export class AofWriter {
   private fsyncsInFlight = 0;
   private dirtySinceFsync = false;
   private lastFsyncAt = 0;
-  /** Descriptors replaced by a rewrite while a background fsync used them: closed after it. */
-  private closeAfterFsync: number[] = [];
   latency: LatencySink = NO_LATENCY;
 
   constructor(
@@ -93,8 +88,13 @@ export class AofWriter {
     private readonly io: FileIO,
     readonly log: AofLog,
   ) {
-    this.size = io.size(path);
-    this.baseSize = this.size;
+    this.fileSize = io.size(path);
+    this.baseSize = this.fileSize;
+  }
+
+  /** The whole AOF's size: base and incr files (INFO aof_current_size, auto-rewrite growth). */
+  get size(): number {
+    return this.otherBytes + this.fileSize;
   }
 
   /** Records one effect in database `db`. */
@@ -104,14 +104,6 @@ export class AofWriter {
       this.selectedDb = db;
     }
     encode(this.pending, args);
-    const t = this.tail;
-    if (t !== null) {
-      if (db !== t.db) {
-        encode(t.buf, ['SELECT', String(db)]);
-        t.db = db;
-      }
-      encode(t.buf, args);
-    }
   }
 
   /** Bytes appended and not yet written (INFO aof_buffer_length). */
@@ -123,6 +115,12 @@ export class AofWriter {
     return this.fsyncsInFlight > 0;
   }
 
+  private fsyncFailed(err: Error): void {
+    const reason = strerror(errorCode(err));
+    if (this.lastFsyncError !== reason) this.log.warning(`Error fsyncing the AOF file: ${reason}`);
+    this.lastFsyncError = reason;
+  }
+
   /**
    * Writes the bytes of this turn (and fsyncs under `always`). Returns false when that failed: the
    * bytes stay pending and are retried on the next call.
@@ -131,7 +129,7 @@ export class AofWriter {
     if (this.pending.len === 0) return this.lastWriteError === null || this.retryFsync();
     const bytes = this.pending.buf.subarray(0, this.pending.len);
     // As Redis's flushAppendOnlyFile: what the write competed with (a background fsync, a rewrite).
-    const context = this.fsyncsInFlight > 0 ? 'aof-write-pending-fsync' : this.tail !== null ? 'aof-write-active-child' : 'aof-write-alone';
+    const context = this.fsyncsInFlight > 0 ? 'aof-write-pending-fsync' : this.rewriting ? 'aof-write-active-child' : 'aof-write-alone';
     const t0 = latencyStart(this.latency);
     try {
       this.io.write(this.fd, bytes);
@@ -140,7 +138,7 @@ export class AofWriter {
       return false;
     }
     latencyEnd(this.latency, t0, context, 'aof-write');
-    this.size += bytes.length;
+    this.fileSize += bytes.length;
     this.pending.clear();
     if (this.policy === 'always') {
       // The bytes are in the file; only durability is in doubt: retry the fsync, not the write.
@@ -192,9 +190,9 @@ export class AofWriter {
    */
   private cutPartialWrite(written: number): void {
     try {
-      this.io.ftruncate(this.fd, this.size);
+      this.io.ftruncate(this.fd, this.fileSize);
     } catch {
-      this.size += written;
+      this.fileSize += written;
       const rest = Buffer.from(this.pending.buf.subarray(written, this.pending.len));
       this.pending.take();
       this.pending.writeBytes(rest);
@@ -216,9 +214,7 @@ export class AofWriter {
     this.fsyncAsync((err) => {
       if (err) {
         this.dirtySinceFsync = true;
-        const reason = strerror(errorCode(err));
-        if (this.lastFsyncError !== reason) this.log.warning(`Error fsyncing the AOF file: ${reason}`);
-        this.lastFsyncError = reason;
+        this.fsyncFailed(err);
       } else if (this.lastFsyncError !== null) {
         this.log.warning('AOF fsync error looks solved, Redis can write again.');
         this.lastFsyncError = null;
@@ -226,16 +222,16 @@ export class AofWriter {
     });
   }
 
-  /**
-   * fsyncs the current file on the thread pool (everysec, BGSAVE). If a rewrite replaced the file
-   * meanwhile (and fsynced the new one), the callback gets no error: everything is durable.
-   */
+  /** fsyncs the current file on the thread pool (everysec, BGSAVE). */
   fsyncAsync(cb: (err: Error | null) => void): void {
-    const fd = this.fd;
+    this.fsyncFd(this.fd, cb);
+  }
+
+  private fsyncFd(fd: number, cb: (err: Error | null) => void): void {
     this.fsyncsInFlight++;
     this.io.fsyncAsync(fd, (err) => {
-      if (--this.fsyncsInFlight === 0) for (const old of this.closeAfterFsync.splice(0)) this.closeInBackground(old);
-      cb(fd === this.fd ? err : null);
+      this.fsyncsInFlight--;
+      cb(err);
     });
   }
 
@@ -251,41 +247,34 @@ export class AofWriter {
 
   // --- rewrite support ------------------------------------------------------------------------
 
-  /** From now on, effects are also recorded in the returned buffer (until switchTo or stop). */
-  startRewriteTail(): RewriteTail {
-    this.tail = new RewriteTail();
-    return this.tail;
-  }
-
-  /** Stops recording into `tail` (if it is still the current one). */
-  stopRewriteTail(tail: RewriteTail): void {
-    if (this.tail === tail) this.tail = null;
-  }
-
   /**
-   * Switches to the rewritten file, which already holds everything up to now (the caller flushed
-   * this turn's pending bytes to the old file and appended the rewrite tail to the new one).
-   * `synced`: the new file was fsynced whole; else its last bytes wait for the next fsync.
+   * Appends to a new (incr) file from now on. The caller flushed this turn's bytes to the old one,
+   * which is fsynced (unless `always` already did) and closed on the thread pool; an fsync error
+   * there is reported as a background fsync error (-MISCONF until an fsync succeeds).
    */
-  switchTo(fd: number, size: number, synced: boolean): void {
+  switchFile(fd: number, path: string): void {
     const old = this.fd;
+    const dirty = this.dirtySinceFsync;
     this.fd = fd;
-    this.size = size;
-    this.baseSize = size;
+    this.path = path;
+    this.otherBytes += this.fileSize;
+    this.fileSize = 0;
     this.selectedDb = -1;
-    this.tail = null;
-    // An fsync error of the old file no longer matters: what it held is in the new one.
-    this.dirtySinceFsync = !synced;
-    this.lastFsyncError = null;
-    if (this.fsyncsInFlight > 0) this.closeAfterFsync.push(old);
-    else this.closeInBackground(old);
+    this.dirtySinceFsync = false;
+    if (!dirty) {
+      this.io.closeAsync(old, () => {});
+      return;
+    }
+    this.fsyncFd(old, (err) => {
+      if (err) this.fsyncFailed(err);
+      this.io.closeAsync(old, () => {});
+    });
   }
 
-  /** The old file was renamed over: its last close frees its blocks, off the event loop. */
-  private closeInBackground(fd: number): void {
-    this.io.closeAsync(fd, () => {
-      // nothing left to lose: the descriptor's data is in the new file
-    });
+  /** After a rewrite: the AOF is `otherBytes` (the new base) plus the current file. */
+  rebase(otherBytes: number): void {
+    this.otherBytes = otherBytes;
+    this.baseSize = this.size;
   }
 
   private closeQuietly(fd: number): void {

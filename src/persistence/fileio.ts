@@ -30,6 +30,10 @@ export interface FileIO {
   closeAsync(fd: number, cb: (err: Error | null) => void): void;
   rename(from: string, to: string): void;
   unlink(path: string): void;
+  /** unlink on the thread pool (deleting a large file frees its blocks: tens of ms). */
+  unlinkAsync(path: string, cb: (err: Error | null) => void): void;
+  /** Creates a directory (and its parents) if missing. */
+  mkdir(path: string): void;
   /** fsyncs the directory holding `path`, so a rename or create in it is durable. */
   fsyncDir(path: string): void;
   /** fsyncDir on the thread pool; calls back with the error, if any. */
@@ -82,6 +86,8 @@ export const realFileIO: FileIO = {
   closeAsync: (fd, cb) => fs.close(fd, (e) => cb(e)),
   rename: (from, to) => fs.renameSync(from, to),
   unlink: (path) => fs.unlinkSync(path),
+  unlinkAsync: (path, cb) => fs.unlink(path, (e) => cb(e)),
+  mkdir: (path) => void fs.mkdirSync(path, { recursive: true }),
   fsyncDir(path) {
     const fd = fs.openSync(dirname(path), 'r');
     try {

@@ -1,14 +1,16 @@
-// Persistence as the server sees it: load the append-only file at start, append every effect,
-// flush once per event-loop turn, fsync by policy, rewrite on demand / on signal / on growth, and
-// report all of it in INFO persistence (see info.ts).
+// Persistence as the server sees it: load the append-only files at start (Redis 7's multi-part
+// layout, layout.ts), append every effect, flush once per event-loop turn, fsync by policy,
+// rewrite on demand / on signal / on growth, and report all of it in INFO persistence (info.ts).
 
-import { existsSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { existsSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReplyBuffer } from '../protocol/encoder.js';
 import type { Persistence, Server } from '../server/server.js';
 import { AofWriter, type FsyncPolicy } from './aof.js';
 import { errorCode, realFileIO, type FileIO } from './fileio.js';
-import { findAof, loadFiles, loadFilesSync, type LoadProgress, type LoadSink } from './loader.js';
+import { loadFiles, loadFilesSync, type LoadProgress, type LoadSink } from './loader.js';
+import { aofDirOf, openForAppend, prepareLayout, rewriteSync, type AofLocation, type OpenIncr } from './layout.js';
+import { Manifest, ManifestStore } from './manifest.js';
 import { Rewrite, TEMP_FILE } from './rewrite.js';
 import { dumpKeyspace } from './keydump.js';
 import { strerror } from './aof.js';
@@ -38,7 +40,8 @@ export class AofPersistence implements Persistence {
     private readonly server: Server,
     readonly writer: AofWriter,
     private readonly io: FileIO,
-    private readonly dir: string,
+    private readonly loc: AofLocation,
+    private readonly manifests: ManifestStore,
   ) {
     server.config.onChange('appendfsync', (v) => (this.writer.policy = v as FsyncPolicy));
     writer.latency = server.latency;
@@ -46,56 +49,48 @@ export class AofPersistence implements Persistence {
 
   /**
    * Loads the dataset from `dir` into the server (answering -LOADING meanwhile), then opens the
-   * file for appending. An AOF in Redis 7's multi-part directory is imported: loaded, then
-   * rewritten into our single file, and the directory renamed aside.
+   * current incr file for appending.
    */
   static async open(server: Server, io: FileIO = realFileIO): Promise<AofPersistence> {
-    const cfg = server.config;
-    const dir = cfg.get('dir');
-    const path = join(dir, cfg.get('appendfilename'));
-    removeStaleTempFiles(dir, server);
-    if (existsSync(join(dir, 'dump.rdb'))) {
-      server.log.warning(`${join(dir, 'dump.rdb')} is ignored: Keystonelight reads only append-only files (RDB is not supported)`);
+    const loc = location(server);
+    removeStaleTempFiles(loc.dir, server);
+    if (existsSync(join(loc.dir, 'dump.rdb'))) {
+      server.log.warning(`${join(loc.dir, 'dump.rdb')} is ignored: Keystonelight reads only append-only files (RDB is not supported)`);
     }
-    const source = findAof(dir, cfg.get('appendfilename'), cfg.get('appenddirname'));
-    // Loading (-LOADING for clients) lasts until the file is open for appending, import included:
-    // a write accepted before that would not be logged.
+    // Loading (-LOADING for clients) lasts until the file is open for appending: a write accepted
+    // before that would not be logged.
     server.loading = true;
     try {
-      if (source !== null) await loadInto(server, source.files);
-      const writer = new AofWriter(io.openAppend(path), path, cfg.get('appendfsync') as FsyncPolicy, io, server.log);
-      const p = new AofPersistence(server, writer, io, dir);
-      if (source?.manifest !== undefined) await p.importDone(join(dir, cfg.get('appenddirname')), source.manifest);
-      return p;
+      const { store, files } = prepareLayout(loc, io, server.log);
+      if (files.length > 0) await loadInto(server, files);
+      return AofPersistence.start(server, io, loc, store, openForAppend(store, io, server.log));
     } finally {
       server.loading = false;
     }
   }
 
-  /**
-   * CONFIG SET appendonly yes at run time: as Redis, the file is started afresh from the dataset in
-   * memory (written to a temporary file, fsynced, renamed over `appendfilename`), synchronously.
-   */
-  static enable(server: Server, io: FileIO = realFileIO): AofPersistence {
-    const cfg = server.config;
-    const dir = cfg.get('dir');
-    const path = join(dir, cfg.get('appendfilename'));
-    removeStaleTempFiles(dir, server);
-    const out = new ReplyBuffer();
-    dumpKeyspace(server.keyspace, out, server.keyspace.clock.now());
-    const fd = writeNewFile(io, server, join(dir, `temp-rewriteaof-${process.pid}.aof`), path, out);
-    const writer = new AofWriter(fd, path, cfg.get('appendfsync') as FsyncPolicy, io, server.log);
-    server.log.notice(`Append only file enabled: ${path} written from memory (${out.len} bytes)`);
-    return new AofPersistence(server, writer, io, dir);
+  private static start(server: Server, io: FileIO, loc: AofLocation, store: ManifestStore, incr: OpenIncr): AofPersistence {
+    const writer = new AofWriter(incr.fd, incr.path, server.config.get('appendfsync') as FsyncPolicy, io, server.log);
+    writer.rebase(incr.otherBytes);
+    return new AofPersistence(server, writer, io, loc, store);
   }
 
-  /** After loading a Redis 7 directory: write our single file, then move the directory aside. */
-  private async importDone(aofDir: string, manifest: string): Promise<void> {
-    const r = await new Rewrite(this.server.keyspace, this.writer, this.io, this.dir).run();
-    if (!r.ok) throw new Error(`Could not import ${manifest}: ${r.error}`);
-    const aside = `${aofDir}.imported-${Date.now()}`;
-    renameSync(aofDir, aside);
-    this.server.log.warning(`Imported the Redis 7 AOF directory into ${this.writer.path}; the original was moved to ${aside}`);
+  /**
+   * CONFIG SET appendonly yes at run time: as Redis, the AOF is started afresh from the dataset in
+   * memory (a new base file and an empty incr file), synchronously.
+   */
+  static enable(server: Server, io: FileIO = realFileIO): AofPersistence {
+    const loc = location(server);
+    removeStaleTempFiles(loc.dir, server);
+    const aofDir = aofDirOf(loc);
+    io.mkdir(aofDir);
+    const m = existsSync(new Manifest(aofDir, loc.filename).path) ? Manifest.read(aofDir, loc.filename) : new Manifest(aofDir, loc.filename);
+    const store = new ManifestStore(m, io);
+    const out = new ReplyBuffer();
+    dumpKeyspace(server.keyspace, out, server.keyspace.clock.now());
+    const p = AofPersistence.start(server, io, loc, store, rewriteSync(loc, store, io, server.log, out));
+    server.log.notice(`Append only file enabled: ${store.current.base?.file} in ${aofDir} written from memory (${out.len} bytes)`);
+    return p;
   }
 
   append(db: number, args: string[]): void {
@@ -160,7 +155,7 @@ export class AofPersistence implements Persistence {
   }
 
   private startRewrite(): void {
-    const job = new Rewrite(this.server.keyspace, this.writer, this.io, this.dir, () => this.server.flushNow());
+    const job = new Rewrite(this.server.keyspace, this.writer, this.io, this.loc.dir, this.manifests, () => this.server.flushNow());
     this.rewriteJob = job;
     this.server.log.notice(REWRITE_STARTED);
     this.rewriteDone = job.run().then((r) => {
@@ -239,11 +234,12 @@ export class AofPersistence implements Persistence {
       this.abortRewrite();
       this.writer.syncNow();
       this.server.keyspace.flushAll();
-      loadSync(this.server, [this.writer.path]);
+      loadSync(this.server, this.manifests.current.dataFiles());
     } catch (e) {
       return `ERR ${e instanceof Error ? e.message : String(e)}`;
     } finally {
-      this.writer.size = this.io.size(this.writer.path);
+      // A truncated last command was cut off the current file.
+      this.writer.fileSize = this.io.size(this.writer.path);
     }
     this.server.log.warning('Append Only File loaded by DEBUG LOADAOF');
     return null;
@@ -261,14 +257,15 @@ export class AofPersistence implements Persistence {
     return r;
   }
 
-  /** A whole rewrite inside one command: no snapshot hooks or tail needed. */
+  /** A whole rewrite inside one command: no snapshot hooks needed. */
   private rewriteSync(): void {
     this.abortRewrite();
     this.writer.syncNow();
     const out = new ReplyBuffer();
     dumpKeyspace(this.server.keyspace, out, this.server.keyspace.clock.now());
-    const fd = writeNewFile(this.io, this.server, join(this.dir, `temp-rewriteaof-${process.pid}.aof`), this.writer.path, out);
-    this.writer.switchTo(fd, out.len, true);
+    const incr = rewriteSync(this.loc, this.manifests, this.io, this.server.log, out);
+    this.writer.switchFile(incr.fd, incr.path);
+    this.writer.rebase(incr.otherBytes);
   }
 
   /** The aof_* fields of INFO persistence (info.ts adds the rest). */
@@ -311,31 +308,9 @@ export class AofPersistence implements Persistence {
   }
 }
 
-/**
- * Writes `out` to `temp`, fsyncs it, renames it to `path` and fsyncs the directory; returns the
- * descriptor, open for appending. On failure nothing is left behind and `path` is untouched.
- */
-function writeNewFile(io: FileIO, server: Server, temp: string, path: string, out: ReplyBuffer): number {
-  const fd = io.openWrite(temp);
-  try {
-    io.write(fd, out.buf.subarray(0, out.len));
-    io.fsync(fd);
-    io.rename(temp, path);
-  } catch (e) {
-    io.close(fd);
-    try {
-      io.unlink(temp);
-    } catch {
-      // not created
-    }
-    throw e;
-  }
-  try {
-    io.fsyncDir(path);
-  } catch (e) {
-    server.log.warning(`Could not fsync the directory of ${path}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  return fd;
+function location(server: Server): AofLocation {
+  const cfg = server.config;
+  return { dir: cfg.get('dir'), filename: cfg.get('appendfilename'), dirname: cfg.get('appenddirname') };
 }
 
 function sink(server: Server): LoadSink {

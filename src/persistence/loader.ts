@@ -7,17 +7,10 @@
 // with a warning — or, with `aof-load-truncated no`, the start is refused. Anything else that is
 // not a well-formed command refuses the start, naming the byte offset; the file is not modified.
 
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, truncateSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, openSync, readSync, statSync, truncateSync } from 'node:fs';
+import { AofFormatError, PREAMBLE_HINT } from './manifest.js';
 
-export class AofFormatError extends Error {}
-
-export interface AofSource {
-  /** Files to replay in order. */
-  files: string[];
-  /** The Redis 7 manifest, when loading an appendonlydir. */
-  manifest?: string;
-}
+export { AofFormatError } from './manifest.js';
 
 export interface LoadProgress {
   totalBytes: number;
@@ -41,46 +34,6 @@ const SLICE = 20000;
 /** Files at least this big get progress lines in the log. */
 const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
 const FIX_HINT = 'make a backup of your AOF file, then use redis-check-aof --fix <filename>';
-const PREAMBLE_HINT = "Keystonelight reads only AOF-format data: in Redis, set 'aof-use-rdb-preamble no', run BGREWRITEAOF, then load the new files";
-
-/**
- * Finds what to load in `dir`: a Redis 7 manifest (appenddirname/filename.manifest) or a single
- * file. Both at once is ambiguous (which one is newer?) and refused. Null: nothing to load.
- */
-export function findAof(dir: string, filename: string, dirname: string): AofSource | null {
-  const manifest = join(dir, dirname, `${filename}.manifest`);
-  const single = join(dir, filename);
-  if (existsSync(manifest)) {
-    if (existsSync(single) && statSync(single).size > 0) {
-      throw new AofFormatError(`Both ${single} and the Redis 7 AOF directory ${join(dir, dirname)} exist: refusing to guess which holds the data. Move one of them out of ${dir}.`);
-    }
-    return { files: readManifest(manifest, join(dir, dirname)), manifest };
-  }
-  return existsSync(single) ? { files: [single] } : null;
-}
-
-/** Parses a Redis 7 manifest: lines of `file <name> seq <n> type <b|h|i>`; history is skipped. */
-export function readManifest(path: string, base: string): string[] {
-  let baseFile: string | null = null;
-  const incr: [number, string][] = [];
-  for (const line of readFileSync(path, 'latin1').split('\n')) {
-    if (line.trim() === '' || line.startsWith('#')) continue;
-    const words = line.trim().split(/\s+/);
-    const info: Record<string, string> = {};
-    for (let i = 0; i + 1 < words.length; i += 2) info[words[i]] = words[i + 1];
-    if (!info.file || !info.type || !info.seq) throw new AofFormatError(`Invalid AOF manifest file format in ${path}: '${line}'`);
-    if (info.type === 'b') baseFile = info.file;
-    else if (info.type === 'i') incr.push([Number(info.seq), info.file]);
-  }
-  incr.sort((a, b) => a[0] - b[0]);
-  const files = baseFile === null ? [] : [baseFile];
-  files.push(...incr.map(([, f]) => f));
-  for (const f of files) {
-    if (f.endsWith('.rdb')) throw new AofFormatError(`The AOF base file ${join(base, f)} is an RDB file, which is not supported: ${PREAMBLE_HINT}.`);
-    if (!existsSync(join(base, f))) throw new AofFormatError(`The AOF file ${join(base, f)} named in ${path} doesn't exist`);
-  }
-  return files.map((f) => join(base, f));
-}
 
 /**
  * Replays `files` into `sink`, yielding to the event loop between slices (so clients get -LOADING

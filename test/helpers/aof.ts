@@ -7,7 +7,8 @@ import { RawClient } from './raw.js';
 import type { Server } from '../../src/server/server.js';
 import { stringOf } from '../../src/keyspace/values.js';
 import { startServer } from '../../src/index.js';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { Manifest } from '../../src/persistence/manifest.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -82,6 +83,12 @@ export class FaultyIO implements FileIO {
   }
   unlink(path: string): void {
     this.real.unlink(path);
+  }
+  unlinkAsync(path: string, cb: (err: Error | null) => void): void {
+    this.real.unlinkAsync(path, cb);
+  }
+  mkdir(path: string): void {
+    this.real.mkdir(path);
   }
   fsyncDir(path: string): void {
     this.real.fsyncDir(path);
@@ -270,4 +277,24 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, ms = 15_00
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** The data files of the AOF in `dir` (Redis 7 layout: base, then incr files), in replay order. */
+export function aofFiles(dir: string, dirname = 'appendonlydir', filename = 'appendonly.aof'): string[] {
+  return Manifest.read(join(dir, dirname), filename).dataFiles();
+}
+
+/** The whole AOF of `dir` as one byte string (its files concatenated in replay order). */
+export function aofContent(dir: string): Buffer {
+  return Buffer.concat(aofFiles(dir).map((f) => readFileSync(f)));
+}
+
+/** Total bytes of the AOF of `dir`. */
+export function aofSize(dir: string): number {
+  return aofFiles(dir).reduce((n, f) => n + statSync(f).size, 0);
+}
+
+/** Copies the AOF directory of `from` into the data directory `to`. */
+export function copyAof(from: string, to: string): void {
+  cpSync(join(from, 'appendonlydir'), join(to, 'appendonlydir'), { recursive: true });
 }

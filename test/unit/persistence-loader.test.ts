@@ -7,7 +7,10 @@ import test from 'ava';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AofFormatError, findAof, loadFilesSync, readManifest, type LoadSink } from '../../src/persistence/loader.js';
+import { AofFormatError, loadFilesSync, type LoadSink } from '../../src/persistence/loader.js';
+import { Manifest } from '../../src/persistence/manifest.js';
+import { prepareLayout } from '../../src/persistence/layout.js';
+import { realFileIO } from '../../src/persistence/fileio.js';
 import { aofBytes } from '../helpers/aof.js';
 
 function tmp(): string {
@@ -157,20 +160,22 @@ test('a Redis 7 manifest: base first, then incr files by sequence; history skipp
     'file appendonly.aof.3.incr.aof seq 3 type i',
     '',
   ].join('\n'));
-  const src = findAof(d, 'appendonly.aof', 'appendonlydir')!;
-  t.deepEqual(src.files.map((f) => f.slice(dir.length + 1)), ['appendonly.aof.3.base.aof', 'appendonly.aof.3.incr.aof', 'appendonly.aof.4.incr.aof']);
-  t.deepEqual(load(src.files).cmds, [['SET', 'a', '1'], ['INCR', 'a'], ['INCR', 'a']]);
+  const files = Manifest.read(dir, 'appendonly.aof').dataFiles();
+  t.deepEqual(files.map((f) => f.slice(dir.length + 1)), ['appendonly.aof.3.base.aof', 'appendonly.aof.3.incr.aof', 'appendonly.aof.4.incr.aof']);
+  t.deepEqual(load(files).cmds, [['SET', 'a', '1'], ['INCR', 'a'], ['INCR', 'a']]);
 });
 
 test('a manifest with an RDB base, a missing file or a bad line is refused clearly', (t) => {
   const dir = tmp();
-  writeFileSync(join(dir, 'm1'), 'file appendonly.aof.1.base.rdb seq 1 type b\n');
+  const read = (text: string) => {
+    writeFileSync(join(dir, 'm.manifest'), text);
+    return Manifest.read(dir, 'm').dataFiles();
+  };
   writeFileSync(join(dir, 'appendonly.aof.1.base.rdb'), 'REDIS0010');
-  t.throws(() => readManifest(join(dir, 'm1'), dir), { message: /is an RDB file, which is not supported/ });
-  writeFileSync(join(dir, 'm2'), 'file nothere.aof seq 1 type b\n');
-  t.throws(() => readManifest(join(dir, 'm2'), dir), { message: /doesn't exist/ });
-  writeFileSync(join(dir, 'm3'), 'hello\n');
-  t.throws(() => readManifest(join(dir, 'm3'), dir), { message: /Invalid AOF manifest/ });
+  t.throws(() => read('file appendonly.aof.1.base.rdb seq 1 type b\n'), { message: /is an RDB file, which is not supported/ });
+  t.throws(() => read('file nothere.aof seq 1 type b\n'), { message: /doesn't exist/ });
+  t.throws(() => read('hello\n'), { message: /Invalid AOF manifest/ });
+  t.throws(() => read('file a seq 1 type b\nfile b seq 2 type b\n'), { message: /duplicate base file/ });
 });
 
 test('a truncated file that is not the last one is refused', (t) => {
@@ -180,14 +185,16 @@ test('a truncated file that is not the last one is refused', (t) => {
   t.throws(() => load([join(d, 'a'), join(d, 'b')]), { message: /not the last AOF file/ });
 });
 
-test('both a single file and a Redis 7 directory: refused rather than guessed', (t) => {
+test('both a single file and an AOF directory: refused rather than guessed', (t) => {
   const d = tmp();
   mkdirSync(join(d, 'appendonlydir'));
   writeFileSync(join(d, 'appendonlydir', 'appendonly.aof.manifest'), '');
   writeFileSync(join(d, 'appendonly.aof'), aofBytes(['SET', 'a', '1']));
-  t.throws(() => findAof(d, 'appendonly.aof', 'appendonlydir'), { message: /refusing to guess/ });
+  const loc = { dir: d, filename: 'appendonly.aof', dirname: 'appendonlydir' };
+  const log = { notice: () => {}, warning: () => {} };
+  t.throws(() => prepareLayout(loc, realFileIO, log), { message: /refusing to guess/ });
   writeFileSync(join(d, 'appendonly.aof'), '');
-  t.truthy(findAof(d, 'appendonly.aof', 'appendonlydir')?.manifest, 'an empty single file (an interrupted import) does not count');
+  t.deepEqual(prepareLayout(loc, realFileIO, log).files, [], 'an empty single file does not count');
 });
 
 test('a replay error (unknown command) stops the load naming the offset', (t) => {

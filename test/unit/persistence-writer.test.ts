@@ -1,6 +1,6 @@
 // AofWriter: the exact bytes (SELECT on database change), one write per flush (group commit), the
 // fsync policies, write errors (MISCONF, retry, recovery logged once, partial writes cut off) and
-// switching files after a rewrite while a background fsync is running.
+// switching to a new incr file when a rewrite starts.
 
 import test from 'ava';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -145,47 +145,54 @@ test('syncNow writes and fsyncs, and throws when it cannot', (t) => {
   t.throws(() => w.syncNow(), { message: /No space left on device/ });
 });
 
-test('the rewrite tail gets every effect from its start, with its own SELECTs', (t) => {
-  const { w } = setup();
+test('switchFile: later effects go to the new file, which starts with a SELECT; sizes add up', (t) => {
+  const { io, w, path } = setup('always');
   w.append(2, ['SET', 'x', '1']);
-  const tail = w.startRewriteTail();
+  t.true(w.flush());
+  const before = w.size;
+  const next = io.openWrite(`${path}.2`);
+  w.switchFile(next, `${path}.2`);
   w.append(2, ['INCR', 'x']);
-  w.append(0, ['DEL', 'y']);
-  t.deepEqual(tail.buf.take(), aofBytes(['SELECT', '2'], ['INCR', 'x'], ['SELECT', '0'], ['DEL', 'y']));
-  w.stopRewriteTail(tail);
-  w.append(0, ['DEL', 'z']);
-  t.is(tail.buf.len, 0);
+  t.true(w.flush());
+  t.deepEqual(readFileSync(`${path}.2`), aofBytes(['SELECT', '2'], ['INCR', 'x']));
+  t.deepEqual(readFileSync(path), aofBytes(['SELECT', '2'], ['SET', 'x', '1']), 'the old file keeps only what came before');
+  t.is(w.size, before + readFileSync(`${path}.2`).length, 'size counts both files');
+  w.rebase(10);
+  t.is(w.size, 10 + readFileSync(`${path}.2`).length);
+  t.is(w.baseSize, w.size);
 });
 
-test('switching files while a background fsync runs closes the old descriptor only after it', async (t) => {
+test('switchFile fsyncs the old file on the thread pool when it has unsynced bytes, then closes it', async (t) => {
   const { io, w, path } = setup('everysec');
   w.append(0, ['SET', 'a', '1']);
   w.flush();
-  let closed = 0;
+  const order: string[] = [];
   const realClose = io.closeAsync.bind(io);
   io.closeAsync = (fd, cb) => {
-    closed++;
+    order.push('close');
     realClose(fd, cb);
   };
+  const realFsync = io.fsyncAsync.bind(io);
+  io.fsyncAsync = (fd, cb) => {
+    order.push('fsync');
+    realFsync(fd, cb);
+  };
+  w.switchFile(io.openWrite(`${path}.new`), `${path}.new`);
+  await until(() => order.length === 2);
+  t.deepEqual(order, ['fsync', 'close']);
   w.backgroundFsync(5000);
-  const next = io.openWrite(`${path}.new`);
-  w.switchTo(next, 0, true);
-  t.is(closed, 0, 'not closed under the running fsync');
-  await until(() => closed > 0);
-  t.is(closed, 1, 'closed (on the thread pool) once the fsync is done');
-  w.append(0, ['SET', 'b', '2']);
-  t.true(w.flush());
-  t.deepEqual(readFileSync(`${path}.new`), aofBytes(['SELECT', '0'], ['SET', 'b', '2']), 'a SELECT starts the new file');
+  t.is(order.length, 2, 'the new file has nothing to fsync yet');
+  w.switchFile(io.openWrite(`${path}.3`), `${path}.3`);
+  await until(() => order.length === 3);
+  t.deepEqual(order.slice(2), ['close'], 'nothing unsynced: closed without an fsync');
 });
 
-test('a switch whose last bytes were not fsynced leaves them to the next background fsync', (t) => {
+test('an fsync error of the replaced file is reported like a background fsync error', async (t) => {
   const { io, w, path } = setup('everysec');
-  const synced = io.openWrite(`${path}.a`);
-  w.switchTo(synced, 0, true);
-  w.backgroundFsync(5000);
-  t.is(io.asyncFsyncs, 0, 'fsynced whole: nothing to do');
-  const unsynced = io.openWrite(`${path}.b`);
-  w.switchTo(unsynced, 0, false);
-  w.backgroundFsync(10_000);
-  t.is(io.asyncFsyncs, 1);
+  w.append(0, ['SET', 'a', '1']);
+  w.flush();
+  io.fsyncAsync = (_fd, cb) => setImmediate(() => cb(Object.assign(new Error('EIO'), { code: 'EIO' })));
+  w.switchFile(io.openWrite(`${path}.new`), `${path}.new`);
+  await until(() => w.writeError() !== null);
+  t.regex(w.writeError()!, /MISCONF.*Input\/output error/);
 });
