@@ -4,7 +4,7 @@
 // sample is taken when something lasts at least latency-monitor-threshold ms (0: monitoring off).
 //
 // Events recorded (the names are Redis's): command / fast-command (server), aof-write,
-// aof-write-alone / aof-write-active-child, aof-fsync-always, aof-rewrite-diff-write, aof-rename
+// aof-write-alone / aof-write-active-child, aof-fsync-always, aof-rename
 // (persistence), expire-cycle (server cron), eviction-cycle / eviction-del (for whoever evicts:
 // call ServerApi.latency.sample()).
 

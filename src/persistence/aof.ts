@@ -39,7 +39,7 @@ export interface AofLog {
 /**
  * Where the AOF's latency events go (the server's LATENCY monitor), under Redis's names:
  * aof-write and one of aof-write-pending-fsync / aof-write-active-child / aof-write-alone per
- * write, aof-fsync-always, and the rewrite's aof-rewrite-diff-write and aof-rename. The clock is
+ * write, aof-fsync-always, and the rewrite's aof-rename (of its new base file). The clock is
  * read only while monitoring is on (threshold > 0).
  */
 export interface LatencySink {
@@ -79,6 +79,8 @@ export class AofWriter {
   private fsyncsInFlight = 0;
   private dirtySinceFsync = false;
   private lastFsyncAt = 0;
+  /** Replaced descriptors a background fsync may still use: closed once none runs. */
+  private closeAfterFsync: number[] = [];
   latency: LatencySink = NO_LATENCY;
 
   constructor(
@@ -230,7 +232,7 @@ export class AofWriter {
   private fsyncFd(fd: number, cb: (err: Error | null) => void): void {
     this.fsyncsInFlight++;
     this.io.fsyncAsync(fd, (err) => {
-      this.fsyncsInFlight--;
+      if (--this.fsyncsInFlight === 0) for (const old of this.closeAfterFsync.splice(0)) this.io.closeAsync(old, () => {});
       cb(err);
     });
   }
@@ -261,14 +263,17 @@ export class AofWriter {
     this.fileSize = 0;
     this.selectedDb = -1;
     this.dirtySinceFsync = false;
-    if (!dirty) {
-      this.io.closeAsync(old, () => {});
-      return;
-    }
+    if (!dirty) return this.closeWhenIdle(old);
     this.fsyncFd(old, (err) => {
       if (err) this.fsyncFailed(err);
-      this.io.closeAsync(old, () => {});
+      this.closeWhenIdle(old);
     });
+  }
+
+  /** Closes on the thread pool, once no background fsync may still be using the descriptor. */
+  private closeWhenIdle(fd: number): void {
+    if (this.fsyncsInFlight > 0) this.closeAfterFsync.push(fd);
+    else this.io.closeAsync(fd, () => {});
   }
 
   /** After a rewrite: the AOF is `otherBytes` (the new base) plus the current file. */

@@ -144,15 +144,15 @@ export class Manifest {
  * which files hold the data (history files are deleted only once a durable manifest dropped them).
  */
 export class ManifestStore {
-  /** Bumped by every write: an older asynchronous write then gives up its rename. */
-  private version = 0;
+  /** Counts synchronous writes: an asynchronous one asked for before the last of them gives up. */
+  private syncSaves = 0;
   private saving: Promise<void> = Promise.resolve();
 
   constructor(public current: Manifest, private readonly io: FileIO) {}
 
   /** Writes `m` atomically and durably, synchronously (start-up, synchronous rewrites). */
   save(m: Manifest): void {
-    this.version++;
+    this.syncSaves++;
     const io = this.io;
     const temp = join(m.dir, `temp-${m.filename}.manifest`);
     const fd = io.openWrite(temp);
@@ -169,18 +169,19 @@ export class ManifestStore {
 
   /**
    * The same with the fsyncs on the thread pool, so the event loop never waits for them. Writes
-   * are queued (never two at once on the temp file). The rename is synchronous (a small file's
-   * metadata): a `save` made meanwhile wins, and this write is dropped (rejected).
+   * are queued (never two at once on the temp file) and land in the order asked. The rename is
+   * synchronous (a small file's metadata): a `save` made after this call wins, and this write is
+   * dropped (rejected).
    */
   saveAsync(m: Manifest): Promise<void> {
-    const p = this.saving.then(() => this.writeAsync(m));
+    const asked = this.syncSaves;
+    const p = this.saving.then(() => this.writeAsync(m, asked));
     this.saving = p.catch(() => {});
     return p;
   }
 
-  private async writeAsync(m: Manifest): Promise<void> {
+  private async writeAsync(m: Manifest, asked: number): Promise<void> {
     const io = this.io;
-    const version = ++this.version;
     const temp = join(m.dir, `temp-${m.filename}.async.manifest`);
     const bytes = Buffer.from(m.text(), 'latin1');
     const fd = io.openWrite(temp);
@@ -190,7 +191,7 @@ export class ManifestStore {
     } finally {
       await cb((done) => io.closeAsync(fd, done)).catch(() => {});
     }
-    if (version !== this.version) {
+    if (asked !== this.syncSaves) {
       io.unlink(temp);
       throw new Error('the AOF manifest was replaced meanwhile');
     }

@@ -1,5 +1,5 @@
 // What a rewrite did on the event loop, step by step. Every rewrite keeps the longest synchronous
-// step (a walk slice, the switch), which the end-of-rewrite log line reports. With
+// step (a walk slice, the start, the rename), which the end-of-rewrite log line reports. With
 // KS_REWRITE_TRACE=<file> (for profiling, read once at start) every step is also recorded with its
 // start, duration and bytes, together with the garbage collections that ran meanwhile
 // (PerformanceObserver 'gc' entries), and written to <file> as JSON when the rewrite ends.

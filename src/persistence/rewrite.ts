@@ -32,7 +32,7 @@ import { ReplyBuffer } from '../protocol/encoder.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import type { SnapshotView } from '../keyspace/dict.js';
 import type { Value } from '../keyspace/values.js';
-import { encode, type AofWriter } from './aof.js';
+import { encode, latencyEnd, latencyStart, type AofWriter } from './aof.js';
 import type { FileIO } from './fileio.js';
 import { faultPoint } from './faults.js';
 import { writeKey } from './keydump.js';
@@ -215,7 +215,9 @@ export class Rewrite {
     this.io.closeAsync(this.fd, () => {});
     this.fd = -1;
     faultPoint('rewrite-rename');
+    const t1 = latencyStart(this.aof.latency);
     this.io.rename(this.tempPath, join(next.dir, base.file));
+    latencyEnd(this.aof.latency, t1, 'aof-rename');
     this.trace.step('rename', t);
     this.aof.log.notice(`Successfully renamed the temporary AOF base file ${this.tempPath.split('/').pop()} into ${base.file}`);
     next.replaceBase(base, this.incr!.seq);

@@ -26,6 +26,8 @@ export class FaultyIO implements FileIO {
   failFsync: string | null = null;
   failTruncate = false;
   writes = 0;
+  /** Bytes written (synchronously and on the thread pool), to every file. */
+  bytes = 0;
   fsyncs = 0;
   asyncFsyncs = 0;
 
@@ -45,6 +47,7 @@ export class FaultyIO implements FileIO {
       throw new ShortWriteError(n, this.failWrites);
     }
     this.real.write(fd, buf);
+    this.bytes += buf.length;
   }
   writeAsync(fd: number, buf: Buffer, cb: (err: Error | null) => void): void {
     if (this.failWrites !== null) {
@@ -52,6 +55,7 @@ export class FaultyIO implements FileIO {
       setImmediate(() => cb(Object.assign(new Error(code), { code })));
       return;
     }
+    this.bytes += buf.length;
     this.real.writeAsync(fd, buf, cb);
   }
   fsync(fd: number): void {

@@ -1,0 +1,163 @@
+// The AOF directory (Redis 7's multi-part layout): what a fresh start, an old single file and a
+// manifest with history files become; what a rewrite leaves (the next base, the incr file it
+// opened, nothing else); that a rewrite writes every byte once, however much is written during
+// it; and that the manifest on disk always names the data (a newer synchronous write wins over an
+// asynchronous one still in flight). The same layout is compared with a real redis-server in
+// test/process/persist-interop.test.ts.
+
+import test from 'ava';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, type RunningServer } from '../../src/index.js';
+import { Manifest, ManifestStore } from '../../src/persistence/manifest.js';
+import type { AofPersistence } from '../../src/persistence/index.js';
+import { RawClient } from '../helpers/raw.js';
+import { aofBytes, aofContent, dumpServer, FaultyIO } from '../helpers/aof.js';
+import { encodeArgs } from '../helpers/resp.js';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'ks-layout-'));
+const aofDir = (dir: string): string => join(dir, 'appendonlydir');
+const manifestText = (dir: string): string => readFileSync(join(aofDir(dir), 'appendonly.aof.manifest'), 'latin1');
+const listing = (dir: string): string[] => readdirSync(aofDir(dir)).sort();
+const persistence = (s: RunningServer): AofPersistence => s.server.persistence as AofPersistence;
+
+async function open(t: { teardown(fn: () => Promise<void> | void): void }, dir: string, fileIO?: FaultyIO): Promise<RunningServer> {
+  const s = await startServer({ port: 0, config: { appendonly: 'yes', dir, appendfsync: 'everysec', loglevel: 'warning' }, fileIO });
+  t.teardown(() => s.close().catch(() => {}));
+  return s;
+}
+
+test('a fresh start creates an empty base, an incr file and the manifest, as redis-server 7 does', async (t) => {
+  const dir = tmp();
+  const s = await open(t, dir);
+  t.deepEqual(listing(dir), ['appendonly.aof.1.base.aof', 'appendonly.aof.1.incr.aof', 'appendonly.aof.manifest']);
+  t.is(manifestText(dir), 'file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n');
+  const c = await RawClient.connect(s.port);
+  await c.call('SET', 'a', '1');
+  c.close();
+  await s.close();
+  t.deepEqual(readFileSync(join(aofDir(dir), 'appendonly.aof.1.incr.aof')), aofBytes(['SELECT', '0'], ['SET', 'a', '1']));
+  t.is(statSync(join(aofDir(dir), 'appendonly.aof.1.base.aof')).size, 0);
+});
+
+test('an old single file is moved into the directory as the base, under its own name, and loaded', async (t) => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'appendonly.aof'), aofBytes(['SELECT', '0'], ['SET', 'a', '1']));
+  const s = await open(t, dir);
+  t.false(existsSync(join(dir, 'appendonly.aof')));
+  t.deepEqual(listing(dir), ['appendonly.aof', 'appendonly.aof.1.incr.aof', 'appendonly.aof.manifest']);
+  t.is(manifestText(dir), 'file appendonly.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n');
+  t.deepEqual(dumpServer(s.server), { '0:a': { type: 'string', value: '1', pexpiretime: -1 } });
+  // The next rewrite replaces it with a numbered base, as Redis's does.
+  t.is(persistence(s).rewrite().ok, true);
+  t.true(await persistence(s).waitRewrite());
+  t.deepEqual(listing(dir), ['appendonly.aof.2.base.aof', 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest']);
+});
+
+test('history files a manifest still names are deleted at start, and the manifest rewritten without them', async (t) => {
+  const dir = tmp();
+  mkdirSync(aofDir(dir));
+  const w = (f: string, b: Buffer | string): void => writeFileSync(join(aofDir(dir), f), b);
+  w('appendonly.aof.1.base.aof', aofBytes(['SET', 'old', '1']));
+  w('appendonly.aof.1.incr.aof', aofBytes(['SET', 'old', '2']));
+  w('appendonly.aof.2.base.aof', aofBytes(['SET', 'a', '1']));
+  w('appendonly.aof.2.incr.aof', aofBytes(['INCR', 'a']));
+  w('appendonly.aof.manifest', [
+    'file appendonly.aof.2.base.aof seq 2 type b',
+    'file appendonly.aof.1.base.aof seq 1 type h',
+    'file appendonly.aof.1.incr.aof seq 1 type h',
+    'file appendonly.aof.2.incr.aof seq 2 type i',
+    '',
+  ].join('\n'));
+  const s = await open(t, dir);
+  t.deepEqual(dumpServer(s.server), { '0:a': { type: 'string', value: '2', pexpiretime: -1 } });
+  t.deepEqual(listing(dir), ['appendonly.aof.2.base.aof', 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest']);
+  t.is(manifestText(dir), 'file appendonly.aof.2.base.aof seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n');
+});
+
+test('a rewrite under writes: the directory ends as base + the incr file it opened, every byte written once', async (t) => {
+  const dir = tmp();
+  const io = new FaultyIO();
+  const s = await open(t, dir, io);
+  for (let i = 0; i < 30000; i++) s.server.keyspace.dbs[0].set(`k${i}`, `v${i}`);
+  const c = await RawClient.connect(s.port);
+  await c.call('SET', 'before', 'x'.repeat(1000));
+  await c.call('SET', 'a', 'b'); // the SELECT 0 of the first incr file is not counted below
+  const bytesBefore = io.bytes;
+  t.is(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+  // From T0 on (once the manifest naming the new incr file is durable).
+  while (!persistence(s).writer.rewriting) await new Promise((r) => setImmediate(r));
+  let n = 0;
+  while (persistence(s).rewriting) {
+    c.write(Buffer.concat([encodeArgs(['SET', `during${n}`, 'y'.repeat(1000)]), encodeArgs(['INCR', 'counter'])]));
+    await c.read();
+    await c.read();
+    n++;
+  }
+  t.true(await persistence(s).waitRewrite());
+  t.true(n > 3, `writes ran during the rewrite (${n})`);
+  await c.call('SET', 'after', 'z');
+  c.close();
+  t.deepEqual(listing(dir), ['appendonly.aof.2.base.aof', 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest']);
+  const base = statSync(join(aofDir(dir), 'appendonly.aof.2.base.aof')).size;
+  const incr = statSync(join(aofDir(dir), 'appendonly.aof.2.incr.aof')).size;
+  // Three manifests: naming the new incr file, the new base (with history), without history.
+  const manifests = 3 * 200;
+  const written = io.bytes - bytesBefore;
+  t.true(written <= base + incr + manifests, `written ${written} bytes for a ${base}-byte base and a ${incr}-byte incr file`);
+  t.true(incr > n * 1000, `the writes made during the rewrite are in the new incr file (${incr} bytes, ${n} writes)`);
+  // Reloaded: the live dataset.
+  await s.close();
+  const again = await open(t, dir);
+  t.deepEqual(dumpServer(again.server), dumpServer(s.server));
+});
+
+test('a rewrite that fails leaves a manifest naming the whole dataset (old files plus the new incr file)', async (t) => {
+  const dir = tmp();
+  const io = new FaultyIO();
+  const s = await open(t, dir, io);
+  const c = await RawClient.connect(s.port);
+  await c.call('SET', 'a', '1');
+  for (let i = 0; i < 20000; i++) s.server.keyspace.dbs[0].set(`k${i}`, 'v');
+  t.is(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+  while (!persistence(s).writer.rewriting) await new Promise((r) => setImmediate(r));
+  io.failWrites = 'EIO';
+  t.false(await persistence(s).waitRewrite());
+  io.failWrites = null;
+  await c.call('INCR', 'a');
+  c.close();
+  t.is(manifestText(dir), [
+    'file appendonly.aof.1.base.aof seq 1 type b',
+    'file appendonly.aof.1.incr.aof seq 1 type i',
+    'file appendonly.aof.2.incr.aof seq 2 type i',
+    '',
+  ].join('\n'));
+  t.false(readdirSync(dir).some((f) => f.startsWith('temp-')), 'the temp file is removed');
+  t.regex(aofContent(dir).toString('latin1'), /INCR/);
+  const live = dumpServer(s.server);
+  await s.close();
+  // The 20,000 keys set directly were never logged: only a and its INCR are in the files.
+  const again = await open(t, dir);
+  t.deepEqual(dumpServer(again.server), { '0:a': live['0:a'] });
+  t.is(live['0:a'].value, '2');
+});
+
+test('the manifest store: a synchronous save made while an asynchronous one is in flight wins', async (t) => {
+  const dir = tmp();
+  const m1 = new Manifest(dir, 'appendonly.aof');
+  m1.setBase(m1.nextBase());
+  const store = new ManifestStore(m1, new FaultyIO());
+  store.save(m1);
+  const m2 = m1.copy();
+  m2.addIncr();
+  const pending = store.saveAsync(m2);
+  const m3 = m1.copy();
+  m3.addIncr();
+  m3.addIncr();
+  store.save(m3);
+  await t.throwsAsync(pending, { message: /replaced meanwhile/ });
+  t.is(store.current, m3);
+  t.is(readFileSync(m1.path, 'latin1'), m3.text());
+  t.deepEqual(readdirSync(dir).sort(), ['appendonly.aof.manifest'], 'no temp file left');
+});
