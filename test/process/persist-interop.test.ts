@@ -15,6 +15,7 @@ import { needBinary } from '../helpers/bins.js';
 import { startRealRedis, type RealRedis } from '../helpers/redis.js';
 import { copyAof, dumpWire, waitFor, type Dump } from '../helpers/aof.js';
 import { RawClient } from '../helpers/raw.js';
+import { encodeArgs } from '../helpers/resp.js';
 import { run } from '../helpers/run.js';
 
 /** A varied dataset, built with commands both servers know (effects, not requests, are logged). */
@@ -362,63 +363,73 @@ function layoutOf(dir: string): { files: string[]; manifest: string } {
   return { files: readdirSync(join(dir, 'appendonlydir')).sort(), manifest: readFileSync(manifestOf(dir), 'latin1') };
 }
 
-test('the same commands leave the same appendonlydir as Redis 7.0: file names and manifest, byte for byte', async (t) => {
-  if (!needBinary(t, 'redis-server') || !needBinary(t, 'redis-check-aof')) return;
-  const redis = await startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--save', '', '--enable-debug-command', 'yes']);
-  t.teardown(() => redis.stop());
-  const sp = await startBundle(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--save', '', '--loglevel', 'notice', '--enable-debug-command', 'yes']);
-  t.teardown(() => void sp.stop('SIGKILL'));
-  t.deepEqual(layoutOf(sp.dir), layoutOf(redis.dir), 'on a fresh start');
-  t.regex(sp.output(), /Creating AOF base file appendonly\.aof\.1\.base\.aof on server start/);
-  t.regex(sp.output(), /Creating AOF incr file appendonly\.aof\.1\.incr\.aof on server start/);
+for (const start of ['a fresh start', 'an old-style appendonly.aof'] as const) {
+  test(`the same commands leave the same appendonlydir as Redis 7.0 after ${start}: file names and manifest, byte for byte`, async (t) => {
+    if (!needBinary(t, 'redis-server') || !needBinary(t, 'redis-check-aof')) return;
+    const old = start === 'an old-style appendonly.aof';
+    const dirs = [tempDir('ks-diff-'), tempDir('ks-diff-')];
+    if (old) for (const d of dirs) writeFileSync(join(d, 'appendonly.aof'), Buffer.concat([encodeArgs(['SELECT', '0']), encodeArgs(['SET', 'old', 'style'])]));
+    const redis = await startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--save', '', '--enable-debug-command', 'yes'], dirs[0]);
+    t.teardown(() => redis.stop());
+    const sp = await startBundle(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--save', '', '--loglevel', 'notice', '--enable-debug-command', 'yes'], { dir: dirs[1] });
+    t.teardown(() => void sp.stop('SIGKILL'));
+    t.deepEqual(layoutOf(sp.dir), layoutOf(redis.dir), `after ${start}`);
+    if (old) {
+      t.is(layoutOf(sp.dir).manifest, 'file appendonly.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n');
+      t.regex(sp.output(), /Successfully migrated an old-style AOF file \(appendonly\.aof\) into the AOF directory \(appendonlydir\)\./);
+    } else {
+      t.regex(sp.output(), /Creating AOF base file appendonly\.aof\.1\.base\.aof on server start/);
+    }
+    t.regex(sp.output(), /Creating AOF incr file appendonly\.aof\.1\.incr\.aof on server start/);
 
-  const before: string[][] = [['SET', 'a', '1'], ['SET', 'b', '2'], ['SELECT', '3'], ['SET', 'c', '3'], ['SET', 'a', '4']];
-  const after: string[][] = [['SET', 'd', '5'], ['SELECT', '0'], ['SET', 'a', '6'], ['SET', 'e', '7', 'PX', '3600000']];
-  for (const port of [redis.port, sp.port]) {
-    await runScript(port, before);
-    const c = await RawClient.connect(port);
-    t.is(await bgRewrite(c, `the rewrite on ${port}`), '+Background append only file rewriting started\r\n');
-    c.close();
-    await runScript(port, after);
-  }
-  t.regex(sp.output(), /Creating AOF incr file appendonly\.aof\.2\.incr\.aof on background rewrite/);
-  // Both delete the replaced files in the background: wait until both listings settle.
-  await waitFor(() => JSON.stringify(layoutOf(sp.dir)) === JSON.stringify(layoutOf(redis.dir)), 5_000, 'the same layout').catch(() => {});
-  const ours = layoutOf(sp.dir);
-  const theirs = layoutOf(redis.dir);
-  t.deepEqual(ours.files, theirs.files, 'the same files');
-  t.deepEqual(ours.files, ['appendonly.aof.2.base.aof', 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest']);
-  t.is(ours.manifest, theirs.manifest, 'the same manifest, byte for byte');
-  t.deepEqual(readdirSync(sp.dir).filter((f) => f.startsWith('temp-')), [], 'no temp file left');
-  // The writes after the rewrite are the incr file: the same commands in both.
-  const incr = (dir: string): string[][] => parseAof(readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.2.incr.aof')))
-    .map((c) => c.map((a) => (/^1\d{12}$/.test(a) ? 'time' : a)));
-  t.deepEqual(incr(sp.dir), incr(redis.dir), 'the same incr file');
-  await checkAof(t, sp.dir);
+    const before: string[][] = [['SET', 'a', '1'], ['SET', 'b', '2'], ['SELECT', '3'], ['SET', 'c', '3'], ['SET', 'a', '4']];
+    const after: string[][] = [['SET', 'd', '5'], ['SELECT', '0'], ['SET', 'a', '6'], ['SET', 'e', '7', 'PX', '3600000']];
+    for (const port of [redis.port, sp.port]) {
+      await runScript(port, before);
+      const c = await RawClient.connect(port);
+      t.is(await bgRewrite(c, `the rewrite on ${port}`), '+Background append only file rewriting started\r\n');
+      c.close();
+      await runScript(port, after);
+    }
+    t.regex(sp.output(), /Creating AOF incr file appendonly\.aof\.2\.incr\.aof on background rewrite/);
+    // Both delete the replaced files in the background: wait until both listings settle.
+    await waitFor(() => JSON.stringify(layoutOf(sp.dir)) === JSON.stringify(layoutOf(redis.dir)), 5_000, 'the same layout').catch(() => {});
+    const ours = layoutOf(sp.dir);
+    const theirs = layoutOf(redis.dir);
+    t.deepEqual(ours.files, theirs.files, 'the same files');
+    t.deepEqual(ours.files, ['appendonly.aof.2.base.aof', 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest']);
+    t.is(ours.manifest, theirs.manifest, 'the same manifest, byte for byte');
+    t.deepEqual(readdirSync(sp.dir).filter((f) => f.startsWith('temp-')), [], 'no temp file left');
+    // The writes after the rewrite are the incr file: the same commands in both.
+    const incr = (dir: string): string[][] => parseAof(readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.2.incr.aof')))
+      .map((c) => c.map((a) => (/^1\d{12}$/.test(a) ? 'time' : a)));
+    t.deepEqual(incr(sp.dir), incr(redis.dir), 'the same incr file');
+    await checkAof(t, sp.dir);
 
-  const oursData = await dumpWire(sp.port);
-  const theirsData = await dumpWire(redis.port);
-  t.is(Object.keys(oursData).length, 6);
-  const oursDigest = await digest(sp.port);
-  const theirsDigest = await digest(redis.port);
-  t.is(await sp.stop(), 0);
-  // Each server loads the other's directory (Redis's copied while it runs idle: it wrote before it replied).
-  const forUs = tempDir('ks-diff-');
-  copyAof(redis.dir, forUs);
-  const forRedis = tempDir('ks-diff-');
-  copyAof(sp.dir, forRedis);
-  await redis.stop();
+    const oursData = await dumpWire(sp.port);
+    const theirsData = await dumpWire(redis.port);
+    t.is(Object.keys(oursData).length, old ? 7 : 6);
+    const oursDigest = await digest(sp.port);
+    const theirsDigest = await digest(redis.port);
+    t.is(await sp.stop(), 0);
+    // Each server loads the other's directory (Redis's copied while it runs idle: it wrote before it replied).
+    const forUs = tempDir('ks-diff-');
+    copyAof(redis.dir, forUs);
+    const forRedis = tempDir('ks-diff-');
+    copyAof(sp.dir, forRedis);
+    await redis.stop();
 
-  const ks = await startBundle(['--enable-debug-command', 'yes'], { dir: forUs });
-  t.teardown(() => void ks.stop('SIGKILL'));
-  t.deepEqual(await dumpWire(ks.port), theirsData, "Keystonelight on Redis's directory");
-  t.is(await digest(ks.port), theirsDigest, "Keystonelight on Redis's directory: DEBUG DIGEST");
-  t.is(await ks.stop(), 0);
-  const rs = await startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--enable-debug-command', 'yes'], forRedis);
-  try {
-    t.deepEqual(await dumpWire(rs.port), oursData, 'redis-server on our directory');
-    t.is(await digest(rs.port), oursDigest, 'redis-server on our directory: DEBUG DIGEST');
-  } finally {
-    await rs.stop();
-  }
-});
+    const ks = await startBundle(['--enable-debug-command', 'yes'], { dir: forUs });
+    t.teardown(() => void ks.stop('SIGKILL'));
+    t.deepEqual(await dumpWire(ks.port), theirsData, "Keystonelight on Redis's directory");
+    t.is(await digest(ks.port), theirsDigest, "Keystonelight on Redis's directory: DEBUG DIGEST");
+    t.is(await ks.stop(), 0);
+    const rs = await startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--enable-debug-command', 'yes'], forRedis);
+    try {
+      t.deepEqual(await dumpWire(rs.port), oursData, 'redis-server on our directory');
+      t.is(await digest(rs.port), oursDigest, 'redis-server on our directory: DEBUG DIGEST');
+    } finally {
+      await rs.stop();
+    }
+  });
+}
