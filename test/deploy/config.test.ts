@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { Config, OPTIONS, findOption, normalize, parseConfigFile } from '../../src/config.js';
 import { hasBinary, missing } from '../helpers/bins.js';
 import { BUNDLE, startBundle, tempDir } from '../helpers/bundle.js';
+import { aofContent } from '../helpers/aof.js';
 
 const run = promisify(execFile);
 const SAMPLE = join(process.cwd(), 'deploy', 'keystonelight.conf');
@@ -69,7 +70,7 @@ test('the sample config is accepted, and CONFIG GET shows what it sets (port and
   t.is(await r.set('k', 'v'), 'OK');
   r.disconnect();
   t.is(await sp.stop('SIGTERM'), 0);
-  t.true(readFileSync(join(dir, 'appendonly.aof'), 'latin1').includes('$1\r\nk\r\n'), 'appendonly yes from the file');
+  t.true(aofContent(dir).toString('latin1').includes('$1\r\nk\r\n'), 'appendonly yes from the file');
 });
 
 test('the sample config names every option, and each commented-out example is valid', (t) => {

@@ -81,7 +81,9 @@ export async function startRealRedis(extra: string[] = [], dir?: string): Promis
     dir: workDir,
     proc,
     async stop() {
-      if (proc.exitCode === null) {
+      // Killed by a signal, a process has a signalCode and no exitCode: it is gone all the same
+      // (waiting for its 'exit' again would never end).
+      if (proc.exitCode === null && proc.signalCode === null) {
         const done = new Promise((r) => proc.once('exit', r));
         proc.kill('SIGKILL');
         await done;

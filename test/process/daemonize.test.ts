@@ -11,7 +11,7 @@ import { BUNDLE, tempDir } from '../helpers/bundle.js';
 import { freePort } from '../helpers/redis.js';
 import { RawClient } from '../helpers/raw.js';
 import { run, type RunResult } from '../helpers/run.js';
-import { waitFor } from '../helpers/aof.js';
+import { aofContent, waitFor } from '../helpers/aof.js';
 
 const ks = (args: string[]): Promise<RunResult> => run(process.execPath, [BUNDLE, ...args], { timeoutMs: 30_000 });
 
@@ -71,7 +71,7 @@ test('daemonize yes: returns once the server answers; PID file holds it; SIGTERM
   await waitFor(() => gone(pid), 20_000, 'the daemon to exit');
   t.false(existsSync(pidFile), 'PID file removed');
   t.regex(readFileSync(log, 'latin1'), /Received SIGTERM scheduling shutdown[^]*Removing the pid file[^]*bye bye/);
-  t.regex(readFileSync(join(dir, 'appendonly.aof'), 'latin1'), /\$3\r\nSET\r\n\$1\r\nk\r\n\$1\r\nv\r\n/, 'the write is in the AOF');
+  t.regex(aofContent(dir).toString('latin1'), /\$3\r\nSET\r\n\$1\r\nk\r\n\$1\r\nv\r\n/, 'the write is in the AOF');
 });
 
 test('daemonize yes in the config file, no logfile: nothing printed (the log goes to /dev/null, as Redis)', async (t) => {

@@ -2,10 +2,8 @@
 // Redis propagates evictions), so that a restart loads exactly the dataset the server had.
 
 import test from 'ava';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { startBundle } from '../helpers/bundle.js';
-import { dumpWire } from '../helpers/aof.js';
+import { aofContent, dumpWire } from '../helpers/aof.js';
 import { RawClient } from '../helpers/raw.js';
 
 test('evicted keys reach the AOF as DEL; a restart loads the same dataset', async (t) => {
@@ -29,7 +27,7 @@ test('evicted keys reach the AOF as DEL; a restart loads the same dataset', asyn
   info.close();
   t.is(await sp.stop('SIGTERM'), 0);
 
-  const aof = readFileSync(join(sp.dir, 'appendonly.aof'), 'latin1');
+  const aof = aofContent(sp.dir).toString('latin1');
   const dels = [...aof.matchAll(/\*2\r\n\$3\r\nDEL\r\n\$\d+\r\n([^\r]+)\r\n/g)].map((m) => m[1]);
   t.is(dels.length, 150);
   const written = [...keys.map((k) => `0:${k}`), ...keys.slice(0, 20).map((k) => `2:${k}`)];

@@ -3,10 +3,10 @@
 // automatic rewrites by auto-aof-rewrite-percentage / auto-aof-rewrite-min-size.
 
 import test from 'ava';
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { startBundle } from '../helpers/bundle.js';
-import { aofBytes, dumpWire, loadDir, waitFor } from '../helpers/aof.js';
+import { aofBytes, aofFiles, aofSize, dumpWire, loadDir, waitFor } from '../helpers/aof.js';
 import { RawClient } from '../helpers/raw.js';
 import { encodeArgs } from '../helpers/resp.js';
 
@@ -31,8 +31,7 @@ for (const signal of ['SIGHUP', 'SIGUSR1'] as const) {
     const sp = await startBundle(['--loglevel', 'notice', '--auto-aof-rewrite-percentage', '0']);
     t.teardown(() => void sp.stop('SIGKILL'));
     const last = await overwrite(sp.port, 10_000, 100);
-    const path = join(sp.dir, 'appendonly.aof');
-    const before = statSync(path).size;
+    const before = aofSize(sp.dir);
     const data = await dumpWire(sp.port, 1);
     // A client pinging all along: every PING is answered while the rewrite runs.
     const pinger = await RawClient.connect(sp.port);
@@ -51,9 +50,21 @@ for (const signal of ['SIGHUP', 'SIGUSR1'] as const) {
     await pings;
     pinger.close();
     t.regex(sp.output(), new RegExp(`Received ${signal}, rewriting the append only file`));
-    const after = statSync(path).size;
+    const after = aofSize(sp.dir);
     t.log(`${before} bytes -> ${after} bytes (100 SETs: ${expected}), ${pongs} PINGs answered meanwhile`);
     t.is(after, expected);
+    // The 100 SETs are the new base file; the incr file started by the rewrite is still empty (PINGs log nothing).
+    const files = aofFiles(sp.dir);
+    t.deepEqual(files.map((f) => basename(f)), ['appendonly.aof.2.base.aof', 'appendonly.aof.2.incr.aof']);
+    const base = readFileSync(files[0]);
+    t.is(base.length, expected);
+    t.true(base.subarray(0, aofBytes(['SELECT', '0']).length).equals(aofBytes(['SELECT', '0'])), 'the base starts with SELECT 0');
+    for (const [k, v] of last) t.true(base.includes(aofBytes(['SET', k, v])), `the base sets ${k} to ${v}`);
+    // The replaced files (base 1, incr 1) are deleted as history, and no temp file is left.
+    const listing = (): string[] => [...readdirSync(join(sp.dir, 'appendonlydir')), ...readdirSync(sp.dir).filter((f) => f.startsWith('temp-'))].sort();
+    const final = ['appendonly.aof.2.base.aof', 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest'];
+    await waitFor(() => listing().join() === final.join(), 5_000, 'the history files to be removed').catch(() => {});
+    t.deepEqual(listing(), final);
     t.true(pongs > 0);
     t.deepEqual(await dumpWire(sp.port, 1), data, 'data unchanged in memory');
     t.deepEqual(await loadDir(sp.dir), data, 'and in the file');
@@ -68,11 +79,11 @@ test('automatic rewrite when the file doubles past auto-aof-rewrite-min-size', a
   // 6,000 overwrites are ~210 kB of AOF: at least one automatic rewrite must bring it back under
   // twice the minimum size once the last one finished.
   const count = (re: RegExp): number => sp.output().split(re).length - 1;
-  const settled = (): boolean => count(/rewriting started/) === count(/rewrite finished successfully/) && statSync(join(sp.dir, 'appendonly.aof')).size < 128 * 1024;
+  const settled = (): boolean => count(/rewriting started/) === count(/rewrite finished successfully/) && aofSize(sp.dir) < 128 * 1024;
   // Generous: on a loaded machine the last rewrite can take seconds to finish (a 10 s bound flaked once).
   await waitFor(settled, 30_000).catch(() => {});
   t.regex(sp.output(), /Starting automatic rewriting of AOF on \d+% growth/);
-  t.true(settled(), `${statSync(join(sp.dir, 'appendonly.aof')).size} bytes`);
+  t.true(settled(), `${aofSize(sp.dir)} bytes`);
   const data = await dumpWire(sp.port, 1);
   t.is(Object.keys(data).length, 50);
   t.deepEqual(await loadDir(sp.dir), data);

@@ -1,17 +1,21 @@
 // Interoperability of the append-only file with real Redis 7.0 (Debian's redis-server and
-// redis-tools): redis-check-aof accepts our file; a redis-server started on a copy of our data
-// directory ends up with exactly our keys, values, types and TTLs (before and after a rewrite);
-// Keystonelight loads Redis's files — a single-file AOF (base alone, base + incr), a whole Redis 7
-// appendonlydir (imported) — and refuses an RDB base or preamble with a clear message.
+// redis-tools), both in Redis 7's multi-part layout (<dir>/appendonlydir/ + manifest):
+// redis-check-aof accepts our manifest; a redis-server started on a copy of our appendonlydir ends
+// up with exactly our keys, values, types and TTLs (before and after a rewrite); the same commands
+// (SETs, BGREWRITEAOF, SETs) leave the same file names and the same manifest in both directories;
+// Keystonelight loads Redis's files — an old-style single file (base alone, base + incr; migrated
+// into appendonlydir), a whole Redis 7 appendonlydir (used in place, kept in Redis's layout) — and
+// refuses an RDB base or preamble with a clear message.
 
 import test from 'ava';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exited, startBundle, tempDir, type ServerProcess } from '../helpers/bundle.js';
 import { needBinary } from '../helpers/bins.js';
 import { startRealRedis, type RealRedis } from '../helpers/redis.js';
-import { dumpWire, waitFor } from '../helpers/aof.js';
+import { copyAof, dumpWire, waitFor, type Dump } from '../helpers/aof.js';
 import { RawClient } from '../helpers/raw.js';
+import { encodeArgs } from '../helpers/resp.js';
 import { run } from '../helpers/run.js';
 
 /** A varied dataset, built with commands both servers know (effects, not requests, are logged). */
@@ -104,9 +108,31 @@ async function digest(port: number): Promise<string> {
   }
 }
 
-async function checkAof(t: { true(v: boolean, m?: string): void }, path: string): Promise<void> {
-  const r = await run('redis-check-aof', [path]);
-  t.true(/is valid/.test(r.stdout), r.stdout + r.stderr);
+/** The manifest of the AOF directory of the data directory `dir`. */
+const manifestOf = (dir: string): string => join(dir, 'appendonlydir', 'appendonly.aof.manifest');
+
+/** redis-check-aof on the manifest of `dir`: every file it names, and the manifest, are valid. */
+async function checkAof(t: { true(v: boolean, m?: string): void }, dir: string): Promise<void> {
+  const r = await run('redis-check-aof', [manifestOf(dir)]);
+  t.true(/All AOF files and manifest are valid/.test(r.stdout), r.stdout + r.stderr);
+}
+
+/**
+ * BGREWRITEAOF on `c`'s server; resolves once that rewrite is over (INFO persistence: one more in
+ * aof_rewrites, none in progress or scheduled), with the command's reply.
+ */
+async function bgRewrite(c: RawClient, what: string): Promise<string> {
+  const rewrites = async (): Promise<{ count: number; idle: boolean }> => {
+    const info = await c.call('INFO', 'persistence');
+    return { count: Number(/\r\naof_rewrites:(\d+)\r\n/.exec(info)?.[1]), idle: /\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n/.test(info) };
+  };
+  const before = (await rewrites()).count;
+  const reply = await c.call('BGREWRITEAOF');
+  await waitFor(async () => {
+    const now = await rewrites();
+    return now.count > before && now.idle;
+  }, 15_000, what);
+  return reply;
 }
 
 test('our file is valid for redis-check-aof, and a real redis-server loads exactly our dataset (before and after a rewrite)', async (t) => {
@@ -125,9 +151,9 @@ test('our file is valid for redis-check-aof, and a real redis-server loads exact
     const ours = await dumpWire(sp.port);
     t.true(Object.keys(ours).length >= 15, phase);
     t.falsy(ours['0:expired']);
-    await checkAof(t, join(sp.dir, 'appendonly.aof'));
+    await checkAof(t, sp.dir);
     const copy = tempDir('ks-interop-');
-    copyFileSync(join(sp.dir, 'appendonly.aof'), join(copy, 'appendonly.aof'));
+    copyAof(sp.dir, copy);
     const redis = await startRealRedis(['--appendonly', 'yes', '--enable-debug-command', 'yes'], copy);
     try {
       t.deepEqual(await dumpWire(redis.port), ours, phase);
@@ -140,7 +166,7 @@ test('our file is valid for redis-check-aof, and a real redis-server loads exact
 });
 
 /** A real Redis with a non-RDB AOF: dataset A, BGREWRITEAOF, then dataset B in the incr file. */
-async function redisFiles(): Promise<{ dir: string; dumpA: Awaited<ReturnType<typeof dumpWire>>; dumpB: Awaited<ReturnType<typeof dumpWire>>; digestB: string; stop(): Promise<void> }> {
+async function redisFiles(): Promise<{ dir: string; dumpA: Dump; dumpB: Dump; digestB: string; stop(): Promise<void> }> {
   const redis = await startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--appendfsync', 'always', '--enable-debug-command', 'yes']);
   try {
     return await redisFilesOn(redis);
@@ -154,8 +180,7 @@ async function redisFilesOn(redis: RealRedis): ReturnType<typeof redisFiles> {
   await runScript(redis.port);
   const c = await RawClient.connect(redis.port);
   await c.call('EVAL', "redis.call('set','lua','1'); redis.call('incr','lua'); return 1", '0'); // logged as MULTI/EXEC
-  await c.call('BGREWRITEAOF');
-  await waitFor(async () => (await c.call('INFO', 'persistence')).includes('aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0'), 15_000, 'the Redis rewrite');
+  await bgRewrite(c, 'the Redis rewrite');
   const dumpA = await dumpWire(redis.port);
   await runScript(redis.port, [['INCR', 'counter'], ['APPEND', 'app', 'ghi'], ['DEL', 'float'], ['SELECT', '6'], ['SET', 'late', 'l', 'EX', '100']]);
   await c.call('EVAL', "redis.call('incr','lua'); redis.call('set','lua2','x'); return 1", '0');
@@ -194,16 +219,49 @@ test('Keystonelight loads Redis 7 files: a single base file, base + incr as one 
   t.is(await digest(sp.port), r.digestB, 'base + incr: DEBUG DIGEST');
   t.is(await sp.stop(), 0);
 
+  // A whole Redis 7 appendonlydir is our own layout: used in place, nothing renamed or rewritten.
   const whole = tempDir('ks-import-');
-  cpSync(r.dir, join(whole, 'appendonlydir'), { recursive: true });
-  sp = await start(['--loglevel', 'notice'], whole);
+  const aofDir = join(whole, 'appendonlydir');
+  cpSync(r.dir, aofDir, { recursive: true });
+  const listing = readdirSync(r.dir).sort();
+  const manifest = readFileSync(join(r.dir, 'appendonly.aof.manifest'), 'latin1');
+  const contents = (): Record<string, Buffer> => Object.fromEntries(readdirSync(aofDir).map((f) => [f, readFileSync(join(aofDir, f))]));
+  const before = contents();
+  sp = await start(['--loglevel', 'notice', '--enable-debug-command', 'yes'], whole);
   t.deepEqual(await dumpWire(sp.port), r.dumpB, 'the appendonlydir');
-  t.regex(sp.output(), /Imported the Redis 7 AOF directory into .*appendonly\.aof; the original was moved to .*appendonlydir\.imported-\d+/);
-  t.false(existsSync(join(whole, 'appendonlydir')));
+  t.is(await digest(sp.port), r.digestB, 'the appendonlydir: DEBUG DIGEST');
+  t.notRegex(sp.output(), /Imported|migrated|Creating AOF/, 'used as it is');
+  t.deepEqual(readdirSync(whole).filter((f) => f !== 'keystonelight.pid'), ['appendonlydir'], 'nothing beside it (no import, no rename)');
+  t.deepEqual(contents(), before, 'loading changed no file');
+  // Our writes go to Redis's last incr file, and the directory keeps Redis's layout.
+  const c = await RawClient.connect(sp.port);
+  t.is(await c.call('SET', 'ours', 'written by keystonelight'), '+OK\r\n');
+  t.is(await c.call('SELECT', '7'), '+OK\r\n');
+  t.is(await c.call('INCRBY', 'counter7', '7'), ':7\r\n');
+  c.close();
+  const dumpC = await dumpWire(sp.port);
+  const digestC = await digest(sp.port);
   t.is(await sp.stop(), 0);
+  t.deepEqual(readdirSync(aofDir).sort(), listing, 'the same files');
+  t.is(readFileSync(join(aofDir, 'appendonly.aof.manifest'), 'latin1'), manifest, 'the same manifest');
+  const incrName = readdirSync(aofDir).filter((f) => f.endsWith('.incr.aof')).sort().at(-1)!;
+  const after = contents();
+  for (const [f, bytes] of Object.entries(before)) {
+    if (f === incrName) t.true(after[f].subarray(0, bytes.length).equals(bytes) && after[f].length > bytes.length, `${f}: appended to`);
+    else t.true(after[f].equals(bytes), `${f}: unchanged`);
+  }
+  await checkAof(t, whole);
   sp = await start(['--loglevel', 'warning'], whole);
-  t.deepEqual(await dumpWire(sp.port), r.dumpB, 'after the import, from our own file');
+  t.deepEqual(await dumpWire(sp.port), dumpC, 'restarted on it');
   t.is(await sp.stop(), 0);
+  // And a real redis-server loads it back, with our writes.
+  const back = await startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--enable-debug-command', 'yes'], whole);
+  try {
+    t.deepEqual(await dumpWire(back.port), dumpC, 'redis-server on the directory we wrote to');
+    t.is(await digest(back.port), digestC, 'redis-server: DEBUG DIGEST');
+  } finally {
+    await back.stop();
+  }
 });
 
 test('an RDB base or an RDB preamble is refused with a clear message, and nothing is changed', async (t) => {
@@ -212,8 +270,7 @@ test('an RDB base or an RDB preamble is refused with a clear message, and nothin
   t.teardown(() => redis.stop());
   const c = await RawClient.connect(redis.port);
   await c.call('SET', 'a', '1');
-  await c.call('BGREWRITEAOF');
-  await waitFor(async () => (await c.call('INFO', 'persistence')).includes('aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0'), 15_000, 'the Redis rewrite');
+  await bgRewrite(c, 'the Redis rewrite');
   c.close();
   const src = join(redis.dir, 'appendonlydir');
   const rdbBase = readdirSync(src).find((f) => f.endsWith('.base.rdb'))!;
@@ -234,6 +291,7 @@ test('an RDB base or an RDB preamble is refused with a clear message, and nothin
   t.teardown(() => void b.stop('SIGKILL'));
   t.is(await exited(b), 1);
   t.regex(b.output(), /starts with an RDB preamble, which is not supported: .*aof-use-rdb-preamble no/);
+  t.deepEqual(readFileSync(join(fileCase, 'appendonlydir', 'appendonly.aof')), readFileSync(join(src, rdbBase)), 'migrated into appendonlydir, unchanged');
 });
 
 /** The commands of an AOF file (as written; MULTI/EXEC kept). */
@@ -284,7 +342,9 @@ test('the same commands log the same effects as Redis 7.0 (absolute times within
     return out;
   };
   const theirs = withDb(parseAof(readFileSync(join(redis.dir, 'appendonlydir', incr)))).filter(expiry);
-  const ours = withDb(parseAof(readFileSync(join(sp.dir, 'appendonly.aof')))).filter(expiry);
+  const ourIncr = readdirSync(join(sp.dir, 'appendonlydir')).find((f) => f.endsWith('.incr.aof'))!;
+  t.is(ourIncr, incr, 'the same incr file');
+  const ours = withDb(parseAof(readFileSync(join(sp.dir, 'appendonlydir', ourIncr)))).filter(expiry);
   const isTime = (s: string): boolean => /^1\d{12}$/.test(s);
   const same = (a: string[], b: string[]): boolean =>
     a.length === b.length && a.every((x, i) => x === b[i] || (isTime(x) && isTime(b[i]) && Math.abs(Number(x) - Number(b[i])) < 1000));
@@ -297,3 +357,79 @@ test('the same commands log the same effects as Redis 7.0 (absolute times within
   }
   t.pass();
 });
+
+/** The file names in `dir`'s appendonlydir, sorted, and its manifest's text. */
+function layoutOf(dir: string): { files: string[]; manifest: string } {
+  return { files: readdirSync(join(dir, 'appendonlydir')).sort(), manifest: readFileSync(manifestOf(dir), 'latin1') };
+}
+
+for (const start of ['a fresh start', 'an old-style appendonly.aof'] as const) {
+  test(`the same commands leave the same appendonlydir as Redis 7.0 after ${start}: file names and manifest, byte for byte`, async (t) => {
+    if (!needBinary(t, 'redis-server') || !needBinary(t, 'redis-check-aof')) return;
+    const old = start === 'an old-style appendonly.aof';
+    const dirs = [tempDir('ks-diff-'), tempDir('ks-diff-')];
+    if (old) for (const d of dirs) writeFileSync(join(d, 'appendonly.aof'), Buffer.concat([encodeArgs(['SELECT', '0']), encodeArgs(['SET', 'old', 'style'])]));
+    const redis = await startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--save', '', '--enable-debug-command', 'yes'], dirs[0]);
+    t.teardown(() => redis.stop());
+    const sp = await startBundle(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--save', '', '--loglevel', 'notice', '--enable-debug-command', 'yes'], { dir: dirs[1] });
+    t.teardown(() => void sp.stop('SIGKILL'));
+    t.deepEqual(layoutOf(sp.dir), layoutOf(redis.dir), `after ${start}`);
+    if (old) {
+      t.is(layoutOf(sp.dir).manifest, 'file appendonly.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n');
+      t.regex(sp.output(), /Successfully migrated an old-style AOF file \(appendonly\.aof\) into the AOF directory \(appendonlydir\)\./);
+    } else {
+      t.regex(sp.output(), /Creating AOF base file appendonly\.aof\.1\.base\.aof on server start/);
+    }
+    t.regex(sp.output(), /Creating AOF incr file appendonly\.aof\.1\.incr\.aof on server start/);
+
+    const before: string[][] = [['SET', 'a', '1'], ['SET', 'b', '2'], ['SELECT', '3'], ['SET', 'c', '3'], ['SET', 'a', '4']];
+    const after: string[][] = [['SET', 'd', '5'], ['SELECT', '0'], ['SET', 'a', '6'], ['SET', 'e', '7', 'PX', '3600000']];
+    for (const port of [redis.port, sp.port]) {
+      await runScript(port, before);
+      const c = await RawClient.connect(port);
+      t.is(await bgRewrite(c, `the rewrite on ${port}`), '+Background append only file rewriting started\r\n');
+      c.close();
+      await runScript(port, after);
+    }
+    t.regex(sp.output(), /Creating AOF incr file appendonly\.aof\.2\.incr\.aof on background rewrite/);
+    // Both delete the replaced files in the background: wait until both listings settle.
+    await waitFor(() => JSON.stringify(layoutOf(sp.dir)) === JSON.stringify(layoutOf(redis.dir)), 5_000, 'the same layout').catch(() => {});
+    const ours = layoutOf(sp.dir);
+    const theirs = layoutOf(redis.dir);
+    t.deepEqual(ours.files, theirs.files, 'the same files');
+    t.deepEqual(ours.files, ['appendonly.aof.2.base.aof', 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest']);
+    t.is(ours.manifest, theirs.manifest, 'the same manifest, byte for byte');
+    t.deepEqual(readdirSync(sp.dir).filter((f) => f.startsWith('temp-')), [], 'no temp file left');
+    // The writes after the rewrite are the incr file: the same commands in both.
+    const incr = (dir: string): string[][] => parseAof(readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.2.incr.aof')))
+      .map((c) => c.map((a) => (/^1\d{12}$/.test(a) ? 'time' : a)));
+    t.deepEqual(incr(sp.dir), incr(redis.dir), 'the same incr file');
+    await checkAof(t, sp.dir);
+
+    const oursData = await dumpWire(sp.port);
+    const theirsData = await dumpWire(redis.port);
+    t.is(Object.keys(oursData).length, old ? 7 : 6);
+    const oursDigest = await digest(sp.port);
+    const theirsDigest = await digest(redis.port);
+    t.is(await sp.stop(), 0);
+    // Each server loads the other's directory (Redis's copied while it runs idle: it wrote before it replied).
+    const forUs = tempDir('ks-diff-');
+    copyAof(redis.dir, forUs);
+    const forRedis = tempDir('ks-diff-');
+    copyAof(sp.dir, forRedis);
+    await redis.stop();
+
+    const ks = await startBundle(['--enable-debug-command', 'yes'], { dir: forUs });
+    t.teardown(() => void ks.stop('SIGKILL'));
+    t.deepEqual(await dumpWire(ks.port), theirsData, "Keystonelight on Redis's directory");
+    t.is(await digest(ks.port), theirsDigest, "Keystonelight on Redis's directory: DEBUG DIGEST");
+    t.is(await ks.stop(), 0);
+    const rs = await startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--enable-debug-command', 'yes'], forRedis);
+    try {
+      t.deepEqual(await dumpWire(rs.port), oursData, 'redis-server on our directory');
+      t.is(await digest(rs.port), oursDigest, 'redis-server on our directory: DEBUG DIGEST');
+    } finally {
+      await rs.stop();
+    }
+  });
+}

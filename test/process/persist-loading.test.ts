@@ -6,7 +6,7 @@
 
 import test from 'ava';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exited, startBundle, tempDir } from '../helpers/bundle.js';
 import { aofBytes, waitFor } from '../helpers/aof.js';
@@ -14,10 +14,21 @@ import { RawClient } from '../helpers/raw.js';
 
 const sha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
+/** A data dir holding `bytes` as an old-style single `appendonly.aof` (migrated at start-up). */
 function dirWith(bytes: Buffer): string {
   const dir = tempDir('ks-load-');
   writeFileSync(join(dir, 'appendonly.aof'), bytes);
   return dir;
+}
+
+/** Where the single file is once migrated: the base file of the AOF directory, under its own name. */
+const migrated = (dir: string): string => join(dir, 'appendonlydir', 'appendonly.aof');
+const MIGRATED = /Successfully migrated an old-style AOF file \(appendonly\.aof\) into the AOF directory \(appendonlydir\)\./;
+
+/** The single file was moved, not copied: the old path is gone, the manifest names it as the base. */
+function checkMigrated(t: { false(v: boolean, m?: string): void; is(a: unknown, b: unknown, m?: string): void }, dir: string, what = ''): void {
+  t.false(existsSync(join(dir, 'appendonly.aof')), `${what}: no old-style file left in dir`);
+  t.is(readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'latin1').trim(), 'file appendonly.aof seq 1 type b', `${what}: manifest`);
 }
 
 test('clients get -LOADING while a large file loads; then the data is there and the log says keys and seconds', async (t) => {
@@ -63,9 +74,10 @@ test('a truncated last command is cut off with a warning naming the offset and t
   const dir = dirWith(Buffer.concat([good, aofBytes(['SET', 'b', '2']).subarray(0, 9)]));
   const sp = await startBundle(['--loglevel', 'notice'], { dir });
   t.teardown(() => void sp.stop('SIGKILL'));
-  t.regex(sp.output(), new RegExp(`Truncating the AOF .*appendonly\\.aof at offset ${good.length}, dropping 9 bytes`));
+  t.regex(sp.output(), MIGRATED);
+  t.regex(sp.output(), new RegExp(`Truncating the AOF .*appendonlydir/appendonly\\.aof at offset ${good.length}, dropping 9 bytes`));
   t.regex(sp.output(), /loaded anyway because aof-load-truncated is enabled/);
-  t.deepEqual(readFileSync(join(dir, 'appendonly.aof')), good);
+  t.deepEqual(readFileSync(migrated(dir)), good, 'the migrated file is cut at the last whole command');
   const c = await RawClient.connect(sp.port);
   t.is(await c.call('GET', 'a'), '$1\r\n2\r\n');
   c.close();
@@ -85,7 +97,9 @@ test('refusals: aof-load-truncated no on a truncated file, and garbage in the mi
     t.teardown(() => void sp.stop('SIGKILL'));
     t.is(await exited(sp), 1, name);
     t.regex(sp.output(), message, name);
-    t.is(sha(join(dir, 'appendonly.aof')), before, `${name}: the file is not modified`);
+    t.regex(sp.output(), /appendonlydir\/appendonly\.aof/, `${name}: the message names the migrated file`);
+    checkMigrated(t, dir, name);
+    t.is(sha(migrated(dir)), before, `${name}: the file is not modified`);
   }
 });
 
@@ -108,7 +122,8 @@ test('SIGTERM while loading exits at once, leaving the file as it was', async (t
   }, 30_000, '-LOADING');
   t.is(await sp.stop('SIGTERM'), 0);
   t.regex(sp.output(), /Received SIGTERM while loading the dataset: exiting now\./);
-  t.is(sha(join(dir, 'appendonly.aof')), before);
+  checkMigrated(t, dir, 'SIGTERM');
+  t.is(sha(migrated(dir)), before);
 });
 
 test('an empty file and a file with only SELECT start an empty server', async (t) => {
