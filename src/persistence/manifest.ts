@@ -110,8 +110,9 @@ export class Manifest {
    * opened when the rewrite started) become history.
    */
   replaceBase(base: AofFileInfo, firstKept: number): void {
-    if (this.base !== null) this.history.push({ ...this.base, type: 'h' });
+    // Incr files first, then the base: the order Redis lists (and deletes) them in.
     for (const f of this.incrs) if (f.seq < firstKept) this.history.push({ ...f, type: 'h' });
+    if (this.base !== null) this.history.push({ ...this.base, type: 'h' });
     this.incrs = this.incrs.filter((f) => f.seq >= firstKept);
     this.setBase(base);
   }
