@@ -99,13 +99,18 @@ export class AofWriter {
     return this.otherBytes + this.fileSize;
   }
 
-  /** Records one effect in database `db`. */
-  append(db: number, args: readonly string[]): void {
+  /**
+   * Records one effect in database `db`: `raw[start, end)` when given (the request's own bytes,
+   * canonical RESP: profile of INCR -P 16, encoding the arguments again was 10% of the server's
+   * busy time), else `args` encoded.
+   */
+  append(db: number, args: readonly string[], raw?: Buffer, start = -1, end = 0): void {
     if (db !== this.selectedDb) {
       encode(this.pending, ['SELECT', String(db)]);
       this.selectedDb = db;
     }
-    encode(this.pending, args);
+    if (start >= 0) this.pending.writeRange(raw!, start, end);
+    else encode(this.pending, args);
   }
 
   /** Bytes appended and not yet written (INFO aof_buffer_length). */

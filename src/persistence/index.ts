@@ -93,8 +93,8 @@ export class AofPersistence implements Persistence {
     return p;
   }
 
-  append(db: number, args: string[]): void {
-    this.writer.append(db, args);
+  append(db: number, args: string[], raw?: Buffer, start = -1, end = 0): void {
+    this.writer.append(db, args, raw, start, end);
   }
 
   flush(): boolean {

@@ -86,6 +86,18 @@ export class RequestDecoder {
   private stopped = false;
   /** Whether the client may send large requests (false before AUTH when a password is set). */
   authenticated = true;
+  /**
+   * While `onCommand` runs: the request's own bytes are rawBuf[rawStart, rawEnd), or rawStart is
+   * -1. They are given only for a multibulk request in Redis's canonical form (every line ending
+   * in CRLF: the bytes the AOF would hold for these arguments), parsed from one buffer; the AOF
+   * then copies them instead of encoding the arguments again. The bytes never change afterwards
+   * (a buffer is only ever appended to past its parsed end).
+   */
+  rawBuf: Buffer = EMPTY;
+  rawStart = -1;
+  rawEnd = 0;
+  /** Offset of the current request's '*' in buf, or -1 when its bytes cannot be given (above). */
+  private cmdStart = -1;
 
   constructor(
     private readonly onCommand: (args: string[]) => void,
@@ -117,6 +129,7 @@ export class RequestDecoder {
     if (this.bigNeed >= 0) {
       if (!this.collectBig(chunk)) return;
     } else if (this.pos >= this.end) {
+      if (this.remaining > 0) this.cmdStart = -1; // its header was in the previous buffer
       this.buf = chunk;
       this.pos = this.scanned = 0;
       this.end = chunk.length;
@@ -153,6 +166,7 @@ export class RequestDecoder {
   }
 
   private append(chunk: Buffer): void {
+    if (this.remaining > 0) this.cmdStart = -1; // the request's header may not stay in buf
     if (this.owned && this.end + chunk.length <= this.buf.length) {
       chunk.copy(this.buf, this.end);
       this.end += chunk.length;
@@ -263,6 +277,7 @@ export class RequestDecoder {
       n = parsed;
     }
     if (n > 10 && !this.authenticated) throw new ProtocolError(PROTOCOL.UNAUTH_MBULK);
+    this.cmdStart = buf[cr + 1] === LF ? start : -1;
     this.advance(cr + 2);
     if (n > 0) {
       this.remaining = n;
@@ -297,13 +312,18 @@ export class RequestDecoder {
       }
       this.args[this.argc] = len > 16 ? buf.latin1Slice(dataStart, dataStart + len)
         : this.argc === 0 ? this.commandName(buf, dataStart, len) : shortArg(buf, dataStart, len);
+      if (buf[dataStart - 1] !== LF || buf[dataStart + len] !== CR || buf[dataStart + len + 1] !== LF) this.cmdStart = -1;
       this.argc++;
       this.advance(dataStart + len + 2);
       this.remaining--;
     }
     const args = this.args;
     this.args = EMPTY_ARGS;
+    this.rawBuf = buf;
+    this.rawStart = this.cmdStart;
+    this.rawEnd = this.pos;
     this.onCommand(args);
+    this.rawStart = -1;
     return true;
   }
 
@@ -333,6 +353,7 @@ export class RequestDecoder {
 
   /** Switches to collecting a big bulk (its header at `start`, `header` bytes long) as chunks. */
   private startBig(start: number, header: number, len: number, discard: boolean): void {
+    this.cmdStart = -1;
     // Copy what we have: it may be a view into a shared chunk, or our own larger buffer.
     this.bigChunks = discard ? [] : [Buffer.from(this.buf.subarray(start, this.end))];
     this.bigHave = this.end - start;

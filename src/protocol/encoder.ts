@@ -152,6 +152,17 @@ export class ReplyBuffer {
     this.len = at + n;
   }
 
+  /** Writes b[start, end) (a request's own bytes, copied into the AOF unchanged). */
+  writeRange(b: Buffer, start: number, end: number): void {
+    const n = end - start;
+    this.ensure(n);
+    const buf = this.buf;
+    const at = this.len;
+    if (n <= 64) for (let i = 0; i < n; i++) buf[at + i] = b[start + i];
+    else b.copy(buf, at, start, end);
+    this.len = at + n;
+  }
+
   /** Writes an ASCII/binary string (one byte per char). */
   writeAscii(s: string): void {
     this.ensure(s.length);

@@ -28,8 +28,11 @@ import { MemoryGuard } from './maxmemory.js';
 
 /** Persistence as the server sees it (implemented by persistence/). */
 export interface Persistence extends PersistenceApi {
-  /** Records an effect in database `db`. */
-  append(db: number, args: string[]): void;
+  /**
+   * Records an effect in database `db`. `raw[start, end)`, when given (start >= 0), are these
+   * arguments already encoded as the AOF holds them (the request's own bytes).
+   */
+  append(db: number, args: string[], raw?: Buffer, start?: number, end?: number): void;
   /**
    * Writes (and, for appendfsync always, fsyncs) what was appended this turn, before any reply of
    * the turn leaves. False when that failed (the bytes stay pending and are retried).
@@ -204,8 +207,8 @@ export class Server implements ServerApi {
   private readonly onCrash = (e: unknown, a: string[]): void =>
     this.log.warning(`Command '${a[0]}' crashed: ${e instanceof Error ? e.stack : String(e)}`);
 
-  propagate(db: number, args: string[]): void {
-    this.persistence?.append(db, args);
+  propagate(db: number, args: string[], raw?: Buffer, start?: number, end?: number): void {
+    this.persistence?.append(db, args, raw, start, end);
   }
 
   /** A function that replays one command from the AOF; returns an error text to stop loading. */

@@ -357,3 +357,67 @@ test('fuzz: valid pipelines decode exactly; their mutations decode or raise a Re
     checkInput(t, m, rng, `mutation #${n}`);
   }
 });
+
+// --- the request's own bytes (rawBuf/rawStart/rawEnd: the AOF copies them) ----------------------
+
+/** Feeds `input` in pieces; for every command, the raw bytes given (or null). */
+function feedRaw(input: Buffer, cuts: number[]): { args: string[]; raw: Buffer | null }[] {
+  const out: { args: string[]; raw: Buffer | null }[] = [];
+  const d: RequestDecoder = new RequestDecoder((args) => {
+    out.push({ args, raw: d.rawStart >= 0 ? Buffer.from(d.rawBuf.subarray(d.rawStart, d.rawEnd)) : null });
+  });
+  let from = 0;
+  try {
+    for (const to of [...cuts, input.length]) {
+      d.push(input.subarray(from, to));
+      from = to;
+    }
+  } catch (e) {
+    if (!(e instanceof ProtocolError)) throw e;
+  }
+  t0check(d);
+  return out;
+}
+
+/** Outside onCommand no raw bytes are ever announced. */
+function t0check(d: RequestDecoder): void {
+  if (d.rawStart !== -1) throw new Error('rawStart set outside onCommand');
+}
+
+test('raw bytes, when given, are exactly the arguments in canonical RESP; whole canonical requests always give them', (t) => {
+  const rng = mulberry32(4242);
+  let given = 0;
+  const check = (input: Buffer, cuts: number[], label: string): void => {
+    for (const { args, raw } of feedRaw(input, cuts)) {
+      if (raw === null) continue;
+      given++;
+      if (!raw.equals(bin(mb(...args)))) t.fail(`${label}: raw ${JSON.stringify(raw.toString('latin1'))} for ${JSON.stringify(args)}`);
+    }
+  };
+  for (let n = 0; n < 3000; n++) {
+    const { bytes, cmds } = randomPipeline(rng);
+    // Fed whole, every multibulk request of ordinary size gives its bytes (inline ones never).
+    const got = feedRaw(bytes, []);
+    t.is(got.length, cmds.length);
+    for (const { args, raw } of got) {
+      const canonical = bin(mb(...args));
+      const isInline = !bytes.includes(canonical);
+      const big = args.some((a) => a.length >= 32 * 1024);
+      if (!isInline && !big && raw === null) t.fail(`valid #${n}: no raw bytes for ${JSON.stringify(args)}`);
+    }
+    check(bytes, randomCuts(bytes.length, rng), `valid #${n} split`);
+    check(bytes, Array.from({ length: Math.max(0, Math.min(bytes.length, 200) - 1) }, (_, i) => i + 1), `valid #${n} bytewise`);
+    let m = bytes;
+    for (let k = 0; k < 1 + Math.floor(rng() * 3); k++) m = mutate(m, rng);
+    check(m, [], `mutation #${n}`);
+    check(m, randomCuts(m.length, rng), `mutation #${n} split`);
+  }
+  // Redis accepts any byte after a CR, and any two bytes after a bulk: such a request is run, but
+  // its bytes are not what the AOF must hold, so none are given.
+  for (const odd of ['*1\rX$4\r\nPING\r\n', '*1\r\n$4\rXPING\r\n', '*1\r\n$4\r\nPINGXY', '*2\r\n$3\r\nGET\r\n$1\r\nk\n\n']) {
+    const got = feedRaw(bin(odd), []);
+    t.is(got.length, 1, odd);
+    t.is(got[0].raw, null, JSON.stringify(odd));
+  }
+  t.true(given > 5000, `raw bytes given ${given} times`);
+});
