@@ -26,10 +26,8 @@ function decoder(opts: Opts, cmds: string[][]): RequestDecoder {
   return d;
 }
 
-/** Feeds `input` in the given pieces; stops at the first error, as a connection would. */
-function feed(input: Buffer, cuts: number[], opts: Opts = {}): Outcome {
-  const cmds: string[][] = [];
-  const d = decoder(opts, cmds);
+/** Pushes `input` in the given pieces; the ProtocolError that stopped it, or null. */
+function pushAll(d: RequestDecoder, input: Buffer, cuts: number[]): ProtocolError | null {
   let from = 0;
   try {
     for (const to of [...cuts, input.length]) {
@@ -38,9 +36,17 @@ function feed(input: Buffer, cuts: number[], opts: Opts = {}): Outcome {
     }
   } catch (e) {
     if (!(e instanceof ProtocolError)) throw e;
-    return { cmds, error: e.message, buffered: -1 };
+    return e;
   }
-  return { cmds, error: null, buffered: d.buffered };
+  return null;
+}
+
+/** Feeds `input` in the given pieces; stops at the first error, as a connection would. */
+function feed(input: Buffer, cuts: number[], opts: Opts = {}): Outcome {
+  const cmds: string[][] = [];
+  const d = decoder(opts, cmds);
+  const e = pushAll(d, input, cuts);
+  return e !== null ? { cmds, error: e.message, buffered: -1 } : { cmds, error: null, buffered: d.buffered };
 }
 
 const whole = (input: Buffer, opts?: Opts): Outcome => feed(input, [], opts);
@@ -366,22 +372,10 @@ function feedRaw(input: Buffer, cuts: number[]): { args: string[]; raw: Buffer |
   const d: RequestDecoder = new RequestDecoder((args) => {
     out.push({ args, raw: d.rawStart >= 0 ? Buffer.from(d.rawBuf.subarray(d.rawStart, d.rawEnd)) : null });
   });
-  let from = 0;
-  try {
-    for (const to of [...cuts, input.length]) {
-      d.push(input.subarray(from, to));
-      from = to;
-    }
-  } catch (e) {
-    if (!(e instanceof ProtocolError)) throw e;
-  }
-  t0check(d);
-  return out;
-}
-
-/** Outside onCommand no raw bytes are ever announced. */
-function t0check(d: RequestDecoder): void {
+  pushAll(d, input, cuts);
+  // Outside onCommand no raw bytes are ever announced.
   if (d.rawStart !== -1) throw new Error('rawStart set outside onCommand');
+  return out;
 }
 
 test('raw bytes, when given, are exactly the arguments in canonical RESP; whole canonical requests always give them', (t) => {
