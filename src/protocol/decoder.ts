@@ -371,12 +371,40 @@ export class RequestDecoder {
     if (nl < 0) return this.waitLine(PROTOCOL.TOO_BIG_INLINE);
     let lineEnd = nl;
     if (lineEnd > this.pos && buf[lineEnd - 1] === CR) lineEnd--;
-    const line = buf.latin1Slice(this.pos, lineEnd);
+    const start = this.pos;
     this.advance(nl + 1);
-    const args = splitArgs(line);
+    const args = plainWords(buf, start, lineEnd, this) ?? splitArgs(buf.latin1Slice(start, lineEnd));
     if (args === null) throw new ProtocolError(PROTOCOL.UNBALANCED_QUOTES);
     if (args.length > 0) this.onCommand(args);
     return true;
+  }
+
+  /** commandName() for plainWords. */
+  nameOf(buf: Buffer, at: number, len: number): string {
+    return len <= 16 ? this.commandName(buf, at, len) : buf.latin1Slice(at, at + len);
+  }
+}
+
+/**
+ * The common inline line (`PING`, `GET key` typed into nc or sent by redis-benchmark's
+ * ping_inline): no quote, NUL, \v or \f byte. Then sdssplitargs only splits on spaces, tabs, CR
+ * and LF, and the words are cut straight from the buffer (splitArgs builds each one a character
+ * at a time). Null: a line for splitArgs.
+ */
+function plainWords(buf: Buffer, from: number, to: number, d: RequestDecoder): string[] | null {
+  for (let i = from; i < to; i++) {
+    const c = buf[i];
+    if (c === 34 || c === 39 || c === 0 || c === 11 || c === 12) return null;
+  }
+  const words: string[] = [];
+  let i = from;
+  for (;;) {
+    while (i < to && (buf[i] === 32 || buf[i] === 9 || buf[i] === CR || buf[i] === LF)) i++;
+    if (i >= to) return words;
+    const w = i;
+    while (i < to && buf[i] !== 32 && buf[i] !== 9 && buf[i] !== CR && buf[i] !== LF) i++;
+    const n = i - w;
+    words.push(words.length === 0 ? d.nameOf(buf, w, n) : n <= 16 ? shortArg(buf, w, n) : buf.latin1Slice(w, i));
   }
 }
 

@@ -6,6 +6,7 @@
 import test from 'ava';
 import { INLINE_MAX, parseLong, ProtocolError, RequestDecoder } from '../../src/protocol/decoder.js';
 import { PROTOCOL } from '../../src/errors.js';
+import { splitArgs } from '../../src/protocol/splitargs.js';
 import { mulberry32, type Rng } from '../helpers/rng.js';
 
 interface Outcome {
@@ -414,4 +415,21 @@ test('raw bytes, when given, are exactly the arguments in canonical RESP; whole 
     t.is(got[0].raw, null, JSON.stringify(odd));
   }
   t.true(given > 5000, `raw bytes given ${given} times`);
+});
+
+test('inline lines: the plain-words fast path splits exactly as sdssplitargs (splitArgs)', (t) => {
+  const rng = mulberry32(99);
+  const pool = bin(' \t\r\x0b\x0c"\'\\xabcPING0123456789\xff\x80');
+  for (let n = 0; n < 20000; n++) {
+    const len = Math.floor(rng() * 24);
+    const line = Buffer.alloc(len);
+    for (let i = 0; i < len; i++) line[i] = pool[Math.floor(rng() * pool.length)];
+    if (line[0] === 42 /* '*' */) continue;
+    let text = line.toString('latin1');
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    const expected = splitArgs(text);
+    const got = whole(Buffer.concat([line, bin('\n')]));
+    if (expected === null) t.is(got.error, PROTOCOL.UNBALANCED_QUOTES, JSON.stringify(text));
+    else t.deepEqual(got.cmds, expected.length > 0 ? [expected] : [], JSON.stringify(text));
+  }
 });
