@@ -416,7 +416,7 @@ const fcc = String.fromCharCode;
  * a latin1Slice binding call. (One call per length: concatenating pieces would make cons strings
  * that every Map lookup then flattens.)
  */
-function shortArg(b: Buffer, i: number, n: number): string {
+export function shortArg(b: Buffer, i: number, n: number): string {
   switch (n) {
     case 0: return '';
     case 1: return fcc(b[i]);

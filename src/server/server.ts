@@ -214,6 +214,7 @@ export class Server implements ServerApi {
   /** A function that replays one command from the AOF; returns an error text to stop loading. */
   replayer(): (args: string[]) => string | null {
     const client = new ReplayClient(this);
+    const crashed = (e: unknown, args: string[]): void => this.log.warning(`Replaying '${args[0]}' crashed: ${String(e)}`);
     return (args) => {
       const spec = resolve(this.commands, args);
       if (spec instanceof ErrorReply) return `${spec.message} (reading the append only file)`;
@@ -221,7 +222,7 @@ export class Server implements ServerApi {
       // written still takes the commands that followed it (INCR keeps the TTL, not a new key).
       // The AOF holds absolute times (PXAT, PEXPIREAT), so the command time itself is not needed.
       this.keyspace.time.now = 0;
-      const r = execute(spec, client, args, (e) => this.log.warning(`Replaying '${args[0]}' crashed: ${String(e)}`));
+      const r = execute(spec, client, args, crashed);
       if (r instanceof ErrorReply && r.message.startsWith('ERR internal error')) return r.message;
       return null;
     };

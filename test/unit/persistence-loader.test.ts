@@ -220,3 +220,18 @@ test('large files load across slices and chunks with exact progress', (t) => {
   t.is(p.totalBytes, bytes.length);
   t.is(p.loadedBytes, bytes.length);
 });
+
+test('every argument comes back byte for byte: all lengths and byte values, names of any case, multi/exec in lower case', (t) => {
+  const f = join(tmp(), 'a.aof');
+  const cmds: string[][] = [];
+  for (let len = 0; len <= 40; len++) {
+    let s = '';
+    for (let i = 0; i < len; i++) s += String.fromCharCode((len * 31 + i * 7) % 256);
+    cmds.push(['SET', s, s.split('').reverse().join('')]);
+    cmds.push([`x${s}`.slice(0, Math.max(1, len)), s]); // names of every length, repeated or not
+  }
+  const block = [['multi'], ['Set', 'a', '1'], ['iNcR', 'a'], ['exec']];
+  const notBlock = [['MULTI', 'x'], ['EXEC', 'y']]; // with arguments they are plain commands
+  writeFileSync(f, aofBytes(...cmds, ...block, ...notBlock));
+  t.deepEqual(load(f).cmds, [...cmds, ['Set', 'a', '1'], ['iNcR', 'a'], ...notBlock]);
+});
