@@ -103,7 +103,7 @@ const rq = steps.length > 1 ? (steps[steps.length - 1].rq ?? 0) - (steps[0].rq ?
 console.log(`run-queue wait over the rewrite: ${f(rq)} of ${f(span)} ms`);
 console.log(`GC during the rewrite: ${tr.gcs.length} pauses, ${f(tr.gcTotalMs)} ms in all, longest ${f(Math.max(0, ...tr.gcs.map((g) => g.ms)))} ms`);
 const phases = tr.steps.filter((s) => s.async && s.name === 'fsync').map((s) => f(s.ms));
-console.log(`fsyncs of the new file (off the loop): ${phases.join(', ')} ms; switch ${f(steps.find((s) => s.name === 'switch')?.ms ?? NaN)} ms`);
+console.log(`fsyncs of the new file (off the loop): ${phases.join(', ')} ms; T0 step ${f(steps.find((s) => s.name === 'begin')?.ms ?? NaN)} ms; rename ${f(steps.find((s) => s.name === 'rename')?.ms ?? NaN)} ms`);
 
 stopping = true;
 server.kill('SIGKILL');
