@@ -9,7 +9,7 @@
 
 import { closeSync, openSync, readSync, statSync, truncateSync } from 'node:fs';
 import { AofFormatError, PREAMBLE_HINT } from './manifest.js';
-import { shortArg } from '../protocol/decoder.js';
+import { argString } from '../protocol/decoder.js';
 
 export { AofFormatError } from './manifest.js';
 
@@ -218,7 +218,7 @@ let lastName = '';
 
 /**
  * One multibulk command at `pos`: its arguments (the offset after it in readEnd). Short arguments
- * are made with String.fromCharCode (shortArg) rather than a latin1Slice binding call each:
+ * are made with String.fromCharCode (argString) rather than a latin1Slice binding call each:
  * profile of a 1M-key load, parsing (readCommand, latin1Slice, tuples, a lowercased name per
  * command) was ~17% of it before, plus the garbage.
  */
@@ -236,7 +236,7 @@ function readCommand(buf: Buffer, pos: number, bad: (at: number, what: string) =
       throw INCOMPLETE;
     }
     if (buf[data + len] !== 13 || buf[data + len + 1] !== 10) throw bad(data + len, 'bulk string not followed by CRLF');
-    args[i] = i === 0 ? nameAt(buf, data, len) : len <= 16 ? shortArg(buf, data, len) : buf.latin1Slice(data, data + len);
+    args[i] = i === 0 ? nameAt(buf, data, len) : argString(buf, data, len);
     p = data + len + 2;
   }
   readEnd = p;
@@ -250,7 +250,7 @@ function nameAt(buf: Buffer, at: number, len: number): string {
     while (i < len && last.charCodeAt(i) === buf[at + i]) i++;
     if (i === len) return last;
   }
-  return (lastName = len <= 16 ? shortArg(buf, at, len) : buf.latin1Slice(at, at + len));
+  return (lastName = argString(buf, at, len));
 }
 
 /**
