@@ -9,7 +9,7 @@
 
 import { closeSync, openSync, readSync, statSync, truncateSync } from 'node:fs';
 import { AofFormatError, PREAMBLE_HINT } from './manifest.js';
-import { argString } from '../protocol/decoder.js';
+import { argString } from '../protocol/binary.js';
 
 export { AofFormatError } from './manifest.js';
 

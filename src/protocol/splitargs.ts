@@ -2,6 +2,8 @@
 // "double quotes" understand \n \r \t \b \a \\ \" and \xHH; 'single quotes' only \'. A closing
 // quote must be followed by whitespace or the end of the line. Returns null on unbalanced quotes.
 
+import { argString } from './binary.js';
+
 const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
 const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 const hexVal = (c: number): number => (c <= 57 ? c - 48 : (c | 32) - 87);
@@ -61,5 +63,29 @@ export function splitArgs(input: string): string[] | null {
       if (i < n) i++;
     }
     out.push(cur);
+  }
+}
+
+/**
+ * The common inline line (`PING`, `GET key` typed into nc or sent by redis-benchmark's
+ * ping_inline): no quote, NUL, \v or \f byte. Then sdssplitargs only splits on spaces, tabs, CR
+ * and LF, and the words are cut straight from the buffer (splitArgs builds each one a character
+ * at a time). `first` makes the first word (the decoder reuses the last command name). Null: a
+ * line for splitArgs.
+ */
+export function plainWords(buf: Buffer, from: number, to: number, first: (buf: Buffer, at: number, len: number) => string): string[] | null {
+  for (let i = from; i < to; i++) {
+    const c = buf[i];
+    if (c === 34 || c === 39 || c === 0 || c === 11 || c === 12) return null;
+  }
+  const words: string[] = [];
+  let i = from;
+  for (;;) {
+    while (i < to && (buf[i] === 32 || buf[i] === 9 || buf[i] === 13 || buf[i] === 10)) i++;
+    if (i >= to) return words;
+    const w = i;
+    while (i < to && buf[i] !== 32 && buf[i] !== 9 && buf[i] !== 13 && buf[i] !== 10) i++;
+    const n = i - w;
+    words.push(words.length === 0 ? first(buf, w, n) : argString(buf, w, n));
   }
 }

@@ -4,7 +4,8 @@
 // of Redis's texts (never another exception, never a hang).
 
 import test from 'ava';
-import { INLINE_MAX, parseLong, ProtocolError, RequestDecoder } from '../../src/protocol/decoder.js';
+import { INLINE_MAX, ProtocolError, RequestDecoder } from '../../src/protocol/decoder.js';
+import { parseLong } from '../../src/protocol/binary.js';
 import { PROTOCOL } from '../../src/errors.js';
 import { splitArgs } from '../../src/protocol/splitargs.js';
 import { mulberry32, type Rng } from '../helpers/rng.js';
