@@ -152,7 +152,7 @@ export class Database {
     }
     const slot = this.dict.slotOf(key);
     if (slot < 0) {
-      this.dict.set(key, value, initialField(this.settings, this.time.coarseMs));
+      this.dict.insert(key, value, initialField(this.settings, this.time.coarseMs));
       this.addBytes(keyBytes(key) + charge(value));
     } else {
       this.addBytes(charge(value) - chargedFor(this.dict.valueAt(slot)));
@@ -165,10 +165,10 @@ export class Database {
 
   /** Replaces the value of a live key, keeping its TTL and access data (in-place modification). */
   update(key: string, value: Value): void {
-    const old = this.dict.get(key);
-    if (old === undefined) return this.set(key, value, true);
-    this.dict.set(key, value);
-    this.addBytes(charge(value) - chargedFor(old));
+    const slot = this.dict.slotOf(key);
+    if (slot < 0) return this.set(key, value, true);
+    this.addBytes(charge(value) - chargedFor(this.dict.valueAt(slot)));
+    this.dict.replaceAt(key, slot, value);
   }
 
   /** A value changed in place (a collection): its size is estimated again. */

@@ -119,6 +119,11 @@ export class SlotDict<V> {
     return false;
   }
 
+  /** Adds `key`, which the caller just found missing (saves set()'s second lookup). */
+  insert(key: string, value: V, field = 0): void {
+    this.slots.set(key, this.store.alloc(value, field));
+  }
+
   /** Replaces the value of `key`, whose slot is `slot` (saves set()'s lookup). */
   replaceAt(key: string, slot: number, value: V): void {
     this.slots.beforeChange(key);
