@@ -3,21 +3,25 @@
 // logarithmic increments, one lost per lfu-decay-time minutes). Commands Redis runs with
 // LOOKUP_NOTOUCH (EXISTS, TYPE, TTL, OBJECT, SCAN's TYPE filter, MEMORY USAGE) are not accesses.
 
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { startServer, ManualClock, type RunningServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
 
 const int = (n: number): string => `:${n}\r\n`;
 
-async function start(config: Record<string, string> = {}): Promise<{ s: RunningServer; c: RawClient; clock: ManualClock; close(): Promise<void> }> {
+/** A server with a ManualClock and a client; closed at the end of the test even when it fails. */
+async function start(t: ExecutionContext, config: Record<string, string> = {}): Promise<{ s: RunningServer; c: RawClient; clock: ManualClock; close(): Promise<void> }> {
   const clock = new ManualClock();
   const s = await startServer({ port: 0, clock, config });
   const c = await RawClient.connect(s.port);
-  return { s, c, clock, close: async () => (c.close(), await s.close()) };
+  let closed: Promise<void> | null = null;
+  const close = (): Promise<void> => (closed ??= (c.close(), s.close()));
+  t.teardown(close);
+  return { s, c, clock, close };
 }
 
 test('OBJECT IDLETIME: seconds since the last access; NOTOUCH commands leave it', async (t) => {
-  const { c, clock, close } = await start();
+  const { c, clock, close } = await start(t);
   await c.call('SET', 'k', 'v');
   t.is(await c.call('OBJECT', 'IDLETIME', 'k'), int(0));
   clock.advance(10_500);
@@ -41,7 +45,7 @@ test('OBJECT IDLETIME: seconds since the last access; NOTOUCH commands leave it'
 });
 
 test('OBJECT IDLETIME of a moved key is its own; a copy is new', async (t) => {
-  const { c, clock, close } = await start();
+  const { c, clock, close } = await start(t);
   await c.call('SET', 'k', 'v');
   clock.advance(20_000);
   await c.call('COPY', 'k', 'copy');
@@ -57,7 +61,7 @@ test('OBJECT IDLETIME of a moved key is its own; a copy is new', async (t) => {
 });
 
 test('OBJECT FREQ under an LFU policy: 5 for a new key, logarithmic growth, decay per minute', async (t) => {
-  const { c, clock, close } = await start({ 'maxmemory-policy': 'allkeys-lfu' });
+  const { c, clock, close } = await start(t, { 'maxmemory-policy': 'allkeys-lfu' });
   await c.call('SET', 'k', 'v');
   t.is(await c.call('OBJECT', 'FREQ', 'k'), int(5));
   t.true((await c.call('OBJECT', 'IDLETIME', 'k')).startsWith('-ERR An LFU maxmemory policy is selected'));
@@ -83,7 +87,7 @@ test('OBJECT FREQ under an LFU policy: 5 for a new key, logarithmic growth, deca
 });
 
 test('lfu-log-factor 0: every access counts, up to 255', async (t) => {
-  const { c, close } = await start({ 'maxmemory-policy': 'volatile-lfu', 'lfu-log-factor': '0' });
+  const { c, close } = await start(t, { 'maxmemory-policy': 'volatile-lfu', 'lfu-log-factor': '0' });
   await c.call('SET', 'k', 'v');
   await c.call('MGET', ...Array<string>(100).fill('k'));
   t.is(await c.call('OBJECT', 'FREQ', 'k'), int(105));
