@@ -295,8 +295,10 @@ export class AofWriter {
     }
   }
 
+  /** Closes the file (everything was written and fsynced by the caller), once no fsync uses it. */
   close(): void {
-    this.closeQuietly(this.fd);
+    if (this.fsyncsInFlight > 0) this.closeAfterFsync.push(this.fd);
+    else this.closeQuietly(this.fd);
   }
 }
 

@@ -20,12 +20,19 @@ export type { FileIO } from './fileio.js';
 
 const REWRITE_RUNNING = 'ERR Background append only file rewriting already in progress';
 const REWRITE_STARTED = 'Background append only file rewriting started';
+const REWRITE_SCHEDULED = 'Background append only file rewriting scheduled';
 /** Redis's aofRewriteLimited: after this many failures in a row, automatic rewrites back off. */
 const LIMIT_THRESHOLD = 3;
 const LIMIT_MAX_MINUTES = 60;
 
 export class AofPersistence implements Persistence {
   private rewriteJob: Rewrite | null = null;
+  /**
+   * A job whose run() has not settled, aborted ones included: a new rewrite waits for it (it may
+   * still be saving a manifest or deleting files), as Redis schedules a rewrite behind a child.
+   */
+  private unsettled: Rewrite | null = null;
+  private rewriteScheduled = false;
   private rewriteDone: Promise<boolean> = Promise.resolve(true);
   private rewrites = 0;
   private consecutiveFailures = 0;
@@ -85,7 +92,7 @@ export class AofPersistence implements Persistence {
     const aofDir = aofDirOf(loc);
     io.mkdir(aofDir);
     const m = existsSync(new Manifest(aofDir, loc.filename).path) ? Manifest.read(aofDir, loc.filename) : new Manifest(aofDir, loc.filename);
-    const store = new ManifestStore(m, io);
+    const store = ManifestStore.of(m, io);
     const out = new ReplyBuffer();
     dumpKeyspace(server.keyspace, out, server.keyspace.clock.now());
     const p = AofPersistence.start(server, io, loc, store, rewriteSync(loc, store, io, server.log, out));
@@ -113,7 +120,7 @@ export class AofPersistence implements Persistence {
   cron(): void {
     const now = Date.now();
     this.writer.backgroundFsync(now);
-    if (this.rewriteJob === null && !this.closed && this.shouldAutoRewrite() && !this.rewriteLimited(now)) {
+    if (this.unsettled === null && !this.closed && this.shouldAutoRewrite() && !this.rewriteLimited(now)) {
       const { size, baseSize } = this.writer;
       this.server.log.notice(`Starting automatic rewriting of AOF on ${Math.round(((size - baseSize) * 100) / Math.max(1, baseSize))}% growth`);
       this.startRewrite();
@@ -149,7 +156,11 @@ export class AofPersistence implements Persistence {
 
   /** BGREWRITEAOF, SIGHUP, SIGUSR1. */
   rewrite(): { ok: boolean; message: string } {
-    if (this.rewriteJob !== null) return { ok: false, message: REWRITE_RUNNING };
+    if (this.rewriteJob !== null || this.rewriteScheduled) return { ok: false, message: REWRITE_RUNNING };
+    if (this.unsettled !== null) {
+      this.rewriteScheduled = true;
+      return { ok: true, message: REWRITE_SCHEDULED };
+    }
     this.startRewrite();
     return { ok: true, message: REWRITE_STARTED };
   }
@@ -157,10 +168,18 @@ export class AofPersistence implements Persistence {
   private startRewrite(): void {
     const job = new Rewrite(this.server.keyspace, this.writer, this.io, this.loc.dir, this.manifests, () => this.server.flushNow());
     this.rewriteJob = job;
+    this.unsettled = job;
     this.server.log.notice(REWRITE_STARTED);
     this.rewriteDone = job.run().then((r) => {
       const steps = job.trace.summary();
       if (this.rewriteJob === job) this.rewriteJob = null;
+      this.unsettled = null;
+      if (this.rewriteScheduled && !this.closed) {
+        this.rewriteScheduled = false;
+        setImmediate(() => {
+          if (!this.closed && this.rewriteJob === null) this.startRewrite();
+        });
+      }
       this.lastRewriteSeconds = Math.round(r.seconds);
       this.lastRewriteOk = r.ok;
       if (r.ok) {
@@ -275,7 +294,7 @@ export class AofPersistence implements Persistence {
     return [
       ['aof_enabled', 1],
       ['aof_rewrite_in_progress', job ? 1 : 0],
-      ['aof_rewrite_scheduled', 0],
+      ['aof_rewrite_scheduled', this.rewriteScheduled ? 1 : 0],
       ['aof_last_rewrite_time_sec', this.lastRewriteSeconds],
       ['aof_current_rewrite_time_sec', job ? Math.floor((Date.now() - job.startedAt) / 1000) : -1],
       ['aof_last_bgrewrite_status', this.lastRewriteOk ? 'ok' : 'err'],

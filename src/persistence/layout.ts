@@ -1,9 +1,9 @@
 // The AOF directory at start-up and for the synchronous rewrites, as Redis 7 does it:
 // - a manifest exists: its base and incr files are the data (history files it still names are
 //   deleted once the data is loaded);
-// - only an old-style single file `<dir>/<appendfilename>` exists (Keystonelight before 0.9, or
+// - only an old-style single file `<dir>/<appendfilename>` exists (an earlier Keystonelight, or
 //   Redis 6): it is moved into the directory as the base file, under its own name (Redis's
-//   "migrated an old-style AOF file");
+//   "migrated an old-style AOF file"), the manifest written first;
 // - nothing: an empty base file is created, as Redis creates one on a fresh start.
 // Writes then go to the manifest's last incr file (one is created if it names none).
 
@@ -31,19 +31,31 @@ export function prepareLayout(loc: AofLocation, io: FileIO, log: AofLog): { stor
   const fresh = new Manifest(aofDir, loc.filename);
   const single = join(loc.dir, loc.filename);
   if (existsSync(fresh.path)) {
+    const m = Manifest.read(aofDir, loc.filename);
+    if (m.base?.file === loc.filename && existsSync(single) && !existsSync(join(aofDir, loc.filename))) {
+      // A migration stopped between its manifest and its rename (see below): finish it.
+      io.rename(single, join(aofDir, loc.filename));
+      io.fsyncDir(single);
+      io.fsyncDir(join(aofDir, loc.filename));
+      log.notice(`Finished migrating the old-style AOF file (${loc.filename}) into the AOF directory (${loc.dirname}).`);
+    }
     if (existsSync(single) && statSync(single).size > 0) {
       throw new AofFormatError(`Both ${single} and the AOF directory ${aofDir} exist: refusing to guess which holds the data. Move one of them out of ${loc.dir}.`);
     }
-    const m = Manifest.read(aofDir, loc.filename);
-    return { store: new ManifestStore(m, io), files: m.dataFiles() };
+    return { store: ManifestStore.of(m, io), files: m.dataFiles() };
   }
   io.mkdir(aofDir);
-  const store = new ManifestStore(fresh, io);
+  const store = ManifestStore.of(fresh, io);
   const m = fresh.copy();
   if (existsSync(single)) {
-    io.rename(single, join(aofDir, loc.filename));
+    // Manifest first, then the rename (Redis's order): a crash in between leaves a manifest
+    // naming a base still at its old place, which the next start moves (above). The other order
+    // would leave the file in the directory with no manifest: a fresh, empty dataset.
     m.setBase({ file: loc.filename, seq: 1, type: 'b' });
     store.save(m);
+    io.rename(single, join(aofDir, loc.filename));
+    io.fsyncDir(single);
+    io.fsyncDir(join(aofDir, loc.filename));
     log.notice(`Successfully migrated an old-style AOF file (${loc.filename}) into the AOF directory (${loc.dirname}).`);
   } else {
     const base = m.nextBase();

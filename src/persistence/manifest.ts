@@ -151,6 +151,24 @@ export class ManifestStore {
 
   constructor(public current: Manifest, private readonly io: FileIO) {}
 
+  /** One store per manifest file in the process, whatever persistence object uses it. */
+  private static readonly byPath = new Map<string, ManifestStore>();
+
+  /**
+   * The store of `m`'s file, with `m` as its state. CONFIG SET appendonly no then yes makes a new
+   * persistence object while the old one may still be finishing an asynchronous save: sharing the
+   * store keeps their writes in one queue, and the new one's synchronous saves drop the old one's.
+   */
+  static of(m: Manifest, io: FileIO): ManifestStore {
+    let store = ManifestStore.byPath.get(m.path);
+    if (store === undefined || store.io !== io) {
+      store = new ManifestStore(m, io);
+      ManifestStore.byPath.set(m.path, store);
+    }
+    store.current = m;
+    return store;
+  }
+
   /** Writes `m` atomically and durably, synchronously (start-up, synchronous rewrites). */
   save(m: Manifest): void {
     this.syncSaves++;
@@ -186,19 +204,27 @@ export class ManifestStore {
     const temp = join(m.dir, `temp-${m.filename}.async.manifest`);
     const bytes = Buffer.from(m.text(), 'latin1');
     const fd = io.openWrite(temp);
+    let ok = false;
     try {
       await cb((done) => io.writeAsync(fd, bytes, done));
       await cb((done) => io.fsyncAsync(fd, done));
+      ok = asked === this.syncSaves;
     } finally {
       await cb((done) => io.closeAsync(fd, done)).catch(() => {});
+      if (!ok) unlinkQuietly(io, temp);
     }
-    if (asked !== this.syncSaves) {
-      io.unlink(temp);
-      throw new Error('the AOF manifest was replaced meanwhile');
-    }
+    if (!ok) throw new Error('the AOF manifest was replaced meanwhile');
     io.rename(temp, m.path);
     this.current = m;
     await cb((done) => io.fsyncDirAsync(m.path, done));
+  }
+}
+
+function unlinkQuietly(io: FileIO, path: string): void {
+  try {
+    io.unlink(path);
+  } catch {
+    // not there
   }
 }
 

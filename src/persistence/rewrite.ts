@@ -138,9 +138,9 @@ export class Rewrite {
       this.trace.waited('fsync', t);
       this.checkAborted();
       faultPoint('rewrite-fsync');
-      await this.installBase();
+      const current = await this.installBase();
       faultPoint('rewrite-done');
-      await this.removeHistory();
+      if (current) await this.removeHistory();
       this.trace.end({ ok: true, seconds: seconds(), bytes: this.aof.size });
       return { ok: true, seconds: seconds() };
     } catch (e) {
@@ -151,9 +151,10 @@ export class Rewrite {
   }
 
   /**
-   * Stops the rewrite: the snapshot hooks end now (so a new rewrite may start at once); the temp
-   * file is closed and deleted when `run` notices, as an asynchronous write may still be using its
-   * descriptor. `run` then resolves as failed.
+   * Stops the rewrite: the snapshot hooks end now; the temp file is closed and deleted when `run`
+   * notices, as an asynchronous write may still be using its descriptor. `run` then resolves as
+   * failed; a new rewrite waits for that (AofPersistence.unsettled), as the aborted one may still
+   * be saving a manifest.
    */
   abort(): void {
     this.aborted = true;
@@ -189,8 +190,7 @@ export class Rewrite {
    */
   private begin(): void {
     if (!this.aof.flush()) throw new Error(`can't flush the AOF before the rewrite: ${this.aof.lastWriteError}`);
-    this.aof.switchFile(this.incrFd, join(this.manifests.current.dir, this.incr!.file));
-    this.incrFd = -1;
+    if (!this.adoptIncr()) throw new Error('the AOF manifest was replaced meanwhile');
     this.aof.rewriting = true;
     this.t0 = this.keyspace.clock.now();
     this.fd = this.io.openWrite(this.tempPath);
@@ -204,10 +204,24 @@ export class Rewrite {
   }
 
   /**
+   * Moves the writer to the incr file this rewrite created, if the manifest on disk names it as
+   * its last one (else someone replaced the manifest meanwhile: DEBUG RELOAD, appendonly no/yes).
+   * Also done when the rewrite fails or is aborted after that manifest was saved: otherwise the
+   * writer would go on appending to the previous incr file, which is then no longer the last one,
+   * and a torn last command there (a power loss) would make the directory unloadable.
+   */
+  private adoptIncr(): boolean {
+    if (this.incr === null || this.incrFd < 0 || this.manifests.current.lastIncr?.file !== this.incr.file) return false;
+    this.aof.switchFile(this.incrFd, join(this.manifests.current.dir, this.incr.file));
+    this.incrFd = -1;
+    return true;
+  }
+
+  /**
    * The temp file (fsynced) becomes the next base file, and the manifest names it and the incr
    * files from T0 on. From that manifest's rename on, the new files are the data.
    */
-  private async installBase(): Promise<void> {
+  private async installBase(): Promise<boolean> {
     this.detach();
     const next = this.manifests.current.copy();
     const base = next.nextBase();
@@ -223,13 +237,17 @@ export class Rewrite {
     next.replaceBase(base, this.incr!.seq);
     await this.manifests.saveAsync(next);
     this.cleaned = true;
+    // A synchronous rewrite (DEBUG RELOAD, appendonly yes) may have replaced it since: then the
+    // sizes and the history are that rewrite's business. True when it is still the current one.
+    if (this.manifests.current !== next) return false;
     this.aof.rebase(this.written);
+    return true;
   }
 
   /** Deletes the replaced files on the thread pool, then drops them from the manifest. */
   private async removeHistory(): Promise<void> {
     const m = this.manifests.current;
-    if (m.history.length === 0) return;
+    if (m.history.length === 0 || this.aborted) return;
     for (const f of m.history) {
       this.aof.log.notice(`Removing the history file ${f.file} in the background`);
       await cb((done) => this.io.unlinkAsync(join(m.dir, f.file), done)).catch(() => {});
@@ -340,6 +358,9 @@ export class Rewrite {
     if (this.cleaned) return;
     this.cleaned = true;
     this.detach();
+    // The manifest naming the new incr file was saved: the writer moves to it (adoptIncr), so that
+    // it stays the last one. Otherwise the file is unnamed: closed below, its name reused later.
+    this.adoptIncr();
     for (const fd of [this.fd, this.incrFd]) {
       try {
         if (fd >= 0) this.io.close(fd);
@@ -348,8 +369,6 @@ export class Rewrite {
       }
     }
     this.fd = -1;
-    // An incr file the writer never took stays named in the manifest (if that write landed):
-    // empty, it replays as nothing, and the next rewrite drops it.
     this.incrFd = -1;
     try {
       this.io.unlink(this.tempPath);
@@ -357,4 +376,5 @@ export class Rewrite {
       // never created
     }
   }
+
 }

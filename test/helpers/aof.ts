@@ -36,7 +36,10 @@ export class FaultyIO implements FileIO {
   openAppend(path: string): number {
     return this.real.openAppend(path);
   }
+  /** Asynchronous manifest saves started (their temp file opened). */
+  manifestSaves = 0;
   openWrite(path: string): number {
+    if (path.endsWith('.async.manifest')) this.manifestSaves++;
     return this.real.openWrite(path);
   }
   write(fd: number, buf: Buffer): void {
@@ -63,7 +66,17 @@ export class FaultyIO implements FileIO {
     if (this.failFsync !== null) throw Object.assign(new Error(this.failFsync), { code: this.failFsync });
     this.real.fsync(fd);
   }
+  /** Delay (ms) before each fsync on the thread pool, to widen a window between steps. */
+  fsyncDelayMs = 0;
   fsyncAsync(fd: number, cb: (err: Error | null) => void): void {
+    if (this.fsyncDelayMs > 0) {
+      const delay = this.fsyncDelayMs;
+      setTimeout(() => this.fsyncAsyncNow(fd, cb), delay);
+      return;
+    }
+    this.fsyncAsyncNow(fd, cb);
+  }
+  private fsyncAsyncNow(fd: number, cb: (err: Error | null) => void): void {
     this.asyncFsyncs++;
     if (this.failFsync !== null) {
       const code = this.failFsync;

@@ -5,7 +5,7 @@
 // asynchronous one still in flight). The same layout is compared with a real redis-server in
 // test/process/persist-interop.test.ts.
 
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,14 @@ async function open(t: { teardown(fn: () => Promise<void> | void): void }, dir: 
   const s = await startServer({ port: 0, config: { appendonly: 'yes', dir, appendfsync: 'everysec', loglevel: 'warning' }, fileIO });
   t.teardown(() => s.close().catch(() => {}));
   return s;
+}
+
+/** Closes `s` and starts a server on its directory: the same dataset must come back. */
+async function reloadMatches(t: ExecutionContext, dir: string, s: RunningServer): Promise<void> {
+  const live = dumpServer(s.server);
+  await s.close();
+  const again = await open(t, dir);
+  t.deepEqual(dumpServer(again.server), live);
 }
 
 test('a fresh start creates an empty base, an incr file and the manifest, as redis-server 7 does', async (t) => {
@@ -160,4 +168,130 @@ test('the manifest store: a synchronous save made while an asynchronous one is i
   t.is(store.current, m3);
   t.is(readFileSync(m1.path, 'latin1'), m3.text());
   t.deepEqual(readdirSync(dir).sort(), ['appendonly.aof.manifest'], 'no temp file left');
+});
+
+// --- aborts and replacements in the middle of a rewrite (found in review; each once lost data) ---
+
+/** Every file the manifest names exists, and the last incr file is the one being written. */
+function checkDirectory(t: { true(v: boolean, m?: string): void; is(a: unknown, b: unknown, m?: string): void }, dir: string, s: RunningServer): void {
+  const m = Manifest.read(aofDir(dir), 'appendonly.aof');
+  for (const f of [...(m.base ? [m.base] : []), ...m.incrs]) t.true(existsSync(join(aofDir(dir), f.file)), `${f.file} exists`);
+  t.is(join(aofDir(dir), m.lastIncr!.file), persistence(s).writer.path, 'the writer appends to the last incr file');
+}
+
+async function settle(s: RunningServer): Promise<void> {
+  for (let i = 0; i < 200 && (persistence(s).rewriting || persistence(s).info().some(([k, v]) => k === 'aof_rewrite_scheduled' && v === 1)); i++) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await persistence(s).waitRewrite();
+  await new Promise((r) => setTimeout(r, 300)); // an aborted job's last saves and deletions
+}
+
+test('DEBUG LOADAOF aborts a rewrite and BGREWRITEAOF follows at once: the new one waits, nothing is lost or doubled', async (t) => {
+  const dir = tmp();
+  const io = new FaultyIO();
+  const s = await startServer({ port: 0, config: { appendonly: 'yes', dir, appendfsync: 'everysec', loglevel: 'warning', 'enable-debug-command': 'yes' }, fileIO: io });
+  t.teardown(() => s.close().catch(() => {}));
+  const c = await RawClient.connect(s.port);
+  for (let i = 0; i < 2000; i++) await c.call('SET', `k${i}`, 'v');
+  await c.call('INCR', 'n');
+  io.fsyncDelayMs = 100; // manifest saves take a while: the abort lands in the middle of one
+  for (const when of ['before T0', 'after T0']) {
+    t.is(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+    if (when === 'after T0') while (!persistence(s).writer.rewriting) await new Promise((r) => setImmediate(r));
+    t.is(await c.call('DEBUG', 'LOADAOF'), '+OK\r\n', when);
+    const again = await c.call('BGREWRITEAOF');
+    t.regex(again, /^\+Background append only file rewriting (started|scheduled)\r\n$/, when);
+    await c.call('INCR', 'n');
+    await settle(s);
+    checkDirectory(t, dir, s);
+  }
+  io.fsyncDelayMs = 0;
+  t.is(await c.call('GET', 'n'), '$1\r\n3\r\n');
+  c.close();
+  await reloadMatches(t, dir, s);
+});
+
+test('DEBUG LOADAOF while a rewrite saves its final manifest, then BGREWRITEAOF: the manifest never names a missing file, no INCR is applied twice', async (t) => {
+  const dir = tmp();
+  const io = new FaultyIO();
+  const s = await startServer({ port: 0, config: { appendonly: 'yes', dir, appendfsync: 'everysec', loglevel: 'warning' }, fileIO: io });
+  t.teardown(() => s.close().catch(() => {}));
+  const p = persistence(s);
+  const c = await RawClient.connect(s.port);
+  await c.call('SET', 'a', '1');
+  await c.call('INCR', 'n');
+  io.fsyncDelayMs = 200;
+  const saves = io.manifestSaves;
+  t.true(p.rewrite().ok);
+  while (io.manifestSaves < saves + 2) await new Promise((r) => setTimeout(r, 1)); // its final save is in flight
+  t.is(p.loadAof(), null);
+  t.true(p.rewrite().ok);
+  await c.call('INCR', 'n');
+  const missing = (): string[] => {
+    const m = Manifest.read(aofDir(dir), 'appendonly.aof');
+    return [...(m.base ? [m.base] : []), ...m.incrs].map((f) => f.file).filter((f) => !existsSync(join(aofDir(dir), f)));
+  };
+  for (let i = 0; i < 8; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    t.deepEqual(missing(), [], `${(i + 1) * 100} ms on`);
+  }
+  t.is(p.loadAof(), null);
+  t.is(await c.call('GET', 'n'), '$1\r\n2\r\n', 'reloaded: INCR applied once each');
+  io.fsyncDelayMs = 0;
+  await settle(s);
+  checkDirectory(t, dir, s);
+  c.close();
+});
+
+test('CONFIG SET appendonly no then yes while a rewrite saves its manifest: the directory stays loadable', async (t) => {
+  const dir = tmp();
+  const io = new FaultyIO();
+  const s = await open(t, dir, io);
+  const c = await RawClient.connect(s.port);
+  for (let i = 0; i < 2000; i++) await c.call('SET', `k${i}`, 'v');
+  io.fsyncDelayMs = 100;
+  t.is(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+  await new Promise((r) => setTimeout(r, 20)); // its first manifest save is in flight
+  t.is(await c.call('CONFIG', 'SET', 'appendonly', 'no'), '+OK\r\n');
+  t.is(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
+  await c.call('SET', 'after', 'toggle');
+  await settle(s);
+  checkDirectory(t, dir, s);
+  io.fsyncDelayMs = 0;
+  c.close();
+  await reloadMatches(t, dir, s);
+});
+
+test('a migration cut between its manifest and its rename is finished at the next start', async (t) => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'appendonly.aof'), aofBytes(['SELECT', '0'], ['SET', 'a', '1']));
+  mkdirSync(aofDir(dir));
+  // What a kill -9 after the manifest's save and before the rename leaves.
+  writeFileSync(join(aofDir(dir), 'appendonly.aof.manifest'), 'file appendonly.aof seq 1 type b\n');
+  const s = await open(t, dir);
+  t.false(existsSync(join(dir, 'appendonly.aof')));
+  t.deepEqual(dumpServer(s.server), { '0:a': { type: 'string', value: '1', pexpiretime: -1 } });
+  t.deepEqual(listing(dir), ['appendonly.aof', 'appendonly.aof.1.incr.aof', 'appendonly.aof.manifest']);
+});
+
+test('a rewrite aborted before T0 still moves the writer to the incr file its manifest named last', async (t) => {
+  const dir = tmp();
+  const io = new FaultyIO();
+  const s = await startServer({ port: 0, config: { appendonly: 'yes', dir, appendfsync: 'everysec', loglevel: 'warning', 'enable-debug-command': 'yes' }, fileIO: io });
+  t.teardown(() => s.close().catch(() => {}));
+  const c = await RawClient.connect(s.port);
+  await c.call('SET', 'a', '1');
+  io.fsyncDelayMs = 100; // the manifest naming 2.incr is still being saved when DEBUG LOADAOF aborts
+  c.write(Buffer.concat([encodeArgs(['BGREWRITEAOF']), encodeArgs(['DEBUG', 'LOADAOF'])]));
+  t.is(await c.read(), '+Background append only file rewriting started\r\n');
+  t.is(await c.read(), '+OK\r\n');
+  // The aborted job finishes its manifest save, then gives up and hands 2.incr to the writer.
+  for (let i = 0; i < 500 && !persistence(s).writer.path.endsWith('appendonly.aof.2.incr.aof'); i++) await new Promise((r) => setTimeout(r, 10));
+  io.fsyncDelayMs = 0;
+  t.is(Manifest.read(aofDir(dir), 'appendonly.aof').lastIncr?.file, 'appendonly.aof.2.incr.aof', 'the save landed');
+  await c.call('SET', 'c', '3');
+  checkDirectory(t, dir, s);
+  c.close();
+  await reloadMatches(t, dir, s);
 });
