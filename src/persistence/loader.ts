@@ -226,7 +226,8 @@ function readCommand(buf: Buffer, pos: number, bad: (at: number, what: string) =
   const argc = readNumber(buf, pos, 42 /* * */, bad);
   if (argc < 1) throw bad(pos, 'invalid multibulk length');
   let p = readEnd;
-  const args: string[] = new Array<string>(argc);
+  // Never sized from a declared count: a damaged header could declare billions (RangeError).
+  const args: string[] = argc <= 64 ? new Array<string>(argc) : [];
   for (let i = 0; i < argc; i++) {
     const len = readNumber(buf, p, 36 /* $ */, bad);
     const data = readEnd;

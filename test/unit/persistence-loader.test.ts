@@ -97,6 +97,7 @@ test('garbage in the middle refuses the load, names the offset and redis-check-a
     ['bulk not followed by CRLF', Buffer.from('*1\r\n$3\r\nSETXX*1\r\n')],
     ['missing $', Buffer.from('*2\r\n$3\r\nSET\r\n:1\r\n')],
     ['zero arguments', Buffer.from('*0\r\n')],
+    ['a huge declared count', Buffer.from('*99999999999\r\n$3\r\nSET\r\n:1\r\n')],
     ['stray CRLF', Buffer.from('\r\n')],
   ];
   for (const [name, junk] of cases) {
