@@ -97,6 +97,7 @@ export class AofPersistence implements Persistence {
     dumpKeyspace(server.keyspace, out, server.keyspace.clock.now());
     const p = AofPersistence.start(server, io, loc, store, rewriteSync(loc, store, io, server.log, out));
     server.log.notice(`Append only file enabled: ${store.current.base?.file} in ${aofDir} written from memory (${out.len} bytes)`);
+    setAsideOldFile(loc, io, server);
     return p;
   }
 
@@ -324,6 +325,23 @@ export class AofPersistence implements Persistence {
     } finally {
       this.writer.close();
     }
+  }
+}
+
+/**
+ * An old-style single file left in `dir` is stale once the directory holds the data written from
+ * memory (Redis 7 ignores it from then on). Here a start finding both refuses to guess, so it is
+ * renamed aside (never deleted).
+ */
+function setAsideOldFile(loc: AofLocation, io: FileIO, server: Server): void {
+  const single = join(loc.dir, loc.filename);
+  if (!existsSync(single)) return;
+  const aside = `${single}.replaced-${Date.now()}`;
+  try {
+    io.rename(single, aside);
+    server.log.warning(`${single} (an old-style AOF) is stale now that ${aofDirOf(loc)} holds the data: renamed to ${aside}`);
+  } catch (e) {
+    server.log.warning(`Could not rename the stale ${single} aside (the next start will refuse while it is there): ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 

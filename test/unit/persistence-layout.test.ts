@@ -295,3 +295,17 @@ test('a rewrite aborted before T0 still moves the writer to the incr file its ma
   c.close();
   await reloadMatches(t, dir, s);
 });
+
+test('CONFIG SET appendonly yes with an old single file in dir: the file is renamed aside, the next start loads the directory', async (t) => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'appendonly.aof'), aofBytes(['SELECT', '0'], ['SET', 'old', '1']));
+  const s = await startServer({ port: 0, config: { appendonly: 'no', dir, loglevel: 'warning' } });
+  t.teardown(() => s.close().catch(() => {}));
+  const c = await RawClient.connect(s.port);
+  await c.call('SET', 'new', '1');
+  t.is(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
+  c.close();
+  t.false(existsSync(join(dir, 'appendonly.aof')));
+  t.true(readdirSync(dir).some((f) => /^appendonly\.aof\.replaced-\d+$/.test(f)), 'kept aside');
+  await reloadMatches(t, dir, s);
+});
