@@ -4,9 +4,10 @@
 // texts; what it holds for an incomplete request is never more than it was given (nothing is sized
 // from a declared length). The outcome then tells the wire half what the server must answer.
 
-import { ProtocolError, RequestDecoder } from '../../src/protocol/decoder.js';
+import { RequestDecoder } from '../../src/protocol/decoder.js';
 import { PROTOCOL } from '../../src/errors.js';
 import { pick, type Rng } from '../helpers/rng.js';
+import { pushAll } from '../helpers/decoder.js';
 
 export interface Decoded {
   cmds: string[][];
@@ -27,17 +28,8 @@ export const isProtocolErrorText = (m: string): boolean => TEXTS.has(m) || /^ERR
 function feed(input: Buffer, cuts: number[]): Decoded {
   const cmds: string[][] = [];
   const d = new RequestDecoder((a) => cmds.push(a));
-  let from = 0;
-  try {
-    for (const to of [...cuts, input.length]) {
-      d.push(input.subarray(from, to));
-      from = to;
-    }
-  } catch (e) {
-    if (!(e instanceof ProtocolError)) throw e;
-    return { cmds, error: e.message, buffered: 0 };
-  }
-  return { cmds, error: null, buffered: d.buffered };
+  const e = pushAll(d, input, cuts);
+  return e !== null ? { cmds, error: e.message, buffered: 0 } : { cmds, error: null, buffered: d.buffered };
 }
 
 function randomCuts(rng: Rng, len: number): number[] {

@@ -9,6 +9,7 @@ import { parseLong } from '../../src/protocol/binary.js';
 import { PROTOCOL } from '../../src/errors.js';
 import { splitArgs } from '../../src/protocol/splitargs.js';
 import { mulberry32, type Rng } from '../helpers/rng.js';
+import { pushAll } from '../helpers/decoder.js';
 
 interface Outcome {
   cmds: string[][];
@@ -26,21 +27,6 @@ function decoder(opts: Opts, cmds: string[][]): RequestDecoder {
   const d = new RequestDecoder((a) => cmds.push(a), { maxBulkLen: opts.maxBulkLen ?? 512 * 1024 * 1024 });
   d.authenticated = opts.authenticated ?? true;
   return d;
-}
-
-/** Pushes `input` in the given pieces; the ProtocolError that stopped it, or null. */
-function pushAll(d: RequestDecoder, input: Buffer, cuts: number[]): ProtocolError | null {
-  let from = 0;
-  try {
-    for (const to of [...cuts, input.length]) {
-      d.push(input.subarray(from, to));
-      from = to;
-    }
-  } catch (e) {
-    if (!(e instanceof ProtocolError)) throw e;
-    return e;
-  }
-  return null;
 }
 
 /** Feeds `input` in the given pieces; stops at the first error, as a connection would. */
