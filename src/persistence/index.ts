@@ -157,7 +157,8 @@ export class AofPersistence implements Persistence {
 
   /** BGREWRITEAOF, SIGHUP, SIGUSR1. */
   rewrite(): { ok: boolean; message: string } {
-    if (this.rewriteJob !== null || this.rewriteScheduled) return { ok: false, message: REWRITE_RUNNING };
+    if (this.rewriteJob !== null) return { ok: false, message: REWRITE_RUNNING };
+    // As Redis's bgrewriteaofCommand behind another child: scheduled (again, if already so).
     if (this.unsettled !== null) {
       this.rewriteScheduled = true;
       return { ok: true, message: REWRITE_SCHEDULED };

@@ -2,8 +2,8 @@
 // manifest with history files become; what a rewrite leaves (the next base, the incr file it
 // opened, nothing else); that a rewrite writes every byte once, however much is written during
 // it; and that the manifest on disk always names the data (a newer synchronous write wins over an
-// asynchronous one still in flight). The same layout is compared with a real redis-server in
-// test/process/persist-interop.test.ts.
+// asynchronous one still in flight), and what a rewrite aborted in the middle leaves. The same
+// layout is compared with a real redis-server in test/process/persist-interop.test.ts.
 
 import test, { type ExecutionContext } from 'ava';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,8 @@ import type { AofPersistence } from '../../src/persistence/index.js';
 import { RawClient } from '../helpers/raw.js';
 import { aofBytes, aofContent, dumpServer, FaultyIO } from '../helpers/aof.js';
 import { encodeArgs } from '../helpers/resp.js';
+import { needBinary } from '../helpers/bins.js';
+import { startRealRedis } from '../helpers/redis.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'ks-layout-'));
 const aofDir = (dir: string): string => join(dir, 'appendonlydir');
@@ -308,4 +310,33 @@ test('CONFIG SET appendonly yes with an old single file in dir: the file is rena
   t.false(existsSync(join(dir, 'appendonly.aof')));
   t.true(readdirSync(dir).some((f) => /^appendonly\.aof\.replaced-\d+$/.test(f)), 'kept aside');
   await reloadMatches(t, dir, s);
+});
+
+test('BGREWRITEAOF behind unfinished work answers what Redis 7.0 answers behind a child: scheduled, and scheduled again', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  // Redis: a BGSAVE child is running.
+  const redis = await startRealRedis(['--enable-debug-command', 'yes']);
+  t.teardown(() => redis.stop());
+  const rc = await RawClient.connect(redis.port);
+  t.is(await rc.call('DEBUG', 'POPULATE', '1000000'), '+OK\r\n');
+  t.is(await rc.call('BGSAVE'), '+Background saving started\r\n');
+  const theirs = [await rc.call('BGREWRITEAOF'), await rc.call('BGREWRITEAOF')];
+  rc.close();
+  // Ours: a rewrite aborted by DEBUG LOADAOF is still saving its manifest.
+  const dir = tmp();
+  const io = new FaultyIO();
+  const s = await startServer({ port: 0, config: { appendonly: 'yes', dir, loglevel: 'warning', 'enable-debug-command': 'yes' }, fileIO: io });
+  t.teardown(() => s.close().catch(() => {}));
+  const c = await RawClient.connect(s.port);
+  io.fsyncDelayMs = 300;
+  c.write(Buffer.concat([encodeArgs(['BGREWRITEAOF']), encodeArgs(['DEBUG', 'LOADAOF']), encodeArgs(['BGREWRITEAOF']), encodeArgs(['BGREWRITEAOF'])]));
+  t.is(await c.read(), '+Background append only file rewriting started\r\n');
+  t.is(await c.read(), '+OK\r\n');
+  const ours = [await c.read(), await c.read()];
+  t.deepEqual(ours, theirs);
+  t.deepEqual(ours, ['+Background append only file rewriting scheduled\r\n', '+Background append only file rewriting scheduled\r\n']);
+  io.fsyncDelayMs = 0;
+  await settle(s);
+  checkDirectory(t, dir, s);
+  c.close();
 });
