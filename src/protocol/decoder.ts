@@ -95,6 +95,8 @@ export class RequestDecoder {
    * (a buffer is only ever appended to past its parsed end).
    */
   rawBuf: Buffer = EMPTY;
+  /** The arguments those bytes encode (the array onCommand got). */
+  rawArgs: readonly string[] = EMPTY_ARGS;
   rawStart = -1;
   rawEnd = 0;
   /** Offset of the current request's '*' in buf, or -1 when its bytes cannot be given (above). */
@@ -320,6 +322,7 @@ export class RequestDecoder {
     const args = this.args;
     this.args = EMPTY_ARGS;
     this.rawBuf = buf;
+    this.rawArgs = args;
     this.rawStart = this.cmdStart;
     this.rawEnd = this.pos;
     this.onCommand(args);

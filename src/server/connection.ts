@@ -49,8 +49,6 @@ function readLimitsOf(config: Config): ReadLimits {
 
 export class Connection extends CommandContext implements ClientApi, Ctx, Postponed {
   readonly decoder: RequestDecoder;
-  /** The arguments of the request being run. */
-  private request: string[] | null = null;
   readonly out = new ReplyBuffer();
   dbIndex = 0;
   proto = 2;
@@ -120,7 +118,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     this.awaitingDurability = true;
     // The request itself, as received: the AOF copies its bytes (see RequestDecoder.rawBuf).
     const d = this.decoder;
-    if (args === this.request && d.rawStart >= 0) this.server.propagate(dbIndex, args, d.rawBuf, d.rawStart, d.rawEnd);
+    if (args === d.rawArgs && d.rawStart >= 0) this.server.propagate(dbIndex, args, d.rawBuf, d.rawStart, d.rawEnd);
     else this.server.propagate(dbIndex, args);
   }
 
@@ -214,7 +212,6 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
 
   private run(args: string[]): void {
     if (this.closing) return;
-    this.request = args;
     this.skipThis = this.skipNext;
     this.skipNext = false;
     const r = this.server.execute(this, args);
