@@ -10,8 +10,10 @@
 // Everything else (sharding, SCAN, random keys, snapshots) is the inner Dict's: a split copies
 // key -> slot pairs and never moves a value, which is why a stale copy is harmless. Snapshots:
 // before a value changes in place, the inner table's hooks run (Dict.beforeChange), so a snapshot
-// reads the T0 value through the slot before it is overwritten; a deleted key's slot may be reused
-// by another key, but the hook ran for the deleted key, which the snapshot's user then skips.
+// reads the T0 value through the slot before it is overwritten. While a snapshot is open, freed
+// slots are not reused: every slot a key gets after T0 is then at or above the view's `limit`, so a
+// snapshot's user can tell the T0 keys still unchanged by their slot alone (below the limit and not
+// marked by its hook), with a bitmap instead of a set of changed keys (see rewrite.ts).
 
 import { Dict, type DictOptions, type SnapshotView } from './dict.js';
 
@@ -24,9 +26,16 @@ class SlotStore<V> {
   private readonly fields: Int32Array[] = [];
   private readonly free: number[] = [];
   private next = 0;
+  /** Open snapshots: while there are any, freed slots are not reused (see the module comment). */
+  snapshots = 0;
+
+  /** Slots allocated so far: every slot allocated from now on, while a snapshot is open, is at least this. */
+  get allocated(): number {
+    return this.next;
+  }
 
   alloc(v: V, field: number): number {
-    let slot = this.free.pop();
+    let slot = this.snapshots === 0 ? this.free.pop() : undefined;
     if (slot === undefined) {
       slot = this.next++;
       if ((slot & MASK) === 0) {
@@ -60,6 +69,17 @@ class SlotStore<V> {
   setField(slot: number, f: number): void {
     this.fields[slot >>> CHUNK_BITS][slot & MASK] = f;
   }
+}
+
+/** A SlotDict's snapshot: also the T0 slots of keys, and the bound below which slots are T0's. */
+export interface SlotSnapshotView<V> extends SnapshotView<V> {
+  /**
+   * Slots allocated at T0. A key whose slot is at or above it was added after T0 (freed slots are
+   * not reused while the snapshot is open); one below it is a T0 key, unchanged unless the hook ran.
+   */
+  readonly limit: number;
+  /** The key's slot in the T0 data (its T0 slot until the hook was called for it). */
+  slot(key: string): number | undefined;
 }
 
 export class SlotDict<V> {
@@ -148,11 +168,15 @@ export class SlotDict<V> {
     [this.store, other.store] = [other.store, this.store];
   }
 
-  /** As Dict.beginSnapshot, values read through the T0 slots. */
-  beginSnapshot(before: (key: string) => void): SnapshotView<V> {
+  /** As Dict.beginSnapshot, values read through the T0 slots; the maps' raw values are slots. */
+  beginSnapshot(before: (key: string) => void): SlotSnapshotView<V> {
     const view = this.slots.beginSnapshot(before);
     const store = this.store;
+    store.snapshots++;
+    let open = true;
     return {
+      limit: store.allocated,
+      slot: (key) => view.get(key),
       get: (key) => {
         const slot = view.get(key);
         return slot === undefined ? undefined : store.value(slot);
@@ -160,7 +184,11 @@ export class SlotDict<V> {
       entries: () => withValues(view.entries(), store),
       maps: () => view.maps(),
       value: (slot) => store.value(slot as number),
-      end: () => view.end(),
+      end: () => {
+        view.end();
+        if (open) store.snapshots--;
+        open = false;
+      },
     };
   }
 

@@ -30,12 +30,11 @@
 import { join } from 'node:path';
 import { ReplyBuffer } from '../protocol/encoder.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
-import type { SnapshotView } from '../keyspace/dict.js';
-import type { Value } from '../keyspace/values.js';
 import { encode, latencyEnd, latencyStart, type AofWriter } from './aof.js';
 import type { FileIO } from './fileio.js';
 import { faultPoint } from './faults.js';
 import { writeKey } from './keydump.js';
+import { SnapshotRecorder } from './snapshot-recorder.js';
 import { cb, type AofFileInfo, type ManifestStore } from './manifest.js';
 import { RewriteTrace } from './rewrite-trace.js';
 
@@ -61,31 +60,6 @@ export const TEMP_FILE = /^temp-rewriteaof-(bg-)?\d+(-\d+)?\.aof$/;
 const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** Saves T0 states of keys before their first change (see the module comment). */
-class SnapshotRecorder {
-  /** Keys whose T0 state was saved: the walk skips them. */
-  readonly saved = new Set<string>();
-  /** The saved T0 states, as commands (a key missing or expired at T0 writes nothing). */
-  readonly savedOut = new ReplyBuffer();
-  values!: SnapshotView<Value>;
-  expires!: SnapshotView<number>;
-
-  constructor(private readonly t0: number) {}
-
-  readonly before = (key: string): void => {
-    if (this.saved.has(key)) return;
-    this.saved.add(key);
-    const value = this.values.get(key);
-    if (value === undefined) return;
-    const expire = this.expires.get(key);
-    if (expire === undefined || expire > this.t0) writeKey(this.savedOut, key, value, expire);
-  };
-
-  end(): void {
-    this.values?.end();
-    this.expires?.end();
-  }
-}
-
 export interface RewriteResult {
   ok: boolean;
   error?: string;
@@ -195,12 +169,7 @@ export class Rewrite {
     this.t0 = this.keyspace.clock.now();
     this.fd = this.io.openWrite(this.tempPath);
     this.out.buf = Buffer.allocUnsafe(WRITE_CHUNK + 64 * 1024);
-    for (const db of this.keyspace.dbs) {
-      const rec = new SnapshotRecorder(this.t0);
-      rec.values = db.dict.beginSnapshot(rec.before);
-      rec.expires = db.expires.beginSnapshot(rec.before);
-      this.recorders.push(rec);
-    }
+    for (const db of this.keyspace.dbs) this.recorders.push(new SnapshotRecorder(db, this.t0));
   }
 
   /**
@@ -262,8 +231,8 @@ export class Rewrite {
   private async writeDb(i: number, rec: SnapshotRecorder): Promise<void> {
     const out = this.out;
     const t0 = this.t0;
-    const { saved, expires, values } = rec;
-    const maps = rec.values.maps();
+    const { expires, values, expiresAtT0 } = rec;
+    const maps = values.maps();
     let selected = false;
     let m = 0;
     let it = maps.length > 0 ? maps[0].entries() : null;
@@ -271,16 +240,16 @@ export class Rewrite {
     await this.sliced(() => {
       let n = 0;
       while (it !== null) {
-        for (const [key, raw] of it) {
-          if (!saved.has(key)) {
+        for (const [key, slot] of it) {
+          if (!rec.changed(slot as number)) {
             // Expired at T0: not part of the T0 data (every later command saw it as missing). A key
             // expiring after T0 is kept with its deadline: commands in the new incr file may have touched it
             // while it was alive, and replaying them must find it.
-            const expire = expires.get(key);
+            const expire = expiresAtT0 ? expires.get(key) : undefined;
             if (expire === undefined || expire > t0) {
               if (!selected) encode(out, ['SELECT', String(i)]);
               selected = true;
-              writeKey(out, key, values.value(raw), expire);
+              writeKey(out, key, values.value(slot), expire);
             }
           }
           if (++n === KEYS_PER_CHECK) return false;
@@ -293,11 +262,10 @@ export class Rewrite {
     // changes are all in the new incr file). They are bytes already: written as they are.
     this.checkAborted();
     rec.end();
-    if (rec.savedOut.len > 0 && !selected) encode(out, ['SELECT', String(i)]);
+    const saved = rec.takeSaved();
+    if (saved.length > 0 && !selected) encode(out, ['SELECT', String(i)]);
     await this.writeOut();
-    await this.writeBuffer(rec.savedOut.peek());
-    rec.savedOut.detach();
-    rec.saved.clear();
+    for (const chunk of saved) await this.writeBuffer(chunk);
   }
 
   /**

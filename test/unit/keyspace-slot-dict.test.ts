@@ -28,7 +28,7 @@ test('SlotDict: fields live with their key, a new key gets its own, slots are re
   t.is(d.field('k65536'), 65536, 'past the first chunk');
 });
 
-test('SlotDict: a snapshot reads T0 values through slots freed and reused after T0', (t) => {
+test('SlotDict: a snapshot reads T0 values through slots freed after T0', (t) => {
   const d = new SlotDict<string>({ shardLoad: 4, splitStep: 1 });
   for (let i = 0; i < 500; i++) d.set(`k${i}`, `t0-${i}`);
   const t0 = new Map(d.entries());
@@ -40,7 +40,7 @@ test('SlotDict: a snapshot reads T0 values through slots freed and reused after 
   let n = 0;
   for (const [k, v] of view.entries()) {
     if (!saved.has(k)) walked.set(k, v);
-    // Delete a key, add a new one (which takes the freed slot), overwrite another.
+    // Delete a key, add a new one, overwrite another.
     d.delete(`k${(n * 7) % 500}`);
     d.set(`new${n}`, `late-${n}`);
     d.set(`k${(n * 11) % 500}`, `late-${n}`);
@@ -54,4 +54,25 @@ test('SlotDict: a snapshot reads T0 values through slots freed and reused after 
   }
   const sorted = (m: Map<string, string>): [string, string][] => [...m].sort((a, b) => (a[0] < b[0] ? -1 : 1));
   t.deepEqual(sorted(data), sorted(t0));
+});
+
+test('SlotDict: while a snapshot is open, freed slots are not reused, so keys added since T0 have slots >= limit', (t) => {
+  const d = new SlotDict<string>();
+  for (let i = 0; i < 100; i++) d.set(`k${i}`, `v${i}`);
+  for (let i = 0; i < 50; i++) d.delete(`k${i}`);
+  const view = d.beginSnapshot(() => {});
+  t.is(view.limit, 100);
+  t.is(view.slot('k60'), d.slotOf('k60'));
+  t.is(view.slot('k10'), undefined);
+  d.delete('k70');
+  for (let i = 0; i < 60; i++) d.set(`new${i}`, 'n');
+  for (let i = 0; i < 60; i++) t.true(d.slotOf(`new${i}`) >= view.limit, `new${i} took a slot freed before or during the snapshot`);
+  const other = d.beginSnapshot(() => {});
+  view.end();
+  view.end(); // idempotent: the other snapshot still keeps slots from being reused
+  d.set('during-other', 'x');
+  t.true(d.slotOf('during-other') >= 160);
+  other.end();
+  d.set('after', 'x');
+  t.true(d.slotOf('after') < 100, 'freed slots are reused again once every snapshot ended');
 });
