@@ -106,7 +106,9 @@ const phases = tr.steps.filter((s) => s.async && s.name === 'fsync').map((s) => 
 console.log(`fsyncs of the new file (off the loop): ${phases.join(', ')} ms; T0 step ${f(steps.find((s) => s.name === 'begin')?.ms ?? NaN)} ms; rename ${f(steps.find((s) => s.name === 'rename')?.ms ?? NaN)} ms`);
 
 stopping = true;
+// A clean shutdown, so that --node-flags "--cpu-prof ..." gets its profile written.
+server.kill('SIGTERM');
+for (let i = 0; i < 100 && server.exitCode === null && server.signalCode === null; i++) await sleep(50);
 server.kill('SIGKILL');
-await sleep(200);
 if (argv.includes('--keep')) console.log(`kept ${dir}`);
 else rmSync(dir, { recursive: true, force: true });
