@@ -5,7 +5,7 @@
 // Map entry, unboxed), and values and fields live in a store indexed by slot: chunks of 2^16 values
 // (a JS array, 8 bytes a slot) and of 2^16 fields (an Int32Array, 4 bytes a slot). Chunks, not one
 // array, so that growing never copies more than one chunk (no pause at tens of millions of keys).
-// Slots of deleted keys are reused.
+// Slots of deleted keys are reused (except while a snapshot is open, see below).
 //
 // Everything else (sharding, SCAN, random keys, snapshots) is the inner Dict's: a split copies
 // key -> slot pairs and never moves a value, which is why a stale copy is harmless. Snapshots:
@@ -78,7 +78,10 @@ export interface SlotSnapshotView<V> extends SnapshotView<V> {
    * not reused while the snapshot is open); one below it is a T0 key, unchanged unless the hook ran.
    */
   readonly limit: number;
-  /** The key's slot in the T0 data (its T0 slot until the hook was called for it). */
+  /**
+   * The key's slot in the table that held the T0 data: its T0 slot until the hook was called for
+   * it; after a delete and re-add, its new slot (at or above `limit`).
+   */
   slot(key: string): number | undefined;
 }
 

@@ -33,7 +33,7 @@ export function dumpKeyspace(keyspace: Keyspace, out: ReplyBuffer, now: number):
     let selected = false;
     for (const [key, value] of db.dict.entries()) {
       const expire = db.expires.get(key);
-      if (expire !== undefined && expire <= now) continue;
+      if (expire !== undefined && expire < now) continue;
       if (!selected) {
         encode(out, ['SELECT', String(db.id)]);
         selected = true;

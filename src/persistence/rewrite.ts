@@ -7,7 +7,8 @@
 //    hook: before a key of the T0 dictionaries changes for the first time, the hook writes the
 //    commands that recreate its T0 state into a side buffer (serialized at once, so a value later
 //    modified in place cannot leak into the snapshot). 3. A writer walks the live T0 dictionaries in
-//    slices, skipping keys the hook saved, then writes the saved T0 states: the temp file holds
+//    slices, skipping keys the hook saved (and marking the ones it writes, so that the hook does
+//    not save them again), then writes the saved T0 states: the temp file holds
 //    exactly the dataset at T0, the new incr file everything after it. Nothing is written twice, so
 //    a rewrite under a heavy write load costs no extra disk traffic and ends when the walk ends.
 //    4. The temp file is fsynced and renamed to the next base file, and a manifest naming the new
@@ -59,7 +60,6 @@ export const TEMP_FILE = /^temp-rewriteaof-(bg-)?\d+(-\d+)?\.aof$/;
 /** The next event-loop turn: client I/O runs before the promise resolves. */
 const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-/** Saves T0 states of keys before their first change (see the module comment). */
 export interface RewriteResult {
   ok: boolean;
   error?: string;
@@ -242,11 +242,13 @@ export class Rewrite {
       while (it !== null) {
         for (const [key, slot] of it) {
           if (!rec.changed(slot as number)) {
-            // Expired at T0: not part of the T0 data (every later command saw it as missing). A key
+            rec.walked(slot as number);
+            // Expired at T0 (deadline before it: at the deadline a key is still alive, as in Redis's
+            // keyIsExpired and rewriteAppendOnlyFileRio): not part of the T0 data. A key
             // expiring after T0 is kept with its deadline: commands in the new incr file may have touched it
             // while it was alive, and replaying them must find it.
             const expire = expiresAtT0 ? expires.get(key) : undefined;
-            if (expire === undefined || expire > t0) {
+            if (expire === undefined || expire >= t0) {
               if (!selected) encode(out, ['SELECT', String(i)]);
               selected = true;
               writeKey(out, key, values.value(slot), expire);

@@ -49,6 +49,11 @@ export class SnapshotRecorder {
     return slot >= this.limit || (this.changedSlots[slot >>> 5] & (1 << (slot & 31))) !== 0;
   }
 
+  /** The walk wrote (or dropped) the T0 key at `slot`, unchanged: the hook has nothing to save for it. */
+  walked(slot: number): void {
+    this.changedSlots[slot >>> 5] |= 1 << (slot & 31);
+  }
+
   /** The snapshot hook: called before `key` changes in the values or the expires dict. */
   private readonly before = (key: string): void => {
     const slot = this.values.slot(key);
@@ -56,7 +61,7 @@ export class SnapshotRecorder {
     if (slot === undefined || this.changed(slot)) return;
     this.changedSlots[slot >>> 5] |= 1 << (slot & 31);
     const expire = this.expires.get(key);
-    if (expire !== undefined && expire <= this.t0) return;
+    if (expire !== undefined && expire < this.t0) return;
     writeKey(this.out, key, this.values.value(slot), expire);
     if (this.out.len >= SAVED_CHUNK) this.chunks.push(this.out.take());
   };

@@ -6,13 +6,13 @@
 import test from 'ava';
 
 // Serial: the rewrite test needs the event loop to itself to interleave its writes predictably.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock, startServer, type RunningServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
 import { encodeArgs } from '../helpers/resp.js';
-import { aofContent, aofSize, copyAof, dumpServer, FaultyIO } from '../helpers/aof.js';
+import { aofContent, aofFiles, aofSize, copyAof, dumpServer, FaultyIO } from '../helpers/aof.js';
 import type { AofPersistence } from '../../src/persistence/index.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'ks-pserver-'));
@@ -239,4 +239,43 @@ test.serial('a key changed during a rewrite that expires before the rewrite ends
   const reloaded = await reloadCopy(dir);
   t.deepEqual(reloaded['0:k'], { type: 'string', value: 'v+', pexpiretime: clock.ms - 1000 + 100 });
   t.deepEqual(reloaded, dumpServer(s.server));
+});
+
+test.serial('a T0 key changed after the walk wrote it is in the base file once', async (t) => {
+  const dir = tmp();
+  const s = await aofServer(t, dir);
+  for (let i = 0; i < 200000; i++) s.server.keyspace.dbs[0].set(`k${i}`, `v${i}`);
+  const first = [...s.server.keyspace.dbs[0].dict.keys()].slice(0, 20); // the first slice walks them
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  await c.call('BGREWRITEAOF');
+  while (!persistence(s).writer.rewriting) await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  t.true(persistence(s).rewriting, 'the walk is still running');
+  for (const k of first) await c.call('SET', k, 'late');
+  await waitRewrite(s);
+  const base = aofFiles(dir).find((f) => f.endsWith('.base.aof'));
+  const text = readFileSync(base!, 'latin1');
+  const count = (k: string): number => text.split(`\r\n$${k.length}\r\n${k}\r\n`).length - 1;
+  t.deepEqual(first.filter((k) => count(k) !== 1), [], 'each key once: the hook must not save a key the walk wrote');
+});
+
+test.serial('a key whose deadline is exactly T0 is alive at T0: the base file keeps it (PERSIST in that ms)', async (t) => {
+  const dir = tmp();
+  const clock = new ManualClock();
+  const s = await startServer({ port: 0, clock, config: { appendonly: 'yes', dir, appendfsync: 'no' } });
+  t.teardown(() => s.close().catch(() => {}));
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  await c.call('SET', 'k', 'v', 'PXAT', String(clock.ms + 10));
+  clock.advance(10); // now == deadline: alive, as in Redis
+  await c.call('BGREWRITEAOF');
+  while (!persistence(s).writer.rewriting) await new Promise((r) => setImmediate(r));
+  t.is(await c.call('PERSIST', 'k'), ':1\r\n');
+  await waitRewrite(s);
+  await new Promise((r) => setImmediate(r));
+  const live = dumpServer(s.server);
+  t.deepEqual(live['0:k'], { type: 'string', value: 'v', pexpiretime: -1 });
+  t.deepEqual(await reloadCopy(dir), live);
 });
