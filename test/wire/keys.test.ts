@@ -2,26 +2,27 @@
 // (with a ManualClock), SCAN's guarantee while another client writes, active expiry of untouched
 // keys, keyspace hit/miss counters, AOF propagation, and OBJECT under other maxmemory policies.
 
-import test from 'ava';
-import { startServer, ManualClock, type RunningServer } from '../../src/index.js';
+import test, { type ExecutionContext } from 'ava';
+import { ManualClock, type RunningServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
 import { encodeArgs } from '../helpers/resp.js';
+import { serve } from '../helpers/serve.js';
 
 const int = (n: number): string => `:${n}\r\n`;
 const bulk = (s: string): string => `$${s.length}\r\n${s}\r\n`;
 
-/** Starts a server whose propagated effects are recorded as "db: ARGS...". */
-async function start(opts: { clock?: ManualClock; config?: Record<string, string> } = {}): Promise<{
+/** Starts a server whose propagated effects are recorded as "db: ARGS...", and a client (both closed at the end). */
+async function start(t: ExecutionContext, opts: { clock?: ManualClock; config?: Record<string, string> } = {}): Promise<{
   s: RunningServer;
   c: RawClient;
   aof: string[];
-  close(): Promise<void>;
 }> {
-  const s = await startServer({ port: 0, clock: opts.clock, config: opts.config });
+  const s = await serve(t, opts);
   const aof: string[] = [];
   s.server.propagate = (db: number, args: string[]) => void aof.push(`${db}: ${args.join(' ')}`);
   const c = await RawClient.connect(s.port);
-  return { s, c, aof, close: async () => (c.close(), await s.close()) };
+  t.teardown(() => c.close());
+  return { s, c, aof };
 }
 
 /** Elements of a RESP2 array of bulk strings. */
@@ -56,8 +57,9 @@ async function pipeline(c: RawClient, cmds: string[][]): Promise<string[]> {
 }
 
 test('SCAN returns every key present throughout while another client writes', async (t) => {
-  const { c, s, close } = await start();
+  const { c, s } = await start(t);
   const writer = await RawClient.connect(s.port);
+  t.teardown(() => writer.close());
   await pipeline(c, Array.from({ length: 5000 }, (_, i) => ['SET', `k${i}`, 'v']));
   const seen = new Set<string>();
   let cursor = '0';
@@ -76,13 +78,11 @@ test('SCAN returns every key present throughout while another client writes', as
   } while (cursor !== '0');
   for (let i = 0; i < 5000; i += 2) t.true(seen.has(`k${i}`), `k${i}`);
   t.true(calls > 100);
-  writer.close();
-  await close();
 });
 
 test('expiry follows the command clock: alive at the deadline, gone 1 ms later', async (t) => {
   const clock = new ManualClock();
-  const { c, close, aof } = await start({ clock });
+  const { c, aof } = await start(t, { clock });
   await c.call('SET', 'k', 'v');
   t.is(await c.call('PEXPIREAT', 'k', String(clock.ms + 1000)), int(1));
   t.is(await c.call('PTTL', 'k'), int(1000));
@@ -98,12 +98,11 @@ test('expiry follows the command clock: alive at the deadline, gone 1 ms later',
   t.is(await c.call('GET', 'k'), '$-1\r\n');
   t.is(await c.call('PTTL', 'k'), int(-2));
   t.deepEqual(aof.slice(-1), ['0: DEL k']);
-  await close();
 });
 
 test('a deadline equal to the command time deletes at once', async (t) => {
   const clock = new ManualClock();
-  const { c, close, aof } = await start({ clock });
+  const { c, aof } = await start(t, { clock });
   await c.call('SET', 'k', 'v');
   t.is(await c.call('PEXPIREAT', 'k', String(clock.ms)), int(1));
   t.is(await c.call('EXISTS', 'k'), int(0));
@@ -111,12 +110,11 @@ test('a deadline equal to the command time deletes at once', async (t) => {
   t.is(await c.call('PEXPIRE', 'k', '1'), int(1));
   t.is(await c.call('EXISTS', 'k'), int(1));
   t.deepEqual(aof, ['0: SET k v', '0: DEL k', '0: SET k v', `0: PEXPIREAT k ${clock.ms + 1}`]);
-  await close();
 });
 
 test('KEYS skips expired keys without reclaiming them; SCAN and access reclaim them', async (t) => {
   const clock = new ManualClock();
-  const { c, close, aof, s } = await start({ clock });
+  const { c, aof, s } = await start(t, { clock });
   s.server.keyspace.activeExpireCycle = () => 0; // only the commands may reclaim keys here
   await pipeline(c, [['SET', 'a', '1'], ['SET', 'b', '1'], ['SET', 'c', '1'], ['PEXPIRE', 'a', '10'], ['PEXPIRE', 'b', '10']]);
   clock.advance(11);
@@ -127,12 +125,11 @@ test('KEYS skips expired keys without reclaiming them; SCAN and access reclaim t
   t.is(await c.call('DBSIZE'), int(1));
   t.deepEqual(aof.sort(), ['0: DEL a', '0: DEL b']);
   t.is(s.server.stats.expiredKeys, 2);
-  await close();
 });
 
 test('RANDOMKEY never returns an expired key and reclaims what it picks', async (t) => {
   const clock = new ManualClock();
-  const { c, close } = await start({ clock });
+  const { c } = await start(t, { clock });
   const cmds = Array.from({ length: 50 }, (_, i) => ['SET', `k${i}`, 'v', 'PX', '10']);
   await pipeline(c, [...cmds, ['SET', 'live', 'v']]);
   clock.advance(11);
@@ -140,19 +137,17 @@ test('RANDOMKEY never returns an expired key and reclaims what it picks', async 
   await c.call('DEL', 'live');
   t.is(await c.call('RANDOMKEY'), '$-1\r\n');
   t.is(await c.call('DBSIZE'), int(0));
-  await close();
 });
 
 test('RANDOMKEY reaches every key', async (t) => {
-  const { c, close } = await start();
+  const { c } = await start(t);
   await pipeline(c, Array.from({ length: 20 }, (_, i) => ['SET', `k${i}`, 'v']));
   const seen = new Set(await pipeline(c, Array.from({ length: 1000 }, () => ['RANDOMKEY'])));
   t.is(seen.size, 20);
-  await close();
 });
 
 test('active expiry reclaims 10,000 keys nobody touches', async (t) => {
-  const { c, close, s, aof } = await start();
+  const { c, s, aof } = await start(t);
   const cmds = Array.from({ length: 10000 }, (_, i) => ['SET', `k${i}`, 'v', 'PX', String(50 + (i % 50))]);
   await pipeline(c, [...cmds, ['SET', 'live', 'v']]);
   const deadline = Date.now() + 10000;
@@ -165,11 +160,10 @@ test('active expiry reclaims 10,000 keys nobody touches', async (t) => {
   t.is(dels.length, 10000);
   t.is(new Set(dels).size, 10000);
   t.is(await c.call('DBSIZE'), int(1));
-  await close();
 });
 
 test('keyspace hits and misses are counted where Redis counts them', async (t) => {
-  const { c, close, s } = await start();
+  const { c, s } = await start(t);
   await pipeline(c, [['SET', 'a', '1'], ['SET', 'b', '2']]);
   const expect = async (args: string[], hits: number, misses: number): Promise<void> => {
     s.server.stats.keyspaceHits = 0;
@@ -193,12 +187,11 @@ test('keyspace hits and misses are counted where Redis counts them', async (t) =
     ['EXPIRE', 'a', '100'], ['PERSIST', 'a'], ['DEL', 'b'], ['RENAMENX', 'x', 'y']]) {
     await expect(args, 0, 0);
   }
-  await close();
 });
 
 test('AOF propagation is Redis 7.0\'s', async (t) => {
   const clock = new ManualClock(1_700_000_000_000);
-  const { c, close, aof } = await start({ clock });
+  const { c, aof } = await start(t, { clock });
   const now = clock.ms;
   const cmds: string[][] = [
     ['SET', 'a', '1'],
@@ -254,25 +247,23 @@ test('AOF propagation is Redis 7.0\'s', async (t) => {
     '4: FLUSHDB',
     '4: FLUSHALL ASYNC',
   ]);
-  await close();
 });
 
 test('SWAPDB changes what clients that selected either database see', async (t) => {
-  const { c, close, s } = await start();
+  const { c, s } = await start(t);
   const other = await RawClient.connect(s.port);
+  t.teardown(() => other.close());
   await c.call('SET', 'a', 'zero');
   await other.call('SELECT', '1');
   t.is(await other.call('GET', 'a'), '$-1\r\n');
   await c.call('SWAPDB', '0', '1');
   t.is(await other.call('GET', 'a'), bulk('zero'));
   t.is(await c.call('DBSIZE'), int(0));
-  other.close();
-  await close();
 });
 
 test('OBJECT FREQ and IDLETIME follow the maxmemory policy; REFCOUNT the sharing rule', async (t) => {
   // A ManualClock: with the system clock a second may start between SET and OBJECT IDLETIME.
-  const { c, close, s } = await start({ clock: new ManualClock() });
+  const { c, s } = await start(t, { clock: new ManualClock() });
   await pipeline(c, [['SET', 'n', '5'], ['SET', 's', 'abc']]);
   t.is(await c.call('OBJECT', 'IDLETIME', 's'), int(0));
   t.true((await c.call('OBJECT', 'FREQ', 's')).startsWith('-ERR An LFU maxmemory policy is not selected'));
@@ -287,11 +278,10 @@ test('OBJECT FREQ and IDLETIME follow the maxmemory policy; REFCOUNT the sharing
   t.is(await c.call('OBJECT', 'REFCOUNT', 'n'), int(1));
   s.server.config.set('maxmemory-policy', 'volatile-ttl');
   t.is(await c.call('OBJECT', 'REFCOUNT', 'n'), int(2147483647));
-  await close();
 });
 
 test('huge deadlines are accepted and stored as the latest representable one', async (t) => {
-  const { c, close, aof } = await start();
+  const { c, aof } = await start(t);
   await c.call('SET', 'k', 'v');
   t.is(await c.call('PEXPIREAT', 'k', '9223372036854775807'), int(1));
   t.is(await c.call('PEXPIRETIME', 'k'), int(Number.MAX_SAFE_INTEGER));
@@ -301,11 +291,10 @@ test('huge deadlines are accepted and stored as the latest representable one', a
   t.is(await c.call('EXPIRE', 'k', '100', 'LT'), int(1));
   t.is(await c.call('EXPIREAT', 'k', '9223372036854775'), int(1));
   t.is(aof.at(-1), '0: PEXPIREAT k 9223372036854775000');
-  await close();
 });
 
 test('SCAN pages: small counts, cursor round trip, TYPE filter on a large db', async (t) => {
-  const { c, close } = await start();
+  const { c } = await start(t);
   await pipeline(c, Array.from({ length: 1000 }, (_, i) => ['SET', `k${i}`, 'v']));
   const seen: string[] = [];
   let cursor = '0';
@@ -320,5 +309,4 @@ test('SCAN pages: small counts, cursor round trip, TYPE filter on a large db', a
   t.is(seen.length, 1000);
   t.is(new Set(seen).size, 1000);
   t.is(pages, 100);
-  await close();
 });

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
+import { serve } from '../helpers/serve.js';
 import { tempDir } from '../helpers/bundle.js';
 import { waitFor } from '../helpers/aof.js';
 import { encodeArgs } from '../helpers/resp.js';
@@ -81,16 +82,16 @@ test('protected mode: allowed with requirepass, with protected-mode no; checked 
   }));
 
 test('a refused peer that keeps its side open does not hold the socket, nor the server at close', async (t) => {
-  const s = await startServer({ port: 0 });
+  const s = await serve(t);
   const peer = connect({ port: s.port, host: '127.0.0.1', localAddress: '127.0.0.2', allowHalfOpen: true });
   peer.on('error', () => {});
+  t.teardown(() => peer.destroy());
   let data = '';
   peer.on('data', (d: Buffer) => (data += d.toString('latin1')));
   await new Promise((r) => peer.once('end', r));
   t.true(data.startsWith('-DENIED'));
   const closed = await Promise.race([s.close().then(() => true), new Promise((r) => setTimeout(() => r(false), 10_000))]);
   t.true(closed, 'server.close() did not wait for the half-open peer');
-  peer.destroy();
 });
 
 // --- timeout -----------------------------------------------------------------------------------

@@ -5,9 +5,10 @@
 // maxmemory-samples 10) so that the sampled approximation picks a key to keep with a probability
 // below 1e-9: these tests are not flaky.
 
-import test from 'ava';
-import { startServer, ManualClock, type RunningServer } from '../../src/index.js';
+import test, { type ExecutionContext } from 'ava';
+import { ManualClock, type RunningServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
+import { serve } from '../helpers/serve.js';
 import { OOM } from '../../src/errors.js';
 import { EXPIRE_ENTRY_BYTES } from '../../src/keyspace/memory.js';
 
@@ -21,13 +22,15 @@ interface Started {
   close(): Promise<void>;
 }
 
-async function start(policy: string): Promise<Started> {
+/** A server and a client, closed when the test ends (or earlier by close()). */
+async function start(t: ExecutionContext, policy: string): Promise<Started> {
   const clock = new ManualClock();
   const config = { 'maxmemory-policy': policy, 'maxmemory-samples': '10', 'maxmemory-eviction-tenacity': '100' };
-  const s = await startServer({ port: 0, clock, config });
+  const s = await serve(t, { clock, config });
   const aof: string[] = [];
   s.server.propagate = (db: number, args: string[]) => void aof.push(`${db}: ${args.join(' ')}`);
   const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
   return { s, c, clock, aof, close: async () => (c.close(), await s.close()) };
 }
 
@@ -64,7 +67,7 @@ async function keyBytes(c: RawClient, key: string, ttl: boolean): Promise<number
 }
 
 test('allkeys-lru evicts the idle keys, never the recently used ones', async (t) => {
-  const { c, clock, close, aof } = await start('allkeys-lru');
+  const { c, clock, aof } = await start(t, 'allkeys-lru');
   const cold = await fill(c, 'c', 200);
   const hot = await fill(c, 'h', 20);
   clock.advance(100_000);
@@ -76,11 +79,10 @@ test('allkeys-lru evicts the idle keys, never the recently used ones', async (t)
   t.is(dels.length, 50, 'one AOF DEL per evicted key');
   t.deepEqual(await existing(c, cold), cold.filter((k) => !dels.includes(k)));
   t.is(await infoField(c, 'stats', 'evicted_keys'), 50);
-  await close();
 });
 
 test('volatile-lru evicts only keys with a TTL, the idle ones first', async (t) => {
-  const { c, clock, close } = await start('volatile-lru');
+  const { c, clock } = await start(t, 'volatile-lru');
   const plain = await fill(c, 'p', 50);
   const cold = await fill(c, 'c', 200, 100_000);
   const hot = await fill(c, 'h', 20, 100_000);
@@ -90,11 +92,10 @@ test('volatile-lru evicts only keys with a TTL, the idle ones first', async (t) 
   t.deepEqual(await existing(c, plain), plain, 'keys without a TTL stay, however idle');
   t.deepEqual(await existing(c, hot), hot);
   t.is((await existing(c, cold)).length, 160);
-  await close();
 });
 
 test('allkeys-lfu evicts the rarely used keys', async (t) => {
-  const { c, close } = await start('allkeys-lfu');
+  const { c } = await start(t, 'allkeys-lfu');
   const rare = await fill(c, 'r', 200);
   const often = await fill(c, 'o', 20);
   // The first access of a new key always counts (LFU_INIT_VAL 5 -> 6); later ones rarely do.
@@ -104,11 +105,10 @@ test('allkeys-lfu evicts the rarely used keys', async (t) => {
   await evict(c, 60, await keyBytes(c, 'r:000', false));
   t.deepEqual(await existing(c, often), often);
   t.is((await existing(c, rare)).length, 140);
-  await close();
 });
 
 test('volatile-lfu evicts only keys with a TTL, the rarely used ones first', async (t) => {
-  const { c, close } = await start('volatile-lfu');
+  const { c } = await start(t, 'volatile-lfu');
   const plain = await fill(c, 'p', 50);
   const rare = await fill(c, 'r', 200, 1000);
   const often = await fill(c, 'o', 20, 1000);
@@ -117,11 +117,10 @@ test('volatile-lfu evicts only keys with a TTL, the rarely used ones first', asy
   t.deepEqual(await existing(c, plain), plain);
   t.deepEqual(await existing(c, often), often);
   t.is((await existing(c, rare)).length, 170);
-  await close();
 });
 
 test('volatile-ttl evicts the keys whose deadline is nearest', async (t) => {
-  const { c, close } = await start('volatile-ttl');
+  const { c } = await start(t, 'volatile-ttl');
   const plain = await fill(c, 'p', 50);
   const soon = await fill(c, 's', 200, 100);
   const late = await fill(c, 'l', 20, 100_000);
@@ -129,17 +128,16 @@ test('volatile-ttl evicts the keys whose deadline is nearest', async (t) => {
   t.deepEqual(await existing(c, plain), plain);
   t.deepEqual(await existing(c, late), late);
   t.is((await existing(c, soon)).length, 150);
-  await close();
 });
 
 test('allkeys-random evicts any keys; volatile-random only keys with a TTL, then refuses writes', async (t) => {
-  const a = await start('allkeys-random');
+  const a = await start(t, 'allkeys-random');
   await fill(a.c, 'k', 100);
   await evict(a.c, 30, await keyBytes(a.c, 'k:000', false));
   t.is(await a.c.call('DBSIZE'), int(70));
   await a.close();
 
-  const { c, close } = await start('volatile-random');
+  const { c } = await start(t, 'volatile-random');
   const plain = await fill(c, 'p', 50);
   const vol = await fill(c, 'v', 50, 1000);
   const bytes = await keyBytes(c, 'v:000', true);
@@ -151,11 +149,10 @@ test('allkeys-random evicts any keys; volatile-random only keys with a TTL, then
   t.is((await existing(c, vol)).length, 0);
   t.deepEqual(await existing(c, plain), plain);
   t.is(await c.call('SET', 'x', 'y'), `-${OOM}\r\n`);
-  await close();
 });
 
 test('noeviction: over the limit, denyoom commands get -OOM; reads and deletes still run', async (t) => {
-  const { c, s, close } = await start('noeviction');
+  const { c, s } = await start(t, 'noeviction');
   await fill(c, 'k', 10);
   await evict(c, 1, 1);
   t.is(await c.call('SET', 'new', 'v'), `-${OOM}\r\n`);
@@ -168,11 +165,10 @@ test('noeviction: over the limit, denyoom commands get -OOM; reads and deletes s
   t.is(await infoField(c, 'stats', 'evicted_keys'), 0);
   t.is(await c.call('DBSIZE'), int(10));
   s.server.config.set('maxmemory', '0');
-  await close();
 });
 
 test('the used memory eviction uses is what INFO and MEMORY USAGE show', async (t) => {
-  const { c, close } = await start('allkeys-lru');
+  const { c } = await start(t, 'allkeys-lru');
   const startup = await infoField(c, 'memory', 'used_memory_startup');
   t.is(await infoField(c, 'memory', 'used_memory'), startup);
   await c.pipeline([['SET', 'a', '1'], ['SET', 'bb', 'x'.repeat(100)], ['SET', 'c', 'v', 'EX', '100'], ['APPEND', 'd', 'xyz']]);
@@ -186,11 +182,10 @@ test('the used memory eviction uses is what INFO and MEMORY USAGE show', async (
   t.regex(raw, /\r\nmaxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:allkeys-lru\r\n/);
   await c.call('CONFIG', 'SET', 'maxmemory', '100mb');
   t.regex(await c.call('INFO', 'memory'), /\r\nmaxmemory:104857600\r\nmaxmemory_human:100.00M\r\n/);
-  await close();
 });
 
 test('no eviction while clients are paused (as Redis 7.0); it resumes with the next command after', async (t) => {
-  const { c, s, close } = await start('allkeys-random');
+  const { c, s } = await start(t, 'allkeys-random');
   const keys = await fill(c, 'k', 20);
   t.is(await c.call('CLIENT', 'PAUSE', '60000', 'WRITE'), '+OK\r\n');
   t.is(await c.call('CONFIG', 'SET', 'maxmemory', '1'), '+OK\r\n'); // every key would have to go
@@ -201,5 +196,4 @@ test('no eviction while clients are paused (as Redis 7.0); it resumes with the n
   t.is(await c.call('DBSIZE'), int(0), 'the first command after the pause evicts');
   t.is(await infoField(c, 'stats', 'evicted_keys'), 20);
   s.server.config.set('maxmemory', '0');
-  await close();
 });

@@ -2,21 +2,24 @@
 // STATS in Redis 7.0's order and shape (RESP2 flat array, RESP3 map, a nested map per database
 // holding keys), DOCTOR, MALLOC-STATS, PURGE.
 
-import test from 'ava';
-import { startServer, type RunningServer } from '../../src/index.js';
+import test, { type ExecutionContext } from 'ava';
+import type { RunningServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
+import { serve } from '../helpers/serve.js';
 import { entryBytes } from '../../src/keyspace/memory.js';
 
 const int = (n: number): string => `:${n}\r\n`;
 
-async function start(): Promise<{ s: RunningServer; c: RawClient; close(): Promise<void> }> {
-  const s = await startServer({ port: 0 });
+/** A server and a client, both closed when the test ends. */
+async function start(t: ExecutionContext): Promise<{ s: RunningServer; c: RawClient }> {
+  const s = await serve(t);
   const c = await RawClient.connect(s.port);
-  return { s, c, close: async () => (c.close(), await s.close()) };
+  t.teardown(() => c.close());
+  return { s, c };
 }
 
 test('MEMORY USAGE: the bytes the key is charged; null for a missing key; SAMPLES checked', async (t) => {
-  const { c, close } = await start();
+  const { c } = await start(t);
   await c.call('SET', 'foo', 'bar');
   await c.call('SET', 'big', 'x'.repeat(1000));
   await c.call('SET', 'raw', 'ab');
@@ -33,7 +36,6 @@ test('MEMORY USAGE: the bytes the key is charged; null for a missing key; SAMPLE
   t.is(await c.call('MEMORY', 'USAGE', 'foo', 'bar'), '-ERR syntax error\r\n');
   t.is(await c.call('MEMORY', 'USAGE', 'nokey', 'bar'), '-ERR syntax error\r\n', 'options before the key');
   t.is(await c.call('MEMORY', 'USAGE'), "-ERR wrong number of arguments for 'memory|usage' command\r\n");
-  await close();
 });
 
 const STATS_KEYS = [
@@ -73,7 +75,7 @@ function parse(raw: string): Parsed {
 const statsKeys = (raw: string): string[] => (parse(raw) as Parsed[]).filter((_, i) => i % 2 === 0) as string[];
 
 test('MEMORY STATS: Redis 7.0 fields and order, a map per database with keys, RESP2 and RESP3', async (t) => {
-  const { c, close } = await start();
+  const { c } = await start(t);
   await c.call('SET', 'a', '1');
   await c.call('SET', 'b', '2', 'EX', '100');
   await c.call('SELECT', '3');
@@ -89,11 +91,10 @@ test('MEMORY STATS: Redis 7.0 fields and order, a map per database with keys, RE
   t.true(r3.startsWith(`%${STATS_KEYS.length}\r\n`));
   t.regex(r3, /\$4\r\ndb\.3\r\n%3\r\n/);
   t.regex(r3, /\$15\r\npeak\.percentage\r\n,[\d.]+\r\n/);
-  await close();
 });
 
 test('MEMORY DOCTOR, MALLOC-STATS, PURGE and HELP', async (t) => {
-  const { c, close } = await start();
+  const { c } = await start(t);
   const doctor = await c.call('MEMORY', 'DOCTOR');
   t.regex(doctor, /^\$\d+\r\nSam, I detected a few issues in this Redis instance memory implants:\n\n|^\$\d+\r\nHi Sam, /);
   await c.call('HELLO', '3');
@@ -103,5 +104,4 @@ test('MEMORY DOCTOR, MALLOC-STATS, PURGE and HELP', async (t) => {
   t.regex(await c.call('MEMORY', 'HELP'), /^\*14\r\n\+MEMORY <subcommand> \[<arg> \[value\] \[opt\] \.\.\.\]\. Subcommands are:\r\n\+DOCTOR\r\n/);
   t.is(await c.call('MEMORY', 'NOPE'), '-ERR unknown subcommand \'NOPE\'. Try MEMORY HELP.\r\n');
   t.is(await c.call('MEMORY', 'PURGE', 'x'), "-ERR wrong number of arguments for 'memory|purge' command\r\n");
-  await close();
 });

@@ -72,6 +72,7 @@ test('MONITOR in RESP3 and with ioredis monitor()', async (t) => {
       });
     });
     const other = new Redis({ port: s.port });
+    t.teardown(() => other.disconnect()); // the finally below misses it: left open, it reconnects forever
     await other.set('key', 'value');
     const [time, args, source, db] = await seen;
     t.regex(time, /^\d{10}\.\d{6}$/);
