@@ -5,13 +5,14 @@ import test from 'ava';
 import { startServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
 import { startRealRedis } from '../helpers/redis.js';
+import { serve } from '../helpers/serve.js';
 import { needBinary } from '../helpers/bins.js';
 
 const DEBUG_ON = { 'enable-debug-command': 'yes' };
 
 test('DEBUG is refused unless enable-debug-command allows it (Redis 7.0 default: no)', async (t) => {
-  const off = await startServer({ port: 0 });
-  const local = await startServer({ port: 0, config: { 'enable-debug-command': 'local' } });
+  const off = await serve(t);
+  const local = await serve(t, { config: { 'enable-debug-command': 'local' } });
   const [a, b] = await Promise.all([RawClient.connect(off.port), RawClient.connect(local.port)]);
   try {
     t.regex(await a.call('DEBUG', 'DIGEST'), /^-ERR DEBUG command not allowed\. If the enable-debug-command option is set to "local"/);
@@ -54,7 +55,8 @@ function dataset(seed: number): string[][] {
 
 test('DEBUG DIGEST and DIGEST-VALUE equal a real redis-server on the same data', async (t) => {
   if (!needBinary(t, 'redis-server')) return;
-  const [ks, redis] = await Promise.all([startServer({ port: 0, config: DEBUG_ON }), startRealRedis(['--enable-debug-command', 'yes'])]);
+  const ks = await serve(t, { config: DEBUG_ON });
+  const redis = await startRealRedis(['--enable-debug-command', 'yes']);
   const [k, r] = await Promise.all([RawClient.connect(ks.port), RawClient.connect(redis.port)]);
   const both = (...args: string[]): Promise<[string, string]> => Promise.all([r.call(...args), k.call(...args)]);
   try {
