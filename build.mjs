@@ -38,12 +38,11 @@ function walk(dir) {
 // maxmemory) bounds the dataset. The benchmark starts the bundle with the same flags (it reads them
 // from this line), and the server warns at start when it runs without them (src/server/heap.ts).
 //
-// A young generation of 2 x 4 MB instead of V8's 2 x 16 MB: measured (bench/README.md, memory),
-// RSS per key of the 1M-key dataset 1.47-1.49x Redis's -> 1.28-1.29x, shorter scavenge pauses
-// (longest PING during the load 38-72 ms -> 17-57 ms), for about 3% more server CPU per request
-// (0-5% by cell, 6 alternating rounds). Options on the command line win over NODE_OPTIONS, so a
-// user who prefers the CPU runs `node --max-old-space-size=1048576 dist/keystonelight.js`.
-const NODE_FLAGS = '--max-old-space-size=1048576 --max-semi-space-size=4';
+// V8's young generation is left at its default (2 x 16 MB). 2 x 4 MB (--max-semi-space-size=4)
+// brought RSS per key of the 1M-key dataset from 1.48x to 1.28x Redis's, but cost p99 latency
+// (redis-benchmark -r 1000000 -c 50 on 1M keys, 3 alternating rounds: SET p99 1.53 -> 2.38 ms,
+// GET 1.48 -> 1.84 ms) and ~3% CPU: see bench/README.md. Users who want the memory can add it.
+const NODE_FLAGS = '--max-old-space-size=1048576';
 
 // KS_OUT lets several builds coexist (dist/ and build/ under it); default: the project root.
 const out = process.env.KS_OUT ?? '.';
