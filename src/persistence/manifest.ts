@@ -211,6 +211,10 @@ export class ManifestStore {
       ok = asked === this.syncSaves;
     } finally {
       await cb((done) => io.closeAsync(fd, done)).catch(() => {});
+      // Asked again after the close, which yields too: a synchronous save made meanwhile (DEBUG
+      // RELOAD's, which deletes the files an older manifest names) must not be renamed over.
+      // From here to the rename nothing yields.
+      ok &&= asked === this.syncSaves;
       if (!ok) unlinkQuietly(io, temp);
     }
     if (!ok) throw new Error('the AOF manifest was replaced meanwhile');

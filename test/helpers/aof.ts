@@ -92,7 +92,12 @@ export class FaultyIO implements FileIO {
   close(fd: number): void {
     this.real.close(fd);
   }
+  /** Runs (once) when the next asynchronous close is asked: to act inside that window. */
+  beforeCloseAsync: (() => void) | null = null;
   closeAsync(fd: number, cb: (err: Error | null) => void): void {
+    const hook = this.beforeCloseAsync;
+    this.beforeCloseAsync = null;
+    hook?.();
     this.real.closeAsync(fd, cb);
   }
   rename(from: string, to: string): void {

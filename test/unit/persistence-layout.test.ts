@@ -172,6 +172,29 @@ test('the manifest store: a synchronous save made while an asynchronous one is i
   t.deepEqual(readdirSync(dir).sort(), ['appendonly.aof.manifest'], 'no temp file left');
 });
 
+test('the manifest store: a synchronous save made while an asynchronous one closes its temp file wins', async (t) => {
+  // Found by the fuzzer (aof-roundtrip: "appendonly.aof.2.base.aof named in the manifest doesn't
+  // exist"): the asynchronous save checked for a newer synchronous one after its fsync, then
+  // awaited the close of its temp file and renamed it anyway, over the newer manifest (a DEBUG
+  // RELOAD's, which had deleted the files the older one names).
+  const dir = tmp();
+  const io = new FaultyIO();
+  const m1 = new Manifest(dir, 'appendonly.aof');
+  m1.setBase(m1.nextBase());
+  const store = new ManifestStore(m1, io);
+  store.save(m1);
+  const m2 = m1.copy();
+  m2.addIncr();
+  const m3 = m1.copy();
+  m3.addIncr();
+  m3.addIncr();
+  io.beforeCloseAsync = () => store.save(m3);
+  await t.throwsAsync(store.saveAsync(m2), { message: /replaced meanwhile/ });
+  t.is(store.current, m3);
+  t.is(readFileSync(m1.path, 'latin1'), m3.text());
+  t.deepEqual(readdirSync(dir).sort(), ['appendonly.aof.manifest'], 'no temp file left');
+});
+
 // --- aborts and replacements in the middle of a rewrite (found in review; each once lost data) ---
 
 /** Every file the manifest names exists, and the last incr file is the one being written. */
