@@ -63,6 +63,8 @@ export class AofWriter {
   /** Bytes of this turn, not yet written. */
   private pending = new ReplyBuffer();
   private selectedDb = -1;
+  /** The database selected in the file when the pending bytes began (see switchFile). */
+  private pendingStartDb = -1;
   /** Bytes known to be in the current file (what a failed partial write is truncated back to). */
   fileSize: number;
   /** Bytes of the AOF's other files (the base and earlier incr files). */
@@ -105,6 +107,7 @@ export class AofWriter {
    * busy time), else `args` encoded.
    */
   append(db: number, args: readonly string[], raw?: Buffer, start = -1, end = 0): void {
+    if (this.pending.len === 0) this.pendingStartDb = this.selectedDb;
     if (db !== this.selectedDb) {
       encode(this.pending, ['SELECT', String(db)]);
       this.selectedDb = db;
@@ -266,7 +269,17 @@ export class AofWriter {
     this.path = path;
     this.otherBytes += this.fileSize;
     this.fileSize = 0;
-    this.selectedDb = -1;
+    if (this.pending.len === 0) {
+      this.selectedDb = -1;
+    } else if (this.pendingStartDb >= 0) {
+      // Bytes appended for the old file and not written yet (a rewrite aborted while its first
+      // manifest save was in flight) go to the new one, which redis-server replays from db 0: they
+      // get the SELECT they relied on. selectedDb stays what it is at their end.
+      const rest = Buffer.from(this.pending.peek());
+      this.pending.clear();
+      encode(this.pending, ['SELECT', String(this.pendingStartDb)]);
+      this.pending.writeBytes(rest);
+    }
     this.dirtySinceFsync = false;
     if (!dirty) return this.closeWhenIdle(old);
     this.fsyncFd(old, (err) => {

@@ -363,3 +363,28 @@ test('BGREWRITEAOF behind unfinished work answers what Redis 7.0 answers behind 
   checkDirectory(t, dir, s);
   c.close();
 });
+
+test('a rewrite aborted while its first manifest save is in flight: commands still buffered keep their SELECT in the new incr file', async (t) => {
+  // Found in review: CONFIG SET appendonly no in that window aborts the rewrite, whose cleanup moves
+  // the writer to the new incr file (the manifest names it) with `SET a 1` still buffered and
+  // encoded for db 3 without a SELECT. Our loader replays every file with one client, but
+  // redis-server 7 replays each from db 0: it put `a` in db 0.
+  const dir = tmp();
+  const io = new FaultyIO();
+  const s = await startServer({ port: 0, config: { appendonly: 'yes', dir, appendfsync: 'everysec', loglevel: 'warning' }, fileIO: io });
+  t.teardown(() => s.close().catch(() => {}));
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  await c.call('SELECT', '3');
+  await c.call('SET', 'x', '1'); // written: the file's selected db is 3
+  io.fsyncDelayMs = 100;
+  await c.call('BGREWRITEAOF');
+  await new Promise((r) => setTimeout(r, 20)); // openIncr's manifest save is in flight
+  c.write(Buffer.concat([encodeArgs(['SET', 'a', '1']), encodeArgs(['CONFIG', 'SET', 'appendonly', 'no'])]));
+  await c.read();
+  await c.read();
+  await new Promise((r) => setTimeout(r, 500)); // the aborted job's save lands, close() finishes
+  io.fsyncDelayMs = 0;
+  const incr2 = readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.2.incr.aof'), 'latin1');
+  t.true(incr2.startsWith('*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n'), JSON.stringify(incr2));
+});
