@@ -22,6 +22,10 @@ import { heapLimitWarning } from './heap.js';
 export async function openPersistence(server: Server, io?: FileIO): Promise<void> {
   if (server.config.bool('appendonly')) server.persistence = await AofPersistence.open(server, io);
   server.config.onChange('appendonly', (v) => toggleAof(server, v === 'yes', io));
+  // CONFIG is allowed while the file loads (as in Redis): a CONFIG SET appendonly made then changed
+  // only the config. Applied now that there is something to turn on or off.
+  const on = server.config.bool('appendonly');
+  if (on !== (server.persistence !== null)) toggleAof(server, on, io);
 }
 
 function toggleAof(server: Server, on: boolean, io?: FileIO): void {

@@ -21,6 +21,13 @@ function dirWith(bytes: Buffer): string {
   return dir;
 }
 
+/** A data dir with 300,000 SETs (key:i -> value:i): long enough to load that clients see -LOADING. */
+function largeDir(): string {
+  const parts: Buffer[] = [aofBytes(['SELECT', '0'])];
+  for (let i = 0; i < 300_000; i++) parts.push(aofBytes(['SET', `key:${i}`, `value:${i}`]));
+  return dirWith(Buffer.concat(parts));
+}
+
 /** Where the single file is once migrated: the base file of the AOF directory, under its own name. */
 const migrated = (dir: string): string => join(dir, 'appendonlydir', 'appendonly.aof');
 const MIGRATED = /Successfully migrated an old-style AOF file \(appendonly\.aof\) into the AOF directory \(appendonlydir\)\./;
@@ -32,9 +39,7 @@ function checkMigrated(t: { false(v: boolean, m?: string): void; is(a: unknown, 
 }
 
 test('clients get -LOADING while a large file loads; then the data is there and the log says keys and seconds', async (t) => {
-  const parts: Buffer[] = [aofBytes(['SELECT', '0'])];
-  for (let i = 0; i < 300_000; i++) parts.push(aofBytes(['SET', `key:${i}`, `value:${i}`]));
-  const dir = dirWith(Buffer.concat(parts));
+  const dir = largeDir();
   const sp = await startBundle(['--loglevel', 'notice'], { dir, wait: false });
   t.teardown(() => void sp.stop('SIGKILL'));
   let loadingSeen = false;
@@ -136,4 +141,30 @@ test('an empty file and a file with only SELECT start an empty server', async (t
     c.close();
     t.is(await sp.stop(), 0);
   }
+});
+
+test('CONFIG SET appendonly no while the file loads takes effect once it is loaded', async (t) => {
+  // Found in review: the change listener was registered only after the load, so the setting was
+  // silently ignored: the AOF stayed on while CONFIG GET said no.
+  const dir = largeDir();
+  const sp = await startBundle(['--loglevel', 'notice'], { dir, wait: false });
+  t.teardown(() => void sp.stop('SIGKILL'));
+  let set = '';
+  await waitFor(async () => {
+    try {
+      const c = await RawClient.connect(sp.port);
+      const r = await c.call('PING');
+      if (r.startsWith('-LOADING') && set === '') set = await c.call('CONFIG', 'SET', 'appendonly', 'no');
+      c.close();
+      return r === '+PONG\r\n';
+    } catch {
+      return false;
+    }
+  }, 60_000, 'the load');
+  t.is(set, '+OK\r\n', 'CONFIG SET answered during the load');
+  const c = await RawClient.connect(sp.port);
+  t.teardown(() => c.close());
+  t.regex(await c.call('INFO', 'persistence'), /aof_enabled:0\r\n/);
+  t.is(await c.call('CONFIG', 'GET', 'appendonly'), '*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n');
+  t.is(await c.call('GET', 'key:299999'), '$12\r\nvalue:299999\r\n');
 });
