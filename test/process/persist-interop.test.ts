@@ -108,6 +108,17 @@ async function digest(port: number): Promise<string> {
   }
 }
 
+/** A real redis-server started on `dir` loads it to `data`, with DEBUG DIGEST `dig`. */
+async function redisLoads(t: { deepEqual(a: unknown, b: unknown, m?: string): void; is(a: unknown, b: unknown, m?: string): void }, dir: string, data: Dump, dig: string, what: string): Promise<void> {
+  const rs = await startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--enable-debug-command', 'yes'], dir);
+  try {
+    t.deepEqual(await dumpWire(rs.port), data, what);
+    t.is(await digest(rs.port), dig, `${what}: DEBUG DIGEST`);
+  } finally {
+    await rs.stop();
+  }
+}
+
 /** The manifest of the AOF directory of the data directory `dir`. */
 const manifestOf = (dir: string): string => join(dir, 'appendonlydir', 'appendonly.aof.manifest');
 
@@ -255,13 +266,7 @@ test('Keystonelight loads Redis 7 files: a single base file, base + incr as one 
   t.deepEqual(await dumpWire(sp.port), dumpC, 'restarted on it');
   t.is(await sp.stop(), 0);
   // And a real redis-server loads it back, with our writes.
-  const back = await startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--enable-debug-command', 'yes'], whole);
-  try {
-    t.deepEqual(await dumpWire(back.port), dumpC, 'redis-server on the directory we wrote to');
-    t.is(await digest(back.port), digestC, 'redis-server: DEBUG DIGEST');
-  } finally {
-    await back.stop();
-  }
+  await redisLoads(t, whole, dumpC, digestC, 'redis-server on the directory we wrote to');
 });
 
 test('an RDB base or an RDB preamble is refused with a clear message, and nothing is changed', async (t) => {
@@ -424,12 +429,6 @@ for (const start of ['a fresh start', 'an old-style appendonly.aof'] as const) {
     t.deepEqual(await dumpWire(ks.port), theirsData, "Keystonelight on Redis's directory");
     t.is(await digest(ks.port), theirsDigest, "Keystonelight on Redis's directory: DEBUG DIGEST");
     t.is(await ks.stop(), 0);
-    const rs = await startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--enable-debug-command', 'yes'], forRedis);
-    try {
-      t.deepEqual(await dumpWire(rs.port), oursData, 'redis-server on our directory');
-      t.is(await digest(rs.port), oursDigest, 'redis-server on our directory: DEBUG DIGEST');
-    } finally {
-      await rs.stop();
-    }
+    await redisLoads(t, forRedis, oursData, oursDigest, 'redis-server on our directory');
   });
 }

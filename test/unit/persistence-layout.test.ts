@@ -24,8 +24,8 @@ const manifestText = (dir: string): string => readFileSync(join(aofDir(dir), 'ap
 const listing = (dir: string): string[] => readdirSync(aofDir(dir)).sort();
 const persistence = (s: RunningServer): AofPersistence => s.server.persistence as AofPersistence;
 
-async function open(t: { teardown(fn: () => Promise<void> | void): void }, dir: string, fileIO?: FaultyIO): Promise<RunningServer> {
-  const s = await startServer({ port: 0, config: { appendonly: 'yes', dir, appendfsync: 'everysec', loglevel: 'warning' }, fileIO });
+async function open(t: { teardown(fn: () => Promise<void> | void): void }, dir: string, fileIO?: FaultyIO, config: Record<string, string> = {}): Promise<RunningServer> {
+  const s = await startServer({ port: 0, config: { appendonly: 'yes', dir, appendfsync: 'everysec', loglevel: 'warning', ...config }, fileIO });
   t.teardown(() => s.close().catch(() => {}));
   return s;
 }
@@ -204,6 +204,12 @@ function checkDirectory(t: { true(v: boolean, m?: string): void; is(a: unknown, 
   t.is(join(aofDir(dir), m.lastIncr!.file), persistence(s).writer.path, 'the writer appends to the last incr file');
 }
 
+/** checkDirectory once every rewrite (running, scheduled or aborted) has settled. */
+async function settledDirectory(t: Parameters<typeof checkDirectory>[0], dir: string, s: RunningServer): Promise<void> {
+  await settle(s);
+  checkDirectory(t, dir, s);
+}
+
 async function settle(s: RunningServer): Promise<void> {
   for (let i = 0; i < 200 && (persistence(s).rewriting || persistence(s).info().some(([k, v]) => k === 'aof_rewrite_scheduled' && v === 1)); i++) {
     await new Promise((r) => setTimeout(r, 10));
@@ -215,8 +221,7 @@ async function settle(s: RunningServer): Promise<void> {
 test('DEBUG LOADAOF aborts a rewrite and BGREWRITEAOF follows at once: the new one waits, nothing is lost or doubled', async (t) => {
   const dir = tmp();
   const io = new FaultyIO();
-  const s = await startServer({ port: 0, config: { appendonly: 'yes', dir, appendfsync: 'everysec', loglevel: 'warning', 'enable-debug-command': 'yes' }, fileIO: io });
-  t.teardown(() => s.close().catch(() => {}));
+  const s = await open(t, dir, io, { 'enable-debug-command': 'yes' });
   const c = await RawClient.connect(s.port);
   for (let i = 0; i < 2000; i++) await c.call('SET', `k${i}`, 'v');
   await c.call('INCR', 'n');
@@ -228,8 +233,7 @@ test('DEBUG LOADAOF aborts a rewrite and BGREWRITEAOF follows at once: the new o
     const again = await c.call('BGREWRITEAOF');
     t.regex(again, /^\+Background append only file rewriting (started|scheduled)\r\n$/, when);
     await c.call('INCR', 'n');
-    await settle(s);
-    checkDirectory(t, dir, s);
+    await settledDirectory(t, dir, s);
   }
   io.fsyncDelayMs = 0;
   t.is(await c.call('GET', 'n'), '$1\r\n3\r\n');
@@ -240,8 +244,7 @@ test('DEBUG LOADAOF aborts a rewrite and BGREWRITEAOF follows at once: the new o
 test('DEBUG LOADAOF while a rewrite saves its final manifest, then BGREWRITEAOF: the manifest never names a missing file, no INCR is applied twice', async (t) => {
   const dir = tmp();
   const io = new FaultyIO();
-  const s = await startServer({ port: 0, config: { appendonly: 'yes', dir, appendfsync: 'everysec', loglevel: 'warning' }, fileIO: io });
-  t.teardown(() => s.close().catch(() => {}));
+  const s = await open(t, dir, io);
   const p = persistence(s);
   const c = await RawClient.connect(s.port);
   await c.call('SET', 'a', '1');
@@ -264,8 +267,7 @@ test('DEBUG LOADAOF while a rewrite saves its final manifest, then BGREWRITEAOF:
   t.is(p.loadAof(), null);
   t.is(await c.call('GET', 'n'), '$1\r\n2\r\n', 'reloaded: INCR applied once each');
   io.fsyncDelayMs = 0;
-  await settle(s);
-  checkDirectory(t, dir, s);
+  await settledDirectory(t, dir, s);
   c.close();
 });
 
@@ -281,8 +283,7 @@ test('CONFIG SET appendonly no then yes while a rewrite saves its manifest: the 
   t.is(await c.call('CONFIG', 'SET', 'appendonly', 'no'), '+OK\r\n');
   t.is(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
   await c.call('SET', 'after', 'toggle');
-  await settle(s);
-  checkDirectory(t, dir, s);
+  await settledDirectory(t, dir, s);
   io.fsyncDelayMs = 0;
   c.close();
   await reloadMatches(t, dir, s);
@@ -303,8 +304,7 @@ test('a migration cut between its manifest and its rename is finished at the nex
 test('a rewrite aborted before T0 still moves the writer to the incr file its manifest named last', async (t) => {
   const dir = tmp();
   const io = new FaultyIO();
-  const s = await startServer({ port: 0, config: { appendonly: 'yes', dir, appendfsync: 'everysec', loglevel: 'warning', 'enable-debug-command': 'yes' }, fileIO: io });
-  t.teardown(() => s.close().catch(() => {}));
+  const s = await open(t, dir, io, { 'enable-debug-command': 'yes' });
   const c = await RawClient.connect(s.port);
   await c.call('SET', 'a', '1');
   io.fsyncDelayMs = 100; // the manifest naming 2.incr is still being saved when DEBUG LOADAOF aborts
@@ -324,8 +324,7 @@ test('a rewrite aborted before T0 still moves the writer to the incr file its ma
 test('CONFIG SET appendonly yes with an old single file in dir: the file is renamed aside, the next start loads the directory', async (t) => {
   const dir = tmp();
   writeFileSync(join(dir, 'appendonly.aof'), aofBytes(['SELECT', '0'], ['SET', 'old', '1']));
-  const s = await startServer({ port: 0, config: { appendonly: 'no', dir, loglevel: 'warning' } });
-  t.teardown(() => s.close().catch(() => {}));
+  const s = await open(t, dir, undefined, { appendonly: 'no' });
   const c = await RawClient.connect(s.port);
   await c.call('SET', 'new', '1');
   t.is(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
@@ -348,8 +347,7 @@ test('BGREWRITEAOF behind unfinished work answers what Redis 7.0 answers behind 
   // Ours: a rewrite aborted by DEBUG LOADAOF is still saving its manifest.
   const dir = tmp();
   const io = new FaultyIO();
-  const s = await startServer({ port: 0, config: { appendonly: 'yes', dir, loglevel: 'warning', 'enable-debug-command': 'yes' }, fileIO: io });
-  t.teardown(() => s.close().catch(() => {}));
+  const s = await open(t, dir, io, { 'enable-debug-command': 'yes' });
   const c = await RawClient.connect(s.port);
   io.fsyncDelayMs = 300;
   c.write(Buffer.concat([encodeArgs(['BGREWRITEAOF']), encodeArgs(['DEBUG', 'LOADAOF']), encodeArgs(['BGREWRITEAOF']), encodeArgs(['BGREWRITEAOF'])]));
@@ -359,8 +357,7 @@ test('BGREWRITEAOF behind unfinished work answers what Redis 7.0 answers behind 
   t.deepEqual(ours, theirs);
   t.deepEqual(ours, ['+Background append only file rewriting scheduled\r\n', '+Background append only file rewriting scheduled\r\n']);
   io.fsyncDelayMs = 0;
-  await settle(s);
-  checkDirectory(t, dir, s);
+  await settledDirectory(t, dir, s);
   c.close();
 });
 
@@ -371,8 +368,7 @@ test('a rewrite aborted while its first manifest save is in flight: commands sti
   // redis-server 7 replays each from db 0: it put `a` in db 0.
   const dir = tmp();
   const io = new FaultyIO();
-  const s = await startServer({ port: 0, config: { appendonly: 'yes', dir, appendfsync: 'everysec', loglevel: 'warning' }, fileIO: io });
-  t.teardown(() => s.close().catch(() => {}));
+  const s = await open(t, dir, io);
   const c = await RawClient.connect(s.port);
   t.teardown(() => c.close());
   await c.call('SELECT', '3');
