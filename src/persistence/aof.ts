@@ -63,8 +63,8 @@ export class AofWriter {
   /** Bytes of this turn, not yet written. */
   private pending = new ReplyBuffer();
   private selectedDb = -1;
-  /** The database selected in the file when the pending bytes began (see switchFile). */
-  private pendingStartDb = -1;
+  /** The database selected at the end of what the current file holds (see switchFile). */
+  private fileDb = -1;
   /** Bytes known to be in the current file (what a failed partial write is truncated back to). */
   fileSize: number;
   /** Bytes of the AOF's other files (the base and earlier incr files). */
@@ -107,7 +107,6 @@ export class AofWriter {
    * busy time), else `args` encoded.
    */
   append(db: number, args: readonly string[], raw?: Buffer, start = -1, end = 0): void {
-    if (this.pending.len === 0) this.pendingStartDb = this.selectedDb;
     if (db !== this.selectedDb) {
       encode(this.pending, ['SELECT', String(db)]);
       this.selectedDb = db;
@@ -150,6 +149,7 @@ export class AofWriter {
     latencyEnd(this.latency, t0, context, 'aof-write');
     this.fileSize += bytes.length;
     this.pending.clear();
+    this.fileDb = this.selectedDb;
     if (this.policy === 'always') {
       // The bytes are in the file; only durability is in doubt: retry the fsync, not the write.
       const t1 = latencyStart(this.latency);
@@ -271,15 +271,16 @@ export class AofWriter {
     this.fileSize = 0;
     if (this.pending.len === 0) {
       this.selectedDb = -1;
-    } else if (this.pendingStartDb >= 0) {
+    } else if (this.fileDb >= 0) {
       // Bytes appended for the old file and not written yet (a rewrite aborted while its first
       // manifest save was in flight) go to the new one, which redis-server replays from db 0: they
       // get the SELECT they relied on. selectedDb stays what it is at their end.
       const rest = Buffer.from(this.pending.peek());
       this.pending.clear();
-      encode(this.pending, ['SELECT', String(this.pendingStartDb)]);
+      encode(this.pending, ['SELECT', String(this.fileDb)]);
       this.pending.writeBytes(rest);
     }
+    this.fileDb = -1;
     this.dirtySinceFsync = false;
     if (!dirty) return this.closeWhenIdle(old);
     this.fsyncFd(old, (err) => {

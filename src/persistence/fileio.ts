@@ -116,3 +116,12 @@ export function errorCode(e: unknown): string {
   if (e instanceof ShortWriteError) return e.code;
   return (e as NodeJS.ErrnoException | null)?.code ?? 'EIO';
 }
+
+/** Deletes `path` if it is there (a temp file that may never have been created, a file already gone). */
+export function unlinkQuietly(io: FileIO, path: string): void {
+  try {
+    io.unlink(path);
+  } catch {
+    // not there
+  }
+}

@@ -11,7 +11,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReplyBuffer } from '../protocol/encoder.js';
 import type { AofLog } from './aof.js';
-import type { FileIO } from './fileio.js';
+import { unlinkQuietly, type FileIO } from './fileio.js';
 import { AofFormatError, Manifest, ManifestStore } from './manifest.js';
 
 export interface AofLocation {
@@ -122,11 +122,7 @@ export function rewriteSync(loc: AofLocation, store: ManifestStore, io: FileIO, 
     io.fsync(tfd);
     io.rename(temp, join(next.dir, base.file));
   } catch (e) {
-    try {
-      io.unlink(temp);
-    } catch {
-      // not created
-    }
+    unlinkQuietly(io, temp);
     throw e;
   } finally {
     io.close(tfd);
@@ -151,11 +147,7 @@ function removeHistorySync(store: ManifestStore, io: FileIO, log: AofLog): void 
   if (m.history.length === 0) return;
   for (const f of m.history) {
     log.notice(`Removing the history file ${f.file}`);
-    try {
-      io.unlink(join(m.dir, f.file));
-    } catch {
-      // already gone
-    }
+    unlinkQuietly(io, join(m.dir, f.file));
   }
   const next = m.copy();
   next.history = [];

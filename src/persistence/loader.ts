@@ -9,7 +9,7 @@
 
 import { closeSync, openSync, readSync, statSync, truncateSync } from 'node:fs';
 import { AofFormatError, PREAMBLE_HINT } from './manifest.js';
-import { argString } from '../protocol/binary.js';
+import { argString, sameOrNew } from '../protocol/binary.js';
 
 export { AofFormatError } from './manifest.js';
 
@@ -245,13 +245,7 @@ function readCommand(buf: Buffer, pos: number, bad: (at: number, what: string) =
 }
 
 function nameAt(buf: Buffer, at: number, len: number): string {
-  const last = lastName;
-  if (last.length === len) {
-    let i = 0;
-    while (i < len && last.charCodeAt(i) === buf[at + i]) i++;
-    if (i === len) return last;
-  }
-  return (lastName = argString(buf, at, len));
+  return (lastName = sameOrNew(lastName, buf, at, len));
 }
 
 /**

@@ -13,7 +13,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FileIO } from './fileio.js';
+import { unlinkQuietly, type FileIO } from './fileio.js';
 
 export type AofFileType = 'b' | 'h' | 'i';
 
@@ -224,13 +224,6 @@ export class ManifestStore {
   }
 }
 
-function unlinkQuietly(io: FileIO, path: string): void {
-  try {
-    io.unlink(path);
-  } catch {
-    // not there
-  }
-}
 
 /** A FileIO callback as a promise. */
 export function cb(start: (done: (err: Error | null) => void) => void): Promise<void> {

@@ -32,7 +32,7 @@ import { join } from 'node:path';
 import { ReplyBuffer } from '../protocol/encoder.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import { encode, latencyEnd, latencyStart, type AofWriter } from './aof.js';
-import type { FileIO } from './fileio.js';
+import { unlinkQuietly, type FileIO } from './fileio.js';
 import { faultPoint } from './faults.js';
 import { writeKey } from './keydump.js';
 import { SnapshotRecorder } from './snapshot-recorder.js';
@@ -340,11 +340,7 @@ export class Rewrite {
     }
     this.fd = -1;
     this.incrFd = -1;
-    try {
-      this.io.unlink(this.tempPath);
-    } catch {
-      // never created
-    }
+    unlinkQuietly(this.io, this.tempPath);
   }
 
 }

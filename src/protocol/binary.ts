@@ -49,6 +49,20 @@ function shortArg(b: Buffer, i: number, n: number): string {
   }
 }
 
+/**
+ * `last` if buf[at, at+len) holds exactly its characters, else a new string of those bytes: the
+ * command name of a request, where a pipeline or an AOF repeats the same one (GET, SET, ...), so
+ * comparing with the previous name saves making a string per request.
+ */
+export function sameOrNew(last: string, buf: Buffer, at: number, len: number): string {
+  if (last.length === len) {
+    let i = 0;
+    while (i < len && last.charCodeAt(i) === buf[at + i]) i++;
+    if (i === len) return last;
+  }
+  return argString(buf, at, len);
+}
+
 /** The largest int64 magnitudes as digit strings, for the 19-digit overflow check. */
 const INT64_MAX_DIGITS = '9223372036854775807';
 const INT64_MIN_DIGITS = '9223372036854775808';

@@ -21,7 +21,7 @@
 
 import { constants } from 'node:buffer';
 import { PROTOCOL } from '../errors.js';
-import { argString, parseLong } from './binary.js';
+import { argString, parseLong, sameOrNew } from './binary.js';
 import { plainWords, splitArgs } from './splitargs.js';
 
 /** PROTO_INLINE_MAX_SIZE: the longest line (inline request or header) Redis waits for. */
@@ -332,13 +332,7 @@ export class RequestDecoder {
 
   /** buf[at, at+len) as the request's first argument; see lastName. */
   private commandName(buf: Buffer, at: number, len: number): string {
-    const last = this.lastName;
-    if (last.length === len) {
-      let i = 0;
-      while (i < len && last.charCodeAt(i) === buf[at + i]) i++;
-      if (i === len) return last;
-    }
-    return (this.lastName = argString(buf, at, len));
+    return (this.lastName = sameOrNew(this.lastName, buf, at, len));
   }
 
   /** Checks a bulk header line buf[start, cr) the slow way, with Redis's errors; returns the length. */
