@@ -18,10 +18,10 @@ measure() { # name pid port
   printf '%-14s %6.2f us/req\n' "$1" "$(echo "($c1 - $c0) * 10000 / $n" | bc -l)"
 }
 declare -A pids ports
-for s in streams handle; do p=$(port); node bench/floor/servers.mjs $s "$p" & pids[$s]=$!; ports[$s]=$p; done
+for s in streams shared handle; do p=$(port); node bench/floor/servers.mjs $s "$p" & pids[$s]=$!; ports[$s]=$p; done
 p=$(port); node dist/keystonelight.js --port "$p" --dir "$dir" --appendonly no >/dev/null 2>&1 & pids[keystonelight]=$!; ports[keystonelight]=$p
 p=$(port); redis-server --port "$p" --save '' --appendonly no --dir "$dir" >/dev/null 2>&1 & pids[redis]=$!; ports[redis]=$p
 sleep 1
 for _ in $(seq "$rounds"); do
-  for s in streams handle keystonelight redis; do measure "$s" "${pids[$s]}" "${ports[$s]}"; done
+  for s in streams shared handle keystonelight redis; do measure "$s" "${pids[$s]}" "${ports[$s]}"; done
 done

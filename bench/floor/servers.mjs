@@ -3,11 +3,14 @@
 // redis-benchmark sends first, with an empty array) and do nothing else.
 //
 //   streams  net.Socket 'data' events and socket.write(): the public API Keystonelight uses.
+//   shared   net.Socket's `onread` option, every socket read into one shared buffer (an accepted
+//            socket re-wrapped around its handle, as src/server/shared-read.ts): what
+//            Keystonelight uses since 2026-11-26 (evening), no Buffer allocated per read.
 //   handle   the TCP handle's own onread and writeBuffer() through process.binding('stream_wrap'):
 //            what is left of Node once the stream machinery is bypassed (internal, deprecated API:
 //            measured here, not used by the server).
 //
-// node bench/floor/servers.mjs <streams|handle> <port>
+// node bench/floor/servers.mjs <streams|shared|handle> <port>
 import { Buffer } from 'node:buffer';
 import net from 'node:net';
 import process from 'node:process';
@@ -47,5 +50,15 @@ function handle(s) {
   h.readStart();
 }
 
-net.createServer({ pauseOnConnect: mode === 'handle', noDelay: true }, mode === 'handle' ? handle : streams)
+const SHARED = Buffer.allocUnsafe(64 * 1024);
+
+function shared(accepted) {
+  const h = accepted._handle;
+  accepted._handle = null;
+  const s = new net.Socket({ handle: h, readable: true, writable: true, onread: { buffer: SHARED, callback: (n, b) => void s.write(reply(b.subarray(0, n))) } });
+  s.on('error', () => s.destroy());
+}
+
+const modes = { streams, shared, handle };
+net.createServer({ pauseOnConnect: mode !== 'streams', noDelay: true }, modes[mode])
   .listen(port, '127.0.0.1');

@@ -13,6 +13,8 @@
 //
 // Memory: nothing is allocated from a declared size. `*N` does not pre-size the argument list,
 // and a big bulk (`$N`) is collected as the chunks that actually arrive, joined once at the end.
+// A chunk given to push() is only read during the call (connections read every socket into one
+// shared buffer, server/shared-read.ts): whatever is left unparsed is copied.
 //
 // Why not redis-parser here: it is a *reply* parser for clients. It cannot produce Redis's server
 // protocol errors (`expected '$', got 'X'`, `invalid bulk length`, ...), does not handle inline
@@ -141,6 +143,18 @@ export class RequestDecoder {
       this.append(chunk);
     }
     if (!this.paused) this.parse();
+    if (this.pos < this.end && !this.owned) this.keepRest();
+  }
+
+  /** Copies the unparsed bytes out of a chunk the caller will reuse (a partial request, or a pause). */
+  private keepRest(): void {
+    if (this.remaining > 0) this.cmdStart = -1;
+    const rest = Buffer.allocUnsafe(this.end - this.pos);
+    this.buf.copy(rest, 0, this.pos, this.end);
+    this.buf = rest;
+    this.pos = 0;
+    this.end = rest.length;
+    this.owned = true;
   }
 
   /**
@@ -189,13 +203,13 @@ export class RequestDecoder {
   /** Adds a chunk to a pending big argument; true once the whole argument (+CRLF) is buffered. */
   private collectBig(chunk: Buffer): boolean {
     this.bigHave += chunk.length;
-    if (!this.bigDiscard) this.bigChunks.push(chunk);
+    if (!this.bigDiscard) this.bigChunks.push(Buffer.from(chunk));
     if (this.bigHave < this.bigNeed) return false;
     if (this.bigDiscard) throw new ProtocolError(PROTOCOL.INVALID_BULK);
     this.buf = Buffer.concat(this.bigChunks, this.bigHave);
     this.pos = 0;
     this.end = this.buf.length;
-    this.owned = false;
+    this.owned = true;
     this.scanned = 0;
     this.bigChunks = [];
     this.bigHave = 0;

@@ -108,7 +108,6 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     socket.setNoDelay(true);
     const keepAlive = server.config.int('tcp-keepalive');
     if (keepAlive > 0) socket.setKeepAlive(true, keepAlive * 1000);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (e) => server.log.verbose(`Client id=${id} addr=${this.addr} error: ${e.message}`));
     socket.on('close', () => this.onClose());
     socket.on('drain', () => this.onDrain());
@@ -181,7 +180,8 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
 
   // --- I/O -----------------------------------------------------------------------------------
 
-  private onData(chunk: Buffer): void {
+  /** One read's bytes (server/shared-read.ts: only valid during the call). */
+  receive(chunk: Buffer): void {
     if (this.closing) return;
     this.server.stats.netInputBytes += chunk.length;
     this.lastInteraction = Date.now();
@@ -206,7 +206,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
    * Fairness between clients: libuv reads a readable socket up to 32 times in a row (64 KB each),
    * so a client sending a long pipeline (a bulk load) would have up to 2 MB of commands run
    * before any other client is read: measured, a PING waited 100 ms behind a 1M-key load. Past
-   * TURN_BYTES in a turn the socket pauses (its next read is buffered and reading stops) and
+   * TURN_BYTES in a turn the socket pauses (reading stops at once: see shared-read.ts) and
    * resumes on the next turn, after the other clients' reads, as Redis reads each client once per
    * event-loop iteration.
    */

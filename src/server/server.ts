@@ -15,6 +15,7 @@ import type { PersistenceApi, ServerApi, ServerStats } from '../commands/context
 import { ErrorReply, type Reply } from '../protocol/reply.js';
 import { DENIED_PROTECTED_MODE, LOADING, NOAUTH } from '../errors.js';
 import { createLogger, type Logger } from './log.js';
+import { readShared } from './shared-read.js';
 import { Connection } from './connection.js';
 import { ClientLimits, protectedModeDenies } from './limits.js';
 import { ReplayClient } from './replay.js';
@@ -299,7 +300,9 @@ export class Server implements ServerApi {
     if (this.clientsById.size >= this.config.int('maxclients')) return this.refuse(socket, 'ERR max number of clients reached');
     // Then, as Redis's clientAcceptHandler: protected mode turns away non-loopback peers.
     if (protectedModeDenies(this.config, socket.remoteAddress)) return this.refuse(socket, DENIED_PROTECTED_MODE);
-    const conn = new Connection(this.nextClientId++, socket, this);
+    let conn: Connection | null = null;
+    const reading = readShared(socket, (chunk) => conn!.receive(chunk));
+    conn = new Connection(this.nextClientId++, reading, this);
     this.clientsById.set(conn.id, conn);
   }
 
@@ -383,7 +386,7 @@ export class Server implements ServerApi {
 
   private listenOne(host: string, port: number): Promise<NetServer> {
     return new Promise((resolvePromise, reject) => {
-      const srv = createServer({ noDelay: true }, (s) => this.accept(s));
+      const srv = createServer({ noDelay: true, pauseOnConnect: true }, (s) => this.accept(s));
       srv.once('error', reject);
       srv.listen({ host, port, backlog: this.config.int('tcp-backlog'), ipv6Only: host.includes(':') }, () => {
         srv.removeListener('error', reject);

@@ -103,7 +103,7 @@ test('a connection reuses its reply buffer only when the socket took the batch w
   const sock = new FakeSocket();
   const conn = new Connection(1, sock as never, server);
   const send = (cmds: string): void => {
-    sock.emit('data', Buffer.from(cmds, 'latin1'));
+    conn.receive(Buffer.from(cmds, 'latin1'));
     conn.flush();
   };
   send('SET k v1\r\nGET k\r\n');

@@ -1,0 +1,55 @@
+// Client sockets read into one shared buffer instead of a new Buffer per read.
+//
+// By default Node allocates a 64 KB backing store for every socket read, shrinks it to the bytes
+// read and hands it to JavaScript as a new Buffer, which the GC frees later. net.Socket's `onread`
+// option reads into a buffer of ours instead, and since every read is handled to the end before
+// the next one starts, one buffer serves all clients: no allocation per read, no garbage, and none
+// of the glibc heap fragmentation the shrunken read buffers left behind (measured: ~15 MB kept
+// after a 1M-key bulk load). Measured on the floor servers of bench/floor (ping_mbulk -P 1, six
+// alternating rounds): 9.7 µs of server CPU per request with 'data' events, 8.75 with `onread`.
+//
+// net.Server has no `onread` option, so an accepted socket (paused on connect) is wrapped again:
+// a new net.Socket around the same handle, with `onread`, takes over the server's bookkeeping
+// (`_server`, which counts connections for server.close()). `_handle` and the `handle` option are
+// Node internals, stable since Node 0.x; where they are missing, the socket is read the usual way.
+
+import { Socket } from 'node:net';
+
+const READ_SIZE = 64 * 1024;
+const shared = Buffer.allocUnsafe(READ_SIZE);
+
+/** Receives the bytes of one read. The chunk is only valid during the call: copy what you keep. */
+export type ChunkSink = (chunk: Buffer) => void;
+
+interface Internals {
+  _handle: { useUserBuffer?: unknown } | null;
+  _server: unknown;
+  server: unknown;
+}
+
+/**
+ * Starts reading an accepted socket (created with pauseOnConnect) into the shared buffer, passing
+ * each read to `sink`; returns the socket to use from now on (the accepted one when Node's
+ * internals do not allow the re-wrap: it then reads with 'data' events, into fresh Buffers).
+ */
+export function readShared(accepted: Socket, sink: ChunkSink): Socket {
+  const old = accepted as unknown as Internals;
+  const handle = old._handle;
+  if (handle === null || typeof handle.useUserBuffer !== 'function') {
+    accepted.on('data', sink);
+    accepted.resume();
+    return accepted;
+  }
+  old._handle = null;
+  const socket = new Socket({
+    handle,
+    readable: true,
+    writable: true,
+    onread: { buffer: shared, callback: (n: number, buf: Uint8Array) => void sink((buf as Buffer).subarray(0, n)) },
+  } as ConstructorParameters<typeof Socket>[0] & { handle: unknown });
+  const adopted = socket as unknown as Internals;
+  adopted._server = old._server;
+  adopted.server = old.server;
+  old._server = old.server = null;
+  return socket;
+}

@@ -1,0 +1,78 @@
+// Every client socket is read into one shared buffer (server/shared-read.ts), overwritten by the
+// next read of any client. Many clients here send pipelines of SETs, cut into random pieces and
+// interleaved, with values of every size class (small, straddling reads, bigger than a read, the
+// decoder's big-bulk path), multibulk and inline: every value must arrive intact under its key.
+
+import test from 'ava';
+import { connect, type Socket } from 'node:net';
+import { Redis } from 'ioredis';
+import { serve } from '../helpers/serve.js';
+import { encodeArgs } from '../helpers/resp.js';
+import { mulberry32, type Rng } from '../helpers/rng.js';
+
+function value(rng: Rng, client: number, i: number): string {
+  const sizes = [5, 300, 5000, 70_000, 150_000];
+  const n = Math.floor(rng() * sizes[Math.floor(rng() * sizes.length)]) + 1;
+  // Distinct content per key and position, so a stale or shifted byte shows.
+  let s = `${client}:${i}:`;
+  while (s.length < n) s += String.fromCharCode(33 + ((s.length * 7 + client * 13 + i) % 90));
+  return s.slice(0, n);
+}
+
+async function sendInPieces(sock: Socket, bytes: Buffer, rng: Rng): Promise<void> {
+  for (let at = 0; at < bytes.length; ) {
+    const n = 1 + Math.floor(rng() * (rng() < 0.5 ? 50 : 90_000));
+    sock.write(bytes.subarray(at, at + n));
+    at += n;
+    // Let other clients' pieces reach the server between ours.
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+test('values from many clients, cut into random interleaved pieces, all arrive intact', async (t) => {
+  const s = await serve(t);
+  const rng = mulberry32(9001);
+  const clients = 12;
+  const perClient = 40;
+  const expected = new Map<string, string>();
+  const sends: Promise<void>[] = [];
+  for (let c = 0; c < clients; c++) {
+    const parts: Buffer[] = [];
+    for (let i = 0; i < perClient; i++) {
+      const key = `k:${c}:${i}`;
+      const v = value(rng, c, i);
+      expected.set(key, v);
+      // Small values now and then as inline commands (no spaces or quotes in them).
+      parts.push(v.length < 200 && !/[\s"']/.test(v) ? Buffer.from(`SET ${key} ${v}\r\n`, 'latin1') : encodeArgs(['SET', key, v]));
+    }
+    const sock = connect(s.port, '127.0.0.1');
+    t.teardown(() => sock.destroy());
+    let got = 0;
+    // Every SET answers +OK; garbled framing shows as a closed connection or missing replies.
+    const replied = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`client ${c}: ${got} of ${perClient * 5} reply bytes after 20 s`)), 20_000);
+      sock.on('data', (d: Buffer) => {
+        got += d.length;
+        if (got >= perClient * 5) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      sock.on('close', () => reject(new Error(`client ${c}: connection closed after ${got} reply bytes`)));
+    });
+    await new Promise((r) => sock.once('connect', r));
+    sends.push(sendInPieces(sock, Buffer.concat(parts), mulberry32(c + 1)).then(() => replied));
+  }
+  await Promise.all(sends);
+  const r = new Redis(s.port, { lazyConnect: true });
+  t.teardown(() => r.disconnect());
+  await r.connect();
+  const keys = [...expected.keys()];
+  const got = await r.mget(...keys);
+  let bad = 0;
+  keys.forEach((k, i) => {
+    if (got[i] !== expected.get(k)) bad++;
+  });
+  t.is(bad, 0, `${bad} of ${keys.length} values differ`);
+  t.is(await r.dbsize(), keys.length);
+});
