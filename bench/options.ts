@@ -19,6 +19,8 @@ export interface Options {
   always: boolean;
   keys: number;
   memory: boolean;
+  /** Seconds to keep reading both servers' RSS after the load (the lowest is "at rest"); 0: no. */
+  settle: number;
   load: boolean;
   rewrite: boolean;
   /** Requests of the redis-benchmark load that runs during the AOF rewrite. */
@@ -45,6 +47,8 @@ export const HELP = `npm run bench -- [options]     side-by-side benchmark: Keys
   --skip-always         skip the 'set' runs with appendfsync always
   --keys N              keys of the memory / load / rewrite dataset (default 1000000)
   --skip-memory         skip memory per key
+  --settle S            after loading, watch both servers' RSS for S more seconds and report the
+                        lowest as RSS at rest (default 60; 0 to skip; --quick: 0)
   --skip-load           skip AOF load time
   --skip-rewrite        skip the event-loop stall during BGREWRITEAOF
   --skip-throughput     skip the redis-benchmark matrix
@@ -70,7 +74,7 @@ export function parseOptions(argv: readonly string[]): Options | 'help' {
   const o: Options = {
     tests: [...ALL_TESTS], rounds: 3, requests: 100000, pipelinedFactor: 10, clients: 50,
     pipelines: [1, 16], sizes: [3, 100], fsync: 'everysec', always: true, keys: 1000000,
-    memory: true, load: true, rewrite: true, rewriteRequests: 0, scale: 0, scaleRedis: false,
+    memory: true, settle: 60, load: true, rewrite: true, rewriteRequests: 0, scale: 0, scaleRedis: false,
     outDir: 'bench/results', quick: false, nodeFlags: [],
   };
   const set = new Set<string>();
@@ -96,6 +100,7 @@ export function parseOptions(argv: readonly string[]): Options | 'help' {
       case '--skip-always': o.always = false; break;
       case '--keys': o.keys = Math.max(1, intArg(a, next())); break;
       case '--skip-memory': o.memory = false; break;
+      case '--settle': o.settle = intArg(a, next()); break;
       case '--skip-load': o.load = false; break;
       case '--skip-rewrite': o.rewrite = false; break;
       case '--skip-throughput': o.tests = []; o.always = false; break;
@@ -117,6 +122,7 @@ export function parseOptions(argv: readonly string[]): Options | 'help' {
     if (!set.has('--only') && !set.has('--skip-throughput')) o.tests = ['ping_mbulk', 'set', 'get'];
     if (!set.has('--requests')) o.requests = 30000;
     if (!set.has('--keys')) o.keys = 200000;
+    if (!set.has('--settle')) o.settle = 0;
   }
   if (o.rewriteRequests === 0) o.rewriteRequests = Math.max(50000, o.keys / 5);
   return o;

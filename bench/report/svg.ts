@@ -65,6 +65,7 @@ export function renderSvg(r: Results): string {
   const speed: Bar[] = cells.map((c) => ({ label: cellLabel(c), value: c.rpsRatio, color: c.fsync === 'always' ? '#6a51a3' : '#3b75af' }));
   const cost: Bar[] = cells.map((c) => ({ label: `cpu ${cellLabel(c)}`, value: c.cpuRatio, color: '#e1812c' }));
   if (r.memory) cost.push({ label: 'memory/key', value: r.memory.ratio, color: '#3a923a' });
+  if (r.memory?.settledRatio != null) cost.push({ label: 'memory/key at rest', value: r.memory.settledRatio, color: '#74c476' });
   if (r.load) cost.push({ label: 'AOF load time', value: r.load.ratio, color: '#c03d3e' });
   const slots = Math.max(speed.length, cost.length, 8);
   const W = LEFT + slots * SLOT + 60;
@@ -104,7 +105,12 @@ function footNotes(r: Results): string[] {
   const f = (n: number, d = 1): string => (Number.isFinite(n) ? n.toFixed(d) : '-');
   if (r.memory) {
     const p = r.memory.per;
-    out.push(`Memory: ${r.memory.keys.toLocaleString('en-US')} keys, RSS per key ours ${f(p.keystonelight.bytesPerKey)} B, redis ${f(p.redis.bytesPerKey)} B; longest PING while loading ours ${f(p.keystonelight.pingMaxMs)} ms, redis ${f(p.redis.pingMaxMs)} ms.`);
+    out.push(`Memory: ${r.memory.keys.toLocaleString('en-US')} keys, RSS per key 1.5 s after the load ours ${f(p.keystonelight.bytesPerKey)} B, redis ${f(p.redis.bytesPerKey)} B; longest PING while loading ours ${f(p.keystonelight.pingMaxMs)} ms, redis ${f(p.redis.pingMaxMs)} ms.`);
+    const k = p.keystonelight.bytesPerKeySettled;
+    const rd = p.redis.bytesPerKeySettled;
+    if (k !== null && rd !== null && k !== undefined && rd !== undefined) {
+      out.push(`At rest (lowest RSS of ${String(r.memory.settleSeconds)} s idle after the load): ours ${f(k)} B/key, redis ${f(rd)} B/key, ratio ${f(k / rd, 2)}.`);
+    }
   }
   if (r.load) {
     const p = r.load.per;

@@ -91,6 +91,10 @@ export function renderTables(r: Results): string {
         fmt(x.per[k].bytesPerKey, 1), fmt(x.per[k].loaded / x.per[k].loadSeconds), fmt(x.per[k].pingMaxMs, 1)]),
       ['ratio ours/redis', '', '', fmt(x.ratio, 2), '', ''],
     ]));
+    if (x.settledRatio !== null && x.settledRatio !== undefined) {
+      const at = (k: 'keystonelight' | 'redis'): string => `${fmt((x.per[k].rssSettled ?? 0) / 1048576, 1)} MB, ${fmt(x.per[k].bytesPerKeySettled ?? 0, 1)} B/key`;
+      out.push(`At rest (lowest RSS of ${String(x.settleSeconds)} s idle after the load): ours ${at('keystonelight')}; redis ${at('redis')}; ratio ${fmt(x.settledRatio, 2)}`);
+    }
   }
   if (r.load) {
     const x = r.load;

@@ -1,6 +1,11 @@
 // Memory per key and AOF load time, on the same dataset (N keys, 16-byte values).
 //   memory: RSS after loading minus RSS before (VmRSS), divided by N, for both servers; a PING
-//           loop on a second connection meanwhile catches stalls as the keyspace grows.
+//           loop on a second connection meanwhile catches stalls as the keyspace grows. Read
+//           1.5 s after the load, and then "at rest": the lowest RSS of the next --settle seconds
+//           (both servers idle, watched together). A Node process keeps the young generation it
+//           grew during the load (two 16 MB semi-spaces) until V8's memory reducer runs, 20-45 s
+//           after the allocation stops (measured 2026-11-26); Redis's jemalloc also returns
+//           pages lazily, a few MB here.
 //   load:   the dataset written once as a single-file appendonly.aof; each server started on a copy
 //           of it, timed from spawn until PING answers PONG instead of -LOADING, and the
 //           "DB loaded from append only file: N seconds" line of each log read as well. Redis 7
@@ -22,9 +27,15 @@ export interface MemoryResult {
     rssBefore: number; rssAfter: number; bytesPerKey: number; loadSeconds: number; loaded: number; error: string | null;
     /** Longest PING round trip on a second connection while the keys were loaded (keyspace growth stalls). */
     pingMaxMs: number;
+    /** The lowest RSS while idle for --settle seconds after the load, and its bytes per key (null: not watched). */
+    rssSettled: number | null;
+    bytesPerKeySettled: number | null;
   }>;
   /** ours / redis */
   ratio: number;
+  /** ours / redis at rest (null: not watched) */
+  settledRatio: number | null;
+  settleSeconds: number;
 }
 
 export interface LoadTimeResult {
@@ -49,7 +60,22 @@ export async function measureMemory(s: RunningServer, keys: number, log: Log): P
   const rssAfter = rssBytes(s.pid);
   const bytesPerKey = (rssAfter - rssBefore) / Math.max(1, r.loaded);
   log(`  ${s.kind.padEnd(13)} ${r.loaded} keys in ${r.seconds.toFixed(2)} s (${Math.round(r.loaded / r.seconds)} keys/s), RSS ${mb(rssBefore)} -> ${mb(rssAfter)} MB, ${bytesPerKey.toFixed(1)} B/key, longest PING ${ping.maxMs.toFixed(1)} ms${r.error ? `  ERROR ${r.error}` : ''}`);
-  return { rssBefore, rssAfter, bytesPerKey, loadSeconds: r.seconds, loaded: r.loaded, error: r.error, pingMaxMs: ping.maxMs };
+  return { rssBefore, rssAfter, bytesPerKey, loadSeconds: r.seconds, loaded: r.loaded, error: r.error, pingMaxMs: ping.maxMs, rssSettled: null, bytesPerKeySettled: null };
+}
+
+/** Watches both idle servers' RSS for `seconds` and records the lowest of each as RSS at rest. */
+async function settle(servers: Record<ServerKind, RunningServer>, per: MemoryResult['per'], seconds: number, log: Log): Promise<void> {
+  const kinds = ['keystonelight', 'redis'] as const;
+  const low = { keystonelight: Infinity, redis: Infinity };
+  for (const end = Date.now() + seconds * 1000; Date.now() < end; await sleep(500)) {
+    for (const k of kinds) low[k] = Math.min(low[k], rssBytes(servers[k].pid));
+  }
+  for (const k of kinds) {
+    const p = per[k];
+    p.rssSettled = low[k];
+    p.bytesPerKeySettled = (low[k] - p.rssBefore) / Math.max(1, p.loaded);
+    log(`  ${k.padEnd(13)} at rest (lowest RSS of ${seconds} s idle): ${mb(low[k])} MB, ${p.bytesPerKeySettled.toFixed(1)} B/key`);
+  }
 }
 
 export const mb = (b: number): string => (b / 1048576).toFixed(1);
@@ -68,7 +94,10 @@ export async function memorySuite<T>(bundle: string, o: Options, log: Log, then:
       keystonelight: await measureMemory(ours, o.keys, log),
       redis: await measureMemory(redis, o.keys, log),
     };
-    const memory: MemoryResult = { keys: o.keys, per, ratio: per.keystonelight.bytesPerKey / per.redis.bytesPerKey };
+    if (o.settle > 0) await settle({ keystonelight: ours, redis }, per, o.settle, log);
+    const settled = per.keystonelight.bytesPerKeySettled !== null && per.redis.bytesPerKeySettled !== null
+      ? per.keystonelight.bytesPerKeySettled / per.redis.bytesPerKeySettled : null;
+    const memory: MemoryResult = { keys: o.keys, per, ratio: per.keystonelight.bytesPerKey / per.redis.bytesPerKey, settledRatio: settled, settleSeconds: o.settle };
     const after = await then({ keystonelight: ours, redis });
     return { memory, after };
   } finally {
