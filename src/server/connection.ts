@@ -351,6 +351,9 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     }
     if (this.closing) {
       this.socket.end();
+      // Reading may be paused (a turn's yield, the output bound): read on, discarding, so the
+      // peer's close is seen and the socket is destroyed; else it stays open and counted forever.
+      this.socket.resume();
       this.closed = true;
       return;
     }

@@ -10,6 +10,7 @@ import { connect } from 'node:net';
 import { serve } from '../helpers/serve.js';
 import { RawClient } from '../helpers/raw.js';
 import { encodeArgs } from '../helpers/resp.js';
+import { Redis } from 'ioredis';
 
 test('a client sending a long pipeline does not hold the others: they are read between its 64 KB reads', async (t) => {
   const s = await serve(t);
@@ -42,4 +43,33 @@ test('a client sending a long pipeline does not hold the others: they are read b
   t.true(median < 12_000, `median INCRs between two GETs of another client: ${median} (steps ${steps.slice(0, 5).join(',')}...${steps.slice(-5).join(',')})`);
   while (replies < n) await new Promise((r) => setTimeout(r, 5));
   t.is(replies, n);
+});
+
+test('a client whose 64 KB turn ends with QUIT or a protocol error is closed once it hangs up', async (t) => {
+  const s = await serve(t);
+  const r = new Redis(s.port);
+  t.teardown(() => r.disconnect());
+  const clients = async (): Promise<number> => Number(/connected_clients:(\d+)/.exec(await r.info('clients'))![1]);
+  t.is(await clients(), 1);
+  // Exactly one read's worth (TURN_BYTES): the turn yields (pauses the socket) right at its end.
+  const fill = (tail: string): Buffer => {
+    const ping = 'PING\r\n';
+    const n = Math.floor((64 * 1024 - tail.length) / ping.length);
+    const pad = 64 * 1024 - tail.length - n * ping.length;
+    return Buffer.from(ping.repeat(n) + ' '.repeat(pad) + tail, 'latin1');
+  };
+  for (const tail of ['QUIT\r\n', '*1\r\n$x\r\n']) {
+    for (let i = 0; i < 3; i++) {
+      const sock = connect(s.port, '127.0.0.1');
+      await new Promise((res) => sock.once('connect', res));
+      sock.on('data', () => {});
+      sock.on('error', () => {});
+      sock.write(fill(tail));
+      await new Promise((res) => setTimeout(res, 50));
+      sock.destroy();
+    }
+  }
+  let n = await clients();
+  for (const end = Date.now() + 5000; n !== 1 && Date.now() < end; n = await clients()) await new Promise((res) => setTimeout(res, 20));
+  t.is(n, 1, 'every closed client is gone from the server');
 });
