@@ -32,6 +32,8 @@ const CR = 13;
 const LF = 10;
 /** Bulk strings at least this big are collected as chunks and joined once, not re-copied per read. */
 const BIG_ARG = 32 * 1024;
+/** A read at least this big that ends mid-request is taken for a streamed pipeline (keepRest). */
+const STREAM_READ = 16 * 1024;
 /** A pending partial request at least this big gets a buffer with room to grow (no quadratic copies). */
 const GROW_FROM = 4 * 1024;
 /**
@@ -93,8 +95,8 @@ export class RequestDecoder {
    * While `onCommand` runs: the request's own bytes are rawBuf[rawStart, rawEnd), or rawStart is
    * -1. They are given only for a multibulk request in Redis's canonical form (every line ending
    * in CRLF: the bytes the AOF would hold for these arguments), parsed from one buffer; the AOF
-   * then copies them instead of encoding the arguments again. The bytes never change afterwards
-   * (a buffer is only ever appended to past its parsed end).
+   * then copies them instead of encoding the arguments again, during the call: afterwards the
+   * bytes may be overwritten (the read buffer is shared, our own buffer is compacted).
    */
   rawBuf: Buffer = EMPTY;
   /** The arguments those bytes encode (the array onCommand got). */
@@ -143,17 +145,24 @@ export class RequestDecoder {
       this.append(chunk);
     }
     if (!this.paused) this.parse();
-    if (this.pos < this.end && !this.owned) this.keepRest();
+    if (this.pos < this.end && !this.owned) this.keepRest(chunk.length);
   }
 
-  /** Copies the unparsed bytes out of a chunk the caller will reuse (a partial request, or a pause). */
-  private keepRest(): void {
+  /**
+   * Copies the unparsed bytes out of a chunk the caller will reuse (a partial request, or a pause).
+   * After a big read (a streamed pipeline, whose every read ends mid-request) the copy gets room
+   * for two more reads that size: append() then fills it in place, moving each leftover (less
+   * than a request) to its start, so a streaming client reuses one buffer instead of getting a
+   * new one per read. A small leftover gets an exact copy, so idle clients holding half a request
+   * keep only their bytes.
+   */
+  private keepRest(read: number): void {
     if (this.remaining > 0) this.cmdStart = -1;
-    const rest = Buffer.allocUnsafe(this.end - this.pos);
+    const rest = Buffer.allocUnsafe(this.end - this.pos + (read >= STREAM_READ ? 2 * read : 0));
     this.buf.copy(rest, 0, this.pos, this.end);
     this.buf = rest;
+    this.end -= this.pos;
     this.pos = 0;
-    this.end = rest.length;
     this.owned = true;
   }
 
@@ -191,6 +200,14 @@ export class RequestDecoder {
     }
     const pending = this.end - this.pos;
     const need = pending + chunk.length;
+    if (this.owned && need <= this.buf.length) {
+      // Our buffer has the room once its parsed part is dropped: move the rest to its start.
+      this.buf.copyWithin(0, this.pos, this.end);
+      chunk.copy(this.buf, pending);
+      this.pos = 0;
+      this.end = need;
+      return;
+    }
     const next = Buffer.allocUnsafe(pending >= GROW_FROM ? need * 2 : need);
     this.buf.copy(next, 0, this.pos, this.end);
     chunk.copy(next, pending);

@@ -420,3 +420,27 @@ test('inline lines: the plain-words fast path splits exactly as sdssplitargs (sp
     else t.deepEqual(got.cmds, expected.length > 0 ? [expected] : [], JSON.stringify(text));
   }
 });
+
+test('a pipeline streamed in 64 KB reads reuses one buffer for its leftovers, not a new one per read', (t) => {
+  const parts: string[] = [];
+  for (let i = 0; i < 100_000; i++) parts.push(mb('SET', `key:${i}`, 'v'.repeat(i % 40)));
+  const input = bin(parts.join(''));
+  const cuts: number[] = [];
+  for (let at = 65536; at < input.length; at += 65536) cuts.push(at);
+  let count = 0;
+  const cmds: string[][] = [];
+  const d = decoder({}, cmds);
+  const allocUnsafe = Buffer.allocUnsafe;
+  Buffer.allocUnsafe = (size: number): Buffer => {
+    count++;
+    return allocUnsafe(size);
+  };
+  try {
+    t.is(pushAll(d, input, cuts), null);
+  } finally {
+    Buffer.allocUnsafe = allocUnsafe;
+  }
+  t.is(cmds.length, 100_000);
+  // Almost every read ends mid-request: one new buffer per read before (83 for these 83 reads).
+  t.true(count < cuts.length / 4, `${count} buffers allocated for ${cuts.length + 1} reads`);
+});
