@@ -431,10 +431,10 @@ test('a pipeline streamed in 64 KB reads reuses one buffer for its leftovers, no
   const cmds: string[][] = [];
   const d = decoder({}, cmds);
   const allocUnsafe = Buffer.allocUnsafe;
-  Buffer.allocUnsafe = (size: number): Buffer => {
+  Buffer.allocUnsafe = ((size: number) => {
     count++;
     return allocUnsafe(size);
-  };
+  }) as typeof Buffer.allocUnsafe;
   try {
     t.is(pushAll(d, input, cuts), null);
   } finally {
