@@ -2,9 +2,12 @@
 // next read of any client. Many clients here send pipelines of SETs, cut into random pieces and
 // interleaved, with values of every size class (small, straddling reads, bigger than a read, the
 // decoder's big-bulk path), multibulk and inline: every value must arrive intact under its key.
+// readShared itself: an accepted socket is wrapped again, or read with data events when the
+// handle lacks what the shared buffer needs.
 
-import test from 'ava';
-import { connect, type Socket } from 'node:net';
+import test, { type ExecutionContext } from 'ava';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { readShared } from '../../src/server/shared-read.js';
 import { Redis } from 'ioredis';
 import { serve } from '../helpers/serve.js';
 import { encodeArgs } from '../helpers/resp.js';
@@ -75,4 +78,30 @@ test('values from many clients, cut into random interleaved pieces, all arrive i
   });
   t.is(bad, 0, `${bad} of ${keys.length} values differ`);
   t.is(await r.dbsize(), keys.length);
+});
+
+/** Accepts one connection through readShared; what the client's PING delivered, and whether it was re-wrapped. */
+async function readOne(t: ExecutionContext, hideInternals: boolean): Promise<{ text: string; rewrapped: boolean }> {
+  const got: Buffer[] = [];
+  let rewrapped: boolean | null = null;
+  const srv = createServer({ pauseOnConnect: true }, (accepted) => {
+    // As on a Node whose TCP handles lack it: an own property hides the prototype's method.
+    if (hideInternals) (accepted as unknown as { _handle: Record<string, unknown> })._handle.useUserBuffer = undefined;
+    rewrapped = readShared(accepted, (chunk) => got.push(Buffer.from(chunk))) !== accepted;
+  });
+  t.teardown(() => srv.close());
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const c = connect((srv.address() as AddressInfo).port, '127.0.0.1');
+  t.teardown(() => c.destroy());
+  c.write('PING\r\n');
+  for (const end = Date.now() + 5000; Buffer.concat(got).length < 6 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 5));
+  return { text: Buffer.concat(got).toString(), rewrapped: rewrapped ?? false };
+}
+
+test('an accepted socket is wrapped again to read into the shared buffer', async (t) => {
+  t.deepEqual(await readOne(t, false), { text: 'PING\r\n', rewrapped: true });
+});
+
+test('without the handle internals it needs, a socket is read with data events instead', async (t) => {
+  t.deepEqual(await readOne(t, true), { text: 'PING\r\n', rewrapped: false });
 });
