@@ -5,20 +5,14 @@
 import test from 'ava';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import { startServer, type RunningServer } from '../../src/index.js';
+import { serve } from '../helpers/serve.js';
 import { needBinary } from '../helpers/bins.js';
 import { startRealRedis } from '../helpers/redis.js';
 import { RawClient } from '../helpers/raw.js';
 
-async function server(t: { teardown(fn: () => Promise<void>): void }): Promise<RunningServer> {
-  const s = await startServer({ port: 0 });
-  t.teardown(() => s.close());
-  return s;
-}
-
 for (const protocol of [3, 2] as const) {
   test(`ioredis (protocol ${protocol}): string commands`, async (t) => {
-    const s = await server(t);
+    const s = await serve(t);
     const r = new Redis({ port: s.port, host: '127.0.0.1', protocol, enableReadyCheck: false, lazyConnect: true });
     await r.connect();
     t.teardown(() => r.disconnect());
@@ -55,7 +49,7 @@ for (const protocol of [3, 2] as const) {
 }
 
 test('ioredis RESP3 with replyMapping resp3: LCS IDX arrives as an object', async (t) => {
-  const s = await server(t);
+  const s = await serve(t);
   const r = new Redis({ port: s.port, host: '127.0.0.1', protocol: 3, replyMapping: 'resp3', enableReadyCheck: false, lazyConnect: true });
   await r.connect();
   t.teardown(() => r.disconnect());
@@ -65,7 +59,7 @@ test('ioredis RESP3 with replyMapping resp3: LCS IDX arrives as an object', asyn
 
 for (const RESP of [3, 2] as const) {
   test(`node-redis (RESP${RESP}): string commands`, async (t) => {
-    const s = await server(t);
+    const s = await serve(t);
     const c = createClient({ url: `redis://127.0.0.1:${s.port}`, RESP });
     c.on('error', () => {});
     await c.connect();
@@ -107,7 +101,7 @@ function randomNumber(rnd: () => number): string {
 test('INCRBYFLOAT matches redis-server digit for digit on random inputs', async (t) => {
   if (!needBinary(t, 'redis-server')) return;
   const real = await startRealRedis();
-  const s = await server(t);
+  const s = await serve(t);
   t.teardown(() => real.stop());
   const [a, b] = await Promise.all([RawClient.connect(real.port), RawClient.connect(s.port)]);
   t.teardown(() => {
