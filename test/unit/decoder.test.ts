@@ -8,7 +8,7 @@ import { INLINE_MAX, ProtocolError, RequestDecoder } from '../../src/protocol/de
 import { parseLong } from '../../src/protocol/binary.js';
 import { PROTOCOL } from '../../src/errors.js';
 import { splitArgs } from '../../src/protocol/splitargs.js';
-import { mulberry32, type Rng } from '../helpers/rng.js';
+import { mulberry32, pick, type Rng } from '../helpers/rng.js';
 import { pushAll } from '../helpers/decoder.js';
 
 interface Outcome {
@@ -443,4 +443,127 @@ test('a pipeline streamed in 64 KB reads reuses one buffer for its leftovers, no
   t.is(cmds.length, 100_000);
   // Almost every read ends mid-request: one new buffer per read before (83 for these 83 reads).
   t.true(count < cuts.length / 4, `${count} buffers allocated for ${cuts.length + 1} reads`);
+});
+
+// --- pause()/resume() while pieces arrive through one reused read buffer -------------------------
+
+/** A long pipeline of small SETs (now and then inline, or with a big value), so reads end mid-request. */
+function longPipeline(rng: Rng): { bytes: Buffer; cmds: string[][] } {
+  const cmds: string[][] = [];
+  const parts: string[] = [];
+  for (let i = 200 + pick(rng, 2000); i > 0; i--) {
+    const r = rng();
+    if (r < 0.05) {
+      const args = ['SET', `k${i}`, `i${pick(rng, 1000)}`];
+      parts.push(args.join(' ') + '\r\n');
+      cmds.push(args);
+    } else {
+      const args = ['SET', `key:${i}`, r < 0.051 ? 'b'.repeat(32 * 1024 + pick(rng, 40_000)) : 'v'.repeat(pick(rng, 40))];
+      parts.push(mb(...args));
+      cmds.push(args);
+    }
+  }
+  return { bytes: bin(parts.join('')), cmds };
+}
+
+/** A read size: 0 tiny, 1 small, 2 streamed (>= 16 KB), else any size from 1 byte to 70 KB. */
+function readSize(rng: Rng, mode: number): number {
+  if (mode === 0) return 1 + pick(rng, 8);
+  if (mode === 1) return 1 + pick(rng, 600);
+  if (mode === 2) return 16 * 1024 + pick(rng, 54 * 1024);
+  const r = rng();
+  return r < 0.3 ? 1 + pick(rng, 8) : r < 0.6 ? 1 + pick(rng, 2000) : 1 + pick(rng, 70 * 1024);
+}
+
+/** Element-wise comparison (t.deepEqual is far too slow for thousands of long pipelines). */
+const sameCmds = (a: string[][], b: string[][]): boolean =>
+  a.length === b.length && a.every((x, i) => x.length === b[i].length && x.every((s, k) => s === b[i][k]));
+
+interface Delivery {
+  cmds: { args: string[]; raw: Buffer | null }[];
+  error: string | null;
+  buffered: number;
+}
+
+/**
+ * Feeds `input` in reads of `mode`'s sizes, each through pushAll (one reused buffer, scribbled over
+ * after the push), pausing from inside onCommand and pausing/resuming (paused or not) between
+ * reads at the given rates; after the last read, resumes until everything is delivered.
+ */
+function feedPausing(input: Buffer, rng: Rng, mode: number, rates: { inCmd: number; pause: number; resume: number }): Delivery {
+  const cmds: Delivery['cmds'] = [];
+  const d: RequestDecoder = new RequestDecoder((args) => {
+    cmds.push({ args, raw: d.rawStart >= 0 ? Buffer.from(d.rawBuf.subarray(d.rawStart, d.rawEnd)) : null });
+    if (rng() < rates.inCmd) d.pause();
+  });
+  try {
+    for (let from = 0; from < input.length; ) {
+      const to = Math.min(input.length, from + readSize(rng, mode));
+      const e = pushAll(d, input.subarray(from, to), []);
+      if (e !== null) throw e;
+      from = to;
+      if (rng() < rates.pause) d.pause();
+      if (rng() < rates.resume) d.resume();
+    }
+    for (let i = 0; d.halted; i++) {
+      if (i > input.length) throw new Error('resume() never delivers everything');
+      d.resume();
+    }
+  } catch (e) {
+    if (!(e instanceof ProtocolError)) throw e;
+    return { cmds, error: e.message, buffered: -1 };
+  }
+  if (d.rawStart !== -1) throw new Error('rawStart set outside onCommand');
+  return { cmds, error: null, buffered: d.buffered };
+}
+
+test('fuzz: pause()/resume() between and inside reads from a reused buffer deliver what one whole push does', (t) => {
+  const rng = mulberry32(2718);
+  const CASES = 3000;
+  const bad: string[] = [];
+  let rawGiven = 0;
+  for (let n = 0; n < CASES; n++) {
+    let bytes: Buffer;
+    let cmds: string[][];
+    let mode: number;
+    if (n % 10 === 0) {
+      ({ bytes, cmds } = longPipeline(rng));
+      mode = 2 + pick(rng, 2);
+    } else {
+      const ps = Array.from({ length: 1 + pick(rng, 8) }, () => randomPipeline(rng));
+      bytes = Buffer.concat(ps.map((p) => p.bytes));
+      cmds = ps.flatMap((p) => p.cmds);
+      mode = pick(rng, 4);
+    }
+    const rates = { inCmd: [0, 0.05, 0.3, 0.9][pick(rng, 4)], pause: rng() * 0.5, resume: rng() };
+    const label = `case #${n} (${bytes.length} bytes, ${cmds.length} commands, read mode ${mode}, rates ${JSON.stringify(rates)})`;
+    // Reference: the whole input in one push of a buffer nobody reuses, no pauses.
+    const ref: { args: string[]; raw: Buffer | null }[] = [];
+    const w: RequestDecoder = new RequestDecoder((args) => {
+      ref.push({ args, raw: w.rawStart >= 0 ? Buffer.from(w.rawBuf.subarray(w.rawStart, w.rawEnd)) : null });
+    });
+    w.push(bytes);
+    if (!sameCmds(ref.map((c) => c.args), cmds)) t.fail(`${label}: whole input decodes differently`);
+    let got: Delivery;
+    try {
+      got = feedPausing(bytes, rng, mode, rates);
+    } catch (e) {
+      bad.push(`${label}: threw ${String(e)}`);
+      continue;
+    }
+    let why = got.error !== null ? `error ${got.error}` : got.buffered !== 0 ? `${got.buffered} bytes left` : '';
+    if (why === '' && got.cmds.length !== ref.length) why = `${got.cmds.length} commands, not ${ref.length}`;
+    for (let i = 0; why === '' && i < ref.length; i++) {
+      const { args, raw } = got.cmds[i];
+      if (!sameCmds([args], [ref[i].args])) {
+        why = `command ${i} is ${JSON.stringify(args).slice(0, 200)}, not ${JSON.stringify(ref[i].args).slice(0, 200)}`;
+      } else if (raw !== null) {
+        rawGiven++;
+        if (ref[i].raw === null || !raw.equals(ref[i].raw!)) why = `command ${i}: raw bytes ${JSON.stringify(raw.toString('latin1')).slice(0, 200)}`;
+      }
+    }
+    if (why !== '') bad.push(`${label}: ${why}`);
+  }
+  t.is(bad.length, 0, `${bad.length}/${CASES} cases differ; first: ${bad.slice(0, 3).join(' | ')}`);
+  t.true(rawGiven > 100_000, `raw bytes given ${rawGiven} times`);
 });
