@@ -350,10 +350,13 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
       else this.out.detach();
     }
     if (this.closing) {
-      this.socket.end();
-      // Reading may be paused (a turn's yield, the output bound): read on, discarding, so the
-      // peer's close is seen and the socket is destroyed; else it stays open and counted forever.
-      this.socket.resume();
+      // As Redis's CLIENT_CLOSE_AFTER_REPLY: closed once the reply is written, whether or not the
+      // peer closes its side (a peer that never did kept the connection, and its fd, forever).
+      // Until then reading goes on, discarding, even if it was paused (a turn's yield, the
+      // output bound): what the peer still sends is consumed rather than left to reset the close.
+      const socket = this.socket;
+      socket.end(() => socket.destroy());
+      socket.resume();
       this.closed = true;
       return;
     }

@@ -5,6 +5,7 @@
 import test from 'ava';
 import { startServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
+import { connect } from 'node:net';
 
 test('a protocol error is answered, counted as an error reply, and closes the connection', async (t) => {
   const s = await startServer({ port: 0 });
@@ -65,4 +66,24 @@ test('nothing after QUIT is run, even in the same read', async (t) => {
   const d = await RawClient.connect(s.port);
   t.is(await d.call('GET', 'after:quit'), '$1\r\n1\r\n');
   d.close();
+});
+
+test('after QUIT or a protocol error the server closes the connection even if the client keeps its side open', async (t) => {
+  const s = await startServer({ port: 0 });
+  t.teardown(() => s.close());
+  for (const request of ['QUIT\r\n', '*abc\r\n']) {
+    // allowHalfOpen: the client does not answer the server's FIN with its own.
+    const sock = connect({ port: s.port, host: '127.0.0.1', allowHalfOpen: true });
+    t.teardown(() => sock.destroy());
+    await new Promise((r) => sock.once('connect', r));
+    let got = '';
+    sock.on('data', (d: Buffer) => (got += d.toString('latin1')));
+    const ended = new Promise((r) => sock.once('end', r));
+    sock.write(request);
+    await ended;
+    t.regex(got, request === 'QUIT\r\n' ? /^\+OK\r\n$/ : /^-ERR Protocol error/);
+    const gone = Date.now() + 5000;
+    while ([...s.server.clients()].length > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 10));
+    t.is([...s.server.clients()].length, 0, `${request.trim()}: the server dropped the connection`);
+  }
 });
