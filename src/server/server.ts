@@ -301,8 +301,16 @@ export class Server implements ServerApi {
     // Then, as Redis's clientAcceptHandler: protected mode turns away non-loopback peers.
     if (protectedModeDenies(this.config, socket.remoteAddress)) return this.refuse(socket, DENIED_PROTECTED_MODE);
     let conn: Connection | null = null;
-    const reading = readShared(socket, (chunk) => conn!.receive(chunk));
-    conn = new Connection(this.nextClientId++, reading, this);
+    try {
+      const reading = readShared(socket, (chunk) => conn!.receive(chunk));
+      conn = new Connection(this.nextClientId++, reading, this);
+    } catch (e) {
+      // A bug, or a Node whose sockets refuse what readShared does: this client is dropped, the
+      // server stays up (an exception here would reach the 'connection' event and end the process).
+      this.log.warning(`Closing a new connection that could not be set up: ${e instanceof Error ? e.stack : String(e)}`);
+      socket.destroy();
+      return;
+    }
     this.clientsById.set(conn.id, conn);
   }
 

@@ -41,13 +41,15 @@ export function readShared(accepted: Socket, sink: ChunkSink): Socket {
     accepted.resume();
     return accepted;
   }
-  old._handle = null;
   const socket = new Socket({
     handle,
     readable: true,
     writable: true,
     onread: { buffer: shared, callback: (n: number, buf: Uint8Array) => void sink((buf as Buffer).subarray(0, n)) },
   } as ConstructorParameters<typeof Socket>[0] & { handle: unknown });
+  // Only now (the constructor may throw, and the caller then closes the accepted socket with its
+  // handle): the old socket lets go of the handle, so that nothing it does can close it.
+  old._handle = null;
   const adopted = socket as unknown as Internals;
   adopted._server = old._server;
   adopted.server = old.server;

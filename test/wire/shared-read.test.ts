@@ -6,7 +6,7 @@
 // handle lacks what the shared buffer needs.
 
 import test, { type ExecutionContext } from 'ava';
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { readShared } from '../../src/server/shared-read.js';
 import { Redis } from 'ioredis';
 import { serve } from '../helpers/serve.js';
@@ -104,4 +104,26 @@ test('an accepted socket is wrapped again to read into the shared buffer', async
 
 test('without the handle internals it needs, a socket is read with data events instead', async (t) => {
   t.deepEqual(await readOne(t, true), { text: 'PING\r\n', rewrapped: false });
+});
+
+test('a connection that cannot be set up is dropped and logged; the server goes on', async (t) => {
+  const s = await serve(t);
+  const warnings: string[] = [];
+  (s.server.log as unknown as { warning: (m: string) => void }).warning = (m: string) => warnings.push(m);
+  const listener = (s.server as unknown as { listeners: Server[] }).listeners[0];
+  // The next accepted socket's handle refuses the shared buffer (as a future Node might).
+  const sabotage = (accepted: Socket): void => {
+    (accepted as unknown as { _handle: Record<string, unknown> })._handle.useUserBuffer = () => {
+      throw new Error('refused');
+    };
+  };
+  listener.prependOnceListener('connection', sabotage);
+  const victim = connect(s.port, '127.0.0.1');
+  victim.on('error', () => {});
+  t.teardown(() => victim.destroy());
+  await new Promise((r) => victim.once('close', r));
+  t.true(warnings.some((w) => w.includes('could not be set up') && w.includes('refused')), warnings.join('\n'));
+  const r = new Redis(s.port);
+  t.teardown(() => r.disconnect());
+  t.is(await r.ping(), 'PONG');
 });
