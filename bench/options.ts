@@ -18,6 +18,8 @@ export interface Options {
   /** Run `set` again with appendfsync always (both servers restarted). */
   always: boolean;
   keys: number;
+  /** Throughput cells read and write random keys among this many (redis-benchmark -r); 0: one fixed key. */
+  randomKeys: number;
   memory: boolean;
   /** Seconds to keep reading both servers' RSS after the load (the lowest is "at rest"); 0: no. */
   settle: number;
@@ -45,6 +47,8 @@ export const HELP = `npm run bench -- [options]     side-by-side benchmark: Keys
   --clients N           -c (default 50)
   --fsync POLICY        appendfsync of the main matrix (default everysec)
   --skip-always         skip the 'set' runs with appendfsync always
+  --random-keys N       throughput cells use random keys among N (redis-benchmark -r N; GET cells
+                        first fill the keyspace with 3N random SETs); default 0: one fixed key
   --keys N              keys of the memory / load / rewrite dataset (default 1000000)
   --skip-memory         skip memory per key
   --settle S            after loading, watch both servers' RSS for S more seconds and report the
@@ -73,7 +77,7 @@ function listArg(name: string, v: string | undefined): string[] {
 export function parseOptions(argv: readonly string[]): Options | 'help' {
   const o: Options = {
     tests: [...ALL_TESTS], rounds: 3, requests: 100000, pipelinedFactor: 10, clients: 50,
-    pipelines: [1, 16], sizes: [3, 100], fsync: 'everysec', always: true, keys: 1000000,
+    pipelines: [1, 16], sizes: [3, 100], fsync: 'everysec', always: true, keys: 1000000, randomKeys: 0,
     memory: true, settle: 60, load: true, rewrite: true, rewriteRequests: 0, scale: 0, scaleRedis: false,
     outDir: 'bench/results', quick: false, nodeFlags: [],
   };
@@ -98,6 +102,7 @@ export function parseOptions(argv: readonly string[]): Options | 'help' {
         break;
       }
       case '--skip-always': o.always = false; break;
+      case '--random-keys': o.randomKeys = intArg(a, next()); break;
       case '--keys': o.keys = Math.max(1, intArg(a, next())); break;
       case '--skip-memory': o.memory = false; break;
       case '--settle': o.settle = intArg(a, next()); break;

@@ -57,7 +57,7 @@ function panel(y0: number, title: string, bars: Bar[]): string {
 }
 
 function cellLabel(c: Results['throughput'][number]): string {
-  return `${c.test} P${c.pipeline}${c.test.startsWith('ping') || c.test === 'incr' ? '' : ` d${c.dataSize}`}${c.fsync === 'always' ? ' always' : ''}`;
+  return `${c.test} P${c.pipeline}${c.test.startsWith('ping') || c.test === 'incr' ? '' : ` d${c.dataSize}`}${c.keyspace ? ' rand' : ''}${c.fsync === 'always' ? ' always' : ''}`;
 }
 
 export function renderSvg(r: Results): string {

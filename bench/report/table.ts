@@ -79,7 +79,8 @@ export function renderTables(r: Results): string {
   out.push(`Keystonelight ${m.keystonelight} vs Redis ${m.redis} - ${m.date}`);
   out.push(`${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB; Linux ${m.kernel}; Node ${m.node}; redis-benchmark ${m.redisBenchmark}`);
   if (r.throughput.length > 0) {
-    out.push('', `Throughput (redis-benchmark -c ${String(r.options.clients)}, medians of ${String(r.options.rounds)} alternating rounds; ratio = median of the rounds' ours/redis, higher is better;`);
+    const keys = r.options.randomKeys ? `, random keys -r ${String(r.options.randomKeys)}` : '';
+    out.push('', `Throughput (redis-benchmark -c ${String(r.options.clients)}${keys}, medians of ${String(r.options.rounds)} alternating rounds; ratio = median of the rounds' ours/redis, higher is better;`);
     out.push('cpu = server user+system CPU per request, ratio lower is better)', throughputTable(r.throughput));
   }
   if (r.memory) {

@@ -14,6 +14,8 @@ export interface Cell {
   dataSize: number;
   fsync: string;
   requests: number;
+  /** redis-benchmark -r: random keys among this many; 0 (or absent in older results): one fixed key. */
+  keyspace?: number;
 }
 
 export interface CellResult extends Cell {
@@ -54,7 +56,7 @@ export function matrix(o: Options, fsync: string, tests: string[]): Cell[] {
     for (const p of o.pipelines) {
       for (const t of tests) {
         if (si > 0 && SIZELESS.has(t)) continue;
-        cells.push({ test: t, pipeline: p, dataSize: d, fsync, requests: requestsFor(o, t, p, fsync) });
+        cells.push({ test: t, pipeline: p, dataSize: d, fsync, requests: requestsFor(o, t, p, fsync), keyspace: o.randomKeys });
       }
     }
   }
@@ -71,9 +73,25 @@ async function probe(s: RunningServer, test: string): Promise<string | null> {
   }
 }
 
-/** GET of a missing key is cheaper than a real read: give it a value of the cell's size first. */
-async function prepare(s: RunningServer, cell: Cell): Promise<void> {
+/** Value sizes each server's random keyspace was filled with (prepare). */
+const filled = new WeakMap<RunningServer, Set<number>>();
+
+/**
+ * GET of a missing key is cheaper than a real read: give it a value of the cell's size first. With
+ * random keys, the keyspace is filled once per server and value size by redis-benchmark itself
+ * (3N random SETs leave about 95% of the N keys set, on both servers alike).
+ */
+async function prepare(s: RunningServer, cell: Cell, clients: number): Promise<void> {
   if (cell.test !== 'get') return;
+  const n = cell.keyspace ?? 0;
+  if (n > 0) {
+    const sizes = filled.get(s) ?? new Set<number>();
+    filled.set(s, sizes);
+    if (sizes.has(cell.dataSize)) return;
+    await measure(s, { test: 'set', requests: 3 * n, clients, pipeline: 16, dataSize: cell.dataSize, keyspace: n });
+    sizes.add(cell.dataSize);
+    return;
+  }
   const c = await Client.connect(s.port);
   try {
     await c.call('SET', 'key:__rand_int__', 'x'.repeat(cell.dataSize));
@@ -133,7 +151,7 @@ export async function runCells(servers: Record<ServerKind, RunningServer>, cells
       for (const k of order) {
         let r: BenchResult | null = null;
         try {
-          await prepare(servers[k], cell);
+          await prepare(servers[k], cell, o.clients);
           r = await measure(servers[k], { ...cell, clients: o.clients });
         } catch (e) {
           errors[i] ??= `${k}: ${(e as Error).message}`;
@@ -161,7 +179,7 @@ async function warmUp(servers: Record<ServerKind, RunningServer>, cells: Cell[],
     if (errors[i] !== undefined) continue;
     for (const k of ['keystonelight', 'redis'] as const) {
       try {
-        await prepare(servers[k], cell);
+        await prepare(servers[k], cell, o.clients);
         await measure(servers[k], { ...cell, clients: o.clients, requests: Math.max(1000, Math.round(cell.requests / 4)) });
       } catch (e) {
         errors[i] ??= `${k}: ${(e as Error).message}`;
@@ -172,7 +190,7 @@ async function warmUp(servers: Record<ServerKind, RunningServer>, cells: Cell[],
 }
 
 export function label(c: Cell): string {
-  return `${c.test} -P ${c.pipeline} -d ${c.dataSize}${c.fsync !== 'everysec' ? ` fsync=${c.fsync}` : ''}`;
+  return `${c.test} -P ${c.pipeline} -d ${c.dataSize}${c.keyspace ? ` -r ${c.keyspace}` : ''}${c.fsync !== 'everysec' ? ` fsync=${c.fsync}` : ''}`;
 }
 
 /** Starts both servers with `fsync`, runs the cells, always stops the servers. */
