@@ -242,7 +242,7 @@ export class Rewrite {
       while (it !== null) {
         for (const [key, slot] of it) {
           if (!rec.changed(slot as number)) {
-            rec.walked(slot as number);
+            rec.done(slot as number);
             // Expired at T0 (deadline before it: at the deadline a key is still alive, as in Redis's
             // keyIsExpired and rewriteAppendOnlyFileRio): not part of the T0 data. A key
             // expiring after T0 is kept with its deadline: commands in the new incr file may have touched it

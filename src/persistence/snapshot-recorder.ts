@@ -29,7 +29,7 @@ export class SnapshotRecorder {
   readonly expires: SnapshotView<number>;
   /** Whether any key had a deadline at T0: if none did, the walk looks none up. */
   readonly expiresAtT0: boolean;
-  /** Bit per T0 slot: set once the key's T0 state was saved (the walk skips it). */
+  /** Bit per T0 slot: set once the key is done (its T0 state saved by the hook, or written by the walk). */
   private readonly changedSlots: Uint32Array;
   private readonly limit: number;
   private readonly chunks: Buffer[] = [];
@@ -49,8 +49,11 @@ export class SnapshotRecorder {
     return slot >= this.limit || (this.changedSlots[slot >>> 5] & (1 << (slot & 31))) !== 0;
   }
 
-  /** The walk wrote (or dropped) the T0 key at `slot`, unchanged: the hook has nothing to save for it. */
-  walked(slot: number): void {
+  /**
+   * The T0 key at `slot` is done with: the walk wrote (or dropped) it unchanged, or the hook saved
+   * its T0 state. Either way neither does anything more for it.
+   */
+  done(slot: number): void {
     this.changedSlots[slot >>> 5] |= 1 << (slot & 31);
   }
 
@@ -59,7 +62,7 @@ export class SnapshotRecorder {
     const slot = this.values.slot(key);
     // Missing at T0 (or added since): no T0 state to save, and the walk skips its slot.
     if (slot === undefined || this.changed(slot)) return;
-    this.changedSlots[slot >>> 5] |= 1 << (slot & 31);
+    this.done(slot);
     const expire = this.expires.get(key);
     if (expire !== undefined && expire < this.t0) return;
     writeKey(this.out, key, this.values.value(slot), expire);
