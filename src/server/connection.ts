@@ -38,6 +38,8 @@ class ReadLimits {
 
 /** Bytes a client may deliver in one event-loop turn before it waits for the next (yieldTurn). */
 const TURN_BYTES = 64 * 1024;
+/** How long a closing connection waits for its peer to close before it is dropped (see flush()). */
+const CLOSE_GRACE_MS = 2000;
 
 const readLimits = new WeakMap<Config, ReadLimits>();
 
@@ -350,12 +352,19 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
       else this.out.detach();
     }
     if (this.closing) {
-      // As Redis's CLIENT_CLOSE_AFTER_REPLY: closed once the reply is written, whether or not the
-      // peer closes its side (a peer that never did kept the connection, and its fd, forever).
+      // As Redis's CLIENT_CLOSE_AFTER_REPLY: the reply, then our FIN. A peer that reads it closes
+      // its side, which ends the connection; one that never does (half-open, stuck) is dropped
+      // CLOSE_GRACE_MS after Node handed the kernel the last byte (it kept its fd forever before).
+      // Not at once: the kernel may still hold bytes the peer has not taken, and closing a socket
+      // with input unread (a peer still sending) resets the connection, throwing them away.
       // Until then reading goes on, discarding, even if it was paused (a turn's yield, the
-      // output bound): what the peer still sends is consumed rather than left to reset the close.
+      // output bound), so that input does not pile up unread.
       const socket = this.socket;
-      socket.end(() => socket.destroy());
+      socket.end(() => {
+        const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+        timer.unref();
+        socket.once('close', () => clearTimeout(timer));
+      });
       socket.resume();
       this.closed = true;
       return;

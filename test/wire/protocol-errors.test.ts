@@ -82,8 +82,47 @@ test('after QUIT or a protocol error the server closes the connection even if th
     sock.write(request);
     await ended;
     t.regex(got, request === 'QUIT\r\n' ? /^\+OK\r\n$/ : /^-ERR Protocol error/);
-    const gone = Date.now() + 5000;
+    const gone = Date.now() + 10_000;
     while ([...s.server.clients()].length > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 10));
     t.is([...s.server.clients()].length, 0, `${request.trim()}: the server dropped the connection`);
+  }
+});
+
+test('the reply before QUIT arrives whole even while the client keeps sending (no reset of the close)', async (t) => {
+  // Closing a socket with unread bytes in its receive queue makes the kernel reset the connection
+  // and throw away what it had not sent yet. The client here reads slowly and keeps writing after
+  // QUIT, so that bytes arrive around the moment the server has written its last reply.
+  const s = await startServer({ port: 0 });
+  t.teardown(() => s.close());
+  const size = 8 * 1024 * 1024;
+  const setup = await RawClient.connect(s.port);
+  t.is(await setup.call('SET', 'big', 'x'.repeat(size)), '+OK\r\n');
+  setup.close();
+  for (let round = 0; round < 3; round++) {
+    const sock = connect({ port: s.port, host: '127.0.0.1' });
+    t.teardown(() => sock.destroy());
+    await new Promise((r) => sock.once('connect', r));
+    let got = 0;
+    let tail = '';
+    sock.pause();
+    // A slow reader: the reply's last bytes are still queued in the server's kernel when Node
+    // has handed them all over (the moment the server used to close).
+    sock.on('data', (d: Buffer) => {
+      got += d.length;
+      tail = (tail + d.toString('latin1')).slice(-16);
+      sock.pause();
+      setTimeout(() => sock.resume(), 2);
+    });
+    const closed = new Promise((r) => sock.once('close', r));
+    sock.on('error', () => {});
+    sock.write('GET big\r\nQUIT\r\n');
+    const junk = setInterval(() => sock.writable && sock.write('PING\r\n'), 1);
+    await new Promise((r) => setTimeout(r, 100));
+    sock.resume();
+    await closed;
+    clearInterval(junk);
+    const header = `$${size}\r\n`.length;
+    t.is(got, header + size + 2 + 5, `round ${round}: ${got} bytes of ${header + size + 7}`);
+    t.true(tail.endsWith('\r\n+OK\r\n'));
   }
 });
