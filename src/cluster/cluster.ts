@@ -16,6 +16,7 @@ import { findKeys } from '../commands/meta/keys.js';
 import type { Config } from '../config.js';
 import { keyHashSlot, SLOTS } from './slots.js';
 import { loadLayout, type ClusterNode, type Layout } from './layout.js';
+import { SlotKeys } from './slot-keys.js';
 
 export type { ClusterNode } from './layout.js';
 
@@ -29,12 +30,15 @@ export interface ClusterApi {
   ownerOf(slot: number): ClusterNode | undefined;
   /** The address clients reach `node` at; `localHost` is the address this client connected to. */
   addressOf(node: ClusterNode, localHost: string): { host: string; port: number };
+  /** Database 0's keys per slot (the server attaches it to database 0). */
+  readonly keys: SlotKeys;
 }
 
 export class Cluster implements ClusterApi {
   readonly nodes: readonly ClusterNode[];
   readonly myself: ClusterNode;
   readonly assigned: number;
+  readonly keys = new SlotKeys();
   private readonly owner: Int16Array;
   private readonly myIndex: number;
   private readonly movable = new WeakMap<CommandSpec, boolean>();

@@ -117,32 +117,20 @@ function info(cluster: ClusterApi): Reply {
   return new VerbatimReply(fields.map(([k, v]) => `${k}:${v}\r\n`).join(''));
 }
 
-/**
- * The keys of database 0 in `slot`, oldest first. A scan of the database: Redis keeps a per-slot
- * index instead, but only these two commands need one here, and nothing else pays for it.
- */
-function keysInSlot(ctx: Ctx, slot: number): string[] {
-  const found: string[] = [];
-  for (const key of ctx.keyspace.dbs[0].dict.keys()) if (keyHashSlot(key) === slot) found.push(key);
-  return found;
-}
-
-function countKeysInSlot(_c: ClusterApi, ctx: Ctx, args: string[]): Reply {
+function countKeysInSlot(cluster: ClusterApi, _ctx: Ctx, args: string[]): Reply {
   const slot = toI64(args[2]);
   if (slot === null) return err(NOT_INTEGER);
   if (slot < 0n || slot >= BigInt(SLOTS)) return err(INVALID_SLOT);
-  return keysInSlot(ctx, Number(slot)).length;
+  return cluster.keys.count(Number(slot));
 }
 
-function getKeysInSlot(_c: ClusterApi, ctx: Ctx, args: string[]): Reply {
+function getKeysInSlot(cluster: ClusterApi, _ctx: Ctx, args: string[]): Reply {
   const slot = toI64(args[2]);
   if (slot === null) return err(NOT_INTEGER);
   const max = toI64(args[3]);
   if (max === null) return err(NOT_INTEGER);
   if (max < 0n || slot < 0n || slot >= BigInt(SLOTS)) return err(INVALID_SLOT_OR_KEYS);
-  const keys = keysInSlot(ctx, Number(slot));
-  // Newest first, as Redis adds keys at the head of a slot's list.
-  return keys.slice(Math.max(0, keys.length - Number(max))).reverse();
+  return cluster.keys.newest(Number(slot), Number(max));
 }
 
 /** REPLICAS / SLAVES / COUNT-FAILURE-REPORTS of a known node: no replicas and no failure reports here. */

@@ -28,6 +28,16 @@ export interface KeyspaceEvents {
   evicted?(db: Database, key: string): void;
 }
 
+/**
+ * A secondary index of a database's keys, told of every key added to and removed from it (cluster
+ * mode's keys per hash slot). Overwrites are not reported: the key stays.
+ */
+export interface KeyIndex {
+  added(key: string): void;
+  removed(key: string): void;
+  cleared(): void;
+}
+
 /** The keyspace's time as a database reads it. */
 export interface DatabaseTime {
   /** The time of the command being run (one clock reading per command). */
@@ -78,6 +88,8 @@ export class Database {
    * 0 until the active expiry cycle has sampled some, then a running average, as Redis's.
    */
   avgTtl = 0;
+  /** An index told of every key added and removed (null: none); it describes the data, so SWAPDB moves it too. */
+  keyIndex: KeyIndex | null = null;
 
   constructor(
     public id: number,
@@ -154,6 +166,7 @@ export class Database {
     if (slot < 0) {
       this.dict.insert(key, value, initialField(this.settings, this.time.coarseMs));
       this.addBytes(keyBytes(key) + charge(value));
+      if (this.keyIndex !== null) this.keyIndex.added(key);
     } else {
       this.addBytes(charge(value) - chargedFor(this.dict.valueAt(slot)));
       this.dict.replaceAt(key, slot, value);
@@ -193,6 +206,7 @@ export class Database {
     this.dict.delete(key);
     if (this.expires.size !== 0) this.persist(key);
     this.addBytes(-keyBytes(key) - chargedFor(v));
+    if (this.keyIndex !== null) this.keyIndex.removed(key);
   }
 
   /** Absolute deadline in ms of a live key, or -1 when it has none. Caller checks existence. */
@@ -239,6 +253,7 @@ export class Database {
   clear(): void {
     this.dict.clear();
     this.expires.clear();
+    this.keyIndex?.cleared();
     this.addBytes(-this.bytes);
     this.avgTtl = 0;
   }
@@ -249,5 +264,6 @@ export class Database {
     this.expires.swapWith(other.expires);
     [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
     [this.bytes, other.bytes] = [other.bytes, this.bytes];
+    [this.keyIndex, other.keyIndex] = [other.keyIndex, this.keyIndex];
   }
 }

@@ -134,6 +134,7 @@ export class Server implements ServerApi {
     this.memory = new MemoryGuard(this.config, this.keyspace, this.log, pause, this.latency);
     this.limits = new ClientLimits(this.config, this.log);
     this.cluster = openCluster(this.config, this.log, () => this.port);
+    if (this.cluster !== null) this.keyspace.dbs[0].keyIndex = this.cluster.keys;
   }
 
   // --- command execution ---------------------------------------------------------------------

@@ -125,6 +125,17 @@ for (const proto of [2, 3] as const) {
     await same(t, p, ['CLUSTER', 'GETKEYSINSLOT', tSlot, '10']);
     await same(t, p, ['CLUSTER', 'GETKEYSINSLOT', tSlot, '2']);
     await same(t, p, ['CLUSTER', 'COUNTKEYSINSLOT', tSlot]);
+    // An overwrite keeps a key's place; a rename, an expiry and a flush are removals (and an add).
+    await same(t, p, ['SET', '{t}1', 'over']);
+    await same(t, p, ['RENAME', '{t}3', '{t}5']);
+    await same(t, p, ['SET', '{t}6', 'v', 'PX', '1']);
+    await new Promise((r) => setTimeout(r, 20));
+    await same(t, p, ['GET', '{t}6']);
+    await same(t, p, ['CLUSTER', 'GETKEYSINSLOT', tSlot, '10']);
+    await same(t, p, ['CLUSTER', 'COUNTKEYSINSLOT', tSlot]);
+    await same(t, p, ['FLUSHALL']);
+    await same(t, p, ['CLUSTER', 'COUNTKEYSINSLOT', tSlot]);
+    await same(t, p, ['CLUSTER', 'GETKEYSINSLOT', tSlot, '10']);
   });
 
   test(`RESP${proto}: CROSSSLOT, commands refused in cluster mode, and cluster connection commands`, async (t) => {
