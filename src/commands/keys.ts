@@ -129,7 +129,7 @@ export function parseScanOptions(args: string[], from: number, allowType = true)
 }
 
 /**
- * SCAN cursor [MATCH pattern] [COUNT n] [TYPE t]: Dict.scan walks about COUNT keys, then the keys
+ * SCAN cursor [MATCH pattern] [COUNT n] [TYPE t]: SlotDict.scan walks about COUNT keys, then the keys
  * are filtered in Redis's order: pattern, type (a counted read lookup, "none" when gone), expiry
  * (an expired key is reclaimed and skipped).
  */
@@ -139,7 +139,8 @@ function scan(ctx: Ctx, args: string[]): Reply {
   const opts = parseScanOptions(args, 2);
   if (opts instanceof ErrorReply) return opts;
   const found: string[] = [];
-  const start = cursor <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(cursor) : -1;
+  // A cursor is a slot number (slot-dict.ts): one past every slot ends the iteration.
+  const start = cursor <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(cursor) : Number.MAX_SAFE_INTEGER;
   const next = ctx.db.dict.scan(start, opts.count, (key) => found.push(key));
   const out: string[] = [];
   for (const key of found) {

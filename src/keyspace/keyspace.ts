@@ -16,6 +16,8 @@ const KEYS_PER_ROUND = 20;
  * (Redis's ACTIVE_EXPIRE_CYCLE_ACCEPTABLE_STALE): below it, what is left is not worth the CPU.
  */
 const ACCEPTABLE_STALE = 10;
+/** Rehash steps (up to 16 entries each) per database per active expiry step: tens of microseconds. */
+const CRON_REHASH_STEPS = 1024;
 
 /**
  * The time of the command being run. A command that starts (beginCommand) marks it stale; the
@@ -163,6 +165,9 @@ export class Keyspace {
    */
   activeExpireCycle(budgetMs: number): number {
     this.tick();
+    // A rehash of a keyspace index moves on with writes; this moves it on without any (Redis's
+    // activerehashing), so that a read-only load does not keep looking in two indexes.
+    for (const db of this.dbs) db.dict.rehashSteps(CRON_REHASH_STEPS);
     const stopAt = performance.now() + budgetMs;
     const n = this.dbs.length;
     let removed = 0;

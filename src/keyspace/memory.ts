@@ -7,8 +7,9 @@
 // updated by every change of the keyspace: per key, its name and value as V8 lays them out plus a
 // constant for its dictionary entries; a TTL adds an entry in the deadlines dictionary. The
 // constants were measured on the keyspace of this repository (node 20, x64, no pointer
-// compression): loading 1,000,000 keys of 11 bytes with 16-byte values costs the V8 heap
-// 101.9 bytes a key, and entryBytes() says 102. RSS is higher than the heap by the GC's headroom.
+// compression): loading 1,000,000 keys of 11 bytes with 16-byte values costs the V8 heap and the
+// index's ArrayBuffer 106.2 bytes a key (the index is 2^21 pairs then, at a load of 0.48), and
+// entryBytes() says 102. RSS is higher than the heap by the GC's headroom.
 
 import { RawString, type TypedValue, type Value } from './values.js';
 
@@ -25,9 +26,8 @@ export function stringBytes(s: string): number {
 }
 
 /**
- * Per key: its key -> slot Map entry (a V8 OrderedHashMap entry is 3 words plus half a bucket
- * word, at a load between 1/2 and 1) and its slot in SlotDict's store (value pointer and access
- * field, 12 bytes).
+ * Per key: its row in SlotTable (key, value and access field: 3 words, 24 bytes) and its pair in the
+ * index (8 bytes at a load between 3/8 and 3/4: 11 to 21 bytes a key, 14 on average).
  */
 export const KEY_ENTRY_BYTES = 38;
 /** A deadline: its Map entry and the heap number holding ms since the epoch. */

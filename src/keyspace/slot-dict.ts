@@ -1,221 +1,211 @@
-// SlotDict: a Dict whose entries also carry a 32-bit integer "field" (the keyspace's per-key
-// access metadata, lru.ts), for 12 bytes a key instead of a second dictionary entry (~29 bytes).
+// SlotDict: the keyspace's key -> value dictionary, each entry with a 32-bit integer "field" (the
+// key's access metadata, lru.ts), on SlotTable (slot-table.ts): every key has a slot, a row of
+// [key, value, field] that it keeps for as long as it exists. clear() (FLUSH*) swaps in a new table
+// and leaves the old one to the GC, which is what FLUSHALL ASYNC asks for; swapWith (SWAPDB) swaps
+// tables.
 //
-// The key -> value Dict becomes a key -> slot Dict (a slot is a small integer: V8 stores it in the
-// Map entry, unboxed), and values and fields live in a store indexed by slot: chunks of 2^16 values
-// (a JS array, 8 bytes a slot) and of 2^16 fields (an Int32Array, 4 bytes a slot). Chunks, not one
-// array, so that growing never copies more than one chunk (no pause at tens of millions of keys).
-// Slots of deleted keys are reused (except while a snapshot is open, see below).
+// SCAN walks slots in order, and the cursor is the next slot to look at (0: start, and returned 0
+// when the walk is done), as Redis's cursor is a bucket index. A key never changes slot, so every
+// key present for the whole iteration is returned, exactly once; keys added meanwhile may or may
+// not be. A call looks at no more than ten empty slots per key asked for (Redis's bound on empty
+// buckets), and the cursor needs no state kept by the server.
 //
-// Everything else (sharding, SCAN, random keys, snapshots) is the inner Dict's: a split copies
-// key -> slot pairs and never moves a value, which is why a stale copy is harmless. Snapshots:
-// before a value changes in place, the inner table's hooks run (Dict.beforeChange), so a snapshot
-// reads the T0 value through the slot before it is overwritten. While a snapshot is open, freed
-// slots are not reused: every slot a key gets after T0 is then at or above the view's `limit`, so a
-// snapshot's user can tell the T0 keys still unchanged by their slot alone (below the limit and not
-// marked by its hook), with a bitmap instead of a set of changed keys (see rewrite.ts).
+// Random keys (RANDOMKEY, eviction sampling): SlotTable.randomSlot, uniform over the keys.
+//
+// Snapshots (AOF rewrite without fork): beginSnapshot() gives a view of the dict as it is now (T0)
+// and a hook called before any key of that data changes, so the caller can save its T0 state.
+// Hooks belong to the table holding the T0 data, not to the SlotDict: SWAPDB moves them with the
+// data, and FLUSH* (which swaps in a new table) leaves the T0 data untouched from then on. While a
+// snapshot is open, freed slots are not reused: every slot a key gets after T0 is then at or above
+// the view's `limit`, so the T0 keys are the keys of the slots below it whose hook has not run, and
+// the snapshot's user tells them apart with a bitmap over slots (snapshot-recorder.ts).
 
-import { Dict, type DictOptions, type SnapshotView } from './dict.js';
+import type { DictOptions } from './dict.js';
+import { SlotTable } from './slot-table.js';
 
-const CHUNK_BITS = 16;
-const CHUNK = 1 << CHUNK_BITS;
-const MASK = CHUNK - 1;
-
-class SlotStore<V> {
-  private readonly values: (V | undefined)[][] = [];
-  private readonly fields: Int32Array[] = [];
-  private readonly free: number[] = [];
-  private next = 0;
-  /**
-   * Open snapshots: while there are any, freed slots are not reused (see the module comment). So a
-   * long rewrite under heavy key turnover grows the store by a slot (12 bytes) per key added
-   * meanwhile; the slots are reused afterwards, the chunks stay (not counted in used_memory).
-   */
-  snapshots = 0;
-
-  /** Slots allocated so far: every slot allocated from now on, while a snapshot is open, is at least this. */
-  get allocated(): number {
-    return this.next;
-  }
-
-  alloc(v: V, field: number): number {
-    let slot = this.snapshots === 0 ? this.free.pop() : undefined;
-    if (slot === undefined) {
-      slot = this.next++;
-      if ((slot & MASK) === 0) {
-        // new Array(2^16) is a fast holey array with room for the whole chunk: no regrowth.
-        this.values.push(new Array<V | undefined>(CHUNK));
-        this.fields.push(new Int32Array(CHUNK));
-      }
-    }
-    this.values[slot >>> CHUNK_BITS][slot & MASK] = v;
-    this.fields[slot >>> CHUNK_BITS][slot & MASK] = field;
-    return slot;
-  }
-
-  release(slot: number): void {
-    this.values[slot >>> CHUNK_BITS][slot & MASK] = undefined;
-    this.free.push(slot);
-  }
-
-  value(slot: number): V {
-    return this.values[slot >>> CHUNK_BITS][slot & MASK] as V;
-  }
-
-  setValue(slot: number, v: V): void {
-    this.values[slot >>> CHUNK_BITS][slot & MASK] = v;
-  }
-
-  field(slot: number): number {
-    return this.fields[slot >>> CHUNK_BITS][slot & MASK];
-  }
-
-  setField(slot: number, f: number): void {
-    this.fields[slot >>> CHUNK_BITS][slot & MASK] = f;
-  }
-}
-
-/** A SlotDict's snapshot: also the T0 slots of keys, and the bound below which slots are T0's. */
-export interface SlotSnapshotView<V> extends SnapshotView<V> {
-  /**
-   * Slots allocated at T0. A key whose slot is at or above it was added after T0 (freed slots are
-   * not reused while the snapshot is open); one below it is a T0 key, unchanged unless the hook ran.
-   */
+/** A SlotDict's contents as they were when the snapshot began (see the module comment). */
+export interface SlotSnapshotView<V> {
+  /** Slots allocated at T0: a key at or above it was added after T0. */
   readonly limit: number;
   /**
    * The key's slot in the table that held the T0 data: its T0 slot until the hook was called for
    * it; after a delete and re-add, its new slot (at or above `limit`).
    */
   slot(key: string): number | undefined;
+  /** The key's value in the T0 table (its T0 value until the hook was called for it). */
+  get(key: string): V | undefined;
+  /** The key in a slot of the T0 table now (undefined: free); below `limit`, a T0 key unless its hook ran. */
+  keyAt(slot: number): string | undefined;
+  value(slot: number): V;
+  /** Walks the T0 table's slots below `limit`: keys changed since T0 must be skipped by the caller. */
+  entries(): IterableIterator<[string, V]>;
+  /** Stops calling the hook (idempotent). */
+  end(): void;
 }
 
-export class SlotDict<V> {
-  private readonly slots: Dict<number>;
-  private store = new SlotStore<V>();
+/** Empty slots a SCAN call looks at per key asked for, at most (as Redis's). */
+const SCAN_EMPTY_PER_KEY = 10;
 
-  constructor(options: DictOptions = {}) {
-    this.slots = new Dict<number>(options);
-  }
+export class SlotDict<V> {
+  private t = new SlotTable<V>();
+
+  /** Options of Dict's sharding, which SlotDict does not have: accepted so tests can run on both. */
+  constructor(_options: DictOptions = {}) {}
 
   get size(): number {
-    return this.slots.size;
+    return this.t.n;
   }
 
-  stats(): { shards: number; largest: number; growing: boolean } {
-    return this.slots.stats();
+  /** Index positions, and whether a rehash is running (for tests). */
+  stats(): { capacity: number; growing: boolean } {
+    return { capacity: this.t.capacity, growing: this.t.rehashing };
   }
 
   /** The slot of `key` (valid until the key is deleted), or -1. */
   slotOf(key: string): number {
-    return this.slots.get(key) ?? -1;
+    return this.t.find(key);
   }
 
   valueAt(slot: number): V {
-    return this.store.value(slot);
+    return this.t.valueAt(slot);
   }
 
   fieldAt(slot: number): number {
-    return this.store.field(slot);
+    return this.t.fieldAt(slot);
   }
 
   setFieldAt(slot: number, field: number): void {
-    this.store.setField(slot, field);
+    this.t.setFieldAt(slot, field);
   }
 
   get(key: string): V | undefined {
-    const slot = this.slots.get(key);
-    return slot === undefined ? undefined : this.store.value(slot);
+    const slot = this.t.find(key);
+    return slot < 0 ? undefined : this.t.valueAt(slot);
   }
 
   has(key: string): boolean {
-    return this.slots.get(key) !== undefined;
+    return this.t.find(key) >= 0;
   }
 
   /** The field of `key`, or undefined when there is no such key. */
   field(key: string): number | undefined {
-    const slot = this.slots.get(key);
-    return slot === undefined ? undefined : this.store.field(slot);
+    const slot = this.t.find(key);
+    return slot < 0 ? undefined : this.t.fieldAt(slot);
   }
 
   /** Stores `value` under `key`; a new key gets `field`, an existing one keeps its own. True when new. */
   set(key: string, value: V, field = 0): boolean {
-    const slot = this.slots.get(key);
-    if (slot === undefined) return this.slots.set(key, this.store.alloc(value, field));
-    this.slots.beforeChange(key);
-    this.store.setValue(slot, value);
+    const slot = this.t.find(key);
+    if (slot < 0) {
+      this.t.insert(key, value, field);
+      return true;
+    }
+    this.replaceAt(key, slot, value);
     return false;
   }
 
   /** Adds `key`, which the caller just found missing (saves set()'s second lookup). */
   insert(key: string, value: V, field = 0): void {
-    this.slots.set(key, this.store.alloc(value, field));
+    this.t.insert(key, value, field);
   }
 
   /** Replaces the value of `key`, whose slot is `slot` (saves set()'s lookup). */
   replaceAt(key: string, slot: number, value: V): void {
-    this.slots.beforeChange(key);
-    this.store.setValue(slot, value);
+    this.t.beforeChange(key);
+    this.t.setValueAt(slot, value);
   }
 
   delete(key: string): boolean {
-    const slot = this.slots.get(key);
-    if (slot === undefined) return false;
-    this.slots.delete(key);
-    this.store.release(slot);
-    return true;
+    return this.t.delete(key);
   }
 
   clear(): void {
-    this.slots.clear();
-    this.store = new SlotStore<V>();
+    this.t = new SlotTable<V>();
   }
 
   swapWith(other: SlotDict<V>): void {
-    this.slots.swapWith(other.slots);
-    [this.store, other.store] = [other.store, this.store];
+    [this.t, other.t] = [other.t, this.t];
   }
 
-  /** As Dict.beginSnapshot, values read through the T0 slots; the maps' raw values are slots. */
+  /** Runs up to `steps` steps (16 entries each) of a running rehash (the cron's share of it). */
+  rehashSteps(steps: number): void {
+    this.t.rehashSteps(steps);
+  }
+
+  /** Starts a snapshot of the current contents; `before(key)` runs before each change from now. */
   beginSnapshot(before: (key: string) => void): SlotSnapshotView<V> {
-    const view = this.slots.beginSnapshot(before);
-    const store = this.store;
-    store.snapshots++;
+    const t = this.t;
+    (t.hooks ??= []).push(before);
+    t.snapshots++;
+    const limit = t.allocated;
     let open = true;
     return {
-      limit: store.allocated,
-      slot: (key) => view.get(key),
-      get: (key) => {
-        const slot = view.get(key);
-        return slot === undefined ? undefined : store.value(slot);
+      limit,
+      slot: (key) => {
+        const slot = t.find(key);
+        return slot < 0 ? undefined : slot;
       },
-      entries: () => withValues(view.entries(), store),
-      maps: () => view.maps(),
-      value: (slot) => store.value(slot as number),
+      get: (key) => {
+        const slot = t.find(key);
+        return slot < 0 ? undefined : t.valueAt(slot);
+      },
+      keyAt: (slot) => t.keyAt(slot),
+      value: (slot) => t.valueAt(slot),
+      entries: () => walk(t, limit),
       end: () => {
-        view.end();
-        if (open) store.snapshots--;
+        if (!open) return;
         open = false;
+        t.snapshots--;
+        const i = t.hooks?.indexOf(before) ?? -1;
+        if (i >= 0) t.hooks!.splice(i, 1);
+        if (t.hooks?.length === 0) t.hooks = null;
       },
     };
   }
 
-  keys(): IterableIterator<string> {
-    return this.slots.keys();
+  /** Every key once; not for use across changes of the dict. */
+  *keys(): IterableIterator<string> {
+    for (const [k] of walk(this.t, this.t.allocated)) yield k;
   }
 
+  /** Every entry once; not for use across changes of the dict. */
   entries(): IterableIterator<[string, V]> {
-    return withValues(this.slots.entries(), this.store);
+    return walk(this.t, this.t.allocated);
   }
 
+  /** A random key (uniform over the keys), or undefined when empty. */
   randomKey(): string | undefined {
-    return this.slots.randomKey();
+    const slot = this.t.randomSlot();
+    return slot < 0 ? undefined : this.t.keyAt(slot);
   }
 
+  /**
+   * Visits about `count` entries from `cursor` (0 = start) and returns the cursor to continue
+   * with, 0 when the iteration is complete. Every key present for the whole iteration is visited
+   * exactly once. `visit` may change the dict.
+   */
   scan(cursor: number, count: number, visit: (key: string, value: V) => void): number {
-    return this.slots.scan(cursor, count, (key, slot) => visit(key, this.store.value(slot)));
+    const t = this.t;
+    let slot = Number.isSafeInteger(cursor) && cursor > 0 ? cursor : 0;
+    let found = 0;
+    let budget = Math.max(1, count) * SCAN_EMPTY_PER_KEY;
+    for (; slot < t.allocated && found < count && budget > 0; slot++) {
+      const key = t.keyAt(slot);
+      if (key === undefined) {
+        budget--;
+        continue;
+      }
+      found++;
+      visit(key, t.valueAt(slot));
+    }
+    return slot < t.allocated ? slot : 0;
   }
 }
 
-function* withValues<V>(entries: IterableIterator<[string, number]>, store: SlotStore<V>): IterableIterator<[string, V]> {
-  for (const [key, slot] of entries) yield [key, store.value(slot)];
+/** The entries of the slots below `limit`, in slot order. */
+function* walk<V>(t: SlotTable<V>, limit: number): IterableIterator<[string, V]> {
+  for (let slot = 0; slot < limit; slot++) {
+    const key = t.keyAt(slot);
+    if (key !== undefined) yield [key, t.valueAt(slot)];
+  }
 }

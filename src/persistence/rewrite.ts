@@ -18,10 +18,9 @@
 // Latency (profiled with 1,000,000 keys under a SET load; KS_REWRITE_TRACE, rewrite-trace.ts):
 // every slice is bounded by time, not by keys (0.5-2 ms: about as long as clients used the loop
 // since the last one), and starts by sending the replies already computed;
-// the walk reads the T0 Maps' own iterators (one [key, value] entry per key is all it allocates:
-// reading keys() and looking each value up costs 1.7x the CPU, cache misses) and encodes a string
-// key without allocating (keydump.ts) into one output buffer reused for every chunk, so it adds
-// few garbage-collection pauses; every write, fsync, close and unlink runs on the thread pool.
+// the walk reads the T0 table's slots in order (slot-dict.ts: key and value side by side, no
+// lookup and nothing allocated per key) and encodes a string key without allocating (keydump.ts)
+// into one output buffer reused for every chunk, so it adds few garbage-collection pauses; every write, fsync, close and unlink runs on the thread pool.
 //
 // Crash safety: at every instant the manifest on disk names a complete dataset: the old files
 // (plus the new incr file) until the final manifest's rename, the new base and incr after it. A
@@ -49,7 +48,7 @@ const SLICE_MS = 2;
  * long (the rest of the p99 increase is not the slices: see the commit that added this).
  */
 const MIN_SLICE_MS = 0.5;
-/** Keys walked between two looks at the clock. */
+/** Slots walked between two looks at the clock. */
 const KEYS_PER_CHECK = 64;
 /** Bytes gathered before a write is issued (the output buffer's size, reused for every chunk). */
 const WRITE_CHUNK = 1024 * 1024;
@@ -232,33 +231,29 @@ export class Rewrite {
     const out = this.out;
     const t0 = this.t0;
     const { expires, values, expiresAtT0 } = rec;
-    const maps = values.maps();
+    const limit = values.limit;
     let selected = false;
-    let m = 0;
-    let it = maps.length > 0 ? maps[0].entries() : null;
-    // One step: up to KEYS_PER_CHECK keys; true when the walk is complete.
+    let slot = 0;
+    // One step: up to KEYS_PER_CHECK slots; true when the walk is complete.
     await this.sliced(() => {
-      let n = 0;
-      while (it !== null) {
-        for (const [key, slot] of it) {
-          if (!rec.changed(slot as number)) {
-            rec.done(slot as number);
-            // Expired at T0 (deadline before it: at the deadline a key is still alive, as in Redis's
-            // keyIsExpired and rewriteAppendOnlyFileRio): not part of the T0 data. A key
-            // expiring after T0 is kept with its deadline: commands in the new incr file may have touched it
-            // while it was alive, and replaying them must find it.
-            const expire = expiresAtT0 ? expires.get(key) : undefined;
-            if (expire === undefined || expire >= t0) {
-              if (!selected) encode(out, ['SELECT', String(i)]);
-              selected = true;
-              writeKey(out, key, values.value(slot), expire);
-            }
-          }
-          if (++n === KEYS_PER_CHECK) return false;
+      const end = Math.min(limit, slot + KEYS_PER_CHECK);
+      for (; slot < end; slot++) {
+        if (rec.changed(slot)) continue;
+        const key = values.keyAt(slot);
+        if (key === undefined) continue;
+        rec.done(slot);
+        // Expired at T0 (deadline before it: at the deadline a key is still alive, as in Redis's
+        // keyIsExpired and rewriteAppendOnlyFileRio): not part of the T0 data. A key
+        // expiring after T0 is kept with its deadline: commands in the new incr file may have touched it
+        // while it was alive, and replaying them must find it.
+        const expire = expiresAtT0 ? expires.get(key) : undefined;
+        if (expire === undefined || expire >= t0) {
+          if (!selected) encode(out, ['SELECT', String(i)]);
+          selected = true;
+          writeKey(out, key, values.value(slot), expire);
         }
-        it = ++m < maps.length ? maps[m].entries() : null;
       }
-      return true;
+      return slot >= limit;
     });
     // T0 states of keys changed during the walk; no more recording needed for this db (its later
     // changes are all in the new incr file). They are bytes already: written as they are.

@@ -1,9 +1,12 @@
-// Every Dict test of keyspace-dict.test.ts, run on SlotDict (the keyspace's key -> value dict whose
-// entries carry the access field: values in a slot store, the key -> slot map a Dict), plus what
-// only SlotDict has: fields, slot reuse, snapshots across slot reuse.
+// Every Dict test of keyspace-dict.test.ts that is not about Dict's shards or cursors, run on
+// SlotDict (the keyspace's key -> value dict whose entries carry the access field, on its own hash
+// table: slot-table.ts), plus what only SlotDict has: fields, slot reuse, snapshots across slot
+// reuse, slot cursors, the index's incremental rehashes, hash collisions.
 
 import test from 'ava';
 import { SlotDict } from '../../src/keyspace/slot-dict.js';
+import { hashKey } from '../../src/keyspace/dict-table.js';
+import { mulberry32, pick } from '../helpers/rng.js';
 
 process.env.KS_DICT_IMPL = 'slot';
 await import('./keyspace-dict.test.js');
@@ -75,4 +78,201 @@ test('SlotDict: while a snapshot is open, freed slots are not reused, so keys ad
   other.end();
   d.set('after', 'x');
   t.true(d.slotOf('after') < 100, 'freed slots are reused again once every snapshot ended');
+});
+
+/** Every key of a full scan of `d` from cursor 0, with `between` run before each call after the first. */
+function scanAll(d: SlotDict<number>, count: number, between: () => void = () => {}): string[] {
+  const seen: string[] = [];
+  let cursor = 0;
+  let calls = 0;
+  do {
+    if (calls++ > 0) between();
+    cursor = d.scan(cursor, count, (k) => seen.push(k));
+  } while (cursor !== 0 && calls < 1e6);
+  return seen;
+}
+
+function filled(n: number, prefix = 'k'): SlotDict<number> {
+  const d = new SlotDict<number>();
+  for (let i = 0; i < n; i++) d.set(`${prefix}${i}`, i);
+  return d;
+}
+
+test('SlotDict: a cursor is a slot: reused it resumes at the same place, past the end it ends, across swap and clear it goes on', (t) => {
+  const d = filled(100);
+  const first: string[] = [];
+  const c = d.scan(0, 10, (k) => first.push(k));
+  t.true(c > 0);
+  const a: string[] = [];
+  const b: string[] = [];
+  t.is(d.scan(c, 10, (k) => a.push(k)), d.scan(c, 10, (k) => b.push(k)));
+  t.deepEqual(a, b, 'the same cursor gives the same page');
+  t.is(a.filter((k) => first.includes(k)).length, 0);
+  const none: string[] = [];
+  t.is(d.scan(1e9, 10, (k) => none.push(k)), 0);
+  t.is(d.scan(Number.MAX_SAFE_INTEGER, 10, (k) => none.push(k)), 0);
+  t.deepEqual(none, []);
+  // After SWAPDB the cursor goes on in the other data, from the same slot.
+  const other = filled(100, 'o');
+  d.swapWith(other);
+  const rest: string[] = [];
+  let cursor = c;
+  do cursor = d.scan(cursor, 10, (k) => rest.push(k));
+  while (cursor !== 0);
+  t.is(rest.length, 90);
+  t.true(rest.every((k) => k.startsWith('o')));
+  d.clear();
+  d.set('x', 1);
+  t.is(d.scan(c, 10, () => t.fail('a cursor past the new data visits nothing')), 0);
+});
+
+test('SlotDict: a scan returns every key present throughout exactly once, under churn', (t) => {
+  for (let seed = 1; seed <= 10; seed++) {
+    const rng = mulberry32(seed);
+    const d = filled(3000);
+    const touched = new Set<string>();
+    let n = 0;
+    const seen = scanAll(d, 5 + pick(rng, 40), () => {
+      for (let i = 0; i < 10; i++) {
+        const r = rng();
+        const k = `k${pick(rng, 3000)}`;
+        if (r < 0.4) d.set(`new${n++}`, 0);
+        else if (r < 0.7) {
+          touched.add(k);
+          d.delete(k);
+        } else {
+          touched.add(k);
+          d.delete(k);
+          d.set(k, 1); // re-added: it may take a freed slot anywhere
+        }
+      }
+    });
+    const counts = new Map<string, number>();
+    for (const k of seen) counts.set(k, (counts.get(k) ?? 0) + 1);
+    for (let i = 0; i < 3000; i++) {
+      const k = `k${i}`;
+      if (!touched.has(k)) t.is(counts.get(k), 1, `seed ${seed}: ${k}`);
+    }
+  }
+});
+
+test('SlotDict: a scan call looks at no more than 10 x COUNT empty slots, and the walk still ends', (t) => {
+  const d = filled(10_000);
+  for (let i = 0; i < 10_000; i++) if (i % 1000 !== 999) d.delete(`k${i}`);
+  const got: string[] = [];
+  const c = d.scan(0, 1, (k) => got.push(k));
+  t.deepEqual(got, []);
+  t.is(c, 10, 'ten empty slots looked at, then the cursor');
+  t.is(scanAll(d, 3).length, 10);
+});
+
+test('SlotDict: the index grows and shrinks by incremental rehashes, every lookup right at every step', (t) => {
+  const d = new SlotDict<number>();
+  const ref = new Map<string, number>();
+  const rng = mulberry32(3);
+  let rehashes = 0;
+  let wasGrowing = false;
+  const check = (op: number): void => {
+    const s = d.stats();
+    if (s.growing && !wasGrowing) rehashes++;
+    wasGrowing = s.growing;
+    if (op % 97 !== 0) return;
+    for (let j = 0; j < 20; j++) {
+      const k = `k${pick(rng, 60_000)}`;
+      if (d.get(k) !== ref.get(k)) t.fail(`get ${k} at op ${op}`);
+    }
+  };
+  // Grow to 50,000 keys, with deletes along the way, then delete down to 100.
+  for (let op = 0; op < 60_000; op++) {
+    const k = `k${op}`;
+    d.set(k, op);
+    ref.set(k, op);
+    if (rng() < 0.2) {
+      const gone = `k${pick(rng, op + 1)}`;
+      t.is(d.delete(gone), ref.delete(gone));
+    }
+    check(op);
+  }
+  t.is(d.size, ref.size);
+  const peak = d.stats().capacity;
+  t.true(peak >= ref.size * 4 / 3 && peak <= ref.size * 4, `capacity ${peak} for ${ref.size} keys`);
+  const keys = [...ref.keys()];
+  for (const [i, k] of keys.entries()) {
+    if (i >= keys.length - 100) break;
+    d.delete(k);
+    ref.delete(k);
+    check(i);
+  }
+  t.is(d.size, 100);
+  for (const [k, v] of ref) t.is(d.get(k), v);
+  t.true(d.stats().capacity <= 1024, `shrunk to ${d.stats().capacity}`);
+  t.true(rehashes > 15, `${rehashes} rehashes`);
+  t.deepEqual([...d.entries()].sort(), [...ref].sort());
+});
+
+test('SlotDict: constant-size churn (deletes leave tombstones) keeps the index small', (t) => {
+  const d = filled(1000);
+  const cap = d.stats().capacity;
+  for (let i = 0; i < 200_000; i++) {
+    t.true(d.delete(`k${i}`) || i >= 1000 || t.fail(`k${i}`));
+    d.set(`k${i + 1000}`, i);
+  }
+  t.is(d.size, 1000);
+  t.true(d.stats().capacity <= cap * 2, `capacity ${d.stats().capacity}, was ${cap}`);
+  for (let i = 200_000; i < 201_000; i++) t.is(d.get(`k${i}`), i - 1000);
+});
+
+test('SlotDict: a rehash moves on without writes (rehashSteps, the cron) and lookups work meanwhile', (t) => {
+  const d = new SlotDict<number>();
+  let i = 0;
+  while (!d.stats().growing) d.set(`k${i}`, i++);
+  t.true(d.stats().growing);
+  for (let j = 0; j < i; j++) t.is(d.get(`k${j}`), j);
+  t.is(d.get('missing'), undefined);
+  d.rehashSteps(1e6);
+  t.false(d.stats().growing);
+  for (let j = 0; j < i; j++) t.is(d.get(`k${j}`), j);
+});
+
+test('SlotDict: randomKey is uniform over the keys, also mid-rehash and after mass deletes', (t) => {
+  const d = new SlotDict<number>();
+  let n = 0;
+  while (!d.stats().growing) d.set(`k${n}`, n++);
+  for (const phase of ['mid-rehash', 'after deletes']) {
+    if (phase === 'after deletes') {
+      d.rehashSteps(1e6);
+      for (let i = 0; i < n; i++) if (i % 50 !== 0) d.delete(`k${i}`);
+    }
+    const counts = new Map<string, number>();
+    const draws = d.size * 200;
+    for (let i = 0; i < draws; i++) {
+      const k = d.randomKey()!;
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+    t.is(counts.size, d.size, phase);
+    // 200 expected per key (sd ~14): all within 6 sd.
+    for (const [k, c] of counts) if (c < 115 || c > 285) t.fail(`${phase}: ${k} drawn ${c} times`);
+  }
+  t.true(d.size > 0);
+});
+
+test('SlotDict: keys whose 32-bit hashes collide are told apart', (t) => {
+  const byHash = new Map<number, string>();
+  let pair: [string, string] | null = null;
+  for (let i = 0; pair === null; i++) {
+    const k = `c${i}`;
+    const h = hashKey(k);
+    const other = byHash.get(h);
+    if (other !== undefined) pair = [other, k];
+    else byHash.set(h, k);
+  }
+  const d = new SlotDict<string>();
+  d.set(pair[0], 'first');
+  t.is(d.get(pair[1]), undefined);
+  d.set(pair[1], 'second');
+  t.is(d.get(pair[0]), 'first');
+  t.is(d.get(pair[1]), 'second');
+  t.true(d.delete(pair[0]));
+  t.is(d.get(pair[1]), 'second');
+  t.is(d.get(pair[0]), undefined);
 });

@@ -1,0 +1,272 @@
+// SlotTable: the keyspace's own hash table (what SlotDict stores its keys in), built for the
+// fewest cache misses per lookup rather than on V8 Maps.
+//
+// Why not Maps (as Dict): a GET of a random key among a million took about six cache misses with
+// a Map of key -> slot plus a slot store of values and access fields (the Map's bucket, its entry,
+// the key string, the value array, the value string, the field array), against Redis's four. A
+// lookup here takes four: the index, the key's row, the key string and the value string.
+//
+// - Rows: a key, its value and its access field side by side ([key, value, field], one row per
+//   "slot"), in chunks of 2^16 rows, so that growth never copies more than a chunk. A key keeps its
+//   slot for as long as it exists; slots of deleted keys are reused, except while a snapshot is
+//   open (then every slot allocated after T0 is at or above the snapshot's limit).
+// - Index: open addressing with linear probing in an Int32Array of (hash, slot + 1) pairs; 0 is an
+//   empty pair, -1 a deleted one (a tombstone, so that probes go past it). The stored hash means a
+//   probe reads no key string but the one that matches (32-bit hashes: almost never a false one).
+//   It is kept at most 3/4 full, counting tombstones; a rehash moves to a table sized for a load of
+//   about 3/8 (which also drops the tombstones), and the index shrinks when under 1/16 full.
+// - Rehashing is incremental, as Redis's: the old index is kept beside the new one, lookups try the
+//   new one then the old one, and every write moves the next STEP entries of the old one over
+//   (a tombstone left behind each), so no write waits for millions of keys to move. The index
+//   holds the hashes, so moving an entry reads no string at all.
+//
+// Nothing here iterates the index in order, so nothing cares where an entry sits in it: SCAN and
+// snapshots walk slots (slot-dict.ts), which never move.
+
+import { hashKey } from './dict-table.js';
+
+const CHUNK_BITS = 16;
+const CHUNK = 1 << CHUNK_BITS;
+const MASK = CHUNK - 1;
+/** Row layout: [key, value, field] per slot. */
+const ROW = 3;
+/** Smallest index (positions). */
+const MIN_CAP = 8;
+/** Old-index entries moved over per write while a rehash runs (a growth needs about 1.4). */
+const STEP = 16;
+/** Free old-index positions a rehash step may pass. */
+const EMPTY_VISITS = STEP * 16;
+/** Random positions tried before randomSlot walks to the next entry. */
+const RANDOM_TRIES = 64;
+
+/** The position in `idx` (pair index) holding `key`, or -1. */
+function locate(idx: Int32Array, mask: number, h: number, key: string, rows: unknown[][]): number {
+  for (let i = h & mask; ; i = (i + 1) & mask) {
+    const s = idx[2 * i + 1];
+    if (s === 0) return -1;
+    if (s > 0 && idx[2 * i] === h) {
+      const slot = s - 1;
+      if (rows[slot >>> CHUNK_BITS][(slot & MASK) * ROW] === key) return i;
+    }
+  }
+}
+
+/** Puts (h, slot) at the first free pair of its probe; true when that pair was empty (not a tombstone). */
+function place(idx: Int32Array, mask: number, h: number, slot: number): boolean {
+  for (let i = h & mask; ; i = (i + 1) & mask) {
+    const s = idx[2 * i + 1];
+    if (s <= 0) {
+      idx[2 * i] = h;
+      idx[2 * i + 1] = slot + 1;
+      return s === 0;
+    }
+  }
+}
+
+/** The smallest power of two index that holds `n` keys at a load of at most 3/8. */
+function capacityFor(n: number): number {
+  let cap = MIN_CAP;
+  while (cap * 3 < n * 8) cap *= 2;
+  return cap;
+}
+
+export class SlotTable<V> {
+  /** Keys in the table. */
+  n = 0;
+  /** Open snapshots: while there are any, freed slots are not reused (see slot-dict.ts). */
+  snapshots = 0;
+  /** Snapshot hooks: called before any key of this table changes. */
+  hooks: ((key: string) => void)[] | null = null;
+  private readonly rows: unknown[][] = [];
+  private readonly free: number[] = [];
+  private nextSlot = 0;
+  private idx: Int32Array = new Int32Array(2 * MIN_CAP);
+  private mask = MIN_CAP - 1;
+  /** Pairs of idx in use: entries and tombstones. */
+  private used = 0;
+  /** While a rehash runs: the old index, and the next position of it to move over. */
+  private old: Int32Array | null = null;
+  private oldMask = 0;
+  private drain = 0;
+  /** The last key hashed and its hash: a write looks its key up first, then stores it. */
+  private hKey = '';
+  private h = hashKey('');
+
+  /** Slots allocated so far (every slot in use is below). */
+  get allocated(): number {
+    return this.nextSlot;
+  }
+
+  private hash(key: string): number {
+    if (key !== this.hKey) {
+      this.hKey = key;
+      this.h = hashKey(key);
+    }
+    return this.h;
+  }
+
+  /** The slot of `key`, or -1. */
+  find(key: string): number {
+    const h = this.hash(key);
+    let i = locate(this.idx, this.mask, h, key, this.rows);
+    if (i >= 0) return this.idx[2 * i + 1] - 1;
+    if (this.old === null) return -1;
+    i = locate(this.old, this.oldMask, h, key, this.rows);
+    return i < 0 ? -1 : this.old[2 * i + 1] - 1;
+  }
+
+  keyAt(slot: number): string | undefined {
+    return this.rows[slot >>> CHUNK_BITS][(slot & MASK) * ROW] as string | undefined;
+  }
+
+  valueAt(slot: number): V {
+    return this.rows[slot >>> CHUNK_BITS][(slot & MASK) * ROW + 1] as V;
+  }
+
+  setValueAt(slot: number, v: V): void {
+    this.rows[slot >>> CHUNK_BITS][(slot & MASK) * ROW + 1] = v;
+  }
+
+  fieldAt(slot: number): number {
+    return this.rows[slot >>> CHUNK_BITS][(slot & MASK) * ROW + 2] as number;
+  }
+
+  setFieldAt(slot: number, f: number): void {
+    this.rows[slot >>> CHUNK_BITS][(slot & MASK) * ROW + 2] = f;
+  }
+
+  /** Runs the snapshot hooks, if any, before `key` changes. */
+  beforeChange(key: string): void {
+    if (this.hooks !== null) for (const h of this.hooks) h(key);
+  }
+
+  /** Adds `key`, which the caller knows is missing; returns its slot. */
+  insert(key: string, value: V, field: number): number {
+    this.beforeChange(key);
+    const slot = this.alloc(key, value, field);
+    if (place(this.idx, this.mask, this.hash(key), slot)) this.used++;
+    this.n++;
+    if (this.old !== null) this.step();
+    if (this.used * 4 > (this.mask + 1) * 3) this.rehash();
+    return slot;
+  }
+
+  /** Removes `key`; false when it is not here. */
+  delete(key: string): boolean {
+    const h = this.hash(key);
+    let idx = this.idx;
+    let i = locate(idx, this.mask, h, key, this.rows);
+    if (i < 0 && this.old !== null) i = locate((idx = this.old), this.oldMask, h, key, this.rows);
+    if (i < 0) return false;
+    this.beforeChange(key);
+    this.release(idx[2 * i + 1] - 1);
+    idx[2 * i + 1] = -1;
+    this.n--;
+    if (this.old !== null) this.step();
+    else if (this.n * 16 < this.mask + 1 && this.mask + 1 > MIN_CAP) this.rehash();
+    return true;
+  }
+
+  private alloc(key: string, value: V, field: number): number {
+    let slot = this.snapshots === 0 ? this.free.pop() : undefined;
+    if (slot === undefined) {
+      slot = this.nextSlot++;
+      // new Array(n) is a holey array with room for the whole chunk: it never grows.
+      if ((slot & MASK) === 0) this.rows.push(new Array<unknown>(CHUNK * ROW));
+    }
+    const row = this.rows[slot >>> CHUNK_BITS];
+    const at = (slot & MASK) * ROW;
+    row[at] = key;
+    row[at + 1] = value;
+    row[at + 2] = field;
+    return slot;
+  }
+
+  private release(slot: number): void {
+    const row = this.rows[slot >>> CHUNK_BITS];
+    const at = (slot & MASK) * ROW;
+    row[at] = undefined;
+    row[at + 1] = undefined;
+    row[at + 2] = 0;
+    this.free.push(slot);
+  }
+
+  /** Starts moving to an index sized for the keys now (finishing a rehash still running first). */
+  private rehash(): void {
+    while (this.old !== null) this.step();
+    const cap = capacityFor(this.n);
+    this.old = this.idx;
+    this.oldMask = this.mask;
+    this.drain = 0;
+    this.idx = new Int32Array(2 * cap);
+    this.mask = cap - 1;
+    this.used = 0;
+  }
+
+  /**
+   * Moves the next STEP entries of the old index over, looking at no more than EMPTY_VISITS free
+   * positions (as Redis's rehash step), and drops the old index once all are moved. Free positions
+   * cost little to pass, so a sparse old index (a shrink) drains many times faster per write.
+   */
+  private step(): void {
+    const old = this.old!;
+    const cap = this.oldMask + 1;
+    let moved = 0;
+    let visits = EMPTY_VISITS;
+    let i = this.drain;
+    for (; i < cap && moved < STEP && visits > 0; i++) {
+      const s = old[2 * i + 1];
+      if (s <= 0) {
+        visits--;
+        continue;
+      }
+      if (place(this.idx, this.mask, old[2 * i], s - 1)) this.used++;
+      old[2 * i + 1] = -1;
+      moved++;
+    }
+    this.drain = i;
+    if (i === cap) this.old = null;
+  }
+
+  /** Moves the rest of a running rehash over (the keyspace's cron, as Redis's activerehashing). */
+  rehashSteps(steps: number): void {
+    for (let i = 0; i < steps && this.old !== null; i++) this.step();
+  }
+
+  /** Whether a rehash is running (for tests). */
+  get rehashing(): boolean {
+    return this.old !== null;
+  }
+
+  /** Index positions (for tests: growth and shrinking). */
+  get capacity(): number {
+    return this.mask + 1;
+  }
+
+  /**
+   * The slot of a random key, every key equally likely, or -1 when empty. Positions of the index
+   * are drawn until one holds a key (the index is at least 1/16 full, so a few draws); the part of
+   * an old index already moved over is not drawn from.
+   */
+  randomSlot(): number {
+    if (this.n === 0) return -1;
+    const cap = this.mask + 1;
+    const oldLeft = this.old === null ? 0 : this.oldMask + 1 - this.drain;
+    for (let tries = 0; ; tries++) {
+      const p = Math.floor(Math.random() * (cap + oldLeft));
+      const s = p < cap ? this.idx[2 * p + 1] : this.old![2 * (p - cap + this.drain) + 1];
+      if (s > 0) return s - 1;
+      if (tries === RANDOM_TRIES) return this.nextEntry(p, cap, oldLeft);
+    }
+  }
+
+  /** The slot of the first key at or after position p (of the positions randomSlot draws from). */
+  private nextEntry(p: number, cap: number, oldLeft: number): number {
+    const total = cap + oldLeft;
+    for (let k = 0; k < total; k++, p = p + 1 === total ? 0 : p + 1) {
+      const s = p < cap ? this.idx[2 * p + 1] : this.old![2 * (p - cap + this.drain) + 1];
+      if (s > 0) return s - 1;
+    }
+    return -1;
+  }
+}
