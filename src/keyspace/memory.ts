@@ -27,7 +27,7 @@ export function stringBytes(s: string): number {
 
 /**
  * Per key: its row in SlotTable (key, value and access field: 3 words, 24 bytes) and its pair in the
- * index (8 bytes at a load between 3/8 and 3/4: 11 to 21 bytes a key, 14 on average).
+ * index (8 bytes at a load between 1/2 and 3/4: 11 to 16 bytes a key).
  */
 export const KEY_ENTRY_BYTES = 38;
 /** A deadline: its Map entry and the heap number holding ms since the epoch. */
