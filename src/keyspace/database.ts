@@ -61,6 +61,9 @@ export function toDeadline(when: number | bigint): number {
   return Math.min(when, MAX_DEADLINE);
 }
 
+/** RANDOMKEY's picks before it gives up looking for a live key (see randomKey). */
+const RANDOM_KEY_TRIES = 100;
+
 /** Bytes charged for an object value when stored (collections may change in place). */
 const charged = new WeakMap<object, number>();
 
@@ -242,11 +245,19 @@ export class Database {
     return when !== undefined && when < this.time.now;
   }
 
-  /** A random live key, or undefined when there is none; expired picks are reclaimed (RANDOMKEY). */
+  /**
+   * A random live key, or undefined when there is none; expired picks are reclaimed (RANDOMKEY).
+   * As Redis 7.2's dbRandomKey: when every key has a TTL and expired keys may not be removed
+   * (CLIENT PAUSE), every pick may be expired forever, so after 100 tries the pick is returned as
+   * it is (Redis 7.0 loops forever there).
+   */
   randomKey(): string | undefined {
-    while (true) {
+    const allVolatile = this.dict.size === this.expires.size;
+    for (let tries = 1; ; tries++) {
       const key = this.dict.randomKey();
-      if (key === undefined || !this.expireIfNeeded(key)) return key;
+      if (key === undefined) return undefined;
+      if (allVolatile && this.events.deletionsPaused === true && tries >= RANDOM_KEY_TRIES) return key;
+      if (!this.expireIfNeeded(key)) return key;
     }
   }
 

@@ -139,6 +139,22 @@ test('RANDOMKEY never returns an expired key and reclaims what it picks', async 
   t.is(await c.call('DBSIZE'), int(0));
 });
 
+test('RANDOMKEY answers when every key has expired but none may be removed (CLIENT PAUSE WRITE)', async (t) => {
+  // Redis 7.0 loops forever here (expired keys are kept while paused, so each pick is "expired");
+  // as Redis 7.2, when every key has a TTL, a key is returned after 100 tries, expired or not.
+  const clock = new ManualClock();
+  const { c } = await start(t, { clock, config: { 'enable-debug-command': 'yes' } });
+  // No active expiry: the keys stay until a command looks at them.
+  t.is(await c.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0'), '+OK\r\n');
+  await pipeline(c, [['SET', 'k1', 'v', 'PX', '10'], ['SET', 'k2', 'v', 'PX', '10']]);
+  clock.advance(11);
+  t.is(await c.call('CLIENT', 'PAUSE', '100000', 'WRITE'), '+OK\r\n');
+  t.true(['$2\r\nk1\r\n', '$2\r\nk2\r\n'].includes(await c.call('RANDOMKEY')));
+  t.is(await c.call('PING'), '+PONG\r\n');
+  t.is(await c.call('CLIENT', 'UNPAUSE'), '+OK\r\n');
+  t.is(await c.call('RANDOMKEY'), '$-1\r\n');
+});
+
 test('RANDOMKEY reaches every key', async (t) => {
   const { c } = await start(t);
   await pipeline(c, Array.from({ length: 20 }, (_, i) => ['SET', `k${i}`, 'v']));
