@@ -39,8 +39,13 @@ const MIN_CAP = 8;
 const STEP = 16;
 /** Free old-index positions a rehash step may pass. */
 const EMPTY_VISITS = STEP * 16;
-/** Random positions tried before randomSlot walks to the next entry. */
-const RANDOM_TRIES = 64;
+/**
+ * Random positions tried before randomSlot walks to the next entry, which favours keys after long
+ * empty runs (right after a shrink starts, 3.6% of draws fell back with 64 tries, and one key of
+ * 8,191 came up 60 times too often). Positions hold a key at least 1 time in 16 or so: 1024 misses
+ * in a row practically never happen.
+ */
+const RANDOM_TRIES = 1024;
 
 /**
  * The home position of hash `h` in an index of `cap` pairs: the high bits of h scaled to cap
