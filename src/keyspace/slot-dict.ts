@@ -56,9 +56,9 @@ export class SlotDict<V> {
     return this.t.n;
   }
 
-  /** Index positions, and whether a rehash is running (for tests). */
-  stats(): { capacity: number; growing: boolean } {
-    return { capacity: this.t.capacity, growing: this.t.rehashing };
+  /** Index positions, whether a rehash is running, and whether keys are hashed with SipHash (for tests). */
+  stats(): { capacity: number; growing: boolean; sipHashed: boolean } {
+    return { capacity: this.t.capacity, growing: this.t.rehashing, sipHashed: this.t.sipHashed };
   }
 
   /** The slot of `key` (valid until the key is deleted), or -1. */

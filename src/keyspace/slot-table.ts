@@ -22,10 +22,16 @@
 //   (a tombstone left behind each), so no write waits for millions of keys to move. The index
 //   holds the hashes, so moving an entry reads no string at all.
 //
+// - Hash flooding: hashKey is fast and has no secret, so keys can be made to share one hash, and
+//   with linear probing every insert of such a key would walk the whole run (16,384 of them took
+//   1.1 s). An insert that probes past PROBE_LIMIT pairs moves its table to SipHash-1-3 under a
+//   secret key drawn at start-up (siphash.ts, as Redis hashes), by the same incremental rehash.
+//
 // Nothing here iterates the index in order, so nothing cares where an entry sits in it: SCAN and
 // snapshots walk slots (slot-dict.ts), which never move.
 
 import { hashKey } from './dict-table.js';
+import { randomSipKey, sipHash } from './siphash.js';
 
 const CHUNK_BITS = 16;
 const CHUNK = 1 << CHUNK_BITS;
@@ -39,6 +45,15 @@ const MIN_CAP = 8;
 const STEP = 16;
 /** Free old-index positions a rehash step may pass. */
 const EMPTY_VISITS = STEP * 16;
+/**
+ * An insert that probes past this many pairs moves its table to SipHash (toStrong). Honest keys
+ * at a load of 3/4 probe a few pairs on average, and runs of hundreds are rare even among tens of
+ * millions of keys; keys made to collide under hashKey (which has no secret) make every insert
+ * walk the whole run, so that a few thousand of them would cost seconds.
+ */
+const PROBE_LIMIT = 1024;
+/** This process's secret SipHash key. */
+const SIP_KEY = randomSipKey();
 /**
  * Random positions tried before randomSlot walks to the next entry, which favours keys after long
  * empty runs (right after a shrink starts, 3.6% of draws fell back with 64 tries, and one key of
@@ -68,13 +83,17 @@ function locate(idx: Int32Array, cap: number, h: number, key: string, rows: unkn
   }
 }
 
+/** Pairs the last place() passed before the free one. */
+let probed = 0;
+
 /** Puts (h, slot) at the first free pair of its probe; true when that pair was empty (not a tombstone). */
 function place(idx: Int32Array, cap: number, h: number, slot: number): boolean {
-  for (let i = home(h, cap); ; i = i + 1 === cap ? 0 : i + 1) {
+  for (let i = home(h, cap), d = 0; ; i = i + 1 === cap ? 0 : i + 1, d++) {
     const s = idx[2 * i + 1];
     if (s <= 0) {
       idx[2 * i] = h;
       idx[2 * i + 1] = slot + 1;
+      probed = d;
       return s === 0;
     }
   }
@@ -114,9 +133,12 @@ export class SlotTable<V> {
   private old: Int32Array | null = null;
   private oldCap = 0;
   private drain = 0;
+  /** Whether idx (and old) hash keys with SipHash rather than hashKey (see PROBE_LIMIT). */
+  private strong = false;
+  private oldStrong = false;
   /** The last key hashed and its hash: a write looks its key up first, then stores it. */
-  private hKey = '';
-  private h = hashKey('');
+  private hKey: string | null = null;
+  private h = 0;
 
   /** Slots allocated so far (every slot in use is below). */
   get allocated(): number {
@@ -126,9 +148,14 @@ export class SlotTable<V> {
   private hash(key: string): number {
     if (key !== this.hKey) {
       this.hKey = key;
-      this.h = hashKey(key);
+      this.h = this.strong ? sipHash(key, SIP_KEY) : hashKey(key);
     }
     return this.h;
+  }
+
+  /** The hash of `key` in the old index (hashKey's when the new one is moving to SipHash). */
+  private oldHash(key: string, h: number): number {
+    return this.oldStrong === this.strong ? h : hashKey(key);
   }
 
   /** The slot of `key`, or -1. */
@@ -137,7 +164,7 @@ export class SlotTable<V> {
     let i = locate(this.idx, this.cap, h, key, this.rows);
     if (i >= 0) return this.idx[2 * i + 1] - 1;
     if (this.old === null) return -1;
-    i = locate(this.old, this.oldCap, h, key, this.rows);
+    i = locate(this.old, this.oldCap, this.oldHash(key, h), key, this.rows);
     return i < 0 ? -1 : this.old[2 * i + 1] - 1;
   }
 
@@ -172,6 +199,7 @@ export class SlotTable<V> {
     const slot = this.alloc(key, value, field);
     if (place(this.idx, this.cap, this.hash(key), slot)) this.used++;
     this.n++;
+    if (probed > PROBE_LIMIT && !this.strong) return this.toStrong(slot);
     if (this.old !== null) this.step();
     if (this.used * 4 > this.cap * 3) this.rehash();
     return slot;
@@ -182,7 +210,7 @@ export class SlotTable<V> {
     const h = this.hash(key);
     let idx = this.idx;
     let i = locate(idx, this.cap, h, key, this.rows);
-    if (i < 0 && this.old !== null) i = locate((idx = this.old), this.oldCap, h, key, this.rows);
+    if (i < 0 && this.old !== null) i = locate((idx = this.old), this.oldCap, this.oldHash(key, h), key, this.rows);
     if (i < 0) return false;
     this.beforeChange(key);
     this.release(idx[2 * i + 1] - 1);
@@ -217,16 +245,35 @@ export class SlotTable<V> {
     this.free.push(slot);
   }
 
-  /** Starts moving to an index sized for the keys now (finishing a rehash still running first). */
-  private rehash(): void {
+  /**
+   * Starts moving to an index sized for the keys now (finishing a rehash still running first),
+   * hashed with SipHash from now on if `strong`.
+   */
+  private rehash(strong = this.strong): void {
     while (this.old !== null) this.step();
     const cap = capacityFor(this.n);
     this.old = this.idx;
     this.oldCap = this.cap;
+    this.oldStrong = this.strong;
     this.drain = 0;
     this.idx = new Int32Array(2 * cap);
     this.cap = cap;
     this.used = 0;
+    if (strong !== this.strong) {
+      this.strong = strong;
+      this.hKey = null;
+    }
+  }
+
+  /**
+   * An insert probed past PROBE_LIMIT pairs: keys were chosen to collide under hashKey (or the
+   * table is astronomically unlucky). The table moves to SipHash under this process's secret key,
+   * by the usual incremental rehash, and stays on it. Returns `slot`.
+   */
+  private toStrong(slot: number): number {
+    this.rehash(true);
+    this.step();
+    return slot;
   }
 
   /**
@@ -246,7 +293,8 @@ export class SlotTable<V> {
         visits--;
         continue;
       }
-      if (place(this.idx, this.cap, old[2 * i], s - 1)) this.used++;
+      const h = this.oldStrong === this.strong ? old[2 * i] : sipHash(this.keyAt(s - 1)!, SIP_KEY);
+      if (place(this.idx, this.cap, h, s - 1)) this.used++;
       old[2 * i + 1] = -1;
       moved++;
     }
@@ -265,6 +313,11 @@ export class SlotTable<V> {
   /** Whether a rehash is running (for tests). */
   get rehashing(): boolean {
     return this.old !== null;
+  }
+
+  /** Whether the table hashes with SipHash (for tests). */
+  get sipHashed(): boolean {
+    return this.strong;
   }
 
   /** Index positions (for tests: growth and shrinking). */

@@ -291,3 +291,49 @@ test('SlotDict: an index left behind by a rehash frees its memory at once, not a
   // The indexes of the ~25 growths before this one add up to twice the last one.
   t.true(held < index * 1.25, `${held} bytes of ArrayBuffers held for an index of ${index}`);
 });
+
+/**
+ * 2^k distinct keys of 4k bytes with one hashKey (a Joux multicollision: hashKey has no secret, and
+ * each 4-byte block of FNV over 16-bit units can be made to collide from a known state).
+ */
+function collidingKeys(k: number): string[] {
+  const P = 0x01000193;
+  let s = 0x811c9dc5 ^ (4 * k);
+  const blocks: [number, number][][] = [];
+  for (let b = 0; b < k; b++) {
+    const seen = new Map<number, number>();
+    for (let u = 0; ; u++) {
+      const a = Math.imul(s ^ u, P);
+      const u0 = seen.get(a >>> 16);
+      if (u0 === undefined) {
+        seen.set(a >>> 16, u);
+        continue;
+      }
+      // Same high half after the first unit: the second unit evens out the low half.
+      blocks.push([[u0, 0], [u, (Math.imul(s ^ u0, P) ^ a) & 0xffff]]);
+      s = Math.imul(Math.imul(s ^ u0, P), P);
+      break;
+    }
+  }
+  const ch = (u: number): string => String.fromCharCode(u & 255, u >>> 8);
+  return Array.from({ length: 1 << k }, (_, m) => blocks.map((p, b) => ch(p[(m >> b) & 1][0]) + ch(p[(m >> b) & 1][1])).join(''));
+}
+
+test('SlotDict: keys made to collide under the unkeyed hash move the table to SipHash (no hash flooding)', (t) => {
+  const keys = collidingKeys(12);
+  t.is(new Set(keys).size, 4096);
+  t.is(new Set(keys.map(hashKey)).size, 1, 'one hash for all');
+  const d = new SlotDict<number>();
+  for (let i = 0; i < 1000; i++) d.set(`honest${i}`, i);
+  for (const [i, k] of keys.entries()) d.set(k, i);
+  t.true(d.stats().sipHashed);
+  for (const [i, k] of keys.entries()) if (d.get(k) !== i) t.fail(`colliding key ${i}`);
+  for (let i = 0; i < 1000; i++) t.is(d.get(`honest${i}`), i);
+  t.true(d.delete(keys[7]));
+  t.is(d.get(keys[7]), undefined);
+  t.is(d.size, 1000 + 4095);
+  // Honest keys, even many, never switch.
+  const h = new SlotDict<number>();
+  for (let i = 0; i < 300_000; i++) h.set(`key:${i}`, i);
+  t.false(h.stats().sipHashed);
+});
