@@ -8,7 +8,8 @@
 // when the walk is done), as Redis's cursor is a bucket index. A key never changes slot, so every
 // key present for the whole iteration is returned, exactly once; keys added meanwhile may or may
 // not be. A call looks at no more than ten empty slots per key asked for (Redis's bound on empty
-// buckets), and the cursor needs no state kept by the server.
+// buckets; pages of 256 slots without a key are passed at no charge, so that a dict emptied by
+// mass deletes does not take thousands of calls), and the cursor needs no state kept by the server.
 //
 // Random keys (RANDOMKEY, eviction sampling): SlotTable.randomSlot, uniform over the keys.
 //
@@ -21,7 +22,7 @@
 // the snapshot's user tells them apart with a bitmap over slots (snapshot-recorder.ts).
 
 import type { DictOptions } from './dict.js';
-import { SlotTable } from './slot-table.js';
+import { PAGE_BITS, SlotTable } from './slot-table.js';
 
 /** A SlotDict's contents as they were when the snapshot began (see the module comment). */
 export interface SlotSnapshotView<V> {
@@ -37,13 +38,16 @@ export interface SlotSnapshotView<V> {
   /** The key in a slot of the T0 table now (undefined: free); below `limit`, a T0 key unless its hook ran. */
   keyAt(slot: number): string | undefined;
   value(slot: number): V;
+  /** The slot to look at after `slot` (empty pages passed over). */
+  next(slot: number): number;
   /** Walks the T0 table's slots below `limit`: keys changed since T0 must be skipped by the caller. */
   entries(): IterableIterator<[string, V]>;
   /** Stops calling the hook (idempotent). */
   end(): void;
 }
 
-/** Empty slots a SCAN call looks at per key asked for, at most (as Redis's). */
+const PAGE_MASK = (1 << PAGE_BITS) - 1;
+/** Empty slots a SCAN call looks at per key asked for, at most (as Redis's); empty pages are passed free. */
 const SCAN_EMPTY_PER_KEY = 10;
 
 export class SlotDict<V> {
@@ -151,6 +155,7 @@ export class SlotDict<V> {
       },
       keyAt: (slot) => t.keyAt(slot),
       value: (slot) => t.valueAt(slot),
+      next: (slot) => nextSlot(t, slot),
       entries: () => walk(t, limit),
       end: () => {
         if (!open) return;
@@ -186,25 +191,31 @@ export class SlotDict<V> {
    */
   scan(cursor: number, count: number, visit: (key: string, value: V) => void): number {
     const t = this.t;
-    let slot = Number.isSafeInteger(cursor) && cursor > 0 ? cursor : 0;
+    let slot = t.skipEmpty(Number.isSafeInteger(cursor) && cursor > 0 ? cursor : 0);
     let found = 0;
     let budget = Math.max(1, count) * SCAN_EMPTY_PER_KEY;
-    for (; slot < t.allocated && found < count && budget > 0; slot++) {
+    while (slot < t.allocated && found < count && budget > 0) {
       const key = t.keyAt(slot);
-      if (key === undefined) {
-        budget--;
-        continue;
+      if (key === undefined) budget--;
+      else {
+        found++;
+        visit(key, t.valueAt(slot));
       }
-      found++;
-      visit(key, t.valueAt(slot));
+      slot = nextSlot(t, slot);
     }
     return slot < t.allocated ? slot : 0;
   }
 }
 
+/** The slot after `slot` to look at: the next one, or past empty pages from a page's start. */
+function nextSlot<V>(t: SlotTable<V>, slot: number): number {
+  slot++;
+  return (slot & PAGE_MASK) === 0 ? t.skipEmpty(slot) : slot;
+}
+
 /** The entries of the slots below `limit`, in slot order. */
 function* walk<V>(t: SlotTable<V>, limit: number): IterableIterator<[string, V]> {
-  for (let slot = 0; slot < limit; slot++) {
+  for (let slot = t.skipEmpty(0); slot < limit; slot = nextSlot(t, slot)) {
     const key = t.keyAt(slot);
     if (key !== undefined) yield [key, t.valueAt(slot)];
   }

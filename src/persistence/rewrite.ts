@@ -233,11 +233,10 @@ export class Rewrite {
     const { expires, values, expiresAtT0 } = rec;
     const limit = values.limit;
     let selected = false;
-    let slot = 0;
+    let slot = values.next(-1);
     // One step: up to KEYS_PER_CHECK slots; true when the walk is complete.
     await this.sliced(() => {
-      const end = Math.min(limit, slot + KEYS_PER_CHECK);
-      for (; slot < end; slot++) {
+      for (let n = 0; n < KEYS_PER_CHECK && slot < limit; n++, slot = values.next(slot)) {
         if (rec.changed(slot)) continue;
         const key = values.keyAt(slot);
         if (key === undefined) continue;
