@@ -2,7 +2,8 @@
 // with a secret random key, nobody who does not know it can choose keys that collide, which a
 // fast unkeyed hash cannot promise (hash flooding). 64-bit words are pairs of 32-bit halves, so it
 // costs several times SlotTable's usual hash: SlotTable switches a table to it only when probes run
-// long (slot-table.ts). Keys are latin1 strings, one byte per char.
+// long (slot-table.ts). Keys are latin1 strings, one byte per char (protocol/binary.ts): a char
+// above 255 would lose its high bits here, so such strings could collide.
 
 import { randomBytes } from 'node:crypto';
 

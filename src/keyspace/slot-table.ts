@@ -24,8 +24,12 @@
 //
 // - Hash flooding: hashKey is fast and has no secret, so keys can be made to share one hash, and
 //   with linear probing every insert of such a key would walk the whole run (16,384 of them took
-//   1.1 s). An insert that probes past PROBE_LIMIT pairs moves its table to SipHash-1-3 under a
-//   secret key drawn at start-up (siphash.ts, as Redis hashes), by the same incremental rehash.
+//   1.1 s), and keys with different hashes but neighbouring home positions make one long run that
+//   every lookup of a missing key homed in it walks. A probe (lookup or insert) that walks past
+//   PROBE_LIMIT pairs, or passes more than TWIN_LIMIT other keys with its exact hash, raises an
+//   alarm; the table's next write (or the cron) moves it to SipHash-1-3 under a secret key drawn
+//   at start-up (siphash.ts, as Redis hashes), by the same incremental rehash. A rehash already
+//   running finishes first (faster meanwhile), so that the switch never stops the server.
 //
 // Nothing here iterates the index in order, so nothing cares where an entry sits in it: SCAN and
 // snapshots walk slots (slot-dict.ts), which never move.
@@ -48,12 +52,21 @@ const STEP = 16;
 /** Free old-index positions a rehash step may pass. */
 const EMPTY_VISITS = STEP * 16;
 /**
- * An insert that probes past this many pairs moves its table to SipHash (toStrong). Honest keys
- * at a load of 3/4 probe a few pairs on average, and runs of hundreds are rare even among tens of
- * millions of keys; keys made to collide under hashKey (which has no secret) make every insert
- * walk the whole run, so that a few thousand of them would cost seconds.
+ * A probe that walks past this many pairs raises the alarm (see the module comment). Honest keys at
+ * a load of 3/4 probe a few pairs on average; the longest run a reviewer saw among 6M keys was
+ * about 210 pairs.
  */
 const PROBE_LIMIT = 1024;
+/**
+ * A probe that passes more than this many other keys with its exact 32-bit hash raises the alarm:
+ * among honest keys even two in one probe is rare, and each one costs a full key comparison (a
+ * thousand keys sharing a hash and a 64 KB prefix made a GET of a missing one take 6.5 ms).
+ */
+const TWIN_LIMIT = 4;
+/** Rehash steps per write while the alarm waits for a running rehash to finish. */
+const ALARM_STEPS = 64;
+/** Set by locate() and place() when a probe looks made (see PROBE_LIMIT); cleared by the table that probed. */
+const alarm = new Int32Array(1);
 /** This process's secret SipHash key. */
 const SIP_KEY = randomSipKey();
 /**
@@ -73,20 +86,25 @@ function home(h: number, cap: number): number {
   return Math.floor((h >>> 0) * cap * TWO_POW_MINUS_32);
 }
 
-/** The position in `idx` (pair index) holding `key`, or -1. */
+/** The position in `idx` (pair index) holding `key`, or -1; raises the alarm on a suspicious probe. */
 function locate(idx: Int32Array, cap: number, h: number, key: string, rows: unknown[][]): number {
-  for (let i = home(h, cap); ; i = i + 1 === cap ? 0 : i + 1) {
+  let twins = 0;
+  for (let i = home(h, cap), d = 0; ; i = i + 1 === cap ? 0 : i + 1, d++) {
     const s = idx[2 * i + 1];
-    if (s === 0) return -1;
+    if (s === 0) {
+      if (d > PROBE_LIMIT) alarm[0] = 1;
+      return -1;
+    }
     if (s > 0 && idx[2 * i] === h) {
       const slot = s - 1;
-      if (rows[slot >>> CHUNK_BITS][(slot & MASK) * ROW] === key) return i;
+      if (rows[slot >>> CHUNK_BITS][(slot & MASK) * ROW] === key) {
+        if (d > PROBE_LIMIT) alarm[0] = 1;
+        return i;
+      }
+      if (++twins > TWIN_LIMIT) alarm[0] = 1;
     }
   }
 }
-
-/** Pairs the last place() passed before the free one. */
-let probed = 0;
 
 /** Puts (h, slot) at the first free pair of its probe; true when that pair was empty (not a tombstone). */
 function place(idx: Int32Array, cap: number, h: number, slot: number): boolean {
@@ -95,7 +113,7 @@ function place(idx: Int32Array, cap: number, h: number, slot: number): boolean {
     if (s <= 0) {
       idx[2 * i] = h;
       idx[2 * i + 1] = slot + 1;
-      probed = d;
+      if (d > PROBE_LIMIT) alarm[0] = 1;
       return s === 0;
     }
   }
@@ -140,6 +158,8 @@ export class SlotTable<V> {
   /** Whether idx (and old) hash keys with SipHash rather than hashKey (see PROBE_LIMIT). */
   private strong = false;
   private oldStrong = false;
+  /** A probe raised the alarm: move to SipHash at the next write (see the module comment). */
+  private wantStrong = false;
   /** The last key hashed and its hash: a write looks its key up first, then stores it. */
   private hKey: string | null = null;
   private h = 0;
@@ -166,10 +186,21 @@ export class SlotTable<V> {
   find(key: string): number {
     const h = this.hash(key);
     let i = locate(this.idx, this.cap, h, key, this.rows);
+    if (alarm[0] !== 0) this.heed();
     if (i >= 0) return this.idx[2 * i + 1] - 1;
     if (this.old === null) return -1;
     i = locate(this.old, this.oldCap, this.oldHash(key, h), key, this.rows);
+    if (alarm[0] !== 0) this.heed();
     return i < 0 ? -1 : this.old[2 * i + 1] - 1;
+  }
+
+  /**
+   * Takes note of a raised alarm. Only a note: the switch waits for a write (moveToStrong), as a
+   * lookup may run inside a snapshot hook, and delete() holds an index position across one.
+   */
+  private heed(): void {
+    alarm[0] = 0;
+    if (!this.strong) this.wantStrong = true;
   }
 
   keyAt(slot: number): string | undefined {
@@ -202,10 +233,11 @@ export class SlotTable<V> {
     this.beforeChange(key);
     const slot = this.alloc(key, value, field);
     if (place(this.idx, this.cap, this.hash(key), slot)) this.used++;
+    if (alarm[0] !== 0) this.heed();
     this.n++;
-    if (probed > PROBE_LIMIT && !this.strong) return this.toStrong(slot);
     if (this.old !== null) this.step();
     if (this.used * 4 > this.cap * 3) this.rehash();
+    if (this.wantStrong) this.moveToStrong();
     return slot;
   }
 
@@ -215,6 +247,7 @@ export class SlotTable<V> {
     let idx = this.idx;
     let i = locate(idx, this.cap, h, key, this.rows);
     if (i < 0 && this.old !== null) i = locate((idx = this.old), this.oldCap, this.oldHash(key, h), key, this.rows);
+    if (alarm[0] !== 0) this.heed();
     if (i < 0) return false;
     this.beforeChange(key);
     this.release(idx[2 * i + 1] - 1);
@@ -222,6 +255,7 @@ export class SlotTable<V> {
     this.n--;
     if (this.old !== null) this.step();
     else if (this.n * 16 < this.cap && this.cap > MIN_CAP) this.rehash();
+    if (this.wantStrong) this.moveToStrong();
     return true;
   }
 
@@ -292,14 +326,22 @@ export class SlotTable<V> {
   }
 
   /**
-   * An insert probed past PROBE_LIMIT pairs: keys were chosen to collide under hashKey (or the
-   * table is astronomically unlucky). The table moves to SipHash under this process's secret key,
-   * by the usual incremental rehash, and stays on it. Returns `slot`.
+   * The alarm was raised: keys were chosen to collide under hashKey (or the table is astronomically
+   * unlucky). The table moves to SipHash under this process's secret key, by the usual incremental
+   * rehash, and stays on it. A rehash already running is finished first, ALARM_STEPS steps a write
+   * rather than all at once: draining millions of entries in one go would stop the server (190 ms
+   * at 4.2M keys), and an attacker can tell from DBSIZE when a growth rehash runs.
    */
-  private toStrong(slot: number): number {
+  private moveToStrong(): void {
+    if (this.strong) {
+      this.wantStrong = false;
+      return;
+    }
+    for (let k = 0; k < ALARM_STEPS && this.old !== null; k++) this.step();
+    if (this.old !== null) return;
+    this.wantStrong = false;
     this.rehash(true);
     this.step();
-    return slot;
   }
 
   /**
@@ -325,6 +367,9 @@ export class SlotTable<V> {
       moved++;
     }
     this.drain = i;
+    // A long probe while moving entries is the new index's business: the next lookup or insert in
+    // it raises the alarm itself, and this one must not be taken by another table's next probe.
+    alarm[0] = 0;
     if (i === cap) {
       release(old);
       this.old = null;
@@ -333,6 +378,7 @@ export class SlotTable<V> {
 
   /** Moves the rest of a running rehash over (the keyspace's cron, as Redis's activerehashing). */
   rehashSteps(steps: number): void {
+    if (this.wantStrong) this.moveToStrong();
     for (let i = 0; i < steps && this.old !== null; i++) this.step();
   }
 

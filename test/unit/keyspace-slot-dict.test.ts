@@ -354,3 +354,72 @@ test('SlotDict: keys made to collide under the unkeyed hash move the table to Si
   for (let i = 0; i < 300_000; i++) h.set(`key:${i}`, i);
   t.false(h.stats().sipHashed);
 });
+
+test('SlotDict: five keys sharing a 32-bit hash stay on hashKey, a sixth moves the table to SipHash', (t) => {
+  const keys = collidingKeys(3);
+  const d = new SlotDict<number>();
+  for (let i = 0; i < 5; i++) d.set(keys[i], i);
+  t.false(d.stats().sipHashed, 'a probe passing four keys with its hash is tolerated');
+  d.set(keys[5], 5);
+  t.true(d.stats().sipHashed, 'one passing five raises the alarm, and the write switches');
+  for (let i = 0; i < 6; i++) t.is(d.get(keys[i]), i);
+});
+
+/** Home position of `key` in an index of `cap` pairs (slot-table.ts's home(), with hashKey). */
+const homeOf = (key: string, cap: number): number => Math.floor((hashKey(key) >>> 0) * cap * 2 ** -32);
+
+test('SlotDict: keys with different hashes piled into one run are caught by the lookup that walks it, and the next write switches', (t) => {
+  // The capacity a dict reaches is set by its key count alone: learn it from a throwaway dict.
+  const probe = new SlotDict<number>();
+  let n = 0;
+  while (probe.stats().capacity < 12_000 || probe.stats().growing) probe.set(`x${n++}`, 0);
+  const cap = probe.stats().capacity;
+  const p = Math.floor(cap / 4);
+  const run = 1500;
+  // Honest keys (about half the positions, everywhere), then 0.6 chosen keys per position of the
+  // window, inserted in order of home: each insert probes a few hundred pairs at most, while the
+  // window fills into one run of nearly 2,000 pairs. (All of it is deterministic: hashKey has no
+  // seed, and the keys are fixed.)
+  const d = new SlotDict<number>();
+  for (let i = 0; i < n; i++) d.set(`f${i}`, i);
+  d.rehashSteps(1e6);
+  t.is(d.stats().capacity, cap);
+  const chosen: string[] = [];
+  for (let i = 0; chosen.length < run * 0.6; i++) {
+    const k = `w${i}`;
+    const h = homeOf(k, cap);
+    if (h >= p && h < p + run) chosen.push(k);
+  }
+  chosen.sort((a, b) => homeOf(a, cap) - homeOf(b, cap));
+  for (const k of chosen) d.set(k, 1);
+  t.is(d.stats().capacity, cap);
+  t.false(d.stats().sipHashed, 'no insert probed far');
+  // Missing keys homed in the first half of the window walk the run to its end.
+  let m = 0;
+  for (let q = p; q < p + run / 2; q += 10) {
+    let key = `m${m++}`;
+    while (homeOf(key, cap) !== q) key = `m${m++}`;
+    t.is(d.get(key), undefined);
+  }
+  t.false(d.stats().sipHashed, 'a lookup only raises the alarm');
+  d.set('next-write', 1);
+  t.true(d.stats().sipHashed);
+  for (const k of chosen) t.is(d.get(k), 1);
+  t.is(d.size, n + chosen.length + 1);
+});
+
+test('SlotDict: an alarm during a running rehash finishes it over several writes before switching, not at once', (t) => {
+  const d = new SlotDict<number>();
+  let i = 0;
+  while (d.size < 100_000 || !d.stats().growing) d.set(`k${i}`, i++);
+  const keys = collidingKeys(3);
+  for (const [j, k] of keys.entries()) d.set(k, -j);
+  t.true(d.stats().growing, 'the running rehash was not drained in one write');
+  t.false(d.stats().sipHashed);
+  let writes = 0;
+  while (!d.stats().sipHashed && writes < 1000) d.set(`after${writes++}`, 0);
+  t.true(d.stats().sipHashed);
+  t.true(writes > 1, `${writes} writes`);
+  for (let j = 0; j < i; j += 97) t.is(d.get(`k${j}`), j);
+  for (const [j, k] of keys.entries()) t.is(d.get(k), -j);
+});
