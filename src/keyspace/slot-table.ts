@@ -10,10 +10,9 @@
 //   "slot"), in chunks of 2^16 rows, so that growth never copies more than a chunk. A key keeps its
 //   slot for as long as it exists; slots of deleted keys are reused, except while a snapshot is
 //   open (then every slot allocated after T0 is at or above the snapshot's limit).
-// - Index: open addressing with linear probing in an Int32Array of (hash, slot + 1) pairs; 0 is an
-//   empty pair, -1 a deleted one (a tombstone, so that probes go past it). The stored hash means a
-//   probe reads no key string but the one that matches (32-bit hashes: almost never a false one).
-//   It is kept at most 3/4 full, counting tombstones; a rehash moves to an index sized for a load
+// - Index (slot-index.ts): open addressing with linear probing in an Int32Array of (hash,
+//   slot + 1) pairs; 0 is an empty pair, -1 a deleted one (a tombstone, so that probes go past it).
+//   The stored hash means a probe reads no key string but the one that matches. It is kept at most 3/4 full, counting tombstones; a rehash moves to an index sized for a load
 //   of 1/2 (which also drops the tombstones): it grows 1.5-fold, not 2-fold, so that it takes 11 to
 //   16 bytes a key rather than 11 to 21 (sizes need not be powers of two: see home()). It shrinks
 //   when under 1/16 full.
@@ -26,7 +25,7 @@
 //   with linear probing every insert of such a key would walk the whole run (16,384 of them took
 //   1.1 s), and keys with different hashes but neighbouring home positions make one long run that
 //   every lookup of a missing key homed in it walks. A probe (lookup or insert) that walks past
-//   PROBE_LIMIT pairs, or passes more than TWIN_LIMIT other keys with its exact hash, raises an
+//   1024 pairs, or passes more than 4 other keys with its exact hash, raises an
 //   alarm; the table's next write (or the cron) moves it to SipHash-1-3 under a secret key drawn
 //   at start-up (siphash.ts, as Redis hashes), by the same incremental rehash. A rehash already
 //   running finishes first (faster meanwhile), so that the switch never stops the server.
@@ -36,37 +35,16 @@
 
 import { hashKey } from './dict-table.js';
 import { randomSipKey, sipHash } from './siphash.js';
+import { alarm, capacityFor, CHUNK, CHUNK_BITS, locate, MASK, MIN_CAP, place, release, ROW } from './slot-index.js';
 
-const CHUNK_BITS = 16;
-const CHUNK = 1 << CHUNK_BITS;
-const MASK = CHUNK - 1;
 /** log2 of the slots per page (SlotTable.skipEmpty). */
 export const PAGE_BITS = 8;
-/** Row layout: [key, value, field] per slot. */
-const ROW = 3;
-const TWO_POW_MINUS_32 = 2 ** -32;
-/** Smallest index (positions). */
-const MIN_CAP = 8;
 /** Old-index entries moved over per write while a rehash runs (a growth needs about 1.4). */
 const STEP = 16;
 /** Free old-index positions a rehash step may pass. */
 const EMPTY_VISITS = STEP * 16;
-/**
- * A probe that walks past this many pairs raises the alarm (see the module comment). Honest keys at
- * a load of 3/4 probe a few pairs on average; the longest run a reviewer saw among 6M keys was
- * about 210 pairs.
- */
-const PROBE_LIMIT = 1024;
-/**
- * A probe that passes more than this many other keys with its exact 32-bit hash raises the alarm:
- * among honest keys even two in one probe is rare, and each one costs a full key comparison (a
- * thousand keys sharing a hash and a 64 KB prefix made a GET of a missing one take 6.5 ms).
- */
-const TWIN_LIMIT = 4;
 /** Rehash steps per write while the alarm waits for a running rehash to finish. */
 const ALARM_STEPS = 64;
-/** Set by locate() and place() when a probe looks made (see PROBE_LIMIT); cleared by the table that probed. */
-const alarm = new Int32Array(1);
 /** This process's secret SipHash key. */
 const SIP_KEY = randomSipKey();
 /**
@@ -76,64 +54,6 @@ const SIP_KEY = randomSipKey();
  * in a row practically never happen.
  */
 const RANDOM_TRIES = 1024;
-
-/**
- * The home position of hash `h` in an index of `cap` pairs: the high bits of h scaled to cap
- * (Lemire's multiply-shift), so that cap need not be a power of two. h * cap < 2^64 rounds in the
- * double, but stays below cap * 2^32, so the result is always below cap.
- */
-function home(h: number, cap: number): number {
-  return Math.floor((h >>> 0) * cap * TWO_POW_MINUS_32);
-}
-
-/** The position in `idx` (pair index) holding `key`, or -1; raises the alarm on a suspicious probe. */
-function locate(idx: Int32Array, cap: number, h: number, key: string, rows: unknown[][]): number {
-  let twins = 0;
-  for (let i = home(h, cap), d = 0; ; i = i + 1 === cap ? 0 : i + 1, d++) {
-    const s = idx[2 * i + 1];
-    if (s === 0) {
-      if (d > PROBE_LIMIT) alarm[0] = 1;
-      return -1;
-    }
-    if (s > 0 && idx[2 * i] === h) {
-      const slot = s - 1;
-      if (rows[slot >>> CHUNK_BITS][(slot & MASK) * ROW] === key) {
-        if (d > PROBE_LIMIT) alarm[0] = 1;
-        return i;
-      }
-      if (++twins > TWIN_LIMIT) alarm[0] = 1;
-    }
-  }
-}
-
-/** Puts (h, slot) at the first free pair of its probe; true when that pair was empty (not a tombstone). */
-function place(idx: Int32Array, cap: number, h: number, slot: number): boolean {
-  for (let i = home(h, cap), d = 0; ; i = i + 1 === cap ? 0 : i + 1, d++) {
-    const s = idx[2 * i + 1];
-    if (s <= 0) {
-      idx[2 * i] = h;
-      idx[2 * i + 1] = slot + 1;
-      if (d > PROBE_LIMIT) alarm[0] = 1;
-      return s === 0;
-    }
-  }
-}
-
-/**
- * Frees a drained index's memory soon. An ArrayBuffer's memory goes back when its object is
- * collected, and the index object is old by then: it would wait for a full collection, holding
- * the indexes of every growth since the last one (after loading 1M keys, RSS was 154-157 bytes a
- * key in 3 runs with them waiting, 142-148 in 2 without). Transferring the buffer hands its memory
- * to a new, young object that the next scavenge frees; the transfer does not copy.
- */
-function release(idx: Int32Array): void {
-  structuredClone(idx.buffer, { transfer: [idx.buffer as ArrayBuffer] });
-}
-
-/** The index size for `n` keys: a load of 1/2 (a multiple of 8 pairs, at least MIN_CAP). */
-function capacityFor(n: number): number {
-  return Math.max(MIN_CAP, Math.ceil((n * 2) / 8) * 8);
-}
 
 export class SlotTable<V> {
   /** Keys in the table. */
