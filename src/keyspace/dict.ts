@@ -1,5 +1,6 @@
-// Dict: the keyspace's dictionary, so that SCAN, random sampling, snapshots and growth have one
-// home and the rest of the code does not depend on how keys are stored.
+// Dict: a dictionary on V8 Maps with SCAN, random sampling, snapshots and growth in one place: the
+// keyspace's key -> deadline dictionary (a database's keys and values are in SlotDict, on a hash
+// table of its own: slot-dict.ts, slot-table.ts).
 //
 // Storage (dict-table.ts): a table of V8 Maps ("shards") picked by a hash of the key, one Map (and
 // no hashing) while the dict is small; the shard count grows 8-fold, a few keys per write, as the
@@ -42,14 +43,6 @@ export interface SnapshotView<V> {
   get(key: string): V | undefined;
   /** Walks the T0 data as it is now: keys changed since T0 must be skipped by the caller. */
   entries(): IterableIterator<[string, V]>;
-  /**
-   * The Maps entries() walks, for a caller that walks them itself (a Map's own iterator is cheaper
-   * than a generator over several); the same rule: keys changed since T0 must be skipped. Their
-   * entries hold raw values, which `value` turns into values (a Dict's Maps hold the values
-   * themselves; a SlotDict's hold slots).
-   */
-  maps(): readonly ReadonlyMap<string, unknown>[];
-  value(raw: unknown): V;
   /** Stops calling the hook. */
   end(): void;
 }
@@ -136,8 +129,6 @@ export class Dict<V> {
     return {
       get: (key) => t.get(key),
       entries: () => walkAll(maps),
-      maps: () => maps,
-      value: (raw) => raw as V,
       end: () => {
         const i = t.hooks?.indexOf(before) ?? -1;
         if (i >= 0) t.hooks!.splice(i, 1);
