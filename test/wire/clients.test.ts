@@ -1,6 +1,6 @@
 // Real client libraries against an in-process server: ioredis 6 and node-redis 6, each in RESP3
 // (their default: both open with HELLO 3) and RESP2. Handshakes, readiness, pipelines, binary
-// values, and errors surfacing as client errors.
+// values, errors surfacing as client errors, and SCAN through their iterators.
 
 import test, { type ExecutionContext } from 'ava';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -201,3 +201,42 @@ for (const resp of [2, 3] as const) {
     t.is(await c.ping(), 'PONG');
   });
 }
+
+// --- SCAN through both clients ---------------------------------------------------------------------
+
+test('ioredis scanStream and node-redis scanIterator walk a keyspace thinned by mass deletes, written meanwhile: every key present throughout, once', async (t) => {
+  const spy = await spyServer(t);
+  const r = ioredis(t, spy.server.port);
+  const n = await nodeRedis(t, spy.server.port);
+  const writer = ioredis(t, spy.server.port);
+  const all = Array.from({ length: 20_000 }, (_, i) => `scan:${i}`);
+  await r.mset(...all.flatMap((k) => [k, 'v']));
+  const kept = all.filter((_, i) => i % 20 === 0);
+  await r.del(...all.filter((_, i) => i % 20 !== 0));
+  let extra = 0;
+  const churn = async (): Promise<void> => {
+    // New keys (which may take the deleted keys' slots) while the walks go on.
+    await writer.mset(...Array.from({ length: 50 }, () => [`new:${extra++}`, 'x']).flat());
+  };
+  const counted = (keys: string[]): Map<string, number> => {
+    const m = new Map<string, number>();
+    for (const k of keys) m.set(k, (m.get(k) ?? 0) + 1);
+    return m;
+  };
+  const viaIoredis: string[] = [];
+  for await (const page of r.scanStream({ match: 'scan:*', count: 100 })) {
+    viaIoredis.push(...(page as string[]));
+    await churn();
+  }
+  const viaNode: string[] = [];
+  for await (const page of n.scanIterator({ MATCH: 'scan:*', COUNT: 100 })) {
+    viaNode.push(...(Array.isArray(page) ? page : [page]));
+    await churn();
+  }
+  for (const [name, keys] of [['ioredis', viaIoredis], ['node-redis', viaNode]] as const) {
+    const m = counted(keys);
+    t.is(m.size, kept.length, name);
+    t.true(kept.every((k) => m.get(k) === 1), `${name}: each kept key exactly once`);
+  }
+  t.true(extra > 0);
+});
