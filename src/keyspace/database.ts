@@ -115,17 +115,17 @@ export class Database {
   get(key: string): Value | undefined {
     const slot = this.dict.slotOf(key);
     if (slot < 0) return undefined;
-    if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined;
+    if (this.expires.size !== 0 && this.expireAt(slot, key)) return undefined;
     this.touch(slot);
     return this.dict.valueAt(slot);
   }
 
   /** As get() without counting an access (Redis's LOOKUP_NOTOUCH: OBJECT, TYPE, EXISTS). */
   peek(key: string): Value | undefined {
-    const v = this.dict.get(key);
-    if (v === undefined) return undefined;
-    if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined;
-    return v;
+    const slot = this.dict.slotOf(key);
+    if (slot < 0) return undefined;
+    if (this.expires.size !== 0 && this.expireAt(slot, key)) return undefined;
+    return this.dict.valueAt(slot);
   }
 
   has(key: string): boolean {
@@ -212,19 +212,38 @@ export class Database {
     if (this.keyIndex !== null) this.keyIndex.removed(key);
   }
 
-  /** Absolute deadline in ms of a live key, or -1 when it has none. Caller checks existence. */
-  getExpire(key: string): number {
-    const t = this.expires.get(key);
-    return t === undefined ? -1 : t;
+  /** The deadline of `key` in ms, NaN when it has none or does not exist (read beside its row). */
+  private deadlineOf(key: string): number {
+    const slot = this.dict.slotOf(key);
+    return slot < 0 ? NaN : this.dict.deadlineAt(slot);
   }
 
-  /** Sets the deadline (absolute ms) of an existing key; see MAX_DEADLINE for huge values. */
+  /** Absolute deadline in ms of a live key, or -1 when it has none. Caller checks existence. */
+  getExpire(key: string): number {
+    const when = this.deadlineOf(key);
+    return Number.isNaN(when) ? -1 : when;
+  }
+
+  /**
+   * Sets the deadline (absolute ms) of an existing key; see MAX_DEADLINE for huge values. Kept in
+   * two places: beside the key's row (what every lookup reads) and in `expires`, the dict of keys
+   * with a deadline that active expiry, INFO and the AOF rewrite's snapshot walk.
+   */
   setExpire(key: string, whenMs: number | bigint): void {
-    if (this.expires.set(key, toDeadline(whenMs))) this.addBytes(EXPIRE_ENTRY_BYTES);
+    const when = toDeadline(whenMs);
+    if (this.expires.set(key, when)) this.addBytes(EXPIRE_ENTRY_BYTES);
+    const slot = this.dict.slotOf(key);
+    if (slot >= 0) this.dict.setDeadlineAt(slot, when);
   }
 
   /** Removes a TTL; returns whether there was one. */
   persist(key: string): boolean {
+    const slot = this.dict.slotOf(key);
+    if (slot >= 0) {
+      // A key without a deadline beside its row has none in `expires` either: no lookup there.
+      if (Number.isNaN(this.dict.deadlineAt(slot))) return false;
+      this.dict.setDeadlineAt(slot, NaN);
+    }
     if (!this.expires.delete(key)) return false;
     this.addBytes(-EXPIRE_ENTRY_BYTES);
     return true;
@@ -232,7 +251,13 @@ export class Database {
 
   /** True if `key` has a deadline that has passed, in which case it is removed and reported. */
   expireIfNeeded(key: string): boolean {
-    if (!this.isExpired(key)) return false;
+    const slot = this.dict.slotOf(key);
+    return slot >= 0 && this.expireAt(slot, key);
+  }
+
+  /** expireIfNeeded for the key in `slot` (the caller found it there). */
+  private expireAt(slot: number, key: string): boolean {
+    if (!(this.dict.deadlineAt(slot) < this.time.now)) return false;
     if (this.events.deletionsPaused === true) return true;
     this.remove(key);
     this.events.expired(this, key);
@@ -241,8 +266,7 @@ export class Database {
 
   /** True if the key's deadline has passed, without removing it (for reads that must not write). */
   isExpired(key: string): boolean {
-    const when = this.expires.get(key);
-    return when !== undefined && when < this.time.now;
+    return this.deadlineOf(key) < this.time.now;
   }
 
   /**

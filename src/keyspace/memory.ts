@@ -30,8 +30,11 @@ export function stringBytes(s: string): number {
  * index (8 bytes at a load between 1/2 and 3/4: 11 to 16 bytes a key).
  */
 export const KEY_ENTRY_BYTES = 38;
-/** A deadline: its Map entry and the heap number holding ms since the epoch. */
-export const EXPIRE_ENTRY_BYTES = 36;
+/**
+ * A deadline: its entry in the deadlines Dict (a Map entry and the heap number holding ms since the
+ * epoch, 36 bytes) and its copy beside the key's row (a Float64Array element, 8).
+ */
+export const EXPIRE_ENTRY_BYTES = 44;
 /** A RawString wrapper object (header and three fields), on top of its string. */
 const RAW_STRING_BYTES = 48;
 /** A value of a type that does not estimate its own size. */

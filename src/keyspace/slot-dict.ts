@@ -82,6 +82,16 @@ export class SlotDict<V> {
     this.t.setFieldAt(slot, field);
   }
 
+  /** The deadline of the key in `slot` (ms), NaN when it has none. */
+  deadlineAt(slot: number): number {
+    return this.t.deadlineAt(slot);
+  }
+
+  /** Sets (NaN: clears) the deadline of the key in `slot`; the caller keeps the deadlines Dict in step. */
+  setDeadlineAt(slot: number, when: number): void {
+    this.t.setDeadlineAt(slot, when);
+  }
+
   get(key: string): V | undefined {
     const slot = this.t.find(key);
     return slot < 0 ? undefined : this.t.valueAt(slot);

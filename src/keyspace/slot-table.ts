@@ -7,7 +7,8 @@
 // lookup here takes four: the index, the key's row, the key string and the value string.
 //
 // - Rows: a key, its value and its access field side by side ([key, value, field], one row per
-//   "slot"), in chunks of 2^16 rows, so that growth never copies more than a chunk. A key keeps its
+//   "slot"), in chunks of 2^16 rows, so that growth never copies more than a chunk; a chunk whose
+//   keys have TTLs also has a Float64Array of their deadlines. A key keeps its
 //   slot for as long as it exists; slots of deleted keys are reused, except while a snapshot is
 //   open (then every slot allocated after T0 is at or above the snapshot's limit).
 // - Index (slot-index.ts): open addressing with linear probing in an Int32Array of (hash,
@@ -64,6 +65,11 @@ export class SlotTable<V> {
   hooks: ((key: string) => void)[] | null = null;
   private readonly rows: unknown[][] = [];
   private readonly free: number[] = [];
+  /**
+   * Deadlines (ms; NaN: none) per chunk, beside the rows rather than in them: a chunk gets its
+   * array when one of its keys first gets a deadline, so keys without TTLs pay nothing.
+   */
+  private readonly deadlines: (Float64Array | undefined)[] = [];
   /** Keys per page of 2^PAGE_BITS slots (so that walks skip empty pages). */
   private pages = new Int32Array(16);
   private nextSlot = 0;
@@ -143,6 +149,23 @@ export class SlotTable<V> {
     this.rows[slot >>> CHUNK_BITS][(slot & MASK) * ROW + 2] = f;
   }
 
+  /** The deadline of the key in `slot` (ms), NaN when it has none. */
+  deadlineAt(slot: number): number {
+    const deadlines = this.deadlines[slot >>> CHUNK_BITS];
+    return deadlines === undefined ? NaN : deadlines[slot & MASK];
+  }
+
+  /** Sets (NaN: clears) the deadline of the key in `slot`. */
+  setDeadlineAt(slot: number, when: number): void {
+    const c = slot >>> CHUNK_BITS;
+    let deadlines = this.deadlines[c];
+    if (deadlines === undefined) {
+      if (Number.isNaN(when)) return;
+      deadlines = this.deadlines[c] = new Float64Array(CHUNK).fill(NaN);
+    }
+    deadlines[slot & MASK] = when;
+  }
+
   /** Runs the snapshot hooks, if any, before `key` changes. */
   beforeChange(key: string): void {
     if (this.hooks !== null) for (const h of this.hooks) h(key);
@@ -184,7 +207,10 @@ export class SlotTable<V> {
     if (slot === undefined) {
       slot = this.nextSlot++;
       // new Array(n) is a holey array with room for the whole chunk: it never grows.
-      if ((slot & MASK) === 0) this.rows.push(new Array<unknown>(CHUNK * ROW));
+      if ((slot & MASK) === 0) {
+        this.rows.push(new Array<unknown>(CHUNK * ROW));
+        this.deadlines.push(undefined);
+      }
       if (slot >>> PAGE_BITS >= this.pages.length) this.growPages();
     }
     this.pages[slot >>> PAGE_BITS]++;
@@ -202,6 +228,8 @@ export class SlotTable<V> {
     row[at] = undefined;
     row[at + 1] = undefined;
     row[at + 2] = 0;
+    const deadlines = this.deadlines[slot >>> CHUNK_BITS];
+    if (deadlines !== undefined) deadlines[slot & MASK] = NaN;
     this.pages[slot >>> PAGE_BITS]--;
     this.free.push(slot);
   }

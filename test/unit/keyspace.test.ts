@@ -220,3 +220,45 @@ test('string encodings: int, embstr, raw', (t) => {
   t.is(encodingOf('x'.repeat(45)), 'raw');
   t.is(encodingOf(new RawString('1')), 'raw');
 });
+
+test('deadlines beside the rows and in the expires dict stay in step through every kind of change', (t) => {
+  const { ks, clock, db } = setup();
+  const other = ks.dbs[1];
+  let seed = 7;
+  const rnd = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  const check = (step: number): void => {
+    for (const d of [db, other]) {
+      let withTtl = 0;
+      for (const key of d.dict.keys()) {
+        const inDict = d.expires.get(key);
+        const beside = d.getExpire(key);
+        if ((inDict ?? -1) !== beside) t.fail(`step ${step}, db ${d.id}, ${key}: expires ${inDict}, beside the row ${beside}`);
+        if (beside >= 0) withTtl++;
+      }
+      if (withTtl !== d.expires.size) t.fail(`step ${step}, db ${d.id}: ${withTtl} keys with a deadline, expires holds ${d.expires.size}`);
+    }
+  };
+  for (let step = 0; step < 20_000; step++) {
+    const key = `k${rnd(300)}`;
+    const op = rnd(100);
+    if (op < 25) db.set(key, 'v');
+    else if (op < 35) db.set(key, 'v', true); // KEEPTTL
+    else if (op < 55) {
+      if (db.peek(key) !== undefined) db.setExpire(key, clock.ms + rnd(50));
+    } else if (op < 62) db.persist(key);
+    else if (op < 72) db.delete(key);
+    else if (op < 80) db.get(key); // may reclaim an expired key
+    else if (op < 84) clock.advance(rnd(10));
+    else if (op < 88) ks.tick();
+    else if (op < 92) ks.activeExpireCycle(1);
+    else if (op < 95) db.swapWith(other);
+    else if (op < 96) (rnd(2) === 0 ? db : other).clear();
+    else db.randomKey();
+    if (step % 500 === 0) check(step);
+  }
+  check(20_000);
+  t.pass();
+});
