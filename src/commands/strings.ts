@@ -111,7 +111,9 @@ function setGeneric(ctx: Ctx, args: string[], key: string, value: string, opts: 
     const found = ctx.db.get(key) !== undefined;
     if ((flags & NX && found) || (flags & XX && !found)) return flags & GET ? old : replies.abort;
   }
-  ctx.db.set(key, value, (flags & KEEPTTL) !== 0);
+  // With a new deadline to follow, the old one is kept until setExpire replaces it: the same result
+  // as clearing it first, without removing and re-adding the key's entry in the deadlines dict.
+  ctx.db.set(key, value, (flags & KEEPTTL) !== 0 || when !== undefined);
   if (when !== undefined) {
     // A deadline already in the past is stored as is: the key expires on its next access.
     ctx.db.setExpire(key, when);
