@@ -230,10 +230,12 @@ export class Database {
    * with a deadline that active expiry, INFO and the AOF rewrite's snapshot walk.
    */
   setExpire(key: string, whenMs: number | bigint): void {
+    const slot = this.dict.slotOf(key);
+    // Never a deadline without its key: the two places would disagree for good.
+    if (slot < 0) return;
     const when = toDeadline(whenMs);
     if (this.expires.set(key, when)) this.addBytes(EXPIRE_ENTRY_BYTES);
-    const slot = this.dict.slotOf(key);
-    if (slot >= 0) this.dict.setDeadlineAt(slot, when);
+    this.dict.setDeadlineAt(slot, when);
   }
 
   /** Removes a TTL; returns whether there was one. */
@@ -257,7 +259,9 @@ export class Database {
 
   /** expireIfNeeded for the key in `slot` (the caller found it there). */
   private expireAt(slot: number, key: string): boolean {
-    if (!(this.dict.deadlineAt(slot) < this.time.now)) return false;
+    const when = this.dict.deadlineAt(slot);
+    // No deadline first: a key without a TTL must not cost a reading of the command's clock.
+    if (Number.isNaN(when) || !(when < this.time.now)) return false;
     if (this.events.deletionsPaused === true) return true;
     this.remove(key);
     this.events.expired(this, key);
@@ -266,7 +270,8 @@ export class Database {
 
   /** True if the key's deadline has passed, without removing it (for reads that must not write). */
   isExpired(key: string): boolean {
-    return this.deadlineOf(key) < this.time.now;
+    const when = this.deadlineOf(key);
+    return !Number.isNaN(when) && when < this.time.now;
   }
 
   /**

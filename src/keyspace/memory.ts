@@ -32,7 +32,10 @@ export function stringBytes(s: string): number {
 export const KEY_ENTRY_BYTES = 38;
 /**
  * A deadline: its entry in the deadlines Dict (a Map entry and the heap number holding ms since the
- * epoch, 36 bytes) and its copy beside the key's row (a Float64Array element, 8).
+ * epoch, 36 bytes) and its copy beside the key's row (a Float64Array element, 8). The copies come
+ * in a column per chunk of 65,536 rows, made at the chunk's first deadline: where few keys have a
+ * TTL, the column costs up to 8 bytes for every row of its chunk, which this does not count (a
+ * per-chunk charge would jump by 512 KB at the first TTL of a small dataset and never come back).
  */
 export const EXPIRE_ENTRY_BYTES = 44;
 /** A RawString wrapper object (header and three fields), on top of its string. */

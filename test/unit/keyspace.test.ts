@@ -262,3 +262,29 @@ test('deadlines beside the rows and in the expires dict stay in step through eve
   check(20_000);
   t.pass();
 });
+
+test('a lookup of a key without a TTL reads no clock, even when other keys have one', (t) => {
+  let reads = 0;
+  const clock = { now: (): number => (reads++, 1_700_000_000_000) };
+  const ks = new Keyspace(1, clock);
+  const db = ks.dbs[0];
+  db.set('plain', 'v');
+  db.set('ttl', 'v');
+  db.setExpire('ttl', 1_800_000_000_000);
+  ks.beginCommand();
+  reads = 0;
+  t.is(db.get('plain'), 'v');
+  t.false(db.isExpired('plain'));
+  t.is(reads, 0);
+  t.is(db.get('ttl'), 'v');
+  t.is(reads, 1, 'a key with a TTL reads the command clock (once per command)');
+});
+
+test('setExpire of a missing key sets nothing (a deadline is never stored without its key)', (t) => {
+  const { db, clock } = setup();
+  db.setExpire('x', clock.ms + 60_000);
+  t.is(db.expires.size, 0);
+  db.set('x', 'v', true);
+  t.is(db.getExpire('x'), -1);
+  t.is(db.expires.get('x'), undefined);
+});
