@@ -60,9 +60,12 @@ export class SlotDict<V> {
     return this.t.n;
   }
 
-  /** Index positions, whether a rehash is running, and whether keys are hashed with SipHash (for tests). */
-  stats(): { capacity: number; growing: boolean; sipHashed: boolean } {
-    return { capacity: this.t.capacity, growing: this.t.rehashing, sipHashed: this.t.sipHashed };
+  /**
+   * Index positions, whether a rehash is running, whether keys are hashed with SipHash, and the
+   * bytes of drained indexes released at once (for tests).
+   */
+  stats(): { capacity: number; growing: boolean; sipHashed: boolean; released: number } {
+    return { capacity: this.t.capacity, growing: this.t.rehashing, sipHashed: this.t.sipHashed, released: this.t.released };
   }
 
   /** The slot of `key` (valid until the key is deleted), or -1. */

@@ -319,6 +319,7 @@ export class SlotTable<V> {
     // it raises the alarm itself, and this one must not be taken by another table's next probe.
     alarm[0] = 0;
     if (i === cap) {
+      this.released += old.byteLength;
       release(old);
       this.old = null;
     }
@@ -334,6 +335,9 @@ export class SlotTable<V> {
   get rehashing(): boolean {
     return this.old !== null;
   }
+
+  /** Bytes of drained indexes handed back at once (release()), for tests. */
+  released = 0;
 
   /** Whether the table hashes with SipHash (for tests). */
   get sipHashed(): boolean {
