@@ -161,11 +161,12 @@ export class Database {
    * its stale deadline is never kept.
    */
   set(key: string, value: Value, keepTtl = false): void {
-    if (this.expires.size !== 0) {
-      this.expireIfNeeded(key);
-      if (!keepTtl) this.persist(key);
+    let slot = this.dict.slotOf(key);
+    if (slot >= 0 && this.expires.size !== 0) {
+      // Reclaimed if expired (then gone, unless CLIENT PAUSE keeps it): found again.
+      if (this.expireAt(slot, key)) slot = this.dict.slotOf(key);
+      if (slot >= 0 && !keepTtl) this.persistAt(slot, key);
     }
-    const slot = this.dict.slotOf(key);
     if (slot < 0) {
       this.dict.insert(key, value, initialField(this.settings, this.time.coarseMs));
       this.addBytes(keyBytes(key) + charge(value));
@@ -207,7 +208,7 @@ export class Database {
     const v = this.dict.get(key);
     if (v === undefined) return;
     this.dict.delete(key);
-    if (this.expires.size !== 0) this.persist(key);
+    if (this.expires.size !== 0) this.dropDeadline(key);
     this.addBytes(-keyBytes(key) - chargedFor(v));
     if (this.keyIndex !== null) this.keyIndex.removed(key);
   }
@@ -241,11 +242,19 @@ export class Database {
   /** Removes a TTL; returns whether there was one. */
   persist(key: string): boolean {
     const slot = this.dict.slotOf(key);
-    if (slot >= 0) {
-      // A key without a deadline beside its row has none in `expires` either: no lookup there.
-      if (Number.isNaN(this.dict.deadlineAt(slot))) return false;
-      this.dict.setDeadlineAt(slot, NaN);
-    }
+    return slot >= 0 && this.persistAt(slot, key);
+  }
+
+  /** persist() of the key in `slot` (the caller found it there). */
+  private persistAt(slot: number, key: string): boolean {
+    // A key without a deadline beside its row has none in `expires` either: no lookup there.
+    if (Number.isNaN(this.dict.deadlineAt(slot))) return false;
+    this.dict.setDeadlineAt(slot, NaN);
+    return this.dropDeadline(key);
+  }
+
+  /** Removes `key`'s entry from `expires` (its row's copy is cleared or gone); whether it had one. */
+  private dropDeadline(key: string): boolean {
     if (!this.expires.delete(key)) return false;
     this.addBytes(-EXPIRE_ENTRY_BYTES);
     return true;

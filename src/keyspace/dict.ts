@@ -129,11 +129,7 @@ export class Dict<V> {
     return {
       get: (key) => t.get(key),
       entries: () => walkAll(maps),
-      end: () => {
-        const i = t.hooks?.indexOf(before) ?? -1;
-        if (i >= 0) t.hooks!.splice(i, 1);
-        if (t.hooks?.length === 0) t.hooks = null;
-      },
+      end: () => dropHook(t, before),
     };
   }
 
@@ -203,6 +199,13 @@ export class Dict<V> {
     for (const id of this.live) this.cursors.get(id)?.demote();
     this.live.clear();
   }
+}
+
+/** Removes a snapshot's hook from the table holding its T0 data (Dict's and SlotDict's alike). */
+export function dropHook(t: { hooks: ((key: string) => void)[] | null }, before: (key: string) => void): void {
+  const i = t.hooks?.indexOf(before) ?? -1;
+  if (i >= 0) t.hooks!.splice(i, 1);
+  if (t.hooks?.length === 0) t.hooks = null;
 }
 
 /** The entries of several Maps, one after the other. */

@@ -21,8 +21,8 @@
 // the view's `limit`, so the T0 keys are the keys of the slots below it whose hook has not run, and
 // the snapshot's user tells them apart with a bitmap over slots (snapshot-recorder.ts).
 
-import type { DictOptions } from './dict.js';
-import { PAGE_BITS, SlotTable } from './slot-table.js';
+import { dropHook, type DictOptions } from './dict.js';
+import { SlotTable } from './slot-table.js';
 
 /** A SlotDict's contents as they were when the snapshot began (see the module comment). */
 export interface SlotSnapshotView<V> {
@@ -46,7 +46,6 @@ export interface SlotSnapshotView<V> {
   end(): void;
 }
 
-const PAGE_MASK = (1 << PAGE_BITS) - 1;
 /** Empty slots a SCAN call looks at per key asked for, at most (as Redis's); empty pages are passed free. */
 const SCAN_EMPTY_PER_KEY = 10;
 
@@ -168,15 +167,13 @@ export class SlotDict<V> {
       },
       keyAt: (slot) => t.keyAt(slot),
       value: (slot) => t.valueAt(slot),
-      next: (slot) => nextSlot(t, slot),
+      next: (slot) => t.next(slot),
       entries: () => walk(t, limit),
       end: () => {
         if (!open) return;
         open = false;
         t.snapshots--;
-        const i = t.hooks?.indexOf(before) ?? -1;
-        if (i >= 0) t.hooks!.splice(i, 1);
-        if (t.hooks?.length === 0) t.hooks = null;
+        dropHook(t, before);
       },
     };
   }
@@ -214,21 +211,15 @@ export class SlotDict<V> {
         found++;
         visit(key, t.valueAt(slot));
       }
-      slot = nextSlot(t, slot);
+      slot = t.next(slot);
     }
     return slot < t.allocated ? slot : 0;
   }
 }
 
-/** The slot after `slot` to look at: the next one, or past empty pages from a page's start. */
-function nextSlot<V>(t: SlotTable<V>, slot: number): number {
-  slot++;
-  return (slot & PAGE_MASK) === 0 ? t.skipEmpty(slot) : slot;
-}
-
 /** The entries of the slots below `limit`, in slot order. */
 function* walk<V>(t: SlotTable<V>, limit: number): IterableIterator<[string, V]> {
-  for (let slot = t.skipEmpty(0); slot < limit; slot = nextSlot(t, slot)) {
+  for (let slot = t.skipEmpty(0); slot < limit; slot = t.next(slot)) {
     const key = t.keyAt(slot);
     if (key !== undefined) yield [key, t.valueAt(slot)];
   }

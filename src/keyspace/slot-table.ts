@@ -39,7 +39,8 @@ import { randomSipKey, sipHash } from './siphash.js';
 import { alarm, capacityFor, CHUNK, CHUNK_BITS, locate, MASK, MIN_CAP, place, release, ROW } from './slot-index.js';
 
 /** log2 of the slots per page (SlotTable.skipEmpty). */
-export const PAGE_BITS = 8;
+const PAGE_BITS = 8;
+const PAGE_MASK = (1 << PAGE_BITS) - 1;
 /** Old-index entries moved over per write while a rehash runs (a growth needs about 1.4). */
 const STEP = 16;
 /** Free old-index positions a rehash step may pass. */
@@ -59,6 +60,8 @@ const RANDOM_TRIES = 1024;
 export class SlotTable<V> {
   /** Keys in the table. */
   n = 0;
+  /** Bytes of drained indexes handed back at once (release()), for tests. */
+  released = 0;
   /** Open snapshots: while there are any, freed slots are not reused (see slot-dict.ts). */
   snapshots = 0;
   /** Snapshot hooks: called before any key of this table changes. */
@@ -110,14 +113,23 @@ export class SlotTable<V> {
 
   /** The slot of `key`, or -1. */
   find(key: string): number {
+    const p = this.position(key);
+    if (p >= 0) return this.idx[2 * p + 1] - 1;
+    return p === -1 ? -1 : this.old![2 * (-2 - p) + 1] - 1;
+  }
+
+  /**
+   * Where `key` is: its pair's position p >= 0 in the index, -2 - p in the old index during a
+   * rehash, or -1 when it is in neither.
+   */
+  private position(key: string): number {
     const h = this.hash(key);
-    let i = locate(this.idx, this.cap, h, key, this.rows);
+    const i = locate(this.idx, this.cap, h, key, this.rows);
     if (alarm[0] !== 0) this.heed();
-    if (i >= 0) return this.idx[2 * i + 1] - 1;
-    if (this.old === null) return -1;
-    i = locate(this.old, this.oldCap, this.oldHash(key, h), key, this.rows);
+    if (i >= 0 || this.old === null) return i;
+    const j = locate(this.old, this.oldCap, this.oldHash(key, h), key, this.rows);
     if (alarm[0] !== 0) this.heed();
-    return i < 0 ? -1 : this.old[2 * i + 1] - 1;
+    return j < 0 ? -1 : -2 - j;
   }
 
   /**
@@ -186,12 +198,10 @@ export class SlotTable<V> {
 
   /** Removes `key`; false when it is not here. */
   delete(key: string): boolean {
-    const h = this.hash(key);
-    let idx = this.idx;
-    let i = locate(idx, this.cap, h, key, this.rows);
-    if (i < 0 && this.old !== null) i = locate((idx = this.old), this.oldCap, this.oldHash(key, h), key, this.rows);
-    if (alarm[0] !== 0) this.heed();
-    if (i < 0) return false;
+    const p = this.position(key);
+    if (p === -1) return false;
+    const idx = p >= 0 ? this.idx : this.old!;
+    const i = p >= 0 ? p : -2 - p;
     this.beforeChange(key);
     this.release(idx[2 * i + 1] - 1);
     idx[2 * i + 1] = -1;
@@ -238,6 +248,12 @@ export class SlotTable<V> {
     const pages = new Int32Array(this.pages.length * 2);
     pages.set(this.pages);
     this.pages = pages;
+  }
+
+  /** The slot after `slot` to look at in a walk: the next one, or past empty pages from a page's start. */
+  next(slot: number): number {
+    slot++;
+    return (slot & PAGE_MASK) === 0 ? this.skipEmpty(slot) : slot;
   }
 
   /**
@@ -336,9 +352,6 @@ export class SlotTable<V> {
     return this.old !== null;
   }
 
-  /** Bytes of drained indexes handed back at once (release()), for tests. */
-  released = 0;
-
   /** Whether the table hashes with SipHash (for tests). */
   get sipHashed(): boolean {
     return this.strong;
@@ -360,17 +373,24 @@ export class SlotTable<V> {
     const oldLeft = this.old === null ? 0 : this.oldCap - this.drain;
     for (let tries = 0; ; tries++) {
       const p = Math.floor(Math.random() * (cap + oldLeft));
-      const s = p < cap ? this.idx[2 * p + 1] : this.old![2 * (p - cap + this.drain) + 1];
+      const s = this.drawn(p);
       if (s > 0) return s - 1;
-      if (tries === RANDOM_TRIES) return this.nextEntry(p, cap, oldLeft);
+      if (tries === RANDOM_TRIES) return this.nextEntry(p, cap + oldLeft);
     }
   }
 
-  /** The slot of the first key at or after position p (of the positions randomSlot draws from). */
-  private nextEntry(p: number, cap: number, oldLeft: number): number {
-    const total = cap + oldLeft;
+  /**
+   * The (slot + 1) field of position p of those randomSlot draws from: the index's positions,
+   * then the old index's not yet moved over.
+   */
+  private drawn(p: number): number {
+    return p < this.cap ? this.idx[2 * p + 1] : this.old![2 * (p - this.cap + this.drain) + 1];
+  }
+
+  /** The slot of the first key at or after drawn position p, of `total`. */
+  private nextEntry(p: number, total: number): number {
     for (let k = 0; k < total; k++, p = p + 1 === total ? 0 : p + 1) {
-      const s = p < cap ? this.idx[2 * p + 1] : this.old![2 * (p - cap + this.drain) + 1];
+      const s = this.drawn(p);
       if (s > 0) return s - 1;
     }
     return -1;

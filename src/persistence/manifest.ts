@@ -224,7 +224,6 @@ export class ManifestStore {
   }
 }
 
-
 /** A FileIO callback as a promise. */
 export function cb(start: (done: (err: Error | null) => void) => void): Promise<void> {
   return new Promise((resolve, reject) => start((err) => (err ? reject(err) : resolve())));

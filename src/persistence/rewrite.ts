@@ -20,7 +20,8 @@
 // since the last one), and starts by sending the replies already computed;
 // the walk reads the T0 table's slots in order (slot-dict.ts: key and value side by side, no
 // lookup and nothing allocated per key) and encodes a string key without allocating (keydump.ts)
-// into one output buffer reused for every chunk, so it adds few garbage-collection pauses; every write, fsync, close and unlink runs on the thread pool.
+// into one output buffer reused for every chunk, so it adds few garbage-collection pauses; every
+// write, fsync, close and unlink runs on the thread pool.
 //
 // Crash safety: at every instant the manifest on disk names a complete dataset: the old files
 // (plus the new incr file) until the final manifest's rename, the new base and incr after it. A
