@@ -1,5 +1,5 @@
-// One numbered database: the key -> value dictionary plus the key -> deadline dictionary, as in
-// Redis (db->dict and db->expires). Expiry is lazy on every access and active in the background
+// One numbered database: the key -> value dictionary and, beside each key's row, its deadline;
+// `expires` is the set of keys that have one, as Redis's db->dict and db->expires. Expiry is lazy on every access and active in the background
 // (Keyspace.activeExpireCycle). Keys are binary strings.
 //
 // A key with deadline `when` (absolute ms) is alive while now <= when, as Redis's keyIsExpired
@@ -13,8 +13,8 @@
 // lookupKey; peek() is the LOOKUP_NOTOUCH variant. Every change also keeps the memory
 // estimate of memory.ts current (`bytes`, and the keyspace-wide total in `usage`).
 
-import { Dict } from './dict.js';
 import { SlotDict } from './slot-dict.js';
+import { Expires } from './expires.js';
 import type { Value } from './values.js';
 import { initialField, touchedField, type MemorySettings } from './lru.js';
 import { EXPIRE_ENTRY_BYTES, keyBytes, valueBytes } from './memory.js';
@@ -83,7 +83,8 @@ function chargedFor(v: Value): number {
 export class Database {
   /** Key -> value, each entry with its access metadata (lru.ts) as the field. */
   readonly dict = new SlotDict<Value>();
-  readonly expires = new Dict<number>();
+  /** The keys with a deadline (what active expiry, volatile-* eviction and INFO go through). */
+  readonly expires = new Expires(this.dict);
   /** Estimated bytes of this database's keys (memory.ts). */
   bytes = 0;
   /**
@@ -115,7 +116,7 @@ export class Database {
   get(key: string): Value | undefined {
     const slot = this.dict.slotOf(key);
     if (slot < 0) return undefined;
-    if (this.expires.size !== 0 && this.expireAt(slot, key)) return undefined;
+    if (this.dict.volatileSize !== 0 && this.expireAt(slot, key)) return undefined;
     this.touch(slot);
     return this.dict.valueAt(slot);
   }
@@ -124,7 +125,7 @@ export class Database {
   peek(key: string): Value | undefined {
     const slot = this.dict.slotOf(key);
     if (slot < 0) return undefined;
-    if (this.expires.size !== 0 && this.expireAt(slot, key)) return undefined;
+    if (this.dict.volatileSize !== 0 && this.expireAt(slot, key)) return undefined;
     return this.dict.valueAt(slot);
   }
 
@@ -162,10 +163,10 @@ export class Database {
    */
   set(key: string, value: Value, keepTtl = false): void {
     let slot = this.dict.slotOf(key);
-    if (slot >= 0 && this.expires.size !== 0) {
+    if (slot >= 0 && this.dict.volatileSize !== 0) {
       // Reclaimed if expired (then gone, unless CLIENT PAUSE keeps it): found again.
       if (this.expireAt(slot, key)) slot = this.dict.slotOf(key);
-      if (slot >= 0 && !keepTtl) this.persistAt(slot, key);
+      if (slot >= 0 && !keepTtl) this.persistAt(slot);
     }
     if (slot < 0) {
       this.dict.insert(key, value, initialField(this.settings, this.time.coarseMs));
@@ -205,10 +206,11 @@ export class Database {
 
   /** Removes a key unconditionally (no expiry check). */
   remove(key: string): void {
-    const v = this.dict.get(key);
-    if (v === undefined) return;
+    const slot = this.dict.slotOf(key);
+    if (slot < 0) return;
+    const v = this.dict.valueAt(slot);
+    if (!Number.isNaN(this.dict.deadlineAt(slot))) this.addBytes(-EXPIRE_ENTRY_BYTES);
     this.dict.delete(key);
-    if (this.expires.size !== 0) this.dropDeadline(key);
     this.addBytes(-keyBytes(key) - chargedFor(v));
     if (this.keyIndex !== null) this.keyIndex.removed(key);
   }
@@ -225,37 +227,24 @@ export class Database {
     return Number.isNaN(when) ? -1 : when;
   }
 
-  /**
-   * Sets the deadline (absolute ms) of an existing key; see MAX_DEADLINE for huge values. Kept in
-   * two places: beside the key's row (what every lookup reads) and in `expires`, the dict of keys
-   * with a deadline that active expiry, INFO and the AOF rewrite's snapshot walk.
-   */
+  /** Sets the deadline (absolute ms) of an existing key; see MAX_DEADLINE for huge values. */
   setExpire(key: string, whenMs: number | bigint): void {
     const slot = this.dict.slotOf(key);
-    // Never a deadline without its key: the two places would disagree for good.
     if (slot < 0) return;
-    const when = toDeadline(whenMs);
-    if (this.expires.set(key, when)) this.addBytes(EXPIRE_ENTRY_BYTES);
-    this.dict.setDeadlineAt(slot, when);
+    if (Number.isNaN(this.dict.deadlineAt(slot))) this.addBytes(EXPIRE_ENTRY_BYTES);
+    this.dict.setDeadlineAt(slot, toDeadline(whenMs));
   }
 
   /** Removes a TTL; returns whether there was one. */
   persist(key: string): boolean {
     const slot = this.dict.slotOf(key);
-    return slot >= 0 && this.persistAt(slot, key);
+    return slot >= 0 && this.persistAt(slot);
   }
 
   /** persist() of the key in `slot` (the caller found it there). */
-  private persistAt(slot: number, key: string): boolean {
-    // A key without a deadline beside its row has none in `expires` either: no lookup there.
+  private persistAt(slot: number): boolean {
     if (Number.isNaN(this.dict.deadlineAt(slot))) return false;
     this.dict.setDeadlineAt(slot, NaN);
-    return this.dropDeadline(key);
-  }
-
-  /** Removes `key`'s entry from `expires` (its row's copy is cleared or gone); whether it had one. */
-  private dropDeadline(key: string): boolean {
-    if (!this.expires.delete(key)) return false;
     this.addBytes(-EXPIRE_ENTRY_BYTES);
     return true;
   }
@@ -290,7 +279,7 @@ export class Database {
    * it is (Redis 7.0 loops forever there).
    */
   randomKey(): string | undefined {
-    const allVolatile = this.dict.size === this.expires.size;
+    const allVolatile = this.dict.size === this.dict.volatileSize;
     for (let tries = 1; ; tries++) {
       const key = this.dict.randomKey();
       if (key === undefined) return undefined;
@@ -301,7 +290,6 @@ export class Database {
 
   clear(): void {
     this.dict.clear();
-    this.expires.clear();
     this.keyIndex?.cleared();
     this.addBytes(-this.bytes);
     this.avgTtl = 0;
@@ -310,7 +298,6 @@ export class Database {
   /** Swaps contents with another database (SWAPDB): the dictionaries move, the ids stay. */
   swapWith(other: Database): void {
     this.dict.swapWith(other.dict);
-    this.expires.swapWith(other.expires);
     [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
     [this.bytes, other.bytes] = [other.bytes, this.bytes];
     [this.keyIndex, other.keyIndex] = [other.keyIndex, this.keyIndex];

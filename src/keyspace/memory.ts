@@ -31,13 +31,13 @@ export function stringBytes(s: string): number {
  */
 export const KEY_ENTRY_BYTES = 38;
 /**
- * A deadline: its entry in the deadlines Dict (a Map entry and the heap number holding ms since the
- * epoch, 36 bytes) and its copy beside the key's row (a Float64Array element, 8). The copies come
- * in a column per chunk of 65,536 rows, made at the chunk's first deadline: where few keys have a
- * TTL, the column costs up to 8 bytes for every row of its chunk, which this does not count (a
- * per-chunk charge would jump by 512 KB at the first TTL of a small dataset and never come back).
+ * A deadline (deadline-column.ts): a Float64Array element beside the key's row (8 bytes), the
+ * slot's position in the set of keys with one (4) and its entry there (4). The column comes per
+ * chunk of 65,536 rows, made at the chunk's first deadline: where few keys have a TTL, it costs up
+ * to 12 bytes for every row of its chunk, which this does not count (a per-chunk charge would jump
+ * by 768 KB at the first TTL of a small dataset and never come back).
  */
-export const EXPIRE_ENTRY_BYTES = 44;
+export const EXPIRE_ENTRY_BYTES = 16;
 /** A RawString wrapper object (header and three fields), on top of its string. */
 const RAW_STRING_BYTES = 48;
 /** A value of a type that does not estimate its own size. */

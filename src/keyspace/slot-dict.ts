@@ -14,7 +14,8 @@
 // Random keys (RANDOMKEY, eviction sampling): SlotTable.randomSlot, uniform over the keys.
 //
 // Snapshots (AOF rewrite without fork): beginSnapshot() gives a view of the dict as it is now (T0)
-// and a hook called before any key of that data changes, so the caller can save its T0 state.
+// and a hook called before any key of that data changes (its value, its deadline, or its removal),
+// so the caller can save its T0 state.
 // Hooks belong to the table holding the T0 data, not to the SlotDict: SWAPDB moves them with the
 // data, and FLUSH* (which swaps in a new table) leaves the T0 data untouched from then on. While a
 // snapshot is open, freed slots are not reused: every slot a key gets after T0 is then at or above
@@ -38,6 +39,8 @@ export interface SlotSnapshotView<V> {
   /** The key in a slot of the T0 table now (undefined: free); below `limit`, a T0 key unless its hook ran. */
   keyAt(slot: number): string | undefined;
   value(slot: number): V;
+  /** The deadline of the key in a slot of the T0 table (NaN: none); T0's until the hook ran for it. */
+  deadline(slot: number): number;
   /** The slot to look at after `slot` (empty pages passed over). */
   next(slot: number): number;
   /** Walks the T0 table's slots below `limit`: keys changed since T0 must be skipped by the caller. */
@@ -89,9 +92,31 @@ export class SlotDict<V> {
     return this.t.deadlineAt(slot);
   }
 
-  /** Sets (NaN: clears) the deadline of the key in `slot`; the caller keeps the deadlines Dict in step. */
+  /** Sets (NaN: clears) the deadline of the key in `slot`, a change the snapshot hooks are told of. */
   setDeadlineAt(slot: number, when: number): void {
-    this.t.setDeadlineAt(slot, when);
+    const t = this.t;
+    if (t.hooks !== null) t.beforeChange(t.keyAt(slot)!);
+    t.setDeadlineAt(slot, when);
+  }
+
+  /** Keys with a deadline. */
+  get volatileSize(): number {
+    return this.t.deadlines.size;
+  }
+
+  /** The slot at `position` (0 <= position < volatileSize) of the set of keys with a deadline. */
+  volatileSlot(position: number): number {
+    return this.t.deadlines.slotAt(position);
+  }
+
+  /** A random key with a deadline (uniform over them), or undefined when none has one. */
+  randomVolatileKey(): string | undefined {
+    const d = this.t.deadlines;
+    return d.size === 0 ? undefined : this.t.keyAt(d.slotAt(Math.floor(Math.random() * d.size)));
+  }
+
+  keyAt(slot: number): string | undefined {
+    return this.t.keyAt(slot);
   }
 
   get(key: string): V | undefined {
@@ -167,6 +192,7 @@ export class SlotDict<V> {
       },
       keyAt: (slot) => t.keyAt(slot),
       value: (slot) => t.valueAt(slot),
+      deadline: (slot) => t.deadlineAt(slot),
       next: (slot) => t.next(slot),
       entries: () => walk(t, limit),
       end: () => {

@@ -7,8 +7,8 @@
 // lookup here takes four: the index, the key's row, the key string and the value string.
 //
 // - Rows: a key, its value and its access field side by side ([key, value, field], one row per
-//   "slot"), in chunks of 2^16 rows, so that growth never copies more than a chunk; a chunk whose
-//   keys have TTLs also has a Float64Array of their deadlines. A key keeps its
+//   "slot"), in chunks of 2^16 rows, so that growth never copies more than a chunk; the keys'
+//   deadlines are in a column beside them (deadline-column.ts). A key keeps its
 //   slot for as long as it exists; slots of deleted keys are reused, except while a snapshot is
 //   open (then every slot allocated after T0 is at or above the snapshot's limit).
 // - Index (slot-index.ts): open addressing with linear probing in an Int32Array of (hash,
@@ -36,6 +36,7 @@
 
 import { hashKey } from './dict-table.js';
 import { randomSipKey, sipHash } from './siphash.js';
+import { DeadlineColumn } from './deadline-column.js';
 import { alarm, capacityFor, CHUNK, CHUNK_BITS, locate, MASK, MIN_CAP, place, release, ROW } from './slot-index.js';
 
 /** log2 of the slots per page (SlotTable.skipEmpty). */
@@ -68,11 +69,8 @@ export class SlotTable<V> {
   hooks: ((key: string) => void)[] | null = null;
   private readonly rows: unknown[][] = [];
   private readonly free: number[] = [];
-  /**
-   * Deadlines (ms; NaN: none) per chunk, beside the rows rather than in them: a chunk gets its
-   * array when one of its keys first gets a deadline, so keys without TTLs pay nothing.
-   */
-  private readonly deadlines: (Float64Array | undefined)[] = [];
+  /** The keys' deadlines, and the set of slots that have one. */
+  readonly deadlines = new DeadlineColumn();
   /** Keys per page of 2^PAGE_BITS slots (so that walks skip empty pages). */
   private pages = new Int32Array(16);
   private nextSlot = 0;
@@ -163,19 +161,12 @@ export class SlotTable<V> {
 
   /** The deadline of the key in `slot` (ms), NaN when it has none. */
   deadlineAt(slot: number): number {
-    const deadlines = this.deadlines[slot >>> CHUNK_BITS];
-    return deadlines === undefined ? NaN : deadlines[slot & MASK];
+    return this.deadlines.at(slot);
   }
 
   /** Sets (NaN: clears) the deadline of the key in `slot`. */
   setDeadlineAt(slot: number, when: number): void {
-    const c = slot >>> CHUNK_BITS;
-    let deadlines = this.deadlines[c];
-    if (deadlines === undefined) {
-      if (Number.isNaN(when)) return;
-      deadlines = this.deadlines[c] = new Float64Array(CHUNK).fill(NaN);
-    }
-    deadlines[slot & MASK] = when;
+    this.deadlines.set(slot, when);
   }
 
   /** Runs the snapshot hooks, if any, before `key` changes. */
@@ -219,7 +210,7 @@ export class SlotTable<V> {
       // new Array(n) is a holey array with room for the whole chunk: it never grows.
       if ((slot & MASK) === 0) {
         this.rows.push(new Array<unknown>(CHUNK * ROW));
-        this.deadlines.push(undefined);
+        this.deadlines.addChunk();
       }
       if (slot >>> PAGE_BITS >= this.pages.length) this.growPages();
     }
@@ -238,8 +229,7 @@ export class SlotTable<V> {
     row[at] = undefined;
     row[at + 1] = undefined;
     row[at + 2] = 0;
-    const deadlines = this.deadlines[slot >>> CHUNK_BITS];
-    if (deadlines !== undefined) deadlines[slot & MASK] = NaN;
+    this.deadlines.set(slot, NaN);
     this.pages[slot >>> PAGE_BITS]--;
     this.free.push(slot);
   }

@@ -35,7 +35,7 @@ import { encode, latencyEnd, latencyStart, type AofWriter } from './aof.js';
 import { unlinkQuietly, type FileIO } from './fileio.js';
 import { faultPoint } from './faults.js';
 import { writeKey } from './keydump.js';
-import { SnapshotRecorder } from './snapshot-recorder.js';
+import { deadlineOrUndefined, SnapshotRecorder } from './snapshot-recorder.js';
 import { cb, type AofFileInfo, type ManifestStore } from './manifest.js';
 import { RewriteTrace } from './rewrite-trace.js';
 
@@ -231,7 +231,7 @@ export class Rewrite {
   private async writeDb(i: number, rec: SnapshotRecorder): Promise<void> {
     const out = this.out;
     const t0 = this.t0;
-    const { expires, values, expiresAtT0 } = rec;
+    const values = rec.values;
     const limit = values.limit;
     let selected = false;
     let slot = values.next(-1);
@@ -246,7 +246,7 @@ export class Rewrite {
         // keyIsExpired and rewriteAppendOnlyFileRio): not part of the T0 data. A key
         // expiring after T0 is kept with its deadline: commands in the new incr file may have touched it
         // while it was alive, and replaying them must find it.
-        const expire = expiresAtT0 ? expires.get(key) : undefined;
+        const expire = deadlineOrUndefined(values.deadline(slot));
         if (expire === undefined || expire >= t0) {
           if (!selected) encode(out, ['SELECT', String(i)]);
           selected = true;

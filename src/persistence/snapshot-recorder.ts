@@ -15,7 +15,6 @@
 // (tens of MB in one stop under a heavy write load).
 
 import { ReplyBuffer } from '../protocol/encoder.js';
-import type { SnapshotView } from '../keyspace/dict.js';
 import type { SlotSnapshotView } from '../keyspace/slot-dict.js';
 import type { Database } from '../keyspace/database.js';
 import type { Value } from '../keyspace/values.js';
@@ -25,10 +24,8 @@ import { writeKey } from './keydump.js';
 const SAVED_CHUNK = 1024 * 1024;
 
 export class SnapshotRecorder {
+  /** The T0 data: keys, values and deadlines (a deadline change runs the hook too). */
   readonly values: SlotSnapshotView<Value>;
-  readonly expires: SnapshotView<number>;
-  /** Whether any key had a deadline at T0: if none did, the walk looks none up. */
-  readonly expiresAtT0: boolean;
   /** Bit per T0 slot: set once the key is done (its T0 state saved by the hook, or written by the walk). */
   private readonly changedSlots: Uint32Array;
   private readonly limit: number;
@@ -37,9 +34,7 @@ export class SnapshotRecorder {
 
   /** Starts recording `db` at T0 (keyspace time `t0`). */
   constructor(db: Database, private readonly t0: number) {
-    this.expiresAtT0 = db.expires.size > 0;
     this.values = db.dict.beginSnapshot(this.before);
-    this.expires = db.expires.beginSnapshot(this.before);
     this.limit = this.values.limit;
     this.changedSlots = new Uint32Array((this.limit + 31) >>> 5);
   }
@@ -57,13 +52,13 @@ export class SnapshotRecorder {
     this.changedSlots[slot >>> 5] |= 1 << (slot & 31);
   }
 
-  /** The snapshot hook: called before `key` changes in the values or the expires dict. */
+  /** The snapshot hook: called before `key` changes (its value, its deadline, or its removal). */
   private readonly before = (key: string): void => {
     const slot = this.values.slot(key);
     // Missing at T0 (or added since): no T0 state to save, and the walk skips its slot.
     if (slot === undefined || this.changed(slot)) return;
     this.done(slot);
-    const expire = this.expires.get(key);
+    const expire = deadlineOrUndefined(this.values.deadline(slot));
     if (expire !== undefined && expire < this.t0) return;
     writeKey(this.out, key, this.values.value(slot), expire);
     if (this.out.len >= SAVED_CHUNK) this.chunks.push(this.out.take());
@@ -80,6 +75,8 @@ export class SnapshotRecorder {
   /** Stops calling the hook (idempotent). */
   end(): void {
     this.values.end();
-    this.expires.end();
   }
 }
+
+/** A deadline as the dump writes it: undefined for none (NaN in the column). */
+export const deadlineOrUndefined = (when: number): number | undefined => (Number.isNaN(when) ? undefined : when);

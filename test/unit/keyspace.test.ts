@@ -7,6 +7,7 @@ import { Keyspace } from '../../src/keyspace/keyspace.js';
 import { MAX_DEADLINE, type Database } from '../../src/keyspace/database.js';
 import { ManualClock } from '../../src/keyspace/clock.js';
 import { cloneValue, encodingOf, RawString, type TypedValue } from '../../src/keyspace/values.js';
+import { entryBytes, EXPIRE_ENTRY_BYTES } from '../../src/keyspace/memory.js';
 
 function setup(dbs = 2): { ks: Keyspace; clock: ManualClock; expired: string[]; db: Database } {
   const clock = new ManualClock();
@@ -221,7 +222,7 @@ test('string encodings: int, embstr, raw', (t) => {
   t.is(encodingOf(new RawString('1')), 'raw');
 });
 
-test('deadlines beside the rows and in the expires dict stay in step through every kind of change', (t) => {
+test('the set of keys with a deadline, the deadlines beside the rows and the memory charged agree through every kind of change', (t) => {
   const { ks, clock, db } = setup();
   const other = ks.dbs[1];
   let seed = 7;
@@ -231,14 +232,24 @@ test('deadlines beside the rows and in the expires dict stay in step through eve
   };
   const check = (step: number): void => {
     for (const d of [db, other]) {
-      let withTtl = 0;
-      for (const key of d.dict.keys()) {
-        const inDict = d.expires.get(key);
-        const beside = d.getExpire(key);
-        if ((inDict ?? -1) !== beside) t.fail(`step ${step}, db ${d.id}, ${key}: expires ${inDict}, beside the row ${beside}`);
-        if (beside >= 0) withTtl++;
+      const where = `step ${step}, db ${d.id}`;
+      const listed = new Map<string, number>();
+      for (const [key, when] of d.expires.entries()) {
+        if (listed.has(key)) t.fail(`${where}: ${key} twice in the set`);
+        listed.set(key, when);
       }
-      if (withTtl !== d.expires.size) t.fail(`step ${step}, db ${d.id}: ${withTtl} keys with a deadline, expires holds ${d.expires.size}`);
+      let withTtl = 0;
+      let bytes = 0;
+      for (const [key, value] of d.dict.entries()) {
+        const beside = d.getExpire(key);
+        if ((listed.get(key) ?? -1) !== beside) t.fail(`${where}, ${key}: in the set ${listed.get(key)}, beside the row ${beside}`);
+        if (beside >= 0) withTtl++;
+        bytes += entryBytes(key, value);
+      }
+      if (withTtl !== listed.size || listed.size !== d.expires.size) t.fail(`${where}: ${withTtl} keys with a deadline, the set lists ${listed.size}, counts ${d.expires.size}`);
+      if (d.bytes !== bytes + withTtl * EXPIRE_ENTRY_BYTES) t.fail(`${where}: ${d.bytes} bytes charged, ${bytes + withTtl * EXPIRE_ENTRY_BYTES} held`);
+      const drawn = d.expires.randomKey();
+      if ((drawn === undefined) !== (withTtl === 0) || (drawn !== undefined && d.getExpire(drawn) < 0)) t.fail(`${where}: drew ${drawn}`);
     }
   };
   for (let step = 0; step < 20_000; step++) {
@@ -287,4 +298,33 @@ test('setExpire of a missing key sets nothing (a deadline is never stored withou
   db.set('x', 'v', true);
   t.is(db.getExpire('x'), -1);
   t.is(db.expires.get('x'), undefined);
+});
+
+test('keys with deadlines across several chunks of rows: the set follows deletes, persists and reuse of slots', (t) => {
+  const { ks, db, clock } = setup(1);
+  const n = 140_000; // rows come in chunks of 65,536: three chunks
+  for (let i = 0; i < n; i++) db.set(`k${i}`, 'v');
+  for (let i = 0; i < n; i += 3) db.setExpire(`k${i}`, clock.ms + 1000 + i);
+  for (let i = 0; i < n; i += 6) db.delete(`k${i}`);
+  for (let i = 3; i < n; i += 12) db.persist(`k${i}`);
+  for (let i = 0; i < 1000; i++) {
+    db.set(`new${i}`, 'v'); // takes a freed slot
+    db.setExpire(`new${i}`, clock.ms + 5);
+  }
+  const expected = new Map<string, number>();
+  for (let i = 3; i < n; i += 6) if (i % 12 !== 3) expected.set(`k${i}`, clock.ms + 1000 + i);
+  for (let i = 0; i < 1000; i++) expected.set(`new${i}`, clock.ms + 5);
+  const listed = new Map(db.expires.entries());
+  t.is(listed.size, expected.size);
+  t.is(db.expires.size, expected.size);
+  t.is([...expected].filter(([k, when]) => listed.get(k) !== when).length, 0, 'every deadline listed, right');
+  clock.advance(10);
+  ks.tick();
+  // Draws from the set reach every key in it: all 1000 expired ones are found and reclaimed.
+  for (let draws = 0; db.expires.size > expected.size - 1000 && draws < 10_000_000; draws++) {
+    const k = db.expires.randomKey();
+    if (k !== undefined) db.expireIfNeeded(k);
+  }
+  t.is(db.size, n - Math.ceil(n / 6), 'every new key expired, no other');
+  t.is(db.expires.size, expected.size - 1000);
 });
