@@ -112,7 +112,7 @@ function setGeneric(ctx: Ctx, args: string[], key: string, value: string, opts: 
     if ((flags & NX && found) || (flags & XX && !found)) return flags & GET ? old : replies.abort;
   }
   // With a new deadline to follow, the old one is kept until setExpire replaces it: the same result
-  // as clearing it first, without removing and re-adding the key's entry in the deadlines dict.
+  // as clearing it first, without taking the key out of the set of keys with a TTL and back in.
   ctx.db.set(key, value, (flags & KEEPTTL) !== 0 || when !== undefined);
   if (when !== undefined) {
     // A deadline already in the past is stored as is: the key expires on its next access.

@@ -5,7 +5,7 @@
 // V8's heap statistics move with garbage not yet collected, so a limit checked against them would
 // evict at random moments. Keystonelight instead keeps an incremental estimate of the dataset,
 // updated by every change of the keyspace: per key, its name and value as V8 lays them out plus a
-// constant for its dictionary entries; a TTL adds an entry in the deadlines dictionary. The
+// constant for its table row and index pair; a TTL adds its deadline (EXPIRE_ENTRY_BYTES). The
 // constants were measured on the keyspace of this repository (node 20, x64, no pointer
 // compression): loading 1,000,000 keys of 11 bytes with 16-byte values costs the V8 heap and the
 // index's ArrayBuffer 106.2 bytes a key (the index is 2^21 pairs then, at a load of 0.48), and

@@ -22,7 +22,6 @@
 // the view's `limit`, so the T0 keys are the keys of the slots below it whose hook has not run, and
 // the snapshot's user tells them apart with a bitmap over slots (snapshot-recorder.ts).
 
-import { dropHook, type DictOptions } from './dict.js';
 import { SlotTable } from './slot-table.js';
 
 /** A SlotDict's contents as they were when the snapshot began (see the module comment). */
@@ -54,9 +53,6 @@ const SCAN_EMPTY_PER_KEY = 10;
 
 export class SlotDict<V> {
   private t = new SlotTable<V>();
-
-  /** Options of Dict's sharding, which SlotDict does not have: accepted so tests can run on both. */
-  constructor(_options: DictOptions = {}) {}
 
   get size(): number {
     return this.t.n;
@@ -249,4 +245,11 @@ function* walk<V>(t: SlotTable<V>, limit: number): IterableIterator<[string, V]>
     const key = t.keyAt(slot);
     if (key !== undefined) yield [key, t.valueAt(slot)];
   }
+}
+
+/** Removes a snapshot's hook from the table holding its T0 data. */
+function dropHook(t: { hooks: ((key: string) => void)[] | null }, before: (key: string) => void): void {
+  const i = t.hooks?.indexOf(before) ?? -1;
+  if (i >= 0) t.hooks!.splice(i, 1);
+  if (t.hooks?.length === 0) t.hooks = null;
 }

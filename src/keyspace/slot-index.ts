@@ -30,6 +30,21 @@ const TWIN_LIMIT = 4;
 export const alarm = new Int32Array(1);
 
 /**
+ * A 32-bit hash of a key (FNV-1a over 16-bit pairs of chars, then a finalizer so that every bit
+ * depends on every char; home() uses the high ones). Keys are latin1 strings, one char per byte.
+ */
+export function hashKey(s: string): number {
+  const n = s.length;
+  let h = 0x811c9dc5 ^ n;
+  let i = 0;
+  for (; i + 1 < n; i += 2) h = Math.imul(h ^ (s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8)), 0x01000193);
+  if (i < n) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  return h ^ (h >>> 13);
+}
+
+/**
  * The home position of hash `h` in an index of `cap` pairs: the high bits of h scaled to cap
  * (Lemire's multiply-shift), so that cap need not be a power of two. h * cap < 2^64 rounds in the
  * double, but stays below cap * 2^32, so the result is always below cap.

@@ -1,16 +1,12 @@
-// Every Dict test of keyspace-dict.test.ts that is not about Dict's shards or cursors, run on
-// SlotDict (the keyspace's key -> value dict whose entries carry the access field, on its own hash
-// table: slot-table.ts), plus what only SlotDict has: fields, slot reuse, snapshots across slot
-// reuse, slot cursors, the index's incremental rehashes, hash collisions.
+// What SlotDict (the keyspace's key -> value dict whose entries carry the access field, on its own
+// hash table: slot-table.ts) has beyond a dict's contract (keyspace-dict.test.ts): fields, slot
+// reuse, snapshots across slot reuse, slot cursors, the index's incremental rehashes, hash
+// collisions and flooding.
 
 import test from 'ava';
 import { SlotDict } from '../../src/keyspace/slot-dict.js';
-import { hashKey } from '../../src/keyspace/dict-table.js';
-import { release } from '../../src/keyspace/slot-index.js';
+import { hashKey, release } from '../../src/keyspace/slot-index.js';
 import { mulberry32, pick } from '../helpers/rng.js';
-
-process.env.KS_DICT_IMPL = 'slot';
-await import('./keyspace-dict.test.js');
 
 test('SlotDict: fields live with their key, a new key gets its own, slots are reused', (t) => {
   const d = new SlotDict<string>();
@@ -33,7 +29,7 @@ test('SlotDict: fields live with their key, a new key gets its own, slots are re
 });
 
 test('SlotDict: a snapshot reads T0 values through slots freed after T0', (t) => {
-  const d = new SlotDict<string>({ shardLoad: 4, splitStep: 1 });
+  const d = new SlotDict<string>();
   for (let i = 0; i < 500; i++) d.set(`k${i}`, `t0-${i}`);
   const t0 = new Map(d.entries());
   const saved = new Map<string, string | undefined>();

@@ -1,6 +1,6 @@
-// Deadlines are kept twice (beside the keys' rows, and in the deadlines Dict that active expiry and
-// the AOF rewrite use): random TTL-related commands through the wire while AOF rewrites run, and
-// after every batch the two must agree; at the end the AOF reloads to the live dataset. Then the
+// Deadlines are kept beside the keys' rows, and the keys that have one in a set (deadline-column.ts)
+// that active expiry and eviction walk: random TTL-related commands through the wire while AOF
+// rewrites run, and after every batch the two must agree; at the end the AOF reloads to the live dataset. Then the
 // rewrite's T0 state of a key that SET ... EX changes during the walk. (Written by a reviewer.)
 import test from 'ava';
 import { mkdtempSync } from 'node:fs';
