@@ -30,21 +30,26 @@ export class Expires {
   }
 
   /**
-   * Visits up to `count` keys with a deadline from `cursor` (0: start) and returns the cursor to
-   * go on with, 0 when the walk is done. `visit` must not change the dict. A key whose deadline
-   * goes between two calls moves the last key of the set into its place, which this walk may then
-   * miss (the next walk sees it): active expiry samples, it does not need each key exactly once.
+   * Visits up to `count` keys with a deadline, walking the set from its end down: `cursor` is where
+   * the last call stopped (0: start at the end), and the cursor to go on with is returned, 0 when
+   * the walk is done. `visit` must not change the dict. Downwards because a removal moves the set's
+   * last key into the gap, and the last key is either visited already (the walk began there) or
+   * added since: a key that has a deadline for the whole walk is never moved out of the part still
+   * to walk, so it is visited at least once whatever is removed between calls (one removed below
+   * the cursor may bring a visited key back into that part: at most one extra visit per removal,
+   * which active expiry can afford; it only checks deadlines). (Walking upwards, each
+   * reclaimed key pulled an unvisited one behind the cursor: a reviewer measured 45,001 cycles to
+   * reclaim 10,000 expired keys after 100,000 live ones, against 4,994 before the set existed.)
    */
   scan(cursor: number, count: number, visit: (key: string, when: number) => void): number {
     const d = this.dict;
-    const size = d.volatileSize;
-    let p = cursor > 0 && cursor < size ? cursor : 0;
-    const end = Math.min(size, p + count);
-    for (; p < end; p++) {
-      const slot = d.volatileSlot(p);
+    let p = cursor > 0 ? Math.min(cursor, d.volatileSize) : d.volatileSize;
+    const end = Math.max(0, p - count);
+    while (p > end) {
+      const slot = d.volatileSlot(--p);
       visit(d.keyAt(slot)!, d.deadlineAt(slot));
     }
-    return p < size ? p : 0;
+    return p;
   }
 
   /** Every key with its deadline, in the set's order; not for use across changes of the dict. */

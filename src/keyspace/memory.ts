@@ -35,7 +35,8 @@ export const KEY_ENTRY_BYTES = 38;
  * slot's position in the set of keys with one (4) and its entry there (4). The column comes per
  * chunk of 65,536 rows, made at the chunk's first deadline: where few keys have a TTL, it costs up
  * to 12 bytes for every row of its chunk, which this does not count (a per-chunk charge would jump
- * by 768 KB at the first TTL of a small dataset and never come back).
+ * by 768 KB at the first TTL of a small dataset and never come back); nor the set's spare room,
+ * up to 12 bytes more per deadline after mass removals (its array halves when a quarter full).
  */
 export const EXPIRE_ENTRY_BYTES = 16;
 /** A RawString wrapper object (header and three fields), on top of its string. */

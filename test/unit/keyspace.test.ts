@@ -328,3 +328,63 @@ test('keys with deadlines across several chunks of rows: the set follows deletes
   t.is(db.size, n - Math.ceil(n / 6), 'every new key expired, no other');
   t.is(db.expires.size, expected.size - 1000);
 });
+
+/**
+ * Active expiry cycles (a large time budget: only the stale-ratio stop ends a cycle) until every
+ * expired key is reclaimed, expired keys being the `expired(i)` ones of 110,000 keys with a TTL.
+ */
+function cyclesToReclaim(expired: (i: number) => boolean): number {
+  const clock = new ManualClock();
+  const ks = new Keyspace(1, clock, { expired: () => {} });
+  const db = ks.dbs[0];
+  let live = 0;
+  for (let i = 0; i < 110_000; i++) {
+    db.set(`k${i}`, 'v');
+    if (!expired(i)) live++;
+    db.setExpire(`k${i}`, clock.ms + (expired(i) ? 10 : 100_000_000));
+  }
+  clock.advance(100);
+  let cycles = 0;
+  while (db.expires.size > live && cycles < 200_000) {
+    ks.activeExpireCycle(10_000);
+    cycles++;
+  }
+  return cycles;
+}
+
+// From a review: walking the set of keys with a TTL upwards, each reclaimed key moved an unvisited
+// one behind the cursor, and reclaiming took 45,001 and 14,744 cycles here.
+test('active expiry reclaims expired keys in one walk over the set, wherever they sit in it', (t) => {
+  const walk = Math.ceil(110_000 / 20); // 20 keys a round, one round a cycle over live keys
+  const tail = cyclesToReclaim((i) => i >= 100_000);
+  t.true(tail <= walk, `expired keys last in the set: ${tail} cycles`);
+  const spread = cyclesToReclaim((i) => i % 11 === 0);
+  t.true(spread <= walk, `every 11th key expired: ${spread} cycles`);
+});
+
+test('the walk of the set visits every key present throughout, whatever is removed between calls; at most one extra visit per removal', (t) => {
+  const { db, clock } = setup(1);
+  for (let i = 0; i < 5000; i++) {
+    db.set(`k${i}`, 'v');
+    db.setExpire(`k${i}`, clock.ms + 1000);
+  }
+  const rng = ((seed) => () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32)(3);
+  const removed = new Set<string>();
+  const seen = new Map<string, number>();
+  let cursor = 0;
+  do {
+    cursor = db.expires.scan(cursor, 7, (key) => seen.set(key, (seen.get(key) ?? 0) + 1));
+    for (let j = 0; j < 3; j++) {
+      const k = `k${Math.floor(rng() * 5000)}`;
+      removed.add(k);
+      if (rng() < 0.5) db.persist(k);
+      else db.delete(k);
+    }
+    db.set(`new${cursor}`, 'v');
+    db.setExpire(`new${cursor}`, clock.ms + 1000);
+  } while (cursor !== 0);
+  for (let i = 0; i < 5000; i++) if (!removed.has(`k${i}`) && !seen.has(`k${i}`)) t.fail(`k${i} missed`);
+  let extra = 0;
+  for (const n of seen.values()) extra += n - 1;
+  t.true(extra <= removed.size, `${extra} extra visits for ${removed.size} keys removed`);
+});
