@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { crc16, keyHashSlot } from '../../src/cluster/slots.js';
 import { LayoutError, loadLayout, parseLayout } from '../../src/cluster/layout.js';
 import { Cluster } from '../../src/cluster/cluster.js';
+import { SlotKeys } from '../../src/cluster/slot-keys.js';
 import { Config } from '../../src/config.js';
 import { buildCommandTable } from '../../src/commands/index.js';
 import { resolve } from '../../src/commands/dispatch.js';
@@ -157,4 +158,41 @@ test('Cluster.check: movablekeys commands find their keys from Redis key specs (
   t.is(check(zunionstore, 'zunionstore', 'foo', '1', 'foo'), 'MOVED 12182 127.0.0.1:7002');
   t.is(check(sort, 'sort', '{user}a', 'BY', 'foo', 'STORE', '{user}b'), null, 'the BY pattern is not a key');
   t.is(check(sort, 'sort', '{user}a', 'STORE', 'foo'), "CROSSSLOT Keys in request don't hash to the same slot");
+});
+
+test('SlotKeys: keys per slot newest first through adds, removals and re-adds, against a model', (t) => {
+  const keys = new SlotKeys();
+  // Keys sharing a hash tag share a slot: {a}... are all in slot 15495.
+  const model: string[] = []; // oldest first
+  let seed = 11;
+  const rnd = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  for (let step = 0; step < 20_000; step++) {
+    const key = `{a}${rnd(500)}`;
+    const i = model.indexOf(key);
+    if (rnd(3) === 0) {
+      if (i >= 0) {
+        model.splice(i, 1);
+        keys.removed(key);
+      }
+    } else if (i < 0) {
+      model.push(key);
+      keys.added(key);
+    }
+    if (step % 97 === 0) {
+      const max = 1 + rnd(40);
+      t.deepEqual(keys.newest(15495, max), model.slice(-max).reverse(), `step ${step}`);
+      t.is(keys.count(15495), model.length);
+    }
+  }
+  t.deepEqual(keys.newest(15495, 1000), [...model].reverse());
+  t.deepEqual(keys.newest(1, 10), []);
+  for (const key of [...model]) keys.removed(key);
+  t.is(keys.count(15495), 0);
+  keys.added('{a}x');
+  keys.added('{b}y');
+  keys.cleared();
+  t.is(keys.count(15495), 0);
 });
