@@ -69,9 +69,11 @@ function stats(ctx: Ctx): Reply {
     keys += db.size;
     const main = db.size * KEY_ENTRY_BYTES;
     const expires = db.expires.size * EXPIRE_ENTRY_BYTES;
-    overhead += main + expires;
+    // Cluster mode's keys per hash slot (cluster/slot-keys.ts), as Redis's slot-to-keys metadata.
+    const slotToKeys = db.size * (db.keyIndex?.bytesPerKey ?? 0);
+    overhead += main + expires + slotToKeys;
     out.push(`db.${db.id}`, new MapReply([
-      'overhead.hashtable.main', main, 'overhead.hashtable.expires', expires, 'overhead.hashtable.slot-to-keys', 0,
+      'overhead.hashtable.main', main, 'overhead.hashtable.expires', expires, 'overhead.hashtable.slot-to-keys', slotToKeys,
     ]));
   }
   const net = m.used - m.startup;

@@ -33,6 +33,8 @@ export interface KeyspaceEvents {
  * mode's keys per hash slot). Overwrites are not reported: the key stays.
  */
 export interface KeyIndex {
+  /** Memory it takes per key (charged to the database's used memory with the key). */
+  readonly bytesPerKey: number;
   added(key: string): void;
   removed(key: string): void;
   cleared(): void;
@@ -171,7 +173,10 @@ export class Database {
     if (slot < 0) {
       this.dict.insert(key, value, initialField(this.settings, this.time.coarseMs));
       this.addBytes(keyBytes(key) + charge(value));
-      if (this.keyIndex !== null) this.keyIndex.added(key);
+      if (this.keyIndex !== null) {
+        this.keyIndex.added(key);
+        this.addBytes(this.keyIndex.bytesPerKey);
+      }
     } else {
       this.addBytes(charge(value) - chargedFor(this.dict.valueAt(slot)));
       this.dict.replaceAt(key, slot, value);
@@ -212,7 +217,10 @@ export class Database {
     if (!Number.isNaN(this.dict.deadlineAt(slot))) this.addBytes(-EXPIRE_ENTRY_BYTES);
     this.dict.delete(key);
     this.addBytes(-keyBytes(key) - chargedFor(v));
-    if (this.keyIndex !== null) this.keyIndex.removed(key);
+    if (this.keyIndex !== null) {
+      this.keyIndex.removed(key);
+      this.addBytes(-this.keyIndex.bytesPerKey);
+    }
   }
 
   /** The deadline of `key` in ms, NaN when it has none or does not exist (read beside its row). */

@@ -12,6 +12,7 @@ import { createCluster } from 'redis';
 import { startServer, type RunningServer } from '../../src/index.js';
 import { keyHashSlot } from '../../src/cluster/slots.js';
 import { RawClient } from '../helpers/raw.js';
+import { entryBytes } from '../../src/keyspace/memory.js';
 
 const CROSSSLOT = "-CROSSSLOT Keys in request don't hash to the same slot\r\n";
 
@@ -143,4 +144,19 @@ test('a request with keys is checked after authentication, before it runs', asyn
   t.is(await c.call('AUTH', 'pw'), '+OK\r\n');
   t.is(await c.call('MSET', 'a', '1', 'b', '2'), CROSSSLOT);
   t.is(await c.call('MSET', 'a', '1'), '+OK\r\n');
+});
+
+test('cluster mode: the keys-per-slot index is charged per key, shown as MEMORY STATS slot-to-keys, and given back', async (t) => {
+  const s = await node(t);
+  const c = await raw(t, s.port);
+  const used = async (): Promise<number> => Number(/used_memory:(\d+)/.exec(await c.call('INFO', 'memory'))![1]);
+  const start = await used();
+  const keys = ['{a}1', '{a}2', '{a}3']; // one slot: DEL of them all is not CROSSSLOT
+  for (const k of keys) t.is(await c.call('SET', k, 'v'), '+OK\r\n');
+  const perKey = s.server.cluster!.keys.bytesPerKey;
+  const charged = keys.reduce((n, k) => n + entryBytes(k, 'v') + perKey, 0);
+  t.is(await used(), start + charged);
+  t.regex(await c.call('MEMORY', 'STATS'), new RegExp(`overhead\\.hashtable\\.slot-to-keys\r\n:${keys.length * perKey}\r\n`));
+  t.is(await c.call('DEL', ...keys), ':3\r\n');
+  t.is(await used(), start, 'all given back');
 });
