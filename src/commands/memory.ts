@@ -48,7 +48,9 @@ function usage(ctx: Ctx, args: string[]): Reply {
     samples = n === 0n ? 0 : Number(n);
   }
   const v = ctx.db.dict.get(args[2]);
-  return v === undefined ? null : entryBytes(args[2], v, samples);
+  // In cluster mode the key's place in the keys-per-slot index is charged with it (Redis 7.0 adds
+  // its slot metadata too).
+  return v === undefined ? null : entryBytes(args[2], v, samples) + (ctx.db.keyIndex?.bytesPerKey ?? 0);
 }
 
 /** A ratio as Redis stores it (a C float) and replies it (a double). */

@@ -388,3 +388,28 @@ test('the walk of the set visits every key present throughout, whatever is remov
   for (const n of seen.values()) extra += n - 1;
   t.true(extra <= removed.size, `${extra} extra visits for ${removed.size} keys removed`);
 });
+
+// From a review: the cursors stayed with the database numbers on SWAPDB while the data moved, so a
+// large set swapped with a small one every cycle restarted its walk from its end each time.
+test('SWAPDB every cycle: active expiry still walks all of the large set (the cursors move with the data)', (t) => {
+  const clock = new ManualClock();
+  const ks = new Keyspace(2, clock, { expired: () => {} });
+  const [a, b] = ks.dbs;
+  for (let i = 0; i < 20_000; i++) {
+    a.set(`k${i}`, 'v');
+    a.setExpire(`k${i}`, clock.ms + (i < 2000 ? 10 : 100_000_000)); // the oldest 2,000 expire
+  }
+  for (let i = 0; i < 10; i++) {
+    b.set(`s${i}`, 'v');
+    b.setExpire(`s${i}`, clock.ms + 100_000_000);
+  }
+  clock.advance(100);
+  const big = (): Database => (ks.dbs[0].size > 100 ? ks.dbs[0] : ks.dbs[1]);
+  let cycles = 0;
+  for (; cycles < 20_000 && big().size > 18_000; cycles++) {
+    ks.activeExpireCycle(1000);
+    ks.swap(0, 1);
+    clock.advance(100);
+  }
+  t.is(big().size, 18_000, `expired keys left after ${cycles} cycles`);
+});

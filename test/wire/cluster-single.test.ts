@@ -157,6 +157,7 @@ test('cluster mode: the keys-per-slot index is charged per key, shown as MEMORY 
   const charged = keys.reduce((n, k) => n + entryBytes(k, 'v') + perKey, 0);
   t.is(await used(), start + charged);
   t.regex(await c.call('MEMORY', 'STATS'), new RegExp(`overhead\\.hashtable\\.slot-to-keys\r\n:${keys.length * perKey}\r\n`));
+  t.is(await c.call('MEMORY', 'USAGE', keys[0]), `:${entryBytes(keys[0], 'v') + perKey}\r\n`, 'MEMORY USAGE: what the key is charged');
   t.is(await c.call('DEL', ...keys), ':3\r\n');
   t.is(await used(), start, 'all given back');
 });
