@@ -162,35 +162,38 @@ test('Cluster.check: movablekeys commands find their keys from Redis key specs (
 
 test('SlotKeys: keys per slot newest first through adds, removals and re-adds, against a model', (t) => {
   const keys = new SlotKeys();
-  // Keys sharing a hash tag share a slot: {a}... are all in slot 15495.
-  const model: string[] = []; // oldest first
+  // Keys sharing a hash tag share a slot: {a}... are all in slot 15495. 5,000 of them span several
+  // chunks of the slot's log; phases of filling and draining empty and compact chunks.
+  const model = new Map<string, number>(); // key -> order of addition
+  let order = 0;
   let seed = 11;
   const rnd = (n: number): number => {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
     return seed % n;
   };
-  for (let step = 0; step < 20_000; step++) {
-    const key = `{a}${rnd(500)}`;
-    const i = model.indexOf(key);
-    if (rnd(3) === 0) {
-      if (i >= 0) {
-        model.splice(i, 1);
-        keys.removed(key);
-      }
-    } else if (i < 0) {
-      model.push(key);
+  const newest = (max: number): string[] => [...model].sort((x, y) => y[1] - x[1]).slice(0, max).map(([k]) => k);
+  for (let step = 0; step < 60_000; step++) {
+    const key = `{a}${rnd(5000)}`;
+    const removing = Math.floor(step / 6000) % 2 === 1 ? rnd(4) !== 0 : rnd(4) === 0;
+    if (removing) {
+      if (model.delete(key)) keys.removed(key);
+    } else if (!model.has(key)) {
+      model.set(key, order++);
       keys.added(key);
+    } else {
+      keys.added(key); // an overwrite: the key keeps its place
     }
-    if (step % 97 === 0) {
+    if (step % 499 === 0) {
       const max = 1 + rnd(40);
-      t.deepEqual(keys.newest(15495, max), model.slice(-max).reverse(), `step ${step}`);
-      t.is(keys.count(15495), model.length);
+      t.deepEqual(keys.newest(15495, max), newest(max), `step ${step}`);
+      t.is(keys.count(15495), model.size);
     }
   }
-  t.deepEqual(keys.newest(15495, 1000), [...model].reverse());
+  t.deepEqual(keys.newest(15495, 10_000), newest(10_000));
   t.deepEqual(keys.newest(1, 10), []);
-  for (const key of [...model]) keys.removed(key);
+  for (const key of [...model.keys()]) keys.removed(key);
   t.is(keys.count(15495), 0);
+  t.deepEqual(keys.newest(15495, 10), []);
   keys.added('{a}x');
   keys.added('{b}y');
   keys.cleared();
