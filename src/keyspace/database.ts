@@ -171,12 +171,14 @@ export class Database {
       if (slot >= 0 && !keepTtl) this.persistAt(slot);
     }
     if (slot < 0) {
-      this.dict.insert(key, value, initialField(this.settings, this.time.coarseMs));
-      this.addBytes(keyBytes(key) + charge(value));
+      // The index first: if it cannot take the key (a V8 Map holds 2^24 keys at most), the key is
+      // not stored either, rather than stored without being in the index (or in the AOF).
       if (this.keyIndex !== null) {
         this.keyIndex.added(key);
         this.addBytes(this.keyIndex.bytesPerKey);
       }
+      this.dict.insert(key, value, initialField(this.settings, this.time.coarseMs));
+      this.addBytes(keyBytes(key) + charge(value));
     } else {
       this.addBytes(charge(value) - chargedFor(this.dict.valueAt(slot)));
       this.dict.replaceAt(key, slot, value);

@@ -4,7 +4,7 @@
 
 import test from 'ava';
 import { Keyspace } from '../../src/keyspace/keyspace.js';
-import { MAX_DEADLINE, type Database } from '../../src/keyspace/database.js';
+import { MAX_DEADLINE, type Database, type KeyIndex } from '../../src/keyspace/database.js';
 import { ManualClock } from '../../src/keyspace/clock.js';
 import { cloneValue, encodingOf, RawString, type TypedValue } from '../../src/keyspace/values.js';
 import { entryBytes, EXPIRE_ENTRY_BYTES } from '../../src/keyspace/memory.js';
@@ -412,4 +412,21 @@ test('SWAPDB every cycle: active expiry still walks all of the large set (the cu
     clock.advance(100);
   }
   t.is(big().size, 18_000, `expired keys left after ${cycles} cycles`);
+});
+
+test('a key its index cannot take is not stored (nor charged) either', (t) => {
+  const { db } = setup(1);
+  const full: KeyIndex = {
+    bytesPerKey: 10,
+    added: () => {
+      throw new RangeError('Map maximum size exceeded');
+    },
+    removed: () => {},
+    cleared: () => {},
+  };
+  db.keyIndex = full;
+  t.throws(() => db.set('k', 'v'), { instanceOf: RangeError });
+  t.is(db.size, 0);
+  t.is(db.bytes, 0);
+  t.is(db.get('k'), undefined);
 });
