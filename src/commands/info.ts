@@ -12,6 +12,7 @@ import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import type { ServerApi } from './context.js';
 import { VerbatimReply, type Reply } from '../protocol/reply.js';
 import { REDIS_VERSION } from '../version.js';
+import { EXPIRE_ENTRY_BYTES, KEY_ENTRY_BYTES } from '../keyspace/memory.js';
 
 type Fields = [string, string | number][];
 
@@ -94,7 +95,9 @@ function clientsSection(ctx: Ctx): Fields {
  * allocator_* and rss figures are the Node.js process's own.
  */
 export function memoryFigures(ctx: Ctx): {
-  used: number; startup: number; peak: number; dataset: number; clients: number;
+  used: number; startup: number; peak: number; clients: number;
+  /** The used memory that is not the keys' names and values (see memoryOverhead). */
+  overhead: number; dataset: number;
   heapUsed: number; heapActive: number; rss: number;
 } {
   const mu = process.memoryUsage();
@@ -103,10 +106,44 @@ export function memoryFigures(ctx: Ctx): {
   const st = stateOf(ctx.server, used);
   let clients = 0;
   for (const c of ctx.server.clients()) clients += c.queryBufferLength + c.outputBufferLength;
+  const overhead = memoryOverhead(ctx).total;
   return {
-    used, startup: ks.baselineBytes, peak: st.peak, dataset: ks.usage.dataset, clients,
+    used, startup: ks.baselineBytes, peak: st.peak, clients, overhead, dataset: used - overhead,
     heapUsed: mu.heapUsed + mu.external, heapActive: mu.heapTotal + mu.external, rss: mu.rss,
   };
+}
+
+/** One database's table overhead in the used memory (MEMORY STATS db.N). */
+export interface DbOverhead {
+  id: number;
+  keys: number;
+  main: number;
+  expires: number;
+  slotToKeys: number;
+}
+
+/**
+ * The used memory that is not data, as Redis's getMemoryOverheadData (INFO used_memory_overhead
+ * and MEMORY STATS overhead.total agree, as in Redis): the startup figure, and per database its
+ * table rows and index (KEY_ENTRY_BYTES a key), its deadlines, and in cluster mode its keys-per-slot
+ * index. Client buffers are not in the used memory here (Redis counts them), so not in this either.
+ */
+export function memoryOverhead(ctx: Ctx): { total: number; dbs: DbOverhead[] } {
+  let total = ctx.keyspace.baselineBytes;
+  const dbs: DbOverhead[] = [];
+  for (const db of ctx.keyspace.dbs) {
+    if (db.size === 0) continue;
+    const o = {
+      id: db.id,
+      keys: db.size,
+      main: db.size * KEY_ENTRY_BYTES,
+      expires: db.expires.size * EXPIRE_ENTRY_BYTES,
+      slotToKeys: db.size * (db.keyIndex?.bytesPerKey ?? 0),
+    };
+    total += o.main + o.expires + o.slotToKeys;
+    dbs.push(o);
+  }
+  return { total, dbs };
 }
 
 function memorySection(ctx: Ctx): Fields {
@@ -118,7 +155,7 @@ function memorySection(ctx: Ctx): Fields {
   return [
     ['used_memory', used], ['used_memory_human', bytesToHuman(used)], ['used_memory_rss', rss],
     ['used_memory_rss_human', bytesToHuman(rss)], ['used_memory_peak', peak], ['used_memory_peak_human', bytesToHuman(peak)],
-    ['used_memory_peak_perc', `${((used * 100) / peak).toFixed(2)}%`], ['used_memory_overhead', used - dataset],
+    ['used_memory_peak_perc', `${((used * 100) / peak).toFixed(2)}%`], ['used_memory_overhead', m.overhead],
     ['used_memory_startup', startup], ['used_memory_dataset', dataset],
     ['used_memory_dataset_perc', `${used > startup ? ((dataset * 100) / (used - startup)).toFixed(2) : '0.00'}%`],
     ['allocator_allocated', m.heapUsed], ['allocator_active', active], ['allocator_resident', rss],

@@ -11,11 +11,11 @@ import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { container } from './dispatch.js';
 import { helpReply } from './command.js';
 import { cWord, toI64 } from './args.js';
-import { memoryFigures } from './info.js';
+import { memoryFigures, memoryOverhead } from './info.js';
 import { formatDouble } from './numbers.js';
 import { DoubleReply, err, MapReply, OK, VerbatimReply, type Reply } from '../protocol/reply.js';
 import { NOT_INTEGER, SYNTAX } from '../errors.js';
-import { EXPIRE_ENTRY_BYTES, KEY_ENTRY_BYTES, entryBytes } from '../keyspace/memory.js';
+import { entryBytes } from '../keyspace/memory.js';
 
 const HELP = [
   'DOCTOR',
@@ -64,22 +64,16 @@ function stats(ctx: Ctx): Reply {
     'replication.backlog', 0, 'clients.slaves', 0, 'clients.normal', m.clients, 'cluster.links', 0,
     'aof.buffer', 0, 'lua.caches', 0, 'functions.caches', 0,
   ];
-  let overhead = m.startup + m.clients;
+  const { dbs } = memoryOverhead(ctx);
   let keys = 0;
-  for (const db of ctx.keyspace.dbs) {
-    if (db.size === 0) continue;
-    keys += db.size;
-    const main = db.size * KEY_ENTRY_BYTES;
-    const expires = db.expires.size * EXPIRE_ENTRY_BYTES;
-    // Cluster mode's keys per hash slot (cluster/slot-keys.ts), as Redis's slot-to-keys metadata.
-    const slotToKeys = db.size * (db.keyIndex?.bytesPerKey ?? 0);
-    overhead += main + expires + slotToKeys;
+  for (const db of dbs) {
+    keys += db.keys;
     out.push(`db.${db.id}`, new MapReply([
-      'overhead.hashtable.main', main, 'overhead.hashtable.expires', expires, 'overhead.hashtable.slot-to-keys', slotToKeys,
+      'overhead.hashtable.main', db.main, 'overhead.hashtable.expires', db.expires, 'overhead.hashtable.slot-to-keys', db.slotToKeys,
     ]));
   }
   const net = m.used - m.startup;
-  const dataset = m.used - overhead;
+  const { overhead, dataset } = m;
   out.push(
     'overhead.total', overhead, 'keys.count', keys, 'keys.bytes-per-key', keys === 0 ? 0 : Math.floor(net / keys),
     'dataset.bytes', dataset, 'dataset.percentage', ratio(dataset * 100, net), 'peak.percentage', ratio(m.used * 100, m.peak),

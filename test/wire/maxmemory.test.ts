@@ -10,7 +10,7 @@ import { ManualClock, type RunningServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
 import { serve } from '../helpers/serve.js';
 import { OOM } from '../../src/errors.js';
-import { EXPIRE_ENTRY_BYTES } from '../../src/keyspace/memory.js';
+import { EXPIRE_ENTRY_BYTES, KEY_ENTRY_BYTES } from '../../src/keyspace/memory.js';
 
 const int = (n: number): string => `:${n}\r\n`;
 
@@ -175,7 +175,14 @@ test('the used memory eviction uses is what INFO and MEMORY USAGE show', async (
   let sum = 0;
   for (const k of ['a', 'bb', 'c', 'd']) sum += Number((await c.call('MEMORY', 'USAGE', k)).slice(1));
   t.is(await infoField(c, 'memory', 'used_memory'), startup + sum + EXPIRE_ENTRY_BYTES, 'keys plus one TTL entry');
-  t.is(await infoField(c, 'memory', 'used_memory_dataset'), sum + EXPIRE_ENTRY_BYTES);
+  // As Redis: the dataset is the used memory less the overhead (startup, and the tables' own bytes:
+  // KEY_ENTRY_BYTES a key, EXPIRE_ENTRY_BYTES a TTL), and INFO and MEMORY STATS agree on both.
+  const overhead = startup + 4 * KEY_ENTRY_BYTES + EXPIRE_ENTRY_BYTES;
+  t.is(await infoField(c, 'memory', 'used_memory_overhead'), overhead);
+  t.is(await infoField(c, 'memory', 'used_memory_dataset'), sum - 4 * KEY_ENTRY_BYTES);
+  const stats = await c.call('MEMORY', 'STATS');
+  t.regex(stats, new RegExp(`\\$14\r\noverhead\\.total\r\n:${overhead}\r\n`));
+  t.regex(stats, new RegExp(`\\$13\r\ndataset\\.bytes\r\n:${sum - 4 * KEY_ENTRY_BYTES}\r\n`));
   await c.pipeline([['DEL', 'a', 'bb'], ['PERSIST', 'c'], ['FLUSHDB']]);
   t.is(await infoField(c, 'memory', 'used_memory'), startup);
   const raw = await c.call('INFO', 'memory');
