@@ -259,16 +259,32 @@ function cpuSection(): Fields {
   ];
 }
 
-/** Average remaining TTL in ms over (a sample of) the database's volatile keys; 0 when none. */
+/** Keys with a TTL INFO's avg_ttl looks at, at most. */
+const AVG_TTL_SAMPLES = 1000;
+
+/**
+ * Average remaining TTL in ms of the database's keys with a TTL: over all of them up to
+ * AVG_TTL_SAMPLES, else over that many drawn at random; expired ones not reclaimed yet are left
+ * out; 0 when none is left. Bounded: walking the set until 1000 live keys were found took 27-45 ms
+ * with a million expired keys waiting for reclaim (active expiry off or paused).
+ */
 function avgTtl(ctx: Ctx, dbIndex: number): number {
+  const expires = ctx.keyspace.dbs[dbIndex].expires;
   let sum = 0;
   let n = 0;
-  for (const [, when] of ctx.keyspace.dbs[dbIndex].expires.entries()) {
-    if (when > ctx.now) {
+  const add = (when: number | undefined): void => {
+    if (when !== undefined && when > ctx.now) {
       sum += when - ctx.now;
       n++;
     }
-    if (n >= 1000) break;
+  };
+  if (expires.size <= AVG_TTL_SAMPLES) {
+    for (const [, when] of expires.entries()) add(when);
+  } else {
+    for (let i = 0; i < AVG_TTL_SAMPLES; i++) {
+      const key = expires.randomKey();
+      add(key === undefined ? undefined : expires.get(key));
+    }
   }
   return n === 0 ? 0 : Math.floor(sum / n);
 }

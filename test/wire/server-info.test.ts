@@ -149,3 +149,30 @@ test('ioredis connects (its ready check reads INFO) and node-redis connects (it 
     await s.close();
   }
 });
+
+test('INFO avg_ttl: over the live keys with a TTL, sampled when there are many, expired ones left out', async (t) => {
+  const s = await startServer({ port: 0, config: { 'enable-debug-command': 'yes' } });
+  const c = await RawClient.connect(s.port);
+  try {
+    t.is(await c.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0'), '+OK\r\n');
+    // 20,000 keys that expire at once and stay (no active expiry), then 2,000 with 1000 s to live.
+    const db = s.server.keyspace.dbs[0];
+    const now = Date.now();
+    for (let i = 0; i < 20_000; i++) {
+      db.set(`gone${i}`, 'v');
+      db.setExpire(`gone${i}`, now - 1000);
+    }
+    for (let i = 0; i < 2000; i++) {
+      db.set(`live${i}`, 'v');
+      db.setExpire(`live${i}`, now + 1_000_000);
+    }
+    const info = textOf(await c.call('INFO', 'keyspace'));
+    const m = /^keys=22000,expires=22000,avg_ttl=(\d+)$/.exec(field(info, 'db0') ?? '');
+    t.truthy(m, field(info, 'db0'));
+    const avg = Number(m![1]);
+    t.true(avg > 990_000 && avg <= 1_000_000, `avg_ttl ${avg}: the live keys' TTL, not diluted by expired ones`);
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
