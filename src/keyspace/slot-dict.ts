@@ -23,6 +23,7 @@
 // the snapshot's user tells them apart with a bitmap over slots (snapshot-recorder.ts).
 
 import { SlotTable } from './slot-table.js';
+import { CHUNK } from './slot-index.js';
 
 /** A SlotDict's contents as they were when the snapshot began (see the module comment). */
 export interface SlotSnapshotView<V> {
@@ -48,6 +49,9 @@ export interface SlotSnapshotView<V> {
   end(): void;
 }
 
+/** Slots a table must have allocated for its emptying to swap in a fresh one (see delete()). */
+const RESET_EMPTY_ABOVE = CHUNK;
+
 /** Empty slots a SCAN call looks at per key asked for, at most (as Redis's); empty pages are passed free. */
 const SCAN_EMPTY_PER_KEY = 10;
 
@@ -59,11 +63,12 @@ export class SlotDict<V> {
   }
 
   /**
-   * Index positions, whether a rehash is running, whether keys are hashed with SipHash, and the
-   * bytes of drained indexes released at once (for tests).
+   * Index positions, whether a rehash is running, whether keys are hashed with SipHash, the bytes
+   * of drained indexes released at once, and the slots allocated (for tests).
    */
-  stats(): { capacity: number; growing: boolean; sipHashed: boolean; released: number } {
-    return { capacity: this.t.capacity, growing: this.t.rehashing, sipHashed: this.t.sipHashed, released: this.t.released };
+  stats(): { capacity: number; growing: boolean; sipHashed: boolean; released: number; slots: number } {
+    const t = this.t;
+    return { capacity: t.capacity, growing: t.rehashing, sipHashed: t.sipHashed, released: t.released, slots: t.allocated };
   }
 
   /** The slot of `key` (valid until the key is deleted), or -1. */
@@ -153,7 +158,13 @@ export class SlotDict<V> {
   }
 
   delete(key: string): boolean {
-    return this.t.delete(key);
+    const t = this.t;
+    if (!t.delete(key)) return false;
+    // The last key of a large table gone, no snapshot open: a fresh table gives back the rows,
+    // the free list and the deadline columns, which a table keeps for as long as it has keys
+    // (a key keeps its slot for life). Small tables stay: their first chunk is the same size.
+    if (t.n === 0 && t.snapshots === 0 && t.allocated > RESET_EMPTY_ABOVE) this.t = new SlotTable<V>();
+    return true;
   }
 
   clear(): void {
