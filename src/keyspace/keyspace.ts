@@ -172,8 +172,12 @@ export class Keyspace {
   activeExpireCycle(budgetMs: number): number {
     this.tick();
     // A rehash of a keyspace index moves on with writes; this moves it on without any (Redis's
-    // activerehashing), so that a read-only load does not keep looking in two indexes.
-    for (const db of this.dbs) db.dict.rehashSteps(CRON_REHASH_STEPS);
+    // activerehashing), so that a read-only load does not keep looking in two indexes. A large
+    // table left empty is swapped for a fresh one (SlotDict.releaseIfEmpty).
+    for (const db of this.dbs) {
+      db.dict.rehashSteps(CRON_REHASH_STEPS);
+      db.dict.releaseIfEmpty();
+    }
     const stopAt = performance.now() + budgetMs;
     const n = this.dbs.length;
     let removed = 0;

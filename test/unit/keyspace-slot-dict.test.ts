@@ -429,28 +429,37 @@ test('SlotDict: an alarm during a running rehash finishes it over several writes
   for (const [j, k] of keys.entries()) t.is(d.get(k), -j);
 });
 
-test('SlotDict: a large table emptied by deletes is replaced by a fresh one, unless a snapshot is open', (t) => {
+test('SlotDict: a large table left empty is replaced by a fresh one, unless a snapshot is open', (t) => {
   const d = new SlotDict<number>();
   for (let i = 0; i < 100_000; i++) d.set(`k${i}`, i);
+  t.false(d.releaseIfEmpty(), 'not while it has keys');
   t.is(d.stats().slots, 100_000);
   for (let i = 0; i < 100_000; i++) d.delete(`k${i}`);
+  t.is(d.stats().slots, 100_000, 'a delete itself keeps the table (a key deleted and added again keeps its slot)');
+  d.set('k7', 7);
+  t.is(d.slotOf('k7'), 99_999, 'the last slot freed is taken first');
+  d.delete('k7');
+  t.true(d.releaseIfEmpty());
   t.is(d.stats().slots, 0, 'rows, free list and deadline columns given back');
   d.set('again', 1);
   t.is(d.get('again'), 1);
   t.is(d.size, 1);
-  // With a snapshot open the T0 table must stay: its view still reads the T0 data.
+  // With a snapshot open the T0 table must stay: its view still reads the T0 data. Once the
+  // snapshot ends, the next call gives it back.
   for (let i = 0; i < 100_000; i++) d.set(`k${i}`, i);
   d.delete('again');
   const view = d.beginSnapshot(() => {});
   for (let i = 0; i < 100_000; i++) d.delete(`k${i}`);
-  t.is(d.size, 0);
-  t.true(d.stats().slots > 100_000, 'kept while the snapshot is open');
+  t.false(d.releaseIfEmpty());
   t.is(view.get('k5'), undefined, 'deleted keys read as gone through the view');
   t.is(view.limit, 100_001, 'the view still has the T0 table');
   view.end();
+  t.true(d.releaseIfEmpty());
+  t.is(d.stats().slots, 0);
   // Small tables are kept (their first chunk is as large as a fresh one's).
   const small = new SlotDict<number>();
   small.set('a', 1);
   small.delete('a');
+  t.false(small.releaseIfEmpty());
   t.is(small.stats().slots, 1);
 });

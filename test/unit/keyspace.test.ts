@@ -430,3 +430,20 @@ test('a key its index cannot take is not stored (nor charged) either', (t) => {
   t.is(db.bytes, 0);
   t.is(db.get('k'), undefined);
 });
+
+test('the active expiry cycle gives back a large table that deletes or expiry left empty', (t) => {
+  const { ks, db, clock } = setup(1);
+  for (let i = 0; i < 70_000; i++) {
+    db.set(`k${i}`, 'v');
+    db.setExpire(`k${i}`, clock.ms + 10);
+  }
+  clock.advance(100);
+  let cycles = 0;
+  while (db.size > 0 && cycles++ < 10_000) ks.activeExpireCycle(100);
+  t.is(db.size, 0);
+  ks.activeExpireCycle(1);
+  t.is(db.dict.stats().slots, 0);
+  t.is(db.expires.size, 0);
+  db.set('new', 'v');
+  t.is(db.get('new'), 'v');
+});

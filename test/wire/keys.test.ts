@@ -326,3 +326,27 @@ test('SCAN pages: small counts, cursor round trip, TYPE filter on a large db', a
   t.is(new Set(seen).size, 1000);
   t.is(pages, 100);
 });
+
+// From a review: with a large table emptied inside a command (COPY ... DB REPLACE removes the only key
+// and adds it again), a fresh table swapped in at once moved the key to slot 0, behind the cursor.
+test('SCAN returns a key COPY ... REPLACE overwrites while it is the only key of a large table', async (t) => {
+  const { c, s } = await start(t);
+  const other = await RawClient.connect(s.port);
+  t.teardown(() => other.close());
+  const db1 = s.server.keyspace.dbs[1];
+  for (let i = 0; i < 100_000; i++) db1.set(`k${i}`, 'v');
+  for (let i = 0; i < 100_000; i++) if (i !== 50_000) db1.remove(`k${i}`);
+  t.is(await other.call('SET', 'src', 'new'), '+OK\r\n');
+  t.is(await c.call('SELECT', '1'), '+OK\r\n');
+  const seen: string[] = [];
+  let [cursor, keys] = scanReply(await c.call('SCAN', '0', 'COUNT', '1'));
+  seen.push(...keys);
+  t.not(cursor, '0', 'the scan is under way');
+  t.is(await other.call('COPY', 'src', 'k50000', 'DB', '1', 'REPLACE'), int(1));
+  while (cursor !== '0') {
+    [cursor, keys] = scanReply(await c.call('SCAN', cursor, 'COUNT', '1'));
+    seen.push(...keys);
+  }
+  t.deepEqual(seen, ['k50000']);
+  t.is(await c.call('GET', 'k50000'), bulk('new'));
+});
