@@ -1,6 +1,7 @@
 // One numbered database: the key -> value dictionary and, beside each key's row, its deadline;
-// `expires` is the set of keys that have one, as Redis's db->dict and db->expires. Expiry is lazy on every access and active in the background
-// (Keyspace.activeExpireCycle). Keys are binary strings.
+// `expires` is the set of keys that have one, as Redis's db->dict and db->expires. Expiry is lazy
+// on every access and active in the background (Keyspace.activeExpireCycle). Keys are binary
+// strings.
 //
 // A key with deadline `when` (absolute ms) is alive while now <= when, as Redis's keyIsExpired
 // (`now > when`); `now` is the time of the command being run, read once per command.

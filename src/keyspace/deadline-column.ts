@@ -15,6 +15,11 @@
 
 import { CHUNK, CHUNK_BITS, MASK } from './slot-index.js';
 
+/** A deadline read from the column (NaN: none) as the rest of the code passes it (undefined: none). */
+export function deadlineOrUndefined(when: number): number | undefined {
+  return Number.isNaN(when) ? undefined : when;
+}
+
 export class DeadlineColumn {
   private readonly when: (Float64Array | undefined)[] = [];
   /** Per chunk, each slot's position in `slots` (valid while its deadline is not NaN). */

@@ -4,6 +4,7 @@
 // through FLUSH* and SWAPDB, since it holds the dict, not the table.
 
 import type { SlotDict } from './slot-dict.js';
+import { deadlineOrUndefined } from './deadline-column.js';
 
 export class Expires {
   constructor(private readonly dict: SlotDict<unknown>) {}
@@ -15,9 +16,7 @@ export class Expires {
   /** The deadline of `key` (ms), undefined when it has none or does not exist (expired or not). */
   get(key: string): number | undefined {
     const slot = this.dict.slotOf(key);
-    if (slot < 0) return undefined;
-    const when = this.dict.deadlineAt(slot);
-    return Number.isNaN(when) ? undefined : when;
+    return slot < 0 ? undefined : deadlineOrUndefined(this.dict.deadlineAt(slot));
   }
 
   has(key: string): boolean {

@@ -35,7 +35,8 @@ import { encode, latencyEnd, latencyStart, type AofWriter } from './aof.js';
 import { unlinkQuietly, type FileIO } from './fileio.js';
 import { faultPoint } from './faults.js';
 import { writeKey } from './keydump.js';
-import { deadlineOrUndefined, SnapshotRecorder } from './snapshot-recorder.js';
+import { SnapshotRecorder } from './snapshot-recorder.js';
+import { deadlineOrUndefined } from '../keyspace/deadline-column.js';
 import { cb, type AofFileInfo, type ManifestStore } from './manifest.js';
 import { RewriteTrace } from './rewrite-trace.js';
 

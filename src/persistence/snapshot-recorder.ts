@@ -18,6 +18,7 @@ import { ReplyBuffer } from '../protocol/encoder.js';
 import type { SlotSnapshotView } from '../keyspace/slot-dict.js';
 import type { Database } from '../keyspace/database.js';
 import type { Value } from '../keyspace/values.js';
+import { deadlineOrUndefined } from '../keyspace/deadline-column.js';
 import { writeKey } from './keydump.js';
 
 /** Bytes of saved states per chunk. */
@@ -77,6 +78,3 @@ export class SnapshotRecorder {
     this.values.end();
   }
 }
-
-/** A deadline as the dump writes it: undefined for none (NaN in the column). */
-export const deadlineOrUndefined = (when: number): number | undefined => (Number.isNaN(when) ? undefined : when);
