@@ -10,12 +10,65 @@
 // CHUNK places, each compacted alone once under half full and dropped once empty: no removal
 // rewrites more than CHUNK positions (compacting a whole log of 2M keys in one removal took
 // 300 ms), and a walk for `count` keys passes at most about as many holes, plus one chunk.
+// A V8 Map holds at most 2^24 entries, and one hash tag can put more keys than that in one slot,
+// so each slot's places are kept in as many Maps as it needs (PlaceMaps).
 
 import type { KeyIndex } from '../keyspace/database.js';
 import { keyHashSlot } from './slots.js';
 
 /** Places per chunk of a slot's log. */
 const CHUNK = 1024;
+/** Keys per Map of places: well under the 2^24 entries a V8 Map can hold. */
+const KEYS_PER_MAP = 8_000_000;
+
+/**
+ * Key -> place, in one Map until it is full, then in more: a slot may hold more keys than a Map
+ * can (Redis holds billions). Nearly always there is one Map, and a lookup costs one more load.
+ */
+class PlaceMaps {
+  private maps = [new Map<string, number>()];
+  private count = 0;
+
+  constructor(private readonly perMap: number) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(key: string): number | undefined {
+    const maps = this.maps;
+    for (let i = 0; i < maps.length; i++) {
+      const p = maps[i].get(key);
+      if (p !== undefined) return p;
+    }
+    return undefined;
+  }
+
+  /** Adds a key not present (the caller checked with get). */
+  add(key: string, place: number): void {
+    let last = this.maps[this.maps.length - 1];
+    if (last.size >= this.perMap) this.maps.push((last = new Map()));
+    last.set(key, place);
+    this.count++;
+  }
+
+  /** Changes the place of a present key. */
+  move(key: string, place: number): void {
+    for (const m of this.maps) if (m.has(key)) return void m.set(key, place);
+  }
+
+  delete(key: string): boolean {
+    const maps = this.maps;
+    for (let i = 0; i < maps.length; i++) {
+      if (!maps[i].delete(key)) continue;
+      this.count--;
+      // An emptied Map other than the one being filled goes, so lookups do not pass empty ones.
+      if (maps[i].size === 0 && maps.length > 1) maps.splice(i, 1);
+      return true;
+    }
+    return false;
+  }
+}
 
 /** A run of a slot's log: keys in the order added, undefined where one was removed. */
 interface Chunk {
@@ -27,24 +80,28 @@ interface Chunk {
 /** One slot's keys, oldest first. */
 class SlotLog {
   /** Key -> its place: chunk id * CHUNK + index in the chunk. */
-  private readonly at = new Map<string, number>();
+  private readonly at: PlaceMaps;
   /** Chunks oldest first (so by id); emptied ones (live 0) are dropped when they are half of it. */
   private order: Chunk[] = [];
   private emptied = 0;
   private nextId = 0;
+
+  constructor(perMap: number) {
+    this.at = new PlaceMaps(perMap);
+  }
 
   get size(): number {
     return this.at.size;
   }
 
   add(key: string): void {
-    if (this.at.has(key)) return;
+    if (this.at.get(key) !== undefined) return;
     let c = this.order[this.order.length - 1];
     if (c === undefined || c.live === 0 || c.keys.length === CHUNK) {
       c = { id: this.nextId++, keys: [], live: 0 };
       this.order.push(c);
     }
-    this.at.set(key, c.id * CHUNK + c.keys.length);
+    this.at.add(key, c.id * CHUNK + c.keys.length);
     c.keys.push(key);
     c.live++;
   }
@@ -98,7 +155,7 @@ class SlotLog {
     const keys: string[] = [];
     for (const key of c.keys) {
       if (key === undefined) continue;
-      this.at.set(key, c.id * CHUNK + keys.length);
+      this.at.move(key, c.id * CHUNK + keys.length);
       keys.push(key);
     }
     c.keys = keys;
@@ -114,10 +171,13 @@ export class SlotKeys implements KeyIndex {
   readonly bytesPerKey = 58;
   private readonly slots = new Map<number, SlotLog>();
 
+  /** `perMap`: keys per Map of a slot's places (small in tests, to cover a slot of several). */
+  constructor(private readonly perMap = KEYS_PER_MAP) {}
+
   added(key: string): void {
     const slot = keyHashSlot(key);
     let keys = this.slots.get(slot);
-    if (keys === undefined) this.slots.set(slot, (keys = new SlotLog()));
+    if (keys === undefined) this.slots.set(slot, (keys = new SlotLog(this.perMap)));
     keys.add(key);
   }
 

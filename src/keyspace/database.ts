@@ -172,8 +172,8 @@ export class Database {
       if (slot >= 0 && !keepTtl) this.persistAt(slot);
     }
     if (slot < 0) {
-      // The index first: if it cannot take the key (a V8 Map holds 2^24 keys at most), the key is
-      // not stored either, rather than stored without being in the index (or in the AOF).
+      // The index first: if it cannot take the key (it throws only when out of memory), the key
+      // is not stored either, rather than stored without being in the index (or in the AOF).
       if (this.keyIndex !== null) {
         this.keyIndex.added(key);
         this.addBytes(this.keyIndex.bytesPerKey);
