@@ -5,7 +5,8 @@
 import { existsSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReplyBuffer } from '../protocol/encoder.js';
-import type { Persistence, Server } from '../server/server.js';
+import type { Server } from '../server/server.js';
+import type { Persistence } from '../server/persistence-port.js';
 import { AofWriter, type FsyncPolicy } from './aof.js';
 import { errorCode, realFileIO, type FileIO } from './fileio.js';
 import { loadFiles, loadFilesSync, type LoadProgress, type LoadSink } from './loader.js';

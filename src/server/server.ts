@@ -2,7 +2,7 @@
 // command through the dispatcher. One instance per startServer() call; nothing is global, so a
 // test process can run several.
 
-import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Config } from '../config.js';
@@ -11,11 +11,12 @@ import type { Database } from '../keyspace/database.js';
 import { systemClock, type Clock } from '../keyspace/clock.js';
 import { execute, resolve, type CommandTable } from '../commands/dispatch.js';
 import { buildCommandTable } from '../commands/index.js';
-import type { PersistenceApi, ServerApi, ServerStats } from '../commands/context.js';
+import type { ServerApi, ServerStats } from '../commands/context.js';
 import { ErrorReply, type Reply } from '../protocol/reply.js';
 import { DENIED_PROTECTED_MODE, LOADING, NOAUTH } from '../errors.js';
 import { createLogger, type Logger } from './log.js';
 import { readShared } from './shared-read.js';
+import { bindAll, closeAll } from './listener.js';
 import { Connection } from './connection.js';
 import { ClientLimits, protectedModeDenies } from './limits.js';
 import { ReplayClient } from './replay.js';
@@ -26,33 +27,7 @@ import { Observer } from './observe.js';
 import { rejectedSpec, usecNow } from './stats.js';
 import { ClientPause, POSTPONED, REPLICA_KEYSPACE, touchesKeyspace } from './pause.js';
 import { MemoryGuard } from './maxmemory.js';
-
-/** Persistence as the server sees it (implemented by persistence/). */
-export interface Persistence extends PersistenceApi {
-  /**
-   * Records an effect in database `db`. `raw[start, end)`, when given (start >= 0), are these
-   * arguments already encoded as the AOF holds them (the request's own bytes).
-   */
-  append(db: number, args: string[], raw?: Buffer, start?: number, end?: number): void;
-  /**
-   * Writes (and, for appendfsync always, fsyncs) what was appended this turn, before any reply of
-   * the turn leaves. False when that failed (the bytes stay pending and are retried).
-   */
-  flush(): boolean;
-  /** The fsync policy in force. */
-  readonly policy: string;
-  /** Periodic work: background fsync, retries, rewrites. */
-  cron(): void;
-  /** Writes and fsyncs everything now (shutdown); throws when that is impossible. */
-  syncNow(): void;
-  /** True while a background rewrite runs. */
-  readonly rewriting: boolean;
-  /** Whether writes must be refused (MISCONF), with the reason. */
-  writeError(): string | null;
-  /** The aof_* fields of INFO persistence (persistence/info.ts builds the whole section). */
-  info(): [string, string | number][];
-  close(): Promise<void>;
-}
+import type { Persistence } from './persistence-port.js';
 
 export interface ServerOptions {
   config?: Config;
@@ -367,41 +342,16 @@ export class Server implements ServerApi {
 
   // --- lifecycle -------------------------------------------------------------------------------
 
-  /** Binds every address of `bind` (a leading '-' marks an address that may be unavailable). */
+  /** Binds every address of `bind` and starts the cron. */
   async listen(): Promise<void> {
-    const port = this.config.int('port');
-    const addrs = this.config.get('bind').split(/\s+/).filter((a) => a !== '');
-    for (const raw of addrs) {
-      const optional = raw.startsWith('-');
-      const host = optional ? raw.slice(1) : raw;
-      try {
-        const srv = await this.listenOne(host === '*' ? '0.0.0.0' : host, this.port || port);
-        this.listeners.push(srv);
-        const a = srv.address();
-        if (a && typeof a === 'object') this.port = a.port;
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) continue;
-        await this.closeListeners();
-        throw e;
-      }
-    }
-    if (this.listeners.length === 0) throw new Error('Failed listening on any address');
-    const hz = Math.max(1, this.config.int('hz'));
+    const c = this.config;
+    const bound = await bindAll(c.get('bind'), this.port || c.int('port'), c.int('tcp-backlog'), (s) => this.accept(s));
+    this.listeners.push(...bound.servers);
+    this.port = bound.port;
+    const hz = Math.max(1, c.int('hz'));
     this.expireTimer = setInterval(() => this.cron(), Math.floor(1000 / hz));
     this.loopDelay.enable();
     this.expireTimer.unref();
-  }
-
-  private listenOne(host: string, port: number): Promise<NetServer> {
-    return new Promise((resolvePromise, reject) => {
-      const srv = createServer({ noDelay: true, pauseOnConnect: true }, (s) => this.accept(s));
-      srv.once('error', reject);
-      srv.listen({ host, port, backlog: this.config.int('tcp-backlog'), ipv6Only: host.includes(':') }, () => {
-        srv.removeListener('error', reject);
-        resolvePromise(srv);
-      });
-    });
   }
 
   /** Periodic work (Redis's serverCron): active expiry, a small slice of time each tick. */
@@ -421,18 +371,13 @@ export class Server implements ServerApi {
     if (!this.flushScheduled) this.flushAll();
   }
 
-  private async closeListeners(): Promise<void> {
-    await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
-    this.listeners.length = 0;
-  }
-
   /** Stops accepting, flushes pending replies, closes every client. */
   async close(): Promise<void> {
     this.pause.stop();
     this.loopDelay.disable();
     if (this.expireTimer) clearInterval(this.expireTimer);
     this.expireTimer = null;
-    const closing = this.closeListeners();
+    const closing = closeAll(this.listeners);
     this.flushAll();
     for (const c of this.clientsById.values()) c.socket.destroy();
     this.clientsById.clear();

@@ -1,0 +1,53 @@
+// The listening sockets: every address of `bind` on one port, as Redis's listenToPort. Accepted
+// connections start paused (pauseOnConnect) so that the server decides how they are read.
+
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
+
+/** The listeners bound, and the port they share (the one given, or the one picked for port 0). */
+export interface Bound {
+  servers: NetServer[];
+  port: number;
+}
+
+/**
+ * Binds every address of `bind` (a leading '-' marks an address that may be unavailable; '*' is
+ * every IPv4 address). The first listener's port is used for the others, so that port 0 picks one
+ * free port for all. On failure, what was bound is closed again before the error is thrown.
+ */
+export async function bindAll(bind: string, port: number, backlog: number, onSocket: (s: Socket) => void): Promise<Bound> {
+  const bound: Bound = { servers: [], port };
+  for (const raw of bind.split(/\s+/).filter((a) => a !== '')) {
+    const optional = raw.startsWith('-');
+    const host = optional ? raw.slice(1) : raw;
+    try {
+      const srv = await listenOne(host === '*' ? '0.0.0.0' : host, bound.port, backlog, onSocket);
+      bound.servers.push(srv);
+      const a = srv.address();
+      if (a && typeof a === 'object') bound.port = a.port;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) continue;
+      await closeAll(bound.servers);
+      throw e;
+    }
+  }
+  if (bound.servers.length === 0) throw new Error('Failed listening on any address');
+  return bound;
+}
+
+function listenOne(host: string, port: number, backlog: number, onSocket: (s: Socket) => void): Promise<NetServer> {
+  return new Promise((resolvePromise, reject) => {
+    const srv = createServer({ noDelay: true, pauseOnConnect: true }, onSocket);
+    srv.once('error', reject);
+    srv.listen({ host, port, backlog, ipv6Only: host.includes(':') }, () => {
+      srv.removeListener('error', reject);
+      resolvePromise(srv);
+    });
+  });
+}
+
+/** Stops accepting on every listener (connections already accepted stay open) and empties the list. */
+export async function closeAll(servers: NetServer[]): Promise<void> {
+  await Promise.all(servers.map((l) => new Promise<void>((r) => l.close(() => r()))));
+  servers.length = 0;
+}

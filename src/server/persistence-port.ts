@@ -1,0 +1,31 @@
+// What the server asks of persistence (the AOF writer, implemented in persistence/): append each
+// effect, write before replying, periodic work, state for MISCONF and INFO.
+
+import type { PersistenceApi } from '../commands/context.js';
+
+/** Persistence as the server sees it (implemented by persistence/). */
+export interface Persistence extends PersistenceApi {
+  /**
+   * Records an effect in database `db`. `raw[start, end)`, when given (start >= 0), are these
+   * arguments already encoded as the AOF holds them (the request's own bytes).
+   */
+  append(db: number, args: string[], raw?: Buffer, start?: number, end?: number): void;
+  /**
+   * Writes (and, for appendfsync always, fsyncs) what was appended this turn, before any reply of
+   * the turn leaves. False when that failed (the bytes stay pending and are retried).
+   */
+  flush(): boolean;
+  /** The fsync policy in force. */
+  readonly policy: string;
+  /** Periodic work: background fsync, retries, rewrites. */
+  cron(): void;
+  /** Writes and fsyncs everything now (shutdown); throws when that is impossible. */
+  syncNow(): void;
+  /** True while a background rewrite runs. */
+  readonly rewriting: boolean;
+  /** Whether writes must be refused (MISCONF), with the reason. */
+  writeError(): string | null;
+  /** The aof_* fields of INFO persistence (persistence/info.ts builds the whole section). */
+  info(): [string, string | number][];
+  close(): Promise<void>;
+}
