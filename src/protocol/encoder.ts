@@ -82,13 +82,15 @@ export class ReplyBuffer {
   len = 0;
   /** Batches in a row that used under a quarter of a large storage (see SHRINK_AFTER). */
   private underused = 0;
-  /** The last view peek() made, of `buf`: batches of the same size (common) reuse it. */
+  /** The last view peek() made, of `viewOf`: batches of the same size (common) reuse it. */
   private view: Buffer = EMPTY;
+  private viewOf: Buffer = EMPTY;
 
   /** The bytes collected so far, as a view of the storage: valid until the next write or clear. */
   peek(): Buffer {
-    const v = this.view;
-    if (v.length === this.len && v.buffer === this.buf.buffer && v.byteOffset === this.buf.byteOffset) return v;
+    // Compared by identity: reading .buffer or .byteOffset of a Buffer is a runtime call each.
+    if (this.view.length === this.len && this.viewOf === this.buf) return this.view;
+    this.viewOf = this.buf;
     return (this.view = this.buf.subarray(0, this.len));
   }
 

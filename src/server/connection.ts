@@ -186,7 +186,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
   receive(chunk: Buffer): void {
     if (this.closing) return;
     this.server.stats.netInputBytes += chunk.length;
-    this.lastInteraction = Date.now();
+    this.lastInteraction = this.server.markBatch();
     if (this.decoder.queryBufferAfter(chunk.length) > this.limits.queryBuffer) {
       // As Redis, checked before the new bytes are parsed: no reply, the connection just closes.
       this.server.log.warning(`Closing client that reached max query buffer length: id=${this.id} addr=${this.addr} qbuf=${this.decoder.queryBufferAfter(chunk.length)}`);
@@ -194,7 +194,6 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
       return;
     }
     this.unsent = this.socket.writableLength;
-    this.server.markBatch();
     try {
       this.decoder.push(chunk);
     } catch (e) {

@@ -4,7 +4,7 @@
 
 import type { Server as NetServer, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Config } from '../config.js';
 import { Keyspace } from '../keyspace/keyspace.js';
 import type { Database } from '../keyspace/database.js';
@@ -175,9 +175,21 @@ export class Server implements ServerApi {
    */
   private lastClock = 0;
 
-  /** A connection is about to run the commands of a read (or resume a held pipeline). */
-  markBatch(): void {
-    this.lastClock = usecNow();
+  /**
+   * Date.now() less performance.now(), in ms, re-read by the cron (so a step of the wall clock is
+   * followed within a tick): turns the monotonic reading of markBatch into wall-clock time.
+   */
+  private wallOffsetMs = Date.now() - performance.now();
+
+  /**
+   * A connection is about to run the commands of a read (or resume a held pipeline). Returns the
+   * wall-clock time in ms (for CLIENT LIST idle and `timeout`), from the same clock reading: a
+   * Date.now() per read cost as much again at -P 1.
+   */
+  markBatch(): number {
+    const t = usecNow();
+    this.lastClock = t;
+    return this.wallOffsetMs + t / 1000;
   }
 
   /** Created once: execute() runs per request and must not allocate a closure each time. */
@@ -356,6 +368,7 @@ export class Server implements ServerApi {
 
   /** Periodic work (Redis's serverCron): active expiry, a small slice of time each tick. */
   private cron(): void {
+    this.wallOffsetMs = Date.now() - performance.now();
     if (this.loading) return;
     this.limits.cron(this.clientsById.values(), Date.now());
     // As Redis: no active expiry while clients are paused (the dataset stays as it is).

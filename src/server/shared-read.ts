@@ -18,6 +18,18 @@ import { Socket } from 'node:net';
 
 const READ_SIZE = 64 * 1024;
 const shared = Buffer.allocUnsafe(READ_SIZE);
+/** Reads up to this long get a view of `shared` made once per length (at most ~400 KB of views). */
+const VIEWS_UP_TO = 4096;
+const views: Buffer[] = [];
+
+/**
+ * shared[0, n) as a Buffer. Making a view per read showed in profiles at -P 1 (2% of the
+ * server's user time for PING); the views of short reads, the usual ones, are kept and reused.
+ */
+function readView(n: number): Buffer {
+  if (n > VIEWS_UP_TO) return shared.subarray(0, n);
+  return (views[n] ??= shared.subarray(0, n));
+}
 
 /** Receives the bytes of one read. The chunk is only valid during the call: copy what you keep. */
 export type ChunkSink = (chunk: Buffer) => void;
@@ -45,7 +57,7 @@ export function readShared(accepted: Socket, sink: ChunkSink): Socket {
     handle,
     readable: true,
     writable: true,
-    onread: { buffer: shared, callback: (n: number, buf: Uint8Array) => void sink((buf as Buffer).subarray(0, n)) },
+    onread: { buffer: shared, callback: (n: number) => void sink(readView(n)) },
   } as ConstructorParameters<typeof Socket>[0] & { handle: unknown });
   // Only now (the constructor may throw, and the caller then closes the accepted socket with its
   // handle): the old socket lets go of the handle, so that nothing it does can close it.
