@@ -43,6 +43,8 @@ export interface OptionSpec {
   readonly merge?: (current: string, value: string) => string;
   /** CONFIG REWRITE's lines for the value, when not `name value`. */
   readonly lines?: (value: string) => string[];
+  /** Redis's SENSITIVE_CONFIG: the value of CONFIG SET shows as "(redacted)" in the slow log. */
+  readonly sensitive?: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -82,7 +84,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   opt('client-output-buffer-limit', 'string', obufDefault(), true, {
     multi: true, parse: parseObufLimits, merge: mergeObufLimits, lines: obufLines,
   }),
-  opt('requirepass', 'string', '', true),
+  opt('requirepass', 'string', '', true, { sensitive: true }),
   opt('save', 'string', '', true, { multi: true, parse: parseSave }),
   bool('appendonly', 'no'),
   opt('appendfsync', 'enum', 'everysec', true, { values: ['always', 'everysec', 'no'] }),

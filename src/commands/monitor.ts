@@ -8,22 +8,33 @@
 // before running are not shown, nor admin commands and those flagged skip_monitor; AUTH's and
 // HELLO AUTH's secrets show as "(redacted)". A monitoring client may still send commands that do
 // not touch the keyspace (Redis treats it as a replica); RESET ends monitoring, QUIT closes.
+// The slow log shows arguments through the same redaction.
 
 import { performance } from 'node:perf_hooks';
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import type { ClientApi } from './context.js';
 import { OK, RawReply, SimpleString, type Reply } from '../protocol/reply.js';
-import { repr } from '../config.js';
+import { findOption, repr } from '../config.js';
 
 /** A reply of no bytes: MONITOR from a client already monitoring is ignored silently, as in Redis. */
 const NOTHING = new RawReply(Buffer.alloc(0));
 
 const REDACTED = '(redacted)';
 
-/** The arguments as logs show them (monitor, slowlog): AUTH's and HELLO AUTH's secrets hidden. */
+/**
+ * The arguments as logs show them (monitor, slowlog): the secrets of AUTH, HELLO AUTH and of
+ * CONFIG SET's sensitive options (requirepass) show as "(redacted)".
+ */
 export function redacted(spec: CommandSpec, args: string[]): string[] {
-  if (spec.name === 'auth') return args.map((a, i) => (i === 0 ? a : REDACTED));
-  if (spec.name !== 'hello') return args;
+  switch (spec.name) {
+    case 'auth': return args.map((a, i) => (i === 0 ? a : REDACTED));
+    case 'hello': return redactHello(args);
+    case 'config|set': return redactConfigSet(args);
+    default: return args;
+  }
+}
+
+function redactHello(args: string[]): string[] {
   let out = args;
   for (let i = 2; i < args.length; i++) {
     if (args[i].toLowerCase() === 'auth' && i + 2 < args.length) {
@@ -31,6 +42,21 @@ export function redacted(spec: CommandSpec, args: string[]): string[] {
       out[i + 1] = out[i + 2] = REDACTED;
       i += 2;
     }
+  }
+  return out;
+}
+
+/**
+ * As Redis's configSetCommand: the value of every sensitive option named, even when the command
+ * then fails on another pair; nothing when the arguments are not pairs (a syntax error first).
+ */
+function redactConfigSet(args: string[]): string[] {
+  if (args.length % 2 !== 0) return args;
+  let out = args;
+  for (let i = 2; i < args.length; i += 2) {
+    if (findOption(args[i])?.sensitive !== true) continue;
+    if (out === args) out = args.slice();
+    out[i + 1] = REDACTED;
   }
   return out;
 }

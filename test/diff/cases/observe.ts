@@ -29,6 +29,12 @@ const slowlog: DiffCase[] = [
     // ids, times and durations (integers), and the client's port.
     mask: [...everywhere(12, /:\d+\r\n/, ':N\r\n'), ...everywhere(12, /\$\d+\r\n127\.0\.0\.1:\d+\r\n/, '<addr>\r\n')],
   }),
+  c('SLOWLOG hides the values CONFIG SET gives sensitive options (requirepass), even when it fails', [
+    ['CONFIG', 'SET', 'slowlog-log-slower-than', '0'], ['SLOWLOG', 'RESET'],
+    ['CONFIG', 'SET', 'requirepass', 's3cret', 'hz', '10'], ['CONFIG', 'SET', 'REQUIREPASS', ''],
+    ['CONFIG', 'SET', 'hz', '10', 'requirepass', 'x', 'nosuch', 'y'], ['CONFIG', 'SET', 'requirepass', 'x', 'hz'],
+    ['AUTH', 'pw'], SLOW_OFF, ['SLOWLOG', 'GET'], SLOW_DEFAULT,
+  ], { mask: [...everywhere(10, /:\d+\r\n/, ':N\r\n'), ...everywhere(10, /\$\d+\r\n127\.0\.0\.1:\d+\r\n/, '<addr>\r\n')] }),
   c('slowlog-max-len keeps the newest entries', [
     ['CONFIG', 'SET', 'slowlog-max-len', '2'], ['CONFIG', 'SET', 'slowlog-log-slower-than', '0'], ['SLOWLOG', 'RESET'],
     ['ECHO', 'a'], ['ECHO', 'b'], ['ECHO', 'c'], SLOW_OFF, ['SLOWLOG', 'GET'], ['CONFIG', 'SET', 'slowlog-max-len', '128'], SLOW_DEFAULT,
