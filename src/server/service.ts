@@ -14,6 +14,7 @@ import { Server } from './server.js';
 import { acquirePidFile, releasePidFile } from './pidfile.js';
 import { adjustOpenFilesLimit } from './limits.js';
 import { heapLimitWarning } from './heap.js';
+import { NO_RDB_SAVE } from '../errors.js';
 
 /**
  * Loads the AOF (if appendonly is on) and attaches persistence to the server; CONFIG SET appendonly
@@ -150,6 +151,14 @@ class Service {
     const { log, server } = this;
     log.warning('User requested shutdown...');
     const p = server.persistence;
+    if (p === null && opts.save === true) {
+      // As Redis when the save SHUTDOWN SAVE asks for fails: there is no RDB, and no AOF either.
+      log.warning(`Error trying to save the DB, can't exit: ${NO_RDB_SAVE.slice(4)}.`);
+      if (!opts.force) {
+        log.warning('Errors trying to shut down the server. Check the logs for more information.');
+        return 'ERR Errors trying to SHUTDOWN. Check logs.';
+      }
+    }
     if (p !== null) {
       if (p.rewriting) log.warning('There is an AOF rewrite in progress: stopping it (its temporary file is removed).');
       log.notice('Calling fsync() on the AOF file.');
