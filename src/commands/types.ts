@@ -14,7 +14,11 @@ export type CommandFlag =
   | 'write' | 'readonly' | 'denyoom' | 'admin' | 'pubsub' | 'noscript' | 'blocking' | 'loading'
   | 'stale' | 'skip_monitor' | 'skip_slowlog' | 'asking' | 'fast' | 'no_auth' | 'may_replicate'
   | 'sentinel' | 'only_sentinel' | 'no_mandatory_keys' | 'protected' | 'module' | 'no_async_loading'
-  | 'no_multi' | 'movablekeys' | 'allow_busy';
+  | 'no_multi' | 'movablekeys' | 'allow_busy'
+  // Internal, as Redis 7.0's CMD_TOUCHES_ARBITRARY_KEYS (not shown by COMMAND INFO): the command may
+  // lazily expire keys it was not given (SCAN, RANDOMKEY), whose DELs are then not wrapped in
+  // MULTI/EXEC with its other effects.
+  | 'touches_arbitrary_keys';
 
 export interface Ctx {
   readonly server: ServerApi;
@@ -53,6 +57,11 @@ export interface CommandSpec {
   readonly okLoading: boolean;
   /** 'fast' (O(1) or O(log N)): timed per run of such commands, not one by one (observe.ts). */
   readonly isFast: boolean;
+  /**
+   * Not 'touches_arbitrary_keys': when the command logs more than one effect (a key it expired on
+   * the way, then its own), they reach the AOF as one MULTI/EXEC block, as in Redis 7.0.
+   */
+  readonly atomicEffects: boolean;
   /** A number unique to this spec, from 0: the index of its counters in per-server arrays (stats). */
   readonly index: number;
 }
@@ -62,8 +71,11 @@ let specCount = 0;
 export const specsCreated = (): number => specCount;
 
 /** The per-request flag checks of a spec, derived from its flag list. */
-export function gates(flags: readonly CommandFlag[]): Pick<CommandSpec, 'isWrite' | 'noAuth' | 'okLoading' | 'isFast'> {
-  return { isWrite: flags.includes('write'), noAuth: flags.includes('no_auth'), okLoading: flags.includes('loading'), isFast: flags.includes('fast') };
+export function gates(flags: readonly CommandFlag[]): Pick<CommandSpec, 'isWrite' | 'noAuth' | 'okLoading' | 'isFast' | 'atomicEffects'> {
+  return {
+    isWrite: flags.includes('write'), noAuth: flags.includes('no_auth'), okLoading: flags.includes('loading'), isFast: flags.includes('fast'),
+    atomicEffects: !flags.includes('touches_arbitrary_keys'),
+  };
 }
 
 /** Builds a table entry with the usual defaults; keeps command modules short and uniform. */
@@ -92,7 +104,8 @@ export function spec(
   const g = gates(flags);
   return {
     name, arity, flags, firstKey: keys[0], lastKey: keys[1], step: keys[2], handler, subcommands,
-    isWrite: g.isWrite, noAuth: g.noAuth, okLoading: g.okLoading, isFast: g.isFast, index: specCount++,
+    isWrite: g.isWrite, noAuth: g.noAuth, okLoading: g.okLoading, isFast: g.isFast, atomicEffects: g.atomicEffects,
+    index: specCount++,
   };
 }
 

@@ -31,6 +31,9 @@ const STRERROR: Record<string, string> = {
 
 export const strerror = (code: string): string => STRERROR[code] ?? code;
 
+const MULTI = Buffer.from('*1\r\n$5\r\nMULTI\r\n');
+const EXEC = Buffer.from('*1\r\n$4\r\nEXEC\r\n');
+
 export interface AofLog {
   notice(msg: string): void;
   warning(msg: string): void;
@@ -83,6 +86,13 @@ export class AofWriter {
   private lastFsyncAt = 0;
   /** Replaced descriptors a background fsync may still use: closed once none runs. */
   private closeAfterFsync: number[] = [];
+  /** Effects appended by the running command (-1: none runs), from pending[unitStart] on. */
+  private unitOps = -1;
+  private unitStart = 0;
+  /** `epoch` when the unit's first effect was appended. */
+  private unitEpoch = 0;
+  /** Counts the times pending bytes were written out or moved (a unit's start then changes). */
+  private epoch = 0;
   latency: LatencySink = NO_LATENCY;
 
   constructor(
@@ -111,8 +121,34 @@ export class AofWriter {
       encode(this.pending, ['SELECT', String(db)]);
       this.selectedDb = db;
     }
+    if (this.unitOps >= 0 && this.unitOps++ === 0) {
+      this.unitStart = this.pending.len;
+      this.unitEpoch = this.epoch;
+    }
     if (start >= 0) this.pending.writeRange(raw!, start, end);
     else encode(this.pending, args);
+  }
+
+  /**
+   * A command starts (Redis's execution unit): what it appends until endUnit() is one block. Outside
+   * a unit (active expiry, eviction: Redis propagates each of those DELs alone) nothing is wrapped.
+   */
+  beginUnit(): void {
+    this.unitOps = 0;
+  }
+
+  /**
+   * The command ended: if it appended more than one effect (keys it expired on the way, then its
+   * own), they become MULTI ... EXEC, as Redis 7.0's propagatePendingCommands writes them: MULTI
+   * in the first one's database (after its SELECT, if it needed one), EXEC after the last. Not when
+   * the pending bytes were written or moved in between (the block's start is no longer known).
+   */
+  endUnit(): void {
+    if (this.unitOps > 1 && this.unitEpoch === this.epoch) {
+      this.pending.insert(this.unitStart, MULTI);
+      this.pending.writeBytes(EXEC);
+    }
+    this.unitOps = -1;
   }
 
   /** Bytes appended and not yet written (INFO aof_buffer_length). */
@@ -149,6 +185,7 @@ export class AofWriter {
     latencyEnd(this.latency, t0, context, 'aof-write');
     this.fileSize += bytes.length;
     this.pending.clear();
+    this.epoch++;
     this.fileDb = this.selectedDb;
     if (this.policy === 'always') {
       // The bytes are in the file; only durability is in doubt: retry the fsync, not the write.
@@ -206,6 +243,7 @@ export class AofWriter {
       const rest = Buffer.from(this.pending.buf.subarray(written, this.pending.len));
       this.pending.take();
       this.pending.writeBytes(rest);
+      this.epoch++;
     }
   }
 
@@ -279,6 +317,7 @@ export class AofWriter {
       this.pending.clear();
       encode(this.pending, ['SELECT', String(this.fileDb)]);
       this.pending.writeBytes(rest);
+      this.epoch++;
     }
     this.fileDb = -1;
     this.dirtySinceFsync = false;

@@ -106,6 +106,14 @@ export class AofPersistence implements Persistence {
     this.writer.append(db, args, raw, start, end);
   }
 
+  beginUnit(): void {
+    this.writer.beginUnit();
+  }
+
+  endUnit(): void {
+    this.writer.endUnit();
+  }
+
   flush(): boolean {
     return this.writer.flush();
   }

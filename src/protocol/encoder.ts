@@ -154,6 +154,14 @@ export class ReplyBuffer {
     this.len = at + n;
   }
 
+  /** Inserts `b` at offset `at` (<= len), moving the bytes from there on after it. */
+  insert(at: number, b: Buffer): void {
+    this.ensure(b.length);
+    this.buf.copyWithin(at + b.length, at, this.len);
+    this.buf.set(b, at);
+    this.len += b.length;
+  }
+
   /** Writes b[start, end) (a request's own bytes, copied into the AOF unchanged). */
   writeRange(b: Buffer, start: number, end: number): void {
     const n = end - start;

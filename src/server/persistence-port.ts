@@ -11,6 +11,12 @@ export interface Persistence extends PersistenceApi {
    */
   append(db: number, args: string[], raw?: Buffer, start?: number, end?: number): void;
   /**
+   * A command starts, and ends: what it appended in between, if more than one effect, is logged
+   * as one MULTI/EXEC block (Redis 7.0's execution unit).
+   */
+  beginUnit(): void;
+  endUnit(): void;
+  /**
    * Writes (and, for appendfsync always, fsyncs) what was appended this turn, before any reply of
    * the turn leaves. False when that failed (the bytes stay pending and are retried).
    */

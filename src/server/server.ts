@@ -147,7 +147,11 @@ export class Server implements ServerApi {
     if (this.pause.mode !== 'off' && this.pause.covers(spec)) return POSTPONED;
     this.keyspace.beginCommand();
     if (!spec.isFast && obs.deferred !== 0) this.timeFastRun();
+    // The same persistence after the command (CONFIG SET appendonly may replace it meanwhile).
+    const p = this.persistence;
+    if (p !== null && spec.atomicEffects) p.beginUnit();
     const r = execute(spec, conn, args, this.onCrash);
+    if (p !== null) p.endUnit();
     obs.ran(conn, spec, args, r);
     if (spec.isFast) {
       obs.deferTiming(conn, spec, args);

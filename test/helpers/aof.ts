@@ -320,3 +320,26 @@ export function aofSize(dir: string): number {
 export function copyAof(from: string, to: string): void {
   cpSync(join(from, 'appendonlydir'), join(to, 'appendonlydir'), { recursive: true });
 }
+
+/** The commands of an AOF file (as written; MULTI/EXEC kept). */
+export function parseAof(bytes: Buffer): string[][] {
+  const out: string[][] = [];
+  let pos = 0;
+  const line = (): string => {
+    const nl = bytes.indexOf('\r\n', pos);
+    const s = bytes.toString('latin1', pos, nl);
+    pos = nl + 2;
+    return s;
+  };
+  while (pos < bytes.length) {
+    const argc = Number(line().slice(1));
+    const args: string[] = [];
+    for (let i = 0; i < argc; i++) {
+      const len = Number(line().slice(1));
+      args.push(bytes.toString('latin1', pos, pos + len));
+      pos += len + 2;
+    }
+    out.push(args);
+  }
+  return out;
+}

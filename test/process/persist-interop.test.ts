@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { exited, startBundle, tempDir, type ServerProcess } from '../helpers/bundle.js';
 import { needBinary } from '../helpers/bins.js';
 import { startRealRedis, type RealRedis } from '../helpers/redis.js';
-import { copyAof, dumpWire, waitFor, type Dump } from '../helpers/aof.js';
+import { copyAof, dumpWire, parseAof, waitFor, type Dump } from '../helpers/aof.js';
 import { RawClient } from '../helpers/raw.js';
 import { encodeArgs } from '../helpers/resp.js';
 import { run } from '../helpers/run.js';
@@ -86,6 +86,25 @@ const MORE_EFFECTS: string[][] = [
   ['FLUSHALL'],
   ['SELECT', '0'],
   ['SET', 'last', '1'],
+];
+
+/**
+ * Keys a command finds expired (active expiry off): Redis 7.0 logs their DELs and the command's own
+ * effect as one MULTI/EXEC block when there is more than one, a SELECT they need before the block.
+ */
+const px1 = (key: string): string[] => ['SET', key, '1', 'PX', '1'];
+const LAZY_EXPIRY: string[][] = [
+  ['DEBUG', 'SET-ACTIVE-EXPIRE', '0'],
+  px1('la'), px1('lb'), px1('lc'), px1('ld'), px1('le'), px1('lf'), px1('lh'),
+  ['SELECT', '4'], px1('lg'), ['DEBUG', 'SLEEP', '0.01'],
+  ['SET', 'lg', '2'], // MULTI, DEL lg, SET lg 2, EXEC
+  ['SELECT', '0'],
+  ['SET', 'lh', '2'], // SELECT 0, MULTI, DEL lh, SET lh 2, EXEC
+  ['SET', 'la', '2', 'GET'],
+  ['MGET', 'lb', 'lc'], // a read: MULTI, DEL lb, DEL lc, EXEC
+  ['GET', 'ld'], // one effect: DEL ld alone
+  ['MSET', 'le', '1', 'lf', '2'],
+  ['DEBUG', 'SET-ACTIVE-EXPIRE', '1'],
 ];
 
 async function runScript(port: number, script = SCRIPT): Promise<void> {
@@ -299,36 +318,13 @@ test('an RDB base or an RDB preamble is refused with a clear message, and nothin
   t.deepEqual(readFileSync(join(fileCase, 'appendonlydir', 'appendonly.aof')), readFileSync(join(src, rdbBase)), 'migrated into appendonlydir, unchanged');
 });
 
-/** The commands of an AOF file (as written; MULTI/EXEC kept). */
-function parseAof(bytes: Buffer): string[][] {
-  const out: string[][] = [];
-  let pos = 0;
-  const line = (): string => {
-    const nl = bytes.indexOf('\r\n', pos);
-    const s = bytes.toString('latin1', pos, nl);
-    pos = nl + 2;
-    return s;
-  };
-  while (pos < bytes.length) {
-    const argc = Number(line().slice(1));
-    const args: string[] = [];
-    for (let i = 0; i < argc; i++) {
-      const len = Number(line().slice(1));
-      args.push(bytes.toString('latin1', pos, pos + len));
-      pos += len + 2;
-    }
-    out.push(args);
-  }
-  return out;
-}
-
 test('the same commands log the same effects as Redis 7.0 (absolute times within a second)', async (t) => {
   if (!needBinary(t, 'redis-server')) return;
-  const redis = await startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--appendfsync', 'always']);
+  const redis = await startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--appendfsync', 'always', '--enable-debug-command', 'yes']);
   t.teardown(() => redis.stop());
-  const sp = await startBundle(['--appendfsync', 'always', '--loglevel', 'warning']);
+  const sp = await startBundle(['--appendfsync', 'always', '--loglevel', 'warning', '--enable-debug-command', 'yes']);
   t.teardown(() => void sp.stop('SIGKILL'));
-  for (const script of [SCRIPT, MORE_EFFECTS]) {
+  for (const script of [SCRIPT, MORE_EFFECTS, LAZY_EXPIRY]) {
     await runScript(redis.port, script);
     await runScript(sp.port, script);
   }

@@ -35,6 +35,45 @@ test('effects are encoded as Redis logs them, with SELECT only when the database
   t.is(w.size, readFileSync(path).length);
 });
 
+test('a command that logs more than one effect is one MULTI/EXEC block, after the SELECT it needs', (t) => {
+  const { path, w } = setup();
+  w.append(3, ['SET', 'x', '1']); // outside a command (active expiry, eviction): never wrapped
+  w.append(3, ['DEL', 'y']);
+  w.beginUnit(); // one effect: as it is
+  w.append(3, ['DEL', 'z']);
+  w.endUnit();
+  w.beginUnit(); // a key expired on the way, then the command's own effect, in another database
+  w.append(0, ['DEL', 'k']);
+  w.append(0, ['SET', 'k', '2']);
+  w.endUnit();
+  w.beginUnit(); // nothing logged
+  w.endUnit();
+  w.beginUnit(); // a second database inside the block gets its SELECT there
+  w.append(0, ['DEL', 'a']);
+  w.append(5, ['DEL', 'b']);
+  w.endUnit();
+  w.append(5, ['DEL', 'c']);
+  t.true(w.flush());
+  t.deepEqual(readFileSync(path), aofBytes(
+    ['SELECT', '3'], ['SET', 'x', '1'], ['DEL', 'y'], ['DEL', 'z'],
+    ['SELECT', '0'], ['MULTI'], ['DEL', 'k'], ['SET', 'k', '2'], ['EXEC'],
+    ['MULTI'], ['DEL', 'a'], ['SELECT', '5'], ['DEL', 'b'], ['EXEC'], ['DEL', 'c'],
+  ));
+});
+
+test('a block whose first effects were written or moved before it ended is left unwrapped', (t) => {
+  // Handlers never flush mid-command; should that change, half a block must not get an EXEC
+  // without its MULTI (or a MULTI in the wrong place): the block is left as plain commands.
+  const { path, w } = setup();
+  w.beginUnit();
+  w.append(0, ['DEL', 'k']);
+  t.true(w.flush());
+  w.append(0, ['SET', 'k', '2']);
+  w.endUnit();
+  t.true(w.flush());
+  t.deepEqual(readFileSync(path), aofBytes(['SELECT', '0'], ['DEL', 'k'], ['SET', 'k', '2']));
+});
+
 test('group commit: one write per flush whatever the number of effects; always adds one fsync', (t) => {
   for (const policy of ['always', 'everysec', 'no'] as const) {
     const { io, w } = setup(policy);
