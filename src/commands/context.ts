@@ -61,6 +61,8 @@ export interface ServerStats {
   expiredKeys: number;
   evictedKeys: number;
   errorReplies: number;
+  /** AOF rewrites that succeeded, CONFIG SET appendonly yes included (INFO aof_rewrites). */
+  aofRewrites: number;
 }
 
 export interface ServerApi {

@@ -4,6 +4,7 @@
 
 import { existsSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { ReplyBuffer } from '../protocol/encoder.js';
 import type { Server } from '../server/server.js';
 import type { Persistence } from '../server/persistence-port.js';
@@ -35,9 +36,7 @@ export class AofPersistence implements Persistence {
   private unsettled: Rewrite | null = null;
   private rewriteScheduled = false;
   private rewriteDone: Promise<boolean> = Promise.resolve(true);
-  private rewrites = 0;
   private consecutiveFailures = 0;
-  private lastRewriteSeconds = -1;
   private lastRewriteOk = true;
   private limitDelayMinutes = 0;
   private limitUntil = 0;
@@ -94,9 +93,13 @@ export class AofPersistence implements Persistence {
     io.mkdir(aofDir);
     const m = existsSync(new Manifest(aofDir, loc.filename).path) ? Manifest.read(aofDir, loc.filename) : new Manifest(aofDir, loc.filename);
     const store = ManifestStore.of(m, io);
+    const t0 = performance.now();
     const out = new ReplyBuffer();
     dumpKeyspace(server.keyspace, out, server.keyspace.clock.now());
     const p = AofPersistence.start(server, io, loc, store, rewriteSync(loc, store, io, server.log, out));
+    // Redis starts the AOF with a rewrite, which INFO counts as one.
+    server.stats.aofRewrites++;
+    server.aofLastRewriteSeconds = Math.round((performance.now() - t0) / 1000);
     server.log.notice(`Append only file enabled: ${store.current.base?.file} in ${aofDir} written from memory (${out.len} bytes)`);
     setAsideOldFile(loc, io, server);
     return p;
@@ -191,10 +194,10 @@ export class AofPersistence implements Persistence {
           if (!this.closed && this.rewriteJob === null) this.startRewrite();
         });
       }
-      this.lastRewriteSeconds = Math.round(r.seconds);
+      this.server.aofLastRewriteSeconds = Math.round(r.seconds);
       this.lastRewriteOk = r.ok;
       if (r.ok) {
-        this.rewrites++;
+        this.server.stats.aofRewrites++;
         this.consecutiveFailures = 0;
         this.server.log.notice(`Background AOF rewrite finished successfully (${r.seconds.toFixed(3)} seconds, ${this.writer.size} bytes, ${steps})`);
       } else {
@@ -306,10 +309,10 @@ export class AofPersistence implements Persistence {
       ['aof_enabled', 1],
       ['aof_rewrite_in_progress', job ? 1 : 0],
       ['aof_rewrite_scheduled', this.rewriteScheduled ? 1 : 0],
-      ['aof_last_rewrite_time_sec', this.lastRewriteSeconds],
+      ['aof_last_rewrite_time_sec', this.server.aofLastRewriteSeconds],
       ['aof_current_rewrite_time_sec', job ? Math.floor((Date.now() - job.startedAt) / 1000) : -1],
       ['aof_last_bgrewrite_status', this.lastRewriteOk ? 'ok' : 'err'],
-      ['aof_rewrites', this.rewrites],
+      ['aof_rewrites', this.server.stats.aofRewrites],
       ['aof_rewrites_consecutive_failures', this.consecutiveFailures],
       ['aof_last_write_status', w.writeError() === null ? 'ok' : 'err'],
       ['aof_last_cow_size', 0],

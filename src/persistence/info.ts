@@ -7,15 +7,15 @@ import type { Server } from '../server/server.js';
 
 type Fields = [string, string | number][];
 
-/** The aof_* fields of a server without an append-only file. */
-const AOF_OFF: Fields = [
-  ['aof_enabled', 0],
+/** The aof_* fields of a server without an append-only file (the rewrite figures are the server's). */
+const aofOff = (server: Server, enabled: 0 | 1): Fields => [
+  ['aof_enabled', enabled],
   ['aof_rewrite_in_progress', 0],
   ['aof_rewrite_scheduled', 0],
-  ['aof_last_rewrite_time_sec', -1],
+  ['aof_last_rewrite_time_sec', server.aofLastRewriteSeconds],
   ['aof_current_rewrite_time_sec', -1],
   ['aof_last_bgrewrite_status', 'ok'],
-  ['aof_rewrites', 0],
+  ['aof_rewrites', server.stats.aofRewrites],
   ['aof_rewrites_consecutive_failures', 0],
   ['aof_last_write_status', 'ok'],
   ['aof_last_cow_size', 0],
@@ -23,10 +23,8 @@ const AOF_OFF: Fields = [
   ['module_fork_last_cow_size', 0],
 ];
 
-/** While the file is loaded at start, persistence is not attached yet; Redis shows aof_enabled:1. */
+/** While the file is loaded at start, persistence is not attached yet: Redis shows aof_enabled:1 and these too. */
 const AOF_STARTING: Fields = [
-  ['aof_enabled', 1],
-  ...AOF_OFF.slice(1),
   ['aof_current_size', 0],
   ['aof_base_size', 0],
   ['aof_pending_rewrite', 0],
@@ -57,8 +55,8 @@ export function persistenceInfo(server: Server): Fields {
     ['rdb_last_load_keys_loaded', 0],
   ];
   if (server.persistence !== null) out.push(...server.persistence.info());
-  else if (server.loading && server.config.bool('appendonly')) out.push(...AOF_STARTING);
-  else out.push(...AOF_OFF);
+  else if (server.loading && server.config.bool('appendonly')) out.push(...aofOff(server, 1), ...AOF_STARTING);
+  else out.push(...aofOff(server, 0));
   if (server.loading) out.push(...loadingFields(server));
   return out;
 }

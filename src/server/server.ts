@@ -41,7 +41,7 @@ const LOOP_SAMPLE_MS = 10;
 
 const newStats = (): ServerStats => ({
   totalConnections: 0, totalCommands: 0, rejectedConnections: 0, netInputBytes: 0, netOutputBytes: 0,
-  keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, evictedKeys: 0, errorReplies: 0,
+  keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, evictedKeys: 0, errorReplies: 0, aofRewrites: 0,
 });
 
 export class Server implements ServerApi {
@@ -59,6 +59,11 @@ export class Server implements ServerApi {
   port = 0;
   lastSave = Math.floor(Date.now() / 1000);
   persistence: Persistence | null = null;
+  /**
+   * Seconds the last AOF rewrite took (INFO aof_last_rewrite_time_sec), -1 before any: the
+   * server's, as Redis's, so that it outlives `appendonly no` and CONFIG RESETSTAT.
+   */
+  aofLastRewriteSeconds = -1;
   /** True while the dataset is being loaded: commands get -LOADING. */
   loading = false;
   /** Off with DEBUG SET-ACTIVE-EXPIRE 0: keys then expire only when touched. */

@@ -428,3 +428,36 @@ for (const start of ['a fresh start', 'an old-style appendonly.aof'] as const) {
     await redisLoads(t, forRedis, oursData, oursDigest, 'redis-server on our directory');
   });
 }
+
+test('INFO counts CONFIG SET appendonly yes as a rewrite, across toggles, reset by CONFIG RESETSTAT, as Redis 7.0', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const redis = await startRealRedis(['--appendonly', 'no', '--save', '']);
+  t.teardown(() => redis.stop());
+  const sp = await startBundle(['--appendonly', 'no', '--loglevel', 'warning']);
+  t.teardown(() => void sp.stop('SIGKILL'));
+  /** aof_enabled, aof_rewrites and aof_last_rewrite_time_sec once no rewrite runs (Redis's is in a child). */
+  const state = async (c: RawClient): Promise<string> => {
+    let info = '';
+    await waitFor(async () => /\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n/.test((info = await c.call('INFO', 'persistence'))), 15_000, 'no rewrite');
+    // Redis's time is whole seconds of wall clock (time(NULL) differences): a quick rewrite that
+    // crosses a second shows 1. Both 0 and 1 read as "a quick rewrite"; -1 (none yet) stays.
+    return ['aof_enabled', 'aof_rewrites', 'aof_last_rewrite_time_sec'].map((f) => new RegExp(`\\r\\n(${f}:[^\\r]*)`).exec(info)?.[1])
+      .join(' ').replace(/aof_last_rewrite_time_sec:[01]$/, 'aof_last_rewrite_time_sec:quick');
+  };
+  const steps: string[][] = [
+    ['SET', 'a', '1'], ['CONFIG', 'SET', 'appendonly', 'yes'], ['CONFIG', 'SET', 'appendonly', 'no'],
+    ['CONFIG', 'SET', 'appendonly', 'yes'], ['CONFIG', 'RESETSTAT'], ['CONFIG', 'SET', 'appendonly', 'no'],
+  ];
+  const seen: Record<number, string[]> = {};
+  for (const port of [redis.port, sp.port]) {
+    const c = await RawClient.connect(port);
+    seen[port] = [await state(c)];
+    for (const cmd of steps) {
+      t.is(await c.call(...cmd), '+OK\r\n', `${cmd.join(' ')} on ${port}`);
+      seen[port].push(`${cmd.join(' ')} -> ${await state(c)}`);
+    }
+    c.close();
+  }
+  t.deepEqual(seen[sp.port], seen[redis.port]);
+  t.is(seen[sp.port][4], 'CONFIG SET appendonly yes -> aof_enabled:1 aof_rewrites:2 aof_last_rewrite_time_sec:quick');
+});
