@@ -97,10 +97,15 @@ const DOCTOR = {
   tail: "I'm here to keep you safe, Sam. I want to help you.\n",
 };
 
+/** Used memory above the startup figure under which MEMORY DOCTOR calls the instance empty. */
+const EMPTY_BELOW = 4 * 1024 * 1024;
+
 /** MEMORY DOCTOR: Redis's getMemoryDoctorReport, with the checks that apply to this server. */
 function doctor(ctx: Ctx): Reply {
   const m = memoryFigures(ctx);
-  if (m.used < 5 * 1024 * 1024) return new VerbatimReply(DOCTOR.empty);
+  // Redis: empty below 5 MB of used memory, of which its empty server uses under 1 MB. Ours starts
+  // at 9 MB (the startup figure), so the same room is measured above that figure.
+  if (m.used - m.startup < EMPTY_BELOW) return new VerbatimReply(DOCTOR.empty);
   let clients = 0;
   for (const _ of ctx.server.clients()) clients++;
   const issues = [

@@ -96,8 +96,10 @@ test('MEMORY STATS: Redis 7.0 fields and order, a map per database with keys, RE
 
 test('MEMORY DOCTOR, MALLOC-STATS, PURGE and HELP', async (t) => {
   const { c } = await start(t);
-  const doctor = await c.call('MEMORY', 'DOCTOR');
-  t.regex(doctor, /^\$\d+\r\nSam, I detected a few issues in this Redis instance memory implants:\n\n|^\$\d+\r\nHi Sam, /);
+  // An empty server gets Redis's answer for one (redis-server 7.0.15 at start: the same text).
+  t.regex(await c.call('MEMORY', 'DOCTOR'), /^\$\d+\r\nHi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions\./);
+  await c.call('SET', 'big', 'x'.repeat(5 << 20));
+  t.regex(await c.call('MEMORY', 'DOCTOR'), /^\$\d+\r\n(Sam, I detected a few issues in this Redis instance memory implants:\n\n|Hi Sam, I can't find any memory issue in your instance\.)/);
   await c.call('HELLO', '3');
   t.regex(await c.call('MEMORY', 'DOCTOR'), /^=\d+\r\ntxt:/);
   t.is(await c.call('MEMORY', 'MALLOC-STATS'), '$45\r\nStats not supported for the current allocator\r\n');
