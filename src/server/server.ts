@@ -221,7 +221,10 @@ export class Server implements ServerApi {
       // The AOF holds absolute times (PXAT, PEXPIREAT), so the command time itself is not needed.
       this.keyspace.time.now = 0;
       const r = execute(spec, client, args, crashed);
-      if (r instanceof ErrorReply && r.message.startsWith('ERR internal error')) return r.message;
+      if (!(r instanceof ErrorReply)) return null;
+      if (r.message.startsWith('ERR internal error')) return r.message;
+      // As Redis's afterErrorReply for its AOF client: loading goes on, the error is logged.
+      this.log.warning(`== CRITICAL == This server is sending an error to its AOF-loading-client: '${r.message.replace(/^ERR /, '')}' after processing the command '${spec.name}'`);
       return null;
     };
   }

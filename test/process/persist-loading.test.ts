@@ -143,6 +143,20 @@ test('an empty file and a file with only SELECT start an empty server', async (t
   }
 });
 
+test('a command of the file that answers an error is logged and loading goes on, as Redis', async (t) => {
+  // redis-server 7.0.15 on the same file: the same CRITICAL line, and k lands in db 0.
+  const bytes = Buffer.concat([aofBytes(['SELECT', '20']), aofBytes(['SET', 'k', 'v']), aofBytes(['SELECT', '1']), aofBytes(['SET', 'j', 'w'])]);
+  const sp = await startBundle(['--loglevel', 'notice'], { dir: dirWith(bytes) });
+  t.teardown(() => void sp.stop('SIGKILL'));
+  t.regex(sp.output(), /== CRITICAL == This server is sending an error to its AOF-loading-client: 'DB index is out of range' after processing the command 'select'/);
+  const c = await RawClient.connect(sp.port);
+  t.is(await c.call('GET', 'k'), '$1\r\nv\r\n');
+  t.is(await c.call('SELECT', '1'), '+OK\r\n');
+  t.is(await c.call('GET', 'j'), '$1\r\nw\r\n');
+  c.close();
+  t.is(await sp.stop(), 0);
+});
+
 test('CONFIG SET appendonly no while the file loads takes effect once it is loaded', async (t) => {
   // Found in review: the change listener was registered only after the load, so the setting was
   // silently ignored: the AOF stayed on while CONFIG GET said no.
