@@ -342,6 +342,7 @@ export function parseArgs(argv: readonly string[]): { file?: string; options: [s
     const words: string[] = [];
     i++;
     while (i < argv.length && !argv[i].startsWith('--')) words.push(argv[i++]);
+    checkArgCount(name, words, `'--${name} ${words.join(' ')}'`);
     options.push([name, words.join(' ')]);
   }
   if (file !== undefined) options.unshift(...parseConfigFile(readConfig(file)));
@@ -356,6 +357,12 @@ function readConfig(path: string): string {
   }
 }
 
+/** As Redis's loadServerConfigFromString: an option of one value given several is an error. */
+function checkArgCount(name: string, values: readonly string[], where: string): void {
+  const spec = findOption(name);
+  if (spec !== undefined && !spec.multi && values.length > 1) throw new ConfigError(`${where}: wrong number of arguments`);
+}
+
 /** redis.conf syntax: `name value...` per line, `#` comments, quoted values as in the protocol. */
 export function parseConfigFile(text: string): [string, string][] {
   const out: [string, string][] = [];
@@ -366,6 +373,7 @@ export function parseConfigFile(text: string): [string, string][] {
     const words = splitArgs(line);
     if (words === null) throw new ConfigError(`line ${n + 1}: unbalanced quotes in configuration line`);
     if (words.length === 0) continue;
+    checkArgCount(words[0], words.slice(1), `line ${n + 1}: '${line}'`);
     out.push([words[0], words.slice(1).join(' ')]);
   }
   return out;
