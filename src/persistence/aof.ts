@@ -151,6 +151,17 @@ export class AofWriter {
     this.unitOps = -1;
   }
 
+  /**
+   * An effect that is never part of the running command's block: the DEL of a key evicted while a
+   * command runs (CONFIG SET maxmemory evicting at once), which Redis propagates alone.
+   */
+  appendAlone(db: number, args: readonly string[]): void {
+    const ops = this.unitOps;
+    this.unitOps = -1;
+    this.append(db, args);
+    this.unitOps = ops;
+  }
+
   /** Bytes appended and not yet written (INFO aof_buffer_length). */
   get pendingBytes(): number {
     return this.pending.len;

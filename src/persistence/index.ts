@@ -113,6 +113,10 @@ export class AofPersistence implements Persistence {
     this.writer.beginUnit();
   }
 
+  appendAlone(db: number, args: string[]): void {
+    this.writer.appendAlone(db, args);
+  }
+
   endUnit(): void {
     this.writer.endUnit();
   }
@@ -183,6 +187,8 @@ export class AofPersistence implements Persistence {
     const job = new Rewrite(this.server.keyspace, this.writer, this.io, this.loc.dir, this.manifests, () => this.server.flushNow());
     this.rewriteJob = job;
     this.unsettled = job;
+    // As Redis (at fork): a rewrite counts in INFO aof_rewrites when it starts, whatever its end.
+    this.server.stats.aofRewrites++;
     this.server.log.notice(REWRITE_STARTED);
     this.rewriteDone = job.run().then((r) => {
       const steps = job.trace.summary();
@@ -197,7 +203,6 @@ export class AofPersistence implements Persistence {
       this.server.aofLastRewriteSeconds = Math.round(r.seconds);
       this.lastRewriteOk = r.ok;
       if (r.ok) {
-        this.server.stats.aofRewrites++;
         this.consecutiveFailures = 0;
         this.server.log.notice(`Background AOF rewrite finished successfully (${r.seconds.toFixed(3)} seconds, ${this.writer.size} bytes, ${steps})`);
       } else {

@@ -16,6 +16,8 @@ export interface Persistence extends PersistenceApi {
    */
   beginUnit(): void;
   endUnit(): void;
+  /** Records an effect outside the running command's block (an eviction's DEL). */
+  appendAlone(db: number, args: string[]): void;
   /**
    * Writes (and, for appendfsync always, fsyncs) what was appended this turn, before any reply of
    * the turn leaves. False when that failed (the bytes stay pending and are retried).

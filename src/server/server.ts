@@ -209,6 +209,11 @@ export class Server implements ServerApi {
     this.persistence?.append(db, args, raw, start, end);
   }
 
+  /** An effect never part of the running command's MULTI/EXEC block (an eviction's DEL). */
+  propagateAlone(db: number, args: string[]): void {
+    this.persistence?.appendAlone(db, args);
+  }
+
   /** A function that replays one command from the AOF; returns an error text to stop loading. */
   replayer(): (args: string[]) => string | null {
     const client = new ReplayClient(this);
@@ -229,19 +234,19 @@ export class Server implements ServerApi {
     };
   }
 
+  /**
+   * Redis's propagateDeletion: a key the server removed by itself reaches the AOF as a DEL. One a
+   * command expired on its way is part of that command's block (Persistence.beginUnit); an evicted
+   * one never is, even when a command evicts (CONFIG SET maxmemory), as in Redis.
+   */
   private onExpired(db: Database, key: string): void {
     this.stats.expiredKeys++;
-    this.propagateDeletion(db, key);
+    this.propagate(db.id, ['DEL', key]);
   }
 
   private onEvicted(db: Database, key: string): void {
     this.stats.evictedKeys++;
-    this.propagateDeletion(db, key);
-  }
-
-  /** Redis's propagateDeletion: a key the server removed by itself reaches the AOF as a DEL. */
-  private propagateDeletion(db: Database, key: string): void {
-    this.propagate(db.id, ['DEL', key]);
+    this.propagateAlone(db.id, ['DEL', key]);
   }
 
   /** Queues a connection's replies for this event-loop turn's flush (AOF first, then sockets). */

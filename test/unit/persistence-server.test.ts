@@ -189,8 +189,10 @@ test.serial('a rewrite that cannot write fails cleanly: old file intact, status 
   const info = Object.fromEntries(s.server.persistence!.info());
   t.is(info.aof_last_bgrewrite_status, 'err');
   t.is(info.aof_rewrites_consecutive_failures, 1);
+  t.is(info.aof_rewrites, 1, 'counted when it started, as Redis counts at fork, failures included');
   io.failFsync = null;
   t.is(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+  t.is(Object.fromEntries(s.server.persistence!.info()).aof_rewrites, 2, 'counted while it runs');
   await waitRewrite(s);
   t.is(Object.fromEntries(s.server.persistence!.info()).aof_last_bgrewrite_status, 'ok');
   await c.call('SET', 'b', '2');

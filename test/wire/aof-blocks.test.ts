@@ -57,3 +57,19 @@ test('a command with expired keys on the way logs one block; SCAN, RANDOMKEY and
   t.is(await c2.call('GET', 'k'), '$3\r\nnew\r\n');
   t.is(await c2.call('DBSIZE'), ':1\r\n');
 });
+
+test('keys evicted by CONFIG SET maxmemory are logged as separate DELs, not as a block of that command', async (t) => {
+  // redis-server 7.0.15: SELECT 0, DEL ..., DEL ... with no MULTI (evictions are propagated alone).
+  const dir = mkdtempSync(join(tmpdir(), 'ks-blocks-'));
+  const s = await serve(t, { config: { appendonly: 'yes', dir, 'maxmemory-policy': 'allkeys-random' } });
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  for (let i = 0; i < 20; i++) await c.call('SET', `big${i}`, 'x'.repeat(100_000));
+  const used = Number(/\r\nused_memory:(\d+)\r\n/.exec(await c.call('INFO', 'memory'))![1]);
+  t.is(await c.call('CONFIG', 'SET', 'maxmemory', String(used - 500_000)), '+OK\r\n');
+  await waitFor(() => commands(aofContent(dir)).some((x) => x.startsWith('DEL ')), 5000, 'the evictions logged');
+  const cmds = commands(aofContent(dir)).filter((x) => !x.startsWith('SET '));
+  t.true(cmds.length >= 2, cmds.join(', '));
+  t.false(cmds.includes('MULTI'), cmds.join(', '));
+  t.true(cmds.slice(1).every((x) => x.startsWith('DEL big')), cmds.join(', '));
+});

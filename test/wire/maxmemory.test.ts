@@ -28,7 +28,8 @@ async function start(t: ExecutionContext, policy: string): Promise<Started> {
   const config = { 'maxmemory-policy': policy, 'maxmemory-samples': '10', 'maxmemory-eviction-tenacity': '100' };
   const s = await serve(t, { clock, config });
   const aof: string[] = [];
-  s.server.propagate = (db: number, args: string[]) => void aof.push(`${db}: ${args.join(' ')}`);
+  // Every effect logged: a command's own (propagate) and evictions' DELs (propagateAlone).
+  s.server.propagate = s.server.propagateAlone = (db: number, args: string[]) => void aof.push(`${db}: ${args.join(' ')}`);
   const c = await RawClient.connect(s.port);
   t.teardown(() => c.close());
   return { s, c, clock, aof, close: async () => (c.close(), await s.close()) };
