@@ -152,12 +152,12 @@ class Service {
     log.warning('User requested shutdown...');
     const p = server.persistence;
     if (p === null && opts.save === true) {
-      // As Redis when the save SHUTDOWN SAVE asks for fails: there is no RDB, and no AOF either.
-      log.warning(`Error trying to save the DB, can't exit: ${NO_RDB_SAVE.slice(4)}.`);
-      if (!opts.force) {
-        log.warning('Errors trying to shut down the server. Check the logs for more information.');
-        return 'ERR Errors trying to SHUTDOWN. Check logs.';
-      }
+      // There is no RDB, and no AOF either: the save SHUTDOWN SAVE asks for cannot be done.
+      const refused = this.saveFailed(NO_RDB_SAVE.slice(4), opts.force === true);
+      if (refused !== null) return refused;
+    } else if (p === null && opts.save === undefined && server.config.get('save') !== '') {
+      // Redis would write dump.rdb for its save points; the documented difference, said once more.
+      log.warning('The dataset is not saved: Keystonelight writes no RDB snapshot (the save points are ignored) and the append only file is disabled (appendonly no).');
     }
     if (p !== null) {
       if (p.rewriting) log.warning('There is an AOF rewrite in progress: stopping it (its temporary file is removed).');
@@ -165,11 +165,8 @@ class Service {
       try {
         p.syncNow();
       } catch (e) {
-        log.warning(`Error trying to save the DB: ${errText(e)}`);
-        if (!opts.force) {
-          log.warning('Errors trying to shut down the server. Check the logs for more information.');
-          return 'ERR Errors trying to SHUTDOWN. Check logs.';
-        }
+        const refused = this.saveFailed(errText(e), opts.force === true);
+        if (refused !== null) return refused;
       }
     }
     this.stopping = true;
@@ -184,6 +181,19 @@ class Service {
       });
     });
     return null;
+  }
+
+  /** As Redis's prepareForShutdown when its save fails: refused (the error reply), or with FORCE logged and ignored. */
+  private saveFailed(reason: string, force: boolean): string | null {
+    const { log } = this;
+    log.warning(`Error trying to save the DB: ${reason}`);
+    if (force) {
+      log.warning('Error trying to save the DB. Exit anyway.');
+      return null;
+    }
+    log.warning("Error trying to save the DB, can't exit.");
+    log.warning('Errors trying to shut down the server. Check the logs for more information.');
+    return 'ERR Errors trying to SHUTDOWN. Check logs.';
   }
 
   private compact(name: string): void {
