@@ -357,10 +357,10 @@ function readConfig(path: string): string {
   }
 }
 
-/** As Redis's loadServerConfigFromString: an option of one value given several is an error. */
+/** As Redis's loadServerConfigFromString: an option of one value given none or several is an error. */
 function checkArgCount(name: string, values: readonly string[], where: string): void {
   const spec = findOption(name);
-  if (spec !== undefined && !spec.multi && values.length > 1) throw new ConfigError(`${where}: wrong number of arguments`);
+  if (spec !== undefined && !spec.multi && values.length !== 1) throw new ConfigError(`${where}: wrong number of arguments`);
 }
 
 /** redis.conf syntax: `name value...` per line, `#` comments, quoted values as in the protocol. */

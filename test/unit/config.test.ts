@@ -127,10 +127,13 @@ test('CONFIG REWRITE keeps comments, rewrites set options in place and appends c
   for (const name of ['port', 'hz', 'maxmemory', 'requirepass', 'save']) t.is(back.get(name), c.get(name), name);
 });
 
-test('an option of one value given several, in a file or on the command line, is an error (as redis-server)', (t) => {
+test('an option of one value given none or several, in a file or on the command line, is an error (as redis-server)', (t) => {
   // redis-server 7.0.15 on "hz 10 20": "wrong number of arguments"; options of several words take them.
   t.throws(() => parseConfigFile('port 7000\nhz 10 20\n'), { instanceOf: ConfigError, message: "line 2: 'hz 10 20': wrong number of arguments" });
   t.throws(() => parseArgs(['--hz', '10', '20']), { instanceOf: ConfigError, message: "'--hz 10 20': wrong number of arguments" });
+  t.throws(() => parseConfigFile('loglevel\n'), { instanceOf: ConfigError, message: "line 1: 'loglevel': wrong number of arguments" });
+  t.throws(() => parseArgs(['--hz']), { instanceOf: ConfigError, message: "'--hz ': wrong number of arguments" });
+  t.deepEqual(parseArgs(['--requirepass', '']).options, [['requirepass', '']]);
   t.deepEqual(parseConfigFile('save 900 1 300 10\nbind 127.0.0.1 ::1\nrequirepass "a b"\nnosuchoption a b\n'), [
     ['save', '900 1 300 10'], ['bind', '127.0.0.1 ::1'], ['requirepass', 'a b'], ['nosuchoption', 'a b'],
   ]);
