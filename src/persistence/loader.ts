@@ -8,6 +8,7 @@
 // not a well-formed command refuses the start, naming the byte offset; the file is not modified.
 
 import { closeSync, openSync, readSync, statSync, truncateSync } from 'node:fs';
+import { basename } from 'node:path';
 import { AofFormatError, PREAMBLE_HINT } from './manifest.js';
 import { argString, sameOrNew } from '../protocol/binary.js';
 
@@ -116,7 +117,7 @@ function* loadOne(path: string, sink: LoadSink, progress: LoadProgress, last: bo
     closeSync(fd);
   }
   if (state.multi !== null) {
-    sink.warning('Revert incomplete MULTI/EXEC transaction in AOF file');
+    sink.warning(`Revert incomplete MULTI/EXEC transaction in AOF file ${basename(path)}`);
     truncatedTail(path, state.multi.start, size, sink, last);
   } else if (buf.length > 0) {
     truncatedTail(path, fileOffset, size, sink, last);
