@@ -44,11 +44,18 @@ class PlaceMaps {
     return undefined;
   }
 
-  /** Adds a key not present (the caller checked with get). */
+  /**
+   * Adds a key not present (the caller checked with get): to the first Map with room, so that Maps
+   * drained by removals fill again instead of more being added under steady churn.
+   */
   add(key: string, place: number): void {
-    let last = this.maps[this.maps.length - 1];
-    if (last.size >= this.perMap) this.maps.push((last = new Map()));
-    last.set(key, place);
+    const maps = this.maps;
+    let m = maps[0];
+    for (let i = 1; m.size >= this.perMap; i++) {
+      if (i === maps.length) maps.push(new Map());
+      m = maps[i];
+    }
+    m.set(key, place);
     this.count++;
   }
 
