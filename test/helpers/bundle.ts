@@ -60,10 +60,8 @@ async function startOnce(args: string[], opts: BundleOptions, port: number): Pro
     proc,
     output: () => out,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
-      const done = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-      proc.kill(signal);
-      return done;
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return exited(sp);
     },
   };
   if (opts.wait === false) return sp;
@@ -85,9 +83,17 @@ async function startOnce(args: string[], opts: BundleOptions, port: number): Pro
   throw new Error(`keystonelight did not start: ${out}`);
 }
 
-/** Resolves with the exit code once the process has exited (null if killed by a signal). */
-export function exited(sp: ServerProcess): Promise<number | null> {
+/**
+ * Resolves with the exit code once the process has exited (null if killed by a signal) and its
+ * output has been read to the end: 'exit' can come before the last bytes of stdout, so a test that
+ * reads output() then could miss the final log lines. Its pipes close with it, unless a process it
+ * started (a daemon) holds them: then at most a second later.
+ */
+export async function exited(sp: ServerProcess): Promise<number | null> {
   const p = sp.proc;
-  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve(p.exitCode);
-  return new Promise((r) => p.once('exit', (code) => r(code)));
+  if (p.exitCode === null && p.signalCode === null) await new Promise((r) => p.once('exit', r));
+  const drained = (s: NodeJS.ReadableStream | null): Promise<unknown> =>
+    s === null || (s as unknown as { readableEnded: boolean }).readableEnded ? Promise.resolve() : new Promise((r) => s.once('end', r));
+  await Promise.race([Promise.all([drained(p.stdout), drained(p.stderr)]), new Promise((r) => setTimeout(r, 1000))]);
+  return p.exitCode;
 }
