@@ -1,11 +1,33 @@
-// The client that replays the append-only file at start (and for DEBUG LOADAOF): it runs commands
+// The replay of the append-only file at start (and for DEBUG LOADAOF): a client that runs commands
 // through the same table as network clients, in its own selected database, and logs nothing
 // (replayed effects are already in the file).
 
 import type { ClientApi } from '../commands/context.js';
 import type { Ctx } from '../commands/types.js';
+import { execute, resolve } from '../commands/dispatch.js';
+import { ErrorReply } from '../protocol/reply.js';
 import type { Server } from './server.js';
 import { CommandContext } from './command-context.js';
+
+/** A function that replays one command from the AOF; returns an error text to stop loading. */
+export function replayer(server: Server): (args: string[]) => string | null {
+  const client = new ReplayClient(server);
+  const crashed = (e: unknown, args: string[]): void => server.log.warning(`Replaying '${args[0]}' crashed: ${String(e)}`);
+  return (args) => {
+    const spec = resolve(server.commands, args);
+    if (spec instanceof ErrorReply) return `${spec.message} (reading the append only file)`;
+    // As Redis while loading: no deadline counts as passed, so a key that expired since it was
+    // written still takes the commands that followed it (INCR keeps the TTL, not a new key).
+    // The AOF holds absolute times (PXAT, PEXPIREAT), so the command time itself is not needed.
+    server.keyspace.time.now = 0;
+    const r = execute(spec, client, args, crashed);
+    if (!(r instanceof ErrorReply)) return null;
+    if (r.message.startsWith('ERR internal error')) return r.message;
+    // As Redis's afterErrorReply for its AOF client: loading goes on, the error is logged.
+    server.log.warning(`== CRITICAL == This server is sending an error to its AOF-loading-client: '${r.message.replace(/^ERR /, '')}' after processing the command '${spec.name}'`);
+    return null;
+  };
+}
 
 export class ReplayClient extends CommandContext implements ClientApi, Ctx {
   readonly id = 0;

@@ -19,7 +19,7 @@ import { readShared } from './shared-read.js';
 import { bindAll, closeAll } from './listener.js';
 import { Connection } from './connection.js';
 import { ClientLimits, protectedModeDenies } from './limits.js';
-import { ReplayClient } from './replay.js';
+import { replayer } from './replay.js';
 import { VERSION } from '../version.js';
 import { persistenceInfo } from '../persistence/info.js';
 import { openCluster, type Cluster } from '../cluster/cluster.js';
@@ -216,22 +216,7 @@ export class Server implements ServerApi {
 
   /** A function that replays one command from the AOF; returns an error text to stop loading. */
   replayer(): (args: string[]) => string | null {
-    const client = new ReplayClient(this);
-    const crashed = (e: unknown, args: string[]): void => this.log.warning(`Replaying '${args[0]}' crashed: ${String(e)}`);
-    return (args) => {
-      const spec = resolve(this.commands, args);
-      if (spec instanceof ErrorReply) return `${spec.message} (reading the append only file)`;
-      // As Redis while loading: no deadline counts as passed, so a key that expired since it was
-      // written still takes the commands that followed it (INCR keeps the TTL, not a new key).
-      // The AOF holds absolute times (PXAT, PEXPIREAT), so the command time itself is not needed.
-      this.keyspace.time.now = 0;
-      const r = execute(spec, client, args, crashed);
-      if (!(r instanceof ErrorReply)) return null;
-      if (r.message.startsWith('ERR internal error')) return r.message;
-      // As Redis's afterErrorReply for its AOF client: loading goes on, the error is logged.
-      this.log.warning(`== CRITICAL == This server is sending an error to its AOF-loading-client: '${r.message.replace(/^ERR /, '')}' after processing the command '${spec.name}'`);
-      return null;
-    };
+    return replayer(this);
   }
 
   /**
