@@ -226,7 +226,7 @@ function statsSection(ctx: Ctx): Fields {
     ['instantaneous_input_kbps', r.inKbps], ['instantaneous_output_kbps', r.outKbps],
     ['instantaneous_input_repl_kbps', '0.00'], ['instantaneous_output_repl_kbps', '0.00'],
     ['rejected_connections', st.rejectedConnections], ...zero('sync_full', 'sync_partial_ok', 'sync_partial_err'),
-    ['expired_keys', st.expiredKeys], ['expired_stale_perc', '0.00'], ...zero('expired_time_cap_reached_count', 'expire_cycle_cpu_milliseconds'),
+    ['expired_keys', st.expiredKeys], ['expired_stale_perc', (ctx.keyspace.expiredStalePerc * 100).toFixed(2)], ...zero('expired_time_cap_reached_count', 'expire_cycle_cpu_milliseconds'),
     ['evicted_keys', st.evictedKeys], ...zero('evicted_clients', 'total_eviction_exceeded_time', 'current_eviction_exceeded_time'),
     ['keyspace_hits', st.keyspaceHits], ['keyspace_misses', st.keyspaceMisses],
     ...zero('pubsub_channels', 'pubsub_patterns', 'pubsubshard_channels', 'latest_fork_usec', 'total_forks',

@@ -51,6 +51,21 @@ export class Expires {
     return p;
   }
 
+  /**
+   * Visits `count` keys with a deadline drawn at random (uniformly, with replacement): a sample
+   * whose share of expired keys estimates the whole set's, wherever in it they sit. `visit` must
+   * not change the dict.
+   */
+  sample(count: number, visit: (key: string, when: number) => void): void {
+    const d = this.dict;
+    const n = d.volatileSize;
+    if (n === 0) return;
+    for (let i = 0; i < count; i++) {
+      const slot = d.volatileSlot(Math.floor(Math.random() * n));
+      visit(d.keyAt(slot)!, d.deadlineAt(slot));
+    }
+  }
+
   /** Every key with its deadline, in the set's order; not for use across changes of the dict. */
   *entries(): IterableIterator<[string, number]> {
     const d = this.dict;

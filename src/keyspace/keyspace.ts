@@ -16,6 +16,8 @@ const KEYS_PER_ROUND = 20;
  * (Redis's ACTIVE_EXPIRE_CYCLE_ACCEPTABLE_STALE): below it, what is left is not worth the CPU.
  */
 const ACCEPTABLE_STALE = 10;
+/** Whether a round's share of expired keys is worth another round (over ACCEPTABLE_STALE percent). */
+const stale = (expired: number, sampled: number): boolean => expired * 100 > sampled * ACCEPTABLE_STALE;
 /** Rehash steps (up to 16 entries each) per database per active expiry step: tens of microseconds. */
 const CRON_REHASH_STEPS = 1024;
 
@@ -79,6 +81,8 @@ export class Keyspace {
   readonly time: CommandTime;
   /** Expired keys removed so far (INFO stats expired_keys). */
   expiredKeys = 0;
+  /** Estimated share of the keys with a TTL that are expired and not reclaimed yet (noteStale). */
+  expiredStalePerc = 0;
   /** maxmemory and the eviction policy (kept current by the server from its configuration). */
   readonly settings = new MemorySettings();
   /** Estimated bytes of the keys of all databases (memory.ts). */
@@ -162,7 +166,8 @@ export class Keyspace {
 
   /**
    * One step of active expiry, run between commands: walks each database's deadlines 20 at a
-   * time, deleting the expired ones, moving on when a round finds few of them, and stopping after
+   * time and draws 20 more at random each round (expireRound), deleting the expired ones, moving
+   * on when a round finds few of them, and stopping after
    * `budgetMs` of real time (the next step resumes where this one stopped), so that even millions
    * of expired keys never stall the server for long. Returns the number of keys removed.
    * The caller picks the budget: Redis allows up to 25% of each 1000/hz ms period. The cycle
@@ -181,47 +186,76 @@ export class Keyspace {
     const stopAt = performance.now() + budgetMs;
     const n = this.dbs.length;
     let removed = 0;
+    let sampledAtRandom = 0;
+    let expiredAtRandom = 0;
     for (let i = 0; i < n; i++) {
       const db = this.dbs[(this.nextDb + i) % n];
       while (db.expires.size !== 0) {
-        const { sampled, expired } = this.expireRound(db);
-        removed += expired;
+        const r = this.expireRound(db);
+        removed += r.walkExpired + r.drawnExpired;
+        sampledAtRandom += r.drawn;
+        expiredAtRandom += r.drawnExpired;
         if (performance.now() >= stopAt) {
           this.nextDb = db.id;
+          this.noteStale(sampledAtRandom, expiredAtRandom);
           return removed;
         }
-        if (sampled === 0 || expired * 100 <= sampled * ACCEPTABLE_STALE) break;
+        if (!stale(r.walkExpired, r.walked) && !stale(r.drawnExpired, r.drawn)) break;
       }
     }
     this.nextDb = 0;
+    this.noteStale(sampledAtRandom, expiredAtRandom);
     return removed;
   }
 
   /**
-   * Checks the next keys of db's deadline cursor and removes the expired ones; the deadlines of
-   * the others feed db.avgTtl (a running average weighting each round 2%, as Redis).
+   * Redis's stat_expired_stale_perc (INFO expired_stale_perc): a running average, each cycle
+   * weighing 5%, of the share of expired keys among those the cycle drew at random.
    */
-  private expireRound(db: Database): { sampled: number; expired: number } {
-    let sampled = 0;
+  private noteStale(sampled: number, expired: number): void {
+    const perc = sampled === 0 ? 0 : expired / sampled;
+    this.expiredStalePerc = perc * 0.05 + this.expiredStalePerc * 0.95;
+  }
+
+  /**
+   * One round of the active cycle on `db`: the next keys of its deadline cursor, and as many drawn
+   * at random, and removes the expired ones. Redis walks its expires table in hash order, so the
+   * keys of a round are a random mix of the set; the set here is in the order deadlines were set,
+   * and a walk alone crosses a block of long-lived keys at one round a cycle while keys that
+   * expired since wait behind them (5,000 long-lived keys ahead of 20,000 expired ones left them
+   * all in place for 20-30 s). The random draws see those wherever they sit, and keep the cycle
+   * going while they find more than ACCEPTABLE_STALE percent expired; the walk still reaches every
+   * key. The deadlines the walk sees feed db.avgTtl (a running average weighting each round 2%, as
+   * Redis).
+   */
+  private expireRound(db: Database): { walked: number; walkExpired: number; drawn: number; drawnExpired: number } {
+    let walked = 0;
     let ttlSum = 0;
     let ttlSamples = 0;
     const now = this.time.now;
     const due: string[] = [];
     this.expireCursors[db.id] = db.expires.scan(this.expireCursors[db.id], KEYS_PER_ROUND, (key, when) => {
-      sampled++;
+      walked++;
       if (when < now) due.push(key);
       else if (when > now) {
         ttlSum += when - now;
         ttlSamples++;
       }
     });
-    let expired = 0;
-    for (const key of due) if (db.expireIfNeeded(key)) expired++;
+    let walkExpired = 0;
+    for (const key of due) if (db.expireIfNeeded(key)) walkExpired++;
+    due.length = 0;
+    const drawn = Math.min(KEYS_PER_ROUND, db.expires.size);
+    db.expires.sample(drawn, (key, when) => {
+      if (when < now) due.push(key);
+    });
+    let drawnExpired = 0;
+    for (const key of due) if (db.expireIfNeeded(key)) drawnExpired++;
     if (ttlSamples > 0) {
       const avg = Math.floor(ttlSum / ttlSamples);
       if (db.avgTtl === 0) db.avgTtl = avg;
       db.avgTtl = Math.floor(db.avgTtl / 50) * 49 + Math.floor(avg / 50);
     }
-    return { sampled, expired };
+    return { walked, walkExpired, drawn, drawnExpired };
   }
 }
