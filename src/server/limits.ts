@@ -98,9 +98,10 @@ export class ClientLimits {
   }
 
   /**
-   * Periodic checks (serverCron's clientsCron): idle clients past `timeout`, and paused clients
-   * over the soft limit (Redis checks when replies are added; a paused client adds none, but in
-   * Redis it would have kept running commands).
+   * Periodic checks (serverCron's clientsCron): idle clients past `timeout`, and clients seen over
+   * the soft limit, as Redis 7.0's clientsCron checks every client's output: replies are checked
+   * when added, but a client that stopped reading after its last reply gets none added, paused or
+   * not (one that stayed between the soft limit and the pause threshold was never closed).
    */
   cron(clients: Iterable<Connection>, nowMs: number): void {
     if (this.timeout === 0 && this.normal.soft === 0) return; // nothing to check: skip the walk
@@ -109,7 +110,7 @@ export class ClientLimits {
       if (this.timeout > 0 && now - Math.floor(c.lastInteraction / 1000) > this.timeout) {
         this.log.verbose('Closing idle client');
         c.kill();
-      } else if (c.inputPaused && c.obufSoftSince !== 0) {
+      } else if (c.obufSoftSince !== 0) {
         this.checkOutput(c, c.outputBufferLength, nowMs);
       }
     }

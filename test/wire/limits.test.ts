@@ -199,6 +199,28 @@ test('client-output-buffer-limit soft limit: closed after staying above it longe
     t.regex(await log(line), line);
   }));
 
+// From a differential hunt: one reply over the soft limit and under the pause threshold, then
+// nothing more: no reply was added to check it again, and the client stayed (Redis closes it
+// from its clientsCron between 2 and 3 s).
+test('client-output-buffer-limit soft limit: a client left over it by one reply, then silent, is closed by the cron', (t) =>
+  withServer({ 'client-output-buffer-limit': 'normal 0 5mb 2' }, async (s, log) => {
+    const admin = await RawClient.connect(s.port);
+    await admin.call('SET', 'big', 'x'.repeat(7 * MB));
+    const silent = await deaf(s.port);
+    silent.write(encodeArgs(['GET', 'big']));
+    const started = Date.now();
+    try {
+      await waitFor(() => clientCount(s) === 1, 10_000, 'the silent client to be closed');
+      t.true(Date.now() - started >= 1900, 'not before the soft seconds (less a clock-edge margin)');
+      t.is(await admin.call('PING'), '+PONG\r\n');
+      const line = /scheduled to be closed ASAP for overcoming of output buffer limits\./;
+      t.regex(await log(line), line);
+    } finally {
+      silent.destroy();
+      admin.close();
+    }
+  }));
+
 test('default limits (normal 0 0 0): a client that does not read is paused, not closed, and gets everything later', (t) =>
   withServer({}, async (s) => {
     const admin = await RawClient.connect(s.port);
