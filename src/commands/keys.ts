@@ -139,9 +139,17 @@ function scan(ctx: Ctx, args: string[]): Reply {
   const opts = parseScanOptions(args, 2);
   if (opts instanceof ErrorReply) return opts;
   const found: string[] = [];
-  // A cursor is a slot number (slot-dict.ts): one past every slot ends the iteration.
-  const start = cursor <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(cursor) : Number.MAX_SAFE_INTEGER;
-  const next = ctx.db.dict.scan(start, opts.count, (key) => found.push(key));
+  const dict = ctx.db.dict;
+  // A cursor is slot * 64 + b: the next slot to look at (slot-dict.ts), and b the iteration's end,
+  // slot 2^b, fixed by its first call (cursor 0) as the slots allocated then, rounded up. Keys
+  // added since have later slots (or freed ones) and need not be returned: without the end, a
+  // keyspace growing faster than SCAN walks it was never done (Redis's walk is bounded by its
+  // table size; new keys land in buckets before and after its cursor).
+  const bits = cursor === 0n ? endBits(dict.allocatedSlots) : Number(cursor % CURSOR_END);
+  const at = cursor / CURSOR_END;
+  const start = at <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(at) : Number.MAX_SAFE_INTEGER;
+  const slot = dict.scan(start, opts.count, (key) => found.push(key), 2 ** bits);
+  const next = slot === 0 ? 0n : BigInt(slot) * CURSOR_END + BigInt(bits);
   const out: string[] = [];
   for (const key of found) {
     if (opts.pattern !== undefined && !globMatch(opts.pattern, key)) continue;
@@ -154,6 +162,12 @@ function scan(ctx: Ctx, args: string[]): Reply {
   }
   return [String(next), out];
 }
+
+/** SCAN cursors hold the iteration's end in their low 6 bits (see scan). */
+const CURSOR_END = 64n;
+
+/** The b of the smallest 2^b >= n (slots allocated when an iteration begins). */
+const endBits = (n: number): number => (n <= 1 ? 0 : Math.ceil(Math.log2(n)));
 
 function randomkey(ctx: Ctx): Reply {
   return ctx.db.randomKey() ?? null;

@@ -236,17 +236,24 @@ export class SlotDict<V> {
     return slot < 0 ? undefined : this.t.keyAt(slot);
   }
 
+  /** Slots handed out so far (a key keeps its slot for life; new keys get the next ones or freed ones). */
+  get allocatedSlots(): number {
+    return this.t.allocated;
+  }
+
   /**
    * Visits about `count` entries from `cursor` (0 = start) and returns the cursor to continue
    * with, 0 when the iteration is complete. Every key present for the whole iteration is visited
-   * exactly once. `visit` may change the dict.
+   * exactly once. `visit` may change the dict. The iteration ends at slot `end` (default: every
+   * slot allocated): an end fixed when it began bounds it even while keys keep being added.
    */
-  scan(cursor: number, count: number, visit: (key: string, value: V) => void): number {
+  scan(cursor: number, count: number, visit: (key: string, value: V) => void, end = Infinity): number {
     const t = this.t;
     let slot = t.skipEmpty(Number.isSafeInteger(cursor) && cursor > 0 ? cursor : 0);
     let found = 0;
     let budget = Math.max(1, count) * SCAN_EMPTY_PER_KEY;
-    while (slot < t.allocated && found < count && budget > 0) {
+    const limit = Math.min(end, t.allocated);
+    while (slot < limit && found < count && budget > 0) {
       const key = t.keyAt(slot);
       if (key === undefined) budget--;
       else {
@@ -255,7 +262,7 @@ export class SlotDict<V> {
       }
       slot = t.next(slot);
     }
-    return slot < t.allocated ? slot : 0;
+    return slot < limit ? slot : 0;
   }
 }
 

@@ -56,7 +56,11 @@ async function pipeline(c: RawClient, cmds: string[][]): Promise<string[]> {
   return out;
 }
 
-test('SCAN returns every key present throughout while another client writes', async (t) => {
+/**
+ * SCANs with COUNT `count` from cursor 0 over 5,000 keys k0..k4999 while a second client sends
+ * `churn(call)`'s commands after each page; stops at cursor 0 or after `maxCalls` pages.
+ */
+async function scanWhileWriting(t: ExecutionContext, count: number, churn: (call: number) => string[][], maxCalls = Infinity): Promise<{ seen: Set<string>; calls: number; cursor: string }> {
   const { c, s } = await start(t);
   const writer = await RawClient.connect(s.port);
   t.teardown(() => writer.close());
@@ -65,17 +69,32 @@ test('SCAN returns every key present throughout while another client writes', as
   let cursor = '0';
   let calls = 0;
   do {
-    const [next, keys] = scanReply(await c.call('SCAN', cursor, 'COUNT', '37'));
+    const [next, keys] = scanReply(await c.call('SCAN', cursor, 'COUNT', String(count)));
     for (const k of keys) seen.add(k);
     cursor = next;
     calls++;
-    // Churn: delete keys with an odd number, add new ones, overwrite some even ones.
-    await pipeline(writer, [
-      ['DEL', `k${2 * calls + 1}`],
-      ['SET', `new${calls}`, 'v'],
-      ['SET', `k${(calls * 2) % 5000}`, 'w'],
-    ]);
-  } while (cursor !== '0');
+    await pipeline(writer, churn(calls));
+  } while (cursor !== '0' && calls < maxCalls);
+  return { seen, calls, cursor };
+}
+
+// From a differential hunt: new keys take the next slots, so a SCAN cursor (a slot) chased a
+// keyspace growing faster than it walked and never came back to 0 (40 s and 8M keys later, still
+// going; Redis finished in 1.5 s). The iteration's end is now fixed by its first call.
+test('SCAN ends while another client keeps adding keys faster than it walks', async (t) => {
+  const add = (call: number): string[][] => Array.from({ length: 200 }, (_, i) => ['SET', `new${call}:${i}`, 'v']);
+  const { seen, calls, cursor } = await scanWhileWriting(t, 100, add, 1000);
+  // The end is the slots of the first call rounded up to a power of two (8192 here): about 82
+  // pages of 100, whatever is added meanwhile.
+  t.is(cursor, '0', `not done after ${calls} calls, ${calls * 200} keys added`);
+  t.true(calls <= 100, `${calls} calls`);
+  for (let i = 0; i < 5000; i++) t.true(seen.has(`k${i}`), `k${i}`);
+});
+
+test('SCAN returns every key present throughout while another client writes', async (t) => {
+  // Churn: delete keys with an odd number, add new ones, overwrite some even ones.
+  const churn = (call: number): string[][] => [['DEL', `k${2 * call + 1}`], ['SET', `new${call}`, 'v'], ['SET', `k${(call * 2) % 5000}`, 'w']];
+  const { seen, calls } = await scanWhileWriting(t, 37, churn);
   for (let i = 0; i < 5000; i += 2) t.true(seen.has(`k${i}`), `k${i}`);
   t.true(calls > 100);
 });
