@@ -76,8 +76,10 @@ export class ClientLimits {
    * Redis's checkClientOutputBufferLimits for a normal client with `pending` bytes of output: over
    * the hard limit, or over the soft limit for more than its seconds (counted from the first time
    * it was seen over, in whole seconds). Closes the client and logs as Redis; true when closed.
+   * `fromCron`: Redis's closeClientOnOutputBufferLimitReached(c, 0) from clientsCron, which frees
+   * the client at once and says "closed", where a reply being added schedules it ("ASAP").
    */
-  checkOutput(conn: Connection, pending: number, nowMs: number): boolean {
+  checkOutput(conn: Connection, pending: number, nowMs: number, fromCron = false): boolean {
     const { hard, soft, softSeconds } = this.normal;
     // Redis counts only the reply list, not its 16 KB static buffer, and never closes a client
     // whose replies all fit in that buffer (with a 1-byte limit, +OK still goes out).
@@ -92,26 +94,29 @@ export class ClientLimits {
       conn.obufSoftSince = 0;
     }
     if (!over) return false;
-    this.log.warning(`Client ${clientLine(nowMs, conn, null)} scheduled to be closed ASAP for overcoming of output buffer limits.`);
+    const how = fromCron ? 'closed' : 'scheduled to be closed ASAP';
+    this.log.warning(`Client ${clientLine(nowMs, conn, null)} ${how} for overcoming of output buffer limits.`);
     conn.kill();
     return true;
   }
 
   /**
-   * Periodic checks (serverCron's clientsCron): idle clients past `timeout`, and clients seen over
-   * the soft limit, as Redis 7.0's clientsCron checks every client's output: replies are checked
-   * when added, but a client that stopped reading after its last reply gets none added, paused or
-   * not (one that stayed between the soft limit and the pause threshold was never closed).
+   * Periodic checks (serverCron's clientsCron): idle clients past `timeout`, and every client's
+   * output against the limits, as Redis 7.0's clientsCron: replies are checked when added, but a
+   * client that stopped reading after its last reply gets none added (one left between the soft
+   * limit and the pause threshold was never closed), and a limit set by CONFIG SET applies to
+   * output already waiting.
    */
   cron(clients: Iterable<Connection>, nowMs: number): void {
-    if (this.timeout === 0 && this.normal.soft === 0) return; // nothing to check: skip the walk
+    const limited = this.normal.hard > 0 || this.normal.soft > 0;
+    if (this.timeout === 0 && !limited) return; // nothing to check: skip the walk
     const now = Math.floor(nowMs / 1000);
     for (const c of clients) {
       if (this.timeout > 0 && now - Math.floor(c.lastInteraction / 1000) > this.timeout) {
         this.log.verbose('Closing idle client');
         c.kill();
-      } else if (c.obufSoftSince !== 0) {
-        this.checkOutput(c, c.outputBufferLength, nowMs);
+      } else if (limited) {
+        this.checkOutput(c, c.outputBufferLength, nowMs, true);
       }
     }
   }
