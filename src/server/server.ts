@@ -333,6 +333,7 @@ export class Server implements ServerApi {
 
   resetStats(): void {
     this.stats = newStats();
+    this.keyspace.expiredStalePerc = 0;
     this.observer.reset();
     this.loopDelay.reset();
   }

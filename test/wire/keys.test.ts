@@ -369,3 +369,17 @@ test('SCAN returns a key COPY ... REPLACE overwrites while it is the only key of
   t.deepEqual(seen, ['k50000']);
   t.is(await c.call('GET', 'k50000'), bulk('new'));
 });
+
+test('INFO expired_stale_perc: the active cycle estimates the stale share; CONFIG RESETSTAT zeroes it, as Redis', async (t) => {
+  const clock = new ManualClock();
+  const { c, s } = await start(t, { clock, config: { 'enable-debug-command': 'yes' } });
+  t.is(await c.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0'), '+OK\r\n'); // only the cycle run below
+  await pipeline(c, Array.from({ length: 2000 }, (_, i) => ['SET', `k${i}`, 'v', 'PX', i % 2 === 0 ? '10' : '100000']));
+  clock.advance(20);
+  const stale = async (): Promise<number> => Number(/\r\nexpired_stale_perc:([\d.]+)\r\n/.exec(await c.call('INFO', 'stats'))![1]);
+  t.is(await stale(), 0);
+  s.server.keyspace.activeExpireCycle(0); // one round: its random draws find about half expired
+  t.true((await stale()) > 0, 'an estimate after a cycle');
+  t.is(await c.call('CONFIG', 'RESETSTAT'), '+OK\r\n');
+  t.is(await stale(), 0);
+});
