@@ -73,8 +73,13 @@ const typeOf = (name: string): string | null => {
   return CLIENT_TYPES.has(t) ? (t === 'slave' ? 'replica' : t) : null;
 };
 
-/** CLIENT LIST flags in Redis's order: O a monitor, b held by CLIENT PAUSE, e no-evict, N none. */
-const flagsOf = (c: ClientApi): string => `${c.monitor ? 'O' : ''}${c.blocked ? 'b' : ''}${noEvict.has(c) ? 'e' : ''}` || 'N';
+/**
+ * CLIENT LIST flags in Redis's order: O a monitor, b held by CLIENT PAUSE, c closing once its
+ * replies are sent (QUIT; shown in the log line of a client closed over its output limit), e
+ * no-evict, N none.
+ */
+const flagsOf = (c: ClientApi): string =>
+  `${c.monitor ? 'O' : ''}${c.blocked ? 'b' : ''}${c.closingAfterReply === true ? 'c' : ''}${noEvict.has(c) ? 'e' : ''}` || 'N';
 
 /**
  * One CLIENT LIST line in Redis 7.0's field order (also the client in log lines, as Redis's

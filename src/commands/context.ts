@@ -44,6 +44,8 @@ export interface ClientApi {
   setReplyMode(mode: 'on' | 'off' | 'skip' | 'reset'): void;
   /** A command of this client waits for CLIENT PAUSE to end. */
   readonly blocked: boolean;
+  /** The connection closes once its replies are sent (QUIT, a protocol error): CLIENT LIST flag c. */
+  readonly closingAfterReply?: boolean;
   /** In MONITOR mode (see monitor.ts). */
   monitor: boolean;
   /** Sends a MONITOR line now, or (`own`: the line of this client's own command) after its reply. */

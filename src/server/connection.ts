@@ -71,6 +71,8 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
   private skipThis = false;
   private skipNext = false;
   private closing = false;
+  /** Set by closeAfterReply (Redis's CLIENT_CLOSE_AFTER_REPLY), not by kill(): CLIENT LIST flag c. */
+  closingAfterReply = false;
   private closed = false;
   private paused = false;
   /** Set while the connection waits in the server's flush list. */
@@ -171,8 +173,10 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
   /** Redis stops reading the client's pipeline at this point: later requests are never run. */
   closeAfterReply(): void {
     this.closing = true;
+    this.closingAfterReply = true;
     this.decoder.stop();
   }
+
 
   kill(): void {
     this.closing = true;

@@ -206,11 +206,12 @@ test('client-output-buffer-limit soft limit: closed after staying above it longe
  * CONFIG SET. Resolves with the milliseconds until the server closed that client, once the log
  * has Redis's line for a close from clientsCron.
  */
-async function silentClientClosed(s: RunningServer, log: LogReader, limit?: string): Promise<number> {
+async function silentClientClosed(s: RunningServer, log: LogReader, limit?: string, flags = 'N'): Promise<number> {
   const admin = await RawClient.connect(s.port);
   await admin.call('SET', 'big', 'x'.repeat(7 * MB));
   const silent = await deaf(s.port);
-  silent.write(encodeArgs(['GET', 'big']));
+  // With QUIT after the GET, the client waits to be closed once its reply is sent: flag c.
+  silent.write(Buffer.concat([encodeArgs(['GET', 'big']), ...(flags === 'c' ? [encodeArgs(['QUIT'])] : [])]));
   try {
     await waitFor(() => [...s.server.clients()].some((c) => c.outputBufferLength > 5 * MB), 10_000, 'the reply to pend');
     if (limit !== undefined && (await admin.call('CONFIG', 'SET', 'client-output-buffer-limit', limit)) !== '+OK\r\n') throw new Error('CONFIG SET failed');
@@ -218,7 +219,7 @@ async function silentClientClosed(s: RunningServer, log: LogReader, limit?: stri
     await waitFor(() => clientCount(s) === 1, 10_000, 'the silent client to be closed');
     const ms = Date.now() - started;
     if ((await admin.call('PING')) !== '+PONG\r\n') throw new Error('the other client is not served');
-    const line = /# Client id=\d+ .* closed for overcoming of output buffer limits\./;
+    const line = new RegExp(`# Client id=\\d+ .* flags=${flags} .* closed for overcoming of output buffer limits\\.`);
     if (!line.test(await log(line))) throw new Error('no "closed for overcoming" line in the log');
     return ms;
   } finally {
@@ -240,6 +241,12 @@ test('client-output-buffer-limit soft limit: a client left over it by one reply,
 test('client-output-buffer-limit set by CONFIG SET applies to output already waiting', (t) =>
   withServer({}, async (s, log) => {
     t.true(await silentClientClosed(s, log, 'normal 1mb 0 0') < 5000);
+  }));
+
+// From a review: redis-server's line for GET then QUIT shows flags=c (CLIENT_CLOSE_AFTER_REPLY).
+test('client-output-buffer-limit: a client that sent QUIT after its GET shows flag c in the log line', (t) =>
+  withServer({ 'client-output-buffer-limit': 'normal 0 5mb 1' }, async (s, log) => {
+    t.true(await silentClientClosed(s, log, undefined, 'c') >= 900);
   }));
 
 test('default limits (normal 0 0 0): a client that does not read is paused, not closed, and gets everything later', (t) =>
