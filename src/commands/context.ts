@@ -63,7 +63,7 @@ export interface ServerStats {
   expiredKeys: number;
   evictedKeys: number;
   errorReplies: number;
-  /** AOF rewrites that succeeded, CONFIG SET appendonly yes included (INFO aof_rewrites). */
+  /** AOF rewrites started, failed ones and CONFIG SET appendonly yes included (INFO aof_rewrites). */
   aofRewrites: number;
 }
 

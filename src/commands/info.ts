@@ -272,8 +272,8 @@ function avgTtl(ctx: Ctx, dbIndex: number): number {
   const expires = ctx.keyspace.dbs[dbIndex].expires;
   let sum = 0;
   let n = 0;
-  const add = (when: number | undefined): void => {
-    if (when !== undefined && when > ctx.now) {
+  const add = (when: number): void => {
+    if (when > ctx.now) {
       sum += when - ctx.now;
       n++;
     }
@@ -281,10 +281,7 @@ function avgTtl(ctx: Ctx, dbIndex: number): number {
   if (expires.size <= AVG_TTL_SAMPLES) {
     for (const [, when] of expires.entries()) add(when);
   } else {
-    for (let i = 0; i < AVG_TTL_SAMPLES; i++) {
-      const key = expires.randomKey();
-      add(key === undefined ? undefined : expires.get(key));
-    }
+    expires.sample(AVG_TTL_SAMPLES, (_, when) => add(when));
   }
   return n === 0 ? 0 : Math.floor(sum / n);
 }

@@ -18,6 +18,12 @@ const KEYS_PER_ROUND = 20;
 const ACCEPTABLE_STALE = 10;
 /** Whether a round's share of expired keys is worth another round (over ACCEPTABLE_STALE percent). */
 const stale = (expired: number, sampled: number): boolean => expired * 100 > sampled * ACCEPTABLE_STALE;
+/** Removes those of `keys` that are expired (a key drawn twice is removed once); how many. */
+function reclaim(db: Database, keys: readonly string[]): number {
+  let n = 0;
+  for (const key of keys) if (db.expireIfNeeded(key)) n++;
+  return n;
+}
 /** Rehash steps (up to 16 entries each) per database per active expiry step: tens of microseconds. */
 const CRON_REHASH_STEPS = 1024;
 
@@ -242,15 +248,13 @@ export class Keyspace {
         ttlSamples++;
       }
     });
-    let walkExpired = 0;
-    for (const key of due) if (db.expireIfNeeded(key)) walkExpired++;
+    const walkExpired = reclaim(db, due);
     due.length = 0;
     const drawn = Math.min(KEYS_PER_ROUND, db.expires.size);
     db.expires.sample(drawn, (key, when) => {
       if (when < now) due.push(key);
     });
-    let drawnExpired = 0;
-    for (const key of due) if (db.expireIfNeeded(key)) drawnExpired++;
+    const drawnExpired = reclaim(db, due);
     if (ttlSamples > 0) {
       const avg = Math.floor(ttlSum / ttlSamples);
       if (db.avgTtl === 0) db.avgTtl = avg;

@@ -177,7 +177,6 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     this.decoder.stop();
   }
 
-
   kill(): void {
     this.closing = true;
     this.decoder.stop();
