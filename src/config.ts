@@ -9,6 +9,7 @@
 
 import { readFileSync } from 'node:fs';
 import { splitArgs } from './protocol/splitargs.js';
+import { Float, formatFixed, parseDouble } from './commands/numbers.js';
 import { mergeObufLimits, obufDefault, obufLines, parseObufLimits } from './config-obuf.js';
 
 /**
@@ -87,7 +88,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   opt('requirepass', 'string', '', true, { sensitive: true }),
   opt('save', 'string', '', true, { multi: true, parse: parseSave }),
   bool('appendonly', 'no'),
-  opt('appendfsync', 'enum', 'everysec', true, { values: ['always', 'everysec', 'no'] }),
+  opt('appendfsync', 'enum', 'everysec', true, { values: ['everysec', 'always', 'no'] }), // Redis's order, shown in errors
   opt('appendfilename', 'string', 'appendonly.aof', false),
   opt('appenddirname', 'string', 'appendonlydir', false),
   int('auto-aof-rewrite-percentage', '100', 0n, INT_MAX),
@@ -136,13 +137,17 @@ export const OPTIONS: readonly OptionSpec[] = [
   opt('cluster-node-id', 'string', '', false, { parse: parseNodeId }),
 ];
 
-/** latency-tracking-info-percentiles: numbers in [0, 100] separated by spaces, shown as "%f" trimmed. */
+/**
+ * latency-tracking-info-percentiles: as Redis, the value split at every single space (so a doubled,
+ * leading or trailing space makes an empty word, which is invalid; "" alone is no percentiles),
+ * each word read by strtod (hex and exponents too) into [0, 100], shown as "%f" trimmed ("-0" too).
+ */
 function parsePercentiles(raw: string): string {
-  const words = raw.split(' ').filter((w) => w !== '');
-  const values = words.map((w) => (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(w) ? Number(w) : NaN));
-  if (values.some((v) => Number.isNaN(v))) throw new ConfigError('Invalid latency-tracking-info-percentiles parameters');
-  if (values.some((v) => v < 0 || v > 100)) throw new ConfigError('latency-tracking-info-percentiles parameters should sit between [0.0,100.0]');
-  return values.map((v) => v.toFixed(6).replace(/\.?0+$/, '')).join(' ');
+  if (raw === '') return '';
+  const values = raw.split(' ').map(parseDouble);
+  if (values.some((v) => v === null)) throw new ConfigError('Invalid latency-tracking-info-percentiles parameters');
+  if (values.some((v) => v! < 0 || v! > 100)) throw new ConfigError('latency-tracking-info-percentiles parameters should sit between [0.0,100.0]');
+  return values.map((v) => formatFixed(Float.fromNumber(v!), 6).replace(/\.?0+$/, '')).join(' ');
 }
 
 /** A node id: empty (derived or random), or 40 hex digits, kept in lower case as Redis's. */

@@ -74,19 +74,22 @@ function configSet(ctx: Ctx, args: string[]): Reply {
     }
     specs.push(spec);
   }
+  // A value's error names the option as Redis's own table entry does: an alias is an entry of its
+  // own there, so it is the alias (in lower case) when the alias was given.
+  const entryName = (j: number): string => args[2 + 2 * j].toLowerCase();
   const values: string[] = [];
   for (let j = 0; j < specs.length; j++) {
     try {
       values.push(normalize(specs[j], args[3 + 2 * j]));
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
-      return err(SET_FAILED(specs[j].name, e.message));
+      return err(SET_FAILED(entryName(j), e.message));
     }
   }
   // As Redis's apply step, after every value was validated (maxclients against the descriptors).
   for (let j = 0; j < specs.length; j++) {
     const why = ctx.server.config.check(specs[j].name, values[j]);
-    if (why !== null) return err(SET_FAILED(specs[j].name, why));
+    if (why !== null) return err(SET_FAILED(entryName(j), why));
   }
   specs.forEach((spec, j) => ctx.server.config.set(spec.name, values[j]));
   return OK;

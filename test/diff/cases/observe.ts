@@ -89,6 +89,11 @@ const info: DiffCase[] = [
     ['CONFIG', 'SET', 'latency-tracking-info-percentiles', '50 abc'], ['CONFIG', 'SET', 'latency-tracking-info-percentiles', '101'],
     ['CONFIG', 'SET', 'latency-tracking-info-percentiles', '50.0 99 99.90'], ['CONFIG', 'GET', 'latency-tracking-info-percentiles'],
   ], { mask: [...infoMask(1, 'latency_percentiles_usec', 'config|resetstat'), ...infoMask(4, 'latency_percentiles_usec', 'config|set'), ...infoMask(6, 'latency_percentiles_usec', 'config|set')] }),
+  c('latency-tracking-info-percentiles: split at each space, words read by strtod, "%f" trimmed', [
+    ...['0x10', '-0', '1e1', '0x1p3', '.5 5.', '+7', ' ', '5 ', ' 5', '1  2', 'inf', 'nan', '1e-400', '1e400', '1,2', '0x', '50 99.9']
+      .flatMap((v) => [['CONFIG', 'SET', 'latency-tracking-info-percentiles', v], ['CONFIG', 'GET', 'latency-tracking-info-percentiles']]),
+    ['CONFIG', 'SET', 'latency-tracking-info-percentiles', '50 99 99.9'],
+  ]),
   c('CONFIG GET and SET of the observability options', [
     ['CONFIG', 'GET', 'slowlog-*'], ['CONFIG', 'GET', 'latency-*'], ['CONFIG', 'SET', 'slowlog-log-slower-than', '-2'],
     ['CONFIG', 'SET', 'slowlog-max-len', '-1'], ['CONFIG', 'SET', 'latency-monitor-threshold', '-1'], ['CONFIG', 'SET', 'latency-tracking', 'maybe'],
