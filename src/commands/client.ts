@@ -81,6 +81,16 @@ const typeOf = (name: string): string | null => {
 const flagsOf = (c: ClientApi): string =>
   `${c.monitor ? 'O' : ''}${c.blocked ? 'b' : ''}${c.closingAfterReply === true ? 'c' : ''}${noEvict.has(c) ? 'e' : ''}` || 'N';
 
+const wholeSeconds = (ms: number): number => Math.floor(ms / 1000);
+
+/**
+ * Seconds a client has been idle at `now` (ms), as Redis counts them (CLIENT LIST idle=, `timeout`):
+ * the difference of whole-second timestamps, so 0.2 s across a second boundary is 1.
+ */
+export function idleSeconds(c: ClientApi, now: number): number {
+  return wholeSeconds(now) - wholeSeconds(c.lastInteraction);
+}
+
 /**
  * One CLIENT LIST line in Redis 7.0's field order (also the client in log lines, as Redis's
  * catClientInfoString). `args` is the running command of the caller (argv-mem counts it, as Redis
@@ -92,11 +102,11 @@ export function clientLine(now: number, c: ClientApi, args: string[] | null): st
   const argvMem = args ? args.reduce((n, a) => n + a.length, 0) : 0;
   const fields: [string, string | number][] = [
     ['id', c.id], ['addr', c.addr], ['laddr', c.laddr], ['fd', c.fd], ['name', c.name],
-    ['age', Math.floor((now - c.createdAt) / 1000)], ['idle', Math.max(0, Math.floor((now - c.lastInteraction) / 1000))],
+    ['age', wholeSeconds(now) - wholeSeconds(c.createdAt)], ['idle', Math.max(0, idleSeconds(c, now))],
     ['flags', flagsOf(c)], ['db', c.dbIndex], ['sub', 0], ['psub', 0], ['ssub', 0], ['multi', -1],
     ['qbuf', qbuf], ['qbuf-free', 0], ['argv-mem', argvMem], ['multi-mem', 0], ['rbs', 16384], ['rbp', 16384],
     ['obl', 0], ['oll', 0], ['omem', omem], ['tot-mem', qbuf + omem + argvMem + 16384],
-    ['events', omem > 0 ? 'rw' : 'r'], ['cmd', c.lastCommand], ['user', 'default'], ['redir', -1], ['resp', c.proto],
+    ['events', c.writeWaiting === true ? 'rw' : 'r'], ['cmd', c.lastCommand], ['user', 'default'], ['redir', -1], ['resp', c.proto],
   ];
   return fields.map(([k, v]) => `${k}=${v}`).join(' ');
 }

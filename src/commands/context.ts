@@ -44,6 +44,11 @@ export interface ClientApi {
   setReplyMode(mode: 'on' | 'off' | 'skip' | 'reset'): void;
   /** A command of this client waits for CLIENT PAUSE to end. */
   readonly blocked: boolean;
+  /**
+   * Replies wait for the socket to take them (CLIENT LIST events=rw, as Redis's write handler,
+   * installed only when a write was left unfinished).
+   */
+  readonly writeWaiting?: boolean;
   /** The connection closes once its replies are sent (QUIT, a protocol error): CLIENT LIST flag c. */
   readonly closingAfterReply?: boolean;
   /** In MONITOR mode (see monitor.ts). */

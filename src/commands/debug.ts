@@ -146,7 +146,7 @@ const SUBCOMMANDS: Record<string, [number, (ctx: Ctx, args: string[]) => Reply]>
   'change-repl-id': [2, (ctx) => (ctx.server.log.warning('Changing replication IDs after receiving DEBUG change-repl-id'), OK)],
 };
 
-const isLocal = (addr: string): boolean => /^(127\.|::1:|\[::1\]|localhost)/.test(addr) || addr.startsWith('/');
+const isLocal = (addr: string): boolean => /^(127\.|\[::1\]|localhost)/.test(addr) || addr.startsWith('/');
 
 function debug(ctx: Ctx, args: string[]): Reply {
   const allowed = ctx.server.config.get('enable-debug-command');

@@ -77,15 +77,18 @@ function clientsSection(ctx: Ctx): Fields {
   let n = 0;
   let maxIn = 0;
   let maxOut = 0;
+  let blocked = 0;
   for (const c of ctx.server.clients()) {
     n++;
+    // As Redis's server.blocked_clients: a command held by CLIENT PAUSE blocks its client.
+    if (c.blocked) blocked++;
     maxIn = Math.max(maxIn, c.queryBufferLength);
     maxOut = Math.max(maxOut, c.outputBufferLength);
   }
   return [
     ['connected_clients', n], ['cluster_connections', 0], ['maxclients', ctx.server.config.get('maxclients')],
     ['client_recent_max_input_buffer', maxIn], ['client_recent_max_output_buffer', maxOut],
-    ['blocked_clients', 0], ['tracking_clients', 0], ['clients_in_timeout_table', 0],
+    ['blocked_clients', blocked], ['tracking_clients', 0], ['clients_in_timeout_table', 0],
   ];
 }
 

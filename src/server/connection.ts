@@ -235,7 +235,9 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     if (e instanceof ProtocolError) {
       this.server.log.verbose(`Protocol error (${e.message}) from client: id=${this.id} addr=${this.addr}`);
       this.server.observer.error(e.message);
-      this.reply(new ErrorReply(e.message));
+      // As Redis: CLIENT REPLY OFF, or SKIP for the next command, silences this error too. The
+      // connection still closes (Redis 7.0 leaves it open, reading nothing more, forever).
+      if (!this.repliesOff && !this.skipNext) this.reply(new ErrorReply(e.message));
     } else {
       this.server.log.warning(`Closing client id=${this.id} addr=${this.addr} after an internal error: ${e instanceof Error ? e.stack : String(e)}`);
     }
@@ -294,6 +296,10 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
       }
     }
     this.server.queueFlush(this);
+  }
+
+  get writeWaiting(): boolean {
+    return this.socket.writableLength > 0;
   }
 
   /** Waiting for a CLIENT PAUSE to end (CLIENT LIST flag b). */
@@ -392,5 +398,6 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
 function peer(address: string | undefined, port: number | undefined): string {
   if (address === undefined) return '?:0';
   const a = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return `${a}:${port ?? 0}`;
+  // As Redis's formatAddr: an IPv6 address is bracketed ([::1]:6379), so the port stays apart.
+  return a.includes(':') ? `[${a}]:${port ?? 0}` : `${a}:${port ?? 0}`;
 }

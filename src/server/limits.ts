@@ -4,7 +4,8 @@
 //   closed. Whatever `bind` says (7.0 no longer cares), and 127.0.0.2 is not local (checked on a
 //   real 7.0.15);
 // - `timeout` (clientsCronHandleTimeout): a client idle for more than `timeout` whole seconds is
-//   closed. Redis exempts replicas, masters, blocked and pub/sub clients: Keystonelight has none;
+//   closed. Redis exempts replicas (a MONITOR client is one), masters, blocked clients (a command
+//   held by CLIENT PAUSE blocks its client) and pub/sub clients: here monitors and held clients;
 // - `client-output-buffer-limit` for the normal class (checkClientOutputBufferLimits), and the
 //   internal bound that pauses a client which does not read its replies;
 // - the descriptor limit at start (adjustOpenFilesLimit): maxclients is lowered to fit.
@@ -12,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { obufClass, type ObufClassLimits } from '../config-obuf.js';
-import { clientLine } from '../commands/client.js';
+import { clientLine, idleSeconds } from '../commands/client.js';
 import type { Logger } from './log.js';
 import type { Connection } from './connection.js';
 
@@ -110,9 +111,8 @@ export class ClientLimits {
   cron(clients: Iterable<Connection>, nowMs: number): void {
     const limited = this.normal.hard > 0 || this.normal.soft > 0;
     if (this.timeout === 0 && !limited) return; // nothing to check: skip the walk
-    const now = Math.floor(nowMs / 1000);
     for (const c of clients) {
-      if (this.timeout > 0 && now - Math.floor(c.lastInteraction / 1000) > this.timeout) {
+      if (this.timeout > 0 && idleSeconds(c, nowMs) > this.timeout && !c.monitor && !c.blocked) {
         this.log.verbose('Closing idle client');
         c.kill();
       } else if (limited) {

@@ -11,6 +11,8 @@ import { rewriteConfigFile } from '../../src/config-rewrite.js';
 import { obufClass } from '../../src/config-obuf.js';
 import { adjustOpenFilesLimit, openFilesLimit, protectedModeDenies } from '../../src/server/limits.js';
 import type { Logger } from '../../src/server/log.js';
+import { clientLine, idleSeconds } from '../../src/commands/client.js';
+import type { ClientApi } from '../../src/commands/context.js';
 
 const OBUF = 'client-output-buffer-limit';
 
@@ -85,4 +87,16 @@ test('openFilesLimit reads /proc/self/limits', (t) => {
   t.is(openFilesLimit(f), Infinity);
   t.is(openFilesLimit(join(dir, 'none')), null);
   t.is(typeof openFilesLimit(), 'number', 'this machine has /proc');
+});
+
+test('CLIENT LIST age= and idle=, and the timeout rule, count whole-second timestamps as Redis does', (t) => {
+  const c = { id: 1, addr: '127.0.0.1:1', laddr: '127.0.0.1:2', fd: 8, name: '', createdAt: 10_999, lastInteraction: 11_900,
+    dbIndex: 0, proto: 2, lastCommand: 'ping', queryBufferLength: 0, outputBufferLength: 0, monitor: false, blocked: false } as unknown as ClientApi;
+  // 0.002 s after creation but across a second boundary: Redis's time(NULL) difference is 1.
+  const f = new Map(clientLine(11_001, c, null).split(' ').map((kv) => kv.split('=', 2) as [string, string]));
+  t.is(f.get('age'), '1');
+  t.is(f.get('idle'), '0');
+  t.is(idleSeconds(c, 13_000), 2);
+  t.is(idleSeconds(c, 12_999), 1);
+  t.is(f.get('events'), 'r', 'no write left unfinished');
 });

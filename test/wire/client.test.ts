@@ -72,6 +72,50 @@ test('CLIENT KILL by ID, by ADDR (old form) and SKIPME', (t) =>
     await a.waitClosed();
   }));
 
+test('IPv6 peers are [addr]:port in CLIENT LIST, MONITOR and CLIENT KILL, as Redis formats them', async (t) => {
+  const s = await startServer({ port: 0, bind: '::1 127.0.0.1' });
+  try {
+    const a = await RawClient.connect(s.port, '::1');
+    const admin = await RawClient.connect(s.port);
+    const f = fieldsOf(textOf(await a.call('CLIENT', 'INFO')).trimEnd());
+    const addr = f.get('addr')!;
+    t.regex(addr, /^\[::1\]:\d+$/);
+    t.is(f.get('laddr'), `[::1]:${s.port}`);
+    const monitor = await RawClient.connect(s.port);
+    t.is(await monitor.call('MONITOR'), '+OK\r\n');
+    t.is(await a.call('PING'), '+PONG\r\n');
+    t.regex(await monitor.read(), new RegExp(`^\\+\\d+\\.\\d+ \\[0 \\[::1\\]:${addr.split(':').pop()}\\] "PING"\r\n$`));
+    t.is(await admin.call('CLIENT', 'KILL', 'ADDR', addr), ':1\r\n');
+    await a.waitClosed();
+    const b = await RawClient.connect(s.port, '::1');
+    const bAddr = fieldsOf(textOf(await b.call('CLIENT', 'INFO')).trimEnd()).get('addr')!;
+    t.is(await admin.call('CLIENT', 'KILL', bAddr), '+OK\r\n');
+    await b.waitClosed();
+    for (const c of [admin, monitor]) c.close();
+  } finally {
+    await s.close();
+  }
+});
+
+test('CLIENT INFO events=r while replies of the same pipeline wait to be sent, as Redis (w only for an unfinished write)', (t) =>
+  withServer(async (s) => {
+    const a = await RawClient.connect(s.port);
+    const [set, info] = await a.pipeline([['SET', 'a', 'b'], ['CLIENT', 'INFO']]);
+    t.is(set, '+OK\r\n');
+    t.is(fieldsOf(textOf(info).trimEnd()).get('events'), 'r');
+    a.close();
+  }));
+
+test('a protocol error under CLIENT REPLY OFF or SKIP is not answered; the connection closes', (t) =>
+  withServer(async (s) => {
+    for (const mode of ['OFF', 'SKIP']) {
+      const a = await RawClient.connect(s.port);
+      a.write(`*3\r\n$6\r\nCLIENT\r\n$5\r\nREPLY\r\n$${mode.length}\r\n${mode}\r\n*1\r\n$x\r\n`);
+      await a.waitClosed();
+      t.is(a.pending(), '', mode);
+    }
+  }));
+
 test('CLIENT REPLY OFF, SKIP and ON', (t) =>
   withServer(async (s) => {
     const a = await RawClient.connect(s.port);

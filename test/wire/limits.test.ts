@@ -140,6 +140,33 @@ test('timeout 0 (the default) never closes idle clients', (t) =>
     for (const c of [admin, idle]) c.close();
   }));
 
+test('timeout spares a client held by CLIENT PAUSE (its write runs when the pause ends) and a MONITOR client, as Redis', (t) =>
+  withServer({}, async (s) => {
+    const admin = await RawClient.connect(s.port);
+    const held = await RawClient.connect(s.port);
+    const monitor = await RawClient.connect(s.port);
+    t.is(await monitor.call('MONITOR'), '+OK\r\n');
+    t.is(await admin.call('CONFIG', 'SET', 'timeout', '1'), '+OK\r\n');
+    t.is(await admin.call('CLIENT', 'PAUSE', '3500', 'WRITE'), '+OK\r\n');
+    held.write(encodeArgs(['SET', 'k', 'v']));
+    await new Promise((r) => setTimeout(r, 300));
+    // As Redis's server.blocked_clients: the held client is blocked.
+    t.regex(await admin.call('INFO', 'clients'), /\r\nblocked_clients:1\r\n/);
+    // Both stay idle past the timeout (Redis closes within 2 s) until the pause ends.
+    const started = Date.now();
+    while (Date.now() - started < 2800) {
+      t.is(await admin.call('PING'), '+PONG\r\n');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    t.false(held.closed, 'a client whose command waits for the pause is not idle');
+    t.false(monitor.closed, 'a MONITOR client is never closed for idleness');
+    t.is(await held.read(5000), '+OK\r\n', 'the held write ran when the pause ended');
+    t.is(await admin.call('GET', 'k'), '$1\r\nv\r\n');
+    t.regex(await admin.call('INFO', 'clients'), /\r\nblocked_clients:0\r\n/);
+    t.false(monitor.closed);
+    for (const c of [admin, held, monitor]) c.close();
+  }));
+
 // --- client-output-buffer-limit ----------------------------------------------------------------
 
 test('client-output-buffer-limit: CONFIG GET / SET in Redis 7.0 format, one class at a time', (t) =>
