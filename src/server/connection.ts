@@ -286,7 +286,9 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     this.postponed = null;
     if (args === null || this.closed || this.closing) return;
     this.unsent = this.socket.writableLength;
-    this.server.markBatch();
+    // Its reply counts as interaction for `timeout` (Redis's writeToClient sets lastinteraction):
+    // a client idle all through the pause is not closed as soon as it is answered.
+    this.lastInteraction = this.server.markBatch();
     this.run(args);
     if (this.postponed === null && !this.paused) {
       try {

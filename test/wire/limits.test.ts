@@ -162,6 +162,8 @@ test('timeout spares a client held by CLIENT PAUSE (its write runs when the paus
     t.false(monitor.closed, 'a MONITOR client is never closed for idleness');
     t.is(await held.read(5000), '+OK\r\n', 'the held write ran when the pause ended');
     t.is(await admin.call('GET', 'k'), '$1\r\nv\r\n');
+    await new Promise((r) => setTimeout(r, 500));
+    t.false(held.closed, 'its reply counts as interaction (Redis: writeToClient), so it is not closed at once');
     t.regex(await admin.call('INFO', 'clients'), /\r\nblocked_clients:0\r\n/);
     t.false(monitor.closed);
     for (const c of [admin, held, monitor]) c.close();
