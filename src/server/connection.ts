@@ -383,6 +383,24 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     else if (this.paused && !this.socket.writableNeedDrain) this.resumeInput(); // no 'drain' will come
   }
 
+  /** Output still waiting, as last seen by outputMoved(). */
+  private lastWaiting = 0;
+
+  /**
+   * Whether the socket took some of this client's waiting output since the last call (the cron's,
+   * hz times a second). Redis's writeToClient counts every partial write as interaction for
+   * `timeout`; Node reports a write only when it completes ('drain'), so a slow reader of one
+   * large reply looked idle. libuv's write queue shrinks as the kernel takes the bytes: that is
+   * the progress (the handle's writeQueueSize, which Node's own net module reads too).
+   */
+  outputMoved(): boolean {
+    const handle = (this.socket as unknown as { _handle?: { writeQueueSize?: number } | null })._handle;
+    const waiting = this.socket.writableLength + (handle?.writeQueueSize ?? 0);
+    const moved = waiting < this.lastWaiting;
+    this.lastWaiting = waiting;
+    return moved;
+  }
+
   private onDrain(): void {
     // As Redis, output written counts as interaction for `timeout`.
     this.lastInteraction = Date.now();
