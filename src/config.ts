@@ -89,8 +89,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   opt('save', 'string', '', true, { multi: true, parse: parseSave }),
   bool('appendonly', 'no'),
   opt('appendfsync', 'enum', 'everysec', true, { values: ['everysec', 'always', 'no'] }), // Redis's order, shown in errors
-  opt('appendfilename', 'string', 'appendonly.aof', false),
-  opt('appenddirname', 'string', 'appendonlydir', false),
+  opt('appendfilename', 'string', 'appendonly.aof', false, { parse: baseName('appendfilename', 'filename') }),
+  opt('appenddirname', 'string', 'appendonlydir', false, { parse: baseName('appenddirname', 'dirname') }),
   int('auto-aof-rewrite-percentage', '100', 0n, INT_MAX),
   mem('auto-aof-rewrite-min-size', '67108864', 0n, LLONG_MAX),
   bool('aof-load-truncated', 'yes'),
@@ -148,6 +148,15 @@ function parsePercentiles(raw: string): string {
   if (values.some((v) => v === null)) throw new ConfigError('Invalid latency-tracking-info-percentiles parameters');
   if (values.some((v) => v! < 0 || v! > 100)) throw new ConfigError('latency-tracking-info-percentiles parameters should sit between [0.0,100.0]');
   return values.map((v) => formatFixed(Float.fromNumber(v!), 6).replace(/\.?0+$/, '')).join(' ');
+}
+
+/** Redis's isValidAOFfilename / isValidAOFdirname: a name inside `dir`, not empty, not a path. */
+function baseName(option: string, what: string): (raw: string) => string {
+  return (raw) => {
+    if (raw === '') throw new ConfigError(`${option} can't be empty`);
+    if (raw.includes('/') || raw.includes('\\')) throw new ConfigError(`${option} can't be a path, just a ${what}`);
+    return raw;
+  };
 }
 
 /** A node id: empty (derived or random), or 40 hex digits, kept in lower case as Redis's. */

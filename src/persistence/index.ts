@@ -369,13 +369,14 @@ function location(server: Server): AofLocation {
 }
 
 function sink(server: Server): LoadSink {
-  const replay = server.replayer();
-  return {
-    replay,
+  const s: LoadSink = {
+    replay: server.replayer(),
+    fileStart: () => (s.replay = server.replayer()),
     notice: (m) => server.log.notice(m),
     warning: (m) => server.log.warning(m),
     truncate: server.config.bool('aof-load-truncated'),
   };
+  return s;
 }
 
 function newProgress(server: Server): LoadProgress {

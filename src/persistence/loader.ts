@@ -24,6 +24,11 @@ export interface LoadProgress {
 export interface LoadSink {
   /** Runs one command read from the file; returns an error text to abort loading, or null. */
   replay(args: string[]): string | null;
+  /**
+   * A new file begins. As Redis, which replays each file with a client of its own (in db 0): a
+   * file without a SELECT of its own writes to db 0, whatever the file before it selected.
+   */
+  fileStart?(): void;
   notice(msg: string): void;
   warning(msg: string): void;
   /** aof-load-truncated: cut a truncated tail off (true) or refuse to load (false). */
@@ -64,6 +69,7 @@ function* replayFiles(files: string[], sink: LoadSink, progress: LoadProgress): 
   progress.loadedBytes = 0;
   let commands = 0;
   for (let i = 0; i < files.length; i++) {
+    sink.fileStart?.();
     commands += yield* loadOne(files[i], sink, progress, i === files.length - 1);
   }
   return commands;

@@ -14,6 +14,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { unlinkQuietly, type FileIO } from './fileio.js';
+import { splitArgs } from '../protocol/splitargs.js';
+import { repr } from '../config.js';
 
 export type AofFileType = 'b' | 'h' | 'i';
 
@@ -24,6 +26,17 @@ export interface AofFileInfo {
 }
 
 export class AofFormatError extends Error {}
+
+/** Redis's MANIFEST_MAX_LINE: fgets reads a line of up to 1024 bytes, its newline included. */
+const MANIFEST_MAX_LINE = 1024;
+/** Redis's sdsneedsrepr: a backslash, a quote, whitespace or a byte that is not printable ASCII. */
+const NEEDS_REPR = /[\\"\s\x00-\x1f\x7f-\xff]/;
+
+/** C's atoll: optional spaces and sign, then the leading digits; 0 when there are none. */
+function atoll(s: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
+  return m === null ? 0 : Number(m[1]);
+}
 
 export const PREAMBLE_HINT = "Keystonelight reads only AOF-format data: in Redis, set 'aof-use-rdb-preamble no', run BGREWRITEAOF, then load the new files";
 
@@ -42,34 +55,63 @@ export class Manifest {
     return join(this.dir, `${this.filename}.manifest`);
   }
 
-  /** Reads `<dir>/<filename>.manifest`. */
+  /**
+   * Reads `<dir>/<filename>.manifest` with the checks of Redis's aofLoadManifestFromFile, and its
+   * error texts: an empty file, a line without its newline (or over 1024 bytes), a blank line, a
+   * line that is not `key value` pairs (quoted as sdssplitargs reads them, keys in any case) with
+   * a file name, a sequence number and a type, a file name with a path, two bases, incr files
+   * whose sequence numbers do not increase, an unknown type. Anything it accepts can be trusted
+   * not to name files outside the directory nor to replay one twice.
+   */
   static read(dir: string, filename: string): Manifest {
     const m = new Manifest(dir, filename);
-    const path = m.path;
-    for (const raw of readFileSync(path, 'latin1').split('\n')) {
-      const line = raw.trim();
-      if (line === '' || line.startsWith('#')) continue;
-      const words = line.split(/\s+/);
-      const info: Record<string, string> = {};
-      for (let i = 0; i + 1 < words.length; i += 2) info[words[i]] = words[i + 1];
-      const seq = Number(info.seq);
-      const type = info.type;
-      if (!info.file || !Number.isInteger(seq) || (type !== 'b' && type !== 'i' && type !== 'h')) {
-        throw new AofFormatError(`Invalid AOF manifest file format in ${path}: '${raw}'`);
+    const text = readFileSync(m.path, 'latin1');
+    if (text.length === 0) throw m.formatError('Found an empty AOF manifest');
+    const lines = text.split('\n');
+    const last = lines.pop()!; // after the final newline: '' in a well-formed file
+    if (last !== '' && !last.startsWith('#')) throw m.formatError('The AOF manifest file contains too long line', lines.length + 1, last);
+    lines.forEach((raw, i) => {
+      if (raw.startsWith('#')) return;
+      const fail = (why: string): AofFormatError => m.formatError(why, i + 1, raw);
+      if (raw.length >= MANIFEST_MAX_LINE) throw fail('The AOF manifest file contains too long line');
+      const words = splitArgs(raw.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, ''));
+      if (words === null || words.length < 6 || words.length % 2 !== 0) throw fail('Invalid AOF manifest file format');
+      let file = '';
+      let seq = 0;
+      let type = '';
+      for (let w = 0; w < words.length; w += 2) {
+        const key = words[w].toLowerCase();
+        if (key === 'file') {
+          file = words[w + 1];
+          if (file.includes('/') || file.includes('\\')) throw fail("File can't be a path, just a filename");
+        } else if (key === 'seq') {
+          seq = atoll(words[w + 1]);
+        } else if (key === 'type') {
+          type = words[w + 1].charAt(0);
+        }
       }
-      m.add({ file: info.file, seq, type });
-    }
+      if (file === '' || seq === 0 || type === '') throw fail('Invalid AOF manifest file format');
+      if (type !== 'b' && type !== 'i' && type !== 'h') throw fail('Unknown AOF file type');
+      m.add({ file, seq, type }, fail);
+    });
     return m;
   }
 
-  private add(f: AofFileInfo): void {
+  /** Redis's "*** FATAL AOF MANIFEST FILE ERROR ***": what is wrong, where. */
+  private formatError(why: string, line?: number, text?: string): AofFormatError {
+    const at = line === undefined ? '' : `, at line ${line}: '${text}'`;
+    return new AofFormatError(`Fatal AOF manifest file error in ${this.path}${at}: ${why}`);
+  }
+
+  private add(f: AofFileInfo, fail: (why: string) => AofFormatError): void {
     if (f.type === 'b') {
-      if (this.base !== null) throw new AofFormatError(`Found duplicate base file information in ${this.path}`);
+      if (this.base !== null) throw fail('Found duplicate base file information');
       this.base = f;
-      this.baseSeq = Math.max(this.baseSeq, f.seq);
+      this.baseSeq = f.seq;
     } else if (f.type === 'i') {
+      if (f.seq <= this.incrSeq) throw fail('Found a non-monotonic sequence number');
       this.incrs.push(f);
-      this.incrSeq = Math.max(this.incrSeq, f.seq);
+      this.incrSeq = f.seq;
     } else {
       this.history.push(f);
     }
@@ -78,7 +120,7 @@ export class Manifest {
   /** The files to replay, in order, as paths; refuses an RDB base and a missing file. */
   dataFiles(): string[] {
     const files = this.base === null ? [] : [this.base.file];
-    for (const f of [...this.incrs].sort((a, b) => a.seq - b.seq)) files.push(f.file);
+    for (const f of this.incrs) files.push(f.file);
     for (const f of files) {
       const p = join(this.dir, f);
       if (f.endsWith('.rdb')) throw new AofFormatError(`The AOF base file ${p} is an RDB file, which is not supported: ${PREAMBLE_HINT}.`);
@@ -122,10 +164,10 @@ export class Manifest {
     return this.incrs.length === 0 ? null : this.incrs[this.incrs.length - 1];
   }
 
-  /** Redis's order: base, history, incr. */
+  /** Redis's order: base, history, incr; a name with spaces, quotes or controls quoted as Redis's aofInfoFormat. */
   text(): string {
     const all = [...(this.base ? [this.base] : []), ...this.history, ...this.incrs];
-    return all.map((f) => `file ${f.file} seq ${f.seq} type ${f.type}\n`).join('');
+    return all.map((f) => `file ${NEEDS_REPR.test(f.file) ? repr(f.file) : f.file} seq ${f.seq} type ${f.type}\n`).join('');
   }
 
   copy(): Manifest {

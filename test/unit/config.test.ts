@@ -139,3 +139,14 @@ test('an option of one value given none or several, in a file or on the command 
   ]);
   t.deepEqual(parseArgs(['--latency-tracking-info-percentiles', '50', '99']).options, [['latency-tracking-info-percentiles', '50 99']]);
 });
+
+test('appendfilename and appenddirname: a name inside dir, as Redis checks them (not empty, not a path)', (t) => {
+  const c = new Config();
+  for (const [option, what] of [['appendfilename', 'filename'], ['appenddirname', 'dirname']]) {
+    t.throws(() => c.set(option, ''), { instanceOf: ConfigError, message: `${option} can't be empty` });
+    t.throws(() => c.set(option, '../x'), { instanceOf: ConfigError, message: `${option} can't be a path, just a ${what}` });
+    t.throws(() => c.set(option, 'a/b'), { instanceOf: ConfigError, message: `${option} can't be a path, just a ${what}` });
+    c.set(option, 'my file'); // spaces are fine (the manifest quotes them)
+    t.is(c.get(option), 'my file');
+  }
+});

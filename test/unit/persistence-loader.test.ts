@@ -147,7 +147,7 @@ test('an RDB preamble is refused with a clear message', (t) => {
   t.regex(e!.message, /RDB preamble, which is not supported.*aof-use-rdb-preamble no/);
 });
 
-test('a Redis 7 manifest: base first, then incr files by sequence; history skipped', (t) => {
+test('a Redis 7 manifest: base first, then incr files in order; history skipped; keys in any case, names quoted or not', (t) => {
   const d = tmp();
   const dir = join(d, 'appendonlydir');
   mkdirSync(dir);
@@ -156,9 +156,10 @@ test('a Redis 7 manifest: base first, then incr files by sequence; history skipp
   writeFileSync(join(dir, 'appendonly.aof.4.incr.aof'), aofBytes(['INCR', 'a']));
   writeFileSync(join(dir, 'appendonly.aof.manifest'), [
     'file appendonly.aof.2.base.aof seq 2 type h',
-    'file appendonly.aof.4.incr.aof seq 4 type i',
-    'file appendonly.aof.3.base.aof seq 3 type b',
     'file appendonly.aof.3.incr.aof seq 3 type i',
+    'file appendonly.aof.3.base.aof seq 3 type b',
+    '# a comment line',
+    'FILE "appendonly.aof.4.incr.aof" SEQ 4 TYPE i',
     '',
   ].join('\n'));
   const files = Manifest.read(dir, 'appendonly.aof').dataFiles();
@@ -179,6 +180,45 @@ test('a manifest with an RDB base, a missing file or a bad line is refused clear
   t.throws(() => read('file a seq 1 type b\nfile b seq 2 type b\n'), { message: /duplicate base file/ });
 });
 
+test('a manifest Redis refuses is refused, with its texts: nothing is replayed twice or read outside the directory', (t) => {
+  const dir = tmp();
+  const read = (text: string) => {
+    writeFileSync(join(dir, 'm.manifest'), text);
+    return Manifest.read(dir, 'm');
+  };
+  const refused: [string, RegExp][] = [
+    ['', /Found an empty AOF manifest/],
+    ['\n', /Invalid AOF manifest file format/],
+    ['file a seq 1 type b', /contains too long line/],
+    [`file ${'a'.repeat(1100)} seq 1 type b\n`, /contains too long line/],
+    ['file ../victim.txt seq 1 type h\n', /File can't be a path, just a filename/],
+    ['file sub/a seq 1 type b\n', /File can't be a path/],
+    ['file a seq 1 type b\nfile i seq 1 type i\nfile i seq 1 type i\n', /Found a non-monotonic sequence number/],
+    ['file i seq 2 type i\nfile j seq 1 type i\n', /non-monotonic/],
+    ['file a seq 0 type b\n', /Invalid AOF manifest file format/],
+    ['file a seq 1 type b foo\n', /Invalid AOF manifest file format/],
+    ['file a seq 1\n', /Invalid AOF manifest file format/],
+    ['file "a seq 1 type b\n', /Invalid AOF manifest file format/],
+    ['file a seq 1 type x\n', /Unknown AOF file type/],
+  ];
+  for (const [text, why] of refused) t.throws(() => read(text), { instanceOf: AofFormatError, message: why }, JSON.stringify(text));
+  // Accepted as Redis does: extra pairs (forward compatibility), a type read by its first letter.
+  t.is(read('file a seq 1 type base extra 1\n').base?.file, 'a');
+  t.deepEqual(read('# only a comment\n').incrs, []);
+});
+
+test('a file name with spaces or quotes is written quoted, as Redis, and read back', (t) => {
+  const dir = tmp();
+  const m = new Manifest(dir, 'my "odd" file.aof');
+  m.setBase(m.nextBase());
+  m.addIncr();
+  t.is(m.text(), 'file "my \\"odd\\" file.aof.1.base.aof" seq 1 type b\nfile "my \\"odd\\" file.aof.1.incr.aof" seq 1 type i\n');
+  writeFileSync(m.path, m.text());
+  const back = Manifest.read(dir, 'my "odd" file.aof');
+  t.is(back.base?.file, 'my "odd" file.aof.1.base.aof');
+  t.is(back.lastIncr?.file, 'my "odd" file.aof.1.incr.aof');
+});
+
 test('a truncated file that is not the last one is refused', (t) => {
   const d = tmp();
   writeFileSync(join(d, 'a'), aofBytes(['SET', 'a', '1']).subarray(0, 10));
@@ -189,7 +229,7 @@ test('a truncated file that is not the last one is refused', (t) => {
 test('both a single file and an AOF directory: refused rather than guessed', (t) => {
   const d = tmp();
   mkdirSync(join(d, 'appendonlydir'));
-  writeFileSync(join(d, 'appendonlydir', 'appendonly.aof.manifest'), '');
+  writeFileSync(join(d, 'appendonlydir', 'appendonly.aof.manifest'), '# no files yet\n');
   writeFileSync(join(d, 'appendonly.aof'), aofBytes(['SET', 'a', '1']));
   const loc = { dir: d, filename: 'appendonly.aof', dirname: 'appendonlydir' };
   const log = { notice: () => {}, warning: () => {} };

@@ -6,13 +6,13 @@
 import test from 'ava';
 
 // Serial: the rewrite test needs the event loop to itself to interleave its writes predictably.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock, startServer, type RunningServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
 import { encodeArgs } from '../helpers/resp.js';
-import { aofContent, aofFiles, aofSize, copyAof, dumpServer, FaultyIO } from '../helpers/aof.js';
+import { aofBytes, aofContent, aofFiles, aofSize, copyAof, dumpServer, FaultyIO } from '../helpers/aof.js';
 import type { AofPersistence } from '../../src/persistence/index.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'ks-pserver-'));
@@ -56,6 +56,17 @@ test.serial('the file reloads to the live dataset: strings, counters, TTLs, seve
   c.close();
   await new Promise((r) => setImmediate(r));
   t.deepEqual(await reloadCopy(dir), dumpServer(s.server));
+});
+
+test.serial('each file is replayed from db 0, as Redis (a client of its own per file): a SELECT does not carry over', async (t) => {
+  const dir = tmp();
+  const aofDir = join(dir, 'appendonlydir');
+  mkdirSync(aofDir);
+  writeFileSync(join(aofDir, 'appendonly.aof.1.base.aof'), aofBytes(['SELECT', '5'], ['SET', 'a', '1']));
+  writeFileSync(join(aofDir, 'appendonly.aof.1.incr.aof'), aofBytes(['SET', 'b', '2']));
+  writeFileSync(join(aofDir, 'appendonly.aof.manifest'), 'file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n');
+  const s = await aofServer(t, dir);
+  t.deepEqual(Object.keys(dumpServer(s.server)).sort(), ['0:b', '5:a']);
 });
 
 test.serial('a rewrite while clients keep writing: the result is the T0 dataset plus every later write, once', async (t) => {
