@@ -62,6 +62,15 @@ export function latencyEnd(sink: LatencySink, t0: number, ...events: string[]): 
   for (const e of events) sink.sample(e, ms);
 }
 
+/**
+ * aof-timestamp-enabled's annotation, `#TS:<unix seconds>\r\n`: Redis writes one before the first
+ * effect of each new second and at the start of every base file; loaders skip it, and
+ * `redis-check-aof --truncate-to-timestamp` cuts a file at one.
+ */
+export function timestampLine(nowMs: number): string {
+  return `#TS:${Math.floor(nowMs / 1000)}\r\n`;
+}
+
 export class AofWriter {
   /** Bytes of this turn, not yet written. */
   private pending = new ReplyBuffer();
@@ -94,6 +103,10 @@ export class AofWriter {
   /** Counts the times pending bytes were written out or moved (a unit's start then changes). */
   private epoch = 0;
   latency: LatencySink = NO_LATENCY;
+  /** aof-timestamp-enabled: a `#TS:<unix seconds>` line before the first effect of each second. */
+  timestamps = false;
+  /** The second of the last `#TS` line (Redis's aof_cur_timestamp). */
+  private lastTs = 0;
 
   constructor(
     private fd: number,
@@ -117,6 +130,8 @@ export class AofWriter {
    * busy time), else `args` encoded.
    */
   append(db: number, args: readonly string[], raw?: Buffer, start = -1, end = 0): void {
+    // As Redis's feedAppendOnlyFile: the annotation first, then a SELECT, then the effect.
+    if (this.timestamps) this.annotate();
     if (db !== this.selectedDb) {
       encode(this.pending, ['SELECT', String(db)]);
       this.selectedDb = db;
@@ -127,6 +142,14 @@ export class AofWriter {
     }
     if (start >= 0) this.pending.writeRange(raw!, start, end);
     else encode(this.pending, args);
+  }
+
+  /** Redis's genAofTimestampAnnotationIfNeeded: a line when the wall clock's second moved on. */
+  private annotate(): void {
+    const now = Date.now();
+    if (Math.floor(now / 1000) <= this.lastTs) return;
+    this.lastTs = Math.floor(now / 1000);
+    this.pending.writeAscii(timestampLine(now));
   }
 
   /**

@@ -51,6 +51,8 @@ export class AofPersistence implements Persistence {
     private readonly manifests: ManifestStore,
   ) {
     server.config.onChange('appendfsync', (v) => (this.writer.policy = v as FsyncPolicy));
+    writer.timestamps = server.config.bool('aof-timestamp-enabled');
+    server.config.onChange('aof-timestamp-enabled', (v) => (this.writer.timestamps = v === 'yes'));
     writer.latency = server.latency;
   }
 
@@ -68,7 +70,7 @@ export class AofPersistence implements Persistence {
     // before that would not be logged.
     server.loading = true;
     try {
-      const { store, files } = prepareLayout(loc, io, server.log);
+      const { store, files } = prepareLayout(loc, io, server.log, server.config.bool('aof-timestamp-enabled'));
       if (files.length > 0) await loadInto(server, files);
       return AofPersistence.start(server, io, loc, store, openForAppend(store, io, server.log));
     } finally {
@@ -95,7 +97,7 @@ export class AofPersistence implements Persistence {
     const store = ManifestStore.of(m, io);
     const t0 = performance.now();
     const out = new ReplyBuffer();
-    dumpKeyspace(server.keyspace, out, server.keyspace.clock.now());
+    dumpKeyspace(server.keyspace, out, server.keyspace.clock.now(), server.config.bool('aof-timestamp-enabled'));
     const p = AofPersistence.start(server, io, loc, store, rewriteSync(loc, store, io, server.log, out));
     // Redis starts the AOF with a rewrite, which INFO counts as one.
     server.stats.aofRewrites++;
@@ -300,7 +302,7 @@ export class AofPersistence implements Persistence {
     this.abortRewrite();
     this.writer.syncNow();
     const out = new ReplyBuffer();
-    dumpKeyspace(this.server.keyspace, out, this.server.keyspace.clock.now());
+    dumpKeyspace(this.server.keyspace, out, this.server.keyspace.clock.now(), this.writer.timestamps);
     const incr = rewriteSync(this.loc, this.manifests, this.io, this.server.log, out);
     this.writer.switchFile(incr.fd, incr.path);
     this.writer.rebase(incr.otherBytes);

@@ -6,7 +6,7 @@
 import type { ReplyBuffer } from '../protocol/encoder.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import { stringOf, type TypedValue, type Value } from '../keyspace/values.js';
-import { encode } from './aof.js';
+import { encode, timestampLine } from './aof.js';
 
 /** `*3 $3 SET`: the head of every string key's command. */
 const SET_HEAD = Buffer.from('*3\r\n$3\r\nSET\r\n', 'latin1');
@@ -27,8 +27,12 @@ export function writeKey(out: ReplyBuffer, key: string, value: Value, expire: nu
   if (expire !== undefined) encode(out, ['PEXPIREAT', key, String(expire)]);
 }
 
-/** Writes the dataset as commands into `out`, one database at a time (synchronous). */
-export function dumpKeyspace(keyspace: Keyspace, out: ReplyBuffer, now: number): void {
+/**
+ * Writes the dataset as commands into `out`, one database at a time (synchronous); with
+ * `timestamp`, after aof-timestamp-enabled's `#TS` line, as Redis starts every rewritten base.
+ */
+export function dumpKeyspace(keyspace: Keyspace, out: ReplyBuffer, now: number, timestamp = false): void {
+  if (timestamp) out.writeAscii(timestampLine(Date.now()));
   for (const db of keyspace.dbs) {
     let selected = false;
     for (const [key, value] of db.dict.entries()) {

@@ -10,7 +10,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReplyBuffer } from '../protocol/encoder.js';
-import type { AofLog } from './aof.js';
+import { timestampLine, type AofLog } from './aof.js';
 import { unlinkQuietly, type FileIO } from './fileio.js';
 import { AofFormatError, Manifest, ManifestStore } from './manifest.js';
 
@@ -25,8 +25,11 @@ export interface AofLocation {
 
 export const aofDirOf = (loc: AofLocation): string => join(loc.dir, loc.dirname);
 
-/** Finds (or upgrades, or creates) the AOF directory; returns its manifest and the files to load. */
-export function prepareLayout(loc: AofLocation, io: FileIO, log: AofLog): { store: ManifestStore; files: string[] } {
+/**
+ * Finds (or upgrades, or creates) the AOF directory; returns its manifest and the files to load.
+ * `timestamp` (aof-timestamp-enabled): a fresh base holds Redis's `#TS` line, as Redis's does.
+ */
+export function prepareLayout(loc: AofLocation, io: FileIO, log: AofLog, timestamp = false): { store: ManifestStore; files: string[] } {
   const aofDir = aofDirOf(loc);
   const fresh = new Manifest(aofDir, loc.filename);
   const single = join(loc.dir, loc.filename);
@@ -59,7 +62,12 @@ export function prepareLayout(loc: AofLocation, io: FileIO, log: AofLog): { stor
     log.notice(`Successfully migrated an old-style AOF file (${loc.filename}) into the AOF directory (${loc.dirname}).`);
   } else {
     const base = m.nextBase();
-    io.close(io.openWrite(join(aofDir, base.file)));
+    const fd = io.openWrite(join(aofDir, base.file));
+    try {
+      if (timestamp) io.write(fd, Buffer.from(timestampLine(Date.now()), 'latin1'));
+    } finally {
+      io.close(fd);
+    }
     m.setBase(base);
     store.save(m);
     log.notice(`Creating AOF base file ${base.file} on server start`);

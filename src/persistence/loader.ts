@@ -125,7 +125,8 @@ function* loadOne(path: string, sink: LoadSink, progress: LoadProgress, last: bo
   if (state.multi !== null) {
     sink.warning(`Revert incomplete MULTI/EXEC transaction in AOF file ${basename(path)}`);
     truncatedTail(path, state.multi.start, size, sink, last);
-  } else if (buf.length > 0) {
+  } else if (buf.length > 0 && !(buf[0] === 35 /* # */ && buf.indexOf(10) < 0)) {
+    // (An annotation ending the file without its newline is whole: Redis's fgets reads it so.)
     truncatedTail(path, fileOffset, size, sink, last);
   }
   return commands;
@@ -194,9 +195,11 @@ function parseCommands(buf: Buffer, sink: LoadSink, state: { multi: Multi | null
     if (kind === MULTI) {
       if (multi !== null) throw bad(start, 'MULTI inside MULTI');
       state.multi = { start: base + start, queued: [] };
+    } else if (kind === EXEC && multi === null) {
+      // As Redis, whose AOF client runs it and gets an error: logged, and loading goes on.
+      sink.warning("== CRITICAL == This server is sending an error to its AOF-loading-client: 'EXEC without MULTI' after processing the command 'exec'");
     } else if (kind === EXEC) {
-      if (multi === null) throw bad(start, 'EXEC without MULTI');
-      for (const q of multi.queued) run(q, start);
+      for (const q of multi!.queued) run(q, start);
       state.multi = null;
     } else if (multi !== null) {
       multi.queued.push(args);

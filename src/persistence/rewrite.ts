@@ -31,7 +31,7 @@
 import { join } from 'node:path';
 import { ReplyBuffer } from '../protocol/encoder.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
-import { encode, latencyEnd, latencyStart, type AofWriter } from './aof.js';
+import { encode, latencyEnd, latencyStart, timestampLine, type AofWriter } from './aof.js';
 import { unlinkQuietly, type FileIO } from './fileio.js';
 import { faultPoint } from './faults.js';
 import { writeKey } from './keydump.js';
@@ -170,6 +170,7 @@ export class Rewrite {
     this.t0 = this.keyspace.clock.now();
     this.fd = this.io.openWrite(this.tempPath);
     this.out.buf = Buffer.allocUnsafe(WRITE_CHUNK + 64 * 1024);
+    if (this.aof.timestamps) this.out.writeAscii(timestampLine(Date.now()));
     for (const db of this.keyspace.dbs) this.recorders.push(new SnapshotRecorder(db, this.t0));
   }
 

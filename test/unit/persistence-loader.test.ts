@@ -124,6 +124,22 @@ test('annotations (#TS:...) are skipped', (t) => {
   const f = join(tmp(), 'a.aof');
   writeFileSync(f, Buffer.concat([Buffer.from('#TS:1700000000\r\n'), aofBytes(['SET', 'a', '1'])]));
   t.deepEqual(load(f).cmds, [['SET', 'a', '1']]);
+  // The last line without its newline is a whole annotation (Redis's fgets): nothing truncated.
+  const g = join(tmp(), 'b.aof');
+  writeFileSync(g, Buffer.concat([aofBytes(['SET', 'a', '1']), Buffer.from('#TS:1700000001')]));
+  const before = readFileSync(g).length;
+  const r = load(g, false);
+  t.deepEqual(r.cmds, [['SET', 'a', '1']]);
+  t.deepEqual(r.warnings, []);
+  t.is(readFileSync(g).length, before);
+});
+
+test('EXEC without MULTI: logged as Redis logs the error its AOF client gets, and loading goes on', (t) => {
+  const f = join(tmp(), 'a.aof');
+  writeFileSync(f, aofBytes(['SET', 'a', '1'], ['EXEC'], ['SET', 'b', '2']));
+  const r = load(f);
+  t.deepEqual(r.cmds, [['SET', 'a', '1'], ['SET', 'b', '2']]);
+  t.deepEqual(r.warnings, ["== CRITICAL == This server is sending an error to its AOF-loading-client: 'EXEC without MULTI' after processing the command 'exec'"]);
 });
 
 test('MULTI/EXEC blocks are replayed at EXEC; a block cut off by the end of the file is dropped whole', (t) => {

@@ -136,6 +136,34 @@ test.serial('SAVE and BGSAVE make the file durable; without appendonly they say 
   d.close();
 });
 
+test.serial('aof-timestamp-enabled: #TS:<seconds> before the first effect of a second and at the start of each base, as Redis', async (t) => {
+  const dir = tmp();
+  const s = await aofServer(t, dir, { 'aof-timestamp-enabled': 'yes' });
+  const c = await RawClient.connect(s.port);
+  const ts = (at: number): RegExp => new RegExp(`^#TS:(${Math.floor(at / 1000)}|${Math.floor(at / 1000) + 1})\r\n`);
+  const started = Date.now();
+  await c.call('SET', 'a', '1');
+  await c.call('SET', 'b', '2');
+  await new Promise((r) => setImmediate(r));
+  const [base, incr] = aofFiles(dir).map((f) => readFileSync(f, 'latin1'));
+  t.regex(base, ts(started), 'a fresh base holds the line alone, as redis-server 7.0.15 writes it');
+  t.is(base.replace(/#TS:\d+\r\n/, ''), '');
+  t.regex(incr, ts(started));
+  t.is(incr.replace(/#TS:\d+\r\n/g, ''), aofBytes(['SELECT', '0'], ['SET', 'a', '1'], ['SET', 'b', '2']).toString('latin1'));
+  t.true((incr.match(/#TS:/g) ?? []).length <= 2, 'one line a second at most');
+  t.is(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+  await waitRewrite(s);
+  const rewritten = readFileSync(aofFiles(dir)[0], 'latin1');
+  t.regex(rewritten, ts(started));
+  t.is(await c.call('CONFIG', 'SET', 'aof-timestamp-enabled', 'no'), '+OK\r\n');
+  await new Promise((r) => setTimeout(r, 1100));
+  await c.call('SET', 'c', '3');
+  await new Promise((r) => setImmediate(r));
+  t.false(readFileSync(aofFiles(dir).at(-1)!, 'latin1').includes('#TS:'), 'off at once');
+  c.close();
+  t.deepEqual(await reloadCopy(dir), dumpServer(s.server));
+});
+
 test.serial('DEBUG LOADAOF and DEBUG RELOAD hooks: dataset unchanged, RELOAD compacts the file', async (t) => {
   const dir = tmp();
   const s = await aofServer(t, dir);
