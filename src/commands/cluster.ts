@@ -55,11 +55,15 @@ const inCluster = (fn: ClusterHandler): Handler => (ctx, args) => {
   return cluster === null ? err(CLUSTER_DISABLED) : fn(cluster, ctx, args);
 };
 
-/** The host part of the client's "ip:port" local address (the address it reached us at). */
+/**
+ * The host part of the client's "ip:port" local address (the address it reached us at): an IPv6
+ * address without the brackets of "[::1]:7000", as Redis's topology replies give it.
+ */
 function localHost(ctx: Ctx): string {
   const a = ctx.client.laddr;
   const colon = a.lastIndexOf(':');
-  return colon < 0 ? a : a.slice(0, colon);
+  const host = colon < 0 ? a : a.slice(0, colon);
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 
 /** Redis's CLUSTER SLOTS: one entry per run of consecutive slots served by one node. */

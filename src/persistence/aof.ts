@@ -130,8 +130,10 @@ export class AofWriter {
    * busy time), else `args` encoded.
    */
   append(db: number, args: readonly string[], raw?: Buffer, start = -1, end = 0): void {
-    // As Redis's feedAppendOnlyFile: the annotation first, then a SELECT, then the effect.
-    if (this.timestamps) this.annotate();
+    // As Redis's feedAppendOnlyFile: the annotation first, then a SELECT, then the effect. Not
+    // between the effects of one command: Redis reads the second once per command, so a block's
+    // MULTI ... EXEC never holds one (redis-check-aof --truncate-to-timestamp would cut it open).
+    if (this.timestamps && this.unitOps <= 0) this.annotate();
     if (db !== this.selectedDb) {
       encode(this.pending, ['SELECT', String(db)]);
       this.selectedDb = db;

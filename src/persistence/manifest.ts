@@ -29,8 +29,12 @@ export class AofFormatError extends Error {}
 
 /** Redis's MANIFEST_MAX_LINE: fgets reads a line of up to 1024 bytes, its newline included. */
 const MANIFEST_MAX_LINE = 1024;
-/** Redis's sdsneedsrepr: a backslash, a quote, whitespace or a byte that is not printable ASCII. */
-const NEEDS_REPR = /[\\"\s\x00-\x1f\x7f-\xff]/;
+/**
+ * Redis's sdsneedsrepr (a backslash, a double quote, whitespace or a byte that is not printable
+ * ASCII), plus the single quote: sdssplitargs starts a quoted word at one, so a name holding one
+ * must be quoted to be read back (Redis 7.0 writes it bare, and then cannot restart).
+ */
+const NEEDS_REPR = /[\\"'\s\x00-\x1f\x7f-\xff]/;
 
 /** C's atoll: optional spaces and sign, then the leading digits; 0 when there are none. */
 function atoll(s: string): number {

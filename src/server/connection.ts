@@ -394,8 +394,10 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
    * the progress (the handle's writeQueueSize, which Node's own net module reads too).
    */
   outputMoved(): boolean {
-    const handle = (this.socket as unknown as { _handle?: { writeQueueSize?: number } | null })._handle;
-    const waiting = this.socket.writableLength + (handle?.writeQueueSize ?? 0);
+    const queued = this.socket.writableLength;
+    // Nothing queued in Node means nothing in libuv's queue either: no native accessor to read.
+    const handle = queued === 0 ? null : (this.socket as unknown as { _handle?: { writeQueueSize?: number } | null })._handle;
+    const waiting = queued + (handle?.writeQueueSize ?? 0);
     const moved = waiting < this.lastWaiting;
     this.lastWaiting = waiting;
     return moved;

@@ -1,6 +1,6 @@
 // A raw-socket client for tests: sends bytes, reads back whole replies as raw bytes.
 
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { encodeArgs, replyEnd } from './resp.js';
 
 export class RawClient {
@@ -89,4 +89,13 @@ export class RawClient {
   close(): void {
     this.socket.destroy();
   }
+}
+
+/** Whether this machine has an IPv6 loopback to bind (a container may have none). */
+export function ipv6Loopback(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(0, '::1', () => s.close(() => resolve(true)));
+  });
 }

@@ -225,6 +225,11 @@ test('a manifest Redis refuses is refused, with its texts: nothing is replayed t
 
 test('a file name with spaces or quotes is written quoted, as Redis, and read back', (t) => {
   const dir = tmp();
+  const it = new Manifest(dir, "it's.aof");
+  it.setBase(it.nextBase());
+  t.is(it.text(), 'file "it\'s.aof.1.base.aof" seq 1 type b\n', "a single quote too: sdssplitargs would start a quoted word at it");
+  writeFileSync(it.path, it.text());
+  t.is(Manifest.read(dir, "it's.aof").base?.file, "it's.aof.1.base.aof");
   const m = new Manifest(dir, 'my "odd" file.aof');
   m.setBase(m.nextBase());
   m.addIncr();

@@ -11,7 +11,7 @@ import { Cluster } from 'ioredis';
 import { createCluster } from 'redis';
 import { startServer, type RunningServer } from '../../src/index.js';
 import { keyHashSlot } from '../../src/cluster/slots.js';
-import { RawClient } from '../helpers/raw.js';
+import { ipv6Loopback, RawClient } from '../helpers/raw.js';
 import { entryBytes } from '../../src/keyspace/memory.js';
 
 const CROSSSLOT = "-CROSSSLOT Keys in request don't hash to the same slot\r\n";
@@ -34,6 +34,21 @@ async function raw(t: ExecutionContext, port: number): Promise<RawClient> {
 }
 
 const bulk = (s: string): string => `$${Buffer.byteLength(s, 'latin1')}\r\n${s}\r\n`;
+
+test('a client that reached the node over IPv6 gets ::1 as its host in CLUSTER SLOTS, SHARDS and NODES (no brackets)', async (t) => {
+  if (!(await ipv6Loopback())) {
+    t.log('SKIPPED: this machine has no IPv6 loopback (::1)');
+    t.pass();
+    return;
+  }
+  const s = await node(t, { 'cluster-enabled': 'yes', bind: '::1 127.0.0.1' });
+  const c = await RawClient.connect(s.port, '::1');
+  t.teardown(() => c.close());
+  t.true((await c.call('CLUSTER', 'SLOTS')).includes(`${bulk('::1')}:${s.port}\r\n`));
+  t.regex(await c.call('CLUSTER', 'NODES'), new RegExp(` ::1:${s.port}@${s.port + 10000} myself,master `));
+  const shards = await c.call('CLUSTER', 'SHARDS');
+  t.true(shards.includes(`${bulk('ip')}${bulk('::1')}`), shards);
+});
 
 test('ioredis Cluster: discovers the single node, reads and writes many keys, hash tags keep MSET whole', async (t) => {
   const s = await node(t);
