@@ -325,10 +325,15 @@ export class Config {
     return this.checks.get(name)?.(value, this.get(name)) ?? null;
   }
 
-  onChange(name: string, fn: (value: string) => void): void {
+  /** Calls `fn` with each new value of `name`; returns what stops it (for a listener that dies first). */
+  onChange(name: string, fn: (value: string) => void): () => void {
     const list = this.listeners.get(name) ?? [];
     list.push(fn);
     this.listeners.set(name, list);
+    return () => {
+      const i = list.indexOf(fn);
+      if (i >= 0) list.splice(i, 1);
+    };
   }
 
   entries(): [string, string][] {

@@ -42,6 +42,7 @@ export class AofPersistence implements Persistence {
   private limitUntil = 0;
   private bgsaveRunning = false;
   private closed = false;
+  private readonly unlisten: (() => void)[];
 
   private constructor(
     private readonly server: Server,
@@ -50,9 +51,12 @@ export class AofPersistence implements Persistence {
     private readonly loc: AofLocation,
     private readonly manifests: ManifestStore,
   ) {
-    server.config.onChange('appendfsync', (v) => (this.writer.policy = v as FsyncPolicy));
     writer.timestamps = server.config.bool('aof-timestamp-enabled');
-    server.config.onChange('aof-timestamp-enabled', (v) => (this.writer.timestamps = v === 'yes'));
+    // Dropped at close: CONFIG SET appendonly no/yes makes a new persistence each time.
+    this.unlisten = [
+      server.config.onChange('appendfsync', (v) => (this.writer.policy = v as FsyncPolicy)),
+      server.config.onChange('aof-timestamp-enabled', (v) => (this.writer.timestamps = v === 'yes')),
+    ];
     writer.latency = server.latency;
   }
 
@@ -337,6 +341,7 @@ export class AofPersistence implements Persistence {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const stop of this.unlisten) stop();
     const done = this.rewriteDone;
     this.abortRewrite();
     await done;

@@ -150,3 +150,14 @@ test('appendfilename and appenddirname: a name inside dir, as Redis checks them 
     t.is(c.get(option), 'my file');
   }
 });
+
+test('onChange returns what stops the listener (a persistence dropped by CONFIG SET appendonly no is not kept alive)', (t) => {
+  const c = new Config();
+  const seen: string[] = [];
+  const stop = c.onChange('hz', (v) => seen.push(v));
+  c.set('hz', '20');
+  stop();
+  stop(); // twice is harmless
+  c.set('hz', '30');
+  t.deepEqual(seen, ['20']);
+});
