@@ -365,7 +365,21 @@ export function parseArgs(argv: readonly string[]): { file?: string; options: [s
     options.push([name, words.join(' ')]);
   }
   if (file !== undefined) options.unshift(...parseConfigFile(readConfig(file)));
-  return { file, options };
+  return { file, options: mergeSaveLines(options) };
+}
+
+/**
+ * As Redis reading its configuration (the file, then the command line): `save` lines add up
+ * (`save 900 1` and `save 300 10` keep both points; the first one drops the defaults), and
+ * `save ""` empties what came before. One `save` entry results, where the last one was.
+ */
+function mergeSaveLines(options: [string, string][]): [string, string][] {
+  const saves = options.filter(([name]) => name.toLowerCase() === 'save');
+  if (saves.length < 2) return options;
+  let merged = '';
+  for (const [, v] of saves) merged = v === '' ? '' : merged === '' ? v : `${merged} ${v}`;
+  const last = saves[saves.length - 1];
+  return options.filter((o) => o[0].toLowerCase() !== 'save' || o === last).map((o) => (o === last ? [o[0], merged] : o));
 }
 
 function readConfig(path: string): string {

@@ -27,6 +27,9 @@ const STRERROR: Record<string, string> = {
   EACCES: 'Permission denied',
   EPERM: 'Operation not permitted',
   EINVAL: 'Invalid argument',
+  ENOENT: 'No such file or directory',
+  ENOTDIR: 'Not a directory',
+  EISDIR: 'Is a directory',
 };
 
 export const strerror = (code: string): string => STRERROR[code] ?? code;

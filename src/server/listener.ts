@@ -3,6 +3,8 @@
 
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 
+const ANY: Record<string, string> = { '*': '0.0.0.0', '::*': '::' };
+
 /** The listeners bound, and the port they share (the one given, or the one picked for port 0). */
 export interface Bound {
   servers: NetServer[];
@@ -11,7 +13,7 @@ export interface Bound {
 
 /**
  * Binds every address of `bind` (a leading '-' marks an address that may be unavailable; '*' is
- * every IPv4 address). The first listener's port is used for the others, so that port 0 picks one
+ * every IPv4 address, '::*' every IPv6 one, as Redis's default `* -::*`). The first listener's port is used for the others, so that port 0 picks one
  * free port for all. On failure, what was bound is closed again before the error is thrown.
  */
 export async function bindAll(bind: string, port: number, backlog: number, onSocket: (s: Socket) => void): Promise<Bound> {
@@ -20,7 +22,7 @@ export async function bindAll(bind: string, port: number, backlog: number, onSoc
     const optional = raw.startsWith('-');
     const host = optional ? raw.slice(1) : raw;
     try {
-      const srv = await listenOne(host === '*' ? '0.0.0.0' : host, bound.port, backlog, onSocket);
+      const srv = await listenOne(ANY[host] ?? host, bound.port, backlog, onSocket);
       bound.servers.push(srv);
       const a = srv.address();
       if (a && typeof a === 'object') bound.port = a.port;

@@ -5,7 +5,8 @@
 // SHUTDOWN without FORCE is refused and a signal leaves the server running, as Redis does — then
 // stop accepting, answer what is in flight, close, remove the PID file, log the last line, exit 0.
 
-import { join, resolve } from 'node:path';
+import { closeSync, openSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { Config } from '../config.js';
 import { REDIS_VERSION, VERSION } from '../version.js';
 import { AofPersistence, type FileIO } from '../persistence/index.js';
@@ -15,6 +16,7 @@ import { acquirePidFile, releasePidFile } from './pidfile.js';
 import { adjustOpenFilesLimit } from './limits.js';
 import { heapLimitWarning } from './heap.js';
 import { NO_RDB_SAVE } from '../errors.js';
+import { strerror } from '../persistence/aof.js';
 
 /**
  * Loads the AOF (if appendonly is on) and attaches persistence to the server; CONFIG SET appendonly
@@ -45,9 +47,27 @@ function toggleAof(server: Server, on: boolean, io?: FileIO): void {
   }
 }
 
+/** A path of the configuration: a relative one is inside `dir`, as for Redis, which chdirs there. */
+function inDir(config: Config, p: string): string {
+  return isAbsolute(p) ? p : join(config.get('dir'), p);
+}
+
 export function pidFilePath(config: Config): string {
   const p = config.get('pidfile');
-  return p === '' ? join(config.get('dir'), 'keystonelight.pid') : p;
+  return inDir(config, p === '' ? 'keystonelight.pid' : p);
+}
+
+/** The log file (empty: stdout), opened once to check it can be: Redis refuses to start otherwise. */
+function logFileOf(config: Config): string {
+  const f = config.get('logfile');
+  if (f === '') return '';
+  const path = inDir(config, f);
+  try {
+    closeSync(openSync(path, 'a'));
+  } catch (e) {
+    throw new Error(`Can't open the log file ${path}: ${strerror((e as NodeJS.ErrnoException).code ?? '')}`);
+  }
+  return path;
 }
 
 export async function runService(config: Config, configFile: string): Promise<Server> {
@@ -55,8 +75,17 @@ export async function runService(config: Config, configFile: string): Promise<Se
   // Before anything touches the data directory (even the log file): a live owner means we must
   // not start. Throws PidFileError, which the CLI prints before exiting with status 1.
   const stale = acquirePidFile(pidPath);
-  const log = createLogger(config.get('loglevel'), config.get('logfile'));
+  let logfile: string;
+  try {
+    logfile = logFileOf(config);
+  } catch (e) {
+    releasePidFile(pidPath);
+    throw e;
+  }
+  const log = createLogger(config.get('loglevel'), logfile);
   const fail = async (message: string): Promise<never> => {
+    // In the log file too, as Redis logs why it exits (the CLI prints it on stderr).
+    if (logfile !== '') log.warning(message);
     releasePidFile(pidPath);
     await log.close();
     throw new Error(message);

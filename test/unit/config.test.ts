@@ -161,3 +161,15 @@ test('onChange returns what stops the listener (a persistence dropped by CONFIG 
   c.set('hz', '30');
   t.deepEqual(seen, ['20']);
 });
+
+test('save lines add up across the file and the command line; save "" empties what came before (as Redis)', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ks-save-'));
+  const file = join(dir, 'ks.conf');
+  writeFileSync(file, 'save 900 1\nhz 20\nsave 300 10\n');
+  const save = (argv: string[]): string | undefined => parseArgs(argv).options.filter(([n]) => n === 'save').map(([, v]) => v).join('|') || undefined;
+  t.is(save([file]), '900 1 300 10');
+  t.is(save([file, '--save', '60', '10000']), '900 1 300 10 60 10000');
+  t.is(save([file, '--save', '', '--save', '60 5']), '60 5');
+  t.is(save(['--save', '60', '5']), '60 5');
+  t.deepEqual(parseArgs([file]).options.map(([n]) => n), ['hz', 'save'], 'one save entry, where the last one was');
+});

@@ -1,0 +1,56 @@
+// The service around the real process, as an operator meets it: a stdout nobody reads any more
+// (a pipe whose reader quit, a closed terminal) does not kill it; the log file must be usable
+// (Redis refuses to start otherwise), a relative one lives in `dir`, and the reason a start fails
+// reaches it; Redis's default `bind * -::*` is accepted.
+
+import test from 'ava';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exited, startBundle } from '../helpers/bundle.js';
+import { RawClient } from '../helpers/raw.js';
+import { waitFor } from '../helpers/aof.js';
+
+test('a stdout whose reader went away (EPIPE) does not stop the server: it goes on serving and writing its AOF', async (t) => {
+  const sp = await startBundle();
+  t.teardown(() => void sp.stop('SIGKILL'));
+  sp.proc.stdout!.destroy(); // the reading end closes: every later log line fails with EPIPE
+  const c = await RawClient.connect(sp.port);
+  t.teardown(() => c.close());
+  // Each of these logs lines (rewrite start and end, files removed).
+  for (let i = 0; i < 3; i++) {
+    t.is(await c.call('SET', `k${i}`, 'v'), '+OK\r\n');
+    t.regex(await c.call('BGREWRITEAOF'), /^\+Background append only file rewriting (started|scheduled)\r\n$/);
+    await waitFor(async () => !/aof_rewrite_in_progress:1/.test(await c.call('INFO', 'persistence')), 15_000, 'the rewrite');
+  }
+  t.is(await c.call('PING'), '+PONG\r\n');
+  t.is(sp.proc.exitCode, null, 'still running');
+  t.is(await sp.stop('SIGTERM'), 0);
+});
+
+test('a log file that cannot be opened refuses the start, as Redis, and leaves no PID file', async (t) => {
+  const sp = await startBundle(['--logfile', '/proc/no-such-dir/ks.log'], { wait: false });
+  t.is(await exited(sp), 1);
+  t.regex(sp.output(), /Can't open the log file \/proc\/no-such-dir\/ks\.log: No such file or directory/);
+  t.false(existsSync(join(sp.dir, 'keystonelight.pid')));
+});
+
+test('a relative logfile is in dir (Redis chdirs there), and it gets the reason a start fails', async (t) => {
+  const first = await startBundle(['--logfile', 'ks.log']);
+  t.teardown(() => void first.stop('SIGKILL'));
+  const log = join(first.dir, 'ks.log');
+  await waitFor(() => existsSync(log) && readFileSync(log, 'latin1').includes('Ready to accept connections'), 10_000, 'the log line');
+  // A second server on the same port (another directory): it cannot listen, and says so in its log.
+  const second = await startBundle(['--logfile', 'ks.log'], { port: first.port, wait: false });
+  t.is(await exited(second), 1);
+  await waitFor(() => /address already in use/.test(readFileSync(join(second.dir, 'ks.log'), 'latin1')), 10_000, 'the failure in the log');
+  t.pass();
+});
+
+test("Redis's default bind '* -::*' is accepted: every IPv4 address, and IPv6 when there is one", async (t) => {
+  const sp = await startBundle(['--bind', '* -::*']);
+  t.teardown(() => void sp.stop('SIGKILL'));
+  const c = await RawClient.connect(sp.port, '127.0.0.1');
+  t.teardown(() => c.close());
+  t.is(await c.call('CONFIG', 'GET', 'bind'), '*2\r\n$4\r\nbind\r\n$6\r\n* -::*\r\n');
+  t.is(await c.call('PING'), '+PONG\r\n');
+});
