@@ -4,8 +4,8 @@
 // started at the same moment on one directory exactly one runs; SIGTERM removes the file.
 
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exited, startBundle, tempDir, type ServerProcess } from '../helpers/bundle.js';
 import { RawClient } from '../helpers/raw.js';
@@ -39,13 +39,34 @@ test('PID file content; a second server on the same directory is refused and tou
   t.false(existsSync(pidPath), 'removed on SIGTERM');
 });
 
+test('a PID file naming a live process that started after it was written (a PID reused after a reboot) is stale', async (t) => {
+  const dir = tempDir();
+  const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+  t.teardown(() => void other.kill('SIGKILL'));
+  const pidPath = join(dir, 'keystonelight.pid');
+  writeFileSync(pidPath, `${other.pid}\n`);
+  // Written an hour ago, before a crash and a reboot: the process now holding that PID is younger.
+  const hourAgo = new Date(Date.now() - 3600_000);
+  utimesSync(pidPath, hourAgo, hourAgo);
+  const sp = await startBundle([], { dir });
+  t.teardown(() => void sp.stop('SIGKILL'));
+  t.regex(sp.output(), new RegExp(`Removed the stale PID file .* \\(PID ${other.pid} is not running, or started after the file was written\\)`));
+  t.is(readFileSync(pidPath, 'latin1'), `${sp.proc.pid}\n`);
+  t.is(await sp.stop(), 0);
+  // The same process named by a file written now: it may be the owner, so the start is refused.
+  writeFileSync(pidPath, `${other.pid}\n`);
+  const refused = await startBundle([], { dir, wait: false });
+  t.is(await exited(refused), 1);
+  t.regex(refused.output(), new RegExp(`Another server \\(PID ${other.pid}\\) is running`));
+});
+
 test('a stale PID file is taken over with a warning; --pidfile puts it elsewhere', async (t) => {
   const dir = tempDir();
   const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
   writeFileSync(join(dir, 'keystonelight.pid'), `${dead}\n`);
   const sp = await startBundle([], { dir });
   t.teardown(() => void sp.stop('SIGKILL'));
-  t.regex(sp.output(), new RegExp(`Removed the stale PID file .*keystonelight\\.pid \\(PID ${dead} is not running\\)`));
+  t.regex(sp.output(), new RegExp(`Removed the stale PID file .*keystonelight\\.pid \\(PID ${dead} is not running, or started after the file was written\\)`));
   t.is(readFileSync(join(dir, 'keystonelight.pid'), 'latin1'), `${sp.proc.pid}\n`);
   t.is(await sp.stop(), 0);
 
