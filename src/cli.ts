@@ -2,7 +2,7 @@
 // redis-server. Problems with the configuration or the environment print one line and exit 1.
 
 import { mkdirSync } from 'node:fs';
-import { Config, ConfigError, OPTIONS, parseArgs } from './config.js';
+import { Config, ConfigError, fsPath, OPTIONS, parseArgs } from './config.js';
 import { REDIS_VERSION, VERSION } from './version.js';
 import { runService } from './server/service.js';
 import { isDaemonChild, notifyFailure, notifyReady, spawnDaemon } from './server/daemon.js';
@@ -62,7 +62,7 @@ async function main(argv: string[]): Promise<void> {
     process.exit(0);
   }
   try {
-    mkdirSync(config.get('dir'), { recursive: true });
+    mkdirSync(fsPath(config.get('dir')), { recursive: true });
   } catch (e) {
     fail(`can't create the data directory '${config.get('dir')}': ${(e as Error).message}`);
   }

@@ -360,7 +360,7 @@ export function parseArgs(argv: readonly string[]): { file?: string; options: [s
     const name = a.slice(2);
     const words: string[] = [];
     i++;
-    while (i < argv.length && !argv[i].startsWith('--')) words.push(argv[i++]);
+    while (i < argv.length && !argv[i].startsWith('--')) words.push(byteString(argv[i++]));
     checkArgCount(name, words, `'--${name} ${words.join(' ')}'`);
     options.push([name, words.join(' ')]);
   }
@@ -413,6 +413,23 @@ export function parseConfigFile(text: string): [string, string][] {
 }
 
 // --- CONFIG REWRITE ---------------------------------------------------------------------------
+
+/**
+ * Values are byte strings (one char a byte), as they arrive over the wire and from the config file
+ * (read as latin1). The command line and the library's options are JS strings (UTF-8 decoded):
+ * their bytes are taken as UTF-8 here, once, where they enter.
+ */
+export function byteString(s: string): string {
+  return Buffer.from(s, 'utf8').toString('latin1');
+}
+
+/**
+ * A byte-string value used as a file name: Node encodes string paths as UTF-8, so the bytes are
+ * decoded as UTF-8 first (else "/tmp/dä" would become "/tmp/dÃ¤", an empty new directory).
+ */
+export function fsPath(v: string): string {
+  return Buffer.from(v, 'latin1').toString('utf8');
+}
 
 /** Redis's sdscatrepr: a double-quoted string with C escapes. */
 export function repr(s: string): string {

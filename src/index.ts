@@ -8,7 +8,7 @@
 // With no persistence options the data lives in memory only; pass
 // { config: { appendonly: 'yes', dir: '/some/dir' } } for an append-only file.
 
-import { Config } from './config.js';
+import { byteString, Config, fsPath } from './config.js';
 import { Server } from './server/server.js';
 import { createLogger } from './server/log.js';
 import { openPersistence } from './server/service.js';
@@ -42,11 +42,12 @@ export interface RunningServer {
 
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
   const values: Record<string, string> = { port: '0', bind: '127.0.0.1', loglevel: 'warning' };
-  for (const [k, v] of Object.entries(opts.config ?? {})) values[k] = String(v);
+  // JS strings: their bytes as UTF-8, as values from the command line (see byteString).
+  for (const [k, v] of Object.entries(opts.config ?? {})) values[k] = byteString(String(v));
   if (opts.port !== undefined) values.port = String(opts.port);
   if (opts.bind !== undefined) values.bind = opts.bind;
   const config = new Config(values);
-  const server = new Server({ config, clock: opts.clock, logger: createLogger(config.get('loglevel'), config.get('logfile')) });
+  const server = new Server({ config, clock: opts.clock, logger: createLogger(config.get('loglevel'), fsPath(config.get('logfile'))) });
   await server.listen();
   try {
     await openPersistence(server, opts.fileIO);

@@ -22,7 +22,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Config } from '../config.js';
+import { fsPath, type Config } from '../config.js';
 import { SLOTS } from './slots.js';
 
 export interface ClusterNode {
@@ -160,7 +160,7 @@ function singleNode(config: Config): Layout {
 
 /** The layout of this server: from its cluster-config-file if there is one, else a single node. */
 export function loadLayout(config: Config): { layout: Layout; file: string | null } {
-  const path = resolve(config.get('dir'), config.get('cluster-config-file'));
+  const path = resolve(fsPath(config.get('dir')), fsPath(config.get('cluster-config-file')));
   if (!existsSync(path)) return { layout: singleNode(config), file: null };
   let text: string;
   try {

@@ -6,7 +6,7 @@ import { container } from './dispatch.js';
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { globMatch } from './glob.js';
 import { helpReply } from './command.js';
-import { ConfigError, findOption, normalize, optionNames, type OptionSpec } from '../config.js';
+import { byteString, ConfigError, findOption, fsPath, normalize, optionNames, type OptionSpec } from '../config.js';
 import { rewriteConfigFile } from '../config-rewrite.js';
 import { err, MapReply, OK, type Reply } from '../protocol/reply.js';
 import { SYNTAX } from '../errors.js';
@@ -28,7 +28,7 @@ const SET_FAILED = (name: string, why: string): string => `ERR CONFIG SET failed
 /** An option's value as CONFIG GET shows it (dir as the absolute path Redis would have chdir'ed to). */
 export function shownValue(ctx: Ctx, spec: OptionSpec): string {
   const v = ctx.server.config.get(spec.name);
-  return spec.name === 'dir' ? resolvePath(v) : v;
+  return spec.name === 'dir' ? byteString(resolvePath(fsPath(v))) : v;
 }
 
 /**

@@ -12,6 +12,7 @@ import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import type { ServerApi } from './context.js';
 import { VerbatimReply, type Reply } from '../protocol/reply.js';
 import { REDIS_VERSION } from '../version.js';
+import { byteString } from '../config.js';
 import { EXPIRE_ENTRY_BYTES, KEY_ENTRY_BYTES } from '../keyspace/memory.js';
 
 type Fields = [string, string | number][];
@@ -69,7 +70,7 @@ function serverSection(ctx: Ctx): Fields {
     ['run_id', s.runId], ['tcp_port', s.port], ['server_time_usec', ctx.now * 1000], ['uptime_in_seconds', uptime],
     ['uptime_in_days', Math.floor(uptime / 86400)], ['hz', s.config.get('hz')], ['configured_hz', s.config.get('hz')],
     ['lru_clock', Math.floor(ctx.now / 1000) & 0xffffff], ['executable', s.executable],
-    ['config_file', s.configFile === '' ? '' : resolvePath(s.configFile)], ['io_threads_active', 0],
+    ['config_file', s.configFile === '' ? '' : byteString(resolvePath(s.configFile))], ['io_threads_active', 0],
   ];
 }
 

@@ -10,6 +10,7 @@ import type { Server } from '../server/server.js';
 import type { Persistence } from '../server/persistence-port.js';
 import { AofWriter, type FsyncPolicy } from './aof.js';
 import { errorCode, realFileIO, type FileIO } from './fileio.js';
+import { fsPath } from '../config.js';
 import { loadFiles, loadFilesSync, type LoadProgress, type LoadSink } from './loader.js';
 import { aofDirOf, openForAppend, prepareLayout, rewriteSync, type AofLocation, type OpenIncr } from './layout.js';
 import { Manifest, ManifestStore } from './manifest.js';
@@ -372,7 +373,7 @@ function setAsideOldFile(loc: AofLocation, io: FileIO, server: Server): void {
 
 function location(server: Server): AofLocation {
   const cfg = server.config;
-  return { dir: cfg.get('dir'), filename: cfg.get('appendfilename'), dirname: cfg.get('appenddirname') };
+  return { dir: fsPath(cfg.get('dir')), filename: fsPath(cfg.get('appendfilename')), dirname: fsPath(cfg.get('appenddirname')) };
 }
 
 function sink(server: Server): LoadSink {

@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { unlinkQuietly, type FileIO } from './fileio.js';
 import { splitArgs } from '../protocol/splitargs.js';
-import { repr } from '../config.js';
+import { byteString, fsPath, repr } from '../config.js';
 
 export type AofFileType = 'b' | 'h' | 'i';
 
@@ -86,7 +86,7 @@ export class Manifest {
       for (let w = 0; w < words.length; w += 2) {
         const key = words[w].toLowerCase();
         if (key === 'file') {
-          file = words[w + 1];
+          file = fsPath(words[w + 1]); // the name's bytes, as Node names files: UTF-8
           if (file.includes('/') || file.includes('\\')) throw fail("File can't be a path, just a filename");
         } else if (key === 'seq') {
           seq = atoll(words[w + 1]);
@@ -171,7 +171,10 @@ export class Manifest {
   /** Redis's order: base, history, incr; a name with spaces, quotes or controls quoted as Redis's aofInfoFormat. */
   text(): string {
     const all = [...(this.base ? [this.base] : []), ...this.history, ...this.incrs];
-    return all.map((f) => `file ${NEEDS_REPR.test(f.file) ? repr(f.file) : f.file} seq ${f.seq} type ${f.type}\n`).join('');
+    return all.map((f) => {
+      const name = byteString(f.file); // written as bytes (latin1), quoted by its bytes as Redis
+      return `file ${NEEDS_REPR.test(name) ? repr(name) : name} seq ${f.seq} type ${f.type}\n`;
+    }).join('');
   }
 
   copy(): Manifest {

@@ -5,7 +5,7 @@
 import type { Server as NetServer, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { Config } from '../config.js';
+import { byteString, Config, fsPath } from '../config.js';
 import { Keyspace } from '../keyspace/keyspace.js';
 import type { Database } from '../keyspace/database.js';
 import { systemClock, type Clock } from '../keyspace/clock.js';
@@ -54,7 +54,8 @@ export class Server implements ServerApi {
   readonly pid = process.pid;
   readonly startedAt = Date.now();
   readonly runId = randomBytes(20).toString('hex');
-  readonly executable = process.argv[1] ?? '';
+  /** As INFO shows it: a byte string, like every text the protocol sends. */
+  readonly executable = byteString(process.argv[1] ?? '');
   readonly configFile: string;
   port = 0;
   lastSave = Math.floor(Date.now() / 1000);
@@ -97,7 +98,7 @@ export class Server implements ServerApi {
   constructor(opts: ServerOptions = {}) {
     this.config = opts.config ?? new Config();
     this.configFile = opts.configFile ?? '';
-    this.log = opts.logger ?? createLogger(this.config.get('loglevel'), this.config.get('logfile'));
+    this.log = opts.logger ?? createLogger(this.config.get('loglevel'), fsPath(this.config.get('logfile')));
     this.config.onChange('loglevel', (v) => this.log.setLevel(v));
     const pause = this.pause;
     this.keyspace = new Keyspace(this.config.int('databases'), opts.clock ?? systemClock, {

@@ -7,7 +7,7 @@
 
 import { closeSync, openSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { Config } from '../config.js';
+import { fsPath, type Config } from '../config.js';
 import { REDIS_VERSION, VERSION } from '../version.js';
 import { AofPersistence, type FileIO } from '../persistence/index.js';
 import { createLogger, type Logger } from './log.js';
@@ -49,7 +49,8 @@ function toggleAof(server: Server, on: boolean, io?: FileIO): void {
 
 /** A path of the configuration: a relative one is inside `dir`, as for Redis, which chdirs there. */
 function inDir(config: Config, p: string): string {
-  return isAbsolute(p) ? p : join(config.get('dir'), p);
+  const path = fsPath(p);
+  return isAbsolute(path) ? path : join(fsPath(config.get('dir')), path);
 }
 
 export function pidFilePath(config: Config): string {
@@ -113,7 +114,7 @@ export async function runService(config: Config, configFile: string): Promise<Se
     const where = `port ${config.get('port')}`;
     return fail(err.code === 'EADDRINUSE' ? `Could not listen on ${where}: address already in use` : `Could not listen on ${where}: ${err.message}`);
   }
-  log.notice(`Server initialized, data directory ${resolve(config.get('dir'))}`);
+  log.notice(`Server initialized, data directory ${resolve(fsPath(config.get('dir')))}`);
   const service = new Service(server, log, pidPath);
   try {
     await openPersistence(server);

@@ -4,9 +4,9 @@
 // reaches it; Redis's default `bind * -::*` is accepted.
 
 import test from 'ava';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exited, startBundle } from '../helpers/bundle.js';
+import { exited, startBundle, tempDir } from '../helpers/bundle.js';
 import { RawClient } from '../helpers/raw.js';
 import { waitFor } from '../helpers/aof.js';
 
@@ -53,4 +53,35 @@ test("Redis's default bind '* -::*' is accepted: every IPv4 address, and IPv6 wh
   t.teardown(() => c.close());
   t.is(await c.call('CONFIG', 'GET', 'bind'), '*2\r\n$4\r\nbind\r\n$6\r\n* -::*\r\n');
   t.is(await c.call('PING'), '+PONG\r\n');
+});
+
+test('a non-ASCII dir and appendfilename (UTF-8, command line or config file) name the same files, and CONFIG REWRITE keeps them', async (t) => {
+  const root = tempDir();
+  const dir = join(root, 'dä家');
+  const first = await startBundle(['--appendfilename', 'ä.aof'], { dir });
+  t.teardown(() => void first.stop('SIGKILL'));
+  const c = await RawClient.connect(first.port);
+  t.is(await c.call('SET', 'k', 'v'), '+OK\r\n');
+  const dirBytes = Buffer.from(dir, 'utf8').toString('latin1');
+  t.is(await c.call('CONFIG', 'GET', 'dir'), `*2\r\n$3\r\ndir\r\n$${dirBytes.length}\r\n${dirBytes}\r\n`, 'the bytes of the path, as Redis');
+  c.close();
+  t.is(await first.stop(), 0);
+  t.true(existsSync(join(dir, 'appendonlydir', 'ä.aof.manifest')), 'the directory and files have the names given');
+  t.regex(readFileSync(join(dir, 'appendonlydir', 'ä.aof.manifest'), 'latin1'), /^file "\\xc3\\xa4\.aof\.1\.base\.aof" seq 1 type b\n/, "quoted by its bytes, as Redis's manifest");
+  // The same names from a config file (UTF-8 bytes, read as they are), then CONFIG REWRITE.
+  const conf = join(root, 'ks.conf');
+  writeFileSync(conf, Buffer.from(`dir "${dir}"\nappendfilename "ä.aof"\n`, 'utf8'));
+  const second = await startBundle([], { configFile: conf, dir });
+  t.teardown(() => void second.stop('SIGKILL'));
+  const d = await RawClient.connect(second.port);
+  t.is(await d.call('GET', 'k'), '$1\r\nv\r\n');
+  t.is(await d.call('CONFIG', 'REWRITE'), '+OK\r\n');
+  d.close();
+  t.is(await second.stop(), 0);
+  t.regex(readFileSync(conf, 'latin1'), /^dir "[^"]*\/d\\xc3\\xa4\\xe5\\xae\\xb6"$/m, "escaped by its bytes, as Redis's CONFIG REWRITE");
+  const third = await startBundle([], { configFile: conf, dir });
+  t.teardown(() => void third.stop('SIGKILL'));
+  const e = await RawClient.connect(third.port);
+  t.is(await e.call('GET', 'k'), '$1\r\nv\r\n', 'the rewritten file names the same directory');
+  e.close();
 });

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  Config, ConfigError, findOption, memtoull, normalize, OPTIONS, optionNames, parseArgs, parseConfigFile,
+  byteString, Config, ConfigError, findOption, fsPath, memtoull, normalize, OPTIONS, optionNames, parseArgs, parseConfigFile,
 } from '../../src/config.js';
 import { rewriteConfigFile } from '../../src/config-rewrite.js';
 
@@ -172,4 +172,17 @@ test('save lines add up across the file and the command line; save "" empties wh
   t.is(save([file, '--save', '', '--save', '60 5']), '60 5');
   t.is(save(['--save', '60', '5']), '60 5');
   t.deepEqual(parseArgs([file]).options.map(([n]) => n), ['hz', 'save'], 'one save entry, where the last one was');
+});
+
+test('a non-ASCII path is the same bytes from a config file and from the command line, and fsPath names that file', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ks-utf8-'));
+  const path = join(dir, 'dä家');
+  const conf = join(dir, 'ks.conf');
+  writeFileSync(conf, Buffer.from(`dir "${path}"\n`, 'utf8'));
+  const fromFile = parseArgs([conf]).options.find(([n]) => n === 'dir')![1];
+  const fromArgv = parseArgs(['--dir', path]).options.find(([n]) => n === 'dir')![1];
+  t.is(fromFile, fromArgv);
+  t.is(fromFile, Buffer.from(path, 'utf8').toString('latin1'), 'a byte string, as values from the wire');
+  t.is(fsPath(fromFile), path);
+  t.is(byteString(path), fromFile);
 });
