@@ -7,9 +7,11 @@
 // CONFIG GET of an option we would silently ignore would tell a user something false. Values are
 // validated exactly as Redis's config.c does, with its error texts, so CONFIG SET fails the same way.
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { splitArgs } from './protocol/splitargs.js';
 import { Float, formatFixed, parseDouble } from './commands/numbers.js';
+import { globMatch } from './commands/glob.js';
 import { mergeObufLimits, obufDefault, obufLines, parseObufLimits } from './config-obuf.js';
 
 /**
@@ -396,8 +398,16 @@ function checkArgCount(name: string, values: readonly string[], where: string): 
   if (spec !== undefined && !spec.multi && values.length !== 1) throw new ConfigError(`${where}: wrong number of arguments`);
 }
 
-/** redis.conf syntax: `name value...` per line, `#` comments, quoted values as in the protocol. */
-export function parseConfigFile(text: string): [string, string][] {
+/** Files an `include` may nest (Redis has no bound: a file including itself never ends). */
+const MAX_INCLUDE_DEPTH = 16;
+
+/**
+ * redis.conf syntax: `name value...` per line, `#` comments, quoted values as in the protocol.
+ * `include <path>` reads another file in place (through `read`; relative paths from the working
+ * directory, as Redis's fopen); a path with `*`, `?` or `[` in its last part includes every
+ * matching file in name order, and none when nothing matches (as Redis's glob, for empty conf.d/).
+ */
+export function parseConfigFile(text: string, read: (path: string) => string = readConfig, depth = 0): [string, string][] {
   const out: [string, string][] = [];
   const lines = text.split('\n');
   for (let n = 0; n < lines.length; n++) {
@@ -406,10 +416,29 @@ export function parseConfigFile(text: string): [string, string][] {
     const words = splitArgs(line);
     if (words === null) throw new ConfigError(`line ${n + 1}: unbalanced quotes in configuration line`);
     if (words.length === 0) continue;
+    if (words[0].toLowerCase() === 'include' && words.length === 2) {
+      if (depth >= MAX_INCLUDE_DEPTH) throw new ConfigError(`line ${n + 1}: '${line}': includes nested more than ${MAX_INCLUDE_DEPTH} deep`);
+      for (const f of includedFiles(fsPath(words[1]))) out.push(...parseConfigFile(read(f), read, depth + 1));
+      continue;
+    }
     checkArgCount(words[0], words.slice(1), `line ${n + 1}: '${line}'`);
     out.push([words[0], words.slice(1).join(' ')]);
   }
   return out;
+}
+
+/** The files an include names: the path itself, or the matches of a pattern in its last part. */
+function includedFiles(path: string): string[] {
+  const name = basename(path);
+  if (!/[*?[]/.test(name)) return [path];
+  const dir = dirname(path);
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries.filter((e) => globMatch(name, e, false)).sort().map((e) => join(dir, e));
 }
 
 // --- CONFIG REWRITE ---------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // canonical forms and error texts, and CONFIG REWRITE's file handling.
 
 import test from 'ava';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -185,4 +185,21 @@ test('a non-ASCII path is the same bytes from a config file and from the command
   t.is(fromFile, Buffer.from(path, 'utf8').toString('latin1'), 'a byte string, as values from the wire');
   t.is(fsPath(fromFile), path);
   t.is(byteString(path), fromFile);
+});
+
+test('include reads another file in place, patterns include every match in name order (none is fine), as Redis', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ks-include-'));
+  mkdirSync(join(dir, 'conf.d'));
+  mkdirSync(join(dir, 'empty.d'));
+  writeFileSync(join(dir, 'conf.d', 'b.conf'), 'hz 30\n');
+  writeFileSync(join(dir, 'conf.d', 'a.conf'), 'hz 20\ninclude "' + join(dir, 'deep.conf') + '"\n');
+  writeFileSync(join(dir, 'deep.conf'), 'timeout 5\n');
+  writeFileSync(join(dir, 'main.conf'), `port 7000\ninclude ${join(dir, 'conf.d', '*.conf')}\nINCLUDE ${join(dir, 'empty.d', '*.conf')}\nmaxmemory 1mb\n`);
+  t.deepEqual(parseArgs([join(dir, 'main.conf'), '--hz', '40']).options, [
+    ['port', '7000'], ['hz', '20'], ['timeout', '5'], ['hz', '30'], ['maxmemory', '1mb'], ['hz', '40'],
+  ]);
+  writeFileSync(join(dir, 'missing.conf'), `include ${join(dir, 'nope.conf')}\n`);
+  t.throws(() => parseArgs([join(dir, 'missing.conf')]), { instanceOf: ConfigError, message: /can't open config file '.*nope\.conf': ENOENT/ });
+  writeFileSync(join(dir, 'loop.conf'), `include ${join(dir, 'loop.conf')}\n`);
+  t.throws(() => parseArgs([join(dir, 'loop.conf')]), { instanceOf: ConfigError, message: /includes nested more than 16 deep/ });
 });
