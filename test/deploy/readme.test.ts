@@ -57,12 +57,26 @@ async function freePorts(n: number): Promise<number[]> {
   return out;
 }
 
+/**
+ * Runs `attempt` on fresh free ports, again (at most 3 times) when a port was taken by another
+ * test's server between the check and the block's start ("address already in use").
+ */
+async function onFreePorts<T>(n: number, attempt: (ports: number[], dir: string) => Promise<T>): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt(await freePorts(n), tempDir());
+    } catch (e) {
+      if (i === 3 || !/address already in use/.test(String((e as Error).message))) throw e;
+    }
+  }
+}
+
 test('README "Start and stop": daemonized start, PING, PID file, kill', async (t) => {
   if (!needBinary(t, 'redis-cli')) return;
-  const dir = tempDir();
-  const [port] = await freePorts(1);
-  reap(t, [join(dir, 'ks-demo', 'keystonelight.pid')]);
-  const out = await runBlock(block('### Start and stop'), [['7380', String(port)], ['/tmp/ks-demo', join(dir, 'ks-demo')]]);
+  const { out, dir } = await onFreePorts(1, async ([port], dir) => {
+    reap(t, [join(dir, 'ks-demo', 'keystonelight.pid')]);
+    return { dir, out: await runBlock(block('### Start and stop'), [['7380', String(port)], ['/tmp/ks-demo', join(dir, 'ks-demo')]]) };
+  });
   t.regex(out, /^PONG\n\d+\n$/);
   // The PID file goes first, the log's last line right after.
   // winston opens the log file asynchronously: on a loaded machine it may not exist yet.
@@ -73,14 +87,15 @@ test('README "Start and stop": daemonized start, PING, PID file, kill', async (t
 
 test('README "Cluster mode": three nodes, redis-cli -c follows MOVED, --cluster check is happy', async (t) => {
   if (!needBinary(t, 'redis-cli')) return;
-  const dir = tempDir();
-  const ports = await freePorts(3);
-  const base = join(dir, 'ks-cluster');
-  reap(t, ports.map((p) => join(base, String(p), 'keystonelight.pid')));
-  const out = await runBlock(block('### Cluster mode (cluster-aware clients)'), [
-    ...ports.map((p, i): [string, string] => [String(30001 + i), String(p)]),
-    ['/tmp/ks-cluster', base],
-  ]);
+  const { out, ports, base } = await onFreePorts(3, async (ports, dir) => {
+    const base = join(dir, 'ks-cluster');
+    reap(t, ports.map((p) => join(base, String(p), 'keystonelight.pid')));
+    const out = await runBlock(block('### Cluster mode (cluster-aware clients)'), [
+      ...ports.map((p, i): [string, string] => [String(30001 + i), String(p)]),
+      ['/tmp/ks-cluster', base],
+    ]);
+    return { out, ports, base };
+  });
   t.regex(out, /^OK\nbar\nMOVED 12182 127\.0\.0\.1:\d+\n/);
   t.true(out.includes(`MOVED 12182 127.0.0.1:${ports[2]}\n`));
   t.regex(out, /\[OK\] All nodes agree about slots configuration/);
