@@ -4,12 +4,13 @@
 // atomic: the PID (and a newline) is written to a private temporary file which is then hard-linked
 // to the PID file's name; link() fails if the name exists, so of two servers starting at the same
 // moment exactly one wins. A PID file naming a process that no longer exists is stale and taken
-// over (with a warning), and so is one naming a process that started after the file was written:
-// after a crash and a reboot its PID often belongs to some other process by then (PID 1, a
-// daemon), which must not keep the server from starting. The file is removed on shutdown only if
-// it still holds our PID.
+// over (with a warning), and so is one naming a live process that is clearly not a server (see
+// maybeServer): after a crash and a reboot its PID often belongs to some other process by then
+// (PID 1, a daemon), which must not keep the server from starting. The file is removed on
+// shutdown only if it still holds our PID.
 
-import { linkSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, readlinkSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 
 export class PidFileError extends Error {}
 
@@ -35,39 +36,25 @@ function readPid(path: string): number | null {
 }
 
 /**
- * When process `pid` started (ms since the epoch), from Linux's /proc: its start in clock ticks
- * since boot (USER_HZ, 100 on Linux) plus the boot time. Null where /proc cannot tell.
+ * Whether process `pid` may be a Keystonelight server: its command line names keystonelight, or it
+ * runs a node binary (any name with "node" in it). Only a process that is clearly something else
+ * (after a crash and a reboot the PID may be init's, or some daemon's) does not hold the file.
+ * Read from Linux's /proc; where it cannot tell (no /proc, another user's process), it may.
+ * Not by start time against the file's mtime: a clock stepped after the owner started (no
+ * hardware clock, a restored VM, NFS) would make a live owner look younger than its file.
  */
-export function processStartMs(pid: number, proc = '/proc'): number | null {
+export function maybeServer(pid: number, proc = '/proc'): boolean {
   try {
-    const stat = readFileSync(`${proc}/${pid}/stat`, 'latin1');
-    // Field 22, counted after the command name, which is in parentheses and may hold spaces.
-    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-    const btime = Number(/^btime (\d+)$/m.exec(readFileSync(`${proc}/stat`, 'latin1'))?.[1]);
-    return Number.isFinite(ticks) && btime > 0 ? btime * 1000 + ticks * 10 : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Slack for the boot time's whole seconds and the tick rounding. */
-const START_SLACK_MS = 2000;
-
-/**
- * The file's owner is alive: a live process other than us (a PID file holding our own PID is a
- * leftover of a previous life) that started before the file was written.
- */
-function liveOwner(pid: number | null, path: string): boolean {
-  if (pid === null || Number.isNaN(pid) || pid === process.pid || !alive(pid)) return false;
-  const started = processStartMs(pid);
-  if (started === null) return true;
-  let written: number;
-  try {
-    written = statSync(path).mtimeMs;
+    if (readFileSync(`${proc}/${pid}/cmdline`, 'latin1').includes('keystonelight')) return true;
+    return /node/i.test(basename(readlinkSync(`${proc}/${pid}/exe`).replace(/ \(deleted\)$/, '')));
   } catch {
     return true;
   }
-  return started <= written + START_SLACK_MS;
+}
+
+/** A live process other than us (a PID file holding our own PID is a leftover of a previous life). */
+function liveOwner(pid: number | null): boolean {
+  return pid !== null && !Number.isNaN(pid) && pid !== process.pid && alive(pid) && maybeServer(pid);
 }
 
 function refuse(path: string, owner: number): never {
@@ -96,9 +83,9 @@ export function acquirePidFile(path: string): string | null {
   let stale: number | null = null;
   for (let attempt = 0; attempt < 10; attempt++) {
     const owner = readPid(path);
-    if (liveOwner(owner, path)) refuse(path, owner!);
+    if (liveOwner(owner)) refuse(path, owner!);
     if (owner === null) {
-      if (tryCreate(path)) return stale === null ? null : `Removed the stale PID file ${path} (PID ${Number.isNaN(stale) ? 'unreadable' : stale} is not running, or started after the file was written)`;
+      if (tryCreate(path)) return stale === null ? null : `Removed the stale PID file ${path} (PID ${Number.isNaN(stale) ? 'unreadable' : stale} is not running a server)`;
       continue; // another server created it in between: look at its PID
     }
     stale = owner;
