@@ -2,10 +2,12 @@
 // redis-server. Problems with the configuration or the environment print one line and exit 1.
 
 import { mkdirSync } from 'node:fs';
-import { Config, ConfigError, fsPath, OPTIONS, parseArgs } from './config.js';
+import { Config, ConfigError, fsPath, OPTIONS } from './config.js';
+import { parseArgs } from './config-file.js';
 import { REDIS_VERSION, VERSION } from './version.js';
 import { runService } from './server/service.js';
 import { isDaemonChild, notifyFailure, notifyReady, spawnDaemon } from './server/daemon.js';
+import { guardStdio } from './server/log.js';
 
 const HELP = `Usage: keystonelight [/path/to/keystonelight.conf] [options]
        keystonelight --version
@@ -28,6 +30,7 @@ function fail(message: string): never {
 }
 
 async function main(argv: string[]): Promise<void> {
+  guardStdio();
   if (argv.includes('--version') || argv.includes('-v')) {
     process.stdout.write(`Keystonelight v=${VERSION} redis_version=${REDIS_VERSION} node=${process.version}\n`);
     return;
@@ -47,7 +50,7 @@ async function main(argv: string[]): Promise<void> {
       try {
         config.set(name, value);
       } catch (e) {
-        if (e instanceof ConfigError) throw new ConfigError(`bad option '${name}' (value '${value}'): ${e.message}`);
+        if (e instanceof ConfigError) throw new ConfigError(`bad option '${name}' (value '${fsPath(value)}'): ${e.message}`);
         throw e;
       }
     }
@@ -64,7 +67,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     mkdirSync(fsPath(config.get('dir')), { recursive: true });
   } catch (e) {
-    fail(`can't create the data directory '${config.get('dir')}': ${(e as Error).message}`);
+    fail(`can't create the data directory '${fsPath(config.get('dir'))}': ${(e as Error).message}`);
   }
   try {
     await runService(config, file ?? '');

@@ -7,11 +7,7 @@
 // CONFIG GET of an option we would silently ignore would tell a user something false. Values are
 // validated exactly as Redis's config.c does, with its error texts, so CONFIG SET fails the same way.
 
-import { readdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { splitArgs } from './protocol/splitargs.js';
 import { Float, formatFixed, parseDouble } from './commands/numbers.js';
-import { globMatch } from './commands/glob.js';
 import { mergeObufLimits, obufDefault, obufLines, parseObufLimits } from './config-obuf.js';
 
 /**
@@ -341,104 +337,6 @@ export class Config {
   entries(): [string, string][] {
     return [...this.values.entries()];
   }
-}
-
-/**
- * Parses redis-server style arguments: `[config-file] [--name value ...]`. Values of several words
- * (`--bind 127.0.0.1 ::1`, `--save 900 1`) take every word up to the next `--option`. Returns the
- * options in the order they apply (file first, then command line).
- */
-export function parseArgs(argv: readonly string[]): { file?: string; options: [string, string][] } {
-  const options: [string, string][] = [];
-  let i = 0;
-  let file: string | undefined;
-  if (argv.length > 0 && !argv[0].startsWith('--')) {
-    file = argv[0];
-    i = 1;
-  }
-  while (i < argv.length) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new ConfigError(`Invalid argument '${a}': options must start with '--'`);
-    const name = a.slice(2);
-    const words: string[] = [];
-    i++;
-    while (i < argv.length && !argv[i].startsWith('--')) words.push(byteString(argv[i++]));
-    checkArgCount(name, words, `'--${name} ${words.join(' ')}'`);
-    options.push([name, words.join(' ')]);
-  }
-  if (file !== undefined) options.unshift(...parseConfigFile(readConfig(file)));
-  return { file, options: mergeSaveLines(options) };
-}
-
-/**
- * As Redis reading its configuration (the file, then the command line): `save` lines add up
- * (`save 900 1` and `save 300 10` keep both points; the first one drops the defaults), and
- * `save ""` empties what came before. One `save` entry results, where the last one was.
- */
-function mergeSaveLines(options: [string, string][]): [string, string][] {
-  const saves = options.filter(([name]) => name.toLowerCase() === 'save');
-  if (saves.length < 2) return options;
-  let merged = '';
-  for (const [, v] of saves) merged = v === '' ? '' : merged === '' ? v : `${merged} ${v}`;
-  const last = saves[saves.length - 1];
-  return options.filter((o) => o[0].toLowerCase() !== 'save' || o === last).map((o) => (o === last ? [o[0], merged] : o));
-}
-
-function readConfig(path: string): string {
-  try {
-    return readFileSync(path, 'latin1');
-  } catch (e) {
-    throw new ConfigError(`Fatal error, can't open config file '${path}': ${(e as NodeJS.ErrnoException).code ?? e}`);
-  }
-}
-
-/** As Redis's loadServerConfigFromString: an option of one value given none or several is an error. */
-function checkArgCount(name: string, values: readonly string[], where: string): void {
-  const spec = findOption(name);
-  if (spec !== undefined && !spec.multi && values.length !== 1) throw new ConfigError(`${where}: wrong number of arguments`);
-}
-
-/** Files an `include` may nest (Redis has no bound: a file including itself never ends). */
-const MAX_INCLUDE_DEPTH = 16;
-
-/**
- * redis.conf syntax: `name value...` per line, `#` comments, quoted values as in the protocol.
- * `include <path>` reads another file in place (through `read`; relative paths from the working
- * directory, as Redis's fopen); a path with `*`, `?` or `[` in its last part includes every
- * matching file in name order, and none when nothing matches (as Redis's glob, for empty conf.d/).
- */
-export function parseConfigFile(text: string, read: (path: string) => string = readConfig, depth = 0): [string, string][] {
-  const out: [string, string][] = [];
-  const lines = text.split('\n');
-  for (let n = 0; n < lines.length; n++) {
-    const line = lines[n].trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const words = splitArgs(line);
-    if (words === null) throw new ConfigError(`line ${n + 1}: unbalanced quotes in configuration line`);
-    if (words.length === 0) continue;
-    if (words[0].toLowerCase() === 'include' && words.length === 2) {
-      if (depth >= MAX_INCLUDE_DEPTH) throw new ConfigError(`line ${n + 1}: '${line}': includes nested more than ${MAX_INCLUDE_DEPTH} deep`);
-      for (const f of includedFiles(fsPath(words[1]))) out.push(...parseConfigFile(read(f), read, depth + 1));
-      continue;
-    }
-    checkArgCount(words[0], words.slice(1), `line ${n + 1}: '${line}'`);
-    out.push([words[0], words.slice(1).join(' ')]);
-  }
-  return out;
-}
-
-/** The files an include names: the path itself, or the matches of a pattern in its last part. */
-function includedFiles(path: string): string[] {
-  const name = basename(path);
-  if (!/[*?[]/.test(name)) return [path];
-  const dir = dirname(path);
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return entries.filter((e) => globMatch(name, e, false)).sort().map((e) => join(dir, e));
 }
 
 // --- CONFIG REWRITE ---------------------------------------------------------------------------

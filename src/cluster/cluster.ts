@@ -13,7 +13,7 @@ import { ErrorReply } from '../protocol/reply.js';
 import { CLUSTERDOWN_STATE, CLUSTERDOWN_UNBOUND, CROSSSLOT, MOVED } from '../errors.js';
 import type { CommandSpec } from '../commands/types.js';
 import { findKeys } from '../commands/meta/keys.js';
-import type { Config } from '../config.js';
+import { fsPath, type Config } from '../config.js';
 import { keyHashSlot, SLOTS } from './slots.js';
 import { loadLayout, type ClusterNode, type Layout } from './layout.js';
 import { SlotKeys } from './slot-keys.js';
@@ -127,7 +127,7 @@ export function openCluster(config: Config, log: { notice(msg: string): void; wa
   const cluster = new Cluster(layout, ownPort);
   const me = layout.myself;
   if (file === null) {
-    log.notice(`Cluster mode: no layout file at ${config.get('cluster-config-file')} in ${config.get('dir')}; this node (${me.id}) serves all ${SLOTS} slots`);
+    log.notice(`Cluster mode: no layout file at ${fsPath(config.get('cluster-config-file'))} in ${fsPath(config.get('dir'))}; this node (${me.id}) serves all ${SLOTS} slots`);
   } else {
     log.notice(`Cluster mode: ${layout.nodes.length} nodes from ${file}; this node is ${me.host}:${me.port} (${me.id})`);
     if (cluster.assigned !== SLOTS) log.warning(`Cluster mode: ${file} assigns ${cluster.assigned} of ${SLOTS} slots: the cluster is down (CLUSTERDOWN)`);

@@ -25,22 +25,18 @@ function stamp(d: Date): string {
 
 const redisLine = winston.format.printf((info) => `${process.pid}:M ${stamp(new Date())} ${MARK[info.level] ?? '*'} ${String(info.message)}`);
 
-let stdioGuarded = false;
-
 /**
- * A stdout that stops taking writes (a pipe whose reader quit: EPIPE; a terminal that hung up:
- * EIO) emits 'error', which with no listener killed the server, losing the AOF's last second. As
- * Redis, which ignores SIGPIPE and failed log writes, the server goes on without those lines.
+ * For the server process (the CLI; not the library, whose host owns its streams): a stdout or
+ * stderr that stops taking writes (a pipe whose reader quit: EPIPE; a terminal that hung up: EIO)
+ * emits 'error', which with no listener killed the server, losing the AOF's last second. As Redis,
+ * which ignores SIGPIPE and failed log writes, the server goes on without those lines.
  */
-function guardStdio(): void {
-  if (stdioGuarded) return;
-  stdioGuarded = true;
+export function guardStdio(): void {
   for (const s of [process.stdout, process.stderr]) s.on('error', () => {});
 }
 
 /** A logger writing to `file` (empty: stdout); `nothing` silences it. */
 export function createLogger(level: string, file: string): Logger {
-  if (file === '') guardStdio();
   const transport = file === ''
     ? new winston.transports.Console({ forceConsole: true } as winston.transports.ConsoleTransportOptions)
     : new winston.transports.File({ filename: file });

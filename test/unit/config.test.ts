@@ -6,8 +6,9 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  byteString, Config, ConfigError, findOption, fsPath, memtoull, normalize, OPTIONS, optionNames, parseArgs, parseConfigFile,
+  byteString, Config, ConfigError, findOption, fsPath, memtoull, normalize, OPTIONS, optionNames,
 } from '../../src/config.js';
+import { parseArgs, parseConfigFile } from '../../src/config-file.js';
 import { rewriteConfigFile } from '../../src/config-rewrite.js';
 
 const reason = (name: string, value: string): string => {
@@ -172,6 +173,8 @@ test('save lines add up across the file and the command line; save "" empties wh
   t.is(save([file, '--save', '', '--save', '60 5']), '60 5');
   t.is(save(['--save', '60', '5']), '60 5');
   t.deepEqual(parseArgs([file]).options.map(([n]) => n), ['hz', 'save'], 'one save entry, where the last one was');
+  writeFileSync(file, 'save abc 1\nsave ""\n');
+  t.throws(() => parseArgs([file]), { instanceOf: ConfigError, message: /Invalid save parameters/ }, 'each line is checked, as Redis');
 });
 
 test('a non-ASCII path is the same bytes from a config file and from the command line, and fsPath names that file', (t) => {
@@ -200,6 +203,18 @@ test('include reads another file in place, patterns include every match in name 
   ]);
   writeFileSync(join(dir, 'missing.conf'), `include ${join(dir, 'nope.conf')}\n`);
   t.throws(() => parseArgs([join(dir, 'missing.conf')]), { instanceOf: ConfigError, message: /can't open config file '.*nope\.conf': ENOENT/ });
-  writeFileSync(join(dir, 'loop.conf'), `include ${join(dir, 'loop.conf')}\n`);
-  t.throws(() => parseArgs([join(dir, 'loop.conf')]), { instanceOf: ConfigError, message: /includes nested more than 16 deep/ });
+  writeFileSync(join(dir, 'loop.conf'), `include ${join(dir, 'loop.conf')}\ninclude ${join(dir, 'loop.conf')}\n`);
+  t.throws(() => parseArgs([join(dir, 'loop.conf')]), { instanceOf: ConfigError, message: /loop\.conf includes itself/ });
+  // As glob(3): hidden files and directories are not included.
+  writeFileSync(join(dir, 'conf.d', '.hidden.conf'), 'hz 99\n');
+  mkdirSync(join(dir, 'conf.d', 'sub.conf'));
+  t.deepEqual(parseArgs([join(dir, 'main.conf')]).options.map(([, v]) => v), ['7000', '20', '5', '30', '1mb']);
+});
+
+test('a relative include is read from the last dir given (Redis chdirs there); --include on the command line too', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ks-include-rel-'));
+  writeFileSync(join(dir, 'inc.conf'), 'hz 25\n');
+  writeFileSync(join(dir, 'main.conf'), `dir ${dir}\ninclude inc.conf\n`);
+  t.deepEqual(parseArgs([join(dir, 'main.conf')]).options, [['dir', dir], ['hz', '25']]);
+  t.deepEqual(parseArgs(['--dir', dir, '--include', 'inc.conf', '--hz', '30']).options, [['dir', dir], ['hz', '25'], ['hz', '30']]);
 });

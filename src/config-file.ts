@@ -1,0 +1,167 @@
+// Reading the configuration as redis-server does at start: `keystonelight [config-file] [--name
+// value ...]`. The file (redis.conf syntax, with `include`) comes first, then the command line,
+// each option in the order it applies; values are byte strings (see byteString). Applying them
+// (validation, Config.set) is the caller's.
+
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { splitArgs } from './protocol/splitargs.js';
+import { globMatch } from './commands/glob.js';
+import { byteString, ConfigError, findOption, fsPath, normalize } from './config.js';
+
+/** Files an `include` may nest. */
+const MAX_INCLUDE_DEPTH = 16;
+
+/**
+ * What reading the configuration carries from line to line, as Redis's process state does: the
+ * directory relative includes are read from (Redis chdirs at each `dir` line, so an include after
+ * `dir /data` reads /data/x.conf), and the files being read (an include loop is an error).
+ */
+interface ReadState {
+  base: string;
+  reading: string[];
+  read: (path: string) => string;
+}
+
+/**
+ * Parses redis-server style arguments: `[config-file] [--name value ...]`. Values of several words
+ * (`--bind 127.0.0.1 ::1`, `--save 900 1`) take every word up to the next `--option`. Returns the
+ * options in the order they apply (file first, then command line).
+ */
+export function parseArgs(argv: readonly string[], read: (path: string) => string = readConfig): { file?: string; options: [string, string][] } {
+  const fromArgv: [string, string][] = [];
+  let i = 0;
+  let file: string | undefined;
+  if (argv.length > 0 && !argv[0].startsWith('--')) {
+    file = argv[0];
+    i = 1;
+  }
+  while (i < argv.length) {
+    const a = argv[i];
+    if (!a.startsWith('--')) throw new ConfigError(`Invalid argument '${a}': options must start with '--'`);
+    const name = a.slice(2);
+    const words: string[] = [];
+    i++;
+    while (i < argv.length && !argv[i].startsWith('--')) words.push(byteString(argv[i++]));
+    checkArgCount(name, words, `'--${name} ${words.join(' ')}'`);
+    fromArgv.push([name, words.join(' ')]);
+  }
+  const state: ReadState = { base: process.cwd(), reading: [], read };
+  const options = file === undefined ? [] : readFile(file, state, '');
+  // The command line as more lines of the file (as Redis appends it): --include and --dir too.
+  for (const [name, value] of fromArgv) options.push(...apply(name, [value], state, `'--${name} ${value}'`));
+  return { file, options: mergeSaveLines(options) };
+}
+
+/** redis.conf syntax: `name value...` per line, `#` comments, quoted values as in the protocol. */
+export function parseConfigFile(text: string, state: ReadState = { base: process.cwd(), reading: [], read: readConfig }): [string, string][] {
+  const out: [string, string][] = [];
+  const lines = text.split('\n');
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n].trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const words = splitArgs(line);
+    if (words === null) throw new ConfigError(`line ${n + 1}: unbalanced quotes in configuration line`);
+    if (words.length === 0) continue;
+    checkArgCount(words[0], words.slice(1), `line ${n + 1}: '${line}'`);
+    out.push(...apply(words[0], words.slice(1), state, `line ${n + 1}: '${line}'`));
+  }
+  return out;
+}
+
+/** One option as read: an include expands to its files' options; a dir moves the include base. */
+function apply(name: string, values: string[], state: ReadState, where: string): [string, string][] {
+  const lower = name.toLowerCase();
+  if (lower === 'include' && values.length === 1) {
+    const out: [string, string][] = [];
+    for (const f of includedFiles(resolve(state.base, fsPath(values[0])))) out.push(...readFile(f, state, where));
+    return out;
+  }
+  if (lower === 'dir' && values.length === 1) state.base = resolve(state.base, fsPath(values[0]));
+  return [[name, values.join(' ')]];
+}
+
+/** Reads one configuration file (the main one, or an included one) in the current state. */
+function readFile(path: string, state: ReadState, where: string): [string, string][] {
+  if (state.reading.length >= MAX_INCLUDE_DEPTH) throw new ConfigError(`${where}: includes nested more than ${MAX_INCLUDE_DEPTH} deep`);
+  let real = path;
+  try {
+    real = realpathSync(path);
+  } catch {
+    // read() reports it
+  }
+  if (state.reading.includes(real)) throw new ConfigError(`${where}: ${path} includes itself`);
+  const text = state.read(path);
+  state.reading.push(real);
+  try {
+    return parseConfigFile(text, state);
+  } finally {
+    state.reading.pop();
+  }
+}
+
+/**
+ * The files an include names: the path itself, or, for a pattern (`*`, `?`, `[`) in its last part,
+ * the regular files that match in name order, none when nothing matches (an empty conf.d/), and
+ * no hidden ones unless the pattern starts with a dot: as glob(3), which Redis uses.
+ */
+function includedFiles(path: string): string[] {
+  const name = basename(path);
+  if (!/[*?[]/.test(name)) return [path];
+  const dir = dirname(path);
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((e) => (name.startsWith('.') || !e.startsWith('.')) && globMatch(name, e, false))
+    .sort()
+    .map((e) => join(dir, e))
+    .filter((f) => {
+      try {
+        return statSync(f).isFile();
+      } catch {
+        return false;
+      }
+    });
+}
+
+/**
+ * As Redis reading its configuration (the file, then the command line): `save` lines add up
+ * (`save 900 1` and `save 300 10` keep both points; the first one drops the defaults), and
+ * `save ""` empties what came before. Each line is checked alone first, as Redis checks it. One
+ * `save` entry results, where the last one was.
+ */
+function mergeSaveLines(options: [string, string][]): [string, string][] {
+  const saves = options.filter(([name]) => name.toLowerCase() === 'save');
+  if (saves.length < 2) return options;
+  const spec = findOption('save')!;
+  let merged = '';
+  for (const [name, v] of saves) {
+    try {
+      normalize(spec, v);
+    } catch (e) {
+      if (e instanceof ConfigError) throw new ConfigError(`bad option '${name}' (value '${fsPath(v)}'): ${e.message}`);
+      throw e;
+    }
+    merged = v === '' ? '' : merged === '' ? v : `${merged} ${v}`;
+  }
+  const last = saves[saves.length - 1];
+  return options.filter((o) => o[0].toLowerCase() !== 'save' || o === last).map((o) => (o === last ? [o[0], merged] : o));
+}
+
+function readConfig(path: string): string {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch (e) {
+    throw new ConfigError(`Fatal error, can't open config file '${path}': ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+}
+
+/** As Redis's loadServerConfigFromString: an option of one value given none or several is an error. */
+function checkArgCount(name: string, values: readonly string[], where: string): void {
+  const spec = findOption(name);
+  if (spec !== undefined && !spec.multi && values.length !== 1) throw new ConfigError(`${where}: wrong number of arguments`);
+}
