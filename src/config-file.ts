@@ -43,13 +43,13 @@ export function parseArgs(argv: readonly string[], read: (path: string) => strin
     const words: string[] = [];
     i++;
     while (i < argv.length && !argv[i].startsWith('--')) words.push(byteString(argv[i++]));
-    checkArgCount(name, words, `'--${name} ${words.join(' ')}'`);
+    checkArgCount(name, words, `'--${name} ${fsPath(words.join(' '))}'`);
     fromArgv.push([name, words.join(' ')]);
   }
   const state: ReadState = { base: process.cwd(), reading: [], read };
   const options = file === undefined ? [] : readFile(file, state, '');
   // The command line as more lines of the file (as Redis appends it): --include and --dir too.
-  for (const [name, value] of fromArgv) options.push(...apply(name, [value], state, `'--${name} ${value}'`));
+  for (const [name, value] of fromArgv) options.push(...apply(name, [value], state, `'--${name} ${fsPath(value)}'`));
   return { file, options: mergeSaveLines(options) };
 }
 
@@ -63,8 +63,9 @@ export function parseConfigFile(text: string, state: ReadState = { base: process
     const words = splitArgs(line);
     if (words === null) throw new ConfigError(`line ${n + 1}: unbalanced quotes in configuration line`);
     if (words.length === 0) continue;
-    checkArgCount(words[0], words.slice(1), `line ${n + 1}: '${line}'`);
-    out.push(...apply(words[0], words.slice(1), state, `line ${n + 1}: '${line}'`));
+    const where = `line ${n + 1}: '${fsPath(line)}'`; // the bytes as the terminal shows them
+    checkArgCount(words[0], words.slice(1), where);
+    out.push(...apply(words[0], words.slice(1), state, where));
   }
   return out;
 }
@@ -77,7 +78,12 @@ function apply(name: string, values: string[], state: ReadState, where: string):
     for (const f of includedFiles(resolve(state.base, fsPath(values[0])))) out.push(...readFile(f, state, where));
     return out;
   }
-  if (lower === 'dir' && values.length === 1) state.base = resolve(state.base, fsPath(values[0]));
+  if (lower === 'dir' && values.length === 1) {
+    // As Redis, which chdirs at each dir line: a relative one is from the one before (the data
+    // directory and later includes alike), and the value kept is where that led.
+    state.base = resolve(state.base, fsPath(values[0]));
+    return [[name, byteString(state.base)]];
+  }
   return [[name, values.join(' ')]];
 }
 
@@ -101,7 +107,8 @@ function readFile(path: string, state: ReadState, where: string): [string, strin
 }
 
 /**
- * The files an include names: the path itself, or, for a pattern (`*`, `?`, `[`) in its last part,
+ * The files an include names: the path itself, or, for a pattern (`*`, `?`, `[`) in its last part
+ * (in a directory part it is taken literally; Redis's glob expands those too),
  * the regular files that match in name order, none when nothing matches (an empty conf.d/), and
  * no hidden ones unless the pattern starts with a dot: as glob(3), which Redis uses.
  */
@@ -109,6 +116,8 @@ function includedFiles(path: string): string[] {
   const name = basename(path);
   if (!/[*?[]/.test(name)) return [path];
   const dir = dirname(path);
+  // glob(3) negates a bracket with '!', Redis's stringmatch (globMatch) with '^'.
+  const pattern = name.replace(/\[!/g, '[^');
   let entries: string[];
   try {
     entries = readdirSync(dir);
@@ -116,7 +125,7 @@ function includedFiles(path: string): string[] {
     return [];
   }
   return entries
-    .filter((e) => (name.startsWith('.') || !e.startsWith('.')) && globMatch(name, e, false))
+    .filter((e) => (name.startsWith('.') || !e.startsWith('.')) && globMatch(pattern, e, false))
     .sort()
     .map((e) => join(dir, e))
     .filter((f) => {
@@ -132,7 +141,8 @@ function includedFiles(path: string): string[] {
  * As Redis reading its configuration (the file, then the command line): `save` lines add up
  * (`save 900 1` and `save 300 10` keep both points; the first one drops the defaults), and
  * `save ""` empties what came before. Each line is checked alone first, as Redis checks it. One
- * `save` entry results, where the last one was.
+ * `save` entry results, where the last one was. (Redis 7.0 stops adding them up after an
+ * `include`, so later lines replace the list there: not copied, see redis-compat.md.)
  */
 function mergeSaveLines(options: [string, string][]): [string, string][] {
   const saves = options.filter(([name]) => name.toLowerCase() === 'save');

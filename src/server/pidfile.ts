@@ -9,7 +9,7 @@
 // (PID 1, a daemon), which must not keep the server from starting. The file is removed on
 // shutdown only if it still holds our PID.
 
-import { linkSync, readFileSync, readlinkSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 
 export class PidFileError extends Error {}
@@ -35,26 +35,56 @@ function readPid(path: string): number | null {
   return Number.isInteger(n) && n > 0 ? n : NaN;
 }
 
+/** A node binary's name: node, nodejs, node20 (not node_exporter). */
+const NODE_NAME = /^node(js)?[\d.]*$/;
+
 /**
- * Whether process `pid` may be a Keystonelight server: its command line names keystonelight, or it
- * runs a node binary (any name with "node" in it). Only a process that is clearly something else
- * (after a crash and a reboot the PID may be init's, or some daemon's) does not hold the file.
- * Read from Linux's /proc; where it cannot tell (no /proc, another user's process), it may.
- * Not by start time against the file's mtime: a clock stepped after the owner started (no
- * hardware clock, a restored VM, NFS) would make a live owner look younger than its file.
+ * Whether process `pid` may be a Keystonelight server. After a crash and a reboot the PID in the
+ * file may be init's, a daemon's, a kernel thread's: only a process that is clearly something
+ * else does not hold the file. Read from Linux's /proc files every user may read (a process of
+ * another user, root's daemons, counts too): its command line names keystonelight, or its
+ * program is a node binary (argv[0] or its name in `comm`). An empty command line is a kernel
+ * thread. Where /proc cannot tell (none, or hidden), it may. Not by start time against the
+ * file's mtime: a clock stepped after the owner started (no hardware clock, a restored VM, NFS)
+ * made a live owner look younger than its file.
  */
 export function maybeServer(pid: number, proc = '/proc'): boolean {
+  let cmdline: string;
+  let comm: string;
   try {
-    if (readFileSync(`${proc}/${pid}/cmdline`, 'latin1').includes('keystonelight')) return true;
-    return /node/i.test(basename(readlinkSync(`${proc}/${pid}/exe`).replace(/ \(deleted\)$/, '')));
+    cmdline = readFileSync(`${proc}/${pid}/cmdline`, 'latin1');
+    comm = readFileSync(`${proc}/${pid}/comm`, 'latin1').trim();
   } catch {
     return true;
   }
+  if (cmdline === '') return false;
+  if (cmdline.includes('keystonelight')) return true;
+  return NODE_NAME.test(basename(cmdline.split('\0')[0])) || NODE_NAME.test(comm);
 }
 
-/** A live process other than us (a PID file holding our own PID is a leftover of a previous life). */
+/**
+ * This process's parent, its parent's parent...: after a reboot the old PID may have gone to
+ * whatever launched this server (a shell, npm, the --daemonize parent), which is not an owner.
+ */
+export function ancestors(proc = '/proc'): Set<number> {
+  const out = new Set<number>();
+  let pid = process.ppid;
+  while (pid > 1 && !out.has(pid)) {
+    out.add(pid);
+    try {
+      const stat = readFileSync(`${proc}/${pid}/stat`, 'latin1');
+      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      break;
+    }
+  }
+  return out;
+}
+
+/** A live process other than us and our launchers (a PID file holding our own PID is a leftover of a previous life). */
 function liveOwner(pid: number | null): boolean {
-  return pid !== null && !Number.isNaN(pid) && pid !== process.pid && alive(pid) && maybeServer(pid);
+  if (pid === null || Number.isNaN(pid) || pid === process.pid || !alive(pid)) return false;
+  return !ancestors().has(pid) && maybeServer(pid);
 }
 
 function refuse(path: string, owner: number): never {

@@ -217,4 +217,14 @@ test('a relative include is read from the last dir given (Redis chdirs there); -
   writeFileSync(join(dir, 'main.conf'), `dir ${dir}\ninclude inc.conf\n`);
   t.deepEqual(parseArgs([join(dir, 'main.conf')]).options, [['dir', dir], ['hz', '25']]);
   t.deepEqual(parseArgs(['--dir', dir, '--include', 'inc.conf', '--hz', '30']).options, [['dir', dir], ['hz', '25'], ['hz', '30']]);
+  // Relative dirs are from the one before, for the data directory as for includes (Redis chdirs).
+  mkdirSync(join(dir, 'a', 'b'), { recursive: true });
+  writeFileSync(join(dir, 'a', 'b', 'inc.conf'), 'hz 26\n');
+  writeFileSync(join(dir, 'rel.conf'), `dir ${dir}\ndir a\ndir b\ninclude inc.conf\n`);
+  const opts = parseArgs([join(dir, 'rel.conf'), '--dir', '..']).options;
+  t.deepEqual(opts.slice(-3), [['dir', join(dir, 'a', 'b')], ['hz', '26'], ['dir', join(dir, 'a')]]);
+  // glob(3)'s [!...] negation.
+  mkdirSync(join(dir, 'neg.d'));
+  for (const f of ['a.conf', 'b.conf']) writeFileSync(join(dir, 'neg.d', f), `hz ${f === 'a.conf' ? 11 : 12}\n`);
+  t.deepEqual(parseArgs(['--include', join(dir, 'neg.d', '[!a].conf')]).options, [['hz', '12']]);
 });

@@ -3,10 +3,10 @@
 
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { acquirePidFile, PidFileError, releasePidFile } from '../../src/server/pidfile.js';
+import { acquirePidFile, ancestors, maybeServer, PidFileError, releasePidFile } from '../../src/server/pidfile.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'ks-pid-'));
 
@@ -60,4 +60,31 @@ test('no temporary files are left behind', (t) => {
   writeFileSync(p, `${deadPid()}\n`);
   acquirePidFile(p);
   t.deepEqual(readdirSync(dir), ['k.pid']);
+});
+
+test('maybeServer: a kernel thread, init, a daemon or node_exporter is not a server; a node process or a keystonelight command line may be', (t) => {
+  const proc = mkdtempSync(join(tmpdir(), 'ks-proc-'));
+  const fake = (pid: number, cmdline: string, comm: string): void => {
+    mkdirSync(join(proc, String(pid)));
+    writeFileSync(join(proc, String(pid), 'cmdline'), cmdline);
+    writeFileSync(join(proc, String(pid), 'comm'), `${comm}\n`);
+  };
+  fake(2, '', 'kthreadd');
+  fake(1, '/sbin/init\0splash\0', 'systemd');
+  fake(300, '/usr/sbin/sshd\0-D\0', 'sshd');
+  fake(301, '/usr/bin/node_exporter\0', 'node_exporter');
+  fake(400, '/usr/bin/node\0/srv/ks/dist/keystonelight.js\0--port\x007379\0', 'node');
+  fake(401, '/usr/bin/nodejs\0server.js\0', 'nodejs');
+  fake(402, 'keystonelight: renamed title\0', 'whatever');
+  fake(403, '/opt/n/bin/node20\0app.js\0', 'node20');
+  for (const pid of [2, 1, 300, 301]) t.false(maybeServer(pid, proc), String(pid));
+  for (const pid of [400, 401, 402, 403]) t.true(maybeServer(pid, proc), String(pid));
+  t.true(maybeServer(999, proc), 'cannot tell (hidden or gone): it may be');
+});
+
+test('ancestors: this process\'s launchers (a reused PID may have gone to one of them)', (t) => {
+  const a = ancestors();
+  t.true(a.has(process.ppid));
+  t.false(a.has(process.pid));
+  t.false(a.has(1));
 });
