@@ -8,15 +8,18 @@
 // With no persistence options the data lives in memory only; pass
 // { config: { appendonly: 'yes', dir: '/some/dir' } } for an append-only file.
 
-import { byteString, Config, fsPath } from './config.js';
+import { byteString, Config, ConfigError, fsPath } from './config.js';
 import { Server } from './server/server.js';
 import { createLogger } from './server/log.js';
-import { openPersistence } from './server/service.js';
+import { openPersistence, pidFilePath } from './server/service.js';
+import { acquirePidFile, releasePidFile } from './server/pidfile.js';
 import type { Clock } from './keyspace/clock.js';
 import type { FileIO } from './persistence/fileio.js';
 
 export { ManualClock, type Clock } from './keyspace/clock.js';
 export { VERSION, REDIS_VERSION } from './version.js';
+export { ConfigError } from './config.js';
+export { PidFileError } from './server/pidfile.js';
 
 export interface StartOptions {
   /** TCP port; 0 (the library default) picks a free one. */
@@ -40,26 +43,54 @@ export interface RunningServer {
   readonly server: Server;
 }
 
-export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
-  const values: Record<string, string> = { port: '0', bind: '127.0.0.1', loglevel: 'warning' };
+/** The options as a Config; a bad one rejects naming it (ConfigError), an undefined one is skipped. */
+function configOf(opts: StartOptions): Config {
+  const values: [string, string][] = [['port', '0'], ['bind', '127.0.0.1'], ['loglevel', 'warning']];
   // JS strings: their bytes as UTF-8, as values from the command line (see byteString).
-  for (const [k, v] of Object.entries(opts.config ?? {})) values[k] = byteString(String(v));
-  if (opts.port !== undefined) values.port = String(opts.port);
-  if (opts.bind !== undefined) values.bind = opts.bind;
-  const config = new Config(values);
-  const server = new Server({ config, clock: opts.clock, logger: createLogger(config.get('loglevel'), fsPath(config.get('logfile'))) });
-  await server.listen();
+  for (const [k, v] of Object.entries(opts.config ?? {})) if (v !== undefined) values.push([k, byteString(String(v))]);
+  if (opts.port !== undefined) values.push(['port', String(opts.port)]);
+  if (opts.bind !== undefined) values.push(['bind', opts.bind]);
+  const config = new Config();
+  for (const [name, value] of values) {
+    try {
+      config.set(name, value);
+    } catch (e) {
+      if (e instanceof ConfigError) throw new ConfigError(`bad option '${name}' (value '${fsPath(value)}'): ${e.message}`);
+      throw e;
+    }
+  }
+  return config;
+}
+
+export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
+  const config = configOf(opts);
+  // With an append-only file, the same PID file as the CLI's keeps a second server (embedded or
+  // not) off the data directory: two writers of one AOF lose data.
+  const pidPath = config.bool('appendonly') ? pidFilePath(config) : null;
+  if (pidPath !== null) acquirePidFile(pidPath);
+  const logfile = fsPath(config.get('logfile'));
+  const logger = createLogger(config.get('loglevel'), logfile);
+  const server = new Server({ config, clock: opts.clock, logger });
+  const close = async (): Promise<void> => {
+    try {
+      await server.close();
+    } finally {
+      if (pidPath !== null) releasePidFile(pidPath);
+      if (logfile !== '') await logger.close(); // its file's descriptor (stdout is the host's)
+    }
+  };
   try {
+    await server.listen();
     await openPersistence(server, opts.fileIO);
   } catch (e) {
-    await server.close();
+    await close();
     throw e;
   }
   return {
     get port() {
       return server.port;
     },
-    close: () => server.close(),
+    close,
     server,
   };
 }

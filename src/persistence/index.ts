@@ -17,6 +17,7 @@ import { Manifest, ManifestStore } from './manifest.js';
 import { Rewrite, TEMP_FILE } from './rewrite.js';
 import { dumpKeyspace } from './keydump.js';
 import { strerror } from './aof.js';
+import { setImmediate } from '../timers.js';
 
 export { AofFormatError } from './loader.js';
 export type { FileIO } from './fileio.js';

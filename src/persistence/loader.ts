@@ -11,6 +11,7 @@ import { closeSync, openSync, readSync, statSync, truncateSync } from 'node:fs';
 import { basename } from 'node:path';
 import { AofFormatError, PREAMBLE_HINT } from './manifest.js';
 import { argString, sameOrNew } from '../protocol/binary.js';
+import { setImmediate } from '../timers.js';
 
 export { AofFormatError } from './manifest.js';
 

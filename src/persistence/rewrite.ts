@@ -39,6 +39,7 @@ import { SnapshotRecorder } from './snapshot-recorder.js';
 import { deadlineOrUndefined } from '../keyspace/deadline-column.js';
 import { cb, type AofFileInfo, type ManifestStore } from './manifest.js';
 import { RewriteTrace } from './rewrite-trace.js';
+import { setImmediate } from '../timers.js';
 
 /** Time a slice may hold the event loop, in ms (a request that arrives meanwhile waits that long). */
 const SLICE_MS = 2;

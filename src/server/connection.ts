@@ -18,6 +18,7 @@ import type { Server } from './server.js';
 import { CommandContext } from './command-context.js';
 import type { Config } from '../config.js';
 import { POSTPONED, type Postponed } from './pause.js';
+import { clearTimeout, setImmediate, setTimeout } from '../timers.js';
 
 /**
  * The limits checked on every read, kept as numbers: reading them from the Config (a Map lookup

@@ -2,6 +2,7 @@
 // Levels map to Redis's: debug '.', verbose '-', notice '*', warning '#'.
 
 import winston from 'winston';
+import { clearTimeout, setTimeout } from '../timers.js';
 
 const LEVELS = { warning: 0, notice: 1, verbose: 2, debug: 3 } as const;
 const MARK: Record<string, string> = { debug: '.', verbose: '-', notice: '*', warning: '#' };
@@ -62,9 +63,14 @@ export function createLogger(level: string, file: string): Logger {
     // Resolves once every line logged so far is written: winston passes lines to its transports
     // through streams, so a line logged just before process.exit() (a failed start) can still be
     // queued, and was lost on a loaded machine. Bounded, in case a transport never finishes.
+    // The bound's timer is cleared, not unref'd: an unref'd one let an embedding process whose
+    // loop had nothing else to do exit with close() still pending.
     close: () => new Promise<void>((resolve) => {
-      transport.once('finish', () => resolve());
-      setTimeout(resolve, 2000).unref();
+      const bound = setTimeout(resolve, 2000);
+      transport.once('finish', () => {
+        clearTimeout(bound);
+        resolve();
+      });
       w.end();
     }),
   };

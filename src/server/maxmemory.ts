@@ -11,6 +11,7 @@ import { ErrorReply } from '../protocol/reply.js';
 import { OOM } from '../errors.js';
 import type { Logger } from './log.js';
 import { usecNow } from './stats.js';
+import { setImmediate } from '../timers.js';
 
 const OOM_REPLY = new ErrorReply(OOM);
 

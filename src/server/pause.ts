@@ -11,6 +11,7 @@
 
 import { RawReply, type Reply } from '../protocol/reply.js';
 import type { CommandSpec } from '../commands/types.js';
+import { clearTimeout, setTimeout } from '../timers.js';
 
 export type PauseMode = 'off' | 'write' | 'all';
 

@@ -10,7 +10,7 @@
 // shutdown only if it still holds our PID.
 
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 
 export class PidFileError extends Error {}
 
@@ -110,6 +110,18 @@ function tryCreate(path: string): boolean {
  * text when a stale file was taken over.
  */
 export function acquirePidFile(path: string): string | null {
+  // Servers embedded in one process share its PID: a file naming it is theirs while one holds it.
+  const key = resolve(path);
+  if (heldHere.has(key)) refuse(path, process.pid);
+  const warning = acquire(path);
+  heldHere.add(key);
+  return warning;
+}
+
+/** The PID files servers of this process hold (resolved paths). */
+const heldHere = new Set<string>();
+
+function acquire(path: string): string | null {
   let stale: number | null = null;
   for (let attempt = 0; attempt < 10; attempt++) {
     const owner = readPid(path);
@@ -148,6 +160,7 @@ function takeAwayStale(path: string, stalePid: number): void {
 
 /** Removes the PID file if it holds our PID. */
 export function releasePidFile(path: string): void {
+  heldHere.delete(resolve(path));
   if (readPid(path) === process.pid) {
     try {
       unlinkSync(path);

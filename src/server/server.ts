@@ -28,6 +28,7 @@ import { rejectedSpec, usecNow } from './stats.js';
 import { ClientPause, POSTPONED, REPLICA_KEYSPACE, touchesKeyspace } from './pause.js';
 import { MemoryGuard } from './maxmemory.js';
 import type { Persistence } from './persistence-port.js';
+import { clearInterval, setImmediate, setInterval } from '../timers.js';
 
 export interface ServerOptions {
   config?: Config;
@@ -352,7 +353,9 @@ export class Server implements ServerApi {
 
   shutdown(opts: { save?: boolean; now?: boolean; force?: boolean }): string | null {
     if (this.shutdownHandler) return this.shutdownHandler(opts);
-    setImmediate(() => void this.close());
+    // Embedded (no service around it): the host learns of a failed close from the log, never
+    // from an unhandled rejection, which Node turns into the end of the host's process.
+    setImmediate(() => void this.close().catch((e) => this.log.warning(`Error closing the server after SHUTDOWN: ${e instanceof Error ? e.message : String(e)}`)));
     return null;
   }
 

@@ -17,6 +17,7 @@ import { adjustOpenFilesLimit } from './limits.js';
 import { heapLimitWarning } from './heap.js';
 import { NO_RDB_SAVE } from '../errors.js';
 import { strerror } from '../persistence/aof.js';
+import { setImmediate } from '../timers.js';
 
 /**
  * Loads the AOF (if appendonly is on) and attaches persistence to the server; CONFIG SET appendonly

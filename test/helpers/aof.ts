@@ -10,7 +10,7 @@ import { startServer } from '../../src/index.js';
 import { cpSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { Manifest } from '../../src/persistence/manifest.js';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 /** The AOF bytes of `cmds` (each a command with its arguments). */
 export function aofBytes(...cmds: string[][]): Buffer {
@@ -283,7 +283,8 @@ export class WriteLoad {
  */
 export async function loadDir(dir: string, config: Record<string, string> = {}): Promise<Dump> {
   const copy = mkdtempSync(join(tmpdir(), 'ks-loaddir-'));
-  cpSync(dir, copy, { recursive: true });
+  // Not the PID file: it names the server that may still run on `dir`, which owns only `dir`.
+  cpSync(dir, copy, { recursive: true, filter: (src) => basename(src) !== 'keystonelight.pid' });
   const s = await startServer({ port: 0, config: { appendonly: 'yes', dir: copy, loglevel: 'warning', ...config } });
   try {
     return dumpServer(s.server);

@@ -1,0 +1,68 @@
+// The library as a test suite embeds it: two servers on one data directory (in one process or
+// not) are refused with the CLI's PID file; bad options reject naming the option (ConfigError);
+// close() gives back the log file's descriptor; a client's SHUTDOWN whose close fails never
+// surfaces in the host as an unhandled rejection.
+
+import test from 'ava';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, PidFileError, startServer } from '../../src/index.js';
+import { RawClient } from '../helpers/raw.js';
+import { tempDir } from '../helpers/bundle.js';
+import { FaultyIO } from '../helpers/aof.js';
+
+test('two embedded servers with an AOF in one directory: the second is refused until the first closes', async (t) => {
+  const dir = tempDir();
+  const first = await startServer({ port: 0, config: { appendonly: 'yes', dir } });
+  await t.throwsAsync(startServer({ port: 0, config: { appendonly: 'yes', dir } }), { instanceOf: PidFileError, message: /Another server \(PID \d+\) is running on this data directory/ });
+  await first.close();
+  const second = await startServer({ port: 0, config: { appendonly: 'yes', dir } });
+  await second.close();
+  const memoryOnly = [await startServer({ port: 0, config: { dir } }), await startServer({ port: 0, config: { dir } })];
+  for (const s of memoryOnly) await s.close(); // no AOF, no PID file: nothing to share
+  t.false(readdirSync(dir).includes('keystonelight.pid'), 'released on close');
+});
+
+test('a bad option rejects with ConfigError naming it; an undefined one is skipped', async (t) => {
+  await t.throwsAsync(startServer({ port: 0, config: { databases: 'abc' } }), { instanceOf: ConfigError, message: "bad option 'databases' (value 'abc'): argument couldn't be parsed into an integer" });
+  const s = await startServer({ port: 0, config: { maxmemory: undefined as unknown as string } });
+  await s.close();
+  t.pass();
+});
+
+test('close() gives back the log file, also after a failed start', async (t) => {
+  const dir = tempDir();
+  const fds = (): number => readdirSync('/proc/self/fd').length;
+  const before = fds();
+  for (let i = 0; i < 5; i++) {
+    const s = await startServer({ port: 0, config: { logfile: join(dir, 'ks.log'), loglevel: 'notice' } });
+    await s.close();
+  }
+  const busy = await startServer({ port: 0 });
+  for (let i = 0; i < 3; i++) await t.throwsAsync(startServer({ port: busy.port, config: { logfile: join(dir, 'ks.log') } }));
+  await busy.close();
+  t.true(fds() - before <= 2, `descriptors: ${before} before, ${fds()} after`);
+});
+
+test('SHUTDOWN from a client while the AOF cannot be written: no unhandled rejection in the host', async (t) => {
+  const io = new FaultyIO();
+  const dir = tempDir();
+  const s = await startServer({ port: 0, config: { appendonly: 'yes', dir, appendfsync: 'everysec' }, fileIO: io });
+  const c = await RawClient.connect(s.port);
+  t.is(await c.call('SET', 'k', 'v'), '+OK\r\n');
+  io.failWrites = 'ENOSPC';
+  const rejections: unknown[] = [];
+  const onRejection = (e: unknown): void => void rejections.push(e);
+  process.on('unhandledRejection', onRejection);
+  try {
+    // A write that stays pending (its write fails), then SHUTDOWN: the close cannot write it.
+    c.write('*3\r\n$3\r\nSET\r\n$2\r\nk2\r\n$1\r\nv\r\n*1\r\n$8\r\nSHUTDOWN\r\n');
+    await c.waitClosed(10_000).catch(() => {});
+    await new Promise((r) => setTimeout(r, 300));
+  } finally {
+    process.off('unhandledRejection', onRejection);
+    io.failWrites = null;
+    await s.close().catch(() => {});
+  }
+  t.deepEqual(rejections, []);
+});
