@@ -8,7 +8,7 @@
 
 import test from 'ava';
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { BUNDLE, exited, tempDir, type ServerProcess } from '../helpers/bundle.js';
@@ -121,6 +121,21 @@ test('npm pack, npm install -g --prefix, and the installed keystonelight command
   // The library entry ("main") is self-contained too: importing it by package name works.
   const lib = await run(process.execPath, ['--input-type=module', '-e', "const m = await import('keystonelight'); console.log(typeof m.startServer, m.VERSION)"], { cwd: join(prefix, 'lib') });
   t.is(lib.stdout.trim(), `function ${pkg.version}`);
+
+  // TypeScript users get the library's types: a strict consumer type-checks against the package.
+  t.true(files.includes('dist/types/index.d.ts'), 'declarations are in the package');
+  writeFileSync(join(prefix, 'lib', 'consumer.mts'), [
+    "import { startServer, ManualClock, ConfigError, PidFileError, type RunningServer, type StartOptions } from 'keystonelight';",
+    "const opts: StartOptions = { port: 0, clock: new ManualClock(), config: { databases: 4 } };",
+    'const s: RunningServer = await startServer(opts);',
+    'const port: number = s.port;',
+    'await s.close();',
+    'export const checked = [port, ConfigError, PidFileError];',
+    '',
+  ].join('\n'));
+  // execFile rejects (failing the test with tsc's output) unless tsc exits 0.
+  await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '--strict', '--module', 'nodenext',
+    '--moduleResolution', 'nodenext', '--target', 'es2022', '--typeRoots', join(ROOT, 'node_modules', '@types'), '--types', 'node', 'consumer.mts'], { cwd: join(prefix, 'lib') });
 
   const sp = await startInstalled(bin, data);
   t.teardown(() => void sp.stop('SIGKILL'));
