@@ -79,6 +79,7 @@ function apply(name: string, values: string[], state: ReadState, where: string):
     return out;
   }
   if (lower === 'dir' && values.length === 1) {
+    if (values[0] === '') throw new ConfigError(`${where}: No such file or directory`); // Redis's chdir("")
     // As Redis, which chdirs at each dir line: a relative one is from the one before (the data
     // directory and later includes alike), and the value kept is where that led.
     state.base = resolve(state.base, fsPath(values[0]));

@@ -8,9 +8,11 @@
 // With no persistence options the data lives in memory only; pass
 // { config: { appendonly: 'yes', dir: '/some/dir' } } for an append-only file.
 
+import { mkdirSync } from 'node:fs';
 import { byteString, Config, ConfigError, fsPath } from './config.js';
 import { Server } from './server/server.js';
-import { createLogger } from './server/log.js';
+import { createLogger, type Logger } from './server/log.js';
+import { setImmediate } from './timers.js';
 import { openPersistence, pidFilePath } from './server/service.js';
 import { acquirePidFile, releasePidFile } from './server/pidfile.js';
 import type { Clock } from './keyspace/clock.js';
@@ -27,7 +29,7 @@ export interface StartOptions {
   /** Addresses to listen on, as Redis's `bind` (default "127.0.0.1"). */
   bind?: string;
   /** Any other option by its redis.conf name, e.g. { databases: '4', loglevel: 'debug' }. */
-  config?: Record<string, string | number>;
+  config?: Record<string, string | number | undefined>;
   /** A clock for expiry (tests can pass a ManualClock). */
   clock?: Clock;
   /** Internal (tests): the file operations of the append-only file, e.g. to inject disk errors. */
@@ -65,32 +67,47 @@ function configOf(opts: StartOptions): Config {
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
   const config = configOf(opts);
   // With an append-only file, the same PID file as the CLI's keeps a second server (embedded or
-  // not) off the data directory: two writers of one AOF lose data.
+  // not) off the data directory: two writers of one AOF lose data. The directory is made first,
+  // as the CLI makes it (the AOF would create it, but the PID file comes before).
   const pidPath = config.bool('appendonly') ? pidFilePath(config) : null;
-  if (pidPath !== null) acquirePidFile(pidPath);
+  if (pidPath !== null) {
+    mkdirSync(fsPath(config.get('dir')), { recursive: true });
+    acquirePidFile(pidPath);
+  }
   const logfile = fsPath(config.get('logfile'));
-  const logger = createLogger(config.get('loglevel'), logfile);
-  const server = new Server({ config, clock: opts.clock, logger });
-  const close = async (): Promise<void> => {
+  let logger: Logger | null = null;
+  let server: Server | null = null;
+  let closing: Promise<void> | null = null;
+  // Once, whoever asks first (the host, or a client's SHUTDOWN): the PID file and the log file
+  // are given back however the server stops.
+  const close = (): Promise<void> => (closing ??= (async () => {
     try {
-      await server.close();
+      await server?.close();
     } finally {
       if (pidPath !== null) releasePidFile(pidPath);
-      if (logfile !== '') await logger.close(); // its file's descriptor (stdout is the host's)
+      if (logfile !== '') await logger?.close(); // its file's descriptor (stdout is the host's)
     }
-  };
+  })());
   try {
+    logger = createLogger(config.get('loglevel'), logfile);
+    server = new Server({ config, clock: opts.clock, logger });
+    const log = logger;
+    server.setShutdownHandler(() => {
+      setImmediate(() => void close().catch((e) => log.warning(`Error closing the server after SHUTDOWN: ${e instanceof Error ? e.message : String(e)}`)));
+      return null;
+    });
     await server.listen();
     await openPersistence(server, opts.fileIO);
   } catch (e) {
     await close();
     throw e;
   }
+  const running = server;
   return {
     get port() {
-      return server.port;
+      return running.port;
     },
     close,
-    server,
+    server: running,
   };
 }

@@ -48,6 +48,7 @@ export function createLogger(level: string, file: string): Logger {
     format: redisLine,
     transports: [transport],
   });
+  let closed: Promise<void> | undefined;
   const log = (lvl: LogLevel) => (msg: string): void => {
     w.log(lvl, msg);
   };
@@ -65,13 +66,14 @@ export function createLogger(level: string, file: string): Logger {
     // queued, and was lost on a loaded machine. Bounded, in case a transport never finishes.
     // The bound's timer is cleared, not unref'd: an unref'd one let an embedding process whose
     // loop had nothing else to do exit with close() still pending.
-    close: () => new Promise<void>((resolve) => {
+    // Once: a second call gets the first's promise (a second 'finish' never comes).
+    close: () => (closed ??= new Promise<void>((resolve) => {
       const bound = setTimeout(resolve, 2000);
       transport.once('finish', () => {
         clearTimeout(bound);
         resolve();
       });
       w.end();
-    }),
+    })),
   };
 }

@@ -9,8 +9,8 @@
 // (PID 1, a daemon), which must not keep the server from starting. The file is removed on
 // shutdown only if it still holds our PID.
 
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { linkSync, readFileSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 
 export class PidFileError extends Error {}
 
@@ -41,14 +41,20 @@ const NODE_NAME = /^node(js)?[\d.]*$/;
 /**
  * Whether process `pid` may be a Keystonelight server. After a crash and a reboot the PID in the
  * file may be init's, a daemon's, a kernel thread's: only a process that is clearly something
- * else does not hold the file. Read from Linux's /proc files every user may read (a process of
- * another user, root's daemons, counts too): its command line names keystonelight, or its
- * program is a node binary (argv[0] or its name in `comm`). An empty command line is a kernel
- * thread. Where /proc cannot tell (none, or hidden), it may. Not by start time against the
- * file's mtime: a clock stepped after the owner started (no hardware clock, a restored VM, NFS)
- * made a live owner look younger than its file.
+ * else does not hold the file. From Linux's /proc: its program (the exe link, readable for our
+ * own user's processes; it survives a changed process.title) is a node binary, or else, from the
+ * files every user may read (root's daemons too), its command line names keystonelight or its
+ * argv[0] or `comm` is a node binary. An empty command line is a kernel thread. Where /proc
+ * cannot tell (none, or hidden), it may. Not by start time against the file's mtime: a clock
+ * stepped after the owner started (no hardware clock, a restored VM, NFS) made a live owner look
+ * younger than its file.
  */
 export function maybeServer(pid: number, proc = '/proc'): boolean {
+  try {
+    if (NODE_NAME.test(basename(readlinkSync(`${proc}/${pid}/exe`).replace(/ \(deleted\)$/, '')))) return true;
+  } catch {
+    // another user's process, or a kernel thread: judged by what everyone may read
+  }
   let cmdline: string;
   let comm: string;
   try {
@@ -62,29 +68,10 @@ export function maybeServer(pid: number, proc = '/proc'): boolean {
   return NODE_NAME.test(basename(cmdline.split('\0')[0])) || NODE_NAME.test(comm);
 }
 
-/**
- * This process's parent, its parent's parent...: after a reboot the old PID may have gone to
- * whatever launched this server (a shell, npm, the --daemonize parent), which is not an owner.
- */
-export function ancestors(proc = '/proc'): Set<number> {
-  const out = new Set<number>();
-  let pid = process.ppid;
-  while (pid > 1 && !out.has(pid)) {
-    out.add(pid);
-    try {
-      const stat = readFileSync(`${proc}/${pid}/stat`, 'latin1');
-      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    } catch {
-      break;
-    }
-  }
-  return out;
-}
-
-/** A live process other than us and our launchers (a PID file holding our own PID is a leftover of a previous life). */
-function liveOwner(pid: number | null): boolean {
-  if (pid === null || Number.isNaN(pid) || pid === process.pid || !alive(pid)) return false;
-  return !ancestors().has(pid) && maybeServer(pid);
+/** A live process other than us and `exempt` (a PID file holding our own PID is a leftover of a previous life). */
+function liveOwner(pid: number | null, exempt: number | undefined): boolean {
+  if (pid === null || Number.isNaN(pid) || pid === process.pid || pid === exempt || !alive(pid)) return false;
+  return maybeServer(pid);
 }
 
 function refuse(path: string, owner: number): never {
@@ -109,23 +96,35 @@ function tryCreate(path: string): boolean {
  * Creates the PID file or throws PidFileError when a live process owns it. Returns a warning
  * text when a stale file was taken over.
  */
-export function acquirePidFile(path: string): string | null {
+export function acquirePidFile(path: string, exempt?: number): string | null {
   // Servers embedded in one process share its PID: a file naming it is theirs while one holds it.
-  const key = resolve(path);
+  const key = heldKey(path);
   if (heldHere.has(key)) refuse(path, process.pid);
-  const warning = acquire(path);
+  const warning = acquire(path, exempt);
   heldHere.add(key);
   return warning;
 }
 
-/** The PID files servers of this process hold (resolved paths). */
-const heldHere = new Set<string>();
+/**
+ * The PID files servers of this process hold, by real path (a symlinked directory is the same
+ * one), kept on globalThis so that two copies of this module (a test runner's module registry,
+ * two installs) share it.
+ */
+const heldHere: Set<string> = ((globalThis as Record<symbol, unknown>)[Symbol.for('keystonelight.pidfiles')] ??= new Set<string>()) as Set<string>;
 
-function acquire(path: string): string | null {
+function heldKey(path: string): string {
+  try {
+    return join(realpathSync(dirname(path)), basename(path));
+  } catch {
+    return resolve(path);
+  }
+}
+
+function acquire(path: string, exempt: number | undefined): string | null {
   let stale: number | null = null;
   for (let attempt = 0; attempt < 10; attempt++) {
     const owner = readPid(path);
-    if (liveOwner(owner)) refuse(path, owner!);
+    if (liveOwner(owner, exempt)) refuse(path, owner!);
     if (owner === null) {
       if (tryCreate(path)) return stale === null ? null : `Removed the stale PID file ${path} (PID ${Number.isNaN(stale) ? 'unreadable' : stale} is not running a server)`;
       continue; // another server created it in between: look at its PID
@@ -160,7 +159,7 @@ function takeAwayStale(path: string, stalePid: number): void {
 
 /** Removes the PID file if it holds our PID. */
 export function releasePidFile(path: string): void {
-  heldHere.delete(resolve(path));
+  heldHere.delete(heldKey(path));
   if (readPid(path) === process.pid) {
     try {
       unlinkSync(path);

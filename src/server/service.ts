@@ -13,6 +13,7 @@ import { AofPersistence, type FileIO } from '../persistence/index.js';
 import { createLogger, type Logger } from './log.js';
 import { Server } from './server.js';
 import { acquirePidFile, releasePidFile } from './pidfile.js';
+import { isDaemonChild } from './daemon.js';
 import { adjustOpenFilesLimit } from './limits.js';
 import { heapLimitWarning } from './heap.js';
 import { NO_RDB_SAVE } from '../errors.js';
@@ -76,7 +77,9 @@ export async function runService(config: Config, configFile: string): Promise<Se
   const pidPath = pidFilePath(config);
   // Before anything touches the data directory (even the log file): a live owner means we must
   // not start. Throws PidFileError, which the CLI prints before exiting with status 1.
-  const stale = acquirePidFile(pidPath);
+  // A daemonized server's parent (the command that started it and waits) is not an owner, even
+  // when the file names its PID (reused after a reboot).
+  const stale = acquirePidFile(pidPath, isDaemonChild() ? process.ppid : undefined);
   let logfile: string;
   try {
     logfile = logFileOf(config);

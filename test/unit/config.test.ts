@@ -227,4 +227,5 @@ test('a relative include is read from the last dir given (Redis chdirs there); -
   mkdirSync(join(dir, 'neg.d'));
   for (const f of ['a.conf', 'b.conf']) writeFileSync(join(dir, 'neg.d', f), `hz ${f === 'a.conf' ? 11 : 12}\n`);
   t.deepEqual(parseArgs(['--include', join(dir, 'neg.d', '[!a].conf')]).options, [['hz', '12']]);
+  t.throws(() => parseArgs(['--dir', '']), { instanceOf: ConfigError, message: /No such file or directory/ }, "Redis's chdir(\"\") fails");
 });

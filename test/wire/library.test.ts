@@ -4,12 +4,12 @@
 // surfaces in the host as an unhandled rejection.
 
 import test from 'ava';
-import { readdirSync } from 'node:fs';
+import { readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, PidFileError, startServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
 import { tempDir } from '../helpers/bundle.js';
-import { FaultyIO } from '../helpers/aof.js';
+import { FaultyIO, waitFor } from '../helpers/aof.js';
 
 test('two embedded servers with an AOF in one directory: the second is refused until the first closes', async (t) => {
   const dir = tempDir();
@@ -30,7 +30,7 @@ test('a bad option rejects with ConfigError naming it; an undefined one is skipp
   t.pass();
 });
 
-test('close() gives back the log file, also after a failed start', async (t) => {
+test.serial('close() gives back the log file, also after a failed start', async (t) => {
   const dir = tempDir();
   const fds = (): number => readdirSync('/proc/self/fd').length;
   const before = fds();
@@ -65,4 +65,37 @@ test('SHUTDOWN from a client while the AOF cannot be written: no unhandled rejec
     await s.close().catch(() => {});
   }
   t.deepEqual(rejections, []);
+});
+
+test('the PID file is given back however the server stops: close(), a client SHUTDOWN, a failed start; a symlinked dir is the same', async (t) => {
+  const root = tempDir();
+  const dir = join(root, 'not', 'yet'); // made by startServer, as the CLI makes it
+  const a = await startServer({ port: 0, config: { appendonly: 'yes', dir } });
+  symlinkSync(dir, join(root, 'link'));
+  await t.throwsAsync(startServer({ port: 0, config: { appendonly: 'yes', dir: join(root, 'link') } }), { instanceOf: PidFileError });
+  const c = await RawClient.connect(a.port);
+  t.is(await c.call('SET', 'k', 'v'), '+OK\r\n');
+  c.write('*1\r\n$8\r\nSHUTDOWN\r\n');
+  await c.waitClosed(10_000);
+  await waitFor(() => !readdirSync(dir).includes('keystonelight.pid'), 10_000, 'the PID file to go');
+  const b = await startServer({ port: 0, config: { appendonly: 'yes', dir } }); // the same process, after SHUTDOWN
+  const d = await RawClient.connect(b.port);
+  t.is(await d.call('GET', 'k'), '$1\r\nv\r\n');
+  d.close();
+  await b.close();
+  await b.close(); // twice is harmless
+  // A start that fails after taking the PID file (a bad cluster layout) gives it back.
+  writeFileSync(join(dir, 'nodes.conf'), 'garbage\n');
+  await t.throwsAsync(startServer({ port: 0, config: { appendonly: 'yes', dir, 'cluster-enabled': 'yes' } }));
+  const e = await startServer({ port: 0, config: { appendonly: 'yes', dir } });
+  await e.close();
+});
+
+test('close() twice with a log file is quick (the second waits for nothing)', async (t) => {
+  const dir = tempDir();
+  const s = await startServer({ port: 0, config: { logfile: join(dir, 'ks.log') } });
+  await s.close();
+  const started = Date.now();
+  await s.close();
+  t.true(Date.now() - started < 500, `${Date.now() - started} ms`);
 });
