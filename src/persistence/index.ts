@@ -11,7 +11,7 @@ import type { Persistence } from '../server/persistence-port.js';
 import { AofWriter, type FsyncPolicy } from './aof.js';
 import { errorCode, realFileIO, type FileIO } from './fileio.js';
 import { fsPath } from '../config.js';
-import { loadFiles, loadFilesSync, type LoadProgress, type LoadSink } from './loader.js';
+import { loadInto, loadSync } from './load-into.js';
 import { aofDirOf, openForAppend, prepareLayout, rewriteSync, type AofLocation, type OpenIncr } from './layout.js';
 import { Manifest, ManifestStore } from './manifest.js';
 import { Rewrite, TEMP_FILE } from './rewrite.js';
@@ -375,48 +375,6 @@ function setAsideOldFile(loc: AofLocation, io: FileIO, server: Server): void {
 function location(server: Server): AofLocation {
   const cfg = server.config;
   return { dir: fsPath(cfg.get('dir')), filename: fsPath(cfg.get('appendfilename')), dirname: fsPath(cfg.get('appenddirname')) };
-}
-
-function sink(server: Server): LoadSink {
-  const s: LoadSink = {
-    replay: server.replayer(),
-    fileStart: () => (s.replay = server.replayer()),
-    notice: (m) => server.log.notice(m),
-    warning: (m) => server.log.warning(m),
-    truncate: server.config.bool('aof-load-truncated'),
-  };
-  return s;
-}
-
-function newProgress(server: Server): LoadProgress {
-  const progress: LoadProgress = { totalBytes: 0, loadedBytes: 0, startedAt: Date.now() };
-  server.loadProgress = progress;
-  return progress;
-}
-
-function loaded(server: Server, started: number): void {
-  const secs = ((Date.now() - started) / 1000).toFixed(3);
-  server.log.notice(`DB loaded from append only file: ${secs} seconds (${server.keyspace.keyCount} keys)`);
-}
-
-/** Replays files into the server with the server in loading state (clients get -LOADING). */
-async function loadInto(server: Server, files: string[]): Promise<void> {
-  const progress = newProgress(server);
-  server.log.notice(`Loading the append only file: ${files.join(', ')}`);
-  await loadFiles(files, sink(server), progress);
-  loaded(server, progress.startedAt);
-}
-
-/** The same inside one command (DEBUG LOADAOF). */
-function loadSync(server: Server, files: string[]): void {
-  const progress = newProgress(server);
-  server.loading = true;
-  try {
-    loadFilesSync(files, sink(server), progress);
-  } finally {
-    server.loading = false;
-  }
-  loaded(server, progress.startedAt);
 }
 
 /** A crash during a rewrite leaves temp-rewriteaof-*.aof behind; they are never the live data. */

@@ -1,0 +1,49 @@
+// Loading AOF files into a running server: at start (in slices, clients get -LOADING meanwhile)
+// and inside DEBUG LOADAOF / RELOAD (at once), with Redis's log lines and the INFO loading_*
+// progress. The files are replayed by the server's own command path (Server.replayer), one
+// client per file as Redis's.
+
+import type { Server } from '../server/server.js';
+import { loadFiles, loadFilesSync, type LoadProgress, type LoadSink } from './loader.js';
+
+function sink(server: Server): LoadSink {
+  const s: LoadSink = {
+    replay: server.replayer(),
+    fileStart: () => (s.replay = server.replayer()),
+    notice: (m) => server.log.notice(m),
+    warning: (m) => server.log.warning(m),
+    truncate: server.config.bool('aof-load-truncated'),
+  };
+  return s;
+}
+
+function newProgress(server: Server): LoadProgress {
+  const progress: LoadProgress = { totalBytes: 0, loadedBytes: 0, startedAt: Date.now() };
+  server.loadProgress = progress;
+  return progress;
+}
+
+function loaded(server: Server, started: number): void {
+  const secs = ((Date.now() - started) / 1000).toFixed(3);
+  server.log.notice(`DB loaded from append only file: ${secs} seconds (${server.keyspace.keyCount} keys)`);
+}
+
+/** Replays files into the server with the server in loading state (clients get -LOADING). */
+export async function loadInto(server: Server, files: string[]): Promise<void> {
+  const progress = newProgress(server);
+  server.log.notice(`Loading the append only file: ${files.join(', ')}`);
+  await loadFiles(files, sink(server), progress);
+  loaded(server, progress.startedAt);
+}
+
+/** The same inside one command (DEBUG LOADAOF). */
+export function loadSync(server: Server, files: string[]): void {
+  const progress = newProgress(server);
+  server.loading = true;
+  try {
+    loadFilesSync(files, sink(server), progress);
+  } finally {
+    server.loading = false;
+  }
+  loaded(server, progress.startedAt);
+}
