@@ -2,7 +2,7 @@
 // redis-server. Problems with the configuration or the environment print one line and exit 1.
 
 import { mkdirSync } from 'node:fs';
-import { Config, ConfigError, fsPath, OPTIONS } from './config.js';
+import { applyOptions, Config, ConfigError, fsPath, OPTIONS } from './config.js';
 import { parseArgs } from './config-file.js';
 import { REDIS_VERSION, VERSION } from './version.js';
 import { runService } from './server/service.js';
@@ -46,14 +46,7 @@ async function main(argv: string[]): Promise<void> {
     file = parsed.file;
     // As a server, durable by default: an append-only file in `dir` (the library stays in memory).
     config = new Config({ appendonly: 'yes' });
-    for (const [name, value] of parsed.options) {
-      try {
-        config.set(name, value);
-      } catch (e) {
-        if (e instanceof ConfigError) throw new ConfigError(`bad option '${name}' (value '${fsPath(value)}'): ${e.message}`);
-        throw e;
-      }
-    }
+    applyOptions(config, parsed.options);
   } catch (e) {
     if (e instanceof ConfigError) fail(e.message);
     throw e;

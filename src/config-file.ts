@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { splitArgs } from './protocol/splitargs.js';
 import { globMatch } from './commands/glob.js';
-import { byteString, ConfigError, findOption, fsPath, normalize } from './config.js';
+import { badOption, byteString, ConfigError, findOption, fsPath, normalize } from './config.js';
 
 /** Files an `include` may nest. */
 const MAX_INCLUDE_DEPTH = 16;
@@ -154,8 +154,7 @@ function mergeSaveLines(options: [string, string][]): [string, string][] {
     try {
       normalize(spec, v);
     } catch (e) {
-      if (e instanceof ConfigError) throw new ConfigError(`bad option '${name}' (value '${fsPath(v)}'): ${e.message}`);
-      throw e;
+      throw e instanceof ConfigError ? badOption(name, v, e) : e;
     }
     merged = v === '' ? '' : merged === '' ? v : `${merged} ${v}`;
   }

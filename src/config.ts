@@ -341,6 +341,22 @@ export class Config {
 
 // --- CONFIG REWRITE ---------------------------------------------------------------------------
 
+/** A value's error as the command line and the library report it: the option and value named. */
+export function badOption(name: string, value: string, e: ConfigError): ConfigError {
+  return new ConfigError(`bad option '${name}' (value '${fsPath(value)}'): ${e.message}`);
+}
+
+/** Sets each option in order; the first bad one throws badOption's error. */
+export function applyOptions(config: Config, options: Iterable<[string, string]>): void {
+  for (const [name, value] of options) {
+    try {
+      config.set(name, value);
+    } catch (e) {
+      throw e instanceof ConfigError ? badOption(name, value, e) : e;
+    }
+  }
+}
+
 /**
  * Values are byte strings (one char a byte), as they arrive over the wire and from the config file
  * (read as latin1). The command line and the library's options are JS strings (UTF-8 decoded):

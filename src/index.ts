@@ -9,10 +9,9 @@
 // { config: { appendonly: 'yes', dir: '/some/dir' } } for an append-only file.
 
 import { mkdirSync } from 'node:fs';
-import { byteString, Config, ConfigError, fsPath } from './config.js';
+import { applyOptions, byteString, Config, fsPath } from './config.js';
 import { Server } from './server/server.js';
 import { createLogger, type Logger } from './server/log.js';
-import { setImmediate } from './timers.js';
 import { openPersistence, pidFilePath } from './server/service.js';
 import { acquirePidFile, releasePidFile } from './server/pidfile.js';
 import type { Clock } from './keyspace/clock.js';
@@ -53,14 +52,7 @@ function configOf(opts: StartOptions): Config {
   if (opts.port !== undefined) values.push(['port', String(opts.port)]);
   if (opts.bind !== undefined) values.push(['bind', opts.bind]);
   const config = new Config();
-  for (const [name, value] of values) {
-    try {
-      config.set(name, value);
-    } catch (e) {
-      if (e instanceof ConfigError) throw new ConfigError(`bad option '${name}' (value '${fsPath(value)}'): ${e.message}`);
-      throw e;
-    }
-  }
+  applyOptions(config, values);
   return config;
 }
 
@@ -91,11 +83,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   try {
     logger = createLogger(config.get('loglevel'), logfile);
     server = new Server({ config, clock: opts.clock, logger });
-    const log = logger;
-    server.setShutdownHandler(() => {
-      setImmediate(() => void close().catch((e) => log.warning(`Error closing the server after SHUTDOWN: ${e instanceof Error ? e.message : String(e)}`)));
-      return null;
-    });
+    const s = server;
+    s.setShutdownHandler(() => (s.closeSoon(close), null));
     await server.listen();
     await openPersistence(server, opts.fileIO);
   } catch (e) {

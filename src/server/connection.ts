@@ -422,5 +422,5 @@ function peer(address: string | undefined, port: number | undefined): string {
   if (address === undefined) return '?:0';
   const a = address.startsWith('::ffff:') ? address.slice(7) : address;
   // As Redis's formatAddr: an IPv6 address is bracketed ([::1]:6379), so the port stays apart.
-  return a.includes(':') ? `[${a}]:${port ?? 0}` : `${a}:${port ?? 0}`;
+  return `${a.includes(':') ? `[${a}]` : a}:${port ?? 0}`;
 }

@@ -112,13 +112,15 @@ export class ClientLimits {
     const limited = this.normal.hard > 0 || this.normal.soft > 0;
     if (this.timeout === 0 && !limited) return; // nothing to check: skip the walk
     for (const c of clients) {
-      if (this.timeout > 0 && c.outputMoved()) c.lastInteraction = nowMs;
-      if (this.timeout > 0 && idleSeconds(c, nowMs) > this.timeout && !c.monitor && !c.blocked) {
-        this.log.verbose('Closing idle client');
-        c.kill();
-      } else if (limited) {
-        this.checkOutput(c, c.outputBufferLength, nowMs, true);
+      if (this.timeout > 0) {
+        if (c.outputMoved()) c.lastInteraction = nowMs;
+        if (idleSeconds(c, nowMs) > this.timeout && !c.monitor && !c.blocked) {
+          this.log.verbose('Closing idle client');
+          c.kill();
+          continue;
+        }
       }
+      if (limited) this.checkOutput(c, c.outputBufferLength, nowMs, true);
     }
   }
 }

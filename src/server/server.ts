@@ -353,10 +353,17 @@ export class Server implements ServerApi {
 
   shutdown(opts: { save?: boolean; now?: boolean; force?: boolean }): string | null {
     if (this.shutdownHandler) return this.shutdownHandler(opts);
-    // Embedded (no service around it): the host learns of a failed close from the log, never
-    // from an unhandled rejection, which Node turns into the end of the host's process.
-    setImmediate(() => void this.close().catch((e) => this.log.warning(`Error closing the server after SHUTDOWN: ${e instanceof Error ? e.message : String(e)}`)));
+    this.closeSoon();
     return null;
+  }
+
+  /**
+   * SHUTDOWN of an embedded server (no service around it): `close` (the server's own by default)
+   * after the reply is sent. The host learns of a failed close from the log, never from an
+   * unhandled rejection, which Node turns into the end of the host's process.
+   */
+  closeSoon(close: () => Promise<void> = () => this.close()): void {
+    setImmediate(() => void close().catch((e) => this.log.warning(`Error closing the server after SHUTDOWN: ${e instanceof Error ? e.message : String(e)}`)));
   }
 
   // --- lifecycle -------------------------------------------------------------------------------
