@@ -48,6 +48,12 @@ export interface OptionSpec {
 
 export class ConfigError extends Error {}
 
+/**
+ * Thrown by a change listener when the new value cannot take effect (Redis's apply functions
+ * failing): CONFIG SET then restores the previous values and answers the message.
+ */
+export class ApplyError extends Error {}
+
 const INT_MAX = 2147483647n;
 const INT_MIN = -2147483648n;
 const UINT_MAX = 4294967295n;

@@ -38,6 +38,8 @@ export const NX_XX_GT_LT =
 export const GT_LT_NX = 'ERR GT and LT options at the same time are not compatible';
 export const MISCONF_AOF = 'MISCONF Errors writing to the AOF file: ';
 // Keystonelight's own texts: with appendonly no there is no file to save or rewrite (no RDB).
+/** CONFIG SET appendonly yes when the file cannot be started (Redis's updateAppendonly). */
+export const AOF_ENABLE_FAILED = 'Unable to turn on AOF. Check server logs.';
 export const NO_RDB_SAVE = 'ERR Keystonelight saves only to the append only file, which is disabled (appendonly no); RDB snapshots are not supported';
 export const NO_AOF_REWRITE = 'ERR Background append only file rewriting is not possible: the append only file is disabled (appendonly no)';
 export const OOM = "OOM command not allowed when used memory > 'maxmemory'.";

@@ -61,11 +61,16 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   // With an append-only file, the same PID file as the CLI's keeps a second server (embedded or
   // not) off the data directory: two writers of one AOF lose data. The directory is made first,
   // as the CLI makes it (the AOF would create it, but the PID file comes before).
-  const pidPath = config.bool('appendonly') ? pidFilePath(config) : null;
-  if (pidPath !== null) {
+  // Taken at start with appendonly, or when CONFIG SET appendonly yes starts the file later.
+  let pidPath: string | null = null;
+  const claimDir = (): void => {
+    if (pidPath !== null) return;
+    const path = pidFilePath(config);
     mkdirSync(fsPath(config.get('dir')), { recursive: true });
-    acquirePidFile(pidPath);
-  }
+    acquirePidFile(path);
+    pidPath = path;
+  };
+  if (config.bool('appendonly')) claimDir();
   const logfile = fsPath(config.get('logfile'));
   let logger: Logger | null = null;
   let server: Server | null = null;
@@ -86,7 +91,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     const s = server;
     s.setShutdownHandler(() => (s.closeSoon(close), null));
     await server.listen();
-    await openPersistence(server, opts.fileIO);
+    await openPersistence(server, opts.fileIO, claimDir);
   } catch (e) {
     await close();
     throw e;

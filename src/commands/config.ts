@@ -6,7 +6,7 @@ import { container } from './dispatch.js';
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { globMatch } from './glob.js';
 import { helpReply } from './command.js';
-import { byteString, ConfigError, findOption, fsPath, normalize, optionNames, type OptionSpec } from '../config.js';
+import { ApplyError, byteString, ConfigError, findOption, fsPath, normalize, optionNames, type OptionSpec } from '../config.js';
 import { rewriteConfigFile } from '../config-rewrite.js';
 import { err, MapReply, OK, type Reply } from '../protocol/reply.js';
 import { SYNTAX } from '../errors.js';
@@ -91,7 +91,32 @@ function configSet(ctx: Ctx, args: string[]): Reply {
     const why = ctx.server.config.check(specs[j].name, values[j]);
     if (why !== null) return err(SET_FAILED(entryName(j), why));
   }
-  specs.forEach((spec, j) => ctx.server.config.set(spec.name, values[j]));
+  return applyAll(ctx, specs, values, entryName);
+}
+
+/**
+ * Sets every value; when one cannot take effect (ApplyError), all are put back as they were, as
+ * Redis's "Restoring previous settings", and the error names that one.
+ */
+function applyAll(ctx: Ctx, specs: OptionSpec[], values: string[], entryName: (j: number) => string): Reply {
+  const config = ctx.server.config;
+  const before = specs.map((spec) => config.get(spec.name));
+  for (let j = 0; j < specs.length; j++) {
+    try {
+      config.set(specs[j].name, values[j]);
+    } catch (e) {
+      if (!(e instanceof ApplyError)) throw e;
+      ctx.server.log.warning(`Failed applying new configuration. Possibly related to new ${entryName(j)} setting. Restoring previous settings.`);
+      for (let k = j; k >= 0; k--) {
+        try {
+          config.set(specs[k].name, before[k]);
+        } catch (again) {
+          ctx.server.log.warning(`Could not restore ${specs[k].name}: ${again instanceof Error ? again.message : String(again)}`);
+        }
+      }
+      return err(SET_FAILED(entryName(j), e.message));
+    }
+  }
   return OK;
 }
 

@@ -7,7 +7,7 @@
 
 import { closeSync, openSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { fsPath, type Config } from '../config.js';
+import { ApplyError, fsPath, type Config } from '../config.js';
 import { REDIS_VERSION, VERSION } from '../version.js';
 import { AofPersistence, type FileIO } from '../persistence/index.js';
 import { createLogger, type Logger } from './log.js';
@@ -16,37 +16,44 @@ import { acquirePidFile, releasePidFile } from './pidfile.js';
 import { isDaemonChild } from './daemon.js';
 import { adjustOpenFilesLimit } from './limits.js';
 import { heapLimitWarning } from './heap.js';
-import { NO_RDB_SAVE } from '../errors.js';
+import { AOF_ENABLE_FAILED, NO_RDB_SAVE } from '../errors.js';
 import { strerror } from '../persistence/aof.js';
 import { setImmediate } from '../timers.js';
 
 /**
  * Loads the AOF (if appendonly is on) and attaches persistence to the server; CONFIG SET appendonly
  * then turns it on (a fresh file from memory, as Redis) or off (written, fsynced and closed).
+ * `claimDir` runs before the file is started at run time (the library takes the PID file then).
  */
-export async function openPersistence(server: Server, io?: FileIO): Promise<void> {
+export async function openPersistence(server: Server, io?: FileIO, claimDir?: () => void): Promise<void> {
   if (server.config.bool('appendonly')) server.persistence = await AofPersistence.open(server, io);
-  server.config.onChange('appendonly', (v) => toggleAof(server, v === 'yes', io));
+  server.config.onChange('appendonly', (v) => {
+    // As Redis: CONFIG SET fails, and the previous value is restored.
+    if (!toggleAof(server, v === 'yes', io, claimDir)) throw new ApplyError(AOF_ENABLE_FAILED);
+  });
   // CONFIG is allowed while the file loads (as in Redis): a CONFIG SET appendonly made then changed
   // only the config. Applied now that there is something to turn on or off.
   const on = server.config.bool('appendonly');
-  if (on !== (server.persistence !== null)) toggleAof(server, on, io);
+  if (on !== (server.persistence !== null) && !toggleAof(server, on, io, claimDir)) server.config.set('appendonly', 'no');
 }
 
-function toggleAof(server: Server, on: boolean, io?: FileIO): void {
+/** Whether the append only file is now as asked. */
+function toggleAof(server: Server, on: boolean, io?: FileIO, claimDir?: () => void): boolean {
   const p = server.persistence;
   if (on && p === null) {
     try {
+      claimDir?.();
       server.persistence = AofPersistence.enable(server, io);
     } catch (e) {
       server.log.warning(`Could not enable the append only file: ${e instanceof Error ? e.message : String(e)}`);
-      server.config.set('appendonly', 'no');
+      return false;
     }
   } else if (!on && p !== null) {
     server.persistence = null;
     server.log.notice('Append only file disabled: written, fsynced and closed');
     void p.close().catch((e) => server.log.warning(`Error closing the append only file: ${e instanceof Error ? e.message : String(e)}`));
   }
+  return true;
 }
 
 /** A path of the configuration: a relative one is inside `dir`, as for Redis, which chdirs there. */

@@ -99,3 +99,40 @@ test('close() twice with a log file is quick (the second waits for nothing)', as
   await s.close();
   t.true(Date.now() - started < 500, `${Date.now() - started} ms`);
 });
+
+test('CONFIG SET appendonly yes takes the PID file: refused (Redis\'s error, value restored) while another server holds the directory', async (t) => {
+  const dir = tempDir();
+  const owner = await startServer({ port: 0, config: { appendonly: 'yes', dir } });
+  const late = await startServer({ port: 0, config: { dir } });
+  const c = await RawClient.connect(late.port);
+  try {
+    t.is(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), "-ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn on AOF. Check server logs.\r\n");
+    t.is(await c.call('CONFIG', 'GET', 'appendonly'), '*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n');
+    t.is(await c.call('SET', 'k', 'v'), '+OK\r\n');
+    await owner.close();
+    t.is(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n', 'free once the owner is gone');
+    t.true(readdirSync(dir).includes('keystonelight.pid'));
+    await t.throwsAsync(startServer({ port: 0, config: { appendonly: 'yes', dir } }), { instanceOf: PidFileError });
+  } finally {
+    c.close();
+    await late.close();
+    await owner.close();
+  }
+  t.false(readdirSync(dir).includes('keystonelight.pid'), 'released on close');
+});
+
+test('CONFIG SET appendonly yes that cannot start the file: every value of the command is restored', async (t) => {
+  const file = join(tempDir(), 'plain-file');
+  writeFileSync(file, '');
+  const s = await startServer({ port: 0, config: { dir: join(file, 'sub') } }); // mkdir fails: ENOTDIR
+  const c = await RawClient.connect(s.port);
+  try {
+    t.is(await c.call('CONFIG', 'SET', 'maxmemory', '12345', 'appendonly', 'yes'), "-ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn on AOF. Check server logs.\r\n");
+    t.is(await c.call('CONFIG', 'GET', 'maxmemory'), '*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n');
+    t.is(await c.call('CONFIG', 'GET', 'appendonly'), '*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n');
+    t.regex(await c.call('INFO', 'persistence'), /\r\naof_enabled:0\r\n/);
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
