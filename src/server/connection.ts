@@ -16,42 +16,14 @@ import type { ClientApi } from '../commands/context.js';
 import type { Ctx } from '../commands/types.js';
 import type { Server } from './server.js';
 import { CommandContext } from './command-context.js';
-import type { Config } from '../config.js';
+import { readLimitsOf, type ReadLimits } from './read-limits.js';
 import { POSTPONED, type Postponed } from './pause.js';
 import { clearTimeout, setImmediate, setTimeout } from '../timers.js';
-
-/**
- * The limits checked on every read, kept as numbers: reading them from the Config (a Map lookup
- * and a parse) per read showed in profiles. One object per Config, kept current by CONFIG SET;
- * it is also every decoder's `limits`, so a new proto-max-bulk-len applies to the next read.
- */
-class ReadLimits {
-  queryBuffer: number;
-  maxBulkLen: number;
-
-  constructor(config: Config) {
-    this.queryBuffer = config.int('client-query-buffer-limit');
-    this.maxBulkLen = config.int('proto-max-bulk-len');
-    config.onChange('client-query-buffer-limit', (v) => (this.queryBuffer = Number(v)));
-    config.onChange('proto-max-bulk-len', (v) => (this.maxBulkLen = Number(v)));
-  }
-}
 
 /** Bytes a client may deliver in one event-loop turn before it waits for the next (yieldTurn). */
 const TURN_BYTES = 64 * 1024;
 /** How long a closing connection waits for its peer to close before it is dropped (see flush()). */
 const CLOSE_GRACE_MS = 2000;
-
-const readLimits = new WeakMap<Config, ReadLimits>();
-
-function readLimitsOf(config: Config): ReadLimits {
-  let l = readLimits.get(config);
-  if (l === undefined) {
-    l = new ReadLimits(config);
-    readLimits.set(config, l);
-  }
-  return l;
-}
 
 export class Connection extends CommandContext implements ClientApi, Ctx, Postponed {
   readonly decoder: RequestDecoder;

@@ -4,7 +4,7 @@
 
 import type { Server as NetServer, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { byteString, Config, fsPath } from '../config.js';
 import { Keyspace } from '../keyspace/keyspace.js';
 import type { Database } from '../keyspace/database.js';
@@ -27,6 +27,7 @@ import { Observer } from './observe.js';
 import { rejectedSpec, usecNow } from './stats.js';
 import { ClientPause, POSTPONED, REPLICA_KEYSPACE, touchesKeyspace } from './pause.js';
 import { MemoryGuard } from './maxmemory.js';
+import { StallMonitor } from './stalls.js';
 import type { Persistence } from './persistence-port.js';
 import { clearInterval, setImmediate, setInterval } from '../timers.js';
 
@@ -37,8 +38,6 @@ export interface ServerOptions {
   configFile?: string;
 }
 
-/** Sampling interval of the event-loop stall histogram (INFO eventloop_max_stall_ms). */
-const LOOP_SAMPLE_MS = 10;
 
 const newStats = (): ServerStats => ({
   totalConnections: 0, totalCommands: 0, rejectedConnections: 0, netInputBytes: 0, netOutputBytes: 0,
@@ -319,25 +318,18 @@ export class Server implements ServerApi {
     this.clientsById.delete(conn.id);
   }
 
-  /**
-   * Event-loop delay, sampled by a timer every LOOP_SAMPLE_MS from listen() to close(): its max is
-   * the longest stall (a long command, a rewrite step, a GC pause) since start or CONFIG RESETSTAT.
-   */
-  private readonly loopDelay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
+  /** INFO stats eventloop_max_stall_ms: the longest stall since start or CONFIG RESETSTAT. */
+  private readonly stalls = new StallMonitor();
 
-  /**
-   * INFO stats eventloop_max_stall_ms. The histogram records whole intervals between the timer's
-   * runs, so an idle loop shows LOOP_SAMPLE_MS: the stall is what comes on top of that.
-   */
   eventLoopMaxStallMs(): number {
-    return Math.max(0, this.loopDelay.max / 1e6 - LOOP_SAMPLE_MS);
+    return this.stalls.maxMs();
   }
 
   resetStats(): void {
     this.stats = newStats();
     this.keyspace.expiredStalePerc = 0;
     this.observer.reset();
-    this.loopDelay.reset();
+    this.stalls.reset();
   }
 
   infoSections(): Map<string, [string, string | number][]> {
@@ -376,7 +368,7 @@ export class Server implements ServerApi {
     this.port = bound.port;
     const hz = Math.max(1, c.int('hz'));
     this.expireTimer = setInterval(() => this.cron(), Math.floor(1000 / hz));
-    this.loopDelay.enable();
+    this.stalls.start();
     this.expireTimer.unref();
   }
 
@@ -401,7 +393,7 @@ export class Server implements ServerApi {
   /** Stops accepting, flushes pending replies, closes every client. */
   async close(): Promise<void> {
     this.pause.stop();
-    this.loopDelay.disable();
+    this.stalls.stop();
     if (this.expireTimer) clearInterval(this.expireTimer);
     this.expireTimer = null;
     const closing = closeAll(this.listeners);

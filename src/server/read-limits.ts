@@ -1,0 +1,33 @@
+// The limits a connection checks on every read (client-query-buffer-limit, proto-max-bulk-len),
+// shared by every connection of one server's Config.
+
+import type { Config } from '../config.js';
+
+/**
+ * The limits checked on every read, kept as numbers: reading them from the Config (a Map lookup
+ * and a parse) per read showed in profiles. One object per Config, kept current by CONFIG SET;
+ * it is also every decoder's `limits`, so a new proto-max-bulk-len applies to the next read.
+ */
+export class ReadLimits {
+  queryBuffer: number;
+  maxBulkLen: number;
+
+  constructor(config: Config) {
+    this.queryBuffer = config.int('client-query-buffer-limit');
+    this.maxBulkLen = config.int('proto-max-bulk-len');
+    config.onChange('client-query-buffer-limit', (v) => (this.queryBuffer = Number(v)));
+    config.onChange('proto-max-bulk-len', (v) => (this.maxBulkLen = Number(v)));
+  }
+}
+
+const readLimits = new WeakMap<Config, ReadLimits>();
+
+export function readLimitsOf(config: Config): ReadLimits {
+  let l = readLimits.get(config);
+  if (l === undefined) {
+    l = new ReadLimits(config);
+    readLimits.set(config, l);
+  }
+  return l;
+}
+
