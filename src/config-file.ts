@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { splitArgs } from './protocol/splitargs.js';
 import { globMatch } from './commands/glob.js';
-import { badOption, byteString, ConfigError, findOption, fsPath, normalize } from './config.js';
+import { badOption, byteString, ConfigError, findOption, fsPath, normalize, type OptionLine } from './config.js';
 
 /** Files an `include` may nest. */
 const MAX_INCLUDE_DEPTH = 16;
@@ -28,7 +28,7 @@ interface ReadState {
  * (`--bind 127.0.0.1 ::1`, `--save 900 1`) take every word up to the next `--option`. Returns the
  * options in the order they apply (file first, then command line).
  */
-export function parseArgs(argv: readonly string[], read: (path: string) => string = readConfig): { file?: string; options: [string, string][] } {
+export function parseArgs(argv: readonly string[], read: (path: string) => string = readConfig): { file?: string; options: OptionLine[] } {
   const fromArgv: [string, string][] = [];
   let i = 0;
   let file: string | undefined;
@@ -49,13 +49,13 @@ export function parseArgs(argv: readonly string[], read: (path: string) => strin
   const state: ReadState = { base: process.cwd(), reading: [], read };
   const options = file === undefined ? [] : readFile(file, state, '');
   // The command line as more lines of the file (as Redis appends it): --include and --dir too.
-  for (const [name, value] of fromArgv) options.push(...apply(name, [value], state, `'--${name} ${fsPath(value)}'`));
+  for (const [name, value] of fromArgv) options.push(...apply(name, [value], state, `'--${name} ${fsPath(value)}'`, false));
   return { file, options: mergeSaveLines(options) };
 }
 
 /** redis.conf syntax: `name value...` per line, `#` comments, quoted values as in the protocol. */
-export function parseConfigFile(text: string, state: ReadState = { base: process.cwd(), reading: [], read: readConfig }): [string, string][] {
-  const out: [string, string][] = [];
+export function parseConfigFile(text: string, state: ReadState = { base: process.cwd(), reading: [], read: readConfig }, file?: string): OptionLine[] {
+  const out: OptionLine[] = [];
   const lines = text.split('\n');
   for (let n = 0; n < lines.length; n++) {
     const line = lines[n].trim();
@@ -63,18 +63,20 @@ export function parseConfigFile(text: string, state: ReadState = { base: process
     const words = splitArgs(line);
     if (words === null) throw new ConfigError(`line ${n + 1}: unbalanced quotes in configuration line`);
     if (words.length === 0) continue;
-    const where = `line ${n + 1}: '${fsPath(line)}'`; // the bytes as the terminal shows them
+    // The bytes as the terminal shows them; a bad value is reported with it too (applyOptions).
+    const where = `${file === undefined ? '' : `${file}, `}line ${n + 1}: '${fsPath(line)}'`;
     checkArgCount(words[0], words.slice(1), where);
-    out.push(...apply(words[0], words.slice(1), state, where));
+    out.push(...apply(words[0], words.slice(1), state, where, true));
   }
   return out;
 }
 
 /** One option as read: an include expands to its files' options; a dir moves the include base. */
-function apply(name: string, values: string[], state: ReadState, where: string): [string, string][] {
+function apply(name: string, values: string[], state: ReadState, where: string, inFile: boolean): OptionLine[] {
   const lower = name.toLowerCase();
+  const at = inFile ? where : undefined;
   if (lower === 'include' && values.length === 1) {
-    const out: [string, string][] = [];
+    const out: OptionLine[] = [];
     for (const f of includedFiles(resolve(state.base, fsPath(values[0])))) out.push(...readFile(f, state, where));
     return out;
   }
@@ -83,13 +85,17 @@ function apply(name: string, values: string[], state: ReadState, where: string):
     // As Redis, which chdirs at each dir line: a relative one is from the one before (the data
     // directory and later includes alike), and the value kept is where that led.
     state.base = resolve(state.base, fsPath(values[0]));
-    return [[name, byteString(state.base)]];
+    return [line(name, byteString(state.base), at)];
   }
-  return [[name, values.join(' ')]];
+  return [line(name, values.join(' '), at)];
+}
+
+function line(name: string, value: string, where: string | undefined): OptionLine {
+  return where === undefined ? [name, value] : [name, value, where];
 }
 
 /** Reads one configuration file (the main one, or an included one) in the current state. */
-function readFile(path: string, state: ReadState, where: string): [string, string][] {
+function readFile(path: string, state: ReadState, where: string): OptionLine[] {
   if (state.reading.length >= MAX_INCLUDE_DEPTH) throw new ConfigError(`${where}: includes nested more than ${MAX_INCLUDE_DEPTH} deep`);
   let real = path;
   try {
@@ -101,7 +107,7 @@ function readFile(path: string, state: ReadState, where: string): [string, strin
   const text = state.read(path);
   state.reading.push(real);
   try {
-    return parseConfigFile(text, state);
+    return parseConfigFile(text, state, path);
   } finally {
     state.reading.pop();
   }
@@ -145,21 +151,21 @@ function includedFiles(path: string): string[] {
  * `save` entry results, where the last one was. (Redis 7.0 stops adding them up after an
  * `include`, so later lines replace the list there: not copied, see redis-compat.md.)
  */
-function mergeSaveLines(options: [string, string][]): [string, string][] {
+function mergeSaveLines(options: OptionLine[]): OptionLine[] {
   const saves = options.filter(([name]) => name.toLowerCase() === 'save');
   if (saves.length < 2) return options;
   const spec = findOption('save')!;
   let merged = '';
-  for (const [name, v] of saves) {
+  for (const [name, v, where] of saves) {
     try {
       normalize(spec, v);
     } catch (e) {
-      throw e instanceof ConfigError ? badOption(name, v, e) : e;
+      throw e instanceof ConfigError ? badOption(name, v, e, where) : e;
     }
     merged = v === '' ? '' : merged === '' ? v : `${merged} ${v}`;
   }
   const last = saves[saves.length - 1];
-  return options.filter((o) => o[0].toLowerCase() !== 'save' || o === last).map((o) => (o === last ? [o[0], merged] : o));
+  return options.filter((o) => o[0].toLowerCase() !== 'save' || o === last).map((o) => (o === last ? line(o[0], merged, o[2]) : o));
 }
 
 function readConfig(path: string): string {

@@ -347,18 +347,24 @@ export class Config {
 
 // --- CONFIG REWRITE ---------------------------------------------------------------------------
 
-/** A value's error as the command line and the library report it: the option and value named. */
-export function badOption(name: string, value: string, e: ConfigError): ConfigError {
-  return new ConfigError(`bad option '${name}' (value '${fsPath(value)}'): ${e.message}`);
+/** An option to apply, with where it was read (`file, line N: '...'`) when it came from a file. */
+export type OptionLine = [name: string, value: string, where?: string];
+
+/**
+ * A value's error as the command line and the library report it: the option and value named, or
+ * the file line it was read from (as Redis's "Reading the configuration file, at line N").
+ */
+export function badOption(name: string, value: string, e: ConfigError, where?: string): ConfigError {
+  return new ConfigError(where === undefined ? `bad option '${name}' (value '${fsPath(value)}'): ${e.message}` : `${where}: ${e.message}`);
 }
 
 /** Sets each option in order; the first bad one throws badOption's error. */
-export function applyOptions(config: Config, options: Iterable<[string, string]>): void {
-  for (const [name, value] of options) {
+export function applyOptions(config: Config, options: Iterable<OptionLine>): void {
+  for (const [name, value, where] of options) {
     try {
       config.set(name, value);
     } catch (e) {
-      throw e instanceof ConfigError ? badOption(name, value, e) : e;
+      throw e instanceof ConfigError ? badOption(name, value, e, where) : e;
     }
   }
 }

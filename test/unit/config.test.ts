@@ -6,10 +6,13 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  byteString, Config, ConfigError, findOption, fsPath, memtoull, normalize, OPTIONS, optionNames,
+  applyOptions, byteString, Config, ConfigError, findOption, fsPath, memtoull, normalize, OPTIONS, optionNames,
 } from '../../src/config.js';
 import { parseArgs, parseConfigFile } from '../../src/config-file.js';
 import { rewriteConfigFile } from '../../src/config-rewrite.js';
+
+/** The options parseArgs gives, without where each was read. */
+const pairs = (argv: string[]): [string, string][] => parseArgs(argv).options.map(([n, v]) => [n, v]);
 
 const reason = (name: string, value: string): string => {
   try {
@@ -136,7 +139,8 @@ test('an option of one value given none or several, in a file or on the command 
   t.throws(() => parseArgs(['--hz']), { instanceOf: ConfigError, message: "'--hz ': wrong number of arguments" });
   t.deepEqual(parseArgs(['--requirepass', '']).options, [['requirepass', '']]);
   t.deepEqual(parseConfigFile('save 900 1 300 10\nbind 127.0.0.1 ::1\nrequirepass "a b"\nnosuchoption a b\n'), [
-    ['save', '900 1 300 10'], ['bind', '127.0.0.1 ::1'], ['requirepass', 'a b'], ['nosuchoption', 'a b'],
+    ['save', '900 1 300 10', "line 1: 'save 900 1 300 10'"], ['bind', '127.0.0.1 ::1', "line 2: 'bind 127.0.0.1 ::1'"],
+    ['requirepass', 'a b', 'line 3: \'requirepass "a b"\''], ['nosuchoption', 'a b', "line 4: 'nosuchoption a b'"],
   ]);
   t.deepEqual(parseArgs(['--latency-tracking-info-percentiles', '50', '99']).options, [['latency-tracking-info-percentiles', '50 99']]);
 });
@@ -198,7 +202,7 @@ test('include reads another file in place, patterns include every match in name 
   writeFileSync(join(dir, 'conf.d', 'a.conf'), 'hz 20\ninclude "' + join(dir, 'deep.conf') + '"\n');
   writeFileSync(join(dir, 'deep.conf'), 'timeout 5\n');
   writeFileSync(join(dir, 'main.conf'), `port 7000\ninclude ${join(dir, 'conf.d', '*.conf')}\nINCLUDE ${join(dir, 'empty.d', '*.conf')}\nmaxmemory 1mb\n`);
-  t.deepEqual(parseArgs([join(dir, 'main.conf'), '--hz', '40']).options, [
+  t.deepEqual(pairs([join(dir, 'main.conf'), '--hz', '40']), [
     ['port', '7000'], ['hz', '20'], ['timeout', '5'], ['hz', '30'], ['maxmemory', '1mb'], ['hz', '40'],
   ]);
   writeFileSync(join(dir, 'missing.conf'), `include ${join(dir, 'nope.conf')}\n`);
@@ -208,24 +212,39 @@ test('include reads another file in place, patterns include every match in name 
   // As glob(3): hidden files and directories are not included.
   writeFileSync(join(dir, 'conf.d', '.hidden.conf'), 'hz 99\n');
   mkdirSync(join(dir, 'conf.d', 'sub.conf'));
-  t.deepEqual(parseArgs([join(dir, 'main.conf')]).options.map(([, v]) => v), ['7000', '20', '5', '30', '1mb']);
+  t.deepEqual(pairs([join(dir, 'main.conf')]).map(([, v]) => v), ['7000', '20', '5', '30', '1mb']);
 });
 
 test('a relative include is read from the last dir given (Redis chdirs there); --include on the command line too', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ks-include-rel-'));
   writeFileSync(join(dir, 'inc.conf'), 'hz 25\n');
   writeFileSync(join(dir, 'main.conf'), `dir ${dir}\ninclude inc.conf\n`);
-  t.deepEqual(parseArgs([join(dir, 'main.conf')]).options, [['dir', dir], ['hz', '25']]);
-  t.deepEqual(parseArgs(['--dir', dir, '--include', 'inc.conf', '--hz', '30']).options, [['dir', dir], ['hz', '25'], ['hz', '30']]);
+  t.deepEqual(pairs([join(dir, 'main.conf')]), [['dir', dir], ['hz', '25']]);
+  t.deepEqual(pairs(['--dir', dir, '--include', 'inc.conf', '--hz', '30']), [['dir', dir], ['hz', '25'], ['hz', '30']]);
   // Relative dirs are from the one before, for the data directory as for includes (Redis chdirs).
   mkdirSync(join(dir, 'a', 'b'), { recursive: true });
   writeFileSync(join(dir, 'a', 'b', 'inc.conf'), 'hz 26\n');
   writeFileSync(join(dir, 'rel.conf'), `dir ${dir}\ndir a\ndir b\ninclude inc.conf\n`);
-  const opts = parseArgs([join(dir, 'rel.conf'), '--dir', '..']).options;
+  const opts = pairs([join(dir, 'rel.conf'), '--dir', '..']);
   t.deepEqual(opts.slice(-3), [['dir', join(dir, 'a', 'b')], ['hz', '26'], ['dir', join(dir, 'a')]]);
   // glob(3)'s [!...] negation.
   mkdirSync(join(dir, 'neg.d'));
   for (const f of ['a.conf', 'b.conf']) writeFileSync(join(dir, 'neg.d', f), `hz ${f === 'a.conf' ? 11 : 12}\n`);
-  t.deepEqual(parseArgs(['--include', join(dir, 'neg.d', '[!a].conf')]).options, [['hz', '12']]);
+  t.deepEqual(pairs(['--include', join(dir, 'neg.d', '[!a].conf')]), [['hz', '12']]);
   t.throws(() => parseArgs(['--dir', '']), { instanceOf: ConfigError, message: /No such file or directory/ }, "Redis's chdir(\"\") fails");
+});
+
+test('a bad value or directive read from a file names the file and line, as Redis ("at line N"); one from the command line names the option', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ks-conf-'));
+  const main = join(dir, 'main.conf');
+  const inc = join(dir, 'inc.conf');
+  writeFileSync(inc, '# included\nhz 10\nmaxmemory lots\n');
+  writeFileSync(main, `port 7000\ninclude ${inc}\n`);
+  const apply = (argv: string[]): void => applyOptions(new Config(), parseArgs(argv).options);
+  t.throws(() => apply([main]), { instanceOf: ConfigError, message: `${inc}, line 3: 'maxmemory lots': argument must be a memory value` });
+  writeFileSync(main, 'port 7000\n\nfoo bar\n');
+  t.throws(() => apply([main]), { instanceOf: ConfigError, message: `${main}, line 3: 'foo bar': Bad directive or wrong number of arguments` });
+  writeFileSync(main, 'save 60 1\nsave 100 x\n');
+  t.throws(() => apply([main]), { instanceOf: ConfigError, message: `${main}, line 2: 'save 100 x': Invalid save parameters` });
+  t.throws(() => apply(['--port', 'abc']), { instanceOf: ConfigError, message: "bad option 'port' (value 'abc'): argument couldn't be parsed into an integer" });
 });
