@@ -9,15 +9,18 @@ import { runService } from './server/service.js';
 import { isDaemonChild, notifyFailure, notifyReady, spawnDaemon } from './server/daemon.js';
 import { guardStdio } from './server/log.js';
 
-const HELP = `Usage: keystonelight [/path/to/keystonelight.conf] [options]
+const HELP = `Usage: keystonelight [/path/to/keystonelight.conf] [options] [-]
+       keystonelight - (read config from stdin)
        keystonelight --version
        keystonelight --help
 
-Options use redis.conf names and values; command-line options override the file.
+Options use redis.conf names and values; command-line options override the file
+(and stdin, read after the file).
 Examples:
        keystonelight --port 7380
        keystonelight /etc/keystonelight.conf --loglevel verbose
        keystonelight --dir /var/lib/keystonelight --appendfsync always
+       echo 'maxmemory 100mb' | keystonelight /etc/keystonelight.conf -
 
 Options (default):
 ${OPTIONS.map((o) => `  --${o.name.padEnd(28)} ${o.default === '' ? '""' : o.default}`).join('\n')}

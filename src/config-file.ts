@@ -26,28 +26,36 @@ interface ReadState {
 /**
  * Parses redis-server style arguments: `[config-file] [--name value ...]`. Values of several words
  * (`--bind 127.0.0.1 ::1`, `--save 900 1`) take every word up to the next `--option`. Returns the
- * options in the order they apply (file first, then command line).
+ * options in the order they apply (file first, then standard input with `-`, then command line).
  */
 export function parseArgs(argv: readonly string[], read: (path: string) => string = readConfig): { file?: string; options: OptionLine[] } {
   const fromArgv: [string, string][] = [];
   let i = 0;
   let file: string | undefined;
-  if (argv.length > 0 && !argv[0].startsWith('--')) {
+  let stdin = false;
+  if (argv.length > 0 && !argv[0].startsWith('-')) {
     file = argv[0];
     i = 1;
   }
   while (i < argv.length) {
     const a = argv[i];
+    // As redis-server: `-` as the first or the last argument reads more configuration from stdin.
+    if (a === '-' && (i === 0 || i === argv.length - 1)) {
+      stdin = true;
+      i++;
+      continue;
+    }
     if (!a.startsWith('--')) throw new ConfigError(`Invalid argument '${a}': options must start with '--'`);
     const name = a.slice(2);
     const words: string[] = [];
     i++;
-    while (i < argv.length && !argv[i].startsWith('--')) words.push(byteString(argv[i++]));
+    while (i < argv.length && !argv[i].startsWith('--') && !(argv[i] === '-' && i === argv.length - 1)) words.push(byteString(argv[i++]));
     checkArgCount(name, words, `'--${name} ${fsPath(words.join(' '))}'`);
     fromArgv.push([name, words.join(' ')]);
   }
   const state: ReadState = { base: process.cwd(), reading: [], read };
   const options = file === undefined ? [] : readFile(file, state, '');
+  if (stdin) options.push(...parseConfigFile(read(STDIN), state, '(stdin)'));
   // The command line as more lines of the file (as Redis appends it): --include and --dir too.
   for (const [name, value] of fromArgv) options.push(...apply(name, [value], state, `'--${name} ${fsPath(value)}'`, false));
   return { file, options: mergeSaveLines(options) };
@@ -168,9 +176,12 @@ function mergeSaveLines(options: OptionLine[]): OptionLine[] {
   return options.filter((o) => o[0].toLowerCase() !== 'save' || o === last).map((o) => (o === last ? line(o[0], merged, o[2]) : o));
 }
 
+/** What `read` is given for standard input. */
+const STDIN = '-';
+
 function readConfig(path: string): string {
   try {
-    return readFileSync(path, 'latin1');
+    return readFileSync(path === STDIN ? 0 : path, 'latin1');
   } catch (e) {
     throw new ConfigError(`Fatal error, can't open config file '${path}': ${(e as NodeJS.ErrnoException).code ?? e}`);
   }

@@ -23,7 +23,7 @@ export function tempDir(prefix = 'ks-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-type BundleOptions = { dir?: string; port?: number; wait?: boolean; env?: NodeJS.ProcessEnv; configFile?: string; wrap?: string[]; direct?: boolean };
+type BundleOptions = { dir?: string; port?: number; wait?: boolean; env?: NodeJS.ProcessEnv; configFile?: string; wrap?: string[]; direct?: boolean; stdin?: string };
 
 /**
  * Starts the bundle with `args` (defaults: free port, temp dir), after `configFile` if given;
@@ -50,7 +50,8 @@ async function startOnce(args: string[], opts: BundleOptions, port: number): Pro
   const node = opts.direct === true ? [] : [process.execPath];
   const argv = [...node, BUNDLE, ...file, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...args];
   const [cmd, ...rest] = [...(opts.wrap ?? []), ...argv];
-  const proc = spawn(cmd, rest, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
+  const proc = spawn(cmd, rest, { stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: opts.env ?? process.env });
+  proc.stdin?.end(opts.stdin); // `stdin`: what the server reads there (its configuration, with `-`)
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));

@@ -1,12 +1,13 @@
 // The service around the real process, as an operator meets it: a stdout nobody reads any more
 // (a pipe whose reader quit, a closed terminal) does not kill it; the log file must be usable
 // (Redis refuses to start otherwise), a relative one lives in `dir`, and the reason a start fails
-// reaches it; Redis's default `bind * -::*` is accepted.
+// reaches it; Redis's default `bind * -::*` is accepted; `-` reads configuration from stdin.
 
 import test from 'ava';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exited, startBundle, tempDir } from '../helpers/bundle.js';
+import { BUNDLE, exited, startBundle, tempDir } from '../helpers/bundle.js';
+import { run } from '../helpers/run.js';
 import { RawClient } from '../helpers/raw.js';
 import { waitFor } from '../helpers/aof.js';
 
@@ -84,4 +85,19 @@ test('a non-ASCII dir and appendfilename (UTF-8, command line or config file) na
   const e = await RawClient.connect(third.port);
   t.is(await e.call('GET', 'k'), '$1\r\nv\r\n', 'the rewritten file names the same directory');
   e.close();
+});
+
+test('`keystonelight -` reads its configuration from standard input, as redis-server; a bad line there names (stdin)', async (t) => {
+  const dir = tempDir();
+  const bad = await run(process.execPath, [BUNDLE, '-', '--dir', dir], { input: '# piped\nport abc\n' });
+  t.deepEqual(bad, { code: 1, stdout: '', stderr: "keystonelight: (stdin), line 2: 'port abc': argument couldn't be parsed into an integer\n" });
+  const conf = join(dir, 'ks.conf');
+  writeFileSync(conf, 'hz 11\n');
+  const sp = await startBundle(['-'], { configFile: conf, stdin: 'hz 12\ntimeout 7\n' });
+  t.teardown(() => void sp.stop('SIGKILL'));
+  const c = await RawClient.connect(sp.port);
+  t.teardown(() => c.close());
+  t.is(await c.call('CONFIG', 'GET', 'hz'), '*2\r\n$2\r\nhz\r\n$2\r\n12\r\n', 'stdin after the file');
+  t.is(await c.call('CONFIG', 'GET', 'timeout'), '*2\r\n$7\r\ntimeout\r\n$1\r\n7\r\n');
+  t.is(await sp.stop('SIGTERM'), 0);
 });

@@ -248,3 +248,16 @@ test('a bad value or directive read from a file names the file and line, as Redi
   t.throws(() => apply([main]), { instanceOf: ConfigError, message: `${main}, line 2: 'save 100 x': Invalid save parameters` });
   t.throws(() => apply(['--port', 'abc']), { instanceOf: ConfigError, message: "bad option 'port' (value 'abc'): argument couldn't be parsed into an integer" });
 });
+
+test('`-` as the first or last argument reads more configuration from stdin, after the file and before the options (as redis-server)', (t) => {
+  const files: Record<string, string> = { 'main.conf': 'hz 11\n', '-': 'hz 12\ntimeout 7\n' };
+  const read = (path: string): string => files[path];
+  const opts = (argv: string[]): [string, string][] => parseArgs(argv, read).options.map(([n, v]) => [n, v]);
+  t.deepEqual(opts(['-']), [['hz', '12'], ['timeout', '7']]);
+  t.deepEqual(opts(['main.conf', '--hz', '13', '-']), [['hz', '11'], ['hz', '12'], ['timeout', '7'], ['hz', '13']]);
+  t.deepEqual(opts(['-', '--hz', '13']), [['hz', '12'], ['timeout', '7'], ['hz', '13']]);
+  t.is(parseArgs(['-'], read).file, undefined, 'no config file: CONFIG REWRITE has none to write');
+  files['-'] = 'port abc\n';
+  t.throws(() => applyOptions(new Config(), parseArgs(['-'], read).options), { instanceOf: ConfigError, message: "(stdin), line 1: 'port abc': argument couldn't be parsed into an integer" });
+  t.throws(() => parseArgs(['--hz', '-', '10'], read), { instanceOf: ConfigError, message: "'--hz - 10': wrong number of arguments" }, 'a - in the middle is a word');
+});
