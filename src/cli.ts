@@ -34,11 +34,12 @@ function fail(message: string): never {
 
 async function main(argv: string[]): Promise<void> {
   guardStdio();
-  if (argv.includes('--version') || argv.includes('-v')) {
+  // As redis-server, only as the first argument: elsewhere they are values (`--requirepass -h`).
+  if (argv[0] === '--version' || argv[0] === '-v') {
     process.stdout.write(`Keystonelight v=${VERSION} redis_version=${REDIS_VERSION} node=${process.version}\n`);
     return;
   }
-  if (argv.includes('--help') || argv.includes('-h')) {
+  if (argv[0] === '--help' || argv[0] === '-h') {
     process.stdout.write(HELP);
     return;
   }

@@ -9,6 +9,9 @@ import { splitArgs } from './protocol/splitargs.js';
 import { globMatch } from './commands/glob.js';
 import { badOption, byteString, ConfigError, findOption, fsPath, normalize, type OptionLine } from './config.js';
 
+/** redis-server's error for a line whose quotes do not close. */
+const UNBALANCED = 'Unbalanced quotes in configuration line';
+
 /** Files an `include` may nest. */
 const MAX_INCLUDE_DEPTH = 16;
 
@@ -24,40 +27,50 @@ interface ReadState {
 }
 
 /**
- * Parses redis-server style arguments: `[config-file] [--name value ...]`. Values of several words
- * (`--bind 127.0.0.1 ::1`, `--save 900 1`) take every word up to the next `--option`. Returns the
- * options in the order they apply (file first, then standard input with `-`, then command line).
+ * Parses redis-server style arguments: `[config-file] [--name value ...] [-]`, as redis-server
+ * does. Values of several words (`--bind 127.0.0.1 ::1`, `--save 900 1`) take every word up to the
+ * next `--option`; an option given no value yet takes the next word even if it starts with `--`
+ * (`--requirepass --secret`); one argument holding an option and its value (`"--hz 10"`, as a
+ * systemd unit may quote it) is split as a config line. Returns the options in the order they
+ * apply (file first, then standard input with `-`, then command line).
  */
 export function parseArgs(argv: readonly string[], read: (path: string) => string = readConfig): { file?: string; options: OptionLine[] } {
-  const fromArgv: [string, string][] = [];
   let i = 0;
   let file: string | undefined;
-  let stdin = false;
   if (argv.length > 0 && !argv[0].startsWith('-')) {
     file = argv[0];
     i = 1;
   }
-  while (i < argv.length) {
+  const fromArgv: { name: string; words: string[] }[] = [];
+  let stdin = false;
+  let hasValue = true; // Redis's handled_last_config_arg
+  for (; i < argv.length; i++) {
     const a = argv[i];
     // As redis-server: `-` as the first or the last argument reads more configuration from stdin.
     if (a === '-' && (i === 0 || i === argv.length - 1)) {
       stdin = true;
-      i++;
-      continue;
+    } else if (hasValue && a.startsWith('--')) {
+      const parts = splitArgs(byteString(a.slice(2)));
+      if (parts === null) throw new ConfigError(`'${a}': ${UNBALANCED}`);
+      if (parts.length === 0) throw new ConfigError(`Invalid argument '${a}': an option name must follow '--'`);
+      fromArgv.push({ name: parts[0], words: parts.slice(1) });
+      hasValue = parts.length > 1;
+    } else if (fromArgv.length === 0) {
+      throw new ConfigError(`Invalid argument '${a}': options must start with '--'`);
+    } else {
+      fromArgv[fromArgv.length - 1].words.push(byteString(a));
+      hasValue = true;
     }
-    if (!a.startsWith('--')) throw new ConfigError(`Invalid argument '${a}': options must start with '--'`);
-    const name = a.slice(2);
-    const words: string[] = [];
-    i++;
-    while (i < argv.length && !argv[i].startsWith('--') && !(argv[i] === '-' && i === argv.length - 1)) words.push(byteString(argv[i++]));
-    checkArgCount(name, words, `'--${name} ${fsPath(words.join(' '))}'`);
-    fromArgv.push([name, words.join(' ')]);
   }
+  for (const { name, words } of fromArgv) checkArgCount(name, words, `'--${name} ${fsPath(words.join(' '))}'`);
   const state: ReadState = { base: process.cwd(), reading: [], read };
   const options = file === undefined ? [] : readFile(file, state, '');
   if (stdin) options.push(...parseConfigFile(read(STDIN), state, '(stdin)'));
   // The command line as more lines of the file (as Redis appends it): --include and --dir too.
-  for (const [name, value] of fromArgv) options.push(...apply(name, [value], state, `'--${name} ${fsPath(value)}'`, false));
+  for (const { name, words } of fromArgv) {
+    const value = words.join(' ');
+    options.push(...apply(name, [value], state, `'--${name} ${fsPath(value)}'`, false));
+  }
   return { file, options: mergeSaveLines(options) };
 }
 
@@ -69,7 +82,7 @@ export function parseConfigFile(text: string, state: ReadState = { base: process
     const line = lines[n].trim();
     if (line === '' || line.startsWith('#')) continue;
     const words = splitArgs(line);
-    if (words === null) throw new ConfigError(`line ${n + 1}: unbalanced quotes in configuration line`);
+    if (words === null) throw new ConfigError(`line ${n + 1}: ${UNBALANCED}`);
     if (words.length === 0) continue;
     // The bytes as the terminal shows them; a bad value is reported with it too (applyOptions).
     const where = `${file === undefined ? '' : `${file}, `}line ${n + 1}: '${fsPath(line)}'`;

@@ -38,6 +38,13 @@ test('--help prints the usage and exits 0', async (t) => {
   t.is(r.stderr, '');
 });
 
+test('--version and --help count only as the first argument, as redis-server: elsewhere they are values', async (t) => {
+  const r = await ks(['--port', 'x', '--requirepass', '-h']);
+  assertOneLineFailure(t, r, /bad option 'port' \(value 'x'\)/);
+  t.is(r.stdout, '', 'no usage printed');
+  assertOneLineFailure(t, await ks(['--port', 'x', '--version']), /bad option 'port'/);
+});
+
 test('an unknown option: one line, exit 1', async (t) => {
   assertOneLineFailure(t, await ks(['--no-such-option', 'yes']), /no-such-option/);
 });

@@ -261,3 +261,15 @@ test('`-` as the first or last argument reads more configuration from stdin, aft
   t.throws(() => applyOptions(new Config(), parseArgs(['-'], read).options), { instanceOf: ConfigError, message: "(stdin), line 1: 'port abc': argument couldn't be parsed into an integer" });
   t.throws(() => parseArgs(['--hz', '-', '10'], read), { instanceOf: ConfigError, message: "'--hz - 10': wrong number of arguments" }, 'a - in the middle is a word');
 });
+
+test('command-line words as redis-server reads them: "--hz 10" in one argument, an option with no value yet takes a word starting with --', (t) => {
+  // redis-server 7.0.15: "--port 23121" "--save ''" "--hz 33" starts with hz 33 and no save points;
+  // --requirepass --secret sets the password "--secret".
+  t.deepEqual(pairs(['--hz 33', "--save ''", '--requirepass', '--secret', '--bind', '127.0.0.1', '::1']), [
+    ['hz', '33'], ['save', ''], ['requirepass', '--secret'], ['bind', '127.0.0.1 ::1'],
+  ]);
+  t.deepEqual(pairs(['--hz 33', '--port', '1']), [['hz', '33'], ['port', '1']], 'an option with its value in one word takes no more');
+  t.deepEqual(pairs(['--requirepass "a b"']), [['requirepass', 'a b']], 'quotes as in a config line');
+  t.throws(() => parseArgs(["--hz '3"]), { instanceOf: ConfigError, message: "'--hz '3': Unbalanced quotes in configuration line" });
+  t.throws(() => parseArgs(['x.conf', 'y']), { instanceOf: ConfigError, message: "Invalid argument 'y': options must start with '--'" }, 'nothing to attach it to');
+});
