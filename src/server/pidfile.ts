@@ -11,6 +11,7 @@
 
 import { linkSync, readFileSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { strerror } from '../persistence/aof.js';
 
 export class PidFileError extends Error {}
 
@@ -80,7 +81,12 @@ function refuse(path: string, owner: number): never {
 
 function tryCreate(path: string): boolean {
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${process.pid}\n`);
+  try {
+    writeFileSync(tmp, `${process.pid}\n`);
+  } catch (e) {
+    // Named by the PID file, not by the temporary name it is written under first.
+    throw new PidFileError(`Could not create the PID file ${path}: ${strerror((e as NodeJS.ErrnoException).code ?? String(e))}`);
+  }
   try {
     linkSync(tmp, path);
     return true;

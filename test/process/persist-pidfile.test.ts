@@ -79,6 +79,12 @@ test('a stale PID file is taken over with a warning; --pidfile puts it elsewhere
   t.false(existsSync(join(dir, 'keystonelight.pid')));
   t.is(await sp2.stop('SIGINT'), 0);
   t.false(existsSync(elsewhere));
+
+  // One that cannot be created stops the start, named as given (not by its temporary name).
+  const missing = join(tempDir(), 'no-such-dir', 'ks.pid');
+  const sp3 = await startBundle(['--pidfile', missing], { dir, wait: false });
+  t.is(await exited(sp3), 1);
+  t.is(sp3.output(), `keystonelight: Could not create the PID file ${missing}: No such file or directory\n`);
 });
 
 test('servers started at the same moment on one directory: exactly one runs', async (t) => {
