@@ -240,15 +240,19 @@ export class ManifestStore {
    * are queued (never two at once on the temp file) and land in the order asked. The rename is
    * synchronous (a small file's metadata): a `save` made after this call wins, and this write is
    * dropped (rejected).
+   *
+   * `at.rename`, when given, performs the rename itself (it is handed the rename to call), so the
+   * caller can act in the same synchronous step; throwing before calling it leaves the manifest as
+   * it was. `at.syncDir`: the directory is fsynced at once, in that step, not on the thread pool.
    */
-  saveAsync(m: Manifest): Promise<void> {
+  saveAsync(m: Manifest, at: RenameStep = {}): Promise<void> {
     const asked = this.syncSaves;
-    const p = this.saving.then(() => this.writeAsync(m, asked));
+    const p = this.saving.then(() => this.writeAsync(m, asked, at));
     this.saving = p.catch(() => {});
     return p;
   }
 
-  private async writeAsync(m: Manifest, asked: number): Promise<void> {
+  private async writeAsync(m: Manifest, asked: number, at: RenameStep): Promise<void> {
     const io = this.io;
     const temp = join(m.dir, `temp-${m.filename}.async.manifest`);
     const bytes = Buffer.from(m.text(), 'latin1');
@@ -267,10 +271,26 @@ export class ManifestStore {
       if (!ok) unlinkQuietly(io, temp);
     }
     if (!ok) throw new Error('the AOF manifest was replaced meanwhile');
-    io.rename(temp, m.path);
-    this.current = m;
-    await cb((done) => io.fsyncDirAsync(m.path, done));
+    const rename = (): void => {
+      io.rename(temp, m.path);
+      this.current = m;
+      if (at.syncDir === true) io.fsyncDir(m.path);
+    };
+    try {
+      if (at.rename) at.rename(rename);
+      else rename();
+    } catch (e) {
+      if (this.current !== m) unlinkQuietly(io, temp);
+      throw e;
+    }
+    if (at.syncDir !== true) await cb((done) => io.fsyncDirAsync(m.path, done));
   }
+}
+
+/** What a caller of ManifestStore.saveAsync does at the rename (see there). */
+export interface RenameStep {
+  rename?: (rename: () => void) => void;
+  syncDir?: boolean;
 }
 
 /** A FileIO callback as a promise. */

@@ -1,9 +1,10 @@
 // AOF rewrite (compaction) without fork and without stopping the server, in Redis 7's multi-part
 // layout (manifest.ts).
 //
-// 1. A new incr file is created and a manifest naming it after the current files is made durable
-//    (on the thread pool). 2. T0, one synchronous step between two commands: this turn's writes go
-//    to the old incr file, every later one to the new; every database's dictionaries get a snapshot
+// 1. A new incr file is created and a manifest naming it after the current files is written and
+//    fsynced (on the thread pool). 2. T0, one synchronous step between two commands: this turn's
+//    writes go to the old incr file, the manifest is renamed into place, every later write goes to
+//    the new incr file; every database's dictionaries get a snapshot
 //    hook: before a key of the T0 dictionaries changes for the first time, the hook writes the
 //    commands that recreate its T0 state into a side buffer (serialized at once, so a value later
 //    modified in place cannot leak into the snapshot). 3. A writer walks the live T0 dictionaries in
@@ -24,7 +25,8 @@
 // write, fsync, close and unlink runs on the thread pool.
 //
 // Crash safety: at every instant the manifest on disk names a complete dataset: the old files
-// (plus the new incr file) until the final manifest's rename, the new base and incr after it. A
+// (plus the new incr file) until the final manifest's rename, the new base and incr after it; and
+// only the last file it names is ever being written (a torn command is only ever at the end). A
 // crash leaves at most a temp-rewriteaof-bg-*.aof (removed at the next start) and unreferenced
 // files.
 
@@ -103,13 +105,10 @@ export class Rewrite {
     const seconds = (): number => (Date.now() - this.startedAt) / 1000;
     try {
       await this.openIncr();
-      let t = this.trace.start();
-      this.begin();
-      this.trace.step('begin', t);
       faultPoint('rewrite-begin');
       for (let i = 0; i < this.recorders.length; i++) await this.writeDb(i, this.recorders[i]);
       faultPoint('rewrite-snapshot');
-      t = this.trace.start();
+      const t = this.trace.start();
       await cb((done) => this.io.fsyncAsync(this.fd, done));
       this.trace.waited('fsync', t);
       this.checkAborted();
@@ -149,23 +148,33 @@ export class Rewrite {
     if (this.aborted) throw new Error('rewrite aborted');
   }
 
-  /** Creates the next incr file and makes a manifest naming it durable, off the event loop. */
+  /**
+   * Creates the next incr file and a manifest naming it (written and fsynced off the event loop);
+   * T0 (begin) is the step that renames that manifest into place.
+   */
   private async openIncr(): Promise<void> {
     const next = this.manifests.current.copy();
     const incr = next.addIncr();
     this.incrFd = this.io.openWrite(join(next.dir, incr.file));
-    this.aof.log.notice(`Creating AOF incr file ${incr.file} on background rewrite`);
-    await this.manifests.saveAsync(next);
     this.incr = incr;
-    this.checkAborted();
+    this.aof.log.notice(`Creating AOF incr file ${incr.file} on background rewrite`);
+    // Under `always` a reply means durable: the rename must be too before the writes it moves
+    // reach the new file, so the directory is fsynced in that step (as Redis does, in full).
+    await this.manifests.saveAsync(next, { rename: (rename) => this.begin(rename), syncDir: this.aof.policy === 'always' });
   }
 
   /**
-   * T0, synchronous: this turn's writes go to the old incr file, later ones to the new; snapshot
-   * hooks attached; the temp file opened.
+   * T0, synchronous, at the manifest's rename: this turn's writes go to the old incr file while it
+   * is still the last one named, the manifest names the new one, and every later write goes there.
+   * Nothing may reach the old file after the rename: a kill -9 in the middle of that write would
+   * leave a torn command in a file that is no longer the last, which neither we nor redis-server
+   * (nor redis-check-aof --fix) will load. Then the snapshot hooks are attached, the temp file opened.
    */
-  private begin(): void {
+  private begin(rename: () => void): void {
+    const t = this.trace.start();
+    this.checkAborted();
     if (!this.aof.flush()) throw new Error(`can't flush the AOF before the rewrite: ${this.aof.lastWriteError}`);
+    rename();
     if (!this.adoptIncr()) throw new Error('the AOF manifest was replaced meanwhile');
     this.aof.rewriting = true;
     this.t0 = this.keyspace.clock.now();
@@ -173,6 +182,7 @@ export class Rewrite {
     this.out.buf = Buffer.allocUnsafe(WRITE_CHUNK + 64 * 1024);
     if (this.aof.timestamps) this.out.writeAscii(timestampLine(Date.now()));
     for (const db of this.keyspace.dbs) this.recorders.push(new SnapshotRecorder(db, this.t0));
+    this.trace.step('begin', t);
   }
 
   /**

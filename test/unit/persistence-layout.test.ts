@@ -301,20 +301,22 @@ test('a migration cut between its manifest and its rename is finished at the nex
   t.deepEqual(listing(dir), ['appendonly.aof', 'appendonly.aof.1.incr.aof', 'appendonly.aof.manifest']);
 });
 
-test('a rewrite aborted before T0 still moves the writer to the incr file its manifest named last', async (t) => {
+test('a rewrite aborted while its manifest is being saved (before T0) leaves the manifest as it was: the writer stays on its last incr file', async (t) => {
   const dir = tmp();
   const io = new FaultyIO();
   const s = await open(t, dir, io, { 'enable-debug-command': 'yes' });
   const c = await RawClient.connect(s.port);
   await c.call('SET', 'a', '1');
-  io.fsyncDelayMs = 100; // the manifest naming 2.incr is still being saved when DEBUG LOADAOF aborts
+  io.fsyncDelayMs = 100; // the manifest naming 2.incr is still being fsynced when DEBUG LOADAOF aborts
   c.write(Buffer.concat([encodeArgs(['BGREWRITEAOF']), encodeArgs(['DEBUG', 'LOADAOF'])]));
   t.is(await c.read(), '+Background append only file rewriting started\r\n');
   t.is(await c.read(), '+OK\r\n');
-  // The aborted job finishes its manifest save, then gives up and hands 2.incr to the writer.
-  for (let i = 0; i < 500 && !persistence(s).writer.path.endsWith('appendonly.aof.2.incr.aof'); i++) await new Promise((r) => setTimeout(r, 10));
+  await settle(s);
   io.fsyncDelayMs = 0;
-  t.is(Manifest.read(aofDir(dir), 'appendonly.aof').lastIncr?.file, 'appendonly.aof.2.incr.aof', 'the save landed');
+  // T0 is the rename's step: an aborted job never renames, so the old incr file stays the last one
+  // named and the only one written (a torn write can only be at the end of the last file).
+  t.is(Manifest.read(aofDir(dir), 'appendonly.aof').lastIncr?.file, 'appendonly.aof.1.incr.aof', 'not renamed');
+  t.false(readdirSync(aofDir(dir)).some((f) => f.startsWith('temp-')), 'the temp manifest is removed');
   await c.call('SET', 'c', '3');
   checkDirectory(t, dir, s);
   c.close();
@@ -361,11 +363,11 @@ test('BGREWRITEAOF behind unfinished work answers what Redis 7.0 answers behind 
   c.close();
 });
 
-test('a rewrite aborted while its first manifest save is in flight: commands still buffered keep their SELECT in the new incr file', async (t) => {
-  // Found in review: CONFIG SET appendonly no in that window aborts the rewrite, whose cleanup moves
-  // the writer to the new incr file (the manifest names it) with `SET a 1` still buffered and
-  // encoded for db 3 without a SELECT. Our loader replays every file with one client, but
-  // redis-server 7 replays each from db 0: it put `a` in db 0.
+test('a rewrite aborted while its first manifest save is in flight: commands still buffered reach the file the manifest names, after their SELECT', async (t) => {
+  // Found in review: CONFIG SET appendonly no in that window aborted the rewrite, whose cleanup moved
+  // the writer to the new incr file with `SET a 1` still buffered and encoded for db 3 without a
+  // SELECT; redis-server 7 replays each file from db 0, so it put `a` in db 0. Now the manifest is
+  // not renamed at all: the bytes go to the old incr file, after the SELECT 3 already there.
   const dir = tmp();
   const io = new FaultyIO();
   const s = await open(t, dir, io);
@@ -379,8 +381,77 @@ test('a rewrite aborted while its first manifest save is in flight: commands sti
   c.write(Buffer.concat([encodeArgs(['SET', 'a', '1']), encodeArgs(['CONFIG', 'SET', 'appendonly', 'no'])]));
   await c.read();
   await c.read();
-  await new Promise((r) => setTimeout(r, 500)); // the aborted job's save lands, close() finishes
+  await new Promise((r) => setTimeout(r, 500)); // the aborted job gives up, close() finishes
   io.fsyncDelayMs = 0;
-  const incr2 = readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.2.incr.aof'), 'latin1');
-  t.true(incr2.startsWith('*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n'), JSON.stringify(incr2));
+  t.is(Manifest.read(aofDir(dir), 'appendonly.aof').lastIncr?.file, 'appendonly.aof.1.incr.aof');
+  const incr1 = readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), 'latin1');
+  t.true(incr1.endsWith('*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$1\r\n1\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n'), JSON.stringify(incr1));
 });
+
+/** FileIO that records which file each AOF write went to, and which incr file each manifest rename names last. */
+class RecordingIO extends FaultyIO {
+  readonly events: string[] = [];
+  private readonly names = new Map<number, string>();
+  /** Delay of the directory fsync on the thread pool: the window after a manifest's rename. */
+  dirDelayMs = 0;
+
+  override openAppend(path: string): number {
+    return this.named(super.openAppend(path), path);
+  }
+  override openWrite(path: string): number {
+    return this.named(super.openWrite(path), path);
+  }
+  private named(fd: number, path: string): number {
+    this.names.set(fd, path.split('/').pop()!);
+    return fd;
+  }
+  override write(fd: number, buf: Buffer): void {
+    super.write(fd, buf);
+    this.events.push(`write ${this.names.get(fd)}`);
+  }
+  override rename(from: string, to: string): void {
+    super.rename(from, to);
+    if (to.endsWith('.manifest')) this.events.push(`manifest ${Manifest.read(to.slice(0, to.lastIndexOf('/')), 'appendonly.aof').lastIncr?.file}`);
+  }
+  override fsyncDirAsync(path: string, cb: (err: Error | null) => void): void {
+    setTimeout(() => super.fsyncDirAsync(path, cb), this.dirDelayMs);
+  }
+}
+
+for (const appendfsync of ['everysec', 'always']) {
+  test(`no byte reaches an incr file once the manifest names a later one (${appendfsync}): a torn command can only end the last file`, async (t) => {
+    // Found by a kill -9 hunt: writes went on to the old incr file while the renamed manifest's
+    // directory fsync ran; a kill -9 in the middle of one left a torn command in a file that was no
+    // longer the last, which neither we, redis-server nor redis-check-aof --fix would load.
+    const dir = tmp();
+    const io = new RecordingIO();
+    io.dirDelayMs = 50;
+    const s = await open(t, dir, io, { appendfsync });
+    const [writer, admin] = await Promise.all([RawClient.connect(s.port), RawClient.connect(s.port)]);
+    t.teardown(() => (writer.close(), admin.close()));
+    let stop = false;
+    const load = (async () => {
+      for (let i = 0; !stop; i++) await writer.call('INCR', 'n');
+    })();
+    for (let round = 0; round < 3; round++) {
+      await new Promise((r) => setTimeout(r, 30));
+      t.regex(await admin.call('BGREWRITEAOF'), /^\+Background append only file rewriting (started|scheduled)\r\n$/);
+      await settle(s);
+    }
+    stop = true;
+    await load;
+    let last = 'appendonly.aof.1.incr.aof';
+    let renames = 0;
+    for (const e of io.events) {
+      const [what, file] = e.split(' ');
+      if (what === 'manifest') {
+        last = file;
+        renames++;
+      } else if (file.endsWith('.incr.aof')) {
+        t.is(file, last, `${e} after the manifest named ${last}`);
+      }
+    }
+    t.true(renames >= 3, 'the rewrites renamed manifests');
+    await reloadMatches(t, dir, s);
+  });
+}
