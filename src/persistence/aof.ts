@@ -222,24 +222,43 @@ export class AofWriter {
       return false;
     }
     latencyEnd(this.latency, t0, context, 'aof-write');
-    this.fileSize += bytes.length;
+    if (this.policy === 'always' && !this.fsyncAlways(bytes.length)) return false;
+    this.written(bytes.length);
+    if (this.policy !== 'always') this.dirtySinceFsync = true;
+    this.recovered();
+    return true;
+  }
+
+  /** The pending bytes are in the file: the next ones start after them. */
+  private written(n: number): void {
+    this.fileSize += n;
     this.pending.clear();
     this.epoch++;
     this.fileDb = this.selectedDb;
-    if (this.policy === 'always') {
-      // The bytes are in the file; only durability is in doubt: retry the fsync, not the write.
-      const t1 = latencyStart(this.latency);
+  }
+
+  /**
+   * `always`: the bytes just written are durable, or cut off again and kept pending, so that the
+   * retry writes them anew. A failed fsync may have lost them, and Linux reports that once (the
+   * pages are marked clean): a later fsync would succeed without them. Redis exits here; we keep
+   * the replies held (MISCONF meanwhile) until the bytes are written and fsynced again.
+   */
+  private fsyncAlways(n: number): boolean {
+    const t1 = latencyStart(this.latency);
+    try {
+      this.io.fsync(this.fd);
+    } catch (e) {
       try {
-        this.io.fsync(this.fd);
-      } catch (e) {
-        this.writeFailed(e);
-        return false;
+        this.io.ftruncate(this.fd, this.fileSize);
+      } catch {
+        // They stay in the file: only the fsync can be retried (retryFsync), and it may succeed
+        // without them. Nothing better is left short of exiting, as Redis does.
+        this.written(n);
       }
-      latencyEnd(this.latency, t1, 'aof-fsync-always');
-    } else {
-      this.dirtySinceFsync = true;
+      this.writeFailed(e);
+      return false;
     }
-    this.recovered();
+    latencyEnd(this.latency, t1, 'aof-fsync-always');
     return true;
   }
 

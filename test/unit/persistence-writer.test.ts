@@ -173,15 +173,34 @@ test('if the partial write cannot be cut off, the retry writes only the rest', (
   t.is(w.size, readFileSync(path).length);
 });
 
-test('appendfsync always: a failed fsync keeps MISCONF until an fsync succeeds, without rewriting', (t) => {
+test('appendfsync always: a failed fsync cuts the bytes off and writes them again before the next fsync (Linux reports a lost writeback once)', (t) => {
   const { path, io, w } = setup('always');
   io.failFsync = 'EIO';
   w.append(0, ['SET', 'a', '1']);
   t.false(w.flush());
   t.is(w.writeError(), 'MISCONF Errors writing to the AOF file: Input/output error');
+  t.is(readFileSync(path).length, 0, 'cut off: a later fsync could succeed without them');
+  t.is(w.pendingBytes, aofBytes(['SELECT', '0'], ['SET', 'a', '1']).length, 'kept to be written again');
+  const writes = io.writes;
   t.false(w.flush());
+  t.is(io.writes, writes + 1, 'each retry writes them anew');
   io.failFsync = null;
   t.true(w.flush());
+  t.is(w.writeError(), null);
+  t.deepEqual(readFileSync(path), aofBytes(['SELECT', '0'], ['SET', 'a', '1']), 'written once');
+});
+
+test('appendfsync always: when a failed fsync\'s bytes cannot be cut off, they stay written and only the fsync is retried', (t) => {
+  const { path, io, w } = setup('always');
+  io.failFsync = 'EIO';
+  io.failTruncate = true;
+  w.append(0, ['SET', 'a', '1']);
+  t.false(w.flush());
+  t.is(w.pendingBytes, 0);
+  const writes = io.writes;
+  io.failFsync = null;
+  t.true(w.flush());
+  t.is(io.writes, writes, 'not written again');
   t.is(w.writeError(), null);
   t.deepEqual(readFileSync(path), aofBytes(['SELECT', '0'], ['SET', 'a', '1']), 'written once');
 });
