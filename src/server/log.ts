@@ -49,8 +49,10 @@ export function createLogger(level: string, file: string): Logger {
     transports: [transport],
   });
   let closed: Promise<void> | undefined;
+  // A line logged after close() (a signal arriving during shutdown) is dropped: winston would
+  // emit 'write after end' as an uncaught error, and the process end with status 1.
   const log = (lvl: LogLevel) => (msg: string): void => {
-    w.log(lvl, msg);
+    if (closed === undefined) w.log(lvl, msg);
   };
   return {
     debug: log('debug'),
