@@ -3,9 +3,10 @@
 // Every complete command in a read runs in order; the replies of the whole read are written with
 // one socket write, after the server has flushed the AOF for the same event-loop turn (a write
 // reaches the file before its reply leaves). A client whose unsent output passes a bound stops
-// being served, even in the middle of a pipelined read, and stops being read until its socket
-// drains: a fast writer that never reads cannot grow our memory, and other clients keep being
-// served. (Redis has no such bound for normal clients by default; this is a deliberate limit.)
+// being served, even in the middle of a pipelined read, until its socket drains: its replies
+// cannot grow our memory, and other clients keep being served. Its socket is still read, into its
+// query buffer (client-query-buffer-limit, as Redis). (Redis has no such bound on the output of
+// normal clients by default; this is a deliberate limit.)
 // client-output-buffer-limit's normal class closes such a client instead, as Redis (limits.ts).
 
 import type { Socket } from 'node:net';
@@ -176,7 +177,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
       this.decodeFailed(e);
     }
     this.server.queueFlush(this);
-    if ((this.turnBytes += chunk.length) >= TURN_BYTES && !this.yielded && !this.paused) this.yieldTurn();
+    if ((this.turnBytes += chunk.length) >= TURN_BYTES && !this.yielded) this.yieldTurn();
   }
 
   /**
@@ -196,7 +197,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
   private readonly endYield = (): void => {
     this.yielded = false;
     this.turnBytes = 0;
-    if (!this.paused && !this.closing && !this.closed) this.socket.resume();
+    if (!this.closing && !this.closed) this.socket.resume();
   };
 
   /**
@@ -293,16 +294,19 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     this.server.queueFlush(this);
   }
 
-  /** Holds back the rest of the client's pipeline and stops reading its socket. */
+  /**
+   * Holds back the rest of the client's pipeline. Its socket is still read: what it sends waits in
+   * its query buffer (bounded by client-query-buffer-limit, as in Redis). A client that writes its
+   * whole pipeline before reading any reply (redis-benchmark -P 200000, a blocking client's big
+   * pipeline) would otherwise wait for its write while we wait for its read, forever.
+   */
   private pauseInput(): void {
     this.paused = true;
     this.decoder.pause();
-    this.socket.pause();
   }
 
   private resumeInput(): void {
     this.paused = false;
-    this.socket.resume();
     this.unsent = this.socket.writableLength;
     this.server.markBatch();
     if (this.postponed === null) {

@@ -1,6 +1,7 @@
 // A client that pipelines a lot and does not read its socket is paused: its unsent replies stay
 // bounded (the rest of its pipeline waits, unparsed), the server stays responsive to others, and
-// once the client reads again it gets every reply, complete and in order.
+// once the client reads again it gets every reply, complete and in order. Its socket is still read
+// meanwhile, so a client that writes its whole pipeline before reading does not wait forever.
 
 import test from 'ava';
 import { connect, type Socket } from 'node:net';
@@ -84,4 +85,40 @@ test('QUIT in the middle of a paused pipeline still ends the connection after it
   t.is(await c.read(), '+OK\r\n');
   await c.waitClosed();
   t.is(c.pending(), '');
+});
+
+test('a client that writes its whole pipeline before reading any reply is not stuck (its input is still read while held)', async (t) => {
+  // Found by a redis-benchmark hunt: -P 200000 hung at rps=0. Its requests outgrew the kernel's
+  // socket buffers while the server, over its output bound, stopped reading: the client waited for
+  // its write, the server for the client's read. Redis reads on (into the query buffer).
+  const server = await startServer({ port: 0 });
+  t.teardown(() => server.close());
+  const arg = 'a'.repeat(100 * 1024);
+  const count = 300; // 30 MB of requests, as much of replies: far past the bound and the buffers
+  const request = Buffer.from(`*2\r\n$4\r\nECHO\r\n$${arg.length}\r\n${arg}\r\n`.repeat(count));
+  const client: Socket = connect({ port: server.port, host: '127.0.0.1' });
+  t.teardown(() => client.destroy());
+  await new Promise<void>((r) => client.once('connect', () => r()));
+  client.pause(); // a blocking client: no read before the write is done
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the write of ${request.length} bytes never finished: the server stopped reading`)), 30_000);
+    client.write(request, () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  const reply = `$${arg.length}\r\n${arg}\r\n`.length;
+  let received = 0;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`received ${received} of ${count * reply} bytes`)), 60_000);
+    client.on('data', (d: Buffer) => {
+      received += d.length;
+      if (received >= count * reply) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    client.resume();
+  });
+  t.is(received, count * reply);
 });
