@@ -9,6 +9,7 @@ import type { SlowLog } from './slowlog.js';
 import type { LatencyMonitor } from './latency.js';
 import type { Monitors } from './monitor.js';
 import type { CommandStats } from '../server/stats.js';
+import type { ServerMetrics } from '../server/metrics.js';
 import type { ClientPause } from '../server/pause.js';
 
 export interface ClientApi {
@@ -75,6 +76,8 @@ export interface ServerStats {
 export interface ServerApi {
   readonly config: Config;
   readonly stats: ServerStats;
+  /** INFO's instantaneous_* rates and used_memory_peak, sampled by the cron. */
+  readonly metrics: ServerMetrics;
   readonly version: string;
   readonly pid: number;
   /** The port actually bound (useful with port 0). */

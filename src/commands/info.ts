@@ -26,24 +26,16 @@ const SECTIONS: [string, string, boolean][] = [
   ['keyspace', 'Keyspace', true],
 ];
 
-/** Per-server state INFO keeps between calls: rate samples, memory peak, replication id. */
-interface InfoState {
-  samples: { t: number; cmds: number; netIn: number; netOut: number }[];
-  peak: number;
-  startup: number;
-  replid: string;
-}
-const states = new WeakMap<ServerApi, InfoState>();
+/** The replication id INFO shows, made once per server from its run id. */
+const replids = new WeakMap<ServerApi, string>();
 
-function stateOf(server: ServerApi, used: number): InfoState {
-  let s = states.get(server);
-  if (s === undefined) {
-    const replid = server.runId.split('').reverse().join('');
-    s = { samples: [], peak: used, startup: used, replid };
-    states.set(server, s);
+function replidOf(server: ServerApi): string {
+  let id = replids.get(server);
+  if (id === undefined) {
+    id = server.runId.split('').reverse().join('');
+    replids.set(server, id);
   }
-  if (used > s.peak) s.peak = used;
-  return s;
+  return id;
 }
 
 /** Redis's bytesToHuman. */
@@ -107,12 +99,13 @@ export function memoryFigures(ctx: Ctx): {
   const mu = process.memoryUsage();
   const ks = ctx.keyspace;
   const used = ks.usedMemory;
-  const st = stateOf(ctx.server, used);
+  // As Redis's INFO, which also notes the peak (its cron does the rest).
+  const peak = ctx.server.metrics.notePeak(used);
   let clients = 0;
   for (const c of ctx.server.clients()) clients += c.queryBufferLength + c.outputBufferLength;
   const overhead = memoryOverhead(ctx).total;
   return {
-    used, startup: ks.baselineBytes, peak: st.peak, clients, overhead, dataset: used - overhead,
+    used, startup: ks.baselineBytes, peak, clients, overhead, dataset: used - overhead,
     heapUsed: mu.heapUsed + mu.external, heapActive: mu.heapTotal + mu.external, rss: mu.rss,
   };
 }
@@ -204,24 +197,9 @@ function persistenceSection(ctx: Ctx): Fields {
   ];
 }
 
-/** Commands and bytes per second since the oldest of the recent INFO calls (Redis samples in its cron). */
-function rates(ctx: Ctx): { ops: number; inKbps: string; outKbps: string } {
-  const st = stateOf(ctx.server, 0);
-  const { totalCommands: cmds, netInputBytes: netIn, netOutputBytes: netOut } = ctx.server.stats;
-  const t = ctx.now;
-  st.samples = st.samples.filter((x) => t - x.t <= 10000);
-  const base = st.samples.find((x) => t - x.t >= 100);
-  st.samples.push({ t, cmds, netIn, netOut });
-  if (st.samples.length > 16) st.samples.shift();
-  if (base === undefined) return { ops: 0, inKbps: '0.00', outKbps: '0.00' };
-  const secs = (t - base.t) / 1000;
-  const kbps = (bytes: number): string => (bytes / secs / 1024).toFixed(2);
-  return { ops: Math.round((cmds - base.cmds) / secs), inKbps: kbps(netIn - base.netIn), outKbps: kbps(netOut - base.netOut) };
-}
-
 function statsSection(ctx: Ctx): Fields {
   const st = ctx.server.stats;
-  const r = rates(ctx);
+  const r = ctx.server.metrics.rates();
   const zero = (...names: string[]): Fields => names.map((n) => [n, 0]);
   return [
     ['total_connections_received', st.totalConnections], ['total_commands_processed', st.totalCommands],
@@ -248,7 +226,7 @@ function statsSection(ctx: Ctx): Fields {
 function replicationSection(ctx: Ctx): Fields {
   return [
     ['role', 'master'], ['connected_slaves', 0], ['master_failover_state', 'no-failover'],
-    ['master_replid', stateOf(ctx.server, 0).replid], ['master_replid2', '0'.repeat(40)], ['master_repl_offset', 0],
+    ['master_replid', replidOf(ctx.server)], ['master_replid2', '0'.repeat(40)], ['master_repl_offset', 0],
     ['second_repl_offset', -1], ['repl_backlog_active', 0], ['repl_backlog_size', 1048576],
     ['repl_backlog_first_byte_offset', 0], ['repl_backlog_histlen', 0],
   ];

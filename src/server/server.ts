@@ -28,6 +28,7 @@ import { rejectedSpec, usecNow } from './stats.js';
 import { ClientPause, POSTPONED, REPLICA_KEYSPACE, touchesKeyspace } from './pause.js';
 import { MemoryGuard } from './maxmemory.js';
 import { StallMonitor } from './stalls.js';
+import { ServerMetrics } from './metrics.js';
 import type { Persistence } from './persistence-port.js';
 import { clearInterval, setImmediate, setInterval } from '../timers.js';
 
@@ -50,6 +51,9 @@ export class Server implements ServerApi {
   readonly commands: CommandTable;
   readonly log: Logger;
   stats = newStats();
+  /** INFO's instantaneous rates and memory peak, sampled by the cron. */
+  readonly metrics = new ServerMetrics(Date.now());
+  private cronHz = 10;
   readonly version = VERSION;
   readonly pid = process.pid;
   readonly startedAt = Date.now();
@@ -327,6 +331,7 @@ export class Server implements ServerApi {
 
   resetStats(): void {
     this.stats = newStats();
+    this.metrics.reset(Date.now());
     this.keyspace.expiredStalePerc = 0;
     this.observer.reset();
     this.stalls.reset();
@@ -366,7 +371,7 @@ export class Server implements ServerApi {
     const bound = await bindAll(c.get('bind'), this.port || c.int('port'), c.int('tcp-backlog'), (s) => this.accept(s));
     this.listeners.push(...bound.servers);
     this.port = bound.port;
-    const hz = Math.max(1, c.int('hz'));
+    const hz = (this.cronHz = Math.max(1, c.int('hz')));
     this.expireTimer = setInterval(() => this.cron(), Math.floor(1000 / hz));
     this.stalls.start();
     this.expireTimer.unref();
@@ -376,6 +381,7 @@ export class Server implements ServerApi {
   private cron(): void {
     this.wallOffsetMs = Date.now() - performance.now();
     if (this.loading) return;
+    this.metrics.cron(Date.now(), this.cronHz, this.stats, this.keyspace.usedMemory);
     this.limits.cron(this.clientsById.values(), Date.now());
     // As Redis: no active expiry while clients are paused (the dataset stays as it is).
     if (this.activeExpire && !this.pause.active) {

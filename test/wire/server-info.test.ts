@@ -176,3 +176,41 @@ test('INFO avg_ttl: over the live keys with a TTL, sampled when there are many, 
     await s.close();
   }
 });
+
+/** A field of an INFO reply, as a number. */
+const num = (info: string, name: string): number => Number(field(info, name) ?? NaN);
+
+test('INFO instantaneous_*: sampled by the cron (Redis: 16 samples, 100 ms apart), so the first INFO under load shows the load', async (t) => {
+  // Found by a tools hunt: the rates came from earlier INFO calls only, so a poller calling every
+  // 15 s or more (redis_exporter) always read 0 under load.
+  const s = await startServer({ port: 0 });
+  t.teardown(() => s.close());
+  const [load, admin] = await Promise.all([RawClient.connect(s.port), RawClient.connect(s.port)]);
+  t.teardown(() => (load.close(), admin.close()));
+  const started = Date.now();
+  while (Date.now() - started < 1000) await load.call('SET', 'k', 'v'.repeat(100));
+  const busy = await admin.call('INFO', 'stats');
+  t.true(num(busy, 'instantaneous_ops_per_sec') > 0, busy);
+  t.true(num(busy, 'instantaneous_input_kbps') > 0, busy);
+  t.true(num(busy, 'instantaneous_output_kbps') > 0, busy);
+  // The samples of an idle second and a half replace those of the load.
+  await new Promise((r) => setTimeout(r, 2500));
+  const idle = await admin.call('INFO', 'stats');
+  t.true(num(idle, 'instantaneous_ops_per_sec') <= 2, idle); // only the INFO calls themselves
+});
+
+test('INFO used_memory_peak: a peak reached and left between two INFO calls is still the peak (noted by the cron); RESETSTAT keeps it', async (t) => {
+  const s = await startServer({ port: 0 });
+  t.teardown(() => s.close());
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  const before = num(await c.call('INFO', 'memory'), 'used_memory');
+  t.is(await c.call('SET', 'big', 'x'.repeat(20 * 1024 * 1024)), '+OK\r\n');
+  await new Promise((r) => setTimeout(r, 300)); // a few cron runs
+  t.is(await c.call('DEL', 'big'), ':1\r\n');
+  const info = await c.call('INFO', 'memory');
+  t.true(num(info, 'used_memory_peak') >= before + 20 * 1024 * 1024, info);
+  t.true(num(info, 'used_memory') < before + 1024 * 1024);
+  t.is(await c.call('CONFIG', 'RESETSTAT'), '+OK\r\n');
+  t.true(num(await c.call('INFO', 'memory'), 'used_memory_peak') >= before + 20 * 1024 * 1024, 'kept, as Redis');
+});
