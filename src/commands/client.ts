@@ -91,6 +91,9 @@ export function idleSeconds(c: ClientApi, now: number): number {
   return wholeSeconds(now) - wholeSeconds(c.lastInteraction);
 }
 
+/** Redis's PROTO_REPLY_CHUNK_BYTES: a client's static reply buffer, and the least a reply chunk holds. */
+const REPLY_CHUNK = 16 * 1024;
+
 /**
  * One CLIENT LIST line in Redis 7.0's field order (also the client in log lines, as Redis's
  * catClientInfoString). `args` is the running command of the caller (argv-mem counts it, as Redis
@@ -98,14 +101,19 @@ export function idleSeconds(c: ClientApi, now: number): number {
  */
 export function clientLine(now: number, c: ClientApi, args: string[] | null): string {
   const qbuf = c.queryBufferLength;
-  const omem = c.outputBufferLength;
+  // As Redis lays out a client's output: the first REPLY_CHUNK bytes in its static buffer (obl),
+  // the rest in a list of chunks of at least that size (oll), counted by omem.
+  const pending = c.outputBufferLength;
+  const obl = Math.min(pending, REPLY_CHUNK);
+  const oll = Math.ceil((pending - obl) / REPLY_CHUNK);
+  const omem = oll * REPLY_CHUNK;
   const argvMem = args ? args.reduce((n, a) => n + a.length, 0) : 0;
   const fields: [string, string | number][] = [
     ['id', c.id], ['addr', c.addr], ['laddr', c.laddr], ['fd', c.fd], ['name', c.name],
     ['age', wholeSeconds(now) - wholeSeconds(c.createdAt)], ['idle', Math.max(0, idleSeconds(c, now))],
     ['flags', flagsOf(c)], ['db', c.dbIndex], ['sub', 0], ['psub', 0], ['ssub', 0], ['multi', -1],
     ['qbuf', qbuf], ['qbuf-free', 0], ['argv-mem', argvMem], ['multi-mem', 0], ['rbs', 16384], ['rbp', 16384],
-    ['obl', 0], ['oll', 0], ['omem', omem], ['tot-mem', qbuf + omem + argvMem + 16384],
+    ['obl', obl], ['oll', oll], ['omem', omem], ['tot-mem', qbuf + omem + argvMem + REPLY_CHUNK],
     ['events', c.writeWaiting === true ? 'rw' : 'r'], ['cmd', c.lastCommand], ['user', 'default'], ['redir', -1], ['resp', c.proto],
   ];
   return fields.map(([k, v]) => `${k}=${v}`).join(' ');

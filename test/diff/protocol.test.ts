@@ -164,6 +164,21 @@ for (const line of LINES) {
   });
 }
 
+// --- output buffer fields of CLIENT INFO ------------------------------------------------------------
+
+test('CLIENT INFO after pipelined replies: obl holds them (the static buffer), oll and omem count only what is past it, as redis-server', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const { ks, redis } = await pair('default');
+  const fields = (e: Exchange): string => / obl=\d+ oll=\d+ omem=\d+ /.exec(e.data)?.[0] ?? e.data;
+  // The lines differ elsewhere (id, addr...): compared field by field, without compare()'s retry.
+  const both = (writes: string[]): Promise<Exchange[]> => Promise.all([exchange(ks.port, writes, { quietMs: 300 }), exchange(redis.port, writes, { quietMs: 300 })]);
+  for (const writes of [['FOO\r\nCLIENT INFO\r\n'], [mb('ECHO', 'x'.repeat(1000)) + 'CLIENT INFO\r\n']]) {
+    const [ours, theirs] = await both(writes);
+    t.is(fields(ours), fields(theirs), JSON.stringify(writes[0].slice(0, 30)));
+  }
+  t.is(fields((await both(['FOO\r\nCLIENT INFO\r\n']))[0]), ' obl=56 oll=0 omem=0 ');
+});
+
 // --- seeded differential fuzz ----------------------------------------------------------------------
 
 function fuzzPipeline(rng: Rng): string {
