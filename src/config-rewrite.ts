@@ -2,7 +2,9 @@
 // with, as Redis 7.0's rewriteConfig does (see rewriteConfigFile): the file's comments and layout
 // stay, options keep their lines, and what is new goes after Redis's signature line.
 
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { strerror } from './errors.js';
 import { bytesText, findOption, normalize, OPTIONS, repr, type Config, type OptionSpec } from './config.js';
 import { splitArgs } from './protocol/splitargs.js';
 
@@ -36,7 +38,8 @@ export function rewriteConfigFile(path: string, config: Config): string | null {
     // As Redis's split of the file on "\n": a final newline leaves an empty last line.
     old = readFileSync(path, 'latin1').split('\n').map((l) => l.replace(/^[\r\n\t ]+|[\r\n\t ]+$/g, ''));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return (e as Error).message;
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    if (code !== 'ENOENT') return strerror(code);
     old = [];
   }
   const lines = [...old];
@@ -65,12 +68,42 @@ export function rewriteConfigFile(path: string, config: Config): string | null {
     for (const n of reuse) lines[n] = '';
   }
   const text = lines.filter((l, n) => l !== '' || lines[n - 1] !== '').map((l) => `${l}\n`).join('');
+  return replaceFile(path, Buffer.from(text, 'latin1'));
+}
+
+/**
+ * As Redis's rewriteConfigOverwriteFile: a temp file, fsynced, renamed over the file, and the
+ * directory fsynced, so a crash leaves the old file or the new one. The file's mode is kept (Redis
+ * sets 0644 less the umask): a config file made private because it holds requirepass stays so.
+ * Returns the strerror() text of a failure, or null.
+ */
+function replaceFile(path: string, bytes: Buffer): string | null {
+  const tmp = `${path}.tmp-${process.pid}`;
+  let fd = -1;
   try {
-    const tmp = `${path}.tmp-${process.pid}`;
-    writeFileSync(tmp, text, 'latin1');
+    let mode = 0o644;
+    try {
+      mode = statSync(path).mode & 0o7777;
+    } catch {
+      // a new file
+    }
+    fd = openSync(tmp, 'w', mode);
+    fchmodSync(fd, mode); // open's mode was cut by the umask
+    writeFileSync(fd, bytes);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = -1;
     renameSync(tmp, path);
+    const dir = openSync(dirname(path), 'r');
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
     return null;
   } catch (e) {
-    return (e as Error).message;
+    if (fd >= 0) closeSync(fd);
+    rmSync(tmp, { force: true });
+    return strerror((e as NodeJS.ErrnoException).code ?? String(e));
   }
 }

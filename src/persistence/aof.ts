@@ -11,28 +11,11 @@
 
 import { performance } from 'node:perf_hooks';
 import { ReplyBuffer } from '../protocol/encoder.js';
-import { MISCONF_AOF } from '../errors.js';
+import { MISCONF_AOF, strerror } from '../errors.js';
 import { errorCode, ShortWriteError, type FileIO } from './fileio.js';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
 
-/** strerror() texts for the errors a write can meet, as Redis prints them. */
-const STRERROR: Record<string, string> = {
-  ENOSPC: 'No space left on device',
-  EIO: 'Input/output error',
-  EDQUOT: 'Disk quota exceeded',
-  EFBIG: 'File too large',
-  EBADF: 'Bad file descriptor',
-  EROFS: 'Read-only file system',
-  EACCES: 'Permission denied',
-  EPERM: 'Operation not permitted',
-  EINVAL: 'Invalid argument',
-  ENOENT: 'No such file or directory',
-  ENOTDIR: 'Not a directory',
-  EISDIR: 'Is a directory',
-};
-
-export const strerror = (code: string): string => STRERROR[code] ?? code;
 
 const MULTI = Buffer.from('*1\r\n$5\r\nMULTI\r\n');
 const EXEC = Buffer.from('*1\r\n$4\r\nEXEC\r\n');

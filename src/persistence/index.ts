@@ -16,7 +16,7 @@ import { aofDirOf, openForAppend, prepareLayout, rewriteSync, type AofLocation, 
 import { Manifest, ManifestStore } from './manifest.js';
 import { Rewrite, TEMP_FILE } from './rewrite.js';
 import { dumpKeyspace } from './keydump.js';
-import { strerror } from './aof.js';
+import { strerror } from '../errors.js';
 import { setImmediate } from '../timers.js';
 
 export { AofFormatError } from './loader.js';

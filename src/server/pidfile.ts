@@ -11,7 +11,7 @@
 
 import { linkSync, readFileSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { strerror } from '../persistence/aof.js';
+import { strerror } from '../errors.js';
 
 export class PidFileError extends Error {}
 

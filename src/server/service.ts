@@ -16,8 +16,7 @@ import { acquirePidFile, releasePidFile } from './pidfile.js';
 import { isDaemonChild } from './daemon.js';
 import { adjustOpenFilesLimit } from './limits.js';
 import { heapLimitWarning } from './heap.js';
-import { AOF_ENABLE_FAILED, NO_RDB_SAVE } from '../errors.js';
-import { strerror } from '../persistence/aof.js';
+import { AOF_ENABLE_FAILED, NO_RDB_SAVE, strerror } from '../errors.js';
 import { setImmediate } from '../timers.js';
 
 /**

@@ -2,7 +2,7 @@
 // canonical forms and error texts, and CONFIG REWRITE's file handling.
 
 import test from 'ava';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -272,4 +272,22 @@ test('command-line words as redis-server reads them: "--hz 10" in one argument, 
   t.deepEqual(pairs(['--requirepass "a b"']), [['requirepass', 'a b']], 'quotes as in a config line');
   t.throws(() => parseArgs(["--hz '3"]), { instanceOf: ConfigError, message: "'--hz '3': Unbalanced quotes in configuration line" });
   t.throws(() => parseArgs(['x.conf', 'y']), { instanceOf: ConfigError, message: "Invalid argument 'y': options must start with '--'" }, 'nothing to attach it to');
+});
+
+test('CONFIG REWRITE keeps the file\'s mode (a private file holding requirepass stays private) and leaves no temp file; a failure is strerror text', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ks-rewrite-mode-'));
+  const file = join(dir, 'ks.conf');
+  writeFileSync(file, 'port 7000\n');
+  chmodSync(file, 0o640);
+  const c = new Config();
+  c.set('requirepass', 'secret');
+  t.is(rewriteConfigFile(file, c), null);
+  t.is(statSync(file).mode & 0o777, 0o640);
+  t.regex(readFileSync(file, 'latin1'), /requirepass "secret"/);
+  t.deepEqual(readdirSync(dir), ['ks.conf']);
+  // A directory where the file should be: rename fails, as Redis's reply says, and no temp is left.
+  const bad = join(dir, 'sub.conf');
+  mkdirSync(join(bad, 'x'), { recursive: true });
+  t.is(rewriteConfigFile(bad, c), 'Is a directory');
+  t.deepEqual(readdirSync(dir).sort(), ['ks.conf', 'sub.conf']);
 });
