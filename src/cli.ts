@@ -45,9 +45,11 @@ async function main(argv: string[]): Promise<void> {
   }
   let config: Config;
   let file: string | undefined;
+  let stdin: string | undefined;
   try {
     const parsed = parseArgs(argv);
     file = parsed.file;
+    stdin = parsed.stdin;
     // As a server, durable by default: an append-only file in `dir` (the library stays in memory).
     config = new Config({ appendonly: 'yes' });
     applyOptions(config, parsed.options);
@@ -57,7 +59,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (config.bool('daemonize') && !isDaemonChild()) {
     // The configuration is valid: start it again in the background and wait until it serves.
-    const reason = await spawnDaemon(argv);
+    const reason = await spawnDaemon(argv, stdin);
     if (reason !== null) fail(reason);
     process.exit(0);
   }

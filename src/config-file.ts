@@ -34,7 +34,7 @@ interface ReadState {
  * systemd unit may quote it) is split as a config line. Returns the options in the order they
  * apply (file first, then standard input with `-`, then command line).
  */
-export function parseArgs(argv: readonly string[], read: (path: string) => string = readConfig): { file?: string; options: OptionLine[] } {
+export function parseArgs(argv: readonly string[], read: (path: string) => string = readConfig): { file?: string; options: OptionLine[]; stdin?: string } {
   let i = 0;
   let file: string | undefined;
   if (argv.length > 0 && !argv[0].startsWith('-')) {
@@ -55,6 +55,13 @@ export function parseArgs(argv: readonly string[], read: (path: string) => strin
       if (parts.length === 0) throw new ConfigError(`Invalid argument '${a}': an option name must follow '--'`);
       fromArgv.push({ name: parts[0], words: parts.slice(1) });
       hasValue = parts.length > 1;
+      // redis-server 7.0.1+ (for command lines generated from an empty list): a bare `--save`
+      // last or before another `--option` is `--save ""`, not a save taking that option as value.
+      const next = argv[i + 1];
+      if (!hasValue && a.toLowerCase() === '--save' && (next === undefined || next.startsWith('--'))) {
+        fromArgv[fromArgv.length - 1].words.push('');
+        hasValue = true;
+      }
     } else if (fromArgv.length === 0) {
       throw new ConfigError(`Invalid argument '${a}': options must start with '--'`);
     } else {
@@ -65,13 +72,15 @@ export function parseArgs(argv: readonly string[], read: (path: string) => strin
   for (const { name, words } of fromArgv) checkArgCount(name, words, `'--${name} ${fsPath(words.join(' '))}'`);
   const state: ReadState = { base: process.cwd(), reading: [], read };
   const options = file === undefined ? [] : readFile(file, state, '');
-  if (stdin) options.push(...parseConfigFile(read(STDIN), state, '(stdin)'));
+  // Kept for a daemonized start: the background server reads it again, from the parent.
+  const stdinText = stdin ? read(STDIN) : undefined;
+  if (stdinText !== undefined) options.push(...parseConfigFile(stdinText, state, '(stdin)'));
   // The command line as more lines of the file (as Redis appends it): --include and --dir too.
   for (const { name, words } of fromArgv) {
     const value = words.join(' ');
     options.push(...apply(name, [value], state, `'--${name} ${fsPath(value)}'`, false));
   }
-  return { file, options: mergeSaveLines(options) };
+  return { file, options: mergeSaveLines(options), stdin: stdinText };
 }
 
 /** redis.conf syntax: `name value...` per line, `#` comments, quoted values as in the protocol. */

@@ -102,9 +102,10 @@ const REPLY_CHUNK = 16 * 1024;
 export function clientLine(now: number, c: ClientApi, args: string[] | null): string {
   const qbuf = c.queryBufferLength;
   // As Redis lays out a client's output: the first REPLY_CHUNK bytes in its static buffer (obl),
-  // the rest in a list of chunks of at least that size (oll), counted by omem.
+  // the rest in a list of chunks of at least that size (oll), counted by omem. Output of earlier
+  // turns still waiting for the socket is past the static buffer (Redis writes that first).
   const pending = c.outputBufferLength;
-  const obl = Math.min(pending, REPLY_CHUNK);
+  const obl = c.writeWaiting === true ? 0 : Math.min(pending, REPLY_CHUNK);
   const oll = Math.ceil((pending - obl) / REPLY_CHUNK);
   const omem = oll * REPLY_CHUNK;
   const argvMem = args ? args.reduce((n, a) => n + a.length, 0) : 0;

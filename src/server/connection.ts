@@ -5,8 +5,9 @@
 // reaches the file before its reply leaves). A client whose unsent output passes a bound stops
 // being served, even in the middle of a pipelined read, until its socket drains: its replies
 // cannot grow our memory, and other clients keep being served. Its socket is still read, into its
-// query buffer (client-query-buffer-limit, as Redis). (Redis has no such bound on the output of
-// normal clients by default; this is a deliberate limit.)
+// query buffer, up to a bound (read-gate.ts); released, the held input runs a turn's share at a
+// time (replay). (Redis has no bound on the output of normal clients by default; this is a
+// deliberate limit.)
 // client-output-buffer-limit's normal class closes such a client instead, as Redis (limits.ts).
 
 import type { Socket } from 'node:net';
@@ -18,11 +19,10 @@ import type { Ctx } from '../commands/types.js';
 import type { Server } from './server.js';
 import { CommandContext } from './command-context.js';
 import { readLimitsOf, type ReadLimits } from './read-limits.js';
+import { ReadGate, TURN_BYTES } from './read-gate.js';
 import { POSTPONED, type Postponed } from './pause.js';
 import { clearTimeout, setImmediate, setTimeout } from '../timers.js';
 
-/** Bytes a client may deliver in one event-loop turn before it waits for the next (yieldTurn). */
-const TURN_BYTES = 64 * 1024;
 /** How long a closing connection waits for its peer to close before it is dropped (see flush()). */
 const CLOSE_GRACE_MS = 2000;
 
@@ -66,10 +66,14 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
    * read's commands run (replies go out in the turn's flush), so run() need not ask the socket.
    */
   private unsent = 0;
-  /** Bytes read this event-loop turn (reset by the turn's flush): see TURN_BYTES. */
-  private turnBytes = 0;
-  /** The socket is paused until the next turn (TURN_BYTES). */
-  private yielded = false;
+  /** When the socket is read (fairness between clients, held input): read-gate.ts. */
+  private readonly gate: ReadGate;
+  /** The peer closed its side (FIN): once the held input has run, we close ours. */
+  private peerEnded = false;
+  /** While held input is replayed: the decoder's buffered bytes at which this turn's share ends. */
+  private replayUntil = -1;
+  /** The replay stopped for this turn (TURN_BYTES) and goes on in the next one. */
+  private replayYielded = false;
 
   constructor(
     readonly id: number,
@@ -82,12 +86,20 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     this.laddr = peer(socket.localAddress, socket.localPort);
     this.limits = readLimitsOf(server.config);
     this.decoder = new RequestDecoder((args) => this.run(args), this.limits);
+    this.gate = new ReadGate(socket, this.decoder, this.limits, () => !this.closing && !this.closed);
     this.decoder.authenticated = this.authed;
     socket.setNoDelay(true);
     const keepAlive = server.config.int('tcp-keepalive');
     if (keepAlive > 0) socket.setKeepAlive(true, keepAlive * 1000);
     socket.on('error', (e) => server.log.verbose(`Client id=${id} addr=${this.addr} error: ${e.message}`));
     socket.on('close', () => this.onClose());
+    // Input held (output bound, CLIENT PAUSE) is still read, so a peer's FIN can come before its
+    // last commands ran: Node's default would end our side then, and they would never run.
+    socket.allowHalfOpen = true;
+    socket.on('end', () => {
+      this.peerEnded = true;
+      this.endIfDone();
+    });
     socket.on('drain', () => this.onDrain());
   }
 
@@ -177,28 +189,8 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
       this.decodeFailed(e);
     }
     this.server.queueFlush(this);
-    if ((this.turnBytes += chunk.length) >= TURN_BYTES && !this.yielded) this.yieldTurn();
+    this.gate.afterRead(chunk.length);
   }
-
-  /**
-   * Fairness between clients: libuv reads a readable socket up to 32 times in a row (64 KB each),
-   * so a client sending a long pipeline (a bulk load) would have up to 2 MB of commands run
-   * before any other client is read: measured, a PING waited 100 ms behind a 1M-key load. Past
-   * TURN_BYTES in a turn the socket pauses (reading stops at once: see shared-read.ts) and
-   * resumes on the next turn, after the other clients' reads, as Redis reads each client once per
-   * event-loop iteration.
-   */
-  private yieldTurn(): void {
-    this.yielded = true;
-    this.socket.pause();
-    setImmediate(this.endYield);
-  }
-
-  private readonly endYield = (): void => {
-    this.yielded = false;
-    this.turnBytes = 0;
-    if (!this.closing && !this.closed) this.socket.resume();
-  };
 
   /**
    * The decoder threw (push or resume). A protocol error is answered and closes the connection
@@ -232,6 +224,47 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     }
     const pending = this.out.len + this.unsent;
     if (pending >= this.server.limits.outputCheck || this.obufSoftSince !== 0) this.outputGrew(pending);
+    if (this.replayUntil >= 0 && this.decoder.buffered <= this.replayUntil && !this.decoder.halted) {
+      // Held input can be up to client-query-buffer-limit: run a turn's share, as yieldTurn.
+      this.replayYielded = true;
+      this.decoder.pause();
+      setImmediate(this.endReplayYield);
+    }
+  }
+
+  private readonly endReplayYield = (): void => {
+    this.replayYielded = false;
+    if (!this.paused && this.postponed === null && !this.closing && !this.closed) this.replay();
+  };
+
+  /** Runs held input, at most TURN_BYTES of it this turn; closes after it if the peer has ended. */
+  private replay(): void {
+    if (this.replayYielded) return; // endReplayYield goes on
+    this.replayUntil = Math.max(0, this.decoder.buffered - TURN_BYTES);
+    try {
+      this.decoder.resume();
+    } catch (e) {
+      this.decodeFailed(e);
+    } finally {
+      this.replayUntil = -1;
+    }
+    this.gate.drained();
+    this.endIfDone();
+    this.server.queueFlush(this);
+  }
+
+  /**
+   * The peer ended its side and nothing held is left to run: our side ends after the replies (the
+   * commands Redis would have run as it read them). One waiting for a CLIENT PAUSE is closed now,
+   * as Redis frees a client at EOF: its held command never runs.
+   */
+  private endIfDone(): void {
+    if (!this.peerEnded || this.closing || this.closed) return;
+    if (this.postponed !== null) return this.kill();
+    if (this.decoder.halted || this.replayYielded) return;
+    this.closing = true;
+    this.decoder.stop();
+    this.server.queueFlush(this);
   }
 
   /** Closes the client over its output buffer limits (as Redis), or pauses it over the bound. */
@@ -264,13 +297,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     // a client idle all through the pause is not closed as soon as it is answered.
     this.lastInteraction = this.server.markBatch();
     this.run(args);
-    if (this.postponed === null && !this.paused) {
-      try {
-        this.decoder.resume();
-      } catch (e) {
-        this.decodeFailed(e);
-      }
-    }
+    if (this.postponed === null && !this.paused) this.replay();
     this.server.queueFlush(this);
   }
 
@@ -309,13 +336,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     this.paused = false;
     this.unsent = this.socket.writableLength;
     this.server.markBatch();
-    if (this.postponed === null) {
-      try {
-        this.decoder.resume();
-      } catch (e) {
-        this.decodeFailed(e);
-      }
-    }
+    if (this.postponed === null) this.replay();
     this.server.queueFlush(this);
   }
 
@@ -326,7 +347,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
   /** Called by the server once per event-loop turn, after the AOF was written. */
   flush(): void {
     this.flushQueued = false;
-    this.turnBytes = 0;
+    this.gate.newTurn();
     this.awaitingDurability = false;
     if (this.closed || this.socket.destroyed) return;
     if (this.out.len > 0) {

@@ -55,12 +55,18 @@ export function notifyFailure(message: string): void {
  * Parent side: starts the background server and waits for its handshake. Resolves with null once
  * it is ready, or with the reason it did not start.
  */
-export function spawnDaemon(argv: readonly string[]): Promise<string | null> {
+export function spawnDaemon(argv: readonly string[], stdin?: string): Promise<string | null> {
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...argv], {
     detached: true,
-    stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+    // `-` read the configuration from our standard input: the background server gets the same
+    // text on its own (Redis forks after reading it; we start again and would read /dev/null).
+    stdio: [stdin === undefined ? 'ignore' : 'pipe', 'ignore', 'ignore', 'pipe'],
     env: { ...process.env, [READY_FD]: '3' },
   });
+  if (stdin !== undefined) {
+    child.stdin!.on('error', () => {}); // a child that failed early: its exit status tells why
+    child.stdin!.end(stdin, 'latin1');
+  }
   return new Promise((resolve) => {
     let said = '';
     let exit: string | null = null;

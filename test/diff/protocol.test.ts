@@ -4,6 +4,7 @@
 
 import test from 'ava';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { startServer, type RunningServer } from '../../src/index.js';
 import { startRealRedis, type RealRedis } from '../helpers/redis.js';
 import { exchange, type Exchange } from '../helpers/exchange.js';
@@ -171,12 +172,27 @@ test('CLIENT INFO after pipelined replies: obl holds them (the static buffer), o
   const { ks, redis } = await pair('default');
   const fields = (e: Exchange): string => / obl=\d+ oll=\d+ omem=\d+ /.exec(e.data)?.[0] ?? e.data;
   // The lines differ elsewhere (id, addr...): compared field by field, without compare()'s retry.
-  const both = (writes: string[]): Promise<Exchange[]> => Promise.all([exchange(ks.port, writes, { quietMs: 300 }), exchange(redis.port, writes, { quietMs: 300 })]);
+  const both = (writes: string[]): Promise<Exchange[]> => Promise.all([exchange(ks.port, writes, { quietMs: 1500 }), exchange(redis.port, writes, { quietMs: 1500 })]);
   for (const writes of [['FOO\r\nCLIENT INFO\r\n'], [mb('ECHO', 'x'.repeat(1000)) + 'CLIENT INFO\r\n']]) {
     const [ours, theirs] = await both(writes);
     t.is(fields(ours), fields(theirs), JSON.stringify(writes[0].slice(0, 30)));
   }
   t.is(fields((await both(['FOO\r\nCLIENT INFO\r\n']))[0]), ' obl=56 oll=0 omem=0 ');
+  // Replies of earlier turns the client has not read: past the static buffer (obl=0) on both.
+  const obl = async (port: number): Promise<string | undefined> => {
+    const admin = await RawClient.connect(port);
+    t.is(await admin.call('SET', 'big', 'v'.repeat(1024 * 1024)), '+OK\r\n');
+    const hog = connect({ port, host: '127.0.0.1' });
+    hog.pause(); // it never reads
+    hog.write('CLIENT SETNAME hog\r\n' + 'GET big\r\n'.repeat(20));
+    await new Promise((r) => setTimeout(r, 500));
+    const line = / name=hog .* obl=(\d+) /.exec(await admin.call('CLIENT', 'LIST'))?.[1];
+    hog.destroy();
+    await admin.call('DEL', 'big');
+    admin.close();
+    return line;
+  };
+  t.deepEqual(await Promise.all([obl(ks.port), obl(redis.port)]), ['0', '0']);
 });
 
 // --- seeded differential fuzz ----------------------------------------------------------------------

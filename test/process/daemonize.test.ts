@@ -132,3 +132,23 @@ test('a bad value is refused before anything starts', async (t) => {
   const r = await ks(['--port', String(await freePort()), '--dir', tempDir(), '--daemonize', 'maybe']);
   t.deepEqual(r, { code: 1, stdout: '', stderr: "keystonelight: bad option 'daemonize' (value 'maybe'): argument must be 'yes' or 'no'\n" });
 });
+
+test('daemonize with `-`: the background server gets the configuration read from standard input (a requirepass there is not lost)', async (t) => {
+  // The background server is this command started again, with /dev/null as its standard input:
+  // it read nothing there, and ran without the password (and every other line) given on stdin.
+  const dir = tempDir();
+  const pidFile = join(dir, 'keystonelight.pid');
+  reap(t, pidFile);
+  const port = await freePort();
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '-'];
+  const r = await run(process.execPath, [BUNDLE, ...args], { input: 'daemonize yes\nrequirepass s3cret\nhz 7\n', timeoutMs: 30_000 });
+  t.deepEqual(r, { code: 0, stdout: '', stderr: '' });
+  const pid = Number(readFileSync(pidFile, 'latin1'));
+  const c = await RawClient.connect(port);
+  t.regex(await c.call('PING'), /^-NOAUTH /);
+  t.is(await c.call('AUTH', 's3cret'), '+OK\r\n');
+  t.is(await c.call('CONFIG', 'GET', 'hz'), '*2\r\n$2\r\nhz\r\n$1\r\n7\r\n');
+  c.close();
+  process.kill(pid, 'SIGTERM');
+  await waitFor(() => gone(pid), 20_000, 'the daemon to exit');
+});

@@ -272,6 +272,12 @@ test('command-line words as redis-server reads them: "--hz 10" in one argument, 
   t.deepEqual(pairs(['--requirepass "a b"']), [['requirepass', 'a b']], 'quotes as in a config line');
   t.throws(() => parseArgs(["--hz '3"]), { instanceOf: ConfigError, message: "'--hz '3': Unbalanced quotes in configuration line" });
   t.throws(() => parseArgs(['x.conf', 'y']), { instanceOf: ConfigError, message: "Invalid argument 'y': options must start with '--'" }, 'nothing to attach it to');
+  // redis-server 7.0.15: a bare --save last or before another --option is --save "" (7.0.1's fix
+  // for command lines generated from an empty list); any other bare option takes the next word.
+  t.deepEqual(pairs(['--save', '--port', '7000']), [['save', ''], ['port', '7000']]);
+  t.deepEqual(pairs(['--port', '7000', '--SAVE']), [['port', '7000'], ['SAVE', '']]);
+  t.deepEqual(pairs(['--save', '60', '1', '--hz', '5']), [['save', '60 1'], ['hz', '5']]);
+  t.deepEqual(pairs(['--requirepass', '--save']), [['requirepass', '--save']]);
 });
 
 test('CONFIG REWRITE keeps the file\'s mode (a private file holding requirepass stays private) and leaves no temp file; a failure is strerror text', (t) => {

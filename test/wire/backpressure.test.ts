@@ -3,10 +3,11 @@
 // once the client reads again it gets every reply, complete and in order. Its socket is still read
 // meanwhile, so a client that writes its whole pipeline before reading does not wait forever.
 
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { connect, type Socket } from 'node:net';
 import { startServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
+import { waitFor } from '../helpers/aof.js';
 
 const VALUE = 2 * 1024 * 1024;
 const GETS = 200; // 400 MB of replies if nothing held them back
@@ -121,4 +122,80 @@ test('a client that writes its whole pipeline before reading any reply is not st
     client.resume();
   });
   t.is(received, count * reply);
+});
+
+/** A server holding a 1 MB value `big`, a client to it, and a second one that does not read yet. */
+async function bigValueAndSilentClient(t: ExecutionContext): Promise<{ setup: RawClient; client: Socket }> {
+  const server = await startServer({ port: 0 });
+  t.teardown(() => server.close());
+  const setup = await RawClient.connect(server.port);
+  t.is(await setup.call('SET', 'big', 'v'.repeat(1024 * 1024)), '+OK\r\n');
+  const client: Socket = connect({ port: server.port, host: '127.0.0.1' });
+  t.teardown(() => client.destroy());
+  await new Promise<void>((r) => client.once('connect', () => r()));
+  client.pause();
+  return { setup, client };
+}
+
+// Serial (ava runs them before the others): their big pipelines would count in the first test's
+// measure of the process's buffers.
+test.serial('a client that half-closes (FIN) while held: the rest of its pipeline still runs and is answered, then the connection ends', async (t) => {
+  // Its input is read while held, so the FIN came before its last commands ran: Node then ended
+  // our side, and they never ran (SET marker was lost). Redis runs every command it reads.
+  const { setup, client } = await bigValueAndSilentClient(t);
+  client.end('GET big\r\n'.repeat(30) + 'SET marker 1\r\n');
+  await delay(500); // held over the bound, FIN read
+  let received = 0;
+  const want = 30 * ('$1048576\r\n'.length + 1024 * 1024 + 2) + '+OK\r\n'.length;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`received ${received} of ${want} bytes`)), 30_000);
+    client.on('data', (d: Buffer) => (received += d.length));
+    client.on('end', () => (clearTimeout(timer), resolve()));
+    client.resume();
+  });
+  t.is(received, want);
+  t.is(await setup.call('GET', 'marker'), '$1\r\n1\r\n');
+  setup.close();
+});
+
+test.serial('held input that piled up runs a turn at a time when released, so others are served in between; the read-ahead is capped', async (t) => {
+  // 20 MB of replies hold the client; the SETs behind them (replies off so that the output bound
+  // does not hold them again) pile up in its query buffer meanwhile. Released at once, they ran in
+  // one go: a PING waited about a second. Now a turn's share runs at a time: another client's
+  // CLIENT LIST sees the held query buffer part-way consumed (never possible in one go).
+  const { setup, client } = await bigValueAndSilentClient(t);
+  const sets = 2_500_000; // 85 MB: past the 64 MB read-ahead cap
+  const pipeline = 'CLIENT SETNAME held\r\n' + 'GET big\r\n'.repeat(20) + 'CLIENT REPLY OFF\r\n' + '*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n'.repeat(sets) + 'CLIENT REPLY ON\r\nECHO done\r\n';
+  client.write(pipeline);
+  const qbuf = async (): Promise<number> => Number(/ name=held .* qbuf=(\d+) /.exec(await setup.call('CLIENT', 'LIST'))?.[1] ?? -1);
+  await waitFor(async () => (await qbuf()) >= 32 * 1024 * 1024, 30_000, 'the held input to be read ahead');
+  await delay(300);
+  const held = await qbuf();
+  t.true(held <= 64 * 1024 * 1024 + 2 * 1024 * 1024, `read ahead ${held} bytes: capped`);
+  const seen = new Set<number>();
+  let done = false;
+  const probe = (async () => {
+    while (!done) {
+      seen.add(await qbuf());
+      await delay(1);
+    }
+  })();
+  const want = '+OK\r\n'.length + 20 * ('$1048576\r\n'.length + 1024 * 1024 + 2) + '+OK\r\n$4\r\ndone\r\n'.length;
+  let received = 0;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`received ${received} of ${want} bytes`)), 90_000);
+    client.on('data', (d: Buffer) => {
+      if ((received += d.length) < want) return;
+      clearTimeout(timer);
+      resolve();
+    });
+    client.resume();
+  });
+  done = true;
+  await probe;
+  setup.close();
+  t.is(received, want);
+  const between = [...seen].filter((q) => q > 0 && q < held - 1024 * 1024);
+  t.log(`part-way: ${between.length}`);
+  t.true(between.length >= 3, `the held input was seen part-way run ${between.length} times`);
 });

@@ -1,0 +1,77 @@
+// When a connection's socket is read: the two reasons it waits.
+//
+// Fairness between clients: libuv reads a readable socket up to 32 times in a row (64 KB each),
+// so a client sending a long pipeline (a bulk load) would have up to 2 MB of commands run before
+// any other client is read: measured, a PING waited 100 ms behind a 1M-key load. Past TURN_BYTES
+// in a turn the socket pauses (reading stops at once: see shared-read.ts) and resumes on the next
+// turn, after the other clients' reads, as Redis reads each client once per event-loop iteration.
+//
+// Held input: a client over its output bound (or waiting for CLIENT PAUSE) is still read, so that
+// one writing its whole pipeline before reading any reply does not wait forever; but only up to
+// HELD_INPUT_MAX, after which the socket waits until most of it has run and TCP holds the sender.
+
+import type { Socket } from 'node:net';
+import type { RequestDecoder } from '../protocol/decoder.js';
+import type { ReadLimits } from './read-limits.js';
+import { setImmediate } from '../timers.js';
+
+/** Bytes a client may deliver in one event-loop turn before it waits for the next. */
+export const TURN_BYTES = 64 * 1024;
+/**
+ * Held input read ahead before the socket waits: enough for a client that writes a whole big
+ * pipeline before reading (1M GETs are about 25 MB), bounded so that held clients cannot grow our
+ * memory without end. Half of client-query-buffer-limit when that is lower (it closes the client).
+ */
+const HELD_INPUT_MAX = 64 * 1024 * 1024;
+
+export class ReadGate {
+  /** Bytes read this event-loop turn (reset by the turn's flush). */
+  private turnBytes = 0;
+  /** Paused until the next turn (TURN_BYTES). */
+  private yielded = false;
+  /** Paused until held input has run (HELD_INPUT_MAX). */
+  private capped = false;
+
+  /** `open`: whether the connection still reads at all. */
+  constructor(
+    private readonly socket: Socket,
+    private readonly decoder: RequestDecoder,
+    private readonly limits: ReadLimits,
+    private readonly open: () => boolean,
+  ) {}
+
+  /** After a read of `n` bytes was pushed to the decoder. */
+  afterRead(n: number): void {
+    if ((this.turnBytes += n) >= TURN_BYTES && !this.yielded) {
+      this.yielded = true;
+      this.socket.pause();
+      setImmediate(this.endYield);
+    }
+    if (this.decoder.halted && !this.capped && this.decoder.buffered >= this.heldMax()) {
+      this.capped = true;
+      this.socket.pause();
+    }
+  }
+
+  /** The turn's replies were sent: the next turn's reads start afresh. */
+  newTurn(): void {
+    this.turnBytes = 0;
+  }
+
+  /** Held input ran: reading goes on once most of it has. */
+  drained(): void {
+    if (!this.capped || this.decoder.buffered >= this.heldMax() / 2 || !this.open()) return;
+    this.capped = false;
+    if (!this.yielded) this.socket.resume();
+  }
+
+  private heldMax(): number {
+    return Math.min(HELD_INPUT_MAX, this.limits.queryBuffer / 2);
+  }
+
+  private readonly endYield = (): void => {
+    this.yielded = false;
+    this.turnBytes = 0;
+    if (!this.capped && this.open()) this.socket.resume();
+  };
+}
