@@ -193,7 +193,11 @@ export class Rewrite {
    * and a torn last command there (a power loss) would make the directory unloadable.
    */
   private adoptIncr(): boolean {
-    if (this.incr === null || this.incrFd < 0 || this.manifests.current.lastIncr?.file !== this.incr.file) return false;
+    // The same entry, not the same name: a synchronous rewrite made before our rename (DEBUG
+    // RELOAD, appendonly no then yes) numbers its incr file from the same manifest, so it reuses
+    // our file's name (and truncates it); adopting it then would put this writer (or a closed
+    // persistence's, with its stale buffered bytes) on a file another writer owns, with a size of 0.
+    if (this.incr === null || this.incrFd < 0 || this.manifests.current.lastIncr !== this.incr) return false;
     this.aof.switchFile(this.incrFd, join(this.manifests.current.dir, this.incr.file));
     this.incrFd = -1;
     return true;

@@ -75,7 +75,17 @@ export function createLogger(level: string, file: string): Logger {
         clearTimeout(bound);
         resolve();
       });
-      w.end();
+      // winston's end() ends the transports at once (Logger._final), while lines logged before it
+      // may still wait in the logger's readable buffer (the file transport under backpressure: a
+      // burst of lines just before shutdown); piped after that, they are 'write after end', an
+      // uncaught error (winstonjs/winston#2219). End once that buffer has drained.
+      const drained = (): void => {
+        if (w.readableLength > 0) return;
+        w.off('data', drained);
+        w.end();
+      };
+      if (w.readableLength > 0) w.on('data', drained);
+      else w.end();
     })),
   };
 }

@@ -455,3 +455,54 @@ for (const appendfsync of ['everysec', 'always']) {
     await reloadMatches(t, dir, s);
   });
 }
+
+test('a synchronous rewrite made while a BGREWRITEAOF saves its first manifest reuses the name of its incr file: the aborted job does not adopt it (DEBUG RELOAD)', async (t) => {
+  // Found in review of the T0-at-rename change: the aborted job's cleanup matched the last incr file
+  // by name, moved the writer to its own descriptor of the file DEBUG RELOAD had just created under
+  // the same name, with a size of 0; a later short write (disk full) was cut back to that size,
+  // through the acknowledged commands written since, and left a file no server would load.
+  const dir = tmp();
+  const io = new FaultyIO();
+  const s = await open(t, dir, io, { 'enable-debug-command': 'yes' });
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  await c.call('SET', 'a', '1');
+  io.fsyncDelayMs = 100;
+  c.write(Buffer.concat([encodeArgs(['BGREWRITEAOF']), encodeArgs(['DEBUG', 'RELOAD']), encodeArgs(['SET', 'k', '3'])]));
+  t.is(await c.read(), '+Background append only file rewriting started\r\n');
+  t.is(await c.read(), '+OK\r\n');
+  t.is(await c.read(), '+OK\r\n');
+  for (let i = 0; i < 20; i++) await c.call('SET', `m${i}`, 'x'.repeat(50));
+  await settle(s);
+  io.fsyncDelayMs = 0;
+  const w = persistence(s).writer;
+  t.is(w.fileSize, statSync(w.path).size, 'the writer knows what its file holds');
+  io.failWrites = 'ENOSPC';
+  io.partialBytes = 10;
+  await c.call('SET', 'big', 'b'.repeat(1000));
+  io.failWrites = null;
+  await new Promise((r) => setTimeout(r, 300)); // the cron's retry
+  await c.call('SET', 'after', '1');
+  checkDirectory(t, dir, s);
+  await reloadMatches(t, dir, s);
+});
+
+test('CONFIG SET appendonly no then yes while a BGREWRITEAOF saves its first manifest: the closed persistence writes nothing into the new files', async (t) => {
+  // Same review: the closed persistence's aborted job adopted the new persistence's incr file (same
+  // name), and its close() then wrote its still-buffered `SET k 1` after the new writer's `SET k 3`:
+  // k came back as 1.
+  const dir = tmp();
+  const io = new FaultyIO();
+  const s = await open(t, dir, io);
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  await c.call('SET', 'a', '1');
+  io.fsyncDelayMs = 100;
+  c.write(Buffer.concat([['BGREWRITEAOF'], ['SET', 'k', '1'], ['CONFIG', 'SET', 'appendonly', 'no'], ['SET', 'k', '2'], ['CONFIG', 'SET', 'appendonly', 'yes'], ['SET', 'k', '3']].map((a) => encodeArgs(a))));
+  for (let i = 0; i < 6; i++) await c.read();
+  await new Promise((r) => setTimeout(r, 600)); // the aborted job gives up, the old close() finishes
+  io.fsyncDelayMs = 0;
+  t.false(readFileSync(persistence(s).writer.path, 'latin1').includes('$1\r\nk\r\n$1\r\n1\r\n'), 'no stale SET k 1');
+  checkDirectory(t, dir, s);
+  await reloadMatches(t, dir, s);
+});
