@@ -243,7 +243,8 @@ export class ManifestStore {
    *
    * `at.rename`, when given, performs the rename itself (it is handed the rename to call), so the
    * caller can act in the same synchronous step; throwing before calling it leaves the manifest as
-   * it was. `at.syncDir`: the directory is fsynced at once, in that step, not on the thread pool.
+   * it was. When `at.syncDir()` is true at the rename, the directory is fsynced in that step too,
+   * not on the thread pool.
    */
   saveAsync(m: Manifest, at: RenameStep = {}): Promise<void> {
     const asked = this.syncSaves;
@@ -271,10 +272,13 @@ export class ManifestStore {
       if (!ok) unlinkQuietly(io, temp);
     }
     if (!ok) throw new Error('the AOF manifest was replaced meanwhile');
+    // Asked at the rename, not when the save was asked: the fsync policy may have changed since.
+    let syncDir = false;
     const rename = (): void => {
+      syncDir = at.syncDir?.() === true;
       io.rename(temp, m.path);
       this.current = m;
-      if (at.syncDir === true) io.fsyncDir(m.path);
+      if (syncDir) io.fsyncDir(m.path);
     };
     try {
       if (at.rename) at.rename(rename);
@@ -283,14 +287,14 @@ export class ManifestStore {
       if (this.current !== m) unlinkQuietly(io, temp);
       throw e;
     }
-    if (at.syncDir !== true) await cb((done) => io.fsyncDirAsync(m.path, done));
+    if (!syncDir) await cb((done) => io.fsyncDirAsync(m.path, done));
   }
 }
 
 /** What a caller of ManifestStore.saveAsync does at the rename (see there). */
 export interface RenameStep {
   rename?: (rename: () => void) => void;
-  syncDir?: boolean;
+  syncDir?: () => boolean;
 }
 
 /** A FileIO callback as a promise. */
