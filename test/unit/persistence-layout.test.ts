@@ -13,7 +13,7 @@ import { startServer, type RunningServer } from '../../src/index.js';
 import { Manifest, ManifestStore } from '../../src/persistence/manifest.js';
 import type { AofPersistence } from '../../src/persistence/index.js';
 import { RawClient } from '../helpers/raw.js';
-import { aofBytes, aofContent, dumpServer, FaultyIO } from '../helpers/aof.js';
+import { aofBytes, aofContent, dumpServer, FaultyIO, waitFor } from '../helpers/aof.js';
 import { encodeArgs } from '../helpers/resp.js';
 import { needBinary } from '../helpers/bins.js';
 import { startRealRedis } from '../helpers/redis.js';
@@ -312,11 +312,12 @@ test('a rewrite aborted while its manifest is being saved (before T0) leaves the
   t.is(await c.read(), '+Background append only file rewriting started\r\n');
   t.is(await c.read(), '+OK\r\n');
   await settle(s);
+  // The aborted job gives up once its delayed fsync returns, removing its temp manifest.
+  await waitFor(() => !readdirSync(aofDir(dir)).some((f) => f.startsWith('temp-')), 10_000, 'the temp manifest to be removed');
   io.fsyncDelayMs = 0;
   // T0 is the rename's step: an aborted job never renames, so the old incr file stays the last one
   // named and the only one written (a torn write can only be at the end of the last file).
   t.is(Manifest.read(aofDir(dir), 'appendonly.aof').lastIncr?.file, 'appendonly.aof.1.incr.aof', 'not renamed');
-  t.false(readdirSync(aofDir(dir)).some((f) => f.startsWith('temp-')), 'the temp manifest is removed');
   await c.call('SET', 'c', '3');
   checkDirectory(t, dir, s);
   c.close();
@@ -375,17 +376,19 @@ test('a rewrite aborted while its first manifest save is in flight: commands sti
   t.teardown(() => c.close());
   await c.call('SELECT', '3');
   await c.call('SET', 'x', '1'); // written: the file's selected db is 3
-  io.fsyncDelayMs = 100;
+  io.fsyncDelayMs = 1000; // wide, so that the 20 ms below is inside it however loaded the machine
   await c.call('BGREWRITEAOF');
   await new Promise((r) => setTimeout(r, 20)); // openIncr's manifest save is in flight
   c.write(Buffer.concat([encodeArgs(['SET', 'a', '1']), encodeArgs(['CONFIG', 'SET', 'appendonly', 'no'])]));
   await c.read();
   await c.read();
-  await new Promise((r) => setTimeout(r, 500)); // the aborted job gives up, close() finishes
+  await waitFor(() => !readdirSync(aofDir(dir)).some((f) => f.startsWith('temp-')), 10_000, 'the aborted job to give up');
+  // close() then writes what was buffered, into the file the manifest names.
+  const incr1 = (): string => readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), 'latin1');
+  const tail = '*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$1\r\n1\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n';
+  await waitFor(() => incr1().endsWith(tail), 10_000, `SET a 1 after its SELECT: ${JSON.stringify(incr1())}`);
   io.fsyncDelayMs = 0;
   t.is(Manifest.read(aofDir(dir), 'appendonly.aof').lastIncr?.file, 'appendonly.aof.1.incr.aof');
-  const incr1 = readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), 'latin1');
-  t.true(incr1.endsWith('*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$1\r\n1\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n'), JSON.stringify(incr1));
 });
 
 /** FileIO that records which file each AOF write went to, and which incr file each manifest rename names last. */
