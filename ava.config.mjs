@@ -3,6 +3,8 @@
 const out = process.env.KS_OUT ?? '.';
 export default {
   files: [`${out}/build/test/**/*.test.js`],
-  timeout: '2m',
+  // AVA fails the run when no test finishes for this long: wire/ttl-rewrite's first test alone
+  // takes ~25 s of CPU, and a loaded machine ran it past 2 minutes with nothing else left to run.
+  timeout: '5m',
   workerThreads: false,
 };

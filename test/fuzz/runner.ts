@@ -20,6 +20,8 @@ export interface FuzzOptions {
   cases: number;
   /** Stop starting new epochs after this long (ms). */
   timeMs: number;
+  /** ...but not before this many cases ran (a loaded machine runs ten times fewer in the time). */
+  minCases?: number;
   /** Cases per epoch (per fresh server). */
   epoch?: number;
   /** Command cases pipelined together. */
@@ -102,7 +104,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
   const first = o.only === undefined ? 0 : o.only - (o.only % epochSize);
   const end = o.only === undefined ? o.cases : o.only + 1;
   try {
-    for (let from = first; from < end && Date.now() - started < o.timeMs; from += epochSize) {
+    for (let from = first; from < end && (Date.now() - started < o.timeMs || sum.cases < (o.minCases ?? 0)); from += epochSize) {
       const items: Item[] = [];
       for (let i = from; i < Math.min(end, from + epochSize); i++) items.push(caseAt(o.seed, i, table, o.bytesShare));
       const port = await host.start();

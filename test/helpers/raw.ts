@@ -3,6 +3,9 @@
 import { connect, createServer, type Socket } from 'node:net';
 import { encodeArgs, replyEnd } from './resp.js';
 
+/** How long read() and waitClosed() wait by default before calling it a hang. */
+const HANG_MS = 30_000;
+
 export class RawClient {
   private buf = Buffer.alloc(0);
   private waiters: (() => void)[] = [];
@@ -48,8 +51,12 @@ export class RawClient {
     this.socket.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
   }
 
-  /** Reads one complete reply (raw bytes, latin1 string). */
-  async read(timeoutMs = 5000): Promise<string> {
+  /**
+   * Reads one complete reply (raw bytes, latin1 string). The default time limit only tells a hang
+   * from a slow reply: on a loaded machine, with other tests' servers in the same process, a few
+   * seconds without a byte happen (5 s was not enough: seen under load).
+   */
+  async read(timeoutMs = HANG_MS): Promise<string> {
     while (true) {
       const end = replyEnd(this.buf);
       if (end >= 0) {
@@ -77,7 +84,7 @@ export class RawClient {
   }
 
   /** Resolves once the server has closed the connection. */
-  async waitClosed(timeoutMs = 5000): Promise<void> {
+  async waitClosed(timeoutMs = HANG_MS): Promise<void> {
     while (!this.closed) await this.wait(timeoutMs);
   }
 

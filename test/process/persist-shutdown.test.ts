@@ -7,7 +7,7 @@ import test from 'ava';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { exited, startBundle } from '../helpers/bundle.js';
-import { loadDir, WriteLoad } from '../helpers/aof.js';
+import { loadDir, waitFor, WriteLoad } from '../helpers/aof.js';
 import { RawClient } from '../helpers/raw.js';
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -15,6 +15,9 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const sp = await startBundle(['--appendfsync', 'no', '--loglevel', 'notice']);
     t.teardown(() => void sp.stop('SIGKILL'));
     const load = new WriteLoad(sp.port, 3);
+    // The signal must land under load: on a loaded machine the first replies can take longer than
+    // the random delay alone (seen).
+    await waitFor(() => load.acked.size > 0, 15_000, 'the first acknowledged write');
     await new Promise((r) => setTimeout(r, 150 + Math.random() * 200));
     t.is(await sp.stop(signal), 0);
     await load.stop();

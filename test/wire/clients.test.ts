@@ -141,7 +141,8 @@ for (const protocol of [2, 3] as const) {
 // --- node-redis ------------------------------------------------------------------------------------
 
 async function nodeRedis(t: ExecutionContext, port: number, RESP?: 2 | 3) {
-  const c = createClient({ url: `redis://127.0.0.1:${port}`, ...(RESP ? { RESP } : {}), socket: { reconnectStrategy: false } });
+  // connectTimeout: node-redis gives up after 5 s by default, which a loaded machine overran (seen).
+  const c = createClient({ url: `redis://127.0.0.1:${port}`, ...(RESP ? { RESP } : {}), socket: { reconnectStrategy: false, connectTimeout: 30_000 } });
   c.on('error', () => {});
   await c.connect();
   t.teardown(() => {

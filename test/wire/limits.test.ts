@@ -104,14 +104,19 @@ test('a refused peer that keeps its side open does not hold the socket, nor the 
 
 // --- timeout -----------------------------------------------------------------------------------
 
-test('timeout: an idle client is closed, an active one is not; CONFIG SET applies at once', (t) =>
+// The tests that time a client's idleness or a close against seconds are serial: AVA runs serial
+// tests alone, before the concurrent ones, whose floods of MB-sized replies (in this same process,
+// which is the server too) stalled its event loop for seconds on a loaded machine: long enough to
+// close a client pinging every 200 ms as idle, or to miss a reply for 5 s.
+test.serial('timeout: an idle client is closed, an active one is not; CONFIG SET applies at once', (t) =>
   withServer({}, async (s, log) => {
     const active = await RawClient.connect(s.port);
     const idle = await RawClient.connect(s.port);
+    // Before the idle client's last command: a lower bound of its idle time that load cannot break.
+    const started = Date.now();
     t.is(await idle.call('PING'), '+PONG\r\n');
     t.is(await active.call('CONFIG', 'SET', 'timeout', '1'), '+OK\r\n');
     // Idle for more than 1 whole second: closed within 2 s by Redis's rule; allow a loaded machine 20.
-    const started = Date.now();
     let pings = 0;
     while (!idle.closed) {
       t.is(await active.call('PING'), '+PONG\r\n');
@@ -129,7 +134,7 @@ test('timeout: an idle client is closed, an active one is not; CONFIG SET applie
     active.close();
   }));
 
-test('timeout 0 (the default) never closes idle clients', (t) =>
+test.serial('timeout 0 (the default) never closes idle clients', (t) =>
   withServer({ timeout: '1' }, async (s) => {
     const admin = await RawClient.connect(s.port);
     t.is(await admin.call('CONFIG', 'SET', 'timeout', '0'), '+OK\r\n');
@@ -140,7 +145,7 @@ test('timeout 0 (the default) never closes idle clients', (t) =>
     for (const c of [admin, idle]) c.close();
   }));
 
-test('timeout spares a client held by CLIENT PAUSE (its write runs when the pause ends) and a MONITOR client, as Redis', (t) =>
+test.serial('timeout spares a client held by CLIENT PAUSE (its write runs when the pause ends) and a MONITOR client, as Redis', (t) =>
   withServer({}, async (s) => {
     const admin = await RawClient.connect(s.port);
     const held = await RawClient.connect(s.port);
@@ -268,18 +273,23 @@ test('client-output-buffer-limit soft limit: closed after staying above it longe
 /**
  * A client that sends GET of a 7 MB value and never reads; `limit`, if given, is then set by
  * CONFIG SET. Resolves with the milliseconds until the server closed that client, once the log
- * has Redis's line for a close from clientsCron.
+ * has Redis's line for a close from clientsCron: counted from the CONFIG SET when there is a
+ * limit to set, else from before the GET was sent (the soft limit's clock cannot start earlier,
+ * so that bound holds however late a loaded machine notices the reply pending).
  */
 async function silentClientClosed(s: RunningServer, log: LogReader, limit?: string, flags = 'N'): Promise<number> {
   const admin = await RawClient.connect(s.port);
   await admin.call('SET', 'big', 'x'.repeat(7 * MB));
   const silent = await deaf(s.port);
+  let started = Date.now();
   // With QUIT after the GET, the client waits to be closed once its reply is sent: flag c.
   silent.write(Buffer.concat([encodeArgs(['GET', 'big']), ...(flags === 'c' ? [encodeArgs(['QUIT'])] : [])]));
   try {
     await waitFor(() => [...s.server.clients()].some((c) => c.outputBufferLength > 5 * MB), 10_000, 'the reply to pend');
-    if (limit !== undefined && (await admin.call('CONFIG', 'SET', 'client-output-buffer-limit', limit)) !== '+OK\r\n') throw new Error('CONFIG SET failed');
-    const started = Date.now();
+    if (limit !== undefined) {
+      if ((await admin.call('CONFIG', 'SET', 'client-output-buffer-limit', limit)) !== '+OK\r\n') throw new Error('CONFIG SET failed');
+      started = Date.now();
+    }
     await waitFor(() => clientCount(s) === 1, 10_000, 'the silent client to be closed');
     const ms = Date.now() - started;
     if ((await admin.call('PING')) !== '+PONG\r\n') throw new Error('the other client is not served');
@@ -295,20 +305,20 @@ async function silentClientClosed(s: RunningServer, log: LogReader, limit?: stri
 // From a differential hunt: one reply over the soft limit and under the pause threshold, then
 // nothing more: no reply was added to check it again, and the client stayed (Redis closes it
 // from its clientsCron between 2 and 3 s, logging "closed", not "scheduled to be closed ASAP").
-test('client-output-buffer-limit soft limit: a client left over it by one reply, then silent, is closed by the cron', (t) =>
+test.serial('client-output-buffer-limit soft limit: a client left over it by one reply, then silent, is closed by the cron', (t) =>
   withServer({ 'client-output-buffer-limit': 'normal 0 5mb 2' }, async (s, log) => {
     t.true(await silentClientClosed(s, log) >= 1900, 'not before the soft seconds (less a clock-edge margin)');
   }));
 
 // From a review: a limit set by CONFIG SET while output already waited was never applied to it
 // (redis-server closes the client at its next clientsCron, about 100 ms later).
-test('client-output-buffer-limit set by CONFIG SET applies to output already waiting', (t) =>
+test.serial('client-output-buffer-limit set by CONFIG SET applies to output already waiting', (t) =>
   withServer({}, async (s, log) => {
     t.true(await silentClientClosed(s, log, 'normal 1mb 0 0') < 5000);
   }));
 
 // From a review: redis-server's line for GET then QUIT shows flags=c (CLIENT_CLOSE_AFTER_REPLY).
-test('client-output-buffer-limit: a client that sent QUIT after its GET shows flag c in the log line', (t) =>
+test.serial('client-output-buffer-limit: a client that sent QUIT after its GET shows flag c in the log line', (t) =>
   withServer({ 'client-output-buffer-limit': 'normal 0 5mb 1' }, async (s, log) => {
     t.true(await silentClientClosed(s, log, undefined, 'c') >= 900);
   }));
