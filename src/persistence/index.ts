@@ -39,7 +39,6 @@ export class AofPersistence implements Persistence {
   private rewriteScheduled = false;
   private rewriteDone: Promise<boolean> = Promise.resolve(true);
   private consecutiveFailures = 0;
-  private lastRewriteOk = true;
   private limitDelayMinutes = 0;
   private limitUntil = 0;
   private bgsaveRunning = false;
@@ -108,6 +107,7 @@ export class AofPersistence implements Persistence {
     // Redis starts the AOF with a rewrite, which INFO counts as one.
     server.stats.aofRewrites++;
     server.aofLastRewriteSeconds = Math.round((performance.now() - t0) / 1000);
+    server.aofLastRewriteOk = true;
     server.log.notice(`Append only file enabled: ${store.current.base?.file} in ${aofDir} written from memory (${out.len} bytes)`);
     setAsideOldFile(loc, io, server);
     return p;
@@ -209,7 +209,7 @@ export class AofPersistence implements Persistence {
         });
       }
       this.server.aofLastRewriteSeconds = Math.round(r.seconds);
-      this.lastRewriteOk = r.ok;
+      this.server.aofLastRewriteOk = r.ok;
       if (r.ok) {
         this.consecutiveFailures = 0;
         this.server.log.notice(`Background AOF rewrite finished successfully (${r.seconds.toFixed(3)} seconds, ${this.writer.size} bytes, ${steps})`);
@@ -324,7 +324,7 @@ export class AofPersistence implements Persistence {
       ['aof_rewrite_scheduled', this.rewriteScheduled ? 1 : 0],
       ['aof_last_rewrite_time_sec', this.server.aofLastRewriteSeconds],
       ['aof_current_rewrite_time_sec', job ? Math.floor((Date.now() - job.startedAt) / 1000) : -1],
-      ['aof_last_bgrewrite_status', this.lastRewriteOk ? 'ok' : 'err'],
+      ['aof_last_bgrewrite_status', this.server.aofLastRewriteOk ? 'ok' : 'err'],
       ['aof_rewrites', this.server.stats.aofRewrites],
       ['aof_rewrites_consecutive_failures', this.consecutiveFailures],
       ['aof_last_write_status', w.writeError() === null ? 'ok' : 'err'],

@@ -14,7 +14,7 @@ const aofOff = (server: Server, enabled: 0 | 1): Fields => [
   ['aof_rewrite_scheduled', 0],
   ['aof_last_rewrite_time_sec', server.aofLastRewriteSeconds],
   ['aof_current_rewrite_time_sec', -1],
-  ['aof_last_bgrewrite_status', 'ok'],
+  ['aof_last_bgrewrite_status', server.aofLastRewriteOk ? 'ok' : 'err'],
   ['aof_rewrites', server.stats.aofRewrites],
   ['aof_rewrites_consecutive_failures', 0],
   ['aof_last_write_status', 'ok'],

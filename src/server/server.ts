@@ -69,6 +69,8 @@ export class Server implements ServerApi {
    * server's, as Redis's, so that it outlives `appendonly no` and CONFIG RESETSTAT.
    */
   aofLastRewriteSeconds = -1;
+  /** Whether the last AOF rewrite (or start of the file by CONFIG SET appendonly yes) worked: the server's too. */
+  aofLastRewriteOk = true;
   /** True while the dataset is being loaded: commands get -LOADING. */
   loading = false;
   /** Off with DEBUG SET-ACTIVE-EXPIRE 0: keys then expire only when touched. */

@@ -45,6 +45,7 @@ function toggleAof(server: Server, on: boolean, io?: FileIO, claimDir?: () => vo
       server.persistence = AofPersistence.enable(server, io);
     } catch (e) {
       server.log.warning(`Could not enable the append only file: ${e instanceof Error ? e.message : String(e)}`);
+      server.aofLastRewriteOk = false; // as Redis, whose rewrite to start the file failed
       return false;
     }
   } else if (!on && p !== null) {
