@@ -126,6 +126,15 @@ export class RequestDecoder {
     return Math.min(this.bigHave + n, this.bigNeed) - this.bigHeader;
   }
 
+  /**
+   * The first `n` bytes of the query buffer as Redis's holds them (a big bulk's data, without its
+   * header), for the log line of a client closed over client-query-buffer-limit.
+   */
+  head(n: number, incoming?: Buffer): Buffer {
+    if (this.bigNeed < 0) return Buffer.concat([this.buf.subarray(this.pos, Math.min(this.end, this.pos + n)), incoming ?? EMPTY]).subarray(0, n);
+    return Buffer.concat([...this.bigChunks, incoming ?? EMPTY]).subarray(this.bigHeader, this.bigHeader + n);
+  }
+
   /** Whether delivery is paused (pause()) or stopped for good (stop()). */
   get halted(): boolean {
     return this.paused || this.stopped;

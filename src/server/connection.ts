@@ -19,6 +19,8 @@ import type { Ctx } from '../commands/types.js';
 import type { Server } from './server.js';
 import { CommandContext } from './command-context.js';
 import { readLimitsOf, type ReadLimits } from './read-limits.js';
+import { clientLine } from '../commands/client.js';
+import { repr } from '../config.js';
 import { ReadGate, TURN_BYTES } from './read-gate.js';
 import { POSTPONED, type Postponed } from './pause.js';
 import { clearTimeout, setImmediate, setTimeout } from '../timers.js';
@@ -66,6 +68,8 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
    * read's commands run (replies go out in the turn's flush), so run() need not ask the socket.
    */
   private unsent = 0;
+  /** Bytes of a read refused over client-query-buffer-limit, counted in the log line's qbuf. */
+  private incoming = 0;
   /** When the socket is read (fairness between clients, held input): read-gate.ts. */
   private readonly gate: ReadGate;
   /** The peer closed its side (FIN): once the held input has run, we close ours. */
@@ -124,8 +128,9 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     return (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
   }
 
+  /** As Redis's qbuf: a big bulk's data without its header; with the bytes of a read being refused. */
   get queryBufferLength(): number {
-    return this.decoder.buffered;
+    return this.decoder.queryBufferAfter(this.incoming);
   }
 
   get outputBufferLength(): number {
@@ -178,7 +183,10 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     this.lastInteraction = this.server.markBatch();
     if (this.decoder.queryBufferAfter(chunk.length) > this.limits.queryBuffer) {
       // As Redis, checked before the new bytes are parsed: no reply, the connection just closes.
-      this.server.log.warning(`Closing client that reached max query buffer length: id=${this.id} addr=${this.addr} qbuf=${this.decoder.queryBufferAfter(chunk.length)}`);
+      // Redis's line: the client (qbuf counting the new bytes) and the buffer's first 64 bytes.
+      this.incoming = chunk.length;
+      const head = repr(this.decoder.head(64, chunk).toString('latin1'));
+      this.server.log.warning(`Closing client that reached max query buffer length: ${clientLine(Date.now(), this, null)} (qbuf initial bytes: ${head})`);
       this.kill();
       return;
     }

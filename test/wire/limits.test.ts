@@ -251,6 +251,17 @@ test('client-output-buffer-limit normal hard limit: a client that never reads is
     t.regex(await log(line), line);
   }));
 
+test('client-query-buffer-limit: the client is closed without a reply, logged as Redis logs it (client line, its first 64 bytes)', (t) =>
+  withServer({ 'client-query-buffer-limit': '1mb' }, async (s, log) => {
+    const c = await RawClient.connect(s.port);
+    c.write('*2\r\n$4\r\nECHO\r\n$2000000\r\n' + 'q'.repeat(1_100_000));
+    await c.waitClosed();
+    t.is(c.pending(), '');
+    // redis-server 7.0.15: "... qbuf=1100000 qbuf-free=997142 ... resp=2 (qbuf initial bytes: "qqq...")".
+    const line = /# Closing client that reached max query buffer length: id=\d+ addr=127\.0\.0\.1:\d+ laddr=\S+ fd=-?\d+ name= .* qbuf=\d{7} .* resp=2 \(qbuf initial bytes: "q{64}"\)/;
+    t.regex(await log(line), line);
+  }));
+
 test('client-output-buffer-limit: a client that reads its replies is not closed under the same load', (t) =>
   withServer({ 'client-output-buffer-limit': 'normal 4mb 2mb 1' }, async (s) => {
     const c = await RawClient.connect(s.port);
