@@ -233,7 +233,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     const pending = this.out.len + this.unsent;
     if (pending >= this.server.limits.outputCheck || this.obufSoftSince !== 0) this.outputGrew(pending);
     if (this.replayUntil >= 0 && this.decoder.buffered <= this.replayUntil && !this.decoder.halted) {
-      // Held input can be up to client-query-buffer-limit: run a turn's share, as yieldTurn.
+      // Held input can be tens of MB (read-gate.ts): a turn's share runs, as the read side yields.
       this.replayYielded = true;
       this.decoder.pause();
       setImmediate(this.endReplayYield);
@@ -331,7 +331,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
 
   /**
    * Holds back the rest of the client's pipeline. Its socket is still read: what it sends waits in
-   * its query buffer (bounded by client-query-buffer-limit, as in Redis). A client that writes its
+   * its query buffer (up to read-gate.ts's bound). A client that writes its
    * whole pipeline before reading any reply (redis-benchmark -P 200000, a blocking client's big
    * pipeline) would otherwise wait for its write while we wait for its read, forever.
    */
