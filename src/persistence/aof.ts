@@ -73,6 +73,8 @@ export class AofWriter {
   rewriting = false;
   /** Why the last write (or `always` fsync) failed; null when the last one succeeded. */
   lastWriteError: string | null = null;
+  /** A file whose directory fsync failed under `always` (dirNotDurable), or null. */
+  private unsyncedDir: string | null = null;
   /** Why the last background (everysec) fsync failed; null when the last one succeeded. */
   lastFsyncError: string | null = null;
   /** Background fsyncs running on the thread pool. */
@@ -193,6 +195,7 @@ export class AofWriter {
    * bytes stay pending and are retried on the next call.
    */
   flush(): boolean {
+    if (this.unsyncedDir !== null && !this.retryDirFsync()) return false;
     if (this.pending.len === 0) return this.lastWriteError === null || this.retryFsync();
     const bytes = this.pending.buf.subarray(0, this.pending.len);
     // As Redis's flushAppendOnlyFile: what the write competed with (a background fsync, a rewrite).
@@ -242,6 +245,27 @@ export class AofWriter {
       return false;
     }
     latencyEnd(this.latency, t1, 'aof-fsync-always');
+    return true;
+  }
+
+  /**
+   * `always`: the fsync of the directory after the rename of a manifest naming the current file
+   * failed, so that rename may not survive a power loss: writes are refused (MISCONF) and nothing is
+   * acknowledged until an fsync of the directory succeeds (retried with each flush).
+   */
+  dirNotDurable(path: string, e: unknown): void {
+    this.unsyncedDir = path;
+    this.writeFailed(e);
+  }
+
+  private retryDirFsync(): boolean {
+    try {
+      this.io.fsyncDir(this.unsyncedDir!);
+    } catch (e) {
+      this.writeFailed(e);
+      return false;
+    }
+    this.unsyncedDir = null;
     return true;
   }
 

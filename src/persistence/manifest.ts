@@ -278,7 +278,13 @@ export class ManifestStore {
       syncDir = at.syncDir?.() === true;
       io.rename(temp, m.path);
       this.current = m;
-      if (syncDir) io.fsyncDir(m.path);
+      if (!syncDir) return;
+      try {
+        io.fsyncDir(m.path);
+      } catch (e) {
+        if (at.dirFailed === undefined) throw e;
+        at.dirFailed(e);
+      }
     };
     try {
       if (at.rename) at.rename(rename);
@@ -295,6 +301,8 @@ export class ManifestStore {
 export interface RenameStep {
   rename?: (rename: () => void) => void;
   syncDir?: () => boolean;
+  /** That fsync failed (the rename may not be durable yet): the caller takes it over, the save stands. */
+  dirFailed?: (err: unknown) => void;
 }
 
 /** A FileIO callback as a promise. */

@@ -160,7 +160,12 @@ export class Rewrite {
     this.aof.log.notice(`Creating AOF incr file ${incr.file} on background rewrite`);
     // Under `always` a reply means durable: the rename must be too before the writes it moves
     // reach the new file, so the directory is fsynced in that step (as Redis does, in full).
-    await this.manifests.saveAsync(next, { rename: (rename) => this.begin(rename), syncDir: () => this.aof.policy === 'always' });
+    await this.manifests.saveAsync(next, {
+      rename: (rename) => this.begin(rename),
+      syncDir: () => this.aof.policy === 'always',
+      // The writer refuses writes (MISCONF) and retries it: no reply until the rename is durable.
+      dirFailed: (e) => this.aof.dirNotDurable(next.path, e),
+    });
   }
 
   /**

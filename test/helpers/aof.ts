@@ -112,7 +112,10 @@ export class FaultyIO implements FileIO {
   mkdir(path: string): void {
     this.real.mkdir(path);
   }
+  /** errno code synchronous directory fsyncs fail with, or null. */
+  failFsyncDir: string | null = null;
   fsyncDir(path: string): void {
+    if (this.failFsyncDir !== null) throw Object.assign(new Error(this.failFsyncDir), { code: this.failFsyncDir });
     this.real.fsyncDir(path);
   }
   fsyncDirAsync(path: string, cb: (err: Error | null) => void): void {
