@@ -37,8 +37,8 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
   libName = '';
   libVer = '';
   private authed: boolean;
-  readonly addr: string;
-  readonly laddr: string;
+  /** CLIENT LIST's laddr, read from the socket when first asked (see the laddr getter). */
+  private localAddr: string | null = null;
   readonly createdAt = Date.now();
   lastInteraction = this.createdAt;
   lastCommand = 'NULL';
@@ -83,11 +83,11 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     readonly id: number,
     readonly socket: Socket,
     readonly server: Server,
+    /** The peer's address: the accepting server already read it (one getpeername per client). */
+    readonly addr = peerOf(socket),
   ) {
     super();
     this.authed = server.config.get('requirepass') === '';
-    this.addr = peer(socket.remoteAddress, socket.remotePort);
-    this.laddr = peer(socket.localAddress, socket.localPort);
     this.limits = readLimitsOf(server.config);
     this.decoder = new RequestDecoder((args) => this.run(args), this.limits);
     this.gate = new ReadGate(socket, this.decoder, this.limits, () => !this.closing && !this.closed);
@@ -123,6 +123,15 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
   }
 
   // --- ClientApi -----------------------------------------------------------------------------
+
+  /**
+   * The local address, read when first asked (CLIENT LIST, CLIENT KILL LADDR, CLUSTER): a
+   * getsockname for every connection cost a system call that a client connecting per request
+   * (redis-benchmark -k 0) paid each time. As Redis's cached sockname; "?:0" once the socket is gone.
+   */
+  get laddr(): string {
+    return (this.localAddr ??= peer(this.socket.localAddress, this.socket.localPort));
+  }
 
   get fd(): number {
     return (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
@@ -367,6 +376,15 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
       if (this.socket.writableLength === 0) this.out.clear();
       else this.out.detach();
     }
+    if (this.closing && this.peerEnded && this.socket.writableLength === 0) {
+      // The peer has closed its side and the kernel holds every reply: close(2) sends them, then
+      // our FIN. (Nothing is left unread after its FIN, so close does not reset the connection.)
+      // Ending first (shutdown, then close on the 'finish' event) cost a client that connects per
+      // request (redis-benchmark -k 0) a system call and Node's end machinery.
+      this.socket.destroy();
+      this.closed = true;
+      return;
+    }
     if (this.closing) {
       // As Redis's CLIENT_CLOSE_AFTER_REPLY: the reply, then our FIN. A peer that reads it closes
       // its side, which ends the connection; one that never does (half-open, stuck) is dropped
@@ -418,9 +436,16 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
   private onClose(): void {
     this.closed = true;
     this.decoder.stop();
+    // Ours alone: flush() gave the socket its own storage (detach) whenever it kept a view.
+    this.out.release();
     if (this.monitor) this.server.monitors.remove(this);
     this.server.removeClient(this);
   }
+}
+
+/** A socket's remote address as CLIENT LIST's addr (one getpeername, cached by the socket). */
+export function peerOf(socket: Socket): string {
+  return peer(socket.remoteAddress, socket.remotePort);
 }
 
 function peer(address: string | undefined, port: number | undefined): string {

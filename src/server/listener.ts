@@ -39,7 +39,9 @@ export async function bindAll(bind: string, port: number, backlog: number, onSoc
 
 function listenOne(host: string, port: number, backlog: number, onSocket: (s: Socket) => void): Promise<NetServer> {
   return new Promise((resolvePromise, reject) => {
-    const srv = createServer({ noDelay: true, pauseOnConnect: true }, onSocket);
+    // No noDelay here: the Connection sets TCP_NODELAY on the socket it reads (readShared's
+    // re-wrap, which does not know the handle has it), and a refused one sends one line.
+    const srv = createServer({ pauseOnConnect: true }, onSocket);
     srv.once('error', reject);
     srv.listen({ host, port, backlog, ipv6Only: host.includes(':') }, () => {
       srv.removeListener('error', reject);

@@ -17,7 +17,7 @@ import { DENIED_PROTECTED_MODE, LOADING, NOAUTH } from '../errors.js';
 import { createLogger, type Logger } from './log.js';
 import { readShared } from './shared-read.js';
 import { bindAll, closeAll } from './listener.js';
-import { Connection } from './connection.js';
+import { Connection, peerOf } from './connection.js';
 import { ClientLimits, protectedModeDenies } from './limits.js';
 import { replayer } from './replay.js';
 import { VERSION } from '../version.js';
@@ -297,10 +297,13 @@ export class Server implements ServerApi {
     if (this.clientsById.size >= this.config.int('maxclients')) return this.refuse(socket, 'ERR max number of clients reached');
     // Then, as Redis's clientAcceptHandler: protected mode turns away non-loopback peers.
     if (protectedModeDenies(this.config, socket.remoteAddress)) return this.refuse(socket, DENIED_PROTECTED_MODE);
+    // Read from the accepted socket, whose getpeername above is cached: the socket readShared
+    // makes around the same handle would ask the kernel again.
+    const addr = peerOf(socket);
     let conn: Connection | null = null;
     try {
       const reading = readShared(socket, (chunk) => conn!.receive(chunk));
-      conn = new Connection(this.nextClientId++, reading, this);
+      conn = new Connection(this.nextClientId++, reading, this, addr);
     } catch (e) {
       // A bug, or a Node whose sockets refuse what readShared does: this client is dropped, the
       // server stays up (an exception here would reach the 'connection' event and end the process).

@@ -77,6 +77,20 @@ test('a ReplyBuffer grows past its initial size and starts over after take()', (
   t.is(b.take().length, 200_000 + '$200000\r\n\r\n'.length);
 });
 
+test('release() hands the storage to the next ReplyBuffer; the released one still works, in new storage', (t) => {
+  const a = new ReplyBuffer();
+  a.write('abc', 2);
+  const storage = a.buf;
+  a.release();
+  const b = new ReplyBuffer();
+  t.is(b.buf, storage, 'a closed connection\'s 16 KB are reused, not allocated again');
+  t.is(b.len, 0);
+  a.write('x'.repeat(40_000), 2); // grows from empty storage (it looped forever on size 0 * 2)
+  t.is(a.take().toString('latin1'), `$40000\r\n${'x'.repeat(40_000)}\r\n`);
+  b.write('ok', 2);
+  t.is(b.take().toString('latin1'), '$2\r\nok\r\n');
+});
+
 test('take() hands out bytes that later writes do not overwrite', (t) => {
   const b = new ReplyBuffer();
   b.write('first', 2);

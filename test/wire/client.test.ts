@@ -37,6 +37,7 @@ test('CLIENT LIST has one line per connection with Redis 7.0 fields, in order', 
     t.is(lb.get('cmd'), 'select');
     t.is(lb.get('flags'), 'N');
     t.is(lb.get('laddr'), `127.0.0.1:${s.port}`);
+    t.is(lb.get('addr'), `127.0.0.1:${b.socket.localPort}`, 'addr is the peer as the accepting socket saw it');
     const only = textOf(await a.call('CLIENT', 'LIST', 'ID', lb.get('id')!, '999', la.get('id')!));
     t.deepEqual(only.split('\n').map((l) => fieldsOf(l).get('id')).slice(0, 2), [lb.get('id'), la.get('id')]);
     t.is(textOf(await a.call('CLIENT', 'LIST', 'TYPE', 'normal')).split('\n').length, 3);

@@ -6,6 +6,7 @@ import test from 'ava';
 import { startServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
 import { connect } from 'node:net';
+import { waitFor } from '../helpers/aof.js';
 
 test('a protocol error is answered, counted as an error reply, and closes the connection', async (t) => {
   const s = await startServer({ port: 0 });
@@ -125,4 +126,31 @@ test('the reply before QUIT arrives whole even while the client keeps sending (n
     t.is(got, header + size + 2 + 5, `round ${round}: ${got} bytes of ${header + size + 7}`);
     t.true(tail.endsWith('\r\n+OK\r\n'));
   }
+});
+
+test('a client that sends its commands and FIN in one go gets every reply, then the end of the stream', async (t) => {
+  // Its FIN arrives with (or right after) the commands: the server closes at once once the
+  // kernel holds the replies (the usual case), or ends after they drain (a big reply pending).
+  const server = await startServer({ port: 0 });
+  t.teardown(() => server.close());
+  const setup = await RawClient.connect(server.port);
+  await setup.call('SET', 'big', 'b'.repeat(4 * 1024 * 1024));
+  for (const [script, want] of [
+    ['SET k v\r\n' + 'GET k\r\n'.repeat(200), '+OK\r\n' + '$1\r\nv\r\n'.repeat(200)],
+    ['GET big\r\n'.repeat(8) + 'PING\r\n', `$${4 * 1024 * 1024}\r\n${'b'.repeat(4 * 1024 * 1024)}\r\n`.repeat(8) + '+PONG\r\n'],
+  ]) {
+    const client = connect({ port: server.port, host: '127.0.0.1' });
+    const chunks: Buffer[] = [];
+    client.on('data', (d: Buffer) => chunks.push(d));
+    const ended = new Promise<void>((resolve, reject) => {
+      client.on('end', () => resolve());
+      client.on('error', reject);
+    });
+    client.end(script);
+    await ended;
+    t.true(Buffer.concat(chunks).toString('latin1') === want, `all ${want.length} bytes of replies, then EOF`);
+    client.destroy();
+  }
+  await waitFor(async () => /connected_clients:1\r\n/.test(await setup.call('INFO', 'clients')), 10_000, 'both closed');
+  setup.close();
 });
