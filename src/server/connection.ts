@@ -20,6 +20,7 @@ import type { Server } from './server.js';
 import { CommandContext } from './command-context.js';
 import { readLimitsOf, type ReadLimits } from './read-limits.js';
 import { clientLine } from '../commands/client.js';
+import { logClientClosed } from './verbose-log.js';
 import { repr } from '../config.js';
 import { ReadGate, TURN_BYTES } from './read-gate.js';
 import { POSTPONED, type Postponed } from './pause.js';
@@ -102,6 +103,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     socket.allowHalfOpen = true;
     socket.on('end', () => {
       this.peerEnded = true;
+      logClientClosed(server.log, this);
       this.endIfDone();
     });
     socket.on('drain', () => this.onDrain());

@@ -16,6 +16,8 @@ export interface Logger {
   notice(msg: string): void;
   warning(msg: string): void;
   setLevel(level: string): void;
+  /** Whether lines of `level` are written: callers skip building a costly line that is not. */
+  enabled(level: LogLevel): boolean;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,7 @@ export function createLogger(level: string, file: string): Logger {
     verbose: log('verbose'),
     notice: log('notice'),
     warning: log('warning'),
+    enabled: (l: LogLevel) => !w.silent && LEVELS[l] <= LEVELS[w.level as LogLevel],
     setLevel(l: string) {
       w.silent = l === 'nothing';
       w.level = l === 'nothing' ? 'warning' : l;

@@ -18,6 +18,7 @@ import { createLogger, type Logger } from './log.js';
 import { readShared } from './shared-read.js';
 import { bindAll, closeAll } from './listener.js';
 import { Connection, peerOf } from './connection.js';
+import { logAccepted, PeriodicLog } from './verbose-log.js';
 import { ClientLimits, protectedModeDenies } from './limits.js';
 import { replayer } from './replay.js';
 import { VERSION } from '../version.js';
@@ -53,6 +54,7 @@ export class Server implements ServerApi {
   stats = newStats();
   /** INFO's instantaneous rates and memory peak, sampled by the cron. */
   readonly metrics = new ServerMetrics(Date.now());
+  private readonly periodicLog = new PeriodicLog();
   private cronHz = 10;
   readonly version = VERSION;
   readonly pid = process.pid;
@@ -293,6 +295,7 @@ export class Server implements ServerApi {
 
   private accept(socket: Socket): void {
     this.stats.totalConnections++;
+    logAccepted(this.log, socket); // as Redis, before maxclients and protected mode turn it away
     // As Redis: over maxclients, the new connection gets an error and is closed.
     if (this.clientsById.size >= this.config.int('maxclients')) return this.refuse(socket, 'ERR max number of clients reached');
     // Then, as Redis's clientAcceptHandler: protected mode turns away non-loopback peers.
@@ -388,6 +391,7 @@ export class Server implements ServerApi {
     if (this.loading) return;
     this.metrics.cron(Date.now(), this.cronHz, this.stats, this.keyspace.usedMemory);
     this.limits.cron(this.clientsById.values(), Date.now());
+    this.periodicLog.cron(Date.now(), this.log, this.keyspace, this.clientsById.size);
     // As Redis: no active expiry while clients are paused (the dataset stays as it is).
     if (this.activeExpire && !this.pause.active) {
       const t0 = usecNow();

@@ -61,7 +61,7 @@ test('protected mode: only 127.0.0.1 and ::1 are local, and only without a passw
 function memoryLog(): Logger & { lines: string[] } {
   const lines: string[] = [];
   const add = (m: string): void => void lines.push(m);
-  return { lines, debug: add, verbose: add, notice: add, warning: add, setLevel: () => {}, close: async () => {} };
+  return { lines, debug: add, verbose: add, notice: add, warning: add, setLevel: () => {}, enabled: () => true, close: async () => {} };
 }
 
 test('adjustOpenFilesLimit: maxclients + 32 descriptors, lowered with Redis warnings, fatal at 32', (t) => {

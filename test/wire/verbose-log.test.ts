@@ -1,0 +1,90 @@
+// The verbose and debug log lines about clients and databases, against redis-server 7.0.15's own
+// (the same steps on both, lines compared by shape: numbers that differ by nature are masked).
+
+import test from 'ava';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from '../../src/index.js';
+import { waitFor } from '../helpers/aof.js';
+import { needBinary } from '../helpers/bins.js';
+import { RawClient } from '../helpers/raw.js';
+import { startRealRedis } from '../helpers/redis.js';
+
+const read = (file: string): string => {
+  try {
+    return readFileSync(file, 'latin1');
+  } catch {
+    return '';
+  }
+};
+
+/** The log's lines of interest, without pid and time, with the client's port as PORT. */
+async function linesAfterSteps(port: number, logfile: string): Promise<string[]> {
+  const c = await RawClient.connect(port);
+  const local = c.socket.localPort!;
+  await c.call('SET', 'a', '1');
+  await c.call('SET', 'b', '1', 'EX', '100');
+  c.close();
+  const want = [/ - Accepted /, / - Client closed connection /, / - DB 0: /, / \. \d+ clients connected/];
+  // The DB line comes with the cron's next 5-second period after the SETs.
+  await waitFor(() => want.every((re) => re.test(read(logfile))), 20_000, 'the verbose and debug lines');
+  const masked = read(logfile).split('\n')
+    .filter((l) => want.some((re) => re.test(l)))
+    // Only this client's own lines (redis-server also logs its start-up probe's connection).
+    .filter((l) => !/ - (Accepted|Client closed connection) /.test(l) || l.includes(`:${local}`))
+    .map((l) => l.replace(/^\d+:M \d\d \w{3} \d{4} [\d:.]+ /, '').replaceAll(`:${local} `, ':PORT ').replace(new RegExp(`:${local}$`), ':PORT'));
+  return masked;
+}
+
+/** Field names of a client line, and the fields whose values both servers must agree on. */
+function shape(line: string): string {
+  if (!line.startsWith('- Client closed connection ')) {
+    return line.replace(/ in \d+ slots HT\.$/, ' in N slots HT.').replace(/\d+ bytes in use$/, 'N bytes in use').replace(/^\. \d+ clients/, '. N clients');
+  }
+  const same = new Set(['addr', 'name', 'flags', 'db', 'sub', 'psub', 'ssub', 'multi', 'qbuf', 'argv-mem', 'obl', 'oll', 'omem', 'cmd', 'user', 'redir', 'resp']);
+  return line.split(' ').map((f) => {
+    const eq = f.indexOf('=');
+    return eq < 0 || same.has(f.slice(0, eq)) ? f : `${f.slice(0, eq)}=N`;
+  }).join(' ');
+}
+
+test('loglevel debug: Accepted, Client closed connection, the DB and clients lines every 5 s, as redis-server 7.0.15', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const dir = mkdtempSync(join(tmpdir(), 'ks-vlog-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const redis = await startRealRedis(['--loglevel', 'debug', '--logfile', join(dir, 'redis.log')]);
+  const ks = await startServer({ port: 0, config: { logfile: join(dir, 'ks.log'), loglevel: 'debug' } });
+  try {
+    const [theirs, ours] = await Promise.all([linesAfterSteps(redis.port, join(dir, 'redis.log')), linesAfterSteps(ks.port, join(dir, 'ks.log'))]);
+    const first = (lines: string[], re: RegExp): string => shape(lines.find((l) => re.test(l)) ?? '(none)');
+    t.is(first(ours, /^- Accepted /), '- Accepted 127.0.0.1:PORT');
+    for (const re of [/^- Accepted /, /^- Client closed connection /, /^- DB 0: /, /^\. \d+ clients connected/]) {
+      t.is(first(ours, re), first(theirs, re));
+    }
+    t.regex(ours.find((l) => /^- DB 0: /.test(l))!, /^- DB 0: 2 keys \(1 volatile\) in \d+ slots HT\.$/);
+  } finally {
+    await Promise.all([ks.close(), redis.stop()]);
+  }
+});
+
+test('loglevel notice: none of those lines', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ks-vlog-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const logfile = join(dir, 'ks.log');
+  const ks = await startServer({ port: 0, config: { logfile, loglevel: 'notice' } });
+  try {
+    const c = await RawClient.connect(ks.port);
+    await c.call('SET', 'a', '1');
+    t.is(await c.call('CONFIG', 'SET', 'loglevel', 'verbose'), '+OK\r\n'); // from now on: the next client is logged
+    c.close();
+    await c.waitClosed();
+    const d = await RawClient.connect(ks.port);
+    await waitFor(() => / - Accepted /.test(read(logfile)), 10_000, 'the Accepted line');
+    d.close();
+    t.is(read(logfile).split('\n').filter((l) => / - Accepted /.test(l)).length, 1);
+    t.notRegex(read(logfile), / \. \d+ clients connected/);
+  } finally {
+    await ks.close();
+  }
+});
