@@ -8,6 +8,9 @@
 // the `redisDigest` hook below, written by their family.
 
 import { createHash } from 'node:crypto';
+import { getHeapStatistics } from 'node:v8';
+import { toI64 } from './args.js';
+import { argString } from '../protocol/binary.js';
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { helpReply } from './command.js';
 import type { Database } from '../keyspace/database.js';
@@ -123,6 +126,49 @@ function loadAof(ctx: Ctx): Reply {
   return failure === null ? OK : err(failure);
 }
 
+const MUST_BE_POSITIVE = 'ERR value is out of range, must be positive';
+/** Redis formats a populated key into a 128-byte buffer (snprintf): longer names are cut there. */
+const KEY_BUFFER = 127;
+/** Heap a populated key is taken to need at least, besides its value (for the refusal below). */
+const BYTES_PER_KEY = 128;
+
+/** A C long from 0 up, as Redis's getPositiveLongFromObjectOrReply; null where it refuses. */
+function positiveLong(s: string): number | null {
+  const v = toI64(s);
+  return v === null || v < 0n ? null : Number(v);
+}
+
+/**
+ * DEBUG POPULATE <count> [<prefix>] [<size>], as Redis's: string keys <prefix>:0 ... (prefix "key")
+ * with values "value:<n>", cut or padded with zero bytes to <size> when one is given; keys that
+ * exist are left alone. As Redis, nothing is propagated: the keys reach the AOF only through a
+ * rewrite. Where Redis's dictTryExpand fails for a count its memory cannot hold, a count the V8
+ * heap cannot hold is refused the same way, rather than ending the process with a heap error.
+ */
+function populate(ctx: Ctx, a: string[]): Reply {
+  const count = positiveLong(a[2]);
+  const size = a.length === 5 ? positiveLong(a[4]) : 0;
+  if (count === null || size === null) return err(MUST_BE_POSITIVE);
+  const heap = getHeapStatistics();
+  if (count * (BYTES_PER_KEY + size) > heap.heap_size_limit - heap.used_heap_size) return err('ERR OOM in dictTryExpand');
+  // Names and values are made from bytes (argString), as the decoder makes them: a concatenation
+  // of 13 characters or more is a cons string, which took twice the memory and slowed each lookup.
+  const prefix = a.length >= 4 ? cstr(a[3]) : 'key';
+  const keyBuf = Buffer.alloc(prefix.length + 21);
+  const at = keyBuf.latin1Write(prefix, 0);
+  keyBuf[at] = 58; // ':'
+  // Zero-filled: the padding. "value:<n>" never gets shorter as n grows, so no stale byte shows.
+  const valBuf = Buffer.alloc(Math.max(size, 26));
+  const db = ctx.db;
+  for (let j = 0; j < count; j++) {
+    const key = argString(keyBuf, 0, Math.min(at + 1 + keyBuf.latin1Write(String(j), at + 1), KEY_BUFFER));
+    if (db.get(key) !== undefined) continue;
+    const n = valBuf.latin1Write(`value:${j}`, 0);
+    db.set(key, argString(valBuf, 0, size === 0 ? n : size));
+  }
+  return OK;
+}
+
 /** A digest, or an error reply naming the value type that cannot be digested yet. */
 function digestReply(f: () => Reply): Reply {
   try {
@@ -132,8 +178,8 @@ function digestReply(f: () => Reply): Reply {
   }
 }
 
-/** Subcommand name -> [exact argument count, or -min; handler]. */
-const SUBCOMMANDS: Record<string, [number, (ctx: Ctx, args: string[]) => Reply]> = {
+/** Subcommand name -> [exact argument count, or -min; handler; the most arguments, if bounded]. */
+const SUBCOMMANDS: Record<string, [number, (ctx: Ctx, args: string[]) => Reply, number?]> = {
   help: [2, () => helpReply('DEBUG', HELP)],
   log: [3, (ctx, a) => (ctx.server.log.warning(`DEBUG LOG: ${a[2]}`), OK)],
   sleep: [3, (_ctx, a) => (sleep(strtod(a[2])), OK)],
@@ -142,6 +188,7 @@ const SUBCOMMANDS: Record<string, [number, (ctx: Ctx, args: string[]) => Reply]>
   'digest-value': [-2, (ctx, a) => digestReply(() => digestValues(ctx, a.slice(2)))],
   error: [3, (_ctx, a) => new ErrorReply(a[2])],
   loadaof: [2, loadAof],
+  populate: [-3, populate, 5],
   reload: [-2, (ctx, a) => reload(ctx, a.slice(2))],
   'change-repl-id': [2, (ctx) => (ctx.server.log.warning('Changing replication IDs after receiving DEBUG change-repl-id'), OK)],
 };
@@ -153,7 +200,7 @@ function debug(ctx: Ctx, args: string[]): Reply {
   if (allowed === 'no' || (allowed === 'local' && !isLocal(ctx.client.addr))) return err(NOT_ALLOWED);
   const sub = SUBCOMMANDS[args[1].toLowerCase()];
   const argc = sub?.[0];
-  if (sub === undefined || (argc! >= 0 ? args.length !== argc : args.length < -argc!)) {
+  if (sub === undefined || (argc! >= 0 ? args.length !== argc : args.length < -argc!) || args.length > (sub[2] ?? Infinity)) {
     return err(`ERR unknown subcommand or wrong number of arguments for '${cstr(args[1])}'. Try DEBUG HELP.`);
   }
   return sub[1](ctx, args);

@@ -2,6 +2,9 @@
 // and SHUTDOWN over the wire.
 
 import test from 'ava';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
 import { startRealRedis } from '../helpers/redis.js';
@@ -101,6 +104,22 @@ test('DEBUG SLEEP blocks the server; SET-ACTIVE-EXPIRE 0 leaves expired keys to 
     c.close();
     await s.close();
   }
+});
+
+test('DEBUG POPULATE: flat strings, a count the heap cannot hold refused, nothing in the AOF (as Redis)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ks-populate-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const s = await serve(t, { config: { ...DEBUG_ON, dir, appendonly: 'yes' } });
+  const c = await RawClient.connect(s.port);
+  t.is(await c.call('DEBUG', 'POPULATE', '100000000000'), '-ERR OOM in dictTryExpand\r\n', 'refused, the server still up');
+  t.is(await c.call('DEBUG', 'POPULATE', '20000', 'a-long-prefix-here', '40'), '+OK\r\n');
+  t.is(await c.call('DBSIZE'), ':20000\r\n');
+  t.is(await c.call('GET', 'a-long-prefix-here:19999'), `$40\r\nvalue:19999${'\0'.repeat(29)}\r\n`);
+  // Not propagated, as Redis: the AOF holds the SET, not the populated keys.
+  await c.call('SET', 'logged', '1');
+  t.is(await c.call('DEBUG', 'LOADAOF'), '+OK\r\n');
+  t.is(await c.call('DBSIZE'), ':1\r\n');
+  c.close();
 });
 
 test('SHUTDOWN: option errors, then NOSAVE closes the connection without a reply', async (t) => {
