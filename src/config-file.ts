@@ -7,7 +7,10 @@ import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { splitArgs } from './protocol/splitargs.js';
 import { globMatch } from './commands/glob.js';
-import { badOption, byteString, ConfigError, findOption, fsPath, normalize, type OptionLine } from './config.js';
+import {
+  badOption, byteString, ConfigError, findOption, fsPath, normalize, normalizeWords, type OptionLine, type OptionSpec, printable, repr,
+} from './config.js';
+import { strerror } from './errors.js';
 
 /** redis-server's error for a line whose quotes do not close. */
 const UNBALANCED = 'Unbalanced quotes in configuration line';
@@ -28,75 +31,97 @@ interface ReadState {
 
 /**
  * Parses redis-server style arguments: `[config-file] [--name value ...] [-]`, as redis-server
- * does. Values of several words (`--bind 127.0.0.1 ::1`, `--save 900 1`) take every word up to the
- * next `--option`; an option given no value yet takes the next word even if it starts with `--`
- * (`--requirepass --secret`); one argument holding an option and its value (`"--hz 10"`, as a
- * systemd unit may quote it) is split as a config line. Returns the options in the order they
- * apply (file first, then standard input with `-`, then command line).
+ * 7.0 does: it turns the options into more lines of configuration (argvText) read after the file
+ * (and standard input with `-`), so they mean what those lines mean. Returns the options in the
+ * order they apply.
  */
 export function parseArgs(argv: readonly string[], read: (path: string) => string = readConfig): { file?: string; options: OptionLine[]; stdin?: string } {
-  let i = 0;
-  let file: string | undefined;
-  if (argv.length > 0 && !argv[0].startsWith('-')) {
-    file = argv[0];
-    i = 1;
-  }
-  const fromArgv: { name: string; words: string[] }[] = [];
-  let stdin = false;
-  let hasValue = true; // Redis's handled_last_config_arg
-  for (; i < argv.length; i++) {
-    const a = argv[i];
-    // As redis-server: `-` as the first or the last argument reads more configuration from stdin.
-    if (a === '-' && (i === 0 || i === argv.length - 1)) {
-      stdin = true;
-    } else if (hasValue && a.startsWith('--')) {
-      const parts = splitArgs(byteString(a.slice(2)));
-      if (parts === null) throw new ConfigError(`'${a}': ${UNBALANCED}`);
-      if (parts.length === 0) throw new ConfigError(`Invalid argument '${a}': an option name must follow '--'`);
-      fromArgv.push({ name: parts[0], words: parts.slice(1) });
-      hasValue = parts.length > 1;
-      // redis-server 7.0.1+ (for command lines generated from an empty list): a bare `--save`
-      // last or before another `--option` is `--save ""`, not a save taking that option as value.
-      const next = argv[i + 1];
-      if (!hasValue && a.toLowerCase() === '--save' && (next === undefined || next.startsWith('--'))) {
-        fromArgv[fromArgv.length - 1].words.push('');
-        hasValue = true;
-      }
-    } else if (fromArgv.length === 0) {
-      throw new ConfigError(`Invalid argument '${a}': options must start with '--'`);
-    } else {
-      fromArgv[fromArgv.length - 1].words.push(byteString(a));
-      hasValue = true;
-    }
-  }
-  for (const { name, words } of fromArgv) checkArgCount(name, words, `'--${name} ${fsPath(words.join(' '))}'`);
+  // As redis-server: a first argument not starting with '-' (even "") is the config file.
+  const file = argv.length > 0 && !argv[0].startsWith('-') ? mainFilePath(argv[0]) : undefined;
+  const { text, stdin } = argvText(argv, file === undefined ? 0 : 1);
   const state: ReadState = { base: process.cwd(), reading: [], read };
   const options = file === undefined ? [] : readFile(file, state, '');
   // Kept for a daemonized start: the background server reads it again, from the parent.
   const stdinText = stdin ? read(STDIN) : undefined;
   if (stdinText !== undefined) options.push(...parseConfigFile(stdinText, state, '(stdin)'));
-  // The command line as more lines of the file (as Redis appends it): --include and --dir too.
-  for (const { name, words } of fromArgv) {
-    const value = words.join(' ');
-    options.push(...apply(name, [value], state, `'--${name} ${fsPath(value)}'`, false));
-  }
+  options.push(...parseLines(text, state, argvWhere, false));
   return { file, options: mergeSaveLines(options), stdin: stdinText };
+}
+
+/**
+ * The configuration text redis-server 7.0 makes of its arguments (main() in server.c), and whether
+ * `-` (first or last) asks for standard input. Each `--name` starts a line with the argument as
+ * written (so a newline in it starts another line, a bare `--` adds a blank one); each other
+ * argument is added to the line quoted (repr), so a newline in a value stays in the value. An
+ * option given no value yet takes the next argument even if it starts with `--`
+ * (`--requirepass --secret`); one argument holding an option and its value (`"--hz 10"`, as a
+ * systemd unit may quote it) takes no more. `from`: the first argument after the config file.
+ */
+function argvText(argv: readonly string[], from: number): { text: string; stdin: boolean } {
+  let text = '';
+  let stdin = false;
+  let hasValue = true; // Redis's handled_last_config_arg
+  for (let i = from; i < argv.length; i++) {
+    const a = byteString(argv[i]);
+    const last = i === argv.length - 1;
+    if (a === '-' && (i === 0 || last)) {
+      stdin = true;
+    } else if (hasValue && a.startsWith('--')) {
+      text += `${text === '' ? '' : '\n'}${a.slice(2)} `;
+      // Redis splits the whole argument: one word ("--port", "--") is a name waiting for its
+      // value; unbalanced quotes count as none (the line then fails as such).
+      hasValue = splitArgs(a)?.length !== 1;
+      if (!hasValue && a.toLowerCase() === '--save' && (last || argv[i + 1].startsWith('--'))) {
+        // redis-server 7.0.1+ (for command lines generated from an empty list): a bare `--save`
+        // last or before another `--option` is `--save ""`, not a save taking that option as value.
+        text += '""';
+        hasValue = true;
+      }
+    } else {
+      text += `${repr(a)} `;
+      hasValue = true;
+    }
+  }
+  return { text, stdin };
+}
+
+/**
+ * Where a line made of the command line is reported: `'--name value ...'`, a word in quotes (with
+ * C escapes) when it has a space, quote or control byte or is empty, so the message is one line.
+ */
+function argvWhere(_n: number, line: string, words: readonly string[] | null): string {
+  return `'--${fsPath(words === null ? printable(line) : shownWords(words))}'`;
+}
+
+/** Words as a config line could give them, quoted only where needed (byte strings). */
+function shownWords(words: readonly string[]): string {
+  const quoted = (w: string): string => `"${printable(w.replace(/["\\]/g, '\\$&'))}"`;
+  return words.map((w) => (w !== '' && !/[\x00-\x20"'\\\x7f]/.test(w) ? w : quoted(w))).join(' ');
 }
 
 /** redis.conf syntax: `name value...` per line, `#` comments, quoted values as in the protocol. */
 export function parseConfigFile(text: string, state: ReadState = { base: process.cwd(), reading: [], read: readConfig }, file?: string): OptionLine[] {
+  const where = (n: number, line: string): string => `${file === undefined ? '' : `${file}, `}line ${n}: '${fsPath(line)}'`;
+  return parseLines(text, state, where, true);
+}
+
+/**
+ * Redis's loadServerConfigFromString: each line trimmed of spaces, tabs, CR and LF only (a
+ * trailing \xa0, the last byte of "à" in UTF-8, stays in the value), `#` lines and blank ones
+ * skipped, the rest split as sdssplitargs does. `where` names line `n` in errors.
+ */
+function parseLines(text: string, state: ReadState, where: (n: number, line: string, words: readonly string[] | null) => string, inFile: boolean): OptionLine[] {
   const out: OptionLine[] = [];
   const lines = text.split('\n');
   for (let n = 0; n < lines.length; n++) {
-    const line = lines[n].trim();
+    const line = lines[n].replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
     if (line === '' || line.startsWith('#')) continue;
     const words = splitArgs(line);
-    if (words === null) throw new ConfigError(`line ${n + 1}: ${UNBALANCED}`);
+    const at = where(n + 1, line, words);
+    if (words === null) throw new ConfigError(`${at}: ${UNBALANCED}`);
     if (words.length === 0) continue;
-    // The bytes as the terminal shows them; a bad value is reported with it too (applyOptions).
-    const where = `${file === undefined ? '' : `${file}, `}line ${n + 1}: '${fsPath(line)}'`;
-    checkArgCount(words[0], words.slice(1), where);
-    out.push(...apply(words[0], words.slice(1), state, where, true));
+    checkArgCount(words[0], words.slice(1), at);
+    out.push(...apply(words[0], words.slice(1), state, at, inFile));
   }
   return out;
 }
@@ -117,7 +142,24 @@ function apply(name: string, values: string[], state: ReadState, where: string, 
     state.base = resolve(state.base, fsPath(values[0]));
     return [line(name, byteString(state.base), at)];
   }
+  const spec = findOption(name);
+  if (spec?.multi) return [line(name, multiValue(spec, name, values, at), at)];
   return [line(name, values.join(' '), at)];
+}
+
+/**
+ * An option of several words as Redis's loadServerConfigFromString gives them to its set function:
+ * one non-empty argument is split again as a config line (`--save "900 1 300 10"`, `save "900  1"`;
+ * unbalanced quotes there give no words), else each argument is a word (`--save "900 1" "300 10"`
+ * is two words, both invalid). Checked here, where the words are known: the canonical value results.
+ */
+function multiValue(spec: OptionSpec, name: string, values: readonly string[], at: string | undefined): string {
+  const words = values.length === 1 && values[0] !== '' ? (splitArgs(values[0]) ?? []) : values;
+  try {
+    return normalizeWords(spec, words);
+  } catch (e) {
+    throw e instanceof ConfigError ? badOption(name, shownWords(values), e, at) : e;
+  }
 }
 
 function line(name: string, value: string, where: string | undefined): OptionLine {
@@ -201,12 +243,23 @@ function mergeSaveLines(options: OptionLine[]): OptionLine[] {
 /** What `read` is given for standard input. */
 const STDIN = '-';
 
+/** A config file's text. A directory reads as empty: Redis's fopen() of one succeeds, its reads give nothing. */
 function readConfig(path: string): string {
   try {
     return readFileSync(path === STDIN ? 0 : path, 'latin1');
   } catch (e) {
-    throw new ConfigError(`Fatal error, can't open config file '${path}': ${(e as NodeJS.ErrnoException).code ?? e}`);
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    if (code === 'EISDIR') return '';
+    throw new ConfigError(`Fatal error, can't open config file '${path}': ${strerror(code)}`);
   }
+}
+
+/**
+ * The config file argument as Redis's getAbsolutePath makes it: trimmed of spaces, tabs, CR and
+ * LF, and absolute (as its errors name it). "" is the working directory, which reads as empty.
+ */
+function mainFilePath(arg: string): string {
+  return resolve(arg.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, ''));
 }
 
 /** As Redis's loadServerConfigFromString: an option of one value given none or several is an error. */

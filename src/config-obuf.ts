@@ -29,13 +29,12 @@ function className(word: string): string {
 }
 
 /**
- * Validates a value (all groups checked before any applies, as Redis) and returns its canonical
- * form: class names as CONFIG GET shows them, byte counts without units. An empty value changes
- * nothing (Redis answers OK to CONFIG SET client-output-buffer-limit "").
+ * Validates a value's words (all groups checked before any applies, as Redis) and returns its
+ * canonical form: class names as CONFIG GET shows them, byte counts without units. No words change
+ * nothing (Redis answers OK to CONFIG SET client-output-buffer-limit ""); one empty word (the
+ * config line `client-output-buffer-limit ""`) is a wrong number of them, as in Redis.
  */
-export function parseObufLimits(raw: string): string {
-  if (raw === '') return '';
-  const w = raw.split(' ');
+export function parseObufLimits(w: readonly string[]): string {
   if (w.length % 4 !== 0) throw new ConfigError(WRONG_ARGS);
   const out: string[] = [];
   for (let j = 0; j < w.length; j += 4) {

@@ -30,12 +30,17 @@ export interface OptionSpec {
   readonly values?: readonly string[];
   /** Values accepted beyond Redis 7.0's (not listed in its error text), e.g. loglevel nothing (7.2). */
   readonly laterValues?: readonly string[];
-  /** Takes several words (e.g. `bind 127.0.0.1 -::1`). */
+  /** Takes several words (e.g. `bind 127.0.0.1 -::1`): Redis's MULTI_ARG_CONFIG. */
   readonly multi?: boolean;
   /** Redis's other name for the option (e.g. hash-max-ziplist-entries). */
   readonly alias?: string;
   /** Extra validation and canonical form of a string option; throws ConfigError. */
   readonly parse?: (raw: string) => string;
+  /**
+   * The same for an option of several words, given the words as Redis's set function gets them
+   * (CONFIG SET's value split at each space, or a config line's arguments: see normalizeWords).
+   */
+  readonly parseWords?: (words: readonly string[]) => string;
   /** Redis's apply step adjusting a valid value (e.g. hz is kept within 1..500). */
   readonly adjust?: (value: string) => string;
   /** Combines a new (canonical) value with the current one (client-output-buffer-limit: per class). */
@@ -87,10 +92,10 @@ export const OPTIONS: readonly OptionSpec[] = [
   int('io-threads', '1', 1n, 128n, { mutable: false }),
   bool('protected-mode', 'yes'),
   opt('client-output-buffer-limit', 'string', obufDefault(), true, {
-    multi: true, parse: parseObufLimits, merge: mergeObufLimits, lines: obufLines,
+    multi: true, parseWords: parseObufLimits, merge: mergeObufLimits, lines: obufLines,
   }),
   opt('requirepass', 'string', '', true, { sensitive: true }),
-  opt('save', 'string', '', true, { multi: true, parse: parseSave }),
+  opt('save', 'string', '', true, { multi: true, parseWords: parseSave }),
   bool('appendonly', 'no'),
   opt('appendfsync', 'enum', 'everysec', true, { values: ['everysec', 'always', 'no'] }), // Redis's order, shown in errors
   opt('appendfilename', 'string', 'appendonly.aof', false, { parse: baseName('appendfilename', 'filename') }),
@@ -132,7 +137,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   int('slowlog-max-len', '128', 0n, LLONG_MAX),
   int('latency-monitor-threshold', '0', 0n, LLONG_MAX),
   bool('latency-tracking', 'yes'),
-  opt('latency-tracking-info-percentiles', 'string', '50 99 99.9', true, { multi: true, parse: parsePercentiles }),
+  opt('latency-tracking-info-percentiles', 'string', '50 99 99.9', true, { multi: true, parseWords: parsePercentiles }),
   // Cluster mode with a static layout read once at start (src/cluster/layout.ts; redis-compat.md, "Cluster mode").
   // cluster-node-id is Keystonelight's: which node of the layout file this server is.
   bool('cluster-enabled', 'no', false),
@@ -142,13 +147,13 @@ export const OPTIONS: readonly OptionSpec[] = [
 ];
 
 /**
- * latency-tracking-info-percentiles: as Redis, the value split at every single space (so a doubled,
- * leading or trailing space makes an empty word, which is invalid; "" alone is no percentiles),
- * each word read by strtod (hex and exponents too) into [0, 100], shown as "%f" trimmed ("-0" too).
+ * latency-tracking-info-percentiles: as Redis, each word read by string2d (strtod, hex and
+ * exponents too, no leading space; an empty word is invalid) into [0, 100], shown as "%f" trimmed
+ * ("-0" too). No words, or one empty word (`latency-tracking-info-percentiles ""`), is none.
  */
-function parsePercentiles(raw: string): string {
-  if (raw === '') return '';
-  const values = raw.split(' ').map(parseDouble);
+function parsePercentiles(words: readonly string[]): string {
+  if (words.length === 0 || (words.length === 1 && words[0] === '')) return '';
+  const values = words.map(parseDouble);
   if (values.some((v) => v === null)) throw new ConfigError('Invalid latency-tracking-info-percentiles parameters');
   if (values.some((v) => v! < 0 || v! > 100)) throw new ConfigError('latency-tracking-info-percentiles parameters should sit between [0.0,100.0]');
   return values.map((v) => formatFixed(Float.fromNumber(v!), 6).replace(/\.?0+$/, '')).join(' ');
@@ -200,11 +205,12 @@ export function strtoll(s: string): bigint | null {
 }
 
 /**
- * `save <seconds> <changes> ...`: words split on single spaces (as CONFIG SET does), pairs of
- * seconds >= 1 and changes >= 0; the canonical form is "s c s c". A single empty word is no rules.
+ * `save <seconds> <changes> ...`: pairs of seconds >= 1 and changes >= 0, each word read by strtoll
+ * (leading spaces skipped, nothing after the digits); the canonical form is "s c s c". No words, or
+ * a single empty one (`save ""`), is no rules.
  */
-function parseSave(raw: string): string {
-  const words = raw === '' ? [] : raw.split(' ');
+function parseSave(given: readonly string[]): string {
+  const words = given.length === 1 && given[0] === '' ? [] : given;
   if (words.length % 2 === 1) throw new ConfigError('Invalid save parameters');
   const nums = words.map(strtoll);
   nums.forEach((v, j) => {
@@ -275,8 +281,22 @@ export function normalize(spec: OptionSpec, raw: string): string {
       return spec.adjust ? spec.adjust(v) : v;
     }
     default:
+      if (spec.multi) return normalizeWords(spec, setWords(raw));
       return spec.parse ? spec.parse(raw) : raw;
   }
+}
+
+/**
+ * The words of a value of several words set as a whole (CONFIG SET, the library's options, a
+ * canonical value): split at each single space, as Redis's CONFIG SET (sdssplitlen); "" is none.
+ */
+function setWords(raw: string): string[] {
+  return raw === '' ? [] : raw.split(' ');
+}
+
+/** Validates the words of an option of several words; returns the canonical value (words joined by a space). */
+export function normalizeWords(spec: OptionSpec, words: readonly string[]): string {
+  return spec.parseWords ? spec.parseWords(words) : words.join(' ');
 }
 
 /** The live configuration: values by name, with change listeners for options that act at run time. */
@@ -355,7 +375,12 @@ export type OptionLine = [name: string, value: string, where?: string];
  * the file line it was read from (as Redis's "Reading the configuration file, at line N").
  */
 export function badOption(name: string, value: string, e: ConfigError, where?: string): ConfigError {
-  return new ConfigError(where === undefined ? `bad option '${name}' (value '${fsPath(value)}'): ${e.message}` : `${where}: ${e.message}`);
+  return new ConfigError(where === undefined ? `bad option '${name}' (value '${printable(fsPath(value))}'): ${e.message}` : `${where}: ${e.message}`);
+}
+
+/** Text in a message with its control bytes as C escapes (`\n`, `\x1b`), so the message is one line. */
+export function printable(s: string): string {
+  return s.replace(/[\x00-\x1f\x7f]/g, (c) => repr(c).slice(1, -1));
 }
 
 /** Sets each option in order; the first bad one throws badOption's error. */
