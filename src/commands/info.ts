@@ -87,8 +87,9 @@ function clientsSection(ctx: Ctx): Fields {
 
 /**
  * The memory figures of INFO memory and MEMORY STATS. `used` is the number maxmemory is checked
- * against (keyspace/memory.ts: the server's baseline plus the estimate of every key); the
- * allocator_* and rss figures are the Node.js process's own.
+ * against (keyspace/memory.ts: the server's baseline plus the estimate of every key, plus the
+ * clients' buffers as server/client-memory.ts counts them); `clients` is that last part, Redis's
+ * mem_clients_normal. The allocator_* and rss figures are the Node.js process's own.
  */
 export function memoryFigures(ctx: Ctx): {
   used: number; startup: number; peak: number; clients: number;
@@ -101,8 +102,9 @@ export function memoryFigures(ctx: Ctx): {
   const used = ks.usedMemory;
   // As Redis's INFO, which also notes the peak (its cron does the rest).
   const peak = ctx.server.metrics.notePeak(used);
-  let clients = 0;
-  for (const c of ctx.server.clients()) clients += c.queryBufferLength + c.outputBufferLength;
+  // The running total that `used` includes (not a sum over the clients), so that used - overhead
+  // stays the keys' own bytes.
+  const clients = ks.outside.bytes;
   const overhead = memoryOverhead(ctx).total;
   return {
     used, startup: ks.baselineBytes, peak, clients, overhead, dataset: used - overhead,
@@ -121,12 +123,12 @@ export interface DbOverhead {
 
 /**
  * The used memory that is not data, as Redis's getMemoryOverheadData (INFO used_memory_overhead
- * and MEMORY STATS overhead.total agree, as in Redis): the startup figure, and per database its
- * table rows and index (KEY_ENTRY_BYTES a key), its deadlines, and in cluster mode its keys-per-slot
- * index. Client buffers are not in the used memory here (Redis counts them), so not in this either.
+ * and MEMORY STATS overhead.total agree, as in Redis): the startup figure, the clients' buffers
+ * (Redis's clients_normal), and per database its table rows and index (KEY_ENTRY_BYTES a key), its
+ * deadlines, and in cluster mode its keys-per-slot index.
  */
 export function memoryOverhead(ctx: Ctx): { total: number; dbs: DbOverhead[] } {
-  let total = ctx.keyspace.baselineBytes;
+  let total = ctx.keyspace.baselineBytes + ctx.keyspace.outside.bytes;
   const dbs: DbOverhead[] = [];
   for (const db of ctx.keyspace.dbs) {
     if (db.size === 0) continue;

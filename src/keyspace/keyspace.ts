@@ -95,6 +95,12 @@ export class Keyspace {
   readonly usage = { dataset: 0 };
   /** What the server uses besides its keys, counted in "used memory" (memory.ts). */
   baselineBytes = STARTUP_BYTES;
+  /**
+   * Used memory that is not the keyspace's: the clients' query and output buffers, as Redis's
+   * zmalloc counts them. A running total its owner keeps current (the server: client-memory.ts),
+   * so that reading usedMemory before every command stays O(1); this module never walks clients.
+   */
+  readonly outside = { bytes: 0 };
   private readonly evictor: Evictor;
   /** The database the next active cycle starts with (where the last one ran out of time). */
   private nextDb = 0;
@@ -123,9 +129,12 @@ export class Keyspace {
     this.evictor = new Evictor(this, (db, key) => this.events.evicted?.(db, key));
   }
 
-  /** The memory the server counts as used: baseline plus the estimate of every key (memory.ts). */
+  /**
+   * The memory the server counts as used: baseline plus the estimate of every key (memory.ts),
+   * plus the clients' buffers (outside).
+   */
   get usedMemory(): number {
-    return this.baselineBytes + this.usage.dataset;
+    return this.baselineBytes + this.usage.dataset + this.outside.bytes;
   }
 
   /**

@@ -10,6 +10,8 @@
 // compression): loading 1,000,000 keys of 11 bytes with 16-byte values costs the V8 heap and the
 // index's ArrayBuffer 106.2 bytes a key (the index is 2^21 pairs then, at a load of 0.48), and
 // entryBytes() says 102. RSS is higher than the heap by the GC's headroom.
+// The used memory also counts the clients' big query and output buffers, as Redis's does: the
+// server keeps their running total in Keyspace.outside (server/client-memory.ts).
 
 import { RawString, type TypedValue, type Value } from './values.js';
 

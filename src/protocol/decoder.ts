@@ -117,6 +117,15 @@ export class RequestDecoder {
   }
 
   /**
+   * Bytes of memory the query buffer holds (what the used memory counts for it): our own buffer,
+   * with its room to grow, and a big bulk's chunks. A chunk being parsed in place is the caller's
+   * (connections share one read buffer), not ours: 0 while nothing is left over between reads.
+   */
+  get held(): number {
+    return (this.owned ? this.buf.length : 0) + (this.bigDiscard ? 0 : this.bigHave);
+  }
+
+  /**
    * The query buffer length Redis would count once `n` more bytes are received: the bytes not yet
    * parsed, except that for a big bulk Redis keeps only its data and reads no further than its
    * end. Connections compare this with client-query-buffer-limit before pushing the bytes.

@@ -23,6 +23,7 @@ import { clientLine } from '../commands/client.js';
 import { logClientClosed } from './verbose-log.js';
 import { repr } from '../config.js';
 import { ReadGate, TURN_BYTES } from './read-gate.js';
+import { BufferAccount } from './client-memory.js';
 import { POSTPONED, type Postponed } from './pause.js';
 import { clearTimeout, setImmediate, setTimeout } from '../timers.js';
 
@@ -65,10 +66,14 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
   /** When (unix seconds) the output was first seen over the soft limit; 0: it is not (limits.ts). */
   obufSoftSince = 0;
   /**
-   * socket.writableLength as the current read began. Nothing is written to the socket while the
-   * read's commands run (replies go out in the turn's flush), so run() need not ask the socket.
+   * socket.writableLength as last seen: as a read (or held input's run) begins, after the turn's
+   * write (flush) and when a write completes (written; 'drain' comes before that callback, so
+   * resumeInput reads it too). Nothing is written to the socket while commands run (replies go
+   * out in the turn's flush), so run() need not ask the socket.
    */
-  private unsent = 0;
+  private queued = 0;
+  /** This client's buffers in the used memory (client-memory.ts). */
+  private readonly account: BufferAccount;
   /** Bytes of a read refused over client-query-buffer-limit, counted in the log line's qbuf. */
   private incoming = 0;
   /** When the socket is read (fairness between clients, held input): read-gate.ts. */
@@ -92,6 +97,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     this.limits = readLimitsOf(server.config);
     this.decoder = new RequestDecoder((args) => this.run(args), this.limits);
     this.gate = new ReadGate(socket, this.decoder, this.limits, () => !this.closing && !this.closed);
+    this.account = new BufferAccount(server.keyspace.outside);
     this.decoder.authenticated = this.authed;
     socket.setNoDelay(true);
     const keepAlive = server.config.int('tcp-keepalive');
@@ -201,12 +207,13 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
       this.kill();
       return;
     }
-    this.unsent = this.socket.writableLength;
+    this.queued = this.socket.writableLength;
     try {
       this.decoder.push(chunk);
     } catch (e) {
       this.decodeFailed(e);
     }
+    this.countBuffers();
     this.server.queueFlush(this);
     this.gate.afterRead(chunk.length);
   }
@@ -241,7 +248,9 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
       this.reply(this.ownMonitorLine);
       this.ownMonitorLine = null;
     }
-    const pending = this.out.len + this.unsent;
+    const pending = this.out.len + this.queued;
+    // Per reply, so that the next command's maxmemory check sees this one's output (as Redis's).
+    this.account.update(this.decoder.held, pending);
     if (pending >= this.server.limits.outputCheck || this.obufSoftSince !== 0) this.outputGrew(pending);
     if (this.replayUntil >= 0 && this.decoder.buffered <= this.replayUntil && !this.decoder.halted) {
       // Held input can be tens of MB (read-gate.ts): a turn's share runs, as the read side yields.
@@ -267,6 +276,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     } finally {
       this.replayUntil = -1;
     }
+    this.countBuffers();
     this.gate.drained();
     this.endIfDone();
     this.server.queueFlush(this);
@@ -311,7 +321,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     const args = this.postponed;
     this.postponed = null;
     if (args === null || this.closed || this.closing) return;
-    this.unsent = this.socket.writableLength;
+    this.queued = this.socket.writableLength;
     // Its reply counts as interaction for `timeout` (Redis's writeToClient sets lastinteraction):
     // a client idle all through the pause is not closed as soon as it is answered.
     this.lastInteraction = this.server.markBatch();
@@ -337,6 +347,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
       return;
     }
     this.reply(line);
+    this.countBuffers();
     this.server.queueFlush(this);
   }
 
@@ -353,7 +364,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
 
   private resumeInput(): void {
     this.paused = false;
-    this.unsent = this.socket.writableLength;
+    this.queued = this.socket.writableLength;
     this.server.markBatch();
     if (this.postponed === null) this.replay();
     this.server.queueFlush(this);
@@ -371,13 +382,15 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     if (this.closed || this.socket.destroyed) return;
     if (this.out.len > 0) {
       this.server.stats.netOutputBytes += this.out.len;
-      this.socket.write(this.out.peek());
+      this.socket.write(this.out.peek(), this.written);
       // Written through at once (the usual case: nothing was queued and the kernel took it all),
       // the socket keeps no reference to the bytes and the buffer is reused for the next batch;
       // otherwise the socket holds a view of it until sent, and the next batch gets a new one.
-      if (this.socket.writableLength === 0) this.out.clear();
+      this.queued = this.socket.writableLength;
+      if (this.queued === 0) this.out.clear();
       else this.out.detach();
     }
+    this.countBuffers();
     if (this.closing && this.peerEnded && this.socket.writableLength === 0) {
       // The peer has closed its side and the kernel holds every reply: close(2) sends them, then
       // our FIN. (Nothing is left unread after its FIN, so close does not reset the connection.)
@@ -429,6 +442,17 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     return moved;
   }
 
+  /** A write completed: Node no longer holds those bytes (the kernel took them). */
+  private readonly written = (): void => {
+    this.queued = this.socket.writableLength;
+    this.countBuffers();
+  };
+
+  /** Re-counts this client's buffers in the used memory (after they changed outside run()). */
+  private countBuffers(): void {
+    this.account.update(this.decoder.held, this.out.len + this.queued);
+  }
+
   private onDrain(): void {
     // As Redis, output written counts as interaction for `timeout`.
     this.lastInteraction = Date.now();
@@ -440,6 +464,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     this.decoder.stop();
     // Ours alone: flush() gave the socket its own storage (detach) whenever it kept a view.
     this.out.release();
+    this.account.release();
     if (this.monitor) this.server.monitors.remove(this);
     this.server.removeClient(this);
   }

@@ -2,7 +2,9 @@
 // eviction run before every command while a limit is set (Redis's processCommand), the OOM refusal
 // of denyoom commands, and the continuation of an eviction that reached its time limit.
 // As Redis 7.0's performEvictions: nothing is evicted (and nothing refused) while clients are
-// paused, and a run that evicted is timed as the latency monitor's `eviction-cycle` event.
+// paused, and a run that evicted is timed as the latency monitor's `eviction-cycle` event. The used
+// memory checked includes the clients' buffers (client-memory.ts): a client's big pending request
+// or unread replies make keys go, or writes get -OOM, as in Redis.
 
 import type { Config } from '../config.js';
 import type { Keyspace } from '../keyspace/keyspace.js';

@@ -9,6 +9,7 @@
 // Held input: a client over its output bound (or waiting for CLIENT PAUSE) is still read, so that
 // one writing its whole pipeline before reading any reply does not wait forever; but only up to
 // HELD_INPUT_MAX, after which the socket waits until most of it has run and TCP holds the sender.
+// What is held counts in the used memory that maxmemory checks (client-memory.ts).
 
 import type { Socket } from 'node:net';
 import type { RequestDecoder } from '../protocol/decoder.js';

@@ -213,6 +213,37 @@ test('a big bulk arriving in many chunks is joined once and counted in buffered'
   t.is(d.buffered, 0);
 });
 
+test('held: the memory a query buffer keeps between reads (what the used memory counts), none once consumed', (t) => {
+  const cmds: string[][] = [];
+  const d = decoder({}, cmds);
+  d.push(bin(mb('PING') + mb('ECHO', 'x')));
+  t.is(d.held, 0, 'parsed in place: nothing kept');
+  d.push(bin('*1\r\n$4\r\nPI'));
+  t.is(d.held, 6, 'a small leftover (after the parsed `*1` header) is copied exactly');
+  d.push(bin('NG\r\n'));
+  t.is(d.held, 0);
+  // A big bulk: its chunks, from its header on, as they arrive (not its declared length).
+  d.push(bin('*2\r\n$4\r\nECHO\r\n$1000000\r\n'));
+  t.is(d.held, 10);
+  for (let i = 0; i < 10; i++) d.push(Buffer.alloc(50_000, 'v'));
+  t.is(d.held, 10 + 500_000);
+  d.push(Buffer.alloc(500_000, 'v'));
+  d.push(bin('\r\n'));
+  t.is(cmds.length, 4);
+  t.is(d.held, 0);
+  // Held input (paused): the buffer it is kept in, with its room to grow.
+  d.pause();
+  const many = bin(mb('PING').repeat(1000));
+  d.push(many);
+  t.true(d.held >= many.length);
+  d.resume();
+  t.is(d.held, 0);
+  d.pause();
+  d.push(many);
+  d.stop();
+  t.is(d.held, 0, 'stop() frees it');
+});
+
 test('a line arriving one byte at a time is not rescanned (linear time)', (t) => {
   const d = decoder({}, []);
   const start = process.hrtime.bigint();
