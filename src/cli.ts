@@ -2,7 +2,8 @@
 // redis-server. Problems with the configuration or the environment print one line and exit 1.
 
 import { mkdirSync } from 'node:fs';
-import { applyOptions, Config, ConfigError, fsPath, OPTIONS } from './config.js';
+import { applyOptions, Config, ConfigError, OPTIONS } from './config.js';
+import { fsPath } from './config-values.js';
 import { parseArgs } from './config-file.js';
 import { REDIS_VERSION, VERSION } from './version.js';
 import { runService } from './server/service.js';

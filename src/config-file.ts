@@ -7,9 +7,8 @@ import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { splitArgs } from './protocol/splitargs.js';
 import { globMatch } from './commands/glob.js';
-import {
-  badOption, byteString, ConfigError, findOption, fsPath, normalize, normalizeWords, type OptionLine, type OptionSpec, printable, repr,
-} from './config.js';
+import { badOption, ConfigError, findOption, normalize, normalizeWords, type OptionLine, type OptionSpec } from './config.js';
+import { byteString, fsPath, printable, repr } from './config-values.js';
 import { strerror } from './errors.js';
 
 /** redis-server's error for a line whose quotes do not close. */

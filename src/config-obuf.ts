@@ -7,7 +7,8 @@
 // This module and config.ts import each other; only function declarations cross (hoisted, so
 // usable whichever module is evaluated first).
 
-import { bytesText, ConfigError, memtoull, strtoll } from './config.js';
+import { ConfigError } from './config.js';
+import { bytesText, memtoull, strtoll } from './config-values.js';
 
 /** One class's limits: bytes (hard, soft) and seconds above soft before the client is closed. */
 export interface ObufClassLimits {

@@ -5,7 +5,8 @@
 import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { strerror } from './errors.js';
-import { bytesText, findOption, normalize, OPTIONS, repr, type Config, type OptionSpec } from './config.js';
+import { findOption, normalize, OPTIONS, type Config, type OptionSpec } from './config.js';
+import { bytesText, repr } from './config-values.js';
 import { splitArgs } from './protocol/splitargs.js';
 
 /** The config-file lines that set `spec` to `value` (several for save). */

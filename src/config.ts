@@ -9,6 +9,7 @@
 
 import { Float, formatFixed, parseDouble } from './commands/numbers.js';
 import { mergeObufLimits, obufDefault, obufLines, parseObufLimits } from './config-obuf.js';
+import { fsPath, memtoull, printable, string2ll, strtoll } from './config-values.js';
 
 /**
  * int: Redis's string2ll syntax; memory: memtoull syntax (units b k kb m mb g gb); bool: yes/no;
@@ -195,14 +196,6 @@ export function optionNames(): [string, OptionSpec][] {
   return out;
 }
 
-/** C's strtoll as Redis checks it on `save` words: whole word consumed; '' reads as 0; saturates. */
-export function strtoll(s: string): bigint | null {
-  if (s === '') return 0n;
-  const m = /^[\t\n\v\f\r ]*([+-]?)(\d+)$/.exec(s);
-  if (m === null) return null;
-  const v = BigInt(m[2]) * (m[1] === '-' ? -1n : 1n);
-  return v > LLONG_MAX ? LLONG_MAX : v < -LLONG_MAX - 1n ? -LLONG_MAX - 1n : v;
-}
 
 /**
  * `save <seconds> <changes> ...`: pairs of seconds >= 1 and changes >= 0, each word read by strtoll
@@ -220,32 +213,8 @@ function parseSave(given: readonly string[]): string {
   return nums.map((v, j) => (j % 2 === 0 ? String(v) : String(BigInt.asIntN(32, v!)))).join(' ');
 }
 
-/**
- * Redis's memtoull: digits then an optional unit (b, k, kb, m, mb, g, gb, any case). As in C, an
- * empty digit string reads as 0 and a number too large for 64 bits saturates. Null when invalid.
- */
-export function memtoull(text: string): bigint | null {
-  const m = /^(\d*)(.*)$/s.exec(text)!;
-  const units: Record<string, bigint> = { '': 1n, b: 1n, k: 1000n, kb: 1024n, m: 1000000n, mb: 1048576n, g: 1000000000n, gb: 1073741824n };
-  const mul = units[m[2].toLowerCase()];
-  if (mul === undefined || m[1].length >= 128) return null;
-  let v = m[1] === '' ? 0n : BigInt(m[1]);
-  if (v > ULLONG_MAX) v = ULLONG_MAX;
-  return v > ULLONG_MAX / mul ? null : v * mul;
-}
 
-/** Kept for callers that size things in bytes: a memory value as a JS number, or null. */
-export function parseMemory(text: string): number | null {
-  const v = memtoull(text);
-  return v === null ? null : Number(v);
-}
 
-/** Redis's string2ll: optional '-', digits without leading zeros ("-0" too), within 64 bits. */
-function string2ll(s: string): bigint | null {
-  if (!/^-?[1-9]\d{0,19}$/.test(s)) return s === '0' ? 0n : null;
-  const v = BigInt(s);
-  return v > LLONG_MAX || v < -LLONG_MAX - 1n ? null : v;
-}
 
 function parseNumber(spec: OptionSpec, raw: string): bigint {
   let n: bigint | null;
@@ -378,10 +347,6 @@ export function badOption(name: string, value: string, e: ConfigError, where?: s
   return new ConfigError(where === undefined ? `bad option '${name}' (value '${printable(fsPath(value))}'): ${e.message}` : `${where}: ${e.message}`);
 }
 
-/** Text in a message with its control bytes as C escapes (`\n`, `\x1b`), so the message is one line. */
-export function printable(s: string): string {
-  return s.replace(/[\x00-\x1f\x7f]/g, (c) => repr(c).slice(1, -1));
-}
 
 /** Sets each option in order; the first bad one throws badOption's error. */
 export function applyOptions(config: Config, options: Iterable<OptionLine>): void {
@@ -394,40 +359,6 @@ export function applyOptions(config: Config, options: Iterable<OptionLine>): voi
   }
 }
 
-/**
- * Values are byte strings (one char a byte), as they arrive over the wire and from the config file
- * (read as latin1). The command line and the library's options are JS strings (UTF-8 decoded):
- * their bytes are taken as UTF-8 here, once, where they enter.
- */
-export function byteString(s: string): string {
-  return Buffer.from(s, 'utf8').toString('latin1');
-}
 
-/**
- * A byte-string value used as a file name: Node encodes string paths as UTF-8, so the bytes are
- * decoded as UTF-8 first (else "/tmp/dä" would become "/tmp/dÃ¤", an empty new directory).
- */
-export function fsPath(v: string): string {
-  return Buffer.from(v, 'latin1').toString('utf8');
-}
 
-/** Redis's sdscatrepr: a double-quoted string with C escapes. */
-export function repr(s: string): string {
-  const esc: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\x07': '\\a', '\b': '\\b' };
-  let out = '"';
-  for (const c of s) {
-    const code = c.charCodeAt(0);
-    out += esc[c] ?? (code < 32 || code > 126 ? `\\x${code.toString(16).padStart(2, '0')}` : c);
-  }
-  return out + '"';
-}
 
-/** Redis's rewriteConfigBytesOption: the largest unit that divides the value exactly. */
-export function bytesText(v: string): string {
-  const n = BigInt(v);
-  if (n === 0n) return '0';
-  for (const [unit, size] of [['gb', 1073741824n], ['mb', 1048576n], ['kb', 1024n]] as const) {
-    if (n % size === 0n) return `${n / size}${unit}`;
-  }
-  return v;
-}

@@ -9,7 +9,8 @@
 // { config: { appendonly: 'yes', dir: '/some/dir' } } for an append-only file.
 
 import { mkdirSync } from 'node:fs';
-import { applyOptions, byteString, Config, fsPath } from './config.js';
+import { applyOptions, Config } from './config.js';
+import { byteString, fsPath } from './config-values.js';
 import { Server } from './server/server.js';
 import { createLogger, type Logger } from './server/log.js';
 import { openPersistence, pidFilePath } from './server/service.js';

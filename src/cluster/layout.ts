@@ -22,7 +22,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fsPath, type Config } from '../config.js';
+import { type Config } from '../config.js';
+import { fsPath } from '../config-values.js';
 import { SLOTS } from './slots.js';
 
 export interface ClusterNode {

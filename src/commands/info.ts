@@ -12,7 +12,7 @@ import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import type { ServerApi } from './context.js';
 import { VerbatimReply, type Reply } from '../protocol/reply.js';
 import { REDIS_VERSION } from '../version.js';
-import { byteString } from '../config.js';
+import { byteString } from '../config-values.js';
 import { EXPIRE_ENTRY_BYTES, KEY_ENTRY_BYTES } from '../keyspace/memory.js';
 
 type Fields = [string, string | number][];

@@ -14,7 +14,8 @@ import { performance } from 'node:perf_hooks';
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import type { ClientApi } from './context.js';
 import { OK, RawReply, SimpleString, type Reply } from '../protocol/reply.js';
-import { findOption, repr } from '../config.js';
+import { findOption } from '../config.js';
+import { repr } from '../config-values.js';
 
 /** A reply of no bytes: MONITOR from a client already monitoring is ignored silently, as in Redis. */
 const NOTHING = new RawReply(Buffer.alloc(0));

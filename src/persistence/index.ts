@@ -10,7 +10,7 @@ import type { Server } from '../server/server.js';
 import type { Persistence } from '../server/persistence-port.js';
 import { AofWriter, type FsyncPolicy } from './aof.js';
 import { errorCode, realFileIO, type FileIO } from './fileio.js';
-import { fsPath } from '../config.js';
+import { fsPath } from '../config-values.js';
 import { loadInto, loadSync } from './load-into.js';
 import { aofDirOf, openForAppend, prepareLayout, rewriteSync, type AofLocation, type OpenIncr } from './layout.js';
 import { Manifest, ManifestStore } from './manifest.js';

@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { unlinkQuietly, type FileIO } from './fileio.js';
 import { splitArgs } from '../protocol/splitargs.js';
-import { byteString, fsPath, repr } from '../config.js';
+import { byteString, fsPath, repr } from '../config-values.js';
 
 export type AofFileType = 'b' | 'h' | 'i';
 

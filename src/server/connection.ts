@@ -21,7 +21,7 @@ import { CommandContext } from './command-context.js';
 import { readLimitsOf, type ReadLimits } from './read-limits.js';
 import { clientLine } from '../commands/client.js';
 import { logClientClosed } from './verbose-log.js';
-import { repr } from '../config.js';
+import { repr } from '../config-values.js';
 import { ReadGate, TURN_BYTES } from './read-gate.js';
 import { BufferAccount } from './client-memory.js';
 import { POSTPONED, type Postponed } from './pause.js';

@@ -5,7 +5,8 @@
 import type { Server as NetServer, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { byteString, Config, fsPath } from '../config.js';
+import { Config } from '../config.js';
+import { byteString, fsPath } from '../config-values.js';
 import { Keyspace } from '../keyspace/keyspace.js';
 import type { Database } from '../keyspace/database.js';
 import { systemClock, type Clock } from '../keyspace/clock.js';

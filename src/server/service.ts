@@ -7,7 +7,8 @@
 
 import { closeSync, openSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { ApplyError, fsPath, type Config } from '../config.js';
+import { ApplyError, type Config } from '../config.js';
+import { fsPath } from '../config-values.js';
 import { REDIS_VERSION, VERSION } from '../version.js';
 import { AofPersistence, type FileIO } from '../persistence/index.js';
 import { createLogger, type Logger } from './log.js';

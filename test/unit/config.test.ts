@@ -5,9 +5,8 @@ import test from 'ava';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import {
-  applyOptions, byteString, Config, ConfigError, findOption, fsPath, memtoull, normalize, OPTIONS, optionNames,
-} from '../../src/config.js';
+import { applyOptions, Config, ConfigError, findOption, normalize, OPTIONS, optionNames } from '../../src/config.js';
+import { byteString, fsPath, memtoull } from '../../src/config-values.js';
 import { parseArgs, parseConfigFile } from '../../src/config-file.js';
 import { rewriteConfigFile } from '../../src/config-rewrite.js';
 
