@@ -7,6 +7,7 @@
 // key, type, value and expire flag. Value types other than strings provide their own part through
 // the `redisDigest` hook below, written by their family.
 
+import { constants } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { getHeapStatistics } from 'node:v8';
 import { toI64 } from './args.js';
@@ -16,7 +17,7 @@ import { helpReply } from './command.js';
 import type { Database } from '../keyspace/database.js';
 import { stringOf, typeOf, type Value } from '../keyspace/values.js';
 import { err, ErrorReply, OK, status, type Reply } from '../protocol/reply.js';
-import { cstr } from '../errors.js';
+import { cstr, STRING_TOO_LONG } from '../errors.js';
 
 const NOT_ALLOWED =
   'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.';
@@ -149,6 +150,10 @@ function populate(ctx: Ctx, a: string[]): Reply {
   const count = positiveLong(a[2]);
   const size = a.length === 5 ? positiveLong(a[4]) : 0;
   if (count === null || size === null) return err(MUST_BE_POSITIVE);
+  // No keys: nothing is made, whatever the size (Redis answers OK; the value buffer below threw).
+  if (count === 0) return OK;
+  // A value V8 cannot hold as a string (Redis would make it): refused as other too-long strings.
+  if (size > constants.MAX_STRING_LENGTH) return err(STRING_TOO_LONG);
   const heap = getHeapStatistics();
   if (count * (BYTES_PER_KEY + size) > heap.heap_size_limit - heap.used_heap_size) return err('ERR OOM in dictTryExpand');
   // Names and values are made from bytes (argString), as the decoder makes them: a concatenation

@@ -109,7 +109,9 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     socket.allowHalfOpen = true;
     socket.on('end', () => {
       this.peerEnded = true;
-      logClientClosed(server.log, this);
+      // As Redis, whose read of 0 bytes logs it: not for a client the server is closing itself
+      // (QUIT, a protocol error, CLIENT KILL of itself), which Redis frees without reading the EOF.
+      if (!this.closing) logClientClosed(server.log, this);
       this.endIfDone();
     });
     socket.on('drain', () => this.onDrain());
@@ -189,6 +191,11 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     this.closing = true;
     this.decoder.stop();
     this.socket.destroy();
+    // As Redis's freeClient: gone from CLIENT LIST, INFO's connected_clients and the next CLIENT
+    // KILL at once, not when the socket's 'close' comes (the end of the event-loop turn, after the
+    // rest of a pipeline and other clients' reads). Listed until then, it showed laddr=?:0 (read
+    // lazily, from a socket already closed) and a second CLIENT KILL ID counted it again.
+    this.server.removeClient(this);
   }
 
   // --- I/O -----------------------------------------------------------------------------------

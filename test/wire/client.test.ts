@@ -73,6 +73,24 @@ test('CLIENT KILL by ID, by ADDR (old form) and SKIPME', (t) =>
     await a.waitClosed();
   }));
 
+test('a client killed is gone at once, as Redis frees it: a pipelined CLIENT LIST, a second KILL, connected_clients', (t) =>
+  withServer(async (s) => {
+    // The socket's 'close' comes at the end of the event-loop turn: until then the killed client
+    // was still listed (with laddr=?:0, its socket already closed), counted, and killed again.
+    const victim = await RawClient.connect(s.port);
+    const a = await RawClient.connect(s.port);
+    const id = String(await idOf(victim));
+    const [first, second, list, info] = await a.pipeline([['CLIENT', 'KILL', 'ID', id], ['CLIENT', 'KILL', 'ID', id], ['CLIENT', 'LIST'], ['INFO', 'clients']]);
+    t.is(first, ':1\r\n');
+    t.is(second, ':0\r\n', 'as Redis: no such client any more');
+    const lines = textOf(list).split('\n').filter((l) => l !== '');
+    t.deepEqual(lines.map((l) => fieldsOf(l).get('id')), [String(await idOf(a))]);
+    t.notRegex(list, /laddr=\?:0/);
+    t.regex(info, /connected_clients:1\r\n/);
+    await victim.waitClosed();
+    a.close();
+  }));
+
 test('IPv6 peers are [addr]:port in CLIENT LIST, MONITOR and CLIENT KILL, as Redis formats them', async (t) => {
   if (!(await ipv6Loopback())) {
     t.log('SKIPPED: this machine has no IPv6 loopback (::1)');

@@ -137,3 +137,12 @@ test('SHUTDOWN: option errors, then NOSAVE closes the connection without a reply
     await s.close();
   }
 });
+
+test('DEBUG POPULATE: a count of 0 makes nothing whatever the size (Redis: OK); a size no string can have is refused, not an internal error', async (t) => {
+  const s = await serve(t, { config: DEBUG_ON });
+  const c = await RawClient.connect(s.port);
+  t.is(await c.call('DEBUG', 'POPULATE', '0', 'x', '9223372036854775807'), '+OK\r\n');
+  t.is(await c.call('DEBUG', 'POPULATE', '1', 'x', '600000000'), '-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n');
+  t.is(await c.call('DBSIZE'), ':0\r\n');
+  c.close();
+});

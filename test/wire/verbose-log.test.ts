@@ -88,3 +88,36 @@ test('loglevel notice: none of those lines', async (t) => {
     await ks.close();
   }
 });
+
+test('loglevel verbose: a client closed by the server (QUIT, with or without its FIN) gets no Client closed connection line, as redis-server 7.0.15', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const dir = mkdtempSync(join(tmpdir(), 'ks-vlog-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const redis = await startRealRedis(['--loglevel', 'verbose', '--logfile', join(dir, 'redis.log')]);
+  const ks = await startServer({ port: 0, config: { logfile: join(dir, 'ks.log'), loglevel: 'verbose' } });
+  try {
+    for (const [name, port, file] of [['redis-server', redis.port, join(dir, 'redis.log')], ['ours', ks.port, join(dir, 'ks.log')]] as const) {
+      const quit = await RawClient.connect(port);
+      const quitPort = quit.socket.localPort!;
+      t.is(await quit.call('QUIT'), '+OK\r\n');
+      await quit.waitClosed(); // our side ended after the server's FIN: the server reads EOF
+      const quitFin = await RawClient.connect(port);
+      const quitFinPort = quitFin.socket.localPort!;
+      quitFin.write('QUIT\r\n');
+      quitFin.socket.end();
+      await quitFin.waitClosed();
+      const peer = await RawClient.connect(port);
+      const peerPort = peer.socket.localPort!;
+      await peer.call('PING');
+      peer.close();
+      // (Ports read while connected: a closed socket forgets its own.)
+      const closedLine = (localPort: number): RegExp => new RegExp(` - Client closed connection id=\\d+ addr=127\\.0\\.0\\.1:${localPort} `);
+      // The peer's own close is logged; it came after the others' EOFs.
+      await waitFor(() => closedLine(peerPort).test(read(file)), 10_000, `${name}: the line of a peer that closed`);
+      t.notRegex(read(file), closedLine(quitPort), `${name}: QUIT`);
+      t.notRegex(read(file), closedLine(quitFinPort), `${name}: QUIT and FIN in one write`);
+    }
+  } finally {
+    await Promise.all([ks.close(), redis.stop()]);
+  }
+});

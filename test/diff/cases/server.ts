@@ -232,6 +232,7 @@ const debugCases: DiffCase[] = [
     ['DEBUG', 'POPULATE', '0'], ['DEBUG', 'POPULATE', '-1'], ['DEBUG', 'POPULATE', 'x'], ['DEBUG', 'POPULATE', '9223372036854775808'],
     ['DEBUG', 'POPULATE', '2', 'q', '-1'], ['DEBUG', 'POPULATE', '2', 'q', 'abc'], ['DEBUG', 'POPULATE', '1', 'a', 'b', 'c'], ['DEBUG', 'POPULATE'],
     ['DBSIZE'], ['TYPE', 'key:0'], ['OBJECT', 'ENCODING', 'key:0'], ['OBJECT', 'ENCODING', 'p:0'],
+    ['DEBUG', 'POPULATE', '0', 'big', '9223372036854775807'], ['DBSIZE'],
   ]),
   c('DEBUG SLEEP and SET-ACTIVE-EXPIRE', [['DEBUG', 'SLEEP', '0'], ['DEBUG', 'SLEEP', 'abc'], ['DEBUG', 'SLEEP', '0.01'], ['DEBUG', 'SET-ACTIVE-EXPIRE', '0'], ['DEBUG', 'SET-ACTIVE-EXPIRE', '1']]),
   c('DEBUG ERROR', [['DEBUG', 'ERROR', 'foo'], ['DEBUG', 'ERROR', '-WRONG bar'], ['DEBUG', 'ERROR', 'a\r\nb']]),
