@@ -7,7 +7,7 @@
 // cannot grow our memory, and other clients keep being served. Its socket is still read, into its
 // query buffer, up to a bound (read-gate.ts); released, the held input runs a turn's share at a
 // time (replay). (Redis has no bound on the output of normal clients by default; this is a
-// deliberate limit.)
+// deliberate limit, which gives way when the held input reaches its own bound: overflow.)
 // client-output-buffer-limit's normal class closes such a client instead, as Redis (limits.ts).
 
 import type { Socket } from 'node:net';
@@ -96,7 +96,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     this.authed = server.config.get('requirepass') === '';
     this.limits = readLimitsOf(server.config);
     this.decoder = new RequestDecoder((args) => this.run(args), this.limits);
-    this.gate = new ReadGate(socket, this.decoder, this.limits, () => !this.closing && !this.closed);
+    this.gate = new ReadGate(socket, this.decoder, this.limits, () => !this.closing && !this.closed, () => this.overflow());
     this.account = new BufferAccount(server.keyspace.outside);
     this.decoder.authenticated = this.authed;
     socket.setNoDelay(true);
@@ -306,7 +306,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
   /** Closes the client over its output buffer limits (as Redis), or pauses it over the bound. */
   private outputGrew(pending: number): void {
     if (this.server.limits.checkOutput(this, pending, Date.now())) return;
-    if (!this.paused && pending > this.server.limits.pauseAt) this.pauseInput();
+    if (this.holdsOutput(pending)) this.pauseInput();
   }
 
   /** True while the client's input is paused because of its pending output. */
@@ -369,6 +369,20 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     this.decoder.pause();
   }
 
+  /**
+   * The held input reached its bound (read-gate.ts): it runs now, over the output bound, as Redis
+   * serves every client (a client writing a pipeline of more than that before reading waited for
+   * ever). Not for CLIENT PAUSE (postponed): its commands wait for the pause, as Redis's.
+   */
+  private overflow(): void {
+    if (this.paused) this.resumeInput();
+  }
+
+  /** Over the output bound, input waits: unless held input has reached its own (overflow). */
+  private holdsOutput(pending: number): boolean {
+    return !this.paused && pending > this.server.limits.pauseAt && !this.gate.capped;
+  }
+
   private resumeInput(): void {
     this.paused = false;
     this.queued = this.socket.writableLength;
@@ -425,7 +439,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
       this.closed = true;
       return;
     }
-    if (!this.paused && this.socket.writableLength > this.server.limits.pauseAt) this.pauseInput();
+    if (this.holdsOutput(this.socket.writableLength)) this.pauseInput();
     else if (this.paused && !this.socket.writableNeedDrain) this.resumeInput(); // no 'drain' will come
   }
 

@@ -9,7 +9,12 @@
 // Held input: a client over its output bound (or waiting for CLIENT PAUSE) is still read, so that
 // one writing its whole pipeline before reading any reply does not wait forever; but only up to
 // HELD_INPUT_MAX, after which the socket waits until most of it has run and TCP holds the sender.
-// What is held counts in the used memory that maxmemory checks (client-memory.ts).
+// A client held for its output that reaches that bound has its held input run anyway (`capped`,
+// the connection's overflow): one that writes more than HELD_INPUT_MAX before reading anything
+// would otherwise wait for its write while we wait for its read, forever. Its output then grows
+// as Redis's does for every client (bounded by client-output-buffer-limit, and counted in the used
+// memory that maxmemory checks, client-memory.ts), until the held input is half gone.
+// What is held counts in the used memory too.
 
 import type { Socket } from 'node:net';
 import type { RequestDecoder } from '../protocol/decoder.js';
@@ -31,15 +36,21 @@ export class ReadGate {
   /** Paused until the next turn (TURN_BYTES). */
   private yielded = false;
   /** Paused until held input has run (HELD_INPUT_MAX). */
-  private capped = false;
+  private isCapped = false;
 
-  /** `open`: whether the connection still reads at all. */
+  /** `open`: whether the connection still reads at all; `onCap`: the bound was just reached. */
   constructor(
     private readonly socket: Socket,
     private readonly decoder: RequestDecoder,
     private readonly limits: ReadLimits,
     private readonly open: () => boolean,
+    private readonly onCap: () => void,
   ) {}
+
+  /** Reading waits for held input to run: the connection runs it even over its output bound. */
+  get capped(): boolean {
+    return this.isCapped;
+  }
 
   /** After a read of `n` bytes was pushed to the decoder. */
   afterRead(n: number): void {
@@ -48,9 +59,10 @@ export class ReadGate {
       this.socket.pause();
       setImmediate(this.endYield);
     }
-    if (this.decoder.halted && !this.capped && this.decoder.buffered >= this.heldMax()) {
-      this.capped = true;
+    if (this.decoder.halted && !this.isCapped && this.decoder.buffered >= this.heldMax()) {
+      this.isCapped = true;
       this.socket.pause();
+      this.onCap();
     }
   }
 
@@ -61,8 +73,8 @@ export class ReadGate {
 
   /** Held input ran: reading goes on once most of it has. */
   drained(): void {
-    if (!this.capped || this.decoder.buffered >= this.heldMax() / 2 || !this.open()) return;
-    this.capped = false;
+    if (!this.isCapped || this.decoder.buffered >= this.heldMax() / 2 || !this.open()) return;
+    this.isCapped = false;
     if (!this.yielded) this.socket.resume();
   }
 
@@ -73,6 +85,6 @@ export class ReadGate {
   private readonly endYield = (): void => {
     this.yielded = false;
     this.turnBytes = 0;
-    if (!this.capped && this.open()) this.socket.resume();
+    if (!this.isCapped && this.open()) this.socket.resume();
   };
 }

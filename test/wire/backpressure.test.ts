@@ -95,19 +95,17 @@ test('QUIT in the middle of a paused pipeline still ends the connection after it
   t.is(c.pending(), '');
 });
 
-test('a client that writes its whole pipeline before reading any reply is not stuck (its input is still read while held)', async (t) => {
-  // Found by a redis-benchmark hunt: -P 200000 hung at rps=0. Its requests outgrew the kernel's
-  // socket buffers while the server, over its output bound, stopped reading: the client waited for
-  // its write, the server for the client's read. Redis reads on (into the query buffer).
-  const server = await startServer({ port: 0 });
-  t.teardown(() => server.close());
-  const arg = 'a'.repeat(100 * 1024);
-  const count = 300; // 30 MB of requests, as much of replies: far past the bound and the buffers
+/**
+ * A blocking client: writes `count` ECHOs of `size` bytes with no read before the write is done,
+ * then reads every reply. Fails if the write never finishes (the server stopped reading).
+ */
+async function pipelineBeforeReading(t: ExecutionContext, port: number, size: number, count: number): Promise<void> {
+  const arg = 'a'.repeat(size);
   const request = Buffer.from(`*2\r\n$4\r\nECHO\r\n$${arg.length}\r\n${arg}\r\n`.repeat(count));
-  const client: Socket = connect({ port: server.port, host: '127.0.0.1' });
+  const client: Socket = connect({ port, host: '127.0.0.1' });
   t.teardown(() => client.destroy());
   await new Promise<void>((r) => client.once('connect', () => r()));
-  client.pause(); // a blocking client: no read before the write is done
+  client.pause();
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the write of ${request.length} bytes never finished: the server stopped reading`)), 30_000);
     client.write(request, () => {
@@ -129,6 +127,28 @@ test('a client that writes its whole pipeline before reading any reply is not st
     client.resume();
   });
   t.is(received, count * reply);
+}
+
+test('a client that writes its whole pipeline before reading any reply is not stuck (its input is still read while held)', async (t) => {
+  // Found by a redis-benchmark hunt: -P 200000 hung at rps=0. Its requests outgrew the kernel's
+  // socket buffers while the server, over its output bound, stopped reading: the client waited for
+  // its write, the server for the client's read. Redis reads on (into the query buffer).
+  const server = await startServer({ port: 0 });
+  t.teardown(() => server.close());
+  // 30 MB of requests, as much of replies: far past the bound and the buffers.
+  await pipelineBeforeReading(t, server.port, 100 * 1024, 300);
+});
+
+test('a pipeline written before reading that outgrows the held-input bound too is served: its output grows, as Redis', async (t) => {
+  // The held input's bound (here 512 KB: half of client-query-buffer-limit 1mb) was reached and
+  // reading stopped, with the client still writing: both waited forever. Now the held input runs
+  // over the output bound, as Redis serves every client; the output is buffered until read.
+  const server = await startServer({ port: 0, config: { 'client-query-buffer-limit': '1mb' } });
+  t.teardown(() => server.close());
+  await pipelineBeforeReading(t, server.port, 1024, 40_000); // 41 MB each way: past the kernel's buffers
+  const setup = await RawClient.connect(server.port);
+  t.is(await setup.call('PING'), '+PONG\r\n');
+  setup.close();
 });
 
 /** A server holding a 1 MB value `big`, a client to it, and a second one that does not read yet. */
