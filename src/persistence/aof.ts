@@ -17,6 +17,12 @@ import { errorCode, ShortWriteError, type FileIO } from './fileio.js';
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
 
 
+/**
+ * The pending buffer's storage kept from turn to turn (ReplyBuffer's keepAtMost), until it has been
+ * mostly empty for a while. One writer per server: at most this much is held for it.
+ */
+const PENDING_KEEP = 16 * 1024 * 1024;
+
 const MULTI = Buffer.from('*1\r\n$5\r\nMULTI\r\n');
 const EXEC = Buffer.from('*1\r\n$4\r\nEXEC\r\n');
 
@@ -59,7 +65,7 @@ export function timestampLine(nowMs: number): string {
 
 export class AofWriter {
   /** Bytes of this turn, not yet written. */
-  private pending = new ReplyBuffer();
+  private pending = new ReplyBuffer(PENDING_KEEP);
   private selectedDb = -1;
   /** The database selected at the end of what the current file holds (see switchFile). */
   private fileDb = -1;

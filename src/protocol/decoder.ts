@@ -11,10 +11,10 @@
 // Arguments are "binary strings": each byte becomes one UTF-16 code unit (latin1), so any byte
 // sequence round-trips and V8 stores them as compact one-byte strings.
 //
-// Memory: nothing is allocated from a declared size. `*N` does not pre-size the argument list,
-// and a big bulk (`$N`) is collected as the chunks that actually arrive, joined once at the end.
-// A chunk given to push() is only read during the call (connections read every socket into one
-// shared buffer, server/shared-read.ts): whatever is left unparsed is copied.
+// Memory: nothing large is allocated from a declared size. `*N` does not pre-size the argument
+// list, and a big bulk (`$N`) is gathered into a buffer of its size only up to a bound
+// (big-bulk.ts). A chunk given to push() is only read during the call (connections read every
+// socket into one shared buffer, server/shared-read.ts): whatever is left unparsed is copied.
 //
 // Why not redis-parser here: it is a *reply* parser for clients. It cannot produce Redis's server
 // protocol errors (`expected '$', got 'X'`, `invalid bulk length`, ...), does not handle inline
@@ -25,12 +25,13 @@ import { constants } from 'node:buffer';
 import { PROTOCOL } from '../errors.js';
 import { argString, parseLong, sameOrNew } from './binary.js';
 import { plainWords, splitArgs } from './splitargs.js';
+import { BigBulk } from './big-bulk.js';
 
 /** PROTO_INLINE_MAX_SIZE: the longest line (inline request or header) Redis waits for. */
 export const INLINE_MAX = 64 * 1024;
 const CR = 13;
 const LF = 10;
-/** Bulk strings at least this big are collected as chunks and joined once, not re-copied per read. */
+/** Bulk strings at least this big are gathered in a buffer of their own (big-bulk.ts). */
 const BIG_ARG = 32 * 1024;
 /** A read at least this big that ends mid-request is taken for a streamed pipeline (keepRest). */
 const STREAM_READ = 16 * 1024;
@@ -78,14 +79,8 @@ export class RequestDecoder {
    * again skips building it, and lets the command lookup compare it by identity.
    */
   private lastName = '';
-  /** Pending big bulk string: bytes needed (header + data + CRLF), and the chunks collected. */
-  private bigNeed = -1;
-  private bigChunks: Buffer[] = [];
-  private bigHave = 0;
-  /** Length of the pending big bulk's header line ($N CRLF), which bigHave/bigNeed include. */
-  private bigHeader = 0;
-  /** The pending big bulk is too long to keep (> MAX_ARG): count its bytes, store nothing. */
-  private bigDiscard = false;
+  /** The big bulk string being received, if any (big.need >= 0). */
+  readonly big = new BigBulk();
   /** While paused, bytes are kept but no command is delivered (see pause()). */
   private paused = false;
   private stopped = false;
@@ -113,7 +108,7 @@ export class RequestDecoder {
 
   /** Bytes received but not yet consumed (for client-query-buffer accounting). */
   get buffered(): number {
-    return this.end - this.pos + this.bigHave;
+    return this.end - this.pos + this.big.have;
   }
 
   /**
@@ -122,7 +117,7 @@ export class RequestDecoder {
    * (connections share one read buffer), not ours: 0 while nothing is left over between reads.
    */
   get held(): number {
-    return (this.owned ? this.buf.length : 0) + (this.bigDiscard ? 0 : this.bigHave);
+    return (this.owned ? this.buf.length : 0) + (this.big.discard ? 0 : this.big.have);
   }
 
   /**
@@ -131,8 +126,9 @@ export class RequestDecoder {
    * end. Connections compare this with client-query-buffer-limit before pushing the bytes.
    */
   queryBufferAfter(n: number): number {
-    if (this.bigNeed < 0) return this.end - this.pos + n;
-    return Math.min(this.bigHave + n, this.bigNeed) - this.bigHeader;
+    const big = this.big;
+    if (big.need < 0) return this.end - this.pos + n;
+    return Math.min(big.have + n, big.need) - big.header;
   }
 
   /**
@@ -140,8 +136,8 @@ export class RequestDecoder {
    * header), for the log line of a client closed over client-query-buffer-limit.
    */
   head(n: number, incoming?: Buffer): Buffer {
-    if (this.bigNeed < 0) return Buffer.concat([this.buf.subarray(this.pos, Math.min(this.end, this.pos + n)), incoming ?? EMPTY]).subarray(0, n);
-    return Buffer.concat([...this.bigChunks, incoming ?? EMPTY]).subarray(this.bigHeader, this.bigHeader + n);
+    if (this.big.need < 0) return Buffer.concat([this.buf.subarray(this.pos, Math.min(this.end, this.pos + n)), incoming ?? EMPTY]).subarray(0, n);
+    return this.big.head(n, incoming ?? EMPTY);
   }
 
   /** Whether delivery is paused (pause()) or stopped for good (stop()). */
@@ -151,9 +147,16 @@ export class RequestDecoder {
 
   push(chunk: Buffer): void {
     if (this.stopped || chunk.length === 0) return;
-    if (this.bigNeed >= 0) {
-      if (!this.collectBig(chunk)) return;
-    } else if (this.pos >= this.end) {
+    if (this.big.need >= 0) {
+      const used = this.collectBig(chunk);
+      if (used < 0) return;
+      // The big bulk is complete, alone in its buffer: parse it, then the rest of the read.
+      if (!this.paused) this.parse();
+      this.big.recycle(this.end === 0);
+      if (used < chunk.length) this.push(chunk.subarray(used));
+      return;
+    }
+    if (this.pos >= this.end) {
       if (this.remaining > 0) this.cmdStart = -1; // its header was in the previous buffer
       this.buf = chunk;
       this.pos = this.scanned = 0;
@@ -204,9 +207,7 @@ export class RequestDecoder {
     this.stopped = true;
     this.buf = EMPTY;
     this.pos = this.end = this.scanned = 0;
-    this.bigChunks = [];
-    this.bigHave = 0;
-    this.bigNeed = -1;
+    this.big.clear();
   }
 
   private append(chunk: Buffer): void {
@@ -235,21 +236,20 @@ export class RequestDecoder {
     this.owned = true;
   }
 
-  /** Adds a chunk to a pending big argument; true once the whole argument (+CRLF) is buffered. */
-  private collectBig(chunk: Buffer): boolean {
-    this.bigHave += chunk.length;
-    if (!this.bigDiscard) this.bigChunks.push(Buffer.from(chunk));
-    if (this.bigHave < this.bigNeed) return false;
-    if (this.bigDiscard) throw new ProtocolError(PROTOCOL.INVALID_BULK);
-    this.buf = Buffer.concat(this.bigChunks, this.bigHave);
-    this.pos = 0;
+  /**
+   * Adds the start of a chunk to the pending big bulk. Once it is complete, it becomes buf (to be
+   * parsed) and the result is how many bytes of the chunk it took; before that, -1.
+   */
+  private collectBig(chunk: Buffer): number {
+    const big = this.big;
+    const took = big.collect(chunk);
+    if (big.have < big.need) return -1;
+    if (big.discard) throw new ProtocolError(PROTOCOL.INVALID_BULK);
+    this.buf = big.finish();
+    this.pos = this.scanned = 0;
     this.end = this.buf.length;
     this.owned = true;
-    this.scanned = 0;
-    this.bigChunks = [];
-    this.bigHave = 0;
-    this.bigNeed = -1;
-    return true;
+    return took;
   }
 
   private parse(): void {
@@ -376,6 +376,8 @@ export class RequestDecoder {
     this.rawEnd = this.pos;
     this.onCommand(args);
     this.rawStart = -1;
+    // Not kept past the call: a connection's last request (a big value) would stay alive.
+    this.rawArgs = EMPTY_ARGS;
     return true;
   }
 
@@ -397,15 +399,11 @@ export class RequestDecoder {
     return len;
   }
 
-  /** Switches to collecting a big bulk (its header at `start`, `header` bytes long) as chunks. */
+  /** Switches to gathering a big bulk (its header at `start`, `header` bytes long). */
   private startBig(start: number, header: number, len: number, discard: boolean): void {
     this.cmdStart = -1;
-    // Copy what we have: it may be a view into a shared chunk, or our own larger buffer.
-    this.bigChunks = discard ? [] : [Buffer.from(this.buf.subarray(start, this.end))];
-    this.bigHave = this.end - start;
-    this.bigNeed = header + len + 2;
-    this.bigHeader = header;
-    this.bigDiscard = discard;
+    // Copies what we have: it may be a view into a shared chunk, or our own larger buffer.
+    this.big.start(this.buf, start, this.end, header, len, discard);
     this.buf = EMPTY;
     this.pos = this.end = this.scanned = 0;
     this.owned = false;

@@ -1,22 +1,26 @@
 // RESP2/RESP3 encoder. A ReplyBuffer collects the replies of one batch of pipelined commands into
-// one growing Buffer so a batch leaves in one socket write.
+// one growing Buffer so a batch leaves in one socket write (a batch with big bulk replies in one
+// writev: see ReplyBuffer.piece()).
 
 import {
   BoolReply, DoubleReply, ErrorReply, MapReply, NullArray, PushReply, RawReply, SetReply,
   SimpleString, VerbatimReply, type Reply,
 } from './reply.js';
+import { givePiece, takePiece } from './piece-pool.js';
 
 const INITIAL = 16 * 1024;
 const EMPTY = Buffer.alloc(0);
 /**
  * Storage grown past SHRINK_ABOVE goes back to INITIAL once it has been mostly empty for
  * SHRINK_AFTER batches in a row (a steady large load, such as a busy AOF turn, keeps its size
- * instead of regrowing every batch); past KEEP_AT_MOST it goes back at once, so that an idle
- * connection never holds a large buffer.
+ * instead of regrowing every batch); past KEEP_AT_MOST (the default of the constructor's
+ * `keepAtMost`) it goes back at once, so that an idle connection never holds a large buffer.
  */
 const SHRINK_ABOVE = INITIAL * 4;
 const SHRINK_AFTER = 16;
 const KEEP_AT_MOST = 256 * 1024;
+/** Bulk replies at least this long may get a buffer of their own (ReplyBuffer.piece()). */
+const PIECE_FROM = 32 * 1024;
 /** take() copies out at most this many bytes; a larger batch hands over the storage itself. */
 const COPY_UP_TO = 64 * 1024;
 /**
@@ -93,21 +97,74 @@ export class ReplyBuffer {
   /** The last view peek() made, of `viewOf`: batches of the same size (common) reuse it. */
   private view: Buffer = EMPTY;
   private viewOf: Buffer = EMPTY;
+  /**
+   * Big bulk replies held in buffers of their own (piece()), each sent before the storage's byte
+   * at the same index of `marks`; null for a buffer that never splits (the AOF's, take()'s).
+   */
+  private readonly pieces: Buffer[] | null;
+  private readonly marks: number[] = [];
+  /** The pool buffers the pieces are views of (piece-pool.ts). */
+  private readonly stores: Buffer[] = [];
+  /** Bytes held in pieces. */
+  pieceBytes = 0;
 
-  /** The bytes collected so far, as a view of the storage: valid until the next write or clear. */
+  /**
+   * `keepAtMost`: the largest storage clear() keeps (see KEEP_AT_MOST). The AOF's one buffer keeps
+   * more: a turn of big values (50 SETs of 100 KB) regrew it from 16 KB by doubling every turn.
+   * `split`: big bulk replies may be pieces (a connection's replies, sent with chunks()).
+   */
+  constructor(
+    private readonly keepAtMost = KEEP_AT_MOST,
+    split = false,
+  ) {
+    this.pieces = split ? [] : null;
+  }
+
+  /** Bytes collected: in the storage and in pieces. */
+  get size(): number {
+    return this.len + this.pieceBytes;
+  }
+
+  /**
+   * The bytes collected so far, as a view of the storage: valid until the next write or clear. (With
+   * pieces, a copy of everything: chunks() gives them without copying.)
+   */
   peek(): Buffer {
+    if (this.pieceBytes !== 0) return Buffer.concat(this.chunks());
     // Compared by identity: reading .buffer or .byteOffset of a Buffer is a runtime call each.
     if (this.view.length === this.len && this.viewOf === this.buf) return this.view;
     this.viewOf = this.buf;
     return (this.view = this.buf.subarray(0, this.len));
   }
 
-  /** Forgets the bytes collected, keeping the storage (unless it is large and no longer needed). */
+  /** The bytes collected so far, in order: views of the storage, with the pieces between them. */
+  chunks(): Buffer[] {
+    const pieces = this.pieces ?? [];
+    const out: Buffer[] = [];
+    let from = 0;
+    for (let i = 0; i < pieces.length; i++) {
+      const to = this.marks[i];
+      if (to > from) out.push(this.buf.subarray(from, to));
+      out.push(pieces[i]);
+      from = to;
+    }
+    if (this.len > from) out.push(this.buf.subarray(from, this.len));
+    return out;
+  }
+
+  /**
+   * Forgets the bytes collected, keeping the storage (unless it is large and no longer needed):
+   * they were copied out or written through, so that pieces go back to the pool too.
+   */
   clear(): void {
+    if (this.pieceBytes !== 0) {
+      for (const b of this.stores) givePiece(b);
+      this.dropPieces();
+    }
     const size = this.buf.length;
     if (size > SHRINK_ABOVE) {
       this.underused = this.len * 4 < size ? this.underused + 1 : 0;
-      if (size > KEEP_AT_MOST || this.underused >= SHRINK_AFTER) {
+      if (size > this.keepAtMost || this.underused >= SHRINK_AFTER) {
         this.buf = Buffer.allocUnsafe(INITIAL);
         this.underused = 0;
       }
@@ -120,11 +177,13 @@ export class ReplyBuffer {
    * one large buffer again and again (the AOF rewrite), where clear() would give it up.
    */
   rewind(): void {
+    if (this.pieceBytes !== 0) this.dropPieces();
     this.len = 0;
   }
 
   /** Forgets the bytes collected and gives the storage up: someone still holds a view of it. */
   detach(): void {
+    if (this.pieceBytes !== 0) this.dropPieces();
     this.len = 0;
     this.buf = Buffer.allocUnsafe(INITIAL);
     this.underused = 0;
@@ -135,6 +194,7 @@ export class ReplyBuffer {
    * closed connection) and keeps no view of it. Writing after this works, into new storage.
    */
   release(): void {
+    if (this.pieceBytes !== 0) this.dropPieces(); // never written: the pool may go without them
     if (this.buf.length === INITIAL && spare.length < SPARE_MAX) spare.push(this.buf);
     this.buf = EMPTY;
     this.len = 0;
@@ -143,6 +203,11 @@ export class ReplyBuffer {
 
   /** Takes the bytes collected so far as a Buffer the caller owns, and starts over. */
   take(): Buffer {
+    if (this.pieceBytes !== 0) {
+      const all = Buffer.concat(this.chunks());
+      this.clear();
+      return all;
+    }
     if (this.len > COPY_UP_TO) {
       const out = this.peek();
       this.detach();
@@ -173,7 +238,7 @@ export class ReplyBuffer {
     this.len = at + n;
   }
 
-  /** Inserts `b` at offset `at` (<= len), moving the bytes from there on after it. */
+  /** Inserts `b` at offset `at` (<= len), moving the bytes from there on after it (never split). */
   insert(at: number, b: Buffer): void {
     this.ensure(b.length);
     this.buf.copyWithin(at + b.length, at, this.len);
@@ -215,6 +280,7 @@ export class ReplyBuffer {
   }
 
   bulk(s: string): void {
+    if (s.length >= PIECE_FROM && this.pieces !== null && this.len + s.length > this.keepAtMost) return this.piece(s);
     // Header ($ + up to 16 digits + CRLF), data, CRLF: one bounds check for the whole reply.
     this.ensure(s.length + 21);
     const buf = this.buf;
@@ -227,6 +293,34 @@ export class ReplyBuffer {
     buf[at] = 13;
     buf[at + 1] = 10;
     this.len = at + 2;
+  }
+
+  /**
+   * A bulk reply that would grow the storage past what clear() keeps gets a buffer of its own
+   * instead (from piece-pool.ts), sent in its place (chunks()), as Redis gives a big reply its own
+   * reply-list node. Copied into the storage, a batch (GET of 100 KB values, -P 16: 1.6 MB) was
+   * copied again at every doubling of a storage given up after each batch: a third of the
+   * server's CPU time. Below keepAtMost the storage is the cheaper place (kept, and warm).
+   */
+  private piece(s: string): void {
+    const head = `$${s.length}\r\n`;
+    const n = head.length + s.length + 2;
+    const store = takePiece(n);
+    let at = store.latin1Write(head, 0);
+    at += store.latin1Write(s, at);
+    store[at] = 13;
+    store[at + 1] = 10;
+    this.pieces!.push(store.subarray(0, n));
+    this.stores.push(store);
+    this.marks.push(this.len);
+    this.pieceBytes += n;
+  }
+
+  private dropPieces(): void {
+    this.pieces!.length = 0;
+    this.stores.length = 0;
+    this.marks.length = 0;
+    this.pieceBytes = 0;
   }
 
   integer(n: number | bigint): void {

@@ -32,7 +32,8 @@ const CLOSE_GRACE_MS = 2000;
 
 export class Connection extends CommandContext implements ClientApi, Ctx, Postponed {
   readonly decoder: RequestDecoder;
-  readonly out = new ReplyBuffer();
+  /** Its big bulk replies may be pieces of their own (ReplyBuffer.piece()): see flush(). */
+  readonly out = new ReplyBuffer(undefined, true);
   dbIndex = 0;
   proto = 2;
   name = '';
@@ -153,7 +154,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
   }
 
   get outputBufferLength(): number {
-    return this.out.len + this.socket.writableLength;
+    return this.out.size + this.socket.writableLength;
   }
 
   get authenticated(): boolean {
@@ -255,7 +256,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
       this.reply(this.ownMonitorLine);
       this.ownMonitorLine = null;
     }
-    const pending = this.out.len + this.queued;
+    const pending = this.out.size + this.queued;
     // Per reply, so that the next command's maxmemory check sees this one's output (as Redis's).
     this.account.update(this.decoder.held, pending);
     if (pending >= this.server.limits.outputCheck || this.obufSoftSince !== 0) this.outputGrew(pending);
@@ -401,9 +402,11 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     this.gate.newTurn();
     this.awaitingDurability = false;
     if (this.closed || this.socket.destroyed) return;
-    if (this.out.len > 0) {
-      this.server.stats.netOutputBytes += this.out.len;
-      this.socket.write(this.out.peek(), this.written);
+    const size = this.out.size;
+    if (size > 0) {
+      this.server.stats.netOutputBytes += size;
+      if (this.out.pieceBytes === 0) this.socket.write(this.out.peek(), this.written);
+      else this.writeChunks();
       // Written through at once (the usual case: nothing was queued and the kernel took it all),
       // the socket keeps no reference to the bytes and the buffer is reused for the next batch;
       // otherwise the socket holds a view of it until sent, and the next batch gets a new one.
@@ -443,6 +446,14 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     else if (this.paused && !this.socket.writableNeedDrain) this.resumeInput(); // no 'drain' will come
   }
 
+  /** A batch with big replies in buffers of their own (ReplyBuffer.piece()): one writev. */
+  private writeChunks(): void {
+    const chunks = this.out.chunks();
+    this.socket.cork();
+    for (let i = 0; i < chunks.length; i++) this.socket.write(chunks[i], i === chunks.length - 1 ? this.written : undefined);
+    this.socket.uncork();
+  }
+
   /** Output still waiting, as last seen by outputMoved(). */
   private lastWaiting = 0;
 
@@ -471,7 +482,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
 
   /** Re-counts this client's buffers in the used memory (after they changed outside run()). */
   private countBuffers(): void {
-    this.account.update(this.decoder.held, this.out.len + this.queued);
+    this.account.update(this.decoder.held, this.out.size + this.queued);
   }
 
   private onDrain(): void {

@@ -10,7 +10,8 @@ import { AofWriter, type FsyncPolicy } from '../../src/persistence/aof.js';
 import { aofBytes, FaultyIO } from '../helpers/aof.js';
 
 /** Waits (polling) until `cond` holds; a thread-pool fsync can take long on a loaded machine. */
-async function until(cond: () => boolean, ms = 10000): Promise<void> {
+/** Waits for `cond`; long, as it only tells a hang from a slow fsync on a loaded machine's thread pool. */
+async function until(cond: () => boolean, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
 }
@@ -279,4 +280,21 @@ test('an fsync error of the replaced file is reported like a background fsync er
   w.switchFile(io.openWrite(`${path}.new`), `${path}.new`);
   await until(() => w.writeError() !== null);
   t.regex(w.writeError()!, /MISCONF.*Input\/output error/);
+});
+
+test('turns of big effects reuse the pending buffer instead of regrowing it every turn', (t) => {
+  const { path, w } = setup();
+  const value = 'v'.repeat(100_000);
+  const pending = (): Buffer => (w as unknown as { pending: { buf: Buffer } }).pending.buf;
+  for (let i = 0; i < 10; i++) w.append(0, ['SET', 'k', value]);
+  t.true(w.flush());
+  const storage = pending();
+  t.true(storage.length >= 1_000_000);
+  for (let turn = 0; turn < 5; turn++) {
+    for (let i = 0; i < 10; i++) w.append(0, ['SET', 'k', value]);
+    t.true(w.flush());
+    t.is(pending(), storage, `turn ${turn}`);
+  }
+  const one = aofBytes(['SET', 'k', value]);
+  t.deepEqual(readFileSync(path), Buffer.concat([aofBytes(['SELECT', '0']), ...Array.from({ length: 60 }, () => one)]));
 });

@@ -4,7 +4,8 @@
 
 import test from 'ava';
 import { EventEmitter } from 'node:events';
-import { ReplyBuffer } from '../../src/protocol/encoder.js';
+import { encodeReply, ReplyBuffer } from '../../src/protocol/encoder.js';
+import { pooledFor } from '../../src/protocol/piece-pool.js';
 import { Server } from '../../src/server/server.js';
 import { Connection } from '../../src/server/connection.js';
 
@@ -88,6 +89,8 @@ class FakeSocket extends EventEmitter {
     else this.sent += b.toString('latin1');
     return !this.congested;
   }
+  cork(): void {}
+  uncork(): void {}
   pause(): this {
     return this;
   }
@@ -118,4 +121,59 @@ test('a connection reuses its reply buffer only when the socket took the batch w
   t.is(sock.queued.length, 50);
   for (const q of sock.queued) t.is(q.view.toString('latin1'), q.copy, 'a queued batch was not overwritten');
   t.is(sock.queued[49].copy, '$7\r\nbatch49\r\n$2\r\nv1\r\n');
+});
+
+// Big bulk replies (ReplyBuffer.piece()): one that would grow a connection's storage past what it
+// keeps between batches gets a buffer of its own from the pool, sent in its place.
+
+test('big bulk replies past what the storage keeps are pieces; the bytes are those of one buffer', (t) => {
+  const b = new ReplyBuffer(undefined, true);
+  const big1 = 'a'.repeat(200_000);
+  const big2 = 'b'.repeat(100_000);
+  const replies = ['small', big1, 7, big2, ['x', big2], null];
+  for (const r of replies) b.write(r, 2);
+  const expected = Buffer.concat(replies.map((r) => encodeReply(r, 2)));
+  t.true(b.pieceBytes > 0);
+  t.is(b.size, expected.length);
+  t.true(Buffer.concat(b.chunks()).equals(expected));
+  t.true(b.peek().equals(expected));
+  t.true(b.take().equals(expected));
+  t.is(b.size, 0);
+  // One big reply alone fits what the storage keeps: no piece.
+  b.write(big2, 2);
+  t.is(b.pieceBytes, 0);
+  t.true(b.peek().equals(encodeReply(big2, 2)));
+});
+
+test('a buffer that does not split (the AOF\'s, take()\'s) never makes pieces', (t) => {
+  const b = new ReplyBuffer();
+  b.write(['c'.repeat(300_000), 'd'.repeat(300_000)], 2);
+  t.is(b.pieceBytes, 0);
+  t.is(b.len, b.size);
+});
+
+test("pieces go back to the pool when the socket took the batch, and are kept while it holds them", (t) => {
+  const server = new Server();
+  const sock = new FakeSocket();
+  const conn = new Connection(1, sock as never, server);
+  const send = (cmds: string): void => {
+    conn.receive(Buffer.from(cmds, 'latin1'));
+    conn.flush();
+  };
+  const value = (c: string): string => c.repeat(100_000);
+  send(`SET a ${value('a')}\r\nSET b ${value('b')}\r\n`);
+  const before = pooledFor(100_010);
+  send('GET a\r\nGET b\r\nGET a\r\nPING\r\n');
+  t.is(sock.sent, `+OK\r\n+OK\r\n${encodeReply(value('a'), 2).toString('latin1')}${encodeReply(value('b'), 2).toString('latin1')}${encodeReply(value('a'), 2).toString('latin1')}+PONG\r\n`);
+  // The third reply was a piece: taken from the pool (or made, when it had none), then given back.
+  t.is(pooledFor(100_010), Math.max(before, 1), 'written through: back to the pool');
+
+  sock.congested = true;
+  for (let i = 0; i < 5; i++) send(`GET a\r\nGET b\r\nGET a\r\nECHO n${i}\r\n`);
+  const held = sock.queued.map((q) => q.view);
+  t.true(held.length >= 10, 'pieces queued as buffers of their own');
+  // Later batches take buffers from the pool: none of those the socket still holds.
+  sock.congested = false;
+  for (let i = 0; i < 5; i++) send('GET b\r\nGET a\r\nGET b\r\n');
+  for (const q of sock.queued) t.is(q.view.toString('latin1'), q.copy, 'a queued piece was not overwritten');
 });

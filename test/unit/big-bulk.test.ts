@@ -1,0 +1,108 @@
+// Big bulk strings in requests (protocol/big-bulk.ts): gathered into one buffer of their size as
+// their reads arrive, whatever the reads' boundaries, and that buffer reused (piece-pool.ts) only
+// once the decoder has made its bytes into an argument. Every input is fed whole, one byte at a
+// time, and cut at every single position, through one reused read buffer as the server's.
+
+import test from 'ava';
+import { RequestDecoder } from '../../src/protocol/decoder.js';
+import { pooledBytes, pooledFor } from '../../src/protocol/piece-pool.js';
+import { pushAll } from '../helpers/decoder.js';
+import { mulberry32 } from '../helpers/rng.js';
+
+const bin = (s: string): Buffer => Buffer.from(s, 'latin1');
+const mb = (...args: string[]): string => `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`;
+
+/** `n` bytes of every value (CR, LF, NUL, '$' and '*' included), from a seed. */
+function value(n: number, seed: number): string {
+  const rng = mulberry32(seed);
+  let s = '';
+  for (let i = 0; i < n; i++) s += String.fromCharCode(Math.floor(rng() * 256));
+  return s;
+}
+
+function decode(input: Buffer, cuts: number[]): { cmds: string[][]; buffered: number; error: string | null } {
+  const cmds: string[][] = [];
+  const d = new RequestDecoder((a) => cmds.push(a));
+  const e = pushAll(d, input, cuts);
+  return { cmds, buffered: d.buffered, error: e?.message ?? null };
+}
+
+// 40 KB: over the decoder's 32 KB threshold, small enough to cut at every position.
+const V1 = value(40_000, 1);
+const V2 = value(33_000, 2);
+const INPUT = bin(mb('SET', 'k', V1) + mb('GET', 'k') + mb('MSET', 'a', V2, 'b', 'x') + 'PING\r\n');
+const EXPECTED = [['SET', 'k', V1], ['GET', 'k'], ['MSET', 'a', V2, 'b', 'x'], ['PING']];
+
+test('whole, and one byte at a time', (t) => {
+  t.deepEqual(decode(INPUT, []), { cmds: EXPECTED, buffered: 0, error: null });
+  const bytes = Array.from({ length: INPUT.length - 1 }, (_, i) => i + 1);
+  t.deepEqual(decode(INPUT, bytes), { cmds: EXPECTED, buffered: 0, error: null });
+});
+
+test('cut into two reads at every position', (t) => {
+  for (let cut = 0; cut <= INPUT.length; cut++) {
+    const got = decode(INPUT, [cut]);
+    // One failure is enough to see (t.deepEqual per position would print thousands).
+    if (got.error !== null || got.buffered !== 0 || got.cmds.length !== 4 || got.cmds[0][2] !== V1 || got.cmds[2][2] !== V2) {
+      t.fail(`cut at ${cut}: ${got.error ?? ''} ${got.cmds.length} commands, ${got.buffered} bytes left`);
+      return;
+    }
+  }
+  t.pass();
+});
+
+test('cut into many reads at random positions', (t) => {
+  const rng = mulberry32(7);
+  for (let i = 0; i < 200; i++) {
+    const cuts = Array.from({ length: 1 + Math.floor(rng() * 12) }, () => Math.floor(rng() * (INPUT.length + 1))).sort((a, b) => a - b);
+    t.deepEqual(decode(INPUT, cuts).cmds, EXPECTED, `cuts ${cuts.join(',')}`);
+  }
+});
+
+test('a value longer than the buffer trusted from its header grows as it arrives', (t) => {
+  const big = value(700_000, 3);
+  const input = bin(mb('SET', 'k', big) + mb('PING'));
+  const cuts = Array.from({ length: Math.floor(input.length / 65536) }, (_, i) => (i + 1) * 65536);
+  t.deepEqual(decode(input, cuts).cmds, [['SET', 'k', big], ['PING']]);
+  t.deepEqual(decode(input, [10, 300_000, 300_001]).cmds, [['SET', 'k', big], ['PING']]);
+});
+
+test("a bulk's buffer goes back to the pool once parsed, and arguments made from it stay intact", (t) => {
+  const cmds: string[][] = [];
+  const d = new RequestDecoder((a) => cmds.push(a));
+  const before = pooledFor(V1.length);
+  pushAll(d, bin(mb('SET', 'k', V1)), [100]);
+  // Taken from the pool (or made, when it had none) and given back.
+  t.is(pooledFor(V1.length), Math.max(before, 1), 'recycled');
+  // The next big bulks reuse that buffer: the first value must not change.
+  for (let i = 0; i < 5; i++) pushAll(d, bin(mb('SET', 'k', value(40_000, 10 + i))), [50]);
+  t.is(cmds.length, 6);
+  t.is(cmds[0][2], V1);
+  t.is(cmds[5][2], value(40_000, 14));
+});
+
+test('a bulk completed while delivery is paused keeps its buffer: other decoders cannot overwrite it', (t) => {
+  const cmds: string[][] = [];
+  const held = new RequestDecoder((a) => cmds.push(a));
+  held.pause();
+  pushAll(held, bin(mb('SET', 'k', V1) + mb('PING')), [20, 1000]);
+  t.is(cmds.length, 0);
+  const others: string[][] = [];
+  const other = new RequestDecoder((a) => others.push(a));
+  for (let i = 0; i < 5; i++) pushAll(other, bin(mb('SET', 'o', value(40_000, 20 + i))), [30]);
+  t.is(others.length, 5);
+  held.resume();
+  t.deepEqual(cmds, [['SET', 'k', V1], ['PING']]);
+});
+
+test('stop() while a bulk arrives gives its buffer back; the decoder then ignores the rest', (t) => {
+  const cmds: string[][] = [];
+  const d = new RequestDecoder((a) => cmds.push(a));
+  d.push(bin(mb('SET', 'k', V1).slice(0, 20_000)));
+  const before = pooledBytes();
+  d.stop();
+  t.true(pooledBytes() > before);
+  d.push(bin(V1.slice(20_000) + '\r\n'));
+  t.is(cmds.length, 0);
+  t.is(d.buffered, 0);
+});
