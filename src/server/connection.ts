@@ -18,17 +18,15 @@ import type { ClientApi } from '../commands/context.js';
 import type { Ctx } from '../commands/types.js';
 import type { Server } from './server.js';
 import { CommandContext } from './command-context.js';
-import { readLimitsOf, type ReadLimits } from './read-limits.js';
+import { overQueryLimit, readLimitsOf, type ReadLimits } from './read-limits.js';
 import { clientLine } from '../commands/client.js';
 import { logClientClosed } from './verbose-log.js';
-import { repr } from '../config-values.js';
 import { ReadGate, TURN_BYTES } from './read-gate.js';
 import { BufferAccount } from './client-memory.js';
 import { POSTPONED, type Postponed } from './pause.js';
-import { clearTimeout, setImmediate, setTimeout } from '../timers.js';
-
-/** How long a closing connection waits for its peer to close before it is dropped (see flush()). */
-const CLOSE_GRACE_MS = 2000;
+import { setImmediate } from '../timers.js';
+import { ReplyMode, type ReplyModeChange } from './reply-mode.js';
+import { endAfterReplies, localOf, OutputProgress, peerOf, socketFd, writeBatch } from './client-socket.js';
 
 export class Connection extends CommandContext implements ClientApi, Ctx, Postponed {
   readonly decoder: RequestDecoder;
@@ -42,13 +40,11 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
   private authed: boolean;
   /** CLIENT LIST's laddr, read from the socket when first asked (see the laddr getter). */
   private localAddr: string | null = null;
+  private readonly progress = new OutputProgress();
   readonly createdAt = Date.now();
   lastInteraction = this.createdAt;
   lastCommand = 'NULL';
-  /** CLIENT REPLY state: replies off, or skipped for the current / the next command. */
-  private repliesOff = false;
-  private skipThis = false;
-  private skipNext = false;
+  private readonly replies = new ReplyMode();
   private closing = false;
   /** Set by closeAfterReply (Redis's CLIENT_CLOSE_AFTER_REPLY), not by kill(): CLIENT LIST flag c. */
   closingAfterReply = false;
@@ -141,11 +137,11 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
    * (redis-benchmark -k 0) paid each time. As Redis's cached sockname; "?:0" once the socket is gone.
    */
   get laddr(): string {
-    return (this.localAddr ??= peer(this.socket.localAddress, this.socket.localPort));
+    return (this.localAddr ??= localOf(this.socket));
   }
 
   get fd(): number {
-    return (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+    return socketFd(this.socket);
   }
 
   /** As Redis's qbuf: a big bulk's data without its header; with the bytes of a read being refused. */
@@ -167,18 +163,8 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     this.decoder.authenticated = v;
   }
 
-  /** CLIENT REPLY ON / OFF / SKIP, and RESET's clearing (which keeps a SKIP of itself). */
-  setReplyMode(mode: 'on' | 'off' | 'skip' | 'reset'): void {
-    if (mode === 'reset') {
-      this.repliesOff = this.skipNext = false;
-    } else if (mode === 'on') {
-      this.repliesOff = this.skipThis = false;
-    } else if (mode === 'off') {
-      this.repliesOff = true;
-    } else if (!this.repliesOff) {
-      // As Redis: SKIP's own reply is not sent either, then the next command's is dropped.
-      this.skipThis = this.skipNext = true;
-    }
+  setReplyMode(mode: ReplyModeChange): void {
+    this.replies.set(mode);
   }
 
   /** Redis stops reading the client's pipeline at this point: later requests are never run. */
@@ -206,15 +192,9 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     if (this.closing) return;
     this.server.stats.netInputBytes += chunk.length;
     this.lastInteraction = this.server.markBatch();
-    if (this.decoder.queryBufferAfter(chunk.length) > this.limits.queryBuffer) {
-      // As Redis, checked before the new bytes are parsed: no reply, the connection just closes.
-      // Redis's line: the client (qbuf counting the new bytes) and the buffer's first 64 bytes.
-      this.incoming = chunk.length;
-      const head = repr(this.decoder.head(64, chunk).toString('latin1'));
-      this.server.log.warning(`Closing client that reached max query buffer length: ${clientLine(Date.now(), this, null)} (qbuf initial bytes: ${head})`);
-      this.kill();
-      return;
-    }
+    this.incoming = chunk.length; // in the log line's qbuf, if the read is refused
+    if (overQueryLimit(this.decoder, chunk, this.limits, this.server.log.warning, () => clientLine(Date.now(), this, null))) return this.kill();
+    this.incoming = 0;
     this.queued = this.socket.writableLength;
     try {
       this.decoder.push(chunk);
@@ -237,7 +217,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
       this.server.observer.error(e.message);
       // As Redis: CLIENT REPLY OFF, or SKIP for the next command, silences this error too. The
       // connection still closes (Redis 7.0 leaves it open, reading nothing more, forever).
-      if (!this.repliesOff && !this.skipNext) this.reply(new ErrorReply(e.message));
+      if (this.replies.sendingNext) this.reply(new ErrorReply(e.message));
     } else {
       this.server.log.warning(`Closing client id=${this.id} addr=${this.addr} after an internal error: ${e instanceof Error ? e.stack : String(e)}`);
     }
@@ -246,12 +226,11 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
 
   private run(args: string[]): void {
     if (this.closing) return;
-    this.skipThis = this.skipNext;
-    this.skipNext = false;
+    this.replies.begin();
     const r = this.server.execute(this, args);
     if (r === POSTPONED) return this.postpone(args);
-    if (!this.repliesOff && !this.skipThis) this.reply(r);
-    this.skipThis = false;
+    if (this.replies.sending) this.reply(r);
+    this.replies.end();
     if (this.ownMonitorLine !== null) {
       this.reply(this.ownMonitorLine);
       this.ownMonitorLine = null;
@@ -317,8 +296,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
 
   /** CLIENT PAUSE covers this command: hold it and the rest of the pipeline until the pause ends. */
   private postpone(args: string[]): void {
-    this.skipNext = this.skipThis;
-    this.skipThis = false;
+    this.replies.hold();
     this.postponed = args;
     this.decoder.pause();
     this.server.pause.wait(this);
@@ -405,40 +383,11 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     const size = this.out.size;
     if (size > 0) {
       this.server.stats.netOutputBytes += size;
-      if (this.out.pieceBytes === 0) this.socket.write(this.out.peek(), this.written);
-      else this.writeChunks();
-      // Written through at once (the usual case: nothing was queued and the kernel took it all),
-      // the socket keeps no reference to the bytes and the buffer is reused for the next batch;
-      // otherwise the socket holds a view of it until sent, and the next batch gets a new one.
-      this.queued = this.socket.writableLength;
-      if (this.queued === 0) this.out.clear();
-      else this.out.detach();
+      this.queued = writeBatch(this.socket, this.out, this.written);
     }
     this.countBuffers();
-    if (this.closing && this.peerEnded && this.socket.writableLength === 0) {
-      // The peer has closed its side and the kernel holds every reply: close(2) sends them, then
-      // our FIN. (Nothing is left unread after its FIN, so close does not reset the connection.)
-      // Ending first (shutdown, then close on the 'finish' event) cost a client that connects per
-      // request (redis-benchmark -k 0) a system call and Node's end machinery.
-      this.socket.destroy();
-      this.closed = true;
-      return;
-    }
     if (this.closing) {
-      // As Redis's CLIENT_CLOSE_AFTER_REPLY: the reply, then our FIN. A peer that reads it closes
-      // its side, which ends the connection; one that never does (half-open, stuck) is dropped
-      // CLOSE_GRACE_MS after Node handed the kernel the last byte (it kept its fd forever before).
-      // Not at once: the kernel may still hold bytes the peer has not taken, and closing a socket
-      // with input unread (a peer still sending) resets the connection, throwing them away.
-      // Until then reading goes on, discarding, even if it was paused (a turn's yield, the
-      // output bound), so that input does not pile up unread.
-      const socket = this.socket;
-      socket.end(() => {
-        const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
-        timer.unref();
-        socket.once('close', () => clearTimeout(timer));
-      });
-      socket.resume();
+      endAfterReplies(this.socket, this.peerEnded);
       this.closed = true;
       return;
     }
@@ -446,32 +395,9 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     else if (this.paused && !this.socket.writableNeedDrain) this.resumeInput(); // no 'drain' will come
   }
 
-  /** A batch with big replies in buffers of their own (ReplyBuffer.piece()): one writev. */
-  private writeChunks(): void {
-    const chunks = this.out.chunks();
-    this.socket.cork();
-    for (let i = 0; i < chunks.length; i++) this.socket.write(chunks[i], i === chunks.length - 1 ? this.written : undefined);
-    this.socket.uncork();
-  }
-
-  /** Output still waiting, as last seen by outputMoved(). */
-  private lastWaiting = 0;
-
-  /**
-   * Whether the socket took some of this client's waiting output since the last call (the cron's,
-   * hz times a second). Redis's writeToClient counts every partial write as interaction for
-   * `timeout`; Node reports a write only when it completes ('drain'), so a slow reader of one
-   * large reply looked idle. libuv's write queue shrinks as the kernel takes the bytes: that is
-   * the progress (the handle's writeQueueSize, which Node's own net module reads too).
-   */
+  /** Whether the socket took some of the waiting output since the cron's last look (`timeout`). */
   outputMoved(): boolean {
-    const queued = this.socket.writableLength;
-    // Nothing queued in Node means nothing in libuv's queue either: no native accessor to read.
-    const handle = queued === 0 ? null : (this.socket as unknown as { _handle?: { writeQueueSize?: number } | null })._handle;
-    const waiting = queued + (handle?.writeQueueSize ?? 0);
-    const moved = waiting < this.lastWaiting;
-    this.lastWaiting = waiting;
-    return moved;
+    return this.progress.moved(this.socket);
   }
 
   /** A write completed: Node no longer holds those bytes (the kernel took them). */
@@ -500,16 +426,4 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     if (this.monitor) this.server.monitors.remove(this);
     this.server.removeClient(this);
   }
-}
-
-/** A socket's remote address as CLIENT LIST's addr (one getpeername, cached by the socket). */
-export function peerOf(socket: Socket): string {
-  return peer(socket.remoteAddress, socket.remotePort);
-}
-
-function peer(address: string | undefined, port: number | undefined): string {
-  if (address === undefined) return '?:0';
-  const a = address.startsWith('::ffff:') ? address.slice(7) : address;
-  // As Redis's formatAddr: an IPv6 address is bracketed ([::1]:6379), so the port stays apart.
-  return `${a.includes(':') ? `[${a}]` : a}:${port ?? 0}`;
 }

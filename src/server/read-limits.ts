@@ -2,6 +2,8 @@
 // shared by every connection of one server's Config.
 
 import type { Config } from '../config.js';
+import { repr } from '../config-values.js';
+import type { RequestDecoder } from '../protocol/decoder.js';
 
 /**
  * The limits checked on every read, kept as numbers: reading them from the Config (a Map lookup
@@ -31,3 +33,16 @@ export function readLimitsOf(config: Config): ReadLimits {
   return l;
 }
 
+
+/**
+ * As Redis, checked before a read's bytes are parsed: whether they take the query buffer over
+ * client-query-buffer-limit. If so, Redis's log line (`describe` gives the client's CLIENT LIST
+ * line, qbuf counting the new bytes, then come the buffer's first 64 bytes) and true: the
+ * connection closes without a reply.
+ */
+export function overQueryLimit(decoder: RequestDecoder, chunk: Buffer, limits: ReadLimits, warn: (line: string) => void, describe: () => string): boolean {
+  if (decoder.queryBufferAfter(chunk.length) <= limits.queryBuffer) return false;
+  const head = repr(decoder.head(64, chunk).toString('latin1'));
+  warn(`Closing client that reached max query buffer length: ${describe()} (qbuf initial bytes: ${head})`);
+  return true;
+}

@@ -1,0 +1,105 @@
+// The socket side of a client connection, apart from reading (shared-read.ts, read-gate.ts): the
+// addresses CLIENT LIST shows, the file descriptor, writing a turn's replies, the progress of
+// waiting output that the `timeout` cron reads, and how a connection ends once its replies are out.
+
+import type { Socket } from 'node:net';
+import type { ReplyBuffer } from '../protocol/encoder.js';
+import { clearTimeout, setTimeout } from '../timers.js';
+
+/** How long a closing connection waits for its peer to close before it is dropped (endAfterReplies). */
+const CLOSE_GRACE_MS = 2000;
+
+interface Internals {
+  _handle?: { fd?: number; writeQueueSize?: number } | null;
+}
+
+/** A socket's remote address as CLIENT LIST's addr (one getpeername, cached by the socket). */
+export function peerOf(socket: Socket): string {
+  return peer(socket.remoteAddress, socket.remotePort);
+}
+
+/** A socket's local address as CLIENT LIST's laddr (a getsockname: callers read it when asked). */
+export function localOf(socket: Socket): string {
+  return peer(socket.localAddress, socket.localPort);
+}
+
+function peer(address: string | undefined, port: number | undefined): string {
+  if (address === undefined) return '?:0';
+  const a = address.startsWith('::ffff:') ? address.slice(7) : address;
+  // As Redis's formatAddr: an IPv6 address is bracketed ([::1]:6379), so the port stays apart.
+  return `${a.includes(':') ? `[${a}]` : a}:${port ?? 0}`;
+}
+
+/** CLIENT LIST's fd: the handle's descriptor, -1 once closed. */
+export function socketFd(socket: Socket): number {
+  return (socket as unknown as Internals)._handle?.fd ?? -1;
+}
+
+/**
+ * Writes the batch in `out` (one write; one writev when big replies are pieces of their own),
+ * `written` called when the last write completes, and readies `out` for the next batch. Returns the
+ * bytes Node still holds. Written through at once (the usual case: nothing was queued and the
+ * kernel took it all), the socket keeps no reference to the bytes and the storage is reused;
+ * otherwise the socket holds a view of it until sent, and `out` gets new storage.
+ */
+export function writeBatch(socket: Socket, out: ReplyBuffer, written: () => void): number {
+  if (out.pieceBytes === 0) {
+    socket.write(out.peek(), written);
+  } else {
+    const chunks = out.chunks();
+    socket.cork();
+    for (let i = 0; i < chunks.length; i++) socket.write(chunks[i], i === chunks.length - 1 ? written : undefined);
+    socket.uncork();
+  }
+  const queued = socket.writableLength;
+  if (queued === 0) out.clear();
+  else out.detach();
+  return queued;
+}
+
+/**
+ * Ends a connection whose last replies were just written. If the peer has closed its side and the
+ * kernel holds every reply, close(2) sends them, then our FIN (nothing is left unread after its
+ * FIN, so close does not reset the connection); ending first (shutdown, then close on 'finish')
+ * cost a client that connects per request (redis-benchmark -k 0) a system call and Node's end
+ * machinery. Otherwise, as Redis's CLIENT_CLOSE_AFTER_REPLY: the replies, then our FIN. A peer that
+ * reads it closes its side, which ends the connection; one that never does (half-open, stuck) is
+ * dropped CLOSE_GRACE_MS after Node handed the kernel the last byte. Not at once: the kernel may
+ * still hold bytes the peer has not taken, and closing a socket with input unread (a peer still
+ * sending) resets the connection, throwing them away. Until then reading goes on, discarding,
+ * even if it was paused (a turn's yield, the output bound), so that input does not pile up unread.
+ */
+export function endAfterReplies(socket: Socket, peerEnded: boolean): void {
+  if (peerEnded && socket.writableLength === 0) {
+    socket.destroy();
+    return;
+  }
+  socket.end(() => {
+    const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  });
+  socket.resume();
+}
+
+/**
+ * Whether a socket took some of its waiting output since the last look (the cron's, hz times a
+ * second). Redis's writeToClient counts every partial write as interaction for `timeout`; Node
+ * reports a write only when it completes ('drain'), so a slow reader of one large reply looked
+ * idle. libuv's write queue shrinks as the kernel takes the bytes: that is the progress (the
+ * handle's writeQueueSize, which Node's own net module reads too).
+ */
+export class OutputProgress {
+  /** Output still waiting, as last seen. */
+  private lastWaiting = 0;
+
+  moved(socket: Socket): boolean {
+    const queued = socket.writableLength;
+    // Nothing queued in Node means nothing in libuv's queue either: no native accessor to read.
+    const handle = queued === 0 ? null : (socket as unknown as Internals)._handle;
+    const waiting = queued + (handle?.writeQueueSize ?? 0);
+    const moved = waiting < this.lastWaiting;
+    this.lastWaiting = waiting;
+    return moved;
+  }
+}
