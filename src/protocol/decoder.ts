@@ -376,8 +376,10 @@ export class RequestDecoder {
     this.rawEnd = this.pos;
     this.onCommand(args);
     this.rawStart = -1;
-    // Not kept past the call: a connection's last request (a big value) would stay alive.
+    // Not kept past the call: a connection's last request (a big value) would stay alive, and so
+    // would the buffer it was parsed from (held input replayed: tens of MB, for an idle client).
     this.rawArgs = EMPTY_ARGS;
+    this.rawBuf = EMPTY;
     return true;
   }
 

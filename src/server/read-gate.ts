@@ -71,9 +71,13 @@ export class ReadGate {
     this.turnBytes = 0;
   }
 
-  /** Held input ran: reading goes on once most of it has. */
+  /**
+   * Held input ran: reading goes on once most of it has, or once the decoder holds nothing back
+   * (what it still buffers is an unfinished request, which only more input completes: a request
+   * bigger than half the bound, capped half-read, waited for ever).
+   */
   drained(): void {
-    if (!this.isCapped || this.decoder.buffered >= this.heldMax() / 2 || !this.open()) return;
+    if (!this.isCapped || (this.decoder.halted && this.decoder.buffered >= this.heldMax() / 2) || !this.open()) return;
     this.isCapped = false;
     if (!this.yielded) this.socket.resume();
   }

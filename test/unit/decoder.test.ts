@@ -598,3 +598,19 @@ test('fuzz: pause()/resume() between and inside reads from a reused buffer deliv
   t.is(bad.length, 0, `${bad.length}/${CASES} cases differ; first: ${bad.slice(0, 3).join(' | ')}`);
   t.true(rawGiven > 100_000, `raw bytes given ${rawGiven} times`);
 });
+
+test('once a request ran, the decoder keeps no reference to the buffer it was parsed from (found in review)', (t) => {
+  // Held input replayed from one buffer of tens of MB: rawBuf kept it alive after the last
+  // command, for as long as the client stayed idle, uncounted in the used memory.
+  const cmds: string[][] = [];
+  const d = decoder({}, cmds);
+  d.pause();
+  const req = Buffer.from('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100\r\n' + 'v'.repeat(100) + '\r\n');
+  for (let i = 0; i < 1000; i++) d.push(Buffer.from(req));
+  t.true(d.held > 100_000);
+  d.resume();
+  t.is(cmds.length, 1000);
+  t.is(d.held, 0);
+  t.is(d.rawBuf.length, 0);
+  t.is(d.rawArgs.length, 0);
+});

@@ -151,6 +151,33 @@ test('a pipeline written before reading that outgrows the held-input bound too i
   setup.close();
 });
 
+test('a pipeline of requests bigger than half the held-input bound, written before reading, is served (found in review)', async (t) => {
+  // Capped with half a request held (here ECHOs of 600 KB, the bound 512 KB): the complete ones
+  // ran, but reading waited for the held input to fall under half the bound, which only more
+  // input (the rest of that request) could do. Redis serves it.
+  const server = await startServer({ port: 0, config: { 'client-query-buffer-limit': '1mb' } });
+  t.teardown(() => server.close());
+  await pipelineBeforeReading(t, server.port, 600 * 1024, 40); // 24 MB each way
+});
+
+test('a request that reaches the held-input bound while CLIENT PAUSE holds its client runs once the pause ends (found in review)', async (t) => {
+  // Held behind a paused PING, a SET of 700 KB reached the bound (512 KB) half-read: after the
+  // pause, nothing held could run and reading never resumed. Redis answers it.
+  const server = await startServer({ port: 0, config: { 'client-query-buffer-limit': '1mb' } });
+  t.teardown(() => server.close());
+  const admin = await RawClient.connect(server.port);
+  t.teardown(() => admin.close());
+  t.is(await admin.call('CLIENT', 'PAUSE', '300', 'ALL'), '+OK\r\n');
+  const c = await RawClient.connect(server.port);
+  t.teardown(() => c.close());
+  const n = 700 * 1024;
+  c.write('PING\r\n');
+  c.write(Buffer.concat([Buffer.from(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${n}\r\n`), Buffer.alloc(n, 120), Buffer.from('\r\nSTRLEN k\r\n')]));
+  t.is(await c.read(), '+PONG\r\n');
+  t.is(await c.read(), '+OK\r\n');
+  t.is(await c.read(), `:${n}\r\n`);
+});
+
 /** A server holding a 1 MB value `big`, a client to it, and a second one that does not read yet. */
 async function bigValueAndSilentClient(t: ExecutionContext): Promise<{ setup: RawClient; client: Socket }> {
   const server = await startServer({ port: 0 });
