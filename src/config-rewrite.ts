@@ -3,8 +3,8 @@
 // stay, options keep their lines, and what is new goes after Redis's signature line.
 
 import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { strerror } from './errors.js';
+import { errnoText } from './errors.js';
+import { realFileIO } from './persistence/fileio.js';
 import { findOption, normalize, OPTIONS, type Config, type OptionSpec } from './config.js';
 import { bytesText, repr } from './config-values.js';
 import { splitArgs } from './protocol/splitargs.js';
@@ -39,8 +39,7 @@ export function rewriteConfigFile(path: string, config: Config): string | null {
     // As Redis's split of the file on "\n": a final newline leaves an empty last line.
     old = readFileSync(path, 'latin1').split('\n').map((l) => l.replace(/^[\r\n\t ]+|[\r\n\t ]+$/g, ''));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    if (code !== 'ENOENT') return strerror(code);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return errnoText(e);
     old = [];
   }
   const lines = [...old];
@@ -95,16 +94,11 @@ function replaceFile(path: string, bytes: Buffer): string | null {
     closeSync(fd);
     fd = -1;
     renameSync(tmp, path);
-    const dir = openSync(dirname(path), 'r');
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
+    realFileIO.fsyncDir(path);
     return null;
   } catch (e) {
     if (fd >= 0) closeSync(fd);
     rmSync(tmp, { force: true });
-    return strerror((e as NodeJS.ErrnoException).code ?? String(e));
+    return errnoText(e);
   }
 }

@@ -122,3 +122,6 @@ const STRERROR: Record<string, string> = {
 };
 
 export const strerror = (code: string): string => STRERROR[code] ?? code;
+
+/** The strerror() text of a thrown file-system error (its message when it has no errno code). */
+export const errnoText = (e: unknown): string => strerror((e as NodeJS.ErrnoException).code ?? String(e));

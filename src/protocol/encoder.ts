@@ -81,16 +81,9 @@ function putString(buf: Buffer, at: number, s: string): number {
  * into. Its storage is reused from batch to batch: allocating a fresh one per batch made the
  * garbage collector one of the largest costs of a request.
  */
-/**
- * Storage of closed connections' buffers, reused by new ones: a client that connects per request
- * (redis-benchmark -k 0) no longer costs a 16 KB allocation, which is not from Node's pool, and
- * its garbage. At most SPARE_MAX (512 KB) are kept.
- */
-const spare: Buffer[] = [];
-const SPARE_MAX = 32;
-
 export class ReplyBuffer {
-  buf: Buffer = spare.pop() ?? Buffer.allocUnsafe(INITIAL);
+  /** From piece-pool.ts: a closed connection's storage (release()) serves the next one. */
+  buf: Buffer = takePiece(INITIAL);
   len = 0;
   /** Batches in a row that used under a quarter of a large storage (see SHRINK_AFTER). */
   private underused = 0;
@@ -195,7 +188,7 @@ export class ReplyBuffer {
    */
   release(): void {
     if (this.pieceBytes !== 0) this.dropPieces(); // never written: the pool may go without them
-    if (this.buf.length === INITIAL && spare.length < SPARE_MAX) spare.push(this.buf);
+    givePiece(this.buf);
     this.buf = EMPTY;
     this.len = 0;
     this.view = this.viewOf = EMPTY;
@@ -204,7 +197,7 @@ export class ReplyBuffer {
   /** Takes the bytes collected so far as a Buffer the caller owns, and starts over. */
   take(): Buffer {
     if (this.pieceBytes !== 0) {
-      const all = Buffer.concat(this.chunks());
+      const all = this.peek(); // a copy, with pieces
       this.clear();
       return all;
     }

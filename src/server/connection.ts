@@ -18,7 +18,7 @@ import type { ClientApi } from '../commands/context.js';
 import type { Ctx } from '../commands/types.js';
 import type { Server } from './server.js';
 import { CommandContext } from './command-context.js';
-import { overQueryLimit, readLimitsOf, type ReadLimits } from './read-limits.js';
+import { queryLimitLine, readLimitsOf, type ReadLimits } from './read-limits.js';
 import { clientLine } from '../commands/client.js';
 import { logClientClosed } from './verbose-log.js';
 import { ReadGate, TURN_BYTES } from './read-gate.js';
@@ -192,9 +192,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     if (this.closing) return;
     this.server.stats.netInputBytes += chunk.length;
     this.lastInteraction = this.server.markBatch();
-    this.incoming = chunk.length; // in the log line's qbuf, if the read is refused
-    if (overQueryLimit(this.decoder, chunk, this.limits, this.server.log.warning, () => clientLine(Date.now(), this, null))) return this.kill();
-    this.incoming = 0;
+    if (this.decoder.queryBufferAfter(chunk.length) > this.limits.queryBuffer) return this.refuseRead(chunk);
     this.queued = this.socket.writableLength;
     try {
       this.decoder.push(chunk);
@@ -204,6 +202,13 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     this.countBuffers();
     this.server.queueFlush(this);
     this.gate.afterRead(chunk.length);
+  }
+
+  /** As Redis, checked before the new bytes are parsed: no reply, the connection just closes. */
+  private refuseRead(chunk: Buffer): void {
+    this.incoming = chunk.length; // counted in the log line's qbuf
+    this.server.log.warning(queryLimitLine(this.decoder, chunk, clientLine(Date.now(), this, null)));
+    this.kill();
   }
 
   /**

@@ -11,7 +11,7 @@
 
 import { linkSync, readFileSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { strerror } from '../errors.js';
+import { errnoText } from '../errors.js';
 
 export class PidFileError extends Error {}
 
@@ -85,7 +85,7 @@ function tryCreate(path: string): boolean {
     writeFileSync(tmp, `${process.pid}\n`);
   } catch (e) {
     // Named by the PID file, not by the temporary name it is written under first.
-    throw new PidFileError(`Could not create the PID file ${path}: ${strerror((e as NodeJS.ErrnoException).code ?? String(e))}`);
+    throw new PidFileError(`Could not create the PID file ${path}: ${errnoText(e)}`);
   }
   try {
     linkSync(tmp, path);

@@ -35,14 +35,11 @@ export function readLimitsOf(config: Config): ReadLimits {
 
 
 /**
- * As Redis, checked before a read's bytes are parsed: whether they take the query buffer over
- * client-query-buffer-limit. If so, Redis's log line (`describe` gives the client's CLIENT LIST
- * line, qbuf counting the new bytes, then come the buffer's first 64 bytes) and true: the
- * connection closes without a reply.
+ * Redis's log line for a client whose read `chunk` took its query buffer over
+ * client-query-buffer-limit: its CLIENT LIST line (`client`, qbuf counting the new bytes), then
+ * the buffer's first 64 bytes.
  */
-export function overQueryLimit(decoder: RequestDecoder, chunk: Buffer, limits: ReadLimits, warn: (line: string) => void, describe: () => string): boolean {
-  if (decoder.queryBufferAfter(chunk.length) <= limits.queryBuffer) return false;
+export function queryLimitLine(decoder: RequestDecoder, chunk: Buffer, client: string): string {
   const head = repr(decoder.head(64, chunk).toString('latin1'));
-  warn(`Closing client that reached max query buffer length: ${describe()} (qbuf initial bytes: ${head})`);
-  return true;
+  return `Closing client that reached max query buffer length: ${client} (qbuf initial bytes: ${head})`;
 }

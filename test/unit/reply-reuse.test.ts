@@ -101,14 +101,19 @@ class FakeSocket extends EventEmitter {
   destroy(): void {}
 }
 
-test('a connection reuses its reply buffer only when the socket took the batch whole', (t) => {
-  const server = new Server();
+/** A connection over a FakeSocket, and `send`: one read of `cmds`, then the turn's flush. */
+function connected(): { sock: FakeSocket; conn: Connection; send: (cmds: string) => void } {
   const sock = new FakeSocket();
-  const conn = new Connection(1, sock as never, server);
+  const conn = new Connection(1, sock as never, new Server());
   const send = (cmds: string): void => {
     conn.receive(Buffer.from(cmds, 'latin1'));
     conn.flush();
   };
+  return { sock, conn, send };
+}
+
+test('a connection reuses its reply buffer only when the socket took the batch whole', (t) => {
+  const { sock, conn, send } = connected();
   send('SET k v1\r\nGET k\r\n');
   t.is(sock.sent, '+OK\r\n$2\r\nv1\r\n');
   const storage = conn.out.buf;
@@ -153,13 +158,7 @@ test('a buffer that does not split (the AOF\'s, take()\'s) never makes pieces', 
 });
 
 test("pieces go back to the pool when the socket took the batch, and are kept while it holds them", (t) => {
-  const server = new Server();
-  const sock = new FakeSocket();
-  const conn = new Connection(1, sock as never, server);
-  const send = (cmds: string): void => {
-    conn.receive(Buffer.from(cmds, 'latin1'));
-    conn.flush();
-  };
+  const { sock, send } = connected();
   const value = (c: string): string => c.repeat(100_000);
   send(`SET a ${value('a')}\r\nSET b ${value('b')}\r\n`);
   const before = pooledFor(100_010);

@@ -1,15 +1,15 @@
 // The verbose and debug log lines about clients and databases, against redis-server 7.0.15's own
 // (the same steps on both, lines compared by shape: numbers that differ by nature are masked).
 
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer } from '../../src/index.js';
+import { startServer, type RunningServer } from '../../src/index.js';
 import { waitFor } from '../helpers/aof.js';
 import { needBinary } from '../helpers/bins.js';
 import { RawClient } from '../helpers/raw.js';
-import { startRealRedis } from '../helpers/redis.js';
+import { startRealRedis, type RealRedis } from '../helpers/redis.js';
 
 const read = (file: string): string => {
   try {
@@ -49,23 +49,33 @@ function shape(line: string): string {
   }).join(' ');
 }
 
+/**
+ * redis-server and ours, both logging at `level` into files of a temporary directory, stopped and
+ * removed after the test.
+ */
+async function bothLogging(t: ExecutionContext, level: string): Promise<{ redis: RealRedis; ks: RunningServer; redisLog: string; ksLog: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'ks-vlog-'));
+  const redisLog = join(dir, 'redis.log');
+  const ksLog = join(dir, 'ks.log');
+  const redis = await startRealRedis(['--loglevel', level, '--logfile', redisLog]);
+  const ks = await startServer({ port: 0, config: { logfile: ksLog, loglevel: level } });
+  t.teardown(async () => {
+    await Promise.all([ks.close(), redis.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { redis, ks, redisLog, ksLog };
+}
+
 test('loglevel debug: Accepted, Client closed connection, the DB and clients lines every 5 s, as redis-server 7.0.15', async (t) => {
   if (!needBinary(t, 'redis-server')) return;
-  const dir = mkdtempSync(join(tmpdir(), 'ks-vlog-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const redis = await startRealRedis(['--loglevel', 'debug', '--logfile', join(dir, 'redis.log')]);
-  const ks = await startServer({ port: 0, config: { logfile: join(dir, 'ks.log'), loglevel: 'debug' } });
-  try {
-    const [theirs, ours] = await Promise.all([linesAfterSteps(redis.port, join(dir, 'redis.log')), linesAfterSteps(ks.port, join(dir, 'ks.log'))]);
-    const first = (lines: string[], re: RegExp): string => shape(lines.find((l) => re.test(l)) ?? '(none)');
-    t.is(first(ours, /^- Accepted /), '- Accepted 127.0.0.1:PORT');
-    for (const re of [/^- Accepted /, /^- Client closed connection /, /^- DB 0: /, /^\. \d+ clients connected/]) {
-      t.is(first(ours, re), first(theirs, re));
-    }
-    t.regex(ours.find((l) => /^- DB 0: /.test(l))!, /^- DB 0: 2 keys \(1 volatile\) in \d+ slots HT\.$/);
-  } finally {
-    await Promise.all([ks.close(), redis.stop()]);
+  const { redis, ks, redisLog, ksLog } = await bothLogging(t, 'debug');
+  const [theirs, ours] = await Promise.all([linesAfterSteps(redis.port, redisLog), linesAfterSteps(ks.port, ksLog)]);
+  const first = (lines: string[], re: RegExp): string => shape(lines.find((l) => re.test(l)) ?? '(none)');
+  t.is(first(ours, /^- Accepted /), '- Accepted 127.0.0.1:PORT');
+  for (const re of [/^- Accepted /, /^- Client closed connection /, /^- DB 0: /, /^\. \d+ clients connected/]) {
+    t.is(first(ours, re), first(theirs, re));
   }
+  t.regex(ours.find((l) => /^- DB 0: /.test(l))!, /^- DB 0: 2 keys \(1 volatile\) in \d+ slots HT\.$/);
 });
 
 test('loglevel notice: none of those lines', async (t) => {
@@ -91,33 +101,26 @@ test('loglevel notice: none of those lines', async (t) => {
 
 test('loglevel verbose: a client closed by the server (QUIT, with or without its FIN) gets no Client closed connection line, as redis-server 7.0.15', async (t) => {
   if (!needBinary(t, 'redis-server')) return;
-  const dir = mkdtempSync(join(tmpdir(), 'ks-vlog-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const redis = await startRealRedis(['--loglevel', 'verbose', '--logfile', join(dir, 'redis.log')]);
-  const ks = await startServer({ port: 0, config: { logfile: join(dir, 'ks.log'), loglevel: 'verbose' } });
-  try {
-    for (const [name, port, file] of [['redis-server', redis.port, join(dir, 'redis.log')], ['ours', ks.port, join(dir, 'ks.log')]] as const) {
-      const quit = await RawClient.connect(port);
-      const quitPort = quit.socket.localPort!;
-      t.is(await quit.call('QUIT'), '+OK\r\n');
-      await quit.waitClosed(); // our side ended after the server's FIN: the server reads EOF
-      const quitFin = await RawClient.connect(port);
-      const quitFinPort = quitFin.socket.localPort!;
-      quitFin.write('QUIT\r\n');
-      quitFin.socket.end();
-      await quitFin.waitClosed();
-      const peer = await RawClient.connect(port);
-      const peerPort = peer.socket.localPort!;
-      await peer.call('PING');
-      peer.close();
-      // (Ports read while connected: a closed socket forgets its own.)
-      const closedLine = (localPort: number): RegExp => new RegExp(` - Client closed connection id=\\d+ addr=127\\.0\\.0\\.1:${localPort} `);
-      // The peer's own close is logged; it came after the others' EOFs.
-      await waitFor(() => closedLine(peerPort).test(read(file)), 10_000, `${name}: the line of a peer that closed`);
-      t.notRegex(read(file), closedLine(quitPort), `${name}: QUIT`);
-      t.notRegex(read(file), closedLine(quitFinPort), `${name}: QUIT and FIN in one write`);
-    }
-  } finally {
-    await Promise.all([ks.close(), redis.stop()]);
+  const { redis, ks, redisLog, ksLog } = await bothLogging(t, 'verbose');
+  for (const [name, port, file] of [['redis-server', redis.port, redisLog], ['ours', ks.port, ksLog]] as const) {
+    const quit = await RawClient.connect(port);
+    const quitPort = quit.socket.localPort!;
+    t.is(await quit.call('QUIT'), '+OK\r\n');
+    await quit.waitClosed(); // our side ended after the server's FIN: the server reads EOF
+    const quitFin = await RawClient.connect(port);
+    const quitFinPort = quitFin.socket.localPort!;
+    quitFin.write('QUIT\r\n');
+    quitFin.socket.end();
+    await quitFin.waitClosed();
+    const peer = await RawClient.connect(port);
+    const peerPort = peer.socket.localPort!;
+    await peer.call('PING');
+    peer.close();
+    // (Ports read while connected: a closed socket forgets its own.)
+    const closedLine = (localPort: number): RegExp => new RegExp(` - Client closed connection id=\\d+ addr=127\\.0\\.0\\.1:${localPort} `);
+    // The peer's own close is logged; it came after the others' EOFs.
+    await waitFor(() => closedLine(peerPort).test(read(file)), 10_000, `${name}: the line of a peer that closed`);
+    t.notRegex(read(file), closedLine(quitPort), `${name}: QUIT`);
+    t.notRegex(read(file), closedLine(quitFinPort), `${name}: QUIT and FIN in one write`);
   }
 });
