@@ -71,6 +71,10 @@ export interface ServerStats {
   errorReplies: number;
   /** AOF rewrites started, failed ones and CONFIG SET appendonly yes included (INFO aof_rewrites). */
   aofRewrites: number;
+  /** Socket reads of client input, the peer's end of input included (INFO total_reads_processed). */
+  readsProcessed: number;
+  /** Writes of a turn's replies to a client's socket (INFO total_writes_processed). */
+  writesProcessed: number;
 }
 
 export interface ServerApi {

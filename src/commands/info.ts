@@ -218,8 +218,8 @@ function statsSection(ctx: Ctx): Fields {
       'active_defrag_key_hits', 'active_defrag_key_misses', 'total_active_defrag_time', 'current_active_defrag_time',
       'tracking_total_keys', 'tracking_total_items', 'tracking_total_prefixes', 'unexpected_error_replies'),
     ['total_error_replies', st.errorReplies],
-    ...zero('dump_payload_sanitizations', 'total_reads_processed', 'total_writes_processed', 'io_threaded_reads_processed',
-      'io_threaded_writes_processed', 'reply_buffer_shrinks', 'reply_buffer_expands'),
+    ['dump_payload_sanitizations', 0], ['total_reads_processed', st.readsProcessed], ['total_writes_processed', st.writesProcessed],
+    ...zero('io_threaded_reads_processed', 'io_threaded_writes_processed', 'reply_buffer_shrinks', 'reply_buffer_expands'),
     // Not in Redis: the longest event-loop stall (Redis has no equivalent; its forks do the rewrite).
     ['eventloop_max_stall_ms', ctx.server.eventLoopMaxStallMs().toFixed(2)],
   ];

@@ -108,7 +108,10 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
       this.peerEnded = true;
       // As Redis, whose read of 0 bytes logs it: not for a client the server is closing itself
       // (QUIT, a protocol error, CLIENT KILL of itself), which Redis frees without reading the EOF.
-      if (!this.closing) logClientClosed(server.log, this);
+      if (!this.closing) {
+        server.stats.readsProcessed++; // that read counts in INFO total_reads_processed
+        logClientClosed(server.log, this);
+      }
       this.endIfDone();
     });
     socket.on('drain', () => this.onDrain());
@@ -190,7 +193,9 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
   /** One read's bytes (server/shared-read.ts: only valid during the call). */
   receive(chunk: Buffer): void {
     if (this.closing) return;
-    this.server.stats.netInputBytes += chunk.length;
+    const stats = this.server.stats;
+    stats.readsProcessed++; // INFO total_reads_processed: Redis counts each readQueryFromClient
+    stats.netInputBytes += chunk.length;
     this.lastInteraction = this.server.markBatch();
     if (this.decoder.queryBufferAfter(chunk.length) > this.limits.queryBuffer) return this.refuseRead(chunk);
     this.queued = this.socket.writableLength;
@@ -388,6 +393,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     const size = this.out.size;
     if (size > 0) {
       this.server.stats.netOutputBytes += size;
+      this.server.stats.writesProcessed++; // INFO total_writes_processed: Redis counts each writeToClient
       this.queued = writeBatch(this.socket, this.out, this.written);
     }
     this.countBuffers();

@@ -46,6 +46,7 @@ export interface ServerOptions {
 const newStats = (): ServerStats => ({
   totalConnections: 0, totalCommands: 0, rejectedConnections: 0, netInputBytes: 0, netOutputBytes: 0,
   keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, evictedKeys: 0, errorReplies: 0, aofRewrites: 0,
+  readsProcessed: 0, writesProcessed: 0,
 });
 
 export class Server implements ServerApi {

@@ -7,6 +7,8 @@ import { createClient } from 'redis';
 import { resolve } from 'node:path';
 import { startServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
+import { startRealRedis } from '../helpers/redis.js';
+import { needBinary } from '../helpers/bins.js';
 
 /** The text of a bulk or verbatim reply. */
 const textOf = (raw: string): string => raw.slice(raw.indexOf('\r\n') + 2, -2).replace(/^txt:/, '');
@@ -85,6 +87,36 @@ test('INFO stats, clients, memory and keyspace follow the server; CONFIG RESETST
     c.close();
     d.close();
     await s.close();
+  }
+});
+
+test('INFO total_reads_processed / total_writes_processed count socket reads and reply writes as a real redis-server does', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const [s, redis] = await Promise.all([startServer({ port: 0 }), startRealRedis()]);
+  const counts = async (port: number): Promise<string[]> => {
+    const c = await RawClient.connect(port);
+    try {
+      await c.call('CONFIG', 'RESETSTAT');
+      // One request per read, one reply per write; then a client that connects, asks and leaves
+      // (its end of input is a read too); INFO's own read counts, its reply not yet.
+      for (const cmd of [['PING'], ['SET', 'a', 'b'], ['GET', 'a'], ['NOSUCH']]) await c.call(...cmd);
+      const d = await RawClient.connect(port);
+      await d.call('PING');
+      d.close();
+      await d.waitClosed();
+      await new Promise((r) => setTimeout(r, 100));
+      const info = textOf(await c.call('INFO', 'stats'));
+      return ['total_reads_processed', 'total_writes_processed'].map((n) => `${n}:${field(info, n)}`);
+    } finally {
+      c.close();
+    }
+  };
+  try {
+    const [ours, theirs] = await Promise.all([counts(s.port), counts(redis.port)]);
+    t.deepEqual(ours, theirs);
+    t.deepEqual(ours, ['total_reads_processed:7', 'total_writes_processed:6']);
+  } finally {
+    await Promise.all([s.close(), redis.stop()]);
   }
 });
 
