@@ -16,7 +16,9 @@ export function strtoll(s: string): bigint | null {
 
 /**
  * Redis's memtoull: digits then an optional unit (b, k, kb, m, mb, g, gb, any case). As in C, an
- * empty digit string reads as 0 and a number too large for 64 bits saturates. Null when invalid.
+ * empty digit string reads as 0, a number too large for 64 bits saturates (strtoull), and the
+ * product with the unit wraps modulo 2^64 (unchecked unsigned multiplication: `17179869184gb` is
+ * 0). Null when invalid.
  */
 export function memtoull(text: string): bigint | null {
   const m = /^(\d*)(.*)$/s.exec(text)!;
@@ -25,7 +27,7 @@ export function memtoull(text: string): bigint | null {
   if (mul === undefined || m[1].length >= 128) return null;
   let v = m[1] === '' ? 0n : BigInt(m[1]);
   if (v > ULLONG_MAX) v = ULLONG_MAX;
-  return v > ULLONG_MAX / mul ? null : v * mul;
+  return BigInt.asUintN(64, v * mul);
 }
 
 /** Kept for callers that size things in bytes: a memory value as a JS number, or null. */

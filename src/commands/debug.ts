@@ -16,7 +16,7 @@ import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { helpReply } from './command.js';
 import type { Database } from '../keyspace/database.js';
 import { stringOf, typeOf, type Value } from '../keyspace/values.js';
-import { err, ErrorReply, OK, status, type Reply } from '../protocol/reply.js';
+import { err, OK, RawReply, status, type Reply } from '../protocol/reply.js';
 import { cstr, STRING_TOO_LONG } from '../errors.js';
 
 const NOT_ALLOWED =
@@ -183,6 +183,15 @@ function digestReply(f: () => Reply): Reply {
   }
 }
 
+/**
+ * DEBUG ERROR: the text as an error line, its CR and LF made spaces. Redis writes it with
+ * addReplySds, not addReplyError, so it is not an error reply to its statistics: no errorstats or
+ * total_error_replies count, no failed_calls. Raw bytes here, for the same reason.
+ */
+function debugError(text: string): Reply {
+  return new RawReply(Buffer.from(`-${text.replace(/[\r\n]/g, ' ')}\r\n`, 'latin1'));
+}
+
 /** Subcommand name -> [exact argument count, or -min; handler; the most arguments, if bounded]. */
 const SUBCOMMANDS: Record<string, [number, (ctx: Ctx, args: string[]) => Reply, number?]> = {
   help: [2, () => helpReply('DEBUG', HELP)],
@@ -191,7 +200,7 @@ const SUBCOMMANDS: Record<string, [number, (ctx: Ctx, args: string[]) => Reply, 
   'set-active-expire': [3, (ctx, a) => ((ctx.server.activeExpire = (parseInt(a[2], 10) || 0) !== 0), OK)],
   digest: [2, (ctx) => digestReply(() => status(datasetDigest(ctx.keyspace.dbs)))],
   'digest-value': [-2, (ctx, a) => digestReply(() => digestValues(ctx, a.slice(2)))],
-  error: [3, (_ctx, a) => new ErrorReply(a[2])],
+  error: [3, (_ctx, a) => debugError(a[2])],
   loadaof: [2, loadAof],
   populate: [-3, populate, 5],
   reload: [-2, (ctx, a) => reload(ctx, a.slice(2))],

@@ -24,6 +24,7 @@ export const cases: DiffCase[] = [
   obuf('soft seconds: leading zeros and sign (strtoll)', 'normal 1 2 03 pubsub 1 2 +4'),
   obuf('soft seconds keep the low 32 bits (a C int)', 'normal 1 2 4294967297'),
   obuf('a hard limit too large saturates', 'normal 99999999999999999999 2 3'),
+  obuf('a limit times its unit wraps modulo 2^64 (memtoull)', 'normal 17179869184gb 17179869185gb 1 pubsub 99999999999999999999kb 0 0'),
   obuf('wrong number of words', 'normal 1 2'),
   obuf('two spaces make an empty word', 'normal  1 2 3'),
   obuf('unknown class', 'foo 1 2 3'),

@@ -73,6 +73,13 @@ const info: DiffCase[] = [
     ['CONFIG', 'RESETSTAT'], ['NOSUCH'], ['GET'], ['CONFIG', 'NOPE'], ['SET', 'k', 'v'], ['INCR', 'k'], ['AUTH', 'a', 'b'],
     ['INFO', 'errorstats'], ['SELECT', '99'], ['INFO', 'ERRORSTATS'],
   ]),
+  // Redis writes DEBUG ERROR's line with addReplySds: not an error reply to its statistics.
+  c('DEBUG ERROR is not counted as an error reply', [
+    ['CONFIG', 'RESETSTAT'], ['DEBUG', 'ERROR', 'foo'], ['DEBUG', 'ERROR', 'ERR x'], ['DEBUG', 'ERROR', ''], ['INFO', 'errorstats'],
+    ['GET'], ['INFO', 'errorstats'], ['INFO', 'commandstats'], ['INFO', 'stats'],
+  ], {
+    mask: [...infoMask(7, 'cmdstat', 'debug'), { cmd: 8, pattern: /^[\s\S]*(total_error_replies:\d+)[\s\S]*$/, with: '$1' }],
+  }),
   statsOf('an arity error (rejected)', ['GET']),
   statsOf('a subcommand arity error (rejected)', ['CONFIG', 'GET']),
   statsOf('a successful call', ['SET', 'k', 'v']),

@@ -50,6 +50,9 @@ const configSet: DiffCase[] = [
   setAndBack('maxmemory', '007', '0'),
   setAndBack('maxmemory', '', '0'),
   setAndBack('maxmemory', '99999999999999999999', '0'),
+  setAndBack('maxmemory', '17179869185gb', '0'), // the unit's product wraps modulo 2^64, as memtoull's
+  setAndBack('maxmemory', '99999999999999999999kb', '0'),
+  setAndBack('auto-aof-rewrite-min-size', '17179869184GB', '64mb'),
   setAndBack('maxmemory-policy', 'ALLKEYS-LRU', 'noeviction'),
   setAndBack('hz', '0', '10'),
   setAndBack('hz', '1000', '10'),
@@ -108,6 +111,7 @@ const configSetErrors: DiffCase[] = [
   setErr('negative memory value', ['maxmemory', '-1']),
   setErr('fractional memory value', ['maxmemory', '1.5gb']),
   setErr('memory value below range', ['proto-max-bulk-len', '10']),
+  setErr('memory value wrapping to 0 is below range', ['proto-max-bulk-len', '17179869184gb']),
   setErr('saturated memory value for a signed option', ['client-query-buffer-limit', '99999999999999999999']),
   setErr('list size out of int range', ['list-max-listpack-size', '2147483648']),
   setErr('size_t option negative', ['set-max-intset-entries', '-1']),
