@@ -9,6 +9,7 @@ import { REDIS_VERSION, VERSION } from './version.js';
 import { runService } from './server/service.js';
 import { isDaemonChild, notifyFailure, notifyReady, spawnDaemon } from './server/daemon.js';
 import { guardStdio } from './server/log.js';
+import { errnoText, strerror } from './errors.js';
 
 const HELP = `Usage: keystonelight [/path/to/keystonelight.conf] [options] [-]
        keystonelight - (read config from stdin)
@@ -67,7 +68,9 @@ async function main(argv: string[]): Promise<void> {
   try {
     mkdirSync(fsPath(config.get('dir')), { recursive: true });
   } catch (e) {
-    fail(`can't create the data directory '${fsPath(config.get('dir'))}': ${(e as Error).message}`);
+    // mkdir over a file fails with EEXIST: what is wrong is that it is not a directory.
+    const code = (e as NodeJS.ErrnoException).code;
+    fail(`can't create the data directory '${fsPath(config.get('dir'))}': ${code === 'EEXIST' ? strerror('ENOTDIR') : errnoText(e)}`);
   }
   try {
     await runService(config, file ?? '');

@@ -43,6 +43,27 @@ export const AOF_ENABLE_FAILED = 'Unable to turn on AOF. Check server logs.';
 export const NO_RDB_SAVE = 'ERR Keystonelight saves only to the append only file, which is disabled (appendonly no); RDB snapshots are not supported';
 export const NO_AOF_REWRITE = 'ERR Background append only file rewriting is not possible: the append only file is disabled (appendonly no)';
 export const OOM = "OOM command not allowed when used memory > 'maxmemory'.";
+/** BGREWRITEAOF when the rewrite cannot start (its new incr file cannot be created). */
+export const REWRITE_START_FAILED = "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.";
+
+/**
+ * What Redis 7.0 logs (aof.c) when a file operation on the append-only files fails, each followed
+ * by `: <strerror>` (see fileError in persistence/fileio.ts). Start-up failures print these.
+ */
+export const AOF_IO = {
+  readManifest: (path: string): string => `Fatal error: can't open the AOF manifest file ${path} for reading`,
+  readFile: (path: string): string => `Fatal error: can't open the append log file ${path} for reading`,
+  readError: (path: string): string => `Unrecoverable error reading the append only file ${path}`,
+  truncate: (path: string): string => `Error truncating the AOF file ${path}`,
+  openAppend: (name: string): string => `Can't open the append-only file ${name}`,
+  /** Redis: "Opening the temp file for AOF rewrite in rewriteAppendOnlyFile()"; here with its path. */
+  openTemp: (path: string): string => `Opening the temp file ${path} for the AOF rewrite`,
+  createDir: (dir: string): string => `Can't open or create append-only dir ${dir}`,
+  openManifest: (name: string): string => `Can't open the AOF manifest file ${name}`,
+  writeManifest: (name: string): string => `Error trying to write the temporary AOF manifest file ${name}`,
+  fsyncManifest: (name: string): string => `Fail to fsync the temp AOF file ${name}`,
+  renameManifest: (from: string, to: string): string => `Error trying to rename the temporary AOF manifest file ${from} into ${to}`,
+} as const;
 
 export const wrongArity = (name: string): string => `ERR wrong number of arguments for '${name}' command`;
 

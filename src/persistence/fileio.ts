@@ -8,6 +8,7 @@
 
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
+import { strerror } from '../errors.js';
 
 export interface FileIO {
   /** Opens for appending (created if missing); returns a descriptor. */
@@ -113,6 +114,20 @@ export const realFileIO: FileIO = {
     }
   },
 };
+
+/** A failed file operation named as Redis logs it (`<what>: <strerror>`), keeping its errno code. */
+export class FileOpError extends Error {
+  constructor(message: string, readonly code: string) {
+    super(message);
+  }
+}
+
+/** `e` (thrown by a file operation) as a FileOpError saying `what` failed; `what` from AOF_IO. */
+export function fileError(what: string, e: unknown): FileOpError {
+  if (e instanceof FileOpError) return e;
+  const code = e instanceof ShortWriteError ? e.code : (e as NodeJS.ErrnoException | null)?.code;
+  return new FileOpError(`${what}: ${code === undefined ? (e instanceof Error ? e.message : String(e)) : strerror(code)}`, code ?? 'EIO');
+}
 
 /** The errno code of an error thrown by a FileIO call. */
 export function errorCode(e: unknown): string {

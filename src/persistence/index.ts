@@ -12,11 +12,11 @@ import { AofWriter, type FsyncPolicy } from './aof.js';
 import { errorCode, realFileIO, type FileIO } from './fileio.js';
 import { fsPath } from '../config-values.js';
 import { loadInto, loadSync } from './load-into.js';
-import { aofDirOf, openForAppend, prepareLayout, rewriteSync, type AofLocation, type OpenIncr } from './layout.js';
+import { aofDirOf, makeAofDir, openForAppend, prepareLayout, refuseUnlisted, rewriteSync, type AofLocation, type OpenIncr } from './layout.js';
 import { Manifest, ManifestStore } from './manifest.js';
 import { Rewrite, TEMP_FILE } from './rewrite.js';
 import { dumpKeyspace } from './keydump.js';
-import { strerror } from '../errors.js';
+import { REWRITE_START_FAILED, strerror } from '../errors.js';
 import { setImmediate } from '../timers.js';
 
 export { AofFormatError } from './loader.js';
@@ -97,8 +97,10 @@ export class AofPersistence implements Persistence {
     const loc = location(server);
     removeStaleTempFiles(loc.dir, server);
     const aofDir = aofDirOf(loc);
-    io.mkdir(aofDir);
-    const m = existsSync(new Manifest(aofDir, loc.filename).path) ? Manifest.read(aofDir, loc.filename) : new Manifest(aofDir, loc.filename);
+    makeAofDir(loc, io);
+    const hasManifest = existsSync(new Manifest(aofDir, loc.filename).path);
+    if (!hasManifest) refuseUnlisted(loc);
+    const m = hasManifest ? Manifest.read(aofDir, loc.filename) : new Manifest(aofDir, loc.filename);
     const store = ManifestStore.of(m, io);
     const t0 = performance.now();
     const out = new ReplyBuffer();
@@ -187,12 +189,23 @@ export class AofPersistence implements Persistence {
       this.rewriteScheduled = true;
       return { ok: true, message: REWRITE_SCHEDULED };
     }
-    this.startRewrite();
+    if (!this.startRewrite()) return { ok: false, message: REWRITE_START_FAILED };
     return { ok: true, message: REWRITE_STARTED };
   }
 
-  private startRewrite(): void {
+  /** False when the rewrite could not start (its incr file could not be created: logged). */
+  private startRewrite(): boolean {
     const job = new Rewrite(this.server.keyspace, this.writer, this.io, this.loc.dir, this.manifests, () => this.server.flushNow());
+    try {
+      job.open();
+    } catch (e) {
+      // As Redis's rewriteAppendOnlyFileBackground before its fork: logged, status err, not counted
+      // in aof_rewrites. Counted as a failure, so automatic rewrites back off (Redis retries each cron).
+      this.server.log.warning(e instanceof Error ? e.message : String(e));
+      this.server.aofLastRewriteOk = false;
+      this.consecutiveFailures++;
+      return false;
+    }
     this.rewriteJob = job;
     this.unsettled = job;
     // As Redis (at fork): a rewrite counts in INFO aof_rewrites when it starts, whatever its end.
@@ -219,6 +232,7 @@ export class AofPersistence implements Persistence {
       }
       return r.ok;
     });
+    return true;
   }
 
   /** Stops a running rewrite at once (its temp file is removed when it notices). */

@@ -7,11 +7,12 @@
 // - nothing: an empty base file is created, as Redis creates one on a fresh start.
 // Writes then go to the manifest's last incr file (one is created if it names none).
 
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReplyBuffer } from '../protocol/encoder.js';
 import { timestampLine, type AofLog } from './aof.js';
-import { unlinkQuietly, type FileIO } from './fileio.js';
+import { fileError, FileOpError, unlinkQuietly, type FileIO } from './fileio.js';
+import { AOF_IO, strerror } from '../errors.js';
 import { AofFormatError, Manifest, ManifestStore } from './manifest.js';
 
 export interface AofLocation {
@@ -47,7 +48,8 @@ export function prepareLayout(loc: AofLocation, io: FileIO, log: AofLog, timesta
     }
     return { store: ManifestStore.of(m, io), files: m.dataFiles() };
   }
-  io.mkdir(aofDir);
+  makeAofDir(loc, io);
+  refuseUnlisted(loc);
   const store = ManifestStore.of(fresh, io);
   const m = fresh.copy();
   if (existsSync(single)) {
@@ -75,6 +77,44 @@ export function prepareLayout(loc: AofLocation, io: FileIO, log: AofLog, timesta
   return { store, files: m.dataFiles() };
 }
 
+/** Creates `<dir>/<appenddirname>` if missing, with Redis's text when it cannot be. */
+export function makeAofDir(loc: AofLocation, io: FileIO): void {
+  const aofDir = aofDirOf(loc);
+  try {
+    io.mkdir(aofDir);
+  } catch (e) {
+    // mkdir over a file fails with EEXIST; Redis's dirCreateIfMissing reports it as ENOTDIR.
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new FileOpError(`${AOF_IO.createDir(loc.dirname)}: ${strerror('ENOTDIR')}`, 'ENOTDIR');
+    throw fileError(AOF_IO.createDir(loc.dirname), e);
+  }
+}
+
+/**
+ * Throws when the AOF directory has no manifest but holds AOF files with data: starting afresh
+ * would overwrite them (the first base and incr files have their names) or leave them unread.
+ * Data without a manifest (one deleted by hand, a directory copied without it) needs an operator.
+ */
+export function refuseUnlisted(loc: AofLocation): void {
+  const aofDir = aofDirOf(loc);
+  const found = filesWithData(aofDir, loc.filename);
+  if (found.length === 0) return;
+  throw new AofFormatError(`The AOF directory ${aofDir} holds AOF files with data (${found.join(', ')}) but no manifest (${loc.filename}.manifest): refusing to start afresh over them. Restore the manifest, or move those files out of ${aofDir}.`);
+}
+
+/** Names of AOF files (`<filename>.<seq>.base.aof|rdb`, `.incr.aof`) in `aofDir` that hold more than annotations. */
+function filesWithData(aofDir: string, filename: string): string[] {
+  const prefix = `${filename}.`;
+  return readdirSync(aofDir).filter((f) => f.startsWith(prefix) && /^\d+\.(base\.(aof|rdb)|incr\.aof)$/.test(f.slice(prefix.length)) && holdsData(join(aofDir, f)));
+}
+
+/** Whether the file holds anything but `#` annotation lines (the #TS line of a fresh base file). */
+function holdsData(path: string): boolean {
+  const size = statSync(path).size;
+  if (size === 0) return false;
+  if (size > 4096) return true;
+  return readFileSync(path, 'latin1').split('\n').some((line) => line !== '' && !line.startsWith('#'));
+}
+
 export interface OpenIncr {
   fd: number;
   path: string;
@@ -91,11 +131,22 @@ export function openForAppend(store: ManifestStore, io: FileIO, log: AofLog): Op
   if (last === null) {
     m = m.copy();
     last = m.addIncr();
-    fd = io.openWrite(join(m.dir, last.file));
+    const p = join(m.dir, last.file);
+    // A file of that name the manifest does not list would be emptied: refuse, as at a fresh start.
+    if (existsSync(p) && holdsData(p)) throw new AofFormatError(`The AOF file ${p} holds data but is not named in ${m.path}: refusing to overwrite it. Add it to the manifest, or move it out of ${m.dir}.`);
+    try {
+      fd = io.openWrite(p);
+    } catch (e) {
+      throw fileError(AOF_IO.openAppend(last.file), e);
+    }
     store.save(m);
     log.notice(`Creating AOF incr file ${last.file} on server start`);
   } else {
-    fd = io.openAppend(join(m.dir, last.file));
+    try {
+      fd = io.openAppend(join(m.dir, last.file));
+    } catch (e) {
+      throw fileError(AOF_IO.openAppend(last.file), e);
+    }
   }
   const path = join(m.dir, last.file);
   return { fd, path, otherBytes: filesSize(m) - io.size(path) };
@@ -159,5 +210,11 @@ function removeHistorySync(store: ManifestStore, io: FileIO, log: AofLog): void 
   }
   const next = m.copy();
   next.history = [];
-  store.save(next);
+  try {
+    store.save(next);
+  } catch (e) {
+    // Housekeeping only: the manifest on disk still names the data (and these files as history,
+    // whether or not they are gone), so the server goes on, as Redis does; the next start retries.
+    log.warning(`${e instanceof Error ? e.message : String(e)} (the history files stay listed in the manifest until it is next written)`);
+  }
 }

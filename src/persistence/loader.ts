@@ -12,6 +12,8 @@ import { basename } from 'node:path';
 import { AofFormatError, PREAMBLE_HINT } from './manifest.js';
 import { argString, sameOrNew } from '../protocol/binary.js';
 import { setImmediate } from '../timers.js';
+import { AOF_IO } from '../errors.js';
+import { fileError } from './fileio.js';
 
 export { AofFormatError } from './manifest.js';
 
@@ -66,7 +68,7 @@ export function loadFilesSync(files: string[], sink: LoadSink, progress: LoadPro
 }
 
 function* replayFiles(files: string[], sink: LoadSink, progress: LoadProgress): Generator<void, number> {
-  progress.totalBytes = files.reduce((n, f) => n + statSync(f).size, 0);
+  progress.totalBytes = files.reduce((n, f) => n + sizeOf(f), 0);
   progress.loadedBytes = 0;
   let commands = 0;
   for (let i = 0; i < files.length; i++) {
@@ -76,16 +78,31 @@ function* replayFiles(files: string[], sink: LoadSink, progress: LoadProgress): 
   return commands;
 }
 
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch (e) {
+    throw fileError(AOF_IO.readFile(path), e);
+  }
+}
+
 /** Parser state that outlives one buffer: an open MULTI block. */
 interface Multi {
   /** File offset of the MULTI command (where a truncated block is cut off). */
   start: number;
   queued: string[][];
+  /** MULTIs met inside the block: each an error when EXEC runs the block (as Redis queues them). */
+  nested: number;
 }
 
 function* loadOne(path: string, sink: LoadSink, progress: LoadProgress, last: boolean): Generator<void, number> {
-  const size = statSync(path).size;
-  const fd = openSync(path, 'r');
+  const size = sizeOf(path);
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw fileError(AOF_IO.readFile(path), e);
+  }
   let buf = Buffer.alloc(0);
   let fileOffset = 0; // file offset of buf[0]
   let readTo = 0;
@@ -94,7 +111,13 @@ function* loadOne(path: string, sink: LoadSink, progress: LoadProgress, last: bo
   const state: { multi: Multi | null } = { multi: null };
   try {
     const head = Buffer.alloc(5);
-    if (readSync(fd, head, 0, 5, 0) === 5 && head.toString('latin1') === 'REDIS') {
+    let headBytes: number;
+    try {
+      headBytes = readSync(fd, head, 0, 5, 0);
+    } catch (e) {
+      throw fileError(AOF_IO.readError(path), e);
+    }
+    if (headBytes === 5 && head.toString('latin1') === 'REDIS') {
       throw new AofFormatError(`${path} starts with an RDB preamble, which is not supported: ${PREAMBLE_HINT}.`);
     }
     while (true) {
@@ -108,7 +131,12 @@ function* loadOne(path: string, sink: LoadSink, progress: LoadProgress, last: bo
       if (r.count < SLICE) {
         if (readTo >= size) break;
         const chunk = Buffer.allocUnsafe(Math.min(CHUNK, size - readTo));
-        const n = readSync(fd, chunk, 0, chunk.length, readTo);
+        let n: number;
+        try {
+          n = readSync(fd, chunk, 0, chunk.length, readTo);
+        } catch (e) {
+          throw fileError(AOF_IO.readError(path), e);
+        }
         if (n === 0) break; // the file shrank under us: treat what is left as a truncated tail
         readTo += n;
         buf = buf.length === 0 ? chunk.subarray(0, n) : Buffer.concat([buf, chunk.subarray(0, n)]);
@@ -136,15 +164,20 @@ function* loadOne(path: string, sink: LoadSink, progress: LoadProgress, last: bo
 /** The file ends in the middle of a command (or transaction): cut it off, as Redis does. */
 function truncatedTail(path: string, validUpTo: number, size: number, sink: LoadSink, last: boolean): void {
   const dropped = size - validUpTo;
+  const refused = `Unexpected end of file reading the append only file ${path} at offset ${validUpTo} (${dropped} bytes of an incomplete last command). You can: 1) Make a backup of your AOF file, then use redis-check-aof --fix <filename>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`;
   if (!last) {
     throw new AofFormatError(`Unexpected end of file reading the append only file ${path} at offset ${validUpTo} (${dropped} bytes of an incomplete command), and it is not the last AOF file: ${FIX_HINT}`);
   }
-  if (!sink.truncate) {
-    throw new AofFormatError(`Unexpected end of file reading the append only file ${path} at offset ${validUpTo} (${dropped} bytes of an incomplete last command). You can: 1) Make a backup of your AOF file, then use redis-check-aof --fix <filename>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`);
-  }
+  if (!sink.truncate) throw new AofFormatError(refused);
   sink.warning(`!!! Warning: short read while loading the AOF file ${path}!!!`);
   sink.warning(`!!! Truncating the AOF ${path} at offset ${validUpTo}, dropping ${dropped} bytes of an incomplete last command !!!`);
-  truncateSync(path, validUpTo);
+  try {
+    truncateSync(path, validUpTo);
+  } catch (e) {
+    // As Redis: the cut could not be made, so the file cannot be loaded as it is.
+    sink.warning(fileError(AOF_IO.truncate(path), e).message);
+    throw new AofFormatError(refused);
+  }
   sink.warning(`AOF ${path} loaded anyway because aof-load-truncated is enabled`);
 }
 
@@ -193,14 +226,19 @@ function parseCommands(buf: Buffer, sink: LoadSink, state: { multi: Multi | null
     }
     const multi = state.multi;
     const kind = args.length === 1 ? transactionWord(args[0]) : 0;
-    if (kind === MULTI) {
-      if (multi !== null) throw bad(start, 'MULTI inside MULTI');
-      state.multi = { start: base + start, queued: [] };
+    if (kind === MULTI && multi !== null) {
+      // As Redis, whose AOF client queues it and gets an error when the block's EXEC runs it:
+      // logged, and the block goes on. (Redis 7.0 itself writes such files: after cutting off a
+      // block torn by a crash it may keep its MULTI, and a later block follows it.)
+      multi.nested++;
+    } else if (kind === MULTI) {
+      state.multi = { start: base + start, queued: [], nested: 0 };
     } else if (kind === EXEC && multi === null) {
       // As Redis, whose AOF client runs it and gets an error: logged, and loading goes on.
       sink.warning("== CRITICAL == This server is sending an error to its AOF-loading-client: 'EXEC without MULTI' after processing the command 'exec'");
     } else if (kind === EXEC) {
       for (const q of multi!.queued) run(q, start);
+      for (let i = 0; i < multi!.nested; i++) sink.warning("== CRITICAL == This server is sending an error to its AOF-loading-client: 'MULTI calls can not be nested' after processing the command 'exec'");
       state.multi = null;
     } else if (multi !== null) {
       multi.queued.push(args);

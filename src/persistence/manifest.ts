@@ -13,9 +13,10 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { unlinkQuietly, type FileIO } from './fileio.js';
+import { fileError, unlinkQuietly, type FileIO } from './fileio.js';
 import { splitArgs } from '../protocol/splitargs.js';
 import { byteString, fsPath, repr } from '../config-values.js';
+import { AOF_IO } from '../errors.js';
 
 export type AofFileType = 'b' | 'h' | 'i';
 
@@ -69,7 +70,12 @@ export class Manifest {
    */
   static read(dir: string, filename: string): Manifest {
     const m = new Manifest(dir, filename);
-    const text = readFileSync(m.path, 'latin1');
+    let text: string;
+    try {
+      text = readFileSync(m.path, 'latin1');
+    } catch (e) {
+      throw fileError(AOF_IO.readManifest(m.path), e);
+    }
     if (text.length === 0) throw m.formatError('Found an empty AOF manifest');
     const lines = text.split('\n');
     const last = lines.pop()!; // after the final newline: '' in a well-formed file
@@ -222,15 +228,33 @@ export class ManifestStore {
   save(m: Manifest): void {
     this.syncSaves++;
     const io = this.io;
-    const temp = join(m.dir, `temp-${m.filename}.manifest`);
-    const fd = io.openWrite(temp);
+    const name = `temp-${m.filename}.manifest`;
+    const temp = join(m.dir, name);
+    let fd: number;
     try {
-      io.write(fd, Buffer.from(m.text(), 'latin1'));
-      io.fsync(fd);
+      fd = io.openWrite(temp);
+    } catch (e) {
+      throw fileError(AOF_IO.openManifest(name), e);
+    }
+    try {
+      try {
+        io.write(fd, Buffer.from(m.text(), 'latin1'));
+      } catch (e) {
+        throw fileError(AOF_IO.writeManifest(name), e);
+      }
+      try {
+        io.fsync(fd);
+      } catch (e) {
+        throw fileError(AOF_IO.fsyncManifest(name), e);
+      }
     } finally {
       io.close(fd);
     }
-    io.rename(temp, m.path);
+    try {
+      io.rename(temp, m.path);
+    } catch (e) {
+      throw fileError(AOF_IO.renameManifest(name, `${m.filename}.manifest`), e);
+    }
     io.fsyncDir(m.path);
     this.current = m;
   }

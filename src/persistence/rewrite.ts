@@ -34,12 +34,13 @@ import { join } from 'node:path';
 import { ReplyBuffer } from '../protocol/encoder.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import { encode, latencyEnd, latencyStart, timestampLine, type AofWriter } from './aof.js';
-import { unlinkQuietly, type FileIO } from './fileio.js';
+import { fileError, unlinkQuietly, type FileIO } from './fileio.js';
+import { AOF_IO } from '../errors.js';
 import { faultPoint } from './faults.js';
 import { writeKey } from './keydump.js';
 import { SnapshotRecorder } from './snapshot-recorder.js';
 import { deadlineOrUndefined } from '../keyspace/deadline-column.js';
-import { cb, type AofFileInfo, type ManifestStore } from './manifest.js';
+import { cb, type AofFileInfo, type Manifest, type ManifestStore } from './manifest.js';
 import { RewriteTrace } from './rewrite-trace.js';
 import { setImmediate } from '../timers.js';
 
@@ -78,6 +79,8 @@ export class Rewrite {
   /** The incr file opened for the writes from T0 on, and its descriptor until T0 takes it. */
   private incr: AofFileInfo | null = null;
   private incrFd = -1;
+  /** The manifest naming that incr file, saved by openIncr. */
+  private next: Manifest | null = null;
   private written = 0;
   private aborted = false;
   private detached = false;
@@ -149,15 +152,30 @@ export class Rewrite {
   }
 
   /**
-   * Creates the next incr file and a manifest naming it (written and fsynced off the event loop);
+   * Creates the next incr file, synchronously, as Redis does before its fork: when that fails,
+   * BGREWRITEAOF answers an error instead of "started". Throws a FileOpError (Redis's text).
+   * `run` calls it if the caller did not.
+   */
+  open(): void {
+    const next = this.manifests.current.copy();
+    const incr = next.addIncr();
+    try {
+      this.incrFd = this.io.openWrite(join(next.dir, incr.file));
+    } catch (e) {
+      throw fileError(AOF_IO.openAppend(incr.file), e);
+    }
+    this.incr = incr;
+    this.next = next;
+    this.aof.log.notice(`Creating AOF incr file ${incr.file} on background rewrite`);
+  }
+
+  /**
+   * Creates the next incr file (open) and a manifest naming it (written and fsynced off the event loop);
    * T0 (begin) is the step that renames that manifest into place.
    */
   private async openIncr(): Promise<void> {
-    const next = this.manifests.current.copy();
-    const incr = next.addIncr();
-    this.incrFd = this.io.openWrite(join(next.dir, incr.file));
-    this.incr = incr;
-    this.aof.log.notice(`Creating AOF incr file ${incr.file} on background rewrite`);
+    if (this.next === null) this.open();
+    const next = this.next!;
     // Under `always` a reply means durable: the rename must be too before the writes it moves
     // reach the new file, so the directory is fsynced in that step (as Redis does, in full).
     await this.manifests.saveAsync(next, {
@@ -183,7 +201,11 @@ export class Rewrite {
     if (!this.adoptIncr()) throw new Error('the AOF manifest was replaced meanwhile');
     this.aof.rewriting = true;
     this.t0 = this.keyspace.clock.now();
-    this.fd = this.io.openWrite(this.tempPath);
+    try {
+      this.fd = this.io.openWrite(this.tempPath);
+    } catch (e) {
+      throw fileError(AOF_IO.openTemp(this.tempPath), e);
+    }
     this.out.buf = Buffer.allocUnsafe(WRITE_CHUNK + 64 * 1024);
     if (this.aof.timestamps) this.out.writeAscii(timestampLine(Date.now()));
     for (const db of this.keyspace.dbs) this.recorders.push(new SnapshotRecorder(db, this.t0));

@@ -24,12 +24,18 @@ function alive(pid: number): boolean {
   }
 }
 
-/** The PID in the file; null if it is missing; NaN if it holds anything else. */
-function readPid(path: string): number | null {
+/**
+ * The PID in the file; null if it is missing; NaN if it holds anything else. `strict`: a file that
+ * is there but cannot be read (a directory, no permission) throws, naming why, instead of reading
+ * as missing (creating it would then fail with EEXIST, which says nothing).
+ */
+function readPid(path: string, strict = false): number | null {
   let text: string;
   try {
     text = readFileSync(path, 'latin1');
-  } catch {
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (strict && code !== 'ENOENT' && code !== 'ENOTDIR') throw new PidFileError(`Could not read the PID file ${path}: ${errnoText(e)}`);
     return null;
   }
   const n = Number(text.trim());
@@ -129,7 +135,7 @@ function heldKey(path: string): string {
 function acquire(path: string, exempt: number | undefined): string | null {
   let stale: number | null = null;
   for (let attempt = 0; attempt < 10; attempt++) {
-    const owner = readPid(path);
+    const owner = readPid(path, true);
     if (liveOwner(owner, exempt)) refuse(path, owner!);
     if (owner === null) {
       if (tryCreate(path)) return stale === null ? null : `Removed the stale PID file ${path} (PID ${Number.isNaN(stale) ? 'unreadable' : stale} is not running a server)`;

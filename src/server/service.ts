@@ -192,6 +192,9 @@ class Service {
     if (this.stopping) return null;
     const { log, server } = this;
     log.warning('User requested shutdown...');
+    // As Redis's prepareForShutdown: while the dataset loads there is nothing to save (the file on
+    // disk is the data), so SAVE is dropped and the server exits; the load is redone at the next start.
+    if (!this.running) opts = { ...opts, save: false };
     const p = server.persistence;
     if (p === null && opts.save === true) {
       // There is no RDB, and no AOF either: the save SHUTDOWN SAVE asks for cannot be done.

@@ -33,12 +33,20 @@ export class FaultyIO implements FileIO {
 
   private readonly real: FileIO = realFileIO;
 
+  /** Opening a file whose path matches fails with `code` (EACCES, as a read-only directory). */
+  failOpen: { path: RegExp; code: string } | null = null;
+  private checkOpen(path: string): void {
+    const f = this.failOpen;
+    if (f !== null && f.path.test(path)) throw Object.assign(new Error(`${f.code}: open '${path}'`), { code: f.code });
+  }
   openAppend(path: string): number {
+    this.checkOpen(path);
     return this.real.openAppend(path);
   }
   /** Asynchronous manifest saves started (their temp file opened). */
   manifestSaves = 0;
   openWrite(path: string): number {
+    this.checkOpen(path);
     if (path.endsWith('.async.manifest')) this.manifestSaves++;
     return this.real.openWrite(path);
   }

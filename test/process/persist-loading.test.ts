@@ -131,6 +131,28 @@ test('SIGTERM while loading exits at once, leaving the file as it was', async (t
   t.is(sha(migrated(dir)), before);
 });
 
+test('SHUTDOWN SAVE while loading exits (nothing to save yet), as Redis, leaving the file as it was', async (t) => {
+  const dir = largeDir();
+  const before = sha(join(dir, 'appendonly.aof'));
+  const sp = await startBundle(['--loglevel', 'notice'], { dir, wait: false });
+  t.teardown(() => void sp.stop('SIGKILL'));
+  const held: { c: RawClient | null } = { c: null };
+  await waitFor(async () => {
+    try {
+      held.c?.close();
+      held.c = await RawClient.connect(sp.port);
+      return (await held.c.call('PING')).startsWith('-LOADING');
+    } catch {
+      return false;
+    }
+  }, 30_000, '-LOADING');
+  const reply = await held.c!.call('SHUTDOWN', 'SAVE').catch(() => 'closed');
+  t.is(reply, 'closed', 'no error reply: the server stops');
+  t.is(await exited(sp), 0);
+  t.false(existsSync(join(dir, 'keystonelight.pid')));
+  t.is(sha(migrated(dir)), before);
+});
+
 test('an empty file and a file with only SELECT start an empty server', async (t) => {
   for (const bytes of [Buffer.alloc(0), aofBytes(['SELECT', '3'])]) {
     const sp = await startBundle([], { dir: dirWith(bytes) });

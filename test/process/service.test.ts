@@ -35,6 +35,21 @@ test('a log file that cannot be opened refuses the start, as Redis, and leaves n
   t.false(existsSync(join(sp.dir, 'keystonelight.pid')));
 });
 
+test("a data directory or AOF directory that is a file refuses the start with strerror's text, not a Node.js error", async (t) => {
+  const file = join(tempDir('ks-svc-'), 'data');
+  writeFileSync(file, '');
+  const sp = await startBundle([], { dir: file, wait: false });
+  t.is(await exited(sp), 1);
+  t.regex(sp.output(), /can't create the data directory '.*data': Not a directory$/m);
+  const dir = tempDir('ks-svc-');
+  writeFileSync(join(dir, 'appendonlydir'), '');
+  const second = await startBundle([], { dir, wait: false });
+  t.is(await exited(second), 1);
+  // Redis 7.0's line (aof.c) for the same directory.
+  t.regex(second.output(), /Can't open or create append-only dir appendonlydir: Not a directory$/m);
+  t.false(existsSync(join(dir, 'keystonelight.pid')));
+});
+
 test('a relative logfile is in dir (Redis chdirs there), and it gets the reason a start fails', async (t) => {
   const first = await startBundle(['--logfile', 'ks.log']);
   t.teardown(() => void first.stop('SIGKILL'));

@@ -51,6 +51,59 @@ test('a fresh start creates an empty base, an incr file and the manifest, as red
   t.is(statSync(join(aofDir(dir), 'appendonly.aof.1.base.aof')).size, 0);
 });
 
+test('AOF files with data but no manifest refuse the start (and CONFIG SET appendonly yes) instead of being emptied', async (t) => {
+  const dir = tmp();
+  mkdirSync(aofDir(dir));
+  const base = aofBytes(['SELECT', '0'], ['SET', 'a', '1']);
+  const incr = aofBytes(['SET', 'b', '2']);
+  writeFileSync(join(aofDir(dir), 'appendonly.aof.1.base.aof'), base);
+  writeFileSync(join(aofDir(dir), 'appendonly.aof.1.incr.aof'), incr);
+  const err = await t.throwsAsync(open(t, dir));
+  t.regex(err!.message, /holds AOF files with data \(appendonly\.aof\.1\.base\.aof, appendonly\.aof\.1\.incr\.aof\) but no manifest \(appendonly\.aof\.manifest\): refusing to start afresh/);
+  t.deepEqual(listing(dir), ['appendonly.aof.1.base.aof', 'appendonly.aof.1.incr.aof']);
+  t.deepEqual(readFileSync(join(aofDir(dir), 'appendonly.aof.1.base.aof')), base, 'the base is not emptied');
+  t.deepEqual(readFileSync(join(aofDir(dir), 'appendonly.aof.1.incr.aof')), incr, 'the incr file is not emptied');
+  // The same at run time: CONFIG SET appendonly yes would rename a new base over the old one.
+  const s = await open(t, dir, undefined, { appendonly: 'no' });
+  const c = await RawClient.connect(s.port);
+  t.regex(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), /^-ERR CONFIG SET failed .*Unable to turn on AOF/);
+  c.close();
+  await s.close();
+  t.deepEqual(readFileSync(join(aofDir(dir), 'appendonly.aof.1.base.aof')), base);
+  t.deepEqual(readFileSync(join(aofDir(dir), 'appendonly.aof.1.incr.aof')), incr);
+  // An incr file the manifest does not name, where the start would create one: not emptied either.
+  writeFileSync(join(aofDir(dir), 'appendonly.aof.manifest'), 'file appendonly.aof.1.base.aof seq 1 type b\n');
+  t.regex((await t.throwsAsync(open(t, dir)))!.message, /appendonly\.aof\.1\.incr\.aof holds data but is not named in .*appendonly\.aof\.manifest: refusing to overwrite it/);
+  t.deepEqual(readFileSync(join(aofDir(dir), 'appendonly.aof.1.incr.aof')), incr);
+});
+
+test('a fresh base holding only its #TS line (a start cut before its manifest) is not data: the next start goes on', async (t) => {
+  const dir = tmp();
+  mkdirSync(aofDir(dir));
+  writeFileSync(join(aofDir(dir), 'appendonly.aof.1.base.aof'), '#TS:1795760000\r\n');
+  const s = await open(t, dir);
+  t.deepEqual(listing(dir), ['appendonly.aof.1.base.aof', 'appendonly.aof.1.incr.aof', 'appendonly.aof.manifest']);
+  await s.close();
+});
+
+test("unusable files refuse the start with Redis's texts and the reason, not a Node.js error", async (t) => {
+  const cases: [string, (dir: string) => void, RegExp][] = [
+    ['appendonlydir is a file', (dir) => writeFileSync(aofDir(dir), ''), /^Can't open or create append-only dir appendonlydir: Not a directory$/],
+    ['the manifest is a directory', (dir) => mkdirSync(join(aofDir(dir), 'appendonly.aof.manifest'), { recursive: true }), /^Fatal error: can't open the AOF manifest file .*appendonly\.aof\.manifest for reading: Is a directory$/],
+    ['an incr file is a directory', (dir) => {
+      mkdirSync(join(aofDir(dir), 'appendonly.aof.1.incr.aof'), { recursive: true });
+      writeFileSync(join(aofDir(dir), 'appendonly.aof.1.base.aof'), aofBytes(['SELECT', '0']));
+      writeFileSync(join(aofDir(dir), 'appendonly.aof.manifest'), 'file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n');
+    }, /^Unrecoverable error reading the append only file .*appendonly\.aof\.1\.incr\.aof: Is a directory$/],
+  ];
+  for (const [name, make, expected] of cases) {
+    const dir = tmp();
+    make(dir);
+    const err = await t.throwsAsync(open(t, dir), undefined, name);
+    t.regex(err!.message, expected, name);
+  }
+});
+
 test('an old single file is moved into the directory as the base, under its own name, and loaded', async (t) => {
   const dir = tmp();
   writeFileSync(join(dir, 'appendonly.aof'), aofBytes(['SELECT', '0'], ['SET', 'a', '1']));
@@ -84,6 +137,27 @@ test('history files a manifest still names are deleted at start, and the manifes
   t.deepEqual(dumpServer(s.server), { '0:a': { type: 'string', value: '2', pexpiretime: -1 } });
   t.deepEqual(listing(dir), ['appendonly.aof.2.base.aof', 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest']);
   t.is(manifestText(dir), 'file appendonly.aof.2.base.aof seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n');
+});
+
+test('a manifest that cannot be rewritten without its history files (a read-only directory) does not stop the start, as in Redis', async (t) => {
+  const dir = tmp();
+  mkdirSync(aofDir(dir));
+  const w = (f: string, b: Buffer | string): void => writeFileSync(join(aofDir(dir), f), b);
+  w('appendonly.aof.1.incr.aof', aofBytes(['SET', 'old', '2']));
+  w('appendonly.aof.2.base.aof', aofBytes(['SET', 'a', '1']));
+  w('appendonly.aof.2.incr.aof', aofBytes(['INCR', 'a']));
+  const manifest = 'file appendonly.aof.2.base.aof seq 2 type b\nfile appendonly.aof.1.incr.aof seq 1 type h\nfile appendonly.aof.2.incr.aof seq 2 type i\n';
+  w('appendonly.aof.manifest', manifest);
+  const io = new FaultyIO();
+  io.failOpen = { path: /temp-appendonly\.aof\.manifest$/, code: 'EACCES' };
+  const s = await open(t, dir, io);
+  t.deepEqual(dumpServer(s.server), { '0:a': { type: 'string', value: '2', pexpiretime: -1 } });
+  t.is(manifestText(dir), manifest, 'still names the data');
+  const c = await RawClient.connect(s.port);
+  t.is(await c.call('INCR', 'a'), ':3\r\n', 'writes go on to the incr file');
+  c.close();
+  io.failOpen = null;
+  await reloadMatches(t, dir, s);
 });
 
 test('a rewrite under writes: the directory ends as base + the incr file it opened, every byte written once', async (t) => {
@@ -334,6 +408,34 @@ test('CONFIG SET appendonly yes with an old single file in dir: the file is rena
   c.close();
   t.false(existsSync(join(dir, 'appendonly.aof')));
   t.true(readdirSync(dir).some((f) => /^appendonly\.aof\.replaced-\d+$/.test(f)), 'kept aside');
+  await reloadMatches(t, dir, s);
+});
+
+test("BGREWRITEAOF whose new incr file cannot be created answers Redis's error at once (not \"started\"), status err; a temp file that cannot be created fails the rewrite saying why; the next one works", async (t) => {
+  const dir = tmp();
+  const io = new FaultyIO();
+  const log = join(tmp(), 'ks.log');
+  const s = await open(t, dir, io, { logfile: log });
+  const c = await RawClient.connect(s.port);
+  await c.call('SET', 'a', '1');
+  io.failOpen = { path: /appendonly\.aof\.2\.incr\.aof$/, code: 'EACCES' };
+  t.is(await c.call('BGREWRITEAOF'), "-ERR Can't execute an AOF background rewriting. Please check the server logs for more information.\r\n");
+  const info = await c.call('INFO', 'persistence');
+  t.regex(info, /\r\naof_rewrite_in_progress:0\r\n/);
+  t.regex(info, /\r\naof_last_bgrewrite_status:err\r\n/);
+  t.regex(info, /\r\naof_rewrites:0\r\n/, 'not counted: it never started, as in Redis');
+  await waitFor(() => readFileSync(log, 'latin1').includes("Can't open the append-only file appendonly.aof.2.incr.aof: Permission denied"), 5000, "Redis's log line");
+  // Its temporary file (in dir) cannot be created: that one fails after it started, and says why.
+  io.failOpen = { path: /temp-rewriteaof-bg-/, code: 'EACCES' };
+  t.is(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+  t.false(await persistence(s).waitRewrite());
+  await waitFor(() => /Background AOF rewrite failed: Opening the temp file .*temp-rewriteaof-bg-.* for the AOF rewrite: Permission denied/.test(readFileSync(log, 'latin1')), 5000, 'the reason in the log');
+  io.failOpen = null;
+  t.is(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+  t.true(await persistence(s).waitRewrite());
+  t.regex(await c.call('INFO', 'persistence'), /\r\naof_last_bgrewrite_status:ok\r\n/);
+  await c.call('SET', 'b', '2');
+  c.close();
   await reloadMatches(t, dir, s);
 });
 

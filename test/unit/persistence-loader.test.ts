@@ -142,6 +142,20 @@ test('EXEC without MULTI: logged as Redis logs the error its AOF client gets, an
   t.deepEqual(r.warnings, ["== CRITICAL == This server is sending an error to its AOF-loading-client: 'EXEC without MULTI' after processing the command 'exec'"]);
 });
 
+test('a MULTI inside a block (Redis 7.0 leaves one when it cuts off a torn block): logged as Redis logs it, and the block is replayed at its EXEC', (t) => {
+  const f = join(tmp(), 'a.aof');
+  // What Redis 7.0 writes after cutting a torn block at its MULTI's end: the MULTI stays, later effects follow.
+  writeFileSync(f, aofBytes(['SET', 'a', '1'], ['MULTI'], ['SET', 'x', '1'], ['MULTI'], ['DEL', 'a'], ['SET', 'b', '2'], ['EXEC'], ['SET', 'c', '3']));
+  const r = load(f);
+  t.deepEqual(r.cmds, [['SET', 'a', '1'], ['SET', 'x', '1'], ['DEL', 'a'], ['SET', 'b', '2'], ['SET', 'c', '3']]);
+  t.deepEqual(r.warnings, ["== CRITICAL == This server is sending an error to its AOF-loading-client: 'MULTI calls can not be nested' after processing the command 'exec'"]);
+  // Without its EXEC, the whole block is cut off from the outer MULTI.
+  const before = aofBytes(['SET', 'a', '1']).length;
+  writeFileSync(f, aofBytes(['SET', 'a', '1'], ['MULTI'], ['SET', 'x', '1'], ['MULTI'], ['SET', 'b', '2']));
+  t.deepEqual(load(f).cmds, [['SET', 'a', '1']]);
+  t.is(readFileSync(f).length, before);
+});
+
 test('MULTI/EXEC blocks are replayed at EXEC; a block cut off by the end of the file is dropped whole', (t) => {
   const d = tmp();
   const block = [['MULTI'], ['SET', 'a', '1'], ['INCR', 'a'], ['EXEC']];

@@ -54,6 +54,15 @@ test('a stale file (dead PID, garbage, or our own PID) is taken over with a warn
   t.notThrows(() => acquirePidFile(p));
 });
 
+test('a PID file that is there but cannot be read (a directory) refuses the start naming why', (t) => {
+  const dir = tmp();
+  const p = join(dir, 'k.pid');
+  mkdirSync(p);
+  const e = t.throws(() => acquirePidFile(p), { instanceOf: PidFileError });
+  t.is(e!.message, `Could not read the PID file ${p}: Is a directory`);
+  t.deepEqual(readdirSync(dir), ['k.pid'], 'no temporary file left');
+});
+
 test('no temporary files are left behind', (t) => {
   const dir = tmp();
   const p = join(dir, 'k.pid');
