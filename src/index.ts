@@ -13,8 +13,8 @@ import { applyOptions, Config } from './config.js';
 import { byteString, fsPath } from './config-values.js';
 import { Server } from './server/server.js';
 import { createLogger, type Logger } from './server/log.js';
-import { openPersistence, pidFilePath } from './server/service.js';
-import { acquirePidFile, releasePidFile } from './server/pidfile.js';
+import { openPersistence, takePidFiles } from './server/service.js';
+import type { PidFiles } from './server/pidfile.js';
 import type { Clock } from './keyspace/clock.js';
 import type { FileIO } from './persistence/fileio.js';
 
@@ -63,13 +63,11 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   // not) off the data directory: two writers of one AOF lose data. The directory is made first,
   // as the CLI makes it (the AOF would create it, but the PID file comes before).
   // Taken at start with appendonly, or when CONFIG SET appendonly yes starts the file later.
-  let pidPath: string | null = null;
+  let pidFiles: PidFiles | null = null;
   const claimDir = (): void => {
-    if (pidPath !== null) return;
-    const path = pidFilePath(config);
+    if (pidFiles !== null) return;
     mkdirSync(fsPath(config.get('dir')), { recursive: true });
-    acquirePidFile(path);
-    pidPath = path;
+    pidFiles = takePidFiles(config).files;
   };
   if (config.bool('appendonly')) claimDir();
   const logfile = fsPath(config.get('logfile'));
@@ -82,7 +80,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     try {
       await server?.close();
     } finally {
-      if (pidPath !== null) releasePidFile(pidPath);
+      pidFiles?.release();
       if (logfile !== '') await logger?.close(); // its file's descriptor (stdout is the host's)
     }
   })());

@@ -1,5 +1,10 @@
 // The PID file: keeps a second server off the same data directory.
 //
+// A server always holds `<dir>/keystonelight.pid`, whatever `pidfile` says: a PID file kept
+// elsewhere (a service manager's /run/...) cannot keep off a second server started on the same
+// directory with another `pidfile`, and two servers appending to one AOF lose acknowledged writes.
+// `pidfile`, when it names another path, is written as well (PidFiles).
+//
 // A PID file naming a live process refuses the start before anything is written. Creation is
 // atomic: the PID (and a newline) is written to a private temporary file which is then hard-linked
 // to the PID file's name; link() fails if the name exists, so of two servers starting at the same
@@ -13,7 +18,12 @@ import { linkSync, readFileSync, readlinkSync, realpathSync, renameSync, unlinkS
 import { basename, dirname, join, resolve } from 'node:path';
 import { errnoText } from '../errors.js';
 
-export class PidFileError extends Error {}
+export class PidFileError extends Error {
+  /** The errno code when a file operation failed (creating the file), else ''. */
+  constructor(message: string, readonly code = '') {
+    super(message);
+  }
+}
 
 function alive(pid: number): boolean {
   try {
@@ -91,7 +101,7 @@ function tryCreate(path: string): boolean {
     writeFileSync(tmp, `${process.pid}\n`);
   } catch (e) {
     // Named by the PID file, not by the temporary name it is written under first.
-    throw new PidFileError(`Could not create the PID file ${path}: ${errnoText(e)}`);
+    throw new PidFileError(`Could not create the PID file ${path}: ${errnoText(e)}`, (e as NodeJS.ErrnoException).code ?? '');
   }
   try {
     linkSync(tmp, path);
@@ -178,5 +188,48 @@ export function releasePidFile(path: string): void {
     } catch {
       // already gone
     }
+  }
+}
+
+/** Codes of a directory nobody may create a file in: the server cannot write data there either. */
+const UNWRITABLE = new Set(['EACCES', 'EPERM', 'EROFS']);
+
+/**
+ * The PID files one server holds: the data directory's (`<dir>/keystonelight.pid`), then `pidfile`
+ * when it names another path. Given back together.
+ */
+export class PidFiles {
+  private constructor(readonly paths: readonly string[]) {}
+
+  /**
+   * Takes `dirLock` and `pidfile` (the same path, or another); throws PidFileError, holding none.
+   * `warnings`: stale files taken over, and a data directory nobody can write in, whose lock is
+   * then not taken when a `pidfile` elsewhere was given (a server cannot write data there either:
+   * with appendonly no, a read-only `dir` keeps working, as before this lock).
+   */
+  static take(dirLock: string, pidfile: string, exempt?: number): { files: PidFiles; warnings: string[] } {
+    const warnings: string[] = [];
+    const held: string[] = [];
+    const paths = heldKey(pidfile) === heldKey(dirLock) ? [dirLock] : [dirLock, pidfile];
+    try {
+      for (const path of paths) {
+        try {
+          const stale = acquirePidFile(path, exempt);
+          if (stale !== null) warnings.push(stale);
+          held.push(path);
+        } catch (e) {
+          if (path !== dirLock || paths.length === 1 || !(e instanceof PidFileError) || !UNWRITABLE.has(e.code)) throw e;
+          warnings.push(`No PID file in the data directory (${e.message}): it is not writable, so this server cannot write data there either`);
+        }
+      }
+    } catch (e) {
+      for (const path of held) releasePidFile(path);
+      throw e;
+    }
+    return { files: new PidFiles(held), warnings };
+  }
+
+  release(): void {
+    for (const path of this.paths) releasePidFile(path);
   }
 }

@@ -13,7 +13,7 @@ import { REDIS_VERSION, VERSION } from '../version.js';
 import { AofPersistence, type FileIO } from '../persistence/index.js';
 import { createLogger, type Logger } from './log.js';
 import { Server } from './server.js';
-import { acquirePidFile, releasePidFile } from './pidfile.js';
+import { PidFiles } from './pidfile.js';
 import { isDaemonChild } from './daemon.js';
 import { adjustOpenFilesLimit } from './limits.js';
 import { heapLimitWarning } from './heap.js';
@@ -63,9 +63,13 @@ function inDir(config: Config, p: string): string {
   return isAbsolute(path) ? path : join(fsPath(config.get('dir')), path);
 }
 
-export function pidFilePath(config: Config): string {
+/** The data directory's PID file, always held (see pidfile.ts). */
+const DIR_LOCK = 'keystonelight.pid';
+
+/** Takes the server's PID files: the data directory's, and `pidfile` if it is elsewhere (pidfile.ts). */
+export function takePidFiles(config: Config, exempt?: number): { files: PidFiles; warnings: string[] } {
   const p = config.get('pidfile');
-  return inDir(config, p === '' ? 'keystonelight.pid' : p);
+  return PidFiles.take(inDir(config, DIR_LOCK), inDir(config, p === '' ? DIR_LOCK : p), exempt);
 }
 
 /** The log file (empty: stdout), opened once to check it can be: Redis refuses to start otherwise. */
@@ -82,30 +86,29 @@ function logFileOf(config: Config): string {
 }
 
 export async function runService(config: Config, configFile: string): Promise<Server> {
-  const pidPath = pidFilePath(config);
   // Before anything touches the data directory (even the log file): a live owner means we must
   // not start. Throws PidFileError, which the CLI prints before exiting with status 1.
   // A daemonized server's parent (the command that started it and waits) is not an owner, even
   // when the file names its PID (reused after a reboot).
-  const stale = acquirePidFile(pidPath, isDaemonChild() ? process.ppid : undefined);
+  const { files: pidFiles, warnings: pidWarnings } = takePidFiles(config, isDaemonChild() ? process.ppid : undefined);
   let logfile: string;
   try {
     logfile = logFileOf(config);
   } catch (e) {
-    releasePidFile(pidPath);
+    pidFiles.release();
     throw e;
   }
   const log = createLogger(config.get('loglevel'), logfile);
   const fail = async (message: string): Promise<never> => {
     // In the log file too, as Redis logs why it exits (the CLI prints it on stderr).
     if (logfile !== '') log.warning(message);
-    releasePidFile(pidPath);
+    pidFiles.release();
     await log.close();
     throw new Error(message);
   };
   log.notice('oO0OoO0OoO0Oo Keystonelight is starting oO0OoO0OoO0Oo');
   log.notice(`Keystonelight version=${VERSION}, redis_version=${REDIS_VERSION}, node=${process.version}, pid=${process.pid}, just started`);
-  if (stale !== null) log.warning(stale);
+  for (const w of pidWarnings) log.warning(w);
   const heapWarning = heapLimitWarning();
   if (heapWarning !== null) log.warning(heapWarning);
   if (configFile === '') log.warning('Warning: no config file specified, using the default config. In order to specify a config file use keystonelight /path/to/keystonelight.conf');
@@ -127,7 +130,7 @@ export async function runService(config: Config, configFile: string): Promise<Se
     return fail(err.code === 'EADDRINUSE' ? `Could not listen on ${where}: address already in use` : `Could not listen on ${where}: ${err.message}`);
   }
   log.notice(`Server initialized, data directory ${resolve(fsPath(config.get('dir')))}`);
-  const service = new Service(server, log, pidPath);
+  const service = new Service(server, log, pidFiles);
   try {
     await openPersistence(server);
   } catch (e) {
@@ -152,7 +155,7 @@ class Service {
   constructor(
     private readonly server: Server,
     private readonly log: Logger,
-    private readonly pidPath: string,
+    private readonly pidFiles: PidFiles,
   ) {
     process.on('SIGTERM', () => this.signal('SIGTERM'));
     process.on('SIGINT', () => this.signal('SIGINT'));
@@ -166,7 +169,7 @@ class Service {
     if (!this.running) {
       // Loading: nothing was written yet (an interrupted import is redone at the next start).
       this.log.warning(`Received ${name} while loading the dataset: exiting now.`);
-      releasePidFile(this.pidPath);
+      this.pidFiles.release();
       void this.log.close().finally(() => process.exit(0));
       return;
     }
@@ -180,7 +183,7 @@ class Service {
       } catch {
         // closed: already durable
       }
-      releasePidFile(this.pidPath);
+      this.pidFiles.release();
       process.exit(1);
     }
     this.log.warning(`Received ${name} scheduling shutdown...`);
@@ -219,7 +222,7 @@ class Service {
     setImmediate(() => {
       void server.close().catch((e) => log.warning(`Error while closing: ${errText(e)}`)).then(async () => {
         log.notice('Removing the pid file.');
-        releasePidFile(this.pidPath);
+        this.pidFiles.release();
         log.warning('Keystonelight is now ready to exit, bye bye...');
         await log.close();
         process.exit(0);

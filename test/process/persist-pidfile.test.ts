@@ -62,7 +62,7 @@ test('a PID file naming a live process that is clearly not a server (a PID reuse
   t.regex(refused.output(), new RegExp(`Another server \\(PID ${node.pid}\\) is running`));
 });
 
-test('a stale PID file is taken over with a warning; --pidfile puts it elsewhere', async (t) => {
+test('a stale PID file is taken over with a warning; --pidfile elsewhere is written too, and the data directory\'s own still keeps a second server off', async (t) => {
   const dir = tempDir();
   const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
   writeFileSync(join(dir, 'keystonelight.pid'), `${dead}\n`);
@@ -72,13 +72,21 @@ test('a stale PID file is taken over with a warning; --pidfile puts it elsewhere
   t.is(readFileSync(join(dir, 'keystonelight.pid'), 'latin1'), `${sp.proc.pid}\n`);
   t.is(await sp.stop(), 0);
 
+  // --pidfile elsewhere is written too; the data directory keeps its own, which refuses a second
+  // server on the directory whatever its --pidfile (two writers of one AOF lose acknowledged writes).
   const elsewhere = join(tempDir(), 'custom.pid');
   const sp2 = await startBundle(['--pidfile', elsewhere], { dir });
   t.teardown(() => void sp2.stop('SIGKILL'));
   t.is(readFileSync(elsewhere, 'latin1'), `${sp2.proc.pid}\n`);
-  t.false(existsSync(join(dir, 'keystonelight.pid')));
+  t.is(readFileSync(join(dir, 'keystonelight.pid'), 'latin1'), `${sp2.proc.pid}\n`);
+  const other = join(tempDir(), 'other.pid');
+  const second = await startBundle(['--pidfile', other], { dir, wait: false });
+  t.is(await exited(second), 1);
+  t.regex(second.output(), new RegExp(`Another server \\(PID ${sp2.proc.pid}\\) is running on this data directory`));
+  t.false(existsSync(other));
   t.is(await sp2.stop('SIGINT'), 0);
   t.false(existsSync(elsewhere));
+  t.false(existsSync(join(dir, 'keystonelight.pid')));
 
   // One that cannot be created stops the start, named as given (not by its temporary name).
   const missing = join(tempDir(), 'no-such-dir', 'ks.pid');

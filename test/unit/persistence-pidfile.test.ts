@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { acquirePidFile, maybeServer, PidFileError, releasePidFile } from '../../src/server/pidfile.js';
+import { acquirePidFile, maybeServer, PidFileError, PidFiles, releasePidFile } from '../../src/server/pidfile.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'ks-pid-'));
 
@@ -93,4 +93,39 @@ test('maybeServer: a kernel thread, init, a daemon or node_exporter is not a ser
   fake(500, 'myhost\0', 'myhost');
   symlinkSync('/usr/bin/node', join(proc, '500', 'exe'));
   t.true(maybeServer(500, proc));
+});
+
+test('PidFiles: the data directory\'s file and a pidfile elsewhere are both taken, and given back together', (t) => {
+  const dirLock = join(tmp(), 'keystonelight.pid');
+  const other = join(tmp(), 'custom.pid');
+  const { files, warnings } = PidFiles.take(dirLock, other);
+  t.deepEqual(warnings, []);
+  t.is(readFileSync(dirLock, 'latin1'), `${process.pid}\n`);
+  t.is(readFileSync(other, 'latin1'), `${process.pid}\n`);
+  // A second server of this process on the same directory, with yet another pidfile: refused by
+  // the directory's file, and the pidfile it asked for is not left behind.
+  const third = join(tmp(), 'third.pid');
+  t.throws(() => PidFiles.take(dirLock, third), { instanceOf: PidFileError, message: /Another server .* is running on this data directory/ });
+  t.false(existsSync(third));
+  files.release();
+  t.false(existsSync(dirLock));
+  t.false(existsSync(other));
+  // The same path twice is one file.
+  const once = PidFiles.take(dirLock, dirLock);
+  t.deepEqual(once.files.paths, [dirLock]);
+  once.files.release();
+});
+
+test('PidFiles: a data directory nobody can write in is not locked when a pidfile elsewhere is given (warned); without one the start is refused', (t) => {
+  // /sys/kernel refuses new files even to root (EACCES), as a read-only data directory would.
+  const dirLock = '/sys/kernel/keystonelight.pid';
+  if (!existsSync('/sys/kernel')) return t.pass('no /sys/kernel here');
+  const other = join(tmp(), 'custom.pid');
+  const { files, warnings } = PidFiles.take(dirLock, other);
+  t.deepEqual(files.paths, [other]);
+  t.is(warnings.length, 1);
+  t.regex(warnings[0], /^No PID file in the data directory \(Could not create the PID file \/sys\/kernel\/keystonelight\.pid: Permission denied\): it is not writable/);
+  files.release();
+  t.false(existsSync(other));
+  t.throws(() => PidFiles.take(dirLock, dirLock), { instanceOf: PidFileError, message: 'Could not create the PID file /sys/kernel/keystonelight.pid: Permission denied' });
 });
