@@ -360,8 +360,15 @@ export class Server implements ServerApi {
   }
 
   shutdown(opts: { save?: boolean; now?: boolean; force?: boolean }): string | null {
-    if (this.shutdownHandler) return this.shutdownHandler(opts);
-    this.closeSoon();
+    if (this.shutdownHandler) {
+      const refused = this.shutdownHandler(opts);
+      if (refused !== null) return refused;
+    } else {
+      this.closeSoon();
+    }
+    // Redis exits inside SHUTDOWN: no later command of any client runs (the rest of this pipeline
+    // ran, was written to the AOF and never answered). Replies computed before it still go out.
+    for (const c of this.clientsById.values()) c.closeAfterReply();
     return null;
   }
 

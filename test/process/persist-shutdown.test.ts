@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { exited, startBundle } from '../helpers/bundle.js';
 import { loadDir, waitFor, WriteLoad } from '../helpers/aof.js';
 import { RawClient } from '../helpers/raw.js';
+import { encodeArgs } from '../helpers/resp.js';
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   test(`${signal} under write load: answered writes are durable, PID file removed, exit 0`, async (t) => {
@@ -60,6 +61,25 @@ test('SHUTDOWN (and SHUTDOWN NOSAVE) stop cleanly with the AOF fsynced', async (
     t.false(existsSync(join(sp.dir, 'keystonelight.pid')));
     t.is((await loadDir(sp.dir))['0:k']?.value, args.join(' '));
   }
+});
+
+test('nothing runs after a SHUTDOWN: the rest of its pipeline and other clients\' later requests are dropped, as Redis exits inside the command', async (t) => {
+  const sp = await startBundle(['--appendfsync', 'no', '--loglevel', 'notice']);
+  t.teardown(() => void sp.stop('SIGKILL'));
+  const other = await RawClient.connect(sp.port);
+  t.is(await other.call('SET', 'before', '1'), '+OK\r\n');
+  const c = await RawClient.connect(sp.port);
+  // One write: the SET before SHUTDOWN runs and is answered, the SET after it never runs.
+  c.write(Buffer.concat([['SET', 'first', 'x'], ['SHUTDOWN', 'NOSAVE'], ['SET', 'after', 'y']].map((a) => encodeArgs(a))));
+  await c.waitClosed();
+  t.is(c.pending(), '+OK\r\n', 'the reply computed before SHUTDOWN, and nothing after it');
+  other.write(encodeArgs(['SET', 'late', 'z']));
+  t.is(await exited(sp), 0);
+  const data = await loadDir(sp.dir);
+  t.is(data['0:before']?.value, '1');
+  t.is(data['0:first']?.value, 'x');
+  t.false('0:after' in data, 'the command after SHUTDOWN in its pipeline did not run');
+  t.false('0:late' in data, 'nor a later request of another client');
 });
 
 test('SHUTDOWN SAVE with appendonly no is refused (nothing can save the data) unless FORCE', async (t) => {
