@@ -66,7 +66,8 @@ export class Manifest {
    * line that is not `key value` pairs (quoted as sdssplitargs reads them, keys in any case) with
    * a file name, a sequence number and a type, a file name with a path, two bases, incr files
    * whose sequence numbers do not increase, an unknown type. Anything it accepts can be trusted
-   * not to name files outside the directory nor to replay one twice.
+   * not to name files outside the directory. One file named twice (as the base and as an incr
+   * file, or as two incr files) is replayed twice, as by Redis, which checks no more than this.
    */
   static read(dir: string, filename: string): Manifest {
     const m = new Manifest(dir, filename);
