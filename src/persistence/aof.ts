@@ -9,10 +9,11 @@
 // A write that failed half-way is cut off with ftruncate so the file never holds half a command
 // followed by a retried whole one.
 
-import { performance } from 'node:perf_hooks';
 import { ReplyBuffer } from '../protocol/encoder.js';
 import { MISCONF_AOF, strerror } from '../errors.js';
 import { errorCode, ShortWriteError, type FileIO } from './fileio.js';
+import { encode, timestampLine } from './aof-format.js';
+import { latencyEnd, latencyStart, NO_LATENCY, type LatencySink } from './latency-sink.js';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
 
@@ -29,38 +30,6 @@ const EXEC = Buffer.from('*1\r\n$4\r\nEXEC\r\n');
 export interface AofLog {
   notice(msg: string): void;
   warning(msg: string): void;
-}
-
-/**
- * Where the AOF's latency events go (the server's LATENCY monitor), under Redis's names:
- * aof-write and one of aof-write-pending-fsync / aof-write-active-child / aof-write-alone per
- * write, aof-fsync-always, and the rewrite's aof-rename (of its new base file). The clock is
- * read only while monitoring is on (threshold > 0).
- */
-export interface LatencySink {
-  readonly threshold: number;
-  sample(event: string, ms: number): void;
-}
-
-const NO_LATENCY: LatencySink = { threshold: 0, sample: () => {} };
-
-/** A start time for `LatencySink` samples: 0 (no clock read) while monitoring is off. */
-export const latencyStart = (sink: LatencySink): number => (sink.threshold === 0 ? 0 : performance.now());
-
-/** Samples the time since `t0` under each of `events` (nothing while monitoring is off). */
-export function latencyEnd(sink: LatencySink, t0: number, ...events: string[]): void {
-  if (sink.threshold === 0 || t0 === 0) return;
-  const ms = performance.now() - t0;
-  for (const e of events) sink.sample(e, ms);
-}
-
-/**
- * aof-timestamp-enabled's annotation, `#TS:<unix seconds>\r\n`: Redis writes one before the first
- * effect of each new second and at the start of every base file; loaders skip it, and
- * `redis-check-aof --truncate-to-timestamp` cuts a file at one.
- */
-export function timestampLine(nowMs: number): string {
-  return `#TS:${Math.floor(nowMs / 1000)}\r\n`;
 }
 
 export class AofWriter {
@@ -424,9 +393,4 @@ export class AofWriter {
     if (this.fsyncsInFlight > 0) this.closeAfterFsync.push(this.fd);
     else this.closeQuietly(this.fd);
   }
-}
-
-export function encode(b: ReplyBuffer, args: readonly string[]): void {
-  b.arrayHeader(args.length);
-  for (let i = 0; i < args.length; i++) b.bulk(args[i]);
 }

@@ -6,7 +6,7 @@
 import type { ReplyBuffer } from '../protocol/encoder.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import { stringOf, type TypedValue, type Value } from '../keyspace/values.js';
-import { encode, timestampLine } from './aof.js';
+import { encode, timestampLine } from './aof-format.js';
 
 /** `*3 $3 SET`: the head of every string key's command. */
 const SET_HEAD = Buffer.from('*3\r\n$3\r\nSET\r\n', 'latin1');

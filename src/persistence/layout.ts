@@ -10,7 +10,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReplyBuffer } from '../protocol/encoder.js';
-import { timestampLine, type AofLog } from './aof.js';
+import type { AofLog } from './aof.js';
+import { timestampLine } from './aof-format.js';
 import { fileError, FileOpError, unlinkQuietly, type FileIO } from './fileio.js';
 import { AOF_IO, strerror } from '../errors.js';
 import { AofFormatError, Manifest, ManifestStore } from './manifest.js';

@@ -33,7 +33,9 @@
 import { join } from 'node:path';
 import { ReplyBuffer } from '../protocol/encoder.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
-import { encode, latencyEnd, latencyStart, timestampLine, type AofWriter } from './aof.js';
+import type { AofWriter } from './aof.js';
+import { encode, timestampLine } from './aof-format.js';
+import { latencyEnd, latencyStart } from './latency-sink.js';
 import { fileError, unlinkQuietly, type FileIO } from './fileio.js';
 import { AOF_IO } from '../errors.js';
 import { faultPoint } from './faults.js';
