@@ -9,10 +9,10 @@
 // { config: { appendonly: 'yes', dir: '/some/dir' } } for an append-only file.
 
 import { mkdirSync } from 'node:fs';
-import { applyOptions, Config } from './config.js';
+import { applyOptions, Config, ConfigError } from './config.js';
 import { byteString, fsPath } from './config-values.js';
 import { Server } from './server/server.js';
-import { createLogger, type Logger } from './server/log.js';
+import { createLogger, sinkLogger, type Logger, type LogSink } from './server/log.js';
 import { openPersistence, takePidFiles } from './server/service.js';
 import type { PidFiles } from './server/pidfile.js';
 import type { Clock } from './keyspace/clock.js';
@@ -22,6 +22,7 @@ export { ManualClock, type Clock } from './keyspace/clock.js';
 export { VERSION, REDIS_VERSION } from './version.js';
 export { ConfigError } from './config.js';
 export { PidFileError } from './server/pidfile.js';
+export type { LogLevel, LogSink } from './server/log.js';
 
 export interface StartOptions {
   /** TCP port; 0 (the library default) picks a free one. */
@@ -32,6 +33,11 @@ export interface StartOptions {
   config?: Record<string, string | number | undefined>;
   /** A clock for expiry (tests can pass a ManualClock). */
   clock?: Clock;
+  /**
+   * Receives the server's log lines (those `loglevel` lets through, `warning` by default), e.g.
+   * `(level, message) => t.log(message)`, instead of stderr or `logfile`.
+   */
+  log?: LogSink;
   /** Internal (tests): the file operations of the append-only file, e.g. to inject disk errors. */
   fileIO?: FileIO;
 }
@@ -45,8 +51,18 @@ export interface RunningServer {
   readonly server: Server;
 }
 
+/** The options startServer takes; a Redis option goes in `config`. */
+const START_OPTIONS = new Set<string>(['port', 'bind', 'config', 'clock', 'log', 'fileIO']);
+
 /** The options as a Config; a bad one rejects naming it (ConfigError), an undefined one is skipped. */
 function configOf(opts: StartOptions): Config {
+  // A misspelt option (`{ prot: 0 }`, or a Redis option outside `config`) would otherwise be
+  // dropped without a word, and the server start with a default the caller did not mean.
+  if (typeof opts !== 'object' || opts === null) throw new ConfigError(`startServer takes an options object, e.g. { port: 0 }, not ${opts === null ? 'null' : typeof opts}`);
+  for (const [k, v] of Object.entries(opts)) {
+    if (v !== undefined && !START_OPTIONS.has(k)) throw new ConfigError(`unknown option '${k}': startServer takes port, bind, config, clock and log (a Redis option goes in config, e.g. { config: { databases: 4 } })`);
+  }
+  if (opts.log !== undefined && typeof opts.log !== 'function') throw new ConfigError(`bad option 'log': a function (level, message) => void, not ${typeof opts.log}`);
   const values: [string, string][] = [['port', '0'], ['bind', '127.0.0.1'], ['loglevel', 'warning']];
   // JS strings: their bytes as UTF-8, as values from the command line (see byteString).
   for (const [k, v] of Object.entries(opts.config ?? {})) if (v !== undefined) values.push([k, byteString(String(v))]);
@@ -81,11 +97,13 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       await server?.close();
     } finally {
       pidFiles?.release();
-      if (logfile !== '') await logger?.close(); // its file's descriptor (stdout is the host's)
+      // Its file's descriptor (stderr is the host's); a `log` function gets no line after close().
+      if (logfile !== '' || opts.log !== undefined) await logger?.close();
     }
   })());
   try {
-    logger = createLogger(config.get('loglevel'), logfile);
+    // Not the host's stdout (it may be the host's own output, a test runner's report): stderr.
+    logger = opts.log !== undefined ? sinkLogger(config.get('loglevel'), opts.log) : createLogger(config.get('loglevel'), logfile, 'stderr');
     server = new Server({ config, clock: opts.clock, logger });
     const s = server;
     s.setShutdownHandler(() => (s.closeSoon(close), null));

@@ -10,6 +10,9 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 
 export type LogLevel = keyof typeof LEVELS;
 
+/** Receives each line the level lets through: its level and its text (no PID/time prefix). */
+export type LogSink = (level: LogLevel, message: string) => void;
+
 export interface Logger {
   debug(msg: string): void;
   verbose(msg: string): void;
@@ -38,10 +41,47 @@ export function guardStdio(): void {
   for (const s of [process.stdout, process.stderr]) s.on('error', () => {});
 }
 
-/** A logger writing to `file` (empty: stdout); `nothing` silences it. */
-export function createLogger(level: string, file: string): Logger {
+/**
+ * A logger for the library's `log` option: each line is handed to `sink` (nothing to open or
+ * flush). A sink that throws (a test framework's log called after its test ended) loses that
+ * line; the server goes on.
+ */
+export function sinkLogger(level: string, sink: LogSink): Logger {
+  let threshold: number = LEVELS.warning;
+  let silent = false;
+  const setLevel = (l: string): void => {
+    silent = l === 'nothing';
+    threshold = silent ? LEVELS.warning : LEVELS[l as LogLevel];
+  };
+  setLevel(level);
+  let closed = false;
+  const enabled = (l: LogLevel): boolean => !silent && LEVELS[l] <= threshold;
+  const log = (l: LogLevel) => (msg: string): void => {
+    if (closed || !enabled(l)) return;
+    try {
+      sink(l, msg);
+    } catch {
+      // the host's sink failed: this line is lost
+    }
+  };
+  return {
+    debug: log('debug'),
+    verbose: log('verbose'),
+    notice: log('notice'),
+    warning: log('warning'),
+    enabled,
+    setLevel,
+    close: () => ((closed = true), Promise.resolve()),
+  };
+}
+
+/**
+ * A logger writing to `file`, or with `file` empty to the console: stdout, as Redis (the CLI), or
+ * stderr (the library: its host's stdout may be the host's own output); `nothing` silences it.
+ */
+export function createLogger(level: string, file: string, stream: 'stdout' | 'stderr' = 'stdout'): Logger {
   const transport = file === ''
-    ? new winston.transports.Console({ forceConsole: true } as winston.transports.ConsoleTransportOptions)
+    ? new winston.transports.Console({ forceConsole: true, stderrLevels: stream === 'stderr' ? Object.keys(LEVELS) : [] } as winston.transports.ConsoleTransportOptions)
     : new winston.transports.File({ filename: file });
   const w = winston.createLogger({
     levels: LEVELS,

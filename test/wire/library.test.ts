@@ -1,14 +1,17 @@
 // The library as a test suite embeds it: two servers on one data directory (in one process or
 // not) are refused with the CLI's PID file; bad options reject naming the option (ConfigError);
 // close() gives back the log file's descriptor; a client's SHUTDOWN whose close fails never
-// surfaces in the host as an unhandled rejection.
+// surfaces in the host as an unhandled rejection; a misspelt option is refused, not ignored; the
+// log goes to a `log` function or stderr, never the host's stdout.
 
 import test from 'ava';
+import { execFile } from 'node:child_process';
 import { readdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ConfigError, PidFileError, startServer } from '../../src/index.js';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { ConfigError, PidFileError, startServer, type LogLevel, type StartOptions } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
-import { tempDir } from '../helpers/bundle.js';
+import { BUNDLE, tempDir } from '../helpers/bundle.js';
 import { FaultyIO, waitFor } from '../helpers/aof.js';
 
 test('two embedded servers with an AOF in one directory: the second is refused until the first closes', async (t) => {
@@ -137,4 +140,65 @@ test('CONFIG SET appendonly yes that cannot start the file: every value of the c
     c.close();
     await s.close();
   }
+});
+
+test('an unknown option, options that are not an object, a log that is not a function: ConfigError, no server', async (t) => {
+  const bad = (o: unknown): Promise<unknown> => startServer(o as StartOptions);
+  await t.throwsAsync(bad({ prot: 24000 }), { instanceOf: ConfigError, message: /^unknown option 'prot': startServer takes port, bind, config, clock and log/ });
+  await t.throwsAsync(bad({ port: 0, databases: 4 }), { instanceOf: ConfigError, message: /^unknown option 'databases'.*a Redis option goes in config/ });
+  await t.throwsAsync(bad(24000), { instanceOf: ConfigError, message: 'startServer takes an options object, e.g. { port: 0 }, not number' });
+  await t.throwsAsync(bad({ port: 0, log: 'debug' }), { instanceOf: ConfigError, message: "bad option 'log': a function (level, message) => void, not string" });
+  const s = await bad({ port: 0, nothing: undefined }) as Awaited<ReturnType<typeof startServer>>; // undefined: skipped, as in config
+  await s.close();
+});
+
+test('the log option gets the lines loglevel lets through (warning by default, CONFIG SET loglevel applies), none after close()', async (t) => {
+  const lines: [LogLevel, string][] = [];
+  const s = await startServer({ port: 0, config: { 'enable-debug-command': 'yes' }, log: (level, message) => void lines.push([level, message]) });
+  t.teardown(() => s.close());
+  const c = await RawClient.connect(s.port);
+  try {
+    t.is(await c.call('CONFIG', 'SET', 'maxmemory', '1'), '+OK\r\n');
+    t.deepEqual(lines.map(([l]) => l), ['warning']);
+    t.regex(lines[0][1], /^WARNING: the new maxmemory value set via CONFIG SET \(1\) is smaller than the current memory usage/);
+    t.is(await c.call('CONFIG', 'SET', 'maxmemory', '0', 'loglevel', 'debug'), '+OK\r\n');
+    t.is(await c.call('DEBUG', 'LOG', 'hello'), '+OK\r\n');
+    t.deepEqual(lines.at(-1), ['warning', 'DEBUG LOG: hello']);
+    t.is(await c.call('CONFIG', 'SET', 'loglevel', 'nothing'), '+OK\r\n');
+    const before = lines.length;
+    t.is(await c.call('DEBUG', 'LOG', 'unseen'), '+OK\r\n');
+    t.is(lines.length, before);
+  } finally {
+    c.close();
+  }
+  // A sink that throws (a test framework's log after its test ended) costs the line, not the server.
+  const throwing = await startServer({ port: 0, config: { 'enable-debug-command': 'yes' }, log: () => { throw new Error('test already ended'); } });
+  t.teardown(() => throwing.close());
+  const d = await RawClient.connect(throwing.port);
+  t.is(await d.call('DEBUG', 'LOG', 'x'), '+OK\r\n');
+  t.is(await d.call('PING'), '+PONG\r\n');
+  d.close();
+  await throwing.close();
+  await s.close();
+  const after = lines.length;
+  await new Promise((r) => setTimeout(r, 50));
+  t.is(lines.length, after);
+});
+
+test('without log or logfile, the lines go to stderr: the host\'s stdout stays its own', async (t) => {
+  const library = join(dirname(BUNDLE), 'index.js'); // the bundle a package user imports
+  const script = `
+    import { startServer } from ${JSON.stringify(library)};
+    import { connect } from 'node:net';
+    const s = await startServer({ port: 0 });
+    const c = connect(s.port, '127.0.0.1');
+    c.write('*4\\r\\n$6\\r\\nCONFIG\\r\\n$3\\r\\nSET\\r\\n$9\\r\\nmaxmemory\\r\\n$1\\r\\n1\\r\\n');
+    await new Promise((r) => c.once('data', r));
+    c.destroy();
+    await s.close();
+    console.log('host output');
+  `;
+  const r = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script]);
+  t.is(r.stdout, 'host output\n');
+  t.regex(r.stderr, /^\d+:M .* # WARNING: the new maxmemory value set via CONFIG SET \(1\)/);
 });
