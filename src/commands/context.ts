@@ -68,6 +68,16 @@ export interface ServerStats {
   keyspaceMisses: number;
   expiredKeys: number;
   evictedKeys: number;
+  /**
+   * Time spent over maxmemory in the stretches that ended, µs; with the current one, INFO
+   * total_eviction_exceeded_time (Redis's stat_total_eviction_exceeded_time).
+   */
+  evictionExceededUs: number;
+  /**
+   * usecNow() when the current stretch over maxmemory began (an eviction run that did not bring
+   * the used memory under the limit), 0 outside one (Redis's stat_last_eviction_exceeded_time).
+   */
+  evictionExceededSince: number;
   errorReplies: number;
   /** AOF rewrites started, failed ones and CONFIG SET appendonly yes included (INFO aof_rewrites). */
   aofRewrites: number;

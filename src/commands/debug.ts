@@ -19,9 +19,6 @@ import { stringOf, typeOf, type Value } from '../keyspace/values.js';
 import { err, OK, RawReply, status, type Reply } from '../protocol/reply.js';
 import { cstr, STRING_TOO_LONG } from '../errors.js';
 
-const NOT_ALLOWED =
-  'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.';
-
 /**
  * A value type's contribution to DEBUG DIGEST, as Redis's xorObjectDigest computes it after the
  * type code: the type's family implements it with `mix` (Redis's mixDigest) and `xor` (xorDigest)
@@ -207,11 +204,8 @@ const SUBCOMMANDS: Record<string, [number, (ctx: Ctx, args: string[]) => Reply, 
   'change-repl-id': [2, (ctx) => (ctx.server.log.warning('Changing replication IDs after receiving DEBUG change-repl-id'), OK)],
 };
 
-const isLocal = (addr: string): boolean => /^(127\.|\[::1\]|localhost)/.test(addr) || addr.startsWith('/');
-
+/** enable-debug-command is checked by the server before authentication (Server.execute), as Redis. */
 function debug(ctx: Ctx, args: string[]): Reply {
-  const allowed = ctx.server.config.get('enable-debug-command');
-  if (allowed === 'no' || (allowed === 'local' && !isLocal(ctx.client.addr))) return err(NOT_ALLOWED);
   const sub = SUBCOMMANDS[args[1].toLowerCase()];
   const argc = sub?.[0];
   if (sub === undefined || (argc! >= 0 ? args.length !== argc : args.length < -argc!) || args.length > (sub[2] ?? Infinity)) {

@@ -8,8 +8,9 @@
 
 import { machine, release, totalmem, type } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
-import type { ServerApi } from './context.js';
+import type { ServerApi, ServerStats } from './context.js';
 import { VerbatimReply, type Reply } from '../protocol/reply.js';
 import { REDIS_VERSION } from '../version.js';
 import { byteString } from '../config-values.js';
@@ -199,6 +200,19 @@ function persistenceSection(ctx: Ctx): Fields {
   ];
 }
 
+/**
+ * INFO total_eviction_exceeded_time / current_eviction_exceeded_time, in ms: as Redis, the current
+ * stretch over maxmemory goes on (and counts) until an eviction run finds the memory under the
+ * limit, so one that ends with CONFIG SET maxmemory 0 keeps growing, as in Redis 7.0.
+ */
+function evictionExceeded(st: ServerStats): Fields {
+  const current = st.evictionExceededSince !== 0 ? performance.now() * 1000 - st.evictionExceededSince : 0;
+  return [
+    ['total_eviction_exceeded_time', Math.floor((st.evictionExceededUs + current) / 1000)],
+    ['current_eviction_exceeded_time', Math.floor(current / 1000)],
+  ];
+}
+
 function statsSection(ctx: Ctx): Fields {
   const st = ctx.server.stats;
   const r = ctx.server.metrics.rates();
@@ -211,7 +225,7 @@ function statsSection(ctx: Ctx): Fields {
     ['instantaneous_input_repl_kbps', '0.00'], ['instantaneous_output_repl_kbps', '0.00'],
     ['rejected_connections', st.rejectedConnections], ...zero('sync_full', 'sync_partial_ok', 'sync_partial_err'),
     ['expired_keys', st.expiredKeys], ['expired_stale_perc', (ctx.keyspace.expiredStalePerc * 100).toFixed(2)], ...zero('expired_time_cap_reached_count', 'expire_cycle_cpu_milliseconds'),
-    ['evicted_keys', st.evictedKeys], ...zero('evicted_clients', 'total_eviction_exceeded_time', 'current_eviction_exceeded_time'),
+    ['evicted_keys', st.evictedKeys], ['evicted_clients', 0], ...evictionExceeded(st),
     ['keyspace_hits', st.keyspaceHits], ['keyspace_misses', st.keyspaceMisses],
     ...zero('pubsub_channels', 'pubsub_patterns', 'pubsubshard_channels', 'latest_fork_usec', 'total_forks',
       'migrate_cached_sockets', 'slave_expires_tracked_keys', 'active_defrag_hits', 'active_defrag_misses',

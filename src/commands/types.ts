@@ -53,6 +53,11 @@ export interface CommandSpec {
   readonly isWrite: boolean;
   /** 'no_auth': allowed before AUTH. */
   readonly noAuth: boolean;
+  /**
+   * 'protected' (DEBUG): refused before authentication unless its enable-*-command option lets
+   * the client run it, as Redis 7.0's CMD_PROTECTED check.
+   */
+  readonly isProtected: boolean;
   /** 'loading': allowed while the dataset loads. */
   readonly okLoading: boolean;
   /** 'fast' (O(1) or O(log N)): timed per run of such commands, not one by one (observe.ts). */
@@ -71,9 +76,9 @@ let specCount = 0;
 export const specsCreated = (): number => specCount;
 
 /** The per-request flag checks of a spec, derived from its flag list. */
-export function gates(flags: readonly CommandFlag[]): Pick<CommandSpec, 'isWrite' | 'noAuth' | 'okLoading' | 'isFast' | 'atomicEffects'> {
+export function gates(flags: readonly CommandFlag[]): Pick<CommandSpec, 'isWrite' | 'noAuth' | 'isProtected' | 'okLoading' | 'isFast' | 'atomicEffects'> {
   return {
-    isWrite: flags.includes('write'), noAuth: flags.includes('no_auth'), okLoading: flags.includes('loading'), isFast: flags.includes('fast'),
+    isWrite: flags.includes('write'), noAuth: flags.includes('no_auth'), isProtected: flags.includes('protected'), okLoading: flags.includes('loading'), isFast: flags.includes('fast'),
     atomicEffects: !flags.includes('touches_arbitrary_keys'),
   };
 }
@@ -104,7 +109,7 @@ export function spec(
   const g = gates(flags);
   return {
     name, arity, flags, firstKey: keys[0], lastKey: keys[1], step: keys[2], handler, subcommands,
-    isWrite: g.isWrite, noAuth: g.noAuth, okLoading: g.okLoading, isFast: g.isFast, atomicEffects: g.atomicEffects,
+    isWrite: g.isWrite, noAuth: g.noAuth, isProtected: g.isProtected, okLoading: g.okLoading, isFast: g.isFast, atomicEffects: g.atomicEffects,
     index: specCount++,
   };
 }

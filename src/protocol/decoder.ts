@@ -87,6 +87,11 @@ export class RequestDecoder {
   /** Whether the client may send large requests (false before AUTH when a password is set). */
   authenticated = true;
   /**
+   * Whether a password is asked for at all: as Redis's authRequired(), a client that never
+   * authenticated is not limited while the default user is "nopass" (requirepass cleared since).
+   */
+  passwordSet: () => boolean = () => true;
+  /**
    * While `onCommand` runs: the request's own bytes are rawBuf[rawStart, rawEnd), or rawStart is
    * -1. They are given only for a multibulk request in Redis's canonical form (every line ending
    * in CRLF: the bytes the AOF would hold for these arguments), parsed from one buffer; the AOF
@@ -328,7 +333,7 @@ export class RequestDecoder {
       if (parsed === null || parsed > 2147483647) throw new ProtocolError(PROTOCOL.INVALID_MULTIBULK);
       n = parsed;
     }
-    if (n > 10 && !this.authenticated) throw new ProtocolError(PROTOCOL.UNAUTH_MBULK);
+    if (n > 10 && !this.authenticated && this.passwordSet()) throw new ProtocolError(PROTOCOL.UNAUTH_MBULK);
     this.cmdStart = buf[cr + 1] === LF ? start : -1;
     this.advance(cr + 2);
     if (n > 0) {
@@ -397,7 +402,7 @@ export class RequestDecoder {
     if (len === null || len < 0 || len > this.limits.maxBulkLen) {
       throw new ProtocolError(PROTOCOL.INVALID_BULK);
     }
-    if (len > 16384 && !this.authenticated) throw new ProtocolError(PROTOCOL.UNAUTH_BULK);
+    if (len > 16384 && !this.authenticated && this.passwordSet()) throw new ProtocolError(PROTOCOL.UNAUTH_BULK);
     return len;
   }
 

@@ -96,6 +96,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     this.gate = new ReadGate(socket, this.decoder, this.limits, () => !this.closing && !this.closed, () => this.overflow());
     this.account = new BufferAccount(server.keyspace.outside);
     this.decoder.authenticated = this.authed;
+    this.decoder.passwordSet = () => server.config.get('requirepass') !== '';
     socket.setNoDelay(true);
     const keepAlive = server.config.int('tcp-keepalive');
     if (keepAlive > 0) socket.setKeepAlive(true, keepAlive * 1000);
@@ -158,6 +159,16 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
 
   get authenticated(): boolean {
     return this.authed;
+  }
+
+  /**
+   * As Redis's authRequired(): the client must AUTH before running commands. A client that has not
+   * authenticated is let through while no password is set (the default user is "nopass"), even
+   * one that connected while a password was set; it is refused again once one is set. Its own
+   * flag (`authenticated`, which HELLO checks, as Redis's) stays unset meanwhile.
+   */
+  get authRequired(): boolean {
+    return !this.authed && this.server.config.get('requirepass') !== '';
   }
 
   /** Unauthenticated clients may only send small requests; the decoder enforces that. */

@@ -4,11 +4,13 @@
 // As Redis 7.0's performEvictions: nothing is evicted (and nothing refused) while clients are
 // paused, and a run that evicted is timed as the latency monitor's `eviction-cycle` event. The used
 // memory checked includes the clients' buffers (client-memory.ts): a client's big pending request
-// or unread replies make keys go, or writes get -OOM, as in Redis.
+// or unread replies make keys go, or writes get -OOM, as in Redis. Each run also keeps INFO's
+// total/current_eviction_exceeded_time, as performEvictions' update_metrics.
 
 import type { Config } from '../config.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import type { CommandSpec } from '../commands/types.js';
+import type { ServerStats } from '../commands/context.js';
 import { ErrorReply } from '../protocol/reply.js';
 import { OOM } from '../errors.js';
 import type { Logger } from './log.js';
@@ -27,6 +29,8 @@ export class MemoryGuard {
     private readonly log: Logger,
     private readonly pause: { readonly active: boolean },
     private readonly latency: { sample(event: string, ms: number): void },
+    /** The server's counters (a new object after CONFIG RESETSTAT). */
+    private readonly stats: () => ServerStats,
   ) {
     const s = keyspace.settings;
     const num = (name: string, apply: (n: number) => void): void => {
@@ -65,7 +69,13 @@ export class MemoryGuard {
 
   private evict(): 'ok' | 'fail' | 'running' {
     const ks = this.keyspace;
-    if (ks.usedMemory <= ks.settings.maxmemory || this.pause.active) return 'ok';
+    // As isSafeToPerformEvictions: while paused, nothing happens, the metrics included.
+    if (this.pause.active) return 'ok';
+    if (ks.usedMemory <= ks.settings.maxmemory) {
+      const st = this.stats();
+      if (st.evictionExceededSince !== 0) this.endExceeded(st);
+      return 'ok';
+    }
     const t0 = usecNow();
     const r = ks.performEvictions();
     this.latency.sample('eviction-cycle', (usecNow() - t0) / 1000);
@@ -73,7 +83,19 @@ export class MemoryGuard {
       this.continuing = true;
       setImmediate(() => this.continueEviction());
     }
+    const st = this.stats();
+    if (r !== 'ok') {
+      if (st.evictionExceededSince === 0) st.evictionExceededSince = t0;
+    } else if (st.evictionExceededSince !== 0) {
+      this.endExceeded(st);
+    }
     return r;
+  }
+
+  /** A stretch over maxmemory ends: its time goes to the total (as performEvictions' update_metrics). */
+  private endExceeded(st: ServerStats): void {
+    st.evictionExceededUs += usecNow() - st.evictionExceededSince;
+    st.evictionExceededSince = 0;
   }
 
   /** Redis's evictionTimeProc: goes on evicting between commands until done. */

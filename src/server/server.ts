@@ -14,14 +14,14 @@ import { execute, resolve, type CommandTable } from '../commands/dispatch.js';
 import { buildCommandTable } from '../commands/index.js';
 import type { ServerApi, ServerStats } from '../commands/context.js';
 import { ErrorReply, type Reply } from '../protocol/reply.js';
-import { DENIED_PROTECTED_MODE, LOADING, NOAUTH } from '../errors.js';
+import { DEBUG_NOT_ALLOWED, DENIED_PROTECTED_MODE, LOADING, NOAUTH } from '../errors.js';
 import { createLogger, type Logger } from './log.js';
 import { readShared } from './shared-read.js';
 import { bindAll, closeAll } from './listener.js';
 import { Connection } from './connection.js';
 import { peerOf } from './client-socket.js';
 import { logAccepted, PeriodicLog } from './verbose-log.js';
-import { ClientLimits, protectedModeDenies } from './limits.js';
+import { ClientLimits, debugDenied, protectedModeDenies } from './limits.js';
 import { replayer } from './replay.js';
 import { VERSION } from '../version.js';
 import { persistenceInfo } from '../persistence/info.js';
@@ -45,7 +45,8 @@ export interface ServerOptions {
 
 const newStats = (): ServerStats => ({
   totalConnections: 0, totalCommands: 0, rejectedConnections: 0, netInputBytes: 0, netOutputBytes: 0,
-  keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, evictedKeys: 0, errorReplies: 0, aofRewrites: 0,
+  keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, evictedKeys: 0, evictionExceededUs: 0, evictionExceededSince: 0,
+  errorReplies: 0, aofRewrites: 0,
   readsProcessed: 0, writesProcessed: 0,
 });
 
@@ -123,7 +124,7 @@ export class Server implements ServerApi {
     this.commands = buildCommandTable();
     this.observer = new Observer(this.commands, this.config, () => this.stats);
     ({ slowlog: this.slowlog, latency: this.latency, monitors: this.monitors, commandStats: this.commandStats } = this.observer);
-    this.memory = new MemoryGuard(this.config, this.keyspace, this.log, pause, this.latency);
+    this.memory = new MemoryGuard(this.config, this.keyspace, this.log, pause, this.latency, () => this.stats);
     this.limits = new ClientLimits(this.config, this.log);
     this.cluster = openCluster(this.config, this.log, () => this.port);
     if (this.cluster !== null) this.keyspace.dbs[0].keyIndex = this.cluster.keys;
@@ -142,14 +143,14 @@ export class Server implements ServerApi {
     }
     // As Redis's c->lastcmd: CLIENT LIST cmd= names a command even when it is refused or held.
     conn.lastCommand = spec.name;
-    if (!spec.noAuth && !conn.authenticated) return obs.refused(spec, new ErrorReply(NOAUTH));
+    // As Redis 7.0's CMD_PROTECTED check, before authentication: a refused call, not a failed one.
+    if (spec.isProtected && debugDenied(this.config, conn.addr)) return obs.refused(spec, new ErrorReply(DEBUG_NOT_ALLOWED));
+    if (!spec.noAuth && conn.authRequired) return obs.refused(spec, new ErrorReply(NOAUTH));
     // As Redis: a request whose keys this node does not serve gets -MOVED / -CROSSSLOT / -CLUSTERDOWN.
     if (this.cluster !== null) {
       const redirect = this.cluster.check(spec, args);
       if (redirect !== null) return obs.refused(spec, redirect);
     }
-    // As Redis, which treats a monitoring client as a replica: it may not touch the keyspace.
-    if (conn.monitor && touchesKeyspace(spec)) return obs.refused(spec, new ErrorReply(REPLICA_KEYSPACE));
     // As Redis: with a limit set, evict before every command; over it, denyoom commands get -OOM.
     if (this.keyspace.settings.maxmemory !== 0 && !this.loading) {
       const oom = this.memory.check(spec);
@@ -161,6 +162,9 @@ export class Server implements ServerApi {
       const reason = this.persistence.writeError();
       if (reason !== null) return obs.refused(spec, new ErrorReply(reason));
     }
+    // As Redis, which treats a monitoring client as a replica: it may not touch the keyspace
+    // (checked after -OOM, -LOADING and -MISCONF, as processCommand does).
+    if (conn.monitor && touchesKeyspace(spec)) return obs.refused(spec, new ErrorReply(REPLICA_KEYSPACE));
     if (this.pause.mode !== 'off' && this.pause.covers(spec)) return POSTPONED;
     this.keyspace.beginCommand();
     if (!spec.isFast && obs.deferred !== 0) this.timeFastRun();

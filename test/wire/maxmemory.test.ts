@@ -9,6 +9,8 @@ import test, { type ExecutionContext } from 'ava';
 import { ManualClock, type RunningServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
 import { serve } from '../helpers/serve.js';
+import { startRealRedis } from '../helpers/redis.js';
+import { needBinary } from '../helpers/bins.js';
 import { OOM } from '../../src/errors.js';
 import { EXPIRE_ENTRY_BYTES, KEY_ENTRY_BYTES } from '../../src/keyspace/memory.js';
 
@@ -204,4 +206,53 @@ test('no eviction while clients are paused (as Redis 7.0); it resumes with the n
   t.is(await c.call('DBSIZE'), int(0), 'the first command after the pause evicts');
   t.is(await infoField(c, 'stats', 'evicted_keys'), 20);
   s.server.config.set('maxmemory', '0');
+});
+
+/** INFO total_eviction_exceeded_time and current_eviction_exceeded_time, in ms (one INFO call). */
+async function exceeded(c: RawClient): Promise<[number, number]> {
+  const raw = await c.call('INFO', 'stats');
+  const m = /\r\ntotal_eviction_exceeded_time:(\d+)\r\ncurrent_eviction_exceeded_time:(\d+)\r\n/.exec(raw);
+  if (m === null) throw new Error(`no eviction_exceeded_time fields in ${raw}`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The eviction-exceeded times through one scenario, in ms: over the limit (noeviction) for 300 ms,
+ * back under it, over it again and the limit removed while over (which Redis never ends), RESETSTAT.
+ */
+async function exceededScenario(c: RawClient): Promise<[number, number][]> {
+  const out: [number, number][] = [];
+  await c.call('SET', 'k', 'v');
+  out.push(await exceeded(c));
+  await c.call('CONFIG', 'SET', 'maxmemory', '1');
+  await sleep(300);
+  out.push(await exceeded(c));
+  await c.call('CONFIG', 'SET', 'maxmemory', '1gb');
+  out.push(await exceeded(c));
+  await c.call('CONFIG', 'SET', 'maxmemory', '1');
+  await c.call('CONFIG', 'SET', 'maxmemory', '0');
+  await sleep(300);
+  out.push(await exceeded(c));
+  await c.call('CONFIG', 'RESETSTAT');
+  out.push(await exceeded(c));
+  return out;
+}
+
+test('INFO total/current_eviction_exceeded_time follow the time spent over maxmemory, as a real redis-server', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const ks = await serve(t);
+  const redis = await startRealRedis();
+  t.teardown(() => redis.stop());
+  const [k, r] = await Promise.all([RawClient.connect(ks.port), RawClient.connect(redis.port)]);
+  t.teardown(() => (k.close(), r.close()));
+  for (const [name, c] of [['redis-server', r], ['keystonelight', k]] as const) {
+    const [before, over, under, stuck, reset] = await exceededScenario(c);
+    t.deepEqual(before, [0, 0], name);
+    t.true(over[0] >= 250 && over[0] < 5000 && over[1] === over[0], `${name}: over the limit ${over.join(' ')}`);
+    t.true(under[0] >= over[0] && under[0] < over[0] + 5000 && under[1] === 0, `${name}: back under ${under.join(' ')}`);
+    t.true(stuck[1] >= 250 && stuck[0] >= under[0] + stuck[1], `${name}: limit removed while over ${stuck.join(' ')}, before ${under.join(' ')}`);
+    t.deepEqual(reset, [0, 0], `${name}: RESETSTAT`);
+  }
 });

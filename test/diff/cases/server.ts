@@ -290,6 +290,11 @@ const memoryCases: DiffCase[] = [
     ['SET', 'k', 'v'], ['CONFIG', 'SET', 'maxmemory', '1'], ['SET', 'a', 'b'], ['APPEND', 'k', 'x'], ['MSET', 'a', '1', 'b', '2'],
     ['GET', 'k'], ['EXPIRE', 'k', '100'], ['DEL', 'k'], ['SET', 'k', 'v'], ['CONFIG', 'SET', 'maxmemory', '0'], ['SET', 'a', 'b'],
   ]),
+  // processCommand checks -OOM before a replica (a MONITOR client) is refused the keyspace.
+  c('noeviction over maxmemory: a MONITOR client gets -OOM for a denyoom command, the replica error for others', [
+    ['SET', 'k', 'v'], ['CONFIG', 'SET', 'maxmemory', '1'], ['MONITOR'], ['SET', 'a', 'b'], ['APPEND', 'k', 'x'], ['GET', 'k'],
+    ['DEL', 'k'], ['RESET'], ['CONFIG', 'SET', 'maxmemory', '0'], ['SET', 'a', 'b'],
+  ]),
   c('allkeys-lru over maxmemory: every key evicted, then -OOM', [
     ['SET', 'k', 'v'], ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru'], ['CONFIG', 'SET', 'maxmemory', '1'], ['DBSIZE'],
     ['SET', 'a', 'b'], ['GET', 'k'], ['CONFIG', 'SET', 'maxmemory', '0'], ['CONFIG', 'SET', 'maxmemory-policy', 'noeviction'], ['SET', 'a', 'b'],
