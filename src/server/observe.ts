@@ -1,7 +1,8 @@
 // What the server records about each command once it has run or been refused: the INFO counters
 // (commandstats, errorstats, total_error_replies), the slow log, the latency monitor's command
-// events, and the MONITOR feed. The server calls `ran` or `refused` once per request; everything
-// that is off (slowlog -1, latency 0, no monitor) costs a compare.
+// events, and the MONITOR feed. The server calls `ran` or `refused` once per request, and `time`
+// after `ran`; everything that is off (slowlog -1, latency 0, no monitor) costs a compare. The
+// clock commands are timed by is read once per batch and once per command that is not fast.
 
 import type { Config } from '../config.js';
 import type { ServerStats, ClientApi } from '../commands/context.js';
@@ -11,7 +12,8 @@ import { SlowLog } from '../commands/slowlog.js';
 import { LatencyMonitor } from '../commands/latency.js';
 import { Monitors, redacted } from '../commands/monitor.js';
 import { ErrorReply, type Reply } from '../protocol/reply.js';
-import { CommandStats } from './stats.js';
+import { performance } from 'node:perf_hooks';
+import { CommandStats, usecNow } from './stats.js';
 
 const NO_ARGS: string[] = [];
 
@@ -79,12 +81,58 @@ export class Observer {
   }
 
   /**
+   * The clock reading the next command's duration starts from: taken when a connection starts
+   * running a batch of commands (markBatch), then at the end of each command that is not fast and
+   * of each run of fast ones (the batch's end, the server's queueFlush, ends a run). Reading the
+   * clock costs about as much as a whole GET, so a pipelined command costs at most one reading, not
+   * two: its duration also covers decoding it and encoding the previous reply (a few hundred ns at
+   * most).
+   */
+  private lastClock = 0;
+
+  /**
+   * Date.now() less performance.now(), in ms, re-read by the cron (followWallClock, so a step of the
+   * wall clock is followed within a tick): turns the monotonic reading of markBatch into wall-clock time.
+   */
+  private wallOffsetMs = Date.now() - performance.now();
+
+  followWallClock(): void {
+    this.wallOffsetMs = Date.now() - performance.now();
+  }
+
+  /**
+   * A connection is about to run the commands of a read (or resume a held pipeline). Returns the
+   * wall-clock time in ms (for CLIENT LIST idle and `timeout`), from the same clock reading: a
+   * Date.now() per read cost as much again at -P 1.
+   */
+  markBatch(): number {
+    const t = usecNow();
+    this.lastClock = t;
+    return this.wallOffsetMs + t / 1000;
+  }
+
+  /** After `ran`: a fast command joins the run being timed, another is timed now. */
+  time(client: ClientApi, spec: CommandSpec, args: string[]): void {
+    if (spec.isFast) return this.deferTiming(client, spec, args);
+    const t = usecNow();
+    this.took(client, spec, args, t - this.lastClock);
+    this.lastClock = t;
+  }
+
+  /** Ends a run of fast commands (see deferTiming): one clock reading for all of them. */
+  endFastRun(): void {
+    const t = usecNow();
+    this.timeDeferred(t - this.lastClock);
+    this.lastClock = t;
+  }
+
+  /**
    * Fast commands (flag 'fast': O(1) or O(log N)) are timed per run rather than one by one: a clock
    * reading costs about as much as a whole GET, and pipelines are mostly runs of them. A run of
    * fast commands ends with the batch of requests or at the next command that is not fast, and
    * `timeDeferred` shares its duration evenly between its commands.
    */
-  deferTiming(client: ClientApi, spec: CommandSpec, args: string[]): void {
+  private deferTiming(client: ClientApi, spec: CommandSpec, args: string[]): void {
     const i = this.deferred++;
     this.deferredClients[i] = client;
     this.deferredSpecs[i] = spec;
@@ -98,7 +146,7 @@ export class Observer {
   private readonly deferredArgs: string[][] = [];
 
   /** The run of deferred commands took `usec` µs in all. */
-  timeDeferred(usec: number): void {
+  private timeDeferred(usec: number): void {
     const n = this.deferred;
     this.deferred = 0;
     const each = usec / n;

@@ -4,7 +4,6 @@
 
 import type { Server as NetServer, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { Config } from '../config.js';
 import { byteString, fsPath } from '../config-values.js';
 import { Keyspace } from '../keyspace/keyspace.js';
@@ -167,54 +166,23 @@ export class Server implements ServerApi {
     if (conn.monitor && touchesKeyspace(spec)) return obs.refused(spec, new ErrorReply(REPLICA_KEYSPACE));
     if (this.pause.mode !== 'off' && this.pause.covers(spec)) return POSTPONED;
     this.keyspace.beginCommand();
-    if (!spec.isFast && obs.deferred !== 0) this.timeFastRun();
+    if (!spec.isFast && obs.deferred !== 0) obs.endFastRun();
     // The same persistence after the command (CONFIG SET appendonly may replace it meanwhile).
     const p = this.persistence;
     if (p !== null && spec.atomicEffects) p.beginUnit();
     const r = execute(spec, conn, args, this.onCrash);
     if (p !== null) p.endUnit();
     obs.ran(conn, spec, args, r);
-    if (spec.isFast) {
-      obs.deferTiming(conn, spec, args);
-    } else {
-      const t = usecNow();
-      obs.took(conn, spec, args, t - this.lastClock);
-      this.lastClock = t;
-    }
+    obs.time(conn, spec, args);
     return r;
   }
 
-  /** Ends a run of fast commands (see Observer.deferTiming): one clock reading for all of them. */
-  private timeFastRun(): void {
-    const t = usecNow();
-    this.observer.timeDeferred(t - this.lastClock);
-    this.lastClock = t;
-  }
-
   /**
-   * The clock reading the next command's duration starts from: taken when a connection starts
-   * running a batch of commands (markBatch), then at the end of each command that is not fast and
-   * of each run of fast ones (the batch's end, queueFlush, ends a run). Reading the clock costs
-   * about as much as a whole GET, so a pipelined command costs at most one reading, not two: its
-   * duration also covers decoding it and encoding the previous reply (a few hundred ns at most).
-   */
-  private lastClock = 0;
-
-  /**
-   * Date.now() less performance.now(), in ms, re-read by the cron (so a step of the wall clock is
-   * followed within a tick): turns the monotonic reading of markBatch into wall-clock time.
-   */
-  private wallOffsetMs = Date.now() - performance.now();
-
-  /**
-   * A connection is about to run the commands of a read (or resume a held pipeline). Returns the
-   * wall-clock time in ms (for CLIENT LIST idle and `timeout`), from the same clock reading: a
-   * Date.now() per read cost as much again at -P 1.
+   * A connection is about to run the commands of a read (or resume a held pipeline): the wall-clock
+   * time in ms (Observer.markBatch).
    */
   markBatch(): number {
-    const t = usecNow();
-    this.lastClock = t;
-    return this.wallOffsetMs + t / 1000;
+    return this.observer.markBatch();
   }
 
   /** Created once: execute() runs per request and must not allocate a closure each time. */
@@ -253,7 +221,7 @@ export class Server implements ServerApi {
   /** Queues a connection's replies for this event-loop turn's flush (AOF first, then sockets). */
   queueFlush(conn: Connection): void {
     // A connection's batch of requests ends here: so does its run of fast commands.
-    if (this.observer.deferred !== 0) this.timeFastRun();
+    if (this.observer.deferred !== 0) this.observer.endFastRun();
     if (!conn.flushQueued) {
       conn.flushQueued = true;
       this.flushList.push(conn);
@@ -401,7 +369,7 @@ export class Server implements ServerApi {
 
   /** Periodic work (Redis's serverCron): active expiry, a small slice of time each tick. */
   private cron(): void {
-    this.wallOffsetMs = Date.now() - performance.now();
+    this.observer.followWallClock();
     if (this.loading) return;
     this.metrics.cron(Date.now(), this.cronHz, this.stats, this.keyspace.usedMemory);
     this.limits.cron(this.clientsById.values(), Date.now());
