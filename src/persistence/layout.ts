@@ -15,6 +15,7 @@ import { timestampLine } from './aof-format.js';
 import { fileError, FileOpError, unlinkQuietly, type FileIO } from './fileio.js';
 import { AOF_IO, strerror } from '../errors.js';
 import { AofFormatError, Manifest, ManifestStore } from './manifest.js';
+import { faultPoint } from './faults.js';
 
 export interface AofLocation {
   /** The data directory (`dir`): temp files of rewrites go there, as Redis's. */
@@ -175,30 +176,67 @@ export function filesSize(m: Manifest): number {
 export function rewriteSync(loc: AofLocation, store: ManifestStore, io: FileIO, log: AofLog, dump: ReplyBuffer): OpenIncr {
   const next = store.current.copy();
   const base = next.nextBase();
+  const basePath = join(next.dir, base.file);
+  // No manifest yet (the first CONFIG SET appendonly yes): the dataset must not sit in a base file
+  // that no manifest names, as a crash before the manifest is saved would leave it (every later
+  // start and CONFIG SET appendonly yes would refuse, refuseUnlisted). The manifest names an empty
+  // base first, which the dataset then replaces by a rename: a crash in between leaves an empty
+  // dataset named, as the command never answered.
+  const first = !existsSync(next.path);
   const temp = join(loc.dir, `temp-rewriteaof-${process.pid}.aof`);
-  const tfd = io.openWrite(temp);
+  // Files only `next` names: deleted when it cannot be saved (dropUnnamed).
+  const created: string[] = [];
+  let fd = -1;
+  let path: string;
   try {
-    io.write(tfd, dump.buf.subarray(0, dump.len));
-    io.fsync(tfd);
-    io.rename(temp, join(next.dir, base.file));
-  } catch (e) {
-    unlinkQuietly(io, temp);
-    throw e;
-  } finally {
-    io.close(tfd);
-  }
-  const incr = next.addIncr();
-  const path = join(next.dir, incr.file);
-  const fd = io.openWrite(path);
-  try {
+    const tfd = io.openWrite(temp);
+    try {
+      io.write(tfd, dump.buf.subarray(0, dump.len));
+      io.fsync(tfd);
+    } finally {
+      io.close(tfd);
+    }
+    if (first) io.close(io.openWrite(basePath));
+    else io.rename(temp, basePath);
+    created.push(base.file);
+    const incr = next.addIncr();
+    path = join(next.dir, incr.file);
+    fd = io.openWrite(path);
+    created.push(incr.file);
     next.replaceBase(base, incr.seq);
+    faultPoint('rewrite-sync-manifest');
     store.save(next);
+    created.length = 0;
+    if (first) {
+      io.rename(temp, basePath);
+      io.fsyncDir(basePath);
+    }
   } catch (e) {
-    io.close(fd);
+    if (fd >= 0) io.close(fd);
+    unlinkQuietly(io, temp);
+    if (created.length > 0) dropUnnamed(next, created, io);
     throw e;
   }
   removeHistorySync(store, io, log);
   return { fd, path, otherBytes: dump.len };
+}
+
+/**
+ * A synchronous rewrite failed before its manifest named its new files: they are deleted, unless
+ * the manifest on disk names them after all (the save failed after its rename) or cannot be read.
+ * Left behind, a new base holding the dataset would be "AOF files with data but no manifest" when
+ * there was none before (the first CONFIG SET appendonly yes): every later start or CONFIG SET
+ * appendonly yes would refuse (refuseUnlisted).
+ */
+function dropUnnamed(next: Manifest, files: string[], io: FileIO): void {
+  let named: string[];
+  try {
+    const onDisk = existsSync(next.path) ? Manifest.read(next.dir, next.filename) : null;
+    named = onDisk === null ? [] : [...(onDisk.base ? [onDisk.base] : []), ...onDisk.incrs, ...onDisk.history].map((f) => f.file);
+  } catch {
+    return; // cannot tell: kept
+  }
+  for (const f of files) if (!named.includes(f)) unlinkQuietly(io, join(next.dir, f));
 }
 
 /** Deletes the history files the manifest names, then writes it without them. */

@@ -108,3 +108,23 @@ test('a restart after a crashed rewrite removes its temporary file and starts no
   c2.close();
   t.is(await again.stop(), 0);
 });
+
+test('kill -9 inside the first CONFIG SET appendonly yes, before its manifest: the next start goes on (no unnamed base holding data)', async (t) => {
+  const sp = await startBundle(['--appendonly', 'no', '--loglevel', 'warning'], { env: { ...process.env, KS_FAULT: 'rewrite-sync-manifest:kill' } });
+  t.teardown(() => void sp.stop('SIGKILL'));
+  const c = await RawClient.connect(sp.port);
+  t.is(await c.call('SET', 'a', '1'), '+OK\r\n');
+  t.is(await c.call('CONFIG', 'SET', 'appendonly', 'yes').catch(() => 'closed'), 'closed', 'killed inside the command');
+  c.close();
+  t.true(await waitExit(sp, 20_000));
+  t.is(sp.proc.signalCode, 'SIGKILL');
+  t.log(`left behind: ${readdirSync(join(sp.dir, 'appendonlydir')).join(', ')}`);
+  // The command never answered: an empty dataset is what it leaves, and the server starts.
+  const again = await startBundle(['--appendonly', 'yes', '--loglevel', 'warning'], { dir: sp.dir });
+  t.teardown(() => void again.stop('SIGKILL'));
+  const c2 = await RawClient.connect(again.port);
+  t.is(await c2.call('SET', 'b', '2'), '+OK\r\n');
+  c2.close();
+  t.is(await again.stop(), 0);
+  t.is((await loadDir(sp.dir))['0:b']?.value, '2');
+});

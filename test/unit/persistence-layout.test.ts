@@ -77,6 +77,26 @@ test('AOF files with data but no manifest refuse the start (and CONFIG SET appen
   t.deepEqual(readFileSync(join(aofDir(dir), 'appendonly.aof.1.incr.aof')), incr);
 });
 
+test('CONFIG SET appendonly yes whose manifest cannot be written leaves no unlisted base with data: a later CONFIG SET appendonly yes, and a start, go on', async (t) => {
+  const dir = tmp();
+  const io = new FaultyIO();
+  const s = await open(t, dir, io, { appendonly: 'no' });
+  const c = await RawClient.connect(s.port);
+  await c.call('SET', 'a', '1');
+  // The dataset is written as the first base, then the manifest naming it cannot be: nothing names
+  // the base, which must not stay behind as "AOF files with data but no manifest".
+  io.failOpen = { path: /temp-appendonly\.aof\.manifest$/, code: 'ENOSPC' };
+  t.regex(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), /^-ERR CONFIG SET failed .*Unable to turn on AOF/);
+  t.false(existsSync(join(aofDir(dir), 'appendonly.aof.manifest')));
+  t.deepEqual(listing(dir), []);
+  io.failOpen = null;
+  t.is(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
+  c.close();
+  await s.close();
+  const again = await open(t, dir);
+  t.deepEqual(Object.keys(dumpServer(again.server)), ['0:a']);
+});
+
 test('a fresh base holding only its #TS line (a start cut before its manifest) is not data: the next start goes on', async (t) => {
   const dir = tmp();
   mkdirSync(aofDir(dir));

@@ -163,7 +163,8 @@ test('the log option gets the lines loglevel lets through (warning by default, C
     t.regex(lines[0][1], /^WARNING: the new maxmemory value set via CONFIG SET \(1\) is smaller than the current memory usage/);
     t.is(await c.call('CONFIG', 'SET', 'maxmemory', '0', 'loglevel', 'debug'), '+OK\r\n');
     t.is(await c.call('DEBUG', 'LOG', 'hello'), '+OK\r\n');
-    t.deepEqual(lines.at(-1), ['warning', 'DEBUG LOG: hello']);
+    // The cron's first pass (late on a loaded machine) may add its debug line ('N clients connected') now.
+    t.deepEqual(lines.filter(([l]) => l !== 'debug').at(-1), ['warning', 'DEBUG LOG: hello']);
     t.is(await c.call('CONFIG', 'SET', 'loglevel', 'nothing'), '+OK\r\n');
     const before = lines.length;
     t.is(await c.call('DEBUG', 'LOG', 'unseen'), '+OK\r\n');
