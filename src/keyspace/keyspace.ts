@@ -89,6 +89,10 @@ export class Keyspace {
   expiredKeys = 0;
   /** Estimated share of the keys with a TTL that are expired and not reclaimed yet (noteStale). */
   expiredStalePerc = 0;
+  /** Active cycles that stopped at their time budget (INFO expired_time_cap_reached_count). */
+  expiredTimeCapReachedCount = 0;
+  /** Real time spent in active cycles, in µs (INFO expire_cycle_cpu_milliseconds, in ms). */
+  expireCycleTimeUsedUs = 0;
   /** maxmemory and the eviction policy (kept current by the server from its configuration). */
   readonly settings = new MemorySettings();
   /** Estimated bytes of the keys of all databases (memory.ts). */
@@ -187,9 +191,19 @@ export class Keyspace {
    * of expired keys never stall the server for long. Returns the number of keys removed.
    * The caller picks the budget: Redis allows up to 25% of each 1000/hz ms period. The cycle
    * reclaims roughly 300 keys per ms, so a budget that is too small lets memory grow when keys
-   * expire faster than that.
+   * expire faster than that. A cycle that stops at its budget counts in
+   * expiredTimeCapReachedCount; the time spent adds to expireCycleTimeUsedUs.
    */
   activeExpireCycle(budgetMs: number): number {
+    const startedAt = performance.now();
+    try {
+      return this.expireCycle(startedAt + budgetMs);
+    } finally {
+      this.expireCycleTimeUsedUs += Math.round((performance.now() - startedAt) * 1000);
+    }
+  }
+
+  private expireCycle(stopAt: number): number {
     this.tick();
     // A rehash of a keyspace index moves on with writes; this moves it on without any (Redis's
     // activerehashing), so that a read-only load does not keep looking in two indexes. A large
@@ -198,7 +212,6 @@ export class Keyspace {
       db.dict.rehashSteps(CRON_REHASH_STEPS);
       db.dict.releaseIfEmpty();
     }
-    const stopAt = performance.now() + budgetMs;
     const n = this.dbs.length;
     let removed = 0;
     let sampledAtRandom = 0;
@@ -212,6 +225,7 @@ export class Keyspace {
         expiredAtRandom += r.drawnExpired;
         if (performance.now() >= stopAt) {
           this.nextDb = db.id;
+          this.expiredTimeCapReachedCount++;
           this.noteStale(sampledAtRandom, expiredAtRandom);
           return removed;
         }
