@@ -6,8 +6,7 @@ import test, { type ExecutionContext } from 'ava';
 import { ManualClock, type RunningServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
 import { encodeArgs } from '../helpers/resp.js';
-import { serve } from '../helpers/serve.js';
-import { startRealRedis } from '../helpers/redis.js';
+import { serve, servePair } from '../helpers/serve.js';
 import { needBinary } from '../helpers/bins.js';
 
 const int = (n: number): string => `:${n}\r\n`;
@@ -201,11 +200,7 @@ test('active expiry reclaims 10,000 keys nobody touches', async (t) => {
 
 test.serial('active expiry takes up to a quarter of each cron period, as a real redis-server\'s slow cycle, and counts the cycles cut by time', async (t) => {
   if (!needBinary(t, 'redis-server')) return;
-  const ks = await serve(t);
-  const redis = await startRealRedis();
-  t.teardown(() => redis.stop());
-  const [k, r] = await Promise.all([RawClient.connect(ks.port), RawClient.connect(redis.port)]);
-  t.teardown(() => (k.close(), r.close()));
+  const { ours: k, theirs: r } = await servePair(t);
   const stat = (info: string, name: string): number => Number(new RegExp(`\r\n${name}:(\\d+)\r\n`).exec(info)![1]);
   const drain = async (c: RawClient): Promise<{ ms: number; capped: number; cpuMs: number; longest: number }> => {
     t.is(await c.call('CONFIG', 'SET', 'latency-monitor-threshold', '1'), '+OK\r\n');

@@ -8,8 +8,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { ManualClock, type RunningServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
-import { serve } from '../helpers/serve.js';
-import { startRealRedis } from '../helpers/redis.js';
+import { serve, servePair } from '../helpers/serve.js';
 import { needBinary } from '../helpers/bins.js';
 import { OOM } from '../../src/errors.js';
 import { EXPIRE_ENTRY_BYTES, KEY_ENTRY_BYTES } from '../../src/keyspace/memory.js';
@@ -242,11 +241,7 @@ async function exceededScenario(c: RawClient): Promise<[number, number][]> {
 
 test('INFO total/current_eviction_exceeded_time follow the time spent over maxmemory, as a real redis-server', async (t) => {
   if (!needBinary(t, 'redis-server')) return;
-  const ks = await serve(t);
-  const redis = await startRealRedis();
-  t.teardown(() => redis.stop());
-  const [k, r] = await Promise.all([RawClient.connect(ks.port), RawClient.connect(redis.port)]);
-  t.teardown(() => (k.close(), r.close()));
+  const { ours: k, theirs: r } = await servePair(t);
   for (const [name, c] of [['redis-server', r], ['keystonelight', k]] as const) {
     const [before, over, under, stuck, reset] = await exceededScenario(c);
     t.deepEqual(before, [0, 0], name);
