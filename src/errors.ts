@@ -149,3 +149,13 @@ export const strerror = (code: string): string => STRERROR[code] ?? code;
 
 /** The strerror() text of a thrown file-system error (its message when it has no errno code). */
 export const errnoText = (e: unknown): string => strerror((e as NodeJS.ErrnoException).code ?? String(e));
+
+// Transactions (MULTI, EXEC, DISCARD, WATCH).
+export const MULTI_NESTED = 'ERR MULTI calls can not be nested';
+export const WATCH_IN_MULTI = 'ERR WATCH inside MULTI is not allowed';
+export const NOT_IN_MULTI = 'ERR Command not allowed inside a transaction';
+export const EXEC_ABORT = 'EXECABORT Transaction discarded because of previous errors.';
+export const EXEC_WITHOUT_MULTI = 'ERR EXEC without MULTI';
+export const DISCARD_WITHOUT_MULTI = 'ERR DISCARD without MULTI';
+/** EXEC refused by the server's checks (-OOM, -MISCONF...): Redis's execCommandAbort. */
+export const execAbortedBecause = (error: string): string => `EXECABORT Transaction discarded because of: ${error}`;

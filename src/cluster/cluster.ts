@@ -72,9 +72,25 @@ export class Cluster implements ClusterApi {
    * clusterRedirectClient), or null when it runs here.
    */
   check(spec: CommandSpec, args: string[]): ErrorReply | null {
+    const slot = this.slotOf(spec, args, -1);
+    return typeof slot !== 'number' ? slot : slot < 0 ? null : this.route(slot);
+  }
+
+  /** check() of EXEC: the keys of every queued command must be in one slot, as Redis's getNodeByQuery. */
+  checkAll(queue: readonly { spec: CommandSpec; args: string[] }[]): ErrorReply | null {
     let slot = -1;
+    for (const q of queue) {
+      const s = this.slotOf(q.spec, q.args, slot);
+      if (typeof s !== 'number') return s;
+      slot = s;
+    }
+    return slot < 0 ? null : this.route(slot);
+  }
+
+  /** The slot of a request's keys, starting from `slot` (-1: none yet), or the error. */
+  private slotOf(spec: CommandSpec, args: string[], slot: number): number | ErrorReply {
     const movable = this.isMovable(spec);
-    if (!movable && spec.firstKey === 0) return null;
+    if (!movable && spec.firstKey === 0) return slot;
     if (movable) {
       for (const k of findKeys(spec.name, args)) {
         const r = this.visit(slot, args[k.pos]);
@@ -90,7 +106,7 @@ export class Cluster implements ClusterApi {
         slot = r;
       }
     }
-    return slot < 0 ? null : this.route(slot);
+    return slot;
   }
 
   /** One key of the request: its slot (which must be the slot of the keys before it), or the error. */

@@ -79,7 +79,7 @@ const typeOf = (name: string): string | null => {
  * no-evict, N none.
  */
 const flagsOf = (c: ClientApi): string =>
-  `${c.monitor ? 'O' : ''}${c.blocked ? 'b' : ''}${c.closingAfterReply === true ? 'c' : ''}${noEvict.has(c) ? 'e' : ''}` || 'N';
+  `${c.monitor ? 'O' : ''}${c.tx.queue !== null ? 'x' : ''}${c.blocked ? 'b' : ''}${c.tx.dirtyCas ? 'd' : ''}${c.closingAfterReply === true ? 'c' : ''}${noEvict.has(c) ? 'e' : ''}` || 'N';
 
 const wholeSeconds = (ms: number): number => Math.floor(ms / 1000);
 
@@ -112,7 +112,7 @@ export function clientLine(now: number, c: ClientApi, args: string[] | null): st
   const fields: [string, string | number][] = [
     ['id', c.id], ['addr', c.addr], ['laddr', c.laddr], ['fd', c.fd], ['name', c.name],
     ['age', wholeSeconds(now) - wholeSeconds(c.createdAt)], ['idle', Math.max(0, idleSeconds(c, now))],
-    ['flags', flagsOf(c)], ['db', c.dbIndex], ['sub', 0], ['psub', 0], ['ssub', 0], ['multi', -1],
+    ['flags', flagsOf(c)], ['db', c.dbIndex], ['sub', 0], ['psub', 0], ['ssub', 0], ['multi', c.tx.queue?.length ?? -1],
     ['qbuf', qbuf], ['qbuf-free', 0], ['argv-mem', argvMem], ['multi-mem', 0], ['rbs', 16384], ['rbp', 16384],
     ['obl', obl], ['oll', oll], ['omem', omem], ['tot-mem', qbuf + omem + argvMem + REPLY_CHUNK],
     ['events', c.writeWaiting === true ? 'rw' : 'r'], ['cmd', c.lastCommand], ['user', 'default'], ['redir', -1], ['resp', c.proto],

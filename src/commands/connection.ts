@@ -114,6 +114,7 @@ function reset(ctx: Ctx): Reply {
   // As Redis's clearClientConnectionState: replies come back on (a SKIP of RESET itself stays).
   c.setReplyMode('reset');
   if (c.monitor) ctx.server.monitors.remove(c);
+  c.tx.discard(ctx.server.watches); // out of MULTI, nothing watched
   return status('RESET');
 }
 

@@ -11,6 +11,9 @@ import type { Monitors } from './monitor.js';
 import type { CommandStats } from '../server/stats.js';
 import type { ServerMetrics } from '../server/metrics.js';
 import type { ClientPause } from '../server/pause.js';
+import type { TxState } from '../server/transaction-state.js';
+import type { WatchRegistry } from '../server/watch.js';
+import type { Ctx } from './types.js';
 
 export interface ClientApi {
   readonly id: number;
@@ -54,6 +57,8 @@ export interface ClientApi {
   readonly closingAfterReply?: boolean;
   /** In MONITOR mode (see monitor.ts). */
   monitor: boolean;
+  /** MULTI's queue and WATCH's keys (server/transaction-state.ts). */
+  readonly tx: TxState;
   /** Sends a MONITOR line now, or (`own`: the line of this client's own command) after its reply. */
   sendMonitorLine(line: Reply, own: boolean): void;
 }
@@ -130,6 +135,10 @@ export interface ServerApi {
   readonly monitors: Monitors;
   readonly commandStats: CommandStats;
   readonly pause: ClientPause;
+  /** WATCH's keys and watchers (server/watch.ts). */
+  readonly watches: WatchRegistry;
+  /** Redis's call(): runs a command EXEC holds, without the request checks; counted and timed. */
+  call(ctx: Ctx, spec: CommandSpec, args: string[]): Reply;
 }
 
 export interface PersistenceApi {

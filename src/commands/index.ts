@@ -16,9 +16,10 @@ import { monitorCommands } from './monitor.js';
 import { slowlogCommands } from './slowlog.js';
 import { latencyCommands } from './latency.js';
 import { memoryCommands } from './memory.js';
+import { transactionCommands } from './transactions.js';
 
 export function buildCommandTable(): CommandTable {
   return buildTable([connectionCommands, stringCommands, keyspaceCommands, persistenceCommands,
     commandCommands, configCommands, infoCommands, clientCommands, debugCommands, serverCommands, clusterCommands,
-    monitorCommands, slowlogCommands, latencyCommands, memoryCommands]);
+    monitorCommands, slowlogCommands, latencyCommands, memoryCommands, transactionCommands]);
 }

@@ -30,6 +30,17 @@ export interface KeyspaceEvents {
 }
 
 /**
+ * Told of every change of a key of a database that has watched keys (WATCH: server/watch.ts sets
+ * it, keyspace code only calls it): `touched` after a key's value, deadline or existence changed
+ * (Redis's signalModifiedKey), `flushed` before a database is emptied or swapped (Redis's
+ * touchAllWatchedKeysInDb; `replacedWith` is the database whose contents come in, for SWAPDB).
+ */
+export interface WatchHook {
+  touched(db: Database, key: string): void;
+  flushed(emptied: Database, replacedWith: Database | null): void;
+}
+
+/**
  * A secondary index of a database's keys, told of every key added to and removed from it (cluster
  * mode's keys per hash slot). Overwrites are not reported: the key stays.
  */
@@ -97,6 +108,8 @@ export class Database {
   avgTtl = 0;
   /** An index told of every key added and removed (null: none); it describes the data, so SWAPDB moves it too. */
   keyIndex: KeyIndex | null = null;
+  /** Set while some client WATCHes a key of this database (by number: SWAPDB does not move it). */
+  watchers: WatchHook | null = null;
 
   constructor(
     public id: number,
@@ -187,6 +200,7 @@ export class Database {
       // is stamped now under LRU, and takes the old LFU data (dbOverwrite).
       this.touch(slot);
     }
+    if (this.watchers !== null) this.watchers.touched(this, key);
   }
 
   /** Replaces the value of a live key, keeping its TTL and access data (in-place modification). */
@@ -195,6 +209,7 @@ export class Database {
     if (slot < 0) return this.set(key, value, true);
     this.addBytes(charge(value) - chargedFor(this.dict.valueAt(slot)));
     this.dict.replaceAt(key, slot, value);
+    if (this.watchers !== null) this.watchers.touched(this, key);
   }
 
   /** A value changed in place (a collection): its size is estimated again. */
@@ -224,6 +239,7 @@ export class Database {
       this.keyIndex.removed(key);
       this.addBytes(-this.keyIndex.bytesPerKey);
     }
+    if (this.watchers !== null) this.watchers.touched(this, key);
   }
 
   /** The deadline of `key` in ms, NaN when it has none or does not exist (read beside its row). */
@@ -244,12 +260,15 @@ export class Database {
     if (slot < 0) return;
     if (Number.isNaN(this.dict.deadlineAt(slot))) this.addBytes(EXPIRE_ENTRY_BYTES);
     this.dict.setDeadlineAt(slot, toDeadline(whenMs));
+    if (this.watchers !== null) this.watchers.touched(this, key);
   }
 
   /** Removes a TTL; returns whether there was one. */
   persist(key: string): boolean {
     const slot = this.dict.slotOf(key);
-    return slot >= 0 && this.persistAt(slot);
+    if (slot < 0 || !this.persistAt(slot)) return false;
+    if (this.watchers !== null) this.watchers.touched(this, key);
+    return true;
   }
 
   /** persist() of the key in `slot` (the caller found it there). */
@@ -300,6 +319,7 @@ export class Database {
   }
 
   clear(): void {
+    if (this.watchers !== null) this.watchers.flushed(this, null);
     this.dict.clear();
     this.keyIndex?.cleared();
     this.addBytes(-this.bytes);
@@ -308,6 +328,8 @@ export class Database {
 
   /** Swaps contents with another database (SWAPDB): the dictionaries move, the ids stay. */
   swapWith(other: Database): void {
+    if (this.watchers !== null) this.watchers.flushed(this, other);
+    if (other.watchers !== null) other.watchers.flushed(other, this);
     this.dict.swapWith(other.dict);
     [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
     [this.bytes, other.bytes] = [other.bytes, this.bytes];

@@ -24,6 +24,7 @@ import { logClientClosed } from './verbose-log.js';
 import { ReadGate, TURN_BYTES } from './read-gate.js';
 import { BufferAccount } from './client-memory.js';
 import { POSTPONED, type Postponed } from './pause.js';
+import { TxState } from './transaction-state.js';
 import { setImmediate } from '../timers.js';
 import { ReplyMode, type ReplyModeChange } from './reply-mode.js';
 import { endAfterReplies, localOf, OutputProgress, peerOf, socketFd, writeBatch } from './client-socket.js';
@@ -56,6 +57,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
   awaitingDurability = false;
   /** In MONITOR mode; the line of this client's own command, sent after its reply. */
   monitor = false;
+  readonly tx = new TxState();
   private ownMonitorLine: Reply | null = null;
   /** A command held by CLIENT PAUSE (the rest of the pipeline waits behind it). */
   private postponed: string[] | null = null;
@@ -446,6 +448,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     this.out.release();
     this.account.release();
     if (this.monitor) this.server.monitors.remove(this);
+    this.tx.discard(this.server.watches);
     this.server.removeClient(this);
   }
 }

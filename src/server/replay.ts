@@ -8,6 +8,7 @@ import { execute, resolve } from '../commands/dispatch.js';
 import { ErrorReply } from '../protocol/reply.js';
 import type { Server } from './server.js';
 import { CommandContext } from './command-context.js';
+import { TxState } from './transaction-state.js';
 
 /** A function that replays one command from the AOF; returns an error text to stop loading. */
 export function replayer(server: Server): (args: string[]) => string | null {
@@ -65,6 +66,7 @@ export class ReplayClient extends CommandContext implements ClientApi, Ctx {
 
   setReplyMode(): void {}
   monitor = false;
+  readonly tx = new TxState();
   readonly blocked = false;
   sendMonitorLine(): void {}
 }

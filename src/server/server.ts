@@ -14,6 +14,9 @@ import { buildCommandTable } from '../commands/index.js';
 import type { ServerApi, ServerStats } from '../commands/context.js';
 import { ErrorReply, type Reply } from '../protocol/reply.js';
 import { DEBUG_NOT_ALLOWED, DENIED_PROTECTED_MODE, LOADING, NOAUTH } from '../errors.js';
+import type { CommandSpec, Ctx } from '../commands/types.js';
+import { execRefused, executeInMulti } from './in-multi.js';
+import { WatchRegistry } from './watch.js';
 import { createLogger, type Logger } from './log.js';
 import { readShared } from './shared-read.js';
 import { bindAll, closeAll } from './listener.js';
@@ -93,6 +96,8 @@ export class Server implements ServerApi {
   readonly monitors: Observer['monitors'];
   readonly commandStats: Observer['commandStats'];
   readonly pause = new ClientPause();
+  /** WATCH's keys and watchers (watch.ts). */
+  readonly watches: WatchRegistry;
   /** Output buffer limits and idle timeout of the clients (limits.ts). */
   readonly limits: ClientLimits;
 
@@ -122,6 +127,7 @@ export class Server implements ServerApi {
       },
       evicted: (db, key) => this.onEvicted(db, key),
     });
+    this.watches = new WatchRegistry(this.keyspace.dbs);
     this.commands = buildCommandTable();
     this.observer = new Observer(this.commands, this.config, () => this.stats);
     ({ slowlog: this.slowlog, latency: this.latency, monitors: this.monitors, commandStats: this.commandStats } = this.observer);
@@ -140,33 +146,62 @@ export class Server implements ServerApi {
     if (spec instanceof ErrorReply) {
       const named = rejectedSpec(this.commands, args);
       conn.lastCommand = named?.name ?? 'NULL';
+      conn.tx.flag(); // as Redis's rejectCommand: an unknown command or wrong arity aborts a MULTI
+      if (named?.name === 'exec') return execRefused(this, conn, named, args, spec.message.replace(/^ERR /, ''));
       return obs.refused(named, spec);
     }
     // As Redis's c->lastcmd: CLIENT LIST cmd= names a command even when it is refused or held.
     conn.lastCommand = spec.name;
+    if (conn.tx.queue !== null) return executeInMulti(this, conn, spec, args);
+    const refused = this.admits(conn, spec) ?? this.refusal(conn, spec, args);
+    if (refused === null) return this.run(conn, spec, args);
+    if (refused === POSTPONED) return POSTPONED;
+    // As Redis's rejectCommand: EXEC refused (NOAUTH) answers EXECABORT, even outside MULTI.
+    return spec.name === 'exec' ? execRefused(this, conn, spec, args, (refused as ErrorReply).message) : obs.refused(spec, refused as ErrorReply);
+  }
+
+  /**
+   * The checks of processCommand before the state checks: CMD_PROTECTED (a refused call, not a
+   * failed one) and authentication.
+   */
+  admits(conn: Connection, spec: CommandSpec): ErrorReply | null {
     // As Redis 7.0's CMD_PROTECTED check, before authentication: a refused call, not a failed one.
-    if (spec.isProtected && debugDenied(this.config, conn.addr)) return obs.refused(spec, new ErrorReply(DEBUG_NOT_ALLOWED));
-    if (!spec.noAuth && conn.authRequired) return obs.refused(spec, new ErrorReply(NOAUTH));
+    if (spec.isProtected && debugDenied(this.config, conn.addr)) return new ErrorReply(DEBUG_NOT_ALLOWED);
+    if (!spec.noAuth && conn.authRequired) return new ErrorReply(NOAUTH);
+    return null;
+  }
+
+  /**
+   * The server-state checks of a request, in processCommand's order: an error, POSTPONED, or null
+   * when it may run. `gate` is the spec as the checks see it (TxState.gateSpec in MULTI).
+   */
+  refusal(conn: Connection, gate: CommandSpec, args: string[]): Reply | null {
     // As Redis: a request whose keys this node does not serve gets -MOVED / -CROSSSLOT / -CLUSTERDOWN.
     if (this.cluster !== null) {
-      const redirect = this.cluster.check(spec, args);
-      if (redirect !== null) return obs.refused(spec, redirect);
+      const redirect = this.cluster.check(gate, args);
+      if (redirect !== null) return redirect;
     }
     // As Redis: with a limit set, evict before every command; over it, denyoom commands get -OOM.
     if (this.keyspace.settings.maxmemory !== 0 && !this.loading) {
-      const oom = this.memory.check(spec);
-      if (oom !== null) return obs.refused(spec, oom);
+      const oom = this.memory.check(gate);
+      if (oom !== null) return oom;
     }
-    if (this.loading && !spec.okLoading) return obs.refused(spec, new ErrorReply(LOADING));
+    if (this.loading && !gate.okLoading) return new ErrorReply(LOADING);
     // As Redis 7.0 on a master: while the AOF can't be written, writes (and PING) get -MISCONF.
-    if (this.persistence !== null && (spec.isWrite || spec.name === 'ping')) {
+    if (this.persistence !== null && (gate.isWrite || gate.name === 'ping')) {
       const reason = this.persistence.writeError();
-      if (reason !== null) return obs.refused(spec, new ErrorReply(reason));
+      if (reason !== null) return new ErrorReply(reason);
     }
     // As Redis, which treats a monitoring client as a replica: it may not touch the keyspace
     // (checked after -OOM, -LOADING and -MISCONF, as processCommand does).
-    if (conn.monitor && touchesKeyspace(spec)) return obs.refused(spec, new ErrorReply(REPLICA_KEYSPACE));
-    if (this.pause.mode !== 'off' && this.pause.covers(spec)) return POSTPONED;
+    if (conn.monitor && touchesKeyspace(gate)) return new ErrorReply(REPLICA_KEYSPACE);
+    if (this.pause.mode !== 'off' && this.pause.covers(gate)) return POSTPONED;
+    return null;
+  }
+
+  /** Runs a request that passed the checks: one execution unit, observed. */
+  run(conn: Connection, spec: CommandSpec, args: string[]): Reply {
+    const obs = this.observer;
     this.keyspace.beginCommand();
     if (!spec.isFast && obs.deferred !== 0) obs.endFastRun();
     // The same persistence after the command (CONFIG SET appendonly may replace it meanwhile).
@@ -176,6 +211,17 @@ export class Server implements ServerApi {
     if (p !== null) p.endUnit();
     obs.ran(conn, spec, args, r);
     obs.time(conn, spec, args);
+    return r;
+  }
+
+  /**
+   * Redis's call() for a command EXEC runs: no checks, no unit of its own (EXEC's unit holds the
+   * whole transaction), the same clock as EXEC; counted, timed and shown to MONITOR.
+   */
+  call(ctx: Ctx, spec: CommandSpec, args: string[]): Reply {
+    const r = execute(spec, ctx, args, this.onCrash);
+    this.observer.ran(ctx.client, spec, args, r);
+    this.observer.time(ctx.client, spec, args);
     return r;
   }
 

@@ -20,6 +20,7 @@ import { cases as keyspace } from './cases/keyspace.js';
 import { cases as server } from './cases/server.js';
 import { cases as observe } from './cases/observe.js';
 import { cases as limits } from './cases/limits.js';
+import { cases as transactions } from './cases/transactions.js';
 import { applyMasks, escape, isError, ServerPair, showCommand, sortTop, type Twin } from './pair.js';
 
 interface Suite {
@@ -36,6 +37,7 @@ const SUITES: Suite[] = [
   { name: 'server', cases: server },
   { name: 'observe', cases: observe },
   { name: 'limits', cases: limits },
+  { name: 'transactions', cases: transactions },
   { name: 'connection with requirepass', cases: requirepassCases, requirepass: REQUIREPASS },
 ];
 

@@ -32,7 +32,7 @@ const PING = encodeArgs(['PING']);
 /** Heap + buffers above this while a small incomplete request is pending: sized from a declared length. */
 const HELD_LIMIT = 256 * 1024 * 1024;
 /** Decoded byte-stream commands that the wire half does not send (see EXCLUSIONS). */
-const BYTES_BLOCK = new Set(['quit', 'shutdown', 'client', 'hello', 'reset', 'debug', 'config', 'monitor']);
+const BYTES_BLOCK = new Set(['quit', 'shutdown', 'client', 'hello', 'reset', 'debug', 'config', 'monitor', 'multi']);
 
 const lower = (s: string | undefined): string => (s ?? '').toLowerCase();
 const isReplyOff = (a: string[]): boolean => lower(a[0]) === 'client' && lower(a[1]) === 'reply' && a.length === 3 && ['off', 'skip'].includes(lower(a[2]));

@@ -22,10 +22,11 @@ export const EXCLUSIONS: readonly string[] = [
   'DEBUG SLEEP: its argument is replaced by 0 (a long sleep is a hang by design)',
   'CLIENT PAUSE: its timeout is replaced by 0 (a long pause is a hang by design)',
   'MONITOR: turns the connection into a stream of lines (covered by test/wire/observe.test.ts)',
+  'MULTI: every later command of the connection would be queued (covered by test/diff/cases/transactions.ts and test/wire/transactions.test.ts); EXEC, DISCARD, WATCH and UNWATCH are sent',
   'CONFIG SET requirepass / maxclients / timeout / client-output-buffer-limit: would lock the fuzzer out or close its connection',
   'CONFIG SET appendonly / loglevel: would turn off the AOF round-trip check / flood the log',
   'CONFIG SET proto-max-bulk-len / client-query-buffer-limit: the byte cases are checked against the default limits (test/diff/protocol.test.ts covers other limits)',
-  'Byte-stream cases whose decoded commands include QUIT, SHUTDOWN, CLIENT, HELLO, RESET, DEBUG, CONFIG or MONITOR (run as command cases instead)',
+  'Byte-stream cases whose decoded commands include QUIT, SHUTDOWN, CLIENT, HELLO, RESET, DEBUG, CONFIG, MONITOR or MULTI (run as command cases instead)',
 ];
 
 /** Configuration options CONFIG SET must not change (see EXCLUSIONS). */
@@ -198,13 +199,13 @@ let specsCache: { table: CommandTable; specs: CommandSpec[] } | null = null;
 
 /**
  * Every command the fuzzer exercises: each plain command, each container alone (its bare form is
- * an arity error) and each of its subcommands — all of the table but SHUTDOWN and MONITOR.
+ * an arity error) and each of its subcommands — all of the table but SHUTDOWN, MONITOR and MULTI.
  */
 export function allSpecs(table: CommandTable): CommandSpec[] {
   if (specsCache?.table === table) return specsCache.specs;
   const specs: CommandSpec[] = [];
   for (const s of table.values()) {
-    if (s.name === 'shutdown' || s.name === 'monitor') continue;
+    if (s.name === 'shutdown' || s.name === 'monitor' || s.name === 'multi') continue;
     specs.push(s);
     for (const sub of s.subcommands ?? []) specs.push(sub);
   }

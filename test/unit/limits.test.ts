@@ -14,6 +14,7 @@ import { adjustOpenFilesLimit, openFilesLimit, protectedModeDenies } from '../..
 import type { Logger } from '../../src/server/log.js';
 import { clientLine, idleSeconds } from '../../src/commands/client.js';
 import type { ClientApi } from '../../src/commands/context.js';
+import { TxState } from '../../src/server/transaction-state.js';
 
 const OBUF = 'client-output-buffer-limit';
 
@@ -93,7 +94,7 @@ test('openFilesLimit reads /proc/self/limits', (t) => {
 
 test('CLIENT LIST age= and idle=, and the timeout rule, count whole-second timestamps as Redis does', (t) => {
   const c = { id: 1, addr: '127.0.0.1:1', laddr: '127.0.0.1:2', fd: 8, name: '', createdAt: 10_999, lastInteraction: 11_900,
-    dbIndex: 0, proto: 2, lastCommand: 'ping', queryBufferLength: 0, outputBufferLength: 0, monitor: false, blocked: false } as unknown as ClientApi;
+    dbIndex: 0, proto: 2, lastCommand: 'ping', queryBufferLength: 0, outputBufferLength: 0, monitor: false, blocked: false, tx: new TxState() } as unknown as ClientApi;
   // 0.002 s after creation but across a second boundary: Redis's time(NULL) difference is 1.
   const f = new Map(clientLine(11_001, c, null).split(' ').map((kv) => kv.split('=', 2) as [string, string]));
   t.is(f.get('age'), '1');

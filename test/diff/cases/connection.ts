@@ -155,6 +155,7 @@ export const requirepassCases: DiffCase[] = [
   c('commands before AUTH get NOAUTH', [['PING'], ['ECHO', 'x'], ['SELECT', '1'], ['GET', 'k'], ['DBSIZE']]),
   c('unknown commands and arity errors come before NOAUTH', [['foo', 'bar'], ['GET'], ['ECHO', 'a', 'b']]),
   c('HELLO before AUTH', [['HELLO'], ['HELLO', '3'], ['GET', 'k']]),
+  c('transactions before AUTH: EXEC refused is an EXECABORT', [['MULTI'], ['EXEC'], ['DISCARD'], ['WATCH', 'k'], ['UNWATCH'], ['EXEC', 'x']]),
   c('HELLO version errors before AUTH', [['HELLO', '4'], ['HELLO', 'x']]),
   c('HELLO AUTH with the password', [['HELLO', '3', 'AUTH', 'default', PW], ['PING'], ['GET', 'missing']]),
   c('HELLO AUTH with a wrong password or user', [['HELLO', '3', 'AUTH', 'default', 'wrong'], ['HELLO', '2', 'AUTH', 'nobody', PW], ['PING']]),

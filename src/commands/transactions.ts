@@ -1,0 +1,69 @@
+// Transactions, as Redis 7.0's multi.c: MULTI, EXEC, DISCARD, WATCH, UNWATCH. In MULTI the server
+// queues each request that passes its checks (server.ts executeInMulti; a refused one makes EXEC
+// answer -EXECABORT); EXEC runs the queue as one unit (one MULTI/EXEC block in the AOF when it
+// wrote more than one effect) and answers the array of the replies, or a null array when a WATCHed
+// key changed (server/watch.ts). The per-client state is server/transaction-state.ts.
+
+import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
+import { err, NULL_ARRAY, OK, type Reply } from '../protocol/reply.js';
+import { DISCARD_WITHOUT_MULTI, EXEC_ABORT, EXEC_WITHOUT_MULTI, MULTI_NESTED, WATCH_IN_MULTI } from '../errors.js';
+
+function multi(ctx: Ctx): Reply {
+  const tx = ctx.client.tx;
+  if (tx.queue !== null) return err(MULTI_NESTED);
+  tx.queue = [];
+  return OK;
+}
+
+function exec(ctx: Ctx): Reply {
+  const tx = ctx.client.tx;
+  const queue = tx.queue;
+  if (queue === null) return err(EXEC_WITHOUT_MULTI);
+  const watches = ctx.server.watches;
+  if (watches.anyExpired(tx)) tx.dirtyCas = true;
+  if (tx.dirtyExec || tx.dirtyCas) {
+    const aborted = tx.dirtyExec;
+    tx.discard(watches);
+    return aborted ? err(EXEC_ABORT) : NULL_ARRAY;
+  }
+  // As Redis: unwatched before the commands run (their own writes do not matter); still in MULTI
+  // meanwhile (CLIENT LIST inside shows flag x and the queue's length).
+  watches.unwatchAll(tx);
+  const replies: Reply[] = [];
+  for (const q of queue) replies.push(ctx.server.call(ctx, q.spec, q.args));
+  tx.discard(watches);
+  return replies;
+}
+
+function discard(ctx: Ctx): Reply {
+  const tx = ctx.client.tx;
+  if (tx.queue === null) return err(DISCARD_WITHOUT_MULTI);
+  tx.discard(ctx.server.watches);
+  return OK;
+}
+
+function watch(ctx: Ctx, args: string[]): Reply {
+  const tx = ctx.client.tx;
+  if (tx.queue !== null) return err(WATCH_IN_MULTI);
+  // As Redis 7.0: no point in watching once a watched key changed.
+  if (tx.dirtyCas) return OK;
+  for (let i = 1; i < args.length; i++) ctx.server.watches.watch(tx, ctx.db, args[i]);
+  return OK;
+}
+
+function unwatch(ctx: Ctx): Reply {
+  const tx = ctx.client.tx;
+  ctx.server.watches.unwatchAll(tx);
+  tx.dirtyCas = false;
+  return OK;
+}
+
+const IMMEDIATE = ['noscript', 'loading', 'stale', 'fast', 'allow_busy'] as const;
+
+export const transactionCommands: CommandSpec[] = [
+  command('multi', 1, IMMEDIATE, NO_KEYS, multi),
+  command('exec', 1, ['noscript', 'loading', 'stale', 'skip_slowlog'], NO_KEYS, exec),
+  command('discard', 1, IMMEDIATE, NO_KEYS, discard),
+  command('watch', -2, IMMEDIATE, [1, -1, 1], watch),
+  command('unwatch', 1, IMMEDIATE, NO_KEYS, unwatch),
+];

@@ -1,0 +1,65 @@
+// A client's transaction state, as Redis 7.0's multiState and its CLIENT_MULTI / CLIENT_DIRTY_EXEC /
+// CLIENT_DIRTY_CAS flags: the commands queued since MULTI (null outside MULTI), whether one was
+// refused while queuing (EXEC then answers -EXECABORT), and the keys it WATCHes (watch.ts).
+// The commands (MULTI, EXEC, ...) are in commands/transactions.ts; the server's checks of a
+// request in MULTI (queue or refuse) in server/server.ts.
+
+import type { CommandSpec } from '../commands/types.js';
+import type { WatchedKey, Watcher, WatchRegistry } from './watch.js';
+
+export interface Queued {
+  readonly spec: CommandSpec;
+  readonly args: string[];
+}
+
+/** Commands run at once in MULTI, never queued (Redis's processCommand exceptions). */
+const RUN_IN_MULTI = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+/** Commands never refused with -OOM in MULTI for being queued (EXEC: for what it holds). */
+const NOT_OOM_IN_MULTI = new Set(['exec', 'discard', 'quit', 'reset']);
+
+export class TxState implements Watcher {
+  /** The queued commands; null outside MULTI. */
+  queue: Queued[] | null = null;
+  /** A command was refused while queuing (Redis's CLIENT_DIRTY_EXEC). */
+  dirtyExec = false;
+  dirtyCas = false;
+  watched: WatchedKey[] = [];
+
+  /** Whether `spec`, in MULTI, is queued rather than run. */
+  static queues(spec: CommandSpec): boolean {
+    return !RUN_IN_MULTI.has(spec.name);
+  }
+
+  /** Redis's discardTransaction: out of MULTI, not dirty, nothing watched. */
+  discard(watches: WatchRegistry): void {
+    this.queue = null;
+    this.dirtyExec = false;
+    this.dirtyCas = false;
+    if (this.watched.length > 0) watches.unwatchAll(this);
+  }
+
+  /** Redis's flagTransaction: a request refused in MULTI aborts the transaction. */
+  flag(): void {
+    if (this.queue !== null) this.dirtyExec = true;
+  }
+
+  /**
+   * The flags the server's checks see for `spec` in MULTI, as Redis's processCommand: EXEC counts
+   * as write, denyoom, may-replicate... when a queued command is; any other command but DISCARD,
+   * QUIT and RESET is refused when out of memory (queuing takes memory).
+   */
+  gateSpec(spec: CommandSpec): CommandSpec {
+    if (spec.name !== 'exec') {
+      return NOT_OOM_IN_MULTI.has(spec.name) || spec.flags.includes('denyoom') ? spec : { ...spec, flags: [...spec.flags, 'denyoom'] };
+    }
+    const flags = new Set(spec.flags);
+    let okLoading = spec.okLoading;
+    let isWrite = false;
+    for (const q of this.queue!) {
+      for (const f of q.spec.flags) flags.add(f);
+      isWrite ||= q.spec.isWrite;
+      okLoading &&= q.spec.okLoading;
+    }
+    return { ...spec, flags: [...flags], isWrite, okLoading };
+  }
+}
