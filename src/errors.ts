@@ -156,6 +156,7 @@ export const WATCH_IN_MULTI = 'ERR WATCH inside MULTI is not allowed';
 export const NOT_IN_MULTI = 'ERR Command not allowed inside a transaction';
 export const EXEC_ABORT = 'EXECABORT Transaction discarded because of previous errors.';
 export const EXEC_WITHOUT_MULTI = 'ERR EXEC without MULTI';
+export const MONITOR_IN_MULTI = "ERR MONITOR isn't allowed for DENY BLOCKING client";
 export const DISCARD_WITHOUT_MULTI = 'ERR DISCARD without MULTI';
 /** EXEC refused by the server's checks (-OOM, -MISCONF...): Redis's execCommandAbort. */
 export const execAbortedBecause = (error: string): string => `EXECABORT Transaction discarded because of: ${error}`;

@@ -13,7 +13,8 @@
 import { performance } from 'node:perf_hooks';
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import type { ClientApi } from './context.js';
-import { OK, RawReply, SimpleString, type Reply } from '../protocol/reply.js';
+import { err, OK, RawReply, SimpleString, type Reply } from '../protocol/reply.js';
+import { MONITOR_IN_MULTI } from '../errors.js';
 import { findOption } from '../config.js';
 import { repr } from '../config-values.js';
 
@@ -104,6 +105,8 @@ export class Monitors {
 }
 
 function monitor(ctx: Ctx): Reply {
+  // As Redis 7.0 (CLIENT_DENY_BLOCKING): run by EXEC (still in MULTI), a client expects one reply per command.
+  if (ctx.client.tx.queue !== null) return err(MONITOR_IN_MULTI);
   if (ctx.client.monitor) return NOTHING;
   ctx.server.monitors.add(ctx.client);
   return OK;

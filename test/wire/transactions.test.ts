@@ -257,3 +257,12 @@ test('node-redis: multi().exec(), execAsPipeline, and watch (WatchError)', async
   t.deepEqual(await nr.multi().set('k', 'mine').exec(), ['OK']);
   t.is(await other.get('k'), 'mine');
 });
+
+test('MONITOR run by EXEC is refused (Redis: DENY BLOCKING client); the client does not become a monitor', async (t) => {
+  await twoClients(t, async (a, b) => {
+    const r: string[] = [];
+    r.push(await a.call('MULTI'), await a.call('MONITOR'), await a.call('SET', 'k', '1'), await a.call('EXEC'));
+    r.push(await b.call('GET', 'k'), await a.call('GET', 'k'));
+    return r;
+  });
+});
