@@ -92,13 +92,13 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     readonly addr = peerOf(socket),
   ) {
     super();
-    this.authed = server.config.get('requirepass') === '';
+    this.authed = !this.passwordSet;
     this.limits = readLimitsOf(server.config);
     this.decoder = new RequestDecoder((args) => this.run(args), this.limits);
     this.gate = new ReadGate(socket, this.decoder, this.limits, () => !this.closing && !this.closed, () => this.overflow());
     this.account = new BufferAccount(server.keyspace.outside);
     this.decoder.authenticated = this.authed;
-    this.decoder.passwordSet = () => server.config.get('requirepass') !== '';
+    this.decoder.passwordSet = () => this.passwordSet;
     socket.setNoDelay(true);
     const keepAlive = server.config.int('tcp-keepalive');
     if (keepAlive > 0) socket.setKeepAlive(true, keepAlive * 1000);
@@ -170,7 +170,12 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
    * flag (`authenticated`, which HELLO checks, as Redis's) stays unset meanwhile.
    */
   get authRequired(): boolean {
-    return !this.authed && this.server.config.get('requirepass') !== '';
+    return !this.authed && this.passwordSet;
+  }
+
+  /** A password is set (requirepass): the default user is not "nopass". */
+  private get passwordSet(): boolean {
+    return this.server.config.get('requirepass') !== '';
   }
 
   /** Unauthenticated clients may only send small requests; the decoder enforces that. */
