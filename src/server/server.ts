@@ -13,9 +13,9 @@ import { execute, resolve, type CommandTable } from '../commands/dispatch.js';
 import { buildCommandTable } from '../commands/index.js';
 import type { ServerApi, ServerStats } from '../commands/context.js';
 import { ErrorReply, type Reply } from '../protocol/reply.js';
-import { DEBUG_NOT_ALLOWED, DENIED_PROTECTED_MODE, LOADING, NOAUTH } from '../errors.js';
+import { DENIED_PROTECTED_MODE } from '../errors.js';
 import type { CommandSpec, Ctx } from '../commands/types.js';
-import { execRefused, executeInMulti } from './in-multi.js';
+import { admits, execRefused, executeInMulti, refusal } from './request-checks.js';
 import { WatchRegistry } from './watch.js';
 import { createLogger, type Logger } from './log.js';
 import { readShared } from './shared-read.js';
@@ -23,19 +23,20 @@ import { bindAll, closeAll } from './listener.js';
 import { Connection } from './connection.js';
 import { peerOf } from './client-socket.js';
 import { logAccepted, PeriodicLog } from './verbose-log.js';
-import { ClientLimits, debugDenied, protectedModeDenies } from './limits.js';
+import { ClientLimits, protectedModeDenies } from './limits.js';
 import { replayer } from './replay.js';
 import { VERSION } from '../version.js';
 import { persistenceInfo } from '../persistence/info.js';
 import { openCluster, type Cluster } from '../cluster/cluster.js';
 import { Observer } from './observe.js';
 import { rejectedSpec, usecNow } from './stats.js';
-import { ClientPause, POSTPONED, REPLICA_KEYSPACE, touchesKeyspace } from './pause.js';
+import { ClientPause, POSTPONED } from './pause.js';
 import { MemoryGuard } from './maxmemory.js';
 import { StallMonitor } from './stalls.js';
 import { ServerMetrics } from './metrics.js';
 import type { Persistence } from './persistence-port.js';
 import { clearInterval, setImmediate, setInterval } from '../timers.js';
+import { TurnFlush } from './turn-flush.js';
 
 export interface ServerOptions {
   config?: Config;
@@ -104,14 +105,12 @@ export class Server implements ServerApi {
   private readonly listeners: NetServer[] = [];
   private readonly clientsById = new Map<number, Connection>();
   private nextClientId = 1;
-  private flushList: Connection[] = [];
-  /** Connections whose replies wait for a failed `appendfsync always` write to succeed. */
-  private held: Connection[] = [];
-  private flushScheduled = false;
+  /** The end of each turn: the AOF write, then the replies. */
+  private readonly turnFlush = new TurnFlush(() => this.persistence);
   private expireTimer: NodeJS.Timeout | null = null;
   private shutdownHandler: ((opts: { save?: boolean; now?: boolean; force?: boolean }) => string | null) | null = null;
   /** maxmemory: eviction before commands, OOM for denyoom ones. */
-  private readonly memory: MemoryGuard;
+  readonly memory: MemoryGuard;
 
   constructor(opts: ServerOptions = {}) {
     this.config = opts.config ?? new Config();
@@ -153,50 +152,11 @@ export class Server implements ServerApi {
     // As Redis's c->lastcmd: CLIENT LIST cmd= names a command even when it is refused or held.
     conn.lastCommand = spec.name;
     if (conn.tx.queue !== null) return executeInMulti(this, conn, spec, args);
-    const refused = this.admits(conn, spec) ?? this.refusal(conn, spec, args);
+    const refused = admits(this, conn, spec) ?? refusal(this, conn, spec, args);
     if (refused === null) return this.run(conn, spec, args);
     if (refused === POSTPONED) return POSTPONED;
     // As Redis's rejectCommand: EXEC refused (NOAUTH) answers EXECABORT, even outside MULTI.
     return spec.name === 'exec' ? execRefused(this, conn, spec, args, (refused as ErrorReply).message) : obs.refused(spec, refused as ErrorReply);
-  }
-
-  /**
-   * The checks of processCommand before the state checks: CMD_PROTECTED (a refused call, not a
-   * failed one) and authentication.
-   */
-  admits(conn: Connection, spec: CommandSpec): ErrorReply | null {
-    // As Redis 7.0's CMD_PROTECTED check, before authentication: a refused call, not a failed one.
-    if (spec.isProtected && debugDenied(this.config, conn.addr)) return new ErrorReply(DEBUG_NOT_ALLOWED);
-    if (!spec.noAuth && conn.authRequired) return new ErrorReply(NOAUTH);
-    return null;
-  }
-
-  /**
-   * The server-state checks of a request, in processCommand's order: an error, POSTPONED, or null
-   * when it may run. `gate` is the spec as the checks see it (TxState.gateSpec in MULTI).
-   */
-  refusal(conn: Connection, gate: CommandSpec, args: string[]): Reply | null {
-    // As Redis: a request whose keys this node does not serve gets -MOVED / -CROSSSLOT / -CLUSTERDOWN.
-    if (this.cluster !== null) {
-      const redirect = this.cluster.check(gate, args);
-      if (redirect !== null) return redirect;
-    }
-    // As Redis: with a limit set, evict before every command; over it, denyoom commands get -OOM.
-    if (this.keyspace.settings.maxmemory !== 0 && !this.loading) {
-      const oom = this.memory.check(gate);
-      if (oom !== null) return oom;
-    }
-    if (this.loading && !gate.okLoading) return new ErrorReply(LOADING);
-    // As Redis 7.0 on a master: while the AOF can't be written, writes (and PING) get -MISCONF.
-    if (this.persistence !== null && (gate.isWrite || gate.name === 'ping')) {
-      const reason = this.persistence.writeError();
-      if (reason !== null) return new ErrorReply(reason);
-    }
-    // As Redis, which treats a monitoring client as a replica: it may not touch the keyspace
-    // (checked after -OOM, -LOADING and -MISCONF, as processCommand does).
-    if (conn.monitor && touchesKeyspace(gate)) return new ErrorReply(REPLICA_KEYSPACE);
-    if (this.pause.mode !== 'off' && this.pause.covers(gate)) return POSTPONED;
-    return null;
   }
 
   /** Runs a request that passed the checks: one execution unit, observed. */
@@ -270,44 +230,12 @@ export class Server implements ServerApi {
   queueFlush(conn: Connection): void {
     // A connection's batch of requests ends here: so does its run of fast commands.
     if (this.observer.deferred !== 0) this.observer.endFastRun();
-    if (!conn.flushQueued) {
-      conn.flushQueued = true;
-      this.flushList.push(conn);
-    }
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flushAll());
-    }
+    this.turnFlush.queue(conn);
   }
 
   /** Flushes now what this turn's flush would (the AOF rewrite, before each of its slices). */
   flushNow(): void {
-    if (this.flushScheduled) this.flushAll();
-  }
-
-  /**
-   * Writes the AOF for this turn, then the replies. If the write failed under `appendfsync always`,
-   * the replies of clients that wrote something are held (their effects are not durable yet) and
-   * released by a later successful retry; the others are sent.
-   */
-  private flushAll(): void {
-    this.flushScheduled = false;
-    const list = this.flushList;
-    this.flushList = [];
-    const p = this.persistence;
-    if (p !== null && !p.flush() && p.policy === 'always') {
-      for (const c of list) {
-        if (c.awaitingDurability) this.held.push(c);
-        else c.flush();
-      }
-      return;
-    }
-    if (this.held.length > 0) {
-      const held = this.held;
-      this.held = [];
-      for (const c of held) c.flush();
-    }
-    for (const c of list) c.flush();
+    this.turnFlush.now();
   }
 
   // --- clients ---------------------------------------------------------------------------------
@@ -435,7 +363,7 @@ export class Server implements ServerApi {
     }
     this.persistence?.cron();
     // Deletions by active expiry were appended; write them (and release held replies on recovery).
-    if (!this.flushScheduled) this.flushAll();
+    this.turnFlush.unlessDue();
   }
 
   /** Stops accepting, flushes pending replies, closes every client. */
@@ -445,7 +373,7 @@ export class Server implements ServerApi {
     if (this.expireTimer) clearInterval(this.expireTimer);
     this.expireTimer = null;
     const closing = closeAll(this.listeners);
-    this.flushAll();
+    this.turnFlush.all();
     for (const c of this.clientsById.values()) c.socket.destroy();
     this.clientsById.clear();
     await closing;
