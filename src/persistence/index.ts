@@ -143,7 +143,7 @@ export class AofPersistence implements Persistence {
     return this.writer.policy;
   }
 
-  /** Called by the server cron: everysec fsync and automatic rewrites. (Write retries: Server.flushAll.) */
+  /** Called by the server cron: everysec fsync and automatic rewrites. (Write retries: TurnFlush.all, server/turn-flush.ts.) */
   cron(): void {
     const now = Date.now();
     this.writer.backgroundFsync(now);
