@@ -1,10 +1,12 @@
 // Builds Keystonelight with esbuild.
-//   node build.mjs          -> dist/keystonelight.js (the CLI, one file, shebang), dist/index.js (library)
-//                              and dist/types/ (its declarations)
+//   node build.mjs          -> dist/keystonelight.js (the CLI, one file, shebang), the library:
+//                              dist/index.cjs (CommonJS, the one implementation), dist/index.js (its ES
+//                              module entry), and dist/types/ (declarations: .d.ts for import, .d.cts
+//                              for require)
 //   node build.mjs --tests  -> the above, plus src/ and test/ compiled file-by-file into build/ for ava
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 // Bundled CommonJS dependencies (winston, ...) call require() for Node built-ins; an ESM bundle
@@ -49,16 +51,45 @@ const NODE_FLAGS = '--max-old-space-size=1048576';
 // KS_OUT lets several builds coexist (dist/ and build/ under it); default: the project root.
 const out = process.env.KS_OUT ?? '.';
 
-await Promise.all([
+// The library is built once, as CommonJS (dist/index.cjs), for require() and for test runners with
+// their own CommonJS module system (Jest without ESM mode). dist/index.js, what `import` loads, only
+// re-exports it: two bundles would be two copies of the library in a process that both imports
+// and requires it (the dual-package hazard: `instanceof ConfigError` false across them, two sets
+// of module state). The sources use no ES-module-only feature (import.meta, top-level await):
+// esbuild would warn building them as CommonJS.
+const [, , entry] = await Promise.all([
   build({ ...common, entryPoints: ['src/cli.ts'], outfile: `${out}/dist/keystonelight.js`, banner: { js: `#!/usr/bin/env -S node ${NODE_FLAGS}\n` + requireShim } }),
-  build({ ...common, entryPoints: ['src/index.ts'], outfile: `${out}/dist/index.js`, banner: { js: requireShim } }),
+  build({ ...common, format: 'cjs', entryPoints: ['src/index.ts'], outfile: `${out}/dist/index.cjs` }),
+  // Only for the names src/index.ts exports (type-only exports are gone), listed in the wrapper so
+  // that a name Node cannot find in the CommonJS module fails at import, not as undefined later.
+  build({ ...common, bundle: false, write: false, metafile: true, entryPoints: ['src/index.ts'], outfile: 'index.js' }),
 ]);
 chmodSync(`${out}/dist/keystonelight.js`, 0o755);
+const names = Object.values(entry.metafile.outputs).flatMap((o) => o.exports).sort();
+if (names.length === 0) throw new Error('build.mjs: src/index.ts exports nothing?');
+writeFileSync(`${out}/dist/index.js`, [
+  '// The ES module entry of the library: its CommonJS build, re-exported (one copy of the library',
+  '// whether it is imported or required).',
+  `export { ${names.join(', ')} } from './index.cjs';`,
+  '',
+].join('\n'));
 
 // Type declarations for TypeScript users of the library (package.json "types"), written by tsc
 // from the sources (about 3 s): esbuild only strips types.
 rmSync(`${out}/dist/types`, { recursive: true, force: true });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.types.json', '--outDir', `${out}/dist/types`], { stdio: 'inherit' });
+// The same declarations as CommonJS ones (.d.cts, importing each other as .cjs) for TypeScript
+// projects that are CommonJS themselves (package.json without "type": "module", module node16 or
+// nodenext): for them a .d.ts here is an ES module (this package's "type"), which a CommonJS file
+// cannot import (TS1479), and its `import ... = require` fails (TS1471).
+for (const file of walkExt(`${out}/dist/types`, '.d.ts')) {
+  const text = readFileSync(file, 'utf8').replace(/((?:from|import)\s*\(?\s*)(['"])(\.{1,2}\/[^'"]*)\.js\2/g, '$1$2$3.cjs$2');
+  writeFileSync(file.slice(0, -'.d.ts'.length) + '.d.cts', text);
+}
+
+function walkExt(dir, ext) {
+  return readdirSync(dir, { recursive: true }).map((p) => join(dir, p)).filter((p) => p.endsWith(ext) && statSync(p).isFile());
+}
 
 if (process.argv.includes('--tests')) {
   rmSync(`${out}/build`, { recursive: true, force: true });

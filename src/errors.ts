@@ -143,7 +143,36 @@ const STRERROR: Record<string, string> = {
   ENOENT: 'No such file or directory',
   ENOTDIR: 'Not a directory',
   EISDIR: 'Is a directory',
+  // Binding a listening socket.
+  EADDRINUSE: 'Address already in use',
+  EADDRNOTAVAIL: 'Cannot assign requested address',
+  EAFNOSUPPORT: 'Address family not supported by protocol',
 };
+
+/** gai_strerror() texts (glibc), by the code Node gives a failed getaddrinfo (EAI_NONAME: ENOTFOUND). */
+const GAI_STRERROR: Record<string, string> = {
+  ENOTFOUND: 'Name or service not known',
+  EAI_AGAIN: 'Temporary failure in name resolution',
+  EAI_FAIL: 'Non-recoverable failure in name resolution',
+  EAI_FAMILY: 'ai_family not supported',
+  EAI_MEMORY: 'Memory allocation failure',
+};
+
+/**
+ * Redis 7.0's line (listenToPort, with anet.c's reason) when an address of `bind` cannot be
+ * listened on, e.g. "Could not create server TCP listening socket 127.0.0.1:6379: bind: Address
+ * already in use", or "... no.such.host:6379: Name or service not known" for a name that does not
+ * resolve. (Redis logs it after "Warning: ", then "Failed listening on port <port> (TCP), aborting.")
+ */
+export function listenFailure(host: string, port: number, e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const code = err.code ?? '';
+  let reason: string;
+  if (err.syscall === 'getaddrinfo') reason = GAI_STRERROR[code] ?? code;
+  else if (code !== '' && STRERROR[code] !== undefined) reason = `bind: ${STRERROR[code]}`;
+  else reason = e instanceof Error ? e.message : String(e);
+  return `Could not create server TCP listening socket ${host}:${port}: ${reason}`;
+}
 
 export const strerror = (code: string): string => STRERROR[code] ?? code;
 

@@ -2,6 +2,7 @@
 // connections start paused (pauseOnConnect) so that the server decides how they are read.
 
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { listenFailure } from '../errors.js';
 
 const ANY: Record<string, string> = { '*': '0.0.0.0', '::*': '::' };
 
@@ -30,11 +31,25 @@ export async function bindAll(bind: string, port: number, backlog: number, onSoc
       const code = (e as NodeJS.ErrnoException).code;
       if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) continue;
       await closeAll(bound.servers);
-      throw e;
+      throw bindError(host, bound.port, e);
     }
   }
   if (bound.servers.length === 0) throw new Error('Failed listening on any address');
   return bound;
+}
+
+/**
+ * Node's error (`listen EADDRINUSE: ...`, `getaddrinfo ENOTFOUND <host>`) with Redis's text as its
+ * message; its code, errno, syscall, address and port stay for programs, and it is the `cause`.
+ */
+function bindError(host: string, port: number, e: unknown): Error {
+  if (!(e instanceof Error)) return new Error(listenFailure(host, port, e));
+  const err = new Error(listenFailure(host, port, e), { cause: e });
+  for (const k of ['code', 'errno', 'syscall', 'address', 'port', 'hostname'] as const) {
+    const v = (e as unknown as Record<string, unknown>)[k];
+    if (v !== undefined) Object.defineProperty(err, k, { value: v, enumerable: true, writable: true, configurable: true });
+  }
+  return err;
 }
 
 function listenOne(host: string, port: number, backlog: number, onSocket: (s: Socket) => void): Promise<NetServer> {

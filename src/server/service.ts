@@ -125,9 +125,8 @@ export async function runService(config: Config, configFile: string): Promise<Se
   try {
     await server.listen();
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const where = `port ${config.get('port')}`;
-    return fail(err.code === 'EADDRINUSE' ? `Could not listen on ${where}: address already in use` : `Could not listen on ${where}: ${err.message}`);
+    // Redis's line for the address that failed (see listenFailure).
+    return fail(e instanceof Error ? e.message : String(e));
   }
   log.notice(`Server initialized, data directory ${resolve(fsPath(config.get('dir')))}`);
   const service = new Service(server, log, pidFiles);

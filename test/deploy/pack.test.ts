@@ -103,6 +103,7 @@ test('npm pack, npm install -g --prefix, and the installed keystonelight command
   t.is(info.files.find((f) => f.path === pkg.bin.keystonelight)!.mode & 0o111, 0o111, 'and executable');
   t.true(files.includes('README.md') && files.includes('LICENSE'));
   t.false(files.some((f) => /^(src|test|build|node_modules)\//.test(f)), 'no sources, tests or builds');
+  for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/types/index.d.ts', 'dist/types/index.d.cts']) t.true(files.includes(f), `${f} is in the package`);
 
   // Offline: anything listed in "dependencies" comes from npm's cache (filled by npm ci).
   const tgz = join(out, info.filename);
@@ -133,9 +134,64 @@ test('npm pack, npm install -g --prefix, and the installed keystonelight command
     'export const checked = [port, ConfigError, PidFileError];',
     '',
   ].join('\n'));
-  // execFile rejects (failing the test with tsc's output) unless tsc exits 0.
-  await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '--strict', '--module', 'nodenext',
-    '--moduleResolution', 'nodenext', '--target', 'es2022', '--typeRoots', join(ROOT, 'node_modules', '@types'), '--types', 'node', 'consumer.mts'], { cwd: join(prefix, 'lib') });
+  // execFile rejects (failing the test with tsc's output) unless tsc exits 0. --listFiles: which
+  // declarations it took (the ES module ones for an ES module).
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const tscFlags = ['--strict', '--target', 'es2022', '--typeRoots', join(ROOT, 'node_modules', '@types'), '--types', 'node', '--listFiles'];
+  const esmTypes = await run(process.execPath, [tsc, '--noEmit', '--module', 'nodenext', '--moduleResolution', 'nodenext', ...tscFlags, 'consumer.mts'], { cwd: join(prefix, 'lib') });
+  t.regex(esmTypes.stdout, /keystonelight\/dist\/types\/index\.d\.ts$/m);
+  t.notRegex(esmTypes.stdout, /\.d\.cts$/m);
+
+  // CommonJS consumers: require() gets the CommonJS build (dist/index.cjs), the same library
+  // `import` gets (one copy: its classes and functions are the same objects), and a server works.
+  writeFileSync(join(prefix, 'lib', 'consumer.cjs'), [
+    "const net = require('node:net');",
+    "const ks = require('keystonelight');",
+    '(async () => {',
+    "  const esm = await import('keystonelight');",
+    '  const same = esm.startServer === ks.startServer && esm.ConfigError === ks.ConfigError;',
+    '  const s = await ks.startServer({ port: 0 });',
+    "  const replies = await new Promise((resolve, reject) => {",
+    "    const c = net.connect(s.port, '127.0.0.1');",
+    "    let got = '';",
+    "    c.on('error', reject);",
+    "    c.on('data', (d) => { got += d; if (got.length >= 19) { c.end(); resolve(got); } });",
+    "    c.write('*1\\r\\n$4\\r\\nPING\\r\\n*3\\r\\n$3\\r\\nSET\\r\\n$1\\r\\nk\\r\\n$1\\r\\nv\\r\\n*2\\r\\n$3\\r\\nGET\\r\\n$1\\r\\nk\\r\\n');",
+    '  });',
+    '  await s.close();',
+    "  console.log(JSON.stringify({ same, version: ks.VERSION, replies, file: require('node:path').basename(require.resolve('keystonelight')) }));",
+    '})();',
+    '',
+  ].join('\n'));
+  // Without require(esm), as a loader that cannot load ES modules (Jest's CommonJS mode).
+  const cjs = await run(process.execPath, ['--no-experimental-require-module', 'consumer.cjs'], { cwd: join(prefix, 'lib') });
+  t.deepEqual(JSON.parse(cjs.stdout), { same: true, version: pkg.version, replies: '+PONG\r\n+OK\r\n$1\r\nv\r\n', file: 'index.cjs' });
+
+  // A TypeScript project that is CommonJS (no "type": "module") with module node16: tsc takes the
+  // CommonJS declarations (the ES module ones would fail with TS1479 / TS1471), and its output runs.
+  const tsProject = join(prefix, 'lib', 'ts-cjs');
+  mkdirSync(tsProject);
+  writeFileSync(join(tsProject, 'package.json'), JSON.stringify({ name: 'ts-cjs', private: true, type: 'commonjs' }));
+  writeFileSync(join(tsProject, 'index.ts'), [
+    "import { startServer, ManualClock, ConfigError, type RunningServer, type StartOptions } from 'keystonelight';",
+    "import ks = require('keystonelight');",
+    'async function main(): Promise<void> {',
+    '  const opts: StartOptions = { port: 0, clock: new ManualClock() };',
+    '  const s: RunningServer = await startServer(opts);',
+    '  const port: number = s.port;',
+    '  await s.close();',
+    "  const bad = await ks.startServer({ config: { databases: 'x' } }).then(() => 'started', (e: unknown) => e instanceof ConfigError);",
+    "  console.log(JSON.stringify({ port: port > 0, bad, same: ks.startServer === startServer }));",
+    '}',
+    'void main();',
+    '',
+  ].join('\n'));
+  const cjsTypes = await run(process.execPath, [tsc, '--module', 'node16', '--moduleResolution', 'node16', ...tscFlags, '--outDir', 'out', 'index.ts'], { cwd: tsProject });
+  t.regex(cjsTypes.stdout, /keystonelight\/dist\/types\/index\.d\.cts$/m);
+  t.notRegex(cjsTypes.stdout, /keystonelight\/dist\/types\/.*\.d\.ts$/m, 'no ES module declaration');
+  t.regex(readFileSync(join(tsProject, 'out', 'index.js'), 'utf8'), /require\("keystonelight"\)/, 'compiled to CommonJS');
+  const tsRun = await run(process.execPath, [join('out', 'index.js')], { cwd: tsProject });
+  t.deepEqual(JSON.parse(tsRun.stdout), { port: true, bad: true, same: true });
 
   const sp = await startInstalled(bin, data);
   t.teardown(() => void sp.stop('SIGKILL'));

@@ -66,7 +66,7 @@ async function onFreePorts<T>(n: number, attempt: (ports: number[], dir: string)
     try {
       return await attempt(await freePorts(n), tempDir());
     } catch (e) {
-      if (i === 3 || !/address already in use/.test(String((e as Error).message))) throw e;
+      if (i === 3 || !/address already in use/i.test(String((e as Error).message))) throw e;
     }
   }
 }

@@ -69,7 +69,7 @@ async function startOnce(args: string[], opts: BundleOptions, port: number): Pro
   const deadline = Date.now() + 15000;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) {
-      if (/address already in use/.test(out)) return 'port taken';
+      if (/address already in use/i.test(out)) return 'port taken';
       throw new Error(`keystonelight exited with ${proc.exitCode}: ${out}`);
     }
     const answer = await whoAnswers(port);

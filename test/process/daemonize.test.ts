@@ -102,7 +102,7 @@ test('a background start that fails (port in use): exit 1 with the reason, no pr
   const log = join(dir, 'ks.log');
   const r = await ks(['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'yes', '--logfile', log]);
   t.is(r.code, 1);
-  t.is(r.stderr, `keystonelight: Could not listen on port ${port}: address already in use\n`);
+  t.is(r.stderr, `keystonelight: Could not create server TCP listening socket 127.0.0.1:${port}: bind: Address already in use\n`);
   t.is(r.stdout, '');
   t.false(existsSync(join(dir, 'keystonelight.pid')));
   const pid = Number(/pid=(\d+), just started/.exec(readFileSync(log, 'latin1'))?.[1]);

@@ -58,7 +58,7 @@ test('a relative logfile is in dir (Redis chdirs there), and it gets the reason 
   // A second server on the same port (another directory): it cannot listen, and says so in its log.
   const second = await startBundle(['--logfile', 'ks.log'], { port: first.port, wait: false });
   t.is(await exited(second), 1);
-  await waitFor(() => /address already in use/.test(readFileSync(join(second.dir, 'ks.log'), 'latin1')), 10_000, 'the failure in the log');
+  await waitFor(() => /Could not create server TCP listening socket .*: bind: Address already in use/.test(readFileSync(join(second.dir, 'ks.log'), 'latin1')), 10_000, 'the failure in the log');
   t.pass();
 });
 

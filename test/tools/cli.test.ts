@@ -72,7 +72,15 @@ test('port in use: one line, exit 1', async (t) => {
   t.teardown(() => blocker.close());
   const port = (blocker.address() as { port: number }).port;
   const r = await ks(['--port', String(port), '--bind', '127.0.0.1', '--dir', tempDir()]);
-  assertOneLineFailure(t, r, new RegExp(`${port}.*in use`));
+  // Redis 7.0.15's line for it (which it logs after "Warning: ").
+  assertOneLineFailure(t, r, new RegExp(`^keystonelight: Could not create server TCP listening socket 127\\.0\\.0\\.1:${port}: bind: Address already in use$`));
+});
+
+test('a bind address that does not resolve: one line, exit 1, with Redis\'s text', async (t) => {
+  const r = await ks(['--port', '0', '--bind', 'no.such.host.invalid', '--dir', tempDir()]);
+  // redis-server --port 43917 --bind no.such.host.invalid: "Could not create server TCP listening
+  // socket no.such.host.invalid:43917: Name or service not known" (EAI_AGAIN's text without DNS).
+  assertOneLineFailure(t, r, /^keystonelight: Could not create server TCP listening socket no\.such\.host\.invalid:0: (Name or service not known|Temporary failure in name resolution)$/);
 });
 
 test('a redis.conf-style file, with command-line options overriding it', async (t) => {

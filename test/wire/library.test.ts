@@ -33,6 +33,28 @@ test('a bad option rejects with ConfigError naming it; an undefined one is skipp
   t.pass();
 });
 
+test("an address that cannot be listened on rejects with Redis's line, keeping Node's error code", async (t) => {
+  const busy = await startServer({ port: 0 });
+  t.teardown(() => busy.close());
+  // Redis 7.0.15: "Warning: Could not create server TCP listening socket 127.0.0.1:<port>: bind: Address already in use"
+  const inUse = await t.throwsAsync(startServer({ port: busy.port }), { message: `Could not create server TCP listening socket 127.0.0.1:${busy.port}: bind: Address already in use` });
+  t.like(inUse as NodeJS.ErrnoException, { code: 'EADDRINUSE', syscall: 'listen', address: '127.0.0.1', port: busy.port });
+  t.regex(String((inUse?.cause as Error | undefined)?.message), /^listen EADDRINUSE/, "Node's error is the cause");
+  // redis-server --bind no.such.host.invalid: "... no.such.host.invalid:<port>: Name or service not known"
+  // (gai_strerror; a machine whose DNS cannot be reached says so instead: EAI_AGAIN).
+  const noHost = await t.throwsAsync(startServer({ port: 0, bind: 'no.such.host.invalid' }), {
+    message: /^Could not create server TCP listening socket no\.such\.host\.invalid:0: (Name or service not known|Temporary failure in name resolution)$/,
+  });
+  t.true(['ENOTFOUND', 'EAI_AGAIN'].includes(String((noHost as NodeJS.ErrnoException).code)), `code ${(noHost as NodeJS.ErrnoException).code}`);
+  t.is((noHost as NodeJS.ErrnoException).syscall, 'getaddrinfo');
+  // A later address of `bind` that fails: the ones already bound are given back (the port is free).
+  const later = await t.throwsAsync(startServer({ port: 0, bind: '127.0.0.1 no.such.host.invalid' }), { message: /^Could not create server TCP listening socket no\.such\.host\.invalid:\d+: / });
+  const port = Number(/:(\d+): /.exec(later!.message)?.[1]);
+  t.true(port > 0, 'the port the first address picked');
+  const again = await startServer({ port });
+  await again.close();
+});
+
 test.serial('close() gives back the log file, also after a failed start', async (t) => {
   const dir = tempDir();
   const fds = (): number => readdirSync('/proc/self/fd').length;
