@@ -1,11 +1,13 @@
-// The event loop's own timer functions, taken when the server's modules load. A test suite that
-// embeds the server and then installs fake timers (sinon's FakeTimers.install(),
-// jest.useFakeTimers()) replaces the globals: a server scheduling its reply flushes and its cron
-// through them never answered. Everything the server schedules goes through these.
+// The event loop's own timer functions, from Node's timers module rather than the globals. A test
+// suite that embeds the server and installs fake timers (sinon's FakeTimers.install(),
+// jest.useFakeTimers(), or Jest's fakeTimers config, whose globals are fake before any module
+// loads) replaces the globals: a server scheduling its reply flushes and its cron through them
+// never answered. Everything the server schedules goes through these, taken when the module loads.
 
-const g = globalThis;
-export const setImmediate: typeof g.setImmediate = g.setImmediate;
-export const setTimeout: typeof g.setTimeout = g.setTimeout;
-export const setInterval: typeof g.setInterval = g.setInterval;
-export const clearTimeout: typeof g.clearTimeout = g.clearTimeout;
-export const clearInterval: typeof g.clearInterval = g.clearInterval;
+import * as timers from 'node:timers';
+
+export const setImmediate: typeof timers.setImmediate = timers.setImmediate;
+export const setTimeout: typeof timers.setTimeout = timers.setTimeout;
+export const setInterval: typeof timers.setInterval = timers.setInterval;
+export const clearTimeout: typeof timers.clearTimeout = timers.clearTimeout;
+export const clearInterval: typeof timers.clearInterval = timers.clearInterval;

@@ -3,6 +3,9 @@
 // its reply flushes through them, never answered. Simulated here with globals that never fire.
 
 import test from 'ava';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { startServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
 
@@ -23,4 +26,29 @@ test('the server answers while the host has replaced setImmediate and setInterva
   }
   c.close();
   await s.close();
+});
+
+// Jest's `fakeTimers: { enableGlobally: true }` (and a sinon install before the import) make the
+// globals fake before the library loads: the library's timers come from node:timers instead.
+test('the library answers when the globals were faked before it was loaded (the built CommonJS and ES module entries)', async (t) => {
+  const dist = fileURLToPath(new URL('../../../dist/', import.meta.url));
+  const script = (load: string): string => `
+    const never = () => ({ unref() {}, ref() {}, hasRef: () => false });
+    for (const k of ['setImmediate', 'setTimeout', 'setInterval']) globalThis[k] = never;
+    (async () => {
+      const { startServer } = ${load};
+      const s = await startServer({ port: 0 });
+      const net = require('node:net');
+      const c = net.connect(s.port, '127.0.0.1');
+      let got = '';
+      c.on('data', (d) => {
+        got += d;
+        if (got.endsWith('$1\\r\\nv\\r\\n')) { process.stdout.write(got); c.destroy(); s.close().then(() => process.exit(0)); }
+      });
+      c.write('PING\\r\\nSET k v PX 60000\\r\\nGET k\\r\\n');
+    })();`;
+  for (const load of [`require(${JSON.stringify(dist + 'index.cjs')})`, `await import(${JSON.stringify(dist + 'index.js')})`]) {
+    const r = await promisify(execFile)(process.execPath, ['-e', script(load)], { encoding: 'utf8', timeout: 15_000 }).catch((e: { stdout: string; stderr: string }) => e);
+    t.is(r.stdout, '+PONG\r\n+OK\r\n$1\r\nv\r\n', `${load}: ${r.stderr}`);
+  }
 });
