@@ -104,7 +104,8 @@ export class Server implements ServerApi {
 
   private readonly listeners: NetServer[] = [];
   private readonly clientsById = new Map<number, Connection>();
-  private nextClientId = 1;
+  /** Redis 7.0's first connection is client 3: it creates two clients of its own at start-up. */
+  private nextClientId = 3;
   /** The end of each turn: the AOF write, then the replies. */
   private readonly turnFlush = new TurnFlush(() => this.persistence);
   private expireTimer: NodeJS.Timeout | null = null;
@@ -249,8 +250,12 @@ export class Server implements ServerApi {
     logAccepted(this.log, socket); // as Redis, before maxclients and protected mode turn it away
     // As Redis: over maxclients, the new connection gets an error and is closed.
     if (this.clientsById.size >= this.config.int('maxclients')) return this.refuse(socket, 'ERR max number of clients reached');
-    // Then, as Redis's clientAcceptHandler: protected mode turns away non-loopback peers.
-    if (protectedModeDenies(this.config, socket.remoteAddress)) return this.refuse(socket, DENIED_PROTECTED_MODE);
+    // Then, as Redis's clientAcceptHandler: protected mode turns away non-loopback peers. Redis
+    // has created the client by then: its ID is used up (one refused over maxclients never had one).
+    if (protectedModeDenies(this.config, socket.remoteAddress)) {
+      this.nextClientId++;
+      return this.refuse(socket, DENIED_PROTECTED_MODE);
+    }
     // Read from the accepted socket, whose getpeername above is cached: the socket readShared
     // makes around the same handle would ask the kernel again.
     const addr = peerOf(socket);

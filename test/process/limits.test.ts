@@ -44,8 +44,18 @@ test('protected mode: the bundle refuses a 127.0.0.2 client exactly as redis-ser
   const ks = await bundle(t);
   const redis = await startRealRedis();
   t.teardown(() => void redis.stop());
+  const idOf = async (port: number): Promise<number> => {
+    const c = await RawClient.connect(port);
+    const id = Number((await c.call('CLIENT', 'ID')).slice(1, -2));
+    c.close();
+    return id;
+  };
+  const before = [await idOf(ks.port), await idOf(redis.port)];
   const ours = await fromOtherAddress(ks.port);
   const theirs = await fromOtherAddress(redis.port);
+  // As Redis's clientAcceptHandler, which refuses a client it has created: its ID is used up.
+  const after = [await idOf(ks.port), await idOf(redis.port)];
+  t.deepEqual([after[0] - before[0], after[1] - before[1]], [2, 2], 'the refused connection took a client ID on both');
   t.true(theirs.data.startsWith('-DENIED Redis is running in protected mode'), 'the real server denies it');
   t.deepEqual(ours, theirs, 'same bytes, connection closed');
   t.true(ours.closed);

@@ -17,6 +17,15 @@ async function withServer(fn: (s: RunningServer) => Promise<void>): Promise<void
   }
 }
 
+test('the first connection is client 3, as in Redis 7.0 (redis-server 7.0.15 gives its first client ID 3)', (t) =>
+  withServer(async (s) => {
+    const a = await RawClient.connect(s.port);
+    const b = await RawClient.connect(s.port);
+    t.deepEqual([await idOf(a), await idOf(b)], [3, 4]);
+    a.close();
+    b.close();
+  }));
+
 test('CLIENT LIST has one line per connection with Redis 7.0 fields, in order', (t) =>
   withServer(async (s) => {
     const a = await RawClient.connect(s.port);
@@ -177,5 +186,11 @@ test('maxclients: a connection over the limit gets Redis error and is closed', (
     await b.waitClosed();
     t.is(b.pending(), '-ERR max number of clients reached\r\n');
     t.regex(await a.call('INFO', 'stats'), /rejected_connections:1\r\n/);
+    // As Redis's acceptCommonHandler, which refuses it before creating a client: no ID used up
+    // (redis-server 7.0.15: the next client after the refused one is the refusing one's ID + 1).
+    t.is(await a.call('CONFIG', 'SET', 'maxclients', '10'), '+OK\r\n');
+    const c = await RawClient.connect(s.port);
+    t.is(await idOf(c), (await idOf(a)) + 1);
+    c.close();
     a.close();
   }));
