@@ -142,12 +142,18 @@ export interface ServerApi {
 }
 
 export interface PersistenceApi {
-  /** BGREWRITEAOF: starts a background rewrite; the reply text, or an error message starting with ERR. */
-  rewrite(): { ok: boolean; message: string };
+  /**
+   * BGREWRITEAOF: starts a background rewrite (only schedules it when `inExec`, as Redis); the
+   * reply text, or an error message starting with ERR.
+   */
+  rewrite(inExec?: boolean): { ok: boolean; message: string };
   /** SAVE: writes and fsyncs the append-only file; null, or the error reply text. */
   save(): string | null;
-  /** BGSAVE: the same with the fsync in the background; null, or the error reply text. */
-  bgsave(): string | null;
+  /**
+   * BGSAVE: the same with the fsync in the background; null (started), 'scheduled' (`inExec`: run
+   * after the transaction, as Redis), or the error reply text.
+   */
+  bgsave(inExec?: boolean): string | null;
   /** DEBUG LOADAOF: fsync, empty the dataset, load it back from the file; null or the error text. */
   loadAof(): string | null;
   /** DEBUG RELOAD: rewrite the file from memory, then as DEBUG LOADAOF; null or the error text. */

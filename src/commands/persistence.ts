@@ -11,7 +11,8 @@ import { NO_AOF_REWRITE, NO_RDB_SAVE, SYNTAX } from '../errors.js';
 function bgrewriteaof(ctx: Ctx): Reply {
   const p = ctx.server.persistence;
   if (p === null) return err(NO_AOF_REWRITE);
-  const r = p.rewrite();
+  // Run by EXEC (still in MULTI meanwhile): scheduled, as Redis's server.in_exec.
+  const r = p.rewrite(ctx.client.tx.queue !== null);
   return r.ok ? status(r.message) : err(r.message);
 }
 
@@ -23,10 +24,11 @@ function save(ctx: Ctx): Reply {
 }
 
 function bgsave(ctx: Ctx, args: string[]): Reply {
-  if (args.length > 2 || (args.length === 2 && !is(args[1], 'schedule'))) return err(SYNTAX);
+  if (args.length > 2 || (args.length === 2 && !is(args[1], 'SCHEDULE'))) return err(SYNTAX);
   const p = ctx.server.persistence;
   if (p === null) return err(NO_RDB_SAVE);
-  const e = p.bgsave();
+  const e = p.bgsave(ctx.client.tx.queue !== null);
+  if (e === 'scheduled') return status('Background saving scheduled');
   return e === null ? status('Background saving started') : err(e);
 }
 

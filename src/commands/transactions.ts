@@ -5,7 +5,8 @@
 // key changed (server/watch.ts). The per-client state is server/transaction-state.ts.
 
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
-import { err, NULL_ARRAY, OK, type Reply } from '../protocol/reply.js';
+import { err, NULL_ARRAY, OK, RawReply, type Reply } from '../protocol/reply.js';
+import { encodeReply } from '../protocol/encoder.js';
 import { DISCARD_WITHOUT_MULTI, EXEC_ABORT, EXEC_WITHOUT_MULTI, MULTI_NESTED, WATCH_IN_MULTI } from '../errors.js';
 
 function multi(ctx: Ctx): Reply {
@@ -30,7 +31,17 @@ function exec(ctx: Ctx): Reply {
   // meanwhile (CLIENT LIST inside shows flag x and the queue's length).
   watches.unwatchAll(tx);
   const replies: Reply[] = [];
-  for (const q of queue) replies.push(ctx.server.call(ctx, q.spec, q.args));
+  let proto = ctx.client.proto;
+  for (const q of queue) {
+    replies.push(ctx.server.call(ctx, q.spec, q.args));
+    if (ctx.client.proto !== proto) {
+      // A HELLO that switched protocol: Redis wrote the replies before it as their commands ran,
+      // in the protocol of that moment (a null GET stays `$-1` after HELLO 3); HELLO's own reply
+      // and those after it are in the new one.
+      for (let i = 0; i < replies.length - 1; i++) if (!(replies[i] instanceof RawReply)) replies[i] = new RawReply(encodeReply(replies[i], proto));
+      proto = ctx.client.proto;
+    }
+  }
   tx.discard(watches);
   return replies;
 }

@@ -181,12 +181,27 @@ export class AofPersistence implements Persistence {
     return true;
   }
 
-  /** BGREWRITEAOF, SIGHUP, SIGUSR1. */
-  rewrite(): { ok: boolean; message: string } {
+  /**
+   * BGREWRITEAOF, SIGHUP, SIGUSR1. `inExec`: run by EXEC, where Redis 7.0 (server.in_exec) only
+   * schedules it, so that the transaction's effects stay one block in one file.
+   */
+  rewrite(inExec = false): { ok: boolean; message: string } {
     if (this.rewriteJob !== null) return { ok: false, message: REWRITE_RUNNING };
     // As Redis's bgrewriteaofCommand behind another child: scheduled (again, if already so).
     if (this.unsettled !== null) {
       this.rewriteScheduled = true;
+      return { ok: true, message: REWRITE_SCHEDULED };
+    }
+    // In EXEC: started once the transaction has ended (Redis: by the next cron).
+    if (inExec) {
+      if (!this.rewriteScheduled) {
+        this.rewriteScheduled = true;
+        setImmediate(() => {
+          if (this.closed || !this.rewriteScheduled || this.unsettled !== null) return;
+          this.rewriteScheduled = false;
+          this.startRewrite();
+        });
+      }
       return { ok: true, message: REWRITE_SCHEDULED };
     }
     if (!this.startRewrite()) return { ok: false, message: REWRITE_START_FAILED };
@@ -269,9 +284,19 @@ export class AofPersistence implements Persistence {
     return null;
   }
 
-  /** BGSAVE: write this turn, fsync on the thread pool. Null or an error text. */
-  bgsave(): string | null {
+  /**
+   * BGSAVE: write this turn, fsync on the thread pool. Null (started), 'scheduled', or an error
+   * text. Run by EXEC (`inExec`) it is scheduled, as Redis 7.0's bgsaveCommand (server.in_exec):
+   * writing the file in the middle of a transaction would split its MULTI ... EXEC block.
+   */
+  bgsave(inExec = false): string | null {
     if (this.bgsaveRunning) return 'ERR Background save already in progress';
+    if (inExec) {
+      setImmediate(() => {
+        if (!this.closed && !this.bgsaveRunning) this.bgsave();
+      });
+      return 'scheduled';
+    }
     if (!this.writer.flush()) return `ERR ${this.writer.lastWriteError}`;
     this.bgsaveRunning = true;
     this.writer.fsyncAsync((err) => {

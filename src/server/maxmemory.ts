@@ -47,7 +47,11 @@ export class MemoryGuard {
     config.onChange('maxmemory', (v) => this.setLimit(Number(v)));
   }
 
-  /** Redis's updateMaxmemory: a limit below the current use is reported and evicts at once. */
+  /**
+   * Redis 7.0's updateMaxmemory: a limit below the current use is reported; eviction starts after
+   * the command (startEvictionTimeProc), not inside it: CONFIG SET maxmemory run by EXEC evicts
+   * nothing in the transaction, and the DELs never land inside its MULTI ... EXEC block.
+   */
   private setLimit(bytes: number): void {
     this.keyspace.settings.maxmemory = bytes;
     if (bytes === 0) return;
@@ -55,7 +59,14 @@ export class MemoryGuard {
     if (bytes < used) {
       this.log.warning(`WARNING: the new maxmemory value set via CONFIG SET (${bytes}) is smaller than the current memory usage (${used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.`);
     }
-    this.evict();
+    this.startContinuation();
+  }
+
+  /** Redis's startEvictionTimeProc: evict between commands until done. */
+  private startContinuation(): void {
+    if (this.continuing) return;
+    this.continuing = true;
+    setImmediate(() => this.continueEviction());
   }
 
   /**
@@ -71,7 +82,8 @@ export class MemoryGuard {
     const ks = this.keyspace;
     // As isSafeToPerformEvictions: while paused, nothing happens, the metrics included.
     if (this.pause.active) return 'ok';
-    if (ks.usedMemory <= ks.settings.maxmemory) {
+    // As getMaxmemoryState: no limit (a continuation that outlived CONFIG SET maxmemory 0) is "ok".
+    if (ks.settings.maxmemory === 0 || ks.usedMemory <= ks.settings.maxmemory) {
       const st = this.stats();
       if (st.evictionExceededSince !== 0) this.endExceeded(st);
       return 'ok';
@@ -79,10 +91,7 @@ export class MemoryGuard {
     const t0 = usecNow();
     const r = ks.performEvictions();
     this.latency.sample('eviction-cycle', (usecNow() - t0) / 1000);
-    if (r === 'running' && !this.continuing) {
-      this.continuing = true;
-      setImmediate(() => this.continueEviction());
-    }
+    if (r === 'running') this.startContinuation();
     const st = this.stats();
     if (r !== 'ok') {
       if (st.evictionExceededSince === 0) st.evictionExceededSince = t0;

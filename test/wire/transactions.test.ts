@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { createClient, WatchError } from 'redis';
 import { RawClient } from '../helpers/raw.js';
+import { startRealRedis } from '../helpers/redis.js';
 import { serve, servePair } from '../helpers/serve.js';
 import { needBinary } from '../helpers/bins.js';
-import { aofContent, parseAof } from '../helpers/aof.js';
+import { aofContent, parseAof, waitFor } from '../helpers/aof.js';
 import { startCluster } from '../helpers/cluster.js';
 import { keyHashSlot } from '../../src/cluster/slots.js';
 
@@ -188,6 +189,70 @@ test('AOF: an EXEC of several writes is one MULTI/EXEC block, one write alone is
   t.teardown(() => c2.close());
   t.deepEqual(await c2.pipeline([['GET', 'a'], ['SELECT', '2'], ['GET', 'b'], ['GET', 'c'], ['GET', 'd'], ['GET', 'f']]),
     ['$1\r\n2\r\n', '+OK\r\n', '$1\r\n2\r\n', '$1\r\n3\r\n', '$-1\r\n', '$-1\r\n']);
+});
+
+/** Our server with an AOF in a temp dir, and a real redis-server with appendonly yes: a client to each. */
+async function aofPair(t: ExecutionContext, config: Record<string, string> = {}): Promise<{ ours: RawClient; theirs: RawClient; dir: string } | null> {
+  if (!needBinary(t, 'redis-server')) return null;
+  const dir = mkdtempSync(join(tmpdir(), 'ks-multi-'));
+  const extra = Object.entries(config).flatMap(([k, v]) => [`--${k}`, v]);
+  const [s, redis] = await Promise.all([serve(t, { config: { appendonly: 'yes', dir, ...config } }), startRealRedis(['--appendonly', 'yes', ...extra])]);
+  t.teardown(() => redis.stop());
+  const [ours, theirs] = await Promise.all([RawClient.connect(s.port), RawClient.connect(redis.port)]);
+  t.teardown(() => (ours.close(), theirs.close()));
+  return { ours, theirs, dir };
+}
+
+test('BGSAVE and BGREWRITEAOF run by EXEC are scheduled, as redis-server (in_exec); the transaction stays one block', async (t) => {
+  const p = await aofPair(t);
+  if (p === null) return;
+  const save = [['MULTI'], ['SET', 'x', '1'], ['BGSAVE'], ['BGSAVE', 'SCHEDULE'], ['SET', 'y', '2'], ['EXEC']];
+  const want = await p.theirs.pipeline(save);
+  t.deepEqual(await p.ours.pipeline(save), want);
+  t.is(want[5], '*4\r\n+OK\r\n+Background saving scheduled\r\n+Background saving scheduled\r\n+OK\r\n');
+  // Before: BGSAVE wrote the file in the middle of EXEC, leaving SET x 1 and SET y 2 outside a block.
+  t.deepEqual(parseAof(aofContent(p.dir)).map((a) => a.join(' ')), ['SELECT 0', 'MULTI', 'SET x 1', 'SET y 2', 'EXEC']);
+  await waitFor(async () => /\r\nrdb_bgsave_in_progress:0\r\n/.test(await p.theirs.call('INFO', 'persistence')), 10_000, 'the real BGSAVE');
+  const rewrite = [['MULTI'], ['SET', 'a', '1'], ['BGREWRITEAOF'], ['BGREWRITEAOF'], ['SET', 'b', '2'], ['EXEC']];
+  t.deepEqual(await p.ours.pipeline(rewrite), await p.theirs.pipeline(rewrite));
+  // Started once EXEC has ended: the transaction is whole in the file it was written to.
+  await waitFor(async () => {
+    const info = await p.ours.call('INFO', 'persistence');
+    return /\r\naof_rewrites:1\r\n/.test(info) && /\r\naof_rewrite_in_progress:0\r\n/.test(info);
+  }, 10_000, 'the rewrite');
+  t.deepEqual(await p.ours.pipeline([['MGET', 'x', 'y', 'a', 'b']]), ['*4\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n1\r\n$1\r\n2\r\n']);
+});
+
+test('BGSAVE SCHEDULE with nothing running starts the save, as redis-server', async (t) => {
+  const p = await aofPair(t);
+  if (p === null) return;
+  t.is(await p.theirs.call('BGSAVE', 'SCHEDULE'), '+Background saving started\r\n');
+  t.is(await p.ours.call('BGSAVE', 'schedule'), '+Background saving started\r\n');
+});
+
+test('CONFIG SET maxmemory run by EXEC evicts after the transaction (Redis 7.0: startEvictionTimeProc), never inside its block', async (t) => {
+  const p = await aofPair(t, { 'maxmemory-policy': 'allkeys-random' });
+  if (p === null) return;
+  const fill = Array.from({ length: 50 }, (_, i) => ['SET', `k${i}`, 'x'.repeat(100)]);
+  const tx = [['MULTI'], ['SET', 'a', '1'], ['CONFIG', 'SET', 'maxmemory', '1'], ['DBSIZE'], ['SET', 'b', '2'], ['CONFIG', 'SET', 'maxmemory', '0'], ['EXEC'], ['DBSIZE']];
+  for (const c of [p.theirs, p.ours]) await c.pipeline(fill);
+  const want = await p.theirs.pipeline(tx);
+  t.deepEqual(await p.ours.pipeline(tx), want);
+  t.is(want[6], '*5\r\n+OK\r\n+OK\r\n:51\r\n+OK\r\n+OK\r\n');
+  t.is(want[7], ':52\r\n');
+  // The limit left in force: every key goes after EXEC, each DEL written alone after the block.
+  const tx2 = [['MULTI'], ['SET', 'c', '1'], ['CONFIG', 'SET', 'maxmemory', '1'], ['DBSIZE'], ['SET', 'd', '2'], ['EXEC']];
+  const want2 = await p.theirs.pipeline(tx2);
+  t.deepEqual(await p.ours.pipeline(tx2), want2);
+  t.is(want2[5], '*4\r\n+OK\r\n+OK\r\n:53\r\n+OK\r\n');
+  await waitFor(async () => (await p.ours.call('DBSIZE')) === ':0\r\n', 10_000, 'the evictions');
+  await p.ours.call('CONFIG', 'SET', 'maxmemory', '0');
+  const cmds = parseAof(aofContent(p.dir)).map((a) => a.join(' ')).filter((x) => !x.startsWith('SET k'));
+  const block = cmds.indexOf('MULTI', cmds.indexOf('SET b 2'));
+  t.deepEqual(cmds.slice(0, 6), ['SELECT 0', 'MULTI', 'SET a 1', 'SET b 2', 'EXEC', 'MULTI'], cmds.join(', '));
+  t.deepEqual(cmds.slice(block, block + 4), ['MULTI', 'SET c 1', 'SET d 2', 'EXEC'], cmds.join(', '));
+  t.is(cmds.length, block + 4 + 54, cmds.join(', '));
+  t.true(cmds.slice(block + 4).every((x) => x.startsWith('DEL ')), cmds.join(', '));
 });
 
 test('cluster: a key of another node while queuing is MOVED and aborts; keys of two slots at EXEC are CROSSSLOT', async (t) => {

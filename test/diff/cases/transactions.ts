@@ -3,7 +3,7 @@
 // keys the same client changes, expires, flushes or swaps. Two-client WATCH cases, CLIENT PAUSE,
 // MONITOR, CLIENT LIST and the AOF are in test/wire/transactions.test.ts.
 
-import type { DiffCase } from './types.js';
+import { HELLO_ID, type DiffCase } from './types.js';
 
 const c = (name: string, cmds: string[][], extra: Partial<DiffCase> = {}): DiffCase => ({ name, cmds, ...extra });
 
@@ -30,6 +30,12 @@ const basics: DiffCase[] = [
   c('QUIT inside MULTI runs at once', [['MULTI'], ['SET', 'a', '1'], ['QUIT']]),
   c('RESET inside MULTI discards it', [['MULTI'], ['SET', 'a', '1'], ['RESET'], ['EXEC'], ['GET', 'a']]),
   c('UNWATCH inside MULTI is queued', [['MULTI'], ['UNWATCH'], ['EXEC']]),
+  // Redis writes each reply as its command runs: those before a HELLO keep the protocol of that
+  // moment (a null is `$-1` or `_`, CONFIG GET an array or a map), HELLO's and those after it use the new one.
+  c('HELLO inside MULTI switches the protocol of the replies after it only', [
+    ['MULTI'], ['GET', 'nokey'], ['CONFIG', 'GET', 'maxmemory'], ['HELLO', '3'], ['GET', 'nokey'], ['CONFIG', 'GET', 'maxmemory'],
+    ['HELLO', '2'], ['GET', 'nokey'], ['EXEC'], ['GET', 'nokey'],
+  ], { mask: [{ cmd: 8, pattern: HELLO_ID }] }),
   c('many queued commands', [['MULTI'], ...Array.from({ length: 50 }, (_, i) => ['INCR', `k${i % 5}`]), ['EXEC']]),
 ];
 
