@@ -2,7 +2,7 @@
 // layout, layout.ts), append every effect, flush once per event-loop turn, fsync by policy,
 // rewrite on demand / on signal / on growth, and report all of it in INFO persistence (info.ts).
 
-import { existsSync, readdirSync, unlinkSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ReplyBuffer } from '../protocol/encoder.js';
@@ -12,9 +12,12 @@ import { AofWriter, type FsyncPolicy } from './aof.js';
 import { errorCode, realFileIO, type FileIO } from './fileio.js';
 import { fsPath } from '../config-values.js';
 import { loadInto, loadSync } from './load-into.js';
-import { aofDirOf, makeAofDir, openForAppend, prepareLayout, refuseUnlisted, rewriteSync, type AofLocation, type OpenIncr } from './layout.js';
+import {
+  aofDirOf, makeAofDir, openForAppend, prepareLayout, refuseUnlisted, removeStaleTempFiles, rewriteSync, setAsideOldFile,
+  type AofLocation, type OpenIncr,
+} from './layout.js';
 import { Manifest, ManifestStore } from './manifest.js';
-import { Rewrite, TEMP_FILE } from './rewrite.js';
+import { Rewrite } from './rewrite.js';
 import { dumpKeyspace } from './keydump.js';
 import { REWRITE_START_FAILED, strerror } from '../errors.js';
 import { setImmediate } from '../timers.js';
@@ -67,7 +70,7 @@ export class AofPersistence implements Persistence {
    */
   static async open(server: Server, io: FileIO = realFileIO): Promise<AofPersistence> {
     const loc = location(server);
-    removeStaleTempFiles(loc.dir, server);
+    removeStaleTempFiles(loc.dir, server.log);
     if (existsSync(join(loc.dir, 'dump.rdb'))) {
       server.log.warning(`${join(loc.dir, 'dump.rdb')} is ignored: Keystonelight reads only append-only files (RDB is not supported)`);
     }
@@ -95,7 +98,7 @@ export class AofPersistence implements Persistence {
    */
   static enable(server: Server, io: FileIO = realFileIO): AofPersistence {
     const loc = location(server);
-    removeStaleTempFiles(loc.dir, server);
+    removeStaleTempFiles(loc.dir, server.log);
     const aofDir = aofDirOf(loc);
     makeAofDir(loc, io);
     const hasManifest = existsSync(new Manifest(aofDir, loc.filename).path);
@@ -111,7 +114,7 @@ export class AofPersistence implements Persistence {
     server.aofLastRewriteSeconds = Math.round((performance.now() - t0) / 1000);
     server.aofLastRewriteOk = true;
     server.log.notice(`Append only file enabled: ${store.current.base?.file} in ${aofDir} written from memory (${out.len} bytes)`);
-    setAsideOldFile(loc, io, server);
+    setAsideOldFile(loc, io, server.log);
     return p;
   }
 
@@ -196,16 +199,24 @@ export class AofPersistence implements Persistence {
     if (inExec) {
       if (!this.rewriteScheduled) {
         this.rewriteScheduled = true;
-        setImmediate(() => {
-          if (this.closed || !this.rewriteScheduled || this.unsettled !== null) return;
-          this.rewriteScheduled = false;
-          this.startRewrite();
-        });
+        this.startScheduledSoon();
       }
       return { ok: true, message: REWRITE_SCHEDULED };
     }
     if (!this.startRewrite()) return { ok: false, message: REWRITE_START_FAILED };
     return { ok: true, message: REWRITE_STARTED };
+  }
+
+  /**
+   * Starts the scheduled rewrite in a later turn: after the EXEC that asked for it, or the rewrite
+   * that ran meanwhile. Still scheduled then if another one has started since (its end starts it).
+   */
+  private startScheduledSoon(): void {
+    setImmediate(() => {
+      if (this.closed || !this.rewriteScheduled || this.unsettled !== null) return;
+      this.rewriteScheduled = false;
+      this.startRewrite();
+    });
   }
 
   /** False when the rewrite could not start (its incr file could not be created: logged). */
@@ -230,12 +241,7 @@ export class AofPersistence implements Persistence {
       const steps = job.trace.summary();
       if (this.rewriteJob === job) this.rewriteJob = null;
       this.unsettled = null;
-      if (this.rewriteScheduled && !this.closed) {
-        this.rewriteScheduled = false;
-        setImmediate(() => {
-          if (!this.closed && this.rewriteJob === null) this.startRewrite();
-        });
-      }
+      if (this.rewriteScheduled) this.startScheduledSoon();
       this.server.aofLastRewriteSeconds = Math.round(r.seconds);
       this.server.aofLastRewriteOk = r.ok;
       if (r.ok) {
@@ -394,35 +400,7 @@ export class AofPersistence implements Persistence {
   }
 }
 
-/**
- * An old-style single file left in `dir` is stale once the directory holds the data written from
- * memory (Redis 7 ignores it from then on). Here a start finding both refuses to guess, so it is
- * renamed aside (never deleted).
- */
-function setAsideOldFile(loc: AofLocation, io: FileIO, server: Server): void {
-  const single = join(loc.dir, loc.filename);
-  if (!existsSync(single)) return;
-  const aside = `${single}.replaced-${Date.now()}`;
-  try {
-    io.rename(single, aside);
-    server.log.warning(`${single} (an old-style AOF) is stale now that ${aofDirOf(loc)} holds the data: renamed to ${aside}`);
-  } catch (e) {
-    server.log.warning(`Could not rename the stale ${single} aside (the next start will refuse while it is there): ${e instanceof Error ? e.message : String(e)}`);
-  }
-}
-
 function location(server: Server): AofLocation {
   const cfg = server.config;
   return { dir: fsPath(cfg.get('dir')), filename: fsPath(cfg.get('appendfilename')), dirname: fsPath(cfg.get('appenddirname')) };
-}
-
-/** A crash during a rewrite leaves temp-rewriteaof-*.aof behind; they are never the live data. */
-function removeStaleTempFiles(dir: string, server: Server): void {
-  if (!existsSync(dir)) return;
-  for (const f of readdirSync(dir)) {
-    if (TEMP_FILE.test(f)) {
-      unlinkSync(join(dir, f));
-      server.log.notice(`Removed ${join(dir, f)}, left by an interrupted AOF rewrite`);
-    }
-  }
 }

@@ -7,7 +7,7 @@
 // - nothing: an empty base file is created, as Redis creates one on a fresh start.
 // Writes then go to the manifest's last incr file (one is created if it names none).
 
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReplyBuffer } from '../protocol/encoder.js';
 import type { AofLog } from './aof.js';
@@ -16,6 +16,7 @@ import { fileError, FileOpError, unlinkQuietly, type FileIO } from './fileio.js'
 import { AOF_IO, strerror } from '../errors.js';
 import { AofFormatError, Manifest, ManifestStore } from './manifest.js';
 import { faultPoint } from './faults.js';
+import { TEMP_FILE } from './rewrite.js';
 
 export interface AofLocation {
   /** The data directory (`dir`): temp files of rewrites go there, as Redis's. */
@@ -255,5 +256,33 @@ function removeHistorySync(store: ManifestStore, io: FileIO, log: AofLog): void 
     // Housekeeping only: the manifest on disk still names the data (and these files as history,
     // whether or not they are gone), so the server goes on, as Redis does; the next start retries.
     log.warning(`${e instanceof Error ? e.message : String(e)} (the history files stay listed in the manifest until it is next written)`);
+  }
+}
+
+/**
+ * An old-style single file left in `dir` is stale once the directory holds the data written from
+ * memory (Redis 7 ignores it from then on). Here a start finding both refuses to guess, so it is
+ * renamed aside (never deleted).
+ */
+export function setAsideOldFile(loc: AofLocation, io: FileIO, log: AofLog): void {
+  const single = join(loc.dir, loc.filename);
+  if (!existsSync(single)) return;
+  const aside = `${single}.replaced-${Date.now()}`;
+  try {
+    io.rename(single, aside);
+    log.warning(`${single} (an old-style AOF) is stale now that ${aofDirOf(loc)} holds the data: renamed to ${aside}`);
+  } catch (e) {
+    log.warning(`Could not rename the stale ${single} aside (the next start will refuse while it is there): ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** A crash during a rewrite leaves temp-rewriteaof-*.aof behind; they are never the live data. */
+export function removeStaleTempFiles(dir: string, log: AofLog): void {
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir)) {
+    if (TEMP_FILE.test(f)) {
+      unlinkSync(join(dir, f));
+      log.notice(`Removed ${join(dir, f)}, left by an interrupted AOF rewrite`);
+    }
   }
 }
