@@ -174,6 +174,9 @@ export function listenFailure(host: string, port: number, e: unknown): string {
   return `Could not create server TCP listening socket ${host}:${port}: ${reason}`;
 }
 
+/** Redis 7.0's line when no address could be listened on (`bind ""`, every optional one unavailable). */
+export const NOT_LISTENING = 'Configured to not listen anywhere, exiting.';
+
 export const strerror = (code: string): string => STRERROR[code] ?? code;
 
 /** The strerror() text of a thrown file-system error (its message when it has no errno code). */

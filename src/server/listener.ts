@@ -2,7 +2,7 @@
 // connections start paused (pauseOnConnect) so that the server decides how they are read.
 
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
-import { listenFailure } from '../errors.js';
+import { listenFailure, NOT_LISTENING } from '../errors.js';
 
 const ANY: Record<string, string> = { '*': '0.0.0.0', '::*': '::' };
 
@@ -14,10 +14,12 @@ export interface Bound {
 
 /**
  * Binds every address of `bind` (a leading '-' marks an address that may be unavailable; '*' is
- * every IPv4 address, '::*' every IPv6 one, as Redis's default `* -::*`). The first listener's port is used for the others, so that port 0 picks one
- * free port for all. On failure, what was bound is closed again before the error is thrown.
+ * every IPv4 address, '::*' every IPv6 one, as Redis's default `* -::*`). The first listener's
+ * port is used for the others, so that port 0 picks one free port for all. On failure, what was
+ * bound is closed again before the error is thrown. An optional address that is unavailable is
+ * skipped with Redis's warning line (`warn`); with nothing bound the start fails as Redis's.
  */
-export async function bindAll(bind: string, port: number, backlog: number, onSocket: (s: Socket) => void): Promise<Bound> {
+export async function bindAll(bind: string, port: number, backlog: number, onSocket: (s: Socket) => void, warn: (line: string) => void): Promise<Bound> {
   const bound: Bound = { servers: [], port };
   for (const raw of bind.split(/\s+/).filter((a) => a !== '')) {
     const optional = raw.startsWith('-');
@@ -29,12 +31,15 @@ export async function bindAll(bind: string, port: number, backlog: number, onSoc
       if (a && typeof a === 'object') bound.port = a.port;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) continue;
+      if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) {
+        warn(`Warning: ${listenFailure(host, bound.port, e)}`);
+        continue;
+      }
       await closeAll(bound.servers);
       throw bindError(host, bound.port, e);
     }
   }
-  if (bound.servers.length === 0) throw new Error('Failed listening on any address');
+  if (bound.servers.length === 0) throw new Error(NOT_LISTENING);
   return bound;
 }
 

@@ -341,7 +341,7 @@ export class Server implements ServerApi {
   /** Binds every address of `bind` and starts the cron. */
   async listen(): Promise<void> {
     const c = this.config;
-    const bound = await bindAll(c.get('bind'), this.port || c.int('port'), c.int('tcp-backlog'), (s) => this.accept(s));
+    const bound = await bindAll(c.get('bind'), this.port || c.int('port'), c.int('tcp-backlog'), (s) => this.accept(s), (line) => this.log.warning(line));
     this.listeners.push(...bound.servers);
     this.port = bound.port;
     const hz = (this.cronHz = Math.max(1, c.int('hz')));

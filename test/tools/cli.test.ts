@@ -11,6 +11,7 @@ import { BUNDLE, tempDir } from '../helpers/bundle.js';
 import { freePort } from '../helpers/redis.js';
 import { RawClient } from '../helpers/raw.js';
 import { run, type RunResult } from '../helpers/run.js';
+import { needBinary } from '../helpers/bins.js';
 
 const ks = (args: string[], timeoutMs = 15_000): Promise<RunResult> => run(process.execPath, [BUNDLE, ...args], { timeoutMs });
 
@@ -81,6 +82,22 @@ test('a bind address that does not resolve: one line, exit 1, with Redis\'s text
   // redis-server --port 43917 --bind no.such.host.invalid: "Could not create server TCP listening
   // socket no.such.host.invalid:43917: Name or service not known" (EAI_AGAIN's text without DNS).
   assertOneLineFailure(t, r, /^keystonelight: Could not create server TCP listening socket no\.such\.host\.invalid:0: (Name or service not known|Temporary failure in name resolution)$/);
+});
+
+test('bind with only optional addresses, none available: Redis\'s warning for each, then its line, exit 1', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const port = String(await freePort());
+  // 10.254.254.254 is on no interface here: bind() fails with EADDRNOTAVAIL, which "-" allows.
+  const args = ['--port', port, '--bind', '-10.254.254.254'];
+  const ours = await ks([...args, '--dir', tempDir()]);
+  const theirs = await run('redis-server', [...args, '--save', '', '--appendonly', 'no'], { timeoutMs: 15_000 });
+  const warning = `# Warning: Could not create server TCP listening socket 10.254.254.254:${port}: bind: Cannot assign requested address`;
+  for (const [who, r] of [['ours', ours], ['redis', theirs]] as const) t.true(r.stdout.includes(warning), `${who}: ${r.stdout}`);
+  t.true(theirs.stdout.includes('# Configured to not listen anywhere, exiting.'), theirs.stdout);
+  t.is(theirs.code, 1);
+  assertOneLineFailure(t, ours, /^keystonelight: Configured to not listen anywhere, exiting\.$/);
+  // bind "" as well (Redis: the same line, no warning).
+  assertOneLineFailure(t, await ks(['--port', '0', '--bind', '', '--dir', tempDir()]), /^keystonelight: Configured to not listen anywhere, exiting\.$/);
 });
 
 test('a redis.conf-style file, with command-line options overriding it', async (t) => {
