@@ -7,7 +7,8 @@
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
+import { createRequire } from 'node:module';
 
 // Bundled CommonJS dependencies (winston, ...) call require() for Node built-ins; an ESM bundle
 // has no require, so give it one.
@@ -57,16 +58,18 @@ const out = process.env.KS_OUT ?? '.';
 // and requires it (the dual-package hazard: `instanceof ConfigError` false across them, two sets
 // of module state). The sources use no ES-module-only feature (import.meta, top-level await):
 // esbuild would warn building them as CommonJS.
-const [, , entry] = await Promise.all([
+await Promise.all([
   build({ ...common, entryPoints: ['src/cli.ts'], outfile: `${out}/dist/keystonelight.js`, banner: { js: `#!/usr/bin/env -S node ${NODE_FLAGS}\n` + requireShim } }),
   build({ ...common, format: 'cjs', entryPoints: ['src/index.ts'], outfile: `${out}/dist/index.cjs` }),
-  // Only for the names src/index.ts exports (type-only exports are gone), listed in the wrapper so
-  // that a name Node cannot find in the CommonJS module fails at import, not as undefined later.
-  build({ ...common, bundle: false, write: false, metafile: true, entryPoints: ['src/index.ts'], outfile: 'index.js' }),
 ]);
 chmodSync(`${out}/dist/keystonelight.js`, 0o755);
-const names = Object.values(entry.metafile.outputs).flatMap((o) => o.exports).sort();
+// The names the CommonJS build exports (`export *` included; loading it starts nothing), listed in
+// the wrapper so that a name Node cannot find in the CommonJS module fails at import, not as
+// undefined later.
+const names = Object.keys(createRequire(import.meta.url)(resolvePath(`${out}/dist/index.cjs`))).sort();
 if (names.length === 0) throw new Error('build.mjs: src/index.ts exports nothing?');
+// `export { default } from` a CommonJS module would be its module.exports, not a default export.
+if (names.includes('default')) throw new Error('build.mjs: src/index.ts has a default export, which the ES module wrapper cannot re-export');
 writeFileSync(`${out}/dist/index.js`, [
   '// The ES module entry of the library: its CommonJS build, re-exported (one copy of the library',
   '// whether it is imported or required).',
