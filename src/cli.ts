@@ -11,6 +11,16 @@ import { isDaemonChild, notifyFailure, notifyReady, spawnDaemon } from './server
 import { guardStdio } from './server/log.js';
 import { errnoText, strerror } from './errors.js';
 
+/** As a server, durable by default: an append-only file in `dir` (the library stays in memory). */
+const SERVER_DEFAULTS: Record<string, string> = { appendonly: 'yes' };
+
+/** An option's default as the server runs with it (--help). */
+function shownDefault(name: string, value: string): string {
+  if (name === 'pidfile') return '"" (<dir>/keystonelight.pid is always written)';
+  const v = SERVER_DEFAULTS[name] ?? value;
+  return v === '' ? '""' : v;
+}
+
 const HELP = `Usage: keystonelight [/path/to/keystonelight.conf] [options] [-]
        keystonelight - (read config from stdin)
        keystonelight --version
@@ -25,7 +35,7 @@ Examples:
        echo 'maxmemory 100mb' | keystonelight /etc/keystonelight.conf -
 
 Options (default):
-${OPTIONS.map((o) => `  --${o.name.padEnd(28)} ${o.default === '' ? '""' : o.default}`).join('\n')}
+${OPTIONS.map((o) => `  --${o.name.padEnd(28)} ${shownDefault(o.name, o.default)}`).join('\n')}
 `;
 
 function fail(message: string): never {
@@ -52,8 +62,7 @@ async function main(argv: string[]): Promise<void> {
     const parsed = parseArgs(argv);
     file = parsed.file;
     stdin = parsed.stdin;
-    // As a server, durable by default: an append-only file in `dir` (the library stays in memory).
-    config = new Config({ appendonly: 'yes' });
+    config = new Config(SERVER_DEFAULTS);
     applyOptions(config, parsed.options);
   } catch (e) {
     if (e instanceof ConfigError) fail(e.message);

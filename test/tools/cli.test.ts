@@ -36,6 +36,9 @@ test('--help prints the usage and exits 0', async (t) => {
   t.is(r.code, 0);
   t.regex(r.stdout, /^Usage: keystonelight \[\/path\/to\/keystonelight\.conf\] \[options\]/);
   t.regex(r.stdout, /--port\s+7379/);
+  // The defaults the server runs with (the library's differ): durable, with the data dir's PID file.
+  t.regex(r.stdout, /--appendonly\s+yes\n/);
+  t.regex(r.stdout, /--pidfile\s+"" \(<dir>\/keystonelight\.pid is always written\)\n/);
   t.is(r.stderr, '');
 });
 
