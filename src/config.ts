@@ -104,6 +104,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   int('auto-aof-rewrite-percentage', '100', 0n, INT_MAX),
   mem('auto-aof-rewrite-min-size', '67108864', 0n, LLONG_MAX),
   bool('aof-load-truncated', 'yes'),
+  // Accepted so redis.conf files (Redis's own sets it) and CONFIG SET work; changes nothing: a rewrite's
+  // writes run on the thread pool and its file is fsynced once, before its rename.
+  bool('aof-rewrite-incremental-fsync', 'yes'),
   bool('aof-use-rdb-preamble', 'no'),
   bool('aof-timestamp-enabled', 'no'),
   opt('pidfile', 'string', '', false),

@@ -151,9 +151,10 @@ export interface PersistenceApi {
   save(): string | null;
   /**
    * BGSAVE: the same with the fsync in the background; null (started), 'scheduled' (`inExec`: run
-   * after the transaction, as Redis), or the error reply text.
+   * after the transaction, as Redis; `schedule`: BGSAVE SCHEDULE behind a running rewrite), or the
+   * error reply text.
    */
-  bgsave(inExec?: boolean): string | null;
+  bgsave(inExec?: boolean, schedule?: boolean): string | null;
   /** DEBUG LOADAOF: fsync, empty the dataset, load it back from the file; null or the error text. */
   loadAof(): string | null;
   /** DEBUG RELOAD: rewrite the file from memory, then as DEBUG LOADAOF; null or the error text. */

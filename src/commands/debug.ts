@@ -198,7 +198,7 @@ const SUBCOMMANDS: Record<string, [number, (ctx: Ctx, args: string[]) => Reply, 
   digest: [2, (ctx) => digestReply(() => status(datasetDigest(ctx.keyspace.dbs)))],
   'digest-value': [-2, (ctx, a) => digestReply(() => digestValues(ctx, a.slice(2)))],
   error: [3, (_ctx, a) => debugError(a[2])],
-  loadaof: [2, loadAof],
+  loadaof: [-2, loadAof], // as Redis 7.0, which does not look at further arguments
   populate: [-3, populate, 5],
   reload: [-2, (ctx, a) => reload(ctx, a.slice(2))],
   'change-repl-id': [2, (ctx) => (ctx.server.log.warning('Changing replication IDs after receiving DEBUG change-repl-id'), OK)],

@@ -27,7 +27,7 @@ function bgsave(ctx: Ctx, args: string[]): Reply {
   if (args.length > 2 || (args.length === 2 && !is(args[1], 'SCHEDULE'))) return err(SYNTAX);
   const p = ctx.server.persistence;
   if (p === null) return err(NO_RDB_SAVE);
-  const e = p.bgsave(ctx.client.tx.queue !== null);
+  const e = p.bgsave(ctx.client.tx.queue !== null, args.length === 2);
   if (e === 'scheduled') return status('Background saving scheduled');
   return e === null ? status('Background saving started') : err(e);
 }

@@ -18,6 +18,7 @@ import {
 } from './layout.js';
 import { Manifest, ManifestStore } from './manifest.js';
 import { Rewrite } from './rewrite.js';
+import { AutoRewrite } from './auto-rewrite.js';
 import { dumpKeyspace } from './keydump.js';
 import { REWRITE_START_FAILED, strerror } from '../errors.js';
 import { setImmediate } from '../timers.js';
@@ -28,9 +29,8 @@ export type { FileIO } from './fileio.js';
 const REWRITE_RUNNING = 'ERR Background append only file rewriting already in progress';
 const REWRITE_STARTED = 'Background append only file rewriting started';
 const REWRITE_SCHEDULED = 'Background append only file rewriting scheduled';
-/** Redis's aofRewriteLimited: after this many failures in a row, automatic rewrites back off. */
-const LIMIT_THRESHOLD = 3;
-const LIMIT_MAX_MINUTES = 60;
+const BGSAVE_BEHIND_CHILD =
+  "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
 
 export class AofPersistence implements Persistence {
   private rewriteJob: Rewrite | null = null;
@@ -41,10 +41,10 @@ export class AofPersistence implements Persistence {
   private unsettled: Rewrite | null = null;
   private rewriteScheduled = false;
   private rewriteDone: Promise<boolean> = Promise.resolve(true);
-  private consecutiveFailures = 0;
-  private limitDelayMinutes = 0;
-  private limitUntil = 0;
+  private readonly auto: AutoRewrite;
   private bgsaveRunning = false;
+  /** BGSAVE SCHEDULE behind a rewrite, or BGSAVE run by EXEC (Redis's rdb_bgsave_scheduled). */
+  private bgsaveScheduled = false;
   private closed = false;
   private readonly unlisten: (() => void)[];
 
@@ -56,6 +56,7 @@ export class AofPersistence implements Persistence {
     private readonly manifests: ManifestStore,
   ) {
     writer.timestamps = server.config.bool('aof-timestamp-enabled');
+    this.auto = new AutoRewrite(server.config, server.log);
     // Dropped at close: CONFIG SET appendonly no/yes makes a new persistence each time.
     this.unlisten = [
       server.config.onChange('appendfsync', (v) => (this.writer.policy = v as FsyncPolicy)),
@@ -150,38 +151,7 @@ export class AofPersistence implements Persistence {
   cron(): void {
     const now = Date.now();
     this.writer.backgroundFsync(now);
-    if (this.unsettled === null && !this.closed && this.shouldAutoRewrite() && !this.rewriteLimited(now)) {
-      const { size, baseSize } = this.writer;
-      this.server.log.notice(`Starting automatic rewriting of AOF on ${Math.round(((size - baseSize) * 100) / Math.max(1, baseSize))}% growth`);
-      this.startRewrite();
-    }
-  }
-
-  private shouldAutoRewrite(): boolean {
-    const perc = this.server.config.int('auto-aof-rewrite-percentage');
-    const min = this.server.config.int('auto-aof-rewrite-min-size');
-    const { size, baseSize } = this.writer;
-    if (perc === 0 || size <= min) return false;
-    const base = baseSize === 0 ? 1 : baseSize;
-    return ((size - base) * 100) / base >= perc;
-  }
-
-  /** After repeated failures, automatic rewrites wait 1, 2, 4 ... 60 minutes (as Redis). */
-  private rewriteLimited(now: number): boolean {
-    if (this.consecutiveFailures < LIMIT_THRESHOLD) {
-      this.limitDelayMinutes = 0;
-      this.limitUntil = 0;
-      return false;
-    }
-    if (this.limitUntil !== 0) {
-      if (now < this.limitUntil) return true;
-      this.limitUntil = 0;
-      return false;
-    }
-    this.limitDelayMinutes = Math.min(LIMIT_MAX_MINUTES, this.limitDelayMinutes === 0 ? 1 : this.limitDelayMinutes * 2);
-    this.limitUntil = now + this.limitDelayMinutes * 60_000;
-    this.server.log.warning(`Background AOF rewrite has repeatedly failed and triggered the limit, will retry in ${this.limitDelayMinutes} minutes`);
-    return true;
+    if (this.unsettled === null && !this.closed && this.auto.due(this.writer.size, this.writer.baseSize, now)) this.startRewrite();
   }
 
   /**
@@ -190,8 +160,9 @@ export class AofPersistence implements Persistence {
    */
   rewrite(inExec = false): { ok: boolean; message: string } {
     if (this.rewriteJob !== null) return { ok: false, message: REWRITE_RUNNING };
-    // As Redis's bgrewriteaofCommand behind another child: scheduled (again, if already so).
-    if (this.unsettled !== null) {
+    // As Redis's bgrewriteaofCommand behind another child (an aborted rewrite still finishing, a
+    // BGSAVE's fsync): scheduled (again, if already so).
+    if (this.unsettled !== null || this.bgsaveRunning) {
       this.rewriteScheduled = true;
       return { ok: true, message: REWRITE_SCHEDULED };
     }
@@ -213,9 +184,9 @@ export class AofPersistence implements Persistence {
    */
   private startScheduledSoon(): void {
     setImmediate(() => {
-      if (this.closed || !this.rewriteScheduled || this.unsettled !== null) return;
+      if (this.closed || !this.rewriteScheduled || this.unsettled !== null || this.bgsaveRunning) return;
       this.rewriteScheduled = false;
-      this.startRewrite();
+      if (!this.startRewrite() && this.bgsaveScheduled) this.startScheduledBgsaveSoon();
     });
   }
 
@@ -229,7 +200,7 @@ export class AofPersistence implements Persistence {
       // in aof_rewrites. Counted as a failure, so automatic rewrites back off (Redis retries each cron).
       this.server.log.warning(e instanceof Error ? e.message : String(e));
       this.server.aofLastRewriteOk = false;
-      this.consecutiveFailures++;
+      this.auto.failures++;
       return false;
     }
     this.rewriteJob = job;
@@ -239,16 +210,25 @@ export class AofPersistence implements Persistence {
     this.server.log.notice(REWRITE_STARTED);
     this.rewriteDone = job.run().then((r) => {
       const steps = job.trace.summary();
-      if (this.rewriteJob === job) this.rewriteJob = null;
+      // Aborted (DEBUG LOADAOF/RELOAD, CONFIG SET appendonly no, shutdown): as Redis's
+      // killAppendOnlyChild, neither a success nor a failure: INFO's status, time and failure
+      // count stay as the last rewrite that ended left them.
+      const aborted = this.rewriteJob !== job;
+      if (!aborted) this.rewriteJob = null;
       this.unsettled = null;
       if (this.rewriteScheduled) this.startScheduledSoon();
+      else if (this.bgsaveScheduled) this.startScheduledBgsaveSoon();
+      if (aborted && !r.ok) {
+        this.server.log.notice(`Background AOF rewrite aborted (${r.seconds.toFixed(3)} seconds)`);
+        return false;
+      }
       this.server.aofLastRewriteSeconds = Math.round(r.seconds);
       this.server.aofLastRewriteOk = r.ok;
       if (r.ok) {
-        this.consecutiveFailures = 0;
+        this.auto.failures = 0;
         this.server.log.notice(`Background AOF rewrite finished successfully (${r.seconds.toFixed(3)} seconds, ${this.writer.size} bytes, ${steps})`);
       } else {
-        this.consecutiveFailures++;
+        this.auto.failures++;
         this.server.log.warning(`Background AOF rewrite failed: ${r.error}`);
       }
       return r.ok;
@@ -280,6 +260,8 @@ export class AofPersistence implements Persistence {
 
   /** SAVE: the append-only file is the saved dataset; make it durable now. Null or an error text. */
   save(): string | null {
+    // As Redis 7.0's saveCommand behind its BGSAVE child (a rewrite does not stop SAVE there).
+    if (this.bgsaveRunning) return 'ERR Background save already in progress';
     try {
       this.writer.syncNow();
     } catch (e) {
@@ -295,18 +277,24 @@ export class AofPersistence implements Persistence {
    * text. Run by EXEC (`inExec`) it is scheduled, as Redis 7.0's bgsaveCommand (server.in_exec):
    * writing the file in the middle of a transaction would split its MULTI ... EXEC block.
    */
-  bgsave(inExec = false): string | null {
+  bgsave(inExec = false, schedule = false): string | null {
     if (this.bgsaveRunning) return 'ERR Background save already in progress';
-    if (inExec) {
-      setImmediate(() => {
-        if (!this.closed && !this.bgsaveRunning) this.bgsave();
-      });
+    // A rewrite (or an aborted one still finishing) stands for Redis's other child process:
+    // refused, or with SCHEDULE done when it has ended, as Redis 7.0's bgsaveCommand.
+    if (this.unsettled !== null || inExec) {
+      if (!schedule && !inExec) return BGSAVE_BEHIND_CHILD;
+      if (!this.bgsaveScheduled) {
+        this.bgsaveScheduled = true;
+        if (this.unsettled === null) this.startScheduledBgsaveSoon();
+      }
       return 'scheduled';
     }
+    this.bgsaveScheduled = false;
     if (!this.writer.flush()) return `ERR ${this.writer.lastWriteError}`;
     this.bgsaveRunning = true;
     this.writer.fsyncAsync((err) => {
       this.bgsaveRunning = false;
+      if (this.rewriteScheduled) this.startScheduledSoon();
       if (err) this.server.log.warning(`Background saving error: ${strerror(errorCode(err))}`);
       else {
         this.server.lastSave = Math.floor(Date.now() / 1000);
@@ -314,6 +302,17 @@ export class AofPersistence implements Persistence {
       }
     });
     return null;
+  }
+
+  /**
+   * Runs the scheduled BGSAVE in a later turn: after the EXEC that asked for it, or the rewrite it
+   * waited for. Still scheduled if a rewrite has started since (its end runs it).
+   */
+  private startScheduledBgsaveSoon(): void {
+    setImmediate(() => {
+      if (this.closed || !this.bgsaveScheduled || this.unsettled !== null || this.bgsaveRunning) return;
+      this.bgsave();
+    });
   }
 
   /**
@@ -343,6 +342,8 @@ export class AofPersistence implements Persistence {
     } catch (e) {
       return `ERR Error trying to rewrite the AOF: ${e instanceof Error ? e.message : String(e)}`;
     }
+    // The dataset is saved (Redis's rdbSave there): LASTSAVE moves, as in Redis.
+    this.server.lastSave = Math.floor(Date.now() / 1000);
     const r = this.loadAof();
     if (r === null) this.server.log.warning('DB reloaded by DEBUG RELOAD');
     return r;
@@ -371,7 +372,7 @@ export class AofPersistence implements Persistence {
       ['aof_current_rewrite_time_sec', job ? Math.floor((Date.now() - job.startedAt) / 1000) : -1],
       ['aof_last_bgrewrite_status', this.server.aofLastRewriteOk ? 'ok' : 'err'],
       ['aof_rewrites', this.server.stats.aofRewrites],
-      ['aof_rewrites_consecutive_failures', this.consecutiveFailures],
+      ['aof_rewrites_consecutive_failures', this.auto.failures],
       ['aof_last_write_status', w.writeError() === null ? 'ok' : 'err'],
       ['aof_last_cow_size', 0],
       ['module_fork_in_progress', 0],

@@ -8,8 +8,8 @@ import type { Server } from '../server/server.js';
 type Fields = [string, string | number][];
 
 /** The aof_* fields of a server without an append-only file (the rewrite figures are the server's). */
-const aofOff = (server: Server, enabled: 0 | 1): Fields => [
-  ['aof_enabled', enabled],
+const aofOff = (server: Server): Fields => [
+  ['aof_enabled', 0],
   ['aof_rewrite_in_progress', 0],
   ['aof_rewrite_scheduled', 0],
   ['aof_last_rewrite_time_sec', server.aofLastRewriteSeconds],
@@ -23,7 +23,11 @@ const aofOff = (server: Server, enabled: 0 | 1): Fields => [
   ['module_fork_last_cow_size', 0],
 ];
 
-/** While the file is loaded at start, persistence is not attached yet: Redis shows aof_enabled:1 and these too. */
+/**
+ * While the file is loaded at start, persistence is not attached yet: Redis (7.0.15, seen) shows
+ * aof_enabled:0, its loadAppendOnlyFiles turning aof_state off meanwhile, and these too (printed for
+ * the appendonly setting).
+ */
 const AOF_STARTING: Fields = [
   ['aof_current_size', 0],
   ['aof_base_size', 0],
@@ -55,8 +59,8 @@ export function persistenceInfo(server: Server): Fields {
     ['rdb_last_load_keys_loaded', 0],
   ];
   if (server.persistence !== null) out.push(...server.persistence.info());
-  else if (server.loading && server.config.bool('appendonly')) out.push(...aofOff(server, 1), ...AOF_STARTING);
-  else out.push(...aofOff(server, 0));
+  else if (server.loading && server.config.bool('appendonly')) out.push(...aofOff(server), ...AOF_STARTING);
+  else out.push(...aofOff(server));
   if (server.loading) out.push(...loadingFields(server));
   return out;
 }

@@ -459,13 +459,22 @@ test("BGREWRITEAOF whose new incr file cannot be created answers Redis's error a
   await reloadMatches(t, dir, s);
 });
 
-test('BGREWRITEAOF behind unfinished work answers what Redis 7.0 answers behind a child: scheduled, and scheduled again', async (t) => {
-  if (!needBinary(t, 'redis-server')) return;
-  // Redis: a BGSAVE child is running.
-  const redis = await startRealRedis(['--enable-debug-command', 'yes']);
+/**
+ * A real redis-server with 1M keys (DEBUG POPULATE), so that its child processes (BGSAVE, a
+ * rewrite) take a while: what it answers meanwhile is what ours must answer.
+ */
+async function populatedRedis(t: ExecutionContext, args: string[]): Promise<RawClient> {
+  const redis = await startRealRedis(['--enable-debug-command', 'yes', ...args]);
   t.teardown(() => redis.stop());
   const rc = await RawClient.connect(redis.port);
   t.is(await rc.call('DEBUG', 'POPULATE', '1000000'), '+OK\r\n');
+  return rc;
+}
+
+test('BGREWRITEAOF behind unfinished work answers what Redis 7.0 answers behind a child: scheduled, and scheduled again', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  // Redis: a BGSAVE child is running.
+  const rc = await populatedRedis(t, []);
   t.is(await rc.call('BGSAVE'), '+Background saving started\r\n');
   const theirs = [await rc.call('BGREWRITEAOF'), await rc.call('BGREWRITEAOF')];
   rc.close();
@@ -484,6 +493,110 @@ test('BGREWRITEAOF behind unfinished work answers what Redis 7.0 answers behind 
   io.fsyncDelayMs = 0;
   await settledDirectory(t, dir, s);
   c.close();
+});
+
+test('BGSAVE behind a running rewrite: refused, or with SCHEDULE scheduled and run when the rewrite ends, as Redis 7.0 behind its AOF child', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const cmds = [['BGREWRITEAOF'], ['BGSAVE'], ['BGSAVE', 'SCHEDULE'], ['BGSAVE', 'SCHEDULE'], ['BGREWRITEAOF']];
+  const rc = await populatedRedis(t, ['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no']);
+  const theirs = await rc.pipeline(cmds);
+  rc.close();
+  // Before: every BGSAVE answered "started", a rewrite running or not.
+  t.deepEqual(theirs, [
+    '+Background append only file rewriting started\r\n',
+    "-ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.\r\n",
+    '+Background saving scheduled\r\n',
+    '+Background saving scheduled\r\n',
+    '-ERR Background append only file rewriting already in progress\r\n',
+  ]);
+  const dir = tmp();
+  const io = new FaultyIO();
+  const log = join(dir, 'ks.log');
+  const s = await open(t, dir, io, { logfile: log, loglevel: 'notice' });
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  io.fsyncDelayMs = 200; // the rewrite's fsyncs: it is still running at the BGSAVEs
+  t.deepEqual(await c.pipeline(cmds), theirs);
+  t.false(readFileSync(log, 'latin1').includes('Background saving terminated'), 'not run while the rewrite runs');
+  t.true(await persistence(s).waitRewrite());
+  await waitFor(() => readFileSync(log, 'latin1').includes('Background saving terminated with success'), 5000, 'the scheduled BGSAVE');
+  const text = readFileSync(log, 'latin1');
+  t.is(text.split('Background saving terminated').length, 2, 'scheduled once');
+  t.true(text.indexOf('Background AOF rewrite finished') < text.indexOf('Background saving terminated'));
+  io.fsyncDelayMs = 0;
+});
+
+test('BGREWRITEAOF while a BGSAVE is running is scheduled, as in Redis, and starts when it ends; SAVE meanwhile is refused', async (t) => {
+  const dir = tmp();
+  const io = new FaultyIO();
+  const s = await open(t, dir, io);
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  io.fsyncDelayMs = 200;
+  t.deepEqual(await c.pipeline([['BGSAVE'], ['BGREWRITEAOF'], ['BGSAVE'], ['SAVE']]), [
+    '+Background saving started\r\n',
+    '+Background append only file rewriting scheduled\r\n',
+    '-ERR Background save already in progress\r\n',
+    '-ERR Background save already in progress\r\n', // SAVE, as Redis's behind its BGSAVE child (before: +OK)
+  ]);
+  t.regex(await c.call('INFO', 'persistence'), /\r\naof_rewrite_scheduled:1\r\n/);
+  io.fsyncDelayMs = 0;
+  await waitFor(async () => /\r\naof_rewrites:1\r\n/.test(await c.call('INFO', 'persistence')), 5000, 'the scheduled rewrite');
+  await settledDirectory(t, dir, s);
+});
+
+test('a rewrite aborted (CONFIG SET appendonly no, DEBUG LOADAOF) is no failure: INFO keeps aof_last_bgrewrite_status:ok, as Redis after killing its child', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const fields = (info: string): string[] => info.split('\r\n').filter((l) => /^aof_(last_bgrewrite_status|rewrites_consecutive_failures|enabled):/.test(l));
+  const cmds = [['BGREWRITEAOF'], ['CONFIG', 'SET', 'appendonly', 'no'], ['INFO', 'persistence']];
+  const rc = await populatedRedis(t, ['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no']);
+  const theirs = await rc.pipeline(cmds);
+  rc.close();
+  t.deepEqual(fields(theirs[2]), ['aof_enabled:0', 'aof_last_bgrewrite_status:ok', 'aof_rewrites_consecutive_failures:0']);
+  const dir = tmp();
+  const io = new FaultyIO();
+  const s = await open(t, dir, io, { 'enable-debug-command': 'yes' });
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  io.fsyncDelayMs = 200;
+  const ours = await c.pipeline(cmds);
+  t.deepEqual(ours.slice(0, 2), theirs.slice(0, 2));
+  t.deepEqual(fields(ours[2]), fields(theirs[2]));
+  // Once the aborted job has settled (its manifest save, delayed, has ended). Before: it was
+  // counted as failed (status err, one consecutive failure).
+  await new Promise((r) => setTimeout(r, 1000));
+  t.deepEqual(fields(await c.call('INFO', 'persistence')), fields(theirs[2]));
+  io.fsyncDelayMs = 0;
+  t.is(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
+  io.fsyncDelayMs = 200;
+  t.deepEqual(await c.pipeline([['BGREWRITEAOF'], ['DEBUG', 'LOADAOF']]), ['+Background append only file rewriting started\r\n', '+OK\r\n']);
+  await settle(s);
+  t.deepEqual(fields(await c.call('INFO', 'persistence')), ['aof_enabled:1', 'aof_last_bgrewrite_status:ok', 'aof_rewrites_consecutive_failures:0']);
+  io.fsyncDelayMs = 0;
+});
+
+test('DEBUG RELOAD saves the dataset: LASTSAVE moves, as in Redis (not with NOSAVE)', async (t) => {
+  const dir = tmp();
+  const s = await open(t, dir, undefined, { 'enable-debug-command': 'yes' });
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  s.server.lastSave -= 100;
+  const before = s.server.lastSave;
+  t.is(await c.call('DEBUG', 'RELOAD', 'NOSAVE'), '+OK\r\n');
+  t.is(await c.call('LASTSAVE'), `:${before}\r\n`);
+  t.is(await c.call('DEBUG', 'RELOAD'), '+OK\r\n');
+  t.true(Number((await c.call('LASTSAVE')).slice(1)) >= before + 100);
+});
+
+test('DEBUG LOADAOF ignores further arguments, as Redis 7.0 (which has no arity check for it)', async (t) => {
+  const dir = tmp();
+  const s = await open(t, dir, undefined, { 'enable-debug-command': 'yes' });
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  t.is(await c.call('SET', 'a', '1'), '+OK\r\n');
+  // Before: "ERR unknown subcommand or wrong number of arguments for 'loadaof'"; redis-server: +OK.
+  t.is(await c.call('DEBUG', 'LOADAOF', 'x', 'y'), '+OK\r\n');
+  t.is(await c.call('GET', 'a'), '$1\r\n1\r\n');
 });
 
 test('a rewrite aborted while its first manifest save is in flight: commands still buffered reach the file the manifest names, after their SELECT', async (t) => {

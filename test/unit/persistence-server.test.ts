@@ -352,3 +352,22 @@ test.serial('a key whose deadline is exactly T0 is alive at T0: the base file ke
   t.deepEqual(live['0:k'], { type: 'string', value: 'v', pexpiretime: -1 });
   t.deepEqual(await reloadCopy(dir), live);
 });
+
+test.serial("automatic rewrite: the log's growth figure is Redis's (an empty base counts as 1 byte: (size*100/1)-100)", async (t) => {
+  const lines: string[] = [];
+  const dir = tmp();
+  const s = await startServer({
+    port: 0,
+    config: { appendonly: 'yes', dir, appendfsync: 'no', 'auto-aof-rewrite-min-size': '10', 'auto-aof-rewrite-percentage': '100', loglevel: 'notice' },
+    log: (_level, message) => lines.push(message),
+  });
+  t.teardown(() => s.close());
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  const size = aofBytes(['SELECT', '0'], ['SET', 'a', '1']).length;
+  t.is(await c.call('SET', 'a', '1'), '+OK\r\n');
+  await waitFor(() => lines.some((l) => l.startsWith('Starting automatic rewriting')), 5000, 'the automatic rewrite');
+  // Before: size*100 (the empty base taken as 1 byte, but the growth not less the 100%).
+  t.true(lines.includes(`Starting automatic rewriting of AOF on ${size * 100 - 100}% growth`), lines.join('\n'));
+  await waitRewrite(s);
+});

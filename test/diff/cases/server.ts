@@ -26,7 +26,7 @@ const configGet: DiffCase[] = [
     'protected-mode', 'tcp-backlog', 'daemonize', 'appendfilename', 'appenddirname', 'auto-aof-rewrite-percentage',
     'auto-aof-rewrite-min-size', 'aof-load-truncated', 'aof-timestamp-enabled', 'lazyfree-lazy-user-flush',
     'set-max-intset-entries', 'list-compress-depth', 'hll-sparse-max-bytes', 'enable-debug-command', 'loglevel',
-    'io-threads',
+    'io-threads', 'aof-rewrite-incremental-fsync',
   ]),
   c('CONFIG GET of an alias answers under the alias', [['CONFIG', 'GET', 'hash-max-ziplist-entries'], ['CONFIG', 'GET', 'list-max-ziplist-size']]),
   c('CONFIG GET an exact name answers under the name as typed', [['CONFIG', 'GET', 'MAXMEMORY'], ['CONFIG', 'GET', 'Hz']]),
@@ -59,6 +59,7 @@ const configSet: DiffCase[] = [
   setAndBack('timeout', '300', '0'),
   setAndBack('appendfsync', 'No', 'everysec'),
   setAndBack('lazyfree-lazy-user-flush', 'YES', 'no'),
+  setAndBack('aof-rewrite-incremental-fsync', 'no', 'yes'), // before: Unknown option
   setAndBack('list-max-listpack-size', '-5', '-2'),
   setAndBack('proto-max-bulk-len', '2gb', '536870912'),
   setAndBack('save', '01 1', ''),
