@@ -46,6 +46,8 @@ export class AofPersistence implements Persistence {
   /** BGSAVE SCHEDULE behind a rewrite, or BGSAVE run by EXEC (Redis's rdb_bgsave_scheduled). */
   private bgsaveScheduled = false;
   private closed = false;
+  /** Shutting down (stopStarting), or closed: nothing new starts. */
+  private ending = false;
   private readonly unlisten: (() => void)[];
 
   private constructor(
@@ -151,7 +153,7 @@ export class AofPersistence implements Persistence {
   cron(): void {
     const now = Date.now();
     this.writer.backgroundFsync(now);
-    if (this.unsettled === null && !this.closed && this.auto.due(this.writer.size, this.writer.baseSize, now)) this.startRewrite();
+    if (this.unsettled === null && !this.bgsaveRunning && !this.ending && this.auto.due(this.writer.size, this.writer.baseSize, now)) this.startRewrite();
   }
 
   /**
@@ -184,7 +186,7 @@ export class AofPersistence implements Persistence {
    */
   private startScheduledSoon(): void {
     setImmediate(() => {
-      if (this.closed || !this.rewriteScheduled || this.unsettled !== null || this.bgsaveRunning) return;
+      if (this.ending || !this.rewriteScheduled || this.unsettled !== null || this.bgsaveRunning) return;
       this.rewriteScheduled = false;
       if (!this.startRewrite() && this.bgsaveScheduled) this.startScheduledBgsaveSoon();
     });
@@ -205,6 +207,9 @@ export class AofPersistence implements Persistence {
     }
     this.rewriteJob = job;
     this.unsettled = job;
+    // As Redis's rewriteAppendOnlyFileBackground (aof_rewrite_scheduled = 0 at fork): whatever
+    // started it (BGREWRITEAOF, the cron, a signal), a scheduled rewrite is this one.
+    this.rewriteScheduled = false;
     // As Redis (at fork): a rewrite counts in INFO aof_rewrites when it starts, whatever its end.
     this.server.stats.aofRewrites++;
     this.server.log.notice(REWRITE_STARTED);
@@ -310,7 +315,7 @@ export class AofPersistence implements Persistence {
    */
   private startScheduledBgsaveSoon(): void {
     setImmediate(() => {
-      if (this.closed || !this.bgsaveScheduled || this.unsettled !== null || this.bgsaveRunning) return;
+      if (this.ending || !this.bgsaveScheduled || this.unsettled !== null || this.bgsaveRunning) return;
       this.bgsave();
     });
   }
@@ -386,9 +391,13 @@ export class AofPersistence implements Persistence {
     ];
   }
 
+  stopStarting(): void {
+    this.ending = true;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
-    this.closed = true;
+    this.closed = this.ending = true;
     for (const stop of this.unlisten) stop();
     const done = this.rewriteDone;
     this.abortRewrite();

@@ -35,5 +35,10 @@ export interface Persistence extends PersistenceApi {
   writeError(): string | null;
   /** The aof_* fields of INFO persistence (persistence/info.ts builds the whole section). */
   info(): [string, string | number][];
+  /**
+   * The server is shutting down: no scheduled or automatic rewrite or BGSAVE starts any more (Redis
+   * exits inside SHUTDOWN). close() follows.
+   */
+  stopStarting(): void;
   close(): Promise<void>;
 }

@@ -321,6 +321,8 @@ export class Server implements ServerApi {
     } else {
       this.closeSoon();
     }
+    // Nothing scheduled starts now (a BGREWRITEAOF or BGSAVE an EXEC queued for after itself).
+    this.persistence?.stopStarting();
     // Redis exits inside SHUTDOWN: no later command of any client runs (the rest of this pipeline
     // ran, was written to the AOF and never answered). Replies computed before it still go out.
     for (const c of this.clientsById.values()) c.closeAfterReply();
@@ -373,6 +375,7 @@ export class Server implements ServerApi {
 
   /** Stops accepting, flushes pending replies, closes every client. */
   async close(): Promise<void> {
+    this.persistence?.stopStarting(); // before the awaits below, when a scheduled job could start
     this.pause.stop();
     this.stalls.stop();
     if (this.expireTimer) clearInterval(this.expireTimer);

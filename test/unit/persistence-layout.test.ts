@@ -545,6 +545,48 @@ test('BGREWRITEAOF while a BGSAVE is running is scheduled, as in Redis, and star
   await settledDirectory(t, dir, s);
 });
 
+test('a rewrite started while one is scheduled clears the schedule (Redis: rewriteAppendOnlyFileBackground sets aof_rewrite_scheduled = 0): one rewrite, not two', async (t) => {
+  // Review: MULTI/BGREWRITEAOF/EXEC then BGREWRITEAOF in one packet: the second starts the rewrite
+  // before EXEC's setImmediate runs, the schedule stayed set and ran a second rewrite after the
+  // first (redis-server 7.0.15: aof_rewrite_scheduled:0 meanwhile, aof_rewrites:1 in the end).
+  const dir = tmp();
+  const io = new FaultyIO();
+  const s = await open(t, dir, io);
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  io.fsyncDelayMs = 200; // the rewrite is still running at the INFO below
+  const r = await c.pipeline([['MULTI'], ['BGREWRITEAOF'], ['EXEC'], ['BGREWRITEAOF'], ['INFO', 'persistence']]);
+  t.deepEqual(r.slice(0, 4), [
+    '+OK\r\n',
+    '+QUEUED\r\n',
+    '*1\r\n+Background append only file rewriting scheduled\r\n',
+    '+Background append only file rewriting started\r\n',
+  ]);
+  t.regex(r[4], /\r\naof_rewrite_in_progress:1\r\naof_rewrite_scheduled:0\r\n/);
+  io.fsyncDelayMs = 0;
+  await settle(s);
+  t.regex(await c.call('INFO', 'persistence'), /\r\naof_rewrites:1\r\n/);
+});
+
+test('SHUTDOWN after an EXEC that scheduled BGREWRITEAOF and BGSAVE: neither starts (Redis exits inside SHUTDOWN)', async (t) => {
+  // Review: the scheduled rewrite started during the shutdown (its log lines, an unlisted empty incr file).
+  const dir = tmp();
+  const log = join(dir, 'ks.log');
+  const s = await open(t, dir, undefined, { logfile: log, loglevel: 'notice' });
+  const c = await RawClient.connect(s.port);
+  await c.call('SET', 'k', 'v');
+  c.write(Buffer.concat([['MULTI'], ['BGREWRITEAOF'], ['BGSAVE'], ['EXEC'], ['SHUTDOWN']].map((a) => encodeArgs(a))));
+  await c.waitClosed(5000);
+  t.true(c.pending().includes('*2\r\n+Background append only file rewriting scheduled\r\n+Background saving scheduled\r\n'), c.pending());
+  await s.close();
+  const text = readFileSync(log, 'latin1');
+  t.false(text.includes('rewriting started'), text);
+  t.false(text.includes('Background saving'), text);
+  t.deepEqual(readdirSync(join(dir, 'appendonlydir')).sort(), ['appendonly.aof.1.base.aof', 'appendonly.aof.1.incr.aof', 'appendonly.aof.manifest']);
+  const again = await open(t, dir);
+  t.is(again.server.keyspace.keyCount, 1);
+});
+
 test('a rewrite aborted (CONFIG SET appendonly no, DEBUG LOADAOF) is no failure: INFO keeps aof_last_bgrewrite_status:ok, as Redis after killing its child', async (t) => {
   if (!needBinary(t, 'redis-server')) return;
   const fields = (info: string): string[] => info.split('\r\n').filter((l) => /^aof_(last_bgrewrite_status|rewrites_consecutive_failures|enabled):/.test(l));
