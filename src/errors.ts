@@ -169,6 +169,8 @@ export function listenFailure(host: string, port: number, e: unknown): string {
   const code = err.code ?? '';
   let reason: string;
   if (err.syscall === 'getaddrinfo') reason = GAI_STRERROR[code] ?? code;
+  // anet.c when no socket of the address's family can be made (IPv6 disabled: EAFNOSUPPORT, 97).
+  else if (code === 'EAFNOSUPPORT' && typeof err.errno === 'number') reason = `unable to bind socket, errno: ${Math.abs(err.errno)}`;
   else if (code !== '' && STRERROR[code] !== undefined) reason = `bind: ${STRERROR[code]}`;
   else reason = e instanceof Error ? e.message : String(e);
   return `Could not create server TCP listening socket ${host}:${port}: ${reason}`;

@@ -6,6 +6,9 @@ import { listenFailure, NOT_LISTENING } from '../errors.js';
 
 const ANY: Record<string, string> = { '*': '0.0.0.0', '::*': '::' };
 
+/** The errors listenToPort skips for any address: no support for the address's protocol. */
+const UNSUPPORTED = new Set(['EAFNOSUPPORT', 'EPFNOSUPPORT', 'EPROTONOSUPPORT', 'ESOCKTNOSUPPORT', 'ENOPROTOOPT']);
+
 /** The listeners bound, and the port they share (the one given, or the one picked for port 0). */
 export interface Bound {
   servers: NetServer[];
@@ -30,8 +33,10 @@ export async function bindAll(bind: string, port: number, backlog: number, onSoc
       const a = srv.address();
       if (a && typeof a === 'object') bound.port = a.port;
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) {
+      const code = (e as NodeJS.ErrnoException).code ?? '';
+      // As Redis 7.0's listenToPort: an address the system has no protocol for (IPv6 disabled) is
+      // skipped, optional or not; one not on any interface only when optional ('-').
+      if (UNSUPPORTED.has(code) || (optional && code === 'EADDRNOTAVAIL')) {
         warn(`Warning: ${listenFailure(host, bound.port, e)}`);
         continue;
       }
