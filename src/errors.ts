@@ -170,10 +170,23 @@ export function listenFailure(host: string, port: number, e: unknown): string {
   let reason: string;
   if (err.syscall === 'getaddrinfo') reason = GAI_STRERROR[code] ?? code;
   // anet.c when no socket of the address's family can be made (IPv6 disabled: EAFNOSUPPORT, 97).
-  else if (code === 'EAFNOSUPPORT' && typeof err.errno === 'number') reason = `unable to bind socket, errno: ${Math.abs(err.errno)}`;
+  else if (socketUnsupported(err) && code !== 'ENOPROTOOPT') reason = `unable to bind socket, errno: ${Math.abs(err.errno!)}`;
+  // anet.c's anetV6Only/anetSetReuseAddr (libuv sets the same options before bind()).
+  else if (code === 'ENOPROTOOPT') reason = 'setsockopt: Protocol not available';
   else if (code !== '' && STRERROR[code] !== undefined) reason = `bind: ${STRERROR[code]}`;
   else reason = e instanceof Error ? e.message : String(e);
   return `Could not create server TCP listening socket ${host}:${port}: ${reason}`;
+}
+
+/**
+ * The errors Redis 7.0's listenToPort skips for any address (no support for the address's protocol:
+ * IPv6 disabled at boot). Node (libuv) has no name for Linux's EPFNOSUPPORT (96): code 'UNKNOWN'.
+ */
+const UNSUPPORTED_CODES = new Set(['EAFNOSUPPORT', 'EPROTONOSUPPORT', 'ESOCKTNOSUPPORT', 'ENOPROTOOPT']);
+export function socketUnsupported(e: unknown): boolean {
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err?.errno !== 'number' || err.syscall === 'getaddrinfo') return false;
+  return UNSUPPORTED_CODES.has(err.code ?? '') || (err.code === 'UNKNOWN' && process.platform === 'linux' && err.errno === -96);
 }
 
 /** Redis 7.0's line when no address could be listened on (`bind ""`, every optional one unavailable). */

@@ -39,8 +39,8 @@ export class AutoRewrite {
     return true;
   }
 
-  /** After repeated failures, automatic rewrites wait 1, 2, 4 ... 60 minutes (as Redis). */
-  private limited(now: number): boolean {
+  /** After repeated failures, automatic and scheduled rewrites wait 1, 2, 4 ... 60 minutes (as Redis's aofRewriteLimited). */
+  limited(now: number): boolean {
     if (this.failures < LIMIT_THRESHOLD) {
       this.limitDelayMinutes = 0;
       this.limitUntil = 0;

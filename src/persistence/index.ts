@@ -153,7 +153,12 @@ export class AofPersistence implements Persistence {
   cron(): void {
     const now = Date.now();
     this.writer.backgroundFsync(now);
-    if (this.unsettled === null && !this.bgsaveRunning && !this.ending && this.auto.due(this.writer.size, this.writer.baseSize, now)) this.startRewrite();
+    if (this.unsettled !== null || this.bgsaveRunning || this.ending) return;
+    // As Redis's serverCron: a scheduled rewrite whose start failed (its incr file could not be
+    // created) stays scheduled and is retried, within aofRewriteLimited's back-off.
+    if (this.rewriteScheduled) {
+      if (!this.auto.limited(now)) this.startRewrite();
+    } else if (this.auto.due(this.writer.size, this.writer.baseSize, now)) this.startRewrite();
   }
 
   /**
@@ -187,7 +192,7 @@ export class AofPersistence implements Persistence {
   private startScheduledSoon(): void {
     setImmediate(() => {
       if (this.ending || !this.rewriteScheduled || this.unsettled !== null || this.bgsaveRunning) return;
-      this.rewriteScheduled = false;
+      // startRewrite clears the schedule once started; a failed start leaves it to the cron.
       if (!this.startRewrite() && this.bgsaveScheduled) this.startScheduledBgsaveSoon();
     });
   }

@@ -2,12 +2,9 @@
 // connections start paused (pauseOnConnect) so that the server decides how they are read.
 
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
-import { listenFailure, NOT_LISTENING } from '../errors.js';
+import { listenFailure, NOT_LISTENING, socketUnsupported } from '../errors.js';
 
 const ANY: Record<string, string> = { '*': '0.0.0.0', '::*': '::' };
-
-/** The errors listenToPort skips for any address: no support for the address's protocol. */
-const UNSUPPORTED = new Set(['EAFNOSUPPORT', 'EPFNOSUPPORT', 'EPROTONOSUPPORT', 'ESOCKTNOSUPPORT', 'ENOPROTOOPT']);
 
 /** The listeners bound, and the port they share (the one given, or the one picked for port 0). */
 export interface Bound {
@@ -36,7 +33,7 @@ export async function bindAll(bind: string, port: number, backlog: number, onSoc
       const code = (e as NodeJS.ErrnoException).code ?? '';
       // As Redis 7.0's listenToPort: an address the system has no protocol for (IPv6 disabled) is
       // skipped, optional or not; one not on any interface only when optional ('-').
-      if (UNSUPPORTED.has(code) || (optional && code === 'EADDRNOTAVAIL')) {
+      if (socketUnsupported(e) || (optional && code === 'EADDRNOTAVAIL')) {
         warn(`Warning: ${listenFailure(host, bound.port, e)}`);
         continue;
       }

@@ -786,3 +786,22 @@ test('CONFIG SET appendonly no then yes while a BGREWRITEAOF saves its first man
   checkDirectory(t, dir, s);
   await reloadMatches(t, dir, s);
 });
+
+test('a scheduled rewrite whose start fails stays scheduled and starts once it can (Redis: aof_rewrite_scheduled stays 1, serverCron retries)', async (t) => {
+  const dir = tmp();
+  const io = new FaultyIO();
+  const s = await open(t, dir, io, { hz: '1' }); // one cron a second: one failed start before the fault clears
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  await c.call('SET', 'a', '1');
+  io.failOpen = { path: /appendonly\.aof\.2\.incr\.aof$/, code: 'EACCES' };
+  const r = await c.pipeline([['MULTI'], ['BGREWRITEAOF'], ['EXEC']]);
+  t.is(r[2], '*1\r\n+Background append only file rewriting scheduled\r\n');
+  await new Promise((res) => setTimeout(res, 100));
+  const info = await c.call('INFO', 'persistence');
+  t.regex(info, /\r\naof_rewrites:0\r\n/);
+  t.regex(info, /\r\naof_rewrite_scheduled:1\r\n/, 'Redis keeps it scheduled after the failed start');
+  io.failOpen = null;
+  await waitFor(() => persistence(s).info().some(([k, v]) => k === 'aof_rewrites' && v === 1), 3000, 'the cron starts it').catch(() => {});
+  t.regex(await c.call('INFO', 'persistence'), /\r\naof_rewrites:1\r\n/, 'Redis starts it at a later cron');
+});
