@@ -109,6 +109,12 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     s.setShutdownHandler(() => (s.closeSoon(close), null));
     await server.listen();
     await openPersistence(server, opts.fileIO, claimDir);
+    // A client's SHUTDOWN while the file loaded closed the server before its persistence was
+    // attached: that file is closed now, and the host learns the server is gone.
+    if (closing !== null) {
+      await server.persistence?.close();
+      throw new Error('The server was shut down (SHUTDOWN) while it was loading its append only file');
+    }
   } catch (e) {
     await close();
     throw e;

@@ -6,13 +6,15 @@
 
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { ConfigError, PidFileError, startServer, type LogLevel, type StartOptions } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
 import { BUNDLE, tempDir } from '../helpers/bundle.js';
-import { FaultyIO, waitFor } from '../helpers/aof.js';
+import { aofBytes, FaultyIO, waitFor } from '../helpers/aof.js';
+import { freePort } from '../helpers/redis.js';
+import { encodeArgs } from '../helpers/resp.js';
 
 test('two embedded servers with an AOF in one directory: the second is refused until the first closes', async (t) => {
   const dir = tempDir();
@@ -224,4 +226,32 @@ test('without log or logfile, the lines go to stderr: the host\'s stdout stays i
   const r = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script]);
   t.is(r.stdout, 'host output\n');
   t.regex(r.stderr, /^\d+:M .* # WARNING: the new maxmemory value set via CONFIG SET \(1\)/);
+});
+
+test('a SHUTDOWN while the AOF loads: startServer rejects, and nothing holds the data files open', async (t) => {
+  const dir = tempDir();
+  // An old-style single file, big enough to load for a while (in slices: clients get -LOADING).
+  const sets: Buffer[] = [aofBytes(['SELECT', '0'])];
+  for (let i = 0; i < 400_000; i++) sets.push(encodeArgs(['SET', `key:${i}`, 'value']));
+  writeFileSync(join(dir, 'appendonly.aof'), Buffer.concat(sets));
+  const port = await freePort();
+  const starting = startServer({ port, config: { appendonly: 'yes', dir } });
+  const outcome = starting.then(() => 'resolved', (e: Error) => e.message);
+  let c: RawClient | null = null;
+  await waitFor(async () => (c = await RawClient.connect(port).catch(() => null)) !== null, 10_000, 'the listener');
+  const client = c as unknown as RawClient;
+  t.regex(await client.call('PING'), /^-LOADING /, 'still loading (the file must be bigger if this fails)');
+  client.write('SHUTDOWN\r\n');
+  await client.waitClosed(10_000);
+  // Before: it resolved with a server that no longer listened, and the incr file stayed open
+  // (its descriptor never closed, the PID file already given back).
+  t.is(await outcome, 'The server was shut down (SHUTDOWN) while it was loading its append only file');
+  const open = readdirSync('/proc/self/fd').map((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      return '';
+    }
+  });
+  t.deepEqual(open.filter((f) => f.startsWith(dir)), []);
 });
