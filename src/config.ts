@@ -110,6 +110,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   bool('aof-use-rdb-preamble', 'no'),
   bool('aof-timestamp-enabled', 'no'),
   opt('pidfile', 'string', '', false),
+  // What SIGINT / SIGTERM do, as SHUTDOWN's flags (server/service.ts). shutdown-timeout waits for
+  // replicas in Redis; there are none here, so it is accepted and changes nothing.
+  opt('shutdown-on-sigint', 'string', 'default', true, { multi: true, parseWords: parseShutdownFlags }),
+  opt('shutdown-on-sigterm', 'string', 'default', true, { multi: true, parseWords: parseShutdownFlags }),
+  int('shutdown-timeout', '10', 0n, INT_MAX),
   bool('daemonize', 'no', false),
   mem('maxmemory', '0', 0n, ULLONG_MAX),
   opt('maxmemory-policy', 'enum', 'noeviction', true, {
@@ -205,6 +210,20 @@ export function optionNames(): [string, OptionSpec][] {
  * (leading spaces skipped, nothing after the digits); the canonical form is "s c s c". No words, or
  * a single empty one (`save ""`), is no rules.
  */
+/** Redis's shutdown-on-sig* flags, in its order; `default` is none of them. */
+export const SHUTDOWN_FLAGS = ['default', 'save', 'nosave', 'now', 'force'] as const;
+
+/** As Redis's flags enum: any of SHUTDOWN_FLAGS, case-insensitive, shown in the table's order. */
+function parseShutdownFlags(words: readonly string[]): string {
+  const given = words.map((w) => w.toLowerCase());
+  if (given.length === 0 || given.some((w) => !(SHUTDOWN_FLAGS as readonly string[]).includes(w))) {
+    throw new ConfigError(`argument(s) must be one of the following: ${SHUTDOWN_FLAGS.join(', ')}`);
+  }
+  if (given.includes('save') && given.includes('nosave')) throw new ConfigError("shutdown options SAVE and NOSAVE can't be used simultaneously");
+  const set = SHUTDOWN_FLAGS.filter((f) => f !== 'default' && given.includes(f));
+  return set.length === 0 ? 'default' : set.join(' ');
+}
+
 function parseSave(given: readonly string[]): string {
   const words = given.length === 1 && given[0] === '' ? [] : given;
   if (words.length % 2 === 1) throw new ConfigError('Invalid save parameters');

@@ -143,6 +143,17 @@ export async function runService(config: Config, configFile: string): Promise<Se
 
 type ShutdownOpts = { save?: boolean; now?: boolean; force?: boolean };
 
+/** SHUTDOWN's options a signal stands for: shutdown-on-sigterm / shutdown-on-sigint (`default`: none). */
+function signalShutdown(flags: string): ShutdownOpts {
+  const set = flags.split(' ');
+  const opts: ShutdownOpts = {};
+  if (set.includes('save')) opts.save = true;
+  if (set.includes('nosave')) opts.save = false;
+  if (set.includes('now')) opts.now = true;
+  if (set.includes('force')) opts.force = true;
+  return opts;
+}
+
 const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** Signals and shutdown of the running service. Handlers are installed before loading starts. */
@@ -186,7 +197,7 @@ class Service {
       process.exit(1);
     }
     this.log.warning(`Received ${name} scheduling shutdown...`);
-    this.stop({});
+    this.stop(signalShutdown(this.server.config.get(name === 'SIGTERM' ? 'shutdown-on-sigterm' : 'shutdown-on-sigint')));
   }
 
   /** SHUTDOWN and signals: null when the shutdown is under way, else the error reply text. */

@@ -110,3 +110,25 @@ test('SHUTDOWN without SAVE with appendonly no exits, and says so when save poin
     t.is(/The dataset is not saved: Keystonelight writes no RDB snapshot/.test(sp.output()), save !== '', `save '${save}'`);
   }
 });
+
+test('shutdown-on-sigterm / shutdown-on-sigint: a signal shuts down as SHUTDOWN with those flags (save with appendonly no is refused unless force; nosave says nothing of the save points)', async (t) => {
+  // As Redis 7.0: SIGTERM with shutdown-on-sigterm "save" whose save fails leaves the server up;
+  // with "save force" it exits anyway. Before, the options were unknown and a signal ignored them.
+  const sp = await startBundle(['--appendonly', 'no', '--loglevel', 'notice', '--shutdown-on-sigterm', 'save']);
+  t.teardown(() => void sp.stop('SIGKILL'));
+  const c = await RawClient.connect(sp.port);
+  sp.proc.kill('SIGTERM');
+  await waitFor(() => /Error trying to save the DB, can't exit\./.test(sp.output()), 10_000, 'the refused save');
+  t.is(await c.call('PING'), '+PONG\r\n', 'still serving');
+  t.is(await c.call('CONFIG', 'SET', 'shutdown-on-sigterm', 'SAVE force'), '+OK\r\n');
+  t.is(await c.call('CONFIG', 'GET', 'shutdown-on-sigterm'), '*2\r\n$19\r\nshutdown-on-sigterm\r\n$10\r\nsave force\r\n');
+  sp.proc.kill('SIGTERM');
+  t.is(await exited(sp), 0);
+  t.regex(sp.output(), /Error trying to save the DB\. Exit anyway\./);
+  // SIGINT with nosave: no save is attempted, so the save points' warning is not logged either.
+  const quiet = await startBundle(['--appendonly', 'no', '--loglevel', 'notice', '--save', '3600 1', '--shutdown-on-sigint', 'nosave']);
+  t.teardown(() => void quiet.stop('SIGKILL'));
+  t.is(await quiet.stop('SIGINT'), 0);
+  t.notRegex(quiet.output(), /The dataset is not saved/);
+  t.regex(quiet.output(), /Received SIGINT scheduling shutdown/);
+});

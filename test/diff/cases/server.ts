@@ -26,7 +26,7 @@ const configGet: DiffCase[] = [
     'protected-mode', 'tcp-backlog', 'daemonize', 'appendfilename', 'appenddirname', 'auto-aof-rewrite-percentage',
     'auto-aof-rewrite-min-size', 'aof-load-truncated', 'aof-timestamp-enabled', 'lazyfree-lazy-user-flush',
     'set-max-intset-entries', 'list-compress-depth', 'hll-sparse-max-bytes', 'enable-debug-command', 'loglevel',
-    'io-threads', 'aof-rewrite-incremental-fsync',
+    'io-threads', 'aof-rewrite-incremental-fsync', 'shutdown-on-sigint', 'shutdown-on-sigterm', 'shutdown-timeout',
   ]),
   c('CONFIG GET of an alias answers under the alias', [['CONFIG', 'GET', 'hash-max-ziplist-entries'], ['CONFIG', 'GET', 'list-max-ziplist-size']]),
   c('CONFIG GET an exact name answers under the name as typed', [['CONFIG', 'GET', 'MAXMEMORY'], ['CONFIG', 'GET', 'Hz']]),
@@ -60,6 +60,16 @@ const configSet: DiffCase[] = [
   setAndBack('appendfsync', 'No', 'everysec'),
   setAndBack('lazyfree-lazy-user-flush', 'YES', 'no'),
   setAndBack('aof-rewrite-incremental-fsync', 'no', 'yes'), // before: Unknown option
+  // Before: Unknown option. Flags as Redis's enum: any order and case, shown in its order.
+  setAndBack('shutdown-on-sigterm', 'FORCE Now', 'default'),
+  setAndBack('shutdown-on-sigterm', 'force now nosave force', 'default'),
+  setAndBack('shutdown-on-sigint', 'now default', 'default'),
+  setAndBack('shutdown-on-sigint', 'save', 'default'),
+  setAndBack('shutdown-timeout', '0', '10'),
+  c('CONFIG SET shutdown-on-sig* refused values', [
+    ['CONFIG', 'SET', 'shutdown-on-sigterm', 'save nosave'], ['CONFIG', 'SET', 'shutdown-on-sigterm', 'bogus'],
+    ['CONFIG', 'SET', 'shutdown-on-sigint', ''], ['CONFIG', 'SET', 'shutdown-timeout', '-1'], ['CONFIG', 'GET', 'shutdown-on-sigterm'],
+  ]),
   setAndBack('list-max-listpack-size', '-5', '-2'),
   setAndBack('proto-max-bulk-len', '2gb', '536870912'),
   setAndBack('save', '01 1', ''),
