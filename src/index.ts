@@ -90,11 +90,18 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   let logger: Logger | null = null;
   let server: Server | null = null;
   let closing: Promise<void> | null = null;
+  // The AOF's loading (openPersistence): a SHUTDOWN during it closes the server before its
+  // persistence is attached; the PID file is given back only once that file is closed too.
+  let starting: Promise<void> | null = null;
+  // Set by a client's SHUTDOWN at once (its close runs a turn later, maybe after the load ended).
+  let shutdownAsked = false;
   // Once, whoever asks first (the host, or a client's SHUTDOWN): the PID file and the log file
   // are given back however the server stops.
   const close = (): Promise<void> => (closing ??= (async () => {
     try {
       await server?.close();
+      await starting?.catch(() => undefined);
+      await server?.persistence?.close();
     } finally {
       pidFiles?.release();
       // Its file's descriptor (stderr is the host's); a `log` function gets no line after close().
@@ -106,13 +113,12 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     logger = opts.log !== undefined ? sinkLogger(config.get('loglevel'), opts.log) : createLogger(config.get('loglevel'), logfile, 'stderr');
     server = new Server({ config, clock: opts.clock, logger });
     const s = server;
-    s.setShutdownHandler(() => (s.closeSoon(close), null));
+    s.setShutdownHandler(() => ((shutdownAsked = true), s.closeSoon(close), null));
     await server.listen();
-    await openPersistence(server, opts.fileIO, claimDir);
-    // A client's SHUTDOWN while the file loaded closed the server before its persistence was
-    // attached: that file is closed now, and the host learns the server is gone.
-    if (closing !== null) {
-      await server.persistence?.close();
+    await (starting = openPersistence(server, opts.fileIO, claimDir));
+    // A client's SHUTDOWN while the file loaded (its close under way, or still to run): the host
+    // learns the server is gone; close() below closes the file before giving back the PID file.
+    if (shutdownAsked) {
       throw new Error('The server was shut down (SHUTDOWN) while it was loading its append only file');
     }
   } catch (e) {

@@ -6,6 +6,7 @@
 
 import test from 'ava';
 import { execFile } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
 import { readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -254,4 +255,44 @@ test('a SHUTDOWN while the AOF loads: startServer rejects, and nothing holds the
     }
   });
   t.deepEqual(open.filter((f) => f.startsWith(dir)), []);
+});
+
+test('a SHUTDOWN in the load\'s last slice: startServer still rejects, and the PID file is held until the file is closed', async (t) => {
+  // Few slices (loader.ts SLICE 20000): a SHUTDOWN read just before the last one has its close (a
+  // turn later) run after startServer looked at whether the server was closed. Timing-dependent:
+  // tried several times; each try whose PING got -LOADING must reject.
+  let whileLoading = 0;
+  for (let attempt = 0; attempt < 12; attempt++) {
+    const dir = tempDir();
+    const sets: Buffer[] = [aofBytes(['SELECT', '0'])];
+    for (let i = 0; i < 25_000 + (attempt % 3) * 20_000; i++) sets.push(encodeArgs(['SET', `key:${i}`, 'value']));
+    writeFileSync(join(dir, 'appendonly.aof'), Buffer.concat(sets));
+    const port = await freePort();
+    let settled = false;
+    const outcome = startServer({ port, config: { appendonly: 'yes', dir } }).then(
+      (r) => r,
+      (e: Error) => e.message,
+    ).finally(() => (settled = true));
+    const sock = await new Promise<Socket>((resolve) => {
+      const tryOnce = (): void => {
+        const s = connect(port, '127.0.0.1', () => resolve(s));
+        s.on('error', () => setTimeout(tryOnce, 1));
+      };
+      tryOnce();
+    });
+    let got = '';
+    sock.on('data', (d) => (got += d.toString('latin1')));
+    sock.write('PING\r\nSHUTDOWN\r\n');
+    await new Promise((r) => sock.on('close', r));
+    if (got.startsWith('-LOADING')) {
+      whileLoading++;
+      // The first server may still be loading (and then opening its incr file): the directory is not free.
+      if (!settled) await t.throwsAsync(startServer({ port: 0, config: { appendonly: 'yes', dir } }), { instanceOf: PidFileError });
+    }
+    const r = await outcome;
+    if (typeof r !== 'string') await r.close();
+    if (got.startsWith('-LOADING')) t.is(typeof r === 'string' ? r : 'resolved', 'The server was shut down (SHUTDOWN) while it was loading its append only file', `try ${attempt}`);
+  }
+  t.log(`${whileLoading} of 12 tries shut down while loading`);
+  t.true(whileLoading > 0);
 });
