@@ -192,8 +192,10 @@ export class AofPersistence implements Persistence {
   private startScheduledSoon(): void {
     setImmediate(() => {
       if (this.ending || !this.rewriteScheduled || this.unsettled !== null || this.bgsaveRunning) return;
-      // startRewrite clears the schedule once started; a failed start leaves it to the cron.
-      if (!this.startRewrite() && this.bgsaveScheduled) this.startScheduledBgsaveSoon();
+      // As serverCron, the only place Redis starts a scheduled rewrite: not while failures back off.
+      // startRewrite clears the schedule once started; one not started is left to the cron, and a
+      // BGSAVE scheduled behind it runs meanwhile.
+      if ((this.auto.limited(Date.now()) || !this.startRewrite()) && this.bgsaveScheduled) this.startScheduledBgsaveSoon();
     });
   }
 

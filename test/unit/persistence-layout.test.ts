@@ -787,6 +787,22 @@ test('CONFIG SET appendonly no then yes while a BGREWRITEAOF saves its first man
   await reloadMatches(t, dir, s);
 });
 
+test('a scheduled rewrite that keeps failing backs off: the end of a BGSAVE does not try it again meanwhile (Redis starts one only from serverCron, when not limited)', async (t) => {
+  const dir = tmp();
+  const io = new FaultyIO();
+  const s = await open(t, dir, io, { hz: '100' });
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  io.failOpen = { path: /appendonly\.aof\.2\.incr\.aof$/, code: 'EACCES' };
+  const failures = async (): Promise<string> => /\r\naof_rewrites_consecutive_failures:(\d+)\r\n/.exec(await c.call('INFO', 'persistence'))![1];
+  t.is((await c.pipeline([['MULTI'], ['BGREWRITEAOF'], ['EXEC']]))[2], '*1\r\n+Background append only file rewriting scheduled\r\n');
+  await waitFor(async () => (await failures()) === '3', 5000, 'three failed starts, then the back-off');
+  t.is(await c.call('BGSAVE'), '+Background saving started\r\n');
+  await new Promise((res) => setTimeout(res, 200)); // the BGSAVE's fsync (no fault), its end's turn, crons
+  t.is(await failures(), '3', 'no attempt while backing off (before: the BGSAVE\'s end tried again)');
+  t.regex(await c.call('INFO', 'persistence'), /\r\naof_rewrite_scheduled:1\r\n/);
+});
+
 test('a scheduled rewrite whose start fails stays scheduled and starts once it can (Redis: aof_rewrite_scheduled stays 1, serverCron retries)', async (t) => {
   const dir = tmp();
   const io = new FaultyIO();
