@@ -28,13 +28,15 @@ test('the server answers while the host has replaced setImmediate and setInterva
   await s.close();
 });
 
-// Jest's `fakeTimers: { enableGlobally: true }` makes the globals fake before the library loads:
-// the library's timers come from node:timers instead.
-test('the library answers when the globals were faked before it was loaded (the built CommonJS and ES module entries)', async (t) => {
+/**
+ * Runs, in a process of its own, `fakes` (code that fakes the timers) and then the built library
+ * (its CommonJS and its ES module entry in turn), starting a server and sending it three commands:
+ * what each run read back.
+ */
+async function answersAfter(fakes: string): Promise<{ load: string; stdout: string; stderr: string }[]> {
   const dist = fileURLToPath(new URL('../../../dist/', import.meta.url));
   const script = (load: string): string => `
-    const never = () => ({ unref() {}, ref() {}, hasRef: () => false });
-    for (const k of ['setImmediate', 'setTimeout', 'setInterval']) globalThis[k] = never;
+    ${fakes}
     (async () => {
       const { startServer } = ${load};
       const s = await startServer({ port: 0 });
@@ -47,10 +49,21 @@ test('the library answers when the globals were faked before it was loaded (the 
       });
       c.write('PING\\r\\nSET k v PX 60000\\r\\nGET k\\r\\n');
     })();`;
+  const out = [];
   for (const load of [`require(${JSON.stringify(dist + 'index.cjs')})`, `await import(${JSON.stringify(dist + 'index.js')})`]) {
     const r = await promisify(execFile)(process.execPath, ['-e', script(load)], { encoding: 'utf8', timeout: 15_000 }).catch((e: { stdout: string; stderr: string }) => e);
-    t.is(r.stdout, '+PONG\r\n+OK\r\n$1\r\nv\r\n', `${load}: ${r.stderr}`);
+    out.push({ load, stdout: r.stdout, stderr: r.stderr });
   }
+  return out;
+}
+
+// Jest's `fakeTimers: { enableGlobally: true }` makes the globals fake before the library loads:
+// the library's timers come from node:timers instead.
+test('the library answers when the globals were faked before it was loaded (the built CommonJS and ES module entries)', async (t) => {
+  const runs = await answersAfter(`
+    const never = () => ({ unref() {}, ref() {}, hasRef: () => false });
+    for (const k of ['setImmediate', 'setTimeout', 'setInterval']) globalThis[k] = never;`);
+  for (const r of runs) t.is(r.stdout, '+PONG\r\n+OK\r\n$1\r\nv\r\n', `${r.load}: ${r.stderr}`);
 });
 
 // @sinonjs/fake-timers 11 and later (sinon's useFakeTimers, FakeTimers.install) fake the `timers`
@@ -60,8 +73,7 @@ test('the library answers when the globals were faked before it was loaded (the 
 // a clock that is never ticked (sinon with toFake without nextTick: with nextTick faked, Node's own
 // sockets stall as well). Checked with sinon 22 / @sinonjs/fake-timers 15: the server never answered.
 test('the library answers when fake timers replaced node:timers too before it was loaded (as @sinonjs/fake-timers installs)', async (t) => {
-  const dist = fileURLToPath(new URL('../../../dist/', import.meta.url));
-  const script = (load: string): string => `
+  const runs = await answersAfter(`
     const timers = require('node:timers');
     const clock = {};
     for (const k of ['setImmediate', 'setTimeout', 'setInterval', 'clearTimeout', 'clearInterval', 'clearImmediate']) {
@@ -70,21 +82,6 @@ test('the library answers when fake timers replaced node:timers too before it wa
       fake.clock = clock;
       globalThis[k] = fake;
       timers[k] = fake;
-    }
-    (async () => {
-      const { startServer } = ${load};
-      const s = await startServer({ port: 0 });
-      const net = require('node:net');
-      const c = net.connect(s.port, '127.0.0.1');
-      let got = '';
-      c.on('data', (d) => {
-        got += d;
-        if (got.endsWith('$1\\r\\nv\\r\\n')) { process.stdout.write(got); c.destroy(); s.close().then(() => process.exit(0)); }
-      });
-      c.write('PING\\r\\nSET k v PX 60000\\r\\nGET k\\r\\n');
-    })();`;
-  for (const load of [`require(${JSON.stringify(dist + 'index.cjs')})`, `await import(${JSON.stringify(dist + 'index.js')})`]) {
-    const r = await promisify(execFile)(process.execPath, ['-e', script(load)], { encoding: 'utf8', timeout: 15_000 }).catch((e: { stdout: string; stderr: string }) => e);
-    t.is(r.stdout, '+PONG\r\n+OK\r\n$1\r\nv\r\n', `${load}: ${r.stderr}`);
-  }
+    }`);
+  for (const r of runs) t.is(r.stdout, '+PONG\r\n+OK\r\n$1\r\nv\r\n', `${r.load}: ${r.stderr}`);
 });
