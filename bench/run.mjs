@@ -12,7 +12,28 @@ const args = process.argv.slice(2);
 const noBuild = args.includes('--no-build');
 const rest = args.filter((a) => a !== '--no-build');
 const out = process.env.KS_OUT ?? '.';
-const compiled = join(root, out === '.' ? '.out/bench-runner' : join(out, 'bench-runner'), 'bench.mjs');
+const runner = join(root, out === '.' ? '.out/bench-runner' : join(out, 'bench-runner'));
+const compiled = join(runner, 'bench.mjs');
+
+// `npm run bench -- hotpath [get|ping|set|incr|mset] [-d N] [-P N]`: the server's own cost per
+// command, in process (bench/hotpath.ts), compiled from the sources (no build of dist/ needed).
+if (rest[0] === 'hotpath') {
+  const { build } = await import('esbuild');
+  const file = join(runner, 'hotpath.mjs');
+  await build({
+    entryPoints: ['bench/hotpath.ts'],
+    outfile: file,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    logLevel: 'warning',
+    // winston's CommonJS dependencies call require() on Node's modules
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  const r = spawnSync(process.execPath, [file, ...rest.slice(1)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
 
 if (!noBuild) {
   const b = spawnSync(process.execPath, ['build.mjs'], { stdio: 'inherit' });

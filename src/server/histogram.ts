@@ -45,13 +45,13 @@ export class Histogram {
   readonly counts = new Float64Array(COUNTS_LEN);
   total = 0;
 
-  /** Records a command duration in µs (Redis records whole µs, times 1000). */
-  recordUsec(usec: number): void {
+  /** Records `times` command durations of `usec` µs each (Redis records whole µs, times 1000). */
+  recordUsec(usec: number, times = 1): void {
     let ns = usec * 1000;
     if (ns < MIN_NS) ns = MIN_NS;
     else if (ns > MAX_NS) ns = MAX_NS;
-    this.counts[indexOf(ns)]++;
-    this.total++;
+    this.counts[indexOf(ns)] += times;
+    this.total += times;
   }
 
   /** hdr_value_at_percentile: the value (ns) at the given percentile. */

@@ -15,7 +15,8 @@ import { ErrorReply, type Reply } from '../protocol/reply.js';
 import { performance } from 'node:perf_hooks';
 import { CommandStats, usecNow } from './stats.js';
 
-const NO_ARGS: string[] = [];
+/** The deferred requests between runs (never written to: each run gets an array of its own). */
+const NO_RUN: string[][] = [];
 
 export class Observer {
   readonly slowlog = new SlowLog();
@@ -136,24 +137,40 @@ export class Observer {
     const i = this.deferred++;
     this.deferredClients[i] = client;
     this.deferredSpecs[i] = spec;
-    this.deferredArgs[i] = args;
+    // A young array per run: storing each request (a young object) into a long-lived array would
+    // take the write barrier's slow path (an old-to-new slot to remember) for every command.
+    if (i === 0) this.deferredArgs = [args];
+    else this.deferredArgs.push(args);
   }
 
   /** Commands ran whose duration is not recorded yet (see deferTiming). */
   deferred = 0;
   private readonly deferredClients: ClientApi[] = [];
   private readonly deferredSpecs: CommandSpec[] = [];
-  private readonly deferredArgs: string[][] = [];
+  private deferredArgs = NO_RUN;
 
-  /** The run of deferred commands took `usec` µs in all. */
+  /**
+   * The run of deferred commands took `usec` µs in all. Unless that share reaches the slow log's or
+   * the latency monitor's threshold, only the command counters see it: each stretch of one command
+   * (a pipeline is mostly one) is recorded at once, with its histogram bucket found once.
+   */
   private timeDeferred(usec: number): void {
     const n = this.deferred;
     this.deferred = 0;
     const each = usec / n;
-    for (let i = 0; i < n; i++) {
-      this.took(this.deferredClients[i], this.deferredSpecs[i], this.deferredArgs[i], each);
-      this.deferredArgs[i] = NO_ARGS; // do not keep the requests alive
+    const specs = this.deferredSpecs;
+    const args = this.deferredArgs;
+    this.deferredArgs = NO_RUN; // do not keep the requests alive
+    if (each < this.slowerThan && (this.latency.threshold === 0 || each < this.latency.threshold * 1000)) {
+      for (let i = 0; i < n; ) {
+        const spec = specs[i];
+        const from = i;
+        while (++i < n && specs[i] === spec);
+        this.commandStats.took(spec, each, i - from);
+      }
+      return;
     }
+    for (let i = 0; i < n; i++) this.took(this.deferredClients[i], specs[i], args[i], each);
   }
 
   /** CONFIG RESETSTAT: the counters (not the slow log nor the latency events, as Redis). */

@@ -53,11 +53,11 @@ export class CommandStats {
     if (failed) st.failed++;
   }
 
-  /** The duration of one call of `spec`, in µs. */
-  took(spec: CommandSpec, usec: number): void {
+  /** The duration of `calls` calls of `spec` (one unless given), in µs each. */
+  took(spec: CommandSpec, usec: number, calls = 1): void {
     const st = this.byIndex[spec.index] ?? this.of(spec);
-    st.usec += usec;
-    if (this.tracking) (st.hist ?? (st.hist = new Histogram())).recordUsec(Math.floor(usec));
+    st.usec += calls === 1 ? usec : usec * calls;
+    if (this.tracking) (st.hist ?? (st.hist = new Histogram())).recordUsec(Math.floor(usec), calls);
   }
 
   /** Counts one error reply under its code (the text up to the first space). */

@@ -7,7 +7,10 @@ import { Histogram, highestEquivalent } from '../../src/server/histogram.js';
 import { sparkline } from '../../src/commands/sparkline.js';
 import { SlowLog } from '../../src/commands/slowlog.js';
 import { LatencyMonitor } from '../../src/commands/latency.js';
-import type { ClientApi } from '../../src/commands/context.js';
+import type { ClientApi, ServerStats } from '../../src/commands/context.js';
+import { Observer } from '../../src/server/observe.js';
+import { buildCommandTable } from '../../src/commands/index.js';
+import { Config } from '../../src/config.js';
 
 test('histogram percentiles are HdrHistogram\'s highest equivalent values (Redis: p50=7.007, 87.039)', (t) => {
   const h = new Histogram();
@@ -80,4 +83,35 @@ test('slow log entries: 32 arguments at most, 128 bytes per argument, newest fir
   t.is(e.args[31], '... (10 more arguments)');
   t.is(e.usec, 12);
   t.is(e.id, 3, 'ids go on across RESET');
+});
+
+/** An Observer over the real command table, its fast commands deferred as a pipeline runs them. */
+function observerRun(config: Config, commands: string[][]): { obs: Observer; table: ReturnType<typeof buildCommandTable> } {
+  const table = buildCommandTable();
+  const stats = { totalCommands: 0, errorReplies: 0 } as unknown as ServerStats;
+  const obs = new Observer(table, config, () => stats);
+  const client = { addr: '127.0.0.1:5', name: '' } as unknown as ClientApi;
+  obs.markBatch();
+  for (const args of commands) {
+    const spec = table.get(args[0])!;
+    obs.ran(client, spec, args, 'OK');
+    obs.time(client, spec, args);
+  }
+  obs.endFastRun();
+  return { obs, table };
+}
+
+test('a run of fast commands counts every call in commandstats and latencystats, the run\'s time shared evenly', (t) => {
+  const { obs, table } = observerRun(new Config(), [['get', 'a'], ['get', 'b'], ['incr', 'n'], ['get', 'c'], ['incr', 'n']]);
+  const get = obs.commandStats.of(table.get('get')!);
+  const incr = obs.commandStats.of(table.get('incr')!);
+  t.deepEqual([get.calls, get.hist?.total, incr.calls, incr.hist?.total], [3, 3, 2, 2]);
+  t.true(get.usec > 0);
+  t.true(Math.abs(get.usec / 3 - incr.usec / 2) < 1e-9);
+  t.is(obs.slowlog.latest(-1).length, 0);
+});
+
+test('with slowlog-log-slower-than 0 every command of a run is logged with its own arguments', (t) => {
+  const { obs } = observerRun(new Config({ 'slowlog-log-slower-than': '0' }), [['get', 'a'], ['get', 'b'], ['incr', 'n']]);
+  t.deepEqual(obs.slowlog.latest(-1).map((e) => e.args), [['incr', 'n'], ['get', 'b'], ['get', 'a']]);
 });
