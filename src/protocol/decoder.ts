@@ -14,7 +14,8 @@
 // Memory: nothing large is allocated from a declared size. `*N` does not pre-size the argument
 // list, and a big bulk (`$N`) is gathered into a buffer of its size only up to a bound
 // (big-bulk.ts). A chunk given to push() is only read during the call (connections read every
-// socket into one shared buffer, server/shared-read.ts): whatever is left unparsed is copied.
+// socket into one shared buffer, server/shared-read.ts): whatever is left unparsed is copied
+// (query-buffer.ts, the base class: what is held between reads, and its accounting).
 //
 // Why not redis-parser here: it is a *reply* parser for clients. It cannot produce Redis's server
 // protocol errors (`expected '$', got 'X'`, `invalid bulk length`, ...), does not handle inline
@@ -25,7 +26,7 @@ import { constants } from 'node:buffer';
 import { PROTOCOL } from '../errors.js';
 import { argString, parseLong, sameOrNew } from './binary.js';
 import { plainWords, splitArgs } from './splitargs.js';
-import { BigBulk } from './big-bulk.js';
+import { EMPTY, QueryBuffer } from './query-buffer.js';
 
 /** PROTO_INLINE_MAX_SIZE: the longest line (inline request or header) Redis waits for. */
 export const INLINE_MAX = 64 * 1024;
@@ -33,10 +34,6 @@ const CR = 13;
 const LF = 10;
 /** Bulk strings at least this big are gathered in a buffer of their own (big-bulk.ts). */
 const BIG_ARG = 32 * 1024;
-/** A read at least this big that ends mid-request is taken for a streamed pipeline (keepRest). */
-const STREAM_READ = 16 * 1024;
-/** A pending partial request at least this big gets a buffer with room to grow (no quadratic copies). */
-const GROW_FROM = 4 * 1024;
 /**
  * V8 cannot hold a longer string. Redis accepts bulks up to proto-max-bulk-len (512 MB by default,
  * 24 bytes more than this). Such an argument is received like any other (so the connection
@@ -52,7 +49,6 @@ export interface DecoderLimits {
 
 export class ProtocolError extends Error {}
 
-const EMPTY = Buffer.alloc(0);
 /** `args` between requests (never written to: each request gets its own array). */
 const EMPTY_ARGS: string[] = [];
 
@@ -61,14 +57,7 @@ const EMPTY_ARGS: string[] = [];
  * in order. On a protocol error it throws ProtocolError after delivering every command before it;
  * the connection then answers the error and closes, as Redis does.
  */
-export class RequestDecoder {
-  /** Unconsumed bytes are buf[pos, end). `owned`: buf is our own storage (may be appended to). */
-  private buf: Buffer = EMPTY;
-  private pos = 0;
-  private end = 0;
-  private owned = false;
-  /** Bytes after pos already searched for a line end, so a line arriving byte by byte is scanned once. */
-  private scanned = 0;
+export class RequestDecoder extends QueryBuffer {
   /** Multibulk state: arguments still expected (0 = between requests) and those read so far. */
   private remaining = 0;
   private args: string[] = [];
@@ -79,8 +68,6 @@ export class RequestDecoder {
    * again skips building it, and lets the command lookup compare it by identity.
    */
   private lastName = '';
-  /** The big bulk string being received, if any (big.need >= 0). */
-  readonly big = new BigBulk();
   /** While paused, bytes are kept but no command is delivered (see pause()). */
   private paused = false;
   private stopped = false;
@@ -109,40 +96,8 @@ export class RequestDecoder {
   constructor(
     private readonly onCommand: (args: string[]) => void,
     public limits: DecoderLimits = { maxBulkLen: 512 * 1024 * 1024 },
-  ) {}
-
-  /** Bytes received but not yet consumed (for client-query-buffer accounting). */
-  get buffered(): number {
-    return this.end - this.pos + this.big.have;
-  }
-
-  /**
-   * Bytes of memory the query buffer holds (what the used memory counts for it): our own buffer,
-   * with its room to grow, and a big bulk's chunks. A chunk being parsed in place is the caller's
-   * (connections share one read buffer), not ours: 0 while nothing is left over between reads.
-   */
-  get held(): number {
-    return (this.owned ? this.buf.length : 0) + (this.big.discard ? 0 : this.big.have);
-  }
-
-  /**
-   * The query buffer length Redis would count once `n` more bytes are received: the bytes not yet
-   * parsed, except that for a big bulk Redis keeps only its data and reads no further than its
-   * end. Connections compare this with client-query-buffer-limit before pushing the bytes.
-   */
-  queryBufferAfter(n: number): number {
-    const big = this.big;
-    if (big.need < 0) return this.end - this.pos + n;
-    return Math.min(big.have + n, big.need) - big.header;
-  }
-
-  /**
-   * The first `n` bytes of the query buffer as Redis's holds them (a big bulk's data, without its
-   * header), for the log line of a client closed over client-query-buffer-limit.
-   */
-  head(n: number, incoming?: Buffer): Buffer {
-    if (this.big.need < 0) return Buffer.concat([this.buf.subarray(this.pos, Math.min(this.end, this.pos + n)), incoming ?? EMPTY]).subarray(0, n);
-    return this.big.head(n, incoming ?? EMPTY);
+  ) {
+    super();
   }
 
   /** Whether delivery is paused (pause()) or stopped for good (stop()). */
@@ -161,8 +116,9 @@ export class RequestDecoder {
       if (used < chunk.length) this.push(chunk.subarray(used));
       return;
     }
+    // A request begun in another buffer has no bytes of its own to give (cmdStart, rawBuf).
+    if (this.remaining > 0) this.cmdStart = -1;
     if (this.pos >= this.end) {
-      if (this.remaining > 0) this.cmdStart = -1; // its header was in the previous buffer
       this.buf = chunk;
       this.pos = this.scanned = 0;
       this.end = chunk.length;
@@ -171,25 +127,10 @@ export class RequestDecoder {
       this.append(chunk);
     }
     if (!this.paused) this.parse();
-    if (this.pos < this.end && !this.owned) this.keepRest(chunk.length);
-  }
-
-  /**
-   * Copies the unparsed bytes out of a chunk the caller will reuse (a partial request, or a pause).
-   * After a big read (a streamed pipeline, whose every read ends mid-request) the copy gets room
-   * for two more reads that size: append() then fills it in place, moving each leftover (less
-   * than a request) to its start, so a streaming client reuses one buffer instead of getting a
-   * new one per read. A small leftover gets an exact copy, so idle clients holding half a request
-   * keep only their bytes.
-   */
-  private keepRest(read: number): void {
-    if (this.remaining > 0) this.cmdStart = -1;
-    const rest = Buffer.allocUnsafe(this.end - this.pos + (read >= STREAM_READ ? 2 * read : 0));
-    this.buf.copy(rest, 0, this.pos, this.end);
-    this.buf = rest;
-    this.end -= this.pos;
-    this.pos = 0;
-    this.owned = true;
+    if (this.pos < this.end && !this.owned) {
+      if (this.remaining > 0) this.cmdStart = -1; // its bytes move to a buffer of our own
+      this.keepRest(chunk.length);
+    }
   }
 
   /**
@@ -215,32 +156,6 @@ export class RequestDecoder {
     this.big.clear();
   }
 
-  private append(chunk: Buffer): void {
-    if (this.remaining > 0) this.cmdStart = -1; // the request's header may not stay in buf
-    if (this.owned && this.end + chunk.length <= this.buf.length) {
-      chunk.copy(this.buf, this.end);
-      this.end += chunk.length;
-      return;
-    }
-    const pending = this.end - this.pos;
-    const need = pending + chunk.length;
-    if (this.owned && need <= this.buf.length) {
-      // Our buffer has the room once its parsed part is dropped: move the rest to its start.
-      this.buf.copyWithin(0, this.pos, this.end);
-      chunk.copy(this.buf, pending);
-      this.pos = 0;
-      this.end = need;
-      return;
-    }
-    const next = Buffer.allocUnsafe(pending >= GROW_FROM ? need * 2 : need);
-    this.buf.copy(next, 0, this.pos, this.end);
-    chunk.copy(next, pending);
-    this.buf = next;
-    this.pos = 0;
-    this.end = need;
-    this.owned = true;
-  }
-
   /**
    * Adds the start of a chunk to the pending big bulk. Once it is complete, it becomes buf (to be
    * parsed) and the result is how many bytes of the chunk it took; before that, -1.
@@ -264,6 +179,7 @@ export class RequestDecoder {
           if (!this.readInline()) break;
           continue;
         }
+        if (this.readWhole()) continue;
         if (!this.readMultibulkCount()) break;
         if (this.remaining === 0) continue; // "*0" or negative: nothing to run
       }
@@ -375,17 +291,56 @@ export class RequestDecoder {
     }
     const args = this.args;
     this.args = EMPTY_ARGS;
+    this.deliver(args, buf, this.cmdStart, this.pos);
+    return true;
+  }
+
+  /**
+   * The usual request, whole in the buffer: `*N` (N from 1 to 9), then N bulks whose headers are
+   * `$L` (L up to 16384, no leading zero) and whose lines all end in CRLF. Parsed with locals only,
+   * in one pass; anything else (a request cut by the end of the read, an odd or long header, a
+   * line without its LF, a big bulk) consumes nothing and returns false, and the exact path above
+   * parses it. Within these bounds neither path has an error to give, nor an authentication
+   * limit (more than 10 arguments, bulks over 16384 bytes) to check.
+   */
+  private readWhole(): boolean {
+    const buf = this.buf;
+    const end = this.end;
+    const start = this.pos;
+    const n = buf[start + 1] - 48;
+    if (!(n >= 1 && n <= 9) || buf[start + 2] !== CR || buf[start + 3] !== LF) return false;
+    const args = new Array<string>(n);
+    let i = start + 4;
+    for (let a = 0; a < n; a++) {
+      if (buf[i] !== 36 /* '$' */) return false;
+      let j = i + 1;
+      let c = buf[j];
+      let len = c - 48;
+      if (len === 0) c = buf[++j]; // "$0": only as the whole length
+      else for (len = 0; c >= 48 && c <= 57 && j < i + 6; c = buf[++j]) len = len * 10 + c - 48;
+      const data = j + 2;
+      if (j === i + 1 || c !== CR || buf[j + 1] !== LF || len > 16384 || data + len + 2 > end) return false;
+      if (buf[data + len] !== CR || buf[data + len + 1] !== LF) return false;
+      args[a] = a === 0 ? this.commandName(buf, data, len) : argString(buf, data, len);
+      i = data + len + 2;
+    }
+    this.advance(i);
+    this.deliver(args, buf, start, i);
+    return true;
+  }
+
+  /** Runs a parsed request; its bytes are buf[start, end), or start is -1 (see rawBuf). */
+  private deliver(args: string[], buf: Buffer, start: number, end: number): void {
     this.rawBuf = buf;
     this.rawArgs = args;
-    this.rawStart = this.cmdStart;
-    this.rawEnd = this.pos;
+    this.rawStart = start;
+    this.rawEnd = end;
     this.onCommand(args);
     this.rawStart = -1;
     // Not kept past the call: a connection's last request (a big value) would stay alive, and so
     // would the buffer it was parsed from (held input replayed: tens of MB, for an idle client).
     this.rawArgs = EMPTY_ARGS;
     this.rawBuf = EMPTY;
-    return true;
   }
 
   /** buf[at, at+len) as the request's first argument; see lastName. */

@@ -111,6 +111,18 @@ const CASES: Case[] = [
   { name: 'bulk of 2^63', input: '*1\r\n$9223372036854775808\r\n', cmds: [], error: PROTOCOL.INVALID_BULK },
   { name: 'commands before an error are delivered', input: 'PING\r\n' + mb('ECHO', 'a') + '*abc\r\n' + mb('PING'), cmds: [['PING'], ['ECHO', 'a']], error: PROTOCOL.INVALID_MULTIBULK },
   { name: 'error in the second argument', input: '*2\r\n$4\r\nECHO\r\n+x\r\n', cmds: [], error: PROTOCOL.expectedDollar('+') },
+  // The bounds of the whole-request fast path (readWhole): either side must decode the same.
+  { name: 'nine arguments', input: mb('MSET', 'a', '1', 'b', '2', 'c', '3', 'd', '4'), cmds: [['MSET', 'a', '1', 'b', '2', 'c', '3', 'd', '4']], buffered: 0 },
+  { name: 'ten arguments', input: mb('MSET', 'a', '1', 'b', '2', 'c', '3', 'd', '4', 'e'), cmds: [['MSET', 'a', '1', 'b', '2', 'c', '3', 'd', '4', 'e']], buffered: 0 },
+  { name: 'bulk of 16384 bytes', input: mb('ECHO', 'y'.repeat(16384)), cmds: [['ECHO', 'y'.repeat(16384)]], buffered: 0 },
+  { name: 'bulk of 16385 bytes', input: mb('ECHO', 'y'.repeat(16385)), cmds: [['ECHO', 'y'.repeat(16385)]], buffered: 0 },
+  { name: 'bulk of 99999 bytes (five digits)', input: mb('ECHO', 'y'.repeat(99999)), cmds: [['ECHO', 'y'.repeat(99999)]], buffered: 0, noBytes: true },
+  { name: 'unauthenticated complete $16385', input: mb('ECHO', 'y'.repeat(16385)), cmds: [], error: PROTOCOL.UNAUTH_BULK, opts: { authenticated: false } },
+  { name: 'unauthenticated complete *11', input: mb('MSET', 'a', '1', 'b', '2', 'c', '3', 'd', '4', 'e', 'f'), cmds: [], error: PROTOCOL.UNAUTH_MBULK, opts: { authenticated: false } },
+  { name: '$0 then $00', input: mb('GET', '') + '*2\r\n$3\r\nGET\r\n$00\r\n\r\n', cmds: [['GET', '']], error: PROTOCOL.INVALID_BULK },
+  { name: 'bulk data not followed by CRLF', input: '*1\r\n$4\r\nPINGxx*1\r\n$4\r\nPING\r\n', cmds: [['PING'], ['PING']], buffered: 0 },
+  { name: 'count not followed by LF', input: '*1\rx$4\r\nPING\r\n', cmds: [['PING']], buffered: 0 },
+  { name: 'second header not followed by LF', input: '*2\r\n$4\r\nECHO\r\n$1\rxa\r\n', cmds: [['ECHO', 'a']], buffered: 0 },
   // Inline requests.
   { name: 'inline CRLF', input: 'PING\r\n', cmds: [['PING']], buffered: 0 },
   { name: 'inline LF only', input: 'PING\n', cmds: [['PING']] },

@@ -1,0 +1,103 @@
+// What a client's request decoder holds of its input between reads: the unparsed bytes (a
+// request cut by the end of a read, or a pipeline held back), in the caller's chunk while it is
+// parsed in place and in a buffer of our own once the call returns, and a big bulk being gathered.
+// What the query buffer's accounting reads (client-query-buffer-limit, CLIENT LIST qbuf, the used
+// memory) is answered here. The parsing is decoder.ts's, a subclass: the hot path reads these
+// fields directly.
+
+import { BigBulk } from './big-bulk.js';
+
+export const EMPTY = Buffer.alloc(0);
+/** A read at least this big that ends mid-request is taken for a streamed pipeline (keepRest). */
+const STREAM_READ = 16 * 1024;
+/** A pending partial request at least this big gets a buffer with room to grow (no quadratic copies). */
+const GROW_FROM = 4 * 1024;
+
+export abstract class QueryBuffer {
+  /** Unconsumed bytes are buf[pos, end). `owned`: buf is our own storage (may be appended to). */
+  protected buf: Buffer = EMPTY;
+  protected pos = 0;
+  protected end = 0;
+  protected owned = false;
+  /** Bytes after pos already searched for a line end, so a line arriving byte by byte is scanned once. */
+  protected scanned = 0;
+  /** The big bulk string being received, if any (big.need >= 0). */
+  readonly big = new BigBulk();
+
+  /** Bytes received but not yet consumed (for client-query-buffer accounting). */
+  get buffered(): number {
+    return this.end - this.pos + this.big.have;
+  }
+
+  /**
+   * Bytes of memory the query buffer holds (what the used memory counts for it): our own buffer,
+   * with its room to grow, and a big bulk's chunks. A chunk being parsed in place is the caller's
+   * (connections share one read buffer), not ours: 0 while nothing is left over between reads.
+   */
+  get held(): number {
+    return (this.owned ? this.buf.length : 0) + (this.big.discard ? 0 : this.big.have);
+  }
+
+  /**
+   * The query buffer length Redis would count once `n` more bytes are received: the bytes not yet
+   * parsed, except that for a big bulk Redis keeps only its data and reads no further than its
+   * end. Connections compare this with client-query-buffer-limit before pushing the bytes.
+   */
+  queryBufferAfter(n: number): number {
+    const big = this.big;
+    if (big.need < 0) return this.end - this.pos + n;
+    return Math.min(big.have + n, big.need) - big.header;
+  }
+
+  /**
+   * The first `n` bytes of the query buffer as Redis's holds them (a big bulk's data, without its
+   * header), for the log line of a client closed over client-query-buffer-limit.
+   */
+  head(n: number, incoming?: Buffer): Buffer {
+    if (this.big.need < 0) return Buffer.concat([this.buf.subarray(this.pos, Math.min(this.end, this.pos + n)), incoming ?? EMPTY]).subarray(0, n);
+    return this.big.head(n, incoming ?? EMPTY);
+  }
+
+  /**
+   * Copies the unparsed bytes out of a chunk the caller will reuse (a partial request, or a pause).
+   * After a big read (a streamed pipeline, whose every read ends mid-request) the copy gets room
+   * for two more reads that size: append() then fills it in place, moving each leftover (less
+   * than a request) to its start, so a streaming client reuses one buffer instead of getting a
+   * new one per read. A small leftover gets an exact copy, so idle clients holding half a request
+   * keep only their bytes.
+   */
+  protected keepRest(read: number): void {
+    const rest = Buffer.allocUnsafe(this.end - this.pos + (read >= STREAM_READ ? 2 * read : 0));
+    this.buf.copy(rest, 0, this.pos, this.end);
+    this.buf = rest;
+    this.end -= this.pos;
+    this.pos = 0;
+    this.owned = true;
+  }
+
+  /** Adds a chunk after the unparsed bytes, into our own buffer (grown or compacted as needed). */
+  protected append(chunk: Buffer): void {
+    if (this.owned && this.end + chunk.length <= this.buf.length) {
+      chunk.copy(this.buf, this.end);
+      this.end += chunk.length;
+      return;
+    }
+    const pending = this.end - this.pos;
+    const need = pending + chunk.length;
+    if (this.owned && need <= this.buf.length) {
+      // Our buffer has the room once its parsed part is dropped: move the rest to its start.
+      this.buf.copyWithin(0, this.pos, this.end);
+      chunk.copy(this.buf, pending);
+      this.pos = 0;
+      this.end = need;
+      return;
+    }
+    const next = Buffer.allocUnsafe(pending >= GROW_FROM ? need * 2 : need);
+    this.buf.copy(next, 0, this.pos, this.end);
+    chunk.copy(next, pending);
+    this.buf = next;
+    this.pos = 0;
+    this.end = need;
+    this.owned = true;
+  }
+}
