@@ -45,6 +45,12 @@ export const NO_AOF_REWRITE = 'ERR Background append only file rewriting is not 
 export const OOM = "OOM command not allowed when used memory > 'maxmemory'.";
 /** BGREWRITEAOF when the rewrite cannot start (its new incr file cannot be created). */
 export const REWRITE_START_FAILED = "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.";
+export const REWRITE_RUNNING = 'ERR Background append only file rewriting already in progress';
+/** BGSAVE, or SAVE, while a BGSAVE runs. */
+export const BGSAVE_RUNNING = 'ERR Background save already in progress';
+/** BGSAVE (without SCHEDULE) while a rewrite runs: Redis's text behind another child process. */
+export const BGSAVE_BEHIND_CHILD =
+  "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
 
 /**
  * What Redis 7.0 logs (aof.c) when a file operation on the append-only files fails, each followed

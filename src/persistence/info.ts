@@ -1,9 +1,11 @@
 // INFO persistence, field for field as Redis 7.0 prints it. Keystonelight has no RDB and no fork,
-// so the rdb_* and cow fields hold Redis's idle values; the aof_* fields come from AofPersistence
+// so the cow fields hold Redis's idle values and the rdb_* ones what a BGSAVE (an fsync of the
+// append-only file, bgsave.ts) shows as Redis shows its BGSAVE child; the aof_* fields come from AofPersistence
 // (or Redis's values for `appendonly no`), and the loading_* fields appear while loading, as in
 // Redis (at start, before persistence is attached, and during DEBUG LOADAOF).
 
 import type { Server } from '../server/server.js';
+import type { SaveInfo } from '../server/persistence-port.js';
 
 type Fields = [string, string | number][];
 
@@ -37,22 +39,26 @@ const AOF_STARTING: Fields = [
   ['aof_delayed_fsync', 0],
 ];
 
+/** A BGSAVE's figures while none ever ran (and without persistence: BGSAVE is refused then). */
+const NO_SAVE: SaveInfo = { inProgress: false, keysTotal: 0, keysProcessed: 0, currentSeconds: -1, lastSeconds: -1, lastOk: true };
+
 export function persistenceInfo(server: Server): Fields {
+  const save = server.persistence?.saveInfo() ?? NO_SAVE;
   const out: Fields = [
     ['loading', server.loading ? 1 : 0],
     ['async_loading', 0],
     ['current_cow_peak', 0],
     ['current_cow_size', 0],
     ['current_cow_size_age', 0],
-    ['current_fork_perc', '0.00'],
-    ['current_save_keys_processed', 0],
-    ['current_save_keys_total', 0],
+    ['current_fork_perc', save.keysTotal > 0 ? ((save.keysProcessed / save.keysTotal) * 100).toFixed(2) : '0.00'],
+    ['current_save_keys_processed', save.keysProcessed],
+    ['current_save_keys_total', save.keysTotal],
     ['rdb_changes_since_last_save', 0],
-    ['rdb_bgsave_in_progress', 0],
+    ['rdb_bgsave_in_progress', save.inProgress ? 1 : 0],
     ['rdb_last_save_time', server.lastSave],
-    ['rdb_last_bgsave_status', 'ok'],
-    ['rdb_last_bgsave_time_sec', -1],
-    ['rdb_current_bgsave_time_sec', -1],
+    ['rdb_last_bgsave_status', save.lastOk ? 'ok' : 'err'],
+    ['rdb_last_bgsave_time_sec', save.lastSeconds],
+    ['rdb_current_bgsave_time_sec', save.currentSeconds],
     ['rdb_saves', 0],
     ['rdb_last_cow_size', 0],
     ['rdb_last_load_keys_expired', 0],

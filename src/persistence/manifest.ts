@@ -128,6 +128,11 @@ export class Manifest {
     }
   }
 
+  /** Whether `file` is one of the files this manifest lists (history included). */
+  names(file: string): boolean {
+    return this.base?.file === file || this.incrs.some((f) => f.file === file) || this.history.some((f) => f.file === file);
+  }
+
   /** The files to replay, in order, as paths; refuses an RDB base and a missing file. */
   dataFiles(): string[] {
     const files = this.base === null ? [] : [this.base.file];
@@ -258,6 +263,23 @@ export class ManifestStore {
     }
     io.fsyncDir(m.path);
     this.current = m;
+  }
+
+  /**
+   * Deletes `file`, an empty file of the directory no manifest names (a rewrite's incr file, the
+   * rewrite stopped before naming it). Kept when named meanwhile, in memory or on disk (a
+   * persistence with another FileIO keeps a store of its own), or when it holds data.
+   */
+  removeUnnamed(file: string): void {
+    const m = this.current;
+    const path = join(m.dir, file);
+    if (m.names(file) || this.io.size(path) !== 0) return;
+    try {
+      if (Manifest.read(m.dir, m.filename).names(file)) return;
+    } catch {
+      return; // unreadable: keep the file
+    }
+    unlinkQuietly(this.io, path);
   }
 
   /**

@@ -84,6 +84,8 @@ export class Rewrite {
   /** The manifest naming that incr file, saved by openIncr. */
   private next: Manifest | null = null;
   private written = 0;
+  /** Keys in the dataset at the start, then at T0 (Redis: at fork; INFO current_save_keys_total). */
+  keysTotal = 0;
   private aborted = false;
   private detached = false;
   private cleaned = false;
@@ -141,6 +143,13 @@ export class Rewrite {
     this.detach();
   }
 
+  /** T0 keys written (or saved by the hooks) so far, as Redis's child reports its progress. */
+  get keysProcessed(): number {
+    let n = 0;
+    for (const rec of this.recorders) n += rec.doneCount;
+    return n;
+  }
+
   /** Ends the snapshot hooks (idempotent). */
   private detach(): void {
     if (this.detached) return;
@@ -168,6 +177,7 @@ export class Rewrite {
     }
     this.incr = incr;
     this.next = next;
+    this.keysTotal = this.keyspace.keyCount;
     this.aof.log.notice(`Creating AOF incr file ${incr.file} on background rewrite`);
   }
 
@@ -203,6 +213,7 @@ export class Rewrite {
     if (!this.adoptIncr()) throw new Error('the AOF manifest was replaced meanwhile');
     this.aof.rewriting = true;
     this.t0 = this.keyspace.clock.now();
+    this.keysTotal = this.keyspace.keyCount;
     try {
       this.fd = this.io.openWrite(this.tempPath);
     } catch (e) {
@@ -370,8 +381,14 @@ export class Rewrite {
     this.cleaned = true;
     this.detach();
     // The manifest naming the new incr file was saved: the writer moves to it (adoptIncr), so that
-    // it stays the last one. Otherwise the file is unnamed: closed below, its name reused later.
+    // it stays the last one. Otherwise (stopped or failed before T0) no manifest names it and
+    // nothing was written to it: closed and deleted below, unless a synchronous rewrite since
+    // (DEBUG RELOAD, appendonly no then yes), numbering its incr file from the same manifest, took
+    // the name. Redis names its new incr file before it forks, so it never leaves an unnamed one
+    // (a killed rewrite leaves it named, and empty: redis-server 7.0.15, seen); ours would stay
+    // behind, its name taken again by the next rewrite.
     this.adoptIncr();
+    const unnamed = this.incrFd >= 0 ? this.incr : null;
     for (const fd of [this.fd, this.incrFd]) {
       try {
         if (fd >= 0) this.io.close(fd);
@@ -382,6 +399,6 @@ export class Rewrite {
     this.fd = -1;
     this.incrFd = -1;
     unlinkQuietly(this.io, this.tempPath);
+    if (unnamed !== null) this.manifests.removeUnnamed(unnamed.file);
   }
-
 }

@@ -32,6 +32,8 @@ export class SnapshotRecorder {
   private readonly limit: number;
   private readonly chunks: Buffer[] = [];
   private out = new ReplyBuffer();
+  /** T0 keys done with so far (INFO current_save_keys_processed). */
+  doneCount = 0;
 
   /** Starts recording `db` at T0 (keyspace time `t0`). */
   constructor(db: Database, private readonly t0: number) {
@@ -51,6 +53,7 @@ export class SnapshotRecorder {
    */
   done(slot: number): void {
     this.changedSlots[slot >>> 5] |= 1 << (slot & 31);
+    this.doneCount++;
   }
 
   /** The snapshot hook: called before `key` changes (its value, its deadline, or its removal). */

@@ -3,6 +3,20 @@
 
 import type { PersistenceApi } from '../commands/context.js';
 
+/** What INFO persistence says of BGSAVE (persistence/bgsave.ts), and the keys of a rewrite (Redis: of its child). */
+export interface SaveInfo {
+  inProgress: boolean;
+  /** Keys in the dataset when the running BGSAVE started (Redis: at fork), else 0. */
+  keysTotal: number;
+  /** Of those, the keys it has saved so far. */
+  keysProcessed: number;
+  /** Seconds the running BGSAVE has taken so far, or -1. */
+  currentSeconds: number;
+  /** Seconds the last finished BGSAVE took, or -1. */
+  lastSeconds: number;
+  lastOk: boolean;
+}
+
 /** Persistence as the server sees it (implemented by persistence/). */
 export interface Persistence extends PersistenceApi {
   /**
@@ -35,6 +49,8 @@ export interface Persistence extends PersistenceApi {
   writeError(): string | null;
   /** The aof_* fields of INFO persistence (persistence/info.ts builds the whole section). */
   info(): [string, string | number][];
+  /** The state of BGSAVE (or a rewrite's progress) that INFO persistence shows: its rdb_* and current_save_* fields. */
+  saveInfo(): SaveInfo;
   /**
    * The server is shutting down: no scheduled or automatic rewrite or BGSAVE starts any more (Redis
    * exits inside SHUTDOWN). close() follows.

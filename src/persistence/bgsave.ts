@@ -1,0 +1,81 @@
+// BGSAVE without RDB and without fork: the append-only file is the saved dataset, so a BGSAVE
+// writes this turn's pending bytes and fsyncs the file on the thread pool. That fsync is the job
+// "in progress" (Redis: its BGSAVE child), which INFO persistence reports as Redis reports a child
+// (rdb_bgsave_in_progress, current_save_keys_total ...), and which the other jobs wait for
+// (jobs.ts), as Redis's wait for a child.
+
+import type { Server } from '../server/server.js';
+import type { SaveInfo } from '../server/persistence-port.js';
+import type { AofWriter } from './aof.js';
+import { errorCode } from './fileio.js';
+import { strerror } from '../errors.js';
+
+/** Redis's CONFIG_BGSAVE_RETRY_DELAY: a scheduled BGSAVE waits this long after a failed one, in s. */
+export const BGSAVE_RETRY_DELAY = 5;
+
+export class BgSave {
+  running = false;
+  /** BGSAVE SCHEDULE behind a rewrite, or BGSAVE run by EXEC (Redis's rdb_bgsave_scheduled). */
+  scheduled = false;
+  /** Unix time (s) of the last start, as Redis's lastbgsave_try. */
+  private lastTry = 0;
+  private lastOk = true;
+  private startedAt = 0;
+  private lastSeconds = -1;
+  private keysTotal = 0;
+
+  constructor(
+    private readonly server: Server,
+    private readonly writer: AofWriter,
+  ) {}
+
+  /**
+   * Starts one: null, or an error text when this turn's bytes could not be written (nothing runs
+   * then; a failure, as Redis's failed fork). `ended` runs once the fsync has ended.
+   */
+  start(ended: () => void): string | null {
+    const now = Date.now();
+    this.lastTry = Math.floor(now / 1000);
+    if (!this.writer.flush()) {
+      this.lastOk = false;
+      return `ERR ${this.writer.lastWriteError}`;
+    }
+    this.running = true;
+    this.startedAt = now;
+    this.keysTotal = this.server.keyspace.keyCount;
+    this.writer.fsyncAsync((err) => {
+      this.running = false;
+      this.keysTotal = 0;
+      // As Redis's rdb_save_time_last: whole seconds of the clock, not of the duration.
+      this.lastSeconds = Math.floor(Date.now() / 1000) - Math.floor(this.startedAt / 1000);
+      this.lastOk = err === null;
+      if (err) this.server.log.warning(`Background saving error: ${strerror(errorCode(err))}`);
+      else {
+        this.server.lastSave = Math.floor(Date.now() / 1000);
+        this.server.log.notice('Background saving terminated with success (append only file fsynced)');
+      }
+      ended();
+    });
+    return null;
+  }
+
+  /**
+   * Whether a scheduled BGSAVE may start now: as Redis's serverCron, at once after a success, and
+   * CONFIG_BGSAVE_RETRY_DELAY seconds after the start of a failed one.
+   */
+  mayRetry(now: number): boolean {
+    return this.lastOk || Math.floor(now / 1000) - this.lastTry > BGSAVE_RETRY_DELAY;
+  }
+
+  info(): SaveInfo {
+    return {
+      inProgress: this.running,
+      keysTotal: this.keysTotal,
+      // No key-by-key phase (an fsync): 0, as Redis's child right after its fork.
+      keysProcessed: 0,
+      currentSeconds: this.running ? Math.floor(Date.now() / 1000) - Math.floor(this.startedAt / 1000) : -1,
+      lastSeconds: this.lastSeconds,
+      lastOk: this.lastOk,
+    };
+  }
+}

@@ -1,0 +1,221 @@
+// The background jobs of the append-only file, as Redis 7.0's child processes: a rewrite
+// (rewrite.ts) or a BGSAVE (bgsave.ts: an fsync), one at a time. One asked for while another runs
+// is scheduled, and runScheduled starts the scheduled ones in serverCron's order once none runs.
+// AofPersistence (index.ts) owns the file; this owns when its jobs run and what they report.
+
+import type { Server } from '../server/server.js';
+import type { SaveInfo } from '../server/persistence-port.js';
+import type { AofWriter } from './aof.js';
+import type { FileIO } from './fileio.js';
+import type { ManifestStore } from './manifest.js';
+import { Rewrite, type RewriteResult } from './rewrite.js';
+import { AutoRewrite } from './auto-rewrite.js';
+import { BgSave } from './bgsave.js';
+import { BGSAVE_BEHIND_CHILD, BGSAVE_RUNNING, REWRITE_RUNNING, REWRITE_START_FAILED } from '../errors.js';
+import { setImmediate } from '../timers.js';
+
+const REWRITE_STARTED = 'Background append only file rewriting started';
+const REWRITE_SCHEDULED = 'Background append only file rewriting scheduled';
+
+/** The rewrite's figures in INFO persistence (the aof_* fields in index.ts). */
+export interface RewriteInfo {
+  inProgress: boolean;
+  scheduled: boolean;
+  currentSeconds: number;
+  failures: number;
+}
+
+export class Jobs {
+  private rewriteJob: Rewrite | null = null;
+  /**
+   * A job whose run() has not settled, aborted ones included: a new rewrite waits for it (it may
+   * still be saving a manifest or deleting files), as Redis schedules a rewrite behind a child.
+   */
+  private unsettled: Rewrite | null = null;
+  private rewriteScheduled = false;
+  private rewriteDone: Promise<boolean> = Promise.resolve(true);
+  private readonly auto: AutoRewrite;
+  private readonly saver: BgSave;
+  /** Shutting down, or closed: nothing new starts. */
+  private stopped = false;
+
+  constructor(
+    private readonly server: Server,
+    private readonly writer: AofWriter,
+    private readonly io: FileIO,
+    private readonly dir: string,
+    private readonly manifests: ManifestStore,
+  ) {
+    this.auto = new AutoRewrite(server.config, server.log);
+    this.saver = new BgSave(server, writer);
+  }
+
+  /** No job runs (Redis: !hasActiveChildProcess()): no rewrite, aborted one still settling, or BGSAVE. */
+  private get idle(): boolean {
+    return this.unsettled === null && !this.saver.running;
+  }
+
+  /**
+   * What Redis 7.0's serverCron starts while no child runs, in its order: a scheduled rewrite
+   * (unless failures back off, aofRewriteLimited; one whose start fails stays scheduled and is
+   * tried again), an automatic rewrite on growth, then a scheduled BGSAVE (only
+   * CONFIG_BGSAVE_RETRY_DELAY after a failed one; it stays scheduled until one starts). Each
+   * started job makes the later ones wait for its end. The cron calls it, and so does runSoon.
+   */
+  runScheduled(now: number): void {
+    if (this.stopped) return;
+    if (this.idle && this.rewriteScheduled && !this.auto.limited(now)) this.startRewrite();
+    if (this.idle && this.auto.due(this.writer.size, this.writer.baseSize, now)) this.startRewrite();
+    if (this.idle && this.saver.scheduled && this.saver.mayRetry(now) && this.saver.start(() => this.runSoon()) === null) {
+      this.saver.scheduled = false;
+    }
+  }
+
+  /**
+   * runScheduled in a later turn: after the EXEC that scheduled a job (its effects stay one block
+   * in one file), or a job's end, so that what waited starts without waiting for the cron's tick.
+   */
+  private runSoon(): void {
+    setImmediate(() => this.runScheduled(Date.now()));
+  }
+
+  /**
+   * BGREWRITEAOF, SIGHUP, SIGUSR1. `inExec`: run by EXEC, where Redis 7.0 (server.in_exec) only
+   * schedules it, so that the transaction's effects stay one block in one file.
+   */
+  rewrite(inExec: boolean): { ok: boolean; message: string } {
+    if (this.rewriteJob !== null) return { ok: false, message: REWRITE_RUNNING };
+    // As Redis's bgrewriteaofCommand behind another child (an aborted rewrite still finishing, a
+    // BGSAVE's fsync): scheduled (again, if already so).
+    if (!this.idle) {
+      this.rewriteScheduled = true;
+      return { ok: true, message: REWRITE_SCHEDULED };
+    }
+    // In EXEC: started once the transaction has ended (Redis: by the next cron).
+    if (inExec) {
+      this.rewriteScheduled = true;
+      this.runSoon();
+      return { ok: true, message: REWRITE_SCHEDULED };
+    }
+    if (!this.startRewrite()) return { ok: false, message: REWRITE_START_FAILED };
+    return { ok: true, message: REWRITE_STARTED };
+  }
+
+  /** False when the rewrite could not start (its incr file could not be created: logged). */
+  private startRewrite(): boolean {
+    const job = new Rewrite(this.server.keyspace, this.writer, this.io, this.dir, this.manifests, () => this.server.flushNow());
+    try {
+      job.open();
+    } catch (e) {
+      // As Redis's rewriteAppendOnlyFileBackground before its fork: logged, status err, not counted
+      // in aof_rewrites. Counted as a failure, so automatic rewrites back off (Redis retries each cron).
+      this.server.log.warning(e instanceof Error ? e.message : String(e));
+      this.server.aofLastRewriteOk = false;
+      this.auto.failures++;
+      return false;
+    }
+    this.rewriteJob = job;
+    this.unsettled = job;
+    // As Redis's rewriteAppendOnlyFileBackground (aof_rewrite_scheduled = 0 at fork): whatever
+    // started it (BGREWRITEAOF, the cron, a signal), a scheduled rewrite is this one.
+    this.rewriteScheduled = false;
+    // As Redis (at fork): a rewrite counts in INFO aof_rewrites when it starts, whatever its end.
+    this.server.stats.aofRewrites++;
+    this.server.log.notice(REWRITE_STARTED);
+    this.rewriteDone = job.run().then((r) => this.rewriteEnded(job, r));
+    return true;
+  }
+
+  /** A rewrite's run() has settled: INFO's figures and the log, then what waited for it. */
+  private rewriteEnded(job: Rewrite, r: RewriteResult): boolean {
+    const steps = job.trace.summary();
+    // Aborted (DEBUG LOADAOF/RELOAD, CONFIG SET appendonly no, shutdown): as Redis's
+    // killAppendOnlyChild, neither a success nor a failure: INFO's status, time and failure
+    // count stay as the last rewrite that ended left them.
+    const aborted = this.rewriteJob !== job;
+    if (!aborted) this.rewriteJob = null;
+    this.unsettled = null;
+    this.runSoon();
+    if (aborted && !r.ok) {
+      this.server.log.notice(`Background AOF rewrite aborted (${r.seconds.toFixed(3)} seconds)`);
+      return false;
+    }
+    this.server.aofLastRewriteSeconds = Math.round(r.seconds);
+    this.server.aofLastRewriteOk = r.ok;
+    if (r.ok) {
+      this.auto.failures = 0;
+      this.server.log.notice(`Background AOF rewrite finished successfully (${r.seconds.toFixed(3)} seconds, ${this.writer.size} bytes, ${steps})`);
+    } else {
+      this.auto.failures++;
+      this.server.log.warning(`Background AOF rewrite failed: ${r.error}`);
+    }
+    return r.ok;
+  }
+
+  /**
+   * Stops a running rewrite at once (its temp file is removed when it notices). Resolves when the
+   * last rewrite's run() has settled.
+   */
+  abortRewrite(): Promise<boolean> {
+    const job = this.rewriteJob;
+    if (job !== null) {
+      this.rewriteJob = null;
+      job.abort();
+    }
+    return this.rewriteDone;
+  }
+
+  /** Resolves when the running rewrite (if any) ends; true if it succeeded or none ran. */
+  waitRewrite(): Promise<boolean> {
+    return this.rewriteJob === null ? Promise.resolve(true) : this.rewriteDone;
+  }
+
+  get rewriting(): boolean {
+    return this.rewriteJob !== null;
+  }
+
+  /** Whether a BGSAVE runs (SAVE is refused meanwhile, as Redis's behind its BGSAVE child). */
+  get saving(): boolean {
+    return this.saver.running;
+  }
+
+  /**
+   * BGSAVE (bgsave.ts): null (started), 'scheduled', or an error text, as Redis 7.0's bgsaveCommand.
+   * Run by EXEC (`inExec`) it is scheduled (server.in_exec): writing the file in the middle of a
+   * transaction would split its MULTI ... EXEC block.
+   */
+  bgsave(inExec: boolean, schedule: boolean): string | null {
+    if (this.saver.running) return BGSAVE_RUNNING;
+    // A rewrite (or an aborted one still finishing) stands for Redis's other child process:
+    // refused, or with SCHEDULE done when it has ended.
+    if (this.unsettled !== null || inExec) {
+      if (!schedule && !inExec) return BGSAVE_BEHIND_CHILD;
+      this.saver.scheduled = true;
+      if (this.unsettled === null) this.runSoon();
+      return 'scheduled';
+    }
+    return this.saver.start(() => this.runSoon());
+  }
+
+  /** The BGSAVE's figures; while a rewrite runs, its keys, as Redis's current_save_* of any child. */
+  saveInfo(): SaveInfo {
+    const info = this.saver.info();
+    const job = this.rewriteJob;
+    return job === null ? info : { ...info, keysTotal: job.keysTotal, keysProcessed: job.keysProcessed };
+  }
+
+  rewriteInfo(): RewriteInfo {
+    const job = this.rewriteJob;
+    return {
+      inProgress: job !== null,
+      scheduled: this.rewriteScheduled,
+      currentSeconds: job ? Math.floor((Date.now() - job.startedAt) / 1000) : -1,
+      failures: this.auto.failures,
+    };
+  }
+
+  /** Shutting down: nothing scheduled or automatic starts any more (Redis exits inside SHUTDOWN). */
+  stop(): void {
+    this.stopped = true;
+  }
+}
