@@ -5,7 +5,7 @@
 // For profiles of decode, dispatch, keyspace and encode alone, which over a real socket drown in
 // the kernel's and Node's share and in the VM's noise.
 //
-//   npm run bench -- hotpath [ping|get|set|incr|mset] [-d 3] [-P 16] [-c 50] [--runs 7] [--batches 200000]
+//   npm run bench -- hotpath [ping|ping_inline|get|set|incr|mset] [-d 3] [-P 16] [-c 50] [--runs 7] [--batches 200000] [--aof]
 //   node --cpu-prof .out/bench-runner/hotpath.mjs get     (once compiled by the line above)
 //
 // Each batch is one read of one connection (round robin over -c of them), and every batch ends
@@ -19,6 +19,10 @@ import { Config } from '../src/config.js';
 import { Server } from '../src/server/server.js';
 import { Connection } from '../src/server/connection.js';
 import { createLogger } from '../src/server/log.js';
+import { openPersistence } from '../src/server/service.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 interface Options {
   test: string;
@@ -27,10 +31,12 @@ interface Options {
   clients: number;
   runs: number;
   batches: number;
+  /** appendonly yes (everysec), in a temporary directory: the AOF append path too. */
+  aof: boolean;
 }
 
 function parse(argv: string[]): Options {
-  const o: Options = { test: 'get', size: 3, pipeline: 16, clients: 50, runs: 7, batches: 200_000 };
+  const o: Options = { test: 'get', size: 3, pipeline: 16, clients: 50, runs: 7, batches: 200_000, aof: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (): number => Number(argv[++i]);
@@ -39,6 +45,7 @@ function parse(argv: string[]): Options {
     else if (a === '-c') o.clients = next();
     else if (a === '--runs') o.runs = next();
     else if (a === '--batches') o.batches = next();
+    else if (a === '--aof') o.aof = true;
     else if (!a.startsWith('-')) o.test = a;
     else throw new Error(`unknown option ${a}`);
   }
@@ -96,6 +103,7 @@ function request(o: Options): string {
     mset: Array.from({ length: 10 }, () => [key, value]).flat(),
   };
   one.mset.unshift('MSET');
+  if (o.test === 'ping_inline') return 'PING\r\n'.repeat(o.pipeline);
   const args = one[o.test];
   if (args === undefined) throw new Error(`unknown test ${o.test}`);
   return resp(args).repeat(o.pipeline);
@@ -106,10 +114,12 @@ interface Flusher {
   all(): void;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const o = parse(process.argv.slice(2));
-  const config = new Config();
+  const dir = mkdtempSync(join(tmpdir(), 'ks-hotpath-'));
+  const config = new Config(o.aof ? { appendonly: 'yes', dir } : {});
   const server = new Server({ config, logger: createLogger('warning', '') });
+  await openPersistence(server);
   const flush = (server as unknown as { turnFlush: Flusher }).turnFlush;
   flush.scheduled = true; // never schedules its setImmediate: run() below flushes each batch
   const conns: Connection[] = [];
@@ -135,7 +145,9 @@ function main(): void {
   const median = results[results.length >> 1];
   const reply = (conns[0].socket as unknown as FakeSocket).bytes;
   console.log(`${o.test} -d ${o.size} -P ${o.pipeline} -c ${o.clients}: ${median.toFixed(1)} ns/command, fastest ${results[0].toFixed(1)} (runs ${results.map((x) => x.toFixed(0)).join(' ')}; ${reply} reply bytes to client 0)`);
+  await server.persistence?.close();
+  rmSync(dir, { recursive: true, force: true });
   process.exit(0);
 }
 
-main();
+await main();
