@@ -10,7 +10,7 @@ import { toI64 } from './args.js';
 import { helpReply } from './command.js';
 import { validClientName } from './connection.js';
 import type { ClientApi } from './context.js';
-import { err, ErrorReply, MapReply, OK, SetReply, VerbatimReply, type Reply } from '../protocol/reply.js';
+import { err, ErrorReply, MapReply, NO_REPLY, OK, SetReply, VerbatimReply, type Reply } from '../protocol/reply.js';
 import { cstr, subcommandSyntax, SYNTAX } from '../errors.js';
 
 const HELP = [
@@ -231,12 +231,12 @@ function clientNoEvict(ctx: Ctx, args: string[]): Reply {
   return OK;
 }
 
-/** CLIENT REPLY ON|OFF|SKIP: the connection stops (or skips one) reply; ON answers OK. */
+/** CLIENT REPLY ON|OFF|SKIP: the connection stops (or skips one) reply; ON answers OK, the others nothing, as Redis. */
 function clientReply(ctx: Ctx, args: string[]): Reply {
   const mode = args[2].toLowerCase();
   if (mode !== 'on' && mode !== 'off' && mode !== 'skip') return err(SYNTAX);
   ctx.client.setReplyMode(mode);
-  return OK;
+  return mode === 'on' ? OK : NO_REPLY;
 }
 
 /** Tracking (client-side caching) is never enabled here: the replies of a connection without it. */

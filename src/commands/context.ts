@@ -11,7 +11,7 @@ import type { Monitors } from './monitor.js';
 import type { CommandStats } from '../server/stats.js';
 import type { ServerMetrics } from '../server/metrics.js';
 import type { ClientPause } from '../server/pause.js';
-import type { TxState } from '../server/transaction-state.js';
+import type { ExecScope, TxState } from '../server/transaction-state.js';
 import type { WatchRegistry } from '../server/watch.js';
 import type { Ctx } from './types.js';
 
@@ -42,10 +42,14 @@ export interface ClientApi {
   /** Close immediately (CLIENT KILL). */
   kill(): void;
   /**
-   * CLIENT REPLY: 'off' drops every reply from now on (this command's too), 'skip' drops this
-   * command's reply and the next command's, 'on' sends replies again (this command's included).
+   * CLIENT REPLY: 'off' drops every reply from now on (this command's too), 'skip' drops the next
+   * command's reply, 'on' sends replies again (this command's included).
    */
   setReplyMode(mode: 'on' | 'off' | 'skip' | 'reset'): void;
+  /** Whether a reply written now would be sent under CLIENT REPLY (EXEC asks before each of its replies). */
+  readonly replying: boolean;
+  /** EXEC's reply holds only what Redis would have written as its commands ran: sent whatever the mode at its end. */
+  replyFiltered(): void;
   /** A command of this client waits for CLIENT PAUSE to end. */
   readonly blocked: boolean;
   /**
@@ -139,6 +143,8 @@ export interface ServerApi {
   readonly watches: WatchRegistry;
   /** Redis's call(): runs a command EXEC holds, without the request checks; counted and timed. */
   call(ctx: Ctx, spec: CommandSpec, args: string[]): Reply;
+  /** Set by EXEC while its commands run (Redis's server.in_exec), with what waits for their end. */
+  readonly exec: ExecScope;
 }
 
 export interface PersistenceApi {

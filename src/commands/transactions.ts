@@ -5,7 +5,7 @@
 // key changed (server/watch.ts). The per-client state is server/transaction-state.ts.
 
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
-import { err, NULL_ARRAY, OK, RawReply, type Reply } from '../protocol/reply.js';
+import { err, NO_REPLY, NULL_ARRAY, OK, RawReply, type Reply } from '../protocol/reply.js';
 import { encodeReply } from '../protocol/encoder.js';
 import { DISCARD_WITHOUT_MULTI, EXEC_ABORT, EXEC_WITHOUT_MULTI, MULTI_NESTED, WATCH_IN_MULTI } from '../errors.js';
 
@@ -30,20 +30,37 @@ function exec(ctx: Ctx): Reply {
   // As Redis: unwatched before the commands run (their own writes do not matter); still in MULTI
   // meanwhile (CLIENT LIST inside shows flag x and the queue's length).
   watches.unwatchAll(tx);
+  const client = ctx.client;
+  // Redis writes EXEC's reply as it goes: the array's header (its full count) first, then each
+  // reply as its command runs, each only if the client takes replies at that moment (CLIENT REPLY
+  // OFF / ON / a SKIP before EXEC, run among them) and is not closing (a CLIENT KILL of itself:
+  // its own reply goes, nothing after it). The array is then short of its count, as Redis's.
+  const header = client.replying;
+  let dropped = !header;
   const replies: Reply[] = [];
-  let proto = ctx.client.proto;
+  let proto = client.proto;
+  ctx.server.exec.running = true;
   for (const q of queue) {
-    replies.push(ctx.server.call(ctx, q.spec, q.args));
-    if (ctx.client.proto !== proto) {
+    const closing = client.closingAfterReply === true;
+    const r = ctx.server.call(ctx, q.spec, q.args);
+    const sent = !closing && client.replying;
+    dropped ||= !sent;
+    replies.push(sent ? r : NO_REPLY);
+    if (client.proto !== proto) {
       // A HELLO that switched protocol: Redis wrote the replies before it as their commands ran,
       // in the protocol of that moment (a null GET stays `$-1` after HELLO 3); HELLO's own reply
       // and those after it are in the new one.
       for (let i = 0; i < replies.length - 1; i++) if (!(replies[i] instanceof RawReply)) replies[i] = new RawReply(encodeReply(replies[i], proto));
-      proto = ctx.client.proto;
+      proto = client.proto;
     }
   }
+  ctx.server.exec.end();
   tx.discard(watches);
-  return replies;
+  if (!dropped) return replies;
+  client.replyFiltered();
+  const parts = replies.map((r) => (r instanceof RawReply ? r.bytes : encodeReply(r, proto)));
+  if (header) parts.unshift(Buffer.from(`*${replies.length}\r\n`));
+  return new RawReply(Buffer.concat(parts));
 }
 
 function discard(ctx: Ctx): Reply {

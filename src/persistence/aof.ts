@@ -13,6 +13,7 @@ import { ReplyBuffer } from '../protocol/encoder.js';
 import { MISCONF_AOF, strerror } from '../errors.js';
 import { errorCode, ShortWriteError, type FileIO } from './fileio.js';
 import { encode, timestampLine } from './aof-format.js';
+import { AofUnit } from './aof-unit.js';
 import { latencyEnd, latencyStart, NO_LATENCY, type LatencySink } from './latency-sink.js';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
@@ -23,9 +24,6 @@ export type FsyncPolicy = 'always' | 'everysec' | 'no';
  * mostly empty for a while. One writer per server: at most this much is held for it.
  */
 const PENDING_KEEP = 16 * 1024 * 1024;
-
-const MULTI = Buffer.from('*1\r\n$5\r\nMULTI\r\n');
-const EXEC = Buffer.from('*1\r\n$4\r\nEXEC\r\n');
 
 export interface AofLog {
   notice(msg: string): void;
@@ -58,11 +56,8 @@ export class AofWriter {
   private lastFsyncAt = 0;
   /** Replaced descriptors a background fsync may still use: closed once none runs. */
   private closeAfterFsync: number[] = [];
-  /** Effects appended by the running command (-1: none runs), from pending[unitStart] on. */
-  private unitOps = -1;
-  private unitStart = 0;
-  /** `epoch` when the unit's first effect was appended. */
-  private unitEpoch = 0;
+  /** The running command's effects (aof-unit.ts). */
+  private readonly unit = new AofUnit(this.pending);
   /** Counts the times pending bytes were written out or moved (a unit's start then changes). */
   private epoch = 0;
   latency: LatencySink = NO_LATENCY;
@@ -96,15 +91,15 @@ export class AofWriter {
     // As Redis's feedAppendOnlyFile: the annotation first, then a SELECT, then the effect. Not
     // between the effects of one command: Redis reads the second once per command, so a block's
     // MULTI ... EXEC never holds one (redis-check-aof --truncate-to-timestamp would cut it open).
-    if (this.timestamps && this.unitOps <= 0) this.annotate();
-    if (db !== this.selectedDb) {
+    const unit = this.unit;
+    if (this.timestamps && unit.ops <= 0) this.annotate();
+    const head = this.pending.len;
+    const dbBefore = this.selectedDb;
+    if (db !== dbBefore) {
       encode(this.pending, ['SELECT', String(db)]);
       this.selectedDb = db;
     }
-    if (this.unitOps >= 0 && this.unitOps++ === 0) {
-      this.unitStart = this.pending.len;
-      this.unitEpoch = this.epoch;
-    }
+    if (unit.ops >= 0) unit.effect(head, dbBefore, this.epoch);
     if (start >= 0) this.pending.writeRange(raw!, start, end);
     else encode(this.pending, args);
   }
@@ -122,21 +117,32 @@ export class AofWriter {
    * a unit (active expiry, eviction: Redis propagates each of those DELs alone) nothing is wrapped.
    */
   beginUnit(): void {
-    this.unitOps = 0;
+    this.unit.ops = 0;
   }
 
-  /**
-   * The command ended: if it appended more than one effect (keys it expired on the way, then its
-   * own), they become MULTI ... EXEC, as Redis 7.0's propagatePendingCommands writes them: MULTI
-   * in the first one's database (after its SELECT, if it needed one), EXEC after the last. Not when
-   * the pending bytes were written or moved in between (the block's start is no longer known).
-   */
+  /** The command ended: its effects are one MULTI ... EXEC block if more than one (AofUnit.end). */
   endUnit(): void {
-    if (this.unitOps > 1 && this.unitEpoch === this.epoch) {
-      this.pending.insert(this.unitStart, MULTI);
-      this.pending.writeBytes(EXEC);
+    this.unit.end(this.epoch);
+  }
+
+  /** CONFIG SET appendonly no run by EXEC: the transaction's effects so far are never written (aof-unit.ts). */
+  dropUnit(): void {
+    if (this.unit.take(this.epoch) !== null) this.selectedDb = this.unit.dbBefore;
+    this.unit.ops = -1;
+  }
+
+  /** DEBUG LOADAOF run by EXEC: syncNow(), but the transaction's effects stay pending (aof-unit.ts). */
+  syncBeforeUnit(): void {
+    const db = this.selectedDb;
+    const held = this.unit.take(this.epoch);
+    if (held === null) return this.syncNow();
+    this.selectedDb = this.unit.dbBefore;
+    try {
+      this.syncNow();
+    } finally {
+      this.unit.putBack(held, this.epoch);
+      this.selectedDb = db;
     }
-    this.unitOps = -1;
   }
 
   /**
@@ -144,10 +150,10 @@ export class AofWriter {
    * command runs (CONFIG SET maxmemory evicting at once), which Redis propagates alone.
    */
   appendAlone(db: number, args: readonly string[]): void {
-    const ops = this.unitOps;
-    this.unitOps = -1;
+    const ops = this.unit.ops;
+    this.unit.ops = -1;
     this.append(db, args);
-    this.unitOps = ops;
+    this.unit.ops = ops;
   }
 
   /** Bytes appended and not yet written (INFO aof_buffer_length). */

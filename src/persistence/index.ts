@@ -118,6 +118,10 @@ export class AofPersistence implements Persistence {
     this.writer.endUnit();
   }
 
+  dropUnit(): void {
+    this.writer.dropUnit();
+  }
+
   flush(): boolean {
     return this.writer.flush();
   }
@@ -187,7 +191,8 @@ export class AofPersistence implements Persistence {
   loadAof(): string | null {
     try {
       void this.jobs.abortRewrite();
-      this.writer.syncNow();
+      // Run by EXEC: the transaction's effects so far are not in the file it reloads (AofWriter.syncBeforeUnit).
+      this.writer.syncBeforeUnit();
       this.server.keyspace.flushAll();
       loadSync(this.server, this.manifests.current.dataFiles());
     } catch (e) {

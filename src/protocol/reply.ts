@@ -76,6 +76,8 @@ export const OK = new RawReply(Buffer.from('+OK\r\n'));
 export const QUEUED = new RawReply(Buffer.from('+QUEUED\r\n'));
 export const PONG = new RawReply(Buffer.from('+PONG\r\n'));
 export const NULL_ARRAY = new NullArray();
+/** No bytes at all: a command that answers nothing (CLIENT REPLY OFF / SKIP), or a reply EXEC does not send. */
+export const NO_REPLY = new RawReply(Buffer.alloc(0));
 export const EMPTY_ARRAY: Reply[] = [];
 
 export const err = (message: string): ErrorReply => new ErrorReply(message);

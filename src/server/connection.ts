@@ -188,6 +188,14 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     this.replies.set(mode);
   }
 
+  get replying(): boolean {
+    return this.replies.replying;
+  }
+
+  replyFiltered(): void {
+    this.replies.filtered();
+  }
+
   /** Redis stops reading the client's pipeline at this point: later requests are never run. */
   closeAfterReply(): void {
     this.closing = true;

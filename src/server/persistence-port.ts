@@ -30,6 +30,8 @@ export interface Persistence extends PersistenceApi {
    */
   beginUnit(): void;
   endUnit(): void;
+  /** The file is being turned off in the middle of a command: what that command appended is never written. */
+  dropUnit(): void;
   /** Records an effect outside the running command's block (an eviction's DEL). */
   appendAlone(db: number, args: string[]): void;
   /**

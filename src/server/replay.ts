@@ -65,6 +65,8 @@ export class ReplayClient extends CommandContext implements ClientApi, Ctx {
   kill(): void {}
 
   setReplyMode(): void {}
+  readonly replying = true;
+  replyFiltered(): void {}
   monitor = false;
   readonly tx = new TxState();
   readonly blocked = false;

@@ -17,6 +17,7 @@ import { DENIED_PROTECTED_MODE } from '../errors.js';
 import type { CommandSpec, Ctx } from '../commands/types.js';
 import { admits, execRefused, executeInMulti, refusal } from './request-checks.js';
 import { WatchRegistry } from './watch.js';
+import { ExecScope } from './transaction-state.js';
 import { createLogger, type Logger } from './log.js';
 import { readShared } from './shared-read.js';
 import { bindAll, closeAll } from './listener.js';
@@ -82,6 +83,8 @@ export class Server implements ServerApi {
   aofLastRewriteSeconds = -1;
   /** Whether the last AOF rewrite (or start of the file by CONFIG SET appendonly yes) worked: the server's too. */
   aofLastRewriteOk = true;
+  /** Whether EXEC's commands are running (Redis's server.in_exec), and what waits for their end. */
+  readonly exec = new ExecScope();
   /** True while the dataset is being loaded: commands get -LOADING. */
   loading = false;
   /** Off with DEBUG SET-ACTIVE-EXPIRE 0: keys then expire only when touched. */

@@ -28,6 +28,7 @@ import { setImmediate } from '../timers.js';
 export async function openPersistence(server: Server, io?: FileIO, claimDir?: () => void): Promise<void> {
   if (server.config.bool('appendonly')) server.persistence = await AofPersistence.open(server, io);
   server.config.onChange('appendonly', (v) => {
+    if (v === 'yes' && server.exec.running && server.persistence === null) return enableAfterExec(server, io, claimDir);
     // As Redis: CONFIG SET fails, and the previous value is restored.
     if (!toggleAof(server, v === 'yes', io, claimDir)) throw new ApplyError(AOF_ENABLE_FAILED);
   });
@@ -35,6 +36,22 @@ export async function openPersistence(server: Server, io?: FileIO, claimDir?: ()
   // only the config. Applied now that there is something to turn on or off.
   const on = server.config.bool('appendonly');
   if (on !== (server.persistence !== null) && !toggleAof(server, on, io, claimDir)) server.config.set('appendonly', 'no');
+}
+
+/**
+ * CONFIG SET appendonly yes run by EXEC: as Redis 7.0's startAppendOnly (server.in_exec), the file
+ * starts once the transaction has ended, from the dataset of that moment; nothing of the
+ * transaction is appended meanwhile (it is in the new base file). Were the file started in the
+ * middle, the commands after the CONFIG SET would be appended without their MULTI ... EXEC. Not
+ * when the transaction turned it off again.
+ */
+function enableAfterExec(server: Server, io?: FileIO, claimDir?: () => void): void {
+  server.log.warning('AOF was enabled during a transaction. An AOF background was scheduled to start when possible.');
+  server.exec.after(() => {
+    if (!server.config.bool('appendonly') || server.persistence !== null) return;
+    // Too late to fail the CONFIG SET, which answered +OK: the option goes back to no, said in the log.
+    if (!toggleAof(server, true, io, claimDir)) server.config.set('appendonly', 'no');
+  });
 }
 
 /** Whether the append only file is now as asked. */
@@ -50,6 +67,8 @@ function toggleAof(server: Server, on: boolean, io?: FileIO, claimDir?: () => vo
       return false;
     }
   } else if (!on && p !== null) {
+    // Run by EXEC: the transaction's effects so far are never written (Redis propagates them at its end, AOF off by then).
+    p.dropUnit();
     server.persistence = null;
     server.log.notice('Append only file disabled: written, fsynced and closed');
     void p.close().catch((e) => server.log.warning(`Error closing the append only file: ${e instanceof Error ? e.message : String(e)}`));

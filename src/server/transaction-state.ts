@@ -17,6 +17,27 @@ const RUN_IN_MULTI = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'rese
 /** Commands never refused with -OOM in MULTI for being queued (EXEC: for what it holds). */
 const NOT_OOM_IN_MULTI = new Set(['exec', 'discard', 'quit', 'reset']);
 
+/**
+ * The server's side of a running EXEC (Redis's server.in_exec): set while its commands run, and what
+ * must wait for the last of them (a CONFIG SET appendonly yes among them starts the file after).
+ */
+export class ExecScope {
+  running = false;
+  private readonly waiting: (() => void)[] = [];
+
+  /** Runs `fn` once the running EXEC's commands have all run, at once outside EXEC. */
+  after(fn: () => void): void {
+    if (this.running) this.waiting.push(fn);
+    else fn();
+  }
+
+  /** EXEC's commands have run: what waited for them runs now. */
+  end(): void {
+    this.running = false;
+    for (const fn of this.waiting.splice(0)) fn();
+  }
+}
+
 export class TxState implements Watcher {
   /** The queued commands; null outside MULTI. */
   queue: Queued[] | null = null;

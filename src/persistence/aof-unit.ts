@@ -1,0 +1,63 @@
+// Redis 7.0's execution unit in the AOF writer's pending bytes (aof.ts): what one command appends
+// (an EXEC: its whole transaction) is one MULTI ... EXEC block when it is more than one effect, and
+// it stays out of the file until the command ends, as Redis holds it in server.also_propagate: a
+// DEBUG LOADAOF among the commands reloads the file without it, CONFIG SET appendonly no drops it.
+
+import type { ReplyBuffer } from '../protocol/encoder.js';
+
+const MULTI = Buffer.from('*1\r\n$5\r\nMULTI\r\n');
+const EXEC = Buffer.from('*1\r\n$4\r\nEXEC\r\n');
+
+export class AofUnit {
+  /** Effects appended by the running command; -1: none runs (nothing is wrapped). */
+  ops = -1;
+  /** Where its first effect begins in the pending bytes: after the SELECT it needed, where MULTI goes. */
+  private start = 0;
+  /** Where its bytes begin (before that SELECT), and the database selected before them. */
+  private head = 0;
+  dbBefore = -1;
+  /** The writer's epoch at its first effect: while it is the same, all its bytes are pending. */
+  private epoch = 0;
+
+  constructor(private readonly pending: ReplyBuffer) {}
+
+  /** An effect of the running command was appended: `head` and `dbBefore` as they were before its SELECT. */
+  effect(head: number, dbBefore: number, epoch: number): void {
+    if (this.ops++ !== 0) return;
+    this.head = head;
+    this.dbBefore = dbBefore;
+    this.start = this.pending.len;
+    this.epoch = epoch;
+  }
+
+  /**
+   * The command ended: if it appended more than one effect (keys it expired on the way, then its
+   * own), they become MULTI ... EXEC, as Redis 7.0's propagatePendingCommands writes them: MULTI
+   * in the first one's database (after its SELECT, if it needed one), EXEC after the last. Not when
+   * the pending bytes were written or moved in between (the block's start is no longer known).
+   */
+  end(epoch: number): void {
+    if (this.ops > 1 && this.epoch === epoch) {
+      this.pending.insert(this.start, MULTI);
+      this.pending.writeBytes(EXEC);
+    }
+    this.ops = -1;
+  }
+
+  /** Takes the unit's bytes out of the pending ones, when they are all there (else null); the writer then selects dbBefore. */
+  take(epoch: number): Buffer | null {
+    if (this.ops <= 0 || this.epoch !== epoch) return null;
+    const held = Buffer.from(this.pending.buf.subarray(this.head, this.pending.len));
+    this.pending.len = this.head;
+    return held;
+  }
+
+  /** Puts back what take() took, after what was pending before it (written meanwhile: `epoch` moved). */
+  putBack(held: Buffer, epoch: number): void {
+    const head = this.pending.len;
+    this.pending.writeBytes(held);
+    this.start += head - this.head;
+    this.head = head;
+    this.epoch = epoch;
+  }
+}

@@ -1,0 +1,164 @@
+// EXEC running a command that changes what happens around it, differential against redis-server
+// 7.0: the same raw bytes to both, the exact bytes answered (and whether the connection closed)
+// compared, and with an AOF the files both wrote. Redis writes EXEC's array header, then each reply
+// as its command runs (under CLIENT REPLY's mode of that moment, and not once the client is to be
+// closed), and appends the transaction's effects to the AOF when EXEC ends (server.also_propagate).
+// Cases: CLIENT REPLY OFF / ON / SKIP, CLIENT KILL of the client itself, DEBUG LOADAOF, CONFIG SET
+// appendonly no / yes, all queued in MULTI.
+
+import test, { type ExecutionContext } from 'ava';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, type RunningServer } from '../../src/index.js';
+import { startRealRedis, type RealRedis } from '../helpers/redis.js';
+import { exchange, type Exchange } from '../helpers/exchange.js';
+import { needBinary } from '../helpers/bins.js';
+import { encodeArgs } from '../helpers/resp.js';
+import { RawClient } from '../helpers/raw.js';
+import { aofContent, dumpWire, parseAof, waitFor } from '../helpers/aof.js';
+
+const show = (e: Exchange): string => `${e.closed ? 'closed' : 'open'} ${JSON.stringify(e.data)}`;
+const bytes = (cmds: string[][]): Buffer => Buffer.concat(cmds.map((c) => encodeArgs(c)));
+/** The client id in a HELLO reply differs between the servers. */
+const maskId = (e: Exchange): string => show(e).replace(/id\\r\\n:\d+/g, 'id\\r\\n:<id>');
+
+/** Both servers, stopped by t.teardown; `aof`: appendonly yes, each in a temp directory of its own. */
+async function pair(t: ExecutionContext, aof: boolean): Promise<{ ks: RunningServer; redis: RealRedis; ksDir: string } | null> {
+  if (!needBinary(t, 'redis-server')) return null;
+  const ksDir = mkdtempSync(join(tmpdir(), 'ks-exec-'));
+  const config: Record<string, string> = { 'enable-debug-command': 'yes', ...(aof ? { appendonly: 'yes', dir: ksDir } : {}) };
+  const extra = ['--enable-debug-command', 'yes', ...(aof ? ['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no'] : [])];
+  // Redis's directory given, so that stopping it keeps its files (the last test restarts on them).
+  const [ks, redis] = await Promise.all([startServer({ port: 0, config }), startRealRedis(extra, mkdtempSync(join(tmpdir(), 'ks-exec-redis-')))]);
+  t.teardown(() => Promise.all([ks.close(), redis.stop()]));
+  return { ks, redis, ksDir };
+}
+
+/** The same pipeline, in one write, to both: what each answered. A mismatch is tried again with a longer quiet period (a loaded machine). */
+async function both(ks: number, redis: number, cmds: string[][]): Promise<[Exchange, Exchange]> {
+  const once = (quietMs: number): Promise<[Exchange, Exchange]> => Promise.all([exchange(ks, [bytes(cmds)], { quietMs }), exchange(redis, [bytes(cmds)], { quietMs })]);
+  const first = await once(300);
+  return maskId(first[0]) === maskId(first[1]) ? first : once(2000);
+}
+
+const REPLY_CASES: [string, string[][], string][] = [
+  ['OFF: the header and the replies before it; nothing more until ON',
+    [['MULTI'], ['SET', 'a', '1'], ['CLIENT', 'REPLY', 'OFF'], ['GET', 'a'], ['EXEC'], ['PING'], ['CLIENT', 'REPLY', 'ON'], ['PING']],
+    '+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*3\r\n+OK\r\n+OK\r\n+PONG\r\n'],
+  ['SKIP skips the command after EXEC, not the rest of EXEC',
+    [['MULTI'], ['SET', 'a', '1'], ['CLIENT', 'REPLY', 'SKIP'], ['GET', 'a'], ['EXEC'], ['PING', 'x'], ['PING', 'y']],
+    '+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*3\r\n+OK\r\n$1\r\n1\r\n$1\r\ny\r\n'],
+  ['SKIP as the only command', [['MULTI'], ['CLIENT', 'REPLY', 'SKIP'], ['EXEC'], ['PING', 'x'], ['PING', 'y']], '+OK\r\n+QUEUED\r\n*1\r\n$1\r\ny\r\n'],
+  ['OFF then ON inside: ON answers', [['MULTI'], ['CLIENT', 'REPLY', 'OFF'], ['CLIENT', 'REPLY', 'ON'], ['PING', 'z'], ['EXEC'], ['PING', 'x']],
+    '+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*3\r\n+OK\r\n$1\r\nz\r\n$1\r\nx\r\n'],
+  ['two SKIPs inside skip one command after', [['MULTI'], ['CLIENT', 'REPLY', 'SKIP'], ['CLIENT', 'REPLY', 'SKIP'], ['PING', 'z'], ['EXEC'], ['PING', 'x'], ['PING', 'y']],
+    '+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*3\r\n$1\r\nz\r\n$1\r\ny\r\n'],
+  ['replies off at EXEC, ON among its commands: no header, ON and what follows answered',
+    [['CLIENT', 'REPLY', 'OFF'], ['MULTI'], ['PING', 'z'], ['CLIENT', 'REPLY', 'ON'], ['PING', 'w'], ['EXEC'], ['PING', 'x']],
+    '+OK\r\n$1\r\nw\r\n$1\r\nx\r\n'],
+  ['a SKIP before EXEC skips all of it', [['MULTI'], ['PING', 'z'], ['CLIENT', 'REPLY', 'SKIP'], ['EXEC'], ['CLIENT', 'REPLY', 'SKIP'], ['PING', 'x'], ['PING', 'y']],
+    '+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n$1\r\nz\r\n$1\r\ny\r\n'],
+  ['a SKIP inside EXEC silences a protocol-level error after it', [['MULTI'], ['PING', 'z'], ['CLIENT', 'REPLY', 'SKIP'], ['EXEC'], ['NOSUCH'], ['PING', 'y']],
+    '+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n$1\r\nz\r\n$1\r\ny\r\n'],
+];
+
+for (const [name, cmds, want] of REPLY_CASES) {
+  test(`CLIENT REPLY run by EXEC: ${name}`, async (t) => {
+    const p = await pair(t, false);
+    if (p === null) return;
+    const [ours, theirs] = await both(p.ks.port, p.redis.port, cmds);
+    t.is(show(ours), show(theirs), 'Keystonelight vs redis-server');
+    t.is(ours.data, want);
+  });
+}
+
+test('CLIENT REPLY run by EXEC in RESP3, with HELLO switching inside: the array short of its count', async (t) => {
+  const p = await pair(t, false);
+  if (p === null) return;
+  const cmds = [['HELLO', '3'], ['MULTI'], ['GET', 'n'], ['CLIENT', 'REPLY', 'OFF'], ['HELLO', '2'], ['CLIENT', 'REPLY', 'ON'], ['GET', 'n'], ['EXEC'], ['GET', 'n']];
+  const [ours, theirs] = await both(p.ks.port, p.redis.port, cmds);
+  t.is(maskId(ours), maskId(theirs));
+  t.true(ours.data.endsWith('*5\r\n_\r\n+OK\r\n$-1\r\n$-1\r\n'), ours.data);
+});
+
+/** The client's id and address, then `tx` (where `<id>` and `<addr>` stand for them): all it got, and whether it was closed. */
+async function killSelf(port: number, tx: string[][]): Promise<Exchange> {
+  const c = await RawClient.connect(port);
+  const id = (await c.call('CLIENT', 'ID')).slice(1, -2);
+  const addr = / addr=(\S+) /.exec(await c.call('CLIENT', 'INFO'))![1];
+  c.write(bytes(tx.map((cmd) => cmd.map((a) => a.replace('<id>', id).replace('<addr>', addr)))));
+  await c.waitClosed(10_000).catch(() => {});
+  const out = { data: c.pending(), closed: c.closed };
+  c.close();
+  return out;
+}
+
+// The filter form skips the caller unless SKIPME no (CLIENT KILL ID <own id> alone answers :0); the old form does not.
+const KILLS = [['CLIENT', 'KILL', 'ID', '<id>', 'SKIPME', 'no'], ['CLIENT', 'KILL', 'ADDR', '<addr>', 'SKIPME', 'no'], ['CLIENT', 'KILL', '<addr>'], ['CLIENT', 'KILL', 'SKIPME', 'no']];
+for (const kill of KILLS) {
+  test(`${kill.join(' ')} of itself run by EXEC: nothing after its reply, the rest of the transaction runs and is in the AOF`, async (t) => {
+    const p = await pair(t, true);
+    if (p === null) return;
+    const tx = [['MULTI'], ['SET', 'a', '1'], kill, ['SET', 'b', '2'], ['GET', 'b'], ['EXEC'], ['SET', 'c', '3']];
+    const [ours, theirs] = await Promise.all([killSelf(p.ks.port, tx), killSelf(p.redis.port, tx)]);
+    t.is(show(ours), show(theirs), 'Keystonelight vs redis-server');
+    t.true(ours.closed, ours.data);
+    t.true(ours.data.endsWith(`*4\r\n+OK\r\n${kill.length === 3 ? '+OK' : ':1'}\r\n`), ours.data);
+    t.deepEqual(await dumpWire(p.ks.port), await dumpWire(p.redis.port));
+    t.deepEqual(aofContent(p.ksDir), aofContent(p.redis.dir));
+    t.deepEqual(parseAof(aofContent(p.ksDir)).map((a) => a.join(' ')), ['SELECT 0', 'MULTI', 'SET a 1', 'SET b 2', 'EXEC']);
+  });
+}
+
+test('DEBUG LOADAOF run by EXEC reloads the file without the transaction\'s effects so far, which are written at its end, one block', async (t) => {
+  const p = await pair(t, true);
+  if (p === null) return;
+  const cmds = [
+    ['SET', 'x', '0'], ['SET', 'y', '0'], ['MULTI'], ['SELECT', '5'], ['SET', 'a', '1'], ['SELECT', '0'], ['INCR', 'x'], ['DEBUG', 'LOADAOF'],
+    ['SELECT', '5'], ['GET', 'a'], ['SET', 'b', '2'], ['SELECT', '0'], ['INCR', 'x'], ['EXEC'], ['MGET', 'x', 'y'],
+  ];
+  const [ours, theirs] = await both(p.ks.port, p.redis.port, cmds);
+  t.is(show(ours), show(theirs), 'Keystonelight vs redis-server');
+  // GET a: nil; INCR x: 1 again (before: a was 1 and x 2, the reload saw the transaction's first half).
+  t.true(ours.data.endsWith('*10\r\n+OK\r\n+OK\r\n+OK\r\n:1\r\n+OK\r\n+OK\r\n$-1\r\n+OK\r\n+OK\r\n:1\r\n*2\r\n$1\r\n1\r\n$1\r\n0\r\n'), ours.data);
+  t.deepEqual(await dumpWire(p.ks.port), await dumpWire(p.redis.port));
+  t.deepEqual(aofContent(p.ksDir).toString('latin1'), aofContent(p.redis.dir).toString('latin1'));
+  t.deepEqual(parseAof(aofContent(p.ksDir)).map((a) => a.join(' ')), [
+    'SELECT 0', 'SET x 0', 'SET y 0', 'SELECT 5', 'MULTI', 'SET a 1', 'SELECT 0', 'INCR x', 'SELECT 5', 'SET b 2', 'SELECT 0', 'INCR x', 'EXEC',
+  ]);
+});
+
+test('CONFIG SET appendonly no run by EXEC: none of the transaction is written, as redis-server', async (t) => {
+  const p = await pair(t, true);
+  if (p === null) return;
+  const cmds = [['SET', 'pre', '0'], ['MULTI'], ['SET', 'a', '1'], ['INCR', 'a'], ['CONFIG', 'SET', 'appendonly', 'no'], ['SET', 'b', '2'], ['EXEC'], ['SET', 'c', '3']];
+  const [ours, theirs] = await both(p.ks.port, p.redis.port, cmds);
+  t.is(show(ours), show(theirs), 'Keystonelight vs redis-server');
+  t.deepEqual(aofContent(p.ksDir).toString('latin1'), aofContent(p.redis.dir).toString('latin1'));
+  t.deepEqual(parseAof(aofContent(p.ksDir)).map((a) => a.join(' ')), ['SELECT 0', 'SET pre 0']);
+});
+
+test('CONFIG SET appendonly yes run by EXEC: the file starts after the transaction, whole in its base; same data after a restart', async (t) => {
+  const p = await pair(t, true);
+  if (p === null) return;
+  for (const port of [p.ks.port, p.redis.port]) t.is((await exchange(port, [bytes([['CONFIG', 'SET', 'appendonly', 'no'], ['SET', 'before', '1']])])).data, '+OK\r\n+OK\r\n');
+  const cmds = [['MULTI'], ['SET', 'a', '1'], ['CONFIG', 'SET', 'appendonly', 'yes'], ['SET', 'b', '2'], ['INCR', 'b'], ['EXEC'], ['SET', 'c', '3']];
+  const [ours, theirs] = await both(p.ks.port, p.redis.port, cmds);
+  t.is(show(ours), show(theirs), 'Keystonelight vs redis-server');
+  // Redis forks its rewrite at the next cron: its base may hold SET c too; ours, started at EXEC's end, does not.
+  const ksCmds = parseAof(aofContent(p.ksDir)).map((a) => a.join(' '));
+  t.deepEqual(ksCmds.slice(0, 4).sort(), ['SELECT 0', 'SET a 1', 'SET b 3', 'SET before 1'], ksCmds.join(', '));
+  t.deepEqual(ksCmds.slice(4), ['SELECT 0', 'SET c 3'], ksCmds.join(', '));
+  const rc = await RawClient.connect(p.redis.port);
+  await waitFor(async () => /\r\naof_rewrite_in_progress:0\r\n/.test(await rc.call('INFO', 'persistence')) && /\r\naof_rewrite_scheduled:0\r\n/.test(await rc.call('INFO', 'persistence')), 10_000, 'the real rewrite');
+  rc.close();
+  // Each server's files, loaded again: the same dataset.
+  await Promise.all([p.ks.close(), p.redis.stop()]);
+  const again = await startServer({ port: 0, config: { appendonly: 'yes', dir: p.ksDir } });
+  t.teardown(() => again.close());
+  const redisAgain = await startRealRedis(['--appendonly', 'yes'], p.redis.dir);
+  t.teardown(() => redisAgain.stop());
+  t.deepEqual(await dumpWire(again.port), await dumpWire(redisAgain.port));
+  t.is((await dumpWire(again.port))['0:b']?.value, '3');
+});
