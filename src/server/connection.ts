@@ -9,43 +9,27 @@
 // time (replay). (Redis has no bound on the output of normal clients by default; this is a
 // deliberate limit, which gives way when the held input reaches its own bound: overflow.)
 // client-output-buffer-limit's normal class closes such a client instead, as Redis (limits.ts).
+// What CLIENT commands and CLIENT LIST read and set of a connection is in client-state.ts, its base.
 
 import type { Socket } from 'node:net';
 import { ProtocolError, RequestDecoder } from '../protocol/decoder.js';
-import { ReplyBuffer } from '../protocol/encoder.js';
 import { ErrorReply, type Reply } from '../protocol/reply.js';
 import type { ClientApi } from '../commands/context.js';
 import type { Ctx } from '../commands/types.js';
 import type { Server } from './server.js';
-import { CommandContext } from './command-context.js';
+import { ClientState } from './client-state.js';
 import { queryLimitLine, readLimitsOf, type ReadLimits } from './read-limits.js';
 import { clientLine } from '../commands/client.js';
 import { logClientClosed } from './verbose-log.js';
 import { ReadGate, TURN_BYTES } from './read-gate.js';
 import { BufferAccount } from './client-memory.js';
 import { POSTPONED, type Postponed } from './pause.js';
-import { TxState } from './transaction-state.js';
 import { setImmediate } from '../timers.js';
-import { ReplyMode, type ReplyModeChange } from './reply-mode.js';
-import { endAfterReplies, localOf, OutputProgress, peerOf, socketFd, writeBatch } from './client-socket.js';
+import { endAfterReplies, OutputProgress, peerOf, writeBatch } from './client-socket.js';
 
-export class Connection extends CommandContext implements ClientApi, Ctx, Postponed {
+export class Connection extends ClientState implements ClientApi, Ctx, Postponed {
   readonly decoder: RequestDecoder;
-  /** Its big bulk replies may be pieces of their own (ReplyBuffer.piece()): see flush(). */
-  readonly out = new ReplyBuffer(undefined, true);
-  dbIndex = 0;
-  proto = 2;
-  name = '';
-  libName = '';
-  libVer = '';
-  private authed: boolean;
-  /** CLIENT LIST's laddr, read from the socket when first asked (see the laddr getter). */
-  private localAddr: string | null = null;
   private readonly progress = new OutputProgress();
-  readonly createdAt = Date.now();
-  lastInteraction = this.createdAt;
-  lastCommand = 'NULL';
-  private readonly replies = new ReplyMode();
   private closing = false;
   /** Set by closeAfterReply (Redis's CLIENT_CLOSE_AFTER_REPLY), not by kill(): CLIENT LIST flag c. */
   closingAfterReply = false;
@@ -55,9 +39,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
   flushQueued = false;
   /** Set when a command of this turn wrote to the AOF: its reply must wait for the write. */
   awaitingDurability = false;
-  /** In MONITOR mode; the line of this client's own command, sent after its reply. */
-  monitor = false;
-  readonly tx = new TxState();
+  /** In MONITOR mode: the line of this client's own command, sent after its reply. */
   private ownMonitorLine: Reply | null = null;
   /** A command held by CLIENT PAUSE (the rest of the pipeline waits behind it). */
   private postponed: string[] | null = null;
@@ -73,8 +55,6 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
   private queued = 0;
   /** This client's buffers in the used memory (client-memory.ts). */
   private readonly account: BufferAccount;
-  /** Bytes of a read refused over client-query-buffer-limit, counted in the log line's qbuf. */
-  private incoming = 0;
   /** When the socket is read (fairness between clients, held input): read-gate.ts. */
   private readonly gate: ReadGate;
   /** The peer closed its side (FIN): once the held input has run, we close ours. */
@@ -84,15 +64,9 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
   /** The replay stopped for this turn (TURN_BYTES) and goes on in the next one. */
   private replayYielded = false;
 
-  constructor(
-    readonly id: number,
-    readonly socket: Socket,
-    readonly server: Server,
-    /** The peer's address: the accepting server already read it (one getpeername per client). */
-    readonly addr = peerOf(socket),
-  ) {
-    super();
-    this.authed = !this.passwordSet;
+  /** `addr`: the peer's address; the accepting server already read it (one getpeername per client). */
+  constructor(id: number, socket: Socket, server: Server, addr = peerOf(socket)) {
+    super(id, socket, server, addr);
     this.limits = readLimitsOf(server.config);
     this.decoder = new RequestDecoder((args) => this.run(args), this.limits);
     this.gate = new ReadGate(socket, this.decoder, this.limits, () => !this.closing && !this.closed, () => this.overflow());
@@ -135,66 +109,7 @@ export class Connection extends CommandContext implements ClientApi, Ctx, Postpo
     else this.server.propagate(dbIndex, args);
   }
 
-  // --- ClientApi -----------------------------------------------------------------------------
-
-  /**
-   * The local address, read when first asked (CLIENT LIST, CLIENT KILL LADDR, CLUSTER): a
-   * getsockname for every connection cost a system call that a client connecting per request
-   * (redis-benchmark -k 0) paid each time. As Redis's cached sockname; "?:0" once the socket is gone.
-   */
-  get laddr(): string {
-    return (this.localAddr ??= localOf(this.socket));
-  }
-
-  get fd(): number {
-    return socketFd(this.socket);
-  }
-
-  /** As Redis's qbuf: a big bulk's data without its header; with the bytes of a read being refused. */
-  get queryBufferLength(): number {
-    return this.decoder.queryBufferAfter(this.incoming);
-  }
-
-  get outputBufferLength(): number {
-    return this.out.size + this.socket.writableLength;
-  }
-
-  get authenticated(): boolean {
-    return this.authed;
-  }
-
-  /**
-   * As Redis's authRequired(): the client must AUTH before running commands. A client that has not
-   * authenticated is let through while no password is set (the default user is "nopass"), even
-   * one that connected while a password was set; it is refused again once one is set. Its own
-   * flag (`authenticated`, which HELLO checks, as Redis's) stays unset meanwhile.
-   */
-  get authRequired(): boolean {
-    return !this.authed && this.passwordSet;
-  }
-
-  /** A password is set (requirepass): the default user is not "nopass". */
-  private get passwordSet(): boolean {
-    return this.server.config.get('requirepass') !== '';
-  }
-
-  /** Unauthenticated clients may only send small requests; the decoder enforces that. */
-  set authenticated(v: boolean) {
-    this.authed = v;
-    this.decoder.authenticated = v;
-  }
-
-  setReplyMode(mode: ReplyModeChange): void {
-    this.replies.set(mode);
-  }
-
-  get replying(): boolean {
-    return this.replies.replying;
-  }
-
-  replyFiltered(): void {
-    this.replies.filtered();
-  }
+  // --- ClientApi (the rest: client-state.ts) ---------------------------------------------
 
   /** Redis stops reading the client's pipeline at this point: later requests are never run. */
   closeAfterReply(): void {

@@ -1,0 +1,105 @@
+// A client connection as the CLIENT commands, CLIENT LIST and INFO see it (ClientApi): its ID,
+// names, protocol and database, its authentication, CLIENT REPLY's mode, its addresses and the
+// sizes of its buffers. connection.ts, the subclass, is the connection at work: reading, running
+// commands, writing replies, and holding input back (flow control).
+
+import type { Socket } from 'node:net';
+import type { RequestDecoder } from '../protocol/decoder.js';
+import { ReplyBuffer } from '../protocol/encoder.js';
+import type { Server } from './server.js';
+import { CommandContext } from './command-context.js';
+import { TxState } from './transaction-state.js';
+import { ReplyMode, type ReplyModeChange } from './reply-mode.js';
+import { localOf, socketFd } from './client-socket.js';
+
+export abstract class ClientState extends CommandContext {
+  abstract readonly decoder: RequestDecoder;
+  /** Its big bulk replies may be pieces of their own (ReplyBuffer.piece()): see Connection.flush(). */
+  readonly out = new ReplyBuffer(undefined, true);
+  dbIndex = 0;
+  proto = 2;
+  name = '';
+  libName = '';
+  libVer = '';
+  protected authed: boolean;
+  /** CLIENT LIST's laddr, read from the socket when first asked (see the laddr getter). */
+  private localAddr: string | null = null;
+  readonly createdAt = Date.now();
+  lastInteraction = this.createdAt;
+  lastCommand = 'NULL';
+  protected readonly replies = new ReplyMode();
+  /** In MONITOR mode. */
+  monitor = false;
+  readonly tx = new TxState();
+  /** Bytes of a read refused over client-query-buffer-limit, counted in the log line's qbuf. */
+  protected incoming = 0;
+
+  constructor(
+    readonly id: number,
+    readonly socket: Socket,
+    readonly server: Server,
+    readonly addr: string,
+  ) {
+    super();
+    this.authed = !this.passwordSet;
+  }
+
+  /**
+   * The local address, read when first asked (CLIENT LIST, CLIENT KILL LADDR, CLUSTER): a
+   * getsockname for every connection cost a system call that a client connecting per request
+   * (redis-benchmark -k 0) paid each time. As Redis's cached sockname; "?:0" once the socket is gone.
+   */
+  get laddr(): string {
+    return (this.localAddr ??= localOf(this.socket));
+  }
+
+  get fd(): number {
+    return socketFd(this.socket);
+  }
+
+  /** As Redis's qbuf: a big bulk's data without its header; with the bytes of a read being refused. */
+  get queryBufferLength(): number {
+    return this.decoder.queryBufferAfter(this.incoming);
+  }
+
+  get outputBufferLength(): number {
+    return this.out.size + this.socket.writableLength;
+  }
+
+  get authenticated(): boolean {
+    return this.authed;
+  }
+
+  /**
+   * As Redis's authRequired(): the client must AUTH before running commands. A client that has not
+   * authenticated is let through while no password is set (the default user is "nopass"), even
+   * one that connected while a password was set; it is refused again once one is set. Its own
+   * flag (`authenticated`, which HELLO checks, as Redis's) stays unset meanwhile.
+   */
+  get authRequired(): boolean {
+    return !this.authed && this.passwordSet;
+  }
+
+  /** A password is set (requirepass): the default user is not "nopass". */
+  protected get passwordSet(): boolean {
+    return this.server.config.get('requirepass') !== '';
+  }
+
+  /** Unauthenticated clients may only send small requests; the decoder enforces that. */
+  set authenticated(v: boolean) {
+    this.authed = v;
+    this.decoder.authenticated = v;
+  }
+
+  setReplyMode(mode: ReplyModeChange): void {
+    this.replies.set(mode);
+  }
+
+  get replying(): boolean {
+    return this.replies.replying;
+  }
+
+  replyFiltered(): void {
+    this.replies.filtered();
+  }
+}
