@@ -90,6 +90,8 @@ export interface ServerStats {
   errorReplies: number;
   /** AOF rewrites started, failed ones and CONFIG SET appendonly yes included (INFO aof_rewrites). */
   aofRewrites: number;
+  /** SAVEs and BGSAVEs started, failed ones included (INFO rdb_saves, Redis's stat_rdb_saves). */
+  rdbSaves: number;
   /** Socket reads of client input, the peer's end of input included (INFO total_reads_processed). */
   readsProcessed: number;
   /** Writes of a turn's replies to a client's socket (INFO total_writes_processed). */

@@ -321,6 +321,22 @@ export class AofWriter {
     this.fsyncFd(this.fd, cb);
   }
 
+  /**
+   * BGSAVE's fsync of the current file (bgsave.ts). Under `everysec` its failure is the AOF's, as
+   * a background fsync's: the kernel reports a writeback error once per open file, so the next
+   * fsync of this descriptor would succeed with those bytes lost; writes are refused (-MISCONF,
+   * as Redis's aof_bio_fsync_status) until an fsync of the file succeeds again.
+   */
+  fsyncForSave(cb: (err: Error | null) => void): void {
+    this.fsyncFd(this.fd, (err) => {
+      if (err && this.policy === 'everysec') {
+        this.dirtySinceFsync = true;
+        this.fsyncFailed(err);
+      }
+      cb(err);
+    });
+  }
+
   private fsyncFd(fd: number, cb: (err: Error | null) => void): void {
     this.fsyncsInFlight++;
     this.io.fsyncAsync(fd, (err) => {

@@ -35,6 +35,8 @@ export class BgSave {
    */
   start(ended: () => void): string | null {
     const now = Date.now();
+    // As Redis's rdbSaveBackground: counted (INFO rdb_saves) and tried before its fork, whatever follows.
+    this.server.stats.rdbSaves++;
     this.lastTry = Math.floor(now / 1000);
     if (!this.writer.flush()) {
       this.lastOk = false;
@@ -43,7 +45,7 @@ export class BgSave {
     this.running = true;
     this.startedAt = now;
     this.keysTotal = this.server.keyspace.keyCount;
-    this.writer.fsyncAsync((err) => {
+    this.writer.fsyncForSave((err) => {
       this.running = false;
       this.keysTotal = 0;
       // As Redis's rdb_save_time_last: whole seconds of the clock, not of the duration.
@@ -57,6 +59,14 @@ export class BgSave {
       ended();
     });
     return null;
+  }
+
+  /**
+   * A save made in the foreground succeeded (SAVE, DEBUG RELOAD's rewrite): as Redis 7.0's rdbSave
+   * (lastbgsave_status = C_OK), INFO says ok again and a scheduled BGSAVE no longer waits.
+   */
+  saved(): void {
+    this.lastOk = true;
   }
 
   /**

@@ -164,6 +164,7 @@ export class AofPersistence implements Persistence {
   save(): string | null {
     // As Redis 7.0's saveCommand behind its BGSAVE child (a rewrite does not stop SAVE there).
     if (this.jobs.saving) return BGSAVE_RUNNING;
+    this.server.stats.rdbSaves++; // as Redis's SAVE (INFO rdb_saves), whatever its end
     try {
       this.writer.syncNow();
     } catch (e) {
@@ -171,6 +172,7 @@ export class AofPersistence implements Persistence {
       return 'ERR';
     }
     this.server.lastSave = Math.floor(Date.now() / 1000);
+    this.jobs.saved();
     return null;
   }
 
@@ -214,6 +216,7 @@ export class AofPersistence implements Persistence {
     }
     // The dataset is saved (Redis's rdbSave there): LASTSAVE moves, as in Redis.
     this.server.lastSave = Math.floor(Date.now() / 1000);
+    this.jobs.saved();
     const r = this.loadAof();
     if (r === null) this.server.log.warning('DB reloaded by DEBUG RELOAD');
     return r;

@@ -59,7 +59,7 @@ export function persistenceInfo(server: Server): Fields {
     ['rdb_last_bgsave_status', save.lastOk ? 'ok' : 'err'],
     ['rdb_last_bgsave_time_sec', save.lastSeconds],
     ['rdb_current_bgsave_time_sec', save.currentSeconds],
-    ['rdb_saves', 0],
+    ['rdb_saves', server.stats.rdbSaves],
     ['rdb_last_cow_size', 0],
     ['rdb_last_load_keys_expired', 0],
     ['rdb_last_load_keys_loaded', 0],

@@ -197,6 +197,11 @@ export class Jobs {
     return this.saver.start(() => this.runSoon());
   }
 
+  /** SAVE (or DEBUG RELOAD's rewrite) succeeded: rdb_last_bgsave_status is ok again (BgSave.saved). */
+  saved(): void {
+    this.saver.saved();
+  }
+
   /** The BGSAVE's figures; while a rewrite runs, its keys, as Redis's current_save_* of any child. */
   saveInfo(): SaveInfo {
     const info = this.saver.info();

@@ -136,3 +136,70 @@ test('INFO persistence during a rewrite: current_save_keys_total, _processed and
   const after = await c.call('INFO', 'persistence');
   t.deepEqual(['current_fork_perc', 'current_save_keys_processed', 'current_save_keys_total'].map((f) => field(after, f)), ['0.00', '0', '0']);
 });
+
+test('a SAVE that succeeds after a failed BGSAVE sets rdb_last_bgsave_status back to ok, and a scheduled BGSAVE no longer waits the retry delay (Redis 7.0 rdbSave: lastbgsave_status = C_OK)', async (t) => {
+  // redis-server 7.0.15's rdbSave (SAVE, DEBUG RELOAD) ends with server.lastbgsave_status = C_OK,
+  // and serverCron starts a scheduled BGSAVE at once when that status is ok. Before: the status
+  // stayed err after the SAVE and the scheduled BGSAVE waited 5 s.
+  const dir = tmp();
+  const log = join(dir, 'ks.log');
+  const io = new FaultyIO();
+  const { c } = await open(t, dir, io, { logfile: log, hz: '100', 'enable-debug-command': 'yes' });
+  for (const fixer of [['SAVE'], ['DEBUG', 'RELOAD']]) {
+    io.failFsync = 'EIO';
+    t.is(await c.call('BGSAVE'), '+Background saving started\r\n');
+    await waitFor(async () => field(await c.call('INFO', 'persistence'), 'rdb_last_bgsave_status') === 'err', 5000, 'the failed BGSAVE');
+    io.failFsync = null;
+    t.is(await c.call(...fixer), '+OK\r\n');
+    t.is(field(await c.call('INFO', 'persistence'), 'rdb_last_bgsave_status'), 'ok', fixer.join(' '));
+    const before = readFileSync(log, 'latin1').split('Background saving terminated with success').length;
+    t.is((await c.pipeline([['MULTI'], ['BGSAVE'], ['EXEC']]))[2], '*1\r\n+Background saving scheduled\r\n');
+    await waitFor(() => readFileSync(log, 'latin1').split('Background saving terminated with success').length > before, 2000, `the scheduled BGSAVE after ${fixer.join(' ')}`);
+  }
+});
+
+test('INFO rdb_saves counts SAVE and BGSAVE as Redis 7.0.15 (a BGSAVE when it starts, a scheduled one when it runs); CONFIG RESETSTAT zeroes it', async (t) => {
+  // redis-server 7.0.15 (seen): BGSAVE -> rdb_saves:1, a BGSAVE SCHEDULE run after a rewrite -> 2,
+  // SAVE -> 3, DEBUG RELOAD leaves it, CONFIG RESETSTAT -> 0. Before: always 0.
+  const dir = tmp();
+  const log = join(dir, 'ks.log');
+  const io = new FaultyIO();
+  const { s, c } = await open(t, dir, io, { logfile: log });
+  const saves = async (): Promise<string> => field(await c.call('INFO', 'persistence'), 'rdb_saves');
+  t.is(await saves(), '0');
+  io.fsyncDelayMs = 100;
+  t.is(await c.call('BGSAVE'), '+Background saving started\r\n');
+  t.is(await saves(), '1');
+  await waitFor(() => readFileSync(log, 'latin1').includes('Background saving terminated'), 5000, 'the BGSAVE');
+  t.is(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+  t.is(await c.call('BGSAVE', 'SCHEDULE'), '+Background saving scheduled\r\n');
+  t.is(await saves(), '1');
+  io.fsyncDelayMs = 0;
+  await persistence(s).waitRewrite();
+  await waitFor(async () => (await saves()) === '2', 5000, 'the scheduled BGSAVE');
+  await waitFor(async () => field(await c.call('INFO', 'persistence'), 'rdb_bgsave_in_progress') === '0', 5000, 'its end');
+  t.is(await c.call('SAVE'), '+OK\r\n');
+  t.is(await saves(), '3');
+  t.is(await c.call('CONFIG', 'RESETSTAT'), '+OK\r\n');
+  t.is(await saves(), '0');
+});
+
+test('under appendfsync everysec a BGSAVE whose fsync fails refuses writes (-MISCONF) until an fsync of the file succeeds, as a failed background fsync of the AOF', async (t) => {
+  // The BGSAVE's fsync is the append-only file's: the kernel reports a writeback error once per
+  // open file, so the everysec fsync after it would succeed with those bytes lost. Redis's AOF
+  // (aof_bio_fsync_status) refuses writes after a failed fsync. Before: only logged, writes went on,
+  // aof_last_write_status:ok.
+  const dir = tmp();
+  const log = join(dir, 'ks.log');
+  const io = new FaultyIO();
+  const { c } = await open(t, dir, io, { logfile: log, appendfsync: 'everysec', hz: '100' });
+  await c.call('SET', 'a', '1');
+  io.failFsync = 'EIO';
+  t.is(await c.call('BGSAVE'), '+Background saving started\r\n');
+  await waitFor(() => readFileSync(log, 'latin1').includes('Background saving error: Input/output error'), 5000, 'the failed BGSAVE');
+  t.is(field(await c.call('INFO', 'persistence'), 'aof_last_write_status'), 'err');
+  t.regex(await c.call('SET', 'b', '2'), /^-MISCONF /);
+  io.failFsync = null;
+  await waitFor(async () => (await c.call('SET', 'b', '2')) === '+OK\r\n', 5000, 'an everysec fsync that succeeds');
+  t.is(field(await c.call('INFO', 'persistence'), 'aof_last_write_status'), 'ok');
+});
