@@ -14,6 +14,7 @@ import { MISCONF_AOF, strerror } from '../errors.js';
 import { errorCode, ShortWriteError, type FileIO } from './fileio.js';
 import { encode, timestampLine } from './aof-format.js';
 import { AofUnit } from './aof-unit.js';
+import { PoolFsyncs } from './pool-fsyncs.js';
 import { latencyEnd, latencyStart, NO_LATENCY, type LatencySink } from './latency-sink.js';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
@@ -50,12 +51,10 @@ export class AofWriter {
   private unsyncedDir: string | null = null;
   /** Why the last background (everysec) fsync failed; null when the last one succeeded. */
   lastFsyncError: string | null = null;
-  /** Background fsyncs running on the thread pool. */
-  private fsyncsInFlight = 0;
+  /** Background fsyncs running on the thread pool, and the descriptors they may still use. */
+  private readonly fsyncs: PoolFsyncs;
   private dirtySinceFsync = false;
   private lastFsyncAt = 0;
-  /** Replaced descriptors a background fsync may still use: closed once none runs. */
-  private closeAfterFsync: number[] = [];
   /** The running command's effects (aof-unit.ts). */
   private readonly unit = new AofUnit(this.pending);
   /** Counts the times pending bytes were written out or moved (a unit's start then changes). */
@@ -75,6 +74,7 @@ export class AofWriter {
   ) {
     this.fileSize = io.size(path);
     this.baseSize = this.fileSize;
+    this.fsyncs = new PoolFsyncs(io);
   }
 
   /** The whole AOF's size: base and incr files (INFO aof_current_size, auto-rewrite growth). */
@@ -162,7 +162,7 @@ export class AofWriter {
   }
 
   get fsyncPending(): boolean {
-    return this.fsyncsInFlight > 0;
+    return this.fsyncs.running;
   }
 
   private fsyncFailed(err: Error): void {
@@ -180,7 +180,7 @@ export class AofWriter {
     if (this.pending.len === 0) return this.lastWriteError === null || this.retryFsync();
     const bytes = this.pending.buf.subarray(0, this.pending.len);
     // As Redis's flushAppendOnlyFile: what the write competed with (a background fsync, a rewrite).
-    const context = this.fsyncsInFlight > 0 ? 'aof-write-pending-fsync' : this.rewriting ? 'aof-write-active-child' : 'aof-write-alone';
+    const context = this.fsyncs.running ? 'aof-write-pending-fsync' : this.rewriting ? 'aof-write-active-child' : 'aof-write-alone';
     const t0 = latencyStart(this.latency);
     try {
       this.io.write(this.fd, bytes);
@@ -301,7 +301,7 @@ export class AofWriter {
 
   /** The everysec policy, from the cron: an fsync on the thread pool at most once a second. */
   backgroundFsync(now: number): void {
-    if (this.policy !== 'everysec' || !this.dirtySinceFsync || this.fsyncsInFlight > 0) return;
+    if (this.policy !== 'everysec' || !this.dirtySinceFsync || this.fsyncs.running) return;
     if (now - this.lastFsyncAt < 1000) return;
     this.dirtySinceFsync = false;
     this.lastFsyncAt = now;
@@ -318,7 +318,7 @@ export class AofWriter {
 
   /** fsyncs the current file on the thread pool (everysec, BGSAVE). */
   fsyncAsync(cb: (err: Error | null) => void): void {
-    this.fsyncFd(this.fd, cb);
+    this.fsyncs.run(this.fd, cb);
   }
 
   /**
@@ -328,19 +328,11 @@ export class AofWriter {
    * as Redis's aof_bio_fsync_status) until an fsync of the file succeeds again.
    */
   fsyncForSave(cb: (err: Error | null) => void): void {
-    this.fsyncFd(this.fd, (err) => {
+    this.fsyncs.run(this.fd, (err) => {
       if (err && this.policy === 'everysec') {
         this.dirtySinceFsync = true;
         this.fsyncFailed(err);
       }
-      cb(err);
-    });
-  }
-
-  private fsyncFd(fd: number, cb: (err: Error | null) => void): void {
-    this.fsyncsInFlight++;
-    this.io.fsyncAsync(fd, (err) => {
-      if (--this.fsyncsInFlight === 0) for (const old of this.closeAfterFsync.splice(0)) this.io.closeAsync(old, () => {});
       cb(err);
     });
   }
@@ -383,17 +375,11 @@ export class AofWriter {
     }
     this.fileDb = -1;
     this.dirtySinceFsync = false;
-    if (!dirty) return this.closeWhenIdle(old);
-    this.fsyncFd(old, (err) => {
+    if (!dirty) return this.fsyncs.closeWhenIdle(old);
+    this.fsyncs.run(old, (err) => {
       if (err) this.fsyncFailed(err);
-      this.closeWhenIdle(old);
+      this.fsyncs.closeWhenIdle(old);
     });
-  }
-
-  /** Closes on the thread pool, once no background fsync may still be using the descriptor. */
-  private closeWhenIdle(fd: number): void {
-    if (this.fsyncsInFlight > 0) this.closeAfterFsync.push(fd);
-    else this.io.closeAsync(fd, () => {});
   }
 
   /** After a rewrite: the AOF is `otherBytes` (the new base) plus the current file. */
@@ -402,17 +388,8 @@ export class AofWriter {
     this.baseSize = this.size;
   }
 
-  private closeQuietly(fd: number): void {
-    try {
-      this.io.close(fd);
-    } catch {
-      // nothing left to lose: the descriptor's data was already written
-    }
-  }
-
   /** Closes the file (everything was written and fsynced by the caller), once no fsync uses it. */
   close(): void {
-    if (this.fsyncsInFlight > 0) this.closeAfterFsync.push(this.fd);
-    else this.closeQuietly(this.fd);
+    this.fsyncs.close(this.fd);
   }
 }
