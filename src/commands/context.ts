@@ -147,6 +147,8 @@ export interface ServerApi {
   call(ctx: Ctx, spec: CommandSpec, args: string[]): Reply;
   /** Set by EXEC while its commands run (Redis's server.in_exec), with what waits for their end. */
   readonly exec: ExecScope;
+  /** CONFIG SET appendonly yes run by the running EXEC: the file starts when it ends (Redis's AOF_WAIT_REWRITE). */
+  readonly aofStartScheduled: boolean;
 }
 
 export interface PersistenceApi {

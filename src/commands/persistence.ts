@@ -10,7 +10,8 @@ import { NO_AOF_REWRITE, NO_RDB_SAVE, SYNTAX } from '../errors.js';
 
 function bgrewriteaof(ctx: Ctx): Reply {
   const p = ctx.server.persistence;
-  if (p === null) return err(NO_AOF_REWRITE);
+  // After CONFIG SET appendonly yes in the same EXEC: the rewrite that starts the file is scheduled already.
+  if (p === null) return ctx.server.aofStartScheduled ? status('Background append only file rewriting scheduled') : err(NO_AOF_REWRITE);
   // Run by EXEC (still in MULTI meanwhile): scheduled, as Redis's server.in_exec.
   const r = p.rewrite(ctx.client.tx.queue !== null);
   return r.ok ? status(r.message) : err(r.message);

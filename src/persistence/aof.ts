@@ -92,8 +92,10 @@ export class AofWriter {
     // between the effects of one command: Redis reads the second once per command, so a block's
     // MULTI ... EXEC never holds one (redis-check-aof --truncate-to-timestamp would cut it open).
     const unit = this.unit;
-    if (this.timestamps && unit.ops <= 0) this.annotate();
+    // A unit's bytes begin with its annotation: what take() removes (CONFIG SET appendonly no, DEBUG
+    // LOADAOF run by EXEC) holds no stray #TS line of its own, as Redis writes it at EXEC's end.
     const head = this.pending.len;
+    if (this.timestamps && unit.ops <= 0) this.annotate();
     const dbBefore = this.selectedDb;
     if (db !== dbBefore) {
       encode(this.pending, ['SELECT', String(db)]);

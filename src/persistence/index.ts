@@ -191,6 +191,11 @@ export class AofPersistence implements Persistence {
    * Returns null, or the error that stopped loading (the dataset then holds what loaded before it).
    */
   loadAof(): string | null {
+    // The replay fixes the command time at 0 (no deadline passes while loading): the running
+    // command's time comes back after it, else the commands an EXEC runs after this one would see
+    // no key expire (Redis's keep its time: a key loaded with a passed deadline reads as nil).
+    const time = this.server.keyspace.time;
+    const now = time.now;
     try {
       void this.jobs.abortRewrite();
       // Run by EXEC: the transaction's effects so far are not in the file it reloads (AofWriter.syncBeforeUnit).
@@ -200,6 +205,7 @@ export class AofPersistence implements Persistence {
     } catch (e) {
       return `ERR ${e instanceof Error ? e.message : String(e)}`;
     } finally {
+      time.now = now;
       // A truncated last command was cut off the current file.
       this.writer.fileSize = this.io.size(this.writer.path);
     }

@@ -39,6 +39,15 @@ const AOF_STARTING: Fields = [
   ['aof_delayed_fsync', 0],
 ];
 
+/**
+ * CONFIG SET appendonly yes run by the running EXEC (the file starts when it ends): Redis's
+ * AOF_WAIT_REWRITE, its rewrite scheduled, the size fields printed (for the setting) with nothing written.
+ */
+const aofScheduled = (server: Server): Fields => [
+  ...aofOff(server).map(([k, v]): [string, string | number] => [k, k === 'aof_enabled' || k === 'aof_rewrite_scheduled' ? 1 : v]),
+  ...AOF_STARTING.map(([k, v]): [string, string | number] => [k, k === 'aof_pending_rewrite' ? 1 : v]),
+];
+
 /** A BGSAVE's figures while none ever ran (and without persistence: BGSAVE is refused then). */
 const NO_SAVE: SaveInfo = { inProgress: false, keysTotal: 0, keysProcessed: 0, currentSeconds: -1, lastSeconds: -1, lastOk: true };
 
@@ -66,6 +75,7 @@ export function persistenceInfo(server: Server): Fields {
   ];
   if (server.persistence !== null) out.push(...server.persistence.info());
   else if (server.loading && server.config.bool('appendonly')) out.push(...aofOff(server), ...AOF_STARTING);
+  else if (server.aofStartScheduled) out.push(...aofScheduled(server));
   else out.push(...aofOff(server));
   if (server.loading) out.push(...loadingFields(server));
   return out;

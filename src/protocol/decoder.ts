@@ -5,7 +5,8 @@
 //     the line end, so the request waits for more bytes until the 64 KB line limit trips;
 //   - after a header's CR one byte is skipped without looking at it, and the two bytes after a
 //     bulk's data are skipped the same way (they "should" be CRLF);
-//   - `*0` and `*-N` requests are consumed and ignored; an empty inline line too;
+//   - `*0` and `*-N` requests are consumed and ignored, an empty inline line too (but onEmpty is
+//     told: Redis resetClient()s after them, which uses up a CLIENT REPLY SKIP);
 //   - lengths are parsed with string2ll (no '+', no leading zeros, no "-0", int64 range).
 //
 // Arguments are "binary strings": each byte becomes one UTF-16 code unit (latin1), so any byte
@@ -96,6 +97,8 @@ export class RequestDecoder extends QueryBuffer {
   constructor(
     private readonly onCommand: (args: string[]) => void,
     public limits: DecoderLimits = { maxBulkLen: 512 * 1024 * 1024 },
+    /** An empty request (`*0`, `*-N`, a blank inline line), which Redis ends with resetClient(): a pending CLIENT REPLY SKIP is used up. */
+    private readonly onEmpty?: () => void,
   ) {
     super();
   }
@@ -257,6 +260,8 @@ export class RequestDecoder extends QueryBuffer {
       // An exact-size array for the usual few arguments; never sized from a large declared count.
       this.args = n <= 16 ? new Array<string>(n) : [];
       this.argc = 0;
+    } else {
+      this.onEmpty?.();
     }
     return true;
   }
@@ -382,6 +387,7 @@ export class RequestDecoder extends QueryBuffer {
     const args = plainWords(buf, start, lineEnd, this.nameOf) ?? splitArgs(buf.latin1Slice(start, lineEnd));
     if (args === null) throw new ProtocolError(PROTOCOL.UNBALANCED_QUOTES);
     if (args.length > 0) this.onCommand(args);
+    else this.onEmpty?.();
     return true;
   }
 

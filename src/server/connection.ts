@@ -68,7 +68,7 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
   constructor(id: number, socket: Socket, server: Server, addr = peerOf(socket)) {
     super(id, socket, server, addr);
     this.limits = readLimitsOf(server.config);
-    this.decoder = new RequestDecoder((args) => this.run(args), this.limits);
+    this.decoder = new RequestDecoder((args) => this.run(args), this.limits, () => this.emptyRequest());
     this.gate = new ReadGate(socket, this.decoder, this.limits, () => !this.closing && !this.closed, () => this.overflow());
     this.account = new BufferAccount(server.keyspace.outside);
     this.decoder.authenticated = this.authed;
@@ -173,6 +173,13 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
       this.server.log.warning(`Closing client id=${this.id} addr=${this.addr} after an internal error: ${e instanceof Error ? e.stack : String(e)}`);
     }
     this.closeAfterReply();
+  }
+
+  /** As Redis's resetClient() after an empty request: a CLIENT REPLY SKIP sent before it is used up. */
+  private emptyRequest(): void {
+    if (this.closing) return;
+    this.replies.begin();
+    this.replies.end();
   }
 
   private run(args: string[]): void {

@@ -85,6 +85,11 @@ export class Server implements ServerApi {
   aofLastRewriteOk = true;
   /** Whether EXEC's commands are running (Redis's server.in_exec), and what waits for their end. */
   readonly exec = new ExecScope();
+  /**
+   * CONFIG SET appendonly yes run by EXEC, the file to start when EXEC ends (service.ts): Redis's
+   * AOF_WAIT_REWRITE with aof_rewrite_scheduled meanwhile (INFO aof_enabled:1, BGREWRITEAOF scheduled).
+   */
+  aofStartScheduled = false;
   /** True while the dataset is being loaded: commands get -LOADING. */
   loading = false;
   /** Off with DEBUG SET-ACTIVE-EXPIRE 0: keys then expire only when touched. */

@@ -28,6 +28,7 @@ import { setImmediate } from '../timers.js';
 export async function openPersistence(server: Server, io?: FileIO, claimDir?: () => void): Promise<void> {
   if (server.config.bool('appendonly')) server.persistence = await AofPersistence.open(server, io);
   server.config.onChange('appendonly', (v) => {
+    if (v === 'no') server.aofStartScheduled = false;
     if (v === 'yes' && server.exec.running && server.persistence === null) return enableAfterExec(server, io, claimDir);
     // As Redis: CONFIG SET fails, and the previous value is restored.
     if (!toggleAof(server, v === 'yes', io, claimDir)) throw new ApplyError(AOF_ENABLE_FAILED);
@@ -47,7 +48,9 @@ export async function openPersistence(server: Server, io?: FileIO, claimDir?: ()
  */
 function enableAfterExec(server: Server, io?: FileIO, claimDir?: () => void): void {
   server.log.warning('AOF was enabled during a transaction. An AOF background was scheduled to start when possible.');
+  server.aofStartScheduled = true;
   server.exec.after(() => {
+    server.aofStartScheduled = false;
     if (!server.config.bool('appendonly') || server.persistence !== null) return;
     // Too late to fail the CONFIG SET, which answered +OK: the option goes back to no, said in the log.
     if (!toggleAof(server, true, io, claimDir)) server.config.set('appendonly', 'no');

@@ -61,6 +61,9 @@ const REPLY_CASES: [string, string[][], string][] = [
     '+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n$1\r\nz\r\n$1\r\ny\r\n'],
   ['a SKIP inside EXEC silences a protocol-level error after it', [['MULTI'], ['PING', 'z'], ['CLIENT', 'REPLY', 'SKIP'], ['EXEC'], ['NOSUCH'], ['PING', 'y']],
     '+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n$1\r\nz\r\n$1\r\ny\r\n'],
+  // Outside MULTI: Redis resetClient()s after a request of no arguments too, which uses up the SKIP.
+  ['an empty request (*0) after SKIP outside MULTI uses it up', [['CLIENT', 'REPLY', 'SKIP'], [], ['PING', 'x'], ['PING', 'y']], '$1\r\nx\r\n$1\r\ny\r\n'],
+  ['an empty request after a SKIP run by EXEC uses it up', [['MULTI'], ['CLIENT', 'REPLY', 'SKIP'], ['EXEC'], [], ['PING', 'x']], '+OK\r\n+QUEUED\r\n*1\r\n$1\r\nx\r\n'],
 ];
 
 for (const [name, cmds, want] of REPLY_CASES) {
@@ -161,4 +164,63 @@ test('CONFIG SET appendonly yes run by EXEC: the file starts after the transacti
   t.teardown(() => redisAgain.stop());
   t.deepEqual(await dumpWire(again.port), await dumpWire(redisAgain.port));
   t.is((await dumpWire(again.port))['0:b']?.value, '3');
+});
+
+/** The AOF's commands, each a line, with the absolute times (PXAT's) that differ between the servers masked. */
+const aofLines = (dir: string): string[] => parseAof(aofContent(dir)).map((a) => a.join(' ').replace(/ PXAT \d+/, ' PXAT <t>'));
+
+test('DEBUG LOADAOF run by EXEC: a key loaded with a passed deadline is expired by the commands after it, its DEL in the block', async (t) => {
+  const p = await pair(t, true);
+  if (p === null) return;
+  // No active expiry: the keys are still in the file (no DEL) when the reload reads them.
+  const setup = [['DEBUG', 'SET-ACTIVE-EXPIRE', '0'], ['SET', 'e', 'v', 'PX', '50'], ['SELECT', '3'], ['SET', 'f', 'v', 'PX', '50']];
+  for (const port of [p.ks.port, p.redis.port]) t.is((await exchange(port, [bytes(setup)])).data, '+OK\r\n+OK\r\n+OK\r\n+OK\r\n');
+  await new Promise((r) => setTimeout(r, 200));
+  const cmds = [['MULTI'], ['SET', 'x', '1'], ['DEBUG', 'LOADAOF'], ['GET', 'e'], ['SELECT', '3'], ['GET', 'f'], ['EXEC'], ['GET', 'f']];
+  const [ours, theirs] = await both(p.ks.port, p.redis.port, cmds);
+  t.is(show(ours), show(theirs), 'Keystonelight vs redis-server');
+  t.true(ours.data.endsWith('*5\r\n+OK\r\n+OK\r\n$-1\r\n+OK\r\n$-1\r\n$-1\r\n'), ours.data);
+  t.deepEqual(aofLines(p.ksDir), aofLines(p.redis.dir));
+  t.deepEqual(aofLines(p.ksDir), [
+    'SELECT 0', 'SET e v PXAT <t>', 'SELECT 3', 'SET f v PXAT <t>', 'SELECT 0', 'MULTI', 'SET x 1', 'DEL e', 'SELECT 3', 'DEL f', 'EXEC',
+  ]);
+});
+
+test('CONFIG SET appendonly no run by EXEC with aof-timestamp-enabled: no annotation of the dropped transaction is left in the file', async (t) => {
+  const p = await pair(t, true);
+  if (p === null) return;
+  const setup = [['CONFIG', 'SET', 'aof-timestamp-enabled', 'yes'], ['SET', 'pre', '0']];
+  for (const port of [p.ks.port, p.redis.port]) t.is((await exchange(port, [bytes(setup)])).data, '+OK\r\n+OK\r\n');
+  // The transaction in a later second than SET pre: its effect would be annotated.
+  await new Promise((r) => setTimeout(r, 1100));
+  const cmds = [['MULTI'], ['SET', 'a', '1'], ['CONFIG', 'SET', 'appendonly', 'no'], ['EXEC']];
+  const [ours, theirs] = await both(p.ks.port, p.redis.port, cmds);
+  t.is(show(ours), show(theirs), 'Keystonelight vs redis-server');
+  const text = (dir: string): string => aofContent(dir).toString('latin1').replace(/#TS:\d+\r\n/g, '#TS\r\n');
+  t.is(text(p.ksDir), text(p.redis.dir));
+  t.is(text(p.ksDir), '#TS\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$3\r\npre\r\n$1\r\n0\r\n');
+});
+
+test('CONFIG SET appendonly yes run by EXEC: later in it, BGREWRITEAOF is scheduled and INFO shows the file enabled, its rewrite scheduled', async (t) => {
+  const p = await pair(t, true);
+  if (p === null) return;
+  for (const port of [p.ks.port, p.redis.port]) t.is((await exchange(port, [bytes([['CONFIG', 'SET', 'appendonly', 'no']])])).data, '+OK\r\n');
+  const cmds = [['MULTI'], ['CONFIG', 'SET', 'appendonly', 'yes'], ['INFO', 'persistence'], ['BGREWRITEAOF'], ['EXEC']];
+  // The fields that do not depend on each server's history.
+  const fields = (e: Exchange): string =>
+    show(e).replace(/\$\d+\\r\\n# Persistence.*?\\r\\n\\r\\n/, (info) => (info.match(/aof_(enabled|rewrite_scheduled|pending_rewrite|rewrite_in_progress):\d/g) ?? []).join(','));
+  // Not both(): run again, the file would be on already.
+  const [ours, theirs] = await Promise.all([exchange(p.ks.port, [bytes(cmds)], { quietMs: 1000 }), exchange(p.redis.port, [bytes(cmds)], { quietMs: 1000 })]);
+  t.is(fields(ours), fields(theirs), 'Keystonelight vs redis-server');
+  t.true(fields(ours).includes('aof_enabled:1,aof_rewrite_in_progress:0,aof_rewrite_scheduled:1,aof_pending_rewrite:1'), fields(ours));
+  t.true(ours.data.endsWith('+Background append only file rewriting scheduled\r\n'), ours.data);
+});
+
+test('CLIENT REPLY SKIP then a blank inline line: used up, as Redis', async (t) => {
+  const p = await pair(t, false);
+  if (p === null) return;
+  const raw = Buffer.concat([bytes([['CLIENT', 'REPLY', 'SKIP']]), Buffer.from('   \r\n'), bytes([['PING', 'x']])]);
+  const [ours, theirs] = await Promise.all([exchange(p.ks.port, [raw]), exchange(p.redis.port, [raw])]);
+  t.is(show(ours), show(theirs), 'Keystonelight vs redis-server');
+  t.is(ours.data, '$1\r\nx\r\n');
 });
