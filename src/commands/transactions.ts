@@ -40,21 +40,25 @@ function exec(ctx: Ctx): Reply {
   const replies: Reply[] = [];
   let proto = client.proto;
   ctx.server.exec.running = true;
-  for (const q of queue) {
-    const closing = client.closingAfterReply === true;
-    const r = ctx.server.call(ctx, q.spec, q.args);
-    const sent = !closing && client.replying;
-    dropped ||= !sent;
-    replies.push(sent ? r : NO_REPLY);
-    if (client.proto !== proto) {
-      // A HELLO that switched protocol: Redis wrote the replies before it as their commands ran,
-      // in the protocol of that moment (a null GET stays `$-1` after HELLO 3); HELLO's own reply
-      // and those after it are in the new one.
-      for (let i = 0; i < replies.length - 1; i++) if (!(replies[i] instanceof RawReply)) replies[i] = new RawReply(encodeReply(replies[i], proto));
-      proto = client.proto;
+  try {
+    for (const q of queue) {
+      const closing = client.closingAfterReply === true;
+      const r = ctx.server.call(ctx, q.spec, q.args);
+      const sent = !closing && client.replying;
+      dropped ||= !sent;
+      replies.push(sent ? r : NO_REPLY);
+      if (client.proto !== proto) {
+        // A HELLO that switched protocol: Redis wrote the replies before it as their commands ran,
+        // in the protocol of that moment (a null GET stays `$-1` after HELLO 3); HELLO's own reply
+        // and those after it are in the new one.
+        for (let i = 0; i < replies.length - 1; i++) if (!(replies[i] instanceof RawReply)) replies[i] = new RawReply(encodeReply(replies[i], proto));
+        proto = client.proto;
+      }
     }
+  } finally {
+    // Even if something throws past the commands' own guard: no later command must seem in EXEC.
+    ctx.server.exec.end();
   }
-  ctx.server.exec.end();
   tx.discard(watches);
   if (!dropped) return replies;
   client.replyFiltered();
