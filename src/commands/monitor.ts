@@ -81,6 +81,12 @@ export function monitorLine(client: ClientApi, db: number, args: readonly string
 /** The clients in monitor mode, in the order they started. */
 export class Monitors {
   private list: ClientApi[] = [];
+  /**
+   * True while nothing is shown: set by the server to "the dataset is loading", as Redis 7.0's
+   * replicationFeedMonitors returns at once while server.loading (at start-up, clients that may
+   * run while loading, INFO, CONFIG, ECHO..., are not shown to monitors).
+   */
+  silent: () => boolean = () => false;
 
   get count(): number {
     return this.list.length;
@@ -98,7 +104,7 @@ export class Monitors {
 
   /** Sends the line of a command that ran to every monitor (the caller's own after its reply). */
   feed(spec: CommandSpec, client: ClientApi, args: string[]): void {
-    if (hiddenFromMonitors(spec)) return;
+    if (hiddenFromMonitors(spec) || this.silent()) return;
     const line = new SimpleString(monitorLine(client, client.dbIndex, redacted(spec, args)));
     for (const m of this.list) m.sendMonitorLine(line, m === client);
   }

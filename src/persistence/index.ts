@@ -73,6 +73,11 @@ export class AofPersistence implements Persistence {
   private static start(server: Server, io: FileIO, loc: AofLocation, store: ManifestStore, incr: OpenIncr): AofPersistence {
     const writer = new AofWriter(incr.fd, incr.path, server.config.get('appendfsync') as FsyncPolicy, io, server.log);
     writer.rebase(incr.otherBytes);
+    // As Redis 7.0's loadAppendOnlyFiles: at start the growth of auto-rewrite (INFO aof_base_size)
+    // counts from the base file alone, the incr files being growth since it (Redis does not keep
+    // the size at the last rewrite's end across a restart).
+    const base = store.current.base;
+    writer.baseSize = base === null ? 0 : io.size(join(store.current.dir, base.file));
     return new AofPersistence(server, writer, io, loc, store);
   }
 

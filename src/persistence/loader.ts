@@ -39,8 +39,14 @@ export interface LoadSink {
 }
 
 const CHUNK = 8 * 1024 * 1024;
-/** Commands replayed between two yields to the event loop. */
-const SLICE = 20000;
+/**
+ * Commands replayed between two yields to the event loop: 1024, as Redis's loadSingleAppendOnlyFile
+ * processes events every 1024 commands. Short, because Node accepts one new connection per
+ * event-loop turn: with 20000 (a turn of about 20 ms), clients reconnecting while a big file
+ * loaded were accepted about 50 a second (the 70th got its -LOADING after 1.3 s, from Redis after
+ * 4 ms). The yields cost about 1% of the load time.
+ */
+const SLICE = 1024;
 /** Files at least this big get progress lines in the log. */
 const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
 const FIX_HINT = 'make a backup of your AOF file, then use redis-check-aof --fix <filename>';

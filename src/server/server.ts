@@ -139,6 +139,7 @@ export class Server implements ServerApi {
     this.commands = buildCommandTable();
     this.observer = new Observer(this.commands, this.config, () => this.stats);
     ({ slowlog: this.slowlog, latency: this.latency, monitors: this.monitors, commandStats: this.commandStats } = this.observer);
+    this.monitors.silent = () => this.loading;
     this.memory = new MemoryGuard(this.config, this.keyspace, this.log, pause, this.latency, () => this.stats);
     this.limits = new ClientLimits(this.config, this.log);
     this.cluster = openCluster(this.config, this.log, () => this.port);

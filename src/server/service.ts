@@ -200,8 +200,13 @@ class Service {
   private signal(name: string): void {
     if (!this.running) {
       // Loading: nothing was written yet (an interrupted import is redone at the next start).
-      this.log.warning(`Received ${name} while loading the dataset: exiting now.`);
+      // Redis 7.0's lines: its signal handler's, then prepareForShutdown(SHUTDOWN_NOSAVE)'s
+      // (whatever shutdown-on-sigterm / shutdown-on-sigint say) at its next event processing.
+      this.log.warning('Received shutdown signal during loading, scheduling shutdown.');
+      this.log.warning('User requested shutdown...');
+      this.log.notice('Removing the pid file.');
       this.pidFiles.release();
+      this.log.warning('Keystonelight is now ready to exit, bye bye...');
       void this.log.close().finally(() => process.exit(0));
       return;
     }

@@ -104,3 +104,39 @@ test('automatic rewrite when the file doubles past auto-aof-rewrite-min-size', a
   t.deepEqual(await loadDir(sp.dir), data);
   t.is(await sp.stop(), 0);
 });
+
+test('after a restart aof_base_size is the base file alone, as Redis 7.0: the incr files count as growth for auto-rewrite', async (t) => {
+  // redis-server 7.0.15, seen: restarted on a base of 68,098,109 bytes and an incr file of
+  // 57,531,623, INFO says aof_base_size:68098109 (loadAppendOnlyFiles sets aof_rewrite_base_size to
+  // the base file's size), so a restart with an incr file bigger than its base starts an automatic
+  // rewrite at once. We said the whole size (125,629,732): no rewrite until it doubled again.
+  const sp = await startBundle(['--loglevel', 'notice', '--auto-aof-rewrite-percentage', '0']);
+  t.teardown(() => void sp.stop('SIGKILL'));
+  await overwrite(sp.port, 100, 100);
+  const c = await RawClient.connect(sp.port);
+  t.is(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+  await waitFor(async () => /\r\naof_rewrite_in_progress:0\r\n/.test(await c.call('INFO', 'persistence')), 30_000, 'the rewrite');
+  c.close();
+  await overwrite(sp.port, 400, 100); // the incr file: four times the base
+  t.is(await sp.stop(), 0);
+  const [baseFile, incrFile] = aofFiles(sp.dir);
+  t.true(baseFile.endsWith('.base.aof') && incrFile.endsWith('.incr.aof'), aofFiles(sp.dir).join(' '));
+  const [baseSize, incrSize] = [statSync(baseFile).size, statSync(incrFile).size];
+  t.true(incrSize > 2 * baseSize, `${incrSize} bytes of incr, ${baseSize} of base`);
+
+  const again = await startBundle(['--loglevel', 'notice', '--auto-aof-rewrite-percentage', '0'], { dir: sp.dir });
+  t.teardown(() => void again.stop('SIGKILL'));
+  const c2 = await RawClient.connect(again.port);
+  const info = await c2.call('INFO', 'persistence');
+  c2.close();
+  t.true(info.includes(`\r\naof_current_size:${baseSize + incrSize}\r\n`), info);
+  t.true(info.includes(`\r\naof_base_size:${baseSize}\r\n`), info);
+  t.is(await again.stop(), 0);
+
+  // With auto-rewrite on, that growth (over 100%) starts a rewrite right after the start.
+  const third = await startBundle(['--loglevel', 'notice', '--auto-aof-rewrite-percentage', '100', '--auto-aof-rewrite-min-size', '1kb'], { dir: sp.dir });
+  t.teardown(() => void third.stop('SIGKILL'));
+  await waitFor(async () => /Starting automatic rewriting of AOF on \d+% growth/.test(third.output()), 10_000, 'the automatic rewrite').catch(() => {});
+  t.regex(third.output(), /Starting automatic rewriting of AOF on \d+% growth/);
+  t.is(await third.stop(), 0);
+});
