@@ -29,6 +29,21 @@ function largeDir(): string {
 }
 
 /** Where the single file is once migrated: the base file of the AOF directory, under its own name. */
+/** A connection that was answered -LOADING (the server is loading its file), kept open. */
+async function loadingClient(port: number): Promise<RawClient> {
+  let c: RawClient | null = null;
+  await waitFor(async () => {
+    try {
+      c?.close();
+      c = await RawClient.connect(port);
+      return (await c.call('PING')).startsWith('-LOADING');
+    } catch {
+      return false;
+    }
+  }, 30_000, '-LOADING');
+  return c!;
+}
+
 const migrated = (dir: string): string => join(dir, 'appendonlydir', 'appendonly.aof');
 const MIGRATED = /Successfully migrated an old-style AOF file \(appendonly\.aof\) into the AOF directory \(appendonlydir\)\./;
 
@@ -86,16 +101,7 @@ test('clients connecting while a large file loads are all answered -LOADING, not
   const dir = largeDir();
   const sp = await startBundle(['--loglevel', 'notice'], { dir, wait: false });
   t.teardown(() => void sp.stop('SIGKILL'));
-  await waitFor(async () => {
-    try {
-      const c = await RawClient.connect(sp.port);
-      const r = await c.call('PING');
-      c.close();
-      return r.startsWith('-LOADING');
-    } catch {
-      return false;
-    }
-  }, 30_000, '-LOADING');
+  (await loadingClient(sp.port)).close();
   const replies = await Promise.all(Array.from({ length: 100 }, async () => {
     const c = await RawClient.connect(sp.port);
     const r = await c.call('PING');
@@ -115,17 +121,7 @@ test('MONITOR shows nothing of the commands run while the file loads, as Redis 7
   const dir = largeDir();
   const sp = await startBundle(['--loglevel', 'notice'], { dir, wait: false });
   t.teardown(() => void sp.stop('SIGKILL'));
-  const held: { m: RawClient | null } = { m: null };
-  await waitFor(async () => {
-    try {
-      held.m?.close();
-      held.m = await RawClient.connect(sp.port);
-      return (await held.m.call('PING')).startsWith('-LOADING');
-    } catch {
-      return false;
-    }
-  }, 30_000, '-LOADING');
-  const m = held.m!;
+  const m = await loadingClient(sp.port);
   t.is(await m.call('MONITOR'), '+OK\r\n');
   const c = await RawClient.connect(sp.port);
   t.is(await c.call('ECHO', 'during'), '$6\r\nduring\r\n');
@@ -181,16 +177,7 @@ test('SIGTERM while loading exits at once, leaving the file as it was', async (t
   const before = sha(join(dir, 'appendonly.aof'));
   const sp = await startBundle(['--loglevel', 'notice'], { dir, wait: false });
   t.teardown(() => void sp.stop('SIGKILL'));
-  await waitFor(async () => {
-    try {
-      const c = await RawClient.connect(sp.port);
-      const r = await c.call('PING');
-      c.close();
-      return r.startsWith('-LOADING');
-    } catch {
-      return false;
-    }
-  }, 30_000, '-LOADING');
+  (await loadingClient(sp.port)).close();
   t.is(await sp.stop('SIGTERM'), 0);
   // As redis-server 7.0.15 (seen): the signal handler's line, then a shutdown without saving.
   t.regex(sp.output(), /# Received shutdown signal during loading, scheduling shutdown\.\n.*# User requested shutdown\.\.\.\n.*\* Removing the pid file\.\n.*# Keystonelight is now ready to exit, bye bye\.\.\.\n/);
@@ -204,17 +191,8 @@ test('SHUTDOWN SAVE while loading exits (nothing to save yet), as Redis, leaving
   const before = sha(join(dir, 'appendonly.aof'));
   const sp = await startBundle(['--loglevel', 'notice'], { dir, wait: false });
   t.teardown(() => void sp.stop('SIGKILL'));
-  const held: { c: RawClient | null } = { c: null };
-  await waitFor(async () => {
-    try {
-      held.c?.close();
-      held.c = await RawClient.connect(sp.port);
-      return (await held.c.call('PING')).startsWith('-LOADING');
-    } catch {
-      return false;
-    }
-  }, 30_000, '-LOADING');
-  const reply = await held.c!.call('SHUTDOWN', 'SAVE').catch(() => 'closed');
+  const c = await loadingClient(sp.port);
+  const reply = await c.call('SHUTDOWN', 'SAVE').catch(() => 'closed');
   t.is(reply, 'closed', 'no error reply: the server stops');
   t.is(await exited(sp), 0);
   t.false(existsSync(join(dir, 'keystonelight.pid')));
