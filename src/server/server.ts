@@ -189,9 +189,12 @@ export class Server implements ServerApi {
    * whole transaction), the same clock as EXEC; counted, timed and shown to MONITOR.
    */
   call(ctx: Ctx, spec: CommandSpec, args: string[]): Reply {
+    const obs = this.observer;
+    // As run(): the fast commands before this one are timed (and logged) before it, in order.
+    if (!spec.isFast && obs.deferred !== 0) obs.endFastRun();
     const r = execute(spec, ctx, args, this.onCrash);
-    this.observer.ran(ctx.client, spec, args, r);
-    this.observer.time(ctx.client, spec, args);
+    obs.ran(ctx.client, spec, args, r);
+    obs.time(ctx.client, spec, args);
     return r;
   }
 

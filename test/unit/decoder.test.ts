@@ -626,3 +626,124 @@ test('once a request ran, the decoder keeps no reference to the buffer it was pa
   t.is(d.rawBuf.length, 0);
   t.is(d.rawArgs.length, 0);
 });
+
+// --- the whole-request fast path (readWhole) against the exact path alone ------------------------
+
+/** The decoder with readWhole() off: every request takes the exact path (the reference). */
+class ExactOnly extends RequestDecoder {}
+(ExactOnly.prototype as unknown as { readWhole: () => boolean }).readWhole = () => false;
+
+/** The decoder as it is, counting the requests its fast path parses. */
+let wholeParsed = 0;
+class Counting extends RequestDecoder {}
+const readWhole = (RequestDecoder.prototype as unknown as { readWhole: () => boolean }).readWhole;
+(Counting.prototype as unknown as { readWhole: () => boolean }).readWhole = function (this: RequestDecoder) {
+  const ok = readWhole.call(this);
+  if (ok) wholeParsed++;
+  return ok;
+};
+
+interface Trace {
+  /** Per command: its arguments, the raw bytes given (or null) and `held`/`buffered` at that moment. */
+  log: string[];
+  error: string | null;
+  buffered: number;
+  held: number;
+}
+
+/**
+ * A request near readWhole's bounds: 0-12 arguments, lengths around 16384, "$0"; one in four has
+ * one oddity (a count or length with a sign, a leading zero or a NUL, a line end other than CRLF).
+ */
+function edgyRequest(rng: Rng): string {
+  const n = pick(rng, 10) === 0 ? pick(rng, 13) : 1 + pick(rng, 9);
+  const odd = rng() < 0.25 ? pick(rng, 2 * n + 1) : -1;
+  let line = 0;
+  const eol = (): string => (line++ !== odd || rng() < 0.5 ? '\r\n' : ['\r', '\n', '\rX', '\r\x00', '\x00\r\n', ''][pick(rng, 6)]);
+  const num = (prefix: string, v: number): string =>
+    line !== odd || rng() < 0.5 ? `${prefix}${v}` : [`${prefix}0${v}`, `${prefix}+${v}`, `${prefix}${v} `, `${prefix}-${v}`, `${prefix}${v}\x00`, `:${v}`][pick(rng, 6)];
+  let s = num('*', n) + eol();
+  for (let a = 0; a < n; a++) {
+    const r = rng();
+    const len = r < 0.75 ? pick(rng, 12) : r < 0.78 ? 16380 + pick(rng, 8) : r < 0.9 ? 0 : pick(rng, 200);
+    const data = String.fromCharCode(...Array.from({ length: len }, () => (rng() < 0.8 ? 97 + pick(rng, 26) : pick(rng, 256))));
+    s += num('$', len) + eol() + data;
+    s += eol();
+  }
+  return s;
+}
+
+function traceOf(Ctor: typeof RequestDecoder, input: Buffer, cuts: number[], opts: { authenticated: boolean; pauseEvery: number }): Trace {
+  const log: string[] = [];
+  let k = 0;
+  const d: RequestDecoder = new Ctor((args) => {
+    const raw = d.rawStart >= 0 ? d.rawBuf.latin1Slice(d.rawStart, d.rawEnd) : null;
+    log.push(JSON.stringify([args, raw]));
+    if (opts.pauseEvery > 0 && ++k % opts.pauseEvery === 0) d.pause();
+  });
+  d.authenticated = opts.authenticated;
+  let from = 0;
+  let error: string | null = null;
+  for (const to of [...cuts, input.length]) {
+    const e = pushAll(d, input.subarray(from, to), []);
+    if (e === null && d.halted) {
+      // Resumed at once half the time, else with the next read.
+      if (k % 2 === 0) {
+        try {
+          d.resume();
+        } catch (x) {
+          if (!(x instanceof ProtocolError)) throw x;
+          error = x.message;
+          break;
+        }
+      }
+    }
+    if (e !== null) {
+      error = e.message;
+      break;
+    }
+    log.push(`read ${to}: buffered ${d.buffered} held ${d.held} qbuf ${d.queryBufferAfter(0)}`);
+    from = to;
+  }
+  try {
+    while (error === null && d.halted) d.resume();
+  } catch (x) {
+    if (!(x instanceof ProtocolError)) throw x;
+    error = x.message;
+  }
+  return error !== null ? { log, error, buffered: -1, held: -1 } : { log, error, buffered: d.buffered, held: d.held };
+}
+
+test('fuzz: the whole-request fast path decodes every byte stream as the exact path does (commands, raw bytes, errors, buffered/held)', (t) => {
+  const rng = mulberry32(20261127);
+  const bad: string[] = [];
+  wholeParsed = 0;
+  let errs = 0;
+  let cmdsSeen = 0;
+  const started = Date.now();
+  for (let n = 0; n < 2000; n++) {
+    const parts: string[] = [];
+    for (let i = 1 + pick(rng, 6); i > 0; i--) parts.push(rng() < 0.8 ? edgyRequest(rng) : mb(...Array.from({ length: 1 + pick(rng, 4) }, () => randomArg(rng))));
+    let input = bin(parts.join(''));
+    if (rng() < 0.3) input = mutate(input, rng);
+    let cuts = rng() < 0.2 ? [] : randomCuts(input.length, rng);
+    if (n % 100 === 0) {
+      // Streamed reads (16 KB and more): leftovers go to a buffer with room, whose bytes past the
+      // end are stale; the fast path must never read a request from them.
+      input = Buffer.concat([longPipeline(rng).bytes, input]);
+      cuts = [];
+      for (let at = 16 * 1024 + pick(rng, 50_000); at < input.length; at += 16 * 1024 + pick(rng, 50_000)) cuts.push(at);
+    }
+    const opts = { authenticated: rng() < 0.7, pauseEvery: rng() < 0.3 ? 1 + pick(rng, 3) : 0 };
+    const a = traceOf(ExactOnly, input, cuts, opts);
+    const b = traceOf(Counting, input, cuts, opts);
+    if (b.error !== null) errs++;
+    cmdsSeen += b.log.filter((l) => !l.startsWith('read')).length;
+    if (JSON.stringify(a) !== JSON.stringify(b)) {
+      bad.push(`#${n} ${JSON.stringify(input.toString('latin1')).slice(0, 300)} cuts ${cuts.join(',')} ${JSON.stringify(opts)}`);
+    }
+  }
+  t.is(bad.length, 0, `${bad.length} streams differ; first: ${bad.slice(0, 2).join(' | ')}`);
+  t.log(`${wholeParsed} by the fast path, ${Date.now() - started} ms, errors ${errs}, cmds ${cmdsSeen}`);
+  t.true(wholeParsed > 10_000, `${wholeParsed} requests parsed by the fast path`);
+});

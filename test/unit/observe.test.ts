@@ -11,6 +11,9 @@ import type { ClientApi, ServerStats } from '../../src/commands/context.js';
 import { Observer } from '../../src/server/observe.js';
 import { buildCommandTable } from '../../src/commands/index.js';
 import { Config } from '../../src/config.js';
+import { performance } from 'node:perf_hooks';
+import { mulberry32 } from '../helpers/rng.js';
+import type { CommandSpec } from '../../src/commands/types.js';
 
 test('histogram percentiles are HdrHistogram\'s highest equivalent values (Redis: p50=7.007, 87.039)', (t) => {
   const h = new Histogram();
@@ -114,4 +117,85 @@ test('a run of fast commands counts every call in commandstats and latencystats,
 test('with slowlog-log-slower-than 0 every command of a run is logged with its own arguments', (t) => {
   const { obs } = observerRun(new Config({ 'slowlog-log-slower-than': '0' }), [['get', 'a'], ['get', 'b'], ['incr', 'n']]);
   t.deepEqual(obs.slowlog.latest(-1).map((e) => e.args), [['incr', 'n'], ['get', 'b'], ['get', 'a']]);
+});
+
+/**
+ * The Observer as it recorded a run before each stretch of one command was recorded at once:
+ * every deferred command through took() (the reference for the randomized comparison below).
+ */
+class OneByOne extends Observer {}
+interface Deferred {
+  deferred: number;
+  deferredClients: ClientApi[];
+  deferredSpecs: CommandSpec[];
+  deferredArgs: string[][];
+  took: Observer['took'];
+}
+(OneByOne.prototype as unknown as { timeDeferred: (usec: number) => void }).timeDeferred = function (this: Deferred, usec: number) {
+  const n = this.deferred;
+  this.deferred = 0;
+  for (let i = 0; i < n; i++) this.took(this.deferredClients[i], this.deferredSpecs[i], this.deferredArgs[i], usec / n);
+  this.deferredArgs = [];
+};
+
+test('fuzz: runs of fast and other commands record what one-by-one timing did (commandstats, latencystats, slow log, latency events)', (t) => {
+  const rng = mulberry32(4711);
+  const now = performance.now;
+  let clock = 1000;
+  performance.now = () => clock / 1000;
+  const names = [['get', 'a'], ['set', 'a', 'v'], ['incr', 'n'], ['ping'], ['keys', '*'], ['mset', 'a', 'b'], ['exists', 'a', 'b'], ['getrange', 'a', '0', '-1'], ['strlen', 'a']];
+  const bad: string[] = [];
+  try {
+    for (let n = 0; n < 300; n++) {
+      const table = buildCommandTable();
+      const slow = ['-1', '0', '1', '500', '100000'][Math.floor(rng() * 5)];
+      const lat = ['0', '1', '2', '1000'][Math.floor(rng() * 4)];
+      const configs = [new Config({ 'slowlog-log-slower-than': slow, 'latency-monitor-threshold': lat }), new Config({ 'slowlog-log-slower-than': slow, 'latency-monitor-threshold': lat })];
+      const stats = { totalCommands: 0, errorReplies: 0 } as unknown as ServerStats;
+      const observers = [new Observer(table, configs[0], () => stats), new OneByOne(table, configs[1], () => stats)];
+      const client = { addr: '127.0.0.1:5', name: '' } as unknown as ClientApi;
+      const steps: (() => void)[] = [];
+      for (let k = 10 + Math.floor(rng() * 60); k > 0; k--) {
+        const r = rng();
+        if (r < 0.05) {
+          steps.push(() => observers.forEach((o) => o.markBatch()));
+        } else if (r < 0.1) {
+          steps.push(() => observers.forEach((o) => o.deferred !== 0 && o.endFastRun()));
+        } else if (r < 0.12) {
+          steps.push(() => observers.forEach((o) => o.reset()));
+        } else if (r < 0.14) {
+          const v = ['-1', '0', '3', '100000'][Math.floor(rng() * 4)];
+          steps.push(() => configs.forEach((c) => c.set('slowlog-log-slower-than', v)));
+        } else {
+          const args = names[Math.floor(rng() * names.length)];
+          const dt = rng() < 0.8 ? rng() * 3 : rng() * 4000;
+          steps.push(() => {
+            clock += dt;
+            for (const o of observers) {
+              const spec = table.get(args[0])!;
+              if (!spec.isFast && o.deferred !== 0) o.endFastRun();
+              o.ran(client, spec, args, 'OK');
+              o.time(client, spec, args);
+            }
+          });
+        }
+      }
+      observers.forEach((o) => o.markBatch());
+      for (const s of steps) s();
+      observers.forEach((o) => o.deferred !== 0 && o.endFastRun());
+      const view = (o: Observer): unknown => ({
+        stats: [...table.values()].map((spec) => {
+          const st = o.commandStats.of(spec);
+          return [spec.name, st.calls, st.usec.toFixed(6), st.hist === null ? null : [st.hist.total, [...st.hist.counts].join()]];
+        }),
+        slowlog: o.slowlog.latest(-1).map((e) => [e.id, e.args, e.usec]),
+        latency: [...o.latency.events].map(([name, s]) => [name, s.samples().map((x) => x[1]), s.max]),
+      });
+      const [a, b] = observers.map((o) => JSON.stringify(view(o)));
+      if (a !== b) bad.push(`#${n} slowlog ${slow} latency ${lat}`);
+    }
+  } finally {
+    performance.now = now;
+  }
+  t.is(bad.length, 0, bad.slice(0, 3).join(' | '));
 });

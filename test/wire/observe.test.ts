@@ -175,6 +175,26 @@ test('pipelined fast commands share their run\'s time; a command that is not fas
   }
 });
 
+test('commands run by EXEC reach the slow log in the order they ran, fast or not (as redis-server 7.0.15; found in review)', async (t) => {
+  // The fast commands before a command that is not fast were timed after it, at the end of the
+  // batch: the slow log listed KEYS before the GET and INCR that ran before it.
+  const s = await startServer({ port: 0, config: { 'slowlog-log-slower-than': '-1' } });
+  const c = await RawClient.connect(s.port);
+  try {
+    await c.call('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
+    await c.call('SLOWLOG', 'RESET');
+    await c.pipeline([['MULTI'], ['GET', 'a'], ['INCR', 'n'], ['KEYS', 'x*'], ['GET', 'b'], ['EXEC'], ['PING']]);
+    await c.call('CONFIG', 'SET', 'slowlog-log-slower-than', '-1');
+    const got = await c.call('SLOWLOG', 'GET', '-1');
+    // Each entry's arguments, newest first (EXEC is never logged, as Redis's CMD_SKIP_SLOWLOG).
+    const logged = [...got.matchAll(/\r\n\*(\d+)\r\n((?:\$\d+\r\n[^\r]*\r\n)+?)\$\d+\r\n127\.0\.0\.1:/g)].map((m) => m[2].split('\r\n').filter((_, i) => i % 2 === 1).join(' '));
+    t.deepEqual(logged, ['PING', 'GET b', 'KEYS x*', 'INCR n', 'GET a', 'MULTI', 'SLOWLOG RESET'], got);
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
+
 test('INFO commandstats / errorstats: calls, rejected and failed calls, error codes, RESETSTAT', async (t) => {
   const s = await startServer({ port: 0 });
   const c = await RawClient.connect(s.port);
