@@ -26,6 +26,7 @@ import { BufferAccount } from './client-memory.js';
 import { POSTPONED, type Postponed } from './pause.js';
 import { setImmediate } from '../timers.js';
 import { endAfterReplies, OutputProgress, peerOf, writeBatch } from './client-socket.js';
+import { REPLY_BUFFER } from './limits.js';
 
 export class Connection extends ClientState implements ClientApi, Ctx, Postponed {
   readonly decoder: RequestDecoder;
@@ -196,7 +197,8 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
     const pending = this.out.size + this.queued;
     // Per reply, so that the next command's maxmemory check sees this one's output (as Redis's).
     this.account.update(this.decoder.held, pending);
-    if (pending >= this.server.limits.outputCheck || this.obufSoftSince !== 0) this.outputGrew(pending);
+    // Past the reply buffer, a client that must still AUTH is closed (limits.ts, CVE-2025-21605).
+    if (pending >= this.server.limits.outputCheck || this.obufSoftSince !== 0 || (pending > REPLY_BUFFER && this.authRequired)) this.outputGrew(pending);
     if (this.replayUntil >= 0 && this.decoder.buffered <= this.replayUntil && !this.decoder.halted) {
       // Held input can be tens of MB (read-gate.ts): a turn's share runs, as the read side yields.
       this.replayYielded = true;

@@ -26,7 +26,7 @@ import type { Connection } from './connection.js';
 export const OUTPUT_PAUSE = 8 * 1024 * 1024;
 
 /** Redis's PROTO_REPLY_CHUNK_BYTES: the static reply buffer every client has. */
-const REPLY_BUFFER = 16 * 1024;
+export const REPLY_BUFFER = 16 * 1024;
 
 /** Redis's CONFIG_MIN_RESERVED_FDS: descriptors kept for files, listeners and the like. */
 const RESERVED_FDS = 32;
@@ -99,13 +99,21 @@ export class ClientLimits {
     // whose replies all fit in that buffer (with a 1-byte limit, +OK still goes out).
     const used = pending - REPLY_BUFFER;
     if (used <= 0) return false;
-    const now = Math.floor(nowMs / 1000);
-    let over = hard > 0 && used >= hard;
-    if (soft > 0 && used >= soft) {
-      if (conn.obufSoftSince === 0) conn.obufSoftSince = now;
-      else if (now - conn.obufSoftSince > softSeconds) over = true;
-    } else {
-      conn.obufSoftSince = 0;
+    // Redis's fix of CVE-2025-21605 (6.2.18, 7.2.8, 7.4.3; in Debian's 7.0.15-1~deb12u7, which the
+    // differential tests run): a client that must still AUTH is closed once its output memory is
+    // over 1024 bytes, whatever the limits. Its reply list grows by nodes of at least 16 KB, so
+    // that is as soon as a reply spills out of the static buffer: the 482nd NOAUTH error of a
+    // pipeline (481 of 34 bytes fit in 16 KB), before any is written.
+    let over = conn.authRequired;
+    if (!over) {
+      const now = Math.floor(nowMs / 1000);
+      over = hard > 0 && used >= hard;
+      if (soft > 0 && used >= soft) {
+        if (conn.obufSoftSince === 0) conn.obufSoftSince = now;
+        else if (now - conn.obufSoftSince > softSeconds) over = true;
+      } else {
+        conn.obufSoftSince = 0;
+      }
     }
     if (!over) return false;
     const how = fromCron ? 'closed' : 'scheduled to be closed ASAP';

@@ -131,6 +131,12 @@ const CASES: ProtoCase[] = [
   { name: 'unauthenticated $16384 waits', config: 'auth', writes: ['*2\r\n$4\r\nECHO\r\n$16384\r\n'] },
   { name: 'after AUTH big requests are fine', config: 'auth', writes: ['AUTH pw\r\n' + mb('ECHO', 'y'.repeat(20000)) + '*11\r\n'] },
   { name: 'unauthenticated command', config: 'auth', writes: ['PING\r\n'] },
+  // Redis's CVE-2025-21605 fix (upstream 6.2.18/7.2.8/7.4.3, in Debian's 7.0.15-1~deb12u7): a client
+  // that must AUTH is closed once its replies overflow the 16 KB reply buffer (482 NOAUTH errors of
+  // 34 bytes), before any of them is written; 481 still fit and are all answered.
+  { name: 'unauthenticated replies that fill the reply buffer', config: 'auth', writes: [mb('SET', 'x', '5').repeat(481)] },
+  { name: 'unauthenticated replies past the reply buffer close the client', config: 'auth', writes: [mb('SET', 'x', '5').repeat(482)], expect: { data: '', closed: true } },
+  { name: 'unauthenticated replies past the reply buffer, many', config: 'auth', writes: [mb('SET', 'x', '5').repeat(5000)], expect: { data: '', closed: true } },
   // Smaller limits.
   { name: 'bulk above a 1mb proto-max-bulk-len', config: 'limits', writes: ['*1\r\n$1048577\r\n'] },
   { name: 'bulk of 1mb + CRLF passes the 1mb query buffer limit', config: 'limits', writes: ['*2\r\n$4\r\nECHO\r\n$1048576\r\n', 'q'.repeat(1048576) + '\r\n'], expect: { data: '', closed: true } },

@@ -137,3 +137,36 @@ test('enable-debug-command local: only 127.0.0.1 and ::1 are local (127.0.0.2 is
     await Promise.all([ks.close(), redis.stop()]);
   }
 });
+
+test('a client that must AUTH is closed once its replies pass the 16 KB reply buffer, as Redis since CVE-2025-21605; an authenticated one is not', async (t) => {
+  const lines: string[] = [];
+  const srv = await startServer({ port: 0, config: { requirepass: 'pw' }, log: (_level, message) => lines.push(message) });
+  try {
+    const set = encodeArgs(['SET', 'x', '5']).toString('latin1');
+    // 481 NOAUTH errors (34 bytes each) fit in the 16 KB buffer: all answered, the client stays.
+    const fits = await RawClient.connect(srv.port);
+    fits.write(set.repeat(481));
+    let got = '';
+    while (got.length < 481 * 34) got += await fits.read(5000);
+    t.is(got, '-NOAUTH Authentication required.\r\n'.repeat(481));
+    t.false(fits.closed);
+    fits.close();
+    // The 482nd spills out of it: closed before anything is written, with Redis's log line.
+    const over = await RawClient.connect(srv.port);
+    over.write(set.repeat(482));
+    await over.waitClosed(5000);
+    t.is(over.pending(), '');
+    t.true(lines.some((l) => /^Client id=\d+ .* scheduled to be closed ASAP for overcoming of output buffer limits\.$/.test(l)));
+    // After AUTH, the same pipeline is answered whole.
+    const authed = await RawClient.connect(srv.port);
+    authed.write(encodeArgs(['AUTH', 'pw']).toString('latin1') + encodeArgs(['GET', 'x']).toString('latin1').repeat(2000));
+    let replies = '';
+    const want = '+OK\r\n' + '$-1\r\n'.repeat(2000);
+    while (replies.length < want.length) replies += await authed.read(5000);
+    t.is(replies, want);
+    t.false(authed.closed);
+    authed.close();
+  } finally {
+    await srv.close();
+  }
+});
