@@ -50,6 +50,12 @@ export interface ClientApi {
   readonly replying: boolean;
   /** EXEC's reply holds only what Redis would have written as its commands ran: sent whatever the mode at its end. */
   replyFiltered(): void;
+  /**
+   * The running command answers an array whose length Redis sends deferred (addReplyDeferredLen:
+   * KEYS): from that reply on, Redis keeps nothing more in its 16 KB static reply buffer, which
+   * client-output-buffer-limit does not count.
+   */
+  deferredLengthReply(): void;
   /** A command of this client waits for CLIENT PAUSE to end. */
   readonly blocked: boolean;
   /**

@@ -65,10 +65,14 @@ function type(ctx: Ctx, args: string[]): Reply {
   return status(v === undefined ? 'none' : typeOf(v));
 }
 
-/** KEYS pattern: every live key matching; expired keys are skipped, not reclaimed (as Redis). */
+/**
+ * KEYS pattern: every live key matching; expired keys are skipped, not reclaimed (as Redis). A
+ * deferred-length array, as Redis's: for client-output-buffer-limit all of it counts.
+ */
 function keys(ctx: Ctx, args: string[]): Reply {
   const pattern = args[1];
   const all = pattern === '*';
+  ctx.client.deferredLengthReply();
   const out: string[] = [];
   for (const key of ctx.db.dict.keys()) {
     if ((all || globMatch(pattern, key)) && !ctx.db.isExpired(key)) out.push(key);

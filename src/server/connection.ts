@@ -54,6 +54,15 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
    * out in the turn's flush), so run() need not ask the socket.
    */
   private queued = 0;
+  /**
+   * Of the output not yet handed to the socket, what Redis would keep in its 16 KB static reply
+   * buffer, which client-output-buffer-limit does not count: all of the buffer, unless a
+   * deferred-length reply (KEYS) came after less than that (Redis puts that reply and all that
+   * follows it in the reply list). Back to the whole buffer once the output is written.
+   */
+  private staticBytes = REPLY_BUFFER;
+  /** Set by deferredLengthReply() while the command (or an EXEC holding it) runs. */
+  private deferredLength = false;
   /** This client's buffers in the used memory (client-memory.ts). */
   private readonly account: BufferAccount;
   /** When the socket is read (fairness between clients, held input): read-gate.ts. */
@@ -188,6 +197,7 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
     this.replies.begin();
     const r = this.server.execute(this, args);
     if (r === POSTPONED) return this.postpone(args);
+    if (this.deferredLength) this.deferredLengthRan();
     if (this.replies.sending) this.reply(r);
     this.replies.end();
     if (this.ownMonitorLine !== null) {
@@ -198,7 +208,7 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
     // Per reply, so that the next command's maxmemory check sees this one's output (as Redis's).
     this.account.update(this.decoder.held, pending);
     // Past the reply buffer, a client that must still AUTH is closed (limits.ts, CVE-2025-21605).
-    if (pending >= this.server.limits.outputCheck || this.obufSoftSince !== 0 || (pending > REPLY_BUFFER && this.authRequired)) this.outputGrew(pending);
+    if (pending >= this.server.limits.outputCheck - REPLY_BUFFER + this.staticBytes || this.obufSoftSince !== 0 || (pending > REPLY_BUFFER && this.authRequired)) this.outputGrew(pending);
     if (this.replayUntil >= 0 && this.decoder.buffered <= this.replayUntil && !this.decoder.halted) {
       // Held input can be tens of MB (read-gate.ts): a turn's share runs, as the read side yields.
       this.replayYielded = true;
@@ -243,9 +253,20 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
     this.server.queueFlush(this);
   }
 
+  deferredLengthReply(): void {
+    this.deferredLength = true;
+  }
+
+  /** Its reply is about to be written: from there on, Redis keeps nothing in its static buffer. */
+  private deferredLengthRan(): void {
+    this.deferredLength = false;
+    if (this.replies.sending && this.staticBytes === REPLY_BUFFER) this.staticBytes = Math.min(this.out.size, REPLY_BUFFER);
+  }
+
   /** Closes the client over its output buffer limits (as Redis), or pauses it over the bound. */
   private outputGrew(pending: number): void {
-    if (this.server.limits.checkOutput(this, pending, Date.now())) return;
+    // checkOutput leaves out the whole static buffer: only what it holds is left out here.
+    if (this.server.limits.checkOutput(this, pending + REPLY_BUFFER - this.staticBytes, Date.now())) return;
     if (this.holdsOutput(pending)) this.pauseInput();
   }
 
@@ -346,6 +367,7 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
       this.server.stats.writesProcessed++; // INFO total_writes_processed: Redis counts each writeToClient
       this.queued = writeBatch(this.socket, this.out, this.written);
     }
+    this.staticBytes = REPLY_BUFFER;
     this.countBuffers();
     if (this.closing) {
       endAfterReplies(this.socket, this.peerEnded);

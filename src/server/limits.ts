@@ -28,6 +28,14 @@ export const OUTPUT_PAUSE = 8 * 1024 * 1024;
 /** Redis's PROTO_REPLY_CHUNK_BYTES: the static reply buffer every client has. */
 export const REPLY_BUFFER = 16 * 1024;
 
+/**
+ * What Redis 7.0 counts for each block of its reply list: a block asked for 16 KB (plus its 16-byte
+ * header) is given jemalloc's 20480-byte size class, so it holds 20464 bytes of output; each also
+ * costs its list node and header (sizeof(listNode) + sizeof(clientReplyBlock)).
+ */
+const REPLY_BLOCK = 20480 - 16;
+const REPLY_NODE = 24 + 16;
+
 /** Redis's CONFIG_MIN_RESERVED_FDS: descriptors kept for files, listeners and the like. */
 const RESERVED_FDS = 32;
 
@@ -81,9 +89,11 @@ export class ClientLimits {
   private setOutputLimits(value: string): void {
     const n = obufClass(value, 'normal');
     this.normal = n;
-    const limits = [n.hard, n.soft].filter((x) => x > 0).map((x) => x + REPLY_BUFFER);
-    this.pauseAt = Math.max(OUTPUT_PAUSE, ...limits);
-    this.outputCheck = Math.min(OUTPUT_PAUSE, ...limits);
+    const set = [n.hard, n.soft].filter((x) => x > 0);
+    this.pauseAt = Math.max(OUTPUT_PAUSE, ...set.map((x) => x + REPLY_BUFFER));
+    // The least pending output whose blocks (checkOutput) reach a limit.
+    const reaches = (x: number): number => REPLY_BUFFER + (Math.ceil(x / (REPLY_BLOCK + REPLY_NODE)) - 1) * REPLY_BLOCK + 1;
+    this.outputCheck = Math.min(OUTPUT_PAUSE, ...set.map(reaches));
   }
 
   /**
@@ -97,8 +107,11 @@ export class ClientLimits {
     const { hard, soft, softSeconds } = this.normal;
     // Redis counts only the reply list, not its 16 KB static buffer, and never closes a client
     // whose replies all fit in that buffer (with a 1-byte limit, +OK still goes out).
-    const used = pending - REPLY_BUFFER;
-    if (used <= 0) return false;
+    const past = pending - REPLY_BUFFER;
+    if (past <= 0) return false;
+    // As Redis 7.0's getClientOutputBufferMemoryUsage: the reply list's blocks as allocated, each
+    // of 16 KB rounded up to jemalloc's size class (REPLY_BLOCK usable bytes), plus its list node.
+    const used = Math.ceil(past / REPLY_BLOCK) * (REPLY_BLOCK + REPLY_NODE);
     // Redis's fix of CVE-2025-21605 (6.2.18, 7.2.8, 7.4.3; in Debian's 7.0.15-1~deb12u7, which the
     // differential tests run): a client that must still AUTH is closed once its output memory is
     // over 1024 bytes, whatever the limits. Its reply list grows by nodes of at least 16 KB, so

@@ -67,6 +67,7 @@ export class ReplayClient extends CommandContext implements ClientApi, Ctx {
   setReplyMode(): void {}
   readonly replying = true;
   replyFiltered(): void {}
+  deferredLengthReply(): void {}
   monitor = false;
   readonly tx = new TxState();
   readonly blocked = false;

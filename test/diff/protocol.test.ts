@@ -23,6 +23,7 @@ const CONFIGS: Record<string, Record<string, string>> = {
   default: {},
   auth: { requirepass: 'pw' },
   limits: { 'client-query-buffer-limit': '1mb', 'proto-max-bulk-len': '1mb' },
+  obuf: { 'client-output-buffer-limit': 'normal 100000 0 0' },
 };
 const pairs = new Map<string, Promise<Pair>>();
 
@@ -200,6 +201,46 @@ test('CLIENT INFO after pipelined replies: obl holds them (the static buffer), o
     return line;
   };
   t.deepEqual(await Promise.all([obl(ks.port), obl(redis.port)]), ['0', '0']);
+});
+
+// --- client-output-buffer-limit: where a single reply crosses the hard limit ---------------------
+
+test('client-output-buffer-limit normal 100000: the same replies close the client as on redis-server (reply blocks of 20464 bytes, KEYS past the static buffer)', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const { ks, redis } = await pair('obuf');
+  const keys = Array.from({ length: 1000 }, (_, i) => `k${String(i).padStart(96, '-')}`);
+  for (const port of [ks.port, redis.port]) {
+    const admin = await RawClient.connect(port);
+    for (let i = 0; i < keys.length; i += 100) {
+      t.is(await admin.call('MSET', ...keys.slice(i, i + 100).flatMap((k) => [k, 'x'.repeat(1000)])), '+OK\r\n');
+    }
+    admin.close();
+  }
+  // MGET of n 1000-byte values: 16 KB in the static buffer, the rest in blocks counted whole (98
+  // values reach 100000, 97 do not); KEYS (a deferred length) has none in the static buffer: 800
+  // keys of 97 bytes (83 KB) are over the limit, 700 are not.
+  const run = async (name: string, write: string, closes: boolean): Promise<void> => {
+    // KEYS lists in hash-table order: compared by size.
+    const [ours, theirs] = await Promise.all([exchange(ks.port, [write], { quietMs: 500 }), exchange(redis.port, [write], { quietMs: 500 })]);
+    t.deepEqual([ours.closed, ours.data.length], [theirs.closed, theirs.data.length], name);
+    t.is(ours.closed, closes, `${name}: closed`);
+  };
+  await run('MGET 97', mb('MGET', ...keys.slice(0, 97)), false);
+  await run('MGET 98', mb('MGET', ...keys.slice(0, 98)), true);
+  await run('KEYS of 1000 keys', mb('KEYS', '*'), true);
+  // KEYS of 800 keys: delete 200 on both first.
+  for (const port of [ks.port, redis.port]) {
+    const admin = await RawClient.connect(port);
+    t.is(await admin.call('DEL', ...keys.slice(800)), ':200\r\n');
+    admin.close();
+  }
+  await run('KEYS of 800 keys (83 KB)', mb('KEYS', '*'), true);
+  for (const port of [ks.port, redis.port]) {
+    const admin = await RawClient.connect(port);
+    t.is(await admin.call('DEL', ...keys.slice(700, 800)), ':100\r\n');
+    admin.close();
+  }
+  await run('KEYS of 700 keys (73 KB)', mb('KEYS', '*'), false);
 });
 
 // --- seeded differential fuzz ----------------------------------------------------------------------
