@@ -11,6 +11,7 @@ import { CommandContext } from './command-context.js';
 import { TxState } from './transaction-state.js';
 import { ReplyMode, type ReplyModeChange } from './reply-mode.js';
 import { localOf, socketFd } from './client-socket.js';
+import { REPLY_BUFFER } from './limits.js';
 
 export abstract class ClientState extends CommandContext {
   abstract readonly decoder: RequestDecoder;
@@ -33,6 +34,15 @@ export abstract class ClientState extends CommandContext {
   readonly tx = new TxState();
   /** Bytes of a read refused over client-query-buffer-limit, counted in the log line's qbuf. */
   protected incoming = 0;
+  /**
+   * Of the output not yet handed to the socket, what Redis would keep in its 16 KB static reply
+   * buffer, which client-output-buffer-limit does not count: all of the buffer, unless a
+   * deferred-length reply (KEYS) came after less than that (Redis puts that reply and all that
+   * follows it in the reply list). Back to the whole buffer once the output is written.
+   */
+  protected staticBytes = REPLY_BUFFER;
+  /** Set by deferredLengthReply() while the command (or an EXEC holding it) runs. */
+  protected deferredLength = false;
 
   constructor(
     readonly id: number,
@@ -101,5 +111,15 @@ export abstract class ClientState extends CommandContext {
 
   replyFiltered(): void {
     this.replies.filtered();
+  }
+
+  deferredLengthReply(): void {
+    this.deferredLength = true;
+  }
+
+  /** Its reply is about to be written: from there on, Redis keeps nothing in its static buffer. */
+  protected deferredLengthRan(): void {
+    this.deferredLength = false;
+    if (this.replies.sending && this.staticBytes === REPLY_BUFFER) this.staticBytes = Math.min(this.out.size, REPLY_BUFFER);
   }
 }

@@ -54,15 +54,6 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
    * out in the turn's flush), so run() need not ask the socket.
    */
   private queued = 0;
-  /**
-   * Of the output not yet handed to the socket, what Redis would keep in its 16 KB static reply
-   * buffer, which client-output-buffer-limit does not count: all of the buffer, unless a
-   * deferred-length reply (KEYS) came after less than that (Redis puts that reply and all that
-   * follows it in the reply list). Back to the whole buffer once the output is written.
-   */
-  private staticBytes = REPLY_BUFFER;
-  /** Set by deferredLengthReply() while the command (or an EXEC holding it) runs. */
-  private deferredLength = false;
   /** This client's buffers in the used memory (client-memory.ts). */
   private readonly account: BufferAccount;
   /** When the socket is read (fairness between clients, held input): read-gate.ts. */
@@ -251,16 +242,6 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
     this.closing = true;
     this.decoder.stop();
     this.server.queueFlush(this);
-  }
-
-  deferredLengthReply(): void {
-    this.deferredLength = true;
-  }
-
-  /** Its reply is about to be written: from there on, Redis keeps nothing in its static buffer. */
-  private deferredLengthRan(): void {
-    this.deferredLength = false;
-    if (this.replies.sending && this.staticBytes === REPLY_BUFFER) this.staticBytes = Math.min(this.out.size, REPLY_BUFFER);
   }
 
   /** Closes the client over its output buffer limits (as Redis), or pauses it over the bound. */
