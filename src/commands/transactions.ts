@@ -43,8 +43,11 @@ function exec(ctx: Ctx): Reply {
   try {
     for (const q of queue) {
       const closing = client.closingAfterReply === true;
+      const deferred = client.deferredLengthSet;
       const r = ctx.server.call(ctx, q.spec, q.args);
       const sent = !closing && client.replying;
+      // A deferred-length reply (KEYS): Redis's static buffer keeps what EXEC wrote before it.
+      if (!deferred && client.deferredLengthSet) client.deferredLengthAt(sent ? written(header ? queue.length : -1, replies, proto) : -1);
       dropped ||= !sent;
       replies.push(sent ? r : NO_REPLY);
       if (client.proto !== proto) {
@@ -65,6 +68,13 @@ function exec(ctx: Ctx): Reply {
   const parts = replies.map((r) => (r instanceof RawReply ? r.bytes : encodeReply(r, proto)));
   if (header) parts.unshift(Buffer.from(`*${replies.length}\r\n`));
   return new RawReply(Buffer.concat(parts));
+}
+
+/** Bytes of EXEC's reply so far: its header (of `count` replies; none when -1) and the replies sent. */
+function written(count: number, replies: Reply[], proto: number): number {
+  let n = count < 0 ? 0 : String(count).length + 3;
+  for (const r of replies) if (r !== NO_REPLY) n += r instanceof RawReply ? r.bytes.length : encodeReply(r, proto).length;
+  return n;
 }
 
 function discard(ctx: Ctx): Reply {

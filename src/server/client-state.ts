@@ -43,6 +43,8 @@ export abstract class ClientState extends CommandContext {
   protected staticBytes = REPLY_BUFFER;
   /** Set by deferredLengthReply() while the command (or an EXEC holding it) runs. */
   protected deferredLength = false;
+  /** EXEC's own reply written before the deferred-length one (deferredLengthAt). */
+  private deferredAfter = 0;
 
   constructor(
     readonly id: number,
@@ -117,9 +119,23 @@ export abstract class ClientState extends CommandContext {
     this.deferredLength = true;
   }
 
-  /** Its reply is about to be written: from there on, Redis keeps nothing in its static buffer. */
+  get deferredLengthSet(): boolean {
+    return this.deferredLength;
+  }
+
+  deferredLengthAt(bytes: number): void {
+    if (bytes < 0) this.deferredLength = false;
+    else this.deferredAfter = bytes;
+  }
+
+  /**
+   * Its reply is about to be written: from there on, Redis keeps nothing in its static buffer (what
+   * an EXEC wrote before it, its header and earlier replies, stays there with the output before).
+   */
   protected deferredLengthRan(): void {
+    const before = this.deferredAfter;
     this.deferredLength = false;
-    if (this.replies.sending && this.staticBytes === REPLY_BUFFER) this.staticBytes = Math.min(this.out.size, REPLY_BUFFER);
+    this.deferredAfter = 0;
+    if (this.replies.sending && this.staticBytes === REPLY_BUFFER) this.staticBytes = Math.min(this.out.size + before, REPLY_BUFFER);
   }
 }

@@ -26,7 +26,7 @@ import { BufferAccount } from './client-memory.js';
 import { POSTPONED, type Postponed } from './pause.js';
 import { setImmediate } from '../timers.js';
 import { endAfterReplies, OutputProgress, peerOf, writeBatch } from './client-socket.js';
-import { REPLY_BUFFER } from './limits.js';
+import { addsReplyBlock, REPLY_BUFFER } from './limits.js';
 
 export class Connection extends ClientState implements ClientApi, Ctx, Postponed {
   readonly decoder: RequestDecoder;
@@ -185,6 +185,7 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
 
   private run(args: string[]): void {
     if (this.closing) return;
+    const before = this.out.size + this.queued;
     this.replies.begin();
     const r = this.server.execute(this, args);
     if (r === POSTPONED) return this.postpone(args);
@@ -199,7 +200,7 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
     // Per reply, so that the next command's maxmemory check sees this one's output (as Redis's).
     this.account.update(this.decoder.held, pending);
     // Past the reply buffer, a client that must still AUTH is closed (limits.ts, CVE-2025-21605).
-    if (pending >= this.server.limits.outputCheck - REPLY_BUFFER + this.staticBytes || this.obufSoftSince !== 0 || (pending > REPLY_BUFFER && this.authRequired)) this.outputGrew(pending);
+    if (pending >= this.server.limits.outputCheck - REPLY_BUFFER + this.staticBytes || this.obufSoftSince !== 0 || (pending > REPLY_BUFFER && addsReplyBlock(before, pending) && this.authRequired)) this.outputGrew(pending);
     if (this.replayUntil >= 0 && this.decoder.buffered <= this.replayUntil && !this.decoder.halted) {
       // Held input can be tens of MB (read-gate.ts): a turn's share runs, as the read side yields.
       this.replayYielded = true;

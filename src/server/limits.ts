@@ -36,6 +36,15 @@ export const REPLY_BUFFER = 16 * 1024;
 const REPLY_BLOCK = 20480 - 16;
 const REPLY_NODE = 24 + 16;
 
+/**
+ * Whether output growing from `before` to `after` pending bytes adds a block to Redis's reply list:
+ * only then does Redis check the limits as replies are added (_addReplyProtoToList), so a client
+ * that must AUTH again (RESET) is not closed by a reply that fits in the last block.
+ */
+export function addsReplyBlock(before: number, after: number): boolean {
+  return after > REPLY_BUFFER && Math.ceil((after - REPLY_BUFFER) / REPLY_BLOCK) > Math.ceil(Math.max(0, before - REPLY_BUFFER) / REPLY_BLOCK);
+}
+
 /** Redis's CONFIG_MIN_RESERVED_FDS: descriptors kept for files, listeners and the like. */
 const RESERVED_FDS = 32;
 
@@ -73,7 +82,7 @@ export class ClientLimits {
   private timeout: number;
 
   constructor(
-    config: Config,
+    private readonly config: Config,
     private readonly log: Logger,
   ) {
     this.timeout = config.int('timeout');
@@ -143,7 +152,8 @@ export class ClientLimits {
    * output already waiting.
    */
   cron(clients: Iterable<Connection>, nowMs: number): void {
-    const limited = this.normal.hard > 0 || this.normal.soft > 0;
+    // With a password set, a client that must AUTH is closed over the reply buffer whatever the limits.
+    const limited = this.normal.hard > 0 || this.normal.soft > 0 || this.config.get('requirepass') !== '';
     if (this.timeout === 0 && !limited) return; // nothing to check: skip the walk
     for (const c of clients) {
       if (this.timeout > 0) {

@@ -68,6 +68,8 @@ export class ReplayClient extends CommandContext implements ClientApi, Ctx {
   readonly replying = true;
   replyFiltered(): void {}
   deferredLengthReply(): void {}
+  readonly deferredLengthSet = false;
+  deferredLengthAt(): void {}
   monitor = false;
   readonly tx = new TxState();
   readonly blocked = false;

@@ -138,6 +138,15 @@ const CASES: ProtoCase[] = [
   { name: 'unauthenticated replies that fill the reply buffer', config: 'auth', writes: [mb('SET', 'x', '5').repeat(481)] },
   { name: 'unauthenticated replies past the reply buffer close the client', config: 'auth', writes: [mb('SET', 'x', '5').repeat(482)], expect: { data: '', closed: true } },
   { name: 'unauthenticated replies past the reply buffer, many', config: 'auth', writes: [mb('SET', 'x', '5').repeat(5000)], expect: { data: '', closed: true } },
+  // AUTH later in the same pipeline: its +OK still fits, and what follows is authenticated; a failed
+  // AUTH's error (64 bytes) after 480 NOAUTH errors (16320 bytes) just fits, after 481 it does not.
+  { name: 'AUTH after 481 unauthenticated replies, then a reply past the buffer', config: 'auth', writes: [mb('SET', 'x', '5').repeat(481) + mb('AUTH', 'pw') + mb('SET', 'big', 'b'.repeat(20000)) + mb('GET', 'big')] },
+  { name: 'failed AUTH after 480 unauthenticated replies fills the reply buffer', config: 'auth', writes: [mb('SET', 'x', '5').repeat(480) + mb('AUTH', 'nope')] },
+  // Redis checks the limits as replies are added only when its reply list gains a block: +RESET (the
+  // client must AUTH again) fits in the block the GET started, and is answered.
+  { name: 'RESET (must AUTH again) whose reply fits in the last reply block', config: 'auth', writes: [mb('AUTH', 'pw') + mb('SET', 'big', 'b'.repeat(20000)), mb('GET', 'big') + mb('RESET')] },
+  { name: 'RESET (must AUTH again), then replies that need a new reply block', config: 'auth', writes: [mb('AUTH', 'pw') + mb('SET', 'big', 'b'.repeat(20000)), mb('GET', 'big') + mb('RESET') + mb('GET', 'x').repeat(600)], expect: { data: '+OK\r\n+OK\r\n', closed: true } },
+  { name: 'failed AUTH after 481 unauthenticated replies closes the client', config: 'auth', writes: [mb('SET', 'x', '5').repeat(481) + mb('AUTH', 'nope')], expect: { data: '', closed: true } },
   // Smaller limits.
   { name: 'bulk above a 1mb proto-max-bulk-len', config: 'limits', writes: ['*1\r\n$1048577\r\n'] },
   { name: 'bulk of 1mb + CRLF passes the 1mb query buffer limit', config: 'limits', writes: ['*2\r\n$4\r\nECHO\r\n$1048576\r\n', 'q'.repeat(1048576) + '\r\n'], expect: { data: '', closed: true } },
@@ -241,6 +250,18 @@ test('client-output-buffer-limit normal 100000: the same replies close the clien
     admin.close();
   }
   await run('KEYS of 700 keys (73 KB)', mb('KEYS', '*'), false);
+  // KEYS inside EXEC: what EXEC wrote before it (its header, a 16000-byte GET) stays in the static
+  // buffer, as Redis's; only the KEYS reply (73 KB, 4 blocks) counts.
+  for (const port of [ks.port, redis.port]) {
+    const admin = await RawClient.connect(port);
+    t.is(await admin.call('SET', 'v', 'y'.repeat(16000)), '+OK\r\n');
+    admin.close();
+  }
+  await run('MULTI, GET of 16000 bytes, KEYS of 700 keys, EXEC', mb('MULTI') + mb('GET', 'v') + mb('KEYS', 'k*') + mb('EXEC'), false);
+  // A KEYS whose reply is not written (CLIENT REPLY OFF in the transaction) leaves the static buffer
+  // as it is: the GET after it is kept there, and only the MGET (80 KB, 4 blocks) counts.
+  const off = mb('MULTI') + mb('CLIENT', 'REPLY', 'OFF') + mb('KEYS', 'k*') + mb('CLIENT', 'REPLY', 'ON') + mb('GET', 'v') + mb('MGET', ...keys.slice(0, 80)) + mb('EXEC');
+  await run('EXEC of KEYS under CLIENT REPLY OFF, then GET of 16000 bytes, MGET of 80 values', off, false);
 });
 
 // --- seeded differential fuzz ----------------------------------------------------------------------

@@ -10,7 +10,8 @@ import { Config, findOption } from '../../src/config.js';
 import { parseConfigFile } from '../../src/config-file.js';
 import { rewriteConfigFile } from '../../src/config-rewrite.js';
 import { obufClass } from '../../src/config-obuf.js';
-import { adjustOpenFilesLimit, openFilesLimit, protectedModeDenies } from '../../src/server/limits.js';
+import { adjustOpenFilesLimit, ClientLimits, openFilesLimit, OUTPUT_PAUSE, protectedModeDenies } from '../../src/server/limits.js';
+import type { Connection } from '../../src/server/connection.js';
 import type { Logger } from '../../src/server/log.js';
 import { clientLine, idleSeconds } from '../../src/commands/client.js';
 import type { ClientApi } from '../../src/commands/context.js';
@@ -102,4 +103,48 @@ test('CLIENT LIST age= and idle=, and the timeout rule, count whole-second times
   t.is(idleSeconds(c, 13_000), 2);
   t.is(idleSeconds(c, 12_999), 1);
   t.is(f.get('events'), 'r', 'no write left unfinished');
+});
+
+test('outputCheck is never above the least pending output checkOutput closes at (or starts the soft limit at), for any limit, set at start or by CONFIG SET', (t) => {
+  const config = new Config();
+  const log = { warning: () => {} } as unknown as Logger;
+  const limits = new ClientLimits(config, log);
+  const conn = (): Connection => {
+    const c = { id: 1, addr: '127.0.0.1:1', laddr: '127.0.0.1:2', fd: 8, name: '', createdAt: 0, lastInteraction: 0, dbIndex: 0, proto: 2,
+      lastCommand: 'get', queryBufferLength: 0, outputBufferLength: 0, monitor: false, blocked: false, tx: new TxState(), authRequired: false,
+      obufSoftSince: 0, killed: false, kill: () => (c.killed = true) };
+    return c as unknown as Connection;
+  };
+  // Whether `pending` bytes of output close the client or start its soft limit's clock.
+  const reached = (pending: number): boolean => {
+    const c = conn();
+    return limits.checkOutput(c, pending, 5_000) || c.obufSoftSince !== 0;
+  };
+  t.is(limits.outputCheck, OUTPUT_PAUSE, 'normal 0 0 0: only the pause bound');
+  for (const x of [1, 1000, 16384, 20463, 20464, 20504, 20505, 41008, 41009, 100000, 1 << 20, OUTPUT_PAUSE - 1, OUTPUT_PAUSE, 64 << 20]) {
+    for (const value of [`normal ${x} 0 0`, `normal 0 ${x} 10`, `normal ${2 * x} ${x} 0`]) {
+      config.set(OBUF, value);
+      const at = limits.outputCheck;
+      t.true(at <= OUTPUT_PAUSE && at <= limits.pauseAt, value);
+      t.false(reached(at - 1), `${value}: nothing below outputCheck ${at}`);
+      if (at < OUTPUT_PAUSE) t.true(reached(at), `${value}: reached at outputCheck ${at}`);
+    }
+  }
+});
+
+test('cron: with a password set, a client that must AUTH is closed over the reply buffer under the default limits (normal 0 0 0)', (t) => {
+  const config = new Config();
+  const limits = new ClientLimits(config, { warning: () => {} } as unknown as Logger);
+  const client = (authRequired: boolean, outputBufferLength: number) => {
+    const c = { id: 1, addr: '127.0.0.1:1', laddr: '127.0.0.1:2', fd: 8, name: '', createdAt: 0, lastInteraction: 0, dbIndex: 0, proto: 2,
+      lastCommand: 'get', queryBufferLength: 0, outputBufferLength, monitor: false, blocked: false, tx: new TxState(), authRequired,
+      obufSoftSince: 0, killed: false, kill: () => (c.killed = true) };
+    return c;
+  };
+  const [fits, over, authed] = [client(true, 16384), client(true, 16385), client(false, 1 << 20)];
+  limits.cron([fits, over, authed] as unknown as Connection[], 5_000);
+  t.deepEqual([fits.killed, over.killed, authed.killed], [false, false, false], 'no password: nothing to check');
+  config.set('requirepass', 'pw');
+  limits.cron([fits, over, authed] as unknown as Connection[], 5_000);
+  t.deepEqual([fits.killed, over.killed, authed.killed], [false, true, false]);
 });
