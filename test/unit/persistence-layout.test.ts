@@ -30,6 +30,16 @@ async function open(t: { teardown(fn: () => Promise<void> | void): void }, dir: 
   return s;
 }
 
+/** A fresh directory, a server on it with fault-injectable file I/O, and a client of it. */
+async function openWithClient(t: ExecutionContext): Promise<{ dir: string; io: FaultyIO; s: RunningServer; c: RawClient }> {
+  const dir = tmp();
+  const io = new FaultyIO();
+  const s = await open(t, dir, io);
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  return { dir, io, s, c };
+}
+
 /** Closes `s` and starts a server on its directory: the same dataset must come back. */
 async function reloadMatches(t: ExecutionContext, dir: string, s: RunningServer): Promise<void> {
   const live = dumpServer(s.server);
@@ -527,11 +537,7 @@ test('BGSAVE behind a running rewrite: refused, or with SCHEDULE scheduled and r
 });
 
 test('BGREWRITEAOF while a BGSAVE is running is scheduled, as in Redis, and starts when it ends; SAVE meanwhile is refused', async (t) => {
-  const dir = tmp();
-  const io = new FaultyIO();
-  const s = await open(t, dir, io);
-  const c = await RawClient.connect(s.port);
-  t.teardown(() => c.close());
+  const { dir, io, s, c } = await openWithClient(t);
   io.fsyncDelayMs = 200;
   t.deepEqual(await c.pipeline([['BGSAVE'], ['BGREWRITEAOF'], ['BGSAVE'], ['SAVE']]), [
     '+Background saving started\r\n',
@@ -549,11 +555,7 @@ test('a rewrite started while one is scheduled clears the schedule (Redis: rewri
   // Review: MULTI/BGREWRITEAOF/EXEC then BGREWRITEAOF in one packet: the second starts the rewrite
   // before EXEC's setImmediate runs, the schedule stayed set and ran a second rewrite after the
   // first (redis-server 7.0.15: aof_rewrite_scheduled:0 meanwhile, aof_rewrites:1 in the end).
-  const dir = tmp();
-  const io = new FaultyIO();
-  const s = await open(t, dir, io);
-  const c = await RawClient.connect(s.port);
-  t.teardown(() => c.close());
+  const { io, s, c } = await openWithClient(t);
   io.fsyncDelayMs = 200; // the rewrite is still running at the INFO below
   const r = await c.pipeline([['MULTI'], ['BGREWRITEAOF'], ['EXEC'], ['BGREWRITEAOF'], ['INFO', 'persistence']]);
   t.deepEqual(r.slice(0, 4), [
@@ -646,11 +648,7 @@ test('a rewrite aborted while its first manifest save is in flight: commands sti
   // the writer to the new incr file with `SET a 1` still buffered and encoded for db 3 without a
   // SELECT; redis-server 7 replays each file from db 0, so it put `a` in db 0. Now the manifest is
   // not renamed at all: the bytes go to the old incr file, after the SELECT 3 already there.
-  const dir = tmp();
-  const io = new FaultyIO();
-  const s = await open(t, dir, io);
-  const c = await RawClient.connect(s.port);
-  t.teardown(() => c.close());
+  const { dir, io, c } = await openWithClient(t);
   await c.call('SELECT', '3');
   await c.call('SET', 'x', '1'); // written: the file's selected db is 3
   io.fsyncDelayMs = 1000; // wide, so that the 20 ms below is inside it however loaded the machine
@@ -771,11 +769,7 @@ test('CONFIG SET appendonly no then yes while a BGREWRITEAOF saves its first man
   // Same review: the closed persistence's aborted job adopted the new persistence's incr file (same
   // name), and its close() then wrote its still-buffered `SET k 1` after the new writer's `SET k 3`:
   // k came back as 1.
-  const dir = tmp();
-  const io = new FaultyIO();
-  const s = await open(t, dir, io);
-  const c = await RawClient.connect(s.port);
-  t.teardown(() => c.close());
+  const { dir, io, s, c } = await openWithClient(t);
   await c.call('SET', 'a', '1');
   io.fsyncDelayMs = 100;
   c.write(Buffer.concat([['BGREWRITEAOF'], ['SET', 'k', '1'], ['CONFIG', 'SET', 'appendonly', 'no'], ['SET', 'k', '2'], ['CONFIG', 'SET', 'appendonly', 'yes'], ['SET', 'k', '3']].map((a) => encodeArgs(a))));
