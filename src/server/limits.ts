@@ -42,7 +42,12 @@ const REPLY_NODE = 24 + 16;
  * that must AUTH again (RESET) is not closed by a reply that fits in the last block.
  */
 export function addsReplyBlock(before: number, after: number): boolean {
-  return after > REPLY_BUFFER && Math.ceil((after - REPLY_BUFFER) / REPLY_BLOCK) > Math.ceil(Math.max(0, before - REPLY_BUFFER) / REPLY_BLOCK);
+  return replyBlocks(after) > replyBlocks(before);
+}
+
+/** The blocks of Redis's reply list holding `pending` bytes of output: none while the static buffer holds it. */
+function replyBlocks(pending: number): number {
+  return pending <= REPLY_BUFFER ? 0 : Math.ceil((pending - REPLY_BUFFER) / REPLY_BLOCK);
 }
 
 /** Redis's CONFIG_MIN_RESERVED_FDS: descriptors kept for files, listeners and the like. */
@@ -116,11 +121,11 @@ export class ClientLimits {
     const { hard, soft, softSeconds } = this.normal;
     // Redis counts only the reply list, not its 16 KB static buffer, and never closes a client
     // whose replies all fit in that buffer (with a 1-byte limit, +OK still goes out).
-    const past = pending - REPLY_BUFFER;
-    if (past <= 0) return false;
+    const blocks = replyBlocks(pending);
+    if (blocks === 0) return false;
     // As Redis 7.0's getClientOutputBufferMemoryUsage: the reply list's blocks as allocated, each
     // of 16 KB rounded up to jemalloc's size class (REPLY_BLOCK usable bytes), plus its list node.
-    const used = Math.ceil(past / REPLY_BLOCK) * (REPLY_BLOCK + REPLY_NODE);
+    const used = blocks * (REPLY_BLOCK + REPLY_NODE);
     // Redis's fix of CVE-2025-21605 (6.2.18, 7.2.8, 7.4.3; in Debian's 7.0.15-1~deb12u7, which the
     // differential tests run): a client that must still AUTH is closed once its output memory is
     // over 1024 bytes, whatever the limits. Its reply list grows by nodes of at least 16 KB, so
