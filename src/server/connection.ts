@@ -200,7 +200,7 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
     // Per reply, so that the next command's maxmemory check sees this one's output (as Redis's).
     this.account.update(this.decoder.held, pending);
     // Past the reply buffer, a client that must still AUTH is closed (limits.ts, CVE-2025-21605).
-    if (pending >= this.server.limits.outputCheck - REPLY_BUFFER + this.staticBytes || this.obufSoftSince !== 0 || (pending > REPLY_BUFFER && addsReplyBlock(before, pending) && this.authRequired)) this.outputGrew(pending);
+    if (pending >= this.server.limits.outputCheck - REPLY_BUFFER + this.staticBytes || this.obufSoftSince !== 0 || (pending > REPLY_BUFFER && this.authRequired && addsReplyBlock(before, pending))) this.outputGrew(pending);
     if (this.replayUntil >= 0 && this.decoder.buffered <= this.replayUntil && !this.decoder.halted) {
       // Held input can be tens of MB (read-gate.ts): a turn's share runs, as the read side yields.
       this.replayYielded = true;
