@@ -10,7 +10,7 @@ import { toI64 } from './args.js';
 import { helpReply } from './command.js';
 import { validClientName } from './connection.js';
 import type { ClientApi } from './context.js';
-import { err, ErrorReply, MapReply, NO_REPLY, OK, SetReply, VerbatimReply, type Reply } from '../protocol/reply.js';
+import { Deferred, err, ErrorReply, MapReply, NO_REPLY, OK, SetReply, VerbatimReply, type Reply } from '../protocol/reply.js';
 import { cstr, subcommandSyntax, SYNTAX } from '../errors.js';
 
 const HELP = [
@@ -241,7 +241,8 @@ function clientReply(ctx: Ctx, args: string[]): Reply {
 
 /** Tracking (client-side caching) is never enabled here: the replies of a connection without it. */
 function clientTrackingInfo(): Reply {
-  return new MapReply(['flags', new SetReply(['off']), 'redirect', -1, 'prefixes', []]);
+  // The flags are a set of deferred length, as Redis's.
+  return new MapReply(['flags', new Deferred(new SetReply(['off'])), 'redirect', -1, 'prefixes', []]);
 }
 
 /** CLIENT PAUSE timeout [WRITE|ALL] (timeout in ms, as Redis's getTimeoutFromObjectOrReply). */

@@ -10,17 +10,17 @@ import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { globMatch } from './glob.js';
 import { flagsReply, jsonReply, metaInfoParts, metaOf, type Json } from './meta/index.js';
 import { commandHasKeys, findKeys } from './meta/keys.js';
-import { err, MapReply, SetReply, SimpleString, status, type Reply } from '../protocol/reply.js';
+import { Deferred, err, MapReply, SetReply, SimpleString, status, type Reply } from '../protocol/reply.js';
 import { SYNTAX } from '../errors.js';
 
-/** A HELP reply as Redis's addReplyHelp builds it: a header, the lines, then HELP itself. */
+/**
+ * A HELP reply as Redis's addReplyHelp builds it: a header, the lines, then HELP itself, in an
+ * array of deferred length.
+ */
 export function helpReply(cmd: string, lines: readonly string[]): Reply {
-  return [
-    `${cmd} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`,
-    ...lines,
-    'HELP',
-    '    Prints this help.',
-  ].map(status);
+  return new Deferred(
+    [`${cmd} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`, ...lines, 'HELP', '    Prints this help.'].map(status),
+  );
 }
 
 const HELP = [
@@ -136,7 +136,8 @@ function commandList(ctx: Ctx, args: string[]): Reply {
     for (const s of spec.subcommands ?? []) visit(s);
   };
   topLevel(ctx).forEach(visit);
-  return out;
+  // An array of deferred length, as Redis's.
+  return new Deferred(out);
 }
 
 const arityOk = (arity: number, argc: number): boolean => (arity >= 0 ? argc === arity : argc >= -arity);

@@ -50,20 +50,6 @@ export interface ClientApi {
   readonly replying: boolean;
   /** EXEC's reply holds only what Redis would have written as its commands ran: sent whatever the mode at its end. */
   replyFiltered(): void;
-  /**
-   * The running command answers an array whose length Redis sends deferred (addReplyDeferredLen:
-   * KEYS): from that reply on, Redis keeps nothing more in its 16 KB static reply buffer, which
-   * client-output-buffer-limit does not count.
-   */
-  deferredLengthReply(): void;
-  /** A deferred-length reply was announced since the command (or EXEC) began. */
-  readonly deferredLengthSet: boolean;
-  /**
-   * EXEC, after the command that announced it: its deferred-length reply came after `bytes` of
-   * EXEC's own reply (its header, the replies before it), which Redis keeps in the static buffer;
-   * -1 when that reply was not written (CLIENT REPLY OFF: Redis adds no placeholder then).
-   */
-  deferredLengthAt(bytes: number): void;
   /** A command of this client waits for CLIENT PAUSE to end. */
   readonly blocked: boolean;
   /**

@@ -13,7 +13,7 @@ import { globMatch } from './glob.js';
 import { lookupRead } from './keyaccess.js';
 import { expireCommands } from './expire.js';
 import { objectCommand } from './object.js';
-import { err, ErrorReply, OK, status, type Reply } from '../protocol/reply.js';
+import { Deferred, err, ErrorReply, OK, status, type Reply } from '../protocol/reply.js';
 import {
   CURSOR_INVALID, DB_INDEX_RANGE, NO_SUCH_KEY, NOT_INTEGER, SAME_OBJECT, SWAPDB_FIRST, SWAPDB_SECOND, SYNTAX,
   UNKNOWN_TYPE_OBJECT, VALUE_RANGE, cstr, SWAPDB_IN_CLUSTER, MOVE_IN_CLUSTER, COPY_DB_IN_CLUSTER,
@@ -72,12 +72,11 @@ function type(ctx: Ctx, args: string[]): Reply {
 function keys(ctx: Ctx, args: string[]): Reply {
   const pattern = args[1];
   const all = pattern === '*';
-  ctx.client.deferredLengthReply();
   const out: string[] = [];
   for (const key of ctx.db.dict.keys()) {
     if ((all || globMatch(pattern, key)) && !ctx.db.isExpired(key)) out.push(key);
   }
-  return out;
+  return new Deferred(out);
 }
 
 const isCSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);

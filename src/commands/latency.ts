@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { container } from './dispatch.js';
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { helpReply } from './command.js';
-import { err, MapReply, VerbatimReply, type Reply } from '../protocol/reply.js';
+import { Deferred, err, MapReply, VerbatimReply, type Reply } from '../protocol/reply.js';
 import { sparkline } from './sparkline.js';
 import { latencyReport } from './latency-doctor.js';
 
@@ -90,7 +90,9 @@ function latencyLatest(ctx: Ctx): Reply {
 }
 
 function latencyHistory(ctx: Ctx, args: string[]): Reply {
-  return ctx.server.latency.events.get(args[2])?.samples() ?? [];
+  // An event's samples are an array of deferred length, as Redis's; an unknown event's is empty.
+  const event = ctx.server.latency.events.get(args[2]);
+  return event === undefined ? [] : new Deferred(event.samples());
 }
 
 function latencyReset(ctx: Ctx, args: string[]): Reply {
@@ -156,7 +158,8 @@ function latencyHistogram(ctx: Ctx, args: string[]): Reply {
     if (h === null) continue;
     entries.push(spec.name, new MapReply(['calls', h.total, 'histogram_usec', new MapReply(h.cumulativeBuckets().flat())]));
   }
-  return new MapReply(entries);
+  // A map of deferred length, as Redis's.
+  return new Deferred(new MapReply(entries));
 }
 
 /** "config|get" names a subcommand, as Redis's lookupCommandBySds. */

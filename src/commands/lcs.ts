@@ -8,7 +8,7 @@
 
 import { command, type CommandSpec, type Ctx } from './types.js';
 import { cWord, toI64 } from './args.js';
-import { err, ErrorReply, MapReply, type Reply } from '../protocol/reply.js';
+import { Deferred, err, ErrorReply, MapReply, type Reply } from '../protocol/reply.js';
 import { LCS_ALLOC_FAILED, LCS_IDX_AND_LEN, LCS_NOT_STRINGS, LCS_TABLE_TOO_BIG, NOT_INTEGER, SYNTAX } from '../errors.js';
 import { stringOf } from '../keyspace/values.js';
 import { lookupRead } from './keyaccess.js';
@@ -128,7 +128,8 @@ function lcs(ctx: Ctx, args: string[]): Reply {
   if (table === null) return err(LCS_ALLOC_FAILED);
   if (o.len) return table[table.length - 1];
   const { text, matches } = walk(a, b, table, o);
-  if (o.idx) return new MapReply(['matches', matches, 'len', table[table.length - 1]]);
+  // The matches are an array of deferred length, as Redis's.
+  if (o.idx) return new MapReply(['matches', new Deferred(matches), 'len', table[table.length - 1]]);
   return text;
 }
 

@@ -10,7 +10,7 @@ import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { helpReply } from './command.js';
 import { toI64 } from './args.js';
 import type { ClientApi } from './context.js';
-import { err, OK, type Reply } from '../protocol/reply.js';
+import { Deferred, err, OK, type Reply } from '../protocol/reply.js';
 import { subcommandSyntax } from '../errors.js';
 
 const MAX_ARGC = 32;
@@ -91,7 +91,8 @@ function slowlogGet(ctx: Ctx, args: string[]): Reply {
     if (n === null || n < -1n) return err(COUNT_RANGE);
     count = n > 0xffffffffn ? -1 : Number(n);
   }
-  return ctx.server.slowlog.latest(count).map((e) => [e.id, e.time, e.usec, [...e.args], e.addr, e.name]);
+  // An array of deferred length, as Redis's.
+  return new Deferred(ctx.server.slowlog.latest(count).map((e) => [e.id, e.time, e.usec, [...e.args], e.addr, e.name]));
 }
 
 const ADMIN = ['admin', 'loading', 'stale'] as const;

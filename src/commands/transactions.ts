@@ -6,7 +6,7 @@
 
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { err, NO_REPLY, NULL_ARRAY, OK, RawReply, type Reply } from '../protocol/reply.js';
-import { encodeReply } from '../protocol/encoder.js';
+import { encodeRaw } from '../protocol/encoder.js';
 import { DISCARD_WITHOUT_MULTI, EXEC_ABORT, EXEC_WITHOUT_MULTI, MULTI_NESTED, WATCH_IN_MULTI } from '../errors.js';
 
 function multi(ctx: Ctx): Reply {
@@ -43,18 +43,15 @@ function exec(ctx: Ctx): Reply {
   try {
     for (const q of queue) {
       const closing = client.closingAfterReply === true;
-      const deferred = client.deferredLengthSet;
       const r = ctx.server.call(ctx, q.spec, q.args);
       const sent = !closing && client.replying;
-      // A deferred-length reply (KEYS): Redis's static buffer keeps what EXEC wrote before it.
-      if (!deferred && client.deferredLengthSet) client.deferredLengthAt(sent ? written(header ? queue.length : -1, replies, proto) : -1);
       dropped ||= !sent;
       replies.push(sent ? r : NO_REPLY);
       if (client.proto !== proto) {
         // A HELLO that switched protocol: Redis wrote the replies before it as their commands ran,
         // in the protocol of that moment (a null GET stays `$-1` after HELLO 3); HELLO's own reply
         // and those after it are in the new one.
-        for (let i = 0; i < replies.length - 1; i++) if (!(replies[i] instanceof RawReply)) replies[i] = new RawReply(encodeReply(replies[i], proto));
+        for (let i = 0; i < replies.length - 1; i++) if (!(replies[i] instanceof RawReply)) replies[i] = encodeRaw([replies[i]], proto, false);
         proto = client.proto;
       }
     }
@@ -65,16 +62,7 @@ function exec(ctx: Ctx): Reply {
   tx.discard(watches);
   if (!dropped) return replies;
   client.replyFiltered();
-  const parts = replies.map((r) => (r instanceof RawReply ? r.bytes : encodeReply(r, proto)));
-  if (header) parts.unshift(Buffer.from(`*${replies.length}\r\n`));
-  return new RawReply(Buffer.concat(parts));
-}
-
-/** Bytes of EXEC's reply so far: its header (of `count` replies; none when -1) and the replies sent. */
-function written(count: number, replies: Reply[], proto: number): number {
-  let n = count < 0 ? 0 : String(count).length + 3;
-  for (const r of replies) if (r !== NO_REPLY) n += r instanceof RawReply ? r.bytes.length : encodeReply(r, proto).length;
-  return n;
+  return encodeRaw(replies, proto, header);
 }
 
 function discard(ctx: Ctx): Reply {

@@ -3,10 +3,11 @@
 // writev: see ReplyBuffer.piece()).
 
 import {
-  BoolReply, DoubleReply, ErrorReply, MapReply, NullArray, PushReply, RawReply, SetReply,
-  SimpleString, VerbatimReply, type Reply,
+  BoolReply, Deferred, DoubleReply, ErrorReply, MapReply, NullArray, PushReply, RawReply,
+  SetReply, SimpleString, VerbatimReply, type Reply,
 } from './reply.js';
 import { givePiece, takePiece } from './piece-pool.js';
+import { oneLine, putString, putUint } from './put.js';
 
 const INITIAL = 16 * 1024;
 const EMPTY = Buffer.alloc(0);
@@ -23,59 +24,6 @@ const KEEP_AT_MOST = 256 * 1024;
 const PIECE_FROM = 32 * 1024;
 /** take() copies out at most this many bytes; a larger batch hands over the storage itself. */
 const COPY_UP_TO = 64 * 1024;
-/**
- * Strings up to this length are written with a charCodeAt loop: cheaper than the latin1Write
- * binding call, whose fixed cost dominates short values (keys, small values, headers).
- */
-const SHORT = 16;
-
-/** Errors must be one line: Redis replaces CR and LF in error texts with spaces. */
-function oneLine(s: string): string {
-  return s.indexOf('\r') < 0 && s.indexOf('\n') < 0 ? s : s.replace(/[\r\n]/g, ' ');
-}
-
-/** Writes the decimal digits of a non-negative safe integer at buf[at]; returns the end. */
-function putUint(buf: Buffer, at: number, n: number): number {
-  if (n < 10) {
-    buf[at] = 48 + n;
-    return at + 1;
-  }
-  if (n > 0x7fffffff) return putBigUint(buf, at, n);
-  // Int32 arithmetic: `(t / 10) | 0` compiles to a multiply, not a floating-point division.
-  let end = at + 1;
-  for (let t = n; t >= 10; t = (t / 10) | 0) end++;
-  let i = end;
-  while (n >= 10) {
-    const q = (n / 10) | 0;
-    buf[--i] = 48 + (n - q * 10);
-    n = q;
-  }
-  buf[--i] = 48 + n;
-  return end;
-}
-
-/** putUint beyond int32 (up to 2^53). */
-function putBigUint(buf: Buffer, at: number, n: number): number {
-  let end = at + 1;
-  for (let t = n; t >= 10; t = Math.floor(t / 10)) end++;
-  let i = end;
-  while (n >= 10) {
-    const q = Math.floor(n / 10);
-    buf[--i] = 48 + (n - q * 10);
-    n = q;
-  }
-  buf[--i] = 48 + n;
-  return end;
-}
-
-/** Writes `s` (one byte per char) at buf[at], which has room; returns the end. */
-function putString(buf: Buffer, at: number, s: string): number {
-  const n = s.length;
-  if (n > SHORT) return at + buf.latin1Write(s, at);
-  for (let i = 0; i < n; i++) buf[at + i] = s.charCodeAt(i);
-  return at + n;
-}
-
 /**
  * A growing byte buffer the replies of one batch (or the AOF effects of one turn) are encoded
  * into. Its storage is reused from batch to batch: allocating a fresh one per batch made the
@@ -100,6 +48,12 @@ export class ReplyBuffer {
   private readonly stores: Buffer[] = [];
   /** Bytes held in pieces. */
   pieceBytes = 0;
+  /**
+   * Where the first deferred-length array (Deferred) collected since the last clear began, in
+   * bytes from the start of the batch; -1 when there is none. What Redis keeps in its static reply
+   * buffer ends there (client-output-buffer-limit, server/limits.ts).
+   */
+  deferredAt = -1;
 
   /**
    * `keepAtMost`: the largest storage clear() keeps (see KEEP_AT_MOST). The AOF's one buffer keeps
@@ -163,6 +117,7 @@ export class ReplyBuffer {
       }
     }
     this.len = 0;
+    this.deferredAt = -1;
   }
 
   /**
@@ -172,12 +127,14 @@ export class ReplyBuffer {
   rewind(): void {
     if (this.pieceBytes !== 0) this.dropPieces();
     this.len = 0;
+    this.deferredAt = -1;
   }
 
   /** Forgets the bytes collected and gives the storage up: someone still holds a view of it. */
   detach(): void {
     if (this.pieceBytes !== 0) this.dropPieces();
     this.len = 0;
+    this.deferredAt = -1;
     this.buf = Buffer.allocUnsafe(INITIAL);
     this.underused = 0;
   }
@@ -191,6 +148,7 @@ export class ReplyBuffer {
     givePiece(this.buf);
     this.buf = EMPTY;
     this.len = 0;
+    this.deferredAt = -1;
     this.view = this.viewOf = EMPTY;
   }
 
@@ -344,7 +302,10 @@ export class ReplyBuffer {
     if (typeof r === 'string') return this.bulk(r);
     if (typeof r === 'number') return this.integer(r);
     if (r === null) return this.writeAscii(proto === 3 ? '_\r\n' : '$-1\r\n');
-    if (r instanceof RawReply) return this.writeBytes(r.bytes);
+    if (r instanceof RawReply) {
+      if (r.deferredAt >= 0) this.deferredFrom(r.deferredAt);
+      return this.writeBytes(r.bytes);
+    }
     if (Array.isArray(r)) {
       this.arrayHeader(r.length);
       for (let i = 0; i < r.length; i++) this.write(r[i], proto);
@@ -356,8 +317,16 @@ export class ReplyBuffer {
     this.writeComposite(r, proto);
   }
 
+  /** A deferred-length array begins `offset` bytes from here (recorded if it is the batch's first). */
+  private deferredFrom(offset: number): void {
+    if (this.deferredAt < 0) this.deferredAt = this.size + offset;
+  }
+
   private writeComposite(r: Reply, proto: number): void {
-    if (r instanceof MapReply) {
+    if (r instanceof Deferred) {
+      this.deferredFrom(0);
+      this.write(r.reply, proto);
+    } else if (r instanceof MapReply) {
       if (proto === 3) this.writeAscii(`%${r.entries.length / 2}\r\n`);
       else this.arrayHeader(r.entries.length);
       for (const e of r.entries) this.write(e, proto);
@@ -390,6 +359,15 @@ export function encodeReply(r: Reply, proto = 2): Buffer {
   const b = new ReplyBuffer();
   b.write(r, proto);
   return Buffer.from(b.take());
+}
+
+/** Encodes replies ahead of their batch (EXEC's), keeping where a deferred-length array begins. */
+export function encodeRaw(replies: readonly Reply[], proto: number, header: boolean): RawReply {
+  const b = new ReplyBuffer();
+  if (header) b.arrayHeader(replies.length);
+  for (const r of replies) b.write(r, proto);
+  const at = b.deferredAt;
+  return new RawReply(Buffer.from(b.take()), at);
 }
 
 /** Encodes an argument vector as a RESP multibulk request (also the AOF record format). */

@@ -22,7 +22,8 @@ export type Reply =
   | VerbatimReply
   | NullArray
   | RawReply
-  | PushReply;
+  | PushReply
+  | Deferred;
 
 /** +text (status reply). */
 export class SimpleString {
@@ -67,9 +68,26 @@ export class PushReply {
   constructor(readonly items: Reply[]) {}
 }
 
-/** Pre-encoded bytes, identical in both protocols (e.g. +OK\r\n). */
+/**
+ * An aggregate (array, map, set) whose length Redis sends deferred (addReplyDeferredLen: KEYS,
+ * SLOWLOG GET, the HELP replies, ...), encoded as `reply` is. It matters only for
+ * client-output-buffer-limit: Redis keeps nothing from that reply on in its 16 KB static reply
+ * buffer, which the limit does not count, so the encoder records where the first one began
+ * (ReplyBuffer.deferredAt).
+ */
+export class Deferred {
+  constructor(readonly reply: Reply[] | MapReply | SetReply) {}
+}
+
+/**
+ * Pre-encoded bytes, identical in both protocols (e.g. +OK\r\n). `deferredAt`: where in them a
+ * deferred-length array begins (-1: none), for replies encoded ahead (encodeRaw).
+ */
 export class RawReply {
-  constructor(readonly bytes: Buffer) {}
+  constructor(
+    readonly bytes: Buffer,
+    readonly deferredAt = -1,
+  ) {}
 }
 
 export const OK = new RawReply(Buffer.from('+OK\r\n'));

@@ -34,17 +34,6 @@ export abstract class ClientState extends CommandContext {
   readonly tx = new TxState();
   /** Bytes of a read refused over client-query-buffer-limit, counted in the log line's qbuf. */
   protected incoming = 0;
-  /**
-   * Of the output not yet handed to the socket, what Redis would keep in its 16 KB static reply
-   * buffer, which client-output-buffer-limit does not count: all of the buffer, unless a
-   * deferred-length reply (KEYS) came after less than that (Redis puts that reply and all that
-   * follows it in the reply list). Back to the whole buffer once the output is written.
-   */
-  protected staticBytes = REPLY_BUFFER;
-  /** Set by deferredLengthReply() while the command (or an EXEC holding it) runs. */
-  protected deferredLength = false;
-  /** EXEC's own reply written before the deferred-length one (deferredLengthAt). */
-  private deferredAfter = 0;
 
   constructor(
     readonly id: number,
@@ -115,27 +104,14 @@ export abstract class ClientState extends CommandContext {
     this.replies.filtered();
   }
 
-  deferredLengthReply(): void {
-    this.deferredLength = true;
-  }
-
-  get deferredLengthSet(): boolean {
-    return this.deferredLength;
-  }
-
-  deferredLengthAt(bytes: number): void {
-    if (bytes < 0) this.deferredLength = false;
-    else this.deferredAfter = bytes;
-  }
-
   /**
-   * Its reply is about to be written: from there on, Redis keeps nothing in its static buffer (what
-   * an EXEC wrote before it, its header and earlier replies, stays there with the output before).
+   * Of the output not yet handed to the socket, what Redis would keep in its 16 KB static reply
+   * buffer, which client-output-buffer-limit does not count: all of the buffer, unless a
+   * deferred-length reply (KEYS) began before its end (Redis puts that reply and all that follows
+   * it in the reply list). The whole buffer again once the output is written.
    */
-  protected deferredLengthRan(): void {
-    const before = this.deferredAfter;
-    this.deferredLength = false;
-    this.deferredAfter = 0;
-    if (this.replies.sending && this.staticBytes === REPLY_BUFFER) this.staticBytes = Math.min(this.out.size + before, REPLY_BUFFER);
+  protected get staticBytes(): number {
+    const at = this.out.deferredAt;
+    return at < 0 || at > REPLY_BUFFER ? REPLY_BUFFER : at;
   }
 }

@@ -189,7 +189,6 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
     this.replies.begin();
     const r = this.server.execute(this, args);
     if (r === POSTPONED) return this.postpone(args);
-    if (this.deferredLength) this.deferredLengthRan();
     if (this.replies.sending) this.reply(r);
     this.replies.end();
     if (this.ownMonitorLine !== null) {
@@ -349,7 +348,6 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
       this.server.stats.writesProcessed++; // INFO total_writes_processed: Redis counts each writeToClient
       this.queued = writeBatch(this.socket, this.out, this.written);
     }
-    this.staticBytes = REPLY_BUFFER;
     this.countBuffers();
     if (this.closing) {
       endAfterReplies(this.socket, this.peerEnded);

@@ -67,9 +67,6 @@ export class ReplayClient extends CommandContext implements ClientApi, Ctx {
   setReplyMode(): void {}
   readonly replying = true;
   replyFiltered(): void {}
-  deferredLengthReply(): void {}
-  readonly deferredLengthSet = false;
-  deferredLengthAt(): void {}
   monitor = false;
   readonly tx = new TxState();
   readonly blocked = false;

@@ -23,7 +23,7 @@ const CONFIGS: Record<string, Record<string, string>> = {
   default: {},
   auth: { requirepass: 'pw' },
   limits: { 'client-query-buffer-limit': '1mb', 'proto-max-bulk-len': '1mb' },
-  obuf: { 'client-output-buffer-limit': 'normal 100000 0 0' },
+  obuf: { 'client-output-buffer-limit': 'normal 100000 0 0', 'enable-debug-command': 'yes' },
 };
 const pairs = new Map<string, Promise<Pair>>();
 
@@ -55,13 +55,16 @@ function show(e: Exchange): string {
  * Sends the same writes to both servers. "Nothing more is coming" is judged by a quiet period, so
  * on a loaded machine a slow answer can look like no answer: a mismatch (between the two, or with
  * the answer `expect`ed of Keystonelight: a stall of this process can make both look silent, seen
- * under load) is tried once more with a much longer quiet period before it counts.
+ * under load) is tried once more with a much longer quiet period before it counts. The retry also
+ * waits longer between writes: a server that did not get to run within the 20 ms gap reads two
+ * writes as one, and a case whose first write's replies must leave before the second write closes
+ * the client (output dropped) then differs for timing alone (seen under load).
  */
 async function compare(ksPort: number, redisPort: number, writes: (string | Buffer)[], quietMs = 300, expect?: Exchange): Promise<[Exchange, Exchange]> {
-  const once = (quiet: number): Promise<[Exchange, Exchange]> =>
-    Promise.all([exchange(ksPort, writes, { quietMs: quiet }), exchange(redisPort, writes, { quietMs: quiet })]);
-  const first = await once(quietMs);
-  return show(first[0]) === show(first[1]) && (expect === undefined || show(first[0]) === show(expect)) ? first : once(3000);
+  const once = (quiet: number, gap: number): Promise<[Exchange, Exchange]> =>
+    Promise.all([exchange(ksPort, writes, { quietMs: quiet, gapMs: gap }), exchange(redisPort, writes, { quietMs: quiet, gapMs: gap })]);
+  const first = await once(quietMs, 20);
+  return show(first[0]) === show(first[1]) && (expect === undefined || show(first[0]) === show(expect)) ? first : once(3000, 500);
 }
 
 interface ProtoCase {
@@ -262,6 +265,42 @@ test('client-output-buffer-limit normal 100000: the same replies close the clien
   // as it is: the GET after it is kept there, and only the MGET (80 KB, 4 blocks) counts.
   const off = mb('MULTI') + mb('CLIENT', 'REPLY', 'OFF') + mb('KEYS', 'k*') + mb('CLIENT', 'REPLY', 'ON') + mb('GET', 'v') + mb('MGET', ...keys.slice(0, 80)) + mb('EXEC');
   await run('EXEC of KEYS under CLIENT REPLY OFF, then GET of 16000 bytes, MGET of 80 values', off, false);
+});
+
+test('client-output-buffer-limit normal 100000: small replies of deferred length (HELP, SLOWLOG GET, LCS IDX, LATENCY HISTORY / HISTOGRAM, COMMAND LIST, CLIENT TRACKINGINFO) put what follows past the static buffer, as on redis-server', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const { ks, redis } = await pair('obuf');
+  const keys = Array.from({ length: 100 }, (_, i) => `k${String(i).padStart(96, '-')}`);
+  for (const port of [ks.port, redis.port]) {
+    const admin = await RawClient.connect(port);
+    t.is(await admin.call('MSET', ...keys.flatMap((k) => [k, 'x'.repeat(1000)]), 'a', 'ohmytext', 'b', 'mynewtext'), '+OK\r\n');
+    // A latency event, for LATENCY HISTORY; an empty slow log (its entries' sizes would differ).
+    t.is(await admin.call('CONFIG', 'SET', 'latency-monitor-threshold', '1'), '+OK\r\n');
+    t.is(await admin.call('CONFIG', 'SET', 'slowlog-log-slower-than', '-1'), '+OK\r\n');
+    t.is(await admin.call('SLOWLOG', 'RESET'), '+OK\r\n');
+    t.is(await admin.call('DEBUG', 'SLEEP', '0.01'), '+OK\r\n');
+    admin.close();
+  }
+  // After a PING, an MGET of 84 values (85 KB) keeps 16 KB in the static buffer: under the limit.
+  // After a reply of deferred length, all of the MGET counts, and fewer values reach the limit.
+  const cases: [string, string, number][] = [
+    ['PING', mb('PING'), 85],
+    ['CONFIG HELP', mb('CONFIG', 'HELP'), 81],
+    ['SLOWLOG GET', mb('SLOWLOG', 'GET'), 82],
+    ['LCS IDX', mb('LCS', 'a', 'b', 'IDX'), 82],
+    ['LATENCY HISTORY', mb('LATENCY', 'HISTORY', 'command'), 82],
+    ['LATENCY HISTOGRAM', mb('LATENCY', 'HISTOGRAM', 'nosuch'), 82],
+    ['COMMAND LIST', mb('COMMAND', 'LIST', 'FILTERBY', 'PATTERN', 'mget'), 82],
+    ['CLIENT TRACKINGINFO', mb('CLIENT', 'TRACKINGINFO'), 82],
+  ];
+  for (const [name, first, closesFrom] of cases) {
+    for (const n of [closesFrom - 1, closesFrom].filter((m) => m <= 84)) {
+      const write = first + mb('MGET', ...keys.slice(0, n));
+      const [ours, theirs] = await Promise.all([exchange(ks.port, [write], { quietMs: 500 }), exchange(redis.port, [write], { quietMs: 500 })]);
+      t.is(ours.closed, theirs.closed, `${name}, MGET of ${n}: closed on both or neither`);
+      t.is(ours.closed, n >= closesFrom, `${name}, MGET of ${n}: closed`);
+    }
+  }
 });
 
 // --- seeded differential fuzz ----------------------------------------------------------------------
