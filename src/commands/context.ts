@@ -147,8 +147,11 @@ export interface ServerApi {
   call(ctx: Ctx, spec: CommandSpec, args: string[]): Reply;
   /** Set by EXEC while its commands run (Redis's server.in_exec), with what waits for their end. */
   readonly exec: ExecScope;
-  /** CONFIG SET appendonly yes run by the running EXEC: the file starts when it ends (Redis's AOF_WAIT_REWRITE). */
-  readonly aofStartScheduled: boolean;
+  /**
+   * CONFIG SET appendonly yes run by the running EXEC, the file to start when it ends (Redis's
+   * AOF_WAIT_REWRITE): what BGREWRITEAOF, BGSAVE and DEBUG LOADAOF use meanwhile; else null.
+   */
+  readonly aofStart: PersistenceApi | null;
 }
 
 export interface PersistenceApi {

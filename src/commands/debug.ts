@@ -17,7 +17,7 @@ import { helpReply } from './command.js';
 import type { Database } from '../keyspace/database.js';
 import { stringOf, typeOf, type Value } from '../keyspace/values.js';
 import { err, OK, RawReply, status, type Reply } from '../protocol/reply.js';
-import { cstr, STRING_TOO_LONG } from '../errors.js';
+import { cstr, NO_AOF_TO_LOAD, STRING_TOO_LONG } from '../errors.js';
 
 /**
  * A value type's contribution to DEBUG DIGEST, as Redis's xorObjectDigest computes it after the
@@ -118,8 +118,9 @@ function reload(ctx: Ctx, opts: string[]): Reply {
 }
 
 function loadAof(ctx: Ctx): Reply {
-  const p = ctx.server.persistence;
-  if (p === null) return err('ERR DEBUG LOADAOF needs the append-only file (appendonly yes)');
+  // After CONFIG SET appendonly yes in the same EXEC: the file to come (persistence/pending-start.ts).
+  const p = ctx.server.persistence ?? ctx.server.aofStart;
+  if (p === null) return err(NO_AOF_TO_LOAD);
   const failure = p.loadAof();
   return failure === null ? OK : err(failure);
 }

@@ -1,6 +1,7 @@
 // Persistence commands: BGREWRITEAOF, SAVE, BGSAVE. Keystonelight's only persistence is the
 // append-only file (no RDB), so SAVE and BGSAVE make that file durable (write + fsync) and answer
-// as Redis does on success; with `appendonly no` there is nothing to save and they say so.
+// as Redis does on success; with `appendonly no` there is nothing to save and they say so. After
+// CONFIG SET appendonly yes in the same EXEC, they ask the file to come (persistence/pending-start.ts).
 // (LASTSAVE, SHUTDOWN and DEBUG live with the other server commands.)
 
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
@@ -9,9 +10,8 @@ import { err, OK, status, type Reply } from '../protocol/reply.js';
 import { NO_AOF_REWRITE, NO_RDB_SAVE, SYNTAX } from '../errors.js';
 
 function bgrewriteaof(ctx: Ctx): Reply {
-  const p = ctx.server.persistence;
-  // After CONFIG SET appendonly yes in the same EXEC: the rewrite that starts the file is scheduled already.
-  if (p === null) return ctx.server.aofStartScheduled ? status('Background append only file rewriting scheduled') : err(NO_AOF_REWRITE);
+  const p = ctx.server.persistence ?? ctx.server.aofStart;
+  if (p === null) return err(NO_AOF_REWRITE);
   // Run by EXEC (still in MULTI meanwhile): scheduled, as Redis's server.in_exec.
   const r = p.rewrite(ctx.client.tx.queue !== null);
   return r.ok ? status(r.message) : err(r.message);
@@ -26,7 +26,7 @@ function save(ctx: Ctx): Reply {
 
 function bgsave(ctx: Ctx, args: string[]): Reply {
   if (args.length > 2 || (args.length === 2 && !is(args[1], 'SCHEDULE'))) return err(SYNTAX);
-  const p = ctx.server.persistence;
+  const p = ctx.server.persistence ?? ctx.server.aofStart;
   if (p === null) return err(NO_RDB_SAVE);
   const e = p.bgsave(ctx.client.tx.queue !== null, args.length === 2);
   if (e === 'scheduled') return status('Background saving scheduled');

@@ -2,7 +2,8 @@
 // writes this turn's pending bytes and fsyncs the file on the thread pool. That fsync is the job
 // "in progress" (Redis: its BGSAVE child), which INFO persistence reports as Redis reports a child
 // (rdb_bgsave_in_progress, current_save_keys_total ...), and which the other jobs wait for
-// (jobs.ts), as Redis's wait for a child.
+// (jobs.ts), as Redis's wait for a child. Its outcome is recorded in the server's bgsaveRecord,
+// which outlives this object (CONFIG SET appendonly no, then yes, makes a new one), as Redis's.
 
 import type { Server } from '../server/server.js';
 import type { SaveInfo } from '../server/persistence-port.js';
@@ -17,11 +18,7 @@ export class BgSave {
   running = false;
   /** BGSAVE SCHEDULE behind a rewrite, or BGSAVE run by EXEC (Redis's rdb_bgsave_scheduled). */
   scheduled = false;
-  /** Unix time (s) of the last start, as Redis's lastbgsave_try. */
-  private lastTry = 0;
-  private lastOk = true;
   private startedAt = 0;
-  private lastSeconds = -1;
   private keysTotal = 0;
 
   constructor(
@@ -37,9 +34,14 @@ export class BgSave {
     const now = Date.now();
     // As Redis's rdbSaveBackground: counted (INFO rdb_saves) and tried before its fork, whatever follows.
     this.server.stats.rdbSaves++;
-    this.lastTry = Math.floor(now / 1000);
+    const record = this.server.bgsaveRecord;
+    record.lastTry = Math.floor(now / 1000);
     if (!this.writer.flush()) {
-      this.lastOk = false;
+      record.lastOk = false;
+      // Redis 7.0's rdbSaveBackground logs its failed fork with this line (a warning), whether
+      // BGSAVE or serverCron's scheduled BGSAVE called it: ours is the same failure to start, so
+      // it says the same, with the reason the write failed.
+      this.server.log.warning(`Can't save in background: fork: ${this.writer.lastWriteError}`);
       return `ERR ${this.writer.lastWriteError}`;
     }
     this.running = true;
@@ -49,8 +51,8 @@ export class BgSave {
       this.running = false;
       this.keysTotal = 0;
       // As Redis's rdb_save_time_last: whole seconds of the clock, not of the duration.
-      this.lastSeconds = Math.floor(Date.now() / 1000) - Math.floor(this.startedAt / 1000);
-      this.lastOk = err === null;
+      record.lastSeconds = Math.floor(Date.now() / 1000) - Math.floor(this.startedAt / 1000);
+      record.lastOk = err === null;
       if (err) this.server.log.warning(`Background saving error: ${strerror(errorCode(err))}`);
       else {
         this.server.lastSave = Math.floor(Date.now() / 1000);
@@ -66,7 +68,7 @@ export class BgSave {
    * (lastbgsave_status = C_OK), INFO says ok again and a scheduled BGSAVE no longer waits.
    */
   saved(): void {
-    this.lastOk = true;
+    this.server.bgsaveRecord.lastOk = true;
   }
 
   /**
@@ -74,7 +76,8 @@ export class BgSave {
    * CONFIG_BGSAVE_RETRY_DELAY seconds after the start of a failed one.
    */
   mayRetry(now: number): boolean {
-    return this.lastOk || Math.floor(now / 1000) - this.lastTry > BGSAVE_RETRY_DELAY;
+    const record = this.server.bgsaveRecord;
+    return record.lastOk || Math.floor(now / 1000) - record.lastTry > BGSAVE_RETRY_DELAY;
   }
 
   info(): SaveInfo {
@@ -84,8 +87,8 @@ export class BgSave {
       // No key-by-key phase (an fsync): 0, as Redis's child right after its fork.
       keysProcessed: 0,
       currentSeconds: this.running ? Math.floor(Date.now() / 1000) - Math.floor(this.startedAt / 1000) : -1,
-      lastSeconds: this.lastSeconds,
-      lastOk: this.lastOk,
+      lastSeconds: this.server.bgsaveRecord.lastSeconds,
+      lastOk: this.server.bgsaveRecord.lastOk,
     };
   }
 }

@@ -11,10 +11,9 @@ import type { Server } from '../server/server.js';
 import type { Persistence, SaveInfo } from '../server/persistence-port.js';
 import { AofWriter, type FsyncPolicy } from './aof.js';
 import { realFileIO, type FileIO } from './fileio.js';
-import { fsPath } from '../config-values.js';
-import { loadInto, loadSync } from './load-into.js';
+import { loadInto, reloadSync } from './load-into.js';
 import {
-  aofDirOf, makeAofDir, openForAppend, prepareLayout, refuseUnlisted, removeStaleTempFiles, rewriteSync, setAsideOldFile,
+  aofDirOf, locationOf, makeAofDir, openForAppend, prepareLayout, refuseUnlisted, removeStaleTempFiles, rewriteSync, setAsideOldFile,
   type AofLocation, type OpenIncr,
 } from './layout.js';
 import { Manifest, ManifestStore } from './manifest.js';
@@ -53,7 +52,7 @@ export class AofPersistence implements Persistence {
    * current incr file for appending.
    */
   static async open(server: Server, io: FileIO = realFileIO): Promise<AofPersistence> {
-    const loc = location(server);
+    const loc = locationOf(server.config);
     removeStaleTempFiles(loc.dir, server.log);
     if (existsSync(join(loc.dir, 'dump.rdb'))) {
       server.log.warning(`${join(loc.dir, 'dump.rdb')} is ignored: Keystonelight reads only append-only files (RDB is not supported)`);
@@ -86,7 +85,7 @@ export class AofPersistence implements Persistence {
    * memory (a new base file and an empty incr file), synchronously.
    */
   static enable(server: Server, io: FileIO = realFileIO): AofPersistence {
-    const loc = location(server);
+    const loc = locationOf(server.config);
     removeStaleTempFiles(loc.dir, server.log);
     const aofDir = aofDirOf(loc);
     makeAofDir(loc, io);
@@ -196,25 +195,17 @@ export class AofPersistence implements Persistence {
    * Returns null, or the error that stopped loading (the dataset then holds what loaded before it).
    */
   loadAof(): string | null {
-    // The replay fixes the command time at 0 (no deadline passes while loading): the running
-    // command's time comes back after it, else the commands an EXEC runs after this one would see
-    // no key expire (Redis's keep its time: a key loaded with a passed deadline reads as nil).
-    const time = this.server.keyspace.time;
-    const now = time.now;
     try {
       void this.jobs.abortRewrite();
       // Run by EXEC: the transaction's effects so far are not in the file it reloads (AofWriter.syncBeforeUnit).
       this.writer.syncBeforeUnit();
-      this.server.keyspace.flushAll();
-      loadSync(this.server, this.manifests.current.dataFiles());
+      reloadSync(this.server, this.manifests.current.dataFiles());
     } catch (e) {
       return `ERR ${e instanceof Error ? e.message : String(e)}`;
     } finally {
-      time.now = now;
       // A truncated last command was cut off the current file.
       this.writer.fileSize = this.io.size(this.writer.path);
     }
-    this.server.log.warning('Append Only File loaded by DEBUG LOADAOF');
     return null;
   }
 
@@ -286,9 +277,4 @@ export class AofPersistence implements Persistence {
       this.writer.close();
     }
   }
-}
-
-function location(server: Server): AofLocation {
-  const cfg = server.config;
-  return { dir: fsPath(cfg.get('dir')), filename: fsPath(cfg.get('appendfilename')), dirname: fsPath(cfg.get('appenddirname')) };
 }

@@ -48,11 +48,14 @@ const aofScheduled = (server: Server): Fields => [
   ...AOF_STARTING.map(([k, v]): [string, string | number] => [k, k === 'aof_pending_rewrite' ? 1 : v]),
 ];
 
-/** A BGSAVE's figures while none ever ran (and without persistence: BGSAVE is refused then). */
-const NO_SAVE: SaveInfo = { inProgress: false, keysTotal: 0, keysProcessed: 0, currentSeconds: -1, lastSeconds: -1, lastOk: true };
+/** Without persistence none runs (BGSAVE is refused then); the last one's outcome is the server's. */
+const idleSave = (server: Server): SaveInfo => {
+  const { lastSeconds, lastOk } = server.bgsaveRecord;
+  return { inProgress: false, keysTotal: 0, keysProcessed: 0, currentSeconds: -1, lastSeconds, lastOk };
+};
 
 export function persistenceInfo(server: Server): Fields {
-  const save = server.persistence?.saveInfo() ?? NO_SAVE;
+  const save = server.persistence?.saveInfo() ?? idleSave(server);
   const out: Fields = [
     ['loading', server.loading ? 1 : 0],
     ['async_loading', 0],
@@ -75,7 +78,7 @@ export function persistenceInfo(server: Server): Fields {
   ];
   if (server.persistence !== null) out.push(...server.persistence.info());
   else if (server.loading && server.config.bool('appendonly')) out.push(...aofOff(server), ...AOF_STARTING);
-  else if (server.aofStartScheduled) out.push(...aofScheduled(server));
+  else if (server.aofStart !== null) out.push(...aofScheduled(server));
   else out.push(...aofOff(server));
   if (server.loading) out.push(...loadingFields(server));
   return out;

@@ -15,7 +15,7 @@ import { BGSAVE_BEHIND_CHILD, BGSAVE_RUNNING, REWRITE_RUNNING, REWRITE_START_FAI
 import { setImmediate } from '../timers.js';
 
 const REWRITE_STARTED = 'Background append only file rewriting started';
-const REWRITE_SCHEDULED = 'Background append only file rewriting scheduled';
+export const REWRITE_SCHEDULED = 'Background append only file rewriting scheduled';
 
 /** The rewrite's figures in INFO persistence (the aof_* fields in index.ts). */
 export interface RewriteInfo {
@@ -107,11 +107,12 @@ export class Jobs {
     try {
       job.open();
     } catch (e) {
-      // As Redis's rewriteAppendOnlyFileBackground before its fork: logged, status err, not counted
-      // in aof_rewrites. Counted as a failure, so automatic rewrites back off (Redis retries each cron).
+      // As Redis 7.0's rewriteAppendOnlyFileBackground when openNewIncrAofForAppend fails (before
+      // its fork): logged, status err, and counted neither in aof_rewrites nor as a consecutive
+      // failure (only backgroundRewriteDoneHandler counts those), so it never starts the back-off:
+      // a scheduled or automatic rewrite is tried again at every cron, as Redis's.
       this.server.log.warning(e instanceof Error ? e.message : String(e));
       this.server.aofLastRewriteOk = false;
-      this.auto.failures++;
       return false;
     }
     this.rewriteJob = job;

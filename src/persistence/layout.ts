@@ -10,6 +10,8 @@
 import { existsSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReplyBuffer } from '../protocol/encoder.js';
+import type { Config } from '../config.js';
+import { fsPath } from '../config-values.js';
 import type { AofLog } from './aof.js';
 import { timestampLine } from './aof-format.js';
 import { fileError, FileOpError, unlinkQuietly, type FileIO } from './fileio.js';
@@ -28,6 +30,11 @@ export interface AofLocation {
 }
 
 export const aofDirOf = (loc: AofLocation): string => join(loc.dir, loc.dirname);
+
+/** Where the configuration puts the AOF files. */
+export function locationOf(cfg: Config): AofLocation {
+  return { dir: fsPath(cfg.get('dir')), filename: fsPath(cfg.get('appendfilename')), dirname: fsPath(cfg.get('appenddirname')) };
+}
 
 /**
  * Finds (or upgrades, or creates) the AOF directory; returns its manifest and the files to load.

@@ -17,6 +17,19 @@ export interface SaveInfo {
   lastOk: boolean;
 }
 
+/**
+ * The last BGSAVE's outcome, as Redis's lastbgsave_try, lastbgsave_status and rdb_save_time_last:
+ * the server's (Server.bgsaveRecord), so that INFO still shows them after `appendonly no` and once
+ * CONFIG SET appendonly yes has made a new persistence object, as Redis's survive.
+ */
+export interface BgsaveRecord {
+  /** Unix time (s) of the last start, failed ones included. */
+  lastTry: number;
+  lastOk: boolean;
+  /** Seconds the last finished BGSAVE took, or -1 before any. */
+  lastSeconds: number;
+}
+
 /** Persistence as the server sees it (implemented by persistence/). */
 export interface Persistence extends PersistenceApi {
   /**

@@ -28,6 +28,7 @@ import { ClientLimits, protectedModeDenies } from './limits.js';
 import { replayer } from './replay.js';
 import { VERSION } from '../version.js';
 import { persistenceInfo } from '../persistence/info.js';
+import type { PendingAofStart } from '../persistence/pending-start.js';
 import { openCluster, type Cluster } from '../cluster/cluster.js';
 import { Observer } from './observe.js';
 import { rejectedSpec, usecNow } from './stats.js';
@@ -35,7 +36,7 @@ import { ClientPause, POSTPONED } from './pause.js';
 import { MemoryGuard } from './maxmemory.js';
 import { StallMonitor } from './stalls.js';
 import { ServerMetrics } from './metrics.js';
-import type { Persistence } from './persistence-port.js';
+import type { BgsaveRecord, Persistence } from './persistence-port.js';
 import { clearInterval, setImmediate, setInterval } from '../timers.js';
 import { TurnFlush } from './turn-flush.js';
 
@@ -83,13 +84,16 @@ export class Server implements ServerApi {
   aofLastRewriteSeconds = -1;
   /** Whether the last AOF rewrite (or start of the file by CONFIG SET appendonly yes) worked: the server's too. */
   aofLastRewriteOk = true;
+  /** The last BGSAVE's start and outcome (INFO rdb_last_bgsave_*): the server's too (persistence/bgsave.ts). */
+  readonly bgsaveRecord: BgsaveRecord = { lastTry: 0, lastOk: true, lastSeconds: -1 };
   /** Whether EXEC's commands are running (Redis's server.in_exec), and what waits for their end. */
   readonly exec = new ExecScope();
   /**
    * CONFIG SET appendonly yes run by EXEC, the file to start when EXEC ends (service.ts): Redis's
-   * AOF_WAIT_REWRITE with aof_rewrite_scheduled meanwhile (INFO aof_enabled:1, BGREWRITEAOF scheduled).
+   * AOF_WAIT_REWRITE with aof_rewrite_scheduled meanwhile (INFO aof_enabled:1, BGREWRITEAOF and
+   * BGSAVE scheduled, DEBUG LOADAOF: persistence/pending-start.ts); null otherwise.
    */
-  aofStartScheduled = false;
+  aofStart: PendingAofStart | null = null;
   /** True while the dataset is being loaded: commands get -LOADING. */
   loading = false;
   /** Off with DEBUG SET-ACTIVE-EXPIRE 0: keys then expire only when touched. */

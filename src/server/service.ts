@@ -11,8 +11,10 @@ import { ApplyError, type Config } from '../config.js';
 import { fsPath } from '../config-values.js';
 import { REDIS_VERSION, VERSION } from '../version.js';
 import { AofPersistence, type FileIO } from '../persistence/index.js';
+import { PendingAofStart } from '../persistence/pending-start.js';
 import { createLogger, type Logger } from './log.js';
 import { Server } from './server.js';
+import type { Persistence } from './persistence-port.js';
 import { PidFiles } from './pidfile.js';
 import { isDaemonChild } from './daemon.js';
 import { adjustOpenFilesLimit } from './limits.js';
@@ -28,7 +30,7 @@ import { setImmediate } from '../timers.js';
 export async function openPersistence(server: Server, io?: FileIO, claimDir?: () => void): Promise<void> {
   if (server.config.bool('appendonly')) server.persistence = await AofPersistence.open(server, io);
   server.config.onChange('appendonly', (v) => {
-    if (v === 'no') server.aofStartScheduled = false;
+    if (v === 'no') server.aofStart = null;
     if (v === 'yes' && server.exec.running && server.persistence === null) return enableAfterExec(server, io, claimDir);
     // As Redis: CONFIG SET fails, and the previous value is restored.
     if (!toggleAof(server, v === 'yes', io, claimDir)) throw new ApplyError(AOF_ENABLE_FAILED);
@@ -48,12 +50,20 @@ export async function openPersistence(server: Server, io?: FileIO, claimDir?: ()
  */
 function enableAfterExec(server: Server, io?: FileIO, claimDir?: () => void): void {
   server.log.warning('AOF was enabled during a transaction. An AOF background was scheduled to start when possible.');
-  server.aofStartScheduled = true;
+  const pending = new PendingAofStart(server);
+  server.aofStart = pending;
   server.exec.after(() => {
-    server.aofStartScheduled = false;
+    server.aofStart = null;
     if (!server.config.bool('appendonly') || server.persistence !== null) return;
     // Too late to fail the CONFIG SET, which answered +OK: the option goes back to no, said in the log.
-    if (!toggleAof(server, true, io, claimDir)) server.config.set('appendonly', 'no');
+    if (!toggleAof(server, true, io, claimDir)) {
+      server.config.set('appendonly', 'no');
+      return;
+    }
+    // A BGSAVE the transaction ran meanwhile: Redis's serverCron starts it once the rewrite that
+    // starts the file has ended; ours has (AofPersistence.enable), so it starts in the next turn.
+    // (The cast: TypeScript keeps the narrowing to null above across toggleAof, which set it.)
+    if (pending.bgsaveScheduled) (server.persistence as Persistence | null)?.bgsave(true);
   });
 }
 

@@ -4,7 +4,7 @@
 // as its command runs (under CLIENT REPLY's mode of that moment, and not once the client is to be
 // closed), and appends the transaction's effects to the AOF when EXEC ends (server.also_propagate).
 // Cases: CLIENT REPLY OFF / ON / SKIP, CLIENT KILL of the client itself, DEBUG LOADAOF, CONFIG SET
-// appendonly no / yes, all queued in MULTI.
+// appendonly no / yes (and DEBUG LOADAOF, BGSAVE after it), all queued in MULTI.
 
 import test, { type ExecutionContext } from 'ava';
 import { mkdtempSync } from 'node:fs';
@@ -214,6 +214,41 @@ test('CONFIG SET appendonly yes run by EXEC: later in it, BGREWRITEAOF is schedu
   t.is(fields(ours), fields(theirs), 'Keystonelight vs redis-server');
   t.true(fields(ours).includes('aof_enabled:1,aof_rewrite_in_progress:0,aof_rewrite_scheduled:1,aof_pending_rewrite:1'), fields(ours));
   t.true(ours.data.endsWith('+Background append only file rewriting scheduled\r\n'), ours.data);
+});
+
+test('CONFIG SET appendonly yes run by EXEC: later in it, DEBUG LOADAOF reloads the files of before appendonly no, BGSAVE is scheduled and runs once the file has started', async (t) => {
+  // redis-server 7.0.15 (AOF_WAIT_REWRITE): DEBUG LOADAOF loads the files its manifest still names
+  // (SET x 0; not SET y, made with the file off), BGSAVE answers scheduled and saves after the
+  // rewrite that starts the file. Before: DEBUG LOADAOF answered an error, BGSAVE was refused.
+  const p = await pair(t, true);
+  if (p === null) return;
+  const setup = [['SET', 'x', '0'], ['CONFIG', 'SET', 'appendonly', 'no'], ['SET', 'y', '1']];
+  for (const port of [p.ks.port, p.redis.port]) t.is((await exchange(port, [bytes(setup)])).data, '+OK\r\n+OK\r\n+OK\r\n');
+  const cmds = [
+    ['MULTI'], ['SET', 'a', '1'], ['CONFIG', 'SET', 'appendonly', 'yes'], ['SET', 'b', '2'], ['DEBUG', 'LOADAOF'], ['GET', 'a'], ['GET', 'y'], ['BGSAVE'], ['SET', 'c', '3'],
+    ['EXEC'], ['MGET', 'x', 'y', 'a', 'b', 'c'],
+  ];
+  // Not both(): run again, the file would be on already.
+  const [ours, theirs] = await Promise.all([exchange(p.ks.port, [bytes(cmds)], { quietMs: 1000 }), exchange(p.redis.port, [bytes(cmds)], { quietMs: 1000 })]);
+  t.is(show(ours), show(theirs), 'Keystonelight vs redis-server');
+  t.true(ours.data.endsWith('*8\r\n+OK\r\n+OK\r\n+OK\r\n+OK\r\n$-1\r\n$-1\r\n+Background saving scheduled\r\n+OK\r\n*5\r\n$1\r\n0\r\n$-1\r\n$-1\r\n$-1\r\n$1\r\n3\r\n'), ours.data);
+  // Both jobs done: the file started, the BGSAVE run once (rdb_saves:1).
+  const jobs = async (port: number): Promise<string> => {
+    const c = await RawClient.connect(port);
+    try {
+      const info = await c.call('INFO', 'persistence');
+      return (info.match(/(rdb_saves|rdb_bgsave_in_progress|rdb_last_bgsave_status|aof_enabled|aof_rewrite_in_progress|aof_rewrite_scheduled):\w+/g) ?? []).join(',');
+    } finally {
+      c.close();
+    }
+  };
+  const done = 'rdb_bgsave_in_progress:0,rdb_last_bgsave_status:ok,rdb_saves:1,aof_enabled:1,aof_rewrite_in_progress:0,aof_rewrite_scheduled:0';
+  await waitFor(async () => (await jobs(p.redis.port)) === done, 10_000, 'the real rewrite, then BGSAVE');
+  await waitFor(async () => (await jobs(p.ks.port)) === done, 10_000, `ours: ${await jobs(p.ks.port)}`);
+  // The dataset of EXEC's end is the new base (in each server's key order), nothing after it.
+  const sorted = (dir: string): string[] => parseAof(aofContent(dir)).map((a) => a.join(' ')).sort();
+  t.deepEqual(sorted(p.ksDir), sorted(p.redis.dir));
+  t.deepEqual(sorted(p.ksDir), ['SELECT 0', 'SET c 3', 'SET x 0']);
 });
 
 test('CLIENT REPLY SKIP then a blank inline line: used up, as Redis', async (t) => {

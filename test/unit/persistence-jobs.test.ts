@@ -1,10 +1,10 @@
 // Background jobs as Redis 7.0's serverCron runs them: a scheduled rewrite before a scheduled
 // BGSAVE, a scheduled BGSAVE waiting CONFIG_BGSAVE_RETRY_DELAY after a failed one; what INFO
 // persistence says while a BGSAVE or a rewrite runs; what a rewrite stopped before T0 leaves in
-// the directory.
+// the directory; a rewrite or BGSAVE that cannot start, as Redis's start failing before its fork.
 
 import test, { type ExecutionContext } from 'ava';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../src/index.js';
@@ -12,6 +12,8 @@ import type { AofPersistence } from '../../src/persistence/index.js';
 import { RawClient } from '../helpers/raw.js';
 import { FaultyIO, waitFor } from '../helpers/aof.js';
 import { encodeArgs } from '../helpers/resp.js';
+import { needBinary } from '../helpers/bins.js';
+import { startRealRedis } from '../helpers/redis.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'ks-jobs-'));
 const listing = (dir: string): string[] => readdirSync(join(dir, 'appendonlydir')).sort();
@@ -202,4 +204,101 @@ test('under appendfsync everysec a BGSAVE whose fsync fails refuses writes (-MIS
   io.failFsync = null;
   await waitFor(async () => (await c.call('SET', 'b', '2')) === '+OK\r\n', 5000, 'an everysec fsync that succeeds');
   t.is(field(await c.call('INFO', 'persistence'), 'aof_last_write_status'), 'ok');
+});
+
+test('a rewrite whose new incr file cannot be created is no consecutive failure: scheduled and automatic ones are tried at every cron, never backing off (redis-server 7.0.15)', async (t) => {
+  // Redis 7.0's rewriteAppendOnlyFileBackground fails before its fork (openNewIncrAofForAppend):
+  // aof_last_bgrewrite_status:err, and only backgroundRewriteDoneHandler counts
+  // stat_aofrw_consecutive_failures, so aofRewriteLimited never limits these. Before: each failed
+  // start counted, a cron tick trying the scheduled and the automatic one counted two, and after
+  // 3 the rewrites backed off.
+  if (!needBinary(t, 'redis-server')) return;
+  const config = { hz: '100', 'auto-aof-rewrite-min-size': '1', 'auto-aof-rewrite-percentage': '1' };
+  const redisDir = tmp();
+  const redisLog = join(redisDir, 'redis.log');
+  const flags = Object.entries(config).flatMap(([k, v]) => [`--${k}`, v]);
+  const redis = await startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--logfile', redisLog, '--loglevel', 'notice', ...flags], redisDir);
+  t.teardown(() => redis.stop());
+  const rc = await RawClient.connect(redis.port);
+  t.teardown(() => rc.close());
+  const dir = tmp();
+  const log = join(dir, 'ks.log');
+  const { c } = await open(t, dir, new FaultyIO(), { ...config, logfile: log });
+  const fields = async (client: RawClient): Promise<string[]> => {
+    const info = await client.call('INFO', 'persistence');
+    return ['aof_rewrite_scheduled', 'aof_last_bgrewrite_status', 'aof_rewrites', 'aof_rewrites_consecutive_failures'].map((f) => `${f}:${field(info, f)}`);
+  };
+  // A directory where the next incr file would be: opening it fails (EISDIR), whoever runs.
+  const blocker = (d: string): string => join(d, 'appendonlydir', 'appendonly.aof.2.incr.aof');
+  const attempts = (file: string): number => readFileSync(file, 'latin1').split("Can't open the append-only file appendonly.aof.2.incr.aof: Is a directory").length - 1;
+  for (const [client, d] of [[rc, redisDir], [c, dir]] as const) {
+    mkdirSync(blocker(d));
+    t.is(await client.call('SET', 'k', 'v'.repeat(50)), '+OK\r\n');
+    t.is((await client.pipeline([['MULTI'], ['BGREWRITEAOF'], ['EXEC']]))[2], '*1\r\n+Background append only file rewriting scheduled\r\n');
+  }
+  await new Promise((r) => setTimeout(r, 600));
+  const want = ['aof_rewrite_scheduled:1', 'aof_last_bgrewrite_status:err', 'aof_rewrites:0', 'aof_rewrites_consecutive_failures:0'];
+  t.deepEqual(await fields(rc), want);
+  t.deepEqual(await fields(c), want);
+  for (const file of [redisLog, log]) {
+    t.true(attempts(file) > 6, `${file}: tried at every cron (${attempts(file)})`);
+    t.false(readFileSync(file, 'latin1').includes('repeatedly failed'), file);
+  }
+  // Once the file can be created, the scheduled rewrite starts and succeeds.
+  for (const [client, d] of [[rc, redisDir], [c, dir]] as const) {
+    rmdirSync(blocker(d));
+    await waitFor(async () => (await fields(client)).join(',') === 'aof_rewrite_scheduled:0,aof_last_bgrewrite_status:ok,aof_rewrites:1,aof_rewrites_consecutive_failures:0', 10_000, `the rewrite in ${d}`);
+  }
+});
+
+test('a scheduled BGSAVE whose start fails logs Redis\'s warning (rdbSaveBackground: "Can\'t save in background: fork: <reason>"), as does BGSAVE', async (t) => {
+  // Before: nothing was logged for the scheduled one (BGSAVE answered the reason, unlogged).
+  const dir = tmp();
+  const log = join(dir, 'ks.log');
+  const io = new FaultyIO();
+  const { c } = await open(t, dir, io, { logfile: log, hz: '100' });
+  const line = "# Can't save in background: fork: No space left on device";
+  const lines = (): number => readFileSync(log, 'latin1').split(line).length - 1;
+  io.failWrites = 'ENOSPC';
+  await c.call('SET', 'a', '1'); // its write fails: pending, retried at every cron
+  t.is((await c.pipeline([['MULTI'], ['BGSAVE'], ['EXEC']]))[2], '*1\r\n+Background saving scheduled\r\n');
+  await waitFor(() => lines() === 1, 5000, 'the warning of the scheduled BGSAVE');
+  t.is(field(await c.call('INFO', 'persistence'), 'rdb_last_bgsave_status'), 'err');
+  t.is(await c.call('BGSAVE'), '-ERR No space left on device\r\n');
+  t.is(lines(), 2, 'BGSAVE logs it too, as Redis (the line is rdbSaveBackground\'s)');
+  io.failWrites = null;
+});
+
+test('INFO\'s BGSAVE figures are the server\'s: a failed BGSAVE still shows after CONFIG SET appendonly no, then yes (redis-server 7.0.15)', async (t) => {
+  // Redis's lastbgsave_status, rdb_save_time_last and stat_rdb_saves are server-wide. Before: they
+  // started afresh with the file (ok, -1) and read ok, -1 with appendonly no.
+  if (!needBinary(t, 'redis-server')) return;
+  const redisDir = tmp();
+  // Its BGSAVE fails: the dump cannot be renamed onto a directory.
+  mkdirSync(join(redisDir, 'dump.rdb'));
+  const redis = await startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no'], redisDir);
+  t.teardown(() => redis.stop());
+  const rc = await RawClient.connect(redis.port);
+  t.teardown(() => rc.close());
+  const io = new FaultyIO();
+  const { c } = await open(t, tmp(), io);
+  const names = ['rdb_last_bgsave_status', 'rdb_last_bgsave_time_sec', 'rdb_saves'];
+  const fields = async (client: RawClient): Promise<string> => {
+    const info = await client.call('INFO', 'persistence');
+    return names.map((f) => `${f}:${field(info, f)}`).join(',');
+  };
+  io.failFsync = 'EIO';
+  for (const client of [rc, c]) {
+    t.is(await client.call('BGSAVE'), '+Background saving started\r\n');
+    await waitFor(async () => (await fields(client)).startsWith('rdb_last_bgsave_status:err'), 5000, 'the failed BGSAVE');
+  }
+  io.failFsync = null;
+  // (Whole seconds of the clock: 1 when the BGSAVE crossed one.)
+  const want = /^rdb_last_bgsave_status:err,rdb_last_bgsave_time_sec:[01],rdb_saves:1$/;
+  for (const value of ['no', 'yes']) {
+    for (const client of [rc, c]) {
+      t.is(await client.call('CONFIG', 'SET', 'appendonly', value), '+OK\r\n');
+      t.regex(await fields(client), want, `appendonly ${value}`);
+    }
+  }
 });

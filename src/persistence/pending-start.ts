@@ -1,0 +1,61 @@
+// The append-only file between a CONFIG SET appendonly yes run by EXEC and the end of that EXEC,
+// when it starts (server/service.ts): Redis 7.0's AOF_WAIT_REWRITE, its rewrite scheduled
+// (startAppendOnly under server.in_exec). What the transaction's later commands do with it, as
+// Redis does them in that state: BGREWRITEAOF and BGSAVE are scheduled (the BGSAVE runs once the
+// file has started, as serverCron starts Redis's once the rewrite's child has ended), and DEBUG
+// LOADAOF reloads the files the manifest names: Redis's server.aof_manifest is still the one of
+// the files it last wrote, which stay as they were when the file was turned off.
+
+import { existsSync } from 'node:fs';
+import type { Server } from '../server/server.js';
+import type { PersistenceApi } from '../commands/context.js';
+import { aofDirOf, locationOf } from './layout.js';
+import { Manifest } from './manifest.js';
+import { reloadSync } from './load-into.js';
+import { REWRITE_SCHEDULED } from './jobs.js';
+import { NO_AOF_TO_LOAD, NO_RDB_SAVE } from '../errors.js';
+
+export class PendingAofStart implements PersistenceApi {
+  /** A BGSAVE run by the transaction: started once the file has (Redis's rdb_bgsave_scheduled). */
+  bgsaveScheduled = false;
+
+  constructor(private readonly server: Server) {}
+
+  /** As Redis's bgrewriteaofCommand under server.in_exec (the rewrite that starts the file is scheduled already). */
+  rewrite(): { ok: boolean; message: string } {
+    return { ok: true, message: REWRITE_SCHEDULED };
+  }
+
+  /** Never reached: SAVE is refused in MULTI, and this lasts only while EXEC runs. */
+  save(): string | null {
+    return NO_RDB_SAVE;
+  }
+
+  /** As Redis's bgsaveCommand under server.in_exec: scheduled. */
+  bgsave(): string | null {
+    this.bgsaveScheduled = true;
+    return 'scheduled';
+  }
+
+  /**
+   * As Redis 7.0's DEBUG LOADAOF in AOF_WAIT_REWRITE: nothing to write first, the dataset replaced
+   * by the files of the manifest. Without one (the file never ran here) Redis exits, its load
+   * finding no file; ours answers an error and keeps the dataset.
+   */
+  loadAof(): string | null {
+    const loc = locationOf(this.server.config);
+    const m = new Manifest(aofDirOf(loc), loc.filename);
+    if (!existsSync(m.path)) return NO_AOF_TO_LOAD;
+    try {
+      reloadSync(this.server, Manifest.read(m.dir, m.filename).dataFiles());
+    } catch (e) {
+      return `ERR ${e instanceof Error ? e.message : String(e)}`;
+    }
+    return null;
+  }
+
+  /** As DEBUG RELOAD without a file (debug.ts): what it would load back is what is in memory. */
+  reload(): string | null {
+    return null;
+  }
+}
