@@ -1,98 +1,17 @@
 // DEBUG: the subcommands tests and tools rely on — LOG, SLEEP, SET-ACTIVE-EXPIRE, DIGEST,
 // DIGEST-VALUE, ERROR, LOADAOF, RELOAD, CHANGE-REPL-ID — with Redis 7.0's replies. Like Redis 7.0,
 // DEBUG is refused unless `enable-debug-command` is yes (or local, for loopback clients).
-//
-// DEBUG DIGEST is Redis's computeDatasetDigest (debug.c), bit for bit, so a digest can be compared
-// with a real server's over the same data: SHA1-based mixDigest/xorDigest over each database id,
-// key, type, value and expire flag. Value types other than strings provide their own part through
-// the `redisDigest` hook below, written by their family.
+// DEBUG DIGEST and DIGEST-VALUE are in digest.ts.
 
 import { constants } from 'node:buffer';
-import { createHash } from 'node:crypto';
 import { getHeapStatistics } from 'node:v8';
 import { toI64 } from './args.js';
 import { argString } from '../protocol/binary.js';
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { helpReply } from './command.js';
-import type { Database } from '../keyspace/database.js';
-import { stringOf, typeOf, type Value } from '../keyspace/values.js';
+import { datasetDigest, digestValues } from './digest.js';
 import { err, OK, RawReply, status, type Reply } from '../protocol/reply.js';
 import { cstr, NO_AOF_TO_LOAD, STRING_TOO_LONG } from '../errors.js';
-
-/**
- * A value type's contribution to DEBUG DIGEST, as Redis's xorObjectDigest computes it after the
- * type code: the type's family implements it with `mix` (Redis's mixDigest) and `xor` (xorDigest)
- * on the key's 20-byte digest. `code` is Redis's OBJ_* type number (list 1, set 2, zset 3, hash 4).
- */
-export interface Digestible {
-  readonly redisTypeCode: number;
-  redisDigest(digest: Buffer, mix: (d: Buffer, data: Buffer) => void, xor: (d: Buffer, data: Buffer) => void): void;
-}
-
-const sha1 = (data: Buffer): Buffer => createHash('sha1').update(data).digest();
-
-/** Redis's xorDigest: digest ^= SHA1(data). */
-function xorDigest(digest: Buffer, data: Buffer): void {
-  const h = sha1(data);
-  for (let i = 0; i < 20; i++) digest[i] ^= h[i];
-}
-
-/** Redis's mixDigest: xorDigest, then digest = SHA1(digest). */
-function mixDigest(digest: Buffer, data: Buffer): void {
-  xorDigest(digest, data);
-  sha1(digest).copy(digest);
-}
-
-const u32 = (n: number): Buffer => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n);
-  return b;
-};
-const bin = (s: string): Buffer => Buffer.from(s, 'latin1');
-
-/** Redis's xorObjectDigest: the type, the value, and a marker when the key has a TTL. */
-function objectDigest(db: Database, key: string, v: Value, digest: Buffer): void {
-  const s = stringOf(v);
-  if (s !== undefined) {
-    mixDigest(digest, u32(0));
-    mixDigest(digest, bin(s));
-  } else {
-    const d = v as Partial<Digestible>;
-    if (typeof d.redisDigest !== 'function' || d.redisTypeCode === undefined) {
-      throw new Error(`DEBUG DIGEST does not support values of type '${typeOf(v)}' yet`);
-    }
-    mixDigest(digest, u32(d.redisTypeCode));
-    d.redisDigest(digest, mixDigest, xorDigest);
-  }
-  if (db.expires.has(key)) xorDigest(digest, bin('!!expire!!'));
-}
-
-const hex = (d: Buffer): string => d.toString('hex');
-
-/** Redis's computeDatasetDigest, over every key as stored (logically expired ones included). */
-export function datasetDigest(dbs: readonly Database[]): string {
-  const final = Buffer.alloc(20);
-  for (const db of dbs) {
-    if (db.size === 0) continue;
-    mixDigest(final, u32(db.id));
-    for (const [key, v] of db.dict.entries()) {
-      const digest = Buffer.alloc(20);
-      mixDigest(digest, bin(key));
-      objectDigest(db, key, v, digest);
-      xorDigest(final, digest);
-    }
-  }
-  return hex(final);
-}
-
-function digestValues(ctx: Ctx, keys: string[]): Reply {
-  return keys.map((key) => {
-    const digest = Buffer.alloc(20);
-    const v = ctx.db.dict.get(key); // as Redis: no expiry check
-    if (v !== undefined) objectDigest(ctx.db, key, v, digest);
-    return status(hex(digest));
-  });
-}
 
 /** C's strtod on the start of a string, as DEBUG SLEEP reads its argument (garbage reads as 0). */
 function strtod(s: string): number {
