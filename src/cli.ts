@@ -1,5 +1,6 @@
 // The command line: `keystonelight [/path/to/keystonelight.conf] [--option value ...]`, as
-// redis-server. Problems with the configuration or the environment print one line and exit 1.
+// redis-server. Problems with the configuration print one line on stderr and exit 1; a start that
+// fails later exits 1 with its reason in the log, as Redis (see server/start-failure.ts).
 
 import { mkdirSync } from 'node:fs';
 import { applyOptions, Config, ConfigError, OPTIONS } from './config.js';
@@ -7,6 +8,7 @@ import { fsPath } from './config-values.js';
 import { parseArgs } from './config-file.js';
 import { REDIS_VERSION, VERSION } from './version.js';
 import { runService } from './server/service.js';
+import { LoggedStartFailure } from './server/start-failure.js';
 import { isDaemonChild, notifyFailure, notifyReady, spawnDaemon } from './server/daemon.js';
 import { guardStdio } from './server/log.js';
 import { errnoText, strerror } from './errors.js';
@@ -85,7 +87,9 @@ async function main(argv: string[]): Promise<void> {
     await runService(config, file ?? '');
     notifyReady();
   } catch (e) {
-    fail(e instanceof Error ? e.message : String(e));
+    if (!(e instanceof LoggedStartFailure)) fail(e instanceof Error ? e.message : String(e));
+    notifyFailure(e.message); // in the background server: the waiting parent prints it
+    process.exit(1);
   }
 }
 

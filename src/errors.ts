@@ -170,7 +170,7 @@ const GAI_STRERROR: Record<string, string> = {
  * Redis 7.0's line (listenToPort, with anet.c's reason) when an address of `bind` cannot be
  * listened on, e.g. "Could not create server TCP listening socket 127.0.0.1:6379: bind: Address
  * already in use", or "... no.such.host:6379: Name or service not known" for a name that does not
- * resolve. (Redis logs it after "Warning: ", then "Failed listening on port <port> (TCP), aborting.")
+ * resolve. (Redis logs it after "Warning: ", then failedListening's line.)
  */
 export function listenFailure(host: string, port: number, e: unknown): string {
   const err = e as NodeJS.ErrnoException;
@@ -196,6 +196,9 @@ export function socketUnsupported(e: unknown): boolean {
   if (typeof err?.errno !== 'number' || err.syscall === 'getaddrinfo') return false;
   return UNSUPPORTED_CODES.has(err.code ?? '') || (err.code === 'UNKNOWN' && process.platform === 'linux' && err.errno === -96);
 }
+
+/** Redis 7.0's last line when an address of `bind` cannot be listened on (initServer, after listenToPort's). */
+export const failedListening = (port: number): string => `Failed listening on port ${port} (TCP), aborting.`;
 
 /** Redis 7.0's line when no address could be listened on (`bind ""`, every optional one unavailable). */
 export const NOT_LISTENING = 'Configured to not listen anywhere, exiting.';

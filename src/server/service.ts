@@ -19,7 +19,8 @@ import { PidFiles } from './pidfile.js';
 import { isDaemonChild } from './daemon.js';
 import { adjustOpenFilesLimit } from './limits.js';
 import { heapLimitWarning } from './heap.js';
-import { AOF_ENABLE_FAILED, NO_RDB_SAVE, strerror } from '../errors.js';
+import { AOF_ENABLE_FAILED, failedListening, NO_RDB_SAVE, NOT_LISTENING, strerror } from '../errors.js';
+import { LoggedStartFailure, refuseBeforeLog } from './start-failure.js';
 import { setImmediate } from '../timers.js';
 
 /**
@@ -89,6 +90,8 @@ function toggleAof(server: Server, on: boolean, io?: FileIO, claimDir?: () => vo
   return true;
 }
 
+const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 /** A path of the configuration: a relative one is inside `dir`, as for Redis, which chdirs there. */
 function inDir(config: Config, p: string): string {
   const path = fsPath(p);
@@ -119,10 +122,16 @@ function logFileOf(config: Config): string {
 
 export async function runService(config: Config, configFile: string): Promise<Server> {
   // Before anything touches the data directory (even the log file): a live owner means we must
-  // not start. Throws PidFileError, which the CLI prints before exiting with status 1.
+  // not start (see refuseBeforeLog for where the reason goes).
   // A daemonized server's parent (the command that started it and waits) is not an owner, even
   // when the file names its PID (reused after a reboot).
-  const { files: pidFiles, warnings: pidWarnings } = takePidFiles(config, isDaemonChild() ? process.ppid : undefined);
+  let taken: ReturnType<typeof takePidFiles>;
+  try {
+    taken = takePidFiles(config, isDaemonChild() ? process.ppid : undefined);
+  } catch (e) {
+    return refuseBeforeLog(config, e);
+  }
+  const { files: pidFiles, warnings: pidWarnings } = taken;
   let logfile: string;
   try {
     logfile = logFileOf(config);
@@ -131,12 +140,12 @@ export async function runService(config: Config, configFile: string): Promise<Se
     throw e;
   }
   const log = createLogger(config.get('loglevel'), logfile);
-  const fail = async (message: string): Promise<never> => {
-    // In the log file too, as Redis logs why it exits (the CLI prints it on stderr).
-    if (logfile !== '') log.warning(message);
+  // As Redis, the reason is logged (start-failure.ts); `lines` are the log's when they say more.
+  const fail = async (reason: string, lines = [reason]): Promise<never> => {
+    for (const line of lines) log.warning(line);
     pidFiles.release();
     await log.close();
-    throw new Error(message);
+    throw new LoggedStartFailure(reason);
   };
   log.notice('oO0OoO0OoO0Oo Keystonelight is starting oO0OoO0OoO0Oo');
   log.notice(`Keystonelight version=${VERSION}, redis_version=${REDIS_VERSION}, node=${process.version}, pid=${process.pid}, just started`);
@@ -152,13 +161,15 @@ export async function runService(config: Config, configFile: string): Promise<Se
     // Throws for a cluster layout file that cannot be used (cluster-enabled yes).
     server = new Server({ config, logger: log, configFile: configFile === '' ? '' : resolve(configFile) });
   } catch (e) {
-    return fail(e instanceof Error ? e.message : String(e));
+    return fail(errText(e));
   }
   try {
     await server.listen();
   } catch (e) {
-    // Redis's line for the address that failed (see listenFailure).
-    return fail(e instanceof Error ? e.message : String(e));
+    // Redis's lines for the address that failed: listenToPort's (see listenFailure), then
+    // initServer's; when nothing could be listened on, its one line.
+    const reason = errText(e);
+    return fail(reason, reason === NOT_LISTENING ? [reason] : [`Warning: ${reason}`, failedListening(config.int('port'))]);
   }
   log.notice(`Server initialized, data directory ${resolve(fsPath(config.get('dir')))}`);
   const service = new Service(server, log, pidFiles);
@@ -166,7 +177,7 @@ export async function runService(config: Config, configFile: string): Promise<Se
     await openPersistence(server);
   } catch (e) {
     await server.close().catch(() => {});
-    return fail(e instanceof Error ? e.message : String(e));
+    return fail(errText(e));
   }
   service.running = true;
   log.notice(`Ready to accept connections tcp on port ${server.port}`);
@@ -186,8 +197,6 @@ function signalShutdown(flags: string): ShutdownOpts {
   return opts;
 }
 
-const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-
 /** Signals and shutdown of the running service. Handlers are installed before loading starts. */
 class Service {
   /** False while the dataset loads (at start): a stop signal then exits at once. */
@@ -204,6 +213,10 @@ class Service {
     // SIGHUP and SIGUSR1 compact the append-only file (Redis ignores SIGHUP; our extension).
     process.on('SIGHUP', () => this.compact('SIGHUP'));
     process.on('SIGUSR1', () => this.compact('SIGUSR1'));
+    // Node's default for SIGALRM ends the process at once (no shutdown, the PID file left behind).
+    // Redis 7.0 ignores it, silently, while its watchdog is off (debug.c applyWatchdogPeriod sets
+    // SIG_IGN for watchdog-period 0, the default; the watchdog is a debugging aid we lack).
+    process.on('SIGALRM', () => {});
     server.setShutdownHandler((opts) => this.stop(opts));
   }
 

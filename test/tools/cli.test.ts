@@ -1,6 +1,7 @@
-// The built CLI as a process: --version, --help, bad command lines and an unusable port print one
-// line and exit 1 (no stack trace); a redis.conf-style config file works, and command-line options
-// override it.
+// The built CLI as a process: --version, --help, bad command lines print one line and exit 1 (no
+// stack trace); an unusable port or bind address exits 1 with Redis's lines in the log (stdout)
+// and nothing on stderr, as redis-server; a redis.conf-style config file works, and command-line
+// options override it.
 
 import test from 'ava';
 import { spawn } from 'node:child_process';
@@ -22,6 +23,15 @@ function assertOneLineFailure(t: import('ava').ExecutionContext, r: RunResult, p
   t.is(lines.length, 1, `one line on stderr: ${JSON.stringify(r.stderr)}`);
   t.regex(lines[0] ?? '', pattern);
   t.notRegex(r.stdout + r.stderr, /^\s+at |Error:|node:internal/m, 'no stack trace');
+}
+
+/** A start that failed after reading its configuration: exit 1, nothing on stderr, the log's last lines `lines` (no stack trace). */
+function assertLoggedFailure(t: import('ava').ExecutionContext, r: RunResult, lines: RegExp[]): void {
+  t.is(r.code, 1, `exit code; stdout: ${r.stdout}`);
+  t.is(r.stderr, '', 'nothing on stderr, as redis-server');
+  const last = r.stdout.split('\n').filter((l) => l !== '').slice(-lines.length).map((l) => l.replace(/^\d+:M .*? # /, ''));
+  lines.forEach((re, i) => t.regex(last[i] ?? '', re));
+  t.notRegex(r.stdout, /^\s+at |Error:|node:internal/m, 'no stack trace');
 }
 
 test('--version prints one line and exits 0', async (t) => {
@@ -70,21 +80,27 @@ test('a bad line in the config file: one line, exit 1', async (t) => {
   assertOneLineFailure(t, await ks([conf]), /no-such-directive/);
 });
 
-test('port in use: one line, exit 1', async (t) => {
+test('port in use: Redis\'s two lines in the log, exit 1', async (t) => {
   const blocker = createServer();
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
   t.teardown(() => blocker.close());
   const port = (blocker.address() as { port: number }).port;
   const r = await ks(['--port', String(port), '--bind', '127.0.0.1', '--dir', tempDir()]);
-  // Redis 7.0.15's line for it (which it logs after "Warning: ").
-  assertOneLineFailure(t, r, new RegExp(`^keystonelight: Could not create server TCP listening socket 127\\.0\\.0\\.1:${port}: bind: Address already in use$`));
+  // Redis 7.0.15's lines for it.
+  assertLoggedFailure(t, r, [
+    new RegExp(`^Warning: Could not create server TCP listening socket 127\\.0\\.0\\.1:${port}: bind: Address already in use$`),
+    new RegExp(`^Failed listening on port ${port} \\(TCP\\), aborting\\.$`),
+  ]);
 });
 
-test('a bind address that does not resolve: one line, exit 1, with Redis\'s text', async (t) => {
+test('a bind address that does not resolve: exit 1, with Redis\'s lines in the log', async (t) => {
   const r = await ks(['--port', '0', '--bind', 'no.such.host.invalid', '--dir', tempDir()]);
   // redis-server --port 43917 --bind no.such.host.invalid: "Could not create server TCP listening
   // socket no.such.host.invalid:43917: Name or service not known" (EAI_AGAIN's text without DNS).
-  assertOneLineFailure(t, r, /^keystonelight: Could not create server TCP listening socket no\.such\.host\.invalid:0: (Name or service not known|Temporary failure in name resolution)$/);
+  assertLoggedFailure(t, r, [
+    /^Warning: Could not create server TCP listening socket no\.such\.host\.invalid:0: (Name or service not known|Temporary failure in name resolution)$/,
+    /^Failed listening on port 0 \(TCP\), aborting\.$/,
+  ]);
 });
 
 test('bind with only optional addresses, none available: Redis\'s warning for each, then its line, exit 1', async (t) => {
@@ -98,9 +114,10 @@ test('bind with only optional addresses, none available: Redis\'s warning for ea
   for (const [who, r] of [['ours', ours], ['redis', theirs]] as const) t.true(r.stdout.includes(warning), `${who}: ${r.stdout}`);
   t.true(theirs.stdout.includes('# Configured to not listen anywhere, exiting.'), theirs.stdout);
   t.is(theirs.code, 1);
-  assertOneLineFailure(t, ours, /^keystonelight: Configured to not listen anywhere, exiting\.$/);
+  t.is(theirs.stderr, '');
+  assertLoggedFailure(t, ours, [/^Configured to not listen anywhere, exiting\.$/]);
   // bind "" as well (Redis: the same line, no warning).
-  assertOneLineFailure(t, await ks(['--port', '0', '--bind', '', '--dir', tempDir()]), /^keystonelight: Configured to not listen anywhere, exiting\.$/);
+  assertLoggedFailure(t, await ks(['--port', '0', '--bind', '', '--dir', tempDir()]), [/^Configured to not listen anywhere, exiting\.$/]);
 });
 
 test('a redis.conf-style file, with command-line options overriding it', async (t) => {

@@ -64,11 +64,11 @@ test('redis-cli --cluster check and info see three masters covering all 16384 sl
   t.is(info.stdout.match(/ keys \| \d+ slots \| 0 slaves\./g)?.length, 3);
 });
 
-test('the CLI refuses a layout file that cannot be used: one line, exit code 1, no PID file left', async (t) => {
+test('the CLI refuses a layout file that cannot be used: its reason logged, exit code 1, no PID file left', async (t) => {
   const bad = await writeLayout(2, ([p, q]) => [`127.0.0.1:${p} 0-9000`, `127.0.0.1:${q} 9000-16383`]);
   t.teardown(() => bad.remove());
   const sp = await startBundle(['--cluster-enabled', 'yes', '--cluster-config-file', bad.file, '--appendonly', 'no'], { port: bad.ports[0], wait: false });
   t.is(await exited(sp), 1);
-  t.regex(sp.output(), /keystonelight: .*nodes\.conf: slot 9000 is assigned to both 127\.0\.0\.1:\d+ and 127\.0\.0\.1:\d+\n$/);
+  t.regex(sp.output(), /^\d+:M .* # .*nodes\.conf: slot 9000 is assigned to both 127\.0\.0\.1:\d+ and 127\.0\.0\.1:\d+\n$/m);
   t.false(existsSync(join(sp.dir, 'keystonelight.pid')));
 });

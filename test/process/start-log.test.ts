@@ -1,0 +1,103 @@
+// Where a failed start says why, and the signals Redis survives, compared with redis-server 7.0.15:
+// as Redis's serverLog before exit(1), the reason of a start that fails after the configuration is
+// read (a damaged AOF, a port in use, a PID file held) is a log line — on stdout with `logfile ""`,
+// only in the log file otherwise — and nothing is written to stderr; SIGALRM is ignored.
+
+import test, { type ExecutionContext } from 'ava';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { BUNDLE, startBundle, tempDir } from '../helpers/bundle.js';
+import { aofBytes } from '../helpers/aof.js';
+import { hasBinary } from '../helpers/bins.js';
+import { freePort, startRealRedis } from '../helpers/redis.js';
+import { RawClient } from '../helpers/raw.js';
+import { run, type RunResult } from '../helpers/run.js';
+
+/** A log line at warning level, as Redis writes them: `pid:M dd Mon yyyy hh:mm:ss.mmm # text`. */
+const WARNING_LINE = /^\d+:M \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d\.\d{3} # /;
+
+/** The text of the warning lines of `out`, without their PID and time. */
+const warnings = (out: string): string[] => out.split('\n').filter((l) => WARNING_LINE.test(l)).map((l) => l.replace(WARNING_LINE, ''));
+
+const ks = (args: string[]): Promise<RunResult> => run(process.execPath, [BUNDLE, '--bind', '127.0.0.1', ...args], { timeoutMs: 15_000 });
+const redis = (args: string[]): Promise<RunResult> => run('redis-server', ['--bind', '127.0.0.1', '--save', '', ...args], { timeoutMs: 15_000 });
+
+/** A data directory whose AOF has garbage between two SETs: both servers refuse to load it. */
+function damagedAof(): string {
+  const dir = tempDir('ks-startlog-');
+  mkdirSync(join(dir, 'appendonlydir'));
+  const set = (k: string): Buffer => aofBytes(['SET', k, 'v']);
+  writeFileSync(join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), Buffer.concat([set('a'), Buffer.from('!!!'), set('b')]));
+  writeFileSync(join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'file appendonly.aof.1.incr.aof seq 1 type i\n');
+  return dir;
+}
+
+/** Exit 1, nothing on stderr, and the log (stdout) ending with `last` as warning lines. */
+function loggedFailure(t: ExecutionContext, who: string, r: RunResult, last: RegExp[]): void {
+  t.is(r.code, 1, `${who}: ${r.stdout}${r.stderr}`);
+  t.is(r.stderr, '', `${who}: nothing on stderr`);
+  const lines = warnings(r.stdout).slice(-last.length);
+  t.is(lines.length, last.length, `${who}: ${r.stdout}`);
+  last.forEach((re, i) => t.regex(lines[i] ?? '', re, who));
+}
+
+const BAD_FORMAT = /^Bad file format reading the append only file .*appendonly\.aof\.1\.incr\.aof[: ]/;
+
+test('an AOF that cannot be loaded, logfile "": the reason is a log line on stdout, nothing on stderr, exit 1 (as redis-server)', async (t) => {
+  const port = String(await freePort());
+  loggedFailure(t, 'ours', await ks(['--port', port, '--dir', damagedAof(), '--appendonly', 'yes', '--logfile', '']), [BAD_FORMAT]);
+  if (hasBinary('redis-server')) loggedFailure(t, 'redis', await redis(['--port', port, '--dir', damagedAof(), '--appendonly', 'yes', '--logfile', '']), [BAD_FORMAT]);
+});
+
+test('with a log file the reason is only there: nothing on stdout or stderr (as redis-server)', async (t) => {
+  const dir = damagedAof();
+  const r = await ks(['--port', String(await freePort()), '--dir', dir, '--appendonly', 'yes', '--logfile', 'ks.log']);
+  t.deepEqual(r, { code: 1, stdout: '', stderr: '' });
+  t.regex(warnings(readFileSync(join(dir, 'ks.log'), 'latin1')).at(-1) ?? '', BAD_FORMAT);
+  t.false(existsSync(join(dir, 'keystonelight.pid')));
+});
+
+test('port in use: Redis 7.0\'s two lines in the log, nothing on stderr, exit 1', async (t) => {
+  const blocker = createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+  t.teardown(() => blocker.close());
+  const port = (blocker.address() as { port: number }).port;
+  // redis-server 7.0.15 --bind 127.0.0.1 --port <in use>: these two lines, then exit(1).
+  const lines = [
+    new RegExp(`^Warning: Could not create server TCP listening socket 127\\.0\\.0\\.1:${port}: bind: Address already in use$`),
+    new RegExp(`^Failed listening on port ${port} \\(TCP\\), aborting\\.$`),
+  ];
+  loggedFailure(t, 'ours', await ks(['--port', String(port), '--dir', tempDir()]), lines);
+  if (hasBinary('redis-server')) loggedFailure(t, 'redis', await redis(['--port', String(port), '--dir', tempDir()]), lines);
+});
+
+test('a data directory another server holds, logfile "": the refusal is a log line on stdout, nothing on stderr', async (t) => {
+  const first = await startBundle();
+  t.teardown(() => void first.stop('SIGKILL'));
+  const r = await ks(['--port', String(await freePort()), '--dir', first.dir]);
+  loggedFailure(t, 'ours', r, [new RegExp(`^Another server \\(PID ${first.proc.pid}\\) is running on this data directory`)]);
+  t.is(warnings(r.stdout).length, 1, 'only the reason: the refused server logged nothing else');
+});
+
+test('SIGALRM is ignored, silently, as redis-server 7.0 (watchdog off): the server goes on, and stops cleanly later', async (t) => {
+  const sp = await startBundle(['--appendonly', 'no']);
+  t.teardown(() => void sp.stop('SIGKILL'));
+  const before = sp.output();
+  sp.proc.kill('SIGALRM');
+  await new Promise((r) => setTimeout(r, 300));
+  const c = await RawClient.connect(sp.port);
+  t.is(await c.call('PING'), '+PONG\r\n');
+  c.close();
+  t.is(sp.output(), before, 'nothing logged');
+  t.is(await sp.stop('SIGTERM'), 0);
+  t.false(existsSync(join(sp.dir, 'keystonelight.pid')), 'removed by the clean shutdown');
+  if (!hasBinary('redis-server')) return;
+  const theirs = await startRealRedis();
+  t.teardown(() => theirs.stop());
+  theirs.proc.kill('SIGALRM');
+  await new Promise((r) => setTimeout(r, 300));
+  const rc = await RawClient.connect(theirs.port);
+  t.is(await rc.call('PING'), '+PONG\r\n', 'redis-server goes on too');
+  rc.close();
+});
