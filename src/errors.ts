@@ -73,6 +73,12 @@ export const AOF_IO = {
   renameManifest: (from: string, to: string): string => `Error trying to rename the temporary AOF manifest file ${from} into ${to}`,
 } as const;
 
+/**
+ * Redis 7.0's loadSingleAppendOnlyFile on a command its lookupCommand does not find (an unknown
+ * subcommand included): the name up to a NUL (%s) and the file's bare name, then the server exits.
+ */
+export const aofUnknownCommand = (name: string, file: string): string => `Unknown command '${cstr(name)}' reading the append only file ${file}`;
+
 export const wrongArity = (name: string): string => `ERR wrong number of arguments for '${name}' command`;
 
 /** An argument as C's "%s" prints it: Redis formats these texts with printf, which stops at a NUL. */

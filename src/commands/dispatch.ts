@@ -49,20 +49,28 @@ export function buildTable(families: readonly (readonly CommandSpec[])[]): Comma
 const arityOk = (arity: number, argc: number): boolean => (arity >= 0 ? argc === arity : argc >= -arity);
 
 /**
+ * Redis's lookupCommand: the spec for `args`, its subcommand's when it has subcommands and one is
+ * given, or undefined when either is unknown. No arity check (the AOF replay tells an unknown
+ * command, which Redis names in its log, from a wrong count).
+ */
+export function lookup(table: CommandTable, args: string[]): CommandSpec | undefined {
+  const spec = table.find(args[0]);
+  if (spec === undefined || spec.subcommands === undefined || args.length < 2) return spec;
+  const subName = args[1].toLowerCase();
+  return spec.subcommands.find((s) => s.name === `${spec.name}|${subName}`);
+}
+
+/**
  * Looks up the spec for `args`, resolving subcommands. Returns the spec, or an error reply for an
  * unknown command/subcommand or a wrong argument count.
  */
 export function resolve(table: CommandTable, args: string[]): CommandSpec | ErrorReply {
-  const name = args[0];
-  const spec = table.find(name);
-  if (spec === undefined) return new ErrorReply(unknownCommand(name, args.slice(1)));
-  if (spec.subcommands === undefined || args.length < 2) {
-    return arityOk(spec.arity, args.length) ? spec : new ErrorReply(wrongArity(spec.name));
+  const spec = lookup(table, args);
+  if (spec === undefined) {
+    const parent = table.find(args[0]);
+    return new ErrorReply(parent === undefined ? unknownCommand(args[0], args.slice(1)) : unknownSubcommand(args[1], parent.name));
   }
-  const subName = args[1].toLowerCase();
-  const sub = spec.subcommands.find((s) => s.name === `${spec.name}|${subName}`);
-  if (sub === undefined) return new ErrorReply(unknownSubcommand(args[1], spec.name));
-  return arityOk(sub.arity, args.length) ? sub : new ErrorReply(wrongArity(sub.name));
+  return arityOk(spec.arity, args.length) ? spec : new ErrorReply(wrongArity(spec.name));
 }
 
 /** Runs one resolved command. A handler that throws answers -ERR and leaves the server running. */

@@ -13,7 +13,7 @@ import { AofWriter, type FsyncPolicy } from './aof.js';
 import { realFileIO, type FileIO } from './fileio.js';
 import { loadInto, reloadSync } from './load-into.js';
 import {
-  aofDirOf, locationOf, makeAofDir, openForAppend, prepareLayout, refuseUnlisted, removeStaleTempFiles, rewriteSync, setAsideOldFile,
+  aofDirOf, locationOf, makeAofDir, openForAppend, prepareLayout, refuseUnlisted, removeStaleTempFiles, rewriteSync,
   type AofLocation, type OpenIncr,
 } from './layout.js';
 import { Manifest, ManifestStore } from './manifest.js';
@@ -102,7 +102,6 @@ export class AofPersistence implements Persistence {
     server.aofLastRewriteSeconds = Math.round((performance.now() - t0) / 1000);
     server.aofLastRewriteOk = true;
     server.log.notice(`Append only file enabled: ${store.current.base?.file} in ${aofDir} written from memory (${out.len} bytes)`);
-    setAsideOldFile(loc, io, server.log);
     return p;
   }
 

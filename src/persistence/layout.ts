@@ -1,6 +1,7 @@
 // The AOF directory at start-up and for the synchronous rewrites, as Redis 7 does it:
 // - a manifest exists: its base and incr files are the data (history files it still names are
-//   deleted once the data is loaded);
+//   deleted once the data is loaded); an old-style `<dir>/<appendfilename>` next to it is left
+//   alone, unless the manifest names no data yet (see upgradeWanted);
 // - only an old-style single file `<dir>/<appendfilename>` exists (an earlier Keystonelight, or
 //   Redis 6): it is moved into the directory as the base file, under its own name (Redis's
 //   "migrated an old-style AOF file"), the manifest written first;
@@ -46,32 +47,19 @@ export function prepareLayout(loc: AofLocation, io: FileIO, log: AofLog, timesta
   const single = join(loc.dir, loc.filename);
   if (existsSync(fresh.path)) {
     const m = Manifest.read(aofDir, loc.filename);
-    if (m.base?.file === loc.filename && existsSync(single) && !existsSync(join(aofDir, loc.filename))) {
-      // A migration stopped between its manifest and its rename (see below): finish it.
-      io.rename(single, join(aofDir, loc.filename));
-      io.fsyncDir(single);
-      io.fsyncDir(join(aofDir, loc.filename));
-      log.notice(`Finished migrating the old-style AOF file (${loc.filename}) into the AOF directory (${loc.dirname}).`);
+    const store = ManifestStore.of(m, io);
+    if (existsSync(single)) {
+      if (upgradeWanted(m, loc)) migrateOldFile(loc, store, m.copy(), io, log);
+      else log.warning(OLD_FILE_IGNORED(single, m.path));
     }
-    if (existsSync(single) && statSync(single).size > 0) {
-      throw new AofFormatError(`Both ${single} and the AOF directory ${aofDir} exist: refusing to guess which holds the data. Move one of them out of ${loc.dir}.`);
-    }
-    return { store: ManifestStore.of(m, io), files: m.dataFiles() };
+    return { store, files: store.current.dataFiles() };
   }
   makeAofDir(loc, io);
   refuseUnlisted(loc);
   const store = ManifestStore.of(fresh, io);
   const m = fresh.copy();
   if (existsSync(single)) {
-    // Manifest first, then the rename (Redis's order): a crash in between leaves a manifest
-    // naming a base still at its old place, which the next start moves (above). The other order
-    // would leave the file in the directory with no manifest: a fresh, empty dataset.
-    m.setBase({ file: loc.filename, seq: 1, type: 'b' });
-    store.save(m);
-    io.rename(single, join(aofDir, loc.filename));
-    io.fsyncDir(single);
-    io.fsyncDir(join(aofDir, loc.filename));
-    log.notice(`Successfully migrated an old-style AOF file (${loc.filename}) into the AOF directory (${loc.dirname}).`);
+    migrateOldFile(loc, store, m, io, log);
   } else {
     const base = m.nextBase();
     const fd = io.openWrite(join(aofDir, base.file));
@@ -84,7 +72,48 @@ export function prepareLayout(loc: AofLocation, io: FileIO, log: AofLog, timesta
     store.save(m);
     log.notice(`Creating AOF base file ${base.file} on server start`);
   }
-  return { store, files: m.dataFiles() };
+  return { store, files: store.current.dataFiles() };
+}
+
+/** Our own line (Redis logs nothing): the old-style file a manifest made stale stays where it is. */
+const OLD_FILE_IGNORED = (single: string, manifest: string): string =>
+  `${single} (an old-style AOF) is ignored: the data is in the files ${manifest} names. It is left where it is.`;
+
+/**
+ * Whether an old-style `<dir>/<appendfilename>` next to a manifest is still to be moved in, as Redis
+ * 7.0's loadAppendOnlyFiles decides ("If the 'server.aof_filename' file exists in dir, we may be
+ * starting from an old redis version"): the manifest names no base and no incr file, or only the
+ * base `<appendfilename>` (a migration stopped between its manifest and its rename) while that
+ * file is not in the directory. Otherwise the manifest is followed and the old file ignored: after
+ * a CONFIG SET appendonly yes, or when a copy of it already is the directory's base (both Redis
+ * and we leave the old file in `dir`).
+ */
+function upgradeWanted(m: Manifest, loc: AofLocation): boolean {
+  if (m.incrs.length > 0) return false;
+  return m.base === null || (m.base.file === loc.filename && !existsSync(join(aofDirOf(loc), loc.filename)));
+}
+
+/**
+ * Redis's aofUpgradePrepare: `m` (the manifest read, or a fresh one) gets `<appendfilename>` as its
+ * base, then the file moves into the directory. Manifest first, then the rename (Redis's order): a
+ * crash in between leaves a manifest naming a base still at its old place, which the next start
+ * moves (upgradeWanted). The other order would leave the file in the directory with no manifest:
+ * a fresh, empty dataset.
+ */
+function migrateOldFile(loc: AofLocation, store: ManifestStore, m: Manifest, io: FileIO, log: AofLog): void {
+  const single = join(loc.dir, loc.filename);
+  const target = join(aofDirOf(loc), loc.filename);
+  // Redis asserts here (a manifest naming nothing, and a file of that name already inside): the
+  // rename would replace that file, which may hold data.
+  if (m.base?.file !== loc.filename && existsSync(target)) {
+    throw new AofFormatError(`Both ${single} and ${target} exist and ${m.path} names neither: refusing to replace one with the other. Move one of them out.`);
+  }
+  m.setBase({ file: loc.filename, seq: 1, type: 'b' });
+  store.save(m);
+  io.rename(single, target);
+  io.fsyncDir(single);
+  io.fsyncDir(target);
+  log.notice(`Successfully migrated an old-style AOF file (${loc.filename}) into the AOF directory (${loc.dirname}).`);
 }
 
 /** Creates `<dir>/<appenddirname>` if missing, with Redis's text when it cannot be. */
@@ -263,23 +292,6 @@ function removeHistorySync(store: ManifestStore, io: FileIO, log: AofLog): void 
     // Housekeeping only: the manifest on disk still names the data (and these files as history,
     // whether or not they are gone), so the server goes on, as Redis does; the next start retries.
     log.warning(`${e instanceof Error ? e.message : String(e)} (the history files stay listed in the manifest until it is next written)`);
-  }
-}
-
-/**
- * An old-style single file left in `dir` is stale once the directory holds the data written from
- * memory (Redis 7 ignores it from then on). Here a start finding both refuses to guess, so it is
- * renamed aside (never deleted).
- */
-export function setAsideOldFile(loc: AofLocation, io: FileIO, log: AofLog): void {
-  const single = join(loc.dir, loc.filename);
-  if (!existsSync(single)) return;
-  const aside = `${single}.replaced-${Date.now()}`;
-  try {
-    io.rename(single, aside);
-    log.warning(`${single} (an old-style AOF) is stale now that ${aofDirOf(loc)} holds the data: renamed to ${aside}`);
-  } catch (e) {
-    log.warning(`Could not rename the stale ${single} aside (the next start will refuse while it is there): ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 

@@ -5,14 +5,16 @@
 // As Redis: a command cut short by the end of the last file (a crash in the middle of a write), or
 // a MULTI block without its EXEC, is dropped and the file truncated to the last complete command,
 // with a warning — or, with `aof-load-truncated no`, the start is refused. Anything else that is
-// not a well-formed command refuses the start, naming the byte offset; the file is not modified.
+// not a well-formed command refuses the start, naming the byte offset; the file is not modified
+// (a file cut short that is not the last one too, where Redis 7.0 cuts it, then refuses). A command
+// the server does not have refuses it with Redis's own line (UNKNOWN_COMMAND).
 
 import { closeSync, openSync, readSync, statSync, truncateSync } from 'node:fs';
 import { basename } from 'node:path';
 import { AofFormatError, PREAMBLE_HINT } from './manifest.js';
 import { argString, sameOrNew } from '../protocol/binary.js';
 import { setImmediate } from '../timers.js';
-import { AOF_IO } from '../errors.js';
+import { AOF_IO, aofUnknownCommand } from '../errors.js';
 import { fileError } from './fileio.js';
 
 export { AofFormatError } from './manifest.js';
@@ -24,9 +26,15 @@ export interface LoadProgress {
   startedAt: number;
 }
 
+/** What LoadSink.replay returns for a command the server does not have (Redis's lookupCommand fails). */
+export const UNKNOWN_COMMAND = Symbol('unknown command');
+
 export interface LoadSink {
-  /** Runs one command read from the file; returns an error text to abort loading, or null. */
-  replay(args: string[]): string | null;
+  /**
+   * Runs one command read from the file; returns null, UNKNOWN_COMMAND, or another error text:
+   * either aborts loading.
+   */
+  replay(args: string[]): string | typeof UNKNOWN_COMMAND | null;
   /**
    * A new file begins. As Redis, which replays each file with a client of its own (in db 0): a
    * file without a SELECT of its own writes to db 0, whatever the file before it selected.
@@ -50,6 +58,14 @@ const SLICE = 1024;
 /** Files at least this big get progress lines in the log. */
 const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
 const FIX_HINT = 'make a backup of your AOF file, then use redis-check-aof --fix <filename>';
+/**
+ * A file cut short that is not the last one. Redis 7.0.15 truncates it, then refuses ("Fatal
+ * error: the truncated file is not the last file"), so its next start loads the cut file; ours
+ * leaves it whole. The fix that works is redis-check-aof on the file itself: on the manifest it
+ * answers "Failed to truncate AOF ... because it is not the last file".
+ */
+const notLastHint = (path: string): string =>
+  `make a backup of your AOF directory, then run redis-check-aof --fix ${path} (on that file: given the manifest, redis-check-aof truncates only the last file), which drops the incomplete command as Redis would, and restart`;
 
 /**
  * Replays `files` into `sink`, yielding to the event loop between slices (so clients get -LOADING
@@ -172,7 +188,7 @@ function truncatedTail(path: string, validUpTo: number, size: number, sink: Load
   const dropped = size - validUpTo;
   const refused = `Unexpected end of file reading the append only file ${path} at offset ${validUpTo} (${dropped} bytes of an incomplete last command). You can: 1) Make a backup of your AOF file, then use redis-check-aof --fix <filename>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`;
   if (!last) {
-    throw new AofFormatError(`Unexpected end of file reading the append only file ${path} at offset ${validUpTo} (${dropped} bytes of an incomplete command), and it is not the last AOF file: ${FIX_HINT}`);
+    throw new AofFormatError(`Unexpected end of file reading the append only file ${path} at offset ${validUpTo} (${dropped} bytes of an incomplete command), and it is not the last AOF file: ${notLastHint(path)}`);
   }
   if (!sink.truncate) throw new AofFormatError(refused);
   sink.warning(`!!! Warning: short read while loading the AOF file ${path}!!!`);
@@ -208,6 +224,7 @@ function parseCommands(buf: Buffer, sink: LoadSink, state: { multi: Multi | null
     new AofFormatError(`Bad file format reading the append only file ${path} at offset ${base + at} (${what}): ${FIX_HINT}`);
   const run = (args: string[], at: number): void => {
     const error = sink.replay(args);
+    if (error === UNKNOWN_COMMAND) throw new AofFormatError(aofUnknownCommand(args[0], basename(path)));
     if (error !== null) throw new AofFormatError(`${error} at offset ${base + at} of ${path}`);
   };
   while (count < SLICE && pos < buf.length) {

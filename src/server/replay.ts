@@ -4,19 +4,24 @@
 
 import type { ClientApi } from '../commands/context.js';
 import type { Ctx } from '../commands/types.js';
-import { execute, resolve } from '../commands/dispatch.js';
+import { execute, lookup, resolve } from '../commands/dispatch.js';
+import { UNKNOWN_COMMAND, type LoadSink } from '../persistence/loader.js';
 import { ErrorReply } from '../protocol/reply.js';
 import type { Server } from './server.js';
 import { CommandContext } from './command-context.js';
 import { TxState } from './transaction-state.js';
 
-/** A function that replays one command from the AOF; returns an error text to stop loading. */
-export function replayer(server: Server): (args: string[]) => string | null {
+/** A function that replays one command from the AOF; returns what stops loading (see LoadSink.replay), or null. */
+export function replayer(server: Server): LoadSink['replay'] {
   const client = new ReplayClient(server);
   const crashed = (e: unknown, args: string[]): void => server.log.warning(`Replaying '${args[0]}' crashed: ${String(e)}`);
   return (args) => {
     const spec = resolve(server.commands, args);
-    if (spec instanceof ErrorReply) return `${spec.message} (reading the append only file)`;
+    if (spec instanceof ErrorReply) {
+      // As Redis's loadSingleAppendOnlyFile, an unknown command (or subcommand) has a line of its
+      // own: every AOF holding a command we do not have produces it. (Redis checks no arity here.)
+      return lookup(server.commands, args) === undefined ? UNKNOWN_COMMAND : `${spec.message} (reading the append only file)`;
+    }
     // As Redis while loading: no deadline counts as passed, so a key that expired since it was
     // written still takes the commands that followed it (INCR keeps the TTL, not a new key).
     // The AOF holds absolute times (PXAT, PEXPIREAT), so the command time itself is not needed.

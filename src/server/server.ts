@@ -29,6 +29,7 @@ import { replayer } from './replay.js';
 import { VERSION } from '../version.js';
 import { persistenceInfo } from '../persistence/info.js';
 import type { PendingAofStart } from '../persistence/pending-start.js';
+import type { LoadSink } from '../persistence/loader.js';
 import { openCluster, type Cluster } from '../cluster/cluster.js';
 import { Observer } from './observe.js';
 import { rejectedSpec, usecNow } from './stats.js';
@@ -223,8 +224,8 @@ export class Server implements ServerApi {
     this.persistence?.appendAlone(db, args);
   }
 
-  /** A function that replays one command from the AOF; returns an error text to stop loading. */
-  replayer(): (args: string[]) => string | null {
+  /** A function that replays one command from the AOF; returns what stops loading (see LoadSink.replay), or null. */
+  replayer(): LoadSink['replay'] {
     return replayer(this);
   }
 

@@ -7,10 +7,8 @@ import test from 'ava';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AofFormatError, loadFilesSync, type LoadSink } from '../../src/persistence/loader.js';
+import { AofFormatError, loadFilesSync, UNKNOWN_COMMAND, type LoadSink } from '../../src/persistence/loader.js';
 import { Manifest } from '../../src/persistence/manifest.js';
-import { prepareLayout } from '../../src/persistence/layout.js';
-import { realFileIO } from '../../src/persistence/fileio.js';
 import { aofBytes } from '../helpers/aof.js';
 
 function tmp(): string {
@@ -254,23 +252,24 @@ test('a file name with spaces or quotes is written quoted, as Redis, and read ba
   t.is(back.lastIncr?.file, 'my "odd" file.aof.1.incr.aof');
 });
 
-test('a truncated file that is not the last one is refused', (t) => {
+test('a truncated file that is not the last one is refused, left whole, with the fix that works: redis-check-aof --fix on that file', (t) => {
   const d = tmp();
-  writeFileSync(join(d, 'a'), aofBytes(['SET', 'a', '1']).subarray(0, 10));
+  const cut = aofBytes(['SET', 'a', '1']).subarray(0, 10);
+  writeFileSync(join(d, 'a'), cut);
   writeFileSync(join(d, 'b'), aofBytes(['SET', 'b', '1']));
-  t.throws(() => load([join(d, 'a'), join(d, 'b')]), { message: /not the last AOF file/ });
+  const e = t.throws(() => load([join(d, 'a'), join(d, 'b')]), { message: /not the last AOF file/ });
+  // On the manifest redis-check-aof refuses ("Failed to truncate AOF ... because it is not the last file").
+  t.true(e!.message.includes(`redis-check-aof --fix ${join(d, 'a')} (on that file`), e!.message);
+  t.deepEqual(readFileSync(join(d, 'a')), cut, 'not truncated');
 });
 
-test('both a single file and an AOF directory: refused rather than guessed', (t) => {
-  const d = tmp();
-  mkdirSync(join(d, 'appendonlydir'));
-  writeFileSync(join(d, 'appendonlydir', 'appendonly.aof.manifest'), '# no files yet\n');
-  writeFileSync(join(d, 'appendonly.aof'), aofBytes(['SET', 'a', '1']));
-  const loc = { dir: d, filename: 'appendonly.aof', dirname: 'appendonlydir' };
-  const log = { notice: () => {}, warning: () => {} };
-  t.throws(() => prepareLayout(loc, realFileIO, log), { message: /refusing to guess/ });
-  writeFileSync(join(d, 'appendonly.aof'), '');
-  t.deepEqual(prepareLayout(loc, realFileIO, log).files, [], 'an empty single file does not count');
+test("an unknown command stops the load with Redis 7.0's line, naming the file as Redis does (its bare name)", (t) => {
+  const f = join(tmp(), 'appendonly.aof.1.incr.aof');
+  writeFileSync(f, aofBytes(['SET', 'a', '1'], ['bla\x00hidden', 'k']));
+  const r = recorder();
+  r.sink.replay = (args) => (args[0] === 'SET' ? null : UNKNOWN_COMMAND);
+  // The name as C's %s prints it: up to a NUL.
+  t.throws(() => loadFilesSync([f], r.sink, progress()), { message: "Unknown command 'bla' reading the append only file appendonly.aof.1.incr.aof" });
 });
 
 test('a replay error (unknown command) stops the load naming the offset', (t) => {
