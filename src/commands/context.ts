@@ -90,6 +90,12 @@ export interface ServerStats {
   errorReplies: number;
   /** AOF rewrites started, failed ones and CONFIG SET appendonly yes included (INFO aof_rewrites). */
   aofRewrites: number;
+  /**
+   * Rewrites that failed in a row (INFO aof_rewrites_consecutive_failures, Redis's
+   * stat_aofrw_consecutive_failures): the server's, zeroed by CONFIG RESETSTAT, by a success, and
+   * by a BGREWRITEAOF that is scheduled (persistence/jobs.ts).
+   */
+  aofrwConsecutiveFailures: number;
   /** SAVEs and BGSAVEs started, failed ones included (INFO rdb_saves, Redis's stat_rdb_saves). */
   rdbSaves: number;
   /** Socket reads of client input, the peer's end of input included (INFO total_reads_processed). */

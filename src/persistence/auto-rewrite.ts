@@ -3,6 +3,7 @@
 // have failed repeatedly (aofRewriteLimited: then automatic ones wait 1, 2, 4 ... 60 minutes).
 
 import type { Config } from '../config.js';
+import type { ServerStats } from '../commands/context.js';
 import type { AofLog } from './aof.js';
 
 /** After this many failures in a row, automatic rewrites back off. */
@@ -16,15 +17,24 @@ function growthPercent(size: number, baseSize: number): number {
 }
 
 export class AutoRewrite {
-  /** Rewrites that failed in a row (INFO aof_rewrites_consecutive_failures). */
-  failures = 0;
   private limitDelayMinutes = 0;
   private limitUntil = 0;
 
   constructor(
     private readonly config: Config,
     private readonly log: AofLog,
+    /** The server's statistics (CONFIG RESETSTAT replaces the object: read each time). */
+    private readonly stats: () => ServerStats,
   ) {}
+
+  /** Rewrites that failed in a row: the server's figure (ServerStats.aofrwConsecutiveFailures). */
+  get failures(): number {
+    return this.stats().aofrwConsecutiveFailures;
+  }
+
+  set failures(n: number) {
+    this.stats().aofrwConsecutiveFailures = n;
+  }
 
   /**
    * Whether a rewrite should start now for a file of `size` bytes whose base is `baseSize`; logs

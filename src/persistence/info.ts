@@ -18,7 +18,7 @@ const aofOff = (server: Server): Fields => [
   ['aof_current_rewrite_time_sec', -1],
   ['aof_last_bgrewrite_status', server.aofLastRewriteOk ? 'ok' : 'err'],
   ['aof_rewrites', server.stats.aofRewrites],
-  ['aof_rewrites_consecutive_failures', 0],
+  ['aof_rewrites_consecutive_failures', server.stats.aofrwConsecutiveFailures],
   ['aof_last_write_status', 'ok'],
   ['aof_last_cow_size', 0],
   ['module_fork_in_progress', 0],

@@ -46,7 +46,7 @@ export class Jobs {
     private readonly dir: string,
     private readonly manifests: ManifestStore,
   ) {
-    this.auto = new AutoRewrite(server.config, server.log);
+    this.auto = new AutoRewrite(server.config, server.log, () => server.stats);
     this.saver = new BgSave(server, writer);
   }
 
@@ -87,14 +87,13 @@ export class Jobs {
     if (this.rewriteJob !== null) return { ok: false, message: REWRITE_RUNNING };
     // As Redis's bgrewriteaofCommand behind another child (an aborted rewrite still finishing, a
     // BGSAVE's fsync): scheduled (again, if already so).
-    if (!this.idle) {
+    if (!this.idle || inExec) {
+      // In EXEC: started once the transaction has ended (Redis: by the next cron).
       this.rewriteScheduled = true;
-      return { ok: true, message: REWRITE_SCHEDULED };
-    }
-    // In EXEC: started once the transaction has ended (Redis: by the next cron).
-    if (inExec) {
-      this.rewriteScheduled = true;
-      this.runSoon();
+      if (inExec) this.runSoon();
+      // As Redis 7.0's bgrewriteaofCommand: asked for by hand, the failures no longer hold it back
+      // (aofRewriteLimited), so it runs at the next cron (seen on redis-server 7.0.15).
+      this.auto.failures = 0;
       return { ok: true, message: REWRITE_SCHEDULED };
     }
     if (!this.startRewrite()) return { ok: false, message: REWRITE_START_FAILED };

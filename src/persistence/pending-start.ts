@@ -21,8 +21,12 @@ export class PendingAofStart implements PersistenceApi {
 
   constructor(private readonly server: Server) {}
 
-  /** As Redis's bgrewriteaofCommand under server.in_exec (the rewrite that starts the file is scheduled already). */
+  /**
+   * As Redis's bgrewriteaofCommand under server.in_exec (the rewrite that starts the file is
+   * scheduled already), which also clears the failures that would hold it back.
+   */
   rewrite(): { ok: boolean; message: string } {
+    this.server.stats.aofrwConsecutiveFailures = 0;
     return { ok: true, message: REWRITE_SCHEDULED };
   }
 
