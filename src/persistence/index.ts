@@ -253,7 +253,8 @@ export class AofPersistence implements Persistence {
       ['module_fork_last_cow_size', 0],
       ['aof_current_size', w.size],
       ['aof_base_size', w.baseSize],
-      ['aof_pending_rewrite', 0],
+      // Redis 7.0 shows aof_rewrite_scheduled here too.
+      ['aof_pending_rewrite', job.scheduled ? 1 : 0],
       ['aof_buffer_length', w.pendingBytes],
       ['aof_pending_bio_fsync', w.fsyncPending ? 1 : 0],
       ['aof_delayed_fsync', 0],

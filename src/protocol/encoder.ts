@@ -49,9 +49,15 @@ export class ReplyBuffer {
   /** Bytes held in pieces. */
   pieceBytes = 0;
   /**
-   * Where the first deferred-length array (Deferred) collected since the last clear began, in
-   * bytes from the start of the batch; -1 when there is none. What Redis keeps in its static reply
-   * buffer ends there (client-output-buffer-limit, server/limits.ts).
+   * Where each deferred-length reply (Deferred) collected since the last clear began, in bytes
+   * from the start of the batch, in order. What Redis keeps in its static reply buffer ends at the
+   * first, and each starts a new block of its reply list (client-output-buffer-limit,
+   * server/limits.ts).
+   */
+  readonly deferred: number[] = [];
+  /**
+   * deferred[0], or -1 when there is none: a plain field, which the hot path (every reply, every
+   * command's limit check) tests instead of the array.
    */
   deferredAt = -1;
 
@@ -117,7 +123,7 @@ export class ReplyBuffer {
       }
     }
     this.len = 0;
-    this.deferredAt = -1;
+    this.forgetDeferred();
   }
 
   /**
@@ -127,14 +133,14 @@ export class ReplyBuffer {
   rewind(): void {
     if (this.pieceBytes !== 0) this.dropPieces();
     this.len = 0;
-    this.deferredAt = -1;
+    this.forgetDeferred();
   }
 
   /** Forgets the bytes collected and gives the storage up: someone still holds a view of it. */
   detach(): void {
     if (this.pieceBytes !== 0) this.dropPieces();
     this.len = 0;
-    this.deferredAt = -1;
+    this.forgetDeferred();
     this.buf = Buffer.allocUnsafe(INITIAL);
     this.underused = 0;
   }
@@ -148,7 +154,7 @@ export class ReplyBuffer {
     givePiece(this.buf);
     this.buf = EMPTY;
     this.len = 0;
-    this.deferredAt = -1;
+    this.forgetDeferred();
     this.view = this.viewOf = EMPTY;
   }
 
@@ -303,7 +309,7 @@ export class ReplyBuffer {
     if (typeof r === 'number') return this.integer(r);
     if (r === null) return this.writeAscii(proto === 3 ? '_\r\n' : '$-1\r\n');
     if (r instanceof RawReply) {
-      if (r.deferredAt >= 0) this.deferredFrom(r.deferredAt);
+      if (r.deferred !== null) for (let i = 0; i < r.deferred.length; i++) this.deferredFrom(r.deferred[i]);
       return this.writeBytes(r.bytes);
     }
     if (Array.isArray(r)) {
@@ -317,9 +323,17 @@ export class ReplyBuffer {
     this.writeComposite(r, proto);
   }
 
-  /** A deferred-length array begins `offset` bytes from here (recorded if it is the batch's first). */
+  /** A deferred-length reply begins `offset` bytes from here. */
   private deferredFrom(offset: number): void {
-    if (this.deferredAt < 0) this.deferredAt = this.size + offset;
+    const at = this.size + offset;
+    if (this.deferredAt < 0) this.deferredAt = at;
+    this.deferred.push(at);
+  }
+
+  private forgetDeferred(): void {
+    if (this.deferredAt < 0) return;
+    this.deferredAt = -1;
+    this.deferred.length = 0;
   }
 
   private writeComposite(r: Reply, proto: number): void {
@@ -361,12 +375,12 @@ export function encodeReply(r: Reply, proto = 2): Buffer {
   return Buffer.from(b.take());
 }
 
-/** Encodes replies ahead of their batch (EXEC's), keeping where a deferred-length array begins. */
+/** Encodes replies ahead of their batch (EXEC's), keeping where its deferred-length replies begin. */
 export function encodeRaw(replies: readonly Reply[], proto: number, header: boolean): RawReply {
   const b = new ReplyBuffer();
   if (header) b.arrayHeader(replies.length);
   for (const r of replies) b.write(r, proto);
-  const at = b.deferredAt;
+  const at = b.deferredAt < 0 ? null : b.deferred.slice();
   return new RawReply(Buffer.from(b.take()), at);
 }
 

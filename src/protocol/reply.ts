@@ -72,21 +72,21 @@ export class PushReply {
  * An aggregate (array, map, set) whose length Redis sends deferred (addReplyDeferredLen: KEYS,
  * SLOWLOG GET, the HELP replies, ...), encoded as `reply` is. It matters only for
  * client-output-buffer-limit: Redis keeps nothing from that reply on in its 16 KB static reply
- * buffer, which the limit does not count, so the encoder records where the first one began
- * (ReplyBuffer.deferredAt).
+ * buffer, which the limit does not count, and each starts a new block of its reply list, so the
+ * encoder records where each began (ReplyBuffer.deferred).
  */
 export class Deferred {
   constructor(readonly reply: Reply[] | MapReply | SetReply) {}
 }
 
 /**
- * Pre-encoded bytes, identical in both protocols (e.g. +OK\r\n). `deferredAt`: where in them a
- * deferred-length array begins (-1: none), for replies encoded ahead (encodeRaw).
+ * Pre-encoded bytes, identical in both protocols (e.g. +OK\r\n). `deferred`: where in them each
+ * deferred-length reply begins, for replies encoded ahead (encodeRaw); null when none does.
  */
 export class RawReply {
   constructor(
     readonly bytes: Buffer,
-    readonly deferredAt = -1,
+    readonly deferred: readonly number[] | null = null,
   ) {}
 }
 

@@ -107,8 +107,9 @@ export abstract class ClientState extends CommandContext {
   /**
    * Of the output not yet handed to the socket, what Redis would keep in its 16 KB static reply
    * buffer, which client-output-buffer-limit does not count: all of the buffer, unless a
-   * deferred-length reply (KEYS) began before its end (Redis puts that reply and all that follows
-   * it in the reply list). The whole buffer again once the output is written.
+   * deferred-length reply (KEYS, a HELP: protocol/reply.ts's Deferred) began before its end
+   * (Redis puts that reply and all that follows it in the reply list). The whole buffer again once
+   * the output is written.
    */
   protected get staticBytes(): number {
     const at = this.out.deferredAt;

@@ -26,7 +26,7 @@ import { BufferAccount } from './client-memory.js';
 import { POSTPONED, type Postponed } from './pause.js';
 import { setImmediate } from '../timers.js';
 import { endAfterReplies, OutputProgress, peerOf, writeBatch } from './client-socket.js';
-import { addsReplyBlock, REPLY_BUFFER } from './limits.js';
+import { addsReplyBlock, REPLY_BLOCK, REPLY_BUFFER, ReplyListTally, replyListBytes } from './limits.js';
 
 export class Connection extends ClientState implements ClientApi, Ctx, Postponed {
   readonly decoder: RequestDecoder;
@@ -54,6 +54,8 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
    * out in the turn's flush), so run() need not ask the socket.
    */
   private queued = 0;
+  /** Redis's reply-list memory for a batch holding deferred-length replies (limits.ts). */
+  private readonly listTally = new ReplyListTally();
   /** This client's buffers in the used memory (client-memory.ts). */
   private readonly account: BufferAccount;
   /** When the socket is read (fairness between clients, held input): read-gate.ts. */
@@ -199,7 +201,7 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
     // Per reply, so that the next command's maxmemory check sees this one's output (as Redis's).
     this.account.update(this.decoder.held, pending);
     // Past the reply buffer, a client that must still AUTH is closed (limits.ts, CVE-2025-21605).
-    if (pending >= this.server.limits.outputCheck - REPLY_BUFFER + this.staticBytes || this.obufSoftSince !== 0 || (pending > REPLY_BUFFER && this.authRequired && addsReplyBlock(before, pending))) this.outputGrew(pending);
+    if (pending + this.limitSlack() >= this.server.limits.outputCheck || this.obufSoftSince !== 0 || (pending > REPLY_BUFFER && this.authRequired && addsReplyBlock(before, pending))) this.outputGrew(pending);
     if (this.replayUntil >= 0 && this.decoder.buffered <= this.replayUntil && !this.decoder.halted) {
       // Held input can be tens of MB (read-gate.ts): a turn's share runs, as the read side yields.
       this.replayYielded = true;
@@ -244,10 +246,20 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
     this.server.queueFlush(this);
   }
 
+  /**
+   * What the output limits' cheap check (Connection.run) adds to the pending bytes: 0 unless a
+   * deferred-length reply is in the batch. Then the static buffer holds less (staticBytes), and each
+   * such reply may start a block of the reply list of its own (limits.ts, ReplyListTally).
+   */
+  private limitSlack(): number {
+    const out = this.out;
+    return out.deferredAt < 0 ? 0 : REPLY_BUFFER - this.staticBytes + out.deferred.length * REPLY_BLOCK;
+  }
+
   /** Closes the client over its output buffer limits (as Redis), or pauses it over the bound. */
   private outputGrew(pending: number): void {
-    // checkOutput leaves out the whole static buffer: only what it holds is left out here.
-    if (this.server.limits.checkOutput(this, pending + REPLY_BUFFER - this.staticBytes, Date.now())) return;
+    const used = this.out.deferredAt < 0 ? replyListBytes(pending) : this.listTally.usage(pending, this.queued, this.out.deferred);
+    if (this.server.limits.checkOutput(this, used, Date.now())) return;
     if (this.holdsOutput(pending)) this.pauseInput();
   }
 
@@ -348,6 +360,7 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
       this.server.stats.writesProcessed++; // INFO total_writes_processed: Redis counts each writeToClient
       this.queued = writeBatch(this.socket, this.out, this.written);
     }
+    this.listTally.reset();
     this.countBuffers();
     if (this.closing) {
       endAfterReplies(this.socket, this.peerEnded);

@@ -33,7 +33,7 @@ export const REPLY_BUFFER = 16 * 1024;
  * header) is given jemalloc's 20480-byte size class, so it holds 20464 bytes of output; each also
  * costs its list node and header (sizeof(listNode) + sizeof(clientReplyBlock)).
  */
-const REPLY_BLOCK = 20480 - 16;
+export const REPLY_BLOCK = 20480 - 16;
 const REPLY_NODE = 24 + 16;
 
 /**
@@ -48,6 +48,73 @@ export function addsReplyBlock(before: number, after: number): boolean {
 /** The blocks of Redis's reply list holding `pending` bytes of output: none while the static buffer holds it. */
 function replyBlocks(pending: number): number {
   return pending <= REPLY_BUFFER ? 0 : Math.ceil((pending - REPLY_BUFFER) / REPLY_BLOCK);
+}
+
+/** Memory Redis counts for `pending` bytes of output past its static buffer, in whole blocks. */
+export function replyListBytes(pending: number): number {
+  return replyBlocks(pending) * (REPLY_BLOCK + REPLY_NODE);
+}
+
+/** jemalloc's size class for `n` bytes: 16-byte steps up to 128, then four classes per doubling. */
+function sizeClass(n: number): number {
+  if (n <= 128) return Math.max(8, Math.ceil(n / 16) * 16);
+  const step = 2 ** (Math.floor(Math.log2(n - 1)) - 2);
+  return Math.ceil(n / step) * step;
+}
+
+/**
+ * The memory of a run of `len` bytes of the reply list that a deferred-length reply ends: whole
+ * blocks, the last one as Redis 7.0's trimReplyUnusedTailSpace leaves it (shrunk to what it holds
+ * when more than a quarter of it is free and it holds under 16 KB).
+ */
+function closedRunBytes(len: number): number {
+  const full = Math.floor(len / REPLY_BLOCK);
+  const rest = len - full * REPLY_BLOCK;
+  let tail = 0;
+  if (rest > 0) tail = (REPLY_BLOCK - rest > REPLY_BLOCK / 4 && rest < REPLY_BUFFER ? sizeClass(rest + 16) - 16 : REPLY_BLOCK) + REPLY_NODE;
+  return full * (REPLY_BLOCK + REPLY_NODE) + tail;
+}
+
+/**
+ * Redis 7.0's reply-list memory (getClientOutputBufferMemoryUsage) for one batch of output in
+ * which deferred-length replies begin (ReplyBuffer.deferred): the static buffer holds the output up
+ * to the first of them (16 KB at most); each of them begins a new block of the list, after
+ * addReplyDeferredLen trimmed the one before (trimReplyUnusedTailSpace). Kept as the batch grows
+ * (a pipeline of many such replies is folded once), and reset when the batch is written.
+ */
+export class ReplyListTally {
+  /** Marks folded into `closed`. */
+  private seen = 0;
+  /** Memory of the runs the folded marks ended. */
+  private closed = 0;
+  /** Where the open run begins (past the static buffer), in bytes of pending output. */
+  private start = REPLY_BUFFER;
+  /** The bytes before the batch (still queued in the socket) the marks were folded with. */
+  private base = 0;
+
+  reset(): void {
+    this.seen = 0;
+    this.closed = 0;
+    this.start = REPLY_BUFFER;
+    this.base = 0;
+  }
+
+  /** The memory for `pending` bytes, the last `pending - base` of them the batch whose marks are `marks`. */
+  usage(pending: number, base: number, marks: readonly number[]): number {
+    if (base !== this.base) {
+      this.reset();
+      this.base = base;
+    }
+    for (; this.seen < marks.length; this.seen++) {
+      const at = base + marks[this.seen];
+      if (this.seen === 0 && at <= REPLY_BUFFER) this.start = at;
+      else if (at > this.start) {
+        this.closed += closedRunBytes(at - this.start);
+        this.start = at;
+      }
+    }
+    return this.closed + replyListBytes(pending - this.start + REPLY_BUFFER);
+  }
 }
 
 /** Redis's CONFIG_MIN_RESERVED_FDS: descriptors kept for files, listeners and the like. */
@@ -111,27 +178,26 @@ export class ClientLimits {
   }
 
   /**
-   * Redis's checkClientOutputBufferLimits for a normal client with `pending` bytes of output: over
+   * Redis's checkClientOutputBufferLimits for a normal client whose reply list uses `used` bytes: over
    * the hard limit, or over the soft limit for more than its seconds (counted from the first time
    * it was seen over, in whole seconds). Closes the client and logs as Redis; true when closed.
    * `fromCron`: Redis's closeClientOnOutputBufferLimitReached(c, 0) from clientsCron, which frees
    * the client at once and says "closed", where a reply being added schedules it ("ASAP").
    */
-  checkOutput(conn: Connection, pending: number, nowMs: number, fromCron = false): boolean {
+  checkOutput(conn: Connection, used: number, nowMs: number, fromCron = false): boolean {
     const { hard, soft, softSeconds } = this.normal;
-    // Redis counts only the reply list, not its 16 KB static buffer, and never closes a client
-    // whose replies all fit in that buffer (with a 1-byte limit, +OK still goes out).
-    const blocks = replyBlocks(pending);
-    if (blocks === 0) return false;
-    // As Redis 7.0's getClientOutputBufferMemoryUsage: the reply list's blocks as allocated, each
-    // of 16 KB rounded up to jemalloc's size class (REPLY_BLOCK usable bytes), plus its list node.
-    const used = blocks * (REPLY_BLOCK + REPLY_NODE);
+    // `used`: as Redis 7.0's getClientOutputBufferMemoryUsage, the reply list's blocks as
+    // allocated, each of 16 KB rounded up to jemalloc's size class (REPLY_BLOCK usable bytes), plus
+    // its list node (replyListBytes, ReplyListTally). Redis counts only the reply list, not its 16 KB
+    // static buffer, and never closes a client whose replies all fit in that buffer (with a 1-byte
+    // limit, +OK still goes out).
+    if (used === 0) return false;
     // Redis's fix of CVE-2025-21605 (6.2.18, 7.2.8, 7.4.3; in Debian's 7.0.15-1~deb12u7, which the
     // differential tests run): a client that must still AUTH is closed once its output memory is
     // over 1024 bytes, whatever the limits. Its reply list grows by nodes of at least 16 KB, so
     // that is as soon as a reply spills out of the static buffer: the 482nd NOAUTH error of a
     // pipeline (481 of 34 bytes fit in 16 KB), before any is written.
-    let over = conn.authRequired;
+    let over = conn.authRequired && used > 1024;
     if (!over) {
       const now = Math.floor(nowMs / 1000);
       over = hard > 0 && used >= hard;
@@ -169,7 +235,7 @@ export class ClientLimits {
           continue;
         }
       }
-      if (limited) this.checkOutput(c, c.outputBufferLength, nowMs, true);
+      if (limited) this.checkOutput(c, replyListBytes(c.outputBufferLength), nowMs, true);
     }
   }
 }

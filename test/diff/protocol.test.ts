@@ -24,6 +24,8 @@ const CONFIGS: Record<string, Record<string, string>> = {
   auth: { requirepass: 'pw' },
   limits: { 'client-query-buffer-limit': '1mb', 'proto-max-bulk-len': '1mb' },
   obuf: { 'client-output-buffer-limit': 'normal 100000 0 0', 'enable-debug-command': 'yes' },
+  // The same, for a test whose keys must not show in the KEYS of the one above (tests run at once).
+  obufTrim: { 'client-output-buffer-limit': 'normal 100000 0 0' },
 };
 const pairs = new Map<string, Promise<Pair>>();
 
@@ -295,6 +297,34 @@ test('client-output-buffer-limit normal 100000: small replies of deferred length
   ];
   for (const [name, first, closesFrom] of cases) {
     for (const n of [closesFrom - 1, closesFrom].filter((m) => m <= 84)) {
+      const write = first + mb('MGET', ...keys.slice(0, n));
+      const [ours, theirs] = await Promise.all([exchange(ks.port, [write], { quietMs: 500 }), exchange(redis.port, [write], { quietMs: 500 })]);
+      t.is(ours.closed, theirs.closed, `${name}, MGET of ${n}: closed on both or neither`);
+      t.is(ours.closed, n >= closesFrom, `${name}, MGET of ${n}: closed`);
+    }
+  }
+});
+
+test('client-output-buffer-limit normal 100000: a reply of deferred length after the static buffer is full starts a new reply-list block, the one before trimmed, as on redis-server', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const { ks, redis } = await pair('obufTrim');
+  const keys = Array.from({ length: 200 }, (_, i) => `t${String(i).padStart(96, '-')}`);
+  for (const port of [ks.port, redis.port]) {
+    const admin = await RawClient.connect(port);
+    t.is(await admin.call('MSET', ...keys.flatMap((k) => [k, 'x'.repeat(1000)])), '+OK\r\n');
+    admin.close();
+  }
+  // Redis's addReplyDeferredLen trims the last block (trimReplyUnusedTailSpace) and the reply
+  // begins a new one: an MGET of 30 values (14 KB past the static buffer) then CONFIG HELP leaves
+  // room for an MGET of 80 values after it (redis-server 7.0.15: closed from 81, 61 after an MGET
+  // of 40), as do 20 CONFIG HELP replies (each its own trimmed block).
+  const cases: [string, string, number][] = [
+    ['MGET of 30, CONFIG HELP', mb('MGET', ...keys.slice(100, 130)) + mb('CONFIG', 'HELP'), 81],
+    ['MGET of 40, CONFIG HELP', mb('MGET', ...keys.slice(100, 140)) + mb('CONFIG', 'HELP'), 61],
+    ['20 CONFIG HELP', mb('CONFIG', 'HELP').repeat(20), 81],
+  ];
+  for (const [name, first, closesFrom] of cases) {
+    for (const n of [closesFrom - 1, closesFrom]) {
       const write = first + mb('MGET', ...keys.slice(0, n));
       const [ours, theirs] = await Promise.all([exchange(ks.port, [write], { quietMs: 500 }), exchange(redis.port, [write], { quietMs: 500 })]);
       t.is(ours.closed, theirs.closed, `${name}, MGET of ${n}: closed on both or neither`);

@@ -10,7 +10,7 @@ import { Config, findOption } from '../../src/config.js';
 import { parseConfigFile } from '../../src/config-file.js';
 import { rewriteConfigFile } from '../../src/config-rewrite.js';
 import { obufClass } from '../../src/config-obuf.js';
-import { adjustOpenFilesLimit, ClientLimits, openFilesLimit, OUTPUT_PAUSE, protectedModeDenies } from '../../src/server/limits.js';
+import { adjustOpenFilesLimit, ClientLimits, openFilesLimit, OUTPUT_PAUSE, protectedModeDenies, replyListBytes } from '../../src/server/limits.js';
 import type { Connection } from '../../src/server/connection.js';
 import type { Logger } from '../../src/server/log.js';
 import { clientLine, idleSeconds } from '../../src/commands/client.js';
@@ -118,7 +118,7 @@ test('outputCheck is never above the least pending output checkOutput closes at 
   // Whether `pending` bytes of output close the client or start its soft limit's clock.
   const reached = (pending: number): boolean => {
     const c = conn();
-    return limits.checkOutput(c, pending, 5_000) || c.obufSoftSince !== 0;
+    return limits.checkOutput(c, replyListBytes(pending), 5_000) || c.obufSoftSince !== 0;
   };
   t.is(limits.outputCheck, OUTPUT_PAUSE, 'normal 0 0 0: only the pause bound');
   for (const x of [1, 1000, 16384, 20463, 20464, 20504, 20505, 41008, 41009, 100000, 1 << 20, OUTPUT_PAUSE - 1, OUTPUT_PAUSE, 64 << 20]) {
