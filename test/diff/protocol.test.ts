@@ -2,7 +2,7 @@
 // a real redis-server 7.0; the exact bytes answered, and whether each closed the connection, must
 // be the same. Also: nothing is allocated from a declared size before the bytes arrive.
 
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { startServer, type RunningServer } from '../../src/index.js';
@@ -23,8 +23,9 @@ const CONFIGS: Record<string, Record<string, string>> = {
   default: {},
   auth: { requirepass: 'pw' },
   limits: { 'client-query-buffer-limit': '1mb', 'proto-max-bulk-len': '1mb' },
-  obuf: { 'client-output-buffer-limit': 'normal 100000 0 0', 'enable-debug-command': 'yes' },
-  // The same, for a test whose keys must not show in the KEYS of the one above (tests run at once).
+  obuf: { 'client-output-buffer-limit': 'normal 100000 0 0' },
+  // The same, for tests whose keys must not show in the KEYS of the one above (tests run at once).
+  obufDeferred: { 'client-output-buffer-limit': 'normal 100000 0 0', 'enable-debug-command': 'yes' },
   obufTrim: { 'client-output-buffer-limit': 'normal 100000 0 0' },
 };
 const pairs = new Map<string, Promise<Pair>>();
@@ -219,17 +220,37 @@ test('CLIENT INFO after pipelined replies: obl holds them (the static buffer), o
 
 // --- client-output-buffer-limit: where a single reply crosses the hard limit ---------------------
 
-test('client-output-buffer-limit normal 100000: the same replies close the client as on redis-server (reply blocks of 20464 bytes, KEYS past the static buffer)', async (t) => {
-  if (!needBinary(t, 'redis-server')) return;
-  const { ks, redis } = await pair('obuf');
-  const keys = Array.from({ length: 1000 }, (_, i) => `k${String(i).padStart(96, '-')}`);
-  for (const port of [ks.port, redis.port]) {
+/** A 1000-byte value under each of `keys`, on each server. */
+async function storeValues(t: ExecutionContext, ports: number[], keys: string[]): Promise<void> {
+  for (const port of ports) {
     const admin = await RawClient.connect(port);
     for (let i = 0; i < keys.length; i += 100) {
       t.is(await admin.call('MSET', ...keys.slice(i, i + 100).flatMap((k) => [k, 'x'.repeat(1000)])), '+OK\r\n');
     }
     admin.close();
   }
+}
+
+/**
+ * For each case, its first write then an MGET of n of `keys`, for n just under and at `closesFrom`
+ * (where redis-server closes the client): closed on both servers alike, and from that n on.
+ */
+async function checkCloses(t: ExecutionContext, ports: [number, number], keys: string[], cases: [string, string, number][]): Promise<void> {
+  for (const [name, first, closesFrom] of cases) {
+    for (const n of [closesFrom - 1, closesFrom].filter((m) => m <= keys.length)) {
+      const write = first + mb('MGET', ...keys.slice(0, n));
+      const [ours, theirs] = await Promise.all(ports.map((port) => exchange(port, [write], { quietMs: 500 })));
+      t.is(ours.closed, theirs.closed, `${name}, MGET of ${n}: closed on both or neither`);
+      t.is(ours.closed, n >= closesFrom, `${name}, MGET of ${n}: closed`);
+    }
+  }
+}
+
+test('client-output-buffer-limit normal 100000: the same replies close the client as on redis-server (reply blocks of 20464 bytes, KEYS past the static buffer)', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const { ks, redis } = await pair('obuf');
+  const keys = Array.from({ length: 1000 }, (_, i) => `k${String(i).padStart(96, '-')}`);
+  await storeValues(t, [ks.port, redis.port], keys);
   // MGET of n 1000-byte values: 16 KB in the static buffer, the rest in blocks counted whole (98
   // values reach 100000, 97 do not); KEYS (a deferred length) has none in the static buffer: 800
   // keys of 97 bytes (83 KB) are over the limit, 700 are not.
@@ -271,11 +292,12 @@ test('client-output-buffer-limit normal 100000: the same replies close the clien
 
 test('client-output-buffer-limit normal 100000: small replies of deferred length (HELP, SLOWLOG GET, LCS IDX, LATENCY HISTORY / HISTOGRAM, COMMAND LIST, CLIENT TRACKINGINFO) put what follows past the static buffer, as on redis-server', async (t) => {
   if (!needBinary(t, 'redis-server')) return;
-  const { ks, redis } = await pair('obuf');
-  const keys = Array.from({ length: 100 }, (_, i) => `k${String(i).padStart(96, '-')}`);
+  const { ks, redis } = await pair('obufDeferred');
+  const keys = Array.from({ length: 84 }, (_, i) => `d${String(i).padStart(96, '-')}`);
+  await storeValues(t, [ks.port, redis.port], keys);
   for (const port of [ks.port, redis.port]) {
     const admin = await RawClient.connect(port);
-    t.is(await admin.call('MSET', ...keys.flatMap((k) => [k, 'x'.repeat(1000)]), 'a', 'ohmytext', 'b', 'mynewtext'), '+OK\r\n');
+    t.is(await admin.call('MSET', 'a', 'ohmytext', 'b', 'mynewtext'), '+OK\r\n');
     // A latency event, for LATENCY HISTORY; an empty slow log (its entries' sizes would differ).
     t.is(await admin.call('CONFIG', 'SET', 'latency-monitor-threshold', '1'), '+OK\r\n');
     t.is(await admin.call('CONFIG', 'SET', 'slowlog-log-slower-than', '-1'), '+OK\r\n');
@@ -295,25 +317,14 @@ test('client-output-buffer-limit normal 100000: small replies of deferred length
     ['COMMAND LIST', mb('COMMAND', 'LIST', 'FILTERBY', 'PATTERN', 'mget'), 82],
     ['CLIENT TRACKINGINFO', mb('CLIENT', 'TRACKINGINFO'), 82],
   ];
-  for (const [name, first, closesFrom] of cases) {
-    for (const n of [closesFrom - 1, closesFrom].filter((m) => m <= 84)) {
-      const write = first + mb('MGET', ...keys.slice(0, n));
-      const [ours, theirs] = await Promise.all([exchange(ks.port, [write], { quietMs: 500 }), exchange(redis.port, [write], { quietMs: 500 })]);
-      t.is(ours.closed, theirs.closed, `${name}, MGET of ${n}: closed on both or neither`);
-      t.is(ours.closed, n >= closesFrom, `${name}, MGET of ${n}: closed`);
-    }
-  }
+  await checkCloses(t, [ks.port, redis.port], keys, cases);
 });
 
 test('client-output-buffer-limit normal 100000: a reply of deferred length after the static buffer is full starts a new reply-list block, the one before trimmed, as on redis-server', async (t) => {
   if (!needBinary(t, 'redis-server')) return;
   const { ks, redis } = await pair('obufTrim');
   const keys = Array.from({ length: 200 }, (_, i) => `t${String(i).padStart(96, '-')}`);
-  for (const port of [ks.port, redis.port]) {
-    const admin = await RawClient.connect(port);
-    t.is(await admin.call('MSET', ...keys.flatMap((k) => [k, 'x'.repeat(1000)])), '+OK\r\n');
-    admin.close();
-  }
+  await storeValues(t, [ks.port, redis.port], keys);
   // Redis's addReplyDeferredLen trims the last block (trimReplyUnusedTailSpace) and the reply
   // begins a new one: an MGET of 30 values (14 KB past the static buffer) then CONFIG HELP leaves
   // room for an MGET of 80 values after it (redis-server 7.0.15: closed from 81, 61 after an MGET
@@ -323,14 +334,7 @@ test('client-output-buffer-limit normal 100000: a reply of deferred length after
     ['MGET of 40, CONFIG HELP', mb('MGET', ...keys.slice(100, 140)) + mb('CONFIG', 'HELP'), 61],
     ['20 CONFIG HELP', mb('CONFIG', 'HELP').repeat(20), 81],
   ];
-  for (const [name, first, closesFrom] of cases) {
-    for (const n of [closesFrom - 1, closesFrom]) {
-      const write = first + mb('MGET', ...keys.slice(0, n));
-      const [ours, theirs] = await Promise.all([exchange(ks.port, [write], { quietMs: 500 }), exchange(redis.port, [write], { quietMs: 500 })]);
-      t.is(ours.closed, theirs.closed, `${name}, MGET of ${n}: closed on both or neither`);
-      t.is(ours.closed, n >= closesFrom, `${name}, MGET of ${n}: closed`);
-    }
-  }
+  await checkCloses(t, [ks.port, redis.port], keys, cases);
 });
 
 // --- seeded differential fuzz ----------------------------------------------------------------------
