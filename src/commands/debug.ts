@@ -11,7 +11,7 @@ import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { helpReply } from './command.js';
 import { datasetDigest, digestValues } from './digest.js';
 import { err, OK, RawReply, status, type Reply } from '../protocol/reply.js';
-import { cstr, NO_AOF_TO_LOAD, STRING_TOO_LONG } from '../errors.js';
+import { cstr, STRING_TOO_LONG } from '../errors.js';
 
 /** C's strtod on the start of a string, as DEBUG SLEEP reads its argument (garbage reads as 0). */
 function strtod(s: string): number {
@@ -38,9 +38,9 @@ function reload(ctx: Ctx, opts: string[]): Reply {
 
 function loadAof(ctx: Ctx): Reply {
   // After CONFIG SET appendonly yes in the same EXEC: the file to come (persistence/pending-start.ts).
+  // With appendonly no, as Redis: the files its manifest names (the last ones written).
   const p = ctx.server.persistence ?? ctx.server.aofStart;
-  if (p === null) return err(NO_AOF_TO_LOAD);
-  const failure = p.loadAof();
+  const failure = p === null ? ctx.server.loadAofFiles() : p.loadAof();
   return failure === null ? OK : err(failure);
 }
 

@@ -6,7 +6,7 @@
 
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { err, NO_REPLY, NULL_ARRAY, OK, RawReply, type Reply } from '../protocol/reply.js';
-import { encodeRaw } from '../protocol/encoder.js';
+import { encodeRaw } from '../protocol/encode-once.js';
 import { DISCARD_WITHOUT_MULTI, EXEC_ABORT, EXEC_WITHOUT_MULTI, MULTI_NESTED, WATCH_IN_MULTI } from '../errors.js';
 
 function multi(ctx: Ctx): Reply {

@@ -270,6 +270,10 @@ export class AofPersistence implements Persistence {
     this.closed = true;
     this.jobs.stop();
     for (const stop of this.unlisten) stop();
+    // The pending bytes go to the file at once, as Redis's stopAppendOnly writes them first
+    // (flushAppendOnlyFile): a DEBUG LOADAOF right after CONFIG SET appendonly no reads them. A
+    // failure leaves them pending, for syncNow below to report.
+    this.writer.flush();
     await this.jobs.abortRewrite();
     try {
       this.writer.syncNow();

@@ -4,7 +4,11 @@
 // client per file as Redis's.
 
 import type { Server } from '../server/server.js';
+import { existsSync } from 'node:fs';
 import { loadFiles, loadFilesSync, type LoadProgress, type LoadSink } from './loader.js';
+import { aofDirOf, locationOf } from './layout.js';
+import { Manifest } from './manifest.js';
+import { NO_AOF_TO_LOAD } from '../errors.js';
 
 function sink(server: Server): LoadSink {
   const s: LoadSink = {
@@ -65,4 +69,22 @@ export function reloadSync(server: Server, files: string[]): void {
     time.now = now;
   }
   server.log.warning('Append Only File loaded by DEBUG LOADAOF');
+}
+
+/**
+ * DEBUG LOADAOF without a running file (appendonly no, or yes set by the running EXEC): the dataset
+ * replaced by the files the manifest on disk names, as Redis's loadAppendOnlyFiles(aof_manifest),
+ * its manifest being the one it last wrote (read at start whatever appendonly says). Null, or the
+ * error reply: without a manifest Redis exits, its load finding no file; ours keeps the dataset.
+ */
+export function reloadFromManifest(server: Server): string | null {
+  const loc = locationOf(server.config);
+  const m = new Manifest(aofDirOf(loc), loc.filename);
+  if (!existsSync(m.path)) return NO_AOF_TO_LOAD;
+  try {
+    reloadSync(server, Manifest.read(m.dir, m.filename).dataFiles());
+  } catch (e) {
+    return `ERR ${e instanceof Error ? e.message : String(e)}`;
+  }
+  return null;
 }

@@ -6,14 +6,11 @@
 // LOADAOF reloads the files the manifest names: Redis's server.aof_manifest is still the one of
 // the files it last wrote, which stay as they were when the file was turned off.
 
-import { existsSync } from 'node:fs';
 import type { Server } from '../server/server.js';
 import type { PersistenceApi } from '../commands/context.js';
-import { aofDirOf, locationOf } from './layout.js';
-import { Manifest } from './manifest.js';
-import { reloadSync } from './load-into.js';
+import { reloadFromManifest } from './load-into.js';
 import { REWRITE_SCHEDULED } from './jobs.js';
-import { NO_AOF_TO_LOAD, NO_RDB_SAVE } from '../errors.js';
+import { NO_RDB_SAVE } from '../errors.js';
 
 export class PendingAofStart implements PersistenceApi {
   /** A BGSAVE run by the transaction: started once the file has (Redis's rdb_bgsave_scheduled). */
@@ -41,21 +38,9 @@ export class PendingAofStart implements PersistenceApi {
     return 'scheduled';
   }
 
-  /**
-   * As Redis 7.0's DEBUG LOADAOF in AOF_WAIT_REWRITE: nothing to write first, the dataset replaced
-   * by the files of the manifest. Without one (the file never ran here) Redis exits, its load
-   * finding no file; ours answers an error and keeps the dataset.
-   */
+  /** As Redis 7.0's DEBUG LOADAOF in AOF_WAIT_REWRITE: nothing to write first (load-into.ts). */
   loadAof(): string | null {
-    const loc = locationOf(this.server.config);
-    const m = new Manifest(aofDirOf(loc), loc.filename);
-    if (!existsSync(m.path)) return NO_AOF_TO_LOAD;
-    try {
-      reloadSync(this.server, Manifest.read(m.dir, m.filename).dataFiles());
-    } catch (e) {
-      return `ERR ${e instanceof Error ? e.message : String(e)}`;
-    }
-    return null;
+    return reloadFromManifest(this.server);
   }
 
   /** As DEBUG RELOAD without a file (debug.ts): what it would load back is what is in memory. */

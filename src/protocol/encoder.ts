@@ -1,6 +1,6 @@
 // RESP2/RESP3 encoder. A ReplyBuffer collects the replies of one batch of pipelined commands into
 // one growing Buffer so a batch leaves in one socket write (a batch with big bulk replies in one
-// writev: see ReplyBuffer.piece()).
+// writev: see ReplyBuffer.piece()). Encodings outside a batch are in encode-once.ts.
 
 import {
   BoolReply, Deferred, DoubleReply, ErrorReply, MapReply, NullArray, PushReply, RawReply,
@@ -366,28 +366,4 @@ export class ReplyBuffer {
       this.writeAscii(proto === 3 ? '_\r\n' : '*-1\r\n');
     }
   }
-}
-
-/** Encodes a single reply into a fresh Buffer (for tests and one-off writes). */
-export function encodeReply(r: Reply, proto = 2): Buffer {
-  const b = new ReplyBuffer();
-  b.write(r, proto);
-  return Buffer.from(b.take());
-}
-
-/** Encodes replies ahead of their batch (EXEC's), keeping where its deferred-length replies begin. */
-export function encodeRaw(replies: readonly Reply[], proto: number, header: boolean): RawReply {
-  const b = new ReplyBuffer();
-  if (header) b.arrayHeader(replies.length);
-  for (const r of replies) b.write(r, proto);
-  const at = b.deferredAt < 0 ? null : b.deferred.slice();
-  return new RawReply(Buffer.from(b.take()), at);
-}
-
-/** Encodes an argument vector as a RESP multibulk request (also the AOF record format). */
-export function encodeCommand(args: readonly string[]): Buffer {
-  const b = new ReplyBuffer();
-  b.arrayHeader(args.length);
-  for (const a of args) b.bulk(a);
-  return Buffer.from(b.take());
 }

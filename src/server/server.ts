@@ -29,6 +29,7 @@ import { replayer } from './replay.js';
 import { VERSION } from '../version.js';
 import { persistenceInfo } from '../persistence/info.js';
 import type { PendingAofStart } from '../persistence/pending-start.js';
+import { reloadFromManifest } from '../persistence/load-into.js';
 import type { LoadSink } from '../persistence/loader.js';
 import { openCluster, type Cluster } from '../cluster/cluster.js';
 import { Observer } from './observe.js';
@@ -95,6 +96,10 @@ export class Server implements ServerApi {
    * BGSAVE scheduled, DEBUG LOADAOF: persistence/pending-start.ts); null otherwise.
    */
   aofStart: PendingAofStart | null = null;
+
+  loadAofFiles(): string | null {
+    return reloadFromManifest(this);
+  }
   /** True while the dataset is being loaded: commands get -LOADING. */
   loading = false;
   /** Off with DEBUG SET-ACTIVE-EXPIRE 0: keys then expire only when touched. */

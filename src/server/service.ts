@@ -14,7 +14,6 @@ import { AofPersistence, type FileIO } from '../persistence/index.js';
 import { PendingAofStart } from '../persistence/pending-start.js';
 import { createLogger, type Logger } from './log.js';
 import { Server } from './server.js';
-import type { Persistence } from './persistence-port.js';
 import { PidFiles } from './pidfile.js';
 import { isDaemonChild } from './daemon.js';
 import { adjustOpenFilesLimit } from './limits.js';
@@ -55,16 +54,17 @@ function enableAfterExec(server: Server, io?: FileIO, claimDir?: () => void): vo
   server.aofStart = pending;
   server.exec.after(() => {
     server.aofStart = null;
-    if (!server.config.bool('appendonly') || server.persistence !== null) return;
+    const running = server.persistence;
+    if (!server.config.bool('appendonly') || running !== null) return;
     // Too late to fail the CONFIG SET, which answered +OK: the option goes back to no, said in the log.
     if (!toggleAof(server, true, io, claimDir)) {
       server.config.set('appendonly', 'no');
       return;
     }
     // A BGSAVE the transaction ran meanwhile: Redis's serverCron starts it once the rewrite that
-    // starts the file has ended; ours has (AofPersistence.enable), so it starts in the next turn.
-    // (The cast: TypeScript keeps the narrowing to null above across toggleAof, which set it.)
-    if (pending.bgsaveScheduled) (server.persistence as Persistence | null)?.bgsave(true);
+    // starts the file has ended; ours has (AofPersistence.enable). As one run by EXEC, it starts
+    // in the next turn.
+    if (pending.bgsaveScheduled) server.persistence?.bgsave(true, false);
   });
 }
 

@@ -251,6 +251,17 @@ test('CONFIG SET appendonly yes run by EXEC: later in it, DEBUG LOADAOF reloads 
   t.deepEqual(sorted(p.ksDir), ['SELECT 0', 'SET c 3', 'SET x 0']);
 });
 
+test('DEBUG LOADAOF with appendonly no (no EXEC): the files the manifest names, the ones written before the file was turned off, as redis-server', async (t) => {
+  // redis-server 7.0.15's DEBUG LOADAOF loads its manifest's files whatever appendonly says. Before:
+  // ours answered an error and kept the dataset.
+  const p = await pair(t, true);
+  if (p === null) return;
+  const cmds = [['SET', 'k', 'v1'], ['CONFIG', 'SET', 'appendonly', 'no'], ['SET', 'k', 'v2'], ['SET', 'other', '1'], ['DEBUG', 'LOADAOF'], ['MGET', 'k', 'other']];
+  const [ours, theirs] = await Promise.all([exchange(p.ks.port, [bytes(cmds)], { quietMs: 500 }), exchange(p.redis.port, [bytes(cmds)], { quietMs: 500 })]);
+  t.is(show(ours), show(theirs), 'Keystonelight vs redis-server');
+  t.is(ours.data, '+OK\r\n+OK\r\n+OK\r\n+OK\r\n+OK\r\n*2\r\n$2\r\nv1\r\n$-1\r\n');
+});
+
 test('CLIENT REPLY SKIP then a blank inline line: used up, as Redis', async (t) => {
   const p = await pair(t, false);
   if (p === null) return;

@@ -1,7 +1,8 @@
 // The reply encoder: every Reply kind in RESP2 and RESP3, byte for byte as Redis 7.0 writes them.
 
 import test from 'ava';
-import { encodeCommand, encodeReply, ReplyBuffer } from '../../src/protocol/encoder.js';
+import { ReplyBuffer } from '../../src/protocol/encoder.js';
+import { encodeCommand, encodeReply } from '../../src/protocol/encode-once.js';
 import {
   BoolReply, DoubleReply, EMPTY_ARRAY, ErrorReply, MapReply, NULL_ARRAY, OK, PONG, PushReply, QUEUED,
   SetReply, SimpleString, VerbatimReply, err, status, type Reply,

@@ -4,7 +4,8 @@
 
 import test from 'ava';
 import { EventEmitter } from 'node:events';
-import { encodeReply, ReplyBuffer } from '../../src/protocol/encoder.js';
+import { ReplyBuffer } from '../../src/protocol/encoder.js';
+import { encodeReply } from '../../src/protocol/encode-once.js';
 import { pooledFor } from '../../src/protocol/piece-pool.js';
 import { Server } from '../../src/server/server.js';
 import { Connection } from '../../src/server/connection.js';
