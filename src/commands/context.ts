@@ -67,6 +67,13 @@ export interface ClientApi {
   sendMonitorLine(line: Reply, own: boolean): void;
 }
 
+/** SHUTDOWN's flags (NOSAVE/SAVE, NOW, FORCE), as the command and the signals give them. */
+export interface ShutdownOpts {
+  save?: boolean;
+  now?: boolean;
+  force?: boolean;
+}
+
 export interface ServerStats {
   totalConnections: number;
   totalCommands: number;
@@ -128,7 +135,7 @@ export interface ServerApi {
   /** Extra INFO sections supplied by other layers (persistence, ...): section name -> fields. */
   infoSections(): Map<string, [string, string | number][]>;
   /** Asks the server to shut down after this command (SHUTDOWN). */
-  shutdown(opts: { save?: boolean; now?: boolean; force?: boolean }): string | null;
+  shutdown(opts: ShutdownOpts): string | null;
   /** Persistence hooks; null when the layer is absent. */
   readonly persistence: PersistenceApi | null;
   /** Last time the dataset was saved (LASTSAVE), seconds. */

@@ -2,6 +2,7 @@
 // library answers it (Keystonelight has no Lua engine, so no library can ever be loaded: FUNCTION
 // LOAD fails as for an unknown engine, and everything else answers for an empty library set).
 
+import type { ShutdownOpts } from './context.js';
 import { container } from './dispatch.js';
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { helpReply } from './command.js';
@@ -17,7 +18,7 @@ function time(ctx: Ctx): Reply {
 
 /** SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: on success the connection closes without a reply. */
 function shutdown(ctx: Ctx, args: string[]): Reply {
-  const opts: { save?: boolean; now?: boolean; force?: boolean } = {};
+  const opts: ShutdownOpts = {};
   let abort = false;
   let nosave = false;
   for (const a of args.slice(1)) {

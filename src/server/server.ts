@@ -11,7 +11,7 @@ import type { Database } from '../keyspace/database.js';
 import { systemClock, type Clock } from '../keyspace/clock.js';
 import { execute, resolve, type CommandTable } from '../commands/dispatch.js';
 import { buildCommandTable } from '../commands/index.js';
-import type { ServerApi, ServerStats } from '../commands/context.js';
+import type { ServerApi, ShutdownOpts } from '../commands/context.js';
 import { ErrorReply, type Reply } from '../protocol/reply.js';
 import { DENIED_PROTECTED_MODE } from '../errors.js';
 import type { CommandSpec, Ctx } from '../commands/types.js';
@@ -33,7 +33,7 @@ import { reloadFromManifest } from '../persistence/load-into.js';
 import type { LoadSink } from '../persistence/loader.js';
 import { openCluster, type Cluster } from '../cluster/cluster.js';
 import { Observer } from './observe.js';
-import { rejectedSpec, usecNow } from './stats.js';
+import { newStats, rejectedSpec, usecNow } from './stats.js';
 import { ClientPause, POSTPONED } from './pause.js';
 import { MemoryGuard } from './maxmemory.js';
 import { StallMonitor } from './stalls.js';
@@ -51,13 +51,6 @@ export interface ServerOptions {
 
 /** Share of each cron period the active expiry cycle may take (Redis's slow cycle: 25%). */
 const EXPIRE_CYCLE_SHARE = 0.25;
-
-const newStats = (): ServerStats => ({
-  totalConnections: 0, totalCommands: 0, rejectedConnections: 0, netInputBytes: 0, netOutputBytes: 0,
-  keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, evictedKeys: 0, evictionExceededUs: 0, evictionExceededSince: 0,
-  errorReplies: 0, aofRewrites: 0, aofrwConsecutiveFailures: 0, rdbSaves: 0,
-  readsProcessed: 0, writesProcessed: 0,
-});
 
 export class Server implements ServerApi {
   readonly config: Config;
@@ -127,7 +120,7 @@ export class Server implements ServerApi {
   /** The end of each turn: the AOF write, then the replies. */
   private readonly turnFlush = new TurnFlush(() => this.persistence);
   private expireTimer: NodeJS.Timeout | null = null;
-  private shutdownHandler: ((opts: { save?: boolean; now?: boolean; force?: boolean }) => string | null) | null = null;
+  private shutdownHandler: ((opts: ShutdownOpts) => string | null) | null = null;
   /** maxmemory: eviction before commands, OOM for denyoom ones. */
   readonly memory: MemoryGuard;
 
@@ -332,11 +325,11 @@ export class Server implements ServerApi {
     return out;
   }
 
-  setShutdownHandler(fn: (opts: { save?: boolean; now?: boolean; force?: boolean }) => string | null): void {
+  setShutdownHandler(fn: (opts: ShutdownOpts) => string | null): void {
     this.shutdownHandler = fn;
   }
 
-  shutdown(opts: { save?: boolean; now?: boolean; force?: boolean }): string | null {
+  shutdown(opts: ShutdownOpts): string | null {
     if (this.shutdownHandler) {
       const refused = this.shutdownHandler(opts);
       if (refused !== null) return refused;

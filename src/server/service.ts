@@ -7,6 +7,7 @@
 
 import { closeSync, openSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import type { ShutdownOpts } from '../commands/context.js';
 import { ApplyError, type Config } from '../config.js';
 import { fsPath } from '../config-values.js';
 import { REDIS_VERSION, VERSION } from '../version.js';
@@ -184,7 +185,6 @@ export async function runService(config: Config, configFile: string): Promise<Se
   return server;
 }
 
-type ShutdownOpts = { save?: boolean; now?: boolean; force?: boolean };
 
 /** SHUTDOWN's options a signal stands for: shutdown-on-sigterm / shutdown-on-sigint (`default`: none). */
 function signalShutdown(flags: string): ShutdownOpts {

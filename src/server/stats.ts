@@ -12,6 +12,7 @@
 
 import { performance } from 'node:perf_hooks';
 import type { CommandTable } from '../commands/dispatch.js';
+import type { ServerStats } from '../commands/context.js';
 import { specsCreated, type CommandSpec } from '../commands/types.js';
 import { Histogram } from './histogram.js';
 
@@ -133,3 +134,11 @@ export function rejectedSpec(table: CommandTable, args: string[]): CommandSpec |
   const name = `${spec.name}|${args[1].toLowerCase()}`;
   return spec.subcommands.find((s) => s.name === name);
 }
+
+/** The counters of INFO stats, all zero: at start, and after CONFIG RESETSTAT. */
+export const newStats = (): ServerStats => ({
+  totalConnections: 0, totalCommands: 0, rejectedConnections: 0, netInputBytes: 0, netOutputBytes: 0,
+  keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, evictedKeys: 0, evictionExceededUs: 0, evictionExceededSince: 0,
+  errorReplies: 0, aofRewrites: 0, aofrwConsecutiveFailures: 0, rdbSaves: 0,
+  readsProcessed: 0, writesProcessed: 0,
+});
