@@ -116,6 +116,25 @@ function migrateOldFile(loc: AofLocation, store: ManifestStore, m: Manifest, io:
   log.notice(`Successfully migrated an old-style AOF file (${loc.filename}) into the AOF directory (${loc.dirname}).`);
 }
 
+/**
+ * DEBUG LOADAOF without a running file (appendonly no): the files to load, as Redis's
+ * loadAppendOnlyFiles on the manifest read from disk, which moves an old-style
+ * `<dir>/<appendfilename>` in first by the rule of a start (upgradeWanted), so a Redis 6 file next
+ * to no directory is loaded. Null when there is no manifest and no old-style file to move in.
+ */
+export function filesToLoad(loc: AofLocation, io: FileIO, log: AofLog): string[] | null {
+  const aofDir = aofDirOf(loc);
+  const fresh = new Manifest(aofDir, loc.filename);
+  const m = existsSync(fresh.path) ? Manifest.read(aofDir, loc.filename) : null;
+  if (existsSync(join(loc.dir, loc.filename)) && upgradeWanted(m ?? fresh, loc)) {
+    makeAofDir(loc, io);
+    const store = ManifestStore.of(m ?? fresh, io);
+    migrateOldFile(loc, store, store.current.copy(), io, log);
+    return store.current.dataFiles();
+  }
+  return m === null ? null : m.dataFiles();
+}
+
 /** Creates `<dir>/<appenddirname>` if missing, with Redis's text when it cannot be. */
 export function makeAofDir(loc: AofLocation, io: FileIO): void {
   const aofDir = aofDirOf(loc);

@@ -4,10 +4,9 @@
 // client per file as Redis's.
 
 import type { Server } from '../server/server.js';
-import { existsSync } from 'node:fs';
 import { loadFiles, loadFilesSync, type LoadProgress, type LoadSink } from './loader.js';
-import { aofDirOf, locationOf } from './layout.js';
-import { Manifest } from './manifest.js';
+import { filesToLoad, locationOf } from './layout.js';
+import { realFileIO } from './fileio.js';
 import { NO_AOF_TO_LOAD } from '../errors.js';
 
 function sink(server: Server): LoadSink {
@@ -78,11 +77,11 @@ export function reloadSync(server: Server, files: string[]): void {
  * error reply: without a manifest Redis exits, its load finding no file; ours keeps the dataset.
  */
 export function reloadFromManifest(server: Server): string | null {
-  const loc = locationOf(server.config);
-  const m = new Manifest(aofDirOf(loc), loc.filename);
-  if (!existsSync(m.path)) return NO_AOF_TO_LOAD;
   try {
-    reloadSync(server, Manifest.read(m.dir, m.filename).dataFiles());
+    // An old-style file is moved in first, as Redis's loadAppendOnlyFiles (layout.ts).
+    const files = filesToLoad(locationOf(server.config), realFileIO, server.log);
+    if (files === null) return NO_AOF_TO_LOAD;
+    reloadSync(server, files);
   } catch (e) {
     return `ERR ${e instanceof Error ? e.message : String(e)}`;
   }

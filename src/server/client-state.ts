@@ -1,6 +1,6 @@
 // A client connection as the CLIENT commands, CLIENT LIST and INFO see it (ClientApi): its ID,
 // names, protocol and database, its authentication, CLIENT REPLY's mode, its addresses and the
-// sizes of its buffers. connection.ts, the subclass, is the connection at work: reading, running
+// sizes of its buffers, with what the output limits count of them (reply-list.ts). connection.ts, the subclass, is the connection at work: reading, running
 // commands, writing replies, and holding input back (flow control).
 
 import type { Socket } from 'node:net';
@@ -11,7 +11,7 @@ import { CommandContext } from './command-context.js';
 import { TxState } from './transaction-state.js';
 import { ReplyMode, type ReplyModeChange } from './reply-mode.js';
 import { localOf, socketFd } from './client-socket.js';
-import { REPLY_BUFFER } from './limits.js';
+import { REPLY_BLOCK, REPLY_BUFFER, ReplyListMemory } from './reply-list.js';
 
 export abstract class ClientState extends CommandContext {
   abstract readonly decoder: RequestDecoder;
@@ -114,5 +114,35 @@ export abstract class ClientState extends CommandContext {
   protected get staticBytes(): number {
     const at = this.out.deferredAt;
     return at < 0 || at > REPLY_BUFFER ? REPLY_BUFFER : at;
+  }
+
+  /**
+   * socket.writableLength as last seen: as a read (or held input's run) begins, after the turn's
+   * write (flush) and when a write completes (written; 'drain' comes before that callback, so
+   * resumeInput reads it too). Nothing is written to the socket while commands run (replies go
+   * out in the turn's flush), so run() need not ask the socket.
+   */
+  protected queued = 0;
+  /** Redis's reply-list memory for this client's output, as the output limits count it. */
+  protected readonly replyList = new ReplyListMemory();
+
+  /**
+   * What the output limits' cheap check (Connection.run) adds to the pending bytes: 0 unless a
+   * deferred-length reply is in the batch. Then the static buffer holds less (staticBytes), and each
+   * such reply may start a block of the reply list of its own (reply-list.ts).
+   */
+  protected limitSlack(): number {
+    const out = this.out;
+    return out.deferredAt < 0 ? 0 : REPLY_BUFFER - this.staticBytes + out.deferred.length * REPLY_BLOCK;
+  }
+
+  /** Redis's reply-list memory for `pending` bytes of output (queued ones included). */
+  protected listUsage(pending: number): number {
+    return this.replyList.usage(pending, this.queued, this.out, this.socket.writableLength);
+  }
+
+  /** The output limits' figure for the cron (ClientLimits.cron): the reply list as Redis counts it. */
+  get outputListBytes(): number {
+    return this.listUsage(this.out.size + this.socket.writableLength);
   }
 }

@@ -26,7 +26,7 @@ import { BufferAccount } from './client-memory.js';
 import { POSTPONED, type Postponed } from './pause.js';
 import { setImmediate } from '../timers.js';
 import { endAfterReplies, OutputProgress, peerOf, writeBatch } from './client-socket.js';
-import { addsReplyBlock, REPLY_BLOCK, REPLY_BUFFER, ReplyListTally, replyListBytes } from './limits.js';
+import { addsReplyBlock, REPLY_BUFFER } from './reply-list.js';
 
 export class Connection extends ClientState implements ClientApi, Ctx, Postponed {
   readonly decoder: RequestDecoder;
@@ -47,15 +47,6 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
   private readonly limits: ReadLimits;
   /** When (unix seconds) the output was first seen over the soft limit; 0: it is not (limits.ts). */
   obufSoftSince = 0;
-  /**
-   * socket.writableLength as last seen: as a read (or held input's run) begins, after the turn's
-   * write (flush) and when a write completes (written; 'drain' comes before that callback, so
-   * resumeInput reads it too). Nothing is written to the socket while commands run (replies go
-   * out in the turn's flush), so run() need not ask the socket.
-   */
-  private queued = 0;
-  /** Redis's reply-list memory for a batch holding deferred-length replies (limits.ts). */
-  private readonly listTally = new ReplyListTally();
   /** This client's buffers in the used memory (client-memory.ts). */
   private readonly account: BufferAccount;
   /** When the socket is read (fairness between clients, held input): read-gate.ts. */
@@ -246,20 +237,9 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
     this.server.queueFlush(this);
   }
 
-  /**
-   * What the output limits' cheap check (Connection.run) adds to the pending bytes: 0 unless a
-   * deferred-length reply is in the batch. Then the static buffer holds less (staticBytes), and each
-   * such reply may start a block of the reply list of its own (limits.ts, ReplyListTally).
-   */
-  private limitSlack(): number {
-    const out = this.out;
-    return out.deferredAt < 0 ? 0 : REPLY_BUFFER - this.staticBytes + out.deferred.length * REPLY_BLOCK;
-  }
-
   /** Closes the client over its output buffer limits (as Redis), or pauses it over the bound. */
   private outputGrew(pending: number): void {
-    const used = this.out.deferredAt < 0 ? replyListBytes(pending) : this.listTally.usage(pending, this.queued, this.out.deferred);
-    if (this.server.limits.checkOutput(this, used, Date.now())) return;
+    if (this.server.limits.checkOutput(this, this.listUsage(pending), Date.now())) return;
     if (this.holdsOutput(pending)) this.pauseInput();
   }
 
@@ -356,11 +336,15 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
     if (this.closed || this.socket.destroyed) return;
     const size = this.out.size;
     if (size > 0) {
+      // The batch's trimmed blocks stay counted while its bytes wait in the socket (reply-list.ts).
+      const extra = this.replyList.batchExtra(size + this.queued, this.queued, this.out, this.socket.writableLength);
       this.server.stats.netOutputBytes += size;
       this.server.stats.writesProcessed++; // INFO total_writes_processed: Redis counts each writeToClient
       this.queued = writeBatch(this.socket, this.out, this.written);
+      this.replyList.written(extra, this.queued);
+    } else {
+      this.replyList.idle();
     }
-    this.listTally.reset();
     this.countBuffers();
     if (this.closing) {
       endAfterReplies(this.socket, this.peerEnded);

@@ -89,10 +89,6 @@ export class Server implements ServerApi {
    * BGSAVE scheduled, DEBUG LOADAOF: persistence/pending-start.ts); null otherwise.
    */
   aofStart: PendingAofStart | null = null;
-
-  loadAofFiles(): string | null {
-    return reloadFromManifest(this);
-  }
   /** True while the dataset is being loaded: commands get -LOADING. */
   loading = false;
   /** Off with DEBUG SET-ACTIVE-EXPIRE 0: keys then expire only when touched. */
@@ -316,6 +312,11 @@ export class Server implements ServerApi {
     this.keyspace.expireCycleTimeUsedUs = 0;
     this.observer.reset();
     this.stalls.reset();
+  }
+
+  /** DEBUG LOADAOF with appendonly no: the files the manifest names (persistence/load-into.ts). */
+  loadAofFiles(): string | null {
+    return reloadFromManifest(this);
   }
 
   infoSections(): Map<string, [string, string | number][]> {

@@ -27,6 +27,8 @@ const CONFIGS: Record<string, Record<string, string>> = {
   // The same, for tests whose keys must not show in the KEYS of the one above (tests run at once).
   obufDeferred: { 'client-output-buffer-limit': 'normal 100000 0 0', 'enable-debug-command': 'yes' },
   obufTrim: { 'client-output-buffer-limit': 'normal 100000 0 0' },
+  // A client that does not read: its output waits in the socket while more is added.
+  obufQueued: { 'client-output-buffer-limit': 'normal 19500000 0 0' },
 };
 const pairs = new Map<string, Promise<Pair>>();
 
@@ -415,4 +417,39 @@ test('declared sizes allocate nothing: 20 x $536870912 and *2147483647 keep the 
   } finally {
     await server.stop();
   }
+});
+
+test('client-output-buffer-limit normal 19500000: the trimmed blocks of deferred-length replies still waiting in the socket count, as in Redis\'s reply list, for a client that does not read', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const { ks, redis } = await pair('obufQueued');
+  // An 8 MB value the client does not read fills the socket's buffers; then 25000 CONFIG HELP
+  // replies wait behind it, each a trimmed block of its own in Redis's reply list (482 bytes of
+  // list memory for its 407 bytes): redis-server 7.0.15 counts 8.4 MB + 12 MB and closes the
+  // client. Counted as plain 20464-byte blocks once handed to the socket (9.6 MB), they stayed
+  // under the limit: ours kept the client.
+  const stillThere = async (port: number): Promise<boolean> => {
+    const admin = await RawClient.connect(port);
+    const list = await admin.call('CLIENT', 'LIST');
+    admin.close();
+    return list.includes('name=slow ');
+  };
+  const closed = await Promise.all([ks.port, redis.port].map(async (port) => {
+    const admin = await RawClient.connect(port);
+    t.is(await admin.call('SET', 'big', 'x'.repeat(8 * 1024 * 1024)), '+OK\r\n');
+    admin.close();
+    const slow = connect({ port, host: '127.0.0.1' });
+    slow.on('error', () => {});
+    await new Promise((r) => slow.once('connect', r));
+    slow.pause(); // never reads
+    slow.write(mb('CLIENT', 'SETNAME', 'slow') + mb('GET', 'big'));
+    await new Promise((r) => setTimeout(r, 1000));
+    const before = await stillThere(port);
+    slow.write(mb('CONFIG', 'HELP').repeat(25_000));
+    await new Promise((r) => setTimeout(r, 2000));
+    const after = await stillThere(port);
+    slow.destroy();
+    return [before, after];
+  }));
+  t.deepEqual(closed[1], [true, false], 'redis-server: there after the value, closed after the HELP replies');
+  t.deepEqual(closed[0], closed[1]);
 });

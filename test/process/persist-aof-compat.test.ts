@@ -6,13 +6,14 @@
 // file; on the manifest it refuses), where Redis cuts the file itself before refusing.
 
 import test, { type ExecutionContext } from 'ava';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exited, startBundle, tempDir } from '../helpers/bundle.js';
 import { needBinary } from '../helpers/bins.js';
 import { freePort, startRealRedis } from '../helpers/redis.js';
 import { aofBytes, dumpWire, type Dump } from '../helpers/aof.js';
 import { run } from '../helpers/run.js';
+import { exchange } from '../helpers/exchange.js';
 
 const K1 = aofBytes(['set', 'k1', 'v1']);
 const K4 = aofBytes(['set', 'k4', 'v4']);
@@ -127,4 +128,29 @@ test('a truncated base followed by an incr file: refused and left whole, with ad
   const rs = await startRealRedis(['--appendonly', 'yes'], redisDir);
   t.deepEqual(await dumpWire(rs.port), { '0:k4': v('v4'), '0:k6': v('v6') }, "redis-server's second start");
   await rs.stop();
+});
+
+test('DEBUG LOADAOF with appendonly no and only an old-style appendonly.aof in dir: moved into appendonlydir and loaded, as Redis', async (t) => {
+  // redis-server 7.0.15's DEBUG LOADAOF runs loadAppendOnlyFiles on the manifest read from disk
+  // (none here), which migrates the old-style file first, as a start does. Ours answered
+  // "ERR DEBUG LOADAOF needs the append-only file" and left the file.
+  if (!needBinary(t, 'redis-server')) return;
+  const dir = tempDir('ks-aofcompat-');
+  writeFileSync(join(dir, 'appendonly.aof'), K1);
+  const redisDir = copyOf(dir);
+  const cmds = [aofBytes(['DEBUG', 'LOADAOF'], ['GET', 'k1'])];
+  const rs = await startRealRedis(['--appendonly', 'no', '--enable-debug-command', 'yes'], redisDir);
+  const redis = await exchange(rs.port, cmds);
+  await rs.stop();
+  const sp = await startBundle(['--appendonly', 'no', '--enable-debug-command', 'yes'], { dir });
+  t.teardown(() => void sp.stop('SIGKILL'));
+  const ours = await exchange(sp.port, cmds);
+  t.is(await sp.stop(), 0);
+  t.is(redis.data, '+OK\r\n$2\r\nv1\r\n', 'redis-server');
+  t.is(ours.data, redis.data);
+  for (const d of [redisDir, dir]) {
+    t.false(existsSync(join(d, 'appendonly.aof')), d);
+    t.deepEqual(readFileSync(join(d, 'appendonlydir', 'appendonly.aof')), K1);
+    t.is(readFileSync(join(d, 'appendonlydir', 'appendonly.aof.manifest'), 'latin1'), 'file appendonly.aof seq 1 type b\n');
+  }
 });

@@ -10,7 +10,8 @@ import { Config, findOption } from '../../src/config.js';
 import { parseConfigFile } from '../../src/config-file.js';
 import { rewriteConfigFile } from '../../src/config-rewrite.js';
 import { obufClass } from '../../src/config-obuf.js';
-import { adjustOpenFilesLimit, ClientLimits, openFilesLimit, OUTPUT_PAUSE, protectedModeDenies, replyListBytes } from '../../src/server/limits.js';
+import { adjustOpenFilesLimit, ClientLimits, openFilesLimit, OUTPUT_PAUSE, protectedModeDenies } from '../../src/server/limits.js';
+import { replyListBytes } from '../../src/server/reply-list.js';
 import type { Connection } from '../../src/server/connection.js';
 import type { Logger } from '../../src/server/log.js';
 import { clientLine, idleSeconds } from '../../src/commands/client.js';
@@ -137,8 +138,8 @@ test('cron: with a password set, a client that must AUTH is closed over the repl
   const limits = new ClientLimits(config, { warning: () => {} } as unknown as Logger);
   const client = (authRequired: boolean, outputBufferLength: number) => {
     const c = { id: 1, addr: '127.0.0.1:1', laddr: '127.0.0.1:2', fd: 8, name: '', createdAt: 0, lastInteraction: 0, dbIndex: 0, proto: 2,
-      lastCommand: 'get', queryBufferLength: 0, outputBufferLength, monitor: false, blocked: false, tx: new TxState(), authRequired,
-      obufSoftSince: 0, killed: false, kill: () => (c.killed = true) };
+      lastCommand: 'get', queryBufferLength: 0, outputBufferLength, outputListBytes: replyListBytes(outputBufferLength), monitor: false,
+      blocked: false, tx: new TxState(), authRequired, obufSoftSince: 0, killed: false, kill: () => (c.killed = true) };
     return c;
   };
   const [fits, over, authed] = [client(true, 16384), client(true, 16385), client(false, 1 << 20)];
