@@ -43,7 +43,6 @@ export const AOF_ENABLE_FAILED = 'Unable to turn on AOF. Check server logs.';
 export const NO_RDB_SAVE = 'ERR Keystonelight saves only to the append only file, which is disabled (appendonly no); RDB snapshots are not supported';
 /** DEBUG LOADAOF when no manifest names files to load (Redis exits there, its load finding no file). */
 export const NO_AOF_TO_LOAD = 'ERR DEBUG LOADAOF found no append-only file to load (no manifest, no old-style file)';
-export const NO_AOF_REWRITE = 'ERR Background append only file rewriting is not possible: the append only file is disabled (appendonly no)';
 export const OOM = "OOM command not allowed when used memory > 'maxmemory'.";
 /** BGREWRITEAOF when the rewrite cannot start (its new incr file cannot be created). */
 export const REWRITE_START_FAILED = "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.";

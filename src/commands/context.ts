@@ -165,8 +165,8 @@ export interface ServerApi {
    * AOF_WAIT_REWRITE): what BGREWRITEAOF, BGSAVE and DEBUG LOADAOF use meanwhile; else null.
    */
   readonly aofStart: PersistenceApi | null;
-  /** DEBUG LOADAOF with appendonly no: the files the manifest on disk names (null, or the error). */
-  loadAofFiles(): string | null;
+  /** The file while appendonly is no (persistence/aof-off.ts): BGREWRITEAOF and DEBUG LOADAOF still use it. */
+  readonly aofOff: PersistenceApi;
 }
 
 export interface PersistenceApi {

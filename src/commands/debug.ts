@@ -39,8 +39,7 @@ function reload(ctx: Ctx, opts: string[]): Reply {
 function loadAof(ctx: Ctx): Reply {
   // After CONFIG SET appendonly yes in the same EXEC: the file to come (persistence/pending-start.ts).
   // With appendonly no, as Redis: the files its manifest names (the last ones written).
-  const p = ctx.server.persistence ?? ctx.server.aofStart;
-  const failure = p === null ? ctx.server.loadAofFiles() : p.loadAof();
+  const failure = (ctx.server.persistence ?? ctx.server.aofStart ?? ctx.server.aofOff).loadAof();
   return failure === null ? OK : err(failure);
 }
 

@@ -13,7 +13,7 @@ import { AofWriter, type FsyncPolicy } from './aof.js';
 import { realFileIO, type FileIO } from './fileio.js';
 import { loadInto, reloadSync } from './load-into.js';
 import {
-  aofDirOf, locationOf, makeAofDir, openForAppend, prepareLayout, refuseUnlisted, removeStaleTempFiles, rewriteSync,
+  aofDirOf, locationOf, makeAofDir, openForAppend, prepareLayout, refuseUnlisted, removeStaleTempFiles, rewriteSync, snapshotSync,
   type AofLocation, type OpenIncr,
 } from './layout.js';
 import { Manifest, ManifestStore } from './manifest.js';
@@ -85,6 +85,34 @@ export class AofPersistence implements Persistence {
    * memory (a new base file and an empty incr file), synchronously.
    */
   static enable(server: Server, io: FileIO = realFileIO): AofPersistence {
+    let p: AofPersistence | null = null;
+    const { store, bytes, aofDir } = AofPersistence.fromMemory(server, io, (loc, store, out) => {
+      p = AofPersistence.start(server, io, loc, store, rewriteSync(loc, store, io, server.log, out));
+    });
+    server.log.notice(`Append only file enabled: ${store.current.base?.file} in ${aofDir} written from memory (${bytes} bytes)`);
+    return p!;
+  }
+
+  /**
+   * BGREWRITEAOF with appendonly no: as Redis's rewrite while its AOF is off, the dataset in memory
+   * becomes the next base file, alone in the manifest (the incr files are deleted with the old
+   * base). Synchronous, where Redis forks. Throws what stopped it.
+   */
+  static snapshot(server: Server, io: FileIO = realFileIO): void {
+    const { store, bytes, aofDir } = AofPersistence.fromMemory(server, io, (loc, store, out) => snapshotSync(loc, store, io, server.log, out));
+    server.log.notice(`Background append only file rewriting: ${store.current.base?.file} in ${aofDir} written from memory (${bytes} bytes), the append only file staying off`);
+  }
+
+  /**
+   * The dataset in memory written as the next base file by `write` (rewriteSync, snapshotSync), in
+   * the AOF directory of the configuration (made if missing), counted as a rewrite in INFO (Redis
+   * starts the AOF with one).
+   */
+  private static fromMemory(
+    server: Server,
+    io: FileIO,
+    write: (loc: AofLocation, store: ManifestStore, out: ReplyBuffer) => void,
+  ): { store: ManifestStore; bytes: number; aofDir: string } {
     const loc = locationOf(server.config);
     removeStaleTempFiles(loc.dir, server.log);
     const aofDir = aofDirOf(loc);
@@ -96,13 +124,11 @@ export class AofPersistence implements Persistence {
     const t0 = performance.now();
     const out = new ReplyBuffer();
     dumpKeyspace(server.keyspace, out, server.keyspace.clock.now(), server.config.bool('aof-timestamp-enabled'));
-    const p = AofPersistence.start(server, io, loc, store, rewriteSync(loc, store, io, server.log, out));
-    // Redis starts the AOF with a rewrite, which INFO counts as one.
+    write(loc, store, out);
     server.stats.aofRewrites++;
     server.aofLastRewriteSeconds = Math.round((performance.now() - t0) / 1000);
     server.aofLastRewriteOk = true;
-    server.log.notice(`Append only file enabled: ${store.current.base?.file} in ${aofDir} written from memory (${out.len} bytes)`);
-    return p;
+    return { store, bytes: out.len, aofDir };
   }
 
   append(db: number, args: string[], raw?: Buffer, start = -1, end = 0): void {

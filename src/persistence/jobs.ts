@@ -14,7 +14,7 @@ import { BgSave } from './bgsave.js';
 import { BGSAVE_BEHIND_CHILD, BGSAVE_RUNNING, REWRITE_RUNNING, REWRITE_START_FAILED } from '../errors.js';
 import { setImmediate } from '../timers.js';
 
-const REWRITE_STARTED = 'Background append only file rewriting started';
+export const REWRITE_STARTED = 'Background append only file rewriting started';
 export const REWRITE_SCHEDULED = 'Background append only file rewriting scheduled';
 
 /** The rewrite's figures in INFO persistence (the aof_* fields in index.ts). */

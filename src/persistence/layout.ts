@@ -230,6 +230,19 @@ export function filesSize(m: Manifest): number {
  * returned incr file from now on.
  */
 export function rewriteSync(loc: AofLocation, store: ManifestStore, io: FileIO, log: AofLog, dump: ReplyBuffer): OpenIncr {
+  return baseFromMemory(loc, store, io, log, dump, true)!;
+}
+
+/**
+ * BGREWRITEAOF with appendonly no, as Redis's rewrite while its AOF is off: `dump` becomes the next
+ * base file, alone in the manifest; the incr files become history, deleted with the old base.
+ */
+export function snapshotSync(loc: AofLocation, store: ManifestStore, io: FileIO, log: AofLog, dump: ReplyBuffer): void {
+  baseFromMemory(loc, store, io, log, dump, false);
+}
+
+/** rewriteSync's steps; with `withIncr` false, no incr file (null is returned). */
+function baseFromMemory(loc: AofLocation, store: ManifestStore, io: FileIO, log: AofLog, dump: ReplyBuffer, withIncr: boolean): OpenIncr | null {
   const next = store.current.copy();
   const base = next.nextBase();
   const basePath = join(next.dir, base.file);
@@ -255,11 +268,15 @@ export function rewriteSync(loc: AofLocation, store: ManifestStore, io: FileIO, 
     if (first) io.close(io.openWrite(basePath));
     else io.rename(temp, basePath);
     created.push(base.file);
-    const incr = next.addIncr();
-    path = join(next.dir, incr.file);
-    fd = io.openWrite(path);
-    created.push(incr.file);
-    next.replaceBase(base, incr.seq);
+    let firstKept = Infinity;
+    if (withIncr) {
+      const incr = next.addIncr();
+      path = join(next.dir, incr.file);
+      fd = io.openWrite(path);
+      created.push(incr.file);
+      firstKept = incr.seq;
+    }
+    next.replaceBase(base, firstKept);
     faultPoint('rewrite-sync-manifest');
     store.save(next);
     created.length = 0;
@@ -274,7 +291,7 @@ export function rewriteSync(loc: AofLocation, store: ManifestStore, io: FileIO, 
     throw e;
   }
   removeHistorySync(store, io, log);
-  return { fd, path, otherBytes: dump.len };
+  return withIncr ? { fd, path: path!, otherBytes: dump.len } : null;
 }
 
 /**

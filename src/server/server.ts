@@ -11,7 +11,7 @@ import type { Database } from '../keyspace/database.js';
 import { systemClock, type Clock } from '../keyspace/clock.js';
 import { execute, resolve, type CommandTable } from '../commands/dispatch.js';
 import { buildCommandTable } from '../commands/index.js';
-import type { ServerApi, ShutdownOpts } from '../commands/context.js';
+import type { PersistenceApi, ServerApi, ShutdownOpts } from '../commands/context.js';
 import { ErrorReply, type Reply } from '../protocol/reply.js';
 import { DENIED_PROTECTED_MODE } from '../errors.js';
 import type { CommandSpec, Ctx } from '../commands/types.js';
@@ -29,7 +29,7 @@ import { replayer } from './replay.js';
 import { VERSION } from '../version.js';
 import { persistenceInfo } from '../persistence/info.js';
 import type { PendingAofStart } from '../persistence/pending-start.js';
-import { reloadFromManifest } from '../persistence/load-into.js';
+import { AofOff } from '../persistence/aof-off.js';
 import type { LoadSink } from '../persistence/loader.js';
 import { openCluster, type Cluster } from '../cluster/cluster.js';
 import { Observer } from './observe.js';
@@ -89,6 +89,8 @@ export class Server implements ServerApi {
    * BGSAVE scheduled, DEBUG LOADAOF: persistence/pending-start.ts); null otherwise.
    */
   aofStart: PendingAofStart | null = null;
+  /** The file while appendonly is no: BGREWRITEAOF and DEBUG LOADAOF (service.ts gives it its I/O). */
+  aofOff: PersistenceApi = new AofOff(this);
   /** True while the dataset is being loaded: commands get -LOADING. */
   loading = false;
   /** Off with DEBUG SET-ACTIVE-EXPIRE 0: keys then expire only when touched. */
@@ -312,11 +314,6 @@ export class Server implements ServerApi {
     this.keyspace.expireCycleTimeUsedUs = 0;
     this.observer.reset();
     this.stalls.reset();
-  }
-
-  /** DEBUG LOADAOF with appendonly no: the files the manifest names (persistence/load-into.ts). */
-  loadAofFiles(): string | null {
-    return reloadFromManifest(this);
   }
 
   infoSections(): Map<string, [string, string | number][]> {

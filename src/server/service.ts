@@ -13,6 +13,7 @@ import { fsPath } from '../config-values.js';
 import { REDIS_VERSION, VERSION } from '../version.js';
 import { AofPersistence, type FileIO } from '../persistence/index.js';
 import { PendingAofStart } from '../persistence/pending-start.js';
+import { AofOff } from '../persistence/aof-off.js';
 import { createLogger, type Logger } from './log.js';
 import { Server } from './server.js';
 import { PidFiles } from './pidfile.js';
@@ -29,6 +30,7 @@ import { setImmediate } from '../timers.js';
  * `claimDir` runs before the file is started at run time (the library takes the PID file then).
  */
 export async function openPersistence(server: Server, io?: FileIO, claimDir?: () => void): Promise<void> {
+  server.aofOff = new AofOff(server, io, claimDir);
   if (server.config.bool('appendonly')) server.persistence = await AofPersistence.open(server, io);
   server.config.onChange('appendonly', (v) => {
     if (v === 'no') server.aofStart = null;

@@ -7,7 +7,7 @@
 // appendonly no / yes (and DEBUG LOADAOF, BGSAVE after it), all queued in MULTI.
 
 import test, { type ExecutionContext } from 'ava';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../src/index.js';
@@ -260,6 +260,30 @@ test('DEBUG LOADAOF with appendonly no (no EXEC): the files the manifest names, 
   const [ours, theirs] = await Promise.all([exchange(p.ks.port, [bytes(cmds)], { quietMs: 500 }), exchange(p.redis.port, [bytes(cmds)], { quietMs: 500 })]);
   t.is(show(ours), show(theirs), 'Keystonelight vs redis-server');
   t.is(ours.data, '+OK\r\n+OK\r\n+OK\r\n+OK\r\n+OK\r\n*2\r\n$2\r\nv1\r\n$-1\r\n');
+});
+
+test('BGREWRITEAOF with appendonly no, alone and run by EXEC: the dataset as the next base file, alone in the manifest, the incr files deleted, as redis-server', async (t) => {
+  // redis-server 7.0.15 rewrites whatever aof_state says: its incr files become history. Before:
+  // ours answered -ERR ... not possible ... (appendonly no) and wrote nothing.
+  const p = await pair(t, true);
+  if (p === null) return;
+  const files = (dir: string): string => readdirSync(join(dir, 'appendonlydir')).sort().join(' ');
+  const manifest = (dir: string): string => readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'latin1');
+  const sorted = (dir: string): string[] => parseAof(aofContent(dir)).map((a) => a.join(' ')).sort();
+  const steps: [string[][], string][] = [
+    [[['SET', 'a', '1'], ['CONFIG', 'SET', 'appendonly', 'no'], ['SET', 'b', '2'], ['BGREWRITEAOF']], '+OK\r\n+OK\r\n+OK\r\n+Background append only file rewriting started\r\n'],
+    [[['MULTI'], ['SET', 'c', '3'], ['BGREWRITEAOF'], ['EXEC']], '+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n+OK\r\n+Background append only file rewriting scheduled\r\n'],
+  ];
+  for (const [cmds, reply] of steps) {
+    const [ours, theirs] = await Promise.all([exchange(p.ks.port, [bytes(cmds)], { quietMs: 500 }), exchange(p.redis.port, [bytes(cmds)], { quietMs: 500 })]);
+    t.is(show(ours), show(theirs), 'Keystonelight vs redis-server');
+    t.is(ours.data, reply);
+    // Redis's child writes the base: wait for its rename.
+    await waitFor(() => files(p.redis.dir) === files(p.ksDir), 10_000, `the same files: ${files(p.ksDir)} / ${files(p.redis.dir)}`);
+    t.is(manifest(p.ksDir), manifest(p.redis.dir));
+    t.deepEqual(sorted(p.ksDir), sorted(p.redis.dir));
+  }
+  t.deepEqual(sorted(p.ksDir), ['SELECT 0', 'SET a 1', 'SET b 2', 'SET c 3']);
 });
 
 test('CLIENT REPLY SKIP then a blank inline line: used up, as Redis', async (t) => {
