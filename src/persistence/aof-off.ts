@@ -14,6 +14,15 @@ import { REWRITE_SCHEDULED, REWRITE_STARTED } from './jobs.js';
 import { NO_RDB_SAVE, REWRITE_START_FAILED } from '../errors.js';
 
 export class AofOff implements PersistenceApi {
+  /**
+   * The last incr file number the file has used since start: Redis keeps its manifest in memory,
+   * so numbering goes on across appendonly no / yes, whatever the manifest on disk still lists
+   * (AofPersistence.fromMemory, close).
+   */
+  incrSeqFloor = 0;
+  /** A BGREWRITEAOF run by the current EXEC (Redis's aof_rewrite_scheduled: one, however many). */
+  private scheduled = false;
+
   constructor(
     private readonly server: Server,
     private readonly io: FileIO = realFileIO,
@@ -24,15 +33,32 @@ export class AofOff implements PersistenceApi {
   /** As Redis's bgrewriteaofCommand: run by EXEC (server.in_exec), scheduled for its end. */
   rewrite(inExec = false): { ok: boolean; message: string } {
     if (inExec) {
-      this.server.exec.after(() => void this.run());
+      if (!this.scheduled) {
+        this.scheduled = true;
+        this.server.exec.after(() => this.runScheduled());
+      }
       return { ok: true, message: REWRITE_SCHEDULED };
     }
     return this.run() ? { ok: true, message: REWRITE_STARTED } : { ok: false, message: REWRITE_START_FAILED };
   }
 
+  /**
+   * At the end of the EXEC that scheduled it. Not when a CONFIG SET appendonly yes later in it is
+   * to start the file from memory (its callback runs after this one): one rewrite, as Redis's.
+   */
+  private runScheduled(): void {
+    if (!this.scheduled) return;
+    this.scheduled = false;
+    if (this.server.aofStart === null) this.run();
+  }
+
+  /** CONFIG SET appendonly no with the file on or pending: Redis's stopAppendOnly clears aof_rewrite_scheduled. */
+  cancel(): void {
+    this.scheduled = false;
+  }
+
   /** The base file written from memory; false (logged, status err) when it could not be. */
   private run(): boolean {
-    // A CONFIG SET appendonly yes later in the same EXEC started the file from memory already.
     if (this.server.persistence !== null) return true;
     try {
       this.claimDir?.();

@@ -120,11 +120,13 @@ export class AofPersistence implements Persistence {
     const hasManifest = existsSync(new Manifest(aofDir, loc.filename).path);
     if (!hasManifest) refuseUnlisted(loc);
     const m = hasManifest ? Manifest.read(aofDir, loc.filename) : new Manifest(aofDir, loc.filename);
+    m.raiseIncrSeq(server.aofOff.incrSeqFloor);
     const store = ManifestStore.of(m, io);
     const t0 = performance.now();
     const out = new ReplyBuffer();
     dumpKeyspace(server.keyspace, out, server.keyspace.clock.now(), server.config.bool('aof-timestamp-enabled'));
     write(loc, store, out);
+    server.aofOff.incrSeqFloor = store.current.lastIncrSeq;
     server.stats.aofRewrites++;
     server.aofLastRewriteSeconds = Math.round((performance.now() - t0) / 1000);
     server.aofLastRewriteOk = true;
@@ -296,6 +298,7 @@ export class AofPersistence implements Persistence {
     this.closed = true;
     this.jobs.stop();
     for (const stop of this.unlisten) stop();
+    this.server.aofOff.incrSeqFloor = Math.max(this.server.aofOff.incrSeqFloor, this.manifests.current.lastIncrSeq);
     // The pending bytes go to the file at once, as Redis's stopAppendOnly writes them first
     // (flushAppendOnlyFile): a DEBUG LOADAOF right after CONFIG SET appendonly no reads them. A
     // failure leaves them pending, for syncNow below to report.

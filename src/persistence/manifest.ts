@@ -150,6 +150,16 @@ export class Manifest {
     return { file: `${this.filename}.${this.baseSeq + 1}.base.aof`, seq: this.baseSeq + 1, type: 'b' };
   }
 
+  /** The sequence number of the last incr file made (0: none yet). */
+  get lastIncrSeq(): number {
+    return this.incrSeq;
+  }
+
+  /** Goes on numbering incr files after `n` (Redis's in-memory manifest outlives appendonly no). */
+  raiseIncrSeq(n: number): void {
+    this.incrSeq = Math.max(this.incrSeq, n);
+  }
+
   /** Adds a new incr file (the next sequence number) and returns it. */
   addIncr(): AofFileInfo {
     const f: AofFileInfo = { file: `${this.filename}.${++this.incrSeq}.incr.aof`, seq: this.incrSeq, type: 'i' };

@@ -11,7 +11,7 @@ import type { Database } from '../keyspace/database.js';
 import { systemClock, type Clock } from '../keyspace/clock.js';
 import { execute, resolve, type CommandTable } from '../commands/dispatch.js';
 import { buildCommandTable } from '../commands/index.js';
-import type { PersistenceApi, ServerApi, ShutdownOpts } from '../commands/context.js';
+import type { ServerApi, ShutdownOpts } from '../commands/context.js';
 import { ErrorReply, type Reply } from '../protocol/reply.js';
 import { DENIED_PROTECTED_MODE } from '../errors.js';
 import type { CommandSpec, Ctx } from '../commands/types.js';
@@ -90,7 +90,7 @@ export class Server implements ServerApi {
    */
   aofStart: PendingAofStart | null = null;
   /** The file while appendonly is no: BGREWRITEAOF and DEBUG LOADAOF (service.ts gives it its I/O). */
-  aofOff: PersistenceApi = new AofOff(this);
+  aofOff = new AofOff(this);
   /** True while the dataset is being loaded: commands get -LOADING. */
   loading = false;
   /** Off with DEBUG SET-ACTIVE-EXPIRE 0: keys then expire only when touched. */

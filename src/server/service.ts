@@ -33,7 +33,10 @@ export async function openPersistence(server: Server, io?: FileIO, claimDir?: ()
   server.aofOff = new AofOff(server, io, claimDir);
   if (server.config.bool('appendonly')) server.persistence = await AofPersistence.open(server, io);
   server.config.onChange('appendonly', (v) => {
-    if (v === 'no') server.aofStart = null;
+    if (v === 'no') {
+      if (server.persistence !== null || server.aofStart !== null) server.aofOff.cancel();
+      server.aofStart = null;
+    }
     if (v === 'yes' && server.exec.running && server.persistence === null) return enableAfterExec(server, io, claimDir);
     // As Redis: CONFIG SET fails, and the previous value is restored.
     if (!toggleAof(server, v === 'yes', io, claimDir)) throw new ApplyError(AOF_ENABLE_FAILED);
