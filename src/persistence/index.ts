@@ -85,12 +85,11 @@ export class AofPersistence implements Persistence {
    * memory (a new base file and an empty incr file), synchronously.
    */
   static enable(server: Server, io: FileIO = realFileIO): AofPersistence {
-    let p: AofPersistence | null = null;
-    const { store, bytes, aofDir } = AofPersistence.fromMemory(server, io, (loc, store, out) => {
-      p = AofPersistence.start(server, io, loc, store, rewriteSync(loc, store, io, server.log, out));
-    });
+    const { result, store, bytes, aofDir } = AofPersistence.fromMemory(server, io, (loc, store, out) =>
+      AofPersistence.start(server, io, loc, store, rewriteSync(loc, store, io, server.log, out)),
+    );
     server.log.notice(`Append only file enabled: ${store.current.base?.file} in ${aofDir} written from memory (${bytes} bytes)`);
-    return p!;
+    return result;
   }
 
   /**
@@ -108,11 +107,11 @@ export class AofPersistence implements Persistence {
    * the AOF directory of the configuration (made if missing), counted as a rewrite in INFO (Redis
    * starts the AOF with one).
    */
-  private static fromMemory(
+  private static fromMemory<T>(
     server: Server,
     io: FileIO,
-    write: (loc: AofLocation, store: ManifestStore, out: ReplyBuffer) => void,
-  ): { store: ManifestStore; bytes: number; aofDir: string } {
+    write: (loc: AofLocation, store: ManifestStore, out: ReplyBuffer) => T,
+  ): { result: T; store: ManifestStore; bytes: number; aofDir: string } {
     const loc = locationOf(server.config);
     removeStaleTempFiles(loc.dir, server.log);
     const aofDir = aofDirOf(loc);
@@ -125,12 +124,12 @@ export class AofPersistence implements Persistence {
     const t0 = performance.now();
     const out = new ReplyBuffer();
     dumpKeyspace(server.keyspace, out, server.keyspace.clock.now(), server.config.bool('aof-timestamp-enabled'));
-    write(loc, store, out);
+    const result = write(loc, store, out);
     server.aofOff.incrSeqFloor = store.current.lastIncrSeq;
     server.stats.aofRewrites++;
     server.aofLastRewriteSeconds = Math.round((performance.now() - t0) / 1000);
     server.aofLastRewriteOk = true;
-    return { store, bytes: out.len, aofDir };
+    return { result, store, bytes: out.len, aofDir };
   }
 
   append(db: number, args: string[], raw?: Buffer, start = -1, end = 0): void {
