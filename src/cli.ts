@@ -11,7 +11,7 @@ import { runService } from './server/service.js';
 import { LoggedStartFailure } from './server/start-failure.js';
 import { isDaemonChild, notifyFailure, notifyReady, spawnDaemon } from './server/daemon.js';
 import { guardStdio } from './server/log.js';
-import { errnoText, strerror } from './errors.js';
+import { errnoText, errorText, strerror } from './errors.js';
 
 /** As a server, durable by default: an append-only file in `dir` (the library stays in memory). */
 const SERVER_DEFAULTS: Record<string, string> = { appendonly: 'yes' };
@@ -87,10 +87,10 @@ async function main(argv: string[]): Promise<void> {
     await runService(config, file ?? '');
     notifyReady();
   } catch (e) {
-    if (!(e instanceof LoggedStartFailure)) fail(e instanceof Error ? e.message : String(e));
+    if (!(e instanceof LoggedStartFailure)) fail(errorText(e));
     notifyFailure(e.message); // in the background server: the waiting parent prints it
     process.exit(1);
   }
 }
 
-main(process.argv.slice(2)).catch((e) => fail(e instanceof Error ? e.message : String(e)));
+main(process.argv.slice(2)).catch((e) => fail(errorText(e)));

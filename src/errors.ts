@@ -187,7 +187,7 @@ export function listenFailure(host: string, port: number, e: unknown): string {
   // anet.c's anetV6Only/anetSetReuseAddr (libuv sets the same options before bind()).
   else if (code === 'ENOPROTOOPT') reason = 'setsockopt: Protocol not available';
   else if (code !== '' && STRERROR[code] !== undefined) reason = `bind: ${STRERROR[code]}`;
-  else reason = e instanceof Error ? e.message : String(e);
+  else reason = errorText(e);
   return `Could not create server TCP listening socket ${host}:${port}: ${reason}`;
 }
 
@@ -223,3 +223,8 @@ export const MONITOR_IN_MULTI = "ERR MONITOR isn't allowed for DENY BLOCKING cli
 export const DISCARD_WITHOUT_MULTI = 'ERR DISCARD without MULTI';
 /** EXEC refused by the server's checks (-OOM, -MISCONF...): Redis's execCommandAbort. */
 export const execAbortedBecause = (error: string): string => `EXECABORT Transaction discarded because of: ${error}`;
+
+/** An exception's message (a thrown non-Error as a string). */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

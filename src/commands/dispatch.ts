@@ -2,7 +2,7 @@
 // then runs the handler. Handlers never re-check their arity.
 
 import { ErrorReply, type Reply } from '../protocol/reply.js';
-import { unknownCommand, unknownSubcommand, wrongArity } from '../errors.js';
+import { errorText, unknownCommand, unknownSubcommand, wrongArity } from '../errors.js';
 import { spec, type CommandSpec, type Ctx } from './types.js';
 
 /** Most spellings of command names remembered per table (bounds what odd-case names can cost). */
@@ -79,7 +79,7 @@ export function execute(spec: CommandSpec, ctx: Ctx, args: string[], onCrash: (e
     return spec.handler(ctx, args);
   } catch (e) {
     onCrash(e, args);
-    return new ErrorReply(`ERR internal error running '${spec.name}': ${e instanceof Error ? e.message : String(e)}`);
+    return new ErrorReply(`ERR internal error running '${spec.name}': ${errorText(e)}`);
   }
 }
 

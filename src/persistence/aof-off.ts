@@ -11,7 +11,7 @@ import { AofPersistence } from './index.js';
 import { realFileIO, type FileIO } from './fileio.js';
 import { reloadFromManifest } from './load-into.js';
 import { REWRITE_SCHEDULED, REWRITE_STARTED } from './jobs.js';
-import { NO_RDB_SAVE, REWRITE_START_FAILED } from '../errors.js';
+import { errorText, NO_RDB_SAVE, REWRITE_START_FAILED } from '../errors.js';
 
 export class AofOff implements PersistenceApi {
   /**
@@ -24,7 +24,7 @@ export class AofOff implements PersistenceApi {
   private scheduled = false;
 
   constructor(
-    private readonly server: Server,
+    protected readonly server: Server,
     private readonly io: FileIO = realFileIO,
     /** Takes the data directory's PID file first (the library's, as for CONFIG SET appendonly yes). */
     private readonly claimDir?: () => void,
@@ -65,7 +65,7 @@ export class AofOff implements PersistenceApi {
       AofPersistence.snapshot(this.server, this.io);
       return true;
     } catch (e) {
-      this.server.log.warning(`Background append only file rewriting failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.server.log.warning(`Background append only file rewriting failed: ${errorText(e)}`);
       this.server.aofLastRewriteOk = false;
       return false;
     }

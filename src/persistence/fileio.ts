@@ -8,7 +8,7 @@
 
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
-import { strerror } from '../errors.js';
+import { errorText, strerror } from '../errors.js';
 
 export interface FileIO {
   /** Opens for appending (created if missing); returns a descriptor. */
@@ -126,7 +126,7 @@ export class FileOpError extends Error {
 export function fileError(what: string, e: unknown): FileOpError {
   if (e instanceof FileOpError) return e;
   const code = e instanceof ShortWriteError ? e.code : (e as NodeJS.ErrnoException | null)?.code;
-  return new FileOpError(`${what}: ${code === undefined ? (e instanceof Error ? e.message : String(e)) : strerror(code)}`, code ?? 'EIO');
+  return new FileOpError(`${what}: ${code === undefined ? errorText(e) : strerror(code)}`, code ?? 'EIO');
 }
 
 /** The errno code of an error thrown by a FileIO call. */

@@ -18,7 +18,7 @@ import {
 } from './layout.js';
 import { Manifest, ManifestStore } from './manifest.js';
 import { Jobs } from './jobs.js';
-import { BGSAVE_RUNNING } from '../errors.js';
+import { BGSAVE_RUNNING, errorText } from '../errors.js';
 import { dumpKeyspace } from './keydump.js';
 
 export { AofFormatError } from './loader.js';
@@ -198,7 +198,7 @@ export class AofPersistence implements Persistence {
     try {
       this.writer.syncNow();
     } catch (e) {
-      this.server.log.warning(`SAVE: ${e instanceof Error ? e.message : String(e)}`);
+      this.server.log.warning(`SAVE: ${errorText(e)}`);
       return 'ERR';
     }
     this.server.lastSave = Math.floor(Date.now() / 1000);
@@ -227,7 +227,7 @@ export class AofPersistence implements Persistence {
       this.writer.syncBeforeUnit();
       reloadSync(this.server, this.manifests.current.dataFiles());
     } catch (e) {
-      return `ERR ${e instanceof Error ? e.message : String(e)}`;
+      return `ERR ${errorText(e)}`;
     } finally {
       // A truncated last command was cut off the current file.
       this.writer.fileSize = this.io.size(this.writer.path);
@@ -240,7 +240,7 @@ export class AofPersistence implements Persistence {
     try {
       this.rewriteSync();
     } catch (e) {
-      return `ERR Error trying to rewrite the AOF: ${e instanceof Error ? e.message : String(e)}`;
+      return `ERR Error trying to rewrite the AOF: ${errorText(e)}`;
     }
     // The dataset is saved (Redis's rdbSave there): LASTSAVE moves, as in Redis.
     this.server.lastSave = Math.floor(Date.now() / 1000);

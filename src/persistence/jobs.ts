@@ -11,7 +11,7 @@ import type { ManifestStore } from './manifest.js';
 import { Rewrite, type RewriteResult } from './rewrite.js';
 import { AutoRewrite } from './auto-rewrite.js';
 import { BgSave } from './bgsave.js';
-import { BGSAVE_BEHIND_CHILD, BGSAVE_RUNNING, REWRITE_RUNNING, REWRITE_START_FAILED } from '../errors.js';
+import { BGSAVE_BEHIND_CHILD, BGSAVE_RUNNING, errorText, REWRITE_RUNNING, REWRITE_START_FAILED } from '../errors.js';
 import { setImmediate } from '../timers.js';
 
 export const REWRITE_STARTED = 'Background append only file rewriting started';
@@ -110,7 +110,7 @@ export class Jobs {
       // its fork): logged, status err, and counted neither in aof_rewrites nor as a consecutive
       // failure (only backgroundRewriteDoneHandler counts those), so it never starts the back-off:
       // a scheduled or automatic rewrite is tried again at every cron, as Redis's.
-      this.server.log.warning(e instanceof Error ? e.message : String(e));
+      this.server.log.warning(errorText(e));
       this.server.aofLastRewriteOk = false;
       return false;
     }

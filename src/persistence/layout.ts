@@ -16,7 +16,7 @@ import { fsPath } from '../config-values.js';
 import type { AofLog } from './aof.js';
 import { timestampLine } from './aof-format.js';
 import { fileError, FileOpError, unlinkQuietly, type FileIO } from './fileio.js';
-import { AOF_IO, strerror } from '../errors.js';
+import { AOF_IO, errorText, strerror } from '../errors.js';
 import { AofFormatError, Manifest, ManifestStore } from './manifest.js';
 import { faultPoint } from './faults.js';
 import { TEMP_FILE } from './rewrite.js';
@@ -327,7 +327,7 @@ function removeHistorySync(store: ManifestStore, io: FileIO, log: AofLog): void 
   } catch (e) {
     // Housekeeping only: the manifest on disk still names the data (and these files as history,
     // whether or not they are gone), so the server goes on, as Redis does; the next start retries.
-    log.warning(`${e instanceof Error ? e.message : String(e)} (the history files stay listed in the manifest until it is next written)`);
+    log.warning(`${errorText(e)} (the history files stay listed in the manifest until it is next written)`);
   }
 }
 

@@ -7,7 +7,7 @@ import type { Server } from '../server/server.js';
 import { loadFiles, loadFilesSync, type LoadProgress, type LoadSink } from './loader.js';
 import { filesToLoad, locationOf } from './layout.js';
 import { realFileIO } from './fileio.js';
-import { NO_AOF_TO_LOAD } from '../errors.js';
+import { errorText, NO_AOF_TO_LOAD } from '../errors.js';
 
 function sink(server: Server): LoadSink {
   const s: LoadSink = {
@@ -83,7 +83,7 @@ export function reloadFromManifest(server: Server): string | null {
     if (files === null) return NO_AOF_TO_LOAD;
     reloadSync(server, files);
   } catch (e) {
-    return `ERR ${e instanceof Error ? e.message : String(e)}`;
+    return `ERR ${errorText(e)}`;
   }
   return null;
 }

@@ -37,7 +37,7 @@ import type { AofWriter } from './aof.js';
 import { encode, timestampLine } from './aof-format.js';
 import { latencyEnd, latencyStart } from './latency-sink.js';
 import { fileError, unlinkQuietly, type FileIO } from './fileio.js';
-import { AOF_IO } from '../errors.js';
+import { AOF_IO, errorText } from '../errors.js';
 import { faultPoint } from './faults.js';
 import { writeKey } from './keydump.js';
 import { SnapshotRecorder } from './snapshot-recorder.js';
@@ -128,7 +128,7 @@ export class Rewrite {
     } catch (e) {
       this.cleanup();
       this.trace.end({ ok: false, seconds: seconds() });
-      return { ok: false, error: e instanceof Error ? e.message : String(e), seconds: seconds() };
+      return { ok: false, error: errorText(e), seconds: seconds() };
     }
   }
 

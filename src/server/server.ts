@@ -13,7 +13,7 @@ import { execute, resolve, type CommandTable } from '../commands/dispatch.js';
 import { buildCommandTable } from '../commands/index.js';
 import type { ServerApi, ShutdownOpts } from '../commands/context.js';
 import { ErrorReply, type Reply } from '../protocol/reply.js';
-import { DENIED_PROTECTED_MODE } from '../errors.js';
+import { DENIED_PROTECTED_MODE, errorText } from '../errors.js';
 import type { CommandSpec, Ctx } from '../commands/types.js';
 import { admits, execRefused, executeInMulti, refusal } from './request-checks.js';
 import { WatchRegistry } from './watch.js';
@@ -348,7 +348,7 @@ export class Server implements ServerApi {
    * unhandled rejection, which Node turns into the end of the host's process.
    */
   closeSoon(close: () => Promise<void> = () => this.close()): void {
-    setImmediate(() => void close().catch((e) => this.log.warning(`Error closing the server after SHUTDOWN: ${e instanceof Error ? e.message : String(e)}`)));
+    setImmediate(() => void close().catch((e) => this.log.warning(`Error closing the server after SHUTDOWN: ${errorText(e)}`)));
   }
 
   // --- lifecycle -------------------------------------------------------------------------------

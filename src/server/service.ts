@@ -20,7 +20,7 @@ import { PidFiles } from './pidfile.js';
 import { isDaemonChild } from './daemon.js';
 import { adjustOpenFilesLimit } from './limits.js';
 import { heapLimitWarning } from './heap.js';
-import { AOF_ENABLE_FAILED, failedListening, NO_RDB_SAVE, NOT_LISTENING, strerror } from '../errors.js';
+import { AOF_ENABLE_FAILED, errorText, failedListening, NO_RDB_SAVE, NOT_LISTENING, strerror } from '../errors.js';
 import { LoggedStartFailure, refuseBeforeLog } from './start-failure.js';
 import { setImmediate } from '../timers.js';
 
@@ -82,7 +82,7 @@ function toggleAof(server: Server, on: boolean, io?: FileIO, claimDir?: () => vo
       claimDir?.();
       server.persistence = AofPersistence.enable(server, io);
     } catch (e) {
-      server.log.warning(`Could not enable the append only file: ${e instanceof Error ? e.message : String(e)}`);
+      server.log.warning(`Could not enable the append only file: ${errorText(e)}`);
       server.aofLastRewriteOk = false; // as Redis, whose rewrite to start the file failed
       return false;
     }
@@ -91,12 +91,10 @@ function toggleAof(server: Server, on: boolean, io?: FileIO, claimDir?: () => vo
     p.dropUnit();
     server.persistence = null;
     server.log.notice('Append only file disabled: written, fsynced and closed');
-    void p.close().catch((e) => server.log.warning(`Error closing the append only file: ${e instanceof Error ? e.message : String(e)}`));
+    void p.close().catch((e) => server.log.warning(`Error closing the append only file: ${errorText(e)}`));
   }
   return true;
 }
-
-const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** A path of the configuration: a relative one is inside `dir`, as for Redis, which chdirs there. */
 function inDir(config: Config, p: string): string {
@@ -167,14 +165,14 @@ export async function runService(config: Config, configFile: string): Promise<Se
     // Throws for a cluster layout file that cannot be used (cluster-enabled yes).
     server = new Server({ config, logger: log, configFile: configFile === '' ? '' : resolve(configFile) });
   } catch (e) {
-    return fail(errText(e));
+    return fail(errorText(e));
   }
   try {
     await server.listen();
   } catch (e) {
     // Redis's lines for the address that failed: listenToPort's (see listenFailure), then
     // initServer's; when nothing could be listened on, its one line.
-    const reason = errText(e);
+    const reason = errorText(e);
     return fail(reason, reason === NOT_LISTENING ? [reason] : [`Warning: ${reason}`, failedListening(config.int('port'))]);
   }
   log.notice(`Server initialized, data directory ${resolve(fsPath(config.get('dir')))}`);
@@ -183,7 +181,7 @@ export async function runService(config: Config, configFile: string): Promise<Se
     await openPersistence(server);
   } catch (e) {
     await server.close().catch(() => {});
-    return fail(errText(e));
+    return fail(errorText(e));
   }
   service.running = true;
   log.notice(`Ready to accept connections tcp on port ${server.port}`);
@@ -278,14 +276,14 @@ class Service {
       try {
         p.syncNow();
       } catch (e) {
-        const refused = this.saveFailed(errText(e), opts.force === true);
+        const refused = this.saveFailed(errorText(e), opts.force === true);
         if (refused !== null) return refused;
       }
     }
     this.stopping = true;
     // Close after this command's turn, so the replies already computed are written first.
     setImmediate(() => {
-      void server.close().catch((e) => log.warning(`Error while closing: ${errText(e)}`)).then(async () => {
+      void server.close().catch((e) => log.warning(`Error while closing: ${errorText(e)}`)).then(async () => {
         log.notice('Removing the pid file.');
         this.pidFiles.release();
         log.warning('Keystonelight is now ready to exit, bye bye...');

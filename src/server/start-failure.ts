@@ -8,11 +8,10 @@
 
 import type { Config } from '../config.js';
 import { createLogger } from './log.js';
+import { errorText } from '../errors.js';
 
 /** A failed start whose reason is in the log already: the CLI only exits 1 (telling a waiting daemon parent why). */
 export class LoggedStartFailure extends Error {}
-
-const text = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /**
  * A start refused before the log file is opened (the PID file: the data directory, and so a
@@ -23,7 +22,7 @@ const text = (e: unknown): string => (e instanceof Error ? e.message : String(e)
 export async function refuseBeforeLog(config: Config, e: unknown): Promise<never> {
   if (config.get('logfile') !== '') throw e;
   const log = createLogger(config.get('loglevel'), '');
-  log.warning(text(e));
+  log.warning(errorText(e));
   await log.close();
-  throw new LoggedStartFailure(text(e));
+  throw new LoggedStartFailure(errorText(e));
 }
