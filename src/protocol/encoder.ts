@@ -8,6 +8,7 @@ import {
 } from './reply.js';
 import { givePiece, takePiece } from './piece-pool.js';
 import { oneLine, putString, putUint } from './put.js';
+import { ShortCopy } from './short-copy.js';
 
 const INITIAL = 16 * 1024;
 const EMPTY = Buffer.alloc(0);
@@ -60,6 +61,8 @@ export class ReplyBuffer {
    * command's limit check) tests instead of the array.
    */
   deferredAt = -1;
+  /** writeRange's copier of short ranges (made at its first use: only the AOF's buffer has one). */
+  private short: ShortCopy | null = null;
 
   /**
    * `keepAtMost`: the largest storage clear() keeps (see KEEP_AT_MOST). The AOF's one buffer keeps
@@ -209,7 +212,7 @@ export class ReplyBuffer {
     this.ensure(n);
     const buf = this.buf;
     const at = this.len;
-    if (n <= 64) for (let i = 0; i < n; i++) buf[at + i] = b[start + i];
+    if (n <= 64) (this.short ??= new ShortCopy()).copy(b, start, buf, at, n);
     else b.copy(buf, at, start, end);
     this.len = at + n;
   }
