@@ -51,6 +51,12 @@ export class AofWriter {
   private unsyncedDir: string | null = null;
   /** Why the last background (everysec) fsync failed; null when the last one succeeded. */
   lastFsyncError: string | null = null;
+  /**
+   * Failed background fsyncs so far. Only an fsync started after the last failure clears it: the
+   * kernel reports a writeback error to one fsync, and another already running may return 0
+   * though the bytes it was to make durable are lost.
+   */
+  private fsyncFailures = 0;
   /** Background fsyncs running on the thread pool, and the descriptors they may still use. */
   private readonly fsyncs: PoolFsyncs;
   private dirtySinceFsync = false;
@@ -171,6 +177,7 @@ export class AofWriter {
     const reason = strerror(errorCode(err));
     if (this.lastFsyncError !== reason) this.log.warning(`Error fsyncing the AOF file: ${reason}`);
     this.lastFsyncError = reason;
+    this.fsyncFailures++;
   }
 
   /**
@@ -307,11 +314,12 @@ export class AofWriter {
     if (now - this.lastFsyncAt < 1000) return;
     this.dirtySinceFsync = false;
     this.lastFsyncAt = now;
+    const failuresBefore = this.fsyncFailures;
     this.fsyncAsync((err) => {
       if (err) {
         this.dirtySinceFsync = true;
         this.fsyncFailed(err);
-      } else if (this.lastFsyncError !== null) {
+      } else if (this.lastFsyncError !== null && this.fsyncFailures === failuresBefore) {
         this.log.warning('AOF fsync error looks solved, Redis can write again.');
         this.lastFsyncError = null;
       }
