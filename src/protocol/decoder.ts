@@ -301,21 +301,31 @@ export class RequestDecoder extends QueryBuffer {
   }
 
   /**
-   * The usual request, whole in the buffer: `*N` (N from 1 to 9), then N bulks whose headers are
+   * The usual request, whole in the buffer: `*N` (N from 1 to 99), then N bulks whose headers are
    * `$L` (L up to 16384, no leading zero) and whose lines all end in CRLF. Parsed with locals only,
    * in one pass; anything else (a request cut by the end of the read, an odd or long header, a
-   * line without its LF, a big bulk) consumes nothing and returns false, and the exact path above
-   * parses it. Within these bounds neither path has an error to give, nor an authentication
-   * limit (more than 10 arguments, bulks over 16384 bytes) to check.
+   * line without its LF, a big bulk, more than 10 arguments from a client that must still
+   * authenticate) consumes nothing and returns false, and the exact path above parses it. Within
+   * these bounds neither path has an error to give.
    */
   private readWhole(): boolean {
     const buf = this.buf;
     const end = this.end;
     const start = this.pos;
-    const n = buf[start + 1] - 48;
-    if (!(n >= 1 && n <= 9) || buf[start + 2] !== CR || buf[start + 3] !== LF) return false;
+    let n = buf[start + 1] - 48;
+    if (!(n >= 1 && n <= 9)) return false;
+    let i = start + 2;
+    const d = buf[i] - 48;
+    if (d >= 0 && d <= 9) {
+      // Two digits (MSET, MGET, DEL of several keys): past 10 arguments, a client that must still
+      // authenticate gets an error, which only the exact path gives.
+      n = n * 10 + d;
+      i++;
+      if (n > 10 && !this.authenticated && this.passwordSet()) return false;
+    }
+    if (buf[i] !== CR || buf[i + 1] !== LF) return false;
     const args = new Array<string>(n);
-    let i = start + 4;
+    i += 2;
     for (let a = 0; a < n; a++) {
       if (buf[i] !== 36 /* '$' */) return false;
       let j = i + 1;
