@@ -1,11 +1,11 @@
 // Persistence as the server sees it: load the append-only files at start (Redis 7's multi-part
 // layout, layout.ts), append every effect, flush once per event-loop turn, fsync by policy,
-// rewrite and BGSAVE in the background (when: jobs.ts), and report all of it in INFO persistence
-// (info.ts).
+// rewrite and BGSAVE in the background (when: jobs.ts), start the file at run time with its first
+// base written in the background (CONFIG SET appendonly yes: initial-rewrite.ts), and report all of
+// it in INFO persistence (info.ts).
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { ReplyBuffer } from '../protocol/encoder.js';
 import type { Server } from '../server/server.js';
 import type { Persistence, SaveInfo } from '../server/persistence-port.js';
@@ -13,12 +13,14 @@ import { AofWriter, type FsyncPolicy } from './aof.js';
 import { realFileIO, type FileIO } from './fileio.js';
 import { loadInto, reloadSync } from './load-into.js';
 import {
-  aofDirOf, locationOf, makeAofDir, openForAppend, prepareLayout, refuseUnlisted, removeStaleTempFiles, rewriteSync, snapshotSync,
+  aofDirOf, locationOf, makeAofDir, openForAppend, prepareLayout, refuseUnlisted, removeStaleTempFiles, rewriteSync,
   type AofLocation, type OpenIncr,
 } from './layout.js';
 import { Manifest, ManifestStore } from './manifest.js';
 import { Jobs } from './jobs.js';
-import { BGSAVE_RUNNING, errorText } from '../errors.js';
+import { tempIncrName } from './initial-rewrite.js';
+import { fileError } from './fileio.js';
+import { AOF_IO, BGSAVE_RUNNING, errorText } from '../errors.js';
 import { dumpKeyspace } from './keydump.js';
 
 export { AofFormatError } from './loader.js';
@@ -81,37 +83,38 @@ export class AofPersistence implements Persistence {
   }
 
   /**
-   * CONFIG SET appendonly yes at run time: as Redis, the AOF is started afresh from the dataset in
-   * memory (a new base file and an empty incr file), synchronously.
+   * CONFIG SET appendonly yes at run time, as Redis 7.0's startAppendOnly (AOF_WAIT_REWRITE): the
+   * file is on at once, its writes going to a temp incr file, and the dataset in memory is written
+   * as its first base in the background (initial-rewrite.ts), the manifest on disk untouched until
+   * then. Throws what stopped it from starting (the AOF directory, the temp incr file).
+   * `scheduled` (the end of the EXEC that ran it): the rewrite starts in a later turn.
    */
-  static enable(server: Server, io: FileIO = realFileIO): AofPersistence {
-    const { result, store, bytes, aofDir } = AofPersistence.fromMemory(server, io, (loc, store, out) =>
-      AofPersistence.start(server, io, loc, store, rewriteSync(loc, store, io, server.log, out)),
-    );
-    server.log.notice(`Append only file enabled: ${store.current.base?.file} in ${aofDir} written from memory (${bytes} bytes)`);
-    return result;
+  static enable(server: Server, io: FileIO = realFileIO, scheduled = false): AofPersistence {
+    const { loc, store, aofDir } = AofPersistence.manifestOf(server, io);
+    const path = join(aofDir, tempIncrName(loc.filename));
+    let fd: number;
+    try {
+      fd = io.openWrite(path);
+    } catch (e) {
+      throw fileError(AOF_IO.openAppend(tempIncrName(loc.filename)), e);
+    }
+    const p = AofPersistence.start(server, io, loc, store, { fd, path, otherBytes: 0 });
+    if (scheduled) {
+      p.jobs.scheduleStart();
+    } else if (!p.jobs.startFile()) {
+      p.jobs.stop();
+      p.writer.close();
+      for (const stop of p.unlisten) stop();
+      throw new Error("Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.");
+    }
+    return p;
   }
 
   /**
-   * BGREWRITEAOF with appendonly no: as Redis's rewrite while its AOF is off, the dataset in memory
-   * becomes the next base file, alone in the manifest (the incr files are deleted with the old
-   * base). Synchronous, where Redis forks. Throws what stopped it.
+   * The manifest of the AOF directory of the configuration (made if missing; refused when it holds
+   * data no manifest names), numbering incr files on from the last one used since start.
    */
-  static snapshot(server: Server, io: FileIO = realFileIO): void {
-    const { store, bytes, aofDir } = AofPersistence.fromMemory(server, io, (loc, store, out) => snapshotSync(loc, store, io, server.log, out));
-    server.log.notice(`Background append only file rewriting: ${store.current.base?.file} in ${aofDir} written from memory (${bytes} bytes), the append only file staying off`);
-  }
-
-  /**
-   * The dataset in memory written as the next base file by `write` (rewriteSync, snapshotSync), in
-   * the AOF directory of the configuration (made if missing), counted as a rewrite in INFO (Redis
-   * starts the AOF with one).
-   */
-  private static fromMemory<T>(
-    server: Server,
-    io: FileIO,
-    write: (loc: AofLocation, store: ManifestStore, out: ReplyBuffer) => T,
-  ): { result: T; store: ManifestStore; bytes: number; aofDir: string } {
+  static manifestOf(server: Server, io: FileIO): { loc: AofLocation; store: ManifestStore; aofDir: string } {
     const loc = locationOf(server.config);
     removeStaleTempFiles(loc.dir, server.log);
     const aofDir = aofDirOf(loc);
@@ -120,16 +123,7 @@ export class AofPersistence implements Persistence {
     if (!hasManifest) refuseUnlisted(loc);
     const m = hasManifest ? Manifest.read(aofDir, loc.filename) : new Manifest(aofDir, loc.filename);
     m.raiseIncrSeq(server.aofOff.incrSeqFloor);
-    const store = ManifestStore.of(m, io);
-    const t0 = performance.now();
-    const out = new ReplyBuffer();
-    dumpKeyspace(server.keyspace, out, server.keyspace.clock.now(), server.config.bool('aof-timestamp-enabled'));
-    const result = write(loc, store, out);
-    server.aofOff.incrSeqFloor = store.current.lastIncrSeq;
-    server.stats.aofRewrites++;
-    server.aofLastRewriteSeconds = Math.round((performance.now() - t0) / 1000);
-    server.aofLastRewriteOk = true;
-    return { result, store, bytes: out.len, aofDir };
+    return { loc, store: ManifestStore.of(m, io), aofDir };
   }
 
   append(db: number, args: string[], raw?: Buffer, start = -1, end = 0): void {
@@ -185,6 +179,11 @@ export class AofPersistence implements Persistence {
     return this.jobs.rewriting;
   }
 
+  /** Its first base is still being written (Redis's AOF_WAIT_REWRITE): SHUTDOWN refuses meanwhile. */
+  get starting(): boolean {
+    return this.jobs.starting;
+  }
+
   /** Writes and fsyncs everything (shutdown). Throws if the data could not be made durable. */
   syncNow(): void {
     this.writer.syncNow();
@@ -196,6 +195,9 @@ export class AofPersistence implements Persistence {
     if (this.jobs.saving) return BGSAVE_RUNNING;
     this.server.stats.rdbSaves++; // as Redis's SAVE (INFO rdb_saves), whatever its end
     try {
+      // The first base not written yet: the files do not hold the dataset. Written now, in the
+      // command, as Redis's SAVE writes its RDB (an extension: Redis's file is still waiting then).
+      if (this.jobs.starting) this.rewriteSync();
       this.writer.syncNow();
     } catch (e) {
       this.server.log.warning(`SAVE: ${errorText(e)}`);
@@ -259,6 +261,7 @@ export class AofPersistence implements Persistence {
     const incr = rewriteSync(this.loc, this.manifests, this.io, this.server.log, out);
     this.writer.switchFile(incr.fd, incr.path);
     this.writer.rebase(incr.otherBytes);
+    this.jobs.started();
   }
 
   /** The aof_* fields of INFO persistence (info.ts adds the rest). */

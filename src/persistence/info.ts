@@ -12,10 +12,11 @@ type Fields = [string, string | number][];
 /** The aof_* fields of a server without an append-only file (the rewrite figures are the server's). */
 const aofOff = (server: Server): Fields => [
   ['aof_enabled', 0],
-  ['aof_rewrite_in_progress', 0],
+  // A BGREWRITEAOF running with appendonly no (aof-off.ts), as Redis's child then.
+  ['aof_rewrite_in_progress', server.aofOff.rewriting ? 1 : 0],
   ['aof_rewrite_scheduled', 0],
   ['aof_last_rewrite_time_sec', server.aofLastRewriteSeconds],
-  ['aof_current_rewrite_time_sec', -1],
+  ['aof_current_rewrite_time_sec', server.aofOff.currentSeconds],
   ['aof_last_bgrewrite_status', server.aofLastRewriteOk ? 'ok' : 'err'],
   ['aof_rewrites', server.stats.aofRewrites],
   ['aof_rewrites_consecutive_failures', server.stats.aofrwConsecutiveFailures],
@@ -51,7 +52,9 @@ const aofScheduled = (server: Server): Fields => [
 /** Without persistence none runs (BGSAVE is refused then); the last one's outcome is the server's. */
 const idleSave = (server: Server): SaveInfo => {
   const { lastSeconds, lastOk } = server.bgsaveRecord;
-  return { inProgress: false, keysTotal: 0, keysProcessed: 0, currentSeconds: -1, lastSeconds, lastOk };
+  // A BGREWRITEAOF running with appendonly no: its keys, as Redis's current_save_* of any child.
+  const keys = server.aofOff.saveKeys() ?? { keysTotal: 0, keysProcessed: 0 };
+  return { inProgress: false, ...keys, currentSeconds: -1, lastSeconds, lastOk };
 };
 
 export function persistenceInfo(server: Server): Fields {

@@ -9,6 +9,7 @@ import type { AofWriter } from './aof.js';
 import type { FileIO } from './fileio.js';
 import type { ManifestStore } from './manifest.js';
 import { Rewrite, type RewriteResult } from './rewrite.js';
+import { InitialRewrite } from './initial-rewrite.js';
 import { AutoRewrite } from './auto-rewrite.js';
 import { BgSave } from './bgsave.js';
 import { BGSAVE_BEHIND_CHILD, BGSAVE_RUNNING, errorText, REWRITE_RUNNING, REWRITE_START_FAILED } from '../errors.js';
@@ -25,6 +26,29 @@ export interface RewriteInfo {
   failures: number;
 }
 
+/**
+ * What the end of any rewrite records, as Redis's backgroundRewriteDoneHandler: INFO's status and
+ * time, the failures in a row (which back automatic rewrites off), the log line (`figures` after
+ * its seconds). An aborted rewrite that did not succeed is neither a success nor a failure (Redis's
+ * killAppendOnlyChild): only logged, and the result is false.
+ */
+export function recordRewriteEnd(server: Server, r: RewriteResult, aborted: boolean, figures: string): boolean {
+  if (aborted && !r.ok) {
+    server.log.notice(`Background AOF rewrite aborted (${r.seconds.toFixed(3)} seconds)`);
+    return false;
+  }
+  server.aofLastRewriteSeconds = Math.round(r.seconds);
+  server.aofLastRewriteOk = r.ok;
+  if (r.ok) {
+    server.stats.aofrwConsecutiveFailures = 0;
+    server.log.notice(`Background AOF rewrite finished successfully (${r.seconds.toFixed(3)} seconds, ${figures})`);
+  } else {
+    server.stats.aofrwConsecutiveFailures++;
+    server.log.warning(`Background AOF rewrite failed: ${r.error}`);
+  }
+  return true;
+}
+
 export class Jobs {
   private rewriteJob: Rewrite | null = null;
   /**
@@ -38,6 +62,12 @@ export class Jobs {
   private readonly saver: BgSave;
   /** Shutting down, or closed: nothing new starts. */
   private stopped = false;
+  /**
+   * The file is on but its first base is not written yet (Redis's AOF_WAIT_REWRITE, startFile):
+   * every rewrite until one succeeds is an InitialRewrite, and one that fails or is aborted is
+   * scheduled again, as Redis's backgroundRewriteDoneHandler does in that state.
+   */
+  starting = false;
 
   constructor(
     private readonly server: Server,
@@ -65,7 +95,7 @@ export class Jobs {
   runScheduled(now: number): void {
     if (this.stopped) return;
     if (this.idle && this.rewriteScheduled && !this.auto.limited(now)) this.startRewrite();
-    if (this.idle && this.auto.due(this.writer.size, this.writer.baseSize, now)) this.startRewrite();
+    if (this.idle && !this.starting && this.auto.due(this.writer.size, this.writer.baseSize, now)) this.startRewrite();
     if (this.idle && this.saver.scheduled && this.saver.mayRetry(now) && this.saver.start(() => this.runSoon()) === null) {
       this.saver.scheduled = false;
     }
@@ -100,9 +130,35 @@ export class Jobs {
     return { ok: true, message: REWRITE_STARTED };
   }
 
+  /**
+   * CONFIG SET appendonly yes: the first base written in the background, the writes from now on
+   * going to a temp incr file (initial-rewrite.ts). False when it could not start (logged), as
+   * Redis's startAppendOnly when rewriteAppendOnlyFileBackground fails.
+   */
+  startFile(): boolean {
+    this.starting = true;
+    return this.startRewrite();
+  }
+
+  /**
+   * The same, run by EXEC: as Redis's startAppendOnly under server.in_exec, the rewrite is only
+   * scheduled (started in a later turn, or by a BGREWRITEAOF right after the EXEC).
+   */
+  scheduleStart(): void {
+    this.starting = true;
+    this.rewriteScheduled = true;
+    this.runSoon();
+  }
+
+  /** A synchronous rewrite (DEBUG RELOAD, SAVE) wrote the dataset: the file has started. */
+  started(): void {
+    if (this.starting) this.rewriteScheduled = false;
+    this.starting = false;
+  }
+
   /** False when the rewrite could not start (its incr file could not be created: logged). */
   private startRewrite(): boolean {
-    const job = new Rewrite(this.server.keyspace, this.writer, this.io, this.dir, this.manifests, () => this.server.flushNow());
+    const job = new (this.starting ? InitialRewrite : Rewrite)(this.server.keyspace, this.writer, this.io, this.dir, this.manifests, () => this.server.flushNow());
     try {
       job.open();
     } catch (e) {
@@ -136,18 +192,13 @@ export class Jobs {
     if (!aborted) this.rewriteJob = null;
     this.unsettled = null;
     this.runSoon();
-    if (aborted && !r.ok) {
-      this.server.log.notice(`Background AOF rewrite aborted (${r.seconds.toFixed(3)} seconds)`);
-      return false;
-    }
-    this.server.aofLastRewriteSeconds = Math.round(r.seconds);
-    this.server.aofLastRewriteOk = r.ok;
+    if (!recordRewriteEnd(this.server, r, aborted, `${this.writer.size} bytes, ${steps}`)) return false;
     if (r.ok) {
-      this.auto.failures = 0;
-      this.server.log.notice(`Background AOF rewrite finished successfully (${r.seconds.toFixed(3)} seconds, ${this.writer.size} bytes, ${steps})`);
-    } else {
-      this.auto.failures++;
-      this.server.log.warning(`Background AOF rewrite failed: ${r.error}`);
+      // The file has started (even if aborted after its manifest was in place): nothing to retry.
+      if (this.starting) this.rewriteScheduled = false;
+      this.starting = false;
+    } else if (this.starting) {
+      this.rewriteScheduled = true;
     }
     return r.ok;
   }
@@ -161,6 +212,8 @@ export class Jobs {
     if (job !== null) {
       this.rewriteJob = null;
       job.abort();
+      // Still to write the first base: tried again (the cron, once the aborted one has settled).
+      if (this.starting) this.rewriteScheduled = true;
     }
     return this.rewriteDone;
   }

@@ -224,30 +224,18 @@ export function filesSize(m: Manifest): number {
 }
 
 /**
- * A whole rewrite in one synchronous step (CONFIG SET appendonly yes, DEBUG RELOAD): `dump` (the
+ * A whole rewrite in one synchronous step (DEBUG RELOAD; SAVE or DEBUG RELOAD while CONFIG SET
+ * appendonly yes writes the first base in the background, initial-rewrite.ts): `dump` (the
  * dataset) becomes the next base file, a new empty incr file follows it, the manifest names both,
  * the files they replace are deleted. The caller has flushed its writes; it appends to the
  * returned incr file from now on.
  */
 export function rewriteSync(loc: AofLocation, store: ManifestStore, io: FileIO, log: AofLog, dump: ReplyBuffer): OpenIncr {
-  return baseFromMemory(loc, store, io, log, dump, true)!;
-}
-
-/**
- * BGREWRITEAOF with appendonly no, as Redis's rewrite while its AOF is off: `dump` becomes the next
- * base file, alone in the manifest; the incr files become history, deleted with the old base.
- */
-export function snapshotSync(loc: AofLocation, store: ManifestStore, io: FileIO, log: AofLog, dump: ReplyBuffer): void {
-  baseFromMemory(loc, store, io, log, dump, false);
-}
-
-/** rewriteSync's steps; with `withIncr` false, no incr file (null is returned). */
-function baseFromMemory(loc: AofLocation, store: ManifestStore, io: FileIO, log: AofLog, dump: ReplyBuffer, withIncr: boolean): OpenIncr | null {
   const next = store.current.copy();
   const base = next.nextBase();
   const basePath = join(next.dir, base.file);
-  // No manifest yet (the first CONFIG SET appendonly yes): the dataset must not sit in a base file
-  // that no manifest names, as a crash before the manifest is saved would leave it (every later
+  // No manifest yet (the first file): the dataset must not sit in a base file that no manifest
+  // names, as a crash before the manifest is saved would leave it (every later
   // start and CONFIG SET appendonly yes would refuse, refuseUnlisted). The manifest names an empty
   // base first, which the dataset then replaces by a rename: a crash in between leaves an empty
   // dataset named, as the command never answered.
@@ -256,7 +244,8 @@ function baseFromMemory(loc: AofLocation, store: ManifestStore, io: FileIO, log:
   // Files only `next` names: deleted when it cannot be saved (dropUnnamed).
   const created: string[] = [];
   let fd = -1;
-  let path: string;
+  const incr = next.addIncr();
+  const path = join(next.dir, incr.file);
   try {
     const tfd = io.openWrite(temp);
     try {
@@ -268,15 +257,9 @@ function baseFromMemory(loc: AofLocation, store: ManifestStore, io: FileIO, log:
     if (first) io.close(io.openWrite(basePath));
     else io.rename(temp, basePath);
     created.push(base.file);
-    let firstKept = Infinity;
-    if (withIncr) {
-      const incr = next.addIncr();
-      path = join(next.dir, incr.file);
-      fd = io.openWrite(path);
-      created.push(incr.file);
-      firstKept = incr.seq;
-    }
-    next.replaceBase(base, firstKept);
+    fd = io.openWrite(path);
+    created.push(incr.file);
+    next.replaceBase(base, incr.seq);
     faultPoint('rewrite-sync-manifest');
     store.save(next);
     created.length = 0;
@@ -291,15 +274,15 @@ function baseFromMemory(loc: AofLocation, store: ManifestStore, io: FileIO, log:
     throw e;
   }
   removeHistorySync(store, io, log);
-  return withIncr ? { fd, path: path!, otherBytes: dump.len } : null;
+  return { fd, path, otherBytes: dump.len };
 }
 
 /**
  * A synchronous rewrite failed before its manifest named its new files: they are deleted, unless
  * the manifest on disk names them after all (the save failed after its rename) or cannot be read.
  * Left behind, a new base holding the dataset would be "AOF files with data but no manifest" when
- * there was none before (the first CONFIG SET appendonly yes): every later start or CONFIG SET
- * appendonly yes would refuse (refuseUnlisted).
+ * there was none before (the first file): every later start or CONFIG SET appendonly yes would
+ * refuse (refuseUnlisted).
  */
 function dropUnnamed(next: Manifest, files: string[], io: FileIO): void {
   let named: string[];

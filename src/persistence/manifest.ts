@@ -293,6 +293,24 @@ export class ManifestStore {
   }
 
   /**
+   * After a rewrite: deletes the history files the current manifest names (on the thread pool, as
+   * Redis's bg_unlink), then saves it without them, unless it was replaced meanwhile. Best effort:
+   * a file left is deleted by a later rewrite or start.
+   */
+  async dropHistory(log: { notice(msg: string): void }): Promise<void> {
+    const m = this.current;
+    if (m.history.length === 0) return;
+    for (const f of m.history) {
+      log.notice(`Removing the history file ${f.file} in the background`);
+      await cb((done) => this.io.unlinkAsync(join(m.dir, f.file), done)).catch(() => {});
+    }
+    if (this.current !== m) return;
+    const next = m.copy();
+    next.history = [];
+    await this.saveAsync(next).catch(() => {});
+  }
+
+  /**
    * The same with the fsyncs on the thread pool, so the event loop never waits for them. Writes
    * are queued (never two at once on the temp file) and land in the order asked. The rename is
    * synchronous (a small file's metadata): a `save` made after this call wins, and this write is

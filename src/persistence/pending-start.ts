@@ -2,7 +2,7 @@
 // when it starts (server/service.ts): Redis 7.0's AOF_WAIT_REWRITE, its rewrite scheduled
 // (startAppendOnly under server.in_exec). What the transaction's later commands do with it, as
 // Redis does them in that state: BGREWRITEAOF and BGSAVE are scheduled (the BGSAVE runs once the
-// file has started, as serverCron starts Redis's once the rewrite's child has ended), and DEBUG
+// rewrite that starts the file has ended, as serverCron starts Redis's once that child has), and DEBUG
 // LOADAOF reloads the files the manifest names: Redis's server.aof_manifest is still the one of
 // the files it last wrote, which stay as they were when the file was turned off.
 

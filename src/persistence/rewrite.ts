@@ -24,6 +24,8 @@
 // into one output buffer reused for every chunk, so it adds few garbage-collection pauses; every
 // write, fsync, close and unlink runs on the thread pool.
 //
+// CONFIG SET appendonly yes uses the same walk with another start and end (initial-rewrite.ts).
+//
 // Crash safety: at every instant the manifest on disk names a complete dataset: the old files
 // (plus the new incr file) until the final manifest's rename, the new base and incr after it; and
 // only the last file it names is ever being written (a torn command is only ever at the end). A
@@ -67,28 +69,27 @@ export const TEMP_FILE = /^temp-rewriteaof-(bg-)?\d+(-\d+)?\.aof$/;
 /** The next event-loop turn: client I/O runs before the promise resolves. */
 const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-export interface RewriteResult {
-  ok: boolean;
-  error?: string;
-  seconds: number;
-}
+/** What a rewrite uses of the file's writer: an AofWriter, or none (off-rewrite.ts, appendonly no). */
+export type RewriteWriter = Pick<AofWriter, 'log' | 'latency' | 'timestamps' | 'rewriting' | 'size' | 'policy' | 'path' | 'lastWriteError' | 'flush' | 'switchFile' | 'rebase' | 'dirNotDurable'>;
+
+export interface RewriteResult { ok: boolean; error?: string; seconds: number }
 
 export class Rewrite {
   readonly startedAt = Date.now();
   readonly tempPath: string;
   readonly trace = new RewriteTrace();
-  private fd = -1;
+  protected fd = -1;
   /** The incr file opened for the writes from T0 on, and its descriptor until T0 takes it. */
   private incr: AofFileInfo | null = null;
   private incrFd = -1;
   /** The manifest naming that incr file, saved by openIncr. */
   private next: Manifest | null = null;
-  private written = 0;
+  protected written = 0;
   /** Keys in the dataset at the start, then at T0 (Redis: at fork; INFO current_save_keys_total). */
   keysTotal = 0;
-  private aborted = false;
+  protected aborted = false;
   private detached = false;
-  private cleaned = false;
+  protected cleaned = false;
   /** Keyspace time at T0. */
   private t0 = 0;
   private readonly recorders: SnapshotRecorder[] = [];
@@ -98,10 +99,10 @@ export class Rewrite {
   /** `beforeSlice`: sends the replies already computed, so that a slice does not delay them. */
   constructor(
     private readonly keyspace: Keyspace,
-    private readonly aof: AofWriter,
-    private readonly io: FileIO,
+    protected readonly aof: RewriteWriter,
+    protected readonly io: FileIO,
     dir: string,
-    private readonly manifests: ManifestStore,
+    protected readonly manifests: ManifestStore,
     private readonly beforeSlice: () => void = () => {},
   ) {
     this.tempPath = join(dir, `temp-rewriteaof-bg-${process.pid}-${++rewriteCounter}.aof`);
@@ -122,7 +123,8 @@ export class Rewrite {
       faultPoint('rewrite-fsync');
       const current = await this.installBase();
       faultPoint('rewrite-done');
-      if (current) await this.removeHistory();
+      // The replaced files, deleted on the thread pool (ManifestStore.dropHistory).
+      if (current && !this.aborted) await this.manifests.dropHistory(this.aof.log);
       this.trace.end({ ok: true, seconds: seconds(), bytes: this.aof.size });
       return { ok: true, seconds: seconds() };
     } catch (e) {
@@ -151,14 +153,14 @@ export class Rewrite {
   }
 
   /** Ends the snapshot hooks (idempotent). */
-  private detach(): void {
+  protected detach(): void {
     if (this.detached) return;
     this.detached = true;
     for (const rec of this.recorders) rec.end();
     this.aof.rewriting = false;
   }
 
-  private checkAborted(): void {
+  protected checkAborted(): void {
     if (this.aborted) throw new Error('rewrite aborted');
   }
 
@@ -185,7 +187,7 @@ export class Rewrite {
    * Creates the next incr file (open) and a manifest naming it (written and fsynced off the event loop);
    * T0 (begin) is the step that renames that manifest into place.
    */
-  private async openIncr(): Promise<void> {
+  protected async openIncr(): Promise<void> {
     if (this.next === null) this.open();
     const next = this.next!;
     // Under `always` a reply means durable: the rename must be too before the writes it moves
@@ -211,6 +213,12 @@ export class Rewrite {
     if (!this.aof.flush()) throw new Error(`can't flush the AOF before the rewrite: ${this.aof.lastWriteError}`);
     rename();
     if (!this.adoptIncr()) throw new Error('the AOF manifest was replaced meanwhile');
+    this.snapshotNow();
+    this.trace.step('begin', t);
+  }
+
+  /** T0's own part: the snapshot hooks attached, the temp file opened (throws a FileOpError). */
+  protected snapshotNow(): void {
     this.aof.rewriting = true;
     this.t0 = this.keyspace.clock.now();
     this.keysTotal = this.keyspace.keyCount;
@@ -222,7 +230,6 @@ export class Rewrite {
     this.out.buf = Buffer.allocUnsafe(WRITE_CHUNK + 64 * 1024);
     if (this.aof.timestamps) this.out.writeAscii(timestampLine(Date.now()));
     for (const db of this.keyspace.dbs) this.recorders.push(new SnapshotRecorder(db, this.t0));
-    this.trace.step('begin', t);
   }
 
   /**
@@ -247,7 +254,7 @@ export class Rewrite {
    * The temp file (fsynced) becomes the next base file, and the manifest names it and the incr
    * files from T0 on. From that manifest's rename on, the new files are the data.
    */
-  private async installBase(): Promise<boolean> {
+  protected async installBase(): Promise<boolean> {
     this.detach();
     const next = this.manifests.current.copy();
     const base = next.nextBase();
@@ -268,20 +275,6 @@ export class Rewrite {
     if (this.manifests.current !== next) return false;
     this.aof.rebase(this.written);
     return true;
-  }
-
-  /** Deletes the replaced files on the thread pool, then drops them from the manifest. */
-  private async removeHistory(): Promise<void> {
-    const m = this.manifests.current;
-    if (m.history.length === 0 || this.aborted) return;
-    for (const f of m.history) {
-      this.aof.log.notice(`Removing the history file ${f.file} in the background`);
-      await cb((done) => this.io.unlinkAsync(join(m.dir, f.file), done)).catch(() => {});
-    }
-    if (this.manifests.current !== m) return;
-    const next = m.copy();
-    next.history = [];
-    await this.manifests.saveAsync(next).catch(() => {});
   }
 
   /** Database i at T0: its unchanged keys walked in slices, then the saved T0 states of the others. */
@@ -376,7 +369,7 @@ export class Rewrite {
   }
 
   /** Removes every trace of an unfinished rewrite (idempotent). */
-  private cleanup(): void {
+  protected cleanup(): void {
     if (this.cleaned) return;
     this.cleaned = true;
     this.detach();

@@ -60,6 +60,8 @@ export interface Persistence extends PersistenceApi {
   syncNow(): void;
   /** True while a background rewrite runs. */
   readonly rewriting: boolean;
+  /** True until the first base of a file started at run time is written (Redis's AOF_WAIT_REWRITE). */
+  readonly starting: boolean;
   /** Whether writes must be refused (MISCONF), with the reason. */
   writeError(): string | null;
   /** The aof_* fields of INFO persistence (persistence/info.ts builds the whole section). */

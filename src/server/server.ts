@@ -399,5 +399,7 @@ export class Server implements ServerApi {
     this.clientsById.clear();
     await closing;
     if (this.persistence) await this.persistence.close();
+    // A BGREWRITEAOF with appendonly no: stopped, its temp file removed.
+    await this.aofOff.abort();
   }
 }

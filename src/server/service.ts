@@ -26,7 +26,8 @@ import { setImmediate } from '../timers.js';
 
 /**
  * Loads the AOF (if appendonly is on) and attaches persistence to the server; CONFIG SET appendonly
- * then turns it on (a fresh file from memory, as Redis) or off (written, fsynced and closed).
+ * then turns it on (a fresh file from memory, written in the background as Redis's
+ * AOF_WAIT_REWRITE: persistence/initial-rewrite.ts) or off (written, fsynced and closed).
  * `claimDir` runs before the file is started at run time (the library takes the PID file then).
  */
 export async function openPersistence(server: Server, io?: FileIO, claimDir?: () => void): Promise<void> {
@@ -49,10 +50,11 @@ export async function openPersistence(server: Server, io?: FileIO, claimDir?: ()
 
 /**
  * CONFIG SET appendonly yes run by EXEC: as Redis 7.0's startAppendOnly (server.in_exec), the file
- * starts once the transaction has ended, from the dataset of that moment; nothing of the
- * transaction is appended meanwhile (it is in the new base file). Were the file started in the
- * middle, the commands after the CONFIG SET would be appended without their MULTI ... EXEC. Not
- * when the transaction turned it off again.
+ * is on once the transaction has ended, its rewrite scheduled (started in a later turn, or by a
+ * BGREWRITEAOF right after), from the dataset of that moment; nothing of the transaction is
+ * appended meanwhile (it is in the new base file). Were the file started in the middle, the
+ * commands after the CONFIG SET would be appended without their MULTI ... EXEC. Not when the
+ * transaction turned it off again.
  */
 function enableAfterExec(server: Server, io?: FileIO, claimDir?: () => void): void {
   server.log.warning('AOF was enabled during a transaction. An AOF background was scheduled to start when possible.');
@@ -63,27 +65,31 @@ function enableAfterExec(server: Server, io?: FileIO, claimDir?: () => void): vo
     const running = server.persistence;
     if (!server.config.bool('appendonly') || running !== null) return;
     // Too late to fail the CONFIG SET, which answered +OK: the option goes back to no, said in the log.
-    if (!toggleAof(server, true, io, claimDir)) {
+    if (!toggleAof(server, true, io, claimDir, true)) {
       server.config.set('appendonly', 'no');
       return;
     }
     // A BGSAVE the transaction ran meanwhile: Redis's serverCron starts it once the rewrite that
-    // starts the file has ended; ours has (AofPersistence.enable). As one run by EXEC, it starts
-    // in the next turn.
+    // starts the file has ended. Scheduled behind it here too (Jobs.runScheduled's order).
     if (pending.bgsaveScheduled) server.persistence?.bgsave(true, false);
   });
 }
 
-/** Whether the append only file is now as asked. */
-function toggleAof(server: Server, on: boolean, io?: FileIO, claimDir?: () => void): boolean {
+/** Whether the append only file is now as asked. `scheduled`: its rewrite starts in a later turn (EXEC). */
+function toggleAof(server: Server, on: boolean, io?: FileIO, claimDir?: () => void, scheduled = false): boolean {
   const p = server.persistence;
   if (on && p === null) {
+    if (server.aofOff.rewriting) {
+      // As Redis's startAppendOnly: the running rewrite does not log the writes from now on.
+      server.log.warning('AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.');
+      void server.aofOff.abort();
+    }
     try {
       claimDir?.();
-      server.persistence = AofPersistence.enable(server, io);
+      server.persistence = AofPersistence.enable(server, io, scheduled);
     } catch (e) {
       server.log.warning(`Could not enable the append only file: ${errorText(e)}`);
-      server.aofLastRewriteOk = false; // as Redis, whose rewrite to start the file failed
+      server.aofLastRewriteOk = false; // as Redis, whose rewrite to start the file could not start
       return false;
     }
   } else if (!on && p !== null) {
@@ -269,6 +275,21 @@ class Service {
     } else if (p === null && opts.save === undefined && server.config.get('save') !== '') {
       // Redis would write dump.rdb for its save points; the documented difference, said once more.
       log.warning('The dataset is not saved: Keystonelight writes no RDB snapshot (the save points are ignored) and the append only file is disabled (appendonly no).');
+    }
+    // As Redis's prepareForShutdown in AOF_WAIT_REWRITE: the files on disk do not hold the dataset
+    // yet (SAVE, NOSAVE and NOW change nothing; a signal leaves the server running).
+    if (p?.starting === true) {
+      if (opts.force !== true) {
+        log.warning("Writing initial AOF, can't exit.");
+        log.warning('Errors trying to shut down the server. Check the logs for more information.');
+        return 'ERR Errors trying to SHUTDOWN. Check logs.';
+      }
+      log.warning('Writing initial AOF. Exit anyway.');
+    }
+    if (p === null && server.aofOff.rewriting) {
+      // BGREWRITEAOF with appendonly no (Redis's killAppendOnlyChild): the files stay as they were.
+      log.warning('There is an AOF rewrite in progress: stopping it (its temporary file is removed).');
+      void server.aofOff.abort();
     }
     if (p !== null) {
       if (p.rewriting) log.warning('There is an AOF rewrite in progress: stopping it (its temporary file is removed).');

@@ -149,13 +149,17 @@ test('CONFIG SET appendonly yes run by EXEC: the file starts after the transacti
   const cmds = [['MULTI'], ['SET', 'a', '1'], ['CONFIG', 'SET', 'appendonly', 'yes'], ['SET', 'b', '2'], ['INCR', 'b'], ['EXEC'], ['SET', 'c', '3']];
   const [ours, theirs] = await both(p.ks.port, p.redis.port, cmds);
   t.is(show(ours), show(theirs), 'Keystonelight vs redis-server');
-  // Redis forks its rewrite at the next cron: its base may hold SET c too; ours, started at EXEC's end, does not.
+  // Both schedule the rewrite that starts the file at EXEC's end (Redis forks it at its next cron,
+  // ours starts it in the next turn): SET c may be in its base or its incr file. The transaction is
+  // whole in the base: no MULTI, no INCR.
+  for (const port of [p.ks.port, p.redis.port]) {
+    const c = await RawClient.connect(port);
+    const info = async (): Promise<string> => c.call('INFO', 'persistence');
+    await waitFor(async () => /\r\naof_rewrite_in_progress:0\r\n/.test(await info()) && /\r\naof_rewrite_scheduled:0\r\n/.test(await info()), 10_000, 'the rewrite');
+    c.close();
+  }
   const ksCmds = parseAof(aofContent(p.ksDir)).map((a) => a.join(' '));
-  t.deepEqual(ksCmds.slice(0, 4).sort(), ['SELECT 0', 'SET a 1', 'SET b 3', 'SET before 1'], ksCmds.join(', '));
-  t.deepEqual(ksCmds.slice(4), ['SELECT 0', 'SET c 3'], ksCmds.join(', '));
-  const rc = await RawClient.connect(p.redis.port);
-  await waitFor(async () => /\r\naof_rewrite_in_progress:0\r\n/.test(await rc.call('INFO', 'persistence')) && /\r\naof_rewrite_scheduled:0\r\n/.test(await rc.call('INFO', 'persistence')), 10_000, 'the real rewrite');
-  rc.close();
+  t.deepEqual(ksCmds.filter((c) => c !== 'SELECT 0').sort(), ['SET a 1', 'SET b 3', 'SET before 1', 'SET c 3'], ksCmds.join(', '));
   // Each server's files, loaded again: the same dataset.
   await Promise.all([p.ks.close(), p.redis.stop()]);
   const again = await startServer({ port: 0, config: { appendonly: 'yes', dir: p.ksDir } });

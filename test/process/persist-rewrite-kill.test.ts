@@ -109,22 +109,108 @@ test('a restart after a crashed rewrite removes its temporary file and starts no
   t.is(await again.stop(), 0);
 });
 
-test('kill -9 inside the first CONFIG SET appendonly yes, before its manifest: the next start goes on (no unnamed base holding data)', async (t) => {
-  const sp = await startBundle(['--appendonly', 'no', '--loglevel', 'warning'], { env: { ...process.env, KS_FAULT: 'rewrite-sync-manifest:kill' } });
+// CONFIG SET appendonly yes at run time writes the first base in the background (Redis's
+// AOF_WAIT_REWRITE). Killed at each step of that, before and after any manifest existed, the
+// directory loads to a complete dataset: the one of the last time the file was on (none at the
+// first start of the file), or, between the manifest and the incr file's rename, the one of the
+// command (its new base and an empty incr file); never the old files with the new writes. And
+// the next start goes on (no base holding data that no manifest names).
+const START_POINTS = ['rewrite-partial', 'rewrite-snapshot', 'rewrite-fsync', 'rewrite-rename', 'rewrite-incr-rename'];
+
+for (const first of [true, false]) {
+  for (const point of START_POINTS) {
+    test(`kill -9 at ${point} of CONFIG SET appendonly yes (${first ? 'no manifest yet' : 'after appendonly no'}): the old dataset or the one of the command, never a mixture`, async (t) => {
+      const sp = await startBundle(['--appendonly', first ? 'no' : 'yes', '--appendfsync', 'always', '--loglevel', 'warning'], { env: { ...process.env, KS_FAULT: `${point}:kill` } });
+      t.teardown(() => void sp.stop('SIGKILL'));
+      await preload(sp.port);
+      const c = await RawClient.connect(sp.port);
+      if (!first) t.is(await c.call('CONFIG', 'SET', 'appendonly', 'no'), '+OK\r\n');
+      // Changes only in memory: in the dataset of the command, not in the old one.
+      t.is(await c.call('SET', 's:0', 'changed'), '+OK\r\n');
+      t.is(await c.call('SET', 't0', '1'), '+OK\r\n');
+      // A write after the command, in the temp incr file only: in no dataset a crash leaves.
+      c.write(Buffer.concat([encodeArgs(['CONFIG', 'SET', 'appendonly', 'yes']), encodeArgs(['SET', 'w', '1'])]));
+      t.is(await c.read().catch(() => 'closed'), '+OK\r\n', 'answered before the base is written');
+      await c.read().catch(() => 'closed');
+      c.close();
+      t.true(await waitExit(sp, 20_000), 'the fault point killed the process');
+      t.is(sp.proc.signalCode, 'SIGKILL');
+      t.log(`left behind: ${readdirSync(join(sp.dir, 'appendonlydir')).join(', ')}`);
+      const d = await loadDir(sp.dir);
+      t.false('0:w' in d, 'no write of the wait without the dataset it follows');
+      if (point === 'rewrite-incr-rename') {
+        // The manifest names the new base and the (still empty) incr file: the command's dataset.
+        t.is(d['0:s:0']?.value, 'changed');
+        t.is(d['0:t0']?.value, '1');
+        t.deepEqual(checkPreload(d).slice(0, 5), ['s:0 lost']);
+      } else if (first) {
+        t.deepEqual(d, {}, 'no file was on: nothing');
+      } else {
+        t.false('0:t0' in d, 'the old dataset');
+        t.deepEqual(checkPreload(d).slice(0, 5), []);
+      }
+      t.is(Object.keys(d).length, point === 'rewrite-incr-rename' ? PRELOAD + 1 : first ? 0 : PRELOAD);
+      // The next start goes on, and writes.
+      const again = await startBundle(['--appendonly', 'yes', '--loglevel', 'warning'], { dir: sp.dir });
+      t.teardown(() => void again.stop('SIGKILL'));
+      const c2 = await RawClient.connect(again.port);
+      t.is(await c2.call('SET', 'b', '2'), '+OK\r\n');
+      c2.close();
+      t.is(await again.stop(), 0);
+      t.is((await loadDir(sp.dir))['0:b']?.value, '2');
+    });
+  }
+}
+
+test('kill -9 from outside while CONFIG SET appendonly yes writes its base, its writes acknowledged: the restart loads the old dataset', async (t) => {
+  // The walk held at its first chunk (a sleep at the fault point): the kill lands in the wait.
+  const sp = await startBundle(['--appendonly', 'yes', '--appendfsync', 'always', '--loglevel', 'warning'], { env: { ...process.env, KS_FAULT: 'rewrite-partial:sleep=3000' } });
   t.teardown(() => void sp.stop('SIGKILL'));
+  await preload(sp.port);
   const c = await RawClient.connect(sp.port);
-  t.is(await c.call('SET', 'a', '1'), '+OK\r\n');
-  t.is(await c.call('CONFIG', 'SET', 'appendonly', 'yes').catch(() => 'closed'), 'closed', 'killed inside the command');
+  t.is(await c.call('CONFIG', 'SET', 'appendonly', 'no'), '+OK\r\n');
+  t.is(await c.call('SET', 't0', '1'), '+OK\r\n');
+  c.write(Buffer.concat([encodeArgs(['CONFIG', 'SET', 'appendonly', 'yes']), encodeArgs(['SET', 'w', '1']), encodeArgs(['DEL', 's:1'])]));
+  t.deepEqual([await c.read(), await c.read(), await c.read()], ['+OK\r\n', '+OK\r\n', ':1\r\n']);
   c.close();
-  t.true(await waitExit(sp, 20_000));
-  t.is(sp.proc.signalCode, 'SIGKILL');
-  t.log(`left behind: ${readdirSync(join(sp.dir, 'appendonlydir')).join(', ')}`);
-  // The command never answered: an empty dataset is what it leaves, and the server starts.
-  const again = await startBundle(['--appendonly', 'yes', '--loglevel', 'warning'], { dir: sp.dir });
-  t.teardown(() => void again.stop('SIGKILL'));
-  const c2 = await RawClient.connect(again.port);
-  t.is(await c2.call('SET', 'b', '2'), '+OK\r\n');
-  c2.close();
-  t.is(await again.stop(), 0);
-  t.is((await loadDir(sp.dir))['0:b']?.value, '2');
+  await sp.stop('SIGKILL');
+  t.true(readdirSync(join(sp.dir, 'appendonlydir')).includes('temp-appendonly.aof.incr'));
+  const d = await loadDir(sp.dir);
+  t.deepEqual(checkPreload(d).slice(0, 5), []);
+  t.is(Object.keys(d).length, PRELOAD, 'neither t0 nor w: the old files alone');
 });
+
+// BGREWRITEAOF with appendonly no, written in the background too: killed at each step, the
+// directory loads to the old dataset (none, the first time) until the manifest names the new base,
+// then to the dataset of the command; never a mixture, and the next start goes on.
+const OFF_POINTS = ['rewrite-partial', 'rewrite-fsync', 'rewrite-rename', 'rewrite-done'];
+
+for (const first of [true, false]) {
+  for (const point of OFF_POINTS) {
+    test(`kill -9 at ${point} of BGREWRITEAOF with appendonly no (${first ? 'no manifest yet' : 'after appendonly no'}): the old dataset or the one of the command`, async (t) => {
+      const sp = await startBundle(['--appendonly', first ? 'no' : 'yes', '--loglevel', 'warning'], { env: { ...process.env, KS_FAULT: `${point}:kill` } });
+      t.teardown(() => void sp.stop('SIGKILL'));
+      await preload(sp.port);
+      const c = await RawClient.connect(sp.port);
+      if (!first) t.is(await c.call('CONFIG', 'SET', 'appendonly', 'no'), '+OK\r\n');
+      t.is(await c.call('SET', 't0', '1'), '+OK\r\n');
+      t.is(await c.call('BGREWRITEAOF').catch(() => 'closed'), '+Background append only file rewriting started\r\n');
+      c.close();
+      t.true(await waitExit(sp, 20_000), 'the fault point killed the process');
+      t.is(sp.proc.signalCode, 'SIGKILL');
+      const d = await loadDir(sp.dir);
+      if (point === 'rewrite-done') {
+        t.is(d['0:t0']?.value, '1', "the command's dataset");
+        t.deepEqual(checkPreload(d).slice(0, 5), []);
+      } else if (first) {
+        t.deepEqual(d, {});
+      } else {
+        t.false('0:t0' in d, 'the old dataset');
+        t.deepEqual(checkPreload(d).slice(0, 5), []);
+      }
+      const again = await startBundle(['--appendonly', 'yes', '--loglevel', 'warning'], { dir: sp.dir });
+      t.teardown(() => void again.stop('SIGKILL'));
+      t.is(await again.stop(), 0);
+    });
+  }
+}

@@ -144,6 +144,8 @@ test.serial('BGREWRITEAOF with appendonly no writes the dataset as a base file a
   const d = await RawClient.connect(m.port);
   t.is(await d.call('SET', 'k', 'v'), '+OK\r\n');
   t.is(await d.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+  // Written in the background, as Redis's child (the test waits as Redis's waitForBgrewriteaof).
+  await waitFor(async () => /\r\naof_rewrite_in_progress:0\r\n/.test(await d.call('INFO', 'persistence')), 10_000, 'the rewrite');
   t.is(readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'latin1'), 'file appendonly.aof.1.base.aof seq 1 type b\n');
   t.regex(await d.call('INFO', 'persistence'), /\r\naof_enabled:0\r\n[^]*\r\naof_rewrites:1\r\n/);
   d.close();
@@ -300,7 +302,7 @@ test.serial('CONFIG SET appendonly yes starts a file from memory; no closes it',
   t.is(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
   t.truthy(s.server.persistence);
   await c.call('INCR', 'after');
-  await new Promise((r) => setImmediate(r));
+  await waitRewrite(s); // the first base is written in the background, as Redis's
   t.deepEqual(await reloadCopy(dir), dumpServer(s.server));
   t.is(await c.call('CONFIG', 'SET', 'appendonly', 'no'), '+OK\r\n');
   t.is(s.server.persistence, null);

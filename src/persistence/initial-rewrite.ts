@@ -1,0 +1,158 @@
+// The rewrite that starts the append-only file (CONFIG SET appendonly yes at run time): Redis
+// 7.0's AOF_WAIT_REWRITE. The file is on from the command's reply on, but the manifest on disk is
+// not touched until the dataset has been written: writes go to a temp incr file
+// (`temp-<appendfilename>.incr` in the AOF directory, named in no manifest: Redis's
+// openNewIncrAofForAppend in that state), and the dataset of that instant is written in the
+// background, by the same sliced, hooked walk as any rewrite (rewrite.ts; T0 is the command
+// itself: no manifest to rename first). At the end (Redis's backgroundRewriteDoneHandler) the temp
+// files become the next base and incr files, the manifest names them and the old files become
+// history, deleted.
+//
+// Crash safety: until the end, the manifest on disk names the old files (a complete, if stale,
+// dataset: the one of the last time the file was on, or none), never a mix of them and the new
+// writes. At the end, no manifest names a file with part of the new data: see install().
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileError, unlinkQuietly } from './fileio.js';
+import { AOF_IO } from '../errors.js';
+import { cb } from './manifest.js';
+import { faultPoint } from './faults.js';
+import { latencyEnd, latencyStart } from './latency-sink.js';
+import { Rewrite } from './rewrite.js';
+
+/** Redis's getTempIncrAofName: where writes go until the dataset is written. */
+export const tempIncrName = (filename: string): string => `temp-${filename}.incr`;
+
+export class InitialRewrite extends Rewrite {
+  /** Files install() made that no manifest may name yet: deleted if it fails (cleanup). */
+  private readonly made: string[] = [];
+  /** Whether writes go to a temp incr file meanwhile (not with appendonly no: OffRewrite). */
+  protected withIncr = true;
+
+  private get tempIncrPath(): string {
+    const m = this.manifests.current;
+    return join(m.dir, tempIncrName(m.filename));
+  }
+
+  /**
+   * T0, in the command that starts the file (or the cron's retry after a failure): a new temp
+   * incr file (truncated, as Redis's O_TRUNC) takes the writes from now on, the snapshot hooks are
+   * attached. The writes of this turn so far are in the dataset written, not in the file: what a
+   * failed attempt had appended goes with its file. Throws a FileOpError (Redis's text).
+   */
+  override open(): void {
+    const t = this.trace.start();
+    const name = tempIncrName(this.manifests.current.filename);
+    // What was appended before T0 (this turn's writes; a failed attempt's; those made between
+    // EXEC's end and a scheduled start) is in the dataset written: it goes to the old file, which
+    // is dropped. Unlinked first, so that the new file is a new one: nothing written through the
+    // old descriptor can land in it.
+    this.aof.flush();
+    unlinkQuietly(this.io, this.tempIncrPath);
+    let fd: number;
+    try {
+      fd = this.io.openWrite(this.tempIncrPath);
+    } catch (e) {
+      throw fileError(AOF_IO.openAppend(name), e);
+    }
+    this.aof.log.notice(`Creating AOF incr file ${name} on background rewrite`);
+    this.aof.switchFile(fd, this.tempIncrPath);
+    // As Redis in AOF_WAIT_REWRITE: INFO aof_current_size is the temp incr file, aof_base_size 0.
+    this.aof.rebase(0);
+    this.snapshotNow();
+    this.trace.step('begin', t);
+  }
+
+  /** T0 was open()'s: there is no manifest to rename first. */
+  protected override async openIncr(): Promise<void> {}
+
+  /**
+   * The fsynced temp base and the temp incr file become the next base and incr files, named by
+   * the manifest (the old files as history), in an order where a crash at any step leaves the
+   * manifest naming a complete dataset: the old one, or the one of T0 (the new base and an empty
+   * incr file), or the whole one. No file holding data is ever left unnamed in a directory
+   * without a manifest (every later start would refuse it: layout.ts refuseUnlisted).
+   */
+  protected override async installBase(): Promise<boolean> {
+    this.checkAborted();
+    this.detach();
+    // Stopped (CONFIG SET appendonly no, DEBUG LOADAOF/RELOAD, SAVE) while a manifest is being
+    // saved: it is not put in place (ManifestStore.saveAsync's rename step), the new files go.
+    const unlessAborted = { rename: (rename: () => void): void => (this.checkAborted(), rename()) };
+    const store = this.manifests;
+    const next = store.current.copy();
+    const first = !existsSync(next.path);
+    const base = next.nextBase();
+    const incr = this.withIncr ? next.addIncr() : null;
+    const basePath = join(next.dir, base.file);
+    this.io.closeAsync(this.fd, () => {});
+    this.fd = -1;
+    // Without an incr file (appendonly no), every incr file becomes history, as Redis's
+    // markRewrittenIncrAofAsHistory with no AOF descriptor.
+    next.replaceBase(base, incr?.seq ?? Infinity);
+    if (incr !== null) {
+      // The empty incr file first: a manifest naming it is a dataset of T0 until the rename below.
+      this.made.push(incr.file);
+      this.io.close(this.io.openWrite(join(next.dir, incr.file)));
+    }
+    this.made.push(base.file);
+    if (first) {
+      // No manifest yet: one naming an empty base first (the dataset before: none), which the
+      // rename then fills.
+      this.io.close(this.io.openWrite(basePath));
+      await store.saveAsync(next, unlessAborted);
+    }
+    faultPoint('rewrite-rename');
+    this.renamed(this.tempPath, basePath);
+    this.aof.log.notice(`Successfully renamed the temporary AOF base file ${this.tempPath.split('/').pop()} into ${base.file}`);
+    if (!first) await store.saveAsync(next, unlessAborted);
+    this.cleaned = true;
+    if (store.current !== next) return false;
+    if (incr === null) return true;
+    const incrPath = join(next.dir, incr.file);
+    faultPoint('rewrite-incr-rename');
+    // The writer's descriptor follows its file through the rename. Under `always` the rename is
+    // made durable in this step, before any later reply (as Rewrite.openIncr's manifest rename).
+    this.renamed(this.tempIncrPath, incrPath);
+    this.aof.path = incrPath;
+    if (this.aof.policy === 'always') this.io.fsyncDir(incrPath);
+    else await cb((done) => this.io.fsyncDirAsync(incrPath, done));
+    this.aof.log.notice(`Successfully renamed the temporary AOF incr file ${tempIncrName(next.filename)} into ${incr.file}`);
+    this.aof.rebase(this.written);
+    return true;
+  }
+
+  /** A rename, timed for LATENCY as Redis's (its `aof-rename` event, for both). */
+  private renamed(from: string, to: string): void {
+    const t = latencyStart(this.aof.latency);
+    this.io.rename(from, to);
+    latencyEnd(this.aof.latency, t, 'aof-rename');
+  }
+
+  /**
+   * A failed or stopped attempt: its temp base file is deleted; after a failure the temp incr file
+   * too (Redis's aofDelTempIncrAofFile: the retry starts a new one), while CONFIG SET appendonly no
+   * and a shutdown leave it, as Redis's stopAppendOnly and prepareForShutdown do.
+   */
+  protected override cleanup(): void {
+    if (this.cleaned) return;
+    this.cleaned = true;
+    this.detach();
+    try {
+      if (this.fd >= 0) this.io.close(this.fd);
+    } catch {
+      // already closed
+    }
+    this.fd = -1;
+    unlinkQuietly(this.io, this.tempPath);
+    // As Redis's backgroundRewriteDoneHandler when its manifest cannot be saved (bg_unlink of the
+    // new files): unnamed, they would be "AOF files with data but no manifest" (refuseUnlisted).
+    const onDisk = this.manifests.current;
+    for (const f of this.made) if (!onDisk.names(f)) unlinkQuietly(this.io, join(onDisk.dir, f));
+    if (!this.aborted && this.withIncr) {
+      this.aof.log.notice(`Removing the temp incr aof file ${tempIncrName(this.manifests.current.filename)} in the background`);
+      unlinkQuietly(this.io, this.tempIncrPath);
+    }
+  }
+}
