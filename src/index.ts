@@ -13,7 +13,7 @@ import { applyOptions, Config, ConfigError } from './config.js';
 import { byteString, fsPath } from './config-values.js';
 import { Server } from './server/server.js';
 import { createLogger, sinkLogger, type Logger, type LogSink } from './server/log.js';
-import { openPersistence, takePidFiles } from './server/service.js';
+import { openPersistence, refuseWhileStarting, takePidFiles } from './server/service.js';
 import type { PidFiles } from './server/pidfile.js';
 import type { Clock } from './keyspace/clock.js';
 import type { FileIO } from './persistence/fileio.js';
@@ -113,7 +113,14 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     logger = opts.log !== undefined ? sinkLogger(config.get('loglevel'), opts.log) : createLogger(config.get('loglevel'), logfile, 'stderr');
     server = new Server({ config, clock: opts.clock, logger });
     const s = server;
-    s.setShutdownHandler(() => ((shutdownAsked = true), s.closeSoon(close), null));
+    s.setShutdownHandler((o) => {
+      // As the CLI's: refused while CONFIG SET appendonly yes writes the first base (no FORCE).
+      const refused = refuseWhileStarting(s, o);
+      if (refused !== null) return refused;
+      shutdownAsked = true;
+      s.closeSoon(close);
+      return null;
+    });
     await server.listen();
     await (starting = openPersistence(server, opts.fileIO, claimDir));
     // A client's SHUTDOWN while the file loaded (its close under way, or still to run): the host

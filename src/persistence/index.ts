@@ -19,7 +19,7 @@ import {
 import { Manifest, ManifestStore } from './manifest.js';
 import { Jobs } from './jobs.js';
 import { tempIncrName } from './initial-rewrite.js';
-import { fileError } from './fileio.js';
+import { fileError, unlinkQuietly } from './fileio.js';
 import { AOF_IO, BGSAVE_RUNNING, errorText } from '../errors.js';
 import { dumpKeyspace } from './keydump.js';
 
@@ -259,8 +259,13 @@ export class AofPersistence implements Persistence {
     const out = new ReplyBuffer();
     dumpKeyspace(this.server.keyspace, out, this.server.keyspace.clock.now(), this.writer.timestamps);
     const incr = rewriteSync(this.loc, this.manifests, this.io, this.server.log, out);
+    const tempIncr = this.jobs.starting && this.writer.path === join(aofDirOf(this.loc), tempIncrName(this.loc.filename)) ? this.writer.path : null;
     this.writer.switchFile(incr.fd, incr.path);
     this.writer.rebase(incr.otherBytes);
+    // The first base was still being written: the temp incr file it wrote to holds nothing the new
+    // base lacks, and the aborted rewrite leaves it (as after CONFIG SET appendonly no). Deleted,
+    // or it would stay in the directory for good.
+    if (tempIncr !== null) unlinkQuietly(this.io, tempIncr);
     this.jobs.started();
   }
 

@@ -47,8 +47,10 @@ export class InitialRewrite extends Rewrite {
     // What was appended before T0 (this turn's writes; a failed attempt's; those made between
     // EXEC's end and a scheduled start) is in the dataset written: it goes to the old file, which
     // is dropped. Unlinked first, so that the new file is a new one: nothing written through the
-    // old descriptor can land in it.
-    this.aof.flush();
+    // old descriptor can land in it. Bytes the old file could not take (a disk error) must not
+    // follow the writer into the new one, after T0: replayed on top of the base holding them,
+    // they would be applied twice. Not started then (as Rewrite.openIncr): the cron tries again.
+    if (!this.aof.flush()) throw new Error(`can't flush the AOF before the rewrite: ${this.aof.lastWriteError}`);
     unlinkQuietly(this.io, this.tempIncrPath);
     let fd: number;
     try {
@@ -102,6 +104,10 @@ export class InitialRewrite extends Rewrite {
       // rename then fills.
       this.io.close(this.io.openWrite(basePath));
       await store.saveAsync(next, unlessAborted);
+      // Replaced while its directory fsync ran (SAVE, DEBUG RELOAD: a synchronous rewrite, which
+      // deleted that empty base as history): the dataset must not come back under its name, in a
+      // file no manifest names.
+      if (store.current !== next) throw new Error('the AOF manifest was replaced meanwhile');
     }
     faultPoint('rewrite-rename');
     this.renamed(this.tempPath, basePath);

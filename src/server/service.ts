@@ -75,6 +75,26 @@ function enableAfterExec(server: Server, io?: FileIO, claimDir?: () => void): vo
   });
 }
 
+/**
+ * As Redis's prepareForShutdown in AOF_WAIT_REWRITE while the rewrite's child runs: the files on
+ * disk do not hold the dataset yet (SAVE, NOSAVE and NOW change nothing; a signal leaves the server
+ * running). Not while no rewrite runs (scheduled by EXEC, or backing off after failures): Redis
+ * exits then, and so do we, rather than refuse a stop for up to an hour of back-off. The error
+ * reply text, or null (FORCE, or no first base being written). The CLI's Service and the library's
+ * SHUTDOWN both ask.
+ */
+export function refuseWhileStarting(server: Server, opts: ShutdownOpts): string | null {
+  const p = server.persistence;
+  if (p === null || !p.starting || !p.rewriting) return null;
+  if (opts.force !== true) {
+    server.log.warning("Writing initial AOF, can't exit.");
+    server.log.warning('Errors trying to shut down the server. Check the logs for more information.');
+    return 'ERR Errors trying to SHUTDOWN. Check logs.';
+  }
+  server.log.warning('Writing initial AOF. Exit anyway.');
+  return null;
+}
+
 /** Whether the append only file is now as asked. `scheduled`: its rewrite starts in a later turn (EXEC). */
 function toggleAof(server: Server, on: boolean, io?: FileIO, claimDir?: () => void, scheduled = false): boolean {
   const p = server.persistence;
@@ -276,16 +296,8 @@ class Service {
       // Redis would write dump.rdb for its save points; the documented difference, said once more.
       log.warning('The dataset is not saved: Keystonelight writes no RDB snapshot (the save points are ignored) and the append only file is disabled (appendonly no).');
     }
-    // As Redis's prepareForShutdown in AOF_WAIT_REWRITE: the files on disk do not hold the dataset
-    // yet (SAVE, NOSAVE and NOW change nothing; a signal leaves the server running).
-    if (p?.starting === true) {
-      if (opts.force !== true) {
-        log.warning("Writing initial AOF, can't exit.");
-        log.warning('Errors trying to shut down the server. Check the logs for more information.');
-        return 'ERR Errors trying to SHUTDOWN. Check logs.';
-      }
-      log.warning('Writing initial AOF. Exit anyway.');
-    }
+    const refused = refuseWhileStarting(server, opts);
+    if (refused !== null) return refused;
     if (p === null && server.aofOff.rewriting) {
       // BGREWRITEAOF with appendonly no (Redis's killAppendOnlyChild): the files stay as they were.
       log.warning('There is an AOF rewrite in progress: stopping it (its temporary file is removed).');

@@ -26,12 +26,12 @@ async function ours(t: ExecutionContext, chunkMs?: number, args: string[] = []):
   return sp;
 }
 
-/** redis-server with a rewrite child that takes ~2 s (2,000 keys, 1 ms each). */
-async function slowRedis(t: ExecutionContext, extra: string[] = []): Promise<{ port: number; dir: string; pid: number }> {
+/** redis-server with a rewrite child that takes ~`keys` ms (1 ms a key: 2 s by default). */
+async function slowRedis(t: ExecutionContext, extra: string[] = [], keys = 2000): Promise<{ port: number; dir: string; pid: number }> {
   const r = await startRealRedis(['--enable-debug-command', 'yes', '--rdb-key-save-delay', '1000', ...extra]);
   t.teardown(() => r.stop());
   const c = await RawClient.connect(r.port);
-  t.is(await c.call('DEBUG', 'POPULATE', '2000'), '+OK\r\n');
+  t.is(await c.call('DEBUG', 'POPULATE', String(keys)), '+OK\r\n');
   c.close();
   return { port: r.port, dir: r.dir, pid: r.proc.pid! };
 }
@@ -43,7 +43,7 @@ const inProgress = async (c: RawClient): Promise<boolean> => field(await c.call(
 /**
  * A slowed redis-server and our bundle, each with a client: `theirs` runs first on Redis, then ours
  * gets `populate` (DEBUG POPULATE's count and value size, so that its rewrite outlasts the test's
- * commands) and runs `mine`. `redisArgs`: more options for redis-server.
+ * commands) and runs `mine`. `redisArgs`, `redisKeys`: more options for redis-server, and its keys.
  */
 async function sideBySide<T>(
   t: ExecutionContext,
@@ -51,8 +51,9 @@ async function sideBySide<T>(
   theirs: (rc: RawClient) => Promise<T>,
   mine: (c: RawClient) => Promise<T>,
   redisArgs: string[] = [],
+  redisKeys?: number,
 ): Promise<{ theirs: T; mine: T; r: { port: number; dir: string; pid: number }; rc: RawClient; sp: ServerProcess; c: RawClient }> {
-  const r = await slowRedis(t, redisArgs);
+  const r = await slowRedis(t, redisArgs, redisKeys);
   const rc = await RawClient.connect(r.port);
   t.teardown(() => rc.close());
   const redisSide = await theirs(rc);
@@ -141,7 +142,8 @@ test('while the base is written, as redis-server 7.0.15: INFO, BGREWRITEAOF, BGS
     ['CONFIG', 'SET', 'appendonly', 'yes'], ['SET', 'b', '2'], ['INFO', 'persistence'], ['BGREWRITEAOF'], ['BGSAVE'],
     ['SHUTDOWN'], ['SHUTDOWN', 'NOSAVE'], ['SHUTDOWN', 'NOW'], ['SHUTDOWN', 'SAVE'], ['PING'],
   ];
-  const { theirs, mine, r, rc, sp, c } = await sideBySide(t, ['200000', '100'], (rc) => rc.pipeline(cmds), (c) => c.pipeline(cmds));
+  // Redis's rewrite must outlast our populate and the SIGTERM below, on a loaded machine too: 10 s.
+  const { theirs, mine, r, rc, sp, c } = await sideBySide(t, ['200000', '100'], (rc) => rc.pipeline(cmds), (c) => c.pipeline(cmds), [], 10_000);
   t.deepEqual(fields(mine[2], WAIT_FIELDS), fields(theirs[2], WAIT_FIELDS));
   t.is(field(mine[2], 'aof_rewrite_in_progress'), '1');
   t.deepEqual([...mine.slice(0, 2), ...mine.slice(3)], [...theirs.slice(0, 2), ...theirs.slice(3)]);
