@@ -105,6 +105,10 @@ export function renderTables(r: Results): string {
       ...(['keystonelight', 'redis'] as const).map((k) => [k, fmt(x.per[k].medianReady, 3), fmt(x.per[k].medianLogged, 3), fmt(x.per[k].dbsize)]),
       ['ratio ours/redis', fmt(x.ratio, 2), fmt(x.loggedRatio, 2), ''],
     ]));
+    const e = x.emptyStart;
+    if (e !== undefined) {
+      out.push(`Start-up in an empty directory (spawn -> PONG, median of ${e.rounds} rounds): ours ${fmt(e.medianMs.keystonelight, 0)} ms, redis ${fmt(e.medianMs.redis, 0)} ms, ratio ${fmt(e.ratio, 1)}`);
+    }
   }
   if (r.rewrite) {
     out.push('', 'AOF rewrite under redis-benchmark SET load (-c 50 -P 1 -r keys); warm-up = first run, grows the keyspace past the dataset;');

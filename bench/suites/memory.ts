@@ -46,6 +46,8 @@ export interface LoadTimeResult {
   /** ours / redis, from spawn to PONG */
   ratio: number;
   loggedRatio: number;
+  /** Spawn to PONG in an empty directory (start-up alone), in ms: each round's, and the medians' ratio. */
+  emptyStart: { rounds: number; ms: Record<ServerKind, number[]>; medianMs: Record<ServerKind, number>; ratio: number };
 }
 
 /** Fills a running server with the dataset and measures RSS growth. */
@@ -139,6 +141,31 @@ async function timeLoad(kind: ServerKind, bundle: string, aof: string, o: Option
   }
 }
 
+/** Spawn to PONG of a server in an empty directory: its start-up alone (Node's and the bundle's, for ours). */
+async function timeEmptyStart(kind: ServerKind, bundle: string, o: Options): Promise<number> {
+  const dir = tempDir(`ks-bench-start-${kind}-`);
+  try {
+    const s = await startServer(kind, bundle, { fsync: o.fsync, dir });
+    await s.stop();
+    return s.readyMs;
+  } finally {
+    removeDir(dir);
+  }
+}
+
+/** Start-up alone, alternately (ours, Redis, Redis, ours ...): a test suite that starts servers pays it each time. */
+async function emptyStartSuite(bundle: string, o: Options, log: Log): Promise<LoadTimeResult['emptyStart']> {
+  const rounds = Math.max(3, Math.min(o.rounds, 5));
+  const ms: Record<ServerKind, number[]> = { keystonelight: [], redis: [] };
+  for (let round = 0; round < rounds; round++) {
+    const order: ServerKind[] = round % 2 === 0 ? ['keystonelight', 'redis'] : ['redis', 'keystonelight'];
+    for (const k of order) ms[k].push(await timeEmptyStart(k, bundle, o));
+  }
+  const medianMs = { keystonelight: median(ms.keystonelight), redis: median(ms.redis) };
+  log(`  start-up in an empty directory, ${rounds} rounds: ours ${ms.keystonelight.map((x) => x.toFixed(0)).join(' ')} ms, redis ${ms.redis.map((x) => x.toFixed(0)).join(' ')} ms`);
+  return { rounds, ms, medianMs, ratio: medianMs.keystonelight / medianMs.redis };
+}
+
 export async function loadSuite(bundle: string, o: Options, log: Log): Promise<LoadTimeResult> {
   const src = tempDir('ks-bench-aof-');
   try {
@@ -166,6 +193,7 @@ export async function loadSuite(bundle: string, o: Options, log: Log): Promise<L
       keys: o.keys, aofBytes, rounds, per,
       ratio: per.keystonelight.medianReady / per.redis.medianReady,
       loggedRatio: per.keystonelight.medianLogged / per.redis.medianLogged,
+      emptyStart: await emptyStartSuite(bundle, o, log),
     };
   } finally {
     removeDir(src);
