@@ -122,11 +122,26 @@ export class InitialRewrite extends Rewrite {
     // made durable in this step, before any later reply (as Rewrite.openIncr's manifest rename).
     this.renamed(this.tempIncrPath, incrPath);
     this.aof.path = incrPath;
-    if (this.aof.policy === 'always') this.io.fsyncDir(incrPath);
+    if (this.aof.policy === 'always') this.syncDirOrRefuse(incrPath);
     else await cb((done) => this.io.fsyncDirAsync(incrPath, done));
     this.aof.log.notice(`Successfully renamed the temporary AOF incr file ${tempIncrName(next.filename)} into ${incr.file}`);
     this.aof.rebase(this.written);
     return true;
+  }
+
+  /**
+   * `always`: the directory fsync after the temp incr file's rename. Should it fail, the file has
+   * still started (the manifest names it, the data is in it): as after Rewrite.openIncr's manifest
+   * rename, the writer refuses writes (MISCONF) and retries the fsync, so no reply is sent before
+   * the rename is durable. (Failing the whole start would send the writes to a new temp file, named
+   * by no manifest, until a retry got through.)
+   */
+  private syncDirOrRefuse(path: string): void {
+    try {
+      this.io.fsyncDir(path);
+    } catch (e) {
+      this.aof.dirNotDurable(path, e);
+    }
   }
 
   /** A rename, timed for LATENCY as Redis's (its `aof-rename` event, for both). */

@@ -54,6 +54,29 @@ test('SHUTDOWN while the first base backs off after failures (no rewrite running
   t.false(lines.includes("Writing initial AOF, can't exit."));
 });
 
+test('appendfsync always: a failed directory fsync after the first base\'s incr rename still starts the file; writes are refused (MISCONF) until an fsync of the directory succeeds, then nothing is lost', async (t) => {
+  // Before: the whole start failed and was retried (backing off after three), its writes going
+  // meanwhile to a new temp incr file that no manifest names.
+  const io = new FaultyIO();
+  const { dir, s, c } = await open(t, { appendfsync: 'always' }, { fileIO: io });
+  t.is(await c.call('SET', 'a', '1'), '+OK\r\n');
+  io.failFsyncDir = 'EIO';
+  t.is(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
+  const p = s.server.persistence as AofPersistence;
+  await waitFor(() => !p.starting, 5000, 'the file to start');
+  t.false(p.rewriting);
+  t.regex(await c.call('SET', 'b', '2'), /^-MISCONF Errors writing to the AOF file: Input\/output error/);
+  io.failFsyncDir = null;
+  await waitFor(async () => (await c.call('SET', 'b', '2')) === '+OK\r\n', 5000, 'a directory fsync that succeeds');
+  t.deepEqual(readdirSync(join(dir, 'appendonlydir')).sort(), ['appendonly.aof.1.base.aof', 'appendonly.aof.1.incr.aof', 'appendonly.aof.manifest']);
+  await s.close();
+  const again = await startServer({ port: 0, config: { dir, appendonly: 'yes' } });
+  t.teardown(() => again.close().catch(() => {}));
+  const c2 = await RawClient.connect(again.port);
+  t.teardown(() => c2.close());
+  t.deepEqual(await c2.pipeline([['GET', 'a'], ['GET', 'b']]), ['$1\r\n1\r\n', '$1\r\n2\r\n']);
+});
+
 for (const cmd of [['SAVE'], ['DEBUG', 'RELOAD']]) {
   test(`${cmd.join(' ')} while the first base is written leaves no temp-appendonly.aof.incr behind; the files hold the dataset`, async (t) => {
     const { dir, s, c } = await open(t, { 'enable-debug-command': 'yes' });
