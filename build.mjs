@@ -1,7 +1,7 @@
 // Builds Keystonelight with esbuild.
 //   node build.mjs          -> dist/keystonelight.js (the CLI, one file, shebang), the library:
 //                              dist/index.cjs (CommonJS, the one implementation), dist/index.js (its ES
-//                              module entry), and dist/types/ (declarations: .d.ts for import, .d.cts
+//                              module entry; dist/index.module.js for bundlers), and dist/types/ (declarations: .d.ts for import, .d.cts
 //                              for require)
 //   node build.mjs --tests  -> the above, plus src/ and test/ compiled file-by-file into build/ for ava
 import { build } from 'esbuild';
@@ -78,6 +78,14 @@ writeFileSync(`${out}/dist/index.js`, [
   '// whether it is imported or required).',
   "import { createRequire } from 'node:module';",
   `export const { ${names.join(', ')} } = createRequire(import.meta.url)('./index.cjs');`,
+  '',
+].join('\n'));
+// Bundlers (esbuild, webpack, Rollup, Vite: package.json's "module" condition, which Node ignores)
+// get the static re-export instead: they cannot follow createRequire(import.meta.url), so a bundle
+// made from dist/index.js would look for ./index.cjs beside the bundle at run time and fail.
+writeFileSync(`${out}/dist/index.module.js`, [
+  '// The ES module entry of the library for bundlers: its CommonJS build, re-exported statically.',
+  `export { ${names.join(', ')} } from './index.cjs';`,
   '',
 ].join('\n'));
 

@@ -310,7 +310,9 @@ export class AofWriter {
 
   /** The everysec policy, from the cron: an fsync on the thread pool at most once a second. */
   backgroundFsync(now: number): void {
-    if (this.policy !== 'everysec' || !this.dirtySinceFsync || this.fsyncs.running) return;
+    // After a failure, whether or not anything was written since (writes are refused meanwhile, and
+    // a rewrite's switchFile() resets dirtySinceFsync): only a later fsync that succeeds clears it.
+    if (this.policy !== 'everysec' || !(this.dirtySinceFsync || this.lastFsyncError !== null) || this.fsyncs.running) return;
     if (now - this.lastFsyncAt < 1000) return;
     this.dirtySinceFsync = false;
     this.lastFsyncAt = now;

@@ -61,7 +61,11 @@ export class ReplyBuffer {
    * command's limit check) tests instead of the array.
    */
   deferredAt = -1;
-  /** writeRange's copier of short ranges (made at its first use: only the AOF's buffer has one). */
+  /**
+   * writeRange's copier of short ranges (made at its first use: only the AOF's buffer has one).
+   * Dropped whenever the storage is replaced: it holds the last storage it copied into, which
+   * would otherwise stay alive (up to hundreds of MB after a burst) until the next short copy.
+   */
   private short: ShortCopy | null = null;
 
   /**
@@ -123,6 +127,7 @@ export class ReplyBuffer {
       if (size > this.keepAtMost || this.underused >= SHRINK_AFTER) {
         this.buf = Buffer.allocUnsafe(INITIAL);
         this.underused = 0;
+        this.short = null; // it would keep the old storage alive
       }
     }
     this.len = 0;
@@ -146,6 +151,7 @@ export class ReplyBuffer {
     this.forgetDeferred();
     this.buf = Buffer.allocUnsafe(INITIAL);
     this.underused = 0;
+    this.short = null;
   }
 
   /**
@@ -156,6 +162,7 @@ export class ReplyBuffer {
     if (this.pieceBytes !== 0) this.dropPieces(); // never written: the pool may go without them
     givePiece(this.buf);
     this.buf = EMPTY;
+    this.short = null;
     this.len = 0;
     this.forgetDeferred();
     this.view = this.viewOf = EMPTY;
@@ -186,6 +193,7 @@ export class ReplyBuffer {
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.len);
     this.buf = next;
+    this.short = null;
   }
 
   writeBytes(b: Buffer): void {

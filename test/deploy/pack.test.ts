@@ -7,6 +7,7 @@
 // that ships against the bundle that was just built, whatever an other build left in ./dist.
 
 import test from 'ava';
+import { build as esbuild } from 'esbuild';
 import { execFile, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -103,7 +104,7 @@ test('npm pack, npm install -g --prefix, and the installed keystonelight command
   t.is(info.files.find((f) => f.path === pkg.bin.keystonelight)!.mode & 0o111, 0o111, 'and executable');
   t.true(files.includes('README.md') && files.includes('LICENSE'));
   t.false(files.some((f) => /^(src|test|build|node_modules)\//.test(f)), 'no sources, tests or builds');
-  for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/types/index.d.ts', 'dist/types/index.d.cts']) t.true(files.includes(f), `${f} is in the package`);
+  for (const f of ['dist/index.js', 'dist/index.module.js', 'dist/index.cjs', 'dist/types/index.d.ts', 'dist/types/index.d.cts']) t.true(files.includes(f), `${f} is in the package`);
 
   // Offline: anything listed in "dependencies" comes from npm's cache (filled by npm ci).
   const tgz = join(out, info.filename);
@@ -122,6 +123,17 @@ test('npm pack, npm install -g --prefix, and the installed keystonelight command
   // The library entry ("main") is self-contained too: importing it by package name works.
   const lib = await run(process.execPath, ['--input-type=module', '-e', "const m = await import('keystonelight'); console.log(typeof m.startServer, m.VERSION)"], { cwd: join(prefix, 'lib') });
   t.is(lib.stdout.trim(), `function ${pkg.version}`);
+
+  // Bundled (esbuild) into one file that runs elsewhere: the bundler must take the library into the
+  // bundle. dist/index.js loads the CommonJS build with createRequire(import.meta.url), which no
+  // bundler follows: bundlers get dist/index.module.js ("module" condition), a static re-export.
+  writeFileSync(join(prefix, 'lib', 'bundled.mjs'), "import { startServer, VERSION } from 'keystonelight';\nconsole.log(typeof startServer, VERSION);\n");
+  const requireShim = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
+  for (const [format, outfile, banner] of [['cjs', 'bundle.cjs', ''], ['esm', 'bundle.mjs', requireShim]] as const) {
+    await esbuild({ absWorkingDir: join(prefix, 'lib'), entryPoints: ['bundled.mjs'], bundle: true, platform: 'node', format, banner: { js: banner }, outfile: join(tmp, 'bundles', outfile), logLevel: 'error' });
+    const bundled = await run(process.execPath, [join(tmp, 'bundles', outfile)], { cwd: tmp });
+    t.is(bundled.stdout.trim(), `function ${pkg.version}`, `bundled as ${format}`);
+  }
 
   // TypeScript users get the library's types: a strict consumer type-checks against the package.
   t.true(files.includes('dist/types/index.d.ts'), 'declarations are in the package');

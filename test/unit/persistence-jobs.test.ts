@@ -238,6 +238,36 @@ test('an everysec fsync that started before a failed one and succeeds after it d
   await waitFor(async () => (await c.call('SET', 'b', '2')) === '+OK\r\n', 5000, 'an everysec fsync started after the failure');
 });
 
+/** FaultyIO whose next fsync of one descriptor on the thread pool fails. */
+class FailFdOnceIO extends FaultyIO {
+  failFd = -1;
+  override fsyncAsync(fd: number, cb: (err: Error | null) => void): void {
+    if (fd === this.failFd) {
+      this.failFd = -1;
+      setImmediate(() => cb(Object.assign(new Error('EIO'), { code: 'EIO' })));
+    } else super.fsyncAsync(fd, cb);
+  }
+}
+
+test('everysec: a failed fsync of the file a rewrite leaves refuses writes only until a later fsync succeeds', async (t) => {
+  // The incr file's fsync fails (the everysec one, or switchFile's as the rewrite moves to a new
+  // incr file): -MISCONF. Writes are then refused, so nothing marks the file dirty again, and
+  // switchFile resets dirtySinceFsync: before, no background fsync ever ran again and -MISCONF
+  // stayed for good (Redis retries: its aof_fsync_offset stays behind aof_current_size).
+  const dir = tmp();
+  const io = new FailFdOnceIO();
+  const { s, c } = await open(t, dir, io, { appendfsync: 'everysec', hz: '100' });
+  io.failFd = (persistence(s) as unknown as { writer: { fd: number } }).writer.fd;
+  // In one turn: the SET's bytes are written to the old file, dirty when the rewrite switches.
+  const replies = await c.pipeline([['SET', 'a', '1'], ['BGREWRITEAOF']]);
+  t.is(replies[1], '+Background append only file rewriting started\r\n');
+  await persistence(s).waitRewrite();
+  await waitFor(() => io.failFd === -1, 5000, 'the failed fsync of the old incr file');
+  t.regex(await c.call('SET', 'b', '2'), /^-MISCONF /);
+  await waitFor(async () => (await c.call('SET', 'b', '2')) === '+OK\r\n', 5000, 'an everysec fsync after the failure');
+  t.is(field(await c.call('INFO', 'persistence'), 'aof_last_write_status'), 'ok');
+});
+
 test('a rewrite whose new incr file cannot be created is no consecutive failure: scheduled and automatic ones are tried at every cron, never backing off (redis-server 7.0.15)', async (t) => {
   // Redis 7.0's rewriteAppendOnlyFileBackground fails before its fork (openNewIncrAofForAppend):
   // aof_last_bgrewrite_status:err, and only backgroundRewriteDoneHandler counts

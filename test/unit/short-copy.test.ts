@@ -4,6 +4,8 @@
 // keep, into storage that grows meanwhile: the bytes are always the source's.
 
 import test from 'ava';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { ReplyBuffer } from '../../src/protocol/encoder.js';
 import { ShortCopy } from '../../src/protocol/short-copy.js';
 
@@ -42,4 +44,34 @@ test('ShortCopy: a source that changes between copies, and a view with its own b
       }
     }
   }
+});
+
+test('storage the AOF buffer gave up is not kept alive by its short copier (a burst of big writes, then idle)', async (t) => {
+  // ShortCopy remembers the last destination it copied into. ReplyBuffer replaces its storage in
+  // clear() (past keepAtMost), detach() and ensure(): the storage given up must be collectable
+  // then, not held until the next short copy (which an idle AOF never makes).
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const small = source(100, 9);
+  /** A buffer whose copier has copied into (and made a view of) storage of 4 MB; and that storage. */
+  const afterBurst = (): [ReplyBuffer, WeakRef<Buffer>] => {
+    const out = new ReplyBuffer(1024 * 1024);
+    out.writeRange(small, 0, 37);
+    out.writeBytes(Buffer.alloc(3 * 1024 * 1024)); // grows the storage past keepAtMost
+    out.writeRange(small, 0, 37);
+    out.writeRange(small, 0, 37);
+    return [out, new WeakRef(out.buf)];
+  };
+  const [cleared, a] = afterBurst();
+  cleared.clear(); // too big to keep: replaced
+  const [detached, b] = afterBurst();
+  detached.detach();
+  const [grown, c] = afterBurst();
+  grown.writeBytes(Buffer.alloc(4 * 1024 * 1024)); // grows again: the storage before is garbage
+  for (let i = 0; i < 3; i++) {
+    await new Promise((r) => setImmediate(r));
+    gc();
+  }
+  t.deepEqual({ clear: a.deref() === undefined, detach: b.deref() === undefined, grow: c.deref() === undefined }, { clear: true, detach: true, grow: true });
+  t.true(cleared.len + detached.len + grown.len > 0); // all three alive until here
 });
