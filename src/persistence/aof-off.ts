@@ -13,7 +13,7 @@ import type { SaveInfo } from '../server/persistence-port.js';
 import { AofPersistence } from './index.js';
 import { realFileIO, unlinkQuietly, type FileIO } from './fileio.js';
 import { reloadFromManifest } from './load-into.js';
-import { recordRewriteEnd, REWRITE_SCHEDULED, REWRITE_STARTED } from './jobs.js';
+import { recordRewriteEnd, recordRewriteStart, REWRITE_SCHEDULED, REWRITE_STARTED } from './jobs.js';
 import { NoWriter, OffRewrite } from './off-rewrite.js';
 import type { RewriteResult } from './rewrite.js';
 import { errorText, NO_RDB_SAVE, REWRITE_RUNNING, REWRITE_START_FAILED } from '../errors.js';
@@ -112,9 +112,7 @@ export class AofOff implements PersistenceApi {
       return false;
     }
     this.job = job;
-    // As Redis (at fork): counted when it starts, whatever its end.
-    this.server.stats.aofRewrites++;
-    this.server.log.notice(REWRITE_STARTED);
+    recordRewriteStart(this.server);
     this.settled = job.run().then((r) => this.ended(job, r));
     return true;
   }

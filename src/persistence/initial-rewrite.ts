@@ -18,7 +18,6 @@ import { fileError, unlinkQuietly } from './fileio.js';
 import { AOF_IO } from '../errors.js';
 import { cb } from './manifest.js';
 import { faultPoint } from './faults.js';
-import { latencyEnd, latencyStart } from './latency-sink.js';
 import { Rewrite } from './rewrite.js';
 
 /** Redis's getTempIncrAofName: where writes go until the dataset is written. */
@@ -88,8 +87,7 @@ export class InitialRewrite extends Rewrite {
     const base = next.nextBase();
     const incr = this.withIncr ? next.addIncr() : null;
     const basePath = join(next.dir, base.file);
-    this.io.closeAsync(this.fd, () => {});
-    this.fd = -1;
+    this.closeTemp();
     // Without an incr file (appendonly no), every incr file becomes history, as Redis's
     // markRewrittenIncrAofAsHistory with no AOF descriptor.
     next.replaceBase(base, incr?.seq ?? Infinity);
@@ -109,9 +107,7 @@ export class InitialRewrite extends Rewrite {
       // file no manifest names.
       if (store.current !== next) throw new Error('the AOF manifest was replaced meanwhile');
     }
-    faultPoint('rewrite-rename');
-    this.renamed(this.tempPath, basePath);
-    this.aof.log.notice(`Successfully renamed the temporary AOF base file ${this.tempPath.split('/').pop()} into ${base.file}`);
+    this.renameBase(next.dir, base.file);
     if (!first) await store.saveAsync(next, unlessAborted);
     this.cleaned = true;
     if (store.current !== next) return false;
@@ -142,13 +138,6 @@ export class InitialRewrite extends Rewrite {
     } catch (e) {
       this.aof.dirNotDurable(path, e);
     }
-  }
-
-  /** A rename, timed for LATENCY as Redis's (its `aof-rename` event, for both). */
-  private renamed(from: string, to: string): void {
-    const t = latencyStart(this.aof.latency);
-    this.io.rename(from, to);
-    latencyEnd(this.aof.latency, t, 'aof-rename');
   }
 
   /**

@@ -26,6 +26,12 @@ export interface RewriteInfo {
   failures: number;
 }
 
+/** What the start of any rewrite records: as Redis at its fork, counted in INFO aof_rewrites whatever its end. */
+export function recordRewriteStart(server: Server): void {
+  server.stats.aofRewrites++;
+  server.log.notice(REWRITE_STARTED);
+}
+
 /**
  * What the end of any rewrite records, as Redis's backgroundRewriteDoneHandler: INFO's status and
  * time, the failures in a row (which back automatic rewrites off), the log line (`figures` after
@@ -175,9 +181,7 @@ export class Jobs {
     // As Redis's rewriteAppendOnlyFileBackground (aof_rewrite_scheduled = 0 at fork): whatever
     // started it (BGREWRITEAOF, the cron, a signal), a scheduled rewrite is this one.
     this.rewriteScheduled = false;
-    // As Redis (at fork): a rewrite counts in INFO aof_rewrites when it starts, whatever its end.
-    this.server.stats.aofRewrites++;
-    this.server.log.notice(REWRITE_STARTED);
+    recordRewriteStart(this.server);
     this.rewriteDone = job.run().then((r) => this.rewriteEnded(job, r));
     return true;
   }

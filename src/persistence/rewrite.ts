@@ -17,7 +17,7 @@
 //    deleted (as history, the way Redis does it).
 //
 // Latency (profiled with 1,000,000 keys under a SET load; KS_REWRITE_TRACE, rewrite-trace.ts):
-// every slice is bounded by time, not by keys (0.5-2 ms: about as long as clients used the loop
+// every slice (rewrite-slices.ts) is bounded by time, not by keys (0.5-2 ms: about as long as clients used the loop
 // since the last one), and starts by sending the replies already computed;
 // the walk reads the T0 table's slots in order (slot-dict.ts: key and value side by side, no
 // lookup and nothing allocated per key) and encodes a string key without allocating (keydump.ts)
@@ -32,7 +32,7 @@
 // crash leaves at most a temp-rewriteaof-bg-*.aof (removed at the next start) and unreferenced
 // files.
 
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ReplyBuffer } from '../protocol/encoder.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import type { AofWriter } from './aof.js';
@@ -46,28 +46,13 @@ import { SnapshotRecorder } from './snapshot-recorder.js';
 import { deadlineOrUndefined } from '../keyspace/deadline-column.js';
 import { cb, type AofFileInfo, type Manifest, type ManifestStore } from './manifest.js';
 import { RewriteTrace } from './rewrite-trace.js';
-import { setImmediate } from '../timers.js';
+import { sliced, WRITE_CHUNK, type SliceHost } from './rewrite-slices.js';
 
-/** Time a slice may hold the event loop, in ms (a request that arrives meanwhile waits that long). */
-const SLICE_MS = 2;
-/**
- * The shortest slice, in ms: a slice lasts as long as the time since the last one (see sliced()),
- * within [MIN_SLICE_MS, SLICE_MS]. Measured with 1M keys under SET load: p99 during the rewrite
- * 2.1-3.2x (mean 2.6x) the baseline this way, against 2.8-3.5x (mean 3.1x) with fixed 2 ms slices;
- * half the time since the last slice (rewrite ~1/3 of the loop) was no better and took twice as
- * long (the rest of the p99 increase is not the slices: see the commit that added this).
- */
-const MIN_SLICE_MS = 0.5;
 /** Slots walked between two looks at the clock. */
 const KEYS_PER_CHECK = 64;
-/** Bytes gathered before a write is issued (the output buffer's size, reused for every chunk). */
-const WRITE_CHUNK = 1024 * 1024;
 let rewriteCounter = 0;
 
 export const TEMP_FILE = /^temp-rewriteaof-(bg-)?\d+(-\d+)?\.aof$/;
-
-/** The next event-loop turn: client I/O runs before the promise resolves. */
-const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** What a rewrite uses of the file's writer: an AofWriter, or none (off-rewrite.ts, appendonly no). */
 export type RewriteWriter = Pick<AofWriter, 'log' | 'latency' | 'timestamps' | 'rewriting' | 'size' | 'policy' | 'path' | 'lastWriteError' | 'flush' | 'switchFile' | 'rebase' | 'dirNotDurable'>;
@@ -95,6 +80,14 @@ export class Rewrite {
   private readonly recorders: SnapshotRecorder[] = [];
   /** The walk's output: one storage, filled and written again and again. */
   private readonly out = new ReplyBuffer();
+  /** What the walk's slices (rewrite-slices.ts) use of this rewrite. */
+  private readonly slicing: SliceHost = {
+    beforeSlice: () => this.beforeSlice(),
+    trace: this.trace,
+    out: this.out,
+    checkAborted: () => this.checkAborted(),
+    writeOut: () => this.writeOut(),
+  };
 
   /** `beforeSlice`: sends the replies already computed, so that a slice does not delay them. */
   constructor(
@@ -259,14 +252,9 @@ export class Rewrite {
     const next = this.manifests.current.copy();
     const base = next.nextBase();
     const t = this.trace.start();
-    this.io.closeAsync(this.fd, () => {});
-    this.fd = -1;
-    faultPoint('rewrite-rename');
-    const t1 = latencyStart(this.aof.latency);
-    this.io.rename(this.tempPath, join(next.dir, base.file));
-    latencyEnd(this.aof.latency, t1, 'aof-rename');
+    this.closeTemp();
+    this.renameBase(next.dir, base.file);
     this.trace.step('rename', t);
-    this.aof.log.notice(`Successfully renamed the temporary AOF base file ${this.tempPath.split('/').pop()} into ${base.file}`);
     next.replaceBase(base, this.incr!.seq);
     await this.manifests.saveAsync(next);
     this.cleaned = true;
@@ -275,6 +263,26 @@ export class Rewrite {
     if (this.manifests.current !== next) return false;
     this.aof.rebase(this.written);
     return true;
+  }
+
+  /** Closes the temp file (written and fsynced) before its rename, on the thread pool. */
+  protected closeTemp(): void {
+    this.io.closeAsync(this.fd, () => {});
+    this.fd = -1;
+  }
+
+  /** The temp file becomes base file `file` of `dir`: renamed, logged as Redis logs it. */
+  protected renameBase(dir: string, file: string): void {
+    faultPoint('rewrite-rename');
+    this.renamed(this.tempPath, join(dir, file));
+    this.aof.log.notice(`Successfully renamed the temporary AOF base file ${basename(this.tempPath)} into ${file}`);
+  }
+
+  /** A rename, timed for LATENCY as Redis's (its `aof-rename` event). */
+  protected renamed(from: string, to: string): void {
+    const t = latencyStart(this.aof.latency);
+    this.io.rename(from, to);
+    latencyEnd(this.aof.latency, t, 'aof-rename');
   }
 
   /** Database i at T0: its unchanged keys walked in slices, then the saved T0 states of the others. */
@@ -286,7 +294,7 @@ export class Rewrite {
     let selected = false;
     let slot = values.next(-1);
     // One step: up to KEYS_PER_CHECK slots; true when the walk is complete.
-    await this.sliced(() => {
+    await sliced(this.slicing, () => {
       for (let n = 0; n < KEYS_PER_CHECK && slot < limit; n++, slot = values.next(slot)) {
         if (rec.changed(slot)) continue;
         const key = values.keyAt(slot);
@@ -313,38 +321,6 @@ export class Rewrite {
     if (saved.length > 0 && !selected) encode(out, ['SELECT', String(i)]);
     await this.writeOut();
     for (const chunk of saved) await this.writeBuffer(chunk);
-  }
-
-  /**
-   * Runs `step` until it returns true, in slices. Each slice first sends the replies computed since
-   * the last one, then runs as long as the time since the last slice (what clients used: at most
-   * half the event loop goes to the rewrite when they are busy, so a request waits at most about
-   * twice as long as without it), between MIN_SLICE_MS and SLICE_MS. Between slices, client I/O
-   * runs and full chunks are written (on the thread pool).
-   */
-  private async sliced(step: () => boolean): Promise<void> {
-    const out = this.out;
-    let lastEnd = 0;
-    for (;;) {
-      const gap = performance.now() - lastEnd;
-      this.beforeSlice();
-      const start = this.trace.start();
-      const budget = Math.min(SLICE_MS, Math.max(MIN_SLICE_MS, gap));
-      const from = out.len;
-      let done = step();
-      while (!done && out.len < WRITE_CHUNK && performance.now() - start < budget) done = step();
-      lastEnd = performance.now();
-      this.trace.step('slice', start, out.len - from);
-      this.checkAborted();
-      if (out.len >= WRITE_CHUNK) {
-        await this.writeOut();
-        faultPoint('rewrite-partial');
-        this.checkAborted();
-      }
-      if (done) return;
-      await nextTurn();
-      this.checkAborted();
-    }
   }
 
   /** Writes the walk's output buffer and empties it (keeping its storage). */

@@ -125,9 +125,8 @@ export class ReplyBuffer {
     if (size > SHRINK_ABOVE) {
       this.underused = this.len * 4 < size ? this.underused + 1 : 0;
       if (size > this.keepAtMost || this.underused >= SHRINK_AFTER) {
-        this.buf = Buffer.allocUnsafe(INITIAL);
+        this.replaceStorage(Buffer.allocUnsafe(INITIAL));
         this.underused = 0;
-        this.short = null; // it would keep the old storage alive
       }
     }
     this.len = 0;
@@ -149,9 +148,8 @@ export class ReplyBuffer {
     if (this.pieceBytes !== 0) this.dropPieces();
     this.len = 0;
     this.forgetDeferred();
-    this.buf = Buffer.allocUnsafe(INITIAL);
+    this.replaceStorage(Buffer.allocUnsafe(INITIAL));
     this.underused = 0;
-    this.short = null;
   }
 
   /**
@@ -161,8 +159,7 @@ export class ReplyBuffer {
   release(): void {
     if (this.pieceBytes !== 0) this.dropPieces(); // never written: the pool may go without them
     givePiece(this.buf);
-    this.buf = EMPTY;
-    this.short = null;
+    this.replaceStorage(EMPTY);
     this.len = 0;
     this.forgetDeferred();
     this.view = this.viewOf = EMPTY;
@@ -192,7 +189,12 @@ export class ReplyBuffer {
     while (size < this.len + n) size *= 2;
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.len);
-    this.buf = next;
+    this.replaceStorage(next);
+  }
+
+  /** New storage; the short copier goes with the old (it would keep that alive: see `short`). */
+  private replaceStorage(b: Buffer): void {
+    this.buf = b;
     this.short = null;
   }
 

@@ -298,13 +298,11 @@ class Service {
     }
     const refused = refuseWhileStarting(server, opts);
     if (refused !== null) return refused;
-    if (p === null && server.aofOff.rewriting) {
-      // BGREWRITEAOF with appendonly no (Redis's killAppendOnlyChild): the files stay as they were.
-      log.warning('There is an AOF rewrite in progress: stopping it (its temporary file is removed).');
-      void server.aofOff.abort();
-    }
+    if (p?.rewriting ?? server.aofOff.rewriting) log.warning('There is an AOF rewrite in progress: stopping it (its temporary file is removed).');
+    // BGREWRITEAOF with appendonly no (Redis's killAppendOnlyChild): stopped, the files staying as
+    // they were. (The file's own rewrite is stopped by its close.)
+    if (p === null) void server.aofOff.abort();
     if (p !== null) {
-      if (p.rewriting) log.warning('There is an AOF rewrite in progress: stopping it (its temporary file is removed).');
       log.notice('Calling fsync() on the AOF file.');
       try {
         p.syncNow();
