@@ -92,6 +92,7 @@ test('CONFIG SET appendonly yes answers +OK before the base is written, and othe
     }
   })();
   await new Promise((r) => setTimeout(r, 50));
+  t.is(await c.call('CONFIG', 'RESETSTAT'), '+OK\r\n'); // eventloop_max_stall_ms from here
   const at = performance.now();
   t.is(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
   const replyMs = performance.now() - at;
@@ -102,11 +103,14 @@ test('CONFIG SET appendonly yes answers +OK before the base is written, and othe
   writing = false;
   stop = true;
   await pinger;
+  const stallMs = Number(/\r\neventloop_max_stall_ms:([\d.]+)\r\n/.exec(await c.call('INFO', 'stats'))?.[1]);
   const longest = /Background AOF rewrite finished successfully \(.*longest event-loop step ([\d.]+) ms/.exec(sp.output());
-  t.log(`reply ${replyMs.toFixed(1)} ms, longest PING ${maxRtt.toFixed(1)} ms, ${pingsDuring} PINGs during the rewrite, server's ${longest?.[0]}`);
+  t.log(`reply ${replyMs.toFixed(1)} ms, longest PING ${maxRtt.toFixed(1)} ms, server's longest stall ${stallMs} ms, ${pingsDuring} PINGs during the rewrite, server's ${longest?.[0]}`);
   // The synchronous start took ~650 ms for 1M keys on this machine (and ~1.9 s for 3M).
   t.true(replyMs < 200, `the reply took ${replyMs} ms`);
-  t.true(maxRtt < 200, `a PING waited ${maxRtt} ms`);
+  // The server's own measure (monitorEventLoopDelay), the CONFIG SET included: a PING's round trip
+  // also holds the test machine's scheduling (250 ms once in CI, the server's longest step 16 ms).
+  t.true(stallMs < 200, `the server's event loop stalled ${stallMs} ms`);
   t.true(pingsDuring > 0);
   t.true(longest !== null && Number(longest[1]) < 50, 'the rewrite held the event loop a few ms at a time');
   t.deepEqual(aofDirListing(sp.dir), ['appendonly.aof.1.base.aof', 'appendonly.aof.1.incr.aof', 'appendonly.aof.manifest']);
