@@ -195,7 +195,10 @@ export class Jobs {
     const aborted = this.rewriteJob !== job;
     if (!aborted) this.rewriteJob = null;
     this.unsettled = null;
-    this.runSoon();
+    // What waited starts in the next turn; after a failure, at the next cron, as Redis's serverCron
+    // (1000/hz ms): a failed first base retried at once failed three times in a few ms, reaching
+    // the back-off (aofRewriteLimited) before the disk had any time to recover.
+    if (r.ok || aborted) this.runSoon();
     if (!recordRewriteEnd(this.server, r, aborted, `${this.writer.size} bytes, ${steps}`)) return false;
     if (r.ok) {
       // The file has started (even if aborted after its manifest was in place): nothing to retry.

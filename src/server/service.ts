@@ -298,7 +298,8 @@ class Service {
     }
     const refused = refuseWhileStarting(server, opts);
     if (refused !== null) return refused;
-    if (p?.rewriting ?? server.aofOff.rewriting) log.warning('There is an AOF rewrite in progress: stopping it (its temporary file is removed).');
+    // Redis's words for its rewrite child (prepareForShutdown): ours is stopped, its temp file removed.
+    if (p?.rewriting ?? server.aofOff.rewriting) log.warning('There is a child rewriting the AOF. Killing it!');
     // BGREWRITEAOF with appendonly no (Redis's killAppendOnlyChild): stopped, the files staying as
     // they were. (The file's own rewrite is stopped by its close.)
     if (p === null) void server.aofOff.abort();

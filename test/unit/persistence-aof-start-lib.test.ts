@@ -54,6 +54,27 @@ test('SHUTDOWN while the first base backs off after failures (no rewrite running
   t.false(lines.includes("Writing initial AOF, can't exit."));
 });
 
+test('a failed first base is tried again by the cron, as Redis (serverCron), not in the next event-loop turn', async (t) => {
+  // Before: retried at once, so three failures reached the back-off within a few ms.
+  const io = new FaultyIO();
+  const seen: boolean[] = [];
+  let p: AofPersistence | null = null;
+  const log = (_l: string, m: string): void => {
+    // After the turn that logged the failure: whatever the failed job's end queued has run by then.
+    if (m.startsWith('Background AOF rewrite failed')) setImmediate(() => seen.push(p!.rewriting));
+  };
+  const { s, c } = await open(t, { loglevel: 'notice', hz: '10' }, { fileIO: io, log });
+  t.is(await c.call('SET', 'a', '1'), '+OK\r\n');
+  io.failFsync = 'EIO';
+  t.is(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
+  p = s.server.persistence as AofPersistence;
+  await waitFor(() => seen.length >= 2, 5000, 'two failed bases');
+  t.deepEqual(seen.slice(0, 2), [false, false], 'no new attempt in the turn after a failure');
+  t.true(p.starting, 'still to start: the cron tries again');
+  io.failFsync = null;
+  await waitFor(() => !p!.starting, 10_000, 'the base written once the disk recovers');
+});
+
 test('appendfsync always: a failed directory fsync after the first base\'s incr rename still starts the file; writes are refused (MISCONF) until an fsync of the directory succeeds, then nothing is lost', async (t) => {
   // Before: the whole start failed and was retried (backing off after three), its writes going
   // meanwhile to a new temp incr file that no manifest names.
@@ -111,7 +132,7 @@ test('a write the file could not take when the first base is retried is not in t
   const io = new SyncWriteFaults();
   const { dir, s, c } = await open(t, { 'enable-debug-command': 'yes', appendfsync: 'no' }, { fileIO: io });
   t.is(await c.call('APPEND', 'l', 'a'), ':1\r\n');
-  // The first base fails (its fsync), is tried again at once, and after 3 failures backs off (a
+  // The first base fails (its fsync), is tried again at each cron, and after 3 failures backs off (a
   // minute, as Redis's aofRewriteLimited): no retry starts on its own during the test.
   io.failFsync = 'EIO';
   t.is(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
