@@ -4,6 +4,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { applyOptions, Config, ConfigError, OPTIONS } from './config.js';
+import { REDIS_ONLY_OPTIONS } from './config-redis-only.js';
 import { fsPath } from './config-values.js';
 import { parseArgs } from './config-file.js';
 import { REDIS_VERSION, VERSION } from './version.js';
@@ -37,7 +38,11 @@ Examples:
        echo 'maxmemory 100mb' | keystonelight /etc/keystonelight.conf -
 
 Options (default):
-${OPTIONS.map((o) => `  --${o.name.padEnd(28)} ${shownDefault(o.name, o.default)}`).join('\n')}
+${OPTIONS.filter((o) => !REDIS_ONLY_OPTIONS.includes(o)).map((o) => `  --${o.name.padEnd(28)} ${shownDefault(o.name, o.default)}`).join('\n')}
+
+Redis 7.0's other options (replication, RDB, TLS, ...) are accepted so that a redis.conf
+works: they change nothing, and those asking for a missing feature (replicaof, tls-port,
+unixsocket, notify-keyspace-events ...) are refused unless at their default (redis-compat.md).
 `;
 
 function fail(message: string): never {

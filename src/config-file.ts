@@ -125,6 +125,28 @@ function parseLines(text: string, state: ReadState, where: (n: number, line: str
   return out;
 }
 
+/** Options Redis 7.0 no longer has, whose lines (with one value) it still reads and ignores. */
+const DEPRECATED = new Set(['list-max-ziplist-entries', 'list-max-ziplist-value', 'lua-replicate-commands']);
+
+/**
+ * Redis's directives that are not options, with the argument counts it takes them at (other counts
+ * are a bad directive there too): each asks for a feature Keystonelight lacks, so it is refused
+ * with that reason rather than as an unknown directive.
+ */
+const NOT_OPTIONS: readonly [name: string, minArgs: number, maxArgs: number, what: string][] = [
+  ['rename-command', 2, 2, 'rename-command is'],
+  ['user', 1, Infinity, 'ACL users (user) are'],
+  ['loadmodule', 1, Infinity, 'modules (loadmodule) are'],
+  ['sentinel', 0, Infinity, 'Sentinel (sentinel) is'],
+];
+
+/** Why a directive that is not an option is refused ("... is"), or undefined. A dotted name is a module's option, as in Redis. */
+function refusedDirective(lower: string, args: number): string | undefined {
+  const d = NOT_OPTIONS.find(([n, min, max]) => n === lower && args >= min && args <= max);
+  if (d !== undefined) return d[3];
+  return lower.includes('.') && args >= 1 ? `module options (${lower}) are` : undefined;
+}
+
 /** One option as read: an include expands to its files' options; a dir moves the include base. */
 function apply(name: string, values: string[], state: ReadState, where: string, inFile: boolean): OptionLine[] {
   const lower = name.toLowerCase();
@@ -141,6 +163,9 @@ function apply(name: string, values: string[], state: ReadState, where: string, 
     state.base = resolve(state.base, fsPath(values[0]));
     return [line(name, byteString(state.base), at)];
   }
+  if (DEPRECATED.has(lower) && values.length === 1) return []; // as Redis: accepted, ignored
+  const refused = refusedDirective(lower, values.length);
+  if (refused !== undefined) throw new ConfigError(`${where}: ${refused} not supported by Keystonelight`);
   const spec = findOption(name);
   if (spec?.multi) return [line(name, multiValue(spec, name, values, at), at)];
   return [line(name, values.join(' '), at)];
@@ -264,5 +289,6 @@ function mainFilePath(arg: string): string {
 /** As Redis's loadServerConfigFromString: an option of one value given none or several is an error. */
 function checkArgCount(name: string, values: readonly string[], where: string): void {
   const spec = findOption(name);
-  if (spec !== undefined && !spec.multi && values.length !== 1) throw new ConfigError(`${where}: wrong number of arguments`);
+  // replicaof's canonical "" (no master) reads back as no words, which a config line may not give.
+  if (spec !== undefined && (spec.multi ? spec.name === 'replicaof' && values.length === 0 : values.length !== 1)) throw new ConfigError(`${where}: wrong number of arguments`);
 }

@@ -6,7 +6,7 @@ import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, r
 import { resolve } from 'node:path';
 import { errnoText } from './errors.js';
 import { realFileIO } from './persistence/fileio.js';
-import { findOption, normalize, OPTIONS, type Config, type OptionSpec } from './config.js';
+import { findOption, OPTIONS, type Config, type OptionSpec } from './config.js';
 import { byteString, bytesText, fsPath, repr } from './config-values.js';
 import { splitArgs } from './protocol/splitargs.js';
 
@@ -72,7 +72,7 @@ export function rewriteConfigFile(path: string, config: Config): string | null {
   });
   for (const o of OPTIONS) {
     const reuse = slots.get(o) ?? [];
-    if (reuse.length === 0 && !ALWAYS_WRITTEN.has(o.name) && config.get(o.name) === normalize(o, o.default)) continue;
+    if (reuse.length === 0 && !ALWAYS_WRITTEN.has(o.name) && config.get(o.name) === o.default) continue; // defaults are canonical (test/unit/config-redis-only.test.ts)
     for (const line of optionLines(o, writtenValue(o, config))) {
       const n = reuse.shift();
       if (n !== undefined) lines[n] = line;

@@ -3,76 +3,18 @@
 // syntax), CONFIG GET and CONFIG SET (CONFIG REWRITE is config-rewrite.ts), so an option added here
 // works everywhere at once.
 //
-// Only options Keystonelight honours are listed (redis-compat.md, "Configuration options", says how each one acts):
-// CONFIG GET of an option we would silently ignore would tell a user something false. Values are
-// validated exactly as Redis's config.c does, with its error texts, so CONFIG SET fails the same way.
+// The options Keystonelight honours are listed here (redis-compat.md, "Configuration options", says
+// how each one acts); Redis's others, accepted so that a redis.conf starts us, are in
+// config-redis-only.ts. Values are validated exactly as Redis's config.c does, with its error
+// texts, so CONFIG SET fails the same way.
 
 import { Float, formatFixed, parseDouble } from './commands/numbers.js';
 import { mergeObufLimits, obufDefault, obufLines, parseObufLimits } from './config-obuf.js';
 import { fsPath, memtoull, printable, string2ll, strtoll } from './config-values.js';
+import { ApplyError, bool, ConfigError, int, INT_MAX, INT_MIN, LLONG_MAX, mem, opt, UINT_MAX, ULLONG_MAX, type OptionKind, type OptionSpec } from './config-spec.js';
+import { REDIS_ONLY_OPTIONS } from './config-redis-only.js';
 
-/**
- * int: Redis's string2ll syntax; memory: memtoull syntax (units b k kb m mb g gb); bool: yes/no;
- * enum: one of `values` (case-insensitive); string: anything, unless `parse` says otherwise.
- */
-export type OptionKind = 'int' | 'bool' | 'enum' | 'string' | 'memory';
-
-export interface OptionSpec {
-  readonly name: string;
-  readonly kind: OptionKind;
-  readonly default: string;
-  /** Can CONFIG SET change it at run time? (No: "can't set immutable config".) */
-  readonly mutable: boolean;
-  /** Redis's PROTECTED_CONFIG (with enable-protected-configs at its default, no): never settable. */
-  readonly protected?: boolean;
-  /** Inclusive bounds of numeric options (Redis's, including its C type limits). */
-  readonly min?: bigint;
-  readonly max?: bigint;
-  readonly values?: readonly string[];
-  /** Values accepted beyond Redis 7.0's (not listed in its error text), e.g. loglevel nothing (7.2). */
-  readonly laterValues?: readonly string[];
-  /** Takes several words (e.g. `bind 127.0.0.1 -::1`): Redis's MULTI_ARG_CONFIG. */
-  readonly multi?: boolean;
-  /** Redis's other name for the option (e.g. hash-max-ziplist-entries). */
-  readonly alias?: string;
-  /** Extra validation and canonical form of a string option; throws ConfigError. */
-  readonly parse?: (raw: string) => string;
-  /**
-   * The same for an option of several words, given the words as Redis's set function gets them
-   * (CONFIG SET's value split at each space, or a config line's arguments: see normalizeWords).
-   */
-  readonly parseWords?: (words: readonly string[]) => string;
-  /** Redis's apply step adjusting a valid value (e.g. hz is kept within 1..500). */
-  readonly adjust?: (value: string) => string;
-  /** Combines a new (canonical) value with the current one (client-output-buffer-limit: per class). */
-  readonly merge?: (current: string, value: string) => string;
-  /** CONFIG REWRITE's lines for the value, when not `name value`. */
-  readonly lines?: (value: string) => string[];
-  /** Redis's SENSITIVE_CONFIG: the value of CONFIG SET shows as "(redacted)" in the slow log. */
-  readonly sensitive?: boolean;
-}
-
-export class ConfigError extends Error {}
-
-/**
- * Thrown by a change listener when the new value cannot take effect (Redis's apply functions
- * failing): CONFIG SET then restores the previous values and answers the message.
- */
-export class ApplyError extends Error {}
-
-const INT_MAX = 2147483647n;
-const INT_MIN = -2147483648n;
-const UINT_MAX = 4294967295n;
-const LLONG_MAX = 9223372036854775807n;
-const ULLONG_MAX = 18446744073709551615n;
-
-const opt = (name: string, kind: OptionKind, def: string, mutable: boolean, extra: Partial<OptionSpec> = {}): OptionSpec =>
-  ({ name, kind, default: def, mutable, ...extra });
-const int = (name: string, def: string, min: bigint, max: bigint, extra: Partial<OptionSpec> = {}): OptionSpec =>
-  opt(name, 'int', def, extra.mutable ?? true, { min, max, ...extra });
-const mem = (name: string, def: string, min: bigint, max: bigint, extra: Partial<OptionSpec> = {}): OptionSpec =>
-  opt(name, 'memory', def, extra.mutable ?? true, { min, max, ...extra });
-const bool = (name: string, def: string, mutable = true): OptionSpec => opt(name, 'bool', def, mutable);
+export { ApplyError, ConfigError, type OptionKind, type OptionSpec };
 
 export const OPTIONS: readonly OptionSpec[] = [
   // Port and addresses are bound once at start (Redis 7 can rebind at run time; we cannot).
@@ -153,6 +95,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   opt('cluster-config-file', 'string', 'nodes.conf', false),
   opt('cluster-announce-ip', 'string', '', false),
   opt('cluster-node-id', 'string', '', false, { parse: parseNodeId }),
+  ...REDIS_ONLY_OPTIONS,
 ];
 
 /**
@@ -255,6 +198,11 @@ function parseNumber(spec: OptionSpec, raw: string): bigint {
 
 /** Validates a value for `spec` and returns its canonical form; throws ConfigError with Redis's reason. */
 export function normalize(spec: OptionSpec, raw: string): string {
+  return spec.multi && spec.kind === 'string' ? normalizeWords(spec, setWords(raw)) : supported(spec, canonical(spec, raw));
+}
+
+/** A value as Redis reads it (valid or ConfigError), before the check of `unsupported`. */
+function canonical(spec: OptionSpec, raw: string): string {
   switch (spec.kind) {
     case 'bool': {
       const v = raw.toLowerCase();
@@ -272,9 +220,18 @@ export function normalize(spec: OptionSpec, raw: string): string {
       return spec.adjust ? spec.adjust(v) : v;
     }
     default:
-      if (spec.multi) return normalizeWords(spec, setWords(raw));
       return spec.parse ? spec.parse(raw) : raw;
   }
+}
+
+/**
+ * The value, unless it asks for a feature Keystonelight lacks (`unsupported`): any valid value
+ * other than the default, which is refused after Redis's own checks.
+ */
+function supported(spec: OptionSpec, value: string): string {
+  // Defaults are written in the table in their canonical form (a unit test checks it).
+  if (spec.unsupported !== undefined && value !== spec.default) throw new ConfigError(`${spec.unsupported} is not supported by Keystonelight`);
+  return value;
 }
 
 /**
@@ -287,7 +244,7 @@ function setWords(raw: string): string[] {
 
 /** Validates the words of an option of several words; returns the canonical value (words joined by a space). */
 export function normalizeWords(spec: OptionSpec, words: readonly string[]): string {
-  return spec.parseWords ? spec.parseWords(words) : words.join(' ');
+  return supported(spec, spec.parseWords ? spec.parseWords(words) : words.join(' '));
 }
 
 /** The live configuration: values by name, with change listeners for options that act at run time. */

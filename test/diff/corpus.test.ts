@@ -21,6 +21,7 @@ import { cases as server } from './cases/server.js';
 import { cases as observe } from './cases/observe.js';
 import { cases as limits } from './cases/limits.js';
 import { cases as transactions } from './cases/transactions.js';
+import { cases as configRedisOnly } from './cases/config-redis-only.js';
 import { applyMasks, escape, isError, ServerPair, showCommand, sortTop, type Twin } from './pair.js';
 
 interface Suite {
@@ -38,6 +39,7 @@ const SUITES: Suite[] = [
   { name: 'observe', cases: observe },
   { name: 'limits', cases: limits },
   { name: 'transactions', cases: transactions },
+  { name: 'config-redis-only', cases: configRedisOnly },
   { name: 'connection with requirepass', cases: requirepassCases, requirepass: REQUIREPASS },
 ];
 

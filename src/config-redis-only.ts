@@ -1,0 +1,245 @@
+// Redis 7.0's options for features Keystonelight does not have (replication, RDB files, TLS, ACL
+// files, active defrag, Lua, the process title, jemalloc, THP...). They are listed so that a stock
+// redis.conf (Debian's /etc/redis/redis.conf, Redis's own) starts Keystonelight and so that
+// CONFIG GET / SET / REWRITE answer as Redis 7.0.15's do: each has Redis's type, default, bounds,
+// enum values, alias and error texts (config.c), and whether CONFIG SET may change it.
+//
+// Two kinds (redis-compat.md, "Configuration options"):
+// - inert: any valid value is accepted and kept, and changes nothing here (what it tunes does not
+//   exist: an RDB file's compression, a replica's behaviour, the allocator's background thread);
+// - `unsupported`: the default (what a stock redis.conf sets) is accepted, any other valid value
+//   asks for a feature we lack and is refused, rather than silently ignored (replicaof, TLS, a
+//   unix socket, keyspace notifications, an ACL file, ...).
+// Redis's hidden options (watchdog-period, key-load-delay ...) are not listed: CONFIG GET * does not show them.
+
+import { bool, ConfigError, int, INT_MAX, LLONG_MAX, mem, opt, UINT_MAX, ULLONG_MAX, type OptionSpec } from './config-spec.js';
+import { memtoull, string2ll, strtoll } from './config-values.js';
+
+/** Redis's LONG_MAX on its 64-bit builds. */
+const LONG_MAX = LLONG_MAX;
+
+const PROTECTED_ACTION = ['no', 'yes', 'local'];
+const REPLICATION = 'replication';
+const TLS = 'TLS';
+
+/** An option Keystonelight refuses at any value but its default, naming what it would ask for. */
+const only = (spec: OptionSpec, unsupported: string): OptionSpec => ({ ...spec, unsupported });
+
+/** Redis's isValidDBfilename: a name inside `dir`, not a path (empty is allowed). */
+function parseDbFilename(raw: string): string {
+  if (raw.includes('/') || raw.includes('\\')) throw new ConfigError("dbfilename can't be a path, just a filename");
+  return raw;
+}
+
+/** Redis's isValidAnnouncedHostname: fewer than 256 bytes of letters, digits, '-' and '.'. */
+function parseHostname(raw: string): string {
+  if (raw.length >= 256) throw new ConfigError('Hostnames must be less than 256 characters');
+  if (!/^[A-Za-z0-9.-]*$/.test(raw)) throw new ConfigError('Hostnames may only contain alphanumeric characters, hyphens or dots');
+  return raw;
+}
+
+/** proc-title-template's variables; the ones that can expand to nothing (here: no title, not in a cluster of Redis's kind, no unix socket). */
+const TITLE_VARS = new Map([['title', ''], ['listen-addr', '*'], ['server-mode', ''], ['config-file', '-'], ['port', '0'], ['tls-port', '0'], ['unixsocket', '']]);
+
+/**
+ * Redis's validateProcTitleTemplate: `{name}` variables of TITLE_VARS, `{{` a literal brace, no
+ * unclosed one, and something left once expanded with an empty title and trimmed of spaces.
+ */
+function parseProcTitle(raw: string): string {
+  const invalid = new ConfigError('template format is invalid or contains unknown variables');
+  let out = '';
+  for (let i = 0; i < raw.length; ) {
+    const open = raw.indexOf('{', i);
+    if (open < 0) {
+      out += raw.slice(i);
+      break;
+    }
+    out += raw.slice(i, open);
+    if (open + 1 >= raw.length) throw invalid;
+    if (raw[open + 1] === '{') {
+      out += '{';
+      i = open + 2;
+      continue;
+    }
+    const close = raw.indexOf('}', open + 1);
+    const value = close < 0 ? undefined : TITLE_VARS.get(raw.slice(open + 1, close));
+    if (value === undefined) throw invalid;
+    out += value;
+    i = close + 1;
+  }
+  if (out.replace(/^ +| +$/g, '') === '') throw invalid;
+  return raw;
+}
+
+/** Redis's keyspaceEventsStringToFlags: only its class characters ("" is none). */
+function parseKeyspaceEvents(raw: string): string {
+  if (!/^[Ag$lshzxeKEtmdn]*$/.test(raw)) throw new ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+  return raw;
+}
+
+/** `replicaof <host> <port>` or `replicaof no one` (none, shown as ""), as Redis's setConfigReplicaOfOption. */
+function parseReplicaOf(words: readonly string[]): string {
+  if (words.length === 0) return ''; // the canonical form read back (a config line needs 2 words: config-file.ts)
+  if (words.length !== 2) throw new ConfigError('wrong number of arguments');
+  if (words[0].toLowerCase() === 'no' && words[1].toLowerCase() === 'one') return '';
+  const port = strtoll(words[1]);
+  if (port === null || port < 0n || port > 65535n) throw new ConfigError('Invalid master port');
+  return `${words[0]} ${port}`;
+}
+
+/** Three strtoll values in [-2000, 2000], as Redis's setConfigOOMScoreAdjValuesOption. */
+function parseOomValues(words: readonly string[]): string {
+  if (words.length !== 3) throw new ConfigError('wrong number of arguments');
+  const values = words.map(strtoll);
+  if (values.some((v) => v === null || v < -2000n || v > 2000n)) {
+    throw new ConfigError('Invalid oom-score-adj-values, elements must be between -2000 and 2000.');
+  }
+  return values.join(' ');
+}
+
+/** unixsocketperm: strtoll in base 8 (C's: spaces and a sign first, "" is 0), in [0, 0777], shown in octal. */
+function parseOctalPerm(raw: string): string {
+  const m = /^[\t\n\v\f\r ]*([+-]?)([0-7]+)$/.exec(raw);
+  let v: bigint | null = raw === '' ? 0n : m === null ? null : BigInt(`0o${m[2]}`) * (m[1] === '-' ? -1n : 1n);
+  if (v !== null && (v > LLONG_MAX || v < -LLONG_MAX - 1n)) v = null; // ERANGE
+  if (v === null) throw new ConfigError("argument couldn't be parsed as an octal number");
+  // An unsigned int in Redis: a negative value compares as a huge one.
+  if (v < 0n || v > 0o777n) throw new ConfigError('argument must be between 0 and 777 inclusive');
+  return v.toString(8);
+}
+
+/**
+ * maxmemory-clients: a memory value (signed: a saturated one reads as negative), or a percentage
+ * `N%` kept as -N, as Redis's numericParseString with MEMORY_CONFIG | PERCENT_CONFIG; shown as Redis's.
+ */
+function parseMemoryOrPercent(raw: string): string {
+  let v = memtoull(raw);
+  if (v !== null) v = BigInt.asIntN(64, v);
+  else if (raw.length > 1 && raw.endsWith('%')) {
+    const p = string2ll(raw.slice(0, -1));
+    if (p !== null && p >= 0n) v = -p;
+  }
+  if (v === null) throw new ConfigError('argument must be a memory or percent value');
+  if (v < 0n && v < -100n) throw new ConfigError('percentage argument must be less or equal to 100');
+  return v < 0n ? `${-v}%` : String(v);
+}
+
+/** A value CONFIG REWRITE writes as it is shown (no quotes, no byte units). */
+const plainLine = (name: string) => (v: string): string[] => [`${name} ${v}`];
+
+export const REDIS_ONLY_OPTIONS: readonly OptionSpec[] = [
+  // RDB files: there are none (persistence is the AOF alone).
+  bool('rdbchecksum', 'yes', false),
+  bool('rdbcompression', 'yes'),
+  bool('rdb-del-sync-files', 'no'),
+  bool('rdb-save-incremental-fsync', 'yes'),
+  bool('stop-writes-on-bgsave-error', 'yes'),
+  opt('dbfilename', 'string', 'dump.rdb', true, { protected: true, parse: parseDbFilename }),
+  // AOF: rewrites do not pause fsync; replaced files are deleted after each rewrite, always.
+  bool('no-appendfsync-on-rewrite', 'no'),
+  only(bool('aof-disable-auto-gc', 'no'), 'keeping AOF history files (aof-disable-auto-gc)'),
+  // Replication: Keystonelight is a master without replicas; what tunes replicas, or a master's
+  // backlog and diskless transfers, has nothing to act on. Being a replica is refused.
+  only(opt('replicaof', 'string', '', false, { alias: 'slaveof', multi: true, parseWords: parseReplicaOf, lines: (v) => (v === '' ? [] : [`replicaof ${v}`]) }), REPLICATION),
+  only(int('min-replicas-to-write', '0', 0n, INT_MAX, { alias: 'min-slaves-to-write' }), `${REPLICATION} (min-replicas-to-write)`),
+  int('min-replicas-max-lag', '10', 0n, INT_MAX, { alias: 'min-slaves-max-lag' }),
+  opt('masterauth', 'string', '', true, { sensitive: true }),
+  opt('masteruser', 'string', '', true, { sensitive: true }),
+  bool('replica-serve-stale-data', 'yes', true, { alias: 'slave-serve-stale-data' }),
+  bool('replica-read-only', 'yes', true, { alias: 'slave-read-only' }),
+  bool('replica-lazy-flush', 'no', true, { alias: 'slave-lazy-flush' }),
+  bool('replica-ignore-maxmemory', 'yes', true, { alias: 'slave-ignore-maxmemory' }),
+  bool('replica-announced', 'yes'),
+  bool('replica-ignore-disk-write-errors', 'no'),
+  int('replica-priority', '100', 0n, INT_MAX, { alias: 'slave-priority' }),
+  opt('replica-announce-ip', 'string', '', true, { alias: 'slave-announce-ip' }),
+  int('replica-announce-port', '0', 0n, 65535n, { alias: 'slave-announce-port' }),
+  bool('repl-diskless-sync', 'yes'),
+  int('repl-diskless-sync-delay', '5', 0n, INT_MAX),
+  int('repl-diskless-sync-max-replicas', '0', 0n, INT_MAX),
+  opt('repl-diskless-load', 'enum', 'disabled', true, { values: ['disabled', 'on-empty-db', 'swapdb'] }),
+  bool('repl-disable-tcp-nodelay', 'no'),
+  int('repl-timeout', '60', 1n, INT_MAX),
+  int('repl-ping-replica-period', '10', 1n, INT_MAX, { alias: 'repl-ping-slave-period' }),
+  mem('repl-backlog-size', '1048576', 1n, LLONG_MAX),
+  int('repl-backlog-ttl', '3600', 0n, LONG_MAX),
+  opt('bind-source-addr', 'string', '', true),
+  opt('propagation-error-behavior', 'enum', 'ignore', true, { values: ['ignore', 'panic', 'panic-on-replicas'] }),
+  // Cluster: the layout is a static file read at start (src/cluster/layout.ts); there is no bus,
+  // no failover, no migration. What would change replies (hostnames, serving a partly covered
+  // cluster or reads while it is down) is refused.
+  int('cluster-port', '0', 0n, 65535n, { mutable: false }),
+  int('cluster-announce-port', '0', 0n, 65535n),
+  int('cluster-announce-bus-port', '0', 0n, 65535n),
+  int('cluster-announce-tls-port', '0', 0n, 65535n),
+  only(opt('cluster-announce-hostname', 'string', '', true, { parse: parseHostname }), 'announcing a hostname (cluster-announce-hostname)'),
+  only(opt('cluster-preferred-endpoint-type', 'enum', 'ip', true, { values: ['ip', 'hostname', 'unknown-endpoint'] }), 'an endpoint other than the ip (cluster-preferred-endpoint-type)'),
+  only(bool('cluster-require-full-coverage', 'yes'), 'serving a cluster whose slots are not all assigned (cluster-require-full-coverage no)'),
+  only(bool('cluster-allow-reads-when-down', 'no'), 'serving reads while the cluster is down (cluster-allow-reads-when-down yes)'),
+  bool('cluster-allow-pubsubshard-when-down', 'yes'),
+  bool('cluster-allow-replica-migration', 'yes'),
+  bool('cluster-replica-no-failover', 'no', true, { alias: 'cluster-slave-no-failover' }),
+  int('cluster-replica-validity-factor', '10', 0n, INT_MAX, { alias: 'cluster-slave-validity-factor' }),
+  int('cluster-migration-barrier', '1', 0n, INT_MAX),
+  int('cluster-node-timeout', '15000', 0n, LLONG_MAX),
+  mem('cluster-link-sendbuf-limit', '0', 0n, ULLONG_MAX),
+  // TLS: only plain TCP. The certificate options only matter once TLS is on, which is refused.
+  only(int('tls-port', '0', 0n, 65535n), TLS),
+  only(bool('tls-replication', 'no'), TLS),
+  only(bool('tls-cluster', 'no'), TLS),
+  opt('tls-auth-clients', 'enum', 'yes', true, { values: ['no', 'yes', 'optional'] }),
+  bool('tls-prefer-server-ciphers', 'no'),
+  bool('tls-session-caching', 'yes'),
+  int('tls-session-cache-size', '20480', 0n, INT_MAX),
+  int('tls-session-cache-timeout', '300', 0n, INT_MAX),
+  ...['tls-cert-file', 'tls-key-file', 'tls-key-file-pass', 'tls-client-cert-file', 'tls-client-key-file', 'tls-client-key-file-pass',
+    'tls-dh-params-file', 'tls-ca-cert-file', 'tls-ca-cert-dir', 'tls-protocols', 'tls-ciphers', 'tls-ciphersuites'].map((n) => opt(n, 'string', '', true)),
+  // Connections: TCP only.
+  only(opt('unixsocket', 'string', '', false), 'a unix socket (unixsocket)'),
+  opt('unixsocketperm', 'string', '0', false, { parse: parseOctalPerm, lines: plainLine('unixsocketperm') }),
+  only(int('socket-mark-id', '0', 0n, UINT_MAX, { mutable: false }), 'marking sockets (socket-mark-id)'),
+  // ACL: only the default user (requirepass); no ACL file, no ACL log.
+  only(opt('aclfile', 'string', '', false), 'an ACL file (aclfile)'),
+  int('acllog-max-len', '128', 0n, LONG_MAX),
+  opt('acl-pubsub-default', 'enum', 'resetchannels', true, { values: ['allchannels', 'resetchannels'] }),
+  // Keyspace notifications need pub/sub, which Keystonelight does not have.
+  only(opt('notify-keyspace-events', 'string', '', true, { parse: parseKeyspaceEvents }), 'keyspace notifications (notify-keyspace-events)'),
+  // Client eviction and client tracking do not exist.
+  only(opt('maxmemory-clients', 'string', '0', true, { parse: parseMemoryOrPercent, lines: plainLine('maxmemory-clients') }), 'client eviction (maxmemory-clients)'),
+  int('tracking-table-max-keys', '1000000', 0n, LONG_MAX),
+  // Process and operating system: the logo, the process title, THP, CPU affinity, the OOM killer's score, syslog, supervision.
+  bool('always-show-logo', 'no', false),
+  bool('set-proc-title', 'yes', false),
+  opt('proc-title-template', 'string', '{title} {listen-addr} {server-mode}', true, { parse: parseProcTitle }),
+  bool('disable-thp', 'yes', false),
+  ...['server_cpulist', 'bio_cpulist', 'aof_rewrite_cpulist', 'bgsave_cpulist'].map((n) => opt(n, 'string', '', false)),
+  only(opt('oom-score-adj', 'enum', 'no', true, { values: ['no', 'yes', 'relative', 'absolute'] }), 'setting the OOM score (oom-score-adj)'),
+  opt('oom-score-adj-values', 'string', '0 200 800', true, { multi: true, parseWords: parseOomValues }),
+  only(bool('syslog-enabled', 'no', false), 'logging to syslog (syslog-enabled)'),
+  opt('syslog-ident', 'string', 'redis', false),
+  opt('syslog-facility', 'enum', 'local0', false, { values: ['user', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'] }),
+  only(opt('supervised', 'enum', 'no', false, { values: ['upstart', 'systemd', 'auto', 'no'] }), 'supervision by upstart or systemd (supervised)'),
+  bool('crash-log-enabled', 'yes'),
+  bool('crash-memcheck-enabled', 'yes'),
+  opt('ignore-warnings', 'string', '', true),
+  // Allocator, hash tables, defragmentation, expiry effort: V8 and Keystonelight's own tables do these their way.
+  bool('jemalloc-bg-thread', 'yes'),
+  bool('activerehashing', 'yes'),
+  bool('dynamic-hz', 'yes'),
+  // Refused as Debian's redis-server (built without Redis's own jemalloc) refuses it, with our reason.
+  only(bool('activedefrag', 'no'), 'active defragmentation (activedefrag)'),
+  int('active-defrag-cycle-min', '1', 1n, 99n),
+  int('active-defrag-cycle-max', '25', 1n, 99n),
+  int('active-defrag-threshold-lower', '10', 0n, 1000n),
+  int('active-defrag-threshold-upper', '100', 0n, 1000n),
+  mem('active-defrag-ignore-bytes', '104857600', 1n, LLONG_MAX),
+  int('active-defrag-max-scan-fields', '1000', 1n, LONG_MAX),
+  int('active-expire-effort', '1', 1n, 10n),
+  bool('io-threads-do-reads', 'no', false),
+  // Scripts, modules, DUMP payloads: none here.
+  int('busy-reply-threshold', '5000', 0n, LONG_MAX, { alias: 'lua-time-limit' }),
+  opt('enable-module-command', 'enum', 'no', false, { values: PROTECTED_ACTION }),
+  opt('sanitize-dump-payload', 'enum', 'no', true, { values: ['no', 'yes', 'clients'] }),
+  // CONFIG SET of `dir` (and dbfilename) stays refused: the data directory is fixed at start.
+  only(opt('enable-protected-configs', 'enum', 'no', false, { values: PROTECTED_ACTION }), 'changing protected configs at run time (enable-protected-configs)'),
+];

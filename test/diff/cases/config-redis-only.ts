@@ -1,0 +1,98 @@
+// Differential cases for Redis's options Keystonelight accepts for redis.conf compatibility
+// (src/config-redis-only.ts): for each one, CONFIG GET of its default (and of its alias), CONFIG SET
+// of a valid value then CONFIG GET and back (when CONFIG SET may change it), invalid values (error
+// texts compared byte for byte) and CONFIG SET of an immutable or protected one. The values are
+// made from each option's kind and bounds, plus hand-picked ones for the options with their own
+// syntax. An option refused unless at its default (`unsupported`) is only set to its default here:
+// the refusal of other values is Keystonelight's (test/wire/config-redis-only.test.ts).
+
+import { REDIS_ONLY_OPTIONS } from '../../../src/config-redis-only.js';
+import type { OptionSpec } from '../../../src/config.js';
+import type { DiffCase } from './types.js';
+
+const c = (name: string, cmds: string[][], extra: Partial<DiffCase> = {}): DiffCase => ({ name, cmds, ...extra });
+
+/** Valid non-default values of string options, by name (others get a plain word). */
+const VALID: Record<string, string> = {
+  'proc-title-template': '{{x} {title} {port} {config-file}',
+  'oom-score-adj-values': ' -5 +7 2000',
+  'bind-source-addr': '127.0.0.1',
+};
+
+/** Invalid values of options with their own syntax, by name. */
+const INVALID: Record<string, string[]> = {
+  'proc-title-template': ['{title', '{nope} x', '{title}', ' {server-mode} ', '', 'x {', 'x {{'],
+  'oom-score-adj-values': ['1 2', '1 2 3 4', '1 2 2001', 'a 1 2', '1 2 3x', ''],
+  'notify-keyspace-events': ['Q', 'KEA!'],
+  'maxmemory-clients': ['x', '101%', '-1%', '%', '1.5%', '1.5gb'],
+  'cluster-announce-hostname': ['a_b', 'x'.repeat(256)],
+  'dbfilename': ['a/b'],
+};
+
+function validValue(spec: OptionSpec): string {
+  switch (spec.kind) {
+    case 'bool':
+      return spec.default === 'yes' ? 'NO' : 'Yes';
+    case 'enum':
+      return spec.values!.find((v) => v !== spec.default)!.toUpperCase();
+    case 'int': {
+      const d = BigInt(spec.default);
+      return String(d + 1n <= spec.max! ? d + 1n : d - 1n);
+    }
+    case 'memory':
+      return `${BigInt(spec.default) / 1024n + 1n}kb`;
+    default:
+      return VALID[spec.name] ?? 'some-value';
+  }
+}
+
+function invalidValues(spec: OptionSpec): string[] {
+  switch (spec.kind) {
+    case 'bool':
+      return ['maybe', ''];
+    case 'enum':
+      return ['bogus'];
+    case 'int':
+      return ['x', '01', String(spec.max! + 1n), String(spec.min! - 1n)];
+    case 'memory':
+      return ['1.5mb', spec.min! > 0n ? '0' : '-1'];
+    default:
+      return INVALID[spec.name] ?? [];
+  }
+}
+
+const get = (name: string): string[] => ['CONFIG', 'GET', name];
+const set = (name: string, value: string): string[] => ['CONFIG', 'SET', name, value];
+
+function casesOf(spec: OptionSpec): DiffCase[] {
+  const n = spec.name;
+  const out = [c(`CONFIG GET ${n}`, [get(n), ...(spec.alias ? [get(spec.alias)] : [])])];
+  if (!spec.mutable || spec.protected) {
+    out.push(c(`CONFIG SET immutable ${n}`, [set(n, spec.default), set(n, validValue(spec)), get(n)]));
+    return out;
+  }
+  if (spec.unsupported === undefined) {
+    const v = validValue(spec);
+    out.push(c(`CONFIG SET ${n} ${v} and back`, [set(n, v), get(n), set(n, spec.default), get(n)]));
+    if (spec.alias) out.push(c(`CONFIG SET ${spec.alias} ${v} and back`, [set(spec.alias, v), get(spec.alias), get(n), set(spec.alias, spec.default)]));
+  } else {
+    out.push(c(`CONFIG SET ${n} to its default`, [set(n, spec.default), get(n)]));
+  }
+  const bad = invalidValues(spec);
+  if (bad.length > 0) out.push(c(`CONFIG SET ${n} invalid values`, [...bad.map((v) => set(n, v)), ...(spec.alias ? [set(spec.alias, bad[0])] : []), get(n)]));
+  return out;
+}
+
+export const cases: DiffCase[] = [
+  ...REDIS_ONLY_OPTIONS.flatMap(casesOf),
+  c('CONFIG GET patterns over the accepted options', [
+    get('repl-*'), get('slave-*'), get('replica-*'), get('tls-*'), get('active-defrag-*'), get('*_cpulist'), get('rdb*'), get('cluster-allow-*'),
+  ], { unordered: [0, 1, 2, 3, 4, 5, 6, 7] }),
+  c('CONFIG SET several accepted options at once, one bad', [
+    ['CONFIG', 'SET', 'rdbcompression', 'no', 'repl-timeout', '0'], get('rdbcompression'),
+    ['CONFIG', 'SET', 'rdbcompression', 'no', 'activerehashing', 'no'], get('rdbcompression'), get('activerehashing'),
+    ['CONFIG', 'SET', 'rdbcompression', 'yes', 'activerehashing', 'yes'],
+  ]),
+  c('CONFIG SET an immutable accepted option before an unknown one', [['CONFIG', 'SET', 'rdbchecksum', 'yes', 'bogus', '1']]),
+  c('CONFIG SET replicaof and slaveof are immutable', [set('replicaof', 'no one'), set('slaveof', '127.0.0.1 1'), set('replicaof', 'x')]),
+];
