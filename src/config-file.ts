@@ -134,7 +134,6 @@ const DEPRECATED = new Set(['list-max-ziplist-entries', 'list-max-ziplist-value'
  * with that reason rather than as an unknown directive.
  */
 const NOT_OPTIONS: readonly [name: string, minArgs: number, maxArgs: number, what: string][] = [
-  ['rename-command', 2, 2, 'rename-command is'],
   ['user', 1, Infinity, 'ACL users (user) are'],
   ['loadmodule', 1, Infinity, 'modules (loadmodule) are'],
   ['sentinel', 0, Infinity, 'Sentinel (sentinel) is'],
@@ -164,6 +163,11 @@ function apply(name: string, values: string[], state: ReadState, where: string, 
     return [line(name, byteString(state.base), at)];
   }
   if (DEPRECATED.has(lower) && values.length === 1) return []; // as Redis: accepted, ignored
+  // Applied to the command table when the server builds it (commands/index.ts): its two names quoted, as one value.
+  if (lower === 'rename-command') {
+    if (values.length !== 2) throw new ConfigError(`${where}: Bad directive or wrong number of arguments`);
+    return [line(lower, values.map(repr).join(' '), at)];
+  }
   const refused = refusedDirective(lower, values.length);
   if (refused !== undefined) throw new ConfigError(`${where}: ${refused} not supported by Keystonelight`);
   const spec = findOption(name);

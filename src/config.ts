@@ -252,6 +252,12 @@ export class Config {
   private readonly values = new Map<string, string>();
   private readonly listeners = new Map<string, ((value: string) => void)[]>();
   private readonly checks = new Map<string, (value: string, prev: string) => string | null>();
+  /**
+   * The `rename-command` lines of the config file and command line, in order (each value: the two
+   * names, quoted): not an option (CONFIG GET knows none), applied to the command table as the
+   * server builds it (commands/index.ts), which checks them.
+   */
+  readonly renames: OptionLine[] = [];
 
   constructor(overrides: Record<string, string> = {}) {
     for (const o of OPTIONS) this.values.set(o.name, o.default);
@@ -330,6 +336,10 @@ export function badOption(name: string, value: string, e: ConfigError, where?: s
 /** Sets each option in order; the first bad one throws badOption's error. */
 export function applyOptions(config: Config, options: Iterable<OptionLine>): void {
   for (const [name, value, where] of options) {
+    if (name === 'rename-command') {
+      config.renames.push([name, value, where]);
+      continue;
+    }
     try {
       config.set(name, value);
     } catch (e) {

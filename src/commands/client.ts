@@ -247,7 +247,7 @@ function clientTrackingInfo(): Reply {
 
 /** CLIENT PAUSE timeout [WRITE|ALL] (timeout in ms, as Redis's getTimeoutFromObjectOrReply). */
 function clientPause(ctx: Ctx, args: string[]): Reply {
-  if (args.length > 4) return err(subcommandSyntax(args[1], 'client'));
+  if (args.length > 4) return err(subcommandSyntax(args[1], args[0]));
   const t = toI64(args[2]);
   if (t === null) return err('ERR timeout is not an integer or out of range');
   if (t < 0n) return err('ERR timeout is negative');
@@ -274,7 +274,7 @@ export const clientCommands: CommandSpec[] = [
   container('client', -2, [
     command('client|getname', 2, CONN, NO_KEYS, (ctx) => ctx.client.name || null),
     command('client|getredir', 2, CONN, NO_KEYS, () => -1),
-    command('client|help', 2, ['loading', 'stale'], NO_KEYS, () => helpReply('CLIENT', HELP)),
+    command('client|help', 2, ['loading', 'stale'], NO_KEYS, (_ctx, args) => helpReply(args[0], HELP)),
     command('client|id', 2, CONN, NO_KEYS, (ctx) => ctx.client.id),
     command('client|info', 2, CONN, NO_KEYS, (ctx, args) => text(`${clientLine(ctx.now, ctx.client, args)}\n`)),
     command('client|kill', -3, ADMIN, NO_KEYS, clientKill),

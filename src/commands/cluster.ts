@@ -148,7 +148,7 @@ const sub = (name: string, arity: number, flags: CommandFlag[], fn: ClusterHandl
 
 export const clusterCommands: CommandSpec[] = [
   container('cluster', -2, [
-    sub('help', 2, ['loading', 'stale'], () => helpReply('CLUSTER', HELP)),
+    sub('help', 2, ['loading', 'stale'], (_c, _ctx, args) => helpReply(args[0], HELP)),
     sub('info', 2, STALE, info),
     sub('myid', 2, STALE, (c) => c.myself.id),
     sub('keyslot', 3, STALE, (_c, _ctx, args) => keyHashSlot(args[2])),

@@ -14,12 +14,13 @@ import { Deferred, err, MapReply, SetReply, SimpleString, status, type Reply } f
 import { SYNTAX } from '../errors.js';
 
 /**
- * A HELP reply as Redis's addReplyHelp builds it: a header, the lines, then HELP itself, in an
+ * A HELP reply as Redis's addReplyHelp builds it: a header naming the command as it was called
+ * (c->argv[0] in upper case: CFG for a CONFIG renamed cfg), the lines, then HELP itself, in an
  * array of deferred length.
  */
-export function helpReply(cmd: string, lines: readonly string[]): Reply {
+export function helpReply(calledAs: string, lines: readonly string[]): Reply {
   return new Deferred(
-    [`${cmd} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`, ...lines, 'HELP', '    Prints this help.'].map(status),
+    [`${calledAs.toUpperCase()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`, ...lines, 'HELP', '    Prints this help.'].map(status),
   );
 }
 
@@ -68,13 +69,14 @@ function docs(spec: CommandSpec): Reply {
   return new MapReply([...reply.entries, 'subcommands', new MapReply(entries)]);
 }
 
-/** Redis's lookupCommandBySds: "name" or "parent|sub", any case. */
-function lookupByName(ctx: Ctx, name: string): CommandSpec | undefined {
+/** Redis's lookupCommandBySds: "name" or "parent|sub", any case (COMMAND INFO/DOCS, LATENCY HISTOGRAM). */
+export function lookupByName(table: ReadonlyMap<string, CommandSpec>, name: string): CommandSpec | undefined {
   const parts = name.toLowerCase().split('|');
   if (parts.length > 2) return undefined;
-  const spec = ctx.server.commands.get(parts[0]);
+  const spec = table.get(parts[0]);
   if (parts.length === 1 || spec === undefined) return spec;
-  return spec.subcommands?.find((s) => s.name === `${parts[0]}|${parts[1]}`);
+  // By the spec's own name: "cfg|get" finds config|get once CONFIG is renamed cfg, as Redis's.
+  return spec.subcommands?.find((s) => s.name === `${spec.name}|${parts[1]}`);
 }
 
 /** Redis's lookupCommand on a command line: the command, or its subcommand when it has them. */
@@ -91,13 +93,13 @@ function commandAll(ctx: Ctx): Reply {
 function commandInfo(ctx: Ctx, args: string[]): Reply {
   if (args.length === 2) return commandAll(ctx);
   return args.slice(2).map((name) => {
-    const spec = lookupByName(ctx, name);
+    const spec = lookupByName(ctx.server.commands, name);
     return spec === undefined ? null : info(spec);
   });
 }
 
 function commandDocs(ctx: Ctx, args: string[]): Reply {
-  const specs = args.length === 2 ? topLevel(ctx) : args.slice(2).map((n) => lookupByName(ctx, n));
+  const specs = args.length === 2 ? topLevel(ctx) : args.slice(2).map((n) => lookupByName(ctx.server.commands, n));
   const entries: Reply[] = [];
   for (const spec of specs) if (spec !== undefined) entries.push(spec.name, docs(spec));
   return new MapReply(entries);
@@ -166,7 +168,7 @@ export const commandCommands: CommandSpec[] = [
       command('command|docs', -2, FLAGS, NO_KEYS, commandDocs),
       command('command|getkeys', -4, FLAGS, NO_KEYS, (ctx, args) => getKeys(ctx, args, false)),
       command('command|getkeysandflags', -4, FLAGS, NO_KEYS, (ctx, args) => getKeys(ctx, args, true)),
-      command('command|help', 2, FLAGS, NO_KEYS, () => helpReply('COMMAND', HELP)),
+      command('command|help', 2, FLAGS, NO_KEYS, (_ctx, args) => helpReply(args[0], HELP)),
       command('command|info', -2, FLAGS, NO_KEYS, commandInfo),
       command('command|list', -2, FLAGS, NO_KEYS, commandList),
     ], FLAGS),

@@ -137,7 +137,7 @@ const ADMIN = ['admin', 'noscript', 'loading', 'stale'] as const;
 export const configCommands: CommandSpec[] = [
   container('config', -2, [
     command('config|get', -3, ADMIN, NO_KEYS, configGet),
-    command('config|help', 2, ['loading', 'stale'], NO_KEYS, () => helpReply('CONFIG', HELP)),
+    command('config|help', 2, ['loading', 'stale'], NO_KEYS, (_ctx, args) => helpReply(args[0], HELP)),
     command('config|resetstat', 2, ADMIN, NO_KEYS, configResetStat),
     command('config|rewrite', 2, ADMIN, NO_KEYS, configRewrite),
     command('config|set', -4, ADMIN, NO_KEYS, configSet),

@@ -110,7 +110,7 @@ function debugError(text: string): Reply {
 
 /** Subcommand name -> [exact argument count, or -min; handler; the most arguments, if bounded]. */
 const SUBCOMMANDS: Record<string, [number, (ctx: Ctx, args: string[]) => Reply, number?]> = {
-  help: [2, () => helpReply('DEBUG', HELP)],
+  help: [2, (_ctx, args) => helpReply(args[0], HELP)],
   log: [3, (ctx, a) => (ctx.server.log.warning(`DEBUG LOG: ${a[2]}`), OK)],
   sleep: [3, (_ctx, a) => (sleep(strtod(a[2])), OK)],
   'set-active-expire': [3, (ctx, a) => ((ctx.server.activeExpire = (parseInt(a[2], 10) || 0) !== 0), OK)],
@@ -128,7 +128,7 @@ function debug(ctx: Ctx, args: string[]): Reply {
   const sub = SUBCOMMANDS[args[1].toLowerCase()];
   const argc = sub?.[0];
   if (sub === undefined || (argc! >= 0 ? args.length !== argc : args.length < -argc!) || args.length > (sub[2] ?? Infinity)) {
-    return err(`ERR unknown subcommand or wrong number of arguments for '${cstr(args[1])}'. Try DEBUG HELP.`);
+    return err(`ERR unknown subcommand or wrong number of arguments for '${cstr(args[1])}'. Try ${args[0].toUpperCase()} HELP.`);
   }
   return sub[1](ctx, args);
 }

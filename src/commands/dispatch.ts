@@ -15,9 +15,20 @@ export class CommandTable extends Map<string, CommandSpec> {
    * lookup (redis-benchmark and many clients send upper case). Filled as spellings are seen.
    */
   readonly spellings = new Map<string, CommandSpec>();
+  /**
+   * The table as built, before any rename-command (renameCommand): where the AOF replay looks up
+   * a name the renamed table lacks (Redis's lookupCommandOrOriginal). Null while nothing is renamed.
+   */
+  original: CommandTable | null = null;
   /** The last name found and its spec: pipelines repeat a command, and a compare beats hashing. */
   private lastName = '';
   private lastSpec: CommandSpec | undefined;
+
+  /** Drops the remembered last lookup (the table changed). */
+  forget(): void {
+    this.lastName = '';
+    this.lastSpec = undefined;
+  }
 
   /** The spec named `name` in any case, or undefined. */
   find(name: string): CommandSpec | undefined {
@@ -46,6 +57,29 @@ export function buildTable(families: readonly (readonly CommandSpec[])[]): Comma
   return table;
 }
 
+/**
+ * `rename-command <from> <to>`, as Redis's config loading: the command now named `from` (any case;
+ * a command, not a subcommand) is named `to` (any case) instead, or with `to` empty, removed. Its
+ * spec keeps its own name, as Redis's fullname: COMMAND LIST, INFO commandstats, CLIENT LIST and
+ * the arity error say `set` for a SET renamed. Returns Redis's error text, or null when done.
+ */
+export function renameCommand(table: CommandTable, from: string, to: string): string | null {
+  const name = from.toLowerCase();
+  // (Redis finds "config|get" too, then asserts on removing it from its table: the server aborts.)
+  const spec = name.includes('|') ? undefined : table.get(name);
+  if (spec === undefined) return 'No such command in rename-command';
+  if (to !== '' && to.toLowerCase() !== name && table.has(to.toLowerCase())) return 'Target command name already exists';
+  if (table.original === null) {
+    table.original = new CommandTable();
+    for (const [n, s] of table) table.original.set(n, s);
+  }
+  table.delete(name);
+  if (to !== '') table.set(to.toLowerCase(), spec);
+  table.spellings.clear();
+  table.forget();
+  return null;
+}
+
 const arityOk = (arity: number, argc: number): boolean => (arity >= 0 ? argc === arity : argc >= -arity);
 
 /**
@@ -68,7 +102,8 @@ export function resolve(table: CommandTable, args: string[]): CommandSpec | Erro
   const spec = lookup(table, args);
   if (spec === undefined) {
     const parent = table.find(args[0]);
-    return new ErrorReply(parent === undefined ? unknownCommand(args[0], args.slice(1)) : unknownSubcommand(args[1], parent.name));
+    // The name as sent (Redis's c->argv[0]): CFG for a CONFIG renamed cfg.
+    return new ErrorReply(parent === undefined ? unknownCommand(args[0], args.slice(1)) : unknownSubcommand(args[1], args[0]));
   }
   return arityOk(spec.arity, args.length) ? spec : new ErrorReply(wrongArity(spec.name));
 }

@@ -1,6 +1,8 @@
 // The command table: every family's entries, in one Map. Adding a family = one import here.
 
-import { buildTable, type CommandTable } from './dispatch.js';
+import { buildTable, renameCommand, type CommandTable } from './dispatch.js';
+import { badOption, ConfigError, type Config } from '../config.js';
+import { splitArgs } from '../protocol/splitargs.js';
 import { connectionCommands } from './connection.js';
 import { stringCommands } from './strings.js';
 import { keyspaceCommands } from './keys.js';
@@ -17,6 +19,22 @@ import { slowlogCommands } from './slowlog.js';
 import { latencyCommands } from './latency.js';
 import { memoryCommands } from './memory.js';
 import { transactionCommands } from './transactions.js';
+
+/**
+ * The table with the configuration's `rename-command` lines applied in order (Redis applies each
+ * as it reads it: a name one frees, the next may take). A bad one throws its ConfigError, named as
+ * a bad option (its file line, or the command line's option and value).
+ */
+export function commandTableFor(config: Config): CommandTable {
+  const table = buildCommandTable();
+  for (const [name, value, where] of config.renames) {
+    // Two names (the library's `{ 'rename-command': 'FLUSHALL ""' }` is one line's words too).
+    const names = splitArgs(value);
+    const error = names?.length === 2 ? renameCommand(table, names[0], names[1]) : 'wrong number of arguments';
+    if (error !== null) throw badOption(name, value, new ConfigError(error), where);
+  }
+  return table;
+}
 
 export function buildCommandTable(): CommandTable {
   return buildTable([connectionCommands, stringCommands, keyspaceCommands, persistenceCommands,

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { container } from './dispatch.js';
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
-import { helpReply } from './command.js';
+import { helpReply, lookupByName } from './command.js';
 import { Deferred, err, MapReply, VerbatimReply, type Reply } from '../protocol/reply.js';
 import { sparkline } from './sparkline.js';
 import { latencyReport } from './latency-doctor.js';
@@ -147,7 +147,7 @@ function latencyHistogram(ctx: Ctx, args: string[]): Reply {
   else {
     specs = [];
     for (const name of args.slice(2)) {
-      const spec = ctx.server.commands.get(name.toLowerCase()) ?? findSub(ctx, name);
+      const spec = lookupByName(ctx.server.commands, name);
       if (spec === undefined) continue;
       specs.push(spec, ...(spec.subcommands ?? []));
     }
@@ -160,13 +160,6 @@ function latencyHistogram(ctx: Ctx, args: string[]): Reply {
   }
   // A map of deferred length, as Redis's.
   return new Deferred(new MapReply(entries));
-}
-
-/** "config|get" names a subcommand, as Redis's lookupCommandBySds. */
-function findSub(ctx: Ctx, name: string): CommandSpec | undefined {
-  const [parent, sub] = name.toLowerCase().split('|');
-  if (sub === undefined) return undefined;
-  return ctx.server.commands.get(parent)?.subcommands?.find((s) => s.name === `${parent}|${sub}`);
 }
 
 const HELP = [
@@ -192,7 +185,7 @@ export const latencyCommands: CommandSpec[] = [
   container('latency', -2, [
     command('latency|doctor', 2, ADMIN, NO_KEYS, latencyDoctor),
     command('latency|graph', 3, ADMIN, NO_KEYS, latencyGraph),
-    command('latency|help', 2, ['loading', 'stale'], NO_KEYS, () => helpReply('LATENCY', HELP)),
+    command('latency|help', 2, ['loading', 'stale'], NO_KEYS, (_ctx, args) => helpReply(args[0], HELP)),
     command('latency|histogram', -2, ADMIN, NO_KEYS, latencyHistogram),
     command('latency|history', 3, ADMIN, NO_KEYS, latencyHistory),
     command('latency|latest', 2, ADMIN, NO_KEYS, latencyLatest),

@@ -123,6 +123,6 @@ export const memoryCommands: CommandSpec[] = [
     command('memory|purge', 2, [], NO_KEYS, () => OK),
     command('memory|stats', 2, [], NO_KEYS, stats),
     command('memory|usage', -3, ['readonly'], [2, 2, 1], usage),
-    command('memory|help', 2, ['loading', 'stale'], NO_KEYS, () => helpReply('MEMORY', HELP)),
+    command('memory|help', 2, ['loading', 'stale'], NO_KEYS, (_ctx, args) => helpReply(args[0], HELP)),
   ]),
 ];

@@ -86,7 +86,7 @@ const FUNCTION_HELP = [
 const EMPTY_DUMP = '\x0a\x00\x5d\x9b\x5c\x40\x0f\x7f\xa2\xda';
 
 const syntaxError = (args: string[]): Reply =>
-  err(`ERR unknown subcommand or wrong number of arguments for '${cstr(args[1]).slice(0, 128)}'. Try FUNCTION HELP.`);
+  err(`ERR unknown subcommand or wrong number of arguments for '${cstr(args[1]).slice(0, 128)}'. Try ${args[0].toUpperCase()} HELP.`);
 
 function functionFlush(_ctx: Ctx, args: string[]): Reply {
   if (args.length > 3) return syntaxError(args);
@@ -155,7 +155,7 @@ export const serverCommands: CommandSpec[] = [
     command('function|delete', 3, WRITE, NO_KEYS, () => err('ERR Library not found')),
     command('function|dump', 2, ['noscript'], NO_KEYS, () => EMPTY_DUMP),
     command('function|flush', -2, WRITE, NO_KEYS, functionFlush),
-    command('function|help', 2, ['loading', 'stale'], NO_KEYS, () => helpReply('FUNCTION', FUNCTION_HELP)),
+    command('function|help', 2, ['loading', 'stale'], NO_KEYS, (_ctx, args) => helpReply(args[0], FUNCTION_HELP)),
     command('function|kill', 2, ['noscript', 'allow_busy'], NO_KEYS, () => err('NOTBUSY No scripts in execution right now.')),
     command('function|list', -2, ['noscript'], NO_KEYS, functionList),
     command('function|load', -3, ['write', 'denyoom', 'noscript'], NO_KEYS, functionLoad),

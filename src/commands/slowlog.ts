@@ -84,7 +84,7 @@ const COUNT_RANGE = 'ERR count should be greater than or equal to -1';
 
 /** SLOWLOG GET [count]: count is a long >= -1 (any parse failure gets the range text, as Redis). */
 function slowlogGet(ctx: Ctx, args: string[]): Reply {
-  if (args.length > 3) return err(subcommandSyntax(args[1], 'slowlog'));
+  if (args.length > 3) return err(subcommandSyntax(args[1], args[0]));
   let count = 10;
   if (args.length === 3) {
     const n = toI64(args[2]);
@@ -100,7 +100,7 @@ const ADMIN = ['admin', 'loading', 'stale'] as const;
 export const slowlogCommands: CommandSpec[] = [
   container('slowlog', -2, [
     command('slowlog|get', -2, ADMIN, NO_KEYS, slowlogGet),
-    command('slowlog|help', 2, ['loading', 'stale'], NO_KEYS, () => helpReply('SLOWLOG', HELP)),
+    command('slowlog|help', 2, ['loading', 'stale'], NO_KEYS, (_ctx, args) => helpReply(args[0], HELP)),
     command('slowlog|len', 2, ADMIN, NO_KEYS, (ctx) => ctx.server.slowlog.length),
     command('slowlog|reset', 2, ADMIN, NO_KEYS, (ctx) => (ctx.server.slowlog.reset(), OK)),
   ]),

@@ -4,7 +4,7 @@
 
 import type { ClientApi } from '../commands/context.js';
 import type { Ctx } from '../commands/types.js';
-import { execute, lookup, resolve } from '../commands/dispatch.js';
+import { execute, lookup, resolve, type CommandTable } from '../commands/dispatch.js';
 import { UNKNOWN_COMMAND, type LoadSink } from '../persistence/loader.js';
 import { ErrorReply } from '../protocol/reply.js';
 import type { Server } from './server.js';
@@ -16,11 +16,12 @@ export function replayer(server: Server): LoadSink['replay'] {
   const client = new ReplayClient(server);
   const crashed = (e: unknown, args: string[]): void => server.log.warning(`Replaying '${args[0]}' crashed: ${String(e)}`);
   return (args) => {
-    const spec = resolve(server.commands, args);
+    const table = tableFor(server.commands, args);
+    const spec = resolve(table, args);
     if (spec instanceof ErrorReply) {
       // As Redis's loadSingleAppendOnlyFile, an unknown command (or subcommand) has a line of its
       // own: every AOF holding a command we do not have produces it. (Redis checks no arity here.)
-      return lookup(server.commands, args) === undefined ? UNKNOWN_COMMAND : `${spec.message} (reading the append only file)`;
+      return lookup(table, args) === undefined ? UNKNOWN_COMMAND : `${spec.message} (reading the append only file)`;
     }
     // As Redis while loading: no deadline counts as passed, so a key that expired since it was
     // written still takes the commands that followed it (INCR keeps the TTL, not a new key).
@@ -33,6 +34,16 @@ export function replayer(server: Server): LoadSink['replay'] {
     server.log.warning(`== CRITICAL == This server is sending an error to its AOF-loading-client: '${r.message.replace(/^ERR /, '')}' after processing the command '${spec.name}'`);
     return null;
   };
+}
+
+/**
+ * The table a command of the file is looked up in: the server's, or, for a name rename-command
+ * took away, the table as built. Redis's loader looks in the renamed table only, so a file whose
+ * rewrite wrote SET (Redis's without its RDB preamble; every base of ours) no longer loads once
+ * SET is renamed; ours does, as does an incr file written before the rename.
+ */
+function tableFor(table: CommandTable, args: string[]): CommandTable {
+  return table.original === null || lookup(table, args) !== undefined ? table : table.original;
 }
 
 export class ReplayClient extends CommandContext implements ClientApi, Ctx {

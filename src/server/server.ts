@@ -10,7 +10,7 @@ import { Keyspace } from '../keyspace/keyspace.js';
 import type { Database } from '../keyspace/database.js';
 import { systemClock, type Clock } from '../keyspace/clock.js';
 import { execute, resolve, type CommandTable } from '../commands/dispatch.js';
-import { buildCommandTable } from '../commands/index.js';
+import { commandTableFor } from '../commands/index.js';
 import type { ServerApi, ShutdownOpts } from '../commands/context.js';
 import { ErrorReply, type Reply } from '../protocol/reply.js';
 import { DENIED_PROTECTED_MODE, errorText } from '../errors.js';
@@ -137,7 +137,7 @@ export class Server implements ServerApi {
       evicted: (db, key) => this.onEvicted(db, key),
     });
     this.watches = new WatchRegistry(this.keyspace.dbs);
-    this.commands = buildCommandTable();
+    this.commands = commandTableFor(this.config);
     this.observer = new Observer(this.commands, this.config, () => this.stats);
     ({ slowlog: this.slowlog, latency: this.latency, monitors: this.monitors, commandStats: this.commandStats } = this.observer);
     this.monitors.silent = () => this.loading;
