@@ -139,6 +139,17 @@ const NOT_OPTIONS: readonly [name: string, minArgs: number, maxArgs: number, wha
   ['sentinel', 0, Infinity, 'Sentinel (sentinel) is'],
 ];
 
+/**
+ * A `user default` line as Redis 7.0's CONFIG REWRITE writes it with no ACL file (rewriteConfigUserOption):
+ * `on`, then `nopass` or `#<SHA-256 of the password>`, then `~* &* +@all`: the default user that
+ * requirepass makes. Returns that password word, or null for any other line (ACL users are refused).
+ */
+function defaultUserPassword(lower: string, values: readonly string[]): string | null {
+  if (lower !== 'user' || values.length !== 6 || values[0] !== 'default' || values[1] !== 'on') return null;
+  if (values[3] !== '~*' || values[4] !== '&*' || values[5] !== '+@all') return null;
+  return values[2] === 'nopass' || /^#[0-9a-f]{64}$/.test(values[2]) ? values[2] : null;
+}
+
 /** Why a directive that is not an option is refused ("... is"), or undefined. A dotted name is a module's option, as in Redis. */
 function refusedDirective(lower: string, args: number): string | undefined {
   const d = NOT_OPTIONS.find(([n, min, max]) => n === lower && args >= min && args <= max);
@@ -163,6 +174,9 @@ function apply(name: string, values: string[], state: ReadState, where: string, 
     return [line(name, byteString(state.base), at)];
   }
   if (DEPRECATED.has(lower) && values.length === 1) return []; // as Redis: accepted, ignored
+  // The line Redis's CONFIG REWRITE always writes (and ours): checked against requirepass once all is read (applyOptions).
+  const password = defaultUserPassword(lower, values);
+  if (password !== null) return [line(lower, password, at)];
   // Applied to the command table when the server builds it (commands/index.ts): its two names quoted, as one value.
   if (lower === 'rename-command') {
     if (values.length !== 2) throw new ConfigError(`${where}: Bad directive or wrong number of arguments`);

@@ -76,8 +76,7 @@ export function obufDefault(): string {
  * that differs from its default, memory in the largest exact unit, "replica" for slave.
  */
 export function obufLines(value: string): string[] {
-  const defaults = groups(obufDefault());
-  return [...groups(value)].filter(([cls, v]) => v.join(' ') !== defaults.get(cls)!.join(' ')).map(([cls, [hard, soft, secs]]) =>
+  return [...groups(value)].map(([cls, [hard, soft, secs]]) =>
     `client-output-buffer-limit ${cls === 'slave' ? 'replica' : cls} ${bytesText(hard)} ${bytesText(soft)} ${secs}`);
 }
 

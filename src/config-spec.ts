@@ -41,6 +41,8 @@ export interface OptionSpec {
   readonly lines?: (value: string) => string[];
   /** Redis's SENSITIVE_CONFIG: the value of CONFIG SET shows as "(redacted)" in the slow log. */
   readonly sensitive?: boolean;
+  /** Redis's EMPTY_STRING_IS_NULL: "" means unset, and CONFIG REWRITE writes no line for it (removing the file's). */
+  readonly emptyIsNull?: boolean;
   /**
    * A Redis feature Keystonelight lacks, which a value other than the default asks for (e.g.
    * "replication"): such a value, valid as Redis checks it, is refused with "<this> is not

@@ -8,6 +8,7 @@
 // config-redis-only.ts. Values are validated exactly as Redis's config.c does, with its error
 // texts, so CONFIG SET fails the same way.
 
+import { createHash } from 'node:crypto';
 import { Float, formatFixed, parseDouble } from './commands/numbers.js';
 import { mergeObufLimits, obufDefault, obufLines, parseObufLimits } from './config-obuf.js';
 import { fsPath, memtoull, printable, string2ll, strtoll } from './config-values.js';
@@ -37,7 +38,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   opt('client-output-buffer-limit', 'string', obufDefault(), true, {
     multi: true, parseWords: parseObufLimits, merge: mergeObufLimits, lines: obufLines,
   }),
-  opt('requirepass', 'string', '', true, { sensitive: true }),
+  opt('requirepass', 'string', '', true, { sensitive: true, emptyIsNull: true }),
   opt('save', 'string', '', true, { multi: true, parseWords: parseSave }),
   bool('appendonly', 'no'),
   opt('appendfsync', 'enum', 'everysec', true, { values: ['everysec', 'always', 'no'] }), // Redis's order, shown in errors
@@ -51,7 +52,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   bool('aof-rewrite-incremental-fsync', 'yes'),
   bool('aof-use-rdb-preamble', 'no'),
   bool('aof-timestamp-enabled', 'no'),
-  opt('pidfile', 'string', '', false),
+  opt('pidfile', 'string', '', false, { emptyIsNull: true }),
   // What SIGINT / SIGTERM do, as SHUTDOWN's flags (server/service.ts). shutdown-timeout waits for
   // replicas in Redis; there are none here, so it is accepted and changes nothing.
   opt('shutdown-on-sigint', 'string', 'default', true, { multi: true, parseWords: parseShutdownFlags }),
@@ -93,7 +94,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   // cluster-node-id is Keystonelight's: which node of the layout file this server is.
   bool('cluster-enabled', 'no', false),
   opt('cluster-config-file', 'string', 'nodes.conf', false),
-  opt('cluster-announce-ip', 'string', '', false),
+  opt('cluster-announce-ip', 'string', '', false, { emptyIsNull: true }),
   opt('cluster-node-id', 'string', '', false, { parse: parseNodeId }),
   ...REDIS_ONLY_OPTIONS,
 ];
@@ -335,9 +336,14 @@ export function badOption(name: string, value: string, e: ConfigError, where?: s
 
 /** Sets each option in order; the first bad one throws badOption's error. */
 export function applyOptions(config: Config, options: Iterable<OptionLine>): void {
+  const users: OptionLine[] = [];
   for (const [name, value, where] of options) {
     if (name === 'rename-command') {
       config.renames.push([name, value, where]);
+      continue;
+    }
+    if (name === 'user') {
+      users.push([name, value, where]);
       continue;
     }
     try {
@@ -346,6 +352,16 @@ export function applyOptions(config: Config, options: Iterable<OptionLine>): voi
       throw e instanceof ConfigError ? badOption(name, value, e, where) : e;
     }
   }
+  for (const [name, value, where] of users) {
+    if (value !== defaultUserPassword(config.get('requirepass'))) throw badOption(name, value, new ConfigError(USER_MISMATCH), where);
+  }
+}
+
+const USER_MISMATCH = 'ACL users (user) are not supported by Keystonelight: a `user default` line is accepted as Redis\'s CONFIG REWRITE writes it, saying what requirepass says';
+
+/** The password word of the `user default` line that stands for requirepass (Redis's ACLDescribeUser): nopass, or #<its SHA-256>. */
+export function defaultUserPassword(requirepass: string): string {
+  return requirepass === '' ? 'nopass' : `#${createHash('sha256').update(Buffer.from(requirepass, 'latin1')).digest('hex')}`;
 }
 
 

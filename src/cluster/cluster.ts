@@ -31,6 +31,8 @@ export interface ClusterApi {
   ownerOf(slot: number): ClusterNode | undefined;
   /** The address clients reach `node` at; `localHost` is the address this client connected to. */
   addressOf(node: ClusterNode, localHost: string): { host: string; port: number };
+  /** The cluster bus port CLUSTER NODES shows for `node` (no bus listens here). */
+  busPortOf(node: ClusterNode): number;
   /** Database 0's keys per slot (the server attaches it to database 0). */
   readonly keys: SlotKeys;
 }
@@ -48,6 +50,8 @@ export class Cluster implements ClusterApi {
     layout: Layout,
     /** The port this server listens on (known once it listens; port 0 picks one). */
     private readonly ownPort: () => number,
+    /** cluster-announce-port, cluster-announce-bus-port, cluster-port (read at each use: the first two CONFIG SET may change). */
+    private readonly config: Config,
   ) {
     this.nodes = layout.nodes;
     this.myself = layout.myself;
@@ -64,7 +68,18 @@ export class Cluster implements ClusterApi {
   addressOf(node: ClusterNode, localHost: string): { host: string; port: number } {
     // A single node without cluster-announce-ip: the address the client used to reach it. (Redis
     // shows an empty address until another node tells it its own, which clients cannot use.)
-    return { host: node.host === '' ? localHost : node.host, port: node.port === 0 ? this.ownPort() : node.port };
+    // Its port: cluster-announce-port when set (a node behind NAT or a container's port mapping).
+    return { host: node.host === '' ? localHost : node.host, port: node.port === 0 ? this.config.int('cluster-announce-port') || this.ownPort() : node.port };
+  }
+
+  busPortOf(node: ClusterNode): number {
+    // As Redis's myself: cluster-announce-bus-port, else cluster-port, else the port it listens on
+    // (not the announced one) + 10000; another node's: its port + 10000.
+    const isMe = node === this.myself;
+    const set = isMe ? this.config.int('cluster-announce-bus-port') || this.config.int('cluster-port') : 0;
+    if (set !== 0) return set;
+    const base = isMe ? this.ownPort() : node.port;
+    return base + 10000 <= 65535 ? base + 10000 : 0;
   }
 
   /**
@@ -141,7 +156,7 @@ export class Cluster implements ClusterApi {
 export function openCluster(config: Config, log: { notice(msg: string): void; warning(msg: string): void }, ownPort: () => number): Cluster | null {
   if (!config.bool('cluster-enabled')) return null;
   const { layout, file } = loadLayout(config);
-  const cluster = new Cluster(layout, ownPort);
+  const cluster = new Cluster(layout, ownPort, config);
   const me = layout.myself;
   if (file === null) {
     log.notice(`Cluster mode: no layout file at ${fsPath(config.get('cluster-config-file'))} in ${fsPath(config.get('dir'))}; this node (${me.id}) serves all ${SLOTS} slots`);

@@ -96,8 +96,7 @@ function shards(cluster: ClusterApi, ctx: Ctx): Reply {
 /** One CLUSTER NODES line: id addr@busport flags master ping-sent pong-recv epoch link slots. */
 function nodeLine(cluster: ClusterApi, n: ClusterNode, local: string): string {
   const { host, port } = cluster.addressOf(n, local);
-  // No cluster bus listens: the bus port shown is Redis's default, port + 10000.
-  const bus = port + 10000 <= 65535 ? port + 10000 : 0;
+  const bus = cluster.busPortOf(n);
   const flags = n === cluster.myself ? 'myself,master' : 'master';
   const ranges = n.ranges.map(([a, b]) => (a === b ? String(a) : `${a}-${b}`));
   return [n.id, `${host}:${port}@${bus}`, flags, '-', 0, 0, n.epoch, 'connected', ...ranges].join(' ') + '\n';

@@ -245,7 +245,7 @@ function replicationSection(ctx: Ctx): Fields {
   return [
     ['role', 'master'], ['connected_slaves', 0], ['master_failover_state', 'no-failover'],
     ['master_replid', replidOf(ctx.server)], ['master_replid2', '0'.repeat(40)], ['master_repl_offset', 0],
-    ['second_repl_offset', -1], ['repl_backlog_active', 0], ['repl_backlog_size', 1048576],
+    ['second_repl_offset', -1], ['repl_backlog_active', 0], ['repl_backlog_size', ctx.server.config.get('repl-backlog-size')],
     ['repl_backlog_first_byte_offset', 0], ['repl_backlog_histlen', 0],
   ];
 }

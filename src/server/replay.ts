@@ -30,8 +30,12 @@ export function replayer(server: Server): LoadSink['replay'] {
     const r = execute(spec, client, args, crashed);
     if (!(r instanceof ErrorReply)) return null;
     if (r.message.startsWith('ERR internal error')) return r.message;
-    // As Redis's afterErrorReply for its AOF client: loading goes on, the error is logged.
+    // As Redis's afterErrorReply for its AOF client: the error is logged, and loading goes on
+    // unless propagation-error-behavior is panic (Redis then aborts; the start fails here).
     server.log.warning(`== CRITICAL == This server is sending an error to its AOF-loading-client: '${r.message.replace(/^ERR /, '')}' after processing the command '${spec.name}'`);
+    if (server.config.get('propagation-error-behavior') === 'panic') {
+      return `This server panicked sending an error to its AOF-loading-client after processing the command '${spec.name}' (propagation-error-behavior panic)`;
+    }
     return null;
   };
 }

@@ -150,6 +150,9 @@ function logFileOf(config: Config): string {
   return path;
 }
 
+/** Said at start with appendonly no: a Redis user's file may count on save points and dump.rdb. */
+const NOT_PERSISTED = 'WARNING appendonly is no: the dataset is kept in memory only and is lost when the server stops. Keystonelight writes no RDB snapshots (save points and dbfilename change nothing): set appendonly yes to keep it.';
+
 export async function runService(config: Config, configFile: string): Promise<Server> {
   // Before anything touches the data directory (even the log file): a live owner means we must
   // not start (see refuseBeforeLog for where the reason goes).
@@ -183,6 +186,8 @@ export async function runService(config: Config, configFile: string): Promise<Se
   const heapWarning = heapLimitWarning();
   if (heapWarning !== null) log.warning(heapWarning);
   if (configFile === '') log.warning('Warning: no config file specified, using the default config. In order to specify a config file use keystonelight /path/to/keystonelight.conf');
+  // A redis.conf with appendonly no (Debian's) persists by RDB snapshots, which do not exist here.
+  if (!config.bool('appendonly')) log.warning(NOT_PERSISTED);
   // As Redis's initServer: maxclients must fit in the descriptors the process may open.
   const fdProblem = adjustOpenFilesLimit(config, log);
   if (fdProblem !== null) return fail(fdProblem);

@@ -116,7 +116,7 @@ const spec = (args: string[]): CommandSpec => resolve(table, args) as CommandSpe
 test('Cluster.check: keyless commands run, keys of one slot run or move, several slots are CROSSSLOT', (t) => {
   const layout = parseLayout(THREE, 'f');
   const owner = new Int16Array(16384).map((_, s) => (s <= 5460 ? 0 : s <= 10922 ? 1 : 2));
-  const c = new Cluster({ nodes: layout, myself: layout[0], owner }, () => 7001);
+  const c = new Cluster({ nodes: layout, myself: layout[0], owner }, () => 7001, new Config());
   const check = (...args: string[]): string | null => c.check(spec(args), args)?.message ?? null;
   t.is(check('ping'), null);
   t.is(check('dbsize'), null);
@@ -135,7 +135,7 @@ test('Cluster.check: keyless commands run, keys of one slot run or move, several
 test('Cluster.check: unserved slots and a partial layout are CLUSTERDOWN', (t) => {
   const layout = parseLayout('127.0.0.1:7001 0-10000\n', 'f');
   const owner = new Int16Array(16384).map((_, s) => (s <= 10000 ? 0 : -1));
-  const c = new Cluster({ nodes: layout, myself: layout[0], owner }, () => 7001);
+  const c = new Cluster({ nodes: layout, myself: layout[0], owner }, () => 7001, new Config());
   const check = (...args: string[]): string | null => c.check(spec(args), args)?.message ?? null;
   t.is(check('get', 'a'), 'CLUSTERDOWN Hash slot not served');
   t.is(check('mset', 'a', '1', 'foo', '2'), 'CLUSTERDOWN Hash slot not served', 'first key unserved wins over CROSSSLOT');
@@ -148,7 +148,7 @@ test('Cluster.check: unserved slots and a partial layout are CLUSTERDOWN', (t) =
 test('Cluster.check: movablekeys commands find their keys from Redis key specs (as COMMAND GETKEYS)', (t) => {
   const layout = parseLayout('127.0.0.1:7001 0-8191\n127.0.0.1:7002 8192-16383\n', 'f');
   const owner = new Int16Array(16384).map((_, s) => (s <= 8191 ? 0 : 1));
-  const c = new Cluster({ nodes: layout, myself: layout[0], owner }, () => 7001);
+  const c = new Cluster({ nodes: layout, myself: layout[0], owner }, () => 7001, new Config());
   // Families not in the table yet: specs as they would declare them (legacy positions 0 or 1).
   const zunionstore = command('zunionstore', -4, ['write', 'denyoom', 'movablekeys'], [1, 1, 1], () => OK);
   const sort = command('sort', -2, ['write', 'denyoom', 'movablekeys'], [1, 1, 1], () => OK);
