@@ -142,12 +142,19 @@ const NOT_OPTIONS: readonly [name: string, minArgs: number, maxArgs: number, wha
 /**
  * A `user default` line as Redis 7.0's CONFIG REWRITE writes it with no ACL file (rewriteConfigUserOption):
  * `on`, then `nopass` or `#<SHA-256 of the password>`, then `~* &* +@all`: the default user that
- * requirepass makes. Returns that password word, or null for any other line (ACL users are refused).
+ * requirepass makes. Redis's flags come before its passwords, and a default user loaded from a
+ * `user` line has `sanitize-payload` too (ACLSetUser's "reset"), so a file redis-server rewrote
+ * twice has `on nopass sanitize-payload ...` or `on sanitize-payload #<hash> ...`. Returns that
+ * password word, or null for any other line (ACL users are refused).
  */
 function defaultUserPassword(lower: string, values: readonly string[]): string | null {
-  if (lower !== 'user' || values.length !== 6 || values[0] !== 'default' || values[1] !== 'on') return null;
-  if (values[3] !== '~*' || values[4] !== '&*' || values[5] !== '+@all') return null;
-  return values[2] === 'nopass' || /^#[0-9a-f]{64}$/.test(values[2]) ? values[2] : null;
+  if (lower !== 'user' || values[0] !== 'default' || values[1] !== 'on') return null;
+  const n = values.length;
+  if (n < 6 || n > 7 || values[n - 3] !== '~*' || values[n - 2] !== '&*' || values[n - 1] !== '+@all') return null;
+  const words = values.slice(2, n - 3);
+  if (words.length === 1) return words[0] === 'nopass' || /^#[0-9a-f]{64}$/.test(words[0]) ? words[0] : null;
+  if (words[0] === 'nopass' && words[1] === 'sanitize-payload') return 'nopass';
+  return words[0] === 'sanitize-payload' && /^#[0-9a-f]{64}$/.test(words[1]) ? words[1] : null;
 }
 
 /** Why a directive that is not an option is refused ("... is"), or undefined. A dotted name is a module's option, as in Redis. */

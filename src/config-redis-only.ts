@@ -161,7 +161,8 @@ export const REDIS_ONLY_OPTIONS: readonly OptionSpec[] = [
   bool('repl-disable-tcp-nodelay', 'no'),
   int('repl-timeout', '60', 1n, INT_MAX),
   int('repl-ping-replica-period', '10', 1n, INT_MAX, { alias: 'repl-ping-slave-period' }),
-  mem('repl-backlog-size', '1048576', 1n, LLONG_MAX),
+  // INFO's repl_backlog_size; CONFIG SET raises it to Redis's 16 KB floor (resizeReplicationBacklog), a start does not.
+  mem('repl-backlog-size', '1048576', 1n, LLONG_MAX, { adjustSet: (v) => (BigInt(v) < 16384n ? '16384' : v) }),
   int('repl-backlog-ttl', '3600', 0n, LONG_MAX),
   opt('bind-source-addr', 'string', '', true, { emptyIsNull: true }),
   opt('propagation-error-behavior', 'enum', 'ignore', true, { values: ['ignore', 'panic', 'panic-on-replicas'] }),

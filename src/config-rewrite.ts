@@ -72,7 +72,10 @@ export function rewriteConfigFile(path: string, config: Config): string | null {
     file.place(o.name, optionLines(o, writtenValue(o, config)), (line) => !defaults.includes(line));
   }
   // As Redis's rewriteConfigUserOption (no ACL file): the default user, always, after the options.
-  file.place('user', [`user default on ${defaultUserPassword(config.get('requirepass'))} ~* &* +@all`], () => true);
+  // (Flags before passwords; sanitize-payload once a `user default` line was read, as Redis.)
+  const password = defaultUserPassword(config.get('requirepass'));
+  const words = !config.defaultUserLine ? password : password === 'nopass' ? 'nopass sanitize-payload' : `sanitize-payload ${password}`;
+  file.place('user', [`user default on ${words} ~* &* +@all`], () => true);
   return replaceFile(path, Buffer.from(file.text(), 'latin1'));
 }
 

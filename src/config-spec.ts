@@ -35,6 +35,8 @@ export interface OptionSpec {
   readonly parseWords?: (words: readonly string[]) => string;
   /** Redis's apply step adjusting a valid value (e.g. hz is kept within 1..500). */
   readonly adjust?: (value: string) => string;
+  /** The same for CONFIG SET only (Redis's apply function, which a start does not run: repl-backlog-size's 16 KB floor). */
+  readonly adjustSet?: (value: string) => string;
   /** Combines a new (canonical) value with the current one (client-output-buffer-limit: per class). */
   readonly merge?: (current: string, value: string) => string;
   /** CONFIG REWRITE's lines for the value, when not `name value`. */

@@ -259,6 +259,11 @@ export class Config {
    * server builds it (commands/index.ts), which checks them.
    */
   readonly renames: OptionLine[] = [];
+  /**
+   * A `user default` line was read: Redis's default user then has `sanitize-payload` (its "reset"
+   * sets it), which its CONFIG REWRITE writes (config-rewrite.ts writes it then too).
+   */
+  defaultUserLine = false;
 
   constructor(overrides: Record<string, string> = {}) {
     for (const o of OPTIONS) this.values.set(o.name, o.default);
@@ -352,6 +357,7 @@ export function applyOptions(config: Config, options: Iterable<OptionLine>): voi
       throw e instanceof ConfigError ? badOption(name, value, e, where) : e;
     }
   }
+  if (users.length !== 0) config.defaultUserLine = true;
   for (const [name, value, where] of users) {
     if (value !== defaultUserPassword(config.get('requirepass'))) throw badOption(name, value, new ConfigError(USER_MISMATCH), where);
   }

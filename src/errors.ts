@@ -96,12 +96,23 @@ export function unknownCommand(name: string, args: readonly string[]): string {
   return `ERR unknown command '${cstr(name).slice(0, 128)}', with args beginning with: ${list}`;
 }
 
+/** Redis's log line when its AOF-loading client gets an error reply (afterErrorReply). */
+export const aofClientErrorLine = (message: string, command: string): string =>
+  `== CRITICAL == This server is sending an error to its AOF-loading-client: '${message}' after processing the command '${command}'`;
+
+/** What stops an AOF load after that line under propagation-error-behavior panic (Redis panics). */
+export const aofClientPanic = (command: string): string =>
+  `This server panicked sending an error to its AOF-loading-client after processing the command '${command}' (propagation-error-behavior panic)`;
+
+/** Redis's sdstoupper (C's toupper): ASCII letters only, every other byte as it is. */
+export const upperAscii = (s: string): string => s.replace(/[a-z]+/g, (m) => m.toUpperCase());
+
 export const unknownSubcommand = (sub: string, cmd: string): string =>
-  `ERR unknown subcommand '${cstr(sub).slice(0, 128)}'. Try ${cmd.toUpperCase()} HELP.`;
+  `ERR unknown subcommand '${cstr(sub).slice(0, 128)}'. Try ${upperAscii(cmd)} HELP.`;
 
 /** Redis's addReplySubcommandSyntaxError: a subcommand given with arguments it does not take. */
 export const subcommandSyntax = (sub: string, cmd: string): string =>
-  `ERR unknown subcommand or wrong number of arguments for '${cstr(sub).slice(0, 128)}'. Try ${cmd.toUpperCase()} HELP.`;
+  `ERR unknown subcommand or wrong number of arguments for '${cstr(sub).slice(0, 128)}'. Try ${upperAscii(cmd)} HELP.`;
 
 /** EXPIRE's text for an unknown option word (printed with %s, so up to a NUL). */
 export const unsupportedOption = (opt: string): string => `ERR Unsupported option ${cstr(opt)}`;

@@ -11,7 +11,7 @@ import { globMatch } from './glob.js';
 import { flagsReply, jsonReply, metaInfoParts, metaOf, type Json } from './meta/index.js';
 import { commandHasKeys, findKeys } from './meta/keys.js';
 import { Deferred, err, MapReply, SetReply, SimpleString, status, type Reply } from '../protocol/reply.js';
-import { SYNTAX } from '../errors.js';
+import { SYNTAX, upperAscii } from '../errors.js';
 
 /**
  * A HELP reply as Redis's addReplyHelp builds it: a header naming the command as it was called
@@ -20,7 +20,7 @@ import { SYNTAX } from '../errors.js';
  */
 export function helpReply(calledAs: string, lines: readonly string[]): Reply {
   return new Deferred(
-    [`${calledAs.toUpperCase()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`, ...lines, 'HELP', '    Prints this help.'].map(status),
+    [`${upperAscii(calledAs)} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`, ...lines, 'HELP', '    Prints this help.'].map(status),
   );
 }
 

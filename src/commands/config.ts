@@ -81,7 +81,8 @@ function configSet(ctx: Ctx, args: string[]): Reply {
   const values: string[] = [];
   for (let j = 0; j < specs.length; j++) {
     try {
-      values.push(normalize(specs[j], args[3 + 2 * j]));
+      const v = normalize(specs[j], args[3 + 2 * j]);
+      values.push(specs[j].adjustSet?.(v) ?? v);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       return err(SET_FAILED(entryName(j), e.message));

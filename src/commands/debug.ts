@@ -11,7 +11,7 @@ import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { helpReply } from './command.js';
 import { datasetDigest, digestValues } from './digest.js';
 import { err, OK, RawReply, status, type Reply } from '../protocol/reply.js';
-import { cstr, STRING_TOO_LONG } from '../errors.js';
+import { cstr, STRING_TOO_LONG, upperAscii } from '../errors.js';
 
 /** C's strtod on the start of a string, as DEBUG SLEEP reads its argument (garbage reads as 0). */
 function strtod(s: string): number {
@@ -128,7 +128,7 @@ function debug(ctx: Ctx, args: string[]): Reply {
   const sub = SUBCOMMANDS[args[1].toLowerCase()];
   const argc = sub?.[0];
   if (sub === undefined || (argc! >= 0 ? args.length !== argc : args.length < -argc!) || args.length > (sub[2] ?? Infinity)) {
-    return err(`ERR unknown subcommand or wrong number of arguments for '${cstr(args[1])}'. Try ${args[0].toUpperCase()} HELP.`);
+    return err(`ERR unknown subcommand or wrong number of arguments for '${cstr(args[1])}'. Try ${upperAscii(args[0])} HELP.`);
   }
   return sub[1](ctx, args);
 }

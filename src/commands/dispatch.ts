@@ -4,6 +4,7 @@
 import { ErrorReply, type Reply } from '../protocol/reply.js';
 import { errorText, unknownCommand, unknownSubcommand, wrongArity } from '../errors.js';
 import { spec, type CommandSpec, type Ctx } from './types.js';
+import { redisCommandNames } from './meta/index.js';
 
 /** Most spellings of command names remembered per table (bounds what odd-case names can cost). */
 const MAX_SPELLINGS = 4096;
@@ -20,6 +21,11 @@ export class CommandTable extends Map<string, CommandSpec> {
    * a name the renamed table lacks (Redis's lookupCommandOrOriginal). Null while nothing is renamed.
    */
   original: CommandTable | null = null;
+  /**
+   * Redis 7.0's command names this table lacks, under the names renames gave them (renameCommand):
+   * Redis's table has them, so they can be renamed, and a rename may not take their names.
+   */
+  absent: Set<string> | null = null;
   /** The last name found and its spec: pipelines repeat a command, and a compare beats hashing. */
   private lastName = '';
   private lastSpec: CommandSpec | undefined;
@@ -65,16 +71,26 @@ export function buildTable(families: readonly (readonly CommandSpec[])[]): Comma
  */
 export function renameCommand(table: CommandTable, from: string, to: string): string | null {
   const name = from.toLowerCase();
-  // (Redis finds "config|get" too, then asserts on removing it from its table: the server aborts.)
-  const spec = name.includes('|') ? undefined : table.get(name);
-  if (spec === undefined) return 'No such command in rename-command';
-  if (to !== '' && to.toLowerCase() !== name && table.has(to.toLowerCase())) return 'Target command name already exists';
+  const target = to.toLowerCase();
   if (table.original === null) {
     table.original = new CommandTable();
     for (const [n, s] of table) table.original.set(n, s);
+    table.absent = new Set(redisCommandNames().filter((n) => !table.has(n)));
+  }
+  const absent = table.absent!;
+  // (Redis finds "config|get" too, then asserts on removing it from its table: the server aborts.)
+  const spec = name.includes('|') ? undefined : table.get(name);
+  if (spec === undefined && !absent.has(name)) return 'No such command in rename-command';
+  if (to !== '' && target !== name && (table.has(target) || absent.has(target))) return 'Target command name already exists';
+  if (spec === undefined) {
+    // A Redis command Keystonelight does not have (a hardening config's `rename-command EVAL ""`):
+    // accepted, and its new name is taken, as in Redis's table; it stays unknown here either way.
+    absent.delete(name);
+    if (to !== '') absent.add(target);
+    return null;
   }
   table.delete(name);
-  if (to !== '') table.set(to.toLowerCase(), spec);
+  if (to !== '') table.set(target, spec);
   table.spellings.clear();
   table.forget();
   return null;

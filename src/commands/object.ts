@@ -8,8 +8,9 @@
 
 import { command, type CommandSpec, type Ctx } from './types.js';
 import { container } from './dispatch.js';
+import { helpReply } from './command.js';
 import { lookupRead } from './keyaccess.js';
-import { err, status, type Reply } from '../protocol/reply.js';
+import { err, type Reply } from '../protocol/reply.js';
 import { LFU_NOT_SELECTED, LFU_SELECTED } from '../errors.js';
 import { encodingOf, stringEncoding, type Value } from '../keyspace/values.js';
 import { idleMs, lfuDecrAndReturn, lfuMinutes, lruClock } from '../keyspace/lru.js';
@@ -19,7 +20,6 @@ const SHARED_INTEGERS = 10000;
 const SHARED_REFCOUNT = 2147483647;
 
 const HELP = [
-  'OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
   'ENCODING <key>',
   '    Return the kind of internal representation used in order to store the value',
   '    associated with a <key>.',
@@ -32,9 +32,7 @@ const HELP = [
   'REFCOUNT <key>',
   '    Return the number of references of the value associated with the specified',
   '    <key>.',
-  'HELP',
-  '    Prints this help.',
-].map(status);
+];
 
 const lfuPolicy = (ctx: Ctx): boolean => ctx.keyspace.settings.lfu;
 
@@ -83,5 +81,5 @@ export const objectCommand: CommandSpec = container('object', -2, [
   command('object|refcount', 3, READ, KEY_ARG, inspect(refcount)),
   command('object|idletime', 3, READ, KEY_ARG, inspect((ctx, _v, key) => idletime(ctx, key))),
   command('object|freq', 3, READ, KEY_ARG, inspect((ctx, _v, key) => freq(ctx, key))),
-  command('object|help', 2, ['loading', 'stale'], [0, 0, 0], () => HELP),
+  command('object|help', 2, ['loading', 'stale'], [0, 0, 0], (_ctx, args) => helpReply(args[0], HELP)),
 ]);

@@ -8,7 +8,7 @@ import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { helpReply } from './command.js';
 import { splitArgs } from '../protocol/splitargs.js';
 import { err, MapReply, OK, type Reply } from '../protocol/reply.js';
-import { cstr, SYNTAX } from '../errors.js';
+import { cstr, SYNTAX, upperAscii } from '../errors.js';
 
 /** TIME: [unix seconds, microseconds] of this command's clock reading (millisecond resolution). */
 function time(ctx: Ctx): Reply {
@@ -86,7 +86,7 @@ const FUNCTION_HELP = [
 const EMPTY_DUMP = '\x0a\x00\x5d\x9b\x5c\x40\x0f\x7f\xa2\xda';
 
 const syntaxError = (args: string[]): Reply =>
-  err(`ERR unknown subcommand or wrong number of arguments for '${cstr(args[1]).slice(0, 128)}'. Try ${args[0].toUpperCase()} HELP.`);
+  err(`ERR unknown subcommand or wrong number of arguments for '${cstr(args[1]).slice(0, 128)}'. Try ${upperAscii(args[0])} HELP.`);
 
 function functionFlush(_ctx: Ctx, args: string[]): Reply {
   if (args.length > 3) return syntaxError(args);

@@ -16,6 +16,8 @@ function sink(server: Server): LoadSink {
     notice: (m) => server.log.notice(m),
     warning: (m) => server.log.warning(m),
     truncate: server.config.bool('aof-load-truncated'),
+    // As the replayer's own errors (server/replay.ts): propagation-error-behavior panic stops the load.
+    panics: server.config.get('propagation-error-behavior') === 'panic',
   };
   return s;
 }

@@ -14,7 +14,7 @@ import { basename } from 'node:path';
 import { AofFormatError, PREAMBLE_HINT } from './manifest.js';
 import { argString, sameOrNew } from '../protocol/binary.js';
 import { setImmediate } from '../timers.js';
-import { AOF_IO, aofUnknownCommand } from '../errors.js';
+import { AOF_IO, aofClientErrorLine, aofClientPanic, aofUnknownCommand } from '../errors.js';
 import { fileError } from './fileio.js';
 
 export { AofFormatError } from './manifest.js';
@@ -44,6 +44,8 @@ export interface LoadSink {
   warning(msg: string): void;
   /** aof-load-truncated: cut a truncated tail off (true) or refuse to load (false). */
   truncate: boolean;
+  /** propagation-error-behavior panic: the loader's own errors of the AOF client (EXEC without MULTI, nested MULTI) stop the load too. */
+  panics?: boolean;
 }
 
 const CHUNK = 8 * 1024 * 1024;
@@ -222,6 +224,11 @@ function parseCommands(buf: Buffer, sink: LoadSink, state: { multi: Multi | null
   let count = 0;
   const bad = (at: number, what: string): AofFormatError =>
     new AofFormatError(`Bad file format reading the append only file ${path} at offset ${base + at} (${what}): ${FIX_HINT}`);
+  /** An error the AOF client gets from the transaction words, as Redis's (afterErrorReply): logged, fatal under panic. */
+  const clientError = (message: string, at: number): void => {
+    sink.warning(aofClientErrorLine(message, 'exec'));
+    if (sink.panics === true) throw new AofFormatError(`${aofClientPanic('exec')} at offset ${base + at} of ${path}`);
+  };
   const run = (args: string[], at: number): void => {
     const error = sink.replay(args);
     if (error === UNKNOWN_COMMAND) throw new AofFormatError(aofUnknownCommand(args[0], basename(path)));
@@ -258,10 +265,10 @@ function parseCommands(buf: Buffer, sink: LoadSink, state: { multi: Multi | null
       state.multi = { start: base + start, queued: [], nested: 0 };
     } else if (kind === EXEC && multi === null) {
       // As Redis, whose AOF client runs it and gets an error: logged, and loading goes on.
-      sink.warning("== CRITICAL == This server is sending an error to its AOF-loading-client: 'EXEC without MULTI' after processing the command 'exec'");
+      clientError('EXEC without MULTI', start);
     } else if (kind === EXEC) {
       for (const q of multi!.queued) run(q, start);
-      for (let i = 0; i < multi!.nested; i++) sink.warning("== CRITICAL == This server is sending an error to its AOF-loading-client: 'MULTI calls can not be nested' after processing the command 'exec'");
+      for (let i = 0; i < multi!.nested; i++) clientError('MULTI calls can not be nested', start);
       state.multi = null;
     } else if (multi !== null) {
       multi.queued.push(args);

@@ -7,6 +7,7 @@ import type { Ctx } from '../commands/types.js';
 import { execute, lookup, resolve, type CommandTable } from '../commands/dispatch.js';
 import { UNKNOWN_COMMAND, type LoadSink } from '../persistence/loader.js';
 import { ErrorReply } from '../protocol/reply.js';
+import { aofClientErrorLine, aofClientPanic } from '../errors.js';
 import type { Server } from './server.js';
 import { CommandContext } from './command-context.js';
 import { TxState } from './transaction-state.js';
@@ -32,12 +33,14 @@ export function replayer(server: Server): LoadSink['replay'] {
     if (r.message.startsWith('ERR internal error')) return r.message;
     // As Redis's afterErrorReply for its AOF client: the error is logged, and loading goes on
     // unless propagation-error-behavior is panic (Redis then aborts; the start fails here).
-    server.log.warning(`== CRITICAL == This server is sending an error to its AOF-loading-client: '${r.message.replace(/^ERR /, '')}' after processing the command '${spec.name}'`);
-    if (server.config.get('propagation-error-behavior') === 'panic') {
-      return `This server panicked sending an error to its AOF-loading-client after processing the command '${spec.name}' (propagation-error-behavior panic)`;
-    }
-    return null;
+    server.log.warning(aofClientErrorLine(r.message.replace(/^ERR /, ''), spec.name));
+    return aofPanics(server) ? aofClientPanic(spec.name) : null;
   };
+}
+
+/** propagation-error-behavior panic: an error the AOF client gets stops the load (Redis panics; loader.ts's too). */
+function aofPanics(server: Server): boolean {
+  return server.config.get('propagation-error-behavior') === 'panic';
 }
 
 /**

@@ -116,6 +116,9 @@ for (const [what, args, reason] of [
   ['an unknown command', ['--rename-command', 'nosuch', 'x'], 'No such command in rename-command'],
   ['a name already taken', ['--rename-command', 'SET', 'get'], 'Target command name already exists'],
   ['a command renamed away', ['--rename-command', 'SET', 'a', '--rename-command', 'SET', 'b'], 'No such command in rename-command'],
+  // EVAL is in Redis's table (we lack it): its name is taken, and once renamed, it is not there.
+  ['to the name of a Redis command we lack', ['--rename-command', 'GET', 'eval'], 'Target command name already exists'],
+  ['of a Redis command we lack, renamed away', ['--rename-command', 'EVAL', '', '--rename-command', 'EVAL', 'x'], 'No such command in rename-command'],
 ] as const) {
   test(`rename-command of ${what} refuses the start with Redis's reason`, (t) => {
     const dir = tempDir();
