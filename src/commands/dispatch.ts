@@ -30,8 +30,9 @@ export class CommandTable extends Map<string, CommandSpec> {
   private lastName = '';
   private lastSpec: CommandSpec | undefined;
 
-  /** Drops the remembered last lookup (the table changed). */
-  forget(): void {
+  /** The table changed (a rename): what lookups remembered of it goes. */
+  changed(): void {
+    this.spellings.clear();
     this.lastName = '';
     this.lastSpec = undefined;
   }
@@ -91,8 +92,7 @@ export function renameCommand(table: CommandTable, from: string, to: string): st
   }
   table.delete(name);
   if (to !== '') table.set(target, spec);
-  table.spellings.clear();
-  table.forget();
+  table.changed();
   return null;
 }
 

@@ -38,9 +38,10 @@ for (const [what, line, pass] of [
 // redis-server 7.0.15 (propagation-error-behavior panic, appendonly yes, the same incr file):
 //   # == CRITICAL == This server is sending an error to its AOF-loading-client: 'EXEC without MULTI' after processing the command 'exec'
 //   # Guru Meditation: This server panicked sending an error to its AOF-loading-client after processing the command 'exec' #networking.c:555
-// (the same on DEBUG LOADAOF: the server dies). The loader's MULTI/EXEC words go through Redis's
-// afterErrorReply as any command's error does; ours only log them.
+// (the same on DEBUG LOADAOF: the server dies; for INCR of a non-integer, '... the command 'incr'', exit by SIGABRT).
+// The loader's MULTI/EXEC words go through Redis's afterErrorReply as any command's error does.
 for (const [what, body] of [
+  ['a command that answers an error (INCR of a non-integer)', '*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\na\r\n*2\r\n$4\r\nINCR\r\n$1\r\nk\r\n'],
   ['EXEC without MULTI', '*1\r\n$4\r\nEXEC\r\n'],
   ['a nested MULTI', '*1\r\n$5\r\nMULTI\r\n*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n1\r\n*1\r\n$4\r\nEXEC\r\n'],
 ]) {

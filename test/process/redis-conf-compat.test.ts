@@ -1,10 +1,10 @@
 // A redis.conf as redis-server 7.0.15 treats it, beyond each option's own value (redis-conf.test.ts):
 // the `user default` line its CONFIG REWRITE always writes, the lines that rewrite drops or comments
-// out, propagation-error-behavior panic during the AOF load, and a file that persists by RDB alone.
+// out, and a file that persists by RDB alone (propagation-error-behavior: config-compat-more.test.ts).
 // redis-server's own outputs, checked by hand, are quoted in each test.
 
 import test from 'ava';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RawClient } from '../helpers/raw.js';
 import { exited, startBundle, tempDir } from '../helpers/bundle.js';
@@ -71,22 +71,6 @@ test('CONFIG REWRITE drops "" lines of options Redis keeps as NULL, and comments
   t.true(lines.includes('aclfile ""'), 'aclfile "" stays (ALLOW_EMPTY_STRING)');
   t.true(lines.includes('# ??? list-max-ziplist-entries 512'), 'a dropped option is commented out (rewriteConfigReadOldFile)');
   t.true(lines.includes('# ??? lua-replicate-commands yes'));
-});
-
-test('propagation-error-behavior panic: an AOF whose command fails is not served (Redis panics), or the value is refused', async (t) => {
-  const dir = tempDir('ks-review-');
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  mkdirSync(join(dir, 'appendonlydir'));
-  writeFileSync(join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'file appendonly.aof.1.incr.aof seq 1 type i\n');
-  writeFileSync(join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'),
-    '*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\na\r\n*2\r\n$4\r\nINCR\r\n$1\r\nk\r\n');
-  const sp = await startBundle(['--appendonly', 'yes', '--propagation-error-behavior', 'panic'], { dir, wait: false });
-  t.teardown(() => void sp.stop('SIGKILL'));
-  // redis-server 7.0.15: "== CRITICAL == ... 'incr'" then "Guru Meditation: This server panicked sending an
-  // error to its AOF-loading-client after processing the command 'incr'", exit by SIGABRT.
-  const code = await Promise.race([exited(sp), new Promise((r) => setTimeout(() => r('running'), 3000))]);
-  t.not(code, 'running', sp.output());
-  t.not(code, 0);
 });
 
 test("a redis.conf persisting by RDB (Debian's: appendonly no, Redis's default save points) is warned at start that nothing is persisted", async (t) => {
