@@ -143,7 +143,7 @@ export const REDIS_ONLY_OPTIONS: readonly OptionSpec[] = [
   only(opt('replicaof', 'string', '', false, { alias: 'slaveof', multi: true, parseWords: parseReplicaOf, lines: (v) => (v === '' ? [] : [`replicaof ${v}`]) }), REPLICATION),
   only(int('min-replicas-to-write', '0', 0n, INT_MAX, { alias: 'min-slaves-to-write' }), `${REPLICATION} (min-replicas-to-write)`),
   int('min-replicas-max-lag', '10', 0n, INT_MAX, { alias: 'min-slaves-max-lag' }),
-  opt('masterauth', 'string', '', true, { sensitive: true, emptyIsNull: true }),
+  opt('masterauth', 'string', '', true, { sensitive: true, emptyIsNull: true, binary: true }),
   opt('masteruser', 'string', '', true, { sensitive: true, emptyIsNull: true }),
   bool('replica-serve-stale-data', 'yes', true, { alias: 'slave-serve-stale-data' }),
   bool('replica-read-only', 'yes', true, { alias: 'slave-read-only' }),

@@ -41,6 +41,13 @@ export interface OptionSpec {
   readonly merge?: (current: string, value: string) => string;
   /** CONFIG REWRITE's lines for the value, when not `name value`. */
   readonly lines?: (value: string) => string[];
+  /**
+   * Redis reads the whole value, NUL bytes included (its SDS configs: requirepass, masterauth; and
+   * string2d's percentiles). Other options read a value (each word, for several) as a C string,
+   * up to its first NUL byte: `CONFIG SET tls-cert-file "a\0b"` keeps "a". Integers are read
+   * whole in any case (string2ll with the length).
+   */
+  readonly binary?: boolean;
   /** Redis's SENSITIVE_CONFIG: the value of CONFIG SET shows as "(redacted)" in the slow log. */
   readonly sensitive?: boolean;
   /** Redis's EMPTY_STRING_IS_NULL: "" means unset, and CONFIG REWRITE writes no line for it (removing the file's). */

@@ -38,7 +38,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   opt('client-output-buffer-limit', 'string', obufDefault(), true, {
     multi: true, parseWords: parseObufLimits, merge: mergeObufLimits, lines: obufLines,
   }),
-  opt('requirepass', 'string', '', true, { sensitive: true, emptyIsNull: true }),
+  opt('requirepass', 'string', '', true, { sensitive: true, emptyIsNull: true, binary: true }),
   opt('save', 'string', '', true, { multi: true, parseWords: parseSave }),
   bool('appendonly', 'no'),
   opt('appendfsync', 'enum', 'everysec', true, { values: ['everysec', 'always', 'no'] }), // Redis's order, shown in errors
@@ -89,7 +89,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   int('slowlog-max-len', '128', 0n, LLONG_MAX),
   int('latency-monitor-threshold', '0', 0n, LLONG_MAX),
   bool('latency-tracking', 'yes'),
-  opt('latency-tracking-info-percentiles', 'string', '50 99 99.9', true, { multi: true, parseWords: parsePercentiles }),
+  opt('latency-tracking-info-percentiles', 'string', '50 99 99.9', true, { multi: true, parseWords: parsePercentiles, binary: true }),
   // Cluster mode with a static layout read once at start (src/cluster/layout.ts; redis-compat.md, "Cluster mode").
   // cluster-node-id is Keystonelight's: which node of the layout file this server is.
   bool('cluster-enabled', 'no', false),
@@ -106,10 +106,14 @@ export const OPTIONS: readonly OptionSpec[] = [
  */
 function parsePercentiles(words: readonly string[]): string {
   if (words.length === 0 || (words.length === 1 && words[0] === '')) return '';
-  const values = words.map(parseDouble);
-  if (values.some((v) => v === null)) throw new ConfigError('Invalid latency-tracking-info-percentiles parameters');
-  if (values.some((v) => v! < 0 || v! > 100)) throw new ConfigError('latency-tracking-info-percentiles parameters should sit between [0.0,100.0]');
-  return values.map((v) => formatFixed(Float.fromNumber(v!), 6).replace(/\.?0+$/, '')).join(' ');
+  // Word by word, as Redis: the first bad word's error ("inf x" is out of range, not invalid).
+  const values = words.map((w) => {
+    const v = parseDouble(w);
+    if (v === null) throw new ConfigError('Invalid latency-tracking-info-percentiles parameters');
+    if (v < 0 || v > 100) throw new ConfigError('latency-tracking-info-percentiles parameters should sit between [0.0,100.0]');
+    return v;
+  });
+  return values.map((v) => formatFixed(Float.fromNumber(v), 6).replace(/\.?0+$/, '')).join(' ');
 }
 
 /** Redis's isValidAOFfilename / isValidAOFdirname: a name inside `dir`, not empty, not a path. */
@@ -199,7 +203,22 @@ function parseNumber(spec: OptionSpec, raw: string): bigint {
 
 /** Validates a value for `spec` and returns its canonical form; throws ConfigError with Redis's reason. */
 export function normalize(spec: OptionSpec, raw: string): string {
-  return spec.multi && spec.kind === 'string' ? normalizeWords(spec, setWords(raw)) : supported(spec, canonical(spec, raw));
+  return checkSupported(spec, validValue(spec, raw));
+}
+
+/**
+ * normalize without the check of `unsupported`: CONFIG SET checks every value first, as Redis
+ * sets them all before its apply step, then refuses an unsupported one (checkSupported).
+ */
+export function validValue(spec: OptionSpec, raw: string): string {
+  return spec.multi && spec.kind === 'string' ? wordsValue(spec, setWords(raw)) : canonical(spec, cString(spec, raw));
+}
+
+/** A value as Redis's set functions read it: up to its first NUL byte, unless read whole (`binary`, integers). */
+function cString(spec: OptionSpec, raw: string): string {
+  if (spec.binary || spec.kind === 'int') return raw;
+  const nul = raw.indexOf('\0');
+  return nul < 0 ? raw : raw.slice(0, nul);
 }
 
 /** A value as Redis reads it (valid or ConfigError), before the check of `unsupported`. */
@@ -229,7 +248,7 @@ function canonical(spec: OptionSpec, raw: string): string {
  * The value, unless it asks for a feature Keystonelight lacks (`unsupported`): any valid value
  * other than the default, which is refused after Redis's own checks.
  */
-function supported(spec: OptionSpec, value: string): string {
+export function checkSupported(spec: OptionSpec, value: string): string {
   // Defaults are written in the table in their canonical form (a unit test checks it).
   if (spec.unsupported !== undefined && value !== spec.default) throw new ConfigError(`${spec.unsupported} is not supported by Keystonelight`);
   return value;
@@ -245,7 +264,13 @@ function setWords(raw: string): string[] {
 
 /** Validates the words of an option of several words; returns the canonical value (words joined by a space). */
 export function normalizeWords(spec: OptionSpec, words: readonly string[]): string {
-  return supported(spec, spec.parseWords ? spec.parseWords(words) : words.join(' '));
+  return checkSupported(spec, wordsValue(spec, words));
+}
+
+/** normalizeWords without the check of `unsupported`. */
+function wordsValue(spec: OptionSpec, given: readonly string[]): string {
+  const words = given.map((w) => cString(spec, w));
+  return spec.parseWords ? spec.parseWords(words) : words.join(' ');
 }
 
 /** The live configuration: values by name, with change listeners for options that act at run time. */
@@ -293,7 +318,17 @@ export class Config {
   set(name: string, raw: string): void {
     const spec = findOption(name);
     if (!spec) throw new ConfigError(`Bad directive or wrong number of arguments`);
-    const parsed = normalize(spec, raw);
+    this.setValid(spec.name, normalize(spec, raw));
+  }
+
+  /**
+   * Sets an option to a value already validated and in canonical form (CONFIG SET's), without
+   * reading it again: a canonical value need not be valid input (save's changes, a C int in Redis,
+   * wrap: `save "5 2147483648"` shows "5 -2147483648", which `save` would refuse as input).
+   */
+  setValid(name: string, parsed: string): void {
+    const spec = findOption(name);
+    if (!spec) throw new Error(`no such option ${name}`);
     const value = spec.merge ? spec.merge(this.get(spec.name), parsed) : parsed;
     this.values.set(spec.name, value);
     for (const fn of this.listeners.get(spec.name) ?? []) fn(value);

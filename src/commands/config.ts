@@ -6,7 +6,7 @@ import { container } from './dispatch.js';
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { globMatch } from './glob.js';
 import { helpReply } from './command.js';
-import { ApplyError, ConfigError, findOption, normalize, optionNames, type OptionSpec } from '../config.js';
+import { ApplyError, checkSupported, ConfigError, findOption, optionNames, validValue, type OptionSpec } from '../config.js';
 import { byteString, fsPath } from '../config-values.js';
 import { rewriteConfigFile } from '../config-rewrite.js';
 import { err, MapReply, OK, type Reply } from '../protocol/reply.js';
@@ -81,15 +81,22 @@ function configSet(ctx: Ctx, args: string[]): Reply {
   const values: string[] = [];
   for (let j = 0; j < specs.length; j++) {
     try {
-      const v = normalize(specs[j], args[3 + 2 * j]);
+      const v = validValue(specs[j], args[3 + 2 * j]);
       values.push(specs[j].adjustSet?.(v) ?? v);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       return err(SET_FAILED(entryName(j), e.message));
     }
   }
-  // As Redis's apply step, after every value was validated (maxclients against the descriptors).
+  // As Redis's apply step, after every value was validated: a value asking for a feature we lack
+  // (Redis would set it, then fail or act in its apply step), maxclients against the descriptors.
   for (let j = 0; j < specs.length; j++) {
+    try {
+      checkSupported(specs[j], values[j]);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      return err(SET_FAILED(entryName(j), e.message));
+    }
     const why = ctx.server.config.check(specs[j].name, values[j]);
     if (why !== null) return err(SET_FAILED(entryName(j), why));
   }
@@ -105,13 +112,13 @@ function applyAll(ctx: Ctx, specs: OptionSpec[], values: string[], entryName: (j
   const before = specs.map((spec) => config.get(spec.name));
   for (let j = 0; j < specs.length; j++) {
     try {
-      config.set(specs[j].name, values[j]);
+      config.setValid(specs[j].name, values[j]);
     } catch (e) {
       if (!(e instanceof ApplyError)) throw e;
       ctx.server.log.warning(`Failed applying new configuration. Possibly related to new ${entryName(j)} setting. Restoring previous settings.`);
       for (let k = j; k >= 0; k--) {
         try {
-          config.set(specs[k].name, before[k]);
+          config.setValid(specs[k].name, before[k]);
         } catch (again) {
           ctx.server.log.warning(`Could not restore ${specs[k].name}: ${again instanceof Error ? again.message : String(again)}`);
         }

@@ -3,7 +3,7 @@
 // replies, and the reply normalisations the comparisons need (masks, order-insensitive arrays,
 // escaping for failure messages).
 
-import { startServer, type RunningServer } from '../../src/index.js';
+import { startServer, type LogSink, type RunningServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
 import { encodeArgs, replyEnd } from '../helpers/resp.js';
 import { startRealRedis, type RealRedis } from '../helpers/redis.js';
@@ -22,12 +22,15 @@ export class ServerPair {
     private readonly password: string,
   ) {}
 
-  /** Starts both servers; with `requirepass`, both ask clients for that password. */
-  static async start(opts: { requirepass?: string } = {}): Promise<ServerPair> {
+  /**
+   * Starts both servers; with `requirepass`, both ask clients for that password. `ksConfig` adds
+   * options to Keystonelight's start (e.g. a temporary `dir`), `log` receives its log lines.
+   */
+  static async start(opts: { requirepass?: string; ksConfig?: Record<string, string>; log?: LogSink } = {}): Promise<ServerPair> {
     const pw = opts.requirepass ?? '';
     // DEBUG is refused by default in Redis 7.0 (and here); the corpus compares DEBUG DIGEST & co.
     const [ks, redis] = await Promise.all([
-      startServer({ port: 0, config: { 'enable-debug-command': 'yes', ...(pw ? { requirepass: pw } : {}) } }),
+      startServer({ port: 0, config: { 'enable-debug-command': 'yes', ...(pw ? { requirepass: pw } : {}), ...opts.ksConfig }, ...(opts.log ? { log: opts.log } : {}) }),
       startRealRedis(['--enable-debug-command', 'yes', ...(pw ? ['--requirepass', pw] : [])]),
     ]);
     return new ServerPair(ks, redis, pw);
@@ -60,7 +63,7 @@ export class ServerPair {
 }
 
 /** One connection; after a timeout or an unreadable reply it stops being used (its stream is lost). */
-class Side {
+export class Side {
   private broken = false;
 
   constructor(

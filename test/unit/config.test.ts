@@ -71,6 +71,33 @@ test('booleans and enums ignore case and are stored in lower case', (t) => {
   t.is(reason('enable-debug-command', 'sometimes'), 'argument(s) must be one of the following: no, yes, local');
 });
 
+test('a value is read up to its first NUL byte, as Redis reads a C string; requirepass, masterauth and integers whole', (t) => {
+  const spec = (n: string) => findOption(n)!;
+  t.is(normalize(spec('tls-cert-file'), 'a\x00b'), 'a');
+  t.is(normalize(spec('tls-key-file-pass'), '\x00\xff'), '');
+  t.is(normalize(spec('rdbcompression'), 'NO\x00junk'), 'no');
+  t.is(normalize(spec('maxmemory'), '1kb\x00x'), '1024');
+  t.is(normalize(spec('oom-score-adj-values'), '1\x00x 2 3'), '1 2 3');
+  t.is(normalize(spec('requirepass'), 'a\x00b'), 'a\x00b');
+  t.is(normalize(spec('masterauth'), 'a\x00b'), 'a\x00b');
+  t.throws(() => normalize(spec('hz'), '5\x00'), { instanceOf: ConfigError, message: "argument couldn't be parsed into an integer" });
+  t.throws(() => normalize(spec('latency-tracking-info-percentiles'), '5\x00'), { instanceOf: ConfigError });
+});
+
+test('save keeps changes past a C int wrapped, as Redis shows them, and setValid takes that canonical form back', (t) => {
+  const c = new Config();
+  t.is(normalize(findOption('save')!, '5 2147483648'), '5 -2147483648');
+  c.setValid('save', '5 -2147483648');
+  t.is(c.get('save'), '5 -2147483648');
+  t.throws(() => c.set('save', '5 -2147483648'), { instanceOf: ConfigError, message: 'Invalid save parameters' });
+});
+
+test('latency-tracking-info-percentiles: the first bad word decides the error, as Redis reads them in order', (t) => {
+  const spec = findOption('latency-tracking-info-percentiles')!;
+  t.throws(() => normalize(spec, 'inf x'), { message: 'latency-tracking-info-percentiles parameters should sit between [0.0,100.0]' });
+  t.throws(() => normalize(spec, 'x inf'), { message: 'Invalid latency-tracking-info-percentiles parameters' });
+});
+
 test('hz is kept within 1..500, as Redis applies it', (t) => {
   t.is(normalize(findOption('hz')!, '0'), '1');
   t.is(normalize(findOption('hz')!, '1000'), '500');
