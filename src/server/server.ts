@@ -9,7 +9,7 @@ import { byteString, fsPath } from '../config-values.js';
 import { Keyspace } from '../keyspace/keyspace.js';
 import type { Database } from '../keyspace/database.js';
 import { systemClock, type Clock } from '../keyspace/clock.js';
-import { execute, resolve, type CommandTable } from '../commands/dispatch.js';
+import { execute, lookup, resolve, type CommandTable } from '../commands/dispatch.js';
 import { commandTableFor } from '../commands/index.js';
 import type { ServerApi, ShutdownOpts } from '../commands/context.js';
 import { ErrorReply, type Reply } from '../protocol/reply.js';
@@ -33,7 +33,7 @@ import { AofOff } from '../persistence/aof-off.js';
 import type { LoadSink } from '../persistence/loader.js';
 import { openCluster, type Cluster } from '../cluster/cluster.js';
 import { Observer } from './observe.js';
-import { newStats, rejectedSpec, usecNow } from './stats.js';
+import { newStats, usecNow } from './stats.js';
 import { ClientPause, POSTPONED } from './pause.js';
 import { MemoryGuard } from './maxmemory.js';
 import { StallMonitor } from './stalls.js';
@@ -154,7 +154,7 @@ export class Server implements ServerApi {
     const spec = resolve(this.commands, args);
     const obs = this.observer;
     if (spec instanceof ErrorReply) {
-      const named = rejectedSpec(this.commands, args);
+      const named = lookup(this.commands, args); // wrong arity: counted against it; unknown: none, as Redis
       conn.lastCommand = named?.name ?? 'NULL';
       conn.tx.flag(); // as Redis's rejectCommand: an unknown command or wrong arity aborts a MULTI
       if (named?.name === 'exec') return execRefused(this, conn, named, args, spec.message.replace(/^ERR /, ''));

@@ -124,17 +124,6 @@ export class CommandStats {
   }
 }
 
-/**
- * The spec a rejected request counts against: the command (or subcommand) whose arity was wrong.
- * Unknown commands and subcommands count against none, as in Redis.
- */
-export function rejectedSpec(table: CommandTable, args: string[]): CommandSpec | undefined {
-  const spec = table.find(args[0]);
-  if (spec === undefined || spec.subcommands === undefined || args.length < 2) return spec;
-  const name = `${spec.name}|${args[1].toLowerCase()}`;
-  return spec.subcommands.find((s) => s.name === name);
-}
-
 /** The counters of INFO stats, all zero: at start, and after CONFIG RESETSTAT. */
 export const newStats = (): ServerStats => ({
   totalConnections: 0, totalCommands: 0, rejectedConnections: 0, netInputBytes: 0, netOutputBytes: 0,
