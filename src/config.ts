@@ -9,11 +9,11 @@
 // texts, so CONFIG SET fails the same way.
 
 import { createHash } from 'node:crypto';
-import { Float, formatFixed, parseDouble } from './commands/numbers.js';
 import { mergeObufLimits, obufDefault, obufLines, parseObufLimits } from './config-obuf.js';
-import { fsPath, memtoull, printable, string2ll, strtoll } from './config-values.js';
+import { fsPath, memtoull, printable, string2ll } from './config-values.js';
 import { ApplyError, bool, ConfigError, int, INT_MAX, INT_MIN, LLONG_MAX, mem, opt, UINT_MAX, ULLONG_MAX, type OptionKind, type OptionSpec } from './config-spec.js';
 import { REDIS_ONLY_OPTIONS } from './config-redis-only.js';
+import { baseName, parseNodeId, parsePercentiles, parseSave, parseShutdownFlags } from './config-parsers.js';
 
 export { ApplyError, ConfigError, type OptionKind, type OptionSpec };
 
@@ -99,38 +99,6 @@ export const OPTIONS: readonly OptionSpec[] = [
   ...REDIS_ONLY_OPTIONS,
 ];
 
-/**
- * latency-tracking-info-percentiles: as Redis, each word read by string2d (strtod, hex and
- * exponents too, no leading space; an empty word is invalid) into [0, 100], shown as "%f" trimmed
- * ("-0" too). No words, or one empty word (`latency-tracking-info-percentiles ""`), is none.
- */
-function parsePercentiles(words: readonly string[]): string {
-  if (words.length === 0 || (words.length === 1 && words[0] === '')) return '';
-  // Word by word, as Redis: the first bad word's error ("inf x" is out of range, not invalid).
-  const values = words.map((w) => {
-    const v = parseDouble(w);
-    if (v === null) throw new ConfigError('Invalid latency-tracking-info-percentiles parameters');
-    if (v < 0 || v > 100) throw new ConfigError('latency-tracking-info-percentiles parameters should sit between [0.0,100.0]');
-    return v;
-  });
-  return values.map((v) => formatFixed(Float.fromNumber(v), 6).replace(/\.?0+$/, '')).join(' ');
-}
-
-/** Redis's isValidAOFfilename / isValidAOFdirname: a name inside `dir`, not empty, not a path. */
-function baseName(option: string, what: string): (raw: string) => string {
-  return (raw) => {
-    if (raw === '') throw new ConfigError(`${option} can't be empty`);
-    if (raw.includes('/') || raw.includes('\\')) throw new ConfigError(`${option} can't be a path, just a ${what}`);
-    return raw;
-  };
-}
-
-/** A node id: empty (derived or random), or 40 hex digits, kept in lower case as Redis's. */
-function parseNodeId(raw: string): string {
-  if (raw !== '' && !/^[0-9a-fA-F]{40}$/.test(raw)) throw new ConfigError('argument must be 40 hex digits');
-  return raw.toLowerCase();
-}
-
 const BY_NAME = new Map<string, OptionSpec>();
 for (const o of OPTIONS) {
   BY_NAME.set(o.name, o);
@@ -151,40 +119,6 @@ export function optionNames(): [string, OptionSpec][] {
   }
   return out;
 }
-
-
-/**
- * `save <seconds> <changes> ...`: pairs of seconds >= 1 and changes >= 0, each word read by strtoll
- * (leading spaces skipped, nothing after the digits); the canonical form is "s c s c". No words, or
- * a single empty one (`save ""`), is no rules.
- */
-/** Redis's shutdown-on-sig* flags, in its order; `default` is none of them. */
-export const SHUTDOWN_FLAGS = ['default', 'save', 'nosave', 'now', 'force'] as const;
-
-/** As Redis's flags enum: any of SHUTDOWN_FLAGS, case-insensitive, shown in the table's order. */
-function parseShutdownFlags(words: readonly string[]): string {
-  const given = words.map((w) => w.toLowerCase());
-  if (given.length === 0 || given.some((w) => !(SHUTDOWN_FLAGS as readonly string[]).includes(w))) {
-    throw new ConfigError(`argument(s) must be one of the following: ${SHUTDOWN_FLAGS.join(', ')}`);
-  }
-  if (given.includes('save') && given.includes('nosave')) throw new ConfigError("shutdown options SAVE and NOSAVE can't be used simultaneously");
-  const set = SHUTDOWN_FLAGS.filter((f) => f !== 'default' && given.includes(f));
-  return set.length === 0 ? 'default' : set.join(' ');
-}
-
-function parseSave(given: readonly string[]): string {
-  const words = given.length === 1 && given[0] === '' ? [] : given;
-  if (words.length % 2 === 1) throw new ConfigError('Invalid save parameters');
-  const nums = words.map(strtoll);
-  nums.forEach((v, j) => {
-    if (v === null || v < (j % 2 === 0 ? 1n : 0n)) throw new ConfigError('Invalid save parameters');
-  });
-  // `changes` is a C int in Redis: it keeps the low 32 bits.
-  return nums.map((v, j) => (j % 2 === 0 ? String(v) : String(BigInt.asIntN(32, v!)))).join(' ');
-}
-
-
-
 
 function parseNumber(spec: OptionSpec, raw: string): bigint {
   let n: bigint | null;
@@ -373,7 +307,6 @@ export function badOption(name: string, value: string, e: ConfigError, where?: s
   return new ConfigError(where === undefined ? `bad option '${name}' (value '${printable(fsPath(value))}'): ${e.message}` : `${where}: ${e.message}`);
 }
 
-
 /** Sets each option in order; the first bad one throws badOption's error. */
 export function applyOptions(config: Config, options: Iterable<OptionLine>): void {
   const users: OptionLine[] = [];
@@ -404,7 +337,3 @@ const USER_MISMATCH = 'ACL users (user) are not supported by Keystonelight: a `u
 export function defaultUserPassword(requirepass: string): string {
   return requirepass === '' ? 'nopass' : `#${createHash('sha256').update(Buffer.from(requirepass, 'latin1')).digest('hex')}`;
 }
-
-
-
-
