@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { splitArgs } from './protocol/splitargs.js';
 import { globMatch } from './commands/glob.js';
-import { badOption, ConfigError, findOption, normalize, normalizeWords, type OptionLine, type OptionSpec } from './config.js';
+import { badOption, ConfigError, findOption, normalizeWords, type OptionLine, type OptionSpec } from './config.js';
 import { byteString, fsPath, printable, repr } from './config-values.js';
 import { strerror } from './errors.js';
 
@@ -192,7 +192,9 @@ function apply(name: string, values: string[], state: ReadState, where: string, 
   const refused = refusedDirective(lower, values.length);
   if (refused !== undefined) throw new ConfigError(`${where}: ${refused} not supported by Keystonelight`);
   const spec = findOption(name);
-  if (spec?.multi) return [line(name, multiValue(spec, name, values, at), at)];
+  // Checked here, where the words are known; stored as it is (save's changes wrap as a C int, and
+  // "5 -2147483648" would not read again as a save value).
+  if (spec?.multi) return [line(name, multiValue(spec, name, values, at), at, true)];
   return [line(name, values.join(' '), at)];
 }
 
@@ -211,8 +213,9 @@ function multiValue(spec: OptionSpec, name: string, values: readonly string[], a
   }
 }
 
-function line(name: string, value: string, where: string | undefined): OptionLine {
-  return where === undefined ? [name, value] : [name, value, where];
+/** `canonical`: the value is already validated and in canonical form (applyOptions stores it as it is). */
+function line(name: string, value: string, where: string | undefined, canonical = false): OptionLine {
+  return canonical ? [name, value, where, true] : where === undefined ? [name, value] : [name, value, where];
 }
 
 /** Reads one configuration file (the main one, or an included one) in the current state. */
@@ -268,25 +271,17 @@ function includedFiles(path: string): string[] {
 /**
  * As Redis reading its configuration (the file, then the command line): `save` lines add up
  * (`save 900 1` and `save 300 10` keep both points; the first one drops the defaults), and
- * `save ""` empties what came before. Each line is checked alone first, as Redis checks it. One
- * `save` entry results, where the last one was. (Redis 7.0 stops adding them up after an
+ * `save ""` empties what came before. Each line was checked alone as it was read (apply), as Redis
+ * checks it. One `save` entry results, where the last one was. (Redis 7.0 stops adding them up after an
  * `include`, so later lines replace the list there: not copied, see redis-compat.md.)
  */
 function mergeSaveLines(options: OptionLine[]): OptionLine[] {
   const saves = options.filter(([name]) => name.toLowerCase() === 'save');
   if (saves.length < 2) return options;
-  const spec = findOption('save')!;
   let merged = '';
-  for (const [name, v, where] of saves) {
-    try {
-      normalize(spec, v);
-    } catch (e) {
-      throw e instanceof ConfigError ? badOption(name, v, e, where) : e;
-    }
-    merged = v === '' ? '' : merged === '' ? v : `${merged} ${v}`;
-  }
+  for (const [, v] of saves) merged = v === '' ? '' : merged === '' ? v : `${merged} ${v}`;
   const last = saves[saves.length - 1];
-  return options.filter((o) => o[0].toLowerCase() !== 'save' || o === last).map((o) => (o === last ? line(o[0], merged, o[2]) : o));
+  return options.filter((o) => o[0].toLowerCase() !== 'save' || o === last).map((o) => (o === last ? line(o[0], merged, o[2], true) : o));
 }
 
 /** What `read` is given for standard input. */

@@ -113,7 +113,9 @@ function parseOctalPerm(raw: string): string {
  * `N%` kept as -N, as Redis's numericParseString with MEMORY_CONFIG | PERCENT_CONFIG; shown as Redis's.
  */
 function parseMemoryOrPercent(raw: string): string {
-  let v = memtoull(raw);
+  // memtoull reads a C string (up to a NUL), the percent branch the whole value (sdslen): `binary`.
+  const nul = raw.indexOf('\0');
+  let v = memtoull(nul < 0 ? raw : raw.slice(0, nul));
   if (v !== null) v = BigInt.asIntN(64, v);
   else if (raw.length > 1 && raw.endsWith('%')) {
     const p = string2ll(raw.slice(0, -1));
@@ -206,7 +208,7 @@ export const REDIS_ONLY_OPTIONS: readonly OptionSpec[] = [
   // Keyspace notifications need pub/sub, which Keystonelight does not have.
   only(opt('notify-keyspace-events', 'string', '', true, { parse: parseKeyspaceEvents }), 'keyspace notifications (notify-keyspace-events)'),
   // Client eviction and client tracking do not exist.
-  only(opt('maxmemory-clients', 'string', '0', true, { parse: parseMemoryOrPercent, lines: plainLine('maxmemory-clients') }), 'client eviction (maxmemory-clients)'),
+  only(opt('maxmemory-clients', 'string', '0', true, { parse: parseMemoryOrPercent, binary: true, lines: plainLine('maxmemory-clients') }), 'client eviction (maxmemory-clients)'),
   int('tracking-table-max-keys', '1000000', 0n, LONG_MAX),
   // Process and operating system: the logo, the process title, THP, CPU affinity, the OOM killer's score, syslog, supervision.
   bool('always-show-logo', 'no', false),

@@ -42,8 +42,8 @@ export interface OptionSpec {
   /** CONFIG REWRITE's lines for the value, when not `name value`. */
   readonly lines?: (value: string) => string[];
   /**
-   * Redis reads the whole value, NUL bytes included (its SDS configs: requirepass, masterauth; and
-   * string2d's percentiles). Other options read a value (each word, for several) as a C string,
+   * Redis reads the whole value, NUL bytes included (its SDS configs: requirepass, masterauth;
+   * string2d's percentiles; maxmemory-clients's percent branch, its parse cuts the memory one). Other options read a value (each word, for several) as a C string,
    * up to its first NUL byte: `CONFIG SET tls-cert-file "a\0b"` keeps "a". Integers are read
    * whole in any case (string2ll with the length).
    */

@@ -297,7 +297,7 @@ export class Config {
 // --- CONFIG REWRITE ---------------------------------------------------------------------------
 
 /** An option to apply, with where it was read (`file, line N: '...'`) when it came from a file. */
-export type OptionLine = [name: string, value: string, where?: string];
+export type OptionLine = [name: string, value: string, where?: string, canonical?: boolean];
 
 /**
  * A value's error as the command line and the library report it: the option and value named, or
@@ -310,7 +310,7 @@ export function badOption(name: string, value: string, e: ConfigError, where?: s
 /** Sets each option in order; the first bad one throws badOption's error. */
 export function applyOptions(config: Config, options: Iterable<OptionLine>): void {
   const users: OptionLine[] = [];
-  for (const [name, value, where] of options) {
+  for (const [name, value, where, canonical] of options) {
     if (name === 'rename-command') {
       config.renames.push([name, value, where]);
       continue;
@@ -320,7 +320,8 @@ export function applyOptions(config: Config, options: Iterable<OptionLine>): voi
       continue;
     }
     try {
-      config.set(name, value);
+      if (canonical === true) config.setValid(name, value);
+      else config.set(name, value);
     } catch (e) {
       throw e instanceof ConfigError ? badOption(name, value, e, where) : e;
     }

@@ -193,10 +193,11 @@ test('an option of one value given none or several, in a file or on the command 
   t.throws(() => parseArgs(['--hz']), { instanceOf: ConfigError, message: "'--hz': wrong number of arguments" });
   t.deepEqual(parseArgs(['--requirepass', '']).options, [['requirepass', '']]);
   t.deepEqual(parseConfigFile('save 900 1 300 10\nbind 127.0.0.1 ::1\nrequirepass "a b"\nnosuchoption a b\n'), [
-    ['save', '900 1 300 10', "line 1: 'save 900 1 300 10'"], ['bind', '127.0.0.1 ::1', "line 2: 'bind 127.0.0.1 ::1'"],
+    // Options of several words are checked as read: their canonical value is marked as such (true).
+    ['save', '900 1 300 10', "line 1: 'save 900 1 300 10'", true], ['bind', '127.0.0.1 ::1', "line 2: 'bind 127.0.0.1 ::1'", true],
     ['requirepass', 'a b', 'line 3: \'requirepass "a b"\''], ['nosuchoption', 'a b', "line 4: 'nosuchoption a b'"],
   ]);
-  t.deepEqual(parseArgs(['--latency-tracking-info-percentiles', '50', '99']).options, [['latency-tracking-info-percentiles', '50 99']]);
+  t.deepEqual(parseArgs(['--latency-tracking-info-percentiles', '50', '99']).options, [['latency-tracking-info-percentiles', '50 99', undefined, true]]);
 });
 
 test('appendfilename and appenddirname: a name inside dir, as Redis checks them (not empty, not a path)', (t) => {

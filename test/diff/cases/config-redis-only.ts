@@ -116,5 +116,10 @@ export const cases: DiffCase[] = [
   c('CONFIG SET save with changes past a C int (kept as Redis, wrapped)', [
     set('save', '5 2147483648'), get('save'), set('save', '5 4294967295 6 1'), get('save'), set('save', ''), get('save'),
   ]),
+  // Review of b1babdd: maxmemory-clients is read as Redis's numericParseString reads it, memtoull on
+  // the C string but the percent branch on the whole value ("10%\0" is invalid, not 10%).
+  c('CONFIG SET maxmemory-clients with a NUL byte: memory read as a C string, a percentage whole', [
+    set('maxmemory-clients', '10%\x00'), set('maxmemory-clients', '10%\x00x'), set('maxmemory-clients', '0\x00%'), get('maxmemory-clients'),
+  ]),
   c('CONFIG SET replicaof and slaveof are immutable', [set('replicaof', 'no one'), set('slaveof', '127.0.0.1 1'), set('replicaof', 'x')]),
 ];
