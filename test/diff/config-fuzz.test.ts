@@ -315,6 +315,13 @@ async function run(t: ExecutionContext): Promise<void> {
     t.log(`RESP${proto}`);
     twin.redis.send(['CONFIG', 'SET', ...OUR_DEFAULTS]);
     if ((await twin.redis.read()) !== '+OK\r\n') throw new Error('cannot set our defaults on redis');
+    // redis-server lowers maxclients at start to fit the descriptor limit (under `ulimit -n 4096`:
+    // 4064); the library server does not check it: ours takes Redis's value, so the states agree.
+    twin.redis.send(['CONFIG', 'GET', 'maxclients']);
+    const maxclients = /\r\n(\d+)\r\n$/.exec(await twin.redis.read())?.[1];
+    if (maxclients === undefined) throw new Error('cannot read maxclients from redis');
+    twin.ks.send(['CONFIG', 'SET', 'maxclients', maxclients]);
+    if ((await twin.ks.read()) !== '+OK\r\n') throw new Error(`cannot set maxclients ${maxclients} on keystonelight`);
     // The start state must agree but for GET_DIFFERS.
     const [r0, k0] = await twin.call(['CONFIG', 'GET', '*']);
     if (!sameGet(r0, k0)) {
