@@ -147,7 +147,7 @@ const NOT_OPTIONS: readonly [name: string, minArgs: number, maxArgs: number, wha
  * twice has `on nopass sanitize-payload ...` or `on sanitize-payload #<hash> ...`. Returns that
  * password word, or null for any other line (ACL users are refused).
  */
-function defaultUserPassword(lower: string, values: readonly string[]): string | null {
+function userLinePassword(lower: string, values: readonly string[]): string | null {
   if (lower !== 'user' || values[0] !== 'default' || values[1] !== 'on') return null;
   const n = values.length;
   if (n < 6 || n > 7 || values[n - 3] !== '~*' || values[n - 2] !== '&*' || values[n - 1] !== '+@all') return null;
@@ -182,7 +182,7 @@ function apply(name: string, values: string[], state: ReadState, where: string, 
   }
   if (DEPRECATED.has(lower) && values.length === 1) return []; // as Redis: accepted, ignored
   // The line Redis's CONFIG REWRITE always writes (and ours): checked against requirepass once all is read (applyOptions).
-  const password = defaultUserPassword(lower, values);
+  const password = userLinePassword(lower, values);
   if (password !== null) return [line(lower, password, at)];
   // Applied to the command table when the server builds it (commands/index.ts): its two names quoted, as one value.
   if (lower === 'rename-command') {

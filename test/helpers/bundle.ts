@@ -2,7 +2,8 @@
 // and starts it as a real process on a free port in a temporary directory.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { ExecutionContext } from 'ava';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,4 +98,18 @@ export async function exited(sp: ServerProcess): Promise<number | null> {
     s === null || (s as unknown as { readableEnded: boolean }).readableEnded ? Promise.resolve() : new Promise((r) => s.once('end', r));
   await Promise.race([Promise.all([drained(p.stdout), drained(p.stderr)]), new Promise((r) => setTimeout(r, 1000))]);
   return p.exitCode;
+}
+
+/** A temporary directory (removed after the test) holding a config file `name` with `text`. */
+export function confDir(t: ExecutionContext, text: string, name = 'redis.conf'): { dir: string; file: string } {
+  const dir = tempDir('ks-conf-');
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return { dir, file };
+}
+
+/** The process's exit status, or 'running' while it still runs `ms` later (a start that should not fail). */
+export function statusAfter(sp: ServerProcess, ms = 1500): Promise<number | null | 'running'> {
+  return Promise.race([exited(sp), new Promise<'running'>((r) => setTimeout(() => r('running'), ms))]);
 }
