@@ -46,7 +46,9 @@ function walk(dir) {
 // V8's young generation is left at its default (2 x 16 MB). 2 x 4 MB (--max-semi-space-size=4)
 // brought RSS per key of the 1M-key dataset from 1.48x to 1.28x Redis's, but cost p99 latency
 // (redis-benchmark -r 1000000 -c 50 on 1M keys, 3 alternating rounds: SET p99 1.53 -> 2.38 ms,
-// GET 1.48 -> 1.84 ms) and ~3% CPU: see bench/README.md. Users who want the memory can add it.
+// GET 1.48 -> 1.84 ms) and ~3% CPU; 2 x 8 MB gave 1.15-1.17x against 1.24-1.33x for 4-5% more CPU on
+// random-key writes and a 12-20% higher p99 at -P 1 (2026-11-27): see bench/README.md. Users who
+// want the memory can add either.
 const NODE_FLAGS = '--max-old-space-size=1048576';
 
 // KS_OUT lets several builds coexist (dist/ and build/ under it); default: the project root.
