@@ -26,6 +26,14 @@ export const INVALID_EXPIRE = (cmd: string): string => `ERR invalid expire time 
 export const OFFSET_RANGE = 'ERR offset is out of range';
 export const STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 export const SAME_OBJECT = 'ERR source and destination objects are the same';
+// Bitmaps (bitops.c).
+export const BIT_OFFSET = 'ERR bit offset is not an integer or out of range';
+export const BIT_VALUE = 'ERR bit is not an integer or out of range';
+export const BITPOS_BIT = 'ERR The bit argument must be 1 or 0.';
+export const BITOP_NOT = 'ERR BITOP NOT must be called with a single source key.';
+export const BITFIELD_TYPE = 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
+export const BITFIELD_OVERFLOW = 'ERR Invalid OVERFLOW type specified';
+export const BITFIELD_RO = 'ERR BITFIELD_RO only supports the GET subcommand';
 export const CURSOR_INVALID = 'ERR invalid cursor';
 export const LOADING = 'LOADING Redis is loading the dataset in memory';
 export const NOPROTO = 'NOPROTO unsupported protocol version';

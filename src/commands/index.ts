@@ -5,6 +5,8 @@ import { badOption, ConfigError, type Config } from '../config.js';
 import { splitArgs } from '../protocol/splitargs.js';
 import { connectionCommands } from './connection.js';
 import { stringCommands } from './strings.js';
+import { bitmapCommands } from './bitmaps.js';
+import { bitfieldCommands } from './bitfield.js';
 import { keyspaceCommands } from './keys.js';
 import { persistenceCommands } from './persistence.js';
 import { commandCommands } from './command.js';
@@ -37,7 +39,7 @@ export function commandTableFor(config: Config): CommandTable {
 }
 
 export function buildCommandTable(): CommandTable {
-  return buildTable([connectionCommands, stringCommands, keyspaceCommands, persistenceCommands,
+  return buildTable([connectionCommands, stringCommands, bitmapCommands, bitfieldCommands, keyspaceCommands, persistenceCommands,
     commandCommands, configCommands, infoCommands, clientCommands, debugCommands, serverCommands, clusterCommands,
     monitorCommands, slowlogCommands, latencyCommands, memoryCommands, transactionCommands]);
 }

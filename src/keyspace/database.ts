@@ -212,6 +212,25 @@ export class Database {
     if (this.watchers !== null) this.watchers.touched(this, key);
   }
 
+  /**
+   * Readies `key`'s value to be changed in place, or swaps in `value`, the same contents in another
+   * form (a string made a ByteString): an AOF rewrite's snapshot saves the key's T0 state first,
+   * and the size is charged again. WATCH hears nothing: the caller calls touched() once something
+   * did change (Redis's signalModifiedKey), and resized() after.
+   */
+  editInPlace(key: string, value?: Value): void {
+    const slot = this.dict.slotOf(key);
+    if (slot < 0) return;
+    const old = this.dict.valueAt(slot);
+    this.dict.replaceAt(key, slot, value ?? old);
+    if (value !== undefined) this.addBytes(charge(value) - chargedFor(old));
+  }
+
+  /** `key` was changed in place: WATCH sees it modified (set() and update() tell it themselves). */
+  touched(key: string): void {
+    if (this.watchers !== null) this.watchers.touched(this, key);
+  }
+
   /** A value changed in place (a collection): its size is estimated again. */
   resized(key: string): void {
     const v = this.dict.get(key);

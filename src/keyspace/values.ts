@@ -18,6 +18,72 @@ export class RawString {
 }
 
 /**
+ * A string value held as bytes, as the commands that change strings bit by bit (SETBIT, BITFIELD)
+ * and BITOP leave it: Redis changes its sds in place, one bit in O(1), and a JS string cannot be
+ * changed, so a SETBIT on a megabyte bitmap would copy the megabyte. Storage grows as Redis's
+ * sdsMakeRoomFor (doubled up to 1 MB, then by 1 MB), zero-filled past `length`. String commands
+ * read it through stringOf (a string made on each read; nothing cached that could grow stale).
+ * Changed in place only after Database.editInPlace, so that an AOF rewrite's snapshot saves the
+ * key first. OBJECT ENCODING says "raw", as for Redis's unshared string.
+ */
+export class ByteString {
+  readonly type = 'string';
+  constructor(
+    public bytes: Buffer,
+    public length: number,
+  ) {}
+
+  /** `s`'s bytes, zero-padded to `min` bytes (room to grow only when padded, as Redis's sdsgrowzero). */
+  static of(s: string, min = 0): ByteString {
+    const n = Math.max(s.length, min);
+    const b = new ByteString(Buffer.alloc(n > s.length ? roomFor(n) : n), n);
+    b.bytes.latin1Write(s, 0);
+    return b;
+  }
+
+  /** The value as a string, one char per byte. */
+  get s(): string {
+    return this.bytes.latin1Slice(0, this.length);
+  }
+
+  /** Zero-pads to at least `n` bytes; true when the value grew. */
+  grow(n: number): boolean {
+    if (n <= this.length) return false;
+    if (n > this.bytes.length) {
+      const next = Buffer.alloc(roomFor(n));
+      this.bytes.copy(next, 0, 0, this.length);
+      this.bytes = next;
+    }
+    this.length = n;
+    return true;
+  }
+
+  clone(): ByteString {
+    const b = new ByteString(Buffer.alloc(this.length), this.length);
+    this.bytes.copy(b.bytes, 0, 0, this.length);
+    return b;
+  }
+
+  encoding(): string {
+    return 'raw';
+  }
+
+  /** The estimate memory.ts charges: this object, the Buffer and its ArrayBuffer, and the storage. */
+  memoryUsage(): number {
+    return BYTE_STRING_BYTES + this.bytes.length;
+  }
+}
+
+/** This object (32), a Buffer (Uint8Array, 96) and its ArrayBuffer with its backing store record (128). */
+const BYTE_STRING_BYTES = 256;
+
+/** Storage for `n` bytes, as Redis's sdsMakeRoomFor: twice as much up to 1 MB, then 1 MB more. */
+function roomFor(n: number): number {
+  const MB = 1024 * 1024;
+  return n < MB ? n * 2 : n + MB;
+}
+
+/**
  * Base shape of every non-string value. Collection types implement the optional members so that
  * the generic commands work on them:
  *   - `type`: what TYPE (and SCAN TYPE) reports: "list", "hash", "set", "zset", "stream".
@@ -40,7 +106,7 @@ export function typeOf(v: Value): string {
 /** The string contents if `v` is a string value, else undefined. */
 export function stringOf(v: Value): string | undefined {
   if (typeof v === 'string') return v;
-  return v instanceof RawString ? v.s : undefined;
+  return v instanceof RawString || v instanceof ByteString ? v.s : undefined;
 }
 
 /**

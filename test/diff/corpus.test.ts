@@ -16,6 +16,7 @@ import type { DiffCase } from './cases/types.js';
 import { HELLO_ID, REQUIREPASS } from './cases/types.js';
 import { cases as connection, requirepassCases } from './cases/connection.js';
 import { cases as strings } from './cases/strings.js';
+import { cases as bitmaps } from './cases/bitmaps.js';
 import { cases as keyspace } from './cases/keyspace.js';
 import { cases as server } from './cases/server.js';
 import { cases as observe } from './cases/observe.js';
@@ -34,6 +35,7 @@ interface Suite {
 const SUITES: Suite[] = [
   { name: 'connection', cases: connection },
   { name: 'strings', cases: strings },
+  { name: 'bitmaps', cases: bitmaps },
   { name: 'keyspace', cases: keyspace },
   { name: 'server', cases: server },
   { name: 'observe', cases: observe },

@@ -59,6 +59,33 @@ const unixMs = (r: Rng): string => (r.chance(0.15) ? r.pick(['1', '1000000000000
 const offset = (r: Rng): string => (r.chance(0.05) ? r.pick(['-1', 'x', '536870912', '4294967296']) : String(r.int(0, 64)));
 const index = (r: Rng): string => (r.chance(0.05) ? r.pick(['x', '9223372036854775807', '-9223372036854775808', '']) : String(r.int(-20, 20)));
 
+/** A bit offset: within a few hundred bytes (a huge one would make a 512 MB value), sometimes invalid. */
+const bitOffset = (r: Rng): string => (r.chance(0.05) ? r.pick(['-1', 'x', '01', '4294967296']) : String(r.int(0, r.chance(0.8) ? 100 : 3000)));
+/** BITCOUNT / BITPOS ranges: none, start end, with a unit; sometimes a lone start or a bad unit. */
+function bitRange(r: Rng): string[] {
+  const n = r.int(0, 3);
+  const out = Array.from({ length: Math.min(n, 2) }, () => index(r));
+  if (n === 3) out.push(r.pick(['BIT', 'BYTE', 'bit', 'BIT', 'bits']));
+  return out;
+}
+/** BITFIELD operations: GET / SET / INCRBY of i1..i64, u1..u63, OVERFLOW; now and then a bad one. */
+function bitfieldOps(r: Rng, readOnly: boolean): string[] {
+  const out: string[] = [];
+  for (let i = r.int(0, 4); i > 0; i--) {
+    if (r.chance(0.2)) {
+      out.push('OVERFLOW', r.pick(['WRAP', 'SAT', 'FAIL', 'sat', 'nope']));
+      continue;
+    }
+    const op = readOnly && r.chance(0.9) ? 'GET' : r.pick(['GET', 'SET', 'INCRBY']);
+    const signed = r.chance(0.5);
+    const type = r.chance(0.03) ? r.pick(['u64', 'x8', 'i0', 'U8']) : `${signed ? 'i' : 'u'}${r.int(1, signed ? 64 : 63)}`;
+    const at = r.chance(0.2) ? `#${r.int(0, 20)}` : bitOffset(r);
+    out.push(op, type, at);
+    if (op !== 'GET') out.push(r.chance(0.5) ? int(r) : r.pick(INTS));
+  }
+  return out;
+}
+
 /**
  * SET's options: one expiry, one condition, GET; now and then a conflicting or unknown one.
  * Absolute times are always in the future here: SET (unlike EXPIREAT and GETEX) stores a key whose
@@ -161,6 +188,14 @@ export const GENERATORS: Record<string, { gen: Gen; weight?: number }> = {
   getex: { gen: (r) => ['GETEX', key(r), ...getexOptions(r)], weight: 2 },
   getdel: { gen: (r) => ['GETDEL', key(r)] },
   lcs: { gen: (r) => ['LCS', key(r), key(r), ...lcsOptions(r)] },
+  // bitmaps
+  setbit: { gen: (r) => ['SETBIT', key(r), bitOffset(r), r.chance(0.05) ? r.pick(['2', '-1', 'x']) : r.pick(['0', '1'])], weight: 2 },
+  getbit: { gen: (r) => ['GETBIT', key(r), bitOffset(r)], weight: 2 },
+  bitcount: { gen: (r) => ['BITCOUNT', key(r), ...bitRange(r)] },
+  bitpos: { gen: (r) => ['BITPOS', key(r), r.chance(0.05) ? r.pick(['2', 'x']) : r.pick(['0', '1']), ...bitRange(r)] },
+  bitop: { gen: (r) => ['BITOP', r.pick(['AND', 'OR', 'XOR', 'NOT', 'NOT', 'and', 'bad']), key(r), ...keys(r, 1, 3)] },
+  bitfield: { gen: (r) => ['BITFIELD', key(r), ...bitfieldOps(r, false)], weight: 2 },
+  bitfield_ro: { gen: (r) => ['BITFIELD_RO', key(r), ...bitfieldOps(r, true)] },
   // keyspace
   del: { gen: (r) => ['DEL', ...keys(r)], weight: 2 },
   unlink: { gen: (r) => ['UNLINK', ...keys(r)] },

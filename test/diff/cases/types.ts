@@ -38,3 +38,8 @@ export const HELLO_ID = /(?<=\$2\r\nid\r\n:)\d+/;
 
 /** The password of the servers that run the requirepass cases (connection.ts `requirepassCases`). */
 export const REQUIREPASS = 'secret';
+
+/** A case from command lines (split on spaces: for arguments without spaces) or argument arrays. */
+export function lineCase(name: string, ...cmds: (string | string[])[]): DiffCase {
+  return { name, cmds: cmds.map((x) => (typeof x === 'string' ? x.split(' ') : x)) };
+}

@@ -1,0 +1,276 @@
+// Bitmap commands on string values, as Redis's bitops.c: SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP
+// (BITFIELD and BITFIELD_RO: bitfield.ts, on the helpers exported here). Bit 0 is the most
+// significant bit of the first byte, and bits past a value's end read as 0, as in Redis.
+//
+// A value these commands write becomes a ByteString (keyspace/values.ts) and is then changed in
+// place, one bit in O(1) as Redis changes its sds; reads take any string value as it is. As Redis's
+// dirty counter decides, a command is logged to the AOF (as typed) and seen by WATCH only when it
+// changed something: a SETBIT that leaves its bit as it was is neither, unless it created or
+// zero-padded the value.
+
+import { constants } from 'node:buffer';
+import { command, ONE_KEY, type CommandSpec, type Ctx } from './types.js';
+import { cWord, toI64 } from './args.js';
+import { err, ErrorReply, type Reply } from '../protocol/reply.js';
+import { BIT_OFFSET, BIT_VALUE, BITOP_NOT, BITPOS_BIT, NOT_INTEGER, STRING_TOO_LONG, SYNTAX } from '../errors.js';
+import { ByteString, stringOf } from '../keyspace/values.js';
+import { lookupRead, WRONG_TYPE } from './keyaccess.js';
+
+/** A string value's contents as bit commands read them: a string, or a ByteString as it is. */
+export type Bits = string | ByteString;
+
+/**
+ * Redis's getBitOffsetFromArgument: a bit offset below proto-max-bulk-len bytes. With `bits` > 0
+ * (BITFIELD), `#n` means the n-th field of that width: n * bits, multiplied as Redis's 64-bit C
+ * integers (which wrap).
+ */
+export function bitOffset(ctx: Ctx, arg: string, bits = 0): number | ErrorReply {
+  const hash = bits > 0 && arg.charCodeAt(0) === 35; // '#'
+  let n = toI64(hash ? arg.slice(1) : arg);
+  if (n === null) return err(BIT_OFFSET);
+  if (hash) n = BigInt.asIntN(64, n * BigInt(bits));
+  if (n < 0n || n >> 3n >= BigInt(ctx.server.config.int('proto-max-bulk-len'))) return err(BIT_OFFSET);
+  return Number(n);
+}
+
+/** A read of a string key for a bit command: its contents, null when missing, or WRONGTYPE. */
+export function readBits(ctx: Ctx, key: string): Bits | null | ErrorReply {
+  const v = lookupRead(ctx, key);
+  if (v === undefined) return null;
+  if (v instanceof ByteString) return v;
+  return stringOf(v) ?? WRONG_TYPE;
+}
+
+/** Byte `i` of the contents, 0 past the end. */
+export function byteAt(v: Bits, i: number): number {
+  if (i >= v.length) return 0;
+  return typeof v === 'string' ? v.charCodeAt(i) : v.bytes[i];
+}
+
+/** The contents as bytes, for the commands that scan them (a copy only for a string). */
+function bytesOf(v: Bits): Uint8Array {
+  return typeof v === 'string' ? Buffer.from(v, 'latin1') : v.bytes.subarray(0, v.length);
+}
+
+/**
+ * Redis's lookupStringForBitCommand: the value of `key` as a ByteString of at least `bytes` bytes,
+ * created zeroed when missing, converted or zero-padded when not (an AOF rewrite's snapshot told
+ * first). `grew`: it was created or padded, which makes the command a change whatever it does to
+ * the bits (Redis's dirty). WRONGTYPE for another type.
+ */
+export function bitsForWrite(ctx: Ctx, key: string, bytes: number): { b: ByteString; grew: boolean } | ErrorReply {
+  const v = ctx.db.get(key);
+  const s = v === undefined || v instanceof ByteString ? '' : stringOf(v);
+  if (s === undefined) return WRONG_TYPE;
+  // V8's longest string (24 bytes short of 512 MB) bounds a value that GET must be able to return.
+  if (bytes > constants.MAX_STRING_LENGTH) return err(STRING_TOO_LONG);
+  if (v === undefined) {
+    const b = new ByteString(Buffer.alloc(bytes), bytes);
+    ctx.db.set(key, b);
+    return { b, grew: true };
+  }
+  if (v instanceof ByteString) {
+    ctx.db.editInPlace(key);
+    const grew = v.grow(bytes);
+    if (grew) ctx.db.resized(key);
+    return { b: v, grew };
+  }
+  const b = ByteString.of(s, bytes);
+  ctx.db.editInPlace(key, b);
+  return { b, grew: bytes > s.length };
+}
+
+/** The end of a command that changed `key`: WATCH sees it and the AOF gets the command. */
+export function changed(ctx: Ctx, key: string, args: string[]): void {
+  ctx.db.touched(key);
+  ctx.propagate(args);
+}
+
+function setbit(ctx: Ctx, args: string[]): Reply {
+  const off = bitOffset(ctx, args[2]);
+  if (off instanceof ErrorReply) return off;
+  const on = toI64(args[3]);
+  if (on === null || (on !== 0n && on !== 1n)) return err(BIT_VALUE);
+  const byte = Math.floor(off / 8);
+  const w = bitsForWrite(ctx, args[1], byte + 1);
+  if (w instanceof ErrorReply) return w;
+  const mask = 0x80 >> (off & 7);
+  const old = (w.b.bytes[byte] & mask) === 0 ? 0 : 1;
+  if (w.grew || old !== Number(on)) {
+    w.b.bytes[byte] = on === 1n ? w.b.bytes[byte] | mask : w.b.bytes[byte] & ~mask;
+    changed(ctx, args[1], args);
+  }
+  return old;
+}
+
+function getbit(ctx: Ctx, args: string[]): Reply {
+  const off = bitOffset(ctx, args[2]);
+  if (off instanceof ErrorReply) return off;
+  const v = readBits(ctx, args[1]);
+  if (v === null || v instanceof ErrorReply) return v ?? 0;
+  return (byteAt(v, Math.floor(off / 8)) >> (7 - (off & 7))) & 1;
+}
+
+/** BIT or BYTE (Redis's strcasecmp): whether ranges count bits; null for another word. */
+function unitIsBit(arg: string | undefined): boolean | null {
+  if (arg === undefined) return false;
+  const w = cWord(arg);
+  return w === 'BIT' ? true : w === 'BYTE' ? false : null;
+}
+
+/**
+ * A start..end range of a value of `bytes` bytes, in bits (`isBit`) or bytes, with Redis's
+ * negative indexes and clamping, as the inclusive range of bits it covers (from > to: empty).
+ */
+function bitRange(start: bigint, end: bigint, isBit: boolean, bytes: number): [number, number] {
+  const total = BigInt(isBit ? bytes * 8 : bytes);
+  if (start < 0n) start += total;
+  if (end < 0n) end += total;
+  if (start < 0n) start = 0n;
+  if (end < 0n) end = 0n;
+  if (end >= total) end = total - 1n;
+  // Past the end, a start keeps the range empty as it is (Number of a huge bigint stays huge).
+  const s = Number(start);
+  const e = Number(end);
+  return isBit ? [s, e] : [s * 8, e * 8 + 7];
+}
+
+/** Set bits per byte value. */
+const POPCOUNT = Uint8Array.from({ length: 256 }, (_, i) => {
+  let n = 0;
+  for (let x = i; x !== 0; x &= x - 1) n++;
+  return n;
+});
+
+/** Masks of a byte's bits from bit `i` (0: the most significant) to its end, and from its start to `i`. */
+const fromBit = (i: number): number => 0xff >> (i & 7);
+const toBit = (i: number): number => (0xff << (7 - (i & 7))) & 0xff;
+
+/** Set bits of `b` in the inclusive bit range from..to. */
+function countBits(b: Uint8Array, from: number, to: number): number {
+  const first = Math.floor(from / 8);
+  const last = Math.floor(to / 8);
+  if (first === last) return POPCOUNT[b[first] & fromBit(from) & toBit(to)];
+  let n = POPCOUNT[b[first] & fromBit(from)] + POPCOUNT[b[last] & toBit(to)];
+  for (let i = first + 1; i < last; i++) n += POPCOUNT[b[i]];
+  return n;
+}
+
+/** The first bit equal to `bit` in the inclusive bit range from..to of `b`, or -1. */
+function findBit(b: Uint8Array, from: number, to: number, bit: number): number {
+  const first = Math.floor(from / 8);
+  const last = Math.floor(to / 8);
+  const flip = bit === 1 ? 0 : 0xff;
+  for (let i = first; i <= last; i++) {
+    let x = b[i] ^ flip;
+    if (i === first) x &= fromBit(from);
+    if (i === last) x &= toBit(to);
+    if (x !== 0) return i * 8 + Math.clz32(x) - 24;
+  }
+  return -1;
+}
+
+/** BITCOUNT key [start end [BYTE|BIT]] */
+function bitcount(ctx: Ctx, args: string[]): Reply {
+  // As Redis, the key first: a missing key counts 0 whatever the other arguments say.
+  const v = readBits(ctx, args[1]);
+  if (v === null || v instanceof ErrorReply) return v ?? 0;
+  let range: [number, number];
+  if (args.length === 4 || args.length === 5) {
+    const start = toI64(args[2]);
+    if (start === null) return err(NOT_INTEGER);
+    const end = toI64(args[3]);
+    if (end === null) return err(NOT_INTEGER);
+    if (start < 0n && end < 0n && start > end) return 0;
+    const isBit = unitIsBit(args[4]);
+    if (isBit === null) return err(SYNTAX);
+    range = bitRange(start, end, isBit, v.length);
+  } else if (args.length === 2) {
+    range = [0, v.length * 8 - 1];
+  } else {
+    return err(SYNTAX);
+  }
+  return range[0] > range[1] ? 0 : countBits(bytesOf(v), range[0], range[1]);
+}
+
+/** BITPOS key bit [start [end [BYTE|BIT]]] */
+function bitpos(ctx: Ctx, args: string[]): Reply {
+  const bit = toI64(args[2]);
+  if (bit === null) return err(NOT_INTEGER);
+  if (bit !== 0n && bit !== 1n) return err(BITPOS_BIT);
+  const v = readBits(ctx, args[1]);
+  // A missing key is an endless run of 0 bits.
+  if (v === null) return bit === 1n ? -1 : 0;
+  if (v instanceof ErrorReply) return v;
+  let range: [number, number];
+  const endGiven = args.length >= 5;
+  if (args.length >= 4 && args.length <= 6) {
+    const start = toI64(args[3]);
+    if (start === null) return err(NOT_INTEGER);
+    const isBit = unitIsBit(args[5]);
+    if (isBit === null) return err(SYNTAX);
+    const end = endGiven ? toI64(args[4]) : -1n;
+    if (end === null) return err(NOT_INTEGER);
+    range = bitRange(start, end, isBit, v.length);
+  } else if (args.length === 3) {
+    range = [0, v.length * 8 - 1];
+  } else {
+    return err(SYNTAX);
+  }
+  if (range[0] > range[1]) return -1;
+  const pos = findBit(bytesOf(v), range[0], range[1], Number(bit));
+  // Looking for a 0 past a range with no end given finds the padding right after the value.
+  return pos >= 0 || bit === 1n || endGiven ? pos : range[1] + 1;
+}
+
+/** BITOP AND|OR|XOR|NOT destkey key [key ...] */
+function bitop(ctx: Ctx, args: string[]): Reply {
+  const op = cWord(args[1]);
+  if (op !== 'AND' && op !== 'OR' && op !== 'XOR' && op !== 'NOT') return err(SYNTAX);
+  if (op === 'NOT' && args.length !== 4) return err(BITOP_NOT);
+  const sources: Uint8Array[] = [];
+  let max = 0;
+  for (let j = 3; j < args.length; j++) {
+    const v = readBits(ctx, args[j]);
+    if (v instanceof ErrorReply) return v;
+    const b = v === null ? new Uint8Array(0) : bytesOf(v);
+    sources.push(b);
+    max = Math.max(max, b.length);
+  }
+  const dest = args[2];
+  if (max === 0) {
+    if (ctx.db.delete(dest)) ctx.propagate(args);
+    return 0;
+  }
+  const out = Buffer.alloc(max);
+  out.set(sources[0]);
+  if (op === 'NOT') {
+    for (let i = 0; i < max; i++) out[i] = ~out[i];
+  } else {
+    for (let j = 1; j < sources.length; j++) combine(out, sources[j], op);
+  }
+  ctx.db.set(dest, new ByteString(out, max));
+  ctx.propagate(args);
+  return max;
+}
+
+/** out = out OP b, b zero-padded to out's length. */
+function combine(out: Uint8Array, b: Uint8Array, op: 'AND' | 'OR' | 'XOR'): void {
+  const n = b.length;
+  if (op === 'AND') {
+    for (let i = 0; i < n; i++) out[i] &= b[i];
+    out.fill(0, n);
+  } else if (op === 'OR') {
+    for (let i = 0; i < n; i++) out[i] |= b[i];
+  } else {
+    for (let i = 0; i < n; i++) out[i] ^= b[i];
+  }
+}
+
+export const bitmapCommands: CommandSpec[] = [
+  command('setbit', 4, ['write', 'denyoom'], ONE_KEY, setbit),
+  command('getbit', 3, ['readonly', 'fast'], ONE_KEY, getbit),
+  command('bitcount', -2, ['readonly'], ONE_KEY, bitcount),
+  command('bitpos', -3, ['readonly'], ONE_KEY, bitpos),
+  command('bitop', -4, ['write', 'denyoom'], [2, -1, 1], bitop),
+];

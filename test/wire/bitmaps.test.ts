@@ -1,0 +1,151 @@
+// Bitmap commands through real client libraries (ioredis and node-redis, RESP2 and RESP3), and what
+// changing a value in place (keyspace/values.ts ByteString) must not break: an AOF rewrite's T0
+// copy of a bitmap changed while the rewrite walks (the base holds the T0 bytes, a reload the
+// live ones, each change applied once), WATCH (only a real change aborts), the memory estimate
+// (a growing bitmap is charged, a deleted one refunded), COPY (an independent copy).
+import test from 'ava';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+import { startServer } from '../../src/index.js';
+import type { AofPersistence } from '../../src/persistence/index.js';
+import { serve } from '../helpers/serve.js';
+import { RawClient } from '../helpers/raw.js';
+import { needBinary } from '../helpers/bins.js';
+import { startRealRedis } from '../helpers/redis.js';
+import { aofFiles, dumpServer, loadDir } from '../helpers/aof.js';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'ks-bitmaps-'));
+
+for (const protocol of [3, 2] as const) {
+  test(`ioredis (protocol ${protocol}): bitmap commands`, async (t) => {
+    const s = await serve(t);
+    const r = new Redis({ port: s.port, host: '127.0.0.1', protocol, enableReadyCheck: false, lazyConnect: true });
+    await r.connect();
+    t.teardown(() => r.disconnect());
+    t.is(await r.setbit('b', 7, 1), 0);
+    t.is(await r.setbit('b', 7, 1), 1);
+    t.is(await r.getbit('b', 7), 1);
+    t.is(await r.getbit('b', 1000), 0);
+    t.deepEqual(await r.getBuffer('b'), Buffer.from([1]));
+    await r.set('f', 'foobar');
+    t.is(await r.bitcount('f'), 26);
+    t.is(await r.bitcount('f', 1, 1), 6);
+    t.is(await r.bitcount('f', 5, 30, 'BIT'), 17);
+    t.is(await r.bitpos('f', 1), 1);
+    t.is(await r.bitpos('f', 0, 2, -1, 'BIT'), 3);
+    await r.set('g', 'abcdef');
+    t.is(await r.bitop('AND', 'd', 'f', 'g'), 6);
+    t.is(await r.get('d'), '`bc`ab');
+    t.deepEqual(await r.call('BITFIELD', 'bf', 'SET', 'i8', 0, 100, 'INCRBY', 'i8', 0, 100, 'OVERFLOW', 'FAIL', 'INCRBY', 'u2', 100, 5, 'GET', 'u4', 0), [0, -56, null, 12]);
+    t.deepEqual(await r.call('BITFIELD_RO', 'bf', 'GET', 'i8', 0), [-56]);
+    await t.throwsAsync(r.setbit('b', 1, 2), { message: 'ERR bit is not an integer or out of range' });
+    await t.throwsAsync(r.call('BITFIELD_RO', 'bf', 'SET', 'u8', 0, 1), { message: 'ERR BITFIELD_RO only supports the GET subcommand' });
+  });
+
+  test(`node-redis (RESP${protocol}): bitmap commands`, async (t) => {
+    const s = await serve(t);
+    const c = createClient({ url: `redis://127.0.0.1:${s.port}`, RESP: protocol });
+    await c.connect();
+    t.teardown(() => void c.close());
+    t.is(await c.setBit('b', 15, 1), 0);
+    t.is(await c.getBit('b', 15), 1);
+    t.is(await c.bitCount('b'), 1);
+    t.is(await c.bitPos('b', 1), 15);
+    t.is(await c.bitOp('NOT', 'n', 'b'), 2);
+    t.is(await c.bitCount('n', { start: 0, end: -1, mode: 'BIT' }), 15);
+    t.deepEqual(await c.bitField('bf', [{ operation: 'INCRBY', encoding: 'u8', offset: '#2', increment: 300 }, { operation: 'GET', encoding: 'u24', offset: 0 }]), [44, 44]);
+    t.deepEqual(await c.bitFieldRo('bf', [{ encoding: 'u8', offset: 16 }]), [44]);
+  });
+}
+
+test('a bitmap changed in place during a rewrite: the base holds its T0 bytes, a reload the live ones, each change once', async (t) => {
+  const dir = tmp();
+  const s = await startServer({ port: 0, config: { appendonly: 'yes', dir, appendfsync: 'no' } });
+  t.teardown(() => s.close().catch(() => {}));
+  const db = s.server.keyspace.dbs[0];
+  for (let i = 0; i < 100_000; i++) db.set(`filler${i}`, 'x');
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  await c.call('SET', 'plain', 'AB'); // a string made a ByteString during the walk
+  await c.call('SETBIT', 'bm', '7', '1'); // a ByteString already
+  await c.call('BITFIELD', 'ctr', 'SET', 'u8', '0', '10');
+  const p = s.server.persistence as AofPersistence;
+  await c.call('BGREWRITEAOF');
+  while (!p.writer.rewriting) await new Promise((r) => setImmediate(r));
+  t.is(await c.call('SETBIT', 'plain', '15', '1'), ':0\r\n');
+  t.is(await c.call('SETBIT', 'bm', '6', '1'), ':0\r\n');
+  t.is(await c.call('SETBIT', 'bm', '100', '1'), ':0\r\n'); // grows in place
+  for (let i = 0; i < 5; i++) await c.call('BITFIELD', 'ctr', 'INCRBY', 'u8', '0', '1');
+  t.true(p.rewriting, 'still walking');
+  await p.waitRewrite();
+  const base = readFileSync(aofFiles(dir).find((f) => f.endsWith('.base.aof'))!, 'latin1');
+  t.true(base.includes('$5\r\nplain\r\n$2\r\nAB\r\n'), 'T0 value of plain');
+  t.true(base.includes('$2\r\nbm\r\n$1\r\n\x01\r\n'), 'T0 value of bm');
+  t.true(base.includes('$3\r\nctr\r\n$1\r\n\x0a\r\n'), 'T0 value of ctr');
+  const live = dumpServer(s.server);
+  t.is(live['0:plain'].value, 'AC');
+  t.is(live['0:ctr'].value, '\x0f');
+  c.close();
+  await new Promise((r) => setImmediate(r));
+  const loaded = await loadDir(dir);
+  for (const k of ['0:plain', '0:bm', '0:ctr']) t.deepEqual(loaded[k], live[k], k);
+});
+
+/** WATCH k on `port`, `other` on a second connection, then MULTI GET EXEC: whether the EXEC ran. */
+async function watchSurvives(port: number, setup: string[], other: string[]): Promise<boolean> {
+  const a = await RawClient.connect(port);
+  const b = await RawClient.connect(port);
+  try {
+    await a.call('FLUSHALL');
+    await a.call(...setup);
+    await a.call('WATCH', 'k');
+    await b.call(...other);
+    await a.call('MULTI');
+    await a.call('GET', 'k');
+    return (await a.call('EXEC')) !== '*-1\r\n';
+  } finally {
+    a.close();
+    b.close();
+  }
+}
+
+test('WATCH: a SETBIT or BITFIELD that changes nothing does not abort the transaction, one that changes a bit does, as redis-server', async (t) => {
+  const s = await serve(t);
+  const redis = needBinary(t, 'redis-server') ? await startRealRedis() : null;
+  if (redis !== null) t.teardown(() => redis.stop());
+  const setup = ['SETBIT', 'k', '3', '1'];
+  for (const [other, survives] of [
+    [['SETBIT', 'k', '3', '1'], true],
+    [['SETBIT', 'k', '3', '0'], false],
+    [['SETBIT', 'k', '30', '0'], false], // zero-pads: a change
+    [['BITFIELD', 'k', 'SET', 'u4', '0', '1'], true],
+    [['BITFIELD', 'k', 'INCRBY', 'u4', '0', '1'], false],
+    [['BITFIELD', 'k', 'OVERFLOW', 'FAIL', 'INCRBY', 'u4', '0', '100'], true],
+    [['BITFIELD_RO', 'k', 'GET', 'u4', '0'], true],
+  ] as const) {
+    t.is(await watchSurvives(s.port, setup, [...other]), survives, other.join(' '));
+    if (redis !== null) t.is(await watchSurvives(redis.port, setup, [...other]), survives, `redis-server: ${other.join(' ')}`);
+  }
+});
+
+test('memory estimate: a bitmap growing in place is charged, and refunded when deleted; COPY is independent', async (t) => {
+  const s = await serve(t);
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  const used = (): number => s.server.keyspace.usage.dataset;
+  const before = used();
+  await c.call('SETBIT', 'b', '0', '1');
+  const small = used();
+  t.true(small > before);
+  await c.call('SETBIT', 'b', String(8 * 1024 * 1024 - 1), '1'); // 1 MB
+  t.true(used() - small >= 1024 * 1024, 'the grown storage is charged');
+  t.regex(await c.call('MEMORY', 'USAGE', 'b'), /^:\d{7,}\r\n$/);
+  await c.call('COPY', 'b', 'c');
+  await c.call('SETBIT', 'c', '0', '0');
+  t.is(await c.call('GETBIT', 'b', '0'), ':1\r\n', 'the copy is a copy');
+  await c.call('DEL', 'b', 'c');
+  t.is(used(), before);
+});
