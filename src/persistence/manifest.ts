@@ -140,7 +140,8 @@ export class Manifest {
     for (const f of files) {
       const p = join(this.dir, f);
       if (f.endsWith('.rdb')) throw new AofFormatError(`The AOF base file ${p} is an RDB file, which is not supported: ${PREAMBLE_HINT}.`);
-      if (!existsSync(p)) throw new AofFormatError(`The AOF file ${p} named in ${this.path} doesn't exist`);
+      // Redis's getAppendOnlyFileSize line (the file as the manifest names it).
+      if (!existsSync(p)) throw new AofFormatError(`Unable to obtain the AOF file ${f} length. stat: No such file or directory`);
     }
     return files.map((f) => join(this.dir, f));
   }

@@ -95,6 +95,21 @@ test("an unknown command (or subcommand) in an AOF file stops the start with Red
   }
 });
 
+test("a file the manifest names is missing: the start stops with Redis 7.0's exact line (aof-multi-part: some file missing)", async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const dir = dataDir(null, { 'appendonly.aof.manifest': BASE_AND_INCR, 'appendonly.aof.1.base.aof': K4 });
+  const redis = await redisRefuses(copyOf(dir));
+  t.is(redis.code, 1);
+  const line = 'Unable to obtain the AOF file appendonly.aof.1.incr.aof length. stat: No such file or directory';
+  t.true(redis.log.includes(` # ${line}\n`), redis.log);
+  const logfile = join(tempDir('ks-aofcompat-log-'), 'ks.log');
+  const sp = await startBundle(['--appendonly', 'yes', '--logfile', logfile], { dir, wait: false });
+  t.teardown(() => void sp.stop('SIGKILL'));
+  t.is(await exited(sp), 1);
+  const last = readFileSync(logfile, 'latin1').trimEnd().split('\n').at(-1)!;
+  t.true(last.endsWith(` # ${line}`), last);
+});
+
 test('a truncated base followed by an incr file: refused and left whole, with advice that works (redis-check-aof --fix on the manifest does not)', async (t) => {
   if (!needBinary(t, 'redis-server') || !needBinary(t, 'redis-check-aof')) return;
   const cut = Buffer.concat([K4, aofBytes(['set', 'k5', 'v5']).subarray(0, 19)]);

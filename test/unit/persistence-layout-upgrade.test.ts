@@ -80,7 +80,7 @@ test('a migration stopped after its manifest (base appendonly.aof, no incr, not 
 
 test('a manifest naming the base appendonly.aof and an incr file, the base only in dir: followed, so the missing base refuses the start (redis-server: "Unable to obtain the AOF file appendonly.aof length")', (t) => {
   const l = layout('file appendonly.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n', { 'appendonly.aof.1.incr.aof': Buffer.alloc(0) });
-  t.throws(() => l.start(), { message: /The AOF file .*appendonlydir\/appendonly\.aof named in .* doesn't exist/ });
+  t.throws(() => l.start(), { message: 'Unable to obtain the AOF file appendonly.aof length. stat: No such file or directory' });
   t.deepEqual(readFileSync(join(l.dir, 'appendonly.aof')), OLD, 'not moved');
 });
 

@@ -203,7 +203,7 @@ test('a manifest with an RDB base, a missing file or a bad line is refused clear
   };
   writeFileSync(join(dir, 'appendonly.aof.1.base.rdb'), 'REDIS0010');
   t.throws(() => read('file appendonly.aof.1.base.rdb seq 1 type b\n'), { message: /is an RDB file, which is not supported/ });
-  t.throws(() => read('file nothere.aof seq 1 type b\n'), { message: /doesn't exist/ });
+  t.throws(() => read('file nothere.aof seq 1 type b\n'), { message: 'Unable to obtain the AOF file nothere.aof length. stat: No such file or directory' });
   t.throws(() => read('hello\n'), { message: /Invalid AOF manifest/ });
   t.throws(() => read('file a seq 1 type b\nfile b seq 2 type b\n'), { message: /duplicate base file/ });
 });
