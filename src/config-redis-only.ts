@@ -243,6 +243,6 @@ export const REDIS_ONLY_OPTIONS: readonly OptionSpec[] = [
   int('busy-reply-threshold', '5000', 0n, LONG_MAX, { alias: 'lua-time-limit' }),
   opt('enable-module-command', 'enum', 'no', false, { values: PROTECTED_ACTION }),
   opt('sanitize-dump-payload', 'enum', 'no', true, { values: ['no', 'yes', 'clients'] }),
-  // CONFIG SET of `dir` (and dbfilename) stays refused: the data directory is fixed at start.
-  only(opt('enable-protected-configs', 'enum', 'no', false, { values: PROTECTED_ACTION }), 'changing protected configs at run time (enable-protected-configs)'),
+  // Lets CONFIG SET change dbfilename (inert); `dir` stays refused: the data directory is fixed at start.
+  opt('enable-protected-configs', 'enum', 'no', false, { values: PROTECTED_ACTION }),
 ];

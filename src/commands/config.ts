@@ -11,6 +11,7 @@ import { byteString, fsPath } from '../config-values.js';
 import { rewriteConfigFile } from '../config-rewrite.js';
 import { err, MapReply, OK, type Reply } from '../protocol/reply.js';
 import { SYNTAX } from '../errors.js';
+import { protectedActionDenied } from '../server/limits.js';
 
 const HELP = [
   'GET <pattern>',
@@ -66,9 +67,11 @@ function configSet(ctx: Ctx, args: string[]): Reply {
     const name = args[i];
     const spec = findOption(name);
     if (spec === undefined) return err(UNKNOWN_OPTION(name));
-    if (!spec.mutable || spec.protected) {
-      return err(SET_FAILED(name, spec.protected ? "can't set protected config" : "can't set immutable config"));
+    if (spec.protected && protectedActionDenied(ctx.server.config.get('enable-protected-configs'), ctx.client.addr)) {
+      return err(SET_FAILED(name, "can't set protected config"));
     }
+    // `dir`, protected and allowed here, but fixed at start (the PID file, the open AOF files).
+    if (!spec.mutable) return err(SET_FAILED(name, spec.protected ? 'changing it at run time is not supported by Keystonelight' : "can't set immutable config"));
     // An alias and its option are distinct entries for this check, as in Redis.
     if (specs.some((s, j) => s === spec && args[2 + 2 * j].toLowerCase() === name.toLowerCase())) {
       return err(SET_FAILED(name, 'duplicate parameter'));

@@ -38,12 +38,12 @@ export function protectedModeDenies(config: Config, remote: string | undefined):
 }
 
 /**
- * True when `enable-debug-command` refuses DEBUG to a client whose address (CLIENT LIST's `addr`,
- * `ip:port` or `[ip]:port`) is `addr`: as Redis 7.0's allowProtectedAction, `local` lets only
- * 127.0.0.1 and ::1 in (islocalClient compares the peer's text; 127.0.0.2 is not local).
+ * True when `setting` (enable-debug-command, enable-protected-configs) refuses its action to a
+ * client whose address (CLIENT LIST's `addr`, `ip:port` or `[ip]:port`) is `addr`: as Redis 7.0's
+ * allowProtectedAction, `local` lets only 127.0.0.1 and ::1 in (islocalClient compares the peer's
+ * text; 127.0.0.2 is not local).
  */
-export function debugDenied(config: Config, addr: string): boolean {
-  const allowed = config.get('enable-debug-command');
+export function protectedActionDenied(allowed: string, addr: string): boolean {
   if (allowed === 'yes') return false;
   if (allowed !== 'local') return true;
   const host = addr.slice(0, addr.lastIndexOf(':'));

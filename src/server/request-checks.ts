@@ -13,14 +13,14 @@ import { DEBUG_NOT_ALLOWED, execAbortedBecause, LOADING, NOAUTH, NOT_IN_MULTI } 
 import type { CommandSpec } from '../commands/types.js';
 import type { Connection } from './connection.js';
 import type { Server } from './server.js';
-import { debugDenied } from './limits.js';
+import { protectedActionDenied } from './limits.js';
 import { POSTPONED, REPLICA_KEYSPACE, touchesKeyspace } from './pause.js';
 import { TxState } from './transaction-state.js';
 
 /** The checks before the state checks: CMD_PROTECTED (a refused call, not a failed one) and authentication. */
 export function admits(server: Server, conn: Connection, spec: CommandSpec): ErrorReply | null {
   // As Redis 7.0's CMD_PROTECTED check, before authentication: a refused call, not a failed one.
-  if (spec.isProtected && debugDenied(server.config, conn.addr)) return new ErrorReply(DEBUG_NOT_ALLOWED);
+  if (spec.isProtected && protectedActionDenied(server.config.get('enable-debug-command'), conn.addr)) return new ErrorReply(DEBUG_NOT_ALLOWED);
   if (!spec.noAuth && conn.authRequired) return new ErrorReply(NOAUTH);
   return null;
 }

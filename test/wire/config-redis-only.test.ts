@@ -59,3 +59,26 @@ test('an inert option is accepted, kept and shown, as in Redis', async (t) => {
   t.is(await c.call('CONFIG', 'GET', 'repl-backlog-size'), '*2\r\n$17\r\nrepl-backlog-size\r\n$8\r\n10485760\r\n');
   t.is(await c.call('SET', 'k', 'v'), '+OK\r\n');
 });
+
+test('enable-protected-configs yes / local lets CONFIG SET change dbfilename, as redis-server 7.0.15 (local: from 127.0.0.1); dir stays fixed', async (t) => {
+  const { needBinary } = await import('../helpers/bins.js');
+  const { startRealRedis } = await import('../helpers/redis.js');
+  if (!needBinary(t, 'redis-server')) return;
+  const steps: string[][] = [
+    ['CONFIG', 'GET', 'enable-protected-configs'],
+    ['CONFIG', 'SET', 'dbfilename', 'other.rdb'],
+    ['CONFIG', 'GET', 'dbfilename'],
+    ['CONFIG', 'SET', 'enable-protected-configs', 'no'],
+  ];
+  for (const setting of ['no', 'yes', 'local']) {
+    const s = await serve(t, { config: { 'enable-protected-configs': setting } });
+    const r = await startRealRedis(['--enable-protected-configs', setting]);
+    t.teardown(() => r.stop());
+    const [ours, theirs] = await Promise.all([RawClient.connect(s.port), RawClient.connect(r.port)]);
+    t.teardown(() => (ours.close(), theirs.close()));
+    for (const step of steps) t.is(await ours.call(...step), await theirs.call(...step), `${setting}: ${step.join(' ')}`);
+    t.is(await ours.call('CONFIG', 'SET', 'dir', '/tmp'), setting === 'no'
+      ? "-ERR CONFIG SET failed (possibly related to argument 'dir') - can't set protected config\r\n"
+      : "-ERR CONFIG SET failed (possibly related to argument 'dir') - changing it at run time is not supported by Keystonelight\r\n");
+  }
+});
