@@ -89,6 +89,7 @@ const mixedCases: DiffCase[] = [
   c('counters on a bitmap', 'SET k 10', 'SETBIT k 15 1', 'GET k', 'INCR k', 'GET k', 'SETBIT k 30 1', 'INCR k', 'INCRBYFLOAT k 1'),
   c('copy rename getset on a bitmap', 'SETBIT a 3 1', 'COPY a b', 'SETBIT a 4 1', 'GET a', 'GET b', 'OBJECT ENCODING b', 'RENAME a c', 'SETBIT c 5 1', 'GET c', 'GETSET c x', 'GET c', 'GETDEL b', 'EXISTS b'),
   c('lcs mget set get on bitmaps', 'SETBIT a 1 1', 'SETBIT a 9 1', 'SET b @A', 'LCS a b', 'MGET a b', 'SET a new GET', 'GET a', 'BITOP OR c a b', 'LCS c a'),
+  c('debug digest of bitmaps', 'SETBIT a 100 1', 'BITFIELD b SET i16 3 -5', 'SET c xyz', 'BITOP XOR d a c', 'DEBUG DIGEST', 'DEBUG DIGEST-VALUE a b c d', 'SETBIT a 100 0', 'DEBUG DIGEST-VALUE a'),
   c('bit commands in a transaction', 'MULTI', 'SETBIT k 1 1', 'BITFIELD k INCRBY u8 8 5', 'BITCOUNT k', 'BITPOS k 1', 'BITOP NOT d k', 'GETBIT d 1', 'EXEC', 'GET k', 'GET d'),
 ];
 
