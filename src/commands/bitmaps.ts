@@ -10,7 +10,7 @@
 
 import { constants } from 'node:buffer';
 import { command, ONE_KEY, type CommandSpec, type Ctx } from './types.js';
-import { cWord, toI64 } from './args.js';
+import { cWord, toI64, toInt } from './args.js';
 import { err, ErrorReply, type Reply } from '../protocol/reply.js';
 import { BIT_OFFSET, BIT_VALUE, BITOP_NOT, BITPOS_BIT, NOT_INTEGER, STRING_TOO_LONG, SYNTAX } from '../errors.js';
 import { ByteString, stringOf } from '../keyspace/values.js';
@@ -26,10 +26,17 @@ export type Bits = string | ByteString;
  */
 export function bitOffset(ctx: Ctx, arg: string, bits = 0): number | ErrorReply {
   const hash = bits > 0 && arg.charCodeAt(0) === 35; // '#'
+  const limit = ctx.server.config.int('proto-max-bulk-len');
+  if (!hash && arg.length < 16) {
+    // The common case without BigInt (a SETBIT's offset is parsed per call): exact below 2^53.
+    const k = toInt(arg);
+    if (k === null || k < 0 || Math.floor(k / 8) >= limit) return err(BIT_OFFSET);
+    return k;
+  }
   let n = toI64(hash ? arg.slice(1) : arg);
   if (n === null) return err(BIT_OFFSET);
   if (hash) n = BigInt.asIntN(64, n * BigInt(bits));
-  if (n < 0n || n >> 3n >= BigInt(ctx.server.config.int('proto-max-bulk-len'))) return err(BIT_OFFSET);
+  if (n < 0n || n >> 3n >= BigInt(limit)) return err(BIT_OFFSET);
   return Number(n);
 }
 
@@ -89,15 +96,15 @@ export function changed(ctx: Ctx, key: string, args: string[]): void {
 function setbit(ctx: Ctx, args: string[]): Reply {
   const off = bitOffset(ctx, args[2]);
   if (off instanceof ErrorReply) return off;
-  const on = toI64(args[3]);
-  if (on === null || (on !== 0n && on !== 1n)) return err(BIT_VALUE);
+  const on = args[3] === '1' ? 1 : args[3] === '0' ? 0 : -1; // toI64 accepts no other spelling of them
+  if (on < 0) return err(BIT_VALUE);
   const byte = Math.floor(off / 8);
   const w = bitsForWrite(ctx, args[1], byte + 1);
   if (w instanceof ErrorReply) return w;
   const mask = 0x80 >> (off & 7);
   const old = (w.b.bytes[byte] & mask) === 0 ? 0 : 1;
-  if (w.grew || old !== Number(on)) {
-    w.b.bytes[byte] = on === 1n ? w.b.bytes[byte] | mask : w.b.bytes[byte] & ~mask;
+  if (w.grew || old !== on) {
+    w.b.bytes[byte] = on === 1 ? w.b.bytes[byte] | mask : w.b.bytes[byte] & ~mask;
     changed(ctx, args[1], args);
   }
   return old;
