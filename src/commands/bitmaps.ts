@@ -89,7 +89,7 @@ export function bitsForWrite(ctx: Ctx, key: string, bytes: number): { b: ByteStr
 
 /** The end of a command that changed `key`: WATCH sees it and the AOF gets the command. */
 export function changed(ctx: Ctx, key: string, args: string[]): void {
-  ctx.db.touched(key);
+  ctx.db.signalModified(key);
   ctx.propagate(args);
 }
 

@@ -200,7 +200,7 @@ export class Database {
       // is stamped now under LRU, and takes the old LFU data (dbOverwrite).
       this.touch(slot);
     }
-    if (this.watchers !== null) this.watchers.touched(this, key);
+    this.signalModified(key);
   }
 
   /** Replaces the value of a live key, keeping its TTL and access data (in-place modification). */
@@ -209,14 +209,14 @@ export class Database {
     if (slot < 0) return this.set(key, value, true);
     this.addBytes(charge(value) - chargedFor(this.dict.valueAt(slot)));
     this.dict.replaceAt(key, slot, value);
-    if (this.watchers !== null) this.watchers.touched(this, key);
+    this.signalModified(key);
   }
 
   /**
    * Readies `key`'s value to be changed in place, or swaps in `value`, the same contents in another
    * form (a string made a ByteString): an AOF rewrite's snapshot saves the key's T0 state first,
-   * and the size is charged again. WATCH hears nothing: the caller calls touched() once something
-   * did change (Redis's signalModifiedKey), and resized() after.
+   * and the size is charged again. WATCH hears nothing: the caller calls signalModified() once
+   * something did change, and resized() after.
    */
   editInPlace(key: string, value?: Value): void {
     const slot = this.dict.slotOf(key);
@@ -226,8 +226,8 @@ export class Database {
     if (value !== undefined) this.addBytes(charge(value) - chargedFor(old));
   }
 
-  /** `key` was changed in place: WATCH sees it modified (set() and update() tell it themselves). */
-  touched(key: string): void {
+  /** `key` changed: WATCH sees it modified (Redis's signalModifiedKey; every change here calls it). */
+  signalModified(key: string): void {
     if (this.watchers !== null) this.watchers.touched(this, key);
   }
 
@@ -258,7 +258,7 @@ export class Database {
       this.keyIndex.removed(key);
       this.addBytes(-this.keyIndex.bytesPerKey);
     }
-    if (this.watchers !== null) this.watchers.touched(this, key);
+    this.signalModified(key);
   }
 
   /** The deadline of `key` in ms, NaN when it has none or does not exist (read beside its row). */
@@ -279,14 +279,14 @@ export class Database {
     if (slot < 0) return;
     if (Number.isNaN(this.dict.deadlineAt(slot))) this.addBytes(EXPIRE_ENTRY_BYTES);
     this.dict.setDeadlineAt(slot, toDeadline(whenMs));
-    if (this.watchers !== null) this.watchers.touched(this, key);
+    this.signalModified(key);
   }
 
   /** Removes a TTL; returns whether there was one. */
   persist(key: string): boolean {
     const slot = this.dict.slotOf(key);
     if (slot < 0 || !this.persistAt(slot)) return false;
-    if (this.watchers !== null) this.watchers.touched(this, key);
+    this.signalModified(key);
     return true;
   }
 

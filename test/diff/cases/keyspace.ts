@@ -8,16 +8,9 @@
 // are chosen so that replies do not depend on the milliseconds a case takes: relative TTLs are
 // read back in seconds right away, absolute deadlines are far in the future (or in the past).
 
-import type { DiffCase, DiffMask } from './types.js';
+import { lineCase, type DiffCase, type DiffMask } from './types.js';
 
-/** A command written as space-separated words (for arguments without spaces). */
-const w = (line: string): string[] => line.split(' ');
-
-/** A case from command lines (strings are split on spaces) or argument arrays. */
-const c = (name: string, ...cmds: (string | string[])[]): DiffCase => ({
-  name,
-  cmds: cmds.map((x) => (typeof x === 'string' ? w(x) : x)),
-});
+const c = lineCase;
 
 /** The same, with the replies of `unordered` compared as sets. */
 const u = (name: string, unordered: number[], ...cmds: (string | string[])[]): DiffCase => ({

@@ -6,17 +6,10 @@
 // Until Keystonelight has them, those cases are held back in `pendingCases` (listed by name) and
 // join `cases` by themselves once every command they send is in the command table.
 
-import type { DiffCase } from './types.js';
+import { lineCase, type DiffCase } from './types.js';
 import { buildCommandTable } from '../../../src/commands/index.js';
 
-/** A command written as space-separated words (for arguments without spaces). */
-const w = (line: string): string[] => line.split(' ');
-
-/** A case from command lines (strings are split on spaces) or argument arrays. */
-const c = (name: string, ...cmds: (string | string[])[]): DiffCase => ({
-  name,
-  cmds: cmds.map((x) => (typeof x === 'string' ? w(x) : x)),
-});
+const c = lineCase;
 
 const ALL_BYTES = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join('');
 const LMAX = '9223372036854775807';
