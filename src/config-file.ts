@@ -181,6 +181,9 @@ function apply(name: string, values: string[], state: ReadState, where: string, 
     return [line(name, byteString(state.base), at)];
   }
   if (DEPRECATED.has(lower) && values.length === 1) return []; // as Redis: accepted, ignored
+  // A bare `sentinel` line, as Redis's: ignored (only `--sentinel` on the command line, refused
+  // below as on a line with arguments, asks for Sentinel mode).
+  if (lower === 'sentinel' && values.length === 0 && inFile) return [];
   // The line Redis's CONFIG REWRITE always writes (and ours): checked against requirepass once all is read (applyOptions).
   const password = userLinePassword(lower, values);
   if (password !== null) return [line(lower, password, at)];

@@ -113,6 +113,9 @@ test("Redis's directives that are not options are refused with their reason", (t
   t.is(start('user worker on >pw ~* +@all\n'), "redis.conf, line 1: 'user worker on >pw ~* +@all': ACL users (user) are not supported by Keystonelight");
   t.is(start('loadmodule /x/m.so a\n'), "redis.conf, line 1: 'loadmodule /x/m.so a': modules (loadmodule) are not supported by Keystonelight");
   t.is(start('mymod.opt 1\n'), "redis.conf, line 1: 'mymod.opt 1': module options (mymod.opt) are not supported by Keystonelight");
+  t.is(start('sentinel monitor m 127.0.0.1 6379 2\n'), "redis.conf, line 1: 'sentinel monitor m 127.0.0.1 6379 2': Sentinel (sentinel) is not supported by Keystonelight");
+  // A bare `sentinel` line, as Redis's (started as a server, not a Sentinel): ignored.
+  t.is(start('sentinel\nport 7000\n'), 'ok');
   // Not at the argument counts Redis takes them at: a bad directive there too.
   t.is(start('rename-command CONFIG\n'), "redis.conf, line 1: 'rename-command CONFIG': Bad directive or wrong number of arguments");
   t.is(start('rename-command CONFIG x y\n'), "redis.conf, line 1: 'rename-command CONFIG x y': Bad directive or wrong number of arguments");
@@ -129,6 +132,8 @@ test('the command line and the library refuse them the same way', (t) => {
   };
   t.is(fromArgs(['--replicaof', '127.0.0.1', '6379']), "bad option 'replicaof' (value '127.0.0.1 6379'): replication is not supported by Keystonelight");
   t.is(fromArgs(['--tls-replication', 'yes']), "bad option 'tls-replication' (value 'yes'): TLS is not supported by Keystonelight");
+  // `--sentinel` asks redis-server for Sentinel mode (a bare line in a file does not).
+  t.is(fromArgs(['--sentinel']), "'--sentinel': Sentinel (sentinel) is not supported by Keystonelight");
   t.is(fromArgs(['--replicaof', 'no', 'one', '--tls-port', '0', '--rdbcompression', 'no']), 'ok');
   t.throws(() => new Config({ 'notify-keyspace-events': 'KEA' }), { instanceOf: ConfigError, message: 'keyspace notifications (notify-keyspace-events) is not supported by Keystonelight' });
 });
