@@ -12,7 +12,8 @@ import { cWord, toI64 } from './args.js';
 import { err, ErrorReply, type Reply } from '../protocol/reply.js';
 import { BITFIELD_OVERFLOW, BITFIELD_RO, BITFIELD_TYPE, NOT_INTEGER, SYNTAX } from '../errors.js';
 import type { ByteString } from '../keyspace/values.js';
-import { bitOffset, bitsForWrite, byteAt, changed, readBits, type Bits } from './bitmaps.js';
+import { bitOffset, bitsForWrite, byteAt, changed, type Bits } from './bitmaps.js';
+import { readStored } from './keyaccess.js';
 
 type Overflow = 'WRAP' | 'SAT' | 'FAIL';
 
@@ -136,7 +137,7 @@ function bitfieldGeneric(ctx: Ctx, args: string[], readOnly: boolean): Reply {
   let grew = false;
   let source: Bits | null;
   if (highest < 0) {
-    const v = readBits(ctx, args[1]);
+    const v = readStored(ctx, args[1]);
     if (v instanceof ErrorReply) return v;
     source = v;
   } else {

@@ -13,11 +13,11 @@ import { command, ONE_KEY, type CommandSpec, type Ctx } from './types.js';
 import { cWord, toI64, toInt } from './args.js';
 import { err, ErrorReply, type Reply } from '../protocol/reply.js';
 import { BIT_OFFSET, BIT_VALUE, BITOP_NOT, BITPOS_BIT, NOT_INTEGER, STRING_TOO_LONG, SYNTAX } from '../errors.js';
-import { ByteString, stringOf } from '../keyspace/values.js';
-import { lookupRead, WRONG_TYPE } from './keyaccess.js';
+import { ByteString } from '../keyspace/values.js';
+import { readStored, writableStored, type StringValue } from './keyaccess.js';
 
 /** A string value's contents as bit commands read them: a string, or a ByteString as it is. */
-export type Bits = string | ByteString;
+export type Bits = StringValue;
 
 /**
  * Redis's getBitOffsetFromArgument: a bit offset below proto-max-bulk-len bytes. With `bits` > 0
@@ -27,25 +27,19 @@ export type Bits = string | ByteString;
 export function bitOffset(ctx: Ctx, arg: string, bits = 0): number | ErrorReply {
   const hash = bits > 0 && arg.charCodeAt(0) === 35; // '#'
   const limit = ctx.server.config.int('proto-max-bulk-len');
+  // The AOF's replay client is held to no limit (Redis's mustObeyClient): the file holds what was accepted.
+  const obey = ctx.client.mustObey;
   if (!hash && arg.length < 16) {
     // The common case without BigInt (a SETBIT's offset is parsed per call): exact below 2^53.
     const k = toInt(arg);
-    if (k === null || k < 0 || Math.floor(k / 8) >= limit) return err(BIT_OFFSET);
+    if (k === null || k < 0 || (!obey && Math.floor(k / 8) >= limit)) return err(BIT_OFFSET);
     return k;
   }
   let n = toI64(hash ? arg.slice(1) : arg);
   if (n === null) return err(BIT_OFFSET);
   if (hash) n = BigInt.asIntN(64, n * BigInt(bits));
-  if (n < 0n || n >> 3n >= BigInt(limit)) return err(BIT_OFFSET);
+  if (n < 0n || (!obey && n >> 3n >= BigInt(limit))) return err(BIT_OFFSET);
   return Number(n);
-}
-
-/** A read of a string key for a bit command: its contents, null when missing, or WRONGTYPE. */
-export function readBits(ctx: Ctx, key: string): Bits | null | ErrorReply {
-  const v = lookupRead(ctx, key);
-  if (v === undefined) return null;
-  if (v instanceof ByteString) return v;
-  return stringOf(v) ?? WRONG_TYPE;
 }
 
 /** Byte `i` of the contents, 0 past the end. */
@@ -54,9 +48,20 @@ export function byteAt(v: Bits, i: number): number {
   return typeof v === 'string' ? v.charCodeAt(i) : v.bytes[i];
 }
 
-/** The contents as bytes, for the commands that scan them (a copy only for a string). */
+/** The contents as bytes, for BITOP (a copy only for a string). */
 function bytesOf(v: Bits): Uint8Array {
   return typeof v === 'string' ? Buffer.from(v, 'latin1') : v.bytes.subarray(0, v.length);
+}
+
+/**
+ * The bytes holding bits from..to, and the bit their first byte starts at: a ByteString's own
+ * storage, or a copy of only those bytes of a string (a BITCOUNT of one byte of a 64 MB string
+ * copied 64 MB, and every bitmap is a string after a restart: the AOF holds them as SET).
+ */
+function rangeBytes(v: Bits, from: number, to: number): [Uint8Array, number] {
+  if (typeof v !== 'string') return [v.bytes, 0];
+  const first = Math.floor(from / 8);
+  return [Buffer.from(v.slice(first, Math.floor(to / 8) + 1), 'latin1'), first * 8];
 }
 
 /**
@@ -66,14 +71,15 @@ function bytesOf(v: Bits): Uint8Array {
  * the bits (Redis's dirty). WRONGTYPE for another type.
  */
 export function bitsForWrite(ctx: Ctx, key: string, bytes: number): { b: ByteString; grew: boolean } | ErrorReply {
-  const v = ctx.db.get(key);
-  const s = v === undefined || v instanceof ByteString ? '' : stringOf(v);
-  if (s === undefined) return WRONG_TYPE;
+  const v = writableStored(ctx, key);
+  if (v instanceof ErrorReply) return v;
   // V8's longest string (24 bytes short of 512 MB) bounds a value that GET must be able to return.
   if (bytes > constants.MAX_STRING_LENGTH) return err(STRING_TOO_LONG);
-  if (v === undefined) {
+  if (v === null) {
     const b = new ByteString(Buffer.alloc(bytes), bytes);
-    ctx.db.set(key, b);
+    // WATCH hears of it through changed(), as Redis's dbAdd here tells it nothing: a BITFIELD
+    // whose operations all fail makes the key without aborting a transaction watching it.
+    ctx.db.set(key, b, false, false);
     return { b, grew: true };
   }
   if (v instanceof ByteString) {
@@ -82,9 +88,9 @@ export function bitsForWrite(ctx: Ctx, key: string, bytes: number): { b: ByteStr
     if (grew) ctx.db.resized(key);
     return { b: v, grew };
   }
-  const b = ByteString.of(s, bytes);
+  const b = ByteString.of(v, bytes);
   ctx.db.editInPlace(key, b);
-  return { b, grew: bytes > s.length };
+  return { b, grew: bytes > v.length };
 }
 
 /** The end of a command that changed `key`: WATCH sees it and the AOF gets the command. */
@@ -113,7 +119,7 @@ function setbit(ctx: Ctx, args: string[]): Reply {
 function getbit(ctx: Ctx, args: string[]): Reply {
   const off = bitOffset(ctx, args[2]);
   if (off instanceof ErrorReply) return off;
-  const v = readBits(ctx, args[1]);
+  const v = readStored(ctx, args[1]);
   if (v === null || v instanceof ErrorReply) return v ?? 0;
   return (byteAt(v, Math.floor(off / 8)) >> (7 - (off & 7))) & 1;
 }
@@ -212,7 +218,7 @@ export function findBit(b: Uint8Array, from: number, to: number, bit: number): n
 /** BITCOUNT key [start end [BYTE|BIT]] */
 function bitcount(ctx: Ctx, args: string[]): Reply {
   // As Redis, the key first: a missing key counts 0 whatever the other arguments say.
-  const v = readBits(ctx, args[1]);
+  const v = readStored(ctx, args[1]);
   if (v === null || v instanceof ErrorReply) return v ?? 0;
   let range: [number, number];
   if (args.length === 4 || args.length === 5) {
@@ -229,7 +235,9 @@ function bitcount(ctx: Ctx, args: string[]): Reply {
   } else {
     return err(SYNTAX);
   }
-  return range[0] > range[1] ? 0 : countBits(bytesOf(v), range[0], range[1]);
+  if (range[0] > range[1]) return 0;
+  const [b, base] = rangeBytes(v, range[0], range[1]);
+  return countBits(b, range[0] - base, range[1] - base);
 }
 
 /** BITPOS key bit [start [end [BYTE|BIT]]] */
@@ -237,7 +245,7 @@ function bitpos(ctx: Ctx, args: string[]): Reply {
   const bit = toI64(args[2]);
   if (bit === null) return err(NOT_INTEGER);
   if (bit !== 0n && bit !== 1n) return err(BITPOS_BIT);
-  const v = readBits(ctx, args[1]);
+  const v = readStored(ctx, args[1]);
   // A missing key is an endless run of 0 bits.
   if (v === null) return bit === 1n ? -1 : 0;
   if (v instanceof ErrorReply) return v;
@@ -257,7 +265,9 @@ function bitpos(ctx: Ctx, args: string[]): Reply {
     return err(SYNTAX);
   }
   if (range[0] > range[1]) return -1;
-  const pos = findBit(bytesOf(v), range[0], range[1], Number(bit));
+  const [b, base] = rangeBytes(v, range[0], range[1]);
+  const found = findBit(b, range[0] - base, range[1] - base, Number(bit));
+  const pos = found < 0 ? -1 : found + base;
   // Looking for a 0 past a range with no end given finds the padding right after the value.
   return pos >= 0 || bit === 1n || endGiven ? pos : range[1] + 1;
 }
@@ -270,7 +280,7 @@ function bitop(ctx: Ctx, args: string[]): Reply {
   const sources: Uint8Array[] = [];
   let max = 0;
   for (let j = 3; j < args.length; j++) {
-    const v = readBits(ctx, args[j]);
+    const v = readStored(ctx, args[j]);
     if (v instanceof ErrorReply) return v;
     const b = v === null ? new Uint8Array(0) : bytesOf(v);
     sources.push(b);

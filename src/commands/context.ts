@@ -17,6 +17,11 @@ import type { Ctx } from './types.js';
 
 export interface ClientApi {
   readonly id: number;
+  /**
+   * Redis's mustObeyClient: the AOF's replay client, whose commands are run whatever the limits
+   * on what a client may ask (proto-max-bulk-len on string sizes): they were accepted once.
+   */
+  readonly mustObey: boolean;
   /** Selected database index. */
   dbIndex: number;
   /** RESP protocol version of replies: 2 or 3. */

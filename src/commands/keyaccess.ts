@@ -5,7 +5,7 @@
 
 import { err, ErrorReply } from '../protocol/reply.js';
 import { WRONGTYPE } from '../errors.js';
-import { stringOf, type Value } from '../keyspace/values.js';
+import { ByteString, stringOf, type Value } from '../keyspace/values.js';
 import type { Ctx } from './types.js';
 
 /** The shared WRONGTYPE reply (error replies are immutable). */
@@ -38,4 +38,27 @@ export function writableString(ctx: Ctx, key: string): string | null | ErrorRepl
   const v = ctx.db.get(key);
   if (v === undefined) return null;
   return stringOf(v) ?? WRONG_TYPE;
+}
+
+/** A string value as stored: a string, or a ByteString (bitmaps: keyspace/values.ts) left as it is. */
+export type StringValue = string | ByteString;
+
+/** As stringOf, without turning a ByteString into a string (which copies it whole). */
+function asStored(v: Value): StringValue | ErrorReply {
+  return v instanceof ByteString ? v : (stringOf(v) ?? WRONG_TYPE);
+}
+
+/**
+ * readString for the commands that need only part of a value or its length (STRLEN, GETRANGE, the
+ * bit commands): a ByteString as it is, not copied into a string.
+ */
+export function readStored(ctx: Ctx, key: string): StringValue | null | ErrorReply {
+  const v = lookupRead(ctx, key);
+  return v === undefined ? null : asStored(v);
+}
+
+/** writableString for the commands that change a ByteString in place (APPEND, SETRANGE, the bit commands). */
+export function writableStored(ctx: Ctx, key: string): StringValue | null | ErrorReply {
+  const v = ctx.db.get(key);
+  return v === undefined ? null : asStored(v);
 }

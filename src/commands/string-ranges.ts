@@ -1,6 +1,8 @@
 // String commands on parts of a value: APPEND, STRLEN, GETRANGE (and its old name SUBSTR),
 // SETRANGE. A value modified in place (APPEND to an existing key, SETRANGE) is stored as a
-// RawString so that OBJECT ENCODING answers "raw", as Redis does after it unshares the string.
+// RawString so that OBJECT ENCODING answers "raw", as Redis does after it unshares the string; a
+// ByteString (a bitmap, keyspace/values.ts) is changed in place and read in part, never copied
+// whole: STRLEN is its length, GETRANGE copies the bytes asked for.
 //
 // Strings may grow up to proto-max-bulk-len bytes, as in Redis, but never past V8's longest
 // string (buffer.constants.MAX_STRING_LENGTH, 24 bytes short of 512MB): past either limit the
@@ -11,37 +13,47 @@ import { command, ONE_KEY, type CommandSpec, type Ctx } from './types.js';
 import { toI64 } from './args.js';
 import { err, ErrorReply, type Reply } from '../protocol/reply.js';
 import { NOT_INTEGER, OFFSET_RANGE, STRING_TOO_LONG } from '../errors.js';
-import { RawString } from '../keyspace/values.js';
-import { readString, writableString } from './keyaccess.js';
+import { ByteString, RawString } from '../keyspace/values.js';
+import { readStored, writableStored } from './keyaccess.js';
 
-/** Redis's checkStringLength: may a string of `size + append` bytes be built? */
-function fits(ctx: Ctx, size: number, append: number): boolean {
-  const limit = Math.min(ctx.server.config.int('proto-max-bulk-len'), constants.MAX_STRING_LENGTH);
+/**
+ * Redis's checkStringLength: may a string of `size + append` bytes be built? Not past V8's longest
+ * string; for the AOF's replay client, whatever proto-max-bulk-len says now (mustObeyClient).
+ */
+export function fits(ctx: Ctx, size: number, append: number): boolean {
+  const limit = ctx.client.mustObey ? constants.MAX_STRING_LENGTH : Math.min(ctx.server.config.int('proto-max-bulk-len'), constants.MAX_STRING_LENGTH);
   return size + append <= limit;
+}
+
+/** Writes `s` at byte `at` of a ByteString, in place (zero-padding it first), as Redis's sds. */
+function writeInPlace(ctx: Ctx, key: string, b: ByteString, at: number, s: string): void {
+  ctx.db.editInPlace(key);
+  b.grow(at + s.length);
+  b.bytes.latin1Write(s, at);
+  ctx.db.resized(key);
+  ctx.db.signalModified(key);
 }
 
 function append(ctx: Ctx, args: string[]): Reply {
   const [, key, tail] = args;
-  const cur = writableString(ctx, key);
+  const cur = writableStored(ctx, key);
   if (cur instanceof ErrorReply) return cur;
-  let total: number;
+  const total = (cur?.length ?? 0) + tail.length;
   if (cur === null) {
     // A new key holds the argument as SET would store it.
     ctx.db.set(key, tail);
-    total = tail.length;
   } else {
     if (!fits(ctx, cur.length, tail.length)) return err(STRING_TOO_LONG);
-    const next = cur + tail;
-    ctx.db.update(key, new RawString(next));
-    total = next.length;
+    if (cur instanceof ByteString) writeInPlace(ctx, key, cur, cur.length, tail);
+    else ctx.db.update(key, new RawString(cur + tail));
   }
   ctx.propagate(args);
   return total;
 }
 
 function strlen(ctx: Ctx, args: string[]): Reply {
-  const s = readString(ctx, args[1]);
-  return typeof s === 'string' ? s.length : s === null ? 0 : s;
+  const v = readStored(ctx, args[1]);
+  return v === null ? 0 : v instanceof ErrorReply ? v : v.length;
 }
 
 /** GETRANGE / SUBSTR key start end: inclusive, negative indexes count from the end. */
@@ -50,7 +62,7 @@ function getrange(ctx: Ctx, args: string[]): Reply {
   if (start === null) return err(NOT_INTEGER);
   let end = toI64(args[3]);
   if (end === null) return err(NOT_INTEGER);
-  const s = readString(ctx, args[1]);
+  const s = readStored(ctx, args[1]);
   if (s === null) return '';
   if (s instanceof ErrorReply) return s;
   // Redis 7.0 answers "" for two negative indexes in the wrong order, before normalizing them.
@@ -62,7 +74,8 @@ function getrange(ctx: Ctx, args: string[]): Reply {
   if (end < 0n) end = 0n;
   if (end >= len) end = len - 1n;
   if (start > end || len === 0n) return '';
-  return s.slice(Number(start), Number(end) + 1);
+  // Of a ByteString, only the bytes asked for are copied.
+  return typeof s === 'string' ? s.slice(Number(start), Number(end) + 1) : s.bytes.latin1Slice(Number(start), Number(end) + 1);
 }
 
 /** SETRANGE key offset value: overwrites from `offset`, zero-padding a shorter string. */
@@ -71,12 +84,17 @@ function setrange(ctx: Ctx, args: string[]): Reply {
   const offset = toI64(args[2]);
   if (offset === null) return err(NOT_INTEGER);
   if (offset < 0n) return err(OFFSET_RANGE);
-  const cur = writableString(ctx, key);
+  const cur = writableStored(ctx, key);
   if (cur instanceof ErrorReply) return cur;
   // Setting nothing changes nothing, not even a missing key, whatever the offset.
   if (value.length === 0) return cur === null ? 0 : cur.length;
   const at = Number(offset);
   if (!fits(ctx, at, value.length)) return err(STRING_TOO_LONG);
+  if (cur instanceof ByteString) {
+    writeInPlace(ctx, key, cur, at, value);
+    ctx.propagate(args);
+    return cur.length;
+  }
   const base = cur ?? '';
   const next =
     at >= base.length

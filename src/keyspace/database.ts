@@ -175,9 +175,10 @@ export class Database {
   /**
    * Stores `value` under `key`. Like Redis's setKey, an overwrite clears the key's TTL unless
    * `keepTtl` is set. An expired previous value is reclaimed first (reported as expired), so that
-   * its stale deadline is never kept.
+   * its stale deadline is never kept. With `signal` false WATCH is not told: the caller tells it
+   * if the command then changes the value.
    */
-  set(key: string, value: Value, keepTtl = false): void {
+  set(key: string, value: Value, keepTtl = false, signal = true): void {
     let slot = this.dict.slotOf(key);
     if (slot >= 0 && this.dict.volatileSize !== 0) {
       // Reclaimed if expired (then gone, unless CLIENT PAUSE keeps it): found again.
@@ -200,7 +201,7 @@ export class Database {
       // is stamped now under LRU, and takes the old LFU data (dbOverwrite).
       this.touch(slot);
     }
-    this.signalModified(key);
+    if (signal) this.signalModified(key);
   }
 
   /** Replaces the value of a live key, keeping its TTL and access data (in-place modification). */

@@ -29,6 +29,7 @@ import { endAfterReplies, OutputProgress, peerOf, writeBatch } from './client-so
 import { addsReplyBlock, REPLY_BUFFER } from './reply-list.js';
 
 export class Connection extends ClientState implements ClientApi, Ctx, Postponed {
+  readonly mustObey = false;
   readonly decoder: RequestDecoder;
   private readonly progress = new OutputProgress();
   private closing = false;

@@ -55,6 +55,7 @@ function tableFor(table: CommandTable, args: string[]): CommandTable {
 
 export class ReplayClient extends CommandContext implements ClientApi, Ctx {
   readonly id = 0;
+  readonly mustObey = true;
   dbIndex = 0;
   proto = 2;
   name = '';

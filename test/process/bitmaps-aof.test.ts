@@ -81,3 +81,31 @@ test('bitmap commands: the same replies and AOF bytes as redis-server 7.0.15, an
   t.teardown(() => void third.stop('SIGKILL'));
   t.deepEqual(await dumpWire(third.port), before, 'after a rewrite and a restart');
 });
+
+test('a restart with a lower proto-max-bulk-len still loads the bitmaps and strings written under the old one, as redis-server (its AOF client obeys no such limit)', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const writes = [['SETBIT', 'k', '16000000', '1'], ['BITFIELD', 'k2', 'SET', 'u8', '16000000', '7'], ['SETRANGE', 'k3', '2000000', 'x'], ['APPEND', 'k3', 'yz']];
+  const reads = [['STRLEN', 'k'], ['STRLEN', 'k2'], ['STRLEN', 'k3'], ['GETBIT', 'k', '16000000'], ['BITFIELD_RO', 'k2', 'GET', 'u8', '16000000'], ['GETRANGE', 'k3', '-3', '-1'], ['SETBIT', 'k', '16000001', '1']];
+  const answers: string[][] = [];
+  const redisDir = tempDir();
+  const ourDir = tempDir();
+  for (const kind of ['redis', 'ours'] as const) {
+    const start = (extra: string[]) => kind === 'redis'
+      ? startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', ...extra], redisDir)
+      : startBundle(['--appendonly', 'yes', ...extra], { dir: ourDir });
+    const first = await start([]);
+    const c = await RawClient.connect(first.port);
+    for (const w of writes) await c.call(...w);
+    c.close();
+    await first.stop();
+    const again = await start(['--proto-max-bulk-len', '1mb']);
+    t.teardown(() => void again.stop());
+    const c2 = await RawClient.connect(again.port);
+    answers.push([]);
+    for (const r of reads) answers.at(-1)!.push(await c2.call(...r));
+    c2.close();
+  }
+  t.deepEqual(answers[1], answers[0]);
+  t.deepEqual(answers[0].slice(0, 3), [':2000001\r\n', ':2000001\r\n', ':2000003\r\n']);
+  t.is(answers[0][6], '-ERR bit offset is not an integer or out of range\r\n', 'a client is held to the new limit');
+});

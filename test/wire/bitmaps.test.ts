@@ -117,6 +117,9 @@ test('WATCH: a SETBIT or BITFIELD that changes nothing does not abort the transa
   const redis = needBinary(t, 'redis-server') ? await startRealRedis() : null;
   if (redis !== null) t.teardown(() => redis.stop());
   const setup = ['SETBIT', 'k', '3', '1'];
+  // A BITFIELD that creates k and then fails every operation: Redis adds the key without telling WATCH.
+  t.is(await watchSurvives(s.port, ['DEL', 'k'], ['BITFIELD', 'k', 'OVERFLOW', 'FAIL', 'INCRBY', 'u2', '0', '9']), true, 'a BITFIELD creating k, its ops failing');
+  if (redis !== null) t.is(await watchSurvives(redis.port, ['DEL', 'k'], ['BITFIELD', 'k', 'OVERFLOW', 'FAIL', 'INCRBY', 'u2', '0', '9']), true, 'redis-server: the same');
   for (const [other, survives] of [
     [['SETBIT', 'k', '3', '1'], true],
     [['SETBIT', 'k', '3', '0'], false],
@@ -148,4 +151,28 @@ test('memory estimate: a bitmap growing in place is charged, and refunded when d
   t.is(await c.call('GETBIT', 'b', '0'), ':1\r\n', 'the copy is a copy');
   await c.call('DEL', 'b', 'c');
   t.is(used(), before);
+});
+
+// Serial (ava runs serial tests before the others): the spy on ByteString's getter is process-wide.
+test.serial('STRLEN, GETRANGE, APPEND, SETRANGE and the bit commands never turn a whole bitmap into a string (O(1) or O(range) as Redis)', async (t) => {
+  const { ByteString } = await import('../../src/keyspace/values.js');
+  const s = await serve(t);
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  await c.call('SETBIT', 'bm', '8000', '1');
+  const getter = Object.getOwnPropertyDescriptor(ByteString.prototype, 's')!;
+  let copies = 0;
+  Object.defineProperty(ByteString.prototype, 's', { configurable: true, get(this: InstanceType<typeof ByteString>) {
+    copies++;
+    return getter.get!.call(this);
+  } });
+  t.teardown(() => Object.defineProperty(ByteString.prototype, 's', getter));
+  const replies = [];
+  for (const cmd of [['STRLEN', 'bm'], ['GETRANGE', 'bm', '1000', '1000'], ['APPEND', 'bm', 'xy'], ['SETRANGE', 'bm', '2', 'ab'], ['BITCOUNT', 'bm', '0', '5'], ['BITPOS', 'bm', '1'], ['GETBIT', 'bm', '8000'], ['BITFIELD', 'bm', 'INCRBY', 'u8', '0', '1'], ['SETBIT', 'bm', '20000', '1']]) {
+    replies.push(await c.call(...cmd));
+  }
+  t.deepEqual(replies, [':1001\r\n', '$1\r\n\x80\r\n', ':1003\r\n', ':1003\r\n', ':6\r\n', ':17\r\n', ':1\r\n', '*1\r\n:1\r\n', ':0\r\n']);
+  t.is(copies, 0);
+  t.is(await c.call('GETRANGE', 'bm', '0', '3'), '$4\r\n\x01\x00ab\r\n');
+  t.is(await c.call('STRLEN', 'bm'), ':2501\r\n');
 });
