@@ -77,8 +77,11 @@ function span(offset: number, bits: number): [number, number, bigint] {
 /** The field at `offset` (0 bits past the value's end, or in a missing value). */
 function readField(v: Bits | null, op: FieldOp): bigint {
   const [first, last, shift] = span(op.offset, op.bits);
+  // Past the end (a missing value too): zero. Also what keeps the loop below finite: an offset past
+  // 2^53 (allowed with a huge proto-max-bulk-len) is a double that i++ no longer changes.
+  if (v === null || first >= v.length) return 0n;
   let x = 0n;
-  for (let i = first; i <= last; i++) x = (x << 8n) | BigInt(v === null ? 0 : byteAt(v, i));
+  for (let i = first; i <= last; i++) x = (x << 8n) | BigInt(byteAt(v, i));
   x = BigInt.asUintN(op.bits, x >> shift);
   return op.signed ? BigInt.asIntN(op.bits, x) : x;
 }

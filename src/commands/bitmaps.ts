@@ -53,15 +53,24 @@ function bytesOf(v: Bits): Uint8Array {
   return typeof v === 'string' ? Buffer.from(v, 'latin1') : v.bytes.subarray(0, v.length);
 }
 
+/** A string scanned by BITCOUNT / BITPOS whose range is at least this long becomes a ByteString. */
+const SCAN_CONVERT_BYTES = 4096;
+
 /**
  * The bytes holding bits from..to, and the bit their first byte starts at: a ByteString's own
- * storage, or a copy of only those bytes of a string (a BITCOUNT of one byte of a 64 MB string
- * copied 64 MB, and every bitmap is a string after a restart: the AOF holds them as SET).
+ * storage; of a string, a copy of only those bytes (a BITCOUNT of one byte of a 64 MB string used
+ * to copy 64 MB), or, for a long range, the string made a ByteString once (the same contents, so
+ * WATCH hears nothing): every bitmap is a string after a restart (the AOF holds SET), and each
+ * whole scan of it copied it again (BITCOUNT of 64 MB: 91 ms against Redis's 16, 41 as bytes).
  */
-function rangeBytes(v: Bits, from: number, to: number): [Uint8Array, number] {
+function rangeBytes(ctx: Ctx, key: string, v: Bits, from: number, to: number): [Uint8Array, number] {
   if (typeof v !== 'string') return [v.bytes, 0];
   const first = Math.floor(from / 8);
-  return [Buffer.from(v.slice(first, Math.floor(to / 8) + 1), 'latin1'), first * 8];
+  const last = Math.floor(to / 8);
+  if (last - first < SCAN_CONVERT_BYTES) return [Buffer.from(v.slice(first, last + 1), 'latin1'), first * 8];
+  const b = ByteString.of(v);
+  ctx.db.editInPlace(key, b);
+  return [b.bytes, 0];
 }
 
 /**
@@ -236,7 +245,7 @@ function bitcount(ctx: Ctx, args: string[]): Reply {
     return err(SYNTAX);
   }
   if (range[0] > range[1]) return 0;
-  const [b, base] = rangeBytes(v, range[0], range[1]);
+  const [b, base] = rangeBytes(ctx, args[1], v, range[0], range[1]);
   return countBits(b, range[0] - base, range[1] - base);
 }
 
@@ -265,7 +274,7 @@ function bitpos(ctx: Ctx, args: string[]): Reply {
     return err(SYNTAX);
   }
   if (range[0] > range[1]) return -1;
-  const [b, base] = rangeBytes(v, range[0], range[1]);
+  const [b, base] = rangeBytes(ctx, args[1], v, range[0], range[1]);
   const found = findBit(b, range[0] - base, range[1] - base, Number(bit));
   const pos = found < 0 ? -1 : found + base;
   // Looking for a 0 past a range with no end given finds the padding right after the value.

@@ -20,7 +20,7 @@ import { readStored, writableStored } from './keyaccess.js';
  * Redis's checkStringLength: may a string of `size + append` bytes be built? Not past V8's longest
  * string; for the AOF's replay client, whatever proto-max-bulk-len says now (mustObeyClient).
  */
-export function fits(ctx: Ctx, size: number, append: number): boolean {
+function fits(ctx: Ctx, size: number, append: number): boolean {
   const limit = ctx.client.mustObey ? constants.MAX_STRING_LENGTH : Math.min(ctx.server.config.int('proto-max-bulk-len'), constants.MAX_STRING_LENGTH);
   return size + append <= limit;
 }

@@ -176,3 +176,26 @@ test.serial('STRLEN, GETRANGE, APPEND, SETRANGE and the bit commands never turn 
   t.is(await c.call('GETRANGE', 'bm', '0', '3'), '$4\r\n\x01\x00ab\r\n');
   t.is(await c.call('STRLEN', 'bm'), ':2501\r\n');
 });
+
+test('BITCOUNT or BITPOS over a long range of a plain string makes it a ByteString once (same contents, WATCH not told); a short range leaves it alone', async (t) => {
+  const { ByteString } = await import('../../src/keyspace/values.js');
+  const s = await serve(t);
+  const a = await RawClient.connect(s.port);
+  const b = await RawClient.connect(s.port);
+  t.teardown(() => (a.close(), b.close()));
+  const big = 'ab\x00\xff'.repeat(5000);
+  await a.call('SET', 'p', big);
+  await a.call('SET', 'q', big);
+  const stored = (k: string): unknown => s.server.keyspace.dbs[0].dict.get(k);
+  await a.call('WATCH', 'p');
+  t.is(await b.call('BITCOUNT', 'p', '0', '9'), ':34\r\n');
+  t.is(typeof stored('p'), 'string', 'a short range is copied, the value left as it is');
+  t.is(await b.call('BITCOUNT', 'p'), ':70000\r\n');
+  t.true(stored('p') instanceof ByteString);
+  t.is(await b.call('BITPOS', 'q', '1', '100'), ':801\r\n');
+  t.true(stored('q') instanceof ByteString);
+  await a.call('MULTI');
+  await a.call('GET', 'p');
+  t.is(await a.call('EXEC'), `*1\r\n$20000\r\n${big}\r\n`, 'the same contents; WATCH not told');
+  t.is(await b.call('OBJECT', 'ENCODING', 'p'), '$3\r\nraw\r\n');
+});

@@ -24,6 +24,7 @@ const setbitCases: DiffCase[] = [
   c('setbit arity', 'SETBIT k 1', 'SETBIT k 1 1 1', 'GETBIT k', 'GETBIT k 1 1'),
   c('getbit offset errors', 'SET k a', 'GETBIT k -1', 'GETBIT k x', 'GETBIT k 4294967296', 'GETBIT k 4294967295', 'GETBIT nokey 4294967295', 'GETBIT nokey -1'),
   c('getbit on an int value', 'SET k 5', 'GETBIT k 0', 'GETBIT k 2', 'GETBIT k 5', 'GETBIT k 7', 'GETBIT k 8'),
+  c('reads past 2^56 bits under the largest proto-max-bulk-len', 'CONFIG SET proto-max-bulk-len 9223372036854775807', 'BITFIELD_RO nokey GET u8 72057594037927936', 'SET k abc', 'BITFIELD k GET u8 72057594037927936 GET i64 9223372036854775000', 'GETBIT k 72057594037927936', 'BITFIELD_RO k GET u8 #9007199254740993', 'CONFIG SET proto-max-bulk-len 536870912'),
   c('setbit under a lower proto-max-bulk-len', 'CONFIG SET proto-max-bulk-len 1048576', 'SETBIT k 8388607 1', 'SETBIT k 8388608 1', 'GETBIT k 8388608', 'STRLEN k', 'CONFIG SET proto-max-bulk-len 536870912'),
   c('bit commands wrongtype', 'HSET h f v', 'SETBIT h 0 1', 'GETBIT h 0', 'BITCOUNT h', 'BITPOS h 1', 'BITOP AND d h', 'BITOP AND h k', 'BITFIELD h GET u8 0', 'BITFIELD h SET u8 0 1', 'BITFIELD_RO h GET u8 0'),
 ];
