@@ -167,7 +167,7 @@ function bitfieldGeneric(ctx: Ctx, args: string[], readOnly: boolean): Reply {
     out.push(op.kind === 'SET' ? old : next);
     if (grew || next !== old) changes++;
   }
-  if (changes > 0) changed(ctx, args[1], args);
+  if (changes > 0) changed(ctx, args[1], args, changes);
   return out;
 }
 

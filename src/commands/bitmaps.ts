@@ -102,10 +102,10 @@ export function bitsForWrite(ctx: Ctx, key: string, bytes: number): { b: ByteStr
   return { b, grew: bytes > v.length };
 }
 
-/** The end of a command that changed `key`: WATCH sees it and the AOF gets the command. */
-export function changed(ctx: Ctx, key: string, args: string[]): void {
+/** The end of a command that made `changes` changes to `key`: WATCH sees it and the AOF gets the command. */
+export function changed(ctx: Ctx, key: string, args: string[], changes = 1): void {
   ctx.db.signalModified(key);
-  ctx.propagate(args);
+  ctx.propagate(args, changes);
 }
 
 function setbit(ctx: Ctx, args: string[]): Reply {

@@ -145,6 +145,13 @@ export interface ServerApi {
   readonly persistence: PersistenceApi | null;
   /** Last time the dataset was saved (LASTSAVE), seconds. */
   lastSave: number;
+  /**
+   * Changes to the dataset since the last successful save (Redis's server.dirty, INFO
+   * rdb_changes_since_last_save): each command adds what it changed (ctx.propagate), as do the
+   * commands replayed from the AOF at start; SAVE, a BGSAVE that succeeds, DEBUG LOADAOF and
+   * DEBUG RELOAD take it back.
+   */
+  dirty: number;
   /** True while the dataset is being loaded (INFO persistence loading:1). */
   readonly loading: boolean;
   /** Whether the periodic active expiry runs (DEBUG SET-ACTIVE-EXPIRE). */

@@ -46,7 +46,7 @@ function parseInt32(arg: string, msg?: string): number | ErrorReply {
 function del(ctx: Ctx, args: string[]): Reply {
   let n = 0;
   for (let j = 1; j < args.length; j++) if (ctx.db.delete(args[j])) n++;
-  if (n > 0) ctx.propagate(args);
+  if (n > 0) ctx.propagate(args, n);
   return n;
 }
 
@@ -185,15 +185,19 @@ function flushArgsOk(args: string[]): boolean {
 
 function flushdb(ctx: Ctx, args: string[]): Reply {
   if (!flushArgsOk(args)) return err(SYNTAX);
+  // Redis's emptyData: the keys it held count as changes (none: still logged, as Redis forces it).
+  const n = ctx.db.size;
   ctx.db.clear();
-  ctx.propagate(args);
+  ctx.propagate(args, n);
   return OK;
 }
 
 function flushall(ctx: Ctx, args: string[]): Reply {
   if (!flushArgsOk(args)) return err(SYNTAX);
+  let n = 0;
+  for (const db of ctx.keyspace.dbs) n += db.size;
   ctx.keyspace.flushAll();
-  ctx.propagate(args);
+  ctx.propagate(args, n);
   return OK;
 }
 

@@ -204,7 +204,7 @@ function msetGeneric(ctx: Ctx, args: string[], nx: boolean): Reply {
     for (let j = 1; j < args.length; j += 2) if (ctx.db.get(args[j]) !== undefined) return 0;
   }
   for (let j = 1; j < args.length; j += 2) ctx.db.set(args[j], args[j + 1]);
-  ctx.propagate(args);
+  ctx.propagate(args, (args.length - 1) / 2);
   return nx ? 1 : OK;
 }
 

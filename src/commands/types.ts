@@ -28,8 +28,12 @@ export interface Ctx {
   readonly db: Database;
   /** Time of this command in ms (one clock reading per command). */
   readonly now: number;
-  /** Logs an effect to the AOF (and, later, replicas) in database `dbIndex` (default: ctx.db). */
-  propagate(args: string[], dbIndex?: number): void;
+  /**
+   * Logs an effect to the AOF (and, later, replicas), in the client's database, counting
+   * `changes` (default 1) changes to the dataset (ServerApi.dirty: Redis's server.dirty, which
+   * MSET counts per key, DEL per key deleted, BITFIELD per field changed).
+   */
+  propagate(args: string[], changes?: number): void;
 }
 
 export type Handler = (ctx: Ctx, args: string[]) => Reply;

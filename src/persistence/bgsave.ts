@@ -46,6 +46,7 @@ export class BgSave {
     }
     this.running = true;
     this.startedAt = now;
+    const dirtyBefore = this.server.dirty; // Redis's dirty_before_bgsave
     this.keysTotal = this.server.keyspace.keyCount;
     this.writer.fsyncForSave((err) => {
       this.running = false;
@@ -56,6 +57,7 @@ export class BgSave {
       if (err) this.server.log.warning(`Background saving error: ${strerror(errorCode(err))}`);
       else {
         this.server.lastSave = Math.floor(Date.now() / 1000);
+        this.server.dirty = Math.max(0, this.server.dirty - dirtyBefore);
         this.server.log.notice('Background saving terminated with success (append only file fsynced)');
       }
       ended();

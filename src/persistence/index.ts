@@ -204,6 +204,7 @@ export class AofPersistence implements Persistence {
       return 'ERR';
     }
     this.server.lastSave = Math.floor(Date.now() / 1000);
+    this.server.dirty = 0;
     this.jobs.saved();
     return null;
   }

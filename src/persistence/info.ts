@@ -68,7 +68,7 @@ export function persistenceInfo(server: Server): Fields {
     ['current_fork_perc', save.keysTotal > 0 ? ((save.keysProcessed / save.keysTotal) * 100).toFixed(2) : '0.00'],
     ['current_save_keys_processed', save.keysProcessed],
     ['current_save_keys_total', save.keysTotal],
-    ['rdb_changes_since_last_save', 0],
+    ['rdb_changes_since_last_save', server.dirty],
     ['rdb_bgsave_in_progress', save.inProgress ? 1 : 0],
     ['rdb_last_save_time', server.lastSave],
     ['rdb_last_bgsave_status', save.lastOk ? 'ok' : 'err'],

@@ -68,6 +68,8 @@ export function reloadSync(server: Server, files: string[]): void {
     loadSync(server, files);
   } finally {
     time.now = now;
+    // As Redis's DEBUG LOADAOF (and RELOAD, whose save resets it): nothing loaded is a change.
+    server.dirty = 0;
   }
   server.log.warning('Append Only File loaded by DEBUG LOADAOF');
 }

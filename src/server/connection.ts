@@ -96,8 +96,10 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
   }
 
 
-  propagate(args: string[], dbIndex = this.dbIndex): void {
+  propagate(args: string[], changes = 1): void {
+    this.server.dirty += changes;
     this.awaitingDurability = true;
+    const dbIndex = this.dbIndex;
     // The request itself, as received: the AOF copies its bytes (see RequestDecoder.rawBuf).
     const d = this.decoder;
     if (args === d.rawArgs && d.rawStart >= 0) this.server.propagate(dbIndex, args, d.rawBuf, d.rawStart, d.rawEnd);

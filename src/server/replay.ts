@@ -80,8 +80,9 @@ export class ReplayClient extends CommandContext implements ClientApi, Ctx {
   }
 
 
-  propagate(): void {
-    // Replayed effects are already in the file.
+  /** Replayed effects are already in the file; they count as changes, as Redis's loading does. */
+  propagate(_args: string[], changes = 1): void {
+    this.server.dirty += changes;
   }
 
   closeAfterReply(): void {}

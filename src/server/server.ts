@@ -71,6 +71,7 @@ export class Server implements ServerApi {
   readonly configFile: string;
   port = 0;
   lastSave = Math.floor(Date.now() / 1000);
+  dirty = 0;
   persistence: Persistence | null = null;
   /**
    * Seconds the last AOF rewrite took (INFO aof_last_rewrite_time_sec), -1 before any: the
