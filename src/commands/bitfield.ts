@@ -12,8 +12,8 @@ import { cWord, toI64 } from './args.js';
 import { err, ErrorReply, type Reply } from '../protocol/reply.js';
 import { BITFIELD_OVERFLOW, BITFIELD_RO, BITFIELD_TYPE, NOT_INTEGER, SYNTAX } from '../errors.js';
 import type { ByteString } from '../keyspace/values.js';
-import { bitOffset, bitsForWrite, byteAt, changed, type Bits } from './bitmaps.js';
-import { readStored } from './keyaccess.js';
+import { bitOffset, bitsForWrite, byteAt, changed } from './bitmaps.js';
+import { readStored, type StringValue } from './keyaccess.js';
 
 type Overflow = 'WRAP' | 'SAT' | 'FAIL';
 
@@ -75,7 +75,7 @@ function span(offset: number, bits: number): [number, number, bigint] {
 }
 
 /** The field at `offset` (0 bits past the value's end, or in a missing value). */
-function readField(v: Bits | null, op: FieldOp): bigint {
+function readField(v: StringValue | null, op: FieldOp): bigint {
   const [first, last, shift] = span(op.offset, op.bits);
   // Past the end (a missing value too): zero. Also what keeps the loop below finite: an offset past
   // 2^53 (allowed with a huge proto-max-bulk-len) is a double that i++ no longer changes.
@@ -138,7 +138,7 @@ function bitfieldGeneric(ctx: Ctx, args: string[], readOnly: boolean): Reply {
   for (const op of ops) if (op.kind !== 'GET') highest = Math.max(highest, op.offset + op.bits - 1);
   let target: ByteString | null = null;
   let grew = false;
-  let source: Bits | null;
+  let source: StringValue | null;
   if (highest < 0) {
     const v = readStored(ctx, args[1]);
     if (v instanceof ErrorReply) return v;

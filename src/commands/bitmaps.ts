@@ -16,9 +16,6 @@ import { BIT_OFFSET, BIT_VALUE, BITOP_NOT, BITPOS_BIT, NOT_INTEGER, STRING_TOO_L
 import { ByteString } from '../keyspace/values.js';
 import { readStored, writableStored, type StringValue } from './keyaccess.js';
 
-/** A string value's contents as bit commands read them: a string, or a ByteString as it is. */
-export type Bits = StringValue;
-
 /**
  * Redis's getBitOffsetFromArgument: a bit offset below proto-max-bulk-len bytes. With `bits` > 0
  * (BITFIELD), `#n` means the n-th field of that width: n * bits, multiplied as Redis's 64-bit C
@@ -43,13 +40,13 @@ export function bitOffset(ctx: Ctx, arg: string, bits = 0): number | ErrorReply 
 }
 
 /** Byte `i` of the contents, 0 past the end. */
-export function byteAt(v: Bits, i: number): number {
+export function byteAt(v: StringValue, i: number): number {
   if (i >= v.length) return 0;
   return typeof v === 'string' ? v.charCodeAt(i) : v.bytes[i];
 }
 
 /** The contents as bytes, for BITOP (a copy only for a string). */
-function bytesOf(v: Bits): Uint8Array {
+function bytesOf(v: StringValue): Uint8Array {
   return typeof v === 'string' ? Buffer.from(v, 'latin1') : v.bytes.subarray(0, v.length);
 }
 
@@ -63,7 +60,7 @@ const SCAN_CONVERT_BYTES = 4096;
  * WATCH hears nothing): every bitmap is a string after a restart (the AOF holds SET), and each
  * whole scan of it copied it again (BITCOUNT of 64 MB: 91 ms against Redis's 16, 41 as bytes).
  */
-function rangeBytes(ctx: Ctx, key: string, v: Bits, from: number, to: number): [Uint8Array, number] {
+function rangeBytes(ctx: Ctx, key: string, v: StringValue, from: number, to: number): [Uint8Array, number] {
   if (typeof v !== 'string') return [v.bytes, 0];
   const first = Math.floor(from / 8);
   const last = Math.floor(to / 8);
