@@ -30,9 +30,13 @@ function reload(ctx: Ctx, opts: string[]): Reply {
     return err('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
   }
   const p = ctx.server.persistence;
-  if (p === null) return OK; // nothing on disk: what a reload would bring back is what we have
   const nosave = opts.some((o) => o.toLowerCase() === 'nosave');
-  const failure = nosave ? p.loadAof() : p.reload();
+  // Redis's save takes the changes counted back to 0 and its load counts none: NOSAVE keeps them.
+  const dirty = ctx.server.dirty;
+  // Nothing on disk: what a reload would bring back is what we have.
+  const failure = p === null ? null : nosave ? p.loadAof() : p.reload();
+  if (nosave) ctx.server.dirty = dirty;
+  else if (p === null) ctx.server.dirty = 0;
   return failure === null ? OK : err(failure);
 }
 

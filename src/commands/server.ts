@@ -88,11 +88,13 @@ const EMPTY_DUMP = '\x0a\x00\x5d\x9b\x5c\x40\x0f\x7f\xa2\xda';
 const syntaxError = (args: string[]): Reply =>
   err(`ERR unknown subcommand or wrong number of arguments for '${cstr(args[1]).slice(0, 128)}'. Try ${upperAscii(args[0])} HELP.`);
 
-function functionFlush(_ctx: Ctx, args: string[]): Reply {
+/** As Redis's, a change (INFO rdb_changes_since_last_save) logged to the AOF, the library being empty or not. */
+function functionFlush(ctx: Ctx, args: string[]): Reply {
   if (args.length > 3) return syntaxError(args);
   if (args.length === 3 && !['sync', 'async'].includes(args[2].toLowerCase())) {
     return err('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
   }
+  ctx.propagate(args);
   return OK;
 }
 
@@ -136,13 +138,15 @@ function functionLoad(_ctx: Ctx, args: string[]): Reply {
   return err(`ERR Engine '${cstr(parts[0].slice(2))}' not found`);
 }
 
-function functionRestore(_ctx: Ctx, args: string[]): Reply {
+function functionRestore(ctx: Ctx, args: string[]): Reply {
   if (args.length > 4) return syntaxError(args);
   if (args.length === 4 && !['flush', 'append', 'replace'].includes(args[3].toLowerCase())) {
     return err('ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.');
   }
   // Only a dump of no libraries can be valid here: there is no engine to run any other.
-  return args[2] === EMPTY_DUMP ? OK : err('ERR DUMP payload version or checksum are wrong');
+  if (args[2] !== EMPTY_DUMP) return err('ERR DUMP payload version or checksum are wrong');
+  ctx.propagate(args); // a change, logged, as Redis's
+  return OK;
 }
 
 const WRITE = ['write', 'noscript'] as const;

@@ -137,9 +137,7 @@ export class AofOff implements PersistenceApi {
     return reloadFromManifest(this.server);
   }
 
-  /** As Redis's, whose save resets the changes counted (nothing else to do: the data is what it would load). */
   reload(): string | null {
-    this.server.dirty = 0;
     return null;
   }
 }
