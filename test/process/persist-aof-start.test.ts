@@ -106,10 +106,11 @@ test('CONFIG SET appendonly yes answers +OK before the base is written, and othe
   const stallMs = Number(/\r\neventloop_max_stall_ms:([\d.]+)\r\n/.exec(await c.call('INFO', 'stats'))?.[1]);
   const longest = /Background AOF rewrite finished successfully \(.*longest event-loop step ([\d.]+) ms/.exec(sp.output());
   t.log(`reply ${replyMs.toFixed(1)} ms, longest PING ${maxRtt.toFixed(1)} ms, server's longest stall ${stallMs} ms, ${pingsDuring} PINGs during the rewrite, server's ${longest?.[0]}`);
-  // The synchronous start took ~650 ms for 1M keys on this machine (and ~1.9 s for 3M).
-  t.true(replyMs < 200, `the reply took ${replyMs} ms`);
-  // The server's own measure (monitorEventLoopDelay), the CONFIG SET included: a PING's round trip
-  // also holds the test machine's scheduling (250 ms once in CI, the server's longest step 16 ms).
+  // The synchronous start took ~650 ms for 1M keys on this machine (and ~1.9 s for 3M). Judged by
+  // the server's own measure (monitorEventLoopDelay), the CONFIG SET included, and by the base
+  // still being written after the reply (above): the reply's and a PING's round trips also hold
+  // the test machine's scheduling (207 ms and 250 ms once each under the full suite, the server's
+  // longest step 16-18 ms), so they are logged, not bounded.
   t.true(stallMs < 200, `the server's event loop stalled ${stallMs} ms`);
   t.true(pingsDuring > 0);
   t.true(longest !== null && Number(longest[1]) < 50, 'the rewrite held the event loop a few ms at a time');
