@@ -19,6 +19,7 @@ interface Reply {
   port?: number;
   heapUsed?: number;
   buffers?: number;
+  dataset?: number;
 }
 
 export class ServerHost {
@@ -51,11 +52,14 @@ export class ServerHost {
     return m?.heapUsed ?? null;
   }
 
-  /** What the server holds right now: its heap, and the process's buffers (no GC first). */
-  async memory(): Promise<{ heapUsed: number; buffers: number } | null> {
+  /**
+   * What the server holds right now: its heap, the process's buffers, and its own estimate of the
+   * dataset in them (a 256 MB bitmap a SETBIT made is data, not held input). No GC first unless `gc`.
+   */
+  async memory(gc = false): Promise<{ heapUsed: number; buffers: number; dataset: number } | null> {
     if (this.worker === null || this.died !== null) return null;
-    const m = await this.request({ op: 'mem' });
-    return m.op === 'mem' ? { heapUsed: m.heapUsed!, buffers: m.buffers! } : null;
+    const m = await this.request({ op: 'mem', gc });
+    return m.op === 'mem' ? { heapUsed: m.heapUsed!, buffers: m.buffers!, dataset: m.dataset! } : null;
   }
 
   /** Terminates the worker (a hang, or the end of the run). */

@@ -83,10 +83,12 @@ async function stop(): Promise<void> {
   port.postMessage({ op: 'stopped', heapUsed: getHeapStatistics().used_heap_size });
 }
 
-port.on('message', (m: { op: string; dir?: string; inject?: boolean }) => {
+port.on('message', (m: { op: string; dir?: string; inject?: boolean; gc?: boolean }) => {
   if (m.op === 'mem') {
+    if (m.gc === true) gc();
     const u = process.memoryUsage(); // buffers: the whole process's (the fuzzer's own are small)
-    port.postMessage({ op: 'mem', heapUsed: getHeapStatistics().used_heap_size, buffers: u.arrayBuffers });
+    const dataset = running?.server.keyspace.usage.dataset ?? 0;
+    port.postMessage({ op: 'mem', heapUsed: getHeapStatistics().used_heap_size, buffers: u.arrayBuffers, dataset });
     return;
   }
   const done = m.op === 'start' ? start(m.dir!, m.inject === true) : stop();
