@@ -7,7 +7,7 @@
 import { sha1 } from './sha1.js';
 import type { Ctx } from './types.js';
 import type { Database } from '../keyspace/database.js';
-import { stringOf, typeOf, type Value } from '../keyspace/values.js';
+import { storedStringOf, typeOf, type Value } from '../keyspace/values.js';
 import { status, type Reply } from '../protocol/reply.js';
 
 /**
@@ -21,8 +21,14 @@ export interface Digestible {
 }
 
 const hash = Buffer.alloc(20);
-/** Where strings are written to be hashed (grown to the longest). */
+/** Where strings are written to be hashed: grown to the longest, up to SCRATCH_KEEP. */
 let scratch = Buffer.alloc(256);
+/**
+ * A longer string is hashed from a buffer of its own, garbage after the call: the scratch is
+ * module state, kept for the process's life (and by every server a process embeds), so a DEBUG
+ * DIGEST of one 256 MB value held 256 MB for good (found by the fuzzer once bitmaps made such values).
+ */
+const SCRATCH_KEEP = 1024 * 1024;
 
 /** Redis's xorDigest: digest ^= SHA1(data[0, len)). */
 function xorBytes(digest: Buffer, data: Uint8Array, len: number): void {
@@ -39,15 +45,15 @@ function mixBytes(digest: Buffer, data: Uint8Array, len: number): void {
 const xorDigest = (digest: Buffer, data: Buffer): void => xorBytes(digest, data, data.length);
 const mixDigest = (digest: Buffer, data: Buffer): void => mixBytes(digest, data, data.length);
 
-/** `s` (one byte per char) in the scratch buffer; returns its length. */
-function put(s: string): number {
+function mixString(digest: Buffer, s: string): void {
+  if (s.length > SCRATCH_KEEP) return mixDigest(digest, Buffer.from(s, 'latin1'));
   if (s.length > scratch.length) scratch = Buffer.alloc(s.length);
-  return scratch.latin1Write(s, 0);
+  mixBytes(digest, scratch, scratch.latin1Write(s, 0));
 }
 
-function mixString(digest: Buffer, s: string): void {
-  const n = put(s); // first: it may replace the scratch buffer
-  mixBytes(digest, scratch, n);
+/** Bytes the scratch buffer holds (for tests). */
+export function digestScratchBytes(): number {
+  return scratch.length;
 }
 
 /** A 32-bit big-endian integer, as Redis mixes type codes and database ids. */
@@ -60,10 +66,11 @@ const EXPIRE_MARK = Buffer.from('!!expire!!', 'latin1');
 
 /** Redis's xorObjectDigest: the type, the value, and a marker when the key has a TTL. */
 function objectDigest(db: Database, key: string, v: Value, digest: Buffer): void {
-  const s = stringOf(v);
+  const s = storedStringOf(v); // a bitmap's bytes as they are
   if (s !== undefined) {
     mixU32(digest, 0);
-    mixString(digest, s);
+    if (typeof s === 'string') mixString(digest, s);
+    else mixBytes(digest, s.bytes, s.length);
   } else {
     const d = v as Partial<Digestible>;
     if (typeof d.redisDigest !== 'function' || d.redisTypeCode === undefined) {

@@ -5,7 +5,7 @@
 
 import { err, ErrorReply } from '../protocol/reply.js';
 import { WRONGTYPE } from '../errors.js';
-import { ByteString, stringOf, type Value } from '../keyspace/values.js';
+import { storedStringOf, stringOf, type ByteString, type Value } from '../keyspace/values.js';
 import type { Ctx } from './types.js';
 
 /** The shared WRONGTYPE reply (error replies are immutable). */
@@ -45,7 +45,7 @@ export type StringValue = string | ByteString;
 
 /** As stringOf, without turning a ByteString into a string (which copies it whole). */
 function asStored(v: Value): StringValue | ErrorReply {
-  return v instanceof ByteString ? v : (stringOf(v) ?? WRONG_TYPE);
+  return storedStringOf(v) ?? WRONG_TYPE;
 }
 
 /**

@@ -109,6 +109,11 @@ export function stringOf(v: Value): string | undefined {
   return v instanceof RawString || v instanceof ByteString ? v.s : undefined;
 }
 
+/** As stringOf, a ByteString left as it is (as a string it would be copied whole). */
+export function storedStringOf(v: Value): string | ByteString | undefined {
+  return v instanceof ByteString ? v : stringOf(v);
+}
+
 /**
  * An independent copy of a value (COPY), keeping its encoding as Redis's dupStringObject does.
  * Plain strings are immutable and shared as they are. Undefined when the type cannot be copied.

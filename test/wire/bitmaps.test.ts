@@ -199,3 +199,18 @@ test('BITCOUNT or BITPOS over a long range of a plain string makes it a ByteStri
   t.is(await a.call('EXEC'), `*1\r\n$20000\r\n${big}\r\n`, 'the same contents; WATCH not told');
   t.is(await b.call('OBJECT', 'ENCODING', 'p'), '$3\r\nraw\r\n');
 });
+
+test('DEBUG DIGEST of big values and bitmaps: as redis-server, and no scratch buffer kept at their size', async (t) => {
+  const { needBinary: need } = await import('../helpers/bins.js');
+  const { digestScratchBytes } = await import('../../src/commands/digest.js');
+  if (!need(t, 'redis-server')) return;
+  const s = await serve(t, { config: { 'enable-debug-command': 'yes' } });
+  const r = await startRealRedis(['--enable-debug-command', 'yes']);
+  t.teardown(() => r.stop());
+  const [ours, theirs] = [await RawClient.connect(s.port), await RawClient.connect(r.port)];
+  t.teardown(() => (ours.close(), theirs.close()));
+  for (const cmd of [['SET', 'plain', 'xyz'.repeat(700_000)], ['SETBIT', 'bm', String(8 * 3_000_000), '1'], ['DEBUG', 'DIGEST-VALUE', 'plain', 'bm'], ['DEBUG', 'DIGEST']]) {
+    t.is(await ours.call(...cmd), await theirs.call(...cmd), cmd.slice(0, 2).join(' '));
+  }
+  t.true(digestScratchBytes() <= 1024 * 1024, `scratch ${digestScratchBytes()} bytes`);
+});
