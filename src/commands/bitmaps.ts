@@ -14,7 +14,7 @@ import { cWord, toI64, toInt } from './args.js';
 import { err, ErrorReply, type Reply } from '../protocol/reply.js';
 import { BIT_OFFSET, BIT_VALUE, BITOP_NOT, BITPOS_BIT, NOT_INTEGER, STRING_TOO_LONG, SYNTAX } from '../errors.js';
 import { ByteString } from '../keyspace/values.js';
-import { readStored, writableStored, type StringValue } from './keyaccess.js';
+import { growStored, readStored, writableStored, type StringValue } from './keyaccess.js';
 
 /**
  * Redis's getBitOffsetFromArgument: a bit offset below proto-max-bulk-len bytes. With `bits` > 0
@@ -88,12 +88,7 @@ export function bitsForWrite(ctx: Ctx, key: string, bytes: number): { b: ByteStr
     ctx.db.set(key, b, false, false);
     return { b, grew: true };
   }
-  if (v instanceof ByteString) {
-    ctx.db.editInPlace(key);
-    const grew = v.grow(bytes);
-    if (grew) ctx.db.resized(key);
-    return { b: v, grew };
-  }
+  if (v instanceof ByteString) return { b: v, grew: growStored(ctx, key, v, bytes) };
   const b = ByteString.of(v, bytes);
   ctx.db.editInPlace(key, b);
   return { b, grew: bytes > v.length };

@@ -57,6 +57,17 @@ export function readStored(ctx: Ctx, key: string): StringValue | null | ErrorRep
   return v === undefined ? null : asStored(v);
 }
 
+/**
+ * Readies a stored ByteString for a change in place reaching `bytes` bytes: the snapshot told
+ * first (Database.editInPlace), zero-padded, its size charged again. True when it grew.
+ */
+export function growStored(ctx: Ctx, key: string, b: ByteString, bytes: number): boolean {
+  ctx.db.editInPlace(key);
+  const grew = b.grow(bytes);
+  if (grew) ctx.db.resized(key);
+  return grew;
+}
+
 /** writableString for the commands that change a ByteString in place (APPEND, SETRANGE, the bit commands). */
 export function writableStored(ctx: Ctx, key: string): StringValue | null | ErrorReply {
   const v = ctx.db.get(key);

@@ -14,7 +14,7 @@ import { toI64 } from './args.js';
 import { err, ErrorReply, type Reply } from '../protocol/reply.js';
 import { NOT_INTEGER, OFFSET_RANGE, STRING_TOO_LONG } from '../errors.js';
 import { ByteString, RawString } from '../keyspace/values.js';
-import { readStored, writableStored } from './keyaccess.js';
+import { growStored, readStored, writableStored } from './keyaccess.js';
 
 /**
  * Redis's checkStringLength: may a string of `size + append` bytes be built? Not past V8's longest
@@ -27,10 +27,8 @@ function fits(ctx: Ctx, size: number, append: number): boolean {
 
 /** Writes `s` at byte `at` of a ByteString, in place (zero-padding it first), as Redis's sds. */
 function writeInPlace(ctx: Ctx, key: string, b: ByteString, at: number, s: string): void {
-  ctx.db.editInPlace(key);
-  b.grow(at + s.length);
+  growStored(ctx, key, b, at + s.length);
   b.bytes.latin1Write(s, at);
-  ctx.db.resized(key);
   ctx.db.signalModified(key);
 }
 
