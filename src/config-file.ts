@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { splitArgs } from './protocol/splitargs.js';
 import { globMatch } from './commands/glob.js';
-import { badOption, ConfigError, findOption, normalizeWords, type OptionLine, type OptionSpec } from './config.js';
+import { ConfigError, findOption, normalizeWords, type OptionLine, type OptionSpec } from './config.js';
 import { byteString, fsPath, printable, repr } from './config-values.js';
 import { strerror } from './errors.js';
 
@@ -85,17 +85,12 @@ function argvText(argv: readonly string[], from: number): { text: string; stdin:
 }
 
 /**
- * Where a line made of the command line is reported: `'--name value ...'`, a word in quotes (with
- * C escapes) when it has a space, quote or control byte or is empty, so the message is one line.
+ * Where a line made of the command line is reported: `command line: '<line>'`, the line as Redis
+ * shows it (`'port "6379" "6380"'`: the option's name, then each value quoted as argvText made it),
+ * control bytes escaped so the message is one line.
  */
-function argvWhere(_n: number, line: string, words: readonly string[] | null): string {
-  return `'--${fsPath(words === null ? printable(line) : shownWords(words))}'`;
-}
-
-/** Words as a config line could give them, quoted only where needed (byte strings). */
-function shownWords(words: readonly string[]): string {
-  const quoted = (w: string): string => `"${printable(w.replace(/["\\]/g, '\\$&'))}"`;
-  return words.map((w) => (w !== '' && !/[\x00-\x20"'\\\x7f]/.test(w) ? w : quoted(w))).join(' ');
+function argvWhere(_n: number, line: string): string {
+  return `command line: '${fsPath(printable(line))}'`;
 }
 
 /** redis.conf syntax: `name value...` per line, `#` comments, quoted values as in the protocol. */
@@ -167,7 +162,6 @@ function refusedDirective(lower: string, args: number): string | undefined {
 /** One option as read: an include expands to its files' options; a dir moves the include base. */
 function apply(name: string, values: string[], state: ReadState, where: string, inFile: boolean): OptionLine[] {
   const lower = name.toLowerCase();
-  const at = inFile ? where : undefined;
   if (lower === 'include' && values.length === 1) {
     const out: OptionLine[] = [];
     for (const f of includedFiles(resolve(state.base, fsPath(values[0])))) out.push(...readFile(f, state, where));
@@ -178,7 +172,7 @@ function apply(name: string, values: string[], state: ReadState, where: string, 
     // As Redis, which chdirs at each dir line: a relative one is from the one before (the data
     // directory and later includes alike), and the value kept is where that led.
     state.base = resolve(state.base, fsPath(values[0]));
-    return [line(name, byteString(state.base), at)];
+    return [line(name, byteString(state.base), where)];
   }
   if (DEPRECATED.has(lower) && values.length === 1) return []; // as Redis: accepted, ignored
   // A bare `sentinel` line, as Redis's: ignored (only `--sentinel` on the command line, refused
@@ -186,19 +180,19 @@ function apply(name: string, values: string[], state: ReadState, where: string, 
   if (lower === 'sentinel' && values.length === 0 && inFile) return [];
   // The line Redis's CONFIG REWRITE always writes (and ours): checked against requirepass once all is read (applyOptions).
   const password = userLinePassword(lower, values);
-  if (password !== null) return [line(lower, password, at)];
+  if (password !== null) return [line(lower, password, where)];
   // Applied to the command table when the server builds it (commands/index.ts): its two names quoted, as one value.
   if (lower === 'rename-command') {
     if (values.length !== 2) throw new ConfigError(`${where}: Bad directive or wrong number of arguments`);
-    return [line(lower, values.map(repr).join(' '), at)];
+    return [line(lower, values.map(repr).join(' '), where)];
   }
   const refused = refusedDirective(lower, values.length);
   if (refused !== undefined) throw new ConfigError(`${where}: ${refused} not supported by Keystonelight`);
   const spec = findOption(name);
   // Checked here, where the words are known; stored as it is (save's changes wrap as a C int, and
   // "5 -2147483648" would not read again as a save value).
-  if (spec?.multi) return [line(name, multiValue(spec, name, values, at), at, true)];
-  return [line(name, values.join(' '), at)];
+  if (spec?.multi) return [line(name, multiValue(spec, values, where), where, true)];
+  return [line(name, values.join(' '), where)];
 }
 
 /**
@@ -207,12 +201,12 @@ function apply(name: string, values: string[], state: ReadState, where: string, 
  * unbalanced quotes there give no words), else each argument is a word (`--save "900 1" "300 10"`
  * is two words, both invalid). Checked here, where the words are known: the canonical value results.
  */
-function multiValue(spec: OptionSpec, name: string, values: readonly string[], at: string | undefined): string {
+function multiValue(spec: OptionSpec, values: readonly string[], where: string): string {
   const words = values.length === 1 && values[0] !== '' ? (splitArgs(values[0]) ?? []) : values;
   try {
     return normalizeWords(spec, words);
   } catch (e) {
-    throw e instanceof ConfigError ? badOption(name, shownWords(values), e, at) : e;
+    throw e instanceof ConfigError ? new ConfigError(`${where}: ${e.message}`) : e;
   }
 }
 

@@ -296,12 +296,16 @@ export class Config {
 
 // --- CONFIG REWRITE ---------------------------------------------------------------------------
 
-/** An option to apply, with where it was read (`file, line N: '...'`) when it came from a file. */
+/**
+ * An option to apply, with where it was read: `file, line N: '...'` from a file, `command line:
+ * '<line>'` from the command line; none from the library's options (`bad option ...` then).
+ */
 export type OptionLine = [name: string, value: string, where?: string, canonical?: boolean];
 
 /**
- * A value's error as the command line and the library report it: the option and value named, or
- * the file line it was read from (as Redis's "Reading the configuration file, at line N").
+ * A value's error: the line it was read from (a file's or the command line's, as Redis's "Reading
+ * the configuration file, at line N" / `>>> '<line>'`), or for the library's options the option
+ * and value named.
  */
 export function badOption(name: string, value: string, e: ConfigError, where?: string): ConfigError {
   return new ConfigError(where === undefined ? `bad option '${name}' (value '${printable(fsPath(value))}'): ${e.message}` : `${where}: ${e.message}`);

@@ -25,7 +25,7 @@ import { transactionCommands } from './transactions.js';
 /**
  * The table with the configuration's `rename-command` lines applied in order (Redis applies each
  * as it reads it: a name one frees, the next may take). A bad one throws its ConfigError, named as
- * a bad option (its file line, or the command line's option and value).
+ * a bad option (the line it was read from, or the library's option and value).
  */
 export function commandTableFor(config: Config): CommandTable {
   const table = buildCommandTable();

@@ -51,6 +51,20 @@ const CASES: Record<string, Case> = {
   'latency-tracking-info-percentiles given a word holding a space': { args: ['--latency-tracking-info-percentiles', '50 99', '99.9'] },
   'unbalanced quotes in an option': { args: ['--hz "11"x', '5'] },
   'an empty config file argument (the working directory, read as empty)': { first: [''], args: ['--hz', '11'] },
+  // Redis's own cases (tests/unit/introspection.tcl, "command line arguments - error cases"): an
+  // option given no value yet takes the next argument even if it starts with `--`.
+  'an option last, without its value': { args: ['--port'] },
+  'an option without its value before another option': { args: ['--port', PORT, '--loglevel'] },
+  'a number option given two words': { args: ['--port', '6379', '6380'] },
+  'an option taking the next option and its value': { args: ['--port', '--loglevel', 'verbose'] },
+  'an option taking the next option as its value': { args: ['--port', '--bla', '--loglevel', 'verbose'] },
+  'an enum option taking an option as its value': { args: ['--logfile', '--my--log--file', '--loglevel', '--bla'] },
+  'a multi-word enum option given no value': { args: ['--shutdown-on-sigint'] },
+  'a multi-word enum option given no value after a good one': { args: ['--shutdown-on-sigint', 'now force', '--shutdown-on-sigterm'] },
+  'replicaof given a bad port': { args: ['--replicaof', '127.0.0.1', 'abc'] },
+  'replicaof given an option-like host and a bad port': { args: ['--replicaof', '--127.0.0.1', 'abc'] },
+  'replicaof given one option-like word': { args: ['--replicaof', '--127.0.0.1', '--abc'] },
+  'an unknown option': { args: ['--bla', '1'] },
 };
 
 /** What the configuration of a started server looks like from a client. */
@@ -60,6 +74,8 @@ interface Outcome {
   code: number | null;
   /** Refused: the reason printed; started: the CONFIG GET answers. */
   text: string;
+  /** Refused: Redis's `>>> '<line>'` line, our whole `keystonelight: ...` line. */
+  where?: string;
 }
 
 /**
@@ -93,7 +109,11 @@ async function outcome(cmd: string, before: string[], c: Case): Promise<Outcome>
   proc.stderr.on('data', (d: Buffer) => (err += d.toString('latin1')));
   const exited = new Promise<number | null>((resolve) => proc.once('close', resolve));
   try {
-    if (!(await readyOrExited(proc, () => out))) return { code: await exited, text: lastLine(err === '' ? out : err) };
+    if (!(await readyOrExited(proc, () => out))) {
+      const code = await exited;
+      const printed = err === '' ? out : err;
+      return { code, text: lastLine(printed), where: /^(>>> .*|keystonelight: .*)$/m.exec(printed)?.[1] };
+    }
     return { code: null, text: await shown(port, c.auth) };
   } finally {
     proc.kill('SIGKILL');
@@ -137,6 +157,8 @@ for (const [name, c] of Object.entries(CASES)) {
     t.is(ours.code, redis.code, `exit status (null: started); Redis: ${redis.text}; ours: ${ours.text}`);
     if (redis.code === null) t.is(ours.text, redis.text, 'CONFIG GET answers');
     else t.true(ours.text === redis.text || ours.text.endsWith(`: ${redis.text}`), `Redis's reason "${redis.text}"; ours "${ours.text}"`);
+    // A refused command line names the line Redis names (`>>> 'port "6379" "6380"'`), as Redis made it.
+    if (redis.code !== null && redis.where?.startsWith('>>> ')) t.is(ours.where, `keystonelight: command line: ${redis.where.slice(4)}: ${redis.text}`);
   });
 }
 

@@ -130,7 +130,7 @@ test('a background start on a data directory in use: exit 1 naming the running s
 
 test('a bad value is refused before anything starts', async (t) => {
   const r = await ks(['--port', String(await freePort()), '--dir', tempDir(), '--daemonize', 'maybe']);
-  t.deepEqual(r, { code: 1, stdout: '', stderr: "keystonelight: bad option 'daemonize' (value 'maybe'): argument must be 'yes' or 'no'\n" });
+  t.deepEqual(r, { code: 1, stdout: '', stderr: 'keystonelight: command line: \'daemonize "maybe"\': argument must be \'yes\' or \'no\'\n' });
 });
 
 test('daemonize with `-`: the background server gets the configuration read from standard input (a requirepass there is not lost)', async (t) => {

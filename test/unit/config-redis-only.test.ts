@@ -130,10 +130,10 @@ test('the command line and the library refuse them the same way', (t) => {
       return (e as Error).message;
     }
   };
-  t.is(fromArgs(['--replicaof', '127.0.0.1', '6379']), "bad option 'replicaof' (value '127.0.0.1 6379'): replication is not supported by Keystonelight");
-  t.is(fromArgs(['--tls-replication', 'yes']), "bad option 'tls-replication' (value 'yes'): TLS is not supported by Keystonelight");
+  t.is(fromArgs(['--replicaof', '127.0.0.1', '6379']), 'command line: \'replicaof "127.0.0.1" "6379"\': replication is not supported by Keystonelight');
+  t.is(fromArgs(['--tls-replication', 'yes']), 'command line: \'tls-replication "yes"\': TLS is not supported by Keystonelight');
   // `--sentinel` asks redis-server for Sentinel mode (a bare line in a file does not).
-  t.is(fromArgs(['--sentinel']), "'--sentinel': Sentinel (sentinel) is not supported by Keystonelight");
+  t.is(fromArgs(['--sentinel']), "command line: 'sentinel': Sentinel (sentinel) is not supported by Keystonelight");
   t.is(fromArgs(['--replicaof', 'no', 'one', '--tls-port', '0', '--rdbcompression', 'no']), 'ok');
   t.throws(() => new Config({ 'notify-keyspace-events': 'KEA' }), { instanceOf: ConfigError, message: 'keyspace notifications (notify-keyspace-events) is not supported by Keystonelight' });
 });

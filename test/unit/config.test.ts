@@ -188,16 +188,16 @@ test('CONFIG REWRITE always writes save, dir and latency-tracking-info-percentil
 test('an option of one value given none or several, in a file or on the command line, is an error (as redis-server)', (t) => {
   // redis-server 7.0.15 on "hz 10 20": "wrong number of arguments"; options of several words take them.
   t.throws(() => parseConfigFile('port 7000\nhz 10 20\n'), { instanceOf: ConfigError, message: "line 2: 'hz 10 20': wrong number of arguments" });
-  t.throws(() => parseArgs(['--hz', '10', '20']), { instanceOf: ConfigError, message: "'--hz 10 20': wrong number of arguments" });
+  t.throws(() => parseArgs(['--hz', '10', '20']), { instanceOf: ConfigError, message: 'command line: \'hz "10" "20"\': wrong number of arguments' });
   t.throws(() => parseConfigFile('loglevel\n'), { instanceOf: ConfigError, message: "line 1: 'loglevel': wrong number of arguments" });
-  t.throws(() => parseArgs(['--hz']), { instanceOf: ConfigError, message: "'--hz': wrong number of arguments" });
-  t.deepEqual(parseArgs(['--requirepass', '']).options, [['requirepass', '']]);
+  t.throws(() => parseArgs(['--hz']), { instanceOf: ConfigError, message: "command line: 'hz': wrong number of arguments" });
+  t.deepEqual(parseArgs(['--requirepass', '']).options, [['requirepass', '', 'command line: \'requirepass ""\'']]);
   t.deepEqual(parseConfigFile('save 900 1 300 10\nbind 127.0.0.1 ::1\nrequirepass "a b"\nnosuchoption a b\n'), [
     // Options of several words are checked as read: their canonical value is marked as such (true).
     ['save', '900 1 300 10', "line 1: 'save 900 1 300 10'", true], ['bind', '127.0.0.1 ::1', "line 2: 'bind 127.0.0.1 ::1'", true],
     ['requirepass', 'a b', 'line 3: \'requirepass "a b"\''], ['nosuchoption', 'a b', "line 4: 'nosuchoption a b'"],
   ]);
-  t.deepEqual(parseArgs(['--latency-tracking-info-percentiles', '50', '99']).options, [['latency-tracking-info-percentiles', '50 99', undefined, true]]);
+  t.deepEqual(parseArgs(['--latency-tracking-info-percentiles', '50', '99']).options, [['latency-tracking-info-percentiles', '50 99', 'command line: \'latency-tracking-info-percentiles "50" "99"\'', true]]);
 });
 
 test('appendfilename and appenddirname: a name inside dir, as Redis checks them (not empty, not a path)', (t) => {
@@ -289,7 +289,7 @@ test('a relative include is read from the last dir given (Redis chdirs there); -
   t.throws(() => parseArgs(['--dir', '']), { instanceOf: ConfigError, message: /No such file or directory/ }, "Redis's chdir(\"\") fails");
 });
 
-test('a bad value or directive read from a file names the file and line, as Redis ("at line N"); one from the command line names the option', (t) => {
+test('a bad value or directive read from a file names the file and line, as Redis ("at line N"); one from the command line names the line Redis makes of it', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ks-conf-'));
   const main = join(dir, 'main.conf');
   const inc = join(dir, 'inc.conf');
@@ -301,7 +301,7 @@ test('a bad value or directive read from a file names the file and line, as Redi
   t.throws(() => apply([main]), { instanceOf: ConfigError, message: `${main}, line 3: 'foo bar': Bad directive or wrong number of arguments` });
   writeFileSync(main, 'save 60 1\nsave 100 x\n');
   t.throws(() => apply([main]), { instanceOf: ConfigError, message: `${main}, line 2: 'save 100 x': Invalid save parameters` });
-  t.throws(() => apply(['--port', 'abc']), { instanceOf: ConfigError, message: "bad option 'port' (value 'abc'): argument couldn't be parsed into an integer" });
+  t.throws(() => apply(['--port', 'abc']), { instanceOf: ConfigError, message: 'command line: \'port "abc"\': argument couldn\'t be parsed into an integer' });
 });
 
 test('`-` as the first or last argument reads more configuration from stdin, after the file and before the options (as redis-server)', (t) => {
@@ -315,7 +315,7 @@ test('`-` as the first or last argument reads more configuration from stdin, aft
   t.is(parseArgs(['-'], read).file, undefined, 'no config file: CONFIG REWRITE has none to write');
   files['-'] = 'port abc\n';
   t.throws(() => applyOptions(new Config(), parseArgs(['-'], read).options), { instanceOf: ConfigError, message: "(stdin), line 1: 'port abc': argument couldn't be parsed into an integer" });
-  t.throws(() => parseArgs(['--hz', '-', '10'], read), { instanceOf: ConfigError, message: "'--hz - 10': wrong number of arguments" }, 'a - in the middle is a word');
+  t.throws(() => parseArgs(['--hz', '-', '10'], read), { instanceOf: ConfigError, message: 'command line: \'hz "-" "10"\': wrong number of arguments' }, 'a - in the middle is a word');
 });
 
 test('command-line words as redis-server reads them: "--hz 10" in one argument, an option with no value yet takes a word starting with --', (t) => {
@@ -326,7 +326,7 @@ test('command-line words as redis-server reads them: "--hz 10" in one argument, 
   ]);
   t.deepEqual(pairs(['--hz 33', '--port', '1']), [['hz', '33'], ['port', '1']], 'an option with its value in one word takes no more');
   t.deepEqual(pairs(['--requirepass "a b"']), [['requirepass', 'a b']], 'quotes as in a config line');
-  t.throws(() => parseArgs(["--hz '3"]), { instanceOf: ConfigError, message: "'--hz '3': Unbalanced quotes in configuration line" });
+  t.throws(() => parseArgs(["--hz '3"]), { instanceOf: ConfigError, message: "command line: 'hz '3': Unbalanced quotes in configuration line" });
   // redis-server 7.0.15: with nothing to attach it to, a value is a line of its own ('"y"').
   t.deepEqual(pairs(['--hz', '10', '--', 'y']), [['hz', '10'], ['y', '']]);
   // redis-server 7.0.15: a bare --save last or before another --option is --save "" (7.0.1's fix
@@ -347,12 +347,12 @@ test('the command line is more lines of configuration, as redis-server makes it:
   t.deepEqual(pairs(['--hz 10\nport 7000']), [['hz', '10'], ['port', '7000']]);
   t.deepEqual(pairs(['--hz 10\n# a comment']), [['hz', '10']]);
   // Redis: ">>> 'hz'", "wrong number of arguments".
-  t.throws(() => parseArgs(['--hz\n10']), { instanceOf: ConfigError, message: "'--hz': wrong number of arguments" });
+  t.throws(() => parseArgs(['--hz\n10']), { instanceOf: ConfigError, message: "command line: 'hz': wrong number of arguments" });
   // Redis: ">>> 'b'", "Bad directive or wrong number of arguments".
-  t.throws(() => applyArgs(['--requirepass a\nb']), { instanceOf: ConfigError, message: "bad option 'b' (value ''): Bad directive or wrong number of arguments" });
+  t.throws(() => applyArgs(['--requirepass a\nb']), { instanceOf: ConfigError, message: "command line: 'b': Bad directive or wrong number of arguments" });
   // Redis: ">>> 'port \"7000\\n\"'"; the message stays one line.
-  t.throws(() => applyArgs(['--port', '7000\n']), { instanceOf: ConfigError, message: "bad option 'port' (value '7000\\n'): argument couldn't be parsed into an integer" });
-  t.throws(() => parseArgs(['--hz', '1', '2\r']), { instanceOf: ConfigError, message: "'--hz 1 \"2\\r\"': wrong number of arguments" });
+  t.throws(() => applyArgs(['--port', '7000\n']), { instanceOf: ConfigError, message: 'command line: \'port "7000\\n"\': argument couldn\'t be parsed into an integer' });
+  t.throws(() => parseArgs(['--hz', '1', '2\r']), { instanceOf: ConfigError, message: 'command line: \'hz "1" "2\\r"\': wrong number of arguments' });
 });
 
 test('a bare -- is a blank line, and what follows it a line of its own, as redis-server: last it changes nothing, before an option it refuses the start', (t) => {
@@ -361,15 +361,15 @@ test('a bare -- is a blank line, and what follows it a line of its own, as redis
   t.deepEqual(pairs(['-- hz 10']), [['hz', '10']]);
   t.deepEqual(pairs(['--#hz 10']), [], 'a comment line');
   // Redis: ">>> '\"--hz\" \"20\"'", ">>> '\"\"'": "Bad directive or wrong number of arguments".
-  t.throws(() => applyArgs(['--hz', '10', '--', '--hz', '20']), { instanceOf: ConfigError, message: "bad option '--hz' (value '20'): Bad directive or wrong number of arguments" });
-  t.throws(() => applyArgs(['--port', '7000', '--', '']), { instanceOf: ConfigError, message: "bad option '' (value ''): Bad directive or wrong number of arguments" });
+  t.throws(() => applyArgs(['--hz', '10', '--', '--hz', '20']), { instanceOf: ConfigError, message: 'command line: \'"--hz" "20"\': Bad directive or wrong number of arguments' });
+  t.throws(() => applyArgs(['--port', '7000', '--', '']), { instanceOf: ConfigError, message: 'command line: \'""\': Bad directive or wrong number of arguments' });
   // An empty value is a word too. Redis: ">>> 'port \"7000\" \"\"'", "wrong number of arguments".
-  t.throws(() => parseArgs(['--port', '7000', '']), { instanceOf: ConfigError, message: "'--port 7000 \"\"': wrong number of arguments" });
+  t.throws(() => parseArgs(['--port', '7000', '']), { instanceOf: ConfigError, message: 'command line: \'port "7000" ""\': wrong number of arguments' });
 });
 
 test('an option of several words gets them as Redis\'s set function does: one argument is split again as a config line, several are the words', (t) => {
   // Redis: ">>> 'save \"900 1\" \"300 10\"'", "Invalid save parameters".
-  t.throws(() => parseArgs(['--save', '900 1', '300 10']), { instanceOf: ConfigError, message: "bad option 'save' (value '\"900 1\" \"300 10\"'): Invalid save parameters" });
+  t.throws(() => parseArgs(['--save', '900 1', '300 10']), { instanceOf: ConfigError, message: 'command line: \'save "900 1" "300 10"\': Invalid save parameters' });
   t.throws(() => parseArgs(['--save', '', '60 5']), { instanceOf: ConfigError, message: /Invalid save parameters/ });
   t.deepEqual(pairs(['--save', '900 1 300 10']), [['save', '900 1 300 10']]);
   t.deepEqual(pairs(['--save', '900  1']), [['save', '900 1']]);
@@ -379,7 +379,7 @@ test('an option of several words gets them as Redis\'s set function does: one ar
   t.deepEqual(pairs(['--latency-tracking-info-percentiles', '50  99']), [['latency-tracking-info-percentiles', '50 99']]);
   t.deepEqual(pairs(['--client-output-buffer-limit', 'normal', '0', '0', ' 5']), [['client-output-buffer-limit', 'normal 0 0 5']]);
   // Redis: ">>> 'client-output-buffer-limit \"\"'": one empty word (CONFIG SET's "" is none, and OK).
-  t.throws(() => parseArgs(['--client-output-buffer-limit', '']), { instanceOf: ConfigError, message: "bad option 'client-output-buffer-limit' (value '\"\"'): Wrong number of arguments in buffer limit configuration." });
+  t.throws(() => parseArgs(['--client-output-buffer-limit', '']), { instanceOf: ConfigError, message: 'command line: \'client-output-buffer-limit ""\': Wrong number of arguments in buffer limit configuration.' });
   t.throws(() => parseConfigFile('hz 10\nclient-output-buffer-limit ""\n'), { instanceOf: ConfigError, message: "line 2: 'client-output-buffer-limit \"\"': Wrong number of arguments in buffer limit configuration." });
   t.deepEqual(parseConfigFile('save "900  1"\n').map(([n, v]) => [n, v]), [['save', '900 1']]);
   t.is(reason('save', '900  1'), 'Invalid save parameters', 'CONFIG SET splits at each space');
@@ -396,7 +396,7 @@ test('the config file argument as redis-server takes it: trimmed, absolute, and 
   const dir = mkdtempSync(join(tmpdir(), 'ks-conf-arg-'));
   const file = join(dir, 'ks.conf');
   writeFileSync(file, 'hz 20\n');
-  t.deepEqual(parseArgs(['', '--hz', '10']), { file: process.cwd(), options: [['hz', '10']], stdin: undefined });
+  t.deepEqual(parseArgs(['', '--hz', '10']), { file: process.cwd(), options: [['hz', '10', 'command line: \'hz "10"\'']], stdin: undefined });
   t.deepEqual(pairs([dir]), []);
   t.deepEqual(parseArgs([`${file}\n`]), { file, options: [['hz', '20', `${file}, line 1: 'hz 20'`]], stdin: undefined });
   t.throws(() => parseArgs([join(dir, 'nope.conf')]), { instanceOf: ConfigError, message: `Fatal error, can't open config file '${join(dir, 'nope.conf')}': No such file or directory` });
