@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { splitArgs } from './protocol/splitargs.js';
 import { globMatch } from './commands/glob.js';
-import { ConfigError, findOption, normalizeWords, type OptionLine, type OptionSpec } from './config.js';
+import { ConfigError, findOption, normalize, normalizeWords, type OptionLine, type OptionSpec } from './config.js';
 import { byteString, fsPath, printable, repr } from './config-values.js';
 import { strerror } from './errors.js';
 
@@ -192,7 +192,20 @@ function apply(name: string, values: string[], state: ReadState, where: string, 
   // Checked here, where the words are known; stored as it is (save's changes wrap as a C int, and
   // "5 -2147483648" would not read again as a save value).
   if (spec?.multi) return [line(name, multiValue(spec, values, where), where, true)];
-  return [line(name, values.join(' '), where)];
+  // Redis sets each line as it reads it, so the first bad line of a file is the one named, whether
+  // its value or its directive is bad: the value is checked here too (applyOptions sets it).
+  if (spec === undefined) throw new ConfigError(`${where}: Bad directive or wrong number of arguments`);
+  atLine(where, () => normalize(spec, values[0]));
+  return [line(name, values[0], where)];
+}
+
+/** `read()`, its ConfigError named by the line it was read from. */
+function atLine<T>(where: string, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    throw e instanceof ConfigError ? new ConfigError(`${where}: ${e.message}`) : e;
+  }
 }
 
 /**
@@ -203,11 +216,7 @@ function apply(name: string, values: string[], state: ReadState, where: string, 
  */
 function multiValue(spec: OptionSpec, values: readonly string[], where: string): string {
   const words = values.length === 1 && values[0] !== '' ? (splitArgs(values[0]) ?? []) : values;
-  try {
-    return normalizeWords(spec, words);
-  } catch (e) {
-    throw e instanceof ConfigError ? new ConfigError(`${where}: ${e.message}`) : e;
-  }
+  return atLine(where, () => normalizeWords(spec, words));
 }
 
 /** `canonical`: the value is already validated and in canonical form (applyOptions stores it as it is). */

@@ -65,6 +65,10 @@ const CASES: Record<string, Case> = {
   'replicaof given an option-like host and a bad port': { args: ['--replicaof', '--127.0.0.1', 'abc'] },
   'replicaof given one option-like word': { args: ['--replicaof', '--127.0.0.1', '--abc'] },
   'an unknown option': { args: ['--bla', '1'] },
+  // Redis sets each line as it reads it: of two bad lines the first is named, whatever is wrong.
+  'a bad value, then a line of the wrong length': { args: ['--maxmemory', 'lots', '--hz', '1', '2'] },
+  'a bad value, then a directive we refuse': { args: ['--maxmemory', 'lots', '--loadmodule', 'x.so'] },
+  'a bad value, then an unknown option': { args: ['--maxmemory', 'lots', '--bla', '1'] },
 };
 
 /** What the configuration of a started server looks like from a client. */

@@ -46,7 +46,9 @@ for (const [what, body] of [
     writeFileSync(join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), `*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n${body}*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\na\r\n`);
     const sp = await startBundle([], { configFile: file, dir, wait: false });
     t.teardown(() => void sp.stop('SIGKILL'));
-    const code = await statusAfter(sp, 3000);
+    // A server that loads past the error keeps running: any wait tells them apart, and a long one
+    // leaves room for a slow start on a busy machine (3 s once saw only the start-up line).
+    const code = await statusAfter(sp, 20_000);
     t.not(code, 'running', sp.output());
     t.not(code, 0);
   });
