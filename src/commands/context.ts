@@ -11,6 +11,7 @@ import type { Monitors } from './monitor.js';
 import type { CommandStats } from '../server/stats.js';
 import type { ServerMetrics } from '../server/metrics.js';
 import type { ClientPause } from '../server/pause.js';
+import type { ReplyBufferCron } from '../server/reply-buffers.js';
 import type { ExecScope, TxState } from '../server/transaction-state.js';
 import type { WatchRegistry } from '../server/watch.js';
 import type { Ctx } from './types.js';
@@ -42,6 +43,9 @@ export interface ClientApi {
   /** Bytes waiting in the query buffer / output buffer (CLIENT LIST qbuf= / omem=). */
   readonly queryBufferLength: number;
   readonly outputBufferLength: number;
+  /** The reply buffer's storage and the most a batch left in it lately (CLIENT LIST rbs= / rbp=). */
+  readonly replyBufferSize: number;
+  readonly replyBufferPeak: number;
   /** Close the connection once the current reply has been written (QUIT, protocol errors). */
   closeAfterReply(): void;
   /** Close immediately (CLIENT KILL). */
@@ -156,6 +160,8 @@ export interface ServerApi {
   readonly loading: boolean;
   /** Whether the periodic active expiry runs (DEBUG SET-ACTIVE-EXPIRE). */
   activeExpire: boolean;
+  /** Idle clients' reply buffers shrinking (DEBUG REPLYBUFFER, INFO reply_buffer_shrinks). */
+  readonly replyBuffers: ReplyBufferCron;
   /** The server log (DEBUG LOG). */
   readonly log: { warning(msg: string): void; notice(msg: string): void };
   /** The cluster this node belongs to with cluster-enabled yes; null otherwise (src/cluster/). */

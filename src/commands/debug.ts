@@ -11,7 +11,8 @@ import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { helpReply } from './command.js';
 import { datasetDigest, digestValues } from './digest.js';
 import { err, OK, RawReply, status, type Reply } from '../protocol/reply.js';
-import { cstr, STRING_TOO_LONG, upperAscii } from '../errors.js';
+import { cstr, NOT_INTEGER, STRING_TOO_LONG, upperAscii } from '../errors.js';
+import { DEFAULT_PEAK_RESET_MS } from '../server/reply-buffers.js';
 
 /** C's strtod on the start of a string, as DEBUG SLEEP reads its argument (garbage reads as 0). */
 function strtod(s: string): number {
@@ -124,8 +125,31 @@ const SUBCOMMANDS: Record<string, [number, (ctx: Ctx, args: string[]) => Reply, 
   loadaof: [-2, loadAof], // as Redis 7.0, which does not look at further arguments
   populate: [-3, populate, 5],
   reload: [-2, (ctx, a) => reload(ctx, a.slice(2))],
+  replybuffer: [4, replyBuffer],
   'change-repl-id': [2, (ctx) => (ctx.server.log.warning('Changing replication IDs after receiving DEBUG change-repl-id'), OK)],
 };
+
+/**
+ * DEBUG REPLYBUFFER PEAK-RESET-TIME <NEVER|RESET|ms> / RESIZING <0|1>: the idle clients' reply
+ * buffer shrinking (server/reply-buffers.ts), as Redis 7.0's debug.c (RESIZING reads its value
+ * with atoi: anything not a number is 0).
+ */
+function replyBuffer(ctx: Ctx, args: string[]): Reply {
+  const cron = ctx.server.replyBuffers;
+  const what = args[2].toLowerCase();
+  const v = args[3];
+  if (what === 'peak-reset-time') {
+    const lower = v.toLowerCase();
+    const ms = toI64(v);
+    if (lower !== 'never' && lower !== 'reset' && ms === null) return err(NOT_INTEGER);
+    cron.peakResetMs = lower === 'never' ? -1 : lower === 'reset' ? DEFAULT_PEAK_RESET_MS : Number(ms);
+  } else if (what === 'resizing') {
+    cron.resizing = (parseInt(v, 10) || 0) !== 0;
+  } else {
+    return err(`ERR unknown subcommand or wrong number of arguments for '${cstr(args[1])}'. Try ${upperAscii(args[0])} HELP.`);
+  }
+  return OK;
+}
 
 /** enable-debug-command is checked by the server before authentication (Server.execute), as Redis. */
 function debug(ctx: Ctx, args: string[]): Reply {

@@ -235,7 +235,9 @@ function statsSection(ctx: Ctx): Fields {
       'tracking_total_keys', 'tracking_total_items', 'tracking_total_prefixes', 'unexpected_error_replies'),
     ['total_error_replies', st.errorReplies],
     ['dump_payload_sanitizations', 0], ['total_reads_processed', st.readsProcessed], ['total_writes_processed', st.writesProcessed],
-    ...zero('io_threaded_reads_processed', 'io_threaded_writes_processed', 'reply_buffer_shrinks', 'reply_buffer_expands'),
+    ...zero('io_threaded_reads_processed', 'io_threaded_writes_processed'),
+    // Expands stay 0: a reply buffer regrows as a batch needs it, not by the cron (reply-buffers.ts).
+    ['reply_buffer_shrinks', ctx.server.replyBuffers.shrinks], ['reply_buffer_expands', 0],
     // Not in Redis: the longest event-loop stall (Redis has no equivalent; its forks do the rewrite).
     ['eventloop_max_stall_ms', ctx.server.eventLoopMaxStallMs().toFixed(2)],
   ];

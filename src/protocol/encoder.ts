@@ -34,6 +34,11 @@ export class ReplyBuffer {
   /** From piece-pool.ts: a closed connection's storage (release()) serves the next one. */
   buf: Buffer = takePiece(INITIAL);
   len = 0;
+  /**
+   * The most bytes a batch left in the storage since its owner last reset this (a connection's:
+   * CLIENT LIST rbp, server/reply-buffers.ts; set by writeBatch). INITIAL at first, as Redis's.
+   */
+  peak = INITIAL;
   /** Batches in a row that used under a quarter of a large storage (see SHRINK_AFTER). */
   private underused = 0;
   /** The last view peek() made, of `viewOf`: batches of the same size (common) reuse it. */
@@ -163,6 +168,17 @@ export class ReplyBuffer {
     this.len = 0;
     this.forgetDeferred();
     this.view = this.viewOf = EMPTY;
+  }
+
+  /**
+   * New storage of `size` bytes for a buffer holding nothing, nor viewed by anyone (a connection
+   * between batches: writeBatch gave the socket no view of it): an idle client's shrunk buffer.
+   */
+  resizeEmpty(size: number): void {
+    givePiece(this.buf);
+    this.replaceStorage(Buffer.allocUnsafeSlow(size));
+    this.view = this.viewOf = EMPTY;
+    this.underused = 0;
   }
 
   /** Takes the bytes collected so far as a Buffer the caller owns, and starts over. */

@@ -52,6 +52,7 @@ export function writeBatch(socket: Socket, out: ReplyBuffer, written: () => void
     socket.uncork();
   }
   const queued = socket.writableLength;
+  if (out.len > out.peak) out.peak = out.len; // CLIENT LIST rbp (reply-buffers.ts)
   if (queued === 0) out.clear();
   else out.detach();
   return queued;

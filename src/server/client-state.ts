@@ -27,6 +27,8 @@ export abstract class ClientState extends CommandContext {
   private localAddr: string | null = null;
   readonly createdAt = Date.now();
   lastInteraction = this.createdAt;
+  /** When the reply buffer's peak was last reset (server/reply-buffers.ts). */
+  peakResetAt = this.createdAt;
   lastCommand = 'NULL';
   protected readonly replies = new ReplyMode();
   /** In MONITOR mode. */
@@ -56,6 +58,14 @@ export abstract class ClientState extends CommandContext {
 
   get fd(): number {
     return socketFd(this.socket);
+  }
+
+  get replyBufferSize(): number {
+    return this.out.buf.length;
+  }
+
+  get replyBufferPeak(): number {
+    return this.out.peak;
   }
 
   /** As Redis's qbuf: a big bulk's data without its header; with the bytes of a read being refused. */

@@ -70,6 +70,8 @@ export class ReplayClient extends CommandContext implements ClientApi, Ctx {
   lastCommand = 'NULL';
   readonly queryBufferLength = 0;
   readonly outputBufferLength = 0;
+  readonly replyBufferSize = 0;
+  readonly replyBufferPeak = 0;
 
   constructor(readonly server: Server) {
     super();

@@ -41,6 +41,7 @@ import { ServerMetrics } from './metrics.js';
 import type { BgsaveRecord, Persistence } from './persistence-port.js';
 import { clearInterval, setImmediate, setInterval } from '../timers.js';
 import { TurnFlush } from './turn-flush.js';
+import { ReplyBufferCron } from './reply-buffers.js';
 
 export interface ServerOptions {
   config?: Config;
@@ -96,6 +97,7 @@ export class Server implements ServerApi {
   loading = false;
   /** Off with DEBUG SET-ACTIVE-EXPIRE 0: keys then expire only when touched. */
   activeExpire = true;
+  readonly replyBuffers = new ReplyBufferCron();
   loadProgress: { totalBytes: number; loadedBytes: number; startedAt: number } | null = null;
   readonly extraInfo = new Map<string, () => [string, string | number][]>();
   /** With cluster-enabled yes: the static cluster layout and the per-request slot check. */
@@ -315,6 +317,7 @@ export class Server implements ServerApi {
     this.keyspace.expireCycleTimeUsedUs = 0;
     this.observer.reset();
     this.stalls.reset();
+    this.replyBuffers.shrinks = 0;
   }
 
   infoSections(): Map<string, [string, string | number][]> {
@@ -372,6 +375,7 @@ export class Server implements ServerApi {
     if (this.loading) return;
     this.metrics.cron(Date.now(), this.cronHz, this.stats, this.keyspace.usedMemory);
     this.limits.cron(this.clientsById.values(), Date.now());
+    this.replyBuffers.cron(this.clientsById, this.cronHz, Date.now());
     this.periodicLog.cron(Date.now(), this.log, this.keyspace, this.clientsById.size);
     // As Redis: no active expiry while clients are paused (the dataset stays as it is). Its
     // budget is Redis's slow cycle's: 25% of the tick's period (25 ms at hz 10).

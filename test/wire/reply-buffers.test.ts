@@ -1,0 +1,123 @@
+// An idle client's reply buffer shrinks, as Redis 7.0's clientsCronResizeOutputBuffer: CLIENT LIST's
+// rbs (the buffer's size) and rbp (the most a batch left in it lately), INFO reply_buffer_shrinks
+// and DEBUG REPLYBUFFER, side by side with redis-server (Redis's own unit/replybufsize.tcl does the
+// first half of this). CLIENT LIST showed rbs=16384 rbp=16384 whatever the buffer was.
+
+import test from 'ava';
+import { startServer } from '../../src/index.js';
+import { RawClient } from '../helpers/raw.js';
+import { needBinary } from '../helpers/bins.js';
+import { startRealRedis } from '../helpers/redis.js';
+import { waitFor } from '../helpers/aof.js';
+import { ReplyBuffer } from '../../src/protocol/encoder.js';
+import { ReplyBufferCron, type ReplyBufferOwner } from '../../src/server/reply-buffers.js';
+
+/** CLIENT LIST's rbs and rbp of the client named `name`. */
+async function buffers(admin: RawClient, name: string): Promise<{ rbs: number; rbp: number }> {
+  const list = await admin.call('CLIENT', 'LIST');
+  const line = list.split('\n').find((l) => l.includes(` name=${name} `)) ?? '';
+  const field = (k: string): number => Number(new RegExp(` ${k}=(\\d+)`).exec(line)?.[1] ?? NaN);
+  return { rbs: field('rbs'), rbp: field('rbp') };
+}
+
+/** The replybufsize.tcl steps against a server on `port`: what each step showed. */
+async function script(port: number): Promise<string[]> {
+  const admin = await RawClient.connect(port);
+  const tc = await RawClient.connect(port);
+  const seen: string[] = [];
+  try {
+    seen.push(await admin.call('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', '100'));
+    seen.push(await tc.call('CLIENT', 'SETNAME', 'test_client'));
+    const fresh = await buffers(admin, 'test_client');
+    seen.push(`fresh: rbs=${fresh.rbs} rbp=${fresh.rbp}`);
+    // Idle: the buffer shrinks to 1 KB (its peak, reset to 0, + 1, at least 1 KB) within a second or so.
+    await waitFor(async () => {
+      const b = await buffers(admin, 'test_client');
+      return b.rbs >= 1024 && b.rbs < 2046;
+    }, 5000, 'the idle client\'s reply buffer to shrink');
+    const idle = await buffers(admin, 'test_client');
+    seen.push(`idle: rbs=${idle.rbs} rbp=${idle.rbp}`);
+    const stats = await admin.call('INFO', 'stats');
+    seen.push(`shrinks counted: ${Number(/reply_buffer_shrinks:(\d+)/.exec(stats)?.[1]) >= 1}`);
+    await admin.call('CONFIG', 'RESETSTAT');
+    seen.push(/reply_buffer_shrinks:\d+/.exec(await admin.call('INFO', 'stats'))?.[0] ?? 'none');
+    seen.push(await admin.call('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', 'x'));
+    seen.push(await admin.call('DEBUG', 'REPLYBUFFER', 'RESIZING'));
+    seen.push(await admin.call('DEBUG', 'REPLYBUFFER', 'nosuch', '1'));
+    seen.push(await admin.call('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', 'reset'));
+    seen.push(await admin.call('DEBUG', 'REPLYBUFFER', 'RESIZING', '1'));
+  } finally {
+    admin.close();
+    tc.close();
+  }
+  return seen;
+}
+
+test('an idle client\'s reply buffer shrinks to 1 KB, as redis-server\'s (rbs, rbp, reply_buffer_shrinks, DEBUG REPLYBUFFER)', async (t) => {
+  const s = await startServer({ port: 0, config: { 'enable-debug-command': 'yes' } });
+  t.teardown(() => s.close());
+  const ours = await script(s.port);
+  t.deepEqual(ours.slice(0, 6), ['+OK\r\n', '+OK\r\n', 'fresh: rbs=16384 rbp=16384', 'idle: rbs=1024 rbp=0', 'shrinks counted: true', 'reply_buffer_shrinks:0']);
+  if (!needBinary(t, 'redis-server')) return;
+  const redis = await startRealRedis(['--enable-debug-command', 'yes']);
+  t.teardown(() => redis.stop());
+  t.deepEqual(ours, await script(redis.port));
+});
+
+test('a busy client\'s buffer regrows at once, and RESIZING 0 stops the shrinking', async (t) => {
+  const s = await startServer({ port: 0, config: { 'enable-debug-command': 'yes' } });
+  t.teardown(() => s.close());
+  const admin = await RawClient.connect(s.port);
+  const tc = await RawClient.connect(s.port);
+  t.teardown(() => {
+    admin.close();
+    tc.close();
+  });
+  await admin.call('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', '100');
+  await tc.call('CLIENT', 'SETNAME', 'tc');
+  await waitFor(async () => (await buffers(admin, 'tc')).rbs === 1024, 5000, 'the shrink');
+  // Redis's cron doubles it in steps up to 16 KB (its reply list takes the rest meanwhile); ours
+  // grows as the batch needs: a 32 KB reply in one buffer.
+  await admin.call('SET', 'bigval', 'x'.repeat(32768));
+  await admin.call('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', 'never');
+  t.is((await tc.call('GET', 'bigval')).length, 32768 + 10);
+  const busy = await buffers(admin, 'tc');
+  t.true(busy.rbs >= 32768 && busy.rbp === 32768 + 10, JSON.stringify(busy));
+  await new Promise((r) => setTimeout(r, 400));
+  t.deepEqual(await buffers(admin, 'tc'), busy, 'peak kept (NEVER): no shrink');
+  await admin.call('DEBUG', 'REPLYBUFFER', 'RESIZING', '0');
+  await admin.call('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', '100');
+  await new Promise((r) => setTimeout(r, 400));
+  t.deepEqual(await buffers(admin, 'tc'), busy, 'RESIZING 0: neither a shrink nor a peak reset');
+  await admin.call('DEBUG', 'REPLYBUFFER', 'RESIZING', '1');
+  await waitFor(async () => (await buffers(admin, 'tc')).rbs === 1024, 5000, 'the shrink after RESIZING 1');
+  t.is(await tc.call('PING'), '+PONG\r\n', 'the shrunk buffer still serves');
+});
+
+test('the cron looks at numclients/hz clients a run (at least 5), round the clients, and never at a buffer holding bytes', (t) => {
+  const owners = new Map<number, ReplyBufferOwner>();
+  for (let i = 0; i < 40; i++) {
+    const out = new ReplyBuffer(undefined, true);
+    out.peak = 0;
+    owners.set(i, { out, peakResetAt: 0 });
+  }
+  owners.get(3)!.out.writeAscii('+pending\r\n');
+  const cron = new ReplyBufferCron();
+  const shrunk = (): number[] => [...owners].filter(([, o]) => o.out.buf.length === 1024).map(([id]) => id);
+  cron.cron(owners, 10, 1000);
+  t.deepEqual(shrunk(), [0, 1, 2, 4], 'five looked at: the one holding bytes kept its buffer');
+  cron.cron(owners, 10, 1000);
+  t.deepEqual(shrunk(), [0, 1, 2, 4, 5, 6, 7, 8, 9]);
+  for (let i = 0; i < 6; i++) cron.cron(owners, 10, 1000);
+  t.is(shrunk().length, 39, 'round the whole map');
+  t.is(cron.shrinks, 39);
+  t.is(owners.get(3)!.out.buf.length, 16384);
+  t.is(owners.get(0)!.peakResetAt, 0, 'not reset within 5 s');
+  owners.set(99, { out: new ReplyBuffer(undefined, true), peakResetAt: 1000 });
+  for (let i = 0; i < 9; i++) cron.cron(owners, 10, 1500);
+  t.is(owners.get(99)!.out.buf.length, 16384, 'a fresh client (peak 16 KB) keeps its buffer until its peak is reset');
+  for (let i = 0; i < 9; i++) cron.cron(owners, 10, 6500);
+  t.is(owners.get(99)!.out.peak, 0, 'reset to what it holds after 5 s');
+  for (let i = 0; i < 9; i++) cron.cron(owners, 10, 6600);
+  t.is(owners.get(99)!.out.buf.length, 1024);
+});
