@@ -50,6 +50,10 @@ import { sliced, WRITE_CHUNK, type SliceHost } from './rewrite-slices.js';
 
 /** Slots walked between two looks at the clock. */
 const KEYS_PER_CHECK = 64;
+/** The walk's output buffer: a write's worth (WRITE_CHUNK) and room for the key that crosses it. */
+const OUT_SIZE = WRITE_CHUNK + 64 * 1024;
+/** The most of it kept between writes: a bigger value's copy is let go once written (ReplyBuffer.rewind). */
+const OUT_KEEP = 8 * 1024 * 1024;
 let rewriteCounter = 0;
 
 export const TEMP_FILE = /^temp-rewriteaof-(bg-)?\d+(-\d+)?\.aof$/;
@@ -220,7 +224,7 @@ export class Rewrite {
     } catch (e) {
       throw fileError(AOF_IO.openTemp(this.tempPath), e);
     }
-    this.out.buf = Buffer.allocUnsafe(WRITE_CHUNK + 64 * 1024);
+    this.out.buf = Buffer.allocUnsafe(OUT_SIZE);
     if (this.aof.timestamps) this.out.writeAscii(timestampLine(Date.now()));
     for (const db of this.keyspace.dbs) this.recorders.push(new SnapshotRecorder(db, this.t0));
   }
@@ -323,10 +327,10 @@ export class Rewrite {
     for (const chunk of saved) await this.writeBuffer(chunk);
   }
 
-  /** Writes the walk's output buffer and empties it (keeping its storage). */
+  /** Writes the walk's output buffer and empties it (keeping its storage unless a big value grew it). */
   private async writeOut(): Promise<void> {
     await this.writeBuffer(this.out.peek());
-    this.out.rewind();
+    this.out.rewind(OUT_KEEP, OUT_SIZE);
   }
 
   /** Writes `bytes` to the new file on the thread pool; the caller keeps them unchanged until then. */

@@ -139,13 +139,16 @@ export class ReplyBuffer {
   }
 
   /**
-   * Forgets the bytes collected and keeps the storage, whatever its size: for a writer that fills
-   * one large buffer again and again (the AOF rewrite), where clear() would give it up.
+   * Forgets the bytes collected and keeps the storage up to `keepAtMost` bytes: for a writer that
+   * fills one large buffer again and again (the AOF rewrite), where clear() would give it up. A
+   * storage grown past that by one big value (a 256 MB bitmap grew the rewrite's to 272 MB) is
+   * replaced by one of `size` bytes, so that it is not held for the rest of the writer's work.
    */
-  rewind(): void {
+  rewind(keepAtMost: number, size: number): void {
     if (this.pieceBytes !== 0) this.dropPieces();
     this.len = 0;
     this.forgetDeferred();
+    if (this.buf.length > keepAtMost) this.resizeEmpty(size);
   }
 
   /** Forgets the bytes collected and gives the storage up: someone still holds a view of it. */

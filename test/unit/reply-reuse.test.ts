@@ -43,6 +43,28 @@ test('clear() keeps the storage, detach() gives it up, a burst-grown buffer shri
   t.true(b.buf.length <= 64 * 1024, 'a very large buffer is given up at once');
 });
 
+test('rewind() keeps the storage a writer fills again and again, up to a bound: one big value\'s is let go', (t) => {
+  // The AOF rewrite's buffer: a 256 MB bitmap grew it to 272 MB, held for the rest of the walk
+  // (seen by the fuzzer in a heap snapshot, retained by Rewrite.out).
+  const b = new ReplyBuffer();
+  const storage = b.buf;
+  t.is(storage.length, 16384);
+  b.write('x'.repeat(1000), 2);
+  b.rewind(65536, 16384);
+  t.is(b.buf, storage, 'grown by nothing: kept');
+  b.write('y'.repeat(30_000), 2);
+  const grown = b.buf;
+  t.is(grown.length, 32768);
+  b.rewind(65536, 16384);
+  t.is(b.buf, grown, 'grown within the bound: kept, as a steady load regrows it anyway');
+  b.write('z'.repeat(100_000), 2);
+  b.rewind(65536, 16384);
+  t.is(b.len, 0);
+  t.is(b.buf.length, 16384, 'grown past the bound by one value: back to its size');
+  b.write('after', 2);
+  t.is(b.peek().toString('latin1'), '$5\r\nafter\r\n');
+});
+
 test('a steadily large load keeps its storage; a buffer left mostly empty shrinks back', (t) => {
   const b = new ReplyBuffer();
   const batch = 'a'.repeat(100_000);
