@@ -1,13 +1,14 @@
 // Where a failed start says why, and the signals Redis survives, compared with redis-server 7.0.15:
 // as Redis's serverLog before exit(1), the reason of a start that fails after the configuration is
 // read (a damaged AOF, a port in use, a PID file held) is a log line — on stdout with `logfile ""`,
-// only in the log file otherwise — and nothing is written to stderr; SIGALRM is ignored.
+// only in the log file otherwise — and nothing is written to stderr; SIGALRM is ignored; SIGABRT
+// is logged as a crash before the process dies by it.
 
 import test, { type ExecutionContext } from 'ava';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { BUNDLE, startBundle, tempDir } from '../helpers/bundle.js';
+import { BUNDLE, exited, startBundle, tempDir } from '../helpers/bundle.js';
 import { aofBytes } from '../helpers/aof.js';
 import { hasBinary } from '../helpers/bins.js';
 import { freePort, startRealRedis } from '../helpers/redis.js';
@@ -100,4 +101,22 @@ test('SIGALRM is ignored, silently, as redis-server 7.0 (watchdog off): the serv
   const rc = await RawClient.connect(theirs.port);
   t.is(await rc.call('PING'), '+PONG\r\n', 'redis-server goes on too');
   rc.close();
+});
+
+test('SIGABRT from another process is logged as a crash, then the server dies by it, as redis-server 7.0 (crash report, status 134)', async (t) => {
+  const sp = await startBundle(['--appendonly', 'no']);
+  t.teardown(() => void sp.stop('SIGKILL'));
+  sp.proc.kill('SIGABRT');
+  t.is(await exited(sp), null);
+  t.is(sp.proc.signalCode, 'SIGABRT', 'died by the signal');
+  t.regex(warnings(sp.output()).join('\n'), /^Keystonelight \S+ crashed by signal: 6\b/m, sp.output());
+  t.false(existsSync(join(sp.dir, 'keystonelight.pid')), 'the PID file removed');
+  if (!hasBinary('redis-server')) return;
+  const log = join(tempDir(), 'redis.log');
+  const theirs = await startRealRedis(['--logfile', log]);
+  t.teardown(() => theirs.stop());
+  theirs.proc.kill('SIGABRT');
+  await new Promise((r) => (theirs.proc.exitCode !== null || theirs.proc.signalCode !== null ? r(null) : theirs.proc.once('exit', r)));
+  t.is(theirs.proc.signalCode, 'SIGABRT');
+  t.regex(readFileSync(log, 'latin1'), /# Redis \S+ crashed by signal: 6, si_code: 0$/m);
 });
