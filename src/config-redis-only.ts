@@ -225,7 +225,8 @@ export const REDIS_ONLY_OPTIONS: readonly OptionSpec[] = [
   bool('crash-log-enabled', 'yes'),
   bool('crash-memcheck-enabled', 'yes'),
   opt('ignore-warnings', 'string', '', true),
-  // Allocator, hash tables, defragmentation, expiry effort: V8 and Keystonelight's own tables do these their way.
+  // Allocator, hash tables, defragmentation: V8 and Keystonelight's own tables do these their way.
+  // (active-expire-effort below acts: the server's cron reads it, as Redis's activeExpireCycle.)
   bool('jemalloc-bg-thread', 'yes'),
   bool('activerehashing', 'yes'),
   bool('dynamic-hz', 'yes'),

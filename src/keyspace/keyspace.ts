@@ -9,15 +9,17 @@ import { lruClock, MemorySettings } from './lru.js';
 import { STARTUP_BYTES } from './memory.js';
 import { Evictor, type EvictResult } from './evict.js';
 
-/** Keys with a TTL checked per round of the active cycle (Redis's ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP). */
+/**
+ * Keys with a TTL checked per round of the active cycle (Redis's ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP),
+ * at active-expire-effort 1; each step of effort above 1 adds a quarter of it, as Redis's.
+ */
 const KEYS_PER_ROUND = 20;
 /**
  * A database is worked on while a round finds more than this percentage of expired keys
  * (Redis's ACTIVE_EXPIRE_CYCLE_ACCEPTABLE_STALE): below it, what is left is not worth the CPU.
+ * Each step of effort above 1 takes one off, as Redis's.
  */
 const ACCEPTABLE_STALE = 10;
-/** Whether a round's share of expired keys is worth another round (over ACCEPTABLE_STALE percent). */
-const stale = (expired: number, sampled: number): boolean => expired * 100 > sampled * ACCEPTABLE_STALE;
 /** Removes those of `keys` that are expired (a key drawn twice is removed once); how many. */
 function reclaim(db: Database, keys: readonly string[]): number {
   let n = 0;
@@ -192,18 +194,22 @@ export class Keyspace {
    * The caller picks the budget: Redis allows up to 25% of each 1000/hz ms period. The cycle
    * reclaims roughly 300 keys per ms, so a budget that is too small lets memory grow when keys
    * expire faster than that. A cycle that stops at its budget counts in
-   * expiredTimeCapReachedCount; the time spent adds to expireCycleTimeUsedUs.
+   * expiredTimeCapReachedCount; the time spent adds to expireCycleTimeUsedUs. `effort`: Redis's
+   * active-expire-effort less 1 (0-9): 5 more keys a round and 1 point less of acceptable stale
+   * keys per step (its caller gives 2 points more of each period per step).
    */
-  activeExpireCycle(budgetMs: number): number {
+  activeExpireCycle(budgetMs: number, effort = 0): number {
     const startedAt = performance.now();
     try {
-      return this.expireCycle(startedAt + budgetMs);
+      return this.expireCycle(startedAt + budgetMs, KEYS_PER_ROUND + (KEYS_PER_ROUND / 4) * effort, ACCEPTABLE_STALE - effort);
     } finally {
       this.expireCycleTimeUsedUs += Math.round((performance.now() - startedAt) * 1000);
     }
   }
 
-  private expireCycle(stopAt: number): number {
+  /** `perRound` keys walked and as many drawn a round; another while over `stalePerc` percent expired. */
+  private expireCycle(stopAt: number, perRound: number, stalePerc: number): number {
+    const stale = (expired: number, sampled: number): boolean => expired * 100 > sampled * stalePerc;
     this.tick();
     // A rehash of a keyspace index moves on with writes; this moves it on without any (Redis's
     // activerehashing), so that a read-only load does not keep looking in two indexes. A large
@@ -219,7 +225,7 @@ export class Keyspace {
     for (let i = 0; i < n; i++) {
       const db = this.dbs[(this.nextDb + i) % n];
       while (db.expires.size !== 0) {
-        const r = this.expireRound(db);
+        const r = this.expireRound(db, perRound);
         removed += r.walkExpired + r.drawnExpired;
         sampledAtRandom += r.drawn;
         expiredAtRandom += r.drawnExpired;
@@ -257,13 +263,13 @@ export class Keyspace {
    * key. The deadlines the walk sees feed db.avgTtl (a running average weighting each round 2%, as
    * Redis).
    */
-  private expireRound(db: Database): { walked: number; walkExpired: number; drawn: number; drawnExpired: number } {
+  private expireRound(db: Database, perRound: number): { walked: number; walkExpired: number; drawn: number; drawnExpired: number } {
     let walked = 0;
     let ttlSum = 0;
     let ttlSamples = 0;
     const now = this.time.now;
     const due: string[] = [];
-    this.expireCursors[db.id] = db.expires.scan(this.expireCursors[db.id], KEYS_PER_ROUND, (key, when) => {
+    this.expireCursors[db.id] = db.expires.scan(this.expireCursors[db.id], perRound, (key, when) => {
       walked++;
       if (when < now) due.push(key);
       else if (when > now) {
@@ -273,7 +279,7 @@ export class Keyspace {
     });
     const walkExpired = reclaim(db, due);
     due.length = 0;
-    const drawn = Math.min(KEYS_PER_ROUND, db.expires.size);
+    const drawn = Math.min(perRound, db.expires.size);
     db.expires.sample(drawn, (key, when) => {
       if (when < now) due.push(key);
     });

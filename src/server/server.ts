@@ -381,7 +381,8 @@ export class Server implements ServerApi {
     // budget is Redis's slow cycle's: 25% of the tick's period (25 ms at hz 10).
     if (this.activeExpire && !this.pause.active) {
       const t0 = usecNow();
-      this.keyspace.activeExpireCycle(EXPIRE_CYCLE_SHARE * (1000 / this.cronHz));
+      const effort = this.config.int('active-expire-effort') - 1; // Redis's: 0-9, each step 2% more time
+      this.keyspace.activeExpireCycle((EXPIRE_CYCLE_SHARE + effort / 50) * (1000 / this.cronHz), effort);
       this.latency.sample('expire-cycle', (usecNow() - t0) / 1000);
     } else {
       this.keyspace.tick(); // access stamps read the time of the last tick (the cycle reads it too)
