@@ -4,6 +4,9 @@
 import test from 'ava';
 import { countBits, findBit } from '../../src/commands/bitmaps.js';
 import { Rng } from '../diff/generators.js';
+import { ByteString } from '../../src/keyspace/values.js';
+import { ReplyBuffer } from '../../src/protocol/encoder.js';
+import { writeKey } from '../../src/persistence/keydump.js';
 
 const bitOf = (b: Uint8Array, i: number): number => (b[i >> 3] >> (7 - (i & 7))) & 1;
 
@@ -32,4 +35,26 @@ test('countBits and findBit agree with a bit-by-bit model at every alignment and
     checked++;
   }
   t.is(checked, 3000);
+});
+
+test.serial('the AOF rewrite writes a bitmap from its bytes: the same commands as for its string, without making that string', (t) => {
+  const text = 'ab\x00\xff'.repeat(3000);
+  // Room past its length (bytes 7, not written): a grown bitmap's storage.
+  const bitmap = new ByteString(Buffer.concat([Buffer.from(text, 'latin1'), Buffer.alloc(100, 7)]), text.length);
+  const getter = Object.getOwnPropertyDescriptor(ByteString.prototype, 's')!;
+  let copies = 0;
+  Object.defineProperty(ByteString.prototype, 's', { configurable: true, get(this: ByteString) {
+    copies++;
+    return getter.get!.call(this);
+  } });
+  t.teardown(() => Object.defineProperty(ByteString.prototype, 's', getter));
+  const dump = (v: string | ByteString, expire?: number): string => {
+    const out = new ReplyBuffer();
+    writeKey(out, 'k', v, expire);
+    return out.peek().toString('latin1');
+  };
+  const asBitmap = dump(bitmap, 1234);
+  t.is(copies, 0);
+  t.is(asBitmap, dump(text, 1234));
+  t.is(asBitmap.slice(0, 30), '*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$12000\r\nab');
 });
