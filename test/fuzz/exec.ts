@@ -209,7 +209,7 @@ export class Session {
     if ('problem' in r) return { kind: 'decoder', index: it.index, detail: `${r.problem}\ninput: ${describe(it)}` };
     const d = r.decoded;
     this.trace?.(`#${it.index} ${it.bytes.length} bytes: ${d.cmds.length} commands, then ${d.error !== null ? `-${d.error}` : d.clean ? 'the end' : 'an incomplete request'}`);
-    if (d.cmds.some((a) => BYTES_BLOCK.has(lower(a[0])))) {
+    if (d.byDelivery === true || d.cmds.some((a) => BYTES_BLOCK.has(lower(a[0])))) {
       this.bytesNotSent++;
       return null;
     }
