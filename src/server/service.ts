@@ -251,23 +251,7 @@ class Service {
     // Redis 7.0 ignores it, silently, while its watchdog is off (debug.c applyWatchdogPeriod sets
     // SIG_IGN for watchdog-period 0, the default; the watchdog is a debugging aid we lack).
     process.on('SIGALRM', () => {});
-    // A SIGABRT another process sends (`kill -ABRT`, a supervisor's watchdog): as Redis's crash
-    // handler, the log says so, then the process dies by the signal (status 134, a core where the
-    // limits allow). Node's default died without a word, its PID file left. SIGSEGV, SIGBUS, SIGFPE
-    // and SIGILL stay Node's: a handler that returns from a real fault runs it again, forever.
-    process.on('SIGABRT', () => this.crashed());
     server.setShutdownHandler((opts) => this.stop(opts));
-  }
-
-  /** SIGABRT: Redis's first crash report line, the PID file removed, the log written out, then death by the signal. */
-  private crashed(): void {
-    this.log.warning(`Keystonelight ${VERSION} crashed by signal: 6 (SIGABRT sent by another process)`);
-    this.log.notice('Removing the pid file.');
-    this.pidFiles.release();
-    void this.log.close().finally(() => {
-      process.removeAllListeners('SIGABRT'); // Node restores the default action with the last listener
-      process.kill(process.pid, 'SIGABRT');
-    });
   }
 
   private signal(name: string): void {

@@ -2,7 +2,7 @@
 // as Redis's serverLog before exit(1), the reason of a start that fails after the configuration is
 // read (a damaged AOF, a port in use, a PID file held) is a log line — on stdout with `logfile ""`,
 // only in the log file otherwise — and nothing is written to stderr; SIGALRM is ignored; SIGABRT
-// is logged as a crash before the process dies by it.
+// ends the process at once, even while a command holds the event loop.
 
 import test, { type ExecutionContext } from 'ava';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -103,20 +103,18 @@ test('SIGALRM is ignored, silently, as redis-server 7.0 (watchdog off): the serv
   rc.close();
 });
 
-test('SIGABRT from another process is logged as a crash, then the server dies by it, as redis-server 7.0 (crash report, status 134)', async (t) => {
-  const sp = await startBundle(['--appendonly', 'no']);
+// A supervisor's watchdog sends SIGABRT when the server is stuck: a JavaScript handler (tried, to
+// log Redis's crash line) would run only once the event loop is free, 8.9 s later for this SLEEP.
+test('SIGABRT ends the server at once by the signal, even while a command holds the event loop (as redis-server)', async (t) => {
+  const sp = await startBundle(['--appendonly', 'no', '--enable-debug-command', 'yes']);
   t.teardown(() => void sp.stop('SIGKILL'));
+  const c = await RawClient.connect(sp.port);
+  t.teardown(() => c.close());
+  void c.call('DEBUG', 'SLEEP', '10').catch(() => undefined);
+  await new Promise((r) => setTimeout(r, 500));
+  const sent = Date.now();
   sp.proc.kill('SIGABRT');
-  t.is(await exited(sp), null);
-  t.is(sp.proc.signalCode, 'SIGABRT', 'died by the signal');
-  t.regex(warnings(sp.output()).join('\n'), /^Keystonelight \S+ crashed by signal: 6\b/m, sp.output());
-  t.false(existsSync(join(sp.dir, 'keystonelight.pid')), 'the PID file removed');
-  if (!hasBinary('redis-server')) return;
-  const log = join(tempDir(), 'redis.log');
-  const theirs = await startRealRedis(['--logfile', log]);
-  t.teardown(() => theirs.stop());
-  theirs.proc.kill('SIGABRT');
-  await new Promise((r) => (theirs.proc.exitCode !== null || theirs.proc.signalCode !== null ? r(null) : theirs.proc.once('exit', r)));
-  t.is(theirs.proc.signalCode, 'SIGABRT');
-  t.regex(readFileSync(log, 'latin1'), /# Redis \S+ crashed by signal: 6, si_code: 0$/m);
+  await exited(sp);
+  t.is(sp.proc.signalCode, 'SIGABRT');
+  t.true(Date.now() - sent < 5000, `died ${Date.now() - sent} ms after the signal`);
 });
