@@ -176,9 +176,10 @@ export class ReplyBuffer {
   /**
    * New storage of `size` bytes for a buffer holding nothing, nor viewed by anyone (a connection
    * between batches: writeBatch gave the socket no view of it): an idle client's shrunk buffer.
+   * The old storage is left to the collector, not pooled: a thousand idle clients' 16 KB buffers
+   * filled the pool (16 MB), which then refused the big replies' buffers it is there for.
    */
   resizeEmpty(size: number): void {
-    givePiece(this.buf);
     this.replaceStorage(Buffer.allocUnsafeSlow(size));
     this.view = this.viewOf = EMPTY;
     this.underused = 0;

@@ -55,6 +55,8 @@ export function writeBatch(socket: Socket, out: ReplyBuffer, written: () => void
   if (out.len > out.peak) out.peak = out.len; // CLIENT LIST rbp (reply-buffers.ts)
   if (queued === 0) out.clear();
   else out.detach();
+  // As Redis's, whose peak is of its reply buffer: never past the storage kept (clear() gives a large one up).
+  if (out.peak > out.buf.length) out.peak = out.buf.length;
   return queued;
 }
 
