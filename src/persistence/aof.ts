@@ -43,8 +43,14 @@ export class AofWriter {
   otherBytes = 0;
   /** Size after the last rewrite (or at start): the base of auto-rewrite growth. */
   baseSize: number;
-  /** A rewrite is running (the latency event of a write says so). */
+  /** A rewrite is running (the latency event of a write says so; no fsync meanwhile with noFsyncOnRewrite). */
   rewriting = false;
+  /**
+   * no-appendfsync-on-rewrite: while a rewrite runs, writes are not fsynced (`always` answers
+   * after the write alone, `everysec` skips its fsyncs), as Redis while a child writes; the bytes
+   * are fsynced once it ends (switchFile, or the next fsync of the file).
+   */
+  noFsyncOnRewrite = false;
   /** Why the last write (or `always` fsync) failed; null when the last one succeeded. */
   lastWriteError: string | null = null;
   /** A file whose directory fsync failed under `always` (dirNotDurable), or null. */
@@ -198,9 +204,13 @@ export class AofWriter {
       return false;
     }
     latencyEnd(this.latency, t0, context, 'aof-write');
-    if (this.policy === 'always' && !this.fsyncAlways(bytes.length)) return false;
+    const skipFsync = this.rewriting && this.noFsyncOnRewrite;
+    if (this.policy === 'always' && !skipFsync) {
+      if (!this.fsyncAlways(bytes.length)) return false;
+      this.dirtySinceFsync = false; // the file's bytes before these (written during a rewrite) too
+    }
     this.written(bytes.length);
-    if (this.policy !== 'always') this.dirtySinceFsync = true;
+    if (this.policy !== 'always' || skipFsync) this.dirtySinceFsync = true;
     this.recovered();
     return true;
   }
@@ -308,11 +318,15 @@ export class AofWriter {
     return reason === null ? null : MISCONF_AOF + reason;
   }
 
-  /** The everysec policy, from the cron: an fsync on the thread pool at most once a second. */
+  /**
+   * The everysec policy, from the cron: an fsync on the thread pool at most once a second. Under
+   * `always` too, for bytes a rewrite left unsynced (noFsyncOnRewrite) when no write came after it.
+   */
   backgroundFsync(now: number): void {
     // After a failure, whether or not anything was written since (writes are refused meanwhile, and
     // a rewrite's switchFile() resets dirtySinceFsync): only a later fsync that succeeds clears it.
-    if (this.policy !== 'everysec' || !(this.dirtySinceFsync || this.lastFsyncError !== null) || this.fsyncs.running) return;
+    if (this.policy === 'no' || !(this.dirtySinceFsync || this.lastFsyncError !== null) || this.fsyncs.running) return;
+    if (this.rewriting && this.noFsyncOnRewrite) return;
     if (now - this.lastFsyncAt < 1000) return;
     this.dirtySinceFsync = false;
     this.lastFsyncAt = now;

@@ -40,11 +40,13 @@ export class AofPersistence implements Persistence {
     private readonly manifests: ManifestStore,
   ) {
     writer.timestamps = server.config.bool('aof-timestamp-enabled');
+    writer.noFsyncOnRewrite = server.config.bool('no-appendfsync-on-rewrite');
     this.jobs = new Jobs(server, writer, io, loc.dir, manifests);
     // Dropped at close: CONFIG SET appendonly no/yes makes a new persistence each time.
     this.unlisten = [
       server.config.onChange('appendfsync', (v) => (this.writer.policy = v as FsyncPolicy)),
       server.config.onChange('aof-timestamp-enabled', (v) => (this.writer.timestamps = v === 'yes')),
+      server.config.onChange('no-appendfsync-on-rewrite', (v) => (this.writer.noFsyncOnRewrite = v === 'yes')),
     ];
     writer.latency = server.latency;
   }

@@ -392,3 +392,30 @@ test.serial("automatic rewrite: the log's growth figure is Redis's (an empty bas
   t.true(lines.includes(`Starting automatic rewriting of AOF on ${size * 100 - 100}% growth`), lines.join('\n'));
   await waitRewrite(s);
 });
+
+test.serial('no-appendfsync-on-rewrite yes (CONFIG SET too): appendfsync always writes without an fsync while a rewrite runs, and fsyncs again after it', async (t) => {
+  const dir = tmp();
+  const io = new FaultyIO();
+  const s = await aofServer(t, dir, { appendfsync: 'always', loglevel: 'warning' }, io);
+  for (let i = 0; i < 200_000; i++) s.server.keyspace.dbs[0].set(`filler${i}`, 'x');
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  t.is(await c.call('CONFIG', 'SET', 'no-appendfsync-on-rewrite', 'yes'), '+OK\r\n');
+  await c.call('BGREWRITEAOF');
+  while (!persistence(s).writer.rewriting) await new Promise((r) => setImmediate(r));
+  const before = io.fsyncs;
+  t.is(await c.call('SET', 'a', '1'), '+OK\r\n');
+  t.true(persistence(s).rewriting, 'the walk is still running');
+  t.is(io.fsyncs, before, 'answered after the write alone');
+  await waitRewrite(s);
+  const after = io.fsyncs;
+  t.is(await c.call('SET', 'a', '2'), '+OK\r\n');
+  t.is(io.fsyncs, after + 1, 'always: fsynced again once the rewrite ended');
+  t.is(await c.call('CONFIG', 'SET', 'no-appendfsync-on-rewrite', 'no'), '+OK\r\n');
+  await c.call('BGREWRITEAOF');
+  while (!persistence(s).writer.rewriting) await new Promise((r) => setImmediate(r));
+  const during = io.fsyncs;
+  t.is(await c.call('SET', 'a', '3'), '+OK\r\n');
+  t.is(io.fsyncs, during + 1, 'without it, a rewrite changes nothing');
+  await waitRewrite(s);
+});

@@ -113,6 +113,43 @@ test('group commit: one write per flush whatever the number of effects; always a
   }
 });
 
+test('no-appendfsync-on-rewrite: no fsync while a rewrite runs (always answers after the write), the bytes fsynced once it ends', async (t) => {
+  const { io, w } = setup('always');
+  w.noFsyncOnRewrite = true;
+  w.rewriting = true;
+  w.append(0, ['SET', 'a', '1']);
+  t.true(w.flush());
+  t.is(io.writes, 1);
+  t.is(io.fsyncs, 0, 'always: written, not fsynced');
+  w.backgroundFsync(10_000);
+  t.is(io.asyncFsyncs, 0, 'nor in the background while it runs');
+  w.rewriting = false;
+  w.backgroundFsync(10_000);
+  t.is(io.asyncFsyncs, 1, 'after it, the cron fsyncs what it left unsynced (no write came)');
+  while (w.fsyncPending) await new Promise((r) => setTimeout(r, 5));
+  w.backgroundFsync(20_000);
+  t.is(io.asyncFsyncs, 1, 'once');
+  w.append(0, ['SET', 'a', '2']);
+  t.true(w.flush());
+  t.is(io.fsyncs, 1, 'always fsyncs each write again');
+  w.rewriting = true;
+  w.noFsyncOnRewrite = false;
+  w.append(0, ['SET', 'a', '3']);
+  t.true(w.flush());
+  t.is(io.fsyncs, 2, 'without the option a rewrite changes nothing');
+
+  const e = setup('everysec');
+  e.w.noFsyncOnRewrite = true;
+  e.w.rewriting = true;
+  e.w.append(0, ['SET', 'a', '1']);
+  e.w.flush();
+  e.w.backgroundFsync(10_000);
+  t.is(e.io.asyncFsyncs, 0, 'everysec: skipped while it runs');
+  e.w.rewriting = false;
+  e.w.backgroundFsync(10_000);
+  t.is(e.io.asyncFsyncs, 1);
+});
+
 test('everysec fsyncs in the background at most once a second, only after writes', async (t) => {
   const { io, w } = setup('everysec');
   w.backgroundFsync(10_000);
