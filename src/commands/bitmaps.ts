@@ -173,13 +173,14 @@ function popcount32(x: number): number {
 }
 
 /**
- * Set bits of words w[from..to): four at a time, their byte counts added before the one multiply
+ * Set bits of the words of `w`: four at a time, their byte counts added before the one multiply
  * that sums a word's bytes (at most 32 a byte), as Redis counts 28 bytes a step. A 64 MB bitmap:
- * 20-25 ms, where a word at a time took 32 (Redis 16-30).
+ * 24 ms in process, where a word at a time took 32 (over the wire 27 ms; redis-server 15).
  */
-function countWords(w: Uint32Array, from: number, to: number): number {
+function countWords(w: Uint32Array): number {
+  const to = w.length;
   let n = 0;
-  let j = from;
+  let j = 0;
   for (const end = to - 3; j < end; j += 4) {
     n += Math.imul(byteCounts(w[j]) + byteCounts(w[j + 1]) + byteCounts(w[j + 2]) + byteCounts(w[j + 3]), 0x01010101) >>> 24;
   }
@@ -199,7 +200,7 @@ export function countBits(b: Uint8Array, from: number, to: number): number {
   for (; i < last && (b.byteOffset + i) % 4 !== 0; i++) n += POPCOUNT[b[i]];
   const words = Math.floor((last - i) / 4);
   if (words > 0) {
-    n += countWords(new Uint32Array(b.buffer, b.byteOffset + i, words), 0, words);
+    n += countWords(new Uint32Array(b.buffer, b.byteOffset + i, words));
     i += words * 4;
   }
   for (; i < last; i++) n += POPCOUNT[b[i]];

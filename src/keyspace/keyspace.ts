@@ -187,7 +187,7 @@ export class Keyspace {
 
   /**
    * One step of active expiry, run between commands: walks each database's deadlines 20 at a
-   * time and draws 20 more at random each round (expireRound), deleting the expired ones, moving
+   * time (at effort 0) and draws as many more at random each round (expireRound), deleting the expired ones, moving
    * on when a round finds few of them, and stopping after
    * `budgetMs` of real time (the next step resumes where this one stopped), so that even millions
    * of expired keys never stall the server for long. Returns the number of keys removed.
