@@ -198,6 +198,10 @@ function flushall(ctx: Ctx, args: string[]): Reply {
   for (const db of ctx.keyspace.dbs) n += db.size;
   ctx.keyspace.flushAll();
   ctx.propagate(args, n);
+  // As Redis's flushAllDataAndResetRDB: with save points set, the emptied dataset is saved at once
+  // (our SAVE: the AOF written and fsynced), which takes rdb_changes_since_last_save back to 0.
+  // A save that fails is logged and the flush stands, as Redis's; with appendonly no there is none.
+  if (ctx.server.config.get('save') !== '') ctx.server.persistence?.save();
   return OK;
 }
 

@@ -90,4 +90,15 @@ test('rdb_changes_since_last_save with the append-only file: SAVE, BGSAVE, DEBUG
   t.true((await changes(ours)) > 0);
   await both('DEBUG', 'RELOAD');
   await both('SET', 'f', '6');
+  // FLUSHALL with save points: Redis's flushAllDataAndResetRDB saves (rdbSave), which resets the
+  // counter (Redis's unit/other.tcl); ours saves the AOF as SAVE does.
+  await both('CONFIG', 'SET', 'save', '3600 1 300 100');
+  await both('SET', 'g', '7');
+  await both('FLUSHALL');
+  t.is(await changes(ours), 0);
+  t.is(await ours.call('GET', 'g'), '$-1\r\n');
+  await both('CONFIG', 'SET', 'save', '');
+  await both('SET', 'g', '7');
+  await both('FLUSHALL');
+  t.true((await changes(ours)) > 0, 'without save points the flush counts');
 });
