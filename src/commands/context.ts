@@ -193,8 +193,12 @@ export interface PersistenceApi {
    * reply text, or an error message starting with ERR.
    */
   rewrite(inExec?: boolean): { ok: boolean; message: string };
-  /** SAVE: writes and fsyncs the append-only file; null, or the error reply text. */
-  save(): string | null;
+  /**
+   * SAVE: writes and fsyncs the append-only file; null, or the error reply text. `command`: SAVE's
+   * own, counted in INFO rdb_saves as Redis's saveCommand counts it (FLUSHALL's is Redis's rdbSave
+   * alone, not counted).
+   */
+  save(command?: boolean): string | null;
   /**
    * BGSAVE: the same with the fsync in the background; null (started), 'scheduled' (`inExec`: run
    * after the transaction, as Redis; `schedule`: BGSAVE SCHEDULE behind a running rewrite), or the

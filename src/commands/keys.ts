@@ -201,7 +201,7 @@ function flushall(ctx: Ctx, args: string[]): Reply {
   // As Redis's flushAllDataAndResetRDB: with save points set, the emptied dataset is saved at once
   // (our SAVE: the AOF written and fsynced), which takes rdb_changes_since_last_save back to 0.
   // A save that fails is logged and the flush stands, as Redis's; with appendonly no there is none.
-  if (ctx.server.config.get('save') !== '') ctx.server.persistence?.save();
+  if (ctx.server.config.get('save') !== '') ctx.server.persistence?.save(false);
   return OK;
 }
 

@@ -192,10 +192,10 @@ export class AofPersistence implements Persistence {
   }
 
   /** SAVE: the append-only file is the saved dataset; make it durable now. Null or an error text. */
-  save(): string | null {
+  save(command = true): string | null {
     // As Redis 7.0's saveCommand behind its BGSAVE child (a rewrite does not stop SAVE there).
     if (this.jobs.saving) return BGSAVE_RUNNING;
-    this.server.stats.rdbSaves++; // as Redis's SAVE (INFO rdb_saves), whatever its end
+    if (command) this.server.stats.rdbSaves++; // as Redis's SAVE (INFO rdb_saves), whatever its end
     try {
       // The first base not written yet: the files do not hold the dataset. Written now, in the
       // command, as Redis's SAVE writes its RDB (an extension: Redis's file is still waiting then).

@@ -94,8 +94,11 @@ test('rdb_changes_since_last_save with the append-only file: SAVE, BGSAVE, DEBUG
   // counter (Redis's unit/other.tcl); ours saves the AOF as SAVE does.
   await both('CONFIG', 'SET', 'save', '3600 1 300 100');
   await both('SET', 'g', '7');
+  const saves = async (c: RawClient): Promise<string> => /\r\nrdb_saves:(\d+)\r\n/.exec(await c.call('INFO', 'persistence'))![1];
+  const [oursBefore, theirsBefore] = [await saves(ours), await saves(theirs)];
   await both('FLUSHALL');
   t.is(await changes(ours), 0);
+  t.deepEqual([await saves(ours), await saves(theirs)], [oursBefore, theirsBefore], 'rdb_saves counts SAVE commands, not this save');
   t.is(await ours.call('GET', 'g'), '$-1\r\n');
   await both('CONFIG', 'SET', 'save', '');
   await both('SET', 'g', '7');
