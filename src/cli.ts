@@ -7,7 +7,7 @@ import { applyOptions, Config, ConfigError, OPTIONS } from './config.js';
 import { REDIS_ONLY_OPTIONS } from './config-redis-only.js';
 import { fsPath } from './config-values.js';
 import { parseArgs } from './config-file.js';
-import { commandTableFor } from './commands/index.js';
+import { commandTableFor, renameChecker } from './commands/index.js';
 import { REDIS_VERSION, VERSION } from './version.js';
 import { runService } from './server/service.js';
 import { LoggedStartFailure } from './server/start-failure.js';
@@ -67,12 +67,12 @@ async function main(argv: string[]): Promise<void> {
   let file: string | undefined;
   let stdin: string | undefined;
   try {
-    const parsed = parseArgs(argv);
+    const parsed = parseArgs(argv, undefined, renameChecker());
     file = parsed.file;
     stdin = parsed.stdin;
     config = new Config(SERVER_DEFAULTS);
     applyOptions(config, parsed.options);
-    commandTableFor(config); // its rename-command lines checked, as Redis reads them: before anything starts
+    commandTableFor(config); // as the server will build it (its rename-command lines were checked as read)
   } catch (e) {
     if (e instanceof ConfigError) fail(e.message);
     throw e;

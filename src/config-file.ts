@@ -26,7 +26,15 @@ interface ReadState {
   base: string;
   reading: string[];
   read: (path: string) => string;
+  /** Checks a `rename-command` line as it is read (null: fine); see parseArgs. */
+  checkRename?: RenameCheck;
 }
+
+/**
+ * Applies one `rename-command` to a command table of the caller's (commands/index.ts): null, or
+ * Redis's reason it is refused. config-file.ts knows no commands; the caller's table does.
+ */
+export type RenameCheck = (from: string, to: string) => string | null;
 
 /**
  * Parses redis-server style arguments: `[config-file] [--name value ...] [-]`, as redis-server
@@ -34,11 +42,11 @@ interface ReadState {
  * (and standard input with `-`), so they mean what those lines mean. Returns the options in the
  * order they apply.
  */
-export function parseArgs(argv: readonly string[], read: (path: string) => string = readConfig): { file?: string; options: OptionLine[]; stdin?: string } {
+export function parseArgs(argv: readonly string[], read: (path: string) => string = readConfig, checkRename?: RenameCheck): { file?: string; options: OptionLine[]; stdin?: string } {
   // As redis-server: a first argument not starting with '-' (even "") is the config file.
   const file = argv.length > 0 && !argv[0].startsWith('-') ? mainFilePath(argv[0]) : undefined;
   const { text, stdin } = argvText(argv, file === undefined ? 0 : 1);
-  const state: ReadState = { base: process.cwd(), reading: [], read };
+  const state: ReadState = { base: process.cwd(), reading: [], read, checkRename };
   const options = file === undefined ? [] : readFile(file, state, '');
   // Kept for a daemonized start: the background server reads it again, from the parent.
   const stdinText = stdin ? read(STDIN) : undefined;
@@ -184,6 +192,9 @@ function apply(name: string, values: string[], state: ReadState, where: string, 
   // Applied to the command table when the server builds it (commands/index.ts): its two names quoted, as one value.
   if (lower === 'rename-command') {
     if (values.length !== 2) throw new ConfigError(`${where}: Bad directive or wrong number of arguments`);
+    // Checked as it is read, as Redis renames at the line (the first bad line is the one named).
+    const refusal = state.checkRename?.(values[0], values[1]) ?? null;
+    if (refusal !== null) throw new ConfigError(`${where}: ${refusal}`);
     return [line(lower, values.map(repr).join(' '), where)];
   }
   const refused = refusedDirective(lower, values.length);

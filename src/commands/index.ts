@@ -3,6 +3,7 @@
 import { buildTable, renameCommand, type CommandTable } from './dispatch.js';
 import { badOption, ConfigError, type Config } from '../config.js';
 import { splitArgs } from '../protocol/splitargs.js';
+import type { RenameCheck } from '../config-file.js';
 import { connectionCommands } from './connection.js';
 import { stringCommands } from './strings.js';
 import { bitmapCommands } from './bitmaps.js';
@@ -36,6 +37,16 @@ export function commandTableFor(config: Config): CommandTable {
     if (error !== null) throw badOption(name, value, new ConfigError(error), where);
   }
   return table;
+}
+
+/**
+ * Checks `rename-command` lines as the configuration is read (config-file.ts), each applied in
+ * turn to a table of its own, as Redis renames at each line: the same renames commandTableFor
+ * applies later, so the first bad line is the one named.
+ */
+export function renameChecker(): RenameCheck {
+  const table = buildCommandTable();
+  return (from, to) => renameCommand(table, from, to);
 }
 
 export function buildCommandTable(): CommandTable {

@@ -69,6 +69,8 @@ const CASES: Record<string, Case> = {
   'a bad value, then a line of the wrong length': { args: ['--maxmemory', 'lots', '--hz', '1', '2'] },
   'a bad value, then a directive we refuse': { args: ['--maxmemory', 'lots', '--loadmodule', 'x.so'] },
   'a bad value, then an unknown option': { args: ['--maxmemory', 'lots', '--bla', '1'] },
+  'a rename-command of no command, then a bad value': { args: ['--rename-command', 'nosuch', 'foo', '--maxmemory', 'lots'] },
+  'a rename-command of a command renamed before, then a bad value': { args: ['--rename-command', 'get', 'x', '--rename-command', 'get', 'y', '--hz', 'x'] },
 };
 
 /** What the configuration of a started server looks like from a client. */
