@@ -363,10 +363,14 @@ export class AofWriter {
     });
   }
 
-  /** Writes what is pending and fsyncs, synchronously (shutdown, SAVE). Throws on failure. */
+  /**
+   * Writes what is pending and fsyncs, synchronously (shutdown, SAVE). Throws on failure. Under
+   * `always` too when bytes are unsynced: written during a rewrite (noFsyncOnRewrite), or before
+   * a CONFIG SET from everysec.
+   */
   syncNow(): void {
     if (!this.flush()) throw new Error(`Error writing to the AOF file: ${this.lastWriteError}`);
-    if (this.policy !== 'always') {
+    if (this.policy !== 'always' || this.dirtySinceFsync) {
       this.io.fsync(this.fd);
       this.dirtySinceFsync = false;
       this.lastFsyncError = null;

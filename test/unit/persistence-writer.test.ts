@@ -137,6 +137,12 @@ test('no-appendfsync-on-rewrite: no fsync while a rewrite runs (always answers a
   w.append(0, ['SET', 'a', '3']);
   t.true(w.flush());
   t.is(io.fsyncs, 2, 'without the option a rewrite changes nothing');
+  w.noFsyncOnRewrite = true;
+  w.append(0, ['SET', 'a', '4']);
+  t.true(w.flush());
+  t.is(io.fsyncs, 2);
+  w.syncNow(); // SHUTDOWN, SAVE, CONFIG SET appendonly no during the rewrite
+  t.is(io.fsyncs, 3, 'syncNow fsyncs what the rewrite left unsynced, under always too');
 
   const e = setup('everysec');
   e.w.noFsyncOnRewrite = true;
