@@ -27,8 +27,13 @@ export abstract class ClientState extends CommandContext {
   private localAddr: string | null = null;
   readonly createdAt = Date.now();
   lastInteraction = this.createdAt;
-  /** When the reply buffer's peak was last reset (server/reply-buffers.ts). */
-  peakResetAt = this.createdAt;
+  /**
+   * When the reply buffer's peak was last reset (ms; server/reply-buffers.ts). At first the
+   * creation time in seconds, as Redis 7.0's createClient seeds it (server.unixtime) while its cron
+   * compares milliseconds: the first look resets the peak, so a fresh idle client's buffer shrinks
+   * within a few hundred ms, not 5 s (redis-server 7.0.15, seen side by side).
+   */
+  peakResetAt = Math.floor(this.createdAt / 1000);
   lastCommand = 'NULL';
   protected readonly replies = new ReplyMode();
   /** In MONITOR mode. */
