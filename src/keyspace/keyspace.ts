@@ -20,6 +20,14 @@ const KEYS_PER_ROUND = 20;
  * Each step of effort above 1 takes one off, as Redis's.
  */
 const ACCEPTABLE_STALE = 10;
+/**
+ * While the random draws still see expired keys now and then (expiredStalePerc over SWEEP_STALE),
+ * each cycle's walk also goes through 1/SWEEP_CYCLES of a database's keys with a TTL, at most
+ * SWEEP_MAX (looking at a deadline is cheap): see sweep().
+ */
+const SWEEP_STALE = 0.01;
+const SWEEP_CYCLES = 20;
+const SWEEP_MAX = 5000;
 /** Removes those of `keys` that are expired (a key drawn twice is removed once); how many. */
 function reclaim(db: Database, keys: readonly string[]): number {
   let n = 0;
@@ -237,9 +245,39 @@ export class Keyspace {
         }
         if (!stale(r.walkExpired, r.walked) && !stale(r.drawnExpired, r.drawn)) break;
       }
+      if (this.expiredStalePerc > SWEEP_STALE) removed += this.sweep(db, Math.min(SWEEP_MAX, Math.ceil(db.expires.size / SWEEP_CYCLES)), stopAt);
     }
     this.nextDb = 0;
     this.noteStale(sampledAtRandom, expiredAtRandom);
+    return removed;
+  }
+
+  /**
+   * Walks on through `count` keys of `db` with a deadline (fewer if the walk ends or the budget
+   * does), removing the expired ones. The draws thin expired keys everywhere at once, and a key
+   * removed has the set's last one moved into its place, so once under the stale threshold the
+   * rest are few and spread among live ones, where a round a cycle took minutes to find them
+   * (a review: 600,000 keys of 500 ms set before 100,000 of hours, 7,990 expired ones left after
+   * 30 s and 684 after 120 s; redis-server, whose walk meets them at their first density, none
+   * after 2.3-2.9 s). This pass reaches each key within SWEEP_CYCLES cycles (at most SWEEP_MAX a
+   * cycle) while the draws say some are left.
+   */
+  private sweep(db: Database, count: number, stopAt: number): number {
+    const now = this.time.now;
+    const due: string[] = [];
+    let walked = 0;
+    let removed = 0;
+    let cursor = this.expireCursors[db.id];
+    while (walked < count && performance.now() < stopAt) {
+      cursor = db.expires.scan(cursor, Math.min(256, count - walked), (key, when) => {
+        walked++;
+        if (when < now) due.push(key);
+      });
+      removed += reclaim(db, due);
+      due.length = 0;
+      if (cursor === 0) break;
+    }
+    this.expireCursors[db.id] = cursor;
     return removed;
   }
 
