@@ -196,7 +196,7 @@ export interface PersistenceApi {
   /**
    * SAVE: writes and fsyncs the append-only file; null, or the error reply text. `command`: SAVE's
    * own, counted in INFO rdb_saves as Redis's saveCommand counts it (FLUSHALL's is Redis's rdbSave
-   * alone, not counted).
+   * alone, not counted, and leaves the running command's effects in their block).
    */
   save(command?: boolean): string | null;
   /**

@@ -191,16 +191,24 @@ export class AofPersistence implements Persistence {
     this.writer.syncNow();
   }
 
-  /** SAVE: the append-only file is the saved dataset; make it durable now. Null or an error text. */
+  /**
+   * SAVE: the append-only file is the saved dataset; make it durable now. Null or an error text.
+   * `command` false: FLUSHALL's save (Redis's rdbSave in flushAllDataAndResetRDB), not counted in
+   * rdb_saves, which writes what came before the running command and leaves its effects in their
+   * block (a transaction's MULTI ... EXEC is written whole at its end, as DEBUG LOADAOF's), and is
+   * not made while the first base is written (the files do not hold the dataset until then).
+   */
   save(command = true): string | null {
     // As Redis 7.0's saveCommand behind its BGSAVE child (a rewrite does not stop SAVE there).
     if (this.jobs.saving) return BGSAVE_RUNNING;
+    if (!command && this.jobs.starting) return null;
     if (command) this.server.stats.rdbSaves++; // as Redis's SAVE (INFO rdb_saves), whatever its end
     try {
       // The first base not written yet: the files do not hold the dataset. Written now, in the
       // command, as Redis's SAVE writes its RDB (an extension: Redis's file is still waiting then).
       if (this.jobs.starting) this.rewriteSync();
-      this.writer.syncNow();
+      if (command) this.writer.syncNow();
+      else this.writer.syncBeforeUnit();
     } catch (e) {
       this.server.log.warning(`SAVE: ${errorText(e)}`);
       return 'ERR';

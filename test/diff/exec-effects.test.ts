@@ -132,6 +132,21 @@ test('DEBUG LOADAOF run by EXEC reloads the file without the transaction\'s effe
   ]);
 });
 
+// FLUSHALL with save points saves (Redis's flushAllDataAndResetRDB: rdbSave; ours: SAVE's AOF
+// fsync), which must not write a transaction's first half out of its block: a review found
+// `SET a 1` and `FLUSHALL` written bare, fsynced before the transaction ended.
+test('FLUSHALL with save points run by EXEC: the transaction is written whole, in its block, as redis-server', async (t) => {
+  const p = await pair(t, true);
+  if (p === null) return;
+  const cmds = [['CONFIG', 'SET', 'save', '3600 1'], ['SET', 'y', '1'], ['MULTI'], ['SET', 'a', '1'], ['FLUSHALL'], ['SET', 'b', '2'], ['EXEC']];
+  const [ours, theirs] = await both(p.ks.port, p.redis.port, cmds);
+  t.is(show(ours), show(theirs), 'Keystonelight vs redis-server');
+  const dirty = async (port: number): Promise<string | undefined> => /rdb_changes_since_last_save:\d+/.exec((await exchange(port, [bytes([['INFO', 'persistence']])])).data)?.[0];
+  t.is(await dirty(p.ks.port), await dirty(p.redis.port));
+  t.deepEqual(parseAof(aofContent(p.ksDir)).map((a) => a.join(' ')), parseAof(aofContent(p.redis.dir)).map((a) => a.join(' ')));
+  t.deepEqual(parseAof(aofContent(p.ksDir)).map((a) => a.join(' ')), ['SELECT 0', 'SET y 1', 'MULTI', 'SET a 1', 'FLUSHALL', 'SET b 2', 'EXEC']);
+});
+
 test('CONFIG SET appendonly no run by EXEC: none of the transaction is written, as redis-server', async (t) => {
   const p = await pair(t, true);
   if (p === null) return;
