@@ -95,6 +95,35 @@ test('a fresh idle client\'s buffer shrinks within a second at the default peak 
   t.true(theirs < 2000, `redis-server shrank after ${theirs} ms`);
 });
 
+// A review: shrunk to exactly peak + 1, the buffer was regrown by the next batch of the same size
+// (the encoder reserves a bulk's header room), then shrunk again at each look of the cron.
+test('a busy pipelining client\'s buffer is shrunk once to its batches\' size, as redis-server\'s (rbs=1792 for 16 GETs of 100 bytes)', async (t) => {
+  const run = async (port: number): Promise<string> => {
+    const admin = await RawClient.connect(port);
+    const c = await RawClient.connect(port);
+    try {
+      await admin.call('SET', 'v100', 'x'.repeat(100));
+      await c.call('CLIENT', 'SETNAME', 'busy');
+      const before = Number(/reply_buffer_shrinks:(\d+)/.exec(await admin.call('INFO', 'stats'))![1]);
+      for (const end = Date.now() + 1500; Date.now() < end;) await c.pipeline(Array.from({ length: 16 }, () => ['GET', 'v100']));
+      const shrinks = Number(/reply_buffer_shrinks:(\d+)/.exec(await admin.call('INFO', 'stats'))![1]) - before;
+      const b = await buffers(admin, 'busy');
+      return `rbs=${b.rbs} rbp=${b.rbp} shrinks ${shrinks <= 2 ? 'at most 2' : shrinks}`;
+    } finally {
+      admin.close();
+      c.close();
+    }
+  };
+  const s = await startServer({ port: 0 });
+  t.teardown(() => s.close());
+  const ours = await run(s.port);
+  t.is(ours, 'rbs=1792 rbp=1728 shrinks at most 2');
+  if (!needBinary(t, 'redis-server')) return;
+  const redis = await startRealRedis();
+  t.teardown(() => redis.stop());
+  t.is(ours, await run(redis.port));
+});
+
 test('a busy client\'s buffer regrows at once, and RESIZING 0 stops the shrinking', async (t) => {
   const s = await startServer({ port: 0, config: { 'enable-debug-command': 'yes' } });
   t.teardown(() => s.close());
