@@ -230,22 +230,31 @@ export class Keyspace {
     let removed = 0;
     let sampledAtRandom = 0;
     let expiredAtRandom = 0;
+    const timeUp = (db: Database): boolean => {
+      if (performance.now() < stopAt) return false;
+      this.nextDb = db.id;
+      this.expiredTimeCapReachedCount++;
+      return true;
+    };
     for (let i = 0; i < n; i++) {
       const db = this.dbs[(this.nextDb + i) % n];
+      let capped = false;
       while (db.expires.size !== 0) {
         const r = this.expireRound(db, perRound);
         removed += r.walkExpired + r.drawnExpired;
         sampledAtRandom += r.drawn;
         expiredAtRandom += r.drawnExpired;
-        if (performance.now() >= stopAt) {
-          this.nextDb = db.id;
-          this.expiredTimeCapReachedCount++;
-          this.noteStale(sampledAtRandom, expiredAtRandom);
-          return removed;
-        }
+        if ((capped = timeUp(db))) break;
         if (!stale(r.walkExpired, r.walked) && !stale(r.drawnExpired, r.drawn)) break;
       }
-      if (this.expiredStalePerc > SWEEP_STALE) removed += this.sweep(db, Math.min(SWEEP_MAX, Math.ceil(db.expires.size / SWEEP_CYCLES)), stopAt);
+      if (!capped && this.expiredStalePerc > SWEEP_STALE) {
+        removed += this.sweep(db, Math.min(SWEEP_MAX, Math.ceil(db.expires.size / SWEEP_CYCLES)), stopAt);
+        capped = timeUp(db);
+      }
+      if (capped) {
+        this.noteStale(sampledAtRandom, expiredAtRandom);
+        return removed;
+      }
     }
     this.nextDb = 0;
     this.noteStale(sampledAtRandom, expiredAtRandom);
