@@ -1,16 +1,16 @@
 // Idle clients give back their reply buffer, as Redis 7.0's clientsCronResizeOutputBuffer: each
-// client's storage (16 KB at first) shrinks to max(1 KB, its peak + 1, rounded up) once the most a batch left in
-// it since the last peak reset (CLIENT LIST rbp) is under half of it; the peak is reset to what the
-// buffer holds every 5 s (DEBUG REPLYBUFFER PEAK-RESET-TIME), so an idle client's buffer shrinks
-// within a few seconds: CLIENT LIST's rbs and rbp are the buffer's, not constants. The 15 KB an
-// idle client gives up goes to the collector (not to the piece pool: idle clients would fill it);
-// the RSS it saves is small (8,000 idle connections: 10.4 KB of RSS each before, 10.0 after a GC;
-// redis-server 2.9 KB), as a fresh 16 KB buffer has only the pages a reply touched resident, and
-// the rest of a connection is its JavaScript objects, about 6 KB (a heap snapshot of 1,000 idle
-// ones: closures, Maps, contexts, the socket, its handle, the Connection). A batch
-// that needs more regrows the storage at once (ReplyBuffer.ensure: 16 KB at least), where Redis's
-// cron doubles it in steps up to 16 KB (its reply list takes the rest meanwhile):
-// reply_buffer_expands stays 0 here.
+// client's storage (16 KB at first) shrinks to max(1 KB, its peak + 1, rounded up) once the most a
+// batch left in it since the last peak reset (CLIENT LIST rbp) is under half of it; the peak is
+// reset to what the buffer holds every 5 s (DEBUG REPLYBUFFER PEAK-RESET-TIME), so an idle
+// client's buffer shrinks within a few seconds: CLIENT LIST's rbs and rbp are the buffer's, not
+// constants. The 15 KB an idle client gives up goes to the collector (not to the piece pool: idle
+// clients would fill it); the RSS it saves is small (8,000 idle connections: 10.4 KB of RSS each
+// before, 10.0 after a GC; redis-server 2.9 KB), as a fresh 16 KB buffer has only the pages a
+// reply touched resident, and the rest of a connection is its JavaScript objects, about 6 KB (a
+// heap snapshot of 1,000 idle ones: closures, contexts, hidden classes, the socket, its handle,
+// the Connection). A batch that needs more regrows the storage at once (ReplyBuffer.ensure: 16 KB
+// at least), where Redis's cron doubles it in steps up to 16 KB (its reply list takes the rest
+// meanwhile): reply_buffer_expands stays 0 here.
 //
 // As Redis's clientsCron, each cron run looks at numclients/hz clients (at least 5), going round
 // the clients, so that each is seen about once a second whatever their number.
@@ -35,7 +35,7 @@ const RESERVE = 32;
  * `n` rounded up as jemalloc's size classes (four a doubling: 1024, 1280, 1536, 1792, 2048,
  * 2560 ...): what Redis's zmalloc_usable makes of its buffer, and so what its CLIENT LIST shows.
  */
-export function sizeClass(n: number): number {
+function sizeClass(n: number): number {
   if (n <= MIN_BYTES) return MIN_BYTES;
   const step = 2 ** Math.floor(Math.log2(n - 1)) / 4;
   return Math.ceil(n / step) * step;
