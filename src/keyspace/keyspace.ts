@@ -116,7 +116,7 @@ export class Keyspace {
    */
   readonly outside = { bytes: 0 };
   private readonly evictor: Evictor;
-  /** The database the next active cycle starts with (where the last one ran out of time). */
+  /** The database the next active cycle starts with (the one after where the last ran out of time). */
   private nextDb = 0;
   /** Per database, the SCAN cursor of the active cycle over its deadlines. */
   private readonly expireCursors: number[];
@@ -232,7 +232,7 @@ export class Keyspace {
     let expiredAtRandom = 0;
     const timeUp = (db: Database): boolean => {
       if (performance.now() < stopAt) return false;
-      this.nextDb = db.id;
+      this.nextDb = db.id + 1; // as Redis's current_db, moved on before a database is worked on
       this.expiredTimeCapReachedCount++;
       return true;
     };

@@ -178,6 +178,26 @@ test('expired keys left spread among live ones once under the stale threshold ar
   t.true(cycles <= 40, `${cycles} cycles`);
 });
 
+test('a cycle out of time resumes at the next database, as Redis\'s current_db (moved on before a database is worked on)', (t) => {
+  const { ks, clock } = setup(3);
+  for (const db of ks.dbs) {
+    for (let i = 0; i < 1000; i++) {
+      db.set(`k${i}`, 'v');
+      db.setExpire(`k${i}`, clock.ms + 10);
+    }
+  }
+  clock.advance(11);
+  const sizes = (): number[] => ks.dbs.map((db) => db.size);
+  ks.activeExpireCycle(0); // out of time after one round of database 0
+  const first = sizes();
+  t.true(first[0] < 1000 && first[1] === 1000 && first[2] === 1000, JSON.stringify(first));
+  ks.activeExpireCycle(0);
+  const second = sizes();
+  t.is(second[0], first[0], 'not database 0 again');
+  t.true(second[1] < 1000 && second[2] === 1000, JSON.stringify(second));
+  t.is(ks.expiredTimeCapReachedCount, 2);
+});
+
 test('an active cycle stops at its time budget and the next one resumes', (t) => {
   const { ks, clock } = setup(1);
   const db = ks.dbs[0];
