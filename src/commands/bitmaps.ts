@@ -47,7 +47,7 @@ export function byteAt(v: StringValue, i: number): number {
 
 /** The contents as bytes, for BITOP (a copy only for a string). */
 function bytesOf(v: StringValue): Uint8Array {
-  return typeof v === 'string' ? Buffer.from(v, 'latin1') : v.bytes.subarray(0, v.length);
+  return typeof v === 'string' ? Buffer.from(v, 'latin1') : v.view;
 }
 
 /** A string scanned by BITCOUNT / BITPOS whose range is at least this long becomes a ByteString. */

@@ -41,6 +41,11 @@ export class ByteString {
     return b;
   }
 
+  /** The value's bytes, a view of its storage (no copy). */
+  get view(): Buffer {
+    return this.bytes.subarray(0, this.length);
+  }
+
   /** The value as a string, one char per byte. */
   get s(): string {
     return this.bytes.latin1Slice(0, this.length);

@@ -5,7 +5,7 @@
 
 import type { ReplyBuffer } from '../protocol/encoder.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
-import { ByteString, stringOf, type TypedValue, type Value } from '../keyspace/values.js';
+import { storedStringOf, type TypedValue, type Value } from '../keyspace/values.js';
 import { encode, timestampLine } from './aof-format.js';
 
 /** `*3 $3 SET`: the head of every string key's command. */
@@ -13,12 +13,12 @@ const SET_HEAD = Buffer.from('*3\r\n$3\r\nSET\r\n', 'latin1');
 
 /** Writes the commands that recreate `key` with `value` and (absolute, ms) deadline `expire`. */
 export function writeKey(out: ReplyBuffer, key: string, value: Value, expire: number | undefined): void {
-  const s = value instanceof ByteString ? value : stringOf(value);
+  const s = storedStringOf(value);
   if (s !== undefined) {
     out.writeBytes(SET_HEAD);
     out.bulk(key);
     if (typeof s === 'string') out.bulk(s);
-    else bulkBytes(out, s.bytes.subarray(0, s.length));
+    else bulkBytes(out, s.view);
   } else {
     // Collection types provide rewrite(key): the commands that rebuild them.
     const v = value as TypedValue & { rewrite?: (k: string) => string[][] };

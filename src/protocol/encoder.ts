@@ -129,10 +129,7 @@ export class ReplyBuffer {
     const size = this.buf.length;
     if (size > SHRINK_ABOVE) {
       this.underused = this.len * 4 < size ? this.underused + 1 : 0;
-      if (size > this.keepAtMost || this.underused >= SHRINK_AFTER) {
-        this.replaceStorage(Buffer.allocUnsafe(INITIAL));
-        this.underused = 0;
-      }
+      if (size > this.keepAtMost || this.underused >= SHRINK_AFTER) this.resizeEmpty(INITIAL);
     }
     this.len = 0;
     this.forgetDeferred();
@@ -156,8 +153,7 @@ export class ReplyBuffer {
     if (this.pieceBytes !== 0) this.dropPieces();
     this.len = 0;
     this.forgetDeferred();
-    this.replaceStorage(Buffer.allocUnsafe(INITIAL));
-    this.underused = 0;
+    this.resizeEmpty(INITIAL);
   }
 
   /**
@@ -174,10 +170,10 @@ export class ReplyBuffer {
   }
 
   /**
-   * New storage of `size` bytes for a buffer holding nothing, nor viewed by anyone (a connection
-   * between batches: writeBatch gave the socket no view of it): an idle client's shrunk buffer.
-   * The old storage is left to the collector, not pooled: a thousand idle clients' 16 KB buffers
-   * filled the pool (16 MB), which then refused the big replies' buffers it is there for.
+   * New storage of `size` bytes for a buffer holding nothing: a large one given up (clear, rewind),
+   * one a socket still views (detach), an idle client's shrunk buffer. The old storage is left to
+   * whoever views it and then to the collector, never pooled: a thousand idle clients' 16 KB
+   * buffers filled the pool (16 MB), which then refused the big replies' buffers it is there for.
    */
   resizeEmpty(size: number): void {
     this.replaceStorage(Buffer.allocUnsafeSlow(size));

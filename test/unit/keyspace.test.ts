@@ -9,6 +9,14 @@ import { ManualClock } from '../../src/keyspace/clock.js';
 import { cloneValue, encodingOf, RawString, type TypedValue } from '../../src/keyspace/values.js';
 import { entryBytes, EXPIRE_ENTRY_BYTES } from '../../src/keyspace/memory.js';
 
+/** `n` keys `<prefix><i>` in `db`, each with the deadline `deadline(i)`. */
+function withTtl(db: Database, prefix: string, n: number, deadline: (i: number) => number): void {
+  for (let i = 0; i < n; i++) {
+    db.set(`${prefix}${i}`, 'v');
+    db.setExpire(`${prefix}${i}`, deadline(i));
+  }
+}
+
 function setup(dbs = 2): { ks: Keyspace; clock: ManualClock; expired: string[]; db: Database } {
   const clock = new ManualClock();
   const expired: string[] = [];
@@ -138,11 +146,7 @@ test('active-expire-effort: a cycle goes on until fewer keys are stale, as Redis
   // 10%) a cycle stops after about one round; at effort 10 (under 1%) it goes on until few are left.
   const removedAt = (effort: number): number => {
     const { ks, clock } = setup(1);
-    const db = ks.dbs[0];
-    for (let i = 0; i < 10000; i++) {
-      db.set(`k${i}`, 'v');
-      db.setExpire(`k${i}`, clock.ms + (i % 20 === 0 ? 10 : 1e9));
-    }
+    withTtl(ks.dbs[0], 'k', 10000, (i) => clock.ms + (i % 20 === 0 ? 10 : 1e9));
     clock.advance(11);
     return ks.activeExpireCycle(1000, effort - 1);
   };
@@ -160,14 +164,8 @@ test('active-expire-effort: a cycle goes on until fewer keys are stale, as Redis
 test('expired keys left spread among live ones once under the stale threshold are swept within a few dozen cycles', (t) => {
   const { ks, clock } = setup(1);
   const db = ks.dbs[0];
-  for (let i = 0; i < 60_000; i++) {
-    db.set(`short${i}`, 'v');
-    db.setExpire(`short${i}`, clock.ms + 10);
-  }
-  for (let i = 0; i < 10_000; i++) {
-    db.set(`long${i}`, 'v');
-    db.setExpire(`long${i}`, clock.ms + 1e9);
-  }
+  withTtl(db, 'short', 60_000, () => clock.ms + 10);
+  withTtl(db, 'long', 10_000, () => clock.ms + 1e9);
   clock.advance(11);
   let cycles = 0;
   while (db.expires.size > 10_000 && cycles < 500) {
@@ -180,12 +178,7 @@ test('expired keys left spread among live ones once under the stale threshold ar
 
 test('a cycle out of time resumes at the next database, as Redis\'s current_db (moved on before a database is worked on)', (t) => {
   const { ks, clock } = setup(3);
-  for (const db of ks.dbs) {
-    for (let i = 0; i < 1000; i++) {
-      db.set(`k${i}`, 'v');
-      db.setExpire(`k${i}`, clock.ms + 10);
-    }
-  }
+  for (const db of ks.dbs) withTtl(db, 'k', 1000, () => clock.ms + 10);
   clock.advance(11);
   const sizes = (): number[] => ks.dbs.map((db) => db.size);
   ks.activeExpireCycle(0); // out of time after one round of database 0
@@ -250,12 +243,8 @@ test('keys expired behind a block of long-lived keys are reclaimed at once, not 
 });
 
 test('the active cycle stops early when few sampled keys are expired', (t) => {
-  const { ks, clock } = setup(1);
-  const db = ks.dbs[0];
-  for (let i = 0; i < 10000; i++) {
-    db.set(`k${i}`, 'v');
-    db.setExpire(`k${i}`, clock.ms + (i % 100 === 0 ? 1 : 1e9));
-  }
+  const { ks, clock, db } = setup(1);
+  withTtl(db, 'k', 10000, (i) => clock.ms + (i % 100 === 0 ? 1 : 1e9));
   clock.advance(2);
   const removed = ks.activeExpireCycle(1000);
   // 1% of the keys are expired: the first rounds find under 10% stale and the cycle moves on.
