@@ -32,13 +32,14 @@ const COPY_UP_TO = 64 * 1024;
  */
 export class ReplyBuffer {
   /** From piece-pool.ts: a closed connection's storage (release()) serves the next one. */
-  buf: Buffer = takePiece(INITIAL);
+  buf: Buffer;
   len = 0;
   /**
    * The most bytes a batch left in the storage since its owner last reset this (a connection's:
-   * CLIENT LIST rbp, server/reply-buffers.ts; set by writeBatch). INITIAL at first, as Redis's.
+   * CLIENT LIST rbp, server/reply-buffers.ts; set by writeBatch). The storage's size at first, as
+   * Redis's.
    */
-  peak = INITIAL;
+  peak: number;
   /** Batches in a row that used under a quarter of a large storage (see SHRINK_AFTER). */
   private underused = 0;
   /** The last view peek() made, of `viewOf`: batches of the same size (common) reuse it. */
@@ -77,12 +78,16 @@ export class ReplyBuffer {
    * `keepAtMost`: the largest storage clear() keeps (see KEEP_AT_MOST). The AOF's one buffer keeps
    * more: a turn of big values (50 SETs of 100 KB) regrew it from 16 KB by doubling every turn.
    * `split`: big bulk replies may be pieces (a connection's replies, sent with chunks()).
+   * `initial`: the first storage's size; the first write past it grows it to INITIAL at least.
    */
   constructor(
     private readonly keepAtMost = KEEP_AT_MOST,
     split = false,
+    initial = INITIAL,
   ) {
     this.pieces = split ? [] : null;
+    this.buf = takePiece(initial);
+    this.peak = this.buf.length;
   }
 
   /** Bytes collected: in the storage and in pieces. */

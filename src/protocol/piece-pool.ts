@@ -1,16 +1,17 @@
 // Buffers for big bulk strings: replies (ReplyBuffer.piece()), given back once a socket has taken
 // their bytes, and requests' arguments (big-bulk.ts), given back once made into strings; and the
-// 16 KB storage of closed connections' reply buffers (ReplyBuffer.release()), so that a client
-// connecting per request (redis-benchmark -k 0) costs no allocation nor garbage for it.
+// storage of closed connections' reply buffers (ReplyBuffer.release(): 1 KB, or 16 KB once grown),
+// so that a client connecting per request (redis-benchmark -k 0) costs no allocation nor garbage
+// for it.
 //
 // A fresh buffer per big value was written into memory no cache had seen (and allocated, and later
 // swept by the GC): copying a 100 KB value into a new buffer cost several times a copy into one
 // used a moment ago. Redis's allocator hands a freed block back at once; this does the same for
 // ours (GET of 100 KB values -P 16: server CPU per request x0.79 with the pool, 3 alternating
-// rounds). Sizes are powers of two from 16 KB (a 100 KB value takes a 128 KB buffer); the pool
+// rounds). Sizes are powers of two from 1 KB (a 100 KB value takes a 128 KB buffer); the pool
 // keeps at most MAX_POOLED bytes, the most recently freed first.
 
-const MIN_SHIFT = 14; // 16 KB: a reply buffer's storage
+const MIN_SHIFT = 10; // 1 KB: a new connection's reply buffer (server/reply-buffers.ts)
 /** Buffers longer than this are never pooled (MAX_CLASS_SHIFT). */
 const MAX_CLASS_SHIFT = 23; // 8 MB
 const MAX_POOLED = 16 * 1024 * 1024;

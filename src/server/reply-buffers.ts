@@ -1,24 +1,25 @@
 // Idle clients give back their reply buffer, as Redis 7.0's clientsCronResizeOutputBuffer: each
-// client's storage (16 KB at first) shrinks to max(1 KB, its peak + 1, rounded up) once the most a
+// client's storage (16 KB once grown) shrinks to max(1 KB, its peak + 1, rounded up) once the most a
 // batch left in it since the last peak reset (CLIENT LIST rbp) is under half of it; the peak is
 // reset to what the buffer holds every 5 s (DEBUG REPLYBUFFER PEAK-RESET-TIME), so an idle
 // client's buffer shrinks within a few seconds: CLIENT LIST's rbs and rbp are the buffer's, not
-// constants. The 15 KB an idle client gives up goes to the collector (not to the piece pool: idle
-// clients would fill it); the RSS it saves is small (8,000 idle connections: 10.4 KB of RSS each
-// before, 10.0 after a GC; redis-server 2.9 KB), as a fresh 16 KB buffer has only the pages a
-// reply touched resident, and the rest of a connection is its JavaScript objects, about 6 KB (a
-// heap snapshot of 1,000 idle ones: closures, contexts, hidden classes, the socket, its handle,
-// the Connection). A batch that needs more regrows the storage at once (ReplyBuffer.ensure: 16 KB
-// at least), where Redis's cron doubles it in steps up to 16 KB (its reply list takes the rest
-// meanwhile): reply_buffer_expands stays 0 here.
+// constants. The storage an idle client gives up goes to the collector (not to the piece pool:
+// idle clients would fill it). A new client's buffer is 1 KB already (ClientState.out; Redis's is
+// 16 KB until its cron's first look), so only clients that needed more are shrunk. A batch that
+// needs more regrows the storage at once (ReplyBuffer.ensure: 16 KB at least), where Redis's cron
+// doubles it in steps up to 16 KB (its reply list takes the rest meanwhile): reply_buffer_expands
+// stays 0 here. Memory per connection: bench/README.md.
 //
 // As Redis's clientsCron, each cron run looks at numclients/hz clients (at least 5), going round
 // the clients, so that each is seen about once a second whatever their number.
 
 import type { ReplyBuffer } from '../protocol/encoder.js';
 
-/** Redis's PROTO_REPLY_MIN_BYTES: the smallest reply buffer. */
-const MIN_BYTES = 1024;
+/**
+ * Redis's PROTO_REPLY_MIN_BYTES: the smallest reply buffer, and a new client's (ClientState.out),
+ * where Redis's starts at 16 KB and its cron shrinks it to this within a second when idle.
+ */
+export const MIN_BYTES = 1024;
 /** Redis's REPLY_BUFFER_DEFAULT_PEAK_RESET_TIME (ms). */
 export const DEFAULT_PEAK_RESET_MS = 5000;
 /** Redis's CLIENTS_CRON_MIN_ITERATIONS. */
