@@ -229,7 +229,6 @@ export const REDIS_ONLY_OPTIONS: readonly OptionSpec[] = [
   // (active-expire-effort below acts: the server's cron reads it, as Redis's activeExpireCycle.)
   bool('jemalloc-bg-thread', 'yes'),
   bool('activerehashing', 'yes'),
-  bool('dynamic-hz', 'yes'),
   // Refused as Debian's redis-server (built without Redis's own jemalloc) refuses it, with our reason.
   only(bool('activedefrag', 'no'), 'active defragmentation (activedefrag)'),
   int('active-defrag-cycle-min', '1', 1n, 99n),

@@ -28,6 +28,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   mem('proto-max-bulk-len', '536870912', 1048576n, LLONG_MAX),
   mem('client-query-buffer-limit', '1073741824', 1048576n, LLONG_MAX),
   int('hz', '10', 0n, INT_MAX, { adjust: (v) => String(Math.min(500, Math.max(1, Number(v)))) }),
+  bool('dynamic-hz', 'yes'), // server/cron-timer.ts
   int('maxclients', '10000', 1n, UINT_MAX),
   int('timeout', '0', 0n, INT_MAX),
   int('tcp-backlog', '511', 0n, INT_MAX, { mutable: false }),

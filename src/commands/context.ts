@@ -126,6 +126,8 @@ export interface ServerApi {
   /** INFO's instantaneous_* rates and used_memory_peak, sampled by the cron. */
   readonly metrics: ServerMetrics;
   readonly version: string;
+  /** The cron's rate now (INFO hz; configured_hz is the option): server/cron-timer.ts. */
+  readonly hz: number;
   readonly pid: number;
   /** The port actually bound (useful with port 0). */
   readonly port: number;

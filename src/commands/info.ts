@@ -61,7 +61,7 @@ function serverSection(ctx: Ctx): Fields {
     ['monotonic_clock', 'POSIX clock_gettime'], ['multiplexing_api', process.platform === 'linux' ? 'epoll' : 'kqueue'],
     ['atomicvar_api', 'c11-builtin'], ['gcc_version', '0.0.0'], ['process_id', s.pid], ['process_supervised', 'no'],
     ['run_id', s.runId], ['tcp_port', s.port], ['server_time_usec', ctx.now * 1000], ['uptime_in_seconds', uptime],
-    ['uptime_in_days', Math.floor(uptime / 86400)], ['hz', s.config.get('hz')], ['configured_hz', s.config.get('hz')],
+    ['uptime_in_days', Math.floor(uptime / 86400)], ['hz', s.hz], ['configured_hz', s.config.get('hz')],
     ['lru_clock', Math.floor(ctx.now / 1000) & 0xffffff], ['executable', s.executable],
     ['config_file', s.configFile === '' ? '' : byteString(resolvePath(s.configFile))], ['io_threads_active', 0],
   ];

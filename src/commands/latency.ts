@@ -135,7 +135,7 @@ function latencyDoctor(ctx: Ctx): Reply {
   const cfg = ctx.server.config;
   return new VerbatimReply(latencyReport(ctx.server.latency, {
     slowlogSlowerThan: cfg.int('slowlog-log-slower-than'), fsyncAlways: cfg.get('appendfsync') === 'always',
-    hz: cfg.int('hz'), nowSec: Math.floor(Date.now() / 1000), anonHugePages: anonHugePages(),
+    hz: ctx.server.hz, nowSec: Math.floor(Date.now() / 1000), anonHugePages: anonHugePages(),
   }));
 }
 

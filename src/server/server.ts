@@ -39,7 +39,8 @@ import { MemoryGuard } from './maxmemory.js';
 import { StallMonitor } from './stalls.js';
 import { ServerMetrics } from './metrics.js';
 import type { BgsaveRecord, Persistence } from './persistence-port.js';
-import { clearInterval, setImmediate, setInterval } from '../timers.js';
+import { setImmediate } from '../timers.js';
+import { CronTimer } from './cron-timer.js';
 import { TurnFlush } from './turn-flush.js';
 import { ReplyBufferCron } from './reply-buffers.js';
 
@@ -62,7 +63,6 @@ export class Server implements ServerApi {
   /** INFO's instantaneous rates and memory peak, sampled by the cron. */
   readonly metrics = new ServerMetrics(Date.now());
   private readonly periodicLog = new PeriodicLog();
-  private cronHz = 10;
   readonly version = VERSION;
   readonly pid = process.pid;
   readonly startedAt = Date.now();
@@ -71,6 +71,10 @@ export class Server implements ServerApi {
   readonly executable = byteString(process.argv[1] ?? '');
   readonly configFile: string;
   port = 0;
+  /** The cron's rate now (INFO hz): the hz option, raised by dynamic-hz with many clients. */
+  get hz(): number {
+    return this.cronTimer.hz;
+  }
   lastSave = Math.floor(Date.now() / 1000);
   dirty = 0;
   persistence: Persistence | null = null;
@@ -120,7 +124,8 @@ export class Server implements ServerApi {
   private nextClientId = 3;
   /** The end of each turn: the AOF write, then the replies. */
   private readonly turnFlush = new TurnFlush(() => this.persistence);
-  private expireTimer: NodeJS.Timeout | null = null;
+  /** Runs the cron hz times a second (cron-timer.ts: CONFIG SET hz, dynamic-hz). */
+  private readonly cronTimer: CronTimer;
   private shutdownHandler: ((opts: ShutdownOpts) => string | null) | null = null;
   /** maxmemory: eviction before commands, OOM for denyoom ones. */
   readonly memory: MemoryGuard;
@@ -130,6 +135,15 @@ export class Server implements ServerApi {
     this.configFile = opts.configFile ?? '';
     this.log = opts.logger ?? createLogger(this.config.get('loglevel'), fsPath(this.config.get('logfile')));
     this.config.onChange('loglevel', (v) => this.log.setLevel(v));
+    const config = this.config;
+    const clients = this.clientsById;
+    this.cronTimer = new CronTimer({
+      configured: () => Math.max(1, config.int('hz')),
+      dynamic: () => config.bool('dynamic-hz'),
+      clients: () => clients.size,
+    }, () => this.cron());
+    // As Redis's updateHZ: INFO hz shows the new rate at once, the timer takes it at its next run.
+    this.config.onChange('hz', (v) => (this.cronTimer.hz = Math.max(1, Number(v))));
     const pause = this.pause;
     this.keyspace = new Keyspace(this.config.int('databases'), opts.clock ?? systemClock, {
       expired: (db, key) => this.onExpired(db, key),
@@ -363,26 +377,24 @@ export class Server implements ServerApi {
     const bound = await bindAll(c.get('bind'), this.port || c.int('port'), c.int('tcp-backlog'), (s) => this.accept(s), (line) => this.log.warning(line));
     this.listeners.push(...bound.servers);
     this.port = bound.port;
-    const hz = (this.cronHz = Math.max(1, c.int('hz')));
-    this.expireTimer = setInterval(() => this.cron(), Math.floor(1000 / hz));
+    this.cronTimer.start();
     this.stalls.start();
-    this.expireTimer.unref();
   }
 
   /** Periodic work (Redis's serverCron): active expiry, a small slice of time each tick. */
   private cron(): void {
     this.observer.followWallClock();
     if (this.loading) return;
-    this.metrics.cron(Date.now(), this.cronHz, this.stats, this.keyspace.usedMemory);
+    this.metrics.cron(Date.now(), this.hz, this.stats, this.keyspace.usedMemory);
     this.limits.cron(this.clientsById.values(), Date.now());
-    this.replyBuffers.cron(this.clientsById, this.cronHz, Date.now());
+    this.replyBuffers.cron(this.clientsById, this.hz, Date.now());
     this.periodicLog.cron(Date.now(), this.log, this.keyspace, this.clientsById.size);
     // As Redis: no active expiry while clients are paused (the dataset stays as it is). Its
     // budget is Redis's slow cycle's: 25% of the tick's period (25 ms at hz 10).
     if (this.activeExpire && !this.pause.active) {
       const t0 = usecNow();
       const effort = this.config.int('active-expire-effort') - 1; // Redis's: 0-9, each step 2% more time
-      this.keyspace.activeExpireCycle((EXPIRE_CYCLE_SHARE + effort / 50) * (1000 / this.cronHz), effort);
+      this.keyspace.activeExpireCycle((EXPIRE_CYCLE_SHARE + effort / 50) * (1000 / this.hz), effort);
       this.latency.sample('expire-cycle', (usecNow() - t0) / 1000);
     } else {
       this.keyspace.tick(); // access stamps read the time of the last tick (the cycle reads it too)
@@ -397,8 +409,7 @@ export class Server implements ServerApi {
     this.persistence?.stopStarting(); // before the awaits below, when a scheduled job could start
     this.pause.stop();
     this.stalls.stop();
-    if (this.expireTimer) clearInterval(this.expireTimer);
-    this.expireTimer = null;
+    this.cronTimer.stop();
     const closing = closeAll(this.listeners);
     this.turnFlush.all();
     for (const c of this.clientsById.values()) c.socket.destroy();

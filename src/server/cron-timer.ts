@@ -1,0 +1,75 @@
+// The cron's clock, as Redis's serverCron timer: the cron runs hz times a second, and the rate is
+// worked out again at the start of every run, so that CONFIG SET hz takes effect from the next run
+// (INFO hz shows the new value at once, as Redis's updateHZ sets server.hz), and with dynamic-hz
+// (the default) the rate doubles while there are more than MAX_CLIENTS_PER_CLOCK_TICK clients a
+// run, up to MAX_HZ: the cron's share of the clients each run (reply buffers, idle timeouts) then
+// stays small, and each client is still looked at about once a second. INFO hz is the rate of the
+// last run, configured_hz the option.
+
+import { clearTimeout, setTimeout } from '../timers.js';
+
+/** Redis's MAX_CLIENTS_PER_CLOCK_TICK. */
+const MAX_CLIENTS_PER_CLOCK_TICK = 200;
+/** Redis's CONFIG_MAX_HZ. */
+const MAX_HZ = 500;
+
+/** Redis's serverCron: `configured` doubled while clients / hz (an integer division) is over 200, at most 500. */
+export function dynamicHz(configured: number, clients: number): number {
+  let hz = configured;
+  while (Math.floor(clients / hz) > MAX_CLIENTS_PER_CLOCK_TICK) {
+    hz *= 2;
+    if (hz > MAX_HZ) return MAX_HZ;
+  }
+  return hz;
+}
+
+/** What the rate depends on, read at each run. */
+export interface CronSettings {
+  /** The hz option (1-500). */
+  configured(): number;
+  /** The dynamic-hz option. */
+  dynamic(): boolean;
+  /** Connected clients. */
+  clients(): number;
+}
+
+export class CronTimer {
+  /** Runs a second: INFO hz. */
+  hz: number;
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+
+  constructor(
+    private readonly settings: CronSettings,
+    private readonly run: () => void,
+  ) {
+    this.hz = settings.configured();
+  }
+
+  start(): void {
+    this.running = true;
+    this.schedule();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Created once: a closure per run would be garbage. */
+  private readonly tick = (): void => {
+    const s = this.settings;
+    this.hz = s.dynamic() ? dynamicHz(s.configured(), s.clients()) : s.configured();
+    try {
+      this.run();
+    } finally {
+      if (this.running) this.schedule();
+    }
+  };
+
+  private schedule(): void {
+    this.timer = setTimeout(this.tick, Math.floor(1000 / this.hz));
+    this.timer.unref();
+  }
+}
