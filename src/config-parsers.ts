@@ -1,5 +1,5 @@
 // The parsers of options with a syntax of their own (save, latency-tracking-info-percentiles,
-// shutdown-on-sig*, the AOF names, cluster-node-id): each validates as Redis's config.c does, with
+// shutdown-on-sig*, the AOF names, cluster-node-id, proc-title-template): each validates as Redis's config.c does, with
 // its error texts, and returns the canonical form CONFIG GET shows. Used by config.ts's table.
 
 import { Float, formatFixed, parseDouble } from './commands/numbers.js';
@@ -66,4 +66,42 @@ export function parseSave(given: readonly string[]): string {
   });
   // `changes` is a C int in Redis: it keeps the low 32 bits.
   return nums.map((v, j) => (j % 2 === 0 ? String(v) : String(BigInt.asIntN(32, v!)))).join(' ');
+}
+
+/** proc-title-template's variables; the ones that can expand to nothing (here: no title, not in a cluster of Redis's kind, no unix socket). */
+const TITLE_VARS = new Map([['title', ''], ['listen-addr', '*'], ['server-mode', ''], ['config-file', '-'], ['port', '0'], ['tls-port', '0'], ['unixsocket', '']]);
+
+/**
+ * Redis's sdstemplate, then trimmed of spaces as its expandProcTitleTemplate: `{name}` is the value
+ * of variable `name`, `{{` a literal brace; null for an unknown variable or an unclosed brace.
+ */
+export function expandProcTitle(template: string, vars: ReadonlyMap<string, string>): string | null {
+  let out = '';
+  for (let i = 0; i < template.length; ) {
+    const open = template.indexOf('{', i);
+    if (open < 0) {
+      out += template.slice(i);
+      break;
+    }
+    out += template.slice(i, open);
+    if (open + 1 >= template.length) return null;
+    if (template[open + 1] === '{') {
+      out += '{';
+      i = open + 2;
+      continue;
+    }
+    const close = template.indexOf('}', open + 1);
+    const value = close < 0 ? undefined : vars.get(template.slice(open + 1, close));
+    if (value === undefined) return null;
+    out += value;
+    i = close + 1;
+  }
+  return out.replace(/^ +| +$/g, '');
+}
+
+/** Redis's validateProcTitleTemplate: it expands, and to something, with an empty title. */
+export function parseProcTitle(raw: string): string {
+  const title = expandProcTitle(raw, TITLE_VARS);
+  if (title === null || title === '') throw new ConfigError('template format is invalid or contains unknown variables');
+  return raw;
 }

@@ -1,5 +1,5 @@
 // Redis 7.0's options for features Keystonelight does not have (replication, RDB files, TLS, ACL
-// files, active defrag, Lua, the process title, jemalloc, THP...). They are listed so that a stock
+// files, active defrag, Lua, jemalloc, THP...). They are listed so that a stock
 // redis.conf (Debian's /etc/redis/redis.conf, Redis's own) starts Keystonelight and so that
 // CONFIG GET / SET / REWRITE answer as Redis 7.0.15's do: each has Redis's type, default, bounds,
 // enum values, alias and error texts (config.c), and whether CONFIG SET may change it.
@@ -35,39 +35,6 @@ function parseDbFilename(raw: string): string {
 function parseHostname(raw: string): string {
   if (raw.length >= 256) throw new ConfigError('Hostnames must be less than 256 characters');
   if (!/^[A-Za-z0-9.-]*$/.test(raw)) throw new ConfigError('Hostnames may only contain alphanumeric characters, hyphens or dots');
-  return raw;
-}
-
-/** proc-title-template's variables; the ones that can expand to nothing (here: no title, not in a cluster of Redis's kind, no unix socket). */
-const TITLE_VARS = new Map([['title', ''], ['listen-addr', '*'], ['server-mode', ''], ['config-file', '-'], ['port', '0'], ['tls-port', '0'], ['unixsocket', '']]);
-
-/**
- * Redis's validateProcTitleTemplate: `{name}` variables of TITLE_VARS, `{{` a literal brace, no
- * unclosed one, and something left once expanded with an empty title and trimmed of spaces.
- */
-function parseProcTitle(raw: string): string {
-  const invalid = new ConfigError('template format is invalid or contains unknown variables');
-  let out = '';
-  for (let i = 0; i < raw.length; ) {
-    const open = raw.indexOf('{', i);
-    if (open < 0) {
-      out += raw.slice(i);
-      break;
-    }
-    out += raw.slice(i, open);
-    if (open + 1 >= raw.length) throw invalid;
-    if (raw[open + 1] === '{') {
-      out += '{';
-      i = open + 2;
-      continue;
-    }
-    const close = raw.indexOf('}', open + 1);
-    const value = close < 0 ? undefined : TITLE_VARS.get(raw.slice(open + 1, close));
-    if (value === undefined) throw invalid;
-    out += value;
-    i = close + 1;
-  }
-  if (out.replace(/^ +| +$/g, '') === '') throw invalid;
   return raw;
 }
 
@@ -210,10 +177,8 @@ export const REDIS_ONLY_OPTIONS: readonly OptionSpec[] = [
   // Client eviction and client tracking do not exist.
   only(opt('maxmemory-clients', 'string', '0', true, { parse: parseMemoryOrPercent, binary: true, lines: plainLine('maxmemory-clients') }), 'client eviction (maxmemory-clients)'),
   int('tracking-table-max-keys', '1000000', 0n, LONG_MAX),
-  // Process and operating system: the logo, the process title, THP, CPU affinity, the OOM killer's score, syslog, supervision.
+  // Process and operating system: the logo, THP, CPU affinity, the OOM killer's score, syslog, supervision.
   bool('always-show-logo', 'no', false),
-  bool('set-proc-title', 'yes', false),
-  opt('proc-title-template', 'string', '{title} {listen-addr} {server-mode}', true, { parse: parseProcTitle }),
   bool('disable-thp', 'yes', false),
   ...['server_cpulist', 'bio_cpulist', 'aof_rewrite_cpulist', 'bgsave_cpulist'].map((n) => opt(n, 'string', '', false, { emptyIsNull: true })),
   only(opt('oom-score-adj', 'enum', 'no', true, { values: ['no', 'yes', 'relative', 'absolute'] }), 'setting the OOM score (oom-score-adj)'),

@@ -13,7 +13,7 @@ import { mergeObufLimits, obufDefault, obufLines, parseObufLimits } from './conf
 import { fsPath, memtoull, printable, string2ll } from './config-values.js';
 import { ApplyError, bool, ConfigError, int, INT_MAX, INT_MIN, LLONG_MAX, mem, opt, UINT_MAX, ULLONG_MAX, type OptionKind, type OptionSpec } from './config-spec.js';
 import { REDIS_ONLY_OPTIONS } from './config-redis-only.js';
-import { baseName, parseNodeId, parsePercentiles, parseSave, parseShutdownFlags } from './config-parsers.js';
+import { baseName, parseNodeId, parsePercentiles, parseProcTitle, parseSave, parseShutdownFlags } from './config-parsers.js';
 
 export { ApplyError, ConfigError, type OptionKind, type OptionSpec };
 
@@ -29,6 +29,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   mem('client-query-buffer-limit', '1073741824', 1048576n, LLONG_MAX),
   int('hz', '10', 0n, INT_MAX, { adjust: (v) => String(Math.min(500, Math.max(1, Number(v)))) }),
   bool('dynamic-hz', 'yes'), // server/cron-timer.ts
+  bool('set-proc-title', 'yes', false), // server/proc-title.ts
+  opt('proc-title-template', 'string', '{title} {listen-addr} {server-mode}', true, { parse: parseProcTitle }),
   int('maxclients', '10000', 1n, UINT_MAX),
   int('timeout', '0', 0n, INT_MAX),
   int('tcp-backlog', '511', 0n, INT_MAX, { mutable: false }),

@@ -23,6 +23,7 @@ import { heapLimitWarning } from './heap.js';
 import { AOF_ENABLE_FAILED, errorText, failedListening, NO_RDB_SAVE, NOT_LISTENING, strerror } from '../errors.js';
 import { LoggedStartFailure, refuseBeforeLog } from './start-failure.js';
 import { setImmediate } from '../timers.js';
+import { manageProcTitle } from './proc-title.js';
 
 /**
  * Loads the AOF (if appendonly is on) and attaches persistence to the server; CONFIG SET appendonly
@@ -206,6 +207,8 @@ export async function runService(config: Config, configFile: string): Promise<Se
     const reason = errorText(e);
     return fail(reason, reason === NOT_LISTENING ? [reason] : [`Warning: ${reason}`, failedListening(config.int('port'))]);
   }
+  // As Redis's main(), once the port is known: ps shows the server's address.
+  manageProcTitle(config, () => ({ executable: process.argv[1] ?? 'keystonelight', port: server.port, cluster: server.cluster !== null, configFile: server.configFile }));
   log.notice(`Server initialized, data directory ${resolve(fsPath(config.get('dir')))}`);
   const service = new Service(server, log, pidFiles);
   try {
