@@ -206,11 +206,18 @@ export class ReplyBuffer {
 
   private ensure(n: number): void {
     if (this.len + n <= this.buf.length) return;
-    let size = Math.max(this.buf.length * 2, INITIAL); // at least INITIAL: released storage is empty
+    const old = this.buf;
+    let size = Math.max(old.length * 2, INITIAL); // at least INITIAL: released storage is empty
     while (size < this.len + n) size *= 2;
-    const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, 0, this.len);
+    // A client's first 1 KB storage grown to 16 KB trades places with the pool, as the 16 KB
+    // storage release() gives back must be taken again (a review: closed clients' 16 KB buffers,
+    // which new clients no longer take, filled the pool and shut the big values out of it). No
+    // socket views a storage being grown: writeBatch detaches one it still views.
+    const pooled = size === INITIAL && old.length < INITIAL && old.length > 0;
+    const next = pooled ? takePiece(size) : Buffer.allocUnsafe(size);
+    old.copy(next, 0, 0, this.len);
     this.replaceStorage(next);
+    if (pooled) givePiece(old);
   }
 
   /** New storage; the short copier goes with the old (it would keep that alive: see `short`). */

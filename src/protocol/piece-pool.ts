@@ -15,10 +15,18 @@ const MIN_SHIFT = 10; // 1 KB: a new connection's reply buffer (server/reply-buf
 /** Buffers longer than this are never pooled (MAX_CLASS_SHIFT). */
 const MAX_CLASS_SHIFT = 23; // 8 MB
 const MAX_POOLED = 16 * 1024 * 1024;
+/**
+ * Of which at most this much in buffers under 16 KB (new clients' 1 KB reply buffers): thousands of
+ * idle clients closing at once would otherwise fill the pool with them (a review: 3,000 clients,
+ * 3 MB), where the big values' buffers it is there for then find no room.
+ */
+const MAX_POOLED_SMALL = 1024 * 1024;
+const SMALL = 16 * 1024;
 
 /** Free buffers by size class (index: log2(size) - MIN_SHIFT). */
 const free: Buffer[][] = Array.from({ length: MAX_CLASS_SHIFT - MIN_SHIFT + 1 }, () => []);
 let pooled = 0;
+let pooledSmall = 0;
 
 /** The size class of a buffer for `n` bytes, or -1 when it is too big to pool. */
 function classOf(n: number): number {
@@ -33,6 +41,7 @@ export function takePiece(n: number): Buffer {
   const b = free[c].pop();
   if (b === undefined) return Buffer.allocUnsafeSlow(1 << (c + MIN_SHIFT));
   pooled -= b.length;
+  if (b.length < SMALL) pooledSmall -= b.length;
   return b;
 }
 
@@ -40,6 +49,10 @@ export function takePiece(n: number): Buffer {
 export function givePiece(b: Buffer): void {
   const c = classOf(b.length);
   if (c < 0 || b.length !== 1 << (c + MIN_SHIFT) || pooled + b.length > MAX_POOLED) return;
+  if (b.length < SMALL) {
+    if (pooledSmall + b.length > MAX_POOLED_SMALL) return;
+    pooledSmall += b.length;
+  }
   free[c].push(b);
   pooled += b.length;
 }

@@ -152,6 +152,39 @@ test.serial('a new client\'s reply buffer is 1 KB, grown to 16 KB by the first b
   t.pass();
 });
 
+// A review: a closed client's 16 KB storage went back to the pool, where new clients (1 KB) no
+// longer took it: the pool filled with them (16 MB) and refused the big values' buffers.
+test.serial('clients connecting per request with replies over 1 KB do not pile 16 KB buffers up in the pool', async (t) => {
+  const s = await startServer({ port: 0 });
+  t.teardown(() => s.close());
+  const admin = await RawClient.connect(s.port);
+  t.teardown(() => admin.close());
+  await admin.call('SET', 'v3000', 'x'.repeat(3000));
+  const before = pooledFor(16384);
+  for (let i = 0; i < 60; i++) {
+    const c = await RawClient.connect(s.port);
+    t.is((await c.call('GET', 'v3000')).length, 3009);
+    c.close();
+    await waitFor(() => c.closed, 2000, 'the close');
+  }
+  await new Promise((r) => setTimeout(r, 100));
+  t.true(pooledFor(16384) <= before + 2, `16 KB buffers pooled: ${before} -> ${pooledFor(16384)}`);
+});
+
+test.serial('idle clients closing together leave at most 1 MB of small buffers in the pool', async (t) => {
+  const s = await startServer({ port: 0 });
+  t.teardown(() => s.close());
+  const admin = await RawClient.connect(s.port);
+  t.teardown(() => admin.close());
+  const clients: RawClient[] = [];
+  for (let i = 0; i < 1500; i++) clients.push(await RawClient.connect(s.port));
+  await clients[0].call('PING');
+  for (const c of clients) c.close();
+  await waitFor(async () => /connected_clients:1\r\n/.test(await admin.call('INFO', 'clients')), 5000, 'the clients to go');
+  t.true(pooledFor(1024) <= 1024, `1 KB buffers pooled: ${pooledFor(1024)}`);
+  t.true(pooledFor(1024) >= 512, 'the pool still keeps some');
+});
+
 test('a busy client\'s buffer regrows at once, and RESIZING 0 stops the shrinking', async (t) => {
   const s = await startServer({ port: 0, config: { 'enable-debug-command': 'yes' } });
   t.teardown(() => s.close());
