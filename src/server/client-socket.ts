@@ -86,8 +86,8 @@ export function endAfterReplies(socket: Socket, peerEnded: boolean): void {
 }
 
 /**
- * Whether a socket took some of its waiting output since the last look (the cron's, hz times a
- * second). Redis's writeToClient counts every partial write as interaction for `timeout`; Node
+ * Whether a socket took some of its waiting output since the last look (the cron's, about once
+ * a second for each client). Redis's writeToClient counts every partial write as interaction for `timeout`; Node
  * reports a write only when it completes ('drain'), so a slow reader of one large reply looked
  * idle. libuv's write queue shrinks as the kernel takes the bytes: that is the progress (the
  * handle's writeQueueSize, which Node's own net module reads too).

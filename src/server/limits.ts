@@ -125,27 +125,30 @@ export class ClientLimits {
   }
 
   /**
-   * Periodic checks (serverCron's clientsCron): idle clients past `timeout`, and every client's
+   * Periodic checks (serverCron's clientsCron): an idle client past `timeout`, and a client's
    * output against the limits, as Redis 7.0's clientsCron: replies are checked when added, but a
    * client that stopped reading after its last reply gets none added (one left between the soft
    * limit and the pause threshold was never closed), and a limit set by CONFIG SET applies to
-   * output already waiting.
+   * output already waiting. Null when there is nothing to check; else the check of one client,
+   * true when it closed it. The cron's walk of the clients (reply-buffers.ts) runs it for its
+   * share of them, numclients/hz a run, as Redis's: each client about once a second.
    */
-  cron(clients: Iterable<Connection>, nowMs: number): void {
+  cronCheck(nowMs: number): ((c: Connection) => boolean) | null {
     // With a password set, a client that must AUTH is closed over the reply buffer whatever the limits.
     const limited = this.normal.hard > 0 || this.normal.soft > 0 || this.config.get('requirepass') !== '';
-    if (this.timeout === 0 && !limited) return; // nothing to check: skip the walk
-    for (const c of clients) {
-      if (this.timeout > 0) {
+    const timeout = this.timeout;
+    if (timeout === 0 && !limited) return null;
+    return (c) => {
+      if (timeout > 0) {
         if (c.outputMoved()) c.lastInteraction = nowMs;
-        if (idleSeconds(c, nowMs) > this.timeout && !c.monitor && !c.blocked) {
+        if (idleSeconds(c, nowMs) > timeout && !c.monitor && !c.blocked) {
           this.log.verbose('Closing idle client');
           c.kill();
-          continue;
+          return true;
         }
       }
-      if (limited) this.checkOutput(c, c.outputListBytes, nowMs, true);
-    }
+      return limited && this.checkOutput(c, c.outputListBytes, nowMs, true);
+    };
   }
 }
 

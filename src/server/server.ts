@@ -386,8 +386,8 @@ export class Server implements ServerApi {
     this.observer.followWallClock();
     if (this.loading) return;
     this.metrics.cron(Date.now(), this.hz, this.stats, this.keyspace.usedMemory);
-    this.limits.cron(this.clientsById.values(), Date.now());
-    this.replyBuffers.cron(this.clientsById, this.hz, Date.now());
+    const now = Date.now();
+    this.replyBuffers.cron(this.clientsById, this.hz, now, this.limits.cronCheck(now));
     this.periodicLog.cron(Date.now(), this.log, this.keyspace, this.clientsById.size);
     // As Redis: no active expiry while clients are paused (the dataset stays as it is). Its
     // budget is Redis's slow cycle's: 25% of the tick's period (25 ms at hz 10).

@@ -143,9 +143,9 @@ test('cron: with a password set, a client that must AUTH is closed over the repl
     return c;
   };
   const [fits, over, authed] = [client(true, 16384), client(true, 16385), client(false, 1 << 20)];
-  limits.cron([fits, over, authed] as unknown as Connection[], 5_000);
-  t.deepEqual([fits.killed, over.killed, authed.killed], [false, false, false], 'no password: nothing to check');
+  t.is(limits.cronCheck(5_000), null, 'no password: nothing to check');
   config.set('requirepass', 'pw');
-  limits.cron([fits, over, authed] as unknown as Connection[], 5_000);
+  const check = limits.cronCheck(5_000)!;
+  t.deepEqual([fits, over, authed].map((c) => check(c as unknown as Connection)), [false, true, false], 'closed: true');
   t.deepEqual([fits.killed, over.killed, authed.killed], [false, true, false]);
 });

@@ -215,6 +215,29 @@ test('a busy client\'s buffer regrows at once, and RESIZING 0 stops the shrinkin
   t.is(await tc.call('PING'), '+PONG\r\n', 'the shrunk buffer still serves');
 });
 
+test('the limits\' check runs in the same walk: numclients/hz clients a run, and a client it closed is not resized', (t) => {
+  const owners = new Map<number, ReplyBufferOwner>();
+  for (let i = 0; i < 100; i++) {
+    const out = new ReplyBuffer(undefined, true);
+    out.peak = 0;
+    owners.set(i, { out, peakResetAt: 0 });
+  }
+  const cron = new ReplyBufferCron();
+  const checked: number[] = [];
+  const closing = owners.get(1)!;
+  cron.cron(owners, 10, 1000, (c) => {
+    checked.push([...owners.values()].indexOf(c));
+    return c === closing;
+  });
+  t.deepEqual(checked, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'a tenth of them at hz 10');
+  t.is(closing.out.buf.length, 16384, 'closed: not resized');
+  t.is(owners.get(2)!.out.buf.length, 1024);
+  cron.resizing = false;
+  cron.cron(owners, 20, 1000, (c) => (checked.push([...owners.values()].indexOf(c)), false));
+  t.deepEqual(checked.slice(10), [10, 11, 12, 13, 14], 'RESIZING 0 still walks for the limits: at least 5 a run');
+  t.is(owners.get(12)!.out.buf.length, 16384);
+});
+
 test('the cron looks at numclients/hz clients a run (at least 5), round the clients, and never at a buffer holding bytes', (t) => {
   const owners = new Map<number, ReplyBufferOwner>();
   for (let i = 0; i < 40; i++) {
