@@ -215,13 +215,19 @@ test('a busy client\'s buffer regrows at once, and RESIZING 0 stops the shrinkin
   t.is(await tc.call('PING'), '+PONG\r\n', 'the shrunk buffer still serves');
 });
 
-test('the limits\' check runs in the same walk: numclients/hz clients a run, and a client it closed is not resized', (t) => {
+/** `n` clients of 16 KB reply buffers whose peak was reset to 0 (the cron may shrink them), by ID. */
+function idleOwners(n: number): Map<number, ReplyBufferOwner> {
   const owners = new Map<number, ReplyBufferOwner>();
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < n; i++) {
     const out = new ReplyBuffer(undefined, true);
     out.peak = 0;
     owners.set(i, { out, peakResetAt: 0 });
   }
+  return owners;
+}
+
+test('the limits\' check runs in the same walk: numclients/hz clients a run, and a client it closed is not resized', (t) => {
+  const owners = idleOwners(100);
   const cron = new ReplyBufferCron();
   const checked: number[] = [];
   const closing = owners.get(1)!;
@@ -239,12 +245,7 @@ test('the limits\' check runs in the same walk: numclients/hz clients a run, and
 });
 
 test('the cron looks at numclients/hz clients a run (at least 5), round the clients, and never at a buffer holding bytes', (t) => {
-  const owners = new Map<number, ReplyBufferOwner>();
-  for (let i = 0; i < 40; i++) {
-    const out = new ReplyBuffer(undefined, true);
-    out.peak = 0;
-    owners.set(i, { out, peakResetAt: 0 });
-  }
+  const owners = idleOwners(40);
   owners.get(3)!.out.writeAscii('+pending\r\n');
   const cron = new ReplyBufferCron();
   const pooled = pooledBytes();
