@@ -28,6 +28,25 @@ test('the server answers while the host has replaced setImmediate and setInterva
   await s.close();
 });
 
+test('the cron runs while the host has replaced setTimeout, setInterval and setImmediate with fakes: active expiry reclaims keys', async (t) => {
+  const s = await startServer({ port: 0 });
+  t.teardown(() => s.close());
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  for (let i = 0; i < 50; i++) await c.call('SET', `k${i}`, 'v', 'PX', '50');
+  const real = { setImmediate: globalThis.setImmediate, setInterval: globalThis.setInterval, setTimeout: globalThis.setTimeout };
+  const never = (() => ({ unref() {}, ref() {}, hasRef: () => false })) as unknown as typeof setImmediate;
+  globalThis.setImmediate = never;
+  globalThis.setInterval = never as unknown as typeof setInterval;
+  globalThis.setTimeout = never as unknown as typeof setTimeout;
+  try {
+    await new Promise((r) => real.setTimeout(r, 1000)); // ten cron runs at hz 10, on the server's own timers
+    t.regex(await c.call('INFO', 'stats'), /\r\nexpired_keys:50\r\n/);
+  } finally {
+    Object.assign(globalThis, real);
+  }
+});
+
 /**
  * Runs, in a process of its own, `fakes` (code that fakes the timers) and then the built library
  * (its CommonJS and its ES module entry in turn), starting a server and sending it three commands:
