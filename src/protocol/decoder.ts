@@ -5,7 +5,7 @@
 //     the line end, so the request waits for more bytes until the 64 KB line limit trips;
 //   - after a header's CR one byte is skipped without looking at it, and the two bytes after a
 //     bulk's data are skipped the same way (they "should" be CRLF);
-//   - `*0` and `*-N` requests are consumed and ignored, an empty inline line too (but onEmpty is
+//   - `*0` and `*-N` requests are consumed and ignored, an empty inline line too (but the sink is
 //     told: Redis resetClient()s after them, which uses up a CLIENT REPLY SKIP);
 //   - lengths are parsed with string2ll (no '+', no leading zeros, no "-0", int64 range).
 //
@@ -26,8 +26,9 @@
 import { constants } from 'node:buffer';
 import { PROTOCOL } from '../errors.js';
 import { argString, parseLong, sameOrNew } from './binary.js';
-import { plainWords, splitArgs } from './splitargs.js';
+import { plainWords, splitArgs, type CommandNames } from './splitargs.js';
 import { EMPTY, QueryBuffer } from './query-buffer.js';
+import { BigBulk } from './big-bulk.js';
 
 /** PROTO_INLINE_MAX_SIZE: the longest line (inline request or header) Redis waits for. */
 export const INLINE_MAX = 64 * 1024;
@@ -50,18 +51,44 @@ export interface DecoderLimits {
 
 export class ProtocolError extends Error {}
 
+/**
+ * Who the decoded requests go to (a connection). An object rather than callbacks: a closure per
+ * callback cost every connection ~100 B, and the decoder now calls the connection directly.
+ */
+export interface RequestSink {
+  /** A complete request, in order (the array is the callee's). */
+  onRequest(args: string[]): void;
+  /**
+   * An empty request (`*0`, `*-N`, a blank inline line), which Redis ends with resetClient(): a
+   * pending CLIENT REPLY SKIP is used up.
+   */
+  onEmptyRequest(): void;
+  /**
+   * Whether a password is asked for at all: as Redis's authRequired(), a client that never
+   * authenticated is not limited while the default user is "nopass" (requirepass cleared since).
+   */
+  readonly passwordSet: boolean;
+}
+
+/** The sink of a decoder given a plain function (tests, tools): always asks for a password. */
+class FunctionSink implements RequestSink {
+  readonly passwordSet = true;
+  constructor(readonly onRequest: (args: string[]) => void) {}
+  onEmptyRequest(): void {}
+}
+
 /** `args` between requests (never written to: each request gets its own array). */
 const EMPTY_ARGS: string[] = [];
 
 /**
- * Incremental decoder. Feed it chunks with `push`; it calls `onCommand` for each complete request,
+ * Incremental decoder. Feed it chunks with `push`; its sink gets each complete request (onRequest),
  * in order. On a protocol error it throws ProtocolError after delivering every command before it;
  * the connection then answers the error and closes, as Redis does.
  */
-export class RequestDecoder extends QueryBuffer {
+export class RequestDecoder extends QueryBuffer implements CommandNames {
   /** Multibulk state: arguments still expected (0 = between requests) and those read so far. */
   private remaining = 0;
-  private args: string[] = [];
+  private args: string[] = EMPTY_ARGS;
   /** Arguments of `args` filled so far (small requests get an array of their exact size). */
   private argc = 0;
   /**
@@ -75,32 +102,30 @@ export class RequestDecoder extends QueryBuffer {
   /** Whether the client may send large requests (false before AUTH when a password is set). */
   authenticated = true;
   /**
-   * Whether a password is asked for at all: as Redis's authRequired(), a client that never
-   * authenticated is not limited while the default user is "nopass" (requirepass cleared since).
-   */
-  passwordSet: () => boolean = () => true;
-  /**
-   * While `onCommand` runs: the request's own bytes are rawBuf[rawStart, rawEnd), or rawStart is
+   * While onRequest runs: the request's own bytes are rawBuf[rawStart, rawEnd), or rawStart is
    * -1. They are given only for a multibulk request in Redis's canonical form (every line ending
    * in CRLF: the bytes the AOF would hold for these arguments), parsed from one buffer; the AOF
    * then copies them instead of encoding the arguments again, during the call: afterwards the
    * bytes may be overwritten (the read buffer is shared, our own buffer is compacted).
    */
   rawBuf: Buffer = EMPTY;
-  /** The arguments those bytes encode (the array onCommand got). */
+  /** The arguments those bytes encode (the array onRequest got). */
   rawArgs: readonly string[] = EMPTY_ARGS;
   rawStart = -1;
   rawEnd = 0;
   /** Offset of the current request's '*' in buf, or -1 when its bytes cannot be given (above). */
   private cmdStart = -1;
 
+  /** Where the requests go (a connection). */
+  private readonly sink: RequestSink;
+
+  /** `sink`: a RequestSink, or just the function requests go to. */
   constructor(
-    private readonly onCommand: (args: string[]) => void,
+    sink: RequestSink | ((args: string[]) => void),
     public limits: DecoderLimits = { maxBulkLen: 512 * 1024 * 1024 },
-    /** An empty request (`*0`, `*-N`, a blank inline line), which Redis ends with resetClient(): a pending CLIENT REPLY SKIP is used up. */
-    private readonly onEmpty?: () => void,
   ) {
     super();
+    this.sink = typeof sink === 'function' ? new FunctionSink(sink) : sink;
   }
 
   /** Whether delivery is paused (pause()) or stopped for good (stop()). */
@@ -110,12 +135,13 @@ export class RequestDecoder extends QueryBuffer {
 
   push(chunk: Buffer): void {
     if (this.stopped || chunk.length === 0) return;
-    if (this.big.need >= 0) {
-      const used = this.collectBig(chunk);
+    const big = this.big;
+    if (big !== null && big.need >= 0) {
+      const used = this.collectBig(big, chunk);
       if (used < 0) return;
       // The big bulk is complete, alone in its buffer: parse it, then the rest of the read.
       if (!this.paused) this.parse();
-      this.big.recycle(this.end === 0);
+      big.recycle(this.end === 0);
       if (used < chunk.length) this.push(chunk.subarray(used));
       return;
     }
@@ -156,15 +182,14 @@ export class RequestDecoder extends QueryBuffer {
     this.stopped = true;
     this.buf = EMPTY;
     this.pos = this.end = this.scanned = 0;
-    this.big.clear();
+    this.big?.clear();
   }
 
   /**
    * Adds the start of a chunk to the pending big bulk. Once it is complete, it becomes buf (to be
    * parsed) and the result is how many bytes of the chunk it took; before that, -1.
    */
-  private collectBig(chunk: Buffer): number {
-    const big = this.big;
+  private collectBig(big: BigBulk, chunk: Buffer): number {
     const took = big.collect(chunk);
     if (big.have < big.need) return -1;
     if (big.discard) throw new ProtocolError(PROTOCOL.INVALID_BULK);
@@ -252,7 +277,7 @@ export class RequestDecoder extends QueryBuffer {
       if (parsed === null || parsed > 2147483647) throw new ProtocolError(PROTOCOL.INVALID_MULTIBULK);
       n = parsed;
     }
-    if (n > 10 && !this.authenticated && this.passwordSet()) throw new ProtocolError(PROTOCOL.UNAUTH_MBULK);
+    if (n > 10 && !this.authenticated && this.sink.passwordSet) throw new ProtocolError(PROTOCOL.UNAUTH_MBULK);
     this.cmdStart = buf[cr + 1] === LF ? start : -1;
     this.advance(cr + 2);
     if (n > 0) {
@@ -261,7 +286,7 @@ export class RequestDecoder extends QueryBuffer {
       this.args = n <= 16 ? new Array<string>(n) : [];
       this.argc = 0;
     } else {
-      this.onEmpty?.();
+      this.sink.onEmptyRequest();
     }
     return true;
   }
@@ -321,7 +346,7 @@ export class RequestDecoder extends QueryBuffer {
       // authenticate gets an error, which only the exact path gives.
       n = n * 10 + d;
       i++;
-      if (n > 10 && !this.authenticated && this.passwordSet()) return false;
+      if (n > 10 && !this.authenticated && this.sink.passwordSet) return false;
     }
     if (buf[i] !== CR || buf[i + 1] !== LF) return false;
     const args = new Array<string>(n);
@@ -350,7 +375,7 @@ export class RequestDecoder extends QueryBuffer {
     this.rawArgs = args;
     this.rawStart = start;
     this.rawEnd = end;
-    this.onCommand(args);
+    this.sink.onRequest(args);
     this.rawStart = -1;
     // Not kept past the call: a connection's last request (a big value) would stay alive, and so
     // would the buffer it was parsed from (held input replayed: tens of MB, for an idle client).
@@ -359,7 +384,7 @@ export class RequestDecoder extends QueryBuffer {
   }
 
   /** buf[at, at+len) as the request's first argument; see lastName. */
-  private commandName(buf: Buffer, at: number, len: number): string {
+  commandName(buf: Buffer, at: number, len: number): string {
     return (this.lastName = sameOrNew(this.lastName, buf, at, len));
   }
 
@@ -372,7 +397,7 @@ export class RequestDecoder extends QueryBuffer {
     if (len === null || len < 0 || len > this.limits.maxBulkLen) {
       throw new ProtocolError(PROTOCOL.INVALID_BULK);
     }
-    if (len > 16384 && !this.authenticated && this.passwordSet()) throw new ProtocolError(PROTOCOL.UNAUTH_BULK);
+    if (len > 16384 && !this.authenticated && this.sink.passwordSet) throw new ProtocolError(PROTOCOL.UNAUTH_BULK);
     return len;
   }
 
@@ -380,7 +405,7 @@ export class RequestDecoder extends QueryBuffer {
   private startBig(start: number, header: number, len: number, discard: boolean): void {
     this.cmdStart = -1;
     // Copies what we have: it may be a view into a shared chunk, or our own larger buffer.
-    this.big.start(this.buf, start, this.end, header, len, discard);
+    (this.big ??= new BigBulk()).start(this.buf, start, this.end, header, len, discard);
     this.buf = EMPTY;
     this.pos = this.end = this.scanned = 0;
     this.owned = false;
@@ -394,13 +419,10 @@ export class RequestDecoder extends QueryBuffer {
     if (lineEnd > this.pos && buf[lineEnd - 1] === CR) lineEnd--;
     const start = this.pos;
     this.advance(nl + 1);
-    const args = plainWords(buf, start, lineEnd, this.nameOf) ?? splitArgs(buf.latin1Slice(start, lineEnd));
+    const args = plainWords(buf, start, lineEnd, this) ?? splitArgs(buf.latin1Slice(start, lineEnd));
     if (args === null) throw new ProtocolError(PROTOCOL.UNBALANCED_QUOTES);
-    if (args.length > 0) this.onCommand(args);
-    else this.onEmpty?.();
+    if (args.length > 0) this.sink.onRequest(args);
+    else this.sink.onEmptyRequest();
     return true;
   }
-
-  /** commandName() for plainWords (made once: a method passed as a value would need a closure). */
-  private readonly nameOf = (buf: Buffer, at: number, len: number): string => this.commandName(buf, at, len);
 }

@@ -25,6 +25,19 @@ const KEEP_AT_MOST = 256 * 1024;
 const PIECE_FROM = 32 * 1024;
 /** take() copies out at most this many bytes; a larger batch hands over the storage itself. */
 const COPY_UP_TO = 64 * 1024;
+/** `deferred` while no deferred-length reply was ever collected (shared: frozen). */
+const NO_MARKS: readonly number[] = Object.freeze([]);
+
+/**
+ * Big bulk replies held in buffers of their own (ReplyBuffer.piece()), each sent before the
+ * storage's byte at the same index of `marks`, and the pool buffers they are views of (piece-pool.ts).
+ */
+interface Pieces {
+  readonly pieces: Buffer[];
+  readonly marks: number[];
+  readonly stores: Buffer[];
+}
+
 /**
  * A growing byte buffer the replies of one batch (or the AOF effects of one turn) are encoded
  * into. Its storage is reused from batch to batch: allocating a fresh one per batch made the
@@ -45,23 +58,17 @@ export class ReplyBuffer {
   /** The last view peek() made, of `viewOf`: batches of the same size (common) reuse it. */
   private view: Buffer = EMPTY;
   private viewOf: Buffer = EMPTY;
+  /** Big bulk replies may be pieces of their own (piece()); not in the AOF's buffer, nor take()'s. */
+  private readonly split: boolean;
   /**
-   * Big bulk replies held in buffers of their own (piece()), each sent before the storage's byte
-   * at the same index of `marks`; null for a buffer that never splits (the AOF's, take()'s).
+   * The pieces (see Pieces), made at the first: most connections never get a big reply, and
+   * three arrays cost every connection 96 B.
    */
-  private readonly pieces: Buffer[] | null;
-  private readonly marks: number[] = [];
-  /** The pool buffers the pieces are views of (piece-pool.ts). */
-  private readonly stores: Buffer[] = [];
+  private parts: Pieces | null = null;
   /** Bytes held in pieces. */
   pieceBytes = 0;
-  /**
-   * Where each deferred-length reply (Deferred) collected since the last clear began, in bytes
-   * from the start of the batch, in order. What Redis keeps in its static reply buffer ends at the
-   * first, and each starts a new block of its reply list (client-output-buffer-limit,
-   * server/limits.ts).
-   */
-  readonly deferred: number[] = [];
+  /** `deferred`'s array, made at the first deferred-length reply (most clients never get one). */
+  private deferredList: number[] | null = null;
   /**
    * deferred[0], or -1 when there is none: a plain field, which the hot path (every reply, every
    * command's limit check) tests instead of the array.
@@ -85,9 +92,19 @@ export class ReplyBuffer {
     split = false,
     initial = INITIAL,
   ) {
-    this.pieces = split ? [] : null;
+    this.split = split;
     this.buf = takePiece(initial);
     this.peak = this.buf.length;
+  }
+
+  /**
+   * Where each deferred-length reply (Deferred) collected since the last clear began, in bytes
+   * from the start of the batch, in order. What Redis keeps in its static reply buffer ends at the
+   * first, and each starts a new block of its reply list (client-output-buffer-limit,
+   * server/limits.ts).
+   */
+  get deferred(): readonly number[] {
+    return this.deferredList ?? NO_MARKS;
   }
 
   /** Bytes collected: in the storage and in pieces. */
@@ -109,13 +126,13 @@ export class ReplyBuffer {
 
   /** The bytes collected so far, in order: views of the storage, with the pieces between them. */
   chunks(): Buffer[] {
-    const pieces = this.pieces ?? [];
     const out: Buffer[] = [];
     let from = 0;
-    for (let i = 0; i < pieces.length; i++) {
-      const to = this.marks[i];
+    const parts = this.parts;
+    for (let i = 0; parts !== null && i < parts.pieces.length; i++) {
+      const to = parts.marks[i];
       if (to > from) out.push(this.buf.subarray(from, to));
-      out.push(pieces[i]);
+      out.push(parts.pieces[i]);
       from = to;
     }
     if (this.len > from) out.push(this.buf.subarray(from, this.len));
@@ -128,7 +145,7 @@ export class ReplyBuffer {
    */
   clear(): void {
     if (this.pieceBytes !== 0) {
-      for (const b of this.stores) givePiece(b);
+      for (const b of this.parts!.stores) givePiece(b);
       this.dropPieces();
     }
     const size = this.buf.length;
@@ -278,7 +295,7 @@ export class ReplyBuffer {
   }
 
   bulk(s: string): void {
-    if (s.length >= PIECE_FROM && this.pieces !== null && this.len + s.length > this.keepAtMost) return this.piece(s);
+    if (s.length >= PIECE_FROM && this.split && this.len + s.length > this.keepAtMost) return this.piece(s);
     // Header ($ + up to 16 digits + CRLF), data, CRLF: one bounds check for the whole reply.
     this.ensure(s.length + 21);
     const buf = this.buf;
@@ -308,16 +325,18 @@ export class ReplyBuffer {
     at += store.latin1Write(s, at);
     store[at] = 13;
     store[at + 1] = 10;
-    this.pieces!.push(store.subarray(0, n));
-    this.stores.push(store);
-    this.marks.push(this.len);
+    const parts = (this.parts ??= { pieces: [], marks: [], stores: [] });
+    parts.pieces.push(store.subarray(0, n));
+    parts.stores.push(store);
+    parts.marks.push(this.len);
     this.pieceBytes += n;
   }
 
   private dropPieces(): void {
-    this.pieces!.length = 0;
-    this.stores.length = 0;
-    this.marks.length = 0;
+    const parts = this.parts!; // pieceBytes !== 0: there are pieces
+    parts.pieces.length = 0;
+    parts.stores.length = 0;
+    parts.marks.length = 0;
     this.pieceBytes = 0;
   }
 
@@ -368,13 +387,13 @@ export class ReplyBuffer {
   private deferredFrom(offset: number): void {
     const at = this.size + offset;
     if (this.deferredAt < 0) this.deferredAt = at;
-    this.deferred.push(at);
+    (this.deferredList ??= []).push(at);
   }
 
   private forgetDeferred(): void {
     if (this.deferredAt < 0) return;
     this.deferredAt = -1;
-    this.deferred.length = 0;
+    this.deferredList!.length = 0; // deferredAt >= 0: there is one
   }
 
   private writeComposite(r: Reply, proto: number): void {

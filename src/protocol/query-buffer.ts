@@ -5,7 +5,7 @@
 // memory) is answered here. The parsing is decoder.ts's, a subclass: the hot path reads these
 // fields directly.
 
-import { BigBulk } from './big-bulk.js';
+import type { BigBulk } from './big-bulk.js';
 
 export const EMPTY = Buffer.alloc(0);
 /** A read at least this big that ends mid-request is taken for a streamed pipeline (keepRest). */
@@ -21,12 +21,15 @@ export abstract class QueryBuffer {
   protected owned = false;
   /** Bytes after pos already searched for a line end, so a line arriving byte by byte is scanned once. */
   protected scanned = 0;
-  /** The big bulk string being received, if any (big.need >= 0). */
-  readonly big = new BigBulk();
+  /**
+   * The big bulk string being received, if any (big.need >= 0). Made at the first big bulk and
+   * kept: most clients never send one, and it cost every connection 72 B.
+   */
+  protected big: BigBulk | null = null;
 
   /** Bytes received but not yet consumed (for client-query-buffer accounting). */
   get buffered(): number {
-    return this.end - this.pos + this.big.have;
+    return this.end - this.pos + (this.big === null ? 0 : this.big.have);
   }
 
   /**
@@ -35,7 +38,8 @@ export abstract class QueryBuffer {
    * (connections share one read buffer), not ours: 0 while nothing is left over between reads.
    */
   get held(): number {
-    return (this.owned ? this.buf.length : 0) + (this.big.discard ? 0 : this.big.have);
+    const big = this.big;
+    return (this.owned ? this.buf.length : 0) + (big === null || big.discard ? 0 : big.have);
   }
 
   /**
@@ -45,7 +49,7 @@ export abstract class QueryBuffer {
    */
   queryBufferAfter(n: number): number {
     const big = this.big;
-    if (big.need < 0) return this.end - this.pos + n;
+    if (big === null || big.need < 0) return this.end - this.pos + n;
     return Math.min(big.have + n, big.need) - big.header;
   }
 
@@ -54,8 +58,9 @@ export abstract class QueryBuffer {
    * header), for the log line of a client closed over client-query-buffer-limit.
    */
   head(n: number, incoming?: Buffer): Buffer {
-    if (this.big.need < 0) return Buffer.concat([this.buf.subarray(this.pos, Math.min(this.end, this.pos + n)), incoming ?? EMPTY]).subarray(0, n);
-    return this.big.head(n, incoming ?? EMPTY);
+    const big = this.big;
+    if (big === null || big.need < 0) return Buffer.concat([this.buf.subarray(this.pos, Math.min(this.end, this.pos + n)), incoming ?? EMPTY]).subarray(0, n);
+    return big.head(n, incoming ?? EMPTY);
   }
 
   /**

@@ -66,14 +66,20 @@ export function splitArgs(input: string): string[] | null {
   }
 }
 
+/** Makes a request's first word, buf[at, at+len) (RequestDecoder). */
+export interface CommandNames {
+  commandName(buf: Buffer, at: number, len: number): string;
+}
+
 /**
  * The common inline line (`PING`, `GET key` typed into nc or sent by redis-benchmark's
  * ping_inline): no quote, NUL, \v or \f byte. Then sdssplitargs only splits on spaces, tabs, CR
  * and LF, and the words are cut straight from the buffer (splitArgs builds each one a character
- * at a time). `first` makes the first word (the decoder reuses the last command name). Null: a
- * line for splitArgs.
+ * at a time). `names` makes the first word (the decoder reuses the last command name; an object,
+ * not a function: a bound method per decoder cost every connection a closure). Null: a line for
+ * splitArgs.
  */
-export function plainWords(buf: Buffer, from: number, to: number, first: (buf: Buffer, at: number, len: number) => string): string[] | null {
+export function plainWords(buf: Buffer, from: number, to: number, names: CommandNames): string[] | null {
   for (let i = from; i < to; i++) {
     const c = buf[i];
     if (c === 34 || c === 39 || c === 0 || c === 11 || c === 12) return null;
@@ -86,6 +92,6 @@ export function plainWords(buf: Buffer, from: number, to: number, first: (buf: B
     const w = i;
     while (i < to && buf[i] !== 32 && buf[i] !== 9 && buf[i] !== 13 && buf[i] !== 10) i++;
     const n = i - w;
-    words.push(words.length === 0 ? first(buf, w, n) : argString(buf, w, n));
+    words.push(words.length === 0 ? names.commandName(buf, w, n) : argString(buf, w, n));
   }
 }

@@ -103,7 +103,7 @@ export abstract class ClientState extends CommandContext {
   }
 
   /** A password is set (requirepass): the default user is not "nopass". */
-  protected get passwordSet(): boolean {
+  get passwordSet(): boolean {
     return this.server.config.get('requirepass') !== '';
   }
 

@@ -104,7 +104,8 @@ export class ReplyListTally {
  * to the socket still cost (Redis keeps them until they are written), shrinking as it drains.
  */
 export class ReplyListMemory {
-  private readonly tally = new ReplyListTally();
+  /** Made at the first batch with a deferred-length reply: most clients never get one (56 B each). */
+  private tally: ReplyListTally | null = null;
   /** The extra cost of the queued batches' trimmed blocks, and the queued bytes it was counted for. */
   private queuedExtra = 0;
   private queuedExtraOf = 0;
@@ -114,7 +115,7 @@ export class ReplyListMemory {
    * unsent, as the socket says), the rest the batch in `out`.
    */
   usage(pending: number, queued: number, out: ReplyBuffer, left: number): number {
-    const batch = out.deferredAt < 0 ? replyListBytes(pending) : this.tally.usage(pending, queued, out.deferred);
+    const batch = out.deferredAt < 0 ? replyListBytes(pending) : (this.tally ??= new ReplyListTally()).usage(pending, queued, out.deferred);
     return Math.max(0, batch + this.extra(left));
   }
 
@@ -135,11 +136,11 @@ export class ReplyListMemory {
   written(extra: number, queued: number): void {
     this.queuedExtra = queued === 0 ? 0 : extra;
     this.queuedExtraOf = queued;
-    this.tally.reset();
+    this.tally?.reset();
   }
 
   /** A turn with nothing to write: the next batch starts afresh. */
   idle(): void {
-    this.tally.reset();
+    this.tally?.reset();
   }
 }

@@ -291,7 +291,7 @@ export class Server implements ServerApi {
     const addr = peerOf(socket);
     let conn: Connection | null = null;
     try {
-      const reading = readShared(socket, (chunk) => conn!.receive(chunk));
+      const reading = readShared(socket, Connection.receiveOn);
       conn = new Connection(this.nextClientId++, reading, this, addr);
     } catch (e) {
       // A bug, or a Node whose sockets refuse what readShared does: this client is dropped, the

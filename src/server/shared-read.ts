@@ -31,8 +31,29 @@ function readView(n: number): Buffer {
   return (views[n] ??= shared.subarray(0, n));
 }
 
-/** Receives the bytes of one read. The chunk is only valid during the call: copy what you keep. */
-export type ChunkSink = (chunk: Buffer) => void;
+/**
+ * Receives the bytes of one read of the socket it is called on (`this`), so that one function
+ * serves every socket. The chunk is only valid during the call: copy what you keep.
+ */
+export type ChunkSink = (this: Socket, chunk: Buffer) => void;
+
+/**
+ * `onread` callbacks, one per sink (the server has one): a callback made per socket (a closure
+ * holding its sink) cost every connection two closures and their contexts (~190 B). Node calls
+ * it as a method of the socket (`socket[kBufferCb](nread, buf)`), so `this` is the socket read.
+ */
+const onReads = new WeakMap<ChunkSink, (this: Socket, n: number) => void>();
+
+function onReadOf(sink: ChunkSink): (this: Socket, n: number) => void {
+  let onRead = onReads.get(sink);
+  if (onRead === undefined) {
+    onRead = function (this: Socket, n: number): void {
+      sink.call(this, readView(n));
+    };
+    onReads.set(sink, onRead);
+  }
+  return onRead;
+}
 
 interface Internals {
   _handle: { useUserBuffer?: unknown } | null;
@@ -42,8 +63,9 @@ interface Internals {
 
 /**
  * Starts reading an accepted socket (created with pauseOnConnect) into the shared buffer, passing
- * each read to `sink`; returns the socket to use from now on (the accepted one when Node's
- * internals do not allow the re-wrap: it then reads with 'data' events, into fresh Buffers).
+ * each read to `sink` (called on the socket returned); returns the socket to use from now on (the
+ * accepted one when Node's internals do not allow the re-wrap: it then reads with 'data' events,
+ * into fresh Buffers, whose listeners EventEmitter calls on the socket too).
  */
 export function readShared(accepted: Socket, sink: ChunkSink): Socket {
   const old = accepted as unknown as Internals;
@@ -57,7 +79,7 @@ export function readShared(accepted: Socket, sink: ChunkSink): Socket {
     handle,
     readable: true,
     writable: true,
-    onread: { buffer: shared, callback: (n: number) => void sink(readView(n)) },
+    onread: { buffer: shared, callback: onReadOf(sink) },
   } as ConstructorParameters<typeof Socket>[0] & { handle: unknown });
   // Only now (the constructor may throw, and the caller then closes the accepted socket with its
   // handle): the old socket lets go of the handle, so that nothing it does can close it.

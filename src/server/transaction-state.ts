@@ -5,7 +5,7 @@
 // request in MULTI (queue or refuse) in server/server.ts.
 
 import type { CommandSpec } from '../commands/types.js';
-import type { WatchedKey, Watcher, WatchRegistry } from './watch.js';
+import { NOTHING_WATCHED, type WatchedKey, type Watcher, type WatchRegistry } from './watch.js';
 
 export interface Queued {
   readonly spec: CommandSpec;
@@ -44,7 +44,7 @@ export class TxState implements Watcher {
   /** A command was refused while queuing (Redis's CLIENT_DIRTY_EXEC). */
   dirtyExec = false;
   dirtyCas = false;
-  watched: WatchedKey[] = [];
+  watched: readonly WatchedKey[] = NOTHING_WATCHED;
 
   /** Whether `spec`, in MULTI, is queued rather than run. */
   static queues(spec: CommandSpec): boolean {

@@ -18,11 +18,18 @@ export interface WatchedKey {
   expired: boolean;
 }
 
+/**
+ * A client watching nothing: one empty list for all (an array per client cost every connection
+ * 32 B). Frozen, so that it is never written to: watch() gives a client its own list.
+ */
+export const NOTHING_WATCHED: readonly WatchedKey[] = Object.freeze([]);
+
 /** A client's side of WATCH (TxState). */
 export interface Watcher {
   /** A watched key was touched since WATCH: EXEC answers a null array. */
   dirtyCas: boolean;
-  watched: WatchedKey[];
+  /** Its keys (only this registry changes the list); NOTHING_WATCHED at first. */
+  watched: readonly WatchedKey[];
 }
 
 export class WatchRegistry implements WatchHook {
@@ -37,7 +44,8 @@ export class WatchRegistry implements WatchHook {
   watch(w: Watcher, db: Database, key: string): void {
     for (const k of w.watched) if (k.db === db.id && k.key === key) return;
     const wk: WatchedKey = { owner: w, db: db.id, key, expired: db.isExpired(key) };
-    w.watched.push(wk);
+    if (w.watched.length === 0) w.watched = [wk];
+    else (w.watched as WatchedKey[]).push(wk); // its own, made by the line above
     const keys = this.byDb[db.id];
     const list = keys.get(key);
     if (list === undefined) keys.set(key, [wk]);
@@ -55,7 +63,7 @@ export class WatchRegistry implements WatchHook {
       keys.delete(wk.key);
       if (keys.size === 0) this.dbs[wk.db].watchers = null;
     }
-    w.watched = [];
+    w.watched = NOTHING_WATCHED;
   }
 
   /** Redis's isWatchedKeyExpired: a key not expired when watched has expired since. */
