@@ -14,7 +14,7 @@
 // (PID 1, a daemon), which must not keep the server from starting. The file is removed on
 // shutdown only if it still holds our PID.
 
-import { linkSync, readFileSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { errnoText } from '../errors.js';
 
@@ -61,14 +61,17 @@ const NODE_NAME = /^node(js)?[\d.]*$/;
  * else does not hold the file. From Linux's /proc: its program (the exe link, readable for our
  * own user's processes; it survives a changed process.title) is a node binary, or else, from the
  * files every user may read (root's daemons too), its command line names keystonelight or its
- * argv[0] or `comm` is a node binary. An empty command line is a kernel thread. Where /proc
+ * argv[0] or `comm` is a node binary, or (its title may be anything: proc-title-template) it runs
+ * as the user who owns the file (`fileUid`). An empty command line is a kernel thread. Where /proc
  * cannot tell (none, or hidden), it may. Not by start time against the file's mtime: a clock
  * stepped after the owner started (no hardware clock, a restored VM, NFS) made a live owner look
  * younger than its file.
  */
-export function maybeServer(pid: number, proc = '/proc'): boolean {
+export function maybeServer(pid: number, proc = '/proc', fileUid?: number): boolean {
+  let exeRead = false;
   try {
     if (NODE_NAME.test(basename(readlinkSync(`${proc}/${pid}/exe`).replace(/ \(deleted\)$/, '')))) return true;
+    exeRead = true;
   } catch {
     // another user's process, or a kernel thread: judged by what everyone may read
   }
@@ -81,14 +84,38 @@ export function maybeServer(pid: number, proc = '/proc'): boolean {
     return true;
   }
   if (cmdline === '') return false;
+  // Another user's process (its program unreadable) of the user who wrote the file (a server
+  // writes its own PID file): its title may say anything (proc-title-template "cache {port}"
+  // renames both the command line and comm; a review saw a server started by another user take
+  // over a live one's files that way).
+  if (!exeRead && fileUid !== undefined && effectiveUid(pid, proc) === fileUid) return true;
   if (cmdline.includes('keystonelight')) return true;
   return NODE_NAME.test(basename(cmdline.split('\0')[0])) || NODE_NAME.test(comm);
 }
 
+/** A process's effective user ID (/proc/PID/status, which everyone may read), or null. */
+function effectiveUid(pid: number, proc: string): number | null {
+  try {
+    const m = /^Uid:\s+\d+\s+(\d+)/m.exec(readFileSync(`${proc}/${pid}/status`, 'latin1'));
+    return m === null ? null : Number(m[1]);
+  } catch {
+    return null;
+  }
+}
+
+/** The user who owns the file at `path` (who wrote it), or undefined. */
+function ownerOf(path: string): number | undefined {
+  try {
+    return statSync(path).uid;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A live process other than us and `exempt` (a PID file holding our own PID is a leftover of a previous life). */
-function liveOwner(pid: number | null, exempt: number | undefined): boolean {
+function liveOwner(pid: number | null, exempt: number | undefined, fileUid: number | undefined): boolean {
   if (pid === null || Number.isNaN(pid) || pid === process.pid || pid === exempt || !alive(pid)) return false;
-  return maybeServer(pid);
+  return maybeServer(pid, '/proc', fileUid);
 }
 
 function refuse(path: string, owner: number): never {
@@ -146,7 +173,7 @@ function acquire(path: string, exempt: number | undefined): string | null {
   let stale: number | null = null;
   for (let attempt = 0; attempt < 10; attempt++) {
     const owner = readPid(path, true);
-    if (liveOwner(owner, exempt)) refuse(path, owner!);
+    if (liveOwner(owner, exempt, ownerOf(path))) refuse(path, owner!);
     if (owner === null) {
       if (tryCreate(path)) return stale === null ? null : `Removed the stale PID file ${path} (PID ${Number.isNaN(stale) ? 'unreadable' : stale} is not running a server)`;
       continue; // another server created it in between: look at its PID

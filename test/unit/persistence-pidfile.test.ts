@@ -89,6 +89,18 @@ test('maybeServer: a kernel thread, init, a daemon or node_exporter is not a ser
   for (const pid of [2, 1, 300, 301]) t.false(maybeServer(pid, proc), String(pid));
   for (const pid of [400, 401, 402, 403]) t.true(maybeServer(pid, proc), String(pid));
   t.true(maybeServer(999, proc), 'cannot tell (hidden or gone): it may be');
+  // Another user's server with a title of its own (proc-title-template "cache {port}"): its
+  // program cannot be read, its names say nothing; it runs as the user who wrote the PID file.
+  fake(600, 'cache 17431\0', 'cache 17431');
+  writeFileSync(join(proc, '600', 'status'), 'Name:\tcache 17431\nUid:\t1001\t1001\t1001\t1001\nGid:\t1001\t1001\t1001\t1001\n');
+  t.true(maybeServer(600, proc, 1001), 'the file\'s owner runs it');
+  t.false(maybeServer(600, proc, 1002), 'another user\'s process, named as nothing we know');
+  t.false(maybeServer(600, proc), 'no owner known');
+  // Our own process (its program readable), not node, of the file's owner: stale, whatever the user.
+  fake(601, 'bash\0', 'bash');
+  writeFileSync(join(proc, '601', 'status'), 'Uid:\t1001\t1001\t1001\t1001\n');
+  symlinkSync('/usr/bin/bash', join(proc, '601', 'exe'));
+  t.false(maybeServer(601, proc, 1001));
   // A node server that set process.title: its exe link (readable for our own processes) says node.
   fake(500, 'myhost\0', 'myhost');
   symlinkSync('/usr/bin/node', join(proc, '500', 'exe'));
