@@ -1,6 +1,7 @@
 // The parsers of options with a syntax of their own (save, latency-tracking-info-percentiles,
-// shutdown-on-sig*, the AOF names, cluster-node-id, proc-title-template): each validates as Redis's config.c does, with
-// its error texts, and returns the canonical form CONFIG GET shows. Used by config.ts's table.
+// shutdown-on-sig*, the AOF names, cluster-node-id, proc-title-template): each validates as
+// Redis's config.c does, with its error texts, and returns the canonical form CONFIG GET shows.
+// Used by config.ts's table.
 
 import { Float, formatFixed, parseDouble } from './commands/numbers.js';
 import { ConfigError } from './config-spec.js';
@@ -68,7 +69,10 @@ export function parseSave(given: readonly string[]): string {
   return nums.map((v, j) => (j % 2 === 0 ? String(v) : String(BigInt.asIntN(32, v!)))).join(' ');
 }
 
-/** proc-title-template's variables; the ones that can expand to nothing (here: no title, not in a cluster of Redis's kind, no unix socket). */
+/**
+ * proc-title-template's variables, as validation expands them: the ones that can expand to
+ * nothing do (no title, not in a cluster, no unix socket). The title's own: server/proc-title.ts.
+ */
 const TITLE_VARS = new Map([['title', ''], ['listen-addr', '*'], ['server-mode', ''], ['config-file', '-'], ['port', '0'], ['tls-port', '0'], ['unixsocket', '']]);
 
 /**

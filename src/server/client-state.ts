@@ -19,8 +19,8 @@ export abstract class ClientState extends CommandContext {
   /**
    * Its big bulk replies may be pieces of their own (ReplyBuffer.piece()): see Connection.flush().
    * 1 KB at first, grown to 16 KB by the first batch that needs more: a 16 KB buffer for every
-   * client, shrunk by the cron a moment later, had glibc keep ~4.5 KB of RSS a connection after
-   * its free (12.0 -> 7.5 KB a connection, 4,000 -> 12,000 idle connections).
+   * client, shrunk by the cron a moment later, had glibc keep ~4 KB of RSS a connection after its
+   * free (bench/README.md, "Memory per connection").
    */
   readonly out = new ReplyBuffer(undefined, true, MIN_BYTES);
   dbIndex = 0;

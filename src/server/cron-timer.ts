@@ -6,6 +6,7 @@
 // stays small, and each client is still looked at about once a second. INFO hz is the rate of the
 // last run, configured_hz the option.
 
+import type { Config } from '../config.js';
 import { clearTimeout, setTimeout } from '../timers.js';
 
 /** Redis's MAX_CLIENTS_PER_CLOCK_TICK. */
@@ -72,4 +73,19 @@ export class CronTimer {
     this.timer = setTimeout(this.tick, Math.floor(1000 / this.hz));
     this.timer.unref();
   }
+}
+
+/**
+ * The server's cron timer: the hz and dynamic-hz options, and the clients connected (`clients`, a
+ * live collection). CONFIG SET hz shows in INFO at once (Redis's updateHZ); the timer takes it at
+ * its next run.
+ */
+export function serverCronTimer(config: Config, clients: { readonly size: number }, run: () => void): CronTimer {
+  const timer = new CronTimer({
+    configured: () => Math.max(1, config.int('hz')),
+    dynamic: () => config.bool('dynamic-hz'),
+    clients: () => clients.size,
+  }, run);
+  config.onChange('hz', (v) => (timer.hz = Math.max(1, Number(v))));
+  return timer;
 }

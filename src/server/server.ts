@@ -40,7 +40,7 @@ import { StallMonitor } from './stalls.js';
 import { ServerMetrics } from './metrics.js';
 import type { BgsaveRecord, Persistence } from './persistence-port.js';
 import { setImmediate } from '../timers.js';
-import { CronTimer } from './cron-timer.js';
+import { serverCronTimer, type CronTimer } from './cron-timer.js';
 import { TurnFlush } from './turn-flush.js';
 import { ReplyBufferCron } from './reply-buffers.js';
 
@@ -135,15 +135,7 @@ export class Server implements ServerApi {
     this.configFile = opts.configFile ?? '';
     this.log = opts.logger ?? createLogger(this.config.get('loglevel'), fsPath(this.config.get('logfile')));
     this.config.onChange('loglevel', (v) => this.log.setLevel(v));
-    const config = this.config;
-    const clients = this.clientsById;
-    this.cronTimer = new CronTimer({
-      configured: () => Math.max(1, config.int('hz')),
-      dynamic: () => config.bool('dynamic-hz'),
-      clients: () => clients.size,
-    }, () => this.cron());
-    // As Redis's updateHZ: INFO hz shows the new rate at once, the timer takes it at its next run.
-    this.config.onChange('hz', (v) => (this.cronTimer.hz = Math.max(1, Number(v))));
+    this.cronTimer = serverCronTimer(this.config, this.clientsById, () => this.cron());
     const pause = this.pause;
     this.keyspace = new Keyspace(this.config.int('databases'), opts.clock ?? systemClock, {
       expired: (db, key) => this.onExpired(db, key),
