@@ -62,12 +62,13 @@ const NODE_NAME = /^node(js)?[\d.]*$/;
  * own user's processes; it survives a changed process.title) is a node binary, or else, from the
  * files every user may read (root's daemons too), its command line names keystonelight or its
  * argv[0] or `comm` is a node binary, or (its title may be anything: proc-title-template) it runs
- * as the user who owns the file (`fileUid`). An empty command line is a kernel thread. Where /proc
+ * as the user who owns the file (`fileUid`), neither root nor us (`selfUid`). An empty command
+ * line is a kernel thread. Where /proc
  * cannot tell (none, or hidden), it may. Not by start time against the file's mtime: a clock
  * stepped after the owner started (no hardware clock, a restored VM, NFS) made a live owner look
  * younger than its file.
  */
-export function maybeServer(pid: number, proc = '/proc', fileUid?: number): boolean {
+export function maybeServer(pid: number, proc = '/proc', fileUid?: number, selfUid = process.geteuid?.()): boolean {
   let exeRead = false;
   try {
     if (NODE_NAME.test(basename(readlinkSync(`${proc}/${pid}/exe`).replace(/ \(deleted\)$/, '')))) return true;
@@ -88,7 +89,9 @@ export function maybeServer(pid: number, proc = '/proc', fileUid?: number): bool
   // writes its own PID file): its title may say anything (proc-title-template "cache {port}"
   // renames both the command line and comm; a review saw a server started by another user take
   // over a live one's files that way).
-  if (!exeRead && fileUid !== undefined && effectiveUid(pid, proc) === fileUid) return true;
+  // Not for a file of our own user (our servers' program is readable: an unreadable one is a
+  // non-dumpable process, such as ssh-agent), nor of root's (any daemon, after a reboot).
+  if (!exeRead && fileUid !== undefined && fileUid !== 0 && fileUid !== selfUid && effectiveUid(pid, proc) === fileUid) return true;
   if (cmdline.includes('keystonelight')) return true;
   return NODE_NAME.test(basename(cmdline.split('\0')[0])) || NODE_NAME.test(comm);
 }

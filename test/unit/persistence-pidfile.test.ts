@@ -93,9 +93,17 @@ test('maybeServer: a kernel thread, init, a daemon or node_exporter is not a ser
   // program cannot be read, its names say nothing; it runs as the user who wrote the PID file.
   fake(600, 'cache 17431\0', 'cache 17431');
   writeFileSync(join(proc, '600', 'status'), 'Name:\tcache 17431\nUid:\t1001\t1001\t1001\t1001\nGid:\t1001\t1001\t1001\t1001\n');
-  t.true(maybeServer(600, proc, 1001), 'the file\'s owner runs it');
-  t.false(maybeServer(600, proc, 1002), 'another user\'s process, named as nothing we know');
-  t.false(maybeServer(600, proc), 'no owner known');
+  t.true(maybeServer(600, proc, 1001, 1000), 'the file\'s owner runs it');
+  t.false(maybeServer(600, proc, 1002, 1000), 'another user\'s process, named as nothing we know');
+  t.false(maybeServer(600, proc, undefined, 1000), 'no owner known');
+  // A review: not for root's files (after a reboot any root daemon may have the PID), nor for our
+  // own (our servers' program is readable; an unreadable one is non-dumpable, such as ssh-agent).
+  fake(602, '/usr/sbin/sshd\0-D\0', 'sshd');
+  writeFileSync(join(proc, '602', 'status'), 'Uid:\t0\t0\t0\t0\n');
+  t.false(maybeServer(602, proc, 0, 1000), 'root\'s file, a root daemon');
+  fake(603, 'ssh-agent\0-s\0', 'ssh-agent');
+  writeFileSync(join(proc, '603', 'status'), 'Uid:\t1000\t1000\t1000\t1000\n');
+  t.false(maybeServer(603, proc, 1000, 1000), 'our own file, our non-dumpable process');
   // Our own process (its program readable), not node, of the file's owner: stale, whatever the user.
   fake(601, 'bash\0', 'bash');
   writeFileSync(join(proc, '601', 'status'), 'Uid:\t1001\t1001\t1001\t1001\n');
