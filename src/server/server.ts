@@ -282,13 +282,16 @@ export class Server implements ServerApi {
     // makes around the same handle would ask the kernel again.
     const addr = peerOf(socket);
     let conn: Connection | null = null;
+    let reading: Socket | null = null;
     try {
-      const reading = readShared(socket, Connection.receiveOn);
+      reading = readShared(socket, Connection.receiveOn);
       conn = new Connection(this.nextClientId++, reading, this, addr);
     } catch (e) {
       // A bug, or a Node whose sockets refuse what readShared does: this client is dropped, the
       // server stays up (an exception here would reach the 'connection' event and end the process).
+      // The re-wrapped socket holds the handle once readShared returned: it is closed too (a review).
       this.log.warning(`Closing a new connection that could not be set up: ${e instanceof Error ? e.stack : String(e)}`);
+      reading?.destroy();
       socket.destroy();
       return;
     }

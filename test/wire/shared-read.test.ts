@@ -6,7 +6,7 @@
 // handle lacks what the shared buffer needs.
 
 import test, { type ExecutionContext } from 'ava';
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { connect, createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import { readShared } from '../../src/server/shared-read.js';
 import { Redis } from 'ioredis';
 import { serve } from '../helpers/serve.js';
@@ -123,6 +123,34 @@ test('a connection that cannot be set up is dropped and logged; the server goes 
   t.teardown(() => victim.destroy());
   await new Promise((r) => victim.once('close', r));
   t.true(warnings.some((w) => w.includes('could not be set up') && w.includes('refused')), warnings.join('\n'));
+  const r = new Redis(s.port);
+  t.teardown(() => r.disconnect());
+  t.is(await r.ping(), 'PONG');
+});
+
+// A review: the connection failing after the re-wrap left the new socket, which holds the handle,
+// open and reading (only the accepted one, without a handle by then, was destroyed).
+test('a connection that fails after its socket was wrapped again is closed too', async (t) => {
+  const s = await serve(t);
+  (s.server.log as unknown as { warning: (m: string) => void }).warning = () => {};
+  const listener = (s.server as unknown as { listeners: Server[] }).listeners[0];
+  const setNoDelay = Socket.prototype.setNoDelay;
+  t.teardown(() => (Socket.prototype.setNoDelay = setNoDelay));
+  // The Connection's first call on the re-wrapped socket throws, once.
+  listener.prependOnceListener('connection', () => {
+    Socket.prototype.setNoDelay = function (): Socket {
+      Socket.prototype.setNoDelay = setNoDelay;
+      throw new Error('refused');
+    };
+  });
+  const victim = connect(s.port, '127.0.0.1');
+  victim.on('error', () => {});
+  t.teardown(() => victim.destroy());
+  const closed = await Promise.race([
+    new Promise((r) => victim.once('close', () => r(true))),
+    new Promise((r) => setTimeout(() => r(false), 3000)),
+  ]);
+  t.true(closed, 'the client was disconnected');
   const r = new Redis(s.port);
   t.teardown(() => r.disconnect());
   t.is(await r.ping(), 'PONG');
