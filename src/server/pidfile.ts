@@ -63,10 +63,9 @@ const NODE_NAME = /^node(js)?[\d.]*$/;
  * files every user may read (root's daemons too), its command line names keystonelight or its
  * argv[0] or `comm` is a node binary, or (its title may be anything: proc-title-template) it runs
  * as the user who owns the file (`fileUid`), neither root nor us (`selfUid`). An empty command
- * line is a kernel thread. Where /proc
- * cannot tell (none, or hidden), it may. Not by start time against the file's mtime: a clock
- * stepped after the owner started (no hardware clock, a restored VM, NFS) made a live owner look
- * younger than its file.
+ * line is a kernel thread. Where /proc cannot tell (none, or hidden), it may. Not by start time
+ * against the file's mtime: a clock stepped after the owner started (no hardware clock, a
+ * restored VM, NFS) made a live owner look younger than its file.
  */
 export function maybeServer(pid: number, proc = '/proc', fileUid?: number, selfUid = process.geteuid?.()): boolean {
   let exeRead = false;
