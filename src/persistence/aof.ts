@@ -51,6 +51,11 @@ export class AofWriter {
    * are fsynced once it ends (switchFile, or the next fsync of the file).
    */
   noFsyncOnRewrite = false;
+
+  /** Whether fsyncs wait for the running rewrite's end (noFsyncOnRewrite). */
+  private get fsyncHeld(): boolean {
+    return this.rewriting && this.noFsyncOnRewrite;
+  }
   /** Why the last write (or `always` fsync) failed; null when the last one succeeded. */
   lastWriteError: string | null = null;
   /** A file whose directory fsync failed under `always` (dirNotDurable), or null. */
@@ -204,7 +209,7 @@ export class AofWriter {
       return false;
     }
     latencyEnd(this.latency, t0, context, 'aof-write');
-    const skipFsync = this.rewriting && this.noFsyncOnRewrite;
+    const skipFsync = this.fsyncHeld;
     if (this.policy === 'always' && !skipFsync) {
       if (!this.fsyncAlways(bytes.length)) return false;
       this.dirtySinceFsync = false; // the file's bytes before these (written during a rewrite) too
@@ -326,7 +331,7 @@ export class AofWriter {
     // After a failure, whether or not anything was written since (writes are refused meanwhile, and
     // a rewrite's switchFile() resets dirtySinceFsync): only a later fsync that succeeds clears it.
     if (this.policy === 'no' || !(this.dirtySinceFsync || this.lastFsyncError !== null) || this.fsyncs.running) return;
-    if (this.rewriting && this.noFsyncOnRewrite) return;
+    if (this.fsyncHeld) return;
     if (now - this.lastFsyncAt < 1000) return;
     this.dirtySinceFsync = false;
     this.lastFsyncAt = now;

@@ -247,7 +247,7 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
   /** The held input's replay goes on in the next turn (static, given the connection: no closure each). */
   private static endReplayYield(c: Connection): void {
     c.replayYielded = false;
-    if (!c.paused && c.postponed === null && !c.closing && !c.closed) c.replay();
+    if (!c.paused && c.postponed === null && c.reading) c.replay();
   }
 
   /** Runs held input, at most TURN_BYTES of it this turn; closes after it if the peer has ended. */
