@@ -1,7 +1,8 @@
 // A client connection as the CLIENT commands, CLIENT LIST and INFO see it (ClientApi): its ID,
 // names, protocol and database, its authentication, CLIENT REPLY's mode, its addresses and the
-// sizes of its buffers, with what the output limits count of them (reply-list.ts). connection.ts, the subclass, is the connection at work: reading, running
-// commands, writing replies, and holding input back (flow control).
+// sizes of its buffers, with what the output limits count of them (reply-list.ts). Its
+// subclasses are the connection at work: connection-input.ts reads and holds input back (flow
+// control), connection.ts runs the commands and writes their replies.
 
 import type { Socket } from 'node:net';
 import type { RequestDecoder } from '../protocol/decoder.js';

@@ -2,14 +2,10 @@
 //
 // Every complete command in a read runs in order; the replies of the whole read are written with
 // one socket write, after the server has flushed the AOF for the same event-loop turn (a write
-// reaches the file before its reply leaves). A client whose unsent output passes a bound stops
-// being served, even in the middle of a pipelined read, until its socket drains: its replies
-// cannot grow our memory, and other clients keep being served. Its socket is still read, into its
-// query buffer, up to a bound (read-gate.ts); released, the held input runs a turn's share at a
-// time (replay). (Redis has no bound on the output of normal clients by default; this is a
-// deliberate limit, which gives way when the held input reaches its own bound: overflow.)
-// client-output-buffer-limit's normal class closes such a client instead, as Redis (limits.ts).
-// What CLIENT commands and CLIENT LIST read and set of a connection is in client-state.ts, its base.
+// reaches the file before its reply leaves). The input side, reading and holding input back while
+// the output waits (flow control), is connection-input.ts, the base class; what CLIENT commands
+// and CLIENT LIST read and set of a connection is in client-state.ts, its base.
+// client-output-buffer-limit's normal class closes a client over it, as Redis (limits.ts).
 //
 // Memory: an idle connection costs what its objects hold, so nothing is made per connection that
 // can be shared or made when first needed. The socket's reads and events, the decoder's requests
@@ -20,19 +16,12 @@
 // 5.3 KB of live objects a connection before this and the lazily made objects below, 3.8 KB after.
 
 import type { Socket } from 'node:net';
-import { ProtocolError, RequestDecoder, type RequestSink } from '../protocol/decoder.js';
-import { ErrorReply, type Reply } from '../protocol/reply.js';
+import type { Reply } from '../protocol/reply.js';
 import type { ClientApi } from '../commands/context.js';
 import type { Ctx } from '../commands/types.js';
 import type { Server } from './server.js';
-import { ClientState } from './client-state.js';
-import { queryLimitLine, readLimitsOf, type ReadLimits } from './read-limits.js';
-import { clientLine } from '../commands/client.js';
-import { logClientClosed } from './verbose-log.js';
-import { ReadGate, TURN_BYTES, type GateOwner } from './read-gate.js';
-import { BufferAccount } from './client-memory.js';
-import { POSTPONED, type Postponed } from './pause.js';
-import { setImmediate } from '../timers.js';
+import { ConnectionInput } from './connection-input.js';
+import { POSTPONED } from './pause.js';
 import { endAfterReplies, peerOf, waitingOutput, writeBatch } from './client-socket.js';
 import { addsReplyBlock, REPLY_BUFFER } from './reply-list.js';
 
@@ -47,45 +36,21 @@ function connectionOf(socket: Socket): Connection {
   return (socket as ClientSocket)[CONNECTION];
 }
 
-export class Connection extends ClientState implements ClientApi, Ctx, Postponed, RequestSink, GateOwner {
-  readonly decoder: RequestDecoder;
+export class Connection extends ConnectionInput implements ClientApi, Ctx {
   /** The output the socket had waiting at the `timeout` cron's last look (outputMoved). */
   private lastWaiting = 0;
-  private closing = false;
-  /** Set by closeAfterReply (Redis's CLIENT_CLOSE_AFTER_REPLY), not by kill(): CLIENT LIST flag c. */
-  closingAfterReply = false;
-  private closed = false;
-  private paused = false;
   /** Set while the connection waits in the server's flush list. */
   flushQueued = false;
   /** Set when a command of this turn wrote to the AOF: its reply must wait for the write. */
   awaitingDurability = false;
   /** In MONITOR mode: the line of this client's own command, sent after its reply. */
   private ownMonitorLine: Reply | null = null;
-  /** A command held by CLIENT PAUSE (the rest of the pipeline waits behind it). */
-  private postponed: string[] | null = null;
-  private readonly limits: ReadLimits;
   /** When (unix seconds) the output was first seen over the soft limit; 0: it is not (limits.ts). */
   obufSoftSince = 0;
-  /** This client's buffers in the used memory (client-memory.ts). */
-  private readonly account: BufferAccount;
-  /** When the socket is read (fairness between clients, held input): read-gate.ts. */
-  private readonly gate: ReadGate;
-  /** The peer closed its side (FIN): once the held input has run, we close ours. */
-  private peerEnded = false;
-  /** While held input is replayed: the decoder's buffered bytes at which this turn's share ends. */
-  private replayUntil = -1;
-  /** The replay stopped for this turn (TURN_BYTES) and goes on in the next one. */
-  private replayYielded = false;
 
   /** `addr`: the peer's address; the accepting server already read it (one getpeername per client). */
   constructor(id: number, socket: Socket, server: Server, addr = peerOf(socket)) {
     super(id, socket, server, addr);
-    this.limits = readLimitsOf(server.config);
-    this.decoder = new RequestDecoder(this, this.limits);
-    this.gate = new ReadGate(socket, this.decoder, this.limits, this);
-    this.account = new BufferAccount(server.keyspace.outside);
-    this.decoder.authenticated = this.authed;
     (socket as ClientSocket)[CONNECTION] = this;
     socket.setNoDelay(true);
     const keepAlive = server.config.int('tcp-keepalive');
@@ -145,14 +110,7 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
     else this.server.propagate(dbIndex, args);
   }
 
-  // --- ClientApi (the rest: client-state.ts) ---------------------------------------------
-
-  /** Redis stops reading the client's pipeline at this point: later requests are never run. */
-  closeAfterReply(): void {
-    this.closing = true;
-    this.closingAfterReply = true;
-    this.decoder.stop();
-  }
+  // --- ClientApi (the rest: client-state.ts, connection-input.ts) ------------------------------
 
   kill(): void {
     this.closing = true;
@@ -165,51 +123,7 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
     this.server.removeClient(this);
   }
 
-  // --- I/O -----------------------------------------------------------------------------------
-
-  /** One read's bytes (server/shared-read.ts: only valid during the call). */
-  receive(chunk: Buffer): void {
-    if (this.closing) return;
-    const stats = this.server.stats;
-    stats.readsProcessed++; // INFO total_reads_processed: Redis counts each readQueryFromClient
-    stats.netInputBytes += chunk.length;
-    this.lastInteraction = this.server.markBatch();
-    if (this.decoder.queryBufferAfter(chunk.length) > this.limits.queryBuffer) return this.refuseRead(chunk);
-    this.queued = this.socket.writableLength;
-    try {
-      this.decoder.push(chunk);
-    } catch (e) {
-      this.decodeFailed(e);
-    }
-    this.countBuffers();
-    this.server.queueFlush(this);
-    this.gate.afterRead(chunk.length);
-  }
-
-  /** As Redis, checked before the new bytes are parsed: no reply, the connection just closes. */
-  private refuseRead(chunk: Buffer): void {
-    this.incoming = chunk.length; // counted in the log line's qbuf
-    this.server.log.warning(queryLimitLine(this.decoder, chunk, clientLine(Date.now(), this, null)));
-    this.kill();
-  }
-
-  /**
-   * The decoder threw (push or resume). A protocol error is answered and closes the connection
-   * after the replies of the commands before it. Any other exception is a bug in Keystonelight:
-   * it is logged and closes this connection only, instead of bringing the server down.
-   */
-  private decodeFailed(e: unknown): void {
-    if (e instanceof ProtocolError) {
-      this.server.log.verbose(`Protocol error (${e.message}) from client: id=${this.id} addr=${this.addr}`);
-      this.server.observer.error(e.message);
-      // As Redis: CLIENT REPLY OFF, or SKIP for the next command, silences this error too. The
-      // connection still closes (Redis 7.0 leaves it open, reading nothing more, forever).
-      if (this.replies.sendingNext) this.reply(new ErrorReply(e.message));
-    } else {
-      this.server.log.warning(`Closing client id=${this.id} addr=${this.addr} after an internal error: ${e instanceof Error ? e.stack : String(e)}`);
-    }
-    this.closeAfterReply();
-  }
+  // --- Requests and replies --------------------------------------------------------------------
 
   /** As Redis's resetClient() after an empty request: a CLIENT REPLY SKIP sent before it is used up. */
   onEmptyRequest(): void {
@@ -236,49 +150,7 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
     this.account.update(this.decoder.held, pending);
     // Past the reply buffer, a client that must still AUTH is closed (limits.ts, CVE-2025-21605).
     if (pending + this.limitSlack() >= this.server.limits.outputCheck || this.obufSoftSince !== 0 || (pending > REPLY_BUFFER && this.authRequired && addsReplyBlock(before, pending))) this.outputGrew(pending);
-    if (this.replayUntil >= 0 && this.decoder.buffered <= this.replayUntil && !this.decoder.halted) {
-      // Held input can be tens of MB (read-gate.ts): a turn's share runs, as the read side yields.
-      this.replayYielded = true;
-      this.decoder.pause();
-      setImmediate(Connection.endReplayYield, this);
-    }
-  }
-
-  /** The held input's replay goes on in the next turn (static, given the connection: no closure each). */
-  private static endReplayYield(c: Connection): void {
-    c.replayYielded = false;
-    if (!c.paused && c.postponed === null && c.reading) c.replay();
-  }
-
-  /** Runs held input, at most TURN_BYTES of it this turn; closes after it if the peer has ended. */
-  private replay(): void {
-    if (this.replayYielded) return; // endReplayYield goes on
-    this.replayUntil = Math.max(0, this.decoder.buffered - TURN_BYTES);
-    try {
-      this.decoder.resume();
-    } catch (e) {
-      this.decodeFailed(e);
-    } finally {
-      this.replayUntil = -1;
-    }
-    this.countBuffers();
-    this.gate.drained();
-    this.endIfDone();
-    this.server.queueFlush(this);
-  }
-
-  /**
-   * The peer ended its side and nothing held is left to run: our side ends after the replies (the
-   * commands Redis would have run as it read them). One waiting for a CLIENT PAUSE is closed now,
-   * as Redis frees a client at EOF: its held command never runs.
-   */
-  private endIfDone(): void {
-    if (!this.peerEnded || this.closing || this.closed) return;
-    if (this.postponed !== null) return this.kill();
-    if (this.decoder.halted || this.replayYielded) return;
-    this.closing = true;
-    this.decoder.stop();
-    this.server.queueFlush(this);
+    this.endReplayShare();
   }
 
   /** Closes the client over its output buffer limits (as Redis), or pauses it over the bound. */
@@ -287,45 +159,8 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
     if (this.holdsOutput(pending)) this.pauseInput();
   }
 
-  /** Whether the socket is still read at all (GateOwner). */
-  get reading(): boolean {
-    return !this.closing && !this.closed;
-  }
-
-  /** True while the client's input is paused because of its pending output. */
-  get inputPaused(): boolean {
-    return this.paused;
-  }
-
-  /** CLIENT PAUSE covers this command: hold it and the rest of the pipeline until the pause ends. */
-  private postpone(args: string[]): void {
-    this.replies.hold();
-    this.postponed = args;
-    this.decoder.pause();
-    this.server.pause.wait(this);
-  }
-
-  /** The pause ended: run the held command, then the rest of the pipeline (unless held again). */
-  retryPostponed(): void {
-    const args = this.postponed;
-    this.postponed = null;
-    if (args === null || this.closed || this.closing) return;
-    this.queued = this.socket.writableLength;
-    // Its reply counts as interaction for `timeout` (Redis's writeToClient sets lastinteraction):
-    // a client idle all through the pause is not closed as soon as it is answered.
-    this.lastInteraction = this.server.markBatch();
-    this.onRequest(args);
-    if (this.postponed === null && !this.paused) this.replay();
-    this.server.queueFlush(this);
-  }
-
   get writeWaiting(): boolean {
     return this.socket.writableLength > 0;
-  }
-
-  /** Waiting for a CLIENT PAUSE to end (CLIENT LIST flag b). */
-  get blocked(): boolean {
-    return this.postponed !== null;
   }
 
   sendMonitorLine(line: Reply, own: boolean): void {
@@ -340,42 +175,7 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
     this.server.queueFlush(this);
   }
 
-  /**
-   * Holds back the rest of the client's pipeline. Its socket is still read: what it sends waits in
-   * its query buffer (up to read-gate.ts's bound). A client that writes its
-   * whole pipeline before reading any reply (redis-benchmark -P 200000, a blocking client's big
-   * pipeline) would otherwise wait for its write while we wait for its read, forever.
-   */
-  private pauseInput(): void {
-    this.paused = true;
-    this.decoder.pause();
-  }
-
-  /**
-   * The held input reached its bound (read-gate.ts): it runs now, over the output bound, as Redis
-   * serves every client (a client writing a pipeline of more than that before reading waited for
-   * ever). Not for CLIENT PAUSE (postponed): its commands wait for the pause, as Redis's.
-   */
-  overflow(): void {
-    if (this.paused) this.resumeInput();
-  }
-
-  /** Over the output bound, input waits: unless held input has reached its own (overflow). */
-  private holdsOutput(pending: number): boolean {
-    return !this.paused && pending > this.server.limits.pauseAt && !this.gate.capped;
-  }
-
-  private resumeInput(): void {
-    this.paused = false;
-    this.queued = this.socket.writableLength;
-    this.server.markBatch();
-    if (this.postponed === null) this.replay();
-    this.server.queueFlush(this);
-  }
-
-  reply(r: Reply): void {
-    this.out.write(r, this.proto);
-  }
+  // --- Output --------------------------------------------------------------------------------
 
   /** Called by the server once per event-loop turn, after the AOF was written. */
   flush(): void {
@@ -422,23 +222,6 @@ export class Connection extends ClientState implements ClientApi, Ctx, Postponed
   private onWritten(): void {
     this.queued = this.socket.writableLength;
     this.countBuffers();
-  }
-
-  /** Re-counts this client's buffers in the used memory (after they changed outside run()). */
-  private countBuffers(): void {
-    this.account.update(this.decoder.held, this.out.size + this.queued);
-  }
-
-  /** The peer ended its side (FIN). */
-  private onEnd(): void {
-    this.peerEnded = true;
-    // As Redis, whose read of 0 bytes logs it: not for a client the server is closing itself
-    // (QUIT, a protocol error, CLIENT KILL of itself), which Redis frees without reading the EOF.
-    if (!this.closing) {
-      this.server.stats.readsProcessed++; // that read counts in INFO total_reads_processed
-      logClientClosed(this.server.log, this);
-    }
-    this.endIfDone();
   }
 
   private onDrain(): void {

@@ -41,7 +41,7 @@ import { ServerMetrics } from './metrics.js';
 import type { BgsaveRecord, Persistence } from './persistence-port.js';
 import { setImmediate } from '../timers.js';
 import { serverCronTimer, type CronTimer } from './cron-timer.js';
-import { TurnFlush } from './turn-flush.js';
+import { TurnFlush, type Flushable } from './turn-flush.js';
 import { ReplyBufferCron } from './reply-buffers.js';
 
 export interface ServerOptions {
@@ -250,7 +250,7 @@ export class Server implements ServerApi {
   }
 
   /** Queues a connection's replies for this event-loop turn's flush (AOF first, then sockets). */
-  queueFlush(conn: Connection): void {
+  queueFlush(conn: Flushable): void {
     // A connection's batch of requests ends here: so does its run of fast commands.
     if (this.observer.deferred !== 0) this.observer.endFastRun();
     this.turnFlush.queue(conn);

@@ -1,0 +1,257 @@
+// A client connection's input side (connection.ts is the subclass that runs the requests and
+// writes their replies): its socket's reads into the decoder, and holding input back.
+//
+// A client whose unsent output passes a bound stops being served, even in the middle of a
+// pipelined read, until its socket drains: its replies cannot grow our memory, and other clients
+// keep being served. Its socket is still read, into its query buffer, up to a bound
+// (read-gate.ts); released, the held input runs a turn's share at a time (replay). (Redis has no
+// bound on the output of normal clients by default; this is a deliberate limit, which gives way
+// when the held input reaches its own bound: overflow.) A command covered by CLIENT PAUSE waits
+// here too (postpone), with the rest of its pipeline behind it. A peer that ends its side (FIN)
+// has what it sent before run first; then ours ends (endIfDone).
+
+import type { Socket } from 'node:net';
+import { ProtocolError, RequestDecoder, type RequestSink } from '../protocol/decoder.js';
+import { ErrorReply, type Reply } from '../protocol/reply.js';
+import type { Server } from './server.js';
+import { ClientState } from './client-state.js';
+import { queryLimitLine, readLimitsOf, type ReadLimits } from './read-limits.js';
+import { clientLine } from '../commands/client.js';
+import { logClientClosed } from './verbose-log.js';
+import { ReadGate, TURN_BYTES, type GateOwner } from './read-gate.js';
+import { BufferAccount } from './client-memory.js';
+import type { Postponed } from './pause.js';
+import type { Flushable } from './turn-flush.js';
+import type { ClientApi } from '../commands/context.js';
+import { setImmediate } from '../timers.js';
+
+export abstract class ConnectionInput extends ClientState implements ClientApi, Flushable, Postponed, RequestSink, GateOwner {
+  readonly decoder: RequestDecoder;
+  protected readonly limits: ReadLimits;
+  /** This client's buffers in the used memory (client-memory.ts). */
+  protected readonly account: BufferAccount;
+  /** When the socket is read (fairness between clients, held input): read-gate.ts. */
+  protected readonly gate: ReadGate;
+  protected closing = false;
+  /** Set by closeAfterReply (Redis's CLIENT_CLOSE_AFTER_REPLY), not by kill(): CLIENT LIST flag c. */
+  closingAfterReply = false;
+  protected closed = false;
+  /** Input paused because of pending output (pauseInput). */
+  protected paused = false;
+  /** A command held by CLIENT PAUSE (the rest of the pipeline waits behind it). */
+  private postponed: string[] | null = null;
+  /** The peer closed its side (FIN): once the held input has run, we close ours. */
+  protected peerEnded = false;
+  /** While held input is replayed: the decoder's buffered bytes at which this turn's share ends. */
+  private replayUntil = -1;
+  /** The replay stopped for this turn (TURN_BYTES) and goes on in the next one. */
+  private replayYielded = false;
+
+  constructor(id: number, socket: Socket, server: Server, addr: string) {
+    super(id, socket, server, addr);
+    this.limits = readLimitsOf(server.config);
+    this.decoder = new RequestDecoder(this, this.limits);
+    this.gate = new ReadGate(socket, this.decoder, this.limits, this);
+    this.account = new BufferAccount(server.keyspace.outside);
+    this.decoder.authenticated = this.authed;
+  }
+
+  // connection.ts's: running requests, writing replies, closing.
+  abstract onRequest(args: string[]): void;
+  abstract onEmptyRequest(): void;
+  abstract kill(): void;
+  abstract flushQueued: boolean;
+  abstract readonly awaitingDurability: boolean;
+  abstract flush(): void;
+  abstract readonly mustObey: boolean;
+  abstract sendMonitorLine(line: Reply, own: boolean): void;
+
+  /** Redis stops reading the client's pipeline at this point: later requests are never run. */
+  closeAfterReply(): void {
+    this.closing = true;
+    this.closingAfterReply = true;
+    this.decoder.stop();
+  }
+
+  /** One read's bytes (server/shared-read.ts: only valid during the call). */
+  receive(chunk: Buffer): void {
+    if (this.closing) return;
+    const stats = this.server.stats;
+    stats.readsProcessed++; // INFO total_reads_processed: Redis counts each readQueryFromClient
+    stats.netInputBytes += chunk.length;
+    this.lastInteraction = this.server.markBatch();
+    if (this.decoder.queryBufferAfter(chunk.length) > this.limits.queryBuffer) return this.refuseRead(chunk);
+    this.queued = this.socket.writableLength;
+    try {
+      this.decoder.push(chunk);
+    } catch (e) {
+      this.decodeFailed(e);
+    }
+    this.countBuffers();
+    this.server.queueFlush(this);
+    this.gate.afterRead(chunk.length);
+  }
+
+  /** As Redis, checked before the new bytes are parsed: no reply, the connection just closes. */
+  private refuseRead(chunk: Buffer): void {
+    this.incoming = chunk.length; // counted in the log line's qbuf
+    this.server.log.warning(queryLimitLine(this.decoder, chunk, clientLine(Date.now(), this, null)));
+    this.kill();
+  }
+
+  /**
+   * The decoder threw (push or resume). A protocol error is answered and closes the connection
+   * after the replies of the commands before it. Any other exception is a bug in Keystonelight:
+   * it is logged and closes this connection only, instead of bringing the server down.
+   */
+  private decodeFailed(e: unknown): void {
+    if (e instanceof ProtocolError) {
+      this.server.log.verbose(`Protocol error (${e.message}) from client: id=${this.id} addr=${this.addr}`);
+      this.server.observer.error(e.message);
+      // As Redis: CLIENT REPLY OFF, or SKIP for the next command, silences this error too. The
+      // connection still closes (Redis 7.0 leaves it open, reading nothing more, forever).
+      if (this.replies.sendingNext) this.reply(new ErrorReply(e.message));
+    } else {
+      this.server.log.warning(`Closing client id=${this.id} addr=${this.addr} after an internal error: ${e instanceof Error ? e.stack : String(e)}`);
+    }
+    this.closeAfterReply();
+  }
+
+  reply(r: Reply): void {
+    this.out.write(r, this.proto);
+  }
+
+  /** Re-counts this client's buffers in the used memory (after they changed outside run()). */
+  protected countBuffers(): void {
+    this.account.update(this.decoder.held, this.out.size + this.queued);
+  }
+
+  /** After a request: while held input is replayed, the turn's share is used up here. */
+  protected endReplayShare(): void {
+    if (this.replayUntil >= 0 && this.decoder.buffered <= this.replayUntil && !this.decoder.halted) {
+      // Held input can be tens of MB (read-gate.ts): a turn's share runs, as the read side yields.
+      this.replayYielded = true;
+      this.decoder.pause();
+      setImmediate(ConnectionInput.endReplayYield, this);
+    }
+  }
+
+  /** The held input's replay goes on in the next turn (static, given the connection: no closure each). */
+  private static endReplayYield(c: ConnectionInput): void {
+    c.replayYielded = false;
+    if (!c.paused && c.postponed === null && c.reading) c.replay();
+  }
+
+  /** Runs held input, at most TURN_BYTES of it this turn; closes after it if the peer has ended. */
+  private replay(): void {
+    if (this.replayYielded) return; // endReplayYield goes on
+    this.replayUntil = Math.max(0, this.decoder.buffered - TURN_BYTES);
+    try {
+      this.decoder.resume();
+    } catch (e) {
+      this.decodeFailed(e);
+    } finally {
+      this.replayUntil = -1;
+    }
+    this.countBuffers();
+    this.gate.drained();
+    this.endIfDone();
+    this.server.queueFlush(this);
+  }
+
+  /**
+   * The peer ended its side and nothing held is left to run: our side ends after the replies (the
+   * commands Redis would have run as it read them). One waiting for a CLIENT PAUSE is closed now,
+   * as Redis frees a client at EOF: its held command never runs.
+   */
+  private endIfDone(): void {
+    if (!this.peerEnded || this.closing || this.closed) return;
+    if (this.postponed !== null) return this.kill();
+    if (this.decoder.halted || this.replayYielded) return;
+    this.closing = true;
+    this.decoder.stop();
+    this.server.queueFlush(this);
+  }
+
+  /** Whether the socket is still read at all (GateOwner). */
+  get reading(): boolean {
+    return !this.closing && !this.closed;
+  }
+
+  /** True while the client's input is paused because of its pending output. */
+  get inputPaused(): boolean {
+    return this.paused;
+  }
+
+  /** CLIENT PAUSE covers this command: hold it and the rest of the pipeline until the pause ends. */
+  protected postpone(args: string[]): void {
+    this.replies.hold();
+    this.postponed = args;
+    this.decoder.pause();
+    this.server.pause.wait(this);
+  }
+
+  /** The pause ended: run the held command, then the rest of the pipeline (unless held again). */
+  retryPostponed(): void {
+    const args = this.postponed;
+    this.postponed = null;
+    if (args === null || this.closed || this.closing) return;
+    this.queued = this.socket.writableLength;
+    // Its reply counts as interaction for `timeout` (Redis's writeToClient sets lastinteraction):
+    // a client idle all through the pause is not closed as soon as it is answered.
+    this.lastInteraction = this.server.markBatch();
+    this.onRequest(args);
+    if (this.postponed === null && !this.paused) this.replay();
+    this.server.queueFlush(this);
+  }
+
+  /** Waiting for a CLIENT PAUSE to end (CLIENT LIST flag b). */
+  get blocked(): boolean {
+    return this.postponed !== null;
+  }
+
+  /**
+   * Holds back the rest of the client's pipeline. Its socket is still read: what it sends waits in
+   * its query buffer (up to read-gate.ts's bound). A client that writes its
+   * whole pipeline before reading any reply (redis-benchmark -P 200000, a blocking client's big
+   * pipeline) would otherwise wait for its write while we wait for its read, forever.
+   */
+  protected pauseInput(): void {
+    this.paused = true;
+    this.decoder.pause();
+  }
+
+  /**
+   * The held input reached its bound (read-gate.ts): it runs now, over the output bound, as Redis
+   * serves every client (a client writing a pipeline of more than that before reading waited for
+   * ever). Not for CLIENT PAUSE (postponed): its commands wait for the pause, as Redis's.
+   */
+  overflow(): void {
+    if (this.paused) this.resumeInput();
+  }
+
+  /** Over the output bound, input waits: unless held input has reached its own (overflow). */
+  protected holdsOutput(pending: number): boolean {
+    return !this.paused && pending > this.server.limits.pauseAt && !this.gate.capped;
+  }
+
+  protected resumeInput(): void {
+    this.paused = false;
+    this.queued = this.socket.writableLength;
+    this.server.markBatch();
+    if (this.postponed === null) this.replay();
+    this.server.queueFlush(this);
+  }
+
+  /** The peer ended its side (FIN). */
+  protected onEnd(): void {
+    this.peerEnded = true;
+    // As Redis, whose read of 0 bytes logs it: not for a client the server is closing itself
+    // (QUIT, a protocol error, CLIENT KILL of itself), which Redis frees without reading the EOF.
+    if (!this.closing) {
+      this.server.stats.readsProcessed++; // that read counts in INFO total_reads_processed
+      logClientClosed(this.server.log, this);
+    }
+    this.endIfDone();
+  }
+}
