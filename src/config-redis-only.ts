@@ -138,9 +138,6 @@ export const REDIS_ONLY_OPTIONS: readonly OptionSpec[] = [
   // Cluster: the layout is a static file read at start (src/cluster/layout.ts); there is no bus,
   // no failover, no migration. What would change replies (hostnames, serving a partly covered
   // cluster or reads while it is down) is refused.
-  int('cluster-port', '0', 0n, 65535n, { mutable: false }),
-  int('cluster-announce-port', '0', 0n, 65535n),
-  int('cluster-announce-bus-port', '0', 0n, 65535n),
   int('cluster-announce-tls-port', '0', 0n, 65535n),
   only(opt('cluster-announce-hostname', 'string', '', true, { parse: parseHostname, emptyIsNull: true }), 'announcing a hostname (cluster-announce-hostname)'),
   only(opt('cluster-preferred-endpoint-type', 'enum', 'ip', true, { values: ['ip', 'hostname', 'unknown-endpoint'] }), 'an endpoint other than the ip (cluster-preferred-endpoint-type)'),
@@ -191,7 +188,6 @@ export const REDIS_ONLY_OPTIONS: readonly OptionSpec[] = [
   bool('crash-memcheck-enabled', 'yes'),
   opt('ignore-warnings', 'string', '', true),
   // Allocator, hash tables, defragmentation: V8 and Keystonelight's own tables do these their way.
-  // (active-expire-effort below acts: the server's cron reads it, as Redis's activeExpireCycle.)
   bool('jemalloc-bg-thread', 'yes'),
   bool('activerehashing', 'yes'),
   // Refused as Debian's redis-server (built without Redis's own jemalloc) refuses it, with our reason.
@@ -202,7 +198,6 @@ export const REDIS_ONLY_OPTIONS: readonly OptionSpec[] = [
   int('active-defrag-threshold-upper', '100', 0n, 1000n),
   mem('active-defrag-ignore-bytes', '104857600', 1n, LLONG_MAX),
   int('active-defrag-max-scan-fields', '1000', 1n, LONG_MAX),
-  int('active-expire-effort', '1', 1n, 10n),
   bool('io-threads-do-reads', 'no', false),
   // Scripts, modules, DUMP payloads: none here.
   int('busy-reply-threshold', '5000', 0n, LONG_MAX, { alias: 'lua-time-limit' }),

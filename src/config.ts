@@ -29,6 +29,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   mem('client-query-buffer-limit', '1073741824', 1048576n, LLONG_MAX),
   int('hz', '10', 0n, INT_MAX, { adjust: (v) => String(Math.min(500, Math.max(1, Number(v)))) }),
   bool('dynamic-hz', 'yes'), // server/cron-timer.ts
+  int('active-expire-effort', '1', 1n, 10n), // the cron's active expiry, as Redis's activeExpireCycle
   bool('set-proc-title', 'yes', false), // server/proc-title.ts
   opt('proc-title-template', 'string', '{title} {listen-addr} {server-mode}', true, { parse: parseProcTitle }),
   int('maxclients', '10000', 1n, UINT_MAX),
@@ -98,6 +99,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   bool('cluster-enabled', 'no', false),
   opt('cluster-config-file', 'string', 'nodes.conf', false),
   opt('cluster-announce-ip', 'string', '', false, { emptyIsNull: true }),
+  int('cluster-port', '0', 0n, 65535n, { mutable: false }),
+  int('cluster-announce-port', '0', 0n, 65535n),
+  int('cluster-announce-bus-port', '0', 0n, 65535n),
   opt('cluster-node-id', 'string', '', false, { parse: parseNodeId }),
   ...REDIS_ONLY_OPTIONS,
 ];

@@ -8,7 +8,7 @@ import { needBinary } from '../helpers/bins.js';
 import { Redis } from 'ioredis';
 import { startRealRedis } from '../helpers/redis.js';
 import { serve } from '../helpers/serve.js';
-import { REDIS_ONLY_OPTIONS } from '../../src/config-redis-only.js';
+import { AS_REDIS } from './cases/config-redis-only.js';
 
 /** Keystonelight's own options, which Redis does not have. */
 const OURS_ONLY = new Set(['cluster-node-id']);
@@ -33,7 +33,7 @@ test('CONFIG GET * names the options redis-server 7.0 has, and the accepted ones
   const [ours, theirs] = await Promise.all([allOptions(ks.port), allOptions(redis.port)]);
   t.deepEqual([...theirs.keys()].filter((n) => !ours.has(n)).sort(), [], 'options redis-server has and Keystonelight does not');
   t.deepEqual([...ours.keys()].filter((n) => !theirs.has(n) && !OURS_ONLY.has(n)).sort(), [], 'options Keystonelight has and redis-server does not');
-  for (const spec of REDIS_ONLY_OPTIONS) {
+  for (const spec of AS_REDIS) {
     for (const name of [spec.name, ...(spec.alias ? [spec.alias] : [])]) t.is(ours.get(name), theirs.get(name), `CONFIG GET ${name}`);
   }
 });
