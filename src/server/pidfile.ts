@@ -121,7 +121,7 @@ function liveOwner(pid: number | null, exempt: number | undefined, fileUid: numb
 }
 
 function refuse(path: string, owner: number): never {
-  throw new PidFileError(`Another server (PID ${owner}) is running on this data directory: its PID file ${path} exists. Refusing to start; stop that server first, or use another --dir.`);
+  throw new PidFileError(`Another server (PID ${owner}) is running on this data directory: its PID file ${path} exists. Refusing to start; stop that server first, or give this one another data directory (dir).`);
 }
 
 function tryCreate(path: string): boolean {
