@@ -12,7 +12,8 @@ const args = process.argv.slice(2);
 const noBuild = args.includes('--no-build');
 const rest = args.filter((a) => a !== '--no-build');
 const out = process.env.KS_OUT ?? '.';
-const runner = join(root, out === '.' ? '.out/bench-runner' : join(out, 'bench-runner'));
+// resolve, not join: an absolute KS_OUT is taken as it is.
+const runner = out === '.' ? join(root, '.out/bench-runner') : resolve(root, out, 'bench-runner');
 const compiled = join(runner, 'bench.mjs');
 
 // `npm run bench -- hotpath [get|ping|set|incr|mset] [-d N] [-P N]`: the server's own cost per

@@ -68,11 +68,18 @@ export interface RequestSink {
    * authenticated is not limited while the default user is "nopass" (requirepass cleared since).
    */
   readonly passwordSet: boolean;
+  /**
+   * Whether a request's own bytes are wanted (rawBuf, for the AOF): when not, they are not set,
+   * which spares every request the stores (the arguments' array into the decoder, a long-lived
+   * object: the write barrier's slow path). The AOF encodes the same bytes from the arguments.
+   */
+  readonly wantsRaw: boolean;
 }
 
 /** The sink of a decoder given a plain function (tests, tools): always asks for a password. */
 class FunctionSink implements RequestSink {
   readonly passwordSet = true;
+  readonly wantsRaw = true;
   constructor(readonly onRequest: (args: string[]) => void) {}
   onEmptyRequest(): void {}
 }
@@ -371,16 +378,21 @@ export class RequestDecoder extends QueryBuffer implements CommandNames {
 
   /** Runs a parsed request; its bytes are buf[start, end), or start is -1 (see rawBuf). */
   private deliver(args: string[], buf: Buffer, start: number, end: number): void {
-    this.rawBuf = buf;
-    this.rawArgs = args;
-    this.rawStart = start;
-    this.rawEnd = end;
+    const raw = this.sink.wantsRaw;
+    if (raw) {
+      this.rawBuf = buf;
+      this.rawArgs = args;
+      this.rawStart = start;
+      this.rawEnd = end;
+    }
     this.sink.onRequest(args);
-    this.rawStart = -1;
-    // Not kept past the call: a connection's last request (a big value) would stay alive, and so
-    // would the buffer it was parsed from (held input replayed: tens of MB, for an idle client).
-    this.rawArgs = EMPTY_ARGS;
-    this.rawBuf = EMPTY;
+    if (raw) {
+      this.rawStart = -1;
+      // Not kept past the call: a connection's last request (a big value) would stay alive, and so
+      // would the buffer it was parsed from (held input replayed: tens of MB, for an idle client).
+      this.rawArgs = EMPTY_ARGS;
+      this.rawBuf = EMPTY;
+    }
   }
 
   /** buf[at, at+len) as the request's first argument; see lastName. */

@@ -64,6 +64,7 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
   abstract readonly awaitingDurability: boolean;
   abstract flush(): void;
   abstract readonly mustObey: boolean;
+  abstract readonly wantsRaw: boolean;
   abstract sendMonitorLine(line: Reply, own: boolean): void;
 
   /** Redis stops reading the client's pipeline at this point: later requests are never run. */

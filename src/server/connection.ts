@@ -100,6 +100,11 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
   }
 
 
+  /** The AOF copies a request's own bytes (RequestSink.wantsRaw): only while it is on. */
+  get wantsRaw(): boolean {
+    return this.server.persistence !== null;
+  }
+
   propagate(args: string[], changes = 1): void {
     this.server.dirty += changes;
     this.awaitingDurability = true;
