@@ -150,12 +150,20 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
       this.reply(this.ownMonitorLine);
       this.ownMonitorLine = null;
     }
+    this.outputAdded(before);
+    this.endReplayShare();
+  }
+
+  /**
+   * Output was added (`before`: the pending bytes before it): counted in the used memory at once,
+   * so that the next command's maxmemory check sees it (as Redis's), and checked against the
+   * output limits, as Redis's addReply checks them at every reply.
+   */
+  private outputAdded(before: number): void {
     const pending = this.out.size + this.queued;
-    // Per reply, so that the next command's maxmemory check sees this one's output (as Redis's).
     this.account.update(this.decoder.held, pending);
     // Past the reply buffer, a client that must still AUTH is closed (limits.ts, CVE-2025-21605).
     if (pending + this.limitSlack() >= this.server.limits.outputCheck || this.obufSoftSince !== 0 || (pending > REPLY_BUFFER && this.authRequired && addsReplyBlock(before, pending))) this.outputGrew(pending);
-    this.endReplayShare();
   }
 
   /** Closes the client over its output buffer limits (as Redis), or pauses it over the bound. */
@@ -175,8 +183,11 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
       this.ownMonitorLine = line;
       return;
     }
+    const before = this.out.size + this.queued;
     this.reply(line);
-    this.countBuffers();
+    // A monitor that does not read is closed over client-output-buffer-limit as soon as it is
+    // over, as Redis's (it was left to the cron, a second's worth of lines later).
+    this.outputAdded(before);
     this.server.queueFlush(this);
   }
 
