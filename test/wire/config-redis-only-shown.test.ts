@@ -1,5 +1,5 @@
-// Redis's options that are not inert after all, as their values show elsewhere: INFO's
-// repl_backlog_size, and the ports cluster mode announces (CLUSTER SLOTS / NODES, MOVED).
+// Options whose values show elsewhere: INFO's repl_backlog_size (a Redis-only option, not inert
+// after all), and the ports cluster mode announces (CLUSTER SLOTS / NODES, MOVED; src/config.ts).
 // Expected values are redis-server 7.0.15's (checked by hand against a real server).
 
 import test from 'ava';
