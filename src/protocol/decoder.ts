@@ -29,6 +29,7 @@ import { argString, parseLong, sameOrNew } from './binary.js';
 import { plainWords, splitArgs, type CommandNames } from './splitargs.js';
 import { EMPTY, QueryBuffer } from './query-buffer.js';
 import { BigBulk } from './big-bulk.js';
+import { FunctionSink, ProtocolError, type DecoderLimits, type RequestSink } from './request-sink.js';
 
 /** PROTO_INLINE_MAX_SIZE: the longest line (inline request or header) Redis waits for. */
 export const INLINE_MAX = 64 * 1024;
@@ -43,46 +44,6 @@ const BIG_ARG = 32 * 1024;
  * refused as an invalid bulk length.
  */
 const MAX_ARG = constants.MAX_STRING_LENGTH;
-
-export interface DecoderLimits {
-  /** proto-max-bulk-len */
-  maxBulkLen: number;
-}
-
-export class ProtocolError extends Error {}
-
-/**
- * Who the decoded requests go to (a connection). An object rather than callbacks: a closure per
- * callback cost every connection ~100 B, and the decoder now calls the connection directly.
- */
-export interface RequestSink {
-  /** A complete request, in order (the array is the callee's). */
-  onRequest(args: string[]): void;
-  /**
-   * An empty request (`*0`, `*-N`, a blank inline line), which Redis ends with resetClient(): a
-   * pending CLIENT REPLY SKIP is used up.
-   */
-  onEmptyRequest(): void;
-  /**
-   * Whether a password is asked for at all: as Redis's authRequired(), a client that never
-   * authenticated is not limited while the default user is "nopass" (requirepass cleared since).
-   */
-  readonly passwordSet: boolean;
-  /**
-   * Whether a request's own bytes are wanted (rawBuf, for the AOF): when not, they are not set,
-   * which spares every request the stores (the arguments' array into the decoder, a long-lived
-   * object: the write barrier's slow path). The AOF encodes the same bytes from the arguments.
-   */
-  readonly wantsRaw: boolean;
-}
-
-/** The sink of a decoder given a plain function (tests, tools): always asks for a password. */
-class FunctionSink implements RequestSink {
-  readonly passwordSet = true;
-  readonly wantsRaw = true;
-  constructor(readonly onRequest: (args: string[]) => void) {}
-  onEmptyRequest(): void {}
-}
 
 /** `args` between requests (never written to: each request gets its own array). */
 const EMPTY_ARGS: string[] = [];

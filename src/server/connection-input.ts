@@ -11,7 +11,8 @@
 // has what it sent before run first; then ours ends (endIfDone).
 
 import type { Socket } from 'node:net';
-import { ProtocolError, RequestDecoder, type RequestSink } from '../protocol/decoder.js';
+import { RequestDecoder } from '../protocol/decoder.js';
+import { ProtocolError, type RequestSink } from '../protocol/request-sink.js';
 import { ErrorReply, type Reply } from '../protocol/reply.js';
 import type { Server } from './server.js';
 import { ClientState } from './client-state.js';

@@ -1,6 +1,7 @@
 // Feeding a request decoder in pieces, as reads would deliver them (unit tests and the fuzzer).
 
-import { ProtocolError, type RequestDecoder } from '../../src/protocol/decoder.js';
+import type { RequestDecoder } from '../../src/protocol/decoder.js';
+import { ProtocolError } from '../../src/protocol/request-sink.js';
 
 /** One read buffer for every piece, as the server's (server/shared-read.ts). */
 let scratch = Buffer.alloc(64 * 1024);

@@ -4,7 +4,8 @@
 // of Redis's texts (never another exception, never a hang).
 
 import test from 'ava';
-import { INLINE_MAX, ProtocolError, RequestDecoder } from '../../src/protocol/decoder.js';
+import { INLINE_MAX, RequestDecoder } from '../../src/protocol/decoder.js';
+import { ProtocolError } from '../../src/protocol/request-sink.js';
 import { parseLong } from '../../src/protocol/binary.js';
 import { PROTOCOL } from '../../src/errors.js';
 import { splitArgs } from '../../src/protocol/splitargs.js';
