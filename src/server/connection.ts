@@ -168,6 +168,9 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
 
   /** Closes the client over its output buffer limits (as Redis), or pauses it over the bound. */
   private outputGrew(pending: number): void {
+    // Already closed (kill()): once is enough, as Redis's CLIENT_CLOSE_ASAP check. A monitor's line
+    // can close it while it runs a command of its own (CLIENT UNPAUSE runs the postponed ones).
+    if (this.socket.destroyed) return;
     if (this.server.limits.checkOutput(this, this.listUsage(pending), Date.now())) return;
     if (this.holdsOutput(pending)) this.pauseInput();
   }

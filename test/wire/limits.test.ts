@@ -273,6 +273,89 @@ test('client-output-buffer-limit normal: a MONITOR that never reads is closed as
     writer.close();
   }));
 
+test('client-output-buffer-limit normal: a MONITOR closed by a line during its own CLIENT UNPAUSE is closed and logged once, as redis-server 7.0.15', (t) =>
+  withServer({ 'client-output-buffer-limit': 'normal 1mb 0 0' }, async (s, log) => {
+    const monitor = connect(s.port, '127.0.0.1');
+    monitor.on('error', () => {});
+    monitor.write('MONITOR\r\n');
+    await new Promise((resolve) => monitor.once('data', resolve));
+    monitor.pause();
+    const ctl = await RawClient.connect(s.port);
+    t.is(await ctl.call('CLIENT', 'PAUSE', '60000', 'WRITE'), '+OK\r\n');
+    const writer = await RawClient.connect(s.port);
+    writer.write(encodeArgs(['SET', 'big', 'y'.repeat(2 * 1024 * 1024)])); // postponed by the pause
+    // Held by the pause once read whole (CLIENT LIST flag b, as Redis's blocked clients).
+    for (let i = 0; i < 100 && !/ flags=b .*cmd=set /.test(await ctl.call('CLIENT', 'LIST')); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    // The monitor's own command runs the SET at once: its 2 MB line closes the monitor, before the
+    // monitor's own reply is counted (which checked the limits again, and closed it again).
+    monitor.write('CLIENT UNPAUSE\r\n');
+    const line = /for overcoming of output buffer limits/;
+    await log(line);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const lines = (await log(line)).split('\n').filter((l) => line.test(l));
+    t.is(lines.length, 1, lines.join('\n'));
+    monitor.destroy();
+    ctl.close();
+    writer.close();
+  }));
+
+test('client-output-buffer-limit normal: a MONITOR closed by a line during its own CLIENT UNPAUSE is closed and logged once, as redis-server 7.0.15', (t) =>
+  withServer({ 'client-output-buffer-limit': 'normal 1mb 0 0' }, async (s, log) => {
+    const monitor = connect(s.port, '127.0.0.1');
+    monitor.on('error', () => {});
+    monitor.write('MONITOR\r\n');
+    await new Promise((resolve) => monitor.once('data', resolve));
+    monitor.pause();
+    const ctl = await RawClient.connect(s.port);
+    t.is(await ctl.call('CLIENT', 'PAUSE', '60000', 'WRITE'), '+OK\r\n');
+    const writer = await RawClient.connect(s.port);
+    writer.write(encodeArgs(['SET', 'big', 'y'.repeat(2 * 1024 * 1024)])); // postponed by the pause
+    // Held by the pause once read whole (CLIENT LIST flag b, as Redis's blocked clients).
+    for (let i = 0; i < 100 && !/ flags=b .*cmd=set /.test(await ctl.call('CLIENT', 'LIST')); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    // The monitor's own command runs the SET at once: its 2 MB line closes the monitor, before the
+    // monitor's own reply is counted (which checked the limits again, and closed it again).
+    monitor.write('CLIENT UNPAUSE\r\n');
+    const line = /for overcoming of output buffer limits/;
+    await log(line);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const lines = (await log(line)).split('\n').filter((l) => line.test(l));
+    t.is(lines.length, 1, lines.join('\n'));
+    monitor.destroy();
+    ctl.close();
+    writer.close();
+  }));
+
+test('default limits: a MONITOR over the 8 MB output bound still has its QUIT run at once, and gets no line after it, as redis-server 7.0.15', async (t) => {
+  const s = await serve(t);
+  const monitor = connect(s.port, '127.0.0.1');
+  monitor.on('error', () => {});
+  monitor.write('MONITOR\r\n');
+  await new Promise((resolve) => monitor.once('data', resolve));
+  monitor.pause();
+  const writer = await RawClient.connect(s.port);
+  t.teardown(() => {
+    monitor.destroy();
+    writer.close();
+  });
+  const value = 'x'.repeat(1000);
+  const sets = async (n: number, from: number): Promise<void> => {
+    let pipeline = '';
+    for (let i = from; i < from + n; i++) pipeline += `SET k${i} ${value}\r\n`;
+    writer.write(pipeline);
+    for (let i = 0; i < n; i++) t.is(await writer.read(), '+OK\r\n');
+  };
+  const monitorLine = async (): Promise<string> => (await writer.call('CLIENT', 'LIST')).split('\n').find((l) => / cmd=(monitor|quit) /.test(l)) ?? '';
+  await sets(12_000, 0); // 12 MB of lines: past the 8 MB bound
+  monitor.write('QUIT\r\n');
+  await waitFor(async () => / flags=Oc /.test(await monitorLine()), 5_000, 'QUIT run').catch(() => {});
+  const before = await monitorLine();
+  // redis-server 7.0.15: flags=Oc cmd=quit, qbuf=0 (the QUIT ran), and omem stays as it is.
+  t.regex(before, / flags=Oc .* qbuf=0 .* cmd=quit /);
+  await sets(2_000, 12_000);
+  const omem = (l: string): number => Number(/ omem=(\d+) /.exec(l)?.[1]);
+  t.is(omem(await monitorLine()), omem(before), 'no line after QUIT');
+});
+
 test('client-query-buffer-limit: the client is closed without a reply, logged as Redis logs it (client line, its first 64 bytes)', (t) =>
   withServer({ 'client-query-buffer-limit': '1mb' }, async (s, log) => {
     const c = await RawClient.connect(s.port);
