@@ -232,9 +232,13 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
     if (this.paused) this.resumeInput();
   }
 
-  /** Over the output bound, input waits: unless held input has reached its own (overflow). */
+  /**
+   * Over the output bound, input waits: unless held input has reached its own (overflow), or the
+   * output is a MONITOR's, whose lines come whatever it sends: holding its QUIT or RESET back kept
+   * the lines coming (Redis runs them at once, and adds no line after QUIT).
+   */
   protected holdsOutput(pending: number): boolean {
-    return !this.paused && pending > this.server.limits.pauseAt && !this.gate.capped;
+    return !this.paused && pending > this.server.limits.pauseAt && !this.gate.capped && !this.monitor;
   }
 
   protected resumeInput(): void {
