@@ -71,10 +71,11 @@ export class RequestDecoder extends QueryBuffer implements CommandNames {
   authenticated = true;
   /**
    * While onRequest runs: the request's own bytes are rawBuf[rawStart, rawEnd), or rawStart is
-   * -1. They are given only for a multibulk request in Redis's canonical form (every line ending
-   * in CRLF: the bytes the AOF would hold for these arguments), parsed from one buffer; the AOF
-   * then copies them instead of encoding the arguments again, during the call: afterwards the
-   * bytes may be overwritten (the read buffer is shared, our own buffer is compacted).
+   * -1. They are given only when the sink wants them (RequestSink.wantsRaw: the AOF is on), and
+   * only for a multibulk request in Redis's canonical form (every line ending in CRLF: the bytes
+   * the AOF would hold for these arguments), parsed from one buffer; the AOF then copies them
+   * instead of encoding the arguments again, during the call: afterwards the bytes may be
+   * overwritten (the read buffer is shared, our own buffer is compacted).
    */
   rawBuf: Buffer = EMPTY;
   /** The arguments those bytes encode (the array onRequest got). */

@@ -4,8 +4,8 @@
 // one socket write, after the server has flushed the AOF for the same event-loop turn (a write
 // reaches the file before its reply leaves). The input side, reading and holding input back while
 // the output waits (flow control), is connection-input.ts, the base class; what CLIENT commands
-// and CLIENT LIST read and set of a connection is in client-state.ts, its base.
-// client-output-buffer-limit's normal class closes a client over it, as Redis (limits.ts).
+// and CLIENT LIST read and set of a connection is in client-state.ts, its base. A client over
+// client-output-buffer-limit's normal class is closed, as Redis, after any reply (limits.ts).
 //
 // Memory: an idle connection costs what its objects hold, so nothing is made per connection that
 // can be shared or made when first needed. The socket's reads and events, the decoder's requests
@@ -13,7 +13,8 @@
 // (called on the socket, which keeps its connection: CONNECTION), or through the connection
 // itself, passed as an object: the closures made per connection before (ten, with six contexts)
 // cost every connection ~0.8 KB of heap. Heap snapshots of 2,000 and 6,000 idle connections:
-// 5.3 KB of live objects a connection before this and the lazily made objects below, 3.8 KB after.
+// 5.3 KB of live objects a connection before this and the objects now made at first use (the
+// big-bulk collector, reply pieces, deferred-reply marks, the WATCH list), 3.8 KB after.
 
 import type { Socket } from 'node:net';
 import type { Reply } from '../protocol/reply.js';
@@ -98,7 +99,6 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
   get client(): ClientApi {
     return this;
   }
-
 
   /** The AOF copies a request's own bytes (RequestSink.wantsRaw): only while it is on. */
   get wantsRaw(): boolean {

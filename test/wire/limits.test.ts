@@ -251,12 +251,19 @@ test('client-output-buffer-limit normal hard limit: a client that never reads is
     t.regex(await log(line), line);
   }));
 
+/** A MONITOR client that stops reading once its +OK has come. */
+async function pausedMonitor(port: number): Promise<Socket> {
+  const monitor = connect(port, '127.0.0.1');
+  monitor.on('error', () => {});
+  monitor.write('MONITOR\r\n');
+  await new Promise((resolve) => monitor.once('data', resolve));
+  monitor.pause();
+  return monitor;
+}
+
 test('client-output-buffer-limit normal: a MONITOR that never reads is closed as soon as it is over, as Redis (not a second later, by the cron)', (t) =>
   withServer({ 'client-output-buffer-limit': 'normal 1mb 0 0' }, async (s, log) => {
-    const monitor = connect(s.port, '127.0.0.1');
-    monitor.write('MONITOR\r\n');
-    await new Promise((resolve) => monitor.once('data', resolve));
-    monitor.pause();
+    const monitor = await pausedMonitor(s.port);
     const writer = await RawClient.connect(s.port);
     // 25 MB of monitor lines in one pipeline, answered at once.
     const value = 'x'.repeat(1000);
@@ -275,11 +282,7 @@ test('client-output-buffer-limit normal: a MONITOR that never reads is closed as
 
 test('client-output-buffer-limit normal: a MONITOR closed by a line during its own CLIENT UNPAUSE is closed and logged once, as redis-server 7.0.15', (t) =>
   withServer({ 'client-output-buffer-limit': 'normal 1mb 0 0' }, async (s, log) => {
-    const monitor = connect(s.port, '127.0.0.1');
-    monitor.on('error', () => {});
-    monitor.write('MONITOR\r\n');
-    await new Promise((resolve) => monitor.once('data', resolve));
-    monitor.pause();
+    const monitor = await pausedMonitor(s.port);
     const ctl = await RawClient.connect(s.port);
     t.is(await ctl.call('CLIENT', 'PAUSE', '60000', 'WRITE'), '+OK\r\n');
     const writer = await RawClient.connect(s.port);
@@ -301,11 +304,7 @@ test('client-output-buffer-limit normal: a MONITOR closed by a line during its o
 
 test('default limits: a MONITOR over the 8 MB output bound still has its QUIT run at once, and gets no line after it, as redis-server 7.0.15', async (t) => {
   const s = await serve(t);
-  const monitor = connect(s.port, '127.0.0.1');
-  monitor.on('error', () => {});
-  monitor.write('MONITOR\r\n');
-  await new Promise((resolve) => monitor.once('data', resolve));
-  monitor.pause();
+  const monitor = await pausedMonitor(s.port);
   const writer = await RawClient.connect(s.port);
   t.teardown(() => {
     monitor.destroy();
