@@ -97,7 +97,7 @@ const REPLY_CHUNK = 16 * 1024;
 /**
  * One CLIENT LIST line in Redis 7.0's field order (also the client in log lines, as Redis's
  * catClientInfoString). `args` is the running command of the caller (argv-mem counts it, as Redis
- * counts the arguments of a command being executed).
+ * counts the arguments of a command being executed); another client's held by CLIENT PAUSE counts too.
  */
 export function clientLine(now: number, c: ClientApi, args: string[] | null): string {
   const qbuf = c.queryBufferLength;
@@ -108,7 +108,8 @@ export function clientLine(now: number, c: ClientApi, args: string[] | null): st
   const obl = c.writeWaiting === true ? 0 : Math.min(pending, REPLY_CHUNK);
   const oll = Math.ceil((pending - obl) / REPLY_CHUNK);
   const omem = oll * REPLY_CHUNK;
-  const argvMem = args ? args.reduce((n, a) => n + a.length, 0) : 0;
+  const argv = args ?? c.heldArgs;
+  const argvMem = argv !== null ? argv.reduce((n, a) => n + a.length, 0) : 0;
   const fields: [string, string | number][] = [
     ['id', c.id], ['addr', c.addr], ['laddr', c.laddr], ['fd', c.fd], ['name', c.name],
     ['age', wholeSeconds(now) - wholeSeconds(c.createdAt)], ['idle', Math.max(0, idleSeconds(c, now))],
@@ -257,8 +258,12 @@ function clientPause(ctx: Ctx, args: string[]): Reply {
     if (m !== 'write' && m !== 'all') return err('ERR CLIENT PAUSE mode must be WRITE or ALL');
     mode = m;
   }
-  const ms = Number(t > 0x7fffffffffffffn ? 0x7fffffffffffffn : t);
-  ctx.server.pause.pause(Date.now(), ms, mode);
+  const now = Date.now();
+  // Redis 7.0 adds the timeout to the clock unchecked: past LLONG_MAX the end wraps below now, and
+  // the pause ends at its next check (redis-server 7.0.15: a write 200 ms later runs). Ours ends
+  // in the next event-loop turn, as a pause of 0.
+  const ms = BigInt(now) + t > 0x7fffffffffffffffn ? 0 : Number(t > 0x7fffffffffffffn ? 0x7fffffffffffffn : t);
+  ctx.server.pause.pause(now, ms, mode);
   return OK;
 }
 

@@ -61,6 +61,8 @@ export interface ClientApi {
   replyFiltered(): void;
   /** A command of this client waits for CLIENT PAUSE to end. */
   readonly blocked: boolean;
+  /** That command's arguments (CLIENT LIST argv-mem counts them, as Redis's c->argv), or null. */
+  readonly heldArgs: readonly string[] | null;
   /**
    * Replies wait for the socket to take them (CLIENT LIST events=rw, as Redis's write handler,
    * installed only when a write was left unfinished).

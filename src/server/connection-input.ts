@@ -212,6 +212,10 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
     return this.postponed !== null;
   }
 
+  get heldArgs(): readonly string[] | null {
+    return this.postponed;
+  }
+
   /**
    * Holds back the rest of the client's pipeline. Its socket is still read: what it sends waits in
    * its query buffer (up to read-gate.ts's bound). A client that writes its

@@ -97,5 +97,6 @@ export class ReplayClient extends CommandContext implements ClientApi, Ctx {
   monitor = false;
   readonly tx = new TxState();
   readonly blocked = false;
+  readonly heldArgs = null;
   sendMonitorLine(): void {}
 }

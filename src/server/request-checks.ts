@@ -49,7 +49,8 @@ export function refusal(server: Server, conn: Connection, gate: CommandSpec, arg
   // As Redis, which treats a monitoring client as a replica: it may not touch the keyspace
   // (checked after -OOM, -LOADING and -MISCONF, as processCommand does).
   if (conn.monitor && touchesKeyspace(gate)) return new ErrorReply(REPLICA_KEYSPACE);
-  if (server.pause.mode !== 'off' && server.pause.covers(gate)) return POSTPONED;
+  // As Redis, which never pauses a replica, and a MONITOR client is one (CLIENT_SLAVE).
+  if (server.pause.mode !== 'off' && !conn.monitor && server.pause.covers(gate)) return POSTPONED;
   return null;
 }
 

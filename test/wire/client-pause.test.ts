@@ -1,0 +1,67 @@
+// CLIENT PAUSE side by side with redis-server 7.0.15, where a review found us differing (the rest
+// of CLIENT PAUSE is in test/wire/client.test.ts and the differential cases). Each test states
+// what Redis 7.0.15 answered to the same bytes.
+
+import test from 'ava';
+import { RawClient } from '../helpers/raw.js';
+import { serve } from '../helpers/serve.js';
+import { encodeArgs } from '../helpers/resp.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+// Redis 7.0 adds the timeout to the clock without checking: past LLONG_MAX the pause's end wraps
+// into the past, and the pause ends at its next check. redis-server 7.0.15: CLIENT PAUSE
+// 9223372036854775807 WRITE -> +OK, and a SET sent 200 ms later -> +OK at once (ours held it).
+test('CLIENT PAUSE with a timeout that overflows the clock does not hold writes, as Redis 7.0.15', async (t) => {
+  const s = await serve(t);
+  const ctl = await RawClient.connect(s.port);
+  const w = await RawClient.connect(s.port);
+  t.teardown(() => (ctl.close(), w.close()));
+  t.is(await ctl.call('CLIENT', 'PAUSE', '9223372036854775807', 'WRITE'), '+OK\r\n');
+  await sleep(200);
+  w.write(encodeArgs(['SET', 'z', '1']));
+  const r = await Promise.race([w.read(), sleep(1000).then(() => 'held')]);
+  await ctl.call('CLIENT', 'UNPAUSE');
+  t.is(r, '+OK\r\n');
+});
+
+// Redis keeps a postponed client's parsed command in c->argv, so CLIENT LIST counts it in argv-mem
+// (c->argv_len_sum). redis-server 7.0.15, a client held on SET x 1 by CLIENT PAUSE WRITE:
+//   name=held ... flags=b ... qbuf=0 ... argv-mem=5 ... cmd=set   (ours was argv-mem=0)
+test('CLIENT LIST counts the held command of a client waiting for CLIENT PAUSE in argv-mem, as Redis', async (t) => {
+  const s = await serve(t);
+  const ctl = await RawClient.connect(s.port);
+  const held = await RawClient.connect(s.port);
+  t.teardown(() => (ctl.close(), held.close()));
+  t.is(await held.call('CLIENT', 'SETNAME', 'held'), '+OK\r\n');
+  t.is(await ctl.call('CLIENT', 'PAUSE', '2000', 'WRITE'), '+OK\r\n');
+  held.write(encodeArgs(['SET', 'x', '1']));
+  await sleep(200);
+  const line = (await ctl.call('CLIENT', 'LIST')).split('\n').find((l) => l.includes('name=held')) ?? '';
+  await ctl.call('CLIENT', 'UNPAUSE');
+  t.regex(line, / flags=b /);
+  t.regex(line, / cmd=set /);
+  t.regex(line, / argv-mem=5 /);
+});
+
+// Redis's processCommand never pauses a replica ("Replicas are never paused": !(c->flags &
+// CLIENT_SLAVE)), and a MONITOR client is a replica to Redis: during CLIENT PAUSE ALL its commands
+// run at once, CLIENT UNPAUSE included. redis-server 7.0.15:
+//   M: MONITOR; P: CLIENT PAUSE 3000 ALL; G: GET a (held); M: CLIENT UNPAUSE -> +OK at once,
+//   and G gets $-1 at once. M: PING -> +PONG at once; M: QUIT -> +OK and closed at once.
+// Ours held the monitor's commands until the pause ended.
+test("a MONITOR client's commands are not held by CLIENT PAUSE ALL (Redis never pauses replicas)", async (t) => {
+  const s = await serve(t);
+  const mon = await RawClient.connect(s.port);
+  const ctl = await RawClient.connect(s.port);
+  const g = await RawClient.connect(s.port);
+  t.teardown(() => (mon.close(), ctl.close(), g.close()));
+  t.is(await mon.call('MONITOR'), '+OK\r\n');
+  t.is(await ctl.call('CLIENT', 'PAUSE', '3000', 'ALL'), '+OK\r\n');
+  g.write(encodeArgs(['GET', 'a']));
+  await sleep(100);
+  mon.write(encodeArgs(['PING']));
+  t.is(await Promise.race([mon.read(), sleep(1000).then(() => 'held')]), '+PONG\r\n');
+  mon.write(encodeArgs(['CLIENT', 'UNPAUSE']));
+  t.is(await Promise.race([g.read(), sleep(1000).then(() => 'held')]), '$-1\r\n', 'the monitor ended the pause');
+});
