@@ -45,6 +45,12 @@ export class ClientPause {
   private until = 0;
   private timer: NodeJS.Timeout | null = null;
   private waiting: Postponed[] = [];
+  /**
+   * Runs when a pause ends by its timeout, before the held commands (the server's active expiry):
+   * Redis notices that end in its active expiry cycle, which then deletes the keys that expired
+   * during the pause before the held clients run. CLIENT UNPAUSE runs them first, in both.
+   */
+  onTimedEnd: (() => void) | null = null;
 
   /** CLIENT PAUSE: a longer pause extends the current one, ALL overrides WRITE, never the reverse. */
   pause(nowMs: number, timeoutMs: number, mode: 'write' | 'all'): void {
@@ -75,7 +81,7 @@ export class ClientPause {
   private expire(): void {
     this.timer = null;
     if (Date.now() < this.until) this.pause(Date.now(), this.until - Date.now(), this.mode === 'all' ? 'all' : 'write');
-    else this.unpause();
+    else this.unpause(true);
   }
 
   /** Server shutdown: no timer left behind; the waiting connections are being closed anyway. */
@@ -86,13 +92,14 @@ export class ClientPause {
   }
 
   /** Ends the pause (CLIENT UNPAUSE, timeout, shutdown) and runs the waiting commands in order. */
-  unpause(): void {
+  unpause(timedOut = false): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     this.mode = 'off';
     this.until = 0;
     const waiting = this.waiting;
     this.waiting = [];
+    if (timedOut) this.onTimedEnd?.();
     for (const c of waiting) c.retryPostponed();
   }
 }

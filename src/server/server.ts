@@ -137,6 +137,10 @@ export class Server implements ServerApi {
     this.config.onChange('loglevel', (v) => this.log.setLevel(v));
     this.cronTimer = serverCronTimer(this.config, this.clientsById, () => this.cron());
     const pause = this.pause;
+    // A pause that times out: the keys that expired during it go first, as Redis's cycle does it.
+    pause.onTimedEnd = () => {
+      if (this.expireCycle()) this.turnFlush.unlessDue();
+    };
     this.keyspace = new Keyspace(this.config.int('databases'), opts.clock ?? systemClock, {
       expired: (db, key) => this.onExpired(db, key),
       // CLIENT PAUSE keeps the dataset constant: expired keys read as missing but stay.
@@ -377,6 +381,19 @@ export class Server implements ServerApi {
   }
 
   /** Periodic work (Redis's serverCron): active expiry, a small slice of time each tick. */
+  /**
+   * One active expiry cycle, unless DEBUG SET-ACTIVE-EXPIRE 0 turned them off (false then). Its
+   * budget is Redis's slow cycle's: 25% of the tick's period (25 ms at hz 10).
+   */
+  private expireCycle(): boolean {
+    if (!this.activeExpire) return false;
+    const t0 = usecNow();
+    const effort = this.config.int('active-expire-effort') - 1; // Redis's: 0-9, each step 2% more time
+    this.keyspace.activeExpireCycle((EXPIRE_CYCLE_SHARE + effort / 50) * (1000 / this.hz), effort);
+    this.latency.sample('expire-cycle', (usecNow() - t0) / 1000);
+    return true;
+  }
+
   private cron(): void {
     this.observer.followWallClock();
     if (this.loading) return;
@@ -384,16 +401,9 @@ export class Server implements ServerApi {
     const now = Date.now();
     this.replyBuffers.cron(this.clientsById, this.hz, now, this.limits.cronCheck(now));
     this.periodicLog.cron(Date.now(), this.log, this.keyspace, this.clientsById.size);
-    // As Redis: no active expiry while clients are paused (the dataset stays as it is). Its
-    // budget is Redis's slow cycle's: 25% of the tick's period (25 ms at hz 10).
-    if (this.activeExpire && !this.pause.active) {
-      const t0 = usecNow();
-      const effort = this.config.int('active-expire-effort') - 1; // Redis's: 0-9, each step 2% more time
-      this.keyspace.activeExpireCycle((EXPIRE_CYCLE_SHARE + effort / 50) * (1000 / this.hz), effort);
-      this.latency.sample('expire-cycle', (usecNow() - t0) / 1000);
-    } else {
-      this.keyspace.tick(); // access stamps read the time of the last tick (the cycle reads it too)
-    }
+    // As Redis: no active expiry while clients are paused (the dataset stays as it is). Access
+    // stamps read the time of the last tick, which the cycle takes too.
+    if (this.pause.active || !this.expireCycle()) this.keyspace.tick();
     this.persistence?.cron();
     // Deletions by active expiry were appended; write them (and release held replies on recovery).
     this.turnFlush.unlessDue();

@@ -9,6 +9,30 @@ import { encodeArgs } from '../helpers/resp.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+// Redis notices the end of a timed pause in serverCron's slow active-expire cycle
+// (activeExpireCycle -> checkClientPauseTimeoutAndReturnIfPaused -> unpauseClients), and that cycle
+// goes on to delete the keys whose deadline passed during the pause, before beforeSleep's
+// processUnblockedClients runs the held commands. redis-server 7.0.15, 3 runs out of 3:
+//   FLUSHALL; SET e1 v PX 100; SET e2 v PX 100; SET keep v; CLIENT PAUSE 500 WRITE;
+//   another client: SET x 1 | DBSIZE  ->  +OK :2   (ours was +OK :4)
+// (With CLIENT UNPAUSE instead of the timeout both answer :4: no expire cycle runs first.)
+test('a pause that times out: keys expired during it are gone before the held commands run, as Redis 7.0', async (t) => {
+  const s = await serve(t);
+  const ctl = await RawClient.connect(s.port);
+  const held = await RawClient.connect(s.port);
+  t.teardown(() => (ctl.close(), held.close()));
+  t.deepEqual(
+    await ctl.pipeline([['FLUSHALL'], ['SET', 'e1', 'v', 'PX', '100'], ['SET', 'e2', 'v', 'PX', '100'], ['SET', 'keep', 'v']]),
+    ['+OK\r\n', '+OK\r\n', '+OK\r\n', '+OK\r\n'],
+  );
+  t.is(await ctl.call('CLIENT', 'PAUSE', '500', 'WRITE'), '+OK\r\n');
+  held.write(Buffer.concat([encodeArgs(['SET', 'x', '1']), encodeArgs(['DBSIZE'])]));
+  await sleep(300);
+  t.is(await ctl.call('DBSIZE'), ':3\r\n', 'during the pause expired keys are not deleted (as Redis)');
+  t.is(await held.read(5000), '+OK\r\n');
+  t.is(await held.read(5000), ':2\r\n', 'Redis 7.0.15 answers :2 (e1, e2 expired by the cycle that ended the pause)');
+});
+
 // Redis 7.0 adds the timeout to the clock without checking: past LLONG_MAX the pause's end wraps
 // into the past, and the pause ends at its next check. redis-server 7.0.15: CLIENT PAUSE
 // 9223372036854775807 WRITE -> +OK, and a SET sent 200 ms later -> +OK at once (ours held it).
