@@ -138,8 +138,10 @@ export class Server implements ServerApi {
     this.cronTimer = serverCronTimer(this.config, this.clientsById, () => this.cron());
     const pause = this.pause;
     // A pause that times out: the keys that expired during it go first, as Redis's cycle does it.
+    // Not while the AOF loads (no cycle runs then: a key loaded with a passed deadline may get a
+    // new one further on in the file).
     pause.onTimedEnd = () => {
-      if (this.expireCycle()) this.turnFlush.unlessDue();
+      if (!this.loading && this.expireCycle()) this.turnFlush.unlessDue();
     };
     this.keyspace = new Keyspace(this.config.int('databases'), opts.clock ?? systemClock, {
       expired: (db, key) => this.onExpired(db, key),
@@ -380,7 +382,6 @@ export class Server implements ServerApi {
     this.stalls.start();
   }
 
-  /** Periodic work (Redis's serverCron): active expiry, a small slice of time each tick. */
   /**
    * One active expiry cycle, unless DEBUG SET-ACTIVE-EXPIRE 0 turned them off (false then). Its
    * budget is Redis's slow cycle's: 25% of the tick's period (25 ms at hz 10).
@@ -394,6 +395,7 @@ export class Server implements ServerApi {
     return true;
   }
 
+  /** Periodic work (Redis's serverCron): active expiry, a small slice of time each tick. */
   private cron(): void {
     this.observer.followWallClock();
     if (this.loading) return;

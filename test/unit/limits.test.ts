@@ -96,7 +96,7 @@ test('openFilesLimit reads /proc/self/limits', (t) => {
 
 test('CLIENT LIST age= and idle=, and the timeout rule, count whole-second timestamps as Redis does', (t) => {
   const c = { id: 1, addr: '127.0.0.1:1', laddr: '127.0.0.1:2', fd: 8, name: '', createdAt: 10_999, lastInteraction: 11_900,
-    dbIndex: 0, proto: 2, lastCommand: 'ping', queryBufferLength: 0, outputBufferLength: 0, monitor: false, blocked: false, tx: new TxState() } as unknown as ClientApi;
+    dbIndex: 0, proto: 2, lastCommand: 'ping', queryBufferLength: 0, outputBufferLength: 0, monitor: false, blocked: false, heldArgs: null, tx: new TxState() } as unknown as ClientApi;
   // 0.002 s after creation but across a second boundary: Redis's time(NULL) difference is 1.
   const f = new Map(clientLine(11_001, c, null).split(' ').map((kv) => kv.split('=', 2) as [string, string]));
   t.is(f.get('age'), '1');
@@ -112,7 +112,7 @@ test('outputCheck is never above the least pending output checkOutput closes at 
   const limits = new ClientLimits(config, log);
   const conn = (): Connection => {
     const c = { id: 1, addr: '127.0.0.1:1', laddr: '127.0.0.1:2', fd: 8, name: '', createdAt: 0, lastInteraction: 0, dbIndex: 0, proto: 2,
-      lastCommand: 'get', queryBufferLength: 0, outputBufferLength: 0, monitor: false, blocked: false, tx: new TxState(), authRequired: false,
+      lastCommand: 'get', queryBufferLength: 0, outputBufferLength: 0, monitor: false, blocked: false, heldArgs: null, tx: new TxState(), authRequired: false,
       obufSoftSince: 0, killed: false, kill: () => (c.killed = true) };
     return c as unknown as Connection;
   };
@@ -139,7 +139,7 @@ test('cron: with a password set, a client that must AUTH is closed over the repl
   const client = (authRequired: boolean, outputBufferLength: number) => {
     const c = { id: 1, addr: '127.0.0.1:1', laddr: '127.0.0.1:2', fd: 8, name: '', createdAt: 0, lastInteraction: 0, dbIndex: 0, proto: 2,
       lastCommand: 'get', queryBufferLength: 0, outputBufferLength, outputListBytes: replyListBytes(outputBufferLength), monitor: false,
-      blocked: false, tx: new TxState(), authRequired, obufSoftSince: 0, killed: false, kill: () => (c.killed = true) };
+      blocked: false, heldArgs: null, tx: new TxState(), authRequired, obufSoftSince: 0, killed: false, kill: () => (c.killed = true) };
     return c;
   };
   const [fits, over, authed] = [client(true, 16384), client(true, 16385), client(false, 1 << 20)];
