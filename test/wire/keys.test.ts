@@ -225,7 +225,10 @@ test.serial('active expiry takes up to a quarter of each cron period, as a real 
     // With 100K keys to reclaim a cycle runs to its budget: 25 ms at hz 10 (a 2 ms budget took 5 s
     // for these keys). A lower bound only: a loaded machine makes a cycle longer, never shorter.
     t.true(longest >= 15, `${name}: the longest expire cycle took ${longest} ms`);
-    t.true(capped > 0, `${name}: cycles stopped at their time budget: ${capped}`);
+    // Redis's count depends on its timing: in a CI run on 2026-11-28 its cycles (slow ones from the
+    // cron, fast ones from beforeSleep) reclaimed the 100K keys with none cut, the longest 24 ms,
+    // just under its 25 ms budget. So the reference's count is only logged; ours must be cut.
+    if (name === 'keystonelight') t.true(capped > 0, `${name}: cycles stopped at their time budget: ${capped}`);
     t.true(cpuMs > 0, `${name}: expire_cycle_cpu_milliseconds ${cpuMs}`);
     t.is(await c.call('CONFIG', 'RESETSTAT'), '+OK\r\n');
     const info = await c.call('INFO', 'stats');
