@@ -46,6 +46,8 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
   awaitingDurability = false;
   /** In MONITOR mode: the line of this client's own command, sent after its reply. */
   private ownMonitorLine: Reply | null = null;
+  /** Its lines before that one when there are several (an EXEC's commands): see sendOwnLines. */
+  private moreOwnLines: Reply[] | null = null;
   /** When (unix seconds) the output was first seen over the soft limit; 0: it is not (limits.ts). */
   obufSoftSince = 0;
 
@@ -146,10 +148,7 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
     if (r === POSTPONED) return this.postpone(args);
     if (this.replies.sending) this.reply(r);
     this.replies.end();
-    if (this.ownMonitorLine !== null) {
-      this.reply(this.ownMonitorLine);
-      this.ownMonitorLine = null;
-    }
+    if (this.ownMonitorLine !== null) this.sendOwnLines();
     this.outputAdded(before);
     this.endReplayShare();
   }
@@ -175,6 +174,19 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
     if (this.holdsOutput(pending)) this.pauseInput();
   }
 
+  /**
+   * A MONITOR client's own lines, after its command's reply: one, or an EXEC's commands' lines then
+   * its own. (Redis writes the commands' lines as they run, in the middle of EXEC's reply array,
+   * where a client reads them as array elements; only EXEC's was sent here, the rest lost.)
+   */
+  private sendOwnLines(): void {
+    const more = this.moreOwnLines;
+    if (more === null) this.reply(this.ownMonitorLine!);
+    else for (const l of more) this.reply(l);
+    this.ownMonitorLine = null;
+    this.moreOwnLines = null;
+  }
+
   get writeWaiting(): boolean {
     return this.socket.writableLength > 0;
   }
@@ -183,6 +195,7 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
     // As Redis: nothing more is written to a client that is closing (a monitor that sent QUIT).
     if (this.closed || this.closing) return;
     if (own) {
+      if (this.ownMonitorLine !== null) (this.moreOwnLines ??= [this.ownMonitorLine]).push(line);
       this.ownMonitorLine = line;
       return;
     }

@@ -57,6 +57,25 @@ test('MONITOR streams other clients\' commands in Redis\'s format, hiding admin 
   }
 });
 
+test('a MONITOR client running MULTI/EXEC itself gets the lines of the commands EXEC ran, after its reply', async (t) => {
+  const s = await startServer({ port: 0 });
+  const m = await RawClient.connect(s.port);
+  try {
+    t.is(await m.call('MONITOR'), '+OK\r\n');
+    m.write('MULTI\r\nPING\r\nECHO hi\r\nEXEC\r\nPING\r\n');
+    await sleep(300);
+    const ts = /\+\d{10}\.\d{6} \[0 [^\]]*\]/g;
+    // redis-server 7.0.15 writes the PING and ECHO lines as they run, inside EXEC's array
+    // ("*2 +PONG <PING line> $2 hi <ECHO line>": a client reads the PING line as the array's second
+    // element); EXEC's reply stays whole here, its commands' lines follow it. Only EXEC's was sent.
+    t.is(m.pending().replace(ts, '+TS'),
+      '+OK\r\n+TS "MULTI"\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n+PONG\r\n$2\r\nhi\r\n+TS "PING"\r\n+TS "ECHO" "hi"\r\n+TS "EXEC"\r\n+PONG\r\n+TS "PING"\r\n');
+  } finally {
+    m.close();
+    await s.close();
+  }
+});
+
 test('MONITOR in RESP3 and with ioredis monitor()', async (t) => {
   const s = await startServer({ port: 0 });
   const raw = await RawClient.connect(s.port);
