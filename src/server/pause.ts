@@ -11,7 +11,7 @@
 
 import { RawReply, type Reply } from '../protocol/reply.js';
 import type { CommandSpec } from '../commands/types.js';
-import { clearTimeout, setTimeout } from '../timers.js';
+import { clearTimeout, setImmediate, setTimeout } from '../timers.js';
 
 export type PauseMode = 'off' | 'write' | 'all';
 
@@ -100,6 +100,12 @@ export class ClientPause {
     const waiting = this.waiting;
     this.waiting = [];
     if (timedOut) this.onTimedEnd?.();
-    for (const c of waiting) c.retryPostponed();
+    // As Redis, which moves them to its unblocked clients, run from beforeSleep: after the command
+    // that ended the pause (its reply first; run by EXEC, after the whole transaction), not inside it.
+    if (waiting.length > 0) setImmediate(retryAll, waiting);
   }
+}
+
+function retryAll(waiting: Postponed[]): void {
+  for (const c of waiting) c.retryPostponed();
 }

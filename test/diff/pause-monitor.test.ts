@@ -1,0 +1,147 @@
+// CLIENT PAUSE and MONITOR side by side with a real redis-server: the same scenario against both
+// servers, what each client observed compared. These are the points where a review found us
+// differing (fixed on 2026-11-28); the wire tests (test/wire/client-pause.test.ts, limits.test.ts)
+// state the same expectations against Keystonelight alone.
+
+import test from 'ava';
+import { connect, type Socket } from 'node:net';
+import { needBinary } from '../helpers/bins.js';
+import { RawClient } from '../helpers/raw.js';
+import { startRealRedis } from '../helpers/redis.js';
+import { serve } from '../helpers/serve.js';
+import { encodeArgs } from '../helpers/resp.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A reply within `ms`, or 'held'. */
+const within = (c: RawClient, ms = 1000): Promise<string> => Promise.race([c.read(), sleep(ms).then(() => 'held')]);
+
+/** Runs `scenario` against our server and a real redis-server; returns both transcripts. */
+async function both(t: import('ava').ExecutionContext, scenario: (port: number) => Promise<string[]>): Promise<{ ours: string[]; theirs: string[] }> {
+  const [ks, redis] = await Promise.all([serve(t), startRealRedis()]);
+  t.teardown(() => redis.stop());
+  return { ours: await scenario(ks.port), theirs: await scenario(redis.port) };
+}
+
+/** Connects `n` raw clients, closed when the scenario ends. */
+async function clients<T>(port: number, n: number, fn: (cs: RawClient[]) => Promise<T>): Promise<T> {
+  const cs = await Promise.all(Array.from({ length: n }, () => RawClient.connect(port)));
+  try {
+    return await fn(cs);
+  } finally {
+    for (const c of cs) c.close();
+  }
+}
+
+/** The named fields of the CLIENT LIST line that matches `pick`. */
+function fields(list: string, pick: RegExp, names: string[]): string {
+  const line = list.split('\n').find((l) => pick.test(l)) ?? '';
+  return names.map((n) => new RegExp(` ${n}=(\\S*)`).exec(line)?.[1] ?? '?').map((v, i) => `${names[i]}=${v}`).join(' ');
+}
+
+test('CLIENT PAUSE ALL does not hold a MONITOR client: its PING and CLIENT UNPAUSE run at once', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const { ours, theirs } = await both(t, (port) => clients(port, 3, async ([m, p, g]) => {
+    await m.call('MONITOR');
+    await p.call('CLIENT', 'PAUSE', '3000', 'ALL');
+    g.write(encodeArgs(['GET', 'a']));
+    await sleep(100);
+    m.write(encodeArgs(['PING']));
+    const ping = await within(m);
+    const own = (await within(m)).replace(/^\+\d+\.\d+ \[0 [^\]]*\] /, '+<time> [0 <addr>] '); // its own line, after the reply
+    m.write(encodeArgs(['CLIENT', 'UNPAUSE']));
+    const unpause = await within(m);
+    return [ping, own, unpause, await within(g)];
+  }));
+  t.deepEqual(ours, theirs);
+  t.deepEqual(ours, ['+PONG\r\n', '+<time> [0 <addr>] "PING"\r\n', '+OK\r\n', '$-1\r\n']);
+});
+
+test('CLIENT PAUSE with a timeout past the clock\'s range ends at once', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const { ours, theirs } = await both(t, (port) => clients(port, 2, async ([p, w]) => {
+    const r = await p.call('CLIENT', 'PAUSE', '9223372036854775807', 'WRITE');
+    await sleep(300); // Redis notices the end at its next check (cron, 100 ms)
+    w.write(encodeArgs(['SET', 'z', '1']));
+    const set = await within(w);
+    await p.call('CLIENT', 'UNPAUSE');
+    return [r, set];
+  }));
+  t.deepEqual(ours, theirs);
+  t.deepEqual(ours, ['+OK\r\n', '+OK\r\n']);
+});
+
+test('CLIENT LIST of a client held by CLIENT PAUSE: flag b, its command, its arguments in argv-mem', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const { ours, theirs } = await both(t, (port) => clients(port, 2, async ([p, h]) => {
+    await h.call('CLIENT', 'SETNAME', 'held');
+    await p.call('CLIENT', 'PAUSE', '2000', 'WRITE');
+    h.write(encodeArgs(['SET', 'x', '1']));
+    await sleep(200);
+    const line = fields(await p.call('CLIENT', 'LIST'), /name=held/, ['flags', 'qbuf', 'argv-mem', 'cmd']);
+    await p.call('CLIENT', 'UNPAUSE');
+    return [line, await within(h)];
+  }));
+  t.deepEqual(ours, theirs);
+  t.deepEqual(ours, ['flags=b qbuf=0 argv-mem=5 cmd=set', '+OK\r\n']);
+});
+
+test('a pause that times out: the keys expired during it are gone before the held commands run', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const { ours, theirs } = await both(t, (port) => clients(port, 2, async ([p, h]) => {
+    await p.pipeline([['SET', 'e1', 'v', 'PX', '100'], ['SET', 'e2', 'v', 'PX', '100'], ['SET', 'keep', 'v']]);
+    await p.call('CLIENT', 'PAUSE', '500', 'WRITE');
+    h.write(Buffer.concat([encodeArgs(['SET', 'x', '1']), encodeArgs(['DBSIZE'])]));
+    await sleep(300);
+    const during = await p.call('DBSIZE');
+    return [during, await h.read(5000), await h.read(5000)];
+  }));
+  t.deepEqual(ours, theirs);
+  t.deepEqual(ours, [':3\r\n', '+OK\r\n', ':2\r\n']);
+});
+
+test('a MONITOR past 8 MB of unread lines: its QUIT runs at once and no line follows it', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const { ours, theirs } = await both(t, (port) => clients(port, 1, async ([w]) => {
+    const monitor: Socket = connect(port, '127.0.0.1');
+    monitor.on('error', () => {});
+    try {
+      monitor.write('MONITOR\r\n');
+      await new Promise((resolve) => monitor.once('data', resolve));
+      monitor.pause();
+      const sets = async (n: number, from: number): Promise<void> => {
+        let pipeline = '';
+        for (let i = from; i < from + n; i++) pipeline += `SET k${i} ${'x'.repeat(1000)}\r\n`;
+        w.write(pipeline);
+        for (let i = 0; i < n; i++) await w.read();
+      };
+      const line = async (): Promise<string> => (await w.call('CLIENT', 'LIST')).split('\n').find((l) => / cmd=(monitor|quit) /.test(l)) ?? '';
+      await sets(12_000, 0);
+      monitor.write('QUIT\r\n');
+      await sleep(300);
+      const before = await line();
+      await sets(2_000, 12_000);
+      const omem = (l: string): string => / omem=(\d+) /.exec(l)?.[1] ?? '?';
+      // omem itself differs (our blocks are not jemalloc's); whether it moved is compared.
+      return [fields(before, /./, ['flags', 'qbuf', 'cmd']), String(omem(await line()) === omem(before))];
+    } finally {
+      monitor.destroy();
+    }
+  }));
+  t.deepEqual(ours, theirs);
+  t.deepEqual(ours, ['flags=Oc qbuf=0 cmd=quit', 'true']);
+});
+
+test('CLIENT UNPAUSE run by EXEC: the held commands run after the transaction, not inside it', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const { ours, theirs } = await both(t, (port) => clients(port, 2, async ([a, b]) => {
+    await a.call('SET', 'k', 'old');
+    await a.call('CLIENT', 'PAUSE', '5000', 'WRITE');
+    b.write(encodeArgs(['SET', 'k', 'new'])); // held
+    await sleep(100);
+    const tx = await a.pipeline([['MULTI'], ['CLIENT', 'UNPAUSE'], ['GET', 'k'], ['EXEC']]);
+    return [...tx, await within(b), await a.call('GET', 'k')];
+  }));
+  t.deepEqual(ours, theirs);
+  t.deepEqual(ours, ['+OK\r\n', '+QUEUED\r\n', '+QUEUED\r\n', '*2\r\n+OK\r\n$3\r\nold\r\n', '+OK\r\n', '$3\r\nnew\r\n']);
+});
