@@ -177,7 +177,7 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
   /**
    * A MONITOR client's own lines, after its command's reply: one, or an EXEC's commands' lines then
    * its own. (Redis writes the commands' lines as they run, in the middle of EXEC's reply array,
-   * where a client reads them as array elements; only EXEC's was sent here, the rest lost.)
+   * where a client reads them as array elements: here the reply stays whole.)
    */
   private sendOwnLines(): void {
     const more = this.moreOwnLines;

@@ -399,10 +399,10 @@ export class Server implements ServerApi {
   private cron(): void {
     this.observer.followWallClock();
     if (this.loading) return;
-    this.metrics.cron(Date.now(), this.hz, this.stats, this.keyspace.usedMemory);
     const now = Date.now();
+    this.metrics.cron(now, this.hz, this.stats, this.keyspace.usedMemory);
     this.replyBuffers.cron(this.clientsById, this.hz, now, this.limits.cronCheck(now));
-    this.periodicLog.cron(Date.now(), this.log, this.keyspace, this.clientsById.size);
+    this.periodicLog.cron(now, this.log, this.keyspace, this.clientsById.size);
     // As Redis: no active expiry while clients are paused (the dataset stays as it is). Access
     // stamps read the time of the last tick, which the cycle takes too.
     if (this.pause.active || !this.expireCycle()) this.keyspace.tick();
