@@ -9,6 +9,7 @@ import {
 import { givePiece, takePiece } from './piece-pool.js';
 import { oneLine, putString, putUint } from './put.js';
 import { ShortCopy } from './short-copy.js';
+import { ReplyPieces } from './reply-pieces.js';
 
 const INITIAL = 16 * 1024;
 const EMPTY = Buffer.alloc(0);
@@ -27,16 +28,6 @@ const PIECE_FROM = 32 * 1024;
 const COPY_UP_TO = 64 * 1024;
 /** `deferred` while no deferred-length reply was ever collected (shared: frozen). */
 const NO_MARKS: readonly number[] = Object.freeze([]);
-
-/**
- * Big bulk replies held in buffers of their own (ReplyBuffer.piece()), each sent before the
- * storage's byte at the same index of `marks`, and the pool buffers they are views of (piece-pool.ts).
- */
-interface Pieces {
-  readonly pieces: Buffer[];
-  readonly marks: number[];
-  readonly stores: Buffer[];
-}
 
 /**
  * A growing byte buffer the replies of one batch (or the AOF effects of one turn) are encoded
@@ -61,10 +52,10 @@ export class ReplyBuffer {
   /** Big bulk replies may be pieces of their own (piece()); not in the AOF's buffer, nor take()'s. */
   private readonly split: boolean;
   /**
-   * The pieces (see Pieces), made at the first: most connections never get a big reply, and
-   * three arrays cost every connection 96 B.
+   * The pieces (reply-pieces.ts), made at the first: most connections never get a big reply, and
+   * its three arrays cost every connection 96 B.
    */
-  private parts: Pieces | null = null;
+  private parts: ReplyPieces | null = null;
   /** Bytes held in pieces. */
   pieceBytes = 0;
   /** `deferred`'s array, made at the first deferred-length reply (most clients never get one). */
@@ -126,17 +117,8 @@ export class ReplyBuffer {
 
   /** The bytes collected so far, in order: views of the storage, with the pieces between them. */
   chunks(): Buffer[] {
-    const out: Buffer[] = [];
-    let from = 0;
-    const parts = this.parts;
-    for (let i = 0; parts !== null && i < parts.pieces.length; i++) {
-      const to = parts.marks[i];
-      if (to > from) out.push(this.buf.subarray(from, to));
-      out.push(parts.pieces[i]);
-      from = to;
-    }
-    if (this.len > from) out.push(this.buf.subarray(from, this.len));
-    return out;
+    if (this.parts !== null) return this.parts.chunks(this.buf, this.len);
+    return this.len > 0 ? [this.buf.subarray(0, this.len)] : [];
   }
 
   /**
@@ -144,10 +126,7 @@ export class ReplyBuffer {
    * they were copied out or written through, so that pieces go back to the pool too.
    */
   clear(): void {
-    if (this.pieceBytes !== 0) {
-      for (const b of this.parts!.stores) givePiece(b);
-      this.dropPieces();
-    }
+    if (this.pieceBytes !== 0) this.dropPieces(true);
     const size = this.buf.length;
     if (size > SHRINK_ABOVE) {
       this.underused = this.len * 4 < size ? this.underused + 1 : 0;
@@ -318,25 +297,12 @@ export class ReplyBuffer {
    * server's CPU time. Below keepAtMost the storage is the cheaper place (kept, and warm).
    */
   private piece(s: string): void {
-    const head = `$${s.length}\r\n`;
-    const n = head.length + s.length + 2;
-    const store = takePiece(n);
-    let at = store.latin1Write(head, 0);
-    at += store.latin1Write(s, at);
-    store[at] = 13;
-    store[at + 1] = 10;
-    const parts = (this.parts ??= { pieces: [], marks: [], stores: [] });
-    parts.pieces.push(store.subarray(0, n));
-    parts.stores.push(store);
-    parts.marks.push(this.len);
-    this.pieceBytes += n;
+    this.pieceBytes += (this.parts ??= new ReplyPieces()).add(s, this.len);
   }
 
-  private dropPieces(): void {
-    const parts = this.parts!; // pieceBytes !== 0: there are pieces
-    parts.pieces.length = 0;
-    parts.stores.length = 0;
-    parts.marks.length = 0;
+  /** Forgets the pieces; `recycle`: their buffers go back to the pool (they were written through). */
+  private dropPieces(recycle = false): void {
+    this.parts!.clear(recycle); // pieceBytes !== 0: there are pieces
     this.pieceBytes = 0;
   }
 

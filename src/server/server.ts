@@ -2,7 +2,7 @@
 // command through the dispatcher. One instance per startServer() call; nothing is global, so a
 // test process can run several.
 
-import type { Server as NetServer, Socket } from 'node:net';
+import type { Server as NetServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Config } from '../config.js';
 import { byteString, fsPath } from '../config-values.js';
@@ -13,18 +13,17 @@ import { execute, lookup, resolve, type CommandTable } from '../commands/dispatc
 import { commandTableFor } from '../commands/index.js';
 import type { ServerApi, ShutdownOpts } from '../commands/context.js';
 import { ErrorReply, type Reply } from '../protocol/reply.js';
-import { DENIED_PROTECTED_MODE, errorText } from '../errors.js';
+import { errorText } from '../errors.js';
 import type { CommandSpec, Ctx } from '../commands/types.js';
 import { admits, execRefused, executeInMulti, refusal } from './request-checks.js';
 import { WatchRegistry } from './watch.js';
 import { ExecScope } from './transaction-state.js';
 import { createLogger, type Logger } from './log.js';
-import { readShared } from './shared-read.js';
 import { bindAll, closeAll } from './listener.js';
-import { Connection } from './connection.js';
-import { peerOf } from './client-socket.js';
-import { logAccepted, PeriodicLog } from './verbose-log.js';
-import { ClientLimits, protectedModeDenies } from './limits.js';
+import type { Connection } from './connection.js';
+import { ClientRegistry } from './client-registry.js';
+import { PeriodicLog } from './verbose-log.js';
+import { ClientLimits } from './limits.js';
 import { replayer } from './replay.js';
 import { VERSION } from '../version.js';
 import { persistenceInfo } from '../persistence/info.js';
@@ -119,9 +118,9 @@ export class Server implements ServerApi {
   readonly limits: ClientLimits;
 
   private readonly listeners: NetServer[] = [];
-  private readonly clientsById = new Map<number, Connection>();
-  /** Redis 7.0's first connection is client 3: it creates two clients of its own at start-up. */
-  private nextClientId = 3;
+  /** The live clients, and how a connection becomes one (client-registry.ts). */
+  private readonly registry = new ClientRegistry(this);
+  private readonly clientsById = this.registry.byId;
   /** The end of each turn: the AOF write, then the replies. */
   private readonly turnFlush = new TurnFlush(() => this.persistence);
   /** Runs the cron hz times a second (cron-timer.ts: CONFIG SET hz, dynamic-hz). */
@@ -273,48 +272,8 @@ export class Server implements ServerApi {
     return this.clientsById.values();
   }
 
-  private accept(socket: Socket): void {
-    this.stats.totalConnections++;
-    logAccepted(this.log, socket); // as Redis, before maxclients and protected mode turn it away
-    // As Redis: over maxclients, the new connection gets an error and is closed.
-    if (this.clientsById.size >= this.config.int('maxclients')) return this.refuse(socket, 'ERR max number of clients reached');
-    // Then, as Redis's clientAcceptHandler: protected mode turns away non-loopback peers. Redis
-    // has created the client by then: its ID is used up (one refused over maxclients never had one).
-    if (protectedModeDenies(this.config, socket.remoteAddress)) {
-      this.nextClientId++;
-      return this.refuse(socket, DENIED_PROTECTED_MODE);
-    }
-    // Read from the accepted socket, whose getpeername above is cached: the socket readShared
-    // makes around the same handle would ask the kernel again.
-    const addr = peerOf(socket);
-    let conn: Connection | null = null;
-    let reading: Socket | null = null;
-    try {
-      reading = readShared(socket, Connection.receiveOn);
-      conn = new Connection(this.nextClientId++, reading, this, addr);
-    } catch (e) {
-      // A bug, or a Node whose sockets refuse what readShared does: this client is dropped, the
-      // server stays up (an exception here would reach the 'connection' event and end the process).
-      // The re-wrapped socket holds the handle once readShared returned: it is closed too (a review).
-      this.log.warning(`Closing a new connection that could not be set up: ${e instanceof Error ? e.stack : String(e)}`);
-      reading?.destroy();
-      socket.destroy();
-      return;
-    }
-    this.clientsById.set(conn.id, conn);
-  }
-
-  /** Answers a connection that is not accepted with an error, and closes it. */
-  private refuse(socket: Socket, error: string): void {
-    this.stats.rejectedConnections++;
-    socket.on('error', () => {});
-    // Closed once the text is written, as Redis: a peer that never closes its side must not keep
-    // the socket (and a shutdown waiting for every connection) open.
-    socket.end(`-${error}\r\n`, () => socket.destroy());
-  }
-
   removeClient(conn: Connection): void {
-    this.clientsById.delete(conn.id);
+    this.registry.remove(conn);
   }
 
   /** INFO stats eventloop_max_stall_ms: the longest stall since start or CONFIG RESETSTAT. */
@@ -375,7 +334,7 @@ export class Server implements ServerApi {
   /** Binds every address of `bind` and starts the cron. */
   async listen(): Promise<void> {
     const c = this.config;
-    const bound = await bindAll(c.get('bind'), this.port || c.int('port'), c.int('tcp-backlog'), (s) => this.accept(s), (line) => this.log.warning(line));
+    const bound = await bindAll(c.get('bind'), this.port || c.int('port'), c.int('tcp-backlog'), (s) => this.registry.accept(s), (line) => this.log.warning(line));
     this.listeners.push(...bound.servers);
     this.port = bound.port;
     this.cronTimer.start();
