@@ -12,6 +12,7 @@ import { flagsReply, jsonReply, metaInfoParts, metaOf, type Json } from './meta/
 import { commandHasKeys, findKeys } from './meta/keys.js';
 import { Deferred, err, MapReply, SetReply, SimpleString, status, type Reply } from '../protocol/reply.js';
 import { SYNTAX, upperAscii } from '../errors.js';
+import { lowerAscii } from '../protocol/binary.js';
 
 /**
  * A HELP reply as Redis's addReplyHelp builds it: a header naming the command as it was called
@@ -71,7 +72,7 @@ function docs(spec: CommandSpec): Reply {
 
 /** Redis's lookupCommandBySds: "name" or "parent|sub", any case (COMMAND INFO/DOCS, LATENCY HISTOGRAM). */
 export function lookupByName(table: ReadonlyMap<string, CommandSpec>, name: string): CommandSpec | undefined {
-  const parts = name.toLowerCase().split('|');
+  const parts = lowerAscii(name).split('|');
   if (parts.length > 2) return undefined;
   const spec = table.get(parts[0]);
   if (parts.length === 1 || spec === undefined) return spec;
@@ -81,7 +82,7 @@ export function lookupByName(table: ReadonlyMap<string, CommandSpec>, name: stri
 
 /** Redis's lookupCommand on a command line: the command, or its subcommand when it has them. */
 function lookupLine(ctx: Ctx, argv: string[]): CommandSpec | undefined {
-  const spec = ctx.server.commands.get(argv[0].toLowerCase());
+  const spec = ctx.server.commands.get(lowerAscii(argv[0]));
   if (spec === undefined || argv.length === 1 || spec.subcommands === undefined) return spec;
   return spec.subcommands.find((s) => s.name === `${spec.name}|${argv[1].toLowerCase()}`);
 }

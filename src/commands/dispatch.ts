@@ -5,6 +5,7 @@ import { ErrorReply, type Reply } from '../protocol/reply.js';
 import { errorText, unknownCommand, unknownSubcommand, wrongArity } from '../errors.js';
 import { spec, type CommandSpec, type Ctx } from './types.js';
 import { redisCommandNames } from './meta/index.js';
+import { lowerAscii } from '../protocol/binary.js';
 
 /** Most spellings of command names remembered per table (bounds what odd-case names can cost). */
 const MAX_SPELLINGS = 4096;
@@ -12,7 +13,7 @@ const MAX_SPELLINGS = 4096;
 /** Lower-case name -> spec, plus a cache of the names as clients actually type them. */
 export class CommandTable extends Map<string, CommandSpec> {
   /**
-   * "SET", "Get", "set" -> spec: one lookup per request instead of a toLowerCase() and a second
+   * "SET", "Get", "set" -> spec: one lookup per request instead of an lowerAscii() and a second
    * lookup (redis-benchmark and many clients send upper case). Filled as spellings are seen.
    */
   readonly spellings = new Map<string, CommandSpec>();
@@ -42,7 +43,7 @@ export class CommandTable extends Map<string, CommandSpec> {
     if (name === this.lastName) return this.lastSpec;
     let spec = this.spellings.get(name);
     if (spec === undefined) {
-      spec = this.get(name.toLowerCase());
+      spec = this.get(lowerAscii(name));
       if (spec === undefined) return undefined;
       if (this.spellings.size < MAX_SPELLINGS) this.spellings.set(name, spec);
     }
@@ -71,8 +72,8 @@ export function buildTable(families: readonly (readonly CommandSpec[])[]): Comma
  * the arity error say `set` for a SET renamed. Returns Redis's error text, or null when done.
  */
 export function renameCommand(table: CommandTable, from: string, to: string): string | null {
-  const name = from.toLowerCase();
-  const target = to.toLowerCase();
+  const name = lowerAscii(from);
+  const target = lowerAscii(to);
   if (table.original === null) {
     table.original = new CommandTable();
     for (const [n, s] of table) table.original.set(n, s);

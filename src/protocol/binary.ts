@@ -95,3 +95,17 @@ export function parseLong(buf: Buffer, from: number, to: number): number | null 
   if (digits === 19 && buf.latin1Slice(i, to) > (neg ? INT64_MIN_DIGITS : INT64_MAX_DIGITS)) return null;
   return neg ? -n : n;
 }
+
+/** A byte outside ASCII (lowerAscii). */
+const NON_ASCII = /[^\0-\x7f]/;
+const UPPER = /[A-Z]+/g;
+
+/**
+ * Lower-cases A-Z only, as C's tolower() in Redis's strcasecmp and case-insensitive hashes (the
+ * command table's): other bytes stay as they are, where toLowerCase() folds À-Þ (0xC0-0xDE) too,
+ * so that a command renamed "\xC9" would also answer to "\xE9". (upperAscii, errors.ts, is its
+ * counterpart for error texts.)
+ */
+export function lowerAscii(s: string): string {
+  return NON_ASCII.test(s) ? s.replace(UPPER, (m) => m.toLowerCase()) : s.toLowerCase();
+}

@@ -19,6 +19,9 @@ import { ConfigError, startServer } from '../../src/index.js';
 
 const RENAMES = ['--rename-command', 'SET', 'myset', '--rename-command', 'FLUSHALL', '', '--rename-command', 'config', 'Cfg', '--rename-command', 'GET', 'getx',
   '--rename-command', 'client', 'cl', '--rename-command', 'SLOWLOG', 'slow',
+  // A name outside ASCII: its bytes are UTF-8's (C3 89 for É), and only A-Z fold in a name (C's
+  // tolower()), so that \xE3\x89cho (\xC3 folded as latin1's Ã -> ã) is not the same command.
+  '--rename-command', 'ECHO', 'Écho',
   // The slow log compared below is empty on both: a command slowed by a busy machine is in neither.
   '--slowlog-log-slower-than', '10000000'];
 
@@ -43,6 +46,12 @@ const SCRIPT: string[][] = [
   ['COMMAND', 'INFO', 'slowlog|get', 'slow|get', 'cl|list'],
   ['COMMAND', 'INFO', 'set', 'myset', 'getx', 'get', 'flushall'],
   ['COMMAND', 'INFO', 'cfg|get', 'config|get'],
+  ['\xc3\x89cho', 'hi'],
+  ['\xc3\x89CHO', 'hi'],
+  ['\xe3\x89cho', 'hi'],
+  ['\xe3\x89CHO', 'hi'],
+  ['ECHO', 'hi'],
+  ['COMMAND', 'INFO', '\xc3\x89CHO', '\xe3\x89cho'],
   ['COMMAND', 'GETKEYS', 'myset', 'k', 'v'],
   ['COMMAND', 'GETKEYS', 'set', 'k', 'v'],
   ['COMMAND', 'DOCS', 'set', 'flushall'],
