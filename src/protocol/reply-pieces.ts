@@ -2,14 +2,14 @@
 // encoded into a buffer of its own from the piece pool (piece-pool.ts) and sent in its place among
 // the storage's bytes, as Redis gives a big reply its own reply-list node (see ReplyBuffer.piece).
 
-import { givePiece, takePiece } from './piece-pool.js';
+import { takePiece } from './piece-pool.js';
 
 export class ReplyPieces {
   /** The encoded replies, each sent before the storage's byte at the same index of `marks`. */
   private readonly pieces: Buffer[] = [];
   private readonly marks: number[] = [];
-  /** The pool buffers the pieces are views of, given back once written through. */
-  private readonly stores: Buffer[] = [];
+  /** The pool buffers the pieces are views of, given back once written through (ReplyBuffer.clear). */
+  readonly stores: Buffer[] = [];
 
   /** Encodes the bulk reply of `s` as a piece sent before the storage's byte `mark`; returns its size. */
   add(s: string, mark: number): number {
@@ -40,9 +40,8 @@ export class ReplyPieces {
     return out;
   }
 
-  /** Forgets every piece; `recycle`: their buffers go back to the pool (no one views them now). */
-  clear(recycle: boolean): void {
-    if (recycle) for (const b of this.stores) givePiece(b);
+  /** Forgets every piece. */
+  clear(): void {
     this.pieces.length = 0;
     this.stores.length = 0;
     this.marks.length = 0;
