@@ -4,41 +4,27 @@
 // (group commit). With `appendfsync always` the same flush also fsyncs; with `everysec` the cron
 // fsyncs at most once a second on the thread pool; with `no` the OS decides.
 //
-// A failed write keeps the bytes and is retried; until it succeeds, write commands are refused
-// with -MISCONF (Server asks `writeError()`), reads keep working, and the error is logged once.
-// A write that failed half-way is cut off with ftruncate so the file never holds half a command
-// followed by a retried whole one.
+// The file itself (its descriptor, its size, the pending bytes) and what is done when a write or
+// an fsync of it fails (-MISCONF, the retries) are aof-file.ts's, the base class.
 
-import { ReplyBuffer } from '../protocol/encoder.js';
-import { MISCONF_AOF, strerror } from '../errors.js';
-import { errorCode, ShortWriteError, type FileIO } from './fileio.js';
+import type { FileIO } from './fileio.js';
 import { encode, timestampLine } from './aof-format.js';
+import { AofFile } from './aof-file.js';
 import { AofUnit } from './aof-unit.js';
 import { PoolFsyncs } from './pool-fsyncs.js';
-import { latencyEnd, latencyStart, NO_LATENCY, type LatencySink } from './latency-sink.js';
+import { latencyEnd, latencyStart } from './latency-sink.js';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
-
-
-/**
- * The pending buffer's storage kept from turn to turn (ReplyBuffer's keepAtMost), until it has been
- * mostly empty for a while. One writer per server: at most this much is held for it.
- */
-const PENDING_KEEP = 16 * 1024 * 1024;
 
 export interface AofLog {
   notice(msg: string): void;
   warning(msg: string): void;
 }
 
-export class AofWriter {
-  /** Bytes of this turn, not yet written. */
-  private pending = new ReplyBuffer(PENDING_KEEP);
+export class AofWriter extends AofFile {
   private selectedDb = -1;
   /** The database selected at the end of what the current file holds (see switchFile). */
   private fileDb = -1;
-  /** Bytes known to be in the current file (what a failed partial write is truncated back to). */
-  fileSize: number;
   /** Bytes of the AOF's other files (the base and earlier incr files). */
   otherBytes = 0;
   /** Size after the last rewrite (or at start): the base of auto-rewrite growth. */
@@ -56,40 +42,25 @@ export class AofWriter {
   private get fsyncHeld(): boolean {
     return this.rewriting && this.noFsyncOnRewrite;
   }
-  /** Why the last write (or `always` fsync) failed; null when the last one succeeded. */
-  lastWriteError: string | null = null;
-  /** A file whose directory fsync failed under `always` (dirNotDurable), or null. */
-  private unsyncedDir: string | null = null;
-  /** Why the last background (everysec) fsync failed; null when the last one succeeded. */
-  lastFsyncError: string | null = null;
-  /**
-   * Failed background fsyncs so far. Only an fsync started after the last failure clears it: the
-   * kernel reports a writeback error to one fsync, and another already running may return 0
-   * though the bytes it was to make durable are lost.
-   */
-  private fsyncFailures = 0;
   /** Background fsyncs running on the thread pool, and the descriptors they may still use. */
   private readonly fsyncs: PoolFsyncs;
   private dirtySinceFsync = false;
   private lastFsyncAt = 0;
   /** The running command's effects (aof-unit.ts). */
   private readonly unit = new AofUnit(this.pending);
-  /** Counts the times pending bytes were written out or moved (a unit's start then changes). */
-  private epoch = 0;
-  latency: LatencySink = NO_LATENCY;
   /** aof-timestamp-enabled: a `#TS:<unix seconds>` line before the first effect of each second. */
   timestamps = false;
   /** The second of the last `#TS` line (Redis's aof_cur_timestamp). */
   private lastTs = 0;
 
   constructor(
-    private fd: number,
+    fd: number,
     public path: string,
     public policy: FsyncPolicy,
-    private readonly io: FileIO,
-    readonly log: AofLog,
+    io: FileIO,
+    log: AofLog,
   ) {
-    this.fileSize = io.size(path);
+    super(fd, io, log, io.size(path));
     this.baseSize = this.fileSize;
     this.fsyncs = new PoolFsyncs(io);
   }
@@ -184,13 +155,6 @@ export class AofWriter {
     return this.fsyncs.running;
   }
 
-  private fsyncFailed(err: Error): void {
-    const reason = strerror(errorCode(err));
-    if (this.lastFsyncError !== reason) this.log.warning(`Error fsyncing the AOF file: ${reason}`);
-    this.lastFsyncError = reason;
-    this.fsyncFailures++;
-  }
-
   /**
    * Writes the bytes of this turn (and fsyncs under `always`). Returns false when that failed: the
    * bytes stay pending and are retried on the next call.
@@ -221,107 +185,13 @@ export class AofWriter {
   }
 
   /** The pending bytes are in the file: the next ones start after them. */
-  private written(n: number): void {
+  protected override written(n: number): void {
     this.fileSize += n;
     this.pending.clear();
     this.epoch++;
     this.fileDb = this.selectedDb;
   }
 
-  /**
-   * `always`: the bytes just written are durable, or cut off again and kept pending, so that the
-   * retry writes them anew. A failed fsync may have lost them, and Linux reports that once (the
-   * pages are marked clean): a later fsync would succeed without them. Redis exits here; we keep
-   * the replies held (MISCONF meanwhile) until the bytes are written and fsynced again.
-   */
-  private fsyncAlways(n: number): boolean {
-    const t1 = latencyStart(this.latency);
-    try {
-      this.io.fsync(this.fd);
-    } catch (e) {
-      try {
-        this.io.ftruncate(this.fd, this.fileSize);
-      } catch {
-        // They stay in the file: only the fsync can be retried (retryFsync), and it may succeed
-        // without them. Nothing better is left short of exiting, as Redis does.
-        this.written(n);
-      }
-      this.writeFailed(e);
-      return false;
-    }
-    latencyEnd(this.latency, t1, 'aof-fsync-always');
-    return true;
-  }
-
-  /**
-   * `always`: the fsync of the directory after the rename of a manifest naming the current file
-   * failed, so that rename may not survive a power loss: writes are refused (MISCONF) and nothing is
-   * acknowledged until an fsync of the directory succeeds (retried with each flush).
-   */
-  dirNotDurable(path: string, e: unknown): void {
-    this.unsyncedDir = path;
-    this.writeFailed(e);
-  }
-
-  private retryDirFsync(): boolean {
-    try {
-      this.io.fsyncDir(this.unsyncedDir!);
-    } catch (e) {
-      this.writeFailed(e);
-      return false;
-    }
-    this.unsyncedDir = null;
-    return true;
-  }
-
-  /** Nothing pending but the last `always` fsync failed: the data is durable once one succeeds. */
-  private retryFsync(): boolean {
-    try {
-      this.io.fsync(this.fd);
-    } catch (e) {
-      this.writeFailed(e);
-      return false;
-    }
-    this.recovered();
-    return true;
-  }
-
-  private recovered(): void {
-    if (this.lastWriteError !== null) {
-      this.log.warning('AOF write error looks solved, Redis can write again.');
-      this.lastWriteError = null;
-    }
-  }
-
-  private writeFailed(e: unknown): void {
-    if (e instanceof ShortWriteError && e.written > 0) this.cutPartialWrite(e.written);
-    const reason = strerror(errorCode(e));
-    if (this.lastWriteError !== reason) this.log.warning(`Error writing to the AOF file: ${reason}`);
-    this.lastWriteError = reason;
-  }
-
-  /**
-   * Never leave half a command in the file followed by a retried whole one: cut the partial write
-   * off. If even that fails, the written part stays in the file and is dropped from the pending
-   * bytes (the retry writes only the rest), as Redis does.
-   */
-  private cutPartialWrite(written: number): void {
-    try {
-      this.io.ftruncate(this.fd, this.fileSize);
-    } catch {
-      this.fileSize += written;
-      const rest = Buffer.from(this.pending.buf.subarray(written, this.pending.len));
-      this.pending.take();
-      this.pending.writeBytes(rest);
-      this.epoch++;
-    }
-  }
-
-  /** -MISCONF text while writes (or background fsyncs) fail, else null. */
-  writeError(): string | null {
-    const reason = this.lastWriteError ?? this.lastFsyncError;
-    return reason === null ? null : MISCONF_AOF + reason;
-  }
 
   /**
    * The everysec policy, from the cron: an fsync on the thread pool at most once a second. Under
