@@ -9,6 +9,13 @@ export function globMatch(pattern: string, str: string, nocase = false): boolean
 
 const lower = (c: number): number => (c >= 65 && c <= 90 ? c + 32 : c);
 const signed = (c: number): number => (c >= 128 ? c - 256 : c);
+/**
+ * glibc's tolower() of a signed C char, as Redis's nocase ranges apply it after swapping their
+ * ends: a negative char comes back as 128-255, except -1 (0xff), which is EOF and stays -1. So
+ * with nocase "[\xd0-g]" runs from 208 down to 103 and matches nothing, while "[\xff-x]" still
+ * holds the ASCII bytes up to "x" (both checked against redis-server 7.0.15).
+ */
+const tolowerSigned = (c: number): number => (c < -1 ? c + 256 : lower(c));
 
 /**
  * `state.skip` is Redis's skipLongerMatches: once the rest of a pattern after a '*' failed to match
@@ -57,9 +64,9 @@ function match(p: string, pi: number, s: string, si: number, nocase: boolean, de
           let cc = signed(c);
           if (start > end) [start, end] = [end, start];
           if (nocase) {
-            start = lower(start);
-            end = lower(end);
-            cc = lower(cc);
+            start = tolowerSigned(start);
+            end = tolowerSigned(end);
+            cc = tolowerSigned(cc);
           }
           pi += 2;
           if (cc >= start && cc <= end) matched = true;
