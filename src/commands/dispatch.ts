@@ -13,7 +13,7 @@ const MAX_SPELLINGS = 4096;
 /** Lower-case name -> spec, plus a cache of the names as clients actually type them. */
 export class CommandTable extends Map<string, CommandSpec> {
   /**
-   * "SET", "Get", "set" -> spec: one lookup per request instead of an lowerAscii() and a second
+   * "SET", "Get", "set" -> spec: one lookup per request instead of a lowerAscii() and a second
    * lookup (redis-benchmark and many clients send upper case). Filled as spellings are seen.
    */
   readonly spellings = new Map<string, CommandSpec>();

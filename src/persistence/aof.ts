@@ -192,7 +192,6 @@ export class AofWriter extends AofFile {
     this.fileDb = this.selectedDb;
   }
 
-
   /**
    * The everysec policy, from the cron: an fsync on the thread pool at most once a second. Under
    * `always` too, for bytes a rewrite left unsynced (noFsyncOnRewrite) when no write came after it.

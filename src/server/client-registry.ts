@@ -21,7 +21,6 @@ export class ClientRegistry {
 
   /** A connection the listener accepted: turned away (maxclients, protected mode) or a new client. */
   accept(socket: Socket): void {
-    this.server.stats.totalConnections++;
     logAccepted(this.server.log, socket); // as Redis, before maxclients and protected mode turn it away
     // As Redis: over maxclients, the new connection gets an error and is closed.
     if (this.byId.size >= this.server.config.int('maxclients')) return this.refuse(socket, MAX_CLIENTS);
@@ -49,6 +48,9 @@ export class ClientRegistry {
       return;
     }
     this.byId.set(conn.id, conn);
+    // Counted once accepted, as Redis's clientAcceptHandler (after its protected-mode check): a
+    // connection refused for maxclients or protected mode is in rejected_connections only.
+    this.server.stats.totalConnections++;
   }
 
   /** Answers a connection that is not accepted with an error, and closes it. */
