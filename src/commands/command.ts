@@ -84,7 +84,7 @@ export function lookupByName(table: ReadonlyMap<string, CommandSpec>, name: stri
 function lookupLine(ctx: Ctx, argv: string[]): CommandSpec | undefined {
   const spec = ctx.server.commands.get(lowerAscii(argv[0]));
   if (spec === undefined || argv.length === 1 || spec.subcommands === undefined) return spec;
-  return spec.subcommands.find((s) => s.name === `${spec.name}|${argv[1].toLowerCase()}`);
+  return spec.subcommands.find((s) => s.name === `${spec.name}|${lowerAscii(argv[1])}`);
 }
 
 function commandAll(ctx: Ctx): Reply {

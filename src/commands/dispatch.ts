@@ -107,7 +107,7 @@ const arityOk = (arity: number, argc: number): boolean => (arity >= 0 ? argc ===
 export function lookup(table: CommandTable, args: string[]): CommandSpec | undefined {
   const spec = table.find(args[0]);
   if (spec === undefined || spec.subcommands === undefined || args.length < 2) return spec;
-  const subName = args[1].toLowerCase();
+  const subName = lowerAscii(args[1]);
   return spec.subcommands.find((s) => s.name === `${spec.name}|${subName}`);
 }
 

@@ -1,6 +1,6 @@
-// The server: owns the keyspace, the command table, the clients and the listeners, and runs each
-// command through the dispatcher. One instance per startServer() call; nothing is global, so a
-// test process can run several.
+// The server: owns the keyspace, the command table, the clients (client-registry.ts accepts them)
+// and the listeners, and runs each command through the dispatcher. One instance per startServer()
+// call; nothing is global, so a test process can run several.
 
 import type { Server as NetServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
