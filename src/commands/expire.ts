@@ -45,6 +45,15 @@ function flagsAllow(flags: number, current: number, when: bigint): boolean {
 }
 
 /**
+ * Redis's checkAlreadyExpired: a deadline given to EXPIRE and friends (or GETEX EXAT/PXAT) that
+ * has passed deletes the key at once, except while a dataset loads (the key is loaded with it,
+ * and expires once the load is over).
+ */
+export function alreadyExpired(ctx: Ctx, when: bigint): boolean {
+  return !ctx.keyspace.time.loading && when <= BigInt(ctx.now);
+}
+
+/**
  * The absolute deadline in ms for the time argument, or Redis's error: the argument must be a
  * 64-bit integer; conversion to ms and the addition of the base time must not overflow.
  */
@@ -71,7 +80,7 @@ function expireGeneric(cmd: string, relative: boolean, seconds: boolean) {
     if (ctx.db.get(key) === undefined) return 0;
     // Deadlines are compared as stored: every one past MAX_DEADLINE is MAX_DEADLINE.
     if (flags !== 0 && !flagsAllow(flags, ctx.db.getExpire(key), BigInt(toDeadline(when)))) return 0;
-    if (when <= BigInt(ctx.now)) {
+    if (alreadyExpired(ctx, when)) {
       ctx.db.remove(key);
       ctx.propagate(['DEL', key]);
       return 1;

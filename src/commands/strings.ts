@@ -16,6 +16,7 @@ import { lookupRead, readString } from './keyaccess.js';
 import { rangeCommands } from './string-ranges.js';
 import { counterCommands } from './counters.js';
 import { lcsCommands } from './lcs.js';
+import { alreadyExpired } from './expire.js';
 
 // Option flags of SET and GETEX (Redis's OBJ_* flags).
 const NX = 1;
@@ -175,7 +176,7 @@ function getex(ctx: Ctx, args: string[]): Reply {
   if (expire !== undefined) {
     const when = deadline(ctx, expire, flags, 'getex');
     if (when instanceof ErrorReply) return when;
-    if (flags & (EXAT | PXAT) && when <= BigInt(ctx.now)) {
+    if (flags & (EXAT | PXAT) && alreadyExpired(ctx, when)) {
       ctx.db.remove(key);
       ctx.propagate(['DEL', key]);
     } else {

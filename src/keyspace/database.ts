@@ -60,6 +60,8 @@ export interface DatabaseTime {
   readonly coarseMs: number;
   /** lruClock(coarseMs). */
   readonly lru: number;
+  /** A dataset is loading: no deadline counts as passed (CommandTime.loading). */
+  readonly loading: boolean;
 }
 
 /**
@@ -310,6 +312,16 @@ export class Database {
     const when = this.dict.deadlineAt(slot);
     // No deadline first: a key without a TTL must not cost a reading of the command's clock.
     if (Number.isNaN(when) || !(when < this.time.now)) return false;
+    return this.expired(key);
+  }
+
+  /**
+   * The key's deadline has passed: it is removed and reported, unless the dataset is loading (it
+   * is not expired then, as Redis's keyIsExpired) or CLIENT PAUSE keeps deletions back (it reads
+   * as missing but stays). Out of expireAt, which every read of a key with a TTL runs.
+   */
+  private expired(key: string): boolean {
+    if (this.time.loading) return false;
     if (this.events.deletionsPaused === true) return true;
     this.remove(key);
     this.events.expired(this, key);
@@ -319,7 +331,7 @@ export class Database {
   /** True if the key's deadline has passed, without removing it (for reads that must not write). */
   isExpired(key: string): boolean {
     const when = this.deadlineOf(key);
-    return !Number.isNaN(when) && when < this.time.now;
+    return !Number.isNaN(when) && when < this.time.now && !this.time.loading;
   }
 
   /**

@@ -54,6 +54,13 @@ export class CommandTime {
   coarseMs = 0;
   /** lruClock(coarseMs), kept with it: the stamp of every access under an LRU policy. */
   lru = 0;
+  /**
+   * While a dataset loads (the AOF at start, DEBUG LOADAOF), as Redis's keyIsExpired and
+   * checkAlreadyExpired: no deadline counts as passed, so a key whose TTL ran out since it was
+   * written still takes the commands after it in the file (INCR keeps the TTL, not a new key);
+   * the relative forms a file may hold (EXPIRE, SET EX) still count from the clock's time.
+   */
+  loading = false;
 
   constructor(private readonly clock: Clock) {
     this.ms = this.coarse(clock.now());

@@ -63,13 +63,13 @@ export class AofPersistence implements Persistence {
     }
     // Loading (-LOADING for clients) lasts until the file is open for appending: a write accepted
     // before that would not be logged.
-    server.loading = true;
+    server.setLoading(true);
     try {
       const { store, files } = prepareLayout(loc, io, server.log, server.config.bool('aof-timestamp-enabled'));
       if (files.length > 0) await loadInto(server, files);
       return AofPersistence.start(server, io, loc, store, openForAppend(store, io, server.log));
     } finally {
-      server.loading = false;
+      server.setLoading(false);
     }
   }
 

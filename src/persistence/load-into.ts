@@ -44,11 +44,11 @@ export async function loadInto(server: Server, files: string[]): Promise<void> {
 /** The same inside one command (DEBUG LOADAOF). */
 export function loadSync(server: Server, files: string[]): void {
   const progress = newProgress(server);
-  server.loading = true;
+  server.setLoading(true);
   try {
     loadFilesSync(files, sink(server), progress);
   } finally {
-    server.loading = false;
+    server.setLoading(false);
   }
   loaded(server, progress.startedAt);
 }
@@ -58,9 +58,9 @@ export function loadSync(server: Server, files: string[]): void {
  * load (the dataset then holds what loaded before it).
  */
 export function reloadSync(server: Server, files: string[]): void {
-  // The replay fixes the command time at 0 (no deadline passes while loading): the running
-  // command's time comes back after it, else the commands an EXEC runs after this one would see
-  // no key expire (Redis's keep its time: a key loaded with a passed deadline reads as nil).
+  // The replay gives each command of the files a time of its own: the running command's time
+  // comes back after it, as an EXEC running this keeps its own for the commands after it (Redis's
+  // keeps EXEC's start: a key loaded with a deadline passed since then reads as nil).
   const time = server.keyspace.time;
   const now = time.now;
   try {

@@ -24,10 +24,11 @@ export function replayer(server: Server): LoadSink['replay'] {
       // own: every AOF holding a command we do not have produces it. (Redis checks no arity here.)
       return lookup(table, args) === undefined ? UNKNOWN_COMMAND : `${spec.message} (reading the append only file)`;
     }
-    // As Redis while loading: no deadline counts as passed, so a key that expired since it was
-    // written still takes the commands that followed it (INCR keeps the TTL, not a new key).
-    // The AOF holds absolute times (PXAT, PEXPIREAT), so the command time itself is not needed.
-    server.keyspace.time.now = 0;
+    // Each command has its own time, read from the clock when first needed, as Redis's loader
+    // (mstime()): the relative forms a file may hold (EXPIRE, SET EX: Redis writes absolute ones,
+    // a file made by hand may not) count from it. No deadline counts as passed meanwhile
+    // (CommandTime.loading).
+    server.keyspace.beginCommand();
     const r = execute(spec, client, args, crashed);
     if (!(r instanceof ErrorReply)) return null;
     if (r.message.startsWith('ERR internal error')) return r.message;

@@ -73,12 +73,12 @@ test('ioredis default: HELLO 3, then the INFO ready check, then ready on a RESP3
 for (const protocol of [3, 2] as const) {
   test(`ioredis RESP${protocol}: the ready check waits while the server is loading (INFO loading:1)`, async (t) => {
     const spy = await spyServer(t);
-    spy.server.server.loading = true;
+    spy.server.server.setLoading(true);
     const r = ioredis(t, spy.server.port, { protocol, maxLoadingRetryTime: 100 });
     for (let i = 0; i < 250 && spy.named('info').length < 2; i++) await new Promise((res) => setTimeout(res, 20));
     t.true(spy.named('info').length >= 2, 'INFO asked again');
     t.not(r.status, 'ready');
-    spy.server.server.loading = false;
+    spy.server.server.setLoading(false);
     await waitReady(r);
     t.is(await r.ping(), 'PONG');
   });
