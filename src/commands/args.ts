@@ -41,9 +41,9 @@ export function toInt(s: string): number | null {
   return b === null ? null : Number(b);
 }
 
-/** Case-insensitive comparison of an argument with an upper-case keyword. */
+/** Whether an argument is an upper-case keyword, compared as Redis's strcasecmp (see cWord). */
 export function is(arg: string, keyword: string): boolean {
-  return arg.length === keyword.length && arg.toUpperCase() === keyword;
+  return cWord(arg) === keyword;
 }
 
 /**

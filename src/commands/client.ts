@@ -6,7 +6,7 @@
 
 import { container } from './dispatch.js';
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
-import { toI64 } from './args.js';
+import { cWord, toI64 } from './args.js';
 import { helpReply } from './command.js';
 import { validClientName } from './connection.js';
 import type { ClientApi } from './context.js';
@@ -69,7 +69,7 @@ const noEvict = new WeakSet<ClientApi>();
 /** Redis's client types; every Keystonelight connection is a normal one. */
 const CLIENT_TYPES = new Set(['normal', 'slave', 'replica', 'pubsub', 'master']);
 const typeOf = (name: string): string | null => {
-  const t = name.toLowerCase();
+  const t = cWord(name).toLowerCase();
   return CLIENT_TYPES.has(t) ? (t === 'slave' ? 'replica' : t) : null;
 };
 
@@ -128,12 +128,12 @@ function clientList(ctx: Ctx, args: string[]): Reply {
   const clients = [...ctx.server.clients()];
   const line = (c: ClientApi): string => `${clientLine(ctx.now, c, c === ctx.client ? args : null)}\n`;
   if (args.length === 2) return text(clients.map(line).join(''));
-  if (args.length === 4 && args[2].toLowerCase() === 'type') {
+  if (args.length === 4 && cWord(args[2]) === 'TYPE') {
     const type = typeOf(args[3]);
     if (type === null) return err(`ERR Unknown client type '${cstr(args[3])}'`);
     return text(type === 'normal' ? clients.map(line).join('') : '');
   }
-  if (args.length > 3 && args[2].toLowerCase() === 'id') {
+  if (args.length > 3 && cWord(args[2]) === 'ID') {
     const ids: bigint[] = [];
     for (const a of args.slice(3)) {
       const id = toI64(a);
@@ -158,7 +158,7 @@ interface KillFilter {
 function killFilter(args: string[]): KillFilter | ErrorReply {
   const f: KillFilter = { skipme: true };
   for (let i = 2; i < args.length; i += 2) {
-    const opt = args[i].toLowerCase();
+    const opt = cWord(args[i]).toLowerCase();
     const val = args[i + 1];
     if (val === undefined) return err(SYNTAX);
     if (opt === 'id') {
@@ -174,7 +174,7 @@ function killFilter(args: string[]): KillFilter | ErrorReply {
     else if (opt === 'user') {
       if (val !== 'default') return err(`ERR No such user '${cstr(val)}'`);
     } else if (opt === 'skipme') {
-      const v = val.toLowerCase();
+      const v = cWord(val).toLowerCase();
       if (v !== 'yes' && v !== 'no') return err(SYNTAX);
       f.skipme = v === 'yes';
     } else return err(SYNTAX);
@@ -210,7 +210,7 @@ function clientSetName(ctx: Ctx, args: string[]): Reply {
 
 /** CLIENT SETINFO LIB-NAME|LIB-VER value, as Redis 7.2. */
 function clientSetInfo(ctx: Ctx, args: string[]): Reply {
-  const attr = args[2].toLowerCase();
+  const attr = cWord(args[2]).toLowerCase();
   if (attr !== 'lib-name' && attr !== 'lib-ver') return err(`ERR Unrecognized option '${cstr(args[2])}'`);
   if (!validClientName(args[3])) return err(`ERR ${cstr(args[2])} cannot contain spaces, newlines or special characters.`);
   if (attr === 'lib-name') ctx.client.libName = args[3];
@@ -220,7 +220,7 @@ function clientSetInfo(ctx: Ctx, args: string[]): Reply {
 
 /** An ON|OFF argument (any case), or null. */
 function onOff(arg: string): boolean | null {
-  const v = arg.toLowerCase();
+  const v = cWord(arg).toLowerCase();
   return v === 'on' ? true : v === 'off' ? false : null;
 }
 
@@ -234,7 +234,7 @@ function clientNoEvict(ctx: Ctx, args: string[]): Reply {
 
 /** CLIENT REPLY ON|OFF|SKIP: the connection stops (or skips one) reply; ON answers OK, the others nothing, as Redis. */
 function clientReply(ctx: Ctx, args: string[]): Reply {
-  const mode = args[2].toLowerCase();
+  const mode = cWord(args[2]).toLowerCase();
   if (mode !== 'on' && mode !== 'off' && mode !== 'skip') return err(SYNTAX);
   ctx.client.setReplyMode(mode);
   return mode === 'on' ? OK : NO_REPLY;
@@ -249,15 +249,16 @@ function clientTrackingInfo(): Reply {
 /** CLIENT PAUSE timeout [WRITE|ALL] (timeout in ms, as Redis's getTimeoutFromObjectOrReply). */
 function clientPause(ctx: Ctx, args: string[]): Reply {
   if (args.length > 4) return err(subcommandSyntax(args[1], args[0]));
+  // The mode first, as Redis: `CLIENT PAUSE abc FOO` is a mode error. Its word ends at a NUL (strcasecmp).
+  let mode: 'write' | 'all' = 'all';
+  if (args.length === 4) {
+    const m = cWord(args[3]);
+    if (m !== 'WRITE' && m !== 'ALL') return err('ERR CLIENT PAUSE mode must be WRITE or ALL');
+    mode = m === 'WRITE' ? 'write' : 'all';
+  }
   const t = toI64(args[2]);
   if (t === null) return err('ERR timeout is not an integer or out of range');
   if (t < 0n) return err('ERR timeout is negative');
-  let mode: 'write' | 'all' = 'all';
-  if (args.length === 4) {
-    const m = args[3].toLowerCase();
-    if (m !== 'write' && m !== 'all') return err('ERR CLIENT PAUSE mode must be WRITE or ALL');
-    mode = m;
-  }
   const now = Date.now();
   // Redis 7.0 adds the timeout to the clock unchecked: past LLONG_MAX the end wraps below now, and
   // the pause ends at its next check (redis-server 7.0.15: a write 200 ms later runs). Ours ends

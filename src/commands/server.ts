@@ -7,6 +7,7 @@ import { container } from './dispatch.js';
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { helpReply } from './command.js';
 import { splitArgs } from '../protocol/splitargs.js';
+import { cWord } from './args.js';
 import { err, MapReply, OK, type Reply } from '../protocol/reply.js';
 import { cstr, SYNTAX, upperAscii } from '../errors.js';
 
@@ -22,7 +23,7 @@ function shutdown(ctx: Ctx, args: string[]): Reply {
   let abort = false;
   let nosave = false;
   for (const a of args.slice(1)) {
-    const o = a.toLowerCase();
+    const o = cWord(a).toLowerCase();
     if (o === 'nosave') nosave = true;
     else if (o === 'save') opts.save = true;
     else if (o === 'now') opts.now = true;
@@ -91,7 +92,7 @@ const syntaxError = (args: string[]): Reply =>
 /** As Redis's, a change (INFO rdb_changes_since_last_save) logged to the AOF, the library being empty or not. */
 function functionFlush(ctx: Ctx, args: string[]): Reply {
   if (args.length > 3) return syntaxError(args);
-  if (args.length === 3 && !['sync', 'async'].includes(args[2].toLowerCase())) {
+  if (args.length === 3 && !['sync', 'async'].includes(cWord(args[2]).toLowerCase())) {
     return err('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
   }
   ctx.propagate(args);
@@ -102,7 +103,7 @@ function functionList(_ctx: Ctx, args: string[]): Reply {
   let withCode = false;
   let name = false;
   for (let i = 2; i < args.length; i++) {
-    const a = args[i].toLowerCase();
+    const a = cWord(args[i]).toLowerCase();
     if (!withCode && a === 'withcode') {
       withCode = true;
     } else if (!name && a === 'libraryname') {
@@ -121,7 +122,7 @@ function functionLoad(_ctx: Ctx, args: string[]): Reply {
   let pos = 2;
   while (pos < args.length - 1) {
     const a = args[pos++];
-    if (a.toLowerCase() !== 'replace') return err(`ERR Unknown option given: ${cstr(a)}`);
+    if (cWord(a) !== 'REPLACE') return err(`ERR Unknown option given: ${cstr(a)}`);
   }
   const code = args[pos];
   if (!code.startsWith('#!')) return err('ERR Missing library metadata');
@@ -140,7 +141,7 @@ function functionLoad(_ctx: Ctx, args: string[]): Reply {
 
 function functionRestore(ctx: Ctx, args: string[]): Reply {
   if (args.length > 4) return syntaxError(args);
-  if (args.length === 4 && !['flush', 'append', 'replace'].includes(args[3].toLowerCase())) {
+  if (args.length === 4 && !['flush', 'append', 'replace'].includes(cWord(args[3]).toLowerCase())) {
     return err('ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.');
   }
   // Only a dump of no libraries can be valid here: there is no engine to run any other.

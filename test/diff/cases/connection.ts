@@ -62,6 +62,7 @@ const select: DiffCase[] = [
 
 const hello: DiffCase[] = [
   c('HELLO without arguments', [['HELLO']]),
+  c('HELLO option words end at a NUL (strcasecmp)', [['HELLO', '2', 'SETNAME\0x', 'n'], ['CLIENT', 'GETNAME']]),
   c('HELLO 2', [['HELLO', '2'], ['PING'], ['ECHO', 'x']]),
   c('HELLO 3 then replies in RESP3', [['HELLO', '3'], ['PING'], ['ECHO', 'x'], ['GET', 'missing'], ['HELLO']]),
   c('HELLO 3 then HELLO 2 switches back', [['HELLO', '3'], ['HELLO', '2'], ['GET', 'missing'], ['HELLO']]),

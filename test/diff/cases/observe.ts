@@ -122,6 +122,12 @@ const pause: DiffCase[] = [
     ['CLIENT', 'PAUSE', '100000', 'write'], ['GET', 'k'], ['PING'], ['CLIENT', 'UNPAUSE'], ['SET', 'k', 'v'], ['GET', 'k'],
   ]),
   c('a short CLIENT PAUSE ALL ends by itself', [['CLIENT', 'PAUSE', '20', 'ALL'], ['PING'], ['SET', 'k', 'v']]),
+  c('CLIENT PAUSE checks its mode before its timeout', [['CLIENT', 'PAUSE', 'abc', 'FOO'], ['CLIENT', 'PAUSE', '-1', 'x'], ['CLIENT', 'PAUSE', 'abc', 'write']]),
+  // Redis compares these words with strcasecmp: an argument ends at its first NUL byte.
+  c('CLIENT PAUSE and KILL words end at a NUL', [
+    ['CLIENT', 'PAUSE', '0', 'WRITE\0x'], ['CLIENT', 'PAUSE', '0', 'all\0'], ['CLIENT', 'KILL', 'ID\0x', '999'],
+    ['CLIENT', 'KILL', 'ID', '999', 'SKIPME', 'yes\0x'], ['CLIENT', 'KILL', 'TYPE', 'pubsub\0x'],
+  ]),
   c('CLIENT KILL errors', [
     ['CLIENT', 'KILL', 'MAXAGE', '10'], ['CLIENT', 'KILL', 'USER', 'nobody'], ['CLIENT', 'KILL', 'ID', 'x'],
     ['CLIENT', 'KILL', 'SKIPME', 'maybe'], ['CLIENT', 'KILL', 'ADDR'], ['CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME'],

@@ -225,6 +225,11 @@ const clientCases: DiffCase[] = [
   ]),
   c('CLIENT NO-EVICT', [['CLIENT', 'NO-EVICT', 'on'], ['CLIENT', 'NO-EVICT', 'OFF'], ['CLIENT', 'NO-EVICT', 'maybe']]),
   c('CLIENT REPLY ON and errors', [['CLIENT', 'REPLY', 'ON'], ['CLIENT', 'REPLY', 'maybe']]),
+  // Redis compares these words with strcasecmp: an argument ends at its first NUL byte.
+  c('CLIENT words end at a NUL', [
+    ['CLIENT', 'NO-EVICT', 'on\0x'], ['CLIENT', 'NO-EVICT', 'off\0'], ['CLIENT', 'REPLY', 'on\0x'],
+    ['CLIENT', 'LIST', 'ID\0x', '999'], ['CLIENT', 'LIST', 'TYPE', 'pubsub\0x'],
+  ]),
   c('CLIENT tracking queries without tracking', [['CLIENT', 'GETREDIR'], ['CLIENT', 'TRACKINGINFO']]),
   c('CLIENT HELP', [['CLIENT', 'HELP']]),
   c('CLIENT arity and unknown subcommands', [['CLIENT'], ['CLIENT', 'bogus'], ['CLIENT', 'ID', 'x'], ['CLIENT', 'SETNAME'], ['CLIENT', 'KILL']]),
@@ -277,6 +282,9 @@ const functionCases: DiffCase[] = [
   c('TIME', [['TIME']], { mask: [{ cmd: 0, pattern: /\$\d+\r\n\d+\r\n/ }] }),
   c('LASTSAVE', [['LASTSAVE']], { mask: [{ cmd: 0, pattern: /\d+/ }] }),
   c('TIME and LASTSAVE arity', [['TIME', 'x'], ['LASTSAVE', 'x']]),
+  c('SHUTDOWN and FUNCTION words end at a NUL', [
+    ['SHUTDOWN', 'ABORT\0x'], ['FUNCTION', 'FLUSH', 'SYNC\0x'], ['FUNCTION', 'LIST', 'WITHCODE\0'], ['FUNCTION', 'RESTORE', EMPTY_DUMP, 'REPLACE\0x'],
+  ]),
   c('SHUTDOWN errors', [['SHUTDOWN', 'bogus'], ['SHUTDOWN', 'ABORT'], ['SHUTDOWN', 'SAVE', 'NOSAVE'], ['SHUTDOWN', 'ABORT', 'NOW'], ['SHUTDOWN', 'NOW', 'x']]),
 ];
 
