@@ -57,3 +57,17 @@ export function cWord(arg: string): string {
   const up = w.toUpperCase();
   return up.length === w.length ? up : '';
 }
+
+/**
+ * C's atoi, as Redis reads a few DEBUG arguments: leading white space, a sign and digits, the rest
+ * ignored (0 when there are none); strtol saturates at a long's range, and the int it is cast to
+ * keeps the low 32 bits, so "4294967296" is 0.
+ */
+export function atoi(s: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
+  if (m === null) return 0;
+  let v = BigInt(m[1]);
+  if (v > 0x7fffffffffffffffn) v = 0x7fffffffffffffffn;
+  else if (v < -0x8000000000000000n) v = -0x8000000000000000n;
+  return Number(BigInt.asIntN(32, v));
+}

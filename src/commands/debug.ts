@@ -5,7 +5,7 @@
 
 import { constants } from 'node:buffer';
 import { getHeapStatistics } from 'node:v8';
-import { toI64 } from './args.js';
+import { atoi, toI64 } from './args.js';
 import { argString } from '../protocol/binary.js';
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { helpReply } from './command.js';
@@ -118,7 +118,7 @@ const SUBCOMMANDS: Record<string, [number, (ctx: Ctx, args: string[]) => Reply, 
   help: [2, (_ctx, args) => helpReply(args[0], HELP)],
   log: [3, (ctx, a) => (ctx.server.log.warning(`DEBUG LOG: ${a[2]}`), OK)],
   sleep: [3, (_ctx, a) => (sleep(strtod(a[2])), OK)],
-  'set-active-expire': [3, (ctx, a) => ((ctx.server.activeExpire = (parseInt(a[2], 10) || 0) !== 0), OK)],
+  'set-active-expire': [3, (ctx, a) => ((ctx.server.activeExpire = atoi(a[2]) !== 0), OK)],
   digest: [2, (ctx) => digestReply(() => status(datasetDigest(ctx.keyspace.dbs)))],
   'digest-value': [-2, (ctx, a) => digestReply(() => digestValues(ctx, a.slice(2)))],
   error: [3, (_ctx, a) => debugError(a[2])],
@@ -144,7 +144,7 @@ function replyBuffer(ctx: Ctx, args: string[]): Reply {
     if (lower !== 'never' && lower !== 'reset' && ms === null) return err(NOT_INTEGER);
     cron.peakResetMs = lower === 'never' ? -1 : lower === 'reset' ? DEFAULT_PEAK_RESET_MS : Number(ms);
   } else if (what === 'resizing') {
-    cron.resizing = (parseInt(v, 10) || 0) !== 0;
+    cron.resizing = atoi(v) !== 0;
   } else {
     return err(`ERR unknown subcommand or wrong number of arguments for '${cstr(args[1])}'. Try ${upperAscii(args[0])} HELP.`);
   }

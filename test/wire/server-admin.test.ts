@@ -99,6 +99,13 @@ test('DEBUG SLEEP blocks the server; SET-ACTIVE-EXPIRE 0 leaves expired keys to 
     await c.call('SET', 'k', 'v', 'PX', '20');
     await new Promise((r) => setTimeout(r, 200));
     t.is(s.server.keyspace.dbs[0].size, 0, 'the active cycle removed it');
+    // Read with C's atoi, as Redis: the int keeps the low 32 bits of the long, so 2^32 is 0 (off)
+    // and 2^32+1 is 1; digits after a space or a sign count, anything else is 0 (redis-server
+    // 7.0.15: DBSIZE 20 after 20 SETs PX 30 and 0.6 s with 4294967296).
+    for (const [arg, on] of [['4294967296', false], ['4294967297', true], [' +2x', true], ['-8589934592', false], ['x1', false], ['99999999999999999999', true]] as const) {
+      t.is(await c.call('DEBUG', 'SET-ACTIVE-EXPIRE', arg), '+OK\r\n');
+      t.is(s.server.activeExpire, on, arg);
+    }
     t.is(await c.call('DEBUG', 'LOG', 'a test message'), '+OK\r\n');
   } finally {
     c.close();
