@@ -268,7 +268,7 @@ export class AofPersistence implements Persistence {
     void this.jobs.abortRewrite();
     this.writer.syncNow();
     const out = new ReplyBuffer();
-    dumpKeyspace(this.server.keyspace, out, this.server.keyspace.clock.now(), this.writer.timestamps);
+    dumpKeyspace(this.server.keyspace, out, this.writer.timestamps);
     const incr = rewriteSync(this.loc, this.manifests, this.io, this.server.log, out);
     const tempIncr = this.jobs.starting && this.writer.path === join(aofDirOf(this.loc), tempIncrName(this.loc.filename)) ? this.writer.path : null;
     this.writer.switchFile(incr.fd, incr.path);

@@ -79,8 +79,6 @@ export class Rewrite {
   protected aborted = false;
   private detached = false;
   protected cleaned = false;
-  /** Keyspace time at T0. */
-  private t0 = 0;
   private readonly recorders: SnapshotRecorder[] = [];
   /** The walk's output: one storage, filled and written again and again. */
   private readonly out = new ReplyBuffer();
@@ -217,7 +215,6 @@ export class Rewrite {
   /** T0's own part: the snapshot hooks attached, the temp file opened (throws a FileOpError). */
   protected snapshotNow(): void {
     this.aof.rewriting = true;
-    this.t0 = this.keyspace.clock.now();
     this.keysTotal = this.keyspace.keyCount;
     try {
       this.fd = this.io.openWrite(this.tempPath);
@@ -226,7 +223,7 @@ export class Rewrite {
     }
     this.out.buf = Buffer.allocUnsafe(OUT_SIZE);
     if (this.aof.timestamps) this.out.writeAscii(timestampLine(Date.now()));
-    for (const db of this.keyspace.dbs) this.recorders.push(new SnapshotRecorder(db, this.t0));
+    for (const db of this.keyspace.dbs) this.recorders.push(new SnapshotRecorder(db));
   }
 
   /**
@@ -292,7 +289,6 @@ export class Rewrite {
   /** Database i at T0: its unchanged keys walked in slices, then the saved T0 states of the others. */
   private async writeDb(i: number, rec: SnapshotRecorder): Promise<void> {
     const out = this.out;
-    const t0 = this.t0;
     const values = rec.values;
     const limit = values.limit;
     let selected = false;
@@ -304,16 +300,12 @@ export class Rewrite {
         const key = values.keyAt(slot);
         if (key === undefined) continue;
         rec.done(slot);
-        // Expired at T0 (deadline before it: at the deadline a key is still alive, as in Redis's
-        // keyIsExpired and rewriteAppendOnlyFileRio): not part of the T0 data. A key
-        // expiring after T0 is kept with its deadline: commands in the new incr file may have touched it
-        // while it was alive, and replaying them must find it.
-        const expire = deadlineOrUndefined(values.deadline(slot));
-        if (expire === undefined || expire >= t0) {
-          if (!selected) encode(out, ['SELECT', String(i)]);
-          selected = true;
-          writeKey(out, key, values.value(slot), expire);
-        }
+        // Every key stored at T0 is written with its deadline, even one passed already (not
+        // reclaimed yet), as Redis 7.0's rewriteAppendOnlyFileRio: the load keeps it (no deadline
+        // passes while loading), then it expires, and its DEL goes to the incr file.
+        if (!selected) encode(out, ['SELECT', String(i)]);
+        selected = true;
+        writeKey(out, key, values.value(slot), deadlineOrUndefined(values.deadline(slot)));
       }
       return slot >= limit;
     });

@@ -35,8 +35,8 @@ export class SnapshotRecorder {
   /** T0 keys done with so far (INFO current_save_keys_processed). */
   doneCount = 0;
 
-  /** Starts recording `db` at T0 (keyspace time `t0`). */
-  constructor(db: Database, private readonly t0: number) {
+  /** Starts recording `db` at T0. */
+  constructor(db: Database) {
     this.values = db.dict.beginSnapshot(this.before);
     this.limit = this.values.limit;
     this.changedSlots = new Uint32Array((this.limit + 31) >>> 5);
@@ -62,9 +62,7 @@ export class SnapshotRecorder {
     // Missing at T0 (or added since): no T0 state to save, and the walk skips its slot.
     if (slot === undefined || this.changed(slot)) return;
     this.done(slot);
-    const expire = deadlineOrUndefined(this.values.deadline(slot));
-    if (expire !== undefined && expire < this.t0) return;
-    writeKey(this.out, key, this.values.value(slot), expire);
+    writeKey(this.out, key, this.values.value(slot), deadlineOrUndefined(this.values.deadline(slot)));
     if (this.out.len >= SAVED_CHUNK) this.chunks.push(this.out.take());
   };
 

@@ -463,3 +463,43 @@ test('INFO counts CONFIG SET appendonly yes as a rewrite, across toggles, reset 
   t.deepEqual(seen[sp.port], seen[redis.port]);
   t.is(seen[sp.port][4], 'CONFIG SET appendonly yes -> aof_enabled:1 aof_rewrites:2 aof_last_rewrite_time_sec:quick');
 });
+
+test('a rewrite writes the keys whose deadline passed but that are still stored, as Redis 7.0; a restart loads them, then expires them', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const redis = await startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--enable-debug-command', 'yes']);
+  t.teardown(() => redis.stop());
+  const sp = await startBundle(['--appendonly', 'yes', '--loglevel', 'warning', '--enable-debug-command', 'yes']);
+  t.teardown(() => void sp.stop('SIGKILL'));
+  await runScripts([redis.port, sp.port], [
+    ['DEBUG', 'SET-ACTIVE-EXPIRE', '0'], ['SET', 'a', '1', 'EX', '100'], ['SET', 'b', '2'], ['SET', 'c', '3', 'PX', '30'],
+    ['SELECT', '2'], ['SET', 'd', '4', 'PXAT', '99999999999999'], ['SET', 'e', '5', 'PX', '30'],
+  ]);
+  await new Promise((r) => setTimeout(r, 100));
+  const base = async (port: number, dir: string): Promise<string[]> => {
+    const c = await RawClient.connect(port);
+    t.is(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+    await waitFor(async () => /aof_rewrite_in_progress:0\r\n/.test(await c.call('INFO', 'persistence')), 10_000, 'the rewrite');
+    c.close();
+    const file = readdirSync(join(dir, 'appendonlydir')).find((f) => f.endsWith('.2.base.aof'))!;
+    // Each command with the database it applies to; times masked (the servers ran apart), in key
+    // order (the walk's order is each server's own).
+    let db = '0';
+    const out: string[] = [];
+    for (const cmd of parseAof(readFileSync(join(dir, 'appendonlydir', file)))) {
+      if (cmd[0].toUpperCase() === 'SELECT') db = cmd[1];
+      else out.push(JSON.stringify([db, ...cmd.map((x) => (/^1\d{12}$/.test(x) ? 'T' : x))]));
+    }
+    return out.sort();
+  };
+  const ours = await base(sp.port, sp.dir);
+  t.deepEqual(ours, await base(redis.port, redis.dir));
+  t.true(ours.includes(JSON.stringify(['0', 'SET', 'c', '3'])) && ours.includes(JSON.stringify(['2', 'PEXPIREAT', 'e', 'T'])));
+  // Restarted (active expiry on again), the server loads c and e, then expires them: DELs in the incr file.
+  t.is(await sp.stop(), 0);
+  const again = await startBundle(['--appendonly', 'yes', '--loglevel', 'warning'], { dir: sp.dir });
+  t.teardown(() => void again.stop('SIGKILL'));
+  const c = await RawClient.connect(again.port);
+  t.teardown(() => c.close());
+  await waitFor(() => /\r\nDEL\r\n\$1\r\nc\r\n/.test(readFileSync(join(sp.dir, 'appendonlydir', 'appendonly.aof.2.incr.aof'), 'latin1')), 5000, 'the DEL of c');
+  t.is(await c.call('DBSIZE'), ':2\r\n');
+});
