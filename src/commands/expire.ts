@@ -50,7 +50,7 @@ function flagsAllow(flags: number, current: number, when: bigint): boolean {
  * and expires once the load is over).
  */
 export function alreadyExpired(ctx: Ctx, when: bigint): boolean {
-  return !ctx.keyspace.time.loading && when <= BigInt(ctx.now);
+  return !ctx.keyspace.time.loading && when <= BigInt(ctx.clockNow);
 }
 
 /**
@@ -64,7 +64,7 @@ function absoluteMs(ctx: Ctx, text: string, relative: boolean, seconds: boolean,
     if (when > LLONG_MAX / 1000n || when < LLONG_MIN / 1000n) return err(INVALID_EXPIRE(cmd));
     when *= 1000n;
   }
-  const base = relative ? BigInt(ctx.now) : 0n;
+  const base = relative ? BigInt(ctx.clockNow) : 0n;
   if (when > LLONG_MAX - base) return err(INVALID_EXPIRE(cmd));
   return when + base;
 }
@@ -101,7 +101,7 @@ function ttlGeneric(ms: boolean, absolute: boolean) {
     if (lookupRead(ctx, args[1], false) === undefined) return -2;
     const when = ctx.db.getExpire(args[1]);
     if (when === -1) return -1;
-    const t = Math.max(0, absolute ? when : when - ctx.now);
+    const t = Math.max(0, absolute ? when : when - ctx.clockNow);
     return ms ? t : Math.floor((t + 500) / 1000);
   };
 }

@@ -11,9 +11,9 @@ import { cWord } from './args.js';
 import { err, MapReply, OK, type Reply } from '../protocol/reply.js';
 import { cstr, SYNTAX, upperAscii } from '../errors.js';
 
-/** TIME: [unix seconds, microseconds] of this command's clock reading (millisecond resolution). */
+/** TIME: [unix seconds, microseconds] of the clock (millisecond resolution; live inside EXEC too, as Redis's). */
 function time(ctx: Ctx): Reply {
-  const ms = ctx.now;
+  const ms = ctx.clockNow;
   return [String(Math.floor(ms / 1000)), String((ms % 1000) * 1000)];
 }
 

@@ -75,7 +75,7 @@ function deadline(ctx: Ctx, text: string, flags: number, cmd: string): bigint | 
   const seconds = (flags & (EX | EXAT)) !== 0;
   if (n <= 0n || (seconds && n > LLONG_MAX / 1000n)) return err(INVALID_EXPIRE(cmd));
   let ms = seconds ? n * 1000n : n;
-  if (flags & (EX | PX)) ms += BigInt(ctx.now);
+  if (flags & (EX | PX)) ms += BigInt(ctx.clockNow);
   // Redis's addition wraps past LLONG_MAX and then fails its "<= 0" check.
   return ms > LLONG_MAX ? err(INVALID_EXPIRE(cmd)) : ms;
 }

@@ -39,6 +39,10 @@ function exec(ctx: Ctx): Reply {
   let dropped = !header;
   const replies: Reply[] = [];
   let proto = client.proto;
+  // EXEC's one time for expiry decisions, read at its start as Redis's call() caches it: a key
+  // whose deadline passes while the commands run (a DEBUG SLEEP among them) is still there for
+  // them. What reads the clock itself (PTTL, TIME, relative deadlines) uses Ctx.clockNow.
+  ctx.keyspace.time.read();
   ctx.server.exec.running = true;
   try {
     for (const q of queue) {

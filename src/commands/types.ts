@@ -26,8 +26,14 @@ export interface Ctx {
   readonly keyspace: Keyspace;
   /** The client's selected database. */
   readonly db: Database;
-  /** Time of this command in ms (one clock reading per command). */
+  /** Time of this command in ms (one clock reading per command; EXEC's first, inside EXEC). */
   readonly now: number;
+  /**
+   * The clock's time in ms, where Redis 7.0 reads mstime() rather than the command's cached time:
+   * TTL and PTTL, TIME, the deadlines of relative forms (SET EX, EXPIRE) and checkAlreadyExpired.
+   * The same as `now` but inside EXEC, whose one time Redis keeps for expiry decisions only.
+   */
+  readonly clockNow: number;
   /**
    * Logs an effect to the AOF (and, later, replicas), in the client's database, counting
    * `changes` (default 1) changes to the dataset (ServerApi.dirty: Redis's server.dirty, which

@@ -20,4 +20,8 @@ export abstract class CommandContext {
   get now(): number {
     return this.server.keyspace.time.now;
   }
+
+  get clockNow(): number {
+    return this.server.exec.running ? this.server.keyspace.clock.now() : this.server.keyspace.time.now;
+  }
 }

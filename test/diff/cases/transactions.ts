@@ -28,6 +28,17 @@ const basics: DiffCase[] = [
   c('SELECT inside MULTI applies at EXEC', [['MULTI'], ['SELECT', '1'], ['SET', 'a', '1'], ['EXEC'], ['GET', 'a'], ['SELECT', '0'], ['GET', 'a']]),
   c('PING and ECHO inside MULTI', [['MULTI'], ['PING'], ['ECHO', 'x'], ['PING', 'y'], ['EXEC']]),
   c('QUIT inside MULTI runs at once', [['MULTI'], ['SET', 'a', '1'], ['QUIT']]),
+  // Redis 7.0 keeps EXEC's start time to decide which keys expired, but reads the clock for PTTL,
+  // relative deadlines and TIME: after a 0.3 s sleep in the transaction, a key of PX 100 is still
+  // there with 0 ms left, and a PX 10000 set then has about 9999 left after EXEC (9700 if its
+  // deadline counted from EXEC's start).
+  c('inside EXEC, expiry uses its start time, PTTL and relative deadlines the clock', [
+    ['MULTI'], ['SET', 'k', 'v', 'PX', '100'], ['DEBUG', 'SLEEP', '0.3'], ['GET', 'k'], ['EXISTS', 'k'], ['PTTL', 'k'],
+    ['SET', 'z', '1', 'PX', '10000'], ['EXEC'], ['PTTL', 'z'], ['GET', 'k'],
+  ], { mask: [{ cmd: 8, pattern: /:(99[5-9]\d|10000)\r/, with: ':99xx\r' }] }),
+  c('inside EXEC, a key whose deadline passes after its start is still there', [
+    ['SET', 'j', 'v', 'PX', '200'], ['MULTI'], ['DEBUG', 'SLEEP', '0.3'], ['GET', 'j'], ['EXEC'], ['GET', 'j'],
+  ]),
   c('RESET inside MULTI discards it', [['MULTI'], ['SET', 'a', '1'], ['RESET'], ['EXEC'], ['GET', 'a']]),
   c('UNWATCH inside MULTI is queued', [['MULTI'], ['UNWATCH'], ['EXEC']]),
   // Redis writes each reply as its command runs: those before a HELLO keep the protocol of that
