@@ -11,7 +11,7 @@ import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { helpReply } from './command.js';
 import { datasetDigest, digestValues } from './digest.js';
 import { err, OK, RawReply, status, type Reply } from '../protocol/reply.js';
-import { cstr, NOT_INTEGER, STRING_TOO_LONG, upperAscii } from '../errors.js';
+import { cstr, LOADING, NOT_INTEGER, STRING_TOO_LONG, upperAscii } from '../errors.js';
 import { DEFAULT_PEAK_RESET_MS } from '../server/reply-buffers.js';
 
 /** C's strtod on the start of a string, as DEBUG SLEEP reads its argument (garbage reads as 0). */
@@ -27,6 +27,7 @@ function sleep(seconds: number): void {
 }
 
 function reload(ctx: Ctx, opts: string[]): Reply {
+  if (ctx.server.loading) return err(LOADING);
   if (opts.some((o) => !['merge', 'noflush', 'nosave'].includes(o.toLowerCase()))) {
     return err('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
   }
@@ -41,7 +42,12 @@ function reload(ctx: Ctx, opts: string[]): Reply {
   return failure === null ? OK : err(failure);
 }
 
+/**
+ * DEBUG LOADAOF. Refused while the dataset loads at start (DEBUG is allowed then): a load inside
+ * that load would end the loading state under it (redis-server 7.0.15 crashes there).
+ */
 function loadAof(ctx: Ctx): Reply {
+  if (ctx.server.loading) return err(LOADING);
   // After CONFIG SET appendonly yes in the same EXEC: the file to come (persistence/pending-start.ts).
   // With appendonly no, as Redis: the files its manifest names (the last ones written).
   const failure = (ctx.server.persistence ?? ctx.server.aofStart ?? ctx.server.aofOff).loadAof();

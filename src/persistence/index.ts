@@ -248,10 +248,13 @@ export class AofPersistence implements Persistence {
     return null;
   }
 
-  /** DEBUG RELOAD: rewrite the file from memory (synchronously), then DEBUG LOADAOF. */
+  /**
+   * DEBUG RELOAD: rewrite the file from memory (synchronously), then DEBUG LOADAOF. The keys whose
+   * deadline has passed are left out, as Redis's RDB load drops them.
+   */
   reload(): string | null {
     try {
-      this.rewriteSync();
+      this.rewriteSync(true);
     } catch (e) {
       return `ERR Error trying to rewrite the AOF: ${errorText(e)}`;
     }
@@ -263,12 +266,13 @@ export class AofPersistence implements Persistence {
     return r;
   }
 
-  /** A whole rewrite inside one command: no snapshot hooks needed. */
-  private rewriteSync(): void {
+  /** A whole rewrite inside one command: no snapshot hooks needed; `dropExpired`: see reload(). */
+  private rewriteSync(dropExpired = false): void {
     void this.jobs.abortRewrite();
     this.writer.syncNow();
     const out = new ReplyBuffer();
-    dumpKeyspace(this.server.keyspace, out, this.writer.timestamps);
+    const ks = this.server.keyspace;
+    dumpKeyspace(ks, out, this.writer.timestamps, dropExpired ? ks.clock.now() : undefined);
     const incr = rewriteSync(this.loc, this.manifests, this.io, this.server.log, out);
     const tempIncr = this.jobs.starting && this.writer.path === join(aofDirOf(this.loc), tempIncrName(this.loc.filename)) ? this.writer.path : null;
     this.writer.switchFile(incr.fd, incr.path);

@@ -42,14 +42,16 @@ function bulkBytes(out: ReplyBuffer, bytes: Buffer): void {
  * Writes the dataset as commands into `out`, one database at a time (synchronous); with
  * `timestamp`, after aof-timestamp-enabled's `#TS` line, as Redis starts every rewritten base.
  * Keys whose deadline has passed but that are still stored are written too, as Redis's
- * rewriteAppendOnlyFileRio: the load keeps them, then they expire (rewrite.ts).
+ * rewriteAppendOnlyFileRio: the load keeps them, then they expire (rewrite.ts); unless
+ * `expiredBefore` is given (DEBUG RELOAD), which leaves out the keys whose deadline is before it.
  */
-export function dumpKeyspace(keyspace: Keyspace, out: ReplyBuffer, timestamp = false): void {
+export function dumpKeyspace(keyspace: Keyspace, out: ReplyBuffer, timestamp = false, expiredBefore?: number): void {
   if (timestamp) out.writeAscii(timestampLine(Date.now()));
   for (const db of keyspace.dbs) {
     let selected = false;
     for (const [key, value] of db.dict.entries()) {
       const expire = db.expires.get(key);
+      if (expiredBefore !== undefined && expire !== undefined && expire < expiredBefore) continue;
       if (!selected) {
         encode(out, ['SELECT', String(db.id)]);
         selected = true;

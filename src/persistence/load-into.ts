@@ -58,16 +58,15 @@ export function loadSync(server: Server, files: string[]): void {
  * load (the dataset then holds what loaded before it).
  */
 export function reloadSync(server: Server, files: string[]): void {
-  // The replay gives each command of the files a time of its own: the running command's time
-  // comes back after it, as an EXEC running this keeps its own for the commands after it (Redis's
-  // keeps EXEC's start: a key loaded with a deadline passed since then reads as nil).
+  // The replay gives each command of the files a time of its own; after it, the command (and an
+  // EXEC's later commands) go on with the time of the load's end, as Redis's, which caches a new
+  // time while it loads: a key whose deadline passed since EXEC started reads as nil after it.
   const time = server.keyspace.time;
-  const now = time.now;
   try {
     server.keyspace.flushAll();
     loadSync(server, files);
   } finally {
-    time.now = now;
+    time.read();
     // As Redis's DEBUG LOADAOF (and RELOAD, whose save resets it): nothing loaded is a change.
     server.dirty = 0;
   }

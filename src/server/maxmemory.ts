@@ -80,8 +80,9 @@ export class MemoryGuard {
 
   private evict(): 'ok' | 'fail' | 'running' {
     const ks = this.keyspace;
-    // As isSafeToPerformEvictions: while paused, nothing happens, the metrics included.
-    if (this.pause.active) return 'ok';
+    // As isSafeToPerformEvictions: while paused or loading, nothing happens, the metrics included
+    // (evicted at start, a key's DEL would be in no file: persistence starts after the load).
+    if (this.pause.active || ks.time.loading) return 'ok';
     // As getMaxmemoryState: no limit (a continuation that outlived CONFIG SET maxmemory 0) is "ok".
     if (ks.settings.maxmemory === 0 || ks.usedMemory <= ks.settings.maxmemory) {
       const st = this.stats();

@@ -205,6 +205,24 @@ test('DEBUG LOADAOF run by EXEC: a key loaded with a passed deadline is expired 
   ]);
 });
 
+// Serial: its DEBUG SLEEP blocks this process (the in-process server runs in it), and with it every
+// other test's servers and clients.
+test.serial('DEBUG LOADAOF run by EXEC: the commands after it go on with the time of the load, not EXEC\'s start', async (t) => {
+  const p = await pair(t, true);
+  if (p === null) return;
+  // k's deadline passes during the sleep, after EXEC's start (the SET's exchange takes 0.3 s of
+  // quiet): alive for EXEC's time, not for the load's.
+  const cmds = [['MULTI'], ['DEBUG', 'SLEEP', '1.6'], ['DEBUG', 'LOADAOF'], ['GET', 'k'], ['EXISTS', 'k'], ['EXEC']];
+  // Nothing comes back until EXEC has run (the whole pipeline is one batch): a quiet period past the sleep.
+  const run = async (port: number): Promise<Exchange> => {
+    t.is((await exchange(port, [bytes([['SET', 'k', 'v', 'PX', '1500']])])).data, '+OK\r\n');
+    return exchange(port, [bytes(cmds)], { quietMs: 3000 });
+  };
+  const [ours, theirs] = await Promise.all([run(p.ks.port), run(p.redis.port)]);
+  t.is(show(ours), show(theirs), 'Keystonelight vs redis-server');
+  t.regex(ours.data, /\*4\r\n\+OK\r\n\+OK\r\n\$-1\r\n:0\r\n$/);
+});
+
 test('CONFIG SET appendonly no run by EXEC with aof-timestamp-enabled: no annotation of the dropped transaction is left in the file', async (t) => {
   const p = await pair(t, true);
   if (p === null) return;

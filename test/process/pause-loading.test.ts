@@ -37,3 +37,44 @@ test('a CLIENT PAUSE that times out while the AOF loads deletes no loaded key, a
   t.teardown(() => c.close());
   t.is(await c.call('EXISTS', 'k'), ':1\r\n', 'k was loaded, then given a future deadline by the file');
 });
+
+test('while the AOF loads, DEBUG LOADAOF is refused with -LOADING and nothing is evicted (a restart finds what memory held)', async (t) => {
+  const parts: Buffer[] = [];
+  for (let i = 0; i < 1_000_000; i++) parts.push(aofBytes(['SET', `key:${i}`, `value:${i}`]));
+  const dir = tempDir('ks-load-debug-');
+  writeFileSync(join(dir, 'appendonly.aof'), Buffer.concat(parts));
+  const args = ['--loglevel', 'notice', '--enable-debug-command', 'yes', '--maxmemory-policy', 'allkeys-random'];
+  const sp = await startBundle(args, { dir, wait: false });
+  t.teardown(() => void sp.stop('SIGKILL'));
+  // INFO and the command after it run in one batch: a load in slices cannot end between them.
+  let refused = 0;
+  await waitFor(async () => {
+    try {
+      const c = await RawClient.connect(sp.port);
+      const info = await c.call('INFO', 'persistence');
+      if (/\r\nloading:1\r\n/.test(info)) {
+        t.is(await c.call('CONFIG', 'SET', 'maxmemory', '20mb'), '+OK\r\n');
+        t.is(await c.call('DEBUG', 'LOADAOF'), '-LOADING Redis is loading the dataset in memory\r\n');
+        refused++;
+      }
+      c.close();
+      return /\r\nloading:0\r\n/.test(info); // not async_loading's
+    } catch {
+      return false;
+    }
+  }, 60_000, 'the load');
+  t.true(refused > 0, 'asked while loading');
+  const c = await RawClient.connect(sp.port);
+  // The first command after the load evicts (its DELs go to the AOF, which is on by then).
+  await c.call('SET', 'after', '1');
+  t.is(await c.call('CONFIG', 'SET', 'maxmemory', '0'), '+OK\r\n'); // no eviction goes on after the count
+  const kept = await c.call('DBSIZE');
+  t.not(kept, ':1000001\r\n', 'evicted once the load was over');
+  c.close();
+  t.is(await sp.stop(), 0);
+  const again = await startBundle(['--loglevel', 'notice'], { dir });
+  t.teardown(() => void again.stop('SIGKILL'));
+  const c2 = await RawClient.connect(again.port);
+  t.teardown(() => c2.close());
+  t.is(await c2.call('DBSIZE'), kept, 'the files hold what memory held');
+});

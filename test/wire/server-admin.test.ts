@@ -82,6 +82,23 @@ test('DEBUG DIGEST and DIGEST-VALUE equal a real redis-server on the same data',
   }
 });
 
+test('DEBUG RELOAD drops the keys whose deadline has passed, as redis-server (whose RDB load skips them)', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const dir = mkdtempSync(join(tmpdir(), 'ks-reload-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const ks = await serve(t, { config: { ...DEBUG_ON, appendonly: 'yes', dir } });
+  const redis = await startRealRedis(['--enable-debug-command', 'yes']);
+  t.teardown(() => redis.stop());
+  const [k, r] = await Promise.all([RawClient.connect(ks.port), RawClient.connect(redis.port)]);
+  t.teardown(() => (k.close(), r.close()));
+  const both = (...args: string[]): Promise<string[]> => Promise.all([k.call(...args), r.call(...args)]);
+  for (const cmd of [['DEBUG', 'SET-ACTIVE-EXPIRE', '0'], ['SET', 'e', 'v', 'PX', '10'], ['SET', 'a', '1']]) await both(...cmd);
+  await new Promise((res) => setTimeout(res, 50));
+  t.deepEqual(await both('DBSIZE'), [':2\r\n', ':2\r\n'], 'e still stored: nothing touched it');
+  t.deepEqual(await both('DEBUG', 'RELOAD'), ['+OK\r\n', '+OK\r\n']);
+  t.deepEqual(await both('DBSIZE'), [':1\r\n', ':1\r\n']);
+});
+
 test('DEBUG SLEEP blocks the server; SET-ACTIVE-EXPIRE 0 leaves expired keys to lazy expiry', async (t) => {
   const s = await startServer({ port: 0, config: { ...DEBUG_ON, hz: '100' } });
   const c = await RawClient.connect(s.port);
