@@ -75,7 +75,10 @@ export function executeInMulti(server: Server, conn: Connection, spec: CommandSp
     return server.observer.refused(spec, refused as ErrorReply);
   }
   if (!TxState.queues(spec)) return server.run(conn, spec, args);
-  tx.queue!.push({ spec, args });
+  // As Redis's queueMultiCommand: once the transaction is bound to fail (a command refused, a
+  // watched key changed), nothing more is kept, +QUEUED all the same; so EXEC holds no write for
+  // CLIENT PAUSE or maxmemory to act on, and CLIENT LIST's multi= stays.
+  if (!tx.dirtyExec && !tx.dirtyCas) tx.queue!.push({ spec, args });
   return QUEUED;
 }
 

@@ -129,6 +129,22 @@ test('-OOM while queuing aborts the transaction; DISCARD and EXEC are not refuse
   });
 });
 
+test('a transaction bound to fail queues nothing more (Redis\'s queueMultiCommand): multi= stays, its EXEC holds no write', async (t) => {
+  await twoClients(t, async (a, b) => {
+    const r: string[] = [];
+    const mine = async (): Promise<string> => fields((await b.call('CLIENT', 'LIST')).split('\n').find((l) => l.includes('cmd=') && !l.includes('cmd=client|list'))!);
+    // A refused command: +QUEUED after it, nothing kept; over maxmemory, EXEC is no write to refuse.
+    r.push(await a.call('MULTI'), await a.call('SET', 'x', '1'), await a.call('NOPE'), await a.call('SET', 'a', 'b'), await a.call('PING'), await mine());
+    r.push(await b.call('CONFIG', 'SET', 'maxmemory', '1'), await a.call('EXEC'), await b.call('CONFIG', 'SET', 'maxmemory', '0'));
+    // A watched key changed: the same; and CLIENT PAUSE WRITE does not hold its EXEC.
+    r.push(await a.call('WATCH', 'k'), await b.call('SET', 'k', '1'), await a.call('MULTI'), await a.call('SET', 'a', 'b'), await mine());
+    r.push(await b.call('CLIENT', 'PAUSE', '2000', 'WRITE'));
+    const t0 = Date.now();
+    r.push(await a.call('EXEC'), Date.now() - t0 < 1000 ? 'EXEC not held' : 'EXEC held', await b.call('CLIENT', 'UNPAUSE'));
+    return r;
+  });
+});
+
 test('EXEC refused over maxmemory for the write it holds: EXECABORT Transaction discarded because of: OOM', async (t) => {
   await twoClients(t, async (a, b) => {
     const r: string[] = [await a.call('MULTI'), await a.call('SET', 'k', '1')];
