@@ -4,7 +4,7 @@
 // dataset: the preloaded keys exactly, and every acknowledged write.
 
 import test from 'ava';
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBundle, type ServerProcess } from '../helpers/bundle.js';
 import { loadDir, WriteLoad, type Dump } from '../helpers/aof.js';
@@ -97,12 +97,14 @@ test('a restart after a crashed rewrite removes its temporary file and starts no
   c.close();
   t.true(await waitExit(sp, 20_000));
   t.true(readdirSync(sp.dir).some((f) => f.startsWith('temp-rewriteaof-')), 'the crash left a temp file');
+  const pidFile = join(sp.dir, 'keystonelight.pid');
+  t.is(readFileSync(pidFile, 'latin1').trim(), String(sp.proc.pid), 'the crash left its PID file');
   const again = await startBundle(['--loglevel', 'notice'], { dir: sp.dir });
   t.teardown(() => void again.stop('SIGKILL'));
   t.false(readdirSync(sp.dir).some((f) => f.startsWith('temp-rewriteaof-')));
-  t.regex(again.output(), /Removed .*temp-rewriteaof-.*left by an interrupted AOF rewrite/);
-  t.regex(again.output(), /Removed the stale PID file/);
-  t.true(existsSync(join(sp.dir, 'keystonelight.pid')));
+  // Not the log lines of the stale files: when startBundle's first try found its port taken (a
+  // busy CI machine), that try removed them and logged it, and `again` is its second try.
+  t.is(readFileSync(pidFile, 'latin1').trim(), String(again.proc.pid), 'the stale PID file replaced');
   const c2 = await RawClient.connect(again.port);
   t.is(await c2.call('GET', 's:42'), `$${value(42).length}\r\n${value(42)}\r\n`);
   c2.close();
