@@ -14,6 +14,12 @@ import type { Server } from './server.js';
 export class ClientRegistry {
   /** The live clients by ID, in the order they connected. */
   readonly byId = new Map<number, Connection>();
+  /**
+   * Clients whose last replies are written and whose socket waits for its peer's FIN (up to 2 s:
+   * client-socket.ts endAfterReplies): gone from byId, as Redis frees such a client at once (CLIENT
+   * LIST, connected_clients and maxclients no longer count it), but still closed by close().
+   */
+  readonly ending = new Set<Connection>();
   /** Redis 7.0's first connection is client 3: it creates two clients of its own at start-up. */
   private nextId = 3;
 
@@ -62,8 +68,14 @@ export class ClientRegistry {
     socket.end(`-${error}\r\n`, () => socket.destroy());
   }
 
+  /** A client whose socket only waits for its peer now (see `ending`). */
+  end(conn: Connection): void {
+    if (this.byId.delete(conn.id)) this.ending.add(conn);
+  }
+
   /** A client that closed. */
   remove(conn: Connection): void {
     this.byId.delete(conn.id);
+    this.ending.delete(conn);
   }
 }

@@ -127,7 +127,7 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
     // KILL at once, not when the socket's 'close' comes (the end of the event-loop turn, after the
     // rest of a pipeline and other clients' reads). Listed until then, it showed laddr=?:0 (read
     // lazily, from a socket already closed) and a second CLIENT KILL ID counted it again.
-    this.server.removeClient(this);
+    this.server.registry.remove(this);
   }
 
   // --- Requests and replies --------------------------------------------------------------------
@@ -230,6 +230,9 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
     if (this.closing) {
       endAfterReplies(this.socket, this.peerEnded);
       this.closed = true;
+      // Written through: as Redis frees the client once its reply is written. Output still waiting
+      // keeps it listed (flag c) and under the output limits until the socket closes.
+      if (this.socket.writableLength === 0) this.server.registry.end(this);
       return;
     }
     if (this.holdsOutput(this.socket.writableLength)) this.pauseInput();
@@ -270,6 +273,6 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
     this.account.release();
     if (this.monitor) this.server.monitors.remove(this);
     this.tx.discard(this.server.watches);
-    this.server.removeClient(this);
+    this.server.registry.remove(this);
   }
 }

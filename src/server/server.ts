@@ -129,8 +129,8 @@ export class Server implements ServerApi {
   readonly limits: ClientLimits;
 
   private readonly listeners: NetServer[] = [];
-  /** The live clients, and how a connection becomes one (client-registry.ts). */
-  private readonly registry = new ClientRegistry(this);
+  /** The live clients, how a connection becomes one and how it stops being one (client-registry.ts). */
+  readonly registry = new ClientRegistry(this);
   private readonly clientsById = this.registry.byId;
   /** The end of each turn: the AOF write, then the replies. */
   private readonly turnFlush = new TurnFlush(() => this.persistence);
@@ -283,10 +283,6 @@ export class Server implements ServerApi {
     return this.clientsById.values();
   }
 
-  removeClient(conn: Connection): void {
-    this.registry.remove(conn);
-  }
-
   /** INFO stats eventloop_max_stall_ms: the longest stall since start or CONFIG RESETSTAT. */
   private readonly stalls = new StallMonitor();
 
@@ -390,6 +386,7 @@ export class Server implements ServerApi {
     const closing = closeAll(this.listeners);
     this.turnFlush.all();
     for (const c of this.clientsById.values()) c.socket.destroy();
+    for (const c of this.registry.ending) c.socket.destroy();
     this.clientsById.clear();
     await closing;
     if (this.persistence) await this.persistence.close();

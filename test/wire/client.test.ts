@@ -3,6 +3,9 @@
 import test from 'ava';
 import { startServer, type RunningServer } from '../../src/index.js';
 import { ipv6Loopback, RawClient } from '../helpers/raw.js';
+import { servePair } from '../helpers/serve.js';
+import { needBinary } from '../helpers/bins.js';
+import { connect } from 'node:net';
 
 const textOf = (raw: string): string => raw.slice(raw.indexOf('\r\n') + 2, -2).replace(/^txt:/, '');
 const fieldsOf = (line: string): Map<string, string> => new Map(line.split(' ').map((kv) => kv.split('=', 2) as [string, string]));
@@ -197,3 +200,28 @@ test('maxclients: a connection over the limit gets Redis error and is closed', (
     c.close();
     a.close();
   }));
+
+test('a client closing after QUIT is gone from CLIENT LIST, connected_clients and the maxclients count at once, as redis-server (its peer still open)', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const { ours, theirs } = await servePair(t);
+  const run = async (b: RawClient): Promise<string[]> => {
+    const port = b.socket.remotePort!;
+    // A peer that never closes its side (a Node socket would answer the server's FIN with its own).
+    const a = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    t.teardown(() => a.destroy());
+    let got = '';
+    a.on('data', (d: Buffer) => (got += d.toString('latin1')));
+    a.write('CLIENT SETNAME quitter\r\nQUIT\r\n');
+    await new Promise((res) => setTimeout(res, 150));
+    const r = [got];
+    r.push(String((await b.call('CLIENT', 'LIST')).includes('name=quitter')), /connected_clients:\d+/.exec(await b.call('INFO', 'clients'))![0]);
+    r.push(await b.call('CONFIG', 'SET', 'maxclients', '2'));
+    const c = await RawClient.connect(port);
+    t.teardown(() => c.close());
+    r.push(await c.call('PING'), await b.call('CONFIG', 'SET', 'maxclients', '10000'));
+    return r;
+  };
+  const want = await run(theirs);
+  t.deepEqual(await run(ours), want);
+  t.deepEqual(want, ['+OK\r\n+OK\r\n', 'false', 'connected_clients:1', '+OK\r\n', '+PONG\r\n', '+OK\r\n']);
+});
