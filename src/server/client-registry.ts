@@ -28,8 +28,16 @@ export class ClientRegistry {
   /** A connection the listener accepted: turned away (maxclients, protected mode) or a new client. */
   accept(socket: Socket): void {
     logAccepted(this.server.log, socket); // as Redis, before maxclients and protected mode turn it away
-    // As Redis: over maxclients, the new connection gets an error and is closed.
-    if (this.byId.size >= this.server.config.int('maxclients')) return this.refuse(socket, MAX_CLIENTS);
+    // As Redis: over maxclients, the new connection gets an error and is closed. maxclients is
+    // also the descriptor budget (ulimit -n less 32): ending clients, whose sockets Redis would
+    // have closed already, give theirs up first, oldest first.
+    const max = this.server.config.int('maxclients');
+    for (const c of this.ending) {
+      if (this.byId.size + this.ending.size < max) break;
+      this.ending.delete(c);
+      c.socket.destroy();
+    }
+    if (this.byId.size >= max) return this.refuse(socket, MAX_CLIENTS);
     // Then, as Redis's clientAcceptHandler: protected mode turns away non-loopback peers. Redis
     // has created the client by then: its ID is used up (one refused over maxclients never had one).
     if (protectedModeDenies(this.server.config, socket.remoteAddress)) {

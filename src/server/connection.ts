@@ -231,7 +231,7 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
       endAfterReplies(this.socket, this.peerEnded);
       this.closed = true;
       // Written through: as Redis frees the client once its reply is written. Output still waiting
-      // keeps it listed (flag c) and under the output limits until the socket closes.
+      // keeps it listed (flag c) and under the output limits until written (onWritten).
       if (this.socket.writableLength === 0) this.server.registry.end(this);
       return;
     }
@@ -257,6 +257,8 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
   private onWritten(): void {
     this.queued = this.socket.writableLength;
     this.countBuffers();
+    // A closing client's last replies are written: it leaves the client table now (see flush).
+    if (this.closed && this.queued === 0) this.server.registry.end(this);
   }
 
   private onDrain(): void {

@@ -225,3 +225,21 @@ test('a client closing after QUIT is gone from CLIENT LIST, connected_clients an
   t.deepEqual(await run(ours), want);
   t.deepEqual(want, ['+OK\r\n+OK\r\n', 'false', 'connected_clients:1', '+OK\r\n', '+PONG\r\n', '+OK\r\n']);
 });
+
+test('clients ending after QUIT give their sockets up to a new connection at maxclients (the descriptor budget: Redis has closed them)', (t) =>
+  withServer(async (s) => {
+    const b = await RawClient.connect(s.port);
+    t.is(await b.call('CONFIG', 'SET', 'maxclients', '3'), '+OK\r\n');
+    const peers = [0, 1].map(() => connect({ port: s.port, host: '127.0.0.1', allowHalfOpen: true }));
+    t.teardown(() => peers.forEach((p) => p.destroy()));
+    for (const p of peers) p.write('QUIT\r\n');
+    await new Promise((res) => setTimeout(res, 150));
+    const registry = s.server.registry;
+    t.deepEqual([registry.byId.size, registry.ending.size], [1, 2]);
+    const c = await RawClient.connect(s.port);
+    t.is(await c.call('PING'), '+PONG\r\n');
+    // Never more sockets than maxclients: the oldest ending one was closed for the new client.
+    t.deepEqual([registry.byId.size, registry.ending.size], [2, 1]);
+    c.close();
+    b.close();
+  }));
