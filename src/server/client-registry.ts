@@ -1,6 +1,7 @@
 // The server's clients: how an accepted connection becomes one (or is turned away, as Redis's
-// acceptCommonHandler and clientAcceptHandler do), the client IDs, and the table of live clients
-// by ID that the cron, CLIENT LIST and shutdown walk. The server (server.ts) runs their commands.
+// acceptCommonHandler and clientAcceptHandler do), the client IDs, the table of live clients by ID
+// that the cron, CLIENT LIST and shutdown walk, and the clients that have left it but whose socket
+// still waits for its peer (`ending`). The server (server.ts) runs their commands.
 
 import type { Socket } from 'node:net';
 import { DENIED_PROTECTED_MODE, MAX_CLIENTS } from '../errors.js';
@@ -28,15 +29,9 @@ export class ClientRegistry {
   /** A connection the listener accepted: turned away (maxclients, protected mode) or a new client. */
   accept(socket: Socket): void {
     logAccepted(this.server.log, socket); // as Redis, before maxclients and protected mode turn it away
-    // As Redis: over maxclients, the new connection gets an error and is closed. maxclients is
-    // also the descriptor budget (ulimit -n less 32): ending clients, whose sockets Redis would
-    // have closed already, give theirs up first, oldest first.
+    // As Redis: over maxclients, the new connection gets an error and is closed.
     const max = this.server.config.int('maxclients');
-    for (const c of this.ending) {
-      if (this.byId.size + this.ending.size < max) break;
-      this.ending.delete(c);
-      c.socket.destroy();
-    }
+    this.makeRoom(max);
     if (this.byId.size >= max) return this.refuse(socket, MAX_CLIENTS);
     // Then, as Redis's clientAcceptHandler: protected mode turns away non-loopback peers. Redis
     // has created the client by then: its ID is used up (one refused over maxclients never had one).
@@ -65,6 +60,18 @@ export class ClientRegistry {
     // Counted once accepted, as Redis's clientAcceptHandler (after its protected-mode check): a
     // connection refused for maxclients or protected mode is in rejected_connections only.
     this.server.stats.totalConnections++;
+  }
+
+  /**
+   * maxclients is also the descriptor budget (ulimit -n less 32): ending clients, whose sockets
+   * Redis would have closed already, give theirs up for a new connection, oldest first.
+   */
+  private makeRoom(max: number): void {
+    for (const c of this.ending) {
+      if (this.byId.size + this.ending.size < max) return;
+      this.ending.delete(c);
+      c.socket.destroy();
+    }
   }
 
   /** Answers a connection that is not accepted with an error, and closes it. */

@@ -22,6 +22,6 @@ export abstract class CommandContext {
   }
 
   get clockNow(): number {
-    return this.server.exec.running ? this.server.keyspace.clock.now() : this.server.keyspace.time.now;
+    return this.server.exec.running ? this.server.keyspace.clock.now() : this.now;
   }
 }
