@@ -95,21 +95,42 @@ export function idleSeconds(c: ClientApi, now: number): number {
 const REPLY_CHUNK = 16 * 1024;
 
 /**
+ * A client's output as CLIENT LIST shows it (obl, oll, omem), as Redis lays it out: the first
+ * REPLY_CHUNK bytes in its static buffer (obl), the rest in a list of chunks of at least that size
+ * (oll), counted by omem (Redis's getClientOutputBufferMemoryUsage, which INFO's
+ * client_recent_max_output_buffer records too, server/client-peaks.ts). Output of earlier turns
+ * still waiting for the socket is past the static buffer (Redis writes that first).
+ */
+export function clientOutputMemory(c: ClientApi): { obl: number; oll: number; omem: number } {
+  const pending = c.outputBufferLength;
+  const obl = c.writeWaiting === true ? 0 : Math.min(pending, REPLY_CHUNK);
+  const oll = Math.ceil((pending - obl) / REPLY_CHUNK);
+  return { obl, oll, omem: oll * REPLY_CHUNK };
+}
+
+/** CLIENT LIST argv-mem: the arguments of `args` (the running command) or of the client's held command. */
+function argvMemory(c: ClientApi, args: readonly string[] | null): number {
+  const argv = args ?? c.heldArgs;
+  return argv !== null ? argv.reduce((n, a) => n + a.length, 0) : 0;
+}
+
+/**
+ * A client's input memory as INFO's client_recent_max_input_buffer records it (Redis's
+ * clientsCronTrackExpansiveClients): CLIENT LIST's qbuf plus argv-mem.
+ */
+export function clientInputMemory(c: ClientApi): number {
+  return c.queryBufferLength + argvMemory(c, null);
+}
+
+/**
  * One CLIENT LIST line in Redis 7.0's field order (also the client in log lines, as Redis's
  * catClientInfoString). `args` is the running command of the caller (argv-mem counts it, as Redis
  * counts the arguments of a command being executed); another client's held by CLIENT PAUSE counts too.
  */
 export function clientLine(now: number, c: ClientApi, args: string[] | null): string {
   const qbuf = c.queryBufferLength;
-  // As Redis lays out a client's output: the first REPLY_CHUNK bytes in its static buffer (obl),
-  // the rest in a list of chunks of at least that size (oll), counted by omem. Output of earlier
-  // turns still waiting for the socket is past the static buffer (Redis writes that first).
-  const pending = c.outputBufferLength;
-  const obl = c.writeWaiting === true ? 0 : Math.min(pending, REPLY_CHUNK);
-  const oll = Math.ceil((pending - obl) / REPLY_CHUNK);
-  const omem = oll * REPLY_CHUNK;
-  const argv = args ?? c.heldArgs;
-  const argvMem = argv !== null ? argv.reduce((n, a) => n + a.length, 0) : 0;
+  const { obl, oll, omem } = clientOutputMemory(c);
+  const argvMem = argvMemory(c, args);
   const fields: [string, string | number][] = [
     ['id', c.id], ['addr', c.addr], ['laddr', c.laddr], ['fd', c.fd], ['name', c.name],
     ['age', wholeSeconds(now) - wholeSeconds(c.createdAt)], ['idle', Math.max(0, idleSeconds(c, now))],

@@ -69,19 +69,17 @@ function serverSection(ctx: Ctx): Fields {
 
 function clientsSection(ctx: Ctx): Fields {
   let n = 0;
-  let maxIn = 0;
-  let maxOut = 0;
   let blocked = 0;
   for (const c of ctx.server.clients()) {
     n++;
     // As Redis's server.blocked_clients: a command held by CLIENT PAUSE blocks its client.
     if (c.blocked) blocked++;
-    maxIn = Math.max(maxIn, c.queryBufferLength);
-    maxOut = Math.max(maxOut, c.outputBufferLength);
   }
+  // As Redis's: the biggest buffers the cron saw in the last 8 seconds, not the current ones.
+  const recent = ctx.server.metrics.clientPeaks.recent();
   return [
     ['connected_clients', n], ['cluster_connections', 0], ['maxclients', ctx.server.config.get('maxclients')],
-    ['client_recent_max_input_buffer', maxIn], ['client_recent_max_output_buffer', maxOut],
+    ['client_recent_max_input_buffer', recent.input], ['client_recent_max_output_buffer', recent.output],
     ['blocked_clients', blocked], ['tracking_clients', 0], ['clients_in_timeout_table', 0],
   ];
 }

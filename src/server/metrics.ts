@@ -1,9 +1,11 @@
 // INFO's instantaneous_* rates and the memory peak, sampled by the cron as Redis's serverCron
 // does: a rate is the mean of the last 16 samples taken every 100 ms (trackInstantaneousMetric),
 // so the first INFO of a poller that calls once a minute still sees the current load, and a peak
-// reached and left between two INFO calls is still the peak.
+// reached and left between two INFO calls is still the peak. The clients' recent buffer peaks
+// (client_recent_max_*) too: client-peaks.ts.
 
 import type { ServerStats } from '../commands/context.js';
+import { ClientPeaks } from './client-peaks.js';
 
 /** STATS_METRIC_SAMPLES. */
 const SAMPLES = 16;
@@ -44,14 +46,17 @@ export class ServerMetrics {
   private loops = 0;
   /** The most memory used since start (not reset by CONFIG RESETSTAT, as Redis). */
   peakMemory = 0;
+  /** The biggest client buffers of the last seconds, recorded by the cron's walk of the clients. */
+  readonly clientPeaks = new ClientPeaks();
 
   constructor(now: number) {
     [this.ops, this.netIn, this.netOut] = [new Rate(now), new Rate(now), new Rate(now)];
   }
 
-  /** From each cron run: the peak every time, the rates every 100 ms (every run below hz 10). */
+  /** From each cron run: the peaks every time, the rates every 100 ms (every run below hz 10). */
   cron(now: number, hz: number, stats: ServerStats, usedMemory: number): void {
     this.notePeak(usedMemory);
+    this.clientPeaks.startRun(now);
     const every = Math.max(1, Math.floor(PERIOD_MS / (1000 / hz)));
     if (this.loops++ % every !== 0) return;
     this.ops.track(now, stats.totalCommands);

@@ -13,8 +13,9 @@
 // As Redis's clientsCron, each cron run looks at numclients/hz clients (at least 5), going round
 // the clients, so that each is seen about once a second whatever their number (and whatever hz:
 // dynamic-hz raises it with many clients); the idle timeout and output limits are checked in the
-// same walk (limits.ts cronCheck). A walk of every client every run cost 4 times the CPU at
-// dynamic-hz's hz 40 (8,000 idle clients, timeout and requirepass set; a review).
+// same walk (limits.ts cronCheck), and INFO's recent buffer peaks are recorded (client-peaks.ts).
+// A walk of every client every run cost 4 times the CPU at dynamic-hz's hz 40 (8,000 idle
+// clients, timeout and requirepass set; a review).
 
 import type { ReplyBuffer } from '../protocol/encoder.js';
 
@@ -63,17 +64,20 @@ export class ReplyBufferCron {
 
   /**
    * One cron run: the next share of `clients` (a live Map's values: a walk survives changes). Each
-   * client looked at is first given to `check` (the idle timeout and output limits, limits.ts), as
-   * Redis's clientsCron; one it closed is not resized.
+   * client looked at is first given to `track` (INFO's recent peaks, client-peaks.ts), then to
+   * `check` (the idle timeout and output limits, limits.ts), as Redis's clientsCron; one `check`
+   * closed is not resized. (Redis tracks after its timeout check: an idle client's buffers are
+   * empty, or were recorded on the cron's previous looks.)
    */
-  cron<C extends ReplyBufferOwner>(clients: Map<number, C>, hz: number, nowMs: number, check: ((c: C) => boolean) | null = null): void {
-    if ((!this.resizing && check === null) || clients.size === 0) return;
+  cron<C extends ReplyBufferOwner>(clients: Map<number, C>, hz: number, nowMs: number, check: ((c: C) => boolean) | null = null, track: ((c: C) => void) | null = null): void {
+    if ((!this.resizing && check === null && track === null) || clients.size === 0) return;
     let n = Math.min(clients.size, Math.max(MIN_ITERATIONS, Math.floor(clients.size / hz)));
     while (n-- > 0) {
       let next = (this.walk ??= clients.values()).next();
       if (next.done === true) next = (this.walk = clients.values()).next();
       if (next.done === true) return;
       const c = next.value as C;
+      if (track !== null) track(c);
       if (check !== null && check(c)) continue;
       if (this.resizing) this.resize(c, nowMs);
     }

@@ -367,7 +367,7 @@ export class Server implements ServerApi {
     if (this.loading) return;
     const now = Date.now();
     this.metrics.cron(now, this.hz, this.stats, this.keyspace.usedMemory);
-    this.replyBuffers.cron(this.clientsById, this.hz, now, this.limits.cronCheck(now));
+    this.replyBuffers.cron(this.clientsById, this.hz, now, this.limits.cronCheck(now), (c) => this.metrics.clientPeaks.track(c));
     this.periodicLog.cron(now, this.log, this.keyspace, this.clientsById.size);
     // As Redis: no active expiry while clients are paused (the dataset stays as it is). Access
     // stamps read the time of the last tick, which the cycle takes too.
