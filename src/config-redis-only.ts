@@ -10,9 +10,10 @@
 // - `unsupported`: the default (what a stock redis.conf sets) is accepted, any other valid value
 //   asks for a feature we lack and is refused, rather than silently ignored (replicaof, TLS, a
 //   unix socket, keyspace notifications, an ACL file, ...).
-// Redis's hidden options (watchdog-period, key-load-delay ...) are not listed: CONFIG GET * does not show them.
+// Redis's hidden options (HIDDEN_CONFIG: its debugging and test knobs) are here too: CONFIG GET
+// answers them by exact name only (config-spec.ts `hidden`), as Redis 7.0.15's.
 
-import { bool, ConfigError, int, INT_MAX, LLONG_MAX, mem, opt, UINT_MAX, ULLONG_MAX, type OptionSpec } from './config-spec.js';
+import { bool, ConfigError, int, INT_MAX, INT_MIN, LLONG_MAX, mem, opt, UINT_MAX, ULLONG_MAX, type OptionSpec } from './config-spec.js';
 import { memtoull, string2ll, strtoll } from './config-values.js';
 
 /** Redis's LONG_MAX on its 64-bit builds. */
@@ -205,4 +206,15 @@ export const REDIS_ONLY_OPTIONS: readonly OptionSpec[] = [
   opt('sanitize-dump-payload', 'enum', 'no', true, { values: ['no', 'yes', 'clients'] }),
   // Lets CONFIG SET change dbfilename (inert); `dir` stays refused: the data directory is fixed at start.
   opt('enable-protected-configs', 'enum', 'no', false, { values: PROTECTED_ACTION }),
+  // Hidden (Redis 7.0.15's HIDDEN_CONFIG options, all of them). Inert: exiting rather than aborting
+  // on a panic (a Node.js process has no core dump to keep), and how often an RDB load serves
+  // clients (the AOF load yields by commands, persistence/loader.ts). Refused but at their default:
+  // the watchdog (a stack trace logged when the event loop stalls longer) and the delays Redis's
+  // tests use to keep a load or a save running long enough to watch it, which here would silently
+  // not delay anything.
+  bool('use-exit-on-panic', 'no', true, { hidden: true }),
+  int('loading-process-events-interval-bytes', '2097152', 1024n, INT_MAX, { hidden: true }),
+  only(int('watchdog-period', '0', 0n, INT_MAX, { hidden: true }), 'the software watchdog (watchdog-period)'),
+  only(int('key-load-delay', '0', INT_MIN, INT_MAX, { hidden: true }), 'delaying each key loaded (key-load-delay)'),
+  only(int('rdb-key-save-delay', '0', INT_MIN, INT_MAX, { hidden: true }), 'delaying each key saved (rdb-key-save-delay)'),
 ];

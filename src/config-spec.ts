@@ -50,6 +50,12 @@ export interface OptionSpec {
   readonly binary?: boolean;
   /** Redis's SENSITIVE_CONFIG: the value of CONFIG SET shows as "(redacted)" in the slow log. */
   readonly sensitive?: boolean;
+  /**
+   * Redis's HIDDEN_CONFIG (its debugging and test knobs): CONFIG GET answers it by its exact name
+   * only, never for a pattern (so CONFIG GET * leaves it out); CONFIG SET, a config file and
+   * CONFIG REWRITE treat it as any other option.
+   */
+  readonly hidden?: boolean;
   /** Redis's EMPTY_STRING_IS_NULL: "" means unset, and CONFIG REWRITE writes no line for it (removing the file's). */
   readonly emptyIsNull?: boolean;
   /**

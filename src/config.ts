@@ -117,10 +117,14 @@ export function findOption(name: string): OptionSpec | undefined {
   return BY_NAME.get(name.toLowerCase());
 }
 
-/** Every name CONFIG GET patterns are matched against, aliases included, with their options. */
+/**
+ * Every name CONFIG GET patterns are matched against, aliases included, with their options: not
+ * the hidden ones (Redis's configGetCommand skips HIDDEN_CONFIG for a pattern).
+ */
 export function optionNames(): [string, OptionSpec][] {
   const out: [string, OptionSpec][] = [];
   for (const o of OPTIONS) {
+    if (o.hidden === true) continue;
     out.push([o.name, o]);
     if (o.alias) out.push([o.alias, o]);
   }

@@ -24,6 +24,10 @@ const CASES: [name: string, value: string, what: string][] = [
   ['activedefrag', 'yes', 'active defragmentation (activedefrag)'],
   ['aof-disable-auto-gc', 'yes', 'keeping AOF history files (aof-disable-auto-gc)'],
   ['cluster-announce-hostname', 'node1.example', 'announcing a hostname (cluster-announce-hostname)'],
+  // Redis's hidden options (CONFIG GET by exact name only).
+  ['watchdog-period', '200', 'the software watchdog (watchdog-period)'],
+  ['key-load-delay', '-10', 'delaying each key loaded (key-load-delay)'],
+  ['rdb-key-save-delay', '100', 'delaying each key saved (rdb-key-save-delay)'],
 ];
 
 test('CONFIG SET of a value asking for a missing feature is refused, naming it; the default is accepted', async (t) => {
