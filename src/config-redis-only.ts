@@ -217,4 +217,8 @@ export const REDIS_ONLY_OPTIONS: readonly OptionSpec[] = [
   only(int('watchdog-period', '0', 0n, INT_MAX, { hidden: true }), 'the software watchdog (watchdog-period)'),
   only(int('key-load-delay', '0', INT_MIN, INT_MAX, { hidden: true }), 'delaying each key loaded (key-load-delay)'),
   only(int('rdb-key-save-delay', '0', INT_MIN, INT_MAX, { hidden: true }), 'delaying each key saved (rdb-key-save-delay)'),
+  // Debian's redis-server 7.0.15 (7.0.15-1~deb12u6, its backport of Redis's October 2025 Lua
+  // security fixes) has one more, fixed at start: whether scripts may use Lua's deprecated
+  // functions (getfenv, setfenv, newproxy). No scripting here: inert.
+  bool('lua-enable-deprecated-api', 'no', false, { hidden: true }),
 ];

@@ -31,10 +31,14 @@ async function allOptions(port: number): Promise<Map<string, string>> {
   return new Map(await configGet(port, '*'));
 }
 
-/** Redis 7.0.15's HIDDEN_CONFIG options (config.c), with their defaults. */
+/**
+ * Redis 7.0.15's HIDDEN_CONFIG options (config.c), with their defaults, and the one Debian's build
+ * (7.0.15-1~deb12u6, the reference redis-server) adds with its backported Lua fixes.
+ */
 const HIDDEN: [string, string][] = [
   ['use-exit-on-panic', 'no'], ['loading-process-events-interval-bytes', '2097152'],
   ['watchdog-period', '0'], ['key-load-delay', '0'], ['rdb-key-save-delay', '0'],
+  ['lua-enable-deprecated-api', 'no'],
 ];
 
 test('CONFIG GET * names the options redis-server 7.0 has, and the accepted ones show its defaults', async (t) => {
@@ -54,7 +58,7 @@ test('Redis\'s hidden options: CONFIG GET answers them by exact name only, as re
   // Globs that would match them, one each and together; an exact name among patterns; any case.
   const asks: string[][] = [
     ...names.map((n) => [n]), names, ['WATCHDOG-PERIOD'], ['Key-Load-Delay', 'maxmemory', 'key-load-delay'],
-    ['watchdog*'], ['*delay*'], ['*panic*'], ['loading*'], ['watchdog-perio?'], ['[w]atchdog-period'], ['rdb-key-save-delay', 'rdb*'],
+    ['watchdog*'], ['*delay*'], ['*panic*'], ['loading*'], ['lua*'], ['*deprecated*'], ['watchdog-perio?'], ['[w]atchdog-period'], ['rdb-key-save-delay', 'rdb*'],
   ];
   const ks = await serve(t);
   // Sorted: Redis replies in its dict's order.
