@@ -190,8 +190,8 @@ function killFilter(args: string[]): KillFilter | ErrorReply {
       const t = typeOf(val);
       if (t === null) return err(`ERR Unknown client type '${cstr(val)}'`);
       f.type = t;
-    } else if (opt === 'addr') f.addr = val;
-    else if (opt === 'laddr') f.laddr = val;
+    } else if (opt === 'addr') f.addr = cstr(val); // compared with strcmp: up to a NUL byte
+    else if (opt === 'laddr') f.laddr = cstr(val);
     else if (opt === 'user') {
       if (val !== 'default') return err(`ERR No such user '${cstr(val)}'`);
     } else if (opt === 'skipme') {
@@ -210,7 +210,7 @@ const matches = (f: KillFilter, c: ClientApi, self: ClientApi): boolean =>
 /** CLIENT KILL addr (old form: may kill the caller; error when none) or CLIENT KILL <filters>. */
 function clientKill(ctx: Ctx, args: string[]): Reply {
   const old = args.length === 3;
-  const f = old ? { addr: args[2], skipme: false } : killFilter(args);
+  const f = old ? { addr: cstr(args[2]), skipme: false } : killFilter(args);
   if (f instanceof ErrorReply) return f;
   let killed = 0;
   for (const c of [...ctx.server.clients()]) {

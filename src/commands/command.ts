@@ -8,6 +8,7 @@
 import { container } from './dispatch.js';
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { globMatch } from './glob.js';
+import { cWord } from './args.js';
 import { flagsReply, jsonReply, metaInfoParts, metaOf, type Json } from './meta/index.js';
 import { commandHasKeys, findKeys } from './meta/keys.js';
 import { Deferred, err, MapReply, SetReply, SimpleString, status, type Reply } from '../protocol/reply.js';
@@ -110,20 +111,24 @@ function commandCount(ctx: Ctx): Reply {
   return ctx.server.commands.size;
 }
 
-/** The filter of COMMAND LIST FILTERBY, or null for a syntax error; no filter: () => true. */
+/**
+ * The filter of COMMAND LIST FILTERBY, or null for a syntax error; no filter: () => true. Redis
+ * compares the words and the category name with strcasecmp (up to a NUL byte: cWord), and matches
+ * the pattern by its whole length.
+ */
 function listFilter(args: string[]): ((spec: CommandSpec) => boolean) | null {
   if (args.length === 2) return () => true;
   // Redis accepts FILTERBY only as the last three arguments.
-  if (args.length !== 5 || args[2].toLowerCase() !== 'filterby') return null;
+  if (args.length !== 5 || cWord(args[2]) !== 'FILTERBY') return null;
   const arg = args[4];
-  switch (args[3].toLowerCase()) {
-    case 'module':
+  switch (cWord(args[3])) {
+    case 'MODULE':
       return () => false; // no module commands here
-    case 'aclcat': {
-      const cat = `@${arg.toLowerCase()}`;
+    case 'ACLCAT': {
+      const cat = `@${cWord(arg).toLowerCase()}`;
       return (spec) => (metaOf(spec.name)?.acl ?? []).includes(cat);
     }
-    case 'pattern':
+    case 'PATTERN':
       return (spec) => globMatch(arg, spec.name, true);
     default:
       return null;

@@ -5,7 +5,8 @@
 
 import { constants } from 'node:buffer';
 import { getHeapStatistics } from 'node:v8';
-import { atoi, toI64 } from './args.js';
+import { atoi, cWord, toI64 } from './args.js';
+import { strtod } from './numbers.js';
 import { argString } from '../protocol/binary.js';
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { helpReply } from './command.js';
@@ -14,25 +15,29 @@ import { err, OK, RawReply, status, type Reply } from '../protocol/reply.js';
 import { cstr, LOADING, NOT_INTEGER, STRING_TOO_LONG, upperAscii } from '../errors.js';
 import { DEFAULT_PEAK_RESET_MS } from '../server/reply-buffers.js';
 
-/** C's strtod on the start of a string, as DEBUG SLEEP reads its argument (garbage reads as 0). */
-function strtod(s: string): number {
-  const m = /^\s*[+-]?(\d+\.?\d*(e[+-]?\d+)?|\.\d+(e[+-]?\d+)?|inf(inity)?)/i.exec(s);
-  return m ? Number(m[0].trim().replace(/^([+-]?)inf(inity)?$/i, '$1Infinity')) : 0;
-}
+/** 2^63: a C long long holds less. */
+const LLONG_LIMIT = 2 ** 63;
 
-/** DEBUG SLEEP blocks the whole server, as in Redis. */
+/**
+ * DEBUG SLEEP blocks the whole server, as in Redis, which makes strtod's seconds whole microseconds
+ * (`long long utime = dtime*1000000`) and nanosleeps them. A time out of a long long's range, or
+ * NaN, converts on x86-64 to its minimum: negative, as any time below 0, which nanosleep refuses
+ * at once. Atomics.wait takes fractional milliseconds, so sub-millisecond times are slept too.
+ */
 function sleep(seconds: number): void {
-  const ms = Math.max(0, Math.floor(seconds * 1000));
-  if (ms > 0 && Number.isFinite(ms)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  const us = Math.trunc(seconds * 1e6);
+  if (us > 0 && us < LLONG_LIMIT) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, us / 1000);
 }
 
-function reload(ctx: Ctx, opts: string[]): Reply {
+/** DEBUG RELOAD [MERGE|NOFLUSH|NOSAVE ...]: the options compared as Redis's strcasecmp (cWord). */
+function reload(ctx: Ctx, options: string[]): Reply {
   if (ctx.server.loading) return err(LOADING);
-  if (opts.some((o) => !['merge', 'noflush', 'nosave'].includes(o.toLowerCase()))) {
+  const opts = options.map((o) => cWord(o).toLowerCase());
+  if (opts.some((o) => !['merge', 'noflush', 'nosave'].includes(o))) {
     return err('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
   }
   const p = ctx.server.persistence;
-  const nosave = opts.some((o) => o.toLowerCase() === 'nosave');
+  const nosave = opts.includes('nosave');
   // Redis's save takes the changes counted back to 0 and its load counts none: NOSAVE keeps them.
   const dirty = ctx.server.dirty;
   // Nothing on disk: what a reload would bring back is what we have.
@@ -122,7 +127,7 @@ function debugError(text: string): Reply {
 /** Subcommand name -> [exact argument count, or -min; handler; the most arguments, if bounded]. */
 const SUBCOMMANDS: Record<string, [number, (ctx: Ctx, args: string[]) => Reply, number?]> = {
   help: [2, (_ctx, args) => helpReply(args[0], HELP)],
-  log: [3, (ctx, a) => (ctx.server.log.warning(`DEBUG LOG: ${a[2]}`), OK)],
+  log: [3, (ctx, a) => (ctx.server.log.warning(`DEBUG LOG: ${cstr(a[2])}`), OK)], // Redis logs it with %s
   sleep: [3, (_ctx, a) => (sleep(strtod(a[2])), OK)],
   'set-active-expire': [3, (ctx, a) => ((ctx.server.activeExpire = atoi(a[2]) !== 0), OK)],
   digest: [2, (ctx) => digestReply(() => status(datasetDigest(ctx.keyspace.dbs)))],
@@ -138,14 +143,15 @@ const SUBCOMMANDS: Record<string, [number, (ctx: Ctx, args: string[]) => Reply, 
 /**
  * DEBUG REPLYBUFFER PEAK-RESET-TIME <NEVER|RESET|ms> / RESIZING <0|1>: the idle clients' reply
  * buffer shrinking (server/reply-buffers.ts), as Redis 7.0's debug.c (RESIZING reads its value
- * with atoi: anything not a number is 0).
+ * with atoi: anything not a number is 0). Its words are compared with strcasecmp (cWord); the ms,
+ * with getLongFromObject, whole.
  */
 function replyBuffer(ctx: Ctx, args: string[]): Reply {
   const cron = ctx.server.replyBuffers;
-  const what = args[2].toLowerCase();
+  const what = cWord(args[2]).toLowerCase();
   const v = args[3];
   if (what === 'peak-reset-time') {
-    const lower = v.toLowerCase();
+    const lower = cWord(v).toLowerCase();
     const ms = toI64(v);
     if (lower !== 'never' && lower !== 'reset' && ms === null) return err(NOT_INTEGER);
     cron.peakResetMs = lower === 'never' ? -1 : lower === 'reset' ? DEFAULT_PEAK_RESET_MS : Number(ms);
@@ -157,9 +163,13 @@ function replyBuffer(ctx: Ctx, args: string[]): Reply {
   return OK;
 }
 
-/** enable-debug-command is checked by the server before authentication (Server.execute), as Redis. */
+/**
+ * enable-debug-command is checked by the server before authentication (Server.execute), as Redis.
+ * The subcommand name is compared as Redis's strcasecmp: up to a NUL byte (cWord).
+ */
 function debug(ctx: Ctx, args: string[]): Reply {
-  const sub = SUBCOMMANDS[args[1].toLowerCase()];
+  const name = cWord(args[1]).toLowerCase();
+  const sub = Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
   const argc = sub?.[0];
   if (sub === undefined || (argc! >= 0 ? args.length !== argc : args.length < -argc!) || args.length > (sub[2] ?? Infinity)) {
     return err(`ERR unknown subcommand or wrong number of arguments for '${cstr(args[1])}'. Try ${upperAscii(args[0])} HELP.`);

@@ -10,6 +10,7 @@ import { machine, release, totalmem, type } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
+import { cWord } from './args.js';
 import type { ServerApi, ServerStats } from './context.js';
 import { VerbatimReply, type Reply } from '../protocol/reply.js';
 import { REDIS_VERSION } from '../version.js';
@@ -302,9 +303,13 @@ const BUILDERS: Record<string, (ctx: Ctx) => Fields> = {
   latencystats: (ctx) => ctx.server.commandStats.latencystats(ctx.server.config.get('latency-tracking-info-percentiles').split(' ').filter((p) => p !== '')),
 };
 
-/** The section names requested by INFO's arguments, in output order (extras from other layers last). */
+/**
+ * The section names requested by INFO's arguments, in output order (extras from other layers last).
+ * Redis compares the names as C strings (strcasecmp, and sdsnew for the section set): each ends at
+ * its first NUL byte.
+ */
 function selected(ctx: Ctx, args: string[]): [string, string][] {
-  const want = new Set(args.length === 0 ? ['default'] : args.map((a) => a.toLowerCase()));
+  const want = new Set(args.length === 0 ? ['default'] : args.map((a) => cWord(a).toLowerCase()));
   const extras = [...ctx.server.infoSections().keys()].filter((n) => !SECTIONS.some(([s]) => s === n));
   const out: [string, string][] = [];
   for (const [name, title, byDefault] of SECTIONS) {

@@ -9,7 +9,8 @@
 //   - parseCFloat: strtod/strtold's syntax (decimal, hex, inf, nan) with correct rounding;
 //   - formatFixed / formatGeneral: printf's %.Nf / %.Ng (round half to even on the exact value);
 //   - the Redis entry points: parseLongDouble (string2ld), formatLongDouble (ld2string),
-//     parseDouble (getDoubleFromObject), formatDouble (the "%.17g" of Redis 7.0 double replies).
+//     parseDouble (getDoubleFromObject), formatDouble (the "%.17g" of Redis 7.0 double replies),
+//     strtod (C's strtod(s, NULL) on the start of a string, as DEBUG SLEEP reads its time).
 
 export interface FloatFormat {
   /** Mantissa bits, including the leading one. */
@@ -191,6 +192,20 @@ function binaryValue(neg: boolean, n: bigint, e2: number, fmt: FloatFormat): { v
   if (mag < fmt.minExp - 1) return { value: new Float(neg, 0n, 0), range: 'underflow' };
   const value = roundToFormat(neg, n, e2, fmt);
   return { value, range: rangeOf(value) };
+}
+
+/** The start of a string strtod reads (after C white space): hex before decimal, so "0x1" is not "0". */
+const PREFIX =
+  /^[ \t\n\v\f\r]*([+-]?(?:0x(?:[0-9a-f]+\.?[0-9a-f]*|\.[0-9a-f]+)(?:p[+-]?\d+)?|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|inf(?:inity)?|nan(?:\([0-9a-z_]*\))?))/i;
+
+/**
+ * C's strtod(s, NULL), as DEBUG SLEEP reads its argument: the longest number at the start (after
+ * white space), the rest ignored (so a NUL byte ends it too); 0 where none. Overflow is ±inf.
+ */
+export function strtod(s: string): number {
+  const m = PREFIX.exec(s);
+  const r = m === null ? null : parseCFloat(m[1], DOUBLE);
+  return r === null ? 0 : floatToNumber(r.value);
 }
 
 const rangeOf = (v: Float): ParseRange => (v.special === 'inf' ? 'overflow' : v.mant === 0n ? 'underflow' : 'ok');

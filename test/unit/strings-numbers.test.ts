@@ -4,7 +4,7 @@
 import test from 'ava';
 import {
   addFloats, DOUBLE, Float, formatDouble, formatFixed, formatGeneral, formatLongDouble, LONG_DOUBLE,
-  parseCFloat, parseDouble, parseLongDouble,
+  parseCFloat, parseDouble, parseLongDouble, strtod,
 } from '../../src/commands/numbers.js';
 
 type Expect = string | { len: number; prefix: string };
@@ -181,4 +181,16 @@ test('addition follows IEEE rules for zeros and infinities', (t) => {
   t.is(addFloats(Float.inf(true), parseLongDouble('1')!, LONG_DOUBLE).special, 'inf');
   const max = parseLongDouble('1.18973149535723176502e+4932')!;
   t.is(addFloats(max, max, LONG_DOUBLE).special, 'inf');
+});
+
+// strtod(s, NULL) as DEBUG SLEEP calls it: the longest number at the start, after C white space.
+test('strtod reads the number at the start of a string, as C', (t) => {
+  const cases: [string, number][] = [
+    ['0x10', 16], ['0X1P-2', 0.25], ['0x.8', 0.5], ['0x1.8p1', 3], ['0x', 0], ['0xg', 0], ['0x1p', 1], ['1e-3', 0.001], ['1e', 1],
+    ['1e+x', 1], [' \t\n\v\f\r1abc', 1], ['.5e1x', 5], ['+.e1', 0], ['-2.', -2], ['abc', 0], ['', 0], ['1\x002', 1],
+    ['infinity', Infinity], ['-INFx', -Infinity], ['infin', Infinity], ['1e400', Infinity], ['1e-400', 0], ['0x1p-1074', 5e-324],
+  ];
+  for (const [s, want] of cases) t.is(strtod(s), want, JSON.stringify(s));
+  t.true(Number.isNaN(strtod('nan(123)x')));
+  t.true(Number.isNaN(strtod('-nan')));
 });

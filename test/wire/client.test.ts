@@ -3,7 +3,8 @@
 import test from 'ava';
 import { startServer, type RunningServer } from '../../src/index.js';
 import { ipv6Loopback, RawClient } from '../helpers/raw.js';
-import { servePair } from '../helpers/serve.js';
+import { serve, servePair } from '../helpers/serve.js';
+import { startRealRedis } from '../helpers/redis.js';
 import { needBinary } from '../helpers/bins.js';
 import { connect } from 'node:net';
 
@@ -84,6 +85,34 @@ test('CLIENT KILL by ID, by ADDR (old form) and SKIPME', (t) =>
     t.is(await a.call('CLIENT', 'KILL', 'USER', 'default', 'SKIPME', 'no'), ':1\r\n', 'the reply is sent before closing');
     await a.waitClosed();
   }));
+
+// Redis's clientKillCommand compares the address with strcmp: the value ends at its first NUL byte.
+test('CLIENT KILL ADDR / LADDR / the old form compare the address up to a NUL byte, as redis-server', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const [ks, redis] = await Promise.all([serve(t), startRealRedis()]);
+  t.teardown(() => redis.stop());
+  const kills: ((addr: string, laddr: string) => string[])[] = [
+    (addr) => ['CLIENT', 'KILL', 'ADDR', `${addr}\0junk`],
+    (_addr, laddr) => ['CLIENT', 'KILL', 'LADDR', `${laddr}\0junk`],
+    (addr) => ['CLIENT', 'KILL', `${addr}\0junk`],
+    () => ['CLIENT', 'KILL', 'ADDR', '\0junk'],
+  ];
+  const run = async (port: number): Promise<string[]> => {
+    const admin = await RawClient.connect(port);
+    const out: string[] = [];
+    for (const kill of kills) {
+      const victim = await RawClient.connect(port);
+      const f = fieldsOf(textOf(await victim.call('CLIENT', 'INFO')).trimEnd());
+      out.push(await admin.call(...kill(f.get('addr')!, f.get('laddr')!)));
+      victim.close();
+    }
+    admin.close();
+    return out;
+  };
+  const want = await run(redis.port);
+  t.deepEqual(await run(ks.port), want);
+  t.deepEqual(want, [':1\r\n', ':1\r\n', '+OK\r\n', ':0\r\n']);
+});
 
 test('a client killed is gone at once, as Redis frees it: a pipelined CLIENT LIST, a second KILL, connected_clients', (t) =>
   withServer(async (s) => {

@@ -130,6 +130,36 @@ test('DEBUG SLEEP blocks the server; SET-ACTIVE-EXPIRE 0 leaves expired keys to 
   }
 });
 
+// Redis 7.0: `long long utime = strtod(arg, NULL) * 1000000`, then nanosleep. Lower bounds only
+// (a loaded machine only makes a sleep longer).
+test('DEBUG SLEEP reads its time as strtod (hex floats too) and sleeps microseconds, as Redis', async (t) => {
+  const s = await serve(t, { config: DEBUG_ON });
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  let t0 = performance.now();
+  t.is(await c.call('DEBUG', 'SLEEP', '0x1p-3'), '+OK\r\n');
+  t.true(performance.now() - t0 >= 100, '0x1p-3 is 0.125 s (read as 0 before)');
+  t0 = performance.now();
+  for (let i = 0; i < 20; i++) t.is(await c.call('DEBUG', 'SLEEP', '0.0009'), '+OK\r\n');
+  t.true(performance.now() - t0 >= 15, '20 times 900 us (whole milliseconds slept none before)');
+  // Out of a long long's microseconds: x86-64's conversion gives its minimum, which nanosleep
+  // refuses at once (redis-server 7.0.15 answers at once); this slept for ever before.
+  for (const arg of ['1e300', '9.3e12', '-9.3e12', 'nan', 'inf']) t.is(await c.call('DEBUG', 'SLEEP', arg), '+OK\r\n', arg);
+});
+
+test('DEBUG RELOAD options and the DEBUG LOG text end at a NUL byte, as Redis reads them (strcasecmp, %s)', async (t) => {
+  const lines: string[] = [];
+  const s = await serve(t, { config: DEBUG_ON, log: (_level, message) => void lines.push(message) });
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  const plain = await c.call('DEBUG', 'RELOAD', 'NOSAVE', 'MERGE');
+  t.notRegex(plain, /only supports/);
+  t.is(await c.call('DEBUG', 'RELOAD', 'NOSAVE\0x', 'merge\0'), plain);
+  t.is(await c.call('DEBUG', 'RELOAD', 'NOSAVEx'), '-ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.\r\n');
+  t.is(await c.call('DEBUG', 'LOG', 'hello\0tail'), '+OK\r\n');
+  t.true(lines.includes('DEBUG LOG: hello'), JSON.stringify(lines));
+});
+
 test('DEBUG POPULATE: flat strings, a count the heap cannot hold refused, nothing in the AOF (as Redis)', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ks-populate-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));

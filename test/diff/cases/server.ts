@@ -166,6 +166,11 @@ const commandCases: DiffCase[] = [
     ['COMMAND', 'LIST', 'FILTERBY', 'aclcat', 'bogus'], ['COMMAND', 'LIST', 'FILTERBY', 'module', 'x'], ['COMMAND', 'LIST', 'FILTERBY', 'pattern', 'zzz*'],
   ]),
   c('COMMAND LIST FILTERBY pattern', [['COMMAND', 'LIST', 'FILTERBY', 'pattern', 'conf*'], ['COMMAND', 'LIST', 'FILTERBY', 'PATTERN', 'CONFIG|?ET']], { unordered: [0, 1] }),
+  // Redis compares the words and the category with strcasecmp (up to a NUL byte), the pattern by its whole length.
+  c('COMMAND LIST FILTERBY words end at a NUL', [
+    ['COMMAND', 'LIST', 'FILTERBY\0x', 'PATTERN\0x', 'config|*'], ['COMMAND', 'LIST', 'FILTERBY', 'ACLCAT\0y', 'bitmap\0x'],
+    ['COMMAND', 'LIST', 'FILTERBY', 'MODULE\0x', 'm'], ['COMMAND', 'LIST', 'FILTERBY', 'pattern', 'get\0x'],
+  ], { unordered: [0, 1] }),
   c('COMMAND HELP and arity errors', [['COMMAND', 'HELP'], ['COMMAND', 'COUNT', 'x'], ['COMMAND', 'HELP', 'x'], ['COMMAND', 'INFO']], { ignore: [3] }),
   c('COMMAND unknown subcommand', [['COMMAND', 'bogus']]),
 ];
@@ -192,6 +197,8 @@ const infoCases: DiffCase[] = [
   c('INFO cluster and modules', [['INFO', 'cluster'], ['INFO', 'modules'], ['INFO', 'modules', 'cluster']]),
   c('INFO of unknown sections is empty', [['INFO', 'bogus'], ['INFO', 'bogus', 'nosuch']]),
   info('INFO sections come in Redis order, once', [['INFO', 'cpu', 'server', 'SERVER', 'bogus']]),
+  // Redis reads the names as C strings (strcasecmp, sdsnew): each ends at its first NUL byte.
+  info('INFO section names end at a NUL', [['INFO', 'server\0junk'], ['INFO', 'CPU\0x', 'keyspace\0', 'bogus\0server'], ['INFO', 'cluster\0x', 'modules']]),
   c('INFO keyspace', [['INFO', 'keyspace'], ['SET', 'a', '1'], ['SET', 'b', '2'], ['INFO', 'keyspace'], ['SELECT', '3'], ['SET', 'c', '3'], ['INFO', 'keyspace']]),
   c('INFO keyspace with expires', [['SET', 'a', '1', 'EX', '1000'], ['SET', 'b', '2'], ['INFO', 'keyspace']], { mask: [{ cmd: 2, pattern: /avg_ttl=\d+/ }, { cmd: 2, pattern: /^[$=]\d+\r\n/, with: '' }] }),
 ];
@@ -255,6 +262,20 @@ const debugCases: DiffCase[] = [
     ['DEBUG', 'POPULATE', '0', 'big', '9223372036854775807'], ['DBSIZE'],
   ]),
   c('DEBUG SLEEP and SET-ACTIVE-EXPIRE', [['DEBUG', 'SLEEP', '0'], ['DEBUG', 'SLEEP', 'abc'], ['DEBUG', 'SLEEP', '0.01'], ['DEBUG', 'SET-ACTIVE-EXPIRE', '0'], ['DEBUG', 'SET-ACTIVE-EXPIRE', '1']]),
+  // strtod: hex floats, white space, junk after the number (or none: 0); negative, NaN and times
+  // out of a long long's microseconds are not slept (nanosleep refuses them).
+  c('DEBUG SLEEP reads its time as strtod', [
+    ['DEBUG', 'SLEEP', '0x0'], ['DEBUG', 'SLEEP', '0x1p-20'], ['DEBUG', 'SLEEP', ' \t1e-4xyz'], ['DEBUG', 'SLEEP', '0\x005'],
+    ['DEBUG', 'SLEEP', '-1'], ['DEBUG', 'SLEEP', 'inf'], ['DEBUG', 'SLEEP', 'nan'], ['DEBUG', 'SLEEP', '-1e300'],
+  ]),
+  // Redis compares DEBUG's words with strcasecmp: up to a NUL byte. REPLYBUFFER's time is read whole.
+  c('DEBUG words end at a NUL', [
+    ['DEBUG', 'SLEEP\0x', '0'], ['DEBUG', 'DIGEST\0'], ['DEBUG', 'set-active-expire\0x', '1'], ['DEBUG', 'help\0x'], ['DEBUG', 'nope\0x'],
+    ['DEBUG', 'RELOAD', 'NOSAVEx'], ['DEBUG', 'REPLYBUFFER\0', 'PEAK-RESET-TIME\0x', 'never\0x'], ['DEBUG', 'replybuffer', 'peak-reset-time', 'reset\0x'],
+    ['DEBUG', 'replybuffer', 'resizing\0x', '1\0x'], ['DEBUG', 'replybuffer', 'peak-reset-time', '100\0'], ['DEBUG', 'replybuffer', 'peak-reset-time', 'reset'],
+  ]),
+  // Names an object has from its prototype are no subcommands (they reached a handler that was not one).
+  c('DEBUG of Object.prototype names', [['DEBUG', 'constructor'], ['DEBUG', '__proto__'], ['DEBUG', 'toString', 'x']]),
   c('DEBUG ERROR', [['DEBUG', 'ERROR', 'foo'], ['DEBUG', 'ERROR', '-WRONG bar'], ['DEBUG', 'ERROR', 'a\r\nb']]),
   c('DEBUG wrong subcommands and argument counts', [
     ['DEBUG', 'JMAP'], ['DEBUG', 'DIGEST', 'x'], ['DEBUG', 'SLEEP'], ['DEBUG', 'SLEEP', '0', '1'], ['DEBUG', 'LOG'], ['debug', 'Bogus'], ['DEBUG'],
