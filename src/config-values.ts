@@ -20,10 +20,16 @@ export function strtoll(s: string): bigint | null {
  * product with the unit wraps modulo 2^64 (unchecked unsigned multiplication: `17179869184gb` is
  * 0). Null when invalid.
  */
+/**
+ * memtoull's units. A Map, not an object literal: a unit is whatever follows the digits, and an
+ * object would find `constructor` or `__proto__` on its prototype (`1constructor` was an internal
+ * error where Redis says "argument must be a memory value").
+ */
+const MEMORY_UNITS = new Map<string, bigint>([['', 1n], ['b', 1n], ['k', 1000n], ['kb', 1024n], ['m', 1000000n], ['mb', 1048576n], ['g', 1000000000n], ['gb', 1073741824n]]);
+
 export function memtoull(text: string): bigint | null {
   const m = /^(\d*)(.*)$/s.exec(text)!;
-  const units: Record<string, bigint> = { '': 1n, b: 1n, k: 1000n, kb: 1024n, m: 1000000n, mb: 1048576n, g: 1000000000n, gb: 1073741824n };
-  const mul = units[m[2].toLowerCase()];
+  const mul = MEMORY_UNITS.get(m[2].toLowerCase());
   if (mul === undefined || m[1].length >= 128) return null;
   let v = m[1] === '' ? 0n : BigInt(m[1]);
   if (v > ULLONG_MAX) v = ULLONG_MAX;

@@ -4,7 +4,8 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { listenFailure, NOT_LISTENING, socketUnsupported } from '../errors.js';
 
-const ANY: Record<string, string> = { '*': '0.0.0.0', '::*': '::' };
+/** Redis's wildcard addresses. A Map: a bind address such as `constructor` must not find Object's. */
+const ANY = new Map([['*', '0.0.0.0'], ['::*', '::']]);
 
 /** The listeners bound, and the port they share (the one given, or the one picked for port 0). */
 export interface Bound {
@@ -25,7 +26,7 @@ export async function bindAll(bind: string, port: number, backlog: number, onSoc
     const optional = raw.startsWith('-');
     const host = optional ? raw.slice(1) : raw;
     try {
-      const srv = await listenOne(ANY[host] ?? host, bound.port, backlog, onSocket);
+      const srv = await listenOne(ANY.get(host) ?? host, bound.port, backlog, onSocket);
       bound.servers.push(srv);
       const a = srv.address();
       if (a && typeof a === 'object') bound.port = a.port;

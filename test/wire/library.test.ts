@@ -50,6 +50,10 @@ test("an address that cannot be listened on rejects with Redis's line, keeping N
   });
   t.true(['ENOTFOUND', 'EAI_AGAIN'].includes(String((noHost as NodeJS.ErrnoException).code)), `code ${(noHost as NodeJS.ErrnoException).code}`);
   t.is((noHost as NodeJS.ErrnoException).syscall, 'getaddrinfo');
+  // A name Object's prototype has is a host name like any other (it was taken for a wildcard address).
+  await t.throwsAsync(startServer({ port: 0, bind: 'constructor' }), {
+    message: /^Could not create server TCP listening socket constructor:0: (Name or service not known|Temporary failure in name resolution)$/,
+  });
   // A later address of `bind` that fails: the ones already bound are given back (the port is free).
   const later = await t.throwsAsync(startServer({ port: 0, bind: '127.0.0.1 no.such.host.invalid' }), { message: /^Could not create server TCP listening socket no\.such\.host\.invalid:\d+: / });
   const port = Number(/:(\d+): /.exec(later!.message)?.[1]);

@@ -102,14 +102,17 @@ function bitfieldKeys(args: readonly string[]): KeyRef[] {
   return [{ pos: 1, flags: readonly ? ['RO', 'access'] : RW_ACCESS_UPDATE }];
 }
 
+/** The SORT options sortGetKeys skips with their arguments (a Map: `constructor` is no option). */
+const SORT_SKIP = new Map([['limit', 2], ['get', 1], ['by', 1]]);
+
 /** Redis's sortGetKeys: the sorted key, and the last STORE destination. */
 function sortKeys(args: readonly string[]): KeyRef[] {
   const out: KeyRef[] = [{ pos: 1, flags: ['RO', 'access'] }];
   let store: KeyRef | null = null;
-  const skip: Record<string, number> = { limit: 2, get: 1, by: 1 };
   for (let i = 2; i < args.length; i++) {
     const a = args[i].toLowerCase();
-    if (a in skip) i += skip[a];
+    const skip = SORT_SKIP.get(a);
+    if (skip !== undefined) i += skip;
     else if (a === 'store' && i + 1 < args.length) store = { pos: i + 1, flags: ['OW', 'update'] };
   }
   return store ? [...out, store] : out;

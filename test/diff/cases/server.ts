@@ -92,6 +92,10 @@ const setErr = (name: string, args: string[]): DiffCase => c(`CONFIG SET error: 
 
 const configSetErrors: DiffCase[] = [
   setErr('unknown option', ['no-such-option', '1']),
+  // A memory value's unit is what follows its digits: names Object's prototype has are no units.
+  setErr('a memory unit named as a prototype property', ['maxmemory', '1constructor']),
+  setErr('a memory value named as a prototype property', ['maxmemory', '__proto__']),
+  setErr('a buffer limit unit named as a prototype property', ['client-output-buffer-limit', 'normal 1constructor 0 0']),
   setErr('unknown option after a good one', ['hz', '10', 'bogus', '2']),
   setErr('immutable databases', ['databases', '4']),
   setErr('immutable options', ['tcp-backlog', '100']),
