@@ -1,6 +1,7 @@
-// Server commands: TIME, LASTSAVE, SHUTDOWN, and FUNCTION as a Redis 7.0 without any function
-// library answers it (Keystonelight has no Lua engine, so no library can ever be loaded: FUNCTION
-// LOAD fails as for an unknown engine, and everything else answers for an empty library set).
+// Server commands: TIME, LASTSAVE, SHUTDOWN, ROLE (always a master without replicas), and FUNCTION
+// as a Redis 7.0 without any function library answers it (Keystonelight has no Lua engine, so no
+// library can ever be loaded: FUNCTION LOAD fails as for an unknown engine, and everything else
+// answers for an empty library set).
 
 import type { ShutdownOpts } from './context.js';
 import { container } from './dispatch.js';
@@ -8,13 +9,23 @@ import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { helpReply } from './command.js';
 import { splitArgs } from '../protocol/splitargs.js';
 import { cWord } from './args.js';
-import { err, MapReply, OK, type Reply } from '../protocol/reply.js';
+import { Deferred, err, MapReply, OK, type Reply } from '../protocol/reply.js';
 import { cstr, SYNTAX, upperAscii } from '../errors.js';
 
 /** TIME: [unix seconds, microseconds] of the clock (millisecond resolution; live inside EXEC too, as Redis's). */
 function time(ctx: Ctx): Reply {
   const ms = ctx.clockNow;
   return [String(Math.floor(ms / 1000)), String((ms % 1000) * 1000)];
+}
+
+/**
+ * ROLE: a master with no replicas, as Redis's roleCommand answers it then. Its offset is
+ * master_repl_offset, which stays 0 in a Redis that never had a replica (nothing is written to a
+ * backlog until one connects), as INFO replication shows here. The replica list is sent with a
+ * deferred length, as Redis's.
+ */
+function role(): Reply {
+  return ['master', 0, new Deferred([])];
 }
 
 /** SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: on success the connection closes without a reply. */
@@ -155,6 +166,7 @@ const WRITE = ['write', 'noscript'] as const;
 export const serverCommands: CommandSpec[] = [
   command('time', 1, ['loading', 'stale', 'fast'], NO_KEYS, time),
   command('lastsave', 1, ['loading', 'stale', 'fast'], NO_KEYS, (ctx) => ctx.server.lastSave),
+  command('role', 1, ['noscript', 'loading', 'stale', 'fast'], NO_KEYS, role),
   command('shutdown', -1, ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'], NO_KEYS, shutdown),
   container('function', -2, [
     command('function|delete', 3, WRITE, NO_KEYS, () => err('ERR Library not found')),

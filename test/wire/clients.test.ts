@@ -1,6 +1,6 @@
 // Real client libraries against an in-process server: ioredis 6 and node-redis 6, each in RESP3
 // (their default: both open with HELLO 3) and RESP2. Handshakes, readiness, pipelines, binary
-// values, errors surfacing as client errors, and SCAN through their iterators.
+// values, errors surfacing as client errors, SCAN through their iterators, and ROLE as they parse it.
 
 import test, { type ExecutionContext } from 'ava';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -200,6 +200,18 @@ for (const resp of [2, 3] as const) {
     await t.throwsAsync(c.sendCommand(['NOSUCHCMD']), { message: "ERR unknown command 'NOSUCHCMD', with args beginning with: " });
     t.is(await c.get('missing'), null);
     t.is(await c.ping(), 'PONG');
+  });
+}
+
+// --- ROLE, as the libraries parse it --------------------------------------------------------------
+
+for (const resp of [2, 3] as const) {
+  test(`ROLE in RESP${resp}: ioredis role() and node-redis role() read a master without replicas`, async (t) => {
+    const spy = await spyServer(t);
+    const r = ioredis(t, spy.server.port, { protocol: resp });
+    t.deepEqual(await r.role(), ['master', 0, []]);
+    const c = await nodeRedis(t, spy.server.port, resp);
+    t.deepEqual(await c.role(), { role: 'master', replicationOffest: 0, replicas: [] });
   });
 }
 

@@ -1,5 +1,5 @@
 // Differential cases for the server family: CONFIG, COMMAND, INFO, CLIENT, DEBUG, FUNCTION, TIME,
-// LASTSAVE and SHUTDOWN's errors. Server-wide settings a case changes are set back by the case.
+// LASTSAVE, ROLE and SHUTDOWN's errors. Server-wide settings a case changes are set back by the case.
 // The pair runs both servers with enable-debug-command yes (Redis 7.0 refuses DEBUG by default).
 //
 // INFO is compared by the fields present and their order (values masked), minus the lines only
@@ -287,7 +287,7 @@ const debugCases: DiffCase[] = [
   c('DEBUG HELP', [['DEBUG', 'HELP']]),
 ];
 
-// --- FUNCTION, TIME, LASTSAVE, SHUTDOWN -----------------------------------------------------------------
+// --- FUNCTION, TIME, LASTSAVE, ROLE, SHUTDOWN -----------------------------------------------------------
 
 const EMPTY_DUMP = '\x0a\x00\x5d\x9b\x5c\x40\x0f\x7f\xa2\xda';
 
@@ -307,6 +307,7 @@ const functionCases: DiffCase[] = [
   c('TIME', [['TIME']], { mask: [{ cmd: 0, pattern: /\$\d+\r\n\d+\r\n/ }] }),
   c('LASTSAVE', [['LASTSAVE']], { mask: [{ cmd: 0, pattern: /\d+/ }] }),
   c('TIME and LASTSAVE arity', [['TIME', 'x'], ['LASTSAVE', 'x']]),
+  c('ROLE: a master without replicas, also in MULTI; arity', [['ROLE'], ['ROLE', 'x'], ['MULTI'], ['ROLE'], ['EXEC']]),
   c('SHUTDOWN and FUNCTION words end at a NUL', [
     ['SHUTDOWN', 'ABORT\0x'], ['FUNCTION', 'FLUSH', 'SYNC\0x'], ['FUNCTION', 'LIST', 'WITHCODE\0'], ['FUNCTION', 'RESTORE', EMPTY_DUMP, 'REPLACE\0x'],
   ]),
