@@ -41,7 +41,9 @@ interface DocArg {
 }
 
 export const KEYS = ['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'key:6', '\x00b\xff'];
-const RARE_KEYS = ['', '\x00', 'x'.repeat(300), 'k*', 'K0'];
+// Names Object.prototype has: a lookup table keyed by user input must not find them.
+const PROTO_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+const RARE_KEYS = ['', '\x00', 'x'.repeat(300), 'k*', 'K0', ...PROTO_NAMES];
 const SMALL_INTS = ['0', '1', '-1', '2', '3', '5', '10', '100', '-100'];
 export const EDGE_NUMBERS = ['0', '-1', '1', '2147483647', '2147483648', '-2147483648', '-2147483649', '4294967295', '4294967296',
   '9223372036854775807', '-9223372036854775808', '9223372036854775808', '-9223372036854775809', '18446744073709551615',
@@ -53,10 +55,11 @@ const TIMES = ['0', '1', '1000000000', '1700000000', '4102444800', '100000000000
 const PATTERNS = ['*', 'k*', 'k?', 'k[0-3]', 'k[^0-3]', '*:*', '\x00*', '[a-k]*', '*[', '[', '\\', 'k\\', '[^', '[a-', '',
   '*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b', '?'.repeat(40), '*'.repeat(100)];
 const SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'commandstats',
-  'errorstats', 'cluster', 'keyspace', 'latencystats', 'all', 'default', 'everything', 'nosuch'];
+  'errorstats', 'cluster', 'keyspace', 'latencystats', 'all', 'default', 'everything', 'nosuch', ...PROTO_NAMES];
 const TYPES = ['string', 'list', 'set', 'zset', 'hash', 'stream', 'none', 'STRING', 'nosuch'];
 const CONFIG_VALUES = ['yes', 'no', '0', '1', '-1', '100', '1mb', '1gb', '10k', '1kb', '100b', 'everysec', 'always', 'no',
-  'allkeys-lru', 'noeviction', '', '3600 1 300 100', '1 2 3', '9223372036854775807', '18446744073709551616', 'x', '"'];
+  'allkeys-lru', 'noeviction', '', '3600 1 300 100', '1 2 3', '9223372036854775807', '18446744073709551616', 'x', '"',
+  '1constructor', ...PROTO_NAMES];
 /** DEBUG has no argument docs: its subcommands and their arguments, as Keystonelight implements them. */
 const DEBUG_SUBS: [string, (rng: Rng) => string[]][] = [
   ['HELP', () => []], ['LOG', (r) => [value(r)]], ['SLEEP', () => ['0']], ['SET-ACTIVE-EXPIRE', (r) => [oneOf(r, ['0', '1', 'x', ''])]],
@@ -90,7 +93,7 @@ function value(rng: Rng): string {
   const r = rng();
   if (r < 0.3) return int(rng);
   if (r < 0.4) return oneOf(rng, FLOATS);
-  if (r < 0.7) return oneOf(rng, ['', 'a', 'abc', 'hello world', 'foo bar "baz"', '\r\n', 'ab\r\ncd', 'ÿÿ', '12abc', 'x'.repeat(40)]);
+  if (r < 0.7) return oneOf(rng, ['', 'a', 'abc', 'hello world', 'foo bar "baz"', '\r\n', 'ab\r\ncd', 'ÿÿ', '12abc', 'x'.repeat(40), ...PROTO_NAMES]);
   if (r < 0.98) return binary(rng);
   return 'v'.repeat(1000 + pick(rng, 70_000));
 }
@@ -100,7 +103,7 @@ let configNames: string[] | null = null;
 function configName(rng: Rng, forSet: boolean): string {
   configNames ??= optionNames().map(([n]) => n);
   const r = rng();
-  if (r < 0.1) return oneOf(rng, ['*', 'max*', '*-*', 'nosuch', '', 'PORT', 'save']);
+  if (r < 0.1) return oneOf(rng, ['*', 'max*', '*-*', 'nosuch', '', 'PORT', 'save', ...PROTO_NAMES]);
   const name = oneOf(rng, configNames);
   return forSet && CONFIG_DENY.has(name) ? 'hz' : randomCase(rng, name);
 }
@@ -128,7 +131,7 @@ function stringFor(rng: Rng, name: string, table: CommandTable, depth: number): 
 
 function emit(rng: Rng, a: DocArg, out: string[], table: CommandTable, depth: number, parent: string): void {
   switch (a.type) {
-    case 'pure-token': out.push(randomCase(rng, a.token!)); return;
+    case 'pure-token': out.push(rng() < 0.01 ? oneOf(rng, PROTO_NAMES) : randomCase(rng, a.token!)); return;
     case 'oneof': {
       if (a.token) out.push(randomCase(rng, a.token));
       emit(rng, oneOf(rng, a.arguments!), out, table, depth, a.name);
