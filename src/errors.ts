@@ -6,6 +6,11 @@ export const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong ki
 export const SYNTAX = 'ERR syntax error';
 export const NOT_INTEGER = 'ERR value is not an integer or out of range';
 export const NOT_FLOAT = 'ERR value is not a valid float';
+/** getTimeoutFromObjectOrReply's, for a timeout in milliseconds (WAIT, CLIENT PAUSE). */
+export const TIMEOUT_NOT_INTEGER = 'ERR timeout is not an integer or out of range';
+export const TIMEOUT_NEGATIVE = 'ERR timeout is negative';
+/** What a client blocked in WAIT gets from CLIENT UNBLOCK <id> ERROR (its own prefix, not ERR). */
+export const UNBLOCKED = 'UNBLOCKED client unblocked via CLIENT UNBLOCK';
 export const OVERFLOW = 'ERR increment or decrement would overflow';
 export const INCR_NAN = 'ERR increment would produce NaN or Infinity';
 export const DECR_OVERFLOW = 'ERR decrement would overflow';

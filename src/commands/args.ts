@@ -1,5 +1,8 @@
 // Argument parsing shared by every command family, with Redis's exact strictness.
 
+import { err, type ErrorReply } from '../protocol/reply.js';
+import { TIMEOUT_NEGATIVE, TIMEOUT_NOT_INTEGER } from '../errors.js';
+
 /**
  * Redis's string2ll: optional '-', digits, no leading zeros, no '+', no spaces, within a signed
  * 64-bit integer. Returns a bigint, or null when the text is not such an integer.
@@ -70,4 +73,15 @@ export function atoi(s: string): number {
   if (v > 0x7fffffffffffffffn) v = 0x7fffffffffffffffn;
   else if (v < -0x8000000000000000n) v = -0x8000000000000000n;
   return Number(BigInt.asIntN(32, v));
+}
+
+/**
+ * Redis 7.0's getTimeoutFromObjectOrReply for a timeout in milliseconds (WAIT, CLIENT PAUSE): a
+ * string2ll integer, not negative. The caller adds it to the clock, which Redis 7.0 does unchecked
+ * (past LLONG_MAX the deadline wraps): each says what it does then.
+ */
+export function msTimeout(arg: string): bigint | ErrorReply {
+  const t = toI64(arg);
+  if (t === null) return err(TIMEOUT_NOT_INTEGER);
+  return t < 0n ? err(TIMEOUT_NEGATIVE) : t;
 }

@@ -6,12 +6,12 @@
 
 import { container } from './dispatch.js';
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
-import { cWord, toI64 } from './args.js';
+import { cWord, msTimeout, toI64 } from './args.js';
 import { helpReply } from './command.js';
 import { validClientName } from './connection.js';
 import type { ClientApi } from './context.js';
 import { Deferred, err, ErrorReply, MapReply, NO_REPLY, OK, SetReply, VerbatimReply, type Reply } from '../protocol/reply.js';
-import { cstr, subcommandSyntax, SYNTAX } from '../errors.js';
+import { cstr, NOT_INTEGER, subcommandSyntax, SYNTAX } from '../errors.js';
 
 const HELP = [
   'CACHING (YES|NO)',
@@ -277,9 +277,8 @@ function clientPause(ctx: Ctx, args: string[]): Reply {
     if (m !== 'WRITE' && m !== 'ALL') return err('ERR CLIENT PAUSE mode must be WRITE or ALL');
     mode = m === 'WRITE' ? 'write' : 'all';
   }
-  const t = toI64(args[2]);
-  if (t === null) return err('ERR timeout is not an integer or out of range');
-  if (t < 0n) return err('ERR timeout is negative');
+  const t = msTimeout(args[2]);
+  if (t instanceof ErrorReply) return t;
   const now = Date.now();
   // Redis 7.0 adds the timeout to the clock unchecked: past LLONG_MAX the end wraps below now, and
   // the pause ends at its next check (redis-server 7.0.15: a write 200 ms later runs). Ours ends
@@ -289,6 +288,33 @@ function clientPause(ctx: Ctx, args: string[]): Reply {
   return OK;
 }
 
+/**
+ * CLIENT UNBLOCK id [TIMEOUT|ERROR], as Redis 7.0: the reason is checked before the id. A client
+ * blocked in WAIT answers now (TIMEOUT, the default: the replicas that acknowledged, 0; ERROR:
+ * -UNBLOCKED) and its pipeline goes on: 1. Any other client: 0, also one held by CLIENT PAUSE
+ * (redis-server 7.0.15 crashes on that, "Unknown btype in replyToBlockedClientTimedOut()"; 7.2
+ * answers 0). The error sent to the other client counts as a failed call of CLIENT UNBLOCK, as
+ * Redis's call() sees its error count rise.
+ */
+function clientUnblock(ctx: Ctx, args: string[]): Reply {
+  if (args.length > 4) return err(subcommandSyntax(args[1], args[0]));
+  let error = false;
+  if (args.length === 4) {
+    const reason = cWord(args[3]);
+    if (reason !== 'TIMEOUT' && reason !== 'ERROR') return err('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
+    error = reason === 'ERROR';
+  }
+  const id = toI64(args[2]);
+  if (id === null) return err(NOT_INTEGER);
+  for (const c of ctx.server.clients()) {
+    if (BigInt(c.id) !== id) continue;
+    if (!c.unblock(error)) return 0;
+    if (error) ctx.server.commandStats.of(unblockSpec).failed++;
+    return 1;
+  }
+  return 0;
+}
+
 function clientUnpause(ctx: Ctx): Reply {
   ctx.server.pause.unpause();
   return OK;
@@ -296,6 +322,7 @@ function clientUnpause(ctx: Ctx): Reply {
 
 const CONN = ['noscript', 'loading', 'stale'] as const;
 const ADMIN = ['admin', 'noscript', 'loading', 'stale'] as const;
+const unblockSpec = command('client|unblock', -3, ADMIN, NO_KEYS, clientUnblock);
 
 export const clientCommands: CommandSpec[] = [
   container('client', -2, [
@@ -312,6 +339,7 @@ export const clientCommands: CommandSpec[] = [
     command('client|setinfo', 4, CONN, NO_KEYS, clientSetInfo),
     command('client|setname', 3, CONN, NO_KEYS, clientSetName),
     command('client|trackinginfo', 2, CONN, NO_KEYS, clientTrackingInfo),
+    unblockSpec,
     command('client|unpause', 2, ADMIN, NO_KEYS, clientUnpause),
   ]),
 ];

@@ -59,8 +59,18 @@ export interface ClientApi {
   readonly replying: boolean;
   /** EXEC's reply holds only what Redis would have written as its commands ran: sent whatever the mode at its end. */
   replyFiltered(): void;
-  /** A command of this client waits for CLIENT PAUSE to end. */
+  /** A command of this client waits: for CLIENT PAUSE to end, or in WAIT (CLIENT LIST flag b). */
   readonly blocked: boolean;
+  /** Blocked in WAIT with a timeout (INFO clients_in_timeout_table, as Redis's timeout table). */
+  readonly blockedWithTimeout: boolean;
+  /**
+   * WAIT blocks the client (Redis's blockForReplication) until `deadline` (ms on the wall clock; 0:
+   * none) or CLIENT UNBLOCK: the reply for `spec`'s handler to return, which the connection holds;
+   * null where a client cannot block (the AOF's loading client), which then answers at once.
+   */
+  block(deadline: number, spec: CommandSpec): Reply | null;
+  /** CLIENT UNBLOCK: a WAIT's block ends, answered 0 or (`error`) -UNBLOCKED; false when not in WAIT. */
+  unblock(error: boolean): boolean;
   /** That command's arguments (CLIENT LIST argv-mem counts them, as Redis's c->argv), or null. */
   readonly heldArgs: readonly string[] | null;
   /**

@@ -22,6 +22,7 @@ import { slowlogCommands } from './slowlog.js';
 import { latencyCommands } from './latency.js';
 import { memoryCommands } from './memory.js';
 import { transactionCommands } from './transactions.js';
+import { waitCommands } from './wait.js';
 
 /**
  * The table with the configuration's `rename-command` lines applied in order (Redis applies each
@@ -52,5 +53,5 @@ export function renameChecker(): RenameCheck {
 export function buildCommandTable(): CommandTable {
   return buildTable([connectionCommands, stringCommands, bitmapCommands, bitfieldCommands, keyspaceCommands, persistenceCommands,
     commandCommands, configCommands, infoCommands, clientCommands, debugCommands, serverCommands, clusterCommands,
-    monitorCommands, slowlogCommands, latencyCommands, memoryCommands, transactionCommands]);
+    monitorCommands, slowlogCommands, latencyCommands, memoryCommands, transactionCommands, waitCommands]);
 }

@@ -71,17 +71,20 @@ function serverSection(ctx: Ctx): Fields {
 function clientsSection(ctx: Ctx): Fields {
   let n = 0;
   let blocked = 0;
+  let timed = 0;
   for (const c of ctx.server.clients()) {
     n++;
-    // As Redis's server.blocked_clients: a command held by CLIENT PAUSE blocks its client.
+    // As Redis's server.blocked_clients: a command held by CLIENT PAUSE blocks its client, as WAIT.
     if (c.blocked) blocked++;
+    // Redis's timeout table: the blocked clients with a timeout (WAIT's; a pause holds without one).
+    if (c.blockedWithTimeout) timed++;
   }
   // As Redis's: the biggest buffers the cron saw in the last 8 seconds, not the current ones.
   const recent = ctx.server.metrics.clientPeaks.recent();
   return [
     ['connected_clients', n], ['cluster_connections', 0], ['maxclients', ctx.server.config.get('maxclients')],
     ['client_recent_max_input_buffer', recent.input], ['client_recent_max_output_buffer', recent.output],
-    ['blocked_clients', blocked], ['tracking_clients', 0], ['clients_in_timeout_table', 0],
+    ['blocked_clients', blocked], ['tracking_clients', 0], ['clients_in_timeout_table', timed],
   ];
 }
 

@@ -7,8 +7,9 @@
 // (read-gate.ts); released, the held input runs a turn's share at a time (replay). (Redis has no
 // bound on the output of normal clients by default; this is a deliberate limit, which gives way
 // when the held input reaches its own bound: overflow.) A command covered by CLIENT PAUSE waits
-// here too (postpone), with the rest of its pipeline behind it. A peer that ends its side (FIN)
-// has what it sent before run first; then ours ends (endIfDone).
+// here too (postpone), with the rest of its pipeline behind it, and so does a client blocked in
+// WAIT until its timeout or CLIENT UNBLOCK (the wait block). A peer that ends its side (FIN) has
+// what it sent before run first; then ours ends (endIfDone).
 
 import type { Socket } from 'node:net';
 import { RequestDecoder } from '../protocol/decoder.js';
@@ -24,7 +25,26 @@ import { BufferAccount } from './client-memory.js';
 import type { Postponed } from './pause.js';
 import type { Flushable } from './turn-flush.js';
 import type { ClientApi } from '../commands/context.js';
-import { setImmediate } from '../timers.js';
+import { clearTimeout, setImmediate, setTimeout } from '../timers.js';
+import { POSTPONED } from './pause.js';
+import type { CommandSpec } from '../commands/types.js';
+import { UNBLOCKED } from '../errors.js';
+
+/** setTimeout's longest delay: a later deadline is waited for in steps. */
+const MAX_DELAY = 0x7fffffff;
+
+/**
+ * A client blocked in WAIT (Redis's BLOCKED_WAIT): the command, once its handler has returned;
+ * its deadline (ms on the wall clock; 0: none; Infinity: past LLONG_MAX, never reached) and timer.
+ */
+interface WaitBlock {
+  args: string[] | null;
+  /** How long the call took (Redis's c->duration, for CLIENT UNBLOCK's statistics). */
+  callUsec: number;
+  readonly spec: CommandSpec;
+  readonly deadline: number;
+  timer: ReturnType<typeof setTimeout> | null;
+}
 
 export abstract class ConnectionInput extends ClientState implements ClientApi, Flushable, Postponed, RequestSink, GateOwner {
   readonly decoder: RequestDecoder;
@@ -41,6 +61,8 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
   protected paused = false;
   /** A command held by CLIENT PAUSE (the rest of the pipeline waits behind it). */
   private postponed: string[] | null = null;
+  /** Blocked in WAIT (the rest of the pipeline waits behind it too). */
+  private waiting: WaitBlock | null = null;
   /** The peer closed its side (FIN): once the held input has run, we close ours. */
   protected peerEnded = false;
   /** While held input is replayed: the decoder's buffered bytes at which this turn's share ends. */
@@ -67,6 +89,8 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
   abstract readonly mustObey: boolean;
   abstract readonly wantsRaw: boolean;
   abstract sendMonitorLine(line: Reply, own: boolean): void;
+  /** The reply of the command that was held (WAIT's, as its block ends), as onRequest writes one. */
+  protected abstract answerHeld(r: Reply): void;
 
   /** Redis stops reading the client's pipeline at this point: later requests are never run. */
   closeAfterReply(): void {
@@ -141,7 +165,7 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
   /** The held input's replay goes on in the next turn (static, given the connection: no closure each). */
   private static endReplayYield(c: ConnectionInput): void {
     c.replayYielded = false;
-    if (!c.paused && c.postponed === null && c.reading) c.replay();
+    if (!c.paused && !c.holding && c.reading) c.replay();
   }
 
   /** Runs held input, at most TURN_BYTES of it this turn; closes after it if the peer has ended. */
@@ -168,7 +192,7 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
    */
   private endIfDone(): void {
     if (!this.peerEnded || this.closing || this.closed) return;
-    if (this.postponed !== null) return this.kill();
+    if (this.holding) return this.kill();
     if (this.decoder.halted || this.replayYielded) return;
     this.closing = true;
     this.decoder.stop();
@@ -185,8 +209,12 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
     return this.paused;
   }
 
-  /** CLIENT PAUSE covers this command: hold it and the rest of the pipeline until the pause ends. */
+  /**
+   * CLIENT PAUSE covers this command: hold it and the rest of the pipeline until the pause ends. Or
+   * the command was WAIT, which blocked: the same, until the block ends.
+   */
   protected postpone(args: string[]): void {
+    if (this.waiting !== null && this.waiting.args === null) return this.startWait(args);
     this.replies.hold();
     this.postponed = args;
     this.decoder.pause();
@@ -203,17 +231,92 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
     // a client idle all through the pause is not closed as soon as it is answered.
     this.lastInteraction = this.server.markBatch();
     this.onRequest(args);
-    if (this.postponed === null && !this.paused) this.replay();
+    if (!this.holding && !this.paused) this.replay();
     this.server.queueFlush(this);
   }
 
-  /** Waiting for a CLIENT PAUSE to end (CLIENT LIST flag b). */
+  /** A command of this client waits: for a CLIENT PAUSE to end, or in WAIT. */
+  private get holding(): boolean {
+    return this.postponed !== null || this.waiting !== null;
+  }
+
+  /** CLIENT LIST flag b, INFO blocked_clients. */
   get blocked(): boolean {
-    return this.postponed !== null;
+    return this.holding;
+  }
+
+  get blockedWithTimeout(): boolean {
+    return this.waiting !== null && this.waiting.deadline !== 0;
   }
 
   get heldArgs(): readonly string[] | null {
-    return this.postponed;
+    return this.postponed ?? this.waiting?.args ?? null;
+  }
+
+  // --- WAIT's block ------------------------------------------------------------------------------
+
+  /** ClientApi.block: WAIT's handler blocks this client; onRequest holds it (postpone, startWait). */
+  block(deadline: number, spec: CommandSpec): Reply {
+    this.waiting = { args: null, callUsec: 0, spec, deadline, timer: null };
+    return POSTPONED;
+  }
+
+  private startWait(args: string[]): void {
+    const w = this.waiting!;
+    w.args = args;
+    w.callUsec = this.server.observer.blockedUsec;
+    this.decoder.pause();
+    if (w.deadline !== 0) this.armWait(w);
+  }
+
+  private armWait(w: WaitBlock): void {
+    if (w.deadline === Infinity) return;
+    w.timer = setTimeout(ConnectionInput.waitTimedOut, Math.min(Math.max(0, w.deadline - Date.now()), MAX_DELAY), this);
+  }
+
+  /** Redis's replyToBlockedClientTimedOut for WAIT: the replicas that acknowledged, none. */
+  private static waitTimedOut(c: ConnectionInput): void {
+    const w = c.waiting;
+    if (w === null) return;
+    w.timer = null;
+    if (Date.now() < w.deadline) c.armWait(w);
+    else c.endWait(0);
+  }
+
+  /** CLIENT UNBLOCK of this client (and its statistics: Observer.unblocked). */
+  unblock(error: boolean): boolean {
+    const w = this.waiting;
+    if (w === null || w.args === null) return false;
+    if (error) this.server.observer.error(UNBLOCKED);
+    this.server.observer.unblocked(this, w.spec, w.callUsec);
+    this.endWait(error ? new ErrorReply(UNBLOCKED) : 0);
+    return true;
+  }
+
+  /**
+   * The block ends with `r`. As Redis's processUnblockedClients (in beforeSleep), the rest of the
+   * pipeline runs after the command that ended it (CLIENT UNBLOCK), never inside it.
+   */
+  private endWait(r: Reply): void {
+    this.dropWait();
+    if (this.closed || this.closing) return;
+    this.lastInteraction = Date.now();
+    this.answerHeld(r);
+    setImmediate(ConnectionInput.afterWait, this);
+    this.server.queueFlush(this);
+  }
+
+  private static afterWait(c: ConnectionInput): void {
+    if (c.holding || c.paused || !c.reading) return;
+    c.queued = c.socket.writableLength;
+    c.server.markBatch();
+    c.replay();
+  }
+
+  /** No block left behind (the block ended, or the client is closing). */
+  protected dropWait(): void {
+    if (this.waiting?.timer != null) clearTimeout(this.waiting.timer);
+    this.waiting = null;
   }
 
   /**
@@ -249,7 +352,7 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
     this.paused = false;
     this.queued = this.socket.writableLength;
     this.server.markBatch();
-    if (this.postponed === null) this.replay();
+    if (!this.holding) this.replay();
     this.server.queueFlush(this);
   }
 

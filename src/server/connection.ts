@@ -121,6 +121,7 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
 
   kill(): void {
     this.closing = true;
+    this.dropWait();
     this.decoder.stop();
     this.socket.destroy();
     // As Redis's freeClient: gone from CLIENT LIST, INFO's connected_clients and the next CLIENT
@@ -151,6 +152,15 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
     if (this.ownMonitorLine !== null) this.sendOwnLines();
     this.outputAdded(before);
     this.endReplayShare();
+  }
+
+  protected answerHeld(r: Reply): void {
+    this.queued = this.socket.writableLength;
+    const before = this.out.size + this.queued;
+    // Under the CLIENT REPLY mode the command began with (a SKIP before WAIT drops its reply).
+    if (this.replies.sending) this.reply(r);
+    this.replies.end();
+    this.outputAdded(before);
   }
 
   /**
@@ -269,6 +279,7 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
 
   private onClose(): void {
     this.closed = true;
+    this.dropWait();
     this.decoder.stop();
     // Ours alone: flush() gave the socket its own storage (detach) whenever it kept a view.
     this.out.release();

@@ -14,6 +14,7 @@ import { Monitors, redacted } from '../commands/monitor.js';
 import { ErrorReply, type Reply } from '../protocol/reply.js';
 import { performance } from 'node:perf_hooks';
 import { CommandStats, usecNow } from './stats.js';
+import { POSTPONED } from './pause.js';
 
 /** The deferred requests between runs (never written to: each run gets an array of its own). */
 const NO_RUN: string[][] = [];
@@ -81,6 +82,31 @@ export class Observer {
     }
   }
 
+  /** The duration of the last call that blocked its client (WAIT), for `unblocked`. */
+  blockedUsec = 0;
+
+  /**
+   * A call that blocked its client (WAIT), as Redis 7.0's call() records it: its duration in
+   * commandstats, but no histogram sample, slow log entry nor latency event. Those wait for the
+   * unblock, and come only from CLIENT UNBLOCK (unblocked), never from a timeout.
+   */
+  private blockedCall(spec: CommandSpec, usec: number): void {
+    this.commandStats.of(spec).usec += usec;
+    this.blockedUsec = usec;
+  }
+
+  /**
+   * Redis 7.0's updateStatsOnUnblock(c, 0, 0, 1), which CLIENT UNBLOCK calls for the client it
+   * unblocks, `usec` being the blocked call's duration (c->duration): a failed call, whatever the
+   * reason given; that duration once more in commandstats, a histogram sample, and a slow log entry
+   * over the threshold, without arguments (Redis's were freed as the client was unblocked).
+   */
+  unblocked(client: ClientApi, spec: CommandSpec, usec: number): void {
+    this.commandStats.of(spec).failed++;
+    this.commandStats.took(spec, usec);
+    if (usec >= this.slowerThan && !spec.flags.includes('skip_slowlog')) this.slowlog.push([], usec, client, Date.now(), this.slowlogMaxLen);
+  }
+
   /**
    * The clock reading the next command's duration starts from: taken when a connection starts
    * running a batch of commands (markBatch), then at the end of each command that is not fast and
@@ -112,12 +138,17 @@ export class Observer {
     return this.wallOffsetMs + t / 1000;
   }
 
-  /** After `ran`: a fast command joins the run being timed, another is timed now. */
-  time(client: ClientApi, spec: CommandSpec, args: string[]): void {
+  /**
+   * After `ran` (its reply `r`): a fast command joins the run being timed, another is timed now,
+   * and one that blocked its client (WAIT) only in part (blockedCall).
+   */
+  time(client: ClientApi, spec: CommandSpec, args: string[], r: Reply): void {
     if (spec.isFast) return this.deferTiming(client, spec, args);
     const t = usecNow();
-    this.took(client, spec, args, t - this.lastClock);
+    const usec = t - this.lastClock;
     this.lastClock = t;
+    if (r === POSTPONED) this.blockedCall(spec, usec);
+    else this.took(client, spec, args, usec);
   }
 
   /** Ends a run of fast commands (see deferTiming): one clock reading for all of them. */

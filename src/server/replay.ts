@@ -98,6 +98,16 @@ export class ReplayClient extends CommandContext implements ClientApi, Ctx {
   monitor = false;
   readonly tx = new TxState();
   readonly blocked = false;
+  readonly blockedWithTimeout = false;
   readonly heldArgs = null;
+  /** The loading client never blocks (Redis's CLIENT_DENY_BLOCKING): WAIT answers at once. */
+  block(): null {
+    return null;
+  }
+
+  unblock(): boolean {
+    return false;
+  }
+
   sendMonitorLine(): void {}
 }

@@ -206,7 +206,7 @@ export class Server implements ServerApi {
     const r = execute(spec, conn, args, this.onCrash);
     if (p !== null) p.endUnit();
     obs.ran(conn, spec, args, r);
-    obs.time(conn, spec, args);
+    obs.time(conn, spec, args, r);
     return r;
   }
 
@@ -220,7 +220,7 @@ export class Server implements ServerApi {
     if (!spec.isFast && obs.deferred !== 0) obs.endFastRun();
     const r = execute(spec, ctx, args, this.onCrash);
     obs.ran(ctx.client, spec, args, r);
-    obs.time(ctx.client, spec, args);
+    obs.time(ctx.client, spec, args, r);
     return r;
   }
 

@@ -270,7 +270,7 @@ export const EXCLUDED: Record<string, string> = {
   bgrewriteaof: 'persistence',
   lastsave: 'time-dependent',
   time: 'time-dependent',
-  wait: 'replication',
+  wait: 'blocks its client (covered by test/wire/wait.test.ts and the corpus)',
   memory: 'allocator-specific',
   latency: 'time-dependent',
   slowlog: 'time-dependent',

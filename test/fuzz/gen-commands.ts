@@ -21,6 +21,7 @@ export const EXCLUSIONS: readonly string[] = [
   'SHUTDOWN: stops the server (covered by test/process/persist-shutdown.test.ts)',
   'DEBUG SLEEP: its argument is replaced by 0 (a long sleep is a hang by design)',
   'CLIENT PAUSE: its timeout is replaced by 0 (a long pause is a hang by design)',
+  'WAIT: a timeout that would block (0, or longer than 1 ms) is replaced by 1 (WAIT 1 0 blocks for ever by design: test/wire/wait.test.ts)',
   'MONITOR: turns the connection into a stream of lines (covered by test/wire/observe.test.ts)',
   'MULTI: every later command of the connection would be queued (covered by test/diff/cases/transactions.ts and test/wire/transactions.test.ts); EXEC, DISCARD, WATCH and UNWATCH are sent',
   'CONFIG SET requirepass / maxclients / timeout / client-output-buffer-limit: would lock the fuzzer out or close its connection',
@@ -242,6 +243,7 @@ export function genCommand(rng: Rng, spec: CommandSpec, table: CommandTable, dep
   if (spec.name === 'config|set') steerConfigSet(out);
   if (spec.name === 'debug' && out.length >= 3 && out[1].toLowerCase() === 'sleep') out[2] = '0';
   if (out.length >= 3 && out[0].toLowerCase() === 'client' && out[1].toLowerCase() === 'pause') out[2] = '0';
+  if (out.length === 3 && out[0].toLowerCase() === 'wait' && /^(0|[1-9]\d*)$/.test(out[2])) out[2] = '1';
   return out;
 }
 

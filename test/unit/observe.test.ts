@@ -98,7 +98,7 @@ function observerRun(config: Config, commands: string[][]): { obs: Observer; tab
   for (const args of commands) {
     const spec = table.get(args[0])!;
     obs.ran(client, spec, args, 'OK');
-    obs.time(client, spec, args);
+    obs.time(client, spec, args, 'OK');
   }
   obs.endFastRun();
   return { obs, table };
@@ -175,7 +175,7 @@ test('fuzz: runs of fast and other commands record what one-by-one timing did (c
               const spec = table.get(args[0])!;
               if (!spec.isFast && o.deferred !== 0) o.endFastRun();
               o.ran(client, spec, args, 'OK');
-              o.time(client, spec, args);
+              o.time(client, spec, args, 'OK');
             }
           });
         }

@@ -215,6 +215,22 @@ for (const resp of [2, 3] as const) {
   });
 }
 
+// --- WAIT, as the libraries send it: no replica here, so 0 (at once, or after the timeout) --------
+
+test('WAIT through ioredis wait() and node-redis wait(): 0 at once for no replica, 0 after the timeout for one, in MULTI at once', async (t) => {
+  const spy = await spyServer(t);
+  const r = ioredis(t, spy.server.port);
+  t.is(await r.wait(0, 0), 0);
+  const t0 = performance.now();
+  t.is(await r.wait(1, 100), 0);
+  t.true(performance.now() - t0 >= 90, 'blocked for its timeout');
+  t.deepEqual(await r.multi().set('k', 'v').wait(1, 0).exec(), [[null, 'OK'], [null, 0]]);
+  const c = await nodeRedis(t, spy.server.port, 3);
+  t.is(await c.wait(0, 0), 0);
+  t.is(await c.wait(1, 50), 0);
+  t.deepEqual(await c.multi().set('k', 'v').wait(1, 0).exec(), ['OK', 0]);
+});
+
 // --- SCAN through both clients ---------------------------------------------------------------------
 
 test('ioredis scanStream and node-redis scanIterator walk a keyspace thinned by mass deletes, written meanwhile: every key present throughout, once', async (t) => {

@@ -346,7 +346,23 @@ const memoryCases: DiffCase[] = [
   ]),
 ];
 
+// WAIT on a master without replicas (the blocking cases: test/wire/wait.test.ts) and CLIENT UNBLOCK's checks.
+const waitCases: DiffCase[] = [
+  c('WAIT answers at once when no replica is asked for, or the count\'s low 32 bits are not positive; its errors', [
+    ['WAIT', '0', '0'], ['WAIT', '-1', '100'], ['WAIT', '2147483648', '100'], ['WAIT', '4294967296', '0'], ['WAIT', '-9223372036854775808', '0'],
+    ['WAIT', 'x', '0'], ['WAIT', '1', 'x'], ['WAIT', '1', '-1'], ['WAIT', '0', '-1'], ['WAIT', '1', '1.5'], ['WAIT', '01', '0'], ['WAIT', '1', ' 5'],
+    ['WAIT', '9223372036854775808', '0'], ['WAIT', '1'], ['WAIT', '1', '2', '3'], ['wait', '0', '0'],
+  ]),
+  c('WAIT run by EXEC answers at once', [['MULTI'], ['WAIT', '1', '0'], ['WAIT', 'x', '0'], ['WAIT', '1', '-1'], ['EXEC']]),
+  c('WAIT 1 1 blocks a millisecond, then answers 0', [['WAIT', '1', '1'], ['PING']]),
+  c('CLIENT UNBLOCK: the reason checked before the id; a client that is not blocked', [
+    ['CLIENT', 'UNBLOCK', 'x', 'FOO'], ['CLIENT', 'UNBLOCK', 'x'], ['CLIENT', 'UNBLOCK', '1', 'TIMEOUT', 'x'], ['CLIENT', 'UNBLOCK', '99999'],
+    ['CLIENT', 'UNBLOCK', '99999', 'ERROR'], ['CLIENT', 'UNBLOCK', '99999', 'error\0x'], ['CLIENT', 'UNBLOCK', '99999', 'timeout'], ['CLIENT', 'UNBLOCK'],
+    ['CLIENT', 'UNBLOCK', '-1'], ['CLIENT', 'UNBLOCK', '99999', ''],
+  ]),
+];
+
 export const cases: DiffCase[] = [
   ...configGet, ...configSet, ...configSetErrors, ...configMisc, ...commandCases, ...infoCases, ...clientCases,
-  ...debugCases, ...functionCases, ...memoryCases,
+  ...debugCases, ...functionCases, ...memoryCases, ...waitCases,
 ];
