@@ -307,7 +307,8 @@ function bitop(ctx: Ctx, args: string[]): Reply {
   }
   const dest = args[2];
   if (max === 0) {
-    if (ctx.db.delete(dest)) ctx.propagate(args);
+    // Not looked up first (Redis's dbDelete): an expired destination is deleted by the BITOP itself.
+    if (ctx.db.deleteStored(dest)) ctx.propagate(args);
     return 0;
   }
   const out = Buffer.alloc(max);

@@ -249,6 +249,17 @@ export class Database {
     return true;
   }
 
+  /**
+   * Deletes `key` if it is stored, even past its deadline, which is not reported as an expiry:
+   * Redis's dbDelete, which BITOP calls on a destination it has not looked up, so that deleting an
+   * expired one logs the BITOP (not an expiry's DEL) and counts no expired key.
+   */
+  deleteStored(key: string): boolean {
+    if (this.dict.slotOf(key) < 0) return false;
+    this.remove(key);
+    return true;
+  }
+
   /** Removes a key unconditionally (no expiry check). */
   remove(key: string): void {
     const slot = this.dict.slotOf(key);

@@ -109,3 +109,31 @@ test('a restart with a lower proto-max-bulk-len still loads the bitmaps and stri
   t.deepEqual(answers[0].slice(0, 3), [':2000001\r\n', ':2000001\r\n', ':2000003\r\n']);
   t.is(answers[0][6], '-ERR bit offset is not an integer or out of range\r\n', 'a client is held to the new limit');
 });
+
+test('BITOP deleting an expired destination it was not given as a source logs the BITOP and counts no expired key, as redis-server 7.0.15 (its dbDelete does not look the key up)', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const args = ['--appendonly', 'yes', '--enable-debug-command', 'yes'];
+  const r = await startRealRedis([...args, '--aof-use-rdb-preamble', 'no']);
+  t.teardown(() => r.stop());
+  const dir = tempDir();
+  const ours = await startBundle(args, { dir });
+  t.teardown(() => void ours.stop('SIGKILL'));
+  const rc = await RawClient.connect(r.port);
+  const c = await RawClient.connect(ours.port);
+  t.teardown(() => (rc.close(), c.close()));
+  // Deadlines in the past with active expiry off: the keys stay stored until a command meets them.
+  const script = [
+    ['DEBUG', 'SET-ACTIVE-EXPIRE', '0'],
+    ['SET', 'd', 'x', 'PXAT', '1000'],
+    ['BITOP', 'AND', 'd', 'nosuch'], // d deleted by the BITOP: BITOP logged
+    ['SET', 'e', 'x', 'PXAT', '1000'],
+    ['BITOP', 'NOT', 'e', 'e'], // e read as a source first: expired there, DEL logged
+    ['DBSIZE'],
+  ];
+  for (const req of script) t.is(await c.call(...req), await rc.call(...req), req.join(' '));
+  await waitFor(() => incr(dir) === incr(r.dir), 5000, 'the incr files to hold the same bytes');
+  t.regex(incr(dir), /\$5\r\nBITOP\r\n\$3\r\nAND\r\n\$1\r\nd\r\n/);
+  const expired = async (cl: RawClient): Promise<string | undefined> => /expired_keys:(\d+)/.exec(await cl.call('INFO', 'stats'))?.[1];
+  t.is(await expired(c), await expired(rc));
+  t.is(await expired(c), '1');
+});
