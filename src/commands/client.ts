@@ -108,10 +108,13 @@ export function clientOutputMemory(c: ClientApi): { obl: number; oll: number; om
   return { obl, oll, omem: oll * REPLY_CHUNK };
 }
 
-/** CLIENT LIST argv-mem: the arguments of `args` (the running command) or of the client's held command. */
+/**
+ * CLIENT LIST argv-mem: the arguments of `args` (the running command), of the client's held
+ * command, or of the request it is receiving (Redis's argv_len_sum counts those parsed so far).
+ */
 function argvMemory(c: ClientApi, args: readonly string[] | null): number {
   const argv = args ?? c.heldArgs;
-  return argv !== null ? argv.reduce((n, a) => n + a.length, 0) : 0;
+  return argv !== null ? argv.reduce((n, a) => n + a.length, 0) : c.partialArgBytes;
 }
 
 /**

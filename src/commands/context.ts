@@ -73,6 +73,8 @@ export interface ClientApi {
   unblock(error: boolean): boolean;
   /** That command's arguments (CLIENT LIST argv-mem counts them, as Redis's c->argv), or null. */
   readonly heldArgs: readonly string[] | null;
+  /** The bytes of the arguments of a request received in part (argv-mem counts them too). */
+  readonly partialArgBytes: number;
   /**
    * Replies wait for the socket to take them (CLIENT LIST events=rw, as Redis's write handler,
    * installed only when a write was left unfinished).

@@ -338,6 +338,32 @@ export class RequestDecoder extends QueryBuffer implements CommandNames {
     return true;
   }
 
+  /**
+   * Redis's processMultibulkBuffer takes a bulk's header line out of the query buffer as soon as it
+   * is whole (c->bulklen), before the data: inside a multibulk request, the length of such a header
+   * at pos (CLIENT LIST qbuf and the query buffer limit leave it out, as Redis's), else 0. Only
+   * read for reporting and once a read, never per request.
+   */
+  protected override headerRead(): number {
+    if (this.remaining === 0 || this.pos >= this.end || this.buf[this.pos] !== 36 /* '$' */) return 0;
+    // As scan(): a NUL before the CR hides the line end from Redis's strchr.
+    for (let i = this.pos + 1; i + 1 < this.end; i++) {
+      if (this.buf[i] === CR) return i + 2 - this.pos;
+      if (this.buf[i] === 0) return 0;
+    }
+    return 0;
+  }
+
+  /**
+   * The bytes of the arguments of a request received in part (Redis's c->argv_len_sum: CLIENT LIST
+   * argv-mem), 0 between requests.
+   */
+  get partialArgBytes(): number {
+    let n = 0;
+    if (this.remaining !== 0) for (let i = 0; i < this.argc; i++) n += this.args[i].length;
+    return n;
+  }
+
   /** Runs a parsed request; its bytes are buf[start, end), or start is -1 (see rawBuf). */
   private deliver(args: string[], buf: Buffer, start: number, end: number): void {
     const raw = this.sink.wantsRaw;

@@ -49,8 +49,16 @@ export abstract class QueryBuffer {
    */
   queryBufferAfter(n: number): number {
     const big = this.big;
-    if (big === null || big.need < 0) return this.end - this.pos + n;
+    if (big === null || big.need < 0) return this.end - this.pos - this.headerRead() + n;
     return Math.min(big.have + n, big.need) - big.header;
+  }
+
+  /**
+   * The bytes at the start of the unparsed ones that Redis has already taken out of its query
+   * buffer (the decoder's: a bulk's whole header line, whose data has not all arrived).
+   */
+  protected headerRead(): number {
+    return 0;
   }
 
   /**
@@ -59,7 +67,8 @@ export abstract class QueryBuffer {
    */
   head(n: number, incoming?: Buffer): Buffer {
     const big = this.big;
-    if (big === null || big.need < 0) return Buffer.concat([this.buf.subarray(this.pos, Math.min(this.end, this.pos + n)), incoming ?? EMPTY]).subarray(0, n);
+    const from = this.pos + this.headerRead();
+    if (big === null || big.need < 0) return Buffer.concat([this.buf.subarray(from, Math.min(this.end, from + n)), incoming ?? EMPTY]).subarray(0, n);
     return big.head(n, incoming ?? EMPTY);
   }
 

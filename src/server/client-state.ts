@@ -85,6 +85,10 @@ export abstract class ClientState extends CommandContext {
     return this.decoder.queryBufferAfter(this.incoming);
   }
 
+  get partialArgBytes(): number {
+    return this.decoder.partialArgBytes;
+  }
+
   get outputBufferLength(): number {
     return this.out.size + this.socket.writableLength;
   }

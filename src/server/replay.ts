@@ -100,6 +100,7 @@ export class ReplayClient extends CommandContext implements ClientApi, Ctx {
   readonly blocked = false;
   readonly blockedWithTimeout = false;
   readonly heldArgs = null;
+  readonly partialArgBytes = 0;
   /** The loading client never blocks (Redis's CLIENT_DENY_BLOCKING): WAIT answers at once. */
   block(): null {
     return null;

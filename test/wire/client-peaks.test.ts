@@ -90,7 +90,7 @@ test('INFO client_recent_max_* keep the peak of the last seconds after the buffe
 
 test('the recent peaks: the largest over 8 one-second slots, the next slot zeroed at each cron run', (t) => {
   const peaks = new ClientPeaks();
-  const client = (q: number, out: number): ClientApi => ({ queryBufferLength: q, outputBufferLength: out, heldArgs: null, writeWaiting: false }) as unknown as ClientApi;
+  const client = (q: number, out: number): ClientApi => ({ queryBufferLength: q, outputBufferLength: out, heldArgs: null, partialArgBytes: 0, writeWaiting: false }) as unknown as ClientApi;
   const at = (sec: number, c: ClientApi | null): void => {
     peaks.startRun(sec * 1000 + 500);
     if (c !== null) peaks.track(c);

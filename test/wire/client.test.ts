@@ -114,6 +114,41 @@ test('CLIENT KILL ADDR / LADDR / the old form compare the address up to a NUL by
   t.deepEqual(want, [':1\r\n', ':1\r\n', '+OK\r\n', ':0\r\n']);
 });
 
+// Redis takes each whole argument, and a bulk's header line as soon as it is whole, out of the
+// query buffer: CLIENT LIST of a client whose request is received in part shows the arguments so
+// far in argv-mem (argv_len_sum), and in qbuf only what follows the last header.
+test('CLIENT LIST qbuf and argv-mem of a request received in part, as redis-server', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const [ks, redis] = await Promise.all([serve(t), startRealRedis()]);
+  t.teardown(() => redis.stop());
+  const parts = ['*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\nabc', '*3\r\n$3\r\nSET\r\n$1\r\nk\r\n', '*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10',
+    '*3\r\n$3\r\nSET\r\n', '*3\r\n$3\r\nSE', 'SET k', `*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000\r\n${'x'.repeat(50_000)}`];
+  const run = async (port: number): Promise<string[]> => {
+    const admin = await RawClient.connect(port);
+    const out: string[] = [];
+    for (const part of parts) {
+      const c = await RawClient.connect(port);
+      await c.call('CLIENT', 'SETNAME', 'part');
+      c.write(part);
+      let f = new Map<string, string>();
+      // Until the server has read it all (qbuf or argv-mem moves off 0, or 100 ms).
+      for (let i = 0; i < 20; i++) {
+        const line = textOf(await admin.call('CLIENT', 'LIST')).split('\n').find((l) => l.includes(' name=part ')) ?? '';
+        f = fieldsOf(line.trim());
+        if (f.get('qbuf') !== '0' || f.get('argv-mem') !== '0') break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      out.push(`qbuf=${f.get('qbuf')} argv-mem=${f.get('argv-mem')}`);
+      c.close();
+    }
+    admin.close();
+    return out;
+  };
+  const want = await run(redis.port);
+  t.deepEqual(await run(ks.port), want);
+  t.deepEqual(want.slice(0, 2), ['qbuf=3 argv-mem=4', 'qbuf=0 argv-mem=4']);
+});
+
 test('a client killed is gone at once, as Redis frees it: a pipelined CLIENT LIST, a second KILL, connected_clients', (t) =>
   withServer(async (s) => {
     // The socket's 'close' comes at the end of the event-loop turn: until then the killed client
