@@ -272,6 +272,7 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
   private armWait(w: WaitBlock): void {
     if (w.deadline === Infinity) return;
     w.timer = setTimeout(ConnectionInput.waitTimedOut, Math.min(Math.max(0, w.deadline - Date.now()), MAX_DELAY), this);
+    w.timer.unref(); // the listening socket keeps the process alive, not a client's timeout
   }
 
   /** Redis's replyToBlockedClientTimedOut for WAIT: the replicas that acknowledged, none. */
@@ -299,7 +300,9 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
    */
   private endWait(r: Reply): void {
     this.dropWait();
-    if (this.closed || this.closing) return;
+    // Server.close() destroys the socket without marking the client: its 'close' comes in a later
+    // phase of the event loop, after a timeout due in the same turn (and its pipeline) would run.
+    if (this.closed || this.closing || this.socket.destroyed) return;
     this.lastInteraction = Date.now();
     this.answerHeld(r);
     setImmediate(ConnectionInput.afterWait, this);

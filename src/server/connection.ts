@@ -146,7 +146,15 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
     const before = this.out.size + this.queued;
     this.replies.begin();
     const r = this.server.execute(this, args);
-    if (r === POSTPONED) return this.postpone(args);
+    if (r === POSTPONED) {
+      // WAIT ran and blocked: a monitor's line of it goes now, as Redis's call() feeds it before
+      // any reply (held for the next reply, it came after other clients' lines, or never).
+      if (this.ownMonitorLine !== null) {
+        this.sendOwnLines();
+        this.outputAdded(before);
+      }
+      return this.postpone(args);
+    }
     if (this.replies.sending) this.reply(r);
     this.replies.end();
     if (this.ownMonitorLine !== null) this.sendOwnLines();

@@ -40,6 +40,9 @@ async function script(port: number): Promise<string[]> {
     // At once: no replica asked for, a count whose low 32 bits are not positive, inside EXEC.
     for (const n of ['0', '-1', '2147483648', '4294967296', '-9223372036854775808']) seen.push(`WAIT ${n} 300: ${await timed(a, 250, 'WAIT', n, '300')}`);
     seen.push(`MULTI: ${(await a.pipeline([['MULTI'], ['WAIT', '1', '0'], ['EXEC']])).join(' ')}`);
+    // A count reached at once because of Redis's int is still a blocked call: no histogram sample.
+    await b.call('CONFIG', 'RESETSTAT');
+    seen.push(`WAIT 4294967296 0: ${await a.call('WAIT', '4294967296', '0')} histogram ${await b.call('LATENCY', 'HISTOGRAM', 'wait')}`);
     // Blocks until the timeout, with the pipeline behind it; a CLIENT REPLY SKIP before it drops its reply.
     seen.push(`WAIT 1 200: ${await timed(a, 150, 'WAIT', '1', '200')}`);
     seen.push(`WAIT 4294967297 200: ${await timed(a, 150, 'WAIT', '4294967297', '200')}`);
@@ -132,4 +135,48 @@ test('WAIT under CLIENT PAUSE ALL waits for the pause, then blocks; CLIENT UNBLO
   t.is(await b.call('CLIENT', 'UNBLOCK', id, 'ERROR'), ':0\r\n');
   t.is(await b.call('CLIENT', 'UNPAUSE'), '+OK\r\n');
   t.is(await a.read(), '+OK\r\n');
+});
+
+/** A MONITOR client that sends WAIT itself: what it receives, the monitor lines' time and address left out. */
+async function monitorScript(port: number): Promise<string[]> {
+  const m = await RawClient.connect(port);
+  const b = await RawClient.connect(port);
+  try {
+    const id = (await m.call('CLIENT', 'ID')).slice(1, -2);
+    await m.call('MONITOR');
+    m.write(encodeArgs(['WAIT', '1', '0']));
+    await sleep(50);
+    await b.call('ECHO', 'meanwhile');
+    await b.call('CLIENT', 'UNBLOCK', id);
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i++) seen.push((await m.read()).replace(/^\+\d+\.\d+ \[0 [^\]]+\] /, '+'));
+    return seen;
+  } finally {
+    m.close();
+    b.close();
+  }
+}
+
+test('a MONITOR client that blocks in WAIT gets its own line at once, before other clients\' lines and its reply', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const [ours, redis] = await Promise.all([serve(t), startRealRedis()]);
+  t.teardown(() => redis.stop());
+  const [mine, theirs] = await Promise.all([monitorScript(ours.port), monitorScript(redis.port)]);
+  t.deepEqual(theirs, ['+"WAIT" "1" "0"\r\n', '+"ECHO" "meanwhile"\r\n', ':0\r\n']);
+  t.deepEqual(mine, theirs);
+});
+
+test('close() with a client blocked in WAIT whose timeout is due in the same turn: the pipeline behind it does not run', async (t) => {
+  const s = await serve(t);
+  const a = await RawClient.connect(s.port);
+  t.teardown(() => a.close());
+  a.write(Buffer.concat([encodeArgs(['WAIT', '1', '60']), encodeArgs(['SET', 'after-close', '1'])]));
+  await sleep(20);
+  // close() first, then WAIT's timer, in one timers phase: the loop is held until both are due.
+  const closed = new Promise<void>((resolve) => setTimeout(() => void s.close().then(resolve), 10));
+  const t0 = Date.now();
+  while (Date.now() - t0 < 150);
+  await closed;
+  await sleep(20);
+  t.false(s.server.keyspace.dbs[0].dict.has('after-close'));
 });
