@@ -309,8 +309,10 @@ function clientUnblock(ctx: Ctx, args: string[]): Reply {
   }
   const id = toI64(args[2]);
   if (id === null) return err(NOT_INTEGER);
+  // Client IDs are positive safe integers: anything else names no client.
+  const n = id >= 1n && id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(id) : -1;
   for (const c of ctx.server.clients()) {
-    if (BigInt(c.id) !== id) continue;
+    if (c.id !== n) continue;
     if (!c.unblock(error)) return 0;
     if (error) ctx.server.commandStats.of(unblockSpec).failed++;
     return 1;
