@@ -35,6 +35,8 @@ stats_port="${KS_STATS_PORT:-22222}"
 read -r -a ports <<<"${KS_PORTS:-22001 22002 22003}"
 [ ${#ports[@]} -eq 3 ] || { echo "KS_PORTS must name three ports" >&2; exit 2; }
 
+# Debian installs nutcracker in /usr/sbin, which a normal user's PATH leaves out.
+PATH="$PATH:/usr/sbin:/sbin"
 command -v nutcracker >/dev/null 2>&1 || {
   echo "nutcracker not found: install the Debian package 'nutcracker' (apt-get install nutcracker)" >&2
   exit 1

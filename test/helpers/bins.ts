@@ -16,6 +16,12 @@ const PACKAGES: Record<string, string> = {
   prlimit: 'util-linux',
 };
 
+// Debian installs some of them (nutcracker) in /usr/sbin, which a normal user's PATH leaves out:
+// the tests, and the processes they start, look there too.
+for (const dir of ['/usr/sbin', '/sbin']) {
+  if (!(process.env.PATH ?? '').split(':').includes(dir)) process.env.PATH = `${process.env.PATH ?? ''}:${dir}`;
+}
+
 const cache = new Map<string, boolean>();
 
 export function hasBinary(bin: string): boolean {
