@@ -22,11 +22,10 @@ import { clientLine } from '../commands/client.js';
 import { logClientClosed } from './verbose-log.js';
 import { ReadGate, TURN_BYTES, type GateOwner } from './read-gate.js';
 import { BufferAccount } from './client-memory.js';
-import type { Postponed } from './pause.js';
+import { POSTPONED, type Postponed } from './pause.js';
 import type { Flushable } from './turn-flush.js';
 import type { ClientApi } from '../commands/context.js';
 import { clearTimeout, setImmediate, setTimeout } from '../timers.js';
-import { POSTPONED } from './pause.js';
 import type { CommandSpec } from '../commands/types.js';
 import { UNBLOCKED } from '../errors.js';
 
