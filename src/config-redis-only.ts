@@ -202,6 +202,8 @@ export const REDIS_ONLY_OPTIONS: readonly OptionSpec[] = [
   bool('io-threads-do-reads', 'no', false),
   // Scripts, modules, DUMP payloads: none here.
   int('busy-reply-threshold', '5000', 0n, LONG_MAX, { alias: 'lua-time-limit' }),
+  // Not quite inert: as in Redis, it decides whether MODULE LOAD / LOADEX / UNLOAD get as far as
+  // their "Error loading the extension" (request-checks.ts; nothing is ever loaded here).
   opt('enable-module-command', 'enum', 'no', false, { values: PROTECTED_ACTION }),
   opt('sanitize-dump-payload', 'enum', 'no', true, { values: ['no', 'yes', 'clients'] }),
   // Lets CONFIG SET change dbfilename (inert); `dir` stays refused: the data directory is fixed at start.

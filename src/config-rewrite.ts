@@ -6,7 +6,7 @@ import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, r
 import { resolve } from 'node:path';
 import { errnoText } from './errors.js';
 import { realFileIO } from './persistence/fileio.js';
-import { defaultUserPassword, findOption, OPTIONS, type Config, type OptionSpec } from './config.js';
+import { defaultUserRules, findOption, OPTIONS, type Config, type OptionSpec } from './config.js';
 import { byteString, bytesText, fsPath, repr } from './config-values.js';
 import { splitArgs } from './protocol/splitargs.js';
 
@@ -72,10 +72,7 @@ export function rewriteConfigFile(path: string, config: Config): string | null {
     file.place(o.name, optionLines(o, writtenValue(o, config)), (line) => !defaults.includes(line));
   }
   // As Redis's rewriteConfigUserOption (no ACL file): the default user, always, after the options.
-  // (Flags before passwords; sanitize-payload once a `user default` line was read, as Redis.)
-  const password = defaultUserPassword(config.get('requirepass'));
-  const words = !config.defaultUserLine ? password : password === 'nopass' ? 'nopass sanitize-payload' : `sanitize-payload ${password}`;
-  file.place('user', [`user default on ${words} ~* &* +@all`], () => true);
+  file.place('user', [`user default ${defaultUserRules(config)}`], () => true);
   return replaceFile(path, Buffer.from(file.text(), 'latin1'));
 }
 

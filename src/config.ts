@@ -349,6 +349,17 @@ export function applyOptions(config: Config, options: Iterable<OptionLine>): voi
 
 const USER_MISMATCH = 'ACL users (user) are not supported by Keystonelight: a `user default` line is accepted as Redis\'s CONFIG REWRITE writes it, saying what requirepass says';
 
+/**
+ * The default user as Redis's ACLDescribeUser shows it (ACL LIST, CONFIG REWRITE's `user default`
+ * line), after the name: flags in Redis's order (on, nopass, then sanitize-payload once a `user
+ * default` line was read, which Redis's "reset" sets), the password hash, then the rules.
+ */
+export function defaultUserRules(config: Config): string {
+  const password = defaultUserPassword(config.get('requirepass'));
+  const words = !config.defaultUserLine ? password : password === 'nopass' ? 'nopass sanitize-payload' : `sanitize-payload ${password}`;
+  return `on ${words} ~* &* +@all`;
+}
+
 /** The password word of the `user default` line that stands for requirepass (Redis's ACLDescribeUser): nopass, or #<its SHA-256>. */
 export function defaultUserPassword(requirepass: string): string {
   return requirepass === '' ? 'nopass' : `#${createHash('sha256').update(Buffer.from(requirepass, 'latin1')).digest('hex')}`;

@@ -162,6 +162,9 @@ export const COPY_DB_IN_CLUSTER = 'ERR Copying to another database is not allowe
 /** DEBUG refused by enable-debug-command (Redis 7.0's CMD_PROTECTED check, before NOAUTH). */
 export const DEBUG_NOT_ALLOWED =
   'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.';
+/** MODULE LOAD / LOADEX / UNLOAD refused by enable-module-command (the same CMD_PROTECTED check). */
+export const MODULE_NOT_ALLOWED =
+  'ERR MODULE command not allowed. If the enable-module-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.';
 /** A connection accepted over maxclients (Redis's acceptCommonHandler). */
 export const MAX_CLIENTS = 'ERR max number of clients reached';
 

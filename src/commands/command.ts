@@ -82,7 +82,7 @@ export function lookupByName(table: ReadonlyMap<string, CommandSpec>, name: stri
 }
 
 /** Redis's lookupCommand on a command line: the command, or its subcommand when it has them. */
-function lookupLine(ctx: Ctx, argv: string[]): CommandSpec | undefined {
+export function lookupLine(ctx: Ctx, argv: string[]): CommandSpec | undefined {
   const spec = ctx.server.commands.get(lowerAscii(argv[0]));
   if (spec === undefined || argv.length === 1 || spec.subcommands === undefined) return spec;
   return spec.subcommands.find((s) => s.name === `${spec.name}|${lowerAscii(argv[1])}`);

@@ -23,6 +23,8 @@ import { latencyCommands } from './latency.js';
 import { memoryCommands } from './memory.js';
 import { transactionCommands } from './transactions.js';
 import { waitCommands } from './wait.js';
+import { aclCommands } from './acl.js';
+import { moduleCommands } from './module.js';
 
 /**
  * The table with the configuration's `rename-command` lines applied in order (Redis applies each
@@ -53,5 +55,5 @@ export function renameChecker(): RenameCheck {
 export function buildCommandTable(): CommandTable {
   return buildTable([connectionCommands, stringCommands, bitmapCommands, bitfieldCommands, keyspaceCommands, persistenceCommands,
     commandCommands, configCommands, infoCommands, clientCommands, debugCommands, serverCommands, clusterCommands,
-    monitorCommands, slowlogCommands, latencyCommands, memoryCommands, transactionCommands, waitCommands]);
+    monitorCommands, slowlogCommands, latencyCommands, memoryCommands, transactionCommands, waitCommands, aclCommands, moduleCommands]);
 }

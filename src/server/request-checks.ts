@@ -9,7 +9,7 @@
 // RESET).
 
 import { ErrorReply, QUEUED, type Reply } from '../protocol/reply.js';
-import { DEBUG_NOT_ALLOWED, execAbortedBecause, LOADING, NOAUTH, NOT_IN_MULTI } from '../errors.js';
+import { DEBUG_NOT_ALLOWED, execAbortedBecause, LOADING, MODULE_NOT_ALLOWED, NOAUTH, NOT_IN_MULTI } from '../errors.js';
 import type { CommandSpec } from '../commands/types.js';
 import type { Connection } from './connection.js';
 import type { Server } from './server.js';
@@ -20,7 +20,13 @@ import { TxState } from './transaction-state.js';
 /** The checks before the state checks: CMD_PROTECTED (a refused call, not a failed one) and authentication. */
 export function admits(server: Server, conn: Connection, spec: CommandSpec): ErrorReply | null {
   // As Redis 7.0's CMD_PROTECTED check, before authentication: a refused call, not a failed one.
-  if (spec.isProtected && protectedActionDenied(server.config.get('enable-debug-command'), conn.addr)) return new ErrorReply(DEBUG_NOT_ALLOWED);
+  // DEBUG answers to enable-debug-command, MODULE LOAD / LOADEX / UNLOAD to enable-module-command.
+  if (spec.isProtected) {
+    const module = spec.name.startsWith('module|');
+    if (protectedActionDenied(server.config.get(module ? 'enable-module-command' : 'enable-debug-command'), conn.addr)) {
+      return new ErrorReply(module ? MODULE_NOT_ALLOWED : DEBUG_NOT_ALLOWED);
+    }
+  }
   if (!spec.noAuth && conn.authRequired) return new ErrorReply(NOAUTH);
   return null;
 }

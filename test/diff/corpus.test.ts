@@ -23,6 +23,7 @@ import { cases as observe } from './cases/observe.js';
 import { cases as limits } from './cases/limits.js';
 import { cases as transactions } from './cases/transactions.js';
 import { cases as configRedisOnly } from './cases/config-redis-only.js';
+import { cases as acl, moduleCommandCases, requirepassCases as aclRequirepassCases } from './cases/acl.js';
 import { applyMasks, escape, isError, ServerPair, showCommand, sortTop, type Twin } from './pair.js';
 
 interface Suite {
@@ -30,6 +31,8 @@ interface Suite {
   cases: DiffCase[];
   /** Both servers started with this requirepass (the cases then run in RESP2 only: HELLO 3 needs AUTH). */
   requirepass?: string;
+  /** Options both servers start with. */
+  config?: Record<string, string>;
 }
 
 const SUITES: Suite[] = [
@@ -43,6 +46,9 @@ const SUITES: Suite[] = [
   { name: 'transactions', cases: transactions },
   { name: 'config-redis-only', cases: configRedisOnly },
   { name: 'connection with requirepass', cases: requirepassCases, requirepass: REQUIREPASS },
+  { name: 'acl', cases: acl },
+  { name: 'acl with requirepass', cases: aclRequirepassCases, requirepass: REQUIREPASS },
+  { name: 'module with enable-module-command yes', cases: moduleCommandCases, config: { 'enable-module-command': 'yes' } },
 ];
 
 interface Mismatch {
@@ -127,7 +133,7 @@ function report(file: string, proto: number, failed: [DiffCase, Mismatch[]][], t
   return lines.join('\n');
 }
 
-for (const { name: file, cases: list, requirepass } of SUITES) {
+for (const { name: file, cases: list, requirepass, config } of SUITES) {
   for (const proto of requirepass ? ([2] as const) : ([2, 3] as const)) {
     test(`diff corpus: ${file} (RESP${proto})`, async (t) => {
       if (!needBinary(t, 'redis-server')) return;
@@ -139,7 +145,7 @@ for (const { name: file, cases: list, requirepass } of SUITES) {
         t.pass();
         return;
       }
-      const pair = await ServerPair.start({ requirepass });
+      const pair = await ServerPair.start({ requirepass, config });
       const failed: [DiffCase, Mismatch[]][] = [];
       try {
         for (const c of selected) {

@@ -26,12 +26,14 @@ export class ServerPair {
    * Starts both servers; with `requirepass`, both ask clients for that password. `ksConfig` adds
    * options to Keystonelight's start (e.g. a temporary `dir`), `log` receives its log lines.
    */
-  static async start(opts: { requirepass?: string; ksConfig?: Record<string, string>; log?: LogSink } = {}): Promise<ServerPair> {
+  static async start(opts: { requirepass?: string; ksConfig?: Record<string, string>; config?: Record<string, string>; log?: LogSink } = {}): Promise<ServerPair> {
     const pw = opts.requirepass ?? '';
+    // Options both servers start with (`config`, e.g. enable-module-command yes).
+    const both = opts.config ?? {};
     // DEBUG is refused by default in Redis 7.0 (and here); the corpus compares DEBUG DIGEST & co.
     const [ks, redis] = await Promise.all([
-      startServer({ port: 0, config: { 'enable-debug-command': 'yes', ...(pw ? { requirepass: pw } : {}), ...opts.ksConfig }, ...(opts.log ? { log: opts.log } : {}) }),
-      startRealRedis(['--enable-debug-command', 'yes', ...(pw ? ['--requirepass', pw] : [])]),
+      startServer({ port: 0, config: { 'enable-debug-command': 'yes', ...(pw ? { requirepass: pw } : {}), ...both, ...opts.ksConfig }, ...(opts.log ? { log: opts.log } : {}) }),
+      startRealRedis(['--enable-debug-command', 'yes', ...(pw ? ['--requirepass', pw] : []), ...Object.entries(both).flatMap(([k, v]) => [`--${k}`, v])]),
     ]);
     return new ServerPair(ks, redis, pw);
   }

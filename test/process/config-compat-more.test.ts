@@ -86,7 +86,7 @@ test('rename-command: a renamed name with bytes >= 0x80 is upper-cased as Redis 
 // rename-command") for a command that is already absent here. Removing an absent command, or
 // renaming it, changes nothing a client can see: accepting it (a Redis 7.0 command, as
 // meta/redis-7.0.json lists them) is what keeps such a file starting, which the commit is for.
-test('rename-command of a Redis 7.0 command we do not implement (EVAL, ACL, MODULE ...) does not refuse the start', async (t) => {
+test('rename-command of a Redis 7.0 command we do not implement (EVAL, SLAVEOF ...) does not refuse the start', async (t) => {
   const { dir, file } = confDir(t, 'rename-command FLUSHALL ""\nrename-command CONFIG ""\nrename-command EVAL ""\nrename-command ACL ""\nrename-command MODULE ""\nrename-command SLAVEOF ""\n', 'ks.conf');
   const sp = await startBundle([], { configFile: file, dir, wait: false });
   t.teardown(() => void sp.stop('SIGKILL'));

@@ -15,6 +15,13 @@ test('a redis.conf that redis-server 7.0 has rewritten (CONFIG REWRITE adds the 
   t.teardown(() => void sp.stop('SIGKILL'));
   const code = await statusAfter(sp);
   t.is(code, 'running', sp.output());
+  // As the line's "reset" sets sanitize-payload, ACL shows it: redis-server 7.0.15 started with
+  // `--user default on nopass ~* &* +@all` answers ACL LIST `user default on nopass sanitize-payload
+  // ~* &* +@all`, and ACL GETUSER default the flags on, nopass, sanitize-payload.
+  const c = await RawClient.connect(sp.port);
+  t.teardown(() => c.close());
+  t.is(await c.call('ACL', 'LIST'), '*1\r\n$51\r\nuser default on nopass sanitize-payload ~* &* +@all\r\n');
+  t.regex(await c.call('ACL', 'GETUSER', 'default'), /^\*12\r\n\$5\r\nflags\r\n\*3\r\n\$2\r\non\r\n\$6\r\nnopass\r\n\$16\r\nsanitize-payload\r\n\$9\r\npasswords\r\n\*0\r\n/);
 });
 
 test('requirepass survives CONFIG REWRITE and a restart: the rewritten user line holds its SHA-256, as redis-server writes it; a user line saying otherwise is refused', async (t) => {

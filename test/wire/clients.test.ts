@@ -215,6 +215,27 @@ for (const resp of [2, 3] as const) {
   });
 }
 
+// --- ACL and MODULE, as the libraries and the tools built on them call them ------------------------
+
+for (const resp of [2, 3] as const) {
+  test(`ACL and MODULE in RESP${resp}: node-redis aclWhoAmI(), aclCat(), aclUsers(), aclGetUser(), moduleList() and ioredis acl/module`, async (t) => {
+    const spy = await spyServer(t);
+    const c = await nodeRedis(t, spy.server.port, resp);
+    t.is(await c.aclWhoAmI(), 'default');
+    t.deepEqual(await c.aclUsers(), ['default']);
+    t.deepEqual(await c.aclList(), ['user default on nopass ~* &* +@all']);
+    t.true((await c.aclCat()).includes('keyspace'));
+    t.true((await c.aclCat('string')).includes('get'));
+    const user = (await c.aclGetUser('default'))!;
+    t.deepEqual([user.flags, user.passwords, user.commands, user.keys, user.channels], [['on', 'nopass'], [], '+@all', '~*', '&*']);
+    t.deepEqual(await c.moduleList(), []);
+    t.deepEqual(await c.aclLog(), []);
+    const r = ioredis(t, spy.server.port, { protocol: resp });
+    t.is(await r.acl('WHOAMI'), 'default');
+    t.deepEqual(await r.call('MODULE', 'LIST'), []);
+  });
+}
+
 // --- WAIT, as the libraries send it: no replica here, so 0 (at once, or after the timeout) --------
 
 test('WAIT through ioredis wait() and node-redis wait(): 0 at once for no replica, 0 after the timeout for one, in MULTI at once', async (t) => {
