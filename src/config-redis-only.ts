@@ -166,7 +166,8 @@ export const REDIS_ONLY_OPTIONS: readonly OptionSpec[] = [
   only(opt('unixsocket', 'string', '', false, { emptyIsNull: true }), 'a unix socket (unixsocket)'),
   opt('unixsocketperm', 'string', '0', false, { parse: parseOctalPerm, lines: plainLine('unixsocketperm') }),
   only(int('socket-mark-id', '0', 0n, UINT_MAX, { mutable: false }), 'marking sockets (socket-mark-id)'),
-  // ACL: only the default user (requirepass); no ACL file, no ACL log.
+  // ACL: only the default user (requirepass); no ACL file. Not inert: the ACL LOG of failed AUTHs
+  // keeps acllog-max-len entries (commands/acl-log.ts).
   only(opt('aclfile', 'string', '', false), 'an ACL file (aclfile)'),
   int('acllog-max-len', '128', 0n, LONG_MAX),
   opt('acl-pubsub-default', 'enum', 'resetchannels', true, { values: ['allchannels', 'resetchannels'] }),

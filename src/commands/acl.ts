@@ -2,11 +2,11 @@
 // (connection.ts authenticate), as Redis 7.0.15 shows that user when requirepass alone configures
 // it (compared side by side with redis-server, with and without --requirepass).
 //
-// The read-only views answer as Redis's: WHOAMI, USERS, LIST, GETUSER, CAT, DRYRUN, LOG (always
-// empty: nothing is ever denied by an ACL rule here), GENPASS, HELP. Of the writes, DELUSER, LOAD
-// and SAVE answer what Redis answers on such a server (the default user cannot be removed, no
-// other user exists, there is no ACL file: `aclfile` is refused at start), and SETUSER, which would
-// create a user or change the default one, is refused as not supported.
+// The read-only views answer as Redis's: WHOAMI, USERS, LIST, GETUSER, CAT, DRYRUN, LOG (the
+// failed AUTHs only: no ACL rule ever denies anything here; acl-log.ts), GENPASS, HELP. Of the
+// writes, DELUSER, LOAD and SAVE answer what Redis answers on such a server (the default user
+// cannot be removed, no other user exists, there is no ACL file: `aclfile` is refused at start),
+// and SETUSER, which would create a user or change the default one, is refused as not supported.
 //
 // ACL CAT <category> lists the commands of Keystonelight's table in the category (Redis 7.0's
 // categories, meta/redis-7.0.json), subcommands included, as COMMAND LIST FILTERBY ACLCAT: Redis
@@ -16,7 +16,8 @@
 import { randomBytes } from 'node:crypto';
 import { CommandTable, container } from './dispatch.js';
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
-import { cWord, is, toI64 } from './args.js';
+import { cWord, toI64 } from './args.js';
+import { aclLog } from './acl-log.js';
 import { helpReply, lookupLine } from './command.js';
 import { metaOf } from './meta/index.js';
 import { Deferred, err, MapReply, OK, SetReply, type Reply } from '../protocol/reply.js';
@@ -118,14 +119,21 @@ function dryRun(ctx: Ctx, args: string[]): Reply {
   return OK;
 }
 
-/** ACL LOG [count | RESET]: no entries, ever (no ACL rule denies anything). */
-function log(_ctx: Ctx, args: string[]): Reply {
+/** ACL LOG [count | RESET]: the failed AUTHs (acl-log.ts), newest first, 10 by default. */
+function log(ctx: Ctx, args: string[]): Reply {
   if (args.length > 3) return err(subcommandSyntax(args[1], args[0]));
+  let count = 10n;
   if (args.length === 3) {
-    if (is(args[2], 'RESET')) return OK;
-    if (toI64(args[2]) === null) return err(NOT_INTEGER);
+    // Redis compares with strcasecmp: `reset` up to a NUL byte.
+    if (cWord(args[2]) === 'RESET') {
+      aclLog(ctx.server).reset();
+      return OK;
+    }
+    const n = toI64(args[2]);
+    if (n === null) return err(NOT_INTEGER);
+    count = n < 0n ? 0n : n;
   }
-  return [];
+  return aclLog(ctx.server).reply(count > 1_000_000n ? 1_000_000 : Number(count));
 }
 
 /** ACL GENPASS [bits]: random hex digits, (bits + 3) / 4 of them, as Redis's getRandomHexChars. */

@@ -6,6 +6,7 @@ import { err, ErrorReply, MapReply, OK, PONG, status, type Reply } from '../prot
 import { AUTH_NO_PASSWORD, cstr, DB_INDEX_RANGE, NOPROTO, NOT_INTEGER, SELECT_IN_CLUSTER, SYNTAX, VALUE_RANGE, WRONGPASS, wrongArity } from '../errors.js';
 import { REDIS_VERSION } from '../version.js';
 import { timingSafeEqual, createHash } from 'node:crypto';
+import { aclLog } from './acl-log.js';
 
 const HELLO_NOAUTH =
   'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time';
@@ -20,12 +21,14 @@ function passwordMatches(ctx: Ctx, password: string): boolean {
 
 /**
  * The default user's authentication, as Redis 7 with requirepass: with no password configured
- * the default user is "nopass" and accepts anything; other user names do not exist.
+ * the default user is "nopass" and accepts anything; other user names do not exist. A failure is
+ * an ACL LOG entry, as Redis's ACLAuthenticateUser adds; `args` is the command (AUTH, HELLO).
  */
-export function authenticate(ctx: Ctx, user: string, password: string): boolean {
+export function authenticate(ctx: Ctx, user: string, password: string, args: string[]): boolean {
   const required = ctx.server.config.get('requirepass');
   const ok = user === 'default' && (required === '' || passwordMatches(ctx, password));
   if (ok) ctx.client.authenticated = true;
+  else aclLog(ctx.server).authFailed(ctx, user, args);
   return ok;
 }
 
@@ -57,7 +60,7 @@ function auth(ctx: Ctx, args: string[]): Reply {
   if (args.length > 3) return err(SYNTAX);
   if (args.length === 2 && ctx.server.config.get('requirepass') === '') return err(AUTH_NO_PASSWORD);
   const [user, pass] = args.length === 2 ? ['default', args[1]] : [args[1], args[2]];
-  return authenticate(ctx, user, pass) ? OK : err(WRONGPASS);
+  return authenticate(ctx, user, pass, args) ? OK : err(WRONGPASS);
 }
 
 /**
@@ -69,7 +72,7 @@ function helloOptions(ctx: Ctx, args: string[]): ErrorReply | null {
   for (let j = 2; j < args.length; j++) {
     const more = args.length - 1 - j;
     if (is(args[j], 'AUTH') && more >= 2) {
-      if (!authenticate(ctx, args[j + 1], args[j + 2])) return err(WRONGPASS);
+      if (!authenticate(ctx, args[j + 1], args[j + 2], args)) return err(WRONGPASS);
       j += 2;
     } else if (is(args[j], 'SETNAME') && more >= 1) {
       const name = args[++j];

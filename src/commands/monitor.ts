@@ -24,12 +24,15 @@ const NOTHING = new RawReply(Buffer.alloc(0));
 const REDACTED = '(redacted)';
 
 /**
- * The arguments as logs show them (monitor, slowlog): the secrets of AUTH, HELLO AUTH and of
- * CONFIG SET's sensitive options (requirepass) show as "(redacted)".
+ * The arguments as logs show them (monitor, slowlog): the secrets of AUTH, HELLO AUTH, ACL SETUSER
+ * and of CONFIG SET's sensitive options (requirepass) show as "(redacted)".
  */
 export function redacted(spec: CommandSpec, args: string[]): string[] {
   switch (spec.name) {
     case 'auth': return args.map((a, i) => (i === 0 ? a : REDACTED));
+    // Redis's aclCommand redacts every argument of SETUSER (the name and its rules, passwords
+    // among them) before anything else, so even a refused one shows none.
+    case 'acl|setuser': return args.map((a, i) => (i < 2 ? a : REDACTED));
     case 'hello': return redactHello(args);
     case 'config|set': return redactConfigSet(args);
     default: return args;

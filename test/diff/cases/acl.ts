@@ -19,6 +19,15 @@ const w = (line: string): string[] => line.split(' ');
 const HEX: RegExp = /(?<=\r\n)[0-9a-f]+(?=\r\n$)/;
 const hexMask = (n: number): DiffMask[] => Array.from({ length: n }, (_, i) => ({ cmd: i, pattern: HEX }));
 
+/**
+ * ACL LOG entries: the age (a double, `0.001`...) and the client-info line's sizes, address and
+ * ages vary; its flags= and cmd= are compared.
+ */
+const logMask = (n: number): DiffMask[] => Array.from({ length: n }, (_, i) => [
+  { cmd: i, pattern: /(?<=age-seconds\r\n)(\$\d+\r\n|,)[0-9.e-]+\r\n/, with: '<age>\r\n' },
+  { cmd: i, pattern: /\$\d+\r\nid=[^\r]* flags=(\S+) [^\r]* cmd=(\S+) [^\r]*\r\n/, with: '<client flags=$1 cmd=$2>\r\n' },
+]).flat();
+
 const readOnly: DiffCase[] = [
   c('ACL WHOAMI, USERS, LIST', [w('ACL WHOAMI'), w('ACL USERS'), w('ACL LIST'), w('acl whoami')]),
   c('ACL GETUSER default (a map in RESP3, flags a set)', [w('ACL GETUSER default')]),
@@ -28,7 +37,17 @@ const readOnly: DiffCase[] = [
   c('ACL HELP', [w('ACL HELP'), w('acl help')]),
   c('ACL CAT lists the categories', [w('ACL CAT')]),
   c('ACL CAT errors', [w('ACL CAT foo'), w('ACL CAT @read'), w('ACL CAT a b'), ['ACL', 'CAT', 'x'.repeat(300)], ['ACL', 'CAT', 'a\r\nb']]),
-  c('ACL LOG is empty; RESET is OK', [w('ACL LOG'), w('ACL LOG 5'), w('ACL LOG 0'), w('ACL LOG -1'), w('ACL LOG RESET'), w('acl log reset'), w('ACL LOG')]),
+  c('ACL LOG with no failed AUTH is empty; RESET is OK', [w('ACL LOG'), w('ACL LOG 5'), w('ACL LOG 0'), w('ACL LOG -1'), w('ACL LOG RESET'), w('acl log reset'), w('ACL LOG')]),
+  // As Redis's ACLAuthenticateUser: every failed AUTH or HELLO AUTH is an "auth" entry, even with
+  // no requirepass (a user that does not exist); alike ones are counted in one; newest first.
+  c('ACL LOG records failed AUTH and HELLO AUTH', [
+    w('ACL LOG RESET'), w('auth bob x'), w('AUTH default x'), w('AUTH x'), w('HELLO 3 AUTH bob y'), w('HELLO 3 AUTH bob y'), w('AUTH bob x'),
+    w('MULTI'), w('AUTH bob z'), w('EXEC'), w('ACL LOG'), w('ACL LOG 1'), w('ACL LOG 0'), w('ACL LOG -5'), ['ACL', 'LOG', 'reset\0x'], w('ACL LOG'),
+  ], { mask: logMask(16) }),
+  c('ACL LOG keeps acllog-max-len entries', [
+    w('CONFIG SET acllog-max-len 2'), w('AUTH a x'), w('AUTH b x'), w('AUTH c x'), w('ACL LOG'), w('CONFIG SET acllog-max-len 0'), w('AUTH d x'),
+    w('ACL LOG'), w('CONFIG SET acllog-max-len 128'), w('ACL LOG RESET'),
+  ], { mask: logMask(10) }),
   c('ACL LOG errors', [w('ACL LOG x'), w('ACL LOG 1.5'), w('ACL LOG 99999999999999999999'), w('ACL LOG 1 2'), w('ACL LOG RESET x')]),
   c('ACL GENPASS lengths', [w('ACL GENPASS'), w('ACL GENPASS 1'), w('ACL GENPASS 4'), w('ACL GENPASS 5'), w('ACL GENPASS 9'), w('ACL GENPASS 4096'), w('ACL GENPASS 007')], { mask: hexMask(7) }),
   c('ACL GENPASS errors', [w('ACL GENPASS 0'), w('ACL GENPASS -1'), w('ACL GENPASS 4097'), w('ACL GENPASS x'), w('ACL GENPASS 1.5'), w('ACL GENPASS 99999999999999999999'), w('ACL GENPASS 1 2')]),
@@ -62,6 +81,9 @@ export const requirepassCases: DiffCase[] = [
   c('MODULE LOAD before AUTH: enable-module-command refuses first', [w('MODULE LOAD /x.so'), w('MODULE UNLOAD x'), w('MODULE HELP')]),
   c('ACL LIST and GETUSER show the password hash', [['AUTH', PW], w('ACL WHOAMI'), w('ACL USERS'), w('ACL LIST'), w('ACL GETUSER default')]),
   c('ACL in RESP3 with requirepass', [['HELLO', '3', 'AUTH', 'default', PW], w('ACL GETUSER default'), w('ACL LIST'), w('ACL GETUSER x'), w('MODULE LIST'), w('ACL LOG')]),
+  c('ACL LOG records wrong passwords', [
+    ['AUTH', PW], w('ACL LOG RESET'), w('AUTH wrong'), w('AUTH default wrong'), w('AUTH wrong'), ['AUTH', 'nobody', PW], w('ACL LOG'), w('ACL LOG RESET'),
+  ], { mask: logMask(8) }),
   c('ACL DRYRUN with requirepass', [['AUTH', 'default', PW], w('ACL DRYRUN default get k'), w('ACL DRYRUN default auth x')]),
 ];
 
