@@ -13,7 +13,7 @@ import { applyOptions, Config, ConfigError } from './config.js';
 import { byteString, fsPath } from './config-values.js';
 import { Server } from './server/server.js';
 import { createLogger, sinkLogger, type Logger, type LogSink } from './server/log.js';
-import { openPersistence, refuseWhileStarting, takePidFiles } from './server/service.js';
+import { openPersistence, readyLine, refuseWhileStarting, takePidFiles } from './server/service.js';
 import type { PidFiles } from './server/pidfile.js';
 import type { Clock } from './keyspace/clock.js';
 import type { FileIO } from './persistence/fileio.js';
@@ -133,6 +133,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     throw e;
   }
   const running = server;
+  // As the CLI's last start-up line (at notice: the library's default level, warning, hides it).
+  logger.notice(readyLine(running.port));
   return {
     get port() {
       return running.port;

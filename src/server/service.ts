@@ -218,10 +218,13 @@ export async function runService(config: Config, configFile: string): Promise<Se
     return fail(errorText(e));
   }
   service.running = true;
-  log.notice(`Ready to accept connections tcp on port ${server.port}`);
+  log.notice(readyLine(server.port));
   return server;
 }
 
+
+/** Redis's line once the server serves (the library logs it too: with port 0 it names the port). */
+export const readyLine = (port: number): string => `Ready to accept connections tcp on port ${port}`;
 
 /** SHUTDOWN's options a signal stands for: shutdown-on-sigterm / shutdown-on-sigint (`default`: none). */
 function signalShutdown(flags: string): ShutdownOpts {

@@ -215,6 +215,20 @@ test('the log option gets the lines loglevel lets through (warning by default, C
   t.is(lines.length, after);
 });
 
+test('at loglevel notice the start ends with Redis\'s line naming the port (port 0 included), with or without an AOF; none at the default level', async (t) => {
+  const dir = tempDir('ks-ready-');
+  for (const config of [{ loglevel: 'notice' }, { loglevel: 'notice', appendonly: 'yes', dir }]) {
+    const lines: string[] = [];
+    const s = await startServer({ port: 0, config, log: (_level, message) => void lines.push(message) });
+    await s.close();
+    t.is(lines.at(-1), `Ready to accept connections tcp on port ${s.port}`, JSON.stringify(config));
+  }
+  const quiet: string[] = [];
+  const s = await startServer({ port: 0, log: (_level, message) => void quiet.push(message) });
+  await s.close();
+  t.deepEqual(quiet, []);
+});
+
 test('without log or logfile, the lines go to stderr: the host\'s stdout stays its own', async (t) => {
   const library = join(dirname(BUNDLE), 'index.js'); // the bundle a package user imports
   const script = `
