@@ -190,33 +190,6 @@ export class RequestDecoder extends QueryBuffer implements CommandNames {
     }
   }
 
-  /**
-   * Redis's `strchr(p, target)` from pos: the index of the first `target` byte (CR for multibulk
-   * headers, LF for inline requests), or -1 when there is none yet or a NUL byte comes first (the
-   * NUL ends the C string, so Redis does not see the line end either).
-   */
-  private scan(target: number): number {
-    const buf = this.buf;
-    const end = this.end;
-    let i = this.pos + this.scanned;
-    for (; i < end; i++) {
-      const c = buf[i];
-      if (c === target) {
-        this.scanned = i - this.pos;
-        return i;
-      }
-      if (c === 0) break;
-    }
-    this.scanned = i - this.pos;
-    return -1;
-  }
-
-  /** The CR ending the header line at pos, once the byte after it has arrived too; else -1. */
-  private headerEnd(): number {
-    const cr = this.scan(CR);
-    return cr >= 0 && cr + 1 < this.end ? cr : -1;
-  }
-
   /** Moves past consumed bytes. */
   private advance(to: number): void {
     this.pos = to;

@@ -2,12 +2,13 @@
 // request cut by the end of a read, or a pipeline held back), in the caller's chunk while it is
 // parsed in place and in a buffer of our own once the call returns, and a big bulk being gathered.
 // What the query buffer's accounting reads (client-query-buffer-limit, CLIENT LIST qbuf, the used
-// memory) is answered here. The parsing is decoder.ts's, a subclass: the hot path reads these
-// fields directly.
+// memory) is answered here, and line ends are found here as Redis's strchr finds them (scan). The
+// parsing is decoder.ts's, a subclass: the hot path reads these fields directly.
 
 import type { BigBulk } from './big-bulk.js';
 
 export const EMPTY = Buffer.alloc(0);
+const CR = 13;
 /** A read at least this big that ends mid-request is taken for a streamed pipeline (keepRest). */
 const STREAM_READ = 16 * 1024;
 /** A pending partial request at least this big gets a buffer with room to grow (no quadratic copies). */
@@ -30,6 +31,33 @@ export abstract class QueryBuffer {
   /** Bytes received but not yet consumed (for client-query-buffer accounting). */
   get buffered(): number {
     return this.end - this.pos + (this.big === null ? 0 : this.big.have);
+  }
+
+  /**
+   * Redis's `strchr(p, target)` from pos: the index of the first `target` byte (CR for multibulk
+   * headers, LF for inline requests), or -1 when there is none yet or a NUL byte comes first (the
+   * NUL ends the C string, so Redis does not see the line end either).
+   */
+  protected scan(target: number): number {
+    const buf = this.buf;
+    const end = this.end;
+    let i = this.pos + this.scanned;
+    for (; i < end; i++) {
+      const c = buf[i];
+      if (c === target) {
+        this.scanned = i - this.pos;
+        return i;
+      }
+      if (c === 0) break;
+    }
+    this.scanned = i - this.pos;
+    return -1;
+  }
+
+  /** The CR ending the header line at pos, once the byte after it has arrived too; else -1. */
+  protected headerEnd(): number {
+    const cr = this.scan(CR);
+    return cr >= 0 && cr + 1 < this.end ? cr : -1;
   }
 
   /**
