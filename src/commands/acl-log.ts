@@ -54,7 +54,7 @@ class AclLog {
       return;
     }
     this.entries.unshift(e);
-    const max = Number(ctx.server.config.get('acllog-max-len'));
+    const max = ctx.server.config.int('acllog-max-len');
     if (this.entries.length > max) this.entries.length = max;
   }
 

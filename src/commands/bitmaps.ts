@@ -308,7 +308,7 @@ function bitop(ctx: Ctx, args: string[]): Reply {
   const dest = args[2];
   if (max === 0) {
     // Not looked up first (Redis's dbDelete): an expired destination is deleted by the BITOP itself.
-    if (ctx.db.deleteStored(dest)) ctx.propagate(args);
+    if (ctx.db.remove(dest)) ctx.propagate(args);
     return 0;
   }
   const out = Buffer.alloc(max);

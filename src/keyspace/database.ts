@@ -244,26 +244,16 @@ export class Database {
 
   /** Deletes `key` (if present and not expired); returns whether it existed. */
   delete(key: string): boolean {
-    if (this.peek(key) === undefined) return false;
-    this.remove(key);
-    return true;
+    return this.peek(key) !== undefined && this.remove(key);
   }
 
   /**
-   * Deletes `key` if it is stored, even past its deadline, which is not reported as an expiry:
-   * Redis's dbDelete, which BITOP calls on a destination it has not looked up, so that deleting an
-   * expired one logs the BITOP (not an expiry's DEL) and counts no expired key.
+   * Removes a key unconditionally (no expiry check: one past its deadline is removed, and not
+   * reported as an expiry, as Redis's dbDelete); returns whether it was stored.
    */
-  deleteStored(key: string): boolean {
-    if (this.dict.slotOf(key) < 0) return false;
-    this.remove(key);
-    return true;
-  }
-
-  /** Removes a key unconditionally (no expiry check). */
-  remove(key: string): void {
+  remove(key: string): boolean {
     const slot = this.dict.slotOf(key);
-    if (slot < 0) return;
+    if (slot < 0) return false;
     const v = this.dict.valueAt(slot);
     if (!Number.isNaN(this.dict.deadlineAt(slot))) this.addBytes(-EXPIRE_ENTRY_BYTES);
     this.dict.delete(key);
@@ -273,6 +263,7 @@ export class Database {
       this.addBytes(-this.keyIndex.bytesPerKey);
     }
     this.signalModified(key);
+    return true;
   }
 
   /** The deadline of `key` in ms, NaN when it has none or does not exist (read beside its row). */

@@ -164,7 +164,7 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
   /** The held input's replay goes on in the next turn (static, given the connection: no closure each). */
   private static endReplayYield(c: ConnectionInput): void {
     c.replayYielded = false;
-    if (!c.paused && !c.holding && c.reading) c.replay();
+    if (!c.paused && !c.blocked && c.reading) c.replay();
   }
 
   /** Runs held input, at most TURN_BYTES of it this turn; closes after it if the peer has ended. */
@@ -191,7 +191,7 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
    */
   private endIfDone(): void {
     if (!this.peerEnded || this.closing || this.closed) return;
-    if (this.holding) return this.kill();
+    if (this.blocked) return this.kill();
     if (this.decoder.halted || this.replayYielded) return;
     this.closing = true;
     this.decoder.stop();
@@ -230,18 +230,16 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
     // a client idle all through the pause is not closed as soon as it is answered.
     this.lastInteraction = this.server.markBatch();
     this.onRequest(args);
-    if (!this.holding && !this.paused) this.replay();
+    if (!this.blocked && !this.paused) this.replay();
     this.server.queueFlush(this);
   }
 
-  /** A command of this client waits: for a CLIENT PAUSE to end, or in WAIT. */
-  private get holding(): boolean {
-    return this.postponed !== null || this.waiting !== null;
-  }
-
-  /** CLIENT LIST flag b, INFO blocked_clients. */
+  /**
+   * A command of this client waits, for a CLIENT PAUSE to end or in WAIT: CLIENT LIST flag b, INFO
+   * blocked_clients.
+   */
   get blocked(): boolean {
-    return this.holding;
+    return this.postponed !== null || this.waiting !== null;
   }
 
   get blockedWithTimeout(): boolean {
@@ -309,7 +307,7 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
   }
 
   private static afterWait(c: ConnectionInput): void {
-    if (c.holding || c.paused || !c.reading) return;
+    if (c.blocked || c.paused || !c.reading) return;
     c.queued = c.socket.writableLength;
     c.server.markBatch();
     c.replay();
@@ -354,7 +352,7 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
     this.paused = false;
     this.queued = this.socket.writableLength;
     this.server.markBatch();
-    if (!this.holding) this.replay();
+    if (!this.blocked) this.replay();
     this.server.queueFlush(this);
   }
 

@@ -17,15 +17,22 @@ import { protectedActionDenied } from './limits.js';
 import { POSTPONED, REPLICA_KEYSPACE, touchesKeyspace } from './pause.js';
 import { TxState } from './transaction-state.js';
 
+/**
+ * The option that lets each family of protected commands run, and its refusal (Redis's
+ * processCommand: DEBUG by enable-debug-command, MODULE LOAD / LOADEX / UNLOAD by
+ * enable-module-command).
+ */
+const PROTECTED_BY = new Map<string, readonly [option: string, refusal: string]>([
+  ['debug', ['enable-debug-command', DEBUG_NOT_ALLOWED]],
+  ['module', ['enable-module-command', MODULE_NOT_ALLOWED]],
+]);
+
 /** The checks before the state checks: CMD_PROTECTED (a refused call, not a failed one) and authentication. */
 export function admits(server: Server, conn: Connection, spec: CommandSpec): ErrorReply | null {
   // As Redis 7.0's CMD_PROTECTED check, before authentication: a refused call, not a failed one.
-  // DEBUG answers to enable-debug-command, MODULE LOAD / LOADEX / UNLOAD to enable-module-command.
   if (spec.isProtected) {
-    const module = spec.name.startsWith('module|');
-    if (protectedActionDenied(server.config.get(module ? 'enable-module-command' : 'enable-debug-command'), conn.addr)) {
-      return new ErrorReply(module ? MODULE_NOT_ALLOWED : DEBUG_NOT_ALLOWED);
-    }
+    const [option, refusal] = PROTECTED_BY.get(spec.name.split('|')[0])!;
+    if (protectedActionDenied(server.config.get(option), conn.addr)) return new ErrorReply(refusal);
   }
   if (!spec.noAuth && conn.authRequired) return new ErrorReply(NOAUTH);
   return null;
