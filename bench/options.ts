@@ -40,7 +40,8 @@ export const HELP = `npm run bench -- [options]     side-by-side benchmark: Keys
 
   --quick               one round, tests ping_mbulk,set,get, fewer requests, 200,000 keys
   --only T1,T2          tests to run (${ALL_TESTS.join(',')})
-  --rounds N            alternating rounds per cell, medians reported (default 3)
+  --rounds N            alternating rounds per cell and of the rewrite's runs without and with
+                        a rewrite, medians reported (default 3)
   --requests N          redis-benchmark -n without pipelining (default 100000; pipelined: x10)
   --pipelines 1,16      -P values (default 1,16)
   --sizes 3,100         -d values (default 3,100)

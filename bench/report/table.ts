@@ -112,7 +112,8 @@ export function renderTables(r: Results): string {
   }
   if (r.rewrite) {
     out.push('', 'AOF rewrite under redis-benchmark SET load (-c 50 -P 1 -r keys); warm-up = first run, grows the keyspace past the dataset;');
-    out.push('ping = longest round trip of a 1 ms PING loop (client-side stall); * = rewrite outlasted the benchmark');
+    out.push('ping = longest round trip of a 1 ms PING loop (client-side stall); * = rewrite outlasted the benchmark;');
+    out.push('base and rewrite runs alternate for the rounds: p99 and durations are medians, max, ping and stall the worst');
     out.push(columns(rewriteRows(r.rewrite)));
   }
   if (r.scale) {
