@@ -193,8 +193,12 @@ function truncatedTail(path: string, validUpTo: number, size: number, sink: Load
     throw new AofFormatError(`Unexpected end of file reading the append only file ${path} at offset ${validUpTo} (${dropped} bytes of an incomplete command), and it is not the last AOF file: ${notLastHint(path)}`);
   }
   if (!sink.truncate) throw new AofFormatError(refused);
-  sink.warning(`!!! Warning: short read while loading the AOF file ${path}!!!`);
-  sink.warning(`!!! Truncating the AOF ${path} at offset ${validUpTo}, dropping ${dropped} bytes of an incomplete last command !!!`);
+  // Redis's three lines word for word (the file's name, not its path: log watchers match them),
+  // then ours with the path and what is lost.
+  const name = basename(path);
+  sink.warning(`!!! Warning: short read while loading the AOF file ${name}!!!`);
+  sink.warning(`!!! Truncating the AOF ${name} at offset ${validUpTo} !!!`);
+  sink.warning(`Dropped the last ${dropped} bytes of ${path}: an incomplete last command`);
   try {
     truncateSync(path, validUpTo);
   } catch (e) {
@@ -202,7 +206,7 @@ function truncatedTail(path: string, validUpTo: number, size: number, sink: Load
     sink.warning(fileError(AOF_IO.truncate(path), e).message);
     throw new AofFormatError(refused);
   }
-  sink.warning(`AOF ${path} loaded anyway because aof-load-truncated is enabled`);
+  sink.warning(`AOF ${name} loaded anyway because aof-load-truncated is enabled`);
 }
 
 interface ParseResult {

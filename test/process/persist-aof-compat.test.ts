@@ -8,6 +8,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { exited, startBundle, tempDir } from '../helpers/bundle.js';
 import { needBinary } from '../helpers/bins.js';
 import { freePort, startRealRedis } from '../helpers/redis.js';
@@ -200,4 +201,48 @@ test('relative expiry forms in a file (one made by hand: Redis writes absolute o
   t.deepEqual(shape(ours), shape(redis));
   // Spelled out: x, b, c, d and g expired once the load was over (SCAN reclaimed them).
   t.deepEqual(shape(ours), { '0:a': ['1', 10], '0:e': ['1', 10], '0:f': ['v', 10], '0:h': ['1', 5], '0:l': ['1', 10], '0:w': ['1', 10] });
+});
+
+/** redis-server's log of a start on `dir` up to its Ready line (then it is killed). */
+async function redisStartLog(dir: string): Promise<string> {
+  const port = String(await freePort());
+  const proc = spawn('redis-server', ['--port', port, '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', 'yes', '--logfile', ''], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`redis-server did not get ready: ${log}`)), 20_000);
+    proc.stdout!.on('data', (b: Buffer) => {
+      log += b.toString('latin1');
+      if (log.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  proc.kill('SIGKILL');
+  return log;
+}
+
+/** The message of each log line (`pid:role date time level message`) that `keep` accepts. */
+const messages = (log: string, keep: RegExp): string[] =>
+  log.split('\n').map((l) => l.replace(/^\d+:[A-Z] \d+ \w+ \d+ [\d:.]+ . /, '')).filter((m) => keep.test(m));
+
+test('a last incr file cut in the middle of a command: cut at the same offset, with the log lines of redis-server 7.0.15', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const whole = Buffer.concat([aofBytes(['SELECT', '0']), K1]);
+  const incr = Buffer.concat([whole, K4.subarray(0, 11)]);
+  const dir = dataDir(null, { 'appendonly.aof.manifest': BASE_AND_INCR, 'appendonly.aof.1.base.aof': K4, 'appendonly.aof.1.incr.aof': incr });
+  const redisDir = copyOf(dir);
+  const TRUNCATION = /short read|Truncating|loaded anyway/;
+  const theirs = messages(await redisStartLog(redisDir), TRUNCATION);
+  t.deepEqual(theirs, [
+    '!!! Warning: short read while loading the AOF file appendonly.aof.1.incr.aof!!!',
+    `!!! Truncating the AOF appendonly.aof.1.incr.aof at offset ${whole.length} !!!`,
+    'AOF appendonly.aof.1.incr.aof loaded anyway because aof-load-truncated is enabled',
+  ]);
+  const sp = await startBundle(['--appendonly', 'yes', '--loglevel', 'notice'], { dir });
+  t.teardown(() => void sp.stop('SIGKILL'));
+  t.deepEqual(messages(sp.output(), TRUNCATION), theirs);
+  t.true(sp.output().includes(`Dropped the last 11 bytes of ${join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof')}: an incomplete last command`), sp.output());
+  t.deepEqual(readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof')), readFileSync(join(redisDir, 'appendonlydir', 'appendonly.aof.1.incr.aof')));
+  t.deepEqual(readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof')), whole);
 });
