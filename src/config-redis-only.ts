@@ -100,7 +100,7 @@ const plainLine = (name: string) => (v: string): string[] => [`${name} ${v}`];
 export const REDIS_ONLY_OPTIONS: readonly OptionSpec[] = [
   // RDB files: there are none (persistence is the AOF alone).
   bool('rdbchecksum', 'yes', false),
-  bool('rdbcompression', 'yes'),
+  bool('rdbcompression', 'yes'), // not inert: DUMP compresses with it (dump-payload.ts)
   bool('rdb-del-sync-files', 'no'),
   bool('rdb-save-incremental-fsync', 'yes'),
   bool('stop-writes-on-bgsave-error', 'yes'),

@@ -31,6 +31,16 @@ export const INVALID_EXPIRE = (cmd: string): string => `ERR invalid expire time 
 export const OFFSET_RANGE = 'ERR offset is out of range';
 export const STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 export const SAME_OBJECT = 'ERR source and destination objects are the same';
+// DUMP / RESTORE (cluster.c's restoreCommand).
+export const BUSYKEY = 'BUSYKEY Target key name already exists.';
+export const INVALID_TTL = 'ERR Invalid TTL value, must be >= 0';
+export const INVALID_IDLETIME = 'ERR Invalid IDLETIME value, must be >= 0';
+export const INVALID_FREQ = 'ERR Invalid FREQ value, must be >= 0 and <= 255';
+export const DUMP_PAYLOAD = 'ERR DUMP payload version or checksum are wrong';
+export const BAD_DATA_FORMAT = 'ERR Bad data format';
+/** Ours: a well-formed payload of a type Keystonelight does not store (it stores strings only). */
+export const RESTORE_UNSUPPORTED_TYPE = (type: string): string =>
+  `ERR DUMP payload of a ${type} value: type not supported by Keystonelight (strings only)`;
 // Bitmaps (bitops.c).
 export const BIT_OFFSET = 'ERR bit offset is not an integer or out of range';
 export const BIT_VALUE = 'ERR bit is not an integer or out of range';

@@ -9,6 +9,7 @@ import { stringCommands } from './strings.js';
 import { bitmapCommands } from './bitmaps.js';
 import { bitfieldCommands } from './bitfield.js';
 import { keyspaceCommands } from './keys.js';
+import { dumpCommands } from './dump.js';
 import { persistenceCommands } from './persistence.js';
 import { commandCommands } from './command.js';
 import { configCommands } from './config.js';
@@ -53,7 +54,7 @@ export function renameChecker(): RenameCheck {
 }
 
 export function buildCommandTable(): CommandTable {
-  return buildTable([connectionCommands, stringCommands, bitmapCommands, bitfieldCommands, keyspaceCommands, persistenceCommands,
+  return buildTable([connectionCommands, stringCommands, bitmapCommands, bitfieldCommands, keyspaceCommands, dumpCommands, persistenceCommands,
     commandCommands, configCommands, infoCommands, clientCommands, debugCommands, serverCommands, clusterCommands,
     monitorCommands, slowlogCommands, latencyCommands, memoryCommands, transactionCommands, waitCommands, aclCommands, moduleCommands]);
 }

@@ -10,7 +10,8 @@ import { helpReply } from './command.js';
 import { splitArgs } from '../protocol/splitargs.js';
 import { cWord } from './args.js';
 import { Deferred, err, MapReply, OK, type Reply } from '../protocol/reply.js';
-import { cstr, SYNTAX, upperAscii } from '../errors.js';
+import { cstr, DUMP_PAYLOAD, SYNTAX, upperAscii } from '../errors.js';
+import { withFooter } from './dump-payload.js';
 
 /** TIME: [unix seconds, microseconds] of the clock (millisecond resolution; live inside EXEC too, as Redis's). */
 function time(ctx: Ctx): Reply {
@@ -94,8 +95,8 @@ const FUNCTION_HELP = [
   '      in case of functions name collision with another library).',
 ];
 
-/** FUNCTION DUMP of no libraries in Redis 7.0: RDB version 10, then the payload's CRC64. */
-const EMPTY_DUMP = '\x0a\x00\x5d\x9b\x5c\x40\x0f\x7f\xa2\xda';
+/** FUNCTION DUMP of no libraries in Redis 7.0: no library, then the footer (RDB version and CRC-64). */
+const EMPTY_DUMP = withFooter(Buffer.alloc(0)).toString('latin1');
 
 const syntaxError = (args: string[]): Reply =>
   err(`ERR unknown subcommand or wrong number of arguments for '${cstr(args[1]).slice(0, 128)}'. Try ${upperAscii(args[0])} HELP.`);
@@ -156,7 +157,7 @@ function functionRestore(ctx: Ctx, args: string[]): Reply {
     return err('ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.');
   }
   // Only a dump of no libraries can be valid here: there is no engine to run any other.
-  if (args[2] !== EMPTY_DUMP) return err('ERR DUMP payload version or checksum are wrong');
+  if (args[2] !== EMPTY_DUMP) return err(DUMP_PAYLOAD);
   ctx.propagate(args); // a change, logged, as Redis's
   return OK;
 }

@@ -18,6 +18,7 @@ import { cases as connection, requirepassCases } from './cases/connection.js';
 import { cases as strings } from './cases/strings.js';
 import { cases as bitmaps } from './cases/bitmaps.js';
 import { cases as keyspace } from './cases/keyspace.js';
+import { cases as dump } from './cases/dump.js';
 import { cases as server } from './cases/server.js';
 import { cases as observe } from './cases/observe.js';
 import { cases as limits } from './cases/limits.js';
@@ -40,6 +41,7 @@ const SUITES: Suite[] = [
   { name: 'strings', cases: strings },
   { name: 'bitmaps', cases: bitmaps },
   { name: 'keyspace', cases: keyspace },
+  { name: 'dump', cases: dump },
   { name: 'server', cases: server },
   { name: 'observe', cases: observe },
   { name: 'limits', cases: limits },

@@ -1,0 +1,113 @@
+// The DUMP payload codec (src/commands/dump-payload.ts, lzf.ts, crc64.ts, payload-types.ts): CRC-64
+// check values, LZF round trips of random and repetitive data, the string encodings Redis 7.0
+// picks, and payloads broken in every way (truncated, lying lengths, huge declared lengths, a
+// corrupt LZF stream), which must give an error result and never throw.
+
+import test from 'ava';
+import { crc64 } from '../../src/commands/crc64.js';
+import { lzfCompress, lzfDecompress } from '../../src/commands/lzf.js';
+import { dumpString, encodeString, readPayload, withFooter } from '../../src/commands/dump-payload.js';
+import { mulberry32 } from '../helpers/rng.js';
+
+const bin = (b: Buffer): string => b.toString('latin1');
+/** A payload with a valid footer around `body` (a string of bytes). */
+const payload = (body: string, version = 10): string => {
+  const head = Buffer.concat([Buffer.from(body, 'latin1'), Buffer.from([version & 255, version >> 8])]);
+  return bin(Buffer.concat([head, crc64(head)]));
+};
+const randomBytes = (rng: () => number, n: number, alphabet = 256): Buffer =>
+  Buffer.from(Array.from({ length: n }, () => Math.floor(rng() * alphabet)));
+
+test('CRC-64: Redis crc64.c check value and FUNCTION DUMP of no libraries', (t) => {
+  t.is(Buffer.from(crc64(Buffer.from('123456789'))).reverse().toString('hex'), 'e9c6d914c4b8d9ca');
+  t.is(crc64(Buffer.alloc(0)).toString('hex'), '0000000000000000');
+  t.is(bin(withFooter(Buffer.alloc(0))), '\x0a\x00\x5d\x9b\x5c\x40\x0f\x7f\xa2\xda');
+});
+
+test('DUMP of known values equals redis-server 7.0.15 output', (t) => {
+  t.is(dumpString('hello', true), '\x00\x05hello\x0a\x00crßve4 \x0a'.replace('ß', '\xdf'));
+  // Integers: int8 / int16 / int32, then beyond 32 bits as text; non-canonical ones as text.
+  t.is(bin(encodeString('12', true)), '\xc0\x0c');
+  t.is(bin(encodeString('-129', true)), '\xc1\x7f\xff');
+  t.is(bin(encodeString('2147483647', true)), '\xc2\xff\xff\xff\x7f');
+  t.is(bin(encodeString('-2147483648', true)), '\xc2\x00\x00\x00\x80');
+  t.is(bin(encodeString('2147483648', true)), '\x0a2147483648');
+  for (const s of ['012', '+1', '-0', ' 1', '1 ']) t.is(bin(encodeString(s, true)), String.fromCharCode(s.length) + s, s);
+  // LZF from 21 bytes, when it saves 4 bytes; not with rdbcompression no.
+  t.is(bin(encodeString('abcabcabcabcabcabcabc', true)), '\xc3\x0b\x15\x03abca\xe0\x06\x02\x01bc');
+  t.is(bin(encodeString('abcabcabcabcabcabcab', true)), '\x14abcabcabcabcabcabcab');
+  t.is(bin(encodeString('abcabcabcabcabcabcabc', false)), '\x15abcabcabcabcabcabcabc');
+  t.is(bin(encodeString('a'.repeat(93), true)), '\xc3\x09\x40\x5d\x01aa\xe0\x50\x00\x01aa');
+  // Lengths: 6, 14 and 32 bits.
+  t.is(bin(encodeString('x'.repeat(63), false)).slice(0, 1), '\x3f');
+  t.is(bin(encodeString('x'.repeat(100), false)).slice(0, 2), '\x40\x64');
+  t.is(bin(encodeString('x'.repeat(20000), false)).slice(0, 5), '\x80\x00\x00\x4e\x20');
+});
+
+test('LZF round trips random, low-entropy and repetitive data of many lengths', (t) => {
+  const rng = mulberry32(11);
+  for (let i = 0; i < 600; i++) {
+    const n = i < 300 ? i + 1 : Math.floor(rng() * 70000) + 1;
+    const alphabet = [2, 4, 16, 256][i % 4];
+    const input = i % 5 === 0 ? Buffer.alloc(n, 'ab') : randomBytes(rng, n, alphabet);
+    const packed = lzfCompress(input, n + Math.ceil(n / 32) + 64);
+    if (packed === null) return void t.fail(`no room for ${n} bytes`);
+    const out = Buffer.alloc(n);
+    t.is(lzfDecompress(packed, 0, packed.length, out), n);
+    if (!out.equals(input)) return void t.fail(`round trip of ${n} bytes (alphabet ${alphabet}) differs`);
+    // With no room to spare, compression gives up rather than overflow.
+    t.is(lzfCompress(input, Math.max(1, packed.length - 1)), null);
+  }
+});
+
+test('DUMP payloads round trip through RESTORE decoding', (t) => {
+  const rng = mulberry32(5);
+  const values = ['', 'a', '0', '-1', '127', '128', '-32768', '32768', '99999999999', '9223372036854775807', '\x00\xff\r\n'];
+  for (let i = 0; i < 300; i++) values.push(bin(randomBytes(rng, Math.floor(rng() * 3000), i % 2 ? 256 : 3)));
+  for (const v of values) {
+    for (const compress of [true, false]) t.deepEqual(readPayload(dumpString(v, compress)), { kind: 'string', value: v });
+  }
+});
+
+test('bad payloads give error results, never exceptions', (t) => {
+  const good = dumpString('hello world hello world hello world', true);
+  t.deepEqual(readPayload(''), { kind: 'checksum' });
+  t.deepEqual(readPayload(good.slice(0, -1)), { kind: 'checksum' });
+  t.deepEqual(readPayload(good.slice(0, -1) + 'x'), { kind: 'checksum' });
+  t.deepEqual(readPayload(payload('\x00\x05hello', 11)), { kind: 'checksum' });
+  t.deepEqual(readPayload(payload('\x00\x05hello', 9)), { kind: 'string', value: 'hello' });
+  // As Redis's rio, reads may run into the footer: an int8 with no byte of its own reads the version.
+  t.deepEqual(readPayload(payload('\x00\xc0')), { kind: 'string', value: '10' });
+  const bad = [
+    '', '\x00', '\x00\x15hello', '\x00\xc4', '\x00\x82',
+    '\x00\x81\xff\xff\xff\xff\xff\xff\xff\xff', '\x00\x80\xff\xff\xff\xff',
+    // LZF: a compressed length past the end, an original length that cannot be reached (huge, or
+    // more than the data makes), a back reference before the start, a literal run past the end.
+    '\x00\xc3\x81\xff\xff\xff\xff\xff\xff\xff\xff\x05\x00', '\x00\xc3\x02\x81\xff\xff\xff\xff\xff\xff\xff\xff\x00a',
+    '\x00\xc3\x02\x80\x7f\xff\xff\xff\x00a', '\x00\xc3\x02\x05\x00a', '\x00\xc3\x02\x05\x20\x00', '\x00\xc3\x02\x05\x05a',
+    // Other types: unknown, module, empty or truncated collections, bad blob headers.
+    '\x08\x00', '\x06\x00', '\x07\x00', '\x14\x00', '\xff', '\x01\x00', '\x01\x02\x01a', '\x04\x01\x01a', '\x03\x01\x01a\xfc',
+    '\x10\x00', '\x10\x07\x07\x00\x00\x00\x00\x00\xff', '\x0b\x08\x02\x00\x00\x00\x01\x00\x00\x00', '\x12\x01\x03\x01a',
+  ];
+  for (const body of bad) {
+    const r = t.notThrows(() => readPayload(payload(body)));
+    t.deepEqual(readPayload(payload(body)), { kind: 'bad' }, JSON.stringify(body));
+    void r;
+  }
+  // Every truncation and every one-byte corruption of a good payload (checksum fixed up).
+  const body = good.slice(0, -10);
+  for (let n = 0; n < body.length; n++) {
+    t.notThrows(() => readPayload(payload(body.slice(0, n))));
+    const flipped = body.slice(0, n) + String.fromCharCode(body.charCodeAt(n) ^ 0x5a) + body.slice(n + 1);
+    t.notThrows(() => readPayload(payload(flipped)));
+  }
+});
+
+test('well-formed payloads of other types are named, not stored', (t) => {
+  t.deepEqual(readPayload(payload('\x01\x01\x01a')), { kind: 'other', type: 'list' });
+  t.deepEqual(readPayload(payload('\x02\x02\x01a\x01b')), { kind: 'other', type: 'set' });
+  t.deepEqual(readPayload(payload('\x04\x01\x01f\x01v')), { kind: 'other', type: 'hash' });
+  t.deepEqual(readPayload(payload('\x05\x01\x01a' + '\x00'.repeat(8))), { kind: 'other', type: 'zset' });
+  t.deepEqual(readPayload(payload('\x0b\x0c\x02\x00\x00\x00\x02\x00\x00\x00\x01\x00\x02\x00')), { kind: 'other', type: 'set' });
+  t.deepEqual(readPayload(payload('\x13')), { kind: 'other', type: 'stream' });
+});
