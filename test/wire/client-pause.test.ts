@@ -6,6 +6,7 @@ import test from 'ava';
 import { RawClient } from '../helpers/raw.js';
 import { serve } from '../helpers/serve.js';
 import { encodeArgs } from '../helpers/resp.js';
+import { waitFor } from '../helpers/aof.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -21,11 +22,13 @@ test('a pause that times out: keys expired during it are gone before the held co
   const ctl = await RawClient.connect(s.port);
   const held = await RawClient.connect(s.port);
   t.teardown(() => (ctl.close(), held.close()));
+  // The pause in the same write as the SETs: a loaded machine cannot let the 100 ms pass (and the
+  // cron delete e1 and e2) between the SETs and the pause. 300 ms later e1 and e2 are past their
+  // deadline; the pause lasts 1 s, so the DBSIZE below runs during it with 700 ms to spare.
   t.deepEqual(
-    await ctl.pipeline([['FLUSHALL'], ['SET', 'e1', 'v', 'PX', '100'], ['SET', 'e2', 'v', 'PX', '100'], ['SET', 'keep', 'v']]),
-    ['+OK\r\n', '+OK\r\n', '+OK\r\n', '+OK\r\n'],
+    await ctl.pipeline([['FLUSHALL'], ['SET', 'e1', 'v', 'PX', '100'], ['SET', 'e2', 'v', 'PX', '100'], ['SET', 'keep', 'v'], ['CLIENT', 'PAUSE', '1000', 'WRITE']]),
+    ['+OK\r\n', '+OK\r\n', '+OK\r\n', '+OK\r\n', '+OK\r\n'],
   );
-  t.is(await ctl.call('CLIENT', 'PAUSE', '500', 'WRITE'), '+OK\r\n');
   held.write(Buffer.concat([encodeArgs(['SET', 'x', '1']), encodeArgs(['DBSIZE'])]));
   await sleep(300);
   t.is(await ctl.call('DBSIZE'), ':3\r\n', 'during the pause expired keys are not deleted (as Redis)');
@@ -44,7 +47,8 @@ test('CLIENT PAUSE with a timeout that overflows the clock does not hold writes,
   t.is(await ctl.call('CLIENT', 'PAUSE', '9223372036854775807', 'WRITE'), '+OK\r\n');
   await sleep(200);
   w.write(encodeArgs(['SET', 'z', '1']));
-  const r = await Promise.race([w.read(), sleep(1000).then(() => 'held')]);
+  // Answered at once; held (the bug), it waits for the UNPAUSE: 5 s tells the two apart on a loaded machine too.
+  const r = await Promise.race([w.read(), sleep(5000).then(() => 'held')]);
   await ctl.call('CLIENT', 'UNPAUSE');
   t.is(r, '+OK\r\n');
 });
@@ -58,10 +62,15 @@ test('CLIENT LIST counts the held command of a client waiting for CLIENT PAUSE i
   const held = await RawClient.connect(s.port);
   t.teardown(() => (ctl.close(), held.close()));
   t.is(await held.call('CLIENT', 'SETNAME', 'held'), '+OK\r\n');
-  t.is(await ctl.call('CLIENT', 'PAUSE', '2000', 'WRITE'), '+OK\r\n');
+  // A pause that outlasts a loaded machine's polling (the UNPAUSE below ends it).
+  t.is(await ctl.call('CLIENT', 'PAUSE', '60000', 'WRITE'), '+OK\r\n');
   held.write(encodeArgs(['SET', 'x', '1']));
-  await sleep(200);
-  const line = (await ctl.call('CLIENT', 'LIST')).split('\n').find((l) => l.includes('name=held')) ?? '';
+  // Until the server has read the held client's SET (another connection: no order without a look).
+  let line = '';
+  await waitFor(async () => {
+    line = (await ctl.call('CLIENT', 'LIST')).split('\n').find((l) => l.includes('name=held')) ?? '';
+    return / cmd=set /.test(line);
+  }, 15_000, 'the SET to be held');
   await ctl.call('CLIENT', 'UNPAUSE');
   t.regex(line, / flags=b /);
   t.regex(line, / cmd=set /);
@@ -81,11 +90,12 @@ test("a MONITOR client's commands are not held by CLIENT PAUSE ALL (Redis never 
   const g = await RawClient.connect(s.port);
   t.teardown(() => (mon.close(), ctl.close(), g.close()));
   t.is(await mon.call('MONITOR'), '+OK\r\n');
-  t.is(await ctl.call('CLIENT', 'PAUSE', '3000', 'ALL'), '+OK\r\n');
+  // The pause outlasts the 5 s waits below: only the monitor's UNPAUSE can answer the GET in time.
+  t.is(await ctl.call('CLIENT', 'PAUSE', '60000', 'ALL'), '+OK\r\n');
   g.write(encodeArgs(['GET', 'a']));
   await sleep(100);
   mon.write(encodeArgs(['PING']));
-  t.is(await Promise.race([mon.read(), sleep(1000).then(() => 'held')]), '+PONG\r\n');
+  t.is(await Promise.race([mon.read(), sleep(5000).then(() => 'held')]), '+PONG\r\n');
   mon.write(encodeArgs(['CLIENT', 'UNPAUSE']));
-  t.is(await Promise.race([g.read(), sleep(1000).then(() => 'held')]), '$-1\r\n', 'the monitor ended the pause');
+  t.is(await Promise.race([g.read(), sleep(5000).then(() => 'held')]), '$-1\r\n', 'the monitor ended the pause');
 });
