@@ -10,11 +10,13 @@ import { RawClient } from '../helpers/raw.js';
 import { startRealRedis } from '../helpers/redis.js';
 import { serve } from '../helpers/serve.js';
 import { encodeArgs } from '../helpers/resp.js';
+import { waitFor } from '../helpers/aof.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** A reply within `ms`, or 'held'. */
-const within = (c: RawClient, ms = 1000): Promise<string> => Promise.race([c.read(), sleep(ms).then(() => 'held')]);
+/** A reply within `ms`, or 'held'. The replies expected here come at once; a held one (the bug) waits
+ * for a pause that outlasts `ms`: 5 s tells the two apart on a loaded machine too. */
+const within = (c: RawClient, ms = 5000): Promise<string> => Promise.race([c.read(), sleep(ms).then(() => 'held')]);
 
 /** Runs `scenario` against our server and a real redis-server; returns both transcripts. */
 async function both(t: import('ava').ExecutionContext, scenario: (port: number) => Promise<string[]>): Promise<{ ours: string[]; theirs: string[] }> {
@@ -43,7 +45,7 @@ test('CLIENT PAUSE ALL does not hold a MONITOR client: its PING and CLIENT UNPAU
   if (!needBinary(t, 'redis-server')) return;
   const { ours, theirs } = await both(t, (port) => clients(port, 3, async ([m, p, g]) => {
     await m.call('MONITOR');
-    await p.call('CLIENT', 'PAUSE', '3000', 'ALL');
+    await p.call('CLIENT', 'PAUSE', '60000', 'ALL'); // longer than within()'s wait: only the UNPAUSE ends it
     g.write(encodeArgs(['GET', 'a']));
     await sleep(100);
     m.write(encodeArgs(['PING']));
@@ -75,10 +77,11 @@ test('CLIENT LIST of a client held by CLIENT PAUSE: flag b, its command, its arg
   if (!needBinary(t, 'redis-server')) return;
   const { ours, theirs } = await both(t, (port) => clients(port, 2, async ([p, h]) => {
     await h.call('CLIENT', 'SETNAME', 'held');
-    await p.call('CLIENT', 'PAUSE', '2000', 'WRITE');
+    await p.call('CLIENT', 'PAUSE', '60000', 'WRITE'); // the UNPAUSE below ends it
     h.write(encodeArgs(['SET', 'x', '1']));
-    await sleep(200);
-    const line = fields(await p.call('CLIENT', 'LIST'), /name=held/, ['flags', 'qbuf', 'argv-mem', 'cmd']);
+    // Until the server has read the held SET (another connection: no order without a look).
+    let line = '';
+    await waitFor(async () => / cmd=set$/.test(line = fields(await p.call('CLIENT', 'LIST'), /name=held/, ['flags', 'qbuf', 'argv-mem', 'cmd'])), 15_000, 'the SET to be held');
     await p.call('CLIENT', 'UNPAUSE');
     return [line, await within(h)];
   }));
@@ -89,8 +92,9 @@ test('CLIENT LIST of a client held by CLIENT PAUSE: flag b, its command, its arg
 test('a pause that times out: the keys expired during it are gone before the held commands run', async (t) => {
   if (!needBinary(t, 'redis-server')) return;
   const { ours, theirs } = await both(t, (port) => clients(port, 2, async ([p, h]) => {
-    await p.pipeline([['SET', 'e1', 'v', 'PX', '100'], ['SET', 'e2', 'v', 'PX', '100'], ['SET', 'keep', 'v']]);
-    await p.call('CLIENT', 'PAUSE', '500', 'WRITE');
+    // The pause in the same write as the SETs: the 100 ms cannot pass (and the cron delete e1 and
+    // e2) before it starts. It lasts 1 s: the DBSIZE 300 ms later runs during it, 700 ms to spare.
+    await p.pipeline([['SET', 'e1', 'v', 'PX', '100'], ['SET', 'e2', 'v', 'PX', '100'], ['SET', 'keep', 'v'], ['CLIENT', 'PAUSE', '1000', 'WRITE']]);
     h.write(Buffer.concat([encodeArgs(['SET', 'x', '1']), encodeArgs(['DBSIZE'])]));
     await sleep(300);
     const during = await p.call('DBSIZE');
@@ -118,8 +122,9 @@ test('a MONITOR past 8 MB of unread lines: its QUIT runs at once and no line fol
       const line = async (): Promise<string> => (await w.call('CLIENT', 'LIST')).split('\n').find((l) => / cmd=(monitor|quit) /.test(l)) ?? '';
       await sets(12_000, 0);
       monitor.write('QUIT\r\n');
-      await sleep(300);
-      const before = await line();
+      // Until the server has run the QUIT (another connection: no order without a look).
+      let before = '';
+      await waitFor(async () => / cmd=quit /.test(before = await line()), 15_000, "the monitor's QUIT to run");
       await sets(2_000, 12_000);
       const omem = (l: string): string => / omem=(\d+) /.exec(l)?.[1] ?? '?';
       // omem itself differs (our blocks are not jemalloc's); whether it moved is compared.
