@@ -9,18 +9,23 @@ import { RawClient } from '../helpers/raw.js';
 import { needBinary } from '../helpers/bins.js';
 import { startRealRedis } from '../helpers/redis.js';
 import { serve } from '../helpers/serve.js';
+import { waitFor } from '../helpers/aof.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** INFO or CLIENT LIST fields matching `re`, one line. */
 const fields = (text: string, re: RegExp): string => text.split(/\r?\n/).filter((l) => re.test(l)).join(' ');
 
-/** cmdstat / errorstat / total_* figures, without the durations (two machines' clocks). */
-async function stats(c: RawClient): Promise<string> {
+/**
+ * cmdstat / errorstat / total_* figures, without the durations (two machines' clocks); `polls`:
+ * INFO calls made by untilBlocked beyond the script's own, left out of total_commands_processed.
+ */
+async function stats(c: RawClient, polls = 0): Promise<string> {
   // Sorted: commandstats lists commands in table order here, in its hash table's in Redis.
   const cmd = fields(await c.call('INFO', 'commandstats'), /^cmdstat_(wait|client\|unblock):/).replace(/usec=\d+,usec_per_call=[\d.]+,/g, '').split(' ').sort().join(' ');
   const err = fields(await c.call('INFO', 'errorstats'), /^errorstat_/);
-  const tot = fields(await c.call('INFO', 'stats'), /^total_(commands_processed|error_replies):/);
+  const tot = fields(await c.call('INFO', 'stats'), /^total_(commands_processed|error_replies):/)
+    .replace(/total_commands_processed:(\d+)/, (_, n: string) => `total_commands_processed:${Number(n) - polls}`);
   return `${cmd} ${err} ${tot}`;
 }
 
@@ -31,14 +36,28 @@ async function timed(c: RawClient, ms: number, ...args: string[]): Promise<strin
   return `${JSON.stringify(r)} ${performance.now() - t0 >= ms ? 'waited' : 'at once'}`;
 }
 
+/**
+ * INFO clients' blocked fields, read on `b` until a client is blocked: the other connection's command
+ * has then been read (two connections have no order without a look; a sleep was not enough on a
+ * loaded machine). Returns the last INFO's fields and how many INFO calls it took.
+ */
+async function untilBlocked(b: RawClient): Promise<{ info: string; polls: number }> {
+  for (let polls = 1; ; polls++) {
+    const info = fields(await b.call('INFO', 'clients'), /^(blocked_clients|clients_in_timeout_table):/);
+    if (info.startsWith('blocked_clients:1 ') || polls >= 2000) return { info, polls };
+    await sleep(5);
+  }
+}
+
 async function script(port: number): Promise<string[]> {
   const a = await RawClient.connect(port);
   const b = await RawClient.connect(port);
   const seen: string[] = [];
   try {
     const id = (await a.call('CLIENT', 'ID')).slice(1, -2);
-    // At once: no replica asked for, a count whose low 32 bits are not positive, inside EXEC.
-    for (const n of ['0', '-1', '2147483648', '4294967296', '-9223372036854775808']) seen.push(`WAIT ${n} 300: ${await timed(a, 250, 'WAIT', n, '300')}`);
+    // At once: no replica asked for, a count whose low 32 bits are not positive, inside EXEC. (A
+    // timeout far past the bound: a loaded machine's round trip cannot pass for a block.)
+    for (const n of ['0', '-1', '2147483648', '4294967296', '-9223372036854775808']) seen.push(`WAIT ${n} 5000: ${await timed(a, 4000, 'WAIT', n, '5000')}`);
     seen.push(`MULTI: ${(await a.pipeline([['MULTI'], ['WAIT', '1', '0'], ['EXEC']])).join(' ')}`);
     // A count reached at once because of Redis's int is still a blocked call: no histogram sample.
     await b.call('CONFIG', 'RESETSTAT');
@@ -53,13 +72,14 @@ async function script(port: number): Promise<string[]> {
 
     // While blocked: CLIENT LIST, INFO; afterwards WAIT's call was counted once, and not failed.
     await b.call('CONFIG', 'RESETSTAT');
-    a.write(encodeArgs(['WAIT', '1', '400']));
-    await sleep(100);
+    // Blocked for 1.5 s: CLIENT LIST and INFO run within it on a loaded machine too.
+    a.write(encodeArgs(['WAIT', '1', '1500']));
+    const listedPolls = (await untilBlocked(b)).polls;
     const line = (await b.call('CLIENT', 'LIST', 'ID', id)).replace(/^\$\d+\r\n/, '');
     seen.push(`listed: ${/ flags=\S+ /.exec(line)?.[0]}${/ argv-mem=\d+ /.exec(line)?.[0]}${/ cmd=\S+ /.exec(line)?.[0]}`);
     seen.push(`info: ${fields(await b.call('INFO', 'clients'), /^(blocked_clients|clients_in_timeout_table):/)}`);
     seen.push(`answered: ${await a.read()}`);
-    seen.push(`after the timeout: ${await stats(b)}`);
+    seen.push(`after the timeout: ${await stats(b, listedPolls)}`);
     seen.push(`info after: ${fields(await b.call('INFO', 'clients'), /^(blocked_clients|clients_in_timeout_table):/)}`);
 
     // CLIENT UNBLOCK: its errors (the reason before the id), then each way of ending a block.
@@ -68,10 +88,10 @@ async function script(port: number): Promise<string[]> {
     for (const how of [[], ['TIMEOUT'], ['error']]) {
       await b.call('CONFIG', 'RESETSTAT');
       a.write(Buffer.concat([encodeArgs(['WAIT', '1', '0']), encodeArgs(['PING'])]));
-      await sleep(50);
-      seen.push(`info forever: ${fields(await b.call('INFO', 'clients'), /^(blocked_clients|clients_in_timeout_table):/)}`);
+      const { info, polls } = await untilBlocked(b);
+      seen.push(`info forever: ${info}`);
       seen.push(`UNBLOCK ${how.join(' ')}: ${await b.call('CLIENT', 'UNBLOCK', id, ...how)} -> ${await a.read()} ${await a.read()}`);
-      seen.push(`stats: ${await stats(b)}`);
+      seen.push(`stats: ${await stats(b, polls - 1)}`); // one INFO was the script's own
     }
     // LATENCY HISTOGRAM: the unblock added a sample of its own (updateStatsOnUnblock).
     seen.push(`histogram calls: ${/calls\r\n:(\d+)/.exec(await b.call('LATENCY', 'HISTOGRAM', 'wait'))?.[1]}`);
@@ -122,8 +142,9 @@ test('WAIT under CLIENT PAUSE ALL waits for the pause, then blocks; CLIENT UNBLO
     b.close();
   });
   const id = (await a.call('CLIENT', 'ID')).slice(1, -2);
-  await b.call('CLIENT', 'PAUSE', '300', 'ALL');
+  // From before the pause starts: a lower bound that a slow round trip cannot break.
   const t0 = performance.now();
+  await b.call('CLIENT', 'PAUSE', '300', 'ALL');
   t.is(await a.call('WAIT', '1', '200'), ':0\r\n');
   t.true(performance.now() - t0 >= 450, 'the pause, then the timeout');
   // A write held by CLIENT PAUSE WRITE is not WAIT's block: redis-server 7.0.15 crashes on this
@@ -145,7 +166,8 @@ async function monitorScript(port: number): Promise<string[]> {
     const id = (await m.call('CLIENT', 'ID')).slice(1, -2);
     await m.call('MONITOR');
     m.write(encodeArgs(['WAIT', '1', '0']));
-    await sleep(50);
+    // Its own line comes at once: once it is here the WAIT has run, before the other client's ECHO.
+    await waitFor(() => m.pending().includes('"WAIT"'), 15_000, 'the WAIT line');
     await b.call('ECHO', 'meanwhile');
     await b.call('CLIENT', 'UNBLOCK', id);
     const seen: string[] = [];
