@@ -6,6 +6,7 @@ import { ipv6Loopback, RawClient } from '../helpers/raw.js';
 import { serve, servePair } from '../helpers/serve.js';
 import { startRealRedis } from '../helpers/redis.js';
 import { needBinary } from '../helpers/bins.js';
+import { waitFor } from '../helpers/aof.js';
 import { connect } from 'node:net';
 
 const textOf = (raw: string): string => raw.slice(raw.indexOf('\r\n') + 2, -2).replace(/^txt:/, '');
@@ -276,7 +277,9 @@ test('a client closing after QUIT is gone from CLIENT LIST, connected_clients an
     let got = '';
     a.on('data', (d: Buffer) => (got += d.toString('latin1')));
     a.write('CLIENT SETNAME quitter\r\nQUIT\r\n');
-    await new Promise((res) => setTimeout(res, 150));
+    // Until QUIT's reply is here (a 150 ms sleep did not make a loaded machine's redis-server run
+    // it): both servers close the client as they write it, before they read b's next command.
+    await waitFor(() => got === '+OK\r\n+OK\r\n', 15_000, "QUIT's reply");
     const r = [got];
     r.push(String((await b.call('CLIENT', 'LIST')).includes('name=quitter')), /connected_clients:\d+/.exec(await b.call('INFO', 'clients'))![0]);
     r.push(await b.call('CONFIG', 'SET', 'maxclients', '2'));
