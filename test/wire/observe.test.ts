@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RawClient } from '../helpers/raw.js';
-import { FaultyIO } from '../helpers/aof.js';
+import { FaultyIO, waitFor } from '../helpers/aof.js';
 
 const TS = /^\+\d{10}\.\d{6} /;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -63,7 +63,8 @@ test('a MONITOR client running MULTI/EXEC itself gets the lines of the commands 
   try {
     t.is(await m.call('MONITOR'), '+OK\r\n');
     m.write('MULTI\r\nPING\r\nECHO hi\r\nEXEC\r\nPING\r\n');
-    await sleep(300);
+    // Until the last line is here (the second PING's), not a 300 ms sleep; the order is checked below.
+    await waitFor(() => (m.pending().match(/"PING"\r\n/g) ?? []).length === 2, 15_000, 'the PING lines');
     const ts = /\+\d{10}\.\d{6} \[0 [^\]]*\]/g;
     // redis-server 7.0.15 writes the PING and ECHO lines as they run, inside EXEC's array
     // ("*2 +PONG <PING line> $2 hi <ECHO line>": a client reads the PING line as the array's second
