@@ -129,7 +129,9 @@ test('close() twice with a log file is quick (the second waits for nothing)', as
   await s.close();
   const started = Date.now();
   await s.close();
-  t.true(Date.now() - started < 500, `${Date.now() - started} ms`);
+  // A second close() that waited for a second 'finish' ended at the log's 2 s bound, never before
+  // (a timer): 1.5 s tells it from an immediate return with room for a loaded machine (500 ms left little).
+  t.true(Date.now() - started < 1500, `${Date.now() - started} ms`);
 });
 
 test('CONFIG SET appendonly yes takes the PID file: refused (Redis\'s error, value restored) while another server holds the directory', async (t) => {
