@@ -71,7 +71,8 @@ test('a last command truncated at every byte offset is cut off with a warning na
     writeFileSync(f, whole.subarray(0, cut));
     const r = load(f);
     t.deepEqual(r.cmds, CMDS.slice(0, -1), `cut at ${cut}`);
-    t.true(r.warnings.some((w) => w.includes(`at offset ${lastStart}`) && w.includes(`dropping ${cut - lastStart} bytes`)), r.warnings.join('\n'));
+    t.true(r.warnings.includes(`!!! Truncating the AOF t${cut}.aof at offset ${lastStart} !!!`), r.warnings.join(`\n`));
+    t.true(r.warnings.includes(`Dropped the last ${cut - lastStart} bytes of ${f}: an incomplete last command`), r.warnings.join(`\n`));
     t.is(readFileSync(f).length, lastStart, 'the file is truncated to its last complete command');
   }
 });
