@@ -109,6 +109,16 @@ export const cstr = (s: string): string => {
   return nul < 0 ? s : s.slice(0, nul);
 };
 
+/**
+ * An error text as Redis's addReplyErrorFormat sends it: CR and LF trimmed off both ends (sdstrim),
+ * then the others made spaces. (The encoder makes every error one line; for most texts Redis
+ * only maps them, so only the sites that use addReplyErrorFormat with user input at the end trim.)
+ */
+export const formatted = (s: string): string => s.replace(/^[\r\n]+|[\r\n]+$/g, '');
+
+/** Redis's functionsVerifyName: a library name is letters, digits and underscores, at least one. */
+export const LIBRARY_NAME = 'ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long';
+
 /** Redis quotes at most 128 bytes of each argument, joined as `'a' 'b' `. */
 export function unknownCommand(name: string, args: readonly string[]): string {
   let list = '';

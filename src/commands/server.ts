@@ -10,7 +10,7 @@ import { helpReply } from './command.js';
 import { splitArgs } from '../protocol/splitargs.js';
 import { cWord } from './args.js';
 import { Deferred, err, MapReply, OK, type Reply } from '../protocol/reply.js';
-import { cstr, DUMP_PAYLOAD, SYNTAX, upperAscii } from '../errors.js';
+import { cstr, DUMP_PAYLOAD, formatted, LIBRARY_NAME, SYNTAX, upperAscii } from '../errors.js';
 import { withFooter } from './dump-payload.js';
 
 /** TIME: [unix seconds, microseconds] of the clock (millisecond resolution; live inside EXEC too, as Redis's). */
@@ -134,20 +134,22 @@ function functionLoad(_ctx: Ctx, args: string[]): Reply {
   let pos = 2;
   while (pos < args.length - 1) {
     const a = args[pos++];
-    if (cWord(a) !== 'REPLACE') return err(`ERR Unknown option given: ${cstr(a)}`);
+    if (cWord(a) !== 'REPLACE') return err(formatted(`ERR Unknown option given: ${cstr(a)}`));
   }
   const code = args[pos];
   if (!code.startsWith('#!')) return err('ERR Missing library metadata');
   const eol = code.indexOf('\n');
   const parts = eol < 0 ? null : splitArgs(code.slice(0, eol));
   if (parts === null || parts.length === 0) return err('ERR Invalid library metadata');
-  let named = false;
+  let name: string | null = null;
   for (const part of parts.slice(1)) {
     if (part.slice(0, 5).toLowerCase() !== 'name=') return err(`ERR Invalid metadata value given: ${cstr(part)}`);
-    if (named) return err('ERR Invalid metadata value, name argument was given multiple times');
-    named = true;
+    if (name !== null) return err('ERR Invalid metadata value, name argument was given multiple times');
+    name = part.slice(5);
   }
-  if (!named) return err('ERR Library name was not given');
+  if (name === null) return err('ERR Library name was not given');
+  // As functionsCreateWithLibraryCtx: the name is checked before the engine is looked up.
+  if (!/^[A-Za-z0-9_]+$/.test(name)) return err(LIBRARY_NAME);
   return err(`ERR Engine '${cstr(parts[0].slice(2))}' not found`);
 }
 

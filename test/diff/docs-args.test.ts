@@ -152,19 +152,6 @@ interface Known {
 
 /** Differences found by this test and not fixed yet: remove an entry when its fix lands. */
 const KNOWN: Known[] = [
-  {
-    // Redis builds this error with addReplyErrorFormat, which trims CR and LF off both ends of the
-    // text (sdstrim) before making the others spaces; ours only makes them all spaces. (FUNCTION
-    // LIST's "Unknown argument x\n", which Redis answers "x " too, is right as it is.)
-    finding: 'FUNCTION LOAD "Unknown option given: <arg>" keeps a trailing CR/LF of <arg> as a space: src/commands/server.ts functionLoad, src/protocol/put.ts oneLine',
-    repro: ['FUNCTION', 'LOAD', 'x\n', 'y'],
-    match: (args, r, ks) => args[1].toUpperCase() === 'LOAD' && r.startsWith('-ERR Unknown option given: ') && ks.replace(/ +\r\n$/, '\r\n') === r,
-  },
-  {
-    finding: 'FUNCTION LOAD looks the engine up before checking the library name (Redis: functionsVerifyName first): src/commands/server.ts functionLoad',
-    repro: ['FUNCTION', 'LOAD', '#!lua name=\n'],
-    match: (args, r) => args[1].toUpperCase() === 'LOAD' && r.startsWith('-ERR Library names can only'),
-  },
 ];
 
 /** The keyspace every invocation starts from (see FIXTURE_KEYS). */

@@ -303,6 +303,17 @@ const functionCases: DiffCase[] = [
     ['FUNCTION', 'LOAD', '#!lua\nreturn 1'], ['FUNCTION', 'LOAD', '#!lua name=x name=y\nreturn 1'], ['FUNCTION', 'LOAD', '#!js name=x\nreturn 1'],
   ]),
   c('FUNCTION LOAD option errors', [['FUNCTION', 'LOAD', 'bogus', 'x'], ['FUNCTION', 'LOAD', 'REPLACE']]),
+  // addReplyErrorFormat trims CR/LF off the text's ends and maps the others to spaces.
+  c('FUNCTION LOAD option errors with CR/LF in the option', [
+    ['FUNCTION', 'LOAD', 'x\n', 'y'], ['FUNCTION', 'LOAD', 'x\r', 'y'], ['FUNCTION', 'LOAD', '\rx', 'y'],
+    ['FUNCTION', 'LOAD', '\r\nx\n\r', 'y'], ['FUNCTION', 'LOAD', 'a\nb', 'y'], ['FUNCTION', 'LOAD', '\n', 'y'],
+  ]),
+  // functionsVerifyName runs before the engine is looked up (any engine, known or not).
+  c('FUNCTION LOAD library names', [
+    ['FUNCTION', 'LOAD', '#!lua name=\n'], ['FUNCTION', 'LOAD', '#!nope name=\n'], ['FUNCTION', 'LOAD', '#!lua name=a-b\n'],
+    ['FUNCTION', 'LOAD', '#!nope name=a-b\nreturn 1'], ['FUNCTION', 'LOAD', '#!lua name=\xc3\xa9\n'], ['FUNCTION', 'LOAD', '#!lua "name=a b"\n'],
+    ['FUNCTION', 'LOAD', '#!nope name=abc\n'], ['FUNCTION', 'LOAD', '#!nope name=_A9z\n'],
+  ]),
   c('FUNCTION HELP, arity and unknown subcommands', [['FUNCTION', 'HELP'], ['FUNCTION'], ['FUNCTION', 'bogus'], ['FUNCTION', 'DUMP', 'x']]),
   c('TIME', [['TIME']], { mask: [{ cmd: 0, pattern: /\$\d+\r\n\d+\r\n/ }] }),
   c('LASTSAVE', [['LASTSAVE']], { mask: [{ cmd: 0, pattern: /\d+/ }] }),
