@@ -108,14 +108,19 @@ test('CONFIG SET appendonly yes answers +OK before the base is written, and othe
   stop = true;
   await pinger;
   const stallMs = Number(/\r\neventloop_max_stall_ms:([\d.]+)\r\n/.exec(await c.call('INFO', 'stats'))?.[1]);
+  const setUsec = Number(/\r\ncmdstat_config\|set:calls=1,usec=(\d+),/.exec(await c.call('INFO', 'commandstats'))?.[1]);
   const longest = /Background AOF rewrite finished successfully \(.*longest event-loop step ([\d.]+) ms/.exec(sp.output());
-  t.log(`reply ${replyMs.toFixed(1)} ms, longest PING ${maxRtt.toFixed(1)} ms, server's longest stall ${stallMs} ms, ${pingsDuring} PINGs during the rewrite, server's ${longest?.[0]}`);
+  t.log(`reply ${replyMs.toFixed(1)} ms, CONFIG SET ran ${setUsec / 1000} ms, longest PING ${maxRtt.toFixed(1)} ms, server's longest stall ${stallMs} ms, ${pingsDuring} PINGs during the rewrite, server's ${longest?.[0]}`);
   // The synchronous start took ~650 ms for 1M keys on this machine (and ~1.9 s for 3M). Judged by
-  // the server's own measure (monitorEventLoopDelay), the CONFIG SET included, and by the base
-  // still being written after the reply (above): the reply's and a PING's round trips also hold
-  // the test machine's scheduling (207 ms and 250 ms once each under the full suite, the server's
-  // longest step 16-18 ms), so they are logged, not bounded.
-  t.true(stallMs < 200, `the server's event loop stalled ${stallMs} ms`);
+  // the base still being written after the reply (above), and by the server's own measures: the
+  // CONFIG SET's duration (commandstats: a few ms of work, so a loaded machine seldom stretches
+  // it), the rewrite's longest step, and the longest event-loop stall (monitorEventLoopDelay,
+  // which holds the machine's scheduling over the whole rewrite: 210 ms once with two helpers'
+  // builds running, 1.2 s at a load average of 15, where the server's longest step was 16-25 ms;
+  // so its bound is loose). The reply's and a PING's round trips hold the test machine's
+  // scheduling too (207 ms and 250 ms once each under the full suite): logged, not bounded.
+  t.true(setUsec < 200_000, `CONFIG SET appendonly yes ran ${setUsec / 1000} ms`);
+  t.true(stallMs < 2000, `the server's event loop stalled ${stallMs} ms`);
   t.true(pingsDuring > 0);
   t.true(longest !== null && Number(longest[1]) < 50, 'the rewrite held the event loop a few ms at a time');
   t.deepEqual(aofDirListing(sp.dir), ['appendonly.aof.1.base.aof', 'appendonly.aof.1.incr.aof', 'appendonly.aof.manifest']);
