@@ -5,8 +5,8 @@
 // the key (BUSYKEY unless REPLACE), the TTL, then the payload (version and checksum first, then its
 // contents). A TTL of 0 means no expiry. AOF propagation is Redis 7.0's: a relative TTL is logged
 // as the absolute deadline with ABSTTL appended (the rest of the request as typed); a deadline
-// already past creates nothing, and is logged as DEL (UNLINK with lazyfree-lazy-server-del) when
-// REPLACE deleted a key, else not at all. IDLETIME / FREQ set the restored key's LRU clock / LFU
+// already past creates nothing, and is logged as DEL when REPLACE deleted a key (always DEL in 7.0:
+// UNLINK under lazyfree-lazy-server-del came with Redis 7.2), else not at all. IDLETIME / FREQ set the restored key's LRU clock / LFU
 // counter, whichever the maxmemory policy keeps (the other is ignored), as objectSetLRUOrLFU.
 
 import { command, ONE_KEY, type CommandSpec, type Ctx } from './types.js';
@@ -106,7 +106,7 @@ function restore(ctx: Ctx, args: string[]): Reply {
   // Redis adds in signed 64 bits: a sum past LLONG_MAX wraps negative, a deadline already past.
   const ttl = ttlArg !== 0n && !o.absttl ? BigInt.asIntN(64, ttlArg + BigInt(ctx.clockNow)) : ttlArg;
   if (ttl !== 0n && alreadyExpired(ctx, ttl)) {
-    if (deleted) ctx.propagate([ctx.server.config.bool('lazyfree-lazy-server-del') ? 'UNLINK' : 'DEL', key]);
+    if (deleted) ctx.propagate(['DEL', key]);
     return OK;
   }
   ctx.db.set(key, value);

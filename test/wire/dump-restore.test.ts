@@ -14,7 +14,7 @@ import { startServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
 import { startRealRedis } from '../helpers/redis.js';
 import { needBinary } from '../helpers/bins.js';
-import { copyAof, dumpWire } from '../helpers/aof.js';
+import { aofContent, copyAof, dumpWire, parseAof, waitFor } from '../helpers/aof.js';
 import { mulberry32 } from '../helpers/rng.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'ks-dump-'));
@@ -122,4 +122,25 @@ test('the AOF after RESTOREs reloads on restart, in redis-server too, and passes
   } finally {
     await redis.stop();
   }
+});
+
+test('a past deadline after REPLACE is logged as DEL even under lazyfree-lazy-server-del, as redis-server 7.0', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const dir = tmp();
+  const ks = await startServer({ port: 0, config: { appendonly: 'yes', dir, appendfsync: 'always', 'lazyfree-lazy-server-del': 'yes' } });
+  const redis = await startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--appendfsync', 'always', '--lazyfree-lazy-server-del', 'yes'], tmp());
+  t.teardown(() => Promise.all([ks.close(), redis.stop()]));
+  const logged: string[][] = [];
+  for (const port of [ks.port, redis.port]) {
+    const c = await RawClient.connect(port);
+    await c.call('SET', 'k', 'v');
+    const payload = bulk(await c.call('DUMP', 'k'));
+    t.is(await c.call('RESTORE', 'k', '1', payload, 'ABSTTL', 'REPLACE'), '+OK\r\n');
+    c.close();
+    const dataDir = port === ks.port ? dir : redis.dir;
+    await waitFor(() => parseAof(aofContent(dataDir)).length >= 3);
+    logged.push(parseAof(aofContent(dataDir)).map((a) => a.join(' ')));
+  }
+  t.deepEqual(logged[0], ['SELECT 0', 'SET k v', 'DEL k']);
+  t.deepEqual(logged[0], logged[1]);
 });
