@@ -101,12 +101,17 @@ function restore(ctx: Ctx, args: string[]): Reply {
   if (ttlArg < 0n) return err(INVALID_TTL);
   const value = payloadValue(args[3]);
   if (value instanceof ErrorReply) return value;
-  // dbDelete: a key past its deadline but still stored counts as deleted too.
-  const deleted = o.replace && ctx.db.remove(key);
+  // dbDelete: a key past its deadline but still stored counts as deleted too. WATCH hears of it
+  // once, after the DEL or the store, as restoreCommand's one signalModifiedKey: so a key watched
+  // while already expired is then stored again, which Redis's touchWatchedKey does not count.
+  const deleted = o.replace && ctx.db.remove(key, false);
   // Redis adds in signed 64 bits: a sum past LLONG_MAX wraps negative, a deadline already past.
   const ttl = ttlArg !== 0n && !o.absttl ? BigInt.asIntN(64, ttlArg + BigInt(ctx.clockNow)) : ttlArg;
   if (ttl !== 0n && alreadyExpired(ctx, ttl)) {
-    if (deleted) ctx.propagate(['DEL', key]);
+    if (deleted) {
+      ctx.db.signalModified(key);
+      ctx.propagate(['DEL', key]);
+    }
     return OK;
   }
   ctx.db.set(key, value);

@@ -249,9 +249,10 @@ export class Database {
 
   /**
    * Removes a key unconditionally (no expiry check: one past its deadline is removed, and not
-   * reported as an expiry, as Redis's dbDelete); returns whether it was stored.
+   * reported as an expiry, as Redis's dbDelete); returns whether it was stored. With `signal`
+   * false WATCH is not told (Redis's dbDelete itself does not tell it): the caller tells it.
    */
-  remove(key: string): boolean {
+  remove(key: string, signal = true): boolean {
     const slot = this.dict.slotOf(key);
     if (slot < 0) return false;
     const v = this.dict.valueAt(slot);
@@ -262,7 +263,7 @@ export class Database {
       this.keyIndex.removed(key);
       this.addBytes(-this.keyIndex.bytesPerKey);
     }
-    this.signalModified(key);
+    if (signal) this.signalModified(key);
     return true;
   }
 

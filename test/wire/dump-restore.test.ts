@@ -144,3 +144,38 @@ test('a past deadline after REPLACE is logged as DEL even under lazyfree-lazy-se
   t.deepEqual(logged[0], ['SELECT 0', 'SET k v', 'DEL k']);
   t.deepEqual(logged[0], logged[1]);
 });
+
+test('WATCH: RESTORE invalidates a watched key as redis-server 7.0 does, a key expired when watched included', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const ks = await startServer({ port: 0, config: { 'enable-debug-command': 'yes' } });
+  const redis = await startRealRedis(['--enable-debug-command', 'yes']);
+  t.teardown(() => Promise.all([ks.close(), redis.stop()]));
+  // [setup of k, what another client runs, EXEC's reply]; a key set with PX 1 is expired (and,
+  // active expiry off, still stored) when watched.
+  const cases: [string[][], string[], string][] = [
+    [[['SET', 'k', 'v']], ['RESTORE', 'k', '0', 'P', 'REPLACE'], '*-1\r\n'],
+    [[['SET', 'k', 'v']], ['RESTORE', 'k', '1', 'P', 'ABSTTL', 'REPLACE'], '*-1\r\n'],
+    [[], ['RESTORE', 'k', '1', 'P', 'ABSTTL'], '*1\r\n+PONG\r\n'],
+    [[['SET', 'k', 'v', 'PX', '1']], ['RESTORE', 'k', '0', 'P', 'REPLACE'], '*1\r\n+PONG\r\n'],
+    [[['SET', 'k', 'v', 'PX', '1']], ['RESTORE', 'k', '1', 'P', 'ABSTTL', 'REPLACE'], '*1\r\n+PONG\r\n'],
+    [[['SET', 'k', 'v', 'PX', '1']], ['RESTORE', 'k', '0', 'P'], '*-1\r\n'],
+  ];
+  for (const port of [ks.port, redis.port]) {
+    const [a, b] = await Promise.all([RawClient.connect(port), RawClient.connect(port)]);
+    await a.call('SET', 'src', 'hello');
+    const payload = bulk(await a.call('DUMP', 'src'));
+    for (const [setup, other, expected] of cases) {
+      await a.call('FLUSHALL');
+      await a.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0');
+      for (const cmd of setup) await a.call(...cmd);
+      await new Promise((r) => setTimeout(r, 10));
+      await a.call('WATCH', 'k');
+      t.is(await b.call(...other.map((x) => (x === 'P' ? payload : x))), '+OK\r\n');
+      await a.call('MULTI');
+      await a.call('PING');
+      t.is(await a.call('EXEC'), expected, `${port === ks.port ? 'ours' : 'redis-server'}: ${JSON.stringify(setup)} then ${other.join(' ')}`);
+    }
+    a.close();
+    b.close();
+  }
+});
