@@ -12,9 +12,11 @@
 // Decoding reads as Redis's rio over the whole payload, footer included (a length may run into the
 // footer, and bytes left between the value and the footer are ignored, as in Redis). Every read is
 // bounds-checked first: a bad payload is an error result, never an exception or an allocation
-// larger than the payload can fill. Payloads of the other types are checked for their structure
+// larger than the payload can fill; a valid LZF string longer than a JS string can be (which
+// Redis would load) is a result of its own, found without decompressing it into memory. Payloads of the other types are checked for their structure
 // only (payload-types.ts): Keystonelight cannot store them.
 
+import { constants } from 'node:buffer';
 import { crc64 } from './crc64.js';
 import { lzfCompress, lzfDecompress } from './lzf.js';
 import { isCanonicalInt } from '../keyspace/values.js';
@@ -106,6 +108,8 @@ export function verifyPayload(p: Buffer): boolean {
 /** A read position in a payload (Redis's rio over the payload's buffer, footer included). */
 export class Reader {
   pos = 0;
+  /** A valid LZF string longer than a JS string can be was met (Redis would load it). */
+  tooLong = false;
   constructor(readonly b: Buffer) {}
 
   /** Bytes left to read. */
@@ -159,9 +163,14 @@ function readLzf(r: Reader): string | null {
   const clen = readLen(r);
   const len = clen && readLen(r);
   if (!clen || !len || clen.n > r.left || len.n > clen.n * LZF_MAX_RATIO) return null;
-  const out = Buffer.alloc(len.n);
   const from = r.pos;
   r.pos += clen.n;
+  if (len.n > constants.MAX_STRING_LENGTH) {
+    // Checked without being written (nothing could hold it): Redis loads it when it is valid.
+    r.tooLong = lzfDecompress(r.b, from, r.pos, null, len.n) === len.n;
+    return null;
+  }
+  const out = Buffer.alloc(len.n);
   return lzfDecompress(r.b, from, r.pos, out) === len.n ? out.latin1Slice(0, len.n) : null;
 }
 
@@ -188,7 +197,9 @@ export type Restored =
   /** verifyDumpPayload refuses it. */
   | { kind: 'checksum' }
   /** Redis's "Bad data format": not an object type Redis 7.0 reads, or not a well-formed one. */
-  | { kind: 'bad' };
+  | { kind: 'bad' }
+  /** A valid compressed string longer than buffer.constants.MAX_STRING_LENGTH, which Redis loads. */
+  | { kind: 'too-long' };
 
 /** Reads a RESTORE payload (as a string of bytes), checks first, as Redis's restoreCommand. */
 export function readPayload(payload: string): Restored {
@@ -196,10 +207,9 @@ export function readPayload(payload: string): Restored {
   if (!verifyPayload(p)) return { kind: 'checksum' };
   const r = new Reader(p);
   const type = r.byte() as number; // there are at least 10 bytes
-  if (type === 0) {
-    const value = readString(r);
-    return value === null ? { kind: 'bad' } : { kind: 'string', value };
-  }
-  const other = skipObject(type, r);
-  return other === null ? { kind: 'bad' } : { kind: 'other', type: other };
+  const value = type === 0 ? readString(r) : null;
+  if (value !== null) return { kind: 'string', value };
+  const other = type === 0 ? null : skipObject(type, r);
+  if (other !== null) return { kind: 'other', type: other };
+  return r.tooLong ? { kind: 'too-long' } : { kind: 'bad' };
 }

@@ -17,7 +17,7 @@ import { dumpString, readPayload } from './dump-payload.js';
 import { err, ErrorReply, OK, type Reply } from '../protocol/reply.js';
 import {
   BAD_DATA_FORMAT, BUSYKEY, DUMP_PAYLOAD, INVALID_FREQ, INVALID_IDLETIME, INVALID_TTL, NOT_INTEGER,
-  RESTORE_UNSUPPORTED_TYPE, SYNTAX,
+  RESTORE_UNSUPPORTED_TYPE, STRING_TOO_LONG, SYNTAX,
 } from '../errors.js';
 import { stringOf, typeOf } from '../keyspace/values.js';
 import { LRU_CLOCK_MAX, lfuMinutes, lruClock } from '../keyspace/lru.js';
@@ -69,6 +69,7 @@ function payloadValue(payload: string): string | ErrorReply {
   const r = readPayload(payload);
   if (r.kind === 'string') return r.value;
   if (r.kind === 'checksum') return err(DUMP_PAYLOAD);
+  if (r.kind === 'too-long') return err(STRING_TOO_LONG);
   return err(r.kind === 'bad' ? BAD_DATA_FORMAT : RESTORE_UNSUPPORTED_TYPE(r.type));
 }
 

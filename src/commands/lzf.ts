@@ -122,19 +122,20 @@ export function lzfCompress(input: Uint8Array, outLen: number): Buffer | null {
 /**
  * lzf_decompress: decompresses `input[from, to)` into `out` (sized to the length expected); the
  * number of bytes written, 0 on a corrupt stream or one that does not fit. As lzf_d.c, an empty
- * input writes nothing (where the C code would read a byte past it).
+ * input writes nothing (where the C code would read a byte past it). With `out` null nothing is
+ * written and the stream is only checked against `outEnd` bytes: whether it is valid does not
+ * depend on the bytes it writes, so a value too large to hold can still be told from a corrupt one.
  */
-export function lzfDecompress(input: Uint8Array, from: number, to: number, out: Uint8Array): number {
+export function lzfDecompress(input: Uint8Array, from: number, to: number, out: Uint8Array | null, outEnd = out?.length ?? 0): number {
   let ip = from;
   let op = 0;
-  const outEnd = out.length;
   if (ip >= to) return 0;
   do {
     let ctrl = input[ip++];
     if (ctrl < 1 << 5) {
       ctrl++;
       if (op + ctrl > outEnd || ip + ctrl > to) return 0;
-      out.set(input.subarray(ip, ip + ctrl), op);
+      out?.set(input.subarray(ip, ip + ctrl), op);
       op += ctrl;
       ip += ctrl;
     } else {
@@ -147,8 +148,9 @@ export function lzfDecompress(input: Uint8Array, from: number, to: number, out: 
       }
       ref -= input[ip++];
       if (op + len + 2 > outEnd || ref < 0) return 0;
+      if (out === null) op += len + 2;
       // Byte by byte: the reference may overlap what it writes (a run).
-      for (let n = len + 2; n > 0; n--) out[op++] = out[ref++];
+      else for (let n = len + 2; n > 0; n--) out[op++] = out[ref++];
     }
   } while (ip < to);
   return op;

@@ -4,9 +4,10 @@
 // corrupt LZF stream), which must give an error result and never throw.
 
 import test from 'ava';
+import { constants } from 'node:buffer';
 import { crc64 } from '../../src/commands/crc64.js';
 import { lzfCompress, lzfDecompress } from '../../src/commands/lzf.js';
-import { dumpString, encodeString, readPayload, withFooter } from '../../src/commands/dump-payload.js';
+import { dumpString, encodeString, rdbLen as encodeLen, readPayload, withFooter } from '../../src/commands/dump-payload.js';
 import { mulberry32 } from '../helpers/rng.js';
 
 const bin = (b: Buffer): string => b.toString('latin1');
@@ -110,4 +111,29 @@ test('well-formed payloads of other types are named, not stored', (t) => {
   t.deepEqual(readPayload(payload('\x05\x01\x01a' + '\x00'.repeat(8))), { kind: 'other', type: 'zset' });
   t.deepEqual(readPayload(payload('\x0b\x0c\x02\x00\x00\x00\x02\x00\x00\x00\x01\x00\x02\x00')), { kind: 'other', type: 'set' });
   t.deepEqual(readPayload(payload('\x13')), { kind: 'other', type: 'stream' });
+});
+
+/** An LZF stream of `n` zero bytes: a literal, then back references of 264 bytes at distance 1. */
+function lzfZeros(n: number): Buffer {
+  const full = Math.floor((n - 1) / 264);
+  const rest = n - 1 - full * 264; // the tests use sizes where it is 9 or more
+  const b = Buffer.alloc(2 + (full + 1) * 3);
+  for (let i = 0; i < full; i++) b.set([0xe0, 255, 0], 2 + i * 3);
+  b.set([0xe0, rest - 9, 0], 2 + full * 3);
+  return b;
+}
+
+test('a valid LZF string longer than a JS string is too-long (Redis loads it), a corrupt one bad, neither throws', (t) => {
+  const n = constants.MAX_STRING_LENGTH + 1 + 264 * 3; // rest of lzfZeros: 9 or more
+  const lz = lzfZeros(n);
+  t.is(lzfDecompress(lz, 0, lz.length, null, n), n);
+  const body = (s: Buffer): string => bin(Buffer.concat([Buffer.from([0, 0xc3]), encodeLen(s.length), encodeLen(n), s]));
+  t.deepEqual(readPayload(payload(body(lz))), { kind: 'too-long' });
+  const corrupt = Buffer.from(lz);
+  corrupt[2] = 0xe1; // a back reference 257 bytes before the start
+  t.deepEqual(readPayload(payload(body(corrupt))), { kind: 'bad' });
+  const small = lzfZeros(1000);
+  const out = Buffer.alloc(1000, 1);
+  t.is(lzfDecompress(small, 0, small.length, out), 1000);
+  t.true(out.equals(Buffer.alloc(1000)));
 });

@@ -5,12 +5,15 @@
 // loads in redis-server to the same dataset, and passes redis-check-aof.
 
 import test from 'ava';
+import { constants } from 'node:buffer';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { startServer } from '../../src/index.js';
+import { crc64 } from '../../src/commands/crc64.js';
+import { rdbLen } from '../../src/commands/dump-payload.js';
 import { RawClient } from '../helpers/raw.js';
 import { startRealRedis } from '../helpers/redis.js';
 import { needBinary } from '../helpers/bins.js';
@@ -178,4 +181,21 @@ test('WATCH: RESTORE invalidates a watched key as redis-server 7.0 does, a key e
     a.close();
     b.close();
   }
+});
+
+test('RESTORE of a valid compressed string longer than a JS string can hold: string too long, not an internal error', async (t) => {
+  const ks = await startServer({ port: 0 });
+  t.teardown(() => ks.close());
+  const c = await RawClient.connect(ks.port);
+  // LZF of MAX_STRING_LENGTH + 1 zero bytes (Redis, not bound by V8, would store them).
+  const n = constants.MAX_STRING_LENGTH + 1 + 264 * 3;
+  const full = Math.floor((n - 1) / 264);
+  const lz = Buffer.alloc(2 + (full + 1) * 3);
+  for (let i = 0; i < full; i++) lz.set([0xe0, 255, 0], 2 + i * 3);
+  lz.set([0xe0, n - 1 - full * 264 - 9, 0], 2 + full * 3);
+  const head = Buffer.concat([Buffer.from([0, 0xc3]), rdbLen(lz.length), rdbLen(n), lz, Buffer.from([10, 0])]);
+  const p = Buffer.concat([head, crc64(head)]).toString('latin1');
+  t.is(await c.call('RESTORE', 'big', '0', p), '-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n');
+  t.is(await c.call('EXISTS', 'big'), ':0\r\n');
+  c.close();
 });
