@@ -73,28 +73,51 @@ function encodeInteger(v: number): Buffer | null {
   return null;
 }
 
-/** Redis's rdbSaveRawString for the string `s` (one char per byte). */
-export function encodeString(s: string, compress: boolean): Buffer {
+/**
+ * Redis's rdbSaveRawString for the string `s` (one char per byte): the encoding's header and its
+ * data, apart, so that a large value is copied once, into the payload (dumpBulk).
+ */
+function encodeParts(s: string, compress: boolean): [Buffer, Buffer | string] {
   const n = s.length;
   if (n <= 11 && isCanonicalInt(s)) {
     const asInt = encodeInteger(Number(s));
-    if (asInt !== null) return asInt;
+    if (asInt !== null) return [asInt, ''];
   }
-  const bytes = Buffer.from(s, 'latin1');
   if (compress && n > 20) {
     // rdbSaveLzfStringObject: worth it only when it saves at least 4 bytes.
-    const packed = lzfCompress(bytes, n - 4);
-    if (packed !== null) {
-      return Buffer.concat([Buffer.from([(RDB_ENCVAL << 6) | ENC_LZF]), rdbLen(packed.length), rdbLen(n), packed]);
-    }
+    const packed = lzfCompress(Buffer.from(s, 'latin1'), n - 4);
+    if (packed !== null) return [Buffer.concat([Buffer.from([(RDB_ENCVAL << 6) | ENC_LZF]), rdbLen(packed.length), rdbLen(n)]), packed];
   }
-  return Buffer.concat([rdbLen(n), bytes]);
+  return [rdbLen(n), s];
 }
 
-/** DUMP of a string value: the payload, as a string of bytes. */
-export function dumpString(s: string, compress: boolean): string {
-  const p = withFooter(Buffer.concat([Buffer.from([0]), encodeString(s, compress)]));
-  return p.latin1Slice(0, p.length);
+/** Redis's rdbSaveRawString for the string `s` (one char per byte), as one buffer. */
+export function encodeString(s: string, compress: boolean): Buffer {
+  const [head, data] = encodeParts(s, compress);
+  return Buffer.concat([head, typeof data === 'string' ? Buffer.from(data, 'latin1') : data]);
+}
+
+/**
+ * DUMP of a string value: its payload as a RESP bulk string (`$<length>`, the payload, CRLF; the
+ * same in RESP2 and RESP3), written once into one buffer. Not a string reply: the payload of a
+ * value near the longest JS string is longer than a JS string can be, and each copy of a large
+ * value costs.
+ */
+export function dumpBulk(s: string, compress: boolean): Buffer {
+  const [header, data] = encodeParts(s, compress);
+  const n = 1 + header.length + data.length + 10;
+  const head = `$${n}\r\n`;
+  const out = Buffer.allocUnsafe(head.length + n + 2);
+  const start = out.latin1Write(head, 0);
+  let at = start;
+  out[at++] = 0; // the object type: a string
+  at += header.copy(out, at);
+  at += typeof data === 'string' ? out.latin1Write(data, at) : data.copy(out, at);
+  out[at++] = RDB_VERSION & 0xff;
+  out[at++] = RDB_VERSION >> 8;
+  at += crc64(out.subarray(start, at)).copy(out, at);
+  out.latin1Write('\r\n', at);
+  return out;
 }
 
 /** Redis's verifyDumpPayload: room for the footer, a version Redis 7.0 reads, a matching CRC-64. */

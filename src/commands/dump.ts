@@ -13,8 +13,8 @@ import { command, ONE_KEY, type CommandSpec, type Ctx } from './types.js';
 import { cWord, toI64 } from './args.js';
 import { lookupRead } from './keyaccess.js';
 import { alreadyExpired } from './expire.js';
-import { dumpString, readPayload } from './dump-payload.js';
-import { err, ErrorReply, OK, type Reply } from '../protocol/reply.js';
+import { dumpBulk, readPayload } from './dump-payload.js';
+import { err, ErrorReply, OK, RawReply, type Reply } from '../protocol/reply.js';
 import {
   BAD_DATA_FORMAT, BUSYKEY, DUMP_PAYLOAD, INVALID_FREQ, INVALID_IDLETIME, INVALID_TTL, NOT_INTEGER,
   RESTORE_UNSUPPORTED_TYPE, STRING_TOO_LONG, SYNTAX,
@@ -26,7 +26,7 @@ function dump(ctx: Ctx, args: string[]): Reply {
   const v = lookupRead(ctx, args[1]);
   if (v === undefined) return null;
   const s = stringOf(v);
-  return s === undefined ? err(RESTORE_UNSUPPORTED_TYPE(typeOf(v))) : dumpString(s, ctx.server.config.bool('rdbcompression'));
+  return s === undefined ? err(RESTORE_UNSUPPORTED_TYPE(typeOf(v))) : new RawReply(dumpBulk(s, ctx.server.config.bool('rdbcompression')));
 }
 
 interface RestoreOptions {

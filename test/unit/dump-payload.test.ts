@@ -7,7 +7,7 @@ import test from 'ava';
 import { constants } from 'node:buffer';
 import { crc64 } from '../../src/commands/crc64.js';
 import { lzfCompress, lzfDecompress } from '../../src/commands/lzf.js';
-import { dumpString, encodeString, rdbLen as encodeLen, readPayload, withFooter } from '../../src/commands/dump-payload.js';
+import { dumpBulk, encodeString, rdbLen as encodeLen, readPayload, withFooter } from '../../src/commands/dump-payload.js';
 import { mulberry32 } from '../helpers/rng.js';
 
 const bin = (b: Buffer): string => b.toString('latin1');
@@ -15,6 +15,11 @@ const bin = (b: Buffer): string => b.toString('latin1');
 const payload = (body: string, version = 10): string => {
   const head = Buffer.concat([Buffer.from(body, 'latin1'), Buffer.from([version & 255, version >> 8])]);
   return bin(Buffer.concat([head, crc64(head)]));
+};
+/** DUMP's payload (dumpBulk's bulk string without its RESP framing). */
+const dumpString = (s: string, compress: boolean): string => {
+  const b = dumpBulk(s, compress);
+  return bin(b.subarray(b.indexOf('\r\n') + 2, b.length - 2));
 };
 const randomBytes = (rng: () => number, n: number, alphabet = 256): Buffer =>
   Buffer.from(Array.from({ length: n }, () => Math.floor(rng() * alphabet)));

@@ -8,6 +8,7 @@ import test from 'ava';
 import { constants } from 'node:buffer';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -198,4 +199,37 @@ test('RESTORE of a valid compressed string longer than a JS string can hold: str
   t.is(await c.call('RESTORE', 'big', '0', p), '-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n');
   t.is(await c.call('EXISTS', 'big'), ':0\r\n');
   c.close();
+});
+
+test('DUMP of a value whose payload is longer than a JS string can be: the payload, not an internal error', async (t) => {
+  const ks = await startServer({ port: 0, config: { rdbcompression: 'no' } });
+  t.teardown(() => ks.close());
+  const c = await RawClient.connect(ks.port);
+  const n = constants.MAX_STRING_LENGTH - 7; // + type, 5-byte length, footer: 8 bytes past the limit
+  t.is(await c.call('SETRANGE', 'big', String(n - 1), 'x'), `:${n}\r\n`);
+  c.close();
+  // The reply is counted, not kept (a client could not hold it as one string either).
+  const len = n + 16;
+  const expected = `$${len}\r\n`.length + len + 2;
+  const sock = connect(ks.port, '127.0.0.1');
+  let head = Buffer.alloc(0);
+  let total = 0;
+  let tail = Buffer.alloc(0);
+  await new Promise<void>((resolve, reject) => {
+    sock.on('error', reject);
+    sock.on('data', (d: Buffer) => {
+      if (head.length < 32) head = Buffer.concat([head, d.subarray(0, 32)]);
+      tail = Buffer.concat([tail, d.subarray(-12)]).subarray(-12);
+      total += d.length;
+      if (total >= 16 && head[0] !== 0x24) resolve(); // an error reply
+      else if (total >= expected) resolve();
+    });
+    sock.write('*2\r\n$4\r\nDUMP\r\n$3\r\nbig\r\n');
+  });
+  sock.destroy();
+  const start = `$${len}\r\n\x00\x80${Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]).toString('latin1')}`;
+  t.is(head.toString('latin1', 0, start.length), start);
+  t.is(total, expected);
+  t.is(tail.toString('latin1', 0, 2), '\x0a\x00');
+  t.is(tail.toString('latin1', 10), '\r\n');
 });
