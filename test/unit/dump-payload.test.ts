@@ -66,6 +66,19 @@ test('LZF round trips random, low-entropy and repetitive data of many lengths', 
   }
 });
 
+test('LZF: an input compresses to the same bytes whatever was compressed before (no entry of an earlier call is used)', (t) => {
+  const rng = mulberry32(12);
+  const inputs = Array.from({ length: 200 }, (_, i) => randomBytes(rng, 21 + Math.floor(rng() * 3000), [2, 4, 16][i % 3]));
+  const first = inputs.map((b) => lzfCompress(b, b.length + 64));
+  // Again, in reverse order, each after a similar input of its own: stale entries would match.
+  for (let i = inputs.length - 1; i >= 0; i--) {
+    lzfCompress(inputs[(i + 1) % inputs.length], inputs.length + 64);
+    const again = lzfCompress(inputs[i], inputs[i].length + 64);
+    if (again === null || first[i] === null || !again.equals(first[i]!)) return void t.fail(`input ${i} compressed otherwise`);
+  }
+  t.pass();
+});
+
 test('DUMP payloads round trip through RESTORE decoding', (t) => {
   const rng = mulberry32(5);
   const values = ['', 'a', '0', '-1', '127', '128', '-32768', '32768', '99999999999', '9223372036854775807', '\x00\xff\r\n'];
