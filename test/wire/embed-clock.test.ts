@@ -1,10 +1,11 @@
 // Time as a test suite that embeds the server sees it: a ManualClock moved by fractions of a
 // millisecond (clock.advance(0.1 * 3), a clock started from performance.timeOrigin + now()), and
 // fake timers that freeze the global Date (sinon's FakeTimers.install({ toFake: [..., 'Date'] }),
-// the README's own advice, and Jest's modern timers). Found by an embedding user's test suite.
+// the README's own advice, and Jest's modern timers), and a clock that is not one (a sinon clock,
+// whose now is a number). Found by an embedding user's test suite.
 
 import test from 'ava';
-import { ManualClock, startServer } from '../../src/index.js';
+import { ConfigError, ManualClock, startServer, type Clock } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
 import { encodeArgs } from '../helpers/resp.js';
 
@@ -66,4 +67,12 @@ test.serial('CLIENT PAUSE with a timeout ends while the global Date is frozen by
     return c.read(3000).catch((e: Error) => e.message);
   });
   t.is(reply, '+OK\r\n');
+});
+
+// A sinon clock (FakeTimers.createClock(), or the one install() returns) has `now` as a number:
+// passing it as `clock` is an easy slip. The README: "A bad option rejects with ConfigError naming
+// it", as a bad `log` does. Was: TypeError "clock.now is not a function".
+test('a clock without a now() function rejects with ConfigError naming the option', async (t) => {
+  const sinonLike = { now: 0, tick: (): number => 0 } as unknown as Clock;
+  await t.throwsAsync(startServer({ port: 0, clock: sinonLike }), { instanceOf: ConfigError, message: /'clock'/ });
 });
