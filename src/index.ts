@@ -54,6 +54,21 @@ export interface RunningServer {
 /** The options startServer takes; a Redis option goes in `config`. */
 const START_OPTIONS = new Set<string>(['port', 'bind', 'config', 'clock', 'log', 'fileIO']);
 
+/**
+ * A clock is an object whose now() gives ms since the epoch. A sinon clock (its `now` a number) is
+ * an easy slip: passed as it is, the start failed with a bare TypeError, and a now() that gives no
+ * number made every expiry command an internal error.
+ */
+function checkClock(clock: unknown): void {
+  if (clock === undefined) return;
+  const now = (clock as { now?: unknown } | null)?.now;
+  if (typeof now !== 'function') {
+    throw new ConfigError(`bad option 'clock': an object with a now() method giving ms since the epoch (such as a ManualClock), not one whose now is ${typeof now}`);
+  }
+  const ms: unknown = now.call(clock);
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) throw new ConfigError(`bad option 'clock': its now() gave ${String(ms)}, not a number of ms since the epoch`);
+}
+
 /** The options as a Config; a bad one rejects naming it (ConfigError), an undefined one is skipped. */
 function configOf(opts: StartOptions): Config {
   // A misspelt option (`{ prot: 0 }`, or a Redis option outside `config`) would otherwise be
@@ -63,6 +78,7 @@ function configOf(opts: StartOptions): Config {
     if (v !== undefined && !START_OPTIONS.has(k)) throw new ConfigError(`unknown option '${k}': startServer takes port, bind, config, clock and log (a Redis option goes in config, e.g. { config: { databases: 4 } })`);
   }
   if (opts.log !== undefined && typeof opts.log !== 'function') throw new ConfigError(`bad option 'log': a function (level, message) => void, not ${typeof opts.log}`);
+  checkClock(opts.clock);
   const values: [string, string][] = [['port', '0'], ['bind', '127.0.0.1'], ['loglevel', 'warning']];
   // JS strings: their bytes as UTF-8, as values from the command line (see byteString).
   for (const [k, v] of Object.entries(opts.config ?? {})) if (v !== undefined) values.push([k, byteString(String(v))]);

@@ -22,3 +22,16 @@ export const setTimeout: typeof timers.setTimeout = real('setTimeout', timers.se
 export const setInterval: typeof timers.setInterval = real('setInterval', timers.setInterval);
 export const clearTimeout: typeof timers.clearTimeout = real('clearTimeout', timers.clearTimeout);
 export const clearInterval: typeof timers.clearInterval = real('clearInterval', timers.clearInterval);
+
+/**
+ * The wall clock, in ms since the epoch: the real Date.now, taken when this module loads. Fake
+ * timers that fake Date (sinon's `toFake: [..., 'Date']`, Jest's modern timers) freeze or move the
+ * global one: the deadlines of WAIT and CLIENT PAUSE, checked against it by real timers, were then
+ * never reached (the client, and under a pause every writer, waited for ever), and keys set while
+ * the fakes were installed got deadlines in 1970. A server in its own process would not see the
+ * host's fakes; this one does not either. Installed before this module loads, sinon's fake Date
+ * keeps the original on its clock, as the timer functions do.
+ */
+const RealDate: DateConstructor = (Date as unknown as { clock?: { _Date?: DateConstructor } }).clock?._Date ?? Date;
+const dateNow = RealDate.now;
+export const wallNow = (): number => dateNow();

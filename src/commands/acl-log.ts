@@ -13,6 +13,7 @@ import type { ServerApi } from './context.js';
 import type { Ctx } from './types.js';
 import { clientLine } from './client.js';
 import { formatDouble } from './numbers.js';
+import { wallNow } from '../timers.js';
 
 /** Redis's ACL_LOG_GROUPING_MAX_TIME_DELTA (ms) and how many newest entries it compares with. */
 const GROUPING_MS = 60_000;
@@ -39,7 +40,7 @@ class AclLog {
       context: ctx.server.exec.running ? 'multi' : 'toplevel',
       object: args[0],
       username,
-      ctime: Date.now(),
+      ctime: wallNow(),
       clientInfo: clientLine(ctx.now, ctx.client, args),
     };
     const scan = Math.min(GROUPING_SCAN, this.entries.length);
@@ -60,7 +61,7 @@ class AclLog {
 
   /** ACL LOG [count]: the newest `count` entries as Redis's maps. */
   reply(count: number): Reply {
-    const now = Date.now();
+    const now = wallNow();
     return this.entries.slice(0, count).map((e) => new MapReply([
       'count', e.count,
       'reason', 'auth',

@@ -12,6 +12,7 @@ import { validClientName } from './connection.js';
 import type { ClientApi } from './context.js';
 import { Deferred, err, ErrorReply, MapReply, NO_REPLY, OK, SetReply, VerbatimReply, type Reply } from '../protocol/reply.js';
 import { cstr, NOT_INTEGER, subcommandSyntax, SYNTAX } from '../errors.js';
+import { wallNow } from '../timers.js';
 
 const HELP = [
   'CACHING (YES|NO)',
@@ -282,7 +283,7 @@ function clientPause(ctx: Ctx, args: string[]): Reply {
   }
   const t = msTimeout(args[2]);
   if (t instanceof ErrorReply) return t;
-  const now = Date.now();
+  const now = wallNow();
   // Redis 7.0 adds the timeout to the clock unchecked: past LLONG_MAX the end wraps below now, and
   // the pause ends at its next check (redis-server 7.0.15: a write 200 ms later runs). Ours ends
   // in the next event-loop turn, as a pause of 0.

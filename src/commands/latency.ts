@@ -15,6 +15,7 @@ import { helpReply, lookupByName } from './command.js';
 import { Deferred, err, MapReply, VerbatimReply, type Reply } from '../protocol/reply.js';
 import { sparkline } from './sparkline.js';
 import { latencyReport } from './latency-doctor.js';
+import { wallNow } from '../timers.js';
 
 /** Redis's LATENCY_TS_LEN. */
 const TS_LEN = 160;
@@ -69,7 +70,7 @@ export class LatencyMonitor {
       s = new LatencySeries();
       this.events.set(event, s);
     }
-    s.add(Math.floor(Date.now() / 1000), Math.floor(ms));
+    s.add(Math.floor(wallNow() / 1000), Math.floor(ms));
   }
 
   /** Forgets `event` (any case), or every event; returns how many were forgotten. */
@@ -112,7 +113,7 @@ function ago(elapsed: number): string {
 function latencyGraph(ctx: Ctx, args: string[]): Reply {
   const s = ctx.server.latency.events.get(args[2]);
   if (s === undefined) return err(`ERR No samples available for event '${args[2]}'`);
-  const nowSec = Math.floor(Date.now() / 1000);
+  const nowSec = Math.floor(wallNow() / 1000);
   const samples = s.samples();
   const values = samples.map(([, v]) => v);
   const high = values.length === 0 ? 0 : Math.max(...values);
@@ -135,7 +136,7 @@ function latencyDoctor(ctx: Ctx): Reply {
   const cfg = ctx.server.config;
   return new VerbatimReply(latencyReport(ctx.server.latency, {
     slowlogSlowerThan: cfg.int('slowlog-log-slower-than'), fsyncAlways: cfg.get('appendfsync') === 'always',
-    hz: ctx.server.hz, nowSec: Math.floor(Date.now() / 1000), anonHugePages: anonHugePages(),
+    hz: ctx.server.hz, nowSec: Math.floor(wallNow() / 1000), anonHugePages: anonHugePages(),
   }));
 }
 

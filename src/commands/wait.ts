@@ -10,6 +10,7 @@ import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { msTimeout, toI64 } from './args.js';
 import { err, ErrorReply, type Reply } from '../protocol/reply.js';
 import { NOT_INTEGER } from '../errors.js';
+import { wallNow } from '../timers.js';
 
 const LLONG_MAX = 0x7fffffffffffffffn;
 /** A deadline in the past (not 0, which is none): the block ends in the next turn. */
@@ -21,7 +22,7 @@ function wait(ctx: Ctx, args: string[]): Reply {
   const t = msTimeout(args[2]);
   if (t instanceof ErrorReply) return t;
   if (n <= 0n || ctx.server.exec.running) return 0;
-  const now = Date.now();
+  const now = wallNow();
   // Redis 7.0 adds the timeout to the clock unchecked: past LLONG_MAX the deadline wraps below
   // zero, which its timeout table (keyed unsigned) never reaches: blocked for ever, and listed in
   // the table (Infinity here).

@@ -1,5 +1,7 @@
 // The keyspace's notion of time, injectable so that tests can move it by hand.
 
+import { wallNow } from '../timers.js';
+
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
@@ -10,7 +12,18 @@ export interface Clock {
   readonly cheap?: boolean;
 }
 
-export const systemClock: Clock = { now: () => Date.now() };
+export const systemClock: Clock = { now: () => wallNow() };
+
+/**
+ * `clock` read in whole milliseconds, as Redis's mstime(): a test clock moved by fractions
+ * (advance(0.1 * 3) gives 0.30000000000000004, a clock started from performance.timeOrigin + now())
+ * made every deadline a fraction, which BigInt() refused (every expiry command was an internal
+ * error). The system clock's readings are whole already.
+ */
+export function wholeMs(clock: Clock): Clock {
+  if (clock === systemClock) return clock;
+  return { now: () => Math.floor(clock.now()), cheap: clock.cheap };
+}
 
 /** A clock that only moves when told to (for unit tests of expiry). */
 export class ManualClock implements Clock {

@@ -3,7 +3,7 @@
 // the estimate of the memory its keys use (memory.ts) and eviction under maxmemory (evict.ts).
 
 import { performance } from 'node:perf_hooks';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, wholeMs, type Clock } from './clock.js';
 import { Database, type KeyspaceEvents } from './database.js';
 import { lruClock, MemorySettings } from './lru.js';
 import { STARTUP_BYTES } from './memory.js';
@@ -128,11 +128,15 @@ export class Keyspace {
   /** Per database, the SCAN cursor of the active cycle over its deadlines. */
   private readonly expireCursors: number[];
 
+  /** The clock given, read in whole milliseconds (wholeMs). */
+  readonly clock: Clock;
+
   constructor(
     count: number,
-    readonly clock: Clock = systemClock,
+    clock: Clock = systemClock,
     private readonly events: KeyspaceEvents = { expired: () => {} },
   ) {
+    this.clock = clock = wholeMs(clock);
     const outer = this.events;
     const ev: KeyspaceEvents = {
       expired: (db, key) => {

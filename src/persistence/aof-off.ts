@@ -17,6 +17,7 @@ import { recordRewriteEnd, recordRewriteStart, REWRITE_SCHEDULED, REWRITE_STARTE
 import { NoWriter, OffRewrite } from './off-rewrite.js';
 import type { RewriteResult } from './rewrite.js';
 import { errorText, NO_RDB_SAVE, REWRITE_RUNNING, REWRITE_START_FAILED } from '../errors.js';
+import { wallNow } from '../timers.js';
 
 export class AofOff implements PersistenceApi {
   /**
@@ -73,7 +74,7 @@ export class AofOff implements PersistenceApi {
 
   /** Its seconds so far, or -1 (INFO aof_current_rewrite_time_sec). */
   get currentSeconds(): number {
-    return this.job === null ? -1 : Math.floor((Date.now() - this.job.startedAt) / 1000);
+    return this.job === null ? -1 : Math.floor((wallNow() - this.job.startedAt) / 1000);
   }
 
   /** Its keys, as Redis's current_save_* of any child; null when none runs. */

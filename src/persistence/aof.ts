@@ -13,6 +13,7 @@ import { AofFile } from './aof-file.js';
 import { AofUnit } from './aof-unit.js';
 import { PoolFsyncs } from './pool-fsyncs.js';
 import { latencyEnd, latencyStart } from './latency-sink.js';
+import { wallNow } from '../timers.js';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
 
@@ -96,7 +97,7 @@ export class AofWriter extends AofFile {
 
   /** Redis's genAofTimestampAnnotationIfNeeded: a line when the wall clock's second moved on. */
   private annotate(): void {
-    const now = Date.now();
+    const now = wallNow();
     if (Math.floor(now / 1000) <= this.lastTs) return;
     this.lastTs = Math.floor(now / 1000);
     this.pending.writeAscii(timestampLine(now));

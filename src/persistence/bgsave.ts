@@ -10,6 +10,7 @@ import type { SaveInfo } from '../server/persistence-port.js';
 import type { AofWriter } from './aof.js';
 import { errorCode } from './fileio.js';
 import { strerror } from '../errors.js';
+import { wallNow } from '../timers.js';
 
 /** Redis's CONFIG_BGSAVE_RETRY_DELAY: a scheduled BGSAVE waits this long after a failed one, in s. */
 export const BGSAVE_RETRY_DELAY = 5;
@@ -31,7 +32,7 @@ export class BgSave {
    * then; a failure, as Redis's failed fork). `ended` runs once the fsync has ended.
    */
   start(ended: () => void): string | null {
-    const now = Date.now();
+    const now = wallNow();
     // As Redis's rdbSaveBackground: counted (INFO rdb_saves) and tried before its fork, whatever follows.
     this.server.stats.rdbSaves++;
     const record = this.server.bgsaveRecord;
@@ -52,11 +53,11 @@ export class BgSave {
       this.running = false;
       this.keysTotal = 0;
       // As Redis's rdb_save_time_last: whole seconds of the clock, not of the duration.
-      record.lastSeconds = Math.floor(Date.now() / 1000) - Math.floor(this.startedAt / 1000);
+      record.lastSeconds = Math.floor(wallNow() / 1000) - Math.floor(this.startedAt / 1000);
       record.lastOk = err === null;
       if (err) this.server.log.warning(`Background saving error: ${strerror(errorCode(err))}`);
       else {
-        this.server.lastSave = Math.floor(Date.now() / 1000);
+        this.server.lastSave = Math.floor(wallNow() / 1000);
         this.server.dirty = Math.max(0, this.server.dirty - dirtyBefore);
         this.server.log.notice('Background saving terminated with success (append only file fsynced)');
       }
@@ -88,7 +89,7 @@ export class BgSave {
       keysTotal: this.keysTotal,
       // No key-by-key phase (an fsync): 0, as Redis's child right after its fork.
       keysProcessed: 0,
-      currentSeconds: this.running ? Math.floor(Date.now() / 1000) - Math.floor(this.startedAt / 1000) : -1,
+      currentSeconds: this.running ? Math.floor(wallNow() / 1000) - Math.floor(this.startedAt / 1000) : -1,
       lastSeconds: this.server.bgsaveRecord.lastSeconds,
       lastOk: this.server.bgsaveRecord.lastOk,
     };

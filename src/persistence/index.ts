@@ -22,6 +22,7 @@ import { tempIncrName } from './initial-rewrite.js';
 import { fileError, unlinkQuietly } from './fileio.js';
 import { AOF_IO, BGSAVE_RUNNING, errorText } from '../errors.js';
 import { dumpKeyspace } from './keydump.js';
+import { wallNow } from '../timers.js';
 
 export { AofFormatError } from './loader.js';
 export type { FileIO } from './fileio.js';
@@ -162,7 +163,7 @@ export class AofPersistence implements Persistence {
 
   /** Called by the server cron: everysec fsync, then the jobs serverCron starts (jobs.ts). (Write retries: TurnFlush.all, server/turn-flush.ts.) */
   cron(): void {
-    const now = Date.now();
+    const now = wallNow();
     this.writer.backgroundFsync(now);
     this.jobs.runScheduled(now);
   }
@@ -213,7 +214,7 @@ export class AofPersistence implements Persistence {
       this.server.log.warning(`SAVE: ${errorText(e)}`);
       return 'ERR';
     }
-    this.server.lastSave = Math.floor(Date.now() / 1000);
+    this.server.lastSave = Math.floor(wallNow() / 1000);
     this.server.dirty = 0;
     this.jobs.saved();
     return null;
@@ -259,7 +260,7 @@ export class AofPersistence implements Persistence {
       return `ERR Error trying to rewrite the AOF: ${errorText(e)}`;
     }
     // The dataset is saved (Redis's rdbSave there): LASTSAVE moves, as in Redis.
-    this.server.lastSave = Math.floor(Date.now() / 1000);
+    this.server.lastSave = Math.floor(wallNow() / 1000);
     this.jobs.saved();
     const r = this.loadAof();
     if (r === null) this.server.log.warning('DB reloaded by DEBUG RELOAD');

@@ -6,6 +6,7 @@
 
 import type { Server } from '../server/server.js';
 import type { SaveInfo } from '../server/persistence-port.js';
+import { wallNow } from '../timers.js';
 
 type Fields = [string, string | number][];
 
@@ -89,11 +90,11 @@ export function persistenceInfo(server: Server): Fields {
 
 /** Redis's loading_* fields, with its ETA formula. */
 function loadingFields(server: Server): Fields {
-  const p = server.loadProgress ?? { totalBytes: 0, loadedBytes: 0, startedAt: Date.now() };
+  const p = server.loadProgress ?? { totalBytes: 0, loadedBytes: 0, startedAt: wallNow() };
   const startSec = Math.floor(p.startedAt / 1000);
   const perc = p.totalBytes > 0 ? (p.loadedBytes / p.totalBytes) * 100 : 0;
   const remaining = p.totalBytes > 0 ? p.totalBytes - p.loadedBytes : 1;
-  const elapsed = Math.floor(Date.now() / 1000) - startSec;
+  const elapsed = Math.floor(wallNow() / 1000) - startSec;
   const eta = elapsed === 0 ? 1 : Math.floor((elapsed * remaining) / (p.loadedBytes + 1));
   return [
     ['loading_start_time', startSec],

@@ -13,7 +13,7 @@ import { InitialRewrite } from './initial-rewrite.js';
 import { AutoRewrite } from './auto-rewrite.js';
 import { BgSave } from './bgsave.js';
 import { BGSAVE_BEHIND_CHILD, BGSAVE_RUNNING, errorText, REWRITE_RUNNING, REWRITE_START_FAILED } from '../errors.js';
-import { setImmediate } from '../timers.js';
+import { setImmediate, wallNow } from '../timers.js';
 
 export const REWRITE_STARTED = 'Background append only file rewriting started';
 export const REWRITE_SCHEDULED = 'Background append only file rewriting scheduled';
@@ -112,7 +112,7 @@ export class Jobs {
    * in one file), or a job's end, so that what waited starts without waiting for the cron's tick.
    */
   private runSoon(): void {
-    setImmediate(() => this.runScheduled(Date.now()));
+    setImmediate(() => this.runScheduled(wallNow()));
   }
 
   /**
@@ -274,7 +274,7 @@ export class Jobs {
     return {
       inProgress: job !== null,
       scheduled: this.rewriteScheduled,
-      currentSeconds: job ? Math.floor((Date.now() - job.startedAt) / 1000) : -1,
+      currentSeconds: job ? Math.floor((wallNow() - job.startedAt) / 1000) : -1,
       failures: this.auto.failures,
     };
   }

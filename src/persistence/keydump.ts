@@ -7,6 +7,7 @@ import type { ReplyBuffer } from '../protocol/encoder.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import { storedStringOf, type TypedValue, type Value } from '../keyspace/values.js';
 import { encode, timestampLine } from './aof-format.js';
+import { wallNow } from '../timers.js';
 
 /** `*3 $3 SET`: the head of every string key's command. */
 const SET_HEAD = Buffer.from('*3\r\n$3\r\nSET\r\n', 'latin1');
@@ -46,7 +47,7 @@ function bulkBytes(out: ReplyBuffer, bytes: Buffer): void {
  * `expiredBefore` is given (DEBUG RELOAD), which leaves out the keys whose deadline is before it.
  */
 export function dumpKeyspace(keyspace: Keyspace, out: ReplyBuffer, timestamp = false, expiredBefore?: number): void {
-  if (timestamp) out.writeAscii(timestampLine(Date.now()));
+  if (timestamp) out.writeAscii(timestampLine(wallNow()));
   for (const db of keyspace.dbs) {
     let selected = false;
     for (const [key, value] of db.dict.entries()) {

@@ -20,6 +20,7 @@ import { AOF_IO, errorText, strerror } from '../errors.js';
 import { AofFormatError, Manifest, ManifestStore } from './manifest.js';
 import { faultPoint } from './faults.js';
 import { TEMP_FILE } from './rewrite.js';
+import { wallNow } from '../timers.js';
 
 export interface AofLocation {
   /** The data directory (`dir`): temp files of rewrites go there, as Redis's. */
@@ -64,7 +65,7 @@ export function prepareLayout(loc: AofLocation, io: FileIO, log: AofLog, timesta
     const base = m.nextBase();
     const fd = io.openWrite(join(aofDir, base.file));
     try {
-      if (timestamp) io.write(fd, Buffer.from(timestampLine(Date.now()), 'latin1'));
+      if (timestamp) io.write(fd, Buffer.from(timestampLine(wallNow()), 'latin1'));
     } finally {
       io.close(fd);
     }

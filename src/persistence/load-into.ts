@@ -8,6 +8,7 @@ import { loadFiles, loadFilesSync, type LoadProgress, type LoadSink } from './lo
 import { filesToLoad, locationOf } from './layout.js';
 import { realFileIO } from './fileio.js';
 import { errorText, NO_AOF_TO_LOAD } from '../errors.js';
+import { wallNow } from '../timers.js';
 
 function sink(server: Server): LoadSink {
   const s: LoadSink = {
@@ -23,13 +24,13 @@ function sink(server: Server): LoadSink {
 }
 
 function newProgress(server: Server): LoadProgress {
-  const progress: LoadProgress = { totalBytes: 0, loadedBytes: 0, startedAt: Date.now() };
+  const progress: LoadProgress = { totalBytes: 0, loadedBytes: 0, startedAt: wallNow() };
   server.loadProgress = progress;
   return progress;
 }
 
 function loaded(server: Server, started: number): void {
-  const secs = ((Date.now() - started) / 1000).toFixed(3);
+  const secs = ((wallNow() - started) / 1000).toFixed(3);
   server.log.notice(`DB loaded from append only file: ${secs} seconds (${server.keyspace.keyCount} keys)`);
 }
 

@@ -13,7 +13,7 @@ import { closeSync, openSync, readSync, statSync, truncateSync } from 'node:fs';
 import { basename } from 'node:path';
 import { AofFormatError, PREAMBLE_HINT } from './manifest.js';
 import { argString, sameOrNew } from '../protocol/binary.js';
-import { setImmediate } from '../timers.js';
+import { setImmediate, wallNow } from '../timers.js';
 import { AOF_IO, aofClientErrorLine, aofClientPanic, aofUnknownCommand } from '../errors.js';
 import { fileError } from './fileio.js';
 
@@ -131,7 +131,7 @@ function* loadOne(path: string, sink: LoadSink, progress: LoadProgress, last: bo
   let fileOffset = 0; // file offset of buf[0]
   let readTo = 0;
   let commands = 0;
-  let lastLog = Date.now();
+  let lastLog = wallNow();
   const state: { multi: Multi | null } = { multi: null };
   try {
     const head = Buffer.alloc(5);
@@ -165,8 +165,8 @@ function* loadOne(path: string, sink: LoadSink, progress: LoadProgress, last: bo
         readTo += n;
         buf = buf.length === 0 ? chunk.subarray(0, n) : Buffer.concat([buf, chunk.subarray(0, n)]);
       }
-      if (size >= PROGRESS_MIN_BYTES && Date.now() - lastLog >= 1000) {
-        lastLog = Date.now();
+      if (size >= PROGRESS_MIN_BYTES && wallNow() - lastLog >= 1000) {
+        lastLog = wallNow();
         const perc = (100 * progress.loadedBytes) / Math.max(1, progress.totalBytes);
         sink.notice(`Loading AOF: ${perc.toFixed(2)}% (${progress.loadedBytes} of ${progress.totalBytes} bytes)`);
       }

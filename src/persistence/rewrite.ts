@@ -47,6 +47,7 @@ import { deadlineOrUndefined } from '../keyspace/deadline-column.js';
 import { cb, type AofFileInfo, type Manifest, type ManifestStore } from './manifest.js';
 import { RewriteTrace } from './rewrite-trace.js';
 import { sliced, WRITE_CHUNK, type SliceHost } from './rewrite-slices.js';
+import { wallNow } from '../timers.js';
 
 /** Slots walked between two looks at the clock. */
 const KEYS_PER_CHECK = 64;
@@ -64,7 +65,7 @@ export type RewriteWriter = Pick<AofWriter, 'log' | 'latency' | 'timestamps' | '
 export interface RewriteResult { ok: boolean; error?: string; seconds: number }
 
 export class Rewrite {
-  readonly startedAt = Date.now();
+  readonly startedAt = wallNow();
   readonly tempPath: string;
   readonly trace = new RewriteTrace();
   protected fd = -1;
@@ -105,7 +106,7 @@ export class Rewrite {
 
   /** Runs the whole rewrite; resolves when the new base is in place (or the rewrite failed). */
   async run(): Promise<RewriteResult> {
-    const seconds = (): number => (Date.now() - this.startedAt) / 1000;
+    const seconds = (): number => (wallNow() - this.startedAt) / 1000;
     try {
       await this.openIncr();
       faultPoint('rewrite-begin');
@@ -222,7 +223,7 @@ export class Rewrite {
       throw fileError(AOF_IO.openTemp(this.tempPath), e);
     }
     this.out.buf = Buffer.allocUnsafe(OUT_SIZE);
-    if (this.aof.timestamps) this.out.writeAscii(timestampLine(Date.now()));
+    if (this.aof.timestamps) this.out.writeAscii(timestampLine(wallNow()));
     for (const db of this.keyspace.dbs) this.recorders.push(new SnapshotRecorder(db));
   }
 

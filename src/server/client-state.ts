@@ -14,6 +14,7 @@ import { ReplyMode, type ReplyModeChange } from './reply-mode.js';
 import { localOf, socketFd } from './client-socket.js';
 import { REPLY_BLOCK, REPLY_BUFFER, ReplyListMemory } from './reply-list.js';
 import { MIN_BYTES } from './reply-buffers.js';
+import { wallNow } from '../timers.js';
 
 export abstract class ClientState extends CommandContext {
   abstract readonly decoder: RequestDecoder;
@@ -32,7 +33,7 @@ export abstract class ClientState extends CommandContext {
   protected authed: boolean;
   /** CLIENT LIST's laddr, read from the socket when first asked (see the laddr getter). */
   private localAddr: string | null = null;
-  readonly createdAt = Date.now();
+  readonly createdAt = wallNow();
   lastInteraction = this.createdAt;
   /**
    * When the reply buffer's peak was last reset (ms; server/reply-buffers.ts). At first the

@@ -25,7 +25,7 @@ import { BufferAccount } from './client-memory.js';
 import { POSTPONED, type Postponed } from './pause.js';
 import type { Flushable } from './turn-flush.js';
 import type { ClientApi } from '../commands/context.js';
-import { clearTimeout, setImmediate, setTimeout } from '../timers.js';
+import { clearTimeout, setImmediate, setTimeout, wallNow } from '../timers.js';
 import type { CommandSpec } from '../commands/types.js';
 import { UNBLOCKED } from '../errors.js';
 
@@ -120,7 +120,7 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
   /** As Redis, checked before the new bytes are parsed: no reply, the connection just closes. */
   private refuseRead(chunk: Buffer): void {
     this.incoming = chunk.length; // counted in the log line's qbuf
-    this.server.log.warning(queryLimitLine(this.decoder, chunk, clientLine(Date.now(), this, null)));
+    this.server.log.warning(queryLimitLine(this.decoder, chunk, clientLine(wallNow(), this, null)));
     this.kill();
   }
 
@@ -268,7 +268,7 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
 
   private armWait(w: WaitBlock): void {
     if (w.deadline === Infinity) return;
-    w.timer = setTimeout(ConnectionInput.waitTimedOut, Math.min(Math.max(0, w.deadline - Date.now()), MAX_DELAY), this);
+    w.timer = setTimeout(ConnectionInput.waitTimedOut, Math.min(Math.max(0, w.deadline - wallNow()), MAX_DELAY), this);
     w.timer.unref(); // the listening socket keeps the process alive, not a client's timeout
   }
 
@@ -277,7 +277,7 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
     const w = c.waiting;
     if (w === null) return;
     w.timer = null;
-    if (Date.now() < w.deadline) c.armWait(w);
+    if (wallNow() < w.deadline) c.armWait(w);
     else c.endWait(0);
   }
 
@@ -300,7 +300,7 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
     // Server.close() destroys the socket without marking the client: its 'close' comes in a later
     // phase of the event loop, after a timeout due in the same turn (and its pipeline) would run.
     if (this.closed || this.closing || this.socket.destroyed) return;
-    this.lastInteraction = Date.now();
+    this.lastInteraction = wallNow();
     this.answerHeld(r);
     setImmediate(ConnectionInput.afterWait, this);
     this.server.queueFlush(this);

@@ -25,6 +25,7 @@ import { ConnectionInput } from './connection-input.js';
 import { POSTPONED } from './pause.js';
 import { endAfterReplies, peerOf, waitingOutput, writeBatch } from './client-socket.js';
 import { addsReplyBlock, REPLY_BUFFER } from './reply-list.js';
+import { wallNow } from '../timers.js';
 
 /** The connection a client socket belongs to, kept on the socket (see the header). */
 const CONNECTION = Symbol('connection');
@@ -188,7 +189,7 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
     // Already closed (kill()): once is enough, as Redis's CLIENT_CLOSE_ASAP check. A monitor's line
     // can close it while it runs a command of its own (CLIENT UNPAUSE runs the postponed ones).
     if (this.socket.destroyed) return;
-    if (this.server.limits.checkOutput(this, this.listUsage(pending), Date.now())) return;
+    if (this.server.limits.checkOutput(this, this.listUsage(pending), wallNow())) return;
     if (this.holdsOutput(pending)) this.pauseInput();
   }
 
@@ -281,7 +282,7 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
 
   private onDrain(): void {
     // As Redis, output written counts as interaction for `timeout`.
-    this.lastInteraction = Date.now();
+    this.lastInteraction = wallNow();
     if (this.paused && !this.closed && !this.closing) this.resumeInput();
   }
 

@@ -2,7 +2,7 @@
 // Levels map to Redis's: debug '.', verbose '-', notice '*', warning '#'.
 
 import winston from 'winston';
-import { clearTimeout, setTimeout } from '../timers.js';
+import { clearTimeout, setTimeout, wallNow } from '../timers.js';
 
 const LEVELS = { warning: 0, notice: 1, verbose: 2, debug: 3 } as const;
 const MARK: Record<string, string> = { debug: '.', verbose: '-', notice: '*', warning: '#' };
@@ -29,7 +29,7 @@ function stamp(d: Date): string {
   return `${p(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
 }
 
-const redisLine = winston.format.printf((info) => `${process.pid}:M ${stamp(new Date())} ${MARK[info.level] ?? '*'} ${String(info.message)}`);
+const redisLine = winston.format.printf((info) => `${process.pid}:M ${stamp(new Date(wallNow()))} ${MARK[info.level] ?? '*'} ${String(info.message)}`);
 
 /**
  * For the server process (the CLI; not the library, whose host owns its streams): a stdout or

@@ -15,6 +15,7 @@ import { ErrorReply, type Reply } from '../protocol/reply.js';
 import { performance } from 'node:perf_hooks';
 import { CommandStats, usecNow } from './stats.js';
 import { POSTPONED } from './pause.js';
+import { wallNow } from '../timers.js';
 
 /** The deferred requests between runs (never written to: each run gets an array of its own). */
 const NO_RUN: string[][] = [];
@@ -74,7 +75,7 @@ export class Observer {
   took(client: ClientApi, spec: CommandSpec, args: string[], usec: number): void {
     this.commandStats.took(spec, usec);
     if (usec >= this.slowerThan && !spec.flags.includes('skip_slowlog')) {
-      this.slowlog.push(redacted(spec, args), usec, client, Date.now(), this.slowlogMaxLen);
+      this.slowlog.push(redacted(spec, args), usec, client, wallNow(), this.slowlogMaxLen);
     }
     const lat = this.latency;
     if (lat.threshold !== 0 && usec >= lat.threshold * 1000) {
@@ -104,7 +105,7 @@ export class Observer {
   unblocked(client: ClientApi, spec: CommandSpec, usec: number): void {
     this.commandStats.of(spec).failed++;
     this.commandStats.took(spec, usec);
-    if (usec >= this.slowerThan && !spec.flags.includes('skip_slowlog')) this.slowlog.push([], usec, client, Date.now(), this.slowlogMaxLen);
+    if (usec >= this.slowerThan && !spec.flags.includes('skip_slowlog')) this.slowlog.push([], usec, client, wallNow(), this.slowlogMaxLen);
   }
 
   /**
@@ -118,19 +119,19 @@ export class Observer {
   private lastClock = 0;
 
   /**
-   * Date.now() less performance.now(), in ms, re-read by the cron (followWallClock, so a step of the
+   * wallNow() less performance.now(), in ms, re-read by the cron (followWallClock, so a step of the
    * wall clock is followed within a tick): turns the monotonic reading of markBatch into wall-clock time.
    */
-  private wallOffsetMs = Date.now() - performance.now();
+  private wallOffsetMs = wallNow() - performance.now();
 
   followWallClock(): void {
-    this.wallOffsetMs = Date.now() - performance.now();
+    this.wallOffsetMs = wallNow() - performance.now();
   }
 
   /**
    * A connection is about to run the commands of a read (or resume a held pipeline). Returns the
    * wall-clock time in ms (for CLIENT LIST idle and `timeout`), from the same clock reading: a
-   * Date.now() per read cost as much again at -P 1.
+   * wallNow() per read cost as much again at -P 1.
    */
   markBatch(): number {
     const t = usecNow();

@@ -11,7 +11,7 @@
 
 import { RawReply, type Reply } from '../protocol/reply.js';
 import type { CommandSpec } from '../commands/types.js';
-import { clearTimeout, setImmediate, setTimeout } from '../timers.js';
+import { clearTimeout, setImmediate, setTimeout, wallNow } from '../timers.js';
 
 export type PauseMode = 'off' | 'write' | 'all';
 
@@ -80,7 +80,7 @@ export class ClientPause {
 
   private expire(): void {
     this.timer = null;
-    if (Date.now() < this.until) this.pause(Date.now(), this.until - Date.now(), this.mode === 'all' ? 'all' : 'write');
+    if (wallNow() < this.until) this.pause(wallNow(), this.until - wallNow(), this.mode === 'all' ? 'all' : 'write');
     else this.unpause(true);
   }
 

@@ -11,6 +11,7 @@ import { aofClientErrorLine, aofClientPanic } from '../errors.js';
 import type { Server } from './server.js';
 import { CommandContext } from './command-context.js';
 import { TxState } from './transaction-state.js';
+import { wallNow } from '../timers.js';
 
 /** A function that replays one command from the AOF; returns what stops loading (see LoadSink.replay), or null. */
 export function replayer(server: Server): LoadSink['replay'] {
@@ -66,7 +67,7 @@ export class ReplayClient extends CommandContext implements ClientApi, Ctx {
   readonly addr = '';
   readonly laddr = '';
   readonly fd = -1;
-  readonly createdAt = Date.now();
+  readonly createdAt = wallNow();
   lastInteraction = this.createdAt;
   lastCommand = 'NULL';
   readonly queryBufferLength = 0;

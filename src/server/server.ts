@@ -38,7 +38,7 @@ import { MemoryGuard } from './maxmemory.js';
 import { StallMonitor } from './stalls.js';
 import { ServerMetrics } from './metrics.js';
 import type { BgsaveRecord, Persistence } from './persistence-port.js';
-import { setImmediate } from '../timers.js';
+import { setImmediate, wallNow } from '../timers.js';
 import { serverCronTimer, type CronTimer } from './cron-timer.js';
 import { TurnFlush, type Flushable } from './turn-flush.js';
 import { ReplyBufferCron } from './reply-buffers.js';
@@ -60,11 +60,11 @@ export class Server implements ServerApi {
   readonly log: Logger;
   stats = newStats();
   /** INFO's instantaneous rates and memory peak, sampled by the cron. */
-  readonly metrics = new ServerMetrics(Date.now());
+  readonly metrics = new ServerMetrics(wallNow());
   private readonly periodicLog = new PeriodicLog();
   readonly version = VERSION;
   readonly pid = process.pid;
-  readonly startedAt = Date.now();
+  readonly startedAt = wallNow();
   readonly runId = randomBytes(20).toString('hex');
   /** As INFO shows it: a byte string, like every text the protocol sends. */
   readonly executable = byteString(process.argv[1] ?? '');
@@ -74,7 +74,7 @@ export class Server implements ServerApi {
   get hz(): number {
     return this.cronTimer.hz;
   }
-  lastSave = Math.floor(Date.now() / 1000);
+  lastSave = Math.floor(wallNow() / 1000);
   dirty = 0;
   persistence: Persistence | null = null;
   /**
@@ -292,7 +292,7 @@ export class Server implements ServerApi {
 
   resetStats(): void {
     this.stats = newStats();
-    this.metrics.reset(Date.now());
+    this.metrics.reset(wallNow());
     this.keyspace.expiredStalePerc = 0;
     this.keyspace.expiredTimeCapReachedCount = 0;
     this.keyspace.expireCycleTimeUsedUs = 0;
@@ -365,7 +365,7 @@ export class Server implements ServerApi {
   private cron(): void {
     this.observer.followWallClock();
     if (this.loading) return;
-    const now = Date.now();
+    const now = wallNow();
     this.metrics.cron(now, this.hz, this.stats, this.keyspace.usedMemory);
     this.replyBuffers.cron(this.clientsById, this.hz, now, this.limits.cronCheck(now), (c) => this.metrics.clientPeaks.track(c));
     this.periodicLog.cron(now, this.log, this.keyspace, this.clientsById.size);

@@ -10,6 +10,7 @@ import { clientLine } from '../commands/client.js';
 import type { ClientApi } from '../commands/context.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import type { Logger } from './log.js';
+import { wallNow } from '../timers.js';
 
 /** As Redis's run_with_period(5000) in serverCron. */
 const PERIOD_MS = 5000;
@@ -23,7 +24,7 @@ export function logAccepted(log: Logger, socket: Socket): void {
 
 /** At the peer's EOF, as Redis's readQueryFromClient on a read of 0 bytes. */
 export function logClientClosed(log: Logger, client: ClientApi): void {
-  if (log.enabled('verbose')) log.verbose(`Client closed connection ${clientLine(Date.now(), client, null)}`);
+  if (log.enabled('verbose')) log.verbose(`Client closed connection ${clientLine(wallNow(), client, null)}`);
 }
 
 /** The cron's periodic lines: due at the first cron, then every PERIOD_MS. */

@@ -25,15 +25,19 @@ test('a ManualClock at a fractional millisecond: SET EX, EXPIRE and TIME answer 
   t.is(await c.call('SETEX', 'k2', '10', 'v'), '+OK\r\n');
   // Was: 1700000000 and "300.048828125" microseconds (0 or 300 are both fair).
   t.regex(await c.call('TIME'), /^\*2\r\n\$10\r\n1700000000\r\n\$\d\r\n\d+\r\n$/);
+  // Inside EXEC, where relative deadlines and TIME read the clock live (Ctx.clockNow).
+  const [, , , exec] = await c.pipeline([['MULTI'], ['SET', 'k3', 'v', 'PX', '100'], ['TIME'], ['EXEC']]);
+  t.regex(exec, /^\*2\r\n\+OK\r\n\*2\r\n\$10\r\n1700000000\r\n\$\d\r\n\d+\r\n$/);
+  t.is(await c.call('PEXPIRETIME', 'k3'), ':1700000000100\r\n');
 });
 
 /**
  * Runs `body` with the global Date.now frozen at the time of the call, as fake timers installed
  * with Date faked leave it (the server's own timers, from node:timers, still fire).
  */
-async function withFrozenDate<T>(body: () => Promise<T>): Promise<T> {
+async function withFrozenDate<T>(body: () => Promise<T>, at?: number): Promise<T> {
   const realNow = Date.now;
-  const frozen = realNow();
+  const frozen = at ?? realNow();
   Date.now = () => frozen;
   try {
     return await body();
@@ -75,4 +79,20 @@ test.serial('CLIENT PAUSE with a timeout ends while the global Date is frozen by
 test('a clock without a now() function rejects with ConfigError naming the option', async (t) => {
   const sinonLike = { now: 0, tick: (): number => 0 } as unknown as Clock;
   await t.throwsAsync(startServer({ port: 0, clock: sinonLike }), { instanceOf: ConfigError, message: /'clock'/ });
+});
+
+test.serial('a fake Date does not move the server: keys set while it says 1970 keep their TTL, TIME says the real time', async (t) => {
+  const s = await startServer({ port: 0 });
+  t.teardown(() => s.close());
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  const realSec = Math.floor(Date.now() / 1000);
+  // sinon's install() starts its fake clock at 0. Was: TIME 0, and the key's deadline in 1970,
+  // so it was gone once the fakes were uninstalled.
+  const [set, time] = await withFrozenDate(() => c.pipeline([['SET', 'k', 'v', 'EX', '3600'], ['TIME']]), 0);
+  t.is(set, '+OK\r\n');
+  const sec = Number(/^\*2\r\n\$\d+\r\n(\d+)\r\n/.exec(time)?.[1]);
+  t.true(Math.abs(sec - realSec) < 60, `TIME ${sec}, real ${realSec}`);
+  const ttl = Number((await c.call('TTL', 'k')).slice(1, -2));
+  t.true(ttl > 3500 && ttl <= 3600, `TTL ${ttl}`);
 });
