@@ -1,4 +1,5 @@
-// The event loop's own timer functions, from Node's timers module rather than the globals. A test
+// The event loop's own timer functions, from Node's timers module rather than the globals, and the
+// real wall clock (wallNow, at the end), for the same reason: the host's fakes. A test
 // suite that embeds the server and installs fake timers (sinon's FakeTimers.install(),
 // jest.useFakeTimers(), or Jest's fakeTimers config, whose globals are fake before any module
 // loads) replaces the globals: a server scheduling its reply flushes and its cron through them

@@ -104,3 +104,29 @@ test('the library answers when fake timers replaced node:timers too before it wa
     }`);
   for (const r of runs) t.is(r.stdout, '+PONG\r\n+OK\r\n$1\r\nv\r\n', `${r.load}: ${r.stderr}`);
 });
+
+// A fake Date installed before the library loads (Jest's fakeTimers config, sinon installed
+// first): as fake-timers does, the fake Date carries its clock, which keeps the original as _Date.
+// The server's wall clock is taken from behind it: TIME says the real time, not the fake 0.
+test('a fake Date installed before the library loaded does not move the server: TIME says the real time', async (t) => {
+  const dist = fileURLToPath(new URL('../../../dist/', import.meta.url));
+  const script = `
+    const RealDate = Date;
+    class FakeDate extends RealDate { static now() { return 0; } }
+    FakeDate.clock = { _Date: RealDate };
+    globalThis.Date = FakeDate;
+    const { startServer } = require(${JSON.stringify(dist + 'index.cjs')});
+    (async () => {
+      const s = await startServer({ port: 0 });
+      const c = require('node:net').connect(s.port, '127.0.0.1');
+      let got = '';
+      c.on('data', (d) => {
+        got += d;
+        if (/^\\*2\\r\\n(\\$\\d+\\r\\n\\d+\\r\\n){2}$/.test(got)) { process.stdout.write(got); c.destroy(); s.close().then(() => process.exit(0)); }
+      });
+      c.write('TIME\\r\\n');
+    })();`;
+  const r = await promisify(execFile)(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 15_000 }).catch((e: { stdout: string; stderr: string }) => e);
+  const sec = Number(/^\*2\r\n\$\d+\r\n(\d+)\r\n/.exec(r.stdout)?.[1]);
+  t.true(Math.abs(sec - Date.now() / 1000) < 60, `TIME ${JSON.stringify(r.stdout)} ${r.stderr}`);
+});
