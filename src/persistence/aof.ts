@@ -95,9 +95,12 @@ export class AofWriter extends AofFile {
     else encode(this.pending, args);
   }
 
+  /** The wall clock the timestamp lines read (a test sets its own). */
+  wallClock: () => number = wallNow;
+
   /** Redis's genAofTimestampAnnotationIfNeeded: a line when the wall clock's second moved on. */
   private annotate(): void {
-    const now = wallNow();
+    const now = this.wallClock();
     if (Math.floor(now / 1000) <= this.lastTs) return;
     this.lastTs = Math.floor(now / 1000);
     this.pending.writeAscii(timestampLine(now));

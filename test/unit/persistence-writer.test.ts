@@ -65,21 +65,16 @@ test('a command that logs more than one effect is one MULTI/EXEC block, after th
 test('aof-timestamp-enabled: #TS before the first effect of each second, never inside a MULTI/EXEC block', (t) => {
   const { path, w } = setup();
   w.timestamps = true;
-  const realNow = Date.now;
   let now = 1_000_000_999;
-  Date.now = () => now;
-  try {
-    w.append(0, ['SET', 'a', '1']);
-    w.append(0, ['SET', 'b', '1']); // same second: no line
-    w.beginUnit();
-    w.append(0, ['DEL', 'x']);
-    now = 1_000_001_000; // the second turns inside the command
-    w.append(0, ['SET', 'c', '1']);
-    w.endUnit();
-    w.append(0, ['SET', 'd', '1']); // the next command gets the new second's line
-  } finally {
-    Date.now = realNow;
-  }
+  w.wallClock = () => now;
+  w.append(0, ['SET', 'a', '1']);
+  w.append(0, ['SET', 'b', '1']); // same second: no line
+  w.beginUnit();
+  w.append(0, ['DEL', 'x']);
+  now = 1_000_001_000; // the second turns inside the command
+  w.append(0, ['SET', 'c', '1']);
+  w.endUnit();
+  w.append(0, ['SET', 'd', '1']); // the next command gets the new second's line
   t.true(w.flush());
   const ts = (sec: number): Buffer => Buffer.from(`#TS:${sec}\r\n`);
   t.deepEqual(readFileSync(path), Buffer.concat([
