@@ -41,7 +41,7 @@ class AclLog {
       object: args[0],
       username,
       ctime: wallNow(),
-      clientInfo: clientLine(ctx.now, ctx.client, args),
+      clientInfo: clientLine(wallNow(), ctx.client, args),
     };
     const scan = Math.min(GROUPING_SCAN, this.entries.length);
     for (let i = 0; i < scan; i++) {

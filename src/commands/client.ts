@@ -151,7 +151,10 @@ const text = (s: string): Reply => new VerbatimReply(s);
 
 function clientList(ctx: Ctx, args: string[]): Reply {
   const clients = [...ctx.server.clients()];
-  const line = (c: ClientApi): string => `${clientLine(ctx.now, c, c === ctx.client ? args : null)}\n`;
+  // age and idle are wall-clock times, as the client's creation and last interaction (never the
+  // injected clock, which a test may set years away: age was -95867440 under a ManualClock()).
+  const now = wallNow();
+  const line = (c: ClientApi): string => `${clientLine(now, c, c === ctx.client ? args : null)}\n`;
   if (args.length === 2) return text(clients.map(line).join(''));
   if (args.length === 4 && cWord(args[2]) === 'TYPE') {
     const type = typeOf(args[3]);
@@ -336,7 +339,7 @@ export const clientCommands: CommandSpec[] = [
     command('client|getredir', 2, CONN, NO_KEYS, () => -1),
     command('client|help', 2, ['loading', 'stale'], NO_KEYS, (_ctx, args) => helpReply(args[0], HELP)),
     command('client|id', 2, CONN, NO_KEYS, (ctx) => ctx.client.id),
-    command('client|info', 2, CONN, NO_KEYS, (ctx, args) => text(`${clientLine(ctx.now, ctx.client, args)}\n`)),
+    command('client|info', 2, CONN, NO_KEYS, (ctx, args) => text(`${clientLine(wallNow(), ctx.client, args)}\n`)),
     command('client|kill', -3, ADMIN, NO_KEYS, clientKill),
     command('client|list', -2, ADMIN, NO_KEYS, clientList),
     command('client|no-evict', 3, ADMIN, NO_KEYS, clientNoEvict),

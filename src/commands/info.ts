@@ -16,6 +16,7 @@ import { VerbatimReply, type Reply } from '../protocol/reply.js';
 import { REDIS_VERSION } from '../version.js';
 import { byteString } from '../config-values.js';
 import { EXPIRE_ENTRY_BYTES, KEY_ENTRY_BYTES } from '../keyspace/memory.js';
+import { wallNow } from '../timers.js';
 
 type Fields = [string, string | number][];
 
@@ -54,7 +55,9 @@ const ratio = (a: number, b: number): string => (b === 0 ? '0.00' : (a / b).toFi
 
 function serverSection(ctx: Ctx): Fields {
   const s = ctx.server;
-  const uptime = Math.floor((ctx.now - s.startedAt) / 1000);
+  // Wall-clock time since the start (startedAt is), not the injected clock's: a ManualClock()
+  // gave -95867441 s. server_time_usec and lru_clock follow the clock, as TIME and OBJECT IDLETIME.
+  const uptime = Math.floor((wallNow() - s.startedAt) / 1000);
   return [
     ['redis_version', REDIS_VERSION], ['server_name', 'keystonelight'], ['keystonelight_version', s.version],
     ['redis_git_sha1', '00000000'], ['redis_git_dirty', 0], ['redis_build_id', '0'], ['redis_mode', s.cluster !== null ? 'cluster' : 'standalone'],

@@ -96,3 +96,22 @@ test.serial('a fake Date does not move the server: keys set while it says 1970 k
   const ttl = Number((await c.call('TTL', 'k')).slice(1, -2));
   t.true(ttl > 3500 && ttl <= 3600, `TTL ${ttl}`);
 });
+
+test('a ManualClock far from the wall clock: CLIENT LIST/INFO age and idle and INFO uptime stay wall-clock times', async (t) => {
+  const clock = new ManualClock(); // November 2023, years before the wall clock
+  const s = await startServer({ port: 0, clock });
+  t.teardown(() => s.close());
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  const field = (text: string, name: string): number => Number(new RegExp(`[ \\r\\n]${name}[=:](-?\\d+)`).exec(` ${text}`)?.[1]);
+  // Was: age=-95867440 and uptime_in_seconds:-95867441 (the clock's time less the wall clock's).
+  t.is(field(await c.call('CLIENT', 'INFO'), 'age'), 0);
+  t.is(field(await c.call('CLIENT', 'LIST'), 'age'), 0);
+  t.is(field(await c.call('INFO', 'server'), 'uptime_in_seconds'), 0);
+  clock.advance(3_600_000);
+  // Was: idle=3600 for the client running the command (and the idle `timeout` reads the wall clock).
+  const info = await c.call('CLIENT', 'INFO');
+  t.is(field(info, 'idle'), 0, info);
+  t.is(field(info, 'age'), 0, info);
+  t.regex(await c.call('TIME'), /^\*2\r\n\$10\r\n1700003600\r\n/, 'TIME still follows the clock');
+});
