@@ -19,10 +19,14 @@ export class StallMonitor {
   /** When the timer last ran, in µs (usecNow). */
   private last = 0;
   private maxUsec = 0;
+  /** When the longest stall was last forgotten (reset), in µs: what was held before is not counted. */
+  private since = 0;
 
   private readonly sample = (): void => {
     const now = usecNow();
-    const held = now - this.last - SAMPLE_MS * 1000;
+    // The loop was due here SAMPLE_MS after the last run; held since then, or since a reset that
+    // came later (a stall that ended at a CONFIG RESETSTAT in the same batch was reported whole).
+    const held = now - Math.max(this.last + SAMPLE_MS * 1000, this.since);
     if (held > this.maxUsec) this.maxUsec = held;
     this.last = now;
   };
@@ -39,9 +43,13 @@ export class StallMonitor {
     this.timer = null;
   }
 
-  /** Forgets the longest stall, not the last sample: a stall that starts now is still measured. */
+  /**
+   * Forgets the longest stall, not the last sample: a stall that starts now is still measured, and
+   * one that ends now is not counted after it.
+   */
   reset(): void {
     this.maxUsec = 0;
+    this.since = usecNow();
   }
 
   maxMs(): number {

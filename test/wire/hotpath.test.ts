@@ -160,5 +160,11 @@ test('INFO stats eventloop_max_stall_ms reports the longest stall until CONFIG R
   t.deepEqual(await c.pipeline([['CONFIG', 'RESETSTAT'], ['DEBUG', 'SLEEP', '0.3']]), ['+OK\r\n', '+OK\r\n']);
   await delay(50);
   t.true((await stall()) >= 250, 'a 300 ms stall right after the reset is reported');
+  // And one that ended at the reset, in the same batch, is not: the loop's next sample came after
+  // the reset. Was 294 ms, the whole stall from before the reset.
+  t.is(await c.call('CONFIG', 'RESETSTAT'), '+OK\r\n');
+  t.deepEqual(await c.pipeline([['DEBUG', 'SLEEP', '0.3'], ['CONFIG', 'RESETSTAT']]), ['+OK\r\n', '+OK\r\n']);
+  await delay(50);
+  t.true((await stall()) < 250, 'a 300 ms stall that ended at the reset is forgotten');
   c.close();
 });
