@@ -5,7 +5,7 @@
 // (PerformanceObserver 'gc' entries), and written to <file> as JSON when the rewrite ends.
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { PerformanceObserver } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 
 const TRACE_FILE = process.env.KS_REWRITE_TRACE || null;
 

@@ -33,6 +33,7 @@
 // files.
 
 import { basename, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { ReplyBuffer } from '../protocol/encoder.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import type { AofWriter } from './aof.js';
