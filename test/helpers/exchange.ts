@@ -17,6 +17,12 @@ export interface ExchangeOptions {
   gapMs?: number;
   /** Give up after this long in any case (default 10 s). */
   maxMs?: number;
+  /**
+   * How long to wait for the first byte when none has come at all (default 3 s): a loaded machine
+   * (three test suites at once on two cores) left a server silent for more than the quiet period
+   * before its first reply, and the exchange ended empty.
+   */
+  firstByteMs?: number;
 }
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -48,7 +54,9 @@ export function exchange(port: number, writes: (string | Buffer)[], opts: Exchan
         }
         last = Date.now();
         const deadline = Date.now() + (opts.maxMs ?? 10_000);
-        while (!closed && Date.now() - last < quietMs && Date.now() < deadline) await delay(10);
+        const firstByteMs = Math.max(quietMs, opts.firstByteMs ?? 3000);
+        const quiet = (): number => (chunks.length === 0 ? firstByteMs : quietMs);
+        while (!closed && Date.now() - last < quiet() && Date.now() < deadline) await delay(10);
         socket.destroy();
         resolve({ data: Buffer.concat(chunks).toString('latin1'), closed });
       } catch (e) {
