@@ -177,7 +177,7 @@ function* loadOne(path: string, sink: LoadSink, progress: LoadProgress, last: bo
   }
   if (state.multi !== null) {
     sink.warning(`Revert incomplete MULTI/EXEC transaction in AOF file ${basename(path)}`);
-    truncatedTail(path, state.multi.start, size, sink, last);
+    truncatedTail(path, state.multi.start, size, sink, last, 'a MULTI block without its EXEC');
   } else if (buf.length > 0 && !(buf[0] === 35 /* # */ && buf.indexOf(10) < 0)) {
     // (An annotation ending the file without its newline is whole: Redis's fgets reads it so.)
     truncatedTail(path, fileOffset, size, sink, last);
@@ -185,10 +185,13 @@ function* loadOne(path: string, sink: LoadSink, progress: LoadProgress, last: bo
   return commands;
 }
 
-/** The file ends in the middle of a command (or transaction): cut it off, as Redis does. */
-function truncatedTail(path: string, validUpTo: number, size: number, sink: LoadSink, last: boolean): void {
+/**
+ * The file ends in the middle of a command (or transaction): cut it off, as Redis does. `what`
+ * says what the bytes dropped were.
+ */
+function truncatedTail(path: string, validUpTo: number, size: number, sink: LoadSink, last: boolean, what = 'an incomplete last command'): void {
   const dropped = size - validUpTo;
-  const refused = `Unexpected end of file reading the append only file ${path} at offset ${validUpTo} (${dropped} bytes of an incomplete last command). You can: 1) Make a backup of your AOF file, then use redis-check-aof --fix <filename>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`;
+  const refused = `Unexpected end of file reading the append only file ${path} at offset ${validUpTo} (${dropped} bytes of ${what}). You can: 1) Make a backup of your AOF file, then use redis-check-aof --fix <filename>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`;
   if (!last) {
     throw new AofFormatError(`Unexpected end of file reading the append only file ${path} at offset ${validUpTo} (${dropped} bytes of an incomplete command), and it is not the last AOF file: ${notLastHint(path)}`);
   }
@@ -198,7 +201,7 @@ function truncatedTail(path: string, validUpTo: number, size: number, sink: Load
   const name = basename(path);
   sink.warning(`!!! Warning: short read while loading the AOF file ${name}!!!`);
   sink.warning(`!!! Truncating the AOF ${name} at offset ${validUpTo} !!!`);
-  sink.warning(`Dropped the last ${dropped} bytes of ${path}: an incomplete last command`);
+  sink.warning(`Dropped the last ${dropped} bytes of ${path}: ${what}`);
   try {
     truncateSync(path, validUpTo);
   } catch (e) {
