@@ -30,6 +30,27 @@ test('CRC-64: Redis crc64.c check value and FUNCTION DUMP of no libraries', (t) 
   t.is(bin(withFooter(Buffer.alloc(0))), '\x0a\x00\x5d\x9b\x5c\x40\x0f\x7f\xa2\xda');
 });
 
+/** crc64.c's definition, a bit at a time in BigInt (reflected Jones polynomial): the reference. */
+function crc64Bitwise(b: Uint8Array): string {
+  const poly = 0x95ac9329ac4bc9b5n;
+  let crc = 0n;
+  for (const byte of b) {
+    crc ^= BigInt(byte);
+    for (let k = 0; k < 8; k++) crc = crc & 1n ? (crc >> 1n) ^ poly : crc >> 1n;
+  }
+  const out = Buffer.alloc(8);
+  out.writeBigUInt64LE(crc);
+  return out.toString('hex');
+}
+
+test('CRC-64 equals the bitwise definition for every length 0..80, every start offset and random data', (t) => {
+  const rng = mulberry32(13);
+  const data = randomBytes(rng, 3000);
+  for (let n = 0; n <= 80; n++) t.is(crc64(data.subarray(5, 5 + n)).toString('hex'), crc64Bitwise(data.subarray(5, 5 + n)), `length ${n}`);
+  for (let from = 0; from < 8; from++) t.is(crc64(data.subarray(from)).toString('hex'), crc64Bitwise(data.subarray(from)), `from ${from}`);
+  t.is(crc64(data, 1234).toString('hex'), crc64Bitwise(data.subarray(0, 1234)), 'end');
+});
+
 test('DUMP of known values equals redis-server 7.0.15 output', (t) => {
   t.is(dumpString('hello', true), '\x00\x05hello\x0a\x00crßve4 \x0a'.replace('ß', '\xdf'));
   // Integers: int8 / int16 / int32, then beyond 32 bits as text; non-canonical ones as text.
