@@ -151,6 +151,14 @@ for (const proto of [2, 3] as const) {
       ['MOVE', 'a', '1'], ['MOVE', 'a', '0'], ['READONLY'], ['READWRITE'], ['ASKING'], ['READONLY', 'x'], ['ASKING', 'x'],
       ['DBSIZE'], ['GET', '{a}1'],
     ]) await same(t, p, args);
+    // DUMP / RESTORE / RESTORE-ASKING in cluster mode: the payload redis-server gives, restored on both.
+    await same(t, p, ['DUMP', '{a}1']);
+    const dump = (await p.both('DUMP', '{a}1'))[0];
+    const payload = dump.slice(dump.indexOf('\r\n') + 2, -2);
+    for (const args of [
+      ['RESTORE', '{a}9', '0', payload], ['RESTORE', '{a}9', '0', payload], ['RESTORE-ASKING', '{a}8', '0', payload, 'REPLACE'],
+      ['GET', '{a}8'], ['RESTORE', 'x', '0', 'bad'], ['RESTORE', '{a}9', '0', payload, 'REPLACE', 'ABSTTL'], ['DUMP', 'missing'],
+    ]) await same(t, p, args);
   });
 
   test(`RESP${proto}: CLUSTER INFO, HELP, LINKS, subcommand errors and INFO's cluster fields`, async (t) => {
