@@ -182,6 +182,11 @@ export class AofPersistence implements Persistence {
     return this.jobs.rewriting;
   }
 
+  /** A rewrite, the first base, or a BGSAVE is running (their slices hold the event loop). */
+  get busy(): boolean {
+    return this.jobs.rewriting || this.jobs.starting || this.jobs.saving;
+  }
+
   /** Its first base is still being written (Redis's AOF_WAIT_REWRITE): SHUTDOWN refuses meanwhile. */
   get starting(): boolean {
     return this.jobs.starting;

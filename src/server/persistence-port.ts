@@ -62,6 +62,8 @@ export interface Persistence extends PersistenceApi {
   readonly rewriting: boolean;
   /** True until the first base of a file started at run time is written (Redis's AOF_WAIT_REWRITE). */
   readonly starting: boolean;
+  /** A rewrite, the first base, or a BGSAVE is running (their slices hold the event loop). */
+  readonly busy: boolean;
   /** Whether writes must be refused (MISCONF), with the reason. */
   writeError(): string | null;
   /** The aof_* fields of INFO persistence (persistence/info.ts builds the whole section). */

@@ -229,6 +229,7 @@ export class Server implements ServerApi {
    * time in ms (Observer.markBatch).
    */
   markBatch(): number {
+    this.stalls.wake();
     return this.observer.markBatch();
   }
 
@@ -365,6 +366,14 @@ export class Server implements ServerApi {
   private cron(): void {
     this.observer.followWallClock();
     if (this.loading) return;
+    const t0 = usecNow();
+    this.cronTick();
+    this.stalls.ran(usecNow() - t0);
+    // A background job's slices run between ticks, with no request to wake the sampler.
+    if (this.persistence?.busy === true || this.aofOff.rewriting) this.stalls.wake();
+  }
+
+  private cronTick(): void {
     const now = wallNow();
     this.metrics.cron(now, this.hz, this.stats, this.keyspace.usedMemory);
     this.replyBuffers.cron(this.clientsById, this.hz, now, this.limits.cronCheck(now), (c) => this.metrics.clientPeaks.track(c));
