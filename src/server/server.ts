@@ -373,6 +373,7 @@ export class Server implements ServerApi {
     if (this.persistence?.busy === true || this.aofOff.rewriting) this.stalls.wake();
   }
 
+  /** One tick of that work, timed by cron(). */
   private cronTick(): void {
     const now = wallNow();
     this.metrics.cron(now, this.hz, this.stats, this.keyspace.usedMemory);
