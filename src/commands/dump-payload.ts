@@ -91,12 +91,6 @@ function encodeParts(s: string, compress: boolean): [Buffer, Buffer | string] {
   return [rdbLen(n), s];
 }
 
-/** Redis's rdbSaveRawString for the string `s` (one char per byte), as one buffer. */
-export function encodeString(s: string, compress: boolean): Buffer {
-  const [head, data] = encodeParts(s, compress);
-  return Buffer.concat([head, typeof data === 'string' ? Buffer.from(data, 'latin1') : data]);
-}
-
 /**
  * DUMP of a string value: its payload as a RESP bulk string (`$<length>`, the payload, CRLF; the
  * same in RESP2 and RESP3), written once into one buffer. Not a string reply: the payload of a

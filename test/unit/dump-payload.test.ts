@@ -7,7 +7,7 @@ import test from 'ava';
 import { constants } from 'node:buffer';
 import { crc64 } from '../../src/commands/crc64.js';
 import { lzfCompress, lzfDecompress } from '../../src/commands/lzf.js';
-import { dumpBulk, encodeString, rdbLen as encodeLen, readPayload, withFooter } from '../../src/commands/dump-payload.js';
+import { dumpBulk, rdbLen as encodeLen, readPayload, withFooter } from '../../src/commands/dump-payload.js';
 import { mulberry32 } from '../helpers/rng.js';
 
 const bin = (b: Buffer): string => b.toString('latin1');
@@ -21,6 +21,8 @@ const dumpString = (s: string, compress: boolean): string => {
   const b = dumpBulk(s, compress);
   return bin(b.subarray(b.indexOf('\r\n') + 2, b.length - 2));
 };
+/** The string's RDB encoding alone: the payload without its type byte and its footer. */
+const encodeString = (s: string, compress: boolean): Buffer => Buffer.from(dumpString(s, compress).slice(1, -10), 'latin1');
 const randomBytes = (rng: () => number, n: number, alphabet = 256): Buffer =>
   Buffer.from(Array.from({ length: n }, () => Math.floor(rng() * alphabet)));
 
