@@ -38,6 +38,11 @@ export const INVALID_IDLETIME = 'ERR Invalid IDLETIME value, must be >= 0';
 export const INVALID_FREQ = 'ERR Invalid FREQ value, must be >= 0 and <= 255';
 export const DUMP_PAYLOAD = 'ERR DUMP payload version or checksum are wrong';
 export const BAD_DATA_FORMAT = 'ERR Bad data format';
+// MIGRATE (cluster.c's migrateCommand and migrateGetSocket; "the client" is Redis's own wording).
+export const MIGRATE_KEYS_EMPTY = 'ERR When using MIGRATE KEYS option, the key argument must be set to the empty string';
+export const MIGRATE_CONNECT = 'IOERR error or timeout connecting to the client';
+export const MIGRATE_IO = (writing: boolean): string => `IOERR error or timeout ${writing ? 'writing' : 'reading'} to target instance`;
+export const MIGRATE_TARGET = (error: string): string => `ERR Target instance replied with error: ${error}`;
 /** Ours: a well-formed payload of a type Keystonelight does not store (it stores strings only). */
 export const RESTORE_UNSUPPORTED_TYPE = (type: string): string =>
   `ERR DUMP payload of a ${type} value: type not supported by Keystonelight (strings only)`;

@@ -12,6 +12,7 @@ import type { CommandStats } from '../server/stats.js';
 import type { ServerMetrics } from '../server/metrics.js';
 import type { ClientPause } from '../server/pause.js';
 import type { ReplyBufferCron } from '../server/reply-buffers.js';
+import type { SyncLinks } from '../server/sync-links.js';
 import type { ExecScope, TxState } from '../server/transaction-state.js';
 import type { WatchRegistry } from '../server/watch.js';
 import type { Ctx } from './types.js';
@@ -178,6 +179,8 @@ export interface ServerApi {
   activeExpire: boolean;
   /** Idle clients' reply buffers shrinking (DEBUG REPLYBUFFER, INFO reply_buffer_shrinks). */
   readonly replyBuffers: ReplyBufferCron;
+  /** MIGRATE's cached connections to other servers, used synchronously (server/sync-links.ts). */
+  readonly migrateLinks: SyncLinks;
   /** The server log (DEBUG LOG). */
   readonly log: { warning(msg: string): void; notice(msg: string): void };
   /** The cluster this node belongs to with cluster-enabled yes; null otherwise (src/cluster/). */

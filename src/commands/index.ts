@@ -10,6 +10,7 @@ import { bitmapCommands } from './bitmaps.js';
 import { bitfieldCommands } from './bitfield.js';
 import { keyspaceCommands } from './keys.js';
 import { dumpCommands } from './dump.js';
+import { migrateCommands } from './migrate.js';
 import { persistenceCommands } from './persistence.js';
 import { commandCommands } from './command.js';
 import { configCommands } from './config.js';
@@ -54,7 +55,7 @@ export function renameChecker(): RenameCheck {
 }
 
 export function buildCommandTable(): CommandTable {
-  return buildTable([connectionCommands, stringCommands, bitmapCommands, bitfieldCommands, keyspaceCommands, dumpCommands, persistenceCommands,
+  return buildTable([connectionCommands, stringCommands, bitmapCommands, bitfieldCommands, keyspaceCommands, dumpCommands, migrateCommands, persistenceCommands,
     commandCommands, configCommands, infoCommands, clientCommands, debugCommands, serverCommands, clusterCommands,
     monitorCommands, slowlogCommands, latencyCommands, memoryCommands, transactionCommands, waitCommands, aclCommands, moduleCommands]);
 }

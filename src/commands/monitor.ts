@@ -15,6 +15,7 @@ import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import type { ClientApi } from './context.js';
 import { err, OK, RawReply, SimpleString, type Reply } from '../protocol/reply.js';
 import { MONITOR_IN_MULTI } from '../errors.js';
+import { cWord } from './args.js';
 import { findOption } from '../config.js';
 import { repr } from '../config-values.js';
 
@@ -35,6 +36,7 @@ export function redacted(spec: CommandSpec, args: string[]): string[] {
     case 'acl|setuser': return args.map((a, i) => (i < 2 ? a : REDACTED));
     case 'hello': return redactHello(args);
     case 'config|set': return redactConfigSet(args);
+    case 'migrate': return redactMigrate(args);
     default: return args;
   }
 }
@@ -55,6 +57,22 @@ function redactHello(args: string[]): string[] {
  * As Redis's configSetCommand: the value of every sensitive option named, even when the command
  * then fails on another pair; nothing when the arguments are not pairs (a syntax error first).
  */
+/**
+ * As migrateCommand's redactClientCommandArgument calls: AUTH's password, AUTH2's user and password,
+ * as its parse reaches them (up to a KEYS or a syntax error).
+ */
+function redactMigrate(args: string[]): string[] {
+  const out = args.slice();
+  for (let j = 6; j < args.length; j++) {
+    const word = cWord(args[j]);
+    const more = args.length - 1 - j;
+    if (word === 'AUTH' && more >= 1) out[++j] = REDACTED;
+    else if (word === 'AUTH2' && more >= 2) out[++j] = out[++j] = REDACTED;
+    else if (word !== 'COPY' && word !== 'REPLACE') break;
+  }
+  return out;
+}
+
 function redactConfigSet(args: string[]): string[] {
   if (args.length % 2 !== 0) return args;
   let out = args;

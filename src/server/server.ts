@@ -42,6 +42,7 @@ import { setImmediate, wallNow } from '../timers.js';
 import { serverCronTimer, type CronTimer } from './cron-timer.js';
 import { TurnFlush, type Flushable } from './turn-flush.js';
 import { ReplyBufferCron } from './reply-buffers.js';
+import { SyncLinks } from './sync-links.js';
 
 export interface ServerOptions {
   config?: Config;
@@ -112,6 +113,7 @@ export class Server implements ServerApi {
   /** Off with DEBUG SET-ACTIVE-EXPIRE 0: keys then expire only when touched. */
   activeExpire = true;
   readonly replyBuffers = new ReplyBufferCron();
+  readonly migrateLinks = new SyncLinks();
   loadProgress: { totalBytes: number; loadedBytes: number; startedAt: number } | null = null;
   readonly extraInfo = new Map<string, () => [string, string | number][]>();
   /** With cluster-enabled yes: the static cluster layout and the per-request slot check. */
@@ -383,6 +385,7 @@ export class Server implements ServerApi {
     // stamps read the time of the last tick, which the cycle takes too.
     if (this.pause.active || !this.expireCycle()) this.keyspace.tick();
     this.persistence?.cron();
+    this.migrateLinks.closeIdle(Math.floor(now / 1000));
     // Deletions by active expiry were appended; write them (and release held replies on recovery).
     this.turnFlush.unlessDue();
   }
@@ -393,6 +396,7 @@ export class Server implements ServerApi {
     this.pause.stop();
     this.stalls.stop();
     this.cronTimer.stop();
+    this.migrateLinks.stop();
     const closing = closeAll(this.listeners);
     this.turnFlush.all();
     for (const c of this.clientsById.values()) c.socket.destroy();

@@ -39,6 +39,7 @@ const EXCLUDED: Record<string, string> = {
   shutdown: 'stops the server',
   multi: 'changes how the replies of what follows arrive (EXEC and DISCARD without MULTI are sent)',
   wait: 'blocks its client (test/wire/wait.test.ts)',
+  migrate: 'connects to the host and port drawn (DNS lookups of random names can take seconds; test/wire/migrate.test.ts compares it with redis-server)',
   debug: 'server internals (DEBUG SLEEP, SEGFAULT ...); Redis documents no arguments for it',
   save: 'persistence differs by design (redis-compat.md "Persistence")',
   bgsave: 'persistence differs by design (redis-compat.md "Persistence")',

@@ -1,0 +1,180 @@
+// The thread behind sync-links.ts: it holds MIGRATE's connections to other servers and does their
+// I/O, one request at a time, while the main thread waits for each answer (Atomics.wait), as
+// Redis's MIGRATE does its socket I/O with the whole server blocked.
+//
+// `linkWorker` runs in a worker thread started from its own source text (Function.toString), so it
+// must not use anything from outside its body but its parameters and the globals of every thread
+// (Buffer, setTimeout, Atomics): no imports, no module-level names.
+
+import type { MessagePort } from 'node:worker_threads';
+import type * as Net from 'node:net';
+
+/** A request from the main thread. Each is answered once, with its `id`. */
+export type LinkRequest =
+  | { id: number; op: 'connect'; name: string; host: string; port: number; timeoutMs: number }
+  | { id: number; op: 'write'; name: string; data: Uint8Array; timeoutMs: number }
+  | { id: number; op: 'read'; name: string; lines: number; timeoutMs: number }
+  | { id: number; op: 'close'; name: string };
+
+/**
+ * The answer: `ok` false when the operation failed; `timedOut` when it failed for want of time
+ * (Redis's ETIMEDOUT, after which MIGRATE does not retry); `lines`, the lines a read got (without
+ * their CR LF, as latin1 strings: the bytes as they came), fewer than asked when it failed;
+ * `unresolved`, a connect that failed on the address itself (getaddrinfo), not on the connection.
+ */
+export interface LinkAnswer {
+  id: number;
+  ok: boolean;
+  timedOut: boolean;
+  lines: string[];
+  unresolved?: boolean;
+}
+
+export function linkWorker(port: MessagePort, flag: Int32Array, net: typeof Net): void {
+  interface Link {
+    socket: Net.Socket;
+    /** Bytes received and not yet read as lines. */
+    pending: Buffer;
+    ended: boolean;
+    /** Called when bytes arrive or the connection ends (a read waiting for its line). */
+    wake: (() => void) | null;
+  }
+  const links = new Map<string, Link>();
+  /** Redis writes 64 KB at a time, each write given the whole timeout (connSyncWrite). */
+  const CHUNK = 64 * 1024;
+  /** Redis reads a reply line into 1,024 bytes: longer ones are cut (syncReadLine). */
+  const LINE_MAX = 1023;
+  /** setTimeout's longest delay; a longer timeout waits as long as the connection lasts. */
+  const capped = (ms: number): number => Math.min(Math.max(ms, 1), 2 ** 31 - 1);
+
+  const answer = (a: LinkAnswer): void => {
+    port.postMessage(a);
+    Atomics.store(flag, 0, 1);
+    Atomics.notify(flag, 0);
+  };
+
+  const drop = (name: string): void => {
+    links.get(name)?.socket.destroy();
+    links.delete(name);
+  };
+
+  const adopt = (name: string, socket: Net.Socket): void => {
+    const link: Link = { socket, pending: Buffer.alloc(0), ended: false, wake: null };
+    const ended = (): void => {
+      link.ended = true;
+      link.wake?.();
+    };
+    socket.on('data', (b: Buffer) => {
+      link.pending = link.pending.length === 0 ? b : Buffer.concat([link.pending, b]);
+      link.wake?.();
+    });
+    socket.on('end', ended);
+    socket.on('close', ended);
+    socket.on('error', ended);
+    links.set(name, link);
+  };
+
+  const connect = (name: string, host: string, p: number, timeoutMs: number): Promise<LinkAnswer> =>
+    new Promise((resolve) => {
+      const out: LinkAnswer = { id: 0, ok: false, timedOut: false, lines: [] };
+      // Redis's getaddrinfo("") fails; Node would take it for localhost.
+      if (host === '') return resolve({ ...out, unresolved: true });
+      const socket = net.connect({ host, port: p });
+      const done = (r: Partial<LinkAnswer>): void => {
+        clearTimeout(timer);
+        socket.removeListener('error', failed);
+        if (r.ok === true) {
+          socket.setNoDelay(true);
+          adopt(name, socket);
+        } else {
+          socket.destroy();
+        }
+        resolve({ ...out, ...r });
+      };
+      const failed = (e: NodeJS.ErrnoException): void => done({ unresolved: e.syscall === 'getaddrinfo' });
+      const timer = setTimeout(() => done({ timedOut: true }), capped(timeoutMs));
+      socket.once('connect', () => done({ ok: true }));
+      socket.on('error', failed);
+    });
+
+  /** One chunk handed to the kernel within `timeoutMs`: true, false (failed), or 'timeout'. */
+  const writeChunk = (link: Link, chunk: Uint8Array, timeoutMs: number): Promise<boolean | 'timeout'> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => resolve('timeout'), capped(timeoutMs));
+      link.socket.write(chunk, (e) => {
+        clearTimeout(timer);
+        resolve(e == null);
+      });
+    });
+
+  const write = async (name: string, data: Uint8Array, timeoutMs: number): Promise<LinkAnswer> => {
+    const link = links.get(name);
+    const failed = { id: 0, ok: false, timedOut: false, lines: [] };
+    if (link === undefined || link.ended) return failed;
+    for (let at = 0; at < data.length; at += CHUNK) {
+      const r = await writeChunk(link, data.subarray(at, at + CHUNK), timeoutMs);
+      if (r !== true) return { ...failed, timedOut: r === 'timeout' };
+    }
+    return { ...failed, ok: true };
+  };
+
+  /** The next line of `link`, null when the connection ended first, 'timeout' when time ran out. */
+  const readLine = (link: Link, timeoutMs: number): Promise<string | null | 'timeout'> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => finish('timeout'), capped(timeoutMs));
+      const finish = (r: string | null | 'timeout'): void => {
+        clearTimeout(timer);
+        link.wake = null;
+        resolve(r);
+      };
+      const look = (): void => {
+        const nl = link.pending.indexOf(10);
+        if (nl >= 0 || link.pending.length >= LINE_MAX) {
+          const end = nl >= 0 && nl < LINE_MAX ? nl : LINE_MAX;
+          let line = link.pending.subarray(0, end);
+          link.pending = link.pending.subarray(end === nl ? nl + 1 : end);
+          if (end === nl && line.length > 0 && line[line.length - 1] === 13) line = line.subarray(0, -1);
+          finish(line.toString('latin1'));
+        } else if (link.ended) {
+          finish(null);
+        }
+      };
+      link.wake = look;
+      look();
+    });
+
+  const read = async (name: string, count: number, timeoutMs: number): Promise<LinkAnswer> => {
+    const link = links.get(name);
+    const out: LinkAnswer = { id: 0, ok: false, timedOut: false, lines: [] };
+    if (link === undefined) return out;
+    while (out.lines.length < count) {
+      const line = await readLine(link, timeoutMs);
+      // Redis's syncReadLine returning 0 (an empty line) counts as a failed read too.
+      if (line === null || line === 'timeout' || line === '') {
+        out.timedOut = line === 'timeout';
+        return out;
+      }
+      out.lines.push(line);
+    }
+    out.ok = true;
+    return out;
+  };
+
+  const run = async (req: LinkRequest): Promise<LinkAnswer> => {
+    switch (req.op) {
+      case 'connect': {
+        drop(req.name);
+        return { ...(await connect(req.name, req.host, req.port, req.timeoutMs)), id: req.id };
+      }
+      case 'write': return { ...(await write(req.name, req.data, req.timeoutMs)), id: req.id };
+      case 'read': return { ...(await read(req.name, req.lines, req.timeoutMs)), id: req.id };
+      case 'close':
+        drop(req.name);
+        return { id: req.id, ok: true, timedOut: false, lines: [] };
+    }
+  };
+
+  port.on('message', (req: LinkRequest) => {
+    run(req).then(answer, () => answer({ id: req.id, ok: false, timedOut: false, lines: [] }));
+  });
+}

@@ -1,0 +1,205 @@
+// MIGRATE against real servers. The source runs in this process, so every target is another
+// process (redis-server, or the built bundle): MIGRATE blocks its server's thread while it talks
+// to the target, as Redis's does, and an in-process target could not answer meanwhile.
+//
+// The same commands are sent to a Keystonelight source and to a redis-server 7.0.15 source, each
+// migrating to its own redis-server target, and the raw replies compared, with the target's
+// contents after each step: options, errors of the target, of the address and of the arguments,
+// COMMAND GETKEYS, INFO migrate_cached_sockets. Then what only one side can show: the AOF's DEL,
+// the retry on a cached connection the target closed, a target that never answers, atomicity
+// against other clients, cluster mode's RESTORE-ASKING, MONITOR's redaction, ioredis.
+
+import test from 'ava';
+import { Redis } from 'ioredis';
+import { startServer } from '../../src/index.js';
+import { RawClient } from '../helpers/raw.js';
+import { freePort, startRealRedis, type RealRedis } from '../helpers/redis.js';
+import { needBinary } from '../helpers/bins.js';
+import { startBundle, tempDir } from '../helpers/bundle.js';
+import { aofContent, parseAof, waitFor } from '../helpers/aof.js';
+
+/** The steps compared: `t` is the source's target port, `dead` a port nothing listens on. */
+function steps(t: string, dead: string): string[][] {
+  const to = (key: string, ...rest: string[]): string[] => ['MIGRATE', '127.0.0.1', t, key, ...rest];
+  return [
+    ['SET', 'a', '1'], ['SET', 'b', 'x'.repeat(5000)], ['PEXPIRE', 'b', '100000'], ['SET', 'c', '3'],
+    to('a', '0', '1000'), ['EXISTS', 'a'],
+    to('', '0', '1000', 'KEYS', 'b', 'c', 'missing'), ['EXISTS', 'b', 'c'],
+    to('missing', '0', '1000'),
+    ['SET', 'a', '9'], to('a', '0', '1000'), ['GET', 'a'],
+    to('a', '0', '1000', 'REPLACE', 'COPY'), ['GET', 'a'],
+    to('a', '3', '1000', 'COPY'), to('a', '3', '1000', 'COPY'), to('a', '0', '1000', 'COPY', 'REPLACE'),
+    to('a', '99', '1000'), to('a', '-1', '1000'), to('a', '0', '1000', 'AUTH', 'pw'),
+    to('a', '0', '1000', 'AUTH2', 'user', 'pw'), to('a', '0', '0', 'COPY', 'REPLACE'),
+    to('a', '0', '1000', 'AUTH'), to('a', '0', '1000', 'AUTH2', 'u'), to('a', '0', '1000', 'KEYS', 'a'),
+    to('a', '0', 'x'), to('a', 'x', '1000'), to('a', '0', '1000', 'bogus'), to('a', '007', '1000'),
+    ['MIGRATE', '127.0.0.1', dead, 'a', '0', '200'], ['MIGRATE', '127.0.0.1', '-1', 'a', '0', '200'],
+    ['MIGRATE', '127.0.0.1', '0', 'a', '0', '200'], ['MIGRATE', '1', '536870912', 'a', '0', '200'], ['MIGRATE', '', t, 'a', '0', '200'],
+    ['MIGRATE', 'nonexistent.invalid', t, 'a', '0', '200'], ['MIGRATE', 'localhost', ` ${t}`, 'a', '0', '1000', 'REPLACE', 'COPY'],
+    ['SET', 'k\0\xff', 'v\r\n\0'], to('', '0', '1000', 'KEYS', 'k\0\xff'), ['EXISTS', 'k\0\xff'],
+    ['COMMAND', 'GETKEYS', 'MIGRATE', 'h', 'p', '', '0', '1', 'AUTH', 'KEYS', 'x', 'y'],
+    ['COMMAND', 'GETKEYS', 'MIGRATE', 'h', 'p', 'k', '0', '1', 'KEYS', 'x', 'y'],
+    ['COMMAND', 'GETKEYS', 'MIGRATE', 'h', 'p', '', '0', '1', 'COPY', 'AUTH2', 'a', 'keys', 'x'],
+    ['COMMAND', 'GETKEYS', 'MIGRATE', 'h', 'p', '', '0', '1', 'REPLACE', 'KEYS', 'x', 'y'],
+    ['COMMAND', 'GETKEYS', 'MIGRATE', 'h', 'p', 'k', '0', '1', 'KEYS'],
+  ];
+}
+
+/** What a target holds, read back: each key's value and whether it has a TTL, in databases 0 and 3. */
+async function contents(port: number): Promise<string[]> {
+  const c = await RawClient.connect(port);
+  const out: string[] = [];
+  for (const db of ['0', '3']) {
+    await c.call('SELECT', db);
+    for (const k of ['a', 'b', 'c', 'missing', 'k\0\xff']) {
+      out.push(`${db} ${k}`, await c.call('GET', k), String((await c.call('PTTL', k)).startsWith(':-') ? 'none' : 'ttl'));
+    }
+  }
+  c.close();
+  return out;
+}
+
+test('MIGRATE side by side with redis-server: replies, errors, what the target gets', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const targets: RealRedis[] = [await startRealRedis(), await startRealRedis()];
+  const source = await startRealRedis();
+  const ks = await startServer({ port: 0 });
+  t.teardown(async () => {
+    await ks.close();
+    for (const r of [...targets, source]) await r.stop();
+  });
+  const dead = String(await freePort());
+  const [ours, theirs] = await Promise.all([RawClient.connect(ks.port), RawClient.connect(source.port)]);
+  const oursSteps = steps(String(targets[0].port), dead);
+  const theirSteps = steps(String(targets[1].port), dead);
+  for (let i = 0; i < oursSteps.length; i++) {
+    const a = await ours.call(...oursSteps[i]);
+    const b = await theirs.call(...theirSteps[i]);
+    t.is(a, b, `step ${i}: ${oursSteps[i].join(' ')}`);
+  }
+  t.deepEqual(await contents(targets[0].port), await contents(targets[1].port));
+  const cached = async (c: RawClient): Promise<string | undefined> => /migrate_cached_sockets:\d+/.exec(await c.call('INFO', 'stats'))?.[0];
+  t.is(await cached(ours), await cached(theirs));
+  // 127.0.0.1 and localhost (' <port>' is the same name as read): the failed ones were closed.
+  t.is(await cached(ours), 'migrate_cached_sockets:2');
+});
+
+test('the keys leave the source, their deletion reaches the AOF as one DEL, TTLs reach the target', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const target = await startRealRedis();
+  const dir = tempDir('ks-migrate-');
+  const config = { dir, appendonly: 'yes', appendfsync: 'always' };
+  const ks = await startServer({ port: 0, config });
+  t.teardown(() => target.stop());
+  const c = await RawClient.connect(ks.port);
+  const big = Buffer.alloc(3_000_000, 'abcdefgh').toString('latin1');
+  await c.pipeline([['SET', 'k1', big], ['SET', 'k2', 'two', 'PX', '50000'], ['SET', 'k3', 'three'], ['SELECT', '2'], ['SET', 'k4', 'four']]);
+  t.is(await c.call('MIGRATE', '127.0.0.1', String(target.port), '', '5', '5000', 'KEYS', 'k4'), '+OK\r\n');
+  await c.call('SELECT', '0');
+  t.is(await c.call('MIGRATE', '127.0.0.1', String(target.port), '', '0', '5000', 'KEYS', 'k1', 'k2', 'nope'), '+OK\r\n');
+  t.is(await c.call('MIGRATE', '127.0.0.1', String(target.port), 'k3', '0', '5000', 'COPY'), '+OK\r\n');
+  t.is(await c.call('EXISTS', 'k1', 'k2', 'k3'), ':1\r\n');
+  const r = await RawClient.connect(target.port);
+  t.is(await r.call('STRLEN', 'k1'), `:${big.length}\r\n`);
+  t.is(await r.call('GET', 'k2'), '$3\r\ntwo\r\n');
+  const pttl = Number((await r.call('PTTL', 'k2')).slice(1));
+  t.true(pttl > 40000 && pttl <= 50000, `PTTL ${pttl}`);
+  t.is(await r.call('GET', 'k3'), '$5\r\nthree\r\n');
+  await r.call('SELECT', '5');
+  t.is(await r.call('GET', 'k4'), '$4\r\nfour\r\n');
+  r.close();
+  const effects = parseAof(aofContent(dir)).filter((cmd) => cmd[0].toUpperCase() === 'DEL');
+  t.deepEqual(effects, [['DEL', 'k4'], ['DEL', 'k1', 'k2']]);
+  await ks.close();
+  const again = await startServer({ port: 0, config });
+  t.teardown(() => again.close());
+  const c2 = await RawClient.connect(again.port);
+  t.is(await c2.call('EXISTS', 'k1', 'k2', 'k3'), ':1\r\n');
+  t.is(await c2.call('INFO', 'commandstats').then((s) => /cmdstat_migrate/.test(s)), false);
+});
+
+test('a cached connection the target has closed is replaced by a new one, as Redis retries', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const target = await startRealRedis(['--timeout', '1']);
+  const ks = await startServer({ port: 0 });
+  t.teardown(async () => {
+    await ks.close();
+    await target.stop();
+  });
+  const c = await RawClient.connect(ks.port);
+  await c.pipeline([['SET', 'x', '1'], ['SET', 'y', '2']]);
+  t.is(await c.call('MIGRATE', '127.0.0.1', String(target.port), 'x', '0', '1000'), '+OK\r\n');
+  // The target's idle timeout (1 s, checked by its cron) closes the cached connection.
+  const r = await RawClient.connect(target.port);
+  await waitFor(async () => !/cmd=restore/.test(await r.call('CLIENT', 'LIST')), 10_000, 'the target to drop the idle connection');
+  t.is(await c.call('MIGRATE', '127.0.0.1', String(target.port), 'y', '0', '1000'), '+OK\r\n');
+  t.is(await r.call('MGET', 'x', 'y'), '*2\r\n$1\r\n1\r\n$1\r\n2\r\n');
+  r.close();
+});
+
+test('a target that does not answer: IOERR after the timeout, the keys stay; other clients wait for the end', async (t) => {
+  const ks = await startServer({ port: 0 });
+  t.teardown(() => ks.close());
+  const [c, other] = await Promise.all([RawClient.connect(ks.port), RawClient.connect(ks.port)]);
+  await c.call('SET', 'k', 'v');
+  // To itself: the server cannot read its own RESTORE while it waits, as with Redis.
+  const started = performance.now();
+  c.write('*6\r\n$7\r\nMIGRATE\r\n$9\r\n127.0.0.1\r\n' + `$${String(ks.port).length}\r\n${ks.port}\r\n` + '$1\r\nk\r\n$1\r\n0\r\n$3\r\n300\r\n');
+  other.write('*2\r\n$3\r\nGET\r\n$1\r\nk\r\n');
+  t.is(await c.read(), '-IOERR error or timeout reading to target instance\r\n');
+  t.true(performance.now() - started >= 290);
+  t.is(await other.read(), '$1\r\nv\r\n');
+});
+
+test('no other client sees the keys between their transfer and their deletion', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const target = await startRealRedis();
+  const ks = await startServer({ port: 0 });
+  t.teardown(async () => {
+    await ks.close();
+    await target.stop();
+  });
+  const [c, other] = await Promise.all([RawClient.connect(ks.port), RawClient.connect(ks.port)]);
+  await c.call('SET', 'k', 'v');
+  // The target sleeps first, so the MIGRATE waits for it; the GET sent meanwhile runs after it.
+  const slow = await RawClient.connect(target.port);
+  slow.write('*3\r\n$5\r\nDEBUG\r\n$5\r\nSLEEP\r\n$3\r\n0.3\r\n');
+  await new Promise((r) => setTimeout(r, 50));
+  c.write(`*6\r\n$7\r\nMIGRATE\r\n$9\r\n127.0.0.1\r\n$${String(target.port).length}\r\n${target.port}\r\n$1\r\nk\r\n$1\r\n0\r\n$4\r\n5000\r\n`);
+  await new Promise((r) => setTimeout(r, 50));
+  other.write('*2\r\n$3\r\nGET\r\n$1\r\nk\r\n');
+  t.is(await c.read(), '+OK\r\n');
+  t.is(await other.read(), '$-1\r\n');
+  slow.close();
+});
+
+test('cluster mode sends RESTORE-ASKING; MONITOR shows AUTH secrets redacted; MULTI and ioredis', async (t) => {
+  const target = await startBundle(['--enable-debug-command', 'yes']);
+  const ks = await startServer({ port: 0, config: { 'cluster-enabled': 'yes', dir: tempDir('ks-migrate-cluster-') } });
+  t.teardown(async () => {
+    await ks.close();
+    await target.stop();
+  });
+  const mon = await RawClient.connect(target.port);
+  t.is(await mon.call('MONITOR'), '+OK\r\n');
+  const ownMon = await RawClient.connect(ks.port);
+  t.is(await ownMon.call('MONITOR'), '+OK\r\n');
+  const io = new Redis({ port: ks.port, lazyConnect: true });
+  await io.connect();
+  t.teardown(() => io.disconnect());
+  await io.set('{t}a', 'A');
+  await io.set('{t}b', 'B');
+  t.is(await io.migrate('127.0.0.1', target.port, '{t}a', 0, 1000, 'COPY'), 'OK');
+  t.regex(await mon.read(), /"SELECT" "0"/);
+  t.regex(await mon.read(), /"RESTORE-ASKING" "\{t\}a" "0" ".*"/);
+  // ioredis's own MULTI: MIGRATE runs inside EXEC, with AUTH2 to a target without users (its error).
+  const r = await io.multi().migrate('127.0.0.1', target.port, '{t}b', 0, 1000, 'AUTH2', 'u', 'secret').exec();
+  t.regex(String(r?.[0][0]), /Target instance replied with error: WRONGPASS invalid username-password pair/);
+  t.is(await io.get('{t}b'), 'B');
+  let line = '';
+  while (!/"migrate"/i.test(line) || !line.includes('AUTH2')) line = await ownMon.read();
+  t.true(line.includes('"AUTH2" "(redacted)" "(redacted)"'), line);
+  t.false(line.includes('secret'));
+  // The keys of KEYS are the command's keys: in one slot, as any multi-key command.
+  await t.throwsAsync(io.migrate('127.0.0.1', target.port, '', 0, 1000, 'KEYS', '{t}a', 'other'), { message: /^CROSSSLOT/ });
+});
