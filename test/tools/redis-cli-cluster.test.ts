@@ -64,6 +64,25 @@ test('redis-cli --cluster check and info see three masters covering all 16384 sl
   t.is(info.stdout.match(/ keys \| \d+ slots \| 0 slaves\./g)?.length, 3);
 });
 
+test('redis-cli --cluster import moves a standalone server\'s keys into the cluster with MIGRATE', async (t) => {
+  if (!needBinary(t, 'redis-cli')) return;
+  const { layout } = await cluster();
+  const source = await startBundle(['--appendonly', 'no']);
+  t.teardown(() => source.stop());
+  const keys = Array.from({ length: 60 }, (_, i) => `import:${i}`);
+  const load = await run('redis-cli', ['-p', String(source.port)], { timeoutMs: 20_000, input: keys.map((k) => `SET ${k} v-${k}\n`).join('') + 'PEXPIRE import:7 100000\n' });
+  t.is(load.code, 0, load.stderr);
+  const r = await cli(['--cluster', 'import', `127.0.0.1:${layout.ports[0]}`, '--cluster-from', `127.0.0.1:${source.port}`]);
+  t.is(r.code, 0, r.stdout + r.stderr);
+  t.is(r.stdout.match(/Migrating import:\d+ to 127\.0\.0\.1:\d+: .*OK/g)?.length, keys.length, r.stdout);
+  t.like(await cli(['-p', String(source.port), 'DBSIZE']), { stdout: '0\n' }, 'moved, not copied');
+  for (const k of keys) t.like(await cli(['-c', '-p', String(layout.ports[1]), 'GET', k]), { stdout: `v-${k}\n` });
+  const pttl = Number((await cli(['-c', '-p', String(layout.ports[2]), 'PTTL', 'import:7'])).stdout);
+  t.true(pttl > 50_000 && pttl <= 100_000, `PTTL ${pttl}`);
+  const sizes = await Promise.all(layout.ports.map(async (p) => Number((await cli(['-p', String(p), 'DBSIZE'])).stdout)));
+  t.true(sizes.every((n) => n > 0), `every node got a share: ${sizes.join(' ')}`);
+});
+
 test('the CLI refuses a layout file that cannot be used: its reason logged, exit code 1, no PID file left', async (t) => {
   const bad = await writeLayout(2, ([p, q]) => [`127.0.0.1:${p} 0-9000`, `127.0.0.1:${q} 9000-16383`]);
   t.teardown(() => bad.remove());
