@@ -190,9 +190,8 @@ export function adjustOpenFilesLimit(config: Config, log: Logger, limit = openFi
   const needed = maxclients + RESERVED_FDS;
   if (limit >= needed) return null;
   if (limit <= RESERVED_FDS) {
-    const msg = `Your current 'ulimit -n' of ${limit} is not enough for the server to start. Please increase your open file limit to at least ${needed}. Exiting.`;
-    log.warning(msg);
-    return msg;
+    // Not logged here: the caller's start failure logs its reason, once.
+    return `Your current 'ulimit -n' of ${limit} is not enough for the server to start. Please increase your open file limit to at least ${needed}. Exiting.`;
   }
   config.set('maxclients', String(reduceMaxclients(log, maxclients, limit)));
   return null;
