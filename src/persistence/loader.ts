@@ -196,12 +196,11 @@ function truncatedTail(path: string, validUpTo: number, size: number, sink: Load
     throw new AofFormatError(`Unexpected end of file reading the append only file ${path} at offset ${validUpTo} (${dropped} bytes of an incomplete command), and it is not the last AOF file: ${notLastHint(path)}`);
   }
   if (!sink.truncate) throw new AofFormatError(refused);
-  // Redis's three lines word for word (the file's name, not its path: log watchers match them),
-  // then ours with the path and what is lost.
+  // Redis's three lines word for word and in a row (the file's name, not its path: log watchers
+  // match them), then ours with the path and what is lost, once it is cut.
   const name = basename(path);
   sink.warning(`!!! Warning: short read while loading the AOF file ${name}!!!`);
   sink.warning(`!!! Truncating the AOF ${name} at offset ${validUpTo} !!!`);
-  sink.warning(`Dropped the last ${dropped} bytes of ${path}: ${what}`);
   try {
     truncateSync(path, validUpTo);
   } catch (e) {
@@ -210,6 +209,7 @@ function truncatedTail(path: string, validUpTo: number, size: number, sink: Load
     throw new AofFormatError(refused);
   }
   sink.warning(`AOF ${name} loaded anyway because aof-load-truncated is enabled`);
+  sink.warning(`Dropped the last ${dropped} bytes of ${path}: ${what}`);
 }
 
 interface ParseResult {
