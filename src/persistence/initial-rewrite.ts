@@ -141,6 +141,30 @@ export class InitialRewrite extends Rewrite {
   }
 
   /**
+   * Stopped (CONFIG SET appendonly no or yes, DEBUG LOADAOF/RELOAD, a shutdown): the files
+   * install() made go now, not when run() notices. The rewrite that CONFIG SET starts next (at
+   * once, as Redis's once killAppendOnlyChild has waited for its child) numbers its base and incr
+   * files from the same manifest, so it takes the same names: deleted later by name, they were its
+   * files (its base renamed, then deleted by this cleanup, and its manifest naming a missing base:
+   * a directory that no longer loaded, with no crash at all). Nothing of this rewrite can rename or
+   * name them after this: its manifest's rename checks for the stop (installBase).
+   */
+  override abort(): void {
+    super.abort();
+    this.dropMade();
+  }
+
+  /**
+   * As Redis's backgroundRewriteDoneHandler when its manifest cannot be saved (bg_unlink of the
+   * new files): unnamed, they would be "AOF files with data but no manifest" (refuseUnlisted).
+   * Those a manifest in place names stay (it was saved before the stop or the failure).
+   */
+  private dropMade(): void {
+    const onDisk = this.manifests.current;
+    for (const f of this.made.splice(0)) if (!onDisk.names(f)) unlinkQuietly(this.io, join(onDisk.dir, f));
+  }
+
+  /**
    * A failed or stopped attempt: its temp base file is deleted; after a failure the temp incr file
    * too (Redis's aofDelTempIncrAofFile: the retry starts a new one), while CONFIG SET appendonly no
    * and a shutdown leave it, as Redis's stopAppendOnly and prepareForShutdown do.
@@ -156,10 +180,7 @@ export class InitialRewrite extends Rewrite {
     }
     this.fd = -1;
     unlinkQuietly(this.io, this.tempPath);
-    // As Redis's backgroundRewriteDoneHandler when its manifest cannot be saved (bg_unlink of the
-    // new files): unnamed, they would be "AOF files with data but no manifest" (refuseUnlisted).
-    const onDisk = this.manifests.current;
-    for (const f of this.made) if (!onDisk.names(f)) unlinkQuietly(this.io, join(onDisk.dir, f));
+    this.dropMade();
     if (!this.aborted && this.withIncr) {
       this.aof.log.notice(`Removing the temp incr aof file ${tempIncrName(this.manifests.current.filename)} in the background`);
       unlinkQuietly(this.io, this.tempIncrPath);

@@ -140,6 +140,20 @@ export class Rewrite {
   abort(): void {
     this.aborted = true;
     this.detach();
+    this.dropUnnamedIncr();
+  }
+
+  /**
+   * Its incr file while no manifest names it (stopped or failed before T0): an empty file, deleted
+   * once. At the stop already: a rewrite started right after (CONFIG SET appendonly no then yes,
+   * BGREWRITEAOF with the file off) numbers its incr file from the same manifest, so deleting by
+   * name later, when run() notices, could delete that rewrite's file.
+   */
+  private dropUnnamedIncr(): void {
+    if (this.incrFd < 0 || this.incr === null) return;
+    const file = this.incr.file;
+    this.incr = null; // no longer adopted (adoptIncr): the T0 rename checks for the stop first
+    this.manifests.removeUnnamed(file);
   }
 
   /** T0 keys written (or saved by the hooks) so far, as Redis's child reports its progress. */
@@ -349,13 +363,13 @@ export class Rewrite {
     this.detach();
     // The manifest naming the new incr file was saved: the writer moves to it (adoptIncr), so that
     // it stays the last one. Otherwise (stopped or failed before T0) no manifest names it and
-    // nothing was written to it: closed and deleted below, unless a synchronous rewrite since
+    // nothing was written to it: deleted (dropUnnamedIncr, at the stop already) and closed, unless a synchronous rewrite since
     // (DEBUG RELOAD, appendonly no then yes), numbering its incr file from the same manifest, took
     // the name. Redis names its new incr file before it forks, so it never leaves an unnamed one
     // (a killed rewrite leaves it named, and empty: redis-server 7.0.15, seen); ours would stay
     // behind, its name taken again by the next rewrite.
     this.adoptIncr();
-    const unnamed = this.incrFd >= 0 ? this.incr : null;
+    this.dropUnnamedIncr();
     for (const fd of [this.fd, this.incrFd]) {
       try {
         if (fd >= 0) this.io.close(fd);
@@ -366,6 +380,5 @@ export class Rewrite {
     this.fd = -1;
     this.incrFd = -1;
     unlinkQuietly(this.io, this.tempPath);
-    if (unnamed !== null) this.manifests.removeUnnamed(unnamed.file);
   }
 }

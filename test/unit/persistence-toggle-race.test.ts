@@ -1,0 +1,153 @@
+// CONFIG SET appendonly no/yes (and BGREWRITEAOF with the file off) while the rewrite it stopped
+// is still saving its manifest. The stopped rewrite deleted the files it made that no manifest
+// names when its save gave up; the rewrite started right after, from the same manifest, had taken
+// the same names (the next base and incr numbers). So that cleanup deleted the new rewrite's base
+// after its rename, the manifest then named a missing base, and the directory no longer loaded,
+// with no crash at all (first seen by a kill -9 hunt: a restart refused with `Unable to obtain
+// the AOF file appendonly.aof.N.base.aof length`). Now they go at the stop (InitialRewrite.abort).
+// The window is widened here by a slow fsync of the stopped rewrite's manifest; then every file
+// the manifest names must exist, and a new server on the directory must load every acknowledged
+// write.
+
+import test, { type ExecutionContext } from 'ava';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { startServer, type RunningServer } from '../../src/index.js';
+import { RawClient } from '../helpers/raw.js';
+import { FaultyIO, waitFor } from '../helpers/aof.js';
+
+/** The base and incr files `manifest` names that do not exist (history files may be gone already). */
+function missing(manifest: string): string[] {
+  if (!existsSync(manifest)) return [];
+  const named = readFileSync(manifest, 'latin1').trim().split('\n').filter((l) => !l.endsWith(' type h'));
+  return named.map((l) => l.split(' ')[1]).filter((f) => !existsSync(join(dirname(manifest), f)));
+}
+
+/**
+ * Delays the fsync of the next asynchronous manifest save by `slowMs`, once armed; at every
+ * directory fsync (after each rename), notes the files the manifest on disk names that are missing:
+ * a kill -9 at that instant would leave a directory that does not load.
+ */
+class SlowManifestIO extends FaultyIO {
+  private readonly manifestFds = new Set<number>();
+  slowMs = 0;
+  readonly missingAtSync: string[] = [];
+
+  private check(path: string): void {
+    for (const f of missing(join(dirname(path), 'appendonly.aof.manifest'))) this.missingAtSync.push(f);
+  }
+
+  override fsyncDir(path: string): void {
+    this.check(path);
+    super.fsyncDir(path);
+  }
+
+  override fsyncDirAsync(path: string, cb: (err: Error | null) => void): void {
+    this.check(path);
+    super.fsyncDirAsync(path, cb);
+  }
+
+  override openWrite(path: string): number {
+    const fd = super.openWrite(path);
+    if (path.endsWith('.async.manifest')) this.manifestFds.add(fd);
+    else this.manifestFds.delete(fd);
+    return fd;
+  }
+
+  override fsyncAsync(fd: number, cb: (err: Error | null) => void): void {
+    const ms = this.manifestFds.has(fd) ? this.slowMs : 0;
+    if (ms === 0) return super.fsyncAsync(fd, cb);
+    this.slowMs = 0;
+    setTimeout(() => super.fsyncAsync(fd, cb), ms);
+  }
+}
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'ks-toggle-'));
+
+async function open(t: ExecutionContext, dir: string, io: FaultyIO, appendonly: string): Promise<{ s: RunningServer; c: RawClient }> {
+  const s = await startServer({ port: 0, config: { appendonly, dir, appendfsync: 'always', loglevel: 'nothing' }, fileIO: io });
+  t.teardown(() => s.close().catch(() => {}));
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  return { s, c };
+}
+
+/**
+ * Every file the manifest names exists, and did at every directory fsync; a new server on `dir`
+ * holds `keys` (the old one closed first).
+ */
+async function checkDir(t: ExecutionContext, s: RunningServer, c: RawClient, io: SlowManifestIO, dir: string, keys: number): Promise<void> {
+  await waitFor(async () => /aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n/.test(await c.call('INFO', 'persistence')), 10_000, 'the rewrites');
+  await new Promise((r) => setTimeout(r, 400)); // the stopped one's slow save gives up, its cleanup runs
+  t.deepEqual(missing(join(dir, 'appendonlydir', 'appendonly.aof.manifest')), []);
+  t.deepEqual(io.missingAtSync, []);
+  c.close();
+  await s.close();
+  const again = await startServer({ port: 0, config: { appendonly: 'yes', dir, loglevel: 'nothing' } });
+  t.teardown(() => again.close().catch(() => {}));
+  const d = await RawClient.connect(again.port);
+  t.teardown(() => d.close());
+  t.is(await d.call('DBSIZE'), `:${keys}\r\n`);
+  t.is(await d.call('GET', 'after'), '$1\r\n1\r\n');
+}
+
+test('appendonly no then yes while the stopped first base is saving its manifest: the new base is kept, the directory loads', async (t) => {
+  const dir = tmp();
+  const io = new SlowManifestIO();
+  const { s, c } = await open(t, dir, io, 'yes');
+  for (let i = 0; i < 50; i++) await c.call('SET', `k${i}`, 'v');
+  t.is(await c.call('CONFIG', 'SET', 'appendonly', 'no'), '+OK\r\n');
+  const saves = io.manifestSaves;
+  io.slowMs = 300;
+  t.is(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
+  await waitFor(() => io.manifestSaves > saves, 5000, 'the first base saving its manifest');
+  t.deepEqual(await c.pipeline([['CONFIG', 'SET', 'appendonly', 'no'], ['CONFIG', 'SET', 'appendonly', 'yes'], ['SET', 'after', '1']]), ['+OK\r\n', '+OK\r\n', '+OK\r\n']);
+  await checkDir(t, s, c, io, dir, 51);
+});
+
+test('BGREWRITEAOF with appendonly no, stopped by appendonly yes while it saves its manifest: the first base is kept, the directory loads', async (t) => {
+  const dir = tmp();
+  const io = new SlowManifestIO();
+  const { s, c } = await open(t, dir, io, 'yes');
+  for (let i = 0; i < 50; i++) await c.call('SET', `k${i}`, 'v');
+  t.is(await c.call('CONFIG', 'SET', 'appendonly', 'no'), '+OK\r\n');
+  await c.call('SET', 'k50', 'v'); // in no file until a base holds it
+  const saves = io.manifestSaves;
+  io.slowMs = 300;
+  t.is(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+  await waitFor(() => io.manifestSaves > saves, 5000, 'the rewrite saving its manifest');
+  t.deepEqual(await c.pipeline([['CONFIG', 'SET', 'appendonly', 'yes'], ['SET', 'after', '1']]), ['+OK\r\n', '+OK\r\n']);
+  await checkDir(t, s, c, io, dir, 52);
+});
+
+test('BGREWRITEAOF with appendonly no right after a stopped first base, still saving its manifest: its base is kept, the directory loads', async (t) => {
+  const dir = tmp();
+  const io = new SlowManifestIO();
+  const { s, c } = await open(t, dir, io, 'no');
+  for (let i = 0; i < 50; i++) await c.call('SET', `k${i}`, 'v');
+  const saves = io.manifestSaves;
+  io.slowMs = 300;
+  t.is(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
+  await waitFor(() => io.manifestSaves > saves, 5000, 'the first base saving its manifest');
+  t.deepEqual(await c.pipeline([['CONFIG', 'SET', 'appendonly', 'no'], ['SET', 'after', '1'], ['BGREWRITEAOF']]), [
+    '+OK\r\n', '+OK\r\n', '+Background append only file rewriting started\r\n',
+  ]);
+  await checkDir(t, s, c, io, dir, 51);
+});
+
+test('appendonly no then yes while a BGREWRITEAOF is saving the manifest that names its new incr file: the new first base keeps its incr file', async (t) => {
+  // The stopped rewrite's incr file and the new first base's have the same name; the stopped one
+  // deleted it when its save gave up, between the new manifest's rename and the rename of the
+  // temp incr file into it: a kill -9 there left a manifest naming a missing incr file.
+  const dir = tmp();
+  const io = new SlowManifestIO();
+  const { s, c } = await open(t, dir, io, 'yes');
+  for (let i = 0; i < 50; i++) await c.call('SET', `k${i}`, 'v');
+  const saves = io.manifestSaves;
+  io.slowMs = 300;
+  t.is(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+  await waitFor(() => io.manifestSaves > saves, 5000, 'the rewrite saving the manifest naming its incr file');
+  t.deepEqual(await c.pipeline([['CONFIG', 'SET', 'appendonly', 'no'], ['CONFIG', 'SET', 'appendonly', 'yes'], ['SET', 'after', '1']]), ['+OK\r\n', '+OK\r\n', '+OK\r\n']);
+  await checkDir(t, s, c, io, dir, 51);
+});
