@@ -42,7 +42,8 @@ export const BAD_DATA_FORMAT = 'ERR Bad data format';
 export const MIGRATE_KEYS_EMPTY = 'ERR When using MIGRATE KEYS option, the key argument must be set to the empty string';
 export const MIGRATE_CONNECT = 'IOERR error or timeout connecting to the client';
 export const MIGRATE_IO = (writing: boolean): string => `IOERR error or timeout ${writing ? 'writing' : 'reading'} to target instance`;
-export const MIGRATE_TARGET = (error: string): string => `ERR Target instance replied with error: ${error}`;
+/** The target's reply line as Redis prints it (%s, then addReplyErrorFormat's trim: a cut line may end in CR). */
+export const MIGRATE_TARGET = (error: string): string => formatted(`ERR Target instance replied with error: ${cstr(error)}`);
 /** Ours: a well-formed payload of a type Keystonelight does not store (it stores strings only). */
 export const RESTORE_UNSUPPORTED_TYPE = (type: string): string =>
   `ERR DUMP payload of a ${type} value: type not supported by Keystonelight (strings only)`;

@@ -30,6 +30,12 @@ export interface LinkAnswer {
   unresolved?: boolean;
 }
 
+/**
+ * `flag` is shared with the main thread: [0] is set when an answer is posted (the main thread waits
+ * on it), [1] counts the bytes' comings and goings (data received, a chunk written), so that the
+ * main thread waits on while a slow exchange still moves (Redis's timeouts are per byte read and
+ * per 64 KB written, not per operation).
+ */
 export function linkWorker(port: MessagePort, flag: Int32Array, net: typeof Net): void {
   interface Link {
     socket: Net.Socket;
@@ -53,6 +59,10 @@ export function linkWorker(port: MessagePort, flag: Int32Array, net: typeof Net)
     Atomics.notify(flag, 0);
   };
 
+  const moved = (): void => {
+    Atomics.add(flag, 1, 1);
+  };
+
   const drop = (name: string): void => {
     links.get(name)?.socket.destroy();
     links.delete(name);
@@ -66,6 +76,7 @@ export function linkWorker(port: MessagePort, flag: Int32Array, net: typeof Net)
     };
     socket.on('data', (b: Buffer) => {
       link.pending = link.pending.length === 0 ? b : Buffer.concat([link.pending, b]);
+      moved();
       link.wake?.();
     });
     socket.on('end', ended);
@@ -114,30 +125,39 @@ export function linkWorker(port: MessagePort, flag: Int32Array, net: typeof Net)
     for (let at = 0; at < data.length; at += CHUNK) {
       const r = await writeChunk(link, data.subarray(at, at + CHUNK), timeoutMs);
       if (r !== true) return { ...failed, timedOut: r === 'timeout' };
+      moved();
     }
     return { ...failed, ok: true };
   };
 
-  /** The next line of `link`, null when the connection ended first, 'timeout' when time ran out. */
-  const readLine = (link: Link, timeoutMs: number): Promise<string | null | 'timeout'> =>
+  /**
+   * The next reply line of `link`, as Redis's syncReadLine reads one: up to its "\n" (a "\r" before
+   * it dropped), or its first 1,023 bytes when the "\n" comes later (the rest, even a lone "\n", is
+   * then the next line). 'failed' when the connection ended first, or for a bare "\n": the 0 that
+   * MIGRATE takes for a failed read ("\r\n" is an empty line, read). Redis's timeout is per byte,
+   * so time runs out only when nothing arrives for `timeoutMs`; a slow target is waited for.
+   */
+  const readLine = (link: Link, timeoutMs: number): Promise<{ line: string } | 'failed' | 'timeout'> =>
     new Promise((resolve) => {
-      const timer = setTimeout(() => finish('timeout'), capped(timeoutMs));
-      const finish = (r: string | null | 'timeout'): void => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const finish = (r: { line: string } | 'failed' | 'timeout'): void => {
         clearTimeout(timer);
         link.wake = null;
         resolve(r);
       };
       const look = (): void => {
-        const nl = link.pending.indexOf(10);
-        if (nl >= 0 || link.pending.length >= LINE_MAX) {
-          const end = nl >= 0 && nl < LINE_MAX ? nl : LINE_MAX;
-          let line = link.pending.subarray(0, end);
-          link.pending = link.pending.subarray(end === nl ? nl + 1 : end);
-          if (end === nl && line.length > 0 && line[line.length - 1] === 13) line = line.subarray(0, -1);
-          finish(line.toString('latin1'));
-        } else if (link.ended) {
-          finish(null);
+        const nl = link.pending.subarray(0, LINE_MAX).indexOf(10);
+        const end = nl >= 0 ? nl : Math.min(link.pending.length, LINE_MAX);
+        if (nl < 0 && end < LINE_MAX) {
+          if (link.ended) return finish('failed');
+          clearTimeout(timer);
+          timer = setTimeout(() => finish('timeout'), capped(timeoutMs));
+          return;
         }
+        const cr = nl > 0 && link.pending[nl - 1] === 13 ? 1 : 0;
+        const line = link.pending.toString('latin1', 0, end - cr);
+        link.pending = link.pending.subarray(nl >= 0 ? nl + 1 : end);
+        finish(nl === 0 ? 'failed' : { line });
       };
       link.wake = look;
       look();
@@ -148,13 +168,12 @@ export function linkWorker(port: MessagePort, flag: Int32Array, net: typeof Net)
     const out: LinkAnswer = { id: 0, ok: false, timedOut: false, lines: [] };
     if (link === undefined) return out;
     while (out.lines.length < count) {
-      const line = await readLine(link, timeoutMs);
-      // Redis's syncReadLine returning 0 (an empty line) counts as a failed read too.
-      if (line === null || line === 'timeout' || line === '') {
-        out.timedOut = line === 'timeout';
+      const r = await readLine(link, timeoutMs);
+      if (typeof r !== 'object') {
+        out.timedOut = r === 'timeout';
         return out;
       }
-      out.lines.push(line);
+      out.lines.push(r.line);
     }
     out.ok = true;
     return out;

@@ -17,7 +17,10 @@ import { linkWorker, type LinkAnswer, type LinkRequest } from './sync-link-worke
 const CACHE_ITEMS = 64;
 const CACHE_TTL_S = 10;
 
-/** How much longer than an operation's own timeout the main thread waits for the worker's answer. */
+/**
+ * How much longer than an operation's own timeout the main thread waits for the worker's answer
+ * once bytes stop moving (the thread's start, its timers' lateness).
+ */
 const WORKER_GRACE_MS = 5000;
 
 export interface CachedLink {
@@ -40,7 +43,8 @@ const FAILED: LinkResult = { ok: false, timedOut: false, lines: [] };
 export class SyncLinks {
   private worker: Worker | null = null;
   private port: MessagePort | null = null;
-  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
+  /** Shared with the worker: [0] answered, [1] bytes moved (see linkWorker). */
+  private readonly flag = new Int32Array(new SharedArrayBuffer(8));
   private lastId = 0;
   private readonly cached = new Map<string, CachedLink>();
 
@@ -76,14 +80,13 @@ export class SyncLinks {
 
   write(link: CachedLink, data: Uint8Array, timeoutMs: number): LinkResult {
     if (link.failed !== null) return { ...FAILED, timedOut: link.failed.timedOut };
-    const chunks = Math.max(1, Math.ceil(data.length / 65536));
-    return this.call({ id: 0, op: 'write', name: link.name, data, timeoutMs }, timeoutMs * chunks);
+    return this.call({ id: 0, op: 'write', name: link.name, data, timeoutMs }, timeoutMs);
   }
 
-  /** Up to `lines` reply lines, each within `timeoutMs`. */
+  /** Up to `lines` reply lines, no byte of them later than `timeoutMs` after the one before. */
   read(link: CachedLink, lines: number, timeoutMs: number): LinkResult {
     if (lines === 0) return { ok: true, timedOut: false, lines: [] };
-    return this.call({ id: 0, op: 'read', name: link.name, lines, timeoutMs }, timeoutMs * lines);
+    return this.call({ id: 0, op: 'read', name: link.name, lines, timeoutMs }, timeoutMs);
   }
 
   /** Closes the connection to `name` ("host:port") if there is one (Redis's migrateCloseSocket). */
@@ -125,15 +128,18 @@ export class SyncLinks {
   }
 
   /**
-   * Sends `req` to the worker and waits for its answer, at most `timeoutMs` plus a grace for the
-   * thread itself (its start). Without an answer the thread is stopped, every connection with it.
+   * Sends `req` to the worker and waits for its answer, as long as bytes keep moving and then at
+   * most `timeoutMs` plus a grace for the thread itself. Without an answer the thread is stopped
+   * (it hangs or died), every connection with it.
    */
   private call(req: LinkRequest, timeoutMs: number): LinkResult {
     const port = this.start();
     const id = ++this.lastId;
+    const patience = Math.min(timeoutMs + WORKER_GRACE_MS, 2 ** 31);
+    let moved = Atomics.load(this.flag, 1);
+    let deadline = performance.now() + patience;
     Atomics.store(this.flag, 0, 0);
     port.postMessage({ ...req, id });
-    const deadline = performance.now() + Math.min(timeoutMs + WORKER_GRACE_MS, 2 ** 31);
     for (;;) {
       // Answers to requests nobody waits for (close) are skipped.
       for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
@@ -141,7 +147,12 @@ export class SyncLinks {
         if (a.id === id) return a;
       }
       const left = deadline - performance.now();
-      if (left <= 0) break;
+      if (left <= 0) {
+        if (Atomics.load(this.flag, 1) === moved) break;
+        moved = Atomics.load(this.flag, 1);
+        deadline = performance.now() + patience;
+        continue;
+      }
       Atomics.wait(this.flag, 0, 0, left);
       Atomics.store(this.flag, 0, 0);
     }

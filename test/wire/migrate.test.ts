@@ -10,6 +10,7 @@
 // against other clients, cluster mode's RESTORE-ASKING, MONITOR's redaction, ioredis.
 
 import test from 'ava';
+import { createServer, type AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { startServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
@@ -202,4 +203,66 @@ test('cluster mode sends RESTORE-ASKING; MONITOR shows AUTH secrets redacted; MU
   t.false(line.includes('secret'));
   // The keys of KEYS are the command's keys: in one slot, as any multi-key command.
   await t.throwsAsync(io.migrate('127.0.0.1', target.port, '', 0, 1000, 'KEYS', '{t}a', 'other'), { message: /^CROSSSLOT/ });
+});
+
+/**
+ * A target that answers SELECT with +OK and each RESTORE with `restore(key)`: the bytes to send,
+ * or pieces sent `gapMs` apart. It serves in this process, so the sources are other processes.
+ */
+async function scriptedTarget(restore: (key: string) => string | string[], gapMs = 0): Promise<{ port: number; close: () => void }> {
+  const server = createServer((s) => {
+    let buf = '';
+    s.on('data', (d: Buffer) => {
+      buf += d.toString('latin1');
+      // Each command MIGRATE sends: *<n>, then $<len> and the argument, n times.
+      for (let m = /^\*(\d+)\r\n/.exec(buf); m !== null; m = /^\*(\d+)\r\n/.exec(buf)) {
+        const args: string[] = [];
+        let at = m[0].length;
+        for (let i = 0; i < Number(m[1]); i++) {
+          const len = /^\$(\d+)\r\n/.exec(buf.slice(at));
+          if (len === null || buf.length < at + len[0].length + Number(len[1]) + 2) return;
+          args.push(buf.substr(at + len[0].length, Number(len[1])));
+          at += len[0].length + Number(len[1]) + 2;
+        }
+        buf = buf.slice(at);
+        const answer = args[0] === 'SELECT' ? '+OK\r\n' : restore(args[1]);
+        [answer].flat().forEach((piece, i) => setTimeout(() => s.write(Buffer.from(piece, 'latin1')), i * gapMs));
+      }
+    });
+    s.on('error', () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { port: (server.address() as AddressInfo).port, close: () => server.close() };
+}
+
+test('reply lines read as Redis reads them: per-byte timeout, 1,023-byte cut, "\\r\\n" a line, %s at a NUL', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const ks = await startBundle();
+  const real = await startRealRedis();
+  t.teardown(async () => {
+    await ks.stop();
+    await real.stop();
+  });
+  const cases: [(key: string) => string | string[], number, string[]][] = [
+    // A reply word that is not an error is an acknowledgement, even one reading "timeout".
+    [() => 'timeout\r\n', 0, ['k1']],
+    [() => '\r\n', 0, ['k1']],
+    // Bytes 150 ms apart under a 400 ms timeout: Redis waits for each byte, not for the line.
+    [() => ['+', 'O', 'K', '\r\n'], 150, ['k1']],
+    // 1,022 bytes and CR: cut before the LF, which is then k2's (empty, failed) reply.
+    [(k) => (k === 'k1' ? `-ERR ${'x'.repeat(1017)}\r\n` : '+OK\r\n'), 0, ['k1', 'k2']],
+    [(k) => (k === 'k1' ? '-ERR a\0b\r\n' : '+OK\r\n'), 0, ['k1', 'k2']],
+  ];
+  const replies: string[][] = [[], []];
+  for (const [restore, gap, keys] of cases) {
+    const target = await scriptedTarget(restore, gap);
+    for (const [i, port] of [ks.port, real.port].entries()) {
+      const c = await RawClient.connect(port);
+      await c.pipeline([['FLUSHALL'], ['MSET', 'k1', 'a', 'k2', 'b']]);
+      replies[i].push(await c.call('MIGRATE', '127.0.0.1', String(target.port), '', '0', '400', 'KEYS', ...keys), await c.call('EXISTS', 'k1', 'k2'));
+      c.close();
+    }
+    target.close();
+  }
+  t.deepEqual(replies[0], replies[1]);
 });
