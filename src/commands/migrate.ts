@@ -23,6 +23,8 @@ interface MigrateOptions {
   replace: boolean;
   username: string | null;
   password: string | null;
+  /** The target's database (checked after the options, as Redis). */
+  dbid: bigint;
   /** Where the keys are in the arguments: the key argument alone, or those after KEYS. */
   firstKey: number;
   numKeys: number;
@@ -30,7 +32,7 @@ interface MigrateOptions {
 
 /** The options after the timeout, in order, as migrateCommand parses them. */
 function parseOptions(args: string[]): MigrateOptions | ErrorReply {
-  const o: MigrateOptions = { copy: false, replace: false, username: null, password: null, firstKey: 3, numKeys: 1 };
+  const o: MigrateOptions = { copy: false, replace: false, username: null, password: null, dbid: 0n, firstKey: 3, numKeys: 1 };
   for (let j = 6; j < args.length; j++) {
     const more = args.length - 1 - j;
     const word = cWord(args[j]);
@@ -118,7 +120,7 @@ type Attempt = Reply | { retry: true };
 interface Exchange {
   link: CachedLink;
   heads: number;
-  dbid: number;
+  dbid: bigint;
   keys: Outgoing[];
   mayRetry: boolean;
 }
@@ -144,7 +146,7 @@ function settle(ctx: Ctx, o: MigrateOptions, x: Exchange, lines: string[], timed
     const error = headError ?? (replies[j].startsWith('-') ? replies[j] : undefined);
     if (error !== undefined) {
       if (failed === null) {
-        x.link.lastDbid = -1;
+        x.link.lastDbid = -1n;
         failed = err(MIGRATE_TARGET(error.slice(1)));
       }
     } else if (!o.copy) {
@@ -167,9 +169,8 @@ function attempt(ctx: Ctx, args: string[], o: MigrateOptions, found: Found, time
   const links = ctx.server.migrateLinks;
   const link = links.get(args[1], args[2], timeout, Math.floor(ctx.now / 1000));
   if (link === null) return err(MIGRATE_CONNECT);
-  const dbid = Number(toI64(args[4]));
-  const select = link.lastDbid !== dbid ? String(toI64(args[4])) : null;
-  const x: Exchange = { link, heads: (o.password !== null ? 1 : 0) + (select !== null ? 1 : 0), dbid, keys: outgoing(ctx, found), mayRetry };
+  const select = link.lastDbid !== o.dbid ? String(o.dbid) : null;
+  const x: Exchange = { link, heads: (o.password !== null ? 1 : 0) + (select !== null ? 1 : 0), dbid: o.dbid, keys: outgoing(ctx, found), mayRetry };
   const w = links.write(link, request(ctx, o, select, x.keys), timeout);
   if (!w.ok) return socketError(ctx, x, w.timedOut, true);
   const r = links.read(link, x.heads + x.keys.length, timeout);
@@ -182,7 +183,9 @@ function migrate(ctx: Ctx, args: string[]): Reply {
   const o = parseOptions(args);
   if (o instanceof ErrorReply) return o;
   const timeoutArg = toI64(args[5]);
-  if (timeoutArg === null || toI64(args[4]) === null) return err(NOT_INTEGER);
+  const dbid = toI64(args[4]);
+  if (timeoutArg === null || dbid === null) return err(NOT_INTEGER);
+  o.dbid = dbid;
   const timeout = timeoutArg <= 0n ? 1000 : Number(timeoutArg);
   // Keys missing (or expired) now are left out; none left: +NOKEY, not an error (Redis: "often
   // this is due to a normal condition like the key expiring in the meantime").

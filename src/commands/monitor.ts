@@ -54,10 +54,6 @@ function redactHello(args: string[]): string[] {
 }
 
 /**
- * As Redis's configSetCommand: the value of every sensitive option named, even when the command
- * then fails on another pair; nothing when the arguments are not pairs (a syntax error first).
- */
-/**
  * As migrateCommand's redactClientCommandArgument calls: AUTH's password, AUTH2's user and password,
  * as its parse reaches them (up to a KEYS or a syntax error).
  */
@@ -73,6 +69,10 @@ function redactMigrate(args: string[]): string[] {
   return out;
 }
 
+/**
+ * As Redis's configSetCommand: the value of every sensitive option named, even when the command
+ * then fails on another pair; nothing when the arguments are not pairs (a syntax error first).
+ */
 function redactConfigSet(args: string[]): string[] {
   if (args.length % 2 !== 0) return args;
   let out = args;

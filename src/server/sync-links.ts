@@ -31,7 +31,7 @@ export interface CachedLink {
    */
   readonly failed: { timedOut: boolean } | null;
   /** The database last SELECTed on the connection, -1 when unknown (Redis's last_dbid). */
-  lastDbid: number;
+  lastDbid: bigint;
   lastUse: number;
 }
 
@@ -73,7 +73,7 @@ export class SyncLinks {
     // transparent proxy, even connect).
     const r: LinkResult = p === null ? { ...FAILED, unresolved: true } : p === 0 ? FAILED : this.call({ id: 0, op: 'connect', name, host, port: p, timeoutMs }, timeoutMs);
     if (r.unresolved === true) return null;
-    const link: CachedLink = { name, failed: r.ok ? null : { timedOut: r.timedOut }, lastDbid: -1, lastUse: nowS };
+    const link: CachedLink = { name, failed: r.ok ? null : { timedOut: r.timedOut }, lastDbid: -1n, lastUse: nowS };
     this.cached.set(name, link);
     return link;
   }
