@@ -77,6 +77,9 @@ export function linkWorker(port: MessagePort, flag: Int32Array, net: typeof Net)
     socket.on('data', (b: Buffer) => {
       link.pending = link.pending.length === 0 ? b : Buffer.concat([link.pending, b]);
       moved();
+      // Redis reads no more than its replies: what else a target sends stays in the kernel's
+      // buffers, and so it does here, rather than piling up in this thread's memory.
+      if (link.wake === null && link.pending.length >= CHUNK) socket.pause();
       link.wake?.();
     });
     socket.on('end', ended);
@@ -160,6 +163,7 @@ export function linkWorker(port: MessagePort, flag: Int32Array, net: typeof Net)
         finish(nl === 0 ? 'failed' : { line });
       };
       link.wake = look;
+      if (link.socket.isPaused()) link.socket.resume();
       look();
     });
 

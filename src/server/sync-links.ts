@@ -127,7 +127,11 @@ export class SyncLinks {
     });
     // Neither keeps the process alive: an embedded server's host exits as it would without them.
     this.worker.unref();
-    this.worker.on('error', () => this.stop());
+    // A thread that died: stopped, unless a later call has already replaced it.
+    const worker = this.worker;
+    worker.on('error', () => {
+      if (this.worker === worker) this.stop();
+    });
     port1.unref();
     this.port = port1;
     return port1;

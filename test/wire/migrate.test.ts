@@ -266,3 +266,36 @@ test('reply lines read as Redis reads them: per-byte timeout, 1,023-byte cut, "\
   }
   t.deepEqual(replies[0], replies[1]);
 });
+
+test('what a target sends beyond its replies stays in the kernel, not in the server\'s memory', async (t) => {
+  const ks = await startBundle();
+  t.teardown(() => ks.stop());
+  // After answering SELECT and RESTORE, the target writes as fast as its peer takes the bytes.
+  let written = 0;
+  let flooding = true;
+  const target = createServer((s) => {
+    s.on('error', () => {});
+    s.once('data', () => {
+      s.write('+OK\r\n+OK\r\n');
+      const chunk = Buffer.alloc(1 << 20, 'x');
+      const more = (): void => {
+        while (flooding && s.write(chunk)) written += chunk.length;
+        if (flooding) s.once('drain', more);
+      };
+      more();
+    });
+  });
+  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+  t.teardown(() => target.close());
+  const c = await RawClient.connect(ks.port);
+  await c.call('SET', 'k', 'v');
+  t.is(await c.call('MIGRATE', '127.0.0.1', String((target.address() as AddressInfo).port), 'k', '0', '1000'), '+OK\r\n');
+  // Once the socket buffers of both ends are full (a few MB), the target can write no more; a
+  // thread that read on would take its bytes (and hold them) for as long as it sends.
+  await new Promise((r) => setTimeout(r, 700));
+  const filled = written;
+  await new Promise((r) => setTimeout(r, 1500));
+  flooding = false;
+  t.true(written - filled <= 1 << 20, `the target wrote ${(written - filled) >> 20} MB more in the last 1.5 s (${written >> 20} MB in all)`);
+  t.is(await c.call('PING'), '+PONG\r\n');
+});
