@@ -12,7 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { applyOptions, Config, ConfigError } from './config.js';
 import { byteString, fsPath } from './config-values.js';
 import { Server } from './server/server.js';
-import { createLogger, sinkLogger, type Logger, type LogSink } from './server/log.js';
+import { createLogger, sinkLogger, stderrLogger, type Logger, type LogSink } from './server/log.js';
 import { openPersistence, readyLine, refuseWhileStarting, takePidFiles } from './server/service.js';
 import type { PidFiles } from './server/pidfile.js';
 import type { Clock } from './keyspace/clock.js';
@@ -126,7 +126,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   })());
   try {
     // Not the host's stdout (it may be the host's own output, a test runner's report): stderr.
-    logger = opts.log !== undefined ? sinkLogger(config.get('loglevel'), opts.log) : createLogger(config.get('loglevel'), logfile, 'stderr');
+    const level = config.get('loglevel');
+    logger = opts.log !== undefined ? sinkLogger(level, opts.log) : logfile !== '' ? createLogger(level, logfile) : stderrLogger(level);
     server = new Server({ config, clock: opts.clock, logger });
     const s = server;
     s.setShutdownHandler((o) => {

@@ -29,7 +29,9 @@ function stamp(d: Date): string {
   return `${p(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
 }
 
-const redisLine = winston.format.printf((info) => `${process.pid}:M ${stamp(new Date(wallNow()))} ${MARK[info.level] ?? '*'} ${String(info.message)}`);
+/** Redis's line for a message: its PID, the time and the level's mark before it. */
+const redisText = (level: string, message: string): string => `${process.pid}:M ${stamp(new Date(wallNow()))} ${MARK[level] ?? '*'} ${message}`;
+const redisLine = winston.format.printf((info) => redisText(info.level, String(info.message)));
 
 /**
  * For the server process (the CLI; not the library, whose host owns its streams): a stdout or
@@ -76,12 +78,24 @@ export function sinkLogger(level: string, sink: LogSink): Logger {
 }
 
 /**
- * A logger writing to `file`, or with `file` empty to the console: stdout, as Redis (the CLI), or
- * stderr (the library: its host's stdout may be the host's own output); `nothing` silences it.
+ * The library's logger without `log` or `logfile`: each line written to process.stderr (the host's
+ * stdout may be its own output, a test runner's report). Not through winston's console transport,
+ * which calls the host's console.error (taken when the server starts): a test setup that makes
+ * console.error throw, to fail tests that log errors, had the server's start reject at loglevel
+ * notice with the server left listening, and a line logged from a timer or a socket's callback end
+ * the host's process as an uncaught exception. Jest's console printed each line with a stack.
  */
-export function createLogger(level: string, file: string, stream: 'stdout' | 'stderr' = 'stdout'): Logger {
+export function stderrLogger(level: string): Logger {
+  return sinkLogger(level, (l, m) => void process.stderr.write(`${redisText(l, m)}\n`));
+}
+
+/**
+ * A logger writing to `file`, or with `file` empty to stdout, as Redis (the CLI); `nothing`
+ * silences it.
+ */
+export function createLogger(level: string, file: string): Logger {
   const transport = file === ''
-    ? new winston.transports.Console({ forceConsole: true, stderrLevels: stream === 'stderr' ? Object.keys(LEVELS) : [] } as winston.transports.ConsoleTransportOptions)
+    ? new winston.transports.Console({ forceConsole: true } as winston.transports.ConsoleTransportOptions)
     : new winston.transports.File({ filename: file });
   const w = winston.createLogger({
     levels: LEVELS,

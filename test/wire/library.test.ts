@@ -249,6 +249,30 @@ test('without log or logfile, the lines go to stderr: the host\'s stdout stays i
   t.regex(r.stderr, /^\d+:M .* # WARNING: the new maxmemory value set via CONFIG SET \(1\)/);
 });
 
+test('the stderr lines are written to process.stderr, not through the host\'s console.error (a test setup may make it throw)', async (t) => {
+  const library = join(dirname(BUNDLE), 'index.js');
+  // At notice the start logs its last line; at verbose each connection logs one from the accept
+  // callback, where a throw was an uncaught exception that ended the host.
+  const script = `
+    import { startServer } from ${JSON.stringify(library)};
+    import { connect } from 'node:net';
+    console.error = (...a) => { throw new Error('console.error called: ' + a.join(' ')); };
+    const s = await startServer({ port: 0, config: { loglevel: 'verbose' } }).catch((e) => {
+      process.stdout.write('start rejected: ' + e.message);
+      process.exit(3);
+    });
+    const c = connect(s.port, '127.0.0.1');
+    c.write('PING\\r\\n');
+    await new Promise((r) => c.once('data', r));
+    c.destroy();
+    await s.close();
+    process.stdout.write('host output');
+  `;
+  const r = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 10_000 }).catch((e: { stdout: string; stderr: string }) => e);
+  t.is(r.stdout, 'host output', r.stderr);
+  t.regex(r.stderr, /^\d+:M .* \* Ready to accept connections tcp on port \d+\n\d+:M .* - Accepted 127\.0\.0\.1:\d+\n/);
+});
+
 test('a SHUTDOWN while the AOF loads: startServer rejects, and nothing holds the data files open', async (t) => {
   const dir = tempDir();
   // An old-style single file, big enough to load for a while (in slices: clients get -LOADING).
