@@ -69,19 +69,43 @@ function checkClock(clock: unknown): void {
   if (typeof ms !== 'number' || !Number.isFinite(ms)) throw new ConfigError(`bad option 'clock': its now() gave ${String(ms)}, not a number of ms since the epoch`);
 }
 
-/** The options as a Config; a bad one rejects naming it (ConfigError), an undefined one is skipped. */
-function configOf(opts: StartOptions): Config {
-  // A misspelt option (`{ prot: 0 }`, or a Redis option outside `config`) would otherwise be
-  // dropped without a word, and the server start with a default the caller did not mean.
-  if (typeof opts !== 'object' || opts === null) throw new ConfigError(`startServer takes an options object, e.g. { port: 0 }, not ${opts === null ? 'null' : typeof opts}`);
+/** What a value is, for an error message. */
+const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
+
+/**
+ * The options other than `config`'s values, checked: each of the wrong type rejects naming it. A
+ * misspelt option (`{ prot: 0 }`, or a Redis option outside `config`) would otherwise be dropped
+ * without a word, and the server start with a default the caller did not mean; a `bind` that is
+ * not a string failed with a bare TypeError, and `config` a string was taken as options '0', '1'...
+ */
+function checkOptions(opts: StartOptions): void {
+  if (typeof opts !== 'object' || opts === null) throw new ConfigError(`startServer takes an options object, e.g. { port: 0 }, not ${kindOf(opts)}`);
   for (const [k, v] of Object.entries(opts)) {
     if (v !== undefined && !START_OPTIONS.has(k)) throw new ConfigError(`unknown option '${k}': startServer takes port, bind, config, clock and log (a Redis option goes in config, e.g. { config: { databases: 4 } })`);
   }
   if (opts.log !== undefined && typeof opts.log !== 'function') throw new ConfigError(`bad option 'log': a function (level, message) => void, not ${typeof opts.log}`);
+  if (opts.bind !== undefined && typeof opts.bind !== 'string') throw new ConfigError(`bad option 'bind': a string of addresses separated by spaces, e.g. '127.0.0.1 ::1', not ${kindOf(opts.bind)}`);
+  const c: unknown = opts.config;
+  if (c !== undefined && c !== null && (typeof c !== 'object' || Array.isArray(c))) throw new ConfigError(`bad option 'config': an object of Redis options by name, e.g. { databases: 4 }, not ${kindOf(c)}`);
   checkClock(opts.clock);
+}
+
+/**
+ * A `config` value as the text redis.conf would have: a JS string's bytes as UTF-8, as values from
+ * the command line (see byteString), or a number's digits. Anything else (null, true, an object)
+ * became its String(), so `dir: null` was a directory named 'null': it rejects naming the option.
+ */
+function configText(name: string, v: unknown): string {
+  if (typeof v === 'string') return byteString(v);
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  throw new ConfigError(`bad option '${name}': a string or a number (yes or no for a yes/no option), not ${kindOf(v)}`);
+}
+
+/** The options as a Config; a bad one rejects naming it (ConfigError), an undefined one is skipped. */
+function configOf(opts: StartOptions): Config {
+  checkOptions(opts);
   const values: [string, string][] = [['port', '0'], ['bind', '127.0.0.1'], ['loglevel', 'warning']];
-  // JS strings: their bytes as UTF-8, as values from the command line (see byteString).
-  for (const [k, v] of Object.entries(opts.config ?? {})) if (v !== undefined) values.push([k, byteString(String(v))]);
+  for (const [k, v] of Object.entries(opts.config ?? {})) if (v !== undefined) values.push([k, configText(k, v)]);
   if (opts.port !== undefined) values.push(['port', String(opts.port)]);
   if (opts.bind !== undefined) values.push(['bind', opts.bind]);
   const config = new Config();
