@@ -216,6 +216,11 @@ const STRERROR: Record<string, string> = {
   EADDRINUSE: 'Address already in use',
   EADDRNOTAVAIL: 'Cannot assign requested address',
   EAFNOSUPPORT: 'Address family not supported by protocol',
+  // Accepting a connection.
+  EMFILE: 'Too many open files',
+  ENFILE: 'Too many open files in system',
+  ENOBUFS: 'No buffer space available',
+  ENOMEM: 'Cannot allocate memory',
 };
 
 /** gai_strerror() texts (glibc), by the code Node gives a failed getaddrinfo (EAI_NONAME: ENOTFOUND). */
@@ -246,6 +251,9 @@ export function listenFailure(host: string, port: number, e: unknown): string {
   else reason = errorText(e);
   return `Could not create server TCP listening socket ${host}:${port}: ${reason}`;
 }
+
+/** Redis 7.0's line when accept() fails (acceptTcpHandler; anetGenericAccept's "accept: <strerror>"). */
+export const acceptFailure = (e: unknown): string => `Accepting client connection: accept: ${errnoText(e)}`;
 
 /**
  * The errors Redis 7.0's listenToPort skips for any address (no support for the address's protocol:

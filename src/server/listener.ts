@@ -1,8 +1,9 @@
 // The listening sockets: every address of `bind` on one port, as Redis's listenToPort. Accepted
-// connections start paused (pauseOnConnect) so that the server decides how they are read.
+// connections start paused (pauseOnConnect) so that the server decides how they are read. A failed
+// accept() is logged, as Redis logs it, and the listener goes on.
 
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
-import { listenFailure, NOT_LISTENING, socketUnsupported } from '../errors.js';
+import { acceptFailure, listenFailure, NOT_LISTENING, socketUnsupported } from '../errors.js';
 
 /** Redis's wildcard addresses. A Map: a bind address such as `constructor` must not find Object's. */
 const ANY = new Map([['*', '0.0.0.0'], ['::*', '::']]);
@@ -27,6 +28,10 @@ export async function bindAll(bind: string, port: number, backlog: number, onSoc
     const host = optional ? raw.slice(1) : raw;
     try {
       const srv = await listenOne(ANY.get(host) ?? host, bound.port, backlog, onSocket);
+      // Node reports a failed accept() (EMFILE when libuv's spare descriptor is gone, ENOBUFS ...)
+      // as the listener's 'error': with no listener, an uncaught exception that ended the server,
+      // or the host of an embedded one. Redis logs the failure and goes on accepting.
+      srv.on('error', (e) => warn(acceptFailure(e)));
       bound.servers.push(srv);
       const a = srv.address();
       if (a && typeof a === 'object') bound.port = a.port;

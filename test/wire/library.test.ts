@@ -6,7 +6,7 @@
 
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { connect, type Socket } from 'node:net';
+import { connect, type Server as NetServer, type Socket } from 'node:net';
 import { readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -282,6 +282,19 @@ test('the stderr lines are written to process.stderr, not through the host\'s co
   const r = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 10_000 }).catch((e: { stdout: string; stderr: string }) => e);
   t.is(r.stdout, 'host output', r.stderr);
   t.regex(r.stderr, /^\d+:M .* \* Ready to accept connections tcp on port \d+\n\d+:M .* - Accepted 127\.0\.0\.1:\d+\n/);
+});
+
+test('a failed accept() (the listener\'s error, as Node reports it) is logged with Redis\'s line; the server and its host go on', async (t) => {
+  const lines: string[] = [];
+  const s = await startServer({ port: 0, log: (_level, message) => void lines.push(message) });
+  t.teardown(() => s.close());
+  // What net.Server does when libuv's accept callback gets an error: emit it on the listener.
+  const listener = (s.server as unknown as { listeners: NetServer[] }).listeners[0];
+  listener.emit('error', Object.assign(new Error('accept EMFILE'), { code: 'EMFILE', errno: -24, syscall: 'accept' }));
+  t.deepEqual(lines, ['Accepting client connection: accept: Too many open files']);
+  const c = await RawClient.connect(s.port);
+  t.is(await c.call('PING'), '+PONG\r\n');
+  c.close();
 });
 
 test('a SHUTDOWN while the AOF loads: startServer rejects, and nothing holds the data files open', async (t) => {
