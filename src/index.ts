@@ -13,7 +13,7 @@ import { applyOptions, Config, ConfigError } from './config.js';
 import { byteString, fsPath } from './config-values.js';
 import { Server } from './server/server.js';
 import { createLogger, sinkLogger, stderrLogger, type Logger, type LogSink } from './server/log.js';
-import { openPersistence, readyLine, refuseWhileStarting, takePidFiles } from './server/service.js';
+import { checkLogFile, openPersistence, readyLine, refuseWhileStarting, takePidFiles } from './server/service.js';
 import type { PidFiles } from './server/pidfile.js';
 import type { Clock } from './keyspace/clock.js';
 import type { FileIO } from './persistence/fileio.js';
@@ -115,6 +115,10 @@ function configOf(opts: StartOptions): Config {
 
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
   const config = configOf(opts);
+  const logfile = fsPath(config.get('logfile'));
+  // As the CLI's and Redis's: a log file that cannot be opened refuses the start, before anything
+  // is taken (a `log` function takes the lines instead).
+  if (logfile !== '' && opts.log === undefined) checkLogFile(logfile);
   // With an append-only file, the same PID file as the CLI's keeps a second server (embedded or
   // not) off the data directory: two writers of one AOF lose data. The directory is made first,
   // as the CLI makes it (the AOF would create it, but the PID file comes before).
@@ -126,7 +130,6 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     pidFiles = takePidFiles(config).files;
   };
   if (config.bool('appendonly')) claimDir();
-  const logfile = fsPath(config.get('logfile'));
   let logger: Logger | null = null;
   let server: Server | null = null;
   let closing: Promise<void> | null = null;

@@ -8,7 +8,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { ShutdownOpts } from '../commands/context.js';
-import { ApplyError, type Config } from '../config.js';
+import { ApplyError, ConfigError, type Config } from '../config.js';
 import { fsPath } from '../config-values.js';
 import { REDIS_VERSION, VERSION } from '../version.js';
 import { AofPersistence, type FileIO } from '../persistence/index.js';
@@ -138,16 +138,24 @@ export function takePidFiles(config: Config, exempt?: number): { files: PidFiles
   return PidFiles.take(inDir(config, DIR_LOCK), inDir(config, p === '' ? DIR_LOCK : p), exempt);
 }
 
-/** The log file (empty: stdout), opened once to check it can be: Redis refuses to start otherwise. */
+/**
+ * Opens the log file once to check it can be: Redis refuses to start otherwise (winston's file
+ * transport would make its missing directories, and drop the lines of a file it cannot open).
+ */
+export function checkLogFile(path: string): void {
+  try {
+    closeSync(openSync(path, 'a'));
+  } catch (e) {
+    throw new ConfigError(`Can't open the log file ${path}: ${strerror((e as NodeJS.ErrnoException).code ?? '')}`);
+  }
+}
+
+/** The log file (empty: stdout), checked (checkLogFile). */
 function logFileOf(config: Config): string {
   const f = config.get('logfile');
   if (f === '') return '';
   const path = inDir(config, f);
-  try {
-    closeSync(openSync(path, 'a'));
-  } catch (e) {
-    throw new Error(`Can't open the log file ${path}: ${strerror((e as NodeJS.ErrnoException).code ?? '')}`);
-  }
+  checkLogFile(path);
   return path;
 }
 

@@ -7,7 +7,7 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { connect, type Server as NetServer, type Socket } from 'node:net';
-import { readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { ConfigError, PidFileError, startServer, type LogLevel, type StartOptions } from '../../src/index.js';
@@ -74,6 +74,18 @@ test.serial('close() gives back the log file, also after a failed start', async 
   for (let i = 0; i < 3; i++) await t.throwsAsync(startServer({ port: busy.port, config: { logfile: join(dir, 'ks.log') } }));
   await busy.close();
   t.true(fds() - before <= 2, `descriptors: ${before} before, ${fds()} after`);
+});
+
+test('a log file that cannot be opened rejects the start with Redis\'s reason (ConfigError); no directory is made for it, nothing listens, no PID file', async (t) => {
+  const dir = tempDir();
+  const port = await freePort();
+  const missing = join(dir, 'no-such-dir', 'ks.log');
+  await t.throwsAsync(startServer({ port, config: { logfile: missing, appendonly: 'yes', dir } }), { instanceOf: ConfigError, message: `Can't open the log file ${missing}: No such file or directory` });
+  await t.throwsAsync(startServer({ port, config: { logfile: dir } }), { instanceOf: ConfigError, message: `Can't open the log file ${dir}: Is a directory` });
+  t.false(existsSync(dirname(missing)), 'the log file\'s directory was made');
+  t.false(existsSync(join(dir, 'keystonelight.pid')));
+  const s = await startServer({ port }); // the port was not left listening
+  await s.close();
 });
 
 test('SHUTDOWN from a client while the AOF cannot be written: no unhandled rejection in the host', async (t) => {
