@@ -2,18 +2,16 @@
 // redis-server. Problems with the configuration print one line on stderr and exit 1; a start that
 // fails later exits 1 with its reason in the log, as Redis (see server/start-failure.ts).
 
-import { mkdirSync } from 'node:fs';
 import { applyOptions, Config, ConfigError, OPTIONS } from './config.js';
 import { REDIS_ONLY_OPTIONS } from './config-redis-only.js';
-import { fsPath } from './config-values.js';
 import { parseArgs } from './config-file.js';
 import { commandTableFor, renameChecker } from './commands/index.js';
 import { REDIS_VERSION, VERSION } from './version.js';
-import { runService } from './server/service.js';
+import { makeDataDir, runService } from './server/service.js';
 import { LoggedStartFailure } from './server/start-failure.js';
 import { isDaemonChild, notifyFailure, notifyReady, spawnDaemon } from './server/daemon.js';
 import { guardStdio } from './server/log.js';
-import { errnoText, errorText, strerror } from './errors.js';
+import { errorText } from './errors.js';
 
 /** As a server, durable by default: an append-only file in `dir` (the library stays in memory). */
 const SERVER_DEFAULTS: Record<string, string> = { appendonly: 'yes' };
@@ -84,11 +82,9 @@ async function main(argv: string[]): Promise<void> {
     process.exit(0);
   }
   try {
-    mkdirSync(fsPath(config.get('dir')), { recursive: true });
+    makeDataDir(config);
   } catch (e) {
-    // mkdir over a file fails with EEXIST: what is wrong is that it is not a directory.
-    const code = (e as NodeJS.ErrnoException).code;
-    fail(`can't create the data directory '${fsPath(config.get('dir'))}': ${code === 'EEXIST' ? strerror('ENOTDIR') : errnoText(e)}`);
+    fail(errorText(e));
   }
   try {
     await runService(config, file ?? '');

@@ -8,12 +8,11 @@
 // With no persistence options the data lives in memory only; pass
 // { config: { appendonly: 'yes', dir: '/some/dir' } } for an append-only file.
 
-import { mkdirSync } from 'node:fs';
 import { applyOptions, Config, ConfigError } from './config.js';
 import { byteString, fsPath } from './config-values.js';
 import { Server } from './server/server.js';
 import { createLogger, sinkLogger, stderrLogger, type Logger, type LogSink } from './server/log.js';
-import { checkLogFile, openPersistence, readyLine, refuseWhileStarting, takePidFiles } from './server/service.js';
+import { checkLogFile, makeDataDir, openPersistence, readyLine, refuseWhileStarting, takePidFiles } from './server/service.js';
 import type { PidFiles } from './server/pidfile.js';
 import type { Clock } from './keyspace/clock.js';
 import type { FileIO } from './persistence/fileio.js';
@@ -126,7 +125,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   let pidFiles: PidFiles | null = null;
   const claimDir = (): void => {
     if (pidFiles !== null) return;
-    mkdirSync(fsPath(config.get('dir')), { recursive: true });
+    makeDataDir(config);
     pidFiles = takePidFiles(config).files;
   };
   if (config.bool('appendonly')) claimDir();

@@ -5,7 +5,7 @@
 // SHUTDOWN without FORCE is refused and a signal leaves the server running, as Redis does — then
 // stop accepting, answer what is in flight, close, remove the PID file, log the last line, exit 0.
 
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { ShutdownOpts } from '../commands/context.js';
 import { ApplyError, ConfigError, type Config } from '../config.js';
@@ -20,7 +20,7 @@ import { PidFiles } from './pidfile.js';
 import { isDaemonChild } from './daemon.js';
 import { adjustOpenFilesLimit } from './limits.js';
 import { heapLimitWarning } from './heap.js';
-import { AOF_ENABLE_FAILED, errorText, failedListening, NO_RDB_SAVE, NOT_LISTENING, strerror } from '../errors.js';
+import { AOF_ENABLE_FAILED, errnoText, errorText, failedListening, NO_RDB_SAVE, NOT_LISTENING, strerror } from '../errors.js';
 import { LoggedStartFailure, refuseBeforeLog } from './start-failure.js';
 import { setImmediate } from '../timers.js';
 import { manageProcTitle } from './proc-title.js';
@@ -131,6 +131,20 @@ function inDir(config: Config, p: string): string {
 
 /** The data directory's PID file, always held (see pidfile.ts). */
 const DIR_LOCK = 'keystonelight.pid';
+
+/**
+ * Makes the data directory (missing parents too), as the CLI does before its PID file; fails with
+ * the CLI's line, whose reason for a file in the way is ENOTDIR's text (mkdir says EEXIST).
+ */
+export function makeDataDir(config: Config): void {
+  const dir = fsPath(config.get('dir'));
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`can't create the data directory '${dir}': ${code === 'EEXIST' ? strerror('ENOTDIR') : errnoText(e)}`, { cause: e });
+  }
+}
 
 /** Takes the server's PID files: the data directory's, and `pidfile` if it is elsewhere (pidfile.ts). */
 export function takePidFiles(config: Config, exempt?: number): { files: PidFiles; warnings: string[] } {
