@@ -135,12 +135,13 @@ export function clientLine(now: number, c: ClientApi, args: string[] | null): st
   const qbuf = c.queryBufferLength;
   const { obl, oll, omem } = clientOutputMemory(c);
   const argvMem = argvMemory(c, args);
+  const multiMem = c.tx.queuedBytes;
   const fields: [string, string | number][] = [
     ['id', c.id], ['addr', c.addr], ['laddr', c.laddr], ['fd', c.fd], ['name', c.name],
     ['age', wholeSeconds(now) - wholeSeconds(c.createdAt)], ['idle', Math.max(0, idleSeconds(c, now))],
     ['flags', flagsOf(c)], ['db', c.dbIndex], ['sub', 0], ['psub', 0], ['ssub', 0], ['multi', c.tx.queue?.length ?? -1],
-    ['qbuf', qbuf], ['qbuf-free', 0], ['argv-mem', argvMem], ['multi-mem', 0], ['rbs', c.replyBufferSize], ['rbp', c.replyBufferPeak],
-    ['obl', obl], ['oll', oll], ['omem', omem], ['tot-mem', qbuf + omem + argvMem + c.replyBufferSize],
+    ['qbuf', qbuf], ['qbuf-free', 0], ['argv-mem', argvMem], ['multi-mem', multiMem], ['rbs', c.replyBufferSize], ['rbp', c.replyBufferPeak],
+    ['obl', obl], ['oll', oll], ['omem', omem], ['tot-mem', qbuf + omem + argvMem + multiMem + c.replyBufferSize],
     ['events', c.writeWaiting === true ? 'rw' : 'r'], ['cmd', c.lastCommand], ['user', 'default'], ['redir', -1], ['resp', c.proto],
   ];
   return fields.map(([k, v]) => `${k}=${v}`).join(' ');

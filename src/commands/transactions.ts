@@ -12,7 +12,7 @@ import { DISCARD_WITHOUT_MULTI, EXEC_ABORT, EXEC_WITHOUT_MULTI, MULTI_NESTED, WA
 function multi(ctx: Ctx): Reply {
   const tx = ctx.client.tx;
   if (tx.queue !== null) return err(MULTI_NESTED);
-  tx.queue = [];
+  tx.begin();
   return OK;
 }
 

@@ -91,7 +91,7 @@ export function executeInMulti(server: Server, conn: Connection, spec: CommandSp
   // As Redis's queueMultiCommand: once the transaction is bound to fail (a command refused, a
   // watched key changed), nothing more is kept, +QUEUED all the same; so EXEC holds no write for
   // CLIENT PAUSE or maxmemory to act on, and CLIENT LIST's multi= stays.
-  if (!tx.dirtyExec && !tx.dirtyCas) tx.queue!.push({ spec, args });
+  if (!tx.dirtyExec && !tx.dirtyCas) tx.enqueue(spec, args);
   return QUEUED;
 }
 

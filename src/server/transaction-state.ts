@@ -12,6 +12,9 @@ export interface Queued {
   readonly args: string[];
 }
 
+/** sizeof(robj*): Redis counts a pointer per queued argument in multi-mem. */
+const POINTER_BYTES = 8;
+
 /** Commands run at once in MULTI, never queued (Redis's processCommand exceptions). */
 const RUN_IN_MULTI = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 /** Commands never refused with -OOM in MULTI for being queued (EXEC: for what it holds). */
@@ -41,6 +44,12 @@ export class ExecScope {
 export class TxState implements Watcher {
   /** The queued commands; null outside MULTI. */
   queue: Queued[] | null = null;
+  /**
+   * CLIENT LIST multi-mem: what the queued commands hold, as Redis's mstate.argv_len_sums (each
+   * command's argument bytes plus a pointer per argument); it was always 0, where a client
+   * queuing a big MULTI showed its size in Redis.
+   */
+  queuedBytes = 0;
   /** A command was refused while queuing (Redis's CLIENT_DIRTY_EXEC). */
   dirtyExec = false;
   dirtyCas = false;
@@ -51,9 +60,24 @@ export class TxState implements Watcher {
     return !RUN_IN_MULTI.has(spec.name);
   }
 
+  /** MULTI: an empty queue. */
+  begin(): void {
+    this.queue = [];
+    this.queuedBytes = 0;
+  }
+
+  /** Redis's queueMultiCommand: `args` kept for EXEC, counted in multi-mem. */
+  enqueue(spec: CommandSpec, args: string[]): void {
+    this.queue!.push({ spec, args });
+    let bytes = POINTER_BYTES * args.length;
+    for (const a of args) bytes += a.length;
+    this.queuedBytes += bytes;
+  }
+
   /** Redis's discardTransaction: out of MULTI, not dirty, nothing watched. */
   discard(watches: WatchRegistry): void {
     this.queue = null;
+    this.queuedBytes = 0;
     this.dirtyExec = false;
     this.dirtyCas = false;
     if (this.watched.length > 0) watches.unwatchAll(this);

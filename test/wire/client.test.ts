@@ -8,6 +8,7 @@ import { startRealRedis } from '../helpers/redis.js';
 import { needBinary } from '../helpers/bins.js';
 import { waitFor } from '../helpers/aof.js';
 import { connect } from 'node:net';
+import { Redis } from 'ioredis';
 
 const textOf = (raw: string): string => raw.slice(raw.indexOf('\r\n') + 2, -2).replace(/^txt:/, '');
 const fieldsOf = (line: string): Map<string, string> => new Map(line.split(' ').map((kv) => kv.split('=', 2) as [string, string]));
@@ -314,3 +315,33 @@ test('clients ending after QUIT give their sockets up to a new connection at max
     c.close();
     b.close();
   }));
+
+test("CLIENT LIST multi-mem: the commands a client has queued in MULTI (arguments' bytes plus a pointer each), as Redis's argv_len_sums; 0 after EXEC or DISCARD", async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const [ks, redis] = await Promise.all([serve(t), startRealRedis()]);
+  t.teardown(() => redis.stop());
+  const run = async (port: number): Promise<string[]> => {
+    const [a, b] = [new Redis({ port, protocol: 2 }), new Redis({ port })];
+    t.teardown(() => (a.disconnect(), b.disconnect()));
+    const id = await a.client('ID');
+    const mem = async (): Promise<string> => /multi=\S+ .*multi-mem=\d+/.exec(String(await b.client('LIST', 'ID', id)))![0].replace(/ qbuf.*argv-mem=\d+/, '');
+    const seen = [await mem()];
+    await a.call('MULTI');
+    await a.call('SET', 'k', 'x'.repeat(1000));
+    await a.call('GET', 'k');
+    seen.push(await mem());
+    await a.call('EXEC');
+    seen.push(await mem());
+    await a.call('MULTI');
+    await a.call('GET', 'k');
+    await a.call('GET').catch(() => {}); // refused: nothing more is queued (Redis's CLIENT_DIRTY_EXEC)
+    await a.call('GET', 'k');
+    seen.push(await mem());
+    await a.call('DISCARD');
+    seen.push(await mem());
+    return seen;
+  };
+  const want = await run(redis.port);
+  t.deepEqual(await run(ks.port), want);
+  t.deepEqual(want, ['multi=-1 multi-mem=0', 'multi=2 multi-mem=1048', 'multi=-1 multi-mem=0', 'multi=1 multi-mem=20', 'multi=-1 multi-mem=0']);
+});
