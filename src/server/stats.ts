@@ -117,8 +117,13 @@ export class CommandStats {
       .map(([code, n]) => [`errorstat_${code}`, `count=${n}`]);
   }
 
-  /** INFO latencystats; `percentiles` as latency-tracking-info-percentiles words ("50", "99.9"). */
+  /**
+   * INFO latencystats; `percentiles` as latency-tracking-info-percentiles words ("50", "99.9").
+   * Nothing while latency-tracking is off, as Redis 7.0 (the section's header alone), though the
+   * histograms are kept: LATENCY HISTOGRAM still shows them, and they are back once it is on.
+   */
   latencystats(percentiles: readonly string[]): Fields {
+    if (!this.tracking) return [];
     return this.histograms().map(([spec, h]) => [`latency_percentiles_usec_${spec.name}`,
       percentiles.map((p) => `p${p}=${(h.valueAtPercentile(Number(p)) / 1000).toFixed(3)}`).join(',')]);
   }

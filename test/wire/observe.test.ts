@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RawClient } from '../helpers/raw.js';
 import { FaultyIO, waitFor } from '../helpers/aof.js';
+import { needBinary } from '../helpers/bins.js';
+import { startRealRedis } from '../helpers/redis.js';
 
 const TS = /^\+\d{10}\.\d{6} /;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -364,4 +366,28 @@ test('LATENCY records the AOF events of a slow disk under Redis\'s names', async
     await s.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('INFO latencystats is empty while latency-tracking is off, its histograms kept (LATENCY HISTOGRAM, and INFO once back on), as redis-server', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const [ks, redis] = await Promise.all([startServer({ port: 0 }), startRealRedis()]);
+  t.teardown(() => Promise.all([ks.close(), redis.stop()]));
+  const run = async (port: number): Promise<unknown[]> => {
+    const r = new Redis({ port, protocol: 2 });
+    t.teardown(() => r.disconnect());
+    // Only SET's and GET's: the other commands seen differ (the harness's PINGs, ioredis's CLIENT
+    // SETINFO, which Redis 7.0 refuses), and so does the order (Redis's hash table's).
+    const names = async (): Promise<string[]> => [...infoFields(await r.info('latencystats')).keys()].filter((k) => /_(set|get)$/.test(k)).sort();
+    await r.set('k', '1');
+    const seen: unknown[] = [await names()];
+    await r.config('SET', 'latency-tracking', 'no');
+    await r.get('k');
+    seen.push(await names(), await r.info('latencystats'), await r.call('LATENCY', 'HISTOGRAM', 'set', 'get'));
+    await r.config('SET', 'latency-tracking', 'yes');
+    seen.push(await names());
+    return seen.map((x) => JSON.stringify(x).replace(/"histogram_usec",\[[^\]]*\]/g, 'H'));
+  };
+  const want = await run(redis.port);
+  t.deepEqual(await run(ks.port), want);
+  t.is(want[2], JSON.stringify('# Latencystats\r\n'));
 });
