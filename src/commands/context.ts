@@ -133,6 +133,12 @@ export interface ServerStats {
   readsProcessed: number;
   /** Writes of a turn's replies to a client's socket (INFO total_writes_processed). */
   writesProcessed: number;
+  /**
+   * Keys of the databases FLUSHDB / FLUSHALL emptied asynchronously (ASYNC, or lazyfree-lazy-user-flush
+   * without SYNC): INFO lazyfreed_objects, Redis's counter of what its lazyfree thread freed. Only
+   * flushes count: Redis frees a string value (its free effort 1) at once whatever the lazyfree options.
+   */
+  lazyfreedObjects: number;
 }
 
 export interface ServerApi {

@@ -175,7 +175,7 @@ function memorySection(ctx: Ctx): Fields {
     ['mem_fragmentation_bytes', rss - used], ['mem_not_counted_for_evict', 0], ['mem_replication_backlog', 0],
     ['mem_total_replication_buffers', 0], ['mem_clients_slaves', 0], ['mem_clients_normal', m.clients],
     ['mem_cluster_links', 0], ['mem_aof_buffer', 0], ['mem_allocator', 'libc'], ['active_defrag_running', 0],
-    ['lazyfree_pending_objects', 0], ['lazyfreed_objects', 0],
+    ['lazyfree_pending_objects', 0], ['lazyfreed_objects', ctx.server.stats.lazyfreedObjects],
   ];
 }
 

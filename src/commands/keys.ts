@@ -183,11 +183,21 @@ function flushArgsOk(args: string[]): boolean {
   return args.length === 2 && (w === 'SYNC' || w === 'ASYNC');
 }
 
+/**
+ * A flush of `n` keys that Redis would hand to its lazyfree thread (ASYNC, or no option with
+ * lazyfree-lazy-user-flush yes, as its getFlushCommandFlags) counts them in INFO lazyfreed_objects.
+ */
+function countLazyFlush(ctx: Ctx, args: string[], n: number): void {
+  const async = args.length === 2 ? cWord(args[1]) === 'ASYNC' : ctx.server.config.bool('lazyfree-lazy-user-flush');
+  if (async) ctx.server.stats.lazyfreedObjects += n;
+}
+
 function flushdb(ctx: Ctx, args: string[]): Reply {
   if (!flushArgsOk(args)) return err(SYNTAX);
   // Redis's emptyData: the keys it held count as changes (none: still logged, as Redis forces it).
   const n = ctx.db.size;
   ctx.db.clear();
+  countLazyFlush(ctx, args, n);
   ctx.propagate(args, n);
   return OK;
 }
@@ -197,6 +207,7 @@ function flushall(ctx: Ctx, args: string[]): Reply {
   let n = 0;
   for (const db of ctx.keyspace.dbs) n += db.size;
   ctx.keyspace.flushAll();
+  countLazyFlush(ctx, args, n);
   ctx.propagate(args, n);
   // As Redis's flushAllDataAndResetRDB: with save points set, the emptied dataset is saved at once
   // (our SAVE: the AOF written and fsynced), which takes rdb_changes_since_last_save back to 0.

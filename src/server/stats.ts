@@ -134,5 +134,5 @@ export const newStats = (): ServerStats => ({
   totalConnections: 0, totalCommands: 0, rejectedConnections: 0, netInputBytes: 0, netOutputBytes: 0,
   keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, evictedKeys: 0, evictionExceededUs: 0, evictionExceededSince: 0,
   errorReplies: 0, aofRewrites: 0, aofrwConsecutiveFailures: 0, rdbSaves: 0,
-  readsProcessed: 0, writesProcessed: 0,
+  readsProcessed: 0, writesProcessed: 0, lazyfreedObjects: 0,
 });

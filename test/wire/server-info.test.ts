@@ -251,3 +251,43 @@ test('INFO used_memory_peak: a peak reached and left between two INFO calls is s
   t.is(await c.call('CONFIG', 'RESETSTAT'), '+OK\r\n');
   t.true(num(await c.call('INFO', 'memory'), 'used_memory_peak') >= before + 20 * 1024 * 1024, 'kept, as Redis');
 });
+
+test('INFO lazyfreed_objects counts the keys of asynchronous flushes (ASYNC, or lazyfree-lazy-user-flush without SYNC) until CONFIG RESETSTAT, as redis-server', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const [ks, redis] = await Promise.all([startServer({ port: 0 }), startRealRedis()]);
+  t.teardown(() => Promise.all([ks.close(), redis.stop()]));
+  const run = async (port: number): Promise<string[]> => {
+    const r = new IORedis({ port });
+    t.teardown(() => r.disconnect());
+    // Redis's lazyfree thread counts them once it has freed them: wait for the figure to settle.
+    const freed = async (want: string): Promise<string> => {
+      let got = '';
+      await waitFor(async () => (got = field(await r.info('memory'), 'lazyfreed_objects')!) === want, 5000, `lazyfreed_objects ${want}`).catch(() => {});
+      return got;
+    };
+    const seen: string[] = [];
+    await r.mset('a', '1', 'b', '2', 'c', '3');
+    await r.flushall('ASYNC');
+    seen.push(await freed('3'));
+    await r.mset('a', '1', 'b', '2');
+    await r.flushdb('SYNC');
+    await r.select(1);
+    await r.set('x', '1');
+    await r.flushdb(); // lazyfree-lazy-user-flush no: synchronous
+    seen.push(await freed('3'));
+    await r.config('SET', 'lazyfree-lazy-user-flush', 'yes');
+    await r.mset('a', '1', 'b', '2');
+    await r.flushdb();
+    seen.push(await freed('5'));
+    await r.set('a', '1');
+    await r.flushall('SYNC');
+    await r.unlink('a');
+    seen.push(await freed('5'));
+    await r.config('RESETSTAT');
+    seen.push(await freed('0'));
+    return seen;
+  };
+  const want = await run(redis.port);
+  t.deepEqual(await run(ks.port), want);
+  t.deepEqual(want, ['3', '3', '5', '5', '0']);
+});
