@@ -24,8 +24,6 @@ import { Rewrite } from './rewrite.js';
 export const tempIncrName = (filename: string): string => `temp-${filename}.incr`;
 
 export class InitialRewrite extends Rewrite {
-  /** Files install() made that no manifest may name yet: deleted if it fails (cleanup). */
-  private readonly made: string[] = [];
   /** Whether writes go to a temp incr file meanwhile (not with appendonly no: OffRewrite). */
   protected withIncr = true;
 
@@ -79,8 +77,8 @@ export class InitialRewrite extends Rewrite {
     this.checkAborted();
     this.detach();
     // Stopped (CONFIG SET appendonly no, DEBUG LOADAOF/RELOAD, SAVE) while a manifest is being
-    // saved: it is not put in place (ManifestStore.saveAsync's rename step), the new files go.
-    const unlessAborted = { rename: (rename: () => void): void => (this.checkAborted(), rename()) };
+    // saved: it is not put in place (ManifestStore.saveAsync's rename step), the new files go
+    // (Rewrite.dropMade, at the stop).
     const store = this.manifests;
     const next = store.current.copy();
     const first = !existsSync(next.path);
@@ -101,14 +99,14 @@ export class InitialRewrite extends Rewrite {
       // No manifest yet: one naming an empty base first (the dataset before: none), which the
       // rename then fills.
       this.io.close(this.io.openWrite(basePath));
-      await store.saveAsync(next, unlessAborted);
+      await store.saveAsync(next, this.unlessAborted);
       // Replaced while its directory fsync ran (SAVE, DEBUG RELOAD: a synchronous rewrite, which
       // deleted that empty base as history): the dataset must not come back under its name, in a
       // file no manifest names.
       if (store.current !== next) throw new Error('the AOF manifest was replaced meanwhile');
     }
     this.renameBase(next.dir, base.file);
-    if (!first) await store.saveAsync(next, unlessAborted);
+    if (!first) await store.saveAsync(next, this.unlessAborted);
     this.cleaned = true;
     if (store.current !== next) return false;
     if (incr === null) return true;
@@ -138,30 +136,6 @@ export class InitialRewrite extends Rewrite {
     } catch (e) {
       this.aof.dirNotDurable(path, e);
     }
-  }
-
-  /**
-   * Stopped (CONFIG SET appendonly no or yes, DEBUG LOADAOF/RELOAD, a shutdown): the files
-   * install() made go now, not when run() notices. The rewrite that CONFIG SET starts next (at
-   * once, as Redis's once killAppendOnlyChild has waited for its child) numbers its base and incr
-   * files from the same manifest, so it takes the same names: deleted later by name, they were its
-   * files (its base renamed, then deleted by this cleanup, and its manifest naming a missing base:
-   * a directory that no longer loaded, with no crash at all). Nothing of this rewrite can rename or
-   * name them after this: its manifest's rename checks for the stop (installBase).
-   */
-  override abort(): void {
-    super.abort();
-    this.dropMade();
-  }
-
-  /**
-   * As Redis's backgroundRewriteDoneHandler when its manifest cannot be saved (bg_unlink of the
-   * new files): unnamed, they would be "AOF files with data but no manifest" (refuseUnlisted).
-   * Those a manifest in place names stay (it was saved before the stop or the failure).
-   */
-  private dropMade(): void {
-    const onDisk = this.manifests.current;
-    for (const f of this.made.splice(0)) if (!onDisk.names(f)) unlinkQuietly(this.io, join(onDisk.dir, f));
   }
 
   /**

@@ -81,6 +81,10 @@ export class Rewrite {
   protected aborted = false;
   private detached = false;
   protected cleaned = false;
+  /** The files installBase() made (renamed into) that no manifest may name yet: see dropMade. */
+  protected readonly made: string[] = [];
+  /** A manifest naming the new base is not renamed once stopped (its base deleted: dropMade). */
+  protected readonly unlessAborted = { rename: (rename: () => void): void => (this.checkAborted(), rename()) };
   private readonly recorders: SnapshotRecorder[] = [];
   /** The walk's output: one storage, filled and written again and again. */
   private readonly out = new ReplyBuffer();
@@ -141,6 +145,19 @@ export class Rewrite {
     this.aborted = true;
     this.detach();
     this.dropUnnamedIncr();
+    this.dropMade();
+  }
+
+  /**
+   * The files installBase() made that no manifest names, deleted at the stop (not when run()
+   * notices) or after a failed manifest save (Redis's bg_unlink of the new files). The rewrite
+   * started next, at once (Redis's waits for its killed child), numbers its files from the same
+   * manifest: deleted later by name, they would be its files. The stopped one names them no more
+   * (unlessAborted); those a manifest in place names stay.
+   */
+  protected dropMade(): void {
+    const onDisk = this.manifests.current;
+    for (const f of this.made.splice(0)) if (!onDisk.names(f)) unlinkQuietly(this.io, join(onDisk.dir, f));
   }
 
   /**
@@ -270,10 +287,13 @@ export class Rewrite {
     const base = next.nextBase();
     const t = this.trace.start();
     this.closeTemp();
+    this.made.push(base.file);
     this.renameBase(next.dir, base.file);
     this.trace.step('rename', t);
     next.replaceBase(base, this.incr!.seq);
-    await this.manifests.saveAsync(next);
+    // Not renamed once stopped: the rewrite started next may have renamed its own base onto that
+    // name (it numbers from the manifest on disk), and deleted it when stopped in turn.
+    await this.manifests.saveAsync(next, this.unlessAborted);
     this.cleaned = true;
     // A synchronous rewrite (DEBUG RELOAD, appendonly yes) may have replaced it since: then the
     // sizes and the history are that rewrite's business. True when it is still the current one.
@@ -380,5 +400,6 @@ export class Rewrite {
     this.fd = -1;
     this.incrFd = -1;
     unlinkQuietly(this.io, this.tempPath);
+    this.dropMade();
   }
 }

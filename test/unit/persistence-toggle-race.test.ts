@@ -151,3 +151,59 @@ test('appendonly no then yes while a BGREWRITEAOF is saving the manifest that na
   t.deepEqual(await c.pipeline([['CONFIG', 'SET', 'appendonly', 'no'], ['CONFIG', 'SET', 'appendonly', 'yes'], ['SET', 'after', '1']]), ['+OK\r\n', '+OK\r\n', '+OK\r\n']);
   await checkDir(t, s, c, io, dir, 51);
 });
+
+/**
+ * Delays (once) the fsync of the manifest naming base file `base`, and counts the renames onto
+ * that name: a stopped BGREWRITEAOF's last manifest, still in flight, names a base that a later
+ * rewrite, numbering from the manifest on disk, renames its own temp file onto.
+ */
+class SlowFinalManifestIO extends FaultyIO {
+  private readonly slowFds = new Set<number>();
+  renamesOnto = 0;
+  slowStarted = false;
+
+  constructor(private readonly base: string, private readonly ms: number) {
+    super();
+  }
+
+  override writeAsync(fd: number, buf: Buffer, cb: (err: Error | null) => void): void {
+    if (!this.slowStarted && buf.toString('latin1').includes(`file ${this.base} seq`)) this.slowFds.add(fd);
+    super.writeAsync(fd, buf, cb);
+  }
+
+  override fsyncAsync(fd: number, cb: (err: Error | null) => void): void {
+    if (!this.slowFds.delete(fd)) return super.fsyncAsync(fd, cb);
+    this.slowStarted = true;
+    setTimeout(() => super.fsyncAsync(fd, cb), this.ms);
+  }
+
+  override rename(from: string, to: string): void {
+    if (to.endsWith(`/${this.base}`)) this.renamesOnto++;
+    super.rename(from, to);
+  }
+}
+
+test('appendonly no, yes, no while a stopped BGREWRITEAOF saves its last manifest: that manifest is dropped, the directory loads', async (t) => {
+  // The stopped rewrite's last manifest named its new base 2 and was still renamed after the stop;
+  // the first base started meanwhile, numbering from the manifest on disk, renamed its own base
+  // onto the same name, and deleted it when stopped: the manifest landing next named a missing base.
+  const dir = tmp();
+  const io = new SlowFinalManifestIO('appendonly.aof.2.base.aof', 400);
+  const { s, c } = await open(t, dir, io, 'yes');
+  for (let i = 0; i < 50; i++) await c.call('SET', `k${i}`, 'v');
+  t.is(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+  await waitFor(() => io.slowStarted, 5000, 'the rewrite saving its last manifest');
+  t.deepEqual(await c.pipeline([['CONFIG', 'SET', 'appendonly', 'no'], ['CONFIG', 'SET', 'appendonly', 'yes'], ['SET', 'after', '1']]), ['+OK\r\n', '+OK\r\n', '+OK\r\n']);
+  await waitFor(() => io.renamesOnto === 2, 5000, 'the first base renamed onto the same name');
+  t.is(await c.call('CONFIG', 'SET', 'appendonly', 'no'), '+OK\r\n');
+  await new Promise((r) => setTimeout(r, 600)); // the stopped rewrite's slow save ends
+  t.deepEqual(missing(join(dir, 'appendonlydir', 'appendonly.aof.manifest')), []);
+  c.close();
+  await s.close();
+  const again = await startServer({ port: 0, config: { appendonly: 'yes', dir, loglevel: 'nothing' } });
+  t.teardown(() => again.close().catch(() => {}));
+  const d = await RawClient.connect(again.port);
+  t.teardown(() => d.close());
+  // 'after' went to the temp incr file of a first base that never ended: in no file, as in Redis.
+  t.is(await d.call('DBSIZE'), ':50\r\n');
+});
