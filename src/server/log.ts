@@ -86,7 +86,16 @@ export function sinkLogger(level: string, sink: LogSink): Logger {
  * the host's process as an uncaught exception. Jest's console printed each line with a stack.
  */
 export function stderrLogger(level: string): Logger {
-  return sinkLogger(level, (l, m) => void process.stderr.write(`${redisText(l, m)}\n`));
+  return sinkLogger(level, (l, m) => void process.stderr.write(`${redisText(l, m)}\n`, lostLine));
+}
+
+/**
+ * A line process.stderr could not take (a pipe whose reader quit: EPIPE) is lost, as Node's console
+ * loses it (ignoreErrors, the same step): the stream then emits 'error', which with no listener of
+ * the host's ended the host at the first line logged. Called before that 'error' is emitted.
+ */
+function lostLine(err: Error | null | undefined): void {
+  if (err && process.stderr.listenerCount('error') === 0) process.stderr.once('error', () => {});
 }
 
 /**

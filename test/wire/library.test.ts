@@ -5,7 +5,7 @@
 // log goes to a `log` function or stderr, never the host's stdout.
 
 import test from 'ava';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { connect, type Server as NetServer, type Socket } from 'node:net';
 import { existsSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -314,6 +314,34 @@ test('a failed accept() (the listener\'s error, as Node reports it) is logged wi
   const c = await RawClient.connect(s.port);
   t.is(await c.call('PING'), '+PONG\r\n');
   c.close();
+});
+
+test('a stderr that no longer takes writes (a closed pipe: EPIPE) loses the lines, not the host', async (t) => {
+  const library = join(dirname(BUNDLE), 'index.js');
+  // As Node's console (ignoreErrors): the write fails, the stream emits 'error', and with no
+  // listener of the host's that was an uncaught exception ending it, at the first line logged.
+  const script = `
+    import { startServer } from ${JSON.stringify(library)};
+    import { connect } from 'node:net';
+    await new Promise((r) => setTimeout(r, 300)); // the parent has closed the pipe's other end
+    const s = await startServer({ port: 0, config: { loglevel: 'verbose' } });
+    for (let i = 0; i < 3; i++) {
+      const c = connect(s.port, '127.0.0.1');
+      c.write('PING\\r\\n');
+      await new Promise((r) => c.once('data', r));
+      c.destroy();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await s.close();
+    process.stdout.write('host output');
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
+  child.stderr.destroy();
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise((r) => child.once('close', r));
+  t.is(out, 'host output');
+  t.is(code, 0);
 });
 
 test('a SHUTDOWN while the AOF loads: startServer rejects, and nothing holds the data files open', async (t) => {
