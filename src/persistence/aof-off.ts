@@ -11,7 +11,7 @@ import type { Server } from '../server/server.js';
 import type { PersistenceApi } from '../commands/context.js';
 import type { SaveInfo } from '../server/persistence-port.js';
 import { AofPersistence } from './index.js';
-import { realFileIO, unlinkQuietly, type FileIO } from './fileio.js';
+import { realFileIO, type FileIO } from './fileio.js';
 import { reloadFromManifest } from './load-into.js';
 import { recordRewriteEnd, recordRewriteStart, REWRITE_SCHEDULED, REWRITE_STARTED } from './jobs.js';
 import { NoWriter, OffRewrite } from './off-rewrite.js';
@@ -90,10 +90,7 @@ export class AofOff implements PersistenceApi {
     const job = this.job;
     if (job !== null) {
       this.job = null;
-      job.abort();
-      // Its temp file goes now, not when the job notices: CONFIG SET appendonly yes, right after,
-      // clears the directory of stale temp files and would log this live one as left by a crash.
-      unlinkQuietly(this.io, job.tempPath);
+      job.abort(); // its temp file deleted at once (Rewrite.abort)
     }
     return this.settled;
   }

@@ -136,14 +136,17 @@ export class Rewrite {
   }
 
   /**
-   * Stops the rewrite: the snapshot hooks end now; the temp file is closed and deleted when `run`
-   * notices, as an asynchronous write may still be using its descriptor. `run` then resolves as
-   * failed; a new rewrite waits for that (AofPersistence.unsettled), as the aborted one may still
-   * be saving a manifest.
+   * Stops the rewrite: the snapshot hooks end now, the temp file is deleted (as Redis's
+   * killAppendOnlyChild; closed when `run` notices, as an asynchronous write may still be using
+   * its descriptor). Deleted now: CONFIG SET appendonly yes, right after, clears the directory of
+   * stale temp files and logged this live one as left by a crash. `run` then resolves as failed; a
+   * new rewrite waits for that (AofPersistence.unsettled), as the aborted one may still be saving
+   * a manifest.
    */
   abort(): void {
     this.aborted = true;
     this.detach();
+    unlinkQuietly(this.io, this.tempPath);
     this.dropUnnamedIncr();
     this.dropMade();
   }

@@ -10,7 +10,7 @@
 // write.
 
 import test, { type ExecutionContext } from 'ava';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { startServer, type RunningServer } from '../../src/index.js';
@@ -206,4 +206,23 @@ test('appendonly no, yes, no while a stopped BGREWRITEAOF saves its last manifes
   t.teardown(() => d.close());
   // 'after' went to the temp incr file of a first base that never ended: in no file, as in Redis.
   t.is(await d.call('DBSIZE'), ':50\r\n');
+});
+
+test('appendonly no then yes while a BGREWRITEAOF writes its base: its temp file goes at the stop, not logged as left by a crash', async (t) => {
+  // As Redis's killAppendOnlyChild (aofRemoveTempFile). Deleted when the stopped rewrite noticed,
+  // it was still there when appendonly yes cleared the directory of stale temp files, which logged
+  // it as an interrupted rewrite's.
+  const dir = tmp();
+  const io = new FaultyIO();
+  const lines: string[] = [];
+  const s = await startServer({ port: 0, config: { appendonly: 'yes', dir, loglevel: 'notice' }, fileIO: io, log: (_l, m) => void lines.push(m) });
+  t.teardown(() => s.close().catch(() => {}));
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  for (let i = 0; i < 50; i++) await c.call('SET', `k${i}`, 'v');
+  io.fsyncDelayMs = 300; // the temp file's fsync: the rewrite is still running at the stop
+  t.is(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+  await waitFor(() => readdirSync(dir).some((f) => f.startsWith('temp-rewriteaof-bg-')), 5000, 'its temp file');
+  t.deepEqual(await c.pipeline([['CONFIG', 'SET', 'appendonly', 'no'], ['CONFIG', 'SET', 'appendonly', 'yes']]), ['+OK\r\n', '+OK\r\n']);
+  t.deepEqual(lines.filter((l) => l.includes('left by an interrupted AOF rewrite')), []);
 });
