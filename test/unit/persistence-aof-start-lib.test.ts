@@ -47,7 +47,7 @@ test('SHUTDOWN while the first base backs off after failures (no rewrite running
   io.failFsync = 'EIO';
   t.is(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
   const p = s.server.persistence as AofPersistence;
-  await waitFor(() => lines.filter((l) => l.startsWith('Background AOF rewrite failed')).length >= 3 && !p.rewriting, 5000, 'three failed bases, then the back-off');
+  await waitFor(() => lines.filter((l) => l.startsWith('Background AOF rewrite failed')).length >= 3 && !p.rewriting, 15_000, 'three failed bases, then the back-off');
   io.failFsync = null;
   t.true(p.starting, 'the file is still to start');
   t.is(await c.call('SHUTDOWN').catch(() => 'closed'), 'closed');
@@ -71,7 +71,7 @@ test('a failed first base is tried again by the cron, as Redis (serverCron), not
   io.failFsync = 'EIO';
   t.is(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
   const p = s.server.persistence as AofPersistence;
-  await waitFor(() => failedAt.length >= 2, 5000, 'two failed bases');
+  await waitFor(() => failedAt.length >= 2, 15_000, 'two failed bases');
   // hz 10: a cron every 100 ms; the failing job itself takes a few ms.
   const gap = failedAt[1] - failedAt[0];
   t.true(gap >= 60, `the next attempt ${gap.toFixed(1)} ms after a failure`);
@@ -88,11 +88,11 @@ test('appendfsync always: a failed directory fsync after the first base\'s incr 
   io.failFsyncDir = 'EIO';
   t.is(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
   const p = s.server.persistence as AofPersistence;
-  await waitFor(() => !p.starting, 5000, 'the file to start');
+  await waitFor(() => !p.starting, 15_000, 'the file to start');
   t.false(p.rewriting);
   t.regex(await c.call('SET', 'b', '2'), /^-MISCONF Errors writing to the AOF file: Input\/output error/);
   io.failFsyncDir = null;
-  await waitFor(async () => (await c.call('SET', 'b', '2')) === '+OK\r\n', 5000, 'a directory fsync that succeeds');
+  await waitFor(async () => (await c.call('SET', 'b', '2')) === '+OK\r\n', 15_000, 'a directory fsync that succeeds');
   t.deepEqual(readdirSync(join(dir, 'appendonlydir')).sort(), ['appendonly.aof.1.base.aof', 'appendonly.aof.1.incr.aof', 'appendonly.aof.manifest']);
   await s.close();
   const again = await startServer({ port: 0, config: { dir, appendonly: 'yes' } });
@@ -141,7 +141,7 @@ test('a write the file could not take when the first base is retried is not in t
   io.failFsync = 'EIO';
   t.is(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
   const p = s.server.persistence as AofPersistence;
-  await waitFor(() => s.server.stats.aofrwConsecutiveFailures >= 3 && !p.rewriting, 5000, 'the retries to back off');
+  await waitFor(() => s.server.stats.aofrwConsecutiveFailures >= 3 && !p.rewriting, 15_000, 'the retries to back off');
   io.failFsync = null;
   // The disk is full: the next write stays in the writer's buffer (acknowledged, appendfsync no).
   io.syncFail = true;
@@ -150,7 +150,7 @@ test('a write the file could not take when the first base is retried is not in t
   // did, and after a restart l was "abb"): not started while the old file cannot take it.
   t.is(await c.call('BGREWRITEAOF'), "-ERR Can't execute an AOF background rewriting. Please check the server logs for more information.\r\n");
   io.syncFail = false;
-  await waitFor(() => p.writeError() === null, 5000, 'the buffered write to be written');
+  await waitFor(() => p.writeError() === null, 15_000, 'the buffered write to be written');
   t.is(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
   await waitFor(() => !p.starting, 10_000, 'the first base to be written');
   t.is(await c.call('GET', 'l'), '$2\r\nab\r\n');
@@ -184,7 +184,7 @@ test('SAVE while the first manifest of CONFIG SET appendonly yes is being made d
   io.beforeDirSync = () => void (saved = (s.server.persistence as AofPersistence).save());
   t.is(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
   const p = s.server.persistence as AofPersistence;
-  await waitFor(() => saved !== undefined, 5000, 'the SAVE');
+  await waitFor(() => saved !== undefined, 15_000, 'the SAVE');
   t.is(saved, null);
   await p.waitRewrite();
   await new Promise((r) => setTimeout(r, 300));
