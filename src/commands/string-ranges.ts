@@ -76,6 +76,24 @@ function getrange(ctx: Ctx, args: string[]): Reply {
   return typeof s === 'string' ? s.slice(Number(start), Number(end) + 1) : s.bytes.latin1Slice(Number(start), Number(end) + 1);
 }
 
+/**
+ * A string SETRANGE leaves at least this long becomes a ByteString and is changed in place from
+ * then on: as a JS string, each SETRANGE built a new string of the whole value (slices around the
+ * change, flattened by the next read), so 100 SETRANGEs of 5 bytes into a 100 MB string took
+ * 4.9 s and 1.7 GB of RSS where Redis takes 4 ms. Below it a copy costs less than the
+ * ByteString's own 256 bytes.
+ */
+const IN_PLACE_BYTES = 4096;
+
+/** `cur` as a ByteString of at least `bytes` bytes: made (a new key), swapped in (a string), or as it is. */
+function inPlace(ctx: Ctx, key: string, cur: string | ByteString | null, bytes: number): ByteString {
+  if (cur instanceof ByteString) return cur;
+  const b = ByteString.of(cur ?? '', bytes);
+  if (cur === null) ctx.db.set(key, b);
+  else ctx.db.editInPlace(key, b);
+  return b;
+}
+
 /** SETRANGE key offset value: overwrites from `offset`, zero-padding a shorter string. */
 function setrange(ctx: Ctx, args: string[]): Reply {
   const [, key, , value] = args;
@@ -88,10 +106,11 @@ function setrange(ctx: Ctx, args: string[]): Reply {
   if (value.length === 0) return cur === null ? 0 : cur.length;
   const at = Number(offset);
   if (!fits(ctx, at, value.length)) return err(STRING_TOO_LONG);
-  if (cur instanceof ByteString) {
-    writeInPlace(ctx, key, cur, at, value);
+  if (cur instanceof ByteString || Math.max(at + value.length, cur?.length ?? 0) >= IN_PLACE_BYTES) {
+    const b = inPlace(ctx, key, cur, at + value.length);
+    writeInPlace(ctx, key, b, at, value);
     ctx.propagate(args);
-    return cur.length;
+    return b.length;
   }
   const base = cur ?? '';
   const next =

@@ -72,6 +72,24 @@ test('SETRANGE: padding, overwrite, empty values, offsets', async (t) => {
   t.is(f.db.getExpire('t'), T0 + 500, 'SETRANGE keeps the TTL');
 });
 
+test('SETRANGE changes a long string in place, not a copy of it per call', async (t) => {
+  const f = await fixture(t);
+  const text = 'abcdefgh'.repeat(1024);
+  await f.call('SET', 'k', text, 'EX', '10');
+  t.is(await f.call('SETRANGE', 'k', '3', 'XY'), int(8192));
+  const stored = f.db.get('k');
+  t.is(await f.call('SETRANGE', 'k', '8190', 'tail'), int(8194));
+  t.is(f.db.get('k'), stored, 'the second SETRANGE wrote into the value the first one made');
+  t.is(await f.call('GET', 'k'), bulk('abcXYfgh' + text.slice(8, 8190) + 'tail'));
+  t.is(await f.call('OBJECT', 'ENCODING', 'k'), bulk('raw'));
+  t.is(f.db.getExpire('k'), T0 + 10000, 'SETRANGE keeps the TTL');
+  t.is(await f.call('SETRANGE', 'n', '5000', 'z'), int(5001));
+  const made = f.db.get('n');
+  await f.call('SETRANGE', 'n', '0', 'a');
+  t.is(f.db.get('n'), made);
+  t.is(await f.call('GET', 'n'), bulk('a' + '\0'.repeat(4999) + 'z'));
+});
+
 test('the size limit follows proto-max-bulk-len', async (t) => {
   const f = await fixture(t, { 'proto-max-bulk-len': '1mb' });
   const mb = 1024 * 1024;

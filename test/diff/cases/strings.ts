@@ -161,6 +161,10 @@ const rangeCases: DiffCase[] = [
   c('setrange wrongtype', 'HSET h f v', 'SETRANGE h 0 x', ['SETRANGE', 'h', '0', ''], 'SETRANGE h -1 x'),
   c('setrange arity', 'SETRANGE k 0', 'SETRANGE k 0 a b'),
   c('setrange encoding', 'SETRANGE k 0 x', 'OBJECT ENCODING k', 'SET n 123', 'SETRANGE n 0 4', 'OBJECT ENCODING n'),
+  // Past 4 KB a SETRANGE'd string is changed in place (a ByteString): the same replies after it.
+  c('setrange long string', ['SET', 'k', ALL_BYTES.repeat(20), 'EX', '100'], ['SETRANGE', 'k', '5000', 'xy'], 'OBJECT ENCODING k', 'TTL k', 'GETRANGE k 4990 -1',
+    'STRLEN k', 'SETRANGE k 5200 z', 'STRLEN k', 'GETRANGE k 5110 5200', 'APPEND k end', 'GETRANGE k -10 -1', 'INCR k', 'BITCOUNT k', 'GET k',
+    'SETRANGE n 4096 a', 'STRLEN n', 'GETRANGE n 4090 -1', 'OBJECT ENCODING n', 'SETRANGE n 0 12', 'GETRANGE n 0 3', 'SETRANGE m 4095 a', 'OBJECT ENCODING m'),
 ];
 
 const counterCases: DiffCase[] = [
