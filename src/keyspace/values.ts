@@ -55,8 +55,10 @@ export class ByteString {
   grow(n: number): boolean {
     if (n <= this.length) return false;
     if (n > this.bytes.length) {
-      const next = Buffer.alloc(roomFor(n));
+      // Not zeroed twice: the old bytes are copied over, only the rest is filled.
+      const next = Buffer.allocUnsafeSlow(Math.max(roomFor(n), this.bytes.length + (this.bytes.length >> 3)));
       this.bytes.copy(next, 0, 0, this.length);
+      next.fill(0, this.length);
       this.bytes = next;
     }
     this.length = n;
@@ -82,7 +84,13 @@ export class ByteString {
 /** This object (32), a Buffer (Uint8Array, 96) and its ArrayBuffer with its backing store record (128). */
 const BYTE_STRING_BYTES = 256;
 
-/** Storage for `n` bytes, as Redis's sdsMakeRoomFor: twice as much up to 1 MB, then 1 MB more. */
+/**
+ * Storage for `n` bytes, as Redis's sdsMakeRoomFor: twice as much up to 1 MB, then 1 MB more.
+ * grow() takes at least an eighth more than the storage it replaces: Redis's realloc of a large
+ * block mostly extends it where it is, while here each growth copies the whole value, so growing
+ * 1 MB at a time was quadratic (a bitmap grown to 100 MB by SETBITs 10 KB apart: 5.3 s against
+ * Redis's 0.4 s, 250 ms stalls). The spare room is counted in memoryUsage().
+ */
 function roomFor(n: number): number {
   const MB = 1024 * 1024;
   return n < MB ? n * 2 : n + MB;

@@ -58,3 +58,18 @@ test.serial('the AOF rewrite writes a bitmap from its bytes: the same commands a
   t.is(asBitmap, dump(text, 1234));
   t.is(asBitmap.slice(0, 30), '*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$12000\r\nab');
 });
+
+test('a ByteString grown in small steps copies a bounded multiple of its size, not a quadratic amount', (t) => {
+  const b = new ByteString(Buffer.alloc(0), 0);
+  const final = 64 * 1024 * 1024;
+  let copied = 0;
+  for (let n = 64 * 1024; n <= final; n += 64 * 1024) {
+    const before = b.bytes;
+    b.grow(n);
+    if (b.bytes !== before) copied += before.length;
+  }
+  t.is(b.length, final);
+  // Storage that grew 1 MB at a time copied 32 times the final size here (and 4 times more at 256 MB).
+  t.true(copied <= 10 * final, `copied ${copied / final} times the final size`);
+  t.true(b.bytes.length <= final + final / 8 + 1024 * 1024, 'the spare room stays within an eighth (or 1 MB)');
+});
