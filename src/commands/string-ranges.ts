@@ -1,8 +1,8 @@
 // String commands on parts of a value: APPEND, STRLEN, GETRANGE (and its old name SUBSTR),
 // SETRANGE. A value modified in place (APPEND to an existing key, SETRANGE) is stored as a
-// RawString so that OBJECT ENCODING answers "raw", as Redis does after it unshares the string; a
-// ByteString (a bitmap, keyspace/values.ts) is changed in place and read in part, never copied
-// whole: STRLEN is its length, GETRANGE copies the bytes asked for.
+// RawString so that OBJECT ENCODING answers "raw", as Redis does after it unshares the string, or,
+// from 4 KB, as a ByteString (keyspace/values.ts, as bitmaps are), changed in place and read in
+// part, never copied whole: STRLEN is its length, GETRANGE copies the bytes asked for.
 //
 // Strings may grow up to proto-max-bulk-len bytes, as in Redis, but never past V8's longest
 // string (buffer.constants.MAX_STRING_LENGTH, 24 bytes short of 512MB): past either limit the
@@ -32,6 +32,26 @@ function writeInPlace(ctx: Ctx, key: string, b: ByteString, at: number, s: strin
   ctx.db.signalModified(key);
 }
 
+/**
+ * A string APPEND or SETRANGE leaves at least this long becomes a ByteString and is changed in
+ * place from then on. As a JS string, each SETRANGE built a new string of the whole value (slices
+ * around the change, flattened by the next read): 100 SETRANGEs of 5 bytes into a 100 MB string
+ * took 4.9 s and 1.7 GB of RSS where Redis takes 4 ms. An APPEND made a rope that any read of
+ * the value flattened, a copy of the whole value: 1,000 APPENDs of 100 KB, each followed by a
+ * GETRANGE of 4 bytes, took 33 s against Redis's 0.4 s. Below it a copy costs less than the
+ * ByteString's own 256 bytes.
+ */
+const IN_PLACE_BYTES = 4096;
+
+/** `cur` as a ByteString of at least `bytes` bytes: made (a new key), swapped in (a string), or as it is. */
+function inPlace(ctx: Ctx, key: string, cur: string | ByteString | null, bytes: number): ByteString {
+  if (cur instanceof ByteString) return cur;
+  const b = ByteString.of(cur ?? '', bytes);
+  if (cur === null) ctx.db.set(key, b);
+  else ctx.db.editInPlace(key, b);
+  return b;
+}
+
 function append(ctx: Ctx, args: string[]): Reply {
   const [, key, tail] = args;
   const cur = writableStored(ctx, key);
@@ -42,7 +62,7 @@ function append(ctx: Ctx, args: string[]): Reply {
     ctx.db.set(key, tail);
   } else {
     if (!fits(ctx, cur.length, tail.length)) return err(STRING_TOO_LONG);
-    if (cur instanceof ByteString) writeInPlace(ctx, key, cur, cur.length, tail);
+    if (cur instanceof ByteString || total >= IN_PLACE_BYTES) writeInPlace(ctx, key, inPlace(ctx, key, cur, total), cur.length, tail);
     else ctx.db.update(key, new RawString(cur + tail));
   }
   ctx.propagate(args);
@@ -74,24 +94,6 @@ function getrange(ctx: Ctx, args: string[]): Reply {
   if (start > end || len === 0n) return '';
   // Of a ByteString, only the bytes asked for are copied.
   return typeof s === 'string' ? s.slice(Number(start), Number(end) + 1) : s.bytes.latin1Slice(Number(start), Number(end) + 1);
-}
-
-/**
- * A string SETRANGE leaves at least this long becomes a ByteString and is changed in place from
- * then on: as a JS string, each SETRANGE built a new string of the whole value (slices around the
- * change, flattened by the next read), so 100 SETRANGEs of 5 bytes into a 100 MB string took
- * 4.9 s and 1.7 GB of RSS where Redis takes 4 ms. Below it a copy costs less than the
- * ByteString's own 256 bytes.
- */
-const IN_PLACE_BYTES = 4096;
-
-/** `cur` as a ByteString of at least `bytes` bytes: made (a new key), swapped in (a string), or as it is. */
-function inPlace(ctx: Ctx, key: string, cur: string | ByteString | null, bytes: number): ByteString {
-  if (cur instanceof ByteString) return cur;
-  const b = ByteString.of(cur ?? '', bytes);
-  if (cur === null) ctx.db.set(key, b);
-  else ctx.db.editInPlace(key, b);
-  return b;
 }
 
 /** SETRANGE key offset value: overwrites from `offset`, zero-padding a shorter string. */

@@ -90,6 +90,19 @@ test('SETRANGE changes a long string in place, not a copy of it per call', async
   t.is(await f.call('GET', 'n'), bulk('a' + '\0'.repeat(4999) + 'z'));
 });
 
+test('APPEND to a long string appends in place, not to a copy of it per call', async (t) => {
+  const f = await fixture(t);
+  await f.call('SET', 'k', 'x'.repeat(4000), 'PX', '700');
+  t.is(await f.call('APPEND', 'k', 'y'.repeat(100)), int(4100));
+  const stored = f.db.get('k');
+  t.is(await f.call('GETRANGE', 'k', '3998', '4001'), bulk('xxyy'));
+  for (let i = 0; i < 50; i++) await f.call('APPEND', 'k', 'z'.repeat(100));
+  t.is(f.db.get('k'), stored, 'the APPENDs wrote into the value the first long one made');
+  t.is(await f.call('GET', 'k'), bulk('x'.repeat(4000) + 'y'.repeat(100) + 'z'.repeat(5000)));
+  t.is(await f.call('OBJECT', 'ENCODING', 'k'), bulk('raw'));
+  t.is(f.db.getExpire('k'), T0 + 700, 'APPEND keeps the TTL');
+});
+
 test('the size limit follows proto-max-bulk-len', async (t) => {
   const f = await fixture(t, { 'proto-max-bulk-len': '1mb' });
   const mb = 1024 * 1024;

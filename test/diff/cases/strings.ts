@@ -160,6 +160,8 @@ const rangeCases: DiffCase[] = [
   c('setrange keeps ttl', 'SET k hello EX 100', 'SETRANGE k 0 j', 'TTL k', 'GET k'),
   c('setrange wrongtype', 'HSET h f v', 'SETRANGE h 0 x', ['SETRANGE', 'h', '0', ''], 'SETRANGE h -1 x'),
   c('setrange arity', 'SETRANGE k 0', 'SETRANGE k 0 a b'),
+  c('append long string', ['SET', 'k', 'a'.repeat(4090), 'EX', '100'], 'APPEND k 12345', 'OBJECT ENCODING k', 'APPEND k 67890', 'STRLEN k', 'TTL k',
+    'GETRANGE k 4088 -1', 'SETRANGE k 4100 Z', 'GETRANGE k -5 -1', 'INCR k', 'GETBIT k 32799', 'APPEND n ' + 'b'.repeat(5000), 'OBJECT ENCODING n', 'APPEND n c', 'GETRANGE n -3 -1'),
   c('setrange encoding', 'SETRANGE k 0 x', 'OBJECT ENCODING k', 'SET n 123', 'SETRANGE n 0 4', 'OBJECT ENCODING n'),
   // Past 4 KB a SETRANGE'd string is changed in place (a ByteString): the same replies after it.
   c('setrange long string', ['SET', 'k', ALL_BYTES.repeat(20), 'EX', '100'], ['SETRANGE', 'k', '5000', 'xy'], 'OBJECT ENCODING k', 'TTL k', 'GETRANGE k 4990 -1',
