@@ -26,6 +26,16 @@ export interface SlowLogEntry {
   readonly name: string;
 }
 
+/**
+ * The first MAX_STRING bytes of `a` in a string of their own. a.slice() would be a V8 sliced
+ * string, holding all of `a` for as long as the entry lives: 6 SETs of a 100 MB value logged
+ * as slow kept 600 MB (RSS 798 MB, and growing by the value's size with each SET, up to
+ * slowlog-max-len values), where Redis keeps the 128 bytes.
+ */
+function head(a: string): string {
+  return Buffer.from(a.slice(0, MAX_STRING), 'latin1').latin1Slice(0, MAX_STRING);
+}
+
 /** The arguments as the entry keeps them (slowlogCreateEntry). */
 function entryArgs(args: readonly string[]): string[] {
   const argc = Math.min(args.length, MAX_ARGC);
@@ -33,7 +43,7 @@ function entryArgs(args: readonly string[]): string[] {
   for (let j = 0; j < argc; j++) {
     const a = args[j];
     if (argc !== args.length && j === argc - 1) out.push(`... (${args.length - argc + 1} more arguments)`);
-    else if (a.length > MAX_STRING) out.push(`${a.slice(0, MAX_STRING)}... (${a.length - MAX_STRING} more bytes)`);
+    else if (a.length > MAX_STRING) out.push(`${head(a)}... (${a.length - MAX_STRING} more bytes)`);
     else out.push(a);
   }
   return out;

@@ -185,3 +185,21 @@ test('client-output-buffer-limit normal 4mb 0 0: the bundle and redis-server bot
     admin.close();
   }
 });
+
+test('a slow log entry of a huge argument does not keep the argument alive', async (t) => {
+  // Every command is logged; each SET replaces the value, so the old ones are garbage unless an
+  // entry holds them (the 128 bytes it shows once held all of the value: a V8 sliced string).
+  const server = await startBundle(['--appendonly', 'no', '--slowlog-log-slower-than', '0'], { direct: true });
+  t.teardown(() => server.stop());
+  const c = await RawClient.connect(server.port);
+  t.teardown(() => c.close());
+  const size = 32 * 1024 * 1024;
+  await c.call('SET', 'k', 'v');
+  const before = rss(server.proc.pid!);
+  for (let i = 0; i < 20; i++) t.is(await c.call('SET', 'k', String.fromCharCode(97 + (i % 26)).repeat(size)), '+OK\r\n');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const grown = rss(server.proc.pid!) - before;
+  t.log(`RSS grew by ${Math.round(grown / 1048576)} MB`);
+  t.true(grown < 8 * size, `RSS grew by ${Math.round(grown / 1048576)} MB for one 32 MB value (20 written)`);
+  t.regex(await c.call('SLOWLOG', 'GET', '1'), /tttt\.\.\. \(33554304 more bytes\)/);
+});
