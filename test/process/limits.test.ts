@@ -200,6 +200,8 @@ test('a slow log entry of a huge argument does not keep the argument alive', asy
   await new Promise((resolve) => setTimeout(resolve, 500));
   const grown = rss(server.proc.pid!) - before;
   t.log(`RSS grew by ${Math.round(grown / 1048576)} MB`);
-  t.true(grown < 8 * size, `RSS grew by ${Math.round(grown / 1048576)} MB for one 32 MB value (20 written)`);
+  // Holding them all grew RSS by 713 MB; garbage V8 has not yet collected, 105-169 MB when measured
+  // (its collector runs when the heap has grown by a multiple of what lived after the last one).
+  t.true(grown < 12 * size, `RSS grew by ${Math.round(grown / 1048576)} MB for one 32 MB value (20 written)`);
   t.regex(await c.call('SLOWLOG', 'GET', '1'), /tttt\.\.\. \(33554304 more bytes\)/);
 });
