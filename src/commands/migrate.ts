@@ -198,6 +198,7 @@ function migrate(ctx: Ctx, args: string[]): Reply {
   if (found.length === 0) return new SimpleString('NOKEY');
   const first = attempt(ctx, args, o, found, timeout, true);
   if (!retried(first)) return first;
+  // The second attempt may not retry (socketError answers the IOERR itself): the check is for the type.
   const second = attempt(ctx, args, o, found, timeout, false);
   return retried(second) ? err(MIGRATE_IO(false)) : second;
 }
