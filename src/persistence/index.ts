@@ -288,6 +288,12 @@ export class AofPersistence implements Persistence {
     // or it would stay in the directory for good.
     if (tempIncr !== null) unlinkQuietly(this.io, tempIncr);
     this.jobs.started();
+    // The new files are the data, the rename perhaps not durable: under `always` nothing is
+    // acknowledged until a retried directory fsync succeeds (as after a rewrite's manifest rename),
+    // and the command fails, as Redis's rdbSave when its fsyncFileDir fails.
+    if (incr.dirError === null || incr.dirError === undefined) return;
+    if (this.writer.policy === 'always') this.writer.dirNotDurable(incr.path, incr.dirError);
+    throw incr.dirError;
   }
 
   /** The aof_* fields of INFO persistence (info.ts adds the rest). */

@@ -179,6 +179,11 @@ export interface OpenIncr {
   path: string;
   /** Bytes of the other files (base and earlier incr files). */
   otherBytes: number;
+  /**
+   * rewriteSync: the directory fsync after its manifest's rename failed. The new files are the
+   * data all the same (the rename is done); that rename may not survive a power loss.
+   */
+  dirError?: unknown;
 }
 
 /** After loading: deletes history files and opens the last incr file (created if none). */
@@ -245,6 +250,7 @@ export function rewriteSync(loc: AofLocation, store: ManifestStore, io: FileIO, 
   // Files only `next` names: deleted when it cannot be saved (dropUnnamed).
   const created: string[] = [];
   let fd = -1;
+  let dirError: unknown = null;
   const incr = next.addIncr();
   const path = join(next.dir, incr.file);
   try {
@@ -262,11 +268,11 @@ export function rewriteSync(loc: AofLocation, store: ManifestStore, io: FileIO, 
     created.push(incr.file);
     next.replaceBase(base, incr.seq);
     faultPoint('rewrite-sync-manifest');
-    store.save(next);
+    dirError = saveNamed(store, next);
     created.length = 0;
     if (first) {
       io.rename(temp, basePath);
-      io.fsyncDir(basePath);
+      dirError = fsyncDirError(io, basePath) ?? dirError;
     }
   } catch (e) {
     if (fd >= 0) io.close(fd);
@@ -275,7 +281,27 @@ export function rewriteSync(loc: AofLocation, store: ManifestStore, io: FileIO, 
     throw e;
   }
   removeHistorySync(store, io, log);
-  return { fd, path, otherBytes: dump.len };
+  return { fd, path, otherBytes: dump.len, dirError };
+}
+
+/** Saves `next`; the error of the directory fsync after its rename (then saved all the same), or null. */
+function saveNamed(store: ManifestStore, next: Manifest): unknown {
+  try {
+    store.save(next);
+  } catch (e) {
+    if (store.current !== next) throw e; // not renamed: the old manifest is still the data
+    return e;
+  }
+  return null;
+}
+
+function fsyncDirError(io: FileIO, path: string): unknown {
+  try {
+    io.fsyncDir(path);
+  } catch (e) {
+    return e;
+  }
+  return null;
 }
 
 /**

@@ -272,8 +272,11 @@ export class ManifestStore {
     } catch (e) {
       throw fileError(AOF_IO.renameManifest(name, `${m.filename}.manifest`), e);
     }
-    io.fsyncDir(m.path);
+    // On disk from the rename on, whatever the directory fsync says: a caller that took its failure
+    // for "not saved" went on with the files the replaced manifest named (writes to an incr file no
+    // manifest names any more). It tells the two apart by `current` (see rewriteSync).
     this.current = m;
+    io.fsyncDir(m.path);
   }
 
   /**
