@@ -31,6 +31,8 @@ export class AofOff implements PersistenceApi {
   /** The running BGREWRITEAOF (Redis's rewrite child while its AOF is off), and its end. */
   private job: OffRewrite | null = null;
   private settled: Promise<void> = Promise.resolve();
+  /** The closes of persistences CONFIG SET appendonly no turned off, still finishing (retire). */
+  private closing: Promise<void> = Promise.resolve();
 
   constructor(
     protected readonly server: Server,
@@ -93,6 +95,21 @@ export class AofOff implements PersistenceApi {
       job.abort(); // its temp file deleted at once (Rewrite.abort)
     }
     return this.settled;
+  }
+
+  /**
+   * CONFIG SET appendonly no: the close of the file it turned off runs on (its aborted rewrite
+   * settling, its pending bytes written and fsynced). The server's close waits for it (drained):
+   * the library's close() gives the directory back, and a server started on it must not find that
+   * close still writing, fsyncing and deleting there.
+   */
+  retire(closing: Promise<void>): void {
+    this.closing = Promise.all([this.closing, closing]).then(() => undefined);
+  }
+
+  /** Resolves once every retired file is closed. */
+  drained(): Promise<void> {
+    return this.closing;
   }
 
   /** Starts the base file written from memory; false (logged, status err) when it could not start. */

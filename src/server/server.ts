@@ -404,7 +404,8 @@ export class Server implements ServerApi {
     this.clientsById.clear();
     await closing;
     if (this.persistence) await this.persistence.close();
-    // A BGREWRITEAOF with appendonly no: stopped, its temp file removed.
+    // A BGREWRITEAOF with appendonly no: stopped, its temp file removed; files CONFIG SET appendonly no closed, closed.
     await this.aofOff.abort();
+    await this.aofOff.drained();
   }
 }

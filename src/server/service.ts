@@ -118,7 +118,7 @@ function toggleAof(server: Server, on: boolean, io?: FileIO, claimDir?: () => vo
     p.dropUnit();
     server.persistence = null;
     server.log.notice('Append only file disabled: written, fsynced and closed');
-    void p.close().catch((e) => server.log.warning(`Error closing the append only file: ${errorText(e)}`));
+    server.aofOff.retire(p.close().catch((e) => server.log.warning(`Error closing the append only file: ${errorText(e)}`)));
   }
   return true;
 }

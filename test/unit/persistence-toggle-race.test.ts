@@ -268,3 +268,68 @@ for (const appendfsync of ['everysec', 'always']) {
     t.deepEqual(await d.pipeline([['DBSIZE'], ['GET', 'after'], ['GET', 'n']]), [':12\r\n', '$1\r\n1\r\n', '$1\r\n1\r\n']);
   });
 }
+
+/** Records every file operation that changes the directory or a file, and when. */
+class OpLogIO extends FaultyIO {
+  readonly ops: { what: string; at: number }[] = [];
+
+  private note(what: string): void {
+    this.ops.push({ what, at: Date.now() });
+  }
+
+  override fsync(fd: number): void {
+    this.note('fsync');
+    super.fsync(fd);
+  }
+
+  override fsyncAsync(fd: number, cb: (err: Error | null) => void): void {
+    this.note('fsyncAsync');
+    super.fsyncAsync(fd, cb);
+  }
+
+  override close(fd: number): void {
+    this.note('close');
+    super.close(fd);
+  }
+
+  override closeAsync(fd: number, cb: (err: Error | null) => void): void {
+    this.note('closeAsync');
+    super.closeAsync(fd, cb);
+  }
+
+  override unlink(path: string): void {
+    this.note(`unlink ${path.slice(path.lastIndexOf('/') + 1)}`);
+    super.unlink(path);
+  }
+
+  override unlinkAsync(path: string, cb: (err: Error | null) => void): void {
+    this.note(`unlinkAsync ${path.slice(path.lastIndexOf('/') + 1)}`);
+    super.unlinkAsync(path, cb);
+  }
+}
+
+test('close() right after CONFIG SET appendonly no stopped a rewrite: the file that command closed is closed first, nothing touches the directory after', async (t) => {
+  // The close of the file CONFIG SET appendonly no turned off runs on after the command (its
+  // rewrite settling, then its last fsync and close); the library's close() did not wait for it,
+  // so it gave the directory back with that close still to write, fsync and delete there: a server
+  // started next on the directory loaded it without the bytes still to come, and raced the old
+  // one's deletions (found by the seeded checker, test/helpers/race-check.ts).
+  const dir = tmp();
+  const io = new OpLogIO();
+  const { s, c } = await open(t, dir, io, 'yes');
+  for (let i = 0; i < 50; i++) await c.call('SET', `k${i}`, 'v');
+  io.fsyncDelayMs = 300; // the rewrite's fsyncs: still running at the stop
+  t.is(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+  await waitFor(() => readdirSync(dir).some((f) => f.startsWith('temp-rewriteaof-bg-')), 5000, 'its temp file');
+  t.deepEqual(await c.pipeline([['SET', 'last', '1'], ['CONFIG', 'SET', 'appendonly', 'no']]), ['+OK\r\n', '+OK\r\n']);
+  c.close();
+  await s.close();
+  const closed = Date.now();
+  await new Promise((r) => setTimeout(r, 700)); // longer than the slow fsync
+  t.deepEqual(io.ops.filter((o) => o.at > closed).map((o) => o.what), []);
+  const again = await startServer({ port: 0, config: { appendonly: 'yes', dir, loglevel: 'nothing' } });
+  t.teardown(() => again.close().catch(() => {}));
+  const d = await RawClient.connect(again.port);
+  t.teardown(() => d.close());
+  t.deepEqual(await d.pipeline([['DBSIZE'], ['GET', 'last']]), [':51\r\n', '$1\r\n1\r\n']);
+});
