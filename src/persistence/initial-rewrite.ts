@@ -109,6 +109,12 @@ export class InitialRewrite extends Rewrite {
     if (!first) await store.saveAsync(next, this.unlessAborted);
     this.cleaned = true;
     if (store.current !== next) return false;
+    // Stopped while that manifest's directory fsync ran: it names the dataset of T0 (the new base,
+    // an empty incr file), and the temp incr file is not renamed into it. After DEBUG LOADAOF, which
+    // loaded that dataset, the temp file holds writes memory no longer has (they would be replayed
+    // on a dataset that never held them), then writes to the reloaded one; after CONFIG SET
+    // appendonly no then yes, it is the next start's file, of the same name.
+    this.checkAborted();
     if (incr === null) return true;
     const incrPath = join(next.dir, incr.file);
     faultPoint('rewrite-incr-rename');

@@ -333,3 +333,52 @@ test('close() right after CONFIG SET appendonly no stopped a rewrite: the file t
   t.teardown(() => d.close());
   t.deepEqual(await d.pipeline([['DBSIZE'], ['GET', 'last']]), [':51\r\n', '$1\r\n1\r\n']);
 });
+
+/** Delays (once armed) the next asynchronous directory fsync, and says when that delay began. */
+class SlowDirIO extends FaultyIO {
+  slowMs = 0;
+  slowStarted = false;
+
+  override fsyncDirAsync(path: string, cb: (err: Error | null) => void): void {
+    const ms = this.slowMs;
+    if (ms === 0) return super.fsyncDirAsync(path, cb);
+    this.slowMs = 0;
+    this.slowStarted = true;
+    setTimeout(() => super.fsyncDirAsync(path, cb), ms);
+  }
+}
+
+test('DEBUG LOADAOF while the first base fsyncs the directory after its manifest: its temp incr file is not renamed into that manifest', async (t) => {
+  // The manifest naming the new base and an empty incr file was in place, the temp incr file not
+  // yet renamed onto that incr file; DEBUG LOADAOF loaded the dataset of T0 (dropping the writes
+  // since from memory) and stopped the start, which still renamed the temp file afterwards: the
+  // directory then held writes memory did not (replayed by a restart on a base that never held
+  // them, counters counted twice), and the writes made on the reloaded dataset after them (found
+  // by the seeded checker, test/helpers/race-check.ts).
+  const dir = tmp();
+  const io = new SlowDirIO();
+  const s = await startServer({ port: 0, config: { appendonly: 'yes', dir, loglevel: 'nothing', 'enable-debug-command': 'yes' }, fileIO: io });
+  t.teardown(() => s.close().catch(() => {}));
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  for (let i = 0; i < 50; i++) await c.call('SET', `k${i}`, 'v');
+  t.is(await c.call('CONFIG', 'SET', 'appendonly', 'no'), '+OK\r\n');
+  await new Promise((r) => setTimeout(r, 100)); // its close settles
+  io.slowMs = 400;
+  t.is(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
+  t.is(await c.call('INCR', 'dropped'), ':1\r\n'); // in the temp incr file
+  await waitFor(() => io.slowStarted, 5000, 'the first base fsyncing the directory after its manifest');
+  t.deepEqual(await c.pipeline([['DEBUG', 'LOADAOF'], ['GET', 'dropped'], ['INCR', 'after'], ['CONFIG', 'SET', 'appendonly', 'no']]), [
+    '+OK\r\n', '$-1\r\n', ':1\r\n', '+OK\r\n',
+  ]);
+  c.close();
+  await s.close();
+  t.deepEqual(missing(join(dir, 'appendonlydir', 'appendonly.aof.manifest')), []);
+  const again = await startServer({ port: 0, config: { appendonly: 'yes', dir, loglevel: 'nothing' } });
+  t.teardown(() => again.close().catch(() => {}));
+  const d = await RawClient.connect(again.port);
+  t.teardown(() => d.close());
+  // The dataset of T0, as DEBUG LOADAOF loaded it ('after' went to a temp incr file of a start that
+  // never ended: in no file, as in Redis).
+  t.deepEqual(await d.pipeline([['DBSIZE'], ['GET', 'dropped']]), [':50\r\n', '$-1\r\n']);
+});
