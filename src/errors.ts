@@ -69,6 +69,8 @@ export const MISCONF_AOF = 'MISCONF Errors writing to the AOF file: ';
 // Keystonelight's own texts: with appendonly no there is no file to save or rewrite (no RDB).
 /** CONFIG SET appendonly yes when the file cannot be started (Redis's updateAppendonly). */
 export const AOF_ENABLE_FAILED = 'Unable to turn on AOF. Check server logs.';
+/** CONFIG SET appendonly no under `always` when the bytes already appended cannot be made durable (Redis exits there). */
+export const AOF_DISABLE_FAILED = 'Unable to turn off AOF: the writes already answered could not be made durable. Check server logs.';
 export const NO_RDB_SAVE = 'ERR Keystonelight saves only to the append only file, which is disabled (appendonly no); RDB snapshots are not supported';
 /** DEBUG LOADAOF when no manifest names files to load (Redis exits there, its load finding no file). */
 export const NO_AOF_TO_LOAD = 'ERR DEBUG LOADAOF found no append-only file to load (no manifest, no old-style file)';

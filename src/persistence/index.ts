@@ -145,6 +145,16 @@ export class AofPersistence implements Persistence {
     this.writer.endUnit();
   }
 
+  syncBeforeOff(): string | null {
+    if (this.writer.policy !== 'always') return null;
+    try {
+      this.writer.syncBeforeUnit();
+    } catch (e) {
+      return errorText(e);
+    }
+    return null;
+  }
+
   dropUnit(): void {
     this.writer.dropUnit();
   }

@@ -45,6 +45,11 @@ export interface Persistence extends PersistenceApi {
   endUnit(): void;
   /** The file is being turned off in the middle of a command: what that command appended is never written. */
   dropUnit(): void;
+  /**
+   * The file is about to be turned off: under `always`, writes and fsyncs what was appended before
+   * the running command's block (whose replies wait for it). The error text, or null.
+   */
+  syncBeforeOff(): string | null;
   /** Records an effect outside the running command's block (an eviction's DEL). */
   appendAlone(db: number, args: string[]): void;
   /**

@@ -20,7 +20,7 @@ import { PidFiles } from './pidfile.js';
 import { isDaemonChild } from './daemon.js';
 import { adjustOpenFilesLimit } from './limits.js';
 import { heapLimitWarning } from './heap.js';
-import { AOF_ENABLE_FAILED, errnoText, errorText, failedListening, NO_RDB_SAVE, NOT_LISTENING, strerror } from '../errors.js';
+import { AOF_DISABLE_FAILED, AOF_ENABLE_FAILED, errnoText, errorText, failedListening, NO_RDB_SAVE, NOT_LISTENING, strerror } from '../errors.js';
 import { LoggedStartFailure, refuseBeforeLog } from './start-failure.js';
 import { setImmediate } from '../timers.js';
 import { manageProcTitle } from './proc-title.js';
@@ -41,12 +41,12 @@ export async function openPersistence(server: Server, io?: FileIO, claimDir?: ()
     }
     if (v === 'yes' && server.exec.running && server.persistence === null) return enableAfterExec(server, io, claimDir);
     // As Redis: CONFIG SET fails, and the previous value is restored.
-    if (!toggleAof(server, v === 'yes', io, claimDir)) throw new ApplyError(AOF_ENABLE_FAILED);
+    if (!toggleAof(server, v === 'yes', io, claimDir)) throw new ApplyError(v === 'yes' ? AOF_ENABLE_FAILED : AOF_DISABLE_FAILED);
   });
   // CONFIG is allowed while the file loads (as in Redis): a CONFIG SET appendonly made then changed
   // only the config. Applied now that there is something to turn on or off.
   const on = server.config.bool('appendonly');
-  if (on !== (server.persistence !== null) && !toggleAof(server, on, io, claimDir)) server.config.set('appendonly', 'no');
+  if (on !== (server.persistence !== null) && !toggleAof(server, on, io, claimDir)) server.config.set('appendonly', on ? 'no' : 'yes');
 }
 
 /**
@@ -114,6 +114,14 @@ function toggleAof(server: Server, on: boolean, io?: FileIO, claimDir?: () => vo
       return false;
     }
   } else if (!on && p !== null) {
+    // Under `always` the replies of this turn's writes wait for their bytes to be durable: sent once
+    // the file is off, they would not be (Redis exits when it cannot write them; its stopAppendOnly
+    // writes them first). The file stays on, the replies held until a retry gets them through.
+    const failed = p.syncBeforeOff();
+    if (failed !== null) {
+      server.log.warning(`Could not disable the append only file: ${failed}`);
+      return false;
+    }
     // Run by EXEC: the transaction's effects so far are never written (Redis propagates them at its end, AOF off by then).
     p.dropUnit();
     server.persistence = null;

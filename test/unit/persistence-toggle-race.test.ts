@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { startServer, type RunningServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
-import { FaultyIO, waitFor } from '../helpers/aof.js';
+import { aofBytes, FaultyIO, waitFor } from '../helpers/aof.js';
 
 /** The base and incr files `manifest` names that do not exist (history files may be gone already). */
 function missing(manifest: string): string[] {
@@ -381,4 +381,28 @@ test('DEBUG LOADAOF while the first base fsyncs the directory after its manifest
   // The dataset of T0, as DEBUG LOADAOF loaded it ('after' went to a temp incr file of a start that
   // never ended: in no file, as in Redis).
   t.deepEqual(await d.pipeline([['DBSIZE'], ['GET', 'dropped']]), [':50\r\n', '$-1\r\n']);
+});
+
+test('CONFIG SET appendonly no under always while the turn\'s writes cannot be written: refused, their replies held until they are durable', async (t) => {
+  // The file was turned off in the turn whose write had failed: the turn's replies, held under
+  // `always` until their bytes are durable, were sent (the file being gone), and a DEBUG LOADAOF
+  // right after loaded the files without them, so an acknowledged write (a FLUSHALL, an APPEND)
+  // vanished from memory too (found by the seeded checker, test/helpers/race-check.ts).
+  const dir = tmp();
+  const io = new FaultyIO();
+  const s = await startServer({ port: 0, config: { appendonly: 'yes', dir, appendfsync: 'always', loglevel: 'nothing', 'enable-debug-command': 'yes' }, fileIO: io });
+  t.teardown(() => s.close().catch(() => {}));
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  t.is(await c.call('SET', 'k', 'v1'), '+OK\r\n');
+  io.failWrites = 'EIO';
+  c.write(aofBytes(['SET', 'k', 'v2'], ['CONFIG', 'SET', 'appendonly', 'no']));
+  await new Promise((r) => setTimeout(r, 300));
+  t.is(c.pending(), ''); // nothing acknowledged while the bytes are not in the file
+  io.failWrites = null;
+  t.is(await c.read(), '+OK\r\n');
+  t.regex(await c.read(), /^-ERR CONFIG SET failed \(possibly related to argument 'appendonly'\) - Unable to turn off AOF/);
+  t.deepEqual(await c.pipeline([['CONFIG', 'GET', 'appendonly'], ['DEBUG', 'LOADAOF'], ['GET', 'k']]), [
+    '*2\r\n$10\r\nappendonly\r\n$3\r\nyes\r\n', '+OK\r\n', '$2\r\nv2\r\n',
+  ]);
 });
