@@ -31,13 +31,20 @@ async function idleNow(run: RaceRun): Promise<boolean> {
   return /aof_rewrite_scheduled:0\r\n/.test(info) && /rdb_bgsave_in_progress:0\r\n/.test(info);
 }
 
-/** Waits until nothing runs in the background (twice in a row, 50 ms apart). */
+/**
+ * Waits until nothing runs in the background (three times in a row, 50 ms apart). A first base
+ * whose automatic retries back off after repeated failures (a minute and more, as Redis's
+ * aofRewriteLimited) is started by BGREWRITEAOF, as an operator would.
+ */
 export async function waitIdle(run: RaceRun, ms = 20_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
+  const start = Date.now();
   let calm = 0;
-  while (Date.now() < deadline) {
+  while (Date.now() < start + ms) {
     calm = (await idleNow(run)) ? calm + 1 : 0;
     if (calm >= 3) return true;
+    if (Date.now() > start + 2000 && run.s.server.persistence?.starting === true && !run.s.server.persistence.rewriting) {
+      run.trace.push(`end: BGREWRITEAOF -> ${(await run.c.call('BGREWRITEAOF')).trim()}`);
+    }
     await sleep(50);
   }
   return false;
