@@ -239,7 +239,8 @@ export class RaceRun {
 }
 
 /** Runs the schedule of `seed` (`steps` steps) and every check; the problems found, with a trace. */
-export async function runRace(seed: number, steps = 40, schedule?: Step[]): Promise<RaceResult> {
+/** `redis`: also check the final directory with redis-check-aof and redis-server. */
+export async function runRace(seed: number, steps = 40, schedule?: Step[], opts = { redis: true }): Promise<RaceResult> {
   const setup = setupOf(seed);
   const run = new RaceRun(seed, setup);
   run.trace.push(`setup ${JSON.stringify(setup)}`);
@@ -251,7 +252,7 @@ export async function runRace(seed: number, steps = 40, schedule?: Step[]): Prom
     run.io.armed = true;
     for (let i = 0; i < sched.length && run.problems.length === 0 && run.io.violations.length === 0; i++) await run.runStep(sched[i], i);
     run.io.armed = false;
-    if (run.problems.length === 0) await finalChecks(run);
+    if (run.problems.length === 0) await finalChecks(run, opts.redis);
     if (run.problems.length === 0) await crashImages(run);
   } catch (e) {
     run.problem(`exception: ${(e as Error).stack ?? String(e)}`);

@@ -111,7 +111,7 @@ async function redisLoadOn(dir: string): Promise<Dump | string> {
   }
 }
 
-export async function finalChecks(run: RaceRun): Promise<void> {
+export async function finalChecks(run: RaceRun, withRedis = true): Promise<void> {
   if (!(await waitIdle(run))) {
     const info = await run.c.call('INFO', 'persistence');
     return run.problem(`never idle: ${info.split('\r\n').filter((l) => /rewrite|bgsave_in|aof_enabled/.test(l)).join(' ')}, inflight ${run.io.inflight}`);
@@ -132,7 +132,7 @@ export async function finalChecks(run: RaceRun): Promise<void> {
   if (typeof got === 'string') return run.problem(`a copy does not load: ${got}`);
   const hit = m.match(got);
   if (hit === null) return run.problem(`a copy loads none of what the files may hold:\n${m.describe(got)}`);
-  if (!existsSync(join(forRedis, 'appendonlydir', 'appendonly.aof.manifest'))) return;
+  if (!withRedis || !existsSync(join(forRedis, 'appendonlydir', 'appendonly.aof.manifest'))) return;
   const verdict = checkAof(forRedis);
   if (verdict !== '') return run.problem(verdict);
   const redis = await redisLoad(forRedis);
