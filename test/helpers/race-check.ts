@@ -223,6 +223,17 @@ export class RaceRun {
     this.io.armed = true;
   }
 
+  /** The start of the last step: the turn whose write failed is in it or in this one. */
+  private lastStart: Data | null = null;
+
+  /** Under everysec, where a write failed the dataset before it may be missing from the file for a while (Model.unwritten). */
+  private noteFailedWrite(replies: string[], before: Data): void {
+    const m = this.model;
+    if (replies.some((r) => r.startsWith('-MISCONF'))) {
+      if (this.setup.appendfsync !== 'always') m.unwritten ??= [...(this.lastStart === null ? [] : [this.lastStart]), before];
+    } else if (replies.some((r) => !r.startsWith('-'))) m.unwritten = null;
+  }
+
   async runStep(st: Step, i: number): Promise<void> {
     if (st.restart) {
       this.trace.push(`${i}: restart`);
@@ -230,10 +241,13 @@ export class RaceRun {
       return;
     }
     this.raiseCounters(st.cmds);
+    const before = this.model.snapshot();
     const replies = await this.c.pipeline(st.cmds);
+    this.noteFailedWrite(replies, before);
     this.trace.push(`${i}: ${st.cmds.map((c, j) => `${c.join(' ')} -> ${replies[j].trim().slice(0, 60).replace(/\r\n/g, ' ')}`).join(' | ')}`);
     this.apply(st.cmds, replies);
     this.settle();
+    this.lastStart = before;
     if (st.pause > 0) await new Promise((r) => setTimeout(r, st.pause));
   }
 }

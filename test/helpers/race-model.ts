@@ -53,6 +53,12 @@ export class Model {
   on = true;
   /** The dataset a BGREWRITEAOF with the file off is writing (a DEBUG LOADAOF does not stop it, as Redis's child). */
   offRewrite: Data | null = null;
+  /**
+   * Under everysec, the dataset before the turn whose write() failed: that turn's replies are sent,
+   * its bytes written by a later retry, so appendonly no meanwhile closes the file without them
+   * until the closing file's retry (redis-compat.md, Durability). Null once writes succeed again.
+   */
+  unwritten: Data[] | null = null;
   /** Highest value each counter ever had or may have (a crash image may hold no more). */
   readonly counterMax = new Map<string, number>();
 
@@ -62,6 +68,7 @@ export class Model {
 
   /** CONFIG SET appendonly no: the files stop following memory. */
   freeze(): void {
+    if (this.unwritten !== null && this.candidates.includes('mem')) this.candidates.push(...this.unwritten);
     this.candidates = this.candidates.map((c) => (c === 'mem' ? this.snapshot() : c));
     this.on = false;
   }
