@@ -97,9 +97,10 @@ async function redisLoadOn(dir: string): Promise<Dump | string> {
       if (p.exitCode !== null) return `redis-server exited ${p.exitCode}: ${out.trim().split('\n').slice(-3).join(' / ')}`;
       try {
         const c = await RawClient.connect(port);
-        const r = await c.call('PING');
+        const r = await c.call('INFO');
         c.close();
-        if (r === '+PONG\r\n') return await dumpWire(port, 16);
+        // Ours (not another test's redis-server that took the port first: ours then exits), loaded.
+        if (r.includes(`process_id:${p.pid}\r\n`) && r.includes('loading:0\r\n')) return await dumpWire(port, 16);
       } catch {
         // not up yet
       }
