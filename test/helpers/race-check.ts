@@ -6,7 +6,7 @@
 // at the end (race-final.ts) the idle directory has no stray files and loads, in a new
 // Keystonelight and in redis-server, to the acknowledged dataset.
 
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../src/index.js';
@@ -37,6 +37,8 @@ export class RaceRun {
   readonly trace: string[] = [];
   readonly log: string[] = [];
   readonly images: CrashImage[] = [];
+  /** Directories made (copies), removed with the data directory when all went well. */
+  readonly made: string[] = [];
   readonly dir = mkdtempSync(join(tmpdir(), 'ks-race-'));
   readonly io: ChaosIO;
   s!: RunningServer;
@@ -275,6 +277,9 @@ export async function runRace(seed: number, steps = 40, schedule?: Step[], opts 
     await run.s?.close().catch((e: unknown) => run.problem(`close: ${String(e)}`));
   }
   for (const v of run.io.violations) run.problem(`directory check ${v}`);
+  if (run.problems.length === 0) {
+    for (const d of [run.dir, ...run.made, ...run.images.map((i) => i.dir)]) rmSync(d, { recursive: true, force: true });
+  }
   if (run.problems.length > 0) run.trace.push(`injected: ${run.io.injected.join(', ')}`, '--- log ---', ...run.log.slice(-60));
   return { seed, problems: run.problems, trace: run.trace };
 }

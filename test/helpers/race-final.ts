@@ -129,6 +129,7 @@ export async function finalChecks(run: RaceRun, withRedis = true): Promise<void>
   if (stray.length > 0) run.problem(`idle: files no manifest names: ${stray.join(', ')}`);
   const forKs = copyOf(run.dir);
   const forRedis = copyOf(run.dir);
+  run.made.push(forKs, forRedis);
   const got = await loadCopy(forKs);
   if (typeof got === 'string') return run.problem(`a copy does not load: ${got}`);
   const hit = m.match(got);
