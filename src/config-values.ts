@@ -5,13 +5,15 @@
 const LLONG_MAX = 9223372036854775807n;
 const ULLONG_MAX = 18446744073709551615n;
 
+/** A number as C's strtol/strtoll give it: saturated to a signed 64-bit long. */
+export const saturateLong = (v: bigint): bigint => (v > LLONG_MAX ? LLONG_MAX : v < -LLONG_MAX - 1n ? -LLONG_MAX - 1n : v);
+
 /** C's strtoll as Redis checks it on `save` words: whole word consumed; '' reads as 0; saturates. */
 export function strtoll(s: string): bigint | null {
   if (s === '') return 0n;
   const m = /^[\t\n\v\f\r ]*([+-]?)(\d+)$/.exec(s);
   if (m === null) return null;
-  const v = BigInt(m[2]) * (m[1] === '-' ? -1n : 1n);
-  return v > LLONG_MAX ? LLONG_MAX : v < -LLONG_MAX - 1n ? -LLONG_MAX - 1n : v;
+  return saturateLong(BigInt(m[2]) * (m[1] === '-' ? -1n : 1n));
 }
 
 /**

@@ -11,6 +11,7 @@
 
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
+import { saturateLong } from '../config-values.js';
 import { linkWorker, type LinkAnswer, type LinkRequest } from './sync-link-worker.js';
 
 /** Redis's MIGRATE_SOCKET_CACHE_ITEMS and MIGRATE_SOCKET_CACHE_TTL (seconds). */
@@ -120,15 +121,15 @@ export class SyncLinks {
     const { port1, port2 } = new MessageChannel();
     const source = `const { workerData } = require('node:worker_threads');
 (${linkWorker.toString()})(workerData.port, new Int32Array(workerData.flag), require('node:net'));`;
-    this.worker = new Worker(source, {
+    const worker = new Worker(source, {
       eval: true,
       workerData: { port: port2, flag: this.flag.buffer },
       transferList: [port2],
     });
+    this.worker = worker;
     // Neither keeps the process alive: an embedded server's host exits as it would without them.
-    this.worker.unref();
+    worker.unref();
     // A thread that died: stopped, unless a later call has already replaced it.
-    const worker = this.worker;
     worker.on('error', () => {
       if (this.worker === worker) this.stop();
     });
@@ -179,8 +180,6 @@ export class SyncLinks {
 function portOf(s: string): number | null {
   const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
   if (m === null) return 0;
-  const long = BigInt(m[1]);
-  const clamped = long > 2n ** 63n - 1n ? 2n ** 63n - 1n : long < -(2n ** 63n) ? -(2n ** 63n) : long;
-  const n = Number(BigInt.asIntN(32, clamped));
+  const n = Number(BigInt.asIntN(32, saturateLong(BigInt(m[1]))));
   return n < 0 ? null : n & 0xffff;
 }
