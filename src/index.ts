@@ -105,7 +105,7 @@ function configOf(opts: StartOptions): Config {
   checkOptions(opts);
   const values: [string, string][] = [['port', '0'], ['bind', '127.0.0.1'], ['loglevel', 'warning']];
   for (const [k, v] of Object.entries(opts.config ?? {})) if (v !== undefined) values.push([k, configText(k, v)]);
-  if (opts.port !== undefined) values.push(['port', String(opts.port)]);
+  if (opts.port !== undefined) values.push(['port', configText('port', opts.port)]);
   if (opts.bind !== undefined) values.push(['bind', opts.bind]);
   const config = new Config();
   applyOptions(config, values);

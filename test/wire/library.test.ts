@@ -202,13 +202,16 @@ test('an unknown option, options that are not an object, a log that is not a fun
   await s.close();
 });
 
-test('a bind that is not a string, a config that is not an object, a config value that is neither string nor number: ConfigError naming it', async (t) => {
+test('a port or bind of the wrong type, a config that is not an object, a config value that is neither string nor number: ConfigError naming it', async (t) => {
   const bad = (o: unknown): Promise<unknown> => startServer(o as StartOptions);
   await t.throwsAsync(bad({ port: 0, bind: 1 }), { instanceOf: ConfigError, message: "bad option 'bind': a string of addresses separated by spaces, e.g. '127.0.0.1 ::1', not number" });
   await t.throwsAsync(bad({ port: 0, bind: ['127.0.0.1'] }), { instanceOf: ConfigError, message: /^bad option 'bind'.* not an array$/ });
   await t.throwsAsync(bad({ port: 0, config: 'databases 4' }), { instanceOf: ConfigError, message: "bad option 'config': an object of Redis options by name, e.g. { databases: 4 }, not string" });
   await t.throwsAsync(bad({ port: 0, config: { dir: null } }), { instanceOf: ConfigError, message: "bad option 'dir': a string or a number (yes or no for a yes/no option), not null" });
   await t.throwsAsync(bad({ port: 0, config: { appendonly: true } }), { instanceOf: ConfigError, message: /^bad option 'appendonly': .* not boolean$/ });
+  // String([1]) is '1': an array port listened on port 1, and `{}` was named '[object Object]'.
+  await t.throwsAsync(bad({ port: [0] }), { instanceOf: ConfigError, message: /^bad option 'port': .* not an array$/ });
+  await t.throwsAsync(bad({ port: {} }), { instanceOf: ConfigError, message: /^bad option 'port': .* not object$/ });
   const s = await startServer({ port: 0, config: { databases: 4, maxmemory: '10mb' } });
   await s.close();
 });
