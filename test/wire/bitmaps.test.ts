@@ -1,7 +1,7 @@
 // Bitmap commands through real client libraries (ioredis and node-redis, RESP2 and RESP3), and what
 // changing a value in place (keyspace/values.ts ByteString) must not break: an AOF rewrite's T0
-// copy of a bitmap changed while the rewrite walks (the base holds the T0 bytes, a reload the
-// live ones, each change applied once), WATCH (only a real change aborts), the memory estimate
+// copy of a bitmap, or of a string APPENDed or SETRANGEd in place, changed while the rewrite walks
+// (the base holds the T0 bytes, a reload the live ones, each change applied once), WATCH (only a real change aborts), the memory estimate
 // (a growing bitmap is charged, a deleted one refunded), COPY (an independent copy).
 import test from 'ava';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -92,6 +92,48 @@ test('a bitmap changed in place during a rewrite: the base holds its T0 bytes, a
   await new Promise((r) => setImmediate(r));
   const loaded = await loadDir(dir);
   for (const k of ['0:plain', '0:bm', '0:ctr']) t.deepEqual(loaded[k], live[k], k);
+});
+
+test('strings APPENDed and SETRANGEd in place during a rewrite: the base holds their T0 bytes, a reload the live ones, each APPEND once', async (t) => {
+  const dir = tmp();
+  const s = await startServer({ port: 0, config: { appendonly: 'yes', dir, appendfsync: 'no' } });
+  t.teardown(() => s.close().catch(() => {}));
+  const db = s.server.keyspace.dbs[0];
+  for (let i = 0; i < 100_000; i++) db.set(`filler${i}`, 'x');
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  const long = (ch: string): string => ch.repeat(5000);
+  await c.call('SET', 'log', long('a'));
+  await c.call('APPEND', 'log', 'b'); // a ByteString already, with room to grow where it is
+  await c.call('SET', 'str', long('c')); // a string made a ByteString during the walk
+  await c.call('SET', 'sr', long('d'));
+  const p = s.server.persistence as AofPersistence;
+  await c.call('BGREWRITEAOF');
+  while (!p.writer.rewriting) await new Promise((r) => setImmediate(r));
+  for (const tail of ['X', 'Y', 'Z']) await c.call('APPEND', 'log', tail);
+  await c.call('SETRANGE', 'log', '0', 'Q');
+  await c.call('COPY', 'log', 'cp'); // added after T0, then apart from log
+  await c.call('APPEND', 'str', 'e');
+  await c.call('APPEND', 'str', 'f');
+  await c.call('SETRANGE', 'sr', '4998', 'gh');
+  await c.call('SETRANGE', 'sr', '0', 'i');
+  await c.call('APPEND', 'cp', 'j');
+  t.true(p.rewriting, 'still walking');
+  await p.waitRewrite();
+  const base = readFileSync(aofFiles(dir).find((f) => f.endsWith('.base.aof'))!, 'latin1');
+  t.true(base.includes(`$3\r\nlog\r\n$5001\r\n${long('a')}b\r\n`), 'T0 value of log');
+  t.true(base.includes(`$3\r\nstr\r\n$5000\r\n${long('c')}\r\n`), 'T0 value of str');
+  t.true(base.includes(`$2\r\nsr\r\n$5000\r\n${long('d')}\r\n`), 'T0 value of sr');
+  t.false(base.includes('$2\r\ncp\r\n'), 'cp is not in the T0 data');
+  const live = dumpServer(s.server);
+  t.is(live['0:log'].value, `Q${long('a').slice(1)}bXYZ`);
+  t.is(live['0:cp'].value, `${live['0:log'].value}j`);
+  t.is(live['0:str'].value, `${long('c')}ef`);
+  t.is(live['0:sr'].value, `i${long('d').slice(1, 4998)}gh`);
+  c.close();
+  await new Promise((r) => setImmediate(r));
+  const loaded = await loadDir(dir);
+  for (const k of ['0:log', '0:cp', '0:str', '0:sr']) t.deepEqual(loaded[k], live[k], k);
 });
 
 /** WATCH k on `port`, `other` on a second connection, then MULTI GET EXEC: whether the EXEC ran. */

@@ -167,6 +167,16 @@ const rangeCases: DiffCase[] = [
   c('setrange long string', ['SET', 'k', ALL_BYTES.repeat(20), 'EX', '100'], ['SETRANGE', 'k', '5000', 'xy'], 'OBJECT ENCODING k', 'TTL k', 'GETRANGE k 4990 -1',
     'STRLEN k', 'SETRANGE k 5200 z', 'STRLEN k', 'GETRANGE k 5110 5200', 'APPEND k end', 'GETRANGE k -10 -1', 'INCR k', 'BITCOUNT k', 'GET k',
     'SETRANGE n 4096 a', 'STRLEN n', 'GETRANGE n 4090 -1', 'OBJECT ENCODING n', 'SETRANGE n 0 12', 'GETRANGE n 0 3', 'SETRANGE m 4095 a', 'OBJECT ENCODING m'),
+  // A string changed in place is never shared: a copy, a renamed, moved or swapped key, and what a
+  // transaction read of it before a change, each keep their own bytes.
+  c('in-place strings are not shared', ['SET', 'a', 'x'.repeat(5000)], 'APPEND a A', 'COPY a b', 'SETRANGE b 0 BB', 'APPEND a AA', 'SETBIT b 100 1',
+    'GETRANGE a 0 3', 'GETRANGE b 0 3', 'GETRANGE a -4 -1', 'GETRANGE b -4 -1', 'COPY a a DB 3', 'SETRANGE a 1 Q', 'RENAME b c', 'APPEND c C', 'EXISTS b',
+    'MOVE c 2', 'SET c x', 'SWAPDB 0 2', 'APPEND c D', 'GETRANGE c -3 -1', 'SELECT 2', 'GETRANGE a 0 3', 'APPEND c y', 'SELECT 3', 'APPEND a Z',
+    'GETRANGE a 0 3', 'GETRANGE a -3 -1', 'SELECT 0', 'MULTI', 'GET c', 'SETRANGE c 4 E', 'GETRANGE c 0 5', 'SET c small GET', 'EXEC', 'DEBUG DIGEST'),
+  // Past its deadline a string changed in place is a new key (no TTL, nothing of the old bytes).
+  c('in-place change of an expired string', ['SET', 'a', 'x'.repeat(5000), 'PX', '50'], 'APPEND a A', ['SET', 'b', 'x'.repeat(5000), 'PX', '50'],
+    'SETRANGE b 4999 B', ['SET', 'c', 'x'.repeat(5000), 'PX', '50'], 'SETBIT c 0 1', 'DEBUG SLEEP 0.1', 'APPEND a x', 'TTL a', 'GET a',
+    'SETRANGE b 2 Q', 'TTL b', 'STRLEN b', 'GETRANGE b 0 3', 'BITFIELD c SET u8 8 1', 'TTL c', 'STRLEN c', 'DBSIZE'),
 ];
 
 const counterCases: DiffCase[] = [
