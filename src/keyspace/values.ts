@@ -1,8 +1,9 @@
 // Values stored in the keyspace, each carrying its type.
 //
 // A string value is held as a plain JS "binary" string (one char per byte): the common case costs
-// no wrapper object. A string that was modified in place (APPEND, SETRANGE) is wrapped in
-// RawString only so that OBJECT ENCODING can answer "raw" as Redis does. Other types (lists,
+// no wrapper object. A string under 4 KB that was modified in place (APPEND, SETRANGE) is wrapped
+// in RawString only so that OBJECT ENCODING can answer "raw" as Redis does; from 4 KB, and after
+// the bit commands, it is a ByteString, changed in place. Other types (lists,
 // hashes, sets, sorted sets) are objects with a `type` tag, added by their own modules.
 
 export class RawString {
@@ -19,9 +20,9 @@ export class RawString {
 
 /**
  * A string value held as bytes, as the commands that change strings bit by bit (SETBIT, BITFIELD)
- * and BITOP leave it: Redis changes its sds in place, one bit in O(1), and a JS string cannot be
- * changed, so a SETBIT on a megabyte bitmap would copy the megabyte. Storage grows as Redis's
- * sdsMakeRoomFor (doubled up to 1 MB, then by 1 MB), zero-filled past `length`. String commands
+ * and BITOP leave it, and APPEND and SETRANGE from 4 KB (string-ranges.ts): Redis changes its sds
+ * in place, one bit in O(1), and a JS string cannot be changed, so a SETBIT on a megabyte bitmap
+ * would copy the megabyte. Storage grows as roomFor() says, zero-filled past `length`. String commands
  * read it through stringOf (a string made on each read; nothing cached that could grow stale).
  * Changed in place only after Database.editInPlace, so that an AOF rewrite's snapshot saves the
  * key first. OBJECT ENCODING says "raw", as for Redis's unshared string.
