@@ -55,6 +55,12 @@ const inCluster = (fn: ClusterHandler): Handler => (ctx, args) => {
   return cluster === null ? err(CLUSTER_DISABLED) : fn(cluster, ctx, args);
 };
 
+/** READONLY / READWRITE: set or clear the client's flag. */
+const readonlyMode = (on: boolean): ClusterHandler => (_cluster, ctx) => {
+  ctx.client.clusterReadonly = on;
+  return OK;
+};
+
 /**
  * The host part of the client's "ip:port" local address (the address it reached us at): an IPv6
  * address without the brackets of "[::1]:7000", as Redis's topology replies give it.
@@ -161,8 +167,9 @@ export const clusterCommands: CommandSpec[] = [
     sub('slaves', 3, ADMIN_STALE, ofNode(() => [])),
     sub('count-failure-reports', 3, ADMIN_STALE, ofNode(() => 0)),
   ]),
-  // No replicas to read from and no slot migrations: the client's choice is accepted and changes nothing.
-  command('readonly', 1, ['loading', 'stale', 'fast'], NO_KEYS, inCluster(() => OK)),
-  command('readwrite', 1, ['loading', 'stale', 'fast'], NO_KEYS, inCluster(() => OK)),
+  // No replicas to read from and no slot migrations: the client's choice changes nothing but the
+  // flag CLIENT LIST shows (r), as Redis's CLIENT_READONLY on a master.
+  command('readonly', 1, ['loading', 'stale', 'fast'], NO_KEYS, inCluster(readonlyMode(true))),
+  command('readwrite', 1, ['loading', 'stale', 'fast'], NO_KEYS, inCluster(readonlyMode(false))),
   command('asking', 1, ['fast'], NO_KEYS, inCluster(() => OK)),
 ];

@@ -114,6 +114,7 @@ function reset(ctx: Ctx): Reply {
   c.proto = 2;
   c.name = '';
   c.authenticated = ctx.server.config.get('requirepass') === '';
+  c.clusterReadonly = false;
   // As Redis's clearClientConnectionState: replies come back on (a SKIP of RESET itself stays).
   c.setReplyMode('reset');
   if (c.monitor) ctx.server.monitors.remove(c);

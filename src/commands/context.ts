@@ -85,6 +85,11 @@ export interface ClientApi {
   readonly closingAfterReply?: boolean;
   /** In MONITOR mode (see monitor.ts). */
   monitor: boolean;
+  /**
+   * READONLY in cluster mode, until READWRITE or RESET: Redis's CLIENT_READONLY, CLIENT LIST flag r.
+   * Nothing else reads it: it lets a client read from a replica, and there are none here.
+   */
+  clusterReadonly: boolean;
   /** MULTI's queue and WATCH's keys (server/transaction-state.ts). */
   readonly tx: TxState;
   /** Sends a MONITOR line now, or (`own`: the line of this client's own command) after its reply. */

@@ -46,6 +46,7 @@ export abstract class ClientState extends CommandContext {
   protected readonly replies = new ReplyMode();
   /** In MONITOR mode. */
   monitor = false;
+  clusterReadonly = false;
   readonly tx = new TxState();
   /** Bytes of a read refused over client-query-buffer-limit, counted in the log line's qbuf. */
   protected incoming = 0;

@@ -97,6 +97,7 @@ export class ReplayClient extends CommandContext implements ClientApi, Ctx {
   readonly replying = true;
   replyFiltered(): void {}
   monitor = false;
+  clusterReadonly = false;
   readonly tx = new TxState();
   readonly blocked = false;
   readonly blockedWithTimeout = false;

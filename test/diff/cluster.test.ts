@@ -197,3 +197,21 @@ for (const proto of [2, 3] as const) {
     ]) await same(t, p, args);
   });
 }
+
+/** The flags fields of the CLIENT INFO lines in a reply. */
+const flagsFields = (raw: string): string => [...raw.matchAll(/flags=(\S*)/g)].map((m) => m[1]).join(',');
+
+test('READONLY shows flag r in CLIENT INFO until READWRITE or RESET, as redis-server', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const p = await pair(t, 2, true);
+  for (const step of [['READONLY'], ['CLIENT', 'NO-EVICT', 'on'], ['READWRITE'], ['READONLY'], ['RESET']]) {
+    await same(t, p, step);
+    const [r, k] = await p.both('CLIENT', 'INFO');
+    t.is(flagsFields(k), flagsFields(r), step.join(' '));
+  }
+  // Run by EXEC: the flag is set by the READONLY before it, not by the one after.
+  for (const step of [['MULTI'], ['CLIENT', 'INFO'], ['READONLY'], ['CLIENT', 'INFO'], ['READWRITE'], ['CLIENT', 'INFO']]) await same(t, p, step);
+  const [r, k] = await p.both('EXEC');
+  t.is(flagsFields(k), flagsFields(r));
+  t.is(flagsFields(r), 'xe,xre,xe');
+});
