@@ -1,6 +1,8 @@
-// Logging through winston, in Redis's line format:  PID:M 26 Nov 2026 06:42:32.123 * message
+// Logging in Redis's line format:  PID:M 26 Nov 2026 06:42:32.123 * message
 // Levels map to Redis's: debug '.', verbose '-', notice '*', warning '#'.
+// Standard output goes through winston; a log file is appended to line by line (fileLogger).
 
+import { closeSync, openSync, writeSync } from 'node:fs';
 import winston from 'winston';
 import { clearTimeout, setTimeout, wallNow } from '../timers.js';
 
@@ -99,13 +101,35 @@ function lostLine(err: Error | null | undefined): void {
 }
 
 /**
+ * Appends `line` to the file `fd`, as Redis's serverLog writes each line: synchronously, so
+ * nothing is queued. Throws when the file cannot take it (a full disk, the file size limit, a pipe
+ * whose reader quit): sinkLogger then drops that line, and the next one is tried again.
+ */
+function appendLine(fd: number, line: string): void {
+  const bytes = Buffer.from(line, 'utf8');
+  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
+}
+
+/**
+ * A logger appending to `file` (kept open: see README's Logs for rotation). Not winston's file
+ * transport: once a write failed (ENOSPC, EFBIG) its stream was destroyed, and every later line
+ * stayed queued in memory for good — nothing more reached the file once space was freed, not even
+ * the shutdown's lines, and close() waited for its bound.
+ */
+function fileLogger(level: string, file: string): Logger {
+  const fd = openSync(file, 'a');
+  const sink = sinkLogger(level, (l, m) => appendLine(fd, `${redisText(l, m)}\n`));
+  let closed: Promise<void> | undefined;
+  return { ...sink, close: () => (closed ??= sink.close().then(() => closeSync(fd))) };
+}
+
+/**
  * A logger writing to `file`, or with `file` empty to stdout, as Redis (the CLI); `nothing`
  * silences it.
  */
 export function createLogger(level: string, file: string): Logger {
-  const transport = file === ''
-    ? new winston.transports.Console({ forceConsole: true } as winston.transports.ConsoleTransportOptions)
-    : new winston.transports.File({ filename: file });
+  if (file !== '') return fileLogger(level, file);
+  const transport = new winston.transports.Console({ forceConsole: true } as winston.transports.ConsoleTransportOptions);
   const w = winston.createLogger({
     levels: LEVELS,
     level: level === 'nothing' ? 'warning' : level,
@@ -142,8 +166,8 @@ export function createLogger(level: string, file: string): Logger {
         resolve();
       });
       // winston's end() ends the transports at once (Logger._final), while lines logged before it
-      // may still wait in the logger's readable buffer (the file transport under backpressure: a
-      // burst of lines just before shutdown); piped after that, they are 'write after end', an
+      // may still wait in the logger's readable buffer (a stdout under backpressure: a burst of
+      // lines just before shutdown); piped after that, they are 'write after end', an
       // uncaught error (winstonjs/winston#2219). End once that buffer has drained.
       const drained = (): void => {
         if (w.readableLength > 0) return;

@@ -1,15 +1,17 @@
 // The service around the real process, as an operator meets it: a stdout nobody reads any more
 // (a pipe whose reader quit, a closed terminal) does not kill it; the log file must be usable
 // (Redis refuses to start otherwise), a relative one lives in `dir`, and the reason a start fails
-// reaches it; Redis's default `bind * -::*` is accepted; `-` reads configuration from stdin.
+// reaches it, and a log file that failed (full) takes lines again once it can; Redis's default
+// `bind * -::*` is accepted; `-` reads configuration from stdin.
 
 import test from 'ava';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUNDLE, exited, startBundle, tempDir } from '../helpers/bundle.js';
 import { run } from '../helpers/run.js';
 import { RawClient } from '../helpers/raw.js';
 import { waitFor } from '../helpers/aof.js';
+import { needBinary } from '../helpers/bins.js';
 
 test('a stdout whose reader went away (EPIPE) does not stop the server: it goes on serving and writing its AOF', async (t) => {
   const sp = await startBundle();
@@ -127,4 +129,28 @@ test('signals that keep arriving while the server shuts down (SIGUSR1 after SIGT
     for (let i = 0; i < 2000 && sp.proc.kill('SIGUSR1'); i++) await new Promise((r) => setTimeout(r, 1));
     t.is(await exited(sp), 0, sp.output());
   }
+});
+
+test('a log file that stopped taking lines (the file size limit) takes them again once truncated, as logrotate copytruncate does', async (t) => {
+  // Found by a full disk under the log: winston's file transport gave up at the first failed
+  // write and queued every later line in memory for good; the shutdown's lines were lost too.
+  // The file size limit (EFBIG) fails the writes as a full disk does (ENOSPC), and needs no mount.
+  if (!needBinary(t, 'prlimit')) return;
+  const sp = await startBundle(['--logfile', 'ks.log', '--loglevel', 'verbose', '--appendonly', 'no'], { wrap: ['prlimit', '--fsize=16384'] });
+  t.teardown(() => void sp.stop('SIGKILL'));
+  const log = join(sp.dir, 'ks.log');
+  // Each connection logs two lines (Accepted, Client closed connection): past the limit, they fail.
+  const connectOnce = async (): Promise<void> => {
+    const c = await RawClient.connect(sp.port);
+    t.is(await c.call('PING'), '+PONG\r\n');
+    c.close();
+  };
+  for (let i = 0; i < 100 && statSync(log).size < 16384; i++) await connectOnce();
+  t.is(statSync(log).size, 16384, 'the file is at the limit');
+  for (let i = 0; i < 5; i++) await connectOnce();
+  truncateSync(log, 0);
+  await connectOnce();
+  await waitFor(() => readFileSync(log, 'latin1').includes('Accepted 127.0.0.1:'), 5_000, 'a line in the truncated file');
+  t.is(await sp.stop('SIGTERM'), 0);
+  t.regex(readFileSync(log, 'latin1'), /# Keystonelight is now ready to exit, bye bye\.\.\.\n$/);
 });
