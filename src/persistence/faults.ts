@@ -1,7 +1,8 @@
 // Test-only fault points. KS_FAULT="<point>:<action>[,<point>:<action>...]" makes the process stop
 // at a named step of a rewrite: `kill` sends itself SIGKILL (exactly a kill -9 at that point),
 // `sleep=<ms>` blocks there. Read once at start; when unset, a fault point is one null check,
-// and the points sit on the rewrite's steps only, never on the per-command path.
+// and the points sit on the rewrite's steps and the PID file's takeover of a stale one only,
+// never on the per-command path.
 
 type Action = { kind: 'kill' } | { kind: 'sleep'; ms: number };
 

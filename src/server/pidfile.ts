@@ -17,6 +17,7 @@
 import { linkSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { errnoText } from '../errors.js';
+import { faultPoint } from '../persistence/faults.js';
 
 export class PidFileError extends Error {
   /** The errno code when a file operation failed (creating the file), else ''. */
@@ -181,6 +182,7 @@ function acquire(path: string, exempt: number | undefined): string | null {
       continue; // another server created it in between: look at its PID
     }
     stale = owner;
+    faultPoint('pidfile-stale-read');
     takeAwayStale(path, owner);
   }
   throw new PidFileError(`Could not create the PID file ${path}`);
@@ -197,6 +199,7 @@ function takeAwayStale(path: string, stalePid: number): void {
   } catch {
     return; // someone else moved or removed it first
   }
+  faultPoint('pidfile-stale-taken');
   const moved = readPid(aside);
   if (!(moved === stalePid || (Number.isNaN(moved) && Number.isNaN(stalePid)))) {
     try {
