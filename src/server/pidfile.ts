@@ -11,10 +11,13 @@
 // moment exactly one wins. A PID file naming a process that no longer exists is stale and taken
 // over (with a warning), and so is one naming a live process that is clearly not a server (see
 // maybeServer): after a crash and a reboot its PID often belongs to some other process by then
-// (PID 1, a daemon), which must not keep the server from starting. The file is removed on
-// shutdown only if it still holds our PID.
+// (PID 1, a daemon), which must not keep the server from starting. A stale file is removed only
+// by the holder of `<pidfile>.takeover` (created as the PID file is), and only if it still holds
+// the stale PID: nothing else removes a file but its owner, so no server removes or moves a file
+// another has just created in its place. The file is removed on shutdown only if it still holds
+// our PID.
 
-import { linkSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, readlinkSync, realpathSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { errnoText } from '../errors.js';
 import { faultPoint } from '../persistence/faults.js';
@@ -125,13 +128,14 @@ function refuse(path: string, owner: number): never {
   throw new PidFileError(`Another server (PID ${owner}) is running on this data directory: its PID file ${path} exists. Refusing to start; stop that server first, or give this one another data directory (dir).`);
 }
 
-function tryCreate(path: string): boolean {
+/** Creates `path` holding our PID, unless it exists; errors name `shown` (the PID file for its takeover lock). */
+function tryCreate(path: string, shown = path): boolean {
   const tmp = `${path}.${process.pid}.tmp`;
   try {
     writeFileSync(tmp, `${process.pid}\n`);
   } catch (e) {
     // Named by the PID file, not by the temporary name it is written under first.
-    throw new PidFileError(`Could not create the PID file ${path}: ${errnoText(e)}`, (e as NodeJS.ErrnoException).code ?? '');
+    throw new PidFileError(`Could not create the PID file ${shown}: ${errnoText(e)}`, (e as NodeJS.ErrnoException).code ?? '');
   }
   try {
     linkSync(tmp, path);
@@ -183,44 +187,53 @@ function acquire(path: string, exempt: number | undefined): string | null {
     }
     stale = owner;
     faultPoint('pidfile-stale-read');
-    takeAwayStale(path, owner);
+    removeStale(path, owner);
   }
   throw new PidFileError(`Could not create the PID file ${path}`);
 }
 
+const samePid = (a: number | null, b: number): boolean => a === b || (a !== null && Number.isNaN(a) && Number.isNaN(b));
+
+/** Blocks for `ms`: a start waiting for another server's takeover, a few microseconds long. */
+const pause = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
 /**
- * Moves a stale PID file aside (rename is atomic), then checks what was moved: if another starting
- * server replaced the stale file in the meantime, its file is put back.
+ * Removes the stale PID file if it still holds `stalePid`, holding the takeover lock meanwhile
+ * (see the header). Returns with nothing done when another server's takeover, a few microseconds
+ * long, has not ended within about 2 s: the caller looks at the file again.
  */
-function takeAwayStale(path: string, stalePid: number): void {
-  const aside = `${path}.${process.pid}.stale`;
+function removeStale(path: string, stalePid: number): void {
+  const lock = `${path}.takeover`;
+  for (let waited = 0; !tryCreate(lock, path); waited += 10) {
+    if (waited >= 2000) return;
+    const holder = readPid(lock);
+    // A lock left by a server that died holding it. (Two servers finding it at once could both
+    // remove it, the second the first's new lock: that takes such a death as well.)
+    if (holder !== null && !liveOwner(holder, undefined, ownerOf(lock))) unlinkQuietly(lock);
+    else pause(10);
+  }
   try {
-    renameSync(path, aside);
-  } catch {
-    return; // someone else moved or removed it first
-  }
-  faultPoint('pidfile-stale-taken');
-  const moved = readPid(aside);
-  if (!(moved === stalePid || (Number.isNaN(moved) && Number.isNaN(stalePid)))) {
-    try {
-      linkSync(aside, path);
-    } catch {
-      // a third server got there; it owns the name now
+    if (samePid(readPid(path), stalePid)) {
+      unlinkSync(path);
+      faultPoint('pidfile-stale-taken');
     }
+  } finally {
+    unlinkQuietly(lock);
   }
-  unlinkSync(aside);
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
 }
 
 /** Removes the PID file if it holds our PID. */
 export function releasePidFile(path: string): void {
   heldHere.delete(heldKey(path));
-  if (readPid(path) === process.pid) {
-    try {
-      unlinkSync(path);
-    } catch {
-      // already gone
-    }
-  }
+  if (readPid(path) === process.pid) unlinkQuietly(path);
 }
 
 /** Codes of a directory nobody may create a file in: the server cannot write data there either. */

@@ -123,3 +123,29 @@ test('servers started at the same moment on one directory: exactly one runs', as
     t.false(existsSync(join(dir, 'keystonelight.pid')));
   }
 });
+
+test('a server held up inside its takeover of a stale PID file while two others start: exactly one runs', async (t) => {
+  // Found by strace slowing one server down: one that had read the stale PID moved the file aside
+  // after another had already replaced it with its own, and a third, finding no file in that
+  // moment, created its own; the second could put nothing back: two servers ran on one directory.
+  // The test-only fault points hold the first server D ms once it has read the stale PID, and D ms
+  // once the stale file is out of its way; the second starts while it waits to act on what it
+  // read, the third while it holds what it took.
+  const D = 4000;
+  const dir = tempDir();
+  writeFileSync(join(dir, 'keystonelight.pid'), `${spawnSync(process.execPath, ['-e', '0']).pid}\n`);
+  const held = { ...process.env, KS_FAULT: `pidfile-stale-read:sleep=${D},pidfile-stale-taken:sleep=${D}` };
+  const procs: ServerProcess[] = [];
+  t.teardown(() => void Promise.all(procs.map((p) => p.stop('SIGKILL'))));
+  const start = Date.now();
+  for (const [at, env] of [[0, held], [D / 4, process.env], [D * 1.4, process.env]] as const) {
+    await new Promise((r) => setTimeout(r, Math.max(0, start + at - Date.now())));
+    procs.push(await startBundle(['--appendonly', 'no'], { dir, wait: false, env }));
+  }
+  const running = (): ServerProcess[] => procs.filter((p) => p.proc.exitCode === null && p.proc.signalCode === null);
+  await waitFor(() => running().length <= 1 || Date.now() > start + 3 * D, 4 * D, 'the servers to settle');
+  t.is(running().length, 1, `exit codes ${procs.map((p) => p.proc.exitCode).join(', ')}`);
+  const winner = running()[0];
+  t.is(readFileSync(join(dir, 'keystonelight.pid'), 'latin1'), `${winner.proc.pid}\n`);
+  t.deepEqual(procs.filter((p) => p !== winner).map((p) => p.proc.exitCode), [1, 1]);
+});
