@@ -211,12 +211,14 @@ export async function runService(config: Config, configFile: string): Promise<Se
     await log.close();
     throw new LoggedStartFailure(reason);
   };
-  log.notice('oO0OoO0OoO0Oo Keystonelight is starting oO0OoO0OoO0Oo');
-  log.notice(`Keystonelight version=${VERSION}, redis_version=${REDIS_VERSION}, node=${process.version}, pid=${process.pid}, just started`);
+  // Warnings, as Redis's main() logs them: a start is in the log at loglevel warning too.
+  log.warning('oO0OoO0OoO0Oo Keystonelight is starting oO0OoO0OoO0Oo');
+  log.warning(`Keystonelight version=${VERSION}, redis_version=${REDIS_VERSION}, node=${process.version}, pid=${process.pid}, just started`);
   for (const w of pidWarnings) log.warning(w);
   const heapWarning = heapLimitWarning();
   if (heapWarning !== null) log.warning(heapWarning);
   if (configFile === '') log.warning('Warning: no config file specified, using the default config. In order to specify a config file use keystonelight /path/to/keystonelight.conf');
+  else log.warning('Configuration loaded');
   // A redis.conf with appendonly no (Debian's) persists by RDB snapshots, which do not exist here.
   if (!config.bool('appendonly')) log.warning(NOT_PERSISTED);
   // As Redis's initServer: maxclients must fit in the descriptors the process may open.
@@ -239,7 +241,7 @@ export async function runService(config: Config, configFile: string): Promise<Se
   }
   // As Redis's main(), once the port is known: ps shows the server's address.
   manageProcTitle(config, () => ({ executable: process.argv[1] ?? 'keystonelight', port: server.port, cluster: server.cluster !== null, configFile: server.configFile }));
-  log.notice(`Server initialized, data directory ${resolve(fsPath(config.get('dir')))}`);
+  log.warning(`Server initialized, data directory ${resolve(fsPath(config.get('dir')))}`);
   const service = new Service(server, log, pidFiles);
   try {
     await openPersistence(server);

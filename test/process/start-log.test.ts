@@ -118,3 +118,29 @@ test('SIGABRT ends the server at once by the signal, even while a command holds 
   t.is(sp.proc.signalCode, 'SIGABRT');
   t.true(Date.now() - sent < 5000, `died ${Date.now() - sent} ms after the signal`);
 });
+
+test('at loglevel warning the start is still logged, as by redis-server: the banner, the version and PID, the config file, Server initialized', async (t) => {
+  // Redis logs these lines as warnings (its first three with the role C, before it has one):
+  // at loglevel warning, common in production, the log said nothing of a start until its end.
+  // (Redis says "Configuration loaded" for any argument, ours only for a config file.)
+  const START = [/is starting oO0OoO0OoO0Oo$/, /pid=\d+, just started$/, /^(Warning: no config file specified, using the default config|Configuration loaded)/, /^Server initialized/];
+  const shown = (log: string): string[] => log.split('\n').filter((l) => /^\d+:[CM] .*? # /.test(l)).map((l) => l.replace(/^\d+:[CM] .*? # /, ''));
+  /** The expected lines missing from `lines`, in order. */
+  const missing = (lines: string[]): string[] => {
+    let i = 0;
+    return START.filter((re) => {
+      const at = lines.slice(i).findIndex((l) => re.test(l));
+      if (at < 0) return true;
+      i += at + 1;
+      return false;
+    }).map(String);
+  };
+  const sp = await startBundle(['--loglevel', 'warning', '--appendonly', 'no']);
+  t.is(await sp.stop('SIGTERM'), 0);
+  t.deepEqual(missing(shown(sp.output())), [], sp.output());
+  if (!hasBinary('redis-server')) return;
+  const dir = tempDir('ks-startlog-');
+  const r = await startRealRedis(['--logfile', join(dir, 'redis.log')], dir);
+  await r.stop();
+  t.deepEqual(missing(shown(readFileSync(join(dir, 'redis.log'), 'latin1'))), [], 'redis-server');
+});
