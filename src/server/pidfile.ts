@@ -53,7 +53,7 @@ function readPid(path: string, strict = false): number | null {
     return null;
   }
   const n = Number(text.trim());
-  return Number.isInteger(n) && n > 0 ? n : NaN;
+  return Number.isSafeInteger(n) && n > 0 ? n : NaN;
 }
 
 /** A node binary's name: node, nodejs, node20 (not node_exporter). */
@@ -182,7 +182,7 @@ function acquire(path: string, exempt: number | undefined): string | null {
     const owner = readPid(path, true);
     if (liveOwner(owner, exempt, ownerOf(path))) refuse(path, owner!);
     if (owner === null) {
-      if (tryCreate(path)) return stale === null ? null : `Removed the stale PID file ${path} (PID ${Number.isNaN(stale) ? 'unreadable' : stale} is not running a server)`;
+      if (tryCreate(path)) return stale === null ? null : `Removed the stale PID file ${path} (${Number.isNaN(stale) ? 'it holds no PID' : `PID ${stale} is not running a server`})`;
       continue; // another server created it in between: look at its PID
     }
     stale = owner;
@@ -199,18 +199,22 @@ const pause = (ms: number): void => void Atomics.wait(new Int32Array(new SharedA
 
 /**
  * Removes the stale PID file if it still holds `stalePid`, holding the takeover lock meanwhile
- * (see the header). Returns with nothing done when another server's takeover, a few microseconds
- * long, has not ended within about 2 s: the caller looks at the file again.
+ * (see the header). Another server's takeover lasts a few microseconds: a lock still held by a
+ * live process after 2 s refuses the start, naming it.
  */
 function removeStale(path: string, stalePid: number): void {
   const lock = `${path}.takeover`;
   for (let waited = 0; !tryCreate(lock, path); waited += 10) {
-    if (waited >= 2000) return;
     const holder = readPid(lock);
     // A lock left by a server that died holding it. (Two servers finding it at once could both
     // remove it, the second the first's new lock: that takes such a death as well.)
-    if (holder !== null && !liveOwner(holder, undefined, ownerOf(lock))) unlinkQuietly(lock);
-    else pause(10);
+    if (holder !== null && !liveOwner(holder, undefined, ownerOf(lock))) {
+      unlinkQuietly(lock);
+    } else if (waited >= 2000) {
+      throw new PidFileError(`Could not take over the stale PID file ${path}: ${lock} (PID ${holder}) is still there; remove it if no server is starting on this data directory.`);
+    } else {
+      pause(10);
+    }
   }
   try {
     if (samePid(readPid(path), stalePid)) {

@@ -54,6 +54,34 @@ test('a stale file (dead PID, garbage, or our own PID) is taken over with a warn
   t.notThrows(() => acquirePidFile(p));
 });
 
+test('a stale file holding no PID (garbage, a number past any PID) says so in its warning', (t) => {
+  for (const content of ['garbage', '12345678901234567890\n']) {
+    const p = join(tmp(), 'k.pid');
+    writeFileSync(p, content);
+    t.is(acquirePidFile(p), `Removed the stale PID file ${p} (it holds no PID)`, JSON.stringify(content));
+  }
+});
+
+test('the takeover lock of a stale file: one left by a dead server is removed; one a live process holds refuses the start, naming it', (t) => {
+  const dir = tmp();
+  const p = join(dir, 'k.pid');
+  writeFileSync(p, `${deadPid()}\n`);
+  writeFileSync(`${p}.takeover`, `${deadPid()}\n`);
+  t.regex(acquirePidFile(p) ?? '', /Removed the stale PID file/);
+  t.deepEqual(readdirSync(dir), ['k.pid']);
+  releasePidFile(p);
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 10000)'], { stdio: 'ignore' });
+  try {
+    writeFileSync(p, `${deadPid()}\n`);
+    writeFileSync(`${p}.takeover`, `${child.pid}\n`);
+    const e = t.throws(() => acquirePidFile(p), { instanceOf: PidFileError });
+    t.is(e!.message, `Could not take over the stale PID file ${p}: ${p}.takeover (PID ${child.pid}) is still there; remove it if no server is starting on this data directory.`);
+    t.deepEqual(readdirSync(dir).sort(), ['k.pid', 'k.pid.takeover'], 'nothing removed');
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
 test('a PID file that is there but cannot be read (a directory) refuses the start naming why', (t) => {
   const dir = tmp();
   const p = join(dir, 'k.pid');
