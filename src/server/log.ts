@@ -46,9 +46,9 @@ export function guardStdio(): void {
 }
 
 /**
- * A logger for the library's `log` option: each line is handed to `sink` (nothing to open or
- * flush). A sink that throws (a test framework's log called after its test ended) loses that
- * line; the server goes on.
+ * A logger for the library's `log` option (and under fileLogger): each line is handed to `sink`
+ * (nothing to open or flush). A sink that throws (a test framework's log called after its test
+ * ended, a log file that cannot take the line) loses that line; the server goes on.
  */
 export function sinkLogger(level: string, sink: LogSink): Logger {
   let threshold: number = LEVELS.warning;
