@@ -1,8 +1,8 @@
 // Logging in Redis's line format:  PID:M 26 Nov 2026 06:42:32.123 * message
 // Levels map to Redis's: debug '.', verbose '-', notice '*', warning '#'.
-// Standard output goes through winston; a log file is appended to line by line (fileLogger).
+// Standard output goes through winston; a log file is opened for each line, as Redis's (fileLogger).
 
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import winston from 'winston';
 import { clearTimeout, setTimeout, wallNow } from '../timers.js';
 
@@ -101,26 +101,17 @@ function lostLine(err: Error | null | undefined): void {
 }
 
 /**
- * Appends `line` to the file `fd`, as Redis's serverLog writes each line: synchronously, so
- * nothing is queued. Throws when the file cannot take it (a full disk, the file size limit, a pipe
- * whose reader quit): sinkLogger then drops that line, and the next one is tried again.
- */
-function appendLine(fd: number, line: string): void {
-  const bytes = Buffer.from(line, 'utf8');
-  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
-}
-
-/**
- * A logger appending to `file` (kept open: see README's Logs for rotation). Not winston's file
- * transport: once a write failed (ENOSPC, EFBIG) its stream was destroyed, and every later line
- * stayed queued in memory for good — nothing more reached the file once space was freed, not even
- * the shutdown's lines, and close() waited for its bound.
+ * A logger appending each line to `file`, as Redis's serverLogRaw: the file opened, the line
+ * written and the file closed again, synchronously. So a file renamed by logrotate (Debian's
+ * /etc/logrotate.d/redis-server has no copytruncate, no postrotate) is followed by a new one at
+ * the next line, and a line the file cannot take (a full disk, the file size limit, a directory
+ * removed) is dropped by sinkLogger and the next one tried again. Not winston's file transport:
+ * once a write failed (ENOSPC, EFBIG) its stream was destroyed, and every later line stayed queued
+ * in memory for good (nothing more reached the file once space was freed, not even the shutdown's
+ * lines); and it kept the file open, so a rotated file went on receiving the lines.
  */
 function fileLogger(level: string, file: string): Logger {
-  const fd = openSync(file, 'a');
-  const sink = sinkLogger(level, (l, m) => appendLine(fd, `${redisText(l, m)}\n`));
-  let closed: Promise<void> | undefined;
-  return { ...sink, close: () => (closed ??= sink.close().then(() => closeSync(fd))) };
+  return sinkLogger(level, (l, m) => appendFileSync(file, `${redisText(l, m)}\n`));
 }
 
 /**

@@ -5,13 +5,14 @@
 // `bind * -::*` is accepted; `-` reads configuration from stdin.
 
 import test from 'ava';
-import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUNDLE, exited, startBundle, tempDir } from '../helpers/bundle.js';
 import { run } from '../helpers/run.js';
 import { RawClient } from '../helpers/raw.js';
 import { waitFor } from '../helpers/aof.js';
 import { needBinary } from '../helpers/bins.js';
+import { startRealRedis } from '../helpers/redis.js';
 
 test('a stdout whose reader went away (EPIPE) does not stop the server: it goes on serving and writing its AOF', async (t) => {
   const sp = await startBundle();
@@ -153,4 +154,28 @@ test('a log file that stopped taking lines (the file size limit) takes them agai
   await waitFor(() => readFileSync(log, 'latin1').includes('Accepted 127.0.0.1:'), 5_000, 'a line in the truncated file');
   t.is(await sp.stop('SIGTERM'), 0);
   t.regex(readFileSync(log, 'latin1'), /# Keystonelight is now ready to exit, bye bye\.\.\.\n$/);
+});
+
+test('a log file renamed by logrotate (no copytruncate) is followed by a new one at the next line, as redis-server does', async (t) => {
+  // Redis opens its log file for each line, and Debian's /etc/logrotate.d/redis-server relies on
+  // it; ours kept the file open, so the renamed file went on receiving every line.
+  if (!needBinary(t, 'redis-server')) return;
+  const sp = await startBundle(['--logfile', 'ks.log', '--loglevel', 'verbose', '--appendonly', 'no']);
+  t.teardown(() => void sp.stop('SIGKILL'));
+  const redisDir = tempDir();
+  const redis = await startRealRedis(['--logfile', join(redisDir, 'ks.log'), '--loglevel', 'verbose']);
+  t.teardown(() => redis.stop());
+  for (const [port, dir] of [[sp.port, sp.dir], [redis.port, redisDir]] as const) {
+    const log = join(dir, 'ks.log');
+    await waitFor(() => existsSync(log), 5_000, 'the log file');
+    renameSync(log, `${log}.1`);
+    const c = await RawClient.connect(port);
+    const accepted = `Accepted 127.0.0.1:${c.socket.localPort}\n`;
+    t.is(await c.call('PING'), '+PONG\r\n');
+    c.close();
+    await waitFor(() => existsSync(log) && readFileSync(log, 'latin1').includes(accepted), 5_000, `a new log file (port ${port})`);
+    t.false(readFileSync(`${log}.1`, 'latin1').includes(accepted), `the renamed file got no new line (port ${port})`);
+  }
+  t.is(await sp.stop('SIGTERM'), 0);
+  t.regex(readFileSync(join(sp.dir, 'ks.log'), 'latin1'), /# Keystonelight is now ready to exit, bye bye\.\.\.\n$/);
 });
