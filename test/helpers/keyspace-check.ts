@@ -26,6 +26,8 @@ export interface KeyspaceCheckResult {
   problems: string[];
   /** The last operations before the end (or the failure). */
   trace: string[];
+  /** How often each rare path was seen (what the run covered). */
+  seen: Record<string, number>;
 }
 
 const POLICIES = ['noeviction', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl'];
@@ -65,12 +67,15 @@ export function runKeyspaceCheck(seed: number, steps: number): KeyspaceCheckResu
   } finally {
     Math.random = random;
   }
-  return { seed, problems: c.problems, trace: c.trace.slice(-TRACE) };
+  return { seed, problems: c.problems, trace: c.trace.slice(-TRACE), seen: c.seen };
 }
 
 class Check {
   readonly problems: string[] = [];
   readonly trace: string[] = [];
+  readonly seen: Record<string, number> = {};
+  /** Per database, the index size and slots allocated last seen (to count resizes and fresh tables). */
+  private shape: { capacity: number; slots: number }[] = [];
   private readonly rng: Rng;
   private readonly clock = new ManualClock();
   private readonly ks: Keyspace;
@@ -80,6 +85,8 @@ class Check {
   private readonly slotKeys: SlotKeys | null = null;
   private readonly names: string[];
   private paused = false;
+  /** Runs that go past 65,536 keys in a database now and then. */
+  private readonly huge: boolean;
   private scans: ScanState[] = [];
   private reported: Reported[] = [];
   private bulkNext = 0;
@@ -91,6 +98,7 @@ class Check {
     this.cluster = rng() < 0.25;
     const count = this.cluster ? 1 : 3;
     this.names = keyNames(rng, rng() < 0.5);
+    this.huge = rng() < 0.2;
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
     this.ks = new Keyspace(count, this.clock, {
@@ -118,6 +126,25 @@ class Check {
     if (!cond) this.fail(msg());
   }
 
+  private tally(what: string): void {
+    this.seen[what] = (this.seen[what] ?? 0) + 1;
+  }
+
+  /** Counts index growths and shrinks, SipHash, second chunks and fresh tables since the last step. */
+  private observe(): void {
+    this.ks.dbs.forEach((d, i) => {
+      const st = d.dict.stats();
+      const was = this.shape[i] ?? { capacity: st.capacity, slots: st.slots };
+      if (st.capacity > was.capacity) this.tally('index grown');
+      if (st.capacity < was.capacity) this.tally('index shrunk');
+      if (st.growing) this.tally('step mid-rehash');
+      if (st.sipHashed) this.tally('step on SipHash');
+      if (st.slots > 65_536) this.tally('step past one chunk');
+      if (st.slots < was.slots) this.tally('table replaced');
+      this.shape[i] = { capacity: st.capacity, slots: st.slots };
+    });
+  }
+
   private note(s: string): void {
     this.trace.push(s);
     if (this.trace.length > 4 * TRACE) this.trace.splice(0, this.trace.length - TRACE);
@@ -133,6 +160,7 @@ class Check {
     this.expect(e !== undefined, () => `db ${db.id}: expired ${JSON.stringify(key)}, which the model does not hold`);
     this.expect(e!.dl !== undefined && e!.dl < this.m.now, () => `db ${db.id}: expired live ${JSON.stringify(key)} (deadline ${e!.dl}, now ${this.m.now})`);
     this.reported.push({ kind: 'expired', db: db.id, key });
+    this.tally('expired');
     this.gone(db.id, key);
   }
 
@@ -208,11 +236,12 @@ class Check {
         break;
       }
     }
-    this.pruneScans();
-    if (i % 25 === 0) this.verify(`step ${i}`);
+    this.observe();
+    if (i % (this.m.dbs[0].size > 20_000 ? 200 : 25) === 0) this.verify(`step ${i}`);
   }
 
   finish(): void {
+    this.m.now = this.now;
     if (this.paused) this.togglePause();
     for (const s of this.scans) while (s.cursor !== '0' || s.calls === 0) this.scanCall(s);
     this.scans = [];
@@ -301,6 +330,9 @@ class Check {
     this.note(`db ${db} t=${this.now}: set ${JSON.stringify(k)} ${show(v)} keepTtl=${keepTtl}`);
     this.ks.beginCommand();
     this.lazily(db, [k], () => this.ks.dbs[db].set(k, v, keepTtl));
+    const old = this.m.dbs[db].get(k);
+    // A change of type: scans with a TYPE filter no longer owe the key.
+    if (old !== undefined && typeOf(old.v) !== typeOf(v)) for (const s of this.scans) if (s.db === db && s.type !== undefined) s.must.delete(k);
     if (this.m.dbs[db].has(k)) this.m.set(db, k, v, keepTtl);
     else this.create(db, k, v, undefined);
   }
@@ -315,9 +347,11 @@ class Check {
       if (e !== undefined) e.dl = undefined;
       return;
     }
-    const when = m.now + pick(this.rng, 800) - 100;
+    // Now and then a deadline past 2^53 ms, stored as MAX_DEADLINE (database.ts).
+    const huge = this.rng() < 0.05;
+    const when = huge ? Number.MAX_SAFE_INTEGER : m.now + pick(this.rng, 800) - 100;
     const e = m.live(db, k);
-    this.lazily(db, [k], () => this.same(this.cmd(db, ['PEXPIREAT', k, String(when)]), e === undefined ? 0 : 1, 'PEXPIREAT'));
+    this.lazily(db, [k], () => this.same(this.cmd(db, ['PEXPIREAT', k, huge ? '9223372036854775807' : String(when)]), e === undefined ? 0 : 1, 'PEXPIREAT'));
     if (e === undefined) return;
     if (when <= m.now) this.gone(db, k);
     else e.dl = when;
@@ -375,8 +409,10 @@ class Check {
   private flushOp(): void {
     const db = this.db();
     const mode = ['', 'SYNC', 'ASYNC'][pick(this.rng, 3)];
-    this.same(this.cmd(db, mode === '' ? ['FLUSHDB'] : ['FLUSHDB', mode]), '+OK', 'FLUSHDB');
-    for (const k of [...this.m.dbs[db].keys()]) this.gone(db, k);
+    const all = this.rng() < 0.25;
+    const name = all ? 'FLUSHALL' : 'FLUSHDB';
+    this.same(this.cmd(db, mode === '' ? [name] : [name, mode]), '+OK', name);
+    for (let i = 0; i < this.m.dbs.length; i++) if (all || i === db) for (const k of [...this.m.dbs[i].keys()]) this.gone(i, k);
   }
 
   private swapOp(): void {
@@ -395,12 +431,15 @@ class Check {
     const ms = r < 0.7 ? pick(this.rng, 30) : r < 0.85 ? 100 + pick(this.rng, 3000) : r < 0.9 ? 3_600_000 : r < 0.97 ? -1 - pick(this.rng, 500) : 0.5;
     this.note(`clock ${ms > 0 ? '+' : ''}${ms}`);
     this.clock.advance(ms);
+    if (ms > 0) this.pruneScans();
   }
 
   private activeOp(): void {
     const effort = pick(this.rng, 10);
-    this.note(`t=${this.now}: active expiry cycle, effort ${effort}`);
-    this.ks.activeExpireCycle(1000, effort);
+    // Now and then a budget spent at once: the cycle stops at its first check, to resume later.
+    const budget = this.rng() < 0.25 ? 0 : 1000;
+    this.note(`t=${this.now}: active expiry cycle, effort ${effort}, budget ${budget} ms`);
+    this.ks.activeExpireCycle(budget, effort);
   }
 
   /** Active expiry alone, the clock still, reclaims every expired key within a bounded number of cycles. */
@@ -409,11 +448,24 @@ class Check {
     for (const db of this.ks.dbs) most = Math.max(most, db.expires.size);
     const limit = 2 * Math.ceil(most / 20) + 100;
     this.m.now = this.now;
+    const stale: [number, string][] = [];
+    for (let i = 0; i < this.m.dbs.length; i++) for (const k of this.m.dbs[i].keys()) if (this.m.stale(i, k)) stale.push([i, k]);
     for (let n = 0; ; n++) {
-      const left = this.m.dbs.reduce((a, d, i) => a + [...d.keys()].filter((k) => this.m.stale(i, k)).length, 0);
-      if (left === 0) return;
-      this.expect(n < limit, () => `${left} expired keys left after ${limit} active expiry cycles`);
+      const left = stale.filter(([i, k]) => this.m.dbs[i].has(k));
+      if (left.length === 0) return;
+      this.expect(n < limit, () => `${left.length} expired keys left after ${limit} active expiry cycles`);
       this.ks.activeExpireCycle(1000, 0);
+    }
+  }
+
+  /** Every key of `db` gets a deadline within 40 ms: soon all of them are expired (RANDOMKEY's worst case). */
+  private expireAll(db: number): void {
+    this.note(`db ${db} t=${this.now}: every key expires within 40 ms`);
+    this.ks.beginCommand();
+    for (const k of this.m.liveKeys(db)) {
+      const when = this.m.now + pick(this.rng, 40);
+      this.ks.dbs[db].setExpire(k, when);
+      this.m.dbs[db].get(k)!.dl = when;
     }
   }
 
@@ -427,8 +479,11 @@ class Check {
     const db = this.db();
     const d = this.ks.dbs[db];
     this.ks.beginCommand();
-    if (this.rng() < 0.55 || this.m.dbs[db].size < 200) {
-      const n = 200 + pick(this.rng, 2500);
+    const r = this.rng();
+    if (r < 0.12) return this.expireAll(db);
+    if (r < 0.6 || this.m.dbs[db].size < 200) {
+      // Past 65,536 slots now and then: a second chunk of rows and of deadlines (slot-index.ts).
+      const n = this.huge && this.rng() < 0.15 ? 66_000 + pick(this.rng, 8000) : 200 + pick(this.rng, 2500);
       this.note(`db ${db} t=${this.now}: bulk add ${n} keys from b${this.bulkNext}`);
       for (let i = 0; i < n; i++) {
         const k = `b${this.bulkNext++}`;
@@ -495,14 +550,21 @@ class Check {
     this.expect(s.calls < 100_000, () => `db ${s.db}: SCAN did not end after ${s.calls} calls`);
     s.cursor = cursor;
     if (cursor !== '0') return;
+    this.tally(s.must.size > 0 ? 'full scans owing keys' : 'full scans owing none');
     const missed = [...s.must].filter((k) => !s.seen.has(k));
     this.expect(missed.length === 0, () => `db ${s.db}: a full SCAN (${JSON.stringify(s.opts)}, ${s.calls} calls) missed ${JSON.stringify(missed.slice(0, 10))}, live and matching throughout`);
   }
 
-  /** Keys that stopped being live (time passed) or changed type since are no longer owed. */
+  /**
+   * The clock moved on: keys whose deadline it passed are no longer live, so no longer owed (only
+   * time makes a key stop being live without leaving the model; gone() handles the rest).
+   */
   private pruneScans(): void {
-    this.m.now = this.now;
-    for (const s of this.scans) for (const k of s.must) if (!this.owed(s, k)) s.must.delete(k);
+    const now = this.now;
+    for (const s of this.scans) {
+      const keys = this.m.dbs[s.db];
+      for (const k of s.must) if ((keys.get(k)?.dl ?? Infinity) < now) s.must.delete(k);
+    }
   }
 
   /** RANDOMKEY: a live key whenever there is one; nil only when none is live (expired picks reclaimed). */
@@ -513,11 +575,12 @@ class Check {
     const allVolatile = [...m.dbs[db].values()].every((e) => e.dl !== undefined);
     const got = this.cmd(db, ['RANDOMKEY']) as string | null;
     if (got === null) {
+      this.tally(m.dbs[db].size > 0 ? 'RANDOMKEY nil, all expired' : 'RANDOMKEY nil, empty');
       this.expect(!anyLive, () => `db ${db}: RANDOMKEY gave nil with ${m.liveKeys(db).length} live keys`);
       if (!this.paused) this.expect(m.dbs[db].size === 0, () => `db ${db}: RANDOMKEY gave nil, ${m.dbs[db].size} expired keys left`);
       return;
     }
-    if (this.paused && allVolatile && !anyLive) return; // Redis 7.2's way out of 7.0's endless loop (redis-compat.md)
+    if (this.paused && allVolatile && !anyLive) return void this.tally('RANDOMKEY paused, all expired'); // Redis 7.2's way out of 7.0's endless loop (redis-compat.md)
     this.expect(m.live(db, got) !== undefined, () => `db ${db}: RANDOMKEY gave ${JSON.stringify(got)}, not live`);
   }
 
@@ -527,6 +590,7 @@ class Check {
     const s = ks.settings;
     const policy = POLICIES[pick(this.rng, POLICIES.length)];
     s.setPolicy(policy);
+    s.tenacity = 100; // no time limit: a run must not depend on how fast the machine is
     // volatile-ttl is checked for preferring near deadlines (finish): enough samples to tell.
     s.samples = policy === 'volatile-ttl' ? 5 + pick(this.rng, 6) : 1 + pick(this.rng, 10);
     const used = ks.usedMemory;
@@ -536,6 +600,8 @@ class Check {
     const result = ks.performEvictions();
     const evicted = this.reported.filter((e) => e.kind === 'evicted').length;
     const volatile = ks.dbs.some((d) => d.expires.size > 0);
+    this.tally(`eviction ${result}`);
+    if (evicted > 0) this.tally(`evicted by ${policy}`);
     if (policy === 'noeviction') this.expect(result === 'fail' && evicted === 0, () => `noeviction: ${result}, ${evicted} evicted`);
     else if (result === 'ok') this.expect(ks.usedMemory <= s.maxmemory, () => `${policy}: ok, but ${ks.usedMemory} bytes used of ${s.maxmemory}`);
     else if (result === 'fail') this.expect(policy.startsWith('volatile') ? !volatile : ks.keyCount === 0, () => `${policy}: fail with keys left to evict`);

@@ -20,10 +20,13 @@ test('seeded random commands on the keyspace agree with a model of it', (t) => {
   t.timeout(30_000 + COUNT * STEPS * 5);
   t.log(`seeds ${FIRST}..${(FIRST + COUNT - 1) >>> 0} (KS_SEED=${FIRST} KS_MODEL_N=${COUNT} KS_MODEL_STEPS=${STEPS} to replay)`);
   const failed: KeyspaceCheckResult[] = [];
+  const seen: Record<string, number> = {};
   for (let i = 0; i < COUNT; i++) {
     const r = runKeyspaceCheck((FIRST + i) >>> 0, STEPS);
     if (r.problems.length > 0) failed.push(r);
+    for (const [k, n] of Object.entries(r.seen)) seen[k] = (seen[k] ?? 0) + n;
   }
+  t.log(`covered: ${Object.entries(seen).sort().map(([k, n]) => `${k} ${n}`).join(', ')}`);
   for (const r of failed) t.log(`seed ${r.seed} (KS_SEED=${r.seed} KS_MODEL_N=1):\n${r.problems.join('\n')}\n${r.trace.join('\n')}`);
   t.deepEqual(failed.map((r) => r.seed), []);
 });
