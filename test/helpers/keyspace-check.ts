@@ -20,6 +20,7 @@ import { SlotKeys } from '../../src/cluster/slot-keys.js';
 import { keyHashSlot } from '../../src/cluster/slots.js';
 import { mulberry32, pick, type Rng } from './rng.js';
 import { hashValue, keyNames, Model, Runner } from './keyspace-model.js';
+import { SnapshotCheck } from './keyspace-check-snapshot.js';
 
 export interface KeyspaceCheckResult {
   seed: number;
@@ -88,6 +89,7 @@ class Check {
   /** Runs that go past 65,536 keys in a database now and then. */
   private readonly huge: boolean;
   private scans: ScanState[] = [];
+  private snapshots: SnapshotCheck[] = [];
   private reported: Reported[] = [];
   private bulkNext = 0;
   /** volatile-ttl evictions: the share of candidates with a nearer deadline than the key evicted. */
@@ -211,9 +213,9 @@ class Check {
     const reads: [number, () => void][] = [
       [0.14, () => this.readOp()],
       [0.12, () => this.scanOp()],
-      [0.03, () => this.randomKeyOp()],
+      [0.03, () => this.randomKeyOp(this.db())],
       [0.02, () => this.listOp()],
-      [0.09, () => this.clockOp()],
+      [0.09, () => this.clockOp(undefined)],
     ];
     const writes: [number, () => void][] = [
       [0.2, () => this.setOp()],
@@ -226,6 +228,7 @@ class Check {
       [0.006, () => this.flushOp()],
       [0.006, () => this.swapOp()],
       [0.01, () => this.togglePause()],
+      [0.015, () => this.snapshotOp()],
     ];
     const ops = this.paused ? [...reads, [0.1, () => this.togglePause()] as [number, () => void]] : [...reads, ...writes];
     const total = ops.reduce((a, [w]) => a + w, 0);
@@ -245,6 +248,7 @@ class Check {
     if (this.paused) this.togglePause();
     for (const s of this.scans) while (s.cursor !== '0' || s.calls === 0) this.scanCall(s);
     this.scans = [];
+    for (const snap of this.snapshots) snap.close();
     this.drain();
     this.verify('end');
     if (this.ttlRanks.length >= 30) {
@@ -426,9 +430,9 @@ class Check {
     if (a !== b) for (const s of this.scans) if (s.db === a || s.db === b) s.must.clear();
   }
 
-  private clockOp(): void {
+  private clockOp(by?: number): void {
     const r = this.rng();
-    const ms = r < 0.7 ? pick(this.rng, 30) : r < 0.85 ? 100 + pick(this.rng, 3000) : r < 0.9 ? 3_600_000 : r < 0.97 ? -1 - pick(this.rng, 500) : 0.5;
+    const ms = by !== undefined ? by : r < 0.7 ? pick(this.rng, 30) : r < 0.85 ? 100 + pick(this.rng, 3000) : r < 0.9 ? 3_600_000 : r < 0.97 ? -1 - pick(this.rng, 500) : 0.5;
     this.note(`clock ${ms > 0 ? '+' : ''}${ms}`);
     this.clock.advance(ms);
     if (ms > 0) this.pruneScans();
@@ -467,6 +471,24 @@ class Check {
       this.ks.dbs[db].setExpire(k, when);
       this.m.dbs[db].get(k)!.dl = when;
     }
+    if (this.rng() < 0.5) {
+      this.clockOp(41);
+      this.randomKeyOp(db);
+    }
+  }
+
+  /** Opens a snapshot of a database (at most two at once), or closes one and checks it. */
+  private snapshotOp(): void {
+    if (this.snapshots.length < 2 && (this.snapshots.length === 0 || this.rng() < 0.4)) {
+      const db = this.db();
+      this.note(`db ${db}: snapshot opened`);
+      this.snapshots.push(new SnapshotCheck(this.ks.dbs[db], (msg) => this.fail(msg)));
+      this.tally('snapshots');
+      return;
+    }
+    const i = pick(this.rng, this.snapshots.length);
+    this.note(`snapshot ${i} closed`);
+    this.snapshots.splice(i, 1)[0].close();
   }
 
   private togglePause(): void {
@@ -568,14 +590,15 @@ class Check {
   }
 
   /** RANDOMKEY: a live key whenever there is one; nil only when none is live (expired picks reclaimed). */
-  private randomKeyOp(): void {
-    const db = this.db();
+  private randomKeyOp(db = this.db()): void {
+    this.m.now = this.now;
     const m = this.m;
     const anyLive = m.liveKeys(db).length > 0;
     const allVolatile = [...m.dbs[db].values()].every((e) => e.dl !== undefined);
+    const stored = m.dbs[db].size;
     const got = this.cmd(db, ['RANDOMKEY']) as string | null;
     if (got === null) {
-      this.tally(m.dbs[db].size > 0 ? 'RANDOMKEY nil, all expired' : 'RANDOMKEY nil, empty');
+      this.tally(stored > 0 ? 'RANDOMKEY nil, all expired' : 'RANDOMKEY nil, empty');
       this.expect(!anyLive, () => `db ${db}: RANDOMKEY gave nil with ${m.liveKeys(db).length} live keys`);
       if (!this.paused) this.expect(m.dbs[db].size === 0, () => `db ${db}: RANDOMKEY gave nil, ${m.dbs[db].size} expired keys left`);
       return;
