@@ -9,18 +9,16 @@
 // every key returned is live and matches, a scan ends); RANDOMKEY; and, every few steps and at the
 // end, the whole state: keys, values, deadlines, the set of keys with a deadline, the memory
 // accounting, cluster mode's keys per slot. Math.random is seeded too (random keys, eviction
-// samples, active expiry's draws), so a seed replays exactly.
+// samples, active expiry's draws), so a seed replays exactly. The state and shared steps are in
+// keyspace-check-base.ts, the commands in keyspace-check-commands.ts, snapshots in
+// keyspace-check-snapshot.ts; here: the step loop, time, active expiry, bulk changes, eviction and
+// the whole-state checks.
 
-import { ManualClock } from '../../src/keyspace/clock.js';
-import { Keyspace } from '../../src/keyspace/keyspace.js';
-import type { Database } from '../../src/keyspace/database.js';
-import { typeOf, type Value } from '../../src/keyspace/values.js';
-import { globMatch } from '../../src/commands/glob.js';
-import { SlotKeys } from '../../src/cluster/slot-keys.js';
 import { keyHashSlot } from '../../src/cluster/slots.js';
-import { mulberry32, pick, type Rng } from './rng.js';
-import { hashValue, keyNames, Model, Runner } from './keyspace-model.js';
+import { mulberry32, pick } from './rng.js';
 import { SnapshotCheck } from './keyspace-check-snapshot.js';
+import { bulkName, Failed, sameValue, show, TRACE } from './keyspace-check-base.js';
+import { CommandOps } from './keyspace-check-commands.js';
 
 export interface KeyspaceCheckResult {
   seed: number;
@@ -32,30 +30,8 @@ export interface KeyspaceCheckResult {
 }
 
 const POLICIES = ['noeviction', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl'];
-const PATTERNS = ['*', 'k*', '{t1}*', '*1*', '\x00*', '?', 'k[0-3]*', 'b*'];
-const TRACE = 80;
 
-class Failed extends Error {}
-
-/** A SCAN iteration in progress: what it must still return, and what it returned. */
-interface ScanState {
-  db: number;
-  cursor: string;
-  opts: string[];
-  pattern: string;
-  type: string | undefined;
-  must: Set<string>;
-  seen: Set<string>;
-  calls: number;
-}
-
-/** An event the keyspace reported during the current operation. */
-interface Reported {
-  kind: 'expired' | 'evicted';
-  db: number;
-  key: string;
-}
-
+/** One run of `steps` steps from `seed`: its problems (none when it passed), trace and coverage. */
 export function runKeyspaceCheck(seed: number, steps: number): KeyspaceCheckResult {
   const random = Math.random;
   Math.random = mulberry32(seed ^ 0x5bd1e995);
@@ -71,141 +47,7 @@ export function runKeyspaceCheck(seed: number, steps: number): KeyspaceCheckResu
   return { seed, problems: c.problems, trace: c.trace.slice(-TRACE), seen: c.seen };
 }
 
-class Check {
-  readonly problems: string[] = [];
-  readonly trace: string[] = [];
-  readonly seen: Record<string, number> = {};
-  /** Per database, the index size and slots allocated last seen (to count resizes and fresh tables). */
-  private shape: { capacity: number; slots: number }[] = [];
-  private readonly rng: Rng;
-  private readonly clock = new ManualClock();
-  private readonly ks: Keyspace;
-  private readonly m: Model;
-  private readonly run: Runner;
-  private readonly cluster: boolean;
-  private readonly slotKeys: SlotKeys | null = null;
-  private readonly names: string[];
-  private paused = false;
-  /** Runs that go past 65,536 keys in a database now and then. */
-  private readonly huge: boolean;
-  private scans: ScanState[] = [];
-  private snapshots: SnapshotCheck[] = [];
-  private reported: Reported[] = [];
-  private bulkNext = 0;
-  /** volatile-ttl evictions: the share of candidates with a nearer deadline than the key evicted. */
-  private ttlRanks: number[] = [];
-
-  constructor(seed: number) {
-    const rng = (this.rng = mulberry32(seed));
-    this.cluster = rng() < 0.25;
-    const count = this.cluster ? 1 : 3;
-    this.names = keyNames(rng, rng() < 0.5);
-    this.huge = rng() < 0.2;
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const self = this;
-    this.ks = new Keyspace(count, this.clock, {
-      expired: (db, key) => this.onExpired(db, key),
-      evicted: (db, key) => this.onEvicted(db, key),
-      get deletionsPaused() {
-        return self.paused;
-      },
-    });
-    this.m = new Model(count);
-    this.run = new Runner(this.ks);
-    if (this.cluster) {
-      this.slotKeys = new SlotKeys(3);
-      this.ks.dbs[0].keyIndex = this.slotKeys;
-      this.run.server.cluster = {};
-    }
-  }
-
-  private fail(msg: string): never {
-    this.problems.push(msg);
-    throw new Failed(msg);
-  }
-
-  private expect(cond: boolean, msg: () => string): void {
-    if (!cond) this.fail(msg());
-  }
-
-  private tally(what: string): void {
-    this.seen[what] = (this.seen[what] ?? 0) + 1;
-  }
-
-  /** Counts index growths and shrinks, SipHash, second chunks and fresh tables since the last step. */
-  private observe(): void {
-    this.ks.dbs.forEach((d, i) => {
-      const st = d.dict.stats();
-      const was = this.shape[i] ?? { capacity: st.capacity, slots: st.slots };
-      if (st.capacity > was.capacity) this.tally('index grown');
-      if (st.capacity < was.capacity) this.tally('index shrunk');
-      if (st.growing) this.tally('step mid-rehash');
-      if (st.sipHashed) this.tally('step on SipHash');
-      if (st.slots > 65_536) this.tally('step past one chunk');
-      if (st.slots < was.slots) this.tally('table replaced');
-      this.shape[i] = { capacity: st.capacity, slots: st.slots };
-    });
-  }
-
-  private note(s: string): void {
-    this.trace.push(s);
-    if (this.trace.length > 4 * TRACE) this.trace.splice(0, this.trace.length - TRACE);
-  }
-
-  private get now(): number {
-    return Math.floor(this.clock.ms);
-  }
-
-  private onExpired(db: Database, key: string): void {
-    const e = this.m.dbs[db.id].get(key);
-    this.expect(!this.paused, () => `db ${db.id}: ${JSON.stringify(key)} expired while deletions are paused`);
-    this.expect(e !== undefined, () => `db ${db.id}: expired ${JSON.stringify(key)}, which the model does not hold`);
-    this.expect(e!.dl !== undefined && e!.dl < this.m.now, () => `db ${db.id}: expired live ${JSON.stringify(key)} (deadline ${e!.dl}, now ${this.m.now})`);
-    this.reported.push({ kind: 'expired', db: db.id, key });
-    this.tally('expired');
-    this.gone(db.id, key);
-  }
-
-  private onEvicted(db: Database, key: string): void {
-    const e = this.m.dbs[db.id].get(key);
-    const policy = this.ks.settings.policy;
-    this.expect(e !== undefined, () => `db ${db.id}: evicted ${JSON.stringify(key)}, which the model does not hold`);
-    this.expect(policy.kind !== 'none', () => `noeviction evicted ${JSON.stringify(key)}`);
-    this.expect(policy.allKeys || e!.dl !== undefined, () => `volatile-${policy.kind} evicted ${JSON.stringify(key)}, which has no TTL`);
-    if (policy.kind === 'ttl') {
-      let nearer = 0;
-      let all = 0;
-      for (const d of this.m.dbs) for (const x of d.values()) if (x.dl !== undefined) (all++, x.dl < e!.dl! && nearer++);
-      this.ttlRanks.push(nearer / all);
-    }
-    this.reported.push({ kind: 'evicted', db: db.id, key });
-    this.gone(db.id, key);
-  }
-
-  /** A key leaves the model: no scan may count on it any more (it was not there throughout). */
-  private gone(db: number, key: string): void {
-    this.m.dbs[db].delete(key);
-    for (const s of this.scans) if (s.db === db) s.must.delete(key);
-  }
-
-  private create(db: number, key: string, v: Value, dl: number | undefined): void {
-    this.gone(db, key);
-    this.m.create(db, key, v, dl);
-  }
-
-  private key(): string {
-    if (this.bulkNext > 0 && this.rng() < 0.2) return bulkName(pick(this.rng, this.bulkNext));
-    return this.names[pick(this.rng, this.names.length)];
-  }
-
-  private value(): Value {
-    return this.rng() < 0.15 ? hashValue(pick(this.rng, 3)) : `v${pick(this.rng, 1000)}`;
-  }
-
-  private db(): number {
-    return pick(this.rng, this.m.dbs.length);
-  }
-
+class Check extends CommandOps {
   step(i: number): void {
     this.m.now = this.now;
     this.reported = [];
@@ -255,179 +97,6 @@ class Check {
       const mean = this.ttlRanks.reduce((a, b) => a + b, 0) / this.ttlRanks.length;
       this.expect(mean < 0.35, () => `volatile-ttl: the keys evicted had on average ${mean.toFixed(2)} of the candidates nearer their deadline`);
     }
-  }
-
-  /** The keys `keys` of `db` stale in the model now must be reclaimed by the command: checked after. */
-  private lazily(db: number, keys: string[], op: () => void): void {
-    const stale = keys.filter((k) => this.m.stale(db, k));
-    op();
-    if (this.paused) return;
-    for (const k of stale) {
-      this.expect(this.reported.some((e) => e.kind === 'expired' && e.db === db && e.key === k), () => `db ${db}: ${JSON.stringify(k)} was looked up past its deadline and not reclaimed`);
-    }
-  }
-
-  private cmd(db: number, args: string[]): unknown {
-    this.note(`db ${db} t=${this.now}: ${JSON.stringify(args)}`);
-    return this.run.run(db, args);
-  }
-
-  private same(got: unknown, want: unknown, what: string): void {
-    if (JSON.stringify(got) === JSON.stringify(want)) return;
-    if (Array.isArray(got) && Array.isArray(want)) {
-      const extra = got.filter((x) => !want.includes(x));
-      const missing = want.filter((x) => !got.includes(x));
-      this.fail(`${what}: ${got.length} items, the model ${want.length}; extra ${clip(extra)}, missing ${clip(missing)}`);
-    }
-    this.fail(`${what}: got ${clip(got)}, the model says ${clip(want)}`);
-  }
-
-  private readOp(): void {
-    const db = this.db();
-    const k = this.key();
-    const k2 = this.key();
-    const m = this.m;
-    const what = pick(this.rng, 6);
-    if (what === 0) {
-      this.note(`db ${db} t=${this.now}: get ${JSON.stringify(k)}`);
-      this.ks.beginCommand();
-      this.lazily(db, [k], () => {
-        const v = this.ks.dbs[db].get(k);
-        const e = m.live(db, k);
-        this.expect(sameValue(v, e?.v), () => `db ${db}: get ${JSON.stringify(k)} gave ${show(v)}, the model says ${show(e?.v)}`);
-      });
-      return;
-    }
-    const live = (key: string): boolean => m.live(db, key) !== undefined;
-    this.lazily(db, what === 1 ? [k, k2] : what === 5 ? [] : [k], () => {
-      // The model's answers are taken before the command: it reclaims, the model follows.
-      if (what === 1) {
-        const want = [k, k2, k].filter(live).length;
-        this.same(this.cmd(db, ['EXISTS', k, k2, k]), want, 'EXISTS');
-      } else if (what === 2) {
-        const e = m.live(db, k);
-        this.same(this.cmd(db, ['TYPE', k]), `+${e === undefined ? 'none' : typeOf(e.v)}`, 'TYPE');
-      } else {
-        const e = m.live(db, k);
-        const ms = e === undefined ? -2 : e.dl === undefined ? -1 : Math.max(0, e.dl - m.now);
-        const secs = ms < 0 ? ms : Math.floor((ms + 500) / 1000);
-        if (what === 3) this.same(this.cmd(db, ['PTTL', k]), ms, 'PTTL');
-        else if (what === 4) this.same(this.cmd(db, ['TTL', k]), secs, 'TTL');
-        else this.same(this.cmd(db, ['DBSIZE']), m.dbs[db].size, 'DBSIZE');
-      }
-    });
-  }
-
-  private listOp(): void {
-    const db = this.db();
-    const pattern = PATTERNS[pick(this.rng, PATTERNS.length)];
-    const want = this.m.liveKeys(db).filter((k) => matches(pattern, k)).sort();
-    const got = (this.cmd(db, ['KEYS', pattern]) as string[]).slice().sort();
-    this.same(got, want, `KEYS ${pattern}`);
-  }
-
-  private setOp(): void {
-    const db = this.db();
-    const k = this.key();
-    const v = this.value();
-    const keepTtl = this.rng() < 0.2;
-    this.note(`db ${db} t=${this.now}: set ${JSON.stringify(k)} ${show(v)} keepTtl=${keepTtl}`);
-    this.ks.beginCommand();
-    this.lazily(db, [k], () => this.ks.dbs[db].set(k, v, keepTtl));
-    const old = this.m.dbs[db].get(k);
-    // A change of type: scans with a TYPE filter no longer owe the key.
-    if (old !== undefined && typeOf(old.v) !== typeOf(v)) for (const s of this.scans) if (s.db === db && s.type !== undefined) s.must.delete(k);
-    if (this.m.dbs[db].has(k)) this.m.set(db, k, v, keepTtl);
-    else this.create(db, k, v, undefined);
-  }
-
-  private expireOp(): void {
-    const db = this.db();
-    const k = this.key();
-    const m = this.m;
-    if (this.rng() < 0.2) {
-      const e = m.live(db, k);
-      this.lazily(db, [k], () => this.same(this.cmd(db, ['PERSIST', k]), e?.dl !== undefined ? 1 : 0, 'PERSIST'));
-      if (e !== undefined) e.dl = undefined;
-      return;
-    }
-    // Now and then a deadline past 2^53 ms, stored as MAX_DEADLINE (database.ts).
-    const huge = this.rng() < 0.05;
-    const when = huge ? Number.MAX_SAFE_INTEGER : m.now + pick(this.rng, 800) - 100;
-    const e = m.live(db, k);
-    this.lazily(db, [k], () => this.same(this.cmd(db, ['PEXPIREAT', k, huge ? '9223372036854775807' : String(when)]), e === undefined ? 0 : 1, 'PEXPIREAT'));
-    if (e === undefined) return;
-    if (when <= m.now) this.gone(db, k);
-    else e.dl = when;
-  }
-
-  private delOp(): void {
-    const db = this.db();
-    const keys = [this.key(), this.key(), this.key()];
-    const want = new Set(keys.filter((k) => this.m.live(db, k) !== undefined)).size;
-    this.lazily(db, keys, () => this.same(this.cmd(db, ['DEL', ...keys]), want, 'DEL'));
-    for (const k of keys) this.gone(db, k);
-  }
-
-  /** RENAME / RENAMENX / COPY [DB] [REPLACE] / MOVE, their TTLs and their refusals in cluster mode. */
-  private renameCopyMoveOp(): void {
-    const m = this.m;
-    const db = this.db();
-    const src = this.key();
-    const dst = this.rng() < 0.1 ? src : this.key();
-    const e = m.live(db, src);
-    const what = pick(this.rng, 4);
-    if (what <= 1) {
-      const nx = what === 1;
-      const taken = m.live(db, dst) !== undefined;
-      const want = e === undefined ? '-ERR no such key' : src === dst ? (nx ? 0 : '+OK') : nx && taken ? 0 : nx ? 1 : '+OK';
-      this.lazily(db, e !== undefined && src !== dst ? [src, dst] : [src], () => this.same(this.cmd(db, [nx ? 'RENAMENX' : 'RENAME', src, dst]), want, 'RENAME'));
-      if (e !== undefined && src !== dst && !(nx && taken)) {
-        this.gone(db, src);
-        this.create(db, dst, e.v, e.dl);
-      }
-      return;
-    }
-    const to = this.cluster ? 0 : this.db();
-    if (what === 2) {
-      const replace = this.rng() < 0.5;
-      const args = ['COPY', src, dst, ...(to !== db || this.rng() < 0.3 ? ['DB', String(to)] : []), ...(replace ? ['REPLACE'] : [])];
-      const taken = m.live(to, dst) !== undefined;
-      const want = to === db && src === dst ? '-ERR source and destination objects are the same' : e === undefined || (taken && !replace) ? 0 : 1;
-      const looked = to === db && src === dst ? [] : [src];
-      this.lazily(db, looked, () => this.same(this.cmd(db, args), want, 'COPY'));
-      if (e !== undefined && want === 1) this.create(to, dst, typeof e.v === 'string' ? e.v : hashValue((e.v as unknown as { tag: number }).tag), e.dl);
-      return;
-    }
-    if (this.cluster) return void this.same(this.cmd(db, ['MOVE', src, '0']), '-ERR MOVE is not allowed in cluster mode', 'MOVE');
-    const target = this.db();
-    const taken = m.live(target, src) !== undefined;
-    const want = target === db ? '-ERR source and destination objects are the same' : e === undefined || taken ? 0 : 1;
-    this.lazily(db, target === db ? [] : [src], () => this.same(this.cmd(db, ['MOVE', src, String(target)]), want, 'MOVE'));
-    if (want === 1) {
-      this.gone(db, src);
-      this.create(target, src, e!.v, e!.dl);
-    }
-  }
-
-  private flushOp(): void {
-    const db = this.db();
-    const mode = ['', 'SYNC', 'ASYNC'][pick(this.rng, 3)];
-    const all = this.rng() < 0.25;
-    const name = all ? 'FLUSHALL' : 'FLUSHDB';
-    this.same(this.cmd(db, mode === '' ? [name] : [name, mode]), '+OK', name);
-    for (let i = 0; i < this.m.dbs.length; i++) if (all || i === db) for (const k of [...this.m.dbs[i].keys()]) this.gone(i, k);
-  }
-
-  private swapOp(): void {
-    const a = this.db();
-    const b = this.db();
-    if (this.cluster) return void this.same(this.cmd(0, ['SWAPDB', '0', '0']), '-ERR SWAPDB is not allowed in cluster mode', 'SWAPDB');
-    this.same(this.cmd(a, ['SWAPDB', String(a), String(b)]), '+OK', 'SWAPDB');
-    const dbs = this.m.dbs;
-    [dbs[a], dbs[b]] = [dbs[b], dbs[a]];
-    // A scan's cursor now walks other data: nothing is owed to it (as in Redis).
-    if (a !== b) for (const s of this.scans) if (s.db === a || s.db === b) s.must.clear();
   }
 
   private clockOp(by?: number): void {
@@ -530,83 +199,6 @@ class Check {
     }
   }
 
-  /** Goes on with a scan in progress, or starts one (MATCH, COUNT, TYPE at random). */
-  private scanOp(): void {
-    if (this.scans.length > 0 && this.rng() < 0.85) {
-      const s = this.scans[pick(this.rng, this.scans.length)];
-      this.scanCall(s);
-      if (s.cursor === '0') this.scans.splice(this.scans.indexOf(s), 1);
-      return;
-    }
-    if (this.scans.length >= 4) return;
-    const db = this.db();
-    const opts: string[] = [];
-    const pattern = this.rng() < 0.4 ? PATTERNS[pick(this.rng, PATTERNS.length)] : '*';
-    if (pattern !== '*' || this.rng() < 0.1) opts.push('MATCH', pattern);
-    if (this.rng() < 0.7) opts.push('COUNT', String(this.rng() < 0.1 ? 1000 : 1 + pick(this.rng, 40)));
-    const type = this.rng() < 0.2 ? ['string', 'hash', 'none', 'STRING'][pick(this.rng, 4)] : undefined;
-    if (type !== undefined) opts.push('TYPE', type);
-    const s: ScanState = { db, cursor: '0', opts, pattern, type: type?.toLowerCase(), must: new Set(), seen: new Set(), calls: 0 };
-    for (const k of this.m.liveKeys(db)) if (this.owed(s, k)) s.must.add(k);
-    this.scans.push(s);
-    this.scanCall(s);
-    if (s.cursor === '0') this.scans.pop();
-  }
-
-  /** Whether `s` must return `k` if it stays as it is now: live, matching, of the type asked. */
-  private owed(s: ScanState, k: string): boolean {
-    const e = this.m.live(s.db, k);
-    return e !== undefined && matches(s.pattern, k) && (s.type === undefined || s.type === typeOf(e.v));
-  }
-
-  private scanCall(s: ScanState): void {
-    const [cursor, keys] = this.cmd(s.db, ['SCAN', s.cursor, ...s.opts]) as [string, string[]];
-    s.calls++;
-    for (const k of keys) {
-      // TYPE none: a key that expired during the call reads as type "none" (Redis's filter looks it
-      // up, which reclaims it, and then finds nothing left to expire): returned, as Redis does.
-      if (s.type === 'none' && this.reported.some((e) => e.kind === 'expired' && e.db === s.db && e.key === k)) continue;
-      this.expect(this.owed(s, k), () => `db ${s.db}: SCAN returned ${JSON.stringify(k)}, not live or not matching (${JSON.stringify(s.opts)})`);
-      s.seen.add(k);
-    }
-    this.expect(s.calls < 100_000, () => `db ${s.db}: SCAN did not end after ${s.calls} calls`);
-    s.cursor = cursor;
-    if (cursor !== '0') return;
-    this.tally(s.must.size > 0 ? 'full scans owing keys' : 'full scans owing none');
-    const missed = [...s.must].filter((k) => !s.seen.has(k));
-    this.expect(missed.length === 0, () => `db ${s.db}: a full SCAN (${JSON.stringify(s.opts)}, ${s.calls} calls) missed ${JSON.stringify(missed.slice(0, 10))}, live and matching throughout`);
-  }
-
-  /**
-   * The clock moved on: keys whose deadline it passed are no longer live, so no longer owed (only
-   * time makes a key stop being live without leaving the model; gone() handles the rest).
-   */
-  private pruneScans(): void {
-    const now = this.now;
-    for (const s of this.scans) {
-      const keys = this.m.dbs[s.db];
-      for (const k of s.must) if ((keys.get(k)?.dl ?? Infinity) < now) s.must.delete(k);
-    }
-  }
-
-  /** RANDOMKEY: a live key whenever there is one; nil only when none is live (expired picks reclaimed). */
-  private randomKeyOp(db = this.db()): void {
-    this.m.now = this.now;
-    const m = this.m;
-    const anyLive = m.liveKeys(db).length > 0;
-    const allVolatile = [...m.dbs[db].values()].every((e) => e.dl !== undefined);
-    const stored = m.dbs[db].size;
-    const got = this.cmd(db, ['RANDOMKEY']) as string | null;
-    if (got === null) {
-      this.tally(stored > 0 ? 'RANDOMKEY nil, all expired' : 'RANDOMKEY nil, empty');
-      this.expect(!anyLive, () => `db ${db}: RANDOMKEY gave nil with ${m.liveKeys(db).length} live keys`);
-      if (!this.paused) this.expect(m.dbs[db].size === 0, () => `db ${db}: RANDOMKEY gave nil, ${m.dbs[db].size} expired keys left`);
-      return;
-    }
-    if (this.paused && allVolatile && !anyLive) return void this.tally('RANDOMKEY paused, all expired'); // Redis 7.2's way out of 7.0's endless loop (redis-compat.md)
-    this.expect(m.live(db, got) !== undefined, () => `db ${db}: RANDOMKEY gave ${JSON.stringify(got)}, not live`);
-  }
-
   /** maxmemory just under the used memory, a random policy and sample count: what is evicted, and the outcome. */
   private evictOp(): void {
     const ks = this.ks;
@@ -681,35 +273,4 @@ class Check {
     const other = (keyHashSlot('k0') + 1) & 16383;
     if (!bySlot.has(other)) this.expect(this.slotKeys!.count(other) === 0, () => `${where}: empty slot ${other} counts keys`);
   }
-}
-
-/**
- * The i-th bulk key: one in three shares the hash tag {x}, so that in cluster mode one slot holds
- * thousands of keys (several chunks of its log in slot-keys.ts, compacted and dropped).
- */
-function bulkName(i: number): string {
-  return i % 3 === 0 ? `b{x}${i}` : `b${i}`;
-}
-
-/**
- * Whether KEYS / SCAN MATCH select `k`: "*" alone selects every key (both skip matching then, as
- * Redis's), while Redis 7.0's stringmatchlen matches no pattern against the empty key, "*" too.
- */
-function matches(pattern: string, k: string): boolean {
-  return pattern === '*' || globMatch(pattern, k);
-}
-
-function sameValue(a: Value | undefined, b: Value | undefined): boolean {
-  if (typeof a === 'string' || typeof b === 'string' || a === undefined || b === undefined) return a === b;
-  return typeOf(a) === typeOf(b) && (a as unknown as { tag: number }).tag === (b as unknown as { tag: number }).tag;
-}
-
-/** JSON, cut short. */
-function clip(x: unknown): string {
-  const s = JSON.stringify(x);
-  return s.length > 300 ? `${s.slice(0, 300)}...` : s;
-}
-
-function show(v: Value | undefined): string {
-  return v === undefined ? 'nothing' : typeof v === 'string' ? JSON.stringify(v) : `hash#${(v as unknown as { tag: number }).tag}`;
 }
