@@ -166,6 +166,18 @@ export class CheckBase {
     this.m.create(db, key, v, dl);
   }
 
+  /**
+   * A live key replaced in one command (RENAME onto it, COPY ... REPLACE): never missing, so a scan
+   * still owes it (as Redis's, whose dbDelete + dbAdd put it back in the same bucket), unless its
+   * type changed under a TYPE filter. A new key for the keys per slot, as Redis's dbAdd.
+   */
+  protected replace(db: number, key: string, v: Value, dl: number | undefined): void {
+    if (this.m.live(db, key) === undefined) return this.create(db, key, v, dl);
+    const was = typeOf(this.m.dbs[db].get(key)!.v);
+    for (const s of this.scans) if (s.db === db && s.type !== undefined && was !== typeOf(v)) s.must.delete(key);
+    this.m.create(db, key, v, dl);
+  }
+
   protected key(): string {
     if (this.bulkNext > 0 && this.rng() < 0.2) return bulkName(pick(this.rng, this.bulkNext));
     return this.names[pick(this.rng, this.names.length)];

@@ -113,7 +113,7 @@ export class CommandOps extends CheckBase {
       this.lazily(db, e !== undefined && src !== dst ? [src, dst] : [src], () => this.same(this.cmd(db, [nx ? 'RENAMENX' : 'RENAME', src, dst]), want, 'RENAME'));
       if (e !== undefined && src !== dst && !(nx && taken)) {
         this.gone(db, src);
-        this.create(db, dst, e.v, e.dl);
+        this.replace(db, dst, e.v, e.dl);
       }
       return;
     }
@@ -125,7 +125,7 @@ export class CommandOps extends CheckBase {
       const want = to === db && src === dst ? '-ERR source and destination objects are the same' : e === undefined || (taken && !replace) ? 0 : 1;
       const looked = to === db && src === dst ? [] : [src];
       this.lazily(db, looked, () => this.same(this.cmd(db, args), want, 'COPY'));
-      if (e !== undefined && want === 1) this.create(to, dst, typeof e.v === 'string' ? e.v : hashValue((e.v as unknown as { tag: number }).tag), e.dl);
+      if (e !== undefined && want === 1) this.replace(to, dst, typeof e.v === 'string' ? e.v : hashValue((e.v as unknown as { tag: number }).tag), e.dl);
       return;
     }
     if (this.cluster) return void this.same(this.cmd(db, ['MOVE', src, '0']), '-ERR MOVE is not allowed in cluster mode', 'MOVE');
