@@ -18,7 +18,7 @@
 // does for expired keys.
 
 import { performance } from 'node:perf_hooks';
-import type { Database } from './database.js';
+import { MAX_DEADLINE, type Database } from './database.js';
 import type { Keyspace } from './keyspace.js';
 import { evictionScore } from './lru.js';
 
@@ -117,15 +117,25 @@ export class Evictor {
     for (let i = 0; i < s.samples; i++) {
       const key = dict.randomKey();
       if (key === undefined) return;
-      const score = s.policy.kind === 'ttl' ? -db.getExpire(key) : evictionScore(s, db.accessField(key) ?? 0, now);
+      // volatile-ttl: Redis's ULLONG_MAX - deadline, above every idle time and LFU score, so that
+      // candidates an LRU or LFU policy left in the pool never outrank a deadline after a switch.
+      const score = s.policy.kind === 'ttl' ? MAX_DEADLINE - db.getExpire(key) : evictionScore(s, db.accessField(key) ?? 0, now);
       this.insert({ key, score, db: db.id });
     }
   }
 
-  /** Inserts a candidate in score order; when full, only if better than the worst, which goes. */
+  /**
+   * Inserts a candidate in score order; when full, only if better than the worst, which goes. A key
+   * sampled again keeps its better score: Redis's pool holds it twice, and takes the better entry
+   * first (kept with its first score, a key scored by the policy before a switch stayed there).
+   */
   private insert(e: PoolEntry): void {
     const pool = this.pool;
-    if (pool.some((p) => p.key === e.key && p.db === e.db)) return;
+    const i = pool.findIndex((p) => p.key === e.key && p.db === e.db);
+    if (i >= 0) {
+      if (pool[i].score >= e.score) return;
+      pool.splice(i, 1);
+    }
     let k = 0;
     while (k < pool.length && pool[k].score < e.score) k++;
     if (pool.length === POOL_SIZE) {

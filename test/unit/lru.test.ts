@@ -97,3 +97,36 @@ test('eviction: lru order through the pool, fail when nothing is left', (t) => {
   ks.settings.setPolicy('noeviction');
   t.is(ks.performEvictions(), 'fail');
 });
+
+test('eviction: after a switch from volatile-lru to volatile-ttl the nearest deadline goes first, whatever the pool kept', (t) => {
+  // Redis scores volatile-ttl candidates ULLONG_MAX - deadline, above any idle time, and its pool
+  // may hold a key twice (the better entry is taken first). Scored -deadline (below every idle
+  // time) and kept with its first score when sampled again, the candidates the LRU runs left in
+  // the pool went first: b (an hour to live) here, before c and d.
+  const clock = new ManualClock();
+  const evicted: string[] = [];
+  const ks = new Keyspace(1, clock, { expired: () => {}, evicted: (_db, key) => evicted.push(key) });
+  const db = ks.dbs[0];
+  const s = ks.settings;
+  s.setPolicy('volatile-lru');
+  s.samples = 200; // every key sampled: 200 draws of 3 or 4 keys
+  for (const k of ['a', 'b', 'c']) {
+    db.set(k, 'v');
+    db.setExpire(k, clock.ms + 3_600_000);
+  }
+  clock.advance(10_000);
+  ks.beginCommand();
+  db.get('c');
+  s.maxmemory = ks.usedMemory - 1;
+  t.is(ks.performEvictions(), 'ok');
+  t.true(evicted[0] === 'a' || evicted[0] === 'b', 'one of the two idlest');
+  s.setPolicy('volatile-ttl');
+  db.set('d', 'v');
+  db.setExpire('d', clock.ms + 1000);
+  db.setExpire('c', clock.ms + 500);
+  s.maxmemory = ks.usedMemory - 1;
+  t.is(ks.performEvictions(), 'ok');
+  s.maxmemory = ks.usedMemory - 1;
+  t.is(ks.performEvictions(), 'ok');
+  t.deepEqual(evicted.slice(1), ['c', 'd'], 'nearest deadline first');
+});
