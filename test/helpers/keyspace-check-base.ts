@@ -80,7 +80,9 @@ export class CheckBase {
     this.m = new Model(count);
     this.run = new Runner(this.ks);
     if (this.cluster) {
-      this.slotKeys = new SlotKeys(3);
+      // Few keys per Map of places, so that a slot holds several (slot-keys.ts PlaceMaps); more in runs
+      // past 65,536 keys, where a lookup through hundreds of Maps would take most of the run.
+      this.slotKeys = new SlotKeys(this.huge ? 1000 : 40);
       this.ks.dbs[0].keyIndex = this.slotKeys;
       this.run.server.cluster = {};
     }

@@ -82,7 +82,7 @@ class Check extends CommandOps {
       }
     }
     this.observe();
-    if (i % (this.m.dbs[0].size > 20_000 ? 200 : 25) === 0) this.verify(`step ${i}`);
+    if (i % (this.ks.keyCount > 20_000 ? 200 : 25) === 0) this.verify(`step ${i}`);
   }
 
   finish(): void {
@@ -121,10 +121,10 @@ class Check extends CommandOps {
     for (const db of this.ks.dbs) most = Math.max(most, db.expires.size);
     const limit = 2 * Math.ceil(most / 20) + 100;
     this.m.now = this.now;
-    const stale: [number, string][] = [];
-    for (let i = 0; i < this.m.dbs.length; i++) for (const k of this.m.dbs[i].keys()) if (this.m.stale(i, k)) stale.push([i, k]);
+    let left: [number, string][] = [];
+    for (let i = 0; i < this.m.dbs.length; i++) for (const k of this.m.dbs[i].keys()) if (this.m.stale(i, k)) left.push([i, k]);
     for (let n = 0; ; n++) {
-      const left = stale.filter(([i, k]) => this.m.dbs[i].has(k));
+      left = left.filter(([i, k]) => this.m.dbs[i].has(k));
       if (left.length === 0) return;
       this.expect(n < limit, () => `${left.length} expired keys left after ${limit} active expiry cycles`);
       this.ks.activeExpireCycle(1000, 0);

@@ -17,14 +17,19 @@ import { runKeyspaceCheck, type KeyspaceCheckResult } from '../helpers/keyspace-
 const FIRST = process.env.KS_SEED !== undefined ? Number(process.env.KS_SEED) >>> 0 : (Math.random() * 2 ** 32) >>> 0;
 const COUNT = Number(process.env.KS_MODEL_N ?? 12);
 const STEPS = Number(process.env.KS_MODEL_STEPS ?? 1500);
-/** Runs per test: AVA gives up on a file when no test ends for 5 minutes (ava.config.mjs). */
+/**
+ * Runs per test: AVA gives up on a file when no test ends for 5 minutes (ava.config.mjs). The tests
+ * run one after the other, each after a turn of the event loop, so that each one's result reaches
+ * AVA when it ends (back-to-back synchronous tests held every result until the last one ended).
+ */
 const BATCH = 25;
 
 for (let from = 0; from < COUNT; from += BATCH) {
   const first = (FIRST + from) >>> 0;
   const n = Math.min(BATCH, COUNT - from);
-  test(`seeded random commands on the keyspace agree with a model of it (seeds ${first}..${(first + n - 1) >>> 0})`, (t) => {
+  test.serial(`seeded random commands on the keyspace agree with a model of it (seeds ${first}..${(first + n - 1) >>> 0})`, async (t) => {
     t.timeout(30_000 + n * STEPS * 5);
+    await new Promise((resolve) => setImmediate(resolve));
     t.log(`KS_SEED=${first} KS_MODEL_N=${n} KS_MODEL_STEPS=${STEPS} to replay`);
     const failed: KeyspaceCheckResult[] = [];
     const seen: Record<string, number> = {};
