@@ -19,8 +19,10 @@
 // Hooks belong to the table holding the T0 data, not to the SlotDict: SWAPDB moves them with the
 // data, and FLUSH* (which swaps in a new table) leaves the T0 data untouched from then on. While a
 // snapshot is open, freed slots are not reused: every slot a key gets after T0 is then at or above
-// the view's `limit`, so the T0 keys are the keys of the slots below it whose hook has not run, and
-// the snapshot's user tells them apart with a bitmap over slots (snapshot-recorder.ts).
+// the view's `limit`, but for a key added back right after its removal, which takes its own slot
+// back (its hook ran: SlotTable.alloc), so the T0 keys are the keys of the slots below it whose
+// hook has not run, and the snapshot's user tells them apart with a bitmap over slots
+// (snapshot-recorder.ts).
 
 import { SlotTable } from './slot-table.js';
 import { CHUNK } from './slot-index.js';
@@ -31,7 +33,8 @@ export interface SlotSnapshotView<V> {
   readonly limit: number;
   /**
    * The key's slot in the table that held the T0 data: its T0 slot until the hook was called for
-   * it; after a delete and re-add, its new slot (at or above `limit`).
+   * it; after a delete and re-add, its new slot (at or above `limit`, or its own again when added
+   * back right after its removal).
    */
   slot(key: string): number | undefined;
   /** The key's value in the T0 table (its T0 value until the hook was called for it). */
@@ -194,6 +197,8 @@ export class SlotDict<V> {
     const t = this.t;
     (t.hooks ??= []).push(before);
     t.snapshots++;
+    // A key freed before T0 has no hook run for it: added back, it must take a new slot.
+    t.lastFreed = null;
     const limit = t.allocated;
     let open = true;
     return {

@@ -64,6 +64,11 @@ export class SlotTable<V> {
   released = 0;
   /** Open snapshots: while there are any, freed slots are not reused (see slot-dict.ts). */
   snapshots = 0;
+  /**
+   * The key whose slot was freed last (the top of `free`) if no key took a slot since, nor a
+   * snapshot began: added back, it takes that slot again even while a snapshot is open (alloc).
+   */
+  lastFreed: string | null = null;
   /** Snapshot hooks: called before any key of this table changes. */
   hooks: ((key: string) => void)[] | null = null;
   private readonly rows: unknown[][] = [];
@@ -194,6 +199,7 @@ export class SlotTable<V> {
     const i = p >= 0 ? p : -2 - p;
     this.beforeChange(key);
     this.release(idx[2 * i + 1] - 1);
+    this.lastFreed = key;
     idx[2 * i + 1] = -1;
     this.n--;
     if (this.old !== null) this.step();
@@ -202,8 +208,18 @@ export class SlotTable<V> {
     return true;
   }
 
+  /**
+   * A slot for `key`: a freed one, the last freed first (none while a snapshot is open), else the
+   * next. A key added back right after its removal (RENAME or COPY ... REPLACE onto it, RESTORE
+   * REPLACE: Redis's dbDelete + dbAdd, which put it back in its bucket) takes its own slot back
+   * even under a snapshot: a new slot could lie past the end of a SCAN in progress, which then
+   * missed a key that never stopped existing (the keyspace checker found it; on the wire, during
+   * BGREWRITEAOF). The snapshot saw its removal (the hook ran), so the slot reads as changed there.
+   */
   private alloc(key: string, value: V, field: number): number {
-    let slot = this.snapshots === 0 ? this.free.pop() : undefined;
+    const again = key === this.lastFreed;
+    this.lastFreed = null;
+    let slot = this.snapshots === 0 || again ? this.free.pop() : undefined;
     if (slot === undefined) {
       slot = this.nextSlot++;
       // new Array(n) is a holey array with room for the whole chunk: it never grows.

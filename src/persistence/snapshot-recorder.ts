@@ -4,7 +4,8 @@
 //
 // "Changed since T0" is a bitmap over the values dict's slots, not a Set of keys: a slot at or
 // above the view's `limit` was allocated after T0 (SlotDict does not reuse freed slots while a
-// snapshot is open), one below it is unchanged unless its bit is set. Profile of the Set (1M keys,
+// snapshot is open, but for a key added back into its own right after its removal, which set its
+// bit), one below it is unchanged unless its bit is set. Profile of the Set (1M keys,
 // redis-benchmark SET -r 1M during the rewrite): every write added a key to a Set that grew to
 // hundreds of thousands of entries, and each of its rehashes stopped the server (50-65 ms under a
 // long rewrite), and the walk looked every key up in it. The bitmap is allocated once at T0

@@ -8,6 +8,7 @@ import { MAX_DEADLINE, type Database, type KeyIndex } from '../../src/keyspace/d
 import { ManualClock } from '../../src/keyspace/clock.js';
 import { cloneValue, encodingOf, RawString, type TypedValue } from '../../src/keyspace/values.js';
 import { entryBytes, EXPIRE_ENTRY_BYTES } from '../../src/keyspace/memory.js';
+import { Runner } from '../helpers/keyspace-model.js';
 
 /** `n` keys `<prefix><i>` in `db`, each with the deadline `deadline(i)`. */
 function withTtl(db: Database, prefix: string, n: number, deadline: (i: number) => number): void {
@@ -527,4 +528,32 @@ test('the active expiry cycle gives back a large table that deletes or expiry le
   t.is(db.expires.size, 0);
   db.set('new', 'v');
   t.is(db.get('new'), 'v');
+});
+
+test('a key replaced in one command while a snapshot is open keeps its slot: a SCAN in progress still returns it', (t) => {
+  // RENAME and COPY ... REPLACE onto a key delete it and add it again (Redis's dbDelete + dbAdd,
+  // which put it back in its bucket). While an AOF rewrite's snapshot kept freed slots from being
+  // reused, the key took a new slot past the end of the scan begun before, which never returned
+  // it (on the wire too: SCAN, BGREWRITEAOF, RENAME x k100000 over 2^19 keys).
+  const { ks, db } = setup(1);
+  const run = new Runner(ks);
+  for (let i = 0; i < 62; i++) db.set(`k${i}`, 'v');
+  db.set('x', 'new');
+  db.set('y', 'new'); // 64 keys: an iteration begun now ends at slot 64
+  const slots = ['k40', 'k50'].map((k) => db.dict.slotOf(k));
+  let [cursor] = run.run(0, ['SCAN', '0', 'COUNT', '1']) as [string, string[]];
+  const view = db.dict.beginSnapshot(() => {});
+  t.is(run.run(0, ['RENAME', 'x', 'k40']), '+OK');
+  t.is(run.run(0, ['COPY', 'y', 'k50', 'REPLACE']), 1);
+  t.deepEqual(['k40', 'k50'].map((k) => db.dict.slotOf(k)), slots);
+  const seen = new Set<string>();
+  while (cursor !== '0') {
+    const [next, keys] = run.run(0, ['SCAN', cursor, 'COUNT', '7']) as [string, string[]];
+    for (const k of keys) seen.add(k);
+    cursor = next;
+  }
+  view.end();
+  t.true(seen.has('k40') && seen.has('k50'));
+  db.set('z', 'v');
+  t.true(db.dict.slotOf('z') < 64, 'after the snapshot, freed slots are reused again');
 });
