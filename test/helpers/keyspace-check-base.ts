@@ -175,6 +175,7 @@ export class CheckBase {
    */
   protected replace(db: number, key: string, v: Value, dl: number | undefined): void {
     if (this.m.live(db, key) === undefined) return this.create(db, key, v, dl);
+    if (this.scans.some((s) => s.db === db && s.must.has(key))) this.tally('replaced while owed by a scan');
     const was = typeOf(this.m.dbs[db].get(key)!.v);
     for (const s of this.scans) if (s.db === db && s.type !== undefined && was !== typeOf(v)) s.must.delete(key);
     this.m.create(db, key, v, dl);
@@ -183,6 +184,11 @@ export class CheckBase {
   protected key(): string {
     if (this.bulkNext > 0 && this.rng() < 0.2) return bulkName(pick(this.rng, this.bulkNext));
     return this.names[pick(this.rng, this.names.length)];
+  }
+
+  /** A key stored in `db` (the keyspace's own random pick), or any name when it is empty. */
+  protected storedKey(db: number): string {
+    return this.ks.dbs[db].dict.randomKey() ?? this.key();
   }
 
   protected value(): Value {

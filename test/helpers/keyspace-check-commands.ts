@@ -102,10 +102,12 @@ export class CommandOps extends CheckBase {
   protected renameCopyMoveOp(): void {
     const m = this.m;
     const db = this.db();
-    const src = this.key();
-    const dst = this.rng() < 0.1 ? src : this.key();
+    // Half the time keys that exist (expired ones too): replacements of live keys, scans owing them.
+    const src = this.rng() < 0.5 ? this.storedKey(db) : this.key();
+    const dst = this.rng() < 0.1 ? src : this.rng() < 0.5 ? this.storedKey(db) : this.key();
     const e = m.live(db, src);
-    const what = pick(this.rng, 4);
+    const what = pick(this.rng, 5);
+    if (what === 4) return this.restoreOp(db, src, dst);
     if (what <= 1) {
       const nx = what === 1;
       const taken = m.live(db, dst) !== undefined;
@@ -137,6 +139,23 @@ export class CommandOps extends CheckBase {
       this.gone(db, src);
       this.create(target, src, e!.v, e!.dl);
     }
+  }
+
+  /** DUMP src, then RESTORE dst ... REPLACE ABSTTL with src's deadline: a copy by way of the payload. */
+  private restoreOp(db: number, src: string, dst: string): void {
+    const m = this.m;
+    const e = m.live(db, src);
+    let payload: unknown;
+    this.lazily(db, [src], () => (payload = this.cmd(db, ['DUMP', src])));
+    if (e === undefined) return this.same(payload, null, 'DUMP');
+    if (typeof e.v !== 'string') return this.expect(typeof payload === 'string' && payload.startsWith('-'), () => `DUMP of a hash: ${clip(payload)}`);
+    const bulk = payload as string;
+    const ttl = e.dl === undefined ? '0' : String(e.dl);
+    // No lookup of dst (Redis's dbDelete): one past its deadline is removed, not reported expired.
+    this.same(this.cmd(db, ['RESTORE', dst, ttl, bulk.slice(bulk.indexOf('\r\n') + 2), 'REPLACE', 'ABSTTL']), '+OK', 'RESTORE');
+    // A deadline that is now is already past for RESTORE (checkAlreadyExpired: when <= now).
+    if (e.dl !== undefined && e.dl <= m.now) this.gone(db, dst);
+    else this.replace(db, dst, e.v, e.dl);
   }
 
   protected flushOp(): void {

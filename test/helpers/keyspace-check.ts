@@ -70,7 +70,7 @@ class Check extends CommandOps {
       [0.006, () => this.flushOp()],
       [0.006, () => this.swapOp()],
       [0.01, () => this.togglePause()],
-      [0.015, () => this.snapshotOp()],
+      [0.03, () => this.snapshotOp()],
     ];
     const ops = this.paused ? [...reads, [0.1, () => this.togglePause()] as [number, () => void]] : [...reads, ...writes];
     const total = ops.reduce((a, [w]) => a + w, 0);
@@ -148,7 +148,7 @@ class Check extends CommandOps {
 
   /** Opens a snapshot of a database (at most two at once), or closes one and checks it. */
   private snapshotOp(): void {
-    if (this.snapshots.length < 2 && (this.snapshots.length === 0 || this.rng() < 0.4)) {
+    if (this.snapshots.length < 2 && (this.snapshots.length === 0 || this.rng() < 0.7)) {
       const db = this.db();
       this.note(`db ${db}: snapshot opened`);
       this.snapshots.push(new SnapshotCheck(this.ks.dbs[db], (msg) => this.fail(msg)));

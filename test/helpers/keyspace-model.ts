@@ -5,6 +5,7 @@
 
 import type { Ctx, Handler } from '../../src/commands/types.js';
 import { keyspaceCommands } from '../../src/commands/keys.js';
+import { dumpCommands } from '../../src/commands/dump.js';
 import type { Keyspace } from '../../src/keyspace/keyspace.js';
 import { Deferred, ErrorReply, RawReply, SimpleString, type Reply } from '../../src/protocol/reply.js';
 import type { TypedValue, Value } from '../../src/keyspace/values.js';
@@ -87,12 +88,12 @@ export class Runner {
   readonly server = {
     stats: { keyspaceHits: 0, keyspaceMisses: 0, lazyfreedObjects: 0 },
     cluster: null as object | null,
-    config: { bool: (): boolean => false, get: (): string => '' },
+    config: { bool: (): boolean => false, get: (): string => '' }, // rdbcompression no, save ''
     persistence: null,
   };
 
   constructor(private readonly ks: Keyspace) {
-    for (const spec of keyspaceCommands) this.handlers.set(spec.name, spec.handler);
+    for (const spec of [...keyspaceCommands, ...dumpCommands]) this.handlers.set(spec.name, spec.handler);
   }
 
   /** Runs `args` in database `db`: a new command time, then the handler; the reply as plain data. */
