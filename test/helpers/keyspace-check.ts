@@ -95,7 +95,7 @@ class Check extends CommandOps {
     this.verify('end');
     if (this.ttlRanks.length >= 30) {
       const mean = this.ttlRanks.reduce((a, b) => a + b, 0) / this.ttlRanks.length;
-      this.expect(mean < 0.35, () => `volatile-ttl: the keys evicted had on average ${mean.toFixed(2)} of the candidates nearer their deadline`);
+      this.expect(mean < 0.2, () => `volatile-ttl: the keys evicted had on average ${mean.toFixed(2)} of the candidates nearer their deadline`);
     }
   }
 
