@@ -91,6 +91,8 @@ test.serial('a rewrite while clients keep writing: the result is the T0 dataset 
       const i = (n * 7919) % 10000;
       const db = String(n % 5);
       cmds.push(['SELECT', db], ['INCR', 'counter'], ['APPEND', `k${i}`, '+'], ['DEL', `k${(i + 1) % 10000}`], ['SET', `new${n}`, 'v', 'PX', '100000'], ['INCR', `k${(i + 2) % 10000}`], ['INCR', `fresh${n}`]);
+      // Replaced in one command (removed and added again), a T0 key takes its own slot back.
+      cmds.push(['RENAME', `new${n}`, `k${(i + 3) % 10000}`], ['COPY', `k${(i + 4) % 10000}`, `k${(i + 5) % 10000}`, 'REPLACE']);
     }
     if (n % 200 === 0) cmds.push(['SELECT', '4'], ['FLUSHDB']);
     if (n % 300 === 0) cmds.push(['SWAPDB', '1', '2']);
