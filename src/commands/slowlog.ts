@@ -59,10 +59,19 @@ export class SlowLog {
     return this.entries.length;
   }
 
-  /** Logs a command that took `usec` µs, then trims the log to `maxLen` entries. */
+  /**
+   * Logs a command that took `usec` µs, then trims the log to `maxLen` entries. With `maxLen` 0,
+   * as Redis's slowlogPushEntryIfNeeded (which creates the entry, then trims): the entry's id is
+   * used up and the log emptied, without building the entry.
+   */
   push(args: readonly string[], usec: number, client: ClientApi, nowMs: number, maxLen: number): void {
+    const id = this.nextId++;
+    if (maxLen === 0) {
+      this.entries.length = 0;
+      return;
+    }
     this.entries.unshift({
-      id: this.nextId++, time: Math.floor(nowMs / 1000), usec: Math.floor(usec),
+      id, time: Math.floor(nowMs / 1000), usec: Math.floor(usec),
       args: entryArgs(args), addr: client.addr, name: client.name,
     });
     if (this.entries.length > maxLen) this.entries.length = maxLen;

@@ -25,7 +25,10 @@ export class Observer {
   readonly latency = new LatencyMonitor();
   readonly monitors = new Monitors();
   readonly commandStats: CommandStats;
-  /** slowlog-log-slower-than in µs, Infinity when the log is off (-1, or slowlog-max-len 0). */
+  /**
+   * slowlog-log-slower-than in µs, Infinity when the log is off (-1). Not with slowlog-max-len 0:
+   * as in Redis, a slow command then still empties the log and uses up an entry id.
+   */
   private slowerThan = 10000;
   private slowlogMaxLen = 128;
 
@@ -38,7 +41,7 @@ export class Observer {
     const slowlogLimits = (): void => {
       const t = config.int('slowlog-log-slower-than');
       this.slowlogMaxLen = config.int('slowlog-max-len');
-      this.slowerThan = t < 0 || this.slowlogMaxLen === 0 ? Infinity : t;
+      this.slowerThan = t < 0 ? Infinity : t;
     };
     slowlogLimits();
     config.onChange('slowlog-log-slower-than', slowlogLimits);

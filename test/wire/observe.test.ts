@@ -146,6 +146,32 @@ test('SLOWLOG: threshold, entry shape, argument and string trimming, RESET, max 
   }
 });
 
+test('slowlog-max-len 0: a slow command empties the log and uses up an id, as redis-server 7.0.15', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const [ks, redis] = await Promise.all([startServer({ port: 0 }), startRealRedis()]);
+  t.teardown(() => Promise.all([ks.close(), redis.stop()]));
+  const run = async (port: number): Promise<string[]> => {
+    const c = await RawClient.connect(port);
+    t.teardown(() => c.close());
+    /** The id of the newest entry. */
+    const newest = async (): Promise<number> => Number(/^\*1\r\n\*6\r\n:(\d+)\r\n/.exec(await c.call('SLOWLOG', 'GET', '1'))![1]);
+    await c.call('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
+    await c.call('ECHO', 'a');
+    const before = await newest();
+    await c.call('CONFIG', 'SET', 'slowlog-max-len', '0');
+    const seen = [await c.call('SLOWLOG', 'LEN'), await c.call('SLOWLOG', 'GET')];
+    await c.call('ECHO', 'b');
+    await c.call('CONFIG', 'SET', 'slowlog-max-len', '128');
+    seen.push(await c.call('SLOWLOG', 'LEN'));
+    // SLOWLOG GET, max-len 0, LEN, GET, ECHO b, max-len 128, LEN: 7 ids, the newest the LEN's.
+    seen.push(`id +${await newest() - before}`);
+    return seen;
+  };
+  const [ours, theirs] = await Promise.all([run(ks.port), run(redis.port)]);
+  t.deepEqual(ours, theirs);
+  t.deepEqual(ours, [':0\r\n', '*0\r\n', ':1\r\n', 'id +7']);
+});
+
 test('LATENCY records command spikes over the threshold (DEBUG SLEEP) and reports them', async (t) => {
   const s = await startServer({ port: 0, config: { 'enable-debug-command': 'yes' } });
   const c = await RawClient.connect(s.port);
