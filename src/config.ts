@@ -98,7 +98,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   // cluster-node-id is Keystonelight's: which node of the layout file this server is.
   bool('cluster-enabled', 'no', false),
   opt('cluster-config-file', 'string', 'nodes.conf', false),
-  opt('cluster-announce-ip', 'string', '', false, { emptyIsNull: true }),
+  opt('cluster-announce-ip', 'string', '', true, { emptyIsNull: true }), // CONFIG SET: the single node's address at once
   int('cluster-port', '0', 0n, 65535n, { mutable: false }),
   int('cluster-announce-port', '0', 0n, 65535n),
   int('cluster-announce-bus-port', '0', 0n, 65535n),

@@ -181,6 +181,8 @@ export const CLUSTERDOWN_UNBOUND = 'CLUSTERDOWN Hash slot not served';
 export const CLUSTERDOWN_STATE = 'CLUSTERDOWN The cluster is down';
 export const MOVED = (slot: number, host: string, port: number): string => `MOVED ${slot} ${host}:${port}`;
 export const INVALID_SLOT = 'ERR Invalid slot';
+/** CONFIG SET cluster-announce-ip's reason (after Redis's `CONFIG SET failed ... - `) with a layout file, whose lines are the addresses shown. */
+export const ANNOUNCE_IP_FIXED = 'changing it at run time is not supported by Keystonelight with a cluster layout file';
 export const INVALID_SLOT_OR_KEYS = 'ERR Invalid slot or number of keys';
 export const UNKNOWN_NODE = (id: string): string => `ERR Unknown node ${cstr(id)}`;
 export const SELECT_IN_CLUSTER = 'ERR SELECT is not allowed in cluster mode';

@@ -10,7 +10,7 @@
 // Migration states (ASK, TRYAGAIN), replicas (READONLY reads) and MULTI/EXEC are out of scope.
 
 import { ErrorReply } from '../protocol/reply.js';
-import { CLUSTERDOWN_STATE, CLUSTERDOWN_UNBOUND, CROSSSLOT, MOVED } from '../errors.js';
+import { ANNOUNCE_IP_FIXED, CLUSTERDOWN_STATE, CLUSTERDOWN_UNBOUND, CROSSSLOT, MOVED } from '../errors.js';
 import type { CommandSpec } from '../commands/types.js';
 import { findKeys } from '../commands/meta/keys.js';
 import { type Config } from '../config.js';
@@ -50,7 +50,7 @@ export class Cluster implements ClusterApi {
     layout: Layout,
     /** The port this server listens on (known once it listens; port 0 picks one). */
     private readonly ownPort: () => number,
-    /** cluster-announce-port, cluster-announce-bus-port, cluster-port (read at each use: the first two CONFIG SET may change). */
+    /** cluster-announce-ip, -port, -bus-port, cluster-port (read at each use: CONFIG SET may change all but the last). */
     private readonly config: Config,
   ) {
     this.nodes = layout.nodes;
@@ -66,10 +66,13 @@ export class Cluster implements ClusterApi {
   }
 
   addressOf(node: ClusterNode, localHost: string): { host: string; port: number } {
-    // A single node without cluster-announce-ip: the address the client used to reach it. (Redis
-    // shows an empty address until another node tells it its own, which clients cannot use.)
-    // Its port: cluster-announce-port when set (a node behind NAT or a container's port mapping).
-    return { host: node.host === '' ? localHost : node.host, port: node.port === 0 ? this.config.int('cluster-announce-port') || this.ownPort() : node.port };
+    // A layout file's node: the address on its line. The single node (port 0 in its layout):
+    // cluster-announce-ip, read at each use as CONFIG SET may change it (Redis's clusterCron
+    // copies it to myself); without it, the address the client used to reach it (Redis shows an
+    // empty address until another node tells it its own, which clients cannot use). Its port:
+    // cluster-announce-port when set (a node behind NAT or a container's port mapping).
+    if (node.port !== 0) return { host: node.host, port: node.port };
+    return { host: this.config.get('cluster-announce-ip') || localHost, port: this.config.int('cluster-announce-port') || this.ownPort() };
   }
 
   busPortOf(node: ClusterNode): number {
@@ -162,6 +165,9 @@ export function openCluster(config: Config, log: { notice(msg: string): void; wa
     log.notice(`Cluster mode: no layout file at ${fsPath(config.get('cluster-config-file'))} in ${fsPath(config.get('dir'))}; this node (${me.id}) serves all ${SLOTS} slots`);
   } else {
     log.notice(`Cluster mode: ${layout.nodes.length} nodes from ${file}; this node is ${me.host}:${me.port} (${me.id})`);
+    // The file's lines are the addresses shown; a new cluster-announce-ip would change nothing
+    // (Redis shows it as this node's address), so it is refused rather than silently kept.
+    config.addCheck('cluster-announce-ip', (value, prev) => (value === prev ? null : ANNOUNCE_IP_FIXED));
     if (cluster.assigned !== SLOTS) log.warning(`Cluster mode: ${file} assigns ${cluster.assigned} of ${SLOTS} slots: the cluster is down (CLUSTERDOWN)`);
   }
   return cluster;

@@ -152,10 +152,13 @@ function findMyself(nodes: readonly ClusterNode[], config: Config, source: strin
   throw new LayoutError(`${source}: cannot tell which node is this server (${why}): set cluster-node-id`);
 }
 
-/** A cluster of one serving every slot, with the configured or a random node id. */
+/**
+ * A cluster of one serving every slot, with the configured or a random node id. Its address
+ * (host '', port 0) is cluster-announce-ip and -port at each use (Cluster.addressOf).
+ */
 function singleNode(config: Config): Layout {
   const id = config.get('cluster-node-id') || randomBytes(20).toString('hex');
-  const myself: ClusterNode = { id, host: config.get('cluster-announce-ip'), port: 0, ranges: [[0, SLOTS - 1]], epoch: 0 };
+  const myself: ClusterNode = { id, host: '', port: 0, ranges: [[0, SLOTS - 1]], epoch: 0 };
   return { nodes: [myself], myself, owner: new Int16Array(SLOTS).fill(0) };
 }
 

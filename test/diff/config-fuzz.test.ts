@@ -51,11 +51,10 @@ const NOT_COMPARED = new Set(['cluster-node-id']);
 
 /**
  * Options never set (their GET is compared, or masked by GET_DIFFERS): Redis 7 rebinds its
- * listeners or changes its cluster address at run time, where they are immutable here by design
- * (redis-compat.md: "port and bind are immutable here", cluster-announce-ip "Immutable here");
- * and letting Redis rebind would move it off the port the test owns.
+ * listeners at run time, where they are immutable here by design (redis-compat.md: "port and
+ * bind are immutable here"); and letting Redis rebind would move it off the port the test owns.
  */
-const NOT_SET = new Set(['port', 'bind', 'cluster-announce-ip']);
+const NOT_SET = new Set(['port', 'bind']);
 
 /**
  * Defaults Keystonelight changes on purpose (redis-compat.md, "Configuration options"): Redis is

@@ -8,6 +8,7 @@ import { Cluster } from 'ioredis';
 import { createCluster } from 'redis';
 import { startServer } from '../../src/index.js';
 import { keyHashSlot } from '../../src/cluster/slots.js';
+import { ANNOUNCE_IP_FIXED } from '../../src/errors.js';
 import { RawClient } from '../helpers/raw.js';
 import { startCluster, writeLayout, type TestCluster } from '../helpers/cluster.js';
 
@@ -141,6 +142,17 @@ test('a layout that leaves slots unassigned: the cluster is down', async (t) => 
   t.is(await conn.call('GET', unserved), '-CLUSTERDOWN Hash slot not served\r\n');
   t.is(await conn.call('GET', 'user:1000'), '-CLUSTERDOWN The cluster is down\r\n');
   t.is(await conn.call('PING'), '+PONG\r\n');
+});
+
+test('with a layout file, CONFIG SET cluster-announce-ip is refused (the file\'s lines are the addresses shown); the same value is accepted', async (t) => {
+  const layout = await writeLayout(1, ([p]) => [`127.0.0.1:${p} 0-16383`]);
+  t.teardown(() => layout.remove());
+  const s = await startServer({ port: layout.ports[0], config: { 'cluster-enabled': 'yes', 'cluster-config-file': layout.file } });
+  t.teardown(() => s.close());
+  const conn = await raw(t, s.port);
+  t.is(await conn.call('CONFIG', 'SET', 'cluster-announce-ip', '10.9.8.7'), `-ERR CONFIG SET failed (possibly related to argument 'cluster-announce-ip') - ${ANNOUNCE_IP_FIXED}\r\n`);
+  t.is(await conn.call('CONFIG', 'SET', 'cluster-announce-ip', ''), '+OK\r\n');
+  t.regex(await conn.call('CLUSTER', 'NODES'), new RegExp(` 127\\.0\\.0\\.1:${s.port}@\\d+ myself,master `));
 });
 
 test('a layout that cannot be used stops the server from starting, naming the problem', async (t) => {

@@ -13,6 +13,10 @@ import { startServer, type RunningServer } from '../../src/index.js';
 import { keyHashSlot } from '../../src/cluster/slots.js';
 import { ipv6Loopback, RawClient } from '../helpers/raw.js';
 import { entryBytes } from '../../src/keyspace/memory.js';
+import { startRealRedis } from '../helpers/redis.js';
+import { needBinary } from '../helpers/bins.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const CROSSSLOT = "-CROSSSLOT Keys in request don't hash to the same slot\r\n";
 
@@ -105,6 +109,29 @@ test('cluster-announce-ip is the address shown; without it, the address the clie
   const c = await raw(t, s.port);
   t.regex(await c.call('CLUSTER', 'SLOTS'), /\$8\r\n10\.1\.2\.3\r\n/);
   t.regex(await c.call('CLUSTER', 'NODES'), / 10\.1\.2\.3:\d+@\d+ myself,master /);
+});
+
+test('CONFIG SET cluster-announce-ip changes the address shown, as redis-server 7.0.15 (within its cron\'s 100 ms)', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const s = await node(t, { 'cluster-enabled': 'yes', 'cluster-announce-ip': '10.1.2.3' });
+  const redis = await startRealRedis(['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-announce-ip', '10.1.2.3']);
+  t.teardown(() => redis.stop());
+  const [ours, theirs] = [await raw(t, s.port), await raw(t, redis.port)];
+  t.is(await theirs.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383'), '+OK\r\n');
+  /** CLUSTER SLOTS's address of the node, and CLUSTER NODES's and SHARDS's. */
+  const shown = async (c: RawClient): Promise<string[]> => [
+    /\*4\r\n\$\d+\r\n([^\r]*)\r\n:\d+\r\n/.exec(await c.call('CLUSTER', 'SLOTS'))![1],
+    / ([^ ]*):\d+@\d+ myself,master /.exec(await c.call('CLUSTER', 'NODES'))![1],
+    /\$2\r\nip\r\n\$\d+\r\n([^\r]*)\r\n/.exec(await c.call('CLUSTER', 'SHARDS'))![1],
+  ];
+  for (const c of [ours, theirs]) t.is(await c.call('CONFIG', 'SET', 'cluster-announce-ip', '10.9.8.7'), '+OK\r\n');
+  await sleep(300); // Redis's clusterCron takes the new address
+  t.deepEqual(await shown(ours), await shown(theirs));
+  t.deepEqual(await shown(ours), ['10.9.8.7', '10.9.8.7', '10.9.8.7']);
+  for (const c of [ours, theirs]) t.is(await c.call('CONFIG', 'GET', 'cluster-announce-ip'), '*2\r\n$19\r\ncluster-announce-ip\r\n$8\r\n10.9.8.7\r\n');
+  // Unset: the address the client connected to (Redis: an empty one, until another node tells it).
+  t.is(await ours.call('CONFIG', 'SET', 'cluster-announce-ip', ''), '+OK\r\n');
+  t.deepEqual(await shown(ours), ['127.0.0.1', '127.0.0.1', '127.0.0.1']);
 });
 
 test('multi-key commands across slots are CROSSSLOT; within one slot (hash tags) they run', async (t) => {
