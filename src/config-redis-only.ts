@@ -105,7 +105,8 @@ export const REDIS_ONLY_OPTIONS: readonly OptionSpec[] = [
   bool('rdb-save-incremental-fsync', 'yes'),
   bool('stop-writes-on-bgsave-error', 'yes'),
   opt('dbfilename', 'string', 'dump.rdb', true, { protected: true, parse: parseDbFilename }),
-  // AOF: rewrites do not pause fsync; replaced files are deleted after each rewrite, always.
+  // AOF: no-appendfsync-on-rewrite acts as Redis's (persistence/aof.ts: no fsync while a rewrite
+  // runs); replaced files are deleted after each rewrite, always.
   bool('no-appendfsync-on-rewrite', 'no'),
   only(bool('aof-disable-auto-gc', 'no'), 'keeping AOF history files (aof-disable-auto-gc)'),
   // Replication: Keystonelight is a master without replicas; what tunes replicas, or a master's
