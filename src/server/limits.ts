@@ -8,7 +8,8 @@
 //   held by CLIENT PAUSE blocks its client) and pub/sub clients: here monitors and held clients;
 // - `client-output-buffer-limit` for the normal class (checkClientOutputBufferLimits), and the
 //   internal bound that pauses a client which does not read its replies;
-// - the descriptor limit at start (adjustOpenFilesLimit): maxclients is lowered to fit.
+// - the descriptor limit at start (adjustOpenFilesLimit): maxclients is lowered to fit; and the
+//   warning for a tcp-backlog the kernel caps (checkTcpBacklogSettings).
 
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
@@ -163,6 +164,23 @@ export function openFilesLimit(procLimits = '/proc/self/limits'): number | null 
   const m = /^Max open files\s+(\S+)/m.exec(text);
   if (m === null) return null;
   return m[1] === 'unlimited' ? Infinity : Number(m[1]);
+}
+
+const SOMAXCONN = '/proc/sys/net/core/somaxconn';
+
+/**
+ * Redis's checkTcpBacklogSettings at start: its warning when the kernel caps listen()'s backlog
+ * below tcp-backlog (somaxconn, which listen() silently applies), or null.
+ */
+export function tcpBacklogWarning(backlog: number, somaxconnPath = SOMAXCONN): string | null {
+  let somaxconn: number;
+  try {
+    somaxconn = parseInt(readFileSync(somaxconnPath, 'latin1'), 10); // atoi
+  } catch {
+    return null;
+  }
+  if (!(somaxconn > 0 && somaxconn < backlog)) return null;
+  return `WARNING: The TCP backlog setting of ${backlog} cannot be enforced because ${SOMAXCONN} is set to the lower value of ${somaxconn}.`;
 }
 
 /** Logs Redis's warnings for `maxclients` not fitting in `limit` descriptors; the maxclients that fits. */

@@ -18,7 +18,7 @@ import { createLogger, type Logger } from './log.js';
 import { Server } from './server.js';
 import { PidFiles } from './pidfile.js';
 import { isDaemonChild } from './daemon.js';
-import { adjustOpenFilesLimit } from './limits.js';
+import { adjustOpenFilesLimit, tcpBacklogWarning } from './limits.js';
 import { heapLimitWarning } from './heap.js';
 import { AOF_DISABLE_FAILED, AOF_ENABLE_FAILED, errnoText, errorText, failedListening, NO_RDB_SAVE, NOT_LISTENING, strerror } from '../errors.js';
 import { LoggedStartFailure, refuseBeforeLog } from './start-failure.js';
@@ -224,6 +224,8 @@ export async function runService(config: Config, configFile: string): Promise<Se
   // As Redis's initServer: maxclients must fit in the descriptors the process may open.
   const fdProblem = adjustOpenFilesLimit(config, log);
   if (fdProblem !== null) return fail(fdProblem);
+  const backlogWarning = tcpBacklogWarning(config.int('tcp-backlog'));
+  if (backlogWarning !== null) log.warning(backlogWarning);
   let server: Server;
   try {
     // Throws for a cluster layout file that cannot be used (cluster-enabled yes).

@@ -10,7 +10,7 @@ import { Config, findOption } from '../../src/config.js';
 import { parseConfigFile } from '../../src/config-file.js';
 import { rewriteConfigFile } from '../../src/config-rewrite.js';
 import { obufClass } from '../../src/config-obuf.js';
-import { adjustOpenFilesLimit, ClientLimits, openFilesLimit, OUTPUT_PAUSE, protectedModeDenies } from '../../src/server/limits.js';
+import { adjustOpenFilesLimit, ClientLimits, openFilesLimit, OUTPUT_PAUSE, protectedModeDenies, tcpBacklogWarning } from '../../src/server/limits.js';
 import { replyListBytes } from '../../src/server/reply-list.js';
 import type { Connection } from '../../src/server/connection.js';
 import type { Logger } from '../../src/server/log.js';
@@ -148,4 +148,17 @@ test('cron: with a password set, a client that must AUTH is closed over the repl
   const check = limits.cronCheck(5_000)!;
   t.deepEqual([fits, over, authed].map((c) => check(c as unknown as Connection)), [false, true, false], 'closed: true');
   t.deepEqual([fits.killed, over.killed, authed.killed], [false, true, false]);
+});
+
+test('tcp-backlog above somaxconn: Redis 7.0.15\'s start warning (its checkTcpBacklogSettings), none at or under it', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ks-somaxconn-'));
+  const file = join(dir, 'somaxconn');
+  writeFileSync(file, '4096\n');
+  // redis-server --tcp-backlog 5000 on a machine with somaxconn 4096 logs this line, word for word.
+  t.is(tcpBacklogWarning(5000, file), 'WARNING: The TCP backlog setting of 5000 cannot be enforced because /proc/sys/net/core/somaxconn is set to the lower value of 4096.');
+  t.is(tcpBacklogWarning(4096, file), null);
+  t.is(tcpBacklogWarning(511, file), null);
+  writeFileSync(file, '0\n');
+  t.is(tcpBacklogWarning(5000, file), null, 'as Redis, a somaxconn that is not positive says nothing');
+  t.is(tcpBacklogWarning(5000, join(dir, 'none')), null);
 });
