@@ -253,8 +253,14 @@ export async function runService(config: Config, configFile: string): Promise<Se
   }
   service.running = true;
   log.notice(readyLine(server.port));
+  const maxmemory = config.int('maxmemory');
+  if (maxmemory > 0 && maxmemory < 1024 * 1024) log.warning(smallMaxmemory(maxmemory));
   return server;
 }
+
+/** Redis's main() warns once it serves: a maxmemory under 1 MB is most likely a unit left out. */
+export const smallMaxmemory = (bytes: number): string =>
+  `WARNING: You specified a maxmemory value that is less than 1MB (current value is ${bytes} bytes). Are you sure this is what you really want?`;
 
 
 /** Redis's line once the server serves (the library logs it too: with port 0 it names the port). */

@@ -13,7 +13,7 @@ import { aofBytes } from '../helpers/aof.js';
 import { hasBinary } from '../helpers/bins.js';
 import { freePort, startRealRedis } from '../helpers/redis.js';
 import { RawClient } from '../helpers/raw.js';
-import { run, type RunResult } from '../helpers/run.js';
+import { run, watch, type RunResult } from '../helpers/run.js';
 
 /** A log line at warning level, as Redis writes them: `pid:M dd Mon yyyy hh:mm:ss.mmm # text`. */
 const WARNING_LINE = /^\d+:M \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d\.\d{3} # /;
@@ -143,4 +143,28 @@ test('at loglevel warning the start is still logged, as by redis-server: the ban
   const r = await startRealRedis(['--logfile', join(dir, 'redis.log')], dir);
   await r.stop();
   t.deepEqual(missing(shown(readFileSync(join(dir, 'redis.log'), 'latin1'))), [], 'redis-server');
+});
+
+test('start warnings: a tcp-backlog over net.core.somaxconn and a maxmemory under 1 MB, word for word as redis-server 7.0.15', async (t) => {
+  let somaxconn: number;
+  try {
+    somaxconn = parseInt(readFileSync('/proc/sys/net/core/somaxconn', 'latin1'), 10);
+  } catch {
+    t.pass('no /proc/sys/net/core/somaxconn: no backlog warning, by Redis either');
+    return;
+  }
+  const args = ['--tcp-backlog', String(somaxconn + 1), '--maxmemory', '1000'];
+  const ours = (out: string): string[] => warnings(out).filter((l) => /TCP backlog|maxmemory value/.test(l));
+  const expected = [
+    `WARNING: The TCP backlog setting of ${somaxconn + 1} cannot be enforced because /proc/sys/net/core/somaxconn is set to the lower value of ${somaxconn}.`,
+    'WARNING: You specified a maxmemory value that is less than 1MB (current value is 1000 bytes). Are you sure this is what you really want?',
+  ];
+  const sp = await startBundle([...args, '--appendonly', 'no']);
+  t.teardown(() => void sp.stop('SIGKILL'));
+  for (let i = 0; i < 50 && ours(sp.output()).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+  t.deepEqual(ours(sp.output()), expected);
+  if (!hasBinary('redis-server')) return;
+  const r = watch('redis-server', ['--port', String(await freePort()), '--bind', '127.0.0.1', '--save', '', '--dir', tempDir('ks-startlog-'), ...args]);
+  t.teardown(() => r.stop());
+  t.deepEqual(ours(await r.until((out) => ours(out).length === 2, 'both warnings')), expected);
 });
