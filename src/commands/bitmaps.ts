@@ -314,7 +314,9 @@ function bitop(ctx: Ctx, args: string[]): Reply {
   const out = Buffer.alloc(max);
   out.set(sources[0]);
   if (op === 'NOT') {
-    for (let i = 0; i < max; i++) out[i] = ~out[i];
+    const w = words(out);
+    for (let i = 0; i < w.length; i++) w[i] = ~w[i];
+    for (let i = w.length * 4; i < max; i++) out[i] = ~out[i];
   } else {
     for (let j = 1; j < sources.length; j++) combine(out, sources[j], op);
   }
@@ -323,16 +325,31 @@ function bitop(ctx: Ctx, args: string[]): Reply {
   return max;
 }
 
-/** out = out OP b, b zero-padded to out's length. */
-function combine(out: Uint8Array, b: Uint8Array, op: 'AND' | 'OR' | 'XOR'): void {
+/**
+ * The whole 32-bit words of `b`, or none when it does not start on a word (a small Buffer from the
+ * pool): BITOP works a word at a time where it can, as Redis's bitopCommand does with longs (a byte
+ * at a time, 50 MB took 70-80 ms against Redis's 34).
+ */
+function words(b: Uint8Array): Int32Array {
+  return new Int32Array(b.buffer, b.byteOffset, b.byteOffset % 4 === 0 ? b.length >>> 2 : 0);
+}
+
+/** out = out OP b, b zero-padded to out's length (out is a whole Buffer of its own: aligned). */
+function combine(out: Buffer, b: Uint8Array, op: 'AND' | 'OR' | 'XOR'): void {
   const n = b.length;
+  const ow = words(out);
+  const bw = words(b);
+  const m = Math.min(ow.length, bw.length);
   if (op === 'AND') {
-    for (let i = 0; i < n; i++) out[i] &= b[i];
+    for (let i = 0; i < m; i++) ow[i] &= bw[i];
+    for (let i = m * 4; i < n; i++) out[i] &= b[i];
     out.fill(0, n);
   } else if (op === 'OR') {
-    for (let i = 0; i < n; i++) out[i] |= b[i];
+    for (let i = 0; i < m; i++) ow[i] |= bw[i];
+    for (let i = m * 4; i < n; i++) out[i] |= b[i];
   } else {
-    for (let i = 0; i < n; i++) out[i] ^= b[i];
+    for (let i = 0; i < m; i++) ow[i] ^= bw[i];
+    for (let i = m * 4; i < n; i++) out[i] ^= b[i];
   }
 }
 

@@ -62,6 +62,9 @@ const bitopCases: DiffCase[] = [
   c('bitop clears the destination ttl', 'SET a abc', 'SET d v EX 100', 'BITOP OR d a', 'TTL d', 'GET d'),
   c('bitop errors', 'BITOP nope d a', 'BITOP NOT d a b', 'BITOP NOT d', 'BITOP AND d', 'BITOP', ['BITOP', '', 'd', 'a'], 'EXISTS d'),
   c('bitop int and every byte value', 'SET n 123', ['SET', 'all', ALL_BYTES], 'BITOP OR d n all', 'GET d', 'BITOP AND d all n', 'GET d', 'BITOP NOT d all', 'GET d'),
+  // A word at a time, then the tail bytes: lengths that are not multiples of 4, a bitmap made by
+  // SETBIT (its own storage) among strings.
+  c('bitop word loops and byte tails', ['SET', 'a', 'abcdefghijklm'], ['SET', 'b', '\xf0\x0f\xaa\x55\x01\x80\xff'], 'SETBIT c 170 1', 'SETBIT c 3 1', 'BITOP AND d a b c', 'GET d', 'BITOP OR d a b c', 'GET d', 'BITOP XOR d c a b', 'GET d', 'BITOP NOT d a', 'GET d', 'BITOP NOT d c', 'GET d', 'BITOP AND d c a', 'GET d', 'BITOP OR d b c', 'GET d'),
   c('bitop long values, many keys', ['SET', 'a', 'abcdefgh'.repeat(40)], ['SET', 'b', 'ZYXWVUTS'.repeat(33)], ['SET', 'c', '\x5a'.repeat(300)], 'BITOP AND d a b c', 'GET d', 'BITOP OR d a b c a b c a b c a b c a b c a b', 'GET d', 'BITOP XOR d c b a', 'GET d', 'BITCOUNT d'),
 ];
 
