@@ -74,6 +74,11 @@ export class SlowLog {
       id, time: Math.floor(nowMs / 1000), usec: Math.floor(usec),
       args: entryArgs(args), addr: client.addr, name: client.name,
     });
+    this.trim(maxLen);
+  }
+
+  /** Drops all but the newest `maxLen` entries. */
+  trim(maxLen: number): void {
     if (this.entries.length > maxLen) this.entries.length = maxLen;
   }
 

@@ -38,10 +38,13 @@ export class Observer {
     private readonly stats: () => ServerStats,
   ) {
     this.commandStats = new CommandStats(table);
+    // Redis's slowlogPushEntryIfNeeded trims the log after every command while the log is on, slow
+    // or not: a lower slowlog-max-len (or the log switched back on) takes effect at the CONFIG SET.
     const slowlogLimits = (): void => {
       const t = config.int('slowlog-log-slower-than');
       this.slowlogMaxLen = config.int('slowlog-max-len');
       this.slowerThan = t < 0 ? Infinity : t;
+      if (t >= 0) this.slowlog.trim(this.slowlogMaxLen);
     };
     slowlogLimits();
     config.onChange('slowlog-log-slower-than', slowlogLimits);

@@ -50,6 +50,17 @@ const slowlog: DiffCase[] = [
     ['CONFIG', 'SET', 'slowlog-max-len', '2'], ['CONFIG', 'SET', 'slowlog-log-slower-than', '0'], ['SLOWLOG', 'RESET'],
     ['ECHO', 'a'], ['ECHO', 'b'], ['ECHO', 'c'], SLOW_OFF, ['SLOWLOG', 'GET'], ['CONFIG', 'SET', 'slowlog-max-len', '128'], SLOW_DEFAULT,
   ], { mask: [...everywhere(10, /:\d+\r\n/, ':N\r\n'), ...everywhere(10, /\$\d+\r\n127\.0\.0\.1:\d+\r\n/, '<addr>\r\n')] }),
+  // Redis trims the log after every command while it is on (slowlogPushEntryIfNeeded), slow or not:
+  // a lower slowlog-max-len (0 too) takes effect at once, and a log switched off (-1) is trimmed
+  // when it comes back on.
+  c('a lower slowlog-max-len trims the log at once, slow command or not', [
+    ['CONFIG', 'SET', 'slowlog-log-slower-than', '0'], ['SLOWLOG', 'RESET'], ['ECHO', 'a'], ['ECHO', 'b'], ['ECHO', 'c'],
+    ['CONFIG', 'SET', 'slowlog-log-slower-than', '1000000'], ['CONFIG', 'SET', 'slowlog-max-len', '2'], ['SLOWLOG', 'LEN'],
+    ['CONFIG', 'SET', 'slowlog-max-len', '0'], ['SLOWLOG', 'LEN'], ['SLOWLOG', 'GET'],
+    ['CONFIG', 'SET', 'slowlog-max-len', '128'], ['CONFIG', 'SET', 'slowlog-log-slower-than', '0'], ['ECHO', 'd'], ['ECHO', 'e'],
+    SLOW_OFF, ['CONFIG', 'SET', 'slowlog-max-len', '1'], ['SLOWLOG', 'LEN'], SLOW_DEFAULT, ['SLOWLOG', 'LEN'],
+    ['CONFIG', 'SET', 'slowlog-max-len', '128'],
+  ]),
 ];
 
 const latency: DiffCase[] = [
