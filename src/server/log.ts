@@ -3,6 +3,7 @@
 // Standard output goes through winston; a log file is opened for each line, as Redis's (fileLogger).
 
 import { appendFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import winston from 'winston';
 import { clearTimeout, setTimeout, wallNow } from '../timers.js';
 
@@ -111,7 +112,10 @@ function lostLine(err: Error | null | undefined): void {
  * lines); and it kept the file open, so a rotated file went on receiving the lines.
  */
 function fileLogger(level: string, file: string): Logger {
-  return sinkLogger(level, (l, m) => appendFileSync(file, `${redisText(l, m)}\n`));
+  // The file named at start: a relative name resolved at each line followed a library host's
+  // process.chdir() (Redis's cwd changes only with its own dir, which the CLI's path includes).
+  const path = resolve(file);
+  return sinkLogger(level, (l, m) => appendFileSync(path, `${redisText(l, m)}\n`));
 }
 
 /**

@@ -7,7 +7,7 @@
 import test from 'ava';
 import { execFile, spawn } from 'node:child_process';
 import { connect, type Server as NetServer, type Socket } from 'node:net';
-import { existsSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { ConfigError, PidFileError, startServer, type LogLevel, type StartOptions } from '../../src/index.js';
@@ -262,6 +262,28 @@ test('at loglevel notice the start ends with Redis\'s line naming the port (port
   const s = await startServer({ port: 0, log: (_level, message) => void quiet.push(message) });
   await s.close();
   t.deepEqual(quiet, []);
+});
+
+test('a relative logfile is the file it named at start: a host that chdirs later does not move the log', async (t) => {
+  // The file is opened for each line (as Redis's serverLogRaw); a relative name resolved at each
+  // line followed the host's process.chdir(), and its lines went to a file in each directory.
+  const library = join(dirname(BUNDLE), 'index.js');
+  const [first, later] = [tempDir(), tempDir()];
+  const script = `
+    import { startServer } from ${JSON.stringify(library)};
+    import { connect } from 'node:net';
+    process.chdir(${JSON.stringify(first)});
+    const s = await startServer({ port: 0, config: { logfile: 'ks.log', loglevel: 'verbose' } });
+    process.chdir(${JSON.stringify(later)});
+    const c = connect(s.port, '127.0.0.1');
+    c.write('PING\\r\\n');
+    await new Promise((r) => c.once('data', r));
+    c.destroy();
+    await s.close();
+  `;
+  await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script]);
+  t.deepEqual(readdirSync(later), []);
+  t.regex(readFileSync(join(first, 'ks.log'), 'latin1'), / - Accepted 127\.0\.0\.1:\d+\n/);
 });
 
 test('without log or logfile, the lines go to stderr: the host\'s stdout stays its own', async (t) => {
