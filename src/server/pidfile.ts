@@ -182,7 +182,7 @@ function acquire(path: string, exempt: number | undefined): string | null {
     const owner = readPid(path, true);
     if (liveOwner(owner, exempt, ownerOf(path))) refuse(path, owner!);
     if (owner === null) {
-      if (tryCreate(path)) return stale === null ? null : `Removed the stale PID file ${path} (${Number.isNaN(stale) ? 'it holds no PID' : `PID ${stale} is not running a server`})`;
+      if (tryCreate(path)) return stale === null ? null : `Removed the stale PID file ${path} (${staleWhy(stale)})`;
       continue; // another server created it in between: look at its PID
     }
     stale = owner;
@@ -191,6 +191,9 @@ function acquire(path: string, exempt: number | undefined): string | null {
   }
   throw new PidFileError(`Could not create the PID file ${path}`);
 }
+
+/** Why a PID file is stale, for its messages. */
+const staleWhy = (pid: number): string => (Number.isNaN(pid) ? 'it holds no PID' : `PID ${pid} is not running a server`);
 
 const samePid = (a: number | null, b: number): boolean => a === b || (a !== null && Number.isNaN(a) && Number.isNaN(b));
 
@@ -207,18 +210,18 @@ function removeStale(path: string, stalePid: number): void {
   for (let waited = 0; !tryCreate(lock, path); waited += 10) {
     const holder = readPid(lock);
     // A lock left by a server that died holding it. (Two servers finding it at once could both
-    // remove it, the second the first's new lock: that takes such a death as well.)
-    if (holder !== null && !liveOwner(holder, undefined, ownerOf(lock))) {
-      unlinkQuietly(lock);
-    } else if (waited >= 2000) {
-      throw new PidFileError(`Could not take over the stale PID file ${path}: ${lock} (PID ${holder}) is still there; remove it if no server is starting on this data directory.`);
-    } else {
-      pause(10);
+    // remove it, the second the first's new lock: that takes such a death as well.) One we may
+    // not remove (another user's, in a sticky directory such as /tmp) is waited for as a live
+    // one: retried at once, it kept the start spinning for ever.
+    if (holder !== null && !liveOwner(holder, undefined, ownerOf(lock)) && unlinkQuietly(lock)) continue;
+    if (waited >= 2000) {
+      throw new PidFileError(`Could not take over the stale PID file ${path}: ${lock}${holder === null ? '' : ` (PID ${holder})`} is still there; remove it if no server is starting on this data directory.`);
     }
+    pause(10);
   }
   try {
     if (samePid(readPid(path), stalePid)) {
-      unlinkSync(path);
+      unlinkStale(path, stalePid);
       faultPoint('pidfile-stale-taken');
     }
   } finally {
@@ -226,12 +229,24 @@ function removeStale(path: string, stalePid: number): void {
   }
 }
 
-function unlinkQuietly(path: string): void {
+/** Removes the stale file; one we may not remove (another user's in a sticky directory) refuses the start, naming it. */
+function unlinkStale(path: string, stalePid: number): void {
   try {
     unlinkSync(path);
-  } catch {
-    // already gone
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new PidFileError(`Could not remove the stale PID file ${path} (${staleWhy(stalePid)}): ${errnoText(e)}`);
   }
+}
+
+/** Removes `path`; false when it is there still (no permission). */
+function unlinkQuietly(path: string): boolean {
+  try {
+    unlinkSync(path);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+  return true;
 }
 
 /** Removes the PID file if it holds our PID. */

@@ -3,7 +3,7 @@
 
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquirePidFile, maybeServer, PidFileError, PidFiles, releasePidFile } from '../../src/server/pidfile.js';
@@ -176,4 +176,28 @@ test('PidFiles: a data directory nobody can write in is not locked when a pidfil
   files.release();
   t.false(existsSync(other));
   t.throws(() => PidFiles.take(dirLock, dirLock), { instanceOf: PidFileError, message: 'Could not create the PID file /sys/kernel/keystonelight.pid: Permission denied' });
+});
+
+test('files another user left in a sticky directory (/tmp) that we cannot remove: a stale PID file or a dead server\'s takeover lock refuses the start, naming it', async (t) => {
+  // Run as nobody (from root): the sticky bit lets it create files there but not remove root's.
+  // The lock left by a dead server was retried without a pause for ever (a start stuck at 100%
+  // CPU); the stale file's unlink threw its bare EPERM, not a PidFileError.
+  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/setpriv')) return t.pass('needs root and setpriv');
+  const dir = mkdtempSync('/tmp/ks-pid-sticky-'); // not under the test run's TMPDIR (mode 700)
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  chmodSync(dir, 0o1777);
+  const p = join(dir, 'k.pid');
+  const module = new URL('../../src/server/pidfile.js', import.meta.url).href;
+  const script = `import(${JSON.stringify(module)}).then(({ acquirePidFile }) => {
+    try { acquirePidFile(${JSON.stringify(p)}); console.log('taken'); } catch (e) { console.log(e.constructor.name + ': ' + e.message); }
+  });`;
+  const asNobody = (): string => spawnSync('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script], { timeout: 10_000, encoding: 'latin1' }).stdout;
+  const stale = deadPid();
+  writeFileSync(p, `${stale}\n`);
+  const holder = deadPid();
+  writeFileSync(`${p}.takeover`, `${holder}\n`);
+  t.is(asNobody(), `PidFileError: Could not take over the stale PID file ${p}: ${p}.takeover (PID ${holder}) is still there; remove it if no server is starting on this data directory.\n`);
+  rmSync(`${p}.takeover`);
+  t.is(asNobody(), `PidFileError: Could not remove the stale PID file ${p} (PID ${stale} is not running a server): Operation not permitted\n`);
+  t.deepEqual(readdirSync(dir), ['k.pid'], 'nothing left behind');
 });
