@@ -31,6 +31,12 @@ export class Observer {
    */
   private slowerThan = 10000;
   private slowlogMaxLen = 128;
+  /**
+   * A slowlog option changed: the log is trimmed once the command ends (ran), as Redis's
+   * slowlogPushEntryIfNeeded trims it after every command while the log is on, slow or not. Not
+   * at each option: a CONFIG SET of several sees them set one by one (and put back if it fails).
+   */
+  private slowlogTrimDue = false;
 
   constructor(
     table: CommandTable,
@@ -38,13 +44,11 @@ export class Observer {
     private readonly stats: () => ServerStats,
   ) {
     this.commandStats = new CommandStats(table);
-    // Redis's slowlogPushEntryIfNeeded trims the log after every command while the log is on, slow
-    // or not: a lower slowlog-max-len (or the log switched back on) takes effect at the CONFIG SET.
     const slowlogLimits = (): void => {
       const t = config.int('slowlog-log-slower-than');
       this.slowlogMaxLen = config.int('slowlog-max-len');
       this.slowerThan = t < 0 ? Infinity : t;
-      if (t >= 0) this.slowlog.trim(this.slowlogMaxLen);
+      this.slowlogTrimDue = true;
     };
     slowlogLimits();
     config.onChange('slowlog-log-slower-than', slowlogLimits);
@@ -75,6 +79,10 @@ export class Observer {
     if (failed) this.error(r.message);
     this.commandStats.ran(spec, failed);
     if (this.monitors.count !== 0) this.monitors.feed(spec, client, args);
+    if (this.slowlogTrimDue) {
+      this.slowlogTrimDue = false;
+      if (this.slowerThan !== Infinity) this.slowlog.trim(this.slowlogMaxLen);
+    }
   }
 
   /** A command that ran took `usec` µs: commandstats time, latencystats, slow log, latency monitor. */

@@ -61,6 +61,13 @@ const slowlog: DiffCase[] = [
     SLOW_OFF, ['CONFIG', 'SET', 'slowlog-max-len', '1'], ['SLOWLOG', 'LEN'], SLOW_DEFAULT, ['SLOWLOG', 'LEN'],
     ['CONFIG', 'SET', 'slowlog-max-len', '128'],
   ]),
+  c('slowlog-max-len in a CONFIG SET of several options: trimmed only if the log is on once it ends, and not when it fails', [
+    ['CONFIG', 'SET', 'slowlog-log-slower-than', '0'], ['SLOWLOG', 'RESET'], ['ECHO', 'a'], ['ECHO', 'b'], ['ECHO', 'c'],
+    ['CONFIG', 'SET', 'slowlog-max-len', '1', 'maxmemory-policy', 'bogus'], SLOW_OFF, ['SLOWLOG', 'LEN'],
+    ['CONFIG', 'SET', 'slowlog-max-len', '2', 'slowlog-log-slower-than', '-1'], ['SLOWLOG', 'LEN'],
+    ['CONFIG', 'SET', 'slowlog-log-slower-than', '10000', 'slowlog-max-len', '3'], ['SLOWLOG', 'LEN'],
+    ['CONFIG', 'SET', 'slowlog-max-len', '128'],
+  ]),
 ];
 
 const latency: DiffCase[] = [
