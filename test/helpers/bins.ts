@@ -14,6 +14,7 @@ const PACKAGES: Record<string, string> = {
   stdbuf: 'coreutils',
   'prometheus-redis-exporter': 'prometheus-redis-exporter',
   prlimit: 'util-linux',
+  setpriv: 'util-linux',
 };
 
 // Debian installs some of them (nutcracker) in /usr/sbin, which a normal user's PATH leaves out:
@@ -54,6 +55,23 @@ export function needBinary(t: ExecutionContext, bin: string): boolean {
   } else {
     console.warn(missing(bin));
     t.log(missing(bin));
+    t.pass();
+  }
+  return false;
+}
+
+/**
+ * Returns true when the tests run as root (to act as another user, with setpriv). Otherwise as
+ * needBinary: fails the test in CI (.ci/run runs as root), elsewhere skips loudly.
+ */
+export function needRoot(t: ExecutionContext): boolean {
+  if (process.getuid?.() === 0) return true;
+  const why = 'SKIPPED: needs to run as root (it acts as another user with setpriv)';
+  if (process.env.CI) {
+    t.fail(`root is required in CI: ${why}`);
+  } else {
+    console.warn(why);
+    t.log(why);
     t.pass();
   }
   return false;

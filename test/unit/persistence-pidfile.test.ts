@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquirePidFile, maybeServer, PidFileError, PidFiles, releasePidFile } from '../../src/server/pidfile.js';
+import { needBinary, needRoot } from '../helpers/bins.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'ks-pid-'));
 
@@ -182,7 +183,7 @@ test('files another user left in a sticky directory (/tmp) that we cannot remove
   // Run as nobody (from root): the sticky bit lets it create files there but not remove root's.
   // The lock left by a dead server was retried without a pause for ever (a start stuck at 100%
   // CPU); the stale file's unlink threw its bare EPERM, not a PidFileError.
-  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/setpriv')) return t.pass('needs root and setpriv');
+  if (!needRoot(t) || !needBinary(t, 'setpriv')) return;
   const dir = mkdtempSync('/tmp/ks-pid-sticky-'); // not under the test run's TMPDIR (mode 700)
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   chmodSync(dir, 0o1777);
@@ -191,7 +192,7 @@ test('files another user left in a sticky directory (/tmp) that we cannot remove
   const script = `import(${JSON.stringify(module)}).then(({ acquirePidFile }) => {
     try { acquirePidFile(${JSON.stringify(p)}); console.log('taken'); } catch (e) { console.log(e.constructor.name + ': ' + e.message); }
   });`;
-  const asNobody = (): string => spawnSync('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script], { timeout: 10_000, encoding: 'latin1' }).stdout;
+  const asNobody = (): string => spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script], { timeout: 10_000, encoding: 'latin1' }).stdout;
   const stale = deadPid();
   writeFileSync(p, `${stale}\n`);
   const holder = deadPid();
