@@ -15,9 +15,10 @@
 // by the holder of `<pidfile>.takeover` (created as the PID file is), and only if it still holds
 // the stale PID: nothing else removes a file but its owner, so no server removes or moves a file
 // another has just created in its place. The file is removed on shutdown only if it still holds
-// our PID.
+// our PID. A file holding our own PID is held while a server of this process (any worker thread)
+// holds it open (openFds), and is otherwise a previous life's.
 
-import { linkSync, readFileSync, readlinkSync, realpathSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { errnoText } from '../errors.js';
 import { faultPoint } from '../persistence/faults.js';
@@ -155,10 +156,49 @@ function tryCreate(path: string, shown = path): boolean {
 export function acquirePidFile(path: string, exempt?: number): string | null {
   // Servers embedded in one process share its PID: a file naming it is theirs while one holds it.
   const key = heldKey(path);
-  if (heldHere.has(key)) refuse(path, process.pid);
+  if (heldHere.has(key) || openInProcess(path)) refuse(path, process.pid);
   const warning = acquire(path, exempt);
   heldHere.add(key);
+  keepOpen(key, path);
   return warning;
+}
+
+/**
+ * Each PID file this thread holds, kept open: heldHere is one thread's (a worker thread has its
+ * own globals), and a server in another worker thread of this process, whose PID file holds our
+ * own PID, would otherwise be taken for a previous life's (test runners such as AVA and Vitest run
+ * test files in worker threads: two servers wrote one AOF). An open descriptor shows in
+ * /proc/self/fd, which every thread of the process sees.
+ */
+const openFds = new Map<string, number>();
+
+function keepOpen(key: string, path: string): void {
+  try {
+    openFds.set(key, openSync(path, 'r'));
+  } catch {
+    // not readable: only this thread's heldHere keeps it then
+  }
+}
+
+/** Whether the file at `path`, naming our PID, is held open by this process (see openFds). */
+function openInProcess(path: string): boolean {
+  let fds: string[];
+  let file: { dev: number; ino: number };
+  try {
+    if (readPid(path) !== process.pid) return false;
+    file = statSync(path);
+    fds = readdirSync('/proc/self/fd');
+  } catch {
+    return false; // no such file, or no /proc: heldHere alone
+  }
+  return fds.some((fd) => {
+    try {
+      const st = statSync(`/proc/self/fd/${fd}`);
+      return st.ino === file.ino && st.dev === file.dev;
+    } catch {
+      return false; // closed meanwhile (readdir's own descriptor)
+    }
+  });
 }
 
 /**
@@ -251,7 +291,11 @@ function unlinkQuietly(path: string): boolean {
 
 /** Removes the PID file if it holds our PID. */
 export function releasePidFile(path: string): void {
-  heldHere.delete(heldKey(path));
+  const key = heldKey(path);
+  heldHere.delete(key);
+  const fd = openFds.get(key);
+  if (fd !== undefined) closeSync(fd);
+  openFds.delete(key);
   if (readPid(path) === process.pid) unlinkQuietly(path);
 }
 

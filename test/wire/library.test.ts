@@ -10,12 +10,47 @@ import { connect, type Server as NetServer, type Socket } from 'node:net';
 import { existsSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { ConfigError, PidFileError, startServer, type LogLevel, type StartOptions } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
 import { BUNDLE, tempDir } from '../helpers/bundle.js';
 import { aofBytes, FaultyIO, waitFor } from '../helpers/aof.js';
 import { freePort } from '../helpers/redis.js';
 import { encodeArgs } from '../helpers/resp.js';
+
+test('a server in a worker thread and one in the main thread, one directory with an AOF: the second is refused, either way round', async (t) => {
+  // Test runners (AVA, Vitest) run test files in worker threads of one process: the PID file held
+  // our own PID, taken for a previous life's, and both servers wrote the same AOF.
+  const dir = tempDir();
+  const index = join(dirname(BUNDLE), 'index.js');
+  const worker = new Worker(`
+    const { parentPort, workerData } = require('node:worker_threads');
+    import(workerData.index).then(async ({ startServer }) => {
+      const opts = { port: 0, config: { appendonly: 'yes', dir: workerData.dir } };
+      const s = await startServer(opts);
+      parentPort.postMessage('started');
+      parentPort.once('message', async () => {
+        await s.close();
+        parentPort.postMessage('closed');
+        parentPort.once('message', async () => {
+          const refused = await startServer(opts).then((again) => again.close().then(() => 'started'), (e) => e.constructor.name);
+          parentPort.postMessage(refused);
+        });
+      });
+    });`, { eval: true, workerData: { index: pathToFileURL(index).href, dir } });
+  t.teardown(() => void worker.terminate());
+  const next = (): Promise<unknown> => new Promise((r) => worker.once('message', r));
+  t.is(await next(), 'started');
+  await t.throwsAsync(startServer({ port: 0, config: { appendonly: 'yes', dir } }), { instanceOf: PidFileError, message: /Another server \(PID \d+\) is running on this data directory/ });
+  worker.postMessage('close');
+  t.is(await next(), 'closed');
+  const main = await startServer({ port: 0, config: { appendonly: 'yes', dir } }).catch((e: unknown) => e);
+  t.true(main instanceof Object && 'close' in main, `the main thread's server starts once the worker's closed: ${String(main)}`);
+  worker.postMessage('again');
+  t.is(await next(), 'PidFileError', "the worker's next server is refused while the main thread's runs");
+  await (main as Awaited<ReturnType<typeof startServer>>).close();
+});
 
 test('two embedded servers with an AOF in one directory: the second is refused until the first closes', async (t) => {
   const dir = tempDir();
