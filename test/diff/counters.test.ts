@@ -1,0 +1,138 @@
+// The statistics counters of the differential corpus: every case (RESP2) runs against Keystonelight
+// and a real redis-server after FLUSHALL and CONFIG RESETSTAT on both, and the counters monitoring
+// reads (prometheus redis_exporter, hit-ratio dashboards) must then be equal: INFO stats' totals,
+// keyspace hits and misses, expired and evicted keys, error replies and input bytes; every
+// commandstats row's calls, rejected_calls and failed_calls; every errorstats row; INFO keyspace's
+// keys and expires. The replies themselves are corpus.test.ts's business.
+//
+// The reset and the INFO read go through one control connection per server, so they count on both
+// sides alike (their own calls and bytes included). A second test checks that CONFIG RESETSTAT
+// zeroes the same INFO fields on both servers.
+
+import test from 'ava';
+import { needBinary } from '../helpers/bins.js';
+import { RawClient } from '../helpers/raw.js';
+import { encodeArgs } from '../helpers/resp.js';
+import type { DiffCase } from './cases/types.js';
+import { escape, ServerPair, showCommand } from './pair.js';
+import { SUITES } from './suites.js';
+
+/** INFO stats fields compared after each case. */
+const STATS = [
+  'total_commands_processed', 'total_net_input_bytes', 'rejected_connections', 'expired_keys', 'evicted_keys',
+  'keyspace_hits', 'keyspace_misses', 'total_error_replies',
+];
+// Not compared: expired_stale_perc (Redis's running estimate, refreshed by its expire cycle's
+// samples: redis-compat.md, Expiry), avg_ttl (ours exact, Redis's a running estimate: redis-compat.md,
+// INFO row), usec / usec_per_call (durations), total_net_output_bytes (INFO's own replies differ).
+
+/** One INFO read covering every section compared (Redis 7.0 takes several section names). */
+const INFO = ['INFO', 'stats', 'commandstats', 'errorstats', 'keyspace'];
+
+type Counters = Map<string, string>;
+
+/** The compared counters of an INFO reply, as name -> value. */
+function countersOf(raw: string): Counters {
+  const out: Counters = new Map();
+  for (const line of raw.split('\r\n')) {
+    const m = /^([^:#]+):(.*)$/.exec(line);
+    if (m === null) continue;
+    const [, name, value] = m;
+    if (STATS.includes(name)) out.set(name, value);
+    else if (name.startsWith('errorstat_')) out.set(name, value);
+    else if (name.startsWith('cmdstat_')) out.set(name, value.replace(/usec=\d+,usec_per_call=[\d.]+,/, ''));
+    else if (/^db\d+$/.test(name)) out.set(name, value.replace(/,avg_ttl=\d+/, ''));
+  }
+  return out;
+}
+
+/** The counters that differ, one line each ("name: redis ... ks ..."). */
+function diffCounters(redis: Counters, ks: Counters): string[] {
+  const names = [...new Set([...redis.keys(), ...ks.keys()])].sort();
+  return names
+    .filter((n) => redis.get(n) !== ks.get(n))
+    .map((n) => `${n}: redis ${redis.get(n) ?? '(absent)'}  ks ${ks.get(n) ?? '(absent)'}`);
+}
+
+/** A connection to each server that is not the case's: resets before a case, reads INFO after it. */
+class Control {
+  private constructor(private readonly sides: [RawClient, RawClient]) {}
+
+  static async open(pair: ServerPair, password: string | undefined): Promise<Control> {
+    const sides: [RawClient, RawClient] = await Promise.all([RawClient.connect(pair.redis.port), RawClient.connect(pair.ks.port)]);
+    const control = new Control(sides);
+    if (password !== undefined) await control.expect(['AUTH', password], '+OK\r\n');
+    return control;
+  }
+
+  /** Sends `cmds` to both servers (pipelined); the replies of each. */
+  async both(cmds: string[][]): Promise<[string[], string[]]> {
+    const [r, k] = await Promise.all(this.sides.map((s) => s.pipeline(cmds)));
+    return [r, k];
+  }
+
+  private async expect(cmd: string[], reply: string): Promise<void> {
+    const [[r], [k]] = await this.both([cmd]);
+    if (r !== reply || k !== reply) throw new Error(`${showCommand(cmd)}: redis ${escape(r)}, ks ${escape(k)}`);
+  }
+
+  /** Empties both keyspaces and zeroes both servers' statistics. */
+  async reset(): Promise<void> {
+    await this.expect(['FLUSHALL'], '+OK\r\n');
+    await this.expect(['CONFIG', 'RESETSTAT'], '+OK\r\n');
+  }
+
+  async counters(): Promise<[Counters, Counters]> {
+    const [[r], [k]] = await this.both([INFO]);
+    return [countersOf(r), countersOf(k)];
+  }
+
+  close(): void {
+    for (const s of this.sides) s.close();
+  }
+}
+
+/**
+ * Runs one case on a fresh connection to each server; its replies are read, not compared. The
+ * commands go out in one write, so that each server reads them at once: both count input bytes as
+ * they read them, and stop reading after a QUIT or a protocol error, so bytes sent after those, or
+ * before a CONFIG RESETSTAT of the case, count only as far as the same read got (with a write per
+ * command, Redis read some cases in two and ours in one).
+ */
+async function runCase(pair: ServerPair, c: DiffCase): Promise<void> {
+  const twin = await pair.connect(3000);
+  try {
+    const bytes = Buffer.concat(c.cmds.map((cmd) => encodeArgs(cmd)));
+    await Promise.all([twin.redis, twin.ks].map(async (side) => {
+      side.client.write(bytes);
+      for (let i = 0; i < c.cmds.length; i++) await side.read();
+    }));
+  } finally {
+    twin.close();
+  }
+}
+
+for (const { name: file, cases: list, requirepass, config } of SUITES) {
+  test(`diff counters: ${file}`, async (t) => {
+    if (!needBinary(t, 'redis-server')) return;
+    const selected = list.filter((c) => c.proto === undefined || c.proto === 2);
+    const pair = await ServerPair.start({ requirepass, config });
+    const control = await Control.open(pair, requirepass);
+    const failed: string[] = [];
+    try {
+      for (const c of selected) {
+        await control.reset();
+        await runCase(pair, c);
+        const diffs = diffCounters(...(await control.counters()));
+        if (diffs.length > 0) failed.push('', `[${c.name}]`, ...c.cmds.map((cmd, i) => `  #${i} ${showCommand(cmd)}`), ...diffs.map((d) => `  ${d}`));
+      }
+    } finally {
+      control.close();
+      await pair.stop();
+    }
+    const n = failed.filter((l) => l.startsWith('[')).length;
+    t.log(`${file}: counters match after ${selected.length - n}/${selected.length} cases`);
+    if (n > 0) t.fail([`${file}: counters differ from redis-server after ${n} of ${selected.length} cases`, ...failed].join('\n'));
+    else t.pass();
+  });
+}
