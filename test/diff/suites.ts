@@ -14,6 +14,7 @@ import { cases as observe } from './cases/observe.js';
 import { cases as limits } from './cases/limits.js';
 import { cases as transactions } from './cases/transactions.js';
 import { cases as configRedisOnly } from './cases/config-redis-only.js';
+import { cases as counters } from './cases/counters.js';
 import { cases as acl, moduleCommandCases, requirepassCases as aclRequirepassCases } from './cases/acl.js';
 
 export interface Suite {
@@ -36,6 +37,7 @@ export const SUITES: Suite[] = [
   { name: 'limits', cases: limits },
   { name: 'transactions', cases: transactions },
   { name: 'config-redis-only', cases: configRedisOnly },
+  { name: 'counters', cases: counters },
   { name: 'connection with requirepass', cases: requirepassCases, requirepass: REQUIREPASS },
   { name: 'acl', cases: acl },
   { name: 'acl with requirepass', cases: aclRequirepassCases, requirepass: REQUIREPASS },
