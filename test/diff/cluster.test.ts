@@ -15,6 +15,7 @@ import { startRealRedis, type RealRedis } from '../helpers/redis.js';
 import { needBinary } from '../helpers/bins.js';
 import { mulberry32, pick } from '../helpers/rng.js';
 import { escape } from './pair.js';
+import { countersOf, diffCounters, INFO_COUNTERS } from './info-counters.js';
 
 interface Pair {
   ks: RunningServer;
@@ -141,6 +142,7 @@ for (const proto of [2, 3] as const) {
   test(`RESP${proto}: CROSSSLOT, commands refused in cluster mode, and cluster connection commands`, async (t) => {
     if (!needBinary(t, 'redis-server')) return;
     const p = await pair(t, proto, true);
+    await same(t, p, ['CONFIG', 'RESETSTAT']);
     for (const args of [
       ['MSET', 'a', '1', 'b', '2'], ['MSET', '{a}1', '1', '{a}2', '2'], ['MGET', '{a}1', '{a}2'], ['MGET', 'a', '{a}1', 'b'],
       ['DEL', 'a', 'b'], ['EXISTS', '{a}1', 'a'], ['EXISTS', 'a', 'b'], ['TOUCH', 'x', 'y'], ['UNLINK', 'x', 'x'],
@@ -159,6 +161,9 @@ for (const proto of [2, 3] as const) {
       ['RESTORE', '{a}9', '0', payload], ['RESTORE', '{a}9', '0', payload], ['RESTORE-ASKING', '{a}8', '0', payload, 'REPLACE'],
       ['GET', '{a}8'], ['RESTORE', 'x', '0', 'bad'], ['RESTORE', '{a}9', '0', payload, 'REPLACE', 'ABSTTL'], ['DUMP', 'missing'],
     ]) await same(t, p, args);
+    // The refusals count as Redis counts them: rejected calls, errorstats (CROSSSLOT), hits and misses.
+    const [r, k] = await Promise.all([p.rc, p.kc].map(async (c) => countersOf(await c.call(...INFO_COUNTERS))));
+    t.deepEqual(diffCounters(r, k), []);
   });
 
   test(`RESP${proto}: CLUSTER INFO, HELP, LINKS, subcommand errors and INFO's cluster fields`, async (t) => {

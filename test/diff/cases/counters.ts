@@ -6,8 +6,8 @@
 //
 // Which lookups count is Redis's lookupKey: a read (lookupKeyRead, also with LOOKUP_NOTOUCH)
 // counts a hit or a miss, a write (lookupKeyWrite) none; both reclaim an expired key, counting it
-// in expired_keys. Keys expire by a past PXAT, so no case waits for the clock, and all of a case's
-// commands run in one read (counters.test.ts), with no expire cycle in between.
+// in expired_keys. Keys expire by a past PXAT, so no case waits for the clock; counters.test.ts
+// turns active expiry off, so a key is reclaimed only by the lookups the case makes.
 
 import { lineCase, type DiffCase } from './types.js';
 
@@ -48,6 +48,9 @@ const writeCases: DiffCase[] = [
   kxm('uncounted writes: RENAME RENAMENX MOVE', 'RENAME k k2', 'RENAME m m2', 'RENAMENX k2 k3', 'RENAMENX m m2', 'MOVE k3 1', 'MOVE m 1', 'MOVE x 1', 'RENAME x y'),
   kxm('uncounted writes: EXPIRE family PERSIST', 'EXPIRE k 100', 'EXPIRE m 100', 'PEXPIRE x 100', 'EXPIREAT k 1', 'PERSIST m', 'SET p v EX 100', 'PERSIST p', 'EXPIRE p 100 NX', 'EXPIRE p abc'),
   kxm('uncounted writes: DEL UNLINK', 'DEL k m', 'UNLINK x m'),
+  // The keys of a page come in hash order: only the cursor and the number of keys are compared.
+  { ...kxm('SCAN with TYPE reads each key it filters', 'SET k2 v', 'SCAN 0 TYPE string COUNT 100', 'SCAN 0 TYPE hash', 'SCAN 0 MATCH k2 TYPE string', 'SCAN 0 TYPE nosuch'),
+    mask: [{ cmd: 3, pattern: /(?<=^\*2\r\n\$1\r\n0\r\n\*\d+\r\n)[\s\S]*/ }] },
   kxm('uncounted: DBSIZE KEYS SCAN RANDOMKEY MEMORY USAGE', 'DBSIZE', 'KEYS *', 'SCAN 0', 'RANDOMKEY', 'MEMORY USAGE m', 'MEMORY USAGE x', 'EXISTS x'),
 ];
 
