@@ -61,6 +61,11 @@ const expiredCases: DiffCase[] = [
   c('expired keys in another database', 'SELECT 1', 'SET x v PXAT 1', 'SET y v PXAT 1', 'GET x', 'SELECT 0', 'SWAPDB 0 1', 'GET y', 'SELECT 1'),
   c('expired keys inside a transaction', 'SET x v PXAT 1', 'SET y v PXAT 1', 'MULTI', 'GET x', 'INCR y', 'EXISTS x y', 'EXEC'),
   c('a watched key that expired', 'SET x v PXAT 1', 'WATCH x', 'MULTI', 'GET x', 'EXEC'),
+  kxm('a write onto an expired destination reclaims it', 'RENAME k x', 'SET x2 v PXAT 1', 'COPY x x2', 'SET x3 v PXAT 1', 'SET k2 v', 'COPY k2 x3',
+    'SET x4 v PXAT 1', 'MSETNX x4 1 m 2', 'SET x5 v PXAT 1', 'SET x5 w NX', 'SELECT 1', 'SET x6 v PXAT 1', 'SELECT 0', 'SET x6 v', 'MOVE x6 1', 'DBSIZE'),
+  c('RANDOMKEY reclaims the expired keys it draws', 'SET x v PXAT 1', 'SET y v PXAT 1', 'RANDOMKEY', 'DBSIZE'),
+  kxm('errors before the lookup leave an expired key in place', 'SETRANGE x -1 a', 'SETBIT x -1 1', 'INCRBY x abc', 'EXPIRE x abc', 'SET x v EX abc',
+    'MOVE x 99', 'MOVE x 0', 'GETRANGE x a b', 'GETBIT x -1', 'COPY x x', 'BITFIELD x GET u99 0'),
   c('FLUSHALL does not count expired keys', 'SET x v PXAT 1', 'SET k v', 'FLUSHALL', 'DBSIZE'),
 ];
 
