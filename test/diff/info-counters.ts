@@ -4,7 +4,7 @@
 
 /** INFO stats fields compared after each case. */
 const STATS = [
-  'total_commands_processed', 'total_net_input_bytes', 'rejected_connections', 'expired_keys', 'evicted_keys',
+  'total_connections_received', 'total_commands_processed', 'total_net_input_bytes', 'rejected_connections', 'expired_keys', 'evicted_keys',
   'keyspace_hits', 'keyspace_misses', 'total_error_replies',
 ];
 // Not compared: expired_stale_perc (Redis's running estimate, refreshed by its expire cycle's
