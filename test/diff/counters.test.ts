@@ -1,13 +1,13 @@
-// The statistics counters of the differential corpus: every case (RESP2) runs against Keystonelight
-// and a real redis-server after FLUSHALL and CONFIG RESETSTAT on both, and the counters monitoring
-// reads (prometheus redis_exporter, hit-ratio dashboards) must then be equal: INFO stats' totals,
-// keyspace hits and misses, expired and evicted keys, error replies and input bytes; every
-// commandstats row's calls, rejected_calls and failed_calls; every errorstats row; INFO keyspace's
-// keys and expires. The replies themselves are corpus.test.ts's business.
+// The statistics counters of the differential corpus: every case (RESP2 and RESP3) runs against
+// Keystonelight and a real redis-server after FLUSHALL and CONFIG RESETSTAT on both, and the
+// counters monitoring reads (prometheus redis_exporter, hit-ratio dashboards) must then be equal:
+// INFO stats' totals, keyspace hits and misses, expired and evicted keys, error replies and input
+// bytes; every commandstats row's calls, rejected_calls and failed_calls; every errorstats row;
+// INFO keyspace's keys and expires (info-counters.ts). The replies are corpus.test.ts's business.
 //
 // The reset and the INFO read go through one control connection per server, so they count on both
-// sides alike (their own calls and bytes included). A second test checks that CONFIG RESETSTAT
-// zeroes the same INFO fields on both servers.
+// sides alike (their own calls and bytes included). Also: raw requests (inline, protocol errors),
+// which INFO fields CONFIG RESETSTAT zeroes, and the active expire cycle's counts.
 
 import test from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -85,28 +85,31 @@ async function runCase(pair: ServerPair, c: DiffCase): Promise<void> {
 }
 
 for (const { name: file, cases: list, requirepass, config } of SUITES) {
-  test(`diff counters: ${file}`, async (t) => {
-    if (!needBinary(t, 'redis-server')) return;
-    const selected = list.filter((c) => c.proto === undefined || c.proto === 2);
-    const pair = await ServerPair.start({ requirepass, config });
-    const control = await Control.open(pair, requirepass);
-    const failed: string[] = [];
-    try {
-      for (const c of selected) {
-        await control.reset();
-        await runCase(pair, c);
-        const diffs = diffCounters(...(await control.counters()));
-        if (diffs.length > 0) failed.push('', `[${c.name}]`, ...c.cmds.map((cmd, i) => `  #${i} ${showCommand(cmd)}`), ...diffs.map((d) => `  ${d}`));
+  // RESP3 too (a HELLO 3 before the case's commands), except where HELLO 3 would need AUTH first.
+  for (const proto of requirepass ? ([2] as const) : ([2, 3] as const)) {
+    test(`diff counters: ${file} (RESP${proto})`, async (t) => {
+      if (!needBinary(t, 'redis-server')) return;
+      const selected = list.filter((c) => c.proto === undefined || c.proto === proto);
+      const pair = await ServerPair.start({ requirepass, config });
+      const control = await Control.open(pair, requirepass);
+      const failed: string[] = [];
+      try {
+        for (const c of selected) {
+          await control.reset();
+          await runCase(pair, proto === 2 ? c : { ...c, cmds: [['HELLO', '3'], ...c.cmds] });
+          const diffs = diffCounters(...(await control.counters()));
+          if (diffs.length > 0) failed.push('', `[${c.name}]`, ...c.cmds.map((cmd, i) => `  #${i} ${showCommand(cmd)}`), ...diffs.map((d) => `  ${d}`));
+        }
+      } finally {
+        control.close();
+        await pair.stop();
       }
-    } finally {
-      control.close();
-      await pair.stop();
-    }
-    const n = failed.filter((l) => l.startsWith('[')).length;
-    t.log(`${file}: counters match after ${selected.length - n}/${selected.length} cases`);
-    if (n > 0) t.fail([`${file}: counters differ from redis-server after ${n} of ${selected.length} cases`, ...failed].join('\n'));
-    else t.pass();
-  });
+      const n = failed.filter((l) => l.startsWith('[')).length;
+      t.log(`${file} RESP${proto}: counters match after ${selected.length - n}/${selected.length} cases`);
+      if (n > 0) t.fail([`${file} RESP${proto}: counters differ from redis-server after ${n} of ${selected.length} cases`, ...failed].join('\n'));
+      else t.pass();
+    });
+  }
 }
 
 const mb = (...args: string[]): string => `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`;
