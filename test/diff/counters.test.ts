@@ -1,8 +1,8 @@
 // The statistics counters of the differential corpus: every case (RESP2 and RESP3) runs against
 // Keystonelight and a real redis-server after FLUSHALL and CONFIG RESETSTAT on both, and the
 // counters monitoring reads (prometheus redis_exporter, hit-ratio dashboards) must then be equal:
-// INFO stats' totals, keyspace hits and misses, expired and evicted keys, error replies and input
-// bytes; every commandstats row's calls, rejected_calls and failed_calls; every errorstats row;
+// INFO stats' totals, keyspace hits and misses, expired and evicted keys, error replies, input and
+// output bytes; every commandstats row's calls, rejected_calls and failed_calls; every errorstats row;
 // INFO keyspace's keys and expires (info-counters.ts). The replies are corpus.test.ts's business.
 //
 // The reset and the INFO read go through one control connection per server, so they count on both
