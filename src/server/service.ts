@@ -262,7 +262,6 @@ export async function runService(config: Config, configFile: string): Promise<Se
 export const smallMaxmemory = (bytes: number): string =>
   `WARNING: You specified a maxmemory value that is less than 1MB (current value is ${bytes} bytes). Are you sure this is what you really want?`;
 
-
 /** Redis's line once the server serves (the library logs it too: with port 0 it names the port). */
 export const readyLine = (port: number): string => `Ready to accept connections tcp on port ${port}`;
 
