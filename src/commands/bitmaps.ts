@@ -311,6 +311,13 @@ function bitop(ctx: Ctx, args: string[]): Reply {
     if (ctx.db.remove(dest)) ctx.propagate(args);
     return 0;
   }
+  ctx.db.set(dest, new ByteString(bitopBytes(op, sources, max), max));
+  ctx.propagate(args);
+  return max;
+}
+
+/** BITOP's result: `op` of `sources` (at least one), each zero-padded to `max`, the longest's length. */
+export function bitopBytes(op: 'AND' | 'OR' | 'XOR' | 'NOT', sources: readonly Uint8Array[], max: number): Buffer {
   const out = Buffer.alloc(max);
   out.set(sources[0]);
   if (op === 'NOT') {
@@ -320,19 +327,21 @@ function bitop(ctx: Ctx, args: string[]): Reply {
   } else {
     for (let j = 1; j < sources.length; j++) combine(out, sources[j], op);
   }
-  ctx.db.set(dest, new ByteString(out, max));
-  ctx.propagate(args);
-  return max;
+  return out;
 }
 
 /**
- * The whole 32-bit words of `b`, or none when it does not start on a word (a small Buffer from the
- * pool): BITOP works a word at a time where it can, as Redis's bitopCommand does with longs (a byte
- * at a time, 50 MB took 70-80 ms against Redis's 34).
+ * The whole 32-bit words of `b`, or none when it does not start on a word (a view into a larger
+ * buffer; Node's pool hands out Buffers on 8 bytes): BITOP works a word at a time where it can, as
+ * Redis's bitopCommand does with longs (a byte at a time, 50 MB took 70-80 ms against Redis's 34).
+ * Not an Int32Array of no words at that offset: its constructor throws (a RangeError) for any
+ * offset off a word, whatever the length.
  */
 function words(b: Uint8Array): Int32Array {
-  return new Int32Array(b.buffer, b.byteOffset, b.byteOffset % 4 === 0 ? b.length >>> 2 : 0);
+  return b.byteOffset % 4 === 0 ? new Int32Array(b.buffer, b.byteOffset, b.length >>> 2) : NO_WORDS;
 }
+
+const NO_WORDS = new Int32Array(0);
 
 /** out = out OP b, b zero-padded to out's length (out is a whole Buffer of its own: aligned). */
 function combine(out: Buffer, b: Uint8Array, op: 'AND' | 'OR' | 'XOR'): void {

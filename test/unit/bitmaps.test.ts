@@ -1,8 +1,9 @@
 // The bit scans of BITCOUNT and BITPOS (src/commands/bitmaps.ts), which go a 32-bit word at a time
 // in the middle of a range, against a bit-by-bit model: random bytes at every alignment (views of
 // a larger buffer starting at any offset), random inclusive bit ranges, both bits looked for.
+// BITOP's combination (bitopBytes, a word at a time too) against a byte-by-byte model likewise.
 import test from 'ava';
-import { countBits, findBit } from '../../src/commands/bitmaps.js';
+import { bitopBytes, countBits, findBit } from '../../src/commands/bitmaps.js';
 import { Rng } from '../diff/generators.js';
 import { ByteString } from '../../src/keyspace/values.js';
 import { ReplyBuffer } from '../../src/protocol/encoder.js';
@@ -35,6 +36,32 @@ test('countBits and findBit agree with a bit-by-bit model at every alignment and
     checked++;
   }
   t.is(checked, 3000);
+});
+
+test('bitopBytes agrees with a byte-by-byte model for sources at every alignment and length', (t) => {
+  const r = new Rng(0xb170);
+  const ops = ['AND', 'OR', 'XOR', 'NOT'] as const;
+  const model = (op: (typeof ops)[number], srcs: Uint8Array[], max: number): number[] =>
+    Array.from({ length: max }, (_, i) => {
+      const at = (b: Uint8Array): number => (i < b.length ? b[i] : 0);
+      if (op === 'NOT') return ~at(srcs[0]) & 0xff;
+      return srcs.slice(1).reduce((acc, b) => (op === 'AND' ? acc & at(b) : op === 'OR' ? acc | at(b) : acc ^ at(b)), at(srcs[0]));
+    });
+  for (let round = 0; round < 2000; round++) {
+    const op = r.pick([...ops]);
+    // A view of a larger buffer starting at any offset: its words are off the Int32Array's alignment
+    // (threw a RangeError), or on it.
+    const srcs = Array.from({ length: op === 'NOT' ? 1 : r.int(1, 4) }, () => {
+      const n = r.chance(0.05) ? r.int(1000, 1100) : r.int(0, 20);
+      const whole = new Uint8Array(n + 8);
+      for (let i = 0; i < whole.length; i++) whole[i] = r.int(0, 255);
+      const offset = r.int(0, 7);
+      return whole.subarray(offset, offset + n);
+    });
+    const max = Math.max(...srcs.map((b) => b.length));
+    const what = `${op} of ${srcs.map((b) => `${b.length} bytes at ${b.byteOffset}`).join(', ')}`;
+    t.deepEqual([...bitopBytes(op, srcs, max)], model(op, srcs, max), what);
+  }
 });
 
 test.serial('the AOF rewrite writes a bitmap from its bytes: the same commands as for its string, without making that string', (t) => {
