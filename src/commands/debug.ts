@@ -14,6 +14,7 @@ import { datasetDigest, digestValues } from './digest.js';
 import { err, OK, RawReply, status, type Reply } from '../protocol/reply.js';
 import { cstr, LOADING, NOT_INTEGER, STRING_TOO_LONG, upperAscii } from '../errors.js';
 import { DEFAULT_PEAK_RESET_MS } from '../server/reply-buffers.js';
+import { clientBytes } from '../server/log.js';
 
 /** 2^63: a C long long holds less. */
 const LLONG_LIMIT = 2 ** 63;
@@ -127,7 +128,7 @@ function debugError(text: string): Reply {
 /** Subcommand name -> [exact argument count, or -min; handler; the most arguments, if bounded]. */
 const SUBCOMMANDS: Record<string, [number, (ctx: Ctx, args: string[]) => Reply, number?]> = {
   help: [2, (_ctx, args) => helpReply(args[0], HELP)],
-  log: [3, (ctx, a) => (ctx.server.log.warning(`DEBUG LOG: ${cstr(a[2])}`), OK)], // Redis logs it with %s
+  log: [3, (ctx, a) => (ctx.server.log.warning(clientBytes(`DEBUG LOG: ${cstr(a[2])}`)), OK)], // Redis logs it with %s
   sleep: [3, (_ctx, a) => (sleep(strtod(a[2])), OK)],
   'set-active-expire': [3, (ctx, a) => ((ctx.server.activeExpire = atoi(a[2]) !== 0), OK)],
   digest: [2, (ctx) => digestReply(() => status(datasetDigest(ctx.keyspace.dbs)))],

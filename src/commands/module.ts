@@ -15,6 +15,7 @@ import { helpReply } from './command.js';
 import { err, type Reply } from '../protocol/reply.js';
 import { cstr } from '../errors.js';
 import { fsPath } from '../config-values.js';
+import { clientBytes } from '../server/log.js';
 
 const HELP = [
   'LIST',
@@ -48,7 +49,7 @@ function failLoad(ctx: Ctx, path: string): Reply {
     mode === null ? `${p}: cannot open shared object file: No such file or directory`
     : (mode & 0o111) === 0 ? 'It does not have execute permissions.' // Redis's check before dlopen
     : 'modules are not supported by Keystonelight';
-  ctx.server.log.warning(`Module ${p} failed to load: ${why}`);
+  ctx.server.log.warning(clientBytes(`Module ${p} failed to load: ${why}`));
   return err(LOAD_FAILED);
 }
 
@@ -67,7 +68,7 @@ function loadex(ctx: Ctx, args: string[]): Reply {
     } else if (is(args[i], 'ARGS')) {
       break;
     } else {
-      ctx.server.log.notice(`Syntax Error from arguments to loadex around ${cstr(args[i])}.`);
+      ctx.server.log.notice(clientBytes(`Syntax Error from arguments to loadex around ${cstr(args[i])}.`));
       return err(LOAD_FAILED);
     }
   }

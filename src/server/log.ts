@@ -36,6 +36,19 @@ function stamp(d: Date): string {
 const redisText = (level: string, message: string): string => `${process.pid}:M ${stamp(new Date(wallNow()))} ${MARK[level] ?? '*'} ${message}`;
 const redisLine = winston.format.printf((info) => redisText(info.level, String(info.message)));
 
+/** Redis's LOG_MAX_LEN: serverLog formats a message into this many bytes, its NUL included. */
+const LOG_MAX_LEN = 1024;
+
+/**
+ * A message holding bytes a client sent (one char per byte, as the protocol reads them), as Redis's
+ * serverLog writes it: cut at LOG_MAX_LEN - 1 bytes, and those bytes written as they came where they
+ * are UTF-8 (a byte that is not: U+FFFD, where Redis writes it as it is). The loggers write text as
+ * UTF-8: "DEBUG LOG café" typed in redis-cli came out as "cafÃ©", and 3000 bytes whole (Redis: 1023).
+ */
+export function clientBytes(message: string): string {
+  return Buffer.from(message.slice(0, LOG_MAX_LEN - 1), 'latin1').toString('utf8');
+}
+
 /**
  * For the server process (the CLI; not the library, whose host owns its streams): a stdout or
  * stderr that stops taking writes (a pipe whose reader quit: EPIPE; a terminal that hung up: EIO)

@@ -2,7 +2,7 @@
 // and SHUTDOWN over the wire.
 
 import test from 'ava';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../../src/index.js';
@@ -158,6 +158,30 @@ test('DEBUG RELOAD options and the DEBUG LOG text end at a NUL byte, as Redis re
   t.is(await c.call('DEBUG', 'RELOAD', 'NOSAVEx'), '-ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.\r\n');
   t.is(await c.call('DEBUG', 'LOG', 'hello\0tail'), '+OK\r\n');
   t.true(lines.includes('DEBUG LOG: hello'), JSON.stringify(lines));
+});
+
+test('DEBUG LOG and MODULE LOAD lines in the log file hold the bytes sent, cut at 1023 bytes, as redis-server 7.0.15 writes them', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const dir = mkdtempSync(join(tmpdir(), 'ks-debuglog-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const ks = await serve(t, { config: { ...DEBUG_ON, 'enable-module-command': 'yes', logfile: join(dir, 'ks.log'), loglevel: 'notice' } });
+  const redis = await startRealRedis(['--enable-debug-command', 'yes', '--enable-module-command', 'yes', '--logfile', join(dir, 'redis.log'), '--loglevel', 'notice']);
+  t.teardown(() => redis.stop());
+  // UTF-8 as redis-cli sends "café" (the protocol's chars are bytes), and a message over LOG_MAX_LEN.
+  const cafe = Buffer.from('café ünïcode', 'utf8').toString('latin1');
+  const sent = [['DEBUG', 'LOG', cafe], ['DEBUG', 'LOG', `long ${'x'.repeat(3000)} end`], ['MODULE', 'LOAD', `/nonexistent/${cafe}.so`], ['MODULE', 'LOADEX', '/x.so', cafe]];
+  for (const port of [ks.port, redis.port]) {
+    const c = await RawClient.connect(port);
+    for (const args of sent) await c.call(...args);
+    c.close();
+  }
+  // The lines' messages, without the PID, time and level mark before them.
+  const lines = (file: string): string[] =>
+    readFileSync(join(dir, file)).toString('latin1').split('\n').filter((l) => /DEBUG LOG|Module |loadex/.test(l)).map((l) => l.replace(/^\d+:M .{24} . /, ''));
+  const expected = lines('redis.log');
+  t.is(expected.length, 4);
+  t.is(expected[1].length, 1023);
+  t.deepEqual(lines('ks.log'), expected);
 });
 
 test('DEBUG POPULATE: flat strings, a count the heap cannot hold refused, nothing in the AOF (as Redis)', async (t) => {
