@@ -14,11 +14,13 @@
 // (PID 1, a daemon), which must not keep the server from starting. A stale file is removed only
 // by the holder of `<pidfile>.takeover` (created as the PID file is), and only if it still holds
 // the stale PID: nothing else removes a file but its owner, so no server removes or moves a file
-// another has just created in its place. The file is removed on shutdown only if it still holds
-// our PID. A file holding our own PID is held while a server of this process (any worker thread)
-// holds it open (openFds), and is otherwise a previous life's.
+// another has just created in its place. The file is removed on shutdown only if it is still the
+// one the server made. A file holding our own PID is held while a server of this process (any
+// worker thread) holds it open (openFds), and is otherwise a previous life's: so it is open from
+// before its name appears until after its name is gone, and the takeover lock likewise.
 
-import { closeSync, linkSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, linkSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
 import { basename, dirname, join, resolve } from 'node:path';
 import { errnoText } from '../errors.js';
 import { faultPoint } from '../persistence/faults.js';
@@ -119,30 +121,49 @@ function ownerOf(path: string): number | undefined {
   }
 }
 
-/** A live process other than us and `exempt` (a PID file holding our own PID is a leftover of a previous life). */
-function liveOwner(pid: number | null, exempt: number | undefined, fileUid: number | undefined): boolean {
-  if (pid === null || Number.isNaN(pid) || pid === process.pid || pid === exempt || !alive(pid)) return false;
-  return maybeServer(pid, '/proc', fileUid);
+/**
+ * Whether `pid`, read from the file at `path`, holds it: a live process other than `exempt`, or
+ * our own PID while a server of this process (any thread) holds the file open; a file holding our
+ * PID that none holds is a leftover of a previous life.
+ */
+function liveOwner(path: string, pid: number | null, exempt: number | undefined): boolean {
+  if (pid === process.pid) return openInProcess(path);
+  if (pid === null || Number.isNaN(pid) || pid === exempt || !alive(pid)) return false;
+  return maybeServer(pid, '/proc', ownerOf(path));
 }
 
 function refuse(path: string, owner: number): never {
   throw new PidFileError(`Another server (PID ${owner}) is running on this data directory: its PID file ${path} exists. Refusing to start; stop that server first, or give this one another data directory (dir).`);
 }
 
-/** Creates `path` holding our PID, unless it exists; errors name `shown` (the PID file for its takeover lock). */
-function tryCreate(path: string, shown = path): boolean {
-  const tmp = `${path}.${process.pid}.tmp`;
+/**
+ * Creates `path` holding our PID, unless it exists (null); errors name `shown` (the PID file for
+ * its takeover lock). Returns a descriptor of the new file, open before its name appears (see
+ * openInProcess): opened after the link, a server of another thread looking in between took the
+ * file for a previous life's and replaced it, and both ran.
+ */
+function tryCreate(path: string, shown = path): number | null {
+  // The thread's own temporary name: two worker threads writing one unlinked it under each other
+  // (a start failed with a bare ENOENT).
+  const tmp = `${path}.${process.pid}.${threadId}.tmp`;
+  let fd = -1;
   try {
-    writeFileSync(tmp, `${process.pid}\n`);
+    fd = openSync(tmp, 'w');
+    writeSync(fd, `${process.pid}\n`);
   } catch (e) {
+    if (fd >= 0) {
+      closeSync(fd);
+      unlinkQuietly(tmp);
+    }
     // Named by the PID file, not by the temporary name it is written under first.
     throw new PidFileError(`Could not create the PID file ${shown}: ${errnoText(e)}`, (e as NodeJS.ErrnoException).code ?? '');
   }
   try {
     linkSync(tmp, path);
-    return true;
+    return fd;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    closeSync(fd);
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return null;
     throw e;
   } finally {
     unlinkSync(tmp);
@@ -156,10 +177,10 @@ function tryCreate(path: string, shown = path): boolean {
 export function acquirePidFile(path: string, exempt?: number): string | null {
   // Servers embedded in one process share its PID: a file naming it is theirs while one holds it.
   const key = heldKey(path);
-  if (heldHere.has(key) || openInProcess(path)) refuse(path, process.pid);
-  const warning = acquire(path, exempt);
+  if (heldHere.has(key)) refuse(path, process.pid);
+  const { fd, warning } = acquire(path, exempt);
   heldHere.add(key);
-  keepOpen(key, path);
+  openFds.set(key, fd);
   return warning;
 }
 
@@ -172,33 +193,42 @@ export function acquirePidFile(path: string, exempt?: number): string | null {
  */
 const openFds = new Map<string, number>();
 
-function keepOpen(key: string, path: string): void {
-  try {
-    openFds.set(key, openSync(path, 'r'));
-  } catch {
-    // not readable: only this thread's heldHere keeps it then
-  }
-}
-
-/** Whether the file at `path`, naming our PID, is held open by this process (see openFds). */
+/**
+ * Whether the file at `path` (naming our PID) is held open by this process (see openFds). False
+ * only for a file no descriptor has open that is still there once looked for: a file missing or
+ * replaced meanwhile was a server's a moment ago (its holder removes it before closing it, and a
+ * new one is open before it appears), and the file there now may be another's, not to be removed.
+ */
 function openInProcess(path: string): boolean {
+  const file = inode(path);
   let fds: string[];
-  let file: { dev: number; ino: number };
   try {
-    if (readPid(path) !== process.pid) return false;
-    file = statSync(path);
     fds = readdirSync('/proc/self/fd');
   } catch {
-    return false; // no such file, or no /proc: heldHere alone
+    return false; // no /proc: heldHere alone
   }
-  return fds.some((fd) => {
+  if (file === null) return true;
+  const open = fds.some((fd) => {
     try {
-      const st = statSync(`/proc/self/fd/${fd}`);
-      return st.ino === file.ino && st.dev === file.dev;
+      return inode(`/proc/self/fd/${fd}`) === file;
     } catch {
       return false; // closed meanwhile (readdir's own descriptor)
     }
   });
+  return open || inode(path) !== file;
+}
+
+/**
+ * The file at `path` as `dev:ino:ctime`, or null when there is none. With its ctime: an inode
+ * number is reused at once (a server's removed file, then another's new one, looked the same).
+ */
+function inode(path: string): string | null {
+  try {
+    const st = statSync(path, { bigint: true });
+    return `${st.dev}:${st.ino}:${st.ctimeNs}`;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -216,18 +246,20 @@ function heldKey(path: string): string {
   }
 }
 
-function acquire(path: string, exempt: number | undefined): string | null {
+/** Creates the PID file (see acquirePidFile): its descriptor, and the warning. */
+function acquire(path: string, exempt: number | undefined): { fd: number; warning: string | null } {
   let stale: number | null = null;
   for (let attempt = 0; attempt < 10; attempt++) {
     const owner = readPid(path, true);
-    if (liveOwner(owner, exempt, ownerOf(path))) refuse(path, owner!);
+    if (liveOwner(path, owner, exempt)) refuse(path, owner!);
     if (owner === null) {
-      if (tryCreate(path)) return stale === null ? null : `Removed the stale PID file ${path} (${staleWhy(stale)})`;
+      const fd = tryCreate(path);
+      if (fd !== null) return { fd: byName(path, fd), warning: stale === null ? null : `Removed the stale PID file ${path} (${staleWhy(stale)})` };
       continue; // another server created it in between: look at its PID
     }
-    stale = owner;
     faultPoint('pidfile-stale-read');
-    removeStale(path, owner);
+    // Warned of only when this server removed it: a file whose holder removed it as it stopped was not stale.
+    if (removeStale(path, owner)) stale = owner;
   }
   throw new PidFileError(`Could not create the PID file ${path}`);
 }
@@ -243,38 +275,43 @@ const pause = (ms: number): void => void Atomics.wait(new Int32Array(new SharedA
 /**
  * Removes the stale PID file if it still holds `stalePid`, holding the takeover lock meanwhile
  * (see the header). Another server's takeover lasts a few microseconds: a lock still held by a
- * live process after 2 s refuses the start, naming it.
+ * live process after 2 s refuses the start, naming it. True when it removed the file.
  */
-function removeStale(path: string, stalePid: number): void {
+function removeStale(path: string, stalePid: number): boolean {
   const lock = `${path}.takeover`;
-  for (let waited = 0; !tryCreate(lock, path); waited += 10) {
+  let fd: number | null;
+  for (let waited = 0; (fd = tryCreate(lock, path)) === null; waited += 10) {
     const holder = readPid(lock);
     // A lock left by a server that died holding it. (Two servers finding it at once could both
     // remove it, the second the first's new lock: that takes such a death as well.) One we may
     // not remove (another user's, in a sticky directory such as /tmp) is waited for as a live
     // one: retried at once, it kept the start spinning for ever.
-    if (holder !== null && !liveOwner(holder, undefined, ownerOf(lock)) && unlinkQuietly(lock)) continue;
+    if (holder !== null && !liveOwner(lock, holder, undefined) && unlinkQuietly(lock)) continue;
     if (waited >= 2000) {
       throw new PidFileError(`Could not take over the stale PID file ${path}: ${lock}${holder === null ? '' : ` (PID ${holder})`} is still there; remove it if no server is starting on this data directory.`);
     }
     pause(10);
   }
   try {
-    if (samePid(readPid(path), stalePid)) {
-      unlinkStale(path, stalePid);
+    // Our own PID: stale unless a server of another thread made the file meanwhile (open, then).
+    if (samePid(readPid(path), stalePid) && !(stalePid === process.pid && openInProcess(path)) && unlinkStale(path, stalePid)) {
       faultPoint('pidfile-stale-taken');
+      return true;
     }
+    return false;
   } finally {
     unlinkQuietly(lock);
+    closeSync(fd);
   }
 }
 
 /** Removes the stale file; one we may not remove (another user's in a sticky directory) refuses the start, naming it. */
-function unlinkStale(path: string, stalePid: number): void {
+function unlinkStale(path: string, stalePid: number): boolean {
   try {
     unlinkSync(path);
+    return true;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw new PidFileError(`Could not remove the stale PID file ${path} (${staleWhy(stalePid)}): ${errnoText(e)}`);
   }
 }
@@ -289,14 +326,42 @@ function unlinkQuietly(path: string): boolean {
   return true;
 }
 
-/** Removes the PID file if it holds our PID. */
+/**
+ * Removes the PID file if it is the one this thread holds (else if it holds our PID), then closes
+ * it: closed first, a server of another thread looking in between took it for a previous life's.
+ */
 export function releasePidFile(path: string): void {
   const key = heldKey(path);
   heldHere.delete(key);
   const fd = openFds.get(key);
-  if (fd !== undefined) closeSync(fd);
   openFds.delete(key);
-  if (readPid(path) === process.pid) unlinkQuietly(path);
+  if (fd === undefined ? readPid(path) === process.pid : sameFile(path, fd)) unlinkQuietly(path);
+  if (fd !== undefined) closeSync(fd);
+}
+
+/**
+ * `fd` (opened by its temporary name) swapped for one opened by the PID file's name, the new one
+ * open first: the temporary name shows as "(deleted)" in /proc/PID/fd and lsof +L1, as a leak.
+ */
+function byName(path: string, fd: number): number {
+  try {
+    const named = openSync(path, 'r');
+    closeSync(fd);
+    return named;
+  } catch {
+    return fd; // not readable (a umask of 0277): the first one holds it as well
+  }
+}
+
+/** Whether `path` is the file open as `fd` (not one put in its place: another thread's holds our PID too). */
+function sameFile(path: string, fd: number): boolean {
+  try {
+    const a = statSync(path);
+    const b = fstatSync(fd);
+    return a.ino === b.ino && a.dev === b.dev;
+  } catch {
+    return false;
+  }
 }
 
 /** Codes of a directory nobody may create a file in: the server cannot write data there either. */

@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { acquirePidFile, maybeServer, PidFileError, PidFiles, releasePidFile } from '../../src/server/pidfile.js';
 import { needBinary, needRoot } from '../helpers/bins.js';
 
@@ -98,6 +99,33 @@ test('no temporary files are left behind', (t) => {
   writeFileSync(p, `${deadPid()}\n`);
   acquirePidFile(p);
   t.deepEqual(readdirSync(dir), ['k.pid']);
+});
+
+test('worker threads of this process starting and stopping on one PID file at once: never two hold it, nothing is taken for stale', async (t) => {
+  // Each thread's server keeps its file open (741bf9b): opened after the link and closed before the
+  // unlink, a file naming our PID looked like a previous life's to another thread in between, which
+  // removed it and ran alongside (hundreds of takeovers in 1.5 s); and the threads shared one
+  // temporary file name, unlinked under each other (starts failed with a bare ENOENT).
+  const p = join(tmp(), 'k.pid');
+  const shared = new Int32Array(new SharedArrayBuffer(16)); // holders now, both held at once, takeovers, other errors
+  const code = `const { workerData: w } = require('node:worker_threads');
+    const h = new Int32Array(w.shared);
+    import(w.module).then(({ acquirePidFile, releasePidFile }) => {
+      for (const end = Date.now() + 1500; Date.now() < end; ) {
+        let warning;
+        try { warning = acquirePidFile(w.p); } catch (e) { if (!/^Another server/.test(e.message) && !/^Could not create the PID file [^:]*$/.test(e.message)) { Atomics.add(h, 3, 1); console.error(e); } continue; }
+        if (warning !== null) Atomics.add(h, 2, 1);
+        if (Atomics.add(h, 0, 1) !== 0) Atomics.add(h, 1, 1);
+        for (let i = 0; i < 2000; i++);
+        Atomics.sub(h, 0, 1);
+        releasePidFile(w.p);
+      }
+    });`;
+  const module = new URL('../../src/server/pidfile.js', import.meta.url).href;
+  const workers = [0, 1, 2].map(() => new Worker(code, { eval: true, workerData: { shared: shared.buffer, p, module } }));
+  await Promise.all(workers.map((w) => new Promise((resolve) => w.once('exit', resolve))));
+  t.deepEqual({ bothHeld: shared[1], takenForStale: shared[2], otherErrors: shared[3] }, { bothHeld: 0, takenForStale: 0, otherErrors: 0 });
+  t.false(existsSync(p));
 });
 
 test('maybeServer: a kernel thread, init, a daemon or node_exporter is not a server; a node process or a keystonelight command line may be', (t) => {
