@@ -142,7 +142,8 @@ const DIR_LOCK = 'keystonelight.pid';
 
 /**
  * Makes the data directory (missing parents too), as the CLI does before its PID file; fails with
- * the CLI's line, whose reason for a file in the way is ENOTDIR's text (mkdir says EEXIST).
+ * the CLI's line, whose reason for a file in the way is ENOTDIR's text (mkdir says EEXIST), as a
+ * ConfigError (startServer rejects with one, as for a log file that cannot be opened).
  */
 export function makeDataDir(config: Config): void {
   const dir = fsPath(config.get('dir'));
@@ -150,7 +151,7 @@ export function makeDataDir(config: Config): void {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`can't create the data directory '${dir}': ${code === 'EEXIST' ? strerror('ENOTDIR') : errnoText(e)}`, { cause: e });
+    throw new ConfigError(`can't create the data directory '${dir}': ${code === 'EEXIST' ? strerror('ENOTDIR') : errnoText(e)}`, { cause: e });
   }
 }
 

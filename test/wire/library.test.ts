@@ -126,7 +126,7 @@ test('a log file that cannot be opened rejects the start with Redis\'s reason (C
 test('a dir that cannot be made rejects with the CLI\'s line: a file in the way is "Not a directory", not mkdir\'s EEXIST', async (t) => {
   const file = join(tempDir(), 'data');
   writeFileSync(file, '');
-  const e = await t.throwsAsync(startServer({ port: 0, config: { appendonly: 'yes', dir: file } }), { message: `can't create the data directory '${file}': Not a directory` });
+  const e = await t.throwsAsync(startServer({ port: 0, config: { appendonly: 'yes', dir: file } }), { instanceOf: ConfigError, message: `can't create the data directory '${file}': Not a directory` });
   t.is((e?.cause as NodeJS.ErrnoException | undefined)?.code, 'EEXIST');
 });
 
