@@ -120,8 +120,9 @@ export class Runner {
 }
 
 /**
- * 2^k distinct keys of 4k bytes with one hashKey (a Joux multicollision, as in
- * keyspace-slot-dict.test.ts): more than 4 of them in one probe move a table to SipHash.
+ * 2^k distinct keys of 4k bytes with one hashKey (a Joux multicollision: hashKey has no secret, and
+ * each 4-byte block of FNV over 16-bit units can be made to collide from a known state): more than
+ * 4 of them in one probe move a table to SipHash. Also keyspace-slot-dict.test.ts's.
  */
 export function collidingKeys(k: number): string[] {
   const P = 0x01000193;
@@ -136,6 +137,7 @@ export function collidingKeys(k: number): string[] {
         seen.set(a >>> 16, u);
         continue;
       }
+      // Same high half after the first unit: the second unit evens out the low half.
       blocks.push([[u0, 0], [u, (Math.imul(s ^ u0, P) ^ a) & 0xffff]]);
       s = Math.imul(Math.imul(s ^ u0, P), P);
       break;

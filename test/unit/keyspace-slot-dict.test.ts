@@ -7,6 +7,7 @@ import test from 'ava';
 import { SlotDict } from '../../src/keyspace/slot-dict.js';
 import { hashKey, release } from '../../src/keyspace/slot-index.js';
 import { mulberry32, pick } from '../helpers/rng.js';
+import { collidingKeys } from '../helpers/keyspace-model.js';
 
 test('SlotDict: fields live with their key, a new key gets its own, slots are reused', (t) => {
   const d = new SlotDict<string>();
@@ -313,33 +314,6 @@ test('SlotDict: every index left behind by a rehash is released at once (its buf
   t.true(grown > 0);
   t.is(d.stats().released, grown);
 });
-
-/**
- * 2^k distinct keys of 4k bytes with one hashKey (a Joux multicollision: hashKey has no secret, and
- * each 4-byte block of FNV over 16-bit units can be made to collide from a known state).
- */
-function collidingKeys(k: number): string[] {
-  const P = 0x01000193;
-  let s = 0x811c9dc5 ^ (4 * k);
-  const blocks: [number, number][][] = [];
-  for (let b = 0; b < k; b++) {
-    const seen = new Map<number, number>();
-    for (let u = 0; ; u++) {
-      const a = Math.imul(s ^ u, P);
-      const u0 = seen.get(a >>> 16);
-      if (u0 === undefined) {
-        seen.set(a >>> 16, u);
-        continue;
-      }
-      // Same high half after the first unit: the second unit evens out the low half.
-      blocks.push([[u0, 0], [u, (Math.imul(s ^ u0, P) ^ a) & 0xffff]]);
-      s = Math.imul(Math.imul(s ^ u0, P), P);
-      break;
-    }
-  }
-  const ch = (u: number): string => String.fromCharCode(u & 255, u >>> 8);
-  return Array.from({ length: 1 << k }, (_, m) => blocks.map((p, b) => ch(p[(m >> b) & 1][0]) + ch(p[(m >> b) & 1][1])).join(''));
-}
 
 test('SlotDict: keys made to collide under the unkeyed hash move the table to SipHash (no hash flooding)', (t) => {
   const keys = collidingKeys(12);

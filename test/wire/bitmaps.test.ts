@@ -3,7 +3,7 @@
 // copy of a bitmap, or of a string APPENDed or SETRANGEd in place, changed while the rewrite walks
 // (the base holds the T0 bytes, a reload the live ones, each change applied once), WATCH (only a real change aborts), the memory estimate
 // (a growing bitmap is charged, a deleted one refunded), COPY (an independent copy).
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,7 +61,11 @@ for (const protocol of [3, 2] as const) {
   });
 }
 
-test('a bitmap changed in place during a rewrite: the base holds its T0 bytes, a reload the live ones, each change once', async (t) => {
+/**
+ * A server with an AOF and 100,000 filler keys, so that a rewrite's walk is still going while the
+ * test changes keys in place; and a client.
+ */
+async function rewriteFixture(t: ExecutionContext): Promise<{ dir: string; s: Awaited<ReturnType<typeof startServer>>; c: RawClient }> {
   const dir = tmp();
   const s = await startServer({ port: 0, config: { appendonly: 'yes', dir, appendfsync: 'no' } });
   t.teardown(() => s.close().catch(() => {}));
@@ -69,6 +73,11 @@ test('a bitmap changed in place during a rewrite: the base holds its T0 bytes, a
   for (let i = 0; i < 100_000; i++) db.set(`filler${i}`, 'x');
   const c = await RawClient.connect(s.port);
   t.teardown(() => c.close());
+  return { dir, s, c };
+}
+
+test('a bitmap changed in place during a rewrite: the base holds its T0 bytes, a reload the live ones, each change once', async (t) => {
+  const { dir, s, c } = await rewriteFixture(t);
   await c.call('SET', 'plain', 'AB'); // a string made a ByteString during the walk
   await c.call('SETBIT', 'bm', '7', '1'); // a ByteString already
   await c.call('BITFIELD', 'ctr', 'SET', 'u8', '0', '10');
@@ -95,13 +104,7 @@ test('a bitmap changed in place during a rewrite: the base holds its T0 bytes, a
 });
 
 test('strings APPENDed and SETRANGEd in place during a rewrite: the base holds their T0 bytes, a reload the live ones, each APPEND once', async (t) => {
-  const dir = tmp();
-  const s = await startServer({ port: 0, config: { appendonly: 'yes', dir, appendfsync: 'no' } });
-  t.teardown(() => s.close().catch(() => {}));
-  const db = s.server.keyspace.dbs[0];
-  for (let i = 0; i < 100_000; i++) db.set(`filler${i}`, 'x');
-  const c = await RawClient.connect(s.port);
-  t.teardown(() => c.close());
+  const { dir, s, c } = await rewriteFixture(t);
   const long = (ch: string): string => ch.repeat(5000);
   await c.call('SET', 'log', long('a'));
   await c.call('APPEND', 'log', 'b'); // a ByteString already, with room to grow where it is
