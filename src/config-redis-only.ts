@@ -103,7 +103,7 @@ export const REDIS_ONLY_OPTIONS: readonly OptionSpec[] = [
   bool('rdbcompression', 'yes'), // not inert: DUMP compresses with it (dump-payload.ts)
   bool('rdb-del-sync-files', 'no'),
   bool('rdb-save-incremental-fsync', 'yes'),
-  bool('stop-writes-on-bgsave-error', 'yes'),
+  bool('stop-writes-on-bgsave-error', 'yes'), // not inert: a failed BGSAVE with save points stops writes (request-checks.ts)
   opt('dbfilename', 'string', 'dump.rdb', true, { protected: true, parse: parseDbFilename }),
   // AOF: no-appendfsync-on-rewrite acts as Redis's (persistence/aof.ts: no fsync while a rewrite
   // runs); replaced files are deleted after each rewrite, always.

@@ -66,6 +66,9 @@ export const NX_XX_GT_LT =
   'ERR NX and XX, GT or LT options at the same time are not compatible';
 export const GT_LT_NX = 'ERR GT and LT options at the same time are not compatible';
 export const MISCONF_AOF = 'MISCONF Errors writing to the AOF file: ';
+/** Redis's shared.bgsaveerr: a BGSAVE failed with save points set and stop-writes-on-bgsave-error yes. */
+export const MISCONF_BGSAVE =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
 // Keystonelight's own texts: with appendonly no there is no file to save or rewrite (no RDB).
 /** CONFIG SET appendonly yes when the file cannot be started (Redis's updateAppendonly). */
 export const AOF_ENABLE_FAILED = 'Unable to turn on AOF. Check server logs.';

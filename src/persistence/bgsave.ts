@@ -83,6 +83,30 @@ export class BgSave {
     return record.lastOk || Math.floor(now / 1000) - record.lastTry > BGSAVE_RETRY_DELAY;
   }
 
+  /**
+   * Redis's serverCron with save points (`save seconds changes ...`): the first point whose changes
+   * and seconds have both passed since the last save starts a BGSAVE (here an fsync of the file),
+   * at once after a success and CONFIG_BGSAVE_RETRY_DELAY seconds after a failed one's start, so
+   * LASTSAVE moves as Redis's and a failure that stops writes (stop-writes-on-bgsave-error) is
+   * retried until it clears. Logs Redis's line for it.
+   */
+  savePointDue(now: number): boolean {
+    const points = this.server.config.get('save');
+    if (points === '' || !this.mayRetry(now)) return false;
+    const words = points.split(' ');
+    const elapsed = Math.floor(now / 1000) - this.server.lastSave;
+    for (let i = 0; i < words.length; i += 2) {
+      // `changes` may be negative (a C int that wrapped, as Redis keeps it): always reached.
+      const seconds = Number(words[i]);
+      const changes = Number(words[i + 1]);
+      if (this.server.dirty >= changes && elapsed > seconds) {
+        this.server.log.notice(`${changes} changes in ${seconds} seconds. Saving...`);
+        return true;
+      }
+    }
+    return false;
+  }
+
   info(): SaveInfo {
     return {
       inProgress: this.running,

@@ -94,13 +94,14 @@ export class Jobs {
   /**
    * What Redis 7.0's serverCron starts while no child runs, in its order: a scheduled rewrite
    * (unless failures back off, aofRewriteLimited; one whose start fails stays scheduled and is
-   * tried again), an automatic rewrite on growth, then a scheduled BGSAVE (only
+   * tried again), a BGSAVE for a save point reached, an automatic rewrite on growth, then a scheduled BGSAVE (only
    * CONFIG_BGSAVE_RETRY_DELAY after a failed one; it stays scheduled until one starts). Each
    * started job makes the later ones wait for its end. The cron calls it, and so does runSoon.
    */
   runScheduled(now: number): void {
     if (this.stopped) return;
     if (this.idle && this.rewriteScheduled && !this.auto.limited(now)) this.startRewrite();
+    if (this.idle && !this.starting && this.saver.savePointDue(now)) this.saver.start(() => this.runSoon());
     if (this.idle && !this.starting && this.auto.due(this.writer.size, this.writer.baseSize, now)) this.startRewrite();
     if (this.idle && this.saver.scheduled && this.saver.mayRetry(now) && this.saver.start(() => this.runSoon()) === null) {
       this.saver.scheduled = false;

@@ -9,7 +9,7 @@
 // RESET).
 
 import { ErrorReply, QUEUED, type Reply } from '../protocol/reply.js';
-import { DEBUG_NOT_ALLOWED, execAbortedBecause, LOADING, MODULE_NOT_ALLOWED, NOAUTH, NOT_IN_MULTI } from '../errors.js';
+import { DEBUG_NOT_ALLOWED, execAbortedBecause, LOADING, MISCONF_BGSAVE, MODULE_NOT_ALLOWED, NOAUTH, NOT_IN_MULTI } from '../errors.js';
 import type { CommandSpec } from '../commands/types.js';
 import type { Connection } from './connection.js';
 import type { Server } from './server.js';
@@ -54,9 +54,9 @@ export function refusal(server: Server, conn: Connection, gate: CommandSpec, arg
     if (oom !== null) return oom;
   }
   if (server.loading && !gate.okLoading) return new ErrorReply(LOADING);
-  // As Redis 7.0 on a master: while the AOF can't be written, writes (and PING) get -MISCONF.
-  if (server.persistence !== null && (gate.isWrite || gate.name === 'ping')) {
-    const reason = server.persistence.writeError();
+  // As Redis 7.0 on a master: while the disk can't be written, writes (and PING) get -MISCONF.
+  if (gate.isWrite || gate.name === 'ping') {
+    const reason = diskError(server);
     if (reason !== null) return new ErrorReply(reason);
   }
   // As Redis, which treats a monitoring client as a replica: it may not touch the keyspace
@@ -65,6 +65,18 @@ export function refusal(server: Server, conn: Connection, gate: CommandSpec, arg
   // As Redis, which never pauses a replica, and a MONITOR client is one (CLIENT_SLAVE).
   if (server.pause.mode !== 'off' && !conn.monitor && server.pause.covers(gate)) return POSTPONED;
   return null;
+}
+
+/**
+ * Redis 7.0's writeCommandsDeniedByDiskError: a failed BGSAVE while save points are set (with
+ * stop-writes-on-bgsave-error yes) until a save succeeds, whatever the AOF's state; then the
+ * append-only file's write or fsync errors.
+ */
+function diskError(server: Server): string | null {
+  if (!server.bgsaveRecord.lastOk && server.config.get('save') !== '' && server.config.bool('stop-writes-on-bgsave-error')) {
+    return MISCONF_BGSAVE;
+  }
+  return server.persistence === null ? null : server.persistence.writeError();
 }
 
 export function executeInMulti(server: Server, conn: Connection, spec: CommandSpec, args: string[]): Reply {

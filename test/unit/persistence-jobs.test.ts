@@ -333,17 +333,23 @@ test('a scheduled BGSAVE whose start fails logs Redis\'s warning (rdbSaveBackgro
   io.failWrites = null;
 });
 
-test('INFO\'s BGSAVE figures are the server\'s: a failed BGSAVE still shows after CONFIG SET appendonly no, then yes (redis-server 7.0.15)', async (t) => {
-  // Redis's lastbgsave_status, rdb_save_time_last and stat_rdb_saves are server-wide. Before: they
-  // started afresh with the file (ok, -1) and read ok, -1 with appendonly no.
-  if (!needBinary(t, 'redis-server')) return;
+/** A redis-server whose BGSAVE fails (its dump cannot be renamed onto a directory), and a client of it; null: skipped. */
+async function redisFailingBgsave(t: ExecutionContext): Promise<RawClient | null> {
+  if (!needBinary(t, 'redis-server')) return null;
   const redisDir = tmp();
-  // Its BGSAVE fails: the dump cannot be renamed onto a directory.
   mkdirSync(join(redisDir, 'dump.rdb'));
   const redis = await startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no'], redisDir);
   t.teardown(() => redis.stop());
   const rc = await RawClient.connect(redis.port);
   t.teardown(() => rc.close());
+  return rc;
+}
+
+test('INFO\'s BGSAVE figures are the server\'s: a failed BGSAVE still shows after CONFIG SET appendonly no, then yes (redis-server 7.0.15)', async (t) => {
+  // Redis's lastbgsave_status, rdb_save_time_last and stat_rdb_saves are server-wide. Before: they
+  // started afresh with the file (ok, -1) and read ok, -1 with appendonly no.
+  const rc = await redisFailingBgsave(t);
+  if (rc === null) return;
   const io = new FaultyIO();
   const { c } = await open(t, tmp(), io);
   const names = ['rdb_last_bgsave_status', 'rdb_last_bgsave_time_sec', 'rdb_saves'];
@@ -365,4 +371,59 @@ test('INFO\'s BGSAVE figures are the server\'s: a failed BGSAVE still shows afte
       t.regex(await fields(client), want, `appendonly ${value}`);
     }
   }
+});
+
+test('after a failed BGSAVE with save points set, writes and PING get Redis\'s -MISCONF (stop-writes-on-bgsave-error), side by side with redis-server', async (t) => {
+  // Redis 7.0's writeCommandsDeniedByDiskError, RDB case. Before: the option was inert, writes went on.
+  const rc = await redisFailingBgsave(t);
+  if (rc === null) return;
+  const io = new FaultyIO();
+  const { c } = await open(t, tmp(), io);
+  const steps = [
+    ['SET', 'a', '1'], ['CONFIG', 'SET', 'save', '3600 1'], ['SET', 'b', '1'], ['DEL', 'nosuch'], ['PING'], ['GET', 'a'],
+    ['MULTI'], ['SET', 'x', '1'], ['EXEC'], ['MULTI'], ['GET', 'a'], ['EXEC'],
+    ['CONFIG', 'SET', 'stop-writes-on-bgsave-error', 'no'], ['SET', 'b', '2'],
+    ['CONFIG', 'SET', 'stop-writes-on-bgsave-error', 'yes'], ['SET', 'b', '3'], ['CONFIG', 'SET', 'save', ''], ['SET', 'c', '1'],
+  ];
+  const replies: Record<string, string[]> = {};
+  io.failFsync = 'EIO';
+  for (const [name, client] of [['redis', rc], ['ks', c]] as const) {
+    await client.call('SET', 'a', '0');
+    t.is(await client.call('BGSAVE'), '+Background saving started\r\n');
+    await waitFor(async () => field(await client.call('INFO', 'persistence'), 'rdb_last_bgsave_status') === 'err', 5000, 'the failed BGSAVE');
+    replies[name] = [];
+    for (const step of steps) replies[name].push(await client.call(...step));
+  }
+  io.failFsync = null;
+  t.deepEqual(replies.ks, replies.redis);
+  t.regex(replies.ks[2], /^-MISCONF Redis is configured to save RDB snapshots/);
+  t.is(replies.ks[13], '+OK\r\n');
+});
+
+test('save points start a BGSAVE from the cron, as Redis\'s serverCron; after a failed one it is retried 5 s later, which lets writes through again', async (t) => {
+  // redis-server 7.0.15 with `save 1 1`, its dump unwritable: "1 changes in 1 seconds. Saving..."
+  // then "Background saving error", again 6 s later (CONFIG_BGSAVE_RETRY_DELAY after its try, in
+  // whole seconds), writes refused meanwhile. Before: save points did nothing but FLUSHALL's save.
+  const dir = tmp();
+  const log = join(dir, 'ks.log');
+  const io = new FaultyIO();
+  const { c } = await open(t, dir, io, { logfile: log, hz: '100' });
+  const saving = (): number => readFileSync(log, 'latin1').split('1 changes in 1 seconds. Saving...').length - 1;
+  const before = Number((await c.call('LASTSAVE')).slice(1, -2));
+  t.is(await c.call('SET', 'a', '1'), '+OK\r\n');
+  io.failFsync = 'EIO';
+  t.is(await c.call('CONFIG', 'SET', 'save', '1 1'), '+OK\r\n');
+  await waitFor(() => readFileSync(log, 'latin1').includes('Background saving error: Input/output error'), 5000, 'the failed save point BGSAVE');
+  const failedAt = Date.now();
+  t.is(saving(), 1);
+  t.regex(await c.call('SET', 'b', '1'), /^-MISCONF Redis is configured to save RDB snapshots/);
+  io.failFsync = null;
+  await waitFor(async () => (await c.call('SET', 'b', '1')) === '+OK\r\n', 10_000, 'the retried BGSAVE');
+  t.true(Date.now() - failedAt > 4000, `${Date.now() - failedAt} ms`);
+  t.is(saving(), 2);
+  t.true(readFileSync(log, 'latin1').includes('Background saving terminated with success'));
+  t.true(Number((await c.call('LASTSAVE')).slice(1, -2)) > before);
+  const info = await c.call('INFO', 'persistence');
+  t.is(field(info, 'rdb_last_bgsave_status'), 'ok');
+  t.is(field(info, 'rdb_changes_since_last_save'), '1'); // SET b, after the save's start
 });
