@@ -94,7 +94,10 @@ export function linkWorker(port: MessagePort, flag: Int32Array, net: typeof Net)
       // Redis's getaddrinfo("") fails; Node would take it for localhost.
       if (host === '') return resolve({ ...out, unresolved: true });
       const socket = net.connect({ host, port: p });
+      let settled = false;
       const done = (r: Partial<LinkAnswer>): void => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         socket.removeListener('error', failed);
         if (r.ok === true) {
@@ -106,7 +109,14 @@ export function linkWorker(port: MessagePort, flag: Int32Array, net: typeof Net)
         resolve({ ...out, ...r });
       };
       const failed = (e: NodeJS.ErrnoException): void => done({ unresolved: e.syscall === 'getaddrinfo' });
-      const timer = setTimeout(() => done({ timedOut: true }), capped(timeoutMs));
+      // As Redis's connSocketBlockingConnect, whose timeout is no error: the socket goes on
+      // connecting and the first write waits for it, within its own timeout (redis-server 7.0.15
+      // answers "writing" after twice the timeout, and a SYN answered meanwhile gets through). Not
+      // while the name is still being looked up: Redis's lookup blocks before its timeout starts,
+      // and one that fails is a connect error.
+      let named = net.isIP(host) !== 0;
+      socket.once('lookup', () => (named = true));
+      const timer = setTimeout(() => done(named ? { ok: true } : { timedOut: true }), capped(timeoutMs));
       socket.once('connect', () => done({ ok: true }));
       socket.on('error', failed);
     });

@@ -9,8 +9,8 @@
 // the retry on a cached connection the target closed, a target that never answers, atomicity
 // against other clients, cluster mode's RESTORE-ASKING, MONITOR's redaction, ioredis.
 
-import test from 'ava';
-import { createServer, type AddressInfo } from 'node:net';
+import test, { type ExecutionContext } from 'ava';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { startServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
@@ -298,4 +298,49 @@ test('what a target sends beyond its replies stays in the kernel, not in the ser
   flooding = false;
   t.true(written - filled <= 1 << 20, `the target wrote ${(written - filled) >> 20} MB more in the last 1.5 s (${written >> 20} MB in all)`);
   t.is(await c.call('PING'), '+PONG\r\n');
+});
+
+/**
+ * A redis-server target that answers no connection: stopped (SIGSTOP) with its listen queue
+ * (`tcp-backlog 1`) filled, so a new connection's SYN goes unanswered until it is continued.
+ */
+async function unanswering(t: ExecutionContext): Promise<{ port: string }> {
+  const target = await startRealRedis(['--tcp-backlog', '1']);
+  t.teardown(async () => {
+    target.proc.kill('SIGCONT');
+    await target.stop();
+  });
+  target.proc.kill('SIGSTOP');
+  const fill = [1, 2, 3].map(() => connect(target.port, '127.0.0.1').on('error', () => {}));
+  t.teardown(() => fill.forEach((s) => s.destroy()));
+  await new Promise((r) => setTimeout(r, 200));
+  return { port: String(target.port) };
+}
+
+test('a connect that times out is no error, as Redis\'s: the write waits for it in its own timeout (IOERR ... writing after twice the timeout)', async (t) => {
+  // redis-server 7.0.15's connSocketBlockingConnect returns C_OK when its wait times out, and its
+  // syncWrite then waits for the socket to connect. Before: ours answered right after the connect's
+  // timeout, so a SYN answered during the write's timeout never got through. (Within 800 ms no SYN
+  // is sent again: the first retransmission is at 1 s.)
+  if (!needBinary(t, 'redis-server')) return;
+  const source = await startRealRedis();
+  // In a process of its own: its MIGRATE holds up its thread ~800 ms, which would stall the
+  // scripted targets other tests of this file run in this one.
+  const ks = await startBundle();
+  t.teardown(async () => {
+    await ks.stop();
+    await source.stop();
+  });
+  const sources = await Promise.all([RawClient.connect(source.port), RawClient.connect(ks.port)]);
+  const replies = await Promise.all(sources.map(async (c) => {
+    const target = await unanswering(t);
+    await c.call('SET', 'k', 'v');
+    const started = performance.now();
+    return [await c.call('MIGRATE', '127.0.0.1', target.port, 'k', '0', '400'), performance.now() - started] as const;
+  }));
+  for (const [reply, ms] of replies) {
+    t.is(reply, '-IOERR error or timeout writing to target instance\r\n');
+    t.true(ms >= 750, `${ms} ms`);
+  }
+  for (const c of sources) t.is(await c.call('EXISTS', 'k'), ':1\r\n');
 });
