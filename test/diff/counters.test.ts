@@ -15,76 +15,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { needBinary } from '../helpers/bins.js';
 import { RawClient } from '../helpers/raw.js';
-import { encodeArgs } from '../helpers/resp.js';
 import type { DiffCase } from './cases/types.js';
+import { Control, runCase } from './control.js';
 import { escape, ServerPair, showCommand } from './pair.js';
 import { SUITES } from './suites.js';
 import { countersOf, diffCounters, INFO_COUNTERS, type Counters } from './info-counters.js';
 
-/** A connection to each server that is not the case's: resets before a case, reads INFO after it. */
-class Control {
-  private constructor(private readonly sides: [RawClient, RawClient]) {}
-
-  static async open(pair: ServerPair, password: string | undefined): Promise<Control> {
-    const sides: [RawClient, RawClient] = await Promise.all([RawClient.connect(pair.redis.port), RawClient.connect(pair.ks.port)]);
-    const control = new Control(sides);
-    if (password !== undefined) await control.expect(['AUTH', password], '+OK\r\n');
-    return control;
-  }
-
-  /** Sends `cmds` to both servers (pipelined); the replies of each. */
-  async both(cmds: string[][]): Promise<[string[], string[]]> {
-    const [r, k] = await Promise.all(this.sides.map((s) => s.pipeline(cmds)));
-    return [r, k];
-  }
-
-  private async expect(cmd: string[], reply: string): Promise<void> {
-    const [[r], [k]] = await this.both([cmd]);
-    if (r !== reply || k !== reply) throw new Error(`${showCommand(cmd)}: redis ${escape(r)}, ks ${escape(k)}`);
-  }
-
-  /**
-   * Empties both keyspaces and zeroes both servers' statistics. Active expiry is off (again: a case
-   * may turn it on), so that a key whose deadline passed is reclaimed only when a command looks it
-   * up, as the case says, not when an expire cycle happens to run on one server and not the other.
-   */
-  async reset(): Promise<void> {
-    await this.expect(['DEBUG', 'SET-ACTIVE-EXPIRE', '0'], '+OK\r\n');
-    await this.expect(['FLUSHALL'], '+OK\r\n');
-    await this.expect(['CONFIG', 'RESETSTAT'], '+OK\r\n');
-  }
-
-  async counters(): Promise<[Counters, Counters]> {
-    const [[r], [k]] = await this.both([INFO_COUNTERS]);
-    return [countersOf(r), countersOf(k)];
-  }
-
-  close(): void {
-    for (const s of this.sides) s.close();
-  }
-}
-
-/**
- * Runs one case on a fresh connection to each server; its replies are read, not compared. The
- * commands go out in one write, so that each server reads them at once: both count input bytes as
- * they read them, and stop reading after a QUIT or a protocol error, so bytes sent after those, or
- * before a CONFIG RESETSTAT of the case, count only as far as the same read got (with a write per
- * command, Redis read some cases in two and ours in one).
- */
-async function runCase(pair: ServerPair, c: DiffCase): Promise<[string[], string[]]> {
-  const twin = await pair.connect(3000);
-  try {
-    const bytes = Buffer.concat(c.cmds.map((cmd) => encodeArgs(cmd)));
-    const [r, k] = await Promise.all([twin.redis, twin.ks].map(async (side) => {
-      side.client.write(bytes);
-      const replies: string[] = [];
-      for (let i = 0; i < c.cmds.length; i++) replies.push(await side.read());
-      return replies;
-    }));
-    return [r, k];
-  } finally {
-    twin.close();
-  }
+/** Both servers' counters, read through the control connection. */
+async function readCounters(control: Control): Promise<[Counters, Counters]> {
+  const [[r], [k]] = await control.both([INFO_COUNTERS]);
+  return [countersOf(r), countersOf(k)];
 }
 
 /**
@@ -114,7 +54,7 @@ for (const { name: file, cases: list, requirepass, config } of SUITES) {
         for (const c of selected) {
           await control.reset();
           const replies = await runCase(pair, proto === 2 ? c : { ...c, cmds: [['HELLO', '3'], ...c.cmds] });
-          const counters = await control.counters();
+          const counters = await readCounters(control);
           outputBytes(counters, c, replies, proto);
           const diffs = diffCounters(...counters);
           if (diffs.length > 0) failed.push('', `[${c.name}]`, ...c.cmds.map((cmd, i) => `  #${i} ${showCommand(cmd)}`), ...diffs.map((d) => `  ${d}`));
@@ -178,7 +118,7 @@ test('diff counters: raw requests', async (t) => {
     for (const [name, bytes] of RAW) {
       await control.reset();
       await runRaw(pair, bytes);
-      const diffs = diffCounters(...(await control.counters()));
+      const diffs = diffCounters(...(await readCounters(control)));
       if (diffs.length > 0) failed.push('', `[${name}] ${escape(bytes, 120)}`, ...diffs.map((d) => `  ${d}`));
     }
   } finally {
