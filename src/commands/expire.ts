@@ -5,7 +5,8 @@
 // arithmetic (bigint) so that overflow is detected exactly where Redis detects it. AOF propagation
 // is Redis 7.0's: a deadline in the future is logged as PEXPIREAT key <absolute ms> followed by the
 // flags as typed (a PEXPIREAT is logged as typed), one at or before the command's time deletes the
-// key and is logged as DEL key, and nothing is logged when nothing changed.
+// key and is logged as DEL key (UNLINK key under lazyfree-lazy-expire), and nothing is logged when
+// nothing changed.
 
 import { command, ONE_KEY, type CommandSpec, type Ctx } from './types.js';
 import { cWord, toI64 } from './args.js';
@@ -54,6 +55,24 @@ export function alreadyExpired(ctx: Ctx, when: bigint): boolean {
 }
 
 /**
+ * Redis's propagateDeletion: how a key the server deleted by itself (expired, evicted) is logged,
+ * UNLINK when the lazyfree option of that kind of deletion is on. Only the AOF shows the
+ * difference: both free the value at once.
+ */
+export function deletionEffect(key: string, lazy: boolean): string[] {
+  return [lazy ? 'UNLINK' : 'DEL', key];
+}
+
+/**
+ * A deadline already past given to EXPIRE & co or GETEX EXAT/PXAT: the key is deleted and logged
+ * as a deletion under lazyfree-lazy-expire, as expireGenericCommand and getexCommand rewrite it.
+ */
+export function expireAtOnce(ctx: Ctx, key: string): void {
+  ctx.db.remove(key);
+  ctx.propagate(deletionEffect(key, ctx.server.config.bool('lazyfree-lazy-expire')));
+}
+
+/**
  * The absolute deadline in ms for the time argument, or Redis's error: the argument must be a
  * 64-bit integer; conversion to ms and the addition of the base time must not overflow.
  */
@@ -81,8 +100,7 @@ function expireGeneric(cmd: string, relative: boolean, seconds: boolean) {
     // Deadlines are compared as stored: every one past MAX_DEADLINE is MAX_DEADLINE.
     if (flags !== 0 && !flagsAllow(flags, ctx.db.getExpire(key), BigInt(toDeadline(when)))) return 0;
     if (alreadyExpired(ctx, when)) {
-      ctx.db.remove(key);
-      ctx.propagate(['DEL', key]);
+      expireAtOnce(ctx, key);
       return 1;
     }
     ctx.db.setExpire(key, when);

@@ -5,7 +5,8 @@
 // As in Redis's t_string.c, SET/SETNX/SETEX/PSETEX share one generic set, and GET/GETSET/GETDEL/
 // SET ... GET share one read. AOF propagation follows Redis 7.0: a SET with any expiry is logged
 // as SET key value PXAT <absolute ms>, SET ... GET without the GET, GETSET as SET, GETDEL as DEL,
-// GETEX as PEXPIREAT / DEL / PERSIST, everything else as typed, and nothing when nothing changed.
+// GETEX as PEXPIREAT / DEL (UNLINK under lazyfree-lazy-expire) / PERSIST, everything else as
+// typed, and nothing when nothing changed.
 
 import { command, ONE_KEY, type CommandSpec, type Ctx } from './types.js';
 import { cWord, toI64 } from './args.js';
@@ -16,7 +17,7 @@ import { lookupRead, readString } from './keyaccess.js';
 import { rangeCommands } from './string-ranges.js';
 import { counterCommands } from './counters.js';
 import { lcsCommands } from './lcs.js';
-import { alreadyExpired } from './expire.js';
+import { alreadyExpired, expireAtOnce } from './expire.js';
 
 // Option flags of SET and GETEX (Redis's OBJ_* flags).
 const NX = 1;
@@ -177,8 +178,7 @@ function getex(ctx: Ctx, args: string[]): Reply {
     const when = deadline(ctx, expire, flags, 'getex');
     if (when instanceof ErrorReply) return when;
     if (flags & (EXAT | PXAT) && alreadyExpired(ctx, when)) {
-      ctx.db.remove(key);
-      ctx.propagate(['DEL', key]);
+      expireAtOnce(ctx, key);
     } else {
       ctx.db.setExpire(key, when);
       ctx.propagate(['PEXPIREAT', key, when.toString()]);

@@ -11,6 +11,7 @@ import type { Database } from '../keyspace/database.js';
 import { systemClock, type Clock } from '../keyspace/clock.js';
 import { execute, lookup, resolve, type CommandTable } from '../commands/dispatch.js';
 import { commandTableFor } from '../commands/index.js';
+import { deletionEffect } from '../commands/expire.js';
 import type { ServerApi, ShutdownOpts } from '../commands/context.js';
 import { ErrorReply, type Reply } from '../protocol/reply.js';
 import { errorText } from '../errors.js';
@@ -254,18 +255,19 @@ export class Server implements ServerApi {
   }
 
   /**
-   * Redis's propagateDeletion: a key the server removed by itself reaches the AOF as a DEL. One a
-   * command expired on its way is part of that command's block (Persistence.beginUnit); an evicted
-   * one never is, even when a command evicts (CONFIG SET maxmemory), as in Redis.
+   * Redis's propagateDeletion: a key the server removed by itself reaches the AOF as a DEL, or an
+   * UNLINK under lazyfree-lazy-expire / lazyfree-lazy-eviction. One a command expired on its way is
+   * part of that command's block (Persistence.beginUnit); an evicted one never is, even when a
+   * command evicts (CONFIG SET maxmemory), as in Redis.
    */
   private onExpired(db: Database, key: string): void {
     this.stats.expiredKeys++;
-    this.propagate(db.id, ['DEL', key]);
+    this.propagate(db.id, deletionEffect(key, this.config.bool('lazyfree-lazy-expire')));
   }
 
   private onEvicted(db: Database, key: string): void {
     this.stats.evictedKeys++;
-    this.propagateAlone(db.id, ['DEL', key]);
+    this.propagateAlone(db.id, deletionEffect(key, this.config.bool('lazyfree-lazy-eviction')));
   }
 
   /** Queues a connection's replies for this event-loop turn's flush (AOF first, then sockets). */

@@ -67,6 +67,9 @@ const expiredCases: DiffCase[] = [
   kxm('errors before the lookup leave an expired key in place', 'SETRANGE x -1 a', 'SETBIT x -1 1', 'INCRBY x abc', 'EXPIRE x abc', 'SET x v EX abc',
     'MOVE x 99', 'MOVE x 0', 'GETRANGE x a b', 'GETBIT x -1', 'COPY x x', 'BITFIELD x GET u99 0'),
   c('FLUSHALL does not count expired keys', 'SET x v PXAT 1', 'SET k v', 'FLUSHALL', 'DBSIZE'),
+  // Counted the same, logged as UNLINK (aof-effects.test.ts): on access, by a past deadline, in EXEC.
+  c('expired keys under lazyfree-lazy-expire yes', 'CONFIG SET lazyfree-lazy-expire yes', 'SET x v PXAT 1', 'GET x', 'SET k v', 'EXPIRE k -1',
+    'SET j v', 'PEXPIREAT j 1', 'SET g v', 'GETEX g PXAT 1', 'SET y v PXAT 1', 'MULTI', 'EXISTS y', 'SET z 1', 'EXEC', 'DBSIZE', 'CONFIG SET lazyfree-lazy-expire no'),
 ];
 
 const evictionCases: DiffCase[] = [
@@ -74,6 +77,9 @@ const evictionCases: DiffCase[] = [
     'SET d 4', 'GET a', 'DBSIZE', 'CONFIG SET maxmemory 0', 'CONFIG SET maxmemory-policy noeviction'),
   c('volatile eviction takes the keys with a TTL only', 'SET a 1', 'SET b 2 EX 100', 'SET c 3 EX 100', 'CONFIG SET maxmemory-policy volatile-ttl', 'CONFIG SET maxmemory 1',
     'SET d 4', 'GET a', 'DBSIZE', 'CONFIG SET maxmemory 0', 'CONFIG SET maxmemory-policy noeviction'),
+  // Counted the same, logged as UNLINK (aof-effects.test.ts).
+  c('eviction under lazyfree-lazy-eviction yes', 'SET a 1', 'CONFIG SET lazyfree-lazy-eviction yes maxmemory-policy allkeys-lru', 'CONFIG SET maxmemory 1',
+    'SET b 2', 'DBSIZE', 'CONFIG SET maxmemory 0', 'CONFIG SET lazyfree-lazy-eviction no maxmemory-policy noeviction'),
 ];
 
 export const cases: DiffCase[] = [...readCases, ...writeCases, ...expiredCases, ...evictionCases];

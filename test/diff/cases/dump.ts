@@ -92,6 +92,9 @@ const restoreCases: DiffCase[] = [
     ['RESTORE', 'b', '0', HELLO, 'ABSTTL'], 'TTL b'),
   c('restore past deadline with replace deletes the key', 'SET a 1', ['RESTORE', 'a', '1', HELLO, 'ABSTTL', 'REPLACE'], 'EXISTS a',
     ['RESTORE', 'n', '1', HELLO, 'ABSTTL', 'REPLACE'], 'EXISTS n'),
+  // Logged as DEL whatever the lazyfree options (Redis 7.0's restoreCommand; UNLINK came in 7.2).
+  c('restore past deadline under lazyfree options: DEL in the AOF', 'CONFIG SET lazyfree-lazy-expire yes lazyfree-lazy-server-del yes', 'SET a 1',
+    ['RESTORE', 'a', '1', HELLO, 'ABSTTL', 'REPLACE'], 'EXISTS a', 'CONFIG SET lazyfree-lazy-expire no lazyfree-lazy-server-del no'),
   c('restore ttl that overflows', ['RESTORE', 'a', '9223372036854775807', HELLO], 'EXISTS a'),
   c('restore replaces an expired key', 'SET a 1 PX 1', 'DEBUG SLEEP 0.01', ['RESTORE', 'a', '0', HELLO], 'GET a'),
   c('restore-asking outside cluster', ['RESTORE-ASKING', 'a', '0', HELLO], 'GET a', ['RESTORE-ASKING', 'a', '0', HELLO]),
