@@ -10,7 +10,7 @@
 // to the PID file's name; link() fails if the name exists, so of two servers starting at the same
 // moment exactly one wins. A PID file naming a process that no longer exists is stale and taken
 // over (with a warning), and so is one naming a live process that is clearly not a server (see
-// maybeServer): after a crash and a reboot its PID often belongs to some other process by then
+// pid-probe.ts): after a crash and a reboot its PID often belongs to some other process by then
 // (PID 1, a daemon), which must not keep the server from starting. A stale file is removed only
 // by the holder of `<pidfile>.takeover` (created as the PID file is), and only if it still holds
 // the stale PID: nothing else removes a file but its owner, so no server removes or moves a file
@@ -19,25 +19,17 @@
 // worker thread) holds it open (openFds), and is otherwise a previous life's: so it is open from
 // before its name appears until after its name is gone, and the takeover lock likewise.
 
-import { closeSync, fstatSync, linkSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, linkSync, openSync, readdirSync, readFileSync, realpathSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import { basename, dirname, join, resolve } from 'node:path';
 import { errnoText } from '../errors.js';
 import { faultPoint } from '../persistence/faults.js';
+import { alive, maybeServer } from './pid-probe.js';
 
 export class PidFileError extends Error {
   /** The errno code when a file operation failed (creating the file), else ''. */
   constructor(message: string, readonly code = '') {
     super(message);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -57,59 +49,6 @@ function readPid(path: string, strict = false): number | null {
   }
   const n = Number(text.trim());
   return Number.isSafeInteger(n) && n > 0 ? n : NaN;
-}
-
-/** A node binary's name: node, nodejs, node20 (not node_exporter). */
-const NODE_NAME = /^node(js)?[\d.]*$/;
-
-/**
- * Whether process `pid` may be a Keystonelight server. After a crash and a reboot the PID in the
- * file may be init's, a daemon's, a kernel thread's: only a process that is clearly something
- * else does not hold the file. From Linux's /proc: its program (the exe link, readable for our
- * own user's processes; it survives a changed process.title) is a node binary, or else, from the
- * files every user may read (root's daemons too), its command line names keystonelight or its
- * argv[0] or `comm` is a node binary, or (its title may be anything: proc-title-template) it runs
- * as the user who owns the file (`fileUid`), neither root nor us (`selfUid`). An empty command
- * line is a kernel thread. Where /proc cannot tell (none, or hidden), it may. Not by start time
- * against the file's mtime: a clock stepped after the owner started (no hardware clock, a
- * restored VM, NFS) made a live owner look younger than its file.
- */
-export function maybeServer(pid: number, proc = '/proc', fileUid?: number, selfUid = process.geteuid?.()): boolean {
-  let exeRead = false;
-  try {
-    if (NODE_NAME.test(basename(readlinkSync(`${proc}/${pid}/exe`).replace(/ \(deleted\)$/, '')))) return true;
-    exeRead = true;
-  } catch {
-    // another user's process, or a kernel thread: judged by what everyone may read
-  }
-  let cmdline: string;
-  let comm: string;
-  try {
-    cmdline = readFileSync(`${proc}/${pid}/cmdline`, 'latin1');
-    comm = readFileSync(`${proc}/${pid}/comm`, 'latin1').trim();
-  } catch {
-    return true;
-  }
-  if (cmdline === '') return false;
-  // Another user's process (its program unreadable) of the user who wrote the file (a server
-  // writes its own PID file): its title may say anything (proc-title-template "cache {port}"
-  // renames both the command line and comm; a review saw a server started by another user take
-  // over a live one's files that way).
-  // Not for a file of our own user (our servers' program is readable: an unreadable one is a
-  // non-dumpable process, such as ssh-agent), nor of root's (any daemon, after a reboot).
-  if (!exeRead && fileUid !== undefined && fileUid !== 0 && fileUid !== selfUid && effectiveUid(pid, proc) === fileUid) return true;
-  if (cmdline.includes('keystonelight')) return true;
-  return NODE_NAME.test(basename(cmdline.split('\0')[0])) || NODE_NAME.test(comm);
-}
-
-/** A process's effective user ID (/proc/PID/status, which everyone may read), or null. */
-function effectiveUid(pid: number, proc: string): number | null {
-  try {
-    const m = /^Uid:\s+\d+\s+(\d+)/m.exec(readFileSync(`${proc}/${pid}/status`, 'latin1'));
-    return m === null ? null : Number(m[1]);
-  } catch {
-    return null;
-  }
 }
 
 /** The user who owns the file at `path` (who wrote it), or undefined. */

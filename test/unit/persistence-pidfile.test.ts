@@ -7,7 +7,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { acquirePidFile, maybeServer, PidFileError, PidFiles, releasePidFile } from '../../src/server/pidfile.js';
+import { acquirePidFile, PidFileError, PidFiles, releasePidFile } from '../../src/server/pidfile.js';
+import { maybeServer } from '../../src/server/pid-probe.js';
 import { needBinary, needRoot } from '../helpers/bins.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'ks-pid-'));
