@@ -1,5 +1,5 @@
 // How effects look in the append-only file, shared by the writer (aof.ts), the rewrite's base file
-// (rewrite.ts, keydump.ts) and a fresh base (layout.ts): each effect a RESP multibulk command, and
+// (snapshot-writer.ts, keydump.ts) and a fresh base (layout.ts): each effect a RESP multibulk command, and
 // aof-timestamp-enabled's `#TS:<unix seconds>` annotation lines.
 
 import type { ReplyBuffer } from '../protocol/encoder.js';

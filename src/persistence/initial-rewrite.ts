@@ -85,7 +85,7 @@ export class InitialRewrite extends Rewrite {
     const base = next.nextBase();
     const incr = this.withIncr ? next.addIncr() : null;
     const basePath = join(next.dir, base.file);
-    this.closeTemp();
+    this.writer.close();
     // Without an incr file (appendonly no), every incr file becomes history, as Redis's
     // markRewrittenIncrAofAsHistory with no AOF descriptor.
     next.replaceBase(base, incr?.seq ?? Infinity);
@@ -125,7 +125,7 @@ export class InitialRewrite extends Rewrite {
     if (this.aof.policy === 'always') this.syncDirOrRefuse(incrPath);
     else await cb((done) => this.io.fsyncDirAsync(incrPath, done));
     this.aof.log.notice(`Successfully renamed the temporary AOF incr file ${tempIncrName(next.filename)} into ${incr.file}`);
-    this.aof.rebase(this.written);
+    this.aof.rebase(this.writer.written);
     return true;
   }
 
@@ -153,12 +153,7 @@ export class InitialRewrite extends Rewrite {
     if (this.cleaned) return;
     this.cleaned = true;
     this.detach();
-    try {
-      if (this.fd >= 0) this.io.close(this.fd);
-    } catch {
-      // already closed
-    }
-    this.fd = -1;
+    this.writer.closeNow();
     unlinkQuietly(this.io, this.tempPath);
     this.dropMade();
     if (!this.aborted && this.withIncr) {

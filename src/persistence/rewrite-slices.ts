@@ -1,4 +1,4 @@
-// How the AOF rewrite's walk shares the event loop with clients (rewrite.ts): in slices whose
+// How the AOF rewrite's walk shares the event loop with clients (snapshot-writer.ts): in slices whose
 // length follows what the clients used since the last one, the walk's output written between them.
 
 import { performance } from 'node:perf_hooks';
@@ -23,7 +23,7 @@ export const WRITE_CHUNK = 1024 * 1024;
 /** The next event-loop turn: client I/O runs before the promise resolves. */
 const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-/** What the slices use of a rewrite. */
+/** What the slices use of a rewrite (its SnapshotWriter). */
 export interface SliceHost {
   /** Sends the replies already computed, so that a slice does not delay them. */
   beforeSlice(): void;

@@ -9,20 +9,15 @@
 //    commands that recreate its T0 state into a side buffer (serialized at once, so a value later
 //    modified in place cannot leak into the snapshot). 3. A writer walks the live T0 dictionaries in
 //    slices, skipping keys the hook saved (and marking the ones it writes, so that the hook does
-//    not save them again), then writes the saved T0 states: the temp file holds
+//    not save them again), then writes the saved T0 states (snapshot-writer.ts): the temp file holds
 //    exactly the dataset at T0, the new incr file everything after it. Nothing is written twice, so
 //    a rewrite under a heavy write load costs no extra disk traffic and ends when the walk ends.
 //    4. The temp file is fsynced and renamed to the next base file, and a manifest naming the new
 //    base and the incr files from T0 on is made durable; the old base and incr files are then
 //    deleted (as history, the way Redis does it).
 //
-// Latency (profiled with 1,000,000 keys under a SET load; KS_REWRITE_TRACE, rewrite-trace.ts):
-// every slice (rewrite-slices.ts) is bounded by time, not by keys (0.5-2 ms: about as long as clients used the loop
-// since the last one), and starts by sending the replies already computed;
-// the walk reads the T0 table's slots in order (slot-dict.ts: key and value side by side, no
-// lookup and nothing allocated per key) and encodes a string key without allocating (keydump.ts)
-// into one output buffer reused for every chunk, so it adds few garbage-collection pauses; every
-// write, fsync, close and unlink runs on the thread pool.
+// Latency: the walk's, in snapshot-writer.ts; every write, fsync, close and unlink runs on the
+// thread pool.
 //
 // CONFIG SET appendonly yes uses the same walk with another start and end (initial-rewrite.ts).
 //
@@ -33,29 +28,18 @@
 // files.
 
 import { basename, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { ReplyBuffer } from '../protocol/encoder.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import type { AofWriter } from './aof.js';
-import { encode, timestampLine } from './aof-format.js';
 import { latencyEnd, latencyStart } from './latency-sink.js';
 import { fileError, unlinkQuietly, type FileIO } from './fileio.js';
 import { AOF_IO, errorText } from '../errors.js';
 import { faultPoint } from './faults.js';
-import { writeKey } from './keydump.js';
 import { SnapshotRecorder } from './snapshot-recorder.js';
-import { deadlineOrUndefined } from '../keyspace/deadline-column.js';
-import { cb, type AofFileInfo, type Manifest, type ManifestStore } from './manifest.js';
+import { closeQuietly, SnapshotWriter } from './snapshot-writer.js';
+import type { AofFileInfo, Manifest, ManifestStore } from './manifest.js';
 import { RewriteTrace } from './rewrite-trace.js';
-import { sliced, WRITE_CHUNK, type SliceHost } from './rewrite-slices.js';
 import { wallNow } from '../timers.js';
 
-/** Slots walked between two looks at the clock. */
-const KEYS_PER_CHECK = 64;
-/** The walk's output buffer: a write's worth (WRITE_CHUNK) and room for the key that crosses it. */
-const OUT_SIZE = WRITE_CHUNK + 64 * 1024;
-/** The most of it kept between writes: a bigger value's copy is let go once written (ReplyBuffer.rewind). */
-const OUT_KEEP = 8 * 1024 * 1024;
 let rewriteCounter = 0;
 
 export const TEMP_FILE = /^temp-rewriteaof-(bg-)?\d+(-\d+)?\.aof$/;
@@ -69,13 +53,13 @@ export class Rewrite {
   readonly startedAt = wallNow();
   readonly tempPath: string;
   readonly trace = new RewriteTrace();
-  protected fd = -1;
+  /** The temp file, and the walk that writes the dataset at T0 into it. */
+  protected readonly writer: SnapshotWriter;
   /** The incr file opened for the writes from T0 on, and its descriptor until T0 takes it. */
   private incr: AofFileInfo | null = null;
   private incrFd = -1;
   /** The manifest naming that incr file, saved by openIncr. */
   private next: Manifest | null = null;
-  protected written = 0;
   /** Keys in the dataset at the start, then at T0 (Redis: at fork; INFO current_save_keys_total). */
   keysTotal = 0;
   protected aborted = false;
@@ -86,16 +70,6 @@ export class Rewrite {
   /** A manifest naming the new base is not renamed once stopped (its base deleted: dropMade). */
   protected readonly unlessAborted = { rename: (rename: () => void): void => (this.checkAborted(), rename()) };
   private readonly recorders: SnapshotRecorder[] = [];
-  /** The walk's output: one storage, filled and written again and again. */
-  private readonly out = new ReplyBuffer();
-  /** What the walk's slices (rewrite-slices.ts) use of this rewrite. */
-  private readonly slicing: SliceHost = {
-    beforeSlice: () => this.beforeSlice(),
-    trace: this.trace,
-    out: this.out,
-    checkAborted: () => this.checkAborted(),
-    writeOut: () => this.writeOut(),
-  };
 
   /** `beforeSlice`: sends the replies already computed, so that a slice does not delay them. */
   constructor(
@@ -104,9 +78,10 @@ export class Rewrite {
     protected readonly io: FileIO,
     dir: string,
     protected readonly manifests: ManifestStore,
-    private readonly beforeSlice: () => void = () => {},
+    beforeSlice: () => void = () => {},
   ) {
     this.tempPath = join(dir, `temp-rewriteaof-bg-${process.pid}-${++rewriteCounter}.aof`);
+    this.writer = new SnapshotWriter(io, this.trace, beforeSlice, () => this.checkAborted());
   }
 
   /** Runs the whole rewrite; resolves when the new base is in place (or the rewrite failed). */
@@ -115,11 +90,9 @@ export class Rewrite {
     try {
       await this.openIncr();
       faultPoint('rewrite-begin');
-      for (let i = 0; i < this.recorders.length; i++) await this.writeDb(i, this.recorders[i]);
+      for (let i = 0; i < this.recorders.length; i++) await this.writer.writeDb(i, this.recorders[i]);
       faultPoint('rewrite-snapshot');
-      const t = this.trace.start();
-      await cb((done) => this.io.fsyncAsync(this.fd, done));
-      this.trace.waited('fsync', t);
+      await this.writer.fsync();
       this.checkAborted();
       faultPoint('rewrite-fsync');
       const current = await this.installBase();
@@ -252,13 +225,7 @@ export class Rewrite {
   protected snapshotNow(): void {
     this.aof.rewriting = true;
     this.keysTotal = this.keyspace.keyCount;
-    try {
-      this.fd = this.io.openWrite(this.tempPath);
-    } catch (e) {
-      throw fileError(AOF_IO.openTemp(this.tempPath), e);
-    }
-    this.out.buf = Buffer.allocUnsafe(OUT_SIZE);
-    if (this.aof.timestamps) this.out.writeAscii(timestampLine(wallNow()));
+    this.writer.open(this.tempPath, this.aof.timestamps);
     for (const db of this.keyspace.dbs) this.recorders.push(new SnapshotRecorder(db));
   }
 
@@ -289,7 +256,7 @@ export class Rewrite {
     const next = this.manifests.current.copy();
     const base = next.nextBase();
     const t = this.trace.start();
-    this.closeTemp();
+    this.writer.close();
     this.made.push(base.file);
     this.renameBase(next.dir, base.file);
     this.trace.step('rename', t);
@@ -301,14 +268,8 @@ export class Rewrite {
     // A synchronous rewrite (DEBUG RELOAD, appendonly yes) may have replaced it since: then the
     // sizes and the history are that rewrite's business. True when it is still the current one.
     if (this.manifests.current !== next) return false;
-    this.aof.rebase(this.written);
+    this.aof.rebase(this.writer.written);
     return true;
-  }
-
-  /** Closes the temp file (written and fsynced) before its rename, on the thread pool. */
-  protected closeTemp(): void {
-    this.io.closeAsync(this.fd, () => {});
-    this.fd = -1;
   }
 
   /** The temp file becomes base file `file` of `dir`: renamed, logged as Redis logs it. */
@@ -325,60 +286,6 @@ export class Rewrite {
     latencyEnd(this.aof.latency, t, 'aof-rename');
   }
 
-  /** Database i at T0: its unchanged keys walked in slices, then the saved T0 states of the others. */
-  private async writeDb(i: number, rec: SnapshotRecorder): Promise<void> {
-    const out = this.out;
-    const values = rec.values;
-    const limit = values.limit;
-    let selected = false;
-    let slot = values.next(-1);
-    // One step: up to KEYS_PER_CHECK slots; true when the walk is complete.
-    await sliced(this.slicing, () => {
-      for (let n = 0; n < KEYS_PER_CHECK && slot < limit; n++, slot = values.next(slot)) {
-        if (rec.changed(slot)) continue;
-        const key = values.keyAt(slot);
-        if (key === undefined) continue;
-        rec.done(slot);
-        // Every key stored at T0 is written with its deadline, even one passed already (not
-        // reclaimed yet), as Redis 7.0's rewriteAppendOnlyFileRio: the load keeps it (no deadline
-        // passes while loading), then it expires, and its DEL goes to the incr file.
-        if (!selected) encode(out, ['SELECT', String(i)]);
-        selected = true;
-        writeKey(out, key, values.value(slot), deadlineOrUndefined(values.deadline(slot)));
-      }
-      return slot >= limit;
-    });
-    // T0 states of keys changed during the walk; no more recording needed for this db (its later
-    // changes are all in the new incr file). They are bytes already: written as they are.
-    this.checkAborted();
-    rec.end();
-    const saved = rec.takeSaved();
-    if (saved.length > 0 && !selected) encode(out, ['SELECT', String(i)]);
-    await this.writeOut();
-    for (const chunk of saved) await this.writeBuffer(chunk);
-  }
-
-  /** Writes the walk's output buffer and empties it (keeping its storage unless a big value grew it). */
-  private async writeOut(): Promise<void> {
-    await this.writeBuffer(this.out.peek());
-    this.out.rewind(OUT_KEEP, OUT_SIZE);
-  }
-
-  /** Writes `bytes` to the new file on the thread pool; the caller keeps them unchanged until then. */
-  private writeBuffer(bytes: Buffer): Promise<void> {
-    if (bytes.length === 0) return Promise.resolve();
-    const t = performance.now();
-    return new Promise((resolve, reject) => {
-      this.io.writeAsync(this.fd, bytes, (err) => {
-        this.trace.waited('write', t);
-        if (err) return reject(err);
-        this.written += bytes.length;
-        if (this.aborted) return reject(new Error('rewrite aborted'));
-        resolve();
-      });
-    });
-  }
-
   /** Removes every trace of an unfinished rewrite (idempotent). */
   protected cleanup(): void {
     if (this.cleaned) return;
@@ -393,14 +300,8 @@ export class Rewrite {
     // behind, its name taken again by the next rewrite.
     this.adoptIncr();
     this.dropUnnamedIncr();
-    for (const fd of [this.fd, this.incrFd]) {
-      try {
-        if (fd >= 0) this.io.close(fd);
-      } catch {
-        // already closed
-      }
-    }
-    this.fd = -1;
+    this.writer.closeNow();
+    closeQuietly(this.io, this.incrFd);
     this.incrFd = -1;
     unlinkQuietly(this.io, this.tempPath);
     this.dropMade();

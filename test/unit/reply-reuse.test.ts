@@ -45,7 +45,7 @@ test('clear() keeps the storage, detach() gives it up, a burst-grown buffer shri
 
 test('rewind() keeps the storage a writer fills again and again, up to a bound: one big value\'s is let go', (t) => {
   // The AOF rewrite's buffer: a 256 MB bitmap grew it to 272 MB, held for the rest of the walk
-  // (seen by the fuzzer in a heap snapshot, retained by Rewrite.out).
+  // (seen by the fuzzer in a heap snapshot, retained by the rewrite's output buffer, now SnapshotWriter.out).
   const b = new ReplyBuffer();
   const storage = b.buf;
   t.is(storage.length, 16384);
