@@ -57,7 +57,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   bool('aof-use-rdb-preamble', 'no'),
   bool('aof-timestamp-enabled', 'no'),
   opt('pidfile', 'string', '', false, { emptyIsNull: true }),
-  // What SIGINT / SIGTERM do, as SHUTDOWN's flags (server/service.ts). shutdown-timeout waits for
+  // What SIGINT / SIGTERM do, as SHUTDOWN's flags (server/shutdown.ts). shutdown-timeout waits for
   // replicas in Redis; there are none here, so it is accepted and changes nothing.
   opt('shutdown-on-sigint', 'string', 'default', true, { multi: true, parseWords: parseShutdownFlags }),
   opt('shutdown-on-sigterm', 'string', 'default', true, { multi: true, parseWords: parseShutdownFlags }),
