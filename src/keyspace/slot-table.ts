@@ -36,6 +36,7 @@
 
 import { randomSipKey, sipHash } from './siphash.js';
 import { DeadlineColumn } from './deadline-column.js';
+import { randomEntry } from './slot-random.js';
 import { alarm, capacityFor, CHUNK, CHUNK_BITS, hashKey, locate, MASK, MIN_CAP, place, release, ROW } from './slot-index.js';
 
 /** log2 of the slots per page (SlotTable.skipEmpty). */
@@ -49,13 +50,6 @@ const EMPTY_VISITS = STEP * 16;
 const ALARM_STEPS = 64;
 /** This process's secret SipHash key. */
 const SIP_KEY = randomSipKey();
-/**
- * Random positions tried before randomSlot walks to the next entry, which favours keys after long
- * empty runs (right after a shrink starts, 3.6% of draws fell back with 64 tries, and one key of
- * 8,191 came up 60 times too often). Positions hold a key at least 1 time in 16 or so: 1024 misses
- * in a row practically never happen.
- */
-const RANDOM_TRIES = 1024;
 
 export class SlotTable<V> {
   /** Keys in the table. */
@@ -367,37 +361,8 @@ export class SlotTable<V> {
     return this.cap;
   }
 
-  /**
-   * The slot of a random key, every key equally likely, or -1 when empty. Positions of the index
-   * are drawn until one holds a key (the index is at least 1/16 full, so a few draws); the part of
-   * an old index already moved over is not drawn from.
-   */
+  /** The slot of a random key, every key equally likely (slot-random.ts), or -1 when empty. */
   randomSlot(): number {
-    if (this.n === 0) return -1;
-    const cap = this.cap;
-    const oldLeft = this.old === null ? 0 : this.oldCap - this.drain;
-    for (let tries = 0; ; tries++) {
-      const p = Math.floor(Math.random() * (cap + oldLeft));
-      const s = this.drawn(p);
-      if (s > 0) return s - 1;
-      if (tries === RANDOM_TRIES) return this.nextEntry(p, cap + oldLeft);
-    }
-  }
-
-  /**
-   * The (slot + 1) field of position p of those randomSlot draws from: the index's positions,
-   * then the old index's not yet moved over.
-   */
-  private drawn(p: number): number {
-    return p < this.cap ? this.idx[2 * p + 1] : this.old![2 * (p - this.cap + this.drain) + 1];
-  }
-
-  /** The slot of the first key at or after drawn position p, of `total`. */
-  private nextEntry(p: number, total: number): number {
-    for (let k = 0; k < total; k++, p = p + 1 === total ? 0 : p + 1) {
-      const s = this.drawn(p);
-      if (s > 0) return s - 1;
-    }
-    return -1;
+    return this.n === 0 ? -1 : randomEntry(this.idx, this.cap, this.old, this.oldCap, this.drain);
   }
 }
