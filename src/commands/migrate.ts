@@ -10,7 +10,8 @@
 // connection, Redis tries once more on a fresh one; so does this.
 
 import { command, type CommandSpec, type Ctx } from './types.js';
-import { cWord, toI64 } from './args.js';
+import { toI64 } from './args.js';
+import { walkMigrateOptions } from './migrate-options.js';
 import { lookupRead } from './keyaccess.js';
 import { dumpBulk } from './dump-payload.js';
 import { err, ErrorReply, OK, SimpleString, type Reply } from '../protocol/reply.js';
@@ -30,33 +31,17 @@ interface MigrateOptions {
   numKeys: number;
 }
 
-/** The options after the timeout, in order, as migrateCommand parses them. */
+/**
+ * The options after the timeout, as migrateCommand parses them: in order, so the first argument
+ * it cannot read (a syntax error) or a KEYS after a key argument decides the error.
+ */
 function parseOptions(args: string[]): MigrateOptions | ErrorReply {
-  const o: MigrateOptions = { copy: false, replace: false, username: null, password: null, dbid: 0n, firstKey: 3, numKeys: 1 };
-  for (let j = 6; j < args.length; j++) {
-    const more = args.length - 1 - j;
-    const word = cWord(args[j]);
-    if (word === 'COPY') {
-      o.copy = true;
-    } else if (word === 'REPLACE') {
-      o.replace = true;
-    } else if (word === 'AUTH') {
-      if (more < 1) return err(SYNTAX);
-      o.password = args[++j];
-    } else if (word === 'AUTH2') {
-      if (more < 2) return err(SYNTAX);
-      o.username = args[++j];
-      o.password = args[++j];
-    } else if (word === 'KEYS') {
-      if (args[3] !== '') return err(MIGRATE_KEYS_EMPTY);
-      o.firstKey = j + 1;
-      o.numKeys = args.length - j - 1;
-      break;
-    } else {
-      return err(SYNTAX);
-    }
-  }
-  return o;
+  const w = walkMigrateOptions(args);
+  if (w.bad >= 0) return err(SYNTAX);
+  if (w.keys >= 0 && args[3] !== '') return err(MIGRATE_KEYS_EMPTY);
+  const { copy, replace, username, password } = w;
+  const firstKey = w.keys >= 0 ? w.keys : 3;
+  return { copy, replace, username, password, dbid: 0n, firstKey, numKeys: w.keys >= 0 ? args.length - firstKey : 1 };
 }
 
 /** A RESP command of `count` arguments, `words` the first of them, as the bytes sent to the target. */

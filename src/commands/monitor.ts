@@ -15,7 +15,7 @@ import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import type { ClientApi } from './context.js';
 import { err, OK, RawReply, SimpleString, type Reply } from '../protocol/reply.js';
 import { MONITOR_IN_MULTI } from '../errors.js';
-import { cWord } from './args.js';
+import { walkMigrateOptions } from './migrate-options.js';
 import { findOption } from '../config.js';
 import { repr } from '../config-values.js';
 
@@ -59,13 +59,8 @@ function redactHello(args: string[]): string[] {
  */
 function redactMigrate(args: string[]): string[] {
   const out = args.slice();
-  for (let j = 6; j < args.length; j++) {
-    const word = cWord(args[j]);
-    const more = args.length - 1 - j;
-    if (word === 'AUTH' && more >= 1) out[++j] = REDACTED;
-    else if (word === 'AUTH2' && more >= 2) out[++j] = out[++j] = REDACTED;
-    else if (word !== 'COPY' && word !== 'REPLACE') break;
-  }
+  const { secrets, bad } = walkMigrateOptions(args);
+  for (const j of secrets) if (bad < 0 || j < bad) out[j] = REDACTED;
   return out;
 }
 

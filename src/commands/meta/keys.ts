@@ -4,7 +4,7 @@
 // arguments) the command's own key finder, for the few commands that have one we model.
 
 import { metaOf, type KeySpec } from './index.js';
-import { cWord } from '../args.js';
+import { walkMigrateOptions } from '../migrate-options.js';
 
 export interface KeyRef {
   /** Index of the key in the argument vector (0 = the command name). */
@@ -119,25 +119,18 @@ function sortKeys(args: readonly string[]): KeyRef[] {
   return store ? [...out, store] : out;
 }
 
-/** The MIGRATE options migrateGetKeys steps over, with how many arguments follow each. */
-const MIGRATE_SKIP = new Map([['COPY', 0], ['REPLACE', 0], ['AUTH', 1], ['AUTH2', 2]]);
-
 /**
  * Redis 7.0's migrateGetKeys, used when the KEYS key spec (incomplete) matched: the arguments after
  * a KEYS option (none when the key argument is not empty: MIGRATE will refuse it), stepping over
  * the other options' values; without KEYS, the key argument.
  */
 function migrateKeys(args: readonly string[]): KeyRef[] {
+  const { keys } = walkMigrateOptions(args);
   let first = 3;
   let num = 1;
-  for (let i = 6; i < args.length; i++) {
-    const word = cWord(args[i]);
-    if (word === 'KEYS') {
-      first = i + 1;
-      num = args[3] === '' ? args.length - first : 0;
-      break;
-    }
-    i += MIGRATE_SKIP.get(word) ?? 0;
+  if (keys >= 0) {
+    first = keys;
+    num = args[3] === '' ? args.length - first : 0;
   }
   const out: KeyRef[] = [];
   for (let i = first; i < first + num; i++) out.push({ pos: i, flags: ['RW', 'access', 'delete'] });
