@@ -134,16 +134,7 @@ function* loadOne(path: string, sink: LoadSink, progress: LoadProgress, last: bo
   let lastLog = wallNow();
   const state: { multi: Multi | null } = { multi: null };
   try {
-    const head = Buffer.alloc(5);
-    let headBytes: number;
-    try {
-      headBytes = readSync(fd, head, 0, 5, 0);
-    } catch (e) {
-      throw fileError(AOF_IO.readError(path), e);
-    }
-    if (headBytes === 5 && head.toString('latin1') === 'REDIS') {
-      throw new AofFormatError(`${path} starts with an RDB preamble, which is not supported: ${PREAMBLE_HINT}.`);
-    }
+    refusePreamble(fd, path);
     while (true) {
       const r = parseCommands(buf, sink, state, fileOffset, path);
       commands += r.count;
@@ -155,12 +146,7 @@ function* loadOne(path: string, sink: LoadSink, progress: LoadProgress, last: bo
       if (r.count < SLICE) {
         if (readTo >= size) break;
         const chunk = Buffer.allocUnsafe(Math.min(CHUNK, size - readTo));
-        let n: number;
-        try {
-          n = readSync(fd, chunk, 0, chunk.length, readTo);
-        } catch (e) {
-          throw fileError(AOF_IO.readError(path), e);
-        }
+        const n = readAt(fd, path, chunk, readTo);
         if (n === 0) break; // the file shrank under us: treat what is left as a truncated tail
         readTo += n;
         buf = buf.length === 0 ? chunk.subarray(0, n) : Buffer.concat([buf, chunk.subarray(0, n)]);
@@ -175,14 +161,39 @@ function* loadOne(path: string, sink: LoadSink, progress: LoadProgress, last: bo
   } finally {
     closeSync(fd);
   }
-  if (state.multi !== null) {
-    sink.warning(`Revert incomplete MULTI/EXEC transaction in AOF file ${basename(path)}`);
-    truncatedTail(path, state.multi.start, size, sink, last, 'a MULTI block without its EXEC');
-  } else if (buf.length > 0 && !(buf[0] === 35 /* # */ && buf.indexOf(10) < 0)) {
-    // (An annotation ending the file without its newline is whole: Redis's fgets reads it so.)
-    truncatedTail(path, fileOffset, size, sink, last);
-  }
+  endOfFile(path, state.multi, buf, fileOffset, size, sink, last);
   return commands;
+}
+
+/** Reads into `into` from offset `at` of the file open as `fd`; how many bytes it read. */
+function readAt(fd: number, path: string, into: Buffer, at: number): number {
+  try {
+    return readSync(fd, into, 0, into.length, at);
+  } catch (e) {
+    throw fileError(AOF_IO.readError(path), e);
+  }
+}
+
+/** Refuses a file that starts with an RDB preamble (aof-use-rdb-preamble yes in Redis). */
+function refusePreamble(fd: number, path: string): void {
+  const head = Buffer.alloc(5);
+  if (readAt(fd, path, head, 0) === 5 && head.toString('latin1') === 'REDIS') {
+    throw new AofFormatError(`${path} starts with an RDB preamble, which is not supported: ${PREAMBLE_HINT}.`);
+  }
+}
+
+/**
+ * The end of file `path` (`size` bytes): a MULTI block without its EXEC, or bytes left over at
+ * `restAt` (`rest`: a command cut short), are cut off (truncatedTail).
+ */
+function endOfFile(path: string, multi: Multi | null, rest: Buffer, restAt: number, size: number, sink: LoadSink, last: boolean): void {
+  if (multi !== null) {
+    sink.warning(`Revert incomplete MULTI/EXEC transaction in AOF file ${basename(path)}`);
+    truncatedTail(path, multi.start, size, sink, last, 'a MULTI block without its EXEC');
+  } else if (rest.length > 0 && !(rest[0] === 35 /* # */ && rest.indexOf(10) < 0)) {
+    // (An annotation ending the file without its newline is whole: Redis's fgets reads it so.)
+    truncatedTail(path, restAt, size, sink, last);
+  }
 }
 
 /**

@@ -10,7 +10,7 @@ import { REDIS_VERSION, VERSION } from '../version.js';
 import { AofPersistence, type FileIO } from '../persistence/index.js';
 import { PendingAofStart } from '../persistence/pending-start.js';
 import { AofOff } from '../persistence/aof-off.js';
-import { createLogger } from './log.js';
+import { createLogger, type Logger } from './log.js';
 import { Server } from './server.js';
 import { PidFiles } from './pidfile.js';
 import { isDaemonChild } from './daemon.js';
@@ -161,11 +161,26 @@ function logFileOf(config: Config): string {
 /** Said at start with appendonly no: a Redis user's file may count on save points and dump.rdb. */
 const NOT_PERSISTED = 'WARNING appendonly is no: the dataset is kept in memory only and is lost when the server stops. Keystonelight writes no RDB snapshots (save points and dbfilename change nothing): set appendonly yes to keep it.';
 
-export async function runService(config: Config, configFile: string): Promise<Server> {
-  // Before anything touches the data directory (even the log file): a live owner means we must
-  // not start (see refuseBeforeLog for where the reason goes).
-  // A daemonized server's parent (the command that started it and waits) is not an owner, even
-  // when the file names its PID (reused after a reboot).
+/** The first lines of a start, as warnings as Redis's main() logs them: a start is in the log at loglevel warning too. */
+function logStarting(log: Logger, config: Config, configFile: string, pidWarnings: string[]): void {
+  log.warning('oO0OoO0OoO0Oo Keystonelight is starting oO0OoO0OoO0Oo');
+  log.warning(`Keystonelight version=${VERSION}, redis_version=${REDIS_VERSION}, node=${process.version}, pid=${process.pid}, just started`);
+  for (const w of pidWarnings) log.warning(w);
+  const heapWarning = heapLimitWarning();
+  if (heapWarning !== null) log.warning(heapWarning);
+  if (configFile === '') log.warning('Warning: no config file specified, using the default config. In order to specify a config file use keystonelight /path/to/keystonelight.conf');
+  else log.warning('Configuration loaded');
+  // A redis.conf with appendonly no (Debian's) persists by RDB snapshots, which do not exist here.
+  if (!config.bool('appendonly')) log.warning(NOT_PERSISTED);
+}
+
+/**
+ * The PID files, then the log. Taken before anything touches the data directory (even the log
+ * file): a live owner means we must not start (see refuseBeforeLog for where the reason goes).
+ * A daemonized server's parent (the command that started it and waits) is not an owner, even
+ * when the file names its PID (reused after a reboot).
+ */
+async function claimDirAndLog(config: Config): Promise<{ pidFiles: PidFiles; pidWarnings: string[]; log: Logger }> {
   let taken: ReturnType<typeof takePidFiles>;
   try {
     taken = takePidFiles(config, isDaemonChild() ? process.ppid : undefined);
@@ -180,7 +195,11 @@ export async function runService(config: Config, configFile: string): Promise<Se
     pidFiles.release();
     throw e;
   }
-  const log = createLogger(config.get('loglevel'), logfile);
+  return { pidFiles, pidWarnings, log: createLogger(config.get('loglevel'), logfile) };
+}
+
+export async function runService(config: Config, configFile: string): Promise<Server> {
+  const { pidFiles, pidWarnings, log } = await claimDirAndLog(config);
   // As Redis, the reason is logged (start-failure.ts); `lines` are the log's when they say more.
   const fail = async (reason: string, lines = [reason]): Promise<never> => {
     for (const line of lines) log.warning(line);
@@ -188,16 +207,7 @@ export async function runService(config: Config, configFile: string): Promise<Se
     await log.close();
     throw new LoggedStartFailure(reason);
   };
-  // Warnings, as Redis's main() logs them: a start is in the log at loglevel warning too.
-  log.warning('oO0OoO0OoO0Oo Keystonelight is starting oO0OoO0OoO0Oo');
-  log.warning(`Keystonelight version=${VERSION}, redis_version=${REDIS_VERSION}, node=${process.version}, pid=${process.pid}, just started`);
-  for (const w of pidWarnings) log.warning(w);
-  const heapWarning = heapLimitWarning();
-  if (heapWarning !== null) log.warning(heapWarning);
-  if (configFile === '') log.warning('Warning: no config file specified, using the default config. In order to specify a config file use keystonelight /path/to/keystonelight.conf');
-  else log.warning('Configuration loaded');
-  // A redis.conf with appendonly no (Debian's) persists by RDB snapshots, which do not exist here.
-  if (!config.bool('appendonly')) log.warning(NOT_PERSISTED);
+  logStarting(log, config, configFile, pidWarnings);
   // As Redis's initServer: maxclients must fit in the descriptors the process may open.
   const fdProblem = adjustOpenFilesLimit(config, log);
   if (fdProblem !== null) return fail(fdProblem);
