@@ -161,29 +161,35 @@ export function createLogger(level: string, file: string): Logger {
       w.silent = l === 'nothing';
       w.level = l === 'nothing' ? 'warning' : l;
     },
-    // Resolves once every line logged so far is written: winston passes lines to its transports
-    // through streams, so a line logged just before process.exit() (a failed start) can still be
-    // queued, and was lost on a loaded machine. Bounded, in case a transport never finishes.
-    // The bound's timer is cleared, not unref'd: an unref'd one let an embedding process whose
-    // loop had nothing else to do exit with close() still pending.
     // Once: a second call gets the first's promise (a second 'finish' never comes).
-    close: () => (closed ??= new Promise<void>((resolve) => {
-      const bound = setTimeout(resolve, 2000);
-      transport.once('finish', () => {
-        clearTimeout(bound);
-        resolve();
-      });
-      // winston's end() ends the transports at once (Logger._final), while lines logged before it
-      // may still wait in the logger's readable buffer (a stdout under backpressure: a burst of
-      // lines just before shutdown); piped after that, they are 'write after end', an
-      // uncaught error (winstonjs/winston#2219). End once that buffer has drained.
-      const drained = (): void => {
-        if (w.readableLength > 0) return;
-        w.off('data', drained);
-        w.end();
-      };
-      if (w.readableLength > 0) w.on('data', drained);
-      else w.end();
-    })),
+    close: () => (closed ??= ended(w, transport)),
   };
+}
+
+/**
+ * Ends winston's logger `w`; resolves once every line logged so far is written: winston passes
+ * lines to its transports through streams, so a line logged just before process.exit() (a failed
+ * start) can still be queued, and was lost on a loaded machine. Bounded, in case a transport never
+ * finishes. The bound's timer is cleared, not unref'd: an unref'd one let an embedding process
+ * whose loop had nothing else to do exit with close() still pending.
+ */
+function ended(w: winston.Logger, transport: winston.transport): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const bound = setTimeout(resolve, 2000);
+    transport.once('finish', () => {
+      clearTimeout(bound);
+      resolve();
+    });
+    // winston's end() ends the transports at once (Logger._final), while lines logged before it
+    // may still wait in the logger's readable buffer (a stdout under backpressure: a burst of
+    // lines just before shutdown); piped after that, they are 'write after end', an
+    // uncaught error (winstonjs/winston#2219). End once that buffer has drained.
+    const drained = (): void => {
+      if (w.readableLength > 0) return;
+      w.off('data', drained);
+      w.end();
+    };
+    if (w.readableLength > 0) w.on('data', drained);
+    else w.end();
+  });
 }
