@@ -11,7 +11,7 @@
 
 import { command, type CommandSpec, type Ctx } from './types.js';
 import { toI64 } from './args.js';
-import { walkMigrateOptions } from './migrate-options.js';
+import { walkMigrateOptions, type MigrateOptionWalk } from './migrate-options.js';
 import { lookupRead } from './keyaccess.js';
 import { dumpBulk } from './dump-payload.js';
 import { err, ErrorReply, OK, SimpleString, type Reply } from '../protocol/reply.js';
@@ -19,11 +19,8 @@ import { MIGRATE_CONNECT, MIGRATE_IO, MIGRATE_KEYS_EMPTY, MIGRATE_TARGET, NOT_IN
 import { stringOf } from '../keyspace/values.js';
 import type { CachedLink } from '../server/sync-links.js';
 
-interface MigrateOptions {
-  copy: boolean;
-  replace: boolean;
-  username: string | null;
-  password: string | null;
+/** The command's options: those the walk read (migrate-options.ts), the target's database, where the keys are. */
+interface MigrateOptions extends Pick<MigrateOptionWalk, 'copy' | 'replace' | 'username' | 'password'> {
   /** The target's database (checked after the options, as Redis). */
   dbid: bigint;
   /** Where the keys are in the arguments: the key argument alone, or those after KEYS. */
