@@ -56,8 +56,8 @@ export function alreadyExpired(ctx: Ctx, when: bigint): boolean {
 
 /**
  * Redis's propagateDeletion: how a key the server deleted by itself (expired, evicted) is logged,
- * UNLINK when the lazyfree option of that kind of deletion is on. Only the AOF shows the
- * difference: both free the value at once.
+ * UNLINK when the lazyfree option of that kind of deletion is on; GETDEL's too (getdelCommand,
+ * under lazyfree-lazy-user-del). Only the AOF shows the difference: both free the value at once.
  */
 export function deletionEffect(key: string, lazy: boolean): string[] {
   return [lazy ? 'UNLINK' : 'DEL', key];

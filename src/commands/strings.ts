@@ -4,9 +4,9 @@
 //
 // As in Redis's t_string.c, SET/SETNX/SETEX/PSETEX share one generic set, and GET/GETSET/GETDEL/
 // SET ... GET share one read. AOF propagation follows Redis 7.0: a SET with any expiry is logged
-// as SET key value PXAT <absolute ms>, SET ... GET without the GET, GETSET as SET, GETDEL as DEL,
-// GETEX as PEXPIREAT / DEL (UNLINK under lazyfree-lazy-expire) / PERSIST, everything else as
-// typed, and nothing when nothing changed.
+// as SET key value PXAT <absolute ms>, SET ... GET without the GET, GETSET as SET, GETDEL as DEL
+// (UNLINK under lazyfree-lazy-user-del), GETEX as PEXPIREAT / DEL (UNLINK under
+// lazyfree-lazy-expire) / PERSIST, everything else as typed, and nothing when nothing changed.
 
 import { command, ONE_KEY, type CommandSpec, type Ctx } from './types.js';
 import { cWord, toI64 } from './args.js';
@@ -17,7 +17,7 @@ import { lookupRead, readString } from './keyaccess.js';
 import { rangeCommands } from './string-ranges.js';
 import { counterCommands } from './counters.js';
 import { lcsCommands } from './lcs.js';
-import { alreadyExpired, expireAtOnce } from './expire.js';
+import { alreadyExpired, deletionEffect, expireAtOnce } from './expire.js';
 
 // Option flags of SET and GETEX (Redis's OBJ_* flags).
 const NX = 1;
@@ -161,7 +161,8 @@ function getdel(ctx: Ctx, args: string[]): Reply {
   const old = readString(ctx, args[1]);
   if (typeof old === 'string') {
     ctx.db.remove(args[1]);
-    ctx.propagate(['DEL', args[1]]);
+    // As Redis 7.0's getdelCommand: UNLINK under lazyfree-lazy-user-del (only the AOF shows it).
+    ctx.propagate(deletionEffect(args[1], ctx.server.config.bool('lazyfree-lazy-user-del')));
   }
   return old;
 }

@@ -87,6 +87,9 @@ const setVariantCases: DiffCase[] = [
   c('getdel binary', ['SET', 'k', ALL_BYTES], 'GETDEL k', 'STRLEN k'),
   c('getdel wrongtype', 'HSET h f v', 'GETDEL h', 'HGET h f'),
   c('getdel arity', ['GETDEL'], 'GETDEL a b'),
+  // Logged as UNLINK (aof-effects.test.ts), as Redis 7.0's getdelCommand; nothing for a missing key.
+  c('getdel under lazyfree-lazy-user-del yes', 'CONFIG SET lazyfree-lazy-user-del yes', 'SET k v', 'GETDEL k', 'GETDEL k', 'SET d v', 'DEL d',
+    'CONFIG SET lazyfree-lazy-user-del no'),
 ];
 
 const getexCases: DiffCase[] = [
