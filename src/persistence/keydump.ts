@@ -43,8 +43,9 @@ function bulkBytes(out: ReplyBuffer, bytes: Buffer): void {
  * Writes the dataset as commands into `out`, one database at a time (synchronous); with
  * `timestamp`, after aof-timestamp-enabled's `#TS` line, as Redis starts every rewritten base.
  * Keys whose deadline has passed but that are still stored are written too, as Redis's
- * rewriteAppendOnlyFileRio: the load keeps them, then they expire (rewrite.ts); unless
- * `expiredBefore` is given (DEBUG RELOAD), which leaves out the keys whose deadline is before it.
+ * rewriteAppendOnlyFileRio: the load keeps them, then they expire (as the rewrite's walk does,
+ * snapshot-writer.ts); unless `expiredBefore` is given (DEBUG RELOAD), which leaves out the keys
+ * whose deadline is before it.
  */
 export function dumpKeyspace(keyspace: Keyspace, out: ReplyBuffer, timestamp = false, expiredBefore?: number): void {
   if (timestamp) out.writeAscii(timestampLine(wallNow()));
