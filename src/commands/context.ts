@@ -235,6 +235,11 @@ export interface PersistenceApi {
    * error reply text.
    */
   bgsave(inExec?: boolean, schedule?: boolean): string | null;
+  /**
+   * FLUSHALL: a running BGSAVE is killed, as Redis's flushAllDataAndResetRDB kills its child: its
+   * end moves neither LASTSAVE nor the changes since, and a failure is not recorded.
+   */
+  killSave(): void;
   /** DEBUG LOADAOF: fsync, empty the dataset, load it back from the file; null or the error text. */
   loadAof(): string | null;
   /** DEBUG RELOAD: rewrite the file from memory, then as DEBUG LOADAOF; null or the error text. */

@@ -209,9 +209,11 @@ function flushall(ctx: Ctx, args: string[]): Reply {
   ctx.keyspace.flushAll();
   countLazyFlush(ctx, args, n);
   ctx.propagate(args, n);
-  // As Redis's flushAllDataAndResetRDB: with save points set, the emptied dataset is saved at once
-  // (our SAVE: the AOF written and fsynced), which takes rdb_changes_since_last_save back to 0.
-  // A save that fails is logged and the flush stands, as Redis's; with appendonly no there is none.
+  // As Redis's flushAllDataAndResetRDB: a running BGSAVE is killed (its end records nothing), and
+  // with save points set the emptied dataset is saved at once (our SAVE: the AOF written and
+  // fsynced), which takes rdb_changes_since_last_save back to 0. A save that fails is logged and
+  // the flush stands, as Redis's; with appendonly no there is none.
+  ctx.server.persistence?.killSave();
   if (ctx.server.config.get('save') !== '') ctx.server.persistence?.save(false);
   return OK;
 }

@@ -148,6 +148,9 @@ export class AofOff implements PersistenceApi {
     return NO_RDB_SAVE;
   }
 
+  /** No BGSAVE runs with the file off: nothing to kill. */
+  killSave(): void {}
+
   loadAof(): string | null {
     return reloadFromManifest(this.server);
   }

@@ -21,6 +21,8 @@ export class BgSave {
   scheduled = false;
   private startedAt = 0;
   private keysTotal = 0;
+  /** The running one was killed (FLUSHALL): its end records nothing but its time. */
+  private killed = false;
 
   constructor(
     private readonly server: Server,
@@ -54,6 +56,14 @@ export class BgSave {
       this.keysTotal = 0;
       // As Redis's rdb_save_time_last: whole seconds of the clock, not of the duration.
       record.lastSeconds = Math.floor(wallNow() / 1000) - Math.floor(this.startedAt / 1000);
+      if (this.killed) {
+        this.killed = false;
+        // As Redis's backgroundSaveDoneHandler for a child killed with SIGUSR1 (killRDBChild):
+        // neither a success (LASTSAVE, the changes) nor a failure (the status, -MISCONF).
+        this.server.log.warning('Background saving terminated by signal 10');
+        ended();
+        return;
+      }
       record.lastOk = err === null;
       if (err) this.server.log.warning(`Background saving error: ${strerror(errorCode(err))}`);
       else {
@@ -64,6 +74,16 @@ export class BgSave {
       ended();
     });
     return null;
+  }
+
+  /**
+   * FLUSHALL: the running BGSAVE (if any) is killed, as Redis's flushAllDataAndResetRDB kills its
+   * BGSAVE child, whose dump would hold the data just flushed. The fsync goes on (it cannot be
+   * stopped; INFO says in progress until it ends, as Redis until its child is reaped), and its
+   * outcome is dropped.
+   */
+  kill(): void {
+    if (this.running) this.killed = true;
   }
 
   /**

@@ -216,7 +216,8 @@ export class AofPersistence implements Persistence {
    */
   save(command = true): string | null {
     // As Redis 7.0's saveCommand behind its BGSAVE child (a rewrite does not stop SAVE there).
-    if (this.jobs.saving) return BGSAVE_RUNNING;
+    // FLUSHALL's save is made whatever runs (rdbSave): it has killed the BGSAVE first (killSave).
+    if (command && this.jobs.saving) return BGSAVE_RUNNING;
     if (!command && this.jobs.starting) return null;
     if (command) this.server.stats.rdbSaves++; // as Redis's SAVE (INFO rdb_saves), whatever its end
     try {
@@ -233,6 +234,11 @@ export class AofPersistence implements Persistence {
     this.server.dirty = 0;
     this.jobs.saved();
     return null;
+  }
+
+  /** FLUSHALL: a running BGSAVE is killed (Jobs.killSave). */
+  killSave(): void {
+    this.jobs.killSave();
   }
 
   /** BGSAVE [SCHEDULE]: null (started), 'scheduled', or an error text (Jobs.bgsave). */

@@ -258,6 +258,11 @@ export class Jobs {
     return this.saver.start(() => this.runSoon());
   }
 
+  /** FLUSHALL: the running BGSAVE's outcome is dropped (BgSave.kill). */
+  killSave(): void {
+    this.saver.kill();
+  }
+
   /** SAVE (or DEBUG RELOAD's rewrite) succeeded: rdb_last_bgsave_status is ok again (BgSave.saved). */
   saved(): void {
     this.saver.saved();

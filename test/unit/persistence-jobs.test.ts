@@ -427,3 +427,53 @@ test('save points start a BGSAVE from the cron, as Redis\'s serverCron; after a 
   t.is(field(info, 'rdb_last_bgsave_status'), 'ok');
   t.is(field(info, 'rdb_changes_since_last_save'), '1'); // SET b, after the save's start
 });
+
+test('FLUSHALL kills a running BGSAVE, as Redis\'s flushAllDataAndResetRDB: its end moves neither LASTSAVE nor the changes, and its failure stops no writes (redis-server 7.0.15)', async (t) => {
+  // Redis kills its BGSAVE child (SIGUSR1: "Background saving terminated by signal 10", neither
+  // ok nor err), then saves if save points are set. Before: ours went on and counted as a save
+  // (LASTSAVE moved, the changes before it dropped; with save points FLUSHALL did not save behind
+  // it), and a failed one gave -MISCONF, now that the cron's save points make that likely.
+  if (!needBinary(t, 'redis-server')) return;
+  const redisDir = tmp();
+  const redis = await startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no'], redisDir);
+  t.teardown(() => redis.stop());
+  const rc = await RawClient.connect(redis.port);
+  t.teardown(() => rc.close());
+  t.is(await rc.call('CONFIG', 'SET', 'rdb-key-save-delay', '200000'), '+OK\r\n'); // its child: 0.2 s a key
+  const io = new FaultyIO();
+  const dir = tmp();
+  const log = join(dir, 'ks.log');
+  const { c } = await open(t, dir, io, { logfile: log });
+  io.fsyncDelayMs = 800;
+  const sides = [
+    { name: 'redis', client: rc, fail: () => mkdirSync(join(redisDir, 'dump.rdb')), fix: () => rmdirSync(join(redisDir, 'dump.rdb')) },
+    { name: 'ks', client: c, fail: () => void (io.failFsync = 'EIO'), fix: () => void (io.failFsync = null) },
+  ];
+  const seen: Record<string, string[]> = {};
+  for (const { name, client, fail, fix } of sides) {
+    const idle = (): Promise<void> => waitFor(async () => field(await client.call('INFO', 'persistence'), 'rdb_bgsave_in_progress') === '0', 5000, 'the BGSAVE');
+    const fields = async (): Promise<string> => {
+      const info = await client.call('INFO', 'persistence');
+      return ['rdb_changes_since_last_save', 'rdb_last_bgsave_status', 'rdb_saves'].map((f) => `${f}:${field(info, f)}`).join(' ');
+    };
+    for (const k of ['a', 'b', 'c']) await client.call('SET', k, '1');
+    const before = await client.call('LASTSAVE');
+    await new Promise((r) => setTimeout(r, 1100)); // a save that ended now would move LASTSAVE
+    const out = await client.pipeline([['BGSAVE'], ['SET', 'd', '1'], ['FLUSHALL'], ['BGSAVE']]);
+    await idle();
+    out.push(await fields(), String((await client.call('LASTSAVE')) === before));
+    // With save points, a BGSAVE that would fail (Redis's at its end: keys to write first): killed, it stops no writes.
+    out.push(await client.call('CONFIG', 'SET', 'save', '3600 1'), await client.call('SET', 'y', '1'), await client.call('SET', 'z', '1'));
+    fail();
+    out.push(...(await client.pipeline([['BGSAVE'], ['FLUSHALL']])));
+    await idle();
+    out.push(await client.call('SET', 'x', '1'), await fields());
+    fix();
+    out.push(await client.call('CONFIG', 'SET', 'save', ''));
+    seen[name] = out;
+  }
+  t.deepEqual(seen.ks, seen.redis);
+  t.is(seen.ks[5], 'true', 'LASTSAVE did not move');
+  t.is(seen.ks[11], '+OK\r\n', 'no -MISCONF');
+  t.is(readFileSync(log, 'latin1').split('Background saving terminated by signal 10').length - 1, 2);
+});
