@@ -69,14 +69,17 @@ export function refusal(server: Server, conn: Connection, gate: CommandSpec, arg
 
 /**
  * Redis 7.0's writeCommandsDeniedByDiskError: a failed BGSAVE while save points are set (with
- * stop-writes-on-bgsave-error yes) until a save succeeds, whatever the AOF's state; then the
- * append-only file's write or fsync errors.
+ * stop-writes-on-bgsave-error yes) until a save succeeds; then the append-only file's write or
+ * fsync errors. Only while the file is on: with `appendonly no` no save can run here to clear the
+ * failure (Redis's cron would go on retrying its RDB save), so writes would be refused for good.
  */
 function diskError(server: Server): string | null {
+  const p = server.persistence;
+  if (p === null) return null;
   if (!server.bgsaveRecord.lastOk && server.config.get('save') !== '' && server.config.bool('stop-writes-on-bgsave-error')) {
     return MISCONF_BGSAVE;
   }
-  return server.persistence === null ? null : server.persistence.writeError();
+  return p.writeError();
 }
 
 export function executeInMulti(server: Server, conn: Connection, spec: CommandSpec, args: string[]): Reply {

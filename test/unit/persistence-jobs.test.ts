@@ -477,3 +477,21 @@ test('FLUSHALL kills a running BGSAVE, as Redis\'s flushAllDataAndResetRDB: its 
   t.is(seen.ks[11], '+OK\r\n', 'no -MISCONF');
   t.is(readFileSync(log, 'latin1').split('Background saving terminated by signal 10').length - 1, 2);
 });
+
+test('a failed BGSAVE with save points refuses nothing while appendonly is no (no save could clear it), and refuses writes again once the file is on', async (t) => {
+  // Redis's cron would retry its RDB save with the AOF off; ours has nothing to save then. Before:
+  // writes were refused until save "", stop-writes-on-bgsave-error no, or the file on and a save.
+  const dir = tmp();
+  const io = new FaultyIO();
+  const { c } = await open(t, dir, io, { save: '3600 1' });
+  io.failFsync = 'EIO';
+  t.is(await c.call('BGSAVE'), '+Background saving started\r\n');
+  await waitFor(async () => field(await c.call('INFO', 'persistence'), 'rdb_last_bgsave_status') === 'err', 5000, 'the failed BGSAVE');
+  io.failFsync = null;
+  t.regex(await c.call('SET', 'a', '1'), /^-MISCONF Redis is configured to save RDB snapshots/);
+  t.is(await c.call('CONFIG', 'SET', 'appendonly', 'no'), '+OK\r\n');
+  t.is(await c.call('SET', 'a', '1'), '+OK\r\n');
+  t.is(field(await c.call('INFO', 'persistence'), 'rdb_last_bgsave_status'), 'err');
+  t.is(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), '+OK\r\n');
+  t.regex(await c.call('SET', 'a', '2'), /^-MISCONF Redis is configured to save RDB snapshots/);
+});
