@@ -49,6 +49,8 @@ export class BgSave {
     }
     this.running = true;
     this.startedAt = now;
+    // Redis logs "Background saving started by pid <child>": there is no child here.
+    this.server.log.notice('Background saving started (append only file fsync)');
     const dirtyBefore = this.server.dirty; // Redis's dirty_before_bgsave
     this.keysTotal = this.server.keyspace.keyCount;
     this.writer.fsyncForSave((err) => {
