@@ -319,6 +319,14 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
     this.waiting = null;
   }
 
+  /** The client is closing: nothing holds it any more, neither WAIT's block nor CLIENT PAUSE's list. */
+  protected dropHeld(): void {
+    this.dropWait();
+    if (this.postponed === null) return;
+    this.postponed = null;
+    this.server.pause.drop(this);
+  }
+
   /**
    * Holds back the rest of the client's pipeline. Its socket is still read: what it sends waits in
    * its query buffer (up to read-gate.ts's bound). A client that writes its

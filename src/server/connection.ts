@@ -122,7 +122,7 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
 
   kill(): void {
     this.closing = true;
-    this.dropWait();
+    this.dropHeld();
     this.decoder.stop();
     this.socket.destroy();
     // As Redis's freeClient: gone from CLIENT LIST, INFO's connected_clients and the next CLIENT
@@ -288,7 +288,7 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
 
   private onClose(): void {
     this.closed = true;
-    this.dropWait();
+    this.dropHeld();
     this.decoder.stop();
     // Ours alone: flush() gave the socket its own storage (detach) whenever it kept a view.
     this.out.release();

@@ -44,7 +44,13 @@ export class ClientPause {
   /** ms timestamp when the pause ends. */
   private until = 0;
   private timer: NodeJS.Timeout | null = null;
-  private waiting: Postponed[] = [];
+  /**
+   * The connections whose command waits, in the order they came. A set, so that one that closes
+   * leaves it at once (drop), as Redis's freeClient takes a client off its postponed list: kept
+   * until the pause ended, every client that came, was held and went during a long pause stayed
+   * in memory with all it held (a reconnecting client left one behind each time).
+   */
+  private waiting = new Set<Postponed>();
   /**
    * Runs when a pause ends by its timeout, before the held commands (the server's active expiry):
    * Redis notices that end in its active expiry cycle, which then deletes the keys that expired
@@ -75,7 +81,17 @@ export class ClientPause {
   }
 
   wait(c: Postponed): void {
-    this.waiting.push(c);
+    this.waiting.add(c);
+  }
+
+  /** A waiting connection closed: its command will never run. */
+  drop(c: Postponed): void {
+    this.waiting.delete(c);
+  }
+
+  /** How many connections wait (for tests). */
+  get held(): number {
+    return this.waiting.size;
   }
 
   private expire(): void {
@@ -88,7 +104,7 @@ export class ClientPause {
   stop(): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    this.waiting = [];
+    this.waiting = new Set();
   }
 
   /** Ends the pause (CLIENT UNPAUSE, timeout, shutdown) and runs the waiting commands in order. */
@@ -98,14 +114,14 @@ export class ClientPause {
     this.mode = 'off';
     this.until = 0;
     const waiting = this.waiting;
-    this.waiting = [];
+    this.waiting = new Set();
     if (timedOut) this.onTimedEnd?.();
     // As Redis, which moves them to its unblocked clients, run from beforeSleep: after the command
     // that ended the pause (its reply first; run by EXEC, after the whole transaction), not inside it.
-    if (waiting.length > 0) setImmediate(retryAll, waiting);
+    if (waiting.size > 0) setImmediate(retryAll, waiting);
   }
 }
 
-function retryAll(waiting: Postponed[]): void {
+function retryAll(waiting: Set<Postponed>): void {
   for (const c of waiting) c.retryPostponed();
 }
