@@ -17,12 +17,12 @@
 // and a hook called before any key of that data changes (its value, its deadline, or its removal),
 // so the caller can save its T0 state.
 // Hooks belong to the table holding the T0 data, not to the SlotDict: SWAPDB moves them with the
-// data, and FLUSH* (which swaps in a new table) leaves the T0 data untouched from then on. While a
-// snapshot is open, freed slots are not reused: every slot a key gets after T0 is then at or above
-// the view's `limit`, but for a key added back right after its removal, which takes its own slot
-// back (its hook ran: SlotTable.alloc), so the T0 keys are the keys of the slots below it whose
-// hook has not run, and the snapshot's user tells them apart with a bitmap over slots
-// (snapshot-recorder.ts).
+// data, and FLUSH* (which swaps in a new table) leaves the T0 data untouched from then on. Freed
+// slots are reused while a snapshot is open too, each one given to a new key claimed in the
+// snapshot (`claimed`): a slot at or above the view's `limit` was allocated after T0, and below it
+// the T0 keys are the keys of the slots whose hook has not run and that were not claimed, which
+// the snapshot's user tells apart with a bitmap over slots (snapshot-recorder.ts). (A user that
+// skips the keys whose hook ran needs no claims: the hook runs for a key added since T0 too.)
 
 import { SlotTable } from './slot-table.js';
 import { CHUNK } from './slot-index.js';
@@ -33,13 +33,13 @@ export interface SlotSnapshotView<V> {
   readonly limit: number;
   /**
    * The key's slot in the table that held the T0 data: its T0 slot until the hook was called for
-   * it; after a delete and re-add, its new slot (at or above `limit`, or its own again when added
-   * back right after its removal).
+   * it; after a delete and re-add, its new slot (a claimed one, one at or above `limit`, or its own
+   * again when added back right after its removal).
    */
   slot(key: string): number | undefined;
   /** The key's value in the T0 table (its T0 value until the hook was called for it). */
   get(key: string): V | undefined;
-  /** The key in a slot of the T0 table now (undefined: free); below `limit`, a T0 key unless its hook ran. */
+  /** The key in a slot of the T0 table now (undefined: free); below `limit`, a T0 key unless its hook ran or the slot was claimed. */
   keyAt(slot: number): string | undefined;
   value(slot: number): V;
   /** The deadline of the key in a slot of the T0 table (NaN: none); T0's until the hook ran for it. */
@@ -192,13 +192,15 @@ export class SlotDict<V> {
     this.t.rehashSteps(steps);
   }
 
-  /** Starts a snapshot of the current contents; `before(key)` runs before each change from now. */
-  beginSnapshot(before: (key: string) => void): SlotSnapshotView<V> {
+  /**
+   * Starts a snapshot of the current contents: `before(key)` runs before each change from now, and
+   * `claimed(slot)` when a freed slot is given to a key added since (see the module comment).
+   */
+  beginSnapshot(before: (key: string) => void, claimed: (slot: number) => void = () => {}): SlotSnapshotView<V> {
     const t = this.t;
     (t.hooks ??= []).push(before);
+    (t.claims ??= []).push(claimed);
     t.snapshots++;
-    // A key freed before T0 has no hook run for it: added back, it must take a new slot.
-    t.lastFreed = null;
     const limit = t.allocated;
     let open = true;
     return {
@@ -220,7 +222,8 @@ export class SlotDict<V> {
         if (!open) return;
         open = false;
         t.snapshots--;
-        dropHook(t, before);
+        t.hooks = without(t.hooks, before);
+        t.claims = without(t.claims, claimed);
       },
     };
   }
@@ -279,9 +282,9 @@ function* walk<V>(t: SlotTable<V>, limit: number): IterableIterator<[string, V]>
   }
 }
 
-/** Removes a snapshot's hook from the table holding its T0 data. */
-function dropHook(t: { hooks: ((key: string) => void)[] | null }, before: (key: string) => void): void {
-  const i = t.hooks?.indexOf(before) ?? -1;
-  if (i >= 0) t.hooks!.splice(i, 1);
-  if (t.hooks?.length === 0) t.hooks = null;
+/** A snapshot's hook or claim removed from the table's list (null once empty). */
+function without<F>(list: F[] | null, fn: F): F[] | null {
+  const i = list?.indexOf(fn) ?? -1;
+  if (i >= 0) list!.splice(i, 1);
+  return list?.length === 0 ? null : list;
 }

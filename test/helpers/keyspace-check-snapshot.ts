@@ -1,9 +1,9 @@
 // Snapshots in the keyspace checker (keyspace-check.ts): a SlotDict snapshot (what an AOF rewrite
 // opens) taken mid-run, with the workload going on, must keep its promise: its hook runs before the
 // first change of each key of the T0 data, when the view still reads the T0 value; a key added to
-// that table meanwhile gets a slot at or above the view's limit (no freed slot reused); and at the
-// end the slots below the limit whose key's hook never ran hold exactly the T0 keys left unchanged,
-// with their T0 values and deadlines.
+// that table meanwhile gets a slot at or above the view's limit or a freed one claimed in the
+// snapshot; and at the end the slots below the limit neither claimed nor holding a key whose hook
+// ran hold exactly the T0 keys left unchanged, with their T0 values and deadlines.
 
 import type { Database } from '../../src/keyspace/database.js';
 import type { SlotSnapshotView } from '../../src/keyspace/slot-dict.js';
@@ -19,6 +19,8 @@ export class SnapshotCheck {
   private readonly t0 = new Map<string, T0Entry>();
   /** Keys whose hook ran (the T0 ones among them were saved before changing). */
   private readonly hooked = new Set<string>();
+  /** Freed slots given to keys added since T0. */
+  private readonly claimed = new Set<number>();
   private readonly view: SlotSnapshotView<Value>;
 
   /** Opens a snapshot of `db` as it is now; problems go to `fail`. */
@@ -27,7 +29,13 @@ export class SnapshotCheck {
     private readonly fail: (msg: string) => void,
   ) {
     for (const [k, v] of db.dict.entries()) this.t0.set(k, { v, dl: db.expires.get(k) ?? NaN });
-    this.view = db.dict.beginSnapshot((key) => this.before(key));
+    this.view = db.dict.beginSnapshot((key) => this.before(key), (slot) => this.claim(slot));
+  }
+
+  private claim(slot: number): void {
+    const key = this.view.keyAt(slot);
+    if (key !== undefined) this.fail(`snapshot: slot ${slot}, claimed for a new key, holds ${JSON.stringify(key)}`);
+    this.claimed.add(slot);
   }
 
   private before(key: string): void {
@@ -48,7 +56,7 @@ export class SnapshotCheck {
     const unchanged = new Set<string>();
     for (let slot = 0; slot < v.limit; slot = v.next(slot)) {
       const key = v.keyAt(slot);
-      if (key === undefined || this.hooked.has(key)) continue;
+      if (key === undefined || this.hooked.has(key) || this.claimed.has(slot)) continue;
       const was = this.t0.get(key);
       if (was === undefined) return this.fail(`snapshot: ${JSON.stringify(key)}, not in the T0 data, holds slot ${slot} below the limit ${v.limit} without its hook`);
       if (v.value(slot) !== was.v || !sameDeadline(v.deadline(slot), was.dl)) return this.fail(`snapshot: ${JSON.stringify(key)} changed without its hook`);
@@ -59,7 +67,7 @@ export class SnapshotCheck {
     }
     for (const k of this.hooked) {
       const slot = v.slot(k);
-      if (!this.t0.has(k) && slot !== undefined && slot < v.limit) return this.fail(`snapshot: ${JSON.stringify(k)}, added after T0, got slot ${slot} below the limit ${v.limit}`);
+      if (!this.t0.has(k) && slot !== undefined && slot < v.limit && !this.claimed.has(slot)) return this.fail(`snapshot: ${JSON.stringify(k)}, added after T0, got slot ${slot} below the limit ${v.limit} unclaimed`);
     }
     v.end();
   }

@@ -57,25 +57,39 @@ test('SlotDict: a snapshot reads T0 values through slots freed after T0', (t) =>
   t.deepEqual(sorted(data), sorted(t0));
 });
 
-test('SlotDict: while a snapshot is open, freed slots are not reused, so keys added since T0 have slots >= limit', (t) => {
+test('SlotDict: while a snapshot is open, freed slots are reused and claimed in every open snapshot', (t) => {
   const d = new SlotDict<string>();
   for (let i = 0; i < 100; i++) d.set(`k${i}`, `v${i}`);
   for (let i = 0; i < 50; i++) d.delete(`k${i}`);
-  const view = d.beginSnapshot(() => {});
+  const claimed: number[] = [];
+  const view = d.beginSnapshot(() => {}, (slot) => claimed.push(slot));
   t.is(view.limit, 100);
   t.is(view.slot('k60'), d.slotOf('k60'));
   t.is(view.slot('k10'), undefined);
   d.delete('k70');
   for (let i = 0; i < 60; i++) d.set(`new${i}`, 'n');
-  for (let i = 0; i < 60; i++) t.true(d.slotOf(`new${i}`) >= view.limit, `new${i} took a slot freed before or during the snapshot`);
-  const other = d.beginSnapshot(() => {});
+  const slots = Array.from({ length: 60 }, (_, i) => d.slotOf(`new${i}`));
+  // The 51 freed slots (50 before T0, k70's during it), the last freed first, then 9 new ones.
+  t.deepEqual(claimed, slots.slice(0, 51));
+  t.is(slots[0], 70, "k70's slot, freed last, first");
+  t.true(slots.slice(0, 51).every((s) => s < view.limit));
+  t.deepEqual(slots.slice(51), [100, 101, 102, 103, 104, 105, 106, 107, 108]);
+  const other: number[] = [];
+  const second = d.beginSnapshot(() => {}, (slot) => other.push(slot));
+  d.delete('new0');
+  d.set('in-both', 'x');
+  t.deepEqual([claimed.at(-1), other], [70, [70]], 'claimed in both open snapshots');
   view.end();
-  view.end(); // idempotent: the other snapshot still keeps slots from being reused
-  d.set('during-other', 'x');
-  t.true(d.slotOf('during-other') >= 160);
-  other.end();
+  view.end(); // idempotent
+  d.delete('in-both');
+  d.set('in-second', 'x');
+  t.is(claimed.length, 52, 'an ended snapshot is told no more');
+  t.deepEqual(other, [70, 70]);
+  second.end();
+  d.delete('in-second');
   d.set('after', 'x');
-  t.true(d.slotOf('after') < 100, 'freed slots are reused again once every snapshot ended');
+  t.is(d.slotOf('after'), 70);
+  t.deepEqual(other, [70, 70]);
 });
 
 /** Every key of a full scan of `d` from cursor 0, with `between` run before each call after the first. */
