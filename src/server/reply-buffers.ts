@@ -70,7 +70,14 @@ export class ReplyBufferCron {
    * empty, or were recorded on the cron's previous looks.)
    */
   cron<C extends ReplyBufferOwner>(clients: Map<number, C>, hz: number, nowMs: number, check: ((c: C) => boolean) | null = null, track: ((c: C) => void) | null = null): void {
-    if ((!this.resizing && check === null && track === null) || clients.size === 0) return;
+    if (clients.size === 0) {
+      // A walk holds the Map's old tables, and in them the clients that were there when it last
+      // moved (V8 keeps a table an iterator may still read): 1,023 of a burst of 4,000 clients
+      // that all left stayed in memory until a client came back. With none, it starts afresh.
+      this.walk = null;
+      return;
+    }
+    if (!this.resizing && check === null && track === null) return;
     let n = Math.min(clients.size, Math.max(MIN_ITERATIONS, Math.floor(clients.size / hz)));
     while (n-- > 0) {
       let next = (this.walk ??= clients.values()).next();
