@@ -48,6 +48,13 @@ const STEP = 16;
 const EMPTY_VISITS = STEP * 16;
 /** Rehash steps per write while the alarm waits for a running rehash to finish. */
 const ALARM_STEPS = 64;
+/**
+ * The longest key kept as the last key hashed (SlotTable.hKey). A longer one is hashed again by a
+ * write's second step: kept, the name of a lookup (EXISTS, GET, a DEL's key) stayed in memory
+ * until the table's next lookup, which a database nobody else uses never makes (three EXISTS of
+ * a 50 MB name in three databases: 150 MB kept; Redis frees the name with the command).
+ */
+const HASH_CACHE_MAX = 1024;
 /** This process's secret SipHash key. */
 const SIP_KEY = randomSipKey();
 
@@ -82,7 +89,7 @@ export class SlotTable<V> {
   private oldStrong = false;
   /** A probe raised the alarm: move to SipHash at the next write (see the module comment). */
   private wantStrong = false;
-  /** The last key hashed and its hash: a write looks its key up first, then stores it. */
+  /** The last key hashed (up to HASH_CACHE_MAX long) and its hash: a write looks its key up first, then stores it. */
   private hKey: string | null = null;
   private h = 0;
 
@@ -92,11 +99,13 @@ export class SlotTable<V> {
   }
 
   private hash(key: string): number {
-    if (key !== this.hKey) {
+    if (key === this.hKey) return this.h;
+    const h = this.strong ? sipHash(key, SIP_KEY) : hashKey(key);
+    if (key.length <= HASH_CACHE_MAX) {
       this.hKey = key;
-      this.h = this.strong ? sipHash(key, SIP_KEY) : hashKey(key);
+      this.h = h;
     }
-    return this.h;
+    return h;
   }
 
   /** The hash of `key` in the old index (hashKey's when the new one is moving to SipHash). */
