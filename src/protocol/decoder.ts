@@ -44,6 +44,15 @@ const BIG_ARG = 32 * 1024;
  * refused as an invalid bulk length.
  */
 const MAX_ARG = constants.MAX_STRING_LENGTH;
+/**
+ * The most arguments one request may have; a larger count is an invalid multibulk length, as
+ * Redis's above INT_MAX. A request's arguments are one JS array, and V8 stops the process (a fatal
+ * "invalid size error", not an exception) when an array grows past about 112.8M elements: one
+ * request of 120M one-byte arguments, 840 MB and under client-query-buffer-limit, brought the
+ * server down, where Redis holds it in about 4.8 GB. 2^26 leaves room for the arrays commands
+ * make from the arguments (replies of one element per argument).
+ */
+export const MAX_ARGS = 64 * 1024 * 1024;
 
 /** `args` between requests (never written to: each request gets its own array). */
 const EMPTY_ARGS: string[] = [];
@@ -216,7 +225,7 @@ export class RequestDecoder extends QueryBuffer implements CommandNames {
       cr = this.headerEnd();
       if (cr < 0) return this.waitLine(PROTOCOL.TOO_BIG_MBULK);
       const parsed = parseLong(buf, start + 1, cr);
-      if (parsed === null || parsed > 2147483647) throw new ProtocolError(PROTOCOL.INVALID_MULTIBULK);
+      if (parsed === null || parsed > MAX_ARGS) throw new ProtocolError(PROTOCOL.INVALID_MULTIBULK);
       n = parsed;
     }
     if (n > 10 && !this.authenticated && this.sink.passwordSet) throw new ProtocolError(PROTOCOL.UNAUTH_MBULK);

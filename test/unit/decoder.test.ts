@@ -4,7 +4,7 @@
 // of Redis's texts (never another exception, never a hang).
 
 import test from 'ava';
-import { INLINE_MAX, RequestDecoder } from '../../src/protocol/decoder.js';
+import { INLINE_MAX, MAX_ARGS, RequestDecoder } from '../../src/protocol/decoder.js';
 import { ProtocolError } from '../../src/protocol/request-sink.js';
 import { parseLong } from '../../src/protocol/binary.js';
 import { PROTOCOL } from '../../src/errors.js';
@@ -84,7 +84,10 @@ const CASES: Case[] = [
   { name: '*-1 is ignored', input: '*-1\r\n' + mb('PING'), cmds: [['PING']] },
   { name: '*-5 is ignored', input: '*-5\r\nPING\r\n', cmds: [['PING']] },
   { name: '*INT64_MIN is ignored', input: '*-9223372036854775808\r\nPING\r\n', cmds: [['PING']] },
-  { name: '*INT_MAX waits for its arguments', input: '*2147483647\r\n', cmds: [], buffered: 0 },
+  { name: '*MAX_ARGS waits for its arguments', input: `*${MAX_ARGS}\r\n`, cmds: [], buffered: 0 },
+  // Redis takes up to INT_MAX; a JS array of more than ~112.8M elements stops the process.
+  { name: '*MAX_ARGS+1 (V8 cannot hold that many)', input: `*${MAX_ARGS + 1}\r\n`, cmds: [], error: PROTOCOL.INVALID_MULTIBULK },
+  { name: '*INT_MAX', input: '*2147483647\r\n', cmds: [], error: PROTOCOL.INVALID_MULTIBULK },
   { name: '*abc', input: '*abc\r\n', cmds: [], error: PROTOCOL.INVALID_MULTIBULK },
   { name: '* empty count', input: '*\r\n', cmds: [], error: PROTOCOL.INVALID_MULTIBULK },
   { name: '*3000000000 (above INT_MAX)', input: '*3000000000\r\n', cmds: [], error: PROTOCOL.INVALID_MULTIBULK },
@@ -191,7 +194,7 @@ test('a 70 KB inline line that does end within the chunk is accepted', (t) => {
 test('nothing is allocated from a declared size', (t) => {
   const cmds: string[][] = [];
   const d = decoder({}, cmds);
-  d.push(bin('*2147483647\r\n'));
+  d.push(bin(`*${MAX_ARGS}\r\n`));
   t.is(d.buffered, 0);
   const d2 = decoder({}, cmds);
   const before = process.memoryUsage().arrayBuffers;
