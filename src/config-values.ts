@@ -73,15 +73,54 @@ export function fsPath(v: string): string {
   return Buffer.from(v, 'latin1').toString('utf8');
 }
 
-/** Redis's sdscatrepr: a double-quoted string with C escapes. */
-export function repr(s: string): string {
-  const esc: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\x07': '\\a', '\b': '\\b' };
-  let out = '"';
-  for (const c of s) {
-    const code = c.charCodeAt(0);
-    out += esc[c] ?? (code < 32 || code > 126 ? `\\x${code.toString(16).padStart(2, '0')}` : c);
+/** The letter of sdscatrepr's two-byte escape of each byte (\\ \" \n \r \t \a \b), or 0. */
+const C_ESCAPE = new Uint8Array(256);
+for (const [b, letter] of [[92, '\\'], [34, '"'], [10, 'n'], [13, 'r'], [9, 't'], [7, 'a'], [8, 'b']] as const) C_ESCAPE[b] = letter.charCodeAt(0);
+/** The bytes sdscatrepr writes for each byte: 2 (a C escape), 4 (\xNN) or 1 (itself). */
+const REPR_WIDTH = Uint8Array.from({ length: 256 }, (_, b) => (C_ESCAPE[b] !== 0 ? 2 : b < 32 || b > 126 ? 4 : 1));
+const HEX = Buffer.from('0123456789abcdef');
+
+/** The length of sdscatrepr's quoting of the byte string `s` (repr, putRepr). */
+export function reprLength(s: string): number {
+  let n = 2;
+  for (let i = 0; i < s.length; i++) n += REPR_WIDTH[s.charCodeAt(i) & 255];
+  return n;
+}
+
+/**
+ * Writes Redis's sdscatrepr of the byte string `s` (a double-quoted string with C escapes) into
+ * `buf` at `at`, which has reprLength(s) bytes of room; returns the offset after it. Bytes, not a
+ * string: MONITOR quotes whole arguments, and a string built a character at a time cost about 56
+ * bytes of heap for each byte quoted (see monitorLine).
+ */
+export function putRepr(buf: Buffer, at: number, s: string): number {
+  buf[at++] = 34;
+  for (let i = 0; i < s.length; i++) {
+    const b = s.charCodeAt(i) & 255;
+    const width = REPR_WIDTH[b];
+    if (width === 1) {
+      buf[at++] = b;
+    } else if (width === 2) {
+      buf[at] = 92;
+      buf[at + 1] = C_ESCAPE[b];
+      at += 2;
+    } else {
+      buf[at] = 92;
+      buf[at + 1] = 120; // 'x'
+      buf[at + 2] = HEX[b >> 4];
+      buf[at + 3] = HEX[b & 15];
+      at += 4;
+    }
   }
-  return out + '"';
+  buf[at] = 34;
+  return at + 1;
+}
+
+/** Redis's sdscatrepr of the byte string `s`, as a string. */
+export function repr(s: string): string {
+  const out = Buffer.allocUnsafe(reprLength(s));
+  putRepr(out, 0, s);
+  return out.latin1Slice(0, out.length);
 }
 
 /** Redis's rewriteConfigBytesOption: the largest unit that divides the value exactly. */
