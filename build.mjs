@@ -49,7 +49,10 @@ function walk(dir) {
 // GET 1.48 -> 1.84 ms) and ~3% CPU; 2 x 8 MB gave 1.15-1.17x against 1.24-1.33x for 4-5% more CPU on
 // random-key writes and a 12-20% higher p99 at -P 1 (2026-11-27): see bench/README.md. Users who
 // want the memory can add either.
-const NODE_FLAGS = '--max-old-space-size=1048576';
+//
+// --expose-gc gives the server V8's gc(), for one collection after a client closes with big buffers
+// (src/server/dropped-memory.ts): an idle server otherwise kept a gone client's 1.7 GB of replies.
+const NODE_FLAGS = '--max-old-space-size=1048576 --expose-gc';
 
 // KS_OUT lets several builds coexist (dist/ and build/ under it); default: the project root.
 const out = process.env.KS_OUT ?? '.';

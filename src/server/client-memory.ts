@@ -47,10 +47,15 @@ export class BufferAccount {
     this.counted = n;
   }
 
-  /** The client is gone: its share leaves the total, and later updates (a write's late callback) are ignored. */
-  release(): void {
-    this.total.bytes -= this.counted;
+  /**
+   * The client is gone: its share leaves the total, and later updates (a write's late callback) are
+   * ignored. Returns that share (dropped-memory.ts).
+   */
+  release(): number {
+    const counted = this.counted;
+    this.total.bytes -= counted;
     this.counted = 0;
     this.released = true;
+    return counted;
   }
 }

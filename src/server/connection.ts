@@ -272,8 +272,12 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
    */
   private readonly written = this.onWritten.bind(this);
 
-  /** A write completed: Node no longer holds those bytes (the kernel took them). */
-  private onWritten(): void {
+  /**
+   * A write completed: Node no longer holds those bytes (the kernel took them, or with `e` the
+   * socket was destroyed: the first such call still has its unsent output in `queued`).
+   */
+  private onWritten(e?: Error | null): void {
+    if (e != null) this.server.droppedMemory.dropped(this.queued);
     this.queued = this.socket.writableLength;
     this.countBuffers();
     // A closing client's last replies are written: it leaves the client table now (see flush).
@@ -292,7 +296,7 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
     this.decoder.stop();
     // Ours alone: flush() gave the socket its own storage (detach) whenever it kept a view.
     this.out.release();
-    this.account.release();
+    this.server.droppedMemory.dropped(this.account.release());
     if (this.monitor) this.server.monitors.remove(this);
     this.tx.discard(this.server.watches);
     this.server.registry.remove(this);

@@ -44,6 +44,7 @@ import { serverCronTimer, type CronTimer } from './cron-timer.js';
 import { TurnFlush, type Flushable } from './turn-flush.js';
 import { ReplyBufferCron } from './reply-buffers.js';
 import { SyncLinks } from './sync-links.js';
+import { DroppedMemory } from './dropped-memory.js';
 
 export interface ServerOptions {
   config?: Config;
@@ -142,12 +143,15 @@ export class Server implements ServerApi {
   private shutdownHandler: ((opts: ShutdownOpts) => string | null) | null = null;
   /** maxmemory: eviction before commands, OOM for denyoom ones. */
   readonly memory: MemoryGuard;
+  /** A collection after a client closed with big buffers (dropped-memory.ts). */
+  readonly droppedMemory: DroppedMemory;
 
   constructor(opts: ServerOptions = {}) {
     this.config = opts.config ?? new Config();
     this.configFile = opts.configFile ?? '';
     this.log = opts.logger ?? createLogger(this.config.get('loglevel'), fsPath(this.config.get('logfile')));
     this.config.onChange('loglevel', (v) => this.log.setLevel(v));
+    this.droppedMemory = new DroppedMemory(this.log);
     this.cronTimer = serverCronTimer(this.config, this.clientsById, () => this.cron());
     const pause = this.pause;
     // A pause that times out: the keys that expired during it go first, as Redis's cycle does it.

@@ -232,3 +232,32 @@ test('a MONITOR line of a big binary argument costs about its quoted size, not a
   t.log(`peak RSS grew by ${Math.round(grown / MB)} MB`);
   t.true(grown < 25 * size, `peak RSS grew by ${Math.round(grown / MB)} MB for an 8 MB argument`);
 });
+
+test('a client closed with 150 MB of unread output gives it back at once, not when V8 next collects', async (t) => {
+  // The keystonelight command (its shebang: --expose-gc) collects after such a close
+  // (src/server/dropped-memory.ts); an idle server otherwise kept 1.7 GB 40 s and more.
+  const server = await startBundle(['--appendonly', 'no'], { direct: true });
+  t.teardown(() => server.stop());
+  const monitor = await new Promise<Socket>((resolve) => {
+    const s = connect({ port: server.port, host: '127.0.0.1' }, () => resolve(s));
+    s.on('error', () => {});
+  });
+  monitor.pause(); // never reads its lines
+  monitor.write(encodeArgs(['MONITOR']));
+  const writer = await RawClient.connect(server.port);
+  t.teardown(() => writer.close());
+  await waitFor(async () => / flags=O /.test(await writer.call('CLIENT', 'LIST')), 5000, 'the monitor');
+  const value = 'v'.repeat(1000);
+  for (let i = 0; i < 15; i++) {
+    const replies = await writer.pipeline(Array.from({ length: 10_000 }, (_, j) => ['SET', `k${j}`, value]));
+    t.true(replies.every((r) => r === '+OK\r\n'));
+  }
+  const allocated = async (): Promise<number> => Number(/allocator_allocated:(\d+)/.exec(await writer.call('INFO', 'memory'))![1]);
+  const held = await allocated();
+  monitor.destroy();
+  await waitFor(async () => (await connectedClients(writer)) === 1, 5000, 'the monitor to be gone');
+  await new Promise((r) => setTimeout(r, 300));
+  const after = await allocated();
+  t.log(`V8 heap and buffers: ${Math.round(held / MB)} MB with the monitor, ${Math.round(after / MB)} MB after it closed`);
+  t.true(held - after > 100 * MB, `${Math.round(held / MB)} MB with the monitor's 150 MB of lines, ${Math.round(after / MB)} MB after it closed`);
+});
