@@ -225,10 +225,11 @@ export class RequestDecoder extends QueryBuffer implements CommandNames {
       cr = this.headerEnd();
       if (cr < 0) return this.waitLine(PROTOCOL.TOO_BIG_MBULK);
       const parsed = parseLong(buf, start + 1, cr);
-      if (parsed === null || parsed > MAX_ARGS) throw new ProtocolError(PROTOCOL.INVALID_MULTIBULK);
+      if (parsed === null || parsed > 2147483647) throw new ProtocolError(PROTOCOL.INVALID_MULTIBULK);
       n = parsed;
     }
     if (n > 10 && !this.authenticated && this.sink.passwordSet) throw new ProtocolError(PROTOCOL.UNAUTH_MBULK);
+    if (n > MAX_ARGS) throw new ProtocolError(PROTOCOL.INVALID_MULTIBULK);
     this.cmdStart = buf[cr + 1] === LF ? start : -1;
     this.advance(cr + 2);
     if (n > 0) {

@@ -164,6 +164,7 @@ const CASES: Case[] = [
   // Unauthenticated clients.
   { name: 'unauthenticated *10 is fine', input: '*10\r\n', cmds: [], opts: { authenticated: false } },
   { name: 'unauthenticated *11', input: '*11\r\n', cmds: [], error: PROTOCOL.UNAUTH_MBULK, opts: { authenticated: false } },
+  { name: 'unauthenticated *MAX_ARGS+1: the unauthenticated error first, as Redis below INT_MAX', input: `*${MAX_ARGS + 1}\r\n`, cmds: [], error: PROTOCOL.UNAUTH_MBULK, opts: { authenticated: false } },
   { name: 'unauthenticated $16384 is fine', input: '*1\r\n$16384\r\n', cmds: [], opts: { authenticated: false } },
   { name: 'unauthenticated $16385', input: '*1\r\n$16385\r\n', cmds: [], error: PROTOCOL.UNAUTH_BULK, opts: { authenticated: false } },
   { name: 'unauthenticated inline of any size', input: 'AUTH ' + 'p'.repeat(20000) + '\r\n', cmds: [['AUTH', 'p'.repeat(20000)]], opts: { authenticated: false } },
