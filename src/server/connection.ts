@@ -273,11 +273,13 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
   private readonly written = this.onWritten.bind(this);
 
   /**
-   * A write completed: Node no longer holds those bytes (the kernel took them, or with `e` the
-   * socket was destroyed: the first such call still has its unsent output in `queued`).
+   * A write completed: Node no longer holds those bytes (the kernel took them). One that failed
+   * (`e`: the socket was destroyed) leaves the count as it was: the bytes are held until the socket
+   * has closed (a write in progress, often all of them in one writev, is cancelled only then), and
+   * onClose gives the count to the collection that frees them (dropped-memory.ts).
    */
   private onWritten(e?: Error | null): void {
-    if (e != null) this.server.droppedMemory.dropped(this.queued);
+    if (e != null) return;
     this.queued = this.socket.writableLength;
     this.countBuffers();
     // A closing client's last replies are written: it leaves the client table now (see flush).

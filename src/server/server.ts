@@ -151,7 +151,7 @@ export class Server implements ServerApi {
     this.configFile = opts.configFile ?? '';
     this.log = opts.logger ?? createLogger(this.config.get('loglevel'), fsPath(this.config.get('logfile')));
     this.config.onChange('loglevel', (v) => this.log.setLevel(v));
-    this.droppedMemory = new DroppedMemory(this.log);
+    this.droppedMemory = new DroppedMemory(this.log, () => this.keyspace.baselineBytes + this.keyspace.usage.dataset);
     this.cronTimer = serverCronTimer(this.config, this.clientsById, () => this.cron());
     const pause = this.pause;
     // A pause that times out: the keys that expired during it go first, as Redis's cycle does it.
