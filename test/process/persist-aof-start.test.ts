@@ -12,15 +12,15 @@ import test, { type ExecutionContext } from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { startBundle, type ServerProcess } from '../helpers/bundle.js';
+import { startBundle, tempDir, type ServerProcess } from '../helpers/bundle.js';
 import { startRealRedis } from '../helpers/redis.js';
 import { needBinary } from '../helpers/bins.js';
 import { dumpWire, loadDir, waitFor } from '../helpers/aof.js';
 import { RawClient } from '../helpers/raw.js';
 
-/** Ours, appendonly no, its first base slowed to ~`chunkMs` per MB when `chunkMs` is given. */
-async function ours(t: ExecutionContext, chunkMs?: number, args: string[] = []): Promise<ServerProcess> {
-  const env = chunkMs === undefined ? process.env : { ...process.env, KS_FAULT: `rewrite-partial:sleep=${chunkMs}` };
+/** Ours, appendonly no, its first base slowed to ~`chunkMs` per MB when `chunkMs` is given; `extraEnv` added to its environment. */
+async function ours(t: ExecutionContext, chunkMs?: number, args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+  const env = { ...process.env, ...(chunkMs === undefined ? {} : { KS_FAULT: `rewrite-partial:sleep=${chunkMs}` }), ...extraEnv };
   const sp = await startBundle(['--appendonly', 'no', '--enable-debug-command', 'yes', '--loglevel', 'notice', ...args], { env });
   t.teardown(() => void sp.stop('SIGKILL'));
   return sp;
@@ -72,23 +72,29 @@ const WAIT_FIELDS = [
 ];
 
 test('CONFIG SET appendonly yes answers +OK before the base is written, and other clients are served meanwhile', async (t) => {
-  const sp = await ours(t);
+  // The rewrite's trace (KS_REWRITE_TRACE) gives each step's time less the time the OS kept the
+  // server off the CPU meanwhile (see the bound on the longest step below).
+  const traceFile = join(tempDir('ks-aof-start-trace-'), 'trace.json');
+  const sp = await ours(t, undefined, [], { KS_REWRITE_TRACE: traceFile });
   const c = await RawClient.connect(sp.port);
   t.teardown(() => c.close());
   t.is(await c.call('DEBUG', 'POPULATE', '1000000'), '+OK\r\n');
-  // Another client's PINGs from before the command to the end of the rewrite.
+  // Another client's PINGs from before the command to the end of the rewrite. Each with an INFO in
+  // the same batch (one turn): the server itself says whether the rewrite was running when it
+  // answered. (Counted by the test's own view, the PINGs answered between CONFIG SET's reply and
+  // the end could be none when the test process is kept off the CPU for the rewrite's duration.)
   const p = await RawClient.connect(sp.port);
   t.teardown(() => p.close());
   let stop = false;
   let maxRtt = 0;
   let pingsDuring = 0;
-  let writing = false;
   const pinger = (async () => {
     while (!stop) {
       const at = performance.now();
-      t.is(await p.call('PING'), '+PONG\r\n');
+      const [pong, info] = await p.pipeline([['PING'], ['INFO', 'persistence']]);
+      t.is(pong, '+PONG\r\n');
       maxRtt = Math.max(maxRtt, performance.now() - at);
-      if (writing) pingsDuring++;
+      if (field(info, 'aof_rewrite_in_progress') === '1') pingsDuring++;
     }
   })();
   await new Promise((r) => setTimeout(r, 50));
@@ -99,18 +105,19 @@ test('CONFIG SET appendonly yes answers +OK before the base is written, and othe
   // base before its reply, so its INFO, even in the same batch, showed no rewrite in progress.
   const [set, info] = await c.pipeline([['CONFIG', 'SET', 'appendonly', 'yes'], ['INFO', 'persistence']]);
   const replyMs = performance.now() - at;
-  writing = true;
   t.is(set, '+OK\r\n');
   t.is(field(info, 'aof_rewrite_in_progress'), '1', 'the base is still being written after the reply');
   t.is(field(info, 'aof_enabled'), '1');
   await waitFor(async () => !(await inProgress(c)), 30_000, 'the rewrite to end');
-  writing = false;
   stop = true;
   await pinger;
   const stallMs = Number(/\r\neventloop_max_stall_ms:([\d.]+)\r\n/.exec(await c.call('INFO', 'stats'))?.[1]);
   const setUsec = Number(/\r\ncmdstat_config\|set:calls=1,usec=(\d+),/.exec(await c.call('INFO', 'commandstats'))?.[1]);
+  // The end's log line comes through a pipe of its own, which may be read after the INFO's reply.
+  await waitFor(() => sp.output().includes('Background AOF rewrite finished successfully'), 10_000, 'the rewrite\'s log line');
   const longest = /Background AOF rewrite finished successfully \(.*longest event-loop step ([\d.]+) ms/.exec(sp.output());
-  t.log(`reply ${replyMs.toFixed(1)} ms, CONFIG SET ran ${setUsec / 1000} ms, longest PING ${maxRtt.toFixed(1)} ms, server's longest stall ${stallMs} ms, ${pingsDuring} PINGs during the rewrite, server's ${longest?.[0]}`);
+  const trace = JSON.parse(readFileSync(traceFile, 'latin1')) as { longestMs: number; longestOwnMs: number; longestStep: string };
+  t.log(`reply ${replyMs.toFixed(1)} ms, CONFIG SET ran ${setUsec / 1000} ms, longest PING ${maxRtt.toFixed(1)} ms, server's longest stall ${stallMs} ms, ${pingsDuring} PINGs during the rewrite, server's ${longest?.[0]}, ${trace.longestOwnMs.toFixed(1)} ms of it not waiting for a CPU`);
   // The synchronous start took ~650 ms for 1M keys on this machine (and ~1.9 s for 3M). Judged by
   // the base still being written after the reply (above), and by the server's own measures: the
   // CONFIG SET's duration (commandstats: a few ms of work, so a loaded machine seldom stretches
@@ -122,7 +129,13 @@ test('CONFIG SET appendonly yes answers +OK before the base is written, and othe
   t.true(setUsec < 200_000, `CONFIG SET appendonly yes ran ${setUsec / 1000} ms`);
   t.true(stallMs < 2000, `the server's event loop stalled ${stallMs} ms`);
   t.true(pingsDuring > 0);
-  t.true(longest !== null && Number(longest[1]) < 50, 'the rewrite held the event loop a few ms at a time');
+  // The longest step, as the log line gives it, is wall time: it holds the time the OS kept the
+  // server off the CPU during the step (66.1 and 71.3 ms, failing 2 runs in 9 of this file with
+  // two busy loops on this 2-core machine; 15-53 ms of wall time were 2-6 ms of the server's own).
+  // The bound is on the server's own holding of its event loop, so it is judged on the step's time
+  // less that wait (the trace's longestOwnMs, from /proc/thread-self/schedstat).
+  t.true(longest !== null, 'the end\'s log line gives the longest step');
+  t.true(trace.longestOwnMs < 50, `the rewrite held the event loop ${trace.longestOwnMs.toFixed(1)} ms (${trace.longestStep}) at most`);
   t.deepEqual(aofDirListing(sp.dir), ['appendonly.aof.1.base.aof', 'appendonly.aof.1.incr.aof', 'appendonly.aof.manifest']);
 });
 
