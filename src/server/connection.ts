@@ -274,12 +274,14 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
 
   /**
    * A write completed: Node no longer holds those bytes (the kernel took them). One that failed
-   * (`e`: the socket was destroyed) leaves the count as it was: the bytes are held until the socket
-   * has closed (a write in progress, often all of them in one writev, is cancelled only then), and
-   * onClose gives the count to the collection that frees them (dropped-memory.ts).
+   * leaves the count as it was: the bytes are held until the socket has closed (a write in
+   * progress, often all of them in one writev, is cancelled only then), and onClose gives the
+   * count to the collection that frees them (dropped-memory.ts). Failed means `e`, or a socket
+   * destroyed meanwhile: Node calls back a write it cancelled with no error then (a reset by a
+   * peer that never read its 64 MB reply counted 0, and no collection ran).
    */
   private onWritten(e?: Error | null): void {
-    if (e != null) return;
+    if (e != null || this.socket.destroyed) return;
     this.queued = this.socket.writableLength;
     this.countBuffers();
     // A closing client's last replies are written: it leaves the client table now (see flush).

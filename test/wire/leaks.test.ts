@@ -181,3 +181,23 @@ class HeldRewriteIO extends FaultyIO {
     go?.();
   }
 }
+
+// A client that leaves with a big reply unread has its buffers counted for the collection that
+// gives them back (dropped-memory.ts). Node calls back the write its socket's destruction
+// cancelled with no error, which re-counted the client at 0 before it closed: no collection ran.
+test('a client reset with a big reply unread has it counted for the collection after it closes', async (t) => {
+  const s = await serve(t);
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  t.is(await c.call('SET', 'big', 'v'.repeat(16 * 1024 * 1024)), '+OK\r\n');
+  const reader = await RawClient.connect(s.port);
+  reader.socket.pause(); // never reads its reply
+  const dropped: number[] = [];
+  s.server.droppedMemory.dropped = (bytes: number) => void dropped.push(bytes);
+  reader.write(encodeArgs(['GET', 'big']));
+  const conn = (): Connection | undefined => [...s.server.registry.byId.values()].find((x) => x.socket.writableLength > 8 * 1024 * 1024);
+  await waitFor(() => conn() !== undefined, 5000, 'the reply to be queued');
+  reader.socket.resetAndDestroy();
+  await waitFor(() => dropped.length > 0, 5000, 'the client to close');
+  t.true(dropped[0] > 8 * 1024 * 1024, `${dropped[0]} bytes counted`);
+});
