@@ -178,7 +178,7 @@ export const REDIS_ONLY_OPTIONS: readonly OptionSpec[] = [
   only(opt('maxmemory-clients', 'string', '0', true, { parse: parseMemoryOrPercent, binary: true, lines: plainLine('maxmemory-clients') }), 'client eviction (maxmemory-clients)'),
   int('tracking-table-max-keys', '1000000', 0n, LONG_MAX),
   // Process and operating system: the logo, THP, CPU affinity, the OOM killer's score, syslog, supervision.
-  bool('always-show-logo', 'no', false),
+  bool('always-show-logo', 'no', false), // acts: the start's banner of plain lines (server/service.ts logMode)
   bool('disable-thp', 'yes', false),
   ...['server_cpulist', 'bio_cpulist', 'aof_rewrite_cpulist', 'bgsave_cpulist'].map((n) => opt(n, 'string', '', false, { emptyIsNull: true })),
   only(opt('oom-score-adj', 'enum', 'no', true, { values: ['no', 'yes', 'relative', 'absolute'] }), 'setting the OOM score (oom-score-adj)'),

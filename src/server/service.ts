@@ -175,6 +175,19 @@ function logStarting(log: Logger, config: Config, configFile: string, pidWarning
 }
 
 /**
+ * As Redis's redisAsciiArt: the mode, port and PID, as a banner when always-show-logo is yes or the
+ * log is a terminal, else as one line. Tools find a server's start by them (Redis's own test suite
+ * waits for " PID: <pid>" in the banner); ours are plain lines, not Redis's logo.
+ */
+function logMode(log: Logger, config: Config): void {
+  const mode = config.bool('cluster-enabled') ? 'cluster' : 'standalone';
+  const port = config.int('port');
+  const tty = config.get('logfile') === '' && process.stdout.isTTY === true;
+  if (!config.bool('always-show-logo') && !tty) return log.notice(`Running mode=${mode}, port=${port}.`);
+  for (const line of [`Keystonelight ${VERSION} (redis_version ${REDIS_VERSION}) 64 bit`, `Running in ${mode} mode`, `Port: ${port}`, `PID: ${process.pid}`]) log.notice(line);
+}
+
+/**
  * The PID files, then the log. Taken before anything touches the data directory (even the log
  * file): a live owner means we must not start (see refuseBeforeLog for where the reason goes).
  * A daemonized server's parent (the command that started it and waits) is not an owner, even
@@ -230,6 +243,7 @@ export async function runService(config: Config, configFile: string): Promise<Se
   }
   // As Redis's main(), once the port is known: ps shows the server's address.
   manageProcTitle(config, () => ({ executable: process.argv[1] ?? 'keystonelight', port: server.port, cluster: server.cluster !== null, configFile: server.configFile }));
+  logMode(log, config);
   log.warning(`Server initialized, data directory ${resolve(fsPath(config.get('dir')))}`);
   const service = new Service(server, log, pidFiles);
   try {

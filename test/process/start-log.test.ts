@@ -168,3 +168,28 @@ test('start warnings: a tcp-backlog over net.core.somaxconn and a maxmemory unde
   t.teardown(() => r.stop());
   t.deepEqual(ours(await r.until((out) => ours(out).length === 2, 'both warnings')), expected);
 });
+
+test('the start names the mode and port, as redis-server: `Running mode=standalone, port=N.`, or with always-show-logo yes a banner with `Port: N` and `PID: <pid>`', async (t) => {
+  // Redis's redisAsciiArt. Its own test suite (tests/support/server.tcl) waits for " PID: <pid>"
+  // in the banner (the suite sets always-show-logo yes) to know its server has started.
+  const NOTICE = /^\d+:M .*? \* /;
+  const notices = (out: string): string[] => out.split('\n').filter((l) => NOTICE.test(l)).map((l) => l.replace(NOTICE, ''));
+  const port = await freePort();
+  const plain = await startBundle(['--appendonly', 'no'], { port });
+  t.is(await plain.stop('SIGTERM'), 0);
+  t.true(notices(plain.output()).includes(`Running mode=standalone, port=${port}.`), plain.output());
+  const logo = await startBundle(['--appendonly', 'no', '--always-show-logo', 'yes'], { port });
+  const pid = logo.proc.pid;
+  t.is(await logo.stop('SIGTERM'), 0);
+  t.false(notices(logo.output()).some((l) => l.startsWith('Running mode=')), logo.output());
+  t.regex(logo.output(), new RegExp(`\\* Port: ${port}\n`));
+  t.regex(logo.output(), new RegExp(` PID: ${pid}\n`));
+  if (!hasBinary('redis-server')) return;
+  const rport = String(await freePort());
+  for (const [extra, want] of [[[], `Running mode=standalone, port=${rport}.`], [['--always-show-logo', 'yes'], `Port: ${rport}`]] as const) {
+    const r = watch('redis-server', ['--port', rport, '--bind', '127.0.0.1', '--save', '', '--dir', tempDir('ks-startlog-'), ...extra]);
+    t.teardown(() => r.stop());
+    t.truthy(await r.until((out) => out.includes(want) && out.includes('Ready to accept'), want));
+    await r.stop();
+  }
+});
