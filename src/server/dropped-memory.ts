@@ -10,6 +10,12 @@
 // V8's used heap size: that counts the garbage too (a test's 150K SETs of 1 KB values), and the
 // collection was skipped when there was most to give back.
 //
+// The collections are spaced: the next one waits GAP_FACTOR times the last one's pause, and at least
+// MIN_GAP_MS, after its end (a client closing meanwhile has its collection then, one for all of them).
+// A client that fetched a big value without reading it and closed, again and again, had one full
+// collection each time, about 2-4x the work of making the replies; so the server spends at most
+// about a tenth of its time collecting for departed clients, and an idle one still gets it all back.
+//
 // V8's gc() is a global only under --expose-gc, which the keystonelight command's shebang passes
 // (build.mjs); elsewhere (a library host, `node dist/keystonelight.js`) V8 keeps its own schedule.
 
@@ -26,10 +32,18 @@ const COUNT_AFTER_MS = 1000;
 /** Buffers dropped below this are left to V8's own schedule. */
 export const DROPPED_MIN = 64 * 1024 * 1024;
 
+/** The least time between the end of one collection and the start of the next. */
+export const MIN_GAP_MS = 1000;
+
+/** The gap after a collection, in multiples of its pause (when that is longer than MIN_GAP_MS). */
+export const GAP_FACTOR = 10;
+
 export class DroppedMemory {
   private scheduled = false;
-  /** What the client that scheduled the collection dropped (for the log). */
+  /** What the clients the collection is for dropped (for the log). */
   private bytes = 0;
+  /** When the next collection may start (performance.now()). */
+  private notBefore = 0;
 
   /** `live`: the bytes the heap keeps alive (the used memory's startup figure and dataset). */
   constructor(
@@ -43,18 +57,25 @@ export class DroppedMemory {
    * replies, its held input), called once its socket has closed, when nothing holds them any more.
    */
   dropped(bytes: number): void {
-    if (this.gc === null || this.scheduled || bytes < DROPPED_MIN || bytes < this.live()) return;
+    if (this.gc === null || bytes < DROPPED_MIN || bytes < this.live()) return;
+    this.bytes += bytes;
+    if (this.scheduled) return;
     this.scheduled = true;
-    this.bytes = bytes;
-    setImmediate(DroppedMemory.collect, this);
+    const wait = this.notBefore - performance.now();
+    // Unref'd: a library host whose loop has nothing else to do may exit before it runs.
+    if (wait > 0) setTimeout(DroppedMemory.collect, wait, this).unref();
+    else setImmediate(DroppedMemory.collect, this);
   }
 
   /** Static, given the instance by setImmediate (as the read gate's endYield). */
   private static collect(d: DroppedMemory): void {
     const start = performance.now();
     d.gc!();
-    d.log.verbose(`Collected the garbage of a client closed with ${Math.round(d.bytes / 1048576)} MB in its buffers (${Math.round(performance.now() - start)} ms)`);
+    const end = performance.now();
+    d.log.verbose(`Collected the garbage of clients closed with ${Math.round(d.bytes / 1048576)} MB in their buffers (${Math.round(end - start)} ms)`);
+    d.notBefore = end + Math.max(MIN_GAP_MS, GAP_FACTOR * (end - start));
     d.scheduled = false;
+    d.bytes = 0;
     // V8 frees the dead buffers on a background thread after a full collection, and counts them as
     // freed (process.memoryUsage().external, INFO's allocator figures) only at its next collection.
     // A young-generation one (about 1 ms) a moment later does that; at once, it made the main thread
