@@ -23,6 +23,7 @@ export class BgSave {
   private keysTotal = 0;
   /** The running one was killed (FLUSHALL): its end records nothing but its time. */
   private killed = false;
+  private killedAt = 0;
 
   constructor(
     private readonly server: Server,
@@ -57,7 +58,8 @@ export class BgSave {
       this.running = false;
       this.keysTotal = 0;
       // As Redis's rdb_save_time_last: whole seconds of the clock, not of the duration.
-      record.lastSeconds = Math.floor(wallNow() / 1000) - Math.floor(this.startedAt / 1000);
+      // Killed, it ended at the kill for Redis (its child reaped by the next cron), not at our fsync's end.
+      record.lastSeconds = Math.floor((this.killed ? this.killedAt : wallNow()) / 1000) - Math.floor(this.startedAt / 1000);
       if (this.killed) {
         this.killed = false;
         // As Redis's backgroundSaveDoneHandler for a child killed with SIGUSR1 (killRDBChild):
@@ -82,10 +84,12 @@ export class BgSave {
    * FLUSHALL: the running BGSAVE (if any) is killed, as Redis's flushAllDataAndResetRDB kills its
    * BGSAVE child, whose dump would hold the data just flushed. The fsync goes on (it cannot be
    * stopped; INFO says in progress until it ends, as Redis until its child is reaped), and its
-   * outcome is dropped.
+   * outcome is dropped; its time (rdb_last_bgsave_time_sec) is counted to the kill.
    */
   kill(): void {
-    if (this.running) this.killed = true;
+    if (!this.running || this.killed) return;
+    this.killed = true;
+    this.killedAt = wallNow();
   }
 
   /**
