@@ -431,18 +431,24 @@ test('save points start a BGSAVE from the cron, as Redis\'s serverCron; after a 
   t.is(field(info, 'rdb_changes_since_last_save'), '1'); // SET b, after the save's start
 });
 
+/** A redis-server with the AOF on whose BGSAVE child takes `delayUs` a key (rdb-key-save-delay). */
+async function slowSavingRedis(t: ExecutionContext, delayUs: number): Promise<{ redisDir: string; rc: RawClient }> {
+  const redisDir = tmp();
+  const redis = await startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no'], redisDir);
+  t.teardown(() => redis.stop());
+  const rc = await RawClient.connect(redis.port);
+  t.teardown(() => rc.close());
+  t.is(await rc.call('CONFIG', 'SET', 'rdb-key-save-delay', String(delayUs)), '+OK\r\n');
+  return { redisDir, rc };
+}
+
 test('FLUSHALL kills a running BGSAVE, as Redis\'s flushAllDataAndResetRDB: its end moves neither LASTSAVE nor the changes, and its failure stops no writes (redis-server 7.0.15)', async (t) => {
   // Redis kills its BGSAVE child (SIGUSR1: "Background saving terminated by signal 10", neither
   // ok nor err), then saves if save points are set. Before: ours went on and counted as a save
   // (LASTSAVE moved, the changes before it dropped; with save points FLUSHALL did not save behind
   // it), and a failed one gave -MISCONF, now that the cron's save points make that likely.
   if (!needBinary(t, 'redis-server')) return;
-  const redisDir = tmp();
-  const redis = await startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no'], redisDir);
-  t.teardown(() => redis.stop());
-  const rc = await RawClient.connect(redis.port);
-  t.teardown(() => rc.close());
-  t.is(await rc.call('CONFIG', 'SET', 'rdb-key-save-delay', '200000'), '+OK\r\n'); // its child: 0.2 s a key
+  const { redisDir, rc } = await slowSavingRedis(t, 200_000); // its child: 0.2 s a key
   const io = new FaultyIO();
   const dir = tmp();
   const log = join(dir, 'ks.log');
@@ -483,12 +489,7 @@ test('FLUSHALL kills a running BGSAVE, as Redis\'s flushAllDataAndResetRDB: its 
 
 test('a BGSAVE killed by FLUSHALL lasted until the kill: rdb_last_bgsave_time_sec 0 when its fsync takes longer (redis-server 7.0.15: the child reaped at the next cron)', async (t) => {
   if (!needBinary(t, 'redis-server')) return;
-  const redisDir = tmp();
-  const redis = await startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no'], redisDir);
-  t.teardown(() => redis.stop());
-  const rc = await RawClient.connect(redis.port);
-  t.teardown(() => rc.close());
-  t.is(await rc.call('CONFIG', 'SET', 'rdb-key-save-delay', '1000000'), '+OK\r\n'); // its child: 1 s a key
+  const { rc } = await slowSavingRedis(t, 1_000_000); // its child: 1 s a key
   const io = new FaultyIO();
   const { c } = await open(t, tmp(), io);
   io.fsyncDelayMs = 1500; // ours cannot be stopped: it ends in the second after next
