@@ -301,6 +301,7 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
     // Ours alone: flush() gave the socket its own storage (detach) whenever it kept a view.
     this.out.release();
     this.server.droppedMemory.dropped(this.account.release());
+    this.server.observer.forgetClients();
     if (this.monitor) this.server.monitors.remove(this);
     this.tx.discard(this.server.watches);
     this.server.registry.remove(this);
