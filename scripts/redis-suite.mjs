@@ -7,7 +7,7 @@
 //                                [--clients N] [--timeout S] [--verbose] [-- <more runtest options>]
 //
 // Units: every line of test/redis-suite/units-*.txt unless --unit names some. Skips: every line of
-// every test/redis-suite/skip-*.txt, `<test name or /regex/> # <reason>`, passed to runtest as one
+// every test/redis-suite/skip-*.txt, `<exact test name or /regex/> # <reason>`, passed to runtest as one
 // --skipfile (runtest keeps only the last --skipfile it is given, so they are merged). A test that
 // uses a feature Keystonelight lacks throws and aborts its unit: it belongs in a skip list with why.
 // The bundle is $KS_OUT/dist/keystonelight.js (KS_OUT defaults to the checkout), built if missing.
@@ -53,7 +53,9 @@ function readLists(prefix) {
   for (const f of readdirSync(LISTS).filter((n) => n.startsWith(prefix) && n.endsWith('.txt')).sort()) {
     readFileSync(join(LISTS, f), 'utf8').split('\n').forEach((raw, i) => {
       const cut = raw.indexOf(' # ');
-      const line = (cut < 0 ? raw : raw.slice(0, cut)).trimEnd();
+      let line = (cut < 0 ? raw : raw.slice(0, cut)).trimEnd();
+      // runtest takes a regex as `/re` (all after the slash): accept the usual `/re/` too.
+      if (/^\/.+\/$/.test(line)) line = line.slice(0, -1);
       if (line !== '' && !line.startsWith('#')) entries.push({ line, where: `${f}:${i + 1}` });
     });
   }
