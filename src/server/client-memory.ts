@@ -19,8 +19,9 @@
 // MEMORY USAGE-exact eviction) alone, while a buffer of megabytes counts, as in Redis.
 //
 // Counted: the query buffer's memory (RequestDecoder.held: a partial request, a big bulk as it
-// arrives, input read ahead while the client is held, read-gate.ts), and the output not yet taken
-// by the kernel (the replies of this turn, and what Node's socket still queues).
+// arrives, input read ahead while the client is held, read-gate.ts, and the arguments of a request
+// received in part, which Redis holds in c->argv), and the output not yet taken by the kernel (the
+// replies of this turn, and what Node's socket still queues).
 // Redis counts a big bulk's declared length as soon as its `$<len>` header arrives (it allocates
 // that much at once); Keystonelight allocates nothing from a declared size, so it counts the bytes
 // as they arrive.

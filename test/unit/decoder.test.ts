@@ -233,7 +233,7 @@ test('a big bulk arriving in many chunks is joined once and counted in buffered'
   t.is(d.buffered, 0);
 });
 
-test('held: the memory a query buffer keeps between reads (what the used memory counts), none once consumed', (t) => {
+test('held: the memory a query buffer keeps between reads, and the arguments of a request received in part (what the used memory counts), none once consumed', (t) => {
   const cmds: string[][] = [];
   const d = decoder({}, cmds);
   d.push(bin(mb('PING') + mb('ECHO', 'x')));
@@ -243,10 +243,11 @@ test('held: the memory a query buffer keeps between reads (what the used memory 
   d.push(bin('NG\r\n'));
   t.is(d.held, 0);
   // A big bulk: its chunks, from its header on, as they arrive (not its declared length).
+  // ECHO, parsed, is held as an argument (Redis's c->argv).
   d.push(bin('*2\r\n$4\r\nECHO\r\n$1000000\r\n'));
-  t.is(d.held, 10);
+  t.is(d.held, 10 + 4);
   for (let i = 0; i < 10; i++) d.push(Buffer.alloc(50_000, 'v'));
-  t.is(d.held, 10 + 500_000);
+  t.is(d.held, 10 + 4 + 500_000);
   d.push(Buffer.alloc(500_000, 'v'));
   d.push(bin('\r\n'));
   t.is(cmds.length, 4);
@@ -262,6 +263,17 @@ test('held: the memory a query buffer keeps between reads (what the used memory 
   d.push(many);
   d.stop();
   t.is(d.held, 0, 'stop() frees it');
+  // Arguments parsed so far count until the request completes, or the decoder stops.
+  const e = decoder({}, cmds);
+  e.push(bin(`*4\r\n$3\r\nDEL\r\n$5\r\nkey:1\r\n$5\r\nkey:2\r\n`));
+  t.is(e.held, 13);
+  t.is(e.partialArgBytes, 13);
+  e.push(bin('$5\r\nkey:3\r\n'));
+  t.is(e.held, 0);
+  e.push(bin(`*3\r\n$3\r\nDEL\r\n$5\r\nkey:1\r\n`));
+  t.is(e.held, 8);
+  e.stop();
+  t.is(e.held, 0, 'stop() frees the arguments too');
 });
 
 test('a line arriving one byte at a time is not rescanned (linear time)', (t) => {

@@ -51,7 +51,19 @@ const usage = async (c: RawClient, key: string): Promise<number> => Number((awai
 function partialSet(c: RawClient, declared: number, sent: number): number {
   const head = `$${declared}\r\n`;
   c.write(`*3\r\n$3\r\nSET\r\n$2\r\nbk\r\n${head}${'x'.repeat(sent)}`);
-  return head.length + sent; // what the server holds once it has all of it (the bulk from its header)
+  // What the server holds once it has all of it: the bulk from its header, and the arguments
+  // before it, SET and bk (CLIENT LIST argv-mem 5, as Redis's c->argv).
+  return head.length + sent + 5;
+}
+
+/**
+ * A request of `argc` arguments sent but for its last: MSET and `argc - 2` of `size` bytes, each
+ * whole, so the server holds them parsed (Redis's c->argv) and no unparsed byte. Returns their
+ * bytes (CLIENT LIST argv-mem, in both servers).
+ */
+function partialArgs(c: RawClient, argc: number, size: number): number {
+  c.write(`*${argc}\r\n$4\r\nMSET\r\n${`$${size}\r\n${'x'.repeat(size)}\r\n`.repeat(argc - 2)}`);
+  return 4 + (argc - 2) * size;
 }
 
 /**
@@ -123,6 +135,21 @@ test('a big query buffer counts in used_memory beyond 16 KB, as overhead (mem_cl
   t.is(after.mem_clients_normal, 0);
   t.is(after.used_memory, before.used_memory + (await usage(c, 'bk')), 'the value is now a key; the buffer is gone');
   t.true(after.used_memory_peak >= m.used_memory, 'the peak saw it');
+});
+
+test('the arguments of a request received in part count in used_memory beyond 16 KB (mem_clients_normal), as in Redis (c->argv); gone when it completes', async (t) => {
+  const { s, c } = await start(t, 'noeviction');
+  const before = await info(c);
+  const a = await RawClient.connect(s.port);
+  t.teardown(() => a.close());
+  const held = partialArgs(a, 1001, 1000) - QUERY_ALLOWANCE;
+  const m = await until(c, (x) => x.mem_clients_normal === held, 'the arguments');
+  t.is(m.used_memory, before.used_memory + held);
+  a.write(`$1000\r\n${'x'.repeat(1000)}\r\n`);
+  t.is(await a.read(), '+OK\r\n');
+  const after = await info(c);
+  t.is(after.mem_clients_normal, 0);
+  t.is(after.used_memory, before.used_memory + (await usage(c, 'x'.repeat(1000))), 'the value is now a key; the arguments are gone');
 });
 
 test('MEMORY DOCTOR sees the clients buffers, as Redis: not an empty instance, big client buffers', async (t) => {
@@ -230,7 +257,7 @@ test('noeviction: replies a client does not read get writes refused with -OOM un
  * within 100 bytes of what is sent; it does not stop serving a client at 8 MB of replies, while
  * 16 MB of them pile up with either), but these decisions do not.
  */
-async function decisions(port: number, policy: string, kind: 'query' | 'output'): Promise<Record<string, string | boolean>> {
+async function decisions(port: number, policy: string, kind: 'query' | 'args' | 'output'): Promise<Record<string, string | boolean>> {
   const c = await RawClient.connect(port);
   try {
     await c.pipeline([['FLUSHALL'], ['CONFIG', 'SET', 'maxmemory', '0'], ['CONFIG', 'SET', 'maxmemory-policy', policy], ['CONFIG', 'RESETSTAT']]);
@@ -248,6 +275,12 @@ async function decisions(port: number, policy: string, kind: 'query' | 'output')
       // CLIENT LIST qbuf: the bulk's data received, in both (Redis's query buffer holds only it).
       for (let i = 0; !(await c.call('CLIENT', 'LIST')).includes(' qbuf=4000000 '); i++) {
         if (i === 1000) throw new Error('the partial bulk never arrived');
+        await sleep(20);
+      }
+    } else if (kind === 'args') {
+      const argv = partialArgs(a, 1001, 4100);
+      for (let i = 0; !(await c.call('CLIENT', 'LIST')).includes(` argv-mem=${argv} `); i++) {
+        if (i === 1000) throw new Error('the arguments never arrived');
         await sleep(20);
       }
     } else {
@@ -278,13 +311,13 @@ async function decisions(port: number, policy: string, kind: 'query' | 'output')
   }
 }
 
-test('as a real redis-server: a big query buffer or unread replies evict under allkeys-lru, refuse writes under noeviction, until they drain', async (t) => {
+test('as a real redis-server: a big query buffer, the parsed arguments of a partial request or unread replies evict under allkeys-lru, refuse writes under noeviction, until they drain', async (t) => {
   if (!needBinary(t, 'redis-server')) return;
   const ks = await serve(t, { config: { 'maxmemory-samples': '10', 'maxmemory-eviction-tenacity': '100' } });
   const redis = await startRealRedis(['--maxmemory-samples', '10', '--maxmemory-eviction-tenacity', '100']);
   t.teardown(() => redis.stop());
   for (const policy of ['allkeys-lru', 'noeviction']) {
-    for (const kind of ['query', 'output'] as const) {
+    for (const kind of ['query', 'args', 'output'] as const) {
       const [r, k] = await Promise.all([decisions(redis.port, policy, kind), decisions(ks.port, policy, kind)]);
       t.deepEqual(k, r, `${policy} ${kind}`);
       const evicts = policy === 'allkeys-lru';
