@@ -82,7 +82,7 @@ export function bitsForWrite(ctx: Ctx, key: string, bytes: number): { b: ByteStr
   // V8's longest string (24 bytes short of 512 MB) bounds a value that GET must be able to return.
   if (bytes > constants.MAX_STRING_LENGTH) return err(STRING_TOO_LONG);
   if (v === null) {
-    const b = new ByteString(Buffer.alloc(bytes), bytes);
+    const b = ByteString.zeroed(bytes);
     // WATCH hears of it through changed(), as Redis's dbAdd here tells it nothing: a BITFIELD
     // whose operations all fail makes the key without aborting a transaction watching it.
     ctx.db.set(key, b, false, false);

@@ -43,12 +43,19 @@ function writeInPlace(ctx: Ctx, key: string, b: ByteString, at: number, s: strin
  */
 const IN_PLACE_BYTES = 4096;
 
-/** `cur` as a ByteString of at least `bytes` bytes: made (a new key), swapped in (a string), or as it is. */
+/**
+ * `cur` as a ByteString of at least `bytes` bytes: made (a new key, of exactly that size, as
+ * Redis's SETRANGE makes it), swapped in (a string, with room to grow past its length), or as it is.
+ */
 function inPlace(ctx: Ctx, key: string, cur: string | ByteString | null, bytes: number): ByteString {
   if (cur instanceof ByteString) return cur;
-  const b = ByteString.of(cur ?? '', bytes);
-  if (cur === null) ctx.db.set(key, b);
-  else ctx.db.editInPlace(key, b);
+  if (cur === null) {
+    const b = ByteString.zeroed(bytes);
+    ctx.db.set(key, b);
+    return b;
+  }
+  const b = ByteString.of(cur, bytes);
+  ctx.db.editInPlace(key, b);
   return b;
 }
 

@@ -34,6 +34,15 @@ export class ByteString {
     public length: number,
   ) {}
 
+  /**
+   * A new value of `n` zero bytes, of exactly that size: Redis makes the string a missing key gets
+   * from SETRANGE or SETBIT with sdsnewlen(NULL, n), with no room to grow (sdsgrowzero's doubling
+   * is for a string that already exists).
+   */
+  static zeroed(n: number): ByteString {
+    return new ByteString(Buffer.alloc(n), n);
+  }
+
   /** `s`'s bytes, zero-padded to `min` bytes (room to grow only when padded, as Redis's sdsgrowzero). */
   static of(s: string, min = 0): ByteString {
     const n = Math.max(s.length, min);

@@ -7,6 +7,8 @@ import type { RunningServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
 import { serve } from '../helpers/serve.js';
 import { entryBytes, EXPIRE_ENTRY_BYTES } from '../../src/keyspace/memory.js';
+import { needBinary } from '../helpers/bins.js';
+import { startRealRedis } from '../helpers/redis.js';
 
 const int = (n: number): string => `:${n}\r\n`;
 
@@ -36,6 +38,30 @@ test('MEMORY USAGE: the bytes the key is charged; null for a missing key; SAMPLE
   t.is(await c.call('MEMORY', 'USAGE', 'foo', 'bar'), '-ERR syntax error\r\n');
   t.is(await c.call('MEMORY', 'USAGE', 'nokey', 'bar'), '-ERR syntax error\r\n', 'options before the key');
   t.is(await c.call('MEMORY', 'USAGE'), "-ERR wrong number of arguments for 'memory|usage' command\r\n");
+});
+
+/** MEMORY USAGE of a 100,001-byte value made by SET, by SETRANGE and by SETBIT on missing keys. */
+async function madeBy(c: RawClient): Promise<{ set: number; setrange: number; setbit: number }> {
+  await c.call('SET', 's', 'x'.repeat(100_001));
+  await c.call('SETRANGE', 'r', '100000', 'x');
+  await c.call('SETBIT', 'b', String(100_000 * 8), '1');
+  const usage = async (k: string): Promise<number> => Number((await c.call('MEMORY', 'USAGE', k)).slice(1));
+  return { set: await usage('s'), setrange: await usage('r'), setbit: await usage('b') };
+}
+
+test('SETRANGE and SETBIT make a missing key of exactly its size, as Redis (sdsnewlen): charged as SET\'s value of that size, not twice it', async (t) => {
+  const { c } = await start(t);
+  const m = await madeBy(c);
+  // Ours are byte strings, whose wrapper (256 bytes) a plain string does not have.
+  t.true(m.setrange - m.set < 512, `SETRANGE ${m.setrange} against SET ${m.set}`);
+  t.true(m.setbit - m.set < 512, `SETBIT ${m.setbit} against SET ${m.set}`);
+  if (!needBinary(t, 'redis-server')) return;
+  const redis = await startRealRedis();
+  t.teardown(() => redis.stop());
+  const r = await RawClient.connect(redis.port);
+  t.teardown(() => r.close());
+  const ref = await madeBy(r);
+  t.deepEqual([ref.setrange, ref.setbit], [ref.set, ref.set], 'redis-server: the same allocation for all three');
 });
 
 const STATS_KEYS = [
