@@ -73,6 +73,29 @@ function ensureBundle() {
 
 const STATUS = /^\[(ok|err|exception|skip|ignore|TIMEOUT)\]: (.*)$/;
 
+/**
+ * The runtest running now. It gets a process group of its own (with its test clients and the
+ * servers they start), ended whole if we are stopped, or if our output goes away (`| head`):
+ * runtest left alone kept its test server's port, so the next run could not start.
+ */
+let running = null;
+function stopRunning() {
+  if (running === null || running.exitCode !== null) return;
+  try {
+    process.kill(-running.pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
+}
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    stopRunning();
+    process.exit(130);
+  });
+}
+process.on('exit', stopRunning);
+process.stdout.on('error', () => process.exit(1));
+
 /** Runs one unit through runtest; resolves to its counts and the names of the tests it skipped. */
 function runUnit(tree, bundle, unit, skipFile, o) {
   const args = ['--single', unit, '--clients', String(o.clients), '--timeout', String(o.timeout), '--tags', '-needs:repl',
@@ -81,7 +104,8 @@ function runUnit(tree, bundle, unit, skipFile, o) {
   mkdirSync(logs, { recursive: true });
   const log = createWriteStream(join(logs, `${unit.replace(/\//g, '_')}.log`));
   const counts = { ok: 0, err: 0, exception: 0, skip: 0, ignore: 0, skipped: [], finished: false, code: 0 };
-  const child = spawn('./runtest', args, { cwd: tree, env: { ...process.env, KS_BUNDLE: bundle, TERM: 'dumb' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('./runtest', args, { cwd: tree, env: { ...process.env, KS_BUNDLE: bundle, TERM: 'dumb' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  running = child;
   const onLine = (raw) => {
     const line = raw.replace(/\x1b\[[0-9;]*m/g, '');
     log.write(line + '\n');
