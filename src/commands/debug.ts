@@ -1,5 +1,5 @@
 // DEBUG: the subcommands tests and tools rely on — LOG, SLEEP, SET-ACTIVE-EXPIRE, DIGEST,
-// DIGEST-VALUE, ERROR, LOADAOF, RELOAD, CHANGE-REPL-ID — with Redis 7.0's replies. Like Redis 7.0,
+// DIGEST-VALUE, OBJECT, ERROR, LOADAOF, RELOAD, CHANGE-REPL-ID — with Redis 7.0's replies. Like Redis 7.0,
 // DEBUG is refused unless `enable-debug-command` is yes (or local, for loopback clients).
 // DEBUG DIGEST and DIGEST-VALUE are in digest.ts.
 
@@ -12,7 +12,11 @@ import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { helpReply } from './command.js';
 import { datasetDigest, digestValues } from './digest.js';
 import { err, OK, RawReply, status, type Reply } from '../protocol/reply.js';
-import { cstr, LOADING, NOT_INTEGER, STRING_TOO_LONG, upperAscii } from '../errors.js';
+import { cstr, LOADING, NO_SUCH_KEY, NOT_INTEGER, STRING_TOO_LONG, upperAscii } from '../errors.js';
+import { rdbStringLength } from './dump-payload.js';
+import { refcount } from './object.js';
+import { encodingOf, stringOf, typeOf } from '../keyspace/values.js';
+import { idleMs, lruClock } from '../keyspace/lru.js';
 import { DEFAULT_PEAK_RESET_MS } from '../server/reply-buffers.js';
 import { clientBytes } from '../server/log.js';
 
@@ -107,6 +111,26 @@ function populate(ctx: Ctx, a: string[]): Reply {
   return OK;
 }
 
+/**
+ * DEBUG OBJECT <key>: Redis's line of a value's internals, read as Redis reads it (dictFind: no
+ * expiry check, no access, no hit or miss). `Value at` is no address here (a value has none a
+ * client could use): a stable number per key's slot in the table, in the form of one. The rest is
+ * what OBJECT and DUMP say: the encoding and reference count, the RDB length (rdbcompression as
+ * DUMP), and the access field as Redis keeps it (the LRU clock, or the LFU time and counter under
+ * an LFU policy, which Redis's lru_seconds_idle reads as a clock all the same).
+ */
+function debugObject(ctx: Ctx, key: string): Reply {
+  const v = ctx.db.dict.get(key);
+  if (v === undefined) return err(NO_SUCH_KEY);
+  const s = stringOf(v);
+  if (s === undefined) return err(`ERR DEBUG OBJECT is not supported for values of type ${typeOf(v)}`);
+  const at = (0x7f0000000000 + ctx.db.id * 0x100000000 + ctx.db.dict.slotOf(key) * 16).toString(16);
+  const field = ctx.db.accessField(key) ?? 0;
+  const idle = Math.floor(idleMs(field, lruClock(ctx.keyspace.time.coarseMs)) / 1000);
+  const length = rdbStringLength(s, ctx.server.config.bool('rdbcompression'));
+  return status(`Value at:0x${at} refcount:${refcount(ctx, v)} encoding:${encodingOf(v)} serializedlength:${length} lru:${field} lru_seconds_idle:${idle}`);
+}
+
 /** A digest, or an error reply naming the value type that cannot be digested yet. */
 function digestReply(f: () => Reply): Reply {
   try {
@@ -133,6 +157,7 @@ const SUBCOMMANDS: Record<string, [number, (ctx: Ctx, args: string[]) => Reply, 
   'set-active-expire': [3, (ctx, a) => ((ctx.server.activeExpire = atoi(a[2]) !== 0), OK)],
   digest: [2, (ctx) => digestReply(() => status(datasetDigest(ctx.keyspace.dbs)))],
   'digest-value': [-2, (ctx, a) => digestReply(() => digestValues(ctx, a.slice(2)))],
+  object: [3, (ctx, a) => debugObject(ctx, a[2])],
   error: [3, (_ctx, a) => debugError(a[2])],
   loadaof: [-2, loadAof], // as Redis 7.0, which does not look at further arguments
   populate: [-3, populate, 5],

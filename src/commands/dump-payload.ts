@@ -91,6 +91,12 @@ function encodeParts(s: string, compress: boolean): [Buffer, Buffer | string] {
   return [rdbLen(n), s];
 }
 
+/** Redis's rdbSavedObjectLen of a string (DEBUG OBJECT's serializedlength): its RDB encoding's length. */
+export function rdbStringLength(s: string, compress: boolean): number {
+  const [header, data] = encodeParts(s, compress);
+  return header.length + data.length;
+}
+
 /**
  * DUMP of a string value: its payload as a RESP bulk string (`$<length>`, the payload, CRLF; the
  * same in RESP2 and RESP3), written once into one buffer. Not a string reply: the payload of a

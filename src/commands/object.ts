@@ -56,7 +56,7 @@ function freq(ctx: Ctx, key: string): Reply {
  * Redis shares the integer objects 0..9999 (strings set as such numbers) unless maxmemory is set
  * with an LRU or LFU policy, which needs a private object per key.
  */
-function refcount(ctx: Ctx, v: Value): number {
+export function refcount(ctx: Ctx, v: Value): number {
   if (typeof v !== 'string' || stringEncoding(v) !== 'int') return 1;
   const n = Number(v);
   if (n < 0 || n >= SHARED_INTEGERS) return 1;

@@ -95,3 +95,26 @@ test('lfu-log-factor 0: every access counts, up to 255', async (t) => {
   t.is(await c.call('OBJECT', 'FREQ', 'k'), int(255));
   await close();
 });
+
+// DEBUG OBJECT shows the access field as Redis keeps it (robj.lru): the LRU clock, or under an LFU
+// policy the LFU minutes and counter, which Redis's lru_seconds_idle reads as a clock all the same.
+test('DEBUG OBJECT: lru is the LRU clock of the last access, lru_seconds_idle the idle time; not an access itself', async (t) => {
+  const { c, clock, close } = await start(t, { 'enable-debug-command': 'yes' });
+  const fields = async (): Promise<string> => /lru:(\d+) lru_seconds_idle:(\d+)/.exec(await c.call('DEBUG', 'OBJECT', 'k'))!.slice(1).join(' ');
+  const lruNow = (): number => Math.floor(clock.now() / 1000) & 0xffffff; // Redis's LRU_CLOCK()
+  await c.call('SET', 'k', 'v');
+  const set = lruNow();
+  t.is(await fields(), `${set} 0`);
+  clock.advance(10_500);
+  t.is(await fields(), `${set} 10`, 'DEBUG OBJECT itself is no access');
+  t.is(await c.call('OBJECT', 'IDLETIME', 'k'), int(10));
+  await c.call('GET', 'k');
+  t.is(await fields(), `${lruNow()} 0`);
+  t.is(await c.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu'), '+OK\r\n');
+  await c.call('DEL', 'k');
+  await c.call('SET', 'k', 'w');
+  // LFU: (minutes & 0xffff) << 8 | counter (LFU_INIT_VAL 5); an overwrite would keep the old field, as Redis's dbOverwrite.
+  const lfu = ((Math.floor(clock.now() / 60_000) & 0xffff) << 8) | 5;
+  t.is((await fields()).split(' ')[0], String(lfu));
+  await close();
+});
