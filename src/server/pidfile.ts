@@ -3,7 +3,8 @@
 // A server always holds `<dir>/keystonelight.pid`, whatever `pidfile` says: a PID file kept
 // elsewhere (a service manager's /run/...) cannot keep off a second server started on the same
 // directory with another `pidfile`, and two servers appending to one AOF lose acknowledged writes.
-// `pidfile`, when it names another path, is written as well (PidFiles).
+// `pidfile`, when it names another path, is written as well, as Redis writes it: replacing what
+// is there, never refusing the start over it (PidFiles).
 //
 // A PID file naming a live process refuses the start before anything is written. Creation is
 // atomic: the PID (and a newline) is written to a private temporary file which is then hard-linked
@@ -307,41 +308,69 @@ function sameFile(path: string, fd: number): boolean {
 const UNWRITABLE = new Set(['EACCES', 'EPERM', 'EROFS']);
 
 /**
- * The PID files one server holds: the data directory's (`<dir>/keystonelight.pid`), then `pidfile`
- * when it names another path. Given back together.
+ * Writes `pidfile` outside the data directory as Redis's createPidFile does: whatever is there is
+ * replaced, a live server's file included, for it guards nothing (`<dir>/keystonelight.pid` keeps
+ * a second server off the data). Redis's test suite gives every server it starts the same
+ * `pidfile /var/run/redis.pid`: refused, its second server never started. One that cannot be
+ * written refuses the start, naming why (Redis runs on without it, and says nothing).
+ */
+function writePidFile(path: string): void {
+  let fd = -1;
+  try {
+    fd = openSync(path, 'w');
+    writeSync(fd, `${process.pid}\n`);
+  } catch (e) {
+    throw new PidFileError(`Could not create the PID file ${path}: ${errnoText(e)}`, (e as NodeJS.ErrnoException).code ?? '');
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+}
+
+/**
+ * The PID files one server holds: the data directory's (`<dir>/keystonelight.pid`), taken as a
+ * lock, then `pidfile` when it names another path, written (writePidFile). Given back together.
  */
 export class PidFiles {
-  private constructor(readonly paths: readonly string[]) {}
+  private constructor(
+    private readonly lock: string | null,
+    private readonly written: string | null,
+  ) {}
+
+  /** The files this server holds: the lock, then the written one. */
+  get paths(): readonly string[] {
+    return [this.lock, this.written].filter((p): p is string => p !== null);
+  }
 
   /**
-   * Takes `dirLock` and `pidfile` (the same path, or another); throws PidFileError, holding none.
-   * `warnings`: stale files taken over, and a data directory nobody can write in, whose lock is
-   * then not taken when a `pidfile` elsewhere was given (a server cannot write data there either:
-   * with appendonly no, a read-only `dir` keeps working, as before this lock).
+   * Takes `dirLock` and writes `pidfile` (the same path, or another); throws PidFileError, holding
+   * none. `warnings`: stale files taken over, and a data directory nobody can write in, whose lock
+   * is then not taken when a `pidfile` elsewhere was given (a server cannot write data there
+   * either: with appendonly no, a read-only `dir` keeps working, as before this lock).
    */
   static take(dirLock: string, pidfile: string, exempt?: number): { files: PidFiles; warnings: string[] } {
     const warnings: string[] = [];
-    const held: string[] = [];
-    const paths = heldKey(pidfile) === heldKey(dirLock) ? [dirLock] : [dirLock, pidfile];
+    const elsewhere = heldKey(pidfile) !== heldKey(dirLock);
+    let lock: string | null = dirLock;
     try {
-      for (const path of paths) {
-        try {
-          const stale = acquirePidFile(path, exempt);
-          if (stale !== null) warnings.push(stale);
-          held.push(path);
-        } catch (e) {
-          if (path !== dirLock || paths.length === 1 || !(e instanceof PidFileError) || !UNWRITABLE.has(e.code)) throw e;
-          warnings.push(`No PID file in the data directory (${e.message}): it is not writable, so this server cannot write data there either`);
-        }
-      }
+      const stale = acquirePidFile(dirLock, exempt);
+      if (stale !== null) warnings.push(stale);
     } catch (e) {
-      for (const path of held) releasePidFile(path);
+      if (!elsewhere || !(e instanceof PidFileError) || !UNWRITABLE.has(e.code)) throw e;
+      warnings.push(`No PID file in the data directory (${e.message}): it is not writable, so this server cannot write data there either`);
+      lock = null;
+    }
+    try {
+      if (elsewhere) writePidFile(pidfile);
+    } catch (e) {
+      if (lock !== null) releasePidFile(lock);
       throw e;
     }
-    return { files: new PidFiles(held), warnings };
+    return { files: new PidFiles(lock, elsewhere ? pidfile : null), warnings };
   }
 
+  /** Gives the lock back; the written file is removed while it holds our PID (not another server's since). */
   release(): void {
-    for (const path of this.paths) releasePidFile(path);
+    if (this.lock !== null) releasePidFile(this.lock);
+    if (this.written !== null && readPid(this.written) === process.pid) unlinkQuietly(this.written);
   }
 }

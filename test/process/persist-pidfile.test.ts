@@ -62,7 +62,7 @@ test('a PID file naming a live process that is clearly not a server (a PID reuse
   t.regex(refused.output(), new RegExp(`Another server \\(PID ${node.pid}\\) is running`));
 });
 
-test('a stale PID file is taken over with a warning; --pidfile elsewhere is written too, and the data directory\'s own still keeps a second server off', async (t) => {
+test('a stale PID file is taken over with a warning; --pidfile elsewhere is written too (over another server\'s, as Redis), and the data directory\'s own still keeps a second server off', async (t) => {
   const dir = tempDir();
   const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
   writeFileSync(join(dir, 'keystonelight.pid'), `${dead}\n`);
@@ -84,6 +84,13 @@ test('a stale PID file is taken over with a warning; --pidfile elsewhere is writ
   t.is(await exited(second), 1);
   t.regex(second.output(), new RegExp(`Another server \\(PID ${sp2.proc.pid}\\) is running on this data directory`));
   t.false(existsSync(other));
+  // A server on another directory with the same --pidfile starts and writes it over, as Redis's
+  // (whose test suite gives all its servers one pidfile); it removes it at its exit, holding its PID.
+  const third = await startBundle(['--pidfile', elsewhere], { dir: tempDir() });
+  t.teardown(() => void third.stop('SIGKILL'));
+  t.is(readFileSync(elsewhere, 'latin1'), `${third.proc.pid}\n`);
+  t.is(await third.stop(), 0);
+  t.false(existsSync(elsewhere));
   t.is(await sp2.stop('SIGINT'), 0);
   t.false(existsSync(elsewhere));
   t.false(existsSync(join(dir, 'keystonelight.pid')));

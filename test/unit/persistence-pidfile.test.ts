@@ -194,6 +194,26 @@ test('PidFiles: the data directory\'s file and a pidfile elsewhere are both take
   once.files.release();
 });
 
+test('PidFiles: a pidfile elsewhere is written over another live server\'s, as Redis\'s createPidFile, and left alone at release once another replaced it', (t) => {
+  // Redis's test suite starts every server with `pidfile /var/run/redis.pid`: a second server
+  // started while the first ran was refused, and the suite waited for it for two minutes.
+  const other = join(tmp(), 'shared.pid');
+  const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+  t.teardown(() => void live.kill('SIGKILL'));
+  writeFileSync(other, `${live.pid}\n`);
+  const { files, warnings } = PidFiles.take(join(tmp(), 'keystonelight.pid'), other);
+  t.deepEqual(warnings, []);
+  t.is(readFileSync(other, 'latin1'), `${process.pid}\n`);
+  // Another server writes it in turn: ours is not removed from under it.
+  writeFileSync(other, `${live.pid}\n`);
+  files.release();
+  t.is(readFileSync(other, 'latin1'), `${live.pid}\n`);
+  // One that cannot be written still refuses the start, naming why.
+  const dirLock = join(tmp(), 'keystonelight.pid');
+  t.throws(() => PidFiles.take(dirLock, tmp()), { instanceOf: PidFileError, message: /^Could not create the PID file .*: Is a directory$/ });
+  t.false(existsSync(dirLock), 'the lock taken first is given back');
+});
+
 test('PidFiles: a data directory nobody can write in is not locked when a pidfile elsewhere is given (warned); without one the start is refused', (t) => {
   // /sys/kernel refuses new files even to root (EACCES), as a read-only data directory would.
   const dirLock = '/sys/kernel/keystonelight.pid';
