@@ -143,6 +143,16 @@ function configRewrite(ctx: Ctx): Reply {
   return failure === null ? OK : err(`ERR Rewriting config file: ${failure}`);
 }
 
+/**
+ * DEBUG CONFIG-REWRITE-FORCE-ALL: CONFIG REWRITE writing every option, defaults included (Redis's
+ * test suite restarts from such a file to check each option reads back). Without a config file
+ * Redis's rewrite is handed a NULL path and fails with EFAULT's text.
+ */
+export function configRewriteForceAll(ctx: Ctx): Reply {
+  const failure = ctx.server.configFile === '' ? 'Bad address' : rewriteConfigFile(ctx.server.configFile, ctx.server.config, true);
+  return failure === null ? OK : err(`ERR CONFIG-REWRITE-FORCE-ALL failed: ${failure}`);
+}
+
 const ADMIN = ['admin', 'noscript', 'loading', 'stale'] as const;
 
 export const configCommands: CommandSpec[] = [

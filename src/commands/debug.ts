@@ -1,5 +1,5 @@
 // DEBUG: the subcommands tests and tools rely on — LOG, SLEEP, SET-ACTIVE-EXPIRE, DIGEST,
-// DIGEST-VALUE, OBJECT, ERROR, LOADAOF, RELOAD, CHANGE-REPL-ID — with Redis 7.0's replies. Like Redis 7.0,
+// DIGEST-VALUE, OBJECT, ERROR, LOADAOF, RELOAD, CHANGE-REPL-ID, CONFIG-REWRITE-FORCE-ALL — with Redis 7.0's replies. Like Redis 7.0,
 // DEBUG is refused unless `enable-debug-command` is yes (or local, for loopback clients).
 // DEBUG DIGEST and DIGEST-VALUE are in digest.ts.
 
@@ -19,6 +19,7 @@ import { encodingOf, stringOf, typeOf } from '../keyspace/values.js';
 import { idleMs, lruClock } from '../keyspace/lru.js';
 import { DEFAULT_PEAK_RESET_MS } from '../server/reply-buffers.js';
 import { clientBytes } from '../server/log.js';
+import { configRewriteForceAll } from './config.js';
 
 /** 2^63: a C long long holds less. */
 const LLONG_LIMIT = 2 ** 63;
@@ -163,6 +164,7 @@ const SUBCOMMANDS: Record<string, [number, (ctx: Ctx, args: string[]) => Reply, 
   populate: [-3, populate, 5],
   reload: [-2, (ctx, a) => reload(ctx, a.slice(2))],
   replybuffer: [4, replyBuffer],
+  'config-rewrite-force-all': [2, configRewriteForceAll],
   'change-repl-id': [2, (ctx) => (ctx.server.log.warning('Changing replication IDs after receiving DEBUG change-repl-id'), OK)],
 };
 

@@ -62,14 +62,14 @@ async function waitForPing(port: number, proc: ChildProcess, ms = 10000): Promis
   throw new Error('redis-server did not start');
 }
 
-/** Starts redis-server with `extra` options (e.g. ['--appendonly', 'yes']). */
-export async function startRealRedis(extra: string[] = [], dir?: string): Promise<RealRedis> {
+/** Starts redis-server with `extra` options (e.g. ['--appendonly', 'yes']), after `configFile` if given. */
+export async function startRealRedis(extra: string[] = [], dir?: string, configFile?: string): Promise<RealRedis> {
   const workDir = dir ?? mkdtempSync(join(tmpdir(), 'ks-redis-'));
   let port = 0;
   let proc: ChildProcess;
   for (let attempt = 1; ; attempt++) {
     port = await freePort();
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', workDir, '--daemonize', 'no', '--logfile', '', '--loglevel', 'warning', ...extra];
+    const args = [...(configFile === undefined ? [] : [configFile]), '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', workDir, '--daemonize', 'no', '--logfile', '', '--loglevel', 'warning', ...extra];
     proc = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'inherit'] });
     const state = await waitForPing(port, proc);
     if (state === 'up') break;
