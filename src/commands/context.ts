@@ -188,6 +188,8 @@ export interface ServerApi {
   readonly loading: boolean;
   /** Whether the periodic active expiry runs (DEBUG SET-ACTIVE-EXPIRE). */
   activeExpire: boolean;
+  /** Microseconds slept before each AOF write (DEBUG AOF-FLUSH-SLEEP; 0: none). */
+  aofFlushSleepUs: number;
   /** Idle clients' reply buffers shrinking (DEBUG REPLYBUFFER, INFO reply_buffer_shrinks). */
   readonly replyBuffers: ReplyBufferCron;
   /** MIGRATE's cached connections to other servers, used synchronously (server/sync-links.ts). */

@@ -1,5 +1,5 @@
-// DEBUG: the subcommands tests and tools rely on — LOG, SLEEP, SET-ACTIVE-EXPIRE, DIGEST,
-// DIGEST-VALUE, OBJECT, ERROR, LOADAOF, RELOAD, CHANGE-REPL-ID, CONFIG-REWRITE-FORCE-ALL — with Redis 7.0's replies. Like Redis 7.0,
+// DEBUG: the subcommands tests and tools rely on (LOG, SLEEP, SET-ACTIVE-EXPIRE, DIGEST, DIGEST-VALUE, OBJECT, ERROR, LOADAOF, RELOAD, PROTOCOL, ...)
+// with Redis 7.0's replies. Like Redis 7.0,
 // DEBUG is refused unless `enable-debug-command` is yes (or local, for loopback clients).
 // DEBUG DIGEST and DIGEST-VALUE are in digest.ts.
 
@@ -156,6 +156,8 @@ const SUBCOMMANDS: Record<string, [number, (ctx: Ctx, args: string[]) => Reply, 
   log: [3, (ctx, a) => (ctx.server.log.warning(clientBytes(`DEBUG LOG: ${cstr(a[2])}`)), OK)], // Redis logs it with %s
   sleep: [3, (_ctx, a) => (sleep(strtod(a[2])), OK)],
   'set-active-expire': [3, (ctx, a) => ((ctx.server.activeExpire = atoi(a[2]) !== 0), OK)],
+  // As Redis: atoi's microseconds, slept before each write of the AOF's pending bytes (below 1: none).
+  'aof-flush-sleep': [3, (ctx, a) => ((ctx.server.aofFlushSleepUs = Math.max(0, atoi(a[2]))), OK)],
   digest: [2, (ctx) => digestReply(() => status(datasetDigest(ctx.keyspace.dbs)))],
   'digest-value': [-2, (ctx, a) => digestReply(() => digestValues(ctx, a.slice(2)))],
   object: [3, (ctx, a) => debugObject(ctx, a[2])],

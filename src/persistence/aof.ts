@@ -95,6 +95,13 @@ export class AofWriter extends AofFile {
     else encode(this.pending, args);
   }
 
+  /**
+   * Microseconds to sleep before writing pending bytes (DEBUG AOF-FLUSH-SLEEP, the server's: it
+   * outlives this writer), as Redis's flushAppendOnlyFile: Redis's test suite widens the moment
+   * between a turn's commands and its AOF write with it, to check no reply leaves before the write.
+   */
+  flushSleepUs: () => number = () => 0;
+
   /** The wall clock the timestamp lines read (a test sets its own). */
   wallClock: () => number = wallNow;
 
@@ -166,6 +173,8 @@ export class AofWriter extends AofFile {
   flush(): boolean {
     if (this.unsyncedDir !== null && !this.retryDirFsync()) return false;
     if (this.pending.len === 0) return this.lastWriteError === null || this.retryFsync();
+    const sleepUs = this.flushSleepUs();
+    if (sleepUs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, sleepUs / 1000);
     const bytes = this.pending.buf.subarray(0, this.pending.len);
     // As Redis's flushAppendOnlyFile: what the write competed with (a background fsync, a rewrite).
     const context = this.fsyncs.running ? 'aof-write-pending-fsync' : this.rewriting ? 'aof-write-active-child' : 'aof-write-alone';

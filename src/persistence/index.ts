@@ -42,6 +42,7 @@ export class AofPersistence implements Persistence {
   ) {
     writer.timestamps = server.config.bool('aof-timestamp-enabled');
     writer.noFsyncOnRewrite = server.config.bool('no-appendfsync-on-rewrite');
+    writer.flushSleepUs = () => server.aofFlushSleepUs;
     this.jobs = new Jobs(server, writer, io, loc.dir, manifests);
     // Dropped at close: CONFIG SET appendonly no/yes makes a new persistence each time.
     this.unlisten = [

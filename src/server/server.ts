@@ -114,6 +114,8 @@ export class Server implements ServerApi {
 
   /** Off with DEBUG SET-ACTIVE-EXPIRE 0: keys then expire only when touched. */
   activeExpire = true;
+  /** DEBUG AOF-FLUSH-SLEEP: microseconds slept before each write of the AOF's pending bytes (0: none). */
+  aofFlushSleepUs = 0;
   readonly replyBuffers = new ReplyBufferCron();
   readonly migrateLinks = new SyncLinks();
   loadProgress: { totalBytes: number; loadedBytes: number; startedAt: number } | null = null;

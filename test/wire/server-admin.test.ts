@@ -228,3 +228,28 @@ test('DEBUG POPULATE: a count of 0 makes nothing whatever the size (Redis: OK); 
   t.is(await c.call('DBSIZE'), ':0\r\n');
   c.close();
 });
+
+// Redis 7.0's flushAppendOnlyFile sleeps server.aof_flush_sleep microseconds (DEBUG AOF-FLUSH-SLEEP,
+// read with atoi) before writing a non-empty AOF buffer; its test suite (integration/aof, "AOF
+// fsync always barrier issue") widens that moment to check no reply leaves before the write.
+// Lower bounds only for the sleeps (a loaded machine makes them longer).
+test('DEBUG AOF-FLUSH-SLEEP sleeps before each write of the AOF, not when nothing is pending; the reply waits for it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ks-flush-sleep-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const s = await serve(t, { config: { ...DEBUG_ON, appendonly: 'yes', appendfsync: 'always', dir } });
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  t.is(await c.call('DEBUG', 'AOF-FLUSH-SLEEP', '300000'), '+OK\r\n');
+  let t0 = Date.now();
+  t.is(await c.call('SET', 'k', 'v'), '+OK\r\n');
+  t.true(Date.now() - t0 >= 290, 'the write slept first');
+  t.is(readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), 'latin1').endsWith('$1\r\nk\r\n$1\r\nv\r\n'), true);
+  t0 = Date.now();
+  t.is(await c.call('GET', 'k'), '$1\r\nv\r\n');
+  t.true(Date.now() - t0 < 250, 'nothing to write: no sleep');
+  t.is(await c.call('DEBUG', 'AOF-FLUSH-SLEEP', '0'), '+OK\r\n');
+  t0 = Date.now();
+  t.is(await c.call('SET', 'k', 'w'), '+OK\r\n');
+  t.true(Date.now() - t0 < 250);
+  t.is(await c.call('DEBUG', 'AOF-FLUSH-SLEEP'), "-ERR unknown subcommand or wrong number of arguments for 'AOF-FLUSH-SLEEP'. Try DEBUG HELP.\r\n");
+});
