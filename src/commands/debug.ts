@@ -1,7 +1,8 @@
-// DEBUG: the subcommands tests and tools rely on (LOG, SLEEP, SET-ACTIVE-EXPIRE, DIGEST, DIGEST-VALUE, OBJECT, ERROR, LOADAOF, RELOAD, PROTOCOL, ...)
-// with Redis 7.0's replies. Like Redis 7.0,
-// DEBUG is refused unless `enable-debug-command` is yes (or local, for loopback clients).
-// DEBUG DIGEST and DIGEST-VALUE are in digest.ts.
+// DEBUG: the subcommands tests and tools rely on (LOG, SLEEP, SET-ACTIVE-EXPIRE, DIGEST, DIGEST-VALUE,
+// OBJECT, ERROR, LOADAOF, RELOAD, CHANGE-REPL-ID, CONFIG-REWRITE-FORCE-ALL, AOF-FLUSH-SLEEP, PROTOCOL),
+// with Redis 7.0's replies. Like Redis 7.0, DEBUG is refused unless `enable-debug-command` is yes
+// (or local, for loopback clients).
+// DEBUG DIGEST and DIGEST-VALUE are in digest.ts, DEBUG PROTOCOL in debug-protocol.ts.
 
 import { constants } from 'node:buffer';
 import { getHeapStatistics } from 'node:v8';
@@ -20,6 +21,7 @@ import { idleMs, lruClock } from '../keyspace/lru.js';
 import { DEFAULT_PEAK_RESET_MS } from '../server/reply-buffers.js';
 import { clientBytes } from '../server/log.js';
 import { configRewriteForceAll } from './config.js';
+import { debugProtocol } from './debug-protocol.js';
 
 /** 2^63: a C long long holds less. */
 const LLONG_LIMIT = 2 ** 63;
@@ -167,6 +169,7 @@ const SUBCOMMANDS: Record<string, [number, (ctx: Ctx, args: string[]) => Reply, 
   reload: [-2, (ctx, a) => reload(ctx, a.slice(2))],
   replybuffer: [4, replyBuffer],
   'config-rewrite-force-all': [2, configRewriteForceAll],
+  protocol: [3, debugProtocol],
   'change-repl-id': [2, (ctx) => (ctx.server.log.warning('Changing replication IDs after receiving DEBUG change-repl-id'), OK)],
 };
 

@@ -260,6 +260,12 @@ function debugObject(name: string, cmds: string[][]): DiffCase {
 
 const debugCases: DiffCase[] = [
   c('DEBUG DIGEST of an empty dataset', [['DEBUG', 'DIGEST']]),
+  // Each type's sample reply (an attribute and a push ahead of a real reply in RESP3), the name
+  // compared as strcasecmp, an unknown one's error, wrong arity.
+  c('DEBUG PROTOCOL of every type', [
+    ...['string', 'integer', 'double', 'bignum', 'null', 'array', 'set', 'map', 'attrib', 'push', 'verbatim', 'true', 'false'].map((t) => ['DEBUG', 'PROTOCOL', t]),
+    ['DEBUG', 'PROTOCOL', 'ATTRIB'], ['DEBUG', 'PROTOCOL', 'map\0x'], ['DEBUG', 'PROTOCOL', 'nosuch'], ['DEBUG', 'PROTOCOL'], ['DEBUG', 'PROTOCOL', 'map', 'x'], ['PING'],
+  ]),
   c('DEBUG DIGEST of string keys', [['SET', 'a', '1'], ['DEBUG', 'DIGEST'], ['SET', 'b', 'hello'], ['DEBUG', 'DIGEST'], ['SET', 'a', '2'], ['DEBUG', 'DIGEST']]),
   c('DEBUG DIGEST counts a TTL but not its value', [['SET', 'a', 'x', 'EX', '1000'], ['DEBUG', 'DIGEST'], ['EXPIRE', 'a', '2000'], ['DEBUG', 'DIGEST'], ['PERSIST', 'a'], ['DEBUG', 'DIGEST']]),
   c('DEBUG DIGEST depends on the database', [['SELECT', '5'], ['SET', 'a', '1'], ['DEBUG', 'DIGEST'], ['SELECT', '0'], ['SET', 'a', '1'], ['DEBUG', 'DIGEST']]),
