@@ -183,6 +183,17 @@ export class RequestDecoder extends QueryBuffer implements CommandNames {
   }
 
   private parse(): void {
+    // Restored, not reset: a request run here may resume a parse (nothing does today).
+    const outer = this.parsedFrom;
+    if (outer < 0) this.parsedFrom = this.pos;
+    try {
+      this.parseAll();
+    } finally {
+      this.parsedFrom = outer;
+    }
+  }
+
+  private parseAll(): void {
     while (this.pos < this.end && !this.paused && !this.stopped) {
       if (this.remaining === 0) {
         if (this.buf[this.pos] !== 42 /* '*' */) {

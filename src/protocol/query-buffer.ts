@@ -23,6 +23,12 @@ export abstract class QueryBuffer {
   /** Bytes after pos already searched for a line end, so a line arriving byte by byte is scanned once. */
   protected scanned = 0;
   /**
+   * Where the requests being parsed now began (-1 between parses): Redis trims the requests it ran
+   * off its query buffer only once it has run all it holds, so while one of them runs (CLIENT
+   * LIST / INFO of the client itself) its qbuf counts them all, the running one included.
+   */
+  protected parsedFrom = -1;
+  /**
    * The big bulk string being received, if any (big.need >= 0). Made at the first big bulk and
    * kept: most clients never send one, and it cost every connection 72 B.
    */
@@ -73,10 +79,12 @@ export abstract class QueryBuffer {
   /**
    * The query buffer length Redis would count once `n` more bytes are received: the bytes not yet
    * parsed, except that for a big bulk Redis keeps only its data and reads no further than its
-   * end. Connections compare this with client-query-buffer-limit before pushing the bytes.
+   * end. Connections compare this with client-query-buffer-limit before pushing the bytes. Read
+   * while a request of this buffer runs: from where the parse began (parsedFrom).
    */
   queryBufferAfter(n: number): number {
     const big = this.big;
+    if (this.parsedFrom >= 0 && this.parsedFrom <= this.end) return this.end - this.parsedFrom + n;
     if (big === null || big.need < 0) return this.end - this.pos - this.headerRead() + n;
     return Math.min(big.have + n, big.need) - big.header;
   }

@@ -155,6 +155,38 @@ test('CLIENT LIST qbuf and argv-mem of a request received in part, as redis-serv
   t.deepEqual(want.slice(0, 2), ['qbuf=3 argv-mem=4', 'qbuf=0 argv-mem=4']);
 });
 
+// Redis trims the requests it ran off its query buffer only once it has run all a read brought
+// in: CLIENT INFO / LIST of the client itself counts them all in qbuf, itself included, and what
+// follows it in the same read (redis-server 7.0.15: qbuf=26 for CLIENT INFO alone; ours was 0).
+// Each request is written in one write, so each server reads it in one read.
+test('CLIENT INFO qbuf of the running client counts the requests of its read, as redis-server', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const [ks, redis] = await Promise.all([serve(t), startRealRedis()]);
+  t.teardown(() => redis.stop());
+  const writes = [
+    '*2\r\n$6\r\nclient\r\n$4\r\ninfo\r\n',
+    'CLIENT INFO\r\n',
+    'PING\r\nCLIENT INFO\r\nPING\r\n',
+    '*1\r\n$4\r\nPING\r\n*2\r\n$6\r\nCLIENT\r\n$4\r\nINFO\r\n*2\r\n$3\r\nGET',
+    'MULTI\r\nCLIENT INFO\r\nEXEC\r\n',
+  ];
+  const run = async (port: number): Promise<string[]> => {
+    const out: string[] = [];
+    for (const w of writes) {
+      const c = await RawClient.connect(port);
+      c.write(w);
+      let info = '';
+      for (let i = 0; i < 5 && !info.includes('qbuf='); i++) info = await c.read();
+      out.push(/ qbuf=\d+ /.exec(info)?.[0] ?? info);
+      c.close();
+    }
+    return out;
+  };
+  const want = await run(redis.port);
+  t.deepEqual(await run(ks.port), want);
+  t.deepEqual(want, [' qbuf=26 ', ' qbuf=13 ', ' qbuf=25 ', ' qbuf=51 ', ' qbuf=26 ']);
+});
+
 test('a client killed is gone at once, as Redis frees it: a pipelined CLIENT LIST, a second KILL, connected_clients', (t) =>
   withServer(async (s) => {
     // The socket's 'close' comes at the end of the event-loop turn: until then the killed client
