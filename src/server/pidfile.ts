@@ -312,7 +312,8 @@ const UNWRITABLE = new Set(['EACCES', 'EPERM', 'EROFS']);
  * replaced, a live server's file included, for it guards nothing (`<dir>/keystonelight.pid` keeps
  * a second server off the data). Redis's test suite gives every server it starts the same
  * `pidfile /var/run/redis.pid`: refused, its second server never started. One that cannot be
- * written refuses the start, naming why (Redis runs on without it, and says nothing).
+ * written is a warning (Redis runs on without it, and says nothing): Debian's redis.conf names
+ * /run/redis/redis-server.pid, which a user's server cannot write.
  */
 function writePidFile(path: string): void {
   let fd = -1;
@@ -359,13 +360,14 @@ export class PidFiles {
       warnings.push(`No PID file in the data directory (${e.message}): it is not writable, so this server cannot write data there either`);
       lock = null;
     }
+    let written: string | null = elsewhere ? pidfile : null;
     try {
-      if (elsewhere) writePidFile(pidfile);
+      if (written !== null) writePidFile(written);
     } catch (e) {
-      if (lock !== null) releasePidFile(lock);
-      throw e;
+      warnings.push(`${(e as Error).message}; going on without it, as Redis (the data directory's PID file is the one that guards the data)`);
+      written = null;
     }
-    return { files: new PidFiles(lock, elsewhere ? pidfile : null), warnings };
+    return { files: new PidFiles(lock, written), warnings };
   }
 
   /** Gives the lock back; the written file is removed while it holds our PID (not another server's since). */
