@@ -98,25 +98,29 @@ export function findTree(repoRoot) {
 }
 
 /**
- * Directives dropped from the suite's config files: two that Keystonelight refuses for features it
- * lacks, and `pidfile`. Every suite server names /var/run/redis.pid, which Redis overwrites (or
- * fails to write) and carries on, while Keystonelight holds it as a lock (redis-compat.md, "PID
- * file"): a second server alive at once, of this run (MIGRATE's tests start two) or of another run
- * on the machine, would be refused, and a user who may not write /var/run could start none.
- * Without it each server's lock is `<dir>/keystonelight.pid`, in its own directory.
+ * Directives dropped from the suite's config files, for features Keystonelight lacks and refuses
+ * at start: keyspace notifications (pub/sub), a unix socket, an ACL file and ACL users (unit/acl's
+ * servers; their tests are skipped by name, but a server refused at start made the suite wait two
+ * minutes for each).
  */
-const DROPPED_DIRECTIVES = ['notify-keyspace-events', 'unixsocket', 'pidfile'];
+const DROPPED_DIRECTIVES = ['notify-keyspace-events', 'unixsocket', 'aclfile', 'user'];
 
+/**
+ * The wrapper filters the config file in place: CONFIG REWRITE writes the file the server was
+ * started with, and the suite's restart_server starts again from its own file, so a filtered copy
+ * lost every rewrite ("CONFIG REWRITE handles alias config properly").
+ */
 function wrapperScript(bundle) {
   return `#!/bin/bash
 # Installed by Keystonelight's scripts/redis-suite.mjs (KS_BUNDLE marks it as ours). Redis's test
 # suite starts "src/redis-server <config> [--opt val ...]": run Keystonelight's bundle instead, with
-# ${DROPPED_DIRECTIVES.join(', ')} dropped from the config file (why: DROPPED_DIRECTIVES there).
+# ${DROPPED_DIRECTIVES.join(', ')} dropped from the config file, in place (why: DROPPED_DIRECTIVES there).
 args=("$@")
 if [ -f "\${args[0]}" ]; then
   filtered="\${args[0]}.ks"
   grep -v -E '^(${DROPPED_DIRECTIVES.join('|')})\\b' "\${args[0]}" > "$filtered"
-  args[0]="$filtered"
+  cat "$filtered" > "\${args[0]}"
+  rm -f "$filtered"
 fi
 exec "\${KS_BUNDLE:-${bundle}}" "\${args[@]}"
 `;
