@@ -18,6 +18,7 @@ import { adjustOpenFilesLimit, tcpBacklogWarning } from './limits.js';
 import { heapLimitWarning } from './heap.js';
 import { AOF_DISABLE_FAILED, AOF_ENABLE_FAILED, errnoText, errorText, failedListening, NOT_LISTENING, strerror } from '../errors.js';
 import { LoggedStartFailure, refuseBeforeLog } from './start-failure.js';
+import { manageOomScore } from './oom-score.js';
 import { manageProcTitle } from './proc-title.js';
 import { Service } from './shutdown.js';
 
@@ -243,6 +244,7 @@ export async function runService(config: Config, configFile: string): Promise<Se
   }
   // As Redis's main(), once the port is known: ps shows the server's address.
   manageProcTitle(config, () => ({ executable: process.argv[1] ?? 'keystonelight', port: server.port, cluster: server.cluster !== null, configFile: server.configFile }));
+  manageOomScore(config, log);
   logMode(log, config);
   log.warning(`Server initialized, data directory ${resolve(fsPath(config.get('dir')))}`);
   const service = new Service(server, log, pidFiles);
