@@ -181,7 +181,8 @@ export const REDIS_ONLY_OPTIONS: readonly OptionSpec[] = [
   bool('always-show-logo', 'no', false), // acts: the start's banner of plain lines (server/service.ts logMode)
   bool('disable-thp', 'yes', false),
   ...['server_cpulist', 'bio_cpulist', 'aof_rewrite_cpulist', 'bgsave_cpulist'].map((n) => opt(n, 'string', '', false, { emptyIsNull: true })),
-  opt('oom-score-adj', 'enum', 'no', true, { values: ['no', 'yes', 'relative', 'absolute'] }), // acts: server/oom-score.ts
+  // Acts (server/oom-score.ts). `relative` is `yes`'s value: shown as `yes`, as Redis shows an enum value by its first name.
+  opt('oom-score-adj', 'enum', 'no', true, { values: ['no', 'yes', 'relative', 'absolute'], adjust: (v) => (v === 'relative' ? 'yes' : v) }),
   opt('oom-score-adj-values', 'string', '0 200 800', true, { multi: true, parseWords: parseOomValues }),
   only(bool('syslog-enabled', 'no', false), 'logging to syslog (syslog-enabled)'),
   opt('syslog-ident', 'string', 'redis', false),

@@ -177,7 +177,7 @@ function canonical(spec: OptionSpec, raw: string): string {
     case 'enum': {
       const v = raw.toLowerCase();
       if (!spec.values!.includes(v) && !spec.laterValues?.includes(v)) throw new ConfigError('argument(s) must be one of the following: ' + spec.values!.join(', '));
-      return v;
+      return spec.adjust ? spec.adjust(v) : v;
     }
     case 'int':
     case 'memory': {

@@ -41,7 +41,7 @@ export function setOomScoreAdj(config: Config, log: Logger, path = '/proc/self/o
       }
     }
     val = Number(config.get('oom-score-adj-values').split(' ')[0]);
-    if (mode !== 'absolute') val += state.base;
+    if (mode === 'yes') val += state.base; // relative, shown as yes
     val = Math.min(1000, Math.max(-1000, val));
   } else if (state.adjusted) {
     state.adjusted = false;

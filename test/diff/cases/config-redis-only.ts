@@ -95,6 +95,10 @@ export const cases: DiffCase[] = [
   c('CONFIG GET patterns over the accepted options', [
     get('repl-*'), get('slave-*'), get('replica-*'), get('tls-*'), get('active-defrag-*'), get('*_cpulist'), get('rdb*'), get('cluster-allow-*'),
   ], { unordered: [0, 1, 2, 3, 4, 5, 6, 7] }),
+  // Redis shows an enum value by its first name: relative is yes's value.
+  c('CONFIG SET oom-score-adj: every value, relative shown as yes', [
+    set('oom-score-adj', 'RELATIVE'), get('oom-score-adj'), set('oom-score-adj', 'absolute'), get('oom-score-adj'), set('oom-score-adj', 'yes'), get('oom-score-adj'), set('oom-score-adj', 'no'), get('oom-score-adj'),
+  ]),
   c('CONFIG SET several accepted options at once, one bad', [
     ['CONFIG', 'SET', 'rdbcompression', 'no', 'repl-timeout', '0'], get('rdbcompression'),
     ['CONFIG', 'SET', 'rdbcompression', 'no', 'activerehashing', 'no'], get('rdbcompression'), get('activerehashing'),
