@@ -1,11 +1,12 @@
 // The parsers of options with a syntax of their own (save, latency-tracking-info-percentiles,
-// shutdown-on-sig*, the AOF names, cluster-node-id, proc-title-template): each validates as
+// shutdown-on-sig*, the AOF names, cluster-node-id, proc-title-template, bind): each validates as
 // Redis's config.c does, with its error texts, and returns the canonical form CONFIG GET shows.
 // Used by config.ts's table.
 
 import { Float, formatFixed, parseDouble } from './commands/numbers.js';
 import { ConfigError } from './config-spec.js';
 import { strtoll } from './config-values.js';
+import { TOO_MANY_BIND } from './errors.js';
 
 /**
  * latency-tracking-info-percentiles: as Redis, each word read by string2d (strtod, hex and
@@ -109,3 +110,13 @@ export function parseProcTitle(raw: string): string {
   if (title === null || title === '') throw new ConfigError('template format is invalid or contains unknown variables');
   return raw;
 }
+
+/** Redis's CONFIG_BINDADDR_MAX. */
+const BINDADDR_MAX = 16;
+
+/** bind: at most 16 addresses, as Redis's setConfigBindOption; one empty word is none (""). */
+export function parseBind(words: readonly string[]): string {
+  if (words.length > BINDADDR_MAX) throw new ConfigError(TOO_MANY_BIND);
+  return words.length === 1 && words[0] === '' ? '' : words.join(' ');
+}
+

@@ -13,14 +13,14 @@ import { mergeObufLimits, obufDefault, obufLines, parseObufLimits } from './conf
 import { fsPath, memtoull, printable, string2ll } from './config-values.js';
 import { ApplyError, bool, ConfigError, int, INT_MAX, INT_MIN, LLONG_MAX, mem, opt, UINT_MAX, ULLONG_MAX, type OptionKind, type OptionSpec } from './config-spec.js';
 import { REDIS_ONLY_OPTIONS } from './config-redis-only.js';
-import { baseName, parseNodeId, parsePercentiles, parseProcTitle, parseSave, parseShutdownFlags } from './config-parsers.js';
+import { baseName, parseBind, parseNodeId, parsePercentiles, parseProcTitle, parseSave, parseShutdownFlags } from './config-parsers.js';
 
 export { ApplyError, ConfigError, type OptionKind, type OptionSpec };
 
 export const OPTIONS: readonly OptionSpec[] = [
-  // Port and addresses are bound once at start (Redis 7 can rebind at run time; we cannot).
-  int('port', '7379', 0n, 65535n, { mutable: false }),
-  opt('bind', 'string', '127.0.0.1 -::1', false, { multi: true }),
+  // Listening (server/listener.ts): CONFIG SET moves the listeners, as Redis 7.0's.
+  int('port', '7379', 0n, 65535n),
+  opt('bind', 'string', '127.0.0.1 -::1', true, { multi: true, parseWords: parseBind }),
   opt('dir', 'string', './data', false, { protected: true }),
   opt('loglevel', 'enum', 'notice', true, { values: ['debug', 'verbose', 'notice', 'warning'], laterValues: ['nothing'] }),
   opt('logfile', 'string', '', false),
@@ -222,7 +222,7 @@ function wordsValue(spec: OptionSpec, given: readonly string[]): string {
 export class Config {
   private readonly values = new Map<string, string>();
   private readonly listeners = new Map<string, ((value: string) => void)[]>();
-  private readonly checks = new Map<string, (value: string, prev: string) => string | null>();
+  private readonly checks = new Map<string, ((value: string, prev: string) => string | null)[]>();
   /**
    * The `rename-command` lines of the config file and command line, in order (each value: the two
    * names, quoted): not an option (CONFIG GET knows none), applied to the command table as the
@@ -279,14 +279,19 @@ export class Config {
     for (const fn of this.listeners.get(spec.name) ?? []) fn(value);
   }
 
-  /** A run-time condition CONFIG SET must also meet (maxclients within the descriptor limit). */
+  /** A run-time condition CONFIG SET must also meet (maxclients within the descriptor limit); several may be added. */
   addCheck(name: string, fn: (value: string, prev: string) => string | null): void {
-    this.checks.set(name, fn);
+    this.checks.set(name, [...(this.checks.get(name) ?? []), fn]);
   }
 
-  /** Why CONFIG SET of `name` to the canonical `value` must fail now, or null. */
+  /** Why CONFIG SET of `name` to the canonical `value` must fail now (the first check's reason), or null. */
   check(name: string, value: string): string | null {
-    return this.checks.get(name)?.(value, this.get(name)) ?? null;
+    const prev = this.get(name);
+    for (const fn of this.checks.get(name) ?? []) {
+      const why = fn(value, prev);
+      if (why !== null) return why;
+    }
+    return null;
   }
 
   /** Calls `fn` with each new value of `name`; returns what stops it (for a listener that dies first). */

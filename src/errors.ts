@@ -279,6 +279,23 @@ export const failedListening = (port: number): string => `Failed listening on po
 /** Redis 7.0's line when no address could be listened on (`bind ""`, every optional one unavailable). */
 export const NOT_LISTENING = 'Configured to not listen anywhere, exiting.';
 
+/** CONFIG SET port's reason (after `CONFIG SET failed ... - `) when the new port cannot be listened on: Redis 7.0's applyPort. */
+export const PORT_APPLY_FAILED = 'Unable to listen on this port. Check server logs.';
+
+/** CONFIG SET bind's: applyBind's reason, and the line changeBindAddr logs before it. */
+export const BIND_APPLY_FAILED = 'Failed to bind to specified addresses.';
+export const BIND_FAILED_LINE = 'Failed to bind';
+
+/** setConfigBindOption's (CONFIG_BINDADDR_MAX: 16 addresses), at start and at CONFIG SET. */
+export const TOO_MANY_BIND = 'Too many bind addresses specified.';
+
+/** CONFIG SET bind naming a host that was not resolved at start (see server/listen-socket.ts). */
+export const bindNameAtRunTime = (host: string): string =>
+  `binding a host name (${host}) at run time is not supported by Keystonelight: CONFIG SET bind takes IP addresses, and the names bound at start`;
+
+/** A Node.js whose listeners cannot be opened synchronously (server/listen-socket.ts): the start fails. */
+export const NO_SYNC_LISTEN = 'This Node.js has no net._createServerHandle, which Keystonelight listens with';
+
 export const strerror = (code: string): string => STRERROR[code] ?? code;
 
 /** The strerror() text of a thrown file-system error (its message when it has no errno code). */

@@ -166,8 +166,9 @@ export function openCluster(config: Config, log: { notice(msg: string): void; wa
   } else {
     log.notice(`Cluster mode: ${layout.nodes.length} nodes from ${file}; this node is ${me.host}:${me.port} (${me.id})`);
     // The file's lines are the addresses shown; a new cluster-announce-ip would change nothing
-    // (Redis shows it as this node's address), so it is refused rather than silently kept.
-    config.addCheck('cluster-announce-ip', (value, prev) => (value === prev ? null : ANNOUNCE_IP_FIXED));
+    // (Redis shows it as this node's address), so it is refused rather than silently kept. So is a
+    // new port: the other nodes' files still send this node's clients to the old one.
+    for (const name of ['cluster-announce-ip', 'port']) config.addCheck(name, (value, prev) => (value === prev ? null : ANNOUNCE_IP_FIXED));
     if (cluster.assigned !== SLOTS) log.warning(`Cluster mode: ${file} assigns ${cluster.assigned} of ${SLOTS} slots: the cluster is down (CLUSTERDOWN)`);
   }
   return cluster;

@@ -1,85 +1,194 @@
-// The listening sockets: every address of `bind` on one port, as Redis's listenToPort. Accepted
-// connections start paused (pauseOnConnect) so that the server decides how they are read. A failed
-// accept() is logged, as Redis logs it, and the listener goes on.
+// The server's listening sockets, as Redis 7.0's: TCP on every address of `bind` at `port`
+// (listenToPort). CONFIG SET port and bind move them at run time, as Redis 7.0's changeListenPort
+// and changeBindAddr, answering whether that worked. Each socket is opened by listen-socket.ts.
+//
+// Port 0 is a free port the system picks (Redis would not listen on TCP, and with nothing to
+// listen on it exits).
 
-import { createServer, type Server as NetServer, type Socket } from 'node:net';
-import { acceptFailure, listenFailure, NOT_LISTENING, socketUnsupported } from '../errors.js';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
+import { isIP } from 'node:net';
+import { ApplyError, type Config } from '../config.js';
+import {
+  BIND_APPLY_FAILED, BIND_FAILED_LINE, bindNameAtRunTime, errorText, failedListening, listenFailure, NO_SYNC_LISTEN, NOT_LISTENING,
+  PORT_APPLY_FAILED, socketUnsupported,
+} from '../errors.js';
+import type { Logger } from './log.js';
+import { bindError, canListenNow, closeAll, closeNow, ListenError, listenNow, resolveHost } from './listen-socket.js';
 
 /** Redis's wildcard addresses. A Map: a bind address such as `constructor` must not find Object's. */
 const ANY = new Map([['*', '0.0.0.0'], ['::*', '::']]);
 
-/** The listeners bound, and the port they share (the one given, or the one picked for port 0). */
-export interface Bound {
-  servers: NetServer[];
-  port: number;
+/** An address of `bind`: as written, without the '-' that marks it optional (unavailable: skipped). */
+interface BindAddress {
+  host: string;
+  optional: boolean;
 }
 
-/**
- * Binds every address of `bind` (a leading '-' marks an address that may be unavailable; '*' is
- * every IPv4 address, '::*' every IPv6 one, as Redis's default `* -::*`). The first listener's
- * port is used for the others, so that port 0 picks one free port for all. On failure, what was
- * bound is closed again before the error is thrown. An optional address that is unavailable is
- * skipped with Redis's warning line (`warn`); with nothing bound the start fails as Redis's.
- */
-export async function bindAll(bind: string, port: number, backlog: number, onSocket: (s: Socket) => void, warn: (line: string) => void): Promise<Bound> {
-  const bound: Bound = { servers: [], port };
-  for (const raw of bind.split(/\s+/).filter((a) => a !== '')) {
-    const optional = raw.startsWith('-');
-    const host = optional ? raw.slice(1) : raw;
+function bindAddresses(bind: string): BindAddress[] {
+  return bind.split(/\s+/).filter((a) => a !== '').map((raw) => (raw.startsWith('-') ? { host: raw.slice(1), optional: true } : { host: raw, optional: false }));
+}
+
+interface TcpListener {
+  host: string;
+  server: NetServer;
+}
+
+/** What the listeners need of the server. */
+export interface ListenerHost {
+  readonly config: Config;
+  readonly log: Logger;
+  /** A connection accepted. */
+  accept(socket: Socket): void;
+}
+
+export { ListenError };
+
+/** A ListenError with the lines a start that fails with it logs. */
+function withLines<E extends ListenError>(e: E, lines: string[]): E {
+  e.lines = lines;
+  return e;
+}
+
+export class Listeners {
+  private tcp: TcpListener[] = [];
+  /** The port the TCP listeners share (the one given, or the one picked for port 0); with none, the setting. */
+  port = 0;
+  /** The `bind` and `port` values the TCP listeners were opened for. */
+  private openFor = { bind: '', port: -1 };
+  /** The host names of `bind` resolved at start (their address, or why not): see listen-socket.ts. */
+  private readonly names = new Map<string, string | Error>();
+  /** Set by close(): a CONFIG SET after it opens nothing (the server is gone). */
+  private closed = false;
+
+  constructor(private readonly host: ListenerHost) {}
+
+  /** Opens the listeners, as Redis's initServer; throws ListenError. */
+  async open(): Promise<void> {
+    const c = this.host.config;
+    if (!canListenNow()) throw withLines(new ListenError(NO_SYNC_LISTEN), [NO_SYNC_LISTEN]);
+    await this.resolveNames(c.get('bind'));
     try {
-      const srv = await listenOne(ANY.get(host) ?? host, bound.port, backlog, onSocket);
-      // Node reports a failed accept() (EMFILE when libuv's spare descriptor is gone, ENOBUFS ...)
-      // as the listener's 'error': with no listener, an uncaught exception that ended the server,
-      // or the host of an embedded one. Redis logs the failure and goes on accepting.
-      srv.on('error', (e) => warn(acceptFailure(e)));
-      bound.servers.push(srv);
-      const a = srv.address();
-      if (a && typeof a === 'object') bound.port = a.port;
+      this.openTcp(c.get('bind'), c.int('port'));
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? '';
-      // As Redis 7.0's listenToPort: an address the system has no protocol for (IPv6 disabled) is
-      // skipped, optional or not; one not on any interface only when optional ('-').
-      if (socketUnsupported(e) || (optional && code === 'EADDRNOTAVAIL')) {
-        warn(`Warning: ${listenFailure(host, bound.port, e)}`);
-        continue;
-      }
-      await closeAll(bound.servers);
-      throw bindError(host, bound.port, e);
+      // Redis's lines for the address that failed: listenToPort's (bindError's text), then initServer's.
+      throw e instanceof ListenError ? withLines(e, [`Warning: ${e.message}`, failedListening(c.int('port'))]) : e;
+    }
+    if (this.tcp.length === 0) throw withLines(new ListenError(NOT_LISTENING), [NOT_LISTENING]);
+    c.onChange('port', (v) => this.move(c.get('bind'), Number(v), PORT_APPLY_FAILED));
+    c.onChange('bind', (v) => this.move(v, c.int('port'), BIND_APPLY_FAILED));
+    c.addCheck('bind', (v, prev) => (v === prev ? null : this.unresolved(v)));
+  }
+
+  /** The host names of `bind` (its other words are IP addresses), resolved for openTcp. */
+  private async resolveNames(bind: string): Promise<void> {
+    for (const { host } of bindAddresses(bind)) {
+      if (ANY.has(host) || isIP(host) !== 0 || this.names.has(host)) continue;
+      this.names.set(host, await resolveHost(host).catch((e: Error) => e));
     }
   }
-  if (bound.servers.length === 0) throw new Error(NOT_LISTENING);
-  return bound;
-}
 
-/**
- * Node's error (`listen EADDRINUSE: ...`, `getaddrinfo ENOTFOUND <host>`) with Redis's text as its
- * message; its code, errno, syscall, address and port stay for programs, and it is the `cause`.
- */
-function bindError(host: string, port: number, e: unknown): Error {
-  if (!(e instanceof Error)) return new Error(listenFailure(host, port, e));
-  const err = new Error(listenFailure(host, port, e), { cause: e });
-  for (const k of ['code', 'errno', 'syscall', 'address', 'port', 'hostname'] as const) {
-    const v = (e as unknown as Record<string, unknown>)[k];
-    if (v !== undefined) Object.defineProperty(err, k, { value: v, enumerable: true, writable: true, configurable: true });
+  /** Why CONFIG SET bind cannot bind `bind` (a host name not resolved at start), or null. */
+  private unresolved(bind: string): string | null {
+    const name = bindAddresses(bind).find(({ host }) => !ANY.has(host) && isIP(host) === 0 && typeof this.names.get(host) !== 'string');
+    return name === undefined ? null : bindNameAtRunTime(name.host);
   }
-  return err;
-}
 
-function listenOne(host: string, port: number, backlog: number, onSocket: (s: Socket) => void): Promise<NetServer> {
-  return new Promise((resolvePromise, reject) => {
-    // No noDelay here: the Connection sets TCP_NODELAY on the socket it reads (readShared's
-    // re-wrap, which does not know the handle has it), and a refused one sends one line.
-    const srv = createServer({ pauseOnConnect: true }, onSocket);
-    srv.once('error', reject);
-    srv.listen({ host, port, backlog, ipv6Only: host.includes(':') }, () => {
-      srv.removeListener('error', reject);
-      resolvePromise(srv);
+  /** Binds `bind` at `port` (0: a free one). */
+  private openTcp(bind: string, port: number): void {
+    const opened = this.bindEach(bindAddresses(bind), port);
+    this.tcp = opened.listeners;
+    this.port = opened.listeners.length > 0 ? opened.port : port;
+    this.openFor = { bind, port };
+  }
+
+  /**
+   * Listens on each address at `port` (the first listener's port for the others: port 0 picks one
+   * for all). As Redis 7.0's listenToPort, an address whose protocol the system lacks (IPv6
+   * disabled) is skipped, as is an optional one ('-') on no interface, with Redis's warning; any
+   * other failure closes what was opened and throws Redis's line (bindError).
+   */
+  private bindEach(addresses: BindAddress[], port: number): { listeners: TcpListener[]; port: number } {
+    const { config, log } = this.host;
+    const listeners: TcpListener[] = [];
+    const warn = (line: string): void => log.warning(line);
+    for (const { host, optional } of addresses) {
+      try {
+        const server = listenNow(this.addressOf(host), port, config.int('tcp-backlog'), (s) => this.host.accept(s), warn);
+        listeners.push({ host, server });
+        port = (server.address() as AddressInfo).port;
+      } catch (e) {
+        if (socketUnsupported(e) || (optional && (e as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL')) {
+          warn(`Warning: ${listenFailure(host, port, e)}`);
+          continue;
+        }
+        for (const l of listeners) closeNow(l.server);
+        throw bindError(host, port, e);
+      }
+    }
+    return { listeners, port };
+  }
+
+  /** The IP address a word of `bind` stands for; throws a name's resolution error. */
+  private addressOf(host: string): string {
+    const known = ANY.get(host) ?? (isIP(host) !== 0 ? host : this.names.get(host));
+    if (known instanceof Error) throw known;
+    if (known === undefined) throw new Error(bindNameAtRunTime(host));
+    return known;
+  }
+
+  /**
+   * CONFIG SET port or bind (`failure`: its reason if the new listeners cannot be opened). A new
+   * port is listened on before the old one is closed. On the port in use, the listeners of the
+   * addresses kept stay and the others close first (an old `*` would hold the port for a new
+   * `127.0.0.1`), as Redis closes them all first. On failure the listeners are as before and
+   * ApplyError is thrown (CONFIG SET restores the old value, which finds them so). Redis's log lines.
+   */
+  private move(bind: string, port: number, failure: string): void {
+    if (this.closed || (bind === this.openFor.bind && port === this.openFor.port)) return;
+    // An unchanged port 0 keeps the free port it picked; a new port 0 picks another.
+    const at = port === 0 && port === this.openFor.port ? this.port : port;
+    const addresses = bindAddresses(bind);
+    const samePort = at !== 0 && at === this.port && this.tcp.length > 0;
+    const pending = samePort ? [...this.tcp] : [];
+    const keep: TcpListener[] = [];
+    const toOpen = addresses.filter((a) => {
+      const i = pending.findIndex((l) => l.host === a.host);
+      if (i >= 0) keep.push(...pending.splice(i, 1));
+      return i < 0;
     });
-  });
-}
+    const drop = this.tcp.filter((l) => !keep.includes(l));
+    if (samePort) for (const l of drop) closeNow(l.server);
+    let opened: { listeners: TcpListener[]; port: number };
+    try {
+      opened = this.bindEach(toOpen, at);
+    } catch (e) {
+      this.host.log.warning(`Warning: ${errorText(e)}`);
+      if (failure === BIND_APPLY_FAILED) this.host.log.warning(BIND_FAILED_LINE);
+      if (samePort) this.reopen(keep, drop);
+      throw new ApplyError(failure);
+    }
+    if (!samePort) for (const l of drop) closeNow(l.server);
+    this.tcp = [...keep, ...opened.listeners];
+    this.port = this.tcp.length === 0 ? port : samePort ? at : opened.port;
+    this.openFor = { bind, port };
+  }
 
-/** Stops accepting on every listener (connections already accepted stay open) and empties the list. */
-export async function closeAll(servers: NetServer[]): Promise<void> {
-  await Promise.all(servers.map((l) => new Promise<void>((r) => l.close(() => r()))));
-  servers.length = 0;
+  /** Listens again where a failed move closed listeners first (Redis's restore of the old value does). */
+  private reopen(keep: TcpListener[], closed: TcpListener[]): void {
+    let again: TcpListener[] = [];
+    try {
+      again = this.bindEach(closed.map(({ host }) => ({ host, optional: false })), this.port).listeners;
+    } catch (e) {
+      this.host.log.warning(`Warning: ${errorText(e)}`);
+    }
+    this.tcp = [...keep, ...again];
+  }
+
+  /** Stops accepting everywhere (connections already accepted stay open). */
+  async close(): Promise<void> {
+    const all = this.tcp.map((l) => l.server);
+    this.closed = true;
+    this.tcp = [];
+    await closeAll(all);
+  }
 }

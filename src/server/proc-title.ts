@@ -4,6 +4,9 @@
 // updateProcTitleTemplate does the same). Only the service sets it: a server embedded in another
 // program leaves that program's title alone.
 //
+// With set-proc-title yes, CONFIG SET port and bind set it again once the listeners moved, as
+// Redis's changeListenPort / changeBindAddr.
+//
 // {title} is the name the server was run as (the script's or the command's file name: Node gives
 // the script's absolute path, where Redis shows its argv[0] as typed); {listen-addr} the first
 // `bind` address (`*` for none) and the port; {server-mode} `[cluster]` with cluster-enabled;
@@ -41,12 +44,20 @@ export function procTitle(template: string, bind: string, facts: TitleFacts): st
   ]));
 }
 
-/** Sets the title now if set-proc-title is yes, and at each CONFIG SET proc-title-template. */
+/**
+ * Sets the title now if set-proc-title is yes, and at each CONFIG SET proc-title-template; with
+ * set-proc-title yes, at each CONFIG SET port or bind too (after the listeners moved: its listener
+ * is added after theirs, and a move that fails stops the CONFIG SET before it).
+ */
 export function manageProcTitle(config: Config, facts: () => TitleFacts): void {
   const apply = (): void => {
     const title = procTitle(config.get('proc-title-template'), config.get('bind'), facts());
     if (title !== null && title !== '') process.title = title;
   };
-  if (config.bool('set-proc-title')) apply();
+  if (config.bool('set-proc-title')) {
+    apply();
+    config.onChange('port', apply);
+    config.onChange('bind', apply);
+  }
   config.onChange('proc-title-template', apply);
 }

@@ -2,7 +2,6 @@
 // and the listeners, and runs each command through the dispatcher. One instance per startServer()
 // call; nothing is global, so a test process can run several.
 
-import type { Server as NetServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Config } from '../config.js';
 import { byteString, fsPath } from '../config-values.js';
@@ -20,7 +19,7 @@ import { admits, execRefused, executeInMulti, refusal } from './request-checks.j
 import { WatchRegistry } from './watch.js';
 import { ExecScope } from './transaction-state.js';
 import { createLogger, type Logger } from './log.js';
-import { bindAll, closeAll } from './listener.js';
+import { Listeners } from './listener.js';
 import type { Connection } from './connection.js';
 import { ClientRegistry } from './client-registry.js';
 import { PeriodicLog } from './verbose-log.js';
@@ -72,7 +71,10 @@ export class Server implements ServerApi {
   /** As INFO shows it: a byte string, like every text the protocol sends. */
   readonly executable = byteString(process.argv[1] ?? '');
   readonly configFile: string;
-  port = 0;
+  /** The TCP port listened on: the one given, or the one picked for port 0 (listener.ts). */
+  get port(): number {
+    return this.listeners.port;
+  }
   /** The cron's rate now (INFO hz): the hz option, raised by dynamic-hz with many clients. */
   get hz(): number {
     return this.cronTimer.hz;
@@ -134,7 +136,8 @@ export class Server implements ServerApi {
   /** Output buffer limits and idle timeout of the clients (limits.ts). */
   readonly limits: ClientLimits;
 
-  private readonly listeners: NetServer[] = [];
+  /** The listening sockets (listener.ts). */
+  readonly listeners: Listeners;
   /** The live clients, how a connection becomes one and how it stops being one (client-registry.ts). */
   readonly registry = new ClientRegistry(this);
   private readonly clientsById = this.registry.byId;
@@ -152,6 +155,7 @@ export class Server implements ServerApi {
     this.config = opts.config ?? new Config();
     this.configFile = opts.configFile ?? '';
     this.log = opts.logger ?? createLogger(this.config.get('loglevel'), fsPath(this.config.get('logfile')));
+    this.listeners = new Listeners({ config: this.config, log: this.log, accept: (s) => this.registry.accept(s) });
     this.config.onChange('loglevel', (v) => this.log.setLevel(v));
     this.droppedMemory = new DroppedMemory(this.log, () => this.keyspace.baselineBytes + this.keyspace.usage.dataset);
     this.cronTimer = serverCronTimer(this.config, this.clientsById, () => this.cron());
@@ -349,12 +353,9 @@ export class Server implements ServerApi {
 
   // --- lifecycle -------------------------------------------------------------------------------
 
-  /** Binds every address of `bind` and starts the cron. */
+  /** Listens on every address of `bind` and starts the cron; throws ListenError. */
   async listen(): Promise<void> {
-    const c = this.config;
-    const bound = await bindAll(c.get('bind'), this.port || c.int('port'), c.int('tcp-backlog'), (s) => this.registry.accept(s), (line) => this.log.warning(line));
-    this.listeners.push(...bound.servers);
-    this.port = bound.port;
+    await this.listeners.open();
     this.cronTimer.start();
     this.stalls.start();
   }
@@ -405,7 +406,7 @@ export class Server implements ServerApi {
     this.stalls.stop();
     this.cronTimer.stop();
     this.migrateLinks.stop();
-    const closing = closeAll(this.listeners);
+    const closing = this.listeners.close();
     this.turnFlush.all();
     for (const c of this.clientsById.values()) c.socket.destroy();
     for (const c of this.registry.ending) c.socket.destroy();

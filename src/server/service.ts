@@ -16,7 +16,8 @@ import { PidFiles } from './pidfile.js';
 import { isDaemonChild } from './daemon.js';
 import { adjustOpenFilesLimit, tcpBacklogWarning } from './limits.js';
 import { heapLimitWarning } from './heap.js';
-import { AOF_DISABLE_FAILED, AOF_ENABLE_FAILED, errnoText, errorText, failedListening, NOT_LISTENING, strerror } from '../errors.js';
+import { AOF_DISABLE_FAILED, AOF_ENABLE_FAILED, errnoText, errorText, strerror } from '../errors.js';
+import { ListenError } from './listener.js';
 import { LoggedStartFailure, refuseBeforeLog } from './start-failure.js';
 import { manageOomScore } from './oom-score.js';
 import { manageProcTitle } from './proc-title.js';
@@ -237,10 +238,8 @@ export async function runService(config: Config, configFile: string): Promise<Se
   try {
     await server.listen();
   } catch (e) {
-    // Redis's lines for the address that failed: listenToPort's (see listenFailure), then
-    // initServer's; when nothing could be listened on, its one line.
-    const reason = errorText(e);
-    return fail(reason, reason === NOT_LISTENING ? [reason] : [`Warning: ${reason}`, failedListening(config.int('port'))]);
+    // Redis's lines for what failed (listener.ts): listenToPort's then initServer's.
+    return fail(errorText(e), e instanceof ListenError ? e.lines : [errorText(e)]);
   }
   // As Redis's main(), once the port is known: ps shows the server's address.
   manageProcTitle(config, () => ({ executable: process.argv[1] ?? 'keystonelight', port: server.port, cluster: server.cluster !== null, configFile: server.configFile }));

@@ -50,9 +50,9 @@ const GET_DIFFERS = new Set(['port', 'dir']);
 const NOT_COMPARED = new Set(['cluster-node-id']);
 
 /**
- * Options never set (their GET is compared, or masked by GET_DIFFERS): Redis 7 rebinds its
- * listeners at run time, where they are immutable here by design (redis-compat.md: "port and
- * bind are immutable here"); and letting Redis rebind would move it off the port the test owns.
+ * Options never set (their GET is compared, or masked by GET_DIFFERS): both servers rebind their
+ * listeners at CONFIG SET port / bind, which would move them off the ports the test owns (moving
+ * them is tested in test/wire/listen-config.test.ts, side by side).
  */
 const NOT_SET = new Set(['port', 'bind']);
 

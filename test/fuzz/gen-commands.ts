@@ -25,13 +25,14 @@ export const EXCLUSIONS: readonly string[] = [
   'MONITOR: turns the connection into a stream of lines (covered by test/wire/observe.test.ts)',
   'MULTI: every later command of the connection would be queued (covered by test/diff/cases/transactions.ts and test/wire/transactions.test.ts); EXEC, DISCARD, WATCH and UNWATCH are sent',
   'CONFIG SET requirepass / maxclients / timeout / client-output-buffer-limit: would lock the fuzzer out or close its connection',
+  'CONFIG SET port / bind: would move the server off the port the fuzzer connects to (covered by test/wire/listen-config.test.ts)',
   'CONFIG SET appendonly / loglevel: would turn off the AOF round-trip check / flood the log',
   'CONFIG SET proto-max-bulk-len / client-query-buffer-limit: the byte cases are checked against the default limits (test/diff/protocol.test.ts covers other limits)',
   'Byte-stream cases whose decoded commands include QUIT, SHUTDOWN, CLIENT, HELLO, RESET, DEBUG, CONFIG, MONITOR or MULTI (run as command cases instead)',
 ];
 
 /** Configuration options CONFIG SET must not change (see EXCLUSIONS). */
-const CONFIG_DENY = new Set(['requirepass', 'maxclients', 'timeout', 'client-output-buffer-limit', 'appendonly', 'loglevel', 'proto-max-bulk-len', 'client-query-buffer-limit']);
+const CONFIG_DENY = new Set(['requirepass', 'maxclients', 'timeout', 'client-output-buffer-limit', 'appendonly', 'loglevel', 'proto-max-bulk-len', 'client-query-buffer-limit', 'port', 'bind']);
 
 interface DocArg {
   name: string;

@@ -368,7 +368,7 @@ test('a failed accept() (the listener\'s error, as Node reports it) is logged wi
   const s = await startServer({ port: 0, log: (_level, message) => void lines.push(message) });
   t.teardown(() => s.close());
   // What net.Server does when libuv's accept callback gets an error: emit it on the listener.
-  const listener = (s.server as unknown as { listeners: NetServer[] }).listeners[0];
+  const listener = (s.server.listeners as unknown as { tcp: { server: NetServer }[] }).tcp[0].server;
   listener.emit('error', Object.assign(new Error('accept EMFILE'), { code: 'EMFILE', errno: -24, syscall: 'accept' }));
   t.deepEqual(lines, ['Accepting client connection: accept: Too many open files']);
   const c = await RawClient.connect(s.port);

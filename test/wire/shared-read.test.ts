@@ -110,7 +110,7 @@ test('a connection that cannot be set up is dropped and logged; the server goes 
   const s = await serve(t);
   const warnings: string[] = [];
   (s.server.log as unknown as { warning: (m: string) => void }).warning = (m: string) => warnings.push(m);
-  const listener = (s.server as unknown as { listeners: Server[] }).listeners[0];
+  const listener = (s.server.listeners as unknown as { tcp: { server: Server }[] }).tcp[0].server;
   // The next accepted socket's handle refuses the shared buffer (as a future Node might).
   const sabotage = (accepted: Socket): void => {
     (accepted as unknown as { _handle: Record<string, unknown> })._handle.useUserBuffer = () => {
@@ -133,7 +133,7 @@ test('a connection that cannot be set up is dropped and logged; the server goes 
 test('a connection that fails after its socket was wrapped again is closed too', async (t) => {
   const s = await serve(t);
   (s.server.log as unknown as { warning: (m: string) => void }).warning = () => {};
-  const listener = (s.server as unknown as { listeners: Server[] }).listeners[0];
+  const listener = (s.server.listeners as unknown as { tcp: { server: Server }[] }).tcp[0].server;
   const setNoDelay = Socket.prototype.setNoDelay;
   t.teardown(() => (Socket.prototype.setNoDelay = setNoDelay));
   // The Connection's first call on the re-wrapped socket throws, once.

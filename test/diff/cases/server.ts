@@ -134,6 +134,11 @@ const configSetErrors: DiffCase[] = [
   setErr('save with words', ['save', 'a b']),
   setErr('save with zero seconds', ['save', '0 0']),
   setErr('save with double spaces', ['save', '3600  1']),
+  // Checked before any listener moves (test/wire/listen-config.test.ts moves them, side by side).
+  setErr('bind with more than 16 addresses', ['bind', '1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17']),
+  setErr('port not a number', ['port', 'x']),
+  setErr('port out of range', ['port', '65536']),
+  setErr('port before an unknown option', ['port', '1', 'bogus', '1']),
 ];
 
 const configMisc: DiffCase[] = [

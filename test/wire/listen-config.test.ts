@@ -1,0 +1,196 @@
+// CONFIG SET port and bind move the TCP listeners at run time, as Redis 7.0.15's changeListenPort
+// and changeBindAddr: side by side with a real redis-server (replies, the connections that work
+// afterwards, the log lines), then what is ours alone (a free port for port 0 in the library, host
+// names, cluster mode). The Unix socket's side is test/wire/unixsocket.test.ts.
+
+import test, { type ExecutionContext } from 'ava';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server as NetServer } from 'node:net';
+import { join } from 'node:path';
+import { RawClient } from '../helpers/raw.js';
+import { serve } from '../helpers/serve.js';
+import { freePort, startRealRedis } from '../helpers/redis.js';
+import { tempDir } from '../helpers/bundle.js';
+import { needBinary } from '../helpers/bins.js';
+import { startCluster } from '../helpers/cluster.js';
+import { ANNOUNCE_IP_FIXED } from '../../src/errors.js';
+
+/** A server of either kind: its port, and its log's messages (without Redis's pid/time prefix). */
+interface Side {
+  port: number;
+  log(): string[];
+}
+
+/** Keystonelight (the library, logging to a function) and redis-server (to a file), both bound to 127.0.0.1. */
+async function pair(t: ExecutionContext): Promise<{ ours: Side; theirs: Side }> {
+  const lines: string[] = [];
+  const ks = await serve(t, { log: (_level, message) => lines.push(message) });
+  const logfile = join(tempDir(), 'redis.log');
+  const redis = await startRealRedis(['--logfile', logfile]);
+  t.teardown(() => redis.stop());
+  const theirLog = (): string[] => readFileSync(logfile, 'latin1').split('\n').filter((l) => l !== '').map((l) => l.replace(/^\d+:\w [\d\w :.]+? [#*.-] /, ''));
+  return { ours: { port: ks.port, log: () => lines }, theirs: { port: redis.port, log: theirLog } };
+}
+
+async function connect(t: ExecutionContext, port: number): Promise<RawClient> {
+  const c = await RawClient.connect(port);
+  t.teardown(() => c.close());
+  return c;
+}
+
+/** Whether a new connection to `port` on 127.0.0.1 is refused. */
+async function refused(port: number): Promise<boolean> {
+  try {
+    (await RawClient.connect(port)).close();
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ECONNREFUSED';
+  }
+}
+
+/** A port something else listens on (127.0.0.1), closed by t.teardown. */
+async function taken(t: ExecutionContext): Promise<number> {
+  const holder: NetServer = createServer();
+  await new Promise<void>((r) => holder.listen(0, '127.0.0.1', () => r()));
+  t.teardown(() => holder.close());
+  return (holder.address() as { port: number }).port;
+}
+
+/** A server's log lines about listening, from line `from` on, its ports written P. */
+const listenLines = (side: Side, from: number, ports: number[]): string[] =>
+  side.log().slice(from).filter((l) => /listening socket|Failed (to bind|applying)/.test(l)).map((l) => ports.reduce((s, p) => s.replaceAll(String(p), 'P'), l));
+
+test('CONFIG SET port to a port in use: Redis\'s error and log lines, the old port still serving', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const { ours, theirs } = await pair(t);
+  const busy = await taken(t);
+  for (const side of [ours, theirs]) {
+    const c = await connect(t, side.port);
+    const from = side.log().length;
+    const setting = await c.call('CONFIG', 'GET', 'port');
+    t.is(await c.call('CONFIG', 'SET', 'port', String(busy)), "-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.\r\n");
+    t.deepEqual(listenLines(side, from, [busy]), [
+      'Warning: Could not create server TCP listening socket 127.0.0.1:P: bind: Address already in use',
+      'Failed applying new configuration. Possibly related to new port setting. Restoring previous settings.',
+    ]);
+    t.is(await c.call('PING'), '+PONG\r\n');
+    const again = await connect(t, side.port);
+    t.is(await again.call('CONFIG', 'GET', 'port'), setting);
+  }
+});
+
+test('CONFIG SET port to a free port: the new port serves, the old one refuses, open connections stay, as redis-server', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const { ours, theirs } = await pair(t);
+  const seen: string[][] = [];
+  for (const side of [ours, theirs]) {
+    const c = await connect(t, side.port);
+    const to = await freePort();
+    const mask = (s: string): string => s.replaceAll(`$${String(to).length}\r\n${to}`, '$N\r\nNEW').replaceAll(String(to), 'NEW');
+    const replies = [await c.call('CONFIG', 'SET', 'port', String(to)), await c.call('PING')];
+    t.true(await refused(side.port), 'the old port');
+    const moved = await connect(t, to);
+    replies.push(await moved.call('CONFIG', 'GET', 'port'), /tcp_port:\d+/.exec(await moved.call('INFO', 'server'))![0]);
+    seen.push(replies.map(mask));
+  }
+  t.deepEqual(seen[0], ['+OK\r\n', '+PONG\r\n', '*2\r\n$4\r\nport\r\n$N\r\nNEW\r\n', 'tcp_port:NEW']);
+  t.deepEqual(seen[0], seen[1]);
+});
+
+test('CONFIG SET port inside MULTI: EXEC moves the listener, as redis-server', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const { ours, theirs } = await pair(t);
+  for (const side of [ours, theirs]) {
+    const c = await connect(t, side.port);
+    const to = await freePort();
+    t.deepEqual(await c.pipeline([['MULTI'], ['CONFIG', 'SET', 'port', String(to)], ['PING'], ['EXEC']]), ['+OK\r\n', '+QUEUED\r\n', '+QUEUED\r\n', '*2\r\n+OK\r\n+PONG\r\n']);
+    t.is(await (await connect(t, to)).call('PING'), '+PONG\r\n');
+  }
+});
+
+test('CONFIG SET bind: an address on no interface fails with Redis\'s error and lines; optional ones are skipped; too many refused', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const { ours, theirs } = await pair(t);
+  const seen: string[][] = [];
+  for (const side of [ours, theirs]) {
+    const c = await connect(t, side.port);
+    const from = side.log().length;
+    const replies = [
+      await c.call('CONFIG', 'SET', 'bind', '10.254.254.254'),
+      await c.call('CONFIG', 'GET', 'bind'),
+      await c.call('CONFIG', 'SET', 'bind', '127.0.0.1 127.0.0.1'),
+      await c.call('CONFIG', 'SET', 'bind', '127.0.0.1 -10.254.254.254'),
+      await c.call('CONFIG', 'GET', 'bind'),
+      await c.call('CONFIG', 'SET', 'bind', Array.from({ length: 17 }, () => '127.0.0.1').join(' ')),
+      await (await connect(t, side.port)).call('PING'),
+      await c.call('PING'),
+    ];
+    seen.push([...replies, ...listenLines(side, from, [side.port])]);
+  }
+  t.deepEqual(seen[0], [
+    "-ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.\r\n",
+    '*2\r\n$4\r\nbind\r\n$9\r\n127.0.0.1\r\n',
+    "-ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.\r\n",
+    '+OK\r\n',
+    '*2\r\n$4\r\nbind\r\n$25\r\n127.0.0.1 -10.254.254.254\r\n',
+    "-ERR CONFIG SET failed (possibly related to argument 'bind') - Too many bind addresses specified.\r\n",
+    '+PONG\r\n',
+    '+PONG\r\n',
+    'Warning: Could not create server TCP listening socket 10.254.254.254:P: bind: Cannot assign requested address',
+    'Failed to bind',
+    'Failed applying new configuration. Possibly related to new bind setting. Restoring previous settings.',
+    'Warning: Could not create server TCP listening socket 127.0.0.1:P: bind: Address already in use',
+    'Failed to bind',
+    'Failed applying new configuration. Possibly related to new bind setting. Restoring previous settings.',
+    'Warning: Could not create server TCP listening socket 10.254.254.254:P: bind: Cannot assign requested address',
+  ]);
+  t.deepEqual(seen[0], seen[1]);
+});
+
+test('CONFIG SET bind "" stops listening on TCP (open connections stay); a new bind listens again', async (t) => {
+  const s = await serve(t, { port: await freePort() });
+  const c = await connect(t, s.port);
+  t.is(await c.call('CONFIG', 'SET', 'bind', ''), '+OK\r\n');
+  t.true(await refused(s.port));
+  t.is(await c.call('CONFIG', 'GET', 'bind'), '*2\r\n$4\r\nbind\r\n$0\r\n\r\n');
+  t.is(await c.call('CONFIG', 'SET', 'bind', '* -::*'), '+OK\r\n');
+  t.is(await (await connect(t, s.port)).call('PING'), '+PONG\r\n');
+  t.is(s.port, s.server.port);
+});
+
+test('the library: CONFIG SET port 0 moves to a free port, which RunningServer.port reports; a host name is refused at run time', async (t) => {
+  const s = await serve(t, { log: () => {} });
+  const before = s.port;
+  const c = await connect(t, before);
+  t.is(await c.call('CONFIG', 'SET', 'port', String(await taken(t))), "-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.\r\n");
+  t.is(s.port, before);
+  t.is(await c.call('CONFIG', 'SET', 'port', String(before)), '+OK\r\n', 'its own port: nothing to move');
+  t.is(await c.call('CONFIG', 'SET', 'port', '0'), '+OK\r\n');
+  t.not(s.port, before);
+  t.true(s.port > 0);
+  t.true(await refused(before));
+  t.is(await (await connect(t, s.port)).call('PING'), '+PONG\r\n');
+  t.is(await c.call('CONFIG', 'SET', 'bind', 'localhost'), "-ERR CONFIG SET failed (possibly related to argument 'bind') - binding a host name (localhost) at run time is not supported by Keystonelight: CONFIG SET bind takes IP addresses, and the names bound at start\r\n");
+});
+
+test('a host name bound at start is bound again on a new port', async (t) => {
+  const s = await serve(t, { bind: 'localhost' });
+  const c = await connect(t, s.port);
+  const to = await freePort();
+  t.is(await c.call('CONFIG', 'SET', 'port', String(to)), '+OK\r\n');
+  t.is(await (await connect(t, to)).call('PING'), '+PONG\r\n', 'localhost is 127.0.0.1, as Redis resolves it (IPv4)');
+  t.is(await c.call('CONFIG', 'SET', 'bind', 'localhost -::1'), '+OK\r\n');
+});
+
+test('cluster mode: a node of a layout file keeps its port (the file names it); a single node moves and shows its new port', async (t) => {
+  const cl = await startCluster(3);
+  t.teardown(() => cl.close());
+  const c = await connect(t, cl.ports[0]);
+  t.is(await c.call('CONFIG', 'SET', 'port', String(await freePort())), `-ERR CONFIG SET failed (possibly related to argument 'port') - ${ANNOUNCE_IP_FIXED}\r\n`);
+  t.is(await c.call('CONFIG', 'SET', 'bind', '127.0.0.1'), '+OK\r\n', 'bind may change');
+  const single = await serve(t, { config: { 'cluster-enabled': 'yes', dir: tempDir() } });
+  const s = await connect(t, single.port);
+  const to = await freePort();
+  t.is(await s.call('CONFIG', 'SET', 'port', String(to)), '+OK\r\n');
+  t.regex(await s.call('CLUSTER', 'SLOTS'), new RegExp(`\\$9\\r\\n127\\.0\\.0\\.1\\r\\n:${to}\\r\\n`));
+});
