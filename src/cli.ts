@@ -41,7 +41,7 @@ ${OPTIONS.filter((o) => !REDIS_ONLY_OPTIONS.includes(o)).map((o) => `  --${o.nam
 
 Redis 7.0's other options (replication, RDB, TLS, ...) are accepted so that a redis.conf
 works: they change nothing, and those asking for a missing feature (replicaof, tls-port,
-unixsocket, notify-keyspace-events ...) are refused unless at their default (redis-compat.md).
+notify-keyspace-events ...) are refused unless at their default (redis-compat.md).
 `;
 
 function fail(message: string): never {

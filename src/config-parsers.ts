@@ -1,10 +1,10 @@
 // The parsers of options with a syntax of their own (save, latency-tracking-info-percentiles,
-// shutdown-on-sig*, the AOF names, cluster-node-id, proc-title-template, bind): each validates as
+// shutdown-on-sig*, the AOF names, cluster-node-id, proc-title-template, bind, unixsocketperm): each validates as
 // Redis's config.c does, with its error texts, and returns the canonical form CONFIG GET shows.
 // Used by config.ts's table.
 
 import { Float, formatFixed, parseDouble } from './commands/numbers.js';
-import { ConfigError } from './config-spec.js';
+import { ConfigError, LLONG_MAX } from './config-spec.js';
 import { strtoll } from './config-values.js';
 import { TOO_MANY_BIND } from './errors.js';
 
@@ -120,3 +120,13 @@ export function parseBind(words: readonly string[]): string {
   return words.length === 1 && words[0] === '' ? '' : words.join(' ');
 }
 
+/** unixsocketperm: strtoll in base 8 (C's: spaces and a sign first, "" is 0), in [0, 0777], shown in octal. */
+export function parseOctalPerm(raw: string): string {
+  const m = /^[\t\n\v\f\r ]*([+-]?)([0-7]+)$/.exec(raw);
+  let v: bigint | null = raw === '' ? 0n : m === null ? null : BigInt(`0o${m[2]}`) * (m[1] === '-' ? -1n : 1n);
+  if (v !== null && (v > LLONG_MAX || v < -LLONG_MAX - 1n)) v = null; // ERANGE
+  if (v === null) throw new ConfigError("argument couldn't be parsed as an octal number");
+  // An unsigned int in Redis: a negative value compares as a huge one.
+  if (v < 0n || v > 0o777n) throw new ConfigError('argument must be between 0 and 777 inclusive');
+  return v.toString(8);
+}

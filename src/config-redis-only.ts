@@ -8,8 +8,8 @@
 // - inert: any valid value is accepted and kept, and changes nothing here (what it tunes does not
 //   exist: an RDB file's compression, a replica's behaviour, the allocator's background thread);
 // - `unsupported`: the default (what a stock redis.conf sets) is accepted, any other valid value
-//   asks for a feature we lack and is refused, rather than silently ignored (replicaof, TLS, a
-//   unix socket, keyspace notifications, an ACL file, ...).
+//   asks for a feature we lack and is refused, rather than silently ignored (replicaof, TLS,
+//   keyspace notifications, an ACL file, ...).
 // Redis's hidden options (HIDDEN_CONFIG: its debugging and test knobs) are here too: CONFIG GET
 // answers them by exact name only (config-spec.ts `hidden`), as Redis 7.0.15's.
 
@@ -63,17 +63,6 @@ function parseOomValues(words: readonly string[]): string {
     throw new ConfigError('Invalid oom-score-adj-values, elements must be between -2000 and 2000.');
   }
   return values.join(' ');
-}
-
-/** unixsocketperm: strtoll in base 8 (C's: spaces and a sign first, "" is 0), in [0, 0777], shown in octal. */
-function parseOctalPerm(raw: string): string {
-  const m = /^[\t\n\v\f\r ]*([+-]?)([0-7]+)$/.exec(raw);
-  let v: bigint | null = raw === '' ? 0n : m === null ? null : BigInt(`0o${m[2]}`) * (m[1] === '-' ? -1n : 1n);
-  if (v !== null && (v > LLONG_MAX || v < -LLONG_MAX - 1n)) v = null; // ERANGE
-  if (v === null) throw new ConfigError("argument couldn't be parsed as an octal number");
-  // An unsigned int in Redis: a negative value compares as a huge one.
-  if (v < 0n || v > 0o777n) throw new ConfigError('argument must be between 0 and 777 inclusive');
-  return v.toString(8);
 }
 
 /**
@@ -163,9 +152,7 @@ export const REDIS_ONLY_OPTIONS: readonly OptionSpec[] = [
   int('tls-session-cache-timeout', '300', 0n, INT_MAX),
   ...['tls-cert-file', 'tls-key-file', 'tls-key-file-pass', 'tls-client-cert-file', 'tls-client-key-file', 'tls-client-key-file-pass',
     'tls-dh-params-file', 'tls-ca-cert-file', 'tls-ca-cert-dir', 'tls-protocols', 'tls-ciphers', 'tls-ciphersuites'].map((n) => opt(n, 'string', '', true, { emptyIsNull: true })),
-  // Connections: TCP only.
-  only(opt('unixsocket', 'string', '', false, { emptyIsNull: true }), 'a unix socket (unixsocket)'),
-  opt('unixsocketperm', 'string', '0', false, { parse: parseOctalPerm, lines: plainLine('unixsocketperm') }),
+  // Connections: no marks on sockets.
   only(int('socket-mark-id', '0', 0n, UINT_MAX, { mutable: false }), 'marking sockets (socket-mark-id)'),
   // ACL: only the default user (requirepass); no ACL file. Not inert: the ACL LOG of failed AUTHs
   // keeps acllog-max-len entries (commands/acl-log.ts).

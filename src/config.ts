@@ -13,14 +13,17 @@ import { mergeObufLimits, obufDefault, obufLines, parseObufLimits } from './conf
 import { fsPath, memtoull, printable, string2ll } from './config-values.js';
 import { ApplyError, bool, ConfigError, int, INT_MAX, INT_MIN, LLONG_MAX, mem, opt, UINT_MAX, ULLONG_MAX, type OptionKind, type OptionSpec } from './config-spec.js';
 import { REDIS_ONLY_OPTIONS } from './config-redis-only.js';
-import { baseName, parseBind, parseNodeId, parsePercentiles, parseProcTitle, parseSave, parseShutdownFlags } from './config-parsers.js';
+import { baseName, parseBind, parseNodeId, parseOctalPerm, parsePercentiles, parseProcTitle, parseSave, parseShutdownFlags } from './config-parsers.js';
 
 export { ApplyError, ConfigError, type OptionKind, type OptionSpec };
 
 export const OPTIONS: readonly OptionSpec[] = [
-  // Listening (server/listener.ts): CONFIG SET moves the listeners, as Redis 7.0's.
+  // Listening (server/listener.ts): CONFIG SET moves the TCP listeners, as Redis 7.0's; the Unix
+  // socket is fixed at start, as in Redis.
   int('port', '7379', 0n, 65535n),
   opt('bind', 'string', '127.0.0.1 -::1', true, { multi: true, parseWords: parseBind }),
+  opt('unixsocket', 'string', '', false, { emptyIsNull: true }),
+  opt('unixsocketperm', 'string', '0', false, { parse: parseOctalPerm, lines: (v) => [`unixsocketperm ${v}`] }),
   opt('dir', 'string', './data', false, { protected: true }),
   opt('loglevel', 'enum', 'notice', true, { values: ['debug', 'verbose', 'notice', 'warning'], laterValues: ['nothing'] }),
   opt('logfile', 'string', '', false),

@@ -279,6 +279,12 @@ export const failedListening = (port: number): string => `Failed listening on po
 /** Redis 7.0's line when no address could be listened on (`bind ""`, every optional one unavailable). */
 export const NOT_LISTENING = 'Configured to not listen anywhere, exiting.';
 
+/** anet.c's reason when a `unixsocket` path does not fit in sun_path (`size` bytes with its NUL). */
+export const unixPathTooLong = (bytes: number, size: number): string => `unix socket path too long (${bytes}), must be under ${size}`;
+
+/** Redis 7.0's line when the Unix socket cannot be listened on (initServer): the start fails with it. */
+export const unixFailure = (reason: string): string => `Failed opening Unix socket: ${reason}`;
+
 /** CONFIG SET port's reason (after `CONFIG SET failed ... - `) when the new port cannot be listened on: Redis 7.0's applyPort. */
 export const PORT_APPLY_FAILED = 'Unable to listen on this port. Check server logs.';
 

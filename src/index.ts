@@ -12,7 +12,7 @@ import { applyOptions, Config, ConfigError } from './config.js';
 import { byteString, fsPath } from './config-values.js';
 import { Server } from './server/server.js';
 import { createLogger, sinkLogger, stderrLogger, type Logger, type LogSink } from './server/log.js';
-import { checkLogFile, makeDataDir, openPersistence, readyLine, takePidFiles } from './server/service.js';
+import { checkLogFile, makeDataDir, openPersistence, readyLines, takePidFiles } from './server/service.js';
 import { refuseWhileStarting } from './server/shutdown.js';
 import type { PidFiles } from './server/pidfile.js';
 import type { Clock } from './keyspace/clock.js';
@@ -177,8 +177,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     throw e;
   }
   const running = server;
-  // As the CLI's last start-up line (at notice: the library's default level, warning, hides it).
-  logger.notice(readyLine(running.port));
+  // As the CLI's last start-up lines (at notice: the library's default level, warning, hides them).
+  for (const line of readyLines(running)) logger.notice(line);
   return {
     get port() {
       return running.port;

@@ -66,6 +66,8 @@ const readonlyMode = (on: boolean): ClusterHandler => (_cluster, ctx) => {
  * address without the brackets of "[::1]:7000", as Redis's topology replies give it.
  */
 function localHost(ctx: Ctx): string {
+  // Through the Unix socket there is no address: the empty one a lone Redis node shows.
+  if (ctx.client.unixSocket !== '') return '';
   const a = ctx.client.laddr;
   const colon = a.lastIndexOf(':');
   const host = colon < 0 ? a : a.slice(0, colon);

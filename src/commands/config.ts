@@ -67,7 +67,7 @@ function configSet(ctx: Ctx, args: string[]): Reply {
     const name = args[i];
     const spec = findOption(name);
     if (spec === undefined) return err(UNKNOWN_OPTION(name));
-    if (spec.protected && protectedActionDenied(ctx.server.config.get('enable-protected-configs'), ctx.client.addr)) {
+    if (spec.protected && protectedActionDenied(ctx.server.config.get('enable-protected-configs'), ctx.client)) {
       return err(SET_FAILED(name, "can't set protected config"));
     }
     // `dir`, protected and allowed here, but fixed at start (the PID file, the open AOF files).

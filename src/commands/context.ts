@@ -32,9 +32,14 @@ export interface ClientApi {
   libName: string;
   libVer: string;
   authenticated: boolean;
-  /** "ip:port" of the peer and of our side. */
+  /** "ip:port" of the peer and of our side; "<path>:0" for both through the Unix socket. */
   readonly addr: string;
   readonly laddr: string;
+  /**
+   * The path (as configured) of the Unix socket the client came through, '' for TCP: CLIENT LIST
+   * flag U, MONITOR's `unix:<path>`, a local client for enable-debug-command local.
+   */
+  readonly unixSocket: string;
   readonly fd: number;
   /** ms timestamps. */
   readonly createdAt: number;

@@ -97,7 +97,8 @@ function timestamp(): string {
  * longest string (512 MB: a 128 MB binary argument) could not be built at all.
  */
 export function monitorLine(client: ClientApi, db: number, args: readonly string[]): RawReply {
-  const head = `+${timestamp()} [${db} ${client.addr}]`;
+  // As Redis's replicationFeedMonitors: a client of the Unix socket is shown by its path.
+  const head = `+${timestamp()} [${db} ${client.unixSocket === '' ? client.addr : `unix:${client.unixSocket}`}]`;
   let n = head.length + 2;
   for (let i = 0; i < args.length; i++) n += 1 + reprLength(args[i]);
   const line = Buffer.allocUnsafe(n);

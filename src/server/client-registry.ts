@@ -26,27 +26,32 @@ export class ClientRegistry {
 
   constructor(private readonly server: Server) {}
 
-  /** A connection the listener accepted: turned away (maxclients, protected mode) or a new client. */
-  accept(socket: Socket): void {
-    logAccepted(this.server.log, socket); // as Redis, before maxclients and protected mode turn it away
+  /**
+   * A connection a listener accepted: turned away (maxclients, protected mode) or a new client.
+   * `unixSocket`: the path (as configured) of the Unix socket it came through, '' for TCP.
+   */
+  accept(socket: Socket, unixSocket = ''): void {
+    logAccepted(this.server.log, socket, unixSocket); // as Redis, before maxclients and protected mode turn it away
     // As Redis: over maxclients, the new connection gets an error and is closed.
     const max = this.server.config.int('maxclients');
     this.makeRoom(max);
     if (this.byId.size >= max) return this.refuse(socket, MAX_CLIENTS);
-    // Then, as Redis's clientAcceptHandler: protected mode turns away non-loopback peers. Redis
-    // has created the client by then: its ID is used up (one refused over maxclients never had one).
-    if (protectedModeDenies(this.server.config, socket.remoteAddress)) {
+    // Then, as Redis's clientAcceptHandler: protected mode turns away non-loopback peers (a Unix
+    // socket's are local). Redis has created the client by then: its ID is used up (one refused
+    // over maxclients never had one).
+    if (unixSocket === '' && protectedModeDenies(this.server.config, socket.remoteAddress)) {
       this.nextId++;
       return this.refuse(socket, DENIED_PROTECTED_MODE);
     }
     // Read from the accepted socket, whose getpeername above is cached: the socket readShared
-    // makes around the same handle would ask the kernel again.
-    const addr = peerOf(socket);
+    // makes around the same handle would ask the kernel again. A Unix socket's peer has no
+    // address: Redis shows the socket's path (as configured) and port 0.
+    const addr = unixSocket === '' ? peerOf(socket) : `${unixSocket}:0`;
     let conn: Connection | null = null;
     let reading: Socket | null = null;
     try {
       reading = readShared(socket, Connection.receiveOn);
-      conn = new Connection(this.nextId++, reading, this.server, addr);
+      conn = new Connection(this.nextId++, reading, this.server, addr, unixSocket);
     } catch (e) {
       // A bug, or a Node whose sockets refuse what readShared does: this client is dropped, the
       // server stays up (an exception here would reach the 'connection' event and end the process).

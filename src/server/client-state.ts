@@ -56,6 +56,8 @@ export abstract class ClientState extends CommandContext {
     readonly socket: Socket,
     readonly server: Server,
     readonly addr: string,
+    /** The path (as configured) of the Unix socket the client came through, '' for TCP. */
+    readonly unixSocket: string,
   ) {
     super();
     this.authed = !this.passwordSet;
@@ -65,9 +67,10 @@ export abstract class ClientState extends CommandContext {
    * The local address, read when first asked (CLIENT LIST, CLIENT KILL LADDR, CLUSTER): a
    * getsockname for every connection cost a system call that a client connecting per request
    * (redis-benchmark -k 0) paid each time. As Redis's cached sockname; "?:0" once the socket is gone.
+   * Through the Unix socket, the same as `addr` (Redis's path:0 for both).
    */
   get laddr(): string {
-    return (this.localAddr ??= localOf(this.socket));
+    return (this.localAddr ??= this.unixSocket === '' ? localOf(this.socket) : this.addr);
   }
 
   get fd(): number {

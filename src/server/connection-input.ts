@@ -69,8 +69,8 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
   /** The replay stopped for this turn (TURN_BYTES) and goes on in the next one. */
   private replayYielded = false;
 
-  constructor(id: number, socket: Socket, server: Server, addr: string) {
-    super(id, socket, server, addr);
+  constructor(id: number, socket: Socket, server: Server, addr: string, unixSocket: string) {
+    super(id, socket, server, addr, unixSocket);
     this.limits = readLimitsOf(server.config);
     this.decoder = new RequestDecoder(this, this.limits);
     this.gate = new ReadGate(socket, this.decoder, this.limits, this);

@@ -52,9 +52,12 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
   /** When (unix seconds) the output was first seen over the soft limit; 0: it is not (limits.ts). */
   obufSoftSince = 0;
 
-  /** `addr`: the peer's address; the accepting server already read it (one getpeername per client). */
-  constructor(id: number, socket: Socket, server: Server, addr = peerOf(socket)) {
-    super(id, socket, server, addr);
+  /**
+   * `addr`: the peer's address; the accepting server already read it (one getpeername per client).
+   * `unixSocket`: the Unix socket's path (as configured) for a client that came through it.
+   */
+  constructor(id: number, socket: Socket, server: Server, addr = peerOf(socket), unixSocket = '') {
+    super(id, socket, server, addr, unixSocket);
     (socket as ClientSocket)[CONNECTION] = this;
     socket.setNoDelay(true);
     const keepAlive = server.config.int('tcp-keepalive');

@@ -1,8 +1,8 @@
 // Hardening limits, as Redis 7.0 applies them to clients:
 // - protected mode (networking.c clientAcceptHandler): with protected-mode yes and no password for
 //   the default user, a client whose peer address is not 127.0.0.1 or ::1 gets -DENIED and is
-//   closed. Whatever `bind` says (7.0 no longer cares), and 127.0.0.2 is not local (checked on a
-//   real 7.0.15);
+//   closed (never one of the Unix socket). Whatever `bind` says (7.0 no longer cares), and
+//   127.0.0.2 is not local (checked on a real 7.0.15);
 // - `timeout` (clientsCronHandleTimeout): a client idle for more than `timeout` whole seconds is
 //   closed. Redis exempts replicas (a MONITOR client is one), masters, blocked clients (a command
 //   held by CLIENT PAUSE blocks its client) and pub/sub clients: here monitors and held clients;
@@ -39,14 +39,16 @@ export function protectedModeDenies(config: Config, remote: string | undefined):
 }
 
 /**
- * True when `setting` (enable-debug-command, enable-protected-configs) refuses its action to a
- * client whose address (CLIENT LIST's `addr`, `ip:port` or `[ip]:port`) is `addr`: as Redis 7.0's
- * allowProtectedAction, `local` lets only 127.0.0.1 and ::1 in (islocalClient compares the peer's
- * text; 127.0.0.2 is not local).
+ * True when `setting` (enable-debug-command, enable-protected-configs) refuses its action to
+ * `client`: as Redis 7.0's allowProtectedAction, `local` lets in only clients of the Unix socket and
+ * those whose address (CLIENT LIST's `addr`, `ip:port` or `[ip]:port`) is 127.0.0.1 or ::1
+ * (islocalClient compares the peer's text; 127.0.0.2 is not local).
  */
-export function protectedActionDenied(allowed: string, addr: string): boolean {
+export function protectedActionDenied(allowed: string, client: { readonly addr: string; readonly unixSocket: string }): boolean {
   if (allowed === 'yes') return false;
   if (allowed !== 'local') return true;
+  if (client.unixSocket !== '') return false;
+  const addr = client.addr;
   const host = addr.slice(0, addr.lastIndexOf(':'));
   return !LOOPBACK.has(host.startsWith('[') ? host.slice(1, -1) : host);
 }

@@ -1,5 +1,6 @@
 // Opening one listening socket, as Redis 7.0's anet.c does: a TCP one on an address and port
-// (anetTcpServer / anetTcp6Server). listener.ts decides which to open and when.
+// (anetTcpServer / anetTcp6Server), a Unix one at a path (anetUnixServer). listener.ts decides
+// which to open and when.
 //
 // A TCP socket is bound synchronously (listenNow): CONFIG SET port / bind is one synchronous
 // command that answers whether the new listeners are up, as Redis's does (inside MULTI too).
@@ -11,10 +12,12 @@
 // (canListenNow): one way to bind, at start and at run time alike.
 
 import * as net from 'node:net';
+import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { lookup } from 'node:dns/promises';
 import { getSystemErrorMap, getSystemErrorName } from 'node:util';
 import { type Server as NetServer, type Socket } from 'node:net';
-import { acceptFailure, listenFailure } from '../errors.js';
+import { acceptFailure, errnoText, listenFailure, strerror, unixPathTooLong } from '../errors.js';
 
 /** What a listener gives each connection it accepts. */
 export type OnSocket = (s: Socket) => void;
@@ -30,6 +33,9 @@ const createServerHandle = (net as unknown as { _createServerHandle?: CreateServ
 
 /** libuv's UV_TCP_IPV6ONLY (uv.h): an IPv6 listener takes no IPv4 connections, as Redis's anetV6Only. */
 const UV_TCP_IPV6ONLY = 1;
+
+/** Redis's anetUnixServer: sun_path holds 108 bytes, the path and its NUL. */
+const SUN_PATH_SIZE = 108;
 
 /** Whether TCP listeners can be opened synchronously (and so moved by CONFIG SET). */
 export const canListenNow = (): boolean => typeof createServerHandle === 'function';
@@ -55,6 +61,18 @@ function newListener(onSocket: OnSocket): NetServer {
  */
 function logAcceptFailures(srv: NetServer, warn: (line: string) => void): NetServer {
   return srv.on('error', (e) => warn(acceptFailure(e)));
+}
+
+/** A listener listening on `options` (Node's way: its listen error rejects). */
+function listening(options: net.ListenOptions, onSocket: OnSocket, warn: (line: string) => void): Promise<NetServer> {
+  return new Promise((resolvePromise, reject) => {
+    const srv = newListener(onSocket);
+    srv.once('error', reject);
+    srv.listen(options, () => {
+      srv.removeListener('error', reject);
+      resolvePromise(logAcceptFailures(srv, warn));
+    });
+  });
 }
 
 /** Listens on an IP address (`address`: an IPv4 or IPv6 literal) now; throws Node's listen error. */
@@ -108,4 +126,38 @@ export function bindError(host: string, port: number, e: unknown): ListenError {
     if (v !== undefined) Object.defineProperty(err, k, { value: v, enumerable: true, writable: true, configurable: true });
   }
   return err;
+}
+
+/**
+ * Listens on the Unix socket at `path` (a file system path), as Redis's initServer: whatever is at
+ * the path is removed first (a socket file a server left behind when it was killed; Redis does not
+ * care whether the unlink works), then bound, then given `perm` when not 0 (a chmod failure is
+ * ignored, as Redis's). Throws with anet.c's reason (`bind: <strerror>`, or the path's length),
+ * Node's error as the `cause` and its code kept.
+ */
+export async function listenUnix(path: string, perm: number, backlog: number, onSocket: OnSocket, warn: (line: string) => void): Promise<NetServer> {
+  // libuv would bind a longer path cut to sun_path's length, a socket at another name.
+  const bytes = Buffer.byteLength(path);
+  if (bytes > SUN_PATH_SIZE - 1) throw new Error(unixPathTooLong(bytes, SUN_PATH_SIZE));
+  try {
+    unlinkSync(path);
+  } catch {
+    // none there, or one that bind() will report
+  }
+  let srv: NetServer;
+  try {
+    srv = await listening({ path, backlog }, onSocket, warn);
+  } catch (e) {
+    // libuv turns bind()'s ENOENT (a directory of the path missing) into EACCES, as on Windows.
+    let code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' && !existsSync(dirname(path))) code = 'ENOENT';
+    // anet.c's words: the step that failed, then strerror (Node says `listen` for both steps).
+    throw Object.assign(new Error(`bind: ${code === undefined ? errnoText(e) : strerror(code)}`, { cause: e }), { code });
+  }
+  try {
+    if (perm !== 0) chmodSync(path, perm);
+  } catch {
+    // as Redis's, whose chmod's result is not checked
+  }
+  return srv;
 }

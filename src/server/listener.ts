@@ -1,19 +1,23 @@
 // The server's listening sockets, as Redis 7.0's: TCP on every address of `bind` at `port`
-// (listenToPort). CONFIG SET port and bind move them at run time, as Redis 7.0's changeListenPort
-// and changeBindAddr, answering whether that worked. Each socket is opened by listen-socket.ts.
+// (listenToPort), and the Unix socket of `unixsocket` (initServer). CONFIG SET port and bind move
+// the TCP ones at run time, as Redis 7.0's changeListenPort and changeBindAddr, answering whether
+// that worked. Each socket is opened by listen-socket.ts.
 //
-// Port 0 is a free port the system picks (Redis would not listen on TCP, and with nothing to
-// listen on it exits).
+// Port 0: for the CLI beside a Unix socket, no TCP at all, as Redis; otherwise (the library, or no
+// Unix socket, where Redis would have nothing to listen on and exits) a free port the system picks.
 
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { isIP } from 'node:net';
+import { unlinkSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ApplyError, type Config } from '../config.js';
+import { fsPath } from '../config-values.js';
 import {
-  BIND_APPLY_FAILED, BIND_FAILED_LINE, bindNameAtRunTime, errorText, failedListening, listenFailure, NO_SYNC_LISTEN, NOT_LISTENING,
-  PORT_APPLY_FAILED, socketUnsupported,
+  BIND_APPLY_FAILED, BIND_FAILED_LINE, bindNameAtRunTime, errnoText, errorText, failedListening, listenFailure, NO_SYNC_LISTEN, NOT_LISTENING,
+  PORT_APPLY_FAILED, socketUnsupported, unixFailure,
 } from '../errors.js';
 import type { Logger } from './log.js';
-import { bindError, canListenNow, closeAll, closeNow, ListenError, listenNow, resolveHost } from './listen-socket.js';
+import { bindError, canListenNow, closeAll, closeNow, ListenError, listenNow, listenUnix, resolveHost } from './listen-socket.js';
 
 /** Redis's wildcard addresses. A Map: a bind address such as `constructor` must not find Object's. */
 const ANY = new Map([['*', '0.0.0.0'], ['::*', '::']]);
@@ -37,8 +41,8 @@ interface TcpListener {
 export interface ListenerHost {
   readonly config: Config;
   readonly log: Logger;
-  /** A connection accepted. */
-  accept(socket: Socket): void;
+  /** A connection accepted; `unixSocket`: the socket's path as configured, '' for TCP. */
+  accept(socket: Socket, unixSocket: string): void;
 }
 
 export { ListenError };
@@ -51,8 +55,11 @@ function withLines<E extends ListenError>(e: E, lines: string[]): E {
 
 export class Listeners {
   private tcp: TcpListener[] = [];
+  private unix: NetServer | null = null;
   /** The port the TCP listeners share (the one given, or the one picked for port 0); with none, the setting. */
   port = 0;
+  /** The Unix socket's file (resolved inside `dir`, where Redis works), '' for none. */
+  unixPath = '';
   /** The `bind` and `port` values the TCP listeners were opened for. */
   private openFor = { bind: '', port: -1 };
   /** The host names of `bind` resolved at start (their address, or why not): see listen-socket.ts. */
@@ -60,9 +67,17 @@ export class Listeners {
   /** Set by close(): a CONFIG SET after it opens nothing (the server is gone). */
   private closed = false;
 
-  constructor(private readonly host: ListenerHost) {}
+  /** `redisPortZero`: port 0 beside a Unix socket means no TCP, as Redis (the CLI); else always a free port. */
+  constructor(
+    private readonly host: ListenerHost,
+    private readonly redisPortZero: boolean,
+  ) {}
 
-  /** Opens the listeners, as Redis's initServer; throws ListenError. */
+  private tcpOff(port: number): boolean {
+    return port === 0 && this.redisPortZero && this.host.config.get('unixsocket') !== '';
+  }
+
+  /** Opens TCP, then the Unix socket, as Redis's initServer; throws ListenError. */
   async open(): Promise<void> {
     const c = this.host.config;
     if (!canListenNow()) throw withLines(new ListenError(NO_SYNC_LISTEN), [NO_SYNC_LISTEN]);
@@ -73,7 +88,13 @@ export class Listeners {
       // Redis's lines for the address that failed: listenToPort's (bindError's text), then initServer's.
       throw e instanceof ListenError ? withLines(e, [`Warning: ${e.message}`, failedListening(c.int('port'))]) : e;
     }
-    if (this.tcp.length === 0) throw withLines(new ListenError(NOT_LISTENING), [NOT_LISTENING]);
+    try {
+      await this.openUnix();
+    } catch (e) {
+      await this.close();
+      throw e;
+    }
+    if (this.tcp.length === 0 && this.unix === null) throw withLines(new ListenError(NOT_LISTENING), [NOT_LISTENING]);
     c.onChange('port', (v) => this.move(c.get('bind'), Number(v), PORT_APPLY_FAILED));
     c.onChange('bind', (v) => this.move(v, c.int('port'), BIND_APPLY_FAILED));
     c.addCheck('bind', (v, prev) => (v === prev ? null : this.unresolved(v)));
@@ -93,9 +114,9 @@ export class Listeners {
     return name === undefined ? null : bindNameAtRunTime(name.host);
   }
 
-  /** Binds `bind` at `port` (0: a free one). */
+  /** Binds `bind` at `port` (as the settings say: port 0 may be none, or a free one). */
   private openTcp(bind: string, port: number): void {
-    const opened = this.bindEach(bindAddresses(bind), port);
+    const opened = this.tcpOff(port) ? { listeners: [], port: 0 } : this.bindEach(bindAddresses(bind), port);
     this.tcp = opened.listeners;
     this.port = opened.listeners.length > 0 ? opened.port : port;
     this.openFor = { bind, port };
@@ -113,7 +134,7 @@ export class Listeners {
     const warn = (line: string): void => log.warning(line);
     for (const { host, optional } of addresses) {
       try {
-        const server = listenNow(this.addressOf(host), port, config.int('tcp-backlog'), (s) => this.host.accept(s), warn);
+        const server = listenNow(this.addressOf(host), port, config.int('tcp-backlog'), (s) => this.host.accept(s, ''), warn);
         listeners.push({ host, server });
         port = (server.address() as AddressInfo).port;
       } catch (e) {
@@ -147,7 +168,7 @@ export class Listeners {
     if (this.closed || (bind === this.openFor.bind && port === this.openFor.port)) return;
     // An unchanged port 0 keeps the free port it picked; a new port 0 picks another.
     const at = port === 0 && port === this.openFor.port ? this.port : port;
-    const addresses = bindAddresses(bind);
+    const addresses = this.tcpOff(port) ? [] : bindAddresses(bind);
     const samePort = at !== 0 && at === this.port && this.tcp.length > 0;
     const pending = samePort ? [...this.tcp] : [];
     const keep: TcpListener[] = [];
@@ -184,11 +205,50 @@ export class Listeners {
     this.tcp = [...keep, ...again];
   }
 
-  /** Stops accepting everywhere (connections already accepted stay open). */
+  /** The Unix socket of `unixsocket`, if any; throws ListenError with Redis's line. */
+  private async openUnix(): Promise<void> {
+    const { config, log } = this.host;
+    const shown = config.get('unixsocket');
+    if (shown === '') return;
+    const path = resolve(fsPath(config.get('dir')), fsPath(shown));
+    const perm = parseInt(config.get('unixsocketperm'), 8);
+    try {
+      this.unix = await listenUnix(path, perm, config.int('tcp-backlog'), (s) => this.host.accept(s, shown), (line) => log.warning(line));
+    } catch (e) {
+      const line = unixFailure(errorText(e));
+      throw withLines(Object.assign(new ListenError(line, { cause: e }), { code: (e as NodeJS.ErrnoException).code }), [line]);
+    }
+    this.unixPath = path;
+  }
+
+  /** Whether any TCP listener is open (Redis's ready line is only logged then). */
+  get tcpOpen(): boolean {
+    return this.tcp.length > 0;
+  }
+
+  /** Stops accepting everywhere (connections already accepted stay open); the Unix socket's file goes with its listener. */
   async close(): Promise<void> {
-    const all = this.tcp.map((l) => l.server);
+    const all = [...this.tcp.map((l) => l.server), ...(this.unix === null ? [] : [this.unix])];
     this.closed = true;
     this.tcp = [];
+    this.unix = null;
     await closeAll(all);
+  }
+
+  /**
+   * At shutdown, as Redis's closeListeningSockets(1): its line, and the socket file removed. A
+   * closed listener removed its own (libuv unlinks a Unix socket's path when it closes it); one
+   * still open (a stop while the AOF loads, which exits at once) has it unlinked here.
+   */
+  removeUnixSocket(): void {
+    if (this.unixPath === '') return;
+    const { log } = this.host;
+    log.notice('Removing the unix socket file.');
+    if (this.unix === null) return;
+    try {
+      unlinkSync(this.unixPath);
+    } catch (e) {
+      log.warning(`Error removing the unix socket file: ${errnoText(e)}`);
+    }
   }
 }

@@ -9,9 +9,10 @@
 //
 // {title} is the name the server was run as (the script's or the command's file name: Node gives
 // the script's absolute path, where Redis shows its argv[0] as typed); {listen-addr} the first
-// `bind` address (`*` for none) and the port; {server-mode} `[cluster]` with cluster-enabled;
-// {config-file} the configuration file's absolute path or `-`; {port}; {tls-port} and {unixsocket}
-// are 0 and empty (no TLS, no unix socket here). Node (libuv) writes the title over the memory of
+// `bind` address (`*` for none) and the port, or `unixsocket:<path>` with no TCP port; {server-mode}
+// `[cluster]` with cluster-enabled; {config-file} the configuration file's absolute path or `-`;
+// {port}; {unixsocket} the Unix socket's path as configured (empty for none); {tls-port} is 0 (no
+// TLS here). Node (libuv) writes the title over the memory of
 // the command line the process was started with, so a longer title is cut to that length (Redis
 // moves the environment out of the way to make room), and it also renames the main thread (its
 // first 15 bytes: the name top shows), which Redis's setproctitle leaves as it was.
@@ -24,7 +25,10 @@ import { expandProcTitle } from '../config-parsers.js';
 export interface TitleFacts {
   /** The script or command run (process.argv[1]). */
   executable: string;
+  /** The TCP port, 0 for none. */
   port: number;
+  /** unixsocket as configured ('' for none). */
+  unixsocket: string;
   cluster: boolean;
   /** Absolute, or '' for none. */
   configFile: string;
@@ -35,12 +39,13 @@ export function procTitle(template: string, bind: string, facts: TitleFacts): st
   const first = bind.split(' ').find((a) => a !== '') ?? '*';
   return expandProcTitle(template, new Map([
     ['title', basename(facts.executable)],
-    ['listen-addr', `${first}:${facts.port}`],
+    // As Redis's: the TCP address when there is a port, else the Unix socket.
+    ['listen-addr', facts.port !== 0 ? `${first}:${facts.port}` : `unixsocket:${facts.unixsocket}`],
     ['server-mode', facts.cluster ? '[cluster]' : ''],
     ['config-file', facts.configFile === '' ? '-' : facts.configFile],
     ['port', String(facts.port)],
     ['tls-port', '0'],
-    ['unixsocket', ''],
+    ['unixsocket', facts.unixsocket],
   ]));
 }
 

@@ -66,6 +66,7 @@ export class ReplayClient extends CommandContext implements ClientApi, Ctx {
   authenticated = true;
   readonly addr = '';
   readonly laddr = '';
+  readonly unixSocket = '';
   readonly fd = -1;
   readonly createdAt = wallNow();
   lastInteraction = this.createdAt;

@@ -32,7 +32,7 @@ export function admits(server: Server, conn: Connection, spec: CommandSpec): Err
   // As Redis 7.0's CMD_PROTECTED check, before authentication: a refused call, not a failed one.
   if (spec.isProtected) {
     const [option, refusal] = PROTECTED_BY.get(spec.name.split('|')[0])!;
-    if (protectedActionDenied(server.config.get(option), conn.addr)) return new ErrorReply(refusal);
+    if (protectedActionDenied(server.config.get(option), conn)) return new ErrorReply(refusal);
   }
   if (!spec.noAuth && conn.authRequired) return new ErrorReply(NOAUTH);
   return null;

@@ -50,6 +50,8 @@ export interface ServerOptions {
   clock?: Clock;
   logger?: Logger;
   configFile?: string;
+  /** Port 0 beside a Unix socket means no TCP, as Redis (the CLI's); otherwise port 0 is a free port (the library's). */
+  redisPortZero?: boolean;
 }
 
 /** Share of each cron period the active expiry cycle may take (Redis's slow cycle: 25%). */
@@ -71,7 +73,7 @@ export class Server implements ServerApi {
   /** As INFO shows it: a byte string, like every text the protocol sends. */
   readonly executable = byteString(process.argv[1] ?? '');
   readonly configFile: string;
-  /** The TCP port listened on: the one given, or the one picked for port 0 (listener.ts). */
+  /** The TCP port listened on: the one given, or the one picked for port 0; 0 with no TCP (listener.ts). */
   get port(): number {
     return this.listeners.port;
   }
@@ -136,7 +138,7 @@ export class Server implements ServerApi {
   /** Output buffer limits and idle timeout of the clients (limits.ts). */
   readonly limits: ClientLimits;
 
-  /** The listening sockets (listener.ts). */
+  /** The listening sockets, TCP and Unix (listener.ts). */
   readonly listeners: Listeners;
   /** The live clients, how a connection becomes one and how it stops being one (client-registry.ts). */
   readonly registry = new ClientRegistry(this);
@@ -155,7 +157,7 @@ export class Server implements ServerApi {
     this.config = opts.config ?? new Config();
     this.configFile = opts.configFile ?? '';
     this.log = opts.logger ?? createLogger(this.config.get('loglevel'), fsPath(this.config.get('logfile')));
-    this.listeners = new Listeners({ config: this.config, log: this.log, accept: (s) => this.registry.accept(s) });
+    this.listeners = new Listeners({ config: this.config, log: this.log, accept: (s, unix) => this.registry.accept(s, unix) }, opts.redisPortZero === true);
     this.config.onChange('loglevel', (v) => this.log.setLevel(v));
     this.droppedMemory = new DroppedMemory(this.log, () => this.keyspace.baselineBytes + this.keyspace.usage.dataset);
     this.cronTimer = serverCronTimer(this.config, this.clientsById, () => this.cron());
@@ -353,7 +355,7 @@ export class Server implements ServerApi {
 
   // --- lifecycle -------------------------------------------------------------------------------
 
-  /** Listens on every address of `bind` and starts the cron; throws ListenError. */
+  /** Listens (TCP on every address of `bind`, the Unix socket) and starts the cron; throws ListenError. */
   async listen(): Promise<void> {
     await this.listeners.open();
     this.cronTimer.start();

@@ -231,18 +231,19 @@ export async function runService(config: Config, configFile: string): Promise<Se
   let server: Server;
   try {
     // Throws for a cluster layout file that cannot be used (cluster-enabled yes).
-    server = new Server({ config, logger: log, configFile: configFile === '' ? '' : resolve(configFile) });
+    server = new Server({ config, logger: log, configFile: configFile === '' ? '' : resolve(configFile), redisPortZero: true });
   } catch (e) {
     return fail(errorText(e));
   }
   try {
     await server.listen();
   } catch (e) {
-    // Redis's lines for what failed (listener.ts): listenToPort's then initServer's.
+    // Redis's lines for what failed (listener.ts): for an address, listenToPort's then initServer's.
     return fail(errorText(e), e instanceof ListenError ? e.lines : [errorText(e)]);
   }
   // As Redis's main(), once the port is known: ps shows the server's address.
-  manageProcTitle(config, () => ({ executable: process.argv[1] ?? 'keystonelight', port: server.port, cluster: server.cluster !== null, configFile: server.configFile }));
+  const unixsocket = fsPath(config.get('unixsocket'));
+  manageProcTitle(config, () => ({ executable: process.argv[1] ?? 'keystonelight', port: server.port, unixsocket, cluster: server.cluster !== null, configFile: server.configFile }));
   manageOomScore(config, log);
   logMode(log, config);
   log.warning(`Server initialized, data directory ${resolve(fsPath(config.get('dir')))}`);
@@ -254,7 +255,7 @@ export async function runService(config: Config, configFile: string): Promise<Se
     return fail(errorText(e));
   }
   service.running = true;
-  log.notice(readyLine(server.port));
+  for (const line of readyLines(server)) log.notice(line);
   const maxmemory = config.int('maxmemory');
   if (maxmemory > 0 && maxmemory < 1024 * 1024) log.warning(smallMaxmemory(maxmemory));
   return server;
@@ -266,3 +267,11 @@ export const smallMaxmemory = (bytes: number): string =>
 
 /** Redis's line once the server serves (the library logs it too: with port 0 it names the port). */
 export const readyLine = (port: number): string => `Ready to accept connections tcp on port ${port}`;
+
+/** The lines once the server serves: TCP's (when it listens on TCP), then Redis 7.0's for the Unix socket. */
+export function readyLines(server: Server): string[] {
+  const lines = server.listeners.tcpOpen ? [readyLine(server.port)] : [];
+  const unix = server.config.get('unixsocket');
+  if (unix !== '') lines.push(`The server is now ready to accept connections at ${fsPath(unix)}`);
+  return lines;
+}

@@ -3,7 +3,8 @@
 //
 // Shutdown (SIGTERM, SIGINT, SHUTDOWN): make the append-only file durable first — if that fails,
 // SHUTDOWN without FORCE is refused and a signal leaves the server running, as Redis does — then
-// stop accepting, answer what is in flight, close, remove the PID file, log the last line, exit 0.
+// stop accepting, answer what is in flight, close, remove the PID file and the Unix socket's, log
+// the last line, exit 0.
 
 import type { ShutdownOpts } from '../commands/context.js';
 import type { Logger } from './log.js';
@@ -75,6 +76,7 @@ export class Service {
       this.log.warning('User requested shutdown...');
       this.log.notice('Removing the pid file.');
       this.pidFiles.release();
+      this.server.listeners.removeUnixSocket();
       this.log.warning('Keystonelight is now ready to exit, bye bye...');
       void this.log.close().finally(() => process.exit(0));
       return;
@@ -135,6 +137,7 @@ export class Service {
       void server.close().catch((e) => log.warning(`Error while closing: ${errorText(e)}`)).then(async () => {
         log.notice('Removing the pid file.');
         this.pidFiles.release();
+        server.listeners.removeUnixSocket(); // as Redis's finishShutdown, after the PID file
         log.warning('Keystonelight is now ready to exit, bye bye...');
         await log.close();
         process.exit(0);

@@ -1,7 +1,8 @@
 // Redis's log lines about clients and databases at the verbose and debug levels: "Accepted
-// 127.0.0.1:52408" for each connection, "Client closed connection <client line>" when a peer
-// closes, and from the cron every 5 seconds "DB 0: 2 keys (1 volatile) in 4 slots HT." per
-// non-empty database (verbose) and "N clients connected (0 replicas), B bytes in use" (debug).
+// 127.0.0.1:52408" (through the Unix socket "Accepted connection to <path>") for each connection,
+// "Client closed connection <client line>" when a peer closes, and from the cron every 5 seconds
+// "DB 0: 2 keys (1 volatile) in 4 slots HT." per non-empty database (verbose) and "N clients
+// connected (0 replicas), B bytes in use" (debug).
 // Someone debugging with `loglevel verbose` expects them where Redis prints them. The per-client
 // lines are built only when their level is on: a client connecting per request pays nothing.
 
@@ -11,13 +12,18 @@ import type { ClientApi } from '../commands/context.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import type { Logger } from './log.js';
 import { wallNow } from '../timers.js';
+import { fsPath } from '../config-values.js';
 
 /** As Redis's run_with_period(5000) in serverCron. */
 const PERIOD_MS = 5000;
 
-/** "Accepted ip:port", the address as Redis prints it (an IPv6 one unbracketed). */
-export function logAccepted(log: Logger, socket: Socket): void {
+/**
+ * "Accepted ip:port", the address as Redis prints it (an IPv6 one unbracketed); through the Unix
+ * socket (its path as configured, `unixSocket`), Redis's acceptUnixHandler's "Accepted connection to <path>".
+ */
+export function logAccepted(log: Logger, socket: Socket, unixSocket: string): void {
   if (!log.enabled('verbose')) return;
+  if (unixSocket !== '') return log.verbose(`Accepted connection to ${fsPath(unixSocket)}`);
   const a = socket.remoteAddress ?? '?';
   log.verbose(`Accepted ${a.startsWith('::ffff:') ? a.slice(7) : a}:${socket.remotePort ?? 0}`);
 }

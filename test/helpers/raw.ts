@@ -31,6 +31,14 @@ export class RawClient {
     });
   }
 
+  /** Connects to a Unix socket at `path`. */
+  static connectPath(path: string): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const s = connect({ path }, () => resolve(new RawClient(s)));
+      s.once('error', reject);
+    });
+  }
+
   private wake(): void {
     const w = this.waiters;
     this.waiters = [];

@@ -178,13 +178,16 @@ test('SIGTERM while loading exits at once, leaving the file as it was', async (t
   for (let i = 0; i < 300_000; i++) parts.push(aofBytes(['SET', `key:${i}`, 'v']));
   const dir = dirWith(Buffer.concat(parts));
   const before = sha(join(dir, 'appendonly.aof'));
-  const sp = await startBundle(['--loglevel', 'notice'], { dir, wait: false });
+  const sp = await startBundle(['--loglevel', 'notice', '--unixsocket', 'ks.sock'], { dir, wait: false });
   t.teardown(() => void sp.stop('SIGKILL'));
   (await loadingClient(sp.port)).close();
+  t.true(existsSync(join(dir, 'ks.sock')), 'the Unix socket listens while the file loads');
   t.is(await sp.stop('SIGTERM'), 0);
-  // As redis-server 7.0.15 (seen): the signal handler's line, then a shutdown without saving.
-  t.regex(sp.output(), /# Received shutdown signal during loading, scheduling shutdown\.\n.*# User requested shutdown\.\.\.\n.*\* Removing the pid file\.\n.*# Keystonelight is now ready to exit, bye bye\.\.\.\n/);
+  // As redis-server 7.0.15 (seen): the signal handler's line, then a shutdown without saving,
+  // removing the Unix socket's file too (its listener still open: the process exits at once).
+  t.regex(sp.output(), /# Received shutdown signal during loading, scheduling shutdown\.\n.*# User requested shutdown\.\.\.\n.*\* Removing the pid file\.\n.*\* Removing the unix socket file\.\n.*# Keystonelight is now ready to exit, bye bye\.\.\.\n/);
   t.false(existsSync(join(dir, 'keystonelight.pid')));
+  t.false(existsSync(join(dir, 'ks.sock')));
   checkMigrated(t, dir, 'SIGTERM');
   t.is(sha(migrated(dir)), before);
 });

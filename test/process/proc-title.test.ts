@@ -59,12 +59,14 @@ test('set-proc-title no keeps the command line; CONFIG SET proc-title-template s
   t.deepEqual(ours.slice(1), theirs.slice(1));
 });
 
-test('the variables: the first bind address as given (* for none), [cluster], the configuration file', (t) => {
-  const facts = { executable: '/usr/local/bin/keystonelight', port: 7000, cluster: true, configFile: '/etc/ks.conf' };
+test('the variables: the first bind address as given (* for none), [cluster], the configuration file, the Unix socket', (t) => {
+  const facts = { executable: '/usr/local/bin/keystonelight', port: 7000, unixsocket: '', cluster: true, configFile: '/etc/ks.conf' };
   t.is(procTitle('{title} {listen-addr} {server-mode}', '', facts), 'keystonelight *:7000 [cluster]');
   t.is(procTitle('{title} {listen-addr} {server-mode}', '-::1 127.0.0.1', { ...facts, cluster: false }), 'keystonelight -::1:7000');
   t.is(procTitle('{{{config-file}} {port}{tls-port}{unixsocket}', '10.0.0.1', facts), '{/etc/ks.conf} 70000');
   t.is(procTitle('{nosuch}', '', facts), null);
+  // Redis's: with no TCP port (port 0 beside a Unix socket) the address is the socket's.
+  t.is(procTitle('{listen-addr} {unixsocket} {port}', '127.0.0.1', { ...facts, port: 0, unixsocket: '/run/ks.sock' }), 'unixsocket:/run/ks.sock /run/ks.sock 0');
 });
 
 test('a server embedded in another program leaves that program\'s title alone', async (t) => {

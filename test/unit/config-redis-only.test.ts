@@ -96,7 +96,7 @@ test('a config file: defaults accepted, a value asking for a missing feature ref
   t.is(start('port 7000\nreplicaof 10.0.0.1 6379\n'), "redis.conf, line 2: 'replicaof 10.0.0.1 6379': replication is not supported by Keystonelight");
   t.is(start('slaveof 10.0.0.1 6379\n'), "redis.conf, line 1: 'slaveof 10.0.0.1 6379': replication is not supported by Keystonelight");
   t.is(start('notify-keyspace-events Ex\n'), "redis.conf, line 1: 'notify-keyspace-events Ex': keyspace notifications (notify-keyspace-events) is not supported by Keystonelight");
-  t.is(start('unixsocket /run/redis.sock\n'), "redis.conf, line 1: 'unixsocket /run/redis.sock': a unix socket (unixsocket) is not supported by Keystonelight");
+  t.is(start('unixsocket /run/redis.sock\nunixsocketperm 700\n'), 'ok'); // supported now (server/listener.ts)
   t.is(start('tls-port 6380\n'), "redis.conf, line 1: 'tls-port 6380': TLS is not supported by Keystonelight");
   t.is(start('aclfile /etc/redis/users.acl\n'), "redis.conf, line 1: 'aclfile /etc/redis/users.acl': an ACL file (aclfile) is not supported by Keystonelight");
   t.is(start('supervised systemd\n'), "redis.conf, line 1: 'supervised systemd': supervision by upstart or systemd (supervised) is not supported by Keystonelight");

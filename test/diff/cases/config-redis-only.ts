@@ -12,7 +12,7 @@ import { findOption, type OptionSpec } from '../../../src/config.js';
 import type { DiffCase } from './types.js';
 
 /** Redis's options that act here, with Redis's defaults, bounds and errors (src/config.ts). */
-const ACTING = ['dynamic-hz', 'set-proc-title', 'proc-title-template', 'active-expire-effort', 'cluster-port', 'cluster-announce-port', 'cluster-announce-bus-port'];
+const ACTING = ['dynamic-hz', 'set-proc-title', 'proc-title-template', 'active-expire-effort', 'cluster-port', 'cluster-announce-port', 'cluster-announce-bus-port', 'unixsocket', 'unixsocketperm'];
 
 /** Every option whose CONFIG GET / SET must be redis-server's, default included. */
 export const AS_REDIS: OptionSpec[] = [...REDIS_ONLY_OPTIONS, ...ACTING.map((n) => findOption(n)!)];
