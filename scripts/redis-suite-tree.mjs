@@ -99,11 +99,10 @@ export function findTree(repoRoot) {
 
 /**
  * Directives dropped from the suite's config files, for features Keystonelight lacks and refuses
- * at start: keyspace notifications (pub/sub), a unix socket, an ACL file and ACL users (unit/acl's
- * servers; their tests are skipped by name, but a server refused at start made the suite wait two
- * minutes for each).
+ * at start: keyspace notifications (pub/sub), an ACL file and ACL users (unit/acl's servers; their
+ * tests are skipped by name, but a server refused at start made the suite wait two minutes for each).
  */
-const DROPPED_DIRECTIVES = ['notify-keyspace-events', 'unixsocket', 'aclfile', 'user'];
+const DROPPED_DIRECTIVES = ['notify-keyspace-events', 'aclfile', 'user'];
 
 /**
  * The wrapper filters the config file in place: CONFIG REWRITE writes the file the server was

@@ -127,15 +127,18 @@ export class RequestDecoder extends QueryBuffer implements CommandNames {
     }
     // A request begun in another buffer has no bytes of its own to give (cmdStart, rawBuf).
     if (this.remaining > 0) this.cmdStart = -1;
+    // Where Redis's query buffer starts for this read: past a bulk header it took out before.
+    let taken = 0;
     if (this.pos >= this.end) {
       this.buf = chunk;
       this.pos = this.scanned = 0;
       this.end = chunk.length;
       this.owned = false;
     } else {
+      taken = this.headerRead();
       this.append(chunk);
     }
-    if (!this.paused) this.parse();
+    if (!this.paused) this.parse(this.pos + taken);
     if (this.pos < this.end && !this.owned) {
       if (this.remaining > 0) this.cmdStart = -1; // its bytes move to a buffer of our own
       this.keepRest(chunk.length);
@@ -182,10 +185,11 @@ export class RequestDecoder extends QueryBuffer implements CommandNames {
     return took;
   }
 
-  private parse(): void {
+  /** Parses and runs what the buffer holds; Redis's query buffer (parsedFrom) starts at `from`. */
+  private parse(from = this.pos): void {
     // Restored, not reset: a request run here may resume a parse (nothing does today).
     const outer = this.parsedFrom;
-    if (outer < 0) this.parsedFrom = this.pos;
+    if (outer < 0) this.parsedFrom = from;
     try {
       this.parseAll();
     } finally {
@@ -286,6 +290,9 @@ export class RequestDecoder extends QueryBuffer implements CommandNames {
       this.argBytes += len;
       this.advance(dataStart + len + 2);
       this.remaining--;
+      // Redis reads a big argument into a query buffer of its own, made the argument: what follows
+      // it comes into a new one (CLIENT INFO after `SET k <40 KB>` in one write: qbuf=26).
+      if (len >= BIG_ARG && this.parsedFrom >= 0) this.parsedFrom = this.pos;
     }
     const args = this.args;
     this.args = EMPTY_ARGS;

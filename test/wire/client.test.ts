@@ -187,6 +187,42 @@ test('CLIENT INFO qbuf of the running client counts the requests of its read, as
   t.deepEqual(want, [' qbuf=26 ', ' qbuf=13 ', ' qbuf=25 ', ' qbuf=51 ', ' qbuf=26 ']);
 });
 
+// What Redis took out of its query buffer before the read that completes a request is not in qbuf:
+// a bulk's header line whole at the end of an earlier read (taken then), and a big argument
+// (>= 32 KB: read into a buffer of its own, which becomes the argument), after which a new query
+// buffer holds what follows. Ours counted both (qbuf=10 for the first case, 40056 for the second).
+test('CLIENT INFO qbuf after a read that ended past a bulk header, and after a big argument, as redis-server', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const [ks, redis] = await Promise.all([serve(t), startRealRedis()]);
+  t.teardown(() => redis.stop());
+  const info = '*2\r\n$6\r\nCLIENT\r\n$4\r\nINFO\r\n';
+  const big = `*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$40000\r\n${'x'.repeat(40_000)}\r\n`;
+  // Each a list of writes; a write is read by the server before the next is sent.
+  const cases = [[info.slice(0, 20), info.slice(20)], [info.slice(0, 18), info.slice(18)], ['PING\r\n' + info.slice(0, 25), info.slice(25) + 'PING\r\n'], [big + info]];
+  const run = async (port: number): Promise<string[]> => {
+    const admin = await RawClient.connect(port);
+    const out: string[] = [];
+    for (const writes of cases) {
+      const c = await RawClient.connect(port);
+      await c.call('CLIENT', 'SETNAME', 'part');
+      for (const w of writes.slice(0, -1)) {
+        c.write(w);
+        await waitFor(async () => / name=part .* (qbuf|argv-mem)=[1-9]/.test(await admin.call('CLIENT', 'LIST')));
+      }
+      c.write(writes.at(-1)!);
+      let reply = '';
+      for (let i = 0; i < 5 && !reply.includes('qbuf='); i++) reply = await c.read();
+      out.push(/ qbuf=\d+ /.exec(reply)?.[0] ?? reply);
+      c.close();
+    }
+    admin.close();
+    return out;
+  };
+  const want = await run(redis.port);
+  t.deepEqual(await run(ks.port), want);
+  t.deepEqual(want, [' qbuf=6 ', ' qbuf=10 ', ' qbuf=12 ', ' qbuf=26 ']);
+});
+
 test('a client killed is gone at once, as Redis frees it: a pipelined CLIENT LIST, a second KILL, connected_clients', (t) =>
   withServer(async (s) => {
     // The socket's 'close' comes at the end of the event-loop turn: until then the killed client
