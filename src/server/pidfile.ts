@@ -20,7 +20,7 @@
 // worker thread) holds it open (openFds), and is otherwise a previous life's: so it is open from
 // before its name appears until after its name is gone, and the takeover lock likewise.
 
-import { closeSync, fstatSync, linkSync, openSync, readdirSync, readFileSync, realpathSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, linkSync, openSync, readdirSync, readFileSync, realpathSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import { basename, dirname, join, resolve } from 'node:path';
 import { errnoText } from '../errors.js';
@@ -307,6 +307,16 @@ function sameFile(path: string, fd: number): boolean {
 /** Codes of a directory nobody may create a file in: the server cannot write data there either. */
 const UNWRITABLE = new Set(['EACCES', 'EPERM', 'EROFS']);
 
+/** Whether this process may write in the directory at `path` (false when it is not there). */
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Writes `pidfile` outside the data directory as Redis's createPidFile does: whatever is there is
  * replaced, a live server's file included, for it guards nothing (`<dir>/keystonelight.pid` keeps
@@ -346,9 +356,11 @@ export class PidFiles {
    * Takes `dirLock` and writes `pidfile` (the same path, or another); throws PidFileError, holding
    * none. `warnings`: stale files taken over, and a data directory nobody can write in, whose lock
    * is then not taken when a `pidfile` elsewhere was given (a server cannot write data there
-   * either: with appendonly no, a read-only `dir` keeps working, as before this lock).
+   * either: with appendonly no, a read-only `dir` keeps working, as before this lock). Unless one of
+   * `dataDirs` in it (the AOF directory) is writable: two servers would append to one AOF, and
+   * `pidfile`, written over, keeps none off, so the start is refused.
    */
-  static take(dirLock: string, pidfile: string, exempt?: number): { files: PidFiles; warnings: string[] } {
+  static take(dirLock: string, pidfile: string, exempt?: number, dataDirs: readonly string[] = []): { files: PidFiles; warnings: string[] } {
     const warnings: string[] = [];
     const elsewhere = heldKey(pidfile) !== heldKey(dirLock);
     let lock: string | null = dirLock;
@@ -357,6 +369,8 @@ export class PidFiles {
       if (stale !== null) warnings.push(stale);
     } catch (e) {
       if (!elsewhere || !(e instanceof PidFileError) || !UNWRITABLE.has(e.code)) throw e;
+      const open = dataDirs.find(writable);
+      if (open !== undefined) throw new PidFileError(`${e.message}, and ${open} in it is writable: its data would have no lock against a second server`, e.code);
       warnings.push(`No PID file in the data directory (${e.message}): it is not writable, so this server cannot write data there either`);
       lock = null;
     }

@@ -136,7 +136,7 @@ export function makeDataDir(config: Config): void {
 /** Takes the server's PID files: the data directory's, and `pidfile` if it is elsewhere (pidfile.ts). */
 export function takePidFiles(config: Config, exempt?: number): { files: PidFiles; warnings: string[] } {
   const p = config.get('pidfile');
-  return PidFiles.take(inDir(config, DIR_LOCK), inDir(config, p === '' ? DIR_LOCK : p), exempt);
+  return PidFiles.take(inDir(config, DIR_LOCK), inDir(config, p === '' ? DIR_LOCK : p), exempt, [inDir(config, config.get('appenddirname'))]);
 }
 
 /**

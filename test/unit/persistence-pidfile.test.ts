@@ -3,7 +3,7 @@
 
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -231,6 +231,31 @@ test('PidFiles: a data directory nobody can write in is not locked when a pidfil
   files.release();
   t.false(existsSync(other));
   t.throws(() => PidFiles.take(dirLock, dirLock), { instanceOf: PidFileError, message: 'Could not create the PID file /sys/kernel/keystonelight.pid: Permission denied' });
+});
+
+test('PidFiles: a data directory nobody can write in whose AOF directory is writable refuses the start (no lock would guard that AOF)', (t) => {
+  // Run as nobody (from root): a data directory of root's (0555) holding an appendonlydir of
+  // nobody's. Both of two servers started on it, with one pidfile elsewhere, ran and appended to
+  // the same incr file: the pidfile, written over as Redis's, keeps none off.
+  if (!needRoot(t) || !needBinary(t, 'setpriv')) return;
+  const base = mkdtempSync('/tmp/ks-pid-rodir-'); // not under the test run's TMPDIR (mode 700)
+  t.teardown(() => rmSync(base, { recursive: true, force: true }));
+  chmodSync(base, 0o1777);
+  const dir = join(base, 'data');
+  const aofDir = join(dir, 'appendonlydir');
+  mkdirSync(aofDir, { recursive: true });
+  chownSync(aofDir, 65534, 65534);
+  chmodSync(dir, 0o555);
+  const dirLock = join(dir, 'keystonelight.pid');
+  const module = new URL('../../src/server/pidfile.js', import.meta.url).href;
+  const script = `import(${JSON.stringify(module)}).then(({ PidFiles }) => {
+    try { const { files, warnings } = PidFiles.take(${JSON.stringify(dirLock)}, ${JSON.stringify(join(base, 'other.pid'))}, undefined, [${JSON.stringify(aofDir)}]); console.log(files.paths.join(' ') + ' | ' + warnings.join(' ')); files.release(); } catch (e) { console.log(e.constructor.name + ': ' + e.message); }
+  });`;
+  const asNobody = (): string => spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script], { timeout: 10_000, encoding: 'latin1' }).stdout;
+  t.is(asNobody(), `PidFileError: Could not create the PID file ${dirLock}: Permission denied, and ${aofDir} in it is writable: its data would have no lock against a second server\n`);
+  // Nothing writable in it: no lock, as before (a read-only dir with appendonly no keeps working).
+  chownSync(aofDir, 0, 0);
+  t.regex(asNobody(), /^\S+other\.pid \| No PID file in the data directory \(Could not create the PID file .*: Permission denied\): it is not writable/);
 });
 
 test('files another user left in a sticky directory (/tmp) that we cannot remove: a stale PID file or a dead server\'s takeover lock refuses the start, naming it', async (t) => {
