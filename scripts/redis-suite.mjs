@@ -1,4 +1,4 @@
-// `npm run redis-suite`: runs Redis 7.0.15's own Tcl tests (tests/unit/... of its source tree)
+// `npm run redis-suite`: runs Redis 7.0.15's own Tcl tests (tests/unit/..., tests/integration/...)
 // against Keystonelight, one unit at a time, and prints per unit how many tests passed, failed,
 // threw or were skipped; exits 1 if any failed or threw. Not part of `npm test`: it needs Redis's
 // source (fetched once with apt-get source, see redis-suite-tree.mjs) and takes minutes.
