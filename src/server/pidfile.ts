@@ -4,7 +4,8 @@
 // elsewhere (a service manager's /run/...) cannot keep off a second server started on the same
 // directory with another `pidfile`, and two servers appending to one AOF lose acknowledged writes.
 // `pidfile`, when it names another path, is written as well, as Redis writes it: replacing what
-// is there, never refusing the start over it (PidFiles).
+// is there, never refusing the start over it (PidFiles); but never another running server's data
+// directory file, which guards its data (otherLock).
 //
 // A PID file naming a live process refuses the start before anything is written. Creation is
 // atomic: the PID (and a newline) is written to a private temporary file which is then hard-linked
@@ -304,6 +305,19 @@ function sameFile(path: string, fd: number): boolean {
   }
 }
 
+/**
+ * The PID of the running server whose data directory's lock `pidfile` may be (named as `dirLock`
+ * is, holding a live server's PID), else null. Written over, it named us; removed at our shutdown,
+ * it left that server's data unguarded, and a second server started on it (a config copied with
+ * `pidfile /data/a/keystonelight.pid` and only `dir` changed). Redis's test suite's shared
+ * `pidfile /var/run/redis.pid` is still written over.
+ */
+function otherLock(pidfile: string, dirLock: string, exempt: number | undefined): number | null {
+  if (basename(pidfile) !== basename(dirLock)) return null;
+  const owner = readPid(pidfile);
+  return owner !== null && liveOwner(pidfile, owner, exempt) ? owner : null;
+}
+
 /** Codes of a directory nobody may create a file in: the server cannot write data there either. */
 const UNWRITABLE = new Set(['EACCES', 'EPERM', 'EROFS']);
 
@@ -375,6 +389,11 @@ export class PidFiles {
       lock = null;
     }
     let written: string | null = elsewhere ? pidfile : null;
+    const guard = written === null ? null : otherLock(written, dirLock, exempt);
+    if (guard !== null) {
+      warnings.push(`Not writing the PID file ${pidfile}: it is the data directory's PID file of a running server (PID ${guard}); going on without it`);
+      written = null;
+    }
     try {
       if (written !== null) writePidFile(written);
     } catch (e) {

@@ -105,6 +105,25 @@ test('a stale PID file is taken over with a warning; --pidfile elsewhere is writ
   t.is(await sp3.stop(), 0);
 });
 
+test('a --pidfile naming another running server\'s data directory file is not written: that server\'s data stays guarded', async (t) => {
+  // A config copied with `pidfile <dirA>/keystonelight.pid` and only `dir` changed: the second
+  // server wrote its PID over the first's lock and removed it at its exit, and a third server then
+  // started on the first's directory while it ran, both appending to one AOF.
+  const a = await startBundle();
+  t.teardown(() => void a.stop('SIGKILL'));
+  const lockA = join(a.dir, 'keystonelight.pid');
+  const b = await startBundle(['--pidfile', lockA], { dir: tempDir() });
+  t.teardown(() => void b.stop('SIGKILL'));
+  t.regex(b.output(), new RegExp(`# Not writing the PID file .*keystonelight\\.pid: it is the data directory's PID file of a running server \\(PID ${a.proc.pid}\\); going on without it`));
+  t.is(readFileSync(lockA, 'latin1'), `${a.proc.pid}\n`);
+  t.is(await b.stop(), 0);
+  t.is(readFileSync(lockA, 'latin1'), `${a.proc.pid}\n`, 'still there once the other server stopped');
+  const c = await startBundle([], { dir: a.dir, wait: false });
+  t.teardown(() => void c.stop('SIGKILL'));
+  t.is(await exited(c), 1);
+  t.regex(c.output(), new RegExp(`Another server \\(PID ${a.proc.pid}\\) is running on this data directory`));
+});
+
 test('servers started at the same moment on one directory: exactly one runs', async (t) => {
   for (let round = 0; round < 2; round++) {
     const dir = tempDir();
