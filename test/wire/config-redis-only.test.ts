@@ -16,7 +16,6 @@ const CASES: [name: string, value: string, what: string][] = [
   ['tls-port', '6380', 'TLS'],
   ['tls-replication', 'yes', 'TLS'],
   ['tls-cluster', 'YES', 'TLS'],
-  ['oom-score-adj', 'relative', 'setting the OOM score (oom-score-adj)'],
   ['min-replicas-to-write', '1', 'replication (min-replicas-to-write)'],
   ['min-slaves-to-write', '2', 'replication (min-replicas-to-write)'],
   ['maxmemory-clients', '10%', 'client eviction (maxmemory-clients)'],
