@@ -306,16 +306,36 @@ function sameFile(path: string, fd: number): boolean {
 }
 
 /**
- * The PID of the running server whose data directory's lock `pidfile` may be (named as `dirLock`
- * is, holding a live server's PID), else null. Written over, it named us; removed at our shutdown,
- * it left that server's data unguarded, and a second server started on it (a config copied with
- * `pidfile /data/a/keystonelight.pid` and only `dir` changed). Redis's test suite's shared
- * `pidfile /var/run/redis.pid` is still written over.
+ * The PID of the running server whose data directory's lock `pidfile` may be (holding a live
+ * server's PID, and named as `dirLock` is where it really is, or one more name of a file: a symlink
+ * such as /run/ks.pid -> /data/a/keystonelight.pid, or a hard link), else null. Written over, it
+ * named us; removed at our shutdown, it left that server's data unguarded, and a second server
+ * started on it (a config copied with `pidfile /data/a/keystonelight.pid` and only `dir` changed).
+ * Redis's test suite's shared `pidfile /var/run/redis.pid` is still written over.
  */
 function otherLock(pidfile: string, dirLock: string, exempt: number | undefined): number | null {
-  if (basename(pidfile) !== basename(dirLock)) return null;
-  const owner = readPid(pidfile);
-  return owner !== null && liveOwner(pidfile, owner, exempt) ? owner : null;
+  let real: string;
+  let links: number;
+  try {
+    real = realpathSync(pidfile);
+    links = statSync(real).nlink;
+  } catch {
+    return null; // nothing there (or a dangling symlink): no lock to guard
+  }
+  if (basename(real) !== basename(dirLock) && links < 2) return null;
+  const owner = readPid(real);
+  return owner !== null && liveOwner(real, owner, exempt) ? owner : null;
+}
+
+/** Whether `a` and `b` are one file (through symlinks or hard links). */
+function sameInode(a: string, b: string): boolean {
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.ino === y.ino && x.dev === y.dev;
+  } catch {
+    return false;
+  }
 }
 
 /** Codes of a directory nobody may create a file in: the server cannot write data there either. */
@@ -388,7 +408,9 @@ export class PidFiles {
       warnings.push(`No PID file in the data directory (${e.message}): it is not writable, so this server cannot write data there either`);
       lock = null;
     }
-    let written: string | null = elsewhere ? pidfile : null;
+    // A pidfile that is our own lock by another name (a symlink to it) holds our PID already:
+    // written over, the lock was empty for a moment, which a server starting then takes for stale.
+    let written: string | null = elsewhere && (lock === null || !sameInode(pidfile, lock)) ? pidfile : null;
     const guard = written === null ? null : otherLock(written, dirLock, exempt);
     if (guard !== null) {
       warnings.push(`Not writing the PID file ${pidfile}: it is the data directory's PID file of a running server (PID ${guard}); going on without it`);

@@ -3,7 +3,7 @@
 
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -216,6 +216,39 @@ test('PidFiles: a pidfile elsewhere is written over another live server\'s, as R
   t.is(unwritable.warnings.length, 1);
   t.regex(unwritable.warnings[0], /^Could not create the PID file .*: Is a directory; going on without it, as Redis/);
   unwritable.files.release();
+  t.false(existsSync(dirLock));
+});
+
+test('PidFiles: a pidfile that is another running server\'s data directory file by another name (a symlink, a hard link) is not written', (t) => {
+  // /run/ks.pid -> /data/a/keystonelight.pid in a config copied for a server on /data/b: written
+  // through the link, A's lock named B, which at its exit removed only the link; A's lock then
+  // named a dead PID, and a third server took it over as stale and ran on A's data beside A.
+  const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+  t.teardown(() => void live.kill('SIGKILL'));
+  const lockA = join(tmp(), 'keystonelight.pid');
+  writeFileSync(lockA, `${live.pid}\n`);
+  const run = tmp();
+  symlinkSync(lockA, join(run, 'ks.pid'));
+  linkSync(lockA, join(run, 'hard.pid'));
+  for (const name of ['ks.pid', 'hard.pid']) {
+    const dirLock = join(tmp(), 'keystonelight.pid');
+    const { files, warnings } = PidFiles.take(dirLock, join(run, name));
+    t.deepEqual(files.paths, [dirLock], name);
+    t.is(warnings.length, 1, name);
+    t.regex(warnings[0], new RegExp(`^Not writing the PID file .*${name}: it is the data directory's PID file of a running server \\(PID ${live.pid}\\)`));
+    t.is(readFileSync(lockA, 'latin1'), `${live.pid}\n`, name);
+    files.release();
+    t.is(readFileSync(lockA, 'latin1'), `${live.pid}\n`, name);
+  }
+  // Our own lock by another name: held once, never emptied by a second write.
+  const dirLock = join(tmp(), 'keystonelight.pid');
+  const own = join(run, 'own.pid');
+  symlinkSync(dirLock, own);
+  const { files, warnings } = PidFiles.take(dirLock, own);
+  t.deepEqual(warnings, []);
+  t.deepEqual(files.paths, [dirLock]);
+  t.is(readFileSync(own, 'latin1'), `${process.pid}\n`);
+  files.release();
   t.false(existsSync(dirLock));
 });
 
