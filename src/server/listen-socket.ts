@@ -99,6 +99,11 @@ export async function resolveHost(host: string): Promise<string> {
   return (await lookup(host, { family: 4 })).address;
 }
 
+/** getaddrinfo's failure for a name that resolves to nothing, as Node reports it (ENOTFOUND). */
+export function noSuchName(host: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND', syscall: 'getaddrinfo', hostname: host });
+}
+
 /** Stops a listener at once: its port is free when this returns (libuv closes a TCP handle's descriptor in uv_close). */
 export function closeNow(srv: NetServer): void {
   if (srv.listening) srv.close();

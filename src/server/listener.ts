@@ -17,7 +17,7 @@ import {
   PORT_APPLY_FAILED, socketUnsupported, unixFailure,
 } from '../errors.js';
 import type { Logger } from './log.js';
-import { bindError, canListenNow, closeAll, closeNow, ListenError, listenNow, listenUnix, resolveHost } from './listen-socket.js';
+import { bindError, canListenNow, closeAll, closeNow, ListenError, listenNow, listenUnix, noSuchName, resolveHost } from './listen-socket.js';
 
 /** Redis's wildcard addresses. A Map: a bind address such as `constructor` must not find Object's. */
 const ANY = new Map([['*', '0.0.0.0'], ['::*', '::']]);
@@ -28,8 +28,13 @@ interface BindAddress {
   optional: boolean;
 }
 
+/**
+ * The words of `bind` as Redis takes them: split at each single space (CONFIG SET's sdssplitlen;
+ * a file's value is already its words joined so), so `" 127.0.0.1"` holds an empty word and a tab
+ * is part of a word: such a word names nothing (noName), as Redis's getaddrinfo finds.
+ */
 function bindAddresses(bind: string): BindAddress[] {
-  return bind.split(/\s+/).filter((a) => a !== '').map((raw) => (raw.startsWith('-') ? { host: raw.slice(1), optional: true } : { host: raw, optional: false }));
+  return (bind === '' ? [] : bind.split(' ')).map((raw) => (raw.startsWith('-') ? { host: raw.slice(1), optional: true } : { host: raw, optional: false }));
 }
 
 interface TcpListener {
@@ -52,6 +57,9 @@ function withLines<E extends ListenError>(e: E, lines: string[]): E {
   e.lines = lines;
   return e;
 }
+
+/** A word of `bind` no resolver takes: empty, or holding a blank (Node's lookup of "" answers with no address). */
+const noName = (host: string): boolean => host === '' || /\s/.test(host);
 
 export class Listeners {
   private tcp: TcpListener[] = [];
@@ -103,14 +111,14 @@ export class Listeners {
   /** The host names of `bind` (its other words are IP addresses), resolved for openTcp. */
   private async resolveNames(bind: string): Promise<void> {
     for (const { host } of bindAddresses(bind)) {
-      if (ANY.has(host) || isIP(host) !== 0 || this.names.has(host)) continue;
+      if (ANY.has(host) || isIP(host) !== 0 || noName(host) || this.names.has(host)) continue;
       this.names.set(host, await resolveHost(host).catch((e: Error) => e));
     }
   }
 
   /** Why CONFIG SET bind cannot bind `bind` (a host name not resolved at start), or null. */
   private unresolved(bind: string): string | null {
-    const name = bindAddresses(bind).find(({ host }) => !ANY.has(host) && isIP(host) === 0 && typeof this.names.get(host) !== 'string');
+    const name = bindAddresses(bind).find(({ host }) => !ANY.has(host) && isIP(host) === 0 && !noName(host) && typeof this.names.get(host) !== 'string');
     return name === undefined ? null : bindNameAtRunTime(name.host);
   }
 
@@ -151,6 +159,7 @@ export class Listeners {
 
   /** The IP address a word of `bind` stands for; throws a name's resolution error. */
   private addressOf(host: string): string {
+    if (noName(host)) throw noSuchName(host);
     const known = ANY.get(host) ?? (isIP(host) !== 0 ? host : this.names.get(host));
     if (known instanceof Error) throw known;
     if (known === undefined) throw new Error(bindNameAtRunTime(host));

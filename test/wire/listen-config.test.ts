@@ -147,6 +147,30 @@ test('CONFIG SET bind: an address on no interface fails with Redis\'s error and 
   t.deepEqual(seen[0], seen[1]);
 });
 
+test('CONFIG SET bind splits at each single space, as Redis: an empty word (two spaces, one at an end) or a tab names nothing and fails', async (t) => {
+  // Keystonelight split at any run of blanks: it listened, and CONFIG GET showed " 127.0.0.1  ".
+  if (!needBinary(t, 'redis-server')) return;
+  const { ours, theirs } = await pair(t);
+  const seen: string[][] = [];
+  for (const side of [ours, theirs]) {
+    const c = await connect(t, side.port);
+    const from = side.log().length;
+    const replies = [];
+    for (const bind of [' 127.0.0.1', '127.0.0.1  -::1', '127.0.0.1 ', '127.0.0.1\t::1', '-']) replies.push(await c.call('CONFIG', 'SET', 'bind', bind));
+    replies.push(await c.call('CONFIG', 'GET', 'bind'), await (await connect(t, side.port)).call('PING'));
+    seen.push([...replies, ...listenLines(side, from, [side.port])]);
+  }
+  const failed = "-ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.\r\n";
+  const lines = (word: string): string[] => [`Warning: Could not create server TCP listening socket ${word}:P: Name or service not known`, 'Failed to bind', 'Failed applying new configuration. Possibly related to new bind setting. Restoring previous settings.'];
+  t.deepEqual(seen[0], [
+    ...Array<string>(5).fill(failed),
+    '*2\r\n$4\r\nbind\r\n$9\r\n127.0.0.1\r\n',
+    '+PONG\r\n',
+    ...lines(''), ...lines(''), ...lines(''), ...lines('127.0.0.1\t::1'), ...lines(''),
+  ]);
+  t.deepEqual(seen[0], seen[1]);
+});
+
 test('CONFIG SET bind "" stops listening on TCP (open connections stay); a new bind listens again', async (t) => {
   const s = await serve(t, { port: await freePort() });
   const c = await connect(t, s.port);
