@@ -299,8 +299,8 @@ export const TOO_MANY_BIND = 'Too many bind addresses specified.';
 export const bindNameAtRunTime = (host: string): string =>
   `binding a host name (${host}) at run time is not supported by Keystonelight: CONFIG SET bind takes IP addresses, and the names bound at start`;
 
-/** A Node.js whose listeners cannot be opened synchronously (server/listen-socket.ts): the start fails. */
-export const NO_SYNC_LISTEN = 'This Node.js has no net._createServerHandle, which Keystonelight listens with';
+/** CONFIG SET port / bind's reason on a Node.js whose listeners cannot be opened synchronously (server/listen-socket.ts). */
+export const NO_SYNC_LISTEN = 'changing it at run time is not supported by Keystonelight on a Node.js without net._createServerHandle';
 
 export const strerror = (code: string): string => STRERROR[code] ?? code;
 

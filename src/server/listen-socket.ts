@@ -8,8 +8,8 @@
 // binds a tick later, its error emitted a tick after that; so listenNow makes the handle itself
 // with net._createServerHandle (Node's own cluster module makes its shared handles with it,
 // lib/internal/cluster/shared_handle.js), reads bind()'s and listen()'s errors there, and gives
-// the listening handle to server.listen(handle). A Node.js without it cannot start the server
-// (canListenNow): one way to bind, at start and at run time alike.
+// the listening handle to server.listen(handle). A Node.js without it (it is not documented)
+// binds at start through server.listen() (listenLater), and CONFIG SET port / bind is refused.
 
 import * as net from 'node:net';
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
@@ -29,7 +29,8 @@ interface ServerHandle {
 
 type CreateServerHandle = (address: string, port: number, addressType: number, fd: undefined, flags: number) => ServerHandle | number;
 
-const createServerHandle = (net as unknown as { _createServerHandle?: CreateServerHandle })._createServerHandle;
+/** Read when listening, not once at load: a test takes it away to run the fallback. */
+const createServerHandle = (): CreateServerHandle | undefined => (net as unknown as { _createServerHandle?: CreateServerHandle })._createServerHandle;
 
 /** libuv's UV_TCP_IPV6ONLY (uv.h): an IPv6 listener takes no IPv4 connections, as Redis's anetV6Only. */
 const UV_TCP_IPV6ONLY = 1;
@@ -38,7 +39,7 @@ const UV_TCP_IPV6ONLY = 1;
 const SUN_PATH_SIZE = 108;
 
 /** Whether TCP listeners can be opened synchronously (and so moved by CONFIG SET). */
-export const canListenNow = (): boolean => typeof createServerHandle === 'function';
+export const canListenNow = (): boolean => typeof createServerHandle() === 'function';
 
 /** A libuv error number as Node's own listen error: code, errno, syscall, address and port. */
 function uvError(errno: number, address: string, port: number): NodeJS.ErrnoException {
@@ -78,7 +79,7 @@ function listening(options: net.ListenOptions, onSocket: OnSocket, warn: (line: 
 /** Listens on an IP address (`address`: an IPv4 or IPv6 literal) now; throws Node's listen error. */
 export function listenNow(address: string, port: number, backlog: number, onSocket: OnSocket, warn: (line: string) => void): NetServer {
   const family = net.isIP(address);
-  const handle = createServerHandle!(address, port, family, undefined, family === 6 ? UV_TCP_IPV6ONLY : 0);
+  const handle = createServerHandle()!(address, port, family, undefined, family === 6 ? UV_TCP_IPV6ONLY : 0);
   if (typeof handle === 'number') throw uvError(handle, address, port);
   // libuv reports EADDRINUSE at listen(), not at bind().
   const failed = handle.listen(backlog);
@@ -89,6 +90,11 @@ export function listenNow(address: string, port: number, backlog: number, onSock
   const srv = newListener(onSocket);
   srv.listen(handle as unknown as net.ListenOptions, backlog); // listen() again on a listening socket only sets its backlog
   return logAcceptFailures(srv, warn);
+}
+
+/** listenNow through Node's server.listen(), whose error rejects: at start, without canListenNow. */
+export function listenLater(address: string, port: number, backlog: number, onSocket: OnSocket, warn: (line: string) => void): Promise<NetServer> {
+  return listening({ host: address, port, backlog, ipv6Only: net.isIP(address) === 6 }, onSocket, warn);
 }
 
 /**

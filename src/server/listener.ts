@@ -17,7 +17,7 @@ import {
   PORT_APPLY_FAILED, socketUnsupported, unixFailure,
 } from '../errors.js';
 import type { Logger } from './log.js';
-import { bindError, canListenNow, closeAll, closeNow, ListenError, listenNow, listenUnix, noSuchName, resolveHost } from './listen-socket.js';
+import { bindError, canListenNow, closeAll, closeNow, ListenError, listenLater, listenNow, listenUnix, noSuchName, resolveHost } from './listen-socket.js';
 
 /** Redis's wildcard addresses. A Map: a bind address such as `constructor` must not find Object's. */
 const ANY = new Map([['*', '0.0.0.0'], ['::*', '::']]);
@@ -88,10 +88,9 @@ export class Listeners {
   /** Opens TCP, then the Unix socket, as Redis's initServer; throws ListenError. */
   async open(): Promise<void> {
     const c = this.host.config;
-    if (!canListenNow()) throw withLines(new ListenError(NO_SYNC_LISTEN), [NO_SYNC_LISTEN]);
     await this.resolveNames(c.get('bind'));
     try {
-      this.openTcp(c.get('bind'), c.int('port'));
+      await this.openTcp(c.get('bind'), c.int('port'));
     } catch (e) {
       // Redis's lines for the address that failed: listenToPort's (bindError's text), then initServer's.
       throw e instanceof ListenError ? withLines(e, [`Warning: ${e.message}`, failedListening(c.int('port'))]) : e;
@@ -103,6 +102,11 @@ export class Listeners {
       throw e;
     }
     if (this.tcp.length === 0 && this.unix === null) throw withLines(new ListenError(NOT_LISTENING), [NOT_LISTENING]);
+    if (!canListenNow()) {
+      // Moved, a listener would be bound a tick after CONFIG SET answered: it stays where it is.
+      for (const name of ['port', 'bind']) c.addCheck(name, (v, prev) => (v === prev ? null : NO_SYNC_LISTEN));
+      return;
+    }
     c.onChange('port', (v) => this.move(c.get('bind'), Number(v), PORT_APPLY_FAILED));
     c.onChange('bind', (v) => this.move(v, c.int('port'), BIND_APPLY_FAILED));
     c.addCheck('bind', (v, prev) => (v === prev ? null : this.unresolved(v)));
@@ -123,8 +127,9 @@ export class Listeners {
   }
 
   /** Binds `bind` at `port` (as the settings say: port 0 may be none, or a free one). */
-  private openTcp(bind: string, port: number): void {
-    const opened = this.tcpOff(port) ? { listeners: [], port: 0 } : this.bindEach(bindAddresses(bind), port);
+  private async openTcp(bind: string, port: number): Promise<void> {
+    const addresses = this.tcpOff(port) ? [] : bindAddresses(bind);
+    const opened = canListenNow() ? this.bindEach(addresses, port) : await this.bindEachLater(addresses, port);
     this.tcp = opened.listeners;
     this.port = opened.listeners.length > 0 ? opened.port : port;
     this.openFor = { bind, port };
@@ -137,24 +142,52 @@ export class Listeners {
    * other failure closes what was opened and throws Redis's line (bindError).
    */
   private bindEach(addresses: BindAddress[], port: number): { listeners: TcpListener[]; port: number } {
-    const { config, log } = this.host;
     const listeners: TcpListener[] = [];
-    const warn = (line: string): void => log.warning(line);
-    for (const { host, optional } of addresses) {
+    for (const a of addresses) {
       try {
-        const server = listenNow(this.addressOf(host), port, config.int('tcp-backlog'), (s) => this.host.accept(s, ''), warn);
-        listeners.push({ host, server });
-        port = (server.address() as AddressInfo).port;
+        port = this.add(listeners, a.host, listenNow(this.addressOf(a.host), port, ...this.listenArgs()));
       } catch (e) {
-        if (socketUnsupported(e) || (optional && (e as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL')) {
-          warn(`Warning: ${listenFailure(host, port, e)}`);
-          continue;
-        }
-        for (const l of listeners) closeNow(l.server);
-        throw bindError(host, port, e);
+        this.failed(listeners, a, port, e);
       }
     }
     return { listeners, port };
+  }
+
+  /** bindEach through Node's server.listen() (a tick later): at start on a Node.js without canListenNow. */
+  private async bindEachLater(addresses: BindAddress[], port: number): Promise<{ listeners: TcpListener[]; port: number }> {
+    const listeners: TcpListener[] = [];
+    for (const a of addresses) {
+      let server: NetServer;
+      try {
+        server = await listenLater(this.addressOf(a.host), port, ...this.listenArgs());
+      } catch (e) {
+        this.failed(listeners, a, port, e);
+        continue;
+      }
+      port = this.add(listeners, a.host, server);
+    }
+    return { listeners, port };
+  }
+
+  /** A listener's backlog, what it does with a connection, and where its accept failures go. */
+  private listenArgs(): [number, (s: Socket) => void, (line: string) => void] {
+    return [this.host.config.int('tcp-backlog'), (s) => this.host.accept(s, ''), (line) => this.host.log.warning(line)];
+  }
+
+  /** Adds a listener of `host`; returns its port (the one port 0 picked, for the next addresses). */
+  private add(listeners: TcpListener[], host: string, server: NetServer): number {
+    listeners.push({ host, server });
+    return (server.address() as AddressInfo).port;
+  }
+
+  /** An address that failed: skipped with Redis's warning (see bindEach), or what was opened is closed and Redis's line thrown. */
+  private failed(listeners: TcpListener[], { host, optional }: BindAddress, port: number, e: unknown): void {
+    if (socketUnsupported(e) || (optional && (e as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL')) {
+      this.host.log.warning(`Warning: ${listenFailure(host, port, e)}`);
+      return;
+    }
+    for (const l of listeners) closeNow(l.server);
+    throw bindError(host, port, e);
   }
 
   /** The IP address a word of `bind` stands for; throws a name's resolution error. */

@@ -5,15 +5,17 @@
 
 import test, { type ExecutionContext } from 'ava';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer, type Server as NetServer } from 'node:net';
 import { join } from 'node:path';
 import { RawClient } from '../helpers/raw.js';
 import { serve } from '../helpers/serve.js';
+import { startServer } from '../../src/index.js';
 import { freePort, startRealRedis } from '../helpers/redis.js';
 import { tempDir } from '../helpers/bundle.js';
 import { needBinary } from '../helpers/bins.js';
 import { startCluster } from '../helpers/cluster.js';
-import { ANNOUNCE_IP_FIXED } from '../../src/errors.js';
+import { ANNOUNCE_IP_FIXED, NO_SYNC_LISTEN } from '../../src/errors.js';
 
 /** A server of either kind: its port, and its log's messages (without Redis's pid/time prefix). */
 interface Side {
@@ -59,6 +61,37 @@ async function taken(t: ExecutionContext): Promise<number> {
 /** A server's log lines about listening, from line `from` on, its ports written P. */
 const listenLines = (side: Side, from: number, ports: number[]): string[] =>
   side.log().slice(from).filter((l) => /listening socket|Failed (to bind|applying)/.test(l)).map((l) => ports.reduce((s, p) => s.replaceAll(String(p), 'P'), l));
+
+/** Runs `fn` with net._createServerHandle taken away (for the ESM namespace too), then puts it back. */
+async function withoutHandleMaker<T>(fn: () => Promise<T>): Promise<T> {
+  const require = createRequire(import.meta.url);
+  const net = require('node:net') as Record<string, unknown>;
+  const { syncBuiltinESMExports } = require('node:module') as { syncBuiltinESMExports(): void };
+  const saved = net._createServerHandle;
+  delete net._createServerHandle;
+  syncBuiltinESMExports();
+  try {
+    return await fn();
+  } finally {
+    net._createServerHandle = saved;
+    syncBuiltinESMExports();
+  }
+}
+
+test.serial('a Node.js without net._createServerHandle still starts (server.listen()); CONFIG SET port / bind is refused, the listeners stay', async (t) => {
+  // Serial: the stub is the process's, and serial tests run before the others of the file.
+  const s = await withoutHandleMaker(() => serve(t, { bind: '127.0.0.1 -::1' }));
+  const c = await connect(t, s.port);
+  t.is(await c.call('PING'), '+PONG\r\n');
+  t.is(await c.call('CONFIG', 'SET', 'port', String(await freePort())), `-ERR CONFIG SET failed (possibly related to argument 'port') - ${NO_SYNC_LISTEN}\r\n`);
+  t.is(await c.call('CONFIG', 'SET', 'bind', '*'), `-ERR CONFIG SET failed (possibly related to argument 'bind') - ${NO_SYNC_LISTEN}\r\n`);
+  t.is(await c.call('CONFIG', 'SET', 'bind', '127.0.0.1 -::1'), '+OK\r\n', 'the same value changes nothing');
+  t.is(await (await connect(t, s.port)).call('CONFIG', 'GET', 'bind'), '*2\r\n$4\r\nbind\r\n$14\r\n127.0.0.1 -::1\r\n');
+  // A port in use fails the start with Redis's line, as with the handle.
+  const busy = await taken(t);
+  const failed = await withoutHandleMaker(() => startServer({ port: busy }).then(async (x) => (await x.close(), 'started'), (e: Error) => e.message));
+  t.is(failed, `Could not create server TCP listening socket 127.0.0.1:${busy}: bind: Address already in use`);
+});
 
 test('CONFIG SET port to a port in use: Redis\'s error and log lines, the old port still serving', async (t) => {
   if (!needBinary(t, 'redis-server')) return;
