@@ -275,10 +275,22 @@ export class Config {
    * wrap: `save "5 2147483648"` shows "5 -2147483648", which `save` would refuse as input).
    */
   setValid(name: string, parsed: string): void {
+    this.store(name, parsed);
+    this.notify(name);
+  }
+
+  /** setValid without telling the option's listeners (CONFIG SET stores every value before applying any, as Redis). */
+  store(name: string, parsed: string): void {
     const spec = findOption(name);
     if (!spec) throw new Error(`no such option ${name}`);
-    const value = spec.merge ? spec.merge(this.get(spec.name), parsed) : parsed;
-    this.values.set(spec.name, value);
+    this.values.set(spec.name, spec.merge ? spec.merge(this.get(spec.name), parsed) : parsed);
+  }
+
+  /** Tells the option's listeners its value (they throw ApplyError when it cannot take effect). */
+  notify(name: string): void {
+    const spec = findOption(name);
+    if (!spec) throw new Error(`no such option ${name}`);
+    const value = this.get(spec.name);
     for (const fn of this.listeners.get(spec.name) ?? []) fn(value);
   }
 

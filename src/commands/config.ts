@@ -107,21 +107,26 @@ function configSet(ctx: Ctx, args: string[]): Reply {
 }
 
 /**
- * Sets every value; when one cannot take effect (ApplyError), all are put back as they were, as
- * Redis's "Restoring previous settings", and the error names that one.
+ * Sets every value, then applies them in order, as Redis's configSetCommand: an option applied
+ * sees the new values of the others (CONFIG SET port P bind ::1 listens on ::1 at P; applied as
+ * each was set, it first listened on the old addresses at P, which could fail). When one cannot
+ * take effect (ApplyError), all are put back as they were and those applied are applied again,
+ * as Redis's "Restoring previous settings", and the error names that one.
  */
 function applyAll(ctx: Ctx, specs: OptionSpec[], values: string[], entryName: (j: number) => string): Reply {
   const config = ctx.server.config;
   const before = specs.map((spec) => config.get(spec.name));
+  specs.forEach((spec, j) => config.store(spec.name, values[j]));
   for (let j = 0; j < specs.length; j++) {
     try {
-      config.setValid(specs[j].name, values[j]);
+      config.notify(specs[j].name);
     } catch (e) {
       if (!(e instanceof ApplyError)) throw e;
       ctx.server.log.warning(`Failed applying new configuration. Possibly related to new ${entryName(j)} setting. Restoring previous settings.`);
+      specs.forEach((spec, k) => config.store(spec.name, before[k]));
       for (let k = j; k >= 0; k--) {
         try {
-          config.setValid(specs[k].name, before[k]);
+          config.notify(specs[k].name);
         } catch (again) {
           ctx.server.log.warning(`Could not restore ${specs[k].name}: ${again instanceof Error ? again.message : String(again)}`);
         }

@@ -56,3 +56,30 @@ test('a score that cannot be read or written: Redis\'s warnings', (t) => {
   t.false(setOomScoreAdj(config, log, dir), 'as Redis, the base is not read again: the write is tried');
   t.deepEqual(lines.slice(1), ['Unable to write oom_score_adj: Is a directory']);
 });
+
+test('CONFIG SET of both options: applied with both new values, as redis-server', async (t) => {
+  // Applied as each was set, `oom-score-adj-values "-1000 0 0" oom-score-adj no` first wrote the
+  // start's score minus 1000, which a process without CAP_SYS_RESOURCE may not: the command failed
+  // where Redis's only puts the start's score back.
+  if (!existsSync('/proc/self/oom_score_adj')) return t.pass('no /proc/self/oom_score_adj here');
+  if (!needBinary(t, 'redis-server')) return;
+  const args = ['--oom-score-adj', 'yes', '--oom-score-adj-values', '100 200 800'];
+  const ours = await startBundle(args);
+  t.teardown(() => void ours.stop('SIGKILL'));
+  const redis = await startRealRedis(args);
+  t.teardown(() => redis.stop());
+  const seen: string[][] = [];
+  for (const [pid, port] of [[ours.proc.pid!, ours.port], [redis.proc.pid!, redis.port]]) {
+    const c = await RawClient.connect(port);
+    t.teardown(() => c.close());
+    seen.push([
+      await c.call('CONFIG', 'SET', 'oom-score-adj-values', '-1000 0 0', 'oom-score-adj', 'no'),
+      score(pid),
+      await c.call('CONFIG', 'GET', 'oom-score-adj'),
+      await c.call('CONFIG', 'GET', 'oom-score-adj-values'),
+    ]);
+  }
+  t.is(seen[0][0], '+OK\r\n');
+  t.is(seen[0][1], score(process.pid));
+  t.deepEqual(seen[0], seen[1]);
+});

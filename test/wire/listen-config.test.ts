@@ -180,6 +180,42 @@ test('CONFIG SET bind: an address on no interface fails with Redis\'s error and 
   t.deepEqual(seen[0], seen[1]);
 });
 
+test('CONFIG SET port and bind together: applied with both new values, as redis-server; a failure names the first of the two given', async (t) => {
+  // Applied as each was set, `port P bind 127.0.0.2` first listened on the old 127.0.0.1 at P,
+  // which another program held: the command failed where Redis's listens on 127.0.0.2:P.
+  if (!needBinary(t, 'redis-server')) return;
+  const { ours, theirs } = await pair(t);
+  const seen: string[][] = [];
+  for (const side of [ours, theirs]) {
+    const c = await connect(t, side.port);
+    const busy = await taken(t); // on 127.0.0.1 only
+    const from = side.log().length;
+    const replies = [
+      await c.call('CONFIG', 'SET', 'port', String(busy), 'bind', '10.254.254.254'),
+      await c.call('CONFIG', 'SET', 'bind', '10.254.254.254', 'port', String(busy)),
+      await c.call('CONFIG', 'SET', 'port', String(busy), 'bind', '127.0.0.2'),
+    ];
+    const moved = await RawClient.connect(busy, '127.0.0.2');
+    t.teardown(() => moved.close());
+    replies.push(await moved.call('CONFIG', 'GET', 'port'), await moved.call('CONFIG', 'GET', 'bind'));
+    const mask = (r: string): string => r.replaceAll(`$${String(busy).length}\r\n${busy}`, '$N\r\nP').replaceAll(String(busy), 'P');
+    seen.push([...replies.map(mask), ...listenLines(side, from, [busy])]);
+  }
+  t.deepEqual(seen[0], [
+    "-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.\r\n",
+    "-ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.\r\n",
+    '+OK\r\n',
+    '*2\r\n$4\r\nport\r\n$N\r\nP\r\n',
+    '*2\r\n$4\r\nbind\r\n$9\r\n127.0.0.2\r\n',
+    'Warning: Could not create server TCP listening socket 10.254.254.254:P: bind: Cannot assign requested address',
+    'Failed applying new configuration. Possibly related to new port setting. Restoring previous settings.',
+    'Warning: Could not create server TCP listening socket 10.254.254.254:P: bind: Cannot assign requested address',
+    'Failed to bind',
+    'Failed applying new configuration. Possibly related to new bind setting. Restoring previous settings.',
+  ]);
+  t.deepEqual(seen[0], seen[1]);
+});
+
 test('CONFIG SET bind splits at each single space, as Redis: an empty word (two spaces, one at an end) or a tab names nothing and fails', async (t) => {
   // Keystonelight split at any run of blanks: it listened, and CONFIG GET showed " 127.0.0.1  ".
   if (!needBinary(t, 'redis-server')) return;
