@@ -352,6 +352,19 @@ function writable(path: string): boolean {
 }
 
 /**
+ * `dir` when this process may write in it, else a file in it that it may write (an AOF file of a
+ * directory made read-only, which a server appends to all the same), else undefined.
+ */
+function writableData(dir: string): string | undefined {
+  if (writable(dir)) return dir;
+  try {
+    return readdirSync(dir).map((f) => join(dir, f)).find(writable);
+  } catch {
+    return undefined; // not there, or not readable: nothing in it to write
+  }
+}
+
+/**
  * Writes `pidfile` outside the data directory as Redis's createPidFile does: whatever is there is
  * replaced, a live server's file included, for it guards nothing (`<dir>/keystonelight.pid` keeps
  * a second server off the data). Redis's test suite gives every server it starts the same
@@ -391,7 +404,7 @@ export class PidFiles {
    * none. `warnings`: stale files taken over, and a data directory nobody can write in, whose lock
    * is then not taken when a `pidfile` elsewhere was given (a server cannot write data there
    * either: with appendonly no, a read-only `dir` keeps working, as before this lock). Unless one of
-   * `dataDirs` in it (the AOF directory) is writable: two servers would append to one AOF, and
+   * `dataDirs` in it (the AOF directory), or a file in one (its incr file), is writable: two servers would append to one AOF, and
    * `pidfile`, written over, keeps none off, so the start is refused.
    */
   static take(dirLock: string, pidfile: string, exempt?: number, dataDirs: readonly string[] = []): { files: PidFiles; warnings: string[] } {
@@ -403,7 +416,7 @@ export class PidFiles {
       if (stale !== null) warnings.push(stale);
     } catch (e) {
       if (!elsewhere || !(e instanceof PidFileError) || !UNWRITABLE.has(e.code)) throw e;
-      const open = dataDirs.find(writable);
+      const open = dataDirs.map(writableData).find((w) => w !== undefined);
       if (open !== undefined) throw new PidFileError(`${e.message}, and ${open} in it is writable: its data would have no lock against a second server`, e.code);
       warnings.push(`No PID file in the data directory (${e.message}): it is not writable, so this server cannot write data there either`);
       lock = null;

@@ -266,7 +266,7 @@ test('PidFiles: a data directory nobody can write in is not locked when a pidfil
   t.throws(() => PidFiles.take(dirLock, dirLock), { instanceOf: PidFileError, message: 'Could not create the PID file /sys/kernel/keystonelight.pid: Permission denied' });
 });
 
-test('PidFiles: a data directory nobody can write in whose AOF directory is writable refuses the start (no lock would guard that AOF)', (t) => {
+test('PidFiles: a data directory nobody can write in whose AOF directory or AOF file is writable refuses the start (no lock would guard that AOF)', (t) => {
   // Run as nobody (from root): a data directory of root's (0555) holding an appendonlydir of
   // nobody's. Both of two servers started on it, with one pidfile elsewhere, ran and appended to
   // the same incr file: the pidfile, written over as Redis's, keeps none off.
@@ -286,8 +286,15 @@ test('PidFiles: a data directory nobody can write in whose AOF directory is writ
   });`;
   const asNobody = (): string => spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script], { timeout: 10_000, encoding: 'latin1' }).stdout;
   t.is(asNobody(), `PidFileError: Could not create the PID file ${dirLock}: Permission denied, and ${aofDir} in it is writable: its data would have no lock against a second server\n`);
-  // Nothing writable in it: no lock, as before (a read-only dir with appendonly no keeps working).
+  // An AOF directory made read-only too, its files still nobody's: a server appends to its incr
+  // file all the same (two did, each told it could write no data there).
+  const incr = join(aofDir, 'appendonly.aof.1.incr.aof');
+  writeFileSync(incr, '');
+  chownSync(incr, 65534, 65534);
   chownSync(aofDir, 0, 0);
+  t.is(asNobody(), `PidFileError: Could not create the PID file ${dirLock}: Permission denied, and ${incr} in it is writable: its data would have no lock against a second server\n`);
+  // Nothing writable in it: no lock, as before (a read-only dir with appendonly no keeps working).
+  chownSync(incr, 0, 0);
   t.regex(asNobody(), /^\S+other\.pid \| No PID file in the data directory \(Could not create the PID file .*: Permission denied\): it is not writable/);
 });
 
