@@ -75,7 +75,7 @@ export function rewriteConfigFile(path: string, config: Config, forceAll = false
     // A line is appended when it differs from what the default writes (per class for
     // client-output-buffer-limit), or always for the options Redis forces.
     const forced = ALWAYS_WRITTEN.has(o.name) || (forceAll && !NEVER_FORCED.has(o.name));
-    const defaults = forced ? [] : optionLines(o, o.default);
+    const defaults = forced ? [] : optionLines(o, config.defaultOf(o));
     file.place(o.name, optionLines(o, writtenValue(o, config)), (line) => !defaults.includes(line));
   }
   // As Redis's rewriteConfigUserOption (no ACL file): the default user, always, after the options.

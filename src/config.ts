@@ -238,9 +238,25 @@ export class Config {
    */
   defaultUserLine = false;
 
+  /** The process's own defaults where they are not Redis's (the CLI's appendonly yes), as set. */
+  private readonly ownDefaults = new Map<string, string>();
+
   constructor(overrides: Record<string, string> = {}) {
     for (const o of OPTIONS) this.values.set(o.name, o.default);
-    for (const [k, v] of Object.entries(overrides)) this.set(k, v);
+    for (const [k, v] of Object.entries(overrides)) {
+      this.set(k, v);
+      const name = findOption(k)!.name; // k may be an alias
+      this.ownDefaults.set(name, this.get(name));
+    }
+  }
+
+  /**
+   * What the option is when nothing sets it: the process's own default, else Redis's. CONFIG
+   * REWRITE leaves out an option at this value, so that the server started from the file runs as
+   * before (the CLI's appendonly is yes: a file without `appendonly no` turned the AOF on).
+   */
+  defaultOf(spec: OptionSpec): string {
+    return this.ownDefaults.get(spec.name) ?? spec.default;
   }
 
   /** The value of an option, by its name (not its alias). */
