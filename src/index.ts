@@ -14,7 +14,7 @@ import { Server } from './server/server.js';
 import { createLogger, sinkLogger, stderrLogger, type Logger, type LogSink } from './server/log.js';
 import { checkLogFile, makeDataDir, openPersistence, readyLines, takePidFiles } from './server/service.js';
 import { refuseWhileStarting } from './server/shutdown.js';
-import type { PidFiles } from './server/pidfile.js';
+import type { PidFiles } from './server/pid-files.js';
 import type { Clock } from './keyspace/clock.js';
 import type { FileIO } from './persistence/fileio.js';
 

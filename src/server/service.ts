@@ -12,7 +12,7 @@ import { PendingAofStart } from '../persistence/pending-start.js';
 import { AofOff } from '../persistence/aof-off.js';
 import { createLogger, type Logger } from './log.js';
 import { Server } from './server.js';
-import { PidFiles } from './pidfile.js';
+import { PidFiles } from './pid-files.js';
 import { isDaemonChild } from './daemon.js';
 import { adjustOpenFilesLimit, tcpBacklogWarning } from './limits.js';
 import { heapLimitWarning } from './heap.js';

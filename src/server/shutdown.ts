@@ -9,7 +9,7 @@
 import type { ShutdownOpts } from '../commands/context.js';
 import type { Logger } from './log.js';
 import type { Server } from './server.js';
-import type { PidFiles } from './pidfile.js';
+import type { PidFiles } from './pid-files.js';
 import { errorText, NO_RDB_SAVE } from '../errors.js';
 import { setImmediate } from '../timers.js';
 

@@ -7,7 +7,8 @@ import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, mkdtempSync, rea
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { acquirePidFile, PidFileError, PidFiles, releasePidFile } from '../../src/server/pidfile.js';
+import { acquirePidFile, PidFileError, releasePidFile } from '../../src/server/pidfile.js';
+import { PidFiles } from '../../src/server/pid-files.js';
 import { maybeServer } from '../../src/server/pid-probe.js';
 import { needBinary, needRoot } from '../helpers/bins.js';
 
@@ -280,7 +281,7 @@ test('PidFiles: a data directory nobody can write in whose AOF directory or AOF 
   chownSync(aofDir, 65534, 65534);
   chmodSync(dir, 0o555);
   const dirLock = join(dir, 'keystonelight.pid');
-  const module = new URL('../../src/server/pidfile.js', import.meta.url).href;
+  const module = new URL('../../src/server/pid-files.js', import.meta.url).href;
   const script = `import(${JSON.stringify(module)}).then(({ PidFiles }) => {
     try { const { files, warnings } = PidFiles.take(${JSON.stringify(dirLock)}, ${JSON.stringify(join(base, 'other.pid'))}, undefined, [${JSON.stringify(aofDir)}]); console.log(files.paths.join(' ') + ' | ' + warnings.join(' ')); files.release(); } catch (e) { console.log(e.constructor.name + ': ' + e.message); }
   });`;
