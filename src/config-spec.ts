@@ -39,6 +39,11 @@ export interface OptionSpec {
   readonly adjustSet?: (value: string) => string;
   /** Combines a new (canonical) value with the current one (client-output-buffer-limit: per class). */
   readonly merge?: (current: string, value: string) => string;
+  /**
+   * CONFIG SET applies it even when the value is as it was: Redis's set function for it answers
+   * "changed" always (bind's), where the others' answer "unchanged" and their apply step is skipped.
+   */
+  readonly appliedUnchanged?: boolean;
   /** CONFIG REWRITE's lines for the value, when not `name value`. */
   readonly lines?: (value: string) => string[];
   /**

@@ -21,7 +21,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   // Listening (server/listener.ts): CONFIG SET moves the TCP listeners, as Redis 7.0's; the Unix
   // socket is fixed at start, as in Redis.
   int('port', '7379', 0n, 65535n),
-  opt('bind', 'string', '127.0.0.1 -::1', true, { multi: true, parseWords: parseBind }),
+  opt('bind', 'string', '127.0.0.1 -::1', true, { multi: true, parseWords: parseBind, appliedUnchanged: true }),
   opt('unixsocket', 'string', '', false, { emptyIsNull: true }),
   opt('unixsocketperm', 'string', '0', false, { parse: parseOctalPerm, lines: (v) => [`unixsocketperm ${v}`] }),
   opt('dir', 'string', './data', false, { protected: true }),

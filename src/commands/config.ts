@@ -109,15 +109,19 @@ function configSet(ctx: Ctx, args: string[]): Reply {
 /**
  * Sets every value, then applies them in order, as Redis's configSetCommand: an option applied
  * sees the new values of the others (CONFIG SET port P bind ::1 listens on ::1 at P; applied as
- * each was set, it first listened on the old addresses at P, which could fail). When one cannot
- * take effect (ApplyError), all are put back as they were and those applied are applied again,
- * as Redis's "Restoring previous settings", and the error names that one.
+ * each was set, it first listened on the old addresses at P, which could fail). As Redis's, an
+ * option whose value is as it was is not applied (but bind: appliedUnchanged), so `CONFIG SET
+ * port <same> bind B` fails naming bind, not port. When one cannot take effect (ApplyError), all
+ * are put back as they were and those applied are applied again, as Redis's "Restoring previous
+ * settings", and the error names that one.
  */
 function applyAll(ctx: Ctx, specs: OptionSpec[], values: string[], entryName: (j: number) => string): Reply {
   const config = ctx.server.config;
   const before = specs.map((spec) => config.get(spec.name));
   specs.forEach((spec, j) => config.store(spec.name, values[j]));
+  const applied = specs.map((spec, j) => spec.appliedUnchanged === true || config.get(spec.name) !== before[j]);
   for (let j = 0; j < specs.length; j++) {
+    if (!applied[j]) continue;
     try {
       config.notify(specs[j].name);
     } catch (e) {
@@ -125,6 +129,7 @@ function applyAll(ctx: Ctx, specs: OptionSpec[], values: string[], entryName: (j
       ctx.server.log.warning(`Failed applying new configuration. Possibly related to new ${entryName(j)} setting. Restoring previous settings.`);
       specs.forEach((spec, k) => config.store(spec.name, before[k]));
       for (let k = j; k >= 0; k--) {
+        if (!applied[k]) continue;
         try {
           config.notify(specs[k].name);
         } catch (again) {

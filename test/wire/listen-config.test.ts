@@ -216,6 +216,40 @@ test('CONFIG SET port and bind together: applied with both new values, as redis-
   t.deepEqual(seen[0], seen[1]);
 });
 
+test('CONFIG SET port at its value with a new bind: port is not applied, so a failure names bind, as redis-server; bind is applied at its value', async (t) => {
+  // Every value stored before any applied, `port <same> bind B` applied port (moving to B at the
+  // same port) and failed naming port; Redis skips an option whose value is as it was (but bind's).
+  if (!needBinary(t, 'redis-server')) return;
+  const { ours, theirs } = await pair(t);
+  const seen: string[][] = [];
+  for (const side of [ours, theirs]) {
+    const c = await connect(t, side.port);
+    const busy = await taken(t);
+    const valueOf = async (name: string): Promise<string> => /\$\d+\r\n([^\r]*)\r\n$/.exec(await c.call('CONFIG', 'GET', name))![1];
+    const [port, bind] = [await valueOf('port'), await valueOf('bind')]; // the library's port is 0 (a free one)
+    const from = side.log().length;
+    const replies = [
+      await c.call('CONFIG', 'SET', 'port', port, 'bind', '10.254.254.254'),
+      await c.call('CONFIG', 'SET', 'bind', bind, 'port', String(busy)),
+      await c.call('CONFIG', 'GET', 'port'),
+    ];
+    const mask = (r: string): string => r.replaceAll(`$${port.length}\r\n${port}`, '$N\r\nP');
+    seen.push([...replies.map(mask), ...listenLines(side, from, [busy, side.port]).filter((l) => !l.includes('::'))]);
+  }
+  t.deepEqual(seen[0], [
+    "-ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.\r\n",
+    "-ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.\r\n",
+    '*2\r\n$4\r\nport\r\n$N\r\nP\r\n',
+    'Warning: Could not create server TCP listening socket 10.254.254.254:P: bind: Cannot assign requested address',
+    'Failed to bind',
+    'Failed applying new configuration. Possibly related to new bind setting. Restoring previous settings.',
+    'Warning: Could not create server TCP listening socket 127.0.0.1:P: bind: Address already in use',
+    'Failed to bind',
+    'Failed applying new configuration. Possibly related to new bind setting. Restoring previous settings.',
+  ]);
+  t.deepEqual(seen[0], seen[1]);
+});
+
 test('CONFIG SET bind splits at each single space, as Redis: an empty word (two spaces, one at an end) or a tab names nothing and fails', async (t) => {
   // Keystonelight split at any run of blanks: it listened, and CONFIG GET showed " 127.0.0.1  ".
   if (!needBinary(t, 'redis-server')) return;
