@@ -125,8 +125,8 @@ function applyAll(ctx: Ctx, specs: OptionSpec[], values: string[], entryName: (j
     try {
       config.notify(specs[j].name);
     } catch (e) {
-      if (!(e instanceof ApplyError)) throw e;
-      ctx.server.log.warning(`Failed applying new configuration. Possibly related to new ${entryName(j)} setting. Restoring previous settings.`);
+      // Anything else is a bug of ours: the values are put back all the same, then it is thrown on.
+      if (e instanceof ApplyError) ctx.server.log.warning(`Failed applying new configuration. Possibly related to new ${entryName(j)} setting. Restoring previous settings.`);
       specs.forEach((spec, k) => config.store(spec.name, before[k]));
       for (let k = j; k >= 0; k--) {
         if (!applied[k]) continue;
@@ -136,6 +136,7 @@ function applyAll(ctx: Ctx, specs: OptionSpec[], values: string[], entryName: (j
           ctx.server.log.warning(`Could not restore ${specs[k].name}: ${again instanceof Error ? again.message : String(again)}`);
         }
       }
+      if (!(e instanceof ApplyError)) throw e;
       return err(SET_FAILED(entryName(j), e.message));
     }
   }

@@ -321,3 +321,17 @@ test('cluster mode: a node of a layout file keeps its port (the file names it); 
   t.is(await s.call('CONFIG', 'SET', 'port', String(to)), '+OK\r\n');
   t.regex(await s.call('CLUSTER', 'SLOTS'), new RegExp(`\\$9\\r\\n127\\.0\\.0\\.1\\r\\n:${to}\\r\\n`));
 });
+
+// A listener that throws something other than ApplyError is a bug of ours: the command fails, and
+// every value of the CONFIG SET is put back (stored all before any is applied, they stayed new).
+test('CONFIG SET whose change listener throws unexpectedly puts every value back', async (t) => {
+  const s = await serve(t);
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  s.server.config.onChange('slowlog-max-len', () => {
+    throw new Error('boom');
+  });
+  t.regex(await c.call('CONFIG', 'SET', 'hz', '50', 'slowlog-max-len', '7'), /^-ERR /);
+  t.is(await c.call('CONFIG', 'GET', 'hz'), '*2\r\n$2\r\nhz\r\n$2\r\n10\r\n');
+  t.is(await c.call('CONFIG', 'GET', 'slowlog-max-len'), '*2\r\n$15\r\nslowlog-max-len\r\n$3\r\n128\r\n');
+});
