@@ -40,6 +40,19 @@ async function connect(t: ExecutionContext, port: number): Promise<RawClient> {
   return c;
 }
 
+/**
+ * Runs `body` on Keystonelight, then on redis-server, each with a client of its own, and checks they
+ * saw the same; what they saw, or null without redis-server (the test skips loudly, naming it).
+ */
+async function sideBySide(t: ExecutionContext, body: (side: Side, c: RawClient) => Promise<string[]>): Promise<string[] | null> {
+  if (!needBinary(t, 'redis-server')) return null;
+  const { ours, theirs } = await pair(t);
+  const seen: string[][] = [];
+  for (const side of [ours, theirs]) seen.push(await body(side, await connect(t, side.port)));
+  t.deepEqual(seen[0], seen[1]);
+  return seen[0];
+}
+
 /** Whether a new connection to `port` on 127.0.0.1 is refused. */
 async function refused(port: number): Promise<boolean> {
   try {
@@ -113,21 +126,17 @@ test('CONFIG SET port to a port in use: Redis\'s error and log lines, the old po
 });
 
 test('CONFIG SET port to a free port: the new port serves, the old one refuses, open connections stay, as redis-server', async (t) => {
-  if (!needBinary(t, 'redis-server')) return;
-  const { ours, theirs } = await pair(t);
-  const seen: string[][] = [];
-  for (const side of [ours, theirs]) {
-    const c = await connect(t, side.port);
+  const seen = await sideBySide(t, async (side, c) => {
     const to = await freePort();
     const mask = (s: string): string => s.replaceAll(`$${String(to).length}\r\n${to}`, '$N\r\nNEW').replaceAll(String(to), 'NEW');
     const replies = [await c.call('CONFIG', 'SET', 'port', String(to)), await c.call('PING')];
     t.true(await refused(side.port), 'the old port');
     const moved = await connect(t, to);
     replies.push(await moved.call('CONFIG', 'GET', 'port'), /tcp_port:\d+/.exec(await moved.call('INFO', 'server'))![0]);
-    seen.push(replies.map(mask));
-  }
-  t.deepEqual(seen[0], ['+OK\r\n', '+PONG\r\n', '*2\r\n$4\r\nport\r\n$N\r\nNEW\r\n', 'tcp_port:NEW']);
-  t.deepEqual(seen[0], seen[1]);
+    return replies.map(mask);
+  });
+  if (seen === null) return;
+  t.deepEqual(seen, ['+OK\r\n', '+PONG\r\n', '*2\r\n$4\r\nport\r\n$N\r\nNEW\r\n', 'tcp_port:NEW']);
 });
 
 test('CONFIG SET port inside MULTI: EXEC moves the listener, as redis-server', async (t) => {
@@ -142,11 +151,7 @@ test('CONFIG SET port inside MULTI: EXEC moves the listener, as redis-server', a
 });
 
 test('CONFIG SET bind: an address on no interface fails with Redis\'s error and lines; optional ones are skipped; too many refused', async (t) => {
-  if (!needBinary(t, 'redis-server')) return;
-  const { ours, theirs } = await pair(t);
-  const seen: string[][] = [];
-  for (const side of [ours, theirs]) {
-    const c = await connect(t, side.port);
+  const seen = await sideBySide(t, async (side, c) => {
     const from = side.log().length;
     const replies = [
       await c.call('CONFIG', 'SET', 'bind', '10.254.254.254'),
@@ -158,9 +163,10 @@ test('CONFIG SET bind: an address on no interface fails with Redis\'s error and 
       await (await connect(t, side.port)).call('PING'),
       await c.call('PING'),
     ];
-    seen.push([...replies, ...listenLines(side, from, [side.port])]);
-  }
-  t.deepEqual(seen[0], [
+    return [...replies, ...listenLines(side, from, [side.port])];
+  });
+  if (seen === null) return;
+  t.deepEqual(seen, [
     "-ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.\r\n",
     '*2\r\n$4\r\nbind\r\n$9\r\n127.0.0.1\r\n',
     "-ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.\r\n",
@@ -177,17 +183,12 @@ test('CONFIG SET bind: an address on no interface fails with Redis\'s error and 
     'Failed applying new configuration. Possibly related to new bind setting. Restoring previous settings.',
     'Warning: Could not create server TCP listening socket 10.254.254.254:P: bind: Cannot assign requested address',
   ]);
-  t.deepEqual(seen[0], seen[1]);
 });
 
 test('CONFIG SET port and bind together: applied with both new values, as redis-server; a failure names the first of the two given', async (t) => {
   // Applied as each was set, `port P bind 127.0.0.2` first listened on the old 127.0.0.1 at P,
   // which another program held: the command failed where Redis's listens on 127.0.0.2:P.
-  if (!needBinary(t, 'redis-server')) return;
-  const { ours, theirs } = await pair(t);
-  const seen: string[][] = [];
-  for (const side of [ours, theirs]) {
-    const c = await connect(t, side.port);
+  const seen = await sideBySide(t, async (side, c) => {
     const busy = await taken(t); // on 127.0.0.1 only
     const from = side.log().length;
     const replies = [
@@ -199,9 +200,10 @@ test('CONFIG SET port and bind together: applied with both new values, as redis-
     t.teardown(() => moved.close());
     replies.push(await moved.call('CONFIG', 'GET', 'port'), await moved.call('CONFIG', 'GET', 'bind'));
     const mask = (r: string): string => r.replaceAll(`$${String(busy).length}\r\n${busy}`, '$N\r\nP').replaceAll(String(busy), 'P');
-    seen.push([...replies.map(mask), ...listenLines(side, from, [busy])]);
-  }
-  t.deepEqual(seen[0], [
+    return [...replies.map(mask), ...listenLines(side, from, [busy])];
+  });
+  if (seen === null) return;
+  t.deepEqual(seen, [
     "-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.\r\n",
     "-ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.\r\n",
     '+OK\r\n',
@@ -213,17 +215,12 @@ test('CONFIG SET port and bind together: applied with both new values, as redis-
     'Failed to bind',
     'Failed applying new configuration. Possibly related to new bind setting. Restoring previous settings.',
   ]);
-  t.deepEqual(seen[0], seen[1]);
 });
 
 test('CONFIG SET port at its value with a new bind: port is not applied, so a failure names bind, as redis-server; bind is applied at its value', async (t) => {
   // Every value stored before any applied, `port <same> bind B` applied port (moving to B at the
   // same port) and failed naming port; Redis skips an option whose value is as it was (but bind's).
-  if (!needBinary(t, 'redis-server')) return;
-  const { ours, theirs } = await pair(t);
-  const seen: string[][] = [];
-  for (const side of [ours, theirs]) {
-    const c = await connect(t, side.port);
+  const seen = await sideBySide(t, async (side, c) => {
     const busy = await taken(t);
     const valueOf = async (name: string): Promise<string> => /\$\d+\r\n([^\r]*)\r\n$/.exec(await c.call('CONFIG', 'GET', name))![1];
     const [port, bind] = [await valueOf('port'), await valueOf('bind')]; // the library's port is 0 (a free one)
@@ -234,9 +231,10 @@ test('CONFIG SET port at its value with a new bind: port is not applied, so a fa
       await c.call('CONFIG', 'GET', 'port'),
     ];
     const mask = (r: string): string => r.replaceAll(`$${port.length}\r\n${port}`, '$N\r\nP');
-    seen.push([...replies.map(mask), ...listenLines(side, from, [busy, side.port]).filter((l) => !l.includes('::'))]);
-  }
-  t.deepEqual(seen[0], [
+    return [...replies.map(mask), ...listenLines(side, from, [busy, side.port]).filter((l) => !l.includes('::'))];
+  });
+  if (seen === null) return;
+  t.deepEqual(seen, [
     "-ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.\r\n",
     "-ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.\r\n",
     '*2\r\n$4\r\nport\r\n$N\r\nP\r\n',
@@ -247,31 +245,26 @@ test('CONFIG SET port at its value with a new bind: port is not applied, so a fa
     'Failed to bind',
     'Failed applying new configuration. Possibly related to new bind setting. Restoring previous settings.',
   ]);
-  t.deepEqual(seen[0], seen[1]);
 });
 
 test('CONFIG SET bind splits at each single space, as Redis: an empty word (two spaces, one at an end) or a tab names nothing and fails', async (t) => {
   // Keystonelight split at any run of blanks: it listened, and CONFIG GET showed " 127.0.0.1  ".
-  if (!needBinary(t, 'redis-server')) return;
-  const { ours, theirs } = await pair(t);
-  const seen: string[][] = [];
-  for (const side of [ours, theirs]) {
-    const c = await connect(t, side.port);
+  const seen = await sideBySide(t, async (side, c) => {
     const from = side.log().length;
     const replies = [];
     for (const bind of [' 127.0.0.1', '127.0.0.1  -::1', '127.0.0.1 ', '127.0.0.1\t::1', '-']) replies.push(await c.call('CONFIG', 'SET', 'bind', bind));
     replies.push(await c.call('CONFIG', 'GET', 'bind'), await (await connect(t, side.port)).call('PING'));
-    seen.push([...replies, ...listenLines(side, from, [side.port])]);
-  }
+    return [...replies, ...listenLines(side, from, [side.port])];
+  });
+  if (seen === null) return;
   const failed = "-ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.\r\n";
   const lines = (word: string): string[] => [`Warning: Could not create server TCP listening socket ${word}:P: Name or service not known`, 'Failed to bind', 'Failed applying new configuration. Possibly related to new bind setting. Restoring previous settings.'];
-  t.deepEqual(seen[0], [
+  t.deepEqual(seen, [
     ...Array<string>(5).fill(failed),
     '*2\r\n$4\r\nbind\r\n$9\r\n127.0.0.1\r\n',
     '+PONG\r\n',
     ...lines(''), ...lines(''), ...lines(''), ...lines('127.0.0.1\t::1'), ...lines(''),
   ]);
-  t.deepEqual(seen[0], seen[1]);
 });
 
 test('CONFIG SET bind "" stops listening on TCP (open connections stay); a new bind listens again', async (t) => {
