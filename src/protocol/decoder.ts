@@ -187,14 +187,14 @@ export class RequestDecoder extends QueryBuffer implements CommandNames {
 
   /** Parses and runs what the buffer holds; Redis's query buffer (parsedFrom) starts at `from`. */
   private parse(from = this.pos): void {
-    // Restored, not reset: a request run here may resume a parse (nothing does today).
+    // Restored, not reset: a request run here may resume a parse (nothing does today). No
+    // try/finally: the server answers a command that throws with an error reply, so nothing
+    // thrown crosses here but a bug of the decoder's own, and the block cost GET 10-12 ns a command
+    // in process (V8 inlined less around it: `npm run bench -- hotpath get -d 100`, 183 -> 172 ns).
     const outer = this.parsedFrom;
     if (outer < 0) this.parsedFrom = from;
-    try {
-      this.parseAll();
-    } finally {
-      this.parsedFrom = outer;
-    }
+    this.parseAll();
+    this.parsedFrom = outer;
   }
 
   private parseAll(): void {
