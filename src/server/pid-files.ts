@@ -7,7 +7,7 @@
 import { accessSync, closeSync, constants, openSync, readdirSync, realpathSync, statSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { errnoText } from '../errors.js';
-import { acquirePidFile, heldKey, liveOwner, PidFileError, readPid, releasePidFile, unlinkQuietly } from './pidfile.js';
+import { acquirePidFile, heldKey, liveOwner, PidFileError, readPid, releasePidFile, sameInode, unlinkQuietly } from './pidfile.js';
 
 /**
  * The PID of the running server whose data directory's lock `pidfile` may be (holding a live
@@ -29,17 +29,6 @@ function otherLock(pidfile: string, dirLock: string, exempt: number | undefined)
   if (basename(real) !== basename(dirLock) && links < 2) return null;
   const owner = readPid(real);
   return owner !== null && liveOwner(real, owner, exempt) ? owner : null;
-}
-
-/** Whether `a` and `b` are one file (through symlinks or hard links). */
-function sameInode(a: string, b: string): boolean {
-  try {
-    const x = statSync(a);
-    const y = statSync(b);
-    return x.ino === y.ino && x.dev === y.dev;
-  } catch {
-    return false;
-  }
 }
 
 /** Codes of a directory nobody may create a file in: the server cannot write data there either. */

@@ -20,7 +20,7 @@
 // worker thread) holds it open (openFds), and is otherwise a previous life's: so it is open from
 // before its name appears until after its name is gone, and the takeover lock likewise.
 
-import { closeSync, fstatSync, linkSync, openSync, readdirSync, readFileSync, realpathSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, type Stats, linkSync, openSync, readdirSync, readFileSync, realpathSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import { basename, dirname, join, resolve } from 'node:path';
 import { errnoText } from '../errors.js';
@@ -293,13 +293,18 @@ function byName(path: string, fd: number): number {
   }
 }
 
-/** Whether `path` is the file open as `fd` (not one put in its place: another thread's holds our PID too). */
-function sameFile(path: string, fd: number): boolean {
+/** Whether the two files `stats` reads are one (false when either is gone). */
+function oneFile(stats: () => [Stats, Stats]): boolean {
   try {
-    const a = statSync(path);
-    const b = fstatSync(fd);
+    const [a, b] = stats();
     return a.ino === b.ino && a.dev === b.dev;
   } catch {
     return false;
   }
 }
+
+/** Whether `path` is the file open as `fd` (not one put in its place: another thread's holds our PID too). */
+const sameFile = (path: string, fd: number): boolean => oneFile(() => [statSync(path), fstatSync(fd)]);
+
+/** Whether `a` and `b` are one file (through symlinks or hard links). */
+export const sameInode = (a: string, b: string): boolean => oneFile(() => [statSync(a), statSync(b)]);

@@ -75,6 +75,13 @@ async function taken(t: ExecutionContext): Promise<number> {
 const listenLines = (side: Side, from: number, ports: number[]): string[] =>
   side.log().slice(from).filter((l) => /listening socket|Failed (to bind|applying)/.test(l)).map((l) => ports.reduce((s, p) => s.replaceAll(String(p), 'P'), l));
 
+/** The log lines of a CONFIG SET bind that failed on `address` (at port P) with `reason`, as Redis's changeBindAddr. */
+const bindFailed = (address: string, reason: string): string[] => [
+  `Warning: Could not create server TCP listening socket ${address}:P: ${reason}`,
+  'Failed to bind',
+  'Failed applying new configuration. Possibly related to new bind setting. Restoring previous settings.',
+];
+
 /** Runs `fn` with net._createServerHandle taken away (for the ESM namespace too), then puts it back. */
 async function withoutHandleMaker<T>(fn: () => Promise<T>): Promise<T> {
   const require = createRequire(import.meta.url);
@@ -175,12 +182,8 @@ test('CONFIG SET bind: an address on no interface fails with Redis\'s error and 
     "-ERR CONFIG SET failed (possibly related to argument 'bind') - Too many bind addresses specified.\r\n",
     '+PONG\r\n',
     '+PONG\r\n',
-    'Warning: Could not create server TCP listening socket 10.254.254.254:P: bind: Cannot assign requested address',
-    'Failed to bind',
-    'Failed applying new configuration. Possibly related to new bind setting. Restoring previous settings.',
-    'Warning: Could not create server TCP listening socket 127.0.0.1:P: bind: Address already in use',
-    'Failed to bind',
-    'Failed applying new configuration. Possibly related to new bind setting. Restoring previous settings.',
+    ...bindFailed('10.254.254.254', 'bind: Cannot assign requested address'),
+    ...bindFailed('127.0.0.1', 'bind: Address already in use'),
     'Warning: Could not create server TCP listening socket 10.254.254.254:P: bind: Cannot assign requested address',
   ]);
 });
@@ -211,9 +214,7 @@ test('CONFIG SET port and bind together: applied with both new values, as redis-
     '*2\r\n$4\r\nbind\r\n$9\r\n127.0.0.2\r\n',
     'Warning: Could not create server TCP listening socket 10.254.254.254:P: bind: Cannot assign requested address',
     'Failed applying new configuration. Possibly related to new port setting. Restoring previous settings.',
-    'Warning: Could not create server TCP listening socket 10.254.254.254:P: bind: Cannot assign requested address',
-    'Failed to bind',
-    'Failed applying new configuration. Possibly related to new bind setting. Restoring previous settings.',
+    ...bindFailed('10.254.254.254', 'bind: Cannot assign requested address'),
   ]);
 });
 
@@ -238,12 +239,8 @@ test('CONFIG SET port at its value with a new bind: port is not applied, so a fa
     "-ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.\r\n",
     "-ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.\r\n",
     '*2\r\n$4\r\nport\r\n$N\r\nP\r\n',
-    'Warning: Could not create server TCP listening socket 10.254.254.254:P: bind: Cannot assign requested address',
-    'Failed to bind',
-    'Failed applying new configuration. Possibly related to new bind setting. Restoring previous settings.',
-    'Warning: Could not create server TCP listening socket 127.0.0.1:P: bind: Address already in use',
-    'Failed to bind',
-    'Failed applying new configuration. Possibly related to new bind setting. Restoring previous settings.',
+    ...bindFailed('10.254.254.254', 'bind: Cannot assign requested address'),
+    ...bindFailed('127.0.0.1', 'bind: Address already in use'),
   ]);
 });
 
@@ -258,7 +255,7 @@ test('CONFIG SET bind splits at each single space, as Redis: an empty word (two 
   });
   if (seen === null) return;
   const failed = "-ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.\r\n";
-  const lines = (word: string): string[] => [`Warning: Could not create server TCP listening socket ${word}:P: Name or service not known`, 'Failed to bind', 'Failed applying new configuration. Possibly related to new bind setting. Restoring previous settings.'];
+  const lines = (word: string): string[] => bindFailed(word, 'Name or service not known');
   t.deepEqual(seen, [
     ...Array<string>(5).fill(failed),
     '*2\r\n$4\r\nbind\r\n$9\r\n127.0.0.1\r\n',
