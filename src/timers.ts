@@ -36,3 +36,12 @@ export const clearInterval: typeof timers.clearInterval = real('clearInterval', 
 const RealDate: DateConstructor = (Date as unknown as { clock?: { _Date?: DateConstructor } }).clock?._Date ?? Date;
 const dateNow = RealDate.now;
 export const wallNow = (): number => dateNow();
+
+/**
+ * Blocks the thread for `ms` (fractional milliseconds too): what Redis does with usleep/nanosleep
+ * inside a command (DEBUG SLEEP, DEBUG AOF-FLUSH-SLEEP), fault injection, a start waiting a few
+ * microseconds for another server's takeover. The event loop stops meanwhile, as Redis's.
+ */
+export function blockFor(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}

@@ -20,6 +20,7 @@ import { encodingOf, stringOf, typeOf } from '../keyspace/values.js';
 import { idleMs, lruClock } from '../keyspace/lru.js';
 import { DEFAULT_PEAK_RESET_MS } from '../server/reply-buffers.js';
 import { clientBytes } from '../server/log.js';
+import { blockFor } from '../timers.js';
 import { configRewriteForceAll } from './config.js';
 import { debugProtocol } from './debug-protocol.js';
 
@@ -30,11 +31,11 @@ const LLONG_LIMIT = 2 ** 63;
  * DEBUG SLEEP blocks the whole server, as in Redis, which makes strtod's seconds whole microseconds
  * (`long long utime = dtime*1000000`) and nanosleeps them. A time out of a long long's range, or
  * NaN, converts on x86-64 to its minimum: negative, as any time below 0, which nanosleep refuses
- * at once. Atomics.wait takes fractional milliseconds, so sub-millisecond times are slept too.
+ * at once. blockFor (Atomics.wait) takes fractional milliseconds, so sub-millisecond times are slept too.
  */
 function sleep(seconds: number): void {
   const us = Math.trunc(seconds * 1e6);
-  if (us > 0 && us < LLONG_LIMIT) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, us / 1000);
+  if (us > 0 && us < LLONG_LIMIT) blockFor(us / 1000);
 }
 
 /** DEBUG RELOAD [MERGE|NOFLUSH|NOSAVE ...]: the options compared as Redis's strcasecmp (cWord). */

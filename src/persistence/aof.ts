@@ -13,7 +13,7 @@ import { AofFile } from './aof-file.js';
 import { AofUnit } from './aof-unit.js';
 import { PoolFsyncs } from './pool-fsyncs.js';
 import { latencyEnd, latencyStart } from './latency-sink.js';
-import { wallNow } from '../timers.js';
+import { blockFor, wallNow } from '../timers.js';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
 
@@ -174,7 +174,7 @@ export class AofWriter extends AofFile {
     if (this.unsyncedDir !== null && !this.retryDirFsync()) return false;
     if (this.pending.len === 0) return this.lastWriteError === null || this.retryFsync();
     const sleepUs = this.flushSleepUs();
-    if (sleepUs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, sleepUs / 1000);
+    if (sleepUs > 0) blockFor(sleepUs / 1000);
     const bytes = this.pending.buf.subarray(0, this.pending.len);
     // As Redis's flushAppendOnlyFile: what the write competed with (a background fsync, a rewrite).
     const context = this.fsyncs.running ? 'aof-write-pending-fsync' : this.rewriting ? 'aof-write-active-child' : 'aof-write-alone';

@@ -4,6 +4,8 @@
 // and the points sit on the rewrite's steps and the PID file's takeover of a stale one only,
 // never on the per-command path.
 
+import { blockFor } from '../timers.js';
+
 type Action = { kind: 'kill' } | { kind: 'sleep'; ms: number };
 
 const faults: Map<string, Action> | null = parse(process.env.KS_FAULT);
@@ -26,8 +28,8 @@ export function faultPoint(name: string): void {
   if (a.kind === 'kill') {
     process.kill(process.pid, 'SIGKILL');
     // SIGKILL is delivered asynchronously; never run another step meanwhile.
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10000);
+    blockFor(10000);
   } else {
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, a.ms);
+    blockFor(a.ms);
   }
 }

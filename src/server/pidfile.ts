@@ -26,6 +26,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { errnoText } from '../errors.js';
 import { faultPoint } from '../persistence/faults.js';
 import { alive, maybeServer } from './pid-probe.js';
+import { blockFor } from '../timers.js';
 
 export class PidFileError extends Error {
   /** The errno code when a file operation failed (creating the file), else ''. */
@@ -210,7 +211,7 @@ const staleWhy = (pid: number): string => (Number.isNaN(pid) ? 'it holds no PID'
 const samePid = (a: number | null, b: number): boolean => a === b || (a !== null && Number.isNaN(a) && Number.isNaN(b));
 
 /** Blocks for `ms`: a start waiting for another server's takeover, a few microseconds long. */
-const pause = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+const pause = blockFor;
 
 /**
  * Removes the stale PID file if it still holds `stalePid`, holding the takeover lock meanwhile
