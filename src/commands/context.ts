@@ -139,6 +139,13 @@ export interface ServerStats {
   aofrwConsecutiveFailures: number;
   /** SAVEs and BGSAVEs started, failed ones included (INFO rdb_saves, Redis's stat_rdb_saves). */
   rdbSaves: number;
+  /**
+   * Background jobs started (rewrites, BGSAVEs): INFO total_forks, Redis's count of the child
+   * processes it forked for the same jobs (recordJobStart).
+   */
+  totalForks: number;
+  /** INFO latest_fork_usec: how long the last job's start held the event loop (Redis: its fork()). */
+  latestForkUsec: number;
   /** Socket reads of client input, the peer's end of input included (INFO total_reads_processed). */
   readsProcessed: number;
   /** Writes of a turn's replies to a client's socket (INFO total_writes_processed). */

@@ -18,6 +18,8 @@ import { NoWriter, OffRewrite } from './off-rewrite.js';
 import type { RewriteResult } from './rewrite.js';
 import { errorText, NO_RDB_SAVE, REWRITE_RUNNING, REWRITE_START_FAILED } from '../errors.js';
 import { wallNow } from '../timers.js';
+import { recordJobStart } from '../server/stats.js';
+import { performance } from 'node:perf_hooks';
 
 export class AofOff implements PersistenceApi {
   /**
@@ -115,6 +117,7 @@ export class AofOff implements PersistenceApi {
   /** Starts the base file written from memory; false (logged, status err) when it could not start. */
   private run(): boolean {
     if (this.server.persistence !== null || this.job !== null) return true;
+    const t0 = performance.now();
     let job: OffRewrite;
     try {
       this.claimDir?.();
@@ -129,6 +132,7 @@ export class AofOff implements PersistenceApi {
     this.job = job;
     recordRewriteStart(this.server);
     this.settled = job.run().then((r) => this.ended(job, r));
+    recordJobStart(this.server.stats, t0);
     return true;
   }
 

@@ -11,6 +11,8 @@ import type { AofWriter } from './aof.js';
 import { errorCode } from './fileio.js';
 import { strerror } from '../errors.js';
 import { wallNow } from '../timers.js';
+import { recordJobStart } from '../server/stats.js';
+import { performance } from 'node:perf_hooks';
 
 /** Redis's CONFIG_BGSAVE_RETRY_DELAY: a scheduled BGSAVE waits this long after a failed one, in s. */
 export const BGSAVE_RETRY_DELAY = 5;
@@ -35,6 +37,7 @@ export class BgSave {
    * then; a failure, as Redis's failed fork). `ended` runs once the fsync has ended.
    */
   start(ended: () => void): string | null {
+    const t0 = performance.now();
     const now = wallNow();
     // As Redis's rdbSaveBackground: counted (INFO rdb_saves) and tried before its fork, whatever follows.
     this.server.stats.rdbSaves++;
@@ -77,6 +80,7 @@ export class BgSave {
       }
       ended();
     });
+    recordJobStart(this.server.stats, t0);
     return null;
   }
 

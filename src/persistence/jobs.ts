@@ -14,6 +14,8 @@ import { AutoRewrite } from './auto-rewrite.js';
 import { BgSave } from './bgsave.js';
 import { BGSAVE_BEHIND_CHILD, BGSAVE_RUNNING, errorText, REWRITE_RUNNING, REWRITE_START_FAILED } from '../errors.js';
 import { setImmediate, wallNow } from '../timers.js';
+import { recordJobStart } from '../server/stats.js';
+import { performance } from 'node:perf_hooks';
 
 export const REWRITE_STARTED = 'Background append only file rewriting started';
 export const REWRITE_SCHEDULED = 'Background append only file rewriting scheduled';
@@ -165,6 +167,7 @@ export class Jobs {
 
   /** False when the rewrite could not start (its incr file could not be created: logged). */
   private startRewrite(): boolean {
+    const t0 = performance.now();
     const job = new (this.starting ? InitialRewrite : Rewrite)(this.server.keyspace, this.writer, this.io, this.dir, this.manifests, () => this.server.flushNow());
     try {
       job.open();
@@ -184,6 +187,7 @@ export class Jobs {
     this.rewriteScheduled = false;
     recordRewriteStart(this.server);
     this.rewriteDone = job.run().then((r) => this.rewriteEnded(job, r));
+    recordJobStart(this.server.stats, t0);
     return true;
   }
 

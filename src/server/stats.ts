@@ -133,6 +133,18 @@ export class CommandStats {
 export const newStats = (): ServerStats => ({
   totalConnections: 0, totalCommands: 0, rejectedConnections: 0, netInputBytes: 0, netOutputBytes: 0,
   keyspaceHits: 0, keyspaceMisses: 0, expiredKeys: 0, evictedKeys: 0, evictionExceededUs: 0, evictionExceededSince: 0,
-  errorReplies: 0, aofRewrites: 0, aofrwConsecutiveFailures: 0, rdbSaves: 0,
+  errorReplies: 0, aofRewrites: 0, aofrwConsecutiveFailures: 0, rdbSaves: 0, totalForks: 0, latestForkUsec: 0,
   readsProcessed: 0, writesProcessed: 0, lazyfreedObjects: 0,
 });
+
+/**
+ * A background job (a rewrite, a BGSAVE) has started, `t0` (performance.now()) being when its
+ * start began: as Redis's redisFork, INFO total_forks counts it and latest_fork_usec is how long
+ * the start held the event loop. No process forks here, but these are the same jobs Redis forks
+ * for, and tools (Redis's own tests among them) watch total_forks rise to know one has started;
+ * the start's stall is what latest_fork_usec tells a Redis user (the time fork() blocked).
+ */
+export function recordJobStart(stats: ServerStats, t0: number): void {
+  stats.totalForks++;
+  stats.latestForkUsec = Math.round((performance.now() - t0) * 1000);
+}

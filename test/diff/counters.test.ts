@@ -163,9 +163,8 @@ test('diff counters: CONFIG RESETSTAT zeroes the same INFO fields', async (t) =>
     const [[, ra], [, ka]] = await control.both([['CONFIG', 'RESETSTAT'], ['INFO', 'everything']]);
     const [before, after] = [[allFields(rb), allFields(kb)], [allFields(ra), allFields(ka)]];
     const [rz, kz] = [zeroedBy(before[0], after[0]), zeroedBy(before[1], after[1])];
-    // A field counts only where it had moved on both servers: not total_forks (always 0 here, no job
-    // forks: redis-compat.md, INFO), nor what differs before the reset (Redis's start ran a PING and
-    // an INFO that ours, started in-process, did not).
+    // A field counts only where it had moved on both servers: not what differs before the reset
+    // (Redis's start ran a PING and an INFO that ours, started in-process, did not).
     const common = [...new Set([...rz, ...kz])].filter((n) => !isZero(before[0].get(n)) && !isZero(before[1].get(n)));
     const differ = common.filter((n) => rz.has(n) !== kz.has(n))
       .map((n) => `${n}: redis ${before[0].get(n)} -> ${after[0].get(n) ?? '(absent)'}, ks ${before[1].get(n)} -> ${after[1].get(n) ?? '(absent)'}`);

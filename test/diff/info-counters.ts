@@ -5,7 +5,7 @@
 /** INFO stats fields compared after each case. */
 const STATS = [
   'total_connections_received', 'total_commands_processed', 'total_net_input_bytes', 'rejected_connections', 'expired_keys', 'evicted_keys',
-  'keyspace_hits', 'keyspace_misses', 'total_error_replies', 'total_net_output_bytes',
+  'keyspace_hits', 'keyspace_misses', 'total_error_replies', 'total_net_output_bytes', 'total_forks',
 ];
 // Not compared: expired_stale_perc (Redis's running estimate, refreshed by its expire cycle's
 // samples: redis-compat.md, Expiry), avg_ttl (ours exact, Redis's a running estimate: redis-compat.md,
