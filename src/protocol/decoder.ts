@@ -68,8 +68,6 @@ export class RequestDecoder extends QueryBuffer implements CommandNames {
   private args: string[] = EMPTY_ARGS;
   /** Arguments of `args` filled so far (small requests get an array of their exact size). */
   private argc = 0;
-  /** Their bytes (kept as they are parsed: a request of a million arguments is not summed per read). */
-  private argBytes = 0;
   /**
    * The previous request's command name. Pipelines repeat commands: handing out the same string
    * again skips building it, and lets the command lookup compare it by identity.
@@ -296,6 +294,7 @@ export class RequestDecoder extends QueryBuffer implements CommandNames {
     }
     const args = this.args;
     this.args = EMPTY_ARGS;
+    this.argBytes = 0;
     this.deliver(args, buf, this.cmdStart, this.pos);
     return true;
   }
@@ -365,17 +364,7 @@ export class RequestDecoder extends QueryBuffer implements CommandNames {
    * argv-mem), 0 between requests.
    */
   get partialArgBytes(): number {
-    return this.remaining !== 0 ? this.argBytes : 0;
-  }
-
-  /**
-   * The query buffer's memory, and the arguments of a request received in part: Redis holds them
-   * in c->argv, allocated as they are parsed, so its used memory counts them (30 clients that each
-   * sent 249 of a request's 250 arguments of 1000 bytes: 8.35 MB of mem_clients_normal, and keys
-   * evicted under maxmemory, in redis-server 7.0.15).
-   */
-  override get held(): number {
-    return super.held + this.partialArgBytes;
+    return this.argBytes;
   }
 
   /** Runs a parsed request; its bytes are buf[start, end), or start is -1 (see rawBuf). */
