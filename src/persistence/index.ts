@@ -27,6 +27,15 @@ import { wallNow } from '../timers.js';
 export { AofFormatError } from './loader.js';
 export type { FileIO } from './fileio.js';
 
+/**
+ * Said once at start, with appendonly yes or no: the snapshot Redis would load from `dir`
+ * (`dbfilename`, with appendonly no its only source of data) is never read here.
+ */
+export function warnIgnoredRdb(server: Server): void {
+  const rdb = join(locationOf(server.config).dir, server.config.get('dbfilename'));
+  if (existsSync(rdb)) server.log.warning(`${rdb} is ignored: Keystonelight reads only append-only files (RDB is not supported)`);
+}
+
 export class AofPersistence implements Persistence {
   /** Rewrites and BGSAVEs: when they run, what they report (jobs.ts). */
   private readonly jobs: Jobs;
@@ -60,9 +69,6 @@ export class AofPersistence implements Persistence {
   static async open(server: Server, io: FileIO = realFileIO): Promise<AofPersistence> {
     const loc = locationOf(server.config);
     removeStaleTempFiles(loc.dir, server.log);
-    if (existsSync(join(loc.dir, 'dump.rdb'))) {
-      server.log.warning(`${join(loc.dir, 'dump.rdb')} is ignored: Keystonelight reads only append-only files (RDB is not supported)`);
-    }
     // Loading (-LOADING for clients) lasts until the file is open for appending: a write accepted
     // before that would not be logged.
     server.setLoading(true);

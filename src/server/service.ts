@@ -7,7 +7,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { ApplyError, ConfigError, type Config } from '../config.js';
 import { fsPath } from '../config-values.js';
 import { REDIS_VERSION, VERSION } from '../version.js';
-import { AofPersistence, type FileIO } from '../persistence/index.js';
+import { AofPersistence, warnIgnoredRdb, type FileIO } from '../persistence/index.js';
 import { PendingAofStart } from '../persistence/pending-start.js';
 import { AofOff } from '../persistence/aof-off.js';
 import { createLogger, type Logger } from './log.js';
@@ -31,6 +31,7 @@ import { Service } from './shutdown.js';
  */
 export async function openPersistence(server: Server, io?: FileIO, claimDir?: () => void): Promise<void> {
   server.aofOff = new AofOff(server, io, claimDir);
+  warnIgnoredRdb(server);
   if (server.config.bool('appendonly')) server.persistence = await AofPersistence.open(server, io);
   server.config.onChange('appendonly', (v) => {
     if (v === 'no') {

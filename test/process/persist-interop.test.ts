@@ -323,6 +323,17 @@ test('an RDB base or an RDB preamble is refused with a clear message, and nothin
   t.deepEqual(readFileSync(join(fileCase, 'appendonlydir', 'appendonly.aof')), readFileSync(join(src, rdbBase)), 'migrated into appendonlydir, unchanged');
 });
 
+test('a snapshot in dir (dbfilename) is named as ignored at start, with appendonly no too (Redis would load it)', async (t) => {
+  for (const [args, file] of [[['--appendonly', 'no'], 'dump.rdb'], [['--appendonly', 'yes'], 'dump.rdb'], [['--appendonly', 'no', '--dbfilename', 'snap.rdb'], 'snap.rdb']] as const) {
+    const dir = tempDir('ks-rdbfile-');
+    writeFileSync(join(dir, file), 'REDIS0010');
+    const sp = await startBundle([...args, '--loglevel', 'warning'], { dir });
+    t.teardown(() => void sp.stop('SIGKILL'));
+    t.is(await sp.stop(), 0);
+    t.true(sp.output().includes(`${join(dir, file)} is ignored: Keystonelight reads only append-only files`), `${args.join(' ')}: ${sp.output()}`);
+  }
+});
+
 test('the same commands log the same effects as Redis 7.0 (absolute times within a second)', async (t) => {
   if (!needBinary(t, 'redis-server')) return;
   const redis = await startRealRedis(['--appendonly', 'yes', '--aof-use-rdb-preamble', 'no', '--appendfsync', 'always', '--enable-debug-command', 'yes']);
