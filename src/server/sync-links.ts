@@ -175,11 +175,13 @@ export class SyncLinks {
 /**
  * The TCP port Redis connects to for a port argument: C's atoi (blanks, a sign, digits; nothing
  * else reads as 0; glibc saturates to a long, then the int keeps its low 32 bits), printed back
- * with %d for getaddrinfo, which refuses a negative one (null) and keeps the low 16 bits of others.
+ * with %d into anetTcpGenericConnect's `char portstr[6]`, so cut to 5 characters (`107386` is port
+ * 10738), for getaddrinfo, which refuses a negative one (null) and keeps the low 16 bits of others
+ * (`99999` is 34463).
  */
 function portOf(s: string): number | null {
   const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
   if (m === null) return 0;
   const n = Number(BigInt.asIntN(32, saturateLong(BigInt(m[1]))));
-  return n < 0 ? null : n & 0xffff;
+  return n < 0 ? null : Number(String(n).slice(0, 5)) & 0xffff;
 }

@@ -85,6 +85,28 @@ test('MIGRATE side by side with redis-server: replies, errors, what the target g
   t.is(await cached(ours), 'migrate_cached_sockets:2');
 });
 
+test('the port argument is cut to 5 characters once read, as Redis prints it into anetTcpGenericConnect\'s portstr[6]', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const targets: RealRedis[] = [await startRealRedis(), await startRealRedis()];
+  const source = await startRealRedis();
+  const ks = await startServer({ port: 0 });
+  t.teardown(async () => {
+    await ks.close();
+    for (const r of [...targets, source]) await r.stop();
+  });
+  const [ours, theirs] = await Promise.all([RawClient.connect(ks.port), RawClient.connect(source.port)]);
+  // `<port>7` is the target's port (5 digits, from the system's ephemeral range) for Redis, whose
+  // %d is cut to 5 characters: not its low 16 bits. A negative one cut short stays negative.
+  const args = (port: number): string[][] => [`${port}7`, `${port}7x`, ` ${port}99`, '-123456'].map((p) => ['MIGRATE', '127.0.0.1', p, 'a', '0', '1000', 'COPY', 'REPLACE']);
+  for (const [c, port] of [[ours, targets[0].port], [theirs, targets[1].port]] as const) {
+    t.is(await c.call('SET', 'a', '1'), '+OK\r\n');
+    t.true(port >= 10000, `target port ${port} has 5 digits`);
+  }
+  const [a, b] = [args(targets[0].port), args(targets[1].port)];
+  for (let i = 0; i < a.length; i++) t.is(await ours.call(...a[i]), await theirs.call(...b[i]), a[i].join(' '));
+  t.is(await ours.call('MIGRATE', '127.0.0.1', `${targets[0].port}7`, 'a', '0', '1000', 'COPY', 'REPLACE'), '+OK\r\n');
+});
+
 test('the keys leave the source, their deletion reaches the AOF as one DEL, TTLs reach the target', async (t) => {
   if (!needBinary(t, 'redis-server')) return;
   const target = await startRealRedis();
