@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import { DENIED_PROTECTED_MODE, MAX_CLIENTS } from '../errors.js';
 import { readShared } from './shared-read.js';
 import { Connection } from './connection.js';
-import { peerOf } from './client-socket.js';
+import { peerOf, unixPeer } from './client-socket.js';
 import { logAccepted } from './verbose-log.js';
 import { protectedModeDenies } from './limits.js';
 import type { Server } from './server.js';
@@ -46,7 +46,7 @@ export class ClientRegistry {
     // Read from the accepted socket, whose getpeername above is cached: the socket readShared
     // makes around the same handle would ask the kernel again. A Unix socket's peer has no
     // address: Redis shows the socket's path (as configured) and port 0.
-    const addr = unixSocket === '' ? peerOf(socket) : `${unixSocket}:0`;
+    const addr = unixSocket === '' ? peerOf(socket) : unixPeer(unixSocket);
     let conn: Connection | null = null;
     let reading: Socket | null = null;
     try {

@@ -18,6 +18,18 @@ export function peerOf(socket: Socket): string {
   return peer(socket.remoteAddress, socket.remotePort);
 }
 
+/** Redis's NET_ADDR_STR_LEN: the buffer a client's address string is made in, its NUL included. */
+const NET_ADDR_STR_LEN = 78;
+
+/**
+ * A client of the Unix socket's addr and laddr, as Redis's genClientAddrString: the path as
+ * configured (bytes, one a character) and port 0, snprintf'd into NET_ADDR_STR_LEN bytes, so a path
+ * of 76 bytes or more loses its end (and the `:0`) in CLIENT LIST, CLIENT KILL, SLOWLOG and the log.
+ */
+export function unixPeer(path: string): string {
+  return `${path}:0`.slice(0, NET_ADDR_STR_LEN - 1);
+}
+
 /** A socket's local address as CLIENT LIST's laddr (a getsockname: callers read it when asked). */
 export function localOf(socket: Socket): string {
   return peer(socket.localAddress, socket.localPort);

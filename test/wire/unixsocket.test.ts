@@ -103,6 +103,30 @@ test('MONITOR, SLOWLOG and CLIENT KILL ADDR / LADDR name a Unix socket client as
   t.deepEqual(seen[0], seen[1]);
 });
 
+test('a path of 76 bytes or more is cut to 77 in addr and laddr, as Redis makes them in NET_ADDR_STR_LEN bytes (CLIENT INFO, SLOWLOG, CLIENT KILL ADDR)', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const long = (): string => {
+    const dir = tempDir('ks-us-');
+    return join(dir, 's'.repeat(100 - dir.length - 1)); // 100 bytes, under sun_path's 107
+  };
+  const ours = long();
+  await serve(t, { config: { unixsocket: ours, 'slowlog-log-slower-than': '0' } });
+  const theirs = long();
+  const redis = await startRealRedis(['--unixsocket', theirs, '--slowlog-log-slower-than', '0']);
+  t.teardown(() => redis.stop());
+  const seen: string[][] = [];
+  for (const path of [ours, theirs]) {
+    const cut = path.slice(0, 77);
+    const c = await connectPath(t, path);
+    const info = /addr=\S* laddr=\S*/.exec(await c.call('CLIENT', 'INFO'))?.[0] ?? '';
+    const slowlog = await c.call('SLOWLOG', 'GET', '1');
+    const kill = await c.call('CLIENT', 'KILL', 'ADDR', cut, 'SKIPME', 'no');
+    seen.push([info, slowlog.slice(slowlog.indexOf('$6\r\nCLIENT')), kill].map((s) => s.replaceAll(cut, 'CUT')));
+  }
+  t.deepEqual(seen[0], ['addr=CUT laddr=CUT', '$6\r\nCLIENT\r\n$4\r\nINFO\r\n$77\r\nCUT\r\n$0\r\n\r\n', ':1\r\n']);
+  t.deepEqual(seen[0], seen[1]);
+});
+
 test('a Unix socket client is local: protected mode never refuses it, enable-debug-command local lets it run DEBUG, as redis-server', async (t) => {
   if (!needBinary(t, 'redis-server')) return;
   const { ours, theirs } = await pair(t, { 'enable-debug-command': 'local', 'protected-mode': 'yes' });
