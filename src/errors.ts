@@ -165,10 +165,11 @@ export const unsupportedOption = (opt: string): string => `ERR Unsupported optio
 export const VALUE_RANGE = (min: number | bigint, max: number | bigint): string =>
   `ERR value is out of range, value must between ${min} and ${max}`;
 
+const EXPECTED_DOLLAR = "ERR Protocol error: expected '$', got '";
 export const PROTOCOL = {
   INVALID_MULTIBULK: 'ERR Protocol error: invalid multibulk length',
   INVALID_BULK: 'ERR Protocol error: invalid bulk length',
-  expectedDollar: (c: string): string => `ERR Protocol error: expected '$', got '${c}'`,
+  expectedDollar: (c: string): string => `${EXPECTED_DOLLAR}${c}'`,
   UNBALANCED_QUOTES: 'ERR Protocol error: unbalanced quotes in request',
   TOO_BIG_INLINE: 'ERR Protocol error: too big inline request',
   TOO_BIG_MBULK: 'ERR Protocol error: too big mbulk count string',
@@ -176,6 +177,22 @@ export const PROTOCOL = {
   UNAUTH_MBULK: 'ERR Protocol error: unauthenticated multibulk length',
   UNAUTH_BULK: 'ERR Protocol error: unauthenticated bulk length',
 } as const;
+
+/** Redis's setProtocolError reason for each protocol error: what its verbose log line names. */
+const PROTOCOL_REASONS: Record<string, string> = {
+  [PROTOCOL.INVALID_MULTIBULK]: 'invalid mbulk count',
+  [PROTOCOL.INVALID_BULK]: 'invalid bulk length',
+  [PROTOCOL.UNBALANCED_QUOTES]: 'unbalanced quotes in inline request',
+  [PROTOCOL.TOO_BIG_INLINE]: 'too big inline request',
+  [PROTOCOL.TOO_BIG_MBULK]: 'too big mbulk count string',
+  [PROTOCOL.TOO_BIG_BULK]: 'too big bulk count string',
+  [PROTOCOL.UNAUTH_MBULK]: 'unauth mbulk count',
+  [PROTOCOL.UNAUTH_BULK]: 'unauth bulk length',
+};
+
+export function protocolErrorReason(reply: string): string {
+  return reply.startsWith(EXPECTED_DOLLAR) ? 'expected $ but got something else' : (PROTOCOL_REASONS[reply] ?? reply);
+}
 
 // Cluster mode (cluster.c's clusterRedirectClient and the commands that refuse to run in it).
 export const CLUSTER_DISABLED = 'ERR This instance has cluster support disabled';

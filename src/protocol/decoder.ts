@@ -421,9 +421,9 @@ export class RequestDecoder extends QueryBuffer implements CommandNames {
     let lineEnd = nl;
     if (lineEnd > this.pos && buf[lineEnd - 1] === CR) lineEnd--;
     const start = this.pos;
-    this.advance(nl + 1);
     const args = plainWords(buf, start, lineEnd, this) ?? splitArgs(buf.latin1Slice(start, lineEnd));
-    if (args === null) throw new ProtocolError(PROTOCOL.UNBALANCED_QUOTES);
+    if (args === null) throw new ProtocolError(PROTOCOL.UNBALANCED_QUOTES); // at the line, as Redis's qb_pos
+    this.advance(nl + 1);
     if (args.length > 0) this.sink.onRequest(args);
     else this.sink.onEmptyRequest();
     return true;

@@ -119,6 +119,14 @@ export abstract class QueryBuffer {
   }
 
   /**
+   * The bytes not parsed yet, from the start of the line being parsed (Redis's querybuf from
+   * qb_pos), for a protocol error's log line; none while a big bulk is gathered.
+   */
+  get unparsed(): Buffer {
+    return this.big === null || this.big.need < 0 ? this.buf.subarray(this.pos, this.end) : EMPTY;
+  }
+
+  /**
    * Copies the unparsed bytes out of a chunk the caller will reuse (a partial request, or a pause).
    * After a big read (a streamed pipeline, whose every read ends mid-request) the copy gets room
    * for two more reads that size: append() then fills it in place, moving each leftover (less

@@ -17,7 +17,7 @@ import { ProtocolError, type RequestSink } from '../protocol/request-sink.js';
 import { ErrorReply, type Reply } from '../protocol/reply.js';
 import type { Server } from './server.js';
 import { ClientState } from './client-state.js';
-import { queryLimitLine, readLimitsOf, type ReadLimits } from './read-limits.js';
+import { protocolErrorLine, queryLimitLine, readLimitsOf, type ReadLimits } from './read-limits.js';
 import { clientLine } from '../commands/client.js';
 import { logClientClosed } from './verbose-log.js';
 import { ReadGate, TURN_BYTES, type GateOwner } from './read-gate.js';
@@ -131,11 +131,12 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
    */
   private decodeFailed(e: unknown): void {
     if (e instanceof ProtocolError) {
-      this.server.log.verbose(`Protocol error (${e.message}) from client: id=${this.id} addr=${this.addr}`);
       this.server.observer.error(e.message);
       // As Redis: CLIENT REPLY OFF, or SKIP for the next command, silences this error too. The
       // connection still closes (Redis 7.0 leaves it open, reading nothing more, forever).
       if (this.replies.sendingNext) this.reply(new ErrorReply(e.message));
+      // Logged after the reply is added, as Redis's setProtocolError (its CLIENT LIST line's obl).
+      this.server.log.verbose(protocolErrorLine(e.message, clientLine(wallNow(), this, null), this.decoder.unparsed));
     } else {
       this.server.log.warning(`Closing client id=${this.id} addr=${this.addr} after an internal error: ${e instanceof Error ? e.stack : String(e)}`);
     }

@@ -3,6 +3,7 @@
 
 import type { Config } from '../config.js';
 import { repr } from '../config-values.js';
+import { protocolErrorReason } from '../errors.js';
 import type { RequestDecoder } from '../protocol/decoder.js';
 
 /**
@@ -42,4 +43,23 @@ export function readLimitsOf(config: Config): ReadLimits {
 export function queryLimitLine(decoder: RequestDecoder, chunk: Buffer, client: string): string {
   const head = repr(decoder.head(64, chunk).toString('latin1'));
   return `Closing client that reached max query buffer length: ${client} (qbuf initial bytes: ${head})`;
+}
+
+/** Redis's PROTO_DUMP_LEN: how much of the query buffer a protocol error's log line shows. */
+const PROTO_DUMP_LEN = 128;
+
+/**
+ * Redis's setProtocolError line (verbose): its own reason, the client as CLIENT LIST shows it, and
+ * the query buffer from where the error was found (`rest`): whole under 128 bytes, else its first
+ * and last 64, each up to a NUL (C's %s), the unprintable bytes as dots.
+ */
+export function protocolErrorLine(reply: string, client: string, rest: Buffer): string {
+  const text = (b: Buffer): string => {
+    const nul = b.indexOf(0);
+    return (nul < 0 ? b : b.subarray(0, nul)).toString('latin1').replace(/[^\x20-\x7e]/g, '.');
+  };
+  const half = PROTO_DUMP_LEN / 2;
+  const sample = rest.length < PROTO_DUMP_LEN ? `'${text(rest)}'`
+    : `'${text(rest.subarray(0, half))}' (... more ${rest.length - PROTO_DUMP_LEN} bytes ...) '${text(rest.subarray(rest.length - half))}'`;
+  return `Protocol error (${protocolErrorReason(reply)}) from client: ${client}. Query buffer during protocol error: ${sample}`;
 }

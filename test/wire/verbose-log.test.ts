@@ -124,3 +124,27 @@ test('loglevel verbose: a client closed by the server (QUIT, with or without its
     t.notRegex(read(file), closedLine(quitFinPort), `${name}: QUIT and FIN in one write`);
   }
 });
+
+test('loglevel verbose: a protocol error is logged as redis-server 7.0.15 logs it: its reason, the client, the query buffer from the error', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const { redis, ks, redisLog, ksLog } = await bothLogging(t, 'verbose');
+  const inputs = ['*1\r\n$x\r\n', '*1\r\nGET\r\n', 'SET "a\r\n', '*abc\r\n', `*2\r\n$1\r\na\r\n$${'9'.repeat(30)}\r\n${'\xe9b'.repeat(100)}\r\n`, '*1\r\n$x\r\nab\0hidden'];
+  const seen: string[][] = [];
+  for (const [port, file] of [[redis.port, redisLog], [ks.port, ksLog]] as const) {
+    const lines: string[] = [];
+    for (const input of inputs) {
+      const c = await RawClient.connect(port);
+      const local = c.socket.localPort!;
+      c.write(input);
+      await c.waitClosed();
+      const re = new RegExp(` - Protocol error \\(.* addr=127\\.0\\.0\\.1:${local} `);
+      await waitFor(() => re.test(read(file)), 10_000, `the line of ${JSON.stringify(input)}`);
+      const line = read(file).split('\n').find((l) => re.test(l))!;
+      // The client's fields that differ by nature (id, ports, fd, sizes of buffers) masked.
+      lines.push(line.replace(/^\d+:M \d\d \w{3} \d{4} [\d:.]+ - /, '').replace(/ (id|addr|laddr|fd|age|idle|qbuf|qbuf-free|rbs|rbp|tot-mem)=\S+/g, ' $1=N'));
+    }
+    seen.push(lines);
+  }
+  t.is(seen[1][0], "Protocol error (invalid bulk length) from client: id=N addr=N laddr=N fd=N name= age=N idle=N flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=N qbuf-free=N argv-mem=0 multi-mem=0 rbs=N rbp=N obl=42 oll=0 omem=0 tot-mem=N events=r cmd=NULL user=default redir=-1 resp=2. Query buffer during protocol error: '$x..'");
+  t.deepEqual(seen[1], seen[0]);
+});
