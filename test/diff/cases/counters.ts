@@ -22,7 +22,10 @@ const readCases: DiffCase[] = [
   kxm('counted reads: MGET', 'MGET k m x k'),
   kxm('counted reads: EXISTS TYPE TOUCH', 'EXISTS k m x k', 'TYPE k', 'TYPE m', 'TOUCH k m'),
   kxm('counted reads: TTL PTTL EXPIRETIME PEXPIRETIME', 'TTL k', 'PTTL m', 'EXPIRETIME k', 'PEXPIRETIME x', 'TTL x'),
-  kxm('counted reads: OBJECT', 'OBJECT ENCODING k', 'OBJECT REFCOUNT m', 'OBJECT IDLETIME k', 'OBJECT ENCODING x', 'OBJECT FREQ k', 'OBJECT FREQ m'),
+  // OBJECT IDLETIME has whole seconds of the LRU clock: one server's can tick between SET and it
+  // (a loaded full run read :1 here, redis-server :0), so 0 and 1 are both right; more is not.
+  { ...kxm('counted reads: OBJECT', 'OBJECT ENCODING k', 'OBJECT REFCOUNT m', 'OBJECT IDLETIME k', 'OBJECT ENCODING x', 'OBJECT FREQ k', 'OBJECT FREQ m'),
+    mask: [{ cmd: 4, pattern: /^:[01](?=\r\n$)/ }] },
   kxm('counted reads: DUMP', 'DUMP m', 'DUMP x'),
   kxm('counted reads: GETEX', 'GETEX k', 'GETEX m', 'GETEX x', 'GETEX k PERSIST', 'GETEX m EX 10'),
   kxm('GETEX checks its time after the lookup', 'GETEX k EX 0', 'GETEX m EX 0', 'GETEX k EX abc', 'GETEX k PX -5', 'GETEX x PX 0'),
