@@ -10,7 +10,8 @@
 // every test/redis-suite/skip-*.txt, `<exact test name or /regex/> # <reason>`, passed to runtest as one
 // --skipfile (runtest keeps only the last --skipfile it is given, so they are merged). A test that
 // uses a feature Keystonelight lacks throws and aborts its unit: it belongs in a skip list with why.
-// The bundle is $KS_OUT/dist/keystonelight.js (KS_OUT defaults to the checkout), built if missing.
+// The bundle is $KS_OUT/dist/keystonelight.js (KS_OUT defaults to the checkout), built if missing;
+// logs and the merged skip file go to $KS_OUT/redis-suite (.out/redis-suite without KS_OUT).
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -21,6 +22,8 @@ import { findTree, readyTree, SetupError } from './redis-suite-tree.mjs';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const LISTS = join(ROOT, 'test', 'redis-suite');
 const OUT = resolve(ROOT, process.env.KS_OUT || '.');
+/** Where the run's files go: never the checkout's top level (untracked files there). */
+const WORK = join(process.env.KS_OUT ? OUT : join(ROOT, '.out'), 'redis-suite');
 
 function parseArgs(argv) {
   const o = { units: [], only: [], baseport: 21111, clients: 1, timeout: 600, verbose: false, extra: [] };
@@ -100,7 +103,7 @@ process.stdout.on('error', () => process.exit(1));
 function runUnit(tree, bundle, unit, skipFile, o) {
   const args = ['--single', unit, '--clients', String(o.clients), '--timeout', String(o.timeout), '--tags', '-needs:repl',
     '--baseport', String(o.baseport), '--skipfile', skipFile, ...o.only.flatMap((t) => ['--only', t]), ...o.extra];
-  const logs = join(OUT, 'redis-suite', 'logs');
+  const logs = join(WORK, 'logs');
   mkdirSync(logs, { recursive: true });
   const log = createWriteStream(join(logs, `${unit.replace(/\//g, '_')}.log`));
   const counts = { ok: 0, err: 0, exception: 0, skip: 0, ignore: 0, skipped: [], finished: false, code: 0 };
@@ -153,10 +156,10 @@ async function main() {
   const tree = findTree(ROOT);
   readyTree(tree, bundle);
   const skips = readLists('skip-');
-  const skipFile = join(OUT, 'redis-suite', 'skip.txt');
+  const skipFile = join(WORK, 'skip.txt');
   mkdirSync(dirname(skipFile), { recursive: true });
   writeFileSync(skipFile, skips.map((e) => e.line).join('\n') + '\n');
-  console.log(`redis-suite: Redis tree ${tree}, bundle ${bundle}, ${units.length} unit(s), ${skips.length} skip line(s); logs in ${join(OUT, 'redis-suite', 'logs')}`);
+  console.log(`redis-suite: Redis tree ${tree}, bundle ${bundle}, ${units.length} unit(s), ${skips.length} skip line(s); logs in ${join(WORK, 'logs')}`);
   const results = [];
   for (const unit of units) {
     console.log(`\n=== ${unit}`);

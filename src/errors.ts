@@ -312,10 +312,6 @@ export const BIND_FAILED_LINE = 'Failed to bind';
 /** setConfigBindOption's (CONFIG_BINDADDR_MAX: 16 addresses), at start and at CONFIG SET. */
 export const TOO_MANY_BIND = 'Too many bind addresses specified.';
 
-/** CONFIG SET bind naming a host that was not resolved at start (see server/listen-socket.ts). */
-export const bindNameAtRunTime = (host: string): string =>
-  `binding a host name (${host}) at run time is not supported by Keystonelight: CONFIG SET bind takes IP addresses, and the names bound at start`;
-
 /** CONFIG SET port / bind's reason on a Node.js whose listeners cannot be opened synchronously (server/listen-socket.ts). */
 export const NO_SYNC_LISTEN = 'changing it at run time is not supported by Keystonelight on a Node.js without net._createServerHandle';
 

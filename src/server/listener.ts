@@ -13,7 +13,7 @@ import { resolve } from 'node:path';
 import { ApplyError, type Config } from '../config.js';
 import { fsPath } from '../config-values.js';
 import {
-  BIND_APPLY_FAILED, BIND_FAILED_LINE, bindNameAtRunTime, errnoText, errorText, failedListening, listenFailure, NO_SYNC_LISTEN, NOT_LISTENING,
+  BIND_APPLY_FAILED, BIND_FAILED_LINE, errnoText, errorText, failedListening, listenFailure, NO_SYNC_LISTEN, NOT_LISTENING,
   PORT_APPLY_FAILED, socketUnsupported, unixFailure,
 } from '../errors.js';
 import type { Logger } from './log.js';
@@ -48,6 +48,11 @@ export interface ListenerHost {
   readonly log: Logger;
   /** A connection accepted; `unixSocket`: the socket's path as configured, '' for TCP. */
   accept(socket: Socket, unixSocket: string): void;
+  /**
+   * A host name's IPv4 address, or why not, with the server blocked (CONFIG SET bind of a name not
+   * resolved at start, as Redis's getaddrinfo).
+   */
+  lookup(host: string): string | Error;
 }
 
 export { ListenError };
@@ -109,7 +114,6 @@ export class Listeners {
     }
     c.onChange('port', (v) => this.move(c.get('bind'), Number(v), PORT_APPLY_FAILED));
     c.onChange('bind', (v) => this.move(v, c.int('port'), BIND_APPLY_FAILED));
-    c.addCheck('bind', (v, prev) => (v === prev ? null : this.unresolved(v)));
   }
 
   /** The host names of `bind` (its other words are IP addresses), resolved for openTcp. */
@@ -118,12 +122,6 @@ export class Listeners {
       if (ANY.has(host) || isIP(host) !== 0 || noName(host) || this.names.has(host)) continue;
       this.names.set(host, await resolveHost(host).catch((e: Error) => e));
     }
-  }
-
-  /** Why CONFIG SET bind cannot bind `bind` (a host name not resolved at start), or null. */
-  private unresolved(bind: string): string | null {
-    const name = bindAddresses(bind).find(({ host }) => !ANY.has(host) && isIP(host) === 0 && !noName(host) && typeof this.names.get(host) !== 'string');
-    return name === undefined ? null : bindNameAtRunTime(name.host);
   }
 
   /** Binds `bind` at `port` (as the settings say: port 0 may be none, or a free one). */
@@ -190,13 +188,18 @@ export class Listeners {
     throw bindError(host, port, e);
   }
 
-  /** The IP address a word of `bind` stands for; throws a name's resolution error. */
+  /**
+   * The IP address a word of `bind` stands for; throws a name's resolution error. A name is
+   * resolved once at start (before listening, asynchronously); one that start did not see, or
+   * could not resolve, is resolved when CONFIG SET binds it, with the server blocked, as Redis's
+   * getaddrinfo each time (not kept: a name that failed may resolve later).
+   */
   private addressOf(host: string): string {
     if (noName(host)) throw noSuchName(host);
     const known = ANY.get(host) ?? (isIP(host) !== 0 ? host : this.names.get(host));
-    if (known instanceof Error) throw known;
-    if (known === undefined) throw new Error(bindNameAtRunTime(host));
-    return known;
+    const address = typeof known === 'string' ? known : this.host.lookup(host);
+    if (address instanceof Error) throw address;
+    return address;
   }
 
   /**

@@ -157,7 +157,9 @@ export class Server implements ServerApi {
     this.config = opts.config ?? new Config();
     this.configFile = opts.configFile ?? '';
     this.log = opts.logger ?? createLogger(this.config.get('loglevel'), fsPath(this.config.get('logfile')));
-    this.listeners = new Listeners({ config: this.config, log: this.log, accept: (s, unix) => this.registry.accept(s, unix) }, opts.redisPortZero === true);
+    this.listeners = new Listeners({
+      config: this.config, log: this.log, accept: (s, unix) => this.registry.accept(s, unix), lookup: (host) => this.migrateLinks.lookup(host),
+    }, opts.redisPortZero === true);
     this.config.onChange('loglevel', (v) => this.log.setLevel(v));
     this.droppedMemory = new DroppedMemory(this.log, () => this.keyspace.baselineBytes + this.keyspace.usage.dataset);
     this.cronTimer = serverCronTimer(this.config, this.clientsById, () => this.cron());

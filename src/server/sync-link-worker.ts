@@ -1,6 +1,7 @@
 // The thread behind sync-links.ts: it holds MIGRATE's connections to other servers and does their
 // I/O, one request at a time, while the main thread waits for each answer (Atomics.wait), as
-// Redis's MIGRATE does its socket I/O with the whole server blocked.
+// Redis's MIGRATE does its socket I/O with the whole server blocked. It also resolves a host name
+// for CONFIG SET bind, as Redis's getaddrinfo does with the server blocked.
 //
 // `linkWorker` runs in a worker thread started from its own source text (Function.toString), so it
 // must not use anything from outside its body but its parameters and the globals of every thread
@@ -8,19 +9,22 @@
 
 import type { MessagePort } from 'node:worker_threads';
 import type * as Net from 'node:net';
+import type * as Dns from 'node:dns';
 
 /** A request from the main thread. Each is answered once, with its `id`. */
 export type LinkRequest =
   | { id: number; op: 'connect'; name: string; host: string; port: number; timeoutMs: number }
   | { id: number; op: 'write'; name: string; data: Uint8Array; timeoutMs: number }
   | { id: number; op: 'read'; name: string; lines: number; timeoutMs: number }
-  | { id: number; op: 'close'; name: string };
+  | { id: number; op: 'close'; name: string }
+  | { id: number; op: 'lookup'; host: string };
 
 /**
  * The answer: `ok` false when the operation failed; `timedOut` when it failed for want of time
  * (Redis's ETIMEDOUT, after which MIGRATE does not retry); `lines`, the lines a read got (without
  * their CR LF, as latin1 strings: the bytes as they came), fewer than asked when it failed;
  * `unresolved`, a connect that failed on the address itself (getaddrinfo), not on the connection.
+ * A lookup's `lines` are its IPv4 address, or when it failed (`ok` false) getaddrinfo's error code.
  */
 export interface LinkAnswer {
   id: number;
@@ -36,7 +40,7 @@ export interface LinkAnswer {
  * main thread waits on while a slow exchange still moves (Redis's timeouts are per byte read and
  * per 64 KB written, not per operation).
  */
-export function linkWorker(port: MessagePort, flag: Int32Array, net: typeof Net): void {
+export function linkWorker(port: MessagePort, flag: Int32Array, net: typeof Net, dns: typeof Dns): void {
   interface Link {
     socket: Net.Socket;
     /** Bytes received and not yet read as lines. */
@@ -204,6 +208,11 @@ export function linkWorker(port: MessagePort, flag: Int32Array, net: typeof Net)
       case 'close':
         drop(req.name);
         return { id: req.id, ok: true, timedOut: false, lines: [] };
+      case 'lookup':
+        // As Redis's anetTcpServer for a name: getaddrinfo's first IPv4 address (listen-socket.ts).
+        return new Promise((resolve) => dns.lookup(req.host, { family: 4 }, (e, address) => resolve({
+          id: req.id, ok: e === null, timedOut: false, lines: [e === null ? address : String(e.code)],
+        })));
     }
   };
 

@@ -24,6 +24,12 @@ const CACHE_TTL_S = 10;
  */
 const WORKER_GRACE_MS = 5000;
 
+/**
+ * How long a host name's lookup may block the server: getaddrinfo's own retries (resolv.conf's
+ * timeout 5 s, attempts 2, per server) end well before; past it the lookup counts as failed.
+ */
+const LOOKUP_TIMEOUT_MS = 30_000;
+
 export interface CachedLink {
   readonly name: string;
   /**
@@ -96,6 +102,17 @@ export class SyncLinks {
     return this.call({ id: 0, op: 'read', name: link.name, lines, timeoutMs }, timeoutMs);
   }
 
+  /**
+   * The IPv4 address of host name `host`, or getaddrinfo's error, waited for with the server
+   * blocked, as Redis's CONFIG SET bind resolves a name (Node has no synchronous resolver).
+   */
+  lookup(host: string): string | NodeJS.ErrnoException {
+    const r = this.call({ id: 0, op: 'lookup', host }, LOOKUP_TIMEOUT_MS);
+    if (r.ok) return r.lines[0];
+    const code = r.lines[0] ?? 'EAI_FAIL';
+    return Object.assign(new Error(`getaddrinfo ${code} ${host}`), { code, syscall: 'getaddrinfo', hostname: host });
+  }
+
   /** Closes the connection to `name` ("host:port") if there is one (Redis's migrateCloseSocket). */
   close(name: string): void {
     if (!this.cached.delete(name) || this.port === null) return;
@@ -120,7 +137,7 @@ export class SyncLinks {
     if (this.port !== null) return this.port;
     const { port1, port2 } = new MessageChannel();
     const source = `const { workerData } = require('node:worker_threads');
-(${linkWorker.toString()})(workerData.port, new Int32Array(workerData.flag), require('node:net'));`;
+(${linkWorker.toString()})(workerData.port, new Int32Array(workerData.flag), require('node:net'), require('node:dns'));`;
     const worker = new Worker(source, {
       eval: true,
       workerData: { port: port2, flag: this.flag.buffer },
