@@ -2,7 +2,7 @@
 // temporary directory, for differential tests. Never touches 6379 or ./data.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +62,63 @@ async function waitForPing(port: number, proc: ChildProcess, ms = 10000): Promis
   throw new Error('redis-server did not start');
 }
 
+/** A process's state letter and parent pid from /proc/<pid>/stat, or null: it is gone (or no /proc). */
+function procStat(pid: number): { state: string; ppid: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: state!, ppid: Number(ppid) };
+  } catch {
+    return null;
+  }
+}
+
+/** The pids of the children of `parent` (its BGSAVE / BGREWRITEAOF forks); none without /proc. */
+export function forksOf(parent: number): number[] {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  return names.filter((n) => /^\d+$/.test(n) && procStat(Number(n))?.ppid === parent).map(Number);
+}
+
+/**
+ * Stops redis-server `pid` (SIGSTOP) and lists its forks. A SIGKILL to the server alone left a
+ * running BGSAVE or rewrite child writing its temporary file into the directory stop() was removing
+ * (ENOTEMPTY in a loaded full run); stopped first, the server cannot fork between the listing and
+ * the kill (a fork interrupted by the stop signal is restarted, never completed).
+ */
+async function stopAndListForks(pid: number): Promise<number[]> {
+  process.kill(pid, 'SIGSTOP');
+  for (const end = Date.now() + 5000; Date.now() < end && !/^[TtZX]$/.test(procStat(pid)?.state ?? 'X');) {
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  return forksOf(pid);
+}
+
+/** Whether process `pid` still runs (a zombie has ended; its parent has not reaped it yet). */
+export function isRunning(pid: number): boolean {
+  return !/^[ZX]$/.test(procStat(pid)?.state ?? 'X');
+}
+
+/** SIGKILL to `pid`, which may have ended since it was listed (a save that just finished). */
+function killIfThere(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // ESRCH: gone already
+  }
+}
+
+/** Waits until the killed `pids` are dead. */
+async function waitGone(pids: number[]): Promise<void> {
+  for (const end = Date.now() + 5000; Date.now() < end && pids.some(isRunning);) {
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
 /** Starts redis-server with `extra` options (e.g. ['--appendonly', 'yes']), after `configFile` if given. */
 export async function startRealRedis(extra: string[] = [], dir?: string, configFile?: string): Promise<RealRedis> {
   const workDir = dir ?? mkdtempSync(join(tmpdir(), 'ks-redis-'));
@@ -85,8 +142,11 @@ export async function startRealRedis(extra: string[] = [], dir?: string, configF
       // (waiting for its 'exit' again would never end).
       if (proc.exitCode === null && proc.signalCode === null) {
         const done = new Promise((r) => proc.once('exit', r));
+        const forks = await stopAndListForks(proc.pid!);
+        for (const pid of forks) killIfThere(pid);
         proc.kill('SIGKILL');
         await done;
+        await waitGone(forks);
       }
       if (!dir) rmSync(workDir, { recursive: true, force: true });
     },
