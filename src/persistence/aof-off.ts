@@ -18,8 +18,7 @@ import { NoWriter, OffRewrite } from './off-rewrite.js';
 import type { RewriteResult } from './rewrite.js';
 import { errorText, NO_RDB_SAVE, REWRITE_RUNNING, REWRITE_START_FAILED } from '../errors.js';
 import { wallNow } from '../timers.js';
-import { recordJobStart } from '../server/stats.js';
-import { performance } from 'node:perf_hooks';
+import { recordJobStart, usecNow } from '../server/stats.js';
 
 export class AofOff implements PersistenceApi {
   /**
@@ -117,7 +116,7 @@ export class AofOff implements PersistenceApi {
   /** Starts the base file written from memory; false (logged, status err) when it could not start. */
   private run(): boolean {
     if (this.server.persistence !== null || this.job !== null) return true;
-    const t0 = performance.now();
+    const t0 = usecNow();
     let job: OffRewrite;
     try {
       this.claimDir?.();

@@ -11,8 +11,7 @@ import type { AofWriter } from './aof.js';
 import { errorCode } from './fileio.js';
 import { strerror } from '../errors.js';
 import { wallNow } from '../timers.js';
-import { recordJobStart } from '../server/stats.js';
-import { performance } from 'node:perf_hooks';
+import { recordJobStart, usecNow } from '../server/stats.js';
 
 /** Redis's CONFIG_BGSAVE_RETRY_DELAY: a scheduled BGSAVE waits this long after a failed one, in s. */
 export const BGSAVE_RETRY_DELAY = 5;
@@ -37,7 +36,7 @@ export class BgSave {
    * then; a failure, as Redis's failed fork). `ended` runs once the fsync has ended.
    */
   start(ended: () => void): string | null {
-    const t0 = performance.now();
+    const t0 = usecNow();
     const now = wallNow();
     // As Redis's rdbSaveBackground: counted (INFO rdb_saves) and tried before its fork, whatever follows.
     this.server.stats.rdbSaves++;

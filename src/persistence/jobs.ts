@@ -14,8 +14,7 @@ import { AutoRewrite } from './auto-rewrite.js';
 import { BgSave } from './bgsave.js';
 import { BGSAVE_BEHIND_CHILD, BGSAVE_RUNNING, errorText, REWRITE_RUNNING, REWRITE_START_FAILED } from '../errors.js';
 import { setImmediate, wallNow } from '../timers.js';
-import { recordJobStart } from '../server/stats.js';
-import { performance } from 'node:perf_hooks';
+import { recordJobStart, usecNow } from '../server/stats.js';
 
 export const REWRITE_STARTED = 'Background append only file rewriting started';
 export const REWRITE_SCHEDULED = 'Background append only file rewriting scheduled';
@@ -167,7 +166,7 @@ export class Jobs {
 
   /** False when the rewrite could not start (its incr file could not be created: logged). */
   private startRewrite(): boolean {
-    const t0 = performance.now();
+    const t0 = usecNow();
     const job = new (this.starting ? InitialRewrite : Rewrite)(this.server.keyspace, this.writer, this.io, this.dir, this.manifests, () => this.server.flushNow());
     try {
       job.open();

@@ -138,13 +138,13 @@ export const newStats = (): ServerStats => ({
 });
 
 /**
- * A background job (a rewrite, a BGSAVE) has started, `t0` (performance.now()) being when its
- * start began: as Redis's redisFork, INFO total_forks counts it and latest_fork_usec is how long
- * the start held the event loop. No process forks here, but these are the same jobs Redis forks
- * for, and tools (Redis's own tests among them) watch total_forks rise to know one has started;
- * the start's stall is what latest_fork_usec tells a Redis user (the time fork() blocked).
+ * A background job (a rewrite, a BGSAVE) has started, `t0` (usecNow()) being when its start
+ * began: as Redis's redisFork, INFO total_forks counts it and latest_fork_usec is how long the
+ * start held the event loop. No process forks here, but these are the same jobs Redis forks for,
+ * and tools (Redis's own tests among them) watch total_forks rise to know one has started; the
+ * start's stall is what latest_fork_usec tells a Redis user (the time fork() blocked).
  */
 export function recordJobStart(stats: ServerStats, t0: number): void {
   stats.totalForks++;
-  stats.latestForkUsec = Math.round((performance.now() - t0) * 1000);
+  stats.latestForkUsec = Math.round(usecNow() - t0);
 }

@@ -60,8 +60,12 @@ async function contents(port: number): Promise<string[]> {
   return out;
 }
 
-test('MIGRATE side by side with redis-server: replies, errors, what the target gets', async (t) => {
-  if (!needBinary(t, 'redis-server')) return;
+/**
+ * Side by side: Keystonelight and a redis-server source (`ours`, `theirs`), each with a target
+ * redis-server of its own (`targets[0]`, `targets[1]`); null without redis-server (skipped loudly).
+ */
+async function migratePair(t: ExecutionContext): Promise<{ targets: RealRedis[]; ours: RawClient; theirs: RawClient } | null> {
+  if (!needBinary(t, 'redis-server')) return null;
   const targets: RealRedis[] = [await startRealRedis(), await startRealRedis()];
   const source = await startRealRedis();
   const ks = await startServer({ port: 0 });
@@ -69,8 +73,15 @@ test('MIGRATE side by side with redis-server: replies, errors, what the target g
     await ks.close();
     for (const r of [...targets, source]) await r.stop();
   });
-  const dead = String(await freePort());
   const [ours, theirs] = await Promise.all([RawClient.connect(ks.port), RawClient.connect(source.port)]);
+  return { targets, ours, theirs };
+}
+
+test('MIGRATE side by side with redis-server: replies, errors, what the target gets', async (t) => {
+  const p = await migratePair(t);
+  if (p === null) return;
+  const { targets, ours, theirs } = p;
+  const dead = String(await freePort());
   const oursSteps = steps(String(targets[0].port), dead);
   const theirSteps = steps(String(targets[1].port), dead);
   for (let i = 0; i < oursSteps.length; i++) {
@@ -86,15 +97,9 @@ test('MIGRATE side by side with redis-server: replies, errors, what the target g
 });
 
 test('the port argument is cut to 5 characters once read, as Redis prints it into anetTcpGenericConnect\'s portstr[6]', async (t) => {
-  if (!needBinary(t, 'redis-server')) return;
-  const targets: RealRedis[] = [await startRealRedis(), await startRealRedis()];
-  const source = await startRealRedis();
-  const ks = await startServer({ port: 0 });
-  t.teardown(async () => {
-    await ks.close();
-    for (const r of [...targets, source]) await r.stop();
-  });
-  const [ours, theirs] = await Promise.all([RawClient.connect(ks.port), RawClient.connect(source.port)]);
+  const p = await migratePair(t);
+  if (p === null) return;
+  const { targets, ours, theirs } = p;
   // `<port>7` is the target's port (5 digits, from the system's ephemeral range) for Redis, whose
   // %d is cut to 5 characters: not its low 16 bits. A negative one cut short stays negative.
   const args = (port: number): string[][] => [`${port}7`, `${port}7x`, ` ${port}99`, '-123456'].map((p) => ['MIGRATE', '127.0.0.1', p, 'a', '0', '1000', 'COPY', 'REPLACE']);
