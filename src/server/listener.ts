@@ -107,6 +107,8 @@ export class Listeners {
       throw e;
     }
     if (this.tcp.length === 0 && this.unix === null) throw withLines(new ListenError(NOT_LISTENING), [NOT_LISTENING]);
+    // A name start could not resolve (an optional one) is looked up again by a later CONFIG SET.
+    for (const [name, address] of this.names) if (address instanceof Error) this.names.delete(name);
     if (!canListenNow()) {
       // Moved, a listener would be bound a tick after CONFIG SET answered: it stays where it is.
       for (const name of ['port', 'bind']) c.addCheck(name, (v, prev) => (v === prev ? null : NO_SYNC_LISTEN));
@@ -190,14 +192,16 @@ export class Listeners {
 
   /**
    * The IP address a word of `bind` stands for; throws a name's resolution error. A name is
-   * resolved once at start (before listening, asynchronously); one that start did not see, or
-   * could not resolve, is resolved when CONFIG SET binds it, with the server blocked, as Redis's
-   * getaddrinfo each time (not kept: a name that failed may resolve later).
+   * resolved once at start (before listening, asynchronously; its failure kept for the start's
+   * error, then dropped); one that start did not see, or could not resolve, is resolved when CONFIG
+   * SET binds it, with the server blocked, as Redis's getaddrinfo, each time (a name that failed
+   * may resolve later).
    */
   private addressOf(host: string): string {
     if (noName(host)) throw noSuchName(host);
     const known = ANY.get(host) ?? (isIP(host) !== 0 ? host : this.names.get(host));
-    const address = typeof known === 'string' ? known : this.host.lookup(host);
+    if (known instanceof Error) throw known; // at start: its lookup, made before listening
+    const address = known ?? this.host.lookup(host);
     if (address instanceof Error) throw address;
     return address;
   }
