@@ -13,7 +13,7 @@ import { globMatch } from './glob.js';
 import { lookupRead } from './keyaccess.js';
 import { expireCommands } from './expire.js';
 import { objectCommand } from './object.js';
-import { Deferred, err, ErrorReply, OK, status, type Reply } from '../protocol/reply.js';
+import { ArrayCollector, Deferred, err, ErrorReply, OK, status, type Reply } from '../protocol/reply.js';
 import {
   CURSOR_INVALID, DB_INDEX_RANGE, NO_SUCH_KEY, NOT_INTEGER, SAME_OBJECT, SWAPDB_FIRST, SWAPDB_SECOND, SYNTAX,
   UNKNOWN_TYPE_OBJECT, VALUE_RANGE, cstr, SWAPDB_IN_CLUSTER, MOVE_IN_CLUSTER, COPY_DB_IN_CLUSTER,
@@ -72,11 +72,11 @@ function type(ctx: Ctx, args: string[]): Reply {
 function keys(ctx: Ctx, args: string[]): Reply {
   const pattern = args[1];
   const all = pattern === '*';
-  const out: string[] = [];
+  const out = new ArrayCollector<string>();
   for (const key of ctx.db.dict.keys()) {
     if ((all || globMatch(pattern, key)) && !ctx.db.isExpired(key)) out.push(key);
   }
-  return new Deferred(out);
+  return new Deferred(out.done());
 }
 
 const isCSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
@@ -141,7 +141,7 @@ function scan(ctx: Ctx, args: string[]): Reply {
   if (cursor === null) return err(CURSOR_INVALID);
   const opts = parseScanOptions(args, 2);
   if (opts instanceof ErrorReply) return opts;
-  const found: string[] = [];
+  const found = new ArrayCollector<string>();
   const dict = ctx.db.dict;
   // A cursor is slot * 64 + b: the next slot to look at (slot-dict.ts), and b the iteration's end,
   // slot 2^b, fixed by its first call (cursor 0) as the slots allocated then, rounded up. Keys
@@ -153,17 +153,16 @@ function scan(ctx: Ctx, args: string[]): Reply {
   const start = at <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(at) : Number.MAX_SAFE_INTEGER;
   const slot = dict.scan(start, opts.count, (key) => found.push(key), 2 ** bits);
   const next = slot === 0 ? 0n : BigInt(slot) * CURSOR_END + BigInt(bits);
-  const out: string[] = [];
-  for (const key of found) {
-    if (opts.pattern !== undefined && !globMatch(opts.pattern, key)) continue;
+  const out = new ArrayCollector<string>();
+  found.forEach((key) => {
+    if (opts.pattern !== undefined && !globMatch(opts.pattern, key)) return;
     if (opts.type !== undefined) {
       const v = lookupRead(ctx, key, false);
-      if ((v === undefined ? 'NONE' : typeOf(v).toUpperCase()) !== opts.type) continue;
+      if ((v === undefined ? 'NONE' : typeOf(v).toUpperCase()) !== opts.type) return;
     }
-    if (ctx.db.expireIfNeeded(key)) continue;
-    out.push(key);
-  }
-  return [String(next), out];
+    if (!ctx.db.expireIfNeeded(key)) out.push(key);
+  });
+  return [String(next), out.done()];
 }
 
 /** SCAN cursors hold the iteration's end in their low 6 bits (see scan). */

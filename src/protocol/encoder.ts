@@ -3,7 +3,7 @@
 // writev: see ReplyBuffer.piece()). Encodings outside a batch are in encode-once.ts.
 
 import {
-  BoolReply, Deferred, DoubleReply, ErrorReply, MapReply, NullArray, PushReply, RawReply,
+  BoolReply, Deferred, DoubleReply, ErrorReply, LongArray, MapReply, NullArray, PushReply, RawReply,
   SetReply, SimpleString, VerbatimReply, type Reply,
 } from './reply.js';
 import { givePiece, takePiece } from './piece-pool.js';
@@ -24,6 +24,8 @@ const SHRINK_AFTER = 16;
 const KEEP_AT_MOST = 256 * 1024;
 /** Bulk replies at least this long may get a buffer of their own (ReplyBuffer.piece()). */
 const PIECE_FROM = 32 * 1024;
+/** The most a connection's storage grows to; past it, ReplyBuffer.seal(). */
+const SEAL_AT = 64 * 1024 * 1024;
 /** take() copies out at most this many bytes; a larger batch hands over the storage itself. */
 const COPY_UP_TO = 64 * 1024;
 /** `deferred` while no deferred-length reply was ever collected (shared: frozen). */
@@ -208,6 +210,7 @@ export class ReplyBuffer {
 
   private ensure(n: number): void {
     if (this.len + n <= this.buf.length) return;
+    if (this.split && this.len + n > SEAL_AT) return this.seal(n);
     const old = this.buf;
     let size = Math.max(old.length * 2, INITIAL); // at least INITIAL: released storage is empty
     while (size < this.len + n) size *= 2;
@@ -220,6 +223,19 @@ export class ReplyBuffer {
     old.copy(next, 0, 0, this.len);
     this.replaceStorage(next);
     if (pooled) givePiece(old);
+  }
+
+  /**
+   * Makes the storage's bytes a piece sent before every later byte and writes on in new storage, for
+   * a reply of many small elements past SEAL_AT bytes (KEYS of 100M keys, MGET of 40M values): a
+   * storage that doubled on would stop at Node's largest Buffer (4 GB), where Redis's reply list
+   * grows as long as the output limits let it, and each doubling copied the whole reply again.
+   */
+  private seal(n: number): void {
+    this.pieceBytes += (this.parts ??= new ReplyPieces()).seal(this.buf, this.len);
+    this.len = 0;
+    this.replaceStorage(Buffer.allocUnsafeSlow(Math.max(n, SEAL_AT)));
+    this.view = this.viewOf = EMPTY;
   }
 
   /** New storage; the short copier goes with the old (it would keep that alive: see `short`). */
@@ -395,6 +411,9 @@ export class ReplyBuffer {
       }
     } else if (r instanceof NullArray) {
       this.writeAscii(proto === 3 ? '_\r\n' : '*-1\r\n');
+    } else if (r instanceof LongArray) {
+      this.arrayHeader(r.length);
+      for (const c of r.chunks) for (const e of c) this.write(e, proto);
     }
   }
 }

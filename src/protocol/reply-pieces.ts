@@ -26,6 +26,21 @@ export class ReplyPieces {
     return n;
   }
 
+  /**
+   * Makes every byte so far, the storage's buf[0, len) and the pieces among them, pieces sent
+   * before the next storage's first byte; returns the bytes added to the pieces (len). The storage
+   * is not given back to the pool with the pieces' stores: it is larger than any the pool keeps.
+   */
+  seal(buf: Buffer, len: number): number {
+    const all = this.chunks(buf, len);
+    this.pieces.length = this.marks.length = 0;
+    for (const c of all) {
+      this.pieces.push(c);
+      this.marks.push(0);
+    }
+    return len;
+  }
+
   /** The storage's bytes buf[0, len) with the pieces between them, in order, without copying. */
   chunks(buf: Buffer, len: number): Buffer[] {
     const out: Buffer[] = [];

@@ -23,6 +23,7 @@ export type Reply =
   | NullArray
   | RawReply
   | PushReply
+  | LongArray
   | Deferred;
 
 /** +text (status reply). */
@@ -76,7 +77,53 @@ export class PushReply {
  * encoder records where each began (ReplyBuffer.deferred).
  */
 export class Deferred {
-  constructor(readonly reply: Reply[] | MapReply | SetReply) {}
+  constructor(readonly reply: Reply[] | MapReply | SetReply | LongArray) {}
+}
+
+/**
+ * Elements per array of an ArrayCollector. V8 ends the process (a fatal "invalid size error", not
+ * an exception) when one array grows past about 112M elements, and a reply can hold more: KEYS of
+ * a database of 120M keys (about 13 GB here; Redis answers it).
+ */
+const ARRAY_CHUNK = 1 << 24;
+
+/** An array reply longer than one JS array may be: its elements in `chunks`, in order. */
+export class LongArray {
+  constructor(
+    readonly chunks: readonly Reply[][],
+    readonly length: number,
+  ) {}
+}
+
+/**
+ * Collects the elements of an array reply whose length has no bound but the dataset (KEYS, SCAN
+ * with a large COUNT), in arrays of at most `chunk` elements.
+ */
+export class ArrayCollector<T extends Reply> {
+  private readonly full: T[][] = [];
+  private last: T[] = [];
+
+  constructor(private readonly chunk = ARRAY_CHUNK) {}
+
+  push(r: T): void {
+    if (this.last.length === this.chunk) {
+      this.full.push(this.last);
+      this.last = [];
+    }
+    this.last.push(r);
+  }
+
+  /** Calls `fn` with each element, in order. */
+  forEach(fn: (r: T) => void): void {
+    for (const c of this.full) for (let i = 0; i < c.length; i++) fn(c[i]);
+    for (let i = 0; i < this.last.length; i++) fn(this.last[i]);
+  }
+
+  /** The elements: one array when they fit (nearly always), else a LongArray. */
+  done(): T[] | LongArray {
+    if (this.full.length === 0) return this.last;
+    return new LongArray([...this.full, this.last], this.full.length * this.chunk + this.last.length);
+  }
 }
 
 /**

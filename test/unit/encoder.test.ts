@@ -4,8 +4,8 @@ import test from 'ava';
 import { ReplyBuffer } from '../../src/protocol/encoder.js';
 import { encodeCommand, encodeReply } from '../../src/protocol/encode-once.js';
 import {
-  BoolReply, DoubleReply, EMPTY_ARRAY, ErrorReply, MapReply, NULL_ARRAY, OK, PONG, PushReply, QUEUED,
-  SetReply, SimpleString, VerbatimReply, err, status, type Reply,
+  ArrayCollector, BoolReply, Deferred, DoubleReply, EMPTY_ARRAY, ErrorReply, LongArray, MapReply, NULL_ARRAY, OK, PONG,
+  PushReply, QUEUED, SetReply, SimpleString, VerbatimReply, err, status, type Reply,
 } from '../../src/protocol/reply.js';
 import { RequestDecoder } from '../../src/protocol/decoder.js';
 
@@ -51,6 +51,7 @@ const CASES: [string, Reply, string, string][] = [
   ['raw OK', OK, '+OK\r\n', '+OK\r\n'],
   ['raw PONG', PONG, '+PONG\r\n', '+PONG\r\n'],
   ['raw QUEUED', QUEUED, '+QUEUED\r\n', '+QUEUED\r\n'],
+  ['long array (chunks)', new LongArray([['a', 1], [], [null]], 3), '*3\r\n$1\r\na\r\n:1\r\n$-1\r\n', '*3\r\n$1\r\na\r\n:1\r\n_\r\n'],
   ['mixed array', [new DoubleReply('0.5'), new BoolReply(true), null, new MapReply([])], '*4\r\n$3\r\n0.5\r\n:1\r\n$-1\r\n*0\r\n', '*4\r\n,0.5\r\n#t\r\n_\r\n%0\r\n'],
 ];
 
@@ -107,4 +108,47 @@ test('encodeCommand writes a multibulk request that the decoder reads back', (t)
   const got: string[][] = [];
   new RequestDecoder((a) => got.push(a)).push(bytes);
   t.deepEqual(got, [args]);
+});
+
+test('ArrayCollector: one plain array while the elements fit in a chunk, else chunks encoded as one array', (t) => {
+  const few = new ArrayCollector<string>(3);
+  ['a', 'b', 'c'].forEach((x) => few.push(x));
+  t.deepEqual(few.done(), ['a', 'b', 'c']);
+  const many = new ArrayCollector<string>(3);
+  const items = Array.from({ length: 10 }, (_, i) => `k${i}`);
+  items.forEach((x) => many.push(x));
+  const seen: string[] = [];
+  many.forEach((x) => seen.push(x));
+  t.deepEqual(seen, items);
+  const done = many.done();
+  t.true(done instanceof LongArray);
+  t.true((done as LongArray).chunks.every((c) => c.length <= 3));
+  for (const proto of [2, 3]) t.is(enc(new Deferred(done), proto), enc(items, proto), `RESP${proto}`);
+});
+
+test('a connection\'s ReplyBuffer never grows its storage past 64 MB: a longer reply goes on in new storage, bytes and order intact', (t) => {
+  // Node's Buffers stop at 4 GB: a storage that doubled on failed a reply past that (MGET of 45M
+  // values of 100 bytes: the client was closed after an internal error); Redis sends it.
+  const split = new ReplyBuffer(256 * 1024, true);
+  const whole = new ReplyBuffer(Infinity, false);
+  const value = 'v'.repeat(100);
+  const big = 'B'.repeat(300 * 1024); // a piece of its own in `split`
+  let largest = 0;
+  for (const out of [split, whole]) {
+    out.write(big, 2);
+    for (let i = 0; i < 1_300_000; i++) {
+      out.write(i % 100_000 === 7 ? big : i % 3 === 0 ? i : value, 2);
+      if (i === 900_000) out.write(new Deferred(['d']), 2);
+      if (out === split) largest = Math.max(largest, out.buf.length);
+    }
+  }
+  t.true(largest <= 64 * 1024 * 1024, `storage grew to ${largest}`);
+  t.true(whole.size > 90 * 1024 * 1024, `only ${whole.size} bytes`);
+  t.is(split.size, whole.size);
+  t.deepEqual(split.deferred, whole.deferred);
+  t.true(Buffer.concat(split.chunks()).equals(whole.peek()));
+  split.clear();
+  t.is(split.size, 0);
+  split.write('after', 2);
+  t.is(Buffer.concat(split.chunks()).toString(), '$5\r\nafter\r\n');
 });
