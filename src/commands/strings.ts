@@ -10,7 +10,7 @@
 
 import { command, ONE_KEY, type CommandSpec, type Ctx } from './types.js';
 import { cWord, toI64 } from './args.js';
-import { err, ErrorReply, OK, type Reply } from '../protocol/reply.js';
+import { err, ErrorReply, longArray, OK, type Reply } from '../protocol/reply.js';
 import { INVALID_EXPIRE, NOT_INTEGER, SYNTAX, wrongArity } from '../errors.js';
 import { LLONG_MAX, stringOf } from '../keyspace/values.js';
 import { lookupRead, readString } from './keyaccess.js';
@@ -196,7 +196,7 @@ function mget(ctx: Ctx, args: string[]): Reply {
     const v = lookupRead(ctx, args[j]);
     out[j - 1] = v === undefined ? null : (stringOf(v) ?? null);
   }
-  return out;
+  return longArray(out);
 }
 
 /** MSET / MSETNX: all keys or (MSETNX, when any key exists) none. */

@@ -5,7 +5,7 @@
 // key changed (server/watch.ts). The per-client state is server/transaction-state.ts.
 
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
-import { err, NO_REPLY, NULL_ARRAY, OK, RawReply, type Reply } from '../protocol/reply.js';
+import { err, longArray, NO_REPLY, NULL_ARRAY, OK, RawReply, type Reply } from '../protocol/reply.js';
 import { encodeRaw } from '../protocol/encode-once.js';
 import { DISCARD_WITHOUT_MULTI, EXEC_ABORT, EXEC_WITHOUT_MULTI, MULTI_NESTED, WATCH_IN_MULTI } from '../errors.js';
 
@@ -64,7 +64,7 @@ function exec(ctx: Ctx): Reply {
     ctx.server.exec.end();
   }
   tx.discard(watches);
-  if (!dropped) return replies;
+  if (!dropped) return longArray(replies);
   client.replyFiltered();
   return encodeRaw(replies, proto, header);
 }

@@ -24,8 +24,11 @@ const SHRINK_AFTER = 16;
 const KEEP_AT_MOST = 256 * 1024;
 /** Bulk replies at least this long may get a buffer of their own (ReplyBuffer.piece()). */
 const PIECE_FROM = 32 * 1024;
-/** The most a connection's storage grows to; past it, ReplyBuffer.seal(). */
-const SEAL_AT = 64 * 1024 * 1024;
+/**
+ * A connection's storage holding this much of a LongArray reply is sealed (ReplyBuffer.seal()):
+ * 1 MB under the 64 MB its doubling reaches, so that the next elements fit without doubling again.
+ */
+const SEAL_AT = 63 * 1024 * 1024;
 /** take() copies out at most this many bytes; a larger batch hands over the storage itself. */
 const COPY_UP_TO = 64 * 1024;
 /** `deferred` while no deferred-length reply was ever collected (shared: frozen). */
@@ -210,7 +213,6 @@ export class ReplyBuffer {
 
   private ensure(n: number): void {
     if (this.len + n <= this.buf.length) return;
-    if (this.split && this.len + n > SEAL_AT) return this.seal(n);
     const old = this.buf;
     let size = Math.max(old.length * 2, INITIAL); // at least INITIAL: released storage is empty
     while (size < this.len + n) size *= 2;
@@ -226,15 +228,16 @@ export class ReplyBuffer {
   }
 
   /**
-   * Makes the storage's bytes a piece sent before every later byte and writes on in new storage, for
-   * a reply of many small elements past SEAL_AT bytes (KEYS of 100M keys, MGET of 40M values): a
+   * Makes the storage's bytes a piece sent before every later byte and writes on in new storage:
+   * for a LongArray reply (KEYS of 100M keys, MGET of 40M values) once it has filled SEAL_AT. A
    * storage that doubled on would stop at Node's largest Buffer (4 GB), where Redis's reply list
-   * grows as long as the output limits let it, and each doubling copied the whole reply again.
+   * grows as long as the output limits let it. (Not a test in ensure(): it made GET 14-20 ns slower
+   * in process, bench/hotpath.ts, though V8 inlined the same functions.)
    */
-  private seal(n: number): void {
+  private seal(): void {
     this.pieceBytes += (this.parts ??= new ReplyPieces()).seal(this.buf, this.len);
     this.len = 0;
-    this.replaceStorage(Buffer.allocUnsafeSlow(Math.max(n, SEAL_AT)));
+    this.replaceStorage(Buffer.allocUnsafeSlow(SEAL_AT + 1024 * 1024));
     this.view = this.viewOf = EMPTY;
   }
 
@@ -413,7 +416,12 @@ export class ReplyBuffer {
       this.writeAscii(proto === 3 ? '_\r\n' : '*-1\r\n');
     } else if (r instanceof LongArray) {
       this.arrayHeader(r.length);
-      for (const c of r.chunks) for (const e of c) this.write(e, proto);
+      for (const c of r.chunks) {
+        for (const e of c) {
+          if (this.len >= SEAL_AT && this.split) this.seal();
+          this.write(e, proto);
+        }
+      }
     }
   }
 }

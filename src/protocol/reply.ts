@@ -87,12 +87,27 @@ export class Deferred {
  */
 const ARRAY_CHUNK = 1 << 24;
 
-/** An array reply longer than one JS array may be: its elements in `chunks`, in order. */
+/**
+ * An array reply whose length has no bound but the dataset's: its elements in `chunks`, in order.
+ * Longer than one JS array may be, or than one Buffer (4 GB) of the encoder's may hold: the encoder
+ * writes a LongArray into storage of at most 64 MB at a time (ReplyBuffer.seal()).
+ */
 export class LongArray {
   constructor(
     readonly chunks: readonly Reply[][],
     readonly length: number,
   ) {}
+}
+
+/** Arrays of at least this many elements are written as a LongArray (longArray()). */
+const LONG_FROM = 1 << 16;
+
+/**
+ * `items` as a reply: a LongArray when it is long (MGET, EXEC: a long reply's bytes can pass 4 GB),
+ * else the array itself.
+ */
+export function longArray<T extends Reply>(items: T[]): T[] | LongArray {
+  return items.length < LONG_FROM ? items : new LongArray([items], items.length);
 }
 
 /**
@@ -119,9 +134,9 @@ export class ArrayCollector<T extends Reply> {
     for (let i = 0; i < this.last.length; i++) fn(this.last[i]);
   }
 
-  /** The elements: one array when they fit (nearly always), else a LongArray. */
+  /** The elements: one array when they are few (nearly always), else a LongArray. */
   done(): T[] | LongArray {
-    if (this.full.length === 0) return this.last;
+    if (this.full.length === 0) return longArray(this.last);
     return new LongArray([...this.full, this.last], this.full.length * this.chunk + this.last.length);
   }
 }

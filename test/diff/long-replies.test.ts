@@ -1,9 +1,9 @@
-// One reply longer than a connection's reply storage grows to (64 MB: protocol/encoder.ts's
-// ReplyBuffer.seal), side by side with redis-server: the bytes must be Redis's, in order, across
-// the storages the reply was written into and the big values' pieces among them. (Past 4 GB, the
-// largest Buffer Node makes, a storage that doubled on failed the reply; encoder.test.ts checks
-// that the storage stops at 64 MB, which a test of 4 GB through the wire would take minutes and
-// 10 GB of memory to show.)
+// One reply longer than a connection's reply storage holds of a long array (63 MB:
+// protocol/encoder.ts's ReplyBuffer.seal), side by side with redis-server: the bytes must be
+// Redis's, in order, across the storages the reply was written into and the big values' pieces
+// among them. (Past 4 GB, the largest Buffer Node makes, a storage that doubled on failed the
+// reply; encoder.test.ts checks that the storage stops at 64 MB, which a test of 4 GB through the
+// wire would take a minute and 10 GB of memory to show.)
 
 import test from 'ava';
 import { createHash } from 'node:crypto';

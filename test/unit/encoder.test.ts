@@ -4,7 +4,7 @@ import test from 'ava';
 import { ReplyBuffer } from '../../src/protocol/encoder.js';
 import { encodeCommand, encodeReply } from '../../src/protocol/encode-once.js';
 import {
-  ArrayCollector, BoolReply, Deferred, DoubleReply, EMPTY_ARRAY, ErrorReply, LongArray, MapReply, NULL_ARRAY, OK, PONG,
+  ArrayCollector, BoolReply, Deferred, DoubleReply, EMPTY_ARRAY, ErrorReply, LongArray, longArray, MapReply, NULL_ARRAY, OK, PONG,
   PushReply, QUEUED, SetReply, SimpleString, VerbatimReply, err, status, type Reply,
 } from '../../src/protocol/reply.js';
 import { RequestDecoder } from '../../src/protocol/decoder.js';
@@ -126,21 +126,25 @@ test('ArrayCollector: one plain array while the elements fit in a chunk, else ch
   for (const proto of [2, 3]) t.is(enc(new Deferred(done), proto), enc(items, proto), `RESP${proto}`);
 });
 
-test('a connection\'s ReplyBuffer never grows its storage past 64 MB: a longer reply goes on in new storage, bytes and order intact', (t) => {
+test('a connection\'s ReplyBuffer writes a LongArray into storage of at most 64 MB: a longer reply goes on in new storage, bytes and order intact', (t) => {
   // Node's Buffers stop at 4 GB: a storage that doubled on failed a reply past that (MGET of 45M
   // values of 100 bytes: the client was closed after an internal error); Redis sends it.
-  const split = new ReplyBuffer(256 * 1024, true);
-  const whole = new ReplyBuffer(Infinity, false);
   const value = 'v'.repeat(100);
   const big = 'B'.repeat(300 * 1024); // a piece of its own in `split`
+  const items: Reply[] = Array.from({ length: 1_300_000 }, (_, i) => (i % 100_000 === 7 ? big : i % 3 === 0 ? i : value));
+  items[900_000] = new Deferred(['d']);
+  const reply = new LongArray([items.slice(0, 500_000), items.slice(500_000)], items.length);
+  const split = new ReplyBuffer(256 * 1024, true);
+  const whole = new ReplyBuffer(Infinity, false);
   let largest = 0;
+  const grew = split.write.bind(split);
+  split.write = (r, proto) => {
+    grew(r, proto);
+    largest = Math.max(largest, split.buf.length);
+  };
   for (const out of [split, whole]) {
     out.write(big, 2);
-    for (let i = 0; i < 1_300_000; i++) {
-      out.write(i % 100_000 === 7 ? big : i % 3 === 0 ? i : value, 2);
-      if (i === 900_000) out.write(new Deferred(['d']), 2);
-      if (out === split) largest = Math.max(largest, out.buf.length);
-    }
+    out.write(reply, 2);
   }
   t.true(largest <= 64 * 1024 * 1024, `storage grew to ${largest}`);
   t.true(whole.size > 90 * 1024 * 1024, `only ${whole.size} bytes`);
@@ -151,4 +155,13 @@ test('a connection\'s ReplyBuffer never grows its storage past 64 MB: a longer r
   t.is(split.size, 0);
   split.write('after', 2);
   t.is(Buffer.concat(split.chunks()).toString(), '$5\r\nafter\r\n');
+});
+
+test('longArray(): arrays of 65,536 elements and more are LongArrays, encoded as the same array', (t) => {
+  const short = Array.from({ length: 65_535 }, (_, i) => i);
+  t.is(longArray(short), short);
+  const long = [...short, 65_535];
+  const wrapped = longArray(long);
+  t.true(wrapped instanceof LongArray);
+  for (const proto of [2, 3]) t.true(encodeReply(wrapped, proto).equals(encodeReply(long, proto)));
 });
