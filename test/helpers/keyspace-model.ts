@@ -7,7 +7,7 @@ import type { Ctx, Handler } from '../../src/commands/types.js';
 import { keyspaceCommands } from '../../src/commands/keys.js';
 import { dumpCommands } from '../../src/commands/dump.js';
 import type { Keyspace } from '../../src/keyspace/keyspace.js';
-import { Deferred, ErrorReply, RawReply, SimpleString, type Reply } from '../../src/protocol/reply.js';
+import { Deferred, ErrorReply, LongArray, RawReply, SimpleString, type Reply } from '../../src/protocol/reply.js';
 import type { TypedValue, Value } from '../../src/keyspace/values.js';
 import { EXPIRE_ENTRY_BYTES, keyBytes, valueBytes } from '../../src/keyspace/memory.js';
 import { pick, type Rng } from './rng.js';
@@ -79,6 +79,7 @@ export function plain(r: Reply): unknown {
   if (r instanceof ErrorReply) return `-${r.message}`;
   if (Array.isArray(r)) return r.map(plain);
   if (r instanceof Deferred) return plain(r.reply as Reply);
+  if (r instanceof LongArray) return r.chunks.flatMap((c) => c.map(plain));
   return r;
 }
 
