@@ -5,7 +5,7 @@
 // key changed (server/watch.ts). The per-client state is server/transaction-state.ts.
 
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
-import { err, longArray, NO_REPLY, NULL_ARRAY, OK, RawReply, type Reply } from '../protocol/reply.js';
+import { err, LongArray, NO_REPLY, NULL_ARRAY, OK, RawReply, type Reply } from '../protocol/reply.js';
 import { encodeRaw } from '../protocol/encode-once.js';
 import { DISCARD_WITHOUT_MULTI, EXEC_ABORT, EXEC_WITHOUT_MULTI, MULTI_NESTED, WATCH_IN_MULTI } from '../errors.js';
 
@@ -64,7 +64,10 @@ function exec(ctx: Ctx): Reply {
     ctx.server.exec.end();
   }
   tx.discard(watches);
-  if (!dropped) return longArray(replies);
+  // A LongArray however few the replies: the encoder goes on in new storage between its elements
+  // (ReplyBuffer.seal), and a few replies can each be 2 GB (an MGET of 65,535 30 KB values, a plain
+  // array): three of them in one storage passed Node's 4 GB Buffer limit, an internal error.
+  if (!dropped) return new LongArray([replies], replies.length);
   client.replyFiltered();
   return encodeRaw(replies, proto, header);
 }

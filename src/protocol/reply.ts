@@ -103,8 +103,8 @@ export class LongArray {
 const LONG_FROM = 1 << 16;
 
 /**
- * `items` as a reply: a LongArray when it is long (MGET, EXEC: a long reply's bytes can pass 4 GB),
- * else the array itself.
+ * `items` as a reply: a LongArray when it is long (MGET: a long reply's bytes can pass 4 GB), else the
+ * array itself. (EXEC's reply is a LongArray whatever its length: transactions.ts.)
  */
 export function longArray<T extends Reply>(items: T[]): T[] | LongArray {
   return items.length < LONG_FROM ? items : new LongArray([items], items.length);

@@ -199,3 +199,17 @@ test("pieces go back to the pool when the socket took the batch, and are kept wh
   for (let i = 0; i < 5; i++) send('GET b\r\nGET a\r\nGET b\r\n');
   for (const q of sock.queued) t.is(q.view.toString('latin1'), q.copy, 'a queued piece was not overwritten');
 });
+
+test("EXEC's reply goes on in new storage between its commands' replies: a few long ones can pass the 4 GB a Buffer holds", (t) => {
+  // MULTI, three MGETs of a 30 KB value 65,535 times each (plain arrays: 2 GB each), EXEC: the
+  // storage doubled to 8 GB and the client was closed "after an internal error" once 4 GB of the
+  // reply were sent; redis-server sends all 5.9 GB. Here six MGETs of 40 MB: one storage of 256 MB.
+  const { sock, conn } = connected();
+  const keys = ' k'.repeat(40_000);
+  conn.receive(Buffer.from(`SET k ${'v'.repeat(1000)}\r\nMULTI\r\n${`MGET${keys}\r\n`.repeat(6)}EXEC\r\n`, 'latin1'));
+  t.true(conn.out.size > 240_000_000, `a reply of ${conn.out.size} bytes`);
+  t.true(conn.out.buf.length <= 128 * 1024 * 1024, `storage of ${conn.out.buf.length} bytes`);
+  conn.flush();
+  const mget = `*40000\r\n${`$1000\r\n${'v'.repeat(1000)}\r\n`.repeat(40_000)}`;
+  t.true(sock.sent === `+OK\r\n+OK\r\n${'+QUEUED\r\n'.repeat(6)}*6\r\n${mget.repeat(6)}`, 'the bytes in order');
+});
