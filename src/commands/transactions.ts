@@ -66,10 +66,10 @@ function exec(ctx: Ctx): Reply {
   tx.discard(watches);
   // A LongArray however few the replies: the encoder goes on in new storage between its elements
   // (ReplyBuffer.seal), and a few replies can each be 2 GB (an MGET of 65,535 30 KB values, a plain
-  // array): three of them in one storage passed Node's 4 GB Buffer limit, an internal error.
-  if (!dropped) return new LongArray([replies], replies.length);
-  client.replyFiltered();
-  return encodeRaw(replies, proto, header);
+  // array): three of them in one storage passed Node's 4 GB Buffer limit, an internal error. The
+  // replies dropped are NO_REPLY (no bytes); the header too, when EXEC's own reply was dropped.
+  if (dropped) client.replyFiltered();
+  return new LongArray([replies], replies.length, header);
 }
 
 function discard(ctx: Ctx): Reply {

@@ -415,7 +415,7 @@ export class ReplyBuffer {
     } else if (r instanceof NullArray) {
       this.writeAscii(proto === 3 ? '_\r\n' : '*-1\r\n');
     } else if (r instanceof LongArray) {
-      this.arrayHeader(r.length);
+      if (r.header) this.arrayHeader(r.length);
       for (const c of r.chunks) {
         for (const e of c) {
           if (this.len >= SEAL_AT && this.split) this.seal();

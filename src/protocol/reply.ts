@@ -90,12 +90,15 @@ const ARRAY_CHUNK = 1 << 24;
 /**
  * An array reply whose length has no bound but the dataset's: its elements in `chunks`, in order.
  * Longer than one JS array may be, or than one Buffer (4 GB) of the encoder's may hold: the encoder
- * writes a LongArray into storage of at most 64 MB at a time (ReplyBuffer.seal()).
+ * writes a LongArray into storage of at most 64 MB at a time (ReplyBuffer.seal()). `header`
+ * false: the elements alone, without the array's `*<length>` (EXEC's reply when CLIENT REPLY
+ * dropped its header: transactions.ts).
  */
 export class LongArray {
   constructor(
     readonly chunks: readonly Reply[][],
     readonly length: number,
+    readonly header = true,
   ) {}
 }
 

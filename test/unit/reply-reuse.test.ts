@@ -213,3 +213,21 @@ test("EXEC's reply goes on in new storage between its commands' replies: a few l
   const mget = `*40000\r\n${`$1000\r\n${'v'.repeat(1000)}\r\n`.repeat(40_000)}`;
   t.true(sock.sent === `+OK\r\n+OK\r\n${'+QUEUED\r\n'.repeat(6)}*6\r\n${mget.repeat(6)}`, 'the bytes in order');
 });
+
+test('so does an EXEC reply whose replies CLIENT REPLY filtered, with its header or without it', (t) => {
+  // Such a reply was encoded ahead into one buffer (encodeRaw), past the 4 GB limit as above.
+  const value = 'v'.repeat(1000);
+  const mget = `*40000\r\n${`$1000\r\n${value}\r\n`.repeat(40_000)}`;
+  const mgets = `MGET${' k'.repeat(40_000)}\r\n`.repeat(6);
+  const cases: [string, string][] = [
+    [`MULTI\r\n${mgets}CLIENT REPLY OFF\r\nGET k\r\nEXEC\r\n`, `+OK\r\n${'+QUEUED\r\n'.repeat(8)}*8\r\n${mget.repeat(6)}`],
+    [`CLIENT REPLY OFF\r\nMULTI\r\nCLIENT REPLY ON\r\n${mgets}EXEC\r\n`, `+OK\r\n${mget.repeat(6)}`],
+  ];
+  for (const [cmds, expected] of cases) {
+    const { sock, conn } = connected();
+    conn.receive(Buffer.from(`SET k ${value}\r\n${cmds}`, 'latin1'));
+    t.true(conn.out.buf.length <= 128 * 1024 * 1024, `storage of ${conn.out.buf.length} bytes`);
+    conn.flush();
+    t.true(sock.sent === `+OK\r\n${expected}`, 'the bytes in order');
+  }
+});
