@@ -23,8 +23,8 @@
 // received in part, which Redis holds in c->argv), and the output not yet taken by the kernel (the
 // replies of this turn, and what Node's socket still queues).
 // Redis counts a big bulk's declared length as soon as its `$<len>` header arrives (it allocates
-// that much at once); Keystonelight allocates nothing from a declared size, so it counts the bytes
-// as they arrive.
+// that much at once); Keystonelight allocates it only once a sixteenth has arrived (big-bulk.ts),
+// in pages the kernel provides as they are written, so it counts the bytes as they arrive.
 
 /** Redis's PROTO_IOBUF_LEN: the query buffer a Redis client reads into. */
 export const QUERY_ALLOWANCE = 16 * 1024;
