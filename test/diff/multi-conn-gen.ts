@@ -68,6 +68,9 @@ export function advance(p: PlayerState, args: readonly string[]): void {
   }
 }
 
+/** Whether `args` blocks its client until a timeout or CLIENT UNBLOCK (WAIT for replicas, outside MULTI). */
+export const blocks = (p: PlayerState, args: readonly string[]): boolean => args[0] === 'WAIT' && args[1] !== '0' && !p.multi;
+
 /** Whether `args` may give a key a TTL of a few ms. */
 export const hasShortTtl = (args: readonly string[]): boolean => {
   const u = args.map((a) => a.toUpperCase());
@@ -147,6 +150,8 @@ const CONN: [number, Gen][] = [
   [1, (r) => ['HELLO', r.pick(['2', '3']), ...(r.chance(0.3) ? ['SETNAME', r.pick(NAMES)] : [])]],
   [1, () => ['RESET']],
   [1, () => ['WAIT', '0', '0']],
+  [1, (r) => ['WAIT', '1', r.pick(['0', '0', '30'])]],
+  [1, (r, self) => ['CLIENT', 'UNBLOCK', ref('id', other(r, self)), ...r.pick([[], ['TIMEOUT'], ['ERROR']])]],
   [1, () => ['PING']],
   [1, (r) => ['INFO', r.pick(['keyspace', 'clients'])]],
 ];
@@ -192,8 +197,10 @@ export function pick(r: Rng, self: number, p: PlayerState, pauseOn: boolean): st
     const name = up(args);
     if (p.multi && (['CLIENT REPLY', 'CLIENT KILL', 'CLIENT PAUSE', 'CLIENT UNPAUSE'].includes(name) || ['TTL', 'PTTL', 'KEYS'].includes(args[0]))) continue;
     if (pauseOn && name === 'CLIENT PAUSE') continue;
+    // redis-server 7.0.15 crashes on a CLIENT UNBLOCK of a client a pause holds (redis-compat.md).
+    if (pauseOn && name === 'CLIENT UNBLOCK') continue;
     // Without replies, the runner cannot tell when a queued command was taken (CLIENT LIST multi=).
-    if (p.mode !== 'on' && args[0] === 'MULTI') continue;
+    if (p.mode !== 'on' && (args[0] === 'MULTI' || blocks(p, args))) continue;
     // A client that kills itself with no reply to send: redis-server 7.0.15 never closes it (its
     // close waits for the reply it dropped), ours closes; redis-compat.md, CLIENT KILL and QUIT.
     if (p.mode !== 'on' && (args.includes(ref('id', self)) || args.includes(ref('addr', self)))) continue;

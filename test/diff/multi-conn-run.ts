@@ -15,7 +15,7 @@ import { RawClient } from '../helpers/raw.js';
 import { encodeArgs } from '../helpers/resp.js';
 import { HELLO_ID } from './cases/types.js';
 import { Rng } from './generators.js';
-import { advance, DBS, freshPlayer, hasShortTtl, KEYS, pick, PLAYERS, REF, replyDue, type PlayerState } from './multi-conn-gen.js';
+import { advance, blocks, DBS, freshPlayer, hasShortTtl, KEYS, pick, PLAYERS, ref, REF, replyDue, type PlayerState } from './multi-conn-gen.js';
 import { CLOSED, escape, sortTop, type ServerPair } from './pair.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -31,8 +31,10 @@ const CONTEXT = Number(process.env.KS_MC_CONTEXT ?? 30);
 
 /** One connection to each server: [redis, keystonelight]. */
 class Conn {
-  /** The command a long pause holds, whose reply is read at the UNPAUSE. */
+  /** The command a long pause or a WAIT holds, whose reply is read when it comes (UNPAUSE, CLIENT UNBLOCK). */
   held: string[] | null = null;
+  /** The held command is a WAIT: a pause's end does not free it, and it changes no key. */
+  heldByWait = false;
   /** Its held command is the barrier's CLIENT REPLY ON: send CLIENT REPLY OFF once it answers. */
   offAfterRelease = false;
   state: PlayerState = freshPlayer();
@@ -142,8 +144,7 @@ export class MultiConnRun {
   private async turn(): Promise<void> {
     const i = this.chooser();
     if (i === null) {
-      await this.controlCall(['CLIENT', 'UNPAUSE']);
-      await this.release();
+      await this.unblockAll();
       return this.settle();
     }
     const p = this.players[i];
@@ -160,6 +161,7 @@ export class MultiConnRun {
     if (name === 'CLIENT PAUSE' && !inMulti) this.startPause(args);
     if ((hasShortTtl(args) && !inMulti) || (exec && queuedTtl)) this.ttlPending = true;
     if ((name === 'CLIENT KILL' && !inMulti) || (exec && queuedKill)) await this.checkKills();
+    await this.pollHeld(0);
     await this.settle();
   }
 
@@ -167,6 +169,7 @@ export class MultiConnRun {
   private async send(i: number, args: string[], who = `p${i}`): Promise<void> {
     const p = this.players[i];
     const due = replyDue(p.state, args);
+    const wait = blocks(p.state, args);
     for (const side of [0, 1]) p.sides[side].write(encodeArgs(this.resolve(args, side)));
     advance(p.state, args);
     if (!due) {
@@ -174,10 +177,11 @@ export class MultiConnRun {
       if (who === `p${i}`) await this.barrier(i);
       return;
     }
-    const got = await this.readPair(p, this.longPause ? PROBE_MS : LONG_MS);
+    const got = await this.readPair(p, this.longPause || wait ? PROBE_MS : LONG_MS);
     if (got === null) {
-      if (!this.longPause) this.fail(who, args, '<no reply>', '<no reply>', 'neither server answered a command whose reply was due');
+      if (!this.longPause && !wait) this.fail(who, args, '<no reply>', '<no reply>', 'neither server answered a command whose reply was due');
       p.held = args;
+      p.heldByWait = wait;
       return this.log(who, args, '<held>', '<held>');
     }
     this.check(who, args, got[0], got[1]);
@@ -220,24 +224,39 @@ export class MultiConnRun {
     else this.shortPauseTurns = 2;
   }
 
-  /** After an UNPAUSE: the held commands answer, in the order they were held, on both servers. */
+  /** After an UNPAUSE: the commands it held answer, in the order they were held, on both servers. */
   private async release(): Promise<void> {
     this.longPause = false;
+    await this.pollHeld(PROBE_MS);
+  }
+
+  /** Reads the replies of held commands that came within `ms` (on one server only: waits for the other). */
+  private async pollHeld(ms: number): Promise<void> {
     for (const [i, p] of this.players.entries()) {
-      if (p.held === null) continue;
-      const args = p.held;
+      if (p.held === null || (ms > 0 && p.heldByWait)) continue;
+      const got = await this.readPair(p, ms);
+      if (got === null) continue;
+      this.check(`p${i} (released)`, p.held, got[0], got[1]);
       p.held = null;
-      const got = (await this.readPair(p, LONG_MS)) ?? ['<held: no reply>', '<held: no reply>'];
-      this.check(`p${i} (released)`, args, got[0], got[1]);
       if (p.offAfterRelease) await this.send(i, ['CLIENT', 'REPLY', 'OFF'], `p${i} (barrier)`);
       p.offAfterRelease = false;
     }
   }
 
+  /** Every player held: the control connection ends the pause and unblocks the WAITs. */
+  private async unblockAll(): Promise<void> {
+    if (this.longPause) {
+      await this.controlCall(['CLIENT', 'UNPAUSE']);
+      await this.release();
+    }
+    for (const [i, p] of this.players.entries()) if (p.heldByWait && p.held !== null) await this.controlCall(['CLIENT', 'UNBLOCK', ref('id', i)]);
+    for (let waited = 0; waited < LONG_MS && this.players.some((p) => p.held !== null); waited += 10) await this.pollHeld(10);
+  }
+
   /** Waits out short TTLs and short pauses, then reads every key so that expired ones are reclaimed on both. */
   private async settle(): Promise<void> {
     if (this.shortPauseTurns > 0 && --this.shortPauseTurns === 0) await sleep(SHORT_PAUSE_SETTLE_MS);
-    if (!this.ttlPending || this.players.some((p) => p.held !== null)) return;
+    if (!this.ttlPending || this.players.some((p) => p.held !== null && !p.heldByWait)) return;
     this.ttlPending = false;
     await sleep(TTL_SETTLE_MS);
     for (const db of DBS) {
@@ -268,7 +287,7 @@ export class MultiConnRun {
   }
 
   private async controlCall(args: string[]): Promise<string> {
-    for (const side of [0, 1]) this.control.sides[side].write(encodeArgs(args));
+    for (const side of [0, 1]) this.control.sides[side].write(encodeArgs(this.resolve(args, side)));
     const got = (await this.readPair(this.control, LONG_MS)) ?? ['<no reply>', '<no reply>'];
     this.check('control', args, got[0], got[1]);
     return got[0];
@@ -285,10 +304,7 @@ export class MultiConnRun {
 
   /** Every player answers again (RESET ends MULTI and CLIENT REPLY OFF), then the datasets compare. */
   private async finish(): Promise<void> {
-    if (this.players.some((p) => p.held !== null)) {
-      await this.controlCall(['CLIENT', 'UNPAUSE']);
-      await this.release();
-    }
+    if (this.players.some((p) => p.held !== null)) await this.unblockAll();
     for (const i of this.players.keys()) {
       await this.send(i, ['RESET']);
       await this.send(i, ['PING']);
