@@ -76,11 +76,12 @@ const typeOf = (name: string): string | null => {
 
 /**
  * CLIENT LIST flags in Redis's order: O a monitor, b held by CLIENT PAUSE, c closing once its
- * replies are sent (QUIT; shown in the log line of a client closed over its output limit), U
+ * replies are sent (QUIT; shown in the log line of a client closed over its output limit), u its
+ * wait ended (CLIENT UNBLOCK, UNPAUSE) and its pipeline resumes after the current command, U
  * connected through the Unix socket, r READONLY in cluster mode, e no-evict, N none.
  */
 const flagsOf = (c: ClientApi): string =>
-  `${c.monitor ? 'O' : ''}${c.tx.queue !== null ? 'x' : ''}${c.blocked ? 'b' : ''}${c.tx.dirtyCas ? 'd' : ''}${c.closingAfterReply === true ? 'c' : ''}${c.unixSocket !== '' ? 'U' : ''}${c.clusterReadonly ? 'r' : ''}${noEvict.has(c) ? 'e' : ''}` || 'N';
+  `${c.monitor ? 'O' : ''}${c.tx.queue !== null ? 'x' : ''}${c.blocked ? 'b' : ''}${c.tx.dirtyCas ? 'd' : ''}${c.closingAfterReply === true ? 'c' : ''}${c.unblocked ? 'u' : ''}${c.unixSocket !== '' ? 'U' : ''}${c.clusterReadonly ? 'r' : ''}${noEvict.has(c) ? 'e' : ''}` || 'N';
 
 const wholeSeconds = (ms: number): number => Math.floor(ms / 1000);
 

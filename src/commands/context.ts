@@ -67,6 +67,8 @@ export interface ClientApi {
   replyFiltered(): void;
   /** A command of this client waits: for CLIENT PAUSE to end, or in WAIT (CLIENT LIST flag b). */
   readonly blocked: boolean;
+  /** That wait ended and the client's pipeline resumes after the current command (CLIENT LIST flag u). */
+  readonly unblocked: boolean;
   /** Blocked in WAIT with a timeout (INFO clients_in_timeout_table, as Redis's timeout table). */
   readonly blockedWithTimeout: boolean;
   /**

@@ -55,6 +55,12 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
   protected closing = false;
   /** Set by closeAfterReply (Redis's CLIENT_CLOSE_AFTER_REPLY), not by kill(): CLIENT LIST flag c. */
   closingAfterReply = false;
+  /**
+   * Its block ended (WAIT's, or the pause that held its command) and the rest of its pipeline runs
+   * after the current command, as Redis's CLIENT_UNBLOCKED until processUnblockedClients: CLIENT LIST
+   * flag u (a CLIENT LIST after CLIENT UNBLOCK or UNPAUSE in the same EXEC or read shows it).
+   */
+  unblocked = false;
   protected closed = false;
   /** Input paused because of pending output (pauseInput). */
   protected paused = false;
@@ -165,7 +171,7 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
   /** The held input's replay goes on in the next turn (static, given the connection: no closure each). */
   private static endReplayYield(c: ConnectionInput): void {
     c.replayYielded = false;
-    if (!c.paused && !c.blocked && c.reading) c.replay();
+    if (!c.paused && !c.holding && c.reading) c.replay();
   }
 
   /** Runs held input, at most TURN_BYTES of it this turn; closes after it if the peer has ended. */
@@ -192,7 +198,7 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
    */
   private endIfDone(): void {
     if (!this.peerEnded || this.closing || this.closed) return;
-    if (this.blocked) return this.kill();
+    if (this.holding) return this.kill();
     if (this.decoder.halted || this.replayYielded) return;
     this.closing = true;
     this.decoder.stop();
@@ -225,22 +231,33 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
   retryPostponed(): void {
     const args = this.postponed;
     this.postponed = null;
+    this.unblocked = false;
     if (args === null || this.closed || this.closing) return;
     this.queued = this.socket.writableLength;
     // Its reply counts as interaction for `timeout` (Redis's writeToClient sets lastinteraction):
     // a client idle all through the pause is not closed as soon as it is answered.
     this.lastInteraction = this.server.markBatch();
     this.onRequest(args);
-    if (!this.blocked && !this.paused) this.replay();
+    if (!this.holding && !this.paused) this.replay();
     this.server.queueFlush(this);
   }
 
+  /** A command of this client waits, for a CLIENT PAUSE to end (or to be run, once it ended) or in WAIT. */
+  protected get holding(): boolean {
+    return this.postponed !== null || this.waiting !== null;
+  }
+
   /**
-   * A command of this client waits, for a CLIENT PAUSE to end or in WAIT: CLIENT LIST flag b, INFO
-   * blocked_clients.
+   * Still waiting, for a CLIENT PAUSE or in WAIT (Redis's CLIENT_BLOCKED): CLIENT LIST flag b, INFO
+   * blocked_clients. Not once the pause ended, though the held command has not run yet (unblocked).
    */
   get blocked(): boolean {
-    return this.postponed !== null || this.waiting !== null;
+    return this.waiting !== null || (this.postponed !== null && !this.unblocked);
+  }
+
+  /** The pause that held this client's command ended: the command runs once the current command is done. */
+  released(): void {
+    this.unblocked = true;
   }
 
   get blockedWithTimeout(): boolean {
@@ -303,12 +320,14 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
     if (this.closed || this.closing || this.socket.destroyed) return;
     this.lastInteraction = wallNow();
     this.answerHeld(r);
+    this.unblocked = true;
     setImmediate(ConnectionInput.afterWait, this);
     this.server.queueFlush(this);
   }
 
   private static afterWait(c: ConnectionInput): void {
-    if (c.blocked || c.paused || !c.reading) return;
+    c.unblocked = false;
+    if (c.holding || c.paused || !c.reading) return;
     c.queued = c.socket.writableLength;
     c.server.markBatch();
     c.replay();
@@ -361,7 +380,7 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
     this.paused = false;
     this.queued = this.socket.writableLength;
     this.server.markBatch();
-    if (!this.blocked) this.replay();
+    if (!this.holding) this.replay();
     this.server.queueFlush(this);
   }
 

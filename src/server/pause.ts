@@ -36,6 +36,8 @@ export const touchesKeyspace = (spec: CommandSpec): boolean =>
 
 /** A connection whose command waits for the pause to end. */
 export interface Postponed {
+  /** The pause ended: its command runs soon (retryPostponed), after the command that ended it. */
+  released(): void;
   retryPostponed(): void;
 }
 
@@ -115,6 +117,7 @@ export class ClientPause {
     this.until = 0;
     const waiting = this.waiting;
     this.waiting = new Set();
+    for (const c of waiting) c.released();
     if (timedOut) this.onTimedEnd?.();
     // As Redis, which moves them to its unblocked clients, run from beforeSleep: after the command
     // that ended the pause (its reply first; run by EXEC, after the whole transaction), not inside it.

@@ -101,6 +101,7 @@ export class ReplayClient extends CommandContext implements ClientApi, Ctx {
   clusterReadonly = false;
   readonly tx = new TxState();
   readonly blocked = false;
+  readonly unblocked = false;
   readonly blockedWithTimeout = false;
   readonly heldArgs = null;
   readonly partialArgBytes = 0;

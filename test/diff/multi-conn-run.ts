@@ -92,6 +92,45 @@ export function normalize(args: readonly string[], raw: string): string {
   return out;
 }
 
+/** `args` with the placeholders of players' ids and addresses filled in for server `side`. */
+function resolveRefs(args: readonly string[], players: readonly Conn[], side: number): string[] {
+  return args.map((a) => {
+    const m = REF.exec(a);
+    if (!m) return a;
+    const target = players[Number(m[2])];
+    return m[1] === 'id' ? target.ids[side] : target.addr(side);
+  });
+}
+
+/** A step of a fixed interleaving: player and command, or 'read' for the reply a pause or a WAIT held. */
+export type ScriptStep = [number, string[] | 'read'];
+
+/**
+ * Runs a fixed interleaving on `players` fresh connections to each server (the regression tests
+ * of what the stream found): each command's reply is read at once, unless neither server answers
+ * within PROBE_MS (held: a later 'read' step reads it). Returns redis-server's replies and the
+ * differences, each naming its step.
+ */
+export async function runScript(pair: ServerPair, players: number, script: readonly ScriptStep[]): Promise<{ redis: string[]; diffs: string[] }> {
+  const conns = await Promise.all(Array.from({ length: players }, () => Conn.open(pair)));
+  const redis: string[] = [];
+  const diffs: string[] = [];
+  try {
+    for (const [n, [p, what]] of script.entries()) {
+      const c = conns[p];
+      if (what !== 'read') for (const side of [0, 1]) c.sides[side].write(encodeArgs(resolveRefs(what, conns, side)));
+      const got = await Promise.all(c.sides.map((s) => within(s, what === 'read' ? LONG_MS : PROBE_MS)));
+      const [r, k] = got.map((x) => x ?? '<held>');
+      const args = what === 'read' ? ['<read>'] : what;
+      redis.push(r);
+      if (normalize(args, r) !== normalize(args, k)) diffs.push(`step ${n} p${p} ${args.join(' ')}:\n  redis: ${escape(r, 600)}\n  ks:    ${escape(k, 600)}`);
+    }
+  } finally {
+    for (const c of conns) c.close();
+  }
+  return { redis, diffs };
+}
+
 interface Turn {
   n: number;
   who: string;
@@ -211,12 +250,7 @@ export class MultiConnRun {
   }
 
   private resolve(args: readonly string[], side: number): string[] {
-    return args.map((a) => {
-      const m = REF.exec(a);
-      if (!m) return a;
-      const target = this.players[Number(m[2])];
-      return m[1] === 'id' ? target.ids[side] : target.addr(side);
-    });
+    return resolveRefs(args, this.players, side);
   }
 
   private startPause(args: string[]): void {

@@ -8,9 +8,10 @@
 //   KS_MC_SEEDS=20       how many streams (default 4; 1 when KS_SEED is given)
 //   KS_MC_STEPS=5000     turns per stream (default 1200)
 
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { needBinary } from '../helpers/bins.js';
-import { Divergence, MultiConnRun } from './multi-conn-run.js';
+import { ref } from './multi-conn-gen.js';
+import { Divergence, MultiConnRun, runScript, type ScriptStep } from './multi-conn-run.js';
 import { ServerPair } from './pair.js';
 
 const BASE = process.env.KS_SEED !== undefined ? Number(process.env.KS_SEED) >>> 0 : (Math.random() * 2 ** 32) >>> 0;
@@ -38,3 +39,38 @@ test('multi-connection differential stream', async (t) => {
   }
   t.pass();
 });
+
+// --- what the stream found, as fixed interleavings ------------------------------------------------
+
+/** Runs `script` on a fresh pair; every reply must match, and redis-server's must show `expect`. */
+async function scripted(t: ExecutionContext, players: number, script: ScriptStep[], expect: [number, RegExp][]): Promise<void> {
+  if (!needBinary(t, 'redis-server')) return;
+  const pair = await ServerPair.start();
+  try {
+    const { redis, diffs } = await runScript(pair, players, script);
+    for (const [step, re] of expect) t.regex(redis[step], re, `redis-server's reply to step ${step} (the scenario no longer shows what it tests)`);
+    t.deepEqual(diffs, []);
+  } finally {
+    await pair.stop();
+  }
+}
+
+// Redis's CLIENT_UNBLOCKED: between the command that ends a client's wait and the next turn of its
+// event loop (processUnblockedClients), the client is no longer blocked (no b, not in
+// blocked_clients) and shows u. Seen by a CLIENT LIST in the same EXEC (or read) as CLIENT UNBLOCK /
+// CLIENT UNPAUSE; Keystonelight showed N after UNBLOCK and still b after UNPAUSE (seed 2013).
+test('CLIENT LIST flag u for a WAIT that CLIENT UNBLOCK ended, in the same EXEC', (t) =>
+  scripted(t, 2, [
+    [0, ['WAIT', '1', '0']],
+    [1, ['MULTI']], [1, ['CLIENT', 'UNBLOCK', ref('id', 0), 'ERROR']], [1, ['CLIENT', 'LIST', 'ID', ref('id', 0)]], [1, ['INFO', 'clients']],
+    [1, ['EXEC']],
+    [0, 'read'], [1, ['CLIENT', 'LIST', 'ID', ref('id', 0)]],
+  ], [[5, /flags=u .*blocked_clients:0/s], [6, /^-UNBLOCKED/], [7, /flags=N /]]));
+
+test('CLIENT LIST flag u for a write that CLIENT UNPAUSE freed, in the same EXEC', (t) =>
+  scripted(t, 2, [
+    [1, ['CLIENT', 'PAUSE', '100000', 'WRITE']], [0, ['SET', 'k', 'v']], [1, ['CLIENT', 'LIST', 'ID', ref('id', 0)]],
+    [1, ['MULTI']], [1, ['CLIENT', 'UNPAUSE']], [1, ['CLIENT', 'LIST', 'ID', ref('id', 0)]], [1, ['INFO', 'clients']], [1, ['GET', 'k']],
+    [1, ['EXEC']],
+    [0, 'read'], [1, ['CLIENT', 'LIST', 'ID', ref('id', 0)]],
+  ], [[2, /flags=b /], [8, /flags=u .*blocked_clients:0.*\$-1/s], [9, /^\+OK/], [10, /flags=N /]]));
