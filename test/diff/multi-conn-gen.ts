@@ -207,3 +207,32 @@ export function pick(r: Rng, self: number, p: PlayerState, pauseOn: boolean): st
     return args;
   }
 }
+
+/**
+ * Whether `args` may go in a pipelined batch (one write, replies read after): not what the runner
+ * must act on between two commands (a reply mode, a kill, a pause, a block, a short TTL to wait
+ * out, an EXEC that runs one of those).
+ */
+function batchable(p: PlayerState, args: readonly string[]): boolean {
+  const name = up(args);
+  if (['CLIENT REPLY', 'CLIENT KILL', 'CLIENT PAUSE'].includes(name) || blocks(p, args) || hasShortTtl(args)) return false;
+  return !(args[0] === 'EXEC' && (p.queuedShortTtl || p.queuedKill));
+}
+
+/**
+ * A batch of 2-4 commands of player `self` sent in one write, so that both servers run them in one
+ * read (what Redis does between two turns of its event loop, such as resuming the clients a
+ * CLIENT UNPAUSE freed, happens after the whole batch). During a long pause a batch starts with
+ * CLIENT UNPAUSE. Fewer than 2 commands when the draw hits one that cannot be batched.
+ */
+export function pickBatch(r: Rng, self: number, p: PlayerState, pauseOn: boolean): string[][] {
+  const sim: PlayerState = { ...p };
+  const batch: string[][] = pauseOn ? [['CLIENT', 'UNPAUSE']] : [];
+  for (const n = r.int(2, 4); batch.length < n; ) {
+    const args = pick(r, self, sim, false);
+    if (!batchable(sim, args)) break;
+    batch.push(args);
+    advance(sim, args);
+  }
+  return batch;
+}

@@ -15,7 +15,7 @@ import { RawClient } from '../helpers/raw.js';
 import { encodeArgs } from '../helpers/resp.js';
 import { HELLO_ID } from './cases/types.js';
 import { Rng } from './generators.js';
-import { advance, blocks, DBS, freshPlayer, hasShortTtl, KEYS, pick, PLAYERS, ref, REF, replyDue, type PlayerState } from './multi-conn-gen.js';
+import { advance, blocks, DBS, freshPlayer, hasShortTtl, KEYS, pick, pickBatch, PLAYERS, ref, REF, replyDue, type PlayerState } from './multi-conn-gen.js';
 import { CLOSED, escape, sortTop, type ServerPair } from './pair.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -187,6 +187,10 @@ export class MultiConnRun {
       return this.settle();
     }
     const p = this.players[i];
+    if (this.shortPauseTurns === 0 && p.state.mode === 'on' && this.rng.chance(this.longPause ? 0.03 : 0.1)) {
+      const batch = pickBatch(this.rng, i, p.state, this.longPause);
+      if (batch.length >= 2) return this.sendBatch(i, batch);
+    }
     let args = pick(this.rng, i, p.state, this.longPause);
     while (this.shortPauseTurns > 0 && !replyDue(p.state, args)) args = pick(this.rng, i, p.state, this.longPause);
     this.counts.set(args[0].toUpperCase(), (this.counts.get(args[0].toUpperCase()) ?? 0) + 1);
@@ -200,6 +204,21 @@ export class MultiConnRun {
     if (name === 'CLIENT PAUSE' && !inMulti) this.startPause(args);
     if ((hasShortTtl(args) && !inMulti) || (exec && queuedTtl)) this.ttlPending = true;
     if ((name === 'CLIENT KILL' && !inMulti) || (exec && queuedKill)) await this.checkKills();
+    await this.pollHeld(0);
+    await this.settle();
+  }
+
+  /** Sends a batch in one write on player `i` of both servers, then reads every reply (all due: pickBatch). */
+  private async sendBatch(i: number, batch: string[][]): Promise<void> {
+    const p = this.players[i];
+    for (const args of batch) this.counts.set(args[0].toUpperCase(), (this.counts.get(args[0].toUpperCase()) ?? 0) + 1);
+    for (const side of [0, 1]) p.sides[side].write(Buffer.concat(batch.map((args) => encodeArgs(this.resolve(args, side)))));
+    for (const [n, args] of batch.entries()) {
+      advance(p.state, args);
+      const got = (await this.readPair(p, LONG_MS)) ?? ['<no reply>', '<no reply>'];
+      this.check(`p${i} (batch ${n + 1}/${batch.length})`, args, got[0], got[1]);
+    }
+    if (batch.some((args) => args.join(' ').toUpperCase() === 'CLIENT UNPAUSE')) await this.release();
     await this.pollHeld(0);
     await this.settle();
   }
