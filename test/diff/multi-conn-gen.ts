@@ -129,6 +129,15 @@ const DATA: [number, Gen][] = [
   [1, (r) => ['FLUSHDB', ...(r.chance(0.3) ? ['ASYNC'] : [])]],
   [1, (r) => ['FLUSHALL', ...(r.chance(0.3) ? ['SYNC'] : [])]],
   [4, (r) => ['SELECT', db(r)]],
+  [2, (r) => ['MSET', ...keys(r).flatMap((k) => [k, value(r)])]],
+  [2, (r) => ['MGET', ...keys(r)]],
+  [1, (r) => ['SETNX', key(r), value(r)]],
+  [1, (r) => ['GETSET', key(r), value(r)]],
+  [1, (r) => [r.pick(['INCRBY', 'DECRBY']), key(r), r.pick(['1', '-5', '100'])]],
+  [1, (r) => ['STRLEN', key(r)]],
+  [1, (r) => [r.pick(['UNLINK', 'TOUCH']), ...keys(r)]],
+  // A deadline in the past deletes the key at once, as DEL (and tells WATCH).
+  [1, (r) => (r.chance(0.5) ? ['EXPIREAT', key(r), r.pick(['1', '1000000000'])] : ['PEXPIREAT', key(r), '1'])],
 ];
 
 /** Transactions: WATCH early, MULTI, EXEC / DISCARD (more likely once inside: see pick()). */
