@@ -185,6 +185,13 @@ function killCommand(r: Rng, self: number): string[] {
   }
 }
 
+/**
+ * Where each family's share of the draws ends: keyspace, transactions, connection, control. By
+ * default mostly keyspace commands; KS_MC_FOCUS=clients draws transactions, kills, pauses and
+ * reply modes far more often (a hunt for client-state interleavings).
+ */
+const MIX = process.env.KS_MC_FOCUS === 'clients' ? [0.35, 0.6, 0.75] : [0.6, 0.78, 0.94];
+
 function weighted(r: Rng, table: [number, Gen][], self: number): string[] {
   let n = r.next() * table.reduce((s, [w]) => s + w, 0);
   for (const [w, g] of table) if ((n -= w) < 0) return g(r, self);
@@ -202,7 +209,7 @@ export function pick(r: Rng, self: number, p: PlayerState, pauseOn: boolean): st
   if (pauseOn && r.chance(0.08)) return ['CLIENT', 'UNPAUSE'];
   for (;;) {
     const family = r.next();
-    const args = family < 0.6 ? weighted(r, DATA, self) : family < 0.78 ? weighted(r, TX, self) : family < 0.94 ? weighted(r, CONN, self) : weighted(r, CONTROL, self);
+    const args = family < MIX[0] ? weighted(r, DATA, self) : family < MIX[1] ? weighted(r, TX, self) : family < MIX[2] ? weighted(r, CONN, self) : weighted(r, CONTROL, self);
     const name = up(args);
     if (p.multi && (['CLIENT REPLY', 'CLIENT KILL', 'CLIENT PAUSE', 'CLIENT UNPAUSE'].includes(name) || ['TTL', 'PTTL', 'KEYS'].includes(args[0]))) continue;
     if (pauseOn && name === 'CLIENT PAUSE') continue;

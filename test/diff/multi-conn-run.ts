@@ -102,8 +102,11 @@ function resolveRefs(args: readonly string[], players: readonly Conn[], side: nu
   });
 }
 
-/** A step of a fixed interleaving: player and command, or 'read' for the reply a pause or a WAIT held. */
-export type ScriptStep = [number, string[] | 'read'];
+/**
+ * A step of a fixed interleaving: player and command, 'read' for the reply a pause or a WAIT held,
+ * or a number of ms to sleep (to let a short TTL pass on both servers).
+ */
+export type ScriptStep = [number, string[] | 'read' | number];
 
 /**
  * Runs a fixed interleaving on `players` fresh connections to each server (the regression tests
@@ -118,6 +121,10 @@ export async function runScript(pair: ServerPair, players: number, script: reado
   try {
     for (const [n, [p, what]] of script.entries()) {
       const c = conns[p];
+      if (typeof what === 'number') {
+        await sleep(what);
+        continue;
+      }
       if (what !== 'read') for (const side of [0, 1]) c.sides[side].write(encodeArgs(resolveRefs(what, conns, side)));
       const got = await Promise.all(c.sides.map((s) => within(s, what === 'read' ? LONG_MS : PROBE_MS)));
       const [r, k] = got.map((x) => x ?? '<held>');

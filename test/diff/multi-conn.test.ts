@@ -7,6 +7,9 @@
 //   KS_SEED=1234 ...     replay one stream (every stream's seed is logged, and named on failure)
 //   KS_MC_SEEDS=20       how many streams (default 4; 1 when KS_SEED is given)
 //   KS_MC_STEPS=5000     turns per stream (default 1200)
+//   KS_MC_FOCUS=clients  draw far more transactions, kills, pauses and reply modes (a seed replays
+//                        the same stream only with the same focus)
+//   KS_MC_CONTEXT=200    turns shown before a divergence (default 30)
 
 import test, { type ExecutionContext } from 'ava';
 import { needBinary } from '../helpers/bins.js';
