@@ -106,7 +106,7 @@ export class BigBulk {
   }
 
   /**
-   * Room for `min` bytes: the buffer doubles, up to what the bulk needs; once TRUST_AFTER of it has
+   * Room for `min` bytes: the buffer doubles, up to what the bulk needs; once 1/TRUST_AFTER of it has
    * arrived, straight to that. Each doubling left the buffer before it to the garbage collector
    * (past the pool's 8 MB), which freed it only later: a 400 MB SET peaked at 2.7 times the value
    * (buffers of 256 and 512 MB, and the value's string), where Redis reads it into one sds.
