@@ -194,7 +194,10 @@ export class MultiConnRun {
       return this.settle();
     }
     const p = this.players[i];
-    if (this.shortPauseTurns === 0 && p.state.mode === 'on' && this.rng.chance(this.longPause ? 0.03 : 0.1)) {
+    // No batch in MULTI during a long pause: its CLIENT UNPAUSE would be queued, not run, and the
+    // write after it held by the pause on both servers (seed 1558795362: COPY, then a WATCH waited for).
+    const batchOk = this.shortPauseTurns === 0 && p.state.mode === 'on' && !(this.longPause && p.state.multi);
+    if (batchOk && this.rng.chance(this.longPause ? 0.03 : 0.1)) {
       const batch = pickBatch(this.rng, i, p.state, this.longPause);
       if (batch.length >= 2) return this.sendBatch(i, batch);
     }
