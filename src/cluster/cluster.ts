@@ -12,6 +12,7 @@
 import { ErrorReply } from '../protocol/reply.js';
 import { ANNOUNCE_IP_FIXED, CLUSTERDOWN_STATE, CLUSTERDOWN_UNBOUND, CROSSSLOT, MOVED } from '../errors.js';
 import type { CommandSpec } from '../commands/types.js';
+import type { ChunkedList } from '../chunked-list.js';
 import { findKeys } from '../commands/meta/keys.js';
 import { type Config } from '../config.js';
 import { fsPath } from '../config-values.js';
@@ -95,12 +96,14 @@ export class Cluster implements ClusterApi {
   }
 
   /** check() of EXEC: the keys of every queued command must be in one slot, as Redis's getNodeByQuery. */
-  checkAll(queue: readonly { spec: CommandSpec; args: string[] }[]): ErrorReply | null {
+  checkAll(queue: ChunkedList<{ readonly spec: CommandSpec; readonly args: string[] }>): ErrorReply | null {
     let slot = -1;
-    for (const q of queue) {
-      const s = this.slotOf(q.spec, q.args, slot);
-      if (typeof s !== 'number') return s;
-      slot = s;
+    for (const c of queue.chunks) {
+      for (const q of c) {
+        const s = this.slotOf(q.spec, q.args, slot);
+        if (typeof s !== 'number') return s;
+        slot = s;
+      }
     }
     return slot < 0 ? null : this.route(slot);
   }

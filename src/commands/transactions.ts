@@ -5,8 +5,7 @@
 // key changed (server/watch.ts). The per-client state is server/transaction-state.ts.
 
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
-import { err, LongArray, NO_REPLY, NULL_ARRAY, OK, RawReply, type Reply } from '../protocol/reply.js';
-import { encodeRaw } from '../protocol/encode-once.js';
+import { ArrayCollector, err, NO_REPLY, NULL_ARRAY, OK, type Reply } from '../protocol/reply.js';
 import { DISCARD_WITHOUT_MULTI, EXEC_ABORT, EXEC_WITHOUT_MULTI, MULTI_NESTED, WATCH_IN_MULTI } from '../errors.js';
 
 function multi(ctx: Ctx): Reply {
@@ -37,7 +36,7 @@ function exec(ctx: Ctx): Reply {
   // its own reply goes, nothing after it). The array is then short of its count, as Redis's.
   const header = client.replying;
   let dropped = !header;
-  const replies: Reply[] = [];
+  const replies = new ArrayCollector<Reply>();
   let proto = client.proto;
   // EXEC's one time for expiry decisions, read at its start as Redis's call() caches it: a key
   // whose deadline passes while the commands run (a DEBUG SLEEP among them) is still there for
@@ -45,18 +44,20 @@ function exec(ctx: Ctx): Reply {
   ctx.keyspace.time.read();
   ctx.server.exec.running = true;
   try {
-    for (const q of queue) {
-      const closing = client.closingAfterReply === true;
-      const r = ctx.server.call(ctx, q.spec, q.args);
-      const sent = !closing && client.replying;
-      dropped ||= !sent;
-      replies.push(sent ? r : NO_REPLY);
-      if (client.proto !== proto) {
-        // A HELLO that switched protocol: Redis wrote the replies before it as their commands ran,
-        // in the protocol of that moment (a null GET stays `$-1` after HELLO 3); HELLO's own reply
-        // and those after it are in the new one.
-        for (let i = 0; i < replies.length - 1; i++) if (!(replies[i] instanceof RawReply)) replies[i] = encodeRaw([replies[i]], proto, false);
-        proto = client.proto;
+    for (const chunk of queue.chunks) {
+      for (const q of chunk) {
+        const closing = client.closingAfterReply === true;
+        const r = ctx.server.call(ctx, q.spec, q.args);
+        const sent = !closing && client.replying;
+        dropped ||= !sent;
+        if (client.proto !== proto) {
+          // A HELLO that switched protocol: Redis wrote the replies before it as their commands
+          // ran, in the protocol of that moment (a null GET stays `$-1` after HELLO 3); HELLO's own
+          // reply and those after it are in the new one.
+          replies.protocolFrom(proto, client.proto);
+          proto = client.proto;
+        }
+        replies.push(sent ? r : NO_REPLY);
       }
     }
   } finally {
@@ -68,8 +69,9 @@ function exec(ctx: Ctx): Reply {
   // (ReplyBuffer.seal), and a few replies can each be 2 GB (an MGET of 65,535 30 KB values, a plain
   // array): three of them in one storage passed Node's 4 GB Buffer limit, an internal error. The
   // replies dropped are NO_REPLY (no bytes); the header too, when EXEC's own reply was dropped.
+  // Chunked: a queue can hold more commands than one JS array may (chunked-list.ts).
   if (dropped) client.replyFiltered();
-  return new LongArray([replies], replies.length, header);
+  return replies.all(header);
 }
 
 function discard(ctx: Ctx): Reply {

@@ -416,10 +416,11 @@ export class ReplyBuffer {
       this.writeAscii(proto === 3 ? '_\r\n' : '*-1\r\n');
     } else if (r instanceof LongArray) {
       if (r.header) this.arrayHeader(r.length);
-      for (const c of r.chunks) {
-        for (const e of c) {
+      for (let i = 0; i < r.chunks.length; i++) {
+        const p = r.protos === null ? proto : r.protos[i];
+        for (const e of r.chunks[i]) {
           if (this.len >= SEAL_AT && this.split) this.seal();
-          this.write(e, proto);
+          this.write(e, p);
         }
       }
     }

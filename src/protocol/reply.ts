@@ -7,6 +7,8 @@
 //   Reply[]         -> array
 //   the classes below for the rest.
 
+import { ChunkedList } from '../chunked-list.js';
+
 export type Reply =
   | null
   | number
@@ -81,13 +83,6 @@ export class Deferred {
 }
 
 /**
- * Elements per array of an ArrayCollector. V8 ends the process (a fatal "invalid size error", not
- * an exception) when one array grows past about 112M elements, and a reply can hold more: KEYS of
- * a database of 120M keys (about 13 GB here; Redis answers it).
- */
-const ARRAY_CHUNK = 1 << 24;
-
-/**
  * An array reply whose length has no bound but the dataset's: its elements in `chunks`, in order.
  * Longer than one JS array may be, or than one Buffer (4 GB) of the encoder's may hold: the encoder
  * writes a LongArray into storage of at most 64 MB at a time (ReplyBuffer.seal()). `header`
@@ -99,6 +94,8 @@ export class LongArray {
     readonly chunks: readonly Reply[][],
     readonly length: number,
     readonly header = true,
+    /** The protocol each chunk is written in; null: the connection's (EXEC across a HELLO: transactions.ts). */
+    readonly protos: readonly number[] | null = null,
   ) {}
 }
 
@@ -115,32 +112,37 @@ export function longArray<T extends Reply>(items: T[]): T[] | LongArray {
 
 /**
  * Collects the elements of an array reply whose length has no bound but the dataset (KEYS, SCAN
- * with a large COUNT), in arrays of at most `chunk` elements.
+ * with a large COUNT, EXEC's replies), in arrays of at most 2^24 elements (ChunkedList).
  */
-export class ArrayCollector<T extends Reply> {
-  private readonly full: T[][] = [];
-  private last: T[] = [];
+export class ArrayCollector<T extends Reply> extends ChunkedList<T> {
+  /** The protocol of each of `chunks`, once one was given (protocolFrom). */
+  private protos: number[] | null = null;
 
-  constructor(private readonly chunk = ARRAY_CHUNK) {}
-
-  push(r: T): void {
-    if (this.last.length === this.chunk) {
-      this.full.push(this.last);
-      this.last = [];
-    }
-    this.last.push(r);
+  /**
+   * The elements pushed from here on are written in protocol `proto`, the ones before in `before`
+   * (EXEC: a HELLO among its commands switched protocol, and Redis wrote each reply as it came).
+   */
+  protocolFrom(before: number, proto: number): void {
+    this.protos ??= this.chunks.map(() => before);
+    this.cut();
+    this.protos[this.protos.length - 1] = proto;
   }
 
-  /** Calls `fn` with each element, in order. */
-  forEach(fn: (r: T) => void): void {
-    for (const c of this.full) for (let i = 0; i < c.length; i++) fn(c[i]);
-    for (let i = 0; i < this.last.length; i++) fn(this.last[i]);
+  protected override cut(): void {
+    const n = this.chunks.length;
+    super.cut();
+    // A chunk started because the last was full is in the same protocol as that one.
+    if (this.protos !== null && this.chunks.length > n) this.protos.push(this.protos[n - 1]);
   }
 
   /** The elements: one array when they are few (nearly always), else a LongArray. */
   done(): T[] | LongArray {
-    if (this.full.length === 0) return longArray(this.last);
-    return new LongArray([...this.full, this.last], this.full.length * this.chunk + this.last.length);
+    return this.chunks.length === 1 && this.protos === null ? longArray(this.chunks[0]) : this.all(true);
+  }
+
+  /** The elements as a LongArray however few; `header` false: without the array's `*<length>`. */
+  all(header: boolean): LongArray {
+    return new LongArray(this.chunks, this.length, header, this.protos);
   }
 }
 

@@ -56,6 +56,8 @@ export interface ServerOptions {
 
 /** Share of each cron period the active expiry cycle may take (Redis's slow cycle: 25%). */
 const EXPIRE_CYCLE_SHARE = 0.25;
+/** The longest run of fast commands EXEC times at once (see call()). */
+const EXEC_RUN = 1 << 16;
 
 export class Server implements ServerApi {
   readonly config: Config;
@@ -233,8 +235,10 @@ export class Server implements ServerApi {
    */
   call(ctx: Ctx, spec: CommandSpec, args: string[]): Reply {
     const obs = this.observer;
-    // As run(): the fast commands before this one are timed (and logged) before it, in order.
-    if (!spec.isFast && obs.deferred !== 0) obs.endFastRun();
+    // As run(): the fast commands before this one are timed (and logged) before it, in order. A
+    // run also ends every EXEC_RUN commands: each holds a slot in the run's arrays until it ends
+    // (Observer.deferTiming), and one EXEC may run more commands than a JS array may hold.
+    if (obs.deferred !== 0 && (!spec.isFast || obs.deferred >= EXEC_RUN)) obs.endFastRun();
     const r = execute(spec, ctx, args, this.onCrash);
     obs.ran(ctx.client, spec, args, r);
     obs.time(ctx.client, spec, args, r);

@@ -4,6 +4,7 @@
 // The commands (MULTI, EXEC, ...) are in commands/transactions.ts; the server's checks of a
 // request in MULTI (queue or refuse) in server/server.ts.
 
+import { ChunkedList } from '../chunked-list.js';
 import type { CommandSpec } from '../commands/types.js';
 import { NOTHING_WATCHED, type WatchedKey, type Watcher, type WatchRegistry } from './watch.js';
 
@@ -42,8 +43,8 @@ export class ExecScope {
 }
 
 export class TxState implements Watcher {
-  /** The queued commands; null outside MULTI. */
-  queue: Queued[] | null = null;
+  /** The queued commands; null outside MULTI. Chunked: Redis queues as many as memory lets it. */
+  queue: ChunkedList<Queued> | null = null;
   /**
    * CLIENT LIST multi-mem: what the queued commands hold, as Redis's mstate.argv_len_sums (each
    * command's argument bytes plus a pointer per argument); it was always 0, where a client
@@ -62,7 +63,7 @@ export class TxState implements Watcher {
 
   /** MULTI: an empty queue. */
   begin(): void {
-    this.queue = [];
+    this.queue = new ChunkedList();
     this.queuedBytes = 0;
   }
 
@@ -100,11 +101,11 @@ export class TxState implements Watcher {
     const flags = new Set(spec.flags);
     let okLoading = spec.okLoading;
     let isWrite = false;
-    for (const q of this.queue!) {
+    this.queue!.forEach((q) => {
       for (const f of q.spec.flags) flags.add(f);
       isWrite ||= q.spec.isWrite;
       okLoading &&= q.spec.okLoading;
-    }
+    });
     return { ...spec, flags: [...flags], isWrite, okLoading };
   }
 }

@@ -126,6 +126,29 @@ test('ArrayCollector: one plain array while the elements fit in a chunk, else ch
   for (const proto of [2, 3]) t.is(enc(new Deferred(done), proto), enc(items, proto), `RESP${proto}`);
 });
 
+test('ArrayCollector.protocolFrom (EXEC across HELLO): the elements before a switch keep the protocol of their time, across chunks', (t) => {
+  // A null is $-1 in RESP2 and _ in RESP3: which one each element became shows its protocol.
+  const c = new ArrayCollector<Reply>(2);
+  for (let i = 0; i < 3; i++) c.push(null);
+  c.protocolFrom(2, 3);
+  for (let i = 0; i < 3; i++) c.push(null);
+  c.protocolFrom(3, 2);
+  c.push(null);
+  t.true(c.chunks.every((x) => x.length > 0 && x.length <= 2), 'no empty chunk between, none past its size');
+  t.is(c.length, 7);
+  const want = `${'$-1\r\n'.repeat(3)}${'_\r\n'.repeat(3)}$-1\r\n`;
+  for (const proto of [2, 3]) {
+    t.is(enc(c.all(true), proto), `*7\r\n${want}`, `connection in RESP${proto}`);
+    t.is(enc(c.all(false), proto), want, `RESP${proto}, without the header`);
+  }
+  // A switch before any element (HELLO first in EXEC): every element in the new protocol.
+  const first = new ArrayCollector<Reply>(2);
+  first.protocolFrom(2, 3);
+  first.push(null);
+  t.is(enc(first.all(true), 2), '*1\r\n_\r\n');
+  t.false(Array.isArray(first.done()), 'protocols given: written as a LongArray');
+});
+
 test('a connection\'s ReplyBuffer writes a LongArray into storage of at most 64 MB: a longer reply goes on in new storage, bytes and order intact', (t) => {
   // Node's Buffers stop at 4 GB: a storage that doubled on failed a reply past that (MGET of 45M
   // values of 100 bytes: the client was closed after an internal error); Redis sends it.
