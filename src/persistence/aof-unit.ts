@@ -18,6 +18,8 @@ export class AofUnit {
   dbBefore = -1;
   /** The writer's epoch at its first effect: while it is the same, all its bytes are pending. */
   private epoch = 0;
+  /** Its MULTI is written already (open()): its EXEC goes after its last effect, however many. */
+  private opened = false;
 
   constructor(private readonly pending: ReplyBuffer) {}
 
@@ -37,11 +39,31 @@ export class AofUnit {
    * the pending bytes were written or moved in between (the block's start is no longer known).
    */
   end(epoch: number): void {
-    if (this.ops > 1 && this.epoch === epoch) {
+    if (this.opened) {
+      this.pending.writeBytes(EXEC);
+    } else if (this.ops > 1 && this.epoch === epoch) {
       this.pending.insert(this.start, MULTI);
       this.pending.writeBytes(EXEC);
     }
     this.ops = -1;
+    this.opened = false;
+  }
+
+  /**
+   * The pending bytes are about to be written before the command ends (AofWriter.writeEarly): its
+   * block gets its MULTI now, even if it ends up with one effect (MULTI, it, EXEC: loaded the same).
+   * A crash before its EXEC then leaves a block without one, which loading reverts, as Redis's.
+   */
+  open(epoch: number): void {
+    if (this.ops < 1 || this.opened || this.epoch !== epoch) return;
+    this.pending.insert(this.start, MULTI);
+    this.opened = true;
+  }
+
+  /** The command's effects are dropped (CONFIG SET appendonly no run by EXEC): no EXEC to add. */
+  abandon(): void {
+    this.ops = -1;
+    this.opened = false;
   }
 
   /** Takes the unit's bytes out of the pending ones, when they are all there (else null); the writer then selects dbBefore. */

@@ -17,6 +17,12 @@ import { blockFor, wallNow } from '../timers.js';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
 
+/**
+ * Pending bytes from this size on are written before the turn ends (writeEarly): one command can
+ * append more than one Buffer holds (4 GB: an EXEC of nine 500 MB SETs), or than one write takes.
+ */
+const EARLY_WRITE_AT = 256 * 1024 * 1024;
+
 export interface AofLog {
   notice(msg: string): void;
   warning(msg: string): void;
@@ -93,6 +99,22 @@ export class AofWriter extends AofFile {
     if (unit.ops >= 0) unit.effect(head, dbBefore, this.epoch);
     if (start >= 0) this.pending.writeRange(raw!, start, end);
     else encode(this.pending, args);
+    if (this.pending.len >= this.earlyWriteAt) this.writeEarly();
+  }
+
+  /** EARLY_WRITE_AT; a test sets its own. */
+  earlyWriteAt = EARLY_WRITE_AT;
+
+  /**
+   * Writes the pending bytes in the middle of a turn: a turn's effects used to grow one buffer
+   * until Node refused a larger one (4 GB), which threw inside the command after it had changed the
+   * dataset, and the bytes were never written (a single write takes at most 2 GB). The running
+   * command's block is opened first (AofUnit.open). Replies still wait for the turn's flush; a
+   * failed write keeps the bytes pending, as a failed flush does.
+   */
+  private writeEarly(): void {
+    this.unit.open(this.epoch);
+    this.flush();
   }
 
   /**
@@ -129,7 +151,7 @@ export class AofWriter extends AofFile {
   /** CONFIG SET appendonly no run by EXEC: the transaction's effects so far are never written (aof-unit.ts). */
   dropUnit(): void {
     if (this.unit.take(this.epoch) !== null) this.selectedDb = this.unit.dbBefore;
-    this.unit.ops = -1;
+    this.unit.abandon();
   }
 
   /** DEBUG LOADAOF run by EXEC: syncNow(), but the transaction's effects stay pending (aof-unit.ts). */

@@ -53,6 +53,13 @@ export class ShortWriteError extends Error {
 
 const APPEND_NEW = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_APPEND;
 
+/**
+ * The most one write call is given. Node refuses a length over 2^31 - 1 (ERR_OUT_OF_RANGE: an AOF
+ * turn of 2 GB was never written, and DEBUG RELOAD of a 2 GB dataset failed), and Linux writes at
+ * most 0x7ffff000 bytes per call anyway.
+ */
+const MAX_WRITE = 1 << 30;
+
 export const realFileIO: FileIO = {
   openAppend: (path) => fs.openSync(path, 'a'),
   openWrite: (path) => fs.openSync(path, APPEND_NEW, 0o644),
@@ -61,7 +68,7 @@ export const realFileIO: FileIO = {
     while (off < buf.length) {
       let n: number;
       try {
-        n = fs.writeSync(fd, buf, off, buf.length - off);
+        n = fs.writeSync(fd, buf, off, Math.min(buf.length - off, MAX_WRITE));
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
         if (code === 'EAGAIN' || code === 'EINTR') continue;
@@ -72,7 +79,7 @@ export const realFileIO: FileIO = {
   },
   writeAsync(fd, buf, cb) {
     const go = (off: number): void => {
-      fs.write(fd, buf, off, buf.length - off, null, (err, n) => {
+      fs.write(fd, buf, off, Math.min(buf.length - off, MAX_WRITE), null, (err, n) => {
         if (err) return cb(err);
         if (off + n < buf.length) return go(off + n);
         cb(null);

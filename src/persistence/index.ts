@@ -299,10 +299,17 @@ export class AofPersistence implements Persistence {
   private rewriteSync(dropExpired = false): void {
     void this.jobs.abortRewrite();
     this.writer.syncNow();
-    const out = new ReplyBuffer();
     const ks = this.server.keyspace;
-    dumpKeyspace(ks, out, this.writer.timestamps, dropExpired ? ks.clock.now() : undefined);
-    const incr = rewriteSync(this.loc, this.manifests, this.io, this.server.log, out);
+    const incr = rewriteSync(this.loc, this.manifests, this.io, this.server.log, (fd) => {
+      let bytes = 0;
+      const spill = (out: ReplyBuffer): void => {
+        this.io.write(fd, out.peek());
+        bytes += out.len;
+        out.clear();
+      };
+      dumpKeyspace(ks, new ReplyBuffer(), spill, this.writer.timestamps, dropExpired ? ks.clock.now() : undefined);
+      return bytes;
+    });
     const tempIncr = this.jobs.starting && this.writer.path === join(aofDirOf(this.loc), tempIncrName(this.loc.filename)) ? this.writer.path : null;
     this.writer.switchFile(incr.fd, incr.path);
     this.writer.rebase(incr.otherBytes);

@@ -39,15 +39,19 @@ function bulkBytes(out: ReplyBuffer, bytes: Buffer): void {
   out.writeAscii('\r\n');
 }
 
+/** Bytes of output gathered before dumpKeyspace hands them to its `spill`. */
+const SPILL_AT = 1024 * 1024;
+
 /**
  * Writes the dataset as commands into `out`, one database at a time (synchronous); with
  * `timestamp`, after aof-timestamp-enabled's `#TS` line, as Redis starts every rewritten base.
  * Keys whose deadline has passed but that are still stored are written too, as Redis's
  * rewriteAppendOnlyFileRio: the load keeps them, then they expire (as the rewrite's walk does,
  * snapshot-writer.ts); unless `expiredBefore` is given (DEBUG RELOAD), which leaves out the keys
- * whose deadline is before it.
+ * whose deadline is before it. `spill` takes (and empties) `out` after a key has taken it past
+ * SPILL_AT, and once at the end: one buffer of a dataset over 4 GB (Node's largest) failed.
  */
-export function dumpKeyspace(keyspace: Keyspace, out: ReplyBuffer, timestamp = false, expiredBefore?: number): void {
+export function dumpKeyspace(keyspace: Keyspace, out: ReplyBuffer, spill: (out: ReplyBuffer) => void, timestamp = false, expiredBefore?: number): void {
   if (timestamp) out.writeAscii(timestampLine(wallNow()));
   for (const db of keyspace.dbs) {
     let selected = false;
@@ -59,6 +63,8 @@ export function dumpKeyspace(keyspace: Keyspace, out: ReplyBuffer, timestamp = f
         selected = true;
       }
       writeKey(out, key, value, expire);
+      if (out.len >= SPILL_AT) spill(out);
     }
   }
+  spill(out);
 }

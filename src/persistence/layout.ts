@@ -10,7 +10,6 @@
 
 import { existsSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ReplyBuffer } from '../protocol/encoder.js';
 import type { Config } from '../config.js';
 import { fsPath } from '../config-values.js';
 import type { AofLog } from './aof.js';
@@ -231,12 +230,12 @@ export function filesSize(m: Manifest): number {
 
 /**
  * A whole rewrite in one synchronous step (DEBUG RELOAD; SAVE or DEBUG RELOAD while CONFIG SET
- * appendonly yes writes the first base in the background, initial-rewrite.ts): `dump` (the
- * dataset) becomes the next base file, a new empty incr file follows it, the manifest names both,
+ * appendonly yes writes the first base in the background, initial-rewrite.ts): what `dump` writes
+ * to the descriptor it is given (the dataset; it returns how many bytes) becomes the next base file, a new empty incr file follows it, the manifest names both,
  * the files they replace are deleted. The caller has flushed its writes; it appends to the
  * returned incr file from now on.
  */
-export function rewriteSync(loc: AofLocation, store: ManifestStore, io: FileIO, log: AofLog, dump: ReplyBuffer): OpenIncr {
+export function rewriteSync(loc: AofLocation, store: ManifestStore, io: FileIO, log: AofLog, dump: (fd: number) => number): OpenIncr {
   const next = store.current.copy();
   const base = next.nextBase();
   const basePath = join(next.dir, base.file);
@@ -251,12 +250,13 @@ export function rewriteSync(loc: AofLocation, store: ManifestStore, io: FileIO, 
   const created: string[] = [];
   let fd = -1;
   let dirError: unknown = null;
+  let baseBytes = 0;
   const incr = next.addIncr();
   const path = join(next.dir, incr.file);
   try {
     const tfd = io.openWrite(temp);
     try {
-      io.write(tfd, dump.buf.subarray(0, dump.len));
+      baseBytes = dump(tfd);
       io.fsync(tfd);
     } finally {
       io.close(tfd);
@@ -281,7 +281,7 @@ export function rewriteSync(loc: AofLocation, store: ManifestStore, io: FileIO, 
     throw e;
   }
   removeHistorySync(store, io, log);
-  return { fd, path, otherBytes: dump.len, dirError };
+  return { fd, path, otherBytes: baseBytes, dirError };
 }
 
 /** Saves `next`; the error of the directory fsync after its rename (then saved all the same), or null. */

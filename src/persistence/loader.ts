@@ -16,6 +16,7 @@ import { argString, sameOrNew } from '../protocol/binary.js';
 import { setImmediate, wallNow } from '../timers.js';
 import { AOF_IO, aofClientErrorLine, aofClientPanic, aofUnknownCommand } from '../errors.js';
 import { fileError } from './fileio.js';
+import { ChunkedList } from '../chunked-list.js';
 
 export { AofFormatError } from './manifest.js';
 
@@ -114,7 +115,8 @@ function sizeOf(path: string): number {
 interface Multi {
   /** File offset of the MULTI command (where a truncated block is cut off). */
   start: number;
-  queued: string[][];
+  /** Chunked: a block can hold more commands than one JS array may (an EXEC of 115M writes). */
+  queued: ChunkedList<string[]>;
   /** MULTIs met inside the block: each an error when EXEC runs the block (as Redis queues them). */
   nested: number;
 }
@@ -145,11 +147,16 @@ function* loadOne(path: string, sink: LoadSink, progress: LoadProgress, last: bo
       }
       if (r.count < SLICE) {
         if (readTo >= size) break;
-        const chunk = Buffer.allocUnsafe(Math.min(CHUNK, size - readTo));
-        const n = readAt(fd, path, chunk, readTo);
+        // A chunk more, or all the command stopped in is known to need: a 500 MB value read 8 MB
+        // at a time was copied into a new buffer with each (Buffer.concat), a 4.5 GB file of nine
+        // such SETs loaded in 81 s (Redis: 2.3 s). Never more than the file still holds.
+        const more = Math.min(Math.max(CHUNK, r.want - buf.length), size - readTo);
+        const next = Buffer.allocUnsafe(buf.length + more);
+        buf.copy(next, 0);
+        const n = readFully(fd, path, next, buf.length, readTo);
         if (n === 0) break; // the file shrank under us: treat what is left as a truncated tail
         readTo += n;
-        buf = buf.length === 0 ? chunk.subarray(0, n) : Buffer.concat([buf, chunk.subarray(0, n)]);
+        buf = next.subarray(0, buf.length + n);
       }
       if (size >= PROGRESS_MIN_BYTES && wallNow() - lastLog >= 1000) {
         lastLog = wallNow();
@@ -166,12 +173,26 @@ function* loadOne(path: string, sink: LoadSink, progress: LoadProgress, last: bo
 }
 
 /** Reads into `into` from offset `at` of the file open as `fd`; how many bytes it read. */
-function readAt(fd: number, path: string, into: Buffer, at: number): number {
+function readAt(fd: number, path: string, into: Buffer, at: number, from = 0, length = into.length): number {
   try {
-    return readSync(fd, into, 0, into.length, at);
+    return readSync(fd, into, from, length, at);
   } catch (e) {
     throw fileError(AOF_IO.readError(path), e);
   }
+}
+
+/** The most one read is given (Node refuses over 2^31 - 1 bytes). */
+const MAX_READ = 1 << 30;
+
+/** Fills `into` from `from` on with the file's bytes at `at`, until its end or the file's; how many. */
+function readFully(fd: number, path: string, into: Buffer, from: number, at: number): number {
+  let got = 0;
+  while (from + got < into.length) {
+    const n = readAt(fd, path, into, at + got, from + got, Math.min(into.length - from - got, MAX_READ));
+    if (n === 0) break;
+    got += n;
+  }
+  return got;
 }
 
 /** Refuses a file that starts with an RDB preamble (aof-use-rdb-preamble yes in Redis). */
@@ -226,6 +247,8 @@ function truncatedTail(path: string, validUpTo: number, size: number, sink: Load
 interface ParseResult {
   count: number;
   consumed: number;
+  /** Bytes the unfinished command at `consumed` needs at least, from its start (0: not known). */
+  want: number;
 }
 
 /** Thrown inside the parser when more bytes are needed. */
@@ -240,6 +263,7 @@ const INCOMPLETE = Symbol('incomplete');
 function parseCommands(buf: Buffer, sink: LoadSink, state: { multi: Multi | null }, base: number, path: string): ParseResult {
   let pos = 0;
   let count = 0;
+  let want = 0;
   const bad = (at: number, what: string): AofFormatError =>
     new AofFormatError(`Bad file format reading the append only file ${path} at offset ${base + at} (${what}): ${FIX_HINT}`);
   /** An error the AOF client gets from the transaction words, as Redis's (afterErrorReply): logged, fatal under panic. */
@@ -267,6 +291,8 @@ function parseCommands(buf: Buffer, sink: LoadSink, state: { multi: Multi | null
       pos = readEnd;
     } catch (e) {
       if (e === INCOMPLETE) {
+        want = wantEnd > 0 ? wantEnd - start : 0;
+        wantEnd = 0;
         pos = start;
         break;
       }
@@ -280,12 +306,12 @@ function parseCommands(buf: Buffer, sink: LoadSink, state: { multi: Multi | null
       // block torn by a crash it may keep its MULTI, and a later block follows it.)
       multi.nested++;
     } else if (kind === MULTI) {
-      state.multi = { start: base + start, queued: [], nested: 0 };
+      state.multi = { start: base + start, queued: new ChunkedList(), nested: 0 };
     } else if (kind === EXEC && multi === null) {
       // As Redis, whose AOF client runs it and gets an error: logged, and loading goes on.
       clientError('EXEC without MULTI', start);
     } else if (kind === EXEC) {
-      for (const q of multi!.queued) run(q, start);
+      multi!.queued.forEach((q) => run(q, start));
       for (let i = 0; i < multi!.nested; i++) clientError('MULTI calls can not be nested', start);
       state.multi = null;
     } else if (multi !== null) {
@@ -295,7 +321,7 @@ function parseCommands(buf: Buffer, sink: LoadSink, state: { multi: Multi | null
     }
     count++;
   }
-  return { count, consumed: pos };
+  return { count, consumed: pos, want };
 }
 
 const MULTI = 1;
@@ -310,6 +336,8 @@ function transactionWord(name: string): number {
 
 /** Where readCommand / readNumber stopped (module state: no tuple allocated per call). */
 let readEnd = 0;
+/** Where a bulk string readCommand stopped in ends (with its CRLF); 0 when it stopped elsewhere. */
+let wantEnd = 0;
 /** The last command name read: a file of SETs makes one "SET" string, not one per command. */
 let lastName = '';
 
@@ -331,6 +359,7 @@ function readCommand(buf: Buffer, pos: number, bad: (at: number, what: string) =
     if (data + len + 2 > buf.length) {
       // Incomplete, unless the bytes we do have already show it can't be a bulk string.
       if (data + len < buf.length && buf[data + len] !== 13) throw bad(data + len, 'bulk string not followed by CRLF');
+      wantEnd = data + len + 2;
       throw INCOMPLETE;
     }
     if (buf[data + len] !== 13 || buf[data + len + 1] !== 10) throw bad(data + len, 'bulk string not followed by CRLF');

@@ -67,7 +67,9 @@ export class SnapshotWriter implements SliceHost {
     let slot = values.next(-1);
     // One step: up to KEYS_PER_CHECK slots; true when the walk is complete.
     await sliced(this, () => {
-      for (let n = 0; n < KEYS_PER_CHECK && slot < limit; n++, slot = values.next(slot)) {
+      // Not past a write's worth of output: 64 keys of 500 MB in one step grew the buffer past
+      // Node's largest (4 GB), and the rewrite failed (and failed again on every retry).
+      for (let n = 0; n < KEYS_PER_CHECK && slot < limit && out.len < WRITE_CHUNK; n++, slot = values.next(slot)) {
         if (rec.changed(slot)) continue;
         const key = values.keyAt(slot);
         if (key === undefined) continue;

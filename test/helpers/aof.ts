@@ -26,6 +26,8 @@ export class FaultyIO implements FileIO {
   failFsync: string | null = null;
   failTruncate = false;
   writes = 0;
+  /** The most bytes one write was given. */
+  largestWrite = 0;
   /** Bytes written (synchronously and on the thread pool), to every file. */
   bytes = 0;
   fsyncs = 0;
@@ -52,6 +54,7 @@ export class FaultyIO implements FileIO {
   }
   write(fd: number, buf: Buffer): void {
     this.writes++;
+    this.largestWrite = Math.max(this.largestWrite, buf.length);
     if (this.failWrites !== null) {
       const n = Math.min(this.partialBytes, buf.length);
       if (n > 0) this.real.write(fd, buf.subarray(0, n));
@@ -67,6 +70,7 @@ export class FaultyIO implements FileIO {
       return;
     }
     this.bytes += buf.length;
+    this.largestWrite = Math.max(this.largestWrite, buf.length);
     this.real.writeAsync(fd, buf, cb);
   }
   fsync(fd: number): void {

@@ -650,6 +650,45 @@ test('DEBUG RELOAD saves the dataset: LASTSAVE moves, as in Redis (not with NOSA
   t.true(Number((await c.call('LASTSAVE')).slice(1)) >= before + 100);
 });
 
+test('DEBUG RELOAD writes the dataset to its base a megabyte at a time, every key there, aof_base_size its size', async (t) => {
+  // The dataset went into one buffer, then one write: past 2 GB the write was refused, past 4 GB
+  // the buffer (ERR Error trying to rewrite the AOF: ... out of range), where Redis saves it.
+  const dir = tmp();
+  const io = new FaultyIO();
+  const s = await open(t, dir, io, { 'enable-debug-command': 'yes' });
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  const big = (i: number): string => String.fromCharCode(97 + i).repeat(700_000);
+  for (let i = 0; i < 3; i++) t.is(await c.call('SET', `big${i}`, big(i)), '+OK\r\n');
+  for (let i = 0; i < 500; i++) await c.call('SET', `k${i}`, String(i));
+  io.largestWrite = 0;
+  t.is(await c.call('DEBUG', 'RELOAD'), '+OK\r\n');
+  // The dataset is 2.1 MB: a megabyte, then the key that crosses it, at most, per write.
+  t.true(io.largestWrite < 1_800_000, `the base in several writes (largest ${io.largestWrite} bytes)`);
+  for (let i = 0; i < 3; i++) t.is(await c.call('GET', `big${i}`), `$700000\r\n${big(i)}\r\n`);
+  t.is(await c.call('DBSIZE'), ':503\r\n');
+  const base = readdirSync(aofDir(dir)).find((f) => f.endsWith('.base.aof'))!;
+  const info = await c.call('INFO', 'persistence');
+  t.is(Number(/aof_base_size:(\d+)/.exec(info)![1]), statSync(join(aofDir(dir), base)).size);
+  t.deepEqual(await loadDir(dir), dumpServer(s.server));
+});
+
+test('a background rewrite writes its walk a megabyte at a time however big the values', async (t) => {
+  // A step of the walk took 64 keys whatever their size: 64 values of 100 MB made one buffer past
+  // Node's 4 GB, and the rewrite failed (and every retry of it).
+  const dir = tmp();
+  const io = new FaultyIO();
+  const s = await open(t, dir, io);
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  for (let i = 0; i < 5; i++) t.is(await c.call('SET', `big${i}`, 'v'.repeat(700_000)), '+OK\r\n');
+  io.largestWrite = 0;
+  t.is(await c.call('BGREWRITEAOF'), '+Background append only file rewriting started\r\n');
+  t.true(await persistence(s).waitRewrite());
+  t.true(io.largestWrite < 1_800_000, `largest write ${io.largestWrite} bytes`);
+  t.deepEqual(await loadDir(dir), dumpServer(s.server));
+});
+
 test('DEBUG LOADAOF ignores further arguments, as Redis 7.0 (which has no arity check for it)', async (t) => {
   const dir = tmp();
   const s = await open(t, dir, undefined, { 'enable-debug-command': 'yes' });

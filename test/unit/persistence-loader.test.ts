@@ -54,6 +54,26 @@ test('a complete file replays every command in order, binary-safe', (t) => {
   t.deepEqual(r.warnings, []);
 });
 
+test('values longer than a read (8 MB) load whole, and a file cut inside one drops that command alone', (t) => {
+  // The loader reads the rest of a long bulk at once (it was 8 MB at a time, each concatenated).
+  const big = (c: string, n: number): string => c.repeat(n);
+  const cmds = [['SELECT', '0'], ['SET', 'a', big('a', 20_000_000)], ['SET', 'b', '1'], ['MSET', 'c', big('c', 9_000_000), 'd', big('d', 17_000_000)], ['SET', 'e', '2']];
+  const bytes = aofBytes(...cmds);
+  const f = join(tmp(), 'big.aof');
+  writeFileSync(f, bytes);
+  const r = load(f);
+  t.is(r.cmds.length, cmds.length);
+  t.true(r.cmds.every((c, i) => c.length === cmds[i].length && c.every((a, j) => a === cmds[i][j])), 'every argument as written');
+  // Cut inside the MSET: at its first value, inside it, inside its second value, one byte short.
+  const at = bytes.indexOf('*5\r\n$4\r\nMSET');
+  for (const cut of [at + 30, at + 5_000_000, at + 9_000_100, bytes.indexOf('*3\r\n$3\r\nSET\r\n$1\r\ne') - 1]) {
+    writeFileSync(f, bytes.subarray(0, cut));
+    const cutLoad = load(f);
+    t.deepEqual(cutLoad.cmds.map((c) => c[1]), ['0', 'a', 'b'], `cut at ${cut}`);
+    t.is(readFileSync(f).length, at, 'the file cut back to the last whole command');
+  }
+});
+
 test('an empty file and a file with only SELECT load as empty datasets', (t) => {
   const d = tmp();
   writeFileSync(join(d, 'empty.aof'), '');

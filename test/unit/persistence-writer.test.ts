@@ -96,6 +96,40 @@ test('a block whose first effects were written or moved before it ended is left 
   t.deepEqual(readFileSync(path), aofBytes(['SELECT', '0'], ['DEL', 'k'], ['SET', 'k', '2']));
 });
 
+test('pending bytes past earlyWriteAt are written before the command ends: its block opened with MULTI there, closed by EXEC', (t) => {
+  // An EXEC of nine 500 MB SETs grew one buffer past Node's 4 GB limit: the ninth SET threw after
+  // changing the dataset, and no byte of the turn could be written (a write takes at most 2 GB).
+  for (const policy of ['always', 'everysec'] as const) {
+    const { path, io, w } = setup(policy);
+    w.earlyWriteAt = 64;
+    const big = 'x'.repeat(100);
+    w.beginUnit();
+    w.append(0, ['SET', 'a', big]);
+    t.deepEqual(readFileSync(path), aofBytes(['SELECT', '0'], ['MULTI'], ['SET', 'a', big]), `${policy}: written at once, MULTI first`);
+    t.is(io.fsyncs, policy === 'always' ? 1 : 0);
+    w.append(0, ['SET', 'b', '1']);
+    w.append(0, ['SET', 'c', big]); // a second early write inside the same block: no second MULTI
+    w.append(0, ['SET', 'd', '1']);
+    w.endUnit();
+    w.beginUnit(); // the next command: wrapped only if it has more than one effect, as before
+    w.append(0, ['DEL', 'e']);
+    w.endUnit();
+    t.true(w.flush());
+    t.deepEqual(readFileSync(path), aofBytes(
+      ['SELECT', '0'], ['MULTI'], ['SET', 'a', big], ['SET', 'b', '1'], ['SET', 'c', big], ['SET', 'd', '1'], ['EXEC'], ['DEL', 'e'],
+    ), policy);
+    t.is(w.size, readFileSync(path).length);
+  }
+  // One big effect alone in its command: MULTI, it, EXEC (loaded the same).
+  const { path, w } = setup();
+  w.earlyWriteAt = 64;
+  w.beginUnit();
+  w.append(0, ['SET', 'a', 'y'.repeat(100)]);
+  w.endUnit();
+  t.true(w.flush());
+  t.deepEqual(readFileSync(path), aofBytes(['SELECT', '0'], ['MULTI'], ['SET', 'a', 'y'.repeat(100)], ['EXEC']));
+});
+
 test('group commit: one write per flush whatever the number of effects; always adds one fsync', (t) => {
   for (const policy of ['always', 'everysec', 'no'] as const) {
     const { io, w } = setup(policy);
