@@ -20,6 +20,8 @@ export class AofUnit {
   private epoch = 0;
   /** Its MULTI is written already (open()): its EXEC goes after its last effect, however many. */
   private opened = false;
+  /** Opened: the file offset its bytes begin at, as of the last open() that found them all pending. */
+  private fileAt = -1;
 
   constructor(private readonly pending: ReplyBuffer) {}
 
@@ -54,16 +56,27 @@ export class AofUnit {
    * block gets its MULTI now, even if it ends up with one effect (MULTI, it, EXEC: loaded the same).
    * A crash before its EXEC then leaves a block without one, which loading reverts, as Redis's.
    */
-  open(epoch: number): void {
-    if (this.ops < 1 || this.opened || this.epoch !== epoch) return;
-    this.pending.insert(this.start, MULTI);
+  open(epoch: number, fileSize: number): void {
+    if (this.ops < 1 || this.epoch !== epoch) return;
+    if (!this.opened) this.pending.insert(this.start, MULTI);
     this.opened = true;
+    // Where the pending bytes go, `fileSize` on: kept for dropUnit and DEBUG LOADAOF (inFile).
+    this.fileAt = fileSize + this.head;
+  }
+
+  /**
+   * Where its bytes begin in the current file once some were written early (its MULTI among
+   * them), else -1 (they are all pending: take() has them).
+   */
+  inFile(epoch: number): number {
+    return this.opened && this.epoch !== epoch ? this.fileAt : -1;
   }
 
   /** The command's effects are dropped (CONFIG SET appendonly no run by EXEC): no EXEC to add. */
   abandon(): void {
     this.ops = -1;
     this.opened = false;
+    this.fileAt = -1;
   }
 
   /** Takes the unit's bytes out of the pending ones, when they are all there (else null); the writer then selects dbBefore. */

@@ -14,6 +14,7 @@ import { AofUnit } from './aof-unit.js';
 import { PoolFsyncs } from './pool-fsyncs.js';
 import { latencyEnd, latencyStart } from './latency-sink.js';
 import { blockFor, wallNow } from '../timers.js';
+import { errorText } from '../errors.js';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
 
@@ -113,7 +114,7 @@ export class AofWriter extends AofFile {
    * failed write keeps the bytes pending, as a failed flush does.
    */
   private writeEarly(): void {
-    this.unit.open(this.epoch);
+    this.unit.open(this.epoch, this.fileSize);
     this.flush();
   }
 
@@ -150,15 +151,50 @@ export class AofWriter extends AofFile {
 
   /** CONFIG SET appendonly no run by EXEC: the transaction's effects so far are never written (aof-unit.ts). */
   dropUnit(): void {
-    if (this.unit.take(this.epoch) !== null) this.selectedDb = this.unit.dbBefore;
+    const at = this.unit.inFile(this.epoch);
+    if (at >= 0) this.cutUnit(at);
+    else if (this.unit.take(this.epoch) !== null) this.selectedDb = this.unit.dbBefore;
     this.unit.abandon();
   }
 
-  /** DEBUG LOADAOF run by EXEC: syncNow(), but the transaction's effects stay pending (aof-unit.ts). */
-  syncBeforeUnit(): void {
+  /**
+   * dropUnit of a unit written early: its bytes, from file offset `at` on, are cut off the file
+   * and the pending ones dropped. They were left there, the block's MULTI without an EXEC: a
+   * file a load with aof-load-truncated no refuses, where Redis's holds none of the transaction.
+   */
+  private cutUnit(at: number): void {
+    if (at >= this.fileSize) {
+      this.pending.len = at - this.fileSize; // written only in part (a write cut short)
+    } else {
+      try {
+        this.io.ftruncate(this.fd, at);
+      } catch (e) {
+        // Left as it is: a load reverts the block without its EXEC (aof-load-truncated yes).
+        this.log.warning(`Could not cut the dropped transaction off the AOF file: ${errorText(e)}`);
+        return;
+      }
+      this.pending.clear();
+      this.fileSize = at;
+      this.fileDb = this.unit.dbBefore;
+      this.dirtySinceFsync = true;
+    }
+    this.selectedDb = this.unit.dbBefore;
+    this.epoch++;
+  }
+
+  /**
+   * DEBUG LOADAOF run by EXEC: syncNow(), but the transaction's effects stay out of what is
+   * reloaded (aof-unit.ts): held pending meanwhile, or, written early already, after the offset of
+   * the current file returned (the load stops there), else -1.
+   */
+  syncBeforeUnit(): number {
     const db = this.selectedDb;
-    const held = this.unit.take(this.epoch);
-    if (held === null) return this.syncNow();
+    const at = this.unit.inFile(this.epoch);
+    const held = at < 0 ? this.unit.take(this.epoch) : null;
+    if (held === null) {
+      this.syncNow();
+      return at;
+    }
     this.selectedDb = this.unit.dbBefore;
     try {
       this.syncNow();
@@ -166,6 +202,7 @@ export class AofWriter extends AofFile {
       this.unit.putBack(held, this.epoch);
       this.selectedDb = db;
     }
+    return -1;
   }
 
   /**

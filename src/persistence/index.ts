@@ -265,9 +265,9 @@ export class AofPersistence implements Persistence {
   loadAof(): string | null {
     try {
       void this.jobs.abortRewrite();
-      // Run by EXEC: the transaction's effects so far are not in the file it reloads (AofWriter.syncBeforeUnit).
-      this.writer.syncBeforeUnit();
-      reloadSync(this.server, this.manifests.current.dataFiles());
+      // Run by EXEC: the transaction's effects so far are not in what it reloads (AofWriter.syncBeforeUnit).
+      const upTo = this.writer.syncBeforeUnit();
+      reloadSync(this.server, this.manifests.current.dataFiles(), upTo);
     } catch (e) {
       return `ERR ${errorText(e)}`;
     } finally {

@@ -10,8 +10,9 @@ import { realFileIO } from './fileio.js';
 import { errorText, NO_AOF_TO_LOAD } from '../errors.js';
 import { wallNow } from '../timers.js';
 
-function sink(server: Server): LoadSink {
+function sink(server: Server, lastFileEnd = -1): LoadSink {
   const s: LoadSink = {
+    lastFileEnd,
     replay: server.replayer(),
     fileStart: () => (s.replay = server.replayer()),
     notice: (m) => server.log.notice(m),
@@ -42,12 +43,12 @@ export async function loadInto(server: Server, files: string[]): Promise<void> {
   loaded(server, progress.startedAt);
 }
 
-/** The same inside one command (DEBUG LOADAOF). */
-export function loadSync(server: Server, files: string[]): void {
+/** The same inside one command (DEBUG LOADAOF); `lastFileEnd`: see LoadSink. */
+export function loadSync(server: Server, files: string[], lastFileEnd = -1): void {
   const progress = newProgress(server);
   server.setLoading(true);
   try {
-    loadFilesSync(files, sink(server), progress);
+    loadFilesSync(files, sink(server, lastFileEnd), progress);
   } finally {
     server.setLoading(false);
   }
@@ -55,17 +56,18 @@ export function loadSync(server: Server, files: string[]): void {
 }
 
 /**
- * DEBUG LOADAOF's load: the dataset emptied, then `files` replayed at once; throws what stopped the
- * load (the dataset then holds what loaded before it).
+ * DEBUG LOADAOF's load: the dataset emptied, then `files` replayed at once (the last one up to
+ * `lastFileEnd` when it is not -1: LoadSink); throws what stopped the load (the dataset then
+ * holds what loaded before it).
  */
-export function reloadSync(server: Server, files: string[]): void {
+export function reloadSync(server: Server, files: string[], lastFileEnd = -1): void {
   // The replay gives each command of the files a time of its own; after it, the command (and an
   // EXEC's later commands) go on with the time of the load's end, as Redis's, which caches a new
   // time while it loads: a key whose deadline passed since EXEC started reads as nil after it.
   const time = server.keyspace.time;
   try {
     server.keyspace.flushAll();
-    loadSync(server, files);
+    loadSync(server, files, lastFileEnd);
   } finally {
     time.read();
     // As Redis's DEBUG LOADAOF (and RELOAD, whose save resets it): nothing loaded is a change.

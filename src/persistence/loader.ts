@@ -47,6 +47,8 @@ export interface LoadSink {
   truncate: boolean;
   /** propagation-error-behavior panic: the loader's own errors of the AOF client (EXEC without MULTI, nested MULTI) stop the load too. */
   panics?: boolean;
+  /** The last file's bytes from this offset on are left out, -1: none (a running EXEC's, written early: AofWriter.syncBeforeUnit). */
+  lastFileEnd?: number;
 }
 
 const CHUNK = 8 * 1024 * 1024;
@@ -122,7 +124,8 @@ interface Multi {
 }
 
 function* loadOne(path: string, sink: LoadSink, progress: LoadProgress, last: boolean): Generator<void, number> {
-  const size = sizeOf(path);
+  const end = last ? (sink.lastFileEnd ?? -1) : -1;
+  const size = end < 0 ? sizeOf(path) : Math.min(end, sizeOf(path));
   let fd: number;
   try {
     fd = openSync(path, 'r');

@@ -16,7 +16,8 @@ import { exchange, type Exchange } from '../helpers/exchange.js';
 import { needBinary } from '../helpers/bins.js';
 import { encodeArgs } from '../helpers/resp.js';
 import { RawClient } from '../helpers/raw.js';
-import { aofContent, dumpWire, parseAof, waitFor } from '../helpers/aof.js';
+import { aofContent, dumpWire, loadDir, parseAof, waitFor } from '../helpers/aof.js';
+import type { AofPersistence } from '../../src/persistence/index.js';
 
 const show = (e: Exchange): string => `${e.closed ? 'closed' : 'open'} ${JSON.stringify(e.data)}`;
 const bytes = (cmds: string[][]): Buffer => Buffer.concat(cmds.map((c) => encodeArgs(c)));
@@ -184,6 +185,45 @@ test('CONFIG SET appendonly yes run by EXEC: the file starts after the transacti
   t.deepEqual(await dumpWire(again.port), await dumpWire(redisAgain.port));
   t.is((await dumpWire(again.port))['0:b']?.value, '3');
 });
+
+// An EXEC whose AOF bytes pass earlyWriteAt (256 MB; 300 bytes here) has its block's MULTI and
+// first effects written before it ends (aof.ts writeEarly). A review found, after such a write:
+// DEBUG LOADAOF cut the open block off the file (its effects lost for good; on a restart too),
+// then EXEC's end wrote an EXEC without MULTI; CONFIG SET appendonly no left the MULTI and the
+// effects after it in the file, with no EXEC (refused on load with aof-load-truncated no).
+const EARLY = 'x'.repeat(400);
+const earlyWrites = (ks: RunningServer): void => {
+  (ks.server.persistence as AofPersistence).writer.earlyWriteAt = 300;
+};
+
+for (const policy of ['everysec', 'always']) {
+  test(`an EXEC written early (${policy}), then DEBUG LOADAOF in it: reloaded without the transaction, which is written whole at its end, as redis-server`, async (t) => {
+    const p = await pair(t, true);
+    if (p === null) return;
+    for (const port of [p.ks.port, p.redis.port]) t.is((await exchange(port, [bytes([['CONFIG', 'SET', 'appendfsync', policy]])])).data, '+OK\r\n');
+    earlyWrites(p.ks);
+    const cmds = [['SET', 'pre', '0'], ['MULTI'], ['SET', 'a', EARLY], ['SET', 'b', '1'], ['DEBUG', 'LOADAOF'], ['GET', 'a'], ['SET', 'c', '1'], ['EXEC'], ['EXISTS', 'pre', 'a', 'b', 'c']];
+    const [ours, theirs] = await both(p.ks.port, p.redis.port, cmds);
+    t.is(show(ours), show(theirs), 'Keystonelight vs redis-server');
+    t.deepEqual(await dumpWire(p.ks.port), await dumpWire(p.redis.port));
+    t.deepEqual(aofContent(p.ksDir).toString('latin1'), aofContent(p.redis.dir).toString('latin1'));
+    t.deepEqual(parseAof(aofContent(p.ksDir)).map((a) => a.join(' ').slice(0, 12)), ['SELECT 0', 'SET pre 0', 'MULTI', `SET a ${EARLY.slice(0, 6)}`, 'SET b 1', 'SET c 1', 'EXEC']);
+    t.is((await loadDir(p.ksDir, { 'aof-load-truncated': 'no', 'propagation-error-behavior': 'panic' }))['0:a']?.value, EARLY);
+  });
+
+  test(`an EXEC written early (${policy}), then CONFIG SET appendonly no in it: none of the transaction is left in the file, as redis-server`, async (t) => {
+    const p = await pair(t, true);
+    if (p === null) return;
+    for (const port of [p.ks.port, p.redis.port]) t.is((await exchange(port, [bytes([['CONFIG', 'SET', 'appendfsync', policy]])])).data, '+OK\r\n');
+    earlyWrites(p.ks);
+    const cmds = [['SET', 'pre', '0'], ['MULTI'], ['SET', 'a', EARLY], ['SELECT', '2'], ['SET', 'b', EARLY], ['CONFIG', 'SET', 'appendonly', 'no'], ['SET', 'c', '1'], ['EXEC']];
+    const [ours, theirs] = await both(p.ks.port, p.redis.port, cmds);
+    t.is(show(ours), show(theirs), 'Keystonelight vs redis-server');
+    t.deepEqual(aofContent(p.ksDir).toString('latin1'), aofContent(p.redis.dir).toString('latin1'));
+    t.deepEqual(parseAof(aofContent(p.ksDir)).map((a) => a.join(' ')), ['SELECT 0', 'SET pre 0']);
+    t.deepEqual(await loadDir(p.ksDir, { 'aof-load-truncated': 'no' }), { '0:pre': { type: 'string', value: '0', pexpiretime: -1 } });
+  });
+}
 
 /** The AOF's commands, each a line, with the absolute times (PXAT's) that differ between the servers masked. */
 const aofLines = (dir: string): string[] => parseAof(aofContent(dir)).map((a) => a.join(' ').replace(/ PXAT \d+/, ' PXAT <t>'));
