@@ -72,6 +72,15 @@ export class AofUnit {
     return this.opened && this.epoch !== epoch ? this.fileAt : -1;
   }
 
+  /**
+   * The writer moves to a new file (a synchronous rewrite run by EXEC: DEBUG RELOAD) after the
+   * block's MULTI was written to the old one: no EXEC for it in the new file, where nothing opened
+   * it (its effects there are left unwrapped, as those of a block whose start was written).
+   */
+  leftFile(epoch: number): void {
+    if (this.epoch !== epoch) this.opened = false;
+  }
+
   /** The command's effects are dropped (CONFIG SET appendonly no run by EXEC): no EXEC to add. */
   abandon(): void {
     this.ops = -1;

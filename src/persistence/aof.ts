@@ -331,6 +331,7 @@ export class AofWriter extends AofFile {
    * there is reported as a background fsync error (-MISCONF until an fsync succeeds).
    */
   switchFile(fd: number, path: string): void {
+    this.unit.leftFile(this.epoch);
     const old = this.fd;
     const dirty = this.dirtySinceFsync;
     this.fd = fd;

@@ -13,7 +13,7 @@ import { startServer, type RunningServer } from '../../src/index.js';
 import { Manifest, ManifestStore } from '../../src/persistence/manifest.js';
 import type { AofPersistence } from '../../src/persistence/index.js';
 import { RawClient } from '../helpers/raw.js';
-import { aofBytes, aofContent, dumpServer, FaultyIO, loadDir, waitFor } from '../helpers/aof.js';
+import { aofBytes, aofContent, dumpServer, FaultyIO, loadDir, parseAof, waitFor } from '../helpers/aof.js';
 import { encodeArgs } from '../helpers/resp.js';
 import { needBinary } from '../helpers/bins.js';
 import { startRealRedis } from '../helpers/redis.js';
@@ -671,6 +671,25 @@ test('DEBUG RELOAD writes the dataset to its base a megabyte at a time, every ke
   const info = await c.call('INFO', 'persistence');
   t.is(Number(/aof_base_size:(\d+)/.exec(info)![1]), statSync(join(aofDir(dir), base)).size);
   t.deepEqual(await loadDir(dir), dumpServer(s.server));
+});
+
+test('DEBUG RELOAD run by an EXEC written early: the new incr file gets no EXEC without its MULTI (which went to the file replaced)', async (t) => {
+  // The block's MULTI and first effects were written early (past earlyWriteAt) to the file the
+  // reload's rewrite then replaced; EXEC's end still wrote EXEC, alone, into the new incr file,
+  // which a load with propagation-error-behavior panic refuses.
+  const dir = tmp();
+  const s = await open(t, dir, undefined, { 'enable-debug-command': 'yes' });
+  persistence(s).writer.earlyWriteAt = 300;
+  const c = await RawClient.connect(s.port);
+  t.teardown(() => c.close());
+  const big = 'x'.repeat(400);
+  t.is(await c.call('MULTI'), '+OK\r\n');
+  for (const cmd of [['SET', 'a', big], ['SET', 'b', '1'], ['DEBUG', 'RELOAD'], ['SET', 'c', '1'], ['SET', 'd', big]]) await c.call(...cmd);
+  t.is(await c.call('EXEC'), '*5\r\n+OK\r\n+OK\r\n+OK\r\n+OK\r\n+OK\r\n');
+  const words = parseAof(aofContent(dir)).filter((a) => a.length === 1).map((a) => a[0]);
+  // As without the early write: the block's start is in the file replaced, its rest unwrapped.
+  t.deepEqual(words, []);
+  t.deepEqual(await loadDir(dir, { 'propagation-error-behavior': 'panic', 'aof-load-truncated': 'no' }), dumpServer(s.server));
 });
 
 test('a background rewrite writes its walk a megabyte at a time however big the values', async (t) => {
