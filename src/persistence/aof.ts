@@ -114,9 +114,13 @@ export class AofWriter extends AofFile {
    * failed write keeps the bytes pending, as a failed flush does.
    */
   private writeEarly(): void {
+    if (this.alone) return; // appendAlone writes them once the unit is back, its block opened
     this.unit.open(this.epoch, this.fileSize);
     this.flush();
   }
+
+  /** appendAlone is appending: the running command's unit is hidden (ops -1) meanwhile. */
+  private alone = false;
 
   /**
    * Microseconds to sleep before writing pending bytes (DEBUG AOF-FLUSH-SLEEP, the server's: it
@@ -212,8 +216,15 @@ export class AofWriter extends AofFile {
   appendAlone(db: number, args: readonly string[]): void {
     const ops = this.unit.ops;
     this.unit.ops = -1;
-    this.append(db, args);
-    this.unit.ops = ops;
+    this.alone = true;
+    try {
+      this.append(db, args);
+    } finally {
+      this.unit.ops = ops;
+      this.alone = false;
+    }
+    // Not inside append(): the command's effects before it would be written without their MULTI.
+    if (this.pending.len >= this.earlyWriteAt) this.writeEarly();
   }
 
   /** Bytes appended and not yet written (INFO aof_buffer_length). */

@@ -130,6 +130,23 @@ test('pending bytes past earlyWriteAt are written before the command ends: its b
   t.deepEqual(readFileSync(path), aofBytes(['SELECT', '0'], ['MULTI'], ['SET', 'a', 'y'.repeat(100)], ['EXEC']));
 });
 
+test('an evicted key\'s DEL (appendAlone) that takes the pending bytes past earlyWriteAt opens the running command\'s block too', (t) => {
+  // The early write ran inside appendAlone, which hides the unit (ops -1): the command's first
+  // effects were written bare, and a crash before its end left half of it applied on load.
+  const { path, w } = setup();
+  w.earlyWriteAt = 100; // SELECT and SET a: 70 bytes; the DEL: 120
+  const v = 'v'.repeat(20);
+  const k = 'k'.repeat(30);
+  w.beginUnit();
+  w.append(0, ['SET', 'a', v]);
+  w.appendAlone(0, ['DEL', k]);
+  t.deepEqual(readFileSync(path), aofBytes(['SELECT', '0'], ['MULTI'], ['SET', 'a', v], ['DEL', k]), 'written early, in the block');
+  w.append(0, ['SET', 'b', '1']);
+  w.endUnit();
+  t.true(w.flush());
+  t.deepEqual(readFileSync(path), aofBytes(['SELECT', '0'], ['MULTI'], ['SET', 'a', v], ['DEL', k], ['SET', 'b', '1'], ['EXEC']));
+});
+
 test('group commit: one write per flush whatever the number of effects; always adds one fsync', (t) => {
   for (const policy of ['always', 'everysec', 'no'] as const) {
     const { io, w } = setup(policy);
