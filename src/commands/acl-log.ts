@@ -11,7 +11,8 @@
 import { DoubleReply, MapReply, type Reply } from '../protocol/reply.js';
 import type { ServerApi } from './context.js';
 import type { Ctx } from './types.js';
-import { clientLine } from './client.js';
+import { clientInfoText } from './client.js';
+import type { LongText } from '../protocol/long-text.js';
 import { formatDouble } from './numbers.js';
 import { wallNow } from '../timers.js';
 
@@ -26,7 +27,8 @@ interface Entry {
   username: string;
   /** ms (Redis's mstime()). */
   ctime: number;
-  clientInfo: string;
+  /** The client's CLIENT LIST line: its name may be 512 MB (long-text.ts). */
+  clientInfo: LongText;
 }
 
 class AclLog {
@@ -41,7 +43,7 @@ class AclLog {
       object: args[0],
       username,
       ctime: wallNow(),
-      clientInfo: clientLine(wallNow(), ctx.client, args),
+      clientInfo: clientInfoText(wallNow(), ctx.client, args),
     };
     const scan = Math.min(GROUPING_SCAN, this.entries.length);
     for (let i = 0; i < scan; i++) {
@@ -60,7 +62,7 @@ class AclLog {
   }
 
   /** ACL LOG [count]: the newest `count` entries as Redis's maps. */
-  reply(count: number): Reply {
+  reply(count: number, proto: number): Reply {
     const now = wallNow();
     return this.entries.slice(0, count).map((e) => new MapReply([
       'count', e.count,
@@ -69,7 +71,7 @@ class AclLog {
       'object', e.object,
       'username', e.username,
       'age-seconds', new DoubleReply(formatDouble((now - e.ctime) / 1000)),
-      'client-info', e.clientInfo,
+      'client-info', e.clientInfo.reply(proto, false),
     ]));
   }
 

@@ -133,7 +133,7 @@ function log(ctx: Ctx, args: string[]): Reply {
     if (n === null) return err(NOT_INTEGER);
     count = n < 0n ? 0n : n;
   }
-  return aclLog(ctx.server).reply(count > 1_000_000n ? 1_000_000 : Number(count));
+  return aclLog(ctx.server).reply(count > 1_000_000n ? 1_000_000 : Number(count), ctx.client.proto);
 }
 
 /** ACL GENPASS [bits]: random hex digits, (bits + 3) / 4 of them, as Redis's getRandomHexChars. */

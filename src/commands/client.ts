@@ -10,7 +10,9 @@ import { cWord, msTimeout, toI64 } from './args.js';
 import { helpReply } from './command.js';
 import { validClientName } from './connection.js';
 import type { ClientApi } from './context.js';
-import { Deferred, err, ErrorReply, MapReply, NO_REPLY, OK, SetReply, VerbatimReply, type Reply } from '../protocol/reply.js';
+import { Deferred, err, ErrorReply, MapReply, NO_REPLY, OK, SetReply, type Reply } from '../protocol/reply.js';
+import { LongText } from '../protocol/long-text.js';
+import { LOG_MAX_LEN } from '../server/log.js';
 import { cstr, NOT_INTEGER, subcommandSyntax, SYNTAX } from '../errors.js';
 import { wallNow } from '../timers.js';
 
@@ -129,39 +131,80 @@ export function clientInputMemory(c: ClientApi): number {
 
 /**
  * One CLIENT LIST line in Redis 7.0's field order (also the client in log lines, as Redis's
- * catClientInfoString). `args` is the running command of the caller (argv-mem counts it, as Redis
+ * catClientInfoString), without its newline, in three parts: the fields up to `name=`, the name,
+ * and the rest. A name may be 512 MB, and two such lines are longer than a JS string can be
+ * (long-text.ts). `args` is the running command of the caller (argv-mem counts it, as Redis
  * counts the arguments of a command being executed); another client's held by CLIENT PAUSE counts too.
  */
-export function clientLine(now: number, c: ClientApi, args: string[] | null): string {
+function clientLineParts(now: number, c: ClientApi, args: string[] | null): [string, string, string] {
   const qbuf = c.queryBufferLength;
   const { obl, oll, omem } = clientOutputMemory(c);
   const argvMem = argvMemory(c, args);
   const multiMem = c.tx.queuedBytes;
   const fields: [string, string | number][] = [
-    ['id', c.id], ['addr', c.addr], ['laddr', c.laddr], ['fd', c.fd], ['name', c.name],
     ['age', wholeSeconds(now) - wholeSeconds(c.createdAt)], ['idle', Math.max(0, idleSeconds(c, now))],
     ['flags', flagsOf(c)], ['db', c.dbIndex], ['sub', 0], ['psub', 0], ['ssub', 0], ['multi', c.tx.queue?.length ?? -1],
     ['qbuf', qbuf], ['qbuf-free', 0], ['argv-mem', argvMem], ['multi-mem', multiMem], ['rbs', c.replyBufferSize], ['rbp', c.replyBufferPeak],
     ['obl', obl], ['oll', oll], ['omem', omem], ['tot-mem', qbuf + omem + argvMem + multiMem + c.replyBufferSize],
     ['events', c.writeWaiting === true ? 'rw' : 'r'], ['cmd', c.lastCommand], ['user', 'default'], ['redir', -1], ['resp', c.proto],
   ];
-  return fields.map(([k, v]) => `${k}=${v}`).join(' ');
+  const head = `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=`;
+  return [head, c.name, ` ${fields.map(([k, v]) => `${k}=${v}`).join(' ')}`];
+}
+
+/** Adds the lines of `clients` (each with its newline) to `text`. */
+function addClientLines(text: LongText, now: number, clients: ClientApi[], caller: ClientApi, args: string[]): void {
+  for (const c of clients) {
+    for (const part of clientLineParts(now, c, c === caller ? args : null)) text.add(part);
+    text.add('\n');
+  }
+}
+
+/**
+ * A client's CLIENT LIST line (without newline) for ACL LOG's client-info: `args` the caller's
+ * running command, as clientLineParts.
+ */
+export function clientInfoText(now: number, c: ClientApi, args: string[]): LongText {
+  const text = new LongText();
+  for (const part of clientLineParts(now, c, args)) text.add(part);
+  return text;
+}
+
+/**
+ * A client's CLIENT LIST line for a log message: its name cut at LOG_MAX_LEN bytes, as Redis's
+ * serverLog cuts the whole message there (clientBytes: cut the message too). With a name of
+ * 512 MB the line could not be made, and the exception of the log line of a protocol error ended
+ * the process.
+ */
+export function clientLogLine(now: number, c: ClientApi): string {
+  const [head, name, rest] = clientLineParts(now, c, null);
+  return head + name.slice(0, LOG_MAX_LEN) + rest;
 }
 
 /** CLIENT LIST and INFO answer a verbatim string in RESP3, a bulk string in RESP2. */
-const text = (s: string): Reply => new VerbatimReply(s);
+const text = (ctx: Ctx, t: LongText): Reply => t.reply(ctx.client.proto, true);
+
+function clientInfo(ctx: Ctx, args: string[]): Reply {
+  const t = new LongText();
+  addClientLines(t, wallNow(), [ctx.client], ctx.client, args);
+  return text(ctx, t);
+}
 
 function clientList(ctx: Ctx, args: string[]): Reply {
   const clients = [...ctx.server.clients()];
   // age and idle are wall-clock times, as the client's creation and last interaction (never the
   // injected clock, which a test may set years away: age was -95867440 under a ManualClock()).
   const now = wallNow();
-  const line = (c: ClientApi): string => `${clientLine(now, c, c === ctx.client ? args : null)}\n`;
-  if (args.length === 2) return text(clients.map(line).join(''));
+  const lines = (shown: ClientApi[]): Reply => {
+    const t = new LongText();
+    addClientLines(t, now, shown, ctx.client, args);
+    return text(ctx, t);
+  };
+  if (args.length === 2) return lines(clients);
   if (args.length === 4 && cWord(args[2]) === 'TYPE') {
     const type = typeOf(args[3]);
     if (type === null) return err(`ERR Unknown client type '${cstr(args[3])}'`);
-    return text(type === 'normal' ? clients.map(line).join('') : '');
+    return lines(type === 'normal' ? clients : []);
   }
   if (args.length > 3 && cWord(args[2]) === 'ID') {
     const ids: bigint[] = [];
@@ -171,7 +214,7 @@ function clientList(ctx: Ctx, args: string[]): Reply {
       ids.push(id);
     }
     const byId = new Map(clients.map((c) => [BigInt(c.id), c]));
-    return text(ids.map((id) => byId.get(id)).filter((c) => c !== undefined).map(line).join(''));
+    return lines(ids.map((id) => byId.get(id)).filter((c): c is ClientApi => c !== undefined));
   }
   return err(SYNTAX);
 }
@@ -341,7 +384,7 @@ export const clientCommands: CommandSpec[] = [
     command('client|getredir', 2, CONN, NO_KEYS, () => -1),
     command('client|help', 2, ['loading', 'stale'], NO_KEYS, (_ctx, args) => helpReply(args[0], HELP)),
     command('client|id', 2, CONN, NO_KEYS, (ctx) => ctx.client.id),
-    command('client|info', 2, CONN, NO_KEYS, (ctx, args) => text(`${clientLine(wallNow(), ctx.client, args)}\n`)),
+    command('client|info', 2, CONN, NO_KEYS, clientInfo),
     command('client|kill', -3, ADMIN, NO_KEYS, clientKill),
     command('client|list', -2, ADMIN, NO_KEYS, clientList),
     command('client|no-evict', 3, ADMIN, NO_KEYS, clientNoEvict),

@@ -19,7 +19,7 @@ import { refcount } from './object.js';
 import { encodingOf, stringOf, typeOf } from '../keyspace/values.js';
 import { idleMs, lruClock } from '../keyspace/lru.js';
 import { DEFAULT_PEAK_RESET_MS } from '../server/reply-buffers.js';
-import { clientBytes } from '../server/log.js';
+import { clientBytes, LOG_MAX_LEN } from '../server/log.js';
 import { blockFor } from '../timers.js';
 import { configRewriteForceAll } from './config.js';
 import { debugProtocol } from './debug-protocol.js';
@@ -156,7 +156,7 @@ function debugError(text: string): Reply {
 /** Subcommand name -> [exact argument count, or -min; handler; the most arguments, if bounded]. */
 const SUBCOMMANDS: Record<string, [number, (ctx: Ctx, args: string[]) => Reply, number?]> = {
   help: [2, (_ctx, args) => helpReply(args[0], HELP)],
-  log: [3, (ctx, a) => (ctx.server.log.warning(clientBytes(`DEBUG LOG: ${cstr(a[2])}`)), OK)], // Redis logs it with %s
+  log: [3, (ctx, a) => (ctx.server.log.warning(clientBytes(`DEBUG LOG: ${cstr(a[2].slice(0, LOG_MAX_LEN))}`)), OK)], // Redis logs it with %s
   sleep: [3, (_ctx, a) => (sleep(strtod(a[2])), OK)],
   'set-active-expire': [3, (ctx, a) => ((ctx.server.activeExpire = atoi(a[2]) !== 0), OK)],
   // As Redis: atoi's microseconds, slept before each write of the AOF's pending bytes (below 1: none).

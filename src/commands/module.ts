@@ -15,7 +15,7 @@ import { helpReply } from './command.js';
 import { err, type Reply } from '../protocol/reply.js';
 import { cstr } from '../errors.js';
 import { fsPath } from '../config-values.js';
-import { clientBytes } from '../server/log.js';
+import { clientBytes, LOG_MAX_LEN } from '../server/log.js';
 
 const HELP = [
   'LIST',
@@ -45,11 +45,13 @@ function failLoad(ctx: Ctx, path: string): Reply {
   } catch {
     // Missing or unreadable: dlopen's error below.
   }
+  // Only the log line's first LOG_MAX_LEN bytes are kept: a 512 MB path twice is no string.
+  const shown = p.slice(0, LOG_MAX_LEN);
   const why =
-    mode === null ? `${p}: cannot open shared object file: No such file or directory`
+    mode === null ? `${shown}: cannot open shared object file: No such file or directory`
     : (mode & 0o111) === 0 ? 'It does not have execute permissions.' // Redis's check before dlopen
     : 'modules are not supported by Keystonelight';
-  ctx.server.log.warning(clientBytes(`Module ${p} failed to load: ${why}`));
+  ctx.server.log.warning(clientBytes(`Module ${shown} failed to load: ${why}`));
   return err(LOAD_FAILED);
 }
 
@@ -68,7 +70,7 @@ function loadex(ctx: Ctx, args: string[]): Reply {
     } else if (is(args[i], 'ARGS')) {
       break;
     } else {
-      ctx.server.log.notice(clientBytes(`Syntax Error from arguments to loadex around ${cstr(args[i])}.`));
+      ctx.server.log.notice(clientBytes(`Syntax Error from arguments to loadex around ${cstr(args[i].slice(0, LOG_MAX_LEN))}.`));
       return err(LOAD_FAILED);
     }
   }

@@ -18,7 +18,8 @@ import { ErrorReply, type Reply } from '../protocol/reply.js';
 import type { Server } from './server.js';
 import { ClientState } from './client-state.js';
 import { protocolErrorLine, queryLimitLine, readLimitsOf, type ReadLimits } from './read-limits.js';
-import { clientLine } from '../commands/client.js';
+import { clientLogLine } from '../commands/client.js';
+import { clientBytes } from './log.js';
 import { logClientClosed } from './verbose-log.js';
 import { ReadGate, TURN_BYTES, type GateOwner } from './read-gate.js';
 import { BufferAccount } from './client-memory.js';
@@ -126,7 +127,7 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
   /** As Redis, checked before the new bytes are parsed: no reply, the connection just closes. */
   private refuseRead(chunk: Buffer): void {
     this.incoming = chunk.length; // counted in the log line's qbuf
-    this.server.log.warning(queryLimitLine(this.decoder, chunk, clientLine(wallNow(), this, null)));
+    this.server.log.warning(clientBytes(queryLimitLine(this.decoder, chunk, clientLogLine(wallNow(), this))));
     this.kill();
   }
 
@@ -142,7 +143,7 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
       // connection still closes (Redis 7.0 leaves it open, reading nothing more, forever).
       if (this.replies.sendingNext) this.reply(new ErrorReply(e.message));
       // Logged after the reply is added, as Redis's setProtocolError (its CLIENT LIST line's obl).
-      this.server.log.verbose(protocolErrorLine(e.message, clientLine(wallNow(), this, null), this.decoder.unparsed));
+      this.server.log.verbose(clientBytes(protocolErrorLine(e.message, clientLogLine(wallNow(), this), this.decoder.unparsed)));
     } else {
       this.server.log.warning(`Closing client id=${this.id} addr=${this.addr} after an internal error: ${e instanceof Error ? e.stack : String(e)}`);
     }

@@ -14,8 +14,8 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { obufClass, type ObufClassLimits } from '../config-obuf.js';
-import { clientLine, idleSeconds } from '../commands/client.js';
-import type { Logger } from './log.js';
+import { clientLogLine, idleSeconds } from '../commands/client.js';
+import { clientBytes, type Logger } from './log.js';
 import type { Connection } from './connection.js';
 import { REPLY_BLOCK, REPLY_BUFFER, REPLY_NODE } from './reply-list.js';
 
@@ -122,7 +122,7 @@ export class ClientLimits {
     }
     if (!over) return false;
     const how = fromCron ? 'closed' : 'scheduled to be closed ASAP';
-    this.log.warning(`Client ${clientLine(nowMs, conn, null)} ${how} for overcoming of output buffer limits.`);
+    this.log.warning(clientBytes(`Client ${clientLogLine(nowMs, conn)} ${how} for overcoming of output buffer limits.`));
     conn.kill();
     return true;
   }

@@ -37,7 +37,7 @@ const redisText = (level: string, message: string): string => `${process.pid}:M 
 const redisLine = winston.format.printf((info) => redisText(info.level, String(info.message)));
 
 /** Redis's LOG_MAX_LEN: serverLog formats a message into this many bytes, its NUL included. */
-const LOG_MAX_LEN = 1024;
+export const LOG_MAX_LEN = 1024;
 
 /**
  * A message holding bytes a client sent (one char per byte, as the protocol reads them), as Redis's

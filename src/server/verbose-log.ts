@@ -7,10 +7,10 @@
 // lines are built only when their level is on: a client connecting per request pays nothing.
 
 import type { Socket } from 'node:net';
-import { clientLine } from '../commands/client.js';
+import { clientLogLine } from '../commands/client.js';
 import type { ClientApi } from '../commands/context.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
-import type { Logger } from './log.js';
+import { clientBytes, type Logger } from './log.js';
 import { wallNow } from '../timers.js';
 import { fsPath } from '../config-values.js';
 
@@ -30,7 +30,7 @@ export function logAccepted(log: Logger, socket: Socket, unixSocket: string): vo
 
 /** At the peer's EOF, as Redis's readQueryFromClient on a read of 0 bytes. */
 export function logClientClosed(log: Logger, client: ClientApi): void {
-  if (log.enabled('verbose')) log.verbose(`Client closed connection ${clientLine(wallNow(), client, null)}`);
+  if (log.enabled('verbose')) log.verbose(clientBytes(`Client closed connection ${clientLogLine(wallNow(), client)}`));
 }
 
 /** The cron's periodic lines: due at the first cron, then every PERIOD_MS. */

@@ -8,6 +8,7 @@ import {
   PushReply, QUEUED, SetReply, SimpleString, VerbatimReply, err, status, type Reply,
 } from '../../src/protocol/reply.js';
 import { RequestDecoder } from '../../src/protocol/decoder.js';
+import { LongText } from '../../src/protocol/long-text.js';
 
 const enc = (r: Reply, proto: number): string => encodeReply(r, proto).toString('latin1');
 const ALL_BYTES = String.fromCharCode(...Array.from({ length: 256 }, (_, i) => i));
@@ -187,4 +188,22 @@ test('longArray(): arrays of 65,536 elements and more are LongArrays, encoded as
   const wrapped = longArray(long);
   t.true(wrapped instanceof LongArray);
   for (const proto of [2, 3]) t.true(encodeReply(wrapped, proto).equals(encodeReply(long, proto)));
+});
+
+test('LongText: a text longer than one string may be is written as raw pieces, the same bytes as the joined text in both protocols', (t) => {
+  const parts = ['id=1 name=', 'n'.repeat(40), ' age=0', '\n', 'id=2 name=', '', ' age=3', '\n'];
+  const joined = parts.join('');
+  for (const longest of [joined.length, joined.length - 1, 5]) {
+    const text = new LongText(longest);
+    for (const p of parts) text.add(p);
+    t.is(text.joined() === null, longest < joined.length);
+    for (const proto of [2, 3]) {
+      t.is(enc(text.reply(proto, true), proto), enc(new VerbatimReply(joined), proto), `verbatim, RESP${proto}, longest ${longest}`);
+      t.is(enc(text.reply(proto, false), proto), enc(joined, proto), `bulk, RESP${proto}, longest ${longest}`);
+    }
+  }
+  // In an array (ACL LOG's client-info), as EXEC's reply would hold it.
+  const text = new LongText(3);
+  text.add('abcdef');
+  t.is(enc(['x', text.reply(3, false)], 3), '*2\r\n$1\r\nx\r\n$6\r\nabcdef\r\n');
 });

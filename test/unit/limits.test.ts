@@ -14,7 +14,7 @@ import { adjustOpenFilesLimit, ClientLimits, openFilesLimit, OUTPUT_PAUSE, prote
 import { replyListBytes } from '../../src/server/reply-list.js';
 import type { Connection } from '../../src/server/connection.js';
 import type { Logger } from '../../src/server/log.js';
-import { clientLine, idleSeconds } from '../../src/commands/client.js';
+import { clientLogLine, idleSeconds } from '../../src/commands/client.js';
 import type { ClientApi } from '../../src/commands/context.js';
 import { TxState } from '../../src/server/transaction-state.js';
 
@@ -98,7 +98,7 @@ test('CLIENT LIST age= and idle=, and the timeout rule, count whole-second times
   const c = { id: 1, addr: '127.0.0.1:1', laddr: '127.0.0.1:2', fd: 8, name: '', createdAt: 10_999, lastInteraction: 11_900,
     dbIndex: 0, proto: 2, lastCommand: 'ping', queryBufferLength: 0, outputBufferLength: 0, monitor: false, blocked: false, heldArgs: null, tx: new TxState() } as unknown as ClientApi;
   // 0.002 s after creation but across a second boundary: Redis's time(NULL) difference is 1.
-  const f = new Map(clientLine(11_001, c, null).split(' ').map((kv) => kv.split('=', 2) as [string, string]));
+  const f = new Map(clientLogLine(11_001, c).split(' ').map((kv) => kv.split('=', 2) as [string, string]));
   t.is(f.get('age'), '1');
   t.is(f.get('idle'), '0');
   t.is(idleSeconds(c, 13_000), 2);

@@ -148,3 +148,23 @@ test('loglevel verbose: a protocol error is logged as redis-server 7.0.15 logs i
   t.is(seen[1][0], "Protocol error (invalid bulk length) from client: id=N addr=N laddr=N fd=N name= age=N idle=N flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=N qbuf-free=N argv-mem=0 multi-mem=0 rbs=N rbp=N obl=42 oll=0 omem=0 tot-mem=N events=r cmd=NULL user=default redir=-1 resp=2. Query buffer during protocol error: '$x..'");
   t.deepEqual(seen[1], seen[0]);
 });
+
+test('loglevel verbose: a client line of a long name is cut with its message at 1023 bytes, as redis-server 7.0.15 cuts it (a 512 MB name ended the process)', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const { redis, ks, redisLog, ksLog } = await bothLogging(t, 'verbose');
+  const lines: string[] = [];
+  for (const [port, file] of [[redis.port, redisLog], [ks.port, ksLog]] as const) {
+    const c = await RawClient.connect(port);
+    const local = c.socket.localPort!;
+    t.is(await c.call('CLIENT', 'SETNAME', 'n'.repeat(3000)), '+OK\r\n');
+    c.write('*abc\r\n');
+    await c.waitClosed();
+    const re = new RegExp(` - Protocol error \\(.* addr=127\\.0\\.0\\.1:${local} `);
+    await waitFor(() => re.test(read(file)), 10_000, 'the protocol error line');
+    lines.push(read(file).split('\n').find((l) => re.test(l))!.replace(/^\d+:M \d\d \w{3} \d{4} [\d:.]+ - /, ''));
+  }
+  const [theirs, ours] = lines;
+  t.is(theirs.length, 1023);
+  t.is(ours.length, theirs.length);
+  t.regex(ours, /^Protocol error \(invalid mbulk count\) from client: id=\d+ .* name=n+$/);
+});

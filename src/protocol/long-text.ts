@@ -1,0 +1,63 @@
+// Text replies built from parts that together may be longer than one JS string can be (V8's
+// 536,870,888 chars): CLIENT LIST and CLIENT INFO, and ACL LOG's client-info. A client name may
+// be 512 MB (Redis refuses only spaces, newlines and special characters), so one client's line,
+// or the list of two such clients, could not be made into one string: the command answered an
+// internal error where Redis answers the text. Nearly always the parts are joined into one string
+// as before; past the limit they are written as raw pieces (a header-less LongArray of RawReplies,
+// which the encoder writes in order, as it writes EXEC's replies) under the text's own header.
+
+import { constants } from 'node:buffer';
+import { LongArray, RawReply, VerbatimReply, type Reply } from './reply.js';
+
+/** Parts are copied into pieces of about this many bytes (a long part is a piece of its own). */
+const PIECE = 16 * 1024 * 1024;
+
+export class LongText {
+  private readonly parts: string[] = [];
+  /** The text's length in bytes (one char per byte). */
+  length = 0;
+
+  /** `longest`: the longest text made into one string (V8's limit; smaller in tests). */
+  constructor(private readonly longest = constants.MAX_STRING_LENGTH) {}
+
+  add(s: string): void {
+    this.parts.push(s);
+    this.length += s.length;
+  }
+
+  /** The whole text as one string, when it can be one; else null. */
+  joined(): string | null {
+    return this.length <= this.longest ? this.parts.join('') : null;
+  }
+
+  /**
+   * The text as a bulk string (both protocols) or, `verbatim`, as CLIENT LIST's reply: a verbatim
+   * string (`=<n>\r\ntxt:`) in RESP3, a bulk string in RESP2.
+   */
+  reply(proto: number, verbatim: boolean): Reply {
+    const s = this.joined();
+    if (s !== null) return verbatim ? new VerbatimReply(s) : s;
+    const head = verbatim && proto === 3 ? `=${this.length + 4}\r\ntxt:` : `$${this.length}\r\n`;
+    const pieces = [new RawReply(Buffer.from(head, 'latin1')), ...this.pieces(), new RawReply(Buffer.from('\r\n'))];
+    return new LongArray([pieces], pieces.length, false);
+  }
+
+  /** The parts' bytes, short parts gathered (a CLIENT LIST has three parts a client). */
+  private pieces(): RawReply[] {
+    const out: RawReply[] = [];
+    let run: string[] = [];
+    let runBytes = 0;
+    const flush = (): void => {
+      if (runBytes > 0) out.push(new RawReply(Buffer.from(run.join(''), 'latin1')));
+      run = [];
+      runBytes = 0;
+    };
+    for (const p of this.parts) {
+      if (runBytes + p.length > PIECE) flush();
+      run.push(p);
+      runBytes += p.length;
+    }
+    flush();
+    return out;
+  }
+}
