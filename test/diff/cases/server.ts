@@ -159,6 +159,8 @@ const commandCases: DiffCase[] = [
     ['COMMAND', 'GETKEYS', 'set', 'a', 'b'], ['COMMAND', 'GETKEYS', 'mset', 'a', '1', 'b', '2'], ['COMMAND', 'GETKEYS', 'del', 'x', 'y', 'z'],
     ['COMMAND', 'GETKEYS', 'GET', 'k'],
   ]),
+  // 200,000 keys: their spread into one push() passed V8's argument limit (an internal error).
+  c('COMMAND GETKEYS of 200,000 keys', [['COMMAND', 'GETKEYS', 'del', ...Array.from({ length: 200_000 }, (_, i) => `k${i}`)]]),
   c('COMMAND GETKEYS errors', [
     ['COMMAND', 'GETKEYS', 'get'], ['COMMAND', 'GETKEYS', 'get', 'a', 'b'], ['COMMAND', 'GETKEYS', 'nosuch', 'a'],
     ['COMMAND', 'GETKEYS', 'ping', 'x'], ['COMMAND', 'GETKEYS', 'config', 'get', 'x'], ['COMMAND', 'GETKEYS', 'config', 'bogus', 'x'],
