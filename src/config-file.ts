@@ -10,6 +10,7 @@ import { globMatch } from './commands/glob.js';
 import { ConfigError, findOption, normalize, normalizeWords, type OptionLine, type OptionSpec } from './config.js';
 import { byteString, fsPath, printable, repr } from './config-values.js';
 import { strerror } from './errors.js';
+import { CONFIG_SPACE, trimChars } from './trim.js';
 
 /** redis-server's error for a line whose quotes do not close. */
 const UNBALANCED = 'Unbalanced quotes in configuration line';
@@ -116,7 +117,7 @@ function parseLines(text: string, state: ReadState, where: (n: number, line: str
   const out: OptionLine[] = [];
   const lines = text.split('\n');
   for (let n = 0; n < lines.length; n++) {
-    const line = lines[n].replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+    const line = trimChars(lines[n], CONFIG_SPACE);
     if (line === '' || line.startsWith('#')) continue;
     const words = splitArgs(line);
     const at = where(n + 1, line, words);
@@ -320,7 +321,7 @@ function readConfig(path: string): string {
  * LF, and absolute (as its errors name it). "" is the working directory, which reads as empty.
  */
 function mainFilePath(arg: string): string {
-  return resolve(arg.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, ''));
+  return resolve(trimChars(arg, CONFIG_SPACE));
 }
 
 /** As Redis's loadServerConfigFromString: an option of one value given none or several is an error. */

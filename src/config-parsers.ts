@@ -7,6 +7,7 @@ import { Float, formatFixed, parseDouble } from './commands/numbers.js';
 import { ConfigError, LLONG_MAX } from './config-spec.js';
 import { strtoll } from './config-values.js';
 import { TOO_MANY_BIND } from './errors.js';
+import { trimChars } from './trim.js';
 
 /**
  * latency-tracking-info-percentiles: as Redis, each word read by string2d (strtod, hex and
@@ -77,31 +78,43 @@ export function parseSave(given: readonly string[]): string {
 const TITLE_VARS = new Map([['title', ''], ['listen-addr', '*'], ['server-mode', ''], ['config-file', '-'], ['port', '0'], ['tls-port', '0'], ['unixsocket', '']]);
 
 /**
+ * The most of an expanded title kept: more than the command line's memory, over which libuv writes
+ * the title (cutting it there). A template of 512 MB of `x{title}` expanded to 1.1 GB, past V8's
+ * longest string: CONFIG SET answered an internal error (Redis takes it, and cuts the title).
+ */
+const TITLE_MAX = 1024 * 1024;
+
+/**
  * Redis's sdstemplate, then trimmed of spaces as its expandProcTitleTemplate: `{name}` is the value
- * of variable `name`, `{{` a literal brace; null for an unknown variable or an unclosed brace.
+ * of variable `name`, `{{` a literal brace; null for an unknown variable or an unclosed brace. Kept
+ * up to TITLE_MAX from its first character that is not a space (the whole template is checked).
  */
 export function expandProcTitle(template: string, vars: ReadonlyMap<string, string>): string | null {
   let out = '';
+  const put = (s: string): void => {
+    if (out.length === 0) s = trimChars(s, ' ', true);
+    if (out.length < TITLE_MAX) out += s.length <= TITLE_MAX - out.length ? s : s.slice(0, TITLE_MAX - out.length);
+  };
   for (let i = 0; i < template.length; ) {
     const open = template.indexOf('{', i);
     if (open < 0) {
-      out += template.slice(i);
+      put(template.slice(i));
       break;
     }
-    out += template.slice(i, open);
+    put(template.slice(i, open));
     if (open + 1 >= template.length) return null;
     if (template[open + 1] === '{') {
-      out += '{';
+      put('{');
       i = open + 2;
       continue;
     }
     const close = template.indexOf('}', open + 1);
     const value = close < 0 ? undefined : vars.get(template.slice(open + 1, close));
     if (value === undefined) return null;
-    out += value;
+    put(value);
     i = close + 1;
   }
-  return out.replace(/^ +| +$/g, '');
+  return trimChars(out, ' ');
 }
 
 /** Redis's validateProcTitleTemplate: it expands, and to something, with an empty title. */

@@ -9,6 +9,7 @@ import { realFileIO } from './persistence/fileio.js';
 import { defaultUserRules, findOption, OPTIONS, type Config, type OptionSpec } from './config.js';
 import { byteString, bytesText, fsPath, repr } from './config-values.js';
 import { splitArgs } from './protocol/splitargs.js';
+import { CONFIG_SPACE, trimChars } from './trim.js';
 
 /** The config-file lines that set `spec` to `value` (several for save, one per class for client-output-buffer-limit; none for an unset one). */
 function optionLines(spec: OptionSpec, value: string): string[] {
@@ -65,7 +66,7 @@ export function rewriteConfigFile(path: string, config: Config, forceAll = false
     // As Redis's split of the file on "\n": a final newline leaves an empty last line, but an
     // empty file has no line at all (Redis returns before splitting it), not an empty one.
     const text = readFileSync(path, 'latin1');
-    old = text === '' ? [] : text.split('\n').map((l) => l.replace(/^[\r\n\t ]+|[\r\n\t ]+$/g, ''));
+    old = text === '' ? [] : text.split('\n').map((l) => trimChars(l, CONFIG_SPACE));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return errnoText(e);
     old = [];

@@ -2,6 +2,8 @@
 // without the leading '-' and trailing CRLF (the encoder adds those). Handlers return these through
 // `err()` / the shared constants so that the same failure always reads the same way.
 
+import { trimChars } from './trim.js';
+
 export const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 export const SYNTAX = 'ERR syntax error';
 export const NOT_INTEGER = 'ERR value is not an integer or out of range';
@@ -125,7 +127,7 @@ export const cstr = (s: string): string => {
  * then the others made spaces. (The encoder makes every error one line; for most texts Redis
  * only maps them, so only the sites that use addReplyErrorFormat with user input at the end trim.)
  */
-export const formatted = (s: string): string => s.replace(/^[\r\n]+|[\r\n]+$/g, '');
+export const formatted = (s: string): string => trimChars(s, '\r\n');
 
 /** Redis's functionsVerifyName: a library name is letters, digits and underscores, at least one. */
 export const LIBRARY_NAME = 'ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long';
