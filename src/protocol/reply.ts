@@ -111,6 +111,17 @@ export function longArray<T extends Reply>(items: T[]): T[] | LongArray {
 }
 
 /**
+ * A map reply of `entries` (key, value, key, value...) in protocol `proto`: a MapReply when short,
+ * else its header and the entries as a header-less LongArray, which the encoder writes 63 MB of
+ * storage at a time (COMMAND DOCS of 3M names: 4.5 GB).
+ */
+export function longMap(entries: Reply[], proto: number): MapReply | LongArray {
+  if (entries.length < LONG_FROM) return new MapReply(entries);
+  const header = new RawReply(Buffer.from(proto === 3 ? `%${entries.length / 2}\r\n` : `*${entries.length}\r\n`));
+  return new LongArray([[header], entries], entries.length + 1, false);
+}
+
+/**
  * Collects the elements of an array reply whose length has no bound but the dataset (KEYS, SCAN
  * with a large COUNT, EXEC's replies), in arrays of at most 2^24 elements (ChunkedList).
  */

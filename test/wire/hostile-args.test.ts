@@ -1,12 +1,16 @@
-// Arguments within Redis's limits that once stalled the server for a long time or answered an
-// internal error where redis-server 7.0.15 answers at once: runs of one character inside a text a
-// regular expression trimmed (src/trim.ts), and a process title template that expanded past V8's
-// longest string (config-parsers.ts). Each is timed: before, the first took 19 s, the second 14 s.
+// Arguments within Redis's limits that once stalled the server for a long time, answered an
+// internal error or took far more memory than redis-server 7.0.15: runs of one character inside a
+// text a regular expression trimmed (src/trim.ts; timed: before, 19 s and 14 s), a process title
+// template that expanded past V8's longest string (config-parsers.ts), COMMAND INFO / DOCS entries
+// made once per name given (commands/command.ts).
 
 import test from 'ava';
 import { startServer } from '../../src/index.js';
 import { expandProcTitle } from '../../src/config-parsers.js';
 import { RawClient } from '../helpers/raw.js';
+import { encodeReply } from '../../src/protocol/encode-once.js';
+import { LongArray, type MapReply, type Reply } from '../../src/protocol/reply.js';
+import type { CommandSpec, Ctx } from '../../src/commands/types.js';
 
 const RUN = 200_000;
 
@@ -37,4 +41,26 @@ test('a title template is expanded up to 1 MB from its first character that is n
   t.true(title.startsWith('xkeystonelight.jsxkeystonelight.js'));
   t.is(expandProcTitle(`${' '.repeat(2_000_000)}{title} `, vars), 'keystonelight.js');
   t.is(expandProcTitle(`${'x{title}'.repeat(300_000)}{nosuch}`, vars), null);
+});
+
+test('COMMAND INFO and DOCS: one entry per command, shared by every name (a request may name one 2^26 times); a long DOCS is written in chunks', async (t) => {
+  const s = await startServer({ port: 0 });
+  t.teardown(() => s.close());
+  const command = s.server.commands.get('command')!;
+  const sub = (name: string): CommandSpec => command.subcommands!.find((x) => x.name === name)!;
+  for (const proto of [2, 3]) {
+    const ctx = { server: s.server, client: { proto } } as unknown as Ctx;
+    const infos = sub('command|info').handler(ctx, ['COMMAND', 'INFO', 'get', 'GET', 'nosuch']) as Reply[];
+    t.is(infos[0], infos[1], 'the same entry');
+    t.is(infos[2], null);
+    const names = Array.from({ length: 40_000 }, (_, i) => (i % 2 === 0 ? 'get' : 'set'));
+    const long = sub('command|docs').handler(ctx, ['COMMAND', 'DOCS', ...names]);
+    const short = sub('command|docs').handler(ctx, ['COMMAND', 'DOCS', 'get', 'set']) as MapReply;
+    t.true(long instanceof LongArray, 'chunked from 65,536 entries');
+    // Redis's map has one entry per name given, duplicates included (a RESP3 client's decoder keeps the last).
+    const encoded = encodeReply(long, proto).toString('latin1');
+    const one = encodeReply(short, proto).toString('latin1');
+    const body = one.slice(one.indexOf('\r\n') + 2);
+    t.is(encoded, `${proto === 3 ? '%40000' : '*80000'}\r\n${body.repeat(20_000)}`);
+  }
 });
