@@ -11,7 +11,7 @@ import { globMatch } from './glob.js';
 import { cWord } from './args.js';
 import { flagsReply, jsonReply, metaInfoParts, metaOf, type Json } from './meta/index.js';
 import { commandHasKeys, findKeys } from './meta/keys.js';
-import { Deferred, err, longArray, longMap, MapReply, SetReply, SimpleString, status, type Reply } from '../protocol/reply.js';
+import { ArrayCollector, Deferred, err, longArray, longMap, MapReply, SetReply, SimpleString, status, type Reply } from '../protocol/reply.js';
 import { SYNTAX, upperAscii } from '../errors.js';
 import { lowerAscii } from '../protocol/binary.js';
 
@@ -120,8 +120,12 @@ function commandInfo(ctx: Ctx, args: string[]): Reply {
 
 function commandDocs(ctx: Ctx, args: string[]): Reply {
   const specs = args.length === 2 ? topLevel(ctx) : args.slice(2).map((n) => lookupByName(ctx.server.commands, n));
-  const entries: Reply[] = [];
-  for (const spec of specs) if (spec !== undefined) entries.push(spec.name, docs(spec));
+  const entries = new ArrayCollector<Reply>();
+  for (const spec of specs) {
+    if (spec === undefined) continue;
+    entries.push(spec.name);
+    entries.push(docs(spec));
+  }
   return longMap(entries, ctx.client.proto);
 }
 

@@ -113,12 +113,15 @@ export function longArray<T extends Reply>(items: T[]): T[] | LongArray {
 /**
  * A map reply of `entries` (key, value, key, value...) in protocol `proto`: a MapReply when short,
  * else its header and the entries as a header-less LongArray, which the encoder writes 63 MB of
- * storage at a time (COMMAND DOCS of 3M names: 4.5 GB).
+ * storage at a time (COMMAND DOCS of 3M names: 4.5 GB). Entries for each name of a request (2^26)
+ * are collected in an ArrayCollector: twice that many are more than one JS array may hold.
  */
-export function longMap(entries: Reply[], proto: number): MapReply | LongArray {
-  if (entries.length < LONG_FROM) return new MapReply(entries);
-  const header = new RawReply(Buffer.from(proto === 3 ? `%${entries.length / 2}\r\n` : `*${entries.length}\r\n`));
-  return new LongArray([[header], entries], entries.length + 1, false);
+export function longMap(entries: Reply[] | ChunkedList<Reply>, proto: number): MapReply | LongArray {
+  const chunks = Array.isArray(entries) ? [entries] : entries.chunks;
+  const n = entries.length;
+  if (chunks.length === 1 && n < LONG_FROM) return new MapReply(chunks[0]);
+  const header = new RawReply(Buffer.from(proto === 3 ? `%${n / 2}\r\n` : `*${n}\r\n`));
+  return new LongArray([[header], ...chunks], n + 1, false);
 }
 
 /**

@@ -2,14 +2,14 @@
 // internal error or took far more memory than redis-server 7.0.15: runs of one character inside a
 // text a regular expression trimmed (src/trim.ts; timed: before, 19 s and 14 s), a process title
 // template that expanded past V8's longest string (config-parsers.ts), COMMAND INFO / DOCS entries
-// made once per name given (commands/command.ts).
+// made once per name given (commands/command.ts), LATENCY HISTOGRAM's too (commands/latency.ts).
 
 import test from 'ava';
 import { startServer } from '../../src/index.js';
 import { expandProcTitle } from '../../src/config-parsers.js';
 import { RawClient } from '../helpers/raw.js';
 import { encodeReply } from '../../src/protocol/encode-once.js';
-import { LongArray, type MapReply, type Reply } from '../../src/protocol/reply.js';
+import { LongArray, MapReply, type Deferred, type Reply } from '../../src/protocol/reply.js';
 import type { CommandSpec, Ctx } from '../../src/commands/types.js';
 
 const RUN = 200_000;
@@ -62,5 +62,22 @@ test('COMMAND INFO and DOCS: one entry per command, shared by every name (a requ
     const one = encodeReply(short, proto).toString('latin1');
     const body = one.slice(one.indexOf('\r\n') + 2);
     t.is(encoded, `${proto === 3 ? '%40000' : '*80000'}\r\n${body.repeat(20_000)}`);
+  }
+});
+
+test('LATENCY HISTOGRAM: each command\'s entry made once per call, however often it is named; a long map written in chunks', async (t) => {
+  const s = await startServer({ port: 0 });
+  t.teardown(() => s.close());
+  const c = await RawClient.connect(s.port);
+  await c.call('GET', 'x');
+  const latency = s.server.commands.get('latency')!.subcommands!.find((x) => x.name === 'latency|histogram')!;
+  for (const proto of [2, 3]) {
+    const ctx = { server: s.server, client: { proto } } as unknown as Ctx;
+    const short = (latency.handler(ctx, ['LATENCY', 'HISTOGRAM', 'get', 'GET']) as Deferred).reply as MapReply;
+    t.is(short.entries[1], short.entries[3], 'the same entry');
+    const long = (latency.handler(ctx, ['LATENCY', 'HISTOGRAM', ...Array.from({ length: 40_000 }, () => 'get')]) as Deferred).reply;
+    t.true(long instanceof LongArray, 'chunked from 65,536 entries');
+    const one = encodeReply(new MapReply(short.entries.slice(0, 2)), proto).toString('latin1');
+    t.is(encodeReply(long, proto).toString('latin1'), `${proto === 3 ? '%40000' : '*80000'}\r\n${one.slice(one.indexOf('\r\n') + 2).repeat(40_000)}`);
   }
 });
