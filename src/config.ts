@@ -13,6 +13,7 @@ import { mergeObufLimits, obufDefault, obufLines, parseObufLimits } from './conf
 import { fsPath, memtoull, printable, string2ll } from './config-values.js';
 import { ApplyError, bool, ConfigError, int, INT_MAX, INT_MIN, LLONG_MAX, mem, opt, UINT_MAX, ULLONG_MAX, type OptionKind, type OptionSpec } from './config-spec.js';
 import { REDIS_ONLY_OPTIONS } from './config-redis-only.js';
+import { TOO_MANY_WORDS } from './errors.js';
 import { baseName, parseBind, parseNodeId, parseOctalPerm, parsePercentiles, parseProcTitle, parseSave, parseShutdownFlags } from './config-parsers.js';
 
 export { ApplyError, ConfigError, type OptionKind, type OptionSpec };
@@ -203,11 +204,24 @@ export function checkSupported(spec: OptionSpec, value: string): string {
 }
 
 /**
+ * The most words a value of several words may have: as many as a request's arguments. A 512 MB
+ * value of 268M one-letter words (as Redis's CONFIG SET latency-tracking-info-percentiles or
+ * client-output-buffer-limit take) was split into more elements than V8 lets one array have: a
+ * fatal error, the end of the process.
+ */
+export const MAX_WORDS = 2 ** 26; // protocol/decoder.ts's MAX_ARGS
+
+/**
  * The words of a value of several words set as a whole (CONFIG SET, the library's options, a
  * canonical value): split at each single space, as Redis's CONFIG SET (sdssplitlen); "" is none.
+ * Refused past `max` words (counted before the split).
  */
-function setWords(raw: string): string[] {
-  return raw === '' ? [] : raw.split(' ');
+export function setWords(raw: string, max = MAX_WORDS): string[] {
+  if (raw === '') return [];
+  for (let n = 1, at = raw.indexOf(' '); at >= 0; at = raw.indexOf(' ', at + 1)) {
+    if (++n > max) throw new ConfigError(TOO_MANY_WORDS(max));
+  }
+  return raw.split(' ');
 }
 
 /** Validates the words of an option of several words; returns the canonical value (words joined by a space). */

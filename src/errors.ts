@@ -313,6 +313,8 @@ export const BIND_FAILED_LINE = 'Failed to bind';
 
 /** setConfigBindOption's (CONFIG_BINDADDR_MAX: 16 addresses), at start and at CONFIG SET. */
 export const TOO_MANY_BIND = 'Too many bind addresses specified.';
+/** Ours (Redis splits any number of words): a value of more words than a request may have arguments. */
+export const TOO_MANY_WORDS = (max: number): string => `more than ${max} words (Keystonelight's limit)`;
 
 /** CONFIG SET port / bind's reason on a Node.js whose listeners cannot be opened synchronously (server/listen-socket.ts). */
 export const NO_SYNC_LISTEN = 'changing it at run time is not supported by Keystonelight on a Node.js without net._createServerHandle';

@@ -6,7 +6,7 @@ import test from 'ava';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { applyOptions, Config, ConfigError, findOption, normalize, OPTIONS, optionNames } from '../../src/config.js';
+import { applyOptions, Config, ConfigError, findOption, MAX_WORDS, normalize, OPTIONS, optionNames, setWords } from '../../src/config.js';
 import { byteString, fsPath, memtoull } from '../../src/config-values.js';
 import { parseArgs, parseConfigFile } from '../../src/config-file.js';
 import { rewriteConfigFile } from '../../src/config-rewrite.js';
@@ -428,4 +428,11 @@ test('CONFIG REWRITE keeps the file\'s mode (a private file holding requirepass 
   mkdirSync(join(bad, 'x'), { recursive: true });
   t.is(rewriteConfigFile(bad, c), 'Is a directory');
   t.deepEqual(readdirSync(dir).sort(), ['ks.conf', 'sub.conf']);
+});
+
+test('a value of several words has at most MAX_WORDS (2^26) of them, counted before the split (268M words had ended the process)', (t) => {
+  t.is(MAX_WORDS, 2 ** 26);
+  t.deepEqual(setWords('a b  c', 4), ['a', 'b', '', 'c']);
+  t.deepEqual(setWords('', 0), []);
+  t.throws(() => setWords('a b  c', 3), { instanceOf: ConfigError, message: "more than 3 words (Keystonelight's limit)" });
 });
