@@ -3,6 +3,8 @@
 // against a real redis-server through inline requests.
 
 import test from 'ava';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { splitArgs } from '../../src/protocol/splitargs.js';
 
 const CASES: [string, string[] | null][] = [
@@ -56,3 +58,22 @@ for (const [input, expected] of CASES) {
     t.deepEqual(splitArgs(input), expected);
   });
 }
+
+test('a long argument costs its bytes, not a string node a character (FUNCTION LOAD splits its code\'s first line)', (t) => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const word = 'a'.repeat(4_000_000);
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const args = splitArgs(`#!lua name=${word} "${word}\\x41"`)!;
+  gc();
+  const grew = process.memoryUsage().heapUsed - before;
+  t.deepEqual(args.map((a) => a.length), [5, 4_000_005, 4_000_001]);
+  t.is(args[2].slice(-2), 'aA');
+  // Two arguments of 4 MB: about 8 MB of string, where a character at a time held ~300 MB.
+  t.true(grew < 64 * 1024 * 1024, `${grew} bytes`);
+});
+
+test('a text with characters past 0xff (the command line, decoded as UTF-8) keeps them', (t) => {
+  t.deepEqual(splitArgs('h\u00e9 "\ufffd\\x41" \u20ac'), ['h\u00e9', '\ufffdA', '\u20ac']);
+});
