@@ -138,6 +138,7 @@ export class AofPersistence implements Persistence {
 
   append(db: number, args: string[], raw?: Buffer, start = -1, end = 0): void {
     this.writer.append(db, args, raw, start, end);
+    this.writer.appended();
   }
 
   beginUnit(): void {

@@ -103,16 +103,21 @@ test('pending bytes past earlyWriteAt are written before the command ends: its b
     const { path, io, w } = setup(policy);
     w.earlyWriteAt = 64;
     const big = 'x'.repeat(100);
+    // As AofPersistence.append: append(), then appended() (the early write's test).
+    const add = (args: string[]): void => {
+      w.append(0, args);
+      w.appended();
+    };
     w.beginUnit();
-    w.append(0, ['SET', 'a', big]);
+    add(['SET', 'a', big]);
     t.deepEqual(readFileSync(path), aofBytes(['SELECT', '0'], ['MULTI'], ['SET', 'a', big]), `${policy}: written at once, MULTI first`);
     t.is(io.fsyncs, policy === 'always' ? 1 : 0);
-    w.append(0, ['SET', 'b', '1']);
-    w.append(0, ['SET', 'c', big]); // a second early write inside the same block: no second MULTI
-    w.append(0, ['SET', 'd', '1']);
+    add(['SET', 'b', '1']);
+    add(['SET', 'c', big]); // a second early write inside the same block: no second MULTI
+    add(['SET', 'd', '1']);
     w.endUnit();
     w.beginUnit(); // the next command: wrapped only if it has more than one effect, as before
-    w.append(0, ['DEL', 'e']);
+    add(['DEL', 'e']);
     w.endUnit();
     t.true(w.flush());
     t.deepEqual(readFileSync(path), aofBytes(
@@ -125,6 +130,7 @@ test('pending bytes past earlyWriteAt are written before the command ends: its b
   w.earlyWriteAt = 64;
   w.beginUnit();
   w.append(0, ['SET', 'a', 'y'.repeat(100)]);
+  w.appended();
   w.endUnit();
   t.true(w.flush());
   t.deepEqual(readFileSync(path), aofBytes(['SELECT', '0'], ['MULTI'], ['SET', 'a', 'y'.repeat(100)], ['EXEC']));
@@ -139,6 +145,7 @@ test('an evicted key\'s DEL (appendAlone) that takes the pending bytes past earl
   const k = 'k'.repeat(30);
   w.beginUnit();
   w.append(0, ['SET', 'a', v]);
+  w.appended();
   w.appendAlone(0, ['DEL', k]);
   t.deepEqual(readFileSync(path), aofBytes(['SELECT', '0'], ['MULTI'], ['SET', 'a', v], ['DEL', k]), 'written early, in the block');
   w.append(0, ['SET', 'b', '1']);
