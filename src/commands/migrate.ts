@@ -3,11 +3,11 @@
 //
 // The keys are sent to the target as RESTORE commands (RESTORE-ASKING in cluster mode) of their
 // DUMP payloads and remaining TTLs, after AUTH and a SELECT when the cached connection last used
-// another database, all in one write; then the replies are read, one line each. Each key the target
-// accepted is deleted here (unless COPY), and the deletions reach the AOF as one DEL. As in Redis
-// the whole exchange happens inside the command, the server waiting (server/sync-links.ts): no
-// other client sees the keys in between. On a failed write or read (not a timeout) of a cached
-// connection, Redis tries once more on a fresh one; so does this.
+// another database, written 64 MB at a time; then the replies are read, one line each. Each key
+// the target accepted is deleted here (unless COPY), and the deletions reach the AOF as one DEL.
+// As in Redis the whole exchange happens inside the command, the server waiting
+// (server/sync-links.ts): no other client sees the keys in between. On a failed write or read (not
+// a timeout) of a cached connection, Redis tries once more on a fresh one; so does this.
 
 import { command, type CommandSpec, type Ctx } from './types.js';
 import { toI64 } from './args.js';
@@ -77,22 +77,40 @@ function outgoing(ctx: Ctx, found: Found): Outgoing[] {
   return out;
 }
 
-/** The bytes of one attempt: AUTH, SELECT when the connection is on another database, the RESTOREs. */
-function request(ctx: Ctx, o: MigrateOptions, select: string | null, keys: Outgoing[]): Buffer {
-  const parts: Buffer[] = [];
+/**
+ * A request's bytes are written in pieces of about this size (a key's payload over it is a piece
+ * of its own): the whole request as one Buffer could not pass Node's 4 GB (nine keys of 500 MB).
+ */
+const WRITE_PIECE = 64 * 1024 * 1024;
+
+/**
+ * The bytes of one attempt, piece by piece: AUTH, SELECT when the connection is on another
+ * database, the RESTOREs. A key's payload is made when the pieces before it have been written.
+ */
+function* request(ctx: Ctx, o: MigrateOptions, select: string | null, keys: Outgoing[]): Generator<Buffer> {
+  let parts: Buffer[] = [];
+  let bytes = 0;
+  const add = (b: Buffer): void => {
+    parts.push(b);
+    bytes += b.length;
+  };
   let head = '';
   if (o.password !== null) head += resp(o.username !== null ? ['AUTH', o.username, o.password] : ['AUTH', o.password]);
   if (select !== null) head += resp(['SELECT', select]);
-  parts.push(Buffer.from(head, 'latin1'));
+  add(Buffer.from(head, 'latin1'));
   const restore = ctx.server.cluster !== null ? 'RESTORE-ASKING' : 'RESTORE';
   const compress = ctx.server.config.bool('rdbcompression');
   const tail = o.replace ? Buffer.from('$7\r\nREPLACE\r\n') : null;
   for (const k of keys) {
-    parts.push(Buffer.from(resp([restore, k.key, String(k.ttl)], o.replace ? 5 : 4), 'latin1'));
-    parts.push(dumpBulk(k.value, compress));
-    if (tail !== null) parts.push(tail);
+    add(Buffer.from(resp([restore, k.key, String(k.ttl)], o.replace ? 5 : 4), 'latin1'));
+    add(dumpBulk(k.value, compress));
+    if (tail !== null) add(tail);
+    if (bytes < WRITE_PIECE) continue;
+    yield parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    parts = [];
+    bytes = 0;
   }
-  return Buffer.concat(parts);
+  if (bytes > 0) yield Buffer.concat(parts);
 }
 
 /** What one attempt came to: a reply, or a socket error that may be retried on a new connection. */
@@ -153,8 +171,10 @@ function attempt(ctx: Ctx, args: string[], o: MigrateOptions, found: Found, time
   if (link === null) return err(MIGRATE_CONNECT);
   const select = link.lastDbid !== o.dbid ? String(o.dbid) : null;
   const x: Exchange = { link, heads: (o.password !== null ? 1 : 0) + (select !== null ? 1 : 0), dbid: o.dbid, keys: outgoing(ctx, found), mayRetry };
-  const w = links.write(link, request(ctx, o, select, x.keys), timeout);
-  if (!w.ok) return socketError(ctx, x, w.timedOut, true);
+  for (const piece of request(ctx, o, select, x.keys)) {
+    const w = links.write(link, piece, timeout);
+    if (!w.ok) return socketError(ctx, x, w.timedOut, true);
+  }
   const r = links.read(link, x.heads + x.keys.length, timeout);
   return settle(ctx, o, x, r.lines, r.timedOut);
 }
