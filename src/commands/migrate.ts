@@ -90,27 +90,35 @@ const WRITE_PIECE = 64 * 1024 * 1024;
 function* request(ctx: Ctx, o: MigrateOptions, select: string | null, keys: Outgoing[]): Generator<Buffer> {
   let parts: Buffer[] = [];
   let bytes = 0;
-  const add = (b: Buffer): void => {
-    parts.push(b);
-    bytes += b.length;
+  const take = (): Buffer => {
+    const b = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    parts = [];
+    bytes = 0;
+    return b;
   };
   let head = '';
   if (o.password !== null) head += resp(o.username !== null ? ['AUTH', o.username, o.password] : ['AUTH', o.password]);
   if (select !== null) head += resp(['SELECT', select]);
-  add(Buffer.from(head, 'latin1'));
+  parts.push(Buffer.from(head, 'latin1'));
   const restore = ctx.server.cluster !== null ? 'RESTORE-ASKING' : 'RESTORE';
   const compress = ctx.server.config.bool('rdbcompression');
   const tail = o.replace ? Buffer.from('$7\r\nREPLACE\r\n') : null;
   for (const k of keys) {
-    add(Buffer.from(resp([restore, k.key, String(k.ttl)], o.replace ? 5 : 4), 'latin1'));
-    add(dumpBulk(k.value, compress));
-    if (tail !== null) add(tail);
-    if (bytes < WRITE_PIECE) continue;
-    yield parts.length === 1 ? parts[0] : Buffer.concat(parts);
-    parts = [];
-    bytes = 0;
+    const cmd = [Buffer.from(resp([restore, k.key, String(k.ttl)], o.replace ? 5 : 4), 'latin1'), dumpBulk(k.value, compress)];
+    if (tail !== null) cmd.push(tail);
+    for (const b of cmd) {
+      if (b.length >= WRITE_PIECE) {
+        // Not copied again: the bytes before it, then it.
+        if (bytes > 0) yield take();
+        yield b;
+        continue;
+      }
+      parts.push(b);
+      bytes += b.length;
+      if (bytes >= WRITE_PIECE) yield take();
+    }
   }
-  if (bytes > 0) yield Buffer.concat(parts);
+  if (bytes > 0) yield take();
 }
 
 /** What one attempt came to: a reply, or a socket error that may be retried on a new connection. */
