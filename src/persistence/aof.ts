@@ -122,13 +122,9 @@ export class AofWriter extends AofFile {
    * failed write keeps the bytes pending, as a failed flush does.
    */
   private writeEarly(): void {
-    if (this.alone) return; // appendAlone writes them once the unit is back, its block opened
     this.unit.open(this.epoch, this.fileSize);
     this.flush();
   }
-
-  /** appendAlone is appending: the running command's unit is hidden (ops -1) meanwhile. */
-  private alone = false;
 
   /**
    * Microseconds to sleep before writing pending bytes (DEBUG AOF-FLUSH-SLEEP, the server's: it
@@ -224,15 +220,10 @@ export class AofWriter extends AofFile {
   appendAlone(db: number, args: readonly string[]): void {
     const ops = this.unit.ops;
     this.unit.ops = -1;
-    this.alone = true;
-    try {
-      this.append(db, args);
-    } finally {
-      this.unit.ops = ops;
-      this.alone = false;
-    }
-    // Not inside append(): the command's effects before it would be written without their MULTI.
-    if (this.pending.len >= this.earlyWriteAt) this.writeEarly();
+    this.append(db, args);
+    this.unit.ops = ops;
+    // Once the unit is back: an early write opens the command's block first (AofUnit.open).
+    this.appended();
   }
 
   /** Bytes appended and not yet written (INFO aof_buffer_length). */

@@ -308,7 +308,7 @@ export class AofPersistence implements Persistence {
         bytes += out.len;
         out.clear();
       };
-      dumpKeyspace(ks, new ReplyBuffer(), spill, this.writer.timestamps, dropExpired ? ks.clock.now() : undefined);
+      dumpKeyspace(ks, spill, this.writer.timestamps, dropExpired ? ks.clock.now() : undefined);
       return bytes;
     });
     const tempIncr = this.jobs.starting && this.writer.path === join(aofDirOf(this.loc), tempIncrName(this.loc.filename)) ? this.writer.path : null;

@@ -3,7 +3,7 @@
 // millisecond or two, so the common case (a string) allocates nothing per key, which keeps the
 // rewrite from adding garbage-collector pauses of its own to the clients' latency.
 
-import type { ReplyBuffer } from '../protocol/encoder.js';
+import { ReplyBuffer } from '../protocol/encoder.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import { storedStringOf, type TypedValue, type Value } from '../keyspace/values.js';
 import { encode, timestampLine } from './aof-format.js';
@@ -43,15 +43,16 @@ function bulkBytes(out: ReplyBuffer, bytes: Buffer): void {
 const SPILL_AT = 1024 * 1024;
 
 /**
- * Writes the dataset as commands into `out`, one database at a time (synchronous); with
+ * Writes the dataset as commands, one database at a time (synchronous); with
  * `timestamp`, after aof-timestamp-enabled's `#TS` line, as Redis starts every rewritten base.
  * Keys whose deadline has passed but that are still stored are written too, as Redis's
  * rewriteAppendOnlyFileRio: the load keeps them, then they expire (as the rewrite's walk does,
  * snapshot-writer.ts); unless `expiredBefore` is given (DEBUG RELOAD), which leaves out the keys
- * whose deadline is before it. `spill` takes (and empties) `out` after a key has taken it past
+ * whose deadline is before it. `spill` takes (and empties) the output after a key has taken it past
  * SPILL_AT, and once at the end: one buffer of a dataset over 4 GB (Node's largest) failed.
  */
-export function dumpKeyspace(keyspace: Keyspace, out: ReplyBuffer, spill: (out: ReplyBuffer) => void, timestamp = false, expiredBefore?: number): void {
+export function dumpKeyspace(keyspace: Keyspace, spill: (out: ReplyBuffer) => void, timestamp = false, expiredBefore?: number): void {
+  const out = new ReplyBuffer();
   if (timestamp) out.writeAscii(timestampLine(wallNow()));
   for (const db of keyspace.dbs) {
     let selected = false;
