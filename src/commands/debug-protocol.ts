@@ -5,7 +5,7 @@
 import { cWord } from './args.js';
 import type { Ctx } from './types.js';
 import { encodeRaw } from '../protocol/encode-once.js';
-import { BoolReply, DoubleReply, err, MapReply, RawReply, SetReply, VerbatimReply, type Reply } from '../protocol/reply.js';
+import { BoolReply, DoubleReply, err, MapReply, PushedReply, RawReply, SetReply, VerbatimReply, type Reply } from '../protocol/reply.js';
 
 const BIGNUM = '1234567999999999999999999999999999999';
 
@@ -13,6 +13,16 @@ const BIGNUM = '1234567999999999999999999999999999999';
 function withHeader(header: string, replies: Reply[], proto: number): RawReply {
   const body = encodeRaw(replies, proto, false).bytes;
   return new RawReply(Buffer.concat([Buffer.from(header, 'latin1'), body]));
+}
+
+/**
+ * The push, then the real reply: as Redis, the push is written even when the client's replies are
+ * off or skipped (CLIENT_PUSHING), the real reply only as any reply.
+ */
+function pushThenReply(): PushedReply {
+  const push = withHeader('>2\r\n', ['server-cpu-usage', 42], 3).bytes;
+  const real = encodeRaw(['Some real reply following the push reply'], 3, false).bytes;
+  return new PushedReply(Buffer.concat([push, real]), push.length);
 }
 
 /** Redis addReplyBigNum: RESP3's big number, a bulk string in RESP2. */
@@ -33,7 +43,7 @@ const TYPES: Record<string, (proto: number) => Reply> = {
     return proto === 3 ? withHeader('|1\r\n', ['key-popularity', ['key:123', 90], real], proto) : real;
   },
   // The real reply after it lets a client that drops pushes read on, as Redis says.
-  push: (proto) => (proto === 3 ? withHeader('>2\r\n', ['server-cpu-usage', 42, 'Some real reply following the push reply'], proto) : err('ERR RESP2 is not supported by this command')),
+  push: (proto) => (proto === 3 ? pushThenReply() : err('ERR RESP2 is not supported by this command')),
   verbatim: () => new VerbatimReply('This is a verbatim\nstring'),
   true: () => new BoolReply(true),
   false: () => new BoolReply(false),

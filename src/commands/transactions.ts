@@ -5,7 +5,7 @@
 // key changed (server/watch.ts). The per-client state is server/transaction-state.ts.
 
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
-import { ArrayCollector, err, NO_REPLY, NULL_ARRAY, OK, type Reply } from '../protocol/reply.js';
+import { ArrayCollector, droppedReply, err, NO_REPLY, NULL_ARRAY, OK, type Reply } from '../protocol/reply.js';
 import { DISCARD_WITHOUT_MULTI, EXEC_ABORT, EXEC_WITHOUT_MULTI, MULTI_NESTED, WATCH_IN_MULTI } from '../errors.js';
 
 function multi(ctx: Ctx): Reply {
@@ -57,7 +57,7 @@ function exec(ctx: Ctx): Reply {
           replies.protocolFrom(proto, client.proto);
           proto = client.proto;
         }
-        replies.push(sent ? r : NO_REPLY);
+        replies.push(sent ? r : closing ? NO_REPLY : droppedReply(r));
       }
     }
   } finally {

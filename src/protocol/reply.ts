@@ -171,12 +171,31 @@ export class RawReply {
   ) {}
 }
 
+/**
+ * Reply bytes that begin with an out-of-band RESP3 push (DEBUG PROTOCOL push): as Redis's
+ * CLIENT_PUSHING, the push goes out even when the command's own reply is dropped (CLIENT REPLY OFF
+ * or SKIP); the rest only when replies are sent.
+ */
+export class PushedReply extends RawReply {
+  constructor(
+    bytes: Buffer,
+    readonly pushLength: number,
+  ) {
+    super(bytes);
+  }
+}
+
 export const OK = new RawReply(Buffer.from('+OK\r\n'));
 export const QUEUED = new RawReply(Buffer.from('+QUEUED\r\n'));
 export const PONG = new RawReply(Buffer.from('+PONG\r\n'));
 export const NULL_ARRAY = new NullArray();
 /** No bytes at all: a command that answers nothing (CLIENT REPLY OFF / SKIP), or a reply EXEC does not send. */
 export const NO_REPLY = new RawReply(Buffer.alloc(0));
+
+/** What of `r` still goes out when the running command's reply is dropped: its push, if it leads with one. */
+export function droppedReply(r: Reply): RawReply {
+  return r instanceof PushedReply ? new RawReply(r.bytes.subarray(0, r.pushLength)) : NO_REPLY;
+}
 export const EMPTY_ARRAY: Reply[] = [];
 
 export const err = (message: string): ErrorReply => new ErrorReply(message);

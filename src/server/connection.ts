@@ -17,7 +17,7 @@
 // big-bulk collector, reply pieces, deferred-reply marks, the WATCH list), 3.8 KB after.
 
 import type { Socket } from 'node:net';
-import type { Reply } from '../protocol/reply.js';
+import { droppedReply, PushedReply, type Reply } from '../protocol/reply.js';
 import type { ClientApi } from '../commands/context.js';
 import type { Ctx } from '../commands/types.js';
 import type { Server } from './server.js';
@@ -160,6 +160,7 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
       return this.postpone(args);
     }
     if (this.replies.sending) this.reply(r);
+    else if (r instanceof PushedReply) this.reply(droppedReply(r));
     this.replies.end();
     if (this.ownMonitorLine !== null) this.sendOwnLines();
     this.outputAdded(before);

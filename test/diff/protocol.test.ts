@@ -29,6 +29,7 @@ const CONFIGS: Record<string, Record<string, string>> = {
   obufTrim: { 'client-output-buffer-limit': 'normal 100000 0 0' },
   // A client that does not read: its output waits in the socket while more is added.
   obufQueued: { 'client-output-buffer-limit': 'normal 19500000 0 0' },
+  debug: { 'enable-debug-command': 'yes' },
 };
 const pairs = new Map<string, Promise<Pair>>();
 
@@ -369,6 +370,25 @@ function fuzzMutate(s: string, rng: Rng): string {
     default: return s.slice(0, at);
   }
 }
+
+test('DEBUG PROTOCOL push under CLIENT REPLY OFF / SKIP, alone and inside EXEC: the push goes out and the real reply does not, as on redis-server', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const { ks, redis } = await pair('debug');
+  const push = '>2\r\n$16\r\nserver-cpu-usage\r\n:42\r\n';
+  const cases: [string, string, string][] = [
+    ['OFF', mb('CLIENT', 'REPLY', 'OFF') + mb('DEBUG', 'PROTOCOL', 'push') + mb('CLIENT', 'REPLY', 'ON') + mb('PING'), `${push}+OK\r\n+PONG\r\n`],
+    ['SKIP', mb('CLIENT', 'REPLY', 'SKIP') + mb('DEBUG', 'PROTOCOL', 'push') + mb('PING'), `${push}+PONG\r\n`],
+    ['OFF inside EXEC', mb('MULTI') + mb('PING') + mb('CLIENT', 'REPLY', 'OFF') + mb('DEBUG', 'PROTOCOL', 'push') + mb('PING') + mb('EXEC') + mb('CLIENT', 'REPLY', 'ON') + mb('PING'), `+OK\r\n${'+QUEUED\r\n'.repeat(4)}*4\r\n+PONG\r\n${push}+OK\r\n+PONG\r\n`],
+    ['OFF before MULTI', mb('CLIENT', 'REPLY', 'OFF') + mb('MULTI') + mb('PING') + mb('DEBUG', 'PROTOCOL', 'push') + mb('EXEC') + mb('CLIENT', 'REPLY', 'ON') + mb('PING'), `${push}+OK\r\n+PONG\r\n`],
+  ];
+  // The HELLO 3 reply (its client id differs) is cut off; what follows it is compared.
+  const after = (e: Exchange): string => e.data.slice(e.data.indexOf('modules\r\n*0\r\n') + 'modules\r\n*0\r\n'.length);
+  for (const [name, writes, expected] of cases) {
+    const [k, r] = await Promise.all([exchange(ks.port, [mb('HELLO', '3') + writes]), exchange(redis.port, [mb('HELLO', '3') + writes])]);
+    t.is(JSON.stringify(after(k)), JSON.stringify(after(r)), `${name}: Keystonelight vs redis-server`);
+    t.is(JSON.stringify(after(k)), JSON.stringify(expected), name);
+  }
+});
 
 test('protocol fuzz: mutated pipelines get the same answer as from redis-server', async (t) => {
   if (!needBinary(t, 'redis-server')) return;
