@@ -297,7 +297,7 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
     if (w === null) return;
     w.timer = null;
     if (wallNow() < w.deadline) c.armWait(w);
-    else c.endWait(0);
+    else c.endWait(0, true);
   }
 
   /** CLIENT UNBLOCK of this client (and its statistics: Observer.unblocked). */
@@ -312,9 +312,12 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
 
   /**
    * The block ends with `r`. As Redis's processUnblockedClients (in beforeSleep), the rest of the
-   * pipeline runs after the command that ended it (CLIENT UNBLOCK), never inside it.
+   * pipeline runs after the command that ended it (CLIENT UNBLOCK), never inside it. A block that
+   * timed out ends in its timer, outside any command: the pipeline goes on at once, as Redis's
+   * beforeSleep times the block out and runs the client before it polls for other clients' requests
+   * (deferred, another client's write sent meanwhile ran first: test/diff/pause-monitor.test.ts).
    */
-  private endWait(r: Reply): void {
+  private endWait(r: Reply, timedOut = false): void {
     this.dropWait();
     // Server.close() destroys the socket without marking the client: its 'close' comes in a later
     // phase of the event loop, after a timeout due in the same turn (and its pipeline) would run.
@@ -322,7 +325,8 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
     this.lastInteraction = wallNow();
     this.answerHeld(r);
     this.unblocked = true;
-    setImmediate(ConnectionInput.afterWait, this);
+    if (timedOut) ConnectionInput.afterWait(this);
+    else setImmediate(ConnectionInput.afterWait, this);
     this.server.queueFlush(this);
   }
 

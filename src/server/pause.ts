@@ -119,9 +119,16 @@ export class ClientPause {
     this.waiting = new Set();
     for (const c of waiting) c.released();
     if (timedOut) this.onTimedEnd?.();
+    if (waiting.size === 0) return;
     // As Redis, which moves them to its unblocked clients, run from beforeSleep: after the command
-    // that ended the pause (its reply first; run by EXEC, after the whole transaction), not inside it.
-    if (waiting.size > 0) setImmediate(retryAll, waiting);
+    // that ended the pause (its reply first; run by EXEC, after the whole transaction), not inside
+    // it. A pause that timed out ends in its timer, outside any command: they run now, before the
+    // event loop reads the other clients. Deferred to setImmediate, a write that another client sent
+    // while the server was busy (a DEBUG SLEEP) ran first in the loop's poll phase, where Redis, whose
+    // cron ends the pause and whose next beforeSleep runs the held clients before it polls, ran it
+    // after them (test/diff/pause-monitor.test.ts).
+    if (timedOut) retryAll(waiting);
+    else setImmediate(retryAll, waiting);
   }
 }
 

@@ -11,6 +11,7 @@ import { startRealRedis } from '../helpers/redis.js';
 import { serve } from '../helpers/serve.js';
 import { encodeArgs } from '../helpers/resp.js';
 import { waitFor } from '../helpers/aof.js';
+import { startBundle } from '../helpers/bundle.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -150,3 +151,37 @@ test('CLIENT UNPAUSE run by EXEC: the held commands run after the transaction, n
   t.deepEqual(ours, theirs);
   t.deepEqual(ours, ['+OK\r\n', '+QUEUED\r\n', '+QUEUED\r\n', '*2\r\n+OK\r\n$3\r\nold\r\n', '+OK\r\n', '$3\r\nnew\r\n']);
 });
+
+/**
+ * A pause or a WAIT that ends by its timeout while the server is busy (a DEBUG SLEEP of another
+ * client), with a write of a third client arriving meanwhile: the held command runs first, then
+ * the new write, as Redis (its cron ends the pause, or beforeSleep times WAIT out, and the held
+ * client runs before the next poll reads the new request). Ours ran the new write first (the held
+ * command waited for setImmediate, after the poll phase). Ours runs as its bundle here: an
+ * in-process server's DEBUG SLEEP would block the test's clients too.
+ */
+for (const kind of ['CLIENT PAUSE', 'WAIT'] as const) {
+  test(`a ${kind} that times out while the server is busy: the held command runs before a write sent meanwhile, as on redis-server`, async (t) => {
+    if (!needBinary(t, 'redis-server')) return;
+    const [ks, redis] = await Promise.all([startBundle(['--enable-debug-command', 'yes']), startRealRedis(['--enable-debug-command', 'yes'])]);
+    t.teardown(() => Promise.all([ks.stop(), redis.stop()]));
+    const scenario = (port: number): Promise<string[]> => clients(port, 4, async ([admin, a, b, busy]) => {
+      if (kind === 'CLIENT PAUSE') {
+        await admin.call('CLIENT', 'PAUSE', '300', 'WRITE');
+        a.write(encodeArgs(['SET', 'k', 'held']));
+      } else {
+        a.write(Buffer.concat([encodeArgs(['WAIT', '1', '300']), encodeArgs(['SET', 'k', 'held'])]));
+      }
+      await sleep(50);
+      busy.write(encodeArgs(['DEBUG', 'SLEEP', '1'])); // the timeout passes during it
+      await sleep(500);
+      b.write(encodeArgs(['SET', 'k', 'later']));
+      const held = kind === 'WAIT' ? [await a.read(5000), await a.read(5000)] : [await a.read(5000)];
+      return [...held, await b.read(5000), await busy.read(5000), await admin.call('GET', 'k')];
+    });
+    const ours = await scenario(ks.port);
+    const theirs = await scenario(redis.port);
+    t.deepEqual(ours, theirs);
+    t.deepEqual(ours.slice(-3), ['+OK\r\n', '+OK\r\n', '$5\r\nlater\r\n']);
+  });
+}
