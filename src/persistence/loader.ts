@@ -9,7 +9,7 @@
 // (a file cut short that is not the last one too, where Redis 7.0 cuts it, then refuses). A command
 // the server does not have refuses it with Redis's own line (UNKNOWN_COMMAND).
 
-import { closeSync, openSync, readSync, statSync, truncateSync } from 'node:fs';
+import { closeSync, openSync, statSync, truncateSync } from 'node:fs';
 import { basename } from 'node:path';
 import { AofFormatError, PREAMBLE_HINT } from './manifest.js';
 import { argString, sameOrNew } from '../protocol/binary.js';
@@ -17,6 +17,7 @@ import { setImmediate, wallNow } from '../timers.js';
 import { AOF_IO, aofClientErrorLine, aofClientPanic, aofUnknownCommand } from '../errors.js';
 import { fileError } from './fileio.js';
 import { ChunkedList } from '../chunked-list.js';
+import { readAt, ReadWindow } from './read-window.js';
 
 export { AofFormatError } from './manifest.js';
 
@@ -51,7 +52,6 @@ export interface LoadSink {
   lastFileEnd?: number;
 }
 
-const CHUNK = 8 * 1024 * 1024;
 /**
  * Commands replayed between two yields to the event loop: 1024, as Redis's loadSingleAppendOnlyFile
  * processes events every 1024 commands. Short, because Node accepts one new connection per
@@ -132,35 +132,21 @@ function* loadOne(path: string, sink: LoadSink, progress: LoadProgress, last: bo
   } catch (e) {
     throw fileError(AOF_IO.readFile(path), e);
   }
-  let buf = Buffer.alloc(0);
-  let fileOffset = 0; // file offset of buf[0]
-  let readTo = 0;
+  const window = new ReadWindow(fd, path, size);
+  let fileOffset = 0; // file offset of window.bytes[0]
   let commands = 0;
   let lastLog = wallNow();
   const state: { multi: Multi | null } = { multi: null };
   try {
     refusePreamble(fd, path);
     while (true) {
-      const r = parseCommands(buf, sink, state, fileOffset, path);
+      const r = parseCommands(window.bytes, sink, state, fileOffset, path);
       commands += r.count;
       progress.loadedBytes += r.consumed;
-      if (r.consumed > 0) {
-        buf = buf.subarray(r.consumed);
-        fileOffset += r.consumed;
-      }
-      if (r.count < SLICE) {
-        if (readTo >= size) break;
-        // A chunk more, or all the command stopped in is known to need: a 500 MB value read 8 MB
-        // at a time was copied into a new buffer with each (Buffer.concat), a 4.5 GB file of nine
-        // such SETs loaded in 81 s (Redis: 2.3 s). Never more than the file still holds.
-        const more = Math.min(Math.max(CHUNK, r.want - buf.length), size - readTo);
-        const next = Buffer.allocUnsafe(buf.length + more);
-        buf.copy(next, 0);
-        const n = readFully(fd, path, next, buf.length, readTo);
-        if (n === 0) break; // the file shrank under us: treat what is left as a truncated tail
-        readTo += n;
-        buf = next.subarray(0, buf.length + n);
-      }
+      window.consume(r.consumed);
+      fileOffset += r.consumed;
+      // The file shrank under us when a read gets nothing: what is left is a truncated tail.
+      if (r.count < SLICE && (window.done || !window.fill(r.want))) break;
       if (size >= PROGRESS_MIN_BYTES && wallNow() - lastLog >= 1000) {
         lastLog = wallNow();
         const perc = (100 * progress.loadedBytes) / Math.max(1, progress.totalBytes);
@@ -171,31 +157,8 @@ function* loadOne(path: string, sink: LoadSink, progress: LoadProgress, last: bo
   } finally {
     closeSync(fd);
   }
-  endOfFile(path, state.multi, buf, fileOffset, size, sink, last);
+  endOfFile(path, state.multi, window.bytes, fileOffset, size, sink, last);
   return commands;
-}
-
-/** Reads into `into` from offset `at` of the file open as `fd`; how many bytes it read. */
-function readAt(fd: number, path: string, into: Buffer, at: number, from = 0, length = into.length): number {
-  try {
-    return readSync(fd, into, from, length, at);
-  } catch (e) {
-    throw fileError(AOF_IO.readError(path), e);
-  }
-}
-
-/** The most one read is given (Node refuses over 2^31 - 1 bytes). */
-const MAX_READ = 1 << 30;
-
-/** Fills `into` from `from` on with the file's bytes at `at`, until its end or the file's; how many. */
-function readFully(fd: number, path: string, into: Buffer, from: number, at: number): number {
-  let got = 0;
-  while (from + got < into.length) {
-    const n = readAt(fd, path, into, at + got, from + got, Math.min(into.length - from - got, MAX_READ));
-    if (n === 0) break;
-    got += n;
-  }
-  return got;
 }
 
 /** Refuses a file that starts with an RDB preamble (aof-use-rdb-preamble yes in Redis). */
