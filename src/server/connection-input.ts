@@ -312,10 +312,9 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
 
   /**
    * The block ends with `r`. As Redis's processUnblockedClients (in beforeSleep), the rest of the
-   * pipeline runs after the command that ended it (CLIENT UNBLOCK), never inside it. A block that
-   * timed out ends in its timer, outside any command: the pipeline goes on at once, as Redis's
-   * beforeSleep times the block out and runs the client before it polls for other clients' requests
-   * (deferred, another client's write sent meanwhile ran first: test/diff/pause-monitor.test.ts).
+   * pipeline runs after the command that ended it (CLIENT UNBLOCK), never inside it; after a
+   * timeout (in its timer, outside any command) at once, before other clients' requests are read,
+   * as Redis's beforeSleep runs it before polling (test/diff/pause-monitor.test.ts).
    */
   private endWait(r: Reply, timedOut = false): void {
     this.dropWait();
