@@ -7,7 +7,9 @@
 // A failed write keeps the bytes and is retried; until it succeeds, write commands are refused
 // with -MISCONF (Server asks `writeError()`), reads keep working, and the error is logged once.
 // A write that failed half-way is cut off with ftruncate so the file never holds half a command
-// followed by a retried whole one.
+// followed by a retried whole one. What a failed early write (in the middle of a command) kept is
+// moved out of the buffer appended to, in pieces (spill): as Redis's aof_buf, the bytes wait in
+// memory however many, where one buffer would stop at Node's 4 GB.
 
 import { ReplyBuffer } from '../protocol/encoder.js';
 import { MISCONF_AOF, strerror } from '../errors.js';
@@ -22,8 +24,14 @@ import type { AofLog } from './aof.js';
 const PENDING_KEEP = 16 * 1024 * 1024;
 
 export abstract class AofFile {
-  /** Bytes of this turn, not yet written. */
+  /** Bytes of this turn, not yet written (after the spilled ones, if any). */
   protected readonly pending = new ReplyBuffer(PENDING_KEEP);
+  /**
+   * Bytes kept by failed early writes (spill), in order, before `pending`: each piece about the
+   * early write's size (AofWriter.earlyWriteAt). Empty but while writes fail.
+   */
+  private spilled: Buffer[] = [];
+  protected spilledBytes = 0;
   /** Bytes known to be in the current file (what a failed partial write is truncated back to). */
   fileSize: number;
   /** Why the last write (or `always` fsync) failed; null when the last one succeeded. */
@@ -143,11 +151,96 @@ export abstract class AofFile {
       this.io.ftruncate(this.fd, this.fileSize);
     } catch {
       this.fileSize += written;
-      const rest = Buffer.from(this.pending.buf.subarray(written, this.pending.len));
+      this.dropWritten(written);
+    }
+  }
+
+  // --- the bytes not written yet: the spilled pieces, then `pending` ---------------------------
+
+  /** Bytes not written yet (INFO aof_buffer_length). */
+  get pendingBytes(): number {
+    return this.spilledBytes + this.pending.len;
+  }
+
+  /**
+   * An early write failed: its bytes leave the buffer appended to, which starts anew (the next
+   * early write comes another earlyWriteAt bytes on). Kept in it, they made every later append
+   * retry the write with all of them, and the buffer grew until Node refused (4 GB): an internal
+   * error in a command that had changed the dataset.
+   */
+  protected spill(): void {
+    const n = this.pending.len;
+    if (n === 0) return;
+    const piece = Buffer.allocUnsafeSlow(n);
+    this.pending.buf.copy(piece, 0, 0, n);
+    this.spilled.push(piece);
+    this.spilledBytes += n;
+    this.pending.clear();
+    this.epoch++;
+  }
+
+  /**
+   * Writes the spilled pieces, then `tail` (the pending bytes). A failure is thrown as a
+   * ShortWriteError counting every byte this call wrote, so that writeFailed cuts them all off.
+   */
+  protected writeSpilled(tail: Buffer): void {
+    let done = 0;
+    for (const b of [...this.spilled, tail]) {
+      try {
+        this.io.write(this.fd, b);
+      } catch (e) {
+        throw new ShortWriteError(done + (e instanceof ShortWriteError ? e.written : 0), errorCode(e));
+      }
+      done += b.length;
+    }
+  }
+
+  /** Forgets every byte not written yet (written, or dropped). */
+  protected clearUnwritten(): void {
+    this.pending.clear();
+    if (this.spilledBytes === 0) return;
+    this.spilled = [];
+    this.spilledBytes = 0;
+  }
+
+  /** Puts `b` before every byte not written yet (switchFile's SELECT). */
+  protected prependUnwritten(b: Buffer): void {
+    this.spilled.unshift(b);
+    this.spilledBytes += b.length;
+    this.epoch++;
+  }
+
+  /** Keeps the first `n` bytes not written yet, drops the rest (AofWriter.dropUnit). */
+  protected keepUnwritten(n: number): void {
+    let i = 0;
+    while (i < this.spilled.length && n >= this.spilled[i].length) n -= this.spilled[i++].length;
+    if (i === this.spilled.length) {
+      this.pending.len = n;
+      return;
+    }
+    const kept = this.spilled.slice(0, i);
+    if (n > 0) kept.push(this.spilled[i].subarray(0, n));
+    this.spilled = kept;
+    this.spilledBytes = kept.reduce((sum, b) => sum + b.length, 0);
+    this.pending.clear();
+  }
+
+  /** The first `n` bytes not written yet are in the file (a partial write that could not be cut off). */
+  private dropWritten(n: number): void {
+    while (n > 0 && this.spilled.length > 0) {
+      const b = this.spilled[0];
+      const k = Math.min(n, b.length);
+      if (k === b.length) this.spilled.shift();
+      else this.spilled[0] = b.subarray(k);
+      this.spilledBytes -= k;
+      n -= k;
+    }
+    if (n > 0) {
+      const rest = Buffer.from(this.pending.buf.subarray(n, this.pending.len));
       this.pending.take();
       this.pending.writeBytes(rest);
-      this.epoch++;
     }
+    this.epoch++;
   }
 
   /** -MISCONF text while writes (or background fsyncs) fail, else null. */

@@ -15,6 +15,7 @@ import { PoolFsyncs } from './pool-fsyncs.js';
 import { latencyEnd, latencyStart } from './latency-sink.js';
 import { blockFor, wallNow } from '../timers.js';
 import { errorText } from '../errors.js';
+import { ReplyBuffer } from '../protocol/encoder.js';
 
 export type FsyncPolicy = 'always' | 'everysec' | 'no';
 
@@ -119,11 +120,11 @@ export class AofWriter extends AofFile {
    * until Node refused a larger one (4 GB), which threw inside the command after it had changed the
    * dataset, and the bytes were never written (a single write takes at most 2 GB). The running
    * command's block is opened first (AofUnit.open). Replies still wait for the turn's flush; a
-   * failed write keeps the bytes pending, as a failed flush does.
+   * failed write keeps the bytes, as a failed flush does, moved out of the buffer (spill).
    */
   private writeEarly(): void {
-    this.unit.open(this.epoch, this.fileSize);
-    this.flush();
+    this.unit.open(this.epoch, this.fileSize + this.spilledBytes);
+    if (!this.flush()) this.spill();
   }
 
   /**
@@ -167,12 +168,12 @@ export class AofWriter extends AofFile {
 
   /**
    * dropUnit of a unit written early: its bytes, from file offset `at` on, are cut off the file
-   * and the pending ones dropped. They were left there, the block's MULTI without an EXEC: a
+   * and the unwritten ones dropped. They were left there, the block's MULTI without an EXEC: a
    * file a load with aof-load-truncated no refuses, where Redis's holds none of the transaction.
    */
   private cutUnit(at: number): void {
     if (at >= this.fileSize) {
-      this.pending.len = at - this.fileSize; // written only in part (a write cut short)
+      this.keepUnwritten(at - this.fileSize); // not written, or in part (a write cut short)
     } else {
       try {
         this.io.ftruncate(this.fd, at);
@@ -181,7 +182,7 @@ export class AofWriter extends AofFile {
         this.log.warning(`Could not cut the dropped transaction off the AOF file: ${errorText(e)}`);
         return;
       }
-      this.pending.clear();
+      this.clearUnwritten();
       this.fileSize = at;
       this.fileDb = this.unit.dbBefore;
       this.dirtySinceFsync = true;
@@ -226,11 +227,6 @@ export class AofWriter extends AofFile {
     this.appended();
   }
 
-  /** Bytes appended and not yet written (INFO aof_buffer_length). */
-  get pendingBytes(): number {
-    return this.pending.len;
-  }
-
   get fsyncPending(): boolean {
     return this.fsyncs.running;
   }
@@ -241,7 +237,8 @@ export class AofWriter extends AofFile {
    */
   flush(): boolean {
     if (this.unsyncedDir !== null && !this.retryDirFsync()) return false;
-    if (this.pending.len === 0) return this.lastWriteError === null || this.retryFsync();
+    const n = this.pending.len + this.spilledBytes;
+    if (n === 0) return this.lastWriteError === null || this.retryFsync();
     const sleepUs = this.flushSleepUs();
     if (sleepUs > 0) blockFor(sleepUs / 1000);
     const bytes = this.pending.buf.subarray(0, this.pending.len);
@@ -249,7 +246,8 @@ export class AofWriter extends AofFile {
     const context = this.fsyncs.running ? 'aof-write-pending-fsync' : this.rewriting ? 'aof-write-active-child' : 'aof-write-alone';
     const t0 = latencyStart(this.latency);
     try {
-      this.io.write(this.fd, bytes);
+      if (this.spilledBytes === 0) this.io.write(this.fd, bytes);
+      else this.writeSpilled(bytes);
     } catch (e) {
       this.writeFailed(e);
       return false;
@@ -257,10 +255,10 @@ export class AofWriter extends AofFile {
     latencyEnd(this.latency, t0, context, 'aof-write');
     const skipFsync = this.fsyncHeld;
     if (this.policy === 'always' && !skipFsync) {
-      if (!this.fsyncAlways(bytes.length)) return false;
+      if (!this.fsyncAlways(n)) return false;
       this.dirtySinceFsync = false; // the file's bytes before these (written during a rewrite) too
     }
-    this.written(bytes.length);
+    this.written(n);
     if (this.policy !== 'always' || skipFsync) this.dirtySinceFsync = true;
     this.recovered();
     return true;
@@ -269,7 +267,7 @@ export class AofWriter extends AofFile {
   /** The pending bytes are in the file: the next ones start after them. */
   protected override written(n: number): void {
     this.fileSize += n;
-    this.pending.clear();
+    this.clearUnwritten();
     this.epoch++;
     this.fileDb = this.selectedDb;
   }
@@ -348,17 +346,15 @@ export class AofWriter extends AofFile {
     this.path = path;
     this.otherBytes += this.fileSize;
     this.fileSize = 0;
-    if (this.pending.len === 0) {
+    if (this.pendingBytes === 0) {
       this.selectedDb = -1;
     } else if (this.fileDb >= 0) {
       // Bytes appended for the old file and not written yet (a rewrite aborted while its first
       // manifest save was in flight) go to the new one, which redis-server replays from db 0: they
       // get the SELECT they relied on. selectedDb stays what it is at their end.
-      const rest = Buffer.from(this.pending.peek());
-      this.pending.clear();
-      encode(this.pending, ['SELECT', String(this.fileDb)]);
-      this.pending.writeBytes(rest);
-      this.epoch++;
+      const select = new ReplyBuffer();
+      encode(select, ['SELECT', String(this.fileDb)]);
+      this.prependUnwritten(select.take());
     }
     this.fileDb = -1;
     this.dirtySinceFsync = false;

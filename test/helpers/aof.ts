@@ -7,7 +7,8 @@ import { RawClient } from './raw.js';
 import type { Server } from '../../src/server/server.js';
 import { stringOf } from '../../src/keyspace/values.js';
 import { startServer } from '../../src/index.js';
-import { cpSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { Manifest } from '../../src/persistence/manifest.js';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -52,7 +53,10 @@ export class FaultyIO implements FileIO {
     if (path.endsWith('.async.manifest')) this.manifestSaves++;
     return this.real.openWrite(path);
   }
+  /** Runs before each synchronous write, with its bytes (a test takes a crash image there). */
+  beforeWrite: ((buf: Buffer) => void) | null = null;
   write(fd: number, buf: Buffer): void {
+    this.beforeWrite?.(buf);
     this.writes++;
     this.largestWrite = Math.max(this.largestWrite, buf.length);
     if (this.failWrites !== null) {
@@ -306,6 +310,21 @@ export async function loadDir(dir: string, config: Record<string, string> = {}):
   } finally {
     await s.close();
   }
+}
+
+/** redis-check-aof's verdict on the manifest in `dir`: '' when valid. */
+export function checkAof(dir: string): string {
+  const manifest = join(dir, 'appendonlydir', 'appendonly.aof.manifest');
+  if (!existsSync(manifest)) return '';
+  const r = spawnSync('redis-check-aof', [manifest], { encoding: 'latin1', timeout: 20_000 });
+  return r.status === 0 && /(is|are) valid/.test(r.stdout) ? '' : `redis-check-aof (${r.status}): ${r.stdout.trim().split('\n').slice(-3).join(' / ')}`;
+}
+
+/** A copy of data directory `dir` (its PID file left out), as a crash at this instant would leave it. */
+export function crashImage(dir: string): string {
+  const copy = mkdtempSync(join(tmpdir(), 'ks-image-'));
+  cpSync(dir, copy, { recursive: true, filter: (src) => basename(src) !== 'keystonelight.pid' });
+  return copy;
 }
 
 /** Polls `cond` every 20 ms; throws after `ms` (tests never spin forever). */

@@ -5,12 +5,12 @@
 // redis-server to the same dataset. Crash images (directory copies taken at renames and directory
 // fsyncs) must load, with no counter past any value it had (a write replayed twice).
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../../src/index.js';
-import { dumpServer, dumpWire, type Dump } from './aof.js';
+import { checkAof, dumpServer, dumpWire, type Dump } from './aof.js';
 import { RawClient } from './raw.js';
 import { missingFiles, strayFiles } from './race-io.js';
 import { diff, fromDump } from './race-model.js';
@@ -68,14 +68,6 @@ function copyOf(dir: string): string {
   const copy = mkdtempSync(join(tmpdir(), 'ks-racecopy-'));
   cpSync(dir, copy, { recursive: true, filter: (src) => !src.endsWith('keystonelight.pid') });
   return copy;
-}
-
-/** redis-check-aof's verdict on the manifest in `dir`: '' when valid. */
-function checkAof(dir: string): string {
-  const manifest = join(dir, 'appendonlydir', 'appendonly.aof.manifest');
-  if (!existsSync(manifest)) return '';
-  const r = spawnSync('redis-check-aof', [manifest], { encoding: 'latin1', timeout: 20_000 });
-  return r.status === 0 && /(is|are) valid/.test(r.stdout) ? '' : `redis-check-aof (${r.status}): ${r.stdout.trim().split('\n').slice(-3).join(' / ')}`;
 }
 
 /** The dataset redis-server loads from `dir`, or the reason it did not (a port taken: tried again on another). */

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { ManualClock, startServer, type RunningServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw.js';
 import { encodeArgs } from '../helpers/resp.js';
-import { aofBytes, aofContent, aofFiles, aofSize, copyAof, dumpServer, FaultyIO, waitFor } from '../helpers/aof.js';
+import { aofBytes, aofContent, aofFiles, aofSize, checkAof, copyAof, dumpServer, FaultyIO, parseAof, waitFor } from '../helpers/aof.js';
 import type { AofPersistence } from '../../src/persistence/index.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'ks-pserver-'));
@@ -246,6 +246,46 @@ for (const policy of ['always', 'everysec'] as const) {
     t.deepEqual(Object.keys(d).sort(), ['0:after', '0:before', '0:during']);
     const text = aofContent(dir).toString('latin1');
     t.is(text.split('during').length, 2, 'the retried write is in the file once');
+  });
+}
+
+for (const policy of ['always', 'everysec'] as const) {
+  test.serial(`disk errors (${policy}) in an EXEC written early: answered as any write (everysec at once, always once written), its bytes kept in pieces, then written whole`, async (t) => {
+    // Each append after the failed early write retried it with every byte kept, in one buffer that
+    // grew until Node refused it (4 GB): an internal error after the dataset had changed. The
+    // early write's size (256 MB) is 300 bytes here.
+    const dir = tmp();
+    const io = new FaultyIO();
+    const s = await aofServer(t, dir, { appendfsync: policy }, io);
+    persistence(s).writer.earlyWriteAt = 300;
+    const a = await RawClient.connect(s.port);
+    const b = await RawClient.connect(s.port);
+    t.is(await a.call('SET', 'before', '1'), '+OK\r\n');
+    t.is(await a.call('MULTI'), '+OK\r\n');
+    const sets = Array.from({ length: 8 }, (_, i) => ['SET', `k${i}`, String.fromCharCode(97 + i).repeat(400)]);
+    for (const cmd of sets) t.is(await a.call(...cmd), '+QUEUED\r\n');
+    io.failWrites = 'ENOSPC';
+    io.largestWrite = 0;
+    a.write(encodeArgs(['EXEC']));
+    const ok = `*8\r\n${'+OK\r\n'.repeat(8)}`;
+    if (policy === 'everysec') t.is(await a.read(), ok, 'answered, as Redis answers and keeps its aof_buf');
+    await new Promise((r) => setTimeout(r, 50));
+    if (policy === 'always') t.is(a.pending(), '', 'no reply before the write succeeded');
+    t.is(await b.call('SET', 'refused', '1'), '-MISCONF Errors writing to the AOF file: No space left on device\r\n');
+    t.true(io.largestWrite < 1000, `one piece per attempt (${io.largestWrite} bytes)`);
+    const buffered = Number(/aof_buffer_length:(\d+)/.exec(await b.call('INFO', 'persistence'))![1]);
+    t.true(buffered > 8 * 400, `every byte kept (${buffered})`);
+    io.failWrites = null;
+    if (policy === 'always') t.is(await a.read(), ok);
+    await waitFor(async () => (await b.call('PING')) === '+PONG\r\n', 10_000, 'the retry');
+    t.is(await b.call('SET', 'after', '1'), '+OK\r\n');
+    a.close();
+    b.close();
+    await new Promise((r) => setImmediate(r));
+    const words = parseAof(aofContent(dir)).map((c) => c.join(' ').slice(0, 8));
+    t.deepEqual(words, ['SELECT 0', 'SET befo', 'MULTI', ...sets.map((c) => c.join(' ').slice(0, 8)), 'EXEC', 'SET afte']);
+    t.is(checkAof(dir), '');
+    t.deepEqual(await reloadCopy(dir), dumpServer(s.server));
   });
 }
 

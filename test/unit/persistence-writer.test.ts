@@ -154,6 +154,85 @@ test('an evicted key\'s DEL (appendAlone) that takes the pending bytes past earl
   t.deepEqual(readFileSync(path), aofBytes(['SELECT', '0'], ['MULTI'], ['SET', 'a', v], ['DEL', k], ['SET', 'b', '1'], ['EXEC']));
 });
 
+/** The largest buffer the pending bytes were kept in (the storage appended to). */
+const pendingStorage = (w: AofWriter): number => (w as unknown as { pending: { len: number } }).pending.len;
+
+test('early writes that fail: the bytes leave the buffer appended to, one piece per failed write, and are written in order once writes succeed', (t) => {
+  // With a failing disk each later append retried the write with every byte kept, and the one
+  // buffer grew until Node refused it (4 GB): an internal error in a command that had changed the
+  // dataset. earlyWriteAt stands for 256 MB here.
+  for (const policy of ['always', 'everysec'] as const) {
+    const { path, io, w } = setup(policy);
+    w.earlyWriteAt = 64;
+    const add = (args: string[]): void => {
+      w.append(0, args);
+      w.appended();
+    };
+    const sets = Array.from({ length: 30 }, (_, i) => ['SET', `k${i}`, 'v'.repeat(i % 3 === 0 ? 70 : 5)]);
+    w.beginUnit();
+    add(['SET', 'a', '1']);
+    io.failWrites = 'ENOSPC';
+    let most = 0;
+    for (const args of sets) {
+      add(args);
+      most = Math.max(most, pendingStorage(w));
+    }
+    t.true(most < 64 + 100, `${policy}: the buffer stays under earlyWriteAt and one effect (${most} bytes)`);
+    t.true(io.largestWrite < 64 + 200, `${policy}: each attempt writes one piece (${io.largestWrite} bytes)`);
+    t.is(readFileSync(path).length, 0);
+    w.endUnit();
+    const all = aofBytes(['SELECT', '0'], ['MULTI'], ['SET', 'a', '1'], ...sets, ['EXEC']);
+    t.is(w.pendingBytes, all.length, 'every byte kept (INFO aof_buffer_length)');
+    t.false(w.flush());
+    t.is(w.writeError(), 'MISCONF Errors writing to the AOF file: No space left on device');
+    io.failWrites = null;
+    t.true(w.flush());
+    t.deepEqual(readFileSync(path), all, policy);
+    t.is(w.size, all.length);
+    t.is(w.pendingBytes, 0);
+    t.is(w.writeError(), null);
+  }
+});
+
+test('early writes that fail in part and cannot be cut off: the pieces are written on from where the file ends, once', (t) => {
+  const { path, io, w } = setup('everysec');
+  w.earlyWriteAt = 64;
+  io.failWrites = 'EIO';
+  io.partialBytes = 50; // more than some pieces hold, less than others
+  io.failTruncate = true;
+  const sets = Array.from({ length: 12 }, (_, i) => ['SET', `k${i}`, 'x'.repeat(i % 2 === 0 ? 60 : 3)]);
+  w.beginUnit();
+  for (const args of sets) {
+    w.append(1, args);
+    w.appended();
+  }
+  w.endUnit();
+  t.false(w.flush());
+  t.false(w.flush());
+  io.failWrites = null;
+  t.true(w.flush());
+  t.deepEqual(readFileSync(path), aofBytes(['SELECT', '1'], ['MULTI'], ...sets, ['EXEC']));
+  t.is(w.size, readFileSync(path).length);
+});
+
+test('dropUnit of a block whose early writes failed: its kept pieces are dropped, what came before them is written', (t) => {
+  const { path, io, w } = setup('everysec');
+  w.earlyWriteAt = 64;
+  w.append(0, ['SET', 'before', '1']);
+  io.failWrites = 'ENOSPC';
+  t.false(w.flush());
+  w.beginUnit();
+  for (let i = 0; i < 5; i++) {
+    w.append(0, ['SET', `k${i}`, 'z'.repeat(80)]);
+    w.appended();
+  }
+  w.dropUnit();
+  w.endUnit();
+  io.failWrites = null;
+  t.true(w.flush());
+  t.deepEqual(readFileSync(path), aofBytes(['SELECT', '0'], ['SET', 'before', '1']));
+});
+
 test('group commit: one write per flush whatever the number of effects; always adds one fsync', (t) => {
   for (const policy of ['always', 'everysec', 'no'] as const) {
     const { io, w } = setup(policy);
