@@ -76,6 +76,11 @@ export const MISCONF_BGSAVE =
 export const AOF_ENABLE_FAILED = 'Unable to turn on AOF. Check server logs.';
 /** CONFIG SET appendonly no under `always` when the bytes already appended cannot be made durable (Redis exits there). */
 export const AOF_DISABLE_FAILED = 'Unable to turn off AOF: the writes already answered could not be made durable. Check server logs.';
+/**
+ * CONFIG SET appendonly no run by an EXEC whose effects were written early (past 256 MB) when they
+ * cannot be cut off the file again (ftruncate failed): the file stays on, the transaction whole.
+ */
+export const AOF_DISABLE_CUT_FAILED = 'Unable to turn off AOF: the running transaction, written to it in part, could not be cut off it. Check server logs.';
 export const NO_RDB_SAVE = 'ERR Keystonelight saves only to the append only file, which is disabled (appendonly no); RDB snapshots are not supported';
 /** DEBUG LOADAOF when no manifest names files to load (Redis exits there, its load finding no file). */
 export const NO_AOF_TO_LOAD = 'ERR DEBUG LOADAOF found no append-only file to load (no manifest, no old-style file)';

@@ -158,29 +158,38 @@ export class AofWriter extends AofFile {
     this.unit.end(this.epoch);
   }
 
-  /** CONFIG SET appendonly no run by EXEC: the transaction's effects so far are never written (aof-unit.ts). */
-  dropUnit(): void {
+  /**
+   * CONFIG SET appendonly no run by EXEC: the transaction's effects so far are never written
+   * (aof-unit.ts). Returns why that could not be done (the unit then goes on as it was), or null.
+   */
+  dropUnit(): string | null {
     const at = this.unit.inFile(this.epoch);
-    if (at >= 0) this.cutUnit(at);
-    else if (this.unit.take(this.epoch) !== null) this.selectedDb = this.unit.dbBefore;
+    if (at >= 0) {
+      const failed = this.cutUnit(at);
+      if (failed !== null) return failed;
+    } else if (this.unit.take(this.epoch) !== null) {
+      this.selectedDb = this.unit.dbBefore;
+    }
     this.unit.abandon();
+    return null;
   }
 
   /**
-   * dropUnit of a unit written early: its bytes, from file offset `at` on, are cut off the file
-   * and the unwritten ones dropped. They were left there, the block's MULTI without an EXEC: a
-   * file a load with aof-load-truncated no refuses, where Redis's holds none of the transaction.
+   * dropUnit of a unit written early: its bytes, from file offset `at` on, are cut off the file,
+   * the unwritten ones dropped (left, the block's MULTI had no EXEC: aof-load-truncated no refused
+   * the file). When the cut fails, nothing changes and the reason is returned: the file stays on
+   * (CONFIG SET fails), the block closed by EXEC at the transaction's end, not left open for good.
    */
-  private cutUnit(at: number): void {
+  private cutUnit(at: number): string | null {
     if (at >= this.fileSize) {
       this.keepUnwritten(at - this.fileSize); // not written, or in part (a write cut short)
     } else {
       try {
         this.io.ftruncate(this.fd, at);
       } catch (e) {
-        // Left as it is: a load reverts the block without its EXEC (aof-load-truncated yes).
-        this.log.warning(`Could not cut the dropped transaction off the AOF file: ${errorText(e)}`);
-        return;
+        const reason = `could not cut the running transaction off the AOF file: ${errorText(e)}`;
+        this.log.warning(reason);
+        return reason;
       }
       this.clearUnwritten();
       this.fileSize = at;
@@ -189,6 +198,7 @@ export class AofWriter extends AofFile {
     }
     this.selectedDb = this.unit.dbBefore;
     this.epoch++;
+    return null;
   }
 
   /**

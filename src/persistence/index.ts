@@ -163,8 +163,8 @@ export class AofPersistence implements Persistence {
     return null;
   }
 
-  dropUnit(): void {
-    this.writer.dropUnit();
+  dropUnit(): string | null {
+    return this.writer.dropUnit();
   }
 
   flush(): boolean {

@@ -43,8 +43,11 @@ export interface Persistence extends PersistenceApi {
    */
   beginUnit(): void;
   endUnit(): void;
-  /** The file is being turned off in the middle of a command: what that command appended is never written. */
-  dropUnit(): void;
+  /**
+   * The file is being turned off in the middle of a command: what that command appended is never
+   * written. The error text when that could not be done (the file must then stay on), or null.
+   */
+  dropUnit(): string | null;
   /**
    * The file is about to be turned off: under `always`, writes and fsyncs what was appended before
    * the running command's block (whose replies wait for it). The error text, or null.

@@ -16,7 +16,7 @@ import { PidFiles } from './pid-files.js';
 import { isDaemonChild } from './daemon.js';
 import { adjustOpenFilesLimit, tcpBacklogWarning } from './limits.js';
 import { heapLimitWarning } from './heap.js';
-import { AOF_DISABLE_FAILED, AOF_ENABLE_FAILED, errnoText, errorText, strerror } from '../errors.js';
+import { AOF_DISABLE_CUT_FAILED, AOF_DISABLE_FAILED, AOF_ENABLE_FAILED, errnoText, errorText, strerror } from '../errors.js';
 import { ListenError } from './listener.js';
 import { LoggedStartFailure, refuseBeforeLog } from './start-failure.js';
 import { manageOomScore } from './oom-score.js';
@@ -40,12 +40,13 @@ export async function openPersistence(server: Server, io?: FileIO, claimDir?: ()
     }
     if (v === 'yes' && server.exec.running && server.persistence === null) return enableAfterExec(server, io, claimDir);
     // As Redis: CONFIG SET fails, and the previous value is restored.
-    if (!toggleAof(server, v === 'yes', io, claimDir)) throw new ApplyError(v === 'yes' ? AOF_ENABLE_FAILED : AOF_DISABLE_FAILED);
+    const failed = toggleAof(server, v === 'yes', io, claimDir);
+    if (failed !== null) throw new ApplyError(failed);
   });
   // CONFIG is allowed while the file loads (as in Redis): a CONFIG SET appendonly made then changed
   // only the config. Applied now that there is something to turn on or off.
   const on = server.config.bool('appendonly');
-  if (on !== (server.persistence !== null) && !toggleAof(server, on, io, claimDir)) server.config.set('appendonly', on ? 'no' : 'yes');
+  if (on !== (server.persistence !== null) && toggleAof(server, on, io, claimDir) !== null) server.config.set('appendonly', on ? 'no' : 'yes');
 }
 
 /**
@@ -65,7 +66,7 @@ function enableAfterExec(server: Server, io?: FileIO, claimDir?: () => void): vo
     const running = server.persistence;
     if (!server.config.bool('appendonly') || running !== null) return;
     // Too late to fail the CONFIG SET, which answered +OK: the option goes back to no, said in the log.
-    if (!toggleAof(server, true, io, claimDir, true)) {
+    if (toggleAof(server, true, io, claimDir, true) !== null) {
       server.config.set('appendonly', 'no');
       return;
     }
@@ -75,8 +76,11 @@ function enableAfterExec(server: Server, io?: FileIO, claimDir?: () => void): vo
   });
 }
 
-/** Whether the append only file is now as asked. `scheduled`: its rewrite starts in a later turn (EXEC). */
-function toggleAof(server: Server, on: boolean, io?: FileIO, claimDir?: () => void, scheduled = false): boolean {
+/**
+ * Turns the append only file on or off: null when it is now as asked, else CONFIG SET's error text.
+ * `scheduled`: its rewrite starts in a later turn (EXEC).
+ */
+function toggleAof(server: Server, on: boolean, io?: FileIO, claimDir?: () => void, scheduled = false): string | null {
   const p = server.persistence;
   if (on && p === null) {
     if (server.aofOff.rewriting) {
@@ -90,7 +94,7 @@ function toggleAof(server: Server, on: boolean, io?: FileIO, claimDir?: () => vo
     } catch (e) {
       server.log.warning(`Could not enable the append only file: ${errorText(e)}`);
       server.aofLastRewriteOk = false; // as Redis, whose rewrite to start the file could not start
-      return false;
+      return AOF_ENABLE_FAILED;
     }
   } else if (!on && p !== null) {
     // Under `always` the replies of this turn's writes wait for their bytes to be durable: sent once
@@ -99,15 +103,20 @@ function toggleAof(server: Server, on: boolean, io?: FileIO, claimDir?: () => vo
     const failed = p.syncBeforeOff();
     if (failed !== null) {
       server.log.warning(`Could not disable the append only file: ${failed}`);
-      return false;
+      return AOF_DISABLE_FAILED;
     }
-    // Run by EXEC: the transaction's effects so far are never written (Redis propagates them at its end, AOF off by then).
-    p.dropUnit();
+    // Run by EXEC: the transaction's effects so far are never written (Redis propagates them at its
+    // end, AOF off by then). Those written early that cannot be cut off again keep the file on.
+    const kept = p.dropUnit();
+    if (kept !== null) {
+      server.log.warning(`Could not disable the append only file: ${kept}`);
+      return AOF_DISABLE_CUT_FAILED;
+    }
     server.persistence = null;
     server.log.notice('Append only file disabled: written, fsynced and closed');
     server.aofOff.retire(p.close().catch((e) => server.log.warning(`Error closing the append only file: ${errorText(e)}`)));
   }
-  return true;
+  return null;
 }
 
 /** A path of the configuration: a relative one is inside `dir`, as for Redis, which chdirs there. */

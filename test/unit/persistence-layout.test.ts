@@ -13,7 +13,7 @@ import { startServer, type RunningServer } from '../../src/index.js';
 import { Manifest, ManifestStore } from '../../src/persistence/manifest.js';
 import type { AofPersistence } from '../../src/persistence/index.js';
 import { RawClient } from '../helpers/raw.js';
-import { aofBytes, aofContent, dumpServer, FaultyIO, loadDir, parseAof, waitFor } from '../helpers/aof.js';
+import { aofBytes, aofContent, checkAof, dumpServer, FaultyIO, loadDir, parseAof, waitFor } from '../helpers/aof.js';
 import { encodeArgs } from '../helpers/resp.js';
 import { needBinary } from '../helpers/bins.js';
 import { startRealRedis } from '../helpers/redis.js';
@@ -691,6 +691,31 @@ test('DEBUG RELOAD run by an EXEC written early: the new incr file gets no EXEC 
   t.deepEqual(words, []);
   t.deepEqual(await loadDir(dir, { 'propagation-error-behavior': 'panic', 'aof-load-truncated': 'no' }), dumpServer(s.server));
 });
+
+for (const policy of ['everysec', 'always']) {
+  test(`CONFIG SET appendonly no run by an EXEC written early, its cut off the file failing (${policy}): the CONFIG SET fails, the file stays on with the whole transaction`, async (t) => {
+    // The block was left in the file without its EXEC and the file turned off: a load with
+    // aof-load-truncated no refused it, redis-check-aof called it truncated.
+    const dir = tmp();
+    const io = new FaultyIO();
+    const s = await open(t, dir, io, { appendfsync: policy });
+    persistence(s).writer.earlyWriteAt = 300;
+    const c = await RawClient.connect(s.port);
+    t.teardown(() => c.close());
+    t.is(await c.call('SET', 'pre', '0'), '+OK\r\n');
+    t.is(await c.call('MULTI'), '+OK\r\n');
+    for (const cmd of [['SET', 'a', 'x'.repeat(400)], ['SET', 'b', '1'], ['CONFIG', 'SET', 'appendonly', 'no'], ['SET', 'c', '1']]) t.is(await c.call(...cmd), '+QUEUED\r\n');
+    io.failTruncate = true;
+    t.is(await c.call('EXEC'), "*4\r\n+OK\r\n+OK\r\n-ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn off AOF: the running transaction, written to it in part, could not be cut off it. Check server logs.\r\n+OK\r\n");
+    io.failTruncate = false;
+    t.is(await c.call('CONFIG', 'GET', 'appendonly'), '*2\r\n$10\r\nappendonly\r\n$3\r\nyes\r\n');
+    t.regex(await c.call('INFO', 'persistence'), /\r\naof_enabled:1\r\n/);
+    t.is(await c.call('SET', 'after', '1'), '+OK\r\n');
+    t.deepEqual(parseAof(aofContent(dir)).map((a) => a.join(' ').slice(0, 8)), ['SELECT 0', 'SET pre ', 'MULTI', 'SET a xx', 'SET b 1', 'SET c 1', 'EXEC', 'SET afte']);
+    t.is(checkAof(dir), '');
+    t.deepEqual(await loadDir(dir, { 'aof-load-truncated': 'no', 'propagation-error-behavior': 'panic' }), dumpServer(s.server));
+  });
+}
 
 test('a background rewrite writes its walk a megabyte at a time however big the values', async (t) => {
   // A step of the walk took 64 keys whatever their size: 64 values of 100 MB made one buffer past

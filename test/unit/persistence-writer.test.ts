@@ -215,6 +215,37 @@ test('early writes that fail in part and cannot be cut off: the pieces are writt
   t.is(w.size, readFileSync(path).length);
 });
 
+test('dropUnit of a block written early whose bytes cannot be cut off the file: the reason returned, the block goes on and is closed by its EXEC', (t) => {
+  // The block was left in the file without its EXEC (only logged): a load with aof-load-truncated
+  // no refused it, redis-check-aof called it truncated.
+  for (const policy of ['always', 'everysec'] as const) {
+    const { path, io, logs, w } = setup(policy);
+    w.earlyWriteAt = 64;
+    const big = 'b'.repeat(100);
+    w.beginUnit();
+    w.append(0, ['SET', 'a', big]);
+    w.appended();
+    w.append(0, ['SET', 'b', '1']);
+    io.failTruncate = true;
+    t.regex(w.dropUnit() ?? '', /could not cut the running transaction off the AOF file: EIO/, policy);
+    t.true(logs.some((l) => l.includes('could not cut the running transaction off the AOF file')));
+    w.append(0, ['SET', 'c', '1']);
+    w.endUnit();
+    t.true(w.flush());
+    t.deepEqual(readFileSync(path), aofBytes(['SELECT', '0'], ['MULTI'], ['SET', 'a', big], ['SET', 'b', '1'], ['SET', 'c', '1'], ['EXEC']), policy);
+    // With the cut working, nothing of the block is left (as before).
+    io.failTruncate = false;
+    w.beginUnit();
+    w.append(0, ['SET', 'd', big]);
+    w.appended();
+    w.append(0, ['SET', 'e', '1']);
+    t.is(w.dropUnit(), null);
+    w.endUnit();
+    t.true(w.flush());
+    t.deepEqual(readFileSync(path), aofBytes(['SELECT', '0'], ['MULTI'], ['SET', 'a', big], ['SET', 'b', '1'], ['SET', 'c', '1'], ['EXEC']), `${policy}: cut`);
+  }
+});
+
 test('dropUnit of a block whose early writes failed: its kept pieces are dropped, what came before them is written', (t) => {
   const { path, io, w } = setup('everysec');
   w.earlyWriteAt = 64;
@@ -226,7 +257,7 @@ test('dropUnit of a block whose early writes failed: its kept pieces are dropped
     w.append(0, ['SET', `k${i}`, 'z'.repeat(80)]);
     w.appended();
   }
-  w.dropUnit();
+  t.is(w.dropUnit(), null);
   w.endUnit();
   io.failWrites = null;
   t.true(w.flush());
