@@ -8,6 +8,12 @@ import type { ReplyBuffer } from '../protocol/encoder.js';
 const MULTI = Buffer.from('*1\r\n$5\r\nMULTI\r\n');
 const EXEC = Buffer.from('*1\r\n$4\r\nEXEC\r\n');
 
+/** A block's bytes taken out of the pending ones (AofWriter.holdUnit), and the database selected at their end. */
+export interface HeldUnit {
+  bytes: Buffer;
+  db: number;
+}
+
 export class AofUnit {
   /** Effects appended by the running command; -1: none runs (nothing is wrapped). */
   ops = -1;
@@ -73,12 +79,17 @@ export class AofUnit {
   }
 
   /**
-   * The writer moves to a new file (a synchronous rewrite run by EXEC: DEBUG RELOAD) after the
-   * block's MULTI was written to the old one: no EXEC for it in the new file, where nothing opened
-   * it (its effects there are left unwrapped, as those of a block whose start was written).
+   * The writer moves to a new file in the middle of the command: only a synchronous rewrite it
+   * runs does that (DEBUG RELOAD run by EXEC), whose new base holds the command's effects so far
+   * (their bytes written to the old file, or dropped: AofWriter.holdUnit). The rest of them are a
+   * block of their own in the new file, opened by their first effect: left unwrapped, they were
+   * written early one part at a time, and a crash in between loaded half of them.
    */
-  leftFile(epoch: number): void {
-    if (this.epoch !== epoch) this.opened = false;
+  leftFile(): void {
+    if (this.ops <= 0) return;
+    this.ops = 0;
+    this.opened = false;
+    this.fileAt = -1;
   }
 
   /** The command's effects are dropped (CONFIG SET appendonly no run by EXEC): no EXEC to add. */

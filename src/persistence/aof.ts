@@ -10,7 +10,7 @@
 import type { FileIO } from './fileio.js';
 import { encode, timestampLine } from './aof-format.js';
 import { AofFile } from './aof-file.js';
-import { AofUnit } from './aof-unit.js';
+import { AofUnit, type HeldUnit } from './aof-unit.js';
 import { PoolFsyncs } from './pool-fsyncs.js';
 import { latencyEnd, latencyStart } from './latency-sink.js';
 import { blockFor, wallNow } from '../timers.js';
@@ -207,21 +207,39 @@ export class AofWriter extends AofFile {
    * the current file returned (the load stops there), else -1.
    */
   syncBeforeUnit(): number {
-    const db = this.selectedDb;
     const at = this.unit.inFile(this.epoch);
-    const held = at < 0 ? this.unit.take(this.epoch) : null;
-    if (held === null) {
+    this.putBackUnit(this.holdUnit());
+    return at;
+  }
+
+  /**
+   * syncNow() of what came before the running command's block, whose bytes, if all pending, are
+   * taken out meanwhile and returned for putBackUnit (else null). Throws (them put back) on failure.
+   * A synchronous rewrite run by the command (DEBUG RELOAD) puts them back only if it fails: its
+   * base holds those effects, the rest of the block goes to its new file (AofUnit.leftFile).
+   */
+  holdUnit(): HeldUnit | null {
+    const bytes = this.unit.inFile(this.epoch) < 0 ? this.unit.take(this.epoch) : null;
+    if (bytes === null) {
       this.syncNow();
-      return at;
+      return null;
     }
+    const held = { bytes, db: this.selectedDb };
     this.selectedDb = this.unit.dbBefore;
     try {
       this.syncNow();
-    } finally {
-      this.unit.putBack(held, this.epoch);
-      this.selectedDb = db;
+    } catch (e) {
+      this.putBackUnit(held);
+      throw e;
     }
-    return -1;
+    return held;
+  }
+
+  /** Puts back what holdUnit() took: after what was pending before it, written meanwhile. */
+  putBackUnit(held: HeldUnit | null): void {
+    if (held === null) return;
+    this.unit.putBack(held.bytes, this.epoch);
+    this.selectedDb = held.db;
   }
 
   /**
@@ -349,7 +367,7 @@ export class AofWriter extends AofFile {
    * there is reported as a background fsync error (-MISCONF until an fsync succeeds).
    */
   switchFile(fd: number, path: string): void {
-    this.unit.leftFile(this.epoch);
+    this.unit.leftFile();
     const old = this.fd;
     const dirty = this.dirtySinceFsync;
     this.fd = fd;

@@ -299,18 +299,27 @@ export class AofPersistence implements Persistence {
   /** A whole rewrite inside one command: no snapshot hooks needed; `dropExpired`: see reload(). */
   private rewriteSync(dropExpired = false): void {
     void this.jobs.abortRewrite();
-    this.writer.syncNow();
+    // Run by EXEC (DEBUG RELOAD): the transaction's effects so far go into the new base. Their
+    // bytes stay out of the old file meanwhile, and go back, still one block, if the rewrite
+    // fails: written there bare, the transaction's rest came after them unwrapped.
+    const held = this.writer.holdUnit();
     const ks = this.server.keyspace;
-    const incr = rewriteSync(this.loc, this.manifests, this.io, this.server.log, (fd) => {
-      let bytes = 0;
-      const spill = (out: ReplyBuffer): void => {
-        this.io.write(fd, out.peek());
-        bytes += out.len;
-        out.clear();
-      };
-      dumpKeyspace(ks, spill, this.writer.timestamps, dropExpired ? ks.clock.now() : undefined);
-      return bytes;
-    });
+    let incr: OpenIncr;
+    try {
+      incr = rewriteSync(this.loc, this.manifests, this.io, this.server.log, (fd) => {
+        let bytes = 0;
+        const spill = (out: ReplyBuffer): void => {
+          this.io.write(fd, out.peek());
+          bytes += out.len;
+          out.clear();
+        };
+        dumpKeyspace(ks, spill, this.writer.timestamps, dropExpired ? ks.clock.now() : undefined);
+        return bytes;
+      });
+    } catch (e) {
+      this.writer.putBackUnit(held);
+      throw e;
+    }
     const tempIncr = this.jobs.starting && this.writer.path === join(aofDirOf(this.loc), tempIncrName(this.loc.filename)) ? this.writer.path : null;
     this.writer.switchFile(incr.fd, incr.path);
     this.writer.rebase(incr.otherBytes);
