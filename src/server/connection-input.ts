@@ -228,8 +228,13 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
     this.server.pause.wait(this);
   }
 
+  /** Its block ended (Unblockable): the held command and the rest of the pipeline run. */
+  resumeUnblocked(): void {
+    return this.postponed !== null ? this.retryPostponed() : ConnectionInput.afterWait(this);
+  }
+
   /** The pause ended: run the held command, then the rest of the pipeline (unless held again). */
-  retryPostponed(): void {
+  private retryPostponed(): void {
     const args = this.postponed;
     this.postponed = null;
     this.unblocked = false;
@@ -296,8 +301,9 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
     const w = c.waiting;
     if (w === null) return;
     w.timer = null;
-    if (wallNow() < w.deadline) c.armWait(w);
-    else c.endWait(0, true);
+    if (wallNow() < w.deadline) return c.armWait(w);
+    c.server.beforeTimeouts(); // an overdue cron first, whose held commands may end this block
+    if (c.waiting === w) c.endWait(0, true);
   }
 
   /** CLIENT UNBLOCK of this client (and its statistics: Observer.unblocked). */
@@ -311,10 +317,8 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
   }
 
   /**
-   * The block ends with `r`. As Redis's processUnblockedClients (in beforeSleep), the rest of the
-   * pipeline runs after the command that ended it (CLIENT UNBLOCK), never inside it; after a
-   * timeout (in its timer, outside any command) at once, before other clients' requests are read,
-   * as Redis's beforeSleep runs it before polling (test/diff/pause-monitor.test.ts).
+   * The block ends with `r`; the rest of the pipeline runs from the unblocked queue (unblocked.ts):
+   * after the command that ended it (CLIENT UNBLOCK), at once after a timeout (outside any command).
    */
   private endWait(r: Reply, timedOut = false): void {
     this.dropWait();
@@ -324,8 +328,7 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
     this.lastInteraction = wallNow();
     this.answerHeld(r);
     this.unblocked = true;
-    if (timedOut) ConnectionInput.afterWait(this);
-    else setImmediate(ConnectionInput.afterWait, this);
+    this.server.unblockedClients.resume(this, timedOut);
     this.server.queueFlush(this);
   }
 

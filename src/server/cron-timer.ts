@@ -7,7 +7,7 @@
 // last run, configured_hz the option.
 
 import type { Config } from '../config.js';
-import { clearTimeout, setTimeout } from '../timers.js';
+import { clearTimeout, setTimeout, wallNow } from '../timers.js';
 
 /** Redis's MAX_CLIENTS_PER_CLOCK_TICK. */
 const MAX_CLIENTS_PER_CLOCK_TICK = 200;
@@ -39,6 +39,10 @@ export class CronTimer {
   hz: number;
   private timer: NodeJS.Timeout | null = null;
   private running = false;
+  /** When the next run is due (wall clock, ms). */
+  private dueAt = 0;
+  /** A run is in progress (runIfOverdue from inside it does nothing). */
+  private inRun = false;
 
   constructor(
     private readonly settings: CronSettings,
@@ -58,19 +62,35 @@ export class CronTimer {
     this.timer = null;
   }
 
+  /**
+   * Runs now if the next run's time has passed, its period then starting afresh: for a timeout
+   * that fires after a busy period (Server.beforeTimeouts), where Node's timers phase would run
+   * the due timers in the order of their due times, Redis its cron first.
+   */
+  runIfOverdue(nowMs: number): void {
+    if (this.timer === null || this.inRun || nowMs < this.dueAt) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.tick();
+  }
+
   /** Created once: a closure per run would be garbage. */
   private readonly tick = (): void => {
     const s = this.settings;
     this.hz = s.dynamic() ? dynamicHz(s.configured(), s.clients()) : s.configured();
+    this.inRun = true;
     try {
       this.run();
     } finally {
+      this.inRun = false;
       if (this.running) this.schedule();
     }
   };
 
   private schedule(): void {
-    this.timer = setTimeout(this.tick, Math.floor(1000 / this.hz));
+    const period = Math.floor(1000 / this.hz);
+    this.dueAt = wallNow() + period;
+    this.timer = setTimeout(this.tick, period);
     this.timer.unref();
   }
 }

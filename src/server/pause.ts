@@ -11,7 +11,8 @@
 
 import { RawReply, type Reply } from '../protocol/reply.js';
 import type { CommandSpec } from '../commands/types.js';
-import { clearTimeout, setImmediate, setTimeout, wallNow } from '../timers.js';
+import { clearTimeout, setTimeout, wallNow } from '../timers.js';
+import type { Unblockable, UnblockedQueue } from './unblocked.js';
 
 export type PauseMode = 'off' | 'write' | 'all';
 
@@ -35,10 +36,9 @@ export const touchesKeyspace = (spec: CommandSpec): boolean =>
   spec.flags.includes('readonly') || spec.flags.includes('write') || mayReplicate(spec);
 
 /** A connection whose command waits for the pause to end. */
-export interface Postponed {
-  /** The pause ended: its command runs soon (retryPostponed), after the command that ended it. */
+export interface Postponed extends Unblockable {
+  /** The pause ended: its command runs from the unblocked queue (unblocked.ts). */
   released(): void;
-  retryPostponed(): void;
 }
 
 export class ClientPause {
@@ -59,6 +59,14 @@ export class ClientPause {
    * during the pause before the held clients run. CLIENT UNPAUSE runs them first, in both.
    */
   onTimedEnd: (() => void) | null = null;
+  /**
+   * Runs when the pause's timer fires, before it ends the pause: the server's cron if it is overdue
+   * (Server.beforeTimeouts), which may end the pause itself (endIfDue).
+   */
+  beforeTimeout: (() => void) | null = null;
+
+  /** `unblocked`: where the held connections go when the pause ends. */
+  constructor(private readonly unblocked: UnblockedQueue) {}
 
   /** CLIENT PAUSE: a longer pause extends the current one, ALL overrides WRITE, never the reverse. */
   pause(nowMs: number, timeoutMs: number, mode: 'write' | 'all'): void {
@@ -98,8 +106,28 @@ export class ClientPause {
 
   private expire(): void {
     this.timer = null;
+    this.beforeTimeout?.();
+    // The cron ended it (and may have run a held CLIENT PAUSE: a new pause, with its own timer).
+    if (this.timer !== null || !this.active) return;
     if (wallNow() < this.until) this.pause(wallNow(), this.until - wallNow(), this.mode === 'all' ? 'all' : 'write');
-    else this.unpause(true);
+    else this.endTimedOut();
+  }
+
+  /**
+   * The cron's check (Redis's checkClientPauseTimeoutAndReturnIfPaused, at the start of its active
+   * expiry cycle): a pause whose time is up ends, whether or not its timer has fired yet. True if
+   * it ended here; its held commands are then queued, to run at the cron's end.
+   */
+  endIfDue(nowMs: number): boolean {
+    if (!this.active || nowMs < this.until) return false;
+    this.unpause(true);
+    return true;
+  }
+
+  /** The pause ended by its timeout, outside any command: the held commands run now. */
+  private endTimedOut(): void {
+    this.unpause(true);
+    this.unblocked.run();
   }
 
   /** Server shutdown: no timer left behind; the waiting connections are being closed anyway. */
@@ -109,7 +137,10 @@ export class ClientPause {
     this.waiting = new Set();
   }
 
-  /** Ends the pause (CLIENT UNPAUSE, timeout, shutdown) and runs the waiting commands in order. */
+  /**
+   * Ends the pause (CLIENT UNPAUSE, or its timeout: endTimedOut, endIfDue) and queues the waiting
+   * commands, in order: CLIENT UNPAUSE's run at the end of the turn, a timeout's where it ended.
+   */
   unpause(timedOut = false): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
@@ -117,21 +148,15 @@ export class ClientPause {
     this.until = 0;
     const waiting = this.waiting;
     this.waiting = new Set();
-    for (const c of waiting) c.released();
-    if (timedOut) this.onTimedEnd?.();
-    if (waiting.size === 0) return;
     // As Redis, which moves them to its unblocked clients, run from beforeSleep: after the command
     // that ended the pause (its reply first; run by EXEC, after the whole transaction), not inside
-    // it. A pause that timed out ends in its timer, outside any command: they run now, before the
-    // event loop reads the other clients. Deferred to setImmediate, a write that another client sent
-    // while the server was busy (a DEBUG SLEEP) ran first in the loop's poll phase, where Redis, whose
-    // cron ends the pause and whose next beforeSleep runs the held clients before it polls, ran it
-    // after them (test/diff/pause-monitor.test.ts).
-    if (timedOut) retryAll(waiting);
-    else setImmediate(retryAll, waiting);
+    // it. A pause that timed out ends outside any command (its timer, the cron): its caller runs
+    // them there, before the event loop reads the other clients (unblocked.ts).
+    for (const c of waiting) {
+      c.released();
+      this.unblocked.add(c);
+    }
+    if (timedOut) this.onTimedEnd?.();
+    else this.unblocked.runSoon();
   }
-}
-
-function retryAll(waiting: Set<Postponed>): void {
-  for (const c of waiting) c.retryPostponed();
 }

@@ -34,6 +34,7 @@ import { openCluster, type Cluster } from '../cluster/cluster.js';
 import { Observer } from './observe.js';
 import { newStats, usecNow } from './stats.js';
 import { ClientPause, POSTPONED } from './pause.js';
+import { UnblockedQueue } from './unblocked.js';
 import { MemoryGuard } from './maxmemory.js';
 import { StallMonitor } from './stalls.js';
 import { ServerMetrics } from './metrics.js';
@@ -134,7 +135,9 @@ export class Server implements ServerApi {
   readonly latency: Observer['latency'];
   readonly monitors: Observer['monitors'];
   readonly commandStats: Observer['commandStats'];
-  readonly pause = new ClientPause();
+  /** The clients whose block ended, to run the rest of their pipelines (unblocked.ts). */
+  readonly unblockedClients = new UnblockedQueue();
+  readonly pause = new ClientPause(this.unblockedClients);
   /** WATCH's keys and watchers (watch.ts). */
   readonly watches: WatchRegistry;
   /** Output buffer limits and idle timeout of the clients (limits.ts). */
@@ -172,6 +175,7 @@ export class Server implements ServerApi {
     pause.onTimedEnd = () => {
       if (!this.loading && this.expireCycle()) this.turnFlush.unlessDue();
     };
+    pause.beforeTimeout = () => this.beforeTimeouts();
     this.keyspace = new Keyspace(this.config.int('databases'), opts.clock ?? systemClock, {
       expired: (db, key) => this.onExpired(db, key),
       // CLIENT PAUSE keeps the dataset constant: expired keys read as missing but stay.
@@ -381,6 +385,18 @@ export class Server implements ServerApi {
     return true;
   }
 
+  /**
+   * A timeout fired (a WAIT's, a CLIENT PAUSE's): an overdue cron runs first. After a busy period
+   * (a long command), Redis runs its serverCron, which ends a pause whose time is up and expires
+   * keys, before its beforeSleep times out blocked clients and runs the unblocked ones; Node runs the
+   * due timers in the order of their due times, and a WAIT due before the cron ran its pipeline
+   * before the cron's expiry (a DBSIZE counted expired keys) and before the commands of a pause
+   * that ended meanwhile (test/diff/busy-order.test.ts).
+   */
+  beforeTimeouts(): void {
+    this.cronTimer.runIfOverdue(wallNow());
+  }
+
   /** Periodic work (Redis's serverCron): active expiry, a small slice of time each tick. */
   private cron(): void {
     this.observer.followWallClock();
@@ -390,6 +406,8 @@ export class Server implements ServerApi {
     this.stalls.ran(usecNow() - t0);
     // A background job's slices run between ticks, with no request to wake the sampler.
     if (this.persistence?.busy === true || this.aofOff.rewriting) this.stalls.wake();
+    // The commands of a pause that ended in the tick (endIfDue), after it as after Redis's cron.
+    this.unblockedClients.run();
   }
 
   /** One tick of that work, timed by cron(). */
@@ -398,9 +416,11 @@ export class Server implements ServerApi {
     this.metrics.cron(now, this.hz, this.stats, this.keyspace.usedMemory);
     this.replyBuffers.cron(this.clientsById, this.hz, now, this.limits.cronCheck(now), (c) => this.metrics.clientPeaks.track(c));
     this.periodicLog.cron(now, this.log, this.keyspace, this.clientsById.size);
-    // As Redis: no active expiry while clients are paused (the dataset stays as it is). Access
-    // stamps read the time of the last tick, which the cycle takes too.
-    if (this.pause.active || !this.expireCycle()) this.keyspace.tick();
+    // As Redis: no active expiry while clients are paused (the dataset stays as it is); a pause
+    // whose time is up ends first, as Redis's cycle checks, and its end runs the cycle (onTimedEnd).
+    // Access stamps read the time of the last tick, which the cycle takes too.
+    const cycled = this.pause.endIfDue(now) ? this.activeExpire : !this.pause.active && this.expireCycle();
+    if (!cycled) this.keyspace.tick();
     this.persistence?.cron();
     this.migrateLinks.closeIdle(Math.floor(now / 1000));
     // Deletions by active expiry were appended; write them (and release held replies on recovery).
