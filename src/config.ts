@@ -115,10 +115,12 @@ for (const o of OPTIONS) {
   BY_NAME.set(o.name, o);
   if (o.alias) BY_NAME.set(o.alias, o);
 }
+/** The longest name: a longer one (CONFIG SET of a 512 MB word) is no option, without a lower-case copy of it. */
+const LONGEST_NAME = Math.max(...[...BY_NAME.keys()].map((k) => k.length));
 
 /** The option called `name` (its name or its alias, any case). */
 export function findOption(name: string): OptionSpec | undefined {
-  return BY_NAME.get(name.toLowerCase());
+  return name.length > LONGEST_NAME ? undefined : BY_NAME.get(name.toLowerCase());
 }
 
 /**

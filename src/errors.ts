@@ -3,6 +3,8 @@
 // `err()` / the shared constants so that the same failure always reads the same way.
 
 import { trimChars } from './trim.js';
+import { LongText } from './protocol/long-text.js';
+import type { ErrorReply } from './protocol/reply.js';
 
 export const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 export const SYNTAX = 'ERR syntax error';
@@ -165,8 +167,64 @@ export const unknownSubcommand = (sub: string, cmd: string): string =>
 export const subcommandSyntax = (sub: string, cmd: string): string =>
   `ERR unknown subcommand or wrong number of arguments for '${cstr(sub).slice(0, 128)}'. Try ${upperAscii(cmd)} HELP.`;
 
-/** EXPIRE's text for an unknown option word (printed with %s, so up to a NUL). */
-export const unsupportedOption = (opt: string): string => `ERR Unsupported option ${cstr(opt)}`;
+/**
+ * An error reply whose text quotes arguments, each as C's "%s" prints it (cstr), as Redis's
+ * addReplyErrorFormat: `quoting\`ERR Unknown client type '${type}'\``. Redis quotes such an argument
+ * whole, and an argument may be as long as a JS string can be (536,870,888 bytes), so the text may
+ * be longer than one string: then it is sent from its parts (LongText.error), where building it
+ * answered an internal error (or, past V8's limit, threw).
+ */
+export const quoting = (strings: TemplateStringsArray, ...args: string[]): ErrorReply => quotingText(strings, args, false);
+
+/**
+ * As `quoting`, with CR and LF then trimmed off both ends of the whole text, as `formatted`: for the
+ * texts Redis's addReplyErrorFormat trims that end with an argument.
+ */
+export const formattedQuoting = (strings: TemplateStringsArray, ...args: string[]): ErrorReply => quotingText(strings, args, true);
+
+function quotingText(strings: TemplateStringsArray, args: readonly string[], trim: boolean): ErrorReply {
+  const parts: string[] = [strings[0]];
+  for (let i = 0; i < args.length; i++) parts.push(cstr(args[i]), strings[i + 1]);
+  if (trim) trimParts(parts, '\r\n');
+  const text = new LongText();
+  for (const p of parts) text.add(p);
+  return text.error();
+}
+
+/** Trims `chars` off both ends of the text `parts` make, across parts (trimChars of their join). */
+function trimParts(parts: string[], chars: string): void {
+  for (let i = 0; i < parts.length && (parts[i] = trimChars(parts[i], chars, true)) === ''; i++);
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const p = parts[i];
+    let to = p.length;
+    while (to > 0 && chars.includes(p[to - 1])) to--;
+    parts[i] = p.slice(0, to);
+    if (to > 0) break;
+  }
+}
+
+// Texts that quote an argument whole (see `quoting`).
+export const unknownConfigOption = (name: string): ErrorReply => quoting`ERR Unknown option or number of arguments for CONFIG SET - '${name}'`;
+/** CLIENT LIST TYPE and CLIENT KILL TYPE. */
+export const unknownClientType = (type: string): ErrorReply => quoting`ERR Unknown client type '${type}'`;
+/** CLIENT KILL USER. */
+export const noSuchUser = (user: string): ErrorReply => quoting`ERR No such user '${user}'`;
+/** CLIENT SETINFO (Redis 7.2's). */
+export const unrecognizedOption = (opt: string): ErrorReply => quoting`ERR Unrecognized option '${opt}'`;
+/** ACL DRYRUN. */
+export const userNotFound = (user: string): ErrorReply => quoting`ERR User '${user}' not found`;
+export const commandNotFound = (name: string): ErrorReply => quoting`ERR Command '${name}' not found`;
+export const helloOption = (opt: string): ErrorReply => quoting`ERR Syntax error in HELLO option '${opt}'`;
+/** LATENCY GRAPH of an event with no samples. */
+export const noSamples = (event: string): ErrorReply => quoting`ERR No samples available for event '${event}'`;
+// FUNCTION LIST and LOAD (Redis trims only LOAD's option text).
+export const unknownArgument = (arg: string): ErrorReply => quoting`ERR Unknown argument ${arg}`;
+export const unknownOptionGiven = (opt: string): ErrorReply => formattedQuoting`ERR Unknown option given: ${opt}`;
+export const invalidMetadataValue = (value: string): ErrorReply => quoting`ERR Invalid metadata value given: ${value}`;
+export const engineNotFound = (engine: string): ErrorReply => quoting`ERR Engine '${engine}' not found`;
+
+/** EXPIRE's text for an unknown option word (printed with %s, so up to a NUL; trimmed). */
+export const unsupportedOption = (opt: string): ErrorReply => formattedQuoting`ERR Unsupported option ${opt}`;
 
 /** getRangeLongFromObjectOrReply's text: a valid integer outside the range the command accepts. */
 export const VALUE_RANGE = (min: number | bigint, max: number | bigint): string =>
@@ -211,7 +269,7 @@ export const INVALID_SLOT = 'ERR Invalid slot';
 /** CONFIG SET cluster-announce-ip's reason (after Redis's `CONFIG SET failed ... - `) with a layout file, whose lines are the addresses shown. */
 export const ANNOUNCE_IP_FIXED = 'changing it at run time is not supported by Keystonelight with a cluster layout file';
 export const INVALID_SLOT_OR_KEYS = 'ERR Invalid slot or number of keys';
-export const UNKNOWN_NODE = (id: string): string => `ERR Unknown node ${cstr(id)}`;
+export const UNKNOWN_NODE = (id: string): ErrorReply => quoting`ERR Unknown node ${id}`;
 export const SELECT_IN_CLUSTER = 'ERR SELECT is not allowed in cluster mode';
 export const SWAPDB_IN_CLUSTER = 'ERR SWAPDB is not allowed in cluster mode';
 export const MOVE_IN_CLUSTER = 'ERR MOVE is not allowed in cluster mode';

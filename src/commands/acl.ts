@@ -21,7 +21,7 @@ import { aclLog } from './acl-log.js';
 import { helpReply, lookupLine } from './command.js';
 import { metaOf } from './meta/index.js';
 import { Deferred, err, MapReply, OK, SetReply, type Reply } from '../protocol/reply.js';
-import { cstr, NOT_INTEGER, subcommandSyntax, wrongArity } from '../errors.js';
+import { commandNotFound, cstr, NOT_INTEGER, subcommandSyntax, userNotFound, wrongArity } from '../errors.js';
 import { defaultUserPassword, defaultUserRules } from '../config.js';
 
 const HELP = [
@@ -110,10 +110,10 @@ function cat(ctx: Ctx, args: string[]): Reply {
  * arguments (Redis's lookupCommand and arity check, in the server's table, renames applied).
  */
 function dryRun(ctx: Ctx, args: string[]): Reply {
-  if (args[2] !== USER) return err(`ERR User '${cstr(args[2])}' not found`);
+  if (args[2] !== USER) return userNotFound(args[2]);
   const argv = args.slice(3);
   const spec = lookupLine(ctx, argv);
-  if (spec === undefined) return err(`ERR Command '${cstr(argv[0])}' not found`);
+  if (spec === undefined) return commandNotFound(argv[0]);
   const n = argv.length;
   if ((spec.arity > 0 && spec.arity !== n) || n < -spec.arity) return err(wrongArity(spec.name));
   return OK;

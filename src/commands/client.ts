@@ -13,7 +13,7 @@ import type { ClientApi } from './context.js';
 import { Deferred, err, ErrorReply, MapReply, NO_REPLY, OK, SetReply, type Reply } from '../protocol/reply.js';
 import { LongText } from '../protocol/long-text.js';
 import { LOG_MAX_LEN } from '../server/log.js';
-import { cstr, NOT_INTEGER, subcommandSyntax, SYNTAX } from '../errors.js';
+import { cstr, noSuchUser, NOT_INTEGER, subcommandSyntax, SYNTAX, unknownClientType, unrecognizedOption } from '../errors.js';
 import { wallNow } from '../timers.js';
 
 const HELP = [
@@ -203,7 +203,7 @@ function clientList(ctx: Ctx, args: string[]): Reply {
   if (args.length === 2) return lines(clients);
   if (args.length === 4 && cWord(args[2]) === 'TYPE') {
     const type = typeOf(args[3]);
-    if (type === null) return err(`ERR Unknown client type '${cstr(args[3])}'`);
+    if (type === null) return unknownClientType(args[3]);
     return lines(type === 'normal' ? clients : []);
   }
   if (args.length > 3 && cWord(args[2]) === 'ID') {
@@ -240,12 +240,12 @@ function killFilter(args: string[]): KillFilter | ErrorReply {
       f.id = Number(id);
     } else if (opt === 'type') {
       const t = typeOf(val);
-      if (t === null) return err(`ERR Unknown client type '${cstr(val)}'`);
+      if (t === null) return unknownClientType(val);
       f.type = t;
     } else if (opt === 'addr') f.addr = cstr(val); // compared with strcmp: up to a NUL byte
     else if (opt === 'laddr') f.laddr = cstr(val);
     else if (opt === 'user') {
-      if (val !== 'default') return err(`ERR No such user '${cstr(val)}'`);
+      if (val !== 'default') return noSuchUser(val);
     } else if (opt === 'skipme') {
       const v = cWord(val).toLowerCase();
       if (v !== 'yes' && v !== 'no') return err(SYNTAX);
@@ -284,7 +284,7 @@ function clientSetName(ctx: Ctx, args: string[]): Reply {
 /** CLIENT SETINFO LIB-NAME|LIB-VER value, as Redis 7.2. */
 function clientSetInfo(ctx: Ctx, args: string[]): Reply {
   const attr = cWord(args[2]).toLowerCase();
-  if (attr !== 'lib-name' && attr !== 'lib-ver') return err(`ERR Unrecognized option '${cstr(args[2])}'`);
+  if (attr !== 'lib-name' && attr !== 'lib-ver') return unrecognizedOption(args[2]);
   if (!validClientName(args[3])) return err(`ERR ${cstr(args[2])} cannot contain spaces, newlines or special characters.`);
   if (attr === 'lib-name') ctx.client.libName = args[3];
   else ctx.client.libVer = args[3];

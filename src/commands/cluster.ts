@@ -146,7 +146,7 @@ function getKeysInSlot(cluster: ClusterApi, _ctx: Ctx, args: string[]): Reply {
 
 /** REPLICAS / SLAVES / COUNT-FAILURE-REPORTS of a known node: no replicas and no failure reports here. */
 const ofNode = (reply: () => Reply): ClusterHandler => (cluster, _ctx, args) =>
-  cluster.nodes.some((n) => n.id === args[2]) ? reply() : err(UNKNOWN_NODE(args[2]));
+  cluster.nodes.some((n) => n.id === args[2]) ? reply() : UNKNOWN_NODE(args[2]);
 
 const STALE: CommandFlag[] = ['stale'];
 const ADMIN_STALE: CommandFlag[] = ['admin', 'stale'];

@@ -5,7 +5,7 @@
 // and LIST count only what Keystonelight implements. Redis lists subcommands in hash order (it
 // differs between runs); we list them in table order.
 
-import { container } from './dispatch.js';
+import { container, subcommandOf } from './dispatch.js';
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { globMatch } from './glob.js';
 import { cWord } from './args.js';
@@ -94,15 +94,14 @@ export function lookupByName(table: ReadonlyMap<string, CommandSpec>, name: stri
   if (parts.length > 2) return undefined;
   const spec = table.get(parts[0]);
   if (parts.length === 1 || spec === undefined) return spec;
-  // By the spec's own name: "cfg|get" finds config|get once CONFIG is renamed cfg, as Redis's.
-  return spec.subcommands?.find((s) => s.name === `${spec.name}|${parts[1]}`);
+  return subcommandOf(spec, parts[1]);
 }
 
 /** Redis's lookupCommand on a command line: the command, or its subcommand when it has them. */
 export function lookupLine(ctx: Ctx, argv: string[]): CommandSpec | undefined {
   const spec = ctx.server.commands.get(lowerAscii(argv[0]));
   if (spec === undefined || argv.length === 1 || spec.subcommands === undefined) return spec;
-  return spec.subcommands.find((s) => s.name === `${spec.name}|${lowerAscii(argv[1])}`);
+  return subcommandOf(spec, argv[1]);
 }
 
 function commandAll(ctx: Ctx): Reply {

@@ -10,7 +10,7 @@ import { ApplyError, checkSupported, ConfigError, findOption, optionNames, valid
 import { byteString, fsPath } from '../config-values.js';
 import { rewriteConfigFile } from '../config-rewrite.js';
 import { err, MapReply, OK, type Reply } from '../protocol/reply.js';
-import { SYNTAX } from '../errors.js';
+import { SYNTAX, unknownConfigOption } from '../errors.js';
 import { protectedActionDenied } from '../server/limits.js';
 
 const HELP = [
@@ -24,7 +24,6 @@ const HELP = [
   '    Rewrite the configuration file.',
 ];
 
-const UNKNOWN_OPTION = (name: string): string => `ERR Unknown option or number of arguments for CONFIG SET - '${name}'`;
 const SET_FAILED = (name: string, why: string): string => `ERR CONFIG SET failed (possibly related to argument '${name}') - ${why}`;
 
 /** An option's value as CONFIG GET shows it (dir as the absolute path Redis would have chdir'ed to). */
@@ -66,7 +65,7 @@ function configSet(ctx: Ctx, args: string[]): Reply {
   for (let i = 2; i < args.length; i += 2) {
     const name = args[i];
     const spec = findOption(name);
-    if (spec === undefined) return err(UNKNOWN_OPTION(name));
+    if (spec === undefined) return unknownConfigOption(name);
     if (spec.protected && protectedActionDenied(ctx.server.config.get('enable-protected-configs'), ctx.client)) {
       return err(SET_FAILED(name, "can't set protected config"));
     }

@@ -3,7 +3,7 @@
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { is, toI64, toInt } from './args.js';
 import { err, ErrorReply, MapReply, OK, PONG, status, type Reply } from '../protocol/reply.js';
-import { AUTH_NO_PASSWORD, cstr, DB_INDEX_RANGE, NOPROTO, NOT_INTEGER, SELECT_IN_CLUSTER, SYNTAX, VALUE_RANGE, WRONGPASS, wrongArity } from '../errors.js';
+import { AUTH_NO_PASSWORD, DB_INDEX_RANGE, helloOption, NOPROTO, NOT_INTEGER, SELECT_IN_CLUSTER, SYNTAX, VALUE_RANGE, WRONGPASS, wrongArity } from '../errors.js';
 import { REDIS_VERSION } from '../version.js';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { aclLog } from './acl-log.js';
@@ -79,7 +79,7 @@ function helloOptions(ctx: Ctx, args: string[]): ErrorReply | null {
       if (!validClientName(name)) return err(CLIENT_NAME_INVALID);
       ctx.client.name = name;
     } else {
-      return err(`ERR Syntax error in HELLO option '${cstr(args[j])}'`);
+      return helloOption(args[j]);
     }
   }
   return null;

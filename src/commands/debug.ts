@@ -13,7 +13,7 @@ import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { helpReply } from './command.js';
 import { datasetDigest, digestValues } from './digest.js';
 import { err, OK, RawReply, status, type Reply } from '../protocol/reply.js';
-import { cstr, LOADING, NO_SUCH_KEY, NOT_INTEGER, STRING_TOO_LONG, upperAscii } from '../errors.js';
+import { cstr, LOADING, NO_SUCH_KEY, NOT_INTEGER, STRING_TOO_LONG, subcommandSyntax } from '../errors.js';
 import { rdbStringLength } from './dump-payload.js';
 import { refcount } from './object.js';
 import { encodingOf, stringOf, typeOf } from '../keyspace/values.js';
@@ -192,7 +192,7 @@ function replyBuffer(ctx: Ctx, args: string[]): Reply {
   } else if (what === 'resizing') {
     cron.resizing = atoi(v) !== 0;
   } else {
-    return err(`ERR unknown subcommand or wrong number of arguments for '${cstr(args[1])}'. Try ${upperAscii(args[0])} HELP.`);
+    return err(subcommandSyntax(args[1], args[0]));
   }
   return OK;
 }
@@ -206,7 +206,7 @@ function debug(ctx: Ctx, args: string[]): Reply {
   const sub = Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
   const argc = sub?.[0];
   if (sub === undefined || (argc! >= 0 ? args.length !== argc : args.length < -argc!) || args.length > (sub[2] ?? Infinity)) {
-    return err(`ERR unknown subcommand or wrong number of arguments for '${cstr(args[1])}'. Try ${upperAscii(args[0])} HELP.`);
+    return err(subcommandSyntax(args[1], args[0]));
   }
   return sub[1](ctx, args);
 }

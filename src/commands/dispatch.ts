@@ -107,8 +107,21 @@ const arityOk = (arity: number, argc: number): boolean => (arity >= 0 ? argc ===
 export function lookup(table: CommandTable, args: string[]): CommandSpec | undefined {
   const spec = table.find(args[0]);
   if (spec === undefined || spec.subcommands === undefined || args.length < 2) return spec;
-  const subName = lowerAscii(args[1]);
-  return spec.subcommands.find((s) => s.name === `${spec.name}|${subName}`);
+  return subcommandOf(spec, args[1]);
+}
+
+/**
+ * `spec`'s subcommand named `sub` in any case, by the spec's own name (`cfg get` finds config|get
+ * once CONFIG is renamed cfg, as Redis's). Compared without building `parent|sub`: a sub as long
+ * as a string can be (536,870,888 chars) cannot be joined to the parent's name, and the throw
+ * closed the connection (CONFIG <512 MB word>) where Redis answers its unknown subcommand error.
+ * The subcommands are all named `<parent>|<sub>`, so the same length and end are the same name;
+ * `sub` is put in lower case only when its length is a subcommand's.
+ */
+export function subcommandOf(spec: CommandSpec, sub: string): CommandSpec | undefined {
+  const length = spec.name.length + 1 + sub.length;
+  let lower: string | undefined;
+  return spec.subcommands?.find((s) => s.name.length === length && s.name.endsWith((lower ??= lowerAscii(sub))));
 }
 
 /**

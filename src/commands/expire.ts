@@ -27,7 +27,7 @@ function parseFlags(args: string[]): number | ErrorReply {
   let flags = 0;
   for (let j = 3; j < args.length; j++) {
     const f = FLAG_WORDS[cWord(args[j])];
-    if (f === undefined) return err(unsupportedOption(args[j]));
+    if (f === undefined) return unsupportedOption(args[j]);
     flags |= f;
   }
   if (flags & NX && flags & (XX | GT | LT)) return err(NX_XX_GT_LT);

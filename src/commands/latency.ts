@@ -12,10 +12,11 @@ import { readFileSync } from 'node:fs';
 import { container } from './dispatch.js';
 import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { helpReply, lookupByName } from './command.js';
-import { ArrayCollector, Deferred, err, longMap, MapReply, VerbatimReply, type Reply } from '../protocol/reply.js';
+import { ArrayCollector, Deferred, longMap, MapReply, VerbatimReply, type Reply } from '../protocol/reply.js';
 import { sparkline } from './sparkline.js';
 import { latencyReport } from './latency-doctor.js';
 import { wallNow } from '../timers.js';
+import { noSamples } from '../errors.js';
 
 /** Redis's LATENCY_TS_LEN. */
 const TS_LEN = 160;
@@ -112,7 +113,7 @@ function ago(elapsed: number): string {
 
 function latencyGraph(ctx: Ctx, args: string[]): Reply {
   const s = ctx.server.latency.events.get(args[2]);
-  if (s === undefined) return err(`ERR No samples available for event '${args[2]}'`);
+  if (s === undefined) return noSamples(args[2]);
   const nowSec = Math.floor(wallNow() / 1000);
   const samples = s.samples();
   const values = samples.map(([, v]) => v);

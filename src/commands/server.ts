@@ -10,7 +10,7 @@ import { helpReply } from './command.js';
 import { splitArgs } from '../protocol/splitargs.js';
 import { cWord } from './args.js';
 import { Deferred, err, MapReply, OK, type Reply } from '../protocol/reply.js';
-import { cstr, DUMP_PAYLOAD, formatted, LIBRARY_NAME, SYNTAX, upperAscii } from '../errors.js';
+import { DUMP_PAYLOAD, engineNotFound, invalidMetadataValue, LIBRARY_NAME, subcommandSyntax, SYNTAX, unknownArgument, unknownOptionGiven } from '../errors.js';
 import { withFooter } from './dump-payload.js';
 
 /** TIME: [unix seconds, microseconds] of the clock (millisecond resolution; live inside EXEC too, as Redis's). */
@@ -98,8 +98,7 @@ const FUNCTION_HELP = [
 /** FUNCTION DUMP of no libraries in Redis 7.0: no library, then the footer (RDB version and CRC-64). */
 const EMPTY_DUMP = withFooter(Buffer.alloc(0)).toString('latin1');
 
-const syntaxError = (args: string[]): Reply =>
-  err(`ERR unknown subcommand or wrong number of arguments for '${cstr(args[1]).slice(0, 128)}'. Try ${upperAscii(args[0])} HELP.`);
+const syntaxError = (args: string[]): Reply => err(subcommandSyntax(args[1], args[0]));
 
 /** As Redis's, a change (INFO rdb_changes_since_last_save) logged to the AOF, the library being empty or not. */
 function functionFlush(ctx: Ctx, args: string[]): Reply {
@@ -123,7 +122,7 @@ function functionList(_ctx: Ctx, args: string[]): Reply {
       name = true;
       i++;
     } else {
-      return err(`ERR Unknown argument ${cstr(args[i])}`);
+      return unknownArgument(args[i]);
     }
   }
   return [];
@@ -134,7 +133,7 @@ function functionLoad(_ctx: Ctx, args: string[]): Reply {
   let pos = 2;
   while (pos < args.length - 1) {
     const a = args[pos++];
-    if (cWord(a) !== 'REPLACE') return err(formatted(`ERR Unknown option given: ${cstr(a)}`));
+    if (cWord(a) !== 'REPLACE') return unknownOptionGiven(a);
   }
   const code = args[pos];
   if (!code.startsWith('#!')) return err('ERR Missing library metadata');
@@ -143,14 +142,14 @@ function functionLoad(_ctx: Ctx, args: string[]): Reply {
   if (parts === null || parts.length === 0) return err('ERR Invalid library metadata');
   let name: string | null = null;
   for (const part of parts.slice(1)) {
-    if (part.slice(0, 5).toLowerCase() !== 'name=') return err(`ERR Invalid metadata value given: ${cstr(part)}`);
+    if (part.slice(0, 5).toLowerCase() !== 'name=') return invalidMetadataValue(part);
     if (name !== null) return err('ERR Invalid metadata value, name argument was given multiple times');
     name = part.slice(5);
   }
   if (name === null) return err('ERR Library name was not given');
   // As functionsCreateWithLibraryCtx: the name is checked before the engine is looked up.
   if (!/^[A-Za-z0-9_]+$/.test(name)) return err(LIBRARY_NAME);
-  return err(`ERR Engine '${cstr(parts[0].slice(2))}' not found`);
+  return engineNotFound(parts[0].slice(2));
 }
 
 function functionRestore(ctx: Ctx, args: string[]): Reply {

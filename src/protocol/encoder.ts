@@ -3,8 +3,8 @@
 // writev: see ReplyBuffer.piece()). Encodings outside a batch are in encode-once.ts.
 
 import {
-  BoolReply, Deferred, DoubleReply, ErrorReply, LongArray, MapReply, NullArray, PushReply, RawReply,
-  SetReply, SimpleString, VerbatimReply, type Reply,
+  BoolReply, Deferred, DoubleReply, ErrorReply, LongArray, LongErrorReply, MapReply, NullArray, PushReply,
+  RawReply, SetReply, SimpleString, VerbatimReply, type Reply,
 } from './reply.js';
 import { givePiece, takePiece } from './piece-pool.js';
 import { oneLine, putString, putUint } from './put.js';
@@ -321,8 +321,23 @@ export class ReplyBuffer {
    * copied again at every doubling of a storage given up after each batch: a third of the
    * server's CPU time. Below keepAtMost the storage is the cheaper place (kept, and warm).
    */
-  private piece(s: string): void {
-    this.pieceBytes += (this.parts ??= new ReplyPieces()).add(s, this.len);
+  private piece(s: string, bulk = true): void {
+    this.pieceBytes += (this.parts ??= new ReplyPieces()).add(s, this.len, bulk);
+  }
+
+  /**
+   * An error too long for one string (LongErrorReply): `-`, its parts each made one line, CRLF. A
+   * long part is a piece of its own, as a big bulk is (piece()): copied into the storage, it would
+   * double it past 512 MB.
+   */
+  private longError(r: LongErrorReply): void {
+    this.writeAscii('-');
+    for (const p of r.parts) {
+      const line = oneLine(p);
+      if (line.length >= PIECE_FROM && this.split && this.len + line.length > this.keepAtMost) this.piece(line, false);
+      else this.writeAscii(line);
+    }
+    this.writeAscii('\r\n');
   }
 
   private dropPieces(): void {
@@ -369,7 +384,7 @@ export class ReplyBuffer {
     }
     if (typeof r === 'bigint') return this.integer(r);
     if (r instanceof SimpleString) return this.writeAscii(`+${oneLine(r.value)}\r\n`);
-    if (r instanceof ErrorReply) return this.writeAscii(`-${oneLine(r.message)}\r\n`);
+    if (r instanceof ErrorReply) return r instanceof LongErrorReply ? this.longError(r) : this.writeAscii(`-${oneLine(r.message)}\r\n`);
     this.writeComposite(r, proto);
   }
 

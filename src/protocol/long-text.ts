@@ -5,12 +5,18 @@
 // internal error where Redis answers the text. Nearly always the parts are joined into one string
 // as before; past the limit they are written as raw pieces (a header-less LongArray of RawReplies,
 // which the encoder writes in order, as it writes EXEC's replies) under the text's own header.
+//
+// Error texts that quote an argument whole (errors.ts's `quoting`: CONFIG SET's unknown option,
+// CLIENT LIST TYPE's unknown type, HELLO's option ...) are built the same way (error()): Redis
+// quotes the argument, which may be as long as a string can be, so the text may not be one.
 
 import { constants } from 'node:buffer';
-import { LongArray, RawReply, VerbatimReply, type Reply } from './reply.js';
+import { ErrorReply, LongArray, LongErrorReply, RawReply, VerbatimReply, type Reply } from './reply.js';
 
 /** Parts are copied into pieces of about this many bytes (a long part is a piece of its own). */
 const PIECE = 16 * 1024 * 1024;
+/** How much of a long error's text its `message` keeps: what a log line shows (Redis's LOG_MAX_LEN). */
+const ERROR_START = 1024;
 
 export class LongText {
   private readonly parts: string[] = [];
@@ -28,6 +34,17 @@ export class LongText {
   /** The whole text as one string, when it can be one; else null. */
   joined(): string | null {
     return this.length <= this.longest ? this.parts.join('') : null;
+  }
+
+  /**
+   * The text as an error reply (the text is `<CODE> message`): an ErrorReply of the joined text when
+   * the encoder can make `-<text>\r\n` one string, else a LongErrorReply of the parts.
+   */
+  error(): ErrorReply {
+    if (this.length + 3 <= this.longest) return new ErrorReply(this.parts.join(''));
+    let start = '';
+    for (let i = 0; i < this.parts.length && start.length < ERROR_START; i++) start += this.parts[i].slice(0, ERROR_START - start.length);
+    return new LongErrorReply(start, this.parts);
   }
 
   /**

@@ -11,15 +11,20 @@ export class ReplyPieces {
   /** The pool buffers the pieces are views of, given back once written through (ReplyBuffer.clear). */
   readonly stores: Buffer[] = [];
 
-  /** Encodes the bulk reply of `s` as a piece sent before the storage's byte `mark`; returns its size. */
-  add(s: string, mark: number): number {
-    const head = `$${s.length}\r\n`;
-    const n = head.length + s.length + 2;
+  /**
+   * Encodes the bulk reply of `s` (`bulk` false: its bytes alone, a long error's part) as a piece
+   * sent before the storage's byte `mark`; returns its size.
+   */
+  add(s: string, mark: number, bulk = true): number {
+    const head = bulk ? `$${s.length}\r\n` : '';
+    const n = head.length + s.length + (bulk ? 2 : 0);
     const store = takePiece(n);
     let at = store.latin1Write(head, 0);
     at += store.latin1Write(s, at);
-    store[at] = 13;
-    store[at + 1] = 10;
+    if (bulk) {
+      store[at] = 13;
+      store[at + 1] = 10;
+    }
     this.pieces.push(store.subarray(0, n));
     this.stores.push(store);
     this.marks.push(mark);

@@ -38,6 +38,21 @@ export class ErrorReply {
   constructor(readonly message: string) {}
 }
 
+/**
+ * An error reply whose text is longer than one JS string may be (LongText.error: it quotes an
+ * argument of up to V8's longest string whole, as Redis's does): the encoder writes `parts` in
+ * order, each made one line. `message` is only the text's start, what error statistics and log
+ * lines read of it.
+ */
+export class LongErrorReply extends ErrorReply {
+  constructor(
+    message: string,
+    readonly parts: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
 /** RESP3 map (%); a flat array of alternating keys and values in RESP2. */
 export class MapReply {
   constructor(readonly entries: Reply[]) {}

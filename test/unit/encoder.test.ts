@@ -4,7 +4,7 @@ import test from 'ava';
 import { ReplyBuffer } from '../../src/protocol/encoder.js';
 import { encodeCommand, encodeReply } from '../../src/protocol/encode-once.js';
 import {
-  ArrayCollector, BoolReply, Deferred, DoubleReply, EMPTY_ARRAY, ErrorReply, LongArray, longArray, MapReply, NULL_ARRAY, OK, PONG,
+  ArrayCollector, BoolReply, Deferred, DoubleReply, EMPTY_ARRAY, ErrorReply, LongArray, longArray, LongErrorReply, MapReply, NULL_ARRAY, OK, PONG,
   PushReply, QUEUED, SetReply, SimpleString, VerbatimReply, err, status, type Reply,
 } from '../../src/protocol/reply.js';
 import { RequestDecoder } from '../../src/protocol/decoder.js';
@@ -206,4 +206,34 @@ test('LongText: a text longer than one string may be is written as raw pieces, t
   const text = new LongText(3);
   text.add('abcdef');
   t.is(enc(['x', text.reply(3, false)], 3), '*2\r\n$1\r\nx\r\n$6\r\nabcdef\r\n');
+});
+
+test('LongText.error(): an error text longer than one string may be is written from its parts, the same bytes as the joined text', (t) => {
+  const parts = ["ERR Unknown client type '", 'a\r\nb'.repeat(10), "'"];
+  const joined = parts.join('');
+  const expected = `-${joined.replace(/[\r\n]/g, ' ')}\r\n`;
+  // The encoder writes `-<text>\r\n` as one string: the text joins while 3 chars shorter than the longest.
+  for (const [longest, long] of [[joined.length + 3, false], [joined.length + 2, true], [5, true]] as const) {
+    const text = new LongText(longest);
+    for (const p of parts) text.add(p);
+    const r = text.error();
+    t.is(r instanceof LongErrorReply, long, `longest ${longest}`);
+    t.is(r.message, long ? joined.slice(0, 1024) : joined);
+    for (const proto of [2, 3]) t.is(enc(r, proto), expected, `RESP${proto}, longest ${longest}`);
+    t.is(enc(['x', r], 2), `*2\r\n$1\r\nx\r\n${expected}`, 'in an array (EXEC)');
+  }
+  // A long part of a connection's batch is a piece of its own (as a big bulk), between the storage's bytes.
+  const big = ['ERR x ', 'y'.repeat(100_000), '\n'];
+  const text = new LongText(10);
+  for (const p of big) text.add(p);
+  const b = new ReplyBuffer(64 * 1024, true);
+  b.write('before', 2);
+  b.write(text.error(), 2);
+  b.write(OK, 2);
+  t.true(b.chunks().length > 1);
+  t.is(b.size, Buffer.concat(b.chunks()).length);
+  t.is(Buffer.concat(b.chunks()).toString('latin1'), `$6\r\nbefore\r\n-ERR x ${'y'.repeat(100_000)} \r\n+OK\r\n`);
+  // Its message is the text's first 1024 chars, what error statistics and log lines read.
+  t.is(text.error().message, `ERR x ${'y'.repeat(1018)}`);
+  b.clear();
 });

@@ -2,9 +2,13 @@
 // internal error or took far more memory than redis-server 7.0.15: runs of one character inside a
 // text a regular expression trimmed (src/trim.ts; timed: before, 19 s and 14 s), a process title
 // template that expanded past V8's longest string (config-parsers.ts), COMMAND INFO / DOCS entries
-// made once per name given (commands/command.ts), LATENCY HISTOGRAM's too (commands/latency.ts).
+// made once per name given (commands/command.ts), LATENCY HISTOGRAM's too (commands/latency.ts),
+// error texts quoting an argument as long as a string can be (errors.ts's `quoting`).
 
 import test from 'ava';
+import { constants } from 'node:buffer';
+import { createHash } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
 import { startServer } from '../../src/index.js';
 import { expandProcTitle } from '../../src/config-parsers.js';
 import { RawClient } from '../helpers/raw.js';
@@ -80,4 +84,52 @@ test('LATENCY HISTOGRAM: each command\'s entry made once per call, however often
     const one = encodeReply(new MapReply(short.entries.slice(0, 2)), proto).toString('latin1');
     t.is(encodeReply(long, proto).toString('latin1'), `${proto === 3 ? '%40000' : '*80000'}\r\n${one.slice(one.indexOf('\r\n') + 2).repeat(40_000)}`);
   }
+});
+
+/** Sends `args` (Buffers as they are) and reads one single-line reply: its length, SHA-1 and first bytes (not kept whole). */
+async function lineReply(sock: Socket, args: (string | Buffer)[]): Promise<{ length: number; sha1: string; head: string }> {
+  const hash = createHash('sha1');
+  let length = 0;
+  let head = '';
+  let last = 0;
+  const done = new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer): void => {
+      hash.update(d);
+      length += d.length;
+      if (head.length < 100) head += d.subarray(0, 100).toString('latin1');
+      if ((d.length > 1 && d[d.length - 2] === 13) || (d.length === 1 && last === 13)) {
+        sock.off('data', onData);
+        resolve();
+      }
+      last = d[d.length - 1];
+    };
+    sock.on('data', onData);
+    sock.once('close', () => reject(new Error(`closed after ${length} bytes: ${head}`)));
+  });
+  sock.write(`*${args.length}\r\n`);
+  for (const a of args) {
+    sock.write(`$${a.length}\r\n`);
+    sock.write(a);
+    sock.write('\r\n');
+  }
+  await done;
+  return { length, sha1: hash.digest('hex'), head: head.slice(0, 100) };
+}
+
+// Needs about 2.3 GB: the argument here, and in the server its bytes, its string and the reply.
+test('an error quoting an argument as long as a string can be: Redis\'s text whole, as redis-server 7.0.15 sends it (an internal error before), and CONFIG <that word> its unknown subcommand (the connection was closed)', async (t) => {
+  const s = await startServer({ port: 0 });
+  t.teardown(() => s.close());
+  const sock = connect(s.port, '127.0.0.1');
+  t.teardown(() => sock.destroy());
+  const n = constants.MAX_STRING_LENGTH;
+  const word = Buffer.alloc(n, 'a');
+  const prefix = "-ERR Unknown option or number of arguments for CONFIG SET - '";
+  const r = await lineReply(sock, ['CONFIG', 'SET', word, 'x']);
+  const expected = createHash('sha1').update(prefix).update(word).update("'\r\n").digest('hex');
+  t.deepEqual(r, { length: prefix.length + n + 3, sha1: expected, head: `${prefix}${'a'.repeat(100 - prefix.length)}` });
+  // The subcommand is quoted up to 128 bytes (%.128s).
+  const sub = await lineReply(sock, ['CONFIG', word]);
+  t.is(sub.head, `-ERR unknown subcommand '${'a'.repeat(128)}'. Try CONFIG HELP.\r\n`.slice(0, 100));
+  t.is(sub.length, `-ERR unknown subcommand '${'a'.repeat(128)}'. Try CONFIG HELP.\r\n`.length);
 });

@@ -78,6 +78,8 @@ const latency: DiffCase[] = [
   c('LATENCY errors and HELP', [
     ['LATENCY', 'HELP'], ['LATENCY', 'nope'], ['LATENCY', 'GRAPH'], ['LATENCY', 'HISTORY'], ['LATENCY', 'LATEST', 'x'],
     ['LATENCY', 'DOCTOR', 'x'], ['LATENCY'], ['LATENCY', 'GRAPH', 'a', 'b'],
+    // The event as %s prints it: up to a NUL byte.
+    ['LATENCY', 'GRAPH', 'no\0such'],
   ]),
   c('LATENCY HISTOGRAM of commands not run since CONFIG RESETSTAT', [['CONFIG', 'RESETSTAT'], ['LATENCY', 'HISTOGRAM', 'get', 'set', 'client']]),
   c('LATENCY HISTOGRAM shape', [['CONFIG', 'RESETSTAT'], ['SET', 'a', 'b'], ['LATENCY', 'HISTOGRAM', 'set']], {

@@ -92,6 +92,9 @@ const setErr = (name: string, args: string[]): DiffCase => c(`CONFIG SET error: 
 
 const configSetErrors: DiffCase[] = [
   setErr('unknown option', ['no-such-option', '1']),
+  // The name as %s prints it: up to a NUL byte; CR and LF inside made spaces, the text not trimmed.
+  setErr('unknown option with a NUL byte', ['no-such\0option', '1']),
+  setErr('unknown option with CR and LF', ['\r\nno-such\n', '1']),
   // A memory value's unit is what follows its digits: names Object's prototype has are no units.
   setErr('a memory unit named as a prototype property', ['maxmemory', '1constructor']),
   setErr('a memory value named as a prototype property', ['maxmemory', '__proto__']),
@@ -307,6 +310,8 @@ const debugCases: DiffCase[] = [
   c('DEBUG wrong subcommands and argument counts', [
     ['DEBUG', 'JMAP'], ['DEBUG', 'DIGEST', 'x'], ['DEBUG', 'SLEEP'], ['DEBUG', 'SLEEP', '0', '1'], ['DEBUG', 'LOG'], ['debug', 'Bogus'], ['DEBUG'],
   ]),
+  // addReplySubcommandSyntaxError quotes at most 128 bytes of the subcommand (%.128s).
+  c('DEBUG unknown subcommand of 200 bytes', [['DEBUG', 'x'.repeat(200)], ['DEBUG', 'REPLYBUFFER', 'y'.repeat(200), '1']]),
   c('DEBUG HELP', [['DEBUG', 'HELP']]),
   debugObject('DEBUG OBJECT of strings: encoding, shared integers, serialized length with and without compression', [
     ['SET', 'a', '123'], ['SET', 'b', 'hello'], ['SET', 'c', 'x'.repeat(100)], ['SET', 'd', '12345'], ['SETRANGE', 'e', '0', 'abc'], ['SET', 'f', '-5'],
