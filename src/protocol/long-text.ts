@@ -61,20 +61,33 @@ export class LongText {
 
   /** The parts' bytes, short parts gathered (a CLIENT LIST has three parts a client). */
   private pieces(): RawReply[] {
-    const out: RawReply[] = [];
-    let run: string[] = [];
-    let runBytes = 0;
-    const flush = (): void => {
-      if (runBytes > 0) out.push(new RawReply(Buffer.from(run.join(''), 'latin1')));
-      run = [];
-      runBytes = 0;
-    };
-    for (const p of this.parts) {
-      if (runBytes + p.length > PIECE) flush();
-      run.push(p);
-      runBytes += p.length;
-    }
-    flush();
-    return out;
+    return gather(this.parts).map((b) => new RawReply(b));
   }
+}
+
+/**
+ * `parts` as bytes, in order: short ones gathered into buffers of about PIECE bytes, a long one
+ * copied into a buffer of its own, bytes as they are (not copied). Also CONFIG REWRITE's file, whose
+ * line of a value near 512 MB may be bytes.
+ */
+export function gather(parts: readonly (string | Buffer)[]): Buffer[] {
+  const out: Buffer[] = [];
+  let run: string[] = [];
+  let runBytes = 0;
+  const flush = (): void => {
+    if (runBytes > 0) out.push(Buffer.from(run.join(''), 'latin1'));
+    run = [];
+    runBytes = 0;
+  };
+  for (const p of parts) {
+    if (runBytes + p.length > PIECE || typeof p !== 'string') flush();
+    if (typeof p !== 'string') {
+      out.push(p);
+      continue;
+    }
+    run.push(p);
+    runBytes += p.length;
+  }
+  flush();
+  return out;
 }

@@ -7,7 +7,8 @@ import { argString } from './binary.js';
 const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
 const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 const hexVal = (c: number): number => (c <= 57 ? c - 48 : (c | 32) - 87);
-const ESCAPES: Record<string, number> = { n: 10, r: 13, t: 9, b: 8, a: 7 };
+/** The escapes after a backslash, by the byte after it (n r t b a). */
+const ESCAPES: Record<number, number> = { 110: 10, 114: 13, 116: 9, 98: 8, 97: 7 };
 
 /**
  * Where an argument's characters are written: bytes (a text of one byte a character, as requests
@@ -41,44 +42,50 @@ class TextArg {
   }
 }
 
-export function splitArgs(input: string): string[] | null {
+/**
+ * `input` split as sdssplitargs splits it, or null on unbalanced quotes. `input` may be bytes: a
+ * config file's line longer than a JS string can be (CONFIG REWRITE of a value near 512 MB, quoted,
+ * writes one), whose arguments are not.
+ */
+export function splitArgs(input: string | Buffer): string[] | null {
   // C string semantics: Redis stops at the first NUL byte.
-  const nul = input.indexOf('\0');
-  const line = nul < 0 ? input : input.slice(0, nul);
+  const text = typeof input === 'string';
+  const nul = text ? input.indexOf('\0') : input.indexOf(0);
+  const n = nul < 0 ? input.length : nul;
+  const at = text ? (i: number): number => (i < n ? input.charCodeAt(i) : NaN) : (i: number): number => (i < n ? input[i] : NaN);
   const out: string[] = [];
   let i = 0;
-  const n = line.length;
   // The arguments together are never longer than the line.
-  const arg = /[^\x00-\xff]/.test(line) ? new TextArg() : new ByteArg(Buffer.allocUnsafe(n));
+  const arg = text && /[^\x00-\xff]/.test(input.slice(0, n)) ? new TextArg() : new ByteArg(Buffer.allocUnsafe(n));
   while (true) {
-    while (i < n && isSpace(line.charCodeAt(i))) i++;
+    while (i < n && isSpace(at(i))) i++;
     if (i >= n) return out;
     let inDq = false;
     let inSq = false;
     let done = false;
     while (!done) {
-      const c = line.charCodeAt(i);
+      const c = at(i);
       if (inDq) {
         if (i >= n) return null;
-        if (c === 92 && line[i + 1] === 'x' && i + 3 < n && isHex(line.charCodeAt(i + 2)) && isHex(line.charCodeAt(i + 3))) {
-          arg.put(hexVal(line.charCodeAt(i + 2)) * 16 + hexVal(line.charCodeAt(i + 3)));
+        if (c === 92 && at(i + 1) === 120 && i + 3 < n && isHex(at(i + 2)) && isHex(at(i + 3))) {
+          arg.put(hexVal(at(i + 2)) * 16 + hexVal(at(i + 3)));
           i += 3;
         } else if (c === 92 && i + 1 < n) {
           i++;
-          arg.put(ESCAPES[line[i]] ?? line.charCodeAt(i));
+          arg.put(ESCAPES[at(i)] ?? at(i));
         } else if (c === 34) {
-          if (i + 1 < n && !isSpace(line.charCodeAt(i + 1))) return null;
+          if (i + 1 < n && !isSpace(at(i + 1))) return null;
           done = true;
         } else {
           arg.put(c);
         }
       } else if (inSq) {
         if (i >= n) return null;
-        if (c === 92 && line[i + 1] === "'") {
+        if (c === 92 && at(i + 1) === 39) {
           i++;
           arg.put(39);
         } else if (c === 39) {
-          if (i + 1 < n && !isSpace(line.charCodeAt(i + 1))) return null;
+          if (i + 1 < n && !isSpace(at(i + 1))) return null;
           done = true;
         } else {
           arg.put(c);

@@ -1,6 +1,7 @@
 // The options table and its value syntax (src/config.ts): Redis 7.0's parsing, bounds, aliases,
 // canonical forms and error texts, and CONFIG REWRITE's file handling.
 
+import { constants } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import test from 'ava';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -435,4 +436,33 @@ test('a value of several words has at most MAX_WORDS (2^26) of them, counted bef
   t.deepEqual(setWords('a b  c', 4), ['a', 'b', '', 'c']);
   t.deepEqual(setWords('', 0), []);
   t.throws(() => setWords('a b  c', 3), { instanceOf: ConfigError, message: "more than 3 words (Keystonelight's limit)" });
+});
+
+// Needs about 2.5 GB: the value, its line, and the file read back by the second rewrite.
+test('CONFIG REWRITE of a value as long as a string can be: the file written whole, as redis-server 7.0.15 writes it (an internal error before), and read back by the next rewrite', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ks-rewrite-long-'));
+  const c = new Config();
+  c.set('dir', dir);
+  /** The file after a rewrite with masterauth `value`, then one with it unset. */
+  const twice = (name: string, value: string): [Buffer, Buffer] => {
+    const file = join(dir, name);
+    writeFileSync(file, 'port 7000\n# a comment\n');
+    c.set('masterauth', value);
+    t.is(rewriteConfigFile(file, c), null);
+    const first = readFileSync(file);
+    c.set('masterauth', '');
+    t.is(rewriteConfigFile(file, c), null);
+    return [first, readFileSync(file)];
+  };
+  const [short, shortAfter] = twice('short.conf', 'x');
+  const n = constants.MAX_STRING_LENGTH;
+  const [long, longAfter] = twice('long.conf', 'a'.repeat(n));
+  // The long file is the short one with n a's for the x: its line (n + 13 bytes) is longer than a string can be.
+  const at = short.indexOf('masterauth "x"') + 'masterauth "'.length;
+  t.is(long.length, short.length - 1 + n);
+  t.true(long.subarray(0, at).equals(short.subarray(0, at)));
+  t.true(long.subarray(at + n).equals(short.subarray(at + 1)));
+  t.true(long[at] === 97 && long.subarray(at, at + n - 1).equals(long.subarray(at + 1, at + n)), 'all a');
+  // Read back, the long line is the option's and left blank, as the short one.
+  t.is(longAfter.toString('latin1'), shortAfter.toString('latin1'));
 });

@@ -56,6 +56,10 @@ const CASES: [string, string[] | null][] = [
 for (const [input, expected] of CASES) {
   test(`splitArgs ${JSON.stringify(input)}`, (t) => {
     t.deepEqual(splitArgs(input), expected);
+    // As bytes (a config line longer than a string can be): the same, the NUL included.
+    t.deepEqual(splitArgs(Buffer.from(input, 'latin1')), expected, 'from bytes');
+    // What follows a NUL is never read: not an escape's next byte, not a quote's closing.
+    t.deepEqual(splitArgs(Buffer.from(`${input}\0"'\\x41 z`, 'latin1')), splitArgs(input), 'bytes after a NUL');
   });
 }
 
