@@ -185,3 +185,29 @@ for (const kind of ['CLIENT PAUSE', 'WAIT'] as const) {
     t.deepEqual(ours.slice(-3), ['+OK\r\n', '+OK\r\n', '$5\r\nlater\r\n']);
   });
 }
+
+/**
+ * Two WAITs whose deadlines both pass while the server is busy (a DEBUG SLEEP of another client):
+ * Redis's beforeSleep times every one of them out (handleBlockedClientsTimeout) before it runs any
+ * unblocked client, so the first one's pipeline finds the second no longer blocked: its CLIENT
+ * UNBLOCK ... ERROR answers :0 and the second gets WAIT's :0. Since 282b78b ours runs the first's
+ * pipeline inside its own timer, before the second's timer fires: :1, and -UNBLOCKED for the other.
+ * (The build before 282b78b, deferring the pipeline to setImmediate, answered as Redis.)
+ */
+test.failing('WAITs timing out together: none of their pipelines runs before all of them are answered, as on redis-server', async (t) => {
+  if (!needBinary(t, 'redis-server')) return;
+  const [ks, redis] = await Promise.all([startBundle(['--enable-debug-command', 'yes']), startRealRedis(['--enable-debug-command', 'yes'])]);
+  t.teardown(() => Promise.all([ks.stop(), redis.stop()]));
+  const scenario = (port: number): Promise<string[]> => clients(port, 3, async ([a, b, busy]) => {
+    const id = (await b.call('CLIENT', 'ID')).slice(1, -2);
+    b.write(encodeArgs(['WAIT', '1', '200']));
+    a.write(Buffer.concat([encodeArgs(['WAIT', '1', '100']), encodeArgs(['CLIENT', 'UNBLOCK', id, 'ERROR'])]));
+    await sleep(20);
+    busy.write(encodeArgs(['DEBUG', 'SLEEP', '0.5'])); // both deadlines pass during it
+    return [await a.read(5000), await a.read(5000), await b.read(5000), await busy.read(5000)];
+  });
+  const ours = await scenario(ks.port);
+  const theirs = await scenario(redis.port);
+  t.deepEqual(theirs, [':0\r\n', ':0\r\n', ':0\r\n', '+OK\r\n']);
+  t.deepEqual(ours, theirs);
+});
