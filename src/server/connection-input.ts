@@ -27,6 +27,7 @@ import { POSTPONED, type Postponed } from './pause.js';
 import type { Flushable } from './turn-flush.js';
 import type { ClientApi } from '../commands/context.js';
 import { clearTimeout, setImmediate, setTimeout, wallNow } from '../timers.js';
+import type { TimedWait } from './wait-timeouts.js';
 import type { CommandSpec } from '../commands/types.js';
 import { UNBLOCKED } from '../errors.js';
 
@@ -46,7 +47,7 @@ interface WaitBlock {
   timer: ReturnType<typeof setTimeout> | null;
 }
 
-export abstract class ConnectionInput extends ClientState implements ClientApi, Flushable, Postponed, RequestSink, GateOwner {
+export abstract class ConnectionInput extends ClientState implements ClientApi, Flushable, Postponed, RequestSink, GateOwner, TimedWait {
   readonly decoder: RequestDecoder;
   protected readonly limits: ReadLimits;
   /** This client's buffers in the used memory (client-memory.ts). */
@@ -292,6 +293,7 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
 
   private armWait(w: WaitBlock): void {
     if (w.deadline === Infinity) return;
+    this.server.waitTimeouts.add(this);
     w.timer = setTimeout(ConnectionInput.waitTimedOut, Math.min(Math.max(0, w.deadline - wallNow()), MAX_DELAY), this);
     w.timer.unref(); // the listening socket keeps the process alive, not a client's timeout
   }
@@ -303,7 +305,16 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
     w.timer = null;
     if (wallNow() < w.deadline) return c.armWait(w);
     c.server.beforeTimeouts(); // an overdue cron first, whose held commands may end this block
-    if (c.waiting === w) c.endWait(0, true);
+    c.server.waitTimeouts.fire(wallNow());
+  }
+
+  /** TimedWait: the deadline of this client's WAIT, and its timing out (wait-timeouts.ts). */
+  get waitDeadline(): number {
+    return this.waiting?.deadline ?? Infinity;
+  }
+
+  timeOutWait(): void {
+    this.endWait(0, true);
   }
 
   /** CLIENT UNBLOCK of this client (and its statistics: Observer.unblocked). */
@@ -318,7 +329,7 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
 
   /**
    * The block ends with `r`; the rest of the pipeline runs from the unblocked queue (unblocked.ts):
-   * after the command that ended it (CLIENT UNBLOCK), at once after a timeout (outside any command).
+   * after the command that ended it (CLIENT UNBLOCK), or when the timeouts due are all answered.
    */
   private endWait(r: Reply, timedOut = false): void {
     this.dropWait();
@@ -328,7 +339,8 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
     this.lastInteraction = wallNow();
     this.answerHeld(r);
     this.unblocked = true;
-    this.server.unblockedClients.resume(this, timedOut);
+    if (timedOut) this.server.unblockedClients.add(this);
+    else this.server.unblockedClients.resume(this);
     this.server.queueFlush(this);
   }
 
@@ -343,6 +355,7 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
   /** No block left behind (the block ended, or the client is closing). */
   protected dropWait(): void {
     if (this.waiting?.timer != null) clearTimeout(this.waiting.timer);
+    if (this.waiting !== null) this.server.waitTimeouts.delete(this);
     this.waiting = null;
   }
 

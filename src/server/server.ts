@@ -35,6 +35,7 @@ import { Observer } from './observe.js';
 import { newStats, usecNow } from './stats.js';
 import { ClientPause, POSTPONED } from './pause.js';
 import { UnblockedQueue } from './unblocked.js';
+import { WaitTimeouts } from './wait-timeouts.js';
 import { MemoryGuard } from './maxmemory.js';
 import { StallMonitor } from './stalls.js';
 import { ServerMetrics } from './metrics.js';
@@ -138,6 +139,8 @@ export class Server implements ServerApi {
   /** The clients whose block ended, to run the rest of their pipelines (unblocked.ts). */
   readonly unblockedClients = new UnblockedQueue();
   readonly pause = new ClientPause(this.unblockedClients);
+  /** WAITs blocked with a deadline, timed out together (wait-timeouts.ts). */
+  readonly waitTimeouts = new WaitTimeouts(this.unblockedClients);
   /** WATCH's keys and watchers (watch.ts). */
   readonly watches: WatchRegistry;
   /** Output buffer limits and idle timeout of the clients (limits.ts). */

@@ -29,11 +29,10 @@ export class UnblockedQueue {
     this.queue.push(c);
   }
 
-  /** `c`'s block ended: the queue runs now (`now`: a timeout, outside any command) or at the turn's end. */
-  resume(c: Unblockable, now: boolean): void {
+  /** A command ended `c`'s block (CLIENT UNBLOCK): the queue runs at the turn's end. */
+  resume(c: Unblockable): void {
     this.add(c);
-    if (now) this.run();
-    else this.runSoon();
+    this.runSoon();
   }
 
   /** Runs the queue at the end of this turn, unless a pass is running (it takes the new clients). */

@@ -190,11 +190,11 @@ for (const kind of ['CLIENT PAUSE', 'WAIT'] as const) {
  * Two WAITs whose deadlines both pass while the server is busy (a DEBUG SLEEP of another client):
  * Redis's beforeSleep times every one of them out (handleBlockedClientsTimeout) before it runs any
  * unblocked client, so the first one's pipeline finds the second no longer blocked: its CLIENT
- * UNBLOCK ... ERROR answers :0 and the second gets WAIT's :0. Since 282b78b ours runs the first's
- * pipeline inside its own timer, before the second's timer fires: :1, and -UNBLOCKED for the other.
- * (The build before 282b78b, deferring the pipeline to setImmediate, answered as Redis.)
+ * UNBLOCK ... ERROR answers :0 and the second gets WAIT's :0. From 282b78b to wait-timeouts.ts ours
+ * ran the first's pipeline inside its own timer, before the second's timer fired: :1, and
+ * -UNBLOCKED for the other.
  */
-test.failing('WAITs timing out together: none of their pipelines runs before all of them are answered, as on redis-server', async (t) => {
+test('WAITs timing out together: none of their pipelines runs before all of them are answered, as on redis-server', async (t) => {
   if (!needBinary(t, 'redis-server')) return;
   const [ks, redis] = await Promise.all([startBundle(['--enable-debug-command', 'yes']), startRealRedis(['--enable-debug-command', 'yes'])]);
   t.teardown(() => Promise.all([ks.stop(), redis.stop()]));
