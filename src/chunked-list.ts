@@ -40,3 +40,32 @@ export class ChunkedList<T> {
     this.chunks.push(this.tail);
   }
 }
+
+/**
+ * A list whose length is known before it is filled (a reply of one element per argument): arrays of
+ * exactly their final size, made at once, so nothing is regrown and copied as it fills (5M keys of
+ * COMMAND GETKEYS pushed into growing arrays: 0.4 s of the command's 0.5). Fill it with exactly
+ * `length` push() calls.
+ */
+export class SizedList<T> {
+  readonly chunks: T[][] = [];
+  private tail: T[];
+  private next = 1;
+  private at = 0;
+
+  constructor(
+    readonly length: number,
+    chunk = CHUNK,
+  ) {
+    for (let left = length; left > 0; left -= chunk) this.chunks.push(new Array<T>(Math.min(left, chunk)));
+    this.tail = this.chunks[0] ?? [];
+  }
+
+  push(x: T): void {
+    if (this.at === this.tail.length) {
+      this.tail = this.chunks[this.next++];
+      this.at = 0;
+    }
+    this.tail[this.at++] = x;
+  }
+}

@@ -112,20 +112,24 @@ export class Cluster implements ClusterApi {
   private slotOf(spec: CommandSpec, args: string[], slot: number): number | ErrorReply {
     const movable = this.isMovable(spec);
     if (!movable && spec.firstKey === 0) return slot;
-    if (movable) {
-      for (const k of findKeys(spec.name, args)) {
-        const r = this.visit(slot, args[k.pos]);
-        if (typeof r !== 'number') return r;
-        slot = r;
-      }
-    } else {
-      const argc = args.length;
-      const last = spec.lastKey < 0 ? argc + spec.lastKey : spec.lastKey;
-      for (let i = spec.firstKey; i <= last && i < argc; i += spec.step) {
-        const r = this.visit(slot, args[i]);
-        if (typeof r !== 'number') return r;
-        slot = r;
-      }
+    if (!movable) {
+      const last = spec.lastKey < 0 ? args.length + spec.lastKey : spec.lastKey;
+      return this.visitRun(slot, args, spec.firstKey, Math.min(last, args.length - 1), spec.step);
+    }
+    for (const run of findKeys(spec.name, args)) {
+      const r = this.visitRun(slot, args, run.first, run.last, run.step);
+      if (typeof r !== 'number') return r;
+      slot = r;
+    }
+    return slot;
+  }
+
+  /** The keys args[first], args[first + step] ... up to args[last], from `slot` on (visit()). */
+  private visitRun(slot: number, args: string[], first: number, last: number, step: number): number | ErrorReply {
+    for (let i = first; i <= last; i += step) {
+      const r = this.visit(slot, args[i]);
+      if (typeof r !== 'number') return r;
+      slot = r;
     }
     return slot;
   }

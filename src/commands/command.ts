@@ -10,10 +10,14 @@ import { command, NO_KEYS, type CommandSpec, type Ctx } from './types.js';
 import { globMatch } from './glob.js';
 import { cWord } from './args.js';
 import { flagsReply, jsonReply, metaInfoParts, metaOf, type Json } from './meta/index.js';
-import { commandHasKeys, findKeys } from './meta/keys.js';
-import { ArrayCollector, Deferred, err, longArray, longMap, MapReply, SetReply, SimpleString, status, type Reply } from '../protocol/reply.js';
+import { commandHasKeys, countKeys, findKeys, type KeyRun } from './meta/keys.js';
+import { encodeReply } from '../protocol/encode-once.js';
+import {
+  ArrayCollector, Deferred, err, LongArray, longArray, longMap, MapReply, RawReply, SetReply, SimpleString, status, type Reply,
+} from '../protocol/reply.js';
 import { SYNTAX, upperAscii } from '../errors.js';
 import { lowerAscii } from '../protocol/binary.js';
+import { SizedList } from '../chunked-list.js';
 
 /**
  * A HELP reply as Redis's addReplyHelp builds it: a header naming the command as it was called
@@ -178,12 +182,50 @@ function getKeys(ctx: Ctx, args: string[], withFlags: boolean): Reply {
   if (spec === undefined) return err('ERR Invalid command specified');
   if (!commandHasKeys(spec.name)) return err('ERR The command has no key arguments');
   if (!arityOk(spec.arity, argv.length)) return err('ERR Invalid number of arguments specified for command');
-  const keys = findKeys(spec.name, argv);
-  if (keys.length === 0) {
+  const runs = findKeys(spec.name, argv);
+  if (runs.length === 0) {
     return spec.flags.includes('no_mandatory_keys') ? [] : err('ERR Invalid arguments specified for command');
   }
-  if (!withFlags) return keys.map((k) => argv[k.pos]);
-  return keys.map((k) => [argv[k.pos], new SetReply(k.flags.map((f) => new SimpleString(f)))]);
+  if (withFlags) return keysAndFlags(argv, runs, ctx.client.proto);
+  const keys = new SizedList<string>(countKeys(runs));
+  for (const { first, last, step } of runs) for (let i = first; i <= last; i += step) keys.push(argv[i]);
+  return keys.chunks.length === 1 ? longArray(keys.chunks[0]) : new LongArray(keys.chunks, keys.length);
+}
+
+const PAIR = '*2\r\n';
+const flagsMemo = new Map<string, RawReply>();
+
+/** A key's flags as GETKEYSANDFLAGS sends them (a set of statuses) in `proto`, then `then`; made once. */
+function flagsThen(flags: readonly string[], proto: number, then: string): RawReply {
+  const id = `${proto} ${then} ${flags.join(' ')}`;
+  let r = flagsMemo.get(id);
+  if (r === undefined) {
+    const set = encodeReply(new SetReply(flags.map((f) => new SimpleString(f))), proto);
+    flagsMemo.set(id, (r = new RawReply(Buffer.concat([set, Buffer.from(then)]))));
+  }
+  return r;
+}
+
+/**
+ * GETKEYSANDFLAGS's reply, a `[key, flags]` pair per key, written flat: the keys, and between them
+ * the encoded end of one pair and start of the next (flagsThen), as a LongArray (written 63 MB of
+ * storage at a time). Built as arrays, 5M keys were 30M objects (the pairs, their sets, the
+ * statuses): 8.8 s, most of it garbage collection, and 2.1 GB of RSS (Redis 1.2 s, 480 MB).
+ */
+function keysAndFlags(argv: readonly string[], runs: readonly KeyRun[], proto: number): LongArray {
+  const n = countKeys(runs);
+  const out = new SizedList<Reply>(2 * n + 1);
+  out.push(new RawReply(Buffer.from(`*${n}\r\n${PAIR}`)));
+  for (let j = 0; j < runs.length; j++) {
+    const { first, last, step, flags } = runs[j];
+    const between = flagsThen(flags, proto, PAIR);
+    for (let i = first; i <= last; i += step) {
+      if (i !== first) out.push(between);
+      out.push(argv[i]);
+    }
+    out.push(flagsThen(flags, proto, j === runs.length - 1 ? '' : PAIR));
+  }
+  return new LongArray(out.chunks, out.length, false);
 }
 
 const FLAGS = ['loading', 'stale'] as const;

@@ -2,7 +2,7 @@
 // grows past ~112.8M elements (a MULTI's queue, EXEC's and KEYS's replies can hold more).
 
 import test from 'ava';
-import { ChunkedList } from '../../src/chunked-list.js';
+import { ChunkedList, SizedList } from '../../src/chunked-list.js';
 
 test('elements kept in order in arrays of at most the chunk size, counted', (t) => {
   for (const n of [0, 1, 3, 4, 9, 10]) {
@@ -15,5 +15,15 @@ test('elements kept in order in arrays of at most the chunk size, counted', (t) 
     l.forEach((x) => seen.push(x));
     t.deepEqual(seen, Array.from({ length: n }, (_, i) => i));
     t.deepEqual(l.chunks.flat(), seen);
+  }
+});
+
+test('SizedList: arrays of exactly their final sizes, filled in order', (t) => {
+  for (const n of [0, 1, 3, 4, 9, 10]) {
+    const l = new SizedList<number>(n, 3);
+    t.deepEqual(l.chunks.map((c) => c.length), Array.from({ length: Math.ceil(n / 3) }, (_, i) => Math.min(3, n - 3 * i)), `${n} elements`);
+    for (let i = 0; i < n; i++) l.push(i);
+    t.is(l.length, n);
+    t.deepEqual(l.chunks.flat(), Array.from({ length: n }, (_, i) => i));
   }
 });

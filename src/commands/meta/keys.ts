@@ -6,11 +6,29 @@
 import { metaOf, type KeySpec } from './index.js';
 import { walkMigrateOptions } from '../migrate-options.js';
 
-export interface KeyRef {
-  /** Index of the key in the argument vector (0 = the command name). */
-  pos: number;
+/**
+ * Keys of a command line with the same flags: the arguments at first, first + step, ... up to
+ * last. One run per key spec, not one object per key: COMMAND GETKEYSANDFLAGS DEL with 5M keys
+ * made 5M of those, and their garbage collection was much of its 8.8 s (Redis: 1.2 s).
+ */
+export interface KeyRun {
+  /** Index of the first key in the argument vector (0 = the command name). */
+  first: number;
+  /** Index of the last key (inclusive; a key when (last - first) is a multiple of step). */
+  last: number;
+  step: number;
   /** Key-spec flags in Redis's order (RO, RW, OW, RM, access, update, insert, delete, ...). */
-  flags: string[];
+  flags: readonly string[];
+}
+
+/** A run of the one key at `pos`. */
+const one = (pos: number, flags: readonly string[]): KeyRun => ({ first: pos, last: pos, step: 1, flags });
+
+/** How many keys `runs` hold. */
+export function countKeys(runs: readonly KeyRun[]): number {
+  let n = 0;
+  for (const r of runs) n += Math.floor((r.last - r.first) / r.step) + 1;
+  return n;
 }
 
 /** Redis's string2ll for the numkeys argument of a keynum spec. */
@@ -36,12 +54,12 @@ function beginOf(spec: KeySpec, args: readonly string[]): number | null {
   return 0;
 }
 
-/** The keys of one spec, or null when the spec is invalid for these arguments. */
-function keysOfSpec(spec: KeySpec, args: readonly string[]): KeyRef[] | null {
+/** The keys of one spec (none: null run), or false when the spec is invalid for these arguments. */
+function keysOfSpec(spec: KeySpec, args: readonly string[]): KeyRun | null | false {
   const argc = args.length;
   let first = beginOf(spec, args);
-  if (first === null) return null;
-  if (first === 0) return [];
+  if (first === null) return false;
+  if (first === 0) return null;
   let last: number;
   let step: number;
   const fk = spec.find_keys;
@@ -55,42 +73,41 @@ function keysOfSpec(spec: KeySpec, args: readonly string[]): KeyRef[] | null {
     const { keynumidx, firstkey, keystep } = fk.spec as Required<KeySpec['find_keys']['spec']>;
     step = keystep;
     const n = keynum(args[first + keynumidx]);
-    if (n === null || n < 0) return null;
+    if (n === null || n < 0) return false;
     first += firstkey;
     last = first + n - 1;
   } else {
-    return null;
+    return false;
   }
-  if (last >= argc || last < first || first >= argc) return null;
-  const out: KeyRef[] = [];
-  for (let i = first; i <= last; i += step) out.push({ pos: i, flags: spec.flags });
-  return spec.flags.includes('incomplete') ? null : out;
+  if (last >= argc || last < first || first >= argc) return false;
+  return spec.flags.includes('incomplete') ? false : { first, last, step, flags: spec.flags };
 }
 
 /** Redis's getKeysUsingKeySpecs; null when a spec is invalid (the caller then falls back). */
-function keysFromSpecs(specs: readonly KeySpec[], args: readonly string[]): KeyRef[] | null {
-  const out: KeyRef[] = [];
+function keysFromSpecs(specs: readonly KeySpec[], args: readonly string[]): KeyRun[] | null {
+  const out: KeyRun[] = [];
   for (const spec of specs) {
     if (spec.flags.includes('not_key')) continue;
-    const keys = keysOfSpec(spec, args);
-    if (keys === null) return null;
-    // Not out.push(...keys): a spread of a DEL's 200,000 keys passed V8's argument limit
-    // ("Maximum call stack size exceeded"), where a request may hold 2^26 of them.
-    for (const k of keys) out.push(k);
+    const run = keysOfSpec(spec, args);
+    if (run === false) return null;
+    if (run !== null) out.push(run);
   }
   return out;
 }
 
 const RW_ACCESS_UPDATE = ['RW', 'access', 'update'];
+const OW_UPDATE = ['OW', 'update'];
+const RW_ACCESS_DELETE = ['RW', 'access', 'delete'];
+const RO_ACCESS = ['RO', 'access'];
 
 /** Redis's setGetKeys: the GET option makes SET read the old value. */
-function setKeys(args: readonly string[]): KeyRef[] {
+function setKeys(args: readonly string[]): KeyRun[] {
   const get = args.slice(3).some((a) => a.toLowerCase() === 'get');
-  return [{ pos: 1, flags: get ? RW_ACCESS_UPDATE : ['OW', 'update'] }];
+  return [one(1, get ? RW_ACCESS_UPDATE : OW_UPDATE)];
 }
 
 /** Redis's bitfieldGetKeys: read-only when it only has GET (and OVERFLOW) operations. */
-function bitfieldKeys(args: readonly string[]): KeyRef[] {
+function bitfieldKeys(args: readonly string[]): KeyRun[] {
   let readonly = true;
   for (let i = 2; i < args.length; i++) {
     const rem = args.length - i - 1;
@@ -102,21 +119,21 @@ function bitfieldKeys(args: readonly string[]): KeyRef[] {
       break;
     }
   }
-  return [{ pos: 1, flags: readonly ? ['RO', 'access'] : RW_ACCESS_UPDATE }];
+  return [one(1, readonly ? RO_ACCESS : RW_ACCESS_UPDATE)];
 }
 
 /** The SORT options sortGetKeys skips with their arguments (a Map: `constructor` is no option). */
 const SORT_SKIP = new Map([['limit', 2], ['get', 1], ['by', 1]]);
 
 /** Redis's sortGetKeys: the sorted key, and the last STORE destination. */
-function sortKeys(args: readonly string[]): KeyRef[] {
-  const out: KeyRef[] = [{ pos: 1, flags: ['RO', 'access'] }];
-  let store: KeyRef | null = null;
+function sortKeys(args: readonly string[]): KeyRun[] {
+  const out: KeyRun[] = [one(1, RO_ACCESS)];
+  let store: KeyRun | null = null;
   for (let i = 2; i < args.length; i++) {
     const a = args[i].toLowerCase();
     const skip = SORT_SKIP.get(a);
     if (skip !== undefined) i += skip;
-    else if (a === 'store' && i + 1 < args.length) store = { pos: i + 1, flags: ['OW', 'update'] };
+    else if (a === 'store' && i + 1 < args.length) store = one(i + 1, OW_UPDATE);
   }
   return store ? [...out, store] : out;
 }
@@ -126,7 +143,7 @@ function sortKeys(args: readonly string[]): KeyRef[] {
  * a KEYS option (none when the key argument is not empty: MIGRATE will refuse it), stepping over
  * the other options' values; without KEYS, the key argument.
  */
-function migrateKeys(args: readonly string[]): KeyRef[] {
+function migrateKeys(args: readonly string[]): KeyRun[] {
   const { keys } = walkMigrateOptions(args);
   let first = 3;
   let num = 1;
@@ -134,13 +151,11 @@ function migrateKeys(args: readonly string[]): KeyRef[] {
     first = keys;
     num = args[3] === '' ? args.length - first : 0;
   }
-  const out: KeyRef[] = [];
-  for (let i = first; i < first + num; i++) out.push({ pos: i, flags: ['RW', 'access', 'delete'] });
-  return out;
+  return num === 0 ? [] : [{ first, last: first + num - 1, step: 1, flags: RW_ACCESS_DELETE }];
 }
 
 /** Commands whose own key finder Redis uses when their key specs cannot answer. */
-const KEY_FINDERS: Record<string, (args: readonly string[]) => KeyRef[]> = {
+const KEY_FINDERS: Record<string, (args: readonly string[]) => KeyRun[]> = {
   set: setKeys,
   bitfield: bitfieldKeys,
   sort: sortKeys,
@@ -155,9 +170,9 @@ export function commandHasKeys(name: string): boolean {
 
 /**
  * The keys of `args` (a full command line; args[0] the command, possibly with its subcommand)
- * for the command called `name`. An empty list when none can be found.
+ * for the command called `name`, in runs, in Redis's order. An empty list when none can be found.
  */
-export function findKeys(name: string, args: readonly string[]): KeyRef[] {
+export function findKeys(name: string, args: readonly string[]): KeyRun[] {
   const specs = metaOf(name)?.key_specs ?? [];
   const variable = specs.some((s) => s.flags.includes('variable_flags'));
   if (!variable && specs.some((s) => !s.flags.includes('not_key'))) {
