@@ -171,6 +171,14 @@ export class AofPersistence implements Persistence {
     return this.writer.flush();
   }
 
+  holdBig(owner: object, arg: string, bytes: Buffer): void {
+    this.writer.holdBig(owner, arg, bytes);
+  }
+
+  dropHeld(owner: object): void {
+    this.writer.dropHeld(owner);
+  }
+
   writeError(): string | null {
     return this.writer.writeError();
   }

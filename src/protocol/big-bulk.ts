@@ -21,7 +21,8 @@
 // declaring 512 MB and sending nothing costs us PRESIZE; once a sixteenth has arrived, the whole
 // size (grow()).
 
-import { givePiece, takePiece } from './piece-pool.js';
+import { givePiece, LARGEST_POOLED, takePiece } from './piece-pool.js';
+import type { RequestSink } from './request-sink.js';
 
 const EMPTY = Buffer.alloc(0);
 /** The most allocated from a header before the bytes arrive. */
@@ -85,6 +86,26 @@ export class BigBulk {
   recycle(parsed: boolean): void {
     if (parsed) givePiece(this.done);
     this.done = EMPTY;
+  }
+
+  /** give() gave the sink arguments of the request being parsed, which has not run yet (ran()). */
+  gave = false;
+
+  /**
+   * Gives the sink `arg` with its bytes as received, `$<len>\r\n<data>\r\n` (canonical: the decoder
+   * checked), when they are in the last finished bulk's buffer and it is too long for the pool,
+   * which would hand it out again: nothing writes into them any more (RequestSink.bigArg).
+   */
+  give(sink: RequestSink, arg: string, bytes: Buffer): void {
+    if (this.done.length <= LARGEST_POOLED || bytes.buffer !== this.done.buffer) return;
+    this.gave = true;
+    sink.bigArg?.(arg, bytes);
+  }
+
+  /** The request whose arguments give() gave has run, or never will (RequestSink.bigArgsDone). */
+  ran(sink: RequestSink): void {
+    this.gave = false;
+    sink.bigArgsDone?.();
   }
 
   /** Forgets the pending bulk (its buffer was read by no one but us: back to the pool). */

@@ -29,6 +29,7 @@ import { argString, parseLong, sameOrNew } from './binary.js';
 import { plainWords, splitArgs, type CommandNames } from './splitargs.js';
 import { EMPTY, QueryBuffer } from './query-buffer.js';
 import { BigBulk } from './big-bulk.js';
+import { LARGEST_POOLED } from './piece-pool.js';
 import { FunctionSink, ProtocolError, type DecoderLimits, type RequestSink } from './request-sink.js';
 
 /** PROTO_INLINE_MAX_SIZE: the longest line (inline request or header) Redis waits for. */
@@ -165,6 +166,7 @@ export class RequestDecoder extends QueryBuffer implements CommandNames {
     this.argBytes = 0;
     this.buf = EMPTY;
     this.pos = this.end = this.scanned = 0;
+    if (this.big?.gave) this.big.ran(this.sink);
     this.big?.clear();
   }
 
@@ -284,6 +286,7 @@ export class RequestDecoder extends QueryBuffer implements CommandNames {
       }
       this.args[this.argc] = this.argc === 0 ? this.commandName(buf, dataStart, len) : argString(buf, dataStart, len);
       if (buf[dataStart - 1] !== LF || buf[dataStart + len] !== CR || buf[dataStart + len + 1] !== LF) this.cmdStart = -1;
+      else if (len > LARGEST_POOLED && this.sink.wantsRaw) this.big?.give(this.sink, this.args[this.argc], buf.subarray(start, dataStart + len + 2));
       this.argc++;
       this.argBytes += len;
       this.advance(dataStart + len + 2);
@@ -296,6 +299,7 @@ export class RequestDecoder extends QueryBuffer implements CommandNames {
     this.args = EMPTY_ARGS;
     this.argBytes = 0;
     this.deliver(args, buf, this.cmdStart, this.pos);
+    if (this.big?.gave) this.big.ran(this.sink);
     return true;
   }
 

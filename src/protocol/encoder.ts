@@ -193,6 +193,17 @@ export class ReplyBuffer {
     this.underused = 0;
   }
 
+  /**
+   * Makes `b` the storage, holding `b.length` bytes collected (this holds none): bytes already
+   * encoded, which become this buffer's (the AOF's big value: persistence/aof.ts), so nothing else
+   * may use them any more.
+   */
+  adopt(b: Buffer): void {
+    this.replaceStorage(b);
+    this.len = b.length;
+    this.view = this.viewOf = EMPTY;
+  }
+
   /** Takes the bytes collected so far as a Buffer the caller owns, and starts over. */
   take(): Buffer {
     if (this.pieceBytes !== 0) {

@@ -14,6 +14,8 @@
 const MIN_SHIFT = 10; // 1 KB: a new connection's reply buffer (server/reply-buffers.ts)
 /** Buffers longer than this are never pooled (MAX_CLASS_SHIFT). */
 const MAX_CLASS_SHIFT = 23; // 8 MB
+/** The longest buffer the pool keeps: a longer one given back is left to the collector, never reused. */
+export const LARGEST_POOLED = 1 << MAX_CLASS_SHIFT;
 const MAX_POOLED = 16 * 1024 * 1024;
 /**
  * Of which at most this much in buffers under 16 KB (new clients' 1 KB reply buffers): thousands of

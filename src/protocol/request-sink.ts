@@ -31,6 +31,14 @@ export interface RequestSink {
    * object: the write barrier's slow path). The AOF encodes the same bytes from the arguments.
    */
   readonly wantsRaw: boolean;
+  /**
+   * While the sink wantsRaw: an argument of the request being parsed (over 8 MB, canonical) with its
+   * own bytes as received, `$<len>\r\n<data>\r\n`, in a buffer nothing writes into again
+   * (BigBulk.give): the AOF may write the value from them (AofWriter.holdBig), until bigArgsDone().
+   */
+  bigArg?(arg: string, bytes: Buffer): void;
+  /** The request whose arguments bigArg() gave has run, or will not (stop()). */
+  bigArgsDone?(): void;
 }
 
 /** The sink of a decoder given a plain function (tests, tools): always asks for a password. */

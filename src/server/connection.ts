@@ -121,6 +121,15 @@ export class Connection extends ConnectionInput implements ClientApi, Ctx {
     else this.server.propagate(dbIndex, args);
   }
 
+  /** A big argument's own bytes, for the AOF while its request is parsed and run (RequestSink.bigArg). */
+  bigArg(arg: string, bytes: Buffer): void {
+    this.server.persistence?.holdBig(this, arg, bytes);
+  }
+
+  bigArgsDone(): void {
+    this.server.persistence?.dropHeld(this);
+  }
+
   // --- ClientApi (the rest: client-state.ts, connection-input.ts) ------------------------------
 
   kill(): void {

@@ -38,6 +38,13 @@ export interface Persistence extends PersistenceApi {
    */
   append(db: number, args: string[], raw?: Buffer, start?: number, end?: number): void;
   /**
+   * A big argument `arg` of `owner`'s request being parsed and its own bytes as received
+   * (RequestSink.bigArg): an effect holding it is then written from these (AofWriter.holdBig),
+   * until dropHeld(owner) once that request has run.
+   */
+  holdBig(owner: object, arg: string, bytes: Buffer): void;
+  dropHeld(owner: object): void;
+  /**
    * A command starts, and ends: what it appended in between, if more than one effect, is logged
    * as one MULTI/EXEC block (Redis 7.0's execution unit).
    */

@@ -128,3 +128,34 @@ test('stop() while a bulk arrives gives its buffer back; the decoder then ignore
   t.is(cmds.length, 0);
   t.is(d.buffered, 0);
 });
+
+test('an argument longer than the pool keeps is given to the sink with its own bytes as it is parsed (RequestSink.bigArg), canonical ones only, and bigArgsDone once its request ran', (t) => {
+  const v = 'z'.repeat(9 * 1024 * 1024);
+  const small = 'y'.repeat(100_000);
+  const requests: { args: string[]; big: { arg: string; bytes: string }[] }[] = [];
+  let big: { arg: string; bytes: string }[] = [];
+  const done: number[] = [];
+  const d = new RequestDecoder({
+    passwordSet: false,
+    wantsRaw: true,
+    onEmptyRequest: () => {},
+    onRequest: (args) => (requests.push({ args, big }), (big = [])),
+    bigArg: (arg, bytes) => big.push({ arg, bytes: bytes.toString('latin1') }),
+    bigArgsDone: () => done.push(requests.length),
+  });
+  const input = bin(mb('SET', 'k', v) + mb('MSET', 'a', small, 'b', v, 'c', v) + `*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${v.length}\r\n${v}xx` + 'PING\r\n');
+  pushAll(d, input, Array.from({ length: Math.floor((input.length - 1) / 65536) }, (_, i) => (i + 1) * 65536));
+  t.is(requests.length, 4);
+  t.deepEqual(requests[0].big, [{ arg: v, bytes: `$${v.length}\r\n${v}\r\n` }]);
+  t.is(requests[0].big[0].arg, requests[0].args[2]);
+  t.deepEqual(requests[1].big.map((b) => b.arg.length), [v.length, v.length], 'both big values, not the 100 KB one (pooled)');
+  t.deepEqual(requests[2].big, [], 'no CRLF after the data: not the bytes the AOF holds');
+  t.deepEqual(requests[3].big, []);
+  t.deepEqual(done, [1, 2], 'after the requests that had big arguments');
+  // A request cut short by stop() (a closing connection) after its big argument: done too.
+  const cut = bin(`*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$${v.length}\r\n${v}\r\n`);
+  pushAll(d, cut, Array.from({ length: Math.floor((cut.length - 1) / 65536) }, (_, i) => (i + 1) * 65536));
+  d.stop();
+  t.is(big.length, 1);
+  t.deepEqual(done, [1, 2, 4]);
+});
