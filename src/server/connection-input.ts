@@ -231,7 +231,7 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
 
   /** Its block ended (Unblockable): the held command and the rest of the pipeline run. */
   resumeUnblocked(): void {
-    return this.postponed !== null ? this.retryPostponed() : ConnectionInput.afterWait(this);
+    return this.postponed !== null ? this.retryPostponed() : this.afterWait();
   }
 
   /** The pause ended: run the held command, then the rest of the pipeline (unless held again). */
@@ -344,12 +344,13 @@ export abstract class ConnectionInput extends ClientState implements ClientApi, 
     this.server.queueFlush(this);
   }
 
-  private static afterWait(c: ConnectionInput): void {
-    c.unblocked = false;
-    if (c.holding || c.paused || !c.reading) return;
-    c.queued = c.socket.writableLength;
-    c.server.markBatch();
-    c.replay();
+  /** The rest of the pipeline after WAIT's block, run from the unblocked queue. */
+  private afterWait(): void {
+    this.unblocked = false;
+    if (this.holding || this.paused || !this.reading) return;
+    this.queued = this.socket.writableLength;
+    this.server.markBatch();
+    this.replay();
   }
 
   /** No block left behind (the block ended, or the client is closing). */
